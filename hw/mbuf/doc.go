@@ -1,0 +1,50 @@
+// Package mbuf is the shared pool of packet buffers that every driver ring and
+// every protocol layer in gopkt uses. Buffers live in DMA memory, so a NIC
+// writes a received frame straight into the buffer the stack later parses, and
+// transmits straight from the buffer the stack built: zero copy end to end.
+//
+// # Buffer layout
+//
+// Each buffer is a fixed 2176-byte slot in DMA memory; its metadata (Buf) is
+// ordinary Go memory, so no Go pointer is ever stored where a device can write.
+//
+//	slot:   |<- Headroom (128) ->|<------------- DataRoom (2048) ------------->|
+//	        +--------------------+----------------------------------------------+
+//	        |        free        |  packet bytes  |          tailroom           |
+//	        +--------------------+----------------------------------------------+
+//	                        ^ Push(n) grows      ^ Bytes() = [off, off+len)  ^ Append(n) grows
+//	                          the front here       Pull(n) consumes the front,  the back here,
+//	                                               Trim(n) drops the back
+//
+// A receive descriptor gets RoomIOVA(): the device writes at the start of the
+// data room and the driver sets the length with SetLen. A layer that prepends a
+// header calls Push and writes into the returned bytes; one that consumes a
+// header calls Pull. Views never copy.
+//
+// # Ownership
+//
+// Exactly one owner holds a Buf at a time. Ownership moves when a buffer is
+// handed on: to a driver by TxBurst (for the buffers it accepted), to the next
+// layer on delivery, to the pool by Free. After handing a buffer on, do not
+// touch it — not its bytes, not its metadata. Clone returns a second, read-only
+// header on the same bytes (reference counted): bridge flooding and
+// multi-destination delivery use it; the bytes go back to the pool when the
+// last header is freed. A Buf whose Refs() > 1 must not be written.
+//
+// # Allocation
+//
+// Pool.Alloc and Pool.Free move batches under one lock. A Cache is a per-queue
+// stack in front of the pool (like DPDK's per-lcore mempool cache): one
+// goroutine uses it without locks and trades with the pool in half-cache
+// batches. Alloc fills a caller-provided slice; nothing here allocates Go
+// memory per packet.
+//
+// # Chains
+//
+// Frames larger than the data room (jumbo frames, up to 9000 bytes MTU) are
+// chains: Next links segments, PktLen sums them, Free frees the whole chain.
+//
+// # Leak checks
+//
+// InUse counts buffers not in the pool or a cache; tests end with InUse() == 0.
+package mbuf

@@ -1,0 +1,29 @@
+// Package port is the contract between a network driver and the stack: a Port
+// moves bursts of mbufs in and out and reports its MAC, MTU, offloads, link
+// and 64-bit statistics. The stack imports this package, never a driver; a
+// driver (drivers/e1000, the wireless layer, the stack's own pseudo-devices)
+// implements Port.
+//
+// Start with Port. Optional abilities are separate one-method-family
+// interfaces a caller discovers with a type assertion: Filter (receive
+// filters: promiscuous, multicast), Waiter (sleep until the port has work).
+//
+// # Ownership
+//
+//   - RxBurst hands ownership of every buffer it returns to the caller, who
+//     must Free it (or pass it on). A chained (jumbo) frame is one entry: the
+//     head segment, with the rest linked through Next.
+//   - TxBurst takes ownership of the first n buffers it accepted (n is its
+//     return value); the caller must not touch them afterwards. Buffers it did
+//     not accept stay with the caller, who may retry or free them.
+//   - Neither call allocates or blocks; a full ring or an empty one is a short
+//     count, never an error. Per-packet failures become Stats counters.
+//   - RxBurst and TxBurst of one port are each used by one goroutine at a time
+//     (a queue is single-consumer / single-producer); every other method is
+//     safe for concurrent use.
+//
+// # What it does not do
+//
+// No multi-queue selection (one RX and one TX queue per Port), no flow
+// steering, no packet timestamps beyond mbuf.Meta.Time.
+package port
