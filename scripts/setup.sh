@@ -1,0 +1,34 @@
+#!/bin/sh
+# Installs everything gopkt's build, tests, VM lane and benchmarks need on a
+# Debian 12 machine. Idempotent: packages already present are not reinstalled
+# and apt's index is refreshed only when a package is missing. Run as root.
+set -eu
+cd "$(dirname "$0")/.."
+
+pkgs="qemu-system-x86 busybox-static cpio kmod pci.ids iproute2 iputils-ping
+netcat-openbsd iperf3 tcpdump tshark hostapd wpasupplicant udhcpd dpdk dpdk-dev
+librte-crypto-ipsec-mb23 openssl pkg-config gcc libc6-dev"
+
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "setup: missing Debian packages:$missing; run this script as root to install them" >&2
+		exit 1
+	fi
+	echo "setup: installing$missing"
+	apt-get update -qq
+	# tshark asks whether non-root users may capture; answer no, quietly.
+	echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
+fi
+
+command -v go >/dev/null || { echo "setup: Go 1.26 is required (https://go.dev/dl/); /usr/local/go/bin must be on PATH" >&2; exit 1; }
+go mod download
+gobin=$(go env GOPATH)/bin
+[ -x "$gobin/staticcheck" ] || go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# The VM lane caches the guest kernel and initramfs inputs here.
+mkdir -p "${GOPKT_CACHE:-/var/cache/gopkt}"
+echo "setup: ok"

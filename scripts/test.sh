@@ -1,0 +1,21 @@
+#!/bin/sh
+# The one test command (README, .ci/run): setup, static checks, all tests
+# (unit, host interop in network namespaces, QEMU VM scenarios), and the race
+# detector on the packages with concurrency.
+set -eu
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export PATH="$PATH:$(go env GOPATH)/bin"
+
+echo "== gofmt"
+bad=$(gofmt -l $(git ls-files '*.go'))
+[ -z "$bad" ] || { echo "gofmt would change: $bad" >&2; exit 1; }
+echo "== go vet"
+go vet ./...
+echo "== staticcheck"
+staticcheck ./...
+echo "== go test (unit, interop, VM lane)"
+go test -count=1 -timeout 75m ./...
+echo "== go test -race (concurrent packages)"
+go test -count=1 -race -timeout 20m ./hw/... ./stack/... ./crypto/... ./drivers/e1000/... ./drivers/wifi80211/...
+echo "== all tests passed"
