@@ -126,7 +126,7 @@ type Stats struct {
 	RxErrors  uint64 // frames with errors: CRC, length, alignment, symbol
 	RxDropped uint64 // frames the driver dropped: bad descriptors, no mbufs, bad status
 	RxMcast   uint64 // multicast frames received (device count)
-	TxPackets uint64 // frames the device reported sent
+	TxPackets uint64 // frames handed to the device
 	TxBytes   uint64 // their bytes
 	TxErrors  uint64 // collisions and other transmit errors
 	TxDropped uint64 // frames the driver dropped (malformed request, ring reset)

@@ -1,0 +1,32 @@
+// Package hwsim connects gopkt's virtual 802.11 card to the Linux kernel's
+// mac80211_hwsim radios: our process registers over generic netlink as the
+// wireless medium (the role wmediumd plays), so every frame a kernel radio
+// transmits comes to us, and we deliver frames to the kernel radios.
+//
+// Where to start: Open resolves the "MAC80211_HWSIM" family by name and
+// registers; Join adds our card models (air.Station); give the Medium to
+// each model with SetMedium; Serve runs the receive loop until Close.
+//
+// What it does, per kernel frame (HWSIM_CMD_FRAME): deliver it to our
+// stations on the radio's frequency and relay it to the other kernel radios
+// (so a second radio running wpa_supplicant works, as under wmediumd); then
+// answer with HWSIM_CMD_TX_INFO_FRAME echoing transmitter, flags, cookie and
+// TX info, adding HWSIM_TX_STAT_ACK when a receiver acknowledged — without
+// that answer mac80211 never completes a transmission and hostapd never
+// starts the 4-way handshake. Our card's frames go to every kernel radio as
+// HWSIM_CMD_FRAME addressed to the radio's hwsim address (the permanent
+// address with 0x40 set in the first octet, learned from
+// HWSIM_ATTR_ADDR_TRANSMITTER), with RX_RATE, SIGNAL and FREQ.
+//
+// The uapi numbers are those of the kernel's drivers/net/wireless/
+// mac80211_hwsim.h (DESIGN.md §5 lists the ones verified here).
+//
+// What it does not do: no per-link loss or signal model (every radio hears
+// every radio on its frequency at Config.Signal), no virtio transport, no
+// radio creation (HWSIM_CMD_NEW_RADIO); a kernel radio that never
+// transmitted is unknown until it does (or is named in Config.Radios).
+//
+// Ownership: frames handed to stations are borrowed for the Receive call.
+// Serve is one goroutine; Transmit may be called from any goroutine (the
+// card models' transmit engines).
+package hwsim

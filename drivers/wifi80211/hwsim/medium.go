@@ -1,0 +1,436 @@
+package hwsim
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gopkt/gopkt/drivers/wifi80211/vcard/air"
+	"github.com/mdlayher/genetlink"
+	"github.com/mdlayher/netlink"
+)
+
+// Config configures the medium.
+type Config struct {
+	// Signal is the signal strength every receiver reports, in dBm
+	// (default -50).
+	Signal int8
+	// Radios are kernel radio hwsim addresses known in advance (normally
+	// learned from the frames they send).
+	Radios []net.HardwareAddr
+	// Logger receives registration and error events; nil means slog.Default.
+	Logger *slog.Logger
+}
+
+// OpError is the error at the package's API edges.
+type OpError struct {
+	Op  string
+	Err error
+	Fix string
+}
+
+func (e *OpError) Error() string {
+	s := "hwsim " + e.Op + ": " + e.Err.Error()
+	if e.Fix != "" {
+		s += " (" + e.Fix + ")"
+	}
+	return s
+}
+
+func (e *OpError) Unwrap() error { return e.Err }
+
+// ErrClosed is returned by Serve after Close.
+var ErrClosed = errors.New("hwsim: medium closed")
+
+// Medium is mac80211_hwsim's wireless medium, served by this process.
+type Medium struct {
+	c   *genetlink.Conn
+	fam genetlink.Family
+	cfg Config
+	log *slog.Logger
+
+	mu     sync.Mutex
+	radios map[[6]byte]*radio  // by hwsim address
+	addrs  map[[6]byte][6]byte // interface address -> the kernel radio answering to it
+	sts    []air.Station
+	closed bool
+
+	sendMu sync.Mutex // the attribute buffer of send
+	ab     attrs
+
+	st stats
+}
+
+// radio is a kernel radio.
+type radio struct {
+	addr [6]byte
+	freq int // last frequency it transmitted on (0: unknown)
+}
+
+type stats struct {
+	kernelFrames, toStations, relayed, injected, acked, txInfo, bad, sendErr, refused atomic.Uint64
+}
+
+// Stats counts the medium's work.
+type Stats struct {
+	// KernelFrames: HWSIM_CMD_FRAME received from kernel radios.
+	KernelFrames uint64
+	// ToStations: deliveries of kernel frames to our stations.
+	ToStations uint64
+	// Relayed: kernel frames relayed to other kernel radios.
+	Relayed uint64
+	// Injected: our stations' frames delivered to kernel radios.
+	Injected uint64
+	// Acked: TX_INFO_FRAME answers carrying STAT_ACK; TxInfo: all answers.
+	Acked, TxInfo uint64
+	// Bad: malformed messages dropped; SendErr: failed sends; Refused:
+	// injected frames a kernel radio refused (idle, or off channel).
+	Bad, SendErr, Refused uint64
+}
+
+// Stats returns the counters.
+func (m *Medium) Stats() Stats {
+	s := &m.st
+	return Stats{KernelFrames: s.kernelFrames.Load(), ToStations: s.toStations.Load(), Relayed: s.relayed.Load(),
+		Injected: s.injected.Load(), Acked: s.acked.Load(), TxInfo: s.txInfo.Load(), Bad: s.bad.Load(), SendErr: s.sendErr.Load(), Refused: s.refused.Load()}
+}
+
+// Open connects to the kernel and registers this process as the medium
+// (HWSIM_CMD_REGISTER). Only one medium may be registered at a time.
+func Open(cfg Config) (*Medium, error) {
+	if cfg.Signal == 0 {
+		cfg.Signal = -50
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	c, err := genetlink.Dial(nil)
+	if err != nil {
+		return nil, &OpError{Op: "open", Err: err, Fix: "generic netlink sockets need Linux"}
+	}
+	fam, err := c.GetFamily(Family)
+	if err != nil {
+		c.Close()
+		return nil, &OpError{Op: "open", Err: err, Fix: "load the module: modprobe mac80211_hwsim radios=1"}
+	}
+	_ = c.SetReadBuffer(4 << 20)
+	m := &Medium{c: c, fam: fam, cfg: cfg, log: cfg.Logger,
+		radios: map[[6]byte]*radio{}, addrs: map[[6]byte][6]byte{}}
+	for _, a := range cfg.Radios {
+		if len(a) == 6 {
+			m.learn([6]byte(a), 0)
+		}
+	}
+	// Register without waiting on Execute: the kernel may queue a frame
+	// before the acknowledgement, which Execute would reject. register
+	// reads until the ack, handling any frame that comes first.
+	if err := m.register(); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return m, nil
+}
+
+func (m *Medium) register() error {
+	req, err := m.c.Send(genetlink.Message{Header: genetlink.Header{Command: cmdRegister, Version: m.fam.Version}},
+		m.fam.ID, netlink.Request|netlink.Acknowledge)
+	if err != nil {
+		return &OpError{Op: "register", Err: err, Fix: "run as root (CAP_NET_ADMIN)"}
+	}
+	_ = m.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	defer m.c.SetReadDeadline(time.Time{})
+	for {
+		gm, nm, err := m.c.Receive()
+		if err != nil {
+			return &OpError{Op: "register", Err: err, Fix: "another medium (wmediumd?) may be registered already; stop it"}
+		}
+		acked := false
+		for i := range nm {
+			if nm[i].Header.Type == netlink.Error {
+				if nm[i].Header.Sequence == req.Header.Sequence {
+					acked = true
+				}
+				continue
+			}
+			m.handle(&gm[i])
+		}
+		if acked {
+			m.log.Info("hwsim: registered as the wireless medium", "family", m.fam.ID, "version", m.fam.Version)
+			return nil
+		}
+	}
+}
+
+// Join adds one of our stations (a card model).
+func (m *Medium) Join(s air.Station) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sts = append(m.sts, s)
+}
+
+// Radio is a kernel radio as the medium knows it.
+type Radio struct {
+	Addr net.HardwareAddr // hwsim address (HWSIM_ATTR_ADDR_TRANSMITTER)
+	Freq int              // frequency of its last transmission, MHz
+}
+
+// Radios returns the kernel radios learned so far.
+func (m *Medium) Radios() []Radio {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Radio
+	for a, r := range m.radios {
+		out = append(out, Radio{Addr: net.HardwareAddr(append([]byte(nil), a[:]...)), Freq: r.freq})
+	}
+	return out
+}
+
+// learn records a kernel radio and the interface address it answers to by
+// default (the hwsim address with 0x40 cleared: its permanent address).
+func (m *Medium) learn(addr [6]byte, freq int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r := m.radios[addr]
+	if r == nil {
+		r = &radio{addr: addr}
+		m.radios[addr] = r
+		perm := addr
+		perm[0] &^= 0x40
+		m.addrs[perm] = addr
+		m.log.Info("hwsim: kernel radio", "addr", net.HardwareAddr(addr[:]).String(), "perm", net.HardwareAddr(perm[:]).String())
+	}
+	if freq != 0 {
+		r.freq = freq
+	}
+}
+
+// answers reports whether a kernel radio other than from acknowledges a
+// frame to addr: one owns the address. Like wmediumd, the medium does not
+// track which channel a kernel radio listens on (a radio's transmit
+// frequency says nothing about where it is during a hardware scan), so an
+// off-channel receiver is acknowledged too. m.mu is held.
+func (m *Medium) answers(addr [6]byte, from [6]byte) bool {
+	ra, ok := m.addrs[addr]
+	return ok && ra != from && m.radios[ra] != nil
+}
+
+// Serve receives and handles kernel messages until Close (then it returns
+// ErrClosed) or a socket error.
+func (m *Medium) Serve() error {
+	for {
+		gm, nm, err := m.c.Receive()
+		if err != nil {
+			m.mu.Lock()
+			closed := m.closed
+			m.mu.Unlock()
+			if closed {
+				return ErrClosed
+			}
+			var oe *netlink.OpError
+			if errors.As(err, &oe) && oe.Err != nil && !errors.Is(err, net.ErrClosed) {
+				// An error reply to a frame we injected: the radio was
+				// idle or on another channel (hwsim_cloned_frame_received_nl
+				// refuses those). Count it and go on.
+				m.st.refused.Add(1)
+				continue
+			}
+			return &OpError{Op: "receive", Err: err}
+		}
+		for i := range gm {
+			if nm[i].Header.Type == netlink.Error {
+				continue
+			}
+			m.handle(&gm[i])
+		}
+	}
+}
+
+// Close unregisters (by closing the socket: the kernel drops a medium whose
+// socket goes away) and stops Serve.
+func (m *Medium) Close() error {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return nil
+	}
+	m.closed = true
+	m.mu.Unlock()
+	return m.c.Close()
+}
+
+// handle dispatches one kernel message.
+func (m *Medium) handle(g *genetlink.Message) {
+	switch g.Header.Command {
+	case cmdFrame:
+		var k kframe
+		if err := parseFrame(g.Data, &k); err != nil {
+			m.st.bad.Add(1)
+			return
+		}
+		m.kernelFrame(&k)
+	case cmdAddMACAddr, cmdDelMACAddr:
+		r, a, err := parseMACAddr(g.Data)
+		if err != nil {
+			m.st.bad.Add(1)
+			return
+		}
+		m.learn(r, 0)
+		m.mu.Lock()
+		if g.Header.Command == cmdAddMACAddr {
+			m.addrs[a] = r
+		} else {
+			delete(m.addrs, a)
+		}
+		m.mu.Unlock()
+	}
+}
+
+// kernelFrame delivers a kernel radio's frame to our stations and the other
+// kernel radios, then answers with its TX status.
+func (m *Medium) kernelFrame(k *kframe) {
+	m.st.kernelFrames.Add(1)
+	freq := int(k.freq)
+	m.learn(k.transmitter, freq)
+	rate := rateOf(int8(k.txInfo[0]), freq)
+	rx := air.RxInfo{Freq: freq, Rate: rate, Signal: m.cfg.Signal, Noise: -95}
+
+	m.mu.Lock()
+	var sb [4]air.Station
+	sts := append(sb[:0], m.sts...)
+	var rb [8][6]byte
+	others := rb[:0]
+	for a := range m.radios {
+		if a != k.transmitter {
+			others = append(others, a) // the kernel drops off-channel frames (FREQ)
+		}
+	}
+	a1 := air.Addr1(k.frame)
+	kernelAck := a1 != nil && m.answers([6]byte(a1), k.transmitter)
+	m.mu.Unlock()
+
+	acked := false
+	for _, s := range sts {
+		if freq != 0 && s.Freq() != freq {
+			continue
+		}
+		m.st.toStations.Add(1)
+		if s.Receive(k.frame, rx) {
+			acked = true
+		}
+	}
+	for _, a := range others {
+		if m.inject(a, k.frame, uint32(rate), freq) {
+			m.st.relayed.Add(1)
+		}
+	}
+	if kernelAck {
+		acked = true
+	}
+	if a1 != nil && air.Group(a1) {
+		acked = true // group frames are not acknowledged; report them sent
+	}
+	m.txInfo(k, acked)
+}
+
+// txInfo answers a kernel frame (HWSIM_CMD_TX_INFO_FRAME): transmitter,
+// flags (+STAT_ACK), cookie, signal and the TX info with the first rate
+// counted once.
+func (m *Medium) txInfo(k *kframe, acked bool) {
+	flags := k.flags
+	if acked && flags&flagNoAck == 0 {
+		flags |= flagStatAck
+		m.st.acked.Add(1)
+	}
+	var ti [maxRates * 2]byte
+	copy(ti[:], k.txInfo)
+	ti[1] = 1
+	for i := 1; i < maxRates; i++ {
+		ti[2*i], ti[2*i+1] = 0xff, 0 // idx -1: not tried
+	}
+	m.sendMu.Lock()
+	defer m.sendMu.Unlock()
+	a := &m.ab
+	a.reset()
+	a.bytes(attrAddrTransmitter, k.transmitter[:])
+	a.u32(attrFlags, flags)
+	a.u32(attrSignal, uint32(int32(m.cfg.Signal)))
+	a.bytes(attrTxInfo, ti[:])
+	a.u64(attrCookie, k.cookie)
+	if k.txInfoFlags != nil {
+		a.bytes(attrTxInfoFlags, k.txInfoFlags)
+	}
+	m.send(cmdTxInfoFrame)
+	m.st.txInfo.Add(1)
+}
+
+// inject sends frame to the kernel radio with hwsim address to.
+func (m *Medium) inject(to [6]byte, frame []byte, rateIdx uint32, freq int) bool {
+	m.sendMu.Lock()
+	defer m.sendMu.Unlock()
+	a := &m.ab
+	a.reset()
+	a.bytes(attrAddrReceiver, to[:])
+	a.bytes(attrFrame, frame)
+	a.u32(attrRxRate, rateIdx)
+	a.u32(attrSignal, uint32(int32(m.cfg.Signal)))
+	if freq != 0 {
+		a.u32(attrFreq, uint32(freq))
+	}
+	return m.send(cmdFrame)
+}
+
+// send sends the attributes in m.ab; sendMu is held.
+func (m *Medium) send(cmd uint8) bool {
+	_, err := m.c.Send(genetlink.Message{Header: genetlink.Header{Command: cmd, Version: m.fam.Version}, Data: m.ab.b},
+		m.fam.ID, netlink.Request)
+	if err != nil {
+		m.st.sendErr.Add(1)
+		return false
+	}
+	return true
+}
+
+// Transmit implements air.Medium for our stations: the frame goes to every
+// kernel radio (they filter by channel) and to our other stations. A
+// unicast frame is acknowledged when its receiver is a kernel interface
+// address or one of our stations that acks it.
+func (m *Medium) Transmit(from air.Station, frame []byte, tx air.TxInfo) bool {
+	a1 := air.Addr1(frame)
+	if a1 == nil {
+		return false
+	}
+	m.mu.Lock()
+	var rb [8][6]byte
+	targets := rb[:0]
+	for a := range m.radios {
+		targets = append(targets, a) // the kernel drops off-channel frames (FREQ)
+	}
+	var sb [4]air.Station
+	sts := append(sb[:0], m.sts...)
+	kernelAck := m.answers([6]byte(a1), [6]byte{})
+	m.mu.Unlock()
+
+	idx := rateIndex(tx.Rate, tx.Freq)
+	sent := false
+	for _, a := range targets {
+		if m.inject(a, frame, idx, tx.Freq) {
+			m.st.injected.Add(1)
+			sent = true
+		}
+	}
+	acked := kernelAck && sent
+	rx := air.RxInfo{Freq: tx.Freq, Rate: tx.Rate, Signal: m.cfg.Signal, Noise: -95}
+	for _, s := range sts {
+		if s != from && s.Freq() == tx.Freq && s.Receive(frame, rx) {
+			acked = true
+		}
+	}
+	return acked && !air.Group(a1)
+}
+
+// String names the medium for logs.
+func (m *Medium) String() string { return fmt.Sprintf("hwsim medium (family %d)", m.fam.ID) }

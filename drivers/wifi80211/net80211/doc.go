@@ -1,0 +1,62 @@
+// Package net80211 is gopkt's IEEE 802.11 layer, modelled on NetBSD/FreeBSD
+// net80211: it drives a softmac radio, runs the station state machine and
+// the WPA2-PSK supplicant, protects and checks data frames, and turns
+// 802.11 data into Ethernet frames for the stack.
+//
+// # Layer and seams
+//
+// Below: a card driver implements Radio (transmit with TxInfo, set
+// channel, list channels; optionally KeyCacheRadio for hardware crypto) and
+// calls Com.Input for each received frame and Com.TxDone for each TX status.
+// Above: received data leaves through VapConfig.Sink (an EtherSink, Ethernet
+// II frames); the stack sends with Vap.Output. Taps get radiotap-prefixed
+// copies (link type 127) through ComConfig.Tap. Time comes from a Clock;
+// timers run when someone calls Com.Tick (every 10-100 ms), so tests drive
+// everything with a fake clock and never sleep.
+//
+// # Where to start
+//
+// NewCom (the radio side, NetBSD ieee80211com) → Com.NewVap (a station
+// interface, ieee80211vap) → Vap.Connect(ssid, passphrase). Files are the
+// table of contents, one concern each: com.go, vap.go, input.go, output.go,
+// proto.go (states, events, timeouts), sta.go (the state machine: SCAN,
+// AUTH, ASSOC, RUN; retries, deauth/disassoc, beacon loss), scan.go
+// (active/passive scan, scan cache with ageing), node.go (node table,
+// duplicate cache), keytable.go (install rules), key.go, crypto.go (the
+// Cipher interface, shaped like NetBSD's ieee80211_cipher) and
+// crypto_{wep,tkip,ccmp,gcmp}.go, wpa.go (supplicant), eapol_key.go (Key
+// MIC and Key Data crypto), countermeasures.go (TKIP Michael, 12.5.2.4),
+// llc.go, defrag.go, ratectl{,_amrr,_minstrel}.go, acl.go, radiotap.go.
+//
+// # Security rules this layer enforces
+//
+//   - Replay: per-TID receive counters (plus one for non-QoS/management) are
+//     checked before decryption and advanced only after the frame verified
+//     (CCMP/GCMP MIC, or for TKIP the MSDU's Michael MIC) — NetBSD
+//     ccmp_decap order. Replays are dropped and counted.
+//   - KRACK: a key already installed is never installed again, so a
+//     retransmitted or replayed message 3 or group message cannot reset a
+//     packet number; all-zero keys are refused.
+//   - Message 3's RSN element must equal the beacon's byte for byte.
+//   - TKIP: two Michael failures within 60 s deauthenticate (reason 14) and
+//     block association for 60 s.
+//   - Every malformed or unexpected EAPOL-Key frame or element is counted
+//     in VapStats and dropped; nothing parsed from the air can panic.
+//
+// # Not supported
+//
+// AP, IBSS, mesh and monitor vaps (the test AP lives in wlantest); WPA1
+// (descriptor 254), SAE, 802.1X, FT, PMF/BIP (protected management frames
+// are dropped); QoS data on transmit (received QoS data is handled); A-MSDU,
+// A-MPDU and block ack sessions; TX fragmentation and RTS; power save; HT/VHT
+// rate control (AMRR and Minstrel pick legacy rates).
+//
+// # Ownership and concurrency
+//
+// One mutex per Com serialises the layer. Input may rewrite the frame
+// buffer in place (decryption, Ethernet conversion) but does not keep it.
+// Output copies the Ethernet frame into a per-vap buffer; Radio.Transmit
+// must copy (or send) the frame before returning and must not call back
+// into the Com. EtherSink and Event callbacks run without the lock.
+// Data paths do not allocate; management and handshakes may.
+package net80211

@@ -1,0 +1,176 @@
+package net80211
+
+import (
+	"encoding/binary"
+	"errors"
+	"time"
+
+	"github.com/gopkt/gopkt/drivers/wifi80211/eapol"
+	"github.com/gopkt/gopkt/drivers/wifi80211/frame"
+)
+
+// input dispatches one parsed frame (NetBSD ieee80211_input).
+func (v *Vap) input(f frame.Frame, rx *RxInfo) {
+	now := v.com.clock.Now()
+	v.stats.RxFrames++
+	switch f.Type() {
+	case frame.TypeMgmt:
+		v.recvMgmt(f, rx, now)
+	case frame.TypeData:
+		v.recvData(f, rx, now)
+	default:
+		v.stats.RxCtrl++
+	}
+}
+
+// recvMgmt handles management frames (NetBSD sta_recv_mgmt).
+func (v *Vap) recvMgmt(f frame.Frame, rx *RxInfo, now time.Time) {
+	sub := f.Subtype()
+	if sub == frame.SubBeacon || sub == frame.SubProbeResp {
+		if !v.cfg.ACL.Check(f.Addr3()) {
+			v.stats.RxACLDenied++
+			return
+		}
+		v.recvBeacon(f, rx, now)
+		return
+	}
+	if !equalMAC(f.Addr1(), v.mac) && !isGroup(f.Addr1()) {
+		v.stats.RxNotForUs++
+		return
+	}
+	if f.Protected() {
+		v.stats.RxUnprotected++ // robust management frames (MFP) are not supported
+		return
+	}
+	if v.bss != nil && equalMAC(f.Addr2(), v.bss.MAC) {
+		v.bss.observe(rx.SignalDBm, now)
+	}
+	switch sub {
+	case frame.SubAuth:
+		v.recvAuth(f, now)
+	case frame.SubAssocResp, frame.SubReassocResp:
+		v.recvAssocResp(f, now)
+	case frame.SubDeauth, frame.SubDisassoc:
+		v.recvDeauth(f, now)
+	default:
+		v.stats.RxNotForUs++
+	}
+}
+
+// recvData handles a data frame from our BSS: duplicate check, decryption,
+// defragmentation, MSDU MIC, LLC/SNAP, then EAPOL to the supplicant and
+// everything else to the stack (NetBSD ieee80211_input data path).
+func (v *Vap) recvData(f frame.Frame, rx *RxInfo, now time.Time) {
+	n := v.bss
+	fc := f.FC()
+	if v.state != StateRun || n == nil || fc&(frame.FlagToDS|frame.FlagFromDS) != frame.FlagFromDS ||
+		!equalMAC(f.Addr2(), n.MAC) || (!equalMAC(f.Addr1(), v.mac) && !isGroup(f.Addr1())) {
+		v.stats.RxNotForUs++
+		return
+	}
+	if fc.Subtype()&4 != 0 { // Null and QoS Null: no body
+		n.observe(rx.SignalDBm, now)
+		return
+	}
+	qos := fc.IsQoSData()
+	ridx := replayIndex(qos, f.TID())
+	if n.isDup(ridx, f.SeqCtl(), fc&frame.FlagRetry != 0) {
+		v.stats.RxDup++
+		n.Stats.RxDup++
+		return
+	}
+	n.observe(rx.SignalDBm, now)
+	b := []byte(f)
+	hdrLen := f.HeaderLen()
+	var key *Key
+	if f.Protected() {
+		key = v.rxKey(f)
+		if key == nil {
+			v.stats.RxNoKey++
+			return
+		}
+		var err error
+		b, err = key.Cipher.Decap(key, b, hdrLen, rx.Decrypted && key.Flags&KeyHW != 0)
+		if err != nil {
+			v.countDecapError(n, err)
+			return
+		}
+	} else if n.PTK != nil || (v.secure && v.portOpen) {
+		// With keys in place every data frame must be protected, except
+		// EAPOL that the AP sends in the clear (some APs do during a rekey).
+		if !isEAPOL(b[hdrLen:]) {
+			v.stats.RxUnprotected++
+			return
+		}
+	}
+	b = n.frag.add(b, hdrLen, now, &v.stats)
+	if b == nil {
+		return
+	}
+	df := frame.Frame(b)
+	if key != nil && key.Cipher.MICLen() > 0 {
+		body, err := key.Cipher.DeMIC(key, df.DA(), df.SA(), df.TID(), qos, b[hdrLen:])
+		if err != nil {
+			v.stats.RxMICFailure++
+			v.michaelFailure(key, now)
+			return
+		}
+		b = b[:hdrLen+len(body)]
+	}
+	if isEAPOL(b[hdrLen:]) {
+		v.stats.EAPOLRx++
+		v.sup.input(v, b[hdrLen+LLCLen:], key != nil, now)
+		return
+	}
+	if !v.portOpen {
+		v.stats.RxPortClosed++
+		return
+	}
+	eth, err := ToEther(b, hdrLen)
+	if err != nil {
+		v.stats.RxMalformed++
+		return
+	}
+	n.Stats.RxFrames++
+	n.Stats.RxBytes += uint64(len(eth) - EtherHeaderLen)
+	v.stats.RxDelivered++
+	if sink := v.cfg.Sink; sink != nil {
+		// Deliver without the lock so the stack may transmit from the callback.
+		v.com.mu.Unlock()
+		sink.DeliverEther(eth)
+		v.com.mu.Lock()
+	}
+}
+
+// rxKey picks the key for a protected frame: the group key by key ID for
+// group-addressed frames, the pairwise key otherwise (12.5.3.4.4; a frame
+// with key ID ≠ 0 to our unicast address uses the group slots, as WEP
+// default keys do).
+func (v *Vap) rxKey(f frame.Frame) *Key {
+	id := FrameKeyID(f)
+	if id < 0 {
+		return nil
+	}
+	if !isGroup(f.Addr1()) && v.bss.PTK != nil && (id == 0 || v.bss.PTK.ID == uint8(id)) {
+		return v.bss.PTK
+	}
+	return v.gtk[id]
+}
+
+func (v *Vap) countDecapError(n *Node, err error) {
+	switch {
+	case errors.Is(err, ErrReplay):
+		v.stats.RxReplay++
+		n.Stats.RxReplay++
+	case errors.Is(err, ErrDecrypt):
+		v.stats.RxDecryptErr++
+		n.Stats.RxDecryptErr++
+	default:
+		v.stats.RxBadCipherHdr++
+	}
+}
+
+// isEAPOL reports an LLC/SNAP body carrying EtherType 0x888e.
+func isEAPOL(body []byte) bool {
+	return len(body) >= LLCLen && [6]byte(body[:6]) == rfc1042 && binary.BigEndian.Uint16(body[6:]) == eapol.EtherType
+}

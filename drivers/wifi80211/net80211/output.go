@@ -1,0 +1,163 @@
+package net80211
+
+import (
+	"encoding/binary"
+	"time"
+
+	"github.com/gopkt/gopkt/drivers/wifi80211/eapol"
+	"github.com/gopkt/gopkt/drivers/wifi80211/frame"
+	"github.com/gopkt/gopkt/drivers/wifi80211/ie"
+)
+
+var broadcast = []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
+
+// mgmtRate is the rate for management frames: the lowest rate (a basic
+// rate in every 2.4 GHz BSS).
+func (v *Vap) mgmtRate() Rate {
+	if v.bss != nil && len(v.bss.Rates) > 0 {
+		return v.bss.Rates[0]
+	}
+	return 2
+}
+
+// mgmtHeader starts a management frame in the TX buffer.
+func (v *Vap) mgmtHeader(sub uint8, da, bssid []byte) []byte {
+	var seq uint16
+	if v.bss != nil {
+		seq = v.bss.nextSeq()
+	}
+	h := frame.HeaderFields{FC: frame.MakeFC(frame.TypeMgmt, sub, 0), Addr1: da, Addr2: v.mac, Addr3: bssid,
+		SeqCtl: frame.SeqCtlOf(seq, 0)}
+	return frame.AppendHeader(v.txBuf[:0], &h)
+}
+
+func (v *Vap) sendMgmt(b []byte) {
+	v.txBuf = b[:0]
+	v.stats.TxMgmt++
+	_ = v.com.transmit(v, b, v.bss, v.mgmtRate(), -1)
+}
+
+// sendProbeReq sends a Probe Request (9.3.3.10): for our SSID while
+// joining, with the wildcard SSID for a plain scan.
+func (v *Vap) sendProbeReq() {
+	b := v.mgmtHeader(frame.SubProbeReq, broadcast, broadcast)
+	if v.scan.forJoin {
+		b = ie.AppendSSID(b, v.ssid)
+	} else {
+		b = ie.AppendSSID(b, nil)
+	}
+	b = v.appendRates(b)
+	v.sendMgmt(b)
+}
+
+func (v *Vap) appendRates(b []byte) []byte {
+	var rs [16]ie.Rate
+	n := 0
+	for _, r := range v.cfg.Rates {
+		if n == len(rs) {
+			break
+		}
+		rs[n] = ie.Rate(r)
+		if r == 2 || r == 4 || r == 11 || r == 22 {
+			rs[n] |= 0x80 // the DSSS/CCK rates are basic in a 2.4 GHz ERP BSS
+		}
+		n++
+	}
+	return ie.AppendRates(b, rs[:n])
+}
+
+// sendAuth sends Open System authentication, transaction 1 (12.3.3.2).
+func (v *Vap) sendAuth(now time.Time) {
+	b := v.mgmtHeader(frame.SubAuth, v.bss.MAC, v.bss.MAC)
+	b = append(b, 0, 0, 1, 0, 0, 0) // algorithm 0, sequence 1, status 0
+	v.sendMgmt(b)
+	v.timer.set(now, v.cfg.Timeouts.Auth)
+}
+
+// sendAssocReq sends an Association Request with SSID, rates and, for a
+// protected network, our RSN element (9.3.3.6).
+func (v *Vap) sendAssocReq(now time.Time) {
+	b := v.mgmtHeader(frame.SubAssocReq, v.bss.MAC, v.bss.MAC)
+	capab := uint16(frame.CapESS | frame.CapShortPreamble | frame.CapShortSlot)
+	if v.secure {
+		capab |= frame.CapPrivacy
+	}
+	b = frame.AppendAssocReq(b, &frame.AssocReqFields{Capability: capab, ListenInterval: 10})
+	b = ie.AppendSSID(b, v.ssid)
+	b = v.appendRates(b)
+	b = append(b, v.ourRSN...)
+	v.sendMgmt(b)
+	v.timer.set(now, v.cfg.Timeouts.Assoc)
+}
+
+// sendDeauth sends a Deauthentication with reason to the BSS.
+func (v *Vap) sendDeauth(reason uint16) {
+	b := v.mgmtHeader(frame.SubDeauth, v.bss.MAC, v.bss.MAC)
+	b = binary.LittleEndian.AppendUint16(b, reason)
+	v.sendMgmt(b)
+}
+
+// Output sends one Ethernet II frame (DA, SA, EtherType, payload) from the
+// stack to the BSS as an 802.11 data frame (ToDS, LLC/SNAP, encrypted with
+// the pairwise key). It copies eth; the caller keeps it. Frames are dropped
+// (counted, ErrState) until the port is open.
+func (v *Vap) Output(eth []byte) error {
+	v.com.mu.Lock()
+	defer v.com.unlock()
+	if len(eth) < EtherHeaderLen {
+		v.stats.TxDropped++
+		return ErrTruncated
+	}
+	if v.state != StateRun || !v.portOpen {
+		v.stats.TxDropped++
+		return ErrState
+	}
+	return v.sendData(eth[0:6], binary.BigEndian.Uint16(eth[12:]), eth[EtherHeaderLen:])
+}
+
+// sendEAPOL sends an EAPOL frame to the AP: in the clear before a PTK is
+// installed, encrypted after (a rekey's messages 2 and 4, group message 2).
+func (v *Vap) sendEAPOL(pdu []byte) {
+	v.stats.TxEAPOL++
+	_ = v.sendData(v.bss.MAC, eapol.EtherType, pdu)
+}
+
+// sendData builds, protects and transmits one data MPDU (no fragmentation).
+func (v *Vap) sendData(da []byte, etherType uint16, payload []byte) error {
+	n := v.bss
+	h := frame.HeaderFields{FC: frame.MakeFC(frame.TypeData, frame.SubData, frame.FlagToDS),
+		Addr1: n.MAC, Addr2: v.mac, Addr3: da, SeqCtl: frame.SeqCtlOf(n.nextSeq(), 0)}
+	b := frame.AppendHeader(v.txBuf[:0], &h)
+	hdrLen := len(b)
+	b = AppendLLC(b, etherType)
+	b = append(b, payload...)
+	if len(b)-hdrLen > 2304 {
+		v.stats.TxDropped++
+		return opErr("output", n.MAC.String(), ErrNoRoom, "MSDU of %d octets exceeds 2304; lower the MTU", len(b)-hdrLen)
+	}
+	slot := -1
+	if k := n.PTK; k != nil {
+		var err error
+		body, err := k.Cipher.EnMIC(k, da, v.mac, 0, b[hdrLen:])
+		if err != nil {
+			v.stats.TxDropped++
+			return err
+		}
+		b = b[:hdrLen+len(body)]
+		if b, err = k.Cipher.Encap(k, b, hdrLen); err != nil {
+			v.stats.TxDropped++
+			return err
+		}
+		if k.Flags&KeyHW != 0 {
+			slot = k.HWSlot
+		}
+	}
+	v.txBuf = b[:0]
+	rate := v.mgmtRate()
+	if n.rate != nil {
+		rate = n.rate.Select(v.com.clock.Now())
+	}
+	n.Stats.TxFrames++
+	n.Stats.TxBytes += uint64(len(payload))
+	return v.com.transmit(v, b, n, rate, slot)
+}

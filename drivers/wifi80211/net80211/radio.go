@@ -1,0 +1,99 @@
+package net80211
+
+import "net"
+
+// Rate is a legacy rate in 500 kb/s units (2 = 1 Mb/s, 108 = 54 Mb/s), the
+// unit of the Supported Rates element and radiotap's Rate field.
+type Rate uint8
+
+// Mbps returns the rate in Mb/s (fractional for 5.5).
+func (r Rate) Mbps() float64 { return float64(r) / 2 }
+
+// TxInfo travels with a frame from the layer to the radio.
+type TxInfo struct {
+	Rate    Rate   // first-attempt rate chosen by rate control
+	Retries uint8  // long retry limit for this frame
+	NoAck   bool   // group-addressed or explicitly unacknowledged
+	KeySlot int    // hardware key cache slot to encrypt with, -1 for none (already protected or clear)
+	Cookie  uint64 // echoed in TxStatus so the layer can match the report
+}
+
+// RxInfo travels with a received frame from the radio to the layer.
+type RxInfo struct {
+	Rate      Rate
+	SignalDBm int8
+	FreqMHz   uint16
+	// Decrypted means the radio's key cache decrypted the frame and checked
+	// its MIC/ICV. The cipher header is still present (the layer checks
+	// replay from it); the trailer (MIC/ICV) has been removed.
+	Decrypted bool
+}
+
+// TxStatus reports what became of a transmitted frame.
+type TxStatus struct {
+	Cookie  uint64
+	Acked   bool
+	Retries uint8 // retransmissions used
+}
+
+// Radio is the softmac card seen from the layer (DESIGN.md §2 "Wireless").
+// The driver calls Com.Input for every received frame (FCS removed) and
+// Com.TxDone for every TX status. Transmit must not keep frame after it
+// returns (copy it into a DMA buffer or send it synchronously).
+type Radio interface {
+	// MAC returns the radio's permanent address.
+	MAC() net.HardwareAddr
+	// Transmit queues one 802.11 frame.
+	Transmit(frame []byte, info *TxInfo) error
+	// SetChannel tunes to a centre frequency in MHz.
+	SetChannel(freqMHz int) error
+	// Channels lists the frequencies the radio supports, in scan order.
+	Channels() []int
+}
+
+// HWKey is what the layer hands a radio's key cache.
+type HWKey struct {
+	Suite   uint32 // ie.Suite value (CCMP-128, TKIP, ...)
+	KeyID   uint8
+	Group   bool
+	Peer    net.HardwareAddr // nil for group keys
+	TK      []byte
+	TxMICK  []byte // TKIP only
+	RxMICK  []byte // TKIP only
+	RxPN    uint64 // initial receive counter (group keys from the Key RSC)
+	TxPN    uint64
+	Install bool // false: delete the slot
+}
+
+// KeyCache is the optional hardware crypto of a radio. A radio offers it
+// by implementing KeyCacheRadio. SetKey returns the slot used; when the
+// cache is full or lacks the cipher it returns ErrNotSupported and the layer
+// keeps that key in software.
+type KeyCache interface {
+	SetKey(k *HWKey) (slot int, err error)
+	DeleteKey(slot int) error
+	Supports(suite uint32) bool
+}
+
+// KeyCacheRadio is a Radio with a key cache.
+type KeyCacheRadio interface {
+	Radio
+	KeyCache() KeyCache
+}
+
+// EtherSink receives data frames converted to Ethernet II (DA, SA,
+// EtherType, payload) for the stack. The slice is valid only during the
+// call; the stack copies or parses it before returning.
+type EtherSink interface {
+	DeliverEther(frame []byte)
+}
+
+// EtherSinkFunc adapts a function to EtherSink.
+type EtherSinkFunc func(frame []byte)
+
+// DeliverEther calls f.
+func (f EtherSinkFunc) DeliverEther(frame []byte) { f(frame) }
+
+// Tap receives a copy of every frame the layer sends or receives, already
+// prefixed with a radiotap header (link type 127), for pktdump and friends.
+type Tap func(radiotapFrame []byte)

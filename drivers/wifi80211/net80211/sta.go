@@ -1,0 +1,340 @@
+package net80211
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gopkt/gopkt/crypto/prf"
+	"github.com/gopkt/gopkt/drivers/wifi80211/frame"
+	"github.com/gopkt/gopkt/drivers/wifi80211/ie"
+)
+
+// Failure reasons reported in EventFailed (wrapped in an OpError).
+var (
+	ErrNotFound       = errors.New("net80211: network not found")
+	ErrAuthRefused    = errors.New("net80211: authentication refused")
+	ErrAssocRefused   = errors.New("net80211: association refused")
+	ErrNoResponse     = errors.New("net80211: access point does not answer")
+	ErrHandshake      = errors.New("net80211: 4-way handshake failed")
+	ErrSecurityPolicy = errors.New("net80211: network security not supported")
+)
+
+// Connect starts joining the network ssid: scan, authenticate, associate
+// and, with a passphrase, the WPA2-PSK 4-way handshake (802.11-2016 12.7.6).
+// An empty passphrase joins an open network. Progress arrives as Events;
+// Connect returns once the attempt has started.
+func (v *Vap) Connect(ssid []byte, passphrase string) error {
+	if len(ssid) == 0 || len(ssid) > ie.MaxSSIDLen {
+		return opErr("connect", string(ssid), ErrNotSupported, "an SSID has 1 to 32 octets")
+	}
+	var pmk [32]byte
+	if passphrase != "" {
+		var err error
+		if pmk, err = prf.PSK(passphrase, ssid); err != nil {
+			return opErr("connect", string(ssid), ErrSecurityPolicy, "%v", err)
+		}
+	}
+	v.com.mu.Lock()
+	defer v.com.unlock()
+	now := v.com.clock.Now()
+	if now.Before(v.blocked) {
+		return opErr("connect", string(ssid), ErrCountermeasures, "TKIP countermeasures after two Michael MIC failures; retry after %s", v.blocked.Sub(now).Round(time.Second))
+	}
+	v.teardown(frame.ReasonDeauthLeaving, true)
+	v.ssid = append(v.ssid[:0], ssid...)
+	v.passphrase, v.pmk, v.secure = passphrase, pmk, passphrase != ""
+	v.hsFailures, v.scanFailures = 0, 0
+	v.newState(StateScan)
+	return v.startScan(true)
+}
+
+// Disconnect leaves the network (Deauthentication, reason 3) and stops
+// reconnecting.
+func (v *Vap) Disconnect() {
+	v.com.mu.Lock()
+	defer v.com.unlock()
+	v.teardown(frame.ReasonDeauthLeaving, true)
+	v.ssid = v.ssid[:0]
+	v.newState(StateInit)
+}
+
+// State returns the state machine's state.
+func (v *Vap) State() State {
+	v.com.mu.Lock()
+	defer v.com.unlock()
+	return v.state
+}
+
+// PortOpen reports whether data may flow (associated, and keyed if secure).
+func (v *Vap) PortOpen() bool {
+	v.com.mu.Lock()
+	defer v.com.unlock()
+	return v.portOpen
+}
+
+// teardown drops the association state: keys, port, BSS node. With
+// deauth, a Deauthentication frame tells the AP first.
+func (v *Vap) teardown(reason uint16, deauth bool) {
+	if v.bss != nil && deauth && v.state >= StateAuth {
+		v.sendDeauth(reason)
+	}
+	v.clearKeys()
+	v.portOpen = false
+	v.sup.reset()
+	v.timer.clear()
+	v.beaconDL.clear()
+	v.handshakeDL.clear()
+	if v.bss != nil {
+		v.nodes.Remove(v.bss.MAC)
+		v.bss = nil
+	}
+}
+
+// fail gives up the connect attempt.
+func (v *Vap) fail(err error, hint string, args ...any) {
+	ssid := string(v.ssid)
+	v.teardown(frame.ReasonDeauthLeaving, v.state >= StateAuth)
+	v.newState(StateInit)
+	v.emit(Event{Kind: EventFailed, SSID: ssid, Err: opErr("connect", ssid, err, hint, args...)})
+}
+
+// scanDone picks the best BSS for the SSID and starts authenticating.
+func (v *Vap) scanDone(now time.Time) {
+	var best *ScanEntry
+	for _, e := range v.cache.entries {
+		if string(e.SSID) != string(v.ssid) || !v.cfg.ACL.Check(e.BSSID) {
+			continue
+		}
+		if best == nil || e.SignalDBm > best.SignalDBm {
+			best = e
+		}
+	}
+	if best == nil {
+		v.scanFailures++
+		if v.scanFailures >= v.cfg.Timeouts.ScanAttempts {
+			v.fail(ErrNotFound, "no access point answered for SSID %q after %d scans; check the name and that the AP is up", v.ssid, v.scanFailures)
+			return
+		}
+		_ = v.startScan(true)
+		return
+	}
+	if err := v.choosePolicy(best); err != nil {
+		v.fail(ErrSecurityPolicy, "%v", err)
+		return
+	}
+	v.join(best, now)
+}
+
+// choosePolicy selects ciphers from the AP's RSN element and builds ours.
+func (v *Vap) choosePolicy(e *ScanEntry) error {
+	if !v.secure {
+		if e.RSN != nil || e.WPA || e.Capability&frame.CapPrivacy != 0 {
+			return fmt.Errorf("%q is protected (%s); give a passphrase", e.SSID, e.Security())
+		}
+		v.ourRSN = nil
+		return nil
+	}
+	if e.RSN == nil {
+		return fmt.Errorf("%q does not advertise WPA2 (%s); only WPA2-PSK is supported", e.SSID, e.Security())
+	}
+	if !e.RSN.HasAKM(ie.AKMPSK) {
+		return fmt.Errorf("%q wants AKM %v; only PSK (00-0F-AC:2) is supported", e.SSID, e.RSN.AKM)
+	}
+	v.pairwise = 0
+	for _, s := range []ie.Suite{ie.CipherCCMP128, ie.CipherGCMP128, ie.CipherTKIP} {
+		if _, ok := v.com.ciphers[s]; ok && e.RSN.HasPairwise(s) {
+			v.pairwise = s
+			break
+		}
+	}
+	if v.pairwise == 0 {
+		return fmt.Errorf("%q offers no pairwise cipher we have (%v)", e.SSID, e.RSN.Pairwise)
+	}
+	if _, ok := v.com.ciphers[e.RSN.Group]; !ok {
+		return fmt.Errorf("%q uses group cipher %v, which we lack", e.SSID, e.RSN.Group)
+	}
+	v.group = e.RSN.Group
+	our := ie.RSN{Version: 1, Group: v.group, Pairwise: []ie.Suite{v.pairwise}, AKM: []ie.Suite{ie.AKMPSK}, HasCaps: true}
+	v.ourRSN = ie.AppendRSN(v.ourRSN[:0], &our)
+	return nil
+}
+
+// join creates the BSS node, tunes and authenticates.
+func (v *Vap) join(e *ScanEntry, now time.Time) {
+	v.setupBSS(e, now)
+	v.retries = 0
+	v.newState(StateAuth)
+	v.emit(Event{Kind: EventAuthenticating})
+	v.sendAuth(now)
+}
+
+// setupBSS creates the BSS node and tunes to its channel.
+func (v *Vap) setupBSS(e *ScanEntry, now time.Time) {
+	v.bssInfo = *e
+	v.bssInfo.RSNRaw = append([]byte(nil), e.RSNRaw...)
+	n := v.nodes.Create(e.BSSID, now)
+	n.FreqMHz, n.Capability, n.RSSI = e.FreqMHz, e.Capability, e.SignalDBm
+	n.Rates = append(n.Rates[:0], e.Rates...)
+	n.rate = v.cfg.RateCtl.NewNode(n.Rates, now)
+	v.bss = n
+	_ = v.com.setChannel(e.FreqMHz)
+}
+
+// tick runs the vap's timers.
+func (v *Vap) tick(now time.Time) {
+	v.scanTick(now)
+	v.nodes.AgeOut(now, v.cfg.Timeouts.NodeIdle, macOf(v.bss))
+	if !v.blocked.IsZero() && !now.Before(v.blocked) {
+		v.blocked = time.Time{}
+		if len(v.ssid) > 0 && v.state == StateInit {
+			v.newState(StateScan)
+			_ = v.startScan(true)
+		}
+	}
+	switch v.state {
+	case StateAuth, StateAssoc:
+		if !v.timer.expired(now) {
+			return
+		}
+		v.retries++
+		if v.retries >= v.cfg.Timeouts.Retries {
+			if v.state == StateAuth {
+				v.fail(ErrNoResponse, "no Authentication response from %s after %d tries", v.bss.MAC, v.retries)
+			} else {
+				v.fail(ErrNoResponse, "no Association Response from %s after %d tries", v.bss.MAC, v.retries)
+			}
+			return
+		}
+		if v.state == StateAuth {
+			v.sendAuth(now)
+		} else {
+			v.sendAssocReq(now)
+		}
+	case StateRun:
+		if v.beaconDL.expired(now) {
+			v.stats.BeaconLoss++
+			v.emit(Event{Kind: EventBeaconLoss})
+			v.teardown(frame.ReasonDeauthLeaving, false)
+			v.newState(StateScan)
+			v.scanFailures = 0
+			_ = v.startScan(true)
+			return
+		}
+		if v.handshakeDL.expired(now) {
+			v.handshakeFailed(now)
+		}
+	}
+}
+
+// handshakeFailed ends an association whose 4-way handshake did not finish.
+func (v *Vap) handshakeFailed(now time.Time) {
+	v.hsFailures++
+	if v.hsFailures >= v.cfg.Timeouts.HandshakeAttempts {
+		hint := "no message 3 arrived: the passphrase is probably wrong"
+		if v.sup.state == supIdle {
+			hint = "the access point never started the 4-way handshake"
+		}
+		v.fail(ErrHandshake, "%s (%d attempts)", hint, v.hsFailures)
+		return
+	}
+	v.teardown(frame.Reason4WayTimeout, true)
+	v.newState(StateScan)
+	_ = v.startScan(true)
+}
+
+func macOf(n *Node) []byte {
+	if n == nil {
+		return nil
+	}
+	return n.MAC
+}
+
+// recvAuth handles an Authentication frame from the BSS (11.3.4.3).
+func (v *Vap) recvAuth(f frame.Frame, now time.Time) {
+	if v.state != StateAuth || v.bss == nil || !equalMAC(f.Addr2(), v.bss.MAC) {
+		v.stats.RxNotForUs++
+		return
+	}
+	a, err := frame.ParseAuth(f.Body())
+	if err != nil {
+		v.stats.RxMalformed++
+		return
+	}
+	if a.Algorithm() != frame.AuthOpen || a.Seq() != 2 {
+		v.stats.RxMalformed++
+		return
+	}
+	if a.Status() != frame.StatusSuccess {
+		v.fail(ErrAuthRefused, "%s refused Open System authentication with status %d", v.bss.MAC, a.Status())
+		return
+	}
+	v.retries = 0
+	v.newState(StateAssoc)
+	v.emit(Event{Kind: EventAssociating})
+	v.sendAssocReq(now)
+}
+
+// recvAssocResp handles an (Re)Association Response (11.3.5.3).
+func (v *Vap) recvAssocResp(f frame.Frame, now time.Time) {
+	if v.state != StateAssoc || v.bss == nil || !equalMAC(f.Addr2(), v.bss.MAC) {
+		v.stats.RxNotForUs++
+		return
+	}
+	r, err := frame.ParseAssocResp(f.Body())
+	if err != nil {
+		v.stats.RxMalformed++
+		return
+	}
+	if _, err := ie.ParseSet(r.Elements()); err != nil {
+		v.stats.RxMalformed++
+		return
+	}
+	if r.Status() != frame.StatusSuccess {
+		v.fail(ErrAssocRefused, "%s refused the association with status code %d", v.bss.MAC, r.Status())
+		return
+	}
+	v.bss.AID = r.AID()
+	v.timer.clear()
+	v.newState(StateRun)
+	v.armBeaconLoss(now, v.bssInfo.Interval)
+	if !v.secure {
+		v.portOpen = true
+		v.emit(Event{Kind: EventConnected})
+		return
+	}
+	v.sup.start(v)
+	v.handshakeDL.set(now, v.cfg.Timeouts.Handshake)
+	v.emit(Event{Kind: EventHandshake})
+}
+
+// recvDeauth handles Deauthentication and Disassociation from the BSS:
+// drop keys and rejoin (NetBSD: deauth in RUN goes back to AUTH,
+// disassociation back to ASSOC).
+func (v *Vap) recvDeauth(f frame.Frame, now time.Time) {
+	if v.bss == nil || !equalMAC(f.Addr2(), v.bss.MAC) || v.state < StateAuth {
+		v.stats.RxNotForUs++
+		return
+	}
+	r, err := frame.ParseReason(f.Body())
+	if err != nil {
+		v.stats.RxMalformed++
+		return
+	}
+	v.emit(Event{Kind: EventDisconnected, Reason: r.Code()})
+	if v.state == StateAuth {
+		v.fail(ErrAuthRefused, "%s deauthenticated us during authentication (reason %d)", v.bss.MAC, r.Code())
+		return
+	}
+	entry := v.bssInfo
+	v.teardown(0, false)
+	if f.Subtype() == frame.SubDisassoc {
+		v.setupBSS(&entry, now)
+		v.retries = 0
+		v.newState(StateAssoc)
+		v.emit(Event{Kind: EventAssociating})
+		v.sendAssocReq(now)
+		return
+	}
+	v.join(&entry, now)
+}

@@ -1,0 +1,154 @@
+package net80211_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/gopkt/gopkt/drivers/wifi80211/frame"
+	"github.com/gopkt/gopkt/drivers/wifi80211/ie"
+	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
+	"github.com/gopkt/gopkt/drivers/wifi80211/wlantest"
+)
+
+func ieSuite(s uint32) ie.Suite { return ie.Suite(s) }
+
+func TestConnectOpen(t *testing.T) {
+	b := newBench(t, benchOpts{})
+	b.connect("")
+	want := []net80211.EventKind{net80211.EventScanning, net80211.EventScanDone, net80211.EventAuthenticating,
+		net80211.EventAssociating, net80211.EventConnected}
+	got := b.kinds()
+	if len(got) != len(want) {
+		t.Fatalf("events %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("events %v, want %v", got, want)
+		}
+	}
+	if b.sta.Freq() != 2437 {
+		t.Fatalf("STA on %d MHz, AP on 2437", b.sta.Freq())
+	}
+	st := b.vap.Status()
+	if st.State != net80211.StateRun || st.BSSID.String() != apMAC.String() || st.SignalDBm != -52 || st.Pairwise != "" {
+		t.Fatalf("status %+v", st)
+	}
+	b.pingPong("open")
+}
+
+func TestConnectWPA2(t *testing.T) {
+	b := newBench(t, benchOpts{passphrase: "correct horse"})
+	var protected, clear int
+	b.medium.Trace = func(_ *wlantest.Radio, p []byte) {
+		if f, err := frame.Parse(p); err == nil && f.Type() == frame.TypeData {
+			if f.Protected() {
+				protected++
+			} else {
+				clear++
+			}
+		}
+	}
+	b.connect("correct horse")
+	if !b.has(net80211.EventHandshake) {
+		t.Fatalf("events %v", b.kinds())
+	}
+	if assoc, auth := b.ap.Associated(); !assoc || !auth {
+		t.Fatal("AP does not see an authorized station")
+	}
+	st := b.vap.Status()
+	if st.Pairwise != "CCMP-128" || st.Group != "CCMP-128" {
+		t.Fatalf("ciphers %q %q", st.Pairwise, st.Group)
+	}
+	clearHandshake := clear
+	for i := range 5 {
+		b.pingPong(string(rune('a' + i)))
+	}
+	if clear != clearHandshake || protected != 10 {
+		t.Fatalf("data after the handshake: %d clear, %d protected", clear-clearHandshake, protected)
+	}
+	if clearHandshake != 4 {
+		t.Fatalf("handshake sent %d clear EAPOL frames, want 4", clearHandshake)
+	}
+	if k := b.vap.PairwiseKey(); k.TxPN != 5 || k.RxPN[16] != 5 {
+		t.Fatalf("PN tx %d rx %d", k.TxPN, k.RxPN[16])
+	}
+}
+
+func TestConnectTKIPAndGCMP(t *testing.T) {
+	for _, s := range []struct {
+		name  string
+		suite uint32
+	}{{"TKIP", 0x000fac02}, {"GCMP-128", 0x000fac08}} {
+		t.Run(s.name, func(t *testing.T) {
+			b := newBench(t, benchOpts{passphrase: "passphrase", pairwise: ieSuite(s.suite)})
+			b.connect("passphrase")
+			if st := b.vap.Status(); st.Pairwise != s.name {
+				t.Fatalf("pairwise %q", st.Pairwise)
+			}
+			b.pingPong("x")
+			b.pingPong("y")
+		})
+	}
+}
+
+func TestWrongPassphrase(t *testing.T) {
+	b := newBench(t, benchOpts{passphrase: "right one"})
+	if err := b.vap.Connect([]byte("gopkt-test"), "wrong one"); err != nil {
+		t.Fatal(err)
+	}
+	start := b.clock.Now()
+	for i := 0; i < 1000 && b.vap.State() != net80211.StateInit; i++ {
+		b.step(10 * time.Millisecond)
+	}
+	if b.vap.State() != net80211.StateInit || b.clock.Now().Sub(start) > 10*time.Second {
+		t.Fatalf("state %v after %v", b.vap.State(), b.clock.Now().Sub(start))
+	}
+	last := b.events[len(b.events)-1]
+	if last.Kind != net80211.EventFailed || !errors.Is(last.Err, net80211.ErrHandshake) {
+		t.Fatalf("last event %+v", last)
+	}
+	var op *net80211.OpError
+	if !errors.As(last.Err, &op) || !contains(op.Hint, "passphrase is probably wrong") {
+		t.Fatalf("error %v", last.Err)
+	}
+	if b.ap.Stats.BadMIC == 0 || b.ap.Stats.M4 != 0 {
+		t.Fatalf("AP stats %+v", b.ap.Stats)
+	}
+	// No endless retry: nothing more happens.
+	n := len(b.events)
+	b.runFor(5 * time.Second)
+	if len(b.events) != n {
+		t.Fatalf("kept trying: %v", b.kinds()[n:])
+	}
+}
+
+func contains(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return true
+		}
+	}
+	return false
+}
+
+func TestNetworkNotFound(t *testing.T) {
+	b := newBench(t, benchOpts{})
+	if err := b.vap.Connect([]byte("no-such-net"), ""); err != nil {
+		t.Fatal(err)
+	}
+	b.runFor(2 * time.Second)
+	last := b.events[len(b.events)-1]
+	if last.Kind != net80211.EventFailed || !errors.Is(last.Err, net80211.ErrNotFound) {
+		t.Fatalf("events %v last %+v", b.kinds(), last)
+	}
+	// A wildcard scan finds the test AP.
+	if err := b.vap.Scan(); err != nil {
+		t.Fatal(err)
+	}
+	b.runFor(time.Second)
+	res := b.vap.ScanResults()
+	if len(res) != 1 || string(res[0].SSID) != "gopkt-test" || res[0].Channel != 6 || res[0].Security() != "open" {
+		t.Fatalf("scan results %+v", res)
+	}
+}

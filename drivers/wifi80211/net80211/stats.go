@@ -1,0 +1,42 @@
+package net80211
+
+// VapStats counts what a vap received, sent and dropped. Every dropped
+// frame lands in exactly one counter.
+type VapStats struct {
+	RxFrames       uint64
+	RxMalformed    uint64 // frame or element parse failure
+	RxNotForUs     uint64 // wrong receiver or BSSID
+	RxCtrl         uint64 // control frames (not acted on)
+	RxDup          uint64
+	RxUnprotected  uint64 // clear data frame while a key is required
+	RxNoKey        uint64
+	RxDecryptErr   uint64
+	RxReplay       uint64
+	RxBadCipherHdr uint64
+	RxMICFailure   uint64
+	RxFragDropped  uint64
+	RxTooLong      uint64
+	RxPortClosed   uint64 // data before the 4-way handshake completed
+	RxDelivered    uint64
+	RxACLDenied    uint64
+
+	EAPOLRx        uint64
+	EAPOLMalformed uint64 // unparseable EAPOL-Key or key data
+	EAPOLBadMIC    uint64
+	EAPOLReplay    uint64 // Key Replay Counter not above the last one
+	EAPOLDropped   uint64 // well-formed but unexpected (state, flags, nonce)
+	KeyReinstall   uint64 // installs refused because the key was already in use
+	KeyRefused     uint64 // all-zero or invalid keys refused
+
+	TxFrames    uint64
+	TxDropped   uint64 // not associated, port closed, no room
+	TxErrors    uint64 // radio refused the frame
+	TxMgmt      uint64
+	TxEAPOL     uint64
+	TxAcked     uint64
+	TxNotAcked  uint64
+	BeaconsSeen uint64
+	BeaconLoss  uint64
+	MICFailures uint64
+	Countermeas uint64
+}

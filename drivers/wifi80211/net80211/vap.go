@@ -1,0 +1,174 @@
+package net80211
+
+import (
+	"crypto/rand"
+	"io"
+	"net"
+	"time"
+
+	"github.com/gopkt/gopkt/drivers/wifi80211/ie"
+)
+
+// VapConfig builds a station vap.
+type VapConfig struct {
+	MAC      net.HardwareAddr // default: the radio's address
+	Sink     EtherSink        // where received data goes as Ethernet frames
+	RateCtl  RateCtl          // default AMRR{}
+	Events   func(Event)      // optional progress reports (called without locks)
+	ACL      *ACL             // optional: BSSIDs this STA may join
+	Rand     io.Reader        // nonces; default crypto/rand
+	Scan     ScanConfig
+	Timeouts Timeouts
+	Rates    []Rate // rates we support; default the 802.11g set
+}
+
+// Vap is a virtual interface on a Com (NetBSD struct ieee80211vap); this
+// layer implements station mode. Create it with Com.NewVap.
+type Vap struct {
+	com   *Com
+	mac   net.HardwareAddr
+	cfg   VapConfig
+	stats VapStats
+
+	state   State
+	nodes   NodeTable
+	bss     *Node
+	bssInfo ScanEntry // what the scan saw of the BSS we join (RSN element, rates, channel)
+	cache   ScanCache
+	scan    scanner
+
+	// connection intent
+	ssid       []byte
+	passphrase string
+	pmk        [32]byte
+	secure     bool
+	pairwise   ie.Suite
+	group      ie.Suite
+	ourRSN     []byte
+
+	timer        deadline // auth/assoc step timeout
+	retries      int
+	beaconDL     deadline
+	handshakeDL  deadline
+	hsFailures   int
+	scanFailures int
+	portOpen     bool
+
+	gtk       [4]*Key
+	txGroup   int
+	sup       supplicant
+	micFailAt time.Time
+	blocked   time.Time // countermeasures: no association before this
+
+	txBuf []byte
+}
+
+// NewVap creates a station vap.
+func (c *Com) NewVap(cfg VapConfig) (*Vap, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cfg.MAC == nil {
+		cfg.MAC = c.radio.MAC()
+	}
+	if len(cfg.MAC) != 6 {
+		return nil, opErr("new vap", "", ErrNotSupported, "MAC must be 6 octets, got %d", len(cfg.MAC))
+	}
+	if cfg.RateCtl == nil {
+		cfg.RateCtl = AMRR{}
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	if len(cfg.Rates) == 0 {
+		cfg.Rates = []Rate{2, 4, 11, 22, 12, 18, 24, 36, 48, 72, 96, 108}
+	}
+	cfg.Timeouts.defaults()
+	cfg.Scan.defaults()
+	v := &Vap{com: c, mac: append(net.HardwareAddr(nil), cfg.MAC...), cfg: cfg, txBuf: make([]byte, 0, 2560)}
+	v.cache.MaxAge = cfg.Scan.MaxAge
+	c.vaps = append(c.vaps, v)
+	return v, nil
+}
+
+// MAC returns the vap's address.
+func (v *Vap) MAC() net.HardwareAddr { return v.mac }
+
+// Status is a snapshot for `wlan status`.
+type Status struct {
+	State     State
+	PortOpen  bool
+	BSSID     net.HardwareAddr
+	SSID      []byte
+	FreqMHz   int
+	SignalDBm int8
+	TxRate    Rate
+	Pairwise  string
+	Group     string
+	Stats     VapStats
+	Node      NodeStats
+}
+
+// Status returns the current state and counters.
+func (v *Vap) Status() Status {
+	v.com.mu.Lock()
+	defer v.com.unlock()
+	s := Status{State: v.state, PortOpen: v.portOpen, Stats: v.stats, SSID: append([]byte(nil), v.ssid...)}
+	if v.bss != nil {
+		s.BSSID = append(net.HardwareAddr(nil), v.bss.MAC...)
+		s.FreqMHz, s.SignalDBm, s.Node = v.bss.FreqMHz, v.bss.RSSI, v.bss.Stats
+		if v.bss.rate != nil {
+			s.TxRate = v.bss.rate.Select(v.com.clock.Now())
+		}
+		if v.bss.PTK != nil {
+			s.Pairwise = v.bss.PTK.Cipher.Name()
+		}
+	}
+	if k := v.gtk[v.txGroup]; k != nil {
+		s.Group = k.Cipher.Name()
+	}
+	return s
+}
+
+// Stats returns a copy of the counters.
+func (v *Vap) Stats() VapStats {
+	v.com.mu.Lock()
+	defer v.com.unlock()
+	return v.stats
+}
+
+// GroupKey returns the group key in slot id (for tests and status), or nil.
+func (v *Vap) GroupKey(id int) *Key {
+	v.com.mu.Lock()
+	defer v.com.unlock()
+	if id < 0 || id > 3 {
+		return nil
+	}
+	return v.gtk[id]
+}
+
+// PairwiseKey returns the installed PTK's key (for tests and status), or nil.
+func (v *Vap) PairwiseKey() *Key {
+	v.com.mu.Lock()
+	defer v.com.unlock()
+	if v.bss == nil {
+		return nil
+	}
+	return v.bss.PTK
+}
+
+// emit queues an event for delivery after the lock is released.
+func (v *Vap) emit(e Event) {
+	if v.cfg.Events == nil {
+		return
+	}
+	if e.SSID == "" {
+		e.SSID = string(v.ssid)
+	}
+	if e.BSSID == "" && v.bss != nil {
+		e.BSSID = v.bss.MAC.String()
+	}
+	fn := v.cfg.Events
+	v.com.later(func() { fn(e) })
+}
+
+func (v *Vap) newState(s State) { v.state = s }

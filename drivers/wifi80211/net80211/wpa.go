@@ -1,0 +1,266 @@
+package net80211
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/gopkt/gopkt/crypto/prf"
+	"github.com/gopkt/gopkt/drivers/wifi80211/eapol"
+	"github.com/gopkt/gopkt/drivers/wifi80211/ie"
+)
+
+// supState tracks the supplicant's 4-way handshake (802.11-2016 12.7.6).
+type supState uint8
+
+const (
+	supIdle     supState = iota // associated, waiting for message 1
+	supPTKStart                 // message 2 sent, waiting for message 3
+	supDone                     // message 4 sent, keys installed
+)
+
+// supplicant is the WPA2-PSK supplicant: 4-way handshake, group key
+// handshake (12.7.7), PTK and GTK rekeying, MIC failure reports.
+type supplicant struct {
+	state    supState
+	anonce   [32]byte
+	snonce   [32]byte
+	tptk     []byte // derived from the latest message 1
+	ptk      []byte // confirmed by a valid message 3
+	replay   uint64 // last Key Replay Counter of a frame whose MIC verified
+	replayOK bool
+	request  uint64 // our counter for request frames
+}
+
+func (s *supplicant) reset() { *s = supplicant{} }
+
+func (s *supplicant) start(v *Vap) { s.reset() }
+
+// tkLen returns the temporal key length of a cipher suite.
+func (v *Vap) tkLen(s ie.Suite) int {
+	if c, ok := v.com.ciphers[s]; ok {
+		return c.KeyLen()
+	}
+	return 0
+}
+
+// input handles one EAPOL PDU from the AP. Every malformed, unexpected,
+// replayed or unauthenticated frame is counted and dropped.
+func (s *supplicant) input(v *Vap, pdu []byte, protected bool, now time.Time) {
+	if !v.secure {
+		v.stats.EAPOLDropped++
+		return
+	}
+	e, k, err := eapol.ParseKeyFrame(pdu, eapol.DefaultMIC)
+	if err != nil {
+		v.stats.EAPOLMalformed++
+		return
+	}
+	if k.Descriptor() != eapol.DescRSN {
+		v.stats.EAPOLMalformed++ // WPA1 (descriptor 254) is not supported
+		return
+	}
+	info := k.Info()
+	ver := info & eapol.InfoVersionMask
+	if ver < eapol.VersionMD5RC4 || ver > eapol.VersionCMACAES || info&eapol.InfoAck == 0 || info&eapol.InfoRequest != 0 {
+		v.stats.EAPOLMalformed++
+		return
+	}
+	if s.replayOK && k.ReplayCounter() <= s.replay {
+		v.stats.EAPOLReplay++
+		return
+	}
+	switch {
+	case info&eapol.InfoPairwise != 0 && info&eapol.InfoMIC == 0:
+		s.msg1(v, k, ver)
+	case info&eapol.InfoPairwise != 0 && info&eapol.InfoInstall != 0:
+		s.msg3(v, e.Frame(), k, ver, now)
+	case info&eapol.InfoPairwise == 0 && info&eapol.InfoMIC != 0:
+		s.group1(v, e.Frame(), k, ver)
+	default:
+		v.stats.EAPOLDropped++
+	}
+}
+
+// msg1 answers message 1 with message 2 (12.7.6.2, 12.7.6.3).
+func (s *supplicant) msg1(v *Vap, k eapol.Key, ver uint16) {
+	if s.state != supPTKStart || !bytes.Equal(s.anonce[:], k.Nonce()) {
+		if _, err := io.ReadFull(v.cfg.Rand, s.snonce[:]); err != nil {
+			v.stats.EAPOLDropped++
+			return
+		}
+	}
+	copy(s.anonce[:], k.Nonce())
+	bits := 256 + 8*v.tkLen(v.pairwise)
+	ptk, err := prf.PTK(v.pmk[:], v.bss.MAC, v.mac, s.anonce[:], s.snonce[:], bits)
+	if err != nil {
+		v.stats.EAPOLDropped++
+		return
+	}
+	s.tptk = ptk
+	m2 := eapol.AppendKey(nil, &eapol.KeyFields{
+		EAPOLVersion: 1, Descriptor: eapol.DescRSN, Info: ver | eapol.InfoPairwise | eapol.InfoMIC,
+		ReplayCounter: k.ReplayCounter(), Nonce: s.snonce, KeyData: v.ourRSN,
+	})
+	if err := SetEAPOLMIC(ver, ptk[:16], m2); err != nil {
+		v.stats.EAPOLDropped++
+		return
+	}
+	if s.state != supDone {
+		s.state = supPTKStart
+	}
+	v.sendEAPOL(m2)
+}
+
+// keyData verifies nothing itself: it decrypts and walks Key Data,
+// returning the RSN element and GTK KDE it found.
+func keyData(ver uint16, kek []byte, k eapol.Key) (rsn []byte, gtk *eapol.GTK, err error) {
+	data := k.KeyData()
+	if k.Info()&eapol.InfoEncData != 0 {
+		if data, err = DecryptKeyData(ver, kek, k.IV(), data); err != nil {
+			return nil, nil, err
+		}
+	}
+	it := eapol.NewKDEIter(data)
+	for it.Next() {
+		item := it.Item()
+		switch {
+		case !item.KDE && item.ID == ie.IDRSN:
+			if rsn == nil {
+				rsn = item.Bytes
+			}
+		case item.KDE && item.Type == eapol.KDEGTK:
+			g, err := eapol.ParseGTK(item.Data)
+			if err != nil {
+				return nil, nil, err
+			}
+			gtk = &g
+		}
+	}
+	return rsn, gtk, it.Err()
+}
+
+// msg3 verifies message 3, answers with message 4 and installs the keys
+// (12.7.6.4). A retransmitted message 3 is answered but never reinstalls a
+// key already in use.
+func (s *supplicant) msg3(v *Vap, pdu []byte, k eapol.Key, ver uint16, now time.Time) {
+	if s.state == supIdle || s.tptk == nil {
+		v.stats.EAPOLDropped++
+		return
+	}
+	if !VerifyEAPOLMIC(ver, s.tptk[:16], pdu, k) {
+		v.stats.EAPOLBadMIC++
+		return
+	}
+	if !bytes.Equal(k.Nonce(), s.anonce[:]) {
+		v.stats.EAPOLDropped++
+		return
+	}
+	s.replay, s.replayOK = k.ReplayCounter(), true
+	rsn, gtk, err := keyData(ver, s.tptk[16:32], k)
+	if err != nil || rsn == nil {
+		v.stats.EAPOLMalformed++
+		return
+	}
+	if !bytes.Equal(rsn, v.bssInfo.RSNRaw) {
+		// 12.7.6.4: the RSNE in message 3 must match the Beacon/Probe
+		// Response; a mismatch means a downgrade attempt.
+		v.stats.EAPOLDropped++
+		v.fail(ErrSecurityPolicy, "the RSN element in message 3 differs from the beacon's (downgrade attempt?)")
+		return
+	}
+	if gtk != nil && len(gtk.Key) != v.tkLen(v.group) {
+		v.stats.EAPOLMalformed++
+		return
+	}
+	m4 := eapol.AppendKey(nil, &eapol.KeyFields{
+		EAPOLVersion: 1, Descriptor: eapol.DescRSN, Info: ver | eapol.InfoPairwise | eapol.InfoMIC | eapol.InfoSecure,
+		ReplayCounter: k.ReplayCounter(),
+	})
+	if SetEAPOLMIC(ver, s.tptk[:16], m4) != nil {
+		return
+	}
+	v.sendEAPOL(m4)
+	rekey := s.state == supDone
+	tk := s.tptk[32:]
+	if err := v.installPairwise(v.bss, v.pairwise, tk); err != nil && !errors.Is(err, ErrKeyReinstall) {
+		v.fail(ErrHandshake, "installing the pairwise key: %v", err)
+		return
+	}
+	s.ptk = s.tptk
+	if gtk != nil {
+		err := v.installGroup(gtk.KeyID, v.group, gtk.Key, k.RSC()&(1<<48-1))
+		if err != nil && !errors.Is(err, ErrKeyReinstall) {
+			v.fail(ErrHandshake, "installing the group key: %v", err)
+			return
+		}
+	}
+	s.state = supDone
+	v.handshakeDL.clear()
+	v.hsFailures = 0
+	if !v.portOpen {
+		v.portOpen = true
+		v.emit(Event{Kind: EventConnected})
+	} else if rekey {
+		v.emit(Event{Kind: EventRekeyed})
+	}
+}
+
+// group1 handles message 1 of the group key handshake and answers with
+// message 2 (12.7.7).
+func (s *supplicant) group1(v *Vap, pdu []byte, k eapol.Key, ver uint16) {
+	if s.state != supDone || s.ptk == nil {
+		v.stats.EAPOLDropped++
+		return
+	}
+	if !VerifyEAPOLMIC(ver, s.ptk[:16], pdu, k) {
+		v.stats.EAPOLBadMIC++
+		return
+	}
+	s.replay, s.replayOK = k.ReplayCounter(), true
+	_, gtk, err := keyData(ver, s.ptk[16:32], k)
+	if err != nil || gtk == nil || len(gtk.Key) != v.tkLen(v.group) {
+		v.stats.EAPOLMalformed++
+		return
+	}
+	m2 := eapol.AppendKey(nil, &eapol.KeyFields{
+		EAPOLVersion: 1, Descriptor: eapol.DescRSN, Info: ver | eapol.InfoMIC | eapol.InfoSecure,
+		ReplayCounter: k.ReplayCounter(),
+	})
+	if SetEAPOLMIC(ver, s.ptk[:16], m2) != nil {
+		return
+	}
+	v.sendEAPOL(m2)
+	err = v.installGroup(gtk.KeyID, v.group, gtk.Key, k.RSC()&(1<<48-1))
+	switch {
+	case err == nil:
+		v.emit(Event{Kind: EventRekeyed})
+	case errors.Is(err, ErrKeyReinstall):
+	default:
+		v.fail(ErrHandshake, "installing the group key: %v", err)
+	}
+}
+
+// sendMICFailureReport sends an EAPOL-Key Michael MIC Failure Report
+// (12.7.2: Request, Error, MIC and Secure set; Key Type set when the
+// pairwise key failed).
+func (s *supplicant) sendMICFailureReport(v *Vap, pairwise bool) {
+	if s.ptk == nil || v.bss == nil {
+		return
+	}
+	ver := uint16(eapol.VersionSHA1AES)
+	if v.pairwise == ie.CipherTKIP {
+		ver = eapol.VersionMD5RC4
+	}
+	info := ver | eapol.InfoMIC | eapol.InfoSecure | eapol.InfoError | eapol.InfoRequest
+	if pairwise {
+		info |= eapol.InfoPairwise
+	}
+	s.request++
+	rep := eapol.AppendKey(nil, &eapol.KeyFields{EAPOLVersion: 1, Descriptor: eapol.DescRSN, Info: info, ReplayCounter: s.request})
+	if SetEAPOLMIC(ver, s.ptk[:16], rep) != nil {
+		return
+	}
+	v.sendEAPOL(rep)
+}

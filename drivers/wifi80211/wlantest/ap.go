@@ -1,0 +1,359 @@
+package wlantest
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"io"
+	"net"
+	"time"
+
+	"github.com/gopkt/gopkt/crypto/prf"
+	"github.com/gopkt/gopkt/drivers/wifi80211/frame"
+	"github.com/gopkt/gopkt/drivers/wifi80211/ie"
+	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
+)
+
+// APConfig describes the test network.
+type APConfig struct {
+	SSID           []byte
+	Passphrase     string   // empty: open network
+	Pairwise       ie.Suite // default CCMP-128
+	Group          ie.Suite // default = Pairwise
+	BeaconInterval uint16   // TU, default 100
+	Clock          net80211.Clock
+	Rand           io.Reader     // default crypto/rand
+	ACL            *net80211.ACL // stations admitted
+	// RSNOverride, if set, replaces the RSN element the AP puts in
+	// message 3 (to test the downgrade check).
+	RSNOverride []byte
+	// GTKOverride, if set, is the GTK (e.g. all zeros).
+	GTKOverride []byte
+}
+
+// APStats counts what the AP saw.
+type APStats struct {
+	AuthReqs, AssocReqs  int
+	M2, M4, GroupM2      int
+	BadMIC               int
+	MICFailureReports    int
+	DataRx               int
+	DecryptErrors        int
+	DeauthRx, ProbeReqs  int
+	LastDeauthReason     uint16
+	LastMICFailurePairwk bool
+}
+
+// AP is a small access point with a WPA2-PSK authenticator.
+type AP struct {
+	cfg    APConfig
+	radio  *Radio
+	bssid  net.HardwareAddr
+	pmk    [32]byte
+	rsnIE  []byte
+	gtk    []byte
+	gtkID  uint8
+	gkey   *net80211.Key
+	seq    uint16
+	sta    *apSTA
+	ts     uint64
+	lastBc time.Time
+	// Beaconing: false stops beacons (beacon-loss tests).
+	Beaconing bool
+	// Received holds the Ethernet frames the station sent.
+	Received [][]byte
+	Stats    APStats
+}
+
+// NewAP creates an AP on radio r.
+func NewAP(r *Radio, cfg APConfig) (*AP, error) {
+	if cfg.Pairwise == 0 {
+		cfg.Pairwise = ie.CipherCCMP128
+	}
+	if cfg.Group == 0 {
+		cfg.Group = cfg.Pairwise
+	}
+	if cfg.BeaconInterval == 0 {
+		cfg.BeaconInterval = 100
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	a := &AP{cfg: cfg, radio: r, bssid: r.MAC(), Beaconing: true, gtkID: 1}
+	if cfg.Passphrase != "" {
+		pmk, err := prf.PSK(cfg.Passphrase, cfg.SSID)
+		if err != nil {
+			return nil, err
+		}
+		a.pmk = pmk
+		rsn := ie.RSN{Version: 1, Group: cfg.Group, Pairwise: []ie.Suite{cfg.Pairwise}, AKM: []ie.Suite{ie.AKMPSK}, HasCaps: true}
+		a.rsnIE = ie.AppendRSN(nil, &rsn)
+		if err := a.newGTK(); err != nil {
+			return nil, err
+		}
+	}
+	r.Handler = a.input
+	return a, nil
+}
+
+// BSSID returns the AP's address.
+func (a *AP) BSSID() net.HardwareAddr { return a.bssid }
+
+// Associated reports whether a station is associated, and its port state.
+func (a *AP) Associated() (assoc, authorized bool) {
+	if a.sta == nil {
+		return false, false
+	}
+	return a.sta.assoc, a.sta.authorized
+}
+
+// Tick sends a beacon when the interval has passed.
+func (a *AP) Tick() {
+	now := a.cfg.Clock.Now()
+	if !a.Beaconing || now.Sub(a.lastBc) < time.Duration(a.cfg.BeaconInterval)*1024*time.Microsecond {
+		return
+	}
+	a.lastBc = now
+	a.sendBeacon(frame.SubBeacon, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
+}
+
+func (a *AP) header(t frame.Type, sub uint8, flags frame.FrameControl, da, a3 []byte) []byte {
+	a.seq = (a.seq + 1) & 0xfff
+	h := frame.HeaderFields{FC: frame.MakeFC(t, sub, flags), Addr1: da, Addr2: a.bssid, Addr3: a3, SeqCtl: frame.SeqCtlOf(a.seq, 0)}
+	return frame.AppendHeader(make([]byte, 0, 2600), &h)
+}
+
+func (a *AP) tx(b []byte) {
+	_ = a.radio.Transmit(b, &net80211.TxInfo{Rate: 2, NoAck: b[4]&1 != 0})
+}
+
+func (a *AP) sendBeacon(sub uint8, da []byte) {
+	b := a.header(frame.TypeMgmt, sub, 0, da, a.bssid)
+	a.ts += 102400
+	capab := uint16(frame.CapESS | frame.CapShortSlot)
+	if a.cfg.Passphrase != "" {
+		capab |= frame.CapPrivacy
+	}
+	b = binary.LittleEndian.AppendUint64(b, a.ts)
+	b = binary.LittleEndian.AppendUint16(b, a.cfg.BeaconInterval)
+	b = binary.LittleEndian.AppendUint16(b, capab)
+	b = ie.AppendSSID(b, a.cfg.SSID)
+	b = ie.AppendRates(b, []ie.Rate{0x82, 0x84, 0x8b, 0x96, 12, 18, 24, 36, 48, 72, 96, 108})
+	ch := channelOf(a.radio.Freq())
+	b = ie.AppendDS(b, uint8(ch))
+	if sub == frame.SubBeacon {
+		b = ie.AppendTIM(b, &ie.TIM{DTIMPeriod: 1})
+	}
+	b = append(b, a.rsnIE...)
+	a.tx(b)
+}
+
+func channelOf(freq int) int {
+	if freq == 2484 {
+		return 14
+	}
+	return (freq - 2407) / 5
+}
+
+// Deauth sends a Deauthentication (or, with disassoc, a Disassociation)
+// to the station and forgets it.
+func (a *AP) Deauth(reason uint16, disassoc bool) {
+	if a.sta == nil {
+		return
+	}
+	sub := uint8(frame.SubDeauth)
+	if disassoc {
+		sub = frame.SubDisassoc
+	}
+	b := a.header(frame.TypeMgmt, sub, 0, a.sta.mac, a.bssid)
+	b = binary.LittleEndian.AppendUint16(b, reason)
+	a.tx(b)
+	if disassoc {
+		a.sta.assoc, a.sta.authorized, a.sta.key = false, false, nil
+	} else {
+		a.sta = nil
+	}
+}
+
+// Inject transmits raw bytes from the AP's radio.
+func (a *AP) Inject(b []byte) { a.tx(append([]byte(nil), b...)) }
+
+// input handles frames from the medium.
+func (a *AP) input(b []byte, rx *net80211.RxInfo) {
+	f, err := frame.Parse(b)
+	if err != nil || (!equal(f.Addr1(), a.bssid) && f.Addr1()[0]&1 == 0) {
+		return
+	}
+	switch f.Type() {
+	case frame.TypeMgmt:
+		a.mgmt(f)
+	case frame.TypeData:
+		a.data(f)
+	}
+}
+
+func equal(a, b []byte) bool { return len(a) == 6 && len(b) == 6 && [6]byte(a) == [6]byte(b) }
+
+func (a *AP) mgmt(f frame.Frame) {
+	switch f.Subtype() {
+	case frame.SubProbeReq:
+		a.Stats.ProbeReqs++
+		set, err := ie.ParseSet(f.Body())
+		if err != nil || (len(set.SSID) > 0 && string(set.SSID) != string(a.cfg.SSID)) {
+			return
+		}
+		a.sendBeacon(frame.SubProbeResp, f.Addr2())
+	case frame.SubAuth:
+		a.Stats.AuthReqs++
+		au, err := frame.ParseAuth(f.Body())
+		if err != nil || au.Seq() != 1 {
+			return
+		}
+		status := uint16(frame.StatusSuccess)
+		if au.Algorithm() != frame.AuthOpen {
+			status = frame.StatusAlgUnsupported
+		}
+		if status == frame.StatusSuccess {
+			a.sta = &apSTA{mac: append(net.HardwareAddr(nil), f.Addr2()...)}
+		}
+		b := a.header(frame.TypeMgmt, frame.SubAuth, 0, f.Addr2(), a.bssid)
+		b = append(b, 0, 0, 2, 0, byte(status), byte(status>>8))
+		a.tx(b)
+	case frame.SubAssocReq, frame.SubReassocReq:
+		a.Stats.AssocReqs++
+		a.assoc(f)
+	case frame.SubDeauth, frame.SubDisassoc:
+		a.Stats.DeauthRx++
+		if r, err := frame.ParseReason(f.Body()); err == nil {
+			a.Stats.LastDeauthReason = r.Code()
+		}
+		if a.sta != nil && equal(a.sta.mac, f.Addr2()) {
+			a.sta = nil
+		}
+	}
+}
+
+func (a *AP) assoc(f frame.Frame) {
+	req, err := frame.ParseAssocReq(f.Body(), f.Subtype() == frame.SubReassocReq)
+	status := uint16(frame.StatusSuccess)
+	var set ie.Set
+	if err == nil {
+		set, err = ie.ParseSet(req.Elements())
+	}
+	switch {
+	case err != nil || a.sta == nil || !equal(a.sta.mac, f.Addr2()):
+		status = frame.StatusUnspecified
+	case !a.cfg.ACL.Check(f.Addr2()):
+		status = frame.StatusRefusedUnspecified
+	case string(set.SSID) != string(a.cfg.SSID):
+		status = frame.StatusUnspecified
+	case a.cfg.Passphrase != "" && (set.RSN == nil || !set.RSN.HasPairwise(a.cfg.Pairwise) || !set.RSN.HasAKM(ie.AKMPSK)):
+		status = frame.StatusInvalidRSNIE
+	}
+	b := a.header(frame.TypeMgmt, frame.SubAssocResp, 0, f.Addr2(), a.bssid)
+	b = append(b, make([]byte, frame.AssocRespFixedLen)...)
+	frame.AssocResp(b[len(b)-frame.AssocRespFixedLen:]).Encode(&frame.AssocRespFields{Capability: frame.CapESS, Status: status, AID: 1})
+	b = ie.AppendRates(b, []ie.Rate{0x82, 0x84, 0x8b, 0x96, 12, 18, 24, 36, 48, 72, 96, 108})
+	a.tx(b)
+	if status != frame.StatusSuccess {
+		return
+	}
+	a.sta.assoc, a.sta.aid = true, 1
+	a.sta.staRSN = set.RSNRaw
+	if a.cfg.Passphrase == "" {
+		a.sta.authorized = true
+		return
+	}
+	a.sta.key, a.sta.authorized = nil, false
+	a.startHandshake()
+}
+
+// data handles a data frame from the station.
+func (a *AP) data(f frame.Frame) {
+	s := a.sta
+	if s == nil || !s.assoc || !equal(f.Addr2(), s.mac) || f.FC()&frame.FlagToDS == 0 {
+		return
+	}
+	b := []byte(f)
+	hdrLen := f.HeaderLen()
+	var key *net80211.Key
+	if f.Protected() {
+		key = s.key
+		if key == nil {
+			a.Stats.DecryptErrors++
+			return
+		}
+		var err error
+		if b, err = key.Cipher.Decap(key, b, hdrLen, false); err != nil {
+			a.Stats.DecryptErrors++
+			return
+		}
+		df := frame.Frame(b)
+		if key.Cipher.MICLen() > 0 {
+			body, err := key.Cipher.DeMIC(key, df.DA(), df.SA(), 0, false, b[hdrLen:])
+			if err != nil {
+				a.Stats.DecryptErrors++
+				return
+			}
+			b = b[:hdrLen+len(body)]
+		}
+	}
+	body := b[hdrLen:]
+	if len(body) >= 8 && binary.BigEndian.Uint16(body[6:]) == 0x888e {
+		a.eapolInput(body[8:])
+		return
+	}
+	if !s.authorized {
+		return
+	}
+	eth, err := net80211.ToEther(b, hdrLen)
+	if err != nil {
+		return
+	}
+	a.Stats.DataRx++
+	a.Received = append(a.Received, append([]byte(nil), eth...))
+}
+
+// SendEther sends an Ethernet frame to the station (unicast, pairwise key)
+// or, for a group DA, to everyone under the GTK.
+func (a *AP) SendEther(eth []byte) error {
+	return a.sendData(eth[0:6], eth[6:12], binary.BigEndian.Uint16(eth[12:]), eth[14:], false)
+}
+
+// SendEtherBadMIC sends like SendEther but corrupts the TKIP Michael MIC
+// (the ICV stays valid, so only the MSDU MIC fails).
+func (a *AP) SendEtherBadMIC(eth []byte) error {
+	return a.sendData(eth[0:6], eth[6:12], binary.BigEndian.Uint16(eth[12:]), eth[14:], true)
+}
+
+func (a *AP) sendData(da, sa []byte, etherType uint16, payload []byte, badMIC bool) error {
+	group := da[0]&1 != 0
+	if a.sta == nil && !group {
+		return net80211.ErrState
+	}
+	b := a.header(frame.TypeData, frame.SubData, frame.FlagFromDS, da, sa)
+	hdrLen := len(b)
+	b = net80211.AppendLLC(b, etherType)
+	b = append(b, payload...)
+	key := a.gkey
+	if !group {
+		key = a.sta.key
+	}
+	if key == nil && a.cfg.Passphrase != "" && etherType != 0x888e {
+		return net80211.ErrNoKey
+	}
+	if key != nil {
+		body, err := key.Cipher.EnMIC(key, da, sa, 0, b[hdrLen:])
+		if err != nil {
+			return err
+		}
+		if badMIC && key.Cipher.MICLen() > 0 {
+			body[len(body)-1] ^= 0x5a
+		}
+		b = b[:hdrLen+len(body)]
+		if b, err = key.Cipher.Encap(key, b, hdrLen); err != nil {
+			return err
+		}
+	}
+	a.tx(b)
+	return nil
+}

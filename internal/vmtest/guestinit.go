@@ -1,0 +1,77 @@
+package vmtest
+
+// Lines the guest prints that the host parses. Each is matched anywhere in a
+// console line, since kernel messages may share the line.
+const (
+	markBoot   = "GOPKT-BOOT: "   // init started; uptime follows
+	markTime   = "GOPKT-TIME: "   // boot=S scenario=S (guest seconds)
+	markResult = "GOPKT-RESULT: " // PASS, or FAIL and the reason
+	markReady  = "GOPKT-READY: "  // printed by the scenario's ready helper
+)
+
+// initScript is the guest's /init (busybox sh). It mounts the pseudo file
+// systems, loads the modules listed in /etc/gopkt/modules (path and
+// parameters, dependencies first), reserves hugepages, runs the scenario
+// under sh -e and prints the verdict before powering off. Any failure of its
+// own is a FAIL verdict naming the step.
+const initScript = `#!/bin/sh
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
+verdict() { echo "` + markResult + `$*"; sync; poweroff -f; echo o >/proc/sysrq-trigger; sleep 10; }
+mount -t proc proc /proc || verdict FAIL init: cannot mount /proc
+mount -t sysfs sysfs /sys || verdict FAIL init: cannot mount /sys
+mount -t devtmpfs devtmpfs /dev || verdict FAIL init: cannot mount devtmpfs on /dev
+mkdir -p /dev/pts /dev/shm /dev/hugepages /tmp /run /var/run /var/lib /var/tmp /root
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+boot=$(cut -d' ' -f1 /proc/uptime)
+echo "` + markBoot + `$boot"
+. /etc/gopkt/env
+while read -r mod args; do
+	[ -n "$mod" ] || continue
+	name=${mod##*/}; name=$(echo "${name%.ko}" | tr - _)
+	[ -d /sys/module/$name ] && continue
+	insmod /lib/modules/$GOPKT_KERNEL/$mod $args || verdict FAIL init: insmod $mod $args failed
+done </etc/gopkt/modules
+if [ "${GOPKT_HUGEPAGES:-0}" -gt 0 ]; then
+	echo $GOPKT_HUGEPAGES >/proc/sys/vm/nr_hugepages
+	got=$(cat /proc/sys/vm/nr_hugepages)
+	[ "$got" = "$GOPKT_HUGEPAGES" ] || verdict FAIL init: reserved $got of $GOPKT_HUGEPAGES hugepages
+	mount -t hugetlbfs nodev /dev/hugepages || verdict FAIL init: cannot mount hugetlbfs
+fi
+ip link set lo up
+cd /root
+start=$(cut -d' ' -f1 /proc/uptime)
+sh -e${GOPKT_TRACE:+x} /etc/gopkt/scenario.sh
+rc=$?
+end=$(cut -d' ' -f1 /proc/uptime)
+echo "` + markTime + `boot=$boot scenario=$(awk "BEGIN{print $end-$start}")"
+if [ $rc -eq 0 ]; then verdict PASS; fi
+[ -n "$GOPKT_TRACE" ] || hint=" (a command failed under sh -e; set Config.Trace to see which)"
+verdict FAIL scenario exited with status $rc$hint
+`
+
+// guestLib is /etc/gopkt/lib.sh, sourced before the scenario. Helpers:
+//
+//	fail REASON...        print the FAIL verdict and exit 1
+//	must CMD...           run CMD; fail naming it when it exits non-zero
+//	mustfail CMD...       run CMD; fail when it succeeds
+//	expect TEXT PATTERN   fail unless TEXT contains PATTERN (shell glob)
+//	reject TEXT PATTERN   fail when TEXT contains PATTERN
+//	wait_for SECS CMD...  retry CMD every 0.1 s until it succeeds; fail after SECS
+//	ready NAME            print "GOPKT-READY: NAME" for Host.WaitReady
+//	wait_host NAME        read console lines until one equals NAME (Host.Send)
+const guestLib = `fail() { echo "` + markResult + `FAIL $*"; exit 1; }
+must() { "$@" || fail "'$*' exited with status $?"; }
+mustfail() { if "$@"; then fail "'$*' succeeded but must fail"; fi; }
+expect() { case "$1" in *$2*) ;; *) printf '%s\n' "$1"; fail "output lacks '$2'";; esac; }
+reject() { case "$1" in *$2*) printf '%s\n' "$1"; fail "output contains '$2'";; esac; }
+wait_for() {
+	_n=$(($1 * 10)); shift
+	while ! "$@" >/dev/null 2>&1; do
+		_n=$((_n - 1)); [ $_n -gt 0 ] || fail "timed out waiting for '$*'"
+		sleep 0.1
+	done
+}
+ready() { echo "` + markReady + `$1"; }
+wait_host() { while read -r _l; do [ "$_l" = "$1" ] && return 0; done; fail "console closed before host sent $1"; }
+`

@@ -1,0 +1,63 @@
+package vmtest
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Run boots the guest for a test and returns its result; it skips the test
+// when the host cannot run guests (no QEMU, busybox or kernel package, or
+// go test -short, or GOPKT_VM=0) unless GOPKT_VM_REQUIRE=1, and fails it
+// when the guest's verdict is not PASS, with the console's tail.
+func Run(t testing.TB, cfg Config) *Result {
+	t.Helper()
+	if os.Getenv("GOPKT_VM") == "0" {
+		t.Skip("vmtest: GOPKT_VM=0 turns the VM lane off")
+	}
+	if testing.Short() && os.Getenv("GOPKT_VM_REQUIRE") != "1" {
+		t.Skip("vmtest: VM scenarios take tens of seconds under TCG; skipped with -short")
+	}
+	ctx := context.Background()
+	if dl, ok := t.(interface{ Deadline() (time.Time, bool) }); ok {
+		if d, ok := dl.Deadline(); ok {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithDeadline(ctx, d.Add(-5*time.Second))
+			defer cancel()
+		}
+	}
+	dir := cfg.ArtifactsDir
+	if dir == "" && os.Getenv("GOPKT_VM_ARTIFACTS") != "" {
+		dir = filepath.Join(os.Getenv("GOPKT_VM_ARTIFACTS"), strings.ReplaceAll(t.Name(), "/", "_"))
+	}
+	if dir == "" {
+		dir = t.TempDir()
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	logf := t.Logf
+	if cfg.Quiet {
+		logf = nil
+	}
+	res, err := Boot(ctx, cfg, dir, logf)
+	if err != nil {
+		if errors.Is(err, ErrMissing) && os.Getenv("GOPKT_VM_REQUIRE") != "1" {
+			t.Skipf("vmtest: cannot run the guest: %v", err)
+		}
+		t.Fatalf("vmtest: %v", err)
+	}
+	t.Logf("vmtest: boot %v wall (guest uptime at init %v), scenario %v guest, run %v wall",
+		res.BootWall.Round(10*time.Millisecond), res.GuestBoot.Round(10*time.Millisecond),
+		res.GuestScenario.Round(10*time.Millisecond), res.Wall.Round(10*time.Millisecond))
+	if !res.Passed {
+		if cfg.Quiet {
+			t.Logf("console tail:\n%s", res.Tail(60))
+		}
+		t.Fatalf("vmtest: guest verdict: %s (console log: %s/console.log)", res.Verdict, res.Dir)
+	}
+	return res
+}

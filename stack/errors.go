@@ -1,0 +1,40 @@
+package stack
+
+import "errors"
+
+// Sentinel errors callers branch on with errors.Is.
+var (
+	ErrNoInterface  = errors.New("no such interface")
+	ErrExists       = errors.New("already exists")
+	ErrNoCloner     = errors.New("no cloner for this interface name")
+	ErrClosed       = errors.New("stack closed")
+	ErrFrozen       = errors.New("protocol tables are fixed once the stack is built")
+	ErrBadAddress   = errors.New("bad address")
+	ErrNotClonable  = errors.New("interface was not created by a cloner")
+	ErrBadName      = errors.New("bad interface name")
+	ErrMissingField = errors.New("missing option")
+)
+
+// OpError is the error the stack's API returns: which operation, on which
+// interface (if any), why, and what to do about it.
+type OpError struct {
+	Op        string // "attach", "create", "add address", ...
+	Interface string // interface name, or ""
+	Err       error  // a sentinel above or an underlying error
+	Hint      string // what to do, or ""
+}
+
+func (e *OpError) Error() string {
+	s := "stack: " + e.Op
+	if e.Interface != "" {
+		s += " " + e.Interface
+	}
+	s += ": " + e.Err.Error()
+	if e.Hint != "" {
+		s += " (" + e.Hint + ")"
+	}
+	return s
+}
+
+// Unwrap lets errors.Is match the sentinel.
+func (e *OpError) Unwrap() error { return e.Err }

@@ -1,0 +1,342 @@
+package stack
+
+import (
+	"errors"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gopkt/gopkt/hw/mbuf"
+	"github.com/gopkt/gopkt/hw/port"
+	"github.com/gopkt/gopkt/stack/pfil"
+	"github.com/gopkt/gopkt/stack/wire"
+)
+
+// Flags are interface flags (the IFF_ set of NetBSD's if.h, trimmed).
+type Flags uint32
+
+// Interface flags.
+const (
+	FlagUp       Flags = 1 << iota // administratively up: frames are sent and received
+	FlagLoopback                   // the loopback device
+	FlagNoARP                      // IPv4 does not resolve with ARP here (the link address is fixed)
+	FlagPromisc                    // accept unicast frames for other MACs
+	FlagForward                    // IPv4 forwards packets arriving here (RFC 1812)
+)
+
+func (f Flags) String() string {
+	var s []string
+	for i, n := range []string{"UP", "LOOPBACK", "NOARP", "PROMISC", "FORWARD"} {
+		if f&(1<<i) != 0 {
+			s = append(s, n)
+		}
+	}
+	return "<" + strings.Join(s, ",") + ">"
+}
+
+// IfOptions configure an interface at Attach.
+type IfOptions struct {
+	// Flags to start with; FlagUp is always added.
+	Flags Flags
+	// NoPoller leaves the receive path to the caller, who calls Poll (tests
+	// and benchmarks that want one goroutine to run everything).
+	NoPoller bool
+	// Burst is the receive burst size; 0 means 32.
+	Burst int
+}
+
+// Counters are an interface's 64-bit statistics (RFC 2863 ifTable names in
+// the comments).
+type Counters struct {
+	InPackets      uint64 // frames received (ifHCInUcastPkts + multicast + broadcast)
+	InBytes        uint64 // ifHCInOctets
+	InMulticast    uint64 // multicast and broadcast frames received
+	InErrors       uint64 // malformed frames (ifInErrors)
+	InDrops        uint64 // frames not for us, or dropped by a hook (ifInDiscards)
+	InUnknownProto uint64 // EtherType with no handler (ifInUnknownProtos)
+	OutPackets     uint64 // frames handed to the port (ifHCOutUcastPkts + ...)
+	OutBytes       uint64 // ifHCOutOctets
+	OutDrops       uint64 // frames the port did not take, or a hook dropped (ifOutDiscards)
+	OutErrors      uint64 // frames that could not be built (no headroom)
+}
+
+type counters struct {
+	inPackets, inBytes, inMulticast, inErrors, inDrops, inUnknownProto atomic.Uint64
+	outPackets, outBytes, outDrops, outErrors                          atomic.Uint64
+}
+
+// Interface is one network interface: a port plus the stack's view of it
+// (name, index, flags, MTU, addresses, counters, taps).
+type Interface struct {
+	s      *Stack
+	name   string
+	index  int
+	port   port.Port
+	mac    wire.MAC
+	mtu    atomic.Int32
+	flags  atomic.Uint32
+	addrs  atomic.Pointer[[]netip.Prefix]
+	taps   atomic.Pointer[[]Tap]
+	c      counters
+	cloned bool
+	burst  int
+
+	txMu sync.Mutex
+	tx   [1]*mbuf.Buf
+
+	stopping atomic.Bool
+	done     chan struct{}
+	tapMu    sync.Mutex
+}
+
+func newInterface(s *Stack, name string, idx int, p port.Port, o IfOptions) *Interface {
+	ifc := &Interface{s: s, name: name, index: idx, port: p, mac: wire.MAC(p.MAC()), burst: o.Burst, done: make(chan struct{})}
+	if ifc.burst <= 0 {
+		ifc.burst = 32
+	}
+	ifc.mtu.Store(int32(p.MTU()))
+	ifc.flags.Store(uint32(o.Flags | FlagUp))
+	ifc.addrs.Store(&[]netip.Prefix{})
+	if o.NoPoller {
+		close(ifc.done)
+	}
+	return ifc
+}
+
+// Name is the interface name ("tap0").
+func (ifc *Interface) Name() string { return ifc.name }
+
+// Index is the interface index (≥ 1; lo0 is 1).
+func (ifc *Interface) Index() int { return ifc.index }
+
+// Stack is the stack the interface belongs to.
+func (ifc *Interface) Stack() *Stack { return ifc.s }
+
+// Port is the driver port behind the interface.
+func (ifc *Interface) Port() port.Port { return ifc.port }
+
+// MAC is the interface's Ethernet address.
+func (ifc *Interface) MAC() wire.MAC { return ifc.mac }
+
+// MTU is the largest L3 packet the interface sends.
+func (ifc *Interface) MTU() int { return int(ifc.mtu.Load()) }
+
+// SetMTU changes the MTU (the port must accept it).
+func (ifc *Interface) SetMTU(mtu int) error {
+	if err := ifc.port.SetMTU(mtu); err != nil {
+		return &OpError{Op: "set mtu", Interface: ifc.name, Err: err}
+	}
+	ifc.mtu.Store(int32(mtu))
+	return nil
+}
+
+// Flags returns the interface flags.
+func (ifc *Interface) Flags() Flags { return Flags(ifc.flags.Load()) }
+
+// SetFlags sets the flags in set and clears those in clear.
+func (ifc *Interface) SetFlags(set, clear Flags) {
+	for {
+		old := ifc.flags.Load()
+		if ifc.flags.CompareAndSwap(old, (old|uint32(set))&^uint32(clear)) {
+			return
+		}
+	}
+}
+
+// Addresses returns the interface's IPv4 addresses with their prefix lengths.
+func (ifc *Interface) Addresses() []netip.Prefix { return *ifc.addrs.Load() }
+
+// HasAddress reports whether a is one of this interface's addresses. It
+// takes no lock and does not allocate.
+func (ifc *Interface) HasAddress(a wire.Addr4) bool {
+	for _, p := range *ifc.addrs.Load() {
+		if p.Addr().As4() == a {
+			return true
+		}
+	}
+	return false
+}
+
+// Counters returns a snapshot of the statistics.
+func (ifc *Interface) Counters() Counters {
+	c := &ifc.c
+	return Counters{
+		InPackets: c.inPackets.Load(), InBytes: c.inBytes.Load(), InMulticast: c.inMulticast.Load(),
+		InErrors: c.inErrors.Load(), InDrops: c.inDrops.Load(), InUnknownProto: c.inUnknownProto.Load(),
+		OutPackets: c.outPackets.Load(), OutBytes: c.outBytes.Load(), OutDrops: c.outDrops.Load(),
+		OutErrors: c.outErrors.Load(),
+	}
+}
+
+// Poll receives one burst from the port and runs it through the stack; it
+// returns the number of frames. Use it with IfOptions.NoPoller.
+func (ifc *Interface) Poll() int {
+	var bufs [64]*mbuf.Buf
+	n := ifc.port.RxBurst(bufs[:min(ifc.burst, len(bufs))])
+	ifc.Input(bufs[:n])
+	return n
+}
+
+// run is the receive goroutine: run to completion per burst, sleep on the
+// port's Waiter (or back off) when idle.
+func (ifc *Interface) run(wg *sync.WaitGroup) {
+	defer wg.Done()
+	defer close(ifc.done)
+	bufs := make([]*mbuf.Buf, ifc.burst)
+	w, _ := ifc.port.(port.Waiter)
+	idle := 0
+	for !ifc.stopping.Load() {
+		if n := ifc.port.RxBurst(bufs); n > 0 {
+			ifc.Input(bufs[:n])
+			idle = 0
+			continue
+		}
+		if w != nil {
+			if err := w.Wait(50 * time.Millisecond); errors.Is(err, port.ErrClosed) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			continue
+		}
+		idle = min(idle+1, 10)
+		time.Sleep(time.Microsecond << idle) // up to ~1 ms
+	}
+}
+
+func (ifc *Interface) stop() {
+	ifc.stopping.Store(true)
+	<-ifc.done
+}
+
+// Input runs a burst of received frames through the stack (run to
+// completion) and takes ownership of them; bufs entries are cleared.
+func (ifc *Interface) Input(bufs []*mbuf.Buf) {
+	for i, b := range bufs {
+		bufs[i] = nil
+		ifc.input(b)
+	}
+}
+
+func (ifc *Interface) input(b *mbuf.Buf) {
+	c := &ifc.c
+	c.inPackets.Add(1)
+	c.inBytes.Add(uint64(b.PktLen()))
+	b.Meta.Port = uint16(ifc.index)
+	b.Meta.Flags &^= mbuf.FlagOutbound | mbuf.FlagBroadcast | mbuf.FlagMulticast
+	if t := ifc.taps.Load(); t != nil {
+		deliverTaps(*t, b)
+	}
+	fl := ifc.Flags()
+	eh, err := wire.NewEthernet(b.Bytes())
+	if err != nil || fl&FlagUp == 0 {
+		if err != nil {
+			c.inErrors.Add(1)
+		} else {
+			c.inDrops.Add(1)
+		}
+		b.Free()
+		return
+	}
+	// IEEE 802.3 clause 3.2.3: accept our address, broadcast and multicast.
+	if dst := eh.Dst(); dst != ifc.mac {
+		switch {
+		case dst.IsBroadcast():
+			b.Meta.Flags |= mbuf.FlagBroadcast
+			c.inMulticast.Add(1)
+		case dst.IsMulticast():
+			b.Meta.Flags |= mbuf.FlagMulticast
+			c.inMulticast.Add(1)
+		case fl&FlagPromisc == 0:
+			c.inDrops.Add(1)
+			b.Free()
+			return
+		}
+	}
+	if ifc.s.EtherIn.Active() {
+		switch ifc.s.EtherIn.Run(pfil.In, ifc.index, b) {
+		case pfil.Drop:
+			c.inDrops.Add(1)
+			b.Free()
+			return
+		case pfil.Consumed:
+			return
+		case pfil.Modified:
+			if eh, err = wire.NewEthernet(b.Bytes()); err != nil {
+				c.inErrors.Add(1)
+				b.Free()
+				return
+			}
+		}
+	}
+	h := ifc.s.etherHandler(eh.Type())
+	if h == nil || b.Meta.Flags&mbuf.FlagVLAN != 0 {
+		// A tag the port stripped with no VLAN interface to take it, or a
+		// type nobody registered.
+		c.inUnknownProto.Add(1)
+		b.Free()
+		return
+	}
+	_, _ = b.Pull(wire.EthernetHeaderLen)
+	h.HandleEther(ifc, b)
+}
+
+// LinkHeaderLen is the room a packet needs in front of its L3 header to be
+// sent on this interface (Ethernet; 802.1Q tagging is the port's offload).
+func (ifc *Interface) LinkHeaderLen() int { return wire.EthernetHeaderLen }
+
+// Output prepends an Ethernet header (to dst, of type et) to b, which starts
+// at the L3 header, and sends it. It takes ownership of b; failures are
+// counted, not returned.
+func (ifc *Interface) Output(b *mbuf.Buf, dst wire.MAC, et wire.EtherType) {
+	h, err := b.Push(wire.EthernetHeaderLen)
+	if err != nil {
+		ifc.c.outErrors.Add(1)
+		b.Free()
+		return
+	}
+	e := wire.Ethernet(h)
+	e.SetDst(dst)
+	e.SetSrc(ifc.mac)
+	e.SetType(et)
+	ifc.Transmit(b)
+}
+
+// Transmit sends a complete frame: Ethernet-out hooks, taps, then the port.
+// It takes ownership of b.
+func (ifc *Interface) Transmit(b *mbuf.Buf) {
+	c := &ifc.c
+	if ifc.Flags()&FlagUp == 0 {
+		c.outDrops.Add(1)
+		b.Free()
+		return
+	}
+	b.Meta.Port = uint16(ifc.index)
+	b.Meta.Flags |= mbuf.FlagOutbound
+	if ifc.s.EtherOut.Active() {
+		switch ifc.s.EtherOut.Run(pfil.Out, ifc.index, b) {
+		case pfil.Drop:
+			c.outDrops.Add(1)
+			b.Free()
+			return
+		case pfil.Consumed:
+			return
+		}
+	}
+	if t := ifc.taps.Load(); t != nil {
+		deliverTaps(*t, b)
+	}
+	n := uint64(b.PktLen())
+	ifc.txMu.Lock()
+	ifc.tx[0] = b
+	sent := ifc.port.TxBurst(ifc.tx[:])
+	ifc.tx[0] = nil
+	ifc.txMu.Unlock()
+	if sent != 1 {
+		c.outDrops.Add(1)
+		b.Free()
+		return
+	}
+	c.outPackets.Add(1)
+	c.outBytes.Add(n)
+}

@@ -1,0 +1,149 @@
+package ipv4_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/gopkt/gopkt/stack"
+	"github.com/gopkt/gopkt/stack/ipv4"
+	"github.com/gopkt/gopkt/stack/wire"
+)
+
+func TestARPReplyExactBytes(t *testing.T) {
+	w := newWire(t, ipv4.Options{})
+	w.inject(arpFrame(wire.ARPRequest, peerMAC, peerIP, wire.MAC{}, hostIP, wire.BroadcastMAC))
+	got := w.frames()
+	want := arpFrame(wire.ARPReply, hostMAC, hostIP, peerMAC, peerIP, peerMAC)
+	if len(got) != 1 || !bytes.Equal(got[0], want) {
+		t.Fatalf("ARP reply\n got % x\nwant % x", got, want)
+	}
+	// RFC 826: the requester was added (we were the target).
+	ns := w.h.IP.Neighbours()
+	if len(ns) != 1 || ns[0].Addr != netip.AddrFrom4(peerIP) || ns[0].MAC != peerMAC || ns[0].State != ipv4.Reachable {
+		t.Errorf("neighbours %+v", ns)
+	}
+	// Requests for other addresses are not answered and add nothing.
+	w.inject(arpFrame(wire.ARPRequest, wire.MAC{2, 0, 0, 0, 0, 7}, wire.Addr4{198, 18, 0, 7}, wire.MAC{}, wire.Addr4{198, 18, 0, 9}, wire.BroadcastMAC))
+	if got := w.frames(); len(got) != 0 || len(w.h.IP.Neighbours()) != 1 {
+		t.Errorf("answered or learned from a request for someone else: %d frames", len(got))
+	}
+}
+
+func TestGratuitousARP(t *testing.T) {
+	w := newWire(t, ipv4.Options{})
+	if err := w.h.S.AddAddress(w.ifc, netip.MustParsePrefix("198.18.0.3/24")); err != nil {
+		t.Fatal(err)
+	}
+	// RFC 5227 §3 announcement: sender = target = the new address.
+	want := arpFrame(wire.ARPRequest, hostMAC, wire.Addr4{198, 18, 0, 3}, wire.MAC{}, wire.Addr4{198, 18, 0, 3}, wire.BroadcastMAC)
+	if got := w.frames(); len(got) != 1 || !bytes.Equal(got[0], want) {
+		t.Fatalf("gratuitous ARP\n got % x\nwant % x", got, want)
+	}
+	// A peer's gratuitous ARP updates an existing entry (merge) ...
+	w.learn()
+	newMAC := wire.MAC{2, 0, 0, 0, 0, 0x11}
+	w.inject(arpFrame(wire.ARPRequest, newMAC, peerIP, wire.MAC{}, peerIP, wire.BroadcastMAC))
+	if ns := w.h.IP.Neighbours(); len(ns) != 1 || ns[0].MAC != newMAC {
+		t.Errorf("merge: %+v", ns)
+	}
+	// ... and one claiming our address is a conflict, not an update.
+	w.inject(arpFrame(wire.ARPRequest, newMAC, hostIP, wire.MAC{}, hostIP, wire.BroadcastMAC))
+	if st := w.h.IP.Stats(); st.ARPConflicts != 1 {
+		t.Errorf("conflicts %d", st.ARPConflicts)
+	}
+}
+
+func TestARPResolutionQueueRetriesAndFailure(t *testing.T) {
+	w := newWire(t, ipv4.Options{ARPQueue: 2, ARPRetries: 3, ARPRetry: 20 * time.Millisecond, Tick: 5 * time.Millisecond})
+	c, err := w.h.UDP.Dial(netip.AddrPort{}, netipAP("198.18.0.1:9"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for i := range 4 {
+		if _, err := c.Write([]byte{byte(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// One request at once, the queue holds the last two datagrams.
+	got := w.frames()
+	req := arpFrame(wire.ARPRequest, hostMAC, hostIP, wire.MAC{}, peerIP, wire.BroadcastMAC)
+	if len(got) != 1 || !bytes.Equal(got[0], req) {
+		t.Fatalf("resolution start: % x", got)
+	}
+	if ns := w.h.IP.Neighbours(); len(ns) != 1 || ns[0].State != ipv4.Incomplete || ns[0].Queued != 2 {
+		t.Fatalf("neighbours %+v", ns)
+	}
+	if st := w.h.IP.Stats(); st.ARPQueueDrops != 2 {
+		t.Errorf("queue drops %d", st.ARPQueueDrops)
+	}
+	// The answer releases the queue in order.
+	w.inject(arpFrame(wire.ARPReply, peerMAC, peerIP, hostMAC, hostIP, hostMAC))
+	got = w.frames()
+	if len(got) != 2 || got[0][len(got[0])-1] != 2 || got[1][len(got[1])-1] != 3 {
+		t.Fatalf("released %d frames", len(got))
+	}
+
+	// A host that never answers: ARPRetries requests, then the queued
+	// datagram is dropped and our own sender hears host unreachable.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	_, err = w.h.IP.Ping(ctx, netip.MustParseAddr("198.18.0.99"), ipv4.PingOptions{})
+	var pe *ipv4.PingError
+	if !errors.As(err, &pe) || !errors.Is(err, ipv4.ErrUnreachable) || pe.Code != wire.ICMPv4HostUnreachable {
+		t.Fatalf("ping to a silent host: %v", err)
+	}
+	reqs := 0
+	for _, f := range w.frames() {
+		if wire.Ethernet(f).Type() == wire.EtherTypeARP {
+			reqs++
+		}
+	}
+	if reqs != 3 || w.h.IP.Stats().ARPResolveFailed != 1 {
+		t.Errorf("%d requests, stats %+v", reqs, w.h.IP.Stats())
+	}
+}
+
+func TestARPSwitchedOff(t *testing.T) {
+	w := newWire(t, ipv4.Options{})
+	w.ifc.SetFlags(stack.FlagNoARP, 0)
+	w.inject(arpFrame(wire.ARPRequest, peerMAC, peerIP, wire.MAC{}, hostIP, wire.BroadcastMAC))
+	if got := w.frames(); len(got) != 0 {
+		t.Errorf("answered ARP with ARP off: % x", got)
+	}
+	// Without ARP only static entries resolve.
+	w.h.IP.AddStaticNeighbour(w.ifc, netip.AddrFrom4(peerIP), peerMAC)
+	c, _ := w.h.UDP.Dial(netip.AddrPort{}, netipAP("198.18.0.1:9"))
+	defer c.Close()
+	if _, err := c.Write([]byte("static")); err != nil {
+		t.Fatal(err)
+	}
+	got := w.frames()
+	if len(got) != 1 || wire.Ethernet(got[0]).Dst() != peerMAC {
+		t.Fatalf("static neighbour: % x", got)
+	}
+	if ns := w.h.IP.Neighbours(); ns[0].State != ipv4.Static {
+		t.Errorf("state %v", ns[0].State)
+	}
+	c2, _ := w.h.UDP.Dial(netip.AddrPort{}, netipAP("198.18.0.50:9"))
+	defer c2.Close()
+	_, _ = c2.Write([]byte("nobody"))
+	if got := w.frames(); len(got) != 0 || w.h.IP.Stats().ARPResolveFailed != 1 {
+		t.Errorf("resolved without ARP: %d frames", len(got))
+	}
+}
+
+func TestDontFragment(t *testing.T) {
+	w := newWire(t, ipv4.Options{})
+	w.learn()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_, err := w.h.IP.Ping(ctx, netip.AddrFrom4(peerIP), ipv4.PingOptions{Size: 2000, DF: true})
+	if !errors.Is(err, ipv4.ErrTooBig) {
+		t.Errorf("DF ping over the MTU: %v", err)
+	}
+}

@@ -1,0 +1,35 @@
+// Package ipv4 is the IPv4 layer of the stack: IP input and output
+// (RFC 791, RFC 1122 §3), forwarding (RFC 1812), fragmentation and
+// reassembly, ARP and the neighbour cache (RFC 826), and ICMP (RFC 792).
+//
+// Start with New: pass the result in stack.Options.Protocols. Attach
+// registers EtherTypes 0x0800 (IPv4) and 0x0806 (ARP, which belongs to IPv4
+// and is switched off per interface with stack.FlagNoARP) and the IP
+// protocol table: ICMP built in, the Options.Transports (UDP, …) by number.
+// Transports send with Output and receive through Transport.Input.
+//
+// Data path: input validates the header (version, IHL, lengths, checksum
+// unless the NIC verified it, martian addresses), runs the In hooks, then
+// delivers (reassembling fragments first) or forwards (TTL, route, Forward
+// hooks, next hop). Output builds the header in the buffer's headroom, runs
+// the Out hooks, fragments to the MTU and resolves the next hop; packets wait
+// on the neighbour entry (a bounded queue) while ARP runs. Nothing on the
+// unfragmented path allocates.
+//
+// Ownership: every function that takes an *mbuf.Buf owns it from then on
+// and frees it on every error path; buffers queued in the neighbour cache or
+// the reassembler are freed by timeouts, limits, Close, or interface removal.
+//
+// Concurrency: input runs on each interface's RX goroutine, Output on any
+// goroutine. The neighbour cache and the reassembler are mutex-protected;
+// routes, addresses and hooks are read lock-free. One timer goroutine runs
+// ARP retries and expiry and the reassembly timeout every Options.Tick.
+//
+// Malformed input never panics: it is counted in Stats and dropped.
+//
+// What it does not do: IP options processing beyond tolerating them (record
+// route, timestamps and source routes are passed through, not acted on), ICMP
+// redirects, path MTU discovery, multicast group membership (IGMP),
+// per-interface forwarding switches, RFC 5227 address defence (conflicts
+// are counted only).
+package ipv4

@@ -1,0 +1,74 @@
+package ipv4
+
+import (
+	"encoding/binary"
+
+	"github.com/gopkt/gopkt/hw/mbuf"
+	"github.com/gopkt/gopkt/stack"
+	"github.com/gopkt/gopkt/stack/pfil"
+	"github.com/gopkt/gopkt/stack/wire"
+)
+
+// forward routes a datagram that is not for us (RFC 1812 §5.2-5.3): TTL
+// check and decrement with an incremental checksum update, route lookup,
+// forward hooks, fragmentation or ICMP "fragmentation needed", next-hop
+// resolution. b starts at the IPv4 header; forward owns it.
+func (ip *IPv4) forward(in *stack.Interface, b *mbuf.Buf, h wire.IPv4) {
+	st := &ip.st
+	// RFC 1812 §5.3.1: a router that would decrement TTL to zero drops the
+	// packet and sends ICMP time exceeded.
+	if h.TTL() <= 1 {
+		st.forwTTLExceeded.Add(1)
+		ip.icmpError(b, wire.ICMPv4TimeExceeded, wire.ICMPv4TTLExceeded, 0)
+		b.Free()
+		return
+	}
+	dst := h.Dst()
+	r, ok := ip.s.Routes.Lookup(dst)
+	var out *stack.Interface
+	if ok {
+		out = ip.s.Interface(r.IfIndex)
+	}
+	if out == nil || out.Flags()&stack.FlagLoopback != 0 {
+		st.forwNoRoute.Add(1)
+		ip.icmpError(b, wire.ICMPv4DestUnreach, wire.ICMPv4NetUnreachable, 0)
+		b.Free()
+		return
+	}
+	if !b.Writable() {
+		st.inDiscards.Add(1)
+		b.Free()
+		return
+	}
+	h.DecTTL()
+	if ip.Forward.Active() {
+		switch ip.Forward.Run(pfil.Forward, out.Index(), b) {
+		case pfil.Drop:
+			st.inFiltered.Add(1)
+			b.Free()
+			return
+		case pfil.Consumed:
+			return
+		}
+		h = wire.IPv4(b.Bytes())
+	}
+	if b.PktLen() > out.MTU() && h.DontFragment() {
+		// RFC 1191 §4: report the next-hop MTU.
+		st.forwFragNeeded.Add(1)
+		undoTTL(h)
+		ip.icmpError(b, wire.ICMPv4DestUnreach, wire.ICMPv4FragNeeded, uint32(out.MTU()))
+		b.Free()
+		return
+	}
+	st.forwDatagrams.Add(1)
+	b.Meta.Flags &^= mbuf.FlagBroadcast | mbuf.FlagMulticast
+	_ = ip.send(out, r.NextHop(dst), b)
+}
+
+// undoTTL restores the TTL of a forwarded header (for an ICMP quote that
+// should show the packet as it arrived).
+func undoTTL(h wire.IPv4) {
+	old := binary.BigEndian.Uint16(h[8:10])
+	h[8]++
+	h.SetChecksum(wire.ChecksumUpdate16(h.Checksum(), old, binary.BigEndian.Uint16(h[8:10])))
+}

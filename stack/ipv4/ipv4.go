@@ -1,0 +1,231 @@
+package ipv4
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gopkt/gopkt/hw/mbuf"
+	"github.com/gopkt/gopkt/stack"
+	"github.com/gopkt/gopkt/stack/pfil"
+	"github.com/gopkt/gopkt/stack/wire"
+)
+
+// Errors callers branch on.
+var (
+	ErrNoRoute      = errors.New("ipv4: no route to host")
+	ErrTooBig       = errors.New("ipv4: packet too big (DF set, or over 65535 bytes)")
+	ErrNoBuffers    = errors.New("ipv4: packet buffer pool exhausted")
+	ErrNoHeadroom   = errors.New("ipv4: buffer lacks headroom for the IP and link headers")
+	ErrNoProtocol   = errors.New("ipv4: IP protocol already registered")
+	ErrNoSource     = errors.New("ipv4: outgoing interface has no IPv4 address")
+	ErrUnresolved   = errors.New("ipv4: neighbour did not answer ARP")
+	ErrTimeExceeded = errors.New("ipv4: ICMP time exceeded")
+	ErrUnreachable  = errors.New("ipv4: ICMP destination unreachable")
+)
+
+// Transport is an upper-layer protocol (UDP, TCP later) registered by IP
+// protocol number through Options.Transports.
+type Transport interface {
+	// Protocol is the IP protocol number served.
+	Protocol() wire.IPProtocol
+	// Attach hands the transport the IPv4 instance to send through.
+	Attach(ip *IPv4) error
+	// Input receives one datagram; b.Bytes() starts at the transport
+	// header (a reassembled datagram is a chain). It returns false when no
+	// endpoint wants the datagram: IPv4 keeps b and answers with ICMP port
+	// unreachable (RFC 1122 §4.1.3.1). On true the transport owns b.
+	Input(b *mbuf.Buf, in Meta) bool
+}
+
+// Meta describes a received datagram to its transport.
+type Meta struct {
+	Src, Dst  wire.Addr4
+	IfIndex   int
+	TTL       uint8
+	TOS       uint8
+	Broadcast bool // sent to a broadcast or multicast address
+}
+
+// Options configure IPv4.
+type Options struct {
+	// Transports are registered by protocol number (UDP, …). ICMP is
+	// built in (RFC 1122 §3.2.2: every host implements it).
+	Transports []Transport
+	// Forwarding routes packets not addressed to us between interfaces
+	// (RFC 1812); off, they are dropped (RFC 1122 §3.3.1.1 host).
+	Forwarding bool
+	// DefaultTTL for packets we originate; 0 means 64 (RFC 1700).
+	DefaultTTL uint8
+	// Reassembly limits (0 picks the default in parentheses).
+	ReassemblyTimeout   time.Duration // per datagram (30 s, as Linux; RFC 1122 §3.3.2 suggests 60-120 s)
+	ReassemblyDatagrams int           // datagrams in progress (64)
+	ReassemblyBuffers   int           // mbufs held by incomplete datagrams (256)
+	// Neighbour cache (0 picks the default).
+	ARPTimeout      time.Duration // reachable lifetime of an entry (60 s)
+	ARPRetry        time.Duration // between requests while resolving (1 s)
+	ARPRetries      int           // requests before giving up (3)
+	ARPQueue        int           // packets queued per unresolved neighbour (3, RFC 1122 §2.3.2.2 says at least 1)
+	NeighMax        int           // entries (1024)
+	ICMPRate        int           // ICMP errors per second (1000), RFC 1812 §4.3.2.8
+	ICMPBurst       int           // token bucket depth (50)
+	Tick            time.Duration // timer granularity (100 ms)
+	DisableICMPEcho bool          // do not answer echo requests
+}
+
+func (o *Options) defaults() {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	defd := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	if o.DefaultTTL == 0 {
+		o.DefaultTTL = 64
+	}
+	defd(&o.ReassemblyTimeout, 30*time.Second)
+	def(&o.ReassemblyDatagrams, 64)
+	def(&o.ReassemblyBuffers, 256)
+	defd(&o.ARPTimeout, 60*time.Second)
+	defd(&o.ARPRetry, time.Second)
+	def(&o.ARPRetries, 3)
+	def(&o.ARPQueue, 3)
+	def(&o.NeighMax, 1024)
+	def(&o.ICMPRate, 1000)
+	def(&o.ICMPBurst, 50)
+	defd(&o.Tick, 100*time.Millisecond)
+}
+
+// IPv4 is the IPv4 protocol instance of one stack: IP input, output,
+// forwarding, fragmentation and reassembly, ARP and the neighbour cache, and
+// ICMP.
+type IPv4 struct {
+	s    *stack.Stack
+	pool *mbuf.Pool
+	o    Options
+
+	transports [256]Transport
+
+	// Hook points (packets start at the IPv4 header).
+	In, Out, Forward *pfil.Head
+
+	neigh *neighCache
+	reass *reassembler
+	icmp  icmpState
+
+	id   atomic.Uint32 // IP identification counter
+	st   stats
+	stop chan struct{}
+	wg   sync.WaitGroup
+}
+
+// New returns an IPv4 protocol to pass in stack.Options.Protocols.
+func New(o Options) *IPv4 {
+	o.defaults()
+	ip := &IPv4{
+		o:       o,
+		In:      pfil.NewHead("ipv4-in"),
+		Out:     pfil.NewHead("ipv4-out"),
+		Forward: pfil.NewHead("ipv4-forward"),
+		stop:    make(chan struct{}),
+	}
+	ip.st.forwarding.Store(o.Forwarding)
+	ip.neigh = newNeighCache(ip)
+	ip.reass = newReassembler(ip)
+	ip.icmp.init(o.ICMPRate, o.ICMPBurst)
+	return ip
+}
+
+// Attach implements stack.Protocol: it registers IPv4 and ARP by EtherType
+// and the transports by protocol number, and starts the timer.
+func (ip *IPv4) Attach(s *stack.Stack) error {
+	ip.s = s
+	ip.pool = s.Pool()
+	if err := s.HandleEtherType(wire.EtherTypeIPv4, ipHandler{ip}); err != nil {
+		return err
+	}
+	if err := s.HandleEtherType(wire.EtherTypeARP, arpHandler{ip}); err != nil {
+		return err
+	}
+	ip.transports[wire.IPProtocolICMP] = icmpTransport{ip}
+	for _, t := range ip.o.Transports {
+		p := t.Protocol()
+		if ip.transports[p] != nil {
+			return fmt.Errorf("%w: %v", ErrNoProtocol, p)
+		}
+		if err := t.Attach(ip); err != nil {
+			return fmt.Errorf("ipv4: attach %v: %w", p, err)
+		}
+		ip.transports[p] = t
+	}
+	ip.wg.Add(1)
+	go ip.timer()
+	return nil
+}
+
+// Stack is the stack this instance is attached to.
+func (ip *IPv4) Stack() *stack.Stack { return ip.s }
+
+// Pool is the packet buffer pool.
+func (ip *IPv4) Pool() *mbuf.Pool { return ip.pool }
+
+// DefaultTTL is the TTL of packets we originate.
+func (ip *IPv4) DefaultTTL() uint8 { return ip.o.DefaultTTL }
+
+// SetForwarding turns routing between interfaces on or off.
+func (ip *IPv4) SetForwarding(on bool) { ip.st.forwarding.Store(on) }
+
+// Close implements io.Closer: it stops the timer and frees queued packets.
+func (ip *IPv4) Close() error {
+	close(ip.stop)
+	ip.wg.Wait()
+	ip.neigh.flush(0)
+	ip.reass.flush()
+	return nil
+}
+
+func (ip *IPv4) timer() {
+	defer ip.wg.Done()
+	t := time.NewTicker(ip.o.Tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-ip.stop:
+			return
+		case now := <-t.C:
+			ip.neigh.tick(now)
+			ip.reass.tick(now)
+		}
+	}
+}
+
+// InterfaceAdded implements stack.InterfaceObserver.
+func (ip *IPv4) InterfaceAdded(*stack.Interface) {}
+
+// InterfaceRemoved implements stack.InterfaceObserver: neighbour entries
+// (and packets queued on them) of the interface go.
+func (ip *IPv4) InterfaceRemoved(ifc *stack.Interface) { ip.neigh.flush(ifc.Index()) }
+
+// AddressAdded implements stack.InterfaceObserver: announce the address
+// with a gratuitous ARP request (RFC 5227 §3, ARP Announcement).
+func (ip *IPv4) AddressAdded(ifc *stack.Interface, p netip.Prefix) {
+	if ifc.Flags()&stack.FlagNoARP == 0 {
+		a := p.Addr().As4()
+		ip.sendARP(ifc, wire.ARPRequest, a, wire.MAC{}, a, wire.BroadcastMAC)
+	}
+}
+
+// AddressRemoved implements stack.InterfaceObserver.
+func (ip *IPv4) AddressRemoved(*stack.Interface, netip.Prefix) {}
+
+var (
+	_ stack.Protocol          = (*IPv4)(nil)
+	_ stack.InterfaceObserver = (*IPv4)(nil)
+)

@@ -1,0 +1,205 @@
+package ipv4
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gopkt/gopkt/hw/mbuf"
+	"github.com/gopkt/gopkt/stack/internal/chain"
+	"github.com/gopkt/gopkt/stack/wire"
+)
+
+// PingOptions shape one echo request.
+type PingOptions struct {
+	Size int   // data bytes after the ICMP header; 0 means 56 (ping's default)
+	TTL  uint8 // 0 means the default TTL
+	DF   bool  // set don't fragment
+	Src  netip.Addr
+}
+
+// PingReply is a matched echo reply.
+type PingReply struct {
+	From netip.Addr
+	Seq  uint16
+	Size int // data bytes, verified against what was sent
+	TTL  uint8
+	RTT  time.Duration
+}
+
+// PingError is an ICMP error (time exceeded, destination unreachable)
+// received for our echo request. It matches ErrTimeExceeded or
+// ErrUnreachable with errors.Is.
+type PingError struct {
+	From netip.Addr
+	Type wire.ICMPv4Type
+	Code uint8
+}
+
+func (e *PingError) Error() string {
+	return fmt.Sprintf("ipv4: ping: ICMP type %d code %d from %v", e.Type, e.Code, e.From)
+}
+
+// Unwrap maps the type to a sentinel.
+func (e *PingError) Unwrap() error {
+	if e.Type == wire.ICMPv4TimeExceeded {
+		return ErrTimeExceeded
+	}
+	return ErrUnreachable
+}
+
+type pingResult struct {
+	reply PingReply
+	err   error
+}
+
+type pingWaiter struct {
+	ch   chan pingResult
+	size int
+	sent time.Time
+}
+
+// pingTable matches replies to outstanding requests by identifier and
+// sequence number.
+type pingTable struct {
+	mu    sync.Mutex
+	ids   atomic.Uint32
+	waits map[uint32]*pingWaiter
+}
+
+func (t *pingTable) init() { t.waits = map[uint32]*pingWaiter{} }
+
+// pattern is the data byte at offset i of our echo data.
+func pattern(i int) byte { return byte(i) }
+
+// Ping sends one ICMP echo request to dst and waits for the reply, an ICMP
+// error about it (*PingError), or the end of ctx. The reply's data is
+// checked byte for byte against what was sent.
+func (ip *IPv4) Ping(ctx context.Context, dst netip.Addr, o PingOptions) (PingReply, error) {
+	if !dst.Is4() {
+		return PingReply{}, fmt.Errorf("ipv4: ping %v: not an IPv4 address", dst)
+	}
+	if o.Size == 0 {
+		o.Size = 56
+	}
+	if o.Size < 0 || o.Size > 0xffff-wire.IPv4MinHeaderLen-wire.ICMPv4HeaderLen {
+		return PingReply{}, fmt.Errorf("ipv4: ping size %d: %w", o.Size, ErrTooBig)
+	}
+	t := &ip.icmp.pings
+	id := uint16(t.ids.Add(1))
+	seq := uint16(time.Now().UnixNano() >> 10)
+	key := uint32(id)<<16 | uint32(seq)
+	data := make([]byte, wire.ICMPv4HeaderLen+o.Size)
+	for i := range o.Size {
+		data[wire.ICMPv4HeaderLen+i] = pattern(i)
+	}
+	f := wire.ICMPv4Fields{Type: wire.ICMPv4Echo, Rest: wire.EchoRest(id, seq)}
+	msg, _ := f.Encode(data)
+	msg.UpdateChecksum()
+	b, err := chain.Alloc(ip.pool, data)
+	if err != nil {
+		return PingReply{}, ErrNoBuffers
+	}
+	w := &pingWaiter{ch: make(chan pingResult, 1), size: o.Size, sent: time.Now()}
+	t.mu.Lock()
+	t.waits[key] = w
+	t.mu.Unlock()
+	defer func() {
+		t.mu.Lock()
+		delete(t.waits, key)
+		t.mu.Unlock()
+	}()
+	var src wire.Addr4
+	if o.Src.Is4() {
+		src = o.Src.As4()
+	}
+	if err := ip.Output(b, Header{Src: src, Dst: dst.As4(), Protocol: wire.IPProtocolICMP, TTL: o.TTL, DF: o.DF}); err != nil {
+		return PingReply{}, err
+	}
+	select {
+	case r := <-w.ch:
+		r.reply.Seq = seq
+		return r.reply, r.err
+	case <-ctx.Done():
+		return PingReply{}, ctx.Err()
+	}
+}
+
+// reply matches an echo reply (b at the ICMP header) and frees b.
+func (t *pingTable) reply(b *mbuf.Buf, m Meta) {
+	defer b.Free()
+	msg := wire.ICMPv4(b.Bytes())
+	key := uint32(msg.ID())<<16 | uint32(msg.Seq())
+	t.mu.Lock()
+	w := t.waits[key]
+	t.mu.Unlock()
+	if w == nil {
+		return
+	}
+	n := b.PktLen() - wire.ICMPv4HeaderLen
+	if n != w.size || !checkPattern(b, n) {
+		return // corrupted or foreign reply: keep waiting
+	}
+	select {
+	case w.ch <- pingResult{reply: PingReply{From: netip.AddrFrom4(m.Src), Size: n, TTL: m.TTL, RTT: time.Since(w.sent)}}:
+	default:
+	}
+}
+
+func checkPattern(b *mbuf.Buf, n int) bool {
+	var buf [512]byte
+	for off := 0; off < n; {
+		k := chain.Copy(b, wire.ICMPv4HeaderLen+off, buf[:min(len(buf), n-off)])
+		for i := range k {
+			if buf[i] != pattern(off+i) {
+				return false
+			}
+		}
+		off += k
+		if k == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// errorMsg matches an ICMP error quoting one of our echo requests.
+func (t *pingTable) errorMsg(msg wire.ICMPv4, m Meta) {
+	q, ok := quotedHeader(msg.Payload())
+	if !ok || q.Protocol() != wire.IPProtocolICMP {
+		return
+	}
+	inner := msg.Payload()[q.HeaderLen():]
+	if len(inner) < wire.ICMPv4HeaderLen || wire.ICMPv4Type(inner[0]) != wire.ICMPv4Echo {
+		return
+	}
+	e := wire.ICMPv4(inner)
+	key := uint32(e.ID())<<16 | uint32(e.Seq())
+	t.mu.Lock()
+	w := t.waits[key]
+	t.mu.Unlock()
+	if w == nil {
+		return
+	}
+	select {
+	case w.ch <- pingResult{err: &PingError{From: netip.AddrFrom4(m.Src), Type: msg.Type(), Code: msg.Code()}}:
+	default:
+	}
+}
+
+// quotedHeader checks the IPv4 header quoted in an ICMP error: the header
+// must be whole, but Total Length describes the original datagram, of which
+// only a prefix is quoted, so it is not checked.
+func quotedHeader(b []byte) (wire.IPv4, bool) {
+	if len(b) < wire.IPv4MinHeaderLen || b[0]>>4 != 4 {
+		return nil, false
+	}
+	hl := int(b[0]&0xf) * 4
+	if hl < wire.IPv4MinHeaderLen || hl > len(b) {
+		return nil, false
+	}
+	return wire.IPv4(b), true
+}

@@ -1,0 +1,58 @@
+package ipv4
+
+import "sync/atomic"
+
+// Stats are the IPv4, ICMP and ARP counters (names after RFC 4293
+// ipSystemStatsTable and RFC 4022/2011 where one exists).
+type Stats struct {
+	InReceives, InHdrErrors, InAddrErrors, InUnknownProtos, InTruncated     uint64
+	InDelivers, InDiscards, InFiltered                                      uint64
+	ForwDatagrams, ForwTTLExceeded, ForwNoRoute, ForwFragNeeded             uint64
+	OutRequests, OutNoRoutes, OutDiscards, OutFiltered, OutNoBuffers        uint64
+	FragCreates, FragOKs, FragFails                                         uint64
+	ReasmReqds, ReasmOKs, ReasmFails, ReasmTimeouts, ReasmOverlaps          uint64
+	ReasmEvicted                                                            uint64
+	ICMPInMsgs, ICMPInErrors, ICMPInEchos, ICMPInEchoReps, ICMPInUnreach    uint64
+	ICMPInTimeExcds, ICMPOutMsgs, ICMPOutRateLimited, ICMPOutEchoReps       uint64
+	ARPInRequests, ARPInReplies, ARPInErrors, ARPOutRequests, ARPOutReplies uint64
+	ARPResolveFailed, ARPQueueDrops, ARPConflicts                           uint64
+}
+
+type stats struct {
+	forwarding atomic.Bool
+
+	inReceives, inHdrErrors, inAddrErrors, inUnknownProtos, inTruncated     atomic.Uint64
+	inDelivers, inDiscards, inFiltered                                      atomic.Uint64
+	forwDatagrams, forwTTLExceeded, forwNoRoute, forwFragNeeded             atomic.Uint64
+	outRequests, outNoRoutes, outDiscards, outFiltered, outNoBuffers        atomic.Uint64
+	fragCreates, fragOKs, fragFails                                         atomic.Uint64
+	reasmReqds, reasmOKs, reasmFails, reasmTimeouts, reasmOverlaps          atomic.Uint64
+	reasmEvicted                                                            atomic.Uint64
+	icmpInMsgs, icmpInErrors, icmpInEchos, icmpInEchoReps, icmpInUnreach    atomic.Uint64
+	icmpInTimeExcds, icmpOutMsgs, icmpOutRateLimited, icmpOutEchoReps       atomic.Uint64
+	arpInRequests, arpInReplies, arpInErrors, arpOutRequests, arpOutReplies atomic.Uint64
+	arpResolveFailed, arpQueueDrops, arpConflicts                           atomic.Uint64
+}
+
+// Stats returns a snapshot of the counters.
+func (ip *IPv4) Stats() Stats {
+	s := &ip.st
+	return Stats{
+		InReceives: s.inReceives.Load(), InHdrErrors: s.inHdrErrors.Load(), InAddrErrors: s.inAddrErrors.Load(),
+		InUnknownProtos: s.inUnknownProtos.Load(), InTruncated: s.inTruncated.Load(), InDelivers: s.inDelivers.Load(),
+		InDiscards: s.inDiscards.Load(), InFiltered: s.inFiltered.Load(),
+		ForwDatagrams: s.forwDatagrams.Load(), ForwTTLExceeded: s.forwTTLExceeded.Load(), ForwNoRoute: s.forwNoRoute.Load(),
+		ForwFragNeeded: s.forwFragNeeded.Load(),
+		OutRequests:    s.outRequests.Load(), OutNoRoutes: s.outNoRoutes.Load(), OutDiscards: s.outDiscards.Load(),
+		OutFiltered: s.outFiltered.Load(), OutNoBuffers: s.outNoBuffers.Load(),
+		FragCreates: s.fragCreates.Load(), FragOKs: s.fragOKs.Load(), FragFails: s.fragFails.Load(),
+		ReasmReqds: s.reasmReqds.Load(), ReasmOKs: s.reasmOKs.Load(), ReasmFails: s.reasmFails.Load(),
+		ReasmTimeouts: s.reasmTimeouts.Load(), ReasmOverlaps: s.reasmOverlaps.Load(), ReasmEvicted: s.reasmEvicted.Load(),
+		ICMPInMsgs: s.icmpInMsgs.Load(), ICMPInErrors: s.icmpInErrors.Load(), ICMPInEchos: s.icmpInEchos.Load(),
+		ICMPInEchoReps: s.icmpInEchoReps.Load(), ICMPInUnreach: s.icmpInUnreach.Load(), ICMPInTimeExcds: s.icmpInTimeExcds.Load(),
+		ICMPOutMsgs: s.icmpOutMsgs.Load(), ICMPOutRateLimited: s.icmpOutRateLimited.Load(), ICMPOutEchoReps: s.icmpOutEchoReps.Load(),
+		ARPInRequests: s.arpInRequests.Load(), ARPInReplies: s.arpInReplies.Load(), ARPInErrors: s.arpInErrors.Load(),
+		ARPOutRequests: s.arpOutRequests.Load(), ARPOutReplies: s.arpOutReplies.Load(),
+		ARPResolveFailed: s.arpResolveFailed.Load(), ARPQueueDrops: s.arpQueueDrops.Load(), ARPConflicts: s.arpConflicts.Load(),
+	}
+}

@@ -1,0 +1,353 @@
+package udp
+
+import (
+	"errors"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/gopkt/gopkt/hw/mbuf"
+	"github.com/gopkt/gopkt/stack/internal/chain"
+	"github.com/gopkt/gopkt/stack/ipv4"
+	"github.com/gopkt/gopkt/stack/wire"
+)
+
+// Conn is a UDP socket. It implements net.PacketConn (ReadFrom, WriteTo)
+// and, once connected (Dial), net.Conn (Read, Write) with Go's contracts:
+// deadlines fail with an error wrapping os.ErrDeadlineExceeded, use after
+// Close fails with net.ErrClosed, and every error is a *net.OpError.
+//
+// The zero-allocation forms are ReadFromUDPAddrPort and
+// WriteToUDPAddrPort, as on *net.UDPConn.
+type Conn struct {
+	u      *UDP
+	local  netip.AddrPort
+	remote netip.AddrPort // valid when connected
+
+	mu     sync.Mutex
+	q      []qent // ring of received datagrams
+	head   int
+	n      int
+	notify chan struct{}
+	done   chan struct{}
+	once   sync.Once
+
+	rd, wd *deadline
+}
+
+type qent struct {
+	b    *mbuf.Buf // payload (UDP header pulled)
+	from netip.AddrPort
+}
+
+// ListenPacket opens a socket bound to local (a zero address is every
+// address; port 0 picks an ephemeral port).
+func (u *UDP) ListenPacket(local netip.AddrPort) (*Conn, error) {
+	return u.open(local, netip.AddrPort{})
+}
+
+// Dial opens a socket connected to remote: Write sends there and only its
+// datagrams are received. A zero local picks the address and port.
+func (u *UDP) Dial(local, remote netip.AddrPort) (*Conn, error) {
+	if !remote.Addr().Is4() || remote.Port() == 0 {
+		return nil, &net.OpError{Op: "dial", Net: "udp", Addr: net.UDPAddrFromAddrPort(remote), Err: ErrBadAddress}
+	}
+	return u.open(local, remote)
+}
+
+func (u *UDP) open(local, remote netip.AddrPort) (*Conn, error) {
+	op := "listen"
+	if remote.IsValid() {
+		op = "dial"
+	}
+	if !local.Addr().IsValid() {
+		local = netip.AddrPortFrom(netip.IPv4Unspecified(), local.Port())
+	}
+	if !local.Addr().Is4() {
+		return nil, &net.OpError{Op: op, Net: "udp", Source: net.UDPAddrFromAddrPort(local), Err: ErrBadAddress}
+	}
+	if u.ip == nil {
+		return nil, &net.OpError{Op: op, Net: "udp", Err: os.ErrInvalid}
+	}
+	if remote.IsValid() && local.Addr().IsUnspecified() {
+		src, err := u.ip.SourceAddr(remote.Addr().As4())
+		if err != nil {
+			return nil, &net.OpError{Op: op, Net: "udp", Addr: net.UDPAddrFromAddrPort(remote), Err: err}
+		}
+		local = netip.AddrPortFrom(netip.AddrFrom4(src), local.Port())
+	}
+	c := &Conn{u: u, remote: remote, q: make([]qent, u.o.Queue), notify: make(chan struct{}, 1),
+		done: make(chan struct{}), rd: newDeadline(), wd: newDeadline()}
+	if _, err := u.bind(c, local); err != nil {
+		return nil, &net.OpError{Op: op, Net: "udp", Source: net.UDPAddrFromAddrPort(local), Err: err}
+	}
+	return c, nil
+}
+
+// accepts reports whether a datagram to dst from src is for this socket.
+func (c *Conn) accepts(dst wire.Addr4, src netip.AddrPort) bool {
+	if a := c.local.Addr(); !a.IsUnspecified() && a.As4() != dst {
+		return false
+	}
+	return !c.remote.IsValid() || c.remote == src
+}
+
+// enqueue takes ownership of b (the payload) from the receive path.
+func (c *Conn) enqueue(b *mbuf.Buf, from netip.AddrPort) {
+	c.mu.Lock()
+	if c.n == len(c.q) || isClosed(c.done) {
+		c.mu.Unlock()
+		c.u.rcvbufErrors.Add(1)
+		b.Free()
+		return
+	}
+	t := c.head + c.n
+	if t >= len(c.q) {
+		t -= len(c.q)
+	}
+	c.q[t] = qent{b, from}
+	c.n++
+	c.mu.Unlock()
+	select {
+	case c.notify <- struct{}{}:
+	default:
+	}
+}
+
+func (c *Conn) dequeue() (qent, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n == 0 {
+		return qent{}, false
+	}
+	e := c.q[c.head]
+	c.q[c.head] = qent{}
+	c.head++
+	if c.head == len(c.q) {
+		c.head = 0
+	}
+	c.n--
+	if c.n > 0 {
+		// Keep the token for other readers.
+		select {
+		case c.notify <- struct{}{}:
+		default:
+		}
+	}
+	return e, true
+}
+
+func (c *Conn) opErr(op string, addr netip.AddrPort, err error) error {
+	e := &net.OpError{Op: op, Net: "udp", Source: net.UDPAddrFromAddrPort(c.local), Err: err}
+	if addr.IsValid() {
+		e.Addr = net.UDPAddrFromAddrPort(addr)
+	}
+	return e
+}
+
+// ReadFromUDPAddrPort receives one datagram into p (excess bytes are
+// discarded, as a socket does) and reports its sender. It does not allocate.
+func (c *Conn) ReadFromUDPAddrPort(p []byte) (int, netip.AddrPort, error) {
+	for {
+		if isClosed(c.done) {
+			return 0, netip.AddrPort{}, c.opErr("read", c.remote, net.ErrClosed)
+		}
+		dl := c.rd.wait()
+		if isClosed(dl) {
+			return 0, netip.AddrPort{}, c.opErr("read", c.remote, os.ErrDeadlineExceeded)
+		}
+		if e, ok := c.dequeue(); ok {
+			n := e.b.CopyTo(p)
+			e.b.Free()
+			return n, e.from, nil
+		}
+		select {
+		case <-c.notify:
+		case <-c.done:
+		case <-dl:
+		}
+	}
+}
+
+// ReadFrom implements net.PacketConn.
+func (c *Conn) ReadFrom(p []byte) (int, net.Addr, error) {
+	n, from, err := c.ReadFromUDPAddrPort(p)
+	if err != nil {
+		return n, nil, err
+	}
+	return n, net.UDPAddrFromAddrPort(from), nil
+}
+
+// Read implements net.Conn.
+func (c *Conn) Read(p []byte) (int, error) {
+	n, _, err := c.ReadFromUDPAddrPort(p)
+	return n, err
+}
+
+// WriteToUDPAddrPort sends p as one datagram to to. The payload is copied
+// once, into a pool buffer that then carries the UDP, IP and link headers
+// in its headroom. It does not allocate.
+func (c *Conn) WriteToUDPAddrPort(p []byte, to netip.AddrPort) (int, error) {
+	if isClosed(c.done) {
+		return 0, c.opErr("write", to, net.ErrClosed)
+	}
+	if isClosed(c.wd.wait()) {
+		return 0, c.opErr("write", to, os.ErrDeadlineExceeded)
+	}
+	if !to.Addr().Is4() || to.Port() == 0 {
+		return 0, c.opErr("write", to, ErrBadAddress)
+	}
+	if len(p) > MaxPayload {
+		return 0, c.opErr("write", to, ErrTooBig)
+	}
+	backoff := 20 * time.Microsecond
+	for {
+		err := c.u.send(c.local, to, p)
+		if err == nil {
+			return len(p), nil
+		}
+		if err != errNoBuffers {
+			return 0, c.opErr("write", to, err)
+		}
+		// The pool is empty: wait for buffers like a blocking socket
+		// waits for send-buffer space, until the deadline or Close.
+		t := time.NewTimer(backoff)
+		select {
+		case <-t.C:
+		case <-c.done:
+			t.Stop()
+			return 0, c.opErr("write", to, net.ErrClosed)
+		case <-c.wd.wait():
+			t.Stop()
+			return 0, c.opErr("write", to, os.ErrDeadlineExceeded)
+		}
+		backoff = min(2*backoff, 5*time.Millisecond)
+	}
+}
+
+// errNoBuffers is send's "nothing was sent, the pool is empty": the one
+// failure a writer waits out.
+var errNoBuffers = errors.New("udp: packet buffer pool exhausted")
+
+// WriteTo implements net.PacketConn.
+func (c *Conn) WriteTo(p []byte, addr net.Addr) (int, error) {
+	ua, ok := addr.(*net.UDPAddr)
+	if !ok {
+		return 0, c.opErr("write", netip.AddrPort{}, &net.AddrError{Err: "not a *net.UDPAddr", Addr: addr.String()})
+	}
+	ap := ua.AddrPort()
+	return c.WriteToUDPAddrPort(p, netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()))
+}
+
+// Write implements net.Conn (connected sockets only).
+func (c *Conn) Write(p []byte) (int, error) {
+	if !c.remote.IsValid() {
+		return 0, c.opErr("write", netip.AddrPort{}, ErrNotConnected)
+	}
+	return c.WriteToUDPAddrPort(p, c.remote)
+}
+
+// Close releases the port and frees queued datagrams. Blocked reads return
+// net.ErrClosed.
+func (c *Conn) Close() error {
+	first := false
+	c.once.Do(func() {
+		first = true
+		close(c.done)
+		c.u.unbind(c.local.Port(), c)
+		c.mu.Lock()
+		for c.n > 0 {
+			c.q[c.head].b.Free()
+			c.q[c.head] = qent{}
+			c.head = (c.head + 1) % len(c.q)
+			c.n--
+		}
+		c.mu.Unlock()
+	})
+	if !first {
+		return c.opErr("close", c.remote, net.ErrClosed)
+	}
+	return nil
+}
+
+// LocalAddr implements net.Conn and net.PacketConn.
+func (c *Conn) LocalAddr() net.Addr { return net.UDPAddrFromAddrPort(c.local) }
+
+// RemoteAddr implements net.Conn; nil when not connected.
+func (c *Conn) RemoteAddr() net.Addr {
+	if !c.remote.IsValid() {
+		return nil
+	}
+	return net.UDPAddrFromAddrPort(c.remote)
+}
+
+// SetDeadline implements net.Conn.
+func (c *Conn) SetDeadline(t time.Time) error {
+	if isClosed(c.done) {
+		return c.opErr("set deadline", c.remote, net.ErrClosed)
+	}
+	c.rd.set(t)
+	c.wd.set(t)
+	return nil
+}
+
+// SetReadDeadline implements net.Conn.
+func (c *Conn) SetReadDeadline(t time.Time) error {
+	if isClosed(c.done) {
+		return c.opErr("set deadline", c.remote, net.ErrClosed)
+	}
+	c.rd.set(t)
+	return nil
+}
+
+// SetWriteDeadline implements net.Conn.
+func (c *Conn) SetWriteDeadline(t time.Time) error {
+	if isClosed(c.done) {
+		return c.opErr("set deadline", c.remote, net.ErrClosed)
+	}
+	c.wd.set(t)
+	return nil
+}
+
+// send builds and sends one datagram from local to to (RFC 768).
+func (u *UDP) send(local, to netip.AddrPort, p []byte) error {
+	dst := to.Addr().As4()
+	src := local.Addr().As4()
+	if local.Addr().IsUnspecified() {
+		var err error
+		if src, err = u.ip.SourceAddr(dst); err != nil {
+			return err
+		}
+	}
+	b, err := chain.Alloc(u.ip.Pool(), p)
+	if err != nil {
+		return errNoBuffers
+	}
+	d, err := b.Push(wire.UDPHeaderLen)
+	if err != nil {
+		b.Free()
+		return ipv4.ErrNoHeadroom
+	}
+	n := uint16(len(p) + wire.UDPHeaderLen)
+	h := wire.UDP(d)
+	h.SetSrcPort(local.Port())
+	h.SetDstPort(to.Port())
+	h.SetLength(n)
+	h.SetChecksum(0)
+	if !u.o.NoChecksum {
+		cs := ^chain.Sum(b, wire.PseudoHeaderChecksum(wire.IPProtocolUDP, src, dst, n))
+		if cs == 0 {
+			cs = 0xffff // RFC 768: a computed zero is sent as all ones
+		}
+		h.SetChecksum(cs)
+	}
+	u.outDatagrams.Add(1)
+	return u.ip.Output(b, ipv4.Header{Src: src, Dst: dst, Protocol: wire.IPProtocolUDP})
+}
+
+var (
+	_ net.PacketConn = (*Conn)(nil)
+	_ net.Conn       = (*Conn)(nil)
+)

@@ -1,0 +1,139 @@
+package udp_test
+
+import (
+	"errors"
+	"flag"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/net/nettest"
+
+	"github.com/gopkt/gopkt/stack/stacktest"
+	"github.com/gopkt/gopkt/stack/udp"
+)
+
+// TestMain skips nettest's BasicIO and PingPong: both end by one side
+// closing and wait for the other to read io.EOF (stream semantics), and
+// BasicIO also needs no loss while the reader lags; a datagram socket has
+// neither. Every other nettest.TestConn case applies and runs.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if f := flag.Lookup("test.skip"); f != nil && f.Value.String() == "" {
+		_ = flag.Set("test.skip", "^TestNettestConn$/^(BasicIO|PingPong)$")
+	}
+	os.Exit(m.Run())
+}
+
+// pair returns two connected sockets, one on each of two stacks.
+func pair(t *testing.T) (c1, c2 *udp.Conn, stop func()) {
+	pool := stacktest.NewPool(t, 1024)
+	a, b, _, _ := stacktest.Pair(t, pool, stacktest.Config{UDP: udp.Options{Queue: 512}})
+	var err error
+	c1, err = a.UDP.Dial(netip.MustParseAddrPort("198.18.0.1:1111"), netip.MustParseAddrPort("198.18.0.2:2222"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, err = b.UDP.Dial(netip.MustParseAddrPort("198.18.0.2:2222"), netip.MustParseAddrPort("198.18.0.1:1111"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c1, c2, func() { c1.Close(); c2.Close() }
+}
+
+func TestNettestConn(t *testing.T) {
+	nettest.TestConn(t, func() (net.Conn, net.Conn, func(), error) {
+		c1, c2, stop := pair(t)
+		return c1, c2, stop, nil
+	})
+}
+
+func TestConnContracts(t *testing.T) {
+	c1, c2, stop := pair(t)
+	defer stop()
+	if c1.LocalAddr().String() != "198.18.0.1:1111" || c1.RemoteAddr().String() != "198.18.0.2:2222" {
+		t.Errorf("addresses %v %v", c1.LocalAddr(), c1.RemoteAddr())
+	}
+	// A deadline in the past: the error wraps os.ErrDeadlineExceeded, is a
+	// *net.OpError and a timeout.
+	_ = c1.SetReadDeadline(time.Now().Add(-time.Second))
+	_, err := c1.Read(make([]byte, 10))
+	var oe *net.OpError
+	var ne net.Error
+	if !errors.Is(err, os.ErrDeadlineExceeded) || !errors.As(err, &oe) || oe.Op != "read" || !errors.As(err, &ne) || !ne.Timeout() {
+		t.Errorf("past deadline: %#v", err)
+	}
+	// A future deadline unblocks a waiting Read.
+	_ = c1.SetReadDeadline(time.Now().Add(30 * time.Millisecond))
+	start := time.Now()
+	if _, err := c1.Read(make([]byte, 10)); !errors.Is(err, os.ErrDeadlineExceeded) || time.Since(start) < 25*time.Millisecond {
+		t.Errorf("future deadline: %v after %v", err, time.Since(start))
+	}
+	_ = c1.SetReadDeadline(time.Time{})
+	// Close unblocks a Read with net.ErrClosed; later calls fail the same way.
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if _, err := c2.Read(make([]byte, 10)); !errors.Is(err, net.ErrClosed) {
+			t.Errorf("read during close: %v", err)
+		}
+	}()
+	time.Sleep(20 * time.Millisecond)
+	if err := c2.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	for name, err := range map[string]error{
+		"write": func() error { _, err := c2.Write([]byte("x")); return err }(),
+		"read":  func() error { _, err := c2.Read(nil); return err }(),
+		"close": c2.Close(),
+		"dl":    c2.SetDeadline(time.Now()),
+	} {
+		if !errors.Is(err, net.ErrClosed) || !errors.As(err, &oe) {
+			t.Errorf("%s after close: %v", name, err)
+		}
+	}
+}
+
+func TestPacketConn(t *testing.T) {
+	pool := stacktest.NewPool(t, 256)
+	a, b, _, _ := stacktest.Pair(t, pool, stacktest.Config{})
+	srv, err := b.UDP.ListenPacket(netip.MustParseAddrPort("0.0.0.0:53"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	if _, err := b.UDP.ListenPacket(netip.MustParseAddrPort("0.0.0.0:53")); !errors.Is(err, udp.ErrAddrInUse) {
+		t.Errorf("double bind: %v", err)
+	}
+	cli, err := a.UDP.ListenPacket(netip.AddrPort{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	if p := cli.LocalAddr().(*net.UDPAddr).Port; p < 49152 {
+		t.Errorf("ephemeral port %d", p)
+	}
+	if _, err := cli.Write([]byte("x")); !errors.Is(err, udp.ErrNotConnected) {
+		t.Errorf("Write on unconnected: %v", err)
+	}
+	if _, err := cli.WriteTo([]byte("query"), &net.UDPAddr{IP: net.IPv4(198, 18, 0, 2), Port: 53}); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 3) // shorter than the datagram: the rest is discarded
+	_ = srv.SetReadDeadline(time.Now().Add(2 * time.Second))
+	n, from, err := srv.ReadFrom(buf)
+	if err != nil || n != 3 || string(buf) != "que" || from.(*net.UDPAddr).IP.String() != "198.18.0.1" {
+		t.Fatalf("ReadFrom: %d %q %v %v", n, buf, from, err)
+	}
+	if _, err := srv.WriteTo(make([]byte, udp.MaxPayload+1), from); !errors.Is(err, udp.ErrTooBig) {
+		t.Errorf("oversized datagram: %v", err)
+	}
+	if _, err := srv.WriteTo([]byte("x"), &net.UDPAddr{IP: net.IPv4(203, 0, 113, 1), Port: 1}); err == nil {
+		t.Error("write with no route succeeded")
+	}
+}

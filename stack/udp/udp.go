@@ -1,0 +1,165 @@
+package udp
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gopkt/gopkt/hw/mbuf"
+	"github.com/gopkt/gopkt/stack/internal/chain"
+	"github.com/gopkt/gopkt/stack/ipv4"
+	"github.com/gopkt/gopkt/stack/wire"
+)
+
+// Errors callers branch on (wrapped in *net.OpError by the sockets).
+var (
+	ErrAddrInUse    = errors.New("udp: address already in use")
+	ErrNoPorts      = errors.New("udp: no free ephemeral port")
+	ErrNotConnected = errors.New("udp: destination address required (socket not connected)")
+	ErrTooBig       = errors.New("udp: datagram larger than 65507 bytes")
+	ErrBadAddress   = errors.New("udp: not an IPv4 address")
+)
+
+// MaxPayload is the largest UDP payload over IPv4: 65535 - 20 - 8.
+const MaxPayload = 0xffff - wire.IPv4MinHeaderLen - wire.UDPHeaderLen
+
+// Options configure UDP.
+type Options struct {
+	// Queue is the receive queue of each socket in datagrams; 0 means 256.
+	// Datagrams arriving at a full queue are dropped and counted.
+	Queue int
+	// NoChecksum sends datagrams with checksum 0 (RFC 768 allows it over
+	// IPv4); received checksums are still verified when present.
+	NoChecksum bool
+}
+
+// Stats are the UDP counters (RFC 4113 udpHC* names).
+type Stats struct {
+	InDatagrams, NoPorts, InErrors, InCsumErrors, RcvbufErrors, OutDatagrams uint64
+}
+
+// UDP is the UDP protocol of one stack (RFC 768): it demultiplexes by port
+// to sockets and builds datagrams in place.
+type UDP struct {
+	o  Options
+	ip *ipv4.IPv4
+
+	mu    sync.RWMutex
+	ports map[uint16]*Conn
+	next  uint16 // next ephemeral port to try
+
+	inDatagrams, noPorts, inErrors, inCsumErrors, rcvbufErrors, outDatagrams atomic.Uint64
+}
+
+// New returns UDP to pass in ipv4.Options.Transports.
+func New(o Options) *UDP {
+	if o.Queue <= 0 {
+		o.Queue = 256
+	}
+	return &UDP{o: o, ports: map[uint16]*Conn{}, next: ephemeralFirst}
+}
+
+// Ephemeral port range (RFC 6335 §6: 49152-65535).
+const (
+	ephemeralFirst = 49152
+	ephemeralLast  = 65535
+)
+
+// Protocol implements ipv4.Transport.
+func (u *UDP) Protocol() wire.IPProtocol { return wire.IPProtocolUDP }
+
+// Attach implements ipv4.Transport.
+func (u *UDP) Attach(ip *ipv4.IPv4) error {
+	if u.ip != nil {
+		return fmt.Errorf("udp: already attached")
+	}
+	u.ip = ip
+	return nil
+}
+
+// Stats returns the counters.
+func (u *UDP) Stats() Stats {
+	return Stats{InDatagrams: u.inDatagrams.Load(), NoPorts: u.noPorts.Load(), InErrors: u.inErrors.Load(),
+		InCsumErrors: u.inCsumErrors.Load(), RcvbufErrors: u.rcvbufErrors.Load(), OutDatagrams: u.outDatagrams.Load()}
+}
+
+// Input implements ipv4.Transport: validate (RFC 768 length and checksum,
+// RFC 1122 §4.1.3.4) and queue on the socket bound to the destination port.
+func (u *UDP) Input(b *mbuf.Buf, m ipv4.Meta) bool {
+	d := b.Bytes()
+	if len(d) < wire.UDPHeaderLen {
+		u.inErrors.Add(1)
+		b.Free()
+		return true
+	}
+	h := wire.UDP(d[:wire.UDPHeaderLen])
+	n := int(h.Length())
+	if n < wire.UDPHeaderLen || n > b.PktLen() {
+		u.inErrors.Add(1)
+		b.Free()
+		return true
+	}
+	if cs := h.Checksum(); cs != 0 && b.Meta.Flags&mbuf.FlagL4CsumOK == 0 {
+		if b.PktLen() > n {
+			chain.Trim(b, n)
+		}
+		if b.Meta.Flags&mbuf.FlagL4CsumBad != 0 || chain.Sum(b, wire.PseudoHeaderChecksum(wire.IPProtocolUDP, m.Src, m.Dst, uint16(n))) != 0xffff {
+			u.inCsumErrors.Add(1)
+			u.inErrors.Add(1)
+			b.Free()
+			return true
+		}
+	} else if b.PktLen() > n {
+		chain.Trim(b, n)
+	}
+	u.mu.RLock()
+	c := u.ports[h.DstPort()]
+	u.mu.RUnlock()
+	src := netip.AddrPortFrom(netip.AddrFrom4(m.Src), h.SrcPort())
+	if c == nil || !c.accepts(m.Dst, src) {
+		u.noPorts.Add(1)
+		return false // IPv4 answers with port unreachable
+	}
+	_, _ = b.Pull(wire.UDPHeaderLen)
+	u.inDatagrams.Add(1)
+	c.enqueue(b, src)
+	return true
+}
+
+// bind claims local's port for c (0 picks an ephemeral port).
+func (u *UDP) bind(c *Conn, local netip.AddrPort) (netip.AddrPort, error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	p := local.Port()
+	if p == 0 {
+		for range ephemeralLast - ephemeralFirst + 1 {
+			cand := u.next
+			u.next++
+			if u.next == 0 {
+				u.next = ephemeralFirst
+			}
+			if u.ports[cand] == nil {
+				p = cand
+				break
+			}
+		}
+		if p == 0 {
+			return local, ErrNoPorts
+		}
+	} else if u.ports[p] != nil {
+		return local, ErrAddrInUse
+	}
+	c.local = netip.AddrPortFrom(local.Addr(), p) // before c is visible to Input
+	u.ports[p] = c
+	return c.local, nil
+}
+
+func (u *UDP) unbind(port uint16, c *Conn) {
+	u.mu.Lock()
+	if u.ports[port] == c {
+		delete(u.ports, port)
+	}
+	u.mu.Unlock()
+}

@@ -1,0 +1,252 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/gopkt/gopkt/drivers/e1000"
+	"github.com/gopkt/gopkt/drivers/e1000/e1000test"
+	"github.com/gopkt/gopkt/hw/mbuf"
+	"github.com/spf13/pflag"
+)
+
+const serviceEvery = 100 * time.Millisecond
+
+// fillFrame writes a loop frame of size bytes into a fresh buffer (chained
+// when longer than one data room). It returns false when the pool ran dry.
+func fillFrame(b *mbuf.Buf, cache *mbuf.Cache, scratch []byte, size int, dst, src [6]byte, seq uint64) bool {
+	if size <= mbuf.DataRoom {
+		p, err := b.Append(size)
+		if err != nil {
+			return false
+		}
+		e1000test.FillLoop(p, dst, src, seq)
+		return true
+	}
+	f := scratch[:size]
+	e1000test.FillLoop(f, dst, src, seq)
+	var seg [1]*mbuf.Buf
+	last := b
+	for off := 0; off < size; {
+		s := last
+		if off > 0 {
+			if cache.Alloc(seg[:]) == 0 {
+				return false
+			}
+			s = seg[0]
+			last.SetNext(s)
+			last = s
+		}
+		n := min(size-off, mbuf.DataRoom)
+		p, _ := s.Append(n)
+		copy(p, f[off:off+n])
+		off += n
+	}
+	return true
+}
+
+// frameBytes returns the whole frame, copying a chain into scratch.
+func frameBytes(b *mbuf.Buf, scratch []byte) []byte {
+	if b.Next() == nil {
+		return b.Bytes()
+	}
+	return scratch[:b.CopyTo(scratch)]
+}
+
+func pktgenFlags(fs *pflag.FlagSet) func(c *ctx) error {
+	size := fs.Int("size", 60, "frame size without FCS (60 to 1514; up to 9014 with --mtu 9000)")
+	count := fs.Uint64("count", 0, "frames to send (0: until --duration or ^C)")
+	pps := fs.Float64("rate", 0, "frame rate limit in frames per second (0: unlimited)")
+	dstFlag := fs.String("dst", "ff:ff:ff:ff:ff:ff", "destination MAC address")
+	dur := fs.Duration("duration", 10*time.Second, "how long to send (0: until --count or ^C)")
+	burst := fs.Int("burst", 32, "frames per TxBurst")
+	return func(c *ctx) error {
+		d := c.s.devs[0]
+		hw, err := net.ParseMAC(*dstFlag)
+		if err != nil || len(hw) != 6 {
+			return fmt.Errorf("--dst %q: not a MAC address", *dstFlag)
+		}
+		if *size < e1000test.LoopHeader || *size > d.MTU()+14 {
+			return fmt.Errorf("--size %d: want %d to %d (MTU %d + 14)", *size, e1000test.LoopHeader, d.MTU()+14, d.MTU())
+		}
+		if *burst < 1 || *burst > 512 {
+			return fmt.Errorf("--burst %d: want 1 to 512", *burst)
+		}
+		var dst [6]byte
+		copy(dst[:], hw)
+		src := d.MAC()
+		if _, err := d.WaitLink(5 * time.Second); err != nil {
+			return err
+		}
+		cache := c.s.pool.NewCache(2 * *burst)
+		defer cache.Flush()
+		bufs := make([]*mbuf.Buf, *burst)
+		scratch := make([]byte, 9014)
+		start := c.clock()
+		tick := newTicker(start)
+		nextService := start.Add(serviceEvery)
+		var seq, bytes uint64
+		for !c.stopped() {
+			now := c.clock()
+			if *dur > 0 && now.Sub(start) >= *dur || *count > 0 && seq >= *count {
+				break
+			}
+			n := *burst
+			if *count > 0 {
+				n = int(min(uint64(n), *count-seq))
+			}
+			if *pps > 0 {
+				allowed := int64(*pps*now.Sub(start).Seconds()) - int64(seq)
+				if allowed <= 0 {
+					time.Sleep(50 * time.Microsecond)
+					continue
+				}
+				n = int(min(int64(n), allowed))
+			}
+			n = cache.Alloc(bufs[:n])
+			ok := 0
+			for _, b := range bufs[:n] {
+				if !fillFrame(b, cache, scratch, *size, dst, src, seq+uint64(ok)) {
+					break
+				}
+				ok++
+			}
+			sent := d.TxBurst(bufs[:ok])
+			cache.Free(bufs[sent:n])
+			seq += uint64(sent)
+			bytes += uint64(sent) * uint64(*size)
+			if now.After(nextService) {
+				d.Service()
+				nextService = now.Add(serviceEvery)
+			}
+			if due, r, b := tick.due(now, seq, bytes); due {
+				fmt.Fprintf(c.out, "pktgen: %4.0fs tx %s\n", now.Sub(start).Seconds(), rate(r, b))
+			}
+		}
+		// Let the device finish what is queued.
+		if !d.Drain(time.Second) {
+			fmt.Fprintln(c.out, "pktgen: the device did not finish the queued frames within 1s")
+		}
+		el := c.clock().Sub(start).Seconds()
+		st := d.Stats()
+		fmt.Fprintf(c.out, "pktgen: sent %d frames of %d bytes in %.2fs: %.0f pps (dropped %d)\n",
+			st.TxPackets, *size, el, float64(st.TxPackets)/el, st.TxDropped)
+		return nil
+	}
+}
+
+func rxFlags(fs *pflag.FlagSet) func(c *ctx) error {
+	count := fs.Uint64("count", 0, "stop after this many frames (0: --duration)")
+	dur := fs.Duration("duration", 10*time.Second, "how long to receive (0: until --count or ^C)")
+	expect := fs.Uint64("expect", 0, "check loop frames 0..N-1: report lost, duplicated, reordered")
+	burst := fs.Int("burst", 32, "frames per RxBurst")
+	return func(c *ctx) error {
+		d := c.s.devs[0]
+		if *burst < 1 || *burst > 512 {
+			return fmt.Errorf("--burst %d: want 1 to 512", *burst)
+		}
+		var tr *e1000test.Tracker
+		if *expect > 0 {
+			tr = e1000test.NewTracker(*expect)
+		}
+		bufs := make([]*mbuf.Buf, *burst)
+		scratch := make([]byte, 16384)
+		start := c.clock()
+		tick := newTicker(start)
+		nextService := start.Add(serviceEvery)
+		var frames, bytes, good, corrupt, foreign uint64
+		for !c.stopped() {
+			now := c.clock()
+			if *dur > 0 && now.Sub(start) >= *dur || *count > 0 && frames >= *count {
+				break
+			}
+			n := d.RxBurst(bufs)
+			for _, b := range bufs[:n] {
+				f := frameBytes(b, scratch)
+				bytes += uint64(len(f))
+				if tr != nil {
+					tr.Add(f)
+				}
+				switch _, err := e1000test.CheckLoop(f); err {
+				case nil:
+					good++
+				case e1000test.ErrNotLoop:
+					foreign++
+				default:
+					corrupt++
+				}
+			}
+			frames += uint64(n)
+			c.s.pool.Free(bufs[:n])
+			if n == 0 {
+				_ = d.Wait(10 * time.Millisecond)
+			}
+			if now.After(nextService) {
+				d.Service()
+				nextService = now.Add(serviceEvery)
+			}
+			if due, r, b := tick.due(now, frames, bytes); due {
+				fmt.Fprintf(c.out, "rx: %4.0fs rx %s\n", now.Sub(start).Seconds(), rate(r, b))
+			}
+		}
+		d.Service()
+		el := c.clock().Sub(start).Seconds()
+		st := d.Stats()
+		fmt.Fprintf(c.out, "rx: received %d frames in %.2fs: %.0f pps (loop ok %d, corrupt %d, foreign %d; missed %d, dropped %d, errors %d)\n",
+			frames, el, float64(frames)/el, good, corrupt, foreign, st.RxMissed, st.RxDropped, st.RxErrors)
+		if tr != nil {
+			fmt.Fprintf(c.out, "rx: expected %d: lost %d duplicated %d reordered %d\n", tr.Expected, tr.Lost(), tr.Duplicated, tr.Reordered)
+		}
+		if corrupt > 0 {
+			return fmt.Errorf("%w: %d", errCorrupt, corrupt)
+		}
+		return nil
+	}
+}
+
+func fwdFlags(fs *pflag.FlagSet) func(c *ctx) error {
+	dur := fs.Duration("duration", 10*time.Second, "how long to forward (0: until ^C)")
+	burst := fs.Int("burst", 32, "frames per burst")
+	return func(c *ctx) error {
+		if *burst < 1 || *burst > 512 {
+			return fmt.Errorf("--burst %d: want 1 to 512", *burst)
+		}
+		a, b := c.s.devs[0], c.s.devs[1]
+		bufs := make([]*mbuf.Buf, *burst)
+		var fwd [2]uint64
+		var bytes uint64
+		start := c.clock()
+		tick := newTicker(start)
+		nextService := start.Add(serviceEvery)
+		step := func(in, out *e1000.Device, dir int) {
+			n := in.RxBurst(bufs)
+			for _, x := range bufs[:n] {
+				bytes += uint64(x.PktLen())
+			}
+			sent := out.TxBurst(bufs[:n])
+			c.s.pool.Free(bufs[sent:n])
+			fwd[dir] += uint64(sent)
+		}
+		for !c.stopped() {
+			now := c.clock()
+			if *dur > 0 && now.Sub(start) >= *dur {
+				break
+			}
+			step(a, b, 0)
+			step(b, a, 1)
+			if now.After(nextService) {
+				a.Service()
+				b.Service()
+				nextService = now.Add(serviceEvery)
+			}
+			if due, r, bps := tick.due(now, fwd[0]+fwd[1], bytes); due {
+				fmt.Fprintf(c.out, "fwd: %4.0fs %s (0->1 %d, 1->0 %d)\n", now.Sub(start).Seconds(), rate(r, bps), fwd[0], fwd[1])
+			}
+		}
+		el := c.clock().Sub(start).Seconds()
+		fmt.Fprintf(c.out, "fwd: forwarded %d frames in %.2fs: %.0f pps (0->1 %d, 1->0 %d)\n",
+			fwd[0]+fwd[1], el, float64(fwd[0]+fwd[1])/el, fwd[0], fwd[1])
+		return nil
+	}
+}

@@ -1,0 +1,47 @@
+// Command e1000-test drives e1000-family NICs (82540EM, 82544GC, 82545EM,
+// 82574L) with gopkt's userspace driver, for bring-up, diagnosis and
+// measurement.
+//
+//	e1000-test info     ADDR...              model, MAC, link, EEPROM checksum, offloads
+//	e1000-test regs     ADDR                 named register dump
+//	e1000-test eeprom   ADDR                 the 64 EEPROM words and their checksum
+//	e1000-test selftest ADDR...              registers, EEPROM, interrupt, link
+//	e1000-test pktgen   ADDR [--size 60] [--count N] [--rate PPS] [--dst MAC] [--duration D]
+//	e1000-test rx       ADDR [--count N] [--duration D] [--expect N]
+//	e1000-test fwd      ADDR0 ADDR1 [--duration D]
+//	e1000-test loop     ADDR0 ADDR1 [--count N] [--sizes mixed|N] [--jumbo] [--allow-loss]
+//
+// Common flags: --mode poll|interrupt|adaptive, --mtu, --rx-descs,
+// --tx-descs, --buffers, --vlan, --promisc. pktgen, rx and fwd print one live
+// line per second (packets per second and bit rate); every command ends with
+// the pool check ("pool: N/N buffers free"), and fails if a buffer leaked.
+// loop sends sequence-numbered frames with checksummed payloads from ADDR0 to
+// ADDR1 and reports lost, corrupt, duplicated and reordered frames; its exit
+// status is 0 only for a clean run (with --allow-loss: no corruption,
+// duplication or reordering).
+//
+// # On a real machine
+//
+// The NIC must be bound to vfio-pci, with the IOMMU on (intel_iommu=on or
+// amd_iommu=on) and some hugepages reserved:
+//
+//	echo 64 > /proc/sys/vm/nr_hugepages
+//	vfio-bind bind 0000:03:00.0            # refuses an interface that is up with addresses
+//	e1000-test selftest 0000:03:00.0
+//	e1000-test pktgen 0000:03:00.0 --size 60 --duration 10s
+//	vfio-bind unbind 0000:03:00.0          # back to the kernel's e1000/e1000e
+//
+// Two ports (loop, fwd) share one VFIO container, so one mbuf pool serves
+// both and frames move between them without a copy.
+//
+// # In the VM lane
+//
+// internal/vmtest boots QEMU with emulated e1000/e1000e NICs on one hub;
+// the scenarios in vm_test.go bind them with vfio-bind and run this command
+// inside the guest (go test ./tools/e1000-test -run VM).
+//
+// # What it does not do
+//
+// One RX and one TX queue per port; no RSS; no PTP; the statistics it prints
+// are the driver's (see e1000.HWStats for the device's own counters).
+package main

@@ -1,0 +1,446 @@
+package vfio
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/gopkt/gopkt/hw/dma"
+	"github.com/gopkt/gopkt/hw/pci"
+	"golang.org/x/sys/unix"
+)
+
+// Options configure a Container (and Open).
+type Options struct {
+	// SysfsRoot and DevRoot default to "/sys" and "/dev"; tests point them
+	// at fake trees.
+	SysfsRoot string
+	DevRoot   string
+	// Container shares an existing container (Open only): devices in one
+	// container share one IOMMU address space and one DMA memory, so a
+	// buffer can move between NICs without a copy. Nil makes a private
+	// container that the device closes with itself.
+	Container *Container
+	// DMABytes is how much DMA memory the caller intends to allocate. When
+	// set, Open checks up front that RLIMIT_MEMLOCK (and, with
+	// RequireHugepages, the free hugepage pool) can hold it.
+	DMABytes uint64
+	// RequireHugepages makes the DMA memory fail with dma.ErrNoHugepages
+	// instead of falling back to 4 KiB pages; NoHugepages skips them.
+	RequireHugepages bool
+	NoHugepages      bool
+	// Logger gets warnings (the 4 KiB fallback); nil means slog.Default().
+	Logger *slog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.SysfsRoot == "" {
+		o.SysfsRoot = "/sys"
+	}
+	if o.DevRoot == "" {
+		o.DevRoot = "/dev"
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}
+
+// Container is a VFIO container (/dev/vfio/vfio): one IOMMU address space
+// that any number of IOMMU groups, and so devices, share. It implements
+// dma.Mapper with VFIO_IOMMU_MAP_DMA, and owns the dma.Memory its devices
+// return from DMA().
+//
+// The container file is opened when the first device is; the IOMMU type
+// (type1v2, else type1) is set when the first group joins, and the usable
+// IOVA ranges are read then. Open every device before allocating DMA memory:
+// a group that joins later may reserve IOVA ranges the memory already uses,
+// and the kernel then refuses it.
+type Container struct {
+	opts Options
+	sys  sysfs
+
+	mu      sync.Mutex
+	fd      int // -1 until the first device opens
+	ext     int // extType1v2IOMMU or extType1IOMMU once set
+	info    IOMMUInfo
+	groups  map[int]*group
+	devices map[*Device]struct{}
+	mem     *dma.Memory
+	closed  bool
+
+	mapped atomic.Uint64 // bytes currently mapped (for memlock messages)
+}
+
+// group is an open /dev/vfio/N attached to the container.
+type group struct {
+	n  int
+	fd int
+}
+
+var _ dma.Mapper = (*Container)(nil)
+
+// NewContainer returns an empty container; nothing is opened until the first
+// device is.
+func NewContainer(opts Options) *Container {
+	opts = opts.withDefaults()
+	opts.Container = nil
+	return &Container{
+		opts:    opts,
+		sys:     sysfs{root: opts.SysfsRoot},
+		fd:      -1,
+		groups:  map[int]*group{},
+		devices: map[*Device]struct{}{},
+	}
+}
+
+// Open opens the PCI function addr in this container.
+func (c *Container) Open(addr string) (*Device, error) {
+	return c.open(addr, false)
+}
+
+func (c *Container) open(addr string, owned bool) (*Device, error) {
+	n, err := c.sys.checkDevice(addr)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkMemlock(addr, c.opts.DMABytes); err != nil {
+		return nil, err
+	}
+	if c.opts.RequireHugepages {
+		if err := checkHugepages(c.sys, addr, c.opts.DMABytes); err != nil {
+			return nil, err
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, &OpError{Op: "open", Addr: addr, Err: pci.ErrClosed, Detail: "the container is closed"}
+	}
+	g, err := c.attach(addr, n)
+	if err != nil {
+		return nil, err
+	}
+	name := append([]byte(addr), 0)
+	fd, err := ioctlPtr(g.fd, ioctlGroupGetDeviceFD, unsafe.Pointer(&name[0]))
+	if err != nil {
+		return nil, &OpError{Op: "open", Addr: addr, Err: deviceFDErr(err), Cause: err,
+			Detail: fmt.Sprintf("VFIO_GROUP_GET_DEVICE_FD on group %d failed", n),
+			Fix:    "make sure no other process has the device open (a device fd is exclusive)"}
+	}
+	d, err := newDevice(c, addr, fd, owned)
+	if err != nil {
+		_ = unix.Close(fd)
+		return nil, err
+	}
+	c.devices[d] = struct{}{}
+	return d, nil
+}
+
+func deviceFDErr(err error) error {
+	if errors.Is(err, unix.EBUSY) {
+		return ErrBusy
+	}
+	return nil
+}
+
+// attach opens IOMMU group n (once) and joins it to the container, opening
+// the container and setting its IOMMU type on the first group. c.mu is held.
+func (c *Container) attach(addr string, n int) (*group, error) {
+	if g := c.groups[n]; g != nil {
+		return g, nil
+	}
+	path := filepath.Join(c.opts.DevRoot, "vfio", strconv.Itoa(n))
+	gfd, err := unix.Open(path, unix.O_RDWR|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, c.groupOpenErr(addr, n, path, err)
+	}
+	fail := func(e error) (*group, error) {
+		_ = unix.Close(gfd)
+		return nil, e
+	}
+	st := groupStatus{Argsz: sizeofGroupStatus}
+	if _, err := ioctlPtr(gfd, ioctlGroupGetStatus, unsafe.Pointer(&st)); err != nil {
+		return fail(&OpError{Op: "open", Addr: addr, Err: ErrNoVFIO, Cause: err,
+			Detail: path + " does not answer VFIO_GROUP_GET_STATUS; it is not a VFIO group device", Fix: fixModule})
+	}
+	if st.Flags&groupFlagsViable == 0 {
+		members, _ := c.sys.groupMembers(n)
+		var others []string
+		for _, m := range members {
+			if m != addr && c.sys.driver(m) != "vfio-pci" {
+				others = append(others, m)
+			}
+		}
+		return fail(c.sys.notViable(addr, n, members, others))
+	}
+	if err := c.openContainer(addr); err != nil {
+		return fail(err)
+	}
+	cfd := int32(c.fd)
+	if _, err := ioctlPtr(gfd, ioctlGroupSetContainer, unsafe.Pointer(&cfd)); err != nil {
+		return fail(&OpError{Op: "open", Addr: addr, Err: ErrBusy, Cause: err,
+			Detail: fmt.Sprintf("VFIO_GROUP_SET_CONTAINER for group %d failed", n),
+			Fix:    "another container already holds the group; open all devices of a process through one vfio.Container"})
+	}
+	if c.ext == 0 {
+		if err := c.setIOMMU(addr); err != nil {
+			_, _ = ioctlVal(gfd, ioctlGroupUnsetCont, 0)
+			return fail(err)
+		}
+	} else if err := c.readInfo(addr); err != nil {
+		_, _ = ioctlVal(gfd, ioctlGroupUnsetCont, 0)
+		return fail(err)
+	}
+	g := &group{n: n, fd: gfd}
+	c.groups[n] = g
+	return g, nil
+}
+
+func (c *Container) groupOpenErr(addr string, n int, path string, err error) error {
+	switch {
+	case errors.Is(err, unix.EACCES), errors.Is(err, unix.EPERM):
+		return &OpError{Op: "open", Addr: addr, Err: ErrPermission, Cause: err,
+			Detail: fmt.Sprintf("cannot open %s as uid %d", path, unix.Getuid()),
+			Fix: fmt.Sprintf("run as root, or give this user the group: 'chown %d %s' "+
+				"(a udev rule SUBSYSTEM==\"vfio\", OWNER=\"<user>\" makes it stick), and raise its memlock limit", unix.Getuid(), path)}
+	case errors.Is(err, unix.EBUSY):
+		return &OpError{Op: "open", Addr: addr, Err: ErrBusy, Cause: err,
+			Detail: fmt.Sprintf("IOMMU group %d is open in another process", n),
+			Fix:    "stop the other user of the group (fuser -v " + path + ")"}
+	case errors.Is(err, unix.ENOENT):
+		return &OpError{Op: "open", Addr: addr, Err: ErrNoVFIO, Cause: err,
+			Detail: path + " does not exist although the device is bound to vfio-pci",
+			Fix:    "check that devtmpfs is mounted on " + c.opts.DevRoot + " (mount -t devtmpfs none /dev)"}
+	}
+	return &OpError{Op: "open", Addr: addr, Cause: err, Detail: "cannot open " + path}
+}
+
+// openContainer opens /dev/vfio/vfio and checks the API version and the type1
+// extension (once). c.mu is held.
+func (c *Container) openContainer(addr string) error {
+	if c.fd >= 0 {
+		return nil
+	}
+	path := filepath.Join(c.opts.DevRoot, "vfio", "vfio")
+	fd, err := unix.Open(path, unix.O_RDWR|unix.O_CLOEXEC, 0)
+	if err != nil {
+		e := &OpError{Op: "open", Addr: addr, Err: ErrNoVFIO, Cause: err, Detail: "cannot open " + path, Fix: fixModule}
+		if errors.Is(err, unix.EACCES) {
+			e.Err, e.Fix = ErrPermission, "run as root or 'chmod 0666 "+path+"' (the container device is safe to share)"
+		}
+		return e
+	}
+	v, err := ioctlVal(fd, ioctlGetAPIVersion, 0)
+	if err != nil || v != apiVersion {
+		_ = unix.Close(fd)
+		return &OpError{Op: "open", Addr: addr, Err: ErrNoVFIO, Cause: err,
+			Detail: fmt.Sprintf("%s reports VFIO API version %d, want %d", path, v, apiVersion), Fix: fixModule}
+	}
+	c.fd = fd
+	return nil
+}
+
+// setIOMMU picks type1v2 (else type1), sets it and reads the IOMMU info.
+func (c *Container) setIOMMU(addr string) error {
+	ext := 0
+	for _, e := range []int{extType1v2IOMMU, extType1IOMMU} {
+		if r, err := ioctlVal(c.fd, ioctlCheckExtension, uintptr(e)); err == nil && r > 0 {
+			ext = e
+			break
+		}
+	}
+	if ext == 0 {
+		return &OpError{Op: "open", Addr: addr, Err: ErrNoVFIO,
+			Detail: "the container supports neither VFIO_TYPE1v2_IOMMU nor VFIO_TYPE1_IOMMU",
+			Fix:    "load the type1 backend with 'modprobe vfio_iommu_type1'"}
+	}
+	if _, err := ioctlVal(c.fd, ioctlSetIOMMU, uintptr(ext)); err != nil {
+		return &OpError{Op: "open", Addr: addr, Err: ErrNoVFIO, Cause: err,
+			Detail: fmt.Sprintf("VFIO_SET_IOMMU(%d) failed", ext), Fix: fixIOMMU}
+	}
+	c.ext = ext
+	if err := c.readInfo(addr); err != nil {
+		return err
+	}
+	c.mem = dma.NewMemory(c, dma.MemoryOptions{
+		Ranges:           c.info.Ranges,
+		NoHugepages:      c.opts.NoHugepages,
+		RequireHugepages: c.opts.RequireHugepages,
+		Logger:           c.opts.Logger,
+	})
+	return nil
+}
+
+// readInfo runs VFIO_IOMMU_GET_INFO and keeps the answer.
+func (c *Container) readInfo(addr string) error {
+	buf, err := infoWithCaps(c.fd, ioctlIOMMUGetInfo, sizeofIOMMUInfo, func([]byte) {})
+	if err != nil {
+		return &OpError{Op: "open", Addr: addr, Err: ErrNoVFIO, Cause: err, Detail: "VFIO_IOMMU_GET_INFO failed"}
+	}
+	info, err := parseIOMMUInfo(buf)
+	if err != nil {
+		return &OpError{Op: "open", Addr: addr, Err: ErrMalformed, Cause: err, Detail: "VFIO_IOMMU_GET_INFO"}
+	}
+	c.info = info
+	return nil
+}
+
+// Map implements dma.Mapper with VFIO_IOMMU_MAP_DMA (read and write).
+func (c *Container) Map(mem []byte, iova uint64) error {
+	if len(mem) == 0 {
+		return &OpError{Op: "map DMA", Detail: "empty buffer"}
+	}
+	m := dmaMap{
+		Argsz: sizeofDMAMap,
+		Flags: dmaMapFlagRead | dmaMapFlagWrite,
+		Vaddr: uint64(uintptr(unsafe.Pointer(&mem[0]))),
+		IOVA:  iova,
+		Size:  uint64(len(mem)),
+	}
+	if _, err := ioctlPtr(c.fd, ioctlIOMMUMapDMA, unsafe.Pointer(&m)); err != nil {
+		return c.mapErr(iova, uint64(len(mem)), err)
+	}
+	c.mapped.Add(uint64(len(mem)))
+	return nil
+}
+
+func (c *Container) mapErr(iova, n uint64, err error) error {
+	pinned := c.mapped.Load()
+	switch {
+	case errors.Is(err, unix.ENOMEM):
+		limit, lerr := memlockLimit()
+		if lerr == nil && limit != unix.RLIM_INFINITY && !hasIPCLock() {
+			e := memlockError("map DMA", "", limit, n, pinned).(*OpError)
+			e.Cause = err
+			return e
+		}
+	case errors.Is(err, unix.ENOSPC):
+		return &OpError{Op: "map DMA", Cause: err,
+			Detail: "the container reached its limit of DMA mappings (vfio_iommu_type1 dma_entry_limit)",
+			Fix:    "allocate fewer, larger chunks, or raise the limit: modprobe vfio_iommu_type1 dma_entry_limit=131072"}
+	case errors.Is(err, unix.EINVAL), errors.Is(err, unix.EEXIST):
+		return &OpError{Op: "map DMA", Cause: err,
+			Detail: fmt.Sprintf("IOVA %#x+%#x is outside the usable ranges %v, misaligned or already mapped", iova, n, c.info.Ranges)}
+	}
+	return &OpError{Op: "map DMA", Cause: err, Detail: fmt.Sprintf("IOVA %#x+%#x", iova, n)}
+}
+
+// Unmap implements dma.Mapper with VFIO_IOMMU_UNMAP_DMA.
+func (c *Container) Unmap(iova, n uint64) error {
+	u := dmaUnmap{Argsz: sizeofDMAUnmap, IOVA: iova, Size: n}
+	if _, err := ioctlPtr(c.fd, ioctlIOMMUUnmapDMA, unsafe.Pointer(&u)); err != nil {
+		return &OpError{Op: "unmap DMA", Cause: err, Detail: fmt.Sprintf("IOVA %#x+%#x", iova, n)}
+	}
+	if u.Size != n {
+		return &OpError{Op: "unmap DMA", Detail: fmt.Sprintf("IOVA %#x+%#x: the kernel unmapped %#x bytes", iova, n, u.Size)}
+	}
+	c.mapped.Add(-n)
+	return nil
+}
+
+// Mapped is the number of bytes currently mapped for DMA.
+func (c *Container) Mapped() uint64 { return c.mapped.Load() }
+
+// Memory is the DMA allocator over this container's IOVA ranges, shared by
+// all its devices; nil until the first device is open.
+func (c *Container) Memory() *dma.Memory {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.mem
+}
+
+// IOMMUInfo is what VFIO_IOMMU_GET_INFO reported, refreshed each time a group
+// joins.
+func (c *Container) IOMMUInfo() IOMMUInfo {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.info
+}
+
+// IOMMUType is "type1v2" or "type1" (empty before the first device opens).
+func (c *Container) IOMMUType() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch c.ext {
+	case extType1v2IOMMU:
+		return "type1v2"
+	case extType1IOMMU:
+		return "type1"
+	}
+	return ""
+}
+
+// Close closes every device still open in the container (see Device.Close),
+// unmaps and frees all DMA memory, detaches and closes the groups, and closes
+// the container. Buffers from Memory must not be touched afterwards.
+func (c *Container) Close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return &OpError{Op: "close container", Err: pci.ErrClosed}
+	}
+	c.closed = true
+	devs := make([]*Device, 0, len(c.devices))
+	for d := range c.devices {
+		devs = append(devs, d)
+	}
+	c.mu.Unlock()
+
+	var errs []error
+	for _, d := range devs {
+		if err := d.release(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.mem != nil {
+		if err := c.mem.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for n, g := range c.groups {
+		if _, err := ioctlVal(g.fd, ioctlGroupUnsetCont, 0); err != nil {
+			errs = append(errs, &OpError{Op: "close container", Cause: err, Detail: fmt.Sprintf("VFIO_GROUP_UNSET_CONTAINER on group %d", n)})
+		}
+		_ = unix.Close(g.fd)
+		delete(c.groups, n)
+	}
+	if c.fd >= 0 {
+		_ = unix.Close(c.fd)
+		c.fd = -1
+	}
+	return errors.Join(errs...)
+}
+
+// forget drops d from the device set (d closed itself).
+func (c *Container) forget(d *Device) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.devices, d)
+}
+
+// Open opens the PCI function addr (e.g. "0000:00:02.0") through VFIO: it
+// checks in sysfs that the IOMMU is on, the device is bound to vfio-pci and
+// its group is viable, checks RLIMIT_MEMLOCK (and hugepages) against
+// opts.DMABytes, opens the group and the container, and returns the device
+// with its regions and interrupts described. Each failure is an *OpError
+// that says what to do.
+func Open(addr string, opts Options) (*Device, error) {
+	if opts.Container != nil {
+		return opts.Container.Open(addr)
+	}
+	c := NewContainer(opts)
+	d, err := c.open(addr, true)
+	if err != nil {
+		_ = c.Close()
+		return nil, err
+	}
+	return d, nil
+}

@@ -1,0 +1,53 @@
+// Package vfio drives PCI devices from userspace through Linux VFIO (the
+// legacy container/group/device API of include/uapi/linux/vfio.h) and
+// implements pci.Function for them. It sits in the hw layer: drivers see a
+// pci.Function and cannot tell a VFIO device from a pcitest fake.
+//
+// # Where to start
+//
+// Open opens one device with a private container:
+//
+//	d, err := vfio.Open("0000:00:02.0", vfio.Options{DMABytes: 8 << 20})
+//	regs, err := d.BAR(0)                 // mmap'ed MMIO
+//	buf, err := d.DMA().Alloc(4096, 0)    // hugepage memory at an IOMMU address
+//	irqs, err := d.EnableIRQs(pci.MSIX, 2) // one eventfd per vector
+//
+// Several devices share one IOMMU address space (and so one DMA memory, so a
+// buffer can go from one NIC to another without a copy) by opening them
+// through one Container: c := vfio.NewContainer(opts); c.Open(a); c.Open(b).
+//
+// Open checks, in the order a user would fix them, that the device exists,
+// the kernel has an IOMMU, the device is bound to vfio-pci, its IOMMU group is
+// viable, RLIMIT_MEMLOCK covers Options.DMABytes and (when required) enough
+// hugepages are free; then it opens /dev/vfio/N and /dev/vfio/vfio, sets the
+// type1v2 (else type1) IOMMU, reads the usable IOVA ranges from
+// VFIO_IOMMU_GET_INFO's capability chain, and gets the device fd. Every
+// failure is an *OpError wrapping a sentinel (ErrNoIOMMU, ErrNotBound,
+// ErrNotViable, ErrPermission, ErrMemlock, dma.ErrNoHugepages, ...) whose
+// message says what to run. Options.SysfsRoot and DevRoot let tests use fake
+// trees.
+//
+// # Files
+//
+// uapi.go is the kernel ABI (ioctl numbers, structs); caps.go parses the info
+// buffers and capability chains; sysfs.go and limits.go are the pre-checks;
+// container.go the container, groups and DMA mapping; device.go, bar.go and
+// irq.go the device.
+//
+// # What it does not do
+//
+// No iommufd/cdev interface, no no-IOMMU mode, no hot reset of a bus
+// (VFIO_DEVICE_PCI_HOT_RESET), no migration or dirty tracking, no I/O-port
+// BARs, no ROM or VGA regions. MSI-X vectors are enabled as one set; growing
+// a set means EnableIRQs again.
+//
+// # Ownership and coherence
+//
+// A Device owns its BAR mappings and eventfds; its Container owns the group
+// fds, the container fd and the DMA memory. Close order matters and is fixed:
+// interrupts off, bus mastering off, BARs unmapped, DMA unmapped, device fd,
+// groups, container. A driver must stop the device's DMA (rings disabled)
+// before Close; DMA memory must not be touched after the container closes.
+// DMA is cache coherent on x86; the doorbell write through pci.Regs (an
+// atomic store, a full barrier) orders descriptor stores before it.
+package vfio
