@@ -7,7 +7,7 @@
 //
 //	var reg crypto.Registry                          // explicit, no globals
 //	reg.Register(soft.New(soft.Options{}))           // software, priority 0
-//	reg.Register(card.KeyCacheEngine())              // hardware, priority >= 100
+//	reg.Register(keyCache)                           // a card's engine (Inline), priority >= 100
 //	eng, err := reg.Select(crypto.CCMP128, 16, crypto.Needs{Mode: crypto.Lookaside})
 //	sess, err := reg.NewSession(crypto.CCMP128, tk, crypto.Needs{}) // best engine, falls back
 //	op := &crypto.Op{Session: sess, Dir: crypto.Encrypt, Nonce: n, AAD: aad, Data: body, Tag: mic}

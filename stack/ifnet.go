@@ -23,12 +23,11 @@ const (
 	FlagLoopback                   // the loopback device
 	FlagNoARP                      // IPv4 does not resolve with ARP here (the link address is fixed)
 	FlagPromisc                    // accept unicast frames for other MACs
-	FlagForward                    // IPv4 forwards packets arriving here (RFC 1812)
 )
 
 func (f Flags) String() string {
 	var s []string
-	for i, n := range []string{"UP", "LOOPBACK", "NOARP", "PROMISC", "FORWARD"} {
+	for i, n := range []string{"UP", "LOOPBACK", "NOARP", "PROMISC"} {
 		if f&(1<<i) != 0 {
 			s = append(s, n)
 		}
@@ -85,6 +84,7 @@ type Interface struct {
 
 	txMu sync.Mutex
 	tx   [1]*mbuf.Buf
+	rx   []*mbuf.Buf // Poll's burst array
 
 	stopping atomic.Bool
 	done     chan struct{}
@@ -96,6 +96,7 @@ func newInterface(s *Stack, name string, idx int, p port.Port, o IfOptions) *Int
 	if ifc.burst <= 0 {
 		ifc.burst = 32
 	}
+	ifc.rx = make([]*mbuf.Buf, ifc.burst)
 	ifc.mtu.Store(int32(p.MTU()))
 	ifc.flags.Store(uint32(o.Flags | FlagUp))
 	ifc.addrs.Store(&[]netip.Prefix{})
@@ -171,11 +172,11 @@ func (ifc *Interface) Counters() Counters {
 }
 
 // Poll receives one burst from the port and runs it through the stack; it
-// returns the number of frames. Use it with IfOptions.NoPoller.
+// returns the number of frames. Use it with IfOptions.NoPoller, from one
+// goroutine at a time (RxBurst is single-consumer).
 func (ifc *Interface) Poll() int {
-	var bufs [64]*mbuf.Buf
-	n := ifc.port.RxBurst(bufs[:min(ifc.burst, len(bufs))])
-	ifc.Input(bufs[:n])
+	n := ifc.port.RxBurst(ifc.rx)
+	ifc.Input(ifc.rx[:n])
 	return n
 }
 

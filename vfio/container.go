@@ -184,9 +184,16 @@ func (c *Container) attach(addr string, n int) (*group, error) {
 	}
 	cfd := int32(c.fd)
 	if _, err := ioctlPtr(gfd, ioctlGroupSetContainer, unsafe.Pointer(&cfd)); err != nil {
-		return fail(&OpError{Op: "open", Addr: addr, Err: ErrBusy, Cause: err,
-			Detail: fmt.Sprintf("VFIO_GROUP_SET_CONTAINER for group %d failed", n),
-			Fix:    "another container already holds the group; open all devices of a process through one vfio.Container"})
+		e := &OpError{Op: "open", Addr: addr, Cause: err, Detail: fmt.Sprintf("VFIO_GROUP_SET_CONTAINER for group %d failed", n)}
+		switch {
+		case errors.Is(err, unix.EBUSY):
+			e.Err, e.Fix = ErrBusy, "another container already holds the group; open all devices of a process through one vfio.Container"
+		case c.mapped.Load() > 0:
+			// vfio_iommu_type1 refuses a group whose reserved IOVA
+			// regions overlap mappings the container already has.
+			e.Fix = "open every device of the container before allocating DMA memory: this group's reserved IOVA regions may overlap mappings already made"
+		}
+		return fail(e)
 	}
 	if c.ext == 0 {
 		if err := c.setIOMMU(addr); err != nil {
@@ -211,8 +218,8 @@ func (c *Container) groupOpenErr(addr string, n int, path string, err error) err
 				"(a udev rule SUBSYSTEM==\"vfio\", OWNER=\"<user>\" makes it stick), and raise its memlock limit", unix.Getuid(), path)}
 	case errors.Is(err, unix.EBUSY):
 		return &OpError{Op: "open", Addr: addr, Err: ErrBusy, Cause: err,
-			Detail: fmt.Sprintf("IOMMU group %d is open in another process", n),
-			Fix:    "stop the other user of the group (fuser -v " + path + ")"}
+			Detail: fmt.Sprintf("IOMMU group %d is already open (by another process, or by another vfio.Container in this one)", n),
+			Fix:    "open every device of a process through one vfio.Container, and stop other users of the group (fuser -v " + path + ")"}
 	case errors.Is(err, unix.ENOENT):
 		return &OpError{Op: "open", Addr: addr, Err: ErrNoVFIO, Cause: err,
 			Detail: path + " does not exist although the device is bound to vfio-pci",

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/gopkt/gopkt/hw/dma"
 	"github.com/gopkt/gopkt/hw/pci"
@@ -56,6 +57,14 @@ func TestGuestSharedContainer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A group belongs to one container: a second one gets EBUSY.
+	c2 := NewContainer(Options{})
+	if _, err := c2.Open(a0); !errors.Is(err, ErrBusy) || !errors.Is(err, unix.EBUSY) {
+		t.Errorf("second container on the same group: %v, want ErrBusy (EBUSY)", err)
+	} else {
+		t.Log(err)
+	}
+	c2.Close()
 	if got := c.IOMMUType(); got != "type1v2" {
 		t.Errorf("IOMMU type %q, want type1v2", got)
 	}
@@ -289,4 +298,37 @@ func guestUnprivChild(t *testing.T, phase, addr string) {
 	default:
 		t.Fatalf("unknown phase %q", phase)
 	}
+}
+
+// TestGuestGroupStatus asks the kernel itself (VFIO_GROUP_GET_STATUS) whether
+// group $GOPKT_VFIO_GROUP is viable, so the sysfs pre-check is held to the
+// kernel's verdict (TestVMNotViable runs it before and after the fix).
+func TestGuestGroupStatus(t *testing.T) {
+	guestNICs(t)
+	g, want := os.Getenv("GOPKT_VFIO_GROUP"), os.Getenv("GOPKT_VFIO_VIABLE") == "1"
+	if g == "" {
+		t.Skip("set GOPKT_VFIO_GROUP and GOPKT_VFIO_VIABLE")
+	}
+	fd, err := unix.Open("/dev/vfio/"+g, unix.O_RDWR|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	st := groupStatus{Argsz: sizeofGroupStatus}
+	if _, err := ioctlPtr(fd, ioctlGroupGetStatus, unsafe.Pointer(&st)); err != nil {
+		t.Fatal(err)
+	}
+	if got := st.Flags&groupFlagsViable != 0; got != want {
+		t.Fatalf("kernel says group %s viable=%v, want %v", g, got, want)
+	}
+	n, _ := strconv.Atoi(g)
+	members, _ := sysfs{root: "/sys"}.groupMembers(n)
+	if len(members) == 0 {
+		t.Fatalf("group %s has no members in sysfs", g)
+	}
+	pre := (sysfs{root: "/sys"}).checkViable(members[0], n)
+	if (pre == nil) != want {
+		t.Fatalf("sysfs pre-check says %v, kernel says viable=%v", pre, want)
+	}
+	t.Logf("group %s: kernel flags %#x, pre-check %v", g, st.Flags, pre)
 }

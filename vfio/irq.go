@@ -200,6 +200,11 @@ func (q *IRQ) Wait(timeout time.Duration) (uint64, error) {
 			return 0, q.waitErr(err)
 		}
 		n, err = q.f.Read(q.buf[:])
+		// An expired deadline would also fail the next raw poll
+		// (RawConn.Read checks it first): clear it.
+		if timeout > 0 {
+			_ = q.f.SetReadDeadline(time.Time{})
+		}
 	}
 	if err != nil {
 		return 0, q.waitErr(err)

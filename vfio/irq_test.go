@@ -49,6 +49,14 @@ func TestIRQEventfd(t *testing.T) {
 	if _, err := q.Wait(30 * time.Millisecond); !errors.Is(err, pci.ErrIRQTimeout) || time.Since(start) < 25*time.Millisecond {
 		t.Fatalf("idle Wait(30ms): %v after %v", err, time.Since(start))
 	}
+	// An expired deadline must not leak into the next poll.
+	if _, err := q.Wait(0); !errors.Is(err, pci.ErrIRQTimeout) {
+		t.Fatalf("Wait(0) after a timed-out Wait: %v", err)
+	}
+	fire()
+	if n, err := q.Wait(0); n != 1 || err != nil {
+		t.Fatalf("Wait(0) after a timed-out Wait, pending: %d, %v", n, err)
+	}
 	go func() {
 		time.Sleep(10 * time.Millisecond)
 		fire()

@@ -194,7 +194,7 @@ func (s sysfs) notViable(addr string, n int, members, blockers []string) error {
 	if len(blockers) > 0 {
 		fix = fmt.Sprintf("bind them too with 'vfio-bind bind %s' (or unbind them)", strings.Join(blockers, " "))
 	}
-	fix += ", or move the NIC to a slot with its own IOMMU group (devices behind a conventional PCI bridge share one)"
+	fix += ", or move the NIC to a slot with its own IOMMU group (the functions of a multifunction card without ACS share one, as do devices behind a conventional PCI bridge)"
 	return &OpError{Op: "open", Addr: addr, Err: ErrNotViable,
 		Detail: fmt.Sprintf("group %d holds %s", n, strings.Join(all, ", ")), Fix: fix}
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -87,6 +88,9 @@ for k in msi intx; do
 	expect "$out" "result: ok"
 	echo "e1000e --irq $k: ok"
 done
+out=$(vfio-probe --reset --irq none --no-tx $NIC1_ADDR) || fail "e1000e probe after reset: $out"
+expect "$out" "reset: ok"
+expect "$out" "mac_eeprom: $NIC1_MAC"
 out=$(vfio-probe --json --no-tx --irq none $NIC1_ADDR) || fail "json probe: $out"
 expect "$out" '"model": "82574L"'
 expect "$out" '"result": "ok"'
@@ -101,12 +105,16 @@ must vfio.test -test.run 'TestGuest|TestOpen' -test.v -test.count=1
 	}
 	// sends: the e1000e is probed three times (MSI-X, then --irq msi and
 	// --irq intx), each sending the same frame.
+	// icr and txICR are cause bits the ICR must show after the ICS.LSC
+	// interrupt and after the TX write-back (8254x SDM §13.4.17; the 82574L
+	// reports LSC as Other, bit 24, and TX as TxQ0, bit 22, in MSI-X mode).
 	want := []struct {
 		id, kind, icsVector string
 		sends               int
+		icr, txICR          uint64
 	}{
-		{"8086:100e", "INTx", "0", 1},
-		{"8086:10d3", "MSI-X", "1", 3},
+		{"8086:100e", "INTx", "0", 1, 1 << 2, 1 << 0},
+		{"8086:10d3", "MSI-X", "1", 3, 1<<2 | 1<<24, 1 << 22},
 	}
 	for i, p := range probes {
 		mac := macOf(i)
@@ -121,10 +129,19 @@ must vfio.test -test.run 'TestGuest|TestOpen' -test.v -test.count=1
 				t.Errorf("NIC %d %s = %q, want %q", i, k, p[k], v)
 			}
 		}
-		for _, k := range []string{"irq_ics_count", "tx_irq_count", "iova_ranges", "ring_iova"} {
+		for _, k := range []string{"irq_ics_count", "tx_irq_count", "iova_ranges", "ring_iova", "ring_va"} {
 			if p[k] == "" || p[k] == "0" {
 				t.Errorf("NIC %d: %s = %q", i, k, p[k])
 			}
+		}
+		for k, bits := range map[string]uint64{"irq_icr": want[i].icr, "tx_icr": want[i].txICR} {
+			v, err := strconv.ParseUint(p[k], 0, 32)
+			if err != nil || v&bits != bits {
+				t.Errorf("NIC %d: %s = %q, want bits %#x set", i, k, p[k], bits)
+			}
+		}
+		if p["ring_iova"] == p["ring_va"] {
+			t.Errorf("NIC %d: ring IOVA equals its virtual address %s", i, p["ring_va"])
 		}
 		frame := expectedFrame(t, mac, vmtest.PCIAddr(i))
 		if p["tx_frame"] != hex.EncodeToString(frame) {
@@ -251,4 +268,68 @@ func TestHostNoIOMMU(t *testing.T) {
 		t.Fatalf("err = %v, want ErrNoIOMMU with the boot-parameter fix", err)
 	}
 	t.Log(err)
+}
+
+// qemuShim is a wrapper for GOPKT_QEMU (the harness's QEMU override) that
+// moves NIC 1 from slot 3 to function 1 of NIC 0's slot 2, multifunction:
+// Linux puts the functions of a multifunction device without ACS into one
+// IOMMU group, which is what makes a group non-viable in real life.
+const qemuShim = `#!/bin/sh
+n=$#
+while [ $n -gt 0 ]; do
+	a=$1; shift; n=$((n - 1))
+	case "$a" in
+	*,bus=pcie.0,addr=0x2) a="$a.0,multifunction=on" ;;
+	*,bus=pcie.0,addr=0x3) a="${a%,addr=0x3},addr=0x2.1" ;;
+	esac
+	set -- "$@" "$a"
+done
+exec QEMU "$@"
+`
+
+// TestVMNotViable provokes a non-viable IOMMU group for real: two e1000
+// functions of one multifunction slot share a group; with only function 0
+// bound to vfio-pci the probe must list function 1 and its driver, the
+// kernel's VFIO_GROUP_GET_STATUS must agree, and binding function 1 as the
+// message says must fix it.
+func TestVMNotViable(t *testing.T) {
+	qemu, err := vmtest.QEMUPath()
+	if err != nil {
+		t.Skipf("vmtest: %v", err)
+	}
+	shim := filepath.Join(t.TempDir(), "qemu-multifunction")
+	if err := os.WriteFile(shim, []byte(strings.Replace(qemuShim, "QEMU", qemu, 1)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GOPKT_QEMU", shim)
+	vmtest.Run(t, vmtest.Config{
+		NICs:     []vmtest.NIC{{Model: vmtest.E1000}, {Model: vmtest.E1000}},
+		Commands: []string{"./tools/vfio-probe"},
+		Tests:    []string{"./vfio"},
+		Env:      map[string]string{"GOPKT_VFIO_GUEST": "1"},
+		Timeout:  3 * time.Minute,
+		Append:   "no_timer_check",
+		Script: `
+sysbind() {
+	echo vfio-pci > /sys/bus/pci/devices/$1/driver_override
+	echo $1 > /sys/bus/pci/devices/$1/driver/unbind
+	echo $1 > /sys/bus/pci/drivers_probe
+}
+A=0000:00:02.0; B=0000:00:02.1
+g=$(basename $(readlink /sys/bus/pci/devices/$A/iommu_group))
+expect "$(ls /sys/kernel/iommu_groups/$g/devices)" "$B"
+sysbind $A
+out=$(vfio-probe $A 2>&1) && fail "probe of a non-viable group succeeded"
+printf '%s\n' "$out"
+expect "$out" "IOMMU group not viable: group $g holds 0000:00:02.0 (vfio-pci), 0000:00:02.1 (e1000, interface eth"
+expect "$out" "bind them too with 'vfio-bind bind 0000:00:02.1'"
+must env GOPKT_VFIO_GROUP=$g GOPKT_VFIO_VIABLE=0 vfio.test -test.run TestGuestGroupStatus -test.v
+sysbind $B
+must env GOPKT_VFIO_GROUP=$g GOPKT_VFIO_VIABLE=1 vfio.test -test.run TestGuestGroupStatus -test.v
+out=$(vfio-probe --no-tx $A $B) || fail "probe after binding the whole group: $out"
+printf '%s\n' "$out"
+expect "$out" "result: ok"
+reject "$out" "result: fail"
+`,
+	})
 }

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 count="${1:-3}"
-go test -count="$count" -run '^$' -bench 'FilterVsVM' -benchtime=20000x ./stack/bpf/ |
+go test -count="$count" -run '^$' -bench 'FilterVsVM' -benchtime=5000x ./stack/bpf/ |
 	awk '/^BenchmarkFilterVsVM/ {
 		name=$1; sub(/^BenchmarkFilterVsVM\//, "", name); sub(/-[0-9]+$/, "", name)
 		for (i = 2; i < NF; i++) m[$(i+1)] = $i

@@ -34,6 +34,9 @@ var (
 	ErrNonceSize = errors.New("ccm: invalid nonce size")
 	// ErrTooLarge reports a message longer than MaxMessage.
 	ErrTooLarge = errors.New("ccm: message too large")
+	// ErrBuffer reports a destination shorter than the input or
+	// overlapping it at a different offset.
+	ErrBuffer = errors.New("ccm: destination too short or inexactly overlapping the input")
 )
 
 // OpError describes a failed constructor call with a hint on what to fix.
@@ -56,6 +59,7 @@ type AEAD struct {
 	nr      int                // AES rounds: 10, 12 or 14
 	tagSize int
 	asm     bool     // use the AES-NI assembly
+	vaes    bool     // the four-message VAES path may run (see quad.go)
 	soft    *softAES // portable path; nil when asm is set
 }
 
@@ -79,7 +83,9 @@ func newAEAD(key []byte, tagSize int, useAsm bool) (*AEAD, error) {
 		return nil, &OpError{Op: "new", Err: ErrTagSize,
 			Hint: fmt.Sprintf("got %d; CCMP-128 uses 8, CCMP-256 uses 16 (RFC 3610 allows even sizes 4..16)", tagSize)}
 	}
-	a := &AEAD{tagSize: tagSize, asm: useAsm}
+	// CPUID is asked here, once per key, not per call: under a hypervisor
+	// each CPUID traps and costs microseconds.
+	a := &AEAD{tagSize: tagSize, asm: useAsm, vaes: useAsm && haveVAES()}
 	a.nr = expandKey(key, &a.xk)
 	if !useAsm {
 		a.soft = newSoftAES(&a.xk, a.nr)
@@ -118,8 +124,8 @@ func (a *AEAD) Seal(dst, nonce, plaintext, aad []byte) []byte {
 // SealDetached encrypts plaintext into dst[:len(plaintext)] (dst may be
 // plaintext itself, for in-place use) and writes the MIC into
 // tag[:Overhead()]. It is Seal for callers whose MIC does not sit right
-// after the data. It returns ErrNonceSize, ErrTooLarge or ErrTagSize
-// instead of panicking.
+// after the data. It returns ErrNonceSize, ErrTooLarge, ErrTagSize or
+// ErrBuffer instead of panicking.
 func (a *AEAD) SealDetached(dst, tag, nonce, plaintext, aad []byte) error {
 	switch {
 	case len(nonce) != NonceSize:
@@ -129,7 +135,7 @@ func (a *AEAD) SealDetached(dst, tag, nonce, plaintext, aad []byte) error {
 	case len(tag) < a.tagSize:
 		return ErrTagSize
 	case len(dst) < len(plaintext) || inexactOverlap(dst[:len(plaintext)], plaintext):
-		return ErrTooLarge
+		return ErrBuffer
 	}
 	a.seal(dst[:len(plaintext)], tag[:a.tagSize], nonce, plaintext, aad)
 	return nil
@@ -273,16 +279,22 @@ func (a *AEAD) start(x, s0 *[16]byte, nonce []byte, n int, aad []byte) {
 	if len(aad) == 0 {
 		return
 	}
-	// l(a) encoding: 2 octets below 2^16-2^8, else 0xfffe and 4 octets.
+	// l(a) encoding (RFC 3610 2.2): 2 octets below 2^16-2^8, 0xfffe and 4
+	// octets below 2^32, else 0xffff and 8 octets.
 	var b [16]byte
 	var h int
-	if len(aad) < 1<<16-1<<8 {
-		binary.BigEndian.PutUint16(b[:], uint16(len(aad)))
+	switch la := uint64(len(aad)); {
+	case la < 1<<16-1<<8:
+		binary.BigEndian.PutUint16(b[:], uint16(la))
 		h = 2
-	} else {
+	case la < 1<<32:
 		b[0], b[1] = 0xff, 0xfe
-		binary.BigEndian.PutUint32(b[2:], uint32(len(aad)))
+		binary.BigEndian.PutUint32(b[2:], uint32(la))
 		h = 6
+	default:
+		b[0], b[1] = 0xff, 0xff
+		binary.BigEndian.PutUint64(b[2:], la)
+		h = 10
 	}
 	k := copy(b[h:], aad)
 	a.cbcMac(x, b[:])

@@ -42,3 +42,17 @@ func TestDetached(t *testing.T) {
 		t.Fatalf("long tag: %v", err)
 	}
 }
+
+func TestDetachedBuffer(t *testing.T) {
+	a, _ := New(make([]byte, 16), 8)
+	buf := make([]byte, 64)
+	if err := a.SealDetached(buf[:10], make([]byte, 8), make([]byte, 13), buf[20:40], nil); !errors.Is(err, ErrBuffer) {
+		t.Fatalf("short dst: %v", err)
+	}
+	if err := a.SealDetached(buf[1:21], make([]byte, 8), make([]byte, 13), buf[:20], nil); !errors.Is(err, ErrBuffer) {
+		t.Fatalf("shifted overlap: %v", err)
+	}
+	if err := a.OpenDetached(buf[1:21], make([]byte, 13), buf[:20], make([]byte, 8), nil); !errors.Is(err, ErrOpen) {
+		t.Fatalf("shifted overlap on open: %v", err)
+	}
+}

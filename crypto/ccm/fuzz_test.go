@@ -51,8 +51,8 @@ func fromHex(c byte) byte {
 	return c - '0'
 }
 
-// FuzzOpenPair: OpenPair on arbitrary input must agree with two Open
-// calls and never panic.
+// FuzzOpenPair: OpenPair and OpenQuad on arbitrary input must agree with
+// Open and never panic.
 func FuzzOpenPair(f *testing.F) {
 	v1, v2 := rfc3610Vectors[0], rfc3610Vectors[2]
 	f.Add(unhexF(v1.nonce), unhexF(v1.out), unhexF(v1.aad), unhexF(v2.nonce), unhexF(v2.out), unhexF(v2.aad))
@@ -68,9 +68,19 @@ func FuzzOpenPair(f *testing.F) {
 		m1.Nonce, m1.AAD, m2.Nonce, m2.AAD = n1, aad1, n2, aad2
 		_, w1 := a.Open(nil, n1, c1, aad1)
 		_, w2 := a.Open(nil, n2, c2, aad2)
+		m3, m4 := split(c1), split(c2)
+		m3.Nonce, m3.AAD, m4.Nonce, m4.AAD = n1, aad1, n2, aad2
 		e1, e2 := OpenPair(a, m1, a, m2)
 		if (e1 == nil) != (w1 == nil) || (e2 == nil) != (w2 == nil) {
 			t.Fatalf("OpenPair = %v, %v; Open = %v, %v", e1, e2, w1, w2)
+		}
+		m1, m2 = split(c1), split(c2)
+		m1.Nonce, m1.AAD, m2.Nonce, m2.AAD = n1, aad1, n2, aad2
+		q := OpenQuad(&[4]*AEAD{a, a, a, a}, &[4]*Msg{m1, m2, m3, m4})
+		for i, w := range []error{w1, w2, w1, w2} {
+			if (q[i] == nil) != (w == nil) {
+				t.Fatalf("OpenQuad message %d = %v; Open = %v", i, q[i], w)
+			}
 		}
 	})
 }

@@ -34,13 +34,15 @@ func cpuid7ecx() uint32
 // golang.org/x/sys/cpu only reports VAES on AVX-512 machines.
 func haveVAES() bool { return cpu.X86.HasAVX2 && haveAsm() && cpuid7ecx()&(1<<9) != 0 }
 
-// quadable reports whether the four-lane assembly can run a's messages.
+// quadable reports whether the four-lane assembly can run a's messages:
+// all four AEADs found VAES when they were created and have the same
+// number of rounds.
 func quadable(a *[4]*AEAD, vaes bool) bool {
 	if !vaes {
 		return false
 	}
 	for _, x := range a {
-		if !x.asm || x.nr != a[0].nr {
+		if !x.vaes || x.nr != a[0].nr {
 			return false
 		}
 	}

@@ -1,6 +1,3 @@
-// Package cryptotest has fakes for the crypto offload API: an Engine whose
-// capabilities, priority and key-slot count a test sets, standing in for a
-// card's key cache (an Inline engine) or an accelerator.
 package cryptotest
 
 import (

@@ -27,8 +27,10 @@ func (s *session) Algorithm() crypto.Algorithm { return s.alg }
 func (s *session) Engine() crypto.Engine       { return s.eng }
 func (s *session) base() *session              { return s }
 
-// Close wipes the key and makes further ops fail with ErrClosed. It must
-// not race with operations on the session.
+// Close wipes the key material the session holds (for GCMP and BIP the
+// key schedule lives inside the standard library's AES and is only
+// released to the garbage collector) and makes further ops fail with
+// ErrClosed. It must not race with operations on the session.
 func (s *session) Close() error {
 	if s.closed.Swap(true) {
 		return nil

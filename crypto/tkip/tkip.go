@@ -117,6 +117,7 @@ func (m *Mixer) Reset(tk, ta []byte) {
 	}
 	copy(m.tk[:], tk)
 	copy(m.ta[:], ta)
+	m.ttak = TTAK{}
 	m.valid = false
 }
 

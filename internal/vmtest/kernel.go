@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Kernel is an unpacked Debian kernel package with a modules.dep written by
@@ -71,13 +72,29 @@ func cachedKernel(cache string) string {
 	return filepath.Base(filepath.Dir(m[len(m)-1]))
 }
 
+// resolveFresh is how long a resolved kernel package name is reused before
+// apt-cache is asked again (it takes seconds to tens of seconds on a loaded
+// machine, and every guest run needs the name).
+const resolveFresh = 6 * time.Hour
+
 // FetchKernel returns the guest kernel: the Debian package is downloaded into
 // cache/debs, unpacked into cache/kernel/PACKAGE and depmod run over it, once.
 func FetchKernel(ctx context.Context, cache string) (*Kernel, error) {
-	pkg, err := kernelPackage(ctx)
-	if err != nil {
-		if pkg = cachedKernel(cache); pkg == "" {
-			return nil, err
+	resolved := filepath.Join(cache, "kernel", "resolved")
+	var pkg string
+	if st, err := os.Stat(resolved); err == nil && time.Since(st.ModTime()) < resolveFresh && os.Getenv("GOPKT_VM_KERNEL_PKG") == "" {
+		b, _ := os.ReadFile(resolved)
+		pkg = strings.TrimSpace(string(b))
+	}
+	if pkg == "" || !strings.HasPrefix(pkg, "linux-image-") {
+		var err error
+		pkg, err = kernelPackage(ctx)
+		if err != nil {
+			if pkg = cachedKernel(cache); pkg == "" {
+				return nil, err
+			}
+		} else if os.MkdirAll(filepath.Dir(resolved), 0o755) == nil {
+			os.WriteFile(resolved, []byte(pkg+"\n"), 0o644)
 		}
 	}
 	k := &Kernel{Package: pkg, Release: strings.TrimPrefix(pkg, "linux-image-"),

@@ -49,5 +49,6 @@ func CompileExpr(e Expr, link LinkType, snaplen uint32) ([]xbpf.Instruction, err
 	g.emit(xbpf.RetConstant{Val: snaplen})
 	g.place(reject)
 	g.emit(xbpf.RetConstant{Val: 0})
+	g.dropRedundantLoads()
 	return g.assemble()
 }

@@ -31,6 +31,7 @@ type op struct {
 	cond   xbpf.JumpTest
 	val    uint32
 	jt, jf label
+	dead   bool // removed by dropRedundantLoads
 }
 
 type gen struct {
@@ -124,6 +125,9 @@ func (g *gen) assemble() ([]xbpf.Instruction, error) {
 		p := 0
 		for i := range g.ops {
 			pos[i] = p
+			if g.ops[i].dead {
+				continue
+			}
 			p++
 			if far[i] {
 				p += 2
@@ -149,6 +153,9 @@ func (g *gen) assemble() ([]xbpf.Instruction, error) {
 	}
 	out := make([]xbpf.Instruction, 0, pos[len(g.ops)])
 	for i, o := range g.ops {
+		if o.dead {
+			continue
+		}
 		if o.kind == opPlain {
 			out = append(out, o.ins)
 			continue

@@ -20,7 +20,7 @@ type Program struct {
 	threaded step // nil: use the switch loop
 }
 
-// op is a decoded opcode. Conditional jumps are normalised to the four
+// opcode is a decoded operation. Conditional jumps are normalised to the four
 // tests of the BPF ISA (jeq, jgt, jge, jset) with targets swapped for their
 // negations.
 type opcode uint8
@@ -149,7 +149,8 @@ var aluK = map[xbpf.ALUOp]opcode{xbpf.ALUOpAdd: opAddK, xbpf.ALUOpSub: opSubK, x
 	xbpf.ALUOpMod: opModK, xbpf.ALUOpAnd: opAndK, xbpf.ALUOpOr: opOrK, xbpf.ALUOpXor: opXorK,
 	xbpf.ALUOpShiftLeft: opLshK, xbpf.ALUOpShiftRight: opRshK}
 
-// aluX is aluK's X-operand twin: the X opcodes follow the K ones in order.
+// aluXDelta maps an ALU opcode with a constant operand to its X-operand twin
+// (the X opcodes follow the K ones in the same order).
 const aluXDelta = opAddX - opAddK
 
 func jumpOp(c xbpf.JumpTest, eq, gt, ge, set opcode, st, sf uint8, pc int32) (opcode, int32, int32, error) {

@@ -275,29 +275,62 @@ func (p *Program) step(i int, steps []step) step {
 				return f(pkt, a, x)
 			}
 		}
-	case opLdBJgt, opLdHJgt, opLdHJge, opLdIndHJgt, opLdIndHJge:
-		op := in.op
+	case opLdBJgt:
 		return func(pkt []byte, _, x uint32) uint32 {
-			o, size := off, uint64(2)
-			if op == opLdIndHJgt || op == opLdIndHJge {
-				o += uint64(x)
-			}
-			if op == opLdBJgt {
-				size = 1
-			}
-			if o+size > uint64(len(pkt)) {
+			if off+1 > uint64(len(pkt)) {
 				return 0
 			}
-			var a uint32
-			if size == 1 {
-				a = uint32(pkt[o])
-			} else {
-				a = be16(pkt, o)
-			}
-			if a > v || (a == v && (op == opLdHJge || op == opLdIndHJge)) {
+			if a := uint32(pkt[off]); a > v {
 				return t(pkt, a, x)
+			} else {
+				return f(pkt, a, x)
 			}
-			return f(pkt, a, x)
+		}
+	case opLdHJgt:
+		return func(pkt []byte, _, x uint32) uint32 {
+			if off+2 > uint64(len(pkt)) {
+				return 0
+			}
+			if a := be16(pkt, off); a > v {
+				return t(pkt, a, x)
+			} else {
+				return f(pkt, a, x)
+			}
+		}
+	case opLdHJge:
+		return func(pkt []byte, _, x uint32) uint32 {
+			if off+2 > uint64(len(pkt)) {
+				return 0
+			}
+			if a := be16(pkt, off); a >= v {
+				return t(pkt, a, x)
+			} else {
+				return f(pkt, a, x)
+			}
+		}
+	case opLdIndHJgt:
+		return func(pkt []byte, _, x uint32) uint32 {
+			o := off + uint64(x)
+			if o+2 > uint64(len(pkt)) {
+				return 0
+			}
+			if a := be16(pkt, o); a > v {
+				return t(pkt, a, x)
+			} else {
+				return f(pkt, a, x)
+			}
+		}
+	case opLdIndHJge:
+		return func(pkt []byte, _, x uint32) uint32 {
+			o := off + uint64(x)
+			if o+2 > uint64(len(pkt)) {
+				return 0
+			}
+			if a := be16(pkt, o); a >= v {
+				return t(pkt, a, x)
+			} else {
+				return f(pkt, a, x)
+			}
 		}
 	}
 	// Unreachable (absorbed) instructions of fused sequences and anything

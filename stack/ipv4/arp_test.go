@@ -10,6 +10,7 @@ import (
 
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/ipv4"
+	"github.com/gopkt/gopkt/stack/stacktest"
 	"github.com/gopkt/gopkt/stack/wire"
 )
 
@@ -145,5 +146,43 @@ func TestDontFragment(t *testing.T) {
 	_, err := w.h.IP.Ping(ctx, netip.AddrFrom4(peerIP), ipv4.PingOptions{Size: 2000, DF: true})
 	if !errors.Is(err, ipv4.ErrTooBig) {
 		t.Errorf("DF ping over the MTU: %v", err)
+	}
+}
+
+func TestNeighbourLifetime(t *testing.T) {
+	w := newWire(t, ipv4.Options{ARPTimeout: 20 * time.Millisecond, ARPRetry: 20 * time.Millisecond, ARPRetries: 2, Tick: 5 * time.Millisecond})
+	w.learn()
+	state := func() ipv4.NeighState {
+		ns := w.h.IP.Neighbours()
+		if len(ns) == 0 {
+			return 255
+		}
+		return ns[0].State
+	}
+	// Reachable -> Stale after ARPTimeout, re-probed with requests
+	// (RFC 1122 §2.3.2.1: prevent stale entries), deleted when unanswered.
+	if !stacktest.Eventually(2*time.Second, func() bool { return state() == ipv4.Stale }) {
+		t.Fatalf("entry never went stale: %v", state())
+	}
+	if !stacktest.Eventually(2*time.Second, func() bool { return state() == 255 }) {
+		t.Fatalf("unanswered stale entry not deleted: %v", state())
+	}
+	reqs := 0
+	for _, f := range w.frames() {
+		if a := wire.ARP(f[14:]); wire.Ethernet(f).Type() == wire.EtherTypeARP && a.Op() == wire.ARPRequest && a.TargetIP() == peerIP {
+			reqs++
+		}
+	}
+	if reqs != 2 {
+		t.Errorf("%d re-probes, want ARPRetries=2", reqs)
+	}
+	// An answer to a probe makes it reachable again.
+	w.learn()
+	if !stacktest.Eventually(2*time.Second, func() bool { return state() == ipv4.Stale }) {
+		t.Fatal("not stale again")
+	}
+	w.inject(arpFrame(wire.ARPReply, peerMAC, peerIP, hostMAC, hostIP, hostMAC))
+	if s := state(); s != ipv4.Reachable {
+		t.Errorf("after the reply: %v", s)
 	}
 }

@@ -88,6 +88,11 @@ func (ip *IPv4) icmpInput(b *mbuf.Buf, m Meta) {
 			st.icmpInTimeExcds.Add(1)
 		}
 		ip.icmp.pings.errorMsg(msg, m)
+		if q, ok := quotedHeader(msg.Payload()); ok && len(q) >= q.HeaderLen()+8 {
+			if eh, ok := ip.transports[q.Protocol()].(ErrorHandler); ok {
+				eh.HandleICMPError(msg.Type(), msg.Code(), q)
+			}
+		}
 		b.Free()
 	default:
 		b.Free()

@@ -124,6 +124,9 @@ func (ip *IPv4) isLocal(ifc *stack.Interface, dst wire.Addr4) (local, bcast bool
 	if ifc.HasAddress(dst) || ip.s.LocalInterface(dst) != 0 {
 		return true, false
 	}
+	if dst[0] == 127 && ifc.Flags()&stack.FlagLoopback != 0 {
+		return true, false // all of 127/8 is this host (RFC 1122 §3.2.1.3 (g))
+	}
 	if dst == (wire.Addr4{255, 255, 255, 255}) || dst[0] >= 224 && dst[0] < 240 {
 		return true, true
 	}

@@ -154,3 +154,21 @@ func TestICMPRateLimit(t *testing.T) {
 		t.Errorf("rate limited %d, want 15", st.ICMPOutRateLimited)
 	}
 }
+
+func TestOptionsTolerated(t *testing.T) {
+	w := newWire(t, ipv4.Options{})
+	w.learn()
+	// Record Route (RFC 791 §3.1, type 7) and a NOP: a host ignores options
+	// it does not act on (RFC 1122 §3.2.1.8) and still answers.
+	opts := []byte{7, 7, 4, 0, 0, 0, 0, 1}
+	req := ipPacket(wire.IPv4Fields{Options: opts, Protocol: wire.IPProtocolICMP, Src: peerIP, Dst: hostIP}, echoRequest(5, 6, []byte("opt")))
+	w.inject(toHost(req))
+	got := w.frames()
+	if len(got) != 1 {
+		t.Fatalf("no reply to a datagram with options")
+	}
+	h := wire.IPv4(got[0][14:])
+	if h.HeaderLen() != 20 || !bytes.Equal(h.Payload(), echoReply(5, 6, []byte("opt"))) {
+		t.Errorf("reply % x", got[0])
+	}
+}

@@ -41,6 +41,15 @@ type Transport interface {
 	Input(b *mbuf.Buf, in Meta) bool
 }
 
+// ErrorHandler is implemented by transports that want the ICMP errors
+// (destination unreachable, time exceeded) about datagrams they sent
+// (RFC 1122 §4.1.3.3: UDP passes them to the application). quote is the
+// IPv4 header and leading payload bytes the error carries: at least the
+// header and 8 bytes (RFC 792), so the ports are there.
+type ErrorHandler interface {
+	HandleICMPError(typ wire.ICMPv4Type, code uint8, quote wire.IPv4)
+}
+
 // Meta describes a received datagram to its transport.
 type Meta struct {
 	Src, Dst  wire.Addr4

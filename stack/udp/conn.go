@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gopkt/gopkt/hw/mbuf"
@@ -26,13 +27,16 @@ type Conn struct {
 	local  netip.AddrPort
 	remote netip.AddrPort // valid when connected
 
-	mu     sync.Mutex
-	q      []qent // ring of received datagrams
-	head   int
-	n      int
-	notify chan struct{}
-	done   chan struct{}
-	once   sync.Once
+	mu      sync.Mutex
+	q       []qent // ring of received datagrams
+	head    int
+	n       int
+	notify  chan struct{}
+	waiters atomic.Int32 // readers blocked (or about to block) on notify
+	closed  atomic.Bool
+	softErr atomic.Pointer[error] // from ICMP, reported once by the next read
+	done    chan struct{}
+	once    sync.Once
 
 	rd, wd *deadline
 }
@@ -97,7 +101,7 @@ func (c *Conn) accepts(dst wire.Addr4, src netip.AddrPort) bool {
 // enqueue takes ownership of b (the payload) from the receive path.
 func (c *Conn) enqueue(b *mbuf.Buf, from netip.AddrPort) {
 	c.mu.Lock()
-	if c.n == len(c.q) || isClosed(c.done) {
+	if c.n == len(c.q) || c.closed.Load() {
 		c.mu.Unlock()
 		c.u.rcvbufErrors.Add(1)
 		b.Free()
@@ -110,9 +114,11 @@ func (c *Conn) enqueue(b *mbuf.Buf, from netip.AddrPort) {
 	c.q[t] = qent{b, from}
 	c.n++
 	c.mu.Unlock()
-	select {
-	case c.notify <- struct{}{}:
-	default:
+	if c.waiters.Load() > 0 { // a channel operation only when someone sleeps
+		select {
+		case c.notify <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -129,8 +135,8 @@ func (c *Conn) dequeue() (qent, bool) {
 		c.head = 0
 	}
 	c.n--
-	if c.n > 0 {
-		// Keep the token for other readers.
+	if c.n > 0 && c.waiters.Load() > 0 {
+		// Pass the wake-up on to other readers.
 		select {
 		case c.notify <- struct{}{}:
 		default:
@@ -151,14 +157,30 @@ func (c *Conn) opErr(op string, addr netip.AddrPort, err error) error {
 // discarded, as a socket does) and reports its sender. It does not allocate.
 func (c *Conn) ReadFromUDPAddrPort(p []byte) (int, netip.AddrPort, error) {
 	for {
-		if isClosed(c.done) {
+		if c.closed.Load() {
 			return 0, netip.AddrPort{}, c.opErr("read", c.remote, net.ErrClosed)
 		}
-		dl := c.rd.wait()
-		if isClosed(dl) {
+		if c.rd.expired.Load() {
 			return 0, netip.AddrPort{}, c.opErr("read", c.remote, os.ErrDeadlineExceeded)
 		}
+		if c.softErr.Load() != nil {
+			if e := c.softErr.Swap(nil); e != nil {
+				return 0, netip.AddrPort{}, c.opErr("read", c.remote, *e)
+			}
+		}
 		if e, ok := c.dequeue(); ok {
+			n := e.b.CopyTo(p)
+			e.b.Free()
+			return n, e.from, nil
+		}
+		// Announce the wait, then look once more: an enqueue after the
+		// announcement sends the token, one before it is seen here.
+		c.waiters.Add(1)
+		if e, ok := c.dequeue(); ok || c.softErr.Load() != nil {
+			c.waiters.Add(-1)
+			if !ok {
+				continue // report the ICMP error
+			}
 			n := e.b.CopyTo(p)
 			e.b.Free()
 			return n, e.from, nil
@@ -166,7 +188,20 @@ func (c *Conn) ReadFromUDPAddrPort(p []byte) (int, netip.AddrPort, error) {
 		select {
 		case <-c.notify:
 		case <-c.done:
-		case <-dl:
+		case <-c.rd.wait():
+		}
+		c.waiters.Add(-1)
+	}
+}
+
+// icmpError records an ICMP error about a datagram this socket sent, for
+// the next read (connected sockets only, as Linux does without IP_RECVERR).
+func (c *Conn) icmpError(err error) {
+	c.softErr.Store(&err)
+	if c.waiters.Load() > 0 {
+		select {
+		case c.notify <- struct{}{}:
+		default:
 		}
 	}
 }
@@ -190,10 +225,10 @@ func (c *Conn) Read(p []byte) (int, error) {
 // once, into a pool buffer that then carries the UDP, IP and link headers
 // in its headroom. It does not allocate.
 func (c *Conn) WriteToUDPAddrPort(p []byte, to netip.AddrPort) (int, error) {
-	if isClosed(c.done) {
+	if c.closed.Load() {
 		return 0, c.opErr("write", to, net.ErrClosed)
 	}
-	if isClosed(c.wd.wait()) {
+	if c.wd.expired.Load() {
 		return 0, c.opErr("write", to, os.ErrDeadlineExceeded)
 	}
 	if !to.Addr().Is4() || to.Port() == 0 {
@@ -255,6 +290,7 @@ func (c *Conn) Close() error {
 	first := false
 	c.once.Do(func() {
 		first = true
+		c.closed.Store(true)
 		close(c.done)
 		c.u.unbind(c.local.Port(), c)
 		c.mu.Lock()
@@ -285,7 +321,7 @@ func (c *Conn) RemoteAddr() net.Addr {
 
 // SetDeadline implements net.Conn.
 func (c *Conn) SetDeadline(t time.Time) error {
-	if isClosed(c.done) {
+	if c.closed.Load() {
 		return c.opErr("set deadline", c.remote, net.ErrClosed)
 	}
 	c.rd.set(t)
@@ -295,7 +331,7 @@ func (c *Conn) SetDeadline(t time.Time) error {
 
 // SetReadDeadline implements net.Conn.
 func (c *Conn) SetReadDeadline(t time.Time) error {
-	if isClosed(c.done) {
+	if c.closed.Load() {
 		return c.opErr("set deadline", c.remote, net.ErrClosed)
 	}
 	c.rd.set(t)
@@ -304,7 +340,7 @@ func (c *Conn) SetReadDeadline(t time.Time) error {
 
 // SetWriteDeadline implements net.Conn.
 func (c *Conn) SetWriteDeadline(t time.Time) error {
-	if isClosed(c.done) {
+	if c.closed.Load() {
 		return c.opErr("set deadline", c.remote, net.ErrClosed)
 	}
 	c.wd.set(t)

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -28,10 +29,13 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// pair returns two connected sockets, one on each of two stacks.
+// pair returns two connected sockets, one on each of two stacks. The socket
+// queues are as deep as the pool, so the pool, not a queue, bounds the data
+// in flight: a flooding writer waits for buffers instead of datagrams being
+// dropped, and nettest's cases (which assume no loss) hold.
 func pair(t *testing.T) (c1, c2 *udp.Conn, stop func()) {
 	pool := stacktest.NewPool(t, 1024)
-	a, b, _, _ := stacktest.Pair(t, pool, stacktest.Config{UDP: udp.Options{Queue: 512}})
+	a, b, _, _ := stacktest.Pair(t, pool, stacktest.Config{UDP: udp.Options{Queue: 1024}})
 	var err error
 	c1, err = a.UDP.Dial(netip.MustParseAddrPort("198.18.0.1:1111"), netip.MustParseAddrPort("198.18.0.2:2222"))
 	if err != nil {
@@ -135,5 +139,30 @@ func TestPacketConn(t *testing.T) {
 	}
 	if _, err := srv.WriteTo([]byte("x"), &net.UDPAddr{IP: net.IPv4(203, 0, 113, 1), Port: 1}); err == nil {
 		t.Error("write with no route succeeded")
+	}
+}
+
+func TestConnectionRefused(t *testing.T) {
+	pool := stacktest.NewPool(t, 256)
+	a, _, _, _ := stacktest.Pair(t, pool, stacktest.Config{})
+	c, err := a.UDP.Dial(netip.AddrPort{}, netip.MustParseAddrPort("198.18.0.2:4444"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("anyone?")); err != nil {
+		t.Fatal(err)
+	}
+	// B has no socket on 4444: its port unreachable comes back and the
+	// next read reports it once (RFC 1122 §4.1.3.3), as on Linux.
+	_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	_, err = c.Read(make([]byte, 16))
+	var oe *net.OpError
+	if !errors.Is(err, syscall.ECONNREFUSED) || !errors.As(err, &oe) {
+		t.Fatalf("read after port unreachable: %v", err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+	if _, err := c.Read(make([]byte, 16)); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("error reported twice: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package udp
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -9,9 +10,10 @@ import (
 // deadline passes, replaced when the deadline is moved (the scheme of
 // net.Pipe). A zero time means none.
 type deadline struct {
-	mu     sync.Mutex
-	timer  *time.Timer
-	expiry chan struct{}
+	mu      sync.Mutex
+	timer   *time.Timer
+	expiry  chan struct{}
+	expired atomic.Bool // mirrors "expiry is closed" for the lock-free fast path
 }
 
 func newDeadline() *deadline { return &deadline{expiry: make(chan struct{})} }
@@ -29,20 +31,29 @@ func (d *deadline) set(t time.Time) {
 	if t.IsZero() {
 		if closed {
 			d.expiry = make(chan struct{})
+			d.expired.Store(false)
 		}
 		return
 	}
 	if dur := time.Until(t); dur > 0 {
 		if closed {
 			d.expiry = make(chan struct{})
+			d.expired.Store(false)
 		}
 		ch := d.expiry
-		d.timer = time.AfterFunc(dur, func() { close(ch) })
+		// No lock in the callback: set waits for ch to close when it
+		// stops a timer too late, so the flag is stored before set
+		// moves on and resets it.
+		d.timer = time.AfterFunc(dur, func() {
+			d.expired.Store(true)
+			close(ch)
+		})
 		return
 	}
 	if !closed {
 		close(d.expiry)
 	}
+	d.expired.Store(true)
 }
 
 // wait returns the channel closed at the deadline.

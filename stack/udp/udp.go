@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack/internal/chain"
@@ -162,4 +163,31 @@ func (u *UDP) unbind(port uint16, c *Conn) {
 		delete(u.ports, port)
 	}
 	u.mu.Unlock()
+}
+
+// HandleICMPError implements ipv4.ErrorHandler: an ICMP error quoting one of
+// our datagrams is reported to the connected socket that sent it, mapped to
+// the errno Linux uses (icmp_err_convert): port and protocol unreachable
+// are ECONNREFUSED, net unreachable ENETUNREACH, host unreachable and time
+// exceeded EHOSTUNREACH (RFC 1122 §4.1.3.3).
+func (u *UDP) HandleICMPError(typ wire.ICMPv4Type, code uint8, quote wire.IPv4) {
+	var err error
+	switch {
+	case typ == wire.ICMPv4DestUnreach && (code == wire.ICMPv4PortUnreachable || code == wire.ICMPv4ProtoUnreachable):
+		err = syscall.ECONNREFUSED
+	case typ == wire.ICMPv4DestUnreach && code == wire.ICMPv4NetUnreachable:
+		err = syscall.ENETUNREACH
+	case typ == wire.ICMPv4DestUnreach && code == wire.ICMPv4HostUnreachable, typ == wire.ICMPv4TimeExceeded:
+		err = syscall.EHOSTUNREACH
+	default:
+		return
+	}
+	h := wire.UDP(quote[quote.HeaderLen():])
+	u.mu.RLock()
+	c := u.ports[h.SrcPort()]
+	u.mu.RUnlock()
+	if c == nil || !c.remote.IsValid() || c.remote != netip.AddrPortFrom(quote.DstAddr(), h.DstPort()) {
+		return
+	}
+	c.icmpError(err)
 }

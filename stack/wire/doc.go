@@ -81,13 +81,14 @@
 // A view aliases the caller's bytes (typically an mbuf's data room); it
 // copies nothing and keeps nothing. Whoever owns the buffer owns the view;
 // after the buffer is handed on, the view must not be used. Fields values
-// returned by Fields() alias the buffer only in IPv4Fields.Options.
+// returned by Fields() alias the buffer only in IPv4Fields.Options and
+// TCPFields.Options.
 //
 // # What it does not do
 //
-// No TCP state or IPv6 extension-header walking (later issues), no
-// IPv6 jumbograms, no IPv4 option processing
-// (options are tolerated and walkable, not acted on), no 802.3 LLC/SNAP,
-// no Ethernet FCS (the NIC strips and appends it), no checksum offload
-// decisions (the interface layer makes those).
+// No TCP state or IPv6 extension-header walking (later issues), no IPv6
+// jumbograms, no IPv4 option processing (options are tolerated and
+// walkable, not acted on), no 802.3 LLC/SNAP, no Ethernet FCS (the NIC
+// strips and appends it), no checksum offload decisions (the interface
+// layer makes those).
 package wire

@@ -53,7 +53,7 @@ func TestCommands(t *testing.T) {
 		code int
 		want []string // regexps the output must match
 	}{
-		{[]string{"info", "82540EM", "82574L"}, 0, []string{`82540EM \(8086:100e`, `mac +02:00:00:00:00:01`, `link +up 1000 Mb/s full-duplex`, `checksum ok`, `82574L .*rx-ipcsum`, `pool: 8192/8192 buffers free`}},
+		{[]string{"info", "82540EM", "82574L"}, 0, []string{`82540EM \(8086:100e`, `mac +02:00:00:00:00:01`, `link +up 1000 Mb/s full-duplex`, `checksum ok`, `(?s)82574L .*rx-ipcsum`, `pool: 8192/8192 buffers free`}},
 		{[]string{"regs", "82545EM"}, 0, []string{`RCTL +0x0100 +0x04008002`, `RAH0 +0x5404 +0x80000100`}},
 		{[]string{"eeprom", "82544GC"}, 0, []string{`00: 0002 0000 0100`, `checksum 0xbaba \(want 0xbaba\): ok`}},
 		{[]string{"selftest", "82540EM", "82544GC", "82545EM", "82574L"}, 0, []string{`82574L|0000:00:05.0 interrupt +PASS`, `selftest: PASS`}},

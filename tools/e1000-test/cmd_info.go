@@ -34,7 +34,7 @@ func infoFlags(fs *pflag.FlagSet) func(c *ctx) error {
 func regsFlags(fs *pflag.FlagSet) func(c *ctx) error {
 	return func(c *ctx) error {
 		for _, r := range c.s.devs[0].DumpRegs() {
-			fmt.Fprintf(c.out, "%-9s %#06x  %#010x\n", r.Name, r.Off, r.Value)
+			fmt.Fprintf(c.out, "%-9s 0x%04x  0x%08x\n", r.Name, r.Off, r.Value)
 		}
 		return nil
 	}

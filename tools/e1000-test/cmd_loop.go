@@ -27,6 +27,7 @@ func loopFlags(fs *pflag.FlagSet) func(c *ctx) error {
 	stall := fs.Duration("stall", 500*time.Millisecond, "write off the window after this long without progress")
 	timeout := fs.Duration("timeout", 5*time.Minute, "give up after this long")
 	seed := fs.Uint64("seed", 1, "size sequence seed")
+	dur := fs.Duration("duration", 0, "stop sending new frames after this long (0: send --count)")
 	return func(c *ctx) error {
 		a, b := c.s.devs[0], c.s.devs[1]
 		fixed := 0
@@ -93,6 +94,9 @@ func loopFlags(fs *pflag.FlagSet) func(c *ctx) error {
 				break
 			}
 			inFlight := sent - tr.Received - tr.Duplicated - writtenOff
+			if *dur > 0 && now.Sub(start) > *dur && sent < *count {
+				*count = sent // the run is over: what was sent is what counts
+			}
 			if sent < *count && inFlight < uint64(*window) {
 				n := int(min(uint64(len(out)), *count-sent, uint64(*window)-inFlight))
 				n = txCache.Alloc(out[:n])
@@ -140,14 +144,14 @@ func loopFlags(fs *pflag.FlagSet) func(c *ctx) error {
 		note(1, b.LinkEvents())
 		el := c.clock().Sub(start).Seconds()
 		fmt.Fprintf(c.out, "loop: sent %d received %d lost %d corrupt %d duplicated %d reordered %d foreign %d in %.2fs (%.0f pps)\n",
-			sent, tr.Received, *count-tr.Received, tr.Corrupt, tr.Duplicated, tr.Reordered, tr.Foreign, el, float64(tr.Received)/el)
+			sent, tr.Received, sent-tr.Received, tr.Corrupt, tr.Duplicated, tr.Reordered, tr.Foreign, el, float64(tr.Received)/el)
 		sa, sb := a.Stats(), b.Stats()
 		fmt.Fprintf(c.out, "loop: port 0 tx %d dropped %d; port 1 rx %d missed %d dropped %d errors %d; link changes %d\n",
 			sa.TxPackets, sa.TxDropped, sb.RxPackets, sb.RxMissed, sb.RxDropped, sb.RxErrors, len(events))
 		switch {
 		case tr.Corrupt > 0 || tr.Duplicated > 0 || tr.Reordered > 0:
 			return errLoop
-		case tr.Lost() > 0 && !*allowLoss:
+		case sent < *count || sent-tr.Received > 0 && !*allowLoss:
 			return errLoop
 		}
 		fmt.Fprintln(c.out, "loop: PASS")

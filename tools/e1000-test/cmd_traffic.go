@@ -141,8 +141,10 @@ func rxFlags(fs *pflag.FlagSet) func(c *ctx) error {
 	dur := fs.Duration("duration", 10*time.Second, "how long to receive (0: until --count or ^C)")
 	expect := fs.Uint64("expect", 0, "check loop frames 0..N-1: report lost, duplicated, reordered")
 	burst := fs.Int("burst", 32, "frames per RxBurst")
+	verifyIP := fs.Bool("verify-ip", false, "check IPv4 header and ICMP/UDP/TCP checksums of IPv4 frames")
 	return func(c *ctx) error {
 		d := c.s.devs[0]
+		var ipGood, ipBadN uint64
 		if *burst < 1 || *burst > 512 {
 			return fmt.Errorf("--burst %d: want 1 to 512", *burst)
 		}
@@ -167,6 +169,14 @@ func rxFlags(fs *pflag.FlagSet) func(c *ctx) error {
 				bytes += uint64(len(f))
 				if tr != nil {
 					tr.Add(f)
+				}
+				if *verifyIP {
+					switch checkIPv4Frame(f) {
+					case ipOK:
+						ipGood++
+					case ipBad:
+						ipBadN++
+					}
 				}
 				switch _, err := e1000test.CheckLoop(f); err {
 				case nil:
@@ -195,11 +205,14 @@ func rxFlags(fs *pflag.FlagSet) func(c *ctx) error {
 		st := d.Stats()
 		fmt.Fprintf(c.out, "rx: received %d frames in %.2fs: %.0f pps (loop ok %d, corrupt %d, foreign %d; missed %d, dropped %d, errors %d)\n",
 			frames, el, float64(frames)/el, good, corrupt, foreign, st.RxMissed, st.RxDropped, st.RxErrors)
+		if *verifyIP {
+			fmt.Fprintf(c.out, "rx: ipv4 ok %d bad %d\n", ipGood, ipBadN)
+		}
 		if tr != nil {
 			fmt.Fprintf(c.out, "rx: expected %d: lost %d duplicated %d reordered %d\n", tr.Expected, tr.Lost(), tr.Duplicated, tr.Reordered)
 		}
-		if corrupt > 0 {
-			return fmt.Errorf("%w: %d", errCorrupt, corrupt)
+		if corrupt > 0 || ipBadN > 0 {
+			return fmt.Errorf("%w: %d loop, %d IPv4", errCorrupt, corrupt, ipBadN)
 		}
 		return nil
 	}

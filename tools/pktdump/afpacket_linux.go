@@ -2,6 +2,7 @@ package pktdump
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/gopkt/gopkt/stack/bpf"
 	"github.com/gopkt/gopkt/stack/bpf/capture"
+	"github.com/gopkt/gopkt/stack/wire"
 )
 
 // AFPacketOptions configure OpenAFPacket.
@@ -37,10 +39,12 @@ type AFPacketOptions struct {
 //
 // The socket is created with protocol 0 (receiving nothing), the filter is
 // attached, and only then is it bound with ETH_P_ALL, so no frame slips in
-// before the filter. The kernel hands frames over with any 802.1Q tag
-// stripped by the NIC already removed (packet(7) reports it as auxiliary
-// data, which AFPacket does not reinsert), so "vlan" filters do not match
-// on Linux interfaces with VLAN offload.
+// before the filter. A frame whose 802.1Q tag the NIC (or veth) stripped
+// into the kernel's packet metadata is returned with the tag put back
+// (from PACKET_AUXDATA), so pcap files show the frame as it was on the
+// wire; the in-kernel filter, however, sees the untagged frame, so "vlan"
+// filters do not match on interfaces with VLAN offload (libpcap uses
+// Linux-only BPF extensions there, which this compiler does not emit).
 type AFPacket struct {
 	f       *os.File
 	rc      syscall.RawConn
@@ -95,6 +99,9 @@ func OpenAFPacket(iface string, opts AFPacketOptions) (*AFPacket, error) {
 	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1); err != nil {
 		return closeOnErr("SO_TIMESTAMPNS", err, "")
 	}
+	if err := unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_AUXDATA, 1); err != nil {
+		return closeOnErr("PACKET_AUXDATA", err, "")
+	}
 	if err := unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: ethPAll(), Ifindex: ifi.Index}); err != nil {
 		return closeOnErr("bind", err, "")
 	}
@@ -110,7 +117,8 @@ func OpenAFPacket(iface string, opts AFPacketOptions) (*AFPacket, error) {
 		f.Close()
 		return nil, &OpError{Op: "poller", Iface: iface, Err: err}
 	}
-	return &AFPacket{f: f, rc: rc, ifindex: ifi.Index, snap: opts.Snaplen, oob: make([]byte, unix.CmsgSpace(int(unsafe.Sizeof(unix.Timespec{}))))}, nil
+	oob := make([]byte, unix.CmsgSpace(int(unsafe.Sizeof(unix.Timespec{})))+unix.CmsgSpace(int(unsafe.Sizeof(unix.TpacketAuxdata{}))))
+	return &AFPacket{f: f, rc: rc, ifindex: ifi.Index, snap: opts.Snaplen, oob: oob}, nil
 }
 
 // LinkType is Ethernet.
@@ -158,25 +166,65 @@ func (a *AFPacket) Read(ctx context.Context, buf []byte) (capture.Info, error) {
 		}
 		in.IfIndex = ll.Ifindex
 	}
-	in.Time = timestamp(a.oob[:oobn])
+	ctl := parseControl(a.oob[:oobn])
+	in.Time = ctl.time
+	if ctl.vlan && in.CaptureLength >= 12 && len(buf) >= 16 {
+		// Put back the 802.1Q tag the NIC (or veth) stripped into the
+		// skb, after the MAC addresses, as libpcap does (IEEE 802.1Q
+		// clause 9.3: TPID, then TCI).
+		n := min(in.CaptureLength+wire.VLANTagLen, len(buf))
+		copy(buf[16:n], buf[12:n-wire.VLANTagLen])
+		binary.BigEndian.PutUint16(buf[12:], ctl.tpid)
+		binary.BigEndian.PutUint16(buf[14:], ctl.tci)
+		in.CaptureLength = n
+		in.Length += wire.VLANTagLen
+	}
 	return in, nil
 }
 
-// timestamp extracts the SCM_TIMESTAMPNS control message (socket(7)), or
-// falls back to the current time.
-func timestamp(oob []byte) int64 {
+// control is what Read takes from recvmsg's control messages.
+type control struct {
+	time      int64 // SCM_TIMESTAMPNS, or the current time
+	vlan      bool  // the frame had an 802.1Q tag the kernel stripped
+	tci, tpid uint16
+}
+
+// parseControl walks recvmsg's control data (cmsg(3)) for the receive
+// timestamp (SCM_TIMESTAMPNS, socket(7)) and the packet auxiliary data
+// (PACKET_AUXDATA, packet(7)) that carries a stripped VLAN tag. Malformed
+// control data ends the walk; it never reads past oob.
+func parseControl(oob []byte) control {
+	var c control
+	tsLen := uint64(unix.CmsgLen(int(unsafe.Sizeof(unix.Timespec{}))))
+	auxLen := uint64(unix.CmsgLen(int(unsafe.Sizeof(unix.TpacketAuxdata{}))))
 	for len(oob) >= unix.SizeofCmsghdr {
 		h := (*unix.Cmsghdr)(unsafe.Pointer(&oob[0]))
-		if h.Len < unix.SizeofCmsghdr || int(h.Len) > len(oob) {
+		if h.Len < unix.SizeofCmsghdr || h.Len > uint64(len(oob)) {
 			break
 		}
-		if h.Level == unix.SOL_SOCKET && h.Type == unix.SCM_TIMESTAMPNS && int(h.Len) >= unix.CmsgLen(int(unsafe.Sizeof(unix.Timespec{}))) {
-			ts := (*unix.Timespec)(unsafe.Pointer(&oob[unix.CmsgLen(0)]))
-			return ts.Nano()
+		// Both payloads are read only after h.Len has shown they are there.
+		switch {
+		case h.Level == unix.SOL_SOCKET && h.Type == unix.SCM_TIMESTAMPNS && h.Len >= tsLen:
+			c.time = (*unix.Timespec)(unsafe.Pointer(&oob[unix.CmsgLen(0)])).Nano()
+		case h.Level == unix.SOL_PACKET && h.Type == unix.PACKET_AUXDATA && h.Len >= auxLen:
+			aux := (*unix.TpacketAuxdata)(unsafe.Pointer(&oob[unix.CmsgLen(0)]))
+			if aux.Status&unix.TP_STATUS_VLAN_VALID != 0 {
+				c.vlan, c.tci, c.tpid = true, aux.Vlan_tci, uint16(wire.EtherTypeVLAN)
+				if aux.Status&unix.TP_STATUS_VLAN_TPID_VALID != 0 {
+					c.tpid = aux.Vlan_tpid
+				}
+			}
 		}
-		oob = oob[unix.CmsgSpace(int(h.Len)-unix.CmsgLen(0)):]
+		adv := unix.CmsgSpace(int(h.Len) - unix.CmsgLen(0))
+		if adv > len(oob) {
+			break
+		}
+		oob = oob[adv:]
 	}
-	return time.Now().UnixNano()
+	if c.time == 0 {
+		c.time = time.Now().UnixNano()
+	}
+	return c
 }
 
 // Stats returns the kernel's counters for the socket (PACKET_STATISTICS;

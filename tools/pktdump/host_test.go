@@ -22,7 +22,8 @@ import (
 
 // TestHostCaptureVeth captures real kernel traffic: inside two network
 // namespaces joined by a veth pair, namespace A pings B three times and
-// sends four UDP datagrams to a listener in B; AF_PACKET on B's veth with
+// sends four UDP datagrams to a listener in B (interleaved with four to
+// another port that must be filtered out); AF_PACKET on B's veth with
 // the filter "udp port 9999 or icmp" attached in the kernel writes a pcap
 // that pcapgo and tshark must read back: 10 frames, none malformed.
 func TestHostCaptureVeth(t *testing.T) {
@@ -41,10 +42,13 @@ func TestHostCaptureVeth(t *testing.T) {
 	}
 
 	var src *AFPacket
-	var lis net.PacketConn
+	var lis, noiseLis net.PacketConn
 	err := netns.Do(p.B, func() error {
 		var err error
 		if src, err = OpenAFPacket(p.IfB, AFPacketOptions{Filter: "udp port 9999 or icmp", Snaplen: 2048}); err != nil {
+			return err
+		}
+		if noiseLis, err = net.ListenPacket("udp4", p.AddrB+":9998"); err != nil {
 			return err
 		}
 		lis, err = net.ListenPacket("udp4", p.AddrB+":9999")
@@ -55,6 +59,7 @@ func TestHostCaptureVeth(t *testing.T) {
 	}
 	defer src.Close()
 	defer lis.Close()
+	defer noiseLis.Close()
 
 	payloads := []string{"gopkt-0", "gopkt-1", "gopkt-22", "gopkt-333"}
 	sendErr := make(chan error, 1)
@@ -69,7 +74,16 @@ func TestHostCaptureVeth(t *testing.T) {
 				return err
 			}
 			defer c.Close()
+			// Datagrams to port 9998 must be rejected by the kernel filter.
+			noise, err := net.Dial("udp4", p.AddrB+":9998")
+			if err != nil {
+				return err
+			}
+			defer noise.Close()
 			for _, pl := range payloads {
+				if _, err := noise.Write([]byte("noise")); err != nil {
+					return err
+				}
 				if _, err := c.Write([]byte(pl)); err != nil {
 					return err
 				}

@@ -263,6 +263,12 @@ func (p *prober) transmit() error {
 		p.rep.add("dma_hugepages", fmt.Sprint(m.Hugepages()))
 	}
 	p.rep.add("ring_iova", fmt.Sprintf("%#x", ring.IOVA))
+	// The IOMMU translates: the bus address is not the CPU's address.
+	va := uint64(uintptr(unsafe.Pointer(&ring.Mem[0])))
+	p.rep.add("ring_va", fmt.Sprintf("%#x", va))
+	if va == ring.IOVA {
+		return fmt.Errorf("ring IOVA %#x equals its virtual address: the allocator must not identity-map", va)
+	}
 	p.rep.add("buf_iova", fmt.Sprintf("%#x", buf.IOVA))
 
 	frame := probeFrame(p.cfg.dst, p.mac, p.d.Addr())

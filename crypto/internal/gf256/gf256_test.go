@@ -20,3 +20,30 @@ func TestSBox(t *testing.T) {
 		t.Errorf("S-box is not a permutation: %d distinct outputs", len(seen))
 	}
 }
+
+// Mul against the textbook shift-and-add with a branch, on all 65536
+// input pairs.
+func TestMulExhaustive(t *testing.T) {
+	ref := func(a, b byte) byte {
+		var p byte
+		for b != 0 {
+			if b&1 != 0 {
+				p ^= a
+			}
+			if a&0x80 != 0 {
+				a = a<<1 ^ 0x1b
+			} else {
+				a <<= 1
+			}
+			b >>= 1
+		}
+		return p
+	}
+	for a := range 256 {
+		for b := range 256 {
+			if got, want := Mul(byte(a), byte(b)), ref(byte(a), byte(b)); got != want {
+				t.Fatalf("Mul(%#02x, %#02x) = %#02x; want %#02x", a, b, got, want)
+			}
+		}
+	}
+}

@@ -334,6 +334,12 @@ func (p *Port) write(off, v uint32) {
 	case rTCTL:
 		p.reg[i] = v
 		p.transmit()
+	case rRCTL:
+		p.reg[i] = v
+		if v&rctlEN != 0 {
+			p.flushQueue()
+			p.fillFromSource()
+		}
 	default:
 		if off >= rCRCERRS && off < rStatEnd {
 			return // statistics are read-only

@@ -130,6 +130,15 @@ func (f Frame) Subtype() uint8 { return f.FC().Subtype() }
 // Duration returns the Duration/ID field (9.2.4.2).
 func (f Frame) Duration() uint16 { return binary.LittleEndian.Uint16(f[2:]) }
 
+// AID returns the association ID a PS-Poll carries in its Duration/ID
+// field (9.3.1.5), 0 for other frames.
+func (f Frame) AID() uint16 {
+	if f.Type() != TypeCtrl || f.Subtype() != SubPSPoll {
+		return 0
+	}
+	return f.Duration() & 0x3fff
+}
+
 // HeaderLen returns the length of the MAC header.
 func (f Frame) HeaderLen() int { return f.FC().HeaderLen() }
 

@@ -109,6 +109,13 @@ func checkAddr(t *testing.T, name string, got net.HardwareAddr, want string) {
 	}
 }
 
+func TestPSPoll(t *testing.T) {
+	f, err := Parse(unhex(t, "a4000dc0020000000001020000000002"))
+	if err != nil || f.AID() != 13 || f.Addr2().String() != "02:00:00:00:00:02" {
+		t.Fatalf("ps-poll %v aid %d", err, f.AID())
+	}
+}
+
 func TestDSAddresses(t *testing.T) {
 	a1, a2, a3, a4 := mac("02:00:00:00:00:01"), mac("02:00:00:00:00:02"), mac("02:00:00:00:00:03"), mac("02:00:00:00:00:04")
 	tests := []struct {

@@ -189,6 +189,9 @@ func TestGuestConnect(t *testing.T) {
 	}
 	rxEther := make(chan []byte, 256)
 	vap, err := com.NewVap(net80211.VapConfig{
+		// TCG guests on a shared host stall for hundreds of milliseconds:
+		// allow 5 s without beacons and 1 s per management exchange.
+		Timeouts: net80211.Timeouts{BeaconMiss: 50, Auth: time.Second, Assoc: time.Second},
 		Events: func(e net80211.Event) {
 			select {
 			case events <- e:
@@ -242,11 +245,20 @@ wait:
 		}
 	}
 	fmt.Printf("GUEST: connected in %v (guest time)\n", time.Since(start).Round(time.Millisecond))
-	out, err := exec.Command("hostapd_cli", "-p", "/var/run/hostapd", "all_sta").CombinedOutput()
-	fmt.Printf("GUEST: hostapd_cli all_sta:\n%s\n", out)
-	if err != nil || !strings.Contains(string(out), staMAC.String()) || !strings.Contains(string(out), "[AUTHORIZED]") {
-		t.Fatalf("hostapd does not list %v as authorized: %v", staMAC, err)
+	// Our port opens when message 4 leaves; hostapd authorizes when it
+	// has processed it, a moment later.
+	var out []byte
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		out, err = exec.Command("hostapd_cli", "-p", "/var/run/hostapd", "all_sta").CombinedOutput()
+		if err == nil && strings.Contains(string(out), staMAC.String()) && strings.Contains(string(out), "[AUTHORIZED]") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("hostapd does not list %v as authorized within 5 s: %v\n%s", staMAC, err, out)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
+	fmt.Printf("GUEST: hostapd_cli all_sta: %s\n", strings.Join(strings.Fields(string(out))[:4], " "))
 	if k := vap.PairwiseKey(); k == nil || k.Flags&net80211.KeyHW == 0 {
 		t.Errorf("pairwise key not in the card's key cache: %+v", k)
 	}
@@ -254,6 +266,11 @@ wait:
 		t.Errorf("key cache has %d free slots; want the PTK and GTK installed", free)
 	}
 	pingAcross(t, h)
+	for len(events) > 0 {
+		if e := <-events; e.Kind != net80211.EventRekeyed {
+			t.Errorf("event while connected: %+v", e)
+		}
+	}
 	st := s.d.Stats()
 	if st.TxCrypto < pings || st.RxDecrypted < pings || st.RxMICErr != 0 {
 		t.Errorf("key cache: %d frames encrypted, %d decrypted, %d MIC errors; want at least %d each way through the card", st.TxCrypto, st.RxDecrypted, st.RxMICErr, pings)

@@ -61,6 +61,9 @@ type Medium struct {
 
 	sendMu sync.Mutex // the attribute buffer of send
 	ab     attrs
+	// out sends one generic netlink command to the kernel (the socket in
+	// Open; a recorder in tests).
+	out func(cmd uint8, attrs []byte) error
 
 	st stats
 }
@@ -72,7 +75,7 @@ type radio struct {
 }
 
 type stats struct {
-	kernelFrames, toStations, relayed, injected, acked, txInfo, bad, sendErr, refused atomic.Uint64
+	kernelFrames, toStations, relayed, injected, acked, txInfo, bad, sendErr, refused, unacked atomic.Uint64
 }
 
 // Stats counts the medium's work.
@@ -85,8 +88,9 @@ type Stats struct {
 	Relayed uint64
 	// Injected: our stations' frames delivered to kernel radios.
 	Injected uint64
-	// Acked: TX_INFO_FRAME answers carrying STAT_ACK; TxInfo: all answers.
-	Acked, TxInfo uint64
+	// Acked: TX_INFO_FRAME answers carrying STAT_ACK; TxInfo: all answers;
+	// Unacked: unicast kernel frames nobody acknowledged.
+	Acked, TxInfo, Unacked uint64
 	// Bad: malformed messages dropped; SendErr: failed sends; Refused:
 	// injected frames a kernel radio refused (idle, or off channel).
 	Bad, SendErr, Refused uint64
@@ -96,18 +100,12 @@ type Stats struct {
 func (m *Medium) Stats() Stats {
 	s := &m.st
 	return Stats{KernelFrames: s.kernelFrames.Load(), ToStations: s.toStations.Load(), Relayed: s.relayed.Load(),
-		Injected: s.injected.Load(), Acked: s.acked.Load(), TxInfo: s.txInfo.Load(), Bad: s.bad.Load(), SendErr: s.sendErr.Load(), Refused: s.refused.Load()}
+		Injected: s.injected.Load(), Acked: s.acked.Load(), TxInfo: s.txInfo.Load(), Unacked: s.unacked.Load(), Bad: s.bad.Load(), SendErr: s.sendErr.Load(), Refused: s.refused.Load()}
 }
 
 // Open connects to the kernel and registers this process as the medium
 // (HWSIM_CMD_REGISTER). Only one medium may be registered at a time.
 func Open(cfg Config) (*Medium, error) {
-	if cfg.Signal == 0 {
-		cfg.Signal = -50
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
-	}
 	c, err := genetlink.Dial(nil)
 	if err != nil {
 		return nil, &OpError{Op: "open", Err: err, Fix: "generic netlink sockets need Linux"}
@@ -118,13 +116,12 @@ func Open(cfg Config) (*Medium, error) {
 		return nil, &OpError{Op: "open", Err: err, Fix: "load the module: modprobe mac80211_hwsim radios=1"}
 	}
 	_ = c.SetReadBuffer(4 << 20)
-	m := &Medium{c: c, fam: fam, cfg: cfg, log: cfg.Logger,
-		radios: map[[6]byte]*radio{}, addrs: map[[6]byte][6]byte{}}
-	for _, a := range cfg.Radios {
-		if len(a) == 6 {
-			m.learn([6]byte(a), 0)
-		}
-	}
+	m := newMedium(cfg, func(cmd uint8, attrs []byte) error {
+		_, err := c.Send(genetlink.Message{Header: genetlink.Header{Command: cmd, Version: fam.Version}, Data: attrs},
+			fam.ID, netlink.Request)
+		return err
+	})
+	m.c, m.fam = c, fam
 	// Register without waiting on Execute: the kernel may queue a frame
 	// before the acknowledgement, which Execute would reject. register
 	// reads until the ack, handling any frame that comes first.
@@ -133,6 +130,24 @@ func Open(cfg Config) (*Medium, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// newMedium builds the medium's state around a sender.
+func newMedium(cfg Config, out func(cmd uint8, attrs []byte) error) *Medium {
+	if cfg.Signal == 0 {
+		cfg.Signal = -50
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	m := &Medium{cfg: cfg, log: cfg.Logger, out: out,
+		radios: map[[6]byte]*radio{}, addrs: map[[6]byte][6]byte{}}
+	for _, a := range cfg.Radios {
+		if len(a) == 6 {
+			m.learn([6]byte(a), 0)
+		}
+	}
+	return m
 }
 
 func (m *Medium) register() error {
@@ -280,12 +295,15 @@ func (m *Medium) handle(g *genetlink.Message) {
 		}
 		m.learn(r, 0)
 		m.mu.Lock()
+		perm := r
+		perm[0] &^= 0x40
 		if g.Header.Command == cmdAddMACAddr {
 			m.addrs[a] = r
-		} else {
-			delete(m.addrs, a)
+		} else if a != perm {
+			delete(m.addrs, a) // a radio always answers to its permanent address
 		}
 		m.mu.Unlock()
+		m.log.Debug("hwsim: interface address", "radio", net.HardwareAddr(r[:]).String(), "addr", net.HardwareAddr(a[:]).String(), "added", g.Header.Command == cmdAddMACAddr)
 	}
 }
 
@@ -322,13 +340,17 @@ func (m *Medium) kernelFrame(k *kframe) {
 			acked = true
 		}
 	}
+	idx := rateIndex(rate, freq) // RX_RATE is an index into the band's bitrates
 	for _, a := range others {
-		if m.inject(a, k.frame, uint32(rate), freq) {
+		if m.inject(a, k.frame, idx, freq) {
 			m.st.relayed.Add(1)
 		}
 	}
 	if kernelAck {
 		acked = true
+	}
+	if !acked && a1 != nil && !air.Group(a1) && m.st.unacked.Add(1) <= 5 {
+		m.log.Info("hwsim: unicast kernel frame not acknowledged", "from", net.HardwareAddr(k.transmitter[:]).String(), "to", net.HardwareAddr(a1).String(), "fc", fmt.Sprintf("%#04x", k.frame[0]))
 	}
 	if a1 != nil && air.Group(a1) {
 		acked = true // group frames are not acknowledged; report them sent
@@ -385,9 +407,7 @@ func (m *Medium) inject(to [6]byte, frame []byte, rateIdx uint32, freq int) bool
 
 // send sends the attributes in m.ab; sendMu is held.
 func (m *Medium) send(cmd uint8) bool {
-	_, err := m.c.Send(genetlink.Message{Header: genetlink.Header{Command: cmd, Version: m.fam.Version}, Data: m.ab.b},
-		m.fam.ID, netlink.Request)
-	if err != nil {
+	if err := m.out(cmd, m.ab.b); err != nil {
 		m.st.sendErr.Add(1)
 		return false
 	}

@@ -101,9 +101,10 @@ func TestRates(t *testing.T) {
 			}
 		}
 	}
-	if got := rateIndex(100, 2412); got != 9 { // 50 Mb/s: best is 48 (index 10)? no: 36 < 48 <= 50 -> 48
-		if hwsimRates[got] != 480 {
-			t.Errorf("rateIndex(50 Mb/s) = %d (%d)", got, hwsimRates[got])
+	// Between table rates: the highest rate not above the request.
+	for _, c := range []struct{ rate, freq, idx int }{{100, 2412, 10}, {21, 2412, 5}, {30, 2412, 6}, {1, 2412, 0}, {100, 5180, 6}} {
+		if got := rateIndex(c.rate, c.freq); int(got) != c.idx {
+			t.Errorf("rateIndex(%d, %d) = %d, want %d", c.rate, c.freq, got, c.idx)
 		}
 	}
 }

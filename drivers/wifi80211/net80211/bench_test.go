@@ -37,6 +37,7 @@ type benchOpts struct {
 	pairwise   ie.Suite
 	apCfg      func(*wlantest.APConfig)
 	hw         *wlantest.KeyCache // gives the STA radio a key cache
+	comCfg     func(*net80211.ComConfig)
 	vapCfg     func(*net80211.VapConfig)
 }
 
@@ -60,7 +61,11 @@ func newBench(t testing.TB, o benchOpts) *bench {
 		radio = wlantest.HWRadio{Radio: b.sta, Cache: o.hw}
 		b.sta.AttachKeyCache(o.hw)
 	}
-	com, err := net80211.NewCom(net80211.ComConfig{Radio: radio, Clock: b.clock})
+	cc := net80211.ComConfig{Radio: radio, Clock: b.clock}
+	if o.comCfg != nil {
+		o.comCfg(&cc)
+	}
+	com, err := net80211.NewCom(cc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,9 @@ package net80211
 import (
 	"sync"
 
+	"github.com/gopkt/gopkt/crypto"
 	"github.com/gopkt/gopkt/drivers/wifi80211/frame"
+	"github.com/gopkt/gopkt/hw/mbuf"
 )
 
 // ComConfig builds a Com. Radio is required; the rest has defaults.
@@ -12,6 +14,12 @@ type ComConfig struct {
 	Clock   Clock   // default SystemClock
 	Ciphers Ciphers // default DefaultCiphers()
 	Tap     Tap     // optional: every frame in and out, radiotap-prefixed
+	// Crypto, if set, is the offload registry CCMP and GCMP keys get
+	// sessions from (best engine by capability and priority): an inline
+	// engine (a card's key cache) makes the key a hardware key, a
+	// lookaside engine (crypto/soft) runs the AEAD. Without it, keys use
+	// the radio's KeyCache when it has one, else the primitives directly.
+	Crypto *crypto.Registry
 }
 
 // Com is the radio side of the layer (NetBSD struct ieee80211com): one per
@@ -28,14 +36,17 @@ type Com struct {
 	clock    Clock
 	ciphers  Ciphers
 	keyCache KeyCache
+	registry *crypto.Registry
 	tap      Tap
 	tapBuf   []byte
 	freq     int
 	vaps     []*Vap
 	cookie   uint64
 	pending  [64]txPending
-	deferred []func() // callbacks to run after the lock is released
-	txInfo   TxInfo   // reused for every transmit (no allocation per frame)
+	deferred []func()  // callbacks to run after the lock is released
+	txInfo   TxInfo    // reused for every transmit (no allocation per frame)
+	inBuf    *mbuf.Buf // the mbuf InputBuf is processing, until a Port takes it
+	inBytes  []byte    // its bytes as given (to locate the Ethernet frame in it)
 }
 
 type txPending struct {
@@ -50,7 +61,7 @@ func NewCom(cfg ComConfig) (*Com, error) {
 	if cfg.Radio == nil {
 		return nil, opErr("new com", "", ErrNotSupported, "ComConfig.Radio is nil; pass the card driver's radio")
 	}
-	c := &Com{radio: cfg.Radio, clock: cfg.Clock, ciphers: cfg.Ciphers, tap: cfg.Tap}
+	c := &Com{radio: cfg.Radio, clock: cfg.Clock, ciphers: cfg.Ciphers, tap: cfg.Tap, registry: cfg.Crypto}
 	if c.clock == nil {
 		c.clock = SystemClock{}
 	}
@@ -68,13 +79,18 @@ func NewCom(cfg ComConfig) (*Com, error) {
 // keeps ownership and may reuse b after Input returns.
 func (c *Com) Input(b []byte, rx *RxInfo) {
 	c.mu.Lock()
+	c.input(b, rx)
+	c.unlock()
+}
+
+// input dispatches a received frame to the vaps; the lock is held.
+func (c *Com) input(b []byte, rx *RxInfo) {
 	c.tapFrame(b, rx, nil)
 	f, err := frame.Parse(b)
 	if err != nil {
 		for _, v := range c.vaps {
 			v.stats.RxMalformed++
 		}
-		c.unlock()
 		return
 	}
 	for _, v := range c.vaps {
@@ -82,7 +98,6 @@ func (c *Com) Input(b []byte, rx *RxInfo) {
 			v.input(f, rx)
 		}
 	}
-	c.unlock()
 }
 
 // TxDone reports the fate of a frame sent with the given cookie.

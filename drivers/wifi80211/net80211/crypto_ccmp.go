@@ -1,6 +1,7 @@
 package net80211
 
 import (
+	"github.com/gopkt/gopkt/crypto"
 	"github.com/gopkt/gopkt/crypto/ccm"
 	"github.com/gopkt/gopkt/drivers/wifi80211/frame"
 	"github.com/gopkt/gopkt/drivers/wifi80211/ie"
@@ -81,7 +82,15 @@ func (CCMP) Encap(k *Key, b []byte, hdrLen int) ([]byte, error) {
 	n, flags, _ := aadNonce(&st.txAAD, f)
 	ccmpNonce(&st.txNonce, flags, f[10:16], pn)
 	body := b[hdrLen+ccmpHeaderLen:]
-	st.aead.Seal(body[:0], st.txNonce[:], body, st.txAAD[:n])
+	if k.session != nil {
+		op := &k.txOp
+		*op = crypto.Op{Dir: crypto.Encrypt, Nonce: st.txNonce[:], AAD: st.txAAD[:n], Data: body, Tag: b[len(b) : len(b)+ccmpMICLen]}
+		if err := crypto.Do(k.session, op); err != nil {
+			return nil, err
+		}
+	} else {
+		st.aead.Seal(body[:0], st.txNonce[:], body, st.txAAD[:n])
+	}
 	k.Stats.Encrypted++
 	return b[:len(b)+ccmpMICLen], nil
 }
@@ -113,7 +122,15 @@ func (CCMP) Decap(k *Key, b []byte, hdrLen int, hwDone bool) ([]byte, error) {
 	if !hwDone {
 		ccmpNonce(&st.rxNonce, flags, f[10:16], pn)
 		ct := b[hdrLen+ccmpHeaderLen:]
-		if _, err := st.aead.Open(ct[:0], st.rxNonce[:], ct, st.rxAAD[:n]); err != nil {
+		var err error
+		if k.session != nil && k.Flags&KeyHW == 0 {
+			op := &k.rxOp
+			*op = crypto.Op{Dir: crypto.Decrypt, Nonce: st.rxNonce[:], AAD: st.rxAAD[:n], Data: ct[:len(ct)-ccmpMICLen], Tag: ct[len(ct)-ccmpMICLen:]}
+			err = crypto.Do(k.session, op)
+		} else {
+			_, err = st.aead.Open(ct[:0], st.rxNonce[:], ct, st.rxAAD[:n])
+		}
+		if err != nil {
 			k.Stats.DecryptErrs++
 			return nil, ErrDecrypt
 		}

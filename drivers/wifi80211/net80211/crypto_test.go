@@ -7,7 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gopkt/gopkt/crypto"
 	"github.com/gopkt/gopkt/crypto/gcm"
+	"github.com/gopkt/gopkt/crypto/soft"
 	"github.com/gopkt/gopkt/drivers/wifi80211/frame"
 )
 
@@ -157,7 +159,45 @@ const (
 		"00 00 00 00 08 09 0a 0b 0c 0d 0e 0f 10 11 12 13 14 15 16 17 18 19 1a 1b 1c 1d 1e 1f 20 21 22 23 24 25 26 27 28 29 2a 2b " +
 		"2c 2d 2e 2f 30 31 32 33 34 35 36 37"
 	tkipMIC = "68 81 a3 f3 d6 48 d0 3c"
+	// The protected MPDU of the same vector (TSC 1): header, TKIP header,
+	// encrypted MSDU + MIC + ICV.
+	tkipCipher = "08 42 2c 00 02 03 04 05 06 08 02 03 04 05 06 07 02 03 04 05 06 07 d0 02 00 20 01 20 00 00 00 00 " +
+		"c0 0e 14 fc e7 cf ab c7 75 47 e6 66 e5 7c 0d ac 70 4a 1e 35 8a 88 c1 1c 8e 2e 28 2e 38 01 02 7a " +
+		"46 56 05 5e e9 3e 9c 25 47 02 e9 73 58 05 dd b5 76 9b a7 3f 1e bb 56 e8 44 ef 91 22 85 d3 dd 6e " +
+		"54 1e 82 38 73 55 8a db a0 79 06 8a bd 7f 7f 50 95 96 75 ac c4 b4 de 9a a9 9c 05 f2 89 a7 c5 2f " +
+		"ee 5b fc 14 f6 f8 e5 f8"
 )
+
+// TestTKIPMPDUVector checks encap and decap against the full protected MPDU
+// of IEEE 802.11-2012 M.6.3.
+func TestTKIPMPDUVector(t *testing.T) {
+	tk := unhex(t, tkipTK)
+	ap, _ := NewKey(TKIP{}, 0, tk, RoleAuthenticator, KeyXmit)
+	b := roomy(unhex(t, tkipPlain))
+	f := frame.Frame(b)
+	body, err := TKIP{}.EnMIC(ap, f.DA(), f.SA(), 0, b[24:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := TKIP{}.Encap(ap, b[:24+len(body)], 24)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := unhex(t, tkipCipher)
+	if !bytes.Equal(enc, want) {
+		t.Fatalf("encap\n got %x\nwant %x", enc, want)
+	}
+	sta, _ := NewKey(TKIP{}, 0, tk, RoleSupplicant, KeyRecv)
+	dec, err := TKIP{}.Decap(sta, roomy(want), 24, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	df := frame.Frame(dec)
+	msdu, err := TKIP{}.DeMIC(sta, df.DA(), df.SA(), 0, false, dec[24:])
+	if err != nil || !bytes.Equal(msdu, unhex(t, tkipPlain)[24:]) || sta.RxPN[tidNonQoS] != 1 {
+		t.Fatalf("decap: %v %x", err, msdu)
+	}
+}
 
 func TestTKIPMichaelAndRoundTrip(t *testing.T) {
 	tk := unhex(t, tkipTK)
@@ -262,17 +302,28 @@ func TestKeyRules(t *testing.T) {
 	}
 }
 
-// BenchmarkCipher measures in-place encap and decap of a 1500-octet MSDU.
+// BenchmarkCipher measures in-place encap and decap of a 1500-octet MSDU,
+// with the primitives called directly and (CCMP-128+soft) through a
+// session of the software engine of the crypto offload API.
 func BenchmarkCipher(b *testing.B) {
-	for _, c := range []Cipher{CCMP{}, GCMP{}, TKIP{}, WEP104{}} {
+	eng := soft.New(soft.Options{})
+	seenCCMP := false
+	for _, c := range []Cipher{CCMP{}, GCMP{}, TKIP{}, WEP104{}, CCMP{}} {
 		tk := bytes.Repeat([]byte{0x5a}, c.KeyLen())
 		tx, _ := NewKey(c, 0, tk, RoleAuthenticator, KeyXmit)
 		rx, _ := NewKey(c, 0, tk, RoleSupplicant, KeyRecv)
+		name := c.Name()
 		h := frame.HeaderFields{FC: frame.MakeFC(frame.TypeData, frame.SubData, frame.FlagFromDS),
 			Addr1: bytes.Repeat([]byte{2}, 6), Addr2: bytes.Repeat([]byte{4}, 6), Addr3: bytes.Repeat([]byte{6}, 6)}
 		tmpl := append(frame.AppendHeader(nil, &h), make([]byte, 1500)...)
 		buf := make([]byte, 0, len(tmpl)+64)
-		b.Run(c.Name()+"/encap", func(b *testing.B) {
+		if c.Name() == "CCMP-128" && seenCCMP {
+			tx.session, _ = eng.NewSession(crypto.CCMP128, tk)
+			rx.session, _ = eng.NewSession(crypto.CCMP128, tk)
+			name = "CCMP-128+soft"
+		}
+		seenCCMP = seenCCMP || c.Name() == "CCMP-128"
+		b.Run(name+"/encap", func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(1500)
 			for b.Loop() {
@@ -284,7 +335,7 @@ func BenchmarkCipher(b *testing.B) {
 		})
 		enc, _ := c.Encap(tx, append(make([]byte, 0, len(tmpl)+64), tmpl...), 24)
 		encPN := tx.TxPN
-		b.Run(c.Name()+"/decap", func(b *testing.B) {
+		b.Run(name+"/decap", func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(1500)
 			for b.Loop() {

@@ -68,6 +68,12 @@ func (v *Vap) recvData(f frame.Frame, rx *RxInfo, now time.Time) {
 		v.stats.RxNotForUs++
 		return
 	}
+	if isGroup(f.Addr1()) && equalMAC(f.Addr3(), v.mac) {
+		// Our own multicast relayed back by the AP (SA = us): drop it
+		// (NetBSD ieee80211_input does the same).
+		v.stats.RxNotForUs++
+		return
+	}
 	if fc.Subtype()&4 != 0 { // Null and QoS Null: no body
 		n.observe(rx.SignalDBm, now)
 		return
@@ -103,10 +109,12 @@ func (v *Vap) recvData(f frame.Frame, rx *RxInfo, now time.Time) {
 			return
 		}
 	}
+	mpdu := b
 	b = n.frag.add(b, hdrLen, now, &v.stats)
 	if b == nil {
 		return
 	}
+	inPlace := &b[0] == &mpdu[0] // not reassembled from fragments
 	df := frame.Frame(b)
 	if key != nil && key.Cipher.MICLen() > 0 {
 		body, err := key.Cipher.DeMIC(key, df.DA(), df.SA(), df.TID(), qos, b[hdrLen:])
@@ -134,6 +142,10 @@ func (v *Vap) recvData(f frame.Frame, rx *RxInfo, now time.Time) {
 	n.Stats.RxFrames++
 	n.Stats.RxBytes += uint64(len(eth) - EtherHeaderLen)
 	v.stats.RxDelivered++
+	if p := v.port; p != nil {
+		p.enqueue(v.com, eth, inPlace)
+		return
+	}
 	if sink := v.cfg.Sink; sink != nil {
 		// Deliver without the lock so the stack may transmit from the callback.
 		v.com.mu.Unlock()

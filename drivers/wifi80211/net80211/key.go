@@ -2,6 +2,8 @@ package net80211
 
 import (
 	"crypto/subtle"
+
+	"github.com/gopkt/gopkt/crypto"
 	"net"
 
 	"github.com/gopkt/gopkt/drivers/wifi80211/ie"
@@ -63,7 +65,17 @@ type Key struct {
 	rxMIC    [8]byte // TKIP Michael key for frames we receive
 	pending  [NumTIDs + 1]uint64
 	state    any // cipher private state set by Cipher.Init
+
+	// session, when set, is a lookaside session of the crypto offload API
+	// (crypto.Registry) that CCMP and GCMP run their AEAD through instead
+	// of calling the primitive directly; txOp/rxOp are reused per frame.
+	session    crypto.Session
+	txOp, rxOp crypto.Op
 }
+
+// Session returns the offload session the key's cipher runs on, or nil
+// when the cipher calls its primitive directly.
+func (k *Key) Session() crypto.Session { return k.session }
 
 // KeyRole says which TKIP Michael half is ours (802.11-2016 12.7.1.3: octets
 // 16-23 of the TK are the Authenticator's Tx MIC key, 24-31 the Supplicant's).
@@ -132,6 +144,10 @@ func (k *Key) Wipe() {
 	clear(k.txMIC[:])
 	clear(k.rxMIC[:])
 	k.state = nil
+	if k.session != nil {
+		_ = k.session.Close()
+		k.session = nil
+	}
 }
 
 func allZero(b []byte) bool {

@@ -1,6 +1,7 @@
 package net80211
 
 import (
+	"github.com/gopkt/gopkt/crypto"
 	"github.com/gopkt/gopkt/drivers/wifi80211/ie"
 )
 
@@ -64,10 +65,59 @@ func (v *Vap) installGroup(id uint8, suite ie.Suite, gtk []byte, rsc uint64) err
 	return nil
 }
 
-// offload puts k into the radio's key cache when it has one that supports
-// the cipher; otherwise (or when the cache is full) the key stays in
-// software. The per-key KeyHW flag records the choice.
+// SlotSession is implemented by sessions of inline engines (a card's key
+// cache registered in the crypto offload API) to say which key slot frames
+// must name in TxInfo.KeySlot.
+type SlotSession interface {
+	Slot() int
+}
+
+// offloadAlgorithm maps the cipher suites that have an AEAD offload
+// algorithm (the others always use their primitives).
+func offloadAlgorithm(s ie.Suite) crypto.Algorithm {
+	switch s {
+	case ie.CipherCCMP128:
+		return crypto.CCMP128
+	case ie.CipherGCMP128:
+		return crypto.GCMP128
+	}
+	return 0
+}
+
+// offload chooses where k's crypto runs and records it in the per-key
+// KeyHW flag. With a crypto.Registry: a session on the best engine for the
+// algorithm — inline means hardware (KeyHW, slot from the session),
+// lookaside means the cipher runs its AEAD through the session. Without
+// one: the radio's key cache when it supports the cipher and has room.
+// Anything else (cache full, cipher missing) keeps the key in software.
 func (v *Vap) offload(k *Key, suite ie.Suite, group bool, rsc uint64) {
+	if reg := v.com.registry; reg != nil {
+		alg := offloadAlgorithm(suite)
+		if alg == 0 {
+			return
+		}
+		sess, err := reg.NewSession(alg, k.Material(), crypto.Needs{})
+		if err != nil {
+			return
+		}
+		if engineMode(sess, alg) == crypto.Inline {
+			ss, ok := sess.(SlotSession)
+			if ok {
+				k.Flags |= KeyHW
+				k.HWSlot = ss.Slot()
+				k.session = sess
+				return
+			}
+			// An inline session that cannot name its slot is useless to
+			// the TX path: take the best lookaside engine instead.
+			_ = sess.Close()
+			if sess, err = reg.NewSession(alg, k.Material(), crypto.Needs{Mode: crypto.Lookaside}); err != nil {
+				return
+			}
+		}
+		k.session = sess
+		return
+	}
 	kc := v.com.keyCache
 	if kc == nil || !kc.Supports(uint32(suite)) {
 		return
@@ -85,8 +135,18 @@ func (v *Vap) offload(k *Key, suite ie.Suite, group bool, rsc uint64) {
 	k.HWSlot = slot
 }
 
+// engineMode returns the mode the session's engine runs alg in.
+func engineMode(s crypto.Session, alg crypto.Algorithm) crypto.Mode {
+	for _, c := range s.Engine().Capabilities() {
+		if c.Alg == alg {
+			return c.Mode
+		}
+	}
+	return crypto.Lookaside
+}
+
 func (v *Vap) unload(k *Key) {
-	if k.Flags&KeyHW != 0 && v.com.keyCache != nil {
+	if k.Flags&KeyHW != 0 && k.session == nil && v.com.keyCache != nil {
 		_ = v.com.keyCache.DeleteKey(k.HWSlot)
 	}
 }

@@ -151,6 +151,12 @@ func TestScanCacheAging(t *testing.T) {
 	if len(e) != 3 || e[0].SignalDBm != -40 || e[2].SignalDBm != -70 || e[1].Channel != 11 || e[1].FreqMHz != 2462 {
 		t.Fatalf("entries %+v", e)
 	}
+	// A hidden-SSID beacon (zeroed SSID) does not erase the known name.
+	hidden := ieSetFor(t, "\x00\x00\x00", 1)
+	c.update(net.HardwareAddr{2, 0, 0, 0, 0, 0}, 2412, -70, body, &hidden, now)
+	if got := string(c.entries[[6]byte{2, 0, 0, 0, 0, 0}].SSID); got != "net" {
+		t.Fatalf("hidden beacon changed the SSID to %q", got)
+	}
 	if n := c.AgeOut(now.Add(90 * time.Second)); n != 1 || len(c.Entries()) != 2 {
 		t.Fatalf("aged %d", n)
 	}

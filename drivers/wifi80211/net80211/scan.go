@@ -85,7 +85,11 @@ func (c *ScanCache) update(bssid net.HardwareAddr, freq int, signal int8, b fram
 		e = &ScanEntry{BSSID: append(net.HardwareAddr(nil), bssid...)}
 		c.entries[[6]byte(bssid)] = e
 	}
-	e.SSID = append(e.SSID[:0], set.SSID...)
+	// A hidden network beacons an empty or zeroed SSID; keep the name a
+	// Probe Response told us.
+	if len(set.SSID) > 0 && !allZero(set.SSID) {
+		e.SSID = append(e.SSID[:0], set.SSID...)
+	}
 	e.FreqMHz, e.SignalDBm, e.LastSeen = freq, signal, now
 	if set.Channel != 0 {
 		e.Channel = int(set.Channel)

@@ -80,7 +80,7 @@ func (v *Vap) teardown(reason uint16, deauth bool) {
 		v.sendDeauth(reason)
 	}
 	v.clearKeys()
-	v.portOpen = false
+	v.setPortOpen(false)
 	v.sup.reset()
 	v.timer.clear()
 	v.beaconDL.clear()
@@ -299,7 +299,7 @@ func (v *Vap) recvAssocResp(f frame.Frame, now time.Time) {
 	v.newState(StateRun)
 	v.armBeaconLoss(now, v.bssInfo.Interval)
 	if !v.secure {
-		v.portOpen = true
+		v.setPortOpen(true)
 		v.emit(Event{Kind: EventConnected})
 		return
 	}

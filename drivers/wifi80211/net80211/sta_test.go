@@ -152,3 +152,44 @@ func TestNetworkNotFound(t *testing.T) {
 		t.Fatalf("scan results %+v", res)
 	}
 }
+
+func TestPassiveScanAndFragments(t *testing.T) {
+	b := newBench(t, benchOpts{vapCfg: func(c *net80211.VapConfig) { c.Scan.Passive = true }})
+	probes := 0
+	b.medium.Trace = func(_ *wlantest.Radio, p []byte) {
+		if f, err := frame.Parse(p); err == nil && f.Type() == frame.TypeMgmt && f.Subtype() == frame.SubProbeReq {
+			probes++
+		}
+	}
+	b.connect("")
+	if probes != 0 {
+		t.Fatalf("passive scan sent %d probe requests", probes)
+	}
+	// A three-fragment MSDU from the AP is reassembled and delivered once.
+	peer := []byte{2, 0, 0, 0, 0, 0x77}
+	msdu := append([]byte{0xaa, 0xaa, 3, 0, 0, 0, 0x08, 0x00}, "fragmented payload across three MPDUs"...)
+	parts := [][]byte{msdu[:10], msdu[10:30], msdu[30:]}
+	n := len(b.rx)
+	for i, part := range parts {
+		fl := frame.FlagFromDS
+		if i < 2 {
+			fl |= frame.FlagMoreFrag
+		}
+		h := frame.HeaderFields{FC: frame.MakeFC(frame.TypeData, frame.SubData, fl), Addr1: staMAC, Addr2: apMAC, Addr3: peer,
+			SeqCtl: frame.SeqCtlOf(77, uint8(i))}
+		b.ap.Inject(append(frame.AppendHeader(nil, &h), part...))
+	}
+	b.medium.Run(100)
+	want := append(append(append([]byte(nil), staMAC...), peer...), msdu[6:]...)
+	if len(b.rx) != n+1 || string(b.rx[n]) != string(want) {
+		t.Fatalf("delivered %d frames: %x", len(b.rx)-n, b.rx[n:])
+	}
+	// Our own broadcast echoed back by the AP is dropped.
+	h := frame.HeaderFields{FC: frame.MakeFC(frame.TypeData, frame.SubData, frame.FlagFromDS),
+		Addr1: []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, Addr2: apMAC, Addr3: staMAC, SeqCtl: frame.SeqCtlOf(78, 0)}
+	b.ap.Inject(append(frame.AppendHeader(nil, &h), msdu...))
+	b.medium.Run(100)
+	if len(b.rx) != n+1 {
+		t.Fatal("own multicast echo delivered")
+	}
+}

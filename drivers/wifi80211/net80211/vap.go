@@ -61,6 +61,7 @@ type Vap struct {
 	blocked   time.Time // countermeasures: no association before this
 
 	txBuf []byte
+	port  *Port // when attached, received data goes to its RX queue
 }
 
 // NewVap creates a station vap.

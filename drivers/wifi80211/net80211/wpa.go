@@ -200,7 +200,7 @@ func (s *supplicant) msg3(v *Vap, pdu []byte, k eapol.Key, ver uint16, now time.
 	v.handshakeDL.clear()
 	v.hsFailures = 0
 	if !v.portOpen {
-		v.portOpen = true
+		v.setPortOpen(true)
 		v.emit(Event{Kind: EventConnected})
 	} else if rekey {
 		v.emit(Event{Kind: EventRekeyed})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -249,6 +250,7 @@ func TestTapConcurrent(t *testing.T) {
 		}()
 	}
 	done := make(chan int)
+	corrupt := make(chan string, 1)
 	go func() {
 		n := 0
 		buf := make([]byte, 2048)
@@ -260,7 +262,10 @@ func TestTapConcurrent(t *testing.T) {
 			}
 			u, err := wire.NewUDP(buf[34:in.CaptureLength])
 			if err != nil || int(u.DstPort()) != in.IfIndex {
-				panic("corrupted capture")
+				select {
+				case corrupt <- fmt.Sprintf("frame %d corrupted: %x", n, buf[:in.CaptureLength]):
+				default:
+				}
 			}
 			n++
 		}
@@ -268,6 +273,11 @@ func TestTapConcurrent(t *testing.T) {
 	wg.Wait()
 	tap.Close()
 	n := <-done
+	select {
+	case msg := <-corrupt:
+		t.Fatal(msg)
+	default:
+	}
 	s := tap.Stats()
 	if s.Seen != 2*producers*each || s.Accepted != producers*each || uint64(n)+s.Dropped != s.Accepted {
 		t.Fatalf("read %d, stats %+v", n, s)

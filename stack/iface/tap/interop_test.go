@@ -3,6 +3,7 @@ package tap_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -13,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -160,6 +162,23 @@ func TestHelperProcess(t *testing.T) {
 		}
 		fmt.Println("ok")
 		os.Exit(0)
+	case "udp-refused": // args: address with no listener, unused
+		c, err := net.Dial("udp4", args[0])
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		_ = c.SetDeadline(time.Now().Add(3 * time.Second))
+		if _, err := c.Write([]byte("knock")); err != nil {
+			fmt.Fprintln(os.Stderr, "write:", err)
+			os.Exit(1)
+		}
+		if _, err := c.Read(make([]byte, 8)); !errors.Is(err, syscall.ECONNREFUSED) {
+			fmt.Fprintln(os.Stderr, "want ECONNREFUSED, got", err)
+			os.Exit(1)
+		}
+		fmt.Println("refused")
+		os.Exit(0)
 	}
 	os.Exit(2)
 }
@@ -258,14 +277,31 @@ func TestInteropLinux(t *testing.T) {
 			}
 		}
 	})
-	t.Run("PortUnreachable", func(t *testing.T) {
-		out, _ := p.exec(t, "sh", "-c", "echo x | nc -u -w 1 198.18.0.2 5555; echo rc=$?")
-		_ = out // nc -u cannot observe ICMP reliably; our counter is the check
-		if !stacktest.Eventually(2*time.Second, func() bool { return h.UDP.Stats().NoPorts > 0 }) {
-			t.Skip("nc did not send (netcat-openbsd missing?)")
+	t.Run("WeRefuseLinux", func(t *testing.T) {
+		// A kernel UDP socket connected to a port we do not serve must
+		// see ECONNREFUSED: Linux accepted our ICMP port unreachable.
+		out, err := p.helper(t, "udp-refused", "198.18.0.2:5555", "-").CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "refused") {
+			t.Errorf("kernel UDP client to our closed port: %v\n%s", err, out)
 		}
-		if h.IP.Stats().ICMPOutMsgs == 0 {
-			t.Error("no ICMP port unreachable sent")
+		if h.UDP.Stats().NoPorts == 0 {
+			t.Error("no datagram to a closed port counted")
+		}
+	})
+	t.Run("LinuxRefusesUs", func(t *testing.T) {
+		// Linux answers a datagram to a closed port with ICMP port
+		// unreachable; our connected socket reports ECONNREFUSED.
+		c, err := h.UDP.Dial(netip.AddrPort{}, netip.MustParseAddrPort("198.18.0.1:5556"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if _, err := c.Write([]byte("knock")); err != nil {
+			t.Fatal(err)
+		}
+		_ = c.SetReadDeadline(time.Now().Add(3 * time.Second))
+		if _, err := c.Read(make([]byte, 8)); !errors.Is(err, syscall.ECONNREFUSED) {
+			t.Errorf("read after Linux's port unreachable: %v", err)
 		}
 	})
 	t.Run("ARPTables", func(t *testing.T) {

@@ -1,0 +1,123 @@
+package net80211_test
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+
+	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
+	"github.com/gopkt/gopkt/hw/dma"
+	"github.com/gopkt/gopkt/hw/mbuf"
+	"github.com/gopkt/gopkt/hw/port"
+)
+
+func newPool(t testing.TB, n int) *mbuf.Pool {
+	t.Helper()
+	mem := dma.NewMemory(dma.NewSpace(), dma.MemoryOptions{NoHugepages: true})
+	p, err := mbuf.NewPool(mem, mbuf.PoolOptions{Name: "wifi-test", Buffers: n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := p.Close(); err != nil {
+			t.Error(err)
+		}
+		_ = mem.Close()
+	})
+	return p
+}
+
+// TestPort runs the stack-facing port.Port: frames the radio hands over in
+// mbufs (Com.InputBuf) come out of RxBurst in the same mbuf, converted to
+// Ethernet in place; TxBurst sends; the link follows the 4-way handshake;
+// the pool is full at the end.
+func TestPort(t *testing.T) {
+	pool := newPool(t, 64)
+	b := newBench(t, benchOpts{passphrase: "port of call"})
+	var fromRadio int
+	b.sta.Handler = func(p []byte, rx *net80211.RxInfo) {
+		m, err := pool.Get()
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst, _ := m.Append(len(p))
+		copy(dst, p)
+		fromRadio++
+		b.com.InputBuf(m, rx)
+	}
+	pt, err := b.vap.NewPort(pool, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := <-pt.LinkEvents(); st.Up {
+		t.Fatal("link up before connecting")
+	}
+	if err := b.vap.Connect([]byte("gopkt-test"), "port of call"); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 200 && !pt.Link().Up; i++ {
+		b.step(10e6)
+	}
+	if st := <-pt.LinkEvents(); !st.Up || st.SpeedMbps != 54 {
+		t.Fatalf("link event %v", st)
+	}
+	if pool.InUse() != 0 {
+		t.Fatalf("%d buffers held after the handshake", pool.InUse())
+	}
+	peer := []byte{2, 0, 0, 0, 0, 0x77}
+	for i := range 3 {
+		if err := b.ap.SendEther(ether(staMAC, peer, "downlink "+string(rune('0'+i)))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.medium.Run(100)
+	bufs := make([]*mbuf.Buf, 8)
+	n := pt.RxBurst(bufs)
+	if n != 3 {
+		t.Fatalf("RxBurst %d", n)
+	}
+	for i := range n {
+		if want := ether(staMAC, peer, "downlink "+string(rune('0'+i))); !bytes.Equal(bufs[i].Bytes(), want) {
+			t.Fatalf("frame %d: %x", i, bufs[i].Bytes())
+		}
+		if bufs[i].Headroom() <= mbuf.Headroom {
+			t.Fatal("frame was copied, not converted in place")
+		}
+	}
+	// Send them back up through TxBurst (ownership moves to the port).
+	for i := range n {
+		e := bufs[i].Bytes()
+		copy(e[0:6], peer)
+		copy(e[6:12], staMAC)
+	}
+	if pt.TxBurst(bufs[:n]) != n {
+		t.Fatal("TxBurst refused frames")
+	}
+	b.medium.Run(100)
+	if len(b.ap.Received) != 3 || !bytes.HasSuffix(b.ap.Received[2], []byte("downlink 2")) {
+		t.Fatalf("AP got %d frames", len(b.ap.Received))
+	}
+	st := pt.Stats()
+	if st.RxPackets != 3 || st.TxPackets != 3 || st.LinkFlaps != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	if err := pt.SetMTU(3000); !errors.Is(err, port.ErrMTU) {
+		t.Fatalf("SetMTU 3000: %v", err)
+	}
+	// A frame left in the queue is freed by Close.
+	_ = b.ap.SendEther(ether(staMAC, peer, "left over"))
+	b.medium.Run(100)
+	if err := pt.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := <-pt.LinkEvents(); ok {
+		// drain the last state; the channel must then be closed
+		if _, ok := <-pt.LinkEvents(); ok {
+			t.Fatal("LinkEvents not closed")
+		}
+	}
+	b.vap.Disconnect()
+	if pool.InUse() != 0 || fromRadio == 0 {
+		t.Fatalf("pool in use %d after close", pool.InUse())
+	}
+}

@@ -1,0 +1,57 @@
+// Package stack is the core of gopkt's in-process network stack, modelled on
+// QNX io-pkt and the NetBSD stack: an interface layer that drivers and
+// pseudo-devices plug into, an EtherType table that protocols register with,
+// the routing table, the Ethernet hook points and the taps.
+//
+// # Where to start
+//
+// Build a Stack from explicit Options: the shared mbuf pool, the protocols
+// (ipv4.New(ipv4.Options{Transports: []ipv4.Transport{udp.New(...)}})) and
+// the cloners (tap.Cloner). Nothing is global; two stacks in one process are
+// independent. lo0 (127.0.0.1/8) always exists. Then Attach ports (an e1000
+// port, a link.Pair end — anything implementing hw/port.Port) or Create
+// pseudo-interfaces by name ("tap0", "lo1"), and AddAddress.
+//
+// Layers, bottom up:
+//
+//	port.Port  RxBurst/TxBurst       (drivers, tap, link, loop)
+//	Interface  Input / Output        counters, flags, MTU, taps, EtherIn/EtherOut hooks
+//	EtherType table                  ipv4 registers 0x0800 and 0x0806 (ARP belongs to IPv4)
+//	IP protocol table (in ipv4)      ICMP built in, UDP (TCP later) by number
+//	sockets (udp.Conn)               net.PacketConn / net.Conn
+//
+// # Data path and concurrency
+//
+// Each attached interface has one receive goroutine (unless
+// IfOptions.NoPoller) that takes a burst from the port and runs every frame
+// to completion: Ethernet checks, hooks, the protocol handler, transport,
+// socket queue — and any reply is transmitted from the same goroutine. No
+// channel operation and no allocation per packet. Lookups on the data path
+// (interfaces by index, addresses, routes, hooks, taps, the EtherType table)
+// read immutable snapshots through atomic pointers; configuration changes
+// copy and republish them. Transmission through one port is serialised by a
+// per-interface mutex because TxBurst is single-producer.
+//
+// Send path: a sender allocates one pool buffer, writes its payload, and
+// each layer pushes its header into the headroom (mbuf.Headroom is 128
+// bytes, more than Ethernet + IPv4 with options + UDP need), so a packet is
+// built once, in place, and the driver transmits that same buffer.
+//
+// # Ownership
+//
+// Whoever holds an *mbuf.Buf owns it; passing it to Input, Output,
+// Transmit, a handler or a transport hands it on, and every path that drops
+// a packet frees it and counts the drop. Taps only read. Hooks follow pfil's
+// verdicts. Tests end with the pool full (stacktest checks InUse()==0).
+//
+// # Extending
+//
+// New L3 protocols implement Protocol and call HandleEtherType from Attach;
+// new pseudo-interfaces implement Cloner (tun, vlan, bridge, gre, gif slot in
+// there). Protocols that need to know about interfaces and addresses
+// implement InterfaceObserver.
+//
+// What it does not do (yet): IPv6, TCP, VLAN interfaces (tagged frames with
+// no handler are counted as unknown), bridging, multiple RX queues per
+// interface, interface groups, and an io-pkt style manager process.
+package stack

@@ -1,0 +1,16 @@
+// Package em attaches drivers/e1000 devices to the stack as interfaces
+// (named after NetBSD's wm/em drivers). There is no adapter layer: an
+// e1000.Device is a hw/port.Port (and port.Waiter, so the receive goroutine
+// sleeps on the device's interrupt eventfd between bursts), and the stack
+// drives it exactly as it drives tap and the in-memory link. Attach is the
+// one step from a PCI function to a running interface: it attaches the
+// driver with the stack's mbuf pool (which must live in the function's DMA
+// memory) and registers the interface; Detach reverses both.
+//
+// The tests run the stack over two e1000 device models on one in-process
+// hub (drivers/e1000/e1000test): ping with fragmentation and UDP echo, the
+// same checks the VM lane repeats over QEMU's emulated e1000 through VFIO.
+//
+// What it does not do: bind devices to vfio-pci (tools/vfio-bind does), or
+// pick checksum offloads (the stack computes checksums in software).
+package em
