@@ -34,6 +34,18 @@
 // container.go the container, groups and DMA mapping; device.go, bar.go and
 // irq.go the device.
 //
+// # Tests
+//
+// Unit tests run anywhere: the ABI layout, the info parsers (with fuzz
+// targets), every fix-it error against fake sysfs and /dev trees (permission
+// and memlock as uid 65534), sparse BARs over a memfd, eventfd IRQs. The VM
+// lane (vm_test.go, internal/vmtest) provokes the same conditions for real in
+// a QEMU guest with a vIOMMU: not bound, no hugepages, EACCES, memlock (up
+// front and ENOMEM from VFIO_IOMMU_MAP_DMA), EBUSY, a non-viable
+// multifunction group, no IOMMU; drives an e1000 and an e1000e with
+// tools/vfio-probe; runs the TestGuest* tests; and finds each transmitted
+// frame in the host-side pcap.
+//
 // # What it does not do
 //
 // No iommufd/cdev interface, no no-IOMMU mode, no hot reset of a bus

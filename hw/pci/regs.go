@@ -8,7 +8,9 @@ import (
 
 // RegHook intercepts register accesses. Device models (package pcitest and the
 // in-process device models built on it) install one so that a store to, say, a
-// tail register can run the model; a VFIO mapping never has a hook.
+// tail register can run the model. Package vfio uses one for BARs (or parts of
+// BARs) the kernel will not let us mmap, turning accesses into pread/pwrite on
+// the device fd; an mmap'ed BAR has no hook and costs one atomic access.
 type RegHook interface {
 	// Read32 returns the value a load at off sees.
 	Read32(off uint32) uint32

@@ -237,7 +237,19 @@ func (q *IRQ) fire() {
 // Wait implements pci.IRQ.
 func (q *IRQ) Wait(timeout time.Duration) (uint64, error) {
 	var tc <-chan time.Time
-	if timeout >= 0 {
+	if timeout == 0 {
+		select {
+		case <-q.ch:
+		default:
+			return 0, pci.ErrIRQTimeout
+		}
+		q.mu.Lock()
+		defer q.mu.Unlock()
+		n := q.count
+		q.count = 0
+		return n, nil
+	}
+	if timeout > 0 {
 		t := time.NewTimer(timeout)
 		defer t.Stop()
 		tc = t.C
