@@ -5,9 +5,18 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-pkgs="qemu-system-x86 busybox-static cpio kmod pci.ids iproute2 iputils-ping
-netcat-openbsd iperf3 tcpdump tshark hostapd wpasupplicant udhcpd dpdk dpdk-dev
-librte-crypto-ipsec-mb23 openssl pkg-config gcc libc6-dev"
+# VM lane (internal/vmtest): qemu-system-x86 (TCG guest), busybox-static (guest
+#   userland), kmod (depmod over the guest kernel), cpio (archive test peer);
+#   the guest kernel package itself is fetched by the harness into its cache.
+# Discovery and bind: pci.ids (names), pciutils (lspci as test peer).
+# Host interop peers: iproute2, iputils-ping, netcat-openbsd, iperf3, tcpdump,
+#   tshark, udhcpd (DHCP server), busybox.
+# Wi-Fi peers (copied into the guest): hostapd, wpasupplicant.
+# Bench peers: dpdk, dpdk-dev (+ pkg-config, gcc) for testpmd and mempool,
+#   librte-crypto-ipsec-mb23, openssl.
+pkgs="qemu-system-x86 busybox-static cpio kmod pci.ids pciutils iproute2
+iputils-ping netcat-openbsd iperf3 tcpdump tshark hostapd wpasupplicant udhcpd
+dpdk dpdk-dev librte-crypto-ipsec-mb23 openssl pkg-config gcc libc6-dev"
 
 missing=""
 for p in $pkgs; do

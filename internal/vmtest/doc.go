@@ -47,10 +47,16 @@
 // loads the modules with insmod in dependency order (modprobe also works,
 // against a modules.dep restricted to the included modules); reserves
 // HugePages and mounts hugetlbfs on /dev/hugepages; brings lo up; and runs
-// the scenario with "sh -e" in /root. Exit status 0 prints
+// the scenario with "sh -e" (sh -ex with Config.Trace) in /root. Exit status 0 prints
 // "GOPKT-RESULT: PASS", anything else "GOPKT-RESULT: FAIL ..."; then the
 // guest powers off. The first verdict line wins, so a scenario's own "fail
 // reason" is the one reported.
+//
+// Config.Available ships modules (and a modules.dep for the guest's
+// modprobe) without loading them, for scenarios that test loading. Test
+// binaries from Config.Tests run in /root: give them their testdata with
+// Config.Files (e.g. Guest "/root/testdata/x"). Commands are named after the
+// last element of their package path, so two with one name collide.
 //
 // The scenario's environment: NICS (count); NICi_ADDR (PCI address,
 // 0000:00:0X.0 with X = 2+i), NICi_MODEL, NICi_MAC; GOPKT_KERNEL (release);

@@ -1,6 +1,7 @@
 package vmtest
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,5 +47,45 @@ func TestLibsStaticAndMissing(t *testing.T) {
 	_, _, err = (libResolver{}).find("libgopkt-nonexistent.so.9", nil)
 	if err == nil || !strings.Contains(err.Error(), "install the Debian package that provides it") {
 		t.Errorf("missing library: %v", err)
+	}
+}
+
+// TestExtraLibsAndFiles checks that Config.Libs brings a host library with
+// its own dependencies, and Config.Files both kinds of file.
+func TestExtraLibsAndFiles(t *testing.T) {
+	const lib = "/usr/lib/x86_64-linux-gnu/libpcap.so.0.8"
+	if !isFile(lib) {
+		t.Skip(lib + " missing (apt-get install libpcap0.8)")
+	}
+	host := filepath.Join(t.TempDir(), "conf")
+	os.WriteFile(host, []byte("x"), 0o644)
+	im := &image{cfg: &Config{Libs: []string{lib}, Files: []File{{Guest: "/etc/a", Data: []byte("a"), Mode: 0o600}, {Guest: "etc/b", Host: host}}}, t: tree{}}
+	if err := im.extra(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := im.sharedLibs(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if e := im.t["/etc/a"]; e.mode != modeRegular|0o600 || string(e.data) != "a" {
+		t.Errorf("/etc/a = %+v", e)
+	}
+	if e := im.t["/etc/b"]; e.mode != modeRegular|0o755 || e.host != host {
+		t.Errorf("/etc/b = %+v", e)
+	}
+	for _, want := range []string{lib, "/lib64/ld-linux-x86-64.so.2"} {
+		if _, ok := im.t[want]; !ok {
+			t.Errorf("%s missing from the guest tree", want)
+		}
+	}
+	libc := false
+	for p := range im.t {
+		libc = libc || strings.HasSuffix(p, "/libc.so.6")
+	}
+	if !libc {
+		t.Errorf("libc missing: libpcap's dependencies were not followed")
+	}
+	im = &image{cfg: &Config{Libs: []string{"/nonexistent/libx.so"}}, t: tree{}}
+	if err := im.extra(context.Background()); err == nil || !strings.Contains(err.Error(), "install its Debian package") {
+		t.Errorf("missing lib: %v", err)
 	}
 }
