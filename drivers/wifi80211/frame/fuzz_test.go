@@ -36,7 +36,7 @@ func FuzzParse(f *testing.F) {
 		}
 		_, _, _, _ = fr.Addr1(), fr.Addr2(), fr.Addr3(), fr.Addr4()
 		_, _, _, _ = fr.BSSID(), fr.DA(), fr.SA(), fr.TID()
-		_ = fr.HTC()
+		_, _ = fr.HTC(), fr.AID()
 		body := fr.Body()
 		h := fr.Fields()
 		if got := AppendHeader(nil, &h); fr.FC().Subtype() != SubCtrlWrapper || fr.Type() != TypeCtrl {

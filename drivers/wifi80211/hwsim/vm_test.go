@@ -10,7 +10,8 @@ import (
 )
 
 // The AP side of the VM scenarios: Debian hostapd on mac80211_hwsim radio 0
-// with WPA2-PSK/CCMP (DESIGN.md §5). Its SSID and passphrase reach the guest
+// with WPA2-PSK/CCMP (DESIGN.md §5), rekeying the group key every 5 s and
+// the pairwise key every 10 s. Its SSID and passphrase reach the guest
 // tests through the environment.
 const (
 	apSSID       = "gopkt-hwsim"
@@ -26,6 +27,8 @@ wpa=2
 wpa_key_mgmt=WPA-PSK
 rsn_pairwise=CCMP
 wpa_passphrase=` + apPassphrase + `
+wpa_group_rekey=5
+wpa_ptk_rekey=10
 `
 )
 

@@ -7,9 +7,13 @@
 //
 // Below: a card driver implements Radio (transmit with TxInfo, set
 // channel, list channels; optionally KeyCacheRadio for hardware crypto) and
-// calls Com.Input for each received frame and Com.TxDone for each TX status.
-// Above: received data leaves through VapConfig.Sink (an EtherSink, Ethernet
-// II frames); the stack sends with Vap.Output. Taps get radiotap-prefixed
+// calls Com.Input (or Com.InputBuf with an mbuf) for each received frame and
+// Com.TxDone for each TX status. Above: Vap.NewPort gives the stack a
+// hw/port Port (RxBurst/TxBurst of Ethernet II frames in mbufs, link up
+// while the port is open); without one, received data leaves through
+// VapConfig.Sink (an EtherSink) and the stack sends with Vap.Output.
+// Ciphers call the crypto/ primitives directly, or run through a session
+// of the crypto offload API when ComConfig.Crypto holds a Registry. Taps get radiotap-prefixed
 // copies (link type 127) through ComConfig.Tap. Time comes from a Clock;
 // timers run when someone calls Com.Tick (every 10-100 ms), so tests drive
 // everything with a fake clock and never sleep.
@@ -26,7 +30,8 @@
 // Cipher interface, shaped like NetBSD's ieee80211_cipher) and
 // crypto_{wep,tkip,ccmp,gcmp}.go, wpa.go (supplicant), eapol_key.go (Key
 // MIC and Key Data crypto), countermeasures.go (TKIP Michael, 12.5.2.4),
-// llc.go, defrag.go, ratectl{,_amrr,_minstrel}.go, acl.go, radiotap.go.
+// llc.go, defrag.go, ratectl{,_amrr,_minstrel}.go, acl.go, radiotap.go,
+// port.go (the stack seam).
 //
 // # Security rules this layer enforces
 //

@@ -6,7 +6,9 @@ import (
 	"github.com/gopkt/gopkt/crypto"
 	"github.com/gopkt/gopkt/crypto/cryptotest"
 	"github.com/gopkt/gopkt/crypto/soft"
+	"github.com/gopkt/gopkt/drivers/wifi80211/ie"
 	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
+	"github.com/gopkt/gopkt/drivers/wifi80211/wlantest"
 )
 
 // TestOffloadRegistry: with a crypto.Registry, CCMP keys run through an
@@ -41,5 +43,77 @@ func TestOffloadRegistry(t *testing.T) {
 	b.vap.Disconnect()
 	if sw.Stats().Sessions >= before {
 		t.Fatalf("sessions not closed on disconnect: %d -> %d", before, sw.Stats().Sessions)
+	}
+}
+
+// inlineEngine is a card key cache registered in the offload API: an
+// Inline engine whose sessions program slots of a wlantest.KeyCache and
+// name them (net80211.SlotSession). The crypto API binds only algorithm
+// and key, so this test engine supplies the peer and key ID the cache
+// needs itself: first session pairwise with the AP, then group key ID 1.
+type inlineEngine struct {
+	kc       *wlantest.KeyCache
+	sessions int
+}
+
+type inlineSession struct {
+	e    *inlineEngine
+	slot int
+}
+
+func (e *inlineEngine) Name() string  { return "test-card" }
+func (e *inlineEngine) Priority() int { return 100 }
+func (e *inlineEngine) Capabilities() []crypto.Capability {
+	return []crypto.Capability{{Alg: crypto.CCMP128, KeySizes: []int{16}, Mode: crypto.Inline}}
+}
+func (e *inlineEngine) NewSession(alg crypto.Algorithm, key []byte) (crypto.Session, error) {
+	hk := net80211.HWKey{Suite: uint32(ie.CipherCCMP128), TK: key, Peer: apMAC, Install: true}
+	if e.sessions > 0 {
+		hk.Group, hk.KeyID, hk.Peer = true, 1, nil
+	}
+	slot, err := e.kc.SetKey(&hk)
+	if err != nil {
+		return nil, crypto.ErrNotSupported
+	}
+	e.sessions++
+	return &inlineSession{e: e, slot: slot}, nil
+}
+func (e *inlineEngine) Submit([]*crypto.Op) int { return 0 }
+func (e *inlineEngine) Poll([]*crypto.Op) int   { return 0 }
+func (e *inlineEngine) Stats() crypto.Stats     { return crypto.Stats{Sessions: uint64(e.kc.Used())} }
+
+func (s *inlineSession) Algorithm() crypto.Algorithm { return crypto.CCMP128 }
+func (s *inlineSession) Engine() crypto.Engine       { return s.e }
+func (s *inlineSession) Close() error                { return s.e.kc.DeleteKey(s.slot) }
+func (s *inlineSession) Slot() int                   { return s.slot }
+
+// TestOffloadInline: an inline engine that names its slots wins over the
+// software engine by priority; the key becomes a hardware key and the
+// "card" does the CCMP work.
+func TestOffloadInline(t *testing.T) {
+	kc := &wlantest.KeyCache{Slots: 4, Suites: []uint32{uint32(ie.CipherCCMP128)}}
+	var reg crypto.Registry
+	if err := reg.Register(soft.New(soft.Options{})); err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.Register(&inlineEngine{kc: kc}); err != nil {
+		t.Fatal(err)
+	}
+	// hw: the test radio applies the cache's slots on TX and RX, as a card
+	// would; with a Registry set, keys reach the cache only through it.
+	b := newBench(t, benchOpts{passphrase: "inline engine", hw: kc, comCfg: func(c *net80211.ComConfig) { c.Crypto = &reg }})
+	b.connect("inline engine")
+	ptk := b.vap.PairwiseKey()
+	if ptk.Flags&net80211.KeyHW == 0 || ptk.Session() == nil || ptk.Session().Engine().Name() != "test-card" || kc.Used() != 2 {
+		t.Fatalf("PTK flags %v session %v slots %d", ptk.Flags, ptk.Session(), kc.Used())
+	}
+	enc, dec := kc.Encrypted, kc.Decrypted
+	b.pingPong("inline")
+	if kc.Encrypted != enc+1 || kc.Decrypted != dec+1 || ptk.Stats.Encrypted != 0 {
+		t.Fatalf("hardware encrypted %d, decrypted %d; software encrypted %d", kc.Encrypted-enc, kc.Decrypted-dec, ptk.Stats.Encrypted)
+	}
+	b.vap.Disconnect()
+	if kc.Used() != 0 {
+		t.Fatalf("%d slots still programmed", kc.Used())
 	}
 }

@@ -9,8 +9,6 @@ import (
 	"github.com/gopkt/gopkt/drivers/wifi80211/ie"
 )
 
-var broadcast = []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
-
 // mgmtRate is the rate for management frames: the lowest rate (a basic
 // rate in every 2.4 GHz BSS).
 func (v *Vap) mgmtRate() Rate {
@@ -40,7 +38,8 @@ func (v *Vap) sendMgmt(b []byte) {
 // sendProbeReq sends a Probe Request (9.3.3.10): for our SSID while
 // joining, with the wildcard SSID for a plain scan.
 func (v *Vap) sendProbeReq() {
-	b := v.mgmtHeader(frame.SubProbeReq, broadcast, broadcast)
+	bcast := []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
+	b := v.mgmtHeader(frame.SubProbeReq, bcast, bcast)
 	if v.scan.forJoin {
 		b = ie.AppendSSID(b, v.ssid)
 	} else {

@@ -74,6 +74,7 @@ type Timeouts struct {
 	BeaconMiss        int           // beacon intervals without a beacon = loss, default 10
 	ScanAttempts      int           // full scans without finding the SSID, default 3
 	NodeIdle          time.Duration // node table ageing, default 60 s
+	Rescan            time.Duration // pause between scans for a lost AP, default 1 s
 }
 
 func (t *Timeouts) defaults() {
@@ -100,6 +101,9 @@ func (t *Timeouts) defaults() {
 	}
 	if t.NodeIdle == 0 {
 		t.NodeIdle = 60 * time.Second
+	}
+	if t.Rescan == 0 {
+		t.Rescan = time.Second
 	}
 }
 

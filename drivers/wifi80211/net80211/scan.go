@@ -151,15 +151,16 @@ type scanner struct {
 	channels []int
 	idx      int
 	dwell    deadline
-	forJoin  bool // a connect is waiting for the result
+	forJoin  bool      // a connect is waiting for the result
+	started  time.Time // entries older than this were not heard by this scan
 }
 
 // Scan starts a scan without connecting; results come from ScanResults.
 func (v *Vap) Scan() error {
 	v.com.mu.Lock()
 	defer v.com.unlock()
-	if v.state != StateInit && v.state != StateRun {
-		return opErr("scan", "", ErrState, "a connect attempt is in progress (state %s)", v.state)
+	if v.state != StateInit {
+		return opErr("scan", "", ErrState, "the vap is %s; leaving the channel would drop the link — read ScanResults (beacons heard while connected stay in the cache) or Disconnect first", v.state)
 	}
 	return v.startScan(false)
 }
@@ -186,7 +187,7 @@ func (v *Vap) startScan(forJoin bool) error {
 	if len(chans) == 0 {
 		return opErr("scan", "", ErrNotSupported, "the radio lists no channels; set ScanConfig.Channels")
 	}
-	v.scan = scanner{active: true, channels: chans, forJoin: forJoin}
+	v.scan = scanner{active: true, channels: chans, forJoin: forJoin, started: v.com.clock.Now()}
 	v.emit(Event{Kind: EventScanning})
 	v.scanChannel(v.com.clock.Now())
 	return nil

@@ -382,3 +382,25 @@ func TestSTAACLSkipsBSS(t *testing.T) {
 		t.Fatalf("ACL: denied %d auth %d", st.RxACLDenied, b.ap.Stats.AuthReqs)
 	}
 }
+
+// TestAssocRetry: the first two Association Requests are lost; the third,
+// sent after two timeouts, gets through.
+func TestAssocRetry(t *testing.T) {
+	b := newBench(t, benchOpts{passphrase: "third time lucky"})
+	lost := 0
+	b.medium.Filter = func(from *wlantest.Radio, p []byte) []byte {
+		if f, err := frame.Parse(p); err == nil && f.Type() == frame.TypeMgmt && f.Subtype() == frame.SubAssocReq && lost < 2 {
+			lost++
+			return nil
+		}
+		return p
+	}
+	start := b.clock.Now()
+	b.connect("third time lucky")
+	if lost != 2 || b.ap.Stats.AssocReqs != 1 {
+		t.Fatalf("lost %d, AP saw %d requests", lost, b.ap.Stats.AssocReqs)
+	}
+	if took := b.clock.Now().Sub(start); took < 600*time.Millisecond {
+		t.Fatalf("connected after %v: the retries did not wait for the 300 ms timeout", took)
+	}
+}

@@ -44,6 +44,7 @@ func (v *Vap) Connect(ssid []byte, passphrase string) error {
 	v.teardown(frame.ReasonDeauthLeaving, true)
 	v.ssid = append(v.ssid[:0], ssid...)
 	v.passphrase, v.pmk, v.secure = passphrase, pmk, passphrase != ""
+	v.everConnected = false
 	v.hsFailures, v.scanFailures = 0, 0
 	v.newState(StateScan)
 	return v.startScan(true)
@@ -56,6 +57,8 @@ func (v *Vap) Disconnect() {
 	defer v.com.unlock()
 	v.teardown(frame.ReasonDeauthLeaving, true)
 	v.ssid = v.ssid[:0]
+	v.everConnected = false
+	v.rescanDL.clear()
 	v.newState(StateInit)
 }
 
@@ -91,8 +94,17 @@ func (v *Vap) teardown(reason uint16, deauth bool) {
 	}
 }
 
-// fail gives up the connect attempt.
+// fail gives up the connect attempt — unless the vap was connected before
+// and the AP merely vanished (not found, no answer): then it keeps looking
+// every Timeouts.Rescan, so an AP that restarts is rejoined without help.
 func (v *Vap) fail(err error, hint string, args ...any) {
+	if v.everConnected && (errors.Is(err, ErrNotFound) || errors.Is(err, ErrNoResponse)) {
+		v.teardown(frame.ReasonDeauthLeaving, false)
+		v.newState(StateScan)
+		v.scanFailures = 0
+		v.rescanDL.set(v.com.clock.Now(), v.cfg.Timeouts.Rescan)
+		return
+	}
 	ssid := string(v.ssid)
 	v.teardown(frame.ReasonDeauthLeaving, v.state >= StateAuth)
 	v.newState(StateInit)
@@ -103,7 +115,9 @@ func (v *Vap) fail(err error, hint string, args ...any) {
 func (v *Vap) scanDone(now time.Time) {
 	var best *ScanEntry
 	for _, e := range v.cache.entries {
-		if string(e.SSID) != string(v.ssid) || !v.cfg.ACL.Check(e.BSSID) {
+		// Only BSSs heard during this scan: a cached entry may be an AP
+		// that has since gone away.
+		if string(e.SSID) != string(v.ssid) || !v.cfg.ACL.Check(e.BSSID) || e.LastSeen.Before(v.scan.started) {
 			continue
 		}
 		if best == nil || e.SignalDBm > best.SignalDBm {
@@ -193,6 +207,11 @@ func (v *Vap) tick(now time.Time) {
 		}
 	}
 	switch v.state {
+	case StateScan:
+		if !v.scan.active && v.rescanDL.expired(now) {
+			v.rescanDL.clear()
+			_ = v.startScan(true)
+		}
 	case StateAuth, StateAssoc:
 		if !v.timer.expired(now) {
 			return
@@ -300,6 +319,7 @@ func (v *Vap) recvAssocResp(f frame.Frame, now time.Time) {
 	v.armBeaconLoss(now, v.bssInfo.Interval)
 	if !v.secure {
 		v.setPortOpen(true)
+		v.everConnected = true
 		v.emit(Event{Kind: EventConnected})
 		return
 	}
@@ -322,6 +342,20 @@ func (v *Vap) recvDeauth(f frame.Frame, now time.Time) {
 		return
 	}
 	v.emit(Event{Kind: EventDisconnected, Reason: r.Code()})
+	if v.state == StateRun && v.secure && !v.portOpen {
+		// Thrown out during the 4-way handshake (hostapd sends reason 15
+		// after our message 2 failed its MIC check): that is a failed
+		// handshake, counted toward giving up, not a reason to rejoin forever.
+		v.teardown(0, false)
+		v.hsFailures++
+		if v.hsFailures >= v.cfg.Timeouts.HandshakeAttempts {
+			v.fail(ErrHandshake, "%s ended the 4-way handshake (reason %d): the passphrase is probably wrong (%d attempts)", f.Addr2(), r.Code(), v.hsFailures)
+			return
+		}
+		v.newState(StateScan)
+		_ = v.startScan(true)
+		return
+	}
 	if v.state == StateAuth {
 		v.fail(ErrAuthRefused, "%s deauthenticated us during authentication (reason %d)", v.bss.MAC, r.Code())
 		return

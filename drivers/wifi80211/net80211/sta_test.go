@@ -193,3 +193,85 @@ func TestPassiveScanAndFragments(t *testing.T) {
 		t.Fatal("own multicast echo delivered")
 	}
 }
+
+// TestConcurrentIO: the stack sends (Output, Status) while the driver
+// goroutine delivers frames and ticks; run with -race.
+func TestConcurrentIO(t *testing.T) {
+	b := newBench(t, benchOpts{passphrase: "two goroutines"})
+	b.connect("two goroutines")
+	b.keep = false
+	peer := []byte{2, 0, 0, 0, 0, 0x77}
+	done := make(chan error)
+	go func() {
+		for range 300 {
+			if err := b.vap.Output(ether(peer, staMAC, "up")); err != nil {
+				done <- err
+				return
+			}
+			_ = b.vap.Status()
+		}
+		done <- nil
+	}()
+	for range 300 {
+		_ = b.ap.SendEther(ether(staMAC, peer, "down"))
+		b.medium.Run(1000)
+		b.com.Tick()
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	b.medium.Run(100000)
+	if b.count != 300 || len(b.ap.Received) != 300 {
+		t.Fatalf("delivered %d down, %d up", b.count, len(b.ap.Received))
+	}
+}
+
+// TestWrongPassphraseDeauth: an AP that deauthenticates after a bad
+// message 2 (as hostapd does, reason 15) must not make us retry forever.
+func TestWrongPassphraseDeauth(t *testing.T) {
+	b := newBench(t, benchOpts{passphrase: "right one"})
+	if err := b.vap.Connect([]byte("gopkt-test"), "wrong one"); err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	start := b.clock.Now()
+	for i := 0; i < 1000 && b.vap.State() != net80211.StateInit; i++ {
+		b.step(10 * time.Millisecond)
+		if b.ap.Stats.BadMIC > seen {
+			seen = b.ap.Stats.BadMIC
+			b.ap.Deauth(frame.Reason4WayTimeout, false)
+			b.medium.Run(100)
+		}
+	}
+	last := b.events[len(b.events)-1]
+	if last.Kind != net80211.EventFailed || !errors.Is(last.Err, net80211.ErrHandshake) || !contains(last.Err.Error(), "passphrase is probably wrong") {
+		t.Fatalf("events %v last %+v", b.kinds(), last)
+	}
+	if took := b.clock.Now().Sub(start); took > 2*time.Second || b.ap.Stats.AuthReqs != 2 {
+		t.Fatalf("gave up after %v and %d authentications", took, b.ap.Stats.AuthReqs)
+	}
+}
+
+// TestAPRestart: the AP disappears for 20 s (hostapd killed) and comes
+// back; a station that was connected keeps looking and rejoins by itself.
+func TestAPRestart(t *testing.T) {
+	b := newBench(t, benchOpts{passphrase: "phoenix rising"})
+	b.connect("phoenix rising")
+	apRadio := b.ap.Radio()
+	apRadio.Detached = true
+	b.runFor(20 * time.Second)
+	if b.vap.State() == net80211.StateInit || b.has(net80211.EventFailed) {
+		t.Fatalf("gave up while the AP was away: %v", b.kinds())
+	}
+	if b.vap.Stats().BeaconLoss != 1 {
+		t.Fatalf("beacon loss %d", b.vap.Stats().BeaconLoss)
+	}
+	apRadio.Detached = false
+	for i := 0; i < 500 && !b.vap.PortOpen(); i++ {
+		b.step(10 * time.Millisecond)
+	}
+	if !b.vap.PortOpen() {
+		t.Fatalf("did not rejoin: state %v events %v", b.vap.State(), b.kinds())
+	}
+	b.pingPong("back")
+}

@@ -46,13 +46,15 @@ type Vap struct {
 	group      ie.Suite
 	ourRSN     []byte
 
-	timer        deadline // auth/assoc step timeout
-	retries      int
-	beaconDL     deadline
-	handshakeDL  deadline
-	hsFailures   int
-	scanFailures int
-	portOpen     bool
+	timer         deadline // auth/assoc step timeout
+	retries       int
+	beaconDL      deadline
+	handshakeDL   deadline
+	hsFailures    int
+	scanFailures  int
+	portOpen      bool
+	everConnected bool     // reached RUN with the port open since Connect
+	rescanDL      deadline // next scan while waiting for a vanished AP
 
 	gtk       [4]*Key
 	txGroup   int

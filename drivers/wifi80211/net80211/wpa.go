@@ -201,6 +201,7 @@ func (s *supplicant) msg3(v *Vap, pdu []byte, k eapol.Key, ver uint16, now time.
 	v.hsFailures = 0
 	if !v.portOpen {
 		v.setPortOpen(true)
+		v.everConnected = true
 		v.emit(Event{Kind: EventConnected})
 	} else if rekey {
 		v.emit(Event{Kind: EventRekeyed})

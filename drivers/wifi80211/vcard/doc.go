@@ -10,7 +10,10 @@
 // The data path is Transmit / Reap / Receive, in bursts; Wait sleeps on the
 // interrupt (eventfd under VFIO). Control: SetChannel, SetTxPower, SetMAC,
 // SetBSSID, SetRxFilter. KeyCache installs CCMP keys into the card; when it
-// says ErrCacheFull or ErrCipher the caller keeps that key in software.
+// says ErrCacheFull or ErrCipher the caller keeps that key in software. The
+// KeyCache is also a crypto.Engine (inline, priority 100, engine.go): in a
+// crypto.Registry beside the software engine it wins CCMP-128, and
+// Registry.NewSession falls through to software when its slots are full.
 //
 // This is the radio seam the net80211 layer drives: frames leave as
 // 802.11 MPDUs with a TxInfo (rate, tries, key slot), come back as

@@ -55,9 +55,10 @@ type Key struct {
 // receives them. Install fails with ErrCacheFull or ErrCipher when the card
 // cannot take a key, and the caller then keeps that key in software.
 type KeyCache struct {
-	d    *Device
-	used []bool
-	caps uint32
+	d        *Device
+	used     []bool
+	caps     uint32
+	sessions uint64 // open crypto sessions (engine.go), under d.mu
 }
 
 // KeyCache returns the card's key cache.

@@ -128,6 +128,10 @@ func (d *Device) Reap(st []TxStatus) int {
 	return n
 }
 
+// TxRingSize is the number of TX descriptors (at most TxRingSize()-1
+// frames are in flight).
+func (d *Device) TxRingSize() int { return d.tx.n }
+
 // TxPending is the number of frames the card has not completed or the
 // caller not reaped.
 func (d *Device) TxPending() int { return d.tx.inFlight() }

@@ -357,3 +357,6 @@ func (a *AP) sendData(da, sa []byte, etherType uint16, payload []byte, badMIC bo
 	a.tx(b)
 	return nil
 }
+
+// Radio returns the AP's radio (tests detach it to switch the AP off).
+func (a *AP) Radio() *Radio { return a.radio }

@@ -38,9 +38,9 @@ var _ net80211.KeyCacheRadio = (*Radio)(nil)
 
 // New wraps an attached card. TX buffers come from pool. It switches the
 // card to KEEPIV so hardware-decrypted frames keep their CCMP header.
-func New(d *vcard.Device, pool *mbuf.Pool, txDescs int) *Radio {
+func New(d *vcard.Device, pool *mbuf.Pool) *Radio {
 	d.SetKeepIV(true)
-	return &Radio{d: d, pool: pool, cache: pool.NewCache(32), cookies: make([]uint64, txDescs),
+	return &Radio{d: d, pool: pool, cache: pool.NewCache(32), cookies: make([]uint64, d.TxRingSize()),
 		st: make([]vcard.TxStatus, 64)}
 }
 

@@ -68,7 +68,7 @@ func TestRadioTransmitServeAndKeys(t *testing.T) {
 	md := air.NewLocal(air.LocalConfig{})
 	da, poolA := attach(t, md, macA)
 	db, poolB := attach(t, md, macB)
-	ra := softmac.New(da, poolA, 64)
+	ra := softmac.New(da, poolA)
 	defer ra.Close()
 
 	kc := ra.KeyCache()
