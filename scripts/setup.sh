@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 # Bench peers: dpdk, dpdk-dev (+ pkg-config, gcc) for testpmd and mempool,
 #   librte-crypto-ipsec-mb23, openssl.
 pkgs="qemu-system-x86 busybox-static cpio kmod pci.ids pciutils iproute2
-iputils-ping netcat-openbsd iperf3 tcpdump tshark hostapd wpasupplicant udhcpd
+iputils-ping netcat-openbsd iperf3 tcpdump tshark ethtool hostapd wpasupplicant udhcpd
 dpdk dpdk-dev librte-crypto-ipsec-mb23 openssl pkg-config gcc libc6-dev"
 
 missing=""

@@ -44,12 +44,37 @@ const (
 	ProtoUDP
 	ProtoICMP
 	ProtoSCTP
+	ProtoICMP6
+	ProtoIGMP
 )
 
-var protoNames = [...]string{ProtoAny: "", ProtoEther: "ether", ProtoIP: "ip", ProtoIP6: "ip6", ProtoARP: "arp",
-	ProtoRARP: "rarp", ProtoTCP: "tcp", ProtoUDP: "udp", ProtoICMP: "icmp", ProtoSCTP: "sctp"}
-
-func (p Proto) String() string { return protoNames[p] }
+func (p Proto) String() string {
+	switch p {
+	case ProtoEther:
+		return "ether"
+	case ProtoIP:
+		return "ip"
+	case ProtoIP6:
+		return "ip6"
+	case ProtoARP:
+		return "arp"
+	case ProtoRARP:
+		return "rarp"
+	case ProtoTCP:
+		return "tcp"
+	case ProtoUDP:
+		return "udp"
+	case ProtoICMP:
+		return "icmp"
+	case ProtoSCTP:
+		return "sctp"
+	case ProtoICMP6:
+		return "icmp6"
+	case ProtoIGMP:
+		return "igmp"
+	}
+	return ""
+}
 
 // Dir is a direction qualifier.
 type Dir uint8
@@ -83,7 +108,7 @@ func qualPrefix(p Proto, d Dir) string {
 }
 
 // ProtoMatch is a standalone protocol: "ip", "ip6", "arp", "rarp", "tcp",
-// "udp", "icmp", "sctp".
+// "udp", "icmp", "sctp", "icmp6", "igmp".
 type ProtoMatch struct{ Proto Proto }
 
 func (e *ProtoMatch) String() string { return e.Proto.String() }
@@ -110,6 +135,38 @@ type Net struct {
 
 func (e *Net) String() string {
 	return qualPrefix(e.Proto, e.Dir) + "net " + netip.PrefixFrom(netip.AddrFrom4(e.Addr), e.Bits).String()
+}
+
+// Host6 is "[ip6] [src|dst] host A" for an IPv6 address.
+type Host6 struct {
+	Dir  Dir
+	Addr [16]byte
+}
+
+func (e *Host6) String() string {
+	return "ip6 " + e.Dir.prefix() + "host " + netip.AddrFrom16(e.Addr).String()
+}
+
+// Net6 is "[ip6] [src|dst] net A/len" for an IPv6 prefix.
+type Net6 struct {
+	Dir  Dir
+	Addr [16]byte
+	Bits int
+}
+
+func (e *Net6) String() string {
+	return "ip6 " + e.Dir.prefix() + "net " + netip.PrefixFrom(netip.AddrFrom16(e.Addr), e.Bits).String()
+}
+
+// EtherCast is "ether broadcast" or "ether multicast" (the destination's
+// I/G bit; broadcast is multicast too).
+type EtherCast struct{ Multicast bool }
+
+func (e *EtherCast) String() string {
+	if e.Multicast {
+		return "ether multicast"
+	}
+	return "ether broadcast"
 }
 
 // EtherHost is "ether [src|dst] host M".

@@ -134,7 +134,9 @@ func TestCompileSpotChecks(t *testing.T) {
 		expr string
 		want []string
 	}{
-		{"port 53", []string{"udp 1:40000→2:53", "udp 2:53→1:40000", "udp first fragment", "ipv6 udp →53"}},
+		{"port 53", []string{"udp 1:40000→2:53", "udp 2:53→1:40000", "udp first fragment", "ipv6 udp →53", "ipv6 other net"}},
+		{"src net 2001:db9::/32", []string{"ipv6 other net"}},
+		{"ether multicast and not ether broadcast", []string{"lldp", "ether only", "multicast mac"}}, // ether only: dst 01:02:…
 		{"vlan 100 and udp port 53", []string{"vlan 100 udp →53"}},
 		{"tcp port 443", []string{"tcp opts 4:443→1:5000"}},
 		{"arp host 198.18.0.2", []string{"arp request", "arp reply"}},
@@ -173,7 +175,10 @@ func TestParseErrors(t *testing.T) {
 		{"port 70000", ErrSyntax, 5},
 		{"portrange 10", ErrSyntax, 10},
 		{"host example.com", ErrNotSupported, 5},
-		{"host 2001:db8::1", ErrNotSupported, 5},
+		{"host fe80::1%eth0", ErrNotSupported, 5},
+		{"arp host 2001:db8::1", ErrSyntax, 9},
+		{"ip6 host 198.18.0.1", ErrSyntax, 9},
+		{"net 2001:db8::1/32", ErrSyntax, 4},
 		{"host 01:02:03:04:05:06", ErrSyntax, 5},
 		{"ether host 198.18.0.1", ErrSyntax, 11},
 		{"net 198.18.0.1/16", ErrSyntax, 4},
@@ -263,7 +268,7 @@ func TestFarJumps(t *testing.T) {
 			t.Errorf("%s: %d != %d", f.name, got, want)
 		}
 		switch f.name {
-		case "udp 1:40000→2:53", "udp 2:53→1:40000", "udp first fragment", "ipv6 udp →53":
+		case "udp 1:40000→2:53", "udp 2:53→1:40000", "udp first fragment", "ipv6 udp →53", "ipv6 other net":
 			if want == 0 {
 				t.Errorf("%s rejected", f.name)
 			}
@@ -386,4 +391,38 @@ func parseDDD(t *testing.T, out []byte) []xbpf.Instruction {
 		prog = append(prog, xbpf.RawInstruction{Op: uint16(nums[i]), Jt: uint8(nums[i+1]), Jf: uint8(nums[i+2]), K: uint32(nums[i+3])})
 	}
 	return prog
+}
+
+// TestLongProgramUsesSwitch: past maxThreaded instructions the program is
+// not threaded (call depth), and the switch loop must agree with the VM.
+func TestLongProgramUsesSwitch(t *testing.T) {
+	var parts []string
+	for i := 0; i < 200; i++ {
+		parts = append(parts, "host 10.0."+strconv.Itoa(i/250)+"."+strconv.Itoa(i%250))
+	}
+	prog := mustCompile(t, strings.Join(parts, " or ")+" or arp")
+	if len(prog) <= maxThreaded {
+		t.Fatalf("program has %d instructions, want > %d", len(prog), maxThreaded)
+	}
+	p, err := NewProgram(prog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.threaded != nil {
+		t.Fatal("long program was threaded")
+	}
+	vm, _ := xbpf.NewVM(prog)
+	accepted := 0
+	for _, f := range corpus() {
+		want, _ := vm.Run(f.b)
+		if got := p.Run(f.b); int(got) != want {
+			t.Errorf("%s: %d != %d", f.name, got, want)
+		}
+		if want != 0 {
+			accepted++
+		}
+	}
+	if accepted != 2 { // the untagged ARP request and reply (no frame has a 10.0/16 host)
+		t.Errorf("%d frames accepted, want the 2 untagged ARP frames", accepted)
+	}
 }

@@ -131,12 +131,22 @@ func corpus() []corpusFrame {
 			ipv4(ip1, ip2, wire.IPProtocolUDP, 0, 0, nil, udp(ip1, ip2, 40001, 53, []byte("tagged")))))},
 		{"vlan 200 arp", ether(wire.BroadcastMAC, macA, wire.EtherTypeVLAN, vlanTag(200, wire.EtherTypeARP, arpPkt(wire.ARPRequest, macA, ip3, ip4)))},
 		{"qinq 300 tcp", ether(macB, macA, wire.EtherTypeQinQ, vlanTag(300, wire.EtherTypeIPv4, ipv4(ip3, ip2, wire.IPProtocolTCP, 0, 0, nil, tcp(80, 8080))))},
+		{"qinq 300/100 udp", ether(macB, macA, wire.EtherTypeQinQ, vlanTag(300, wire.EtherTypeVLAN, vlanTag(100, wire.EtherTypeIPv4,
+			ipv4(ip1, ip2, wire.IPProtocolUDP, 0, 0, nil, udp(ip1, ip2, 40002, 53, []byte("stacked"))))))},
 		{"lldp", ether(wire.MAC{0x01, 0x80, 0xc2, 0, 0, 0x0e}, macX, 0x88cc, make([]byte, 30))},
 		{"llc", ether(macB, macA, 46, make([]byte, 46))},
 		{"truncated ipv4", ether(macB, macA, wire.EtherTypeIPv4, nil)[:18]},
 		{"truncated tcp", ether(macB, macA, wire.EtherTypeIPv4, ipv4(ip3, ip4, wire.IPProtocolTCP, 0, 0, nil, tcp(1234, 80)))[:36]},
 		{"big udp", ether(macB, macA, wire.EtherTypeIPv4, ipv4(ip2, ip4, wire.IPProtocolUDP, 0, 0, nil, udp(ip2, ip4, 123, 123, make([]byte, 400))))},
 		{"ether only", ether(macX, macB, 0x0800, nil)[:14]},
+		{"icmpv6 echo", ether(macB, macA, wire.EtherTypeIPv6, ipv6(2, 1, 58, []byte{128, 0, 0, 0, 0, 1, 0, 1}))},
+		{"ipv6 other net", ether(macA, macB, wire.EtherTypeIPv6, func() []byte {
+			b := ipv6(5, 9, 17, udp(ip1, ip2, 53, 1000, nil))
+			b[11] = 0xb9 // 2001:db9::5 → 2001:db8::9
+			return b
+		}())},
+		{"multicast mac", ether(wire.MAC{0x01, 0x00, 0x5e, 0, 0, 1}, macA, wire.EtherTypeIPv4,
+			ipv4(ip1, wire.Addr4{224, 0, 0, 1}, wire.IPProtocolUDP, 0, 0, nil, udp(ip1, wire.Addr4{224, 0, 0, 1}, 5353, 5353, nil)))},
 	}
 	return frames
 }
@@ -158,4 +168,11 @@ var exprs = []string{
 	"(udp or tcp) and not port 53", "icmp or (udp and dst port 53) or ether host 01:02:03:04:05:06",
 	"not (host 198.18.0.1 or host 198.18.0.2)", "ip && !tcp || arp",
 	"tcp and host 198.18.1.3 and port 80", "host 198.19.7.4 and (port 80 or port 443)",
+	"icmp6", "igmp", "ether broadcast", "ether multicast", "not ether multicast and ip6", "ether multicast or udp",
+	"host 2001:db8::1", "ip6 host 2001:db8::2", "src host 2001:db8::1", "dst host 2001:db8::9", "src and dst host 2001:db8::1",
+	"net 2001:db8::/32", "net 2001:db8::/126", "src net 2001:db9::/32", "dst net 2001:db8::8/125", "net ::/0",
+	"host 2001:db8::1 and udp port 53", "ip6 and not host 2001:db8::2",
+	"src or dst port 53", "dst and src host 198.18.0.1", "udp and src or dst port 40000", "ether src or dst 02:00:00:00:00:0a",
+	"tcp src port 1234 or dst port 443", "not not arp", "!(udp||tcp)&&ip",
+	"vlan and vlan and udp", "vlan 300 and vlan 100 and udp port 53", "vlan 300 and udp", "vlan and not vlan 300",
 }

@@ -26,14 +26,16 @@
 // for Ethernet (gencode.c, checked against tcpdump -d and, in the tests,
 // against "tcpdump -r" on a packet corpus):
 //
-//	ip  ip6  arp  rarp  tcp  udp  icmp  sctp         protocol present (tcp/udp/sctp over IPv4 or IPv6)
+//	ip ip6 arp rarp tcp udp icmp icmp6 igmp sctp     protocol present (tcp/udp/sctp over IPv4 or IPv6)
 //	[ip|arp|rarp] [src|dst] host A.B.C.D             IPv4 address; without a protocol: IPv4, ARP and RARP
 //	[ip|arp|rarp] [src|dst] net A.B.C.D/len          also "net A.B.C.D mask M" and short forms "net 10", "net 198.18"
+//	[ip6] [src|dst] host X:Y::Z, net X:Y::/len       IPv6 address or prefix
+//	ether broadcast, ether multicast                 destination address class
 //	[tcp|udp|sctp] [src|dst] port N                  IPv4 (not later fragments, header length via ldxb 4*([14]&0xf))
 //	[tcp|udp|sctp] [src|dst] portrange N-M           and IPv6 without extension headers, as libpcap
 //	ether [src|dst] host MAC                         also "ether src MAC", "ether dst MAC"
 //	ether proto N|ip|ip6|arp|rarp                    EtherType (names may be written \ip as tcpdump wants)
-//	[ip|ip6] proto N|icmp|igmp|tcp|udp|sctp          IP protocol (IPv6: also behind a fragment header)
+//	[ip|ip6] proto N|icmp|igmp|tcp|udp|sctp|icmp6    IP protocol (IPv6: also behind a fragment header)
 //	vlan [ID]                                        802.1Q/802.1ad tag; shifts later offsets by 4, as libpcap
 //	less N, greater N                                frame length
 //	src or dst …, src and dst …                      combined direction qualifiers
@@ -42,15 +44,20 @@
 // A bare value after and/or/not reuses the previous qualifiers ("host
 // 198.18.0.1 or 198.18.0.2", "tcp port 80 or 443"). Not implemented (an
 // ErrNotSupported error names them): host names and service names (no
-// resolution), IPv6 addresses and networks, "gateway", "broadcast" and
+// resolution), zoned IPv6 addresses, "gateway", IP-level "broadcast" and
 // "multicast", byte-offset expressions (ip[6] & 0x20 != 0), MPLS, PPPoE,
 // LLC, 802.11 and radiotap link types (LinkIEEE80211Radiotap is reserved
 // for the wireless layer and rejected for now).
 //
-// Code generation is libpcap's model without its optimiser: each node
-// jumps to a true or a false label; conditional jumps farther than 255
-// instructions are rewritten through 32-bit "ja" trampolines. Programs are
-// therefore somewhat longer than tcpdump -d shows, with the same verdicts.
+// Code generation is libpcap's model: each node jumps to a true or a false
+// label; conditional jumps farther than 255 instructions are rewritten
+// through 32-bit "ja" trampolines. Of libpcap's optimiser only one pass is
+// done, dropping loads whose value A already holds on every incoming path
+// (optimize.go), so programs are a little longer than tcpdump -d shows,
+// with the same verdicts. As in libpcap, protocol tests read the untagged
+// EtherType position, so a tagged frame matches them only after a "vlan"
+// primitive has moved the offsets past one tag ("vlan and vlan and udp"
+// for stacked tags).
 //
 // # The evaluator
 //

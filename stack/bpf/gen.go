@@ -1,7 +1,7 @@
 package bpf
 
 import (
-	"errors"
+	"fmt"
 	"math"
 
 	xbpf "golang.org/x/net/bpf"
@@ -115,7 +115,7 @@ func loadX(size int, off func(g *gen) uint32, cond xbpf.JumpTest, val uint32) co
 // evaluated when the code is generated (after any preceding "vlan").
 func rel(d uint32) func(g *gen) uint32 { return func(g *gen) uint32 { return g.link + d } }
 
-var errTooLarge = errors.New("bpf: program longer than 65535 instructions")
+var errTooLarge = fmt.Errorf("bpf: program longer than 65535 instructions (split the expression): %w", ErrNotSupported)
 
 // assemble lays the ops out, resolves labels and expands far jumps.
 func (g *gen) assemble() ([]xbpf.Instruction, error) {

@@ -58,17 +58,58 @@ type parser struct {
 	seen bool // last is set
 }
 
-var protoWords = map[string]Proto{"ether": ProtoEther, "ip": ProtoIP, "ip4": ProtoIP, "ip6": ProtoIP6, "arp": ProtoARP,
-	"rarp": ProtoRARP, "tcp": ProtoTCP, "udp": ProtoUDP, "icmp": ProtoICMP, "sctp": ProtoSCTP}
+// protoWord maps a protocol qualifier to its Proto.
+func protoWord(w string) (Proto, bool) {
+	switch w {
+	case "ether":
+		return ProtoEther, true
+	case "ip", "ip4":
+		return ProtoIP, true
+	case "ip6":
+		return ProtoIP6, true
+	case "arp":
+		return ProtoARP, true
+	case "rarp":
+		return ProtoRARP, true
+	case "tcp":
+		return ProtoTCP, true
+	case "udp":
+		return ProtoUDP, true
+	case "icmp":
+		return ProtoICMP, true
+	case "sctp":
+		return ProtoSCTP, true
+	case "icmp6":
+		return ProtoICMP6, true
+	case "igmp":
+		return ProtoIGMP, true
+	}
+	return ProtoAny, false
+}
 
-var typWords = map[string]typ{"host": typHost, "net": typNet, "port": typPort, "portrange": typPortrange, "proto": typProto}
+// typWord maps a type qualifier to its typ.
+func typWord(w string) (typ, bool) {
+	switch w {
+	case "host":
+		return typHost, true
+	case "net":
+		return typNet, true
+	case "port":
+		return typPort, true
+	case "portrange":
+		return typPortrange, true
+	case "proto":
+		return typProto, true
+	}
+	return typNone, false
+}
 
 // keyword reports whether w cannot be a value.
 func keyword(w string) bool {
-	if _, ok := protoWords[w]; ok {
+	if _, ok := protoWord(w); ok {
 		return true
 	}
-	if _, ok := typWords[w]; ok {
+	if _, ok := typWord(w); ok {
 		return true
 	}
 	switch w {
@@ -197,16 +238,22 @@ func (p *parser) primitive() (Expr, error) {
 			return nil, err
 		}
 		return &Len{Greater: t.text == "greater", N: uint32(v)}, nil
+	case "ether":
+		if n, ok := p.peek(); ok && (n.text == "broadcast" || n.text == "multicast") {
+			p.next()
+			p.last, p.seen = qual{proto: ProtoEther}, true
+			return &EtherCast{Multicast: n.text == "multicast"}, nil
+		}
 	case "broadcast", "multicast", "gateway", "ip6host", "len", "inbound", "outbound", "ifname", "wlan", "type", "subtype",
-		"mpls", "pppoed", "pppoes", "geneve", "atalk", "decnet", "iso", "stp", "ipx", "netbeui", "igmp", "igrp", "pim",
-		"vrrp", "carp", "icmp6", "ah", "esp", "llc", "fddi", "tr", "radio", "link", "ppp", "slip":
+		"mpls", "pppoed", "pppoes", "geneve", "atalk", "decnet", "iso", "stp", "ipx", "netbeui", "igrp", "pim",
+		"vrrp", "carp", "ah", "esp", "llc", "fddi", "tr", "radio", "link", "ppp", "slip":
 		return nil, p.errAt(t, strconv.Quote(t.text)+" is pcap-filter syntax this compiler does not implement (see package doc for the subset)", ErrNotSupported)
 	}
 	p.pos-- // reread t as a qualifier or value
 
 	var q qual
 	any := false
-	if pr, ok := protoWords[t.text]; ok {
+	if pr, ok := protoWord(t.text); ok {
 		p.next()
 		q.proto, any = pr, true
 	}
@@ -229,7 +276,7 @@ func (p *parser) primitive() (Expr, error) {
 		}
 	}
 	if n, ok := p.peek(); ok {
-		if ty, ok := typWords[n.text]; ok {
+		if ty, ok := typWord(n.text); ok {
 			p.next()
 			q.typ, any = ty, true
 		}
@@ -240,7 +287,7 @@ func (p *parser) primitive() (Expr, error) {
 	if q.typ == typProto && !hasValue {
 		// "ip proto tcp", "ether proto arp": names that are also keywords.
 		// (tcpdump wants them escaped, "ether proto \arp"; both work here.)
-		if _, ok := protoWords[v.text]; ok {
+		if _, ok := protoWord(v.text); ok {
 			hasValue = true
 		}
 	}
@@ -314,10 +361,23 @@ func (p *parser) build(q qual, v token) (Expr, error) {
 		}
 		return &Port{Proto: q.proto, Dir: q.dir, Lo: uint16(lo), Hi: uint16(hi)}, nil
 	case typNet:
+		if strings.Contains(v.text, ":") {
+			if q.proto != ProtoAny && q.proto != ProtoIP6 {
+				return nil, p.errAt(v, "an IPv6 net applies to ip6, not "+q.proto.String(), ErrSyntax)
+			}
+			pfx, err := netip.ParsePrefix(v.text)
+			if err != nil || !pfx.Addr().Is6() || pfx.Addr().Zone() != "" {
+				return nil, p.errAt(v, strconv.Quote(v.text)+" is not an IPv6 prefix (write 2001:db8::/32)", ErrSyntax)
+			}
+			if pfx.Masked() != pfx {
+				return nil, p.errAt(v, "non-network bits set in "+v.text+"; did you mean "+pfx.Masked().String()+"?", ErrSyntax)
+			}
+			return &Net6{Dir: q.dir, Addr: pfx.Addr().As16(), Bits: pfx.Bits()}, nil
+		}
 		switch q.proto {
 		case ProtoAny, ProtoIP, ProtoARP, ProtoRARP:
 		default:
-			return nil, p.errAt(v, "net applies to ip, arp or rarp, not "+q.proto.String(), ErrSyntax)
+			return nil, p.errAt(v, "an IPv4 net applies to ip, arp or rarp, not "+q.proto.String(), ErrSyntax)
 		}
 		addr, bits, err := p.network(v)
 		if err != nil {
@@ -337,20 +397,26 @@ func (p *parser) build(q qual, v token) (Expr, error) {
 		}
 		return &EtherHost{Dir: q.dir, MAC: m}, nil
 	}
-	switch q.proto {
-	case ProtoAny, ProtoIP, ProtoARP, ProtoRARP:
-	default:
-		return nil, p.errAt(v, "host applies to ip, arp or rarp (or ether host), not "+q.proto.String(), ErrSyntax)
-	}
 	a, err := netip.ParseAddr(v.text)
 	if err != nil {
 		if _, err := net.ParseMAC(v.text); err == nil {
 			return nil, p.errAt(v, "a MAC address needs the ether qualifier: ether host "+v.text, ErrSyntax)
 		}
-		return nil, p.errAt(v, strconv.Quote(v.text)+" is not an IPv4 address; host names are not resolved", ErrNotSupported)
+		return nil, p.errAt(v, strconv.Quote(v.text)+" is not an IP address; host names are not resolved", ErrNotSupported)
 	}
-	if !a.Is4() {
-		return nil, p.errAt(v, "IPv6 host addresses are not supported by this compiler; IPv4 only", ErrNotSupported)
+	if a.Is6() {
+		if a.Zone() != "" {
+			return nil, p.errAt(v, "zoned IPv6 addresses are not supported", ErrNotSupported)
+		}
+		if q.proto != ProtoAny && q.proto != ProtoIP6 {
+			return nil, p.errAt(v, "an IPv6 host applies to ip6, not "+q.proto.String(), ErrSyntax)
+		}
+		return &Host6{Dir: q.dir, Addr: a.As16()}, nil
+	}
+	switch q.proto {
+	case ProtoAny, ProtoIP, ProtoARP, ProtoRARP:
+	default:
+		return nil, p.errAt(v, "an IPv4 host applies to ip, arp or rarp (or ether host), not "+q.proto.String(), ErrSyntax)
 	}
 	return &Host{Proto: q.proto, Dir: q.dir, Addr: a.As4()}, nil
 }
@@ -363,23 +429,37 @@ func (p *parser) number(t token, max uint64) (uint64, error) {
 	return n, nil
 }
 
-var etherTypeNames = map[string]wire.EtherType{"ip": wire.EtherTypeIPv4, "ip6": wire.EtherTypeIPv6, "arp": wire.EtherTypeARP,
-	"rarp": 0x8035, "vlan": wire.EtherTypeVLAN}
-
 func (p *parser) etherType(t token) (wire.EtherType, error) {
-	if v, ok := etherTypeNames[strings.TrimPrefix(t.text, `\`)]; ok {
-		return v, nil
+	switch strings.TrimPrefix(t.text, `\`) {
+	case "ip":
+		return wire.EtherTypeIPv4, nil
+	case "ip6":
+		return wire.EtherTypeIPv6, nil
+	case "arp":
+		return wire.EtherTypeARP, nil
+	case "rarp":
+		return etherTypeRARP, nil
+	case "vlan":
+		return wire.EtherTypeVLAN, nil
 	}
 	n, err := p.number(t, 0xffff)
 	return wire.EtherType(n), err
 }
 
-var ipProtoNames = map[string]wire.IPProtocol{"icmp": wire.IPProtocolICMP, "igmp": wire.IPProtocolIGMP, "tcp": wire.IPProtocolTCP,
-	"udp": wire.IPProtocolUDP, "icmp6": wire.IPProtocolICMPv6, "sctp": 132}
-
 func (p *parser) ipProto(t token) (wire.IPProtocol, error) {
-	if v, ok := ipProtoNames[strings.TrimPrefix(t.text, `\`)]; ok {
-		return v, nil
+	switch strings.TrimPrefix(t.text, `\`) {
+	case "icmp":
+		return wire.IPProtocolICMP, nil
+	case "igmp":
+		return wire.IPProtocolIGMP, nil
+	case "tcp":
+		return wire.IPProtocolTCP, nil
+	case "udp":
+		return wire.IPProtocolUDP, nil
+	case "icmp6":
+		return wire.IPProtocolICMPv6, nil
+	case "sctp":
+		return ipprotoSCTP, nil
 	}
 	n, err := p.number(t, 255)
 	return wire.IPProtocol(n), err

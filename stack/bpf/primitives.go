@@ -69,6 +69,10 @@ func (e *ProtoMatch) gen(g *gen, t, f label) {
 		c = or(ipv4ProtoIs(uint8(wire.IPProtocolUDP)), ipv6ProtoIs(uint8(wire.IPProtocolUDP)))
 	case ProtoSCTP:
 		c = or(ipv4ProtoIs(ipprotoSCTP), ipv6ProtoIs(ipprotoSCTP))
+	case ProtoICMP6:
+		c = ipv6ProtoIs(uint8(wire.IPProtocolICMPv6))
+	case ProtoIGMP:
+		c = ipv4ProtoIs(uint8(wire.IPProtocolIGMP))
 	default: // the parser never builds others
 		c = func(g *gen, t, f label) { g.emit(xbpf.Jump{}); g.branch(xbpf.JumpEqual, 0, f, f) }
 	}
@@ -136,6 +140,42 @@ func addrTest(p Proto, d Dir, addr wire.Addr4, bits int) code {
 func (e *Host) gen(g *gen, t, f label) { addrTest(e.Proto, e.Dir, e.Addr, 32)(g, t, f) }
 func (e *Net) gen(g *gen, t, f label)  { addrTest(e.Proto, e.Dir, e.Addr, e.Bits)(g, t, f) }
 
+// addr6Test matches an IPv6 packet's addresses (RFC 8200 §3: source at
+// 8, destination at 24) against addr/bits, one 32-bit word at a time;
+// words beyond the prefix are not loaded.
+func addr6Test(d Dir, addr [16]byte, bits int) code {
+	at := func(base uint32) code {
+		var words []code
+		for w := 0; w < 4 && bits > 32*w; w++ {
+			n := min(bits-32*w, 32)
+			mask := prefixMask(n)
+			val := binary.BigEndian.Uint32(addr[4*w:]) & mask
+			if n == 32 {
+				mask = noMask
+			}
+			words = append(words, load(4, rel(base+uint32(4*w)), mask, xbpf.JumpEqual, val))
+		}
+		if len(words) == 0 {
+			return always // ::/0
+		}
+		return and(words...)
+	}
+	return and(etherIs(wire.EtherTypeIPv6), dirTest(d, at(8), at(24)))
+}
+
+func (e *Host6) gen(g *gen, t, f label) { addr6Test(e.Dir, e.Addr, 128)(g, t, f) }
+func (e *Net6) gen(g *gen, t, f label)  { addr6Test(e.Dir, e.Addr, e.Bits)(g, t, f) }
+
+// EtherCast tests the destination address (IEEE 802 clause 8.2: the I/G
+// bit is the least significant bit of the first octet).
+func (e *EtherCast) gen(g *gen, t, f label) {
+	if e.Multicast {
+		load(1, abs(0), noMask, xbpf.JumpBitsSet, 1)(g, t, f)
+		return
+	}
+	macAt(0, wire.BroadcastMAC)(g, t, f)
+}
+
 // macAt compares the 6 bytes at absolute offset off (0 dst, 6 src; MACs do
 // not move with "vlan").
 func macAt(off uint32, m wire.MAC) code {
@@ -186,10 +226,9 @@ func (e *Port) gen(g *gen, t, f label) {
 	or(v6, v4)(g, t, f)
 }
 
-var vlanTypes = []wire.EtherType{wire.EtherTypeVLAN, wire.EtherTypeQinQ, 0x9100}
-
 func (e *VLAN) gen(g *gen, t, f label) {
-	isTag := or(etherIs(vlanTypes[0]), etherIs(vlanTypes[1]), etherIs(vlanTypes[2]))
+	// The TPIDs libpcap accepts: 802.1Q, 802.1ad and the pre-standard 0x9100.
+	isTag := or(etherIs(wire.EtherTypeVLAN), etherIs(wire.EtherTypeQinQ), etherIs(0x9100))
 	if e.HasID {
 		and(isTag, load(2, rel(0), 0x0fff, xbpf.JumpEqual, uint32(e.ID)))(g, t, f)
 	} else {

@@ -145,9 +145,32 @@ func loadOp(size int, b, h, w opcode) (opcode, error) {
 	return 0, fmt.Errorf("load size %d", size)
 }
 
-var aluK = map[xbpf.ALUOp]opcode{xbpf.ALUOpAdd: opAddK, xbpf.ALUOpSub: opSubK, xbpf.ALUOpMul: opMulK, xbpf.ALUOpDiv: opDivK,
-	xbpf.ALUOpMod: opModK, xbpf.ALUOpAnd: opAndK, xbpf.ALUOpOr: opOrK, xbpf.ALUOpXor: opXorK,
-	xbpf.ALUOpShiftLeft: opLshK, xbpf.ALUOpShiftRight: opRshK}
+// aluOpcode maps an x/net/bpf ALU operation to its constant-operand opcode.
+func aluOpcode(op xbpf.ALUOp) (opcode, bool) {
+	switch op {
+	case xbpf.ALUOpAdd:
+		return opAddK, true
+	case xbpf.ALUOpSub:
+		return opSubK, true
+	case xbpf.ALUOpMul:
+		return opMulK, true
+	case xbpf.ALUOpDiv:
+		return opDivK, true
+	case xbpf.ALUOpMod:
+		return opModK, true
+	case xbpf.ALUOpAnd:
+		return opAndK, true
+	case xbpf.ALUOpOr:
+		return opOrK, true
+	case xbpf.ALUOpXor:
+		return opXorK, true
+	case xbpf.ALUOpShiftLeft:
+		return opLshK, true
+	case xbpf.ALUOpShiftRight:
+		return opRshK, true
+	}
+	return 0, false
+}
 
 // aluXDelta maps an ALU opcode with a constant operand to its X-operand twin
 // (the X opcodes follow the K ones in the same order).
@@ -219,13 +242,13 @@ func decode(in xbpf.Instruction, pc int32) (insn, error) {
 	case xbpf.NegateA:
 		d.op = opNeg
 	case xbpf.ALUOpConstant:
-		op, ok := aluK[in.Op]
+		op, ok := aluOpcode(in.Op)
 		if !ok {
 			return d, fmt.Errorf("ALU operation %#x", uint16(in.Op))
 		}
 		d.op, d.k = op, in.Val
 	case xbpf.ALUOpX:
-		op, ok := aluK[in.Op]
+		op, ok := aluOpcode(in.Op)
 		if !ok {
 			return d, fmt.Errorf("ALU operation %#x", uint16(in.Op))
 		}

@@ -17,7 +17,9 @@ import (
 // wider words as long as the end-around carry is kept. We add the data as
 // little-endian 64-bit words (one plain load each) through an add-with-carry
 // chain, eight words per unrolled iteration, fold 64→16 bits and swap the two
-// bytes of the result back to network order at the end.
+// bytes of the result back to network order at the end. (A carry-free loop
+// of 32-bit big-endian words for short headers measured slower, even at 20
+// bytes.)
 
 // Checksum returns the 16-bit ones' complement sum of b added to initial
 // (RFC 1071 §1). It does not complement the result. Odd-length b is padded

@@ -3,8 +3,8 @@ package pktdump
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,58 +12,80 @@ import (
 	"time"
 
 	"github.com/google/gopacket/pcapgo"
+	"golang.org/x/sys/unix"
 
 	"github.com/gopkt/gopkt/stack/wire"
 	"github.com/gopkt/gopkt/tools/pktdump/internal/netns"
 )
 
-// TestHostCaptureVLAN pings over VLAN 100 devices stacked on the veth pair
-// and captures the raw veth: every frame must come out of the pcap with
-// its 802.1Q tag (put back from PACKET_AUXDATA when the kernel stripped
-// it), and tshark must decode the tag.
+// TestHostCaptureVLAN injects 802.1Q-tagged frames (VLAN 100, PCP 5) into
+// one end of the veth pair and captures the other. The receiving kernel
+// strips the tag into the skb before packet taps see the frame (so the
+// in-kernel filter "udp port 9" matches the untagged frame), and AFPacket
+// must put the tag back from PACKET_AUXDATA: the pcap must hold exactly
+// the bytes that were sent, and tshark must decode the tag.
 func TestHostCaptureVLAN(t *testing.T) {
 	p := netns.New(t, 79)
-	if _, err := exec.LookPath("ping"); err != nil {
-		t.Skip("needs ping (Debian package iputils-ping)")
-	}
-	id := os.Getpid() % 100000
-	vlA, vlB := fmt.Sprintf("pkdla%d", id), fmt.Sprintf("pkdlb%d", id)
-	for _, c := range [][]string{
-		{p.A, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"}, // no IPv6 chatter in the capture
-		{p.B, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"},
-		{p.A, "ip", "link", "add", "link", p.IfA, "name", vlA, "type", "vlan", "id", "100"},
-		{p.B, "ip", "link", "add", "link", p.IfB, "name", vlB, "type", "vlan", "id", "100"},
-		{p.A, "ip", "addr", "add", "198.18.80.1/24", "dev", vlA},
-		{p.B, "ip", "addr", "add", "198.18.80.2/24", "dev", vlB},
-		{p.A, "ip", "link", "set", vlA, "up"},
-		{p.B, "ip", "link", "set", vlB, "up"},
-	} {
-		if out, err := netns.Exec(c[0], c[1], c[2:]...); err != nil {
-			t.Skipf("cannot set up VLAN devices (%v: %s); kernel module 8021q missing?", err, out)
-		}
+	for _, ns := range []string{p.A, p.B} {
+		netns.Exec(ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1") // less chatter; the filter ignores it anyway
 	}
 	var src *AFPacket
 	if err := netns.Do(p.B, func() (err error) {
-		src, err = OpenAFPacket(p.IfB, AFPacketOptions{Snaplen: 2048})
+		src, err = OpenAFPacket(p.IfB, AFPacketOptions{Filter: "udp port 9", Snaplen: 2048})
 		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	go netns.Exec(p.A, "ping", "-c", "2", "-i", "0.2", "-W", "2", "198.18.80.2")
+
+	// Build the tagged frames with package wire.
+	ifB, ifA := mustIface(t, p.B, p.IfB), mustIface(t, p.A, p.IfA)
+	dst, _ := wire.MACFrom(ifB.HardwareAddr)
+	srcMAC, _ := wire.MACFrom(ifA.HardwareAddr)
+	a4, b4 := wire.Addr4{198, 18, 79, 1}, wire.Addr4{198, 18, 79, 2}
+	var sent [][]byte
+	for i := range 3 {
+		payload := []byte{'v', 'l', 'a', 'n', byte('0' + i)}
+		f := make([]byte, 14+4+20+8+len(payload))
+		(&wire.EthernetFields{Dst: dst, Src: srcMAC, Type: wire.EtherTypeVLAN}).Encode(f)
+		(&wire.VLANFields{PCP: 5, VID: 100, Type: wire.EtherTypeIPv4}).Encode(f[14:])
+		ip, _ := (&wire.IPv4Fields{TotalLen: uint16(28 + len(payload)), TTL: 64, Protocol: wire.IPProtocolUDP, Src: a4, Dst: b4}).Encode(f[18:])
+		ip.UpdateChecksum()
+		u, _ := (&wire.UDPFields{SrcPort: 7000, DstPort: 9, Length: uint16(8 + len(payload))}).Encode(f[38:])
+		copy(u.Payload(), payload)
+		u.UpdateChecksum(a4, b4)
+		sent = append(sent, f)
+	}
+	err := netns.Do(p.A, func() error {
+		fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return err
+		}
+		defer unix.Close(fd)
+		to := &unix.SockaddrLinklayer{Ifindex: ifA.Index, Halen: 6}
+		copy(to.Addr[:], dst[:])
+		for _, f := range sent {
+			if err := unix.Sendto(fd, f, 0, to); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	path := filepath.Join(t.TempDir(), "vlan.pcap")
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	var sum bytes.Buffer
-	res, err := Run(ctx, src, Options{Count: 6, Pcap: f, Summary: &sum})
+	res, err := Run(ctx, src, Options{Count: 3, Pcap: f})
 	f.Close()
-	if err != nil || res.Packets != 6 {
-		t.Fatalf("Run: %+v %v\n%s", res, err, sum.String())
+	if err != nil || res.Packets != 3 {
+		t.Fatalf("Run: %+v %v", res, err)
 	}
 	fr, _ := os.Open(path)
 	defer fr.Close()
@@ -71,8 +93,7 @@ func TestHostCaptureVLAN(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kinds := map[string]int{}
-	for {
+	for i := 0; ; i++ {
 		data, ci, err := r.ReadPacketData()
 		if err == io.EOF {
 			break
@@ -80,38 +101,29 @@ func TestHostCaptureVLAN(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e, _ := wire.NewEthernet(data)
-		v, err := wire.NewVLAN(e.Payload())
-		if e == nil || e.Type() != wire.EtherTypeVLAN || err != nil || v.VID() != 100 || ci.Length != len(data) {
-			t.Fatalf("frame without its VLAN 100 tag: %x\n%s", data, sum.String())
+		if i >= len(sent) || !bytes.Equal(data, sent[i]) || ci.Length != len(sent[i]) {
+			t.Fatalf("frame %d:\n got %x\nsent %x", i, data, sent[i%len(sent)])
 		}
-		switch v.Type() {
-		case wire.EtherTypeARP:
-			kinds["arp"]++
-		case wire.EtherTypeIPv4:
-			ip, err := wire.NewIPv4(v.Payload())
-			if err != nil || !ip.ChecksumValid() {
-				t.Fatalf("bad inner IPv4: %v", err)
-			}
-			m, err := wire.NewICMPv4(ip.Payload())
-			if err != nil {
-				t.Fatal(err)
-			}
-			kinds[fmt.Sprint("icmp", m.Type())]++
-		default:
-			t.Fatalf("unexpected inner type %v", v.Type())
-		}
-	}
-	if kinds["arp"] != 2 || kinds["icmp8"] != 2 || kinds["icmp0"] != 2 {
-		t.Fatalf("frames by kind %v, want 2 ARP, 2 echo requests, 2 replies:\n%s", kinds, sum.String())
 	}
 	if tshark, err := exec.LookPath("tshark"); err == nil {
 		out, err := exec.Command(tshark, "-r", path, "-V").Output()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if bytes.Contains(out, []byte("alformed")) || bytes.Count(out, []byte("802.1Q Virtual LAN, PRI: 0, DEI: 0, ID: 100")) != 6 {
-			t.Fatalf("tshark does not decode six VLAN 100 frames cleanly:\n%s", out)
+		if bytes.Contains(out, []byte("alformed")) || bytes.Count(out, []byte("802.1Q Virtual LAN, PRI: 5, DEI: 0, ID: 100")) != 3 {
+			t.Fatalf("tshark does not decode three VLAN 100 frames cleanly:\n%s", out)
 		}
 	}
+}
+
+func mustIface(t *testing.T, ns, name string) *net.Interface {
+	t.Helper()
+	var ifi *net.Interface
+	if err := netns.Do(ns, func() (err error) {
+		ifi, err = net.InterfaceByName(name)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return ifi
 }

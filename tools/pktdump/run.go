@@ -16,7 +16,7 @@ import (
 )
 
 // Source is where captured frames come from: an in-process tap
-// (*capture.Tap) or a Linux interface (*AFPacket). Read blocks until a
+// (*capture.Tap), a Linux interface (*AFPacket) or a pcap file (*File). Read blocks until a
 // frame arrives, ctx ends, or the source is closed (then it returns an
 // error wrapping capture.ErrClosed or io.EOF).
 type Source interface {
@@ -24,6 +24,13 @@ type Source interface {
 	LinkType() bpf.LinkType
 	Close() error
 }
+
+// The sources this package knows implement Source.
+var (
+	_ Source = (*capture.Tap)(nil)
+	_ Source = (*AFPacket)(nil)
+	_ Source = (*File)(nil)
+)
 
 // Options control Run.
 type Options struct {
@@ -83,8 +90,11 @@ func Run(ctx context.Context, src Source, opts Options) (Result, error) {
 			}
 		}
 		if opts.Summary != nil {
-			line := in.Timestamp().In(opts.Location).Format("15:04:05.000000") + " " + in.Dir.String() + " " +
-				Summary(frame, src.LinkType(), in.Length) + "\n"
+			line := in.Timestamp().In(opts.Location).Format("15:04:05.000000") + " "
+			if in.Dir != 0 { // unknown for frames read from a file
+				line += in.Dir.String() + " "
+			}
+			line += Summary(frame, src.LinkType(), in.Length) + "\n"
 			if _, err := io.WriteString(opts.Summary, line); err != nil {
 				return res, fmt.Errorf("pktdump: writing summary: %w", err)
 			}

@@ -134,10 +134,58 @@ func icmpText(m wire.ICMPv4) string {
 }
 
 func ipv6Summary(b []byte) string {
-	if len(b) < 40 || b[0]>>4 != 6 {
-		return "IP6 [|ip6]"
+	h, err := wire.NewIPv6(b)
+	if err != nil {
+		return "IP6 [|ip6: " + err.Error() + "]"
 	}
-	src := netip.AddrFrom16([16]byte(b[8:24]))
-	dst := netip.AddrFrom16([16]byte(b[24:40]))
-	return fmt.Sprintf("IP6 %s > %s: next header %s, payload length %d", src, dst, wire.IPProtocol(b[6]), binary.BigEndian.Uint16(b[4:]))
+	src, dst := h.SrcAddr().String(), h.DstAddr().String()
+	p := h.Payload()
+	switch h.NextHeader() {
+	case wire.IPProtocolUDP:
+		if u, err := wire.NewUDP(p); err == nil {
+			return fmt.Sprintf("IP6 %s.%d > %s.%d: UDP, length %d", src, u.SrcPort(), dst, u.DstPort(), len(u.Payload()))
+		}
+	case wire.IPProtocolTCP:
+		if t, err := wire.NewTCP(p); err == nil {
+			return fmt.Sprintf("IP6 %s.%d > %s.%d: TCP", src, t.SrcPort(), dst, t.DstPort())
+		}
+	case wire.IPProtocolICMPv6:
+		if len(p) >= 4 {
+			return fmt.Sprintf("IP6 %s > %s: ICMP6, %s, length %d", src, dst, icmp6Text(p), len(p))
+		}
+	}
+	return fmt.Sprintf("IP6 %s > %s: next header %s, payload length %d", src, dst, h.NextHeader(), h.PayloadLen())
+}
+
+// icmp6Text names the ICMPv6 messages a stack exchanges (RFC 4443 §2.1,
+// RFC 4861 §4).
+func icmp6Text(m []byte) string {
+	switch m[0] {
+	case 1:
+		return "destination unreachable"
+	case 2:
+		return "packet too big"
+	case 3:
+		return "time exceeded"
+	case 128, 129:
+		kind := "echo request"
+		if m[0] == 129 {
+			kind = "echo reply"
+		}
+		if len(m) >= 8 {
+			return fmt.Sprintf("%s, id %d, seq %d", kind, binary.BigEndian.Uint16(m[4:]), binary.BigEndian.Uint16(m[6:]))
+		}
+		return kind
+	case 133:
+		return "router solicitation"
+	case 134:
+		return "router advertisement"
+	case 135:
+		return "neighbor solicitation"
+	case 136:
+		return "neighbor advertisement"
+	case 143:
+		return "multicast listener report v2"
+	}
+	return fmt.Sprintf("type %d, code %d", m[0], m[1])
 }

@@ -29,6 +29,15 @@ func ip4(proto wire.IPProtocol, flags uint8, off uint16, payload []byte) []byte 
 	return b
 }
 
+func ip6(next wire.IPProtocol, payload []byte) []byte {
+	b := make([]byte, 40+len(payload))
+	f := wire.IPv6Fields{PayloadLen: uint16(len(payload)), NextHeader: next, HopLimit: 64,
+		Src: [16]byte{0x20, 0x01, 0x0d, 0xb8, 15: 1}, Dst: [16]byte{0x20, 0x01, 0x0d, 0xb8, 15: 2}}
+	f.Encode(b)
+	copy(b[40:], payload)
+	return b
+}
+
 func udpSeg(sp, dp uint16, data string) []byte {
 	b := make([]byte, 8+len(data))
 	(&wire.UDPFields{SrcPort: sp, DstPort: dp, Length: uint16(len(b))}).Encode(b)
@@ -73,6 +82,11 @@ func TestSummary(t *testing.T) {
 		{eth(0x88cc, make([]byte, 10)), "02:00:00:00:00:0a > 02:00:00:00:00:0b, ethertype 0x88cc, length 24"},
 		{eth(100, make([]byte, 10)), "02:00:00:00:00:0a > 02:00:00:00:00:0b, 802.3, length 24"},
 		{make([]byte, 10), "[|ether] length 10"},
+		{eth(wire.EtherTypeIPv6, ip6(17, udpSeg(1000, 53, "v6"))), "IP6 2001:db8::1.1000 > 2001:db8::2.53: UDP, length 2"},
+		{eth(wire.EtherTypeIPv6, ip6(58, []byte{128, 0, 0, 0, 0, 7, 0, 1})), "IP6 2001:db8::1 > 2001:db8::2: ICMP6, echo request, id 7, seq 1, length 8"},
+		{eth(wire.EtherTypeIPv6, ip6(58, []byte{135, 0, 0, 0})), "IP6 2001:db8::1 > 2001:db8::2: ICMP6, neighbor solicitation, length 4"},
+		{eth(wire.EtherTypeIPv6, ip6(59, nil)), "IP6 2001:db8::1 > 2001:db8::2: next header 59, payload length 0"},
+		{eth(wire.EtherTypeIPv6, ip6(17, nil)[:30]), "IP6 [|ip6: wire: ipv6: buffer shorter than 40 bytes: truncated]"},
 	}
 	for _, tt := range tests {
 		if got := Summary(tt.frame, bpf.LinkEthernet, len(tt.frame)); got != tt.want {
@@ -90,6 +104,8 @@ func FuzzSummary(f *testing.F) {
 	f.Add(eth(wire.EtherTypeIPv4, ip4(wire.IPProtocolUDP, 0, 0, udpSeg(1, 2, "x"))))
 	f.Add(eth(wire.EtherTypeIPv4, ip4(wire.IPProtocolICMP, 0, 0, icmp(wire.ICMPv4DestUnreach, 3, 0, ip4(wire.IPProtocolUDP, 0, 0, nil)))))
 	f.Add(eth(wire.EtherTypeVLAN, []byte{0, 1, 0x81, 0, 0, 2, 0x86, 0xdd}))
+	f.Add(eth(wire.EtherTypeIPv6, ip6(58, []byte{129, 0, 0, 0, 0, 1, 0, 2})))
+	f.Add(eth(wire.EtherTypeIPv6, ip6(6, make([]byte, 20))))
 	f.Fuzz(func(t *testing.T, frame []byte) {
 		if Summary(frame, bpf.LinkEthernet, len(frame)) == "" {
 			t.Fatal("empty summary")

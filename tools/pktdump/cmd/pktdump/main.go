@@ -1,13 +1,3 @@
-// Command pktdump captures frames from a Linux interface (AF_PACKET, the
-// filter compiled by gopkt's stack/bpf and attached in the kernel) and
-// writes a pcap file or prints one line per frame, like a small tcpdump:
-//
-//	pktdump -i veth0 -c 10 udp port 53
-//	pktdump -i veth0 -w dns.pcap -s 256 'udp port 53 or icmp'
-//	pktdump -d 'tcp port 80'            # print the compiled program and exit
-//
-// In-process interfaces of a gopkt stack are captured by the daemon, which
-// calls pktdump.Run with a capture.Tap as the source.
 package main
 
 import (
@@ -36,14 +26,15 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("pktdump", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
-	iface := fs.StringP("interface", "i", "", "Linux interface to capture on (required unless -d)")
+	iface := fs.StringP("interface", "i", "", "Linux interface to capture on")
+	read := fs.StringP("read", "r", "", "read frames from a pcap file instead of an interface")
 	write := fs.StringP("write", "w", "", "write a pcap file instead of printing summaries (- for stdout)")
 	count := fs.IntP("count", "c", 0, "stop after this many frames (0: until interrupted)")
 	snaplen := fs.IntP("snaplen", "s", 0, "bytes kept per frame (0: 262144)")
 	noPromisc := fs.BoolP("no-promiscuous-mode", "p", false, "do not put the interface into promiscuous mode")
 	dump := fs.BoolP("dump", "d", false, "print the compiled BPF program for the filter and exit")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: pktdump [-i IFACE] [-w FILE] [-c N] [-s SNAPLEN] [-p] [-d] [FILTER EXPRESSION]")
+		fmt.Fprintln(stderr, "usage: pktdump [-i IFACE | -r FILE] [-w FILE] [-c N] [-s SNAPLEN] [-p] [-d] [FILTER EXPRESSION]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -70,14 +61,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	if *iface == "" {
-		fmt.Fprintln(stderr, "pktdump: no interface: pass -i IFACE (see `ip link`)")
+	var src pktdump.Source
+	switch {
+	case *iface != "" && *read != "":
+		fmt.Fprintln(stderr, "pktdump: -i and -r exclude each other")
 		return 2
-	}
-	src, err := pktdump.OpenAFPacket(*iface, pktdump.AFPacketOptions{Program: prog, Snaplen: *snaplen, NoPromisc: *noPromisc})
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
+	case *read != "":
+		f, err := pktdump.OpenFile(*read, expr)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+		src = f
+	case *iface != "":
+		a, err := pktdump.OpenAFPacket(*iface, pktdump.AFPacketOptions{Program: prog, Snaplen: *snaplen, NoPromisc: *noPromisc})
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+		src = a
+	default:
+		fmt.Fprintln(stderr, "pktdump: no source: pass -i IFACE (see `ip link`) or -r FILE")
+		return 2
 	}
 	defer src.Close()
 
@@ -104,14 +109,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if snap == 0 {
 		snap = bpf.DefaultSnaplen
 	}
-	fmt.Fprintf(stderr, "pktdump: listening on %s, link-type EN10MB (Ethernet), snapshot length %d bytes\n", *iface, snap)
+	if *iface != "" {
+		fmt.Fprintf(stderr, "pktdump: listening on %s, link-type EN10MB (Ethernet), snapshot length %d bytes\n", *iface, snap)
+	}
 	res, err := pktdump.Run(ctx, src, opts)
 	if ferr := out.Flush(); err == nil && ferr != nil {
 		err = ferr
 	}
 	fmt.Fprintf(stderr, "%d packets captured\n", res.Packets)
-	if recv, drop, serr := src.Stats(); serr == nil {
-		fmt.Fprintf(stderr, "%d packets received by filter\n%d packets dropped by kernel\n", recv, drop)
+	if a, ok := src.(*pktdump.AFPacket); ok {
+		if recv, drop, serr := a.Stats(); serr == nil {
+			fmt.Fprintf(stderr, "%d packets received by filter\n%d packets dropped by kernel\n", recv, drop)
+		}
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)

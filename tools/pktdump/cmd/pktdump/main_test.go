@@ -10,8 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
 
+	"github.com/gopkt/gopkt/stack/wire"
 	"github.com/gopkt/gopkt/tools/pktdump/internal/netns"
 )
 
@@ -23,7 +26,9 @@ func TestRunFlags(t *testing.T) {
 	}{
 		{[]string{"-d", "ip", "proto", "17"}, 0, "(000) ldh [12]\n(001) jneq #2048,3\n(002) ldb [23]\n(003) jneq #17,1\n(004) ret #262144\n(005) ret #0\n", ""},
 		{[]string{"-d", "-s", "96", "arp"}, 0, "(000) ldh [12]\n(001) jneq #2054,1\n(002) ret #96\n(003) ret #0\n", ""},
-		{[]string{"udp"}, 2, "", "no interface: pass -i IFACE"},
+		{[]string{"udp"}, 2, "", "no source: pass -i IFACE"},
+		{[]string{"-i", "lo", "-r", "x.pcap"}, 2, "", "-i and -r exclude each other"},
+		{[]string{"-r", "/nonexistent.pcap"}, 1, "", "no such file"},
 		{[]string{"-i", "lo", "port"}, 2, "", `filter "port": at offset 4`},
 		{[]string{"-s", "-1", "-d"}, 2, "", "-s must be 0 or positive"},
 		{[]string{"--bogus"}, 2, "", "unknown flag: --bogus"},
@@ -85,5 +90,36 @@ func TestRunHost(t *testing.T) {
 	}
 	if n != 3 {
 		t.Fatalf("pcap holds %d frames, want 3", n)
+	}
+}
+
+// TestRunReadFile is "pktdump -r FILE EXPR": summaries on stdout for the
+// frames the filter selects.
+func TestRunReadFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "in.pcap")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := pcapgo.NewWriter(f)
+	w.WriteFileHeader(65535, layers.LinkTypeEthernet)
+	arp := make([]byte, 42)
+	(&wire.EthernetFields{Dst: wire.BroadcastMAC, Src: wire.MAC{2, 0, 0, 0, 0, 1}, Type: wire.EtherTypeARP}).Encode(arp)
+	(&wire.ARPFields{Op: wire.ARPRequest, SenderIP: wire.Addr4{198, 18, 0, 1}, TargetIP: wire.Addr4{198, 18, 0, 2}}).Encode(arp[14:])
+	other := make([]byte, 60)
+	(&wire.EthernetFields{Type: 0x88cc}).Encode(other)
+	for i, fr := range [][]byte{other, arp, other} {
+		w.WritePacket(gopacket.CaptureInfo{Timestamp: time.Unix(int64(i), 0), CaptureLength: len(fr), Length: len(fr)}, fr)
+	}
+	f.Close()
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"-r", path, "arp"}, &out, &errb); code != 0 {
+		t.Fatalf("code %d: %s", code, errb.String())
+	}
+	if !strings.HasSuffix(out.String(), " ARP, Request who-has 198.18.0.2 tell 198.18.0.1, length 42\n") || strings.Count(out.String(), "\n") != 1 {
+		t.Fatalf("stdout %q", out.String())
+	}
+	if !strings.Contains(errb.String(), "1 packets captured") {
+		t.Fatalf("stderr %q", errb.String())
 	}
 }
