@@ -50,14 +50,13 @@ func (s *Stack) Create(name string) (*Interface, error) {
 	if err != nil {
 		return nil, &OpError{Op: "create", Interface: name, Err: err}
 	}
-	ifc, err := s.Attach(name, p, o)
+	ifc, err := s.attach(name, p, o, true)
 	if err != nil {
 		if cl, ok := p.(io.Closer); ok {
 			_ = cl.Close()
 		}
 		return nil, err
 	}
-	ifc.cloned = true
 	return ifc, nil
 }
 
@@ -70,7 +69,10 @@ func (s *Stack) Destroy(name string) error {
 	if !ifc.cloned {
 		return &OpError{Op: "destroy", Interface: name, Err: ErrNotClonable, Hint: "use Detach for attached ports"}
 	}
-	if ifc == s.lo && !s.closed {
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if ifc == s.lo && !closed {
 		return &OpError{Op: "destroy", Interface: name, Err: ErrNotClonable, Hint: "lo0 is always present"}
 	}
 	return s.destroy(ifc)

@@ -25,17 +25,21 @@
 // Each attached interface has one receive goroutine (unless
 // IfOptions.NoPoller) that takes a burst from the port and runs every frame
 // to completion: Ethernet checks, hooks, the protocol handler, transport,
-// socket queue — and any reply is transmitted from the same goroutine. No
+// socket queue — and any reply is transmitted from the same goroutine:
+// frames sent during a burst collect per interface and reach each port in
+// one TxBurst when the burst ends (one doorbell per burst; txq.go). No
 // channel operation and no allocation per packet. Lookups on the data path
 // (interfaces by index, addresses, routes, hooks, taps, the EtherType table)
 // read immutable snapshots through atomic pointers; configuration changes
 // copy and republish them. Transmission through one port is serialised by a
 // per-interface mutex because TxBurst is single-producer.
 //
-// Send path: a sender allocates one pool buffer, writes its payload, and
-// each layer pushes its header into the headroom (mbuf.Headroom is 128
-// bytes, more than Ethernet + IPv4 with options + UDP need), so a packet is
-// built once, in place, and the driver transmits that same buffer.
+// Send path: a transport asks the layer below for its packet
+// (ipv4.NewPacket: room in front for the transport header plus ipv4.Reserve
+// for IPv4 with options and the link header, checked against
+// mbuf.Headroom), copies its payload in once, and each layer pushes its
+// header into the headroom, so the packet is built once, in place, and the
+// driver transmits that same buffer.
 //
 // # Ownership
 //

@@ -82,9 +82,11 @@ type Interface struct {
 	cloned bool
 	burst  int
 
-	txMu sync.Mutex
-	tx   [1]*mbuf.Buf
-	rx   []*mbuf.Buf // Poll's burst array
+	txMu      sync.Mutex
+	txq       []*mbuf.Buf // frames waiting for the end of an RX burst (txq.go)
+	txLen     []int       // their lengths, for the counters
+	txPending atomic.Int32
+	rx        []*mbuf.Buf // Poll's burst array
 
 	stopping atomic.Bool
 	done     chan struct{}
@@ -97,6 +99,8 @@ func newInterface(s *Stack, name string, idx int, p port.Port, o IfOptions) *Int
 		ifc.burst = 32
 	}
 	ifc.rx = make([]*mbuf.Buf, ifc.burst)
+	ifc.txq = make([]*mbuf.Buf, 0, ifc.burst)
+	ifc.txLen = make([]int, 0, ifc.burst)
 	ifc.mtu.Store(int32(p.MTU()))
 	ifc.flags.Store(uint32(o.Flags | FlagUp))
 	ifc.addrs.Store(&[]netip.Prefix{})
@@ -195,7 +199,8 @@ func (ifc *Interface) run(wg *sync.WaitGroup) {
 			continue
 		}
 		if w != nil {
-			if err := w.Wait(50 * time.Millisecond); errors.Is(err, port.ErrClosed) {
+			if err := w.Wait(50 * time.Millisecond); err != nil && !errors.Is(err, port.ErrTimeout) {
+				// Closed or failing port: do not spin; Detach stops us.
 				time.Sleep(10 * time.Millisecond)
 			}
 			continue
@@ -211,12 +216,18 @@ func (ifc *Interface) stop() {
 }
 
 // Input runs a burst of received frames through the stack (run to
-// completion) and takes ownership of them; bufs entries are cleared.
+// completion) and takes ownership of them; bufs entries are cleared. Frames
+// the burst sends are queued per interface and handed to each port in one
+// TxBurst when the burst is done (txq.go).
 func (ifc *Interface) Input(bufs []*mbuf.Buf) {
+	s := ifc.s
+	s.rxActive.Add(1)
 	for i, b := range bufs {
 		bufs[i] = nil
 		ifc.input(b)
 	}
+	s.rxActive.Add(-1)
+	s.flushPending()
 }
 
 func (ifc *Interface) input(b *mbuf.Buf) {
@@ -303,8 +314,8 @@ func (ifc *Interface) Output(b *mbuf.Buf, dst wire.MAC, et wire.EtherType) {
 	ifc.Transmit(b)
 }
 
-// Transmit sends a complete frame: Ethernet-out hooks, taps, then the port.
-// It takes ownership of b.
+// Transmit sends a complete frame: Ethernet-out hooks, taps, then the port
+// (through the transmit queue, txq.go). It takes ownership of b.
 func (ifc *Interface) Transmit(b *mbuf.Buf) {
 	c := &ifc.c
 	if ifc.Flags()&FlagUp == 0 {
@@ -327,17 +338,5 @@ func (ifc *Interface) Transmit(b *mbuf.Buf) {
 	if t := ifc.taps.Load(); t != nil {
 		deliverTaps(*t, b)
 	}
-	n := uint64(b.PktLen())
-	ifc.txMu.Lock()
-	ifc.tx[0] = b
-	sent := ifc.port.TxBurst(ifc.tx[:])
-	ifc.tx[0] = nil
-	ifc.txMu.Unlock()
-	if sent != 1 {
-		c.outDrops.Add(1)
-		b.Free()
-		return
-	}
-	c.outPackets.Add(1)
-	c.outBytes.Add(n)
+	ifc.enqueue(b)
 }

@@ -88,8 +88,10 @@ type Stack struct {
 	local   atomic.Pointer[map[wire.Addr4]int] // our addresses -> ifindex
 	cloners map[string]Cloner
 	closed  bool
-	wg      sync.WaitGroup
-	lo      *Interface
+
+	rxActive atomic.Int32 // receive bursts in progress (txq.go)
+	wg       sync.WaitGroup
+	lo       *Interface
 }
 
 // New builds a stack: it attaches the protocols, then creates lo0.
@@ -120,6 +122,7 @@ func New(o Options) (*Stack, error) {
 	}
 	for _, p := range o.Protocols {
 		if err := p.Attach(s); err != nil {
+			_ = s.closeProtocols() // the ones attached so far
 			return nil, &OpError{Op: "attach protocol", Err: err}
 		}
 		s.protos = append(s.protos, p)
@@ -127,6 +130,7 @@ func New(o Options) (*Stack, error) {
 	s.frozen = true
 	lo, err := s.Create("lo0")
 	if err != nil {
+		_ = s.closeProtocols()
 		return nil, err
 	}
 	s.lo = lo
@@ -135,6 +139,7 @@ func New(o Options) (*Stack, error) {
 		la = netip.MustParsePrefix("127.0.0.1/8")
 	}
 	if err := s.AddAddress(lo, la); err != nil {
+		_ = s.Close()
 		return nil, err
 	}
 	return s, nil
@@ -221,6 +226,10 @@ func (s *Stack) observers() []InterfaceObserver {
 // in-memory link end) and, unless o.NoPoller, starts its receive goroutine.
 // The interface starts up.
 func (s *Stack) Attach(name string, p port.Port, o IfOptions) (*Interface, error) {
+	return s.attach(name, p, o, false)
+}
+
+func (s *Stack) attach(name string, p port.Port, o IfOptions, cloned bool) (*Interface, error) {
 	if name == "" || len(name) > 15 {
 		return nil, &OpError{Op: "attach", Interface: name, Err: ErrBadName, Hint: "names are 1 to 15 bytes, like Linux's IFNAMSIZ"}
 	}
@@ -239,6 +248,7 @@ func (s *Stack) Attach(name string, p port.Port, o IfOptions) (*Interface, error
 		idx = len(old)
 	}
 	ifc := newInterface(s, name, idx, p, o)
+	ifc.cloned = cloned
 	next := slices.Clone(old)
 	if idx == len(next) {
 		next = append(next, ifc)
@@ -270,6 +280,9 @@ func (s *Stack) Detach(ifc *Interface) error {
 	}
 	s.mu.Unlock()
 	ifc.stop()
+	ifc.txMu.Lock()
+	ifc.flushLocked() // nothing may stay queued on a detached interface
+	ifc.txMu.Unlock()
 	for _, a := range ifc.Addresses() {
 		_ = s.RemoveAddress(ifc, a)
 	}
@@ -304,6 +317,12 @@ func (s *Stack) Close() error {
 		}
 	}
 	s.wg.Wait()
+	errs = append(errs, s.closeProtocols())
+	return errors.Join(errs...)
+}
+
+func (s *Stack) closeProtocols() error {
+	var errs []error
 	for _, p := range slices.Backward(s.protos) {
 		if c, ok := p.(io.Closer); ok {
 			errs = append(errs, c.Close())

@@ -37,6 +37,8 @@ func (r *recorder) HandleEther(ifc *stack.Interface, b *mbuf.Buf) {
 	b.Free()
 }
 
+func stacktestPool(tb testing.TB, n int) *mbuf.Pool { return stacktest.NewPool(tb, n) }
+
 func newStack(t *testing.T, protos ...stack.Protocol) (*stack.Stack, *mbuf.Pool) {
 	t.Helper()
 	pool := stacktest.NewPool(t, 64)

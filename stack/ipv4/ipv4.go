@@ -16,15 +16,14 @@ import (
 
 // Errors callers branch on.
 var (
-	ErrNoRoute      = errors.New("ipv4: no route to host")
-	ErrTooBig       = errors.New("ipv4: packet too big (DF set, or over 65535 bytes)")
-	ErrNoBuffers    = errors.New("ipv4: packet buffer pool exhausted")
-	ErrNoHeadroom   = errors.New("ipv4: buffer lacks headroom for the IP and link headers")
-	ErrNoProtocol   = errors.New("ipv4: IP protocol already registered")
-	ErrNoSource     = errors.New("ipv4: outgoing interface has no IPv4 address")
-	ErrUnresolved   = errors.New("ipv4: neighbour did not answer ARP")
-	ErrTimeExceeded = errors.New("ipv4: ICMP time exceeded")
-	ErrUnreachable  = errors.New("ipv4: ICMP destination unreachable")
+	ErrNoRoute       = errors.New("ipv4: no route to host (add an address on its subnet, or a route such as a default route)")
+	ErrTooBig        = errors.New("ipv4: packet too big (DF set, or over 65535 bytes)")
+	ErrNoBuffers     = errors.New("ipv4: packet buffer pool exhausted")
+	ErrNoHeadroom    = errors.New("ipv4: buffer lacks headroom for the IP and link headers")
+	ErrProtocolTaken = errors.New("ipv4: IP protocol number already registered")
+	ErrNoSource      = errors.New("ipv4: outgoing interface has no IPv4 address (add one with Stack.AddAddress)")
+	ErrTimeExceeded  = errors.New("ipv4: ICMP time exceeded")
+	ErrUnreachable   = errors.New("ipv4: ICMP destination unreachable")
 )
 
 // Transport is an upper-layer protocol (UDP, TCP later) registered by IP
@@ -167,7 +166,7 @@ func (ip *IPv4) Attach(s *stack.Stack) error {
 	for _, t := range ip.o.Transports {
 		p := t.Protocol()
 		if ip.transports[p] != nil {
-			return fmt.Errorf("%w: %v", ErrNoProtocol, p)
+			return fmt.Errorf("%w: %v", ErrProtocolTaken, p)
 		}
 		if err := t.Attach(ip); err != nil {
 			return fmt.Errorf("ipv4: attach %v: %w", p, err)

@@ -3,12 +3,18 @@ package ipv4_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/netip"
 	"testing"
 	"time"
 
+	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/ipv4"
+	"github.com/gopkt/gopkt/stack/link"
+	"github.com/gopkt/gopkt/stack/route"
 	"github.com/gopkt/gopkt/stack/stacktest"
+	"github.com/gopkt/gopkt/stack/udp"
+	"github.com/gopkt/gopkt/stack/wire"
 )
 
 func ctx(t *testing.T) context.Context {
@@ -93,5 +99,60 @@ func TestUDPEchoOverLink(t *testing.T) {
 		if err != nil || !bytes.Equal(buf[:n], msg) {
 			t.Fatalf("echo of %d bytes: got %d, %v", size, n, err)
 		}
+	}
+}
+
+func TestRoutedPingAndTTL(t *testing.T) {
+	pool := stacktest.NewPool(t, 512)
+	a := stacktest.NewHost(t, pool, stacktest.Config{})
+	r := stacktest.NewHost(t, pool, stacktest.Config{IP: ipv4.Options{Forwarding: true}})
+	b := stacktest.NewHost(t, pool, stacktest.Config{})
+	l1a, l1r := link.Pair(link.Options{A: [6]byte{2, 0, 0, 0, 1, 1}, B: [6]byte{2, 0, 0, 0, 1, 2}})
+	l2r, l2b := link.Pair(link.Options{A: [6]byte{2, 0, 0, 0, 2, 1}, B: [6]byte{2, 0, 0, 0, 2, 2}})
+	t.Cleanup(func() { l1a.Close(); l1r.Close(); l2r.Close(); l2b.Close() })
+	ia := a.AttachAddr(t, "eth0", l1a, "198.18.1.1/24", false)
+	r.AttachAddr(t, "eth0", l1r, "198.18.1.254/24", false)
+	r.AttachAddr(t, "eth1", l2r, "198.18.2.254/24", false)
+	ib := b.AttachAddr(t, "eth0", l2b, "198.18.2.1/24", false)
+	for _, h := range []struct {
+		h   *stacktest.Host
+		ifc int
+		gw  string
+	}{{a, ia.Index(), "198.18.1.254"}, {b, ib.Index(), "198.18.2.254"}} {
+		if err := h.h.S.Routes.Add(route.Route{Prefix: netip.MustParsePrefix("0.0.0.0/0"), Gateway: netip.MustParseAddr(h.gw), IfIndex: h.ifc}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dst := netip.MustParseAddr("198.18.2.1")
+	for _, size := range []int{56, 5000} {
+		rep, err := a.IP.Ping(ctx(t), dst, ipv4.PingOptions{Size: size})
+		if err != nil || rep.TTL != 63 || rep.Size != size {
+			t.Fatalf("routed ping -s %d: %+v %v (want TTL 63: one hop)", size, rep, err)
+		}
+	}
+	_, err := a.IP.Ping(ctx(t), dst, ipv4.PingOptions{TTL: 1})
+	var pe *ipv4.PingError
+	if !errors.As(err, &pe) || !errors.Is(err, ipv4.ErrTimeExceeded) || pe.From != netip.MustParseAddr("198.18.1.254") {
+		t.Errorf("ping with TTL 1: %v", err)
+	}
+	_, err = a.IP.Ping(ctx(t), netip.MustParseAddr("198.19.0.1"), ipv4.PingOptions{})
+	if !errors.As(err, &pe) || pe.Code != wire.ICMPv4NetUnreachable {
+		t.Errorf("ping to an unrouted net: %v", err)
+	}
+	if st := r.IP.Stats(); st.ForwDatagrams < 4 || st.ForwTTLExceeded != 1 || st.ForwNoRoute != 1 {
+		t.Errorf("router stats %+v", st)
+	}
+	// Anything in 127/8 is this host.
+	if _, err := a.IP.Ping(ctx(t), netip.MustParseAddr("127.0.0.5"), ipv4.PingOptions{}); err != nil {
+		t.Errorf("ping 127.0.0.5: %v", err)
+	}
+}
+
+func TestTransportRegistration(t *testing.T) {
+	pool := stacktest.NewPool(t, 16)
+	u := udp.New(udp.Options{})
+	ip := ipv4.New(ipv4.Options{Transports: []ipv4.Transport{u, udp.New(udp.Options{})}})
+	if _, err := stack.New(stack.Options{Pool: pool, Protocols: []stack.Protocol{ip}}); !errors.Is(err, ipv4.ErrProtocolTaken) {
+		t.Errorf("UDP registered twice: %v", err)
 	}
 }

@@ -217,7 +217,8 @@ func (c *neighCache) tick(now time.Time) {
 			c.ip.request(ifc, p.addr)
 		}
 	}
-	// RFC 1812 §4.3.3.? / RFC 1122 §3.2.2.1: the next hop is unreachable.
+	// RFC 1812 §5.2.7.1: a next hop that does not answer ARP gets the
+	// sender a Destination Unreachable, code 1 (host unreachable).
 	for _, b := range failed {
 		c.ip.icmpError(b, wire.ICMPv4DestUnreach, wire.ICMPv4HostUnreachable, 0)
 		b.Free()

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
+	"github.com/gopkt/gopkt/stack/internal/chain"
 	"github.com/gopkt/gopkt/stack/pfil"
 	"github.com/gopkt/gopkt/stack/wire"
 )
@@ -20,9 +21,24 @@ type Header struct {
 }
 
 // Reserve is the headroom a transport must leave in front of its header:
-// the largest IPv4 header plus the link header. Pool buffers start with
-// mbuf.Headroom bytes of room, which is more.
-const Reserve = wire.IPv4MaxHeaderLen + wire.EthernetHeaderLen + 4
+// the largest IPv4 header plus the link header (Ethernet with one 802.1Q
+// tag).
+const Reserve = wire.IPv4MaxHeaderLen + wire.EthernetHeaderLen + wire.VLANTagLen
+
+// NewPacket is how a transport asks the layers below for a packet: a buffer
+// (a chain when data exceeds one) holding data, with room in front for an
+// l4-byte transport header plus Reserve, so every header is pushed in place
+// and nothing is copied again. The caller owns the result.
+func (ip *IPv4) NewPacket(l4 int, data []byte) (*mbuf.Buf, error) {
+	if l4 < 0 || l4+Reserve > mbuf.Headroom {
+		return nil, ErrNoHeadroom
+	}
+	b, err := chain.Alloc(ip.pool, data)
+	if err != nil {
+		return nil, ErrNoBuffers
+	}
+	return b, nil
+}
 
 // Route returns the interface and next hop for dst, as Output would use them.
 func (ip *IPv4) Route(dst wire.Addr4) (ifc *stack.Interface, nexthop wire.Addr4, err error) {

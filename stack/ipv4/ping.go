@@ -99,9 +99,9 @@ func (ip *IPv4) Ping(ctx context.Context, dst netip.Addr, o PingOptions) (PingRe
 	f := wire.ICMPv4Fields{Type: wire.ICMPv4Echo, Rest: wire.EchoRest(id, seq)}
 	msg, _ := f.Encode(data)
 	msg.UpdateChecksum()
-	b, err := chain.Alloc(ip.pool, data)
+	b, err := ip.NewPacket(0, data) // the ICMP header is in data
 	if err != nil {
-		return PingReply{}, ErrNoBuffers
+		return PingReply{}, err
 	}
 	w := &pingWaiter{ch: make(chan pingResult, 1), size: o.Size, sent: time.Now()}
 	t.mu.Lock()

@@ -143,3 +143,8 @@ func udpDatagram(src, dst wire.Addr4, sport, dport uint16, data []byte) []byte {
 func toHost(p []byte) []byte { return eth(hostMAC, peerMAC, wire.EtherTypeIPv4, p) }
 
 func netipAP(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }
+
+var ifOptsNoPoller = stack.IfOptions{NoPoller: true}
+
+func netipPrefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }
+func netipAddr(s string) netip.Addr     { return netip.MustParseAddr(s) }

@@ -1,10 +1,3 @@
-// Package stacktest builds stacks for tests and benchmarks: a heap-backed
-// mbuf pool with a leak check, and complete stacks (IPv4, ICMP, UDP) joined
-// by in-memory links.
-//
-// Start with Pair (two hosts on one link) or Router (two hosts and a router
-// between two links). Every helper registers cleanup that closes the stacks
-// and fails the test if the pool is not full afterwards.
 package stacktest
 
 import (

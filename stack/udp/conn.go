@@ -357,9 +357,12 @@ func (u *UDP) send(local, to netip.AddrPort, p []byte) error {
 			return err
 		}
 	}
-	b, err := chain.Alloc(u.ip.Pool(), p)
-	if err != nil {
+	b, err := u.ip.NewPacket(wire.UDPHeaderLen, p)
+	if errors.Is(err, ipv4.ErrNoBuffers) {
 		return errNoBuffers
+	}
+	if err != nil {
+		return err
 	}
 	d, err := b.Push(wire.UDPHeaderLen)
 	if err != nil {

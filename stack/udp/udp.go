@@ -3,6 +3,7 @@ package udp
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -59,7 +60,10 @@ func New(o Options) *UDP {
 	if o.Queue <= 0 {
 		o.Queue = 256
 	}
-	return &UDP{o: o, ports: map[uint16]*Conn{}, next: ephemeralFirst}
+	// RFC 6056 §3.3.1: start the ephemeral search at a random port, so
+	// port numbers do not give away the socket history.
+	first := ephemeralFirst + rand.N(uint16(ephemeralLast-ephemeralFirst+1))
+	return &UDP{o: o, ports: map[uint16]*Conn{}, next: first}
 }
 
 // Ephemeral port range (RFC 6335 §6: 49152-65535).

@@ -1,5 +1,3 @@
-// Package chain has helpers over mbuf chains shared by the protocol layers:
-// checksums, copies and trims that treat a chain as one buffer.
 package chain
 
 import (

@@ -1,0 +1,312 @@
+package dhcp4_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gopkt/gopkt/stack"
+	"github.com/gopkt/gopkt/stack/dhcp4"
+	"github.com/gopkt/gopkt/stack/iface/tap"
+	"github.com/gopkt/gopkt/stack/ipv4"
+	"github.com/gopkt/gopkt/stack/stacktest"
+)
+
+// The interop test runs the client against busybox udhcpd, the server the
+// Wi-Fi scenarios put on the access point, on the Linux end of a TAP
+// device inside a network namespace the test creates. Addresses come from
+// 198.18.0.0/15 only.
+
+// applet returns the command line that runs a busybox applet: the
+// stand-alone link (Debian package udhcpd) or busybox itself.
+func applet(name string) ([]string, bool) {
+	if p, err := exec.LookPath(name); err == nil {
+		return []string{p}, true
+	}
+	if p, err := exec.LookPath("busybox"); err == nil {
+		if exec.Command(p, name, "--help").Run() == nil || strings.Contains(run1(p, name, "--help"), "Usage") {
+			return []string{p, name}, true
+		}
+	}
+	return nil, false
+}
+
+func run1(name string, args ...string) string {
+	out, _ := exec.Command(name, args...).CombinedOutput()
+	return string(out)
+}
+
+func must(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// syncBuffer collects a child's output for the test to read while it runs.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestInteropUdhcpd(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for network namespaces and /dev/net/tun; run the tests as root")
+	}
+	if _, err := os.Stat("/dev/net/tun"); err != nil {
+		t.Skipf("no /dev/net/tun (%v): load the tun module", err)
+	}
+	for _, tool := range []string{"ip", "ping"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed (Debian packages iproute2, iputils-ping)", tool)
+		}
+	}
+	udhcpd, ok := applet("udhcpd")
+	if !ok {
+		t.Skip("busybox udhcpd not installed (Debian package udhcpd or busybox)")
+	}
+	dumpleases, ok := applet("dumpleases")
+	if !ok {
+		t.Skip("busybox dumpleases not installed (Debian package udhcpd or busybox)")
+	}
+
+	// The namespace and the Linux end of the TAP device.
+	ns := fmt.Sprintf("gopkt-dhcp-%d", os.Getpid())
+	must(t, "ip", "netns", "add", ns)
+	t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", ns).Run() })
+	dev := fmt.Sprintf("gpkd%d", os.Getpid()%100000)
+	pool := stacktest.NewPool(t, 512)
+	h := stacktest.NewHost(t, pool, stacktest.Config{})
+	p, err := tap.Open(dev, pool, tap.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, "ip", "link", "set", dev, "netns", ns)
+	must(t, "ip", "-n", ns, "addr", "add", "198.18.5.1/24", "dev", dev)
+	must(t, "ip", "-n", ns, "link", "set", dev, "up")
+	must(t, "ip", "-n", ns, "link", "set", "lo", "up")
+	ifc, err := h.S.Attach("tap0", p, stack.IfOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = h.S.Detach(ifc); _ = p.Close() })
+
+	// udhcpd with a 12-second lease.
+	dir := t.TempDir()
+	leases := filepath.Join(dir, "udhcpd.leases")
+	conf := filepath.Join(dir, "udhcpd.conf")
+	if err := os.WriteFile(leases, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := fmt.Sprintf("start 198.18.5.100\nend 198.18.5.150\ninterface %s\nmax_leases 51\nlease_file %s\npidfile %s\n"+
+		"auto_time 0\noption subnet 255.255.255.0\noption router 198.18.5.1\noption dns 198.18.5.53\noption lease 12\n",
+		dev, leases, filepath.Join(dir, "udhcpd.pid"))
+	if err := os.WriteFile(conf, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := exec.Command("ip", append(append([]string{"netns", "exec", ns}, udhcpd...), "-f", "-a", "100", conf)...)
+	var log syncBuffer
+	srv.Stdout, srv.Stderr = &log, &log
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = srv.Process.Signal(syscall.SIGTERM)
+		_ = srv.Wait()
+		if t.Failed() {
+			t.Logf("udhcpd log:\n%s", log.String())
+		}
+	})
+	if !stacktest.Eventually(5*time.Second, func() bool { return strings.Contains(log.String(), "started") }) {
+		t.Fatalf("udhcpd did not start:\n%s", log.String())
+	}
+
+	// Linux's view of the wire, when tcpdump is installed.
+	pcap := filepath.Join(dir, "dhcp.pcap")
+	var dumpErr syncBuffer
+	var tcpdump *exec.Cmd
+	if _, err := exec.LookPath("tcpdump"); err == nil {
+		tcpdump = exec.Command("ip", "netns", "exec", ns, "tcpdump", "-i", dev, "--immediate-mode", "-U", "-s", "0", "-w", pcap, "udp port 67 or udp port 68 or arp")
+		tcpdump.Stderr = &dumpErr
+		if err := tcpdump.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = tcpdump.Process.Kill(); _ = tcpdump.Wait() })
+		if !stacktest.Eventually(5*time.Second, func() bool { return strings.Contains(dumpErr.String(), "listening") }) {
+			t.Fatalf("tcpdump did not start: %s", dumpErr.String())
+		}
+	}
+
+	events := make(chan dhcp4.Event, 16)
+	c, err := dhcp4.New(dhcp4.Config{Interface: ifc, IP: h.IP, HostName: "gopkt-dhcp-test", Retransmit: time.Second,
+		RenewMin: time.Second, Logger: slog.New(slog.DiscardHandler), OnEvent: func(e dhcp4.Event) { events <- e }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	begin := time.Now()
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	l, err := c.WaitBound(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("lease %v from %v in %v (router %v, dns %v, %v)", l.Addr, l.Server, time.Since(begin).Round(time.Millisecond), l.Routers, l.DNS, l.Duration)
+	pool0 := netip.MustParsePrefix("198.18.5.0/24")
+	if !pool0.Contains(l.Addr.Addr()) || l.Addr.Bits() != 24 || l.Server != netip.MustParseAddr("198.18.5.1") ||
+		len(l.Routers) != 1 || l.Routers[0] != l.Server || len(l.DNS) != 1 || l.DNS[0] != netip.MustParseAddr("198.18.5.53") ||
+		l.Duration != 12*time.Second {
+		t.Fatalf("lease %+v", l)
+	}
+	if a := ifc.Addresses(); len(a) != 1 || a[0] != l.Addr {
+		t.Fatalf("interface addresses %v", a)
+	}
+	ours := l.Addr.Addr().String()
+
+	ping := func(what string) {
+		t.Helper()
+		out, err := exec.Command("ip", "netns", "exec", ns, "ping", "-c", "3", "-i", "0.2", "-W", "2", ours).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), " 0% packet loss") {
+			t.Fatalf("Linux pings our leased address %s (%s): %v\n%s", ours, what, err, out)
+		}
+		pctx, pcancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer pcancel()
+		if _, err := h.IP.Ping(pctx, l.Server, ipv4.PingOptions{}); err != nil {
+			t.Fatalf("we ping udhcpd's host (%s): %v", what, err)
+		}
+	}
+	ping("after DHCPACK")
+
+	// udhcpd's lease file, written on SIGUSR1, shows our lease.
+	dump := func() string {
+		t.Helper()
+		before, _ := os.Stat(leases)
+		_ = srv.Process.Signal(syscall.SIGUSR1)
+		stacktest.Eventually(3*time.Second, func() bool {
+			st, err := os.Stat(leases)
+			return err == nil && st.Size() > 0 && (before == nil || !st.ModTime().Equal(before.ModTime()) || st.Size() != before.Size())
+		})
+		time.Sleep(100 * time.Millisecond)
+		return must(t, dumpleases[0], append(dumpleases[1:], "-f", leases)...)
+	}
+	mac := ifc.MAC().String()
+	if d := dump(); !leaseLine(d, mac, ours, false) {
+		t.Fatalf("udhcpd's lease file does not show %s at %s:\n%s", mac, ours, d)
+	}
+
+	// Renewal: T1 is 6 s. Two renewals carry the lease past its first
+	// expiry (12 s) with the address in place throughout.
+	renewals := 0
+	deadline := time.After(25 * time.Second)
+	for renewals < 2 {
+		select {
+		case e := <-events:
+			switch e.Kind {
+			case dhcp4.EventBound:
+			case dhcp4.EventRenewed:
+				renewals++
+				if e.Lease.Addr != l.Addr || !e.Lease.Start.After(l.Start) {
+					t.Fatalf("renewed lease %+v", e.Lease)
+				}
+			default:
+				t.Fatalf("event %v (%v), want renewed", e.Kind, e.Err)
+			}
+		case <-deadline:
+			t.Fatalf("%d renewals (state %v, %+v)", renewals, c.State(), c.Stats())
+		}
+	}
+	if time.Since(begin) < 12*time.Second {
+		t.Fatalf("two renewals within %v of a 12 s lease", time.Since(begin))
+	}
+	if a := ifc.Addresses(); len(a) != 1 || a[0] != l.Addr {
+		t.Fatalf("address after renewals: %v", a)
+	}
+	ping("after renewals")
+	st := c.Stats()
+	if st.Received[dhcp4.Ack] < 3 || st.Sent[dhcp4.Request] < 3 || st.Malformed != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+	if n := strings.Count(log.String(), "sending ACK"); n < 3 {
+		t.Errorf("udhcpd logged %d ACKs, want at least 3 (bind and two renewals):\n%s", n, log.String())
+	}
+
+	// RELEASE: udhcpd marks the lease expired, the address goes.
+	if err := c.Release(); err != nil {
+		t.Fatal(err)
+	}
+	if a := ifc.Addresses(); len(a) != 0 {
+		t.Fatalf("address after release: %v", a)
+	}
+	var d string
+	if !stacktest.Eventually(3*time.Second, func() bool { d = dump(); return leaseLine(d, mac, ours, true) }) {
+		t.Fatalf("udhcpd did not expire the released lease of %s:\n%s", mac, d)
+	}
+	t.Logf("udhcpd after RELEASE:\n%s", d)
+
+	if tcpdump == nil {
+		t.Log("tcpdump not installed: wire check skipped")
+		return
+	}
+	time.Sleep(300 * time.Millisecond)
+	_ = tcpdump.Process.Signal(os.Interrupt)
+	_ = tcpdump.Wait()
+	text := must(t, "tcpdump", "-r", pcap, "-nn", "-vv", "-e")
+	for _, bad := range []string{"bad cksum", "malformed", "[|", "truncated", "bad len"} {
+		if strings.Contains(strings.ToLower(text), bad) {
+			t.Errorf("tcpdump complains (%q):\n%s", bad, text)
+		}
+	}
+	// The exchange as Linux saw it: broadcast DISCOVER and REQUEST from
+	// 0.0.0.0, the renewals unicast from our address, the RELEASE unicast.
+	for _, want := range []string{
+		"0.0.0.0.68 > 255.255.255.255.67", "DHCP-Message (53), length 1: Discover", "DHCP-Message (53), length 1: Request",
+		ours + ".68 > 198.18.5.1.67", "DHCP-Message (53), length 1: Release", "Hostname (12), length 15: \"gopkt-dhcp-test\"",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("tcpdump did not show %q:\n%s", want, text)
+		}
+	}
+	if _, err := exec.LookPath("tshark"); err == nil {
+		out, err := exec.Command("tshark", "-r", pcap, "-Y", "_ws.malformed || _ws.expert.severity == \"error\"").Output()
+		if err != nil || strings.TrimSpace(string(out)) != "" {
+			t.Errorf("tshark flags frames (%v):\n%s", err, out)
+		}
+	}
+}
+
+// leaseLine finds mac's row in dumpleases output and checks its address
+// and whether it says "expired".
+func leaseLine(dump, mac, ip string, expired bool) bool {
+	for _, line := range strings.Split(dump, "\n") {
+		if strings.HasPrefix(strings.ToLower(line), strings.ToLower(mac)) {
+			return strings.Contains(line, ip) && strings.Contains(line, "expired") == expired
+		}
+	}
+	return false
+}
