@@ -104,13 +104,19 @@ func (d *rxDesc) loadStat() uint32 { return atomic.LoadUint32(&d.stat) }
 // loadLen loads the length/checksum dword.
 func (d *rxDesc) loadLen() uint32 { return atomic.LoadUint32(&d.lenC) }
 
-// give hands the descriptor to the device with a fresh buffer. The status is
-// cleared with an atomic store so that a stale DD can never be seen again.
+// give hands the descriptor to the device with a fresh buffer and a clear
+// status. Plain stores suffice: the RDT doorbell that publishes them is an
+// atomic store (a full barrier on amd64), and the compiler cannot drop
+// stores through a pointer into memory it does not own.
 func (d *rxDesc) give(iova uint64) {
 	d.addr = iova
 	d.lenC = 0
-	atomic.StoreUint32(&d.stat, 0)
+	d.stat = 0
 }
+
+// take clears the status of a descriptor the driver took back, so that a DD
+// written there later (by a device that does not own it) is noticed.
+func (d *rxDesc) take() { d.stat = 0 }
 
 // loadHi loads the status dword of a TX descriptor.
 func (d *txDesc) loadHi() uint32 { return atomic.LoadUint32(&d.hi) }

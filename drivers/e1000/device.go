@@ -1,7 +1,6 @@
 package e1000
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -51,6 +50,12 @@ type Config struct {
 	// (SDM §13.4.27 wants multiples of 8; powers of two keep index
 	// arithmetic a mask). Default 512 each.
 	RxDescs, TxDescs int
+	// RxRefill is how many descriptors the driver takes back before it
+	// refills the ring and writes RDT (default RxDescs/4, at least 32).
+	// Each RDT write is a trap into the emulator (and, under QEMU, a wait
+	// for its global lock while another vCPU transmits), so batching
+	// refills is what keeps a receiver fast under emulation.
+	RxRefill int
 	// PortIndex is stored in mbuf.Meta.Port of every received frame.
 	PortIndex uint16
 	// MTU in bytes, 68 to 9000 (default 1500). Frames above the 2048-byte
@@ -64,7 +69,8 @@ type Config struct {
 	// AdaptiveSpin is how long Adaptive mode keeps polling an empty ring
 	// before it sleeps on the interrupt (default 200 µs).
 	AdaptiveSpin time.Duration
-	// VLAN enables tag stripping on RX and insertion on TX (CTRL.VME).
+	// VLAN enables tag stripping on RX and insertion on TX (CTRL.VME, SDM
+	// §9.2: the TCI goes in the descriptor's special field).
 	VLAN bool
 	// Promisc receives every frame (RCTL.UPE|MPE).
 	Promisc bool
@@ -91,6 +97,12 @@ func (c *Config) setDefaults() error {
 		if n < 64 || n > 4096 || n&(n-1) != 0 {
 			return fmt.Errorf("%w: ring of %d descriptors: want a power of two from 64 to 4096", ErrConfig, n)
 		}
+	}
+	if c.RxRefill == 0 {
+		c.RxRefill = max(rxRefillMin, c.RxDescs/4)
+	}
+	if c.RxRefill < 1 || c.RxRefill > c.RxDescs/2 {
+		return fmt.Errorf("%w: RxRefill %d: want 1 to half the ring (%d)", ErrConfig, c.RxRefill, c.RxDescs/2)
 	}
 	if c.MTU == 0 {
 		c.MTU = 1500
@@ -163,8 +175,6 @@ type Device struct {
 	mcast    [][6]byte
 
 	ring dma.Region // both descriptor rings
-
-	lsc atomic.Bool // a link change was signalled by an interrupt
 }
 
 var (
@@ -299,5 +309,3 @@ func (d *Device) quiesce() {
 	d.regs.Write32(regTCTL, tctlPSP)
 	_ = d.regs.Read32(regSTATUS) // flush posted writes
 }
-
-var errSetMTU = errors.New("e1000: MTU change while closed")

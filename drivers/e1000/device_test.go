@@ -98,6 +98,8 @@ func TestAttachRejects(t *testing.T) {
 		{"no pool", e1000.Config{}, e1000.ErrConfig},
 		{"ring not power of two", e1000.Config{Pool: pool, RxDescs: 100}, e1000.ErrConfig},
 		{"MTU too large", e1000.Config{Pool: pool, MTU: 9001}, port.ErrMTU},
+		{"refill batch over half the ring", e1000.Config{Pool: pool, RxDescs: 256, RxRefill: 200}, e1000.ErrConfig},
+		{"pool smaller than half the ring", e1000.Config{Pool: pool, RxDescs: 4096}, e1000.ErrConfig},
 	} {
 		_, err := e1000.Attach(p.Function(), tc.cfg)
 		if !errors.Is(err, tc.want) {

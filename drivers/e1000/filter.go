@@ -121,7 +121,7 @@ func (d *Device) SetMTU(mtu int) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.closed {
-		return errSetMTU
+		return ErrClosed
 	}
 	old := d.MTU()
 	d.mtu.Store(int32(mtu))

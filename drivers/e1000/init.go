@@ -103,6 +103,7 @@ func (d *Device) start() error {
 	clear(d.ring.Mem)
 	d.rx.init(d.regs, d.ring.Mem[:rxBytes], d.cfg.RxDescs, d.cfg.Pool.NewCache(d.cfg.RxDescs))
 	d.rx.maxFrame.Store(int32(d.cfg.MTU + ethOverhead))
+	d.rx.refillAt = uint32(d.cfg.RxRefill)
 	d.rx.vlan = d.cfg.VLAN
 	d.rx.csum = d.model.Gen == Gen82574
 	d.rx.portIdx = d.cfg.PortIndex

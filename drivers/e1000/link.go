@@ -80,6 +80,9 @@ func (d *Device) readLink() port.LinkState {
 
 // updateLink reads STATUS and publishes a change. Callers hold d.mu.
 func (d *Device) updateLink() {
+	if d.closed {
+		return // the registers are gone and LinkEvents is closed
+	}
 	l := d.readLink()
 	if l == d.link {
 		return

@@ -22,9 +22,8 @@ import (
 // is seen at refill time, and checks each length against the 2048-byte buffer
 // and each frame against the MTU. Bad descriptors are counted and dropped.
 
-// rxRefillBatch is how many free slots accumulate before a refill (one RDT
-// write per batch).
-const rxRefillBatch = 32
+// rxRefillMin is the smallest default refill batch (Config.RxRefill).
+const rxRefillMin = 32
 
 // maxRxSegs bounds a chain: 9022 bytes in 2048-byte buffers.
 const maxRxSegs = (MaxMTU + ethOverhead + mbuf.DataRoom - 1) / mbuf.DataRoom
@@ -48,6 +47,7 @@ type rxQueue struct {
 	discard    bool // dropping segments until EOP
 
 	maxFrame atomic.Int32
+	refillAt uint32 // free slots that trigger a refill
 	vlan     bool
 	csum     bool
 	portIdx  uint16
@@ -151,7 +151,7 @@ func (d *Device) RxBurst(bufs []*mbuf.Buf) int {
 			break
 		}
 		ln := int(uint16(desc.loadLen()))
-		atomic.StoreUint32(&desc.stat, 0) // taken back: a later DD here is rogue
+		desc.take() // a later DD here is rogue
 		b := q.bufs[i]
 		q.bufs[i] = nil
 		q.next = (i + 1) & q.mask
@@ -246,7 +246,7 @@ func (d *Device) RxBurst(bufs []*mbuf.Buf) int {
 		n++
 		octets += uint64(total)
 	}
-	if q.free() >= rxRefillBatch || (q.next == q.tail && q.free() > 0) {
+	if q.free() >= q.refillAt || (q.next == q.tail && q.free() > 0) {
 		q.refill()
 	}
 	if q.ntr > 0 {

@@ -4,7 +4,6 @@ import (
 	"context"
 	crand "crypto/rand"
 	"encoding/binary"
-	"errors"
 	"log/slog"
 	"math/rand/v2"
 	"net/netip"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/ipv4"
-	"github.com/gopkt/gopkt/stack/route"
 )
 
 // Config configures a Client. Interface and IP are required; the zero
@@ -130,11 +128,11 @@ type counters struct {
 // back and Close stops without telling the server. Both remove the
 // address.
 type Client struct {
-	cfg   Config
-	ifc   *stack.Interface
-	ip    *ipv4.IPv4
-	clock Clock
-	log   *slog.Logger
+	cfg      Config
+	ifc      *stack.Interface
+	ip       *ipv4.IPv4
+	clock    Clock
+	log      *slog.Logger
 	hookName string
 
 	rx      chan rxEvent
@@ -155,6 +153,7 @@ type Client struct {
 
 type command struct {
 	release bool
+	sync    bool // only re-arm and answer (tests: export_test.go)
 	reply   chan error
 }
 
@@ -173,7 +172,7 @@ func New(cfg Config) (*Client, error) {
 	c := &Client{
 		cfg: cfg, ifc: cfg.Interface, ip: cfg.IP, clock: cfg.Clock, log: cfg.Logger.With("dhcp4", cfg.Interface.Name()),
 		hookName: "dhcp4/" + cfg.Interface.Name(),
-		rx:   make(chan rxEvent, 16), cmds: make(chan command), done: make(chan struct{}),
+		rx:       make(chan rxEvent, 16), cmds: make(chan command), done: make(chan struct{}),
 		changed: make(chan struct{}),
 	}
 	c.fsm.timer = c.clock.NewTimer()
@@ -317,6 +316,11 @@ func (c *Client) run() {
 		case <-c.timer.C():
 			c.tick(c.clock.Now())
 		case cmd := <-c.cmds:
+			if cmd.sync {
+				c.arm()
+				cmd.reply <- nil
+				continue
+			}
 			err := c.stop(cmd.release)
 			c.timer.Stop()
 			c.state = StateStopped
@@ -325,52 +329,5 @@ func (c *Client) run() {
 			return
 		}
 		c.arm()
-	}
-}
-
-// configure applies l to the interface: the address with its prefix, and
-// the default route via the first router. It keeps what is already right.
-func (c *Client) configure(l *Lease) {
-	if c.cfg.NoApply {
-		return
-	}
-	s := c.ifc.Stack()
-	if c.applied != l.Addr {
-		c.unconfigure()
-		if err := s.AddAddress(c.ifc, l.Addr); err != nil {
-			c.event(Event{Kind: EventError, Lease: *l, Err: err})
-			return
-		}
-		c.applied = l.Addr
-	}
-	var want route.Route
-	if len(l.Routers) > 0 && !c.cfg.NoDefaultRoute {
-		want = route.Route{Prefix: netip.PrefixFrom(netip.IPv4Unspecified(), 0), Gateway: l.Routers[0], IfIndex: c.ifc.Index(), Kind: route.Static}
-	}
-	if want != c.route {
-		if c.route.Prefix.IsValid() {
-			_ = s.Routes.Delete(c.route)
-			c.route = route.Route{}
-		}
-		if want.Prefix.IsValid() {
-			if err := s.Routes.Add(want); err != nil && !errors.Is(err, route.ErrExists) {
-				c.event(Event{Kind: EventError, Lease: *l, Err: err})
-				return
-			}
-			c.route = want
-		}
-	}
-}
-
-// unconfigure removes what configure installed.
-func (c *Client) unconfigure() {
-	s := c.ifc.Stack()
-	if c.route.Prefix.IsValid() {
-		_ = s.Routes.Delete(c.route)
-		c.route = route.Route{}
-	}
-	if c.applied.IsValid() {
-		_ = s.RemoveAddress(c.ifc, c.applied)
-		c.applied = netip.Prefix{}
 	}
 }

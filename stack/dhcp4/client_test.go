@@ -148,18 +148,14 @@ func (e *env) event(t *testing.T, want dhcp4.EventKind) dhcp4.Event {
 	panic("unreachable")
 }
 
-// next waits until the client has armed a timer after the current time and
-// returns that deadline.
+// next lets the client finish what it is doing and returns the deadline
+// its timer is armed for, which must be in the future.
 func (e *env) next(t *testing.T) time.Time {
 	t.Helper()
-	var at time.Time
-	ok := stacktest.Eventually(5*time.Second, func() bool {
-		n, armed := e.clk.Next()
-		at = n
-		return armed && n.After(e.clk.Now())
-	})
-	if !ok {
-		t.Fatalf("client armed no timer (state %v)", e.c.State())
+	e.c.Sync()
+	at, armed := e.clk.Next()
+	if !armed || !at.After(e.clk.Now()) {
+		t.Fatalf("client armed no timer (state %v, next %v armed %v)", e.c.State(), at, armed)
 	}
 	return at
 }
@@ -405,12 +401,15 @@ func TestDecline(t *testing.T) {
 	e.req(t, dhcp4.Discover)
 	e.req(t, dhcp4.Request)
 	// Two probes half a second apart, nobody answers, bound after 1 s.
-	for e.c.State() != dhcp4.StateBound {
-		if e.c.State() != dhcp4.StateChecking && e.c.State() != dhcp4.StateRequesting {
-			t.Fatalf("state %v", e.c.State())
-		}
+	if !stacktest.Eventually(5*time.Second, func() bool { return e.c.State() == dhcp4.StateChecking }) {
+		t.Fatalf("state %v, want CHECKING", e.c.State())
+	}
+	checkStart := e.clk.Now()
+	for range 2 {
 		e.advanceTo(e.next(t))
-		stacktest.Eventually(time.Second, func() bool { return e.c.State() == dhcp4.StateBound || len(e.events) > 0 })
+	}
+	if d := e.clk.Now().Sub(checkStart); d != time.Second {
+		t.Fatalf("address check took %v, want ProbeWait (1 s)", d)
 	}
 	if l := e.event(t, dhcp4.EventBound).Lease; l.Addr != netip.MustParsePrefix("198.18.0.101/24") {
 		t.Fatalf("second lease %v", l.Addr)
@@ -426,7 +425,7 @@ func TestInitReboot(t *testing.T) {
 			t.Fatal(err)
 		}
 		c2, err := dhcp4.New(dhcp4.Config{Interface: e.cifc, IP: e.cli.IP, Clock: e.clk, ProbeWait: -1, RequestedAddr: l.Addr.Addr(),
-			Logger: slog.New(slog.DiscardHandler),
+			Logger:  slog.New(slog.DiscardHandler),
 			OnEvent: func(ev dhcp4.Event) { e.events <- ev }})
 		if err != nil {
 			t.Fatal(err)
@@ -531,5 +530,38 @@ func TestNewErrors(t *testing.T) {
 	c2, _ := dhcp4.New(dhcp4.Config{Interface: e.cifc, IP: e.cli.IP, Clock: e.clk})
 	if err := c2.Start(); err == nil {
 		t.Fatal("two clients on one interface")
+	}
+}
+
+func TestInfiniteLeaseNoApply(t *testing.T) {
+	e := newEnv(t, func(c *dhcp4.Config) { c.NoApply = true },
+		func(s *dhcp4test.ServerConfig) { s.Lease = time.Duration(dhcp4.Infinite) * time.Second })
+	l := e.bind(t)
+	if !l.Infinite || l.Duration != 0 || l.T1 != 0 || !l.Expiry().IsZero() {
+		t.Fatalf("lease %+v", l)
+	}
+	if a := e.cifc.Addresses(); len(a) != 0 {
+		t.Fatalf("NoApply configured %v", a)
+	}
+	if _, ok := e.cli.S.Routes.Lookup(wire.Addr4{198, 19, 1, 1}); ok {
+		t.Fatal("NoApply installed a default route")
+	}
+	e.c.Sync()
+	if at, armed := e.clk.Next(); armed {
+		t.Fatalf("timer armed for %v with an infinite lease", at)
+	}
+}
+
+func TestNoDefaultRoute(t *testing.T) {
+	e := newEnv(t, func(c *dhcp4.Config) { c.NoDefaultRoute = true }, nil)
+	l := e.bind(t)
+	if a := e.cifc.Addresses(); len(a) != 1 || a[0] != l.Addr {
+		t.Fatalf("addresses %v", a)
+	}
+	if _, ok := e.cli.S.Routes.Lookup(wire.Addr4{198, 19, 1, 1}); ok {
+		t.Fatal("NoDefaultRoute installed a default route")
+	}
+	if _, ok := e.cli.S.Routes.Lookup(wire.Addr4{198, 18, 0, 7}); !ok {
+		t.Fatal("no connected route for the lease's subnet")
 	}
 }

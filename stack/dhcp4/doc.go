@@ -63,7 +63,9 @@
 //
 // # What it does not do
 //
-// No DHCPINFORM, no relay-agent handling beyond accepting relayed replies,
+// No DHCPINFORM, no keeping a remembered address when no server answers
+// in REBOOTING (RFC 2131 §3.2 MAY; the client goes to INIT), no
+// relay-agent handling beyond accepting relayed replies,
 // no lease persistence across restarts (pass the old address in
 // RequestedAddr for INIT-REBOOT), no reading of fragmented replies (they
 // go to IPv4), no collection of several offers before choosing, no

@@ -221,7 +221,7 @@ func (c *Client) leaseFrom(m Message, p *Params) (Lease, bool) {
 		Server:     c.cur.Server,
 		DomainName: p.DomainName,
 		MTU:        int(p.MTU),
-		Start:      c.sentAt,
+		Start:      c.reqAt,
 	}
 	if p.Has(OptServerID) {
 		l.Server = addr(p.ServerID)

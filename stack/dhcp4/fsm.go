@@ -16,7 +16,7 @@ type fsm struct {
 	state   State
 	xid     uint32
 	begun   time.Time // start of this acquisition or renewal: the secs field
-	sentAt  time.Time // when the last DHCPREQUEST went out: the lease start
+	reqAt   time.Time // when the first DHCPREQUEST of the transaction went out: the lease start
 	tries   int       // transmissions of the current message
 	retrans time.Time // next retransmission (or the INIT restart)
 
@@ -29,7 +29,7 @@ type fsm struct {
 
 	// BOUND, RENEWING, REBINDING.
 	cur            Lease
-	t1, t2, expiry time.Time // zero when infinite
+	t1, t2, expiry time.Time    // zero when infinite
 	applied        netip.Prefix // what configure installed
 	route          route.Route
 }
@@ -211,7 +211,11 @@ func (c *Client) rebind(now time.Time) {
 // sendRequest sends the DHCPREQUEST of the current state and schedules its
 // retransmission.
 func (c *Client) sendRequest(now time.Time) {
-	c.sentAt = now
+	if c.tries == 0 {
+		// RFC 2131 §4.4.1: lease times count from the original request,
+		// not from a retransmission the ACK may not be answering.
+		c.reqAt = now
+	}
 	c.send(Request, now)
 	switch c.state {
 	case StateRenewing:

@@ -5,8 +5,10 @@ import (
 	"encoding/hex"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gopkt/gopkt/stack/dhcp4"
+	"github.com/gopkt/gopkt/stack/stacktest"
 	"github.com/gopkt/gopkt/stack/wire"
 )
 
@@ -78,6 +80,13 @@ func TestMalformedReplies(t *testing.T) {
 	}
 	for _, f := range ignored {
 		e.srv.Send(f)
+	}
+	// Every injected frame is handled (in SELECTING) before time moves.
+	if !stacktest.Eventually(5*time.Second, func() bool {
+		st := e.c.Stats()
+		return st.Malformed+st.Ignored == uint64(len(malformed)+len(ignored))
+	}) {
+		t.Fatalf("injected frames not all counted: %+v", e.c.Stats())
 	}
 	// Now let the server answer the retransmitted DISCOVER itself.
 	e.setPolicy(nil)

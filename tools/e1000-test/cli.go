@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"sort"
 	"strings"
 	"time"
 
@@ -76,6 +75,7 @@ func run(args []string, stdout, stderr io.Writer, open opener) int {
 	fs.IntVar(&o.mtu, "mtu", 1500, "MTU (up to 9000; frames over 2048 bytes are chained)")
 	fs.IntVar(&o.rxDescs, "rx-descs", 512, "RX ring size (power of two, 64 to 4096)")
 	fs.IntVar(&o.txDescs, "tx-descs", 512, "TX ring size (power of two, 64 to 4096)")
+	fs.IntVar(&o.rxRefill, "rx-refill", 0, "RX descriptors taken back before a refill and one RDT write (0: a quarter of the ring)")
 	fs.IntVar(&o.buffers, "buffers", 8192, "mbufs in the shared pool")
 	fs.BoolVar(&o.vlan, "vlan", false, "enable VLAN strip/insert (CTRL.VME)")
 	fs.BoolVar(&o.promisc, "promisc", false, "receive every frame")
@@ -134,6 +134,28 @@ func (c *ctx) stopped() bool {
 	}
 }
 
+// coarse reads the clock only every n calls: in a TCG guest without a
+// usable TSC a clock read traps into the emulated HPET, which costs more
+// than a whole burst of packets.
+type coarse struct {
+	read func() time.Time
+	n, i int
+	t    time.Time
+}
+
+func newCoarse(read func() time.Time, n int) *coarse {
+	return &coarse{read: read, n: n, i: n}
+}
+
+func (c *coarse) now() time.Time {
+	if c.i >= c.n {
+		c.i = 0
+		c.t = c.read()
+	}
+	c.i++
+	return c.t
+}
+
 // ticker prints one line per second of a long-running command.
 type ticker struct {
 	next  time.Time
@@ -163,15 +185,6 @@ func (t *ticker) due(now time.Time, frames, bytes uint64) (bool, float64, float6
 
 func rate(pps, bps float64) string {
 	return fmt.Sprintf("%10.0f pps %9.2f Mbit/s", pps, bps/1e6)
-}
-
-func sortedKeys(m map[string]uint64) []string {
-	k := make([]string, 0, len(m))
-	for s := range m {
-		k = append(k, s)
-	}
-	sort.Strings(k)
-	return k
 }
 
 func macString(m [6]byte) string {

@@ -61,6 +61,7 @@ func pktgenFlags(fs *pflag.FlagSet) func(c *ctx) error {
 	dstFlag := fs.String("dst", "ff:ff:ff:ff:ff:ff", "destination MAC address")
 	dur := fs.Duration("duration", 10*time.Second, "how long to send (0: until --count or ^C)")
 	burst := fs.Int("burst", 32, "frames per TxBurst")
+	same := fs.Bool("same", false, "send copies of one frame (sequence 0), as DPDK txonly and Linux pktgen do, instead of numbering each")
 	return func(c *ctx) error {
 		d := c.s.devs[0]
 		hw, err := net.ParseMAC(*dstFlag)
@@ -83,12 +84,18 @@ func pktgenFlags(fs *pflag.FlagSet) func(c *ctx) error {
 		defer cache.Flush()
 		bufs := make([]*mbuf.Buf, *burst)
 		scratch := make([]byte, 9014)
+		tmpl := make([]byte, *size)
+		e1000test.FillLoop(tmpl, dst, src, 0)
 		start := c.clock()
 		tick := newTicker(start)
 		nextService := start.Add(serviceEvery)
 		var seq, bytes uint64
+		clk := newCoarse(c.clock, 16)
+		if *pps > 0 {
+			clk.n = 1 // pacing needs every reading
+		}
 		for !c.stopped() {
-			now := c.clock()
+			now := clk.now()
 			if *dur > 0 && now.Sub(start) >= *dur || *count > 0 && seq >= *count {
 				break
 			}
@@ -107,7 +114,10 @@ func pktgenFlags(fs *pflag.FlagSet) func(c *ctx) error {
 			n = cache.Alloc(bufs[:n])
 			ok := 0
 			for _, b := range bufs[:n] {
-				if !fillFrame(b, cache, scratch, *size, dst, src, seq+uint64(ok)) {
+				if *same && *size <= mbuf.DataRoom {
+					p, _ := b.Append(*size)
+					copy(p, tmpl)
+				} else if !fillFrame(b, cache, scratch, *size, dst, src, seq+uint64(ok)) {
 					break
 				}
 				ok++
@@ -158,8 +168,9 @@ func rxFlags(fs *pflag.FlagSet) func(c *ctx) error {
 		tick := newTicker(start)
 		nextService := start.Add(serviceEvery)
 		var frames, bytes, good, corrupt, foreign uint64
+		clk := newCoarse(c.clock, 4096) // an idle poll costs less than a clock read
 		for !c.stopped() {
-			now := c.clock()
+			now := clk.now()
 			if *dur > 0 && now.Sub(start) >= *dur || *count > 0 && frames >= *count {
 				break
 			}
@@ -221,12 +232,34 @@ func rxFlags(fs *pflag.FlagSet) func(c *ctx) error {
 func fwdFlags(fs *pflag.FlagSet) func(c *ctx) error {
 	dur := fs.Duration("duration", 10*time.Second, "how long to forward (0: until ^C)")
 	burst := fs.Int("burst", 32, "frames per burst")
+	txFirst := fs.Int("tx-first", 0, "send this many 60-byte frames on each port first (like testpmd --tx-first; use with --promisc)")
 	return func(c *ctx) error {
 		if *burst < 1 || *burst > 512 {
 			return fmt.Errorf("--burst %d: want 1 to 512", *burst)
 		}
 		a, b := c.s.devs[0], c.s.devs[1]
 		bufs := make([]*mbuf.Buf, *burst)
+		if *txFirst > 0 {
+			for _, d := range c.s.devs {
+				if _, err := d.WaitLink(5 * time.Second); err != nil {
+					return err
+				}
+			}
+			for i, d := range c.s.devs {
+				peer := c.s.devs[1-i].MAC()
+				for k := 0; k < *txFirst; k++ {
+					x, err := c.s.pool.Get()
+					if err != nil {
+						return err
+					}
+					p, _ := x.Append(60)
+					e1000test.FillLoop(p, peer, d.MAC(), uint64(k))
+					if d.TxBurst([]*mbuf.Buf{x}) == 0 {
+						x.Free()
+					}
+				}
+			}
+		}
 		var fwd [2]uint64
 		var bytes uint64
 		start := c.clock()
@@ -241,8 +274,9 @@ func fwdFlags(fs *pflag.FlagSet) func(c *ctx) error {
 			c.s.pool.Free(bufs[sent:n])
 			fwd[dir] += uint64(sent)
 		}
+		clk := newCoarse(c.clock, 1024)
 		for !c.stopped() {
-			now := c.clock()
+			now := clk.now()
 			if *dur > 0 && now.Sub(start) >= *dur {
 				break
 			}

@@ -12,8 +12,9 @@
 //	e1000-test loop     ADDR0 ADDR1 [--count N] [--sizes mixed|N] [--jumbo] [--allow-loss]
 //
 // Common flags: --mode poll|interrupt|adaptive, --mtu, --rx-descs,
-// --tx-descs, --buffers, --vlan, --promisc. pktgen, rx and fwd print one live
-// line per second (packets per second and bit rate); every command ends with
+// --tx-descs, --rx-refill, --buffers, --vlan, --promisc, --itr. pktgen, rx
+// and fwd print one live line per second (packets per second and bit rate);
+// every command ends with
 // the pool check ("pool: N/N buffers free"), and fails if a buffer leaked.
 // loop sends sequence-numbered frames with checksummed payloads from ADDR0 to
 // ADDR1 and reports lost, corrupt, duplicated and reordered frames; its exit

@@ -35,20 +35,21 @@ func openVFIO(addrs []string, dmaBytes uint64, log *slog.Logger) ([]pci.Function
 
 // options are the flags every command shares.
 type options struct {
-	mode    string
-	mtu     int
-	rxDescs int
-	txDescs int
-	buffers int
-	vlan    bool
-	promisc bool
-	itr     time.Duration
-	verbose bool
+	mode     string
+	mtu      int
+	rxDescs  int
+	txDescs  int
+	rxRefill int
+	buffers  int
+	vlan     bool
+	promisc  bool
+	itr      time.Duration
+	verbose  bool
 }
 
 func (o options) config(pool *mbuf.Pool, idx int, log *slog.Logger) (e1000.Config, error) {
 	c := e1000.Config{
-		Pool: pool, RxDescs: o.rxDescs, TxDescs: o.txDescs, MTU: o.mtu,
+		Pool: pool, RxDescs: o.rxDescs, TxDescs: o.txDescs, RxRefill: o.rxRefill, MTU: o.mtu,
 		VLAN: o.vlan, Promisc: o.promisc, ITR: o.itr, PortIndex: uint16(idx), Logger: log,
 	}
 	switch o.mode {

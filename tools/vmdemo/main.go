@@ -33,6 +33,29 @@ must e1000-test loop --count 10000 "$NIC0_ADDR" "$NIC1_ADDR"
 step "give the NICs back to Linux"
 must vfio-bind unbind "$NIC0_ADDR" "$NIC1_ADDR"
 must vfio-bind list
+` + daemonStep
+
+// daemonStep is the last step, kept separate: the gopkt daemon (io-pkt
+// style, tools/gopkt) on the e1000 through VFIO, with the guest's Linux
+// on the e1000e as its peer on the same hub.
+const daemonStep = `
+step "gopkt daemon on the e1000 (VFIO), Linux on the e1000e as its peer"
+must vfio-bind bind "$NIC0_ADDR"
+IF=$(ls /sys/bus/pci/devices/$NIC1_ADDR/net)
+must ip link set "$IF" up
+must ip addr add 198.18.0.1/24 dev "$IF"
+wait_for 30 grep -q 1 /sys/class/net/$IF/carrier
+gopkt -d e1000 pci="$NIC0_ADDR" -p ipv4 -p udp --ifconfig em0=198.18.0.2/24 --udp-echo 7 --ping 198.18.0.1,count=3 >/tmp/gopkt.txt 2>&1 &
+gpid=$!
+wait_for 60 grep -q "gopkt: running" /tmp/gopkt.txt
+must ping -c 5 -s 3000 198.18.0.2
+wait_for 30 grep -q "ping statistics" /tmp/gopkt.txt
+kill -INT $gpid
+wait $gpid || { cat /tmp/gopkt.txt; fail "gopkt exited with an error"; }
+cat /tmp/gopkt.txt
+expect "$(cat /tmp/gopkt.txt)" "3 received, 0% packet loss"
+expect "$(cat /tmp/gopkt.txt)" "pool: 4096/4096 buffers free"
+must vfio-bind unbind "$NIC0_ADDR"
 `
 
 func main() {
@@ -53,7 +76,7 @@ func main() {
 
 	cfg := vmtest.Config{
 		NICs:      []vmtest.NIC{{Model: vmtest.E1000, Dump: true}, {Model: vmtest.E1000E, Dump: true}},
-		Commands:  []string{"./tools/vfio-bind", "./tools/vfio-probe", "./tools/e1000-test"},
+		Commands:  []string{"./tools/vfio-bind", "./tools/vfio-probe", "./tools/e1000-test", "./tools/gopkt"},
 		Files:     pciIDs(),
 		HugePages: 64,
 		Timeout:   *timeout,

@@ -127,3 +127,14 @@ func (t *Tracker) Lost() uint64 { return t.Expected - t.Received }
 func (t *Tracker) Clean() bool {
 	return t.Lost() == 0 && t.Corrupt == 0 && t.Duplicated == 0 && t.Reordered == 0
 }
+
+// Missing returns up to max sequence numbers that were never received.
+func (t *Tracker) Missing(max int) []uint64 {
+	var out []uint64
+	for seq := uint64(0); seq < t.Expected && len(out) < max; seq++ {
+		if t.seen[seq/64]&(1<<(seq%64)) == 0 {
+			out = append(out, seq)
+		}
+	}
+	return out
+}

@@ -5,7 +5,7 @@ import (
 	"hash/crc32"
 )
 
-// Receive side of the model: address filter (SDM §13.5), VLAN strip (§3.2.5?
+// Receive side of the model: address filter (SDM §13.5), VLAN strip (§9.2.2,
 // CTRL.VME with VET), descriptor write-back (SDM §3.2.3), 82574 receive
 // checksum verification (82574 §7.1.9), statistics.
 
@@ -148,7 +148,7 @@ func (p *Port) deliver(frame []byte) bool {
 	var special uint16
 	f := frame
 	if ctrl&ctrlVME != 0 && len(f) >= 18 && binary.BigEndian.Uint16(f[12:]) == uint16(p.reg[rVET/4]) {
-		// Strip the tag (SDM §3.2.5 / §9.3): it moves into the descriptor.
+		// Strip the tag (SDM §9.2.2): it moves into the descriptor.
 		special = binary.BigEndian.Uint16(f[14:])
 		status |= rxVP
 		seg := p.rxscratch[:len(f)-4]

@@ -4,7 +4,7 @@ import "encoding/binary"
 
 // Transmit side of the model: legacy descriptors (SDM §3.3.3), TCP/IP context
 // and data descriptors (§3.3.6-3.3.7) with checksum insertion and TCP
-// segmentation (§3.5), VLAN insertion (§3.3.3.1 VLE), short-frame padding
+// segmentation (§3.5), VLAN insertion (§9.2.1, VLE), short-frame padding
 // (TCTL.PSP), DD write-back for RS descriptors.
 
 type txCtx struct {
@@ -20,7 +20,6 @@ type txCtx struct {
 
 type txState struct {
 	ctx     txCtx
-	first   bool // next data descriptor starts a packet
 	popts   uint8
 	tse     bool
 	started bool

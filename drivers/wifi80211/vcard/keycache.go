@@ -3,6 +3,7 @@ package vcard
 import (
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/gopkt/gopkt/drivers/wifi80211/vcard/internal/reg"
 )
@@ -144,9 +145,15 @@ func (k *KeyCache) Install(key Key) (int, error) {
 	return slot, nil
 }
 
-// Delete clears a slot.
+// Delete clears a slot. Frames already queued may name it (a supplicant
+// sends message 4 with the old pairwise key and replaces the key right
+// after), so it first waits, at most 100 ms, for the card to finish the
+// TX ring as it stands.
 func (k *KeyCache) Delete(slot int) error {
 	d := k.d
+	if !d.drainTx(100 * time.Millisecond) {
+		d.log.Warn("vcard: TX ring did not drain before a key slot was cleared", "addr", d.f.Addr(), "slot", slot)
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if slot < 0 || slot >= len(k.used) || !k.used[slot] {

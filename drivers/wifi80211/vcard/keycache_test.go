@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/gopkt/gopkt/crypto/ccm"
 	"github.com/gopkt/gopkt/drivers/wifi80211/vcard"
 	"github.com/gopkt/gopkt/drivers/wifi80211/vcard/air"
+	"github.com/gopkt/gopkt/hw/mbuf"
 )
 
 // The CCMP-128 MPDU example of IEEE 802.11-2016 J.6.4 (IEEE 802.11i D7.0
@@ -245,5 +247,61 @@ func TestKeyCacheIVPresentAndKeepIV(t *testing.T) {
 	// Without the Protected bit the card refuses.
 	if st := a.send(t, append(unhex(t, vecHdr), unhex(t, vecPlain)...), vcard.TxInfo{Key: slot, IVPresent: true}); !st.Err {
 		t.Fatalf("IVPRESENT on a frame without a CCMP header: %+v", st)
+	}
+}
+
+// Replacing a key right after queueing frames that use it (message 4 of a
+// rekey, then the new PTK): Delete waits for the queued frames, so none
+// goes out unencrypted or is refused for an empty slot.
+func TestKeyCacheDeleteDrainsQueuedFrames(t *testing.T) {
+	md := air.NewLocal(air.LocalConfig{})
+	a := newCard(t, md, macA, vcard.Poll)
+	b := newCard(t, md, macB, vcard.Poll)
+	tk := make([]byte, 16)
+	slot, err := a.d.KeyCache().Install(vcard.Key{Cipher: vcard.CipherCCMP, Key: tk, Peer: mac(macB)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.d.KeyCache().Install(vcard.Key{Cipher: vcard.CipherCCMP, Key: tk, Peer: mac(macA)}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 32
+	var bufs [n]*mbuf.Buf
+	var info [n]vcard.TxInfo
+	if a.pool.Alloc(bufs[:]) != n {
+		t.Fatal("pool")
+	}
+	for i := range bufs {
+		f := dataFrame(mac(macB), mac(macA), mac(macB), uint16(i), "queued before the rekey")
+		p, _ := bufs[i].Append(len(f))
+		copy(p, f)
+		info[i] = vcard.TxInfo{Key: slot, Cookie: uint32(i)}
+	}
+	if a.d.Transmit(bufs[:], info[:]) != n {
+		t.Fatal("ring refused the burst")
+	}
+	if err := a.d.KeyCache().Delete(slot); err != nil {
+		t.Fatal(err)
+	}
+	var st [n]vcard.TxStatus
+	got := 0
+	for deadline := time.Now().Add(5 * time.Second); got < n && time.Now().Before(deadline); {
+		got += a.d.Reap(st[got:])
+	}
+	for i := range got {
+		if st[i].NoKey || !st[i].Acked {
+			t.Fatalf("frame %d: %+v: the slot was cleared under a queued frame", i, st[i])
+		}
+	}
+	if got != n {
+		t.Fatalf("%d of %d statuses", got, n)
+	}
+	var frames [][]byte
+	for deadline := time.Now().Add(2 * time.Second); len(frames) < n && time.Now().Before(deadline); {
+		f, _ := b.recv()
+		frames = append(frames, f...)
+	}
+	if len(frames) != n || b.d.Stats().RxDecrypted != n {
+		t.Fatalf("B received %d frames, decrypted %d", len(frames), b.d.Stats().RxDecrypted)
 	}
 }

@@ -2,6 +2,7 @@ package vcard
 
 import (
 	"sync/atomic"
+	"time"
 
 	"github.com/gopkt/gopkt/drivers/wifi80211/vcard/internal/reg"
 	"github.com/gopkt/gopkt/hw/dma"
@@ -126,6 +127,26 @@ func (d *Device) Reap(st []TxStatus) int {
 		t.done = t.done[:0]
 	}
 	return n
+}
+
+// drainTx waits until the card has processed every descriptor queued
+// before the call (TDH reaches the TDT it reads on entry), at most timeout.
+// It reads only registers, so it is safe beside the TX goroutine.
+func (d *Device) drainTx(timeout time.Duration) bool {
+	n := uint32(d.tx.n)
+	target := d.regs.Read32(reg.TDT)
+	d0 := (target - d.regs.Read32(reg.TDH) + n) % n
+	deadline := time.Now().Add(timeout)
+	for {
+		left := (target - d.regs.Read32(reg.TDH) + n) % n
+		if left == 0 || left > d0 { // done, or the head moved past target
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(50 * time.Microsecond)
+	}
 }
 
 // TxRingSize is the number of TX descriptors (at most TxRingSize()-1

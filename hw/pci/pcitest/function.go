@@ -34,12 +34,11 @@ type Function struct {
 	space  *dma.Space
 	mem    *dma.Memory
 
-	mu      sync.Mutex
-	kind    pci.IRQKind
-	irqs    []*IRQ
-	closed  bool
-	resets  int
-	cfgHook func(off int, b []byte)
+	mu     sync.Mutex
+	kind   pci.IRQKind
+	irqs   []*IRQ
+	closed bool
+	resets int
 }
 
 var _ pci.Function = (*Function)(nil)

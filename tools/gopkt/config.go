@@ -1,0 +1,413 @@
+package main
+
+import (
+	"errors"
+	"io"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/gopkt/gopkt/stack/bpf"
+)
+
+// config is the parsed command line: everything is checked here, before
+// any device is opened.
+type config struct {
+	Drivers []driverArg
+	Protos  protoSet
+	Addrs   []addrArg
+	Routes  []routeArg
+	ARP     []arpArg
+	Echo    []uint16
+	Pings   []pingArg
+	Filters []filterArg
+	Dumps   []dumpArg
+	Buffers int
+	Verbose bool
+}
+
+// driverArg is one -d: the interface it will be and the driver instance.
+type driverArg struct {
+	Arg    string // as given, for messages ("-d e1000 pci=...")
+	Loader string
+	Name   string // interface name
+	Drv    driver
+}
+
+type addrArg struct {
+	Iface  string
+	Prefix netip.Prefix
+}
+
+// routeArg is --route DEST=GATEWAY or DEST=IFACE (on-link).
+type routeArg struct {
+	Arg     string
+	Dest    netip.Prefix
+	Gateway netip.Addr
+	Iface   string
+}
+
+// arpArg is --arp ADDR=MAC, a permanent neighbour entry (arp -s).
+type arpArg struct {
+	Addr netip.Addr
+	MAC  [6]byte
+}
+
+type pingArg struct {
+	Dst      netip.Addr
+	Count    int
+	Size     int
+	Interval time.Duration
+	Timeout  time.Duration
+}
+
+// dumpArg is --dump IFACE=FILE[,FILTER].
+type dumpArg struct {
+	Iface, File, Filter string
+}
+
+// errHelp is returned for -h: print the usage and exit 0.
+var errHelp = pflag.ErrHelp
+
+// rawArgs are the repeatable flags as given, checked after parsing.
+type rawArgs struct {
+	drivers, protos, addrs, routes, arps, echo, pings, filters, dumps []string
+}
+
+// newFlagSet declares gopkt's flags into c and r.
+func newFlagSet(c *config, r *rawArgs) *pflag.FlagSet {
+	fs := pflag.NewFlagSet("gopkt", pflag.ContinueOnError)
+	fs.SortFlags = false
+	fs.SetOutput(io.Discard) // run prints the usage itself
+	fs.Usage = func() {}
+	fs.StringArrayVarP(&r.drivers, "driver", "d", nil, "load a driver: -d `NAME OPTIONS` (drivers below); repeatable, loaded in order")
+	fs.StringArrayVarP(&r.protos, "protocol", "p", nil, "load a protocol: -p `NAME[,OPTIONS]` (protocols below); repeatable")
+	fs.StringArrayVar(&r.addrs, "ifconfig", nil, "add an IPv4 address: `IFACE=ADDR/LEN` (repeatable)")
+	fs.StringArrayVar(&r.routes, "route", nil, "add a route: `DEST=GATEWAY` or DEST=IFACE, DEST is A.B.C.D/LEN or default (repeatable)")
+	fs.StringArrayVar(&r.arps, "arp", nil, "permanent neighbour entry `ADDR=MAC`, like arp -s (repeatable)")
+	fs.StringArrayVar(&r.echo, "udp-echo", nil, "answer UDP datagrams on `PORT` with the same payload (RFC 862; repeatable)")
+	fs.StringArrayVar(&r.pings, "ping", nil, "ping `ADDR[,OPTS]` once set up; OPTS count=5,size=56,interval=1s,timeout=1s (repeatable)")
+	fs.StringArrayVar(&r.filters, "filter", nil, "drop IPv4 packets matching `RULE`, 'drop [in|out|forward] [udp|tcp|icmp|proto N] [from NET] [to NET] [port N]'")
+	fs.StringArrayVar(&r.dumps, "dump", nil, "capture `IFACE=FILE[,FILTER]` into a pcap file; FILTER in tcpdump syntax")
+	fs.IntVar(&c.Buffers, "buffers", 4096, "`N` mbufs in the shared pool")
+	fs.BoolVarP(&c.Verbose, "verbose", "v", false, "log debug events")
+	return fs
+}
+
+// parseArgs parses and checks the command line against the loader table.
+func parseArgs(args []string, reg *registry) (*config, error) {
+	c := &config{}
+	var r rawArgs
+	fs := newFlagSet(c, &r)
+	if err := fs.Parse(joinModuleArgs(args)); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return nil, errHelp
+		}
+		return nil, usagef("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return nil, usagef("unexpected argument %q (driver options follow the driver name: -d e1000 pci=0000:00:02.0)", fs.Arg(0))
+	}
+	if c.Buffers < 64 || c.Buffers > 1<<20 {
+		return nil, usagef("--buffers %d: want 64 to 1048576", c.Buffers)
+	}
+	for _, a := range r.protos {
+		if err := c.addProto(reg, a); err != nil {
+			return nil, err
+		}
+	}
+	for _, a := range r.drivers {
+		if err := c.addDriver(reg, a); err != nil {
+			return nil, err
+		}
+	}
+	steps := []struct {
+		list []string
+		fn   func(string) error
+	}{
+		{r.addrs, c.addAddr}, {r.routes, c.addRoute}, {r.arps, c.addARP}, {r.echo, c.addEcho},
+		{r.pings, c.addPing}, {r.filters, c.addFilter}, {r.dumps, c.addDump},
+	}
+	for _, s := range steps {
+		for _, a := range s.list {
+			if err := s.fn(a); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return c, nil
+}
+
+func (c *config) addProto(reg *registry, a string) error {
+	name, o, err := splitModule(a)
+	if err != nil {
+		return usagef("-p %s: %v", a, err)
+	}
+	l, err := reg.proto(name)
+	if err != nil {
+		return usagef("-p %s: %v", a, err)
+	}
+	if c.Protos.has(name) {
+		return usagef("-p %s: protocol %s is loaded twice", a, name)
+	}
+	if l.Needs != "" && !c.Protos.has(l.Needs) {
+		return usagef("-p %s: %s needs %s loaded first: put -p %s before -p %s", a, name, l.Needs, l.Needs, name)
+	}
+	if err := o.check(l.Keys); err != nil {
+		return usagef("-p %s: %v", a, err)
+	}
+	if err := l.Apply(o, &c.Protos); err != nil {
+		return usagef("-p %s: %v", a, err)
+	}
+	c.Protos.loaded = append(c.Protos.loaded, name)
+	return nil
+}
+
+// nameChecker is implemented by drivers whose interface names follow a
+// rule (cloned loopbacks must be loN).
+type nameChecker interface{ CheckName(string) error }
+
+func (c *config) addDriver(reg *registry, a string) error {
+	name, o, err := splitModule(a)
+	if err != nil {
+		return usagef("-d %s: %v", a, err)
+	}
+	l, err := reg.driver(name)
+	if err != nil {
+		return usagef("-d %s: %v", a, err)
+	}
+	if err := o.check(append([]string{"name"}, l.Keys...)); err != nil {
+		return usagef("-d %s: %v", a, err)
+	}
+	ifname, _ := o.get("name")
+	var rest options
+	for _, x := range o {
+		if x.Key != "name" {
+			rest = append(rest, x)
+		}
+	}
+	drv, err := l.New(rest)
+	if err != nil {
+		return usagef("-d %s: %v", a, err)
+	}
+	if ifname == "" {
+		for unit := 0; ; unit++ {
+			ifname = drv.Prefix() + strconv.Itoa(unit)
+			if !c.hasIface(ifname) {
+				break
+			}
+		}
+	}
+	if nc, ok := drv.(nameChecker); ok {
+		if err := nc.CheckName(ifname); err != nil {
+			return usagef("-d %s: %v", a, err)
+		}
+	}
+	if len(ifname) > 15 || strings.ContainsAny(ifname, "=, /") {
+		return usagef("-d %s: name=%s: interface names are 1 to 15 bytes without '=', ',', '/' or spaces", a, ifname)
+	}
+	if c.hasIface(ifname) {
+		return usagef("-d %s: interface %s already exists; give this one another name=", a, ifname)
+	}
+	for _, d := range c.Drivers {
+		if d.Loader == name && sameDevice(d.Drv, drv) {
+			return usagef("-d %s: the device is already loaded as %s", a, d.Name)
+		}
+	}
+	c.Drivers = append(c.Drivers, driverArg{Arg: "-d " + a, Loader: name, Name: ifname, Drv: drv})
+	return nil
+}
+
+// sameDevice reports whether two e1000 instances name one PCI function.
+func sameDevice(a, b driver) bool {
+	x, ok1 := a.(*e1000Driver)
+	y, ok2 := b.(*e1000Driver)
+	return ok1 && ok2 && x.addr == y.addr
+}
+
+// hasIface reports whether name is lo0 or an interface a -d creates.
+func (c *config) hasIface(name string) bool {
+	return name == "lo0" || slices.ContainsFunc(c.Drivers, func(d driverArg) bool { return d.Name == name })
+}
+
+// ifaceErr says which interfaces exist.
+func (c *config) ifaceErr(flag, arg, name string) error {
+	names := []string{"lo0"}
+	for _, d := range c.Drivers {
+		names = append(names, d.Name)
+	}
+	return usagef("%s %s: no interface %s (interfaces: %s; load one with -d)", flag, arg, name, strings.Join(names, ", "))
+}
+
+func (c *config) addAddr(a string) error {
+	ifname, p, ok := strings.Cut(a, "=")
+	if !ok {
+		return usagef("--ifconfig %s: want IFACE=ADDR/LEN such as em0=198.18.0.2/24", a)
+	}
+	if !c.hasIface(ifname) {
+		return c.ifaceErr("--ifconfig", a, ifname)
+	}
+	pfx, err := parseAddrPrefix(p)
+	if err != nil {
+		return usagef("--ifconfig %s: %v", a, err)
+	}
+	if pfx.Addr().IsUnspecified() || pfx.Addr().IsMulticast() || pfx.Addr() == netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
+		return usagef("--ifconfig %s: %v is not a unicast address", a, pfx.Addr())
+	}
+	for _, x := range c.Addrs {
+		if x.Prefix.Addr() == pfx.Addr() {
+			return usagef("--ifconfig %s: %v is already configured on %s", a, pfx.Addr(), x.Iface)
+		}
+	}
+	if !c.Protos.has("ipv4") {
+		return usagef("--ifconfig %s: IPv4 is not loaded: add -p ipv4", a)
+	}
+	c.Addrs = append(c.Addrs, addrArg{Iface: ifname, Prefix: pfx})
+	return nil
+}
+
+func (c *config) addRoute(a string) error {
+	dst, via, ok := strings.Cut(a, "=")
+	if !ok || via == "" {
+		return usagef("--route %s: want DEST=GATEWAY (default=198.18.0.1, 198.18.5.0/24=198.18.0.9) or DEST=IFACE", a)
+	}
+	r := routeArg{Arg: a}
+	if dst == "default" {
+		r.Dest = netip.PrefixFrom(netip.IPv4Unspecified(), 0)
+	} else {
+		p, err := parseAddrPrefix(dst)
+		if err != nil {
+			return usagef("--route %s: destination %v", a, err)
+		}
+		if p != p.Masked() {
+			return usagef("--route %s: destination %v has host bits set (did you mean %v?)", a, p, p.Masked())
+		}
+		r.Dest = p
+	}
+	if gw, err := netip.ParseAddr(via); err == nil {
+		if !gw.Is4() || gw.IsUnspecified() {
+			return usagef("--route %s: gateway %v is not an IPv4 unicast address", a, gw)
+		}
+		r.Gateway = gw
+	} else if c.hasIface(via) {
+		r.Iface = via
+	} else {
+		return usagef("--route %s: %q is neither an IPv4 gateway address nor an interface", a, via)
+	}
+	if !c.Protos.has("ipv4") {
+		return usagef("--route %s: IPv4 is not loaded: add -p ipv4", a)
+	}
+	c.Routes = append(c.Routes, r)
+	return nil
+}
+
+func (c *config) addARP(a string) error {
+	ip, mac, ok := strings.Cut(a, "=")
+	if !ok {
+		return usagef("--arp %s: want ADDR=MAC such as 198.18.0.1=52:54:00:12:34:11", a)
+	}
+	addr, err := parseAddr4(ip)
+	if err != nil {
+		return usagef("--arp %s: %v", a, err)
+	}
+	hw, err := parseMAC(mac)
+	if err != nil {
+		return usagef("--arp %s: %v", a, err)
+	}
+	if !c.Protos.has("ipv4") {
+		return usagef("--arp %s: IPv4 is not loaded: add -p ipv4", a)
+	}
+	c.ARP = append(c.ARP, arpArg{Addr: addr, MAC: hw})
+	return nil
+}
+
+func (c *config) addEcho(a string) error {
+	n, err := strconv.Atoi(a)
+	if err != nil || n < 1 || n > 65535 {
+		return usagef("--udp-echo %s: want a port from 1 to 65535 (7 is the echo service, RFC 862)", a)
+	}
+	if slices.Contains(c.Echo, uint16(n)) {
+		return usagef("--udp-echo %s: port %d given twice", a, n)
+	}
+	if !c.Protos.has("udp") {
+		return usagef("--udp-echo %s: UDP is not loaded: add -p ipv4 -p udp", a)
+	}
+	c.Echo = append(c.Echo, uint16(n))
+	return nil
+}
+
+func (c *config) addPing(a string) error {
+	dst, rest, _ := strings.Cut(a, ",")
+	addr, err := parseAddr4(dst)
+	if err != nil {
+		return usagef("--ping %s: %v", a, err)
+	}
+	o, err := parseOptions(rest)
+	if err == nil {
+		err = o.check([]string{"count", "size", "interval", "timeout"})
+	}
+	p := pingArg{Dst: addr}
+	if err == nil {
+		p.Count, err = o.intRange("count", 5, 1, 1_000_000)
+	}
+	if err == nil {
+		p.Size, err = o.intRange("size", 56, 0, 65507)
+	}
+	if err == nil {
+		p.Interval, err = o.duration("interval", time.Second)
+	}
+	if err == nil {
+		p.Timeout, err = o.duration("timeout", time.Second)
+	}
+	if err != nil {
+		return usagef("--ping %s: %v", a, err)
+	}
+	if !c.Protos.has("ipv4") {
+		return usagef("--ping %s: IPv4 is not loaded: add -p ipv4", a)
+	}
+	c.Pings = append(c.Pings, p)
+	return nil
+}
+
+func (c *config) addFilter(a string) error {
+	f, err := parseFilter(a)
+	if err != nil {
+		return usagef("--filter %q: %v", a, err)
+	}
+	if !c.Protos.has("ipv4") {
+		return usagef("--filter %q: the filter hooks IPv4: add -p ipv4", a)
+	}
+	c.Filters = append(c.Filters, f)
+	return nil
+}
+
+func (c *config) addDump(a string) error {
+	ifname, rest, ok := strings.Cut(a, "=")
+	if !ok || rest == "" {
+		return usagef("--dump %s: want IFACE=FILE.pcap[,FILTER] such as em0=/tmp/em0.pcap,udp port 7", a)
+	}
+	if !c.hasIface(ifname) {
+		return c.ifaceErr("--dump", a, ifname)
+	}
+	file, filter, _ := strings.Cut(rest, ",")
+	filter = strings.TrimPrefix(strings.TrimSpace(filter), "filter=")
+	if file == "" {
+		return usagef("--dump %s: no file name", a)
+	}
+	if filter != "" {
+		if _, err := bpf.Compile(filter, bpf.LinkEthernet, 0); err != nil {
+			return usagef("--dump %s: %v", a, err)
+		}
+	}
+	for _, d := range c.Dumps {
+		if d.File == file {
+			return usagef("--dump %s: file %s is already written by the dump of %s", a, file, d.Iface)
+		}
+	}
+	c.Dumps = append(c.Dumps, dumpArg{Iface: ifname, File: file, Filter: filter})
+	return nil
+}

@@ -1,0 +1,281 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/gopkt/gopkt/hw/dma"
+	"github.com/gopkt/gopkt/hw/mbuf"
+	"github.com/gopkt/gopkt/stack"
+	"github.com/gopkt/gopkt/stack/ipv4"
+	"github.com/gopkt/gopkt/stack/route"
+	"github.com/gopkt/gopkt/stack/udp"
+	"github.com/gopkt/gopkt/stack/wire"
+	"github.com/gopkt/gopkt/vfio"
+)
+
+// ErrLeak is the shutdown error when buffers did not come back to the pool.
+var ErrLeak = errors.New("mbufs leaked")
+
+// env is what the daemon gets from its surroundings; tests replace the
+// PCI host with the e1000 device model's bus and may extend the table.
+type env struct {
+	out     io.Writer // status, ping and dump reports
+	log     *slog.Logger
+	pciHost func(o vfio.Options) pciHost // nil: a VFIO container
+	reg     *registry                    // nil: defaultRegistry()
+}
+
+// iface is one loaded driver and its interface.
+type iface struct {
+	arg driverArg
+	ifc *stack.Interface
+}
+
+// daemon is one gopkt process: the pool, the stack, the loaded drivers and
+// the services. start builds it in a fixed order, stop takes it apart in
+// reverse and checks the pool.
+type daemon struct {
+	cfg *config
+	env
+	log *slog.Logger
+
+	host    pciHost     // opened on first use by a PCI driver
+	heap    *dma.Memory // pool memory when no PCI device is loaded
+	pool    *mbuf.Pool
+	s       *stack.Stack
+	ip      *ipv4.IPv4
+	udp     *udp.UDP
+	ifaces  []iface
+	filters []*installedFilter
+	dumps   []*dump
+	echo    []*echoServer
+
+	cancel   context.CancelFunc // ends the services
+	wg       sync.WaitGroup
+	pingMu   sync.Mutex
+	pingFail []string // pings that got no reply
+}
+
+func newDaemon(cfg *config, e env) *daemon {
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	if e.pciHost == nil {
+		e.pciHost = newVFIOHost
+	}
+	return &daemon{cfg: cfg, env: e, log: e.log}
+}
+
+// pciHost opens the shared VFIO container (or the test bus) once, sized
+// for the pool and the descriptor rings.
+func (d *daemon) pciHost() (pciHost, error) {
+	if d.host == nil {
+		bytes := uint64(d.cfg.Buffers)*mbuf.SlotSize + uint64(len(d.cfg.Drivers))*(1<<20)
+		d.host = d.env.pciHost(vfio.Options{DMABytes: bytes, Logger: d.log})
+	}
+	return d.host, nil
+}
+
+// start opens the devices, builds the pool and the stack with the
+// protocols, attaches the drivers in command-line order, configures
+// addresses, routes, neighbours and filters, and starts dumps and services.
+// On failure it undoes what it did.
+func (d *daemon) start(ctx context.Context) (err error) {
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, d.stop())
+		}
+	}()
+	for _, a := range d.cfg.Drivers {
+		if err := a.Drv.Open(d); err != nil {
+			return fmt.Errorf("%s: %w", a.Arg, err)
+		}
+	}
+	var mem dma.Allocator
+	if d.host != nil {
+		mem = d.host.Memory()
+	} else {
+		d.heap = dma.NewMemory(dma.NewSpace(), dma.MemoryOptions{NoHugepages: true, Logger: d.log})
+		mem = d.heap
+	}
+	if d.pool, err = mbuf.NewPool(mem, mbuf.PoolOptions{Name: "gopkt", Buffers: d.cfg.Buffers}); err != nil {
+		return fmt.Errorf("--buffers %d: %w", d.cfg.Buffers, err)
+	}
+	b, protos := d.cfg.Protos.build()
+	d.ip, d.udp = b.ip, b.udp
+	if d.s, err = stack.New(stack.Options{Pool: d.pool, Protocols: protos, Logger: d.log}); err != nil {
+		return err
+	}
+	for _, a := range d.cfg.Drivers {
+		ifc, err := a.Drv.Attach(d, a.Name)
+		if err != nil {
+			return fmt.Errorf("%s: %w", a.Arg, err)
+		}
+		if d.cfg.Protos.arpOff {
+			ifc.SetFlags(stack.FlagNoARP, 0)
+		}
+		d.ifaces = append(d.ifaces, iface{arg: a, ifc: ifc})
+		d.log.Info("interface up", "name", a.Name, "driver", a.Loader, "mac", ifc.MAC(), "mtu", ifc.MTU())
+	}
+	if err := d.configure(); err != nil {
+		return err
+	}
+	for _, a := range d.cfg.Dumps {
+		dp, err := startDump(d.s.InterfaceByName(a.Iface), a, d.log)
+		if err != nil {
+			return err
+		}
+		d.dumps = append(d.dumps, dp)
+	}
+	ctx, d.cancel = context.WithCancel(ctx)
+	for _, port := range d.cfg.Echo {
+		e, err := startEcho(d.udp, port, &d.wg)
+		if err != nil {
+			return fmt.Errorf("--udp-echo %d: %w", port, err)
+		}
+		d.echo = append(d.echo, e)
+	}
+	for _, p := range d.cfg.Pings {
+		d.wg.Add(1)
+		go func() {
+			defer d.wg.Done()
+			if !runPing(ctx, d.ip, p, d.out) && ctx.Err() == nil {
+				d.pingMu.Lock()
+				d.pingFail = append(d.pingFail, p.Dst.String())
+				d.pingMu.Unlock()
+			}
+		}()
+	}
+	d.wg.Add(1)
+	go d.service(ctx)
+	return nil
+}
+
+// configure applies --ifconfig, --route, --arp and --filter.
+func (d *daemon) configure() error {
+	for _, a := range d.cfg.Addrs {
+		if err := d.s.AddAddress(d.s.InterfaceByName(a.Iface), a.Prefix); err != nil {
+			return fmt.Errorf("--ifconfig %s=%v: %w", a.Iface, a.Prefix, err)
+		}
+	}
+	for _, r := range d.cfg.Routes {
+		rt := route.Route{Prefix: r.Dest, Gateway: r.Gateway, Kind: route.Static}
+		if r.Iface != "" {
+			rt.IfIndex = d.s.InterfaceByName(r.Iface).Index()
+		} else {
+			c, ok := d.s.Routes.Lookup(r.Gateway.As4())
+			if !ok || c.Gateway.IsValid() {
+				return fmt.Errorf("--route %s: gateway %v is not on a connected network (add --ifconfig IFACE=ADDR/LEN on its subnet)", r.Arg, r.Gateway)
+			}
+			rt.IfIndex = c.IfIndex
+		}
+		if err := d.s.Routes.Add(rt); err != nil {
+			return fmt.Errorf("--route %s: %w", r.Arg, err)
+		}
+	}
+	for _, a := range d.cfg.ARP {
+		ifc, _, err := d.ip.Route(a.Addr.As4())
+		if err != nil {
+			return fmt.Errorf("--arp %v: %w", a.Addr, err)
+		}
+		d.ip.AddStaticNeighbour(ifc, a.Addr, wire.MAC(a.MAC))
+	}
+	for i, a := range d.cfg.Filters {
+		f, err := installFilter(d.ip, i, a)
+		if err != nil {
+			return err
+		}
+		d.filters = append(d.filters, f)
+	}
+	return nil
+}
+
+// service runs the drivers' slow path and reports link changes until ctx
+// ends.
+func (d *daemon) service(ctx context.Context) {
+	defer d.wg.Done()
+	t := time.NewTicker(500 * time.Millisecond)
+	defer t.Stop()
+	last := make([]string, len(d.ifaces))
+	for {
+		for i, f := range d.ifaces {
+			f.arg.Drv.Service()
+			if l := f.ifc.Port().Link().String(); l != last[i] {
+				if last[i] != "" {
+					d.log.Info("link", "name", f.ifc.Name(), "state", l)
+				}
+				last[i] = l
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// stop ends the services, flushes the dumps, detaches every interface
+// (drivers close their devices and return their ring buffers), closes the
+// stack, and checks that every buffer is back in the pool. It reports the
+// pool on out; a leak is ErrLeak. It is safe on a half-started daemon.
+func (d *daemon) stop() error {
+	var errs []error
+	if d.cancel != nil {
+		d.cancel()
+	}
+	for _, e := range d.echo {
+		e.close()
+	}
+	d.wg.Wait()
+	for _, dp := range d.dumps {
+		errs = append(errs, dp.stop(d.out))
+	}
+	for _, f := range d.filters {
+		f.remove()
+	}
+	for i := len(d.cfg.Drivers) - 1; i >= 0; i-- {
+		a := d.cfg.Drivers[i]
+		if err := a.Drv.Detach(d); err != nil {
+			errs = append(errs, fmt.Errorf("detach %s: %w", a.Name, err))
+		}
+	}
+	if d.s != nil {
+		errs = append(errs, d.s.Close())
+	}
+	if d.pool != nil {
+		inUse := d.pool.InUse()
+		fmt.Fprintf(d.out, "pool: %d/%d buffers free\n", d.pool.Cap()-inUse, d.pool.Cap())
+		if inUse != 0 {
+			errs = append(errs, fmt.Errorf("%w: %d of %d still in use after every interface was detached", ErrLeak, inUse, d.pool.Cap()))
+		} else {
+			errs = append(errs, d.pool.Close())
+		}
+	}
+	if d.host != nil {
+		errs = append(errs, d.host.Close())
+	}
+	if d.heap != nil {
+		errs = append(errs, d.heap.Close())
+	}
+	d.pingMu.Lock()
+	if len(d.pingFail) > 0 {
+		errs = append(errs, fmt.Errorf("ping: no reply from %v", d.pingFail))
+	}
+	d.pingMu.Unlock()
+	return errors.Join(errs...)
+}
+
+// ifname returns the name of the interface with index i.
+func (d *daemon) ifname(i int) string {
+	if ifc := d.s.Interface(i); ifc != nil {
+		return ifc.Name()
+	}
+	return fmt.Sprintf("#%d", i)
+}

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"github.com/gopkt/gopkt/stack"
+	"github.com/gopkt/gopkt/stack/ipv4"
+	"github.com/gopkt/gopkt/stack/udp"
+)
+
+// protoSet is what the -p arguments asked for, as the stack's own option
+// structs; build turns it into the protocol instances for stack.Options.
+type protoSet struct {
+	loaded []string // names in command-line order
+	ipv4   *ipv4.Options
+	arpOff bool // ipv4 arp=off: every interface gets stack.FlagNoARP
+	udp    *udp.Options
+}
+
+func (p *protoSet) has(name string) bool {
+	for _, n := range p.loaded {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// built are the protocol instances of one stack.
+type built struct {
+	ip  *ipv4.IPv4
+	udp *udp.UDP
+}
+
+// build makes the protocols: IPv4 (ICMP is part of it) with UDP as a
+// transport.
+func (p *protoSet) build() (built, []stack.Protocol) {
+	var b built
+	if p.ipv4 == nil {
+		return b, nil
+	}
+	o := *p.ipv4
+	if p.udp != nil {
+		b.udp = udp.New(*p.udp)
+		o.Transports = append(o.Transports, b.udp)
+	}
+	b.ip = ipv4.New(o)
+	return b, []stack.Protocol{b.ip}
+}
+
+// ipv4Loader: -p ipv4[,arp=off][,forwarding=on][,ttl=N]. ARP belongs to
+// IPv4 (DESIGN.md §1); arp=off marks every interface NOARP, so neighbours
+// resolve only through --arp static entries.
+var ipv4Loader = protoLoader{
+	Name:  "ipv4",
+	Usage: "[,arp=off][,forwarding=on][,ttl=64]  IPv4 with ARP and ICMP (RFC 791, 826, 792)",
+	Keys:  []string{"arp", "forwarding", "ttl"},
+	Apply: func(o options, p *protoSet) error {
+		arp, err := o.onOff("arp", true)
+		if err != nil {
+			return err
+		}
+		fwd, err := o.onOff("forwarding", false)
+		if err != nil {
+			return err
+		}
+		ttl, err := o.intRange("ttl", 64, 1, 255)
+		if err != nil {
+			return err
+		}
+		p.ipv4 = &ipv4.Options{Forwarding: fwd, DefaultTTL: uint8(ttl)}
+		p.arpOff = !arp
+		return nil
+	},
+}
+
+// udpLoader: -p udp[,queue=N][,checksum=off] (RFC 768).
+var udpLoader = protoLoader{
+	Name:  "udp",
+	Usage: "[,queue=256][,checksum=off]  UDP sockets over IPv4 (RFC 768)",
+	Keys:  []string{"queue", "checksum"},
+	Needs: "ipv4",
+	Apply: func(o options, p *protoSet) error {
+		q, err := o.intRange("queue", 256, 1, 1<<16)
+		if err != nil {
+			return err
+		}
+		sum, err := o.onOff("checksum", true)
+		if err != nil {
+			return err
+		}
+		p.udp = &udp.Options{Queue: q, NoChecksum: !sum}
+		return nil
+	},
+}
+
+// icmpLoader: -p icmp[,echo=off][,rate=N][,burst=N]. ICMP is built into
+// IPv4 (RFC 1122 §3.2.2: every host implements it), so this only tunes it:
+// the echo responder and the error rate limit (RFC 1812 §4.3.2.8).
+var icmpLoader = protoLoader{
+	Name:  "icmp",
+	Usage: "[,echo=off][,rate=1000][,burst=50]  tunes ICMP, which IPv4 always carries (RFC 1122 §3.2.2)",
+	Keys:  []string{"echo", "rate", "burst"},
+	Needs: "ipv4",
+	Apply: func(o options, p *protoSet) error {
+		echo, err := o.onOff("echo", true)
+		if err != nil {
+			return err
+		}
+		rate, err := o.intRange("rate", 1000, 1, 1_000_000)
+		if err != nil {
+			return err
+		}
+		burst, err := o.intRange("burst", 50, 1, 1_000_000)
+		if err != nil {
+			return err
+		}
+		p.ipv4.DisableICMPEcho = !echo
+		p.ipv4.ICMPRate, p.ipv4.ICMPBurst = rate, burst
+		return nil
+	},
+}

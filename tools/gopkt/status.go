@@ -1,0 +1,90 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// status prints the daemon's state: interfaces with their counters and the
+// driver's, routes, the ARP table, protocol counters, filters, dumps and
+// services, and the pool. gopkt prints it on SIGUSR1 and at exit.
+func (d *daemon) status(out io.Writer) {
+	var b strings.Builder
+	b.WriteString("=== gopkt status\n")
+	d.statusInterfaces(&b)
+	d.statusRoutes(&b)
+	if d.ip != nil {
+		b.WriteString("neighbours (ARP):\n")
+		for _, n := range d.ip.Neighbours() {
+			fmt.Fprintf(&b, "  %v dev %s lladdr %v %v", n.Addr, d.ifname(n.IfIndex), n.MAC, n.State)
+			if n.Queued > 0 {
+				fmt.Fprintf(&b, " (%d queued)", n.Queued)
+			}
+			b.WriteString("\n")
+		}
+		s := d.ip.Stats()
+		fmt.Fprintf(&b, "ipv4: in %d delivered %d hdr-errors %d addr-errors %d discards %d filtered %d; out %d no-route %d filtered %d; forwarded %d\n",
+			s.InReceives, s.InDelivers, s.InHdrErrors, s.InAddrErrors, s.InDiscards, s.InFiltered,
+			s.OutRequests, s.OutNoRoutes, s.OutFiltered, s.ForwDatagrams)
+		fmt.Fprintf(&b, "      fragments created %d; reassembled %d of %d needed, failed %d, timeouts %d\n",
+			s.FragCreates, s.ReasmOKs, s.ReasmReqds, s.ReasmFails, s.ReasmTimeouts)
+		fmt.Fprintf(&b, "icmp: in %d echo-requests %d echo-replies %d errors %d; out %d echo-replies %d rate-limited %d\n",
+			s.ICMPInMsgs, s.ICMPInEchos, s.ICMPInEchoReps, s.ICMPInErrors, s.ICMPOutMsgs, s.ICMPOutEchoReps, s.ICMPOutRateLimited)
+		fmt.Fprintf(&b, "arp: in requests %d replies %d errors %d; out requests %d replies %d; unresolved %d conflicts %d\n",
+			s.ARPInRequests, s.ARPInReplies, s.ARPInErrors, s.ARPOutRequests, s.ARPOutReplies, s.ARPResolveFailed, s.ARPConflicts)
+	}
+	if d.udp != nil {
+		u := d.udp.Stats()
+		fmt.Fprintf(&b, "udp: in %d no-port %d errors %d bad-checksum %d queue-full %d; out %d\n",
+			u.InDatagrams, u.NoPorts, u.InErrors, u.InCsumErrors, u.RcvbufErrors, u.OutDatagrams)
+	}
+	for _, e := range d.echo {
+		fmt.Fprintf(&b, "udp-echo port %d: %d datagrams echoed, %d failures\n", e.port, e.echoed.Load(), e.failures.Load())
+	}
+	for _, f := range d.filters {
+		fmt.Fprintf(&b, "filter %s %q: %d dropped\n", f.name, f.arg.Text, f.f.Dropped())
+	}
+	for _, dp := range d.dumps {
+		st := dp.tap.Stats()
+		fmt.Fprintf(&b, "dump %s -> %s: seen %d accepted %d dropped %d\n", dp.arg.Iface, dp.arg.File, st.Seen, st.Accepted, st.Dropped)
+	}
+	fmt.Fprintf(&b, "pool: %d of %d buffers in use\n", d.pool.InUse(), d.pool.Cap())
+	_, _ = io.WriteString(out, b.String())
+}
+
+func (d *daemon) statusInterfaces(b *strings.Builder) {
+	b.WriteString("interfaces:\n")
+	for _, ifc := range d.s.Interfaces() {
+		p := ifc.Port()
+		fmt.Fprintf(b, "  %s: index %d %v mtu %d ether %v link %v\n", ifc.Name(), ifc.Index(), ifc.Flags(), ifc.MTU(), ifc.MAC(), p.Link())
+		for _, a := range ifc.Addresses() {
+			fmt.Fprintf(b, "    inet %v\n", a)
+		}
+		c := ifc.Counters()
+		fmt.Fprintf(b, "    RX packets %d bytes %d multicast %d errors %d dropped %d unknown-proto %d\n",
+			c.InPackets, c.InBytes, c.InMulticast, c.InErrors, c.InDrops, c.InUnknownProto)
+		fmt.Fprintf(b, "    TX packets %d bytes %d errors %d dropped %d\n", c.OutPackets, c.OutBytes, c.OutErrors, c.OutDrops)
+		ps := p.Stats()
+		fmt.Fprintf(b, "    port: rx %d missed %d no-buf %d errors %d dropped %d; tx %d errors %d dropped %d; link flaps %d resets %d\n",
+			ps.RxPackets, ps.RxMissed, ps.RxNoBuf, ps.RxErrors, ps.RxDropped, ps.TxPackets, ps.TxErrors, ps.TxDropped, ps.LinkFlaps, ps.Resets)
+	}
+}
+
+func (d *daemon) statusRoutes(b *strings.Builder) {
+	b.WriteString("routes:\n")
+	tw := tabwriter.NewWriter(b, 0, 4, 2, ' ', 0)
+	for _, r := range d.s.Routes.Routes() {
+		via := "-"
+		if r.Gateway.IsValid() {
+			via = r.Gateway.String()
+		}
+		dst := r.Prefix.String()
+		if r.Prefix.Bits() == 0 {
+			dst = "default"
+		}
+		fmt.Fprintf(tw, "  %s\tvia %s\tdev %s\tmetric %d\t%v\n", dst, via, d.ifname(r.IfIndex), r.Metric, r.Kind)
+	}
+	_ = tw.Flush()
+}

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"net"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
+)
+
+func TestRunUsageErrors(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "ctl.sock")
+	cases := []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{nil, 2, "usage:"},
+		{[]string{"bogus"}, 2, "usage:"},
+		{[]string{"connect", "--socket", sock}, 1, "--ssid is required"},
+		{[]string{"connect", "--socket", sock, "--ssid", "x", "--passphrase", "short"}, 1, "wants 8 to 63"},
+		{[]string{"status", "--socket", sock}, 1, "no wlan connect is running"},
+		{[]string{"disconnect", "--socket", sock}, 1, "no wlan connect is running"},
+		{[]string{"scan", "--mac", "zz"}, 1, "--mac \"zz\""},
+		{[]string{"scan", "--no-such-flag"}, 2, "unknown flag"},
+	}
+	for _, c := range cases {
+		var out, errb bytes.Buffer
+		if code := run(c.args, &out, &errb); code != c.code || !strings.Contains(errb.String(), c.msg) {
+			t.Errorf("wlan %v: exit %d, stderr %q; want %d and %q", c.args, code, errb.String(), c.code, c.msg)
+		}
+	}
+}
+
+func TestPrintScan(t *testing.T) {
+	rows := []scanRow{
+		{BSSID: "02:00:00:00:00:00", SSID: "gopkt-wlan", Channel: 6, FreqMHz: 2437, Signal: -50, Security: "WPA2-PSK"},
+		{BSSID: "02:00:00:00:01:00", SSID: "open", Channel: 1, FreqMHz: 2412, Signal: -71, Security: "open"},
+	}
+	var b bytes.Buffer
+	if err := printScan(&b, rows, false); err != nil {
+		t.Fatal(err)
+	}
+	want := "BSSID              SSID        CHANNEL  SIGNAL   SECURITY\n" +
+		"02:00:00:00:00:00  gopkt-wlan  6        -50 dBm  WPA2-PSK\n" +
+		"02:00:00:00:01:00  open        1        -71 dBm  open\n"
+	if b.String() != want {
+		t.Fatalf("table:\n%s\nwant:\n%s", b.String(), want)
+	}
+	b.Reset()
+	if err := printScan(&b, rows[:1], true); err != nil {
+		t.Fatal(err)
+	}
+	wantJSON := `[
+  {
+    "bssid": "02:00:00:00:00:00",
+    "ssid": "gopkt-wlan",
+    "channel": 6,
+    "freq_mhz": 2437,
+    "signal_dbm": -50,
+    "security": "WPA2-PSK"
+  }
+]
+`
+	if b.String() != wantJSON {
+		t.Fatalf("JSON:\n%s", b.String())
+	}
+}
+
+func TestChannelOf(t *testing.T) {
+	for mhz, ch := range map[int]int{2412: 1, 2437: 6, 2472: 13, 2484: 14, 5180: 36, 5825: 165, 900: 0, 2400: 0} {
+		if got := channelOf(mhz); got != ch {
+			t.Errorf("channelOf(%d) = %d, want %d", mhz, got, ch)
+		}
+	}
+}
+
+func TestProgressLines(t *testing.T) {
+	cases := []struct {
+		e    net80211.Event
+		want string
+	}{
+		{net80211.Event{Kind: net80211.EventScanning}, "scanning"},
+		{net80211.Event{Kind: net80211.EventScanDone}, ""},
+		{net80211.Event{Kind: net80211.EventAuthenticating, BSSID: "02:00:00:00:00:00"}, "authenticating with 02:00:00:00:00:00"},
+		{net80211.Event{Kind: net80211.EventAssociating}, "associating"},
+		{net80211.Event{Kind: net80211.EventHandshake}, "handshake"},
+		{net80211.Event{Kind: net80211.EventConnected, SSID: "n", BSSID: "02:00:00:00:00:00"}, `connected to "n" (02:00:00:00:00:00)`},
+		{net80211.Event{Kind: net80211.EventFailed, Err: errors.New("boom")}, ""},
+	}
+	for _, c := range cases {
+		if got := progress(c.e); got != c.want {
+			t.Errorf("progress(%v) = %q, want %q", c.e.Kind, got, c.want)
+		}
+	}
+}
+
+func TestControlSocket(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ctl.sock")
+	l, err := serveControl(path, func(r request) response {
+		switch r.Cmd {
+		case "status":
+			return response{Status: &statusView{State: "RUN", BSSID: "02:00:00:00:00:00", PortOpen: true}}
+		case "scan":
+			return response{Scan: []scanRow{{SSID: "x"}}}
+		}
+		return response{Error: "unknown command " + r.Cmd}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if _, err := serveControl(path, nil); err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("second listener on a live socket: %v", err)
+	}
+	resp, err := call(path, request{Cmd: "status"})
+	if err != nil || resp.Status == nil || resp.Status.BSSID != "02:00:00:00:00:00" || !resp.Status.PortOpen {
+		t.Fatalf("status: %+v %v", resp, err)
+	}
+	if resp, err := call(path, request{Cmd: "scan"}); err != nil || len(resp.Scan) != 1 {
+		t.Fatalf("scan: %+v %v", resp, err)
+	}
+	if _, err := call(path, request{Cmd: "reboot"}); err == nil || err.Error() != "unknown command reboot" {
+		t.Fatalf("unknown command: %v", err)
+	}
+	// Garbage on the socket gets an error answer, not a crash.
+	c, err := net.Dial("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Write([]byte("{not json\n"))
+	buf := make([]byte, 256)
+	n, _ := c.Read(buf)
+	c.Close()
+	if !strings.Contains(string(buf[:n]), "malformed request") {
+		t.Fatalf("garbage answered with %q", buf[:n])
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"status", "--socket", path}, &out, &errb); code != 0 || !strings.Contains(out.String(), "bssid:   02:00:00:00:00:00") {
+		t.Fatalf("wlan status: %d %q %q", code, out.String(), errb.String())
+	}
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"time"
+)
+
+// The control protocol between `wlan connect` and the other commands: one
+// JSON request line, one JSON response line, over a Unix stream socket.
+
+type request struct {
+	Cmd string `json:"cmd"` // "status", "scan", "disconnect"
+}
+
+type response struct {
+	Error  string      `json:"error,omitempty"`
+	Status *statusView `json:"status,omitempty"`
+	Scan   []scanRow   `json:"scan,omitempty"`
+}
+
+// handler answers one request.
+type handler func(request) response
+
+// serveControl accepts connections on path until the listener closes.
+func serveControl(path string, h handler) (net.Listener, error) {
+	if c, err := net.DialTimeout("unix", path, 200*time.Millisecond); err == nil {
+		c.Close()
+		return nil, fmt.Errorf("%s is in use: another wlan connect is running; run wlan disconnect first", path)
+	}
+	_ = os.Remove(path) // a stale socket from a process that died
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("control socket: %w (use --socket to pick another path)", err)
+	}
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				_ = c.SetDeadline(time.Now().Add(30 * time.Second))
+				var req request
+				if err := json.NewDecoder(bufio.NewReader(c)).Decode(&req); err != nil {
+					_ = json.NewEncoder(c).Encode(response{Error: "malformed request: " + err.Error()})
+					return
+				}
+				_ = json.NewEncoder(c).Encode(h(req))
+			}()
+		}
+	}()
+	return l, nil
+}
+
+// errNoDaemon means no `wlan connect` answers on the socket.
+var errNoDaemon = errors.New("no wlan connect is running")
+
+// call sends one request to the running connect.
+func call(path string, req request) (response, error) {
+	c, err := net.DialTimeout("unix", path, time.Second)
+	if err != nil {
+		return response{}, fmt.Errorf("%w (socket %s: %v)", errNoDaemon, path, err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
+	if err := json.NewEncoder(c).Encode(req); err != nil {
+		return response{}, err
+	}
+	var resp response
+	if err := json.NewDecoder(c).Decode(&resp); err != nil {
+		return response{}, fmt.Errorf("control socket %s: %w", path, err)
+	}
+	if resp.Error != "" {
+		return resp, errors.New(resp.Error)
+	}
+	return resp, nil
+}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/gopkt/gopkt/drivers/wifi80211/hwsim"
+	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
+	"github.com/gopkt/gopkt/drivers/wifi80211/vcard"
+	"github.com/gopkt/gopkt/drivers/wifi80211/vcard/softmac"
+	"github.com/gopkt/gopkt/drivers/wifi80211/vcard/vcardsim"
+	"github.com/gopkt/gopkt/hw/mbuf"
+)
+
+// station is the whole wireless stack of one process: medium, card model,
+// driver, pool, net80211 com and vap, and the radio's service goroutine.
+type station struct {
+	md     *hwsim.Medium
+	model  *vcardsim.Model
+	dev    *vcard.Device
+	pool   *mbuf.Pool
+	radio  *softmac.Radio
+	com    *net80211.Com
+	vap    *net80211.Vap
+	cancel context.CancelFunc
+	served chan error
+	mdDone chan error
+}
+
+// openStation builds the stack; events go to ev (which must not block).
+func openStation(mac net.HardwareAddr, ev func(net80211.Event)) (*station, error) {
+	md, err := hwsim.Open(hwsim.Config{})
+	if err != nil {
+		return nil, err
+	}
+	s := &station{md: md, model: vcardsim.New(vcardsim.Config{MAC: mac})}
+	f := s.model.Function()
+	fail := func(err error) (*station, error) {
+		s.close()
+		return nil, err
+	}
+	if s.pool, err = mbuf.NewPool(f.DMA(), mbuf.PoolOptions{Name: "wlan", Buffers: 1024}); err != nil {
+		return fail(err)
+	}
+	if s.dev, err = vcard.Attach(f, vcard.Config{Pool: s.pool, Mode: vcard.Interrupt}); err != nil {
+		return fail(err)
+	}
+	s.model.SetMedium(md)
+	md.Join(s.model)
+	s.mdDone = make(chan error, 1)
+	go func() { s.mdDone <- md.Serve() }()
+	s.radio = softmac.New(s.dev, s.pool)
+	if s.com, err = net80211.NewCom(net80211.ComConfig{Radio: s.radio}); err != nil {
+		return fail(err)
+	}
+	if s.vap, err = s.com.NewVap(net80211.VapConfig{Events: ev,
+		// TCG guests stall: tolerate 5 s without beacons.
+		Timeouts: net80211.Timeouts{BeaconMiss: 50}}); err != nil {
+		return fail(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel, s.served = cancel, make(chan error, 1)
+	go func() { s.served <- s.radio.Serve(ctx, s.com, 20*time.Millisecond) }()
+	return s, nil
+}
+
+// scan runs one scan and returns the cache.
+func (s *station) scan(timeout time.Duration) ([]net80211.ScanEntry, error) {
+	if err := s.vap.Scan(); err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(timeout)
+	for s.vap.Scanning() {
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("scan did not finish within %v", timeout)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return s.vap.ScanResults(), nil
+}
+
+// close tears everything down in reverse order and reports leaked buffers.
+func (s *station) close() error {
+	var leak error
+	if s.cancel != nil {
+		s.cancel()
+		<-s.served
+		s.radio.Close()
+	}
+	if s.md != nil {
+		_ = s.md.Close()
+		if s.mdDone != nil {
+			<-s.mdDone
+		}
+	}
+	if s.dev != nil {
+		_ = s.dev.Close() // closes the function too
+	} else {
+		_ = s.model.Function().Close()
+	}
+	s.model.Close()
+	if s.pool != nil && s.pool.InUse() != 0 {
+		leak = fmt.Errorf("wlan: %d buffers still in use after detach", s.pool.InUse())
+	}
+	return leak
+}

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
+	"github.com/gopkt/gopkt/drivers/wifi80211/vcard"
+)
+
+// scanRow is one line of `wlan scan`.
+type scanRow struct {
+	BSSID    string `json:"bssid"`
+	SSID     string `json:"ssid"`
+	Channel  int    `json:"channel"`
+	FreqMHz  int    `json:"freq_mhz"`
+	Signal   int    `json:"signal_dbm"`
+	Security string `json:"security"`
+}
+
+func scanRows(es []net80211.ScanEntry) []scanRow {
+	rows := make([]scanRow, 0, len(es))
+	for i := range es {
+		e := &es[i]
+		rows = append(rows, scanRow{BSSID: e.BSSID.String(), SSID: string(e.SSID), Channel: channelOf(e.FreqMHz),
+			FreqMHz: e.FreqMHz, Signal: int(e.SignalDBm), Security: e.Security()})
+	}
+	return rows
+}
+
+// channelOf maps a centre frequency to its IEEE channel number (IEEE
+// 802.11-2016 19.3.15.2 and 21.3.14.2); 0 when it is neither band.
+func channelOf(mhz int) int {
+	switch {
+	case mhz == 2484:
+		return 14
+	case mhz >= 2412 && mhz <= 2472:
+		return (mhz - 2407) / 5
+	case mhz >= 5000 && mhz <= 5900:
+		return (mhz - 5000) / 5
+	}
+	return 0
+}
+
+func printScan(w io.Writer, rows []scanRow, asJSON bool) error {
+	if asJSON {
+		e := json.NewEncoder(w)
+		e.SetIndent("", "  ")
+		return e.Encode(rows)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "BSSID\tSSID\tCHANNEL\tSIGNAL\tSECURITY")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d dBm\t%s\n", r.BSSID, r.SSID, r.Channel, r.Signal, r.Security)
+	}
+	return tw.Flush()
+}
+
+// statusView is `wlan status`.
+type statusView struct {
+	State    string  `json:"state"`
+	PortOpen bool    `json:"port_open"`
+	SSID     string  `json:"ssid"`
+	BSSID    string  `json:"bssid"`
+	Channel  int     `json:"channel"`
+	FreqMHz  int     `json:"freq_mhz"`
+	Signal   int     `json:"signal_dbm"`
+	RateMbps float64 `json:"rate_mbps"`
+	Pairwise string  `json:"pairwise_cipher"`
+	Group    string  `json:"group_cipher"`
+	// Counters of the vap and of the card.
+	RxDelivered uint64 `json:"rx_delivered"`
+	RxReplay    uint64 `json:"rx_replay"`
+	RxDecryptEr uint64 `json:"rx_decrypt_errors"`
+	TxFrames    uint32 `json:"tx_frames"`
+	TxAcked     uint32 `json:"tx_acked"`
+	TxRetries   uint32 `json:"tx_retries"`
+	RxFrames    uint32 `json:"rx_frames"`
+	HWEncrypted uint32 `json:"hw_encrypted"`
+	HWDecrypted uint32 `json:"hw_decrypted"`
+}
+
+func makeStatus(s net80211.Status, c vcard.Stats) statusView {
+	v := statusView{State: s.State.String(), PortOpen: s.PortOpen, SSID: string(s.SSID), FreqMHz: s.FreqMHz,
+		Channel: channelOf(s.FreqMHz), Signal: int(s.SignalDBm), RateMbps: s.TxRate.Mbps(), Pairwise: s.Pairwise, Group: s.Group,
+		RxDelivered: s.Stats.RxDelivered, RxReplay: s.Stats.RxReplay, RxDecryptEr: s.Stats.RxDecryptErr,
+		TxFrames: c.TxFrames, TxAcked: c.TxAcked, TxRetries: c.TxRetries, RxFrames: c.RxFrames,
+		HWEncrypted: c.TxCrypto, HWDecrypted: c.RxDecrypted}
+	if s.BSSID != nil {
+		v.BSSID = s.BSSID.String()
+	}
+	return v
+}
+
+func printStatus(w io.Writer, v statusView, asJSON bool) error {
+	if asJSON {
+		e := json.NewEncoder(w)
+		e.SetIndent("", "  ")
+		return e.Encode(v)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
+	fmt.Fprintf(tw, "state:\t%s (port %s)\n", v.State, map[bool]string{true: "open", false: "closed"}[v.PortOpen])
+	fmt.Fprintf(tw, "ssid:\t%s\n", v.SSID)
+	fmt.Fprintf(tw, "bssid:\t%s\n", v.BSSID)
+	fmt.Fprintf(tw, "channel:\t%d (%d MHz)\n", v.Channel, v.FreqMHz)
+	fmt.Fprintf(tw, "signal:\t%d dBm\n", v.Signal)
+	fmt.Fprintf(tw, "rate:\t%g Mb/s\n", v.RateMbps)
+	if v.Pairwise == "" && v.Group == "" {
+		fmt.Fprintf(tw, "cipher:\tnone (open network)\n")
+	} else {
+		fmt.Fprintf(tw, "cipher:\t%s pairwise, %s group\n", v.Pairwise, v.Group)
+	}
+	fmt.Fprintf(tw, "tx:\t%d frames, %d acked, %d retries, %d encrypted by the card\n", v.TxFrames, v.TxAcked, v.TxRetries, v.HWEncrypted)
+	fmt.Fprintf(tw, "rx:\t%d frames, %d delivered, %d decrypted by the card, %d replays, %d decrypt errors\n", v.RxFrames, v.RxDelivered, v.HWDecrypted, v.RxReplay, v.RxDecryptEr)
+	return tw.Flush()
+}
+
+// progress is the line connect prints for an event ("" for none).
+func progress(e net80211.Event) string {
+	switch e.Kind {
+	case net80211.EventScanning:
+		return "scanning"
+	case net80211.EventAuthenticating:
+		return "authenticating with " + e.BSSID
+	case net80211.EventAssociating:
+		return "associating"
+	case net80211.EventHandshake:
+		return "handshake"
+	case net80211.EventConnected:
+		return fmt.Sprintf("connected to %q (%s)", e.SSID, e.BSSID)
+	case net80211.EventRekeyed:
+		return "rekeyed"
+	case net80211.EventDisconnected:
+		return fmt.Sprintf("disconnected (reason %d)", e.Reason)
+	case net80211.EventBeaconLoss:
+		return "beacon lost: reconnecting"
+	case net80211.EventMICFailure:
+		return "Michael MIC failure"
+	case net80211.EventCountermeasures:
+		return "TKIP countermeasures: blocked for 60 s"
+	}
+	return "" // EventFailed is connect's error message, on stderr
+}
