@@ -101,7 +101,7 @@ func doScan(sock string, mac net.HardwareAddr) ([]scanRow, error) {
 	if err != nil {
 		return nil, err
 	}
-	es, err := st.scan(10 * time.Second)
+	es, err := st.scan(3, 15*time.Second)
 	if cerr := st.close(); err == nil {
 		err = cerr
 	}

@@ -56,7 +56,10 @@ func openStation(mac net.HardwareAddr, ev func(net80211.Event)) (*station, error
 		return fail(err)
 	}
 	if s.vap, err = s.com.NewVap(net80211.VapConfig{Events: ev,
-		// TCG guests stall: tolerate 5 s without beacons.
+		// A probe response crosses the medium, the kernel and hostapd:
+		// give it 100 ms per channel. TCG guests stall: tolerate 5 s
+		// without beacons.
+		Scan:     net80211.ScanConfig{ActiveDwell: 100 * time.Millisecond},
 		Timeouts: net80211.Timeouts{BeaconMiss: 50}}); err != nil {
 		return fail(err)
 	}
@@ -66,19 +69,25 @@ func openStation(mac net.HardwareAddr, ev func(net80211.Event)) (*station, error
 	return s, nil
 }
 
-// scan runs one scan and returns the cache.
-func (s *station) scan(timeout time.Duration) ([]net80211.ScanEntry, error) {
-	if err := s.vap.Scan(); err != nil {
-		return nil, err
-	}
+// scan runs up to passes scans, stopping at the first that found a
+// network, and returns the cache.
+func (s *station) scan(passes int, timeout time.Duration) ([]net80211.ScanEntry, error) {
 	deadline := time.Now().Add(timeout)
-	for s.vap.Scanning() {
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("scan did not finish within %v", timeout)
+	for range passes {
+		if err := s.vap.Scan(); err != nil {
+			return nil, err
 		}
-		time.Sleep(20 * time.Millisecond)
+		for s.vap.Scanning() {
+			if time.Now().After(deadline) {
+				return nil, fmt.Errorf("scan did not finish within %v", timeout)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if es := s.vap.ScanResults(); len(es) > 0 {
+			return es, nil
+		}
 	}
-	return s.vap.ScanResults(), nil
+	return nil, nil
 }
 
 // close tears everything down in reverse order and reports leaked buffers.

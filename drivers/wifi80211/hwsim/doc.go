@@ -9,11 +9,14 @@
 //
 // What it does, per kernel frame (HWSIM_CMD_FRAME): deliver it to our
 // stations on the radio's frequency and relay it to the other kernel radios
-// (so a second radio running wpa_supplicant works, as under wmediumd); then
+// (so a second radio running wpa_supplicant works, as under wmediumd), with
+// HWSIM_ATTR_FREQ so the kernel drops what a radio is not tuned to; then
 // answer with HWSIM_CMD_TX_INFO_FRAME echoing transmitter, flags, cookie and
-// TX info, adding HWSIM_TX_STAT_ACK when a receiver acknowledged — without
-// that answer mac80211 never completes a transmission and hostapd never
-// starts the 4-way handshake. Our card's frames go to every kernel radio as
+// TX info, adding HWSIM_TX_STAT_ACK when a receiver acknowledged — one of
+// our cards, or a kernel radio owning Address 1 (its permanent address or
+// one announced with HWSIM_CMD_ADD_MAC_ADDR). Without that answer mac80211
+// never completes a transmission and hostapd never starts the 4-way
+// handshake. Our card's frames go to every kernel radio as
 // HWSIM_CMD_FRAME addressed to the radio's hwsim address (the permanent
 // address with 0x40 set in the first octet, learned from
 // HWSIM_ATTR_ADDR_TRANSMITTER), with RX_RATE, SIGNAL and FREQ.

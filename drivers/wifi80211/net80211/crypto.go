@@ -127,6 +127,28 @@ func pnFromHeader(h []byte) uint64 {
 	return uint64(h[0]) | uint64(h[1])<<8 | uint64(h[4])<<16 | uint64(h[5])<<24 | uint64(h[6])<<32 | uint64(h[7])<<40
 }
 
+// rxHeader is the first step of every Decap: b must hold the MAC header
+// (hdrLen octets), a cipher header of n octets and, unless the radio has
+// already removed it (hwDone), a trailer of t octets; the cipher header's
+// ExtIV bit must be wantExtIV and its key ID k's. A failure is counted in
+// k.Stats.BadHeader. It returns the cipher header (b[hdrLen:]) and the
+// trailer length left in b.
+func rxHeader(k *Key, b []byte, hdrLen, n, t int, hwDone, wantExtIV bool) ([]byte, int, error) {
+	if hwDone {
+		t = 0
+	}
+	if len(b) < hdrLen+n+t {
+		k.Stats.BadHeader++
+		return nil, 0, ErrTruncated
+	}
+	h := b[hdrLen:]
+	if err := checkHeader(k, h, wantExtIV); err != nil {
+		k.Stats.BadHeader++
+		return nil, 0, err
+	}
+	return h, t, nil
+}
+
 // checkHeader validates ExtIV and the key ID of a received cipher header.
 func checkHeader(k *Key, h []byte, wantExtIV bool) error {
 	if (h[3]&extIV != 0) != wantExtIV {

@@ -73,17 +73,8 @@ func aeadEncap(k *Key, b []byte, hdrLen int) ([]byte, error) {
 // replay counter (12.5.3.4.4, 12.5.5.4.4; NetBSD ccmp_decap order).
 func aeadDecap(k *Key, b []byte, hdrLen int, hwDone bool) ([]byte, error) {
 	st := k.state.(*aeadState)
-	trailer := st.micLen
-	if hwDone {
-		trailer = 0
-	}
-	if len(b) < hdrLen+pnHeaderLen+trailer {
-		k.Stats.BadHeader++
-		return nil, ErrTruncated
-	}
-	h := b[hdrLen:]
-	if err := checkHeader(k, h, true); err != nil {
-		k.Stats.BadHeader++
+	h, trailer, err := rxHeader(k, b, hdrLen, pnHeaderLen, st.micLen, hwDone, true)
+	if err != nil {
 		return nil, err
 	}
 	f := frame.Frame(b)
@@ -96,7 +87,6 @@ func aeadDecap(k *Key, b []byte, hdrLen int, hwDone bool) ([]byte, error) {
 	if !hwDone {
 		nonce := st.rxNonce[:st.nonce(&st.rxNonce, flags, f[10:16], pn)]
 		ct := b[hdrLen+pnHeaderLen:]
-		var err error
 		if k.session != nil && k.Flags&KeyHW == 0 {
 			op := &k.rxOp
 			*op = crypto.Op{Dir: crypto.Decrypt, Nonce: nonce, AAD: st.rxAAD[:n], Data: ct[:len(ct)-st.micLen], Tag: ct[len(ct)-st.micLen:]}

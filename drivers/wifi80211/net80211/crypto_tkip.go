@@ -105,17 +105,8 @@ func (TKIP) Encap(k *Key, b []byte, hdrLen int) ([]byte, error) {
 // ICV; the counter update waits for DeMIC.
 func (TKIP) Decap(k *Key, b []byte, hdrLen int, hwDone bool) ([]byte, error) {
 	st := k.state.(*tkipState)
-	trailer := tkipICVLen
-	if hwDone {
-		trailer = 0
-	}
-	if len(b) < hdrLen+tkipHeaderLen+trailer {
-		k.Stats.BadHeader++
-		return nil, ErrTruncated
-	}
-	h := b[hdrLen:]
-	if err := checkHeader(k, h, true); err != nil {
-		k.Stats.BadHeader++
+	h, trailer, err := rxHeader(k, b, hdrLen, tkipHeaderLen, tkipICVLen, hwDone, true)
+	if err != nil {
 		return nil, err
 	}
 	f := frame.Frame(b)

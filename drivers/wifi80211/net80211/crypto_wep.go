@@ -94,17 +94,8 @@ func (wepCipher) Encap(k *Key, b []byte, hdrLen int) ([]byte, error) {
 // Decap decrypts and checks the ICV.
 func (wepCipher) Decap(k *Key, b []byte, hdrLen int, hwDone bool) ([]byte, error) {
 	st := k.state.(*wepState)
-	trailer := wepICVLen
-	if hwDone {
-		trailer = 0
-	}
-	if len(b) < hdrLen+wepHeaderLen+trailer {
-		k.Stats.BadHeader++
-		return nil, ErrTruncated
-	}
-	h := b[hdrLen:]
-	if err := checkHeader(k, h, false); err != nil {
-		k.Stats.BadHeader++
+	h, trailer, err := rxHeader(k, b, hdrLen, wepHeaderLen, wepICVLen, hwDone, false)
+	if err != nil {
 		return nil, err
 	}
 	if !hwDone {
