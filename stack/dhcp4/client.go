@@ -268,7 +268,9 @@ func (c *Client) command(release bool) error {
 	reply := make(chan error, 1)
 	select {
 	case c.cmds <- command{release: release, reply: reply}:
-		return <-reply
+		err := <-reply
+		<-c.done // the hook is gone: another client may start
+		return err
 	case <-c.done:
 		return nil
 	}

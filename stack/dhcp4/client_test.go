@@ -2,11 +2,14 @@ package dhcp4_test
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -173,6 +176,7 @@ func (e *env) bind(t *testing.T) dhcp4.Lease {
 
 func TestAcquire(t *testing.T) {
 	e := newEnv(t, nil, nil)
+	changed := e.c.Changed()
 	e.start(t)
 	mac := e.cifc.MAC()
 	d := e.req(t, dhcp4.Discover)
@@ -182,7 +186,19 @@ func TestAcquire(t *testing.T) {
 	if want := append([]byte{1}, mac[:]...); string(d.ClientID) != string(want) || !d.Params.Has(dhcp4.OptParamRequest) || !d.Params.Has(dhcp4.OptMaxMessageSize) {
 		t.Errorf("DISCOVER options: client id %x, %+v", d.ClientID, d.Params)
 	}
+	// The whole DISCOVER, byte for byte (RFC 2131 §2 and Table 5), with
+	// the random xid patched in.
+	wantD := fmt.Sprintf("01010600 %08x 0000 0000 00000000 00000000 00000000 00000000 020000000001 00000000000000000000", d.XID) +
+		strings.Repeat("00", 64+128) + "63825363 350101 370a0103060f1a1c33363a3b 390205c0 3d07010200000000 01 ff" +
+		strings.Repeat("00", 300-240-29)
+	if got := hex.EncodeToString(d.Raw); got != strings.Join(strings.Fields(wantD), "") {
+		t.Errorf("DISCOVER bytes\n got %s\nwant %s", got, strings.Join(strings.Fields(wantD), ""))
+	}
 	r := e.req(t, dhcp4.Request)
+	wantR := "350103 3204c6120064 3604c6120001 370a0103060f1a1c33363a3b 390205c0 3d07010200000000 01 ff"
+	if got := hex.EncodeToString(r.Raw[240 : 240+41]); got != strings.Join(strings.Fields(wantR), "") {
+		t.Errorf("REQUEST options\n got %s\nwant %s", got, strings.Join(strings.Fields(wantR), ""))
+	}
 	if r.XID != d.XID || r.Params.RequestedIP != firstAddr.As4() || r.Params.ServerID != serverAddr.As4() || r.CIAddr != (wire.Addr4{}) || r.DstIP != bcastIP {
 		t.Errorf("REQUEST: xid %x (discover %x), requested %v, server %v, ciaddr %v, to %v", r.XID, d.XID,
 			r.Params.RequestedIP, r.Params.ServerID, r.CIAddr, r.DstIP)
@@ -193,6 +209,11 @@ func TestAcquire(t *testing.T) {
 	if l.Addr != want.Addr || l.Server != want.Server || !slices.Equal(l.Routers, want.Routers) || !slices.Equal(l.DNS, want.DNS) ||
 		l.Duration != want.Duration || l.T1 != want.T1 || l.T2 != want.T2 || !l.Start.Equal(t0) || l.Infinite {
 		t.Fatalf("lease %+v\nwant  %+v", l, want)
+	}
+	select {
+	case <-changed:
+	default:
+		t.Fatal("Changed() channel not closed after binding")
 	}
 	if got, ok := e.c.Lease(); !ok || got.Addr != l.Addr || e.c.State() != dhcp4.StateBound {
 		t.Fatalf("Lease() %+v %v, state %v", got, ok, e.c.State())
@@ -209,6 +230,7 @@ func TestAcquire(t *testing.T) {
 	if _, err := e.srvH.IP.Ping(ctx, l.Addr.Addr(), ipv4.PingOptions{}); err != nil {
 		t.Fatalf("ping the leased address: %v", err)
 	}
+	e.c.Sync()
 	st := e.c.Stats()
 	if st.Sent[dhcp4.Discover] != 1 || st.Sent[dhcp4.Request] != 1 || st.Received[dhcp4.Offer] != 1 || st.Received[dhcp4.Ack] != 1 ||
 		st.Malformed != 0 || st.Retransmits != 0 {
@@ -249,6 +271,7 @@ func TestRenewThenRebind(t *testing.T) {
 	t1 = e.next(t)
 	e.advanceTo(t1)
 	r1 := e.req(t, dhcp4.Request)
+	e.c.Sync()
 	if e.c.State() != dhcp4.StateRenewing {
 		t.Fatalf("state %v, want RENEWING", e.c.State())
 	}
@@ -275,6 +298,7 @@ func TestRenewThenRebind(t *testing.T) {
 	if ev := e.event(t, dhcp4.EventRebound); !ev.Lease.Start.Equal(t2) {
 		t.Fatalf("rebound lease %+v", ev.Lease)
 	}
+	e.c.Sync()
 	if st := e.c.Stats(); st.Retransmits != 1 || st.Sent[dhcp4.Request] != 5 || st.Received[dhcp4.Ack] != 3 {
 		t.Fatalf("stats %+v", st)
 	}
@@ -293,11 +317,11 @@ func TestLeaseExpires(t *testing.T) {
 	if _, ok := e.cli.S.Routes.Lookup(wire.Addr4{198, 19, 1, 1}); ok {
 		t.Fatal("default route kept after expiry")
 	}
-	d := e.req(t, dhcp4.Discover)
+	e.req(t, dhcp4.Discover)
+	e.c.Sync()
 	if _, ok := e.c.Lease(); ok || e.c.State() != dhcp4.StateSelecting {
 		t.Fatalf("after expiry: state %v", e.c.State())
 	}
-	_ = d
 }
 
 func TestNakWhileRenewing(t *testing.T) {
@@ -315,6 +339,7 @@ func TestNakWhileRenewing(t *testing.T) {
 	if ev.Message != "address not leased to you" {
 		t.Fatalf("NAK message %q", ev.Message)
 	}
+	e.c.Sync()
 	if a := e.cifc.Addresses(); len(a) != 0 || e.c.State() != dhcp4.StateInit {
 		t.Fatalf("after NAK: addresses %v, state %v", a, e.c.State())
 	}
@@ -349,6 +374,7 @@ func TestDiscoverBackoff(t *testing.T) {
 			t.Fatalf("retransmission %d: xid %x (want %x), secs %d at %v", i+1, d.XID, xid, d.Secs, e.clk.Now().Sub(t0))
 		}
 	}
+	e.c.Sync()
 	if st := e.c.Stats(); st.Retransmits != 6 || st.Sent[dhcp4.Discover] != 7 {
 		t.Fatalf("stats %+v", st)
 	}
@@ -441,7 +467,7 @@ func TestInitReboot(t *testing.T) {
 		if got := e.event(t, dhcp4.EventBound).Lease; got.Addr != l.Addr {
 			t.Fatalf("rebooted into %v", got.Addr)
 		}
-		if c2.Stats().Sent[dhcp4.Discover] != 0 {
+		if st := c2.Stats(); st.Sent[dhcp4.Discover] != 0 || st.Sent[dhcp4.Request] != 1 {
 			t.Fatal("INIT-REBOOT sent a DISCOVER")
 		}
 	})

@@ -61,6 +61,17 @@
 // the interface, which owns them from then on. OnEvent runs on the client
 // goroutine.
 //
+// # Tests
+//
+// Unit tests run the client against dhcp4test.Server on a second stack over
+// an in-memory link, on a manual clock (exact message bytes, backoff,
+// T1/T2, expiry, NAK, DECLINE after an ARP answer, INIT-REBOOT, RELEASE,
+// malformed replies). As root, the interop tests run it against busybox
+// udhcpd on a TAP device in a network namespace: lease, ping both ways,
+// renewals of a 12-second lease, DHCPRELEASE in udhcpd's lease file,
+// tcpdump's decode, a DECLINE of an address Linux holds, and the time to a
+// lease beside busybox udhcpc.
+//
 // # What it does not do
 //
 // No DHCPINFORM, no keeping a remembered address when no server answers

@@ -113,7 +113,9 @@ func needUdhcpd(t *testing.T) (udhcpd, dumpleases []string) {
 	return udhcpd, dumpleases
 }
 
-func startUdhcpd(t *testing.T, udhcpd []string, tag string, peer bool) *udhcpdNet {
+// startUdhcpd sets up the network and starts udhcpd; extra, if set, adds
+// configuration lines.
+func startUdhcpd(t *testing.T, udhcpd []string, tag string, peer bool, extra func(*udhcpdNet) string) *udhcpdNet {
 	t.Helper()
 	n := &udhcpdNet{ns: fmt.Sprintf("gopkt-dhcp%s-%d", tag, os.Getpid())}
 	must(t, "ip", "netns", "add", n.ns)
@@ -159,6 +161,9 @@ func startUdhcpd(t *testing.T, udhcpd []string, tag string, peer bool) *udhcpdNe
 	cfg := fmt.Sprintf("start 198.18.5.100\nend 198.18.5.150\ninterface %s\nmax_leases 51\nlease_file %s\npidfile %s\n"+
 		"auto_time 0\noption subnet 255.255.255.0\noption router 198.18.5.1\noption dns 198.18.5.53\noption lease 12\n",
 		n.srvIf, n.leases, filepath.Join(n.dir, "udhcpd.pid"))
+	if extra != nil {
+		cfg += extra(n)
+	}
 	if err := os.WriteFile(conf, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +189,7 @@ func startUdhcpd(t *testing.T, udhcpd []string, tag string, peer bool) *udhcpdNe
 
 func TestInteropUdhcpd(t *testing.T) {
 	udhcpd, dumpleases := needUdhcpd(t)
-	n := startUdhcpd(t, udhcpd, "", false)
+	n := startUdhcpd(t, udhcpd, "", false, nil)
 	ns, dev, dir, leases, srv, log, h, ifc := n.ns, n.dev, n.dir, n.leases, n.srv, n.log, n.h, n.ifc
 
 	// Linux's view of the wire, when tcpdump is installed.
@@ -364,7 +369,7 @@ func TestInteropLeaseTimeVsUdhcpc(t *testing.T) {
 	if !ok {
 		t.Skip("busybox udhcpc not installed (Debian package busybox or busybox-static)")
 	}
-	n := startUdhcpd(t, udhcpd, "c", true)
+	n := startUdhcpd(t, udhcpd, "c", true, nil)
 	median := func(d []time.Duration) time.Duration {
 		s := slices.Clone(d)
 		slices.Sort(s)
@@ -408,5 +413,45 @@ func TestInteropLeaseTimeVsUdhcpc(t *testing.T) {
 		runs, o.Round(10*time.Microsecond), u.Round(10*time.Microsecond), median(spawn).Round(10*time.Microsecond), float64(o)/float64(u))
 	if o > 2*u {
 		t.Errorf("our client takes %v, more than twice udhcpc's %v", o, u)
+	}
+}
+
+// TestInteropDeclineAddressInUse: udhcpd hands out a static lease for our
+// MAC whose address Linux already uses. Our ARP probe (RFC 5227 §2.1.1)
+// draws Linux's ARP reply, so the client sends DHCPDECLINE, never
+// configures the address, and starts over after DeclineWait.
+func TestInteropDeclineAddressInUse(t *testing.T) {
+	udhcpd, _ := needUdhcpd(t)
+	n := startUdhcpd(t, udhcpd, "d", false, func(n *udhcpdNet) string {
+		return "static_lease " + n.ifc.MAC().String() + " 198.18.5.77\n"
+	})
+	must(t, "ip", "-n", n.ns, "addr", "add", "198.18.5.77/32", "dev", n.dev)
+	events := make(chan dhcp4.Event, 16)
+	c, err := dhcp4.New(dhcp4.Config{Interface: n.ifc, IP: n.h.IP, DeclineWait: 2 * time.Second, Retransmit: time.Second,
+		Logger: slog.New(slog.DiscardHandler), OnEvent: func(e dhcp4.Event) { events <- e }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for declines := 0; declines < 2; {
+		select {
+		case e := <-events:
+			if e.Kind != dhcp4.EventDeclined || e.Lease.Addr.Addr() != netip.MustParseAddr("198.18.5.77") {
+				t.Fatalf("event %v for %v (%v), want declined 198.18.5.77", e.Kind, e.Lease.Addr, e.Err)
+			}
+			if a := n.ifc.Addresses(); len(a) != 0 {
+				t.Fatalf("declined address configured: %v", a)
+			}
+			declines++
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no DHCPDECLINE (state %v, %+v)", c.State(), c.Stats())
+		}
+	}
+	c.Sync()
+	if st := c.Stats(); st.Sent[dhcp4.Decline] != 2 || st.Received[dhcp4.Ack] != 2 || st.Sent[dhcp4.Discover] != 2 {
+		t.Fatalf("stats %+v", st)
 	}
 }
