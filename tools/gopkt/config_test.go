@@ -82,9 +82,12 @@ func TestParseArgs(t *testing.T) {
 }
 
 func TestParseArgsDefaults(t *testing.T) {
-	c, err := parseArgs(args("-p ipv4,arp=off -p icmp,echo=off"), defaultRegistry())
+	c, err := parseArgs(args("-d e1000 pci=0000:00:02.0 -p ipv4,arp=off -p icmp,echo=off"), defaultRegistry())
 	if err != nil {
 		t.Fatal(err)
+	}
+	if e := c.Drivers[0].Drv.(*e1000Driver); e.cfg.Mode != e1000.Adaptive || e.cfg.MTU != 1500 || e.cfg.TxDescs != 512 || e.cfg.Promisc || c.Drivers[0].Name != "em0" {
+		t.Errorf("e1000 defaults: %+v named %s", e.cfg, c.Drivers[0].Name)
 	}
 	if !c.Protos.arpOff || !c.Protos.ipv4.DisableICMPEcho || c.Protos.udp != nil || c.Buffers != 4096 {
 		t.Errorf("protocols %+v ipv4 %+v", c.Protos, c.Protos.ipv4)
@@ -248,6 +251,26 @@ func FuzzParseArgs(f *testing.F) {
 			if !c.hasIface(d.Iface) {
 				t.Fatalf("%q: dump of unknown interface %s", s, d.Iface)
 			}
+		}
+	})
+}
+
+// FuzzParseFilter: no rule text panics the filter parser; an accepted rule
+// has a hook point and a port only with UDP, TCP or any protocol.
+func FuzzParseFilter(f *testing.F) {
+	for _, s := range []string{"drop udp port 9", "drop out icmp to 198.18.0.1", "drop forward from 198.18.1.0/24 proto 47", "drop port", "drop to 1.2.3.4/33"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		a, err := parseFilter(s)
+		if err != nil {
+			return
+		}
+		if a.Point > pfil.Forward {
+			t.Fatalf("%q: hook point %v", s, a.Point)
+		}
+		if p := a.Rule.Proto; a.Rule.Port != 0 && p != 0 && p != wire.IPProtocolUDP && p != wire.IPProtocolTCP {
+			t.Fatalf("%q: port with protocol %v", s, p)
 		}
 	})
 }

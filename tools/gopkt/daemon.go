@@ -74,12 +74,12 @@ func newDaemon(cfg *config, e env) *daemon {
 
 // pciHost opens the shared VFIO container (or the test bus) once, sized
 // for the pool and the descriptor rings.
-func (d *daemon) pciHost() (pciHost, error) {
+func (d *daemon) pciHost() pciHost {
 	if d.host == nil {
 		bytes := uint64(d.cfg.Buffers)*mbuf.SlotSize + uint64(len(d.cfg.Drivers))*(1<<20)
 		d.host = d.env.pciHost(vfio.Options{DMABytes: bytes, Logger: d.log})
 	}
-	return d.host, nil
+	return d.host
 }
 
 // start opens the devices, builds the pool and the stack with the

@@ -2,8 +2,8 @@ package main
 
 import (
 	"bytes"
-	"encoding/binary"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -165,12 +166,15 @@ func TestDaemonOverE1000Model(t *testing.T) {
 	}
 	defer peerPool.Close()
 	p := newPeer(t, bus, peerPool)
-	pcap := filepath.Join(t.TempDir(), "em0.pcap")
+	dir := t.TempDir()
+	pcap, udpPcap := filepath.Join(dir, "em0.pcap"), filepath.Join(dir, "udp7.pcap")
 	host := &busHost{bus: bus, ports: map[string]pci.Function{"0000:00:02.0": ours.Function()}}
 	r := startRun([]string{
-		"-d", "e1000", "pci=0000:00:02.0,rxdescs=256,txdescs=256", "-p", "ipv4", "-p", "udp",
+		"-d", "e1000", "pci=0000:00:02.0,rxdescs=256,txdescs=256,mode=poll", "-p", "ipv4", "-p", "udp",
 		"--ifconfig", "em0=198.18.0.2/24", "--udp-echo", "7", "--filter", "drop udp port 9",
 		"--ping", "198.18.0.1,count=3,interval=50ms,size=1000", "--dump", "em0=" + pcap, "--buffers", "1024",
+		"-d", "loop", "--ifconfig", "lo1=198.18.9.1/24", "--route", "198.18.5.0/24=198.18.0.1", "--route", "198.18.6.0/24=lo1",
+		"--arp", "198.18.0.7=02:00:00:00:00:07", "--dump", "em0=" + udpPcap + ",udp port 7",
 	}, env{pciHost: func(vfio.Options) pciHost { return host }})
 	waitFor(t, &r.out, "gopkt: running", 10*time.Second)
 
@@ -230,14 +234,26 @@ func TestDaemonOverE1000Model(t *testing.T) {
 	for _, want := range []string{
 		"PING 198.18.0.1 1000(1028) bytes of data.", "1008 bytes from 198.18.0.1: icmp_seq=1 ttl=64 time=",
 		"198.18.0.1 dev em0 lladdr 52:54:00:12:34:11 REACHABLE",
-		`filter filter-0 "drop udp port 9": 1 dropped`, "  198.18.0.0/24  via -  dev em0",
+		`filter filter-0 "drop udp port 9": 1 dropped`,
 		"inet 198.18.0.2/24", "pool: 1024/1024 buffers free", "gopkt: stopped cleanly",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)
 		}
 	}
+	for _, re := range []string{
+		`198\.18\.5\.0/24\s+via 198\.18\.0\.1\s+dev em0\s+metric 0\s+static`,
+		`198\.18\.0\.0/24\s+via -\s+dev em0\s+metric 0\s+connected`,
+		`198\.18\.6\.0/24\s+via -\s+dev lo1\s+metric 0\s+static`,
+		`198\.18\.0\.7 dev em0 lladdr 02:00:00:00:00:07 PERMANENT`,
+		`lo1: index 3 <UP,LOOPBACK,NOARP> mtu 1500 .*\n    inet 198\.18\.9\.1/24`,
+	} {
+		if !regexp.MustCompile(re).MatchString(out) {
+			t.Errorf("status lacks %s", re)
+		}
+	}
 	checkPcap(t, pcap)
+	checkFilteredPcap(t, udpPcap)
 	p.close(t)
 	if n := peerPool.InUse(); n != 0 {
 		t.Errorf("peer leaked %d mbufs", n)
@@ -294,6 +310,42 @@ func checkPcap(t *testing.T, path string) {
 	}
 }
 
+// checkFilteredPcap: the dump with filter "udp port 7" holds exactly the
+// unfragmented-or-first-fragment UDP datagrams to and from port 7: three
+// requests and three echoes.
+func checkFilteredPcap(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rd, err := pcapgo.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for {
+		data, _, err := rd.ReadPacketData()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		pkt := gopacket.NewPacket(data, layers.LayerTypeEthernet, gopacket.Default)
+		ip, ok := pkt.Layer(layers.LayerTypeIPv4).(*layers.IPv4)
+		if !ok || ip.Protocol != layers.IPProtocolUDP || ip.FragOffset != 0 ||
+			binary.BigEndian.Uint16(ip.Payload[0:]) != 7 && binary.BigEndian.Uint16(ip.Payload[2:]) != 7 {
+			t.Errorf("filtered dump holds a frame that is not UDP port 7: %v", pkt)
+		}
+	}
+	if n != 6 {
+		t.Errorf("filtered dump holds %d frames, want 6", n)
+	}
+}
+
 // TestDaemonSetupErrors: a device that is not bound to vfio-pci fails the
 // start with the command that fixes it, and nothing is left open.
 func TestDaemonSetupErrors(t *testing.T) {
@@ -312,6 +364,23 @@ func TestDaemonSetupErrors(t *testing.T) {
 	if e := r.errOut.String(); !strings.Contains(e, "gopkt: -d e1000 pci=0000:00:02.0: ") ||
 		!strings.Contains(e, "fix: run 'vfio-bind bind 0000:00:02.0' first") {
 		t.Errorf("error output:\n%s", e)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-d", "loop", "-p", "ipv4", "--route", "default=198.18.0.1"},
+			"gopkt: --route default=198.18.0.1: gateway 198.18.0.1 is not on a connected network (add --ifconfig IFACE=ADDR/LEN on its subnet)\n"},
+		{[]string{"-p", "ipv4", "--dump", "lo0=/nonexistent/dir/x.pcap"},
+			"gopkt: --dump lo0=/nonexistent/dir/x.pcap: open /nonexistent/dir/x.pcap: no such file or directory (pick a writable path)\n"},
+	} {
+		var out, errOut syncBuffer
+		if code := run(context.Background(), nil, tc.args, &out, &errOut, env{}); code != exitFail || !strings.HasSuffix("\n"+errOut.String(), "\n"+tc.want) {
+			t.Errorf("%q: status %d, stderr:\n%s\nwant\n%s", tc.args, code, errOut.String(), tc.want)
+		}
+		if strings.Contains(out.String(), "pool:") && !strings.Contains(out.String(), "pool: 4096/4096 buffers free") {
+			t.Errorf("%q: a failed start leaked: %s", tc.args, out.String())
+		}
 	}
 	code := run(context.Background(), nil, []string{"-p", "udp"}, io.Discard, &r.errOut, env{})
 	if code != exitUsage || !strings.Contains(r.errOut.String(), "gopkt: -p udp: udp needs ipv4 loaded first: put -p ipv4 before -p udp\nrun 'gopkt -h' for the syntax\n") {
@@ -349,4 +418,51 @@ func TestDaemonLeak(t *testing.T) {
 		!strings.Contains(r.errOut.String(), "gopkt: mbufs leaked: 1 of 128 still in use after every interface was detached") {
 		t.Errorf("output:\n%s\n%s", r.out.String(), r.errOut.String())
 	}
+}
+
+// TestDaemonARPOff: with -p ipv4,arp=off the interface is NOARP, the
+// daemon sends no ARP at all (not even the announcement), and traffic
+// flows through the --arp static entry (the peer has one for us too).
+func TestDaemonARPOff(t *testing.T) {
+	bus := e1000test.NewBus()
+	defer bus.Close()
+	ours := e1000test.NewPort(bus, e1000test.Options{MAC: [6]byte{0x52, 0x54, 0, 0x12, 0x34, 0x10}})
+	peerPool, err := mbuf.NewPool(bus.Memory(), mbuf.PoolOptions{Name: "peer", Buffers: 1024})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peerPool.Close()
+	p := newPeer(t, bus, peerPool)
+	p.ip.AddStaticNeighbour(p.ifc.Interface, netip.MustParseAddr("198.18.0.2"), [6]byte{0x52, 0x54, 0, 0x12, 0x34, 0x10})
+	host := &busHost{bus: bus, ports: map[string]pci.Function{"0000:00:02.0": ours.Function()}}
+	r := startRun([]string{"-d", "e1000", "pci=0000:00:02.0,rxdescs=256,txdescs=256", "-p", "ipv4,arp=off",
+		"--ifconfig", "em0=198.18.0.2/24", "--arp", "198.18.0.1=52:54:00:12:34:11", "--buffers", "1024"},
+		env{pciHost: func(vfio.Options) pciHost { return host }})
+	waitFor(t, &r.out, "gopkt: running", 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for range 3 {
+		if _, err := p.ip.Ping(ctx, netip.MustParseAddr("198.18.0.2"), ipv4.PingOptions{}); err != nil {
+			t.Fatalf("peer ping over static entries: %v", err)
+		}
+	}
+	if code := r.stop(t); code != exitOK {
+		t.Fatalf("exit status %d\n%s", code, r.errOut.String())
+	}
+	out := r.out.String()
+	for _, want := range []string{
+		"em0: index 2 <UP,NOARP> mtu 1500 ether 52:54:00:12:34:10",
+		"198.18.0.1 dev em0 lladdr 52:54:00:12:34:11 PERMANENT",
+		"icmp: in 3 echo-requests 3 echo-replies 0 errors 0; out 3 echo-replies 3",
+		"arp: in requests 0 replies 0 errors 0; out requests 0 replies 0; unresolved 0 conflicts 0",
+		"pool: 1024/1024 buffers free",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Log(out)
+	}
+	p.close(t)
 }

@@ -34,11 +34,11 @@ func (h *vfioHost) Open(addr string) (pci.Function, error) { return h.c.Open(add
 func (h *vfioHost) Memory() dma.Allocator                  { return h.c.Memory() }
 func (h *vfioHost) Close() error                           { return h.c.Close() }
 
-// e1000Loader: -d e1000 pci=ADDR[,mtu=N][,mode=poll|interrupt|adaptive]
+// e1000Loader: -d e1000 pci=ADDR[,mtu=N][,mode=adaptive|poll|interrupt]
 // [,rxdescs=N][,txdescs=N][,promisc=on][,name=emN].
 var e1000Loader = driverLoader{
 	Name:  "e1000",
-	Usage: "pci=0000:00:02.0[,mtu=1500][,mode=poll|interrupt|adaptive][,rxdescs=512][,txdescs=512][,promisc=on][,name=em0]",
+	Usage: "pci=0000:00:02.0[,mtu=1500][,mode=adaptive|poll|interrupt][,rxdescs=512][,txdescs=512][,promisc=on][,name=em0]",
 	Keys:  []string{"pci", "mtu", "mode", "rxdescs", "txdescs", "promisc"},
 	New:   newE1000Driver,
 }
@@ -76,13 +76,15 @@ func newE1000Driver(o options) (driver, error) {
 		}
 		*r.dst = n
 	}
+	// A daemon should not spin a core while idle: adaptive polls under
+	// load and sleeps on the interrupt otherwise (drivers/e1000 Mode).
 	switch m, _ := o.get("mode"); m {
-	case "", "poll":
+	case "", "adaptive":
+		c.Mode = e1000.Adaptive
+	case "poll":
 		c.Mode = e1000.Poll
 	case "interrupt":
 		c.Mode = e1000.Interrupt
-	case "adaptive":
-		c.Mode = e1000.Adaptive
 	default:
 		return nil, fmt.Errorf("mode=%s: want poll, interrupt or adaptive", m)
 	}
@@ -96,13 +98,9 @@ func (e *e1000Driver) Prefix() string { return "em" }
 
 // Open claims the device through VFIO; the error says how to bind it.
 func (e *e1000Driver) Open(d *daemon) error {
-	h, err := d.pciHost()
+	fn, err := d.pciHost().Open(e.addr)
 	if err != nil {
-		return err
-	}
-	fn, err := h.Open(e.addr)
-	if err != nil {
-		if errors.Is(err, vfio.ErrNotBound) {
+		if errors.Is(err, vfio.ErrNotBound) && !strings.Contains(err.Error(), "vfio-bind bind") {
 			return fmt.Errorf("%w\n  fix: run 'vfio-bind bind %s' first (it moves the NIC from its Linux driver to vfio-pci)", err, e.addr)
 		}
 		return err

@@ -17,7 +17,8 @@ import (
 
 // vmScript is the guest side: NIC 1 stays with Linux's e1000 driver as
 // 198.18.0.1/24, NIC 0 goes to vfio-pci and gopkt runs on it as
-// 198.18.0.2/24. Linux pings us (also with 8000 bytes: Linux fragments,
+// 198.18.0.2/24 (default mode adaptive: interrupts through VFIO when
+// idle). Linux pings us (also with 8000 bytes: Linux fragments,
 // we reassemble, our reply is fragmented and Linux reassembles), uses our
 // UDP echo service through its own sockets, and learns our MAC by ARP;
 // gopkt pings Linux. Linux's tcpdump watches its NIC throughout and must
@@ -28,6 +29,10 @@ IF=$(ls /sys/bus/pci/devices/$NIC1_ADDR/net)
 must ip link set $IF up
 must ip addr add 198.18.0.1/24 dev $IF
 must vfio-bind bind --force $NIC0_ADDR
+echo "STEP gopkt on a NIC Linux still owns"
+mustfail gopkt -d e1000 pci=$NIC1_ADDR -p ipv4 >/tmp/unbound.txt 2>&1
+cat /tmp/unbound.txt
+expect "$(cat /tmp/unbound.txt)" "vfio-bind bind $NIC1_ADDR"
 tcpdump -l -n -vv -e -i $IF >/tmp/tcpdump.txt 2>&1 &
 tdpid=$!
 gopkt -d e1000 pci=$NIC0_ADDR -p ipv4 -p udp --ifconfig em0=198.18.0.2/24 --udp-echo 7 \

@@ -1,0 +1,61 @@
+// Command gopkt is the io-pkt-style daemon: one process that loads drivers
+// and protocols named on its command line into one in-process stack, the
+// way QNX's "io-pkt-v6-hc -d e1000 pci=0 -p tcpip" does, configures
+// interfaces and routes, and runs until SIGINT or SIGTERM.
+//
+//	gopkt -d e1000 pci=0000:00:02.0 -p ipv4 -p udp --ifconfig em0=198.18.0.2/24 --udp-echo 7
+//	gopkt -d tap linux=gpk0 -d loop -p ipv4,forwarding=on -p udp --ifconfig tap0=198.18.1.1/24 \
+//	      --route default=198.18.1.254 --filter 'drop udp port 9' --dump tap0=/tmp/tap0.pcap,icmp
+//
+// It sits on top of everything: hw (the mbuf pool), vfio and drivers/e1000
+// (through stack/iface/em), stack/iface/tap, the stack with stack/ipv4 and
+// stack/udp, stack/pfil's example filter and stack/bpf/capture taps written
+// by tools/pktdump's Run. gopkt -h lists the drivers and protocols.
+//
+// # Where to start
+//
+// table.go is the explicit table of loaders (no init() registration):
+// drivers e1000, tap and loop (drivers.go), protocols ipv4, udp and icmp
+// (protocols.go; ICMP is part of IPv4, so -p icmp only tunes it). config.go
+// parses and checks the whole command line before anything is opened; each
+// mistake is a usage error (exit status 2) saying what to write instead.
+// daemon.go builds the process in a fixed order:
+//
+//  1. drivers' Open, in command-line order: e1000 claims its PCI function
+//     in one shared VFIO container (an unbound device fails with the
+//     vfio-bind command that fixes it);
+//  2. the mbuf pool, in that container's DMA memory (heap memory when no
+//     PCI driver is loaded), so every NIC and layer shares it;
+//  3. the stack with the protocols (stack.Options.Protocols);
+//  4. drivers' Attach, in command-line order (interfaces em0, tap0, lo1 ...
+//     unless name= is given; arp=off marks them NOARP);
+//  5. --ifconfig, --route, --arp, --filter (pfil.AddrFilter on an IPv4
+//     hook), --dump (a capture tap per interface), then the services:
+//     --udp-echo (RFC 862) and --ping (RTTs printed as ping does), and a
+//     goroutine calling the drivers' slow path (Service) twice a second.
+//
+// SIGUSR1 prints the status (status.go): interfaces with the stack's and
+// the port's counters, routes, the ARP table, IPv4/ICMP/ARP/UDP counters,
+// filters, dumps and the pool. On SIGINT or SIGTERM gopkt prints the status,
+// then stop undoes step 5 to 1: services closed, dumps drained into their
+// files, interfaces detached (drivers return their ring buffers and close
+// their devices), the stack closed, and the pool checked. It prints
+// "pool: N/N buffers free"; the exit status is 1 when buffers leaked, a
+// --ping got no reply, or setup failed, else 0.
+//
+// # Tests
+//
+// config_test.go pins every usage error; daemon_test.go runs the whole
+// command in process over two e1000 device models on one hub
+// (drivers/e1000/e1000test), a peer stack on the second; tap_test.go runs
+// it on a tap device whose Linux end is in a network namespace (root);
+// vm_test.go runs it over QEMU's e1000 through VFIO in the VM lane against
+// the guest's Linux on a second e1000 (internal/udpcheck is the Linux-side
+// UDP client there).
+//
+// # What it does not do
+//
+// No IPv6 or TCP (the stack has neither yet), no run-time reconfiguration
+// (no control socket: everything comes from the command line), no
+// unloading of single modules, no DHCP, one e1000 queue per port.
+package main
