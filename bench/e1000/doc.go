@@ -15,8 +15,15 @@
 //     (e1000-test fwd --tx-first 32 --promisc; testpmd --forward-mode=io
 //     --tx-first).
 //
-// Each figure is the median of the per-second rates after the first two
-// seconds; the table prints ratios to DPDK. Under TCG every MMIO access
+// The drivers alternate in rounds (GOPKT_BENCH_ROUNDS, default 3, of
+// GOPKT_BENCH_SECONDS, default 6) so both see the same share of a noisy
+// host; each figure is the median of the per-second rates, each round's
+// first two dropped; the table prints ratios to DPDK. testpmd is given its
+// seconds from its first statistics line, since EAL start-up under TCG takes
+// many seconds. The guest boots with clocksource=tsc: the kernel would
+// otherwise pick the HPET, whose every read is an emulated MMIO access
+// under QEMU's global lock, a tax on any program that reads the clock (Go's
+// runtime does; DPDK reads the TSC directly). Under TCG every MMIO access
 // traps into QEMU, so the figures measure mostly how many register accesses
 // a driver makes per packet. The machine is shared: compare ratios from one
 // run, not absolute numbers across runs.

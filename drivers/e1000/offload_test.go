@@ -200,11 +200,18 @@ func TestTxRejectsBadOffloadRequests(t *testing.T) {
 			t.Fatalf("TxBurst = %d: a malformed request is accepted and dropped", n)
 		}
 	}
-	if got := recvAll(b, 4, nil); got != 0 {
+	empty, err := r.pool.Get() // a zero-length frame
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := a.TxBurst([]*mbuf.Buf{empty}); n != 1 {
+		t.Fatalf("TxBurst(empty) = %d", n)
+	}
+	if got := recvAll(b, 5, nil); got != 0 {
 		t.Errorf("%d malformed frames reached the wire", got)
 	}
-	if st := a.Stats(); st.TxDropped != 4 {
-		t.Errorf("TxDropped %d, want 4", st.TxDropped)
+	if st := a.Stats(); st.TxDropped != 5 || st.TxPackets != 0 {
+		t.Errorf("TxDropped %d TxPackets %d, want 5 and 0", st.TxDropped, st.TxPackets)
 	}
 }
 

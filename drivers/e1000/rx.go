@@ -132,8 +132,10 @@ func (q *rxQueue) dropFrame() {
 
 // RxBurst implements port.Port: it fills bufs with received frames (chains
 // for frames longer than one buffer) and returns how many. The caller owns
-// them. It allocates nothing and touches one register at most (RDT, when a
-// refill batch is due).
+// them. It allocates nothing, touches one register at most (RDT, when a
+// refill batch is due) and never reads packet bytes: under emulation the
+// first touch of each buffer costs a software TLB fill, so the
+// broadcast/multicast flags are left to the layer that parses the header.
 func (d *Device) RxBurst(bufs []*mbuf.Buf) int {
 	q := &d.rx
 	maxFrame := int(q.maxFrame.Load())
@@ -188,26 +190,37 @@ func (d *Device) RxBurst(bufs []*mbuf.Buf) int {
 			q.discard = !eop
 			continue
 		}
-		if q.head == nil {
-			q.head, q.last, q.bytes, q.segs = b, b, ln, 1
+		var h *mbuf.Buf
+		var total int
+		if q.head == nil && eop {
+			// The common case: a frame in one descriptor, no chain state.
+			if ln > maxFrame {
+				tooLong++
+				q.drop(b)
+				continue
+			}
+			h, total = b, ln
 		} else {
-			q.last.SetNext(b)
-			q.last = b
-			q.bytes += ln
-			q.segs++
+			if q.head == nil {
+				q.head, q.last, q.bytes, q.segs = b, b, ln, 1
+			} else {
+				q.last.SetNext(b)
+				q.last = b
+				q.bytes += ln
+				q.segs++
+			}
+			if q.bytes > maxFrame || q.segs > maxRxSegs {
+				tooLong++
+				q.dropFrame()
+				q.discard = !eop
+				continue
+			}
+			if !eop {
+				continue
+			}
+			h, total = q.head, q.bytes
+			q.head, q.last, q.bytes, q.segs = nil, nil, 0, 0
 		}
-		if q.bytes > maxFrame || q.segs > maxRxSegs {
-			tooLong++
-			q.dropFrame()
-			q.discard = !eop
-			continue
-		}
-		if !eop {
-			continue
-		}
-		h := q.head
-		total := q.bytes
-		q.head, q.last, q.bytes, q.segs = nil, nil, 0, 0
 		if total < 14 {
 			runts++
 			q.drop(h)
@@ -233,13 +246,6 @@ func (d *Device) RxBurst(bufs []*mbuf.Buf) int {
 				} else {
 					m.Flags |= mbuf.FlagL4CsumOK
 				}
-			}
-		}
-		if dst := h.Bytes(); dst[0]&1 != 0 {
-			if dst[0] == 0xff && dst[1] == 0xff && dst[2] == 0xff && dst[3] == 0xff && dst[4] == 0xff && dst[5] == 0xff {
-				m.Flags |= mbuf.FlagBroadcast
-			} else {
-				m.Flags |= mbuf.FlagMulticast
 			}
 		}
 		bufs[n] = h

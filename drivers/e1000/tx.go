@@ -28,6 +28,10 @@ const (
 	maxTxFrame   = MaxMTU + ethOverhead
 )
 
+// txSlowFlags are the metadata flags that take a packet off the one-
+// descriptor fast path.
+const txSlowFlags = mbuf.FlagTxIPCsum | mbuf.FlagTxL4Csum | mbuf.FlagTxTSO | mbuf.FlagVLAN
+
 // txCtx is the offload context last written to the device.
 type txCtx struct {
 	valid          bool
@@ -217,6 +221,38 @@ func (d *Device) TxBurst(bufs []*mbuf.Buf) int {
 	var octets, dropped uint64
 	last := uint32(0)
 	for _, b := range bufs {
+		if b.Next() == nil && b.Meta.Flags&txSlowFlags == 0 {
+			// The common case: one segment, no offload, no tag: one
+			// legacy descriptor (SDM §3.3.3).
+			plen := b.Len()
+			if plen == 0 || plen > maxTxFrame {
+				b.Free()
+				dropped++
+				sent++
+				continue
+			}
+			if q.free() == 0 {
+				q.reap()
+				if q.free() == 0 {
+					break
+				}
+			}
+			t := q.tail
+			desc := &q.ring[t]
+			desc.addr = b.IOVA()
+			desc.lo = (txCmdIFCS|txCmdEOP)<<24 | uint32(plen)
+			desc.hi = 0
+			q.bufs[t] = b
+			last = t
+			q.tail = (t + 1) & q.mask
+			if q.sinceRS++; q.sinceRS >= txRSInterval {
+				q.markRS(t)
+			}
+			wrote = true
+			sent++
+			octets += uint64(plen)
+			continue
+		}
 		segs := b.Segs()
 		plen := b.PktLen()
 		c, needCtx := ctxFor(b)

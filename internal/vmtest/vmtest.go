@@ -16,10 +16,14 @@ import (
 // when the guest's verdict is not PASS, with the console's tail.
 func Run(t testing.TB, cfg Config) *Result {
 	t.Helper()
+	require := os.Getenv("GOPKT_VM_REQUIRE") == "1"
 	if os.Getenv("GOPKT_VM") == "0" {
+		if require {
+			t.Fatal("vmtest: GOPKT_VM=0 turns the VM lane off but GOPKT_VM_REQUIRE=1 demands it; unset one of them")
+		}
 		t.Skip("vmtest: GOPKT_VM=0 turns the VM lane off")
 	}
-	if testing.Short() && os.Getenv("GOPKT_VM_REQUIRE") != "1" {
+	if testing.Short() && !require {
 		t.Skip("vmtest: VM scenarios take tens of seconds under TCG; skipped with -short")
 	}
 	ctx := context.Background()
@@ -45,7 +49,7 @@ func Run(t testing.TB, cfg Config) *Result {
 	}
 	res, err := Boot(ctx, cfg, dir, logf)
 	if err != nil {
-		if errors.Is(err, ErrMissing) && os.Getenv("GOPKT_VM_REQUIRE") != "1" {
+		if errors.Is(err, ErrMissing) && !require {
 			t.Skipf("vmtest: cannot run the guest: %v", err)
 		}
 		t.Fatalf("vmtest: %v", err)

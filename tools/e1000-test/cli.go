@@ -38,6 +38,7 @@ var commands = []command{
 	{"pktgen", "ADDR", "transmit test frames", [2]int{1, 1}, pktgenFlags},
 	{"rx", "ADDR", "receive, count and verify frames", [2]int{1, 1}, rxFlags},
 	{"fwd", "ADDR0 ADDR1", "forward between two ports (both ways)", [2]int{2, 2}, fwdFlags},
+	{"offload", "ADDR", "send checksum-offload and TSO packets (check them in a capture)", [2]int{1, 1}, offloadFlags},
 	{"loop", "ADDR0 ADDR1", "send numbered frames from ADDR0 to ADDR1 and check them", [2]int{2, 2}, loopFlags},
 }
 

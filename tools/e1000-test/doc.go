@@ -9,6 +9,7 @@
 //	e1000-test pktgen   ADDR [--size 60] [--count N] [--rate PPS] [--dst MAC] [--duration D]
 //	e1000-test rx       ADDR [--count N] [--duration D] [--expect N]
 //	e1000-test fwd      ADDR0 ADDR1 [--duration D]
+//	e1000-test offload  ADDR [--count N] [--mss 1400] [--dst MAC]   checksum-offload and TSO packets
 //	e1000-test loop     ADDR0 ADDR1 [--count N] [--sizes mixed|N] [--jumbo] [--allow-loss]
 //
 // Common flags: --mode poll|interrupt|adaptive, --mtu, --rx-descs,

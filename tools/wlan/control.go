@@ -14,13 +14,26 @@ import (
 // JSON request line, one JSON response line, over a Unix stream socket.
 
 type request struct {
-	Cmd string `json:"cmd"` // "status", "scan", "disconnect"
+	Cmd string `json:"cmd"` // "status", "scan", "ping", "disconnect"
+	// ping's arguments.
+	Addr     string        `json:"addr,omitempty"`
+	Count    int           `json:"count,omitempty"`
+	Interval time.Duration `json:"interval_ns,omitempty"`
+	Wait     time.Duration `json:"wait_ns,omitempty"`
+	Size     int           `json:"size,omitempty"`
+}
+
+// duration bounds how long a request may take: a ping runs count
+// intervals plus the last reply's wait.
+func (r request) duration() time.Duration {
+	return time.Duration(r.Count)*r.Interval + r.Wait + 30*time.Second
 }
 
 type response struct {
 	Error  string      `json:"error,omitempty"`
 	Status *statusView `json:"status,omitempty"`
 	Scan   []scanRow   `json:"scan,omitempty"`
+	Ping   *pingView   `json:"ping,omitempty"`
 }
 
 // handler answers one request.
@@ -51,6 +64,7 @@ func serveControl(path string, h handler) (net.Listener, error) {
 					_ = json.NewEncoder(c).Encode(response{Error: "malformed request: " + err.Error()})
 					return
 				}
+				_ = c.SetDeadline(time.Now().Add(req.duration()))
 				_ = json.NewEncoder(c).Encode(h(req))
 			}()
 		}
@@ -68,7 +82,7 @@ func call(path string, req request) (response, error) {
 		return response{}, fmt.Errorf("%w (socket %s: %v)", errNoDaemon, path, err)
 	}
 	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
+	_ = c.SetDeadline(time.Now().Add(req.duration()))
 	if err := json.NewEncoder(c).Encode(req); err != nil {
 		return response{}, err
 	}

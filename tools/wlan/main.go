@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
-	"os/signal"
-	"syscall"
+
 	"time"
 
 	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
@@ -19,8 +19,11 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 const usage = `usage:
   wlan scan [--json]
   wlan connect --ssid SSID [--passphrase P] [--timeout 30s]
+               [--addr 198.18.0.2/24 | --dhcp] [--ifname wlan0] [--pcap FILE [--pcap-count N]] [--timestamps]
+  wlan ping ADDR [--count 5] [--interval 1s] [--wait 2s] [--size 56]
   wlan status [--json]
   wlan disconnect
+  wlan medium          (relay between kernel radios only, e.g. for a wpa_supplicant reference)
 common flags: --socket PATH (default /run/gopkt-wlan.sock), --mac ADDR (station address)
 `
 
@@ -38,6 +41,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ssid := fs.String("ssid", "", "network to join (connect)")
 	pass := fs.String("passphrase", "", "WPA2 passphrase, 8 to 63 characters; empty for an open network (connect)")
 	timeout := fs.Duration("timeout", 30*time.Second, "give up connecting after this long (connect)")
+	addr := fs.String("addr", "", "attach the station to a gopkt stack with this IPv4 address/prefix (connect)")
+	dhcp := fs.Bool("dhcp", false, "attach the station to a gopkt stack and get its address by DHCPv4 (connect)")
+	ifname := fs.String("ifname", "wlan0", "stack interface name of the station (connect)")
+	pcapPath := fs.String("pcap", "", "write every 802.11 frame with its radiotap header to this pcap file (connect)")
+	pcapCount := fs.Int("pcap-count", 0, "stop the capture after this many frames; 0: until disconnect (connect)")
+	stamps := fs.Bool("timestamps", false, "prefix progress lines with the time since connecting began (connect)")
+	count := fs.Int("count", 5, "echo requests to send (ping)")
+	interval := fs.Duration("interval", time.Second, "time between echo requests (ping)")
+	wait := fs.Duration("wait", 2*time.Second, "how long to wait for each reply (ping)")
+	size := fs.Int("size", 56, "data bytes per echo request (ping)")
 	if err := fs.Parse(args[1:]); err != nil {
 		fmt.Fprintf(stderr, "wlan %s: %v\n%s", args[0], err, usage)
 		return 2
@@ -75,6 +88,29 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintln(stdout, "disconnected")
 		return 0
+	case "medium":
+		return medium(mac, stdout, stderr)
+	case "ping":
+		if fs.NArg() != 1 {
+			return fail(errors.New("want one destination address, like wlan ping 198.18.0.1"))
+		}
+		dst, err := netip.ParseAddr(fs.Arg(0))
+		if err != nil || !dst.Is4() {
+			return fail(fmt.Errorf("%q is not an IPv4 address", fs.Arg(0)))
+		}
+		if *count < 1 || *interval <= 0 || *wait <= 0 || *size < 0 || *size > 65000 {
+			return fail(errors.New("--count must be at least 1, --interval and --wait positive, --size 0 to 65000"))
+		}
+		req := request{Cmd: "ping", Addr: dst.String(), Count: *count, Interval: *interval, Wait: *wait, Size: *size}
+		resp, err := call(*sock, req)
+		if err != nil {
+			return fail(err)
+		}
+		printPing(stdout, *resp.Ping)
+		if resp.Ping.Received == 0 {
+			return 1
+		}
+		return 0
 	case "connect":
 		if *ssid == "" {
 			return fail(errors.New("--ssid is required"))
@@ -82,7 +118,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if *pass != "" && (len(*pass) < 8 || len(*pass) > 63) {
 			return fail(fmt.Errorf("the passphrase has %d characters; WPA2 wants 8 to 63 (IEEE 802.11-2016 J.4.1)", len(*pass)))
 		}
-		return connect(*sock, mac, *ssid, *pass, *timeout, stdout, stderr)
+		o := connectOpts{sock: *sock, mac: mac, ssid: *ssid, pass: *pass, timeout: *timeout,
+			ip: ipConfig{Name: *ifname, DHCP: *dhcp}, pcap: *pcapPath, pcapCount: *pcapCount, stamps: *stamps}
+		if *addr != "" {
+			if *dhcp {
+				return fail(errors.New("--addr and --dhcp exclude each other"))
+			}
+			p, err := netip.ParsePrefix(*addr)
+			if err != nil || !p.Addr().Is4() {
+				return fail(fmt.Errorf("--addr %q: want an IPv4 address with prefix length, like 198.18.0.2/24", *addr))
+			}
+			o.ip.Addr = p
+		}
+		return connect(o, stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return 2
@@ -97,7 +145,7 @@ func doScan(sock string, mac net.HardwareAddr) ([]scanRow, error) {
 	if !errors.Is(err, errNoDaemon) {
 		return nil, err
 	}
-	st, err := openStation(mac, func(net80211.Event) {})
+	st, err := openStation(mac, func(net80211.Event) {}, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -106,106 +154,4 @@ func doScan(sock string, mac net.HardwareAddr) ([]scanRow, error) {
 		err = cerr
 	}
 	return scanRows(es), err
-}
-
-// connect joins the network, prints progress, then serves the control
-// socket until disconnect or a signal.
-func connect(sock string, mac net.HardwareAddr, ssid, pass string, timeout time.Duration, stdout, stderr io.Writer) (code int) {
-	events := make(chan net80211.Event, 64)
-	st, err := openStation(mac, func(e net80211.Event) {
-		select {
-		case events <- e:
-		default:
-		}
-	})
-	if err != nil {
-		fmt.Fprintf(stderr, "wlan connect: %v\n", err)
-		return 1
-	}
-	defer func() {
-		if err := st.close(); err != nil {
-			fmt.Fprintln(stderr, err)
-			code = 1
-		}
-	}()
-	quit := make(chan struct{}, 1)
-	l, err := serveControl(sock, func(req request) response {
-		switch req.Cmd {
-		case "status":
-			v := makeStatus(st.vap.Status(), st.dev.Stats())
-			return response{Status: &v}
-		case "scan":
-			return response{Scan: scanRows(st.vap.ScanResults())}
-		case "disconnect":
-			select {
-			case quit <- struct{}{}:
-			default:
-			}
-			return response{}
-		}
-		return response{Error: fmt.Sprintf("unknown command %q", req.Cmd)}
-	})
-	if err != nil {
-		fmt.Fprintf(stderr, "wlan connect: %v\n", err)
-		return 1
-	}
-	defer l.Close()
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-
-	start := time.Now()
-	if err := st.vap.Connect([]byte(ssid), pass); err != nil {
-		fmt.Fprintf(stderr, "wlan connect: %v\n", err)
-		return 1
-	}
-	deadline := time.After(timeout)
-	connected := false
-	var retry <-chan time.Time
-	for {
-		select {
-		case e := <-events:
-			if line := progress(e); line != "" {
-				if e.Kind == net80211.EventConnected {
-					line += fmt.Sprintf(" in %v", time.Since(start).Round(time.Millisecond))
-				}
-				fmt.Fprintln(stdout, line)
-			}
-			switch e.Kind {
-			case net80211.EventConnected:
-				connected = true
-			case net80211.EventFailed:
-				if !connected {
-					fmt.Fprintf(stderr, "wlan connect: %v\n", e.Err)
-					return 1
-				}
-				// We had the network and lost it (the AP went away, say):
-				// keep trying, as a supplicant does, until disconnect.
-				fmt.Fprintf(stdout, "lost %q: %v; retrying in 1 s\n", ssid, e.Err)
-				retry = time.After(time.Second)
-			}
-		case <-retry:
-			retry = nil
-			if err := st.vap.Connect([]byte(ssid), pass); err != nil {
-				fmt.Fprintf(stdout, "retry: %v\n", err)
-				retry = time.After(time.Second)
-			}
-		case <-deadline:
-			if !connected {
-				fmt.Fprintf(stderr, "wlan connect: not connected to %q after %v (state %v)\n", ssid, timeout, st.vap.State())
-				st.vap.Disconnect()
-				return 1
-			}
-		case <-quit:
-			st.vap.Disconnect()
-			time.Sleep(50 * time.Millisecond) // let the deauthentication leave
-			fmt.Fprintln(stdout, "disconnected")
-			return 0
-		case s := <-sigs:
-			st.vap.Disconnect()
-			time.Sleep(50 * time.Millisecond)
-			fmt.Fprintf(stdout, "disconnected (%v)\n", s)
-			return 0
-		}
-	}
 }

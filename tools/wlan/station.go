@@ -14,6 +14,10 @@ import (
 	"github.com/gopkt/gopkt/hw/mbuf"
 )
 
+// poolBuffers sizes the shared pool: the card's rings (256 RX, 256 TX),
+// the port's RX queue and the stack's bursts in flight.
+const poolBuffers = 2048
+
 // station is the whole wireless stack of one process: medium, card model,
 // driver, pool, net80211 com and vap, and the radio's service goroutine.
 type station struct {
@@ -29,8 +33,9 @@ type station struct {
 	mdDone chan error
 }
 
-// openStation builds the stack; events go to ev (which must not block).
-func openStation(mac net.HardwareAddr, ev func(net80211.Event)) (*station, error) {
+// openStation builds the stack; events go to ev (which must not block);
+// tap, if not nil, sees every 802.11 frame with its radiotap header.
+func openStation(mac net.HardwareAddr, ev func(net80211.Event), tap net80211.Tap) (*station, error) {
 	md, err := hwsim.Open(hwsim.Config{})
 	if err != nil {
 		return nil, err
@@ -41,7 +46,7 @@ func openStation(mac net.HardwareAddr, ev func(net80211.Event)) (*station, error
 		s.close()
 		return nil, err
 	}
-	if s.pool, err = mbuf.NewPool(f.DMA(), mbuf.PoolOptions{Name: "wlan", Buffers: 1024}); err != nil {
+	if s.pool, err = mbuf.NewPool(f.DMA(), mbuf.PoolOptions{Name: "wlan", Buffers: poolBuffers}); err != nil {
 		return fail(err)
 	}
 	if s.dev, err = vcard.Attach(f, vcard.Config{Pool: s.pool, Mode: vcard.Interrupt}); err != nil {
@@ -52,7 +57,7 @@ func openStation(mac net.HardwareAddr, ev func(net80211.Event)) (*station, error
 	s.mdDone = make(chan error, 1)
 	go func() { s.mdDone <- md.Serve() }()
 	s.radio = softmac.New(s.dev, s.pool)
-	if s.com, err = net80211.NewCom(net80211.ComConfig{Radio: s.radio}); err != nil {
+	if s.com, err = net80211.NewCom(net80211.ComConfig{Radio: s.radio, Tap: tap}); err != nil {
 		return fail(err)
 	}
 	if s.vap, err = s.com.NewVap(net80211.VapConfig{Events: ev,

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
 	"github.com/gopkt/gopkt/drivers/wifi80211/vcard"
@@ -74,18 +76,28 @@ type statusView struct {
 	RxDelivered uint64 `json:"rx_delivered"`
 	RxReplay    uint64 `json:"rx_replay"`
 	RxDecryptEr uint64 `json:"rx_decrypt_errors"`
+	EAPOLRx     uint64 `json:"eapol_rx"`
+	EAPOLBadMIC uint64 `json:"eapol_bad_mic"`
+	EAPOLReplay uint64 `json:"eapol_replay"`
+	EAPOLDrop   uint64 `json:"eapol_dropped"`
+	KeyReinst   uint64 `json:"key_reinstall_refused"`
 	TxFrames    uint32 `json:"tx_frames"`
 	TxAcked     uint32 `json:"tx_acked"`
 	TxRetries   uint32 `json:"tx_retries"`
 	RxFrames    uint32 `json:"rx_frames"`
 	HWEncrypted uint32 `json:"hw_encrypted"`
 	HWDecrypted uint32 `json:"hw_decrypted"`
+	// The stack interface, when connect runs with --addr or --dhcp.
+	Interface string   `json:"interface,omitempty"`
+	Addresses []string `json:"addresses,omitempty"`
 }
 
 func makeStatus(s net80211.Status, c vcard.Stats) statusView {
 	v := statusView{State: s.State.String(), PortOpen: s.PortOpen, SSID: string(s.SSID), FreqMHz: s.FreqMHz,
 		Channel: channelOf(s.FreqMHz), Signal: int(s.SignalDBm), RateMbps: s.TxRate.Mbps(), Pairwise: s.Pairwise, Group: s.Group,
 		RxDelivered: s.Stats.RxDelivered, RxReplay: s.Stats.RxReplay, RxDecryptEr: s.Stats.RxDecryptErr,
+		EAPOLRx: s.Stats.EAPOLRx, EAPOLBadMIC: s.Stats.EAPOLBadMIC, EAPOLReplay: s.Stats.EAPOLReplay,
+		EAPOLDrop: s.Stats.EAPOLDropped + s.Stats.EAPOLMalformed, KeyReinst: s.Stats.KeyReinstall,
 		TxFrames: c.TxFrames, TxAcked: c.TxAcked, TxRetries: c.TxRetries, RxFrames: c.RxFrames,
 		HWEncrypted: c.TxCrypto, HWDecrypted: c.RxDecrypted}
 	if s.BSSID != nil {
@@ -113,6 +125,10 @@ func printStatus(w io.Writer, v statusView, asJSON bool) error {
 		fmt.Fprintf(tw, "cipher:\t%s pairwise, %s group\n", v.Pairwise, v.Group)
 	}
 	fmt.Fprintf(tw, "tx:\t%d frames, %d acked, %d retries, %d encrypted by the card\n", v.TxFrames, v.TxAcked, v.TxRetries, v.HWEncrypted)
+	fmt.Fprintf(tw, "eapol:\t%d received, %d bad MIC, %d replayed, %d dropped, %d reinstalls refused\n", v.EAPOLRx, v.EAPOLBadMIC, v.EAPOLReplay, v.EAPOLDrop, v.KeyReinst)
+	if v.Interface != "" {
+		fmt.Fprintf(tw, "ip:\t%s %s\n", v.Interface, strings.Join(v.Addresses, " "))
+	}
 	fmt.Fprintf(tw, "rx:\t%d frames, %d delivered, %d decrypted by the card, %d replays, %d decrypt errors\n", v.RxFrames, v.RxDelivered, v.HWDecrypted, v.RxReplay, v.RxDecryptEr)
 	return tw.Flush()
 }
@@ -142,4 +158,17 @@ func progress(e net80211.Event) string {
 		return "TKIP countermeasures: blocked for 60 s"
 	}
 	return "" // EventFailed is connect's error message, on stderr
+}
+
+// printPing prints ping(8)'s summary lines.
+func printPing(w io.Writer, v pingView) {
+	loss := 100 * (v.Sent - v.Received) / max(v.Sent, 1)
+	fmt.Fprintf(w, "--- %s ping statistics ---\n%d packets transmitted, %d received, %d%% packet loss\n", v.Dst, v.Sent, v.Received, loss)
+	if v.Received > 0 {
+		ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+		fmt.Fprintf(w, "rtt min/avg/max = %.3f/%.3f/%.3f ms\n", ms(v.Min), ms(v.Avg), ms(v.Max))
+	}
+	if v.FirstErr != "" {
+		fmt.Fprintf(w, "first error: %s\n", v.FirstErr)
+	}
 }

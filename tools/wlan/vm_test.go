@@ -1,24 +1,25 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/gopkt/gopkt/internal/vmtest"
 )
 
-// TestVMWlan runs the wlan command against Debian hostapd on a
-// mac80211_hwsim radio (WPA2-PSK/CCMP): scan (table and JSON), connect with
-// progress lines, hostapd's view of us, status, scan through the running
-// connect, rejoining after a deauthentication and an AP restart,
-// disconnect; then a wrong passphrase (must fail within 10 s
-// saying so), a network that does not exist, and an open network.
-func TestVMWlan(t *testing.T) {
-	res := vmtest.Run(t, vmtest.Config{
-		Modules:  []string{"rfkill", "libarc4", "cfg80211", "ctr", "ccm", "mac80211", "virtio_ring", "virtio", "mac80211_hwsim radios=1"},
-		Commands: []string{"./tools/wlan"},
-		Debs:     []string{"hostapd"},
-		Files: []vmtest.File{{Guest: "/etc/hostapd.conf", Mode: 0o644, Data: []byte(`interface=wlan0
+// The AP side of TestVMWlan: Debian hostapd on mac80211_hwsim radio 0, whose
+// Linux interface wlan0 has 198.18.0.1/24 and serves DHCP (busybox udhcpd)
+// in the open-network phase.
+const (
+	wpaConf = `interface=wlan0
 driver=nl80211
 ctrl_interface=/var/run/hostapd
 ssid=gopkt-wlan
@@ -29,52 +30,118 @@ wpa=2
 wpa_key_mgmt=WPA-PSK
 rsn_pairwise=CCMP
 wpa_passphrase=the right passphrase
-`)}},
-		Append:  "no_timer_check",
-		Timeout: 4 * time.Minute,
-		Script: `
-ip link set wlan0 up
-hostapd -B -P /tmp/hostapd.pid -f /tmp/hostapd.log /etc/hostapd.conf || { cat /tmp/hostapd.log; fail "hostapd did not start"; }
-wait_for 10 sh -c 'hostapd_cli -p /var/run/hostapd status | grep -q state=ENABLED'
+`
+	openConf   = "interface=wlan0\ndriver=nl80211\nctrl_interface=/var/run/hostapd\nssid=gopkt-open\nhw_mode=g\nchannel=11\n"
+	udhcpdConf = "start 198.18.0.100\nend 198.18.0.110\ninterface wlan0\nlease_file /tmp/udhcpd.leases\noption subnet 255.255.255.0\noption lease 600\n"
+)
 
+// TestVMWlan runs the wlan command against Debian hostapd on a
+// mac80211_hwsim radio, in one guest:
+//   - WPA2-PSK/CCMP: scan (table and JSON); connect as stack interface wlan0
+//     with 198.18.0.2/24 while capturing 802.11+radiotap into a pcap;
+//     hostapd lists us authorized; Linux pings us and we ping Linux, 1000
+//     echoes each way at 10 ms, none lost; rejoin after hostapd_cli
+//     deauthenticate and after hostapd is killed and restarted, with traffic
+//     resuming; disconnect (exit 0 means the pool was full after detach);
+//   - a wrong passphrase fails within 10 s saying so; a missing network fails;
+//   - an open network with the address from udhcpd (stack/dhcp4), 1000
+//     pings each way;
+//   - hostapd rekeying the GTK every 5 s and the PTK every 10 s while both
+//     sides ping for 60 s: at most one lost echo per rekey each way, no
+//     disconnection;
+//
+// then opens the pcap with tshark on the host: beacons, the four EAPOL-Key
+// messages, and radiotap signal, channel and rate fields.
+func TestVMWlan(t *testing.T) {
+	res := vmtest.Run(t, vmtest.Config{
+		Modules:  []string{"rfkill", "libarc4", "cfg80211", "ctr", "ccm", "mac80211", "virtio_ring", "virtio", "mac80211_hwsim radios=1"},
+		Commands: []string{"./tools/wlan"},
+		Debs:     []string{"hostapd"},
+		Files: []vmtest.File{
+			{Guest: "/etc/hostapd.conf", Mode: 0o644, Data: []byte(wpaConf)},
+			{Guest: "/etc/hostapd-rekey.conf", Mode: 0o644, Data: []byte(wpaConf + "wpa_group_rekey=5\nwpa_ptk_rekey=10\n")},
+			{Guest: "/etc/hostapd-open.conf", Mode: 0o644, Data: []byte(openConf)},
+			{Guest: "/etc/udhcpd.conf", Mode: 0o644, Data: []byte(udhcpdConf)},
+		},
+		Append:  "no_timer_check",
+		Timeout: 9 * time.Minute,
+		Quiet:   true,
+		Script:  wlanScript,
+	})
+	if len(res.Grep("wrong passphrase failed after")) != 1 {
+		t.Errorf("console lacks the wrong-passphrase timing:\n%s", res.Tail(40))
+	}
+	for _, l := range res.Grep("RESULT ") {
+		t.Log(l[strings.Index(l, "RESULT "):])
+	}
+	checkPcap(t, res)
+}
+
+const wlanScript = `
+ip link set wlan0 up
+ip addr add 198.18.0.1/24 dev wlan0
+ap() { hostapd_cli -p /var/run/hostapd "$@"; }
+start_ap() {
+	hostapd -B -P /tmp/hostapd.pid -f /tmp/hostapd.log $1 || { cat /tmp/hostapd.log; fail "hostapd did not start"; }
+	wait_for 10 sh -c 'hostapd_cli -p /var/run/hostapd status | grep -q state=ENABLED'
+}
+stop_ap() {
+	kill $(cat /tmp/hostapd.pid)
+	wait_for 5 sh -c '! [ -e /var/run/hostapd/wlan0 ]'
+}
+# lossless N: Linux pings $1 and we ping 198.18.0.1, N echoes each way at
+# 10 ms, concurrently; prints both summaries, fails on any loss.
+both_ways() {
+	ping -c $2 -i 0.01 -W 2 -q $1 > /tmp/lping.log 2>&1 &
+	lp=$!
+	wlan ping 198.18.0.1 --count $2 --interval 10ms > /tmp/wping.log 2>&1 || true
+	wait $lp || true
+	echo "RESULT $3: Linux -> us: $(grep 'packets transmitted' /tmp/lping.log)"
+	echo "RESULT $3: us -> Linux: $(grep 'packets transmitted' /tmp/wping.log) $(grep rtt /tmp/wping.log)"
+	expect "$(cat /tmp/lping.log)" "$2 packets transmitted, $2 packets received"
+	expect "$(cat /tmp/wping.log)" "$2 packets transmitted, $2 received"
+}
+# transmitted/received of a ping log: "tx rx"
+counts() { grep 'packets transmitted' $1 | sed 's/^\([0-9]*\) packets transmitted, \([0-9]*\).*/\1 \2/'; }
+
+start_ap /etc/hostapd.conf
 out=$(wlan scan); echo "$out"
 expect "$out" "02:00:00:00:00:00  gopkt-wlan  6"
 expect "$out" "WPA2-PSK"
-out=$(wlan scan --json); echo "$out"
-expect "$out" '"ssid": "gopkt-wlan"'
+expect "$(wlan scan --json)" '"ssid": "gopkt-wlan"'
 
-wlan connect --ssid gopkt-wlan --passphrase 'the right passphrase' > /tmp/connect.log 2>&1 &
+# WPA2-PSK as a stack interface, with a radiotap capture.
+wlan connect --ssid gopkt-wlan --passphrase 'the right passphrase' --addr 198.18.0.2/24 --pcap /tmp/wlan.pcap --pcap-count 300 > /tmp/connect.log 2>&1 &
 pid=$!
 wait_for 30 grep -q '^connected' /tmp/connect.log
-cat /tmp/connect.log
 for step in scanning "authenticating with 02:00:00:00:00:00" associating handshake 'connected to "gopkt-wlan"'; do
 	expect "$(cat /tmp/connect.log)" "$step"
 done
 wait_for 5 sh -c 'hostapd_cli -p /var/run/hostapd all_sta | grep -q AUTHORIZED'
-echo "hostapd: $(hostapd_cli -p /var/run/hostapd all_sta | grep -E '^(02:|flags)' | tr '\n' ' ')"
+echo "hostapd: $(ap all_sta | grep -E '^(02:|flags)' | tr '\n' ' ')"
 out=$(wlan status); echo "$out"
-expect "$out" "bssid:   02:00:00:00:00:00"
 expect "$out" "CCMP-128 pairwise, CCMP-128 group"
-expect "$(wlan status --json)" '"port_open": true'
-expect "$(wlan scan)" "gopkt-wlan"
+expect "$out" "wlan0 198.18.0.2/24"
+both_ways 198.18.0.2 1000 wpa2
 
-# Thrown out by the AP: we rejoin by ourselves.
-must hostapd_cli -p /var/run/hostapd deauthenticate 02:67:6f:70:6b:01
+# Thrown out by the AP: we rejoin by ourselves and traffic resumes.
+must ap deauthenticate 02:67:6f:70:6b:01
 wait_for 20 sh -c '[ $(grep -c "^connected" /tmp/connect.log) -ge 2 ]'
 wait_for 5 sh -c 'hostapd_cli -p /var/run/hostapd all_sta | grep -q AUTHORIZED'
+both_ways 198.18.0.2 50 after-deauth
 # The AP restarts: we find it again.
-kill $(cat /tmp/hostapd.pid)
-wait_for 5 sh -c '! [ -e /var/run/hostapd/wlan0 ]'
+stop_ap
 sleep 1
-hostapd -B -P /tmp/hostapd.pid -f /tmp/hostapd2.log /etc/hostapd.conf || { cat /tmp/hostapd2.log; fail "hostapd did not restart"; }
-wait_for 10 sh -c 'hostapd_cli -p /var/run/hostapd status | grep -q state=ENABLED'
+start_ap /etc/hostapd.conf
 wait_for 40 sh -c '[ $(grep -c "^connected" /tmp/connect.log) -ge 3 ]'
 wait_for 5 sh -c 'hostapd_cli -p /var/run/hostapd all_sta | grep -q AUTHORIZED'
-cat /tmp/connect.log
-expect "$(wlan status)" "RUN (port open)"
+both_ways 198.18.0.2 50 after-ap-restart
 must wlan disconnect
-wait $pid || fail "wlan connect exited with status $? (a buffer leak or a teardown error)"
-expect "$(cat /tmp/connect.log)" "disconnected"
+wait $pid || { cat /tmp/connect.log; fail "wlan connect exited with status $? (a buffer leak or a teardown error)"; }
+cat /tmp/connect.log
+expect "$(cat /tmp/connect.log)" "capture: 300 frames"
+echo "PCAP-SIZE $(wc -c < /tmp/wlan.pcap)"
+gzip -c /tmp/wlan.pcap | base64 | sed 's/^/PCAP:/'
 
 t0=$(cut -d. -f1 /proc/uptime)
 if wlan connect --ssid gopkt-wlan --passphrase 'a wrong passphrase' > /tmp/wrong.log 2>&1; then fail "connect with a wrong passphrase succeeded"; fi
@@ -83,31 +150,107 @@ cat /tmp/wrong.log
 echo "wrong passphrase failed after $((t1 - t0)) s"
 expect "$(cat /tmp/wrong.log)" "passphrase is probably wrong"
 [ $((t1 - t0)) -le 10 ] || fail "wrong passphrase took $((t1 - t0)) s, more than 10"
-
 if wlan connect --ssid no-such-net --passphrase 'whatever123' > /tmp/none.log 2>&1; then fail "connect to a missing network succeeded"; fi
-cat /tmp/none.log
 expect "$(cat /tmp/none.log)" "no access point answered"
 
-# The same with an open network.
-kill $(cat /tmp/hostapd.pid)
-wait_for 5 sh -c '! [ -e /var/run/hostapd/wlan0 ]'
-printf 'interface=wlan0\ndriver=nl80211\nctrl_interface=/var/run/hostapd\nssid=gopkt-open\nhw_mode=g\nchannel=11\n' > /etc/hostapd-open.conf
-hostapd -B -P /tmp/hostapd.pid -f /tmp/hostapd-open.log /etc/hostapd-open.conf || { cat /tmp/hostapd-open.log; fail "open hostapd did not start"; }
-wait_for 10 sh -c 'hostapd_cli -p /var/run/hostapd status | grep -q state=ENABLED'
+# An open network, the address from udhcpd.
+stop_ap
+start_ap /etc/hostapd-open.conf
+touch /tmp/udhcpd.leases
+udhcpd -f /etc/udhcpd.conf > /tmp/udhcpd.log 2>&1 &
+dpid=$!
 expect "$(wlan scan)" "gopkt-open  11       -50 dBm  open"
-wlan connect --ssid gopkt-open > /tmp/open.log 2>&1 &
+wlan connect --ssid gopkt-open --dhcp > /tmp/open.log 2>&1 &
 pid=$!
-wait_for 30 grep -q '^connected' /tmp/open.log
+wait_for 30 grep -q '^address .* (dhcp)' /tmp/open.log
 cat /tmp/open.log
 reject "$(cat /tmp/open.log)" "handshake"
 wait_for 5 sh -c 'hostapd_cli -p /var/run/hostapd all_sta | grep -q AUTHORIZED'
-out=$(wlan status); echo "$out"
-expect "$out" "none (open network)"
+addr=$(sed -n 's/^address \(198\.18\.0\.[0-9]*\)\/24 on wlan0 (dhcp)$/\1/p' /tmp/open.log)
+[ -n "$addr" ] || fail "no leased address in the connect log"
+expect "$(wlan status)" "none (open network)"
+both_ways $addr 1000 open-dhcp
 must wlan disconnect
-wait $pid || fail "wlan connect (open) exited with status $?"
-`,
-	})
-	if len(res.Grep("wrong passphrase failed after")) != 1 {
-		t.Errorf("console lacks the wrong-passphrase timing:\n%s", res.Tail(40))
+wait $pid || { cat /tmp/open.log; fail "wlan connect (open) exited with status $?"; }
+kill $dpid
+
+# Rekeying every 5 s (GTK) and 10 s (PTK) while both sides ping for 60 s.
+stop_ap
+start_ap /etc/hostapd-rekey.conf
+wlan connect --ssid gopkt-wlan --passphrase 'the right passphrase' --addr 198.18.0.2/24 > /tmp/rekey.log 2>&1 &
+pid=$!
+wait_for 30 grep -q '^connected' /tmp/rekey.log
+ping -c 3000 -i 0.02 -W 2 -q 198.18.0.2 > /tmp/lping.log 2>&1 &
+lp=$!
+wlan ping 198.18.0.1 --count 3000 --interval 20ms > /tmp/wping.log 2>&1 || true
+wait $lp || true
+rekeys=$(grep -c '^rekeyed' /tmp/rekey.log || true)
+set -- $(counts /tmp/lping.log); llost=$(($1 - $2))
+set -- $(counts /tmp/wping.log); wlost=$(($1 - $2))
+echo "RESULT rekey: $rekeys rekeys in 60 s; Linux -> us lost $llost, us -> Linux lost $wlost; hostapd: $(grep -c 'group key handshake completed' /tmp/hostapd.log) group, $(grep -c 'EAPOL-4WAY-HS-COMPLETED' /tmp/hostapd.log) 4-way"
+must wlan disconnect
+wait $pid || { cat /tmp/rekey.log; fail "wlan connect (rekey) exited with status $?"; }
+grep -E 'handshake failed|deauthenticated due to' /tmp/hostapd.log && fail "hostapd saw a failed handshake while rekeying"
+reject "$(cat /tmp/rekey.log)" "disconnected (reason"
+[ $rekeys -ge 10 ] || fail "only $rekeys rekeys in 60 s"
+[ $llost -le $rekeys ] && [ $wlost -le $rekeys ] || fail "lost $llost and $wlost echoes across $rekeys rekeys"
+`
+
+// checkPcap decodes the capture the guest printed and has tshark read it.
+func checkPcap(t *testing.T, res *vmtest.Result) {
+	t.Helper()
+	var b64 strings.Builder
+	for _, l := range res.Grep("PCAP:") {
+		b64.WriteString(strings.TrimSpace(l[strings.Index(l, "PCAP:")+5:]))
 	}
+	gz, err := base64.StdEncoding.DecodeString(b64.String())
+	if err != nil || len(gz) == 0 {
+		t.Fatalf("no capture on the console (%d base64 bytes): %v", b64.Len(), err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "wlan.pcap")
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := exec.LookPath("tshark"); err != nil {
+		t.Skipf("tshark is not installed (Debian package tshark): the capture (%d bytes) is not decoded", len(raw))
+	}
+	tshark := func(filter string, fields ...string) []string {
+		args := []string{"-r", path, "-Y", filter, "-T", "fields"}
+		for _, f := range fields {
+			args = append(args, "-e", f)
+		}
+		out, err := exec.Command("tshark", args...).Output()
+		if err != nil {
+			t.Fatalf("tshark %v: %v", args, err)
+		}
+		return strings.FieldsFunc(string(out), func(r rune) bool { return r == '\n' })
+	}
+	// Beacons of our AP, with the radiotap fields the card reported.
+	beacons := tshark("wlan.fc.type_subtype == 0x0008 && wlan.ssid == \"gopkt-wlan\"", "radiotap.dbm_antsignal", "radiotap.channel.freq", "radiotap.datarate")
+	if len(beacons) == 0 {
+		t.Errorf("no beacons of gopkt-wlan in the capture")
+	} else if f := strings.Fields(beacons[0]); len(f) != 3 || f[0] != "-50" || f[1] != "2437" {
+		t.Errorf("beacon radiotap signal/frequency/rate: %q, want -50 dBm, 2437 MHz and a rate", beacons[0])
+	}
+	// The 4-way handshake: messages 1 to 4 in order (a retransmission
+	// repeats a number).
+	msgs := tshark("eapol", "wlan_rsna_eapol.keydes.msgnr")
+	var seq []string
+	for _, m := range msgs {
+		if len(seq) == 0 || seq[len(seq)-1] != m {
+			seq = append(seq, m)
+		}
+	}
+	if strings.Join(seq, ",") != "1,2,3,4" {
+		t.Errorf("EAPOL-Key messages in the capture: %q, want 1,2,3,4", msgs)
+	}
+	t.Logf("capture: %d bytes, %d beacons of gopkt-wlan, EAPOL messages %v", len(raw), len(beacons), msgs)
 }

@@ -115,9 +115,11 @@ func TestReplayedDataDropped(t *testing.T) {
 			b.pingPong("original")
 			b.medium.Trace = nil
 			n := len(b.rx)
-			// Clear the Retry bit and change the sequence number so the
-			// duplicate cache does not catch it: only the PN check can.
-			captured[22]++
+			// Clear the Retry bit and advance the sequence number (bits
+			// 4-15 of Sequence Control, octets 22-23) so the duplicate
+			// cache does not catch it: only the PN check can.
+			captured[1] &^= byte(frame.FlagRetry >> 8)
+			captured[22] += 0x10
 			b.ap.Inject(captured)
 			b.medium.Run(100)
 			st := b.vap.Stats()

@@ -31,6 +31,12 @@ type supplicant struct {
 	replay   uint64 // last Key Replay Counter of a frame whose MIC verified
 	replayOK bool
 	request  uint64 // our counter for request frames
+	// m2Sent: message 2 left for the current ANonce and no message 3 has
+	// verified yet. A retransmitted message 1 (same ANonce, new counter)
+	// is then answered with the same SNonce: the authenticator may answer
+	// any of our messages 2 with a message 3 keyed from its SNonce
+	// (12.7.6.2; hostapd keeps every counter it sent valid).
+	m2Sent bool
 }
 
 func (s *supplicant) reset() { *s = supplicant{} }
@@ -85,7 +91,7 @@ func (s *supplicant) input(v *Vap, pdu []byte, protected bool, now time.Time) {
 
 // msg1 answers message 1 with message 2 (12.7.6.2, 12.7.6.3).
 func (s *supplicant) msg1(v *Vap, k eapol.Key, ver uint16) {
-	if s.state != supPTKStart || !bytes.Equal(s.anonce[:], k.Nonce()) {
+	if !s.m2Sent || !bytes.Equal(s.anonce[:], k.Nonce()) {
 		if _, err := io.ReadFull(v.cfg.Rand, s.snonce[:]); err != nil {
 			v.stats.EAPOLDropped++
 			return
@@ -110,6 +116,7 @@ func (s *supplicant) msg1(v *Vap, k eapol.Key, ver uint16) {
 	if s.state != supDone {
 		s.state = supPTKStart
 	}
+	s.m2Sent = true
 	v.sendEAPOL(m2)
 }
 
@@ -189,6 +196,7 @@ func (s *supplicant) msg3(v *Vap, pdu []byte, k eapol.Key, ver uint16, now time.
 		return
 	}
 	s.ptk = s.tptk
+	s.m2Sent = false
 	if gtk != nil {
 		err := v.installGroup(gtk.KeyID, v.group, gtk.Key, k.RSC()&(1<<48-1))
 		if err != nil && !errors.Is(err, ErrKeyReinstall) {
@@ -216,8 +224,17 @@ func (s *supplicant) group1(v *Vap, pdu []byte, k eapol.Key, ver uint16) {
 		return
 	}
 	if !VerifyEAPOLMIC(ver, s.ptk[:16], pdu, k) {
-		v.stats.EAPOLBadMIC++
-		return
+		// During a PTK rekey the authenticator switches to the new PTK
+		// when our message 2 verifies (hostapd: PTKCALCNEGOTIATING), so a
+		// group message 1 sent before message 3 reaches us is protected
+		// with the KCK of the PTK we proposed. Like wpa_supplicant, accept
+		// it under that PTK and use it from now on for KCK and KEK; the
+		// temporal key is still installed by message 3 only.
+		if !s.m2Sent || s.tptk == nil || !VerifyEAPOLMIC(ver, s.tptk[:16], pdu, k) {
+			v.stats.EAPOLBadMIC++
+			return
+		}
+		s.ptk = s.tptk
 	}
 	s.replay, s.replayOK = k.ReplayCounter(), true
 	_, gtk, err := keyData(ver, s.ptk[16:32], k)

@@ -23,7 +23,8 @@ type apSTA struct {
 	ptk        []byte
 	key        *net80211.Key
 	replay     uint64
-	hs         int // 0 idle, 1 M1 sent, 2 M3 sent, 3 done
+	m1Replay   uint64 // counter of the first message 1 of this handshake
+	hs         int    // 0 idle, 1 M1 sent, 2 M3 sent, 3 done
 	lastM3     []byte
 }
 
@@ -72,7 +73,14 @@ func (a *AP) startHandshake() {
 		return
 	}
 	s.replay++
+	s.m1Replay = s.replay
 	s.hs = 1
+	a.sendM1()
+}
+
+// sendM1 sends message 1 for the current ANonce with a new counter.
+func (a *AP) sendM1() {
+	s := a.sta
 	m1 := eapol.AppendKey(nil, &eapol.KeyFields{EAPOLVersion: 2, Descriptor: eapol.DescRSN,
 		Info: a.ver() | eapol.InfoPairwise | eapol.InfoAck, KeyLen: uint16(a.cipher(a.cfg.Pairwise).KeyLen()),
 		ReplayCounter: s.replay, Nonce: s.anonce})
@@ -83,6 +91,16 @@ func (a *AP) startHandshake() {
 func (a *AP) RekeyPTK() {
 	if a.sta != nil && a.sta.hs == 3 {
 		a.startHandshake()
+	}
+}
+
+// ResendM1 retransmits message 1 (same ANonce, next Key Replay Counter),
+// as hostapd does when message 2 is slow; like hostapd it then accepts a
+// message 2 answering any of this handshake's messages 1.
+func (a *AP) ResendM1() {
+	if a.sta != nil && a.sta.hs == 1 {
+		a.sta.replay++
+		a.sendM1()
 	}
 }
 
@@ -144,10 +162,17 @@ func (a *AP) sendM3() {
 // RekeyGTK sends a group key handshake message 1 with a new GTK in the
 // other key slot; with same, it sends the current GTK again instead (a
 // repeated key the station must not reinstall).
+//
+// During a PTK rekey whose message 3 is out (hs 2) it protects the frame
+// with the new PTK, as hostapd does once message 2 verified.
 func (a *AP) RekeyGTK(same bool) {
 	s := a.sta
-	if s == nil || s.hs != 3 {
+	if s == nil || s.hs < 2 || s.ptk == nil {
 		return
+	}
+	ptk := s.ptk
+	if s.hs == 2 {
+		ptk = s.tptk
 	}
 	if !same {
 		a.gtkID = 3 - a.gtkID // alternate 1 and 2
@@ -159,7 +184,7 @@ func (a *AP) RekeyGTK(same bool) {
 	if ver == eapol.VersionMD5RC4 {
 		_, _ = io.ReadFull(a.cfg.Rand, iv[:])
 	}
-	enc, err := net80211.EncryptKeyData(ver, s.ptk[16:32], iv[:], a.keyData(a.gtk, a.gtkID, false))
+	enc, err := net80211.EncryptKeyData(ver, ptk[16:32], iv[:], a.keyData(a.gtk, a.gtkID, false))
 	if err != nil {
 		return
 	}
@@ -170,7 +195,7 @@ func (a *AP) RekeyGTK(same bool) {
 	g1 := eapol.AppendKey(nil, &eapol.KeyFields{EAPOLVersion: 2, Descriptor: eapol.DescRSN,
 		Info:   ver | eapol.InfoAck | eapol.InfoMIC | eapol.InfoSecure | eapol.InfoEncData,
 		KeyLen: 0, ReplayCounter: s.replay, IV: iv, RSC: rsc, KeyData: enc})
-	if net80211.SetEAPOLMIC(ver, s.ptk[:16], g1) != nil {
+	if net80211.SetEAPOLMIC(ver, ptk[:16], g1) != nil {
 		return
 	}
 	a.sendEAPOL(g1)
@@ -194,7 +219,7 @@ func (a *AP) eapolInput(pdu []byte) {
 			a.Stats.BadMIC++
 		}
 	case info&eapol.InfoPairwise != 0 && info&eapol.InfoSecure == 0 && s.hs == 1:
-		if k.ReplayCounter() != s.replay {
+		if k.ReplayCounter() < s.m1Replay || k.ReplayCounter() > s.replay {
 			return
 		}
 		tptk, err := prf.PTK(a.pmk[:], a.bssid, s.mac, s.anonce[:], k.Nonce(), 256+8*a.cipher(a.cfg.Pairwise).KeyLen())
@@ -229,7 +254,9 @@ func (a *AP) eapolInput(pdu []byte) {
 		s.hs = 3
 		s.authorized = true
 	case info&eapol.InfoPairwise == 0 && info&eapol.InfoMIC != 0:
-		if s.ptk != nil && net80211.VerifyEAPOLMIC(ver, s.ptk[:16], e.Frame(), k) {
+		if s.hs == 2 && net80211.VerifyEAPOLMIC(ver, s.tptk[:16], e.Frame(), k) {
+			a.Stats.GroupM2++
+		} else if s.ptk != nil && net80211.VerifyEAPOLMIC(ver, s.ptk[:16], e.Frame(), k) {
 			a.Stats.GroupM2++
 		} else {
 			a.Stats.BadMIC++

@@ -1,0 +1,29 @@
+// Package bench holds the side-by-side benchmarks of gopkt's wireless
+// station (virtual PCI card, net80211, WPA2-PSK supplicant; tools/wlan)
+// against Debian's wpa_supplicant, and of the card's CCMP key cache
+// against the software CCMP engine.
+//
+// Run it with ./run.sh (or GOPKT_BENCH=1 go test -run TestBenchWifi -v
+// ./bench/wifi). It boots one QEMU guest with two mac80211_hwsim radios:
+// hostapd (WPA2-PSK/CCMP) on the first; our card is a station through the
+// hwsim medium (`wlan connect`), and wpa_supplicant runs on the second radio
+// with our process relaying as the medium (`wlan medium`). Each side
+// connects Runs times in turn, and the table gives medians and the ratio
+// gopkt / wpa_supplicant:
+//
+//   - total: from the start of connecting (our Vap.Connect; wpa_supplicant's
+//     first log line, its scan start) to the 4-way handshake's end (our
+//     "connected" event; wpa_supplicant's CTRL-EVENT-CONNECTED);
+//   - handshake: from the authentication request to the same end, so the
+//     scans (wpa_supplicant scans every channel with its default dwell,
+//     ours actively with 100 ms dwell) are left out.
+//
+// Times are the guest's clock under TCG on a shared host: compare the ratio
+// from one run, not absolute figures across runs. TestCCMPKeyCache runs
+// BenchmarkTxRx of drivers/wifi80211/vcard (1500-byte frames card to card
+// through both key caches versus software CCMP around clear cards) in the
+// same process and prints the ratio.
+//
+// What it does not do: no throughput over the air (the hwsim medium is a
+// netlink socket, not a radio), no KVM.
+package bench

@@ -1,0 +1,74 @@
+package net80211_test
+
+import (
+	"testing"
+
+	"github.com/gopkt/gopkt/drivers/wifi80211/frame"
+	"github.com/gopkt/gopkt/drivers/wifi80211/wlantest"
+)
+
+// TestPTKRekeyRetransmittedM1 reproduces the ordering seen against hostapd
+// under wpa_ptk_rekey on a slow guest: the authenticator retransmits
+// message 1 of a pairwise rekey (same ANonce, next counter) before our
+// message 2 arrives, then answers the FIRST message 2 with message 3. The
+// supplicant must have answered both messages 1 with the same SNonce, or
+// message 3 fails its MIC and the authenticator gives up (and its group
+// handshake, waiting behind the 4-way, fails after 4 tries).
+func TestPTKRekeyRetransmittedM1(t *testing.T) {
+	b := newBench(t, benchOpts{passphrase: "rekey twice"})
+	b.connect("rekey twice")
+	b.pingPong("before")
+	ptk := b.vap.PairwiseKey()
+	b.ap.RekeyPTK()
+	b.ap.ResendM1()
+	b.medium.Run(1000)
+	st := b.vap.Stats()
+	if st.EAPOLBadMIC != 0 || b.ap.Stats.BadMIC != 0 || b.ap.Stats.M2 != 2 || b.ap.Stats.M4 != 2 {
+		t.Fatalf("rekey with a retransmitted message 1: STA bad MICs %d, AP %+v", st.EAPOLBadMIC, b.ap.Stats)
+	}
+	if nk := b.vap.PairwiseKey(); nk == ptk || !nk.SameMaterial(b.ap.StationKey().Material()) {
+		t.Fatal("the PTK was not replaced by the AP's new one")
+	}
+	b.pingPong("after")
+}
+
+// TestGroupHandshakeUnderNewPTK: during a pairwise rekey the authenticator
+// protects a group message 1 with the PTK of our message 2 as soon as that
+// verified; when it reaches us before message 3 (here message 3 is lost),
+// the supplicant must accept it under the proposed PTK, answer with that
+// KCK, and still complete the 4-way handshake on the retransmitted
+// message 3.
+func TestGroupHandshakeUnderNewPTK(t *testing.T) {
+	b := newBench(t, benchOpts{passphrase: "group in between"})
+	b.connect("group in between")
+	apRadio := b.ap.Radio()
+	dropped := 0
+	b.medium.Filter = func(from *wlantest.Radio, f []byte) []byte {
+		// The first AP data frame after the rekey's message 2 is message 3.
+		if fr, err := frame.Parse(f); err == nil && from == apRadio && fr.Type() == frame.TypeData && b.ap.Stats.M2 == 2 && dropped == 0 {
+			dropped++
+			return nil
+		}
+		return f
+	}
+	b.ap.RekeyPTK()
+	b.medium.Run(1000)
+	if dropped != 1 || b.ap.Stats.M4 != 1 {
+		t.Fatalf("message 3 not held back: dropped %d, AP %+v", dropped, b.ap.Stats)
+	}
+	b.ap.RekeyGTK(false)
+	b.medium.Run(1000)
+	if st := b.vap.Stats(); st.EAPOLBadMIC != 0 || b.ap.Stats.GroupM2 != 1 || b.ap.Stats.BadMIC != 0 {
+		t.Fatalf("group message 1 under the new PTK: STA bad MICs %d, AP %+v", st.EAPOLBadMIC, b.ap.Stats)
+	}
+	gtk, id := b.ap.GTK()
+	if k := b.vap.GroupKey(int(id)); k == nil || !k.SameMaterial(gtk) {
+		t.Fatalf("the STA does not hold the new GTK in slot %d", id)
+	}
+	b.ap.ResendM3()
+	b.medium.Run(1000)
+	if b.ap.Stats.M4 != 2 || b.vap.Stats().EAPOLBadMIC != 0 {
+		t.Fatalf("retransmitted message 3: AP %+v, STA %+v", b.ap.Stats, b.vap.Stats())
+	}
+	b.pingPong("after")
+}

@@ -1,0 +1,268 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
+	"github.com/gopkt/gopkt/tools/pktdump"
+)
+
+// connectOpts are connect's flags.
+type connectOpts struct {
+	sock       string
+	mac        net.HardwareAddr
+	ssid, pass string
+	timeout    time.Duration
+	ip         ipConfig // attach to a stack when enabled
+	pcap       string   // radiotap capture file, or ""
+	pcapCount  int
+	stamps     bool // progress lines start with [elapsed]
+}
+
+// connect joins the network, prints progress, then serves the control
+// socket until disconnect or a signal. With an address (or --dhcp) the
+// vap is a stack interface that answers and sends pings.
+func connect(o connectOpts, stdout, stderr io.Writer) (code int) {
+	events := make(chan net80211.Event, 64)
+	var src *radiotapSource
+	var tap net80211.Tap
+	if o.pcap != "" {
+		src = newRadiotapSource()
+		tap = src.tap
+	}
+	st, err := openStation(o.mac, func(e net80211.Event) {
+		select {
+		case events <- e:
+		default:
+		}
+	}, tap)
+	if err != nil {
+		fmt.Fprintf(stderr, "wlan connect: %v\n", err)
+		return 1
+	}
+	// Teardown runs in reverse: stack and port, capture, then the card
+	// (which reports buffers still in use).
+	defer func() {
+		if err := st.close(); err != nil {
+			fmt.Fprintln(stderr, err)
+			code = 1
+		}
+	}()
+	if src != nil {
+		stop, err := startCapture(o.pcap, o.pcapCount, src, stdout)
+		if err != nil {
+			fmt.Fprintf(stderr, "wlan connect: %v\n", err)
+			return 1
+		}
+		defer func() {
+			if err := stop(); err != nil {
+				fmt.Fprintf(stderr, "wlan connect: capture: %v\n", err)
+				code = 1
+			}
+		}()
+	}
+	var x *ipIface
+	if o.ip.enabled() {
+		if x, err = attachIP(st, o.ip); err != nil {
+			fmt.Fprintf(stderr, "wlan connect: %v\n", err)
+			return 1
+		}
+		defer func() {
+			if err := x.close(); err != nil {
+				fmt.Fprintf(stderr, "wlan connect: %v\n", err)
+				code = 1
+			}
+		}()
+	}
+
+	quit := make(chan struct{}, 1)
+	l, err := serveControl(o.sock, func(req request) response {
+		switch req.Cmd {
+		case "status":
+			v := makeStatus(st.vap.Status(), st.dev.Stats())
+			if x != nil {
+				v.Interface, v.Addresses = x.cfg.Name, x.addresses()
+			}
+			return response{Status: &v}
+		case "scan":
+			return response{Scan: scanRows(st.vap.ScanResults())}
+		case "ping":
+			if x == nil {
+				return response{Error: "wlan connect runs without a stack interface: start it with --addr or --dhcp"}
+			}
+			dst, err := netip.ParseAddr(req.Addr)
+			if err != nil || !dst.Is4() || req.Count < 1 || req.Interval <= 0 || req.Wait <= 0 {
+				return response{Error: fmt.Sprintf("malformed ping request %+v", req)}
+			}
+			v := x.ping(dst, req.Count, req.Interval, req.Wait, req.Size)
+			return response{Ping: &v}
+		case "disconnect":
+			select {
+			case quit <- struct{}{}:
+			default:
+			}
+			return response{}
+		}
+		return response{Error: fmt.Sprintf("unknown command %q", req.Cmd)}
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "wlan connect: %v\n", err)
+		return 1
+	}
+	defer l.Close()
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+
+	start := time.Now()
+	if err := st.vap.Connect([]byte(o.ssid), o.pass); err != nil {
+		fmt.Fprintf(stderr, "wlan connect: %v\n", err)
+		return 1
+	}
+	deadline := time.After(o.timeout)
+	connected := false
+	var retry <-chan time.Time
+	addrDone := make(chan string, 1)
+	for {
+		select {
+		case e := <-events:
+			if line := progress(e); line != "" {
+				if e.Kind == net80211.EventConnected {
+					line += fmt.Sprintf(" in %v", time.Since(start).Round(time.Millisecond))
+				}
+				if o.stamps {
+					line = fmt.Sprintf("[%.6fs] %s", time.Since(start).Seconds(), line)
+				}
+				fmt.Fprintln(stdout, line)
+			}
+			switch e.Kind {
+			case net80211.EventConnected:
+				if !connected && x != nil {
+					go func() { addrDone <- x.announce(o.timeout) }()
+				}
+				connected = true
+			case net80211.EventFailed:
+				if !connected {
+					fmt.Fprintf(stderr, "wlan connect: %v\n", e.Err)
+					return 1
+				}
+				// We had the network and lost it (the AP went away, say):
+				// keep trying, as a supplicant does, until disconnect.
+				fmt.Fprintf(stdout, "lost %q: %v; retrying in 1 s\n", o.ssid, e.Err)
+				retry = time.After(time.Second)
+			}
+		case line := <-addrDone:
+			fmt.Fprintln(stdout, line)
+		case <-retry:
+			retry = nil
+			if err := st.vap.Connect([]byte(o.ssid), o.pass); err != nil {
+				fmt.Fprintf(stdout, "retry: %v\n", err)
+				retry = time.After(time.Second)
+			}
+		case <-deadline:
+			if !connected {
+				fmt.Fprintf(stderr, "wlan connect: not connected to %q after %v (state %v)\n", o.ssid, o.timeout, st.vap.State())
+				st.vap.Disconnect()
+				return 1
+			}
+		case <-quit:
+			if x != nil {
+				x.release()
+			}
+			st.vap.Disconnect()
+			time.Sleep(50 * time.Millisecond) // let the deauthentication leave
+			fmt.Fprintln(stdout, "disconnected")
+			return 0
+		case s := <-sigs:
+			if x != nil {
+				x.release()
+			}
+			st.vap.Disconnect()
+			time.Sleep(50 * time.Millisecond)
+			fmt.Fprintf(stdout, "disconnected (%v)\n", s)
+			return 0
+		}
+	}
+}
+
+// announce starts DHCP (or takes the static address) once the link is up
+// and returns the progress line.
+func (x *ipIface) announce(timeout time.Duration) string {
+	if x.cfg.DHCP {
+		if err := x.startDHCP(); err != nil {
+			return "dhcp: " + err.Error()
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	a, err := x.waitLease(ctx)
+	if err != nil {
+		return "address: " + err.Error()
+	}
+	how := "static"
+	if x.cfg.DHCP {
+		how = "dhcp"
+	}
+	return fmt.Sprintf("address %v on %s (%s)", a, x.cfg.Name, how)
+}
+
+// startCapture runs pktdump on the radiotap source into path until stop.
+func startCapture(path string, count int, src *radiotapSource, stdout io.Writer) (stop func() error, err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--pcap: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	type result struct {
+		res pktdump.Result
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		r, err := pktdump.Run(ctx, src, pktdump.Options{Count: count, Pcap: f})
+		_ = src.Close() // after Count frames the tap stops copying
+		done <- result{r, err}
+	}()
+	return func() error {
+		cancel()
+		_ = src.Close()
+		r := <-done
+		cerr := f.Close()
+		fmt.Fprintf(stdout, "capture: %d frames to %s (802.11 + radiotap), %d dropped\n", r.res.Packets, path, src.dropped.Load())
+		if r.err != nil {
+			return r.err
+		}
+		return cerr
+	}, nil
+}
+
+// medium only runs the hwsim medium (and our idle card) until a signal, so
+// that kernel radios reach each other: the reference wpa_supplicant of the
+// benchmark needs a medium, and only one process can be it.
+func medium(mac net.HardwareAddr, stdout, stderr io.Writer) int {
+	st, err := openStation(mac, func(net80211.Event) {}, nil)
+	if err != nil {
+		fmt.Fprintf(stderr, "wlan medium: %v\n", err)
+		return 1
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	fmt.Fprintln(stdout, "medium: relaying between kernel radios")
+	<-sigs
+	ms := st.md.Stats()
+	if err := st.close(); err != nil {
+		fmt.Fprintf(stderr, "wlan medium: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "medium: %d kernel frames, %d relayed, %d acknowledged\n", ms.KernelFrames, ms.Relayed, ms.Acked)
+	return 0
+}
