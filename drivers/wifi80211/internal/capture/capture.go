@@ -29,8 +29,8 @@ type File struct {
 }
 
 // Dir returns the captures folder: $GOPKT_WIFI_TESTDATA, else
-// <module root>/../shared/testdata/wifi found by walking up from the working
-// directory to go.mod.
+// <module root>/testdata/wifi (the captures are vendored with their README),
+// found by walking up from the working directory to go.mod.
 func Dir() (string, error) {
 	if d := os.Getenv(EnvDir); d != "" {
 		return d, nil
@@ -41,7 +41,7 @@ func Dir() (string, error) {
 	}
 	for d := wd; ; d = filepath.Dir(d) {
 		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			td := filepath.Join(d, "..", "shared", "testdata", "wifi")
+			td := filepath.Join(d, "testdata", "wifi")
 			if _, err := os.Stat(td); err != nil {
 				return "", fmt.Errorf("%w: %s missing; set %s", ErrNoTestdata, td, EnvDir)
 			}

@@ -1,5 +1,5 @@
-// Package capture reads the real 802.11 captures kept beside the checkout
-// (../shared/testdata/wifi, see its README) for the tests and fuzz seeds of
+// Package capture reads the real 802.11 captures vendored in the repository
+// (testdata/wifi at the module root, see its README) for the tests and fuzz seeds of
 // the wifi80211 packages. It is test support: nothing on a data path uses it.
 //
 // Files are read with gopacket's pcapgo; link types 105 (802.11) and 127
