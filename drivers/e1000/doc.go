@@ -49,7 +49,11 @@
 // QEMU's CTRL.RST does not reset registers, so every register the driver
 // relies on is written explicitly. QEMU also holds reception for about one
 // second after each RCTL write; the driver writes RCTL only when a filter or
-// the long-packet bit actually changes.
+// the long-packet bit actually changes. QEMU's 8254x error counters (MPC,
+// RNBC, ...) never clear on read; on QEMU's subsystem ID the driver counts
+// their differences (stats.go). QEMU 7.2's e1000e carries out a TSO request
+// as IP fragmentation when its backend lacks a virtio-net header (a hub);
+// QEMU 8.1 segments properly, as the hardware does.
 //
 // # Data path
 //

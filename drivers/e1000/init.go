@@ -101,13 +101,17 @@ func (d *Device) start() error {
 		return d.opErr("attach", err, "no DMA memory for the descriptor rings; reserve hugepages or raise RLIMIT_MEMLOCK")
 	}
 	clear(d.ring.Mem)
-	d.rx.init(d.regs, d.ring.Mem[:rxBytes], d.cfg.RxDescs, d.cfg.Pool.NewCache(d.cfg.RxDescs))
+	// Small per-queue caches keep the set of buffers in circulation (and
+	// so the memory the CPU and the device touch) close to the ring sizes:
+	// freed buffers go back through the pool's LIFO stack and are reused
+	// hot, as with DPDK's per-lcore mempool cache.
+	d.rx.init(d.regs, d.ring.Mem[:rxBytes], d.cfg.RxDescs, d.cfg.Pool.NewCache(d.cfg.RxRefill))
 	d.rx.maxFrame.Store(int32(d.cfg.MTU + ethOverhead))
 	d.rx.refillAt = uint32(d.cfg.RxRefill)
 	d.rx.vlan = d.cfg.VLAN
 	d.rx.csum = d.model.Gen == Gen82574
 	d.rx.portIdx = d.cfg.PortIndex
-	d.tx.init(d.regs, d.ring.Mem[rxBytes:], d.cfg.TxDescs, d.cfg.Pool.NewCache(d.cfg.TxDescs))
+	d.tx.init(d.regs, d.ring.Mem[rxBytes:], d.cfg.TxDescs, d.cfg.Pool.NewCache(txCacheSize))
 	d.tx.vlan = d.cfg.VLAN
 	d.initTx(d.ring.IOVA + uint64(rxBytes))
 	if err := d.initRx(d.ring.IOVA); err != nil {

@@ -26,6 +26,7 @@ const (
 	maxTxSegs    = 32 // segments of one packet (a 64 KiB TSO chain)
 	maxTxLen     = 65535
 	maxTxFrame   = MaxMTU + ethOverhead
+	txCacheSize  = 64 // the TX queue's mbuf cache (see init.go)
 )
 
 // txSlowFlags are the metadata flags that take a packet off the one-

@@ -19,6 +19,7 @@ func offloadFlags(fs *pflag.FlagSet) func(c *ctx) error {
 	dstFlag := fs.String("dst", "ff:ff:ff:ff:ff:ff", "destination MAC address")
 	payload := fs.Int("tso-payload", 8000, "TCP payload bytes per TSO packet")
 	mss := fs.Int("mss", 1400, "TCP maximum segment size")
+	tso := fs.Bool("tso", true, "also send TSO packets")
 	return func(c *ctx) error {
 		d := c.s.devs[0]
 		hw, err := net.ParseMAC(*dstFlag)
@@ -76,7 +77,11 @@ func offloadFlags(fs *pflag.FlagSet) func(c *ctx) error {
 				return err
 			}
 		}
-		for i := 0; i < *count; i++ {
+		tsoCount := *count
+		if !*tso {
+			tsoCount = 0
+		}
+		for i := 0; i < tsoCount; i++ {
 			body := make([]byte, *payload)
 			for k := range body {
 				body[k] = byte(i*3 + k)
@@ -91,7 +96,7 @@ func offloadFlags(fs *pflag.FlagSet) func(c *ctx) error {
 		d.Drain(2 * time.Second)
 		st := d.Stats()
 		fmt.Fprintf(c.out, "offload: sent %d UDP checksum-offload and %d TSO packets (%d-byte payload, MSS %d); tx %d dropped %d\n",
-			*count, *count, *payload, *mss, st.TxPackets, st.TxDropped)
+			*count, tsoCount, *payload, *mss, st.TxPackets, st.TxDropped)
 		if st.TxDropped > 0 {
 			return fmt.Errorf("offload: the driver dropped %d requests", st.TxDropped)
 		}

@@ -162,9 +162,12 @@ expect "$(cat /tmp/loop.txt)" "*pool: 8192/8192 buffers free*"
 	}
 }
 
-// TestVMOffload has QEMU's e1000 and e1000e compute IPv4/UDP checksums and
-// segment TCP from our context descriptors, and checks every frame they put
-// on the wire in the host-side capture.
+// TestVMOffload has QEMU's e1000 and e1000e compute IPv4/UDP checksums, and
+// the e1000 segment TCP, from our context descriptors, and checks every
+// frame they put on the wire in the host-side capture. QEMU 7.2's e1000e
+// (Debian 12) turns a TSO request into IP fragments when its backend has no
+// virtio-net header, as a hub has not (QEMU 8.1 implements real TCP
+// segmentation there), so TSO is checked on the e1000 only.
 func TestVMOffload(t *testing.T) {
 	const count, mss, payload = 50, 1400, 8000
 	res := vmtest.Run(t, vmtest.Config{
@@ -174,7 +177,7 @@ func TestVMOffload(t *testing.T) {
 		Timeout:   5 * time.Minute,
 		Script: bindAll(2) + `
 must e1000-test offload --count 50 --mss 1400 --tso-payload 8000 $NIC0_ADDR
-must e1000-test offload --count 50 --mss 1400 --tso-payload 8000 $NIC1_ADDR
+must e1000-test offload --count 50 --tso=false $NIC1_ADDR
 `,
 	})
 	for i, name := range []string{"e1000", "e1000e"} {
@@ -189,6 +192,9 @@ must e1000-test offload --count 50 --mss 1400 --tso-payload 8000 $NIC1_ADDR
 			}
 		}
 		segs := (payload + mss - 1) / mss
+		if name == "e1000e" {
+			segs = 0
+		}
 		if w.udp != count || w.tcpSegs != count*segs || w.bad != 0 {
 			t.Errorf("%s on the wire: udp %d tcp segments %d bad %d; want %d, %d, 0", name, w.udp, w.tcpSegs, w.bad, count, count*segs)
 		}

@@ -56,8 +56,8 @@ func (s *radiotapSource) tap(frame []byte) {
 	}
 	select {
 	case b := <-s.free:
-		n := copy(b, frame)
-		s.full <- tapRecord{b: b, n: max(n, len(frame)), when: time.Now().UnixNano()}
+		copy(b, frame) // a longer frame keeps its head, like a snap length
+		s.full <- tapRecord{b: b, n: len(frame), when: time.Now().UnixNano()}
 	default:
 		s.dropped.Add(1)
 	}

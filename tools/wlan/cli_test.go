@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
 )
@@ -26,6 +27,12 @@ func TestRunUsageErrors(t *testing.T) {
 		{[]string{"disconnect", "--socket", sock}, 1, "no wlan connect is running"},
 		{[]string{"scan", "--mac", "zz"}, 1, "--mac \"zz\""},
 		{[]string{"scan", "--no-such-flag"}, 2, "unknown flag"},
+		{[]string{"connect", "--socket", sock, "--ssid", "x", "--addr", "198.18.0.2"}, 1, "want an IPv4 address with prefix length"},
+		{[]string{"connect", "--socket", sock, "--ssid", "x", "--addr", "198.18.0.2/24", "--dhcp"}, 1, "exclude each other"},
+		{[]string{"ping", "--socket", sock}, 1, "want one destination address"},
+		{[]string{"ping", "--socket", sock, "fe80::1"}, 1, "is not an IPv4 address"},
+		{[]string{"ping", "--socket", sock, "--count", "0", "198.18.0.1"}, 1, "--count must be at least 1"},
+		{[]string{"ping", "--socket", sock, "198.18.0.1"}, 1, "no wlan connect is running"},
 	}
 	for _, c := range cases {
 		var out, errb bytes.Buffer
@@ -141,5 +148,29 @@ func TestControlSocket(t *testing.T) {
 	var out, errb bytes.Buffer
 	if code := run([]string{"status", "--socket", path}, &out, &errb); code != 0 || !strings.Contains(out.String(), "bssid:   02:00:00:00:00:00") {
 		t.Fatalf("wlan status: %d %q %q", code, out.String(), errb.String())
+	}
+}
+
+func TestPrintPing(t *testing.T) {
+	cases := []struct {
+		v    pingView
+		want string
+	}{
+		{pingView{Dst: "198.18.0.1", Sent: 4, Received: 3, Errors: 1, Min: 1500 * time.Microsecond, Avg: 2 * time.Millisecond, Max: 2500 * time.Microsecond, FirstErr: "context deadline exceeded"},
+			"--- 198.18.0.1 ping statistics ---\n4 packets transmitted, 3 received, 25% packet loss\nrtt min/avg/max = 1.500/2.000/2.500 ms\nfirst error: context deadline exceeded\n"},
+		{pingView{Dst: "198.18.0.9", Sent: 2, Errors: 2},
+			"--- 198.18.0.9 ping statistics ---\n2 packets transmitted, 0 received, 100% packet loss\n"},
+	}
+	for _, c := range cases {
+		var b bytes.Buffer
+		printPing(&b, c.v)
+		if b.String() != c.want {
+			t.Errorf("printPing(%+v):\n%s\nwant:\n%s", c.v, b.String(), c.want)
+		}
+	}
+	// A ping request may take its count of intervals plus the last wait.
+	r := request{Cmd: "ping", Count: 1000, Interval: 10 * time.Millisecond, Wait: 2 * time.Second}
+	if d := r.duration(); d != 42*time.Second {
+		t.Errorf("duration %v, want 42s", d)
 	}
 }

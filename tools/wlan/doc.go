@@ -5,23 +5,40 @@
 //
 //	wlan scan [--json]                                   BSSID, SSID, channel, signal, security
 //	wlan connect --ssid S [--passphrase P] [--timeout D] progress lines, then holds the link
-//	wlan status [--json]                                 BSSID, channel, signal, rate, ciphers, counters
+//	      [--addr 198.18.0.2/24 | --dhcp] [--ifname wlan0] the vap as a gopkt stack interface
+//	      [--pcap FILE [--pcap-count N]] [--timestamps]   802.11+radiotap capture (pktdump)
+//	wlan ping ADDR [--count N] [--interval D] [--wait D] [--size N]   echo through the stack
+//	wlan status [--json]                                 BSSID, channel, signal, rate, ciphers, counters, address
 //	wlan disconnect                                      deauthenticates and stops connect
+//	wlan medium                                          the hwsim medium only (relays between kernel radios)
 //
 // connect prints one line per step (scanning, authenticating, associating,
-// handshake, connected) and then keeps running, serving status, scan and
-// disconnect on a control socket (--socket, default /run/gopkt-wlan.sock);
-// it exits 0 after disconnect or SIGINT/SIGTERM, and 1 when the first
-// attempt fails: network not found, association refused (with the status
-// code), or a handshake that never completes (the passphrase is probably
-// wrong). Once connected it rejoins by itself after a deauthentication, a
-// lost beacon or an AP restart, retrying every second.
-// Only one process can be the hwsim medium: scan goes through the socket
-// when connect is running, and opens the card itself otherwise.
+// handshake, connected) and then keeps running, serving status, scan, ping
+// and disconnect on a control socket (--socket, default
+// /run/gopkt-wlan.sock); it exits 0 after disconnect or SIGINT/SIGTERM when
+// every buffer went back to the pool, and 1 when the first attempt fails:
+// network not found, association refused (with the status code), or a
+// handshake that never completes (the passphrase is probably wrong). Once
+// connected it rejoins by itself after a deauthentication, a lost beacon or
+// an AP restart, retrying every second.
 //
-// What it does not do: no IP configuration (that is the stack's job: the
-// vap delivers Ethernet frames to whoever registers for them); no VFIO
-// backend, since no 802.11 card exists on this hardware — the card is the
-// vcardsim model behind pcitest, exactly as the driver would see a VFIO
+// With --addr or --dhcp the vap is attached to an in-process gopkt stack
+// (IPv4, ICMP, UDP) through net80211.Port (hw/port), on the same mbuf pool
+// as the card: the address is static, or leased by stack/dhcp4 once the
+// link first comes up (then "address A on wlan0 (dhcp)" is printed). The
+// stack answers pings; `wlan ping` sends them from it (several in flight, one
+// every --interval, like ping -i) and prints ping(8)'s summary. --pcap runs
+// pktdump on the layer's radiotap tap (ComConfig.Tap): link type 127,
+// every frame the layer sends or receives, copied into a fixed set of slots
+// (frames are dropped and counted when the writer lags).
+//
+// Only one process can be the hwsim medium: scan goes through the socket
+// when connect is running, and opens the card itself otherwise; `wlan
+// medium` keeps the medium up for kernel-only stations (the benchmark's
+// reference wpa_supplicant, bench/wifi).
+//
+// What it does not do: no IPv6, TCP or DNS on the stack interface; no
+// VFIO backend, since no 802.11 card exists on this hardware — the card is
+// the vcardsim model behind pcitest, exactly as the driver would see a VFIO
 // function.
 package main

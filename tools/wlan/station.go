@@ -63,9 +63,11 @@ func openStation(mac net.HardwareAddr, ev func(net80211.Event), tap net80211.Tap
 	if s.vap, err = s.com.NewVap(net80211.VapConfig{Events: ev,
 		// A probe response crosses the medium, the kernel and hostapd:
 		// give it 100 ms per channel. TCG guests stall: tolerate 5 s
-		// without beacons.
+		// without beacons. A 4-way handshake takes well under 0.5 s even
+		// there; 2 s without message 3 (twice) means a wrong passphrase,
+		// reported within 10 s.
 		Scan:     net80211.ScanConfig{ActiveDwell: 100 * time.Millisecond},
-		Timeouts: net80211.Timeouts{BeaconMiss: 50}}); err != nil {
+		Timeouts: net80211.Timeouts{BeaconMiss: 50, Handshake: 2 * time.Second}}); err != nil {
 		return fail(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -68,8 +68,10 @@ func TestVMWlan(t *testing.T) {
 		Quiet:   true,
 		Script:  wlanScript,
 	})
-	if len(res.Grep("wrong passphrase failed after")) != 1 {
+	if l := res.Grep("wrong passphrase failed after"); len(l) != 1 {
 		t.Errorf("console lacks the wrong-passphrase timing:\n%s", res.Tail(40))
+	} else {
+		t.Log(strings.TrimSpace(l[0]))
 	}
 	for _, l := range res.Grep("RESULT ") {
 		t.Log(l[strings.Index(l, "RESULT "):])

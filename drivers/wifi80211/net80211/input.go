@@ -95,8 +95,16 @@ func (v *Vap) recvData(f frame.Frame, rx *RxInfo, now time.Time) {
 			v.stats.RxNoKey++
 			return
 		}
+		hw := rx.Decrypted && key.Flags&KeyHW != 0
+		if hw && rx.HWSlot != 0 && rx.HWSlot-1 != key.HWSlot {
+			// The card decrypted it with the key this one replaced (it was
+			// in the RX ring when the rekey installed the new key): its PN
+			// belongs to the old key's sequence (12.5.3.4.4).
+			v.stats.RxStaleKey++
+			return
+		}
 		var err error
-		b, err = key.Cipher.Decap(key, b, hdrLen, rx.Decrypted && key.Flags&KeyHW != 0)
+		b, err = key.Cipher.Decap(key, b, hdrLen, hw)
 		if err != nil {
 			v.countDecapError(n, err)
 			return

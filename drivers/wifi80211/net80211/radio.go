@@ -27,6 +27,12 @@ type RxInfo struct {
 	// its MIC/ICV. The cipher header is still present (the layer checks
 	// replay from it); the trailer (MIC/ICV) has been removed.
 	Decrypted bool
+	// HWSlot is 1 + the key cache slot that decrypted the frame (0: the
+	// radio does not say). A frame the radio decrypted under a slot that
+	// no longer holds the vap's key — the previous PTK, just before a
+	// rekey replaced it — is dropped (VapStats.RxStaleKey) instead of
+	// advancing the new key's replay counter with the old key's PN.
+	HWSlot int
 }
 
 // TxStatus reports what became of a transmitted frame.

@@ -1,9 +1,12 @@
 package net80211_test
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/gopkt/gopkt/drivers/wifi80211/frame"
+	"github.com/gopkt/gopkt/drivers/wifi80211/ie"
+	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
 	"github.com/gopkt/gopkt/drivers/wifi80211/wlantest"
 )
 
@@ -71,4 +74,58 @@ func TestGroupHandshakeUnderNewPTK(t *testing.T) {
 		t.Fatalf("retransmitted message 3: AP %+v, STA %+v", b.ap.Stats, b.vap.Stats())
 	}
 	b.pingPong("after")
+}
+
+// TestStaleHardwareDecryptAfterRekey: a frame the key cache decrypted with
+// the old PTK reaches the layer only after a PTK rekey installed the new
+// one (it sat in the RX ring). Its PN belongs to the old key: letting it
+// advance the new key's replay counter made every later frame of the AP —
+// whose new key counts from 1 — a replay, including the next group
+// message 1, and hostapd gave up on the group handshake after 4 tries.
+func TestStaleHardwareDecryptAfterRekey(t *testing.T) {
+	kc := &wlantest.KeyCache{Slots: 4, Suites: []uint32{uint32(ie.CipherCCMP128)}}
+	b := newBench(t, benchOpts{passphrase: "stale frames", hw: kc})
+	b.connect("stale frames")
+	for i := range 5 {
+		b.pingPong(string(rune('a' + i)))
+	}
+	// Hold back the next AP data frame, decrypted by the card.
+	type held struct {
+		b  []byte
+		rx net80211.RxInfo
+	}
+	var hold []held
+	deliver := b.sta.Handler
+	b.sta.Handler = func(f []byte, rx *net80211.RxInfo) {
+		if rx.Decrypted && len(hold) == 0 {
+			hold = append(hold, held{bytes.Clone(f), *rx})
+			return
+		}
+		deliver(f, rx)
+	}
+	if err := b.ap.SendEther(ether(staMAC, apMAC, "old key")); err != nil {
+		t.Fatal(err)
+	}
+	b.medium.Run(100)
+	b.sta.Handler = deliver
+	if len(hold) != 1 || hold[0].rx.HWSlot == 0 {
+		t.Fatalf("held %d frames (%+v)", len(hold), hold)
+	}
+	old := b.vap.PairwiseKey()
+	b.ap.RekeyPTK()
+	b.medium.Run(1000)
+	nk := b.vap.PairwiseKey()
+	if nk == old || b.ap.Stats.M4 != 2 {
+		t.Fatalf("PTK not replaced: AP %+v", b.ap.Stats)
+	}
+	deliver(hold[0].b, &hold[0].rx) // out of the ring at last
+	if st := b.vap.Stats(); st.RxStaleKey != 1 || st.RxReplay != 0 {
+		t.Fatalf("stale frame: RxStaleKey %d RxReplay %d, want 1 and 0", st.RxStaleKey, st.RxReplay)
+	}
+	b.pingPong("after") // the AP's first frames under the new key are no replays
+	b.ap.RekeyGTK(false)
+	b.medium.Run(1000)
+	if b.ap.Stats.GroupM2 != 1 {
+		t.Fatalf("group handshake after the rekey: AP %+v", b.ap.Stats)
+	}
 }

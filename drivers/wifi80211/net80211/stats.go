@@ -12,6 +12,7 @@ type VapStats struct {
 	RxNoKey        uint64
 	RxDecryptErr   uint64
 	RxReplay       uint64
+	RxStaleKey     uint64 // decrypted by the radio under a key replaced since (rekey window)
 	RxBadCipherHdr uint64
 	RxMICFailure   uint64
 	RxFragDropped  uint64

@@ -91,7 +91,7 @@ func (c *KeyCache) decrypt(b []byte, rx *net80211.RxInfo) []byte {
 	}
 	id := net80211.FrameKeyID(f)
 	group := f.Addr1()[0]&1 != 0
-	for _, e := range c.keys {
+	for slot, e := range c.keys {
 		if e.group != group || (group && int(e.id) != id) || (!group && !bytes.Equal(e.peer, f.Addr2())) {
 			continue
 		}
@@ -109,6 +109,7 @@ func (c *KeyCache) decrypt(b []byte, rx *net80211.RxInfo) []byte {
 		res := append(saved, out[hl:]...)
 		frame.Frame(res).SetFC(frame.Frame(res).FC() | frame.FlagProtected)
 		rx.Decrypted = true
+		rx.HWSlot = slot + 1
 		c.Decrypted++
 		return res
 	}

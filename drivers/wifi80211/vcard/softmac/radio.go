@@ -112,6 +112,9 @@ func (r *Radio) Serve(ctx context.Context, com *net80211.Com, tick time.Duration
 		for i := range n {
 			in := &info[i]
 			rx = net80211.RxInfo{Rate: net80211.Rate(in.Rate), SignalDBm: in.Signal, FreqMHz: in.Freq, Decrypted: in.Decrypted}
+			if in.Decrypted {
+				rx.HWSlot = in.Key + 1 // the vap drops frames of a key it replaced
+			}
 			com.Input(bufs[i].Bytes(), &rx)
 		}
 		r.pool.Free(bufs[:n])
