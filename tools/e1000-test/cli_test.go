@@ -104,9 +104,15 @@ func TestRxVerifiesFrames(t *testing.T) {
 func TestLoopSurvivesLinkFlap(t *testing.T) {
 	open := modelOpener(t, func(p []*e1000test.Port) {
 		go func() {
-			time.Sleep(30 * time.Millisecond)
+			// Flap once traffic flows (not at a fixed time, which a fast or
+			// a loaded machine can miss), and come back before the loop's
+			// 200 000 frames can be done.
+			deadline := time.Now().Add(10 * time.Second)
+			for p[1].Counts().RxFrames < 1000 && time.Now().Before(deadline) {
+				time.Sleep(time.Millisecond)
+			}
 			p[1].SetLink(false)
-			time.Sleep(300 * time.Millisecond)
+			time.Sleep(100 * time.Millisecond)
 			p[1].SetLink(true)
 		}()
 	})

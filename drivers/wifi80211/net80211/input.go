@@ -99,9 +99,16 @@ func (v *Vap) recvData(f frame.Frame, rx *RxInfo, now time.Time) {
 		if hw && rx.HWSlot != 0 && rx.HWSlot-1 != key.HWSlot {
 			// The card decrypted it with the key this one replaced (it was
 			// in the RX ring when the rekey installed the new key): its PN
-			// belongs to the old key's sequence (12.5.3.4.4).
-			v.stats.RxStaleKey++
-			return
+			// belongs to the old key's sequence (12.5.3.4.4), so it is
+			// checked against the retired key's counters, never the new
+			// key's. Anything older than that is dropped.
+			if r := n.retiredPTK; r != nil && key == n.PTK && r.Flags&KeyHW != 0 && r.HWSlot == rx.HWSlot-1 {
+				key = r
+				v.stats.RxRetiredKey++
+			} else {
+				v.stats.RxStaleKey++
+				return
+			}
 		}
 		var err error
 		b, err = key.Cipher.Decap(key, b, hdrLen, hw)

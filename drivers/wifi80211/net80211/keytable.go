@@ -28,7 +28,10 @@ func (v *Vap) installPairwise(n *Node, suite ie.Suite, tk []byte) error {
 	v.offload(k, suite, false, 0)
 	if old := n.PTK; old != nil {
 		v.unload(old)
-		old.Wipe()
+		if n.retiredPTK != nil {
+			n.retiredPTK.Wipe()
+		}
+		n.retiredPTK = old // until the next rekey: see recvData
 	}
 	n.PTK = k
 	return nil
@@ -164,5 +167,9 @@ func (v *Vap) clearKeys() {
 		v.unload(v.bss.PTK)
 		v.bss.PTK.Wipe()
 		v.bss.PTK = nil
+	}
+	if v.bss != nil && v.bss.retiredPTK != nil {
+		v.bss.retiredPTK.Wipe()
+		v.bss.retiredPTK = nil
 	}
 }

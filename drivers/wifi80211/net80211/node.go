@@ -28,6 +28,11 @@ type Node struct {
 	LastSeen   time.Time
 	Stats      NodeStats
 	PTK        *Key
+	// retiredPTK is the pairwise key the last rekey replaced. Frames the
+	// card decrypted with it while they sat in the RX ring are checked
+	// against its own replay counters, not the new key's; it is wiped at
+	// the next rekey or when the keys are cleared.
+	retiredPTK *Key
 
 	rate   RateNode
 	txSeq  uint16
@@ -98,6 +103,9 @@ func (t *NodeTable) Remove(mac net.HardwareAddr) {
 	if n := t.Find(mac); n != nil {
 		if n.PTK != nil {
 			n.PTK.Wipe()
+		}
+		if n.retiredPTK != nil {
+			n.retiredPTK.Wipe()
 		}
 		delete(t.nodes, [6]byte(mac))
 	}

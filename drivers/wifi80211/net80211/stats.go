@@ -12,7 +12,8 @@ type VapStats struct {
 	RxNoKey        uint64
 	RxDecryptErr   uint64
 	RxReplay       uint64
-	RxStaleKey     uint64 // decrypted by the radio under a key replaced since (rekey window)
+	RxStaleKey     uint64 // decrypted by the radio under a key replaced since, and not the one just retired: dropped
+	RxRetiredKey   uint64 // decrypted under the pairwise key the last rekey retired: replay-checked against it
 	RxBadCipherHdr uint64
 	RxMICFailure   uint64
 	RxFragDropped  uint64
