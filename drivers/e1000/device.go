@@ -288,6 +288,9 @@ func (d *Device) Close() error {
 // teardown is the shared part of Close and a failed Attach; it leaves f open.
 func (d *Device) teardown() {
 	d.quiesce()
+	if d.irqKind == pci.MSIX && d.irqs != nil {
+		d.quietMSIX()
+	}
 	_ = d.resetMAC()
 	if d.irqs != nil {
 		_ = d.f.DisableIRQs()

@@ -58,13 +58,19 @@
 // # Data path
 //
 // Descriptors hold IOVAs of mbufs from the shared pool (zero copy both
-// ways). RX refills in batches (a quarter of the ring by default) and
-// writes RDT once per batch; TX
-// writes TDT once per burst and sets Report Status every 32 descriptors and
-// on each burst's last packet; cleaning follows the DD bits the device
-// writes back. Neither head register is read on the fast path: under
+// ways). RX refills in batches (a quarter of the ring by default),
+// allocating straight into the ring's buffer slots, and writes RDT once per
+// batch; TX writes TDT once per burst and sets Report Status every 32
+// descriptors and on each burst's last packet; cleaning reads DD only on
+// those RS descriptors and frees each completed run of the ring with one
+// Cache.Free. Neither head register is read on the fast path: under
 // emulation every register access is a trap. RxBurst and TxBurst allocate
-// nothing.
+// nothing. Under emulation (QEMU TCG) every guest instruction is translated,
+// so the per-packet paths are written for instruction count: the common
+// case (one segment, no offload, a valid length) runs in a tight loop with
+// the ring state in locals and the rings indexed through the masked slot
+// number (always below the ring size, a power of two) without per-packet
+// bounds checks; everything else takes a separate path with every check.
 //
 // Device-written descriptors are distrusted: the buffer address is never
 // taken from a descriptor, lengths are checked against the 2048-byte

@@ -151,3 +151,22 @@ func (d *Device) Service() {
 		d.lastTxOK.since = now
 	}
 }
+
+// quietMSIX stops the 82574L's per-vector throttling before MSI-X is switched
+// off: all causes masked, ITR and EITR zeroed, then one maximum throttling
+// interval (65535 × 256 ns ≈ 16.8 ms) waited out so that no throttling timer
+// is still armed when the vector disappears. QEMU's e1000e model (7.2)
+// aborts when such a timer fires after MSI-X was disabled
+// (e1000e_intrmgr_on_msix_throttling_timer asserts msix_enabled).
+func (d *Device) quietMSIX() {
+	if d.model.Gen != Gen82574 {
+		return
+	}
+	d.regs.Write32(regIMC, intAll)
+	d.regs.Write32(regITR, 0)
+	for v := uint32(0); v < 5; v++ {
+		d.regs.Write32(regEITR0+4*v, 0)
+	}
+	_ = d.regs.Read32(regSTATUS) // flush posted writes
+	time.Sleep(20 * time.Millisecond)
+}

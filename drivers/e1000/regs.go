@@ -17,6 +17,7 @@ const (
 	regVET     = 0x0038 // VLAN EtherType, SDM §13.4.10
 	regICR     = 0x00C0 // Interrupt Cause Read, SDM §13.4.17
 	regITR     = 0x00C4 // Interrupt Throttling, SDM §13.4.18
+	regEITR0   = 0x00E8 // Extended Interrupt Throttling, vector 0..4 at +4n (82574 §10.2.4.4)
 	regICS     = 0x00C8 // Interrupt Cause Set, SDM §13.4.19
 	regIMS     = 0x00D0 // Interrupt Mask Set/Read, SDM §13.4.20
 	regIMC     = 0x00D8 // Interrupt Mask Clear, SDM §13.4.21

@@ -2,6 +2,7 @@ package e1000
 
 import (
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/hw/pci"
@@ -31,12 +32,11 @@ const maxRxSegs = (MaxMTU + ethOverhead + mbuf.DataRoom - 1) / mbuf.DataRoom
 type rxQueue struct {
 	regs  pci.Regs
 	ring  []rxDesc
-	bufs  []*mbuf.Buf
+	bufs  []*mbuf.Buf // the buffer of each slot; meaningful in [next, tail) only
 	mask  uint32
 	next  uint32 // oldest slot owned by the device
 	tail  uint32 // first slot owned by the driver (the RDT value)
 	cache *mbuf.Cache
-	fresh []*mbuf.Buf // refill batch
 	trash []*mbuf.Buf // dropped buffers, freed once per burst
 	ntr   int
 
@@ -71,7 +71,6 @@ func (q *rxQueue) init(regs pci.Regs, mem []byte, n int, cache *mbuf.Cache) {
 	q.mask = uint32(n - 1)
 	q.next, q.tail = 0, 0
 	q.cache = cache
-	q.fresh = make([]*mbuf.Buf, n)
 	q.trash = make([]*mbuf.Buf, 2*n)
 }
 
@@ -80,30 +79,39 @@ func (q *rxQueue) free() uint32 { return (q.next - q.tail - 1) & q.mask }
 
 // refill gives the device fresh buffers for every free slot it can and writes
 // RDT once (SDM §3.2.6: software adds descriptors by advancing the tail).
+// The cache allocates straight into the ring's buffer slots (the free run
+// [tail, tail+want) wraps at most once), so a refilled buffer costs one
+// pointer copy and one descriptor write.
 func (q *rxQueue) refill() {
-	want := int(q.free())
+	want := q.free()
 	if want == 0 {
 		return
 	}
-	got := q.cache.Alloc(q.fresh[:want])
+	t := q.tail
+	first := min(want, uint32(len(q.bufs))-t)
+	got := uint32(q.cache.Alloc(q.bufs[t : t+first]))
+	if got == first && first < want {
+		got += uint32(q.cache.Alloc(q.bufs[:want-first]))
+	}
 	if got < want {
 		q.noMbuf.Add(uint64(want - got))
 	}
 	if got == 0 {
 		return
 	}
-	t := q.tail
+	ring := unsafe.Pointer(unsafe.SliceData(q.ring))
+	sw := unsafe.Pointer(unsafe.SliceData(q.bufs))
+	mask := q.mask
 	rogue := 0
-	for k := 0; k < got; k++ {
-		d := &q.ring[t]
+	for range got {
+		// t stays masked by q.mask == len(q.ring)-1 == len(q.bufs)-1.
+		d := (*rxDesc)(unsafe.Add(ring, uintptr(t)*descSize))
 		if d.loadStat()&rxStatDD != 0 {
 			rogue++
 		}
-		b := q.fresh[k]
-		q.fresh[k] = nil
-		q.bufs[t] = b
+		b := *(**mbuf.Buf)(unsafe.Add(sw, uintptr(t)*unsafe.Sizeof(sw)))
 		d.give(b.RoomIOVA())
-		t = (t + 1) & q.mask
+		t = (t + 1) & mask
 	}
 	if rogue != 0 {
 		q.rogueDD.Add(uint64(rogue))
@@ -139,119 +147,49 @@ func (q *rxQueue) dropFrame() {
 func (d *Device) RxBurst(bufs []*mbuf.Buf) int {
 	q := &d.rx
 	maxFrame := int(q.maxFrame.Load())
+	// A frame in one descriptor with EOP, no frame error and a length from
+	// an Ethernet header to fastMax takes the fast path when no chain is in
+	// assembly; everything else goes through rxSlow, which applies every
+	// check in order.
+	fastMax := uint32(min(maxFrame, mbuf.DataRoom))
+	ring := unsafe.Pointer(unsafe.SliceData(q.ring))
+	sw := unsafe.Pointer(unsafe.SliceData(q.bufs))
+	mask, next, tail := q.mask, q.next, q.tail
+	portIdx, meta := q.portIdx, q.vlan || q.csum
 	n := 0
 	var octets uint64
-	var errs, badLen, badChain, tooLong, runts uint64
-	for n < len(bufs) {
-		i := q.next
-		if i == q.tail {
-			break
-		}
-		desc := &q.ring[i]
+	var bad rxBad
+	for n < len(bufs) && next != tail {
+		// next stays masked by q.mask == len(q.ring)-1 == len(q.bufs)-1.
+		desc := (*rxDesc)(unsafe.Add(ring, uintptr(next)*descSize))
 		st := desc.loadStat()
 		if st&rxStatDD == 0 {
 			break
 		}
-		ln := int(uint16(desc.loadLen()))
+		ln := uint32(uint16(desc.loadLen()))
 		desc.take() // a later DD here is rogue
-		b := q.bufs[i]
-		q.bufs[i] = nil
-		q.next = (i + 1) & q.mask
-		status, rxErr, special := uint8(st), uint8(st>>8), uint16(st>>16)
-		eop := status&rxStatEOP != 0
-
-		if !eop && ln != mbuf.DataRoom {
-			// The device fills a buffer before it moves to the next
-			// descriptor (SDM §3.2.3); a short non-final segment means
-			// the status is lying (a lost EOP).
-			badChain++
-			q.drop(b)
-			q.dropFrame()
-			q.discard = true
-			continue
-		}
-		if ln == 0 || ln > mbuf.DataRoom {
-			badLen++
-			q.drop(b)
-			q.dropFrame()
-			q.discard = !eop
-			continue
-		}
-		_ = b.SetLen(ln) // ln is within the data room
-		if q.discard {
-			q.drop(b)
-			q.discard = !eop
-			continue
-		}
-		if rxErr&rxErrFrame != 0 {
-			errs++
-			q.drop(b)
-			q.dropFrame()
-			q.discard = !eop
-			continue
-		}
-		var h *mbuf.Buf
-		var total int
-		if q.head == nil && eop {
-			// The common case: a frame in one descriptor, no chain state.
-			if ln > maxFrame {
-				tooLong++
-				q.drop(b)
+		// The slot's buffer; the slot is stale from now on.
+		b := *(**mbuf.Buf)(unsafe.Add(sw, uintptr(next)*unsafe.Sizeof(sw)))
+		next = (next + 1) & mask
+		h := b
+		if st&(rxStatEOP|rxErrFrame<<8) != rxStatEOP || ln < 14 || ln > fastMax || q.head != nil || q.discard {
+			var total int
+			if h, total = q.rxSlow(b, st, int(ln), maxFrame, &bad); h == nil {
 				continue
 			}
-			h, total = b, ln
+			ln = uint32(total)
 		} else {
-			if q.head == nil {
-				q.head, q.last, q.bytes, q.segs = b, b, ln, 1
-			} else {
-				q.last.SetNext(b)
-				q.last = b
-				q.bytes += ln
-				q.segs++
-			}
-			if q.bytes > maxFrame || q.segs > maxRxSegs {
-				tooLong++
-				q.dropFrame()
-				q.discard = !eop
-				continue
-			}
-			if !eop {
-				continue
-			}
-			h, total = q.head, q.bytes
-			q.head, q.last, q.bytes, q.segs = nil, nil, 0, 0
+			_ = b.SetLen(int(ln)) // ln is within the data room
 		}
-		if total < 14 {
-			runts++
-			q.drop(h)
-			continue
-		}
-		m := &h.Meta
-		m.Port = q.portIdx
-		if q.vlan && status&rxStatVP != 0 {
-			m.Flags |= mbuf.FlagVLAN
-			m.VLAN = special
-		}
-		if q.csum && status&rxStatIXSM == 0 {
-			if status&rxStatIPCS != 0 {
-				if rxErr&rxErrIPE != 0 {
-					m.Flags |= mbuf.FlagIPCsumBad
-				} else {
-					m.Flags |= mbuf.FlagIPCsumOK
-				}
-			}
-			if status&rxStatTCPCS != 0 {
-				if rxErr&rxErrTCPE != 0 {
-					m.Flags |= mbuf.FlagL4CsumBad
-				} else {
-					m.Flags |= mbuf.FlagL4CsumOK
-				}
-			}
+		h.Meta.Port = portIdx
+		if meta {
+			q.rxMeta(&h.Meta, st)
 		}
 		bufs[n] = h
 		n++
-		octets += uint64(total)
+		octets += uint64(ln)
 	}
+	q.next = next
 	if q.free() >= q.refillAt || (q.next == q.tail && q.free() > 0) {
 		q.refill()
 	}
@@ -263,14 +201,120 @@ func (d *Device) RxBurst(bufs []*mbuf.Buf) int {
 		q.packets.Add(uint64(n))
 		q.octets.Add(octets)
 	}
-	if errs|badLen|badChain|tooLong|runts != 0 {
-		q.badChain.Add(badChain)
-		q.errors.Add(errs)
-		q.badLen.Add(badLen)
-		q.tooLong.Add(tooLong)
-		q.runts.Add(runts)
+	if bad != (rxBad{}) {
+		q.badChain.Add(bad.chain)
+		q.errors.Add(bad.errs)
+		q.badLen.Add(bad.len)
+		q.tooLong.Add(bad.tooLong)
+		q.runts.Add(bad.runts)
 	}
 	return n
+}
+
+// rxBad counts one burst's dropped descriptors by cause.
+type rxBad struct {
+	errs, len, chain, tooLong, runts uint64
+}
+
+// rxSlow takes a descriptor off the fast path: a segment of a chain, a
+// frame being discarded, an error or a bad length. It returns the completed
+// frame and its length, or nil when there is none yet (or it was dropped).
+func (q *rxQueue) rxSlow(b *mbuf.Buf, st uint32, ln, maxFrame int, bad *rxBad) (*mbuf.Buf, int) {
+	status, rxErr := uint8(st), uint8(st>>8)
+	eop := status&rxStatEOP != 0
+	if !eop && ln != mbuf.DataRoom {
+		// The device fills a buffer before it moves to the next
+		// descriptor (SDM §3.2.3); a short non-final segment means
+		// the status is lying (a lost EOP).
+		bad.chain++
+		q.drop(b)
+		q.dropFrame()
+		q.discard = true
+		return nil, 0
+	}
+	if ln == 0 || ln > mbuf.DataRoom {
+		bad.len++
+		q.drop(b)
+		q.dropFrame()
+		q.discard = !eop
+		return nil, 0
+	}
+	_ = b.SetLen(ln) // ln is within the data room
+	if q.discard {
+		q.drop(b)
+		q.discard = !eop
+		return nil, 0
+	}
+	if rxErr&rxErrFrame != 0 {
+		bad.errs++
+		q.drop(b)
+		q.dropFrame()
+		q.discard = !eop
+		return nil, 0
+	}
+	var h *mbuf.Buf
+	var total int
+	if q.head == nil && eop {
+		// A frame in one descriptor, no chain state.
+		if ln > maxFrame {
+			bad.tooLong++
+			q.drop(b)
+			return nil, 0
+		}
+		h, total = b, ln
+	} else {
+		if q.head == nil {
+			q.head, q.last, q.bytes, q.segs = b, b, ln, 1
+		} else {
+			q.last.SetNext(b)
+			q.last = b
+			q.bytes += ln
+			q.segs++
+		}
+		if q.bytes > maxFrame || q.segs > maxRxSegs {
+			bad.tooLong++
+			q.dropFrame()
+			q.discard = !eop
+			return nil, 0
+		}
+		if !eop {
+			return nil, 0
+		}
+		h, total = q.head, q.bytes
+		q.head, q.last, q.bytes, q.segs = nil, nil, 0, 0
+	}
+	if total < 14 {
+		bad.runts++
+		q.drop(h)
+		return nil, 0
+	}
+	return h, total
+}
+
+// rxMeta records the VLAN tag and the checksum verdicts of a descriptor's
+// status (SDM §3.2.3.1-3.2.3.2) in the frame's metadata.
+func (q *rxQueue) rxMeta(m *mbuf.Meta, st uint32) {
+	status, rxErr, special := uint8(st), uint8(st>>8), uint16(st>>16)
+	if q.vlan && status&rxStatVP != 0 {
+		m.Flags |= mbuf.FlagVLAN
+		m.VLAN = special
+	}
+	if q.csum && status&rxStatIXSM == 0 {
+		if status&rxStatIPCS != 0 {
+			if rxErr&rxErrIPE != 0 {
+				m.Flags |= mbuf.FlagIPCsumBad
+			} else {
+				m.Flags |= mbuf.FlagIPCsumOK
+			}
+		}
+		if status&rxStatTCPCS != 0 {
+			if rxErr&rxErrTCPE != 0 {
+				m.Flags |= mbuf.FlagL4CsumBad
+			} else {
+				m.Flags |= mbuf.FlagL4CsumOK
+			}
+		}
+	}
 }
 
 // pending reports whether the next descriptor is done (for Wait). It reads
@@ -287,12 +331,10 @@ func (q *rxQueue) release() {
 		return
 	}
 	q.dropFrame()
-	for i, b := range q.bufs {
-		if b != nil {
-			q.drop(b)
-			q.bufs[i] = nil
-		}
+	for i := q.next; i != q.tail; i = (i + 1) & q.mask {
+		q.drop(q.bufs[i])
 	}
+	clear(q.bufs)
 	if q.ntr > 0 {
 		q.cache.Free(q.trash[:q.ntr])
 		q.ntr = 0

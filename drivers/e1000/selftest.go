@@ -98,7 +98,12 @@ func (d *Device) testInterrupt() error {
 		if kind == pci.MSIX {
 			d.regs.Write32(regIVAR, (vecRx|ivarValid)<<ivarRxQ0Shift|(vecRx|ivarValid)<<ivarOtherShift)
 		}
-		defer func() { _ = d.f.DisableIRQs() }()
+		defer func() {
+			if kind == pci.MSIX {
+				d.quietMSIX()
+			}
+			_ = d.f.DisableIRQs()
+		}()
 	}
 	cause := uint32(intRXSEQ) // a cause nothing else raises
 	if d.model.Gen == Gen82574 {

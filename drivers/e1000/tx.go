@@ -3,6 +3,7 @@ package e1000
 import (
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/hw/pci"
@@ -86,29 +87,33 @@ func (q *txQueue) init(regs pci.Regs, mem []byte, n int, cache *mbuf.Cache) {
 func (q *txQueue) free() uint32 { return (q.clean - q.tail - 1) & q.mask }
 
 // reap frees packets whose descriptors the device has finished: everything
-// up to each RS descriptor with DD set, oldest first.
+// up to the newest RS descriptor with DD set, oldest first. Only RS
+// descriptors are read (the device writes DD nowhere else), and the freed
+// range goes to the cache in one Free per contiguous run of the ring: Free
+// skips the nil slots of context descriptors and non-final segments and
+// clears the others, which leaves q.bufs nil outside [clean, tail).
 func (q *txQueue) reap() {
-	nt := 0
+	end := q.clean
 	for q.rsN > 0 {
 		slot := q.rs[q.rsHd]
 		if q.ring[slot].loadHi()&txStatDD == 0 {
 			break
 		}
-		end := (slot + 1) & q.mask
-		for i := q.clean; i != end; i = (i + 1) & q.mask {
-			if b := q.bufs[i]; b != nil {
-				q.bufs[i] = nil
-				q.trash[nt] = b
-				nt++
-			}
-		}
-		q.progress.Add(uint64((end - q.clean) & q.mask))
-		q.clean = end
+		end = (slot + 1) & q.mask
 		q.rsHd = (q.rsHd + 1) & int(q.mask)
 		q.rsN--
 	}
-	if nt > 0 {
-		q.cache.Free(q.trash[:nt])
+	if c := q.clean; end != c {
+		q.progress.Add(uint64((end - c) & q.mask))
+		if end > c {
+			q.cache.Free(q.bufs[c:end])
+		} else {
+			q.cache.Free(q.bufs[c:])
+			if end > 0 {
+				q.cache.Free(q.bufs[:end])
+			}
+		}
+		q.clean = end
 	}
 	if q.rsN > 0 {
 		q.oldest.Store(q.rs[q.rsHd])
@@ -214,136 +219,180 @@ func (d *Device) TxBurst(bufs []*mbuf.Buf) int {
 	if q.resetReq.Load() {
 		d.resetTx()
 	}
-	if q.free() < txCleanBelow {
+	free := q.free()
+	if free < txCleanBelow {
 		q.reap()
+		free = q.free()
 	}
-	sent := 0
-	wrote := false
+	// The fast path keeps the ring state in locals and addresses the
+	// descriptor and buffer rings by pointer arithmetic: tail is always
+	// masked by q.mask == len(q.ring)-1 == len(q.bufs)-1 (init), so every
+	// slot is in bounds without a per-packet check. Each run writes at most
+	// free descriptors and stops at the first packet that is not one plain
+	// in-range segment; txSlow takes that one (it also drops bad lengths),
+	// working on q's fields, so the locals are written back around it.
+	ring := unsafe.Pointer(unsafe.SliceData(q.ring))
+	sw := unsafe.Pointer(unsafe.SliceData(q.bufs))
+	mask, tail, since := q.mask, q.tail, q.sinceRS
 	var octets, dropped uint64
-	last := uint32(0)
-	for _, b := range bufs {
-		if b.Next() == nil && b.Meta.Flags&txSlowFlags == 0 {
-			// The common case: one segment, no offload, no tag: one
-			// legacy descriptor (SDM §3.3.3).
-			plen := b.Len()
-			if plen == 0 || plen > maxTxFrame {
-				b.Free()
-				dropped++
-				sent++
-				continue
-			}
-			if q.free() == 0 {
-				q.reap()
-				if q.free() == 0 {
-					break
-				}
-			}
-			t := q.tail
-			desc := &q.ring[t]
-			desc.addr = b.IOVA()
-			desc.lo = (txCmdIFCS|txCmdEOP)<<24 | uint32(plen)
-			desc.hi = 0
-			q.bufs[t] = b
-			last = t
-			q.tail = (t + 1) & q.mask
-			if q.sinceRS++; q.sinceRS >= txRSInterval {
-				q.markRS(t)
-			}
-			wrote = true
-			sent++
-			octets += uint64(plen)
-			continue
-		}
-		segs := b.Segs()
-		plen := b.PktLen()
-		c, needCtx := ctxFor(b)
-		bad := segs > maxTxSegs || plen == 0 || plen > maxTxLen ||
-			(needCtx && !validCtx(c, plen)) || (!c.tso && plen > maxTxFrame)
-		if bad {
-			b.Free()
-			dropped++
-			sent++
-			continue
-		}
-		need := uint32(segs)
-		writeCtx := needCtx && c != q.ctx
-		if writeCtx {
-			need++
-		}
-		if need > q.free() {
+	wrote := false
+	i := 0
+	for i < len(bufs) {
+		if free == 0 {
+			q.tail, q.sinceRS = tail, since
 			q.reap()
-			if need > q.free() {
+			if free = q.free(); free == 0 {
 				break
 			}
 		}
-		t := q.tail
-		if writeCtx {
-			q.writeCtx(t, c)
-			q.ctx = c
-			t = (t + 1) & q.mask
-			q.sinceRS++
-		}
-		vlan := q.vlan && b.Meta.Flags&mbuf.FlagVLAN != 0
-		var cmd, hi uint32
-		if needCtx {
-			cmd = txCmdDEXT | txCmdIFCS
-			lo := uint32(dtypData)
-			if c.tso {
-				cmd |= txCmdTSE
+		run := bufs[i:min(len(bufs), i+int(free))]
+		k := 0
+		for _, b := range run {
+			// The common case: one segment, no offload, no tag, a
+			// valid length: one legacy descriptor (SDM §3.3.3).
+			plen := uint32(b.Len())
+			if b.Next() != nil || b.Meta.Flags&txSlowFlags != 0 || plen-1 >= maxTxFrame {
+				break
 			}
-			popts := uint32(0)
-			if c.ipcs || c.tso && c.ipv4 {
-				popts |= poptsIXSM
+			desc := (*txDesc)(unsafe.Add(ring, uintptr(tail)*descSize))
+			desc.addr = b.IOVA()
+			// lo and hi in one store: length, IFCS|EOP, status 0.
+			*(*uint64)(unsafe.Pointer(&desc.lo)) = uint64((txCmdIFCS|txCmdEOP)<<24 | plen)
+			*(**mbuf.Buf)(unsafe.Add(sw, uintptr(tail)*unsafe.Sizeof(b))) = b
+			tail = (tail + 1) & mask
+			octets += uint64(plen)
+			k++
+		}
+		if k > 0 {
+			i += k
+			free -= uint32(k)
+			wrote = true
+			// RS on every txRSInterval-th descriptor of the run.
+			slot := (tail - uint32(k)) & mask
+			for since+k >= txRSInterval {
+				step := txRSInterval - since
+				q.markRS((slot + uint32(step) - 1) & mask)
+				slot = (slot + uint32(step)) & mask
+				k -= step
+				since = 0
 			}
-			if c.l4cs {
-				popts |= poptsTXSM
+			since += k
+		}
+		if i < len(bufs) && k < len(run) {
+			q.tail, q.sinceRS = tail, since
+			n, res := q.txSlow(bufs[i])
+			if res == txFull {
+				break
 			}
-			hi = popts << 8
-			cmd = cmd<<24 | lo
-		} else {
-			cmd = txCmdIFCS << 24
-		}
-		if vlan {
-			cmd |= txCmdVLE << 24
-			hi |= uint32(b.Meta.VLAN) << 16
-		}
-		for s := b; s != nil; s = s.Next() {
-			desc := &q.ring[t]
-			desc.addr = s.IOVA()
-			lo := cmd | uint32(s.Len())
-			if s.Next() == nil {
-				lo |= txCmdEOP << 24
+			i++
+			if res == txDropped {
+				dropped++
+			} else {
+				octets += n
+				wrote = true
 			}
-			desc.lo = lo
-			desc.hi = hi
-			q.bufs[t] = nil
-			last = t
-			t = (t + 1) & q.mask
-			q.sinceRS++
+			tail, since, free = q.tail, q.sinceRS, q.free()
 		}
-		q.bufs[last] = b
-		q.tail = t
-		if q.sinceRS >= txRSInterval {
-			q.markRS(last)
-		}
-		wrote = true
-		sent++
-		octets += uint64(plen)
 	}
+	q.tail, q.sinceRS = tail, since
 	if wrote {
-		if q.sinceRS > 0 {
-			q.markRS(last)
+		if since > 0 {
+			q.markRS((tail - 1) & mask)
 		}
 		q.oldest.Store(q.rs[q.rsHd])
 		q.busy.Store(true)
-		q.regs.Write32(regTDT, q.tail)
-		q.packets.Add(uint64(sent) - dropped)
+		q.regs.Write32(regTDT, tail)
+		q.packets.Add(uint64(i) - dropped)
 		q.octets.Add(octets)
 	}
 	if dropped > 0 {
 		q.dropped.Add(dropped)
 	}
-	return sent
+	return i
+}
+
+// txSlow verdicts.
+const (
+	txQueued  = iota // written to the ring
+	txDropped        // malformed: freed, to be counted in TxDropped
+	txFull           // no room: the packet stays the caller's
+)
+
+// txSlow queues a packet that needs more than one legacy descriptor: a
+// chain, an offload context (SDM §3.3.6-3.3.7) or a VLAN tag. It reports
+// the packet's bytes and whether it was queued, dropped or did not fit.
+func (q *txQueue) txSlow(b *mbuf.Buf) (uint64, int) {
+	segs := b.Segs()
+	plen := b.PktLen()
+	c, needCtx := ctxFor(b)
+	bad := segs > maxTxSegs || plen == 0 || plen > maxTxLen ||
+		(needCtx && !validCtx(c, plen)) || (!c.tso && plen > maxTxFrame)
+	if bad {
+		b.Free()
+		return 0, txDropped
+	}
+	need := uint32(segs)
+	writeCtx := needCtx && c != q.ctx
+	if writeCtx {
+		need++
+	}
+	if need > q.free() {
+		q.reap()
+		if need > q.free() {
+			return 0, txFull
+		}
+	}
+	slot := q.tail
+	if writeCtx {
+		q.writeCtx(slot, c)
+		q.ctx = c
+		slot = (slot + 1) & q.mask
+		q.sinceRS++
+	}
+	vlan := q.vlan && b.Meta.Flags&mbuf.FlagVLAN != 0
+	var cmd, hi, last uint32
+	if needCtx {
+		cmd = txCmdDEXT | txCmdIFCS
+		lo := uint32(dtypData)
+		if c.tso {
+			cmd |= txCmdTSE
+		}
+		popts := uint32(0)
+		if c.ipcs || c.tso && c.ipv4 {
+			popts |= poptsIXSM
+		}
+		if c.l4cs {
+			popts |= poptsTXSM
+		}
+		hi = popts << 8
+		cmd = cmd<<24 | lo
+	} else {
+		cmd = txCmdIFCS << 24
+	}
+	if vlan {
+		cmd |= txCmdVLE << 24
+		hi |= uint32(b.Meta.VLAN) << 16
+	}
+	for s := b; s != nil; s = s.Next() {
+		desc := &q.ring[slot]
+		desc.addr = s.IOVA()
+		lo := cmd | uint32(s.Len())
+		if s.Next() == nil {
+			lo |= txCmdEOP << 24
+		}
+		desc.lo = lo
+		desc.hi = hi
+		q.bufs[slot] = nil
+		last = slot
+		slot = (slot + 1) & q.mask
+		q.sinceRS++
+	}
+	q.bufs[last] = b
+	q.tail = slot
+	if q.sinceRS >= txRSInterval {
+		q.markRS(last)
+	}
+	return uint64(plen), txQueued
 }
 
 // release frees every buffer the ring holds (the device must be quiesced).

@@ -13,6 +13,10 @@ import (
 
 const serviceEvery = 100 * time.Millisecond
 
+// minFrame is the shortest Ethernet frame without FCS (IEEE 802.3 §3.2.7),
+// pktgen's default size.
+const minFrame = 60
+
 // fillFrame writes a loop frame of size bytes into a fresh buffer (chained
 // when longer than one data room). It returns false when the pool ran dry.
 func fillFrame(b *mbuf.Buf, cache *mbuf.Cache, scratch []byte, size int, dst, src [6]byte, seq uint64) bool {
@@ -86,6 +90,11 @@ func pktgenFlags(fs *pflag.FlagSet) func(c *ctx) error {
 		scratch := make([]byte, 9014)
 		tmpl := make([]byte, *size)
 		e1000test.FillLoop(tmpl, dst, src, 0)
+		// --same sends one prebuilt frame: one segment, one copy each.
+		sameOne := *same && *size <= mbuf.DataRoom
+		sameMin := sameOne && *size == minFrame
+		var tmplMin [minFrame]byte
+		copy(tmplMin[:], tmpl)
 		start := c.clock()
 		tick := newTicker(start)
 		nextService := start.Add(serviceEvery)
@@ -113,17 +122,34 @@ func pktgenFlags(fs *pflag.FlagSet) func(c *ctx) error {
 			}
 			n = cache.Alloc(bufs[:n])
 			ok := 0
-			for _, b := range bufs[:n] {
-				if *same && *size <= mbuf.DataRoom {
-					p, _ := b.Append(*size)
-					copy(p, tmpl)
-				} else if !fillFrame(b, cache, scratch, *size, dst, src, seq+uint64(ok)) {
-					break
+			switch {
+			case sameMin:
+				// Fresh buffers are empty at Headroom, so SetLen
+				// cannot fail; the fixed-size copy compiles to a few
+				// vector moves instead of a memmove call.
+				for _, b := range bufs[:n] {
+					_ = b.SetLen(minFrame)
+					*(*[minFrame]byte)(b.Bytes()) = tmplMin
 				}
-				ok++
+				ok = n
+			case sameOne:
+				for _, b := range bufs[:n] {
+					_ = b.SetLen(*size)
+					copy(b.Bytes(), tmpl)
+				}
+				ok = n
+			default:
+				for _, b := range bufs[:n] {
+					if !fillFrame(b, cache, scratch, *size, dst, src, seq+uint64(ok)) {
+						break
+					}
+					ok++
+				}
 			}
 			sent := d.TxBurst(bufs[:ok])
-			cache.Free(bufs[sent:n])
+			if sent < n {
+				cache.Free(bufs[sent:n])
+			}
 			seq += uint64(sent)
 			bytes += uint64(sent) * uint64(*size)
 			if now.After(nextService) {
@@ -278,7 +304,9 @@ func fwdFlags(fs *pflag.FlagSet) func(c *ctx) error {
 				bytes += uint64(x.PktLen())
 			}
 			sent := out.TxBurst(bufs[:n])
-			c.s.pool.Free(bufs[sent:n])
+			if sent < n {
+				c.s.pool.Free(bufs[sent:n])
+			}
 			fwd[dir] += uint64(sent)
 		}
 		clk := newCoarse(c.clock, 1024)
