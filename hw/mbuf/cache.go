@@ -70,7 +70,9 @@ func (c *Cache) Free(bufs []*Buf) {
 		c.stack = append(c.stack, b)
 		released++
 	}
-	p.inUse.Add(-int64(released))
+	if released != 0 {
+		p.inUse.Add(-int64(released))
+	}
 	if slow {
 		p.Free(bufs)
 	}

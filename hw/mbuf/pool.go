@@ -133,6 +133,9 @@ func (p *Pool) Get() (*Buf, error) {
 
 // Free returns every chain in bufs to the pool and clears the slice entries.
 func (p *Pool) Free(bufs []*Buf) {
+	if len(bufs) == 0 {
+		return
+	}
 	p.mu.Lock()
 	for i, b := range bufs {
 		if b == nil {
