@@ -178,9 +178,10 @@ type Device struct {
 }
 
 var (
-	_ port.Port   = (*Device)(nil)
-	_ port.Filter = (*Device)(nil)
-	_ port.Waiter = (*Device)(nil)
+	_ port.Port      = (*Device)(nil)
+	_ port.Filter    = (*Device)(nil)
+	_ port.Waiter    = (*Device)(nil)
+	_ port.CacheUser = (*Device)(nil)
 )
 
 // NewDriver returns the pci.Driver for a Registry; every device it attaches

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/hw/pci"
+	"github.com/gopkt/gopkt/hw/port"
 )
 
 // Receive path (SDM §3.2 "Receive and Pre-Filtering", §3.2.6 "Receive
@@ -34,9 +35,10 @@ type rxQueue struct {
 	ring  []rxDesc
 	bufs  []*mbuf.Buf // the buffer of each slot; meaningful in [next, tail) only
 	mask  uint32
-	next  uint32 // oldest slot owned by the device
-	tail  uint32 // first slot owned by the driver (the RDT value)
-	cache *mbuf.Cache
+	next  uint32      // oldest slot owned by the device
+	tail  uint32      // first slot owned by the driver (the RDT value)
+	cache *mbuf.Cache // refills come from here: own, or the caller's (SetRxCache)
+	own   *mbuf.Cache
 	trash []*mbuf.Buf // dropped buffers, freed once per burst
 	ntr   int
 
@@ -70,7 +72,7 @@ func (q *rxQueue) init(regs pci.Regs, mem []byte, n int, cache *mbuf.Cache) {
 	q.bufs = make([]*mbuf.Buf, n)
 	q.mask = uint32(n - 1)
 	q.next, q.tail = 0, 0
-	q.cache = cache
+	q.cache, q.own = cache, cache
 	q.trash = make([]*mbuf.Buf, 2*n)
 }
 
@@ -136,6 +138,21 @@ func (q *rxQueue) dropFrame() {
 		q.drop(q.head)
 	}
 	q.head, q.last, q.bytes, q.segs = nil, nil, 0, 0
+}
+
+// SetRxCache implements port.CacheUser: RX refills allocate from c (nil:
+// the queue's own cache). Call it from the goroutine that calls RxBurst,
+// which must be the only user of c.
+func (d *Device) SetRxCache(c *mbuf.Cache) error {
+	q := &d.rx
+	if c == nil {
+		c = q.own
+	}
+	if c.Pool() != q.own.Pool() {
+		return d.opErr("set rx cache", port.ErrForeignCache, "pass a cache made with NewCache on the pool given in Config.Pool")
+	}
+	q.cache = c
+	return nil
 }
 
 // RxBurst implements port.Port: it fills bufs with received frames (chains
@@ -327,9 +344,10 @@ func (q *rxQueue) pending() bool {
 // release returns every buffer the ring and the assembly hold to the pool.
 // The device must be quiesced.
 func (q *rxQueue) release() {
-	if q.cache == nil {
+	if q.own == nil {
 		return
 	}
+	q.cache = q.own // as in txQueue.release: never touch a caller's cache here
 	q.dropFrame()
 	for i := q.next; i != q.tail; i = (i + 1) & q.mask {
 		q.drop(q.bufs[i])

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/hw/pci"
+	"github.com/gopkt/gopkt/hw/port"
 )
 
 // Transmit path (SDM §3.3 "Packet Transmission", §3.3.3 legacy descriptors,
@@ -55,7 +56,8 @@ type txQueue struct {
 	rsHd    int
 	rsN     int
 	sinceRS int
-	cache   *mbuf.Cache
+	cache   *mbuf.Cache // where completed buffers go: own, or the caller's (SetTxCache)
+	own     *mbuf.Cache
 	trash   []*mbuf.Buf
 	ctx     txCtx
 	vlan    bool
@@ -79,7 +81,7 @@ func (q *txQueue) init(regs pci.Regs, mem []byte, n int, cache *mbuf.Cache) {
 	q.tail, q.clean = 0, 0
 	q.rs = make([]uint32, n)
 	q.rsHd, q.rsN, q.sinceRS = 0, 0, 0
-	q.cache = cache
+	q.cache, q.own = cache, cache
 	q.trash = make([]*mbuf.Buf, n)
 	q.ctx = txCtx{}
 }
@@ -311,6 +313,21 @@ func (d *Device) TxBurst(bufs []*mbuf.Buf) int {
 	return i
 }
 
+// SetTxCache implements port.CacheUser: completed TX buffers are freed into
+// c (nil: the queue's own cache). Call it from the goroutine that calls
+// TxBurst, which must be the only user of c.
+func (d *Device) SetTxCache(c *mbuf.Cache) error {
+	q := &d.tx
+	if c == nil {
+		c = q.own
+	}
+	if c.Pool() != q.own.Pool() {
+		return d.opErr("set tx cache", port.ErrForeignCache, "pass a cache made with NewCache on the pool given in Config.Pool")
+	}
+	q.cache = c
+	return nil
+}
+
 // txSlow verdicts.
 const (
 	txQueued  = iota // written to the ring
@@ -395,9 +412,11 @@ func (q *txQueue) txSlow(b *mbuf.Buf) (uint64, int) {
 	return uint64(plen), txQueued
 }
 
-// release frees every buffer the ring holds (the device must be quiesced).
+// release frees every buffer the ring holds (the device must be quiesced)
+// through the queue's own cache, never a caller's: Close may run on another
+// goroutine than the one that owns a shared cache.
 func (q *txQueue) release() {
-	if q.cache == nil {
+	if q.own == nil {
 		return
 	}
 	nt := 0
@@ -409,8 +428,8 @@ func (q *txQueue) release() {
 		}
 	}
 	q.dropped.Add(uint64(nt))
-	q.cache.Free(q.trash[:nt])
-	q.cache.Flush()
+	q.own.Free(q.trash[:nt])
+	q.own.Flush()
 	q.tail, q.clean, q.rsHd, q.rsN, q.sinceRS = 0, 0, 0, 0, 0
 	q.ctx = txCtx{}
 	q.busy.Store(false)

@@ -2,12 +2,14 @@ package e1000_test
 
 import (
 	"bytes"
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/gopkt/gopkt/drivers/e1000"
 	"github.com/gopkt/gopkt/drivers/e1000/e1000test"
 	"github.com/gopkt/gopkt/hw/mbuf"
+	"github.com/gopkt/gopkt/hw/port"
 )
 
 // TestTxBurstRuns sends bursts far larger than a 64-descriptor TX ring, mixing
@@ -74,4 +76,68 @@ func TestTxBurstRuns(t *testing.T) {
 	if !a.Drain(time.Second) {
 		t.Fatal("the TX ring did not drain")
 	}
+}
+
+// TestSharedCache runs a sender and a receiver through one caller cache
+// (port.CacheUser): the sender allocates from it, TX completions and RX
+// refills use it, the receiver frees into it. Once warm, buffers go round
+// without the pool's free stack moving; a cache of another pool is refused;
+// Close returns the rings' buffers through the devices' own caches.
+func TestSharedCache(t *testing.T) {
+	r := newRig(t, 2, e1000test.ID82540EM, nil, nil)
+	a, b := r.devs[0], r.devs[1]
+	other, err := mbuf.NewPool(r.bus.Memory(), mbuf.PoolOptions{Name: "other", Buffers: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if err := a.SetTxCache(other.NewCache(8)); !errors.Is(err, port.ErrForeignCache) {
+		t.Fatalf("foreign cache: %v, want ErrForeignCache", err)
+	}
+	cache := r.pool.NewCache(256)
+	if err := errors.Join(a.SetTxCache(cache), b.SetRxCache(cache)); err != nil {
+		t.Fatal(err)
+	}
+	frame := make([]byte, 60)
+	var burst, in [32]*mbuf.Buf
+	seq, got := 0, 0
+	avail := -1
+	for round := range 400 {
+		n := cache.Alloc(burst[:])
+		for _, x := range burst[:n] {
+			e1000test.FillLoop(frame, mac(1), mac(0), uint64(seq))
+			p, _ := x.Append(len(frame))
+			copy(p, frame)
+			seq++
+		}
+		sent := a.TxBurst(burst[:n])
+		cache.Free(burst[sent:n])
+		for {
+			k := b.RxBurst(in[:])
+			if k == 0 {
+				break
+			}
+			for _, x := range in[:k] {
+				if s, err := e1000test.CheckLoop(x.Bytes()); err != nil || s != uint64(got) {
+					t.Fatalf("frame %d: seq %d, %v", got, s, err)
+				}
+				got++
+			}
+			cache.Free(in[:k])
+		}
+		switch {
+		case round == 100:
+			avail = r.pool.Available()
+		case round > 100 && r.pool.Available() != avail:
+			t.Fatalf("round %d: pool free stack moved from %d to %d: the shared cache should absorb the traffic", round, avail, r.pool.Available())
+		}
+	}
+	if got < seq-256 {
+		t.Fatalf("received %d of %d", got, seq)
+	}
+	// Back to the own caches; the rig's Close checks the pool is full.
+	if err := errors.Join(a.SetTxCache(nil), b.SetRxCache(nil)); err != nil {
+		t.Fatal(err)
+	}
+	cache.Flush()
 }

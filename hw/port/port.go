@@ -45,6 +45,22 @@ type Filter interface {
 	SetMulticast(addrs [][6]byte) error
 }
 
+// CacheUser is implemented by ports that can recycle buffers through the
+// caller's mbuf cache instead of their own. A poll loop that allocates from
+// one cache and calls RxBurst and TxBurst from the same goroutine then never
+// touches the pool: RX refills take from the cache and TX completions go
+// back into it, as with DPDK's per-lcore mempool cache. A Cache is not safe
+// for concurrent use, so the cache given to SetRxCache must be used only by
+// the goroutine that calls RxBurst (likewise SetTxCache and TxBurst), and
+// each setter must be called from that goroutine or before it starts. nil
+// returns the port to its own cache. Close never touches a caller's cache.
+// A cache of another pool than the port's is refused with ErrForeignCache
+// (its buffers may not be mapped for the device).
+type CacheUser interface {
+	SetRxCache(c *mbuf.Cache) error
+	SetTxCache(c *mbuf.Cache) error
+}
+
 // Waiter is implemented by ports that can sleep until there is work
 // (interrupt or adaptive mode).
 type Waiter interface {
@@ -59,6 +75,8 @@ var (
 	ErrMTU     = errors.New("port: MTU out of range")
 	ErrTimeout = errors.New("port: wait timed out")
 	ErrClosed  = errors.New("port: closed")
+	// ErrForeignCache: SetRxCache/SetTxCache got a cache of another pool.
+	ErrForeignCache = errors.New("port: cache belongs to another mbuf pool than the port's")
 )
 
 // Offloads is a set of capabilities. Each bit says which mbuf.Meta flag the

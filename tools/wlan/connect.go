@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
+	"github.com/gopkt/gopkt/hw/port"
 	"github.com/gopkt/gopkt/tools/pktdump"
 )
 
@@ -87,10 +88,14 @@ func connect(o connectOpts, stdout, stderr io.Writer) (code int) {
 	l, err := serveControl(o.sock, func(req request) response {
 		switch req.Cmd {
 		case "status":
-			v := makeStatus(st.vap.Status(), st.dev.Stats())
+			vs, cs := st.vap.Status(), st.dev.Stats()
+			v := makeStatus(vs, cs)
+			var ps port.Stats
 			if x != nil {
 				v.Interface, v.Addresses = x.cfg.Name, x.addresses()
+				ps = x.port.Stats()
 			}
+			v.Drops = makeDrops(vs, cs, st.md.Stats(), ps)
 			return response{Status: &v}
 		case "scan":
 			return response{Scan: scanRows(st.vap.ScanResults())}

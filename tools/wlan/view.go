@@ -8,8 +8,10 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/gopkt/gopkt/drivers/wifi80211/hwsim"
 	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
 	"github.com/gopkt/gopkt/drivers/wifi80211/vcard"
+	"github.com/gopkt/gopkt/hw/port"
 )
 
 // scanRow is one line of `wlan scan`.
@@ -87,9 +89,50 @@ type statusView struct {
 	RxFrames    uint32 `json:"rx_frames"`
 	HWEncrypted uint32 `json:"hw_encrypted"`
 	HWDecrypted uint32 `json:"hw_decrypted"`
+	// Drops, one field per place a frame can be lost on its way between
+	// the medium and the stack (see drops()).
+	Drops dropsView `json:"drops"`
 	// The stack interface, when connect runs with --addr or --dhcp.
 	Interface string   `json:"interface,omitempty"`
 	Addresses []string `json:"addresses,omitempty"`
+}
+
+// dropsView counts lost frames by where they were lost: the medium (kernel
+// frames nobody acknowledged, failed netlink sends, frames a kernel radio
+// refused), the card (RX ring full, TX given up after retries, RX refills
+// the pool could not serve, frames the driver refused), the vap (RX
+// duplicates, replays, decryption failures, unprotected or keyless frames,
+// data before the port opened; TX drops and radio errors) and the stack
+// port's RX queue.
+type dropsView struct {
+	MediumUnacked   uint64 `json:"medium_unacked"`
+	MediumSendErr   uint64 `json:"medium_send_errors"`
+	MediumRefused   uint64 `json:"medium_refused"`
+	MediumOverruns  uint64 `json:"medium_overruns"`
+	CardRxNoBuf     uint32 `json:"card_rx_no_buffer"`
+	CardTxFailed    uint32 `json:"card_tx_failed"`
+	CardRxAllocFail uint64 `json:"card_rx_alloc_failed"`
+	CardTxRejected  uint64 `json:"card_tx_rejected"`
+	VapRxDup        uint64 `json:"vap_rx_duplicate"`
+	VapRxReplay     uint64 `json:"vap_rx_replay"`
+	VapRxDecrypt    uint64 `json:"vap_rx_decrypt_errors"`
+	VapRxUnprot     uint64 `json:"vap_rx_unprotected"`
+	VapRxNoKey      uint64 `json:"vap_rx_no_key"`
+	VapRxStaleKey   uint64 `json:"vap_rx_stale_key"`
+	VapRxPortClosed uint64 `json:"vap_rx_port_closed"`
+	VapTxDropped    uint64 `json:"vap_tx_dropped"`
+	VapTxErrors     uint64 `json:"vap_tx_errors"`
+	VapTxNotAcked   uint64 `json:"vap_tx_not_acked"`
+	PortRxDropped   uint64 `json:"port_rx_dropped"`
+}
+
+func makeDrops(s net80211.Status, c vcard.Stats, m hwsim.Stats, p port.Stats) dropsView {
+	return dropsView{MediumUnacked: m.Unacked, MediumSendErr: m.SendErr, MediumRefused: m.Refused, MediumOverruns: m.Overruns,
+		CardRxNoBuf: c.RxNoBuf, CardTxFailed: c.TxFailed, CardRxAllocFail: c.RxAllocFail, CardTxRejected: c.TxRejected,
+		VapRxDup: s.Stats.RxDup, VapRxReplay: s.Stats.RxReplay, VapRxDecrypt: s.Stats.RxDecryptErr,
+		VapRxUnprot: s.Stats.RxUnprotected, VapRxNoKey: s.Stats.RxNoKey, VapRxStaleKey: s.Stats.RxStaleKey,
+		VapRxPortClosed: s.Stats.RxPortClosed, VapTxDropped: s.Stats.TxDropped, VapTxErrors: s.Stats.TxErrors,
+		VapTxNotAcked: s.Stats.TxNotAcked, PortRxDropped: p.RxDropped}
 }
 
 func makeStatus(s net80211.Status, c vcard.Stats) statusView {
@@ -130,6 +173,11 @@ func printStatus(w io.Writer, v statusView, asJSON bool) error {
 		fmt.Fprintf(tw, "ip:\t%s %s\n", v.Interface, strings.Join(v.Addresses, " "))
 	}
 	fmt.Fprintf(tw, "rx:\t%d frames, %d delivered, %d decrypted by the card, %d replays, %d decrypt errors\n", v.RxFrames, v.RxDelivered, v.HWDecrypted, v.RxReplay, v.RxDecryptEr)
+	d := v.Drops
+	fmt.Fprintf(tw, "drops:\tmedium %d unacked, %d send errors, %d refused, %d overruns; card %d rx no buffer, %d tx failed, %d rx alloc, %d tx rejected\n",
+		d.MediumUnacked, d.MediumSendErr, d.MediumRefused, d.MediumOverruns, d.CardRxNoBuf, d.CardTxFailed, d.CardRxAllocFail, d.CardTxRejected)
+	fmt.Fprintf(tw, "\tvap rx %d duplicate, %d replay, %d decrypt, %d unprotected, %d no key, %d stale key, %d port closed; tx %d dropped, %d errors, %d not acked; port rx %d queue full\n",
+		d.VapRxDup, d.VapRxReplay, d.VapRxDecrypt, d.VapRxUnprot, d.VapRxNoKey, d.VapRxStaleKey, d.VapRxPortClosed, d.VapTxDropped, d.VapTxErrors, d.VapTxNotAcked, d.PortRxDropped)
 	return tw.Flush()
 }
 

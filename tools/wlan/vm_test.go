@@ -76,6 +76,9 @@ func TestVMWlan(t *testing.T) {
 	for _, l := range res.Grep("RESULT ") {
 		t.Log(l[strings.Index(l, "RESULT "):])
 	}
+	for _, l := range res.Grep("STATUS ") {
+		t.Log(l[strings.Index(l, "STATUS "):])
+	}
 	checkPcap(t, res)
 }
 
@@ -100,6 +103,7 @@ both_ways() {
 	wait $lp || true
 	echo "RESULT $3: Linux -> us: $(grep 'packets transmitted' /tmp/lping.log)"
 	echo "RESULT $3: us -> Linux: $(grep 'packets transmitted' /tmp/wping.log) $(grep rtt /tmp/wping.log)"
+	wlan status | grep -A1 drops: | sed "s/^/STATUS $3: /"
 	expect "$(cat /tmp/lping.log)" "$2 packets transmitted, $2 packets received"
 	expect "$(cat /tmp/wping.log)" "$2 packets transmitted, $2 received"
 }

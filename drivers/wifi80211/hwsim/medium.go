@@ -12,7 +12,34 @@ import (
 	"github.com/gopkt/gopkt/drivers/wifi80211/vcard/air"
 	"github.com/mdlayher/genetlink"
 	"github.com/mdlayher/netlink"
+	"golang.org/x/sys/unix"
 )
+
+// readBuffer is the receive buffer the medium asks for. Every frame a kernel
+// radio sends reaches us as one netlink message of about one page of
+// socket memory (hwsim allocates GENLMSG_DEFAULT_SIZE), so Linux's default
+// rmem_max (208 KiB, doubled) holds only about a hundred frames: a process
+// descheduled for a few hundred milliseconds under load would lose frames.
+const readBuffer = 16 << 20
+
+// setReadBuffer sets the socket's receive buffer to want bytes, beyond
+// net.core.rmem_max when allowed (SO_RCVBUFFORCE needs CAP_NET_ADMIN), and
+// returns the size the kernel reports (which counts its own overhead).
+func setReadBuffer(c *genetlink.Conn, want int) int {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		_ = c.SetReadBuffer(want)
+		return 0
+	}
+	got := 0
+	_ = rc.Control(func(fd uintptr) {
+		if unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, want) != nil {
+			_ = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, want)
+		}
+		got, _ = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF)
+	})
+	return got
+}
 
 // Config configures the medium.
 type Config struct {
@@ -48,10 +75,11 @@ var ErrClosed = errors.New("hwsim: medium closed")
 
 // Medium is mac80211_hwsim's wireless medium, served by this process.
 type Medium struct {
-	c   *genetlink.Conn
-	fam genetlink.Family
-	cfg Config
-	log *slog.Logger
+	c      *genetlink.Conn
+	fam    genetlink.Family
+	rcvbuf int // receive buffer the kernel granted (bytes)
+	cfg    Config
+	log    *slog.Logger
 
 	mu     sync.Mutex
 	radios map[[6]byte]*radio  // by hwsim address
@@ -75,7 +103,7 @@ type radio struct {
 }
 
 type stats struct {
-	kernelFrames, toStations, relayed, injected, acked, txInfo, bad, sendErr, refused, unacked atomic.Uint64
+	kernelFrames, toStations, relayed, injected, acked, txInfo, bad, sendErr, refused, unacked, overruns atomic.Uint64
 }
 
 // Stats counts the medium's work.
@@ -94,13 +122,19 @@ type Stats struct {
 	// Bad: malformed messages dropped; SendErr: failed sends; Refused:
 	// injected frames a kernel radio refused (idle, or off channel).
 	Bad, SendErr, Refused uint64
+	// Overruns: times the socket's receive buffer overflowed (ENOBUFS):
+	// the kernel dropped frames for us, each one lost on the air.
+	Overruns uint64
+	// ReadBuffer is the socket's receive buffer in bytes.
+	ReadBuffer int
 }
 
 // Stats returns the counters.
 func (m *Medium) Stats() Stats {
 	s := &m.st
 	return Stats{KernelFrames: s.kernelFrames.Load(), ToStations: s.toStations.Load(), Relayed: s.relayed.Load(),
-		Injected: s.injected.Load(), Acked: s.acked.Load(), TxInfo: s.txInfo.Load(), Unacked: s.unacked.Load(), Bad: s.bad.Load(), SendErr: s.sendErr.Load(), Refused: s.refused.Load()}
+		Injected: s.injected.Load(), Acked: s.acked.Load(), TxInfo: s.txInfo.Load(), Unacked: s.unacked.Load(), Bad: s.bad.Load(), SendErr: s.sendErr.Load(), Refused: s.refused.Load(),
+		Overruns: s.overruns.Load(), ReadBuffer: m.rcvbuf}
 }
 
 // Open connects to the kernel and registers this process as the medium
@@ -115,13 +149,16 @@ func Open(cfg Config) (*Medium, error) {
 		c.Close()
 		return nil, &OpError{Op: "open", Err: err, Fix: "load the module: modprobe mac80211_hwsim radios=1"}
 	}
-	_ = c.SetReadBuffer(4 << 20)
+	rcvbuf := setReadBuffer(c, readBuffer)
 	m := newMedium(cfg, func(cmd uint8, attrs []byte) error {
 		_, err := c.Send(genetlink.Message{Header: genetlink.Header{Command: cmd, Version: fam.Version}, Data: attrs},
 			fam.ID, netlink.Request)
 		return err
 	})
-	m.c, m.fam = c, fam
+	m.c, m.fam, m.rcvbuf = c, fam, rcvbuf
+	if rcvbuf < readBuffer {
+		m.log.Warn("hwsim: small netlink receive buffer: kernel frames may be lost under load (run as root, or raise net.core.rmem_max)", "bytes", rcvbuf, "want", readBuffer)
+	}
 	// Register without waiting on Execute: the kernel may queue a frame
 	// before the acknowledgement, which Execute would reject. register
 	// reads until the ack, handling any frame that comes first.
@@ -244,6 +281,14 @@ func (m *Medium) Serve() error {
 			m.mu.Unlock()
 			if closed {
 				return ErrClosed
+			}
+			if errors.Is(err, unix.ENOBUFS) {
+				// The kernel found our receive buffer full and dropped
+				// frames (netlink_overrun). Count it, say so once.
+				if m.st.overruns.Add(1) == 1 {
+					m.log.Warn("hwsim: netlink receive buffer overrun: the kernel dropped frames for the medium", "buffer", m.rcvbuf)
+				}
+				continue
 			}
 			var oe *netlink.OpError
 			if errors.As(err, &oe) && oe.Err != nil && !errors.Is(err, net.ErrClosed) {
