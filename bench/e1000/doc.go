@@ -28,5 +28,8 @@
 // a driver makes per packet. The machine is shared: compare ratios from one
 // run, not absolute numbers across runs.
 //
+// GOPKT_BENCH_ONLY=tx (a comma list of tx, rx, fwd, linux) runs some
+// sections only, for quick experiments on one path.
+//
 // What it does not do: no KVM, no real NIC, no latency figures.
 package bench

@@ -1,5 +1,7 @@
 package mbuf
 
+import "unsafe"
+
 // Cache is a per-queue stack of free buffers in front of a Pool, for one
 // goroutine (an RX/TX queue's poller), like DPDK's per-lcore mempool cache.
 // It trades with the pool in batches, so the pool lock is taken once per many
@@ -51,33 +53,40 @@ func (c *Cache) refill(want int) {
 
 // Free returns every chain in bufs and clears the slice entries. Plain
 // single-owner buffers of this pool go onto the cache's stack without a lock;
-// clones, shared buffers and chains take the pool path.
+// clones, shared buffers and chains take the pool path. The stack is filled
+// through a local view of its whole capacity (one length write-back, no
+// append per buffer): drivers free every transmitted packet through here.
 func (c *Cache) Free(bufs []*Buf) {
 	p := c.p
-	released := 0
+	room := c.stack[:cap(c.stack)]
+	top := len(c.stack)
+	start := top
 	slow := false
 	for i, b := range bufs {
 		if b == nil {
 			continue
 		}
-		if b.pool != p || b.direct != nil || b.next != nil || b.refs.Load() != 1 || len(c.stack) == cap(c.stack) {
-			slow = true // left in bufs for the pool pass below
-			continue
+		if top < len(room) && b.pool == p && uintptr(unsafe.Pointer(b.direct))|uintptr(unsafe.Pointer(b.next)) == 0 {
+			if b.refs.Load() == 1 { // not a clone, not a chain, one owner
+				bufs[i] = nil
+				b.off, b.n = Headroom, 0
+				b.Meta = Meta{}
+				room[top] = b
+				top++
+				continue
+			}
 		}
-		bufs[i] = nil
-		b.off, b.n = Headroom, 0
-		b.Meta = Meta{}
-		c.stack = append(c.stack, b)
-		released++
+		slow = true // left in bufs for the pool pass below
 	}
-	if released != 0 {
+	c.stack = room[:top]
+	if released := top - start; released != 0 {
 		p.inUse.Add(-int64(released))
 	}
 	if slow {
 		p.Free(bufs)
 	}
-	if len(c.stack) > 2*c.size {
-		c.spill(len(c.stack) - c.size)
+	if top > 2*c.size {
+		c.spill(top - c.size)
 	}
 }
 
