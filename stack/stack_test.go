@@ -186,7 +186,7 @@ func TestEtherDemuxAndCounters(t *testing.T) {
 	mac := ifc.MAC()
 	bufs := []*mbuf.Buf{
 		frame(pool, mac, etExperimental, []byte{1, 2, 3}),            // delivered
-		frame(pool, wire.BroadcastMAC, etExperimental, []byte{4}),    // delivered, multicast counter
+		frame(pool, wire.BroadcastMAC(), etExperimental, []byte{4}),  // delivered, multicast counter
 		frame(pool, wire.MAC{2, 9, 9, 9, 9, 9}, etExperimental, nil), // not for us
 		frame(pool, mac, 0x88b6, nil),                                // unknown type
 	}
@@ -255,7 +255,7 @@ func TestEtherHooks(t *testing.T) {
 	b, _ := pool.Get()
 	d, _ := b.Append(1)
 	d[0] = 0xd0
-	ifc.Output(b, wire.BroadcastMAC, etExperimental)
+	ifc.Output(b, wire.BroadcastMAC(), etExperimental)
 	if pb.Pending() != 0 || ifc.Counters().OutDrops != 1 || ifc.Counters().InDrops != 1 {
 		t.Errorf("out hook: %d queued, counters %+v", pb.Pending(), ifc.Counters())
 	}
@@ -278,7 +278,7 @@ func TestTapsSeeBothDirections(t *testing.T) {
 	b, _ := pool.Get()
 	d, _ := b.Append(2)
 	d[0], d[1] = 7, 8
-	ifc.Output(b, wire.BroadcastMAC, etExperimental)
+	ifc.Output(b, wire.BroadcastMAC(), etExperimental)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	buf := make([]byte, 128)

@@ -44,10 +44,10 @@ func (g Gen) String() string {
 
 const vendorIntel = 0x8086
 
-// Models is the ID table (device IDs from the 8254x SDM §5.6.13 table 5-7 and
+// models is the ID table (device IDs from the 8254x SDM §5.6.13 table 5-7 and
 // the 82574 datasheet §6.2.1.14). QEMU's e1000 is the 82540EM, e1000-82544gc
 // the 82544GC copper, e1000-82545em the 82545EM copper and e1000e the 82574L.
-var Models = []Model{
+var models = [...]Model{
 	{"82540EM", pci.ID{Vendor: vendorIntel, Device: 0x100E}, Gen8254x},
 	{"82540EM-LOM", pci.ID{Vendor: vendorIntel, Device: 0x1015}, Gen8254x},
 	{"82544GC", pci.ID{Vendor: vendorIntel, Device: 0x100C}, Gen82544},
@@ -56,9 +56,12 @@ var Models = []Model{
 	{"82574L", pci.ID{Vendor: vendorIntel, Device: 0x10D3}, Gen82574},
 }
 
+// Models returns a copy of the ID table.
+func Models() []Model { return append([]Model(nil), models[:]...) }
+
 // LookupModel returns the model with id.
 func LookupModel(id pci.ID) (Model, bool) {
-	for _, m := range Models {
+	for _, m := range models {
 		if m.ID == id {
 			return m, true
 		}
@@ -68,8 +71,8 @@ func LookupModel(id pci.ID) (Model, bool) {
 
 // IDs returns the ID table as pci.IDs (for pci.Driver).
 func IDs() []pci.ID {
-	ids := make([]pci.ID, len(Models))
-	for i, m := range Models {
+	ids := make([]pci.ID, len(models))
+	for i, m := range models {
 		ids[i] = m.ID
 	}
 	return ids

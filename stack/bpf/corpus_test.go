@@ -111,9 +111,9 @@ func corpus() []corpusFrame {
 	v6frag := append([]byte{17, 0, 0, 1, 0, 0, 0, 9}, udp(ip1, ip2, 1000, 53, []byte("x"))...)
 
 	frames := []corpusFrame{
-		{"arp request", ether(wire.BroadcastMAC, macA, wire.EtherTypeARP, arpPkt(wire.ARPRequest, macA, ip1, ip2))},
+		{"arp request", ether(wire.BroadcastMAC(), macA, wire.EtherTypeARP, arpPkt(wire.ARPRequest, macA, ip1, ip2))},
 		{"arp reply", ether(macA, macB, wire.EtherTypeARP, arpPkt(wire.ARPReply, macB, ip2, ip1))},
-		{"rarp", ether(wire.BroadcastMAC, macA, 0x8035, arpPkt(3, macA, ip3, ip4))},
+		{"rarp", ether(wire.BroadcastMAC(), macA, 0x8035, arpPkt(3, macA, ip3, ip4))},
 		{"icmp echo 1→2", ether(macB, macA, wire.EtherTypeIPv4, ipv4(ip1, ip2, wire.IPProtocolICMP, wire.IPv4FlagDF, 0, nil, icmpEcho(7, 1)))},
 		{"udp 1:40000→2:53", ether(macB, macA, wire.EtherTypeIPv4, ipv4(ip1, ip2, wire.IPProtocolUDP, 0, 0, nil, udp(ip1, ip2, 40000, 53, []byte("query"))))},
 		{"udp 2:53→1:40000", ether(macA, macB, wire.EtherTypeIPv4, ipv4(ip2, ip1, wire.IPProtocolUDP, 0, 0, nil, udp(ip2, ip1, 53, 40000, []byte("answer"))))},
@@ -129,7 +129,7 @@ func corpus() []corpusFrame {
 		{"ipv6 frag udp", ether(macB, macA, wire.EtherTypeIPv6, ipv6(1, 2, 44, v6frag))},
 		{"vlan 100 udp →53", ether(macB, macA, wire.EtherTypeVLAN, vlanTag(100, wire.EtherTypeIPv4,
 			ipv4(ip1, ip2, wire.IPProtocolUDP, 0, 0, nil, udp(ip1, ip2, 40001, 53, []byte("tagged")))))},
-		{"vlan 200 arp", ether(wire.BroadcastMAC, macA, wire.EtherTypeVLAN, vlanTag(200, wire.EtherTypeARP, arpPkt(wire.ARPRequest, macA, ip3, ip4)))},
+		{"vlan 200 arp", ether(wire.BroadcastMAC(), macA, wire.EtherTypeVLAN, vlanTag(200, wire.EtherTypeARP, arpPkt(wire.ARPRequest, macA, ip3, ip4)))},
 		{"qinq 300 tcp", ether(macB, macA, wire.EtherTypeQinQ, vlanTag(300, wire.EtherTypeIPv4, ipv4(ip3, ip2, wire.IPProtocolTCP, 0, 0, nil, tcp(80, 8080))))},
 		{"qinq 300/100 udp", ether(macB, macA, wire.EtherTypeQinQ, vlanTag(300, wire.EtherTypeVLAN, vlanTag(100, wire.EtherTypeIPv4,
 			ipv4(ip1, ip2, wire.IPProtocolUDP, 0, 0, nil, udp(ip1, ip2, 40002, 53, []byte("stacked"))))))},

@@ -38,7 +38,7 @@ func ExampleProgram_Run() {
 	prog, _ := bpf.Compile("arp", bpf.LinkEthernet, 0)
 	p, _ := bpf.NewProgram(prog)
 	frame := make([]byte, wire.EthernetHeaderLen+wire.ARPLen)
-	(&wire.EthernetFields{Dst: wire.BroadcastMAC, Type: wire.EtherTypeARP}).Encode(frame)
+	(&wire.EthernetFields{Dst: wire.BroadcastMAC(), Type: wire.EtherTypeARP}).Encode(frame)
 	fmt.Println(p.Run(frame), p.Verdict(frame, 0))
 	// Output: 262144 42
 }

@@ -173,7 +173,7 @@ func (e *EtherCast) gen(g *gen, t, f label) {
 		load(1, abs(0), noMask, xbpf.JumpBitsSet, 1)(g, t, f)
 		return
 	}
-	macAt(0, wire.BroadcastMAC)(g, t, f)
+	macAt(0, wire.BroadcastMAC())(g, t, f)
 }
 
 // macAt compares the 6 bytes at absolute offset off (0 dst, 6 src; MACs do

@@ -180,7 +180,7 @@ func TestAcquire(t *testing.T) {
 	e.start(t)
 	mac := e.cifc.MAC()
 	d := e.req(t, dhcp4.Discover)
-	if d.SrcIP != (wire.Addr4{}) || d.DstIP != bcastIP || d.DstMAC != wire.BroadcastMAC || d.CIAddr != (wire.Addr4{}) {
+	if d.SrcIP != (wire.Addr4{}) || d.DstIP != bcastIP || d.DstMAC != wire.BroadcastMAC() || d.CIAddr != (wire.Addr4{}) {
 		t.Errorf("DISCOVER from %v to %v (%v), ciaddr %v", d.SrcIP, d.DstIP, d.DstMAC, d.CIAddr)
 	}
 	if want := append([]byte{1}, mac[:]...); string(d.ClientID) != string(want) || !d.Params.Has(dhcp4.OptParamRequest) || !d.Params.Has(dhcp4.OptMaxMessageSize) {
@@ -292,7 +292,7 @@ func TestRenewThenRebind(t *testing.T) {
 	e.setPolicy(nil)
 	e.advanceTo(t2)
 	r = e.req(t, dhcp4.Request)
-	if r.DstIP != bcastIP || r.DstMAC != wire.BroadcastMAC || r.SrcIP != ours || r.CIAddr != ours || r.Params.Has(dhcp4.OptServerID) {
+	if r.DstIP != bcastIP || r.DstMAC != wire.BroadcastMAC() || r.SrcIP != ours || r.CIAddr != ours || r.Params.Has(dhcp4.OptServerID) {
 		t.Fatalf("rebinding REQUEST: to %v/%v from %v ciaddr %v", r.DstIP, r.DstMAC, r.SrcIP, r.CIAddr)
 	}
 	if ev := e.event(t, dhcp4.EventRebound); !ev.Lease.Start.Equal(t2) {

@@ -44,8 +44,9 @@ const (
 	MaxMessageLen = 1500 - 20 - 8
 )
 
-// Magic is the DHCP magic cookie (RFC 2131 §3; RFC 1497 vendor extensions).
-var Magic = [4]byte{99, 130, 83, 99}
+// MagicCookie is the DHCP magic cookie 99.130.83.99 (RFC 2131 §3; RFC 1497
+// vendor extensions), big-endian on the wire.
+const MagicCookie uint32 = 0x63825363
 
 // Op is the BOOTP message op code.
 type Op uint8
@@ -73,7 +74,7 @@ func NewMessage(b []byte) (Message, error) {
 	if b[2] > 16 || b[0] != byte(BootRequest) && b[0] != byte(BootReply) {
 		return nil, ErrBadHeader
 	}
-	if [4]byte(b[offCookie:HeaderLen]) != Magic {
+	if binary.BigEndian.Uint32(b[offCookie:HeaderLen]) != MagicCookie {
 		return nil, ErrBadCookie
 	}
 	return Message(b), nil
@@ -189,7 +190,7 @@ func (f *MessageFields) Encode(b []byte) (Message, error) {
 	copy(m[offChaddr:offSname], f.CHAddr[:])
 	copy(m[offSname:offFile], f.SName[:])
 	copy(m[offFile:offCookie], f.File[:])
-	copy(m[offCookie:HeaderLen], Magic[:])
+	binary.BigEndian.PutUint32(m[offCookie:HeaderLen], MagicCookie)
 	k := copy(m[HeaderLen:], f.Options)
 	clear(m[HeaderLen+k:])
 	return m, nil

@@ -200,7 +200,7 @@ func TestOptionWriter(t *testing.T) {
 // DHCPACK that gopacket serialised.
 func TestFrameAgainstGopacket(t *testing.T) {
 	f := discoverFields()
-	ff := FrameFields{Src: wire.MAC{2, 0, 0, 0, 0, 1}, Dst: wire.BroadcastMAC, DstIP: wire.Addr4{255, 255, 255, 255},
+	ff := FrameFields{Src: wire.MAC{2, 0, 0, 0, 0, 1}, Dst: wire.BroadcastMAC(), DstIP: wire.Addr4{255, 255, 255, 255},
 		SrcPort: ClientPort, DstPort: ServerPort, IPID: 9}
 	buf := make([]byte, 1500)
 	n, err := EncodeFrame(buf, &ff, &f)

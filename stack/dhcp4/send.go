@@ -65,7 +65,7 @@ func (c *Client) broadcast(m *MessageFields, src wire.Addr4) error {
 		return err
 	}
 	c.ipid++
-	f := FrameFields{Src: c.ifc.MAC(), Dst: wire.BroadcastMAC, SrcIP: src, DstIP: broadcastAddr,
+	f := FrameFields{Src: c.ifc.MAC(), Dst: wire.BroadcastMAC(), SrcIP: src, DstIP: broadcastAddr,
 		SrcPort: ClientPort, DstPort: ServerPort, IPID: c.ipid}
 	n, err := EncodeFrame(b.Room(), &f, m)
 	if err != nil {
@@ -108,7 +108,7 @@ func (c *Client) arpProbe(a wire.Addr4) error {
 	}
 	d, _ := b.Append(wire.EthernetHeaderLen + wire.ARPLen)
 	e := wire.Ethernet(d)
-	e.SetDst(wire.BroadcastMAC)
+	e.SetDst(wire.BroadcastMAC())
 	e.SetSrc(c.ifc.MAC())
 	e.SetType(wire.EtherTypeARP)
 	_, _ = (&wire.ARPFields{Op: wire.ARPRequest, SenderMAC: c.ifc.MAC(), TargetIP: a}).Encode(e.Payload())

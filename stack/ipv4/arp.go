@@ -80,7 +80,7 @@ func (ip *IPv4) request(ifc *stack.Interface, nh wire.Addr4) {
 	if !ok {
 		return
 	}
-	ip.sendARP(ifc, wire.ARPRequest, src, wire.MAC{}, nh, wire.BroadcastMAC)
+	ip.sendARP(ifc, wire.ARPRequest, src, wire.MAC{}, nh, wire.BroadcastMAC())
 }
 
 // sendARP builds and sends one ARP packet.

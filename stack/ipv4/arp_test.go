@@ -16,7 +16,7 @@ import (
 
 func TestARPReplyExactBytes(t *testing.T) {
 	w := newWire(t, ipv4.Options{})
-	w.inject(arpFrame(wire.ARPRequest, peerMAC, peerIP, wire.MAC{}, hostIP, wire.BroadcastMAC))
+	w.inject(arpFrame(wire.ARPRequest, peerMAC, peerIP, wire.MAC{}, hostIP, wire.BroadcastMAC()))
 	got := w.frames()
 	want := arpFrame(wire.ARPReply, hostMAC, hostIP, peerMAC, peerIP, peerMAC)
 	if len(got) != 1 || !bytes.Equal(got[0], want) {
@@ -28,7 +28,7 @@ func TestARPReplyExactBytes(t *testing.T) {
 		t.Errorf("neighbours %+v", ns)
 	}
 	// Requests for other addresses are not answered and add nothing.
-	w.inject(arpFrame(wire.ARPRequest, wire.MAC{2, 0, 0, 0, 0, 7}, wire.Addr4{198, 18, 0, 7}, wire.MAC{}, wire.Addr4{198, 18, 0, 9}, wire.BroadcastMAC))
+	w.inject(arpFrame(wire.ARPRequest, wire.MAC{2, 0, 0, 0, 0, 7}, wire.Addr4{198, 18, 0, 7}, wire.MAC{}, wire.Addr4{198, 18, 0, 9}, wire.BroadcastMAC()))
 	if got := w.frames(); len(got) != 0 || len(w.h.IP.Neighbours()) != 1 {
 		t.Errorf("answered or learned from a request for someone else: %d frames", len(got))
 	}
@@ -40,19 +40,19 @@ func TestGratuitousARP(t *testing.T) {
 		t.Fatal(err)
 	}
 	// RFC 5227 §3 announcement: sender = target = the new address.
-	want := arpFrame(wire.ARPRequest, hostMAC, wire.Addr4{198, 18, 0, 3}, wire.MAC{}, wire.Addr4{198, 18, 0, 3}, wire.BroadcastMAC)
+	want := arpFrame(wire.ARPRequest, hostMAC, wire.Addr4{198, 18, 0, 3}, wire.MAC{}, wire.Addr4{198, 18, 0, 3}, wire.BroadcastMAC())
 	if got := w.frames(); len(got) != 1 || !bytes.Equal(got[0], want) {
 		t.Fatalf("gratuitous ARP\n got % x\nwant % x", got, want)
 	}
 	// A peer's gratuitous ARP updates an existing entry (merge) ...
 	w.learn()
 	newMAC := wire.MAC{2, 0, 0, 0, 0, 0x11}
-	w.inject(arpFrame(wire.ARPRequest, newMAC, peerIP, wire.MAC{}, peerIP, wire.BroadcastMAC))
+	w.inject(arpFrame(wire.ARPRequest, newMAC, peerIP, wire.MAC{}, peerIP, wire.BroadcastMAC()))
 	if ns := w.h.IP.Neighbours(); len(ns) != 1 || ns[0].MAC != newMAC {
 		t.Errorf("merge: %+v", ns)
 	}
 	// ... and one claiming our address is a conflict, not an update.
-	w.inject(arpFrame(wire.ARPRequest, newMAC, hostIP, wire.MAC{}, hostIP, wire.BroadcastMAC))
+	w.inject(arpFrame(wire.ARPRequest, newMAC, hostIP, wire.MAC{}, hostIP, wire.BroadcastMAC()))
 	if st := w.h.IP.Stats(); st.ARPConflicts != 1 {
 		t.Errorf("conflicts %d", st.ARPConflicts)
 	}
@@ -72,7 +72,7 @@ func TestARPResolutionQueueRetriesAndFailure(t *testing.T) {
 	}
 	// One request at once, the queue holds the last two datagrams.
 	got := w.frames()
-	req := arpFrame(wire.ARPRequest, hostMAC, hostIP, wire.MAC{}, peerIP, wire.BroadcastMAC)
+	req := arpFrame(wire.ARPRequest, hostMAC, hostIP, wire.MAC{}, peerIP, wire.BroadcastMAC())
 	if len(got) != 1 || !bytes.Equal(got[0], req) {
 		t.Fatalf("resolution start: % x", got)
 	}
@@ -112,7 +112,7 @@ func TestARPResolutionQueueRetriesAndFailure(t *testing.T) {
 func TestARPSwitchedOff(t *testing.T) {
 	w := newWire(t, ipv4.Options{})
 	w.ifc.SetFlags(stack.FlagNoARP, 0)
-	w.inject(arpFrame(wire.ARPRequest, peerMAC, peerIP, wire.MAC{}, hostIP, wire.BroadcastMAC))
+	w.inject(arpFrame(wire.ARPRequest, peerMAC, peerIP, wire.MAC{}, hostIP, wire.BroadcastMAC()))
 	if got := w.frames(); len(got) != 0 {
 		t.Errorf("answered ARP with ARP off: % x", got)
 	}

@@ -18,7 +18,7 @@ func FuzzInput(f *testing.F) {
 	f.Add(true, ipPacket(wire.IPv4Fields{Flags: wire.IPv4FlagMF, ID: 3, Protocol: wire.IPProtocolICMP, Src: peerIP, Dst: hostIP}, make([]byte, 16)))
 	f.Add(true, ipPacket(wire.IPv4Fields{Options: []byte{7, 7, 4, 0, 0, 0, 0, 1}, Protocol: wire.IPProtocolICMP, Src: peerIP, Dst: hostIP}, echoRequest(1, 2, nil)))
 	f.Add(true, ipPacket(wire.IPv4Fields{TTL: 1, Protocol: wire.IPProtocolUDP, Src: peerIP, Dst: wire.Addr4{198, 18, 9, 9}}, nil))
-	f.Add(false, arpFrame(wire.ARPRequest, peerMAC, peerIP, wire.MAC{}, hostIP, wire.BroadcastMAC)[14:])
+	f.Add(false, arpFrame(wire.ARPRequest, peerMAC, peerIP, wire.MAC{}, hostIP, wire.BroadcastMAC())[14:])
 	f.Fuzz(func(t *testing.T, ip bool, payload []byte) {
 		if len(payload) > 1500 {
 			return

@@ -58,7 +58,7 @@ func TestMalformedInputIsCountedAndDropped(t *testing.T) {
 		{"fragment beyond 65535", toHost(ipPacket(wire.IPv4Fields{FragmentOffset: 65528, Protocol: wire.IPProtocolICMP, Src: peerIP, Dst: hostIP}, make([]byte, 16))), func(s ipv4.Stats) uint64 { return s.ReasmFails }},
 		{"truncated ARP", eth(hostMAC, peerMAC, wire.EtherTypeARP, make([]byte, 20)), func(s ipv4.Stats) uint64 { return s.ARPInErrors }},
 		{"ARP for IPv6", func() []byte {
-			f := arpFrame(wire.ARPRequest, peerMAC, peerIP, wire.MAC{}, hostIP, wire.BroadcastMAC)
+			f := arpFrame(wire.ARPRequest, peerMAC, peerIP, wire.MAC{}, hostIP, wire.BroadcastMAC())
 			f[16] = 0x86
 			return f
 		}(), func(s ipv4.Stats) uint64 { return s.ARPInErrors }},
@@ -129,7 +129,7 @@ func TestPortUnreachableQuotesDatagram(t *testing.T) {
 	}
 	// No ICMP about broadcasts (RFC 1122 §3.2.2).
 	bc := ipPacket(wire.IPv4Fields{Protocol: wire.IPProtocolUDP, Src: peerIP, Dst: wire.Addr4{198, 18, 0, 255}}, udpDatagram(peerIP, wire.Addr4{198, 18, 0, 255}, 1, 4444, nil))
-	w.inject(eth(wire.BroadcastMAC, peerMAC, wire.EtherTypeIPv4, bc))
+	w.inject(eth(wire.BroadcastMAC(), peerMAC, wire.EtherTypeIPv4, bc))
 	if got := w.frames(); len(got) != 0 {
 		t.Errorf("ICMP sent about a broadcast: % x", got)
 	}

@@ -226,7 +226,7 @@ func (ip *IPv4) InterfaceRemoved(ifc *stack.Interface) { ip.neigh.flush(ifc.Inde
 func (ip *IPv4) AddressAdded(ifc *stack.Interface, p netip.Prefix) {
 	if ifc.Flags()&stack.FlagNoARP == 0 {
 		a := p.Addr().As4()
-		ip.sendARP(ifc, wire.ARPRequest, a, wire.MAC{}, a, wire.BroadcastMAC)
+		ip.sendARP(ifc, wire.ARPRequest, a, wire.MAC{}, a, wire.BroadcastMAC())
 	}
 }
 

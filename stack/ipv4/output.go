@@ -179,7 +179,7 @@ func (ip *IPv4) resolve(ifc *stack.Interface, nh wire.Addr4, b *mbuf.Buf) {
 		// RFC 1112 §6.4: 01:00:5e and the low 23 bits of the group.
 		ifc.Output(b, wire.MAC{0x01, 0x00, 0x5e, nh[1] & 0x7f, nh[2], nh[3]}, wire.EtherTypeIPv4)
 	case ip.isBroadcast(ifc, nh):
-		ifc.Output(b, wire.BroadcastMAC, wire.EtherTypeIPv4)
+		ifc.Output(b, wire.BroadcastMAC(), wire.EtherTypeIPv4)
 	default:
 		if mac, ok := ip.neigh.resolve(ifc, nh, b); ok {
 			ifc.Output(b, mac, wire.EtherTypeIPv4)

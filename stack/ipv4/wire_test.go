@@ -85,7 +85,7 @@ func (w *testWire) waitFrames(d time.Duration, want int) [][]byte {
 
 // learn teaches the host the peer's MAC with an ARP request from the peer.
 func (w *testWire) learn() {
-	w.inject(arpFrame(wire.ARPRequest, peerMAC, peerIP, wire.MAC{}, hostIP, wire.BroadcastMAC))
+	w.inject(arpFrame(wire.ARPRequest, peerMAC, peerIP, wire.MAC{}, hostIP, wire.BroadcastMAC()))
 	w.frames()
 }
 

@@ -11,7 +11,7 @@ import (
 type MAC [6]byte
 
 // BroadcastMAC is ff:ff:ff:ff:ff:ff.
-var BroadcastMAC = MAC{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
+func BroadcastMAC() MAC { return MAC{0xff, 0xff, 0xff, 0xff, 0xff, 0xff} }
 
 // MACFrom converts a 6-byte net.HardwareAddr; ok is false for other lengths.
 func MACFrom(h net.HardwareAddr) (m MAC, ok bool) {
@@ -26,7 +26,7 @@ func MACFrom(h net.HardwareAddr) (m MAC, ok bool) {
 func (m MAC) HardwareAddr() net.HardwareAddr { return net.HardwareAddr(append([]byte(nil), m[:]...)) }
 
 // IsBroadcast reports whether m is ff:ff:ff:ff:ff:ff.
-func (m MAC) IsBroadcast() bool { return m == BroadcastMAC }
+func (m MAC) IsBroadcast() bool { return m == BroadcastMAC() }
 
 // IsMulticast reports whether the I/G bit (least significant bit of the
 // first octet, IEEE 802 clause 8.2) is set. Broadcast is multicast too.

@@ -16,7 +16,7 @@ func TestEthernetARP(t *testing.T) {
 		arp   ARPFields
 	}{
 		{"request", frameARPRequest,
-			EthernetFields{Dst: BroadcastMAC, Src: macA, Type: EtherTypeARP},
+			EthernetFields{Dst: BroadcastMAC(), Src: macA, Type: EtherTypeARP},
 			ARPFields{Op: ARPRequest, SenderMAC: macA, SenderIP: ipA, TargetIP: ipB}},
 		{"reply", frameARPReply,
 			EthernetFields{Dst: macA, Src: macB, Type: EtherTypeARP},
@@ -439,7 +439,7 @@ func TestMAC(t *testing.T) {
 	if _, ok := MACFrom(hw[:5]); ok {
 		t.Error("5-byte address accepted")
 	}
-	if !BroadcastMAC.IsBroadcast() || !BroadcastMAC.IsMulticast() || macA.IsMulticast() || !(MAC{}).IsZero() {
+	if !BroadcastMAC().IsBroadcast() || !BroadcastMAC().IsMulticast() || macA.IsMulticast() || !(MAC{}).IsZero() {
 		t.Error("MAC predicates")
 	}
 	a, ok := AddrTo4(netip.MustParseAddr("::ffff:198.18.0.1"))

@@ -87,7 +87,7 @@ type Device struct {
 // Driver returns the pci.Driver entry for a Registry; every card it attaches
 // uses cfg.
 func Driver(cfg Config) pci.Driver {
-	return pci.Driver{Name: "vcard", IDs: IDs, Attach: func(f pci.Function) (io.Closer, error) {
+	return pci.Driver{Name: "vcard", IDs: IDs(), Attach: func(f pci.Function) (io.Closer, error) {
 		return Attach(f, cfg)
 	}}
 }
@@ -140,7 +140,7 @@ func Attach(f pci.Function, cfg Config) (*Device, error) {
 }
 
 func matches(id pci.ID) bool {
-	for _, x := range IDs {
+	for _, x := range IDs() {
 		if x == id {
 			return true
 		}

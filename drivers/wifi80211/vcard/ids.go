@@ -5,5 +5,6 @@ import (
 	"github.com/gopkt/gopkt/hw/pci"
 )
 
-// IDs is the ID table: the one card the driver serves (docs/vcard.md §1).
-var IDs = []pci.ID{{Vendor: reg.VendorID, Device: reg.DeviceID}}
+// IDs returns the ID table: the one card the driver serves (docs/vcard.md
+// §1). Each call returns a fresh slice.
+func IDs() []pci.ID { return []pci.ID{{Vendor: reg.VendorID, Device: reg.DeviceID}} }

@@ -17,7 +17,7 @@ func ExampleTap() {
 	// The interface layer calls tap.Tap(mbuf) for every frame; Capture is
 	// the same entry for a plain byte slice.
 	frame := make([]byte, wire.EthernetHeaderLen+wire.ARPLen)
-	(&wire.EthernetFields{Dst: wire.BroadcastMAC, Type: wire.EtherTypeARP}).Encode(frame)
+	(&wire.EthernetFields{Dst: wire.BroadcastMAC(), Type: wire.EtherTypeARP}).Encode(frame)
 	tap.Capture(frame, capture.Out, 2, 1)
 	tap.Capture(make([]byte, 60), capture.In, 2, 2) // not ARP: filtered out
 

@@ -51,7 +51,7 @@ func udpFrame(dport uint16, n int) []byte {
 
 func arpFrame() []byte {
 	b := make([]byte, 14+28)
-	(&wire.EthernetFields{Dst: wire.BroadcastMAC, Src: macA, Type: wire.EtherTypeARP}).Encode(b)
+	(&wire.EthernetFields{Dst: wire.BroadcastMAC(), Src: macA, Type: wire.EtherTypeARP}).Encode(b)
 	(&wire.ARPFields{Op: wire.ARPRequest, SenderMAC: macA, SenderIP: ipA, TargetIP: ipB}).Encode(b[14:])
 	return b
 }

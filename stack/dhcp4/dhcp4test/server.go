@@ -128,7 +128,7 @@ func (s *Server) Reply(req dhcp4.Message, yiaddr wire.Addr4, opts []byte, bcast 
 	f := dhcp4.MessageFields{Op: dhcp4.BootReply, HType: req.HType(), HLen: req.HLen(), XID: req.XID(),
 		Flags: req.Flags(), CIAddr: req.CIAddr(), YIAddr: yiaddr, GIAddr: req.GIAddr(), Options: opts}
 	copy(f.CHAddr[:], req.CHAddr())
-	ff := dhcp4.FrameFields{Src: s.cfg.Interface.MAC(), Dst: wire.BroadcastMAC, SrcIP: s.id, DstIP: wire.Addr4{255, 255, 255, 255},
+	ff := dhcp4.FrameFields{Src: s.cfg.Interface.MAC(), Dst: wire.BroadcastMAC(), SrcIP: s.id, DstIP: wire.Addr4{255, 255, 255, 255},
 		SrcPort: dhcp4.ServerPort, DstPort: dhcp4.ClientPort, IPID: uint16(s.ipid.Add(1))}
 	// busybox udhcpd's send_packet_to_client: unicast only to a client
 	// with ciaddr and no BROADCAST flag.

@@ -104,7 +104,7 @@ func TestRunReadFile(t *testing.T) {
 	w := pcapgo.NewWriter(f)
 	w.WriteFileHeader(65535, layers.LinkTypeEthernet)
 	arp := make([]byte, 42)
-	(&wire.EthernetFields{Dst: wire.BroadcastMAC, Src: wire.MAC{2, 0, 0, 0, 0, 1}, Type: wire.EtherTypeARP}).Encode(arp)
+	(&wire.EthernetFields{Dst: wire.BroadcastMAC(), Src: wire.MAC{2, 0, 0, 0, 0, 1}, Type: wire.EtherTypeARP}).Encode(arp)
 	(&wire.ARPFields{Op: wire.ARPRequest, SenderIP: wire.Addr4{198, 18, 0, 1}, TargetIP: wire.Addr4{198, 18, 0, 2}}).Encode(arp[14:])
 	other := make([]byte, 60)
 	(&wire.EthernetFields{Type: 0x88cc}).Encode(other)
