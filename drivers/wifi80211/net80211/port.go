@@ -2,6 +2,7 @@ package net80211
 
 import (
 	"net"
+	"time"
 
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/hw/port"
@@ -29,9 +30,16 @@ type Port struct {
 	mtu   int
 	link  chan port.LinkState
 	stats port.Stats
+	// ready holds one token while frames are queued or the link changed
+	// since the last Wait; closed by Close.
+	ready  chan struct{}
+	closed bool
 }
 
-var _ port.Port = (*Port)(nil)
+var (
+	_ port.Port   = (*Port)(nil)
+	_ port.Waiter = (*Port)(nil)
+)
 
 // DefaultMTU is the Ethernet MTU the port starts with; SetMTU accepts up
 // to MaxMTU (the 2304-octet MSDU minus the LLC/SNAP header).
@@ -51,7 +59,8 @@ func (v *Vap) NewPort(pool *mbuf.Pool, rxDepth int) (*Port, error) {
 	if v.port != nil {
 		return nil, opErr("new port", v.mac.String(), ErrState, "the vap already has a port; Close it first")
 	}
-	p := &Port{v: v, pool: pool, ring: make([]*mbuf.Buf, rxDepth), mtu: DefaultMTU, link: make(chan port.LinkState, 1)}
+	p := &Port{v: v, pool: pool, ring: make([]*mbuf.Buf, rxDepth), mtu: DefaultMTU, link: make(chan port.LinkState, 1),
+		ready: make(chan struct{}, 1)}
 	v.port = p
 	p.notify(v.portOpen)
 	return p, nil
@@ -109,6 +118,49 @@ func (p *Port) enqueue(c *Com, eth []byte, inPlace bool) {
 	}
 	p.ring[(p.head+p.n)%len(p.ring)] = b
 	p.n++
+	p.wake()
+}
+
+// wake leaves a token for Wait (c.mu is held).
+func (p *Port) wake() {
+	select {
+	case p.ready <- struct{}{}:
+	default:
+	}
+}
+
+// Wait implements port.Waiter: it returns at once when frames are queued,
+// else blocks until one is, the link changes, or timeout passes
+// (port.ErrTimeout; a negative timeout waits forever). After Close it
+// returns port.ErrClosed.
+func (p *Port) Wait(timeout time.Duration) error {
+	c := p.v.com
+	c.mu.Lock()
+	n, closed := p.n, p.closed
+	c.mu.Unlock()
+	switch {
+	case closed:
+		return port.ErrClosed
+	case n > 0:
+		return nil
+	case timeout == 0:
+		return port.ErrTimeout
+	}
+	var expired <-chan time.Time
+	if timeout > 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		expired = t.C
+	}
+	select {
+	case _, ok := <-p.ready:
+		if !ok {
+			return port.ErrClosed
+		}
+		return nil
+	case <-expired:
+		return port.ErrTimeout
+	}
 }
 
 // RxBurst moves up to len(bufs) received Ethernet frames to the caller.
@@ -210,6 +262,7 @@ func (p *Port) notify(up bool) {
 	default:
 	}
 	p.link <- p.linkState(up)
+	p.wake()
 }
 
 // Stats returns the port counters.
@@ -234,7 +287,9 @@ func (p *Port) Close() error {
 		p.n--
 	}
 	p.v.port = nil
+	p.closed = true
 	close(p.link)
+	close(p.ready)
 	return nil
 }
 

@@ -66,6 +66,13 @@ func TestPort(t *testing.T) {
 	if pool.InUse() != 0 {
 		t.Fatalf("%d buffers held after the handshake", pool.InUse())
 	}
+	// Waiter: the link event left a token; once it is taken and the queue
+	// is empty, Wait times out; a queued frame makes it return at once.
+	_ = pt.Wait(0)
+	_ = pt.Wait(time.Millisecond)
+	if err := pt.Wait(5 * time.Millisecond); !errors.Is(err, port.ErrTimeout) {
+		t.Fatalf("Wait on an empty queue: %v, want ErrTimeout", err)
+	}
 	peer := []byte{2, 0, 0, 0, 0, 0x77}
 	for i := range 3 {
 		if err := b.ap.SendEther(ether(staMAC, peer, "downlink "+string(rune('0'+i)))); err != nil {
@@ -73,6 +80,9 @@ func TestPort(t *testing.T) {
 		}
 	}
 	b.medium.Run(100)
+	if err := pt.Wait(-1); err != nil {
+		t.Fatalf("Wait with frames queued: %v", err)
+	}
 	bufs := make([]*mbuf.Buf, 8)
 	n := pt.RxBurst(bufs)
 	if n != 3 {
@@ -111,6 +121,9 @@ func TestPort(t *testing.T) {
 	b.medium.Run(100)
 	if err := pt.Close(); err != nil {
 		t.Fatal(err)
+	}
+	if err := pt.Wait(-1); !errors.Is(err, port.ErrClosed) {
+		t.Fatalf("Wait after Close: %v, want ErrClosed", err)
 	}
 	if _, ok := <-pt.LinkEvents(); ok {
 		// drain the last state; the channel must then be closed
