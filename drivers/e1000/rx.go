@@ -144,14 +144,19 @@ func (q *rxQueue) dropFrame() {
 // the queue's own cache). Call it from the goroutine that calls RxBurst,
 // which must be the only user of c.
 func (d *Device) SetRxCache(c *mbuf.Cache) error {
-	q := &d.rx
+	return d.useCache("set rx cache", &d.rx.cache, d.rx.own, c)
+}
+
+// useCache points *slot at c, or at own when c is nil, refusing a cache of
+// another pool (its buffers may not be mapped for this device).
+func (d *Device) useCache(op string, slot **mbuf.Cache, own, c *mbuf.Cache) error {
 	if c == nil {
-		c = q.own
+		c = own
 	}
-	if c.Pool() != q.own.Pool() {
-		return d.opErr("set rx cache", port.ErrForeignCache, "pass a cache made with NewCache on the pool given in Config.Pool")
+	if c.Pool() != own.Pool() {
+		return d.opErr(op, port.ErrForeignCache, "pass a cache made with NewCache on the pool given in Config.Pool")
 	}
-	q.cache = c
+	*slot = c
 	return nil
 }
 

@@ -7,7 +7,6 @@ import (
 
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/hw/pci"
-	"github.com/gopkt/gopkt/hw/port"
 )
 
 // Transmit path (SDM §3.3 "Packet Transmission", §3.3.3 legacy descriptors,
@@ -327,15 +326,7 @@ func (d *Device) TxBurst(bufs []*mbuf.Buf) int {
 // c (nil: the queue's own cache). Call it from the goroutine that calls
 // TxBurst, which must be the only user of c.
 func (d *Device) SetTxCache(c *mbuf.Cache) error {
-	q := &d.tx
-	if c == nil {
-		c = q.own
-	}
-	if c.Pool() != q.own.Pool() {
-		return d.opErr("set tx cache", port.ErrForeignCache, "pass a cache made with NewCache on the pool given in Config.Pool")
-	}
-	q.cache = c
-	return nil
+	return d.useCache("set tx cache", &d.tx.cache, d.tx.own, c)
 }
 
 // txSlow verdicts.
