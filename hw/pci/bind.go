@@ -33,6 +33,9 @@ type Binder struct {
 	Write func(path, value string) error
 	// Settle bounds the wait for a probe's result (default 3 s).
 	Settle time.Duration
+	// Procfs is where /proc is mounted ("/proc" when empty): Unbind looks
+	// there for processes holding a device open through VFIO.
+	Procfs string
 }
 
 // BindResult describes one device moved by Bind or Unbind.
@@ -295,6 +298,11 @@ func (b *Binder) Unbind(addrs []string, driver string) ([]BindResult, error) {
 			target = ""
 		}
 		res := BindResult{Addr: addr, From: dev.Driver, To: target, Group: dev.IOMMUGroup}
+		if dev.Driver != target {
+			if err := b.checkNotOpen(dev); err != nil {
+				return out, err
+			}
+		}
 		if target != "" && dev.Driver != target {
 			if err := b.ensureDriver("unbind", addr, target); err != nil {
 				return out, err

@@ -102,7 +102,7 @@ func (k *fakeKernel) Modprobe(m string) error {
 func (k *fakeKernel) binder(net NetSnapshot, state string) *Binder {
 	return &Binder{
 		Discovery: &Discovery{Sysfs: k.root, NoNames: true, Net: netFunc(func() (NetSnapshot, error) { return net, nil })},
-		StatePath: state, Modprobe: k.Modprobe, Write: k.Write, Settle: 1,
+		StatePath: state, Modprobe: k.Modprobe, Write: k.Write, Settle: 1, Procfs: filepath.Join(k.root, "proc"),
 	}
 }
 
@@ -341,5 +341,47 @@ func TestBindWarnsAboutGroupPeers(t *testing.T) {
 	want := "IOMMU group 5 also holds 0000:00:02.1, bound to e1000e: the group is not usable from userspace until it is bound to vfio-pci or unbound"
 	if len(res) != 1 || len(res[0].Warnings) != 1 || res[0].Warnings[0] != want {
 		t.Errorf("warnings %q, want [%q]", res[0].Warnings, want)
+	}
+}
+
+// TestUnbindRefusesOpenDevice: a process holding the device's VFIO group
+// open (an fd link to /dev/vfio/N under procfs) makes Unbind refuse with
+// ErrOpen naming it, instead of blocking in the kernel; once it is gone the
+// unbind goes through.
+func TestUnbindRefusesOpenDevice(t *testing.T) {
+	k := newFakeKernel(t, bindTree, "e1000", "e1000e")
+	state := filepath.Join(t.TempDir(), "bind.json")
+	b := k.binder(NetSnapshot{}, state)
+	if _, err := b.Bind([]string{"0000:00:02.0"}, "", false); err != nil {
+		t.Fatal(err)
+	}
+	fd := filepath.Join(k.root, "proc", "4242", "fd")
+	if err := os.MkdirAll(fd, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_ = os.WriteFile(filepath.Join(k.root, "proc", "4242", "comm"), []byte("e1000-test\n"), 0o644)
+	_ = os.Symlink("/dev/null", filepath.Join(fd, "0"))
+	if err := os.Symlink("/dev/vfio/1", filepath.Join(fd, "7")); err != nil {
+		t.Fatal(err)
+	}
+	k.writes = nil
+	_, err := b.Unbind([]string{"0000:00:02.0"}, "")
+	if !errors.Is(err, ErrOpen) || !strings.Contains(err.Error(), "/dev/vfio/1 is held open by 4242 (e1000-test)") {
+		t.Fatalf("err = %v, want ErrOpen naming process 4242", err)
+	}
+	if len(k.writes) != 0 {
+		t.Fatalf("sysfs written although the device is open: %v", k.writes)
+	}
+	if d := linkBase(k.dev("0000:00:02.0", "driver")); d != VFIODriver {
+		t.Fatalf("device moved to %q", d)
+	}
+	if err := os.RemoveAll(filepath.Join(k.root, "proc", "4242")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Unbind([]string{"0000:00:02.0"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if d := linkBase(k.dev("0000:00:02.0", "driver")); d != "e1000" {
+		t.Fatalf("after the process went: on %q, want e1000", d)
 	}
 }

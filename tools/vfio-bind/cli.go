@@ -18,6 +18,8 @@ commands:
                     driver, IOMMU group, interfaces and their state
   bind ADDR...      move functions to vfio-pci (loading it if needed)
   unbind ADDR...    give functions back to the driver they had before bind
+                    (refused, naming the program, while one holds the
+                    function open through VFIO)
 
 ADDR is a PCI address as list shows it (0000:00:02.0, or 00:02.0).
 `

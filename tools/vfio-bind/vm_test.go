@@ -63,8 +63,9 @@ expect "$(cat /tmp/list.json)" '"driver": "e1000e"'
 
 // TestVMBindRefusedForcedUnbound is the acceptance scenario of issue 2: a NIC
 // driven by the guest's Linux e1000 driver and given an address is refused
-// by bind with the reason, taken with --force, and unbind gives it back to
-// e1000 with its interface reappearing. vfio-pci is not loaded at boot, so
+// by bind with the reason, taken with --force, unbind is refused while a
+// process holds the VFIO group open, and then gives it back to e1000 with
+// its interface reappearing. vfio-pci is not loaded at boot, so
 // bind also loads it.
 func TestVMBindRefusedForcedUnbound(t *testing.T) {
 	vmtest.Run(t, vmtest.Config{
@@ -94,6 +95,17 @@ expect "$out" "$NIC0_ADDR: e1000 -> vfio-pci (IOMMU group $group, /dev/vfio/$gro
 [ -c /dev/vfio/$group ] || fail "/dev/vfio/$group missing after bind"
 [ ! -e /sys/class/net/eth0 ] || fail "eth0 still exists on vfio-pci"
 must cat /var/lib/gopkt/bind.json
+# A program holding the group open: unbind refuses, naming it, instead of
+# hanging in the kernel until the program exits.
+sleep 60 9<>/dev/vfio/$group &
+holder=$!
+sleep 1
+if out=$(vfio-bind unbind $NIC0_ADDR 2>&1); then fail "unbind went ahead while /dev/vfio/$group was open: $out"; fi
+echo "$out"
+expect "$out" "/dev/vfio/$group is held open by $holder (sleep)"
+[ "$(drv)" = vfio-pci ] || fail "refused unbind moved the NIC to $(drv)"
+kill $holder
+wait $holder 2>/dev/null || true
 out=$(vfio-bind unbind $NIC0_ADDR 2>&1) || fail "unbind: $out"
 echo "$out"
 [ "$(drv)" = e1000 ] || fail "unbind left the NIC on $(drv)"
