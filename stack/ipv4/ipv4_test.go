@@ -156,3 +156,37 @@ func TestTransportRegistration(t *testing.T) {
 		t.Errorf("UDP registered twice: %v", err)
 	}
 }
+
+// TestPingSession: a session keeps one identifier and counts sequence
+// numbers, which the replies carry back; an identifier and sequence number
+// already waiting for a reply are refused, not mixed up.
+func TestPingSession(t *testing.T) {
+	pool := stacktest.NewPool(t, 256)
+	a, _, _, _ := stacktest.Pair(t, pool, stacktest.Config{})
+	id := a.IP.NewPingID()
+	if id == 0 || a.IP.NewPingID() == id {
+		t.Fatalf("NewPingID gave %d twice or 0", id)
+	}
+	for seq := uint16(1); seq <= 3; seq++ {
+		r, err := a.IP.Ping(ctx(t), netip.MustParseAddr("198.18.0.2"), ipv4.PingOptions{ID: id, Seq: seq})
+		if err != nil || r.Seq != seq {
+			t.Fatalf("seq %d: reply %+v, %v", seq, r, err)
+		}
+	}
+	// Nobody answers 198.18.0.77: the first ping waits, a second with the
+	// same identifier and sequence number is refused at once.
+	c, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := a.IP.Ping(c, netip.MustParseAddr("198.18.0.77"), ipv4.PingOptions{ID: id, Seq: 9})
+		done <- err
+	}()
+	time.Sleep(50 * time.Millisecond)
+	if _, err := a.IP.Ping(c, netip.MustParseAddr("198.18.0.77"), ipv4.PingOptions{ID: id, Seq: 9}); !errors.Is(err, ipv4.ErrPingInUse) {
+		t.Fatalf("second ping with the same id/seq: %v, want ErrPingInUse", err)
+	}
+	if err := <-done; !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("unanswered ping: %v", err)
+	}
+}

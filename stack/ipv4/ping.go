@@ -19,6 +19,11 @@ type PingOptions struct {
 	TTL  uint8 // 0 means the default TTL
 	DF   bool  // set don't fragment
 	Src  netip.Addr
+	// ID and Seq are the echo identifier and sequence number (RFC 792). A
+	// session of pings, as the ping tool sends, uses one ID from NewPingID
+	// and counts Seq up from 1. ID 0 picks a fresh identifier and, with
+	// Seq 0, sequence number 1.
+	ID, Seq uint16
 }
 
 // PingReply is a matched echo reply.
@@ -72,6 +77,16 @@ type pingTable struct {
 
 func (t *pingTable) init() { t.waits = map[uint32]*pingWaiter{} }
 
+// NewPingID returns an echo identifier no other ping session of this stack
+// is using (it counts up, skipping 0).
+func (ip *IPv4) NewPingID() uint16 {
+	for {
+		if id := uint16(ip.icmp.pings.ids.Add(1)); id != 0 {
+			return id
+		}
+	}
+}
+
 // pattern is the data byte at offset i of our echo data.
 func pattern(i int) byte { return byte(i) }
 
@@ -89,8 +104,13 @@ func (ip *IPv4) Ping(ctx context.Context, dst netip.Addr, o PingOptions) (PingRe
 		return PingReply{}, fmt.Errorf("ipv4: ping size %d: %w", o.Size, ErrTooBig)
 	}
 	t := &ip.icmp.pings
-	id := uint16(t.ids.Add(1))
-	seq := uint16(time.Now().UnixNano() >> 10)
+	id, seq := o.ID, o.Seq
+	if id == 0 {
+		id = ip.NewPingID()
+		if seq == 0 {
+			seq = 1
+		}
+	}
 	key := uint32(id)<<16 | uint32(seq)
 	data := make([]byte, wire.ICMPv4HeaderLen+o.Size)
 	for i := range o.Size {
@@ -105,6 +125,11 @@ func (ip *IPv4) Ping(ctx context.Context, dst netip.Addr, o PingOptions) (PingRe
 	}
 	w := &pingWaiter{ch: make(chan pingResult, 1), size: o.Size, sent: time.Now()}
 	t.mu.Lock()
+	if t.waits[key] != nil {
+		t.mu.Unlock()
+		b.Free()
+		return PingReply{}, fmt.Errorf("ipv4: ping %v: identifier %d sequence %d is already waiting for its reply: %w", dst, id, seq, ErrPingInUse)
+	}
 	t.waits[key] = w
 	t.mu.Unlock()
 	defer func() {

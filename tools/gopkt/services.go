@@ -71,6 +71,7 @@ func runPing(ctx context.Context, ip *ipv4.IPv4, p pingArg, out io.Writer) bool 
 	var st pingStats
 	t := time.NewTicker(p.Interval)
 	defer t.Stop()
+	id := ip.NewPingID() // the session's identifier; icmp_seq counts from 1 on the wire too
 	for seq := 1; seq <= p.Count && ctx.Err() == nil; seq++ {
 		if seq > 1 {
 			select {
@@ -83,7 +84,7 @@ func runPing(ctx context.Context, ip *ipv4.IPv4, p pingArg, out io.Writer) bool 
 		}
 		st.sent++
 		pctx, cancel := context.WithTimeout(ctx, p.Timeout)
-		r, err := ip.Ping(pctx, p.Dst, ipv4.PingOptions{Size: p.Size})
+		r, err := ip.Ping(pctx, p.Dst, ipv4.PingOptions{Size: p.Size, ID: id, Seq: uint16(seq)})
 		cancel()
 		var pe *ipv4.PingError
 		switch {

@@ -146,6 +146,7 @@ func (x *ipIface) ping(dst netip.Addr, count int, interval, wait time.Duration, 
 	res := make(chan result, count)
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
+	id := x.ip.NewPingID() // one session: one identifier, sequence 1, 2, …
 	for i := range count {
 		if i > 0 {
 			<-tick.C
@@ -154,7 +155,7 @@ func (x *ipIface) ping(dst netip.Addr, count int, interval, wait time.Duration, 
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), wait)
 			defer cancel()
-			r, err := x.ip.Ping(ctx, dst, ipv4.PingOptions{Size: size})
+			r, err := x.ip.Ping(ctx, dst, ipv4.PingOptions{Size: size, ID: id, Seq: uint16(i + 1)})
 			res <- result{r.RTT, err}
 		}()
 	}
