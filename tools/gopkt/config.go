@@ -90,7 +90,7 @@ func newFlagSet(c *config, r *rawArgs) *pflag.FlagSet {
 	fs.StringArrayVar(&r.routes, "route", nil, "add a route: `DEST=GATEWAY` or DEST=IFACE, DEST is A.B.C.D/LEN or default (repeatable)")
 	fs.StringArrayVar(&r.arps, "arp", nil, "permanent neighbour entry `ADDR=MAC`, like arp -s (repeatable)")
 	fs.StringArrayVar(&r.echo, "udp-echo", nil, "answer UDP datagrams on `PORT` with the same payload (RFC 862; repeatable)")
-	fs.StringArrayVar(&r.pings, "ping", nil, "ping `ADDR[,OPTS]` once set up; OPTS count=5,size=56,interval=1s,timeout=1s (repeatable)")
+	fs.StringArrayVar(&r.pings, "ping", nil, "ping `ADDR[,OPTS]` once set up; OPTS count=5,size=56,interval=1s,timeout=3s (repeatable; the timeout covers the first ARP retry)")
 	fs.StringArrayVar(&r.filters, "filter", nil, "drop IPv4 packets matching `RULE`, 'drop [in|out|forward] [udp|tcp|icmp|proto N] [from NET] [to NET] [port N]'")
 	fs.StringArrayVar(&r.dumps, "dump", nil, "capture `IFACE=FILE[,FILTER]` into a pcap file; FILTER in tcpdump syntax")
 	fs.IntVar(&c.Buffers, "buffers", 4096, "`N` mbufs in the shared pool")
@@ -361,7 +361,7 @@ func (c *config) addPing(a string) error {
 		p.Interval, err = o.duration("interval", time.Second)
 	}
 	if err == nil {
-		p.Timeout, err = o.duration("timeout", time.Second)
+		p.Timeout, err = o.duration("timeout", 3*time.Second)
 	}
 	if err != nil {
 		return usagef("--ping %s: %v", a, err)

@@ -76,7 +76,7 @@ func TestParseArgs(t *testing.T) {
 	if !slices.Equal(c.Echo, []uint16{7, 9}) || c.Buffers != 8192 {
 		t.Errorf("echo %v buffers %d", c.Echo, c.Buffers)
 	}
-	if want := (pingArg{Dst: netip.MustParseAddr("198.18.0.1"), Count: 3, Size: 8000, Interval: 200 * time.Millisecond, Timeout: time.Second}); len(c.Pings) != 1 || c.Pings[0] != want {
+	if want := (pingArg{Dst: netip.MustParseAddr("198.18.0.1"), Count: 3, Size: 8000, Interval: 200 * time.Millisecond, Timeout: 3 * time.Second}); len(c.Pings) != 1 || c.Pings[0] != want {
 		t.Errorf("pings %+v", c.Pings)
 	}
 }

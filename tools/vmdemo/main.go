@@ -45,7 +45,7 @@ IF=$(ls /sys/bus/pci/devices/$NIC1_ADDR/net)
 must ip link set "$IF" up
 must ip addr add 198.18.0.1/24 dev "$IF"
 wait_for 30 grep -q 1 /sys/class/net/$IF/carrier
-gopkt -d e1000 pci="$NIC0_ADDR" -p ipv4 -p udp --ifconfig em0=198.18.0.2/24 --udp-echo 7 --ping 198.18.0.1,count=3 >/tmp/gopkt.txt 2>&1 &
+gopkt -d e1000 pci="$NIC0_ADDR" -p ipv4 -p udp --ifconfig em0=198.18.0.2/24 --udp-echo 7 --ping 198.18.0.1,count=3,timeout=3s >/tmp/gopkt.txt 2>&1 &
 gpid=$!
 wait_for 60 grep -q "gopkt: running" /tmp/gopkt.txt
 must ping -c 5 -s 3000 198.18.0.2
