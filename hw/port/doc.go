@@ -6,7 +6,9 @@
 //
 // Start with Port. Optional abilities are separate one-method-family
 // interfaces a caller discovers with a type assertion: Filter (receive
-// filters: promiscuous, multicast), Waiter (sleep until the port has work).
+// filters: promiscuous, multicast), Waiter (sleep until the port has work),
+// CacheUser (RX refills and TX completions through the caller's mbuf cache,
+// so one poll loop recycles buffers without the pool's lock).
 //
 // # Ownership
 //
