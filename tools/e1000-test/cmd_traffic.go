@@ -9,6 +9,7 @@ import (
 	"github.com/gopkt/gopkt/drivers/e1000"
 	"github.com/gopkt/gopkt/drivers/e1000/e1000test"
 	"github.com/gopkt/gopkt/hw/mbuf"
+	"github.com/gopkt/gopkt/hw/port"
 	"github.com/spf13/pflag"
 )
 
@@ -67,6 +68,7 @@ func pktgenFlags(fs *pflag.FlagSet) func(c *ctx) error {
 	dur := fs.Duration("duration", 10*time.Second, "how long to send (0: until --count or ^C)")
 	burst := fs.Int("burst", 32, "frames per TxBurst")
 	same := fs.Bool("same", false, "send copies of one frame (sequence 0), as DPDK txonly and Linux pktgen do, instead of numbering each")
+	vlanTag := fs.Int("vlan-tag", -1, "have the NIC insert an 802.1Q tag with this TCI (0 to 65535; needs --vlan)")
 	return func(c *ctx) error {
 		d := c.s.devs[0]
 		hw, err := net.ParseMAC(*dstFlag)
@@ -78,6 +80,9 @@ func pktgenFlags(fs *pflag.FlagSet) func(c *ctx) error {
 		}
 		if *burst < 1 || *burst > 512 {
 			return fmt.Errorf("--burst %d: want 1 to 512", *burst)
+		}
+		if *vlanTag > 0xffff || *vlanTag >= 0 && d.Offloads()&port.VLANInsert == 0 {
+			return fmt.Errorf("--vlan-tag %d: want 0 to 65535, with --vlan (the NIC inserts the tag)", *vlanTag)
 		}
 		var dst [6]byte
 		copy(dst[:], hw)
@@ -153,6 +158,12 @@ func pktgenFlags(fs *pflag.FlagSet) func(c *ctx) error {
 					ok++
 				}
 			}
+			if *vlanTag >= 0 {
+				for _, b := range bufs[:ok] {
+					b.Meta.Flags |= mbuf.FlagVLAN
+					b.Meta.VLAN = uint16(*vlanTag)
+				}
+			}
 			sent := d.TxBurst(bufs[:ok])
 			if sent < n {
 				cache.Free(bufs[sent:n])
@@ -210,6 +221,7 @@ func rxFlags(fs *pflag.FlagSet) func(c *ctx) error {
 		tick := newTicker(start)
 		nextService := start.Add(serviceEvery)
 		var frames, bytes, good, corrupt, foreign uint64
+		var meta rxMetaCounts
 		clk := newCoarse(c.clock, 4096) // an idle poll costs less than a clock read
 		for !c.stopped() {
 			now := clk.now()
@@ -218,6 +230,9 @@ func rxFlags(fs *pflag.FlagSet) func(c *ctx) error {
 			}
 			n := d.RxBurst(bufs)
 			for _, b := range bufs[:n] {
+				if f := b.Meta.Flags; f&rxMetaFlags != 0 {
+					meta.add(&b.Meta)
+				}
 				if !*verify && tr == nil && !*verifyIP {
 					bytes += uint64(b.PktLen())
 					continue
@@ -265,6 +280,7 @@ func rxFlags(fs *pflag.FlagSet) func(c *ctx) error {
 		if *verifyIP {
 			fmt.Fprintf(c.out, "rx: ipv4 ok %d bad %d\n", ipGood, ipBadN)
 		}
+		meta.print(c.out)
 		if tr != nil {
 			fmt.Fprintf(c.out, "rx: expected %d: lost %d duplicated %d reordered %d\n", tr.Expected, tr.Lost(), tr.Duplicated, tr.Reordered)
 		}

@@ -6,8 +6,8 @@
 //	e1000-test regs     ADDR                 named register dump
 //	e1000-test eeprom   ADDR                 the 64 EEPROM words and their checksum
 //	e1000-test selftest ADDR...              registers, EEPROM, interrupt, link
-//	e1000-test pktgen   ADDR [--size 60] [--count N] [--rate PPS] [--dst MAC] [--duration D]
-//	e1000-test rx       ADDR [--count N] [--duration D] [--expect N]
+//	e1000-test pktgen   ADDR [--size 60] [--count N] [--rate PPS] [--dst MAC] [--duration D] [--vlan --vlan-tag TCI]
+//	e1000-test rx       ADDR [--count N] [--duration D] [--expect N] [--verify-ip]
 //	e1000-test fwd      ADDR0 ADDR1 [--duration D]
 //	e1000-test offload  ADDR [--count N] [--mss 1400] [--dst MAC]   checksum-offload and TSO packets
 //	e1000-test loop     ADDR0 ADDR1 [--count N] [--sizes mixed|N] [--jumbo] [--allow-loss]
@@ -17,6 +17,8 @@
 // and fwd print one live line per second (packets per second and bit rate);
 // every command ends with
 // the pool check ("pool: N/N buffers free"), and fails if a buffer leaked.
+// rx also reports frames per VLAN ID whose tag the NIC stripped (--vlan) and
+// the 82574L's receive checksum verdicts.
 // loop sends sequence-numbered frames with checksummed payloads from ADDR0 to
 // ADDR1 and reports lost, corrupt, duplicated and reordered frames; its exit
 // status is 0 only for a clean run (with --allow-loss: no corruption,
