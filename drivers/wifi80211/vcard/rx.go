@@ -34,6 +34,7 @@ type rxRing struct {
 	one   [1]*mbuf.Buf
 
 	allocFail atomic.Uint64
+	badLen    atomic.Uint64 // completed descriptors with a length no frame can have
 }
 
 func (r *rxRing) desc(i int) reg.RxDesc {
@@ -98,6 +99,16 @@ func (d *Device) Receive(bufs []*mbuf.Buf, info []RxInfo) int {
 		st := desc.Status()
 		if st&reg.RxDONE == 0 {
 			break
+		}
+		// Distrust the card (docs/vcard.md §4.1): a length of 0 or beyond
+		// the buffer we armed is counted, and the same buffer is armed
+		// again without delivering anything.
+		if l := int(desc.Len()); l == 0 || l > mbuf.DataRoom {
+			r.badLen.Add(1)
+			desc.Arm(r.bufs[r.next].RoomIOVA(), mbuf.DataRoom)
+			last = r.next
+			r.next = (r.next + 1) % r.n
+			continue
 		}
 		if r.cache.Alloc(r.one[:]) != 1 {
 			r.allocFail.Add(1) // leave the frame in place; the card drops when the ring is full

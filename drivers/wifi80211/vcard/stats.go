@@ -8,8 +8,9 @@ type Stats struct {
 	RxFrames, RxNoBuf, RxMICErr, RxReplay      uint32
 	RxFiltered, RxNoKey, RxDecrypted, TxCrypto uint32
 	// Driver side: RX refills that found the pool empty; TX frames refused
-	// (chained or runt buffers).
-	RxAllocFail, TxRejected uint64
+	// (chained or runt buffers); RX descriptors the card completed with a
+	// length of 0 or beyond the buffer (dropped).
+	RxAllocFail, TxRejected, RxBadLen uint64
 }
 
 // Stats reads the counters. The card's wrap at 2^32.
@@ -24,6 +25,6 @@ func (d *Device) Stats() Stats {
 		TxFrames: c[0], TxAcked: c[1], TxFailed: c[2], TxRetries: c[3],
 		RxFrames: c[4], RxNoBuf: c[5], RxMICErr: c[6], RxReplay: c[7],
 		RxFiltered: c[8], RxNoKey: c[9], RxDecrypted: c[10], TxCrypto: c[11],
-		RxAllocFail: d.rx.allocFail.Load(), TxRejected: d.tx.rejected.Load(),
+		RxAllocFail: d.rx.allocFail.Load(), TxRejected: d.tx.rejected.Load(), RxBadLen: d.rx.badLen.Load(),
 	}
 }

@@ -193,3 +193,36 @@ func TestAttachErrors(t *testing.T) {
 		t.Fatalf("after detach: %d buffers in use, %d DMA mappings", pool.InUse(), f.Space().Mappings())
 	}
 }
+
+// TestHostileRxLength: a card that completes RX descriptors with a length
+// of 0 or beyond the buffer the driver armed gets every such frame dropped
+// and counted, never delivered or sliced out of bounds; once honest again,
+// frames arrive intact and the pool is full at the end (newCard's cleanup).
+func TestHostileRxLength(t *testing.T) {
+	md := air.NewLocal(air.LocalConfig{})
+	a := newCard(t, md, macA, vcard.Poll)
+	b := newCard(t, md, macB, vcard.Poll)
+	frame := dataFrame(mac(macB), mac(macA), mac(macB), 1, "distrust the device")
+	sent := 0
+	for _, l := range []uint16{0, mbuf.DataRoom + 1, 0xffff} {
+		b.m.SetHostile(vcardsim.Hostile{BadRxLen: true, RxLen: l})
+		for range 3 {
+			if st := a.send(t, frame, vcard.TxInfo{Tries: 1, Key: -1}); !st.Acked {
+				t.Fatalf("len %d: frame not acknowledged", l)
+			}
+			sent++
+		}
+		if frames, _ := b.recv(); len(frames) != 0 {
+			t.Fatalf("len %d: %d frames delivered, want none", l, len(frames))
+		}
+	}
+	if got := b.d.Stats().RxBadLen; got != uint64(sent) {
+		t.Fatalf("RxBadLen %d, want %d", got, sent)
+	}
+	b.m.SetHostile(vcardsim.Hostile{})
+	a.send(t, frame, vcard.TxInfo{Tries: 1, Key: -1})
+	frames, _ := b.recv()
+	if len(frames) != 1 || !bytes.Equal(frames[0], frame) {
+		t.Fatalf("honest again: got %d frames", len(frames))
+	}
+}

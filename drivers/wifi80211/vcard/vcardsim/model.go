@@ -49,6 +49,7 @@ type Model struct {
 	gen      uint64 // bumped by reset: in-flight TX work of an older gen is discarded
 	medium   air.Medium
 	rxbuf    []byte // decryption scratch, used under mu
+	hostile  Hostile
 
 	kick chan struct{}
 	quit chan struct{}

@@ -131,6 +131,9 @@ func (m *Model) deliver(frame []byte, info *reg.RxInfo) {
 	}
 	copy(dst, frame)
 	info.Len = uint16(len(frame))
+	if m.hostile.BadRxLen {
+		info.Len = m.hostile.RxLen
+	}
 	desc.Complete(info)
 	m.rx.head = (m.rx.head + 1) % m.rx.n
 	m.count(reg.RXFRAMES)
