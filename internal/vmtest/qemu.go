@@ -9,8 +9,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -135,6 +137,14 @@ func Boot(ctx context.Context, cfg Config, dir string, logf func(format string, 
 	defer logFile.Close()
 	fmt.Fprintf(logFile, "# %s %s\n", qemu, strings.Join(cmd.Args[1:], " "))
 
+	// QEMU dies with us: if the test binary is killed (a CI timeout, ^C),
+	// the kernel sends QEMU SIGKILL instead of leaving an orphan guest
+	// spinning. Pdeathsig fires when the forking thread exits, so this
+	// goroutine keeps its thread until QEMU has been waited for (Go ends
+	// threads only when a locked goroutine exits; ours unlocks).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("vmtest: start %s: %w", qemu, err)
