@@ -96,6 +96,9 @@ func connect(o connectOpts, stdout, stderr io.Writer) (code int) {
 				ps = x.port.Stats()
 			}
 			v.Drops = makeDrops(vs, cs, st.md.Stats(), ps)
+			if x != nil {
+				v.Drops.Stack = makeStackView(x.ip.Stats(), x.ifc.Counters())
+			}
 			return response{Status: &v}
 		case "scan":
 			return response{Scan: scanRows(st.vap.ScanResults())}

@@ -12,6 +12,8 @@ import (
 	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
 	"github.com/gopkt/gopkt/drivers/wifi80211/vcard"
 	"github.com/gopkt/gopkt/hw/port"
+	"github.com/gopkt/gopkt/stack"
+	"github.com/gopkt/gopkt/stack/ipv4"
 )
 
 // scanRow is one line of `wlan scan`.
@@ -125,6 +127,26 @@ type dropsView struct {
 	VapTxErrors     uint64 `json:"vap_tx_errors"`
 	VapTxNotAcked   uint64 `json:"vap_tx_not_acked"`
 	PortRxDropped   uint64 `json:"port_rx_dropped"`
+	PortTxDropped   uint64 `json:"port_tx_dropped"`
+	// The stack, when connect runs one: echo requests in and replies out,
+	// and the IPv4 and ARP drops.
+	Stack *stackView `json:"stack,omitempty"`
+}
+
+// stackView is the stack's side of `wlan status`.
+type stackView struct {
+	IPIn, IPInDiscards, IPOutDiscards, IPOutNoBuffers, IPOutNoRoutes uint64
+	ICMPInEchos, ICMPOutEchoReps, ICMPInEchoReps                     uint64
+	ARPQueueDrops, ARPResolveFailed, ARPOutRequests, ARPInReplies    uint64
+	IfInDropped, IfOutDropped                                        uint64
+}
+
+func makeStackView(st ipv4.Stats, c stack.Counters) *stackView {
+	return &stackView{IPIn: st.InReceives, IPInDiscards: st.InDiscards, IPOutDiscards: st.OutDiscards,
+		IPOutNoBuffers: st.OutNoBuffers, IPOutNoRoutes: st.OutNoRoutes,
+		ICMPInEchos: st.ICMPInEchos, ICMPOutEchoReps: st.ICMPOutEchoReps, ICMPInEchoReps: st.ICMPInEchoReps,
+		ARPQueueDrops: st.ARPQueueDrops, ARPResolveFailed: st.ARPResolveFailed, ARPOutRequests: st.ARPOutRequests,
+		ARPInReplies: st.ARPInReplies, IfInDropped: c.InDrops, IfOutDropped: c.OutDrops}
 }
 
 func makeDrops(s net80211.Status, c vcard.Stats, m hwsim.Stats, p port.Stats) dropsView {
@@ -133,7 +155,7 @@ func makeDrops(s net80211.Status, c vcard.Stats, m hwsim.Stats, p port.Stats) dr
 		VapRxDup: s.Stats.RxDup, VapRxReplay: s.Stats.RxReplay, VapRxDecrypt: s.Stats.RxDecryptErr,
 		VapRxUnprot: s.Stats.RxUnprotected, VapRxNoKey: s.Stats.RxNoKey, VapRxStaleKey: s.Stats.RxStaleKey,
 		VapRxPortClosed: s.Stats.RxPortClosed, VapTxDropped: s.Stats.TxDropped, VapTxErrors: s.Stats.TxErrors,
-		VapTxNotAcked: s.Stats.TxNotAcked, PortRxDropped: p.RxDropped}
+		VapTxNotAcked: s.Stats.TxNotAcked, PortRxDropped: p.RxDropped, PortTxDropped: p.TxDropped}
 }
 
 func makeStatus(s net80211.Status, c vcard.Stats) statusView {
@@ -177,8 +199,14 @@ func printStatus(w io.Writer, v statusView, asJSON bool) error {
 	d := v.Drops
 	fmt.Fprintf(tw, "drops:\tmedium %d unacked, %d send errors, %d refused, %d overruns; card %d rx no buffer, %d tx failed, %d rx alloc, %d tx rejected, %d rx bad length\n",
 		d.MediumUnacked, d.MediumSendErr, d.MediumRefused, d.MediumOverruns, d.CardRxNoBuf, d.CardTxFailed, d.CardRxAllocFail, d.CardTxRejected, d.CardRxBadLen)
-	fmt.Fprintf(tw, "\tvap rx %d duplicate, %d replay, %d decrypt, %d unprotected, %d no key, %d stale key, %d port closed; tx %d dropped, %d errors, %d not acked; port rx %d queue full\n",
-		d.VapRxDup, d.VapRxReplay, d.VapRxDecrypt, d.VapRxUnprot, d.VapRxNoKey, d.VapRxStaleKey, d.VapRxPortClosed, d.VapTxDropped, d.VapTxErrors, d.VapTxNotAcked, d.PortRxDropped)
+	fmt.Fprintf(tw, "\tvap rx %d duplicate, %d replay, %d decrypt, %d unprotected, %d no key, %d stale key, %d port closed; tx %d dropped, %d errors, %d not acked; port rx %d queue full, tx %d dropped\n",
+		d.VapRxDup, d.VapRxReplay, d.VapRxDecrypt, d.VapRxUnprot, d.VapRxNoKey, d.VapRxStaleKey, d.VapRxPortClosed, d.VapTxDropped, d.VapTxErrors, d.VapTxNotAcked, d.PortRxDropped, d.PortTxDropped)
+	if k := d.Stack; k != nil {
+		fmt.Fprintf(tw, "stack:\tip in %d, in discards %d, out discards %d, no buffers %d, no route %d; icmp echo requests in %d, replies out %d, replies in %d\n",
+			k.IPIn, k.IPInDiscards, k.IPOutDiscards, k.IPOutNoBuffers, k.IPOutNoRoutes, k.ICMPInEchos, k.ICMPOutEchoReps, k.ICMPInEchoReps)
+		fmt.Fprintf(tw, "\tarp queue drops %d, unresolved %d, requests out %d, replies in %d; interface in dropped %d, out dropped %d\n",
+			k.ARPQueueDrops, k.ARPResolveFailed, k.ARPOutRequests, k.ARPInReplies, k.IfInDropped, k.IfOutDropped)
+	}
 	return tw.Flush()
 }
 

@@ -116,7 +116,9 @@ both_ways() {
 	echo "RESULT $3: Linux -> us: $(grep 'packets transmitted' /tmp/lping.log)"
 	echo "RESULT $3: us -> Linux: $(grep 'packets transmitted' /tmp/wping.log) $(grep rtt /tmp/wping.log)"
 	echo "RESULT $3: the AP's kernel received $(($(icmp InType0) - r0)) echo replies and $(($(icmp InType8) - q0)) echo requests"
-	wlan status | grep -A1 drops: | sed "s/^/STATUS $3: /"
+	wlan status | grep -A3 drops: | sed "s/^/STATUS $3: /"
+	echo "STATUS $3: AP $(grep -E '^ *wlan0:' /proc/net/dev | tr -s ' ')"
+	grep -E '^(Ip|Icmp):' /proc/net/snmp | sed "s/^/STATUS $3: AP /"
 	expect "$(cat /tmp/lping.log)" "$2 packets transmitted, $2 received"
 	expect "$(cat /tmp/wping.log)" "$2 packets transmitted, $2 received"
 }
@@ -199,6 +201,7 @@ start_ap /etc/hostapd-rekey.conf
 wlan connect --ssid gopkt-wlan --passphrase 'the right passphrase' --addr 198.18.0.2/24 > /tmp/rekey.log 2>&1 &
 pid=$!
 wait_for 30 grep -q '^connected' /tmp/rekey.log
+r0=$(icmp InType0); q0=$(icmp InType8)
 $PING -c 3000 -i 0.02 -W 5 -q 198.18.0.2 > /tmp/lping.log 2>&1 &
 lp=$!
 wlan ping 198.18.0.1 --count 3000 --interval 20ms > /tmp/wping.log 2>&1 || true
@@ -207,6 +210,10 @@ rekeys=$(grep -c '^rekeyed' /tmp/rekey.log || true)
 set -- $(counts /tmp/lping.log); llost=$(($1 - $2))
 set -- $(counts /tmp/wping.log); wlost=$(($1 - $2))
 echo "RESULT rekey: $rekeys rekeys in 60 s; Linux -> us lost $llost, us -> Linux lost $wlost; hostapd: $(grep -c 'group key handshake completed' /tmp/hostapd.log) group, $(grep -c 'EAPOL-4WAY-HS-COMPLETED' /tmp/hostapd.log) 4-way"
+echo "RESULT rekey: Linux ping: $(grep 'packets transmitted' /tmp/lping.log); the AP's kernel received $(($(icmp InType0) - r0)) echo replies and $(($(icmp InType8) - q0)) echo requests"
+wlan status | grep -A3 drops: | sed "s/^/STATUS rekey: /"
+echo "STATUS rekey: AP $(grep -E '^ *wlan0:' /proc/net/dev | tr -s ' ')"
+grep -v -E '^rekeyed$' /tmp/rekey.log | tail -n 8 | sed "s/^/STATUS rekey: connect: /"
 must wlan disconnect
 wait $pid || { cat /tmp/rekey.log; fail "wlan connect (rekey) exited with status $?"; }
 grep -E 'handshake failed|deauthenticated due to' /tmp/hostapd.log && fail "hostapd saw a failed handshake while rekeying"
