@@ -289,9 +289,6 @@ func (d *Device) Close() error {
 // teardown is the shared part of Close and a failed Attach; it leaves f open.
 func (d *Device) teardown() {
 	d.quiesce()
-	if d.irqKind == pci.MSIX && d.irqs != nil {
-		d.quietMSIX()
-	}
 	_ = d.resetMAC()
 	if d.irqs != nil {
 		_ = d.f.DisableIRQs()
@@ -311,5 +308,7 @@ func (d *Device) quiesce() {
 	d.regs.Write32(regIMC, intAll)
 	d.regs.Write32(regRCTL, 0)
 	d.regs.Write32(regTCTL, tctlPSP)
-	_ = d.regs.Read32(regSTATUS) // flush posted writes
+	// Retire the 82574L's throttling timers too (quiesce.go): teardown
+	// disables MSI-X next.
+	Quiesce(d.regs, d.model.ID)
 }

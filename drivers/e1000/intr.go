@@ -40,6 +40,9 @@ func (d *Device) setupInterrupts() error {
 		return d.opErr("attach", fmt.Errorf("%w: %s has no %s vector", ErrNoInterrupts, d.f.Addr(), kind),
 			"use poll mode (--mode poll), or check that the kernel routes the device's interrupt")
 	}
+	// Whatever ran the device before us (the Linux driver, another program)
+	// may have left a throttling timer of another interrupt mode armed.
+	Quiesce(d.regs, d.model.ID)
 	irqs, err := d.f.EnableIRQs(kind, 1)
 	if err != nil {
 		return d.opErr("attach", err, "use poll mode, or check the VFIO interrupt set-up")
@@ -150,23 +153,4 @@ func (d *Device) Service() {
 		q.resetReq.Store(true)
 		d.lastTxOK.since = now
 	}
-}
-
-// quietMSIX stops the 82574L's per-vector throttling before MSI-X is switched
-// off: all causes masked, ITR and EITR zeroed, then one maximum throttling
-// interval (65535 × 256 ns ≈ 16.8 ms) waited out so that no throttling timer
-// is still armed when the vector disappears. QEMU's e1000e model (7.2)
-// aborts when such a timer fires after MSI-X was disabled
-// (e1000e_intrmgr_on_msix_throttling_timer asserts msix_enabled).
-func (d *Device) quietMSIX() {
-	if d.model.Gen != Gen82574 {
-		return
-	}
-	d.regs.Write32(regIMC, intAll)
-	d.regs.Write32(regITR, 0)
-	for v := uint32(0); v < 5; v++ {
-		d.regs.Write32(regEITR0+4*v, 0)
-	}
-	_ = d.regs.Read32(regSTATUS) // flush posted writes
-	time.Sleep(20 * time.Millisecond)
 }

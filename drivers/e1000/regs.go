@@ -146,8 +146,15 @@ const (
 	intRXDMT0 = 1 << 4  // receive descriptor minimum threshold
 	intRXO    = 1 << 6  // receiver overrun
 	intRXT0   = 1 << 7  // receiver timer interrupt
+	intMDAC   = 1 << 9  // MDI/O access complete
+	intTXDLow = 1 << 15 // transmit descriptor low threshold
+	intSRPD   = 1 << 16 // small receive packet detected
+	intACK    = 1 << 17 // receive ACK frame
+	intMNG    = 1 << 18 // manageability event (82574)
 	intRXQ0   = 1 << 20 // 82574: RX queue 0 (MSI-X)
+	intRXQ1   = 1 << 21 // 82574: RX queue 1 (MSI-X)
 	intTXQ0   = 1 << 22 // 82574: TX queue 0 (MSI-X)
+	intTXQ1   = 1 << 23 // 82574: TX queue 1 (MSI-X)
 	intOTHER  = 1 << 24 // 82574: other causes (MSI-X)
 	intAll    = 0xFFFFFFFF
 )

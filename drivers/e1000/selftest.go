@@ -90,6 +90,7 @@ func (d *Device) testInterrupt() error {
 		if d.model.Gen == Gen82574 && d.f.IRQCount(pci.MSIX) > 0 {
 			kind = pci.MSIX
 		}
+		Quiesce(d.regs, d.model.ID) // the mode changes: no timer of the old one may be left
 		var err error
 		irqs, err = d.f.EnableIRQs(kind, 1)
 		if err != nil {
@@ -98,12 +99,7 @@ func (d *Device) testInterrupt() error {
 		if kind == pci.MSIX {
 			d.regs.Write32(regIVAR, (vecRx|ivarValid)<<ivarRxQ0Shift|(vecRx|ivarValid)<<ivarOtherShift)
 		}
-		defer func() {
-			if kind == pci.MSIX {
-				d.quietMSIX()
-			}
-			_ = d.f.DisableIRQs()
-		}()
+		defer func() { _ = ReleaseIRQs(d.f, d.regs) }()
 	}
 	cause := uint32(intRXSEQ) // a cause nothing else raises
 	if d.model.Gen == Gen82574 {

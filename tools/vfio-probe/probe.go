@@ -9,6 +9,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/gopkt/gopkt/drivers/e1000"
 	"github.com/gopkt/gopkt/hw/dma"
 	"github.com/gopkt/gopkt/hw/pci"
 	"github.com/gopkt/gopkt/vfio"
@@ -88,9 +89,9 @@ func probe(d *vfio.Device, cfg probeConfig, rep *report) error {
 	if err := p.identity(); err != nil {
 		return err
 	}
-	// Quiet the device: mask every cause, clear what is pending.
-	regs.Write32(regIMC, 0xFFFFFFFF)
-	regs.Read32(regICR)
+	// Quiet the device: mask every cause, clear what is pending, and retire
+	// any throttling timer the previous interrupt mode left (e1000.Quiesce).
+	e1000.Quiesce(regs, d.ID())
 	regs.Write32(regICR, 0xFFFFFFFF)
 	defer p.quiesce()
 	if cfg.irq != "none" {
@@ -324,13 +325,16 @@ func (p *prober) transmit() error {
 	return nil
 }
 
-// quiesce masks interrupts, stops TX and turns interrupt delivery off.
+// quiesce stops TX and turns interrupt delivery off through the driver's
+// release path, which retires the 82574L's throttling timers before MSI-X
+// goes away (a late one aborts QEMU's e1000e; see drivers/e1000/quiesce.go).
 func (p *prober) quiesce() {
-	p.regs.Write32(regIMC, 0xFFFFFFFF)
 	p.regs.Write32(regTCTL, 0)
 	if p.irqs != nil {
-		_ = p.d.DisableIRQs()
+		_ = e1000.ReleaseIRQs(p.d, p.regs)
+		return
 	}
+	e1000.Quiesce(p.regs, p.d.ID())
 }
 
 // probeFrame builds the 60-byte test frame: dst, src, EtherType 0x88B5 (IEEE

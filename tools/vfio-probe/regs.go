@@ -17,7 +17,6 @@ const (
 	regICR    = 0x00C0 // Interrupt Cause Read (SDM §13.4.17), clear on read
 	regICS    = 0x00C8 // Interrupt Cause Set (SDM §13.4.18)
 	regIMS    = 0x00D0 // Interrupt Mask Set/Read (SDM §13.4.20)
-	regIMC    = 0x00D8 // Interrupt Mask Clear (SDM §13.4.21)
 	regIVAR   = 0x00E4 // 82574L only: Interrupt Vector Allocation (MSI-X)
 	regTCTL   = 0x0400 // Transmit Control (SDM §13.4.33)
 	regTIPG   = 0x0410 // Transmit IPG (SDM §13.4.34)
