@@ -61,7 +61,8 @@ func TestVMWlan(t *testing.T) {
 		// copy of every echo request we send; a burst of replies after a
 		// TCG stall overflows it and the pinger counts losses the AP's
 		// kernel never had. iputils asks for 64 KiB and filters.
-		Debs: []string{"hostapd", "iputils-ping"},
+		// ethtool reads the AP radio's counters (mac80211 and hwsim).
+		Debs: []string{"hostapd", "iputils-ping", "ethtool"},
 		Files: []vmtest.File{
 			{Guest: "/etc/hostapd.conf", Mode: 0o644, Data: []byte(wpaConf)},
 			{Guest: "/etc/hostapd-rekey.conf", Mode: 0o644, Data: []byte(wpaConf + "wpa_group_rekey=5\nwpa_ptk_rekey=10\n")},
@@ -88,6 +89,7 @@ func TestVMWlan(t *testing.T) {
 }
 
 const wlanScript = `
+mount -t debugfs none /sys/kernel/debug 2>/dev/null || true
 ip link set wlan0 up
 ip addr add 198.18.0.1/24 dev wlan0
 PING=/bin/ping
@@ -116,11 +118,26 @@ both_ways() {
 	echo "RESULT $3: Linux -> us: $(grep 'packets transmitted' /tmp/lping.log)"
 	echo "RESULT $3: us -> Linux: $(grep 'packets transmitted' /tmp/wping.log) $(grep rtt /tmp/wping.log)"
 	echo "RESULT $3: the AP's kernel received $(($(icmp InType0) - r0)) echo replies and $(($(icmp InType8) - q0)) echo requests"
-	wlan status | grep -A3 drops: | sed "s/^/STATUS $3: /"
-	echo "STATUS $3: AP $(grep -E '^ *wlan0:' /proc/net/dev | tr -s ' ')"
-	grep -E '^(Ip|Icmp):' /proc/net/snmp | sed "s/^/STATUS $3: AP /"
+	counters $3
 	expect "$(cat /tmp/lping.log)" "$2 packets transmitted, $2 received"
 	expect "$(cat /tmp/wping.log)" "$2 packets transmitted, $2 received"
+}
+# counters PHASE: every place a frame can be lost, ours and the AP's: our
+# medium, card, vap, port and stack (wlan status), the AP interface's
+# packet counters, its kernel's IP and ICMP counters, the AP radio's
+# mac80211 and hwsim counters (ethtool -S: d_tx_dropped counts frames whose
+# TX status the medium answered too late, dropped from hwsim's pending
+# queue; d_tx_failed sends to the medium that failed) and, from debugfs,
+# the station's RX drops and duplicates and each key's CCMP replays.
+counters() {
+	wlan status | grep -A3 drops: | sed "s/^/STATUS $1: /"
+	echo "STATUS $1: AP $(grep -E '^ *wlan0:' /proc/net/dev | tr -s ' ')"
+	grep -E '^(Ip|Icmp):' /proc/net/snmp | sed "s/^/STATUS $1: AP /"
+	echo "STATUS $1: AP ethtool $(ethtool -S wlan0 2>&1 | grep -E 'dropped|failed|duplicates|filtered|retr|rx_packets|tx_packets' | tr -s ' ' | tr '\n' ' ')"
+	for f in /sys/kernel/debug/ieee80211/phy0/netdev:wlan0/stations/*/rx_duplicates /sys/kernel/debug/ieee80211/phy0/netdev:wlan0/stations/*/rx_dropped /sys/kernel/debug/ieee80211/phy0/keys/*/replays /sys/kernel/debug/ieee80211/phy0/keys/*/icverrors; do
+		[ -e "$f" ] && echo "STATUS $1: AP debugfs ${f#/sys/kernel/debug/ieee80211/phy0/} $(cat $f)"
+	done
+	return 0
 }
 # transmitted/received of a ping log: "tx rx"
 counts() { grep 'packets transmitted' $1 | sed 's/^\([0-9]*\) packets transmitted, \([0-9]*\).*/\1 \2/'; }
@@ -211,8 +228,7 @@ set -- $(counts /tmp/lping.log); llost=$(($1 - $2))
 set -- $(counts /tmp/wping.log); wlost=$(($1 - $2))
 echo "RESULT rekey: $rekeys rekeys in 60 s; Linux -> us lost $llost, us -> Linux lost $wlost; hostapd: $(grep -c 'group key handshake completed' /tmp/hostapd.log) group, $(grep -c 'EAPOL-4WAY-HS-COMPLETED' /tmp/hostapd.log) 4-way"
 echo "RESULT rekey: Linux ping: $(grep 'packets transmitted' /tmp/lping.log); the AP's kernel received $(($(icmp InType0) - r0)) echo replies and $(($(icmp InType8) - q0)) echo requests"
-wlan status | grep -A3 drops: | sed "s/^/STATUS rekey: /"
-echo "STATUS rekey: AP $(grep -E '^ *wlan0:' /proc/net/dev | tr -s ' ')"
+counters rekey
 grep -v -E '^rekeyed$' /tmp/rekey.log | tail -n 8 | sed "s/^/STATUS rekey: connect: /"
 must wlan disconnect
 wait $pid || { cat /tmp/rekey.log; fail "wlan connect (rekey) exited with status $?"; }
