@@ -116,6 +116,8 @@ type dropsView struct {
 	CardRxAllocFail uint64 `json:"card_rx_alloc_failed"`
 	CardTxRejected  uint64 `json:"card_tx_rejected"`
 	CardRxBadLen    uint64 `json:"card_rx_bad_length"`
+	CardRxMICErr    uint32 `json:"card_rx_mic_errors"`
+	CardRxReplay    uint32 `json:"card_rx_replays"`
 	VapRxDup        uint64 `json:"vap_rx_duplicate"`
 	VapRxReplay     uint64 `json:"vap_rx_replay"`
 	VapRxDecrypt    uint64 `json:"vap_rx_decrypt_errors"`
@@ -128,9 +130,26 @@ type dropsView struct {
 	VapTxNotAcked   uint64 `json:"vap_tx_not_acked"`
 	PortRxDropped   uint64 `json:"port_rx_dropped"`
 	PortTxDropped   uint64 `json:"port_tx_dropped"`
+	// Flow counts frames in and out of each stage, so that a loss no drop
+	// counter names still shows where the numbers stop adding up.
+	Flow flowView `json:"flow"`
 	// The stack, when connect runs one: echo requests in and replies out,
 	// and the IPv4 and ARP drops.
 	Stack *stackView `json:"stack,omitempty"`
+}
+
+// flowView is the frame count at each stage, towards us (rx) and from us (tx).
+type flowView struct {
+	MediumKernelFrames uint64 `json:"medium_kernel_frames"` // from kernel radios
+	MediumToStations   uint64 `json:"medium_to_stations"`   // handed to our cards
+	MediumInjected     uint64 `json:"medium_injected"`      // our frames into kernel radios
+	CardRxFrames       uint32 `json:"card_rx_frames"`       // written into the RX ring
+	CardRxDecrypted    uint32 `json:"card_rx_decrypted"`
+	CardTxFrames       uint32 `json:"card_tx_frames"`
+	CardTxAcked        uint32 `json:"card_tx_acked"`
+	VapRxDelivered     uint64 `json:"vap_rx_delivered"` // data frames to the port
+	PortRxPackets      uint64 `json:"port_rx_packets"`  // frames the stack took
+	PortTxPackets      uint64 `json:"port_tx_packets"`  // frames the stack sent
 }
 
 // stackView is the stack's side of `wlan status`.
@@ -155,7 +174,11 @@ func makeDrops(s net80211.Status, c vcard.Stats, m hwsim.Stats, p port.Stats) dr
 		VapRxDup: s.Stats.RxDup, VapRxReplay: s.Stats.RxReplay, VapRxDecrypt: s.Stats.RxDecryptErr,
 		VapRxUnprot: s.Stats.RxUnprotected, VapRxNoKey: s.Stats.RxNoKey, VapRxStaleKey: s.Stats.RxStaleKey,
 		VapRxPortClosed: s.Stats.RxPortClosed, VapTxDropped: s.Stats.TxDropped, VapTxErrors: s.Stats.TxErrors,
-		VapTxNotAcked: s.Stats.TxNotAcked, PortRxDropped: p.RxDropped, PortTxDropped: p.TxDropped}
+		VapTxNotAcked: s.Stats.TxNotAcked, PortRxDropped: p.RxDropped, PortTxDropped: p.TxDropped,
+		CardRxMICErr: c.RxMICErr, CardRxReplay: c.RxReplay,
+		Flow: flowView{MediumKernelFrames: m.KernelFrames, MediumToStations: m.ToStations, MediumInjected: m.Injected,
+			CardRxFrames: c.RxFrames, CardRxDecrypted: c.RxDecrypted, CardTxFrames: c.TxFrames, CardTxAcked: c.TxAcked,
+			VapRxDelivered: s.Stats.RxDelivered, PortRxPackets: p.RxPackets, PortTxPackets: p.TxPackets}}
 }
 
 func makeStatus(s net80211.Status, c vcard.Stats) statusView {
@@ -197,10 +220,15 @@ func printStatus(w io.Writer, v statusView, asJSON bool) error {
 	}
 	fmt.Fprintf(tw, "rx:\t%d frames, %d delivered, %d decrypted by the card, %d replays, %d decrypt errors\n", v.RxFrames, v.RxDelivered, v.HWDecrypted, v.RxReplay, v.RxDecryptEr)
 	d := v.Drops
-	fmt.Fprintf(tw, "drops:\tmedium %d unacked, %d send errors, %d refused, %d overruns; card %d rx no buffer, %d tx failed, %d rx alloc, %d tx rejected, %d rx bad length\n",
-		d.MediumUnacked, d.MediumSendErr, d.MediumRefused, d.MediumOverruns, d.CardRxNoBuf, d.CardTxFailed, d.CardRxAllocFail, d.CardTxRejected, d.CardRxBadLen)
+	fmt.Fprintf(tw, "drops:\tmedium %d unacked, %d send errors, %d refused, %d overruns; card %d rx no buffer, %d rx MIC errors, %d rx replays, %d tx failed, %d rx alloc, %d tx rejected, %d rx bad length\n",
+		d.MediumUnacked, d.MediumSendErr, d.MediumRefused, d.MediumOverruns, d.CardRxNoBuf, d.CardRxMICErr, d.CardRxReplay, d.CardTxFailed, d.CardRxAllocFail, d.CardTxRejected, d.CardRxBadLen)
 	fmt.Fprintf(tw, "\tvap rx %d duplicate, %d replay, %d decrypt, %d unprotected, %d no key, %d stale key, %d port closed; tx %d dropped, %d errors, %d not acked; port rx %d queue full, tx %d dropped\n",
 		d.VapRxDup, d.VapRxReplay, d.VapRxDecrypt, d.VapRxUnprot, d.VapRxNoKey, d.VapRxStaleKey, d.VapRxPortClosed, d.VapTxDropped, d.VapTxErrors, d.VapTxNotAcked, d.PortRxDropped, d.PortTxDropped)
+	f := d.Flow
+	fmt.Fprintf(tw, "flow:\trx medium %d kernel frames, %d to our cards; card %d into the ring, %d decrypted; vap %d delivered; port %d to the stack\n",
+		f.MediumKernelFrames, f.MediumToStations, f.CardRxFrames, f.CardRxDecrypted, f.VapRxDelivered, f.PortRxPackets)
+	fmt.Fprintf(tw, "\ttx port %d from the stack; card %d sent, %d acked; medium %d into kernel radios\n",
+		f.PortTxPackets, f.CardTxFrames, f.CardTxAcked, f.MediumInjected)
 	if k := d.Stack; k != nil {
 		fmt.Fprintf(tw, "stack:\tip in %d, in discards %d, out discards %d, no buffers %d, no route %d; icmp echo requests in %d, replies out %d, replies in %d\n",
 			k.IPIn, k.IPInDiscards, k.IPOutDiscards, k.IPOutNoBuffers, k.IPOutNoRoutes, k.ICMPInEchos, k.ICMPOutEchoReps, k.ICMPInEchoReps)

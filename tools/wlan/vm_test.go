@@ -43,7 +43,8 @@ wpa_passphrase=the right passphrase
 //     echoes each way at 10 ms, none lost; rejoin after hostapd_cli
 //     deauthenticate and after hostapd is killed and restarted, with traffic
 //     resuming; disconnect (exit 0 means the pool was full after detach);
-//   - a wrong passphrase fails within 10 s saying so; a missing network fails;
+//   - a wrong passphrase fails after two handshake attempts, within 10 s of
+//     the first authentication, saying so; a missing network fails;
 //   - an open network with the address from udhcpd (stack/dhcp4), 1000
 //     pings each way;
 //   - hostapd rekeying the GTK every 5 s and the PTK every 10 s while both
@@ -130,12 +131,12 @@ both_ways() {
 # queue; d_tx_failed sends to the medium that failed) and, from debugfs,
 # the station's RX drops and duplicates and each key's CCMP replays.
 counters() {
-	wlan status | grep -A3 drops: | sed "s/^/STATUS $1: /"
+	wlan status | grep -A5 drops: | sed "s/^/STATUS $1: /"
 	echo "STATUS $1: AP $(grep -E '^ *wlan0:' /proc/net/dev | tr -s ' ')"
 	grep -E '^(Ip|Icmp):' /proc/net/snmp | sed "s/^/STATUS $1: AP /"
 	echo "STATUS $1: AP ethtool $(ethtool -S wlan0 2>&1 | grep -E 'dropped|failed|duplicates|filtered|retr|rx_packets|tx_packets' | tr -s ' ' | tr '\n' ' ')"
-	for f in /sys/kernel/debug/ieee80211/phy0/netdev:wlan0/stations/*/rx_duplicates /sys/kernel/debug/ieee80211/phy0/netdev:wlan0/stations/*/rx_dropped /sys/kernel/debug/ieee80211/phy0/keys/*/replays /sys/kernel/debug/ieee80211/phy0/keys/*/icverrors; do
-		[ -e "$f" ] && echo "STATUS $1: AP debugfs ${f#/sys/kernel/debug/ieee80211/phy0/} $(cat $f)"
+	for k in /sys/kernel/debug/ieee80211/phy*/keys/*; do
+		[ -e "$k/replays" ] && echo "STATUS $1: AP key $(cat $k/keyidx 2>/dev/null) $(cat $k/algorithm 2>/dev/null): replays $(cat $k/replays), icv errors $(cat $k/icverrors 2>/dev/null), mic failures $(cat $k/mic_failures 2>/dev/null)"
 	done
 	return 0
 }
@@ -181,13 +182,20 @@ expect "$(cat /tmp/connect.log)" "capture: 300 frames"
 echo "PCAP-SIZE $(wc -c < /tmp/wlan.pcap)"
 gzip -c /tmp/wlan.pcap | base64 | sed 's/^/PCAP:/'
 
-t0=$(cut -d. -f1 /proc/uptime)
-if wlan connect --ssid gopkt-wlan --passphrase 'a wrong passphrase' > /tmp/wrong.log 2>&1; then fail "connect with a wrong passphrase succeeded"; fi
-t1=$(cut -d. -f1 /proc/uptime)
+# A wrong passphrase fails after two handshake attempts with the AP it found,
+# within 10 s of the first authentication (two 3 s handshake timeouts plus
+# authentication and association). Scanning is timed apart: on a loaded
+# machine a probe response can miss its 40 ms dwell and a scan repeat.
+t0=$(cut -d' ' -f1 /proc/uptime)
+if wlan connect --timestamps --ssid gopkt-wlan --passphrase 'a wrong passphrase' > /tmp/wrong.log 2>&1; then fail "connect with a wrong passphrase succeeded"; fi
+t1=$(cut -d' ' -f1 /proc/uptime)
 cat /tmp/wrong.log
-echo "wrong passphrase failed after $((t1 - t0)) s"
-expect "$(cat /tmp/wrong.log)" "passphrase is probably wrong"
-[ $((t1 - t0)) -le 10 ] || fail "wrong passphrase took $((t1 - t0)) s, more than 10"
+expect "$(cat /tmp/wrong.log)" "passphrase is probably wrong (2 attempts)"
+[ $(grep -c '] authenticating with' /tmp/wrong.log) -eq 2 ] || fail "want two authentications with the AP, no rescan between"
+ta=$(sed -n 's/^\[\([0-9.]*\)s\] authenticating with.*/\1/p' /tmp/wrong.log | head -n 1)
+hs=$(awk -v a=$t0 -v b=$t1 -v s=$ta 'BEGIN { printf "%.1f", b - a - s }')
+echo "wrong passphrase failed after $(awk -v a=$t0 -v b=$t1 'BEGIN { printf "%.1f", b - a }') s, $hs s after the first authentication"
+awk -v h=$hs 'BEGIN { exit !(h <= 10) }' || fail "wrong passphrase: $hs s from the first authentication to the failure, more than 10"
 if wlan connect --ssid no-such-net --passphrase 'whatever123' > /tmp/none.log 2>&1; then fail "connect to a missing network succeeded"; fi
 expect "$(cat /tmp/none.log)" "no access point answered"
 

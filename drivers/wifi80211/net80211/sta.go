@@ -257,9 +257,13 @@ func (v *Vap) handshakeFailed(now time.Time) {
 		v.fail(ErrHandshake, "%s (%d attempts)", hint, v.hsFailures)
 		return
 	}
+	// Try the same AP again at once rather than rescanning: it answered a
+	// moment ago, and a scan costs seconds (more when a loaded machine
+	// makes a probe response miss its dwell and a whole scan repeats).
+	e := v.bssInfo
+	e.RSNRaw = append([]byte(nil), v.bssInfo.RSNRaw...)
 	v.teardown(frame.Reason4WayTimeout, true)
-	v.newState(StateScan)
-	_ = v.startScan(true)
+	v.join(&e, now)
 }
 
 func macOf(n *Node) []byte {
