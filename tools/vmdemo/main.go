@@ -82,6 +82,7 @@ func main() {
 		Timeout:   *timeout,
 		Script:    script,
 	}
+	start := time.Now()
 	res, err := vmtest.Boot(ctx, cfg, dir, func(format string, args ...any) {
 		fmt.Printf(format+"\n", args...)
 	})
@@ -91,10 +92,10 @@ func main() {
 	}
 	fmt.Printf("\nartifacts: %s (console.log, %s)\n", dir, strings.Join(res.PCAP, ", "))
 	if !res.Passed {
-		fmt.Fprintf(os.Stderr, "vmdemo: guest verdict: %s\n", res.Verdict)
+		fmt.Fprintf(os.Stderr, "vmdemo: guest verdict: %s (%.1f s wall)\n", res.Verdict, time.Since(start).Seconds())
 		os.Exit(1)
 	}
-	fmt.Println("vmdemo: all steps passed")
+	fmt.Printf("vmdemo: all steps passed in %.1f s wall\n", time.Since(start).Seconds())
 }
 
 // pciIDs ships the host's pci.ids so vfio-bind list shows names in the guest.
