@@ -135,8 +135,12 @@ type pingView struct {
 	FirstErr string        `json:"first_error,omitempty"`
 }
 
-// ping sends count echo requests to dst, one every interval, each waiting
-// up to wait for its reply; several may be in flight, as with ping -i.
+// ping sends count echo requests to dst, one every interval, several in
+// flight, as ping -i does, and counts a reply whenever it arrives before the
+// run ends, as ping(8) does: a loaded machine that delays one reply past the
+// next requests has not lost it. The run ends wait after the last request
+// (or as soon as every reply is in); requests still unanswered then are
+// lost. An ICMP error about a request counts as an error.
 func (x *ipIface) ping(dst netip.Addr, count int, interval, wait time.Duration, size int) pingView {
 	v := pingView{Dst: dst.String()}
 	type result struct {
@@ -146,6 +150,8 @@ func (x *ipIface) ping(dst netip.Addr, count int, interval, wait time.Duration, 
 	res := make(chan result, count)
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
+	run, end := context.WithCancel(context.Background())
+	defer end()
 	id := x.ip.NewPingID() // one session: one identifier, sequence 1, 2, …
 	for i := range count {
 		if i > 0 {
@@ -153,15 +159,18 @@ func (x *ipIface) ping(dst netip.Addr, count int, interval, wait time.Duration, 
 		}
 		v.Sent++
 		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), wait)
-			defer cancel()
-			r, err := x.ip.Ping(ctx, dst, ipv4.PingOptions{Size: size, ID: id, Seq: uint16(i + 1)})
+			r, err := x.ip.Ping(run, dst, ipv4.PingOptions{Size: size, ID: id, Seq: uint16(i + 1)})
 			res <- result{r.RTT, err}
 		}()
 	}
+	linger := time.AfterFunc(wait, end)
+	defer linger.Stop()
 	var sum time.Duration
 	for range count {
 		r := <-res
+		if errors.Is(r.err, context.Canceled) {
+			continue // no reply by the end of the run: lost, as ping(8) counts it
+		}
 		if r.err != nil {
 			v.Errors++
 			if v.FirstErr == "" {
