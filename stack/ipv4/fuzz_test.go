@@ -213,6 +213,12 @@ func FuzzInput(f *testing.F) {
 	f.Add(false, arpFrame(wire.ARPRequest, wire.MAC{2, 0, 0, 0, 0, 7}, hostIP, wire.MAC{}, hostIP, wire.BroadcastMAC())[14:])
 	f.Add(false, arpFrame(wire.ARPRequest, wire.MAC{2, 0, 0, 0, 0, 8}, peerIP, wire.MAC{}, peerIP, wire.BroadcastMAC())[14:])
 
+	// Our own address as the source: the ICMP errors and replies go to
+	// ourselves, through lo0 (found by this target once it ran fast).
+	f.Add(true, ipPacket(wire.IPv4Fields{Protocol: wire.IPProtocolUDP, Src: hostIP, Dst: wire.Addr4{0, 1, 198, 18}}, udpDatagram(hostIP, wire.Addr4{0, 1, 198, 18}, 1, 9, nil)))
+	f.Add(true, ipPacket(wire.IPv4Fields{Protocol: wire.IPProtocolICMP, Src: hostIP, Dst: hostIP}, echoRequest(1, 5, nil)))
+	f.Add(true, ipPacket(wire.IPv4Fields{Protocol: wire.IPProtocolUDP, Src: hostIP, Dst: hostIP}, udpDatagram(hostIP, hostIP, 1, 4444, nil)))
+
 	fh := newFuzzHost(f, ipv4.Options{Forwarding: true})
 	f.Fuzz(func(t *testing.T, ip bool, payload []byte) {
 		if len(payload) > 1500 {

@@ -47,6 +47,13 @@ func FuzzInput(f *testing.F) {
 	f.Add(seed(9, bytes.Repeat([]byte{0xa5}, 1992), true))          // 2000 bytes
 	f.Add([]byte{0, 1, 0})                                          // shorter than a header
 	f.Add(seed(0, []byte("port zero"), true))
+	// A datagram whose checksum computes to zero, sent as 0xffff (RFC 768).
+	for v := 0; v <= 0xffff; v++ {
+		if d := seed(9, []byte{byte(v >> 8), byte(v)}, true); binary.BigEndian.Uint16(d[6:]) == 0xffff {
+			f.Add(d)
+			break
+		}
+	}
 
 	pool := stacktest.NewPool(f, 16)
 	h := stacktest.NewHost(f, pool, stacktest.Config{})
