@@ -33,7 +33,7 @@ type fuzzHost struct {
 	lo    stack.Counters   // lo0's
 }
 
-func newFuzzHost(f *testing.F, o ipv4.Options) *fuzzHost {
+func newFuzzHost(f testing.TB, o ipv4.Options) *fuzzHost {
 	// No timer: an ARP retry, an entry going stale or a reassembly timeout
 	// must not fire in the middle of some later input. The fuzz inputs
 	// never waited for timers anyway.
