@@ -27,7 +27,7 @@ import (
 type fuzzHost struct {
 	*testWire
 	clean []ipv4.Neighbour // the neighbour cache right after learn
-	last  string           // the previous input, for a dirty fixture's report
+	last  []byte           // the previous input, for a dirty fixture's report
 	ip    ipv4.Stats       // counters at begin
 	ifc   stack.Counters   // eth0's counters at begin
 	lo    stack.Counters   // lo0's
@@ -47,38 +47,42 @@ func newFuzzHost(f testing.TB, o ipv4.Options) *fuzzHost {
 	if len(fh.clean) != 1 || fh.clean[0].State != ipv4.Reachable {
 		f.Fatalf("neighbour cache after learning the peer: %+v", fh.clean)
 	}
-	fh.checkClean(f, "after building")
+	fh.checkClean(f, func() string { return "after building" })
 	return fh
 }
 
 // checkClean fails unless the host is as newFuzzHost left it; when says
 // at which point.
-func (fh *fuzzHost) checkClean(t testing.TB, when string) {
+func (fh *fuzzHost) checkClean(t testing.TB, when func() string) {
 	t.Helper()
 	if n := fh.pool.InUse(); n != 0 {
-		t.Fatalf("fixture not clean %s: %d mbufs in use", when, n)
+		t.Fatalf("fixture not clean %s: %d mbufs in use", when(), n)
 	}
 	if dg, rb, rs, qs := fh.h.IP.HeldBufs(); dg+rb+rs+qs != 0 {
-		t.Fatalf("fixture not clean %s: %d datagrams in reassembly (%d/%d mbufs), %d mbufs queued on neighbours", when, dg, rb, rs, qs)
+		t.Fatalf("fixture not clean %s: %d datagrams in reassembly (%d/%d mbufs), %d mbufs queued on neighbours", when(), dg, rb, rs, qs)
 	}
 	if nb := fh.h.IP.Neighbours(); !slices.Equal(nb, fh.clean) {
-		t.Fatalf("fixture not clean %s: neighbour cache %+v, want %+v", when, nb, fh.clean)
+		t.Fatalf("fixture not clean %s: neighbour cache %+v, want %+v", when(), nb, fh.clean)
 	}
 	if fr := fh.frames(); len(fr) != 0 {
-		t.Fatalf("fixture not clean %s: %d frames on the wire", when, len(fr))
+		t.Fatalf("fixture not clean %s: %d frames on the wire", when(), len(fr))
 	}
 }
 
-func (fh *fuzzHost) begin(t *testing.T, input string) {
+// begin starts an input (its bytes, for the next input's report).
+func (fh *fuzzHost) begin(t *testing.T, input ...[]byte) {
 	fh.t = t
-	prev := fh.last
-	fh.last = input
-	fh.checkClean(t, "before the input (the previous one was "+prev+")")
+	fh.checkClean(t, func() string { return fmt.Sprintf("before the input (the previous one was %x)", fh.last) })
+	fh.last = fh.last[:0]
+	for _, b := range input {
+		fh.last = append(fh.last, b...)
+	}
 	fh.ip, fh.ifc, fh.lo = fh.h.IP.Stats(), fh.ifc0(), fh.h.S.Interface(1).Counters()
 	// An input that fails half way must not leave the host dirty for the
 	// next one (the fuzzer minimises a failing input in the same worker).
 	t.Cleanup(func() {
-		if fh.pool.InUse() != 0 || len(fh.frames()) != 0 {
+		if t.Failed() {
+			fh.settle(nil)
 			fh.reset()
 		}
 	})
@@ -174,7 +178,7 @@ func (fh *fuzzHost) end(t *testing.T, sent [][]byte) ipv4.Stats {
 		t.Fatalf("leak: %d mbufs in use after dropping reassembly and neighbour state", n)
 	}
 	fh.learn()
-	fh.checkClean(t, "after the reset")
+	fh.checkClean(t, func() string { return "after the reset" })
 	return st
 }
 
@@ -224,7 +228,7 @@ func FuzzInput(f *testing.F) {
 		if len(payload) > 1500 {
 			return
 		}
-		fh.begin(t, fmt.Sprintf("(%v, %x)", ip, payload))
+		fh.begin(t, []byte{b2u8(ip)}, payload)
 		et := wire.EtherTypeARP
 		if ip {
 			et = wire.EtherTypeIPv4
@@ -267,7 +271,7 @@ func FuzzReassembly(f *testing.F) {
 		if len(desc) > 4*32 {
 			return
 		}
-		fh.begin(t, fmt.Sprintf("%x", desc))
+		fh.begin(t, desc)
 		var sent [][]byte
 		for i := 0; i+4 <= len(desc); i += 4 {
 			off := int(binary.BigEndian.Uint16(desc[i:])) &^ 7
@@ -295,4 +299,11 @@ func icmpError(typ wire.ICMPv4Type, code uint8, q []byte) []byte {
 	copy(m[8:], q)
 	msg.UpdateChecksum()
 	return m
+}
+
+func b2u8(b bool) byte {
+	if b {
+		return 1
+	}
+	return 0
 }
