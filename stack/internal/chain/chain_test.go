@@ -10,13 +10,21 @@ import (
 )
 
 func pool(t testing.TB) *mbuf.Pool {
-	p, err := mbuf.NewPool(dma.NewMemory(dma.NewSpace(), dma.MemoryOptions{NoHugepages: true}), mbuf.PoolOptions{Name: "chain", Buffers: 64})
+	mem := dma.NewMemory(dma.NewSpace(), dma.MemoryOptions{NoHugepages: true})
+	p, err := mbuf.NewPool(mem, mbuf.PoolOptions{Name: "chain", Buffers: 64})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		if p.InUse() != 0 {
 			t.Errorf("%d buffers leaked", p.InUse())
+			return
+		}
+		if err := p.Close(); err != nil {
+			t.Error(err)
+		}
+		if err := mem.Close(); err != nil {
+			t.Error(err)
 		}
 	})
 	return p
