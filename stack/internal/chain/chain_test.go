@@ -10,13 +10,21 @@ import (
 )
 
 func pool(t testing.TB) *mbuf.Pool {
-	p, err := mbuf.NewPool(dma.NewMemory(dma.NewSpace(), dma.MemoryOptions{NoHugepages: true}), mbuf.PoolOptions{Name: "chain", Buffers: 64})
+	mem := dma.NewMemory(dma.NewSpace(), dma.MemoryOptions{NoHugepages: true})
+	p, err := mbuf.NewPool(mem, mbuf.PoolOptions{Name: "chain", Buffers: 64})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		if p.InUse() != 0 {
 			t.Errorf("%d buffers leaked", p.InUse())
+			return
+		}
+		if err := p.Close(); err != nil {
+			t.Error(err)
+		}
+		if err := mem.Close(); err != nil {
+			t.Error(err)
 		}
 	})
 	return p
@@ -90,21 +98,38 @@ func TestCopyTrimAlloc(t *testing.T) {
 	b.Free()
 }
 
+// FuzzSum checks the chain checksum against the flat one for a two-segment
+// chain cut anywhere (odd cuts exercise the byte swap across segments). One
+// pool serves every input of a fuzz worker; each input must give back both
+// buffers.
 func FuzzSum(f *testing.F) {
 	f.Add([]byte("abcdefg"), uint8(3))
+	f.Add([]byte{}, uint8(0))
+	f.Add([]byte{0xff}, uint8(1))
+	f.Add([]byte{0xff, 0xff, 0x00, 0x01}, uint8(1))
+	f.Add(bytes.Repeat([]byte{0xff}, 300), uint8(255))
+	f.Add(bytes.Repeat([]byte{0xfe, 0x01}, (mbuf.DataRoom+9)/2), uint8(9))
+	p := pool(f)
 	f.Fuzz(func(t *testing.T, data []byte, cut uint8) {
 		if len(data) > 4000 {
 			return
 		}
-		p := pool(t)
 		c := min(int(cut), len(data))
 		if len(data)-c > mbuf.DataRoom {
 			return
 		}
+		init := uint16(cut) * 0x0101
 		b := split(t, p, data, c, len(data)-c)
-		defer b.Free()
-		if Sum(b, 0) != wire.Checksum(data, 0) {
-			t.Fatalf("cut %d of %d: chain sum %#04x, flat %#04x", c, len(data), Sum(b, 0), wire.Checksum(data, 0))
+		got, gotInit := Sum(b, 0), Sum(b, init)
+		b.Free()
+		if n := p.InUse(); n != 0 {
+			t.Fatalf("%d buffers in use after freeing the chain", n)
+		}
+		if want := wire.Checksum(data, 0); got != want {
+			t.Fatalf("cut %d of %d: chain sum %#04x, flat %#04x", c, len(data), got, want)
+		}
+		if want := wire.Checksum(data, init); gotInit != want {
+			t.Fatalf("cut %d of %d, initial %#04x: chain sum %#04x, flat %#04x", c, len(data), init, gotInit, want)
 		}
 	})
 }

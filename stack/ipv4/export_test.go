@@ -1,0 +1,46 @@
+package ipv4
+
+import "time"
+
+// Test-only access for the fuzz targets, which reuse one IPv4 instance for
+// every input of a fuzz worker and must prove that nothing an input leaves
+// behind reaches the next one.
+
+// HeldBufs reports what the instance holds between packets: datagrams in
+// reassembly and the mbuf segments they pin (as the reassembler counts
+// them, and as counted fragment by fragment: the two must agree), and
+// segments of packets queued on unresolved neighbours.
+func (ip *IPv4) HeldBufs() (datagrams, reassBufs, reassSegs, queuedSegs int) {
+	r := ip.reass
+	r.mu.Lock()
+	datagrams, reassBufs = len(r.m), r.bufs
+	for _, d := range r.m {
+		for _, f := range d.frags {
+			reassSegs += f.b.Segs()
+		}
+	}
+	r.mu.Unlock()
+	c := ip.neigh
+	c.mu.Lock()
+	for _, e := range c.m {
+		for _, b := range e.queue {
+			queuedSegs += b.Segs()
+		}
+	}
+	c.mu.Unlock()
+	return datagrams, reassBufs, reassSegs, queuedSegs
+}
+
+// ResetPerPacketState returns the instance to what New and Attach left, as
+// far as packets can change it: neighbour entries (with their queued
+// packets) and datagrams in reassembly are dropped, the ICMP error bucket is
+// full again and IP identifications restart. Counters are kept.
+func (ip *IPv4) ResetPerPacketState() {
+	ip.neigh.flush(0)
+	ip.reass.flush()
+	s := &ip.icmp
+	s.mu.Lock()
+	s.tokens, s.last = s.burst, time.Time{}
+	s.mu.Unlock()
+	ip.id.Store(0)
+}
