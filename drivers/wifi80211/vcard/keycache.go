@@ -147,12 +147,14 @@ func (k *KeyCache) Install(key Key) (int, error) {
 
 // Delete clears a slot. Frames already queued may name it (a supplicant
 // sends message 4 with the old pairwise key and replaces the key right
-// after), so it first waits, at most 100 ms, for the card to finish the
-// TX ring as it stands.
+// after), so it first waits for the card to finish the TX ring as it
+// stands, for as long as the card makes progress (a wall-clock bound of
+// 100 ms lost message 4, and with it the association, when a loaded machine
+// starved the card), giving up only after 1 s without progress.
 func (k *KeyCache) Delete(slot int) error {
 	d := k.d
-	if !d.drainTx(100 * time.Millisecond) {
-		d.log.Warn("vcard: TX ring did not drain before a key slot was cleared", "addr", d.f.Addr(), "slot", slot)
+	if !d.drainTx(time.Second) {
+		d.log.Warn("vcard: TX ring stalled for 1 s before a key slot was cleared: the card refuses frames still naming it (TX status NoKey)", "addr", d.f.Addr(), "slot", slot)
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()

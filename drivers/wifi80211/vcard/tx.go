@@ -129,20 +129,30 @@ func (d *Device) Reap(st []TxStatus) int {
 	return n
 }
 
-// drainTx waits until the card has processed every descriptor queued
-// before the call (TDH reaches the TDT it reads on entry), at most timeout.
-// It reads only registers, so it is safe beside the TX goroutine.
-func (d *Device) drainTx(timeout time.Duration) bool {
+// drainTx waits until the card has processed every descriptor queued when
+// it was called. It waits as long as the card makes progress: a card model
+// on a loaded machine may take many milliseconds per frame, and a caller
+// that clears a key slot before the frames naming it left loses them
+// (message 4 of a pairwise rekey goes out under the old key, and without it
+// the AP keeps the old key while we moved on). It gives up, returning
+// false, only when the head has not moved for stall: a hung card. It reads
+// only registers, so it is safe beside the TX goroutine.
+func (d *Device) drainTx(stall time.Duration) bool {
 	n := uint32(d.tx.n)
 	target := d.regs.Read32(reg.TDT)
 	d0 := (target - d.regs.Read32(reg.TDH) + n) % n
-	deadline := time.Now().Add(timeout)
+	last := d0
+	deadline := time.Now().Add(stall)
 	for {
 		left := (target - d.regs.Read32(reg.TDH) + n) % n
 		if left == 0 || left > d0 { // done, or the head moved past target
 			return true
 		}
-		if time.Now().After(deadline) {
+		now := time.Now()
+		if left < last {
+			last, deadline = left, now.Add(stall)
+		}
+		if now.After(deadline) {
 			return false
 		}
 		time.Sleep(50 * time.Microsecond)
