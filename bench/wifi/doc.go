@@ -27,6 +27,9 @@
 // goroutine (process CPU time, getrusage) with the ratio of each: the card
 // model's crypto runs on the same CPUs as the host, so only the CPU ratio
 // says what the key cache saves; the wall ratio includes a second core.
+// Each mode runs at GOMAXPROCS=2, where the test loop's polling while the
+// card works counts as CPU, and at GOMAXPROCS=1, where all goroutines share
+// one core and CPU time is the work alone.
 //
 // What it does not do: no throughput over the air (the hwsim medium is a
 // netlink socket, not a radio), no KVM.

@@ -13,7 +13,9 @@
 #     Software: the host seals each frame with crypto/ccm before Transmit and
 #     opens it after Receive, the cards carry clear frames. Reported in wall
 #     time and in CPU time of every goroutine (process CPU time), since on 2
-#     cores wall time credits the key cache with a second core's work.
+#     cores wall time credits the key cache with a second core's work; at
+#     GOMAXPROCS=2 (the test loop polls while the card works; polling counts)
+#     and GOMAXPROCS=1 (one core for all goroutines: CPU time is the work).
 # Only the key-cache line: GOPKT_BENCH=1 go test -run TestCCMPKeyCache -v ./bench/wifi
 set -e
 cd "$(dirname "$0")/../.."
