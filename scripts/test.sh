@@ -14,6 +14,9 @@ fi
 echo "== gofmt"
 bad=$(gofmt -l .)
 [ -z "$bad" ] || { echo "gofmt would change: $bad" >&2; exit 1; }
+echo "== go mod tidy -diff (both modules)"
+go mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy" >&2; exit 1; }
+(cd bench/netstack && go mod tidy -diff) || { echo "bench/netstack's go.mod/go.sum are not tidy: run go mod tidy there" >&2; exit 1; }
 echo "== go vet"
 go vet ./...
 echo "== staticcheck"

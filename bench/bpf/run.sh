@@ -2,7 +2,11 @@
 # BPF filter evaluation: gopkt's stack/bpf Program against golang.org/x/net/bpf's
 # VM on the same compiled filters and the same packet corpus, interleaved in one
 # run so machine noise hits both alike. Prints per-packet times and the speedup
-# ("x-vm"; the target is >= 3). Usage: bench/bpf/run.sh [count]
+# ("x-vm"; the target is >= 3). What both sides do: run one classic BPF
+# program (compiled once from a tcpdump expression by stack/bpf) over every
+# frame of the corpus and return the accept length; x/net/bpf interprets it
+# with bpf.VM.Run, ours with Program.Run (threaded form; the switch loop is
+# shown too). Usage: bench/bpf/run.sh [count]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 count="${1:-3}"

@@ -2,6 +2,12 @@
 # Side-by-side: gopkt's mbuf cache vs DPDK's mempool cache, bulk alloc+free of
 # 32, in one run. Prints ns per buffer for each and the ratio (DPDK / gopkt:
 # above 1.0 means gopkt is faster). Needs Debian's dpdk-dev (scripts/setup.sh).
+# What both sides do, in a loop on one core, from a pool of 8192 buffers
+# through a per-core cache of 256:
+#   DPDK raw:     rte_mempool_get_bulk / rte_mempool_put_bulk of 32 (no reset)
+#   DPDK pktmbuf: rte_pktmbuf_alloc_bulk / rte_pktmbuf_free_bulk of 32 (resets
+#                 each mbuf's metadata, as gopkt's Alloc does)
+#   gopkt:        mbuf.Cache Alloc / Free of 32 (BenchmarkCacheAllocFree32).
 set -eu
 cd "$(dirname "$0")/../.."
 out=$(mktemp -d)

@@ -14,5 +14,5 @@
 //     gonet), ethernet.New(channel.New(...)) link endpoints; frames move by
 //     channel.Endpoint.Read and InjectInbound.
 //
-// Run ./compare.sh to print both and the ratio.
+// Run ./run.sh to print both and the ratio.
 package netstack

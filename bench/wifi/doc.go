@@ -19,10 +19,17 @@
 //     ours actively with 100 ms dwell) are left out.
 //
 // Times are the guest's clock under TCG on a shared host: compare the ratio
-// from one run, not absolute figures across runs. TestCCMPKeyCache runs
-// BenchmarkTxRx of drivers/wifi80211/vcard (1500-byte frames card to card
-// through both key caches versus software CCMP around clear cards) in the
-// same process and prints the ratio.
+// from one run, not absolute figures across runs. TestCCMPKeyCache (no guest)
+// runs BenchmarkTxRx of drivers/wifi80211/vcard, one mode per process:
+// 1500-byte frames card to card through both key caches (the card models
+// encrypt and decrypt on their own goroutines) versus software CCMP done by
+// the host around clear cards. It prints wall time and the CPU time of every
+// goroutine (process CPU time, getrusage) with the ratio of each: the card
+// model's crypto runs on the same CPUs as the host, so only the CPU ratio
+// says what the key cache saves; the wall ratio includes a second core.
+// Each mode runs at GOMAXPROCS=2, where the test loop's polling while the
+// card works counts as CPU, and at GOMAXPROCS=1, where all goroutines share
+// one core and CPU time is the work alone.
 //
 // What it does not do: no throughput over the air (the hwsim medium is a
 // netlink socket, not a radio), no KVM.

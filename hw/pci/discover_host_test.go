@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gopkt/gopkt/internal/hosttest"
 )
 
 // lspciRecords runs lspci -Dvmm (with extra flags) and returns one map per
@@ -39,11 +41,9 @@ func lspciRecords(t *testing.T, flags string) map[string]map[string]string {
 // pciutils' lspci (the peer): IDs, class, subsystem, driver, IOMMU group and,
 // where lspci knows them from the same pci.ids, the names.
 func TestDiscoverMatchesLspci(t *testing.T) {
-	if _, err := exec.LookPath("lspci"); err != nil {
-		t.Skip("lspci is missing (apt-get install pciutils)")
-	}
+	hosttest.Require(t, hosttest.Lspci)
 	if _, err := os.Stat("/sys/bus/pci/devices"); err != nil {
-		t.Skip("no PCI bus in sysfs on this machine")
+		hosttest.Unavailable(t, "no PCI bus in sysfs on this machine")
 	}
 	devs, err := (&Discovery{}).Devices()
 	if err != nil {

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gopkt/gopkt/internal/hosttest"
 )
 
 func unhex(t testing.TB, s string) []byte {
@@ -168,12 +170,10 @@ func FuzzParseNetlinkDumps(f *testing.F) {
 // TestNetlinkMatchesIproute compares a live snapshot with what iproute2
 // (the peer) reports for this host's addresses and routes.
 func TestNetlinkMatchesIproute(t *testing.T) {
-	if _, err := exec.LookPath("ip"); err != nil {
-		t.Skip("iproute2's ip is missing (apt-get install iproute2)")
-	}
+	hosttest.Require(t, hosttest.IP)
 	snap, err := Netlink{}.Snapshot()
 	if err != nil {
-		t.Skipf("no rtnetlink here: %v", err)
+		hosttest.Unavailable(t, "no rtnetlink here: %v", err)
 	}
 	var links []struct {
 		Index int `json:"ifindex"`

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gopkt/gopkt/internal/hosttest"
 )
 
 // Run boots the guest for a test and returns its result; it skips the test
@@ -16,7 +18,7 @@ import (
 // when the guest's verdict is not PASS, with the console's tail.
 func Run(t testing.TB, cfg Config) *Result {
 	t.Helper()
-	require := os.Getenv("GOPKT_VM_REQUIRE") == "1"
+	require := hosttest.Strict() // GOPKT_VM_REQUIRE=1, the same switch as the host lane's
 	if os.Getenv("GOPKT_VM") == "0" {
 		if require {
 			t.Fatal("vmtest: GOPKT_VM=0 turns the VM lane off but GOPKT_VM_REQUIRE=1 demands it; unset one of them")

@@ -17,6 +17,8 @@ import (
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
 	xbpf "golang.org/x/net/bpf"
+
+	"github.com/gopkt/gopkt/internal/hosttest"
 )
 
 func mustCompile(t testing.TB, expr string) []xbpf.Instruction {
@@ -307,10 +309,8 @@ func writeCorpus(t *testing.T, frames []corpusFrame) string {
 // "tcpdump -r corpus.pcap EXPR" selects. It also runs the program libpcap
 // compiles (tcpdump -ddd) through our evaluator.
 func TestAgainstTcpdump(t *testing.T) {
-	tcpdump, err := exec.LookPath("tcpdump")
-	if err != nil {
-		t.Skip("tcpdump not installed (Debian package tcpdump); reference comparison skipped")
-	}
+	hosttest.Require(t, hosttest.Tcpdump)
+	tcpdump := hosttest.Tcpdump.Argv()[0]
 	frames := corpus()
 	path := writeCorpus(t, frames)
 	for _, expr := range exprs {

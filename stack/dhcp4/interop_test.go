@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopkt/gopkt/internal/hosttest"
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/dhcp4"
 	"github.com/gopkt/gopkt/stack/iface/tap"
@@ -26,25 +27,6 @@ import (
 // Wi-Fi scenarios put on the access point, on the Linux end of a TAP
 // device inside a network namespace the test creates. Addresses come from
 // 198.18.0.0/15 only.
-
-// applet returns the command line that runs a busybox applet: the
-// stand-alone link (Debian package udhcpd) or busybox itself.
-func applet(name string) ([]string, bool) {
-	if p, err := exec.LookPath(name); err == nil {
-		return []string{p}, true
-	}
-	if p, err := exec.LookPath("busybox"); err == nil {
-		if exec.Command(p, name, "--help").Run() == nil || strings.Contains(run1(p, name, "--help"), "Usage") {
-			return []string{p, name}, true
-		}
-	}
-	return nil, false
-}
-
-func run1(name string, args ...string) string {
-	out, _ := exec.Command(name, args...).CombinedOutput()
-	return string(out)
-}
 
 func must(t *testing.T, name string, args ...string) string {
 	t.Helper()
@@ -79,7 +61,7 @@ func (s *syncBuffer) String() string {
 // pair sit in a bridge that udhcpd serves, and the veth's other side is in
 // a second namespace where a Linux DHCP client can run.
 type udhcpdNet struct {
-	ns, nsPeer string
+	ns, nsPeer *hosttest.Namespace
 	dev, srvIf string // TAP device; the interface udhcpd serves
 	h          *stacktest.Host
 	ifc        *stack.Interface
@@ -89,38 +71,22 @@ type udhcpdNet struct {
 	leases     string
 }
 
-func needUdhcpd(t *testing.T) (udhcpd, dumpleases []string) {
+// needUdhcpd gates the interop tests (hosttest.Require: skip, or fail under
+// GOPKT_VM_REQUIRE=1) and returns the command lines of udhcpd and
+// dumpleases. tcpdump records Linux's view of the wire.
+func needUdhcpd(t *testing.T, more ...hosttest.Need) (udhcpd, dumpleases []string) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root for network namespaces and /dev/net/tun; run the tests as root")
-	}
-	if _, err := os.Stat("/dev/net/tun"); err != nil {
-		t.Skipf("no /dev/net/tun (%v): load the tun module", err)
-	}
-	for _, tool := range []string{"ip", "ping"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed (Debian packages iproute2, iputils-ping)", tool)
-		}
-	}
-	udhcpd, ok := applet("udhcpd")
-	if !ok {
-		t.Skip("busybox udhcpd not installed (Debian package udhcpd or busybox)")
-	}
-	dumpleases, ok = applet("dumpleases")
-	if !ok {
-		t.Skip("busybox dumpleases not installed (Debian package udhcpd or busybox)")
-	}
-	return udhcpd, dumpleases
+	hosttest.Require(t, append([]hosttest.Need{hosttest.Root, hosttest.TUN, hosttest.IP, hosttest.Ping,
+		hosttest.Udhcpd, hosttest.Dumpleases, hosttest.Tcpdump}, more...)...)
+	return hosttest.Udhcpd.Argv(), hosttest.Dumpleases.Argv()
 }
 
 // startUdhcpd sets up the network and starts udhcpd; extra, if set, adds
 // configuration lines.
 func startUdhcpd(t *testing.T, udhcpd []string, tag string, peer bool, extra func(*udhcpdNet) string) *udhcpdNet {
 	t.Helper()
-	n := &udhcpdNet{ns: fmt.Sprintf("gopkt-dhcp%s-%d", tag, os.Getpid())}
-	must(t, "ip", "netns", "add", n.ns)
-	t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", n.ns).Run() })
-	n.dev = fmt.Sprintf("gpkd%s%d", tag, os.Getpid()%100000)
+	n := &udhcpdNet{ns: hosttest.NewNamespace(t, "dhcp"+tag)}
+	n.dev = hosttest.LinkName("d" + tag)
 	n.srvIf = n.dev
 	pool := stacktest.NewPool(t, 512)
 	n.h = stacktest.NewHost(t, pool, stacktest.Config{})
@@ -128,25 +94,20 @@ func startUdhcpd(t *testing.T, udhcpd []string, tag string, peer bool, extra fun
 	if err != nil {
 		t.Fatal(err)
 	}
-	must(t, "ip", "link", "set", n.dev, "netns", n.ns)
+	n.ns.TakeLink(t, n.dev)
 	if peer {
-		n.nsPeer = n.ns + "-peer"
-		must(t, "ip", "netns", "add", n.nsPeer)
-		t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", n.nsPeer).Run() })
+		n.nsPeer = hosttest.NewNamespace(t, "dhcp"+tag+"-peer")
 		n.srvIf = "br0"
-		must(t, "ip", "-n", n.ns, "link", "add", "br0", "type", "bridge")
-		must(t, "ip", "-n", n.ns, "link", "set", n.dev, "master", "br0")
-		must(t, "ip", "-n", n.ns, "link", "add", "veth0", "type", "veth", "peer", "name", "veth1")
-		must(t, "ip", "-n", n.ns, "link", "set", "veth0", "master", "br0")
-		must(t, "ip", "-n", n.ns, "link", "set", "veth1", "netns", n.nsPeer)
-		must(t, "ip", "-n", n.ns, "link", "set", "veth0", "up")
-		must(t, "ip", "-n", n.ns, "link", "set", "br0", "up")
-		must(t, "ip", "-n", n.nsPeer, "link", "set", "veth1", "up")
-		must(t, "ip", "-n", n.nsPeer, "link", "set", "lo", "up")
+		n.ns.IP(t, "link", "add", "br0", "type", "bridge")
+		n.ns.IP(t, "link", "set", n.dev, "master", "br0")
+		n.ns.IP(t, "link", "add", "veth0", "type", "veth", "peer", "name", "veth1")
+		n.ns.IP(t, "link", "set", "veth0", "master", "br0")
+		n.ns.IP(t, "link", "set", "veth1", "netns", n.nsPeer.Name)
+		n.ns.IP(t, "link", "set", "veth0", "up")
+		n.ns.IP(t, "link", "set", "br0", "up")
+		n.nsPeer.IP(t, "link", "set", "veth1", "up")
 	}
-	must(t, "ip", "-n", n.ns, "addr", "add", "198.18.5.1/24", "dev", n.srvIf)
-	must(t, "ip", "-n", n.ns, "link", "set", n.dev, "up")
-	must(t, "ip", "-n", n.ns, "link", "set", "lo", "up")
+	n.ns.IP(t, "addr", "add", "198.18.5.1/24", "dev", n.srvIf)
 	if n.ifc, err = n.h.S.Attach("tap0", p, stack.IfOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +129,7 @@ func startUdhcpd(t *testing.T, udhcpd []string, tag string, peer bool, extra fun
 		t.Fatal(err)
 	}
 	// -a 100: udhcpd ARP-pings an address for 100 ms before offering it.
-	n.srv = exec.Command("ip", append(append([]string{"netns", "exec", n.ns}, udhcpd...), "-f", "-a", "100", conf)...)
+	n.srv = n.ns.Command(udhcpd[0], append(udhcpd[1:], "-f", "-a", "100", conf)...)
 	n.log = &syncBuffer{}
 	n.srv.Stdout, n.srv.Stderr = n.log, n.log
 	if err := n.srv.Start(); err != nil {
@@ -190,23 +151,10 @@ func startUdhcpd(t *testing.T, udhcpd []string, tag string, peer bool, extra fun
 func TestInteropUdhcpd(t *testing.T) {
 	udhcpd, dumpleases := needUdhcpd(t)
 	n := startUdhcpd(t, udhcpd, "", false, nil)
-	ns, dev, dir, leases, srv, log, h, ifc := n.ns, n.dev, n.dir, n.leases, n.srv, n.log, n.h, n.ifc
+	ns, leases, srv, log, h, ifc := n.ns, n.leases, n.srv, n.log, n.h, n.ifc
 
-	// Linux's view of the wire, when tcpdump is installed.
-	pcap := filepath.Join(dir, "dhcp.pcap")
-	var dumpErr syncBuffer
-	var tcpdump *exec.Cmd
-	if _, err := exec.LookPath("tcpdump"); err == nil {
-		tcpdump = exec.Command("ip", "netns", "exec", ns, "tcpdump", "-i", dev, "--immediate-mode", "-U", "-s", "0", "-w", pcap, "udp port 67 or udp port 68 or arp")
-		tcpdump.Stderr = &dumpErr
-		if err := tcpdump.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = tcpdump.Process.Kill(); _ = tcpdump.Wait() })
-		if !stacktest.Eventually(5*time.Second, func() bool { return strings.Contains(dumpErr.String(), "listening") }) {
-			t.Fatalf("tcpdump did not start: %s", dumpErr.String())
-		}
-	}
+	// Linux's view of the wire.
+	tcpdump := ns.Capture(t, n.dev, "udp port 67 or udp port 68 or arp")
 
 	events := make(chan dhcp4.Event, 16)
 	c, err := dhcp4.New(dhcp4.Config{Interface: ifc, IP: h.IP, HostName: "gopkt-dhcp-test", Retransmit: time.Second,
@@ -239,7 +187,7 @@ func TestInteropUdhcpd(t *testing.T) {
 
 	ping := func(what string) {
 		t.Helper()
-		out, err := exec.Command("ip", "netns", "exec", ns, "ping", "-c", "3", "-i", "0.2", "-W", "2", ours).CombinedOutput()
+		out, err := ns.Output("ping", "-c", "3", "-i", "0.2", "-W", "2", ours)
 		if err != nil || !strings.Contains(string(out), " 0% packet loss") {
 			t.Fatalf("Linux pings our leased address %s (%s): %v\n%s", ours, what, err, out)
 		}
@@ -317,14 +265,8 @@ func TestInteropUdhcpd(t *testing.T) {
 	}
 	t.Logf("udhcpd after RELEASE:\n%s", d)
 
-	if tcpdump == nil {
-		t.Log("tcpdump not installed: wire check skipped")
-		return
-	}
-	time.Sleep(300 * time.Millisecond)
-	_ = tcpdump.Process.Signal(os.Interrupt)
-	_ = tcpdump.Wait()
-	text := must(t, "tcpdump", "-r", pcap, "-nn", "-vv", "-e")
+	tcpdump.Stop(t)
+	text := tcpdump.Text(t)
 	for _, bad := range []string{"bad cksum", "malformed", "[|", "truncated", "bad len"} {
 		if strings.Contains(strings.ToLower(text), bad) {
 			t.Errorf("tcpdump complains (%q):\n%s", bad, text)
@@ -340,12 +282,7 @@ func TestInteropUdhcpd(t *testing.T) {
 			t.Errorf("tcpdump did not show %q:\n%s", want, text)
 		}
 	}
-	if _, err := exec.LookPath("tshark"); err == nil {
-		out, err := exec.Command("tshark", "-r", pcap, "-Y", "_ws.malformed || _ws.expert.severity == \"error\"").Output()
-		if err != nil || strings.TrimSpace(string(out)) != "" {
-			t.Errorf("tshark flags frames (%v):\n%s", err, out)
-		}
-	}
+	t.Run("Tshark", func(t *testing.T) { hosttest.TsharkClean(t, tcpdump.Path) })
 }
 
 // leaseLine finds mac's row in dumpleases output and checks its address
@@ -364,11 +301,8 @@ func leaseLine(dump, mac, ip string, expired bool) bool {
 // same bridge, neither checking the address with ARP. It reports medians
 // and fails if ours is more than twice udhcpc's.
 func TestInteropLeaseTimeVsUdhcpc(t *testing.T) {
-	udhcpd, _ := needUdhcpd(t)
-	udhcpc, ok := applet("udhcpc")
-	if !ok {
-		t.Skip("busybox udhcpc not installed (Debian package busybox or busybox-static)")
-	}
+	udhcpd, _ := needUdhcpd(t, hosttest.Udhcpc)
+	udhcpc := hosttest.Udhcpc.Argv()
 	n := startUdhcpd(t, udhcpd, "c", true, nil)
 	median := func(d []time.Duration) time.Duration {
 		s := slices.Clone(d)
@@ -398,11 +332,10 @@ func TestInteropLeaseTimeVsUdhcpc(t *testing.T) {
 		// The cost of starting a process in the namespace, subtracted
 		// from udhcpc's time.
 		begin = time.Now()
-		must(t, "ip", "netns", "exec", n.nsPeer, "true")
+		n.nsPeer.Run(t, "true")
 		spawn = append(spawn, time.Since(begin))
 		begin = time.Now()
-		args := append(append([]string{"netns", "exec", n.nsPeer}, udhcpc...), "-f", "-q", "-n", "-i", "veth1", "-s", "/bin/true", "-t", "5", "-T", "1")
-		out, err := exec.Command("ip", args...).CombinedOutput()
+		out, err := n.nsPeer.Command(udhcpc[0], append(udhcpc[1:], "-f", "-q", "-n", "-i", "veth1", "-s", "/bin/true", "-t", "5", "-T", "1")...).CombinedOutput()
 		theirs = append(theirs, time.Since(begin))
 		if err != nil || !strings.Contains(string(out), "obtained") {
 			t.Fatalf("udhcpc run %d: %v\n%s", i, err, out)
@@ -425,7 +358,7 @@ func TestInteropDeclineAddressInUse(t *testing.T) {
 	n := startUdhcpd(t, udhcpd, "d", false, func(n *udhcpdNet) string {
 		return "static_lease " + n.ifc.MAC().String() + " 198.18.5.77\n"
 	})
-	must(t, "ip", "-n", n.ns, "addr", "add", "198.18.5.77/32", "dev", n.dev)
+	n.ns.IP(t, "addr", "add", "198.18.5.77/32", "dev", n.dev)
 	events := make(chan dhcp4.Event, 16)
 	c, err := dhcp4.New(dhcp4.Config{Interface: n.ifc, IP: n.h.IP, DeclineWait: 2 * time.Second, Retransmit: time.Second,
 		Logger: slog.New(slog.DiscardHandler), OnEvent: func(e dhcp4.Event) { events <- e }})

@@ -16,8 +16,8 @@ import (
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
 
+	"github.com/gopkt/gopkt/internal/hosttest"
 	"github.com/gopkt/gopkt/stack/wire"
-	"github.com/gopkt/gopkt/tools/pktdump/internal/netns"
 )
 
 // TestHostCaptureVeth captures real kernel traffic: inside two network
@@ -27,23 +27,16 @@ import (
 // the filter "udp port 9999 or icmp" attached in the kernel writes a pcap
 // that pcapgo and tshark must read back: 10 frames, none malformed.
 func TestHostCaptureVeth(t *testing.T) {
-	p := netns.New(t, 77)
-	if _, err := exec.LookPath("ping"); err != nil {
-		t.Skip("needs ping (Debian package iputils-ping)")
-	}
+	hosttest.Require(t, hosttest.Root, hosttest.IP, hosttest.Ping, hosttest.Ethtool)
+	p := hosttest.NewVeth(t, "pv", 77)
 	// With TX checksum offload off the kernel fills every checksum, so the
 	// capture can be verified with package wire (veth otherwise passes
 	// CHECKSUM_PARTIAL frames with unfinished UDP checksums).
-	csums := false
-	if _, err := exec.LookPath("ethtool"); err == nil {
-		if _, err := netns.Exec(p.A, "ethtool", "-K", p.IfA, "tx", "off"); err == nil {
-			csums = true
-		}
-	}
+	p.A.Run(t, "ethtool", "-K", p.IfA, "tx", "off")
 
 	var src *AFPacket
 	var lis, noiseLis net.PacketConn
-	err := netns.Do(p.B, func() error {
+	err := p.B.Do(func() error {
 		var err error
 		if src, err = OpenAFPacket(p.IfB, AFPacketOptions{Filter: "udp port 9999 or icmp", Snaplen: 2048}); err != nil {
 			return err
@@ -64,11 +57,11 @@ func TestHostCaptureVeth(t *testing.T) {
 	payloads := []string{"gopkt-0", "gopkt-1", "gopkt-22", "gopkt-333"}
 	sendErr := make(chan error, 1)
 	go func() {
-		if out, err := netns.Exec(p.A, "ping", "-c", "3", "-i", "0.2", "-W", "2", p.AddrB); err != nil {
+		if out, err := p.A.Output("ping", "-c", "3", "-i", "0.2", "-W", "2", p.AddrB); err != nil {
 			sendErr <- fmt.Errorf("ping: %v: %s", err, out)
 			return
 		}
-		sendErr <- netns.Do(p.A, func() error {
+		sendErr <- p.A.Do(func() error {
 			c, err := net.Dial("udp4", p.AddrB+":9999")
 			if err != nil {
 				return err
@@ -163,7 +156,7 @@ func TestHostCaptureVeth(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if csums && !u.ChecksumValid(ip.Src(), ip.Dst()) {
+			if !u.ChecksumValid(ip.Src(), ip.Dst()) {
 				t.Errorf("UDP checksum of %q does not verify", u.Payload())
 			}
 			got = append(got, string(u.Payload()))
@@ -175,26 +168,24 @@ func TestHostCaptureVeth(t *testing.T) {
 		t.Fatalf("capture: %d echo requests, %d replies, UDP %q", echoReq, echoRep, got)
 	}
 
-	tshark, err := exec.LookPath("tshark")
-	if err != nil {
-		t.Log("tshark not installed (Debian package tshark): skipping the Wireshark cross-check")
-		return
-	}
-	out, err := exec.Command(tshark, "-r", path, "-V").Output()
-	if err != nil {
-		t.Fatalf("tshark -r: %v", err)
-	}
-	if bytes.Contains(out, []byte("Malformed")) || bytes.Contains(out, []byte("malformed")) {
-		t.Fatalf("tshark reports malformed packets:\n%s", out)
-	}
-	if n := bytes.Count(out, []byte("\nFrame ")) + boolInt(bytes.HasPrefix(out, []byte("Frame "))); n != 10 {
-		t.Fatalf("tshark decoded %d frames, want 10", n)
-	}
-	for _, want := range []string{"Echo (ping) request", "Echo (ping) reply", "User Datagram Protocol, Src Port: ", "Dst Port: 9999"} {
-		if !bytes.Contains(out, []byte(want)) {
-			t.Errorf("tshark output lacks %q", want)
+	t.Run("Tshark", func(t *testing.T) {
+		hosttest.Require(t, hosttest.Tshark)
+		out, err := exec.Command("tshark", "-r", path, "-V").Output()
+		if err != nil {
+			t.Fatalf("tshark -r: %v", err)
 		}
-	}
+		if bytes.Contains(out, []byte("Malformed")) || bytes.Contains(out, []byte("malformed")) {
+			t.Fatalf("tshark reports malformed packets:\n%s", out)
+		}
+		if n := bytes.Count(out, []byte("\nFrame ")) + boolInt(bytes.HasPrefix(out, []byte("Frame "))); n != 10 {
+			t.Fatalf("tshark decoded %d frames, want 10", n)
+		}
+		for _, want := range []string{"Echo (ping) request", "Echo (ping) reply", "User Datagram Protocol, Src Port: ", "Dst Port: 9999"} {
+			if !bytes.Contains(out, []byte(want)) {
+				t.Errorf("tshark output lacks %q", want)
+			}
+		}
+	})
 }
 
 func boolInt(b bool) int {

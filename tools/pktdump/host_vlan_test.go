@@ -14,8 +14,8 @@ import (
 	"github.com/google/gopacket/pcapgo"
 	"golang.org/x/sys/unix"
 
+	"github.com/gopkt/gopkt/internal/hosttest"
 	"github.com/gopkt/gopkt/stack/wire"
-	"github.com/gopkt/gopkt/tools/pktdump/internal/netns"
 )
 
 // TestHostCaptureVLAN injects 802.1Q-tagged frames (VLAN 100, PCP 5) into
@@ -25,12 +25,13 @@ import (
 // must put the tag back from PACKET_AUXDATA: the pcap must hold exactly
 // the bytes that were sent, and tshark must decode the tag.
 func TestHostCaptureVLAN(t *testing.T) {
-	p := netns.New(t, 79)
-	for _, ns := range []string{p.A, p.B} {
-		netns.Exec(ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1") // less chatter; the filter ignores it anyway
+	hosttest.Require(t, hosttest.Root, hosttest.IP)
+	p := hosttest.NewVeth(t, "pl", 79)
+	for _, ns := range []*hosttest.Namespace{p.A, p.B} {
+		ns.Output("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1") // less chatter; the filter ignores it anyway
 	}
 	var src *AFPacket
-	if err := netns.Do(p.B, func() (err error) {
+	if err := p.B.Do(func() (err error) {
 		src, err = OpenAFPacket(p.IfB, AFPacketOptions{Filter: "udp port 9", Snaplen: 2048})
 		return err
 	}); err != nil {
@@ -56,7 +57,7 @@ func TestHostCaptureVLAN(t *testing.T) {
 		u.UpdateChecksum(a4, b4)
 		sent = append(sent, f)
 	}
-	err := netns.Do(p.A, func() error {
+	err := p.A.Do(func() error {
 		fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0)
 		if err != nil {
 			return err
@@ -105,21 +106,22 @@ func TestHostCaptureVLAN(t *testing.T) {
 			t.Fatalf("frame %d:\n got %x\nsent %x", i, data, sent[i%len(sent)])
 		}
 	}
-	if tshark, err := exec.LookPath("tshark"); err == nil {
-		out, err := exec.Command(tshark, "-r", path, "-V").Output()
+	t.Run("Tshark", func(t *testing.T) {
+		hosttest.Require(t, hosttest.Tshark)
+		out, err := exec.Command("tshark", "-r", path, "-V").Output()
 		if err != nil {
 			t.Fatal(err)
 		}
 		if bytes.Contains(out, []byte("alformed")) || bytes.Count(out, []byte("802.1Q Virtual LAN, PRI: 5, DEI: 0, ID: 100")) != 3 {
 			t.Fatalf("tshark does not decode three VLAN 100 frames cleanly:\n%s", out)
 		}
-	}
+	})
 }
 
-func mustIface(t *testing.T, ns, name string) *net.Interface {
+func mustIface(t *testing.T, ns *hosttest.Namespace, name string) *net.Interface {
 	t.Helper()
 	var ifi *net.Interface
-	if err := netns.Do(ns, func() (err error) {
+	if err := ns.Do(func() (err error) {
 		ifi, err = net.InterfaceByName(name)
 		return err
 	}); err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
 	"github.com/gopkt/gopkt/drivers/wifi80211/wlantest"
+	"github.com/gopkt/gopkt/internal/hosttest"
 	"github.com/gopkt/gopkt/stack/bpf"
 	"github.com/gopkt/gopkt/stack/bpf/capture"
 	"github.com/gopkt/gopkt/tools/pktdump"
@@ -73,9 +74,7 @@ func TestRadiotapCapture(t *testing.T) {
 	if lt := src.LinkType(); lt != bpf.LinkIEEE80211Radiotap {
 		t.Fatalf("link type %d", lt)
 	}
-	if _, err := exec.LookPath("tshark"); err != nil {
-		t.Skip("tshark is not installed (Debian package tshark); the pcap is not decoded")
-	}
+	hosttest.Require(t, hosttest.Tshark) // the reference decoder reads the capture
 	path := filepath.Join(t.TempDir(), "cap.pcap")
 	if err := os.WriteFile(path, pcap.Bytes(), 0o644); err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopkt/gopkt/internal/hosttest"
 	"github.com/gopkt/gopkt/internal/vmtest"
 )
 
@@ -269,9 +270,7 @@ func checkPcap(t *testing.T, res *vmtest.Result) {
 	if err := os.WriteFile(path, raw, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := exec.LookPath("tshark"); err != nil {
-		t.Skipf("tshark is not installed (Debian package tshark): the capture (%d bytes) is not decoded", len(raw))
-	}
+	hosttest.Require(t, hosttest.Tshark) // the reference decoder reads the capture
 	tshark := func(filter string, fields ...string) []string {
 		args := []string{"-r", path, "-Y", filter, "-T", "fields"}
 		for _, f := range fields {

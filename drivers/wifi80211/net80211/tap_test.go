@@ -16,6 +16,7 @@ import (
 	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
 	"github.com/gopkt/gopkt/drivers/wifi80211/radiotap"
 	"github.com/gopkt/gopkt/drivers/wifi80211/wlantest"
+	"github.com/gopkt/gopkt/internal/hosttest"
 )
 
 // TestTapPcap records a WPA2 connection through ComConfig.Tap into a pcap
@@ -50,10 +51,9 @@ func TestTapPcap(t *testing.T) {
 	if n < 10 {
 		t.Fatalf("only %d frames tapped", n)
 	}
-	tshark, err := exec.LookPath("tshark")
-	if err != nil {
-		t.Skip("tshark not installed (Debian package tshark); the pcap was written and parsed by our radiotap reader only")
-	}
+	// The reference decoder's reading of the same pcap.
+	hosttest.Require(t, hosttest.Tshark)
+	tshark := hosttest.Tshark.Argv()[0]
 	out, err := exec.Command(tshark, "-r", file, "-T", "fields", "-e", "wlan.fc.type_subtype", "-e", "eapol.keydes.type",
 		"-e", "radiotap.dbm_antsignal", "-e", "wlan_radio.frequency").CombinedOutput()
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopkt/gopkt/internal/hosttest"
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/iface/tap"
 	"github.com/gopkt/gopkt/stack/ipv4"
@@ -31,58 +31,30 @@ import (
 
 const helperEnv = "GOPKT_TAP_HELPER"
 
-func need(t *testing.T, tools ...string) {
+// need gates an interop test: root, /dev/net/tun, iproute2 and the tools
+// named (hosttest.Require skips, or fails under GOPKT_VM_REQUIRE=1).
+func need(t *testing.T, tools ...hosttest.Need) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("host interop needs root (network namespaces, /dev/net/tun); run the tests as root")
-	}
-	if _, err := os.Stat("/dev/net/tun"); err != nil {
-		t.Skipf("no /dev/net/tun (%v): load the tun module", err)
-	}
-	for _, tool := range append([]string{"ip"}, tools...) {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed (Debian packages iproute2, iputils-ping, tcpdump)", tool)
-		}
-	}
-}
-
-func run(t *testing.T, name string, args ...string) string {
-	t.Helper()
-	out, err := exec.Command(name, args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
-
-// netns creates a namespace removed at cleanup.
-func netns(t *testing.T, tag string) string {
-	t.Helper()
-	ns := fmt.Sprintf("gopkt-%d-%s", os.Getpid(), tag)
-	run(t, "ip", "netns", "add", ns)
-	t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", ns).Run() })
-	return ns
+	hosttest.Require(t, append([]hosttest.Need{hosttest.Root, hosttest.TUN, hosttest.IP}, tools...)...)
 }
 
 // peer is a TAP interface of our stack whose Linux end lives in ns with
 // address linuxAddr.
 type peer struct {
-	ns, dev string
-	ifc     *stack.Interface
+	ns  *hosttest.Namespace
+	dev string
+	ifc *stack.Interface
 }
 
 func attachPeer(t *testing.T, h *stacktest.Host, tag, ours, linuxAddr string) *peer {
 	t.Helper()
-	ns := netns(t, tag)
-	dev := fmt.Sprintf("gpk%d%s", os.Getpid()%100000, tag)
+	ns := hosttest.NewNamespace(t, tag)
+	dev := hosttest.LinkName(tag)
 	p, err := tap.Open(dev, h.S.Pool(), tap.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	run(t, "ip", "link", "set", dev, "netns", ns)
-	run(t, "ip", "-n", ns, "addr", "add", linuxAddr, "dev", dev)
-	run(t, "ip", "-n", ns, "link", "set", dev, "up")
-	run(t, "ip", "-n", ns, "link", "set", "lo", "up")
+	ns.TakeLink(t, dev, linuxAddr)
 	ifc, err := h.S.Attach("tap"+tag, p, stack.IfOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -94,16 +66,14 @@ func attachPeer(t *testing.T, h *stacktest.Host, tag, ours, linuxAddr string) *p
 	return &peer{ns: ns, dev: dev, ifc: ifc}
 }
 
-func (p *peer) exec(t *testing.T, args ...string) (string, error) {
-	t.Helper()
-	out, err := exec.Command("ip", append([]string{"netns", "exec", p.ns}, args...)...).CombinedOutput()
-	return string(out), err
+func (p *peer) exec(args ...string) (string, error) {
+	return p.ns.Output(args[0], args[1:]...)
 }
 
 // helper runs this test binary inside the namespace as a kernel-UDP program.
 func (p *peer) helper(t *testing.T, mode string, args ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command("ip", append([]string{"netns", "exec", p.ns, os.Args[0], "-test.run=^TestHelperProcess$", "--"}, args...)...)
+	cmd := p.ns.Command(os.Args[0], append([]string{"-test.run=^TestHelperProcess$", "--"}, args...)...)
 	cmd.Env = append(os.Environ(), helperEnv+"="+mode)
 	return cmd
 }
@@ -198,26 +168,17 @@ func newHost(t *testing.T, forwarding bool) *stacktest.Host {
 }
 
 func TestInteropLinux(t *testing.T) {
-	need(t, "ping", "tcpdump")
+	need(t, hosttest.Ping, hosttest.Tcpdump)
 	h := newHost(t, false)
 	p := attachPeer(t, h, "a", "198.18.0.2/24", "198.18.0.1/24")
 	linux := netip.MustParseAddr("198.18.0.1")
 
 	// Capture on the Linux side for the whole test.
-	pcap := filepath.Join(t.TempDir(), "linux.pcap")
-	dump := exec.Command("ip", "netns", "exec", p.ns, "tcpdump", "-i", p.dev, "--immediate-mode", "-U", "-s", "0", "-w", pcap)
-	var dumpErr lockedBuffer
-	dump.Stderr = &dumpErr
-	if err := dump.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if !stacktest.Eventually(5*time.Second, func() bool { return strings.Contains(dumpErr.String(), "listening") }) {
-		t.Fatalf("tcpdump did not start: %s", dumpErr.String())
-	}
+	dump := p.ns.Capture(t, p.dev, "")
 
 	t.Run("LinuxPingsUs", func(t *testing.T) {
 		for _, size := range []string{"56", "8000"} {
-			out, err := p.exec(t, "ping", "-c", "3", "-i", "0.2", "-W", "2", "-s", size, "198.18.0.2")
+			out, err := p.exec("ping", "-c", "3", "-i", "0.2", "-W", "2", "-s", size, "198.18.0.2")
 			if err != nil || !strings.Contains(out, " 0% packet loss") {
 				t.Errorf("ping -s %s from Linux: %v\n%s", size, err, out)
 			}
@@ -304,7 +265,7 @@ func TestInteropLinux(t *testing.T) {
 		}
 	})
 	t.Run("ARPTables", func(t *testing.T) {
-		out, _ := p.exec(t, "ip", "neigh", "show", "dev", p.dev)
+		out, _ := p.exec("ip", "neigh", "show", "dev", p.dev)
 		mac := p.ifc.MAC().String()
 		if !strings.Contains(out, "198.18.0.2 lladdr "+mac) {
 			t.Errorf("Linux has no ARP entry for us (%s):\n%s", mac, out)
@@ -321,16 +282,13 @@ func TestInteropLinux(t *testing.T) {
 	})
 
 	// Let tcpdump flush, then decode everything it saw.
-	time.Sleep(300 * time.Millisecond)
-	_ = dump.Process.Signal(os.Interrupt)
-	_ = dump.Wait()
+	t.Logf("tcpdump: %s", dump.Stop(t))
 	if keep := os.Getenv("GOPKT_KEEP_PCAP"); keep != "" {
-		if b, err := os.ReadFile(pcap); err == nil {
+		if b, err := os.ReadFile(dump.Path); err == nil {
 			_ = os.WriteFile(keep, b, 0o644)
 		}
 	}
-	t.Logf("tcpdump: %s", strings.TrimSpace(dumpErr.String()))
-	text := run(t, "tcpdump", "-r", pcap, "-nn", "-vv", "-e")
+	text := dump.Text(t)
 	for _, bad := range []string{"bad cksum", "malformed", "[|", "truncated", "wrong", "bad len", "invalid"} {
 		if strings.Contains(strings.ToLower(text), bad) {
 			t.Errorf("tcpdump complains (%q) about frames:\n%s", bad, grepLines(text, bad))
@@ -340,14 +298,7 @@ func TestInteropLinux(t *testing.T) {
 	if ours < 20 {
 		t.Errorf("tcpdump saw only %d frames from us", ours)
 	}
-	if _, err := exec.LookPath("tshark"); err == nil {
-		out, err := exec.Command("tshark", "-r", pcap, "-Y", "_ws.malformed || _ws.expert.severity == \"error\"").Output()
-		if err != nil {
-			t.Errorf("tshark -r: %v", err)
-		} else if strings.TrimSpace(string(out)) != "" {
-			t.Errorf("tshark flags frames as malformed or erroneous:\n%s", out)
-		}
-	}
+	t.Run("Tshark", func(t *testing.T) { hosttest.TsharkClean(t, dump.Path) })
 	t.Logf("tcpdump decoded %d frames from us without complaint", ours)
 	if testing.Verbose() {
 		t.Log(text)
@@ -399,14 +350,14 @@ func echo(c *udp.Conn) {
 var ttlRE = regexp.MustCompile(`ttl=(\d+)`)
 
 func TestInteropForwarding(t *testing.T) {
-	need(t, "ping")
+	need(t, hosttest.Ping)
 	h := newHost(t, true)
 	left := attachPeer(t, h, "l", "198.18.1.2/24", "198.18.1.1/24")
 	right := attachPeer(t, h, "r", "198.18.2.2/24", "198.18.2.1/24")
-	run(t, "ip", "-n", left.ns, "route", "add", "198.18.2.0/24", "via", "198.18.1.2")
-	run(t, "ip", "-n", right.ns, "route", "add", "198.18.1.0/24", "via", "198.18.2.2")
+	left.ns.IP(t, "route", "add", "198.18.2.0/24", "via", "198.18.1.2")
+	right.ns.IP(t, "route", "add", "198.18.1.0/24", "via", "198.18.2.2")
 
-	out, err := left.exec(t, "ping", "-c", "3", "-i", "0.2", "-W", "2", "198.18.2.1")
+	out, err := left.exec("ping", "-c", "3", "-i", "0.2", "-W", "2", "198.18.2.1")
 	if err != nil || !strings.Contains(out, " 0% packet loss") {
 		t.Fatalf("Linux to Linux through us: %v\n%s", err, out)
 	}
@@ -414,11 +365,11 @@ func TestInteropForwarding(t *testing.T) {
 	if m := ttlRE.FindStringSubmatch(out); m == nil || m[1] != "63" {
 		t.Errorf("want ttl=63 (decremented by our forwarding), got:\n%s", out)
 	}
-	out, err = left.exec(t, "ping", "-c", "2", "-i", "0.2", "-W", "2", "-s", "4000", "198.18.2.1")
+	out, err = left.exec("ping", "-c", "2", "-i", "0.2", "-W", "2", "-s", "4000", "198.18.2.1")
 	if err != nil || !strings.Contains(out, " 0% packet loss") {
 		t.Errorf("fragments through us: %v\n%s", err, out)
 	}
-	out, _ = left.exec(t, "ping", "-c", "1", "-W", "2", "-t", "1", "198.18.2.1")
+	out, _ = left.exec("ping", "-c", "1", "-W", "2", "-t", "1", "198.18.2.1")
 	if !strings.Contains(out, "From 198.18.1.2") || !strings.Contains(out, "Time to live exceeded") {
 		t.Errorf("ping -t 1 should get time exceeded from 198.18.1.2:\n%s", out)
 	}

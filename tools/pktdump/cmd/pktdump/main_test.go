@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,8 +13,8 @@ import (
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
 
+	"github.com/gopkt/gopkt/internal/hosttest"
 	"github.com/gopkt/gopkt/stack/wire"
-	"github.com/gopkt/gopkt/tools/pktdump/internal/netns"
 )
 
 func TestRunFlags(t *testing.T) {
@@ -46,22 +45,20 @@ func TestRunFlags(t *testing.T) {
 // TestRunHost runs the command's code path inside a test namespace:
 // -i, -c and -w with a filter, while the peer namespace pings.
 func TestRunHost(t *testing.T) {
-	p := netns.New(t, 78)
-	if _, err := exec.LookPath("ping"); err != nil {
-		t.Skip("needs ping (Debian package iputils-ping)")
-	}
+	hosttest.Require(t, hosttest.Root, hosttest.IP, hosttest.Ping)
+	p := hosttest.NewVeth(t, "pr", 78)
 	path := filepath.Join(t.TempDir(), "out.pcap")
 	ready := make(chan struct{})
 	go func() {
 		<-ready
 		time.Sleep(100 * time.Millisecond) // the socket is open before run prints its banner; be generous
-		netns.Exec(p.A, "ping", "-c", "2", "-i", "0.2", "-W", "2", p.AddrB)
+		p.A.Output("ping", "-c", "2", "-i", "0.2", "-W", "2", p.AddrB)
 	}()
 	var out, errb bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var code int
-	err := netns.Do(p.B, func() error {
+	err := p.B.Do(func() error {
 		close(ready)
 		code = run(ctx, []string{"-i", p.IfB, "-c", "3", "-w", path, "icmp"}, &out, &errb)
 		return nil
