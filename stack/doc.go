@@ -41,6 +41,24 @@
 // header into the headroom, so the packet is built once, in place, and the
 // driver transmits that same buffer.
 //
+// # Link state and detaching
+//
+// Each interface follows its port's link (port.Port.LinkEvents; the stack
+// is the one reader of that channel once the port is attached) on a small
+// goroutine of its own (linkstate.go): Interface.Link reports it,
+// Counters.LinkChanges counts changes, and while it is down Transmit drops
+// and counts (OutLinkDown, within OutDrops) instead of queueing frames into
+// a dead link. It is a bit in the flags word that Flags hides and SetFlags
+// cannot change, so the transmit path pays no extra load for it.
+//
+// Detach is safe from any goroutine, a handler running on the interface's
+// own receive goroutine included: it waits only for an RxBurst or Wait in
+// progress (the receive goroutine holds a mutex around those, never around
+// handlers), so once it returns the receive path never touches the port
+// again, and the caller may close it. Queued frames go out during Detach;
+// later ones are dropped and counted. Close waits for every goroutine and
+// must not be called from a handler.
+//
 // # Ownership
 //
 // Whoever holds an *mbuf.Buf owns it; passing it to Input, Output,

@@ -25,6 +25,14 @@ const (
 	FlagPromisc                    // accept unicast frames for other MACs
 )
 
+// flagLinkDown is the stack's copy of the port's link state, kept in the
+// flags word so that Transmit tests "up and link up" with one atomic load.
+// Flags hides it and SetFlags cannot change it; Link reports it.
+const flagLinkDown Flags = 1 << 31
+
+// publicFlags are the bits Flags reports and SetFlags may change.
+const publicFlags = ^flagLinkDown
+
 func (f Flags) String() string {
 	var s []string
 	for i, n := range []string{"UP", "LOOPBACK", "NOARP", "PROMISC"} {
@@ -59,11 +67,13 @@ type Counters struct {
 	OutBytes       uint64 // ifHCOutOctets
 	OutDrops       uint64 // frames the port did not take, or a hook dropped (ifOutDiscards)
 	OutErrors      uint64 // frames that could not be built (no headroom)
+	OutLinkDown    uint64 // frames dropped because the link was down or the interface detached (also in OutDrops)
+	LinkChanges    uint64 // link state changes the port reported
 }
 
 type counters struct {
-	inPackets, inBytes, inMulticast, inErrors, inDrops, inUnknownProto atomic.Uint64
-	outPackets, outBytes, outDrops, outErrors                          atomic.Uint64
+	inPackets, inBytes, inMulticast, inErrors, inDrops, inUnknownProto  atomic.Uint64
+	outPackets, outBytes, outDrops, outErrors, outLinkDown, linkChanges atomic.Uint64
 }
 
 // Interface is one network interface: a port plus the stack's view of it
@@ -86,11 +96,21 @@ type Interface struct {
 	txq       []*mbuf.Buf // frames waiting for the end of an RX burst (txq.go)
 	txLen     []int       // their lengths, for the counters
 	txPending atomic.Int32
+	txOff     bool        // detached: nothing reaches the port any more (under txMu)
 	rx        []*mbuf.Buf // Poll's burst array
 
+	// rxMu is held around each RxBurst and Wait, never around Input, so
+	// Detach can wait for the port to be out of the receive path without
+	// waiting for a handler (which may be the caller; link.go).
+	rxMu     sync.Mutex
 	stopping atomic.Bool
 	done     chan struct{}
 	tapMu    sync.Mutex
+
+	linkMu    sync.Mutex // serialises link updates; guards link
+	link      port.LinkState
+	linkQuit  chan struct{}
+	detaching bool // under s.mu
 }
 
 func newInterface(s *Stack, name string, idx int, p port.Port, o IfOptions) *Interface {
@@ -102,7 +122,12 @@ func newInterface(s *Stack, name string, idx int, p port.Port, o IfOptions) *Int
 	ifc.txq = make([]*mbuf.Buf, 0, ifc.burst)
 	ifc.txLen = make([]int, 0, ifc.burst)
 	ifc.mtu.Store(int32(p.MTU()))
-	ifc.flags.Store(uint32(o.Flags | FlagUp))
+	ifc.flags.Store(uint32(o.Flags&publicFlags | FlagUp))
+	ifc.link = p.Link()
+	if !ifc.link.Up {
+		ifc.flags.Store(uint32(o.Flags&publicFlags | FlagUp | flagLinkDown))
+	}
+	ifc.linkQuit = make(chan struct{})
 	ifc.addrs.Store(&[]netip.Prefix{})
 	if o.NoPoller {
 		close(ifc.done)
@@ -138,10 +163,11 @@ func (ifc *Interface) SetMTU(mtu int) error {
 }
 
 // Flags returns the interface flags.
-func (ifc *Interface) Flags() Flags { return Flags(ifc.flags.Load()) }
+func (ifc *Interface) Flags() Flags { return Flags(ifc.flags.Load()) & publicFlags }
 
 // SetFlags sets the flags in set and clears those in clear.
 func (ifc *Interface) SetFlags(set, clear Flags) {
+	set, clear = set&publicFlags, clear&publicFlags
 	for {
 		old := ifc.flags.Load()
 		if ifc.flags.CompareAndSwap(old, (old|uint32(set))&^uint32(clear)) {
@@ -171,48 +197,72 @@ func (ifc *Interface) Counters() Counters {
 		InPackets: c.inPackets.Load(), InBytes: c.inBytes.Load(), InMulticast: c.inMulticast.Load(),
 		InErrors: c.inErrors.Load(), InDrops: c.inDrops.Load(), InUnknownProto: c.inUnknownProto.Load(),
 		OutPackets: c.outPackets.Load(), OutBytes: c.outBytes.Load(), OutDrops: c.outDrops.Load(),
-		OutErrors: c.outErrors.Load(),
+		OutErrors: c.outErrors.Load(), OutLinkDown: c.outLinkDown.Load(), LinkChanges: c.linkChanges.Load(),
 	}
 }
 
 // Poll receives one burst from the port and runs it through the stack; it
 // returns the number of frames. Use it with IfOptions.NoPoller, from one
-// goroutine at a time (RxBurst is single-consumer).
+// goroutine at a time (RxBurst is single-consumer). After Detach it
+// returns 0 without touching the port.
 func (ifc *Interface) Poll() int {
+	ifc.rxMu.Lock()
+	if ifc.stopping.Load() {
+		ifc.rxMu.Unlock()
+		return 0
+	}
 	n := ifc.port.RxBurst(ifc.rx)
+	ifc.rxMu.Unlock()
 	ifc.Input(ifc.rx[:n])
 	return n
 }
 
 // run is the receive goroutine: run to completion per burst, sleep on the
-// port's Waiter (or back off) when idle.
+// port's Waiter (or back off) when idle. The port is touched only under
+// rxMu; handlers run outside it.
 func (ifc *Interface) run(wg *sync.WaitGroup) {
 	defer wg.Done()
 	defer close(ifc.done)
 	bufs := make([]*mbuf.Buf, ifc.burst)
 	w, _ := ifc.port.(port.Waiter)
 	idle := 0
-	for !ifc.stopping.Load() {
-		if n := ifc.port.RxBurst(bufs); n > 0 {
+	for {
+		ifc.rxMu.Lock()
+		if ifc.stopping.Load() {
+			ifc.rxMu.Unlock()
+			return
+		}
+		n := ifc.port.RxBurst(bufs)
+		var err error
+		if n == 0 && w != nil {
+			err = w.Wait(50 * time.Millisecond)
+		}
+		ifc.rxMu.Unlock()
+		switch {
+		case n > 0:
 			ifc.Input(bufs[:n])
 			idle = 0
-			continue
-		}
-		if w != nil {
-			if err := w.Wait(50 * time.Millisecond); err != nil && !errors.Is(err, port.ErrTimeout) {
+		case w != nil:
+			if err != nil && !errors.Is(err, port.ErrTimeout) {
 				// Closed or failing port: do not spin; Detach stops us.
 				time.Sleep(10 * time.Millisecond)
 			}
-			continue
+		default:
+			idle = min(idle+1, 10)
+			time.Sleep(time.Microsecond << idle) // up to ~1 ms
 		}
-		idle = min(idle+1, 10)
-		time.Sleep(time.Microsecond << idle) // up to ~1 ms
 	}
 }
 
-func (ifc *Interface) stop() {
+// stopRx keeps the receive path off the port from now on: once it
+// returns, no RxBurst or Wait is running or will run. It does not wait for
+// the receive goroutine to exit (Close does), so a handler on that
+// goroutine may call it: the goroutine holds rxMu only inside the port.
+func (ifc *Interface) stopRx() {
 	ifc.stopping.Store(true)
-	<-ifc.done
+	ifc.rxMu.Lock()
+	//lint:ignore SA2001 an empty critical section is the point: wait out the RxBurst or Wait in progress
+	ifc.rxMu.Unlock()
 }
 
 // Input runs a burst of received frames through the stack (run to
@@ -315,10 +365,13 @@ func (ifc *Interface) Output(b *mbuf.Buf, dst wire.MAC, et wire.EtherType) {
 }
 
 // Transmit sends a complete frame: Ethernet-out hooks, taps, then the port
-// (through the transmit queue, txq.go). It takes ownership of b.
+// (through the transmit queue, txq.go). It takes ownership of b. An
+// interface that is down, or whose link is down, drops the frame and
+// counts it (OutDrops; OutLinkDown for the link) instead of queueing it
+// into a dead link.
 func (ifc *Interface) Transmit(b *mbuf.Buf) {
 	c := &ifc.c
-	if ifc.Flags()&FlagUp == 0 {
+	if fl := Flags(ifc.flags.Load()); fl&(FlagUp|flagLinkDown) != FlagUp && !ifc.txAllowed(fl) {
 		c.outDrops.Add(1)
 		b.Free()
 		return

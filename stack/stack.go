@@ -260,6 +260,8 @@ func (s *Stack) attach(name string, p port.Port, o IfOptions, cloned bool) (*Int
 	for _, ob := range s.observers() {
 		ob.InterfaceAdded(ifc)
 	}
+	s.wg.Add(1)
+	go ifc.watchLink(&s.wg)
 	if !o.NoPoller {
 		s.wg.Add(1)
 		go ifc.run(&s.wg)
@@ -268,20 +270,31 @@ func (s *Stack) attach(name string, p port.Port, o IfOptions, cloned bool) (*Int
 	return ifc, nil
 }
 
-// Detach removes an interface: it stops the receive goroutine, removes the
-// interface's addresses and routes and tells the protocols. It does not close
-// the port (Destroy does, for cloned interfaces).
+// Detach removes an interface: it takes the receive path off the port
+// (once Detach returns, no RxBurst or Wait runs on it again), sends what
+// was queued for the port and stops transmission (later frames are dropped
+// and counted), stops following link events, removes the interface's
+// addresses and routes and tells the protocols. It does not close the port
+// (Destroy does, for cloned interfaces), so the caller may close it next.
+//
+// Detach is safe from any goroutine, a handler running on the
+// interface's own receive goroutine included: it waits for an RxBurst or
+// Wait in progress, never for the handler, and the goroutine exits at the
+// end of its burst (Close waits for it).
 func (s *Stack) Detach(ifc *Interface) error {
 	s.mu.Lock()
 	t := *s.ifaces.Load()
-	if ifc.index >= len(t) || t[ifc.index] != ifc {
+	if ifc.index >= len(t) || t[ifc.index] != ifc || ifc.detaching {
 		s.mu.Unlock()
 		return &OpError{Op: "detach", Interface: ifc.name, Err: ErrNoInterface}
 	}
+	ifc.detaching = true
 	s.mu.Unlock()
-	ifc.stop()
+	ifc.stopRx()
+	close(ifc.linkQuit)
 	ifc.txMu.Lock()
-	ifc.flushLocked() // nothing may stay queued on a detached interface
+	ifc.flushLocked() // what was queued goes out; nothing more after this
+	ifc.txOff = true
 	ifc.txMu.Unlock()
 	for _, a := range ifc.Addresses() {
 		_ = s.RemoveAddress(ifc, a)

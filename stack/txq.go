@@ -31,13 +31,19 @@ func (ifc *Interface) enqueue(b *mbuf.Buf) {
 }
 
 // flushLocked hands the queue to the port in one TxBurst; frames the port
-// does not take (a full ring) are dropped and counted. txMu is held.
+// does not take (a full ring) are dropped and counted. After Detach the
+// port is not touched: everything is dropped and counted. txMu is held.
 func (ifc *Interface) flushLocked() {
 	q := ifc.txq
 	if len(q) == 0 {
 		return
 	}
-	n := ifc.port.TxBurst(q) // single producer: serialised by txMu
+	n := 0
+	if ifc.txOff {
+		ifc.c.outLinkDown.Add(uint64(len(q)))
+	} else {
+		n = ifc.port.TxBurst(q) // single producer: serialised by txMu
+	}
 	var bytes uint64
 	for _, l := range ifc.txLen[:n] {
 		bytes += uint64(l)

@@ -43,8 +43,10 @@ func (m Mode) String() string {
 
 // Config is what a program chooses when it attaches a device.
 type Config struct {
-	// Pool supplies every RX buffer; TX buffers may come from any pool
-	// whose memory the device can reach. Required.
+	// Pool supplies every RX buffer; its memory must come from the
+	// function's DMA allocator (mbuf.Pool.From(f.DMA())), or Attach fails.
+	// TX buffers may come from any pool whose memory does; TxBurst drops
+	// and counts (TxForeign) a buffer from any other. Required.
 	Pool *mbuf.Pool
 	// RxDescs and TxDescs are ring sizes: powers of two from 64 to 4096
 	// (SDM §13.4.27 wants multiples of 8; powers of two keep index
@@ -206,6 +208,15 @@ func Attach(f pci.Function, cfg Config) (*Device, error) {
 	}
 	if err := cfg.setDefaults(); err != nil {
 		return nil, &OpError{Op: "attach", Addr: f.Addr(), Err: err}
+	}
+	if err := cfg.Pool.Err(); err != nil {
+		return nil, &OpError{Op: "attach", Addr: f.Addr(), Err: fmt.Errorf("%w: pool %q: %w", ErrConfig, cfg.Pool.Name(), err)}
+	}
+	if !cfg.Pool.From(f.DMA()) {
+		// RX refills would hand the device IOVAs it cannot reach.
+		return nil, &OpError{Op: "attach", Addr: f.Addr(),
+			Err: fmt.Errorf("%w: pool %q is not in the device's DMA memory", ErrConfig, cfg.Pool.Name()),
+			Fix: "create the pool from the memory the function was opened with: mbuf.NewPool(f.DMA(), ...) or the VFIO container's Memory()"}
 	}
 	regs, err := f.BAR(0)
 	if err != nil {

@@ -72,6 +72,13 @@
 // number (always below the ring size, a power of two) without per-packet
 // bounds checks; everything else takes a separate path with every check.
 //
+// Buffers the device cannot reach never reach a descriptor: Attach refuses
+// a Config.Pool whose memory is not from the function's DMA allocator
+// (mbuf.Pool.From), and TxBurst drops and counts (TxForeign, within port
+// TxDropped) a packet with a segment from such a pool. The fast path pays
+// one pointer compare for it (Config.Pool, then the one other reachable
+// pool it remembers).
+//
 // Device-written descriptors are distrusted: the buffer address is never
 // taken from a descriptor, lengths are checked against the 2048-byte
 // buffer, frames against the MTU, chains against a lost EOP (a short
@@ -85,7 +92,9 @@
 // buffers it accepted (a malformed request is accepted, freed and counted).
 // One goroutine may call RxBurst (and Wait) while another calls TxBurst (and
 // Drain); Service, Stats, the filters and the other control methods are
-// safe from any goroutine. Close quiesces and resets the device, returns
+// safe from any goroutine. Service must run every 100 ms to 1 s for link
+// changes, counter accumulation and hang recovery; stack/iface/em runs it
+// for the devices it attaches. Close quiesces and resets the device, returns
 // every buffer the rings held to its pool, frees the descriptor memory and
 // closes the pci.Function; the pool itself belongs to the caller.
 //

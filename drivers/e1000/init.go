@@ -111,7 +111,7 @@ func (d *Device) start() error {
 	d.rx.vlan = d.cfg.VLAN
 	d.rx.csum = d.model.Gen == Gen82574
 	d.rx.portIdx = d.cfg.PortIndex
-	d.tx.init(d.regs, d.ring.Mem[rxBytes:], d.cfg.TxDescs, d.cfg.Pool.NewCache(txCacheSize))
+	d.tx.init(d.regs, d.ring.Mem[rxBytes:], d.cfg.TxDescs, d.cfg.Pool.NewCache(txCacheSize), d.f.DMA())
 	d.tx.vlan = d.cfg.VLAN
 	d.initTx(d.ring.IOVA + uint64(rxBytes))
 	if err := d.initRx(d.ring.IOVA); err != nil {

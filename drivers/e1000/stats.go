@@ -45,6 +45,7 @@ type HWStats struct {
 	RxOverruns    uint64 // driver: receiver overrun interrupts (ICR.RXO)
 	TxHangs       uint64 // driver: TX ring resets after a hang
 	TxDropped     uint64 // driver: packets dropped (malformed requests, ring resets)
+	TxForeign     uint64 // driver: packets dropped because a buffer's pool is not in the device's DMA memory
 }
 
 // counter is one accumulated register. clears says whether QEMU clears it on
@@ -132,6 +133,7 @@ func (d *Device) driverCounters(s *HWStats) {
 	s.RxOverruns = d.rx.overruns.Load()
 	s.TxHangs = d.tx.resets.Load()
 	s.TxDropped = d.tx.dropped.Load()
+	s.TxForeign = d.tx.foreign.Load()
 }
 
 // Stats implements port.Port from the driver's own counters and the
@@ -153,7 +155,8 @@ func (d *Device) Stats() port.Stats {
 		TxPackets: d.tx.packets.Load(),
 		TxBytes:   d.tx.octets.Load(),
 		TxErrors:  hw.Collisions + hw.TSOFailures,
-		TxDropped: hw.TxDropped,
+		TxDropped: hw.TxDropped + hw.TxForeign,
+		TxForeign: hw.TxForeign,
 		LinkFlaps: hw.LinkChanges,
 		Resets:    hw.TxHangs,
 	}

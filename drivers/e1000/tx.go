@@ -5,6 +5,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/gopkt/gopkt/hw/dma"
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/hw/pci"
 )
@@ -57,9 +58,14 @@ type txQueue struct {
 	sinceRS int
 	cache   *mbuf.Cache // where completed buffers go: own, or the caller's (SetTxCache)
 	own     *mbuf.Cache
-	trash   []*mbuf.Buf
-	ctx     txCtx
-	vlan    bool
+	// pool is Config.Pool and alt the last other pool found reachable:
+	// the fast path accepts a buffer after one pointer compare (two for
+	// alt); any other pool goes to txSlow, which asks reaches.
+	pool, alt *mbuf.Pool
+	dma       dma.Allocator // the device's (pci.Function.DMA)
+	trash     []*mbuf.Buf
+	ctx       txCtx
+	vlan      bool
 
 	resetReq atomic.Bool   // set by Service on a hang, honoured by TxBurst
 	progress atomic.Uint64 // descriptors cleaned, for hang detection
@@ -68,10 +74,11 @@ type txQueue struct {
 
 	packets, octets atomic.Uint64
 	dropped         atomic.Uint64 // malformed requests and ring resets
+	foreign         atomic.Uint64 // buffers from memory the device cannot reach
 	resets          atomic.Uint64
 }
 
-func (q *txQueue) init(regs pci.Regs, mem []byte, n int, cache *mbuf.Cache) {
+func (q *txQueue) init(regs pci.Regs, mem []byte, n int, cache *mbuf.Cache, a dma.Allocator) {
 	q.regs = regs
 	q.ring = txRing(mem, n)
 	clear(mem[:n*descSize])
@@ -81,6 +88,7 @@ func (q *txQueue) init(regs pci.Regs, mem []byte, n int, cache *mbuf.Cache) {
 	q.rs = make([]uint32, n)
 	q.rsHd, q.rsN, q.sinceRS = 0, 0, 0
 	q.cache, q.own = cache, cache
+	q.pool, q.alt, q.dma = cache.Pool(), nil, a
 	q.trash = make([]*mbuf.Buf, n)
 	q.ctx = txCtx{}
 }
@@ -220,11 +228,29 @@ func (q *txQueue) writeCtx(slot uint32, c txCtx) {
 	q.bufs[slot] = nil
 }
 
+// reaches reports whether the device can DMA from p's memory: Config.Pool,
+// or a pool whose memory came from the device's DMA allocator
+// (mbuf.Pool.From; remembered in alt, so a second pool in use costs the
+// fast path one more compare, not a trip here).
+func (q *txQueue) reaches(p *mbuf.Pool) bool {
+	if p == q.pool || p == q.alt {
+		return true
+	}
+	if p != nil && p.From(q.dma) {
+		q.alt = p
+		return true
+	}
+	return false
+}
+
 // TxBurst implements port.Port: it queues bufs[:n] and returns n; the device
 // owns those buffers until their descriptors come back, after which they
 // return to their pool. A packet the device cannot send as asked (too many
 // segments, too long, inconsistent offload lengths) is accepted, freed and
-// counted in TxDropped. One TDT write per call.
+// counted in TxDropped. A packet with a segment from a pool the device
+// cannot reach (memory not from its DMA allocator: its IOVAs would fault in
+// the IOMMU, or hit another domain's memory) never reaches a descriptor: it
+// is accepted, freed and counted in TxForeign. One TDT write per call.
 func (d *Device) TxBurst(bufs []*mbuf.Buf) int {
 	q := &d.tx
 	if q.resetReq.Load() {
@@ -245,7 +271,8 @@ func (d *Device) TxBurst(bufs []*mbuf.Buf) int {
 	ring := unsafe.Pointer(unsafe.SliceData(q.ring))
 	sw := unsafe.Pointer(unsafe.SliceData(q.bufs))
 	mask, tail, since := q.mask, q.tail, q.sinceRS
-	var octets, dropped uint64
+	pool, alt := q.pool, q.alt
+	var octets, dropped, foreign uint64
 	wrote := false
 	i := 0
 	for i < len(bufs) {
@@ -260,9 +287,10 @@ func (d *Device) TxBurst(bufs []*mbuf.Buf) int {
 		k := 0
 		for _, b := range run {
 			// The common case: one segment, no offload, no tag, a
-			// valid length: one legacy descriptor (SDM §3.3.3).
+			// valid length, a pool the device reaches: one legacy
+			// descriptor (SDM §3.3.3).
 			plen := uint32(b.Len())
-			if b.Next() != nil || b.Meta.Flags&txSlowFlags != 0 || plen-1 >= maxTxFrame {
+			if b.Next() != nil || b.Meta.Flags&txSlowFlags != 0 || plen-1 >= maxTxFrame || b.Pool() != pool && b.Pool() != alt {
 				break
 			}
 			desc := (*txDesc)(unsafe.Add(ring, uintptr(tail)*descSize))
@@ -296,13 +324,17 @@ func (d *Device) TxBurst(bufs []*mbuf.Buf) int {
 				break
 			}
 			i++
-			if res == txDropped {
+			switch res {
+			case txDropped:
 				dropped++
-			} else {
+			case txForeign:
+				foreign++
+			default:
 				octets += n
 				wrote = true
 			}
 			tail, since, free = q.tail, q.sinceRS, q.free()
+			alt = q.alt
 		}
 	}
 	q.tail, q.sinceRS = tail, since
@@ -313,11 +345,14 @@ func (d *Device) TxBurst(bufs []*mbuf.Buf) int {
 		q.oldest.Store(q.rs[q.rsHd])
 		q.busy.Store(true)
 		q.regs.Write32(regTDT, tail)
-		q.packets.Add(uint64(i) - dropped)
+		q.packets.Add(uint64(i) - dropped - foreign)
 		q.octets.Add(octets)
 	}
 	if dropped > 0 {
 		q.dropped.Add(dropped)
+	}
+	if foreign > 0 {
+		q.foreign.Add(foreign)
 	}
 	return i
 }
@@ -333,6 +368,7 @@ func (d *Device) SetTxCache(c *mbuf.Cache) error {
 const (
 	txQueued  = iota // written to the ring
 	txDropped        // malformed: freed, to be counted in TxDropped
+	txForeign        // a segment the device cannot reach: freed, counted in TxForeign
 	txFull           // no room: the packet stays the caller's
 )
 
@@ -340,6 +376,12 @@ const (
 // chain, an offload context (SDM §3.3.6-3.3.7) or a VLAN tag. It reports
 // the packet's bytes and whether it was queued, dropped or did not fit.
 func (q *txQueue) txSlow(b *mbuf.Buf) (uint64, int) {
+	for s := b; s != nil; s = s.Next() {
+		if !q.reaches(s.Pool()) {
+			b.Free()
+			return 0, txForeign
+		}
+	}
 	segs := b.Segs()
 	plen := b.PktLen()
 	c, needCtx := ctxFor(b)

@@ -6,7 +6,11 @@ import "unsafe"
 // goroutine (an RX/TX queue's poller), like DPDK's per-lcore mempool cache.
 // It trades with the pool in batches, so the pool lock is taken once per many
 // packets, and Alloc is one copy of pointers. Not safe for concurrent use.
-// Flush it before the pool is closed.
+//
+// Flush it (on its goroutine) before the pool is closed: Pool.Close refuses
+// while a cache holds buffers. After Close a cache is empty and its Alloc
+// returns 0 (Pool.Err says why); the fast paths carry no closed test,
+// because no buffer of a closed pool can be legitimately freed.
 type Cache struct {
 	p     *Pool
 	stack []*Buf
@@ -94,6 +98,16 @@ func (c *Cache) spill(n int) {
 	p := c.p
 	p.mu.Lock()
 	top := len(c.stack)
+	if p.closed.Load() {
+		// Only double frees reach a closed pool's cache (the stack was
+		// empty at Close): drop them, and undo Free's InUse decrement.
+		p.mu.Unlock()
+		clear(c.stack[top-n:])
+		c.stack = c.stack[:top-n]
+		p.late.Add(uint64(n))
+		p.inUse.Add(int64(n))
+		return
+	}
 	for i, b := range c.stack[top-n:] {
 		p.free = append(p.free, b.idx)
 		c.stack[top-n+i] = nil

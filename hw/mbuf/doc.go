@@ -44,7 +44,27 @@
 // Frames larger than the data room (jumbo frames, up to 9000 bytes MTU) are
 // chains: Next links segments, PktLen sums them, Free frees the whole chain.
 //
+// A chain may mix pools: Free hands each segment to its own pool, taking
+// one pool lock at a time (segments of other pools are set aside and freed
+// after the lock is released), so two pools never wait on each other.
+//
+// # Lifecycle
+//
+// Pool.Close refuses while any buffer is out, with an ErrBusy OpError that
+// counts the buffers held by owners (a leak, or a device not quiesced) and
+// those parked in caches (Flush each Cache on its own goroutine first; a
+// cache cannot be emptied from another). Nothing changes when it refuses.
+// After a successful Close the DMA memory is gone and the pool hands out
+// nothing: Alloc and Cache.Alloc return 0 (their free stacks are empty, so
+// the hot paths carry no extra test), Pool.Err and Get report ErrClosed.
+// A buffer freed into a closed pool can only be a double free; it is
+// dropped and counted (LateFrees), never reused.
+//
+// Drivers decide whether a device can reach a pool's buffers with
+// Pool.From(function.DMA()), once per pool, not per packet.
+//
 // # Leak checks
 //
 // InUse counts buffers not in the pool or a cache; tests end with InUse() == 0.
+// Outstanding splits what is not home into held and cached.
 package mbuf

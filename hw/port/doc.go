@@ -24,6 +24,23 @@
 //     (a queue is single-consumer / single-producer); every other method is
 //     safe for concurrent use.
 //
+// # Link state
+//
+// Link is the current state and LinkEvents a latest-state-only channel
+// (closed when the port closes). A stack that attaches the port is the one
+// reader of LinkEvents from then on: it follows the link and stops
+// transmitting into a dead one. Drivers whose link only moves when their
+// housekeeping runs (drivers/e1000's Service) need it run; stack/iface/em
+// does so for the e1000.
+//
+// # Memory a device can reach
+//
+// A driver that hands IOVAs to a device accepts buffers only from pools
+// whose memory came from the device's DMA allocator (mbuf.Pool.From), and
+// refuses Config pools that did not. On transmit it remembers the pools it
+// accepted, so the check costs a pointer compare; a buffer from any other
+// pool never reaches a descriptor and is counted in Stats.TxForeign.
+//
 // # What it does not do
 //
 // No multi-queue selection (one RX and one TX queue per Port), no flow

@@ -147,7 +147,8 @@ type Stats struct {
 	TxPackets uint64 // frames handed to the device
 	TxBytes   uint64 // their bytes
 	TxErrors  uint64 // collisions and other transmit errors
-	TxDropped uint64 // frames the driver dropped (malformed request, ring reset)
+	TxDropped uint64 // frames the driver dropped (malformed request, ring reset, TxForeign)
+	TxForeign uint64 // frames refused because a buffer's memory is not reachable by the device (its pool is not in the device's DMA memory)
 	LinkFlaps uint64 // link state changes seen
 	Resets    uint64 // recovery resets (TX hang)
 }

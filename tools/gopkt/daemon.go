@@ -196,22 +196,15 @@ func (d *daemon) configure() error {
 	return nil
 }
 
-// service runs the drivers' slow path and reports link changes until ctx
-// ends.
+// service runs the drivers' slow path until ctx ends. Link changes are
+// the stack's to follow and log (stack.Interface.Link).
 func (d *daemon) service(ctx context.Context) {
 	defer d.wg.Done()
 	t := time.NewTicker(500 * time.Millisecond)
 	defer t.Stop()
-	last := make([]string, len(d.ifaces))
 	for {
-		for i, f := range d.ifaces {
+		for _, f := range d.ifaces {
 			f.arg.Drv.Service()
-			if l := f.ifc.Port().Link().String(); l != last[i] {
-				if last[i] != "" {
-					d.log.Info("link", "name", f.ifc.Name(), "state", l)
-				}
-				last[i] = l
-			}
 		}
 		select {
 		case <-ctx.Done():

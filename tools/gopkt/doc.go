@@ -32,7 +32,10 @@
 //  5. --ifconfig, --route, --arp, --filter (pfil.AddrFilter on an IPv4
 //     hook), --dump (a capture tap per interface), then the services:
 //     --udp-echo (RFC 862) and --ping (RTTs printed as ping does), and a
-//     goroutine calling the drivers' slow path (Service) twice a second.
+//     goroutine calling the drivers' slow path (Service) twice a second
+//     (e1000 devices need none here: em.Attach runs their housekeeping).
+//     Link state is the stack's: each interface follows its port's link
+//     events, logs changes, and drops TX while the link is down.
 //
 // SIGUSR1 prints the status (status.go): interfaces with the stack's and
 // the port's counters, routes, the ARP table, IPv4/ICMP/ARP/UDP counters,

@@ -123,13 +123,9 @@ func (e *e1000Driver) Attach(d *daemon, name string) (*stack.Interface, error) {
 	return ifc.Interface, nil
 }
 
-// Service runs the driver's slow path: link state, 64-bit counters, TX
-// hang detection (drivers/e1000 Device.Service).
-func (e *e1000Driver) Service() {
-	if e.ifc != nil {
-		e.ifc.Device.Service()
-	}
-}
+// Service does nothing: em.Attach runs the device's slow path (link
+// state, 64-bit counters, TX hang detection) itself.
+func (e *e1000Driver) Service() {}
 
 func (e *e1000Driver) Detach(*daemon) error {
 	switch {

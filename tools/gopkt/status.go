@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/gopkt/gopkt/stack"
 )
 
 // status prints the daemon's state: interfaces with their counters and the
@@ -58,7 +60,7 @@ func (d *daemon) statusInterfaces(b *strings.Builder) {
 	b.WriteString("interfaces:\n")
 	for _, ifc := range d.s.Interfaces() {
 		p := ifc.Port()
-		fmt.Fprintf(b, "  %s: index %d %v mtu %d ether %v link %v\n", ifc.Name(), ifc.Index(), ifc.Flags(), ifc.MTU(), ifc.MAC(), p.Link())
+		fmt.Fprintf(b, "  %s: index %d %v mtu %d ether %v link %v\n", ifc.Name(), ifc.Index(), ifc.Flags(), ifc.MTU(), ifc.MAC(), ifc.Link())
 		for _, a := range ifc.Addresses() {
 			fmt.Fprintf(b, "    inet %v\n", a)
 		}
@@ -66,10 +68,20 @@ func (d *daemon) statusInterfaces(b *strings.Builder) {
 		fmt.Fprintf(b, "    RX packets %d bytes %d multicast %d errors %d dropped %d unknown-proto %d\n",
 			c.InPackets, c.InBytes, c.InMulticast, c.InErrors, c.InDrops, c.InUnknownProto)
 		fmt.Fprintf(b, "    TX packets %d bytes %d errors %d dropped %d\n", c.OutPackets, c.OutBytes, c.OutErrors, c.OutDrops)
+		statusLink(b, ifc)
 		ps := p.Stats()
 		fmt.Fprintf(b, "    port: rx %d missed %d no-buf %d errors %d dropped %d; tx %d errors %d dropped %d; link flaps %d resets %d\n",
 			ps.RxPackets, ps.RxMissed, ps.RxNoBuf, ps.RxErrors, ps.RxDropped, ps.TxPackets, ps.TxErrors, ps.TxDropped, ps.LinkFlaps, ps.Resets)
 	}
+}
+
+// statusLink prints the link as the stack follows it (the port's link
+// events): state, changes seen, frames dropped because it was down, and
+// frames the port refused from memory it cannot reach.
+func statusLink(b *strings.Builder, ifc *stack.Interface) {
+	c := ifc.Counters()
+	fmt.Fprintf(b, "    link: %v, %d changes, tx dropped while down %d, tx foreign buffers %d\n",
+		ifc.Link(), c.LinkChanges, c.OutLinkDown, ifc.Port().Stats().TxForeign)
 }
 
 func (d *daemon) statusRoutes(b *strings.Builder) {

@@ -115,6 +115,7 @@ type dropsView struct {
 	CardTxFailed    uint32 `json:"card_tx_failed"`
 	CardRxAllocFail uint64 `json:"card_rx_alloc_failed"`
 	CardTxRejected  uint64 `json:"card_tx_rejected"`
+	CardTxForeign   uint64 `json:"card_tx_foreign"`
 	CardRxBadLen    uint64 `json:"card_rx_bad_length"`
 	CardRxMICErr    uint32 `json:"card_rx_mic_errors"`
 	CardRxReplay    uint32 `json:"card_rx_replays"`
@@ -170,7 +171,7 @@ func makeStackView(st ipv4.Stats, c stack.Counters) *stackView {
 
 func makeDrops(s net80211.Status, c vcard.Stats, m hwsim.Stats, p port.Stats) dropsView {
 	return dropsView{MediumUnacked: m.Unacked, MediumSendErr: m.SendErr, MediumRefused: m.Refused, MediumOverruns: m.Overruns,
-		CardRxNoBuf: c.RxNoBuf, CardTxFailed: c.TxFailed, CardRxAllocFail: c.RxAllocFail, CardTxRejected: c.TxRejected, CardRxBadLen: c.RxBadLen,
+		CardRxNoBuf: c.RxNoBuf, CardTxFailed: c.TxFailed, CardRxAllocFail: c.RxAllocFail, CardTxRejected: c.TxRejected, CardTxForeign: c.TxForeign, CardRxBadLen: c.RxBadLen,
 		VapRxDup: s.Stats.RxDup, VapRxReplay: s.Stats.RxReplay, VapRxDecrypt: s.Stats.RxDecryptErr,
 		VapRxUnprot: s.Stats.RxUnprotected, VapRxNoKey: s.Stats.RxNoKey, VapRxStaleKey: s.Stats.RxStaleKey,
 		VapRxPortClosed: s.Stats.RxPortClosed, VapTxDropped: s.Stats.TxDropped, VapTxErrors: s.Stats.TxErrors,
@@ -220,8 +221,8 @@ func printStatus(w io.Writer, v statusView, asJSON bool) error {
 	}
 	fmt.Fprintf(tw, "rx:\t%d frames, %d delivered, %d decrypted by the card, %d replays, %d decrypt errors\n", v.RxFrames, v.RxDelivered, v.HWDecrypted, v.RxReplay, v.RxDecryptEr)
 	d := v.Drops
-	fmt.Fprintf(tw, "drops:\tmedium %d unacked, %d send errors, %d refused, %d overruns; card %d rx no buffer, %d rx MIC errors, %d rx replays, %d tx failed, %d rx alloc, %d tx rejected, %d rx bad length\n",
-		d.MediumUnacked, d.MediumSendErr, d.MediumRefused, d.MediumOverruns, d.CardRxNoBuf, d.CardRxMICErr, d.CardRxReplay, d.CardTxFailed, d.CardRxAllocFail, d.CardTxRejected, d.CardRxBadLen)
+	fmt.Fprintf(tw, "drops:\tmedium %d unacked, %d send errors, %d refused, %d overruns; card %d rx no buffer, %d rx MIC errors, %d rx replays, %d tx failed, %d rx alloc, %d tx rejected, %d tx foreign, %d rx bad length\n",
+		d.MediumUnacked, d.MediumSendErr, d.MediumRefused, d.MediumOverruns, d.CardRxNoBuf, d.CardRxMICErr, d.CardRxReplay, d.CardTxFailed, d.CardRxAllocFail, d.CardTxRejected, d.CardTxForeign, d.CardRxBadLen)
 	fmt.Fprintf(tw, "\tvap rx %d duplicate, %d replay, %d decrypt, %d unprotected, %d no key, %d stale key, %d port closed; tx %d dropped, %d errors, %d not acked; port rx %d queue full, tx %d dropped\n",
 		d.VapRxDup, d.VapRxReplay, d.VapRxDecrypt, d.VapRxUnprot, d.VapRxNoKey, d.VapRxStaleKey, d.VapRxPortClosed, d.VapTxDropped, d.VapTxErrors, d.VapTxNotAcked, d.PortRxDropped, d.PortTxDropped)
 	f := d.Flow

@@ -29,8 +29,10 @@ const (
 
 // Config is what a program chooses when it attaches a card.
 type Config struct {
-	// Pool supplies every RX buffer; TX buffers may come from any pool the
-	// card can reach. Required.
+	// Pool supplies every RX buffer; its memory must come from the
+	// function's DMA allocator (mbuf.Pool.From(f.DMA())), or Attach fails.
+	// TX buffers may come from any pool whose memory does; Transmit
+	// refuses (TxForeign) a buffer from any other. Required.
 	Pool *mbuf.Pool
 	// RxDescs and TxDescs are ring sizes, powers of two from 8 to 4096
 	// (docs/vcard.md §2). Default 256 each.
@@ -100,6 +102,14 @@ func Attach(f pci.Function, cfg Config) (*Device, error) {
 		return nil, d.opErr("attach", err, "")
 	}
 	d.cfg, d.log = cfg, cfg.Logger
+	if err := cfg.Pool.Err(); err != nil {
+		return nil, d.opErr("attach", fmt.Errorf("%w: pool %q: %w", ErrConfig, cfg.Pool.Name(), err), "")
+	}
+	if !cfg.Pool.From(f.DMA()) {
+		// RX buffers would carry IOVAs the card cannot reach.
+		return nil, d.opErr("attach", fmt.Errorf("%w: pool %q is not in the card's DMA memory", ErrConfig, cfg.Pool.Name()),
+			"create the pool with mbuf.NewPool(f.DMA(), ...)")
+	}
 	if !matches(f.ID()) {
 		return nil, d.opErr("attach", fmt.Errorf("%w: %s", ErrUnsupported, f.ID()), "this driver serves 1f0a:8011 only")
 	}

@@ -28,7 +28,10 @@
 // # Ownership and concurrency
 //
 // Transmit takes ownership of the buffers it accepts; Reap frees them back
-// to their pool after the card is done. Receive hands ownership of each
+// to their pool after the card is done. Only memory the card can reach
+// gets near a descriptor: Attach refuses a Config.Pool not from the
+// function's DMA allocator (mbuf.Pool.From), and Transmit stops at a buffer
+// from such a pool, leaving it with the caller (Stats.TxForeign). Receive hands ownership of each
 // returned buffer to the caller. Transmit and Reap belong to one goroutine,
 // Receive to one goroutine (possibly another); control methods and the key
 // cache are safe for concurrent use. Descriptor status words are read with

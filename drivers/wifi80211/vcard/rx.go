@@ -68,6 +68,7 @@ func (d *Device) setupRings() error {
 	t.bufs = make([]*mbuf.Buf, t.n)
 	t.done = make([]*mbuf.Buf, 0, t.n)
 	t.cache = d.cfg.Pool.NewCache(64)
+	t.pool, t.alt, t.dma = d.cfg.Pool, nil, d.f.DMA()
 
 	g := d.regs
 	g.Write32(reg.RDBAL, uint32(r.mem.IOVA))

@@ -9,8 +9,9 @@ type Stats struct {
 	RxFiltered, RxNoKey, RxDecrypted, TxCrypto uint32
 	// Driver side: RX refills that found the pool empty; TX frames refused
 	// (chained or runt buffers); RX descriptors the card completed with a
-	// length of 0 or beyond the buffer (dropped).
-	RxAllocFail, TxRejected, RxBadLen uint64
+	// length of 0 or beyond the buffer (dropped); TX frames refused because
+	// their pool is not in the card's DMA memory.
+	RxAllocFail, TxRejected, RxBadLen, TxForeign uint64
 }
 
 // Stats reads the counters. The card's wrap at 2^32.
@@ -26,5 +27,6 @@ func (d *Device) Stats() Stats {
 		RxFrames: c[4], RxNoBuf: c[5], RxMICErr: c[6], RxReplay: c[7],
 		RxFiltered: c[8], RxNoKey: c[9], RxDecrypted: c[10], TxCrypto: c[11],
 		RxAllocFail: d.rx.allocFail.Load(), TxRejected: d.tx.rejected.Load(), RxBadLen: d.rx.badLen.Load(),
+		TxForeign: d.tx.foreign.Load(),
 	}
 }

@@ -51,8 +51,27 @@ type txRing struct {
 	clean int // next descriptor to reap
 	done  []*mbuf.Buf
 	cache *mbuf.Cache
+	// pool is Config.Pool, alt the last other pool found in the card's
+	// DMA memory, dma the card's allocator: a buffer from either pool
+	// costs Transmit a pointer compare; any other asks reaches.
+	pool, alt *mbuf.Pool
+	dma       dma.Allocator
 
 	rejected atomic.Uint64
+	foreign  atomic.Uint64
+}
+
+// reaches reports whether the card can DMA from p's memory (mbuf.Pool.From
+// its allocator), remembering one pool besides Config.Pool.
+func (t *txRing) reaches(p *mbuf.Pool) bool {
+	if p == t.pool || p == t.alt {
+		return true
+	}
+	if p != nil && p.From(t.dma) {
+		t.alt = p
+		return true
+	}
+	return false
 }
 
 func (t *txRing) desc(i int) reg.TxDesc {
@@ -63,7 +82,10 @@ func (t *txRing) inFlight() int { return (t.tail - t.clean + t.n) % t.n }
 
 // Transmit queues frames (802.11 MPDUs without FCS, one segment each) with
 // their TxInfo and writes TDT once. It takes ownership of the buffers it
-// accepts and returns how many; a full ring accepts fewer.
+// accepts and returns how many; a full ring accepts fewer. It stops at a
+// frame it refuses, which stays with the caller: a chained or runt buffer
+// (counted in TxRejected) or one whose pool is not in the card's DMA memory
+// (TxForeign: its IOVA would fault in the IOMMU or reach another domain).
 func (d *Device) Transmit(bufs []*mbuf.Buf, info []TxInfo) int {
 	t := &d.tx
 	room := t.n - 1 - t.inFlight()
@@ -72,6 +94,10 @@ func (d *Device) Transmit(bufs []*mbuf.Buf, info []TxInfo) int {
 		b, ti := bufs[n], &info[n]
 		if b.Next() != nil || b.Len() < 10 {
 			t.rejected.Add(1) // multi-segment or runt: leave it with the caller
+			break
+		}
+		if p := b.Pool(); p != t.pool && p != t.alt && !t.reaches(p) {
+			t.foreign.Add(1) // unreachable memory: leave it with the caller
 			break
 		}
 		key := uint8(reg.NoKey)

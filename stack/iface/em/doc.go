@@ -5,7 +5,13 @@
 // drives it exactly as it drives tap and the in-memory link. Attach is the
 // one step from a PCI function to a running interface: it attaches the
 // driver with the stack's mbuf pool (which must live in the function's DMA
-// memory) and registers the interface; Detach reverses both.
+// memory) and registers the interface, then starts the device's
+// housekeeping goroutine (e1000.Device.Service every ServiceInterval: link
+// state, which the stack follows through the port's link events; 64-bit
+// counter accumulation; TX hang detection and recovery), so every attached
+// device gets it whoever attached it. Detach reverses all three, and is
+// safe from any goroutine, a handler on the interface's own receive
+// goroutine included.
 //
 // The tests run the stack over two e1000 device models on one in-process
 // hub (drivers/e1000/e1000test): ping with fragmentation and UDP echo, the

@@ -3,20 +3,34 @@ package em
 import (
 	"errors"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/gopkt/gopkt/drivers/e1000"
 	"github.com/gopkt/gopkt/hw/pci"
 	"github.com/gopkt/gopkt/stack"
 )
 
+// ServiceInterval is how often an attached device's housekeeping
+// (e1000.Device.Service: link state, 64-bit counters, TX hang detection)
+// runs; the driver wants 100 ms to 1 s.
+const ServiceInterval = 200 * time.Millisecond
+
 // Interface is an attached e1000 device and its stack interface.
 type Interface struct {
 	*stack.Interface
 	Device *e1000.Device
+
+	stop     chan struct{}
+	done     chan struct{}
+	stopOnce sync.Once
 }
 
 // Attach starts the e1000 driver on f with the stack's pool (cfg.Pool is
-// overridden) and attaches the device to s as name.
+// overridden), attaches the device to s as name, and starts the device's
+// housekeeping goroutine (Service every ServiceInterval), so link events,
+// counter accumulation and TX hang recovery work for every attached
+// device. Detach stops it.
 func Attach(s *stack.Stack, name string, f pci.Function, cfg e1000.Config) (*Interface, error) {
 	cfg.Pool = s.Pool()
 	dev, err := e1000.Attach(f, cfg)
@@ -27,10 +41,33 @@ func Attach(s *stack.Stack, name string, f pci.Function, cfg e1000.Config) (*Int
 	if err != nil {
 		return nil, errors.Join(err, dev.Close())
 	}
-	return &Interface{Interface: ifc, Device: dev}, nil
+	i := &Interface{Interface: ifc, Device: dev, stop: make(chan struct{}), done: make(chan struct{})}
+	go i.service()
+	return i, nil
 }
 
-// Detach removes the interface from its stack, then stops the device.
+// service runs the device's slow path until Detach.
+func (i *Interface) service() {
+	defer close(i.done)
+	t := time.NewTicker(ServiceInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-i.stop:
+			return
+		case <-t.C:
+			i.Device.Service()
+		}
+	}
+}
+
+// Detach removes the interface from its stack, stops the housekeeping
+// goroutine, then closes the device (which returns its ring buffers to the
+// pool). It is safe from any goroutine, a handler on the interface's own
+// receive goroutine included (stack.Detach does not wait for the handler).
 func (i *Interface) Detach() error {
-	return errors.Join(i.Stack().Detach(i.Interface), i.Device.Close())
+	err := i.Stack().Detach(i.Interface)
+	i.stopOnce.Do(func() { close(i.stop) })
+	<-i.done
+	return errors.Join(err, i.Device.Close())
 }
