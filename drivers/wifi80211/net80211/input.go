@@ -110,12 +110,35 @@ func (v *Vap) recvData(f frame.Frame, rx *RxInfo, now time.Time) {
 				return
 			}
 		}
-		var err error
-		b, err = key.Cipher.Decap(key, b, hdrLen, hw)
+		// A frame that failed under the new pairwise key may be under the
+		// one the last rekey retired: without Extended Key ID the AP
+		// switches keys only when our message 4 reaches it, so what it
+		// sent meanwhile is under the old key (IEEE 802.11-2020
+		// 12.6.21: the PTK0 rekey race). Such a frame is kept in spare
+		// (decryption overwrites it) and tried under the retired key,
+		// replay-checked against that key's counters, until a frame
+		// under the new key shows that the AP has switched.
+		retry := !hw && key == n.PTK && n.retiredPTK != nil && !n.ptkConfirmed && len(b) <= len(v.rxSpare)
+		if retry {
+			copy(v.rxSpare[:], b)
+		}
+		out, err := key.Cipher.Decap(key, b, hdrLen, hw)
+		if errors.Is(err, ErrDecrypt) && retry {
+			copy(b, v.rxSpare[:len(b)])
+			r := n.retiredPTK
+			if out, err = r.Cipher.Decap(r, b, hdrLen, false); err == nil {
+				v.stats.RxRetiredKey++
+				key = r
+			}
+		}
 		if err != nil {
 			v.countDecapError(n, err)
 			return
 		}
+		if key == n.PTK {
+			n.ptkConfirmed = true
+		}
+		b = out
 	} else if n.PTK != nil || (v.secure && v.portOpen) {
 		// With keys in place every data frame must be protected, except
 		// EAPOL that the AP sends in the clear (some APs do during a rekey).

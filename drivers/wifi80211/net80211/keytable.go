@@ -34,6 +34,7 @@ func (v *Vap) installPairwise(n *Node, suite ie.Suite, tk []byte) error {
 		n.retiredPTK = old // until the next rekey: see recvData
 	}
 	n.PTK = k
+	n.ptkConfirmed = false
 	return nil
 }
 

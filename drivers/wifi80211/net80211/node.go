@@ -33,6 +33,9 @@ type Node struct {
 	// against its own replay counters, not the new key's; it is wiped at
 	// the next rekey or when the keys are cleared.
 	retiredPTK *Key
+	// ptkConfirmed: a frame arrived under PTK, so the AP has switched to
+	// it and frames under retiredPTK are no longer expected from the air.
+	ptkConfirmed bool
 
 	rate   RateNode
 	txSeq  uint16

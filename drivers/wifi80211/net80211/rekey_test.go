@@ -135,3 +135,39 @@ func TestStaleHardwareDecryptAfterRekey(t *testing.T) {
 		t.Fatalf("group handshake after the rekey: AP %+v", b.ap.Stats)
 	}
 }
+
+// TestFrameUnderRetiredPTK is the PTK0 rekey race without a key cache:
+// our message 4 of a pairwise rekey is lost, so the AP still protects its
+// frames with the old PTK while we moved to the new one. Such a frame fails
+// under the new key and is recovered under the retired one, counted as
+// RxRetiredKey; it is not a decryption error.
+func TestFrameUnderRetiredPTK(t *testing.T) {
+	b := newBench(t, benchOpts{passphrase: "old key frames"})
+	b.connect("old key frames")
+	b.pingPong("before")
+	dropped := 0
+	b.medium.Filter = func(from *wlantest.Radio, f []byte) []byte {
+		// Our first data frame after the rekey's message 2 is message 4.
+		if fr, err := frame.Parse(f); err == nil && from == b.sta && fr.Type() == frame.TypeData && b.ap.Stats.M2 == 2 && dropped == 0 {
+			dropped++
+			return nil
+		}
+		return f
+	}
+	old := b.vap.PairwiseKey()
+	b.ap.RekeyPTK()
+	b.medium.Run(1000)
+	if dropped != 1 || b.ap.Stats.M4 != 1 || b.vap.PairwiseKey() == old {
+		t.Fatalf("message 4 not held back or PTK not replaced: dropped %d, AP %+v", dropped, b.ap.Stats)
+	}
+	peer := []byte{0x02, 0, 0, 0, 0, 0x77}
+	nrx := len(b.rx)
+	if err := b.ap.SendEther(ether(staMAC, peer, "under the old key")); err != nil {
+		t.Fatal(err)
+	}
+	b.medium.Run(100)
+	st := b.vap.Stats()
+	if len(b.rx) != nrx+1 || !bytes.HasSuffix(b.rx[nrx], []byte("under the old key")) || st.RxRetiredKey != 1 || st.RxDecryptErr != 0 {
+		t.Fatalf("frame under the retired PTK: delivered %d, RxRetiredKey %d, RxDecryptErr %d", len(b.rx)-nrx, st.RxRetiredKey, st.RxDecryptErr)
+	}
+}

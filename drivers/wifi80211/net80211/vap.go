@@ -26,6 +26,10 @@ type VapConfig struct {
 // layer implements station mode. Create it with Com.NewVap.
 type Vap struct {
 	com   *Com
+	// rxSpare keeps a protected frame's bytes while it is tried under the
+	// current pairwise key, so it can be tried again under the retired
+	// one (recvData).
+	rxSpare [2400]byte
 	mac   net.HardwareAddr
 	cfg   VapConfig
 	stats VapStats

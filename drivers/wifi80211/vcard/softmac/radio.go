@@ -40,6 +40,10 @@ var _ net80211.KeyCacheRadio = (*Radio)(nil)
 // card to KEEPIV so hardware-decrypted frames keep their CCMP header.
 func New(d *vcard.Device, pool *mbuf.Pool) *Radio {
 	d.SetKeepIV(true)
+	// Frames the card could not verify come up too: the layer counts them
+	// and recovers those a rekey's retired pairwise key protects (the card
+	// holds both keys under one key ID and tries one).
+	d.SetPassBad(true)
 	return &Radio{d: d, pool: pool, cache: pool.NewCache(32), cookies: make([]uint64, d.TxRingSize()),
 		st: make([]vcard.TxStatus, 64)}
 }
