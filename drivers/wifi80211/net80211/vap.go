@@ -25,14 +25,14 @@ type VapConfig struct {
 // Vap is a virtual interface on a Com (NetBSD struct ieee80211vap); this
 // layer implements station mode. Create it with Com.NewVap.
 type Vap struct {
-	com   *Com
+	com *Com
 	// rxSpare keeps a protected frame's bytes while it is tried under the
 	// current pairwise key, so it can be tried again under the retired
 	// one (recvData).
 	rxSpare [2400]byte
-	mac   net.HardwareAddr
-	cfg   VapConfig
-	stats VapStats
+	mac     net.HardwareAddr
+	cfg     VapConfig
+	stats   VapStats
 
 	state   State
 	nodes   NodeTable
