@@ -34,15 +34,17 @@ type datagram struct {
 
 // reassembler rebuilds fragmented datagrams addressed to us (RFC 791 §3.2,
 // RFC 815 for the bookkeeping idea). Limits: a timeout per datagram, a cap
-// on datagrams in progress and on buffers held (the oldest datagram is
-// evicted when a new fragment would exceed them, so a fragment flood cannot
-// pin the pool). Overlapping fragments drop the whole datagram, as RFC 5722
-// does for IPv6 (exact duplicates are dropped alone).
+// on datagrams in progress, and the buffers held, charged to the
+// "reassembly" quota of the pool budget (quota.go): when a fragment is
+// refused (the quota or the budget is full) the oldest other datagram is
+// evicted and the charge retried, so a fragment flood cannot pin the pool
+// and new datagrams still get through. Overlapping fragments drop the
+// whole datagram, as RFC 5722 does for IPv6 (exact duplicates are dropped
+// alone).
 type reassembler struct {
-	ip   *IPv4
-	mu   sync.Mutex
-	m    map[fragKey]*datagram
-	bufs int
+	ip *IPv4
+	mu sync.Mutex
+	m  map[fragKey]*datagram
 }
 
 func newReassembler(ip *IPv4) *reassembler {
@@ -53,7 +55,7 @@ func (r *reassembler) dropLocked(k fragKey, d *datagram) {
 	for _, f := range d.frags {
 		f.b.Free()
 	}
-	r.bufs -= d.bufs
+	r.ip.reassQ.Uncharge(d.bufs)
 	delete(r.m, k)
 }
 
@@ -143,24 +145,24 @@ func (r *reassembler) add(_ *stack.Interface, b *mbuf.Buf, h wire.IPv4) *mbuf.Bu
 		_, _ = b.Pull(hl)
 	}
 	segs := b.Segs()
+	for r.ip.reassQ.Charge(segs) != nil {
+		if !r.evictOldestLocked(d) {
+			r.dropLocked(k, d) // nothing else to evict: this datagram cannot be held
+			st.reasmFails.Add(1)
+			r.mu.Unlock()
+			b.Free()
+			return nil
+		}
+	}
 	d.frags = slices.Insert(d.frags, i, frag{off: off, end: end, b: b})
 	d.have += n
 	d.bufs += segs
-	r.bufs += segs
-	for r.bufs > o.ReassemblyBuffers && r.evictOldestLocked(d) {
-	}
-	if r.bufs > o.ReassemblyBuffers {
-		r.dropLocked(k, d) // this datagram alone is too big to hold
-		st.reasmFails.Add(1)
-		r.mu.Unlock()
-		return nil
-	}
 	if d.total < 0 || d.have != d.total {
 		r.mu.Unlock()
 		return nil
 	}
 	// Complete: non-overlapping pieces summing to total tile [0, total).
-	r.bufs -= d.bufs
+	r.ip.reassQ.Uncharge(d.bufs)
 	delete(r.m, k)
 	r.mu.Unlock()
 	head := d.frags[0].b
