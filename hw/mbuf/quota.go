@@ -75,9 +75,11 @@ func (b *Budget) Limit() int { return int(b.limit) }
 func (b *Budget) Parked() int { return int(b.parked.Load()) }
 
 // NewQuota registers a consumer class with its own limit in buffers
-// (clamped to 1..Limit()). Limits of different quotas may add up to more
-// than the budget's limit on purpose: an idle class lends its share, and
-// the budget, not the sum, is the bound.
+// (clamped to 1..Limit()). The limits of different quotas may add up to
+// more than the budget's limit (an operator raised one): the budget, not
+// the sum, is the bound, and the classes then compete for what is left.
+// The stack's defaults add up to at most the limit, so each class keeps
+// its share.
 func (b *Budget) NewQuota(name string, limit int) *Quota {
 	q := &Quota{b: b, name: name, limit: int64(min(max(limit, 1), b.Limit()))}
 	b.mu.Lock()

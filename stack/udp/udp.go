@@ -39,8 +39,10 @@ type Options struct {
 	// A datagram always fits an empty queue.
 	ReadBuffer int
 	// Buffers bounds the mbufs queued on every socket together: the
-	// "udp-rcvq" quota of the stack's mbuf budget. 0 means three quarters
-	// of what the budget lets consumers park.
+	// "udp-rcvq" quota of the stack's mbuf budget. 0 means half of what
+	// the budget lets consumers park (IPv4's neighbour hold queues and
+	// reassembly have a quarter each, so by default no class can take
+	// another's share).
 	Buffers int
 	// NoChecksum sends datagrams with checksum 0 (RFC 768 allows it over
 	// IPv4); received checksums are still verified when present.
@@ -105,7 +107,7 @@ func (u *UDP) Attach(ip *ipv4.IPv4) error {
 	u.ip = ip
 	b := ip.Stack().Budget()
 	if u.o.Buffers <= 0 {
-		u.o.Buffers = max(1, b.Limit()*3/4)
+		u.o.Buffers = max(1, b.Limit()/2)
 	}
 	u.q = b.NewQuota("udp-rcvq", u.o.Buffers)
 	return nil
