@@ -181,3 +181,40 @@ func BenchmarkARPHoldCharged(b *testing.B) {
 	}
 	r.IP.DeleteNeighbour(out, netipAddr("198.18.1.2"))
 }
+
+// BenchmarkReassemblyCharged: a UDP datagram of 2000 bytes in two
+// fragments, charged to the reassembly quota while incomplete, then to
+// the socket's udp-rcvq quota, and read. One op is one datagram.
+func BenchmarkReassemblyCharged(b *testing.B) {
+	w := newWire(b, ipv4.Options{})
+	w.learn()
+	c, err := w.h.UDP.ListenPacket(netipAP("0.0.0.0:9"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	u := udpDatagram(peerIP, hostIP, 1000, 9, make([]byte, 2000))
+	var frames [2][]byte
+	for i, r := range [][2]int{{0, 1480}, {1480, len(u)}} {
+		var flags uint8
+		if i == 0 {
+			flags = wire.IPv4FlagMF
+		}
+		frames[i] = toHost(ipPacket(wire.IPv4Fields{ID: 1, Flags: flags, FragmentOffset: uint16(r[0]), Protocol: wire.IPProtocolUDP, Src: peerIP, Dst: hostIP}, u[r[0]:r[1]]))
+	}
+	bufs := make([]*mbuf.Buf, 2)
+	buf := make([]byte, 4096)
+	b.ReportAllocs()
+	for b.Loop() {
+		w.pool.Alloc(bufs)
+		for i, f := range frames {
+			d, _ := bufs[i].Append(len(f))
+			copy(d, f)
+		}
+		w.peer.TxBurst(bufs)
+		w.ifc.Poll()
+		if n, _, err := c.ReadFromUDPAddrPort(buf); err != nil || n != 2000 {
+			b.Fatalf("read %d %v", n, err)
+		}
+	}
+}

@@ -42,9 +42,37 @@ type datagram struct {
 // whole datagram, as RFC 5722 does for IPv6 (exact duplicates are dropped
 // alone).
 type reassembler struct {
-	ip *IPv4
-	mu sync.Mutex
-	m  map[fragKey]*datagram
+	ip    *IPv4
+	mu    sync.Mutex
+	m     map[fragKey]*datagram
+	spare []*datagram // finished datagrams kept for reuse: reassembly allocates nothing once warm
+}
+
+// spareMax bounds the datagrams kept for reuse.
+const spareMax = 64
+
+// newDatagramLocked returns an empty datagram, reusing a finished one.
+func (r *reassembler) newDatagramLocked(now time.Time) *datagram {
+	var d *datagram
+	if n := len(r.spare); n > 0 {
+		d = r.spare[n-1]
+		r.spare = r.spare[:n-1]
+		*d = datagram{frags: d.frags[:0]}
+	} else {
+		d = &datagram{frags: make([]frag, 0, 8)}
+	}
+	d.total, d.expires, d.created = -1, now.Add(r.ip.o.ReassemblyTimeout), now
+	return d
+}
+
+// recycleLocked keeps d (removed from the map, its buffers handed on or
+// freed) for reuse.
+func (r *reassembler) recycleLocked(d *datagram) {
+	if len(r.spare) < spareMax {
+		clear(d.frags[:cap(d.frags)])
+		d.frags = d.frags[:0]
+		r.spare = append(r.spare, d)
+	}
 }
 
 func newReassembler(ip *IPv4) *reassembler {
@@ -57,6 +85,7 @@ func (r *reassembler) dropLocked(k fragKey, d *datagram) {
 	}
 	r.ip.reassQ.Uncharge(d.bufs)
 	delete(r.m, k)
+	r.recycleLocked(d)
 }
 
 // evictOldestLocked frees the oldest datagram other than keep.
@@ -105,7 +134,7 @@ func (r *reassembler) add(_ *stack.Interface, b *mbuf.Buf, h wire.IPv4) *mbuf.Bu
 		if len(r.m) >= o.ReassemblyDatagrams {
 			r.evictOldestLocked(nil)
 		}
-		d = &datagram{total: -1, expires: now.Add(o.ReassemblyTimeout), created: now}
+		d = r.newDatagramLocked(now)
 		r.m[k] = d
 	}
 	bad := false
@@ -164,15 +193,17 @@ func (r *reassembler) add(_ *stack.Interface, b *mbuf.Buf, h wire.IPv4) *mbuf.Bu
 	// Complete: non-overlapping pieces summing to total tile [0, total).
 	r.ip.reassQ.Uncharge(d.bufs)
 	delete(r.m, k)
-	r.mu.Unlock()
 	head := d.frags[0].b
 	last := head.Last()
 	for _, f := range d.frags[1:] {
 		last.SetNext(f.b)
 		last = f.b.Last()
 	}
+	total := d.total
+	r.recycleLocked(d)
+	r.mu.Unlock()
 	fh := wire.IPv4(head.Bytes())
-	fh.SetTotalLen(uint16(fh.HeaderLen() + d.total))
+	fh.SetTotalLen(uint16(fh.HeaderLen() + total))
 	fh.SetFlagsFragmentOffset(0, 0)
 	fh.UpdateChecksum()
 	st.reasmOKs.Add(1)
