@@ -15,7 +15,8 @@ import "github.com/gopkt/gopkt/hw/mbuf"
 
 // takeQuotas registers the two quotas with b, sizing the ones the options
 // left at 0 from the budget: a quarter of what may be parked each, and
-// reassembly at most 256 buffers (eight 64 KiB datagrams in 2 KiB mbufs).
+// reassembly at most 256 buffers (five 64 KiB datagrams of 45 fragments
+// each, one mbuf per fragment).
 func (ip *IPv4) takeQuotas(b *mbuf.Budget) {
 	if ip.o.ARPHoldBuffers <= 0 {
 		ip.o.ARPHoldBuffers = max(1, b.Limit()/4)

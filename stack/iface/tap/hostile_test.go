@@ -38,7 +38,7 @@ import (
 // ports bound by sockets nobody reads (first a burst to one port, then
 // large datagrams to another, then round robin), traffic routed through us
 // to 2046 next hops on the dark link that never answer ARP, incomplete
-// fragmented datagrams (five 1480-byte pieces each, never the last) on a
+// fragmented datagrams (sixteen 1480-byte pieces each, never the last) on a
 // raw socket, and an ARP storm on a packet socket (requests for other
 // addresses from forged senders, requests for us). Meanwhile Linux pings us
 // from the ping namespace every 20 ms. The pings must be answered (99%),
@@ -168,12 +168,19 @@ func hostile(t *testing.T, dur time.Duration, udpBuffers int) {
 		t.Fatal(err)
 	}
 	time.Sleep(time.Second) // the UDP flood fills the sockets first
-	count := int((dur - 1500*time.Millisecond) / (20 * time.Millisecond))
-	pingOut, pingErr := pinger.exec(t, "ping", "-q", "-c", strconv.Itoa(count), "-i", "0.02", "-W", "1", "198.18.30.2")
+	// Ping every 20 ms while the floods run; -w ends ping with them even
+	// when a loaded CPU stretches its interval.
+	window := dur - 1500*time.Millisecond
+	count := int(window / (20 * time.Millisecond))
+	pingStart := time.Now()
+	pingOut, pingErr := pinger.exec(t, "ping", "-q", "-c", strconv.Itoa(count), "-w", strconv.Itoa(int(window/time.Second)+1),
+		"-i", "0.02", "-W", "1", "198.18.30.2")
+	pingTook := time.Since(pingStart)
 	if err := fl.Wait(); err != nil {
 		t.Fatalf("flooder: %v\n%s", err, flOut.String())
 	}
-	t.Logf("flood ran %v; flooder:\n%s", time.Since(start).Round(time.Millisecond), grepLines(flOut.String(), "sent"))
+	t.Logf("flood ran %v, ping %v; flooder:\n%s", time.Since(start).Round(time.Millisecond), pingTook.Round(time.Millisecond),
+		grepLines(flOut.String(), "sent"))
 
 	m := regexp.MustCompile(`(\d+) packets transmitted, (\d+) received`).FindStringSubmatch(pingOut)
 	if m == nil {
@@ -181,7 +188,7 @@ func hostile(t *testing.T, dur time.Duration, udpBuffers int) {
 	}
 	sent, got := atoi(m[1]), atoi(m[2])
 	t.Logf("ping during the flood: %d of %d answered (%.2f%%)", got, sent, 100*float64(got)/float64(sent))
-	if sent < count || got*100 < sent*99 {
+	if sent < count/2 || got*100 < sent*99 {
 		t.Errorf("ping during the flood: %d of %d answered, want at least 99%%\n%s", got, sent, pingOut)
 	}
 
@@ -324,12 +331,23 @@ func paced(rate int, end time.Time, send func(i int) error) (int, error) {
 	return n, nil
 }
 
+// udpSocket is a non-blocking kernel UDP socket: a flood that finds the
+// TAP queue full drops (EAGAIN, ENOBUFS) instead of waiting, so it ends
+// on time.
+func udpSocket() (int, error) {
+	return unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_NONBLOCK, 0)
+}
+
+func sendUDP(fd int, msg []byte, to netip.AddrPort) error {
+	return unix.Sendto(fd, msg, 0, &unix.SockaddrInet4{Addr: to.Addr().As4(), Port: int(to.Port())})
+}
+
 func floodPorts(p floodPlan, end time.Time) (int, error) {
-	c, err := net.ListenUDP("udp4", nil)
+	fd, err := udpSocket()
 	if err != nil {
 		return 0, err
 	}
-	defer c.Close()
+	defer unix.Close(fd)
 	small, large := make([]byte, 16), make([]byte, 1400)
 	target := netip.MustParseAddr(p.Target)
 	return paced(p.UDPRate, end, func(i int) error {
@@ -342,17 +360,16 @@ func floodPorts(p floodPlan, end time.Time) (int, error) {
 		case i < 700:
 			port, msg = 20001, large
 		}
-		_, err := c.WriteToUDPAddrPort(msg, netip.AddrPortFrom(target, uint16(port)))
-		return err
+		return sendUDP(fd, msg, netip.AddrPortFrom(target, uint16(port)))
 	})
 }
 
 func floodForward(p floodPlan, end time.Time) (int, error) {
-	c, err := net.ListenUDP("udp4", nil)
+	fd, err := udpSocket()
 	if err != nil {
 		return 0, err
 	}
-	defer c.Close()
+	defer unix.Close(fd)
 	pfx := netip.MustParsePrefix(p.FwdPrefix)
 	base := binary.BigEndian.Uint32(pfx.Addr().AsSlice())
 	hosts := uint32(1)<<(32-pfx.Bits()) - 2
@@ -361,17 +378,18 @@ func floodForward(p floodPlan, end time.Time) (int, error) {
 		a := base + 2 + uint32(i)%(hosts-1) // .0 is the network, .1 is us
 		var b [4]byte
 		binary.BigEndian.PutUint32(b[:], a)
-		_, err := c.WriteToUDPAddrPort(msg, netip.AddrPortFrom(netip.AddrFrom4(b), 9))
-		return err
+		return sendUDP(fd, msg, netip.AddrPortFrom(netip.AddrFrom4(b), 9))
 	})
 }
 
-// floodFragments sends p.Frags datagrams as five 1480-byte fragments each,
-// offsets 0 to 5920 with More Fragments set: the last piece never comes
-// (RFC 791 §3.2). Five pieces, so that the 64 datagrams reassembly keeps
-// in progress need more buffers than its quota.
+// floodFragments sends p.Frags datagrams as sixteen 1480-byte fragments
+// each, offsets 0 to 22200 with More Fragments set: the last piece never
+// comes (RFC 791 §3.2). Sixteen pieces, so that the 64 datagrams
+// reassembly keeps in progress need far more buffers than its quota (256)
+// even when most frames are lost on the way (the TAP queue drops under
+// the flood): otherwise the cap on datagrams binds first.
 func floodFragments(p floodPlan, end time.Time) (int, error) {
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_RAW, unix.IPPROTO_RAW) // IP_HDRINCL implied
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_RAW|unix.SOCK_NONBLOCK, unix.IPPROTO_RAW) // IP_HDRINCL implied
 	if err != nil {
 		return 0, err
 	}
@@ -379,7 +397,7 @@ func floodFragments(p floodPlan, end time.Time) (int, error) {
 	src, dst := netip.MustParseAddr(p.Src).As4(), netip.MustParseAddr(p.Target).As4()
 	pkt := make([]byte, 1500)
 	sa := &unix.SockaddrInet4{Addr: dst}
-	const pieces = 5
+	const pieces = 16
 	rate := max(1, pieces*p.Frags*int(time.Second)/int(time.Until(end)))
 	n, err := paced(rate, end, func(i int) error {
 		if i >= pieces*p.Frags {
@@ -407,7 +425,7 @@ func floodARP(p floodPlan, end time.Time) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW, int(htons(unix.ETH_P_ARP)))
+	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_NONBLOCK, int(htons(unix.ETH_P_ARP)))
 	if err != nil {
 		return 0, err
 	}
