@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -46,7 +47,10 @@ import (
 // (the TAP ports' RxNoBuf), and the pool must come back full once the
 // floods stop and the unread sockets close.
 
-const hostileEnv = "GOPKT_HOSTILE_FLOOD"
+const (
+	hostileEnv = "GOPKT_HOSTILE_FLOOD"
+	pingEnv    = "GOPKT_HOSTILE_PING" // "target,window"
+)
 
 // floodPlan is what the helper sends; the test passes it as JSON.
 type floodPlan struct {
@@ -168,23 +172,26 @@ func hostile(t *testing.T, dur time.Duration, udpBuffers int) {
 		t.Fatal(err)
 	}
 	time.Sleep(time.Second) // the UDP flood fills the sockets first
-	// Ping every 20 ms while the floods run; -w ends ping with them even
-	// when a loaded CPU stretches its interval.
+	// Linux pings us every 20 ms while the floods run (a helper on a raw
+	// ICMP socket in the ping namespace: every request is sent inside the
+	// window and counts as answered when its reply came within 1 s, like
+	// ping -W 1, so no request is cut off by the end of the run).
 	window := dur - 1500*time.Millisecond
 	count := int(window / (20 * time.Millisecond))
 	pingStart := time.Now()
-	pingOut, pingErr := pinger.exec(t, "ping", "-q", "-c", strconv.Itoa(count), "-w", strconv.Itoa(int(window/time.Second)+1),
-		"-i", "0.02", "-W", "1", "198.18.30.2")
-	pingTook := time.Since(pingStart)
+	pc := exec.Command("ip", "netns", "exec", pinger.ns, os.Args[0], "-test.run=^TestHostilePinger$", "-test.v")
+	pc.Env = append(os.Environ(), pingEnv+"=198.18.30.2,"+window.String())
+	pingOutB, pingErr := pc.CombinedOutput()
+	pingOut, pingTook := string(pingOutB), time.Since(pingStart)
 	if err := fl.Wait(); err != nil {
 		t.Fatalf("flooder: %v\n%s", err, flOut.String())
 	}
 	t.Logf("flood ran %v, ping %v; flooder:\n%s", time.Since(start).Round(time.Millisecond), pingTook.Round(time.Millisecond),
 		grepLines(flOut.String(), "sent"))
 
-	m := regexp.MustCompile(`(\d+) packets transmitted, (\d+) received`).FindStringSubmatch(pingOut)
-	if m == nil {
-		t.Fatalf("ping output (%v):\n%s", pingErr, pingOut)
+	m := regexp.MustCompile(`pinged (\d+) answered (\d+)`).FindStringSubmatch(pingOut)
+	if m == nil || pingErr != nil {
+		t.Fatalf("pinger (%v):\n%s", pingErr, pingOut)
 	}
 	sent, got := atoi(m[1]), atoi(m[2])
 	t.Logf("ping during the flood: %d of %d answered (%.2f%%)", got, sent, 100*float64(got)/float64(sent))
@@ -311,6 +318,91 @@ func TestHostileFlooder(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestHostilePinger is not a test: it is the peer that pings us during the
+// hostile-network tests, run in the ping namespace. It sends an ICMP echo
+// request (RFC 792) every 20 ms for the window on a raw socket and prints
+// how many were answered within 1 s.
+func TestHostilePinger(t *testing.T) {
+	arg := os.Getenv(pingEnv)
+	if arg == "" {
+		t.Skip("helper process for TestHostileNetwork*")
+	}
+	target, w, _ := strings.Cut(arg, ",")
+	window, err := time.ParseDuration(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_RAW, unix.IPPROTO_ICMP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	tv := unix.NsecToTimeval(int64(100 * time.Millisecond))
+	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
+		t.Fatal(err)
+	}
+	id := uint16(os.Getpid())
+	sa := &unix.SockaddrInet4{Addr: netip.MustParseAddr(target).As4()}
+	n := int(window / (20 * time.Millisecond))
+	sentAt := make([]atomic.Int64, n)
+	answered := make([]atomic.Bool, n)
+	done := make(chan struct{})
+	go func() { // the receiver
+		defer close(done)
+		buf := make([]byte, 1500)
+		end := time.Now().Add(window + 1500*time.Millisecond)
+		for time.Now().Before(end) {
+			k, _, err := unix.Recvfrom(fd, buf, 0)
+			if err != nil || k < 28 {
+				continue
+			}
+			ic := buf[int(buf[0]&0xf)*4 : k]
+			if len(ic) < 8 || ic[0] != 0 || binary.BigEndian.Uint16(ic[4:]) != id {
+				continue
+			}
+			seq := int(binary.BigEndian.Uint16(ic[6:]))
+			if seq < n && time.Now().UnixNano()-sentAt[seq].Load() <= int64(time.Second) {
+				answered[seq].Store(true)
+			}
+		}
+	}()
+	msg := make([]byte, 64)
+	tick := time.NewTicker(20 * time.Millisecond)
+	for seq := range n {
+		msg[0], msg[1] = 8, 0 // echo request
+		binary.BigEndian.PutUint16(msg[4:], id)
+		binary.BigEndian.PutUint16(msg[6:], uint16(seq))
+		msg[2], msg[3] = 0, 0
+		binary.BigEndian.PutUint16(msg[2:], ^icmpSum(msg))
+		sentAt[seq].Store(time.Now().UnixNano())
+		if err := unix.Sendto(fd, msg, 0, sa); err != nil {
+			t.Error(err)
+		}
+		<-tick.C
+	}
+	tick.Stop()
+	<-done
+	got := 0
+	for i := range answered {
+		if answered[i].Load() {
+			got++
+		}
+	}
+	fmt.Printf("pinged %d answered %d\n", n, got)
+}
+
+// icmpSum is the ones' complement sum of b (RFC 1071).
+func icmpSum(b []byte) uint16 {
+	var s uint32
+	for i := 0; i+1 < len(b); i += 2 {
+		s += uint32(binary.BigEndian.Uint16(b[i:]))
+	}
+	for s>>16 != 0 {
+		s = s&0xffff + s>>16
+	}
+	return uint16(s)
 }
 
 // paced calls send(i) at rate per second until end, in 1 ms steps; a
