@@ -66,6 +66,11 @@
 // a packet frees it and counts the drop. Taps only read. Hooks follow pfil's
 // verdicts. Tests end with the pool full (stacktest checks InUse()==0).
 //
+// A protocol that parks buffers (holds them until a remote peer or a
+// reader acts) charges a quota of the pool's budget (Options.Budget,
+// Stack.Budget; hw/mbuf doc.go "Budget"), so the pool keeps a reserve for
+// receive refill whatever the network sends.
+//
 // # Extending
 //
 // New L3 protocols implement Protocol and call HandleEtherType from Attach;

@@ -13,6 +13,7 @@ var (
 	ErrNotClonable  = errors.New("interface was not created by a cloner")
 	ErrBadName      = errors.New("bad interface name")
 	ErrMissingField = errors.New("missing option")
+	ErrBadBudget    = errors.New("budget belongs to another pool")
 )
 
 // OpError is the error the stack's API returns: which operation, on which

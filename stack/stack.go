@@ -51,6 +51,11 @@ type InterfaceObserver interface {
 type Options struct {
 	// Pool is the packet buffer pool every layer allocates from (required).
 	Pool *mbuf.Pool
+	// Budget bounds the buffers protocols park (socket receive queues,
+	// neighbour hold queues, reassembly); nil means a budget of Pool with
+	// the default reserve (mbuf.BudgetOptions). Stacks that share a pool
+	// must share its budget.
+	Budget *mbuf.Budget
 	// Protocols are attached in order (for example ipv4.New(...)).
 	Protocols []Protocol
 	// Cloners create pseudo-interfaces by name prefix ("tap" -> tap0). The
@@ -71,6 +76,7 @@ type etherEntry struct {
 // table, the routing table and the L2 hook points.
 type Stack struct {
 	pool   *mbuf.Pool
+	budget *mbuf.Budget
 	log    *slog.Logger
 	protos []Protocol
 	ether  []etherEntry // fixed after New
@@ -99,8 +105,18 @@ func New(o Options) (*Stack, error) {
 	if o.Pool == nil {
 		return nil, &OpError{Op: "new", Err: ErrMissingField, Hint: "set Options.Pool to the shared mbuf pool"}
 	}
+	if o.Budget == nil {
+		b, err := mbuf.NewBudget(o.Pool, mbuf.BudgetOptions{})
+		if err != nil {
+			return nil, &OpError{Op: "new", Err: err, Hint: "pass a larger pool, or an explicit Options.Budget"}
+		}
+		o.Budget = b
+	} else if o.Budget.Pool() != o.Pool {
+		return nil, &OpError{Op: "new", Err: ErrBadBudget, Hint: "make the budget with mbuf.NewBudget(Options.Pool, ...)"}
+	}
 	s := &Stack{
 		pool:     o.Pool,
+		budget:   o.Budget,
 		log:      o.Logger,
 		Routes:   route.New(),
 		EtherIn:  pfil.NewHead("ether-in"),
@@ -171,6 +187,9 @@ func (s *Stack) etherHandler(t wire.EtherType) EtherHandler {
 
 // Pool is the stack's packet buffer pool.
 func (s *Stack) Pool() *mbuf.Pool { return s.pool }
+
+// Budget is the budget of the pool: protocols take their quotas from it.
+func (s *Stack) Budget() *mbuf.Budget { return s.budget }
 
 // Logger is the stack's logger.
 func (s *Stack) Logger() *slog.Logger { return s.log }

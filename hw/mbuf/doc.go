@@ -63,8 +63,49 @@
 // Drivers decide whether a device can reach a pool's buffers with
 // Pool.From(function.DMA()), once per pool, not per packet.
 //
+// # Budget: who may park how much
+//
+// A buffer is parked when it waits for someone else: a datagram in a
+// socket's receive queue waiting for its reader, a packet in a neighbour
+// hold queue waiting for an ARP reply, a fragment waiting for the rest of
+// its datagram. Whoever controls that someone (a remote peer, a slow
+// reader) controls how long the buffer stays. Parked buffers are what a
+// hostile network uses to empty the pool: then the NIC has no receive
+// buffers and the host answers nothing, ARP included.
+//
+// A Budget (quota.go) bounds them. At most Cap − Reserve buffers are
+// parked at any time; the Reserve is what receive refill, the rings, the
+// per-queue caches and the packets in flight draw from, and no consumer
+// can take it. Each consumer class has a Quota of the budget, charged
+// (Charge, a few atomics, no allocation) when a buffer is parked and
+// uncharged when it leaves; a refused charge returns ErrQuota (the
+// class's own limit) or ErrBudget (the budget) and is counted by that
+// reason. Buffers in flight are never charged: they come back within a
+// burst or a ring turn.
+//
+//	consumer              quota        default limit (L = Cap − Reserve)
+//	UDP receive queues    udp-rcvq     L/2 over all sockets; per socket 256 mbufs and 256 KiB (udp.Options)
+//	ARP hold queues       arp-hold     L/4 over all neighbours; 3 packets per neighbour (ipv4.Options)
+//	IPv4 reassembly       reassembly   min(256, L/4); on refusal the oldest datagram is evicted
+//	capture taps          none         taps copy into their own ring and never hold an mbuf
+//
+// The default limits add up to at most L, so each class keeps its share
+// under attack; raising one (udp.Options.Buffers) overcommits, and then
+// the budget refuses whoever comes last. The stack takes the budget from
+// stack.Options.Budget (one per pool; nil makes one with the default
+// Reserve of Cap/4).
+//
+// The daemon's pool (tools/gopkt, --buffers 4096) with one e1000 at its
+// default 512/512 descriptors: the reserve is a full RX ring (512), its
+// refill cache (up to 2 × 128), a full TX ring (512), the TX cache (up to
+// 128) and the interface's burst and transmit queue (64): 1472, more than
+// Cap/4. So L = 4096 − 1472 = 2624: UDP sockets 1312 together, ARP hold
+// queues 656, reassembly 256; 400 never used by default. Each further
+// NIC adds its rings to the reserve (tools/gopkt budget.go).
+//
 // # Leak checks
 //
 // InUse counts buffers not in the pool or a cache; tests end with InUse() == 0.
 // Outstanding splits what is not home into held and cached.
+// A test that parks buffers also ends with every Quota's InUse() == 0.
 package mbuf

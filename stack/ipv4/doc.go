@@ -19,6 +19,12 @@
 // Ownership: every function that takes an *mbuf.Buf owns it from then on
 // and frees it on every error path; buffers queued in the neighbour cache or
 // the reassembler are freed by timeouts, limits, Close, or interface removal.
+// While queued they are charged to two quotas of the stack's mbuf budget
+// (quota.go): "arp-hold" over every neighbour's queue and "reassembly"; a
+// refusal is counted by reason (Stats ARPHoldRefused*, ReasmRefused*), so
+// neither a flood towards next hops that never answer nor incomplete
+// fragments can hold more than their share of the pool. A full neighbour
+// table evicts unresolved entries before answering ones.
 //
 // Concurrency: input runs on each interface's RX goroutine, Output on any
 // goroutine. The neighbour cache and the reassembler are mutex-protected;

@@ -13,7 +13,10 @@ import "time"
 func (ip *IPv4) HeldBufs() (datagrams, reassBufs, reassSegs, queuedSegs int) {
 	r := ip.reass
 	r.mu.Lock()
-	datagrams, reassBufs = len(r.m), r.bufs
+	datagrams = len(r.m)
+	for _, d := range r.m {
+		reassBufs += d.bufs
+	}
 	for _, d := range r.m {
 		for _, f := range d.frags {
 			reassSegs += f.b.Segs()

@@ -72,12 +72,13 @@ type Options struct {
 	// Reassembly limits (0 picks the default in parentheses).
 	ReassemblyTimeout   time.Duration // per datagram (30 s, as Linux; RFC 1122 §3.3.2 suggests 60-120 s)
 	ReassemblyDatagrams int           // datagrams in progress (64)
-	ReassemblyBuffers   int           // mbufs held by incomplete datagrams (256)
+	ReassemblyBuffers   int           // mbufs held by incomplete datagrams, all together: the "reassembly" quota (256, at most a quarter of the budget)
 	// Neighbour cache (0 picks the default).
 	ARPTimeout      time.Duration // reachable lifetime of an entry (60 s)
 	ARPRetry        time.Duration // between requests while resolving (1 s)
 	ARPRetries      int           // requests before giving up (3)
 	ARPQueue        int           // packets queued per unresolved neighbour (3, RFC 1122 §2.3.2.2 says at least 1)
+	ARPHoldBuffers  int           // mbufs queued on every unresolved neighbour together: the "arp-hold" quota (a quarter of the budget)
 	NeighMax        int           // entries (1024)
 	ICMPRate        int           // ICMP errors per second (1000), RFC 1812 §4.3.2.8
 	ICMPBurst       int           // token bucket depth (50)
@@ -101,7 +102,6 @@ func (o *Options) defaults() {
 	}
 	defd(&o.ReassemblyTimeout, 30*time.Second)
 	def(&o.ReassemblyDatagrams, 64)
-	def(&o.ReassemblyBuffers, 256)
 	defd(&o.ARPTimeout, 60*time.Second)
 	defd(&o.ARPRetry, time.Second)
 	def(&o.ARPRetries, 3)
@@ -127,7 +127,10 @@ type IPv4 struct {
 
 	neigh *neighCache
 	reass *reassembler
-	icmp  icmpState
+	// Quotas of the stack's mbuf budget (quota.go): charged while a
+	// buffer waits in a neighbour hold queue or in reassembly.
+	holdQ, reassQ *mbuf.Quota
+	icmp          icmpState
 
 	id   atomic.Uint32 // IP identification counter
 	st   stats
@@ -157,6 +160,7 @@ func New(o Options) *IPv4 {
 func (ip *IPv4) Attach(s *stack.Stack) error {
 	ip.s = s
 	ip.pool = s.Pool()
+	ip.takeQuotas(s.Budget())
 	if err := s.HandleEtherType(wire.EtherTypeIPv4, ipHandler{ip}); err != nil {
 		return err
 	}

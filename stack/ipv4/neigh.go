@@ -94,10 +94,21 @@ func (c *neighCache) resolve(ifc *stack.Interface, nh wire.Addr4, b *mbuf.Buf) (
 		send = true
 	}
 	if len(e.queue) >= o.ARPQueue {
+		c.unpark(e.queue[0])
 		e.queue[0].Free()
 		copy(e.queue, e.queue[1:])
 		e.queue = e.queue[:len(e.queue)-1]
 		c.ip.st.arpQueueDrops.Add(1)
+	}
+	// The hold queues together are one quota of the pool budget
+	// (quota.go): a packet past it is dropped, counted by reason there.
+	if c.ip.holdQ.Charge(b.Segs()) != nil {
+		c.mu.Unlock()
+		b.Free()
+		if send {
+			c.ip.request(ifc, nh)
+		}
+		return wire.MAC{}, false
 	}
 	e.queue = append(e.queue, b)
 	c.mu.Unlock()
@@ -107,29 +118,47 @@ func (c *neighCache) resolve(ifc *stack.Interface, nh wire.Addr4, b *mbuf.Buf) (
 	return wire.MAC{}, false
 }
 
-// evictLocked drops one entry that is not static, preferring stale ones.
+// evictLocked drops one entry that is not static: a stale one if there is
+// one, else the unresolved entry retried soonest, else the reachable entry
+// confirmed longest ago. Entries still answering outlive the ones a flood
+// towards silent next hops creates.
 func (c *neighCache) evictLocked() bool {
-	var victim *neighKey
+	var victim neighKey
+	var ve *neighEntry
 	for k, e := range c.m {
 		if e.state == Static {
 			continue
 		}
-		k := k
-		victim = &k
 		if e.state == Stale {
+			victim, ve = k, e
 			break
 		}
+		if ve == nil || evictRank(e) < evictRank(ve) || evictRank(e) == evictRank(ve) && e.due.Before(ve.due) {
+			victim, ve = k, e
+		}
 	}
-	if victim == nil {
+	if ve == nil {
 		return false
 	}
-	c.dropLocked(*victim)
+	c.dropLocked(victim)
 	return true
 }
+
+// evictRank orders eviction candidates: lower goes first.
+func evictRank(e *neighEntry) int {
+	if e.state == Incomplete {
+		return 0
+	}
+	return 1
+}
+
+// unpark uncharges a packet leaving a hold queue.
+func (c *neighCache) unpark(b *mbuf.Buf) { c.ip.holdQ.Uncharge(b.Segs()) }
 
 func (c *neighCache) dropLocked(k neighKey) {
 	e := c.m[k]
 	for _, q := range e.queue {
+		c.unpark(q)
 		q.Free()
 	}
 	delete(c.m, k)
@@ -163,6 +192,9 @@ func (c *neighCache) update(ifc *stack.Interface, a wire.Addr4, mac wire.MAC, cr
 	e.mac, e.state, e.due, e.tries, e.probing = mac, Reachable, time.Now().Add(c.ip.o.ARPTimeout), 0, false
 	q := e.queue
 	e.queue = nil
+	for _, b := range q {
+		c.unpark(b)
+	}
 	c.mu.Unlock()
 	for _, b := range q {
 		ifc.Output(b, mac, wire.EtherTypeIPv4)
@@ -188,6 +220,9 @@ func (c *neighCache) tick(now time.Time) {
 		case Incomplete:
 			if e.tries >= o.ARPRetries {
 				c.ip.st.arpResolveFailed.Add(1)
+				for _, b := range e.queue {
+					c.unpark(b)
+				}
 				failed = append(failed, e.queue...)
 				e.queue = nil
 				delete(c.m, k)
@@ -269,6 +304,9 @@ func (ip *IPv4) AddStaticNeighbour(ifc *stack.Interface, a netip.Addr, mac wire.
 	e.mac, e.state = mac, Static
 	q := e.queue
 	e.queue = nil
+	for _, b := range q {
+		c.unpark(b)
+	}
 	c.mu.Unlock()
 	for _, b := range q {
 		ifc.Output(b, mac, wire.EtherTypeIPv4)

@@ -34,15 +34,45 @@ type datagram struct {
 
 // reassembler rebuilds fragmented datagrams addressed to us (RFC 791 §3.2,
 // RFC 815 for the bookkeeping idea). Limits: a timeout per datagram, a cap
-// on datagrams in progress and on buffers held (the oldest datagram is
-// evicted when a new fragment would exceed them, so a fragment flood cannot
-// pin the pool). Overlapping fragments drop the whole datagram, as RFC 5722
-// does for IPv6 (exact duplicates are dropped alone).
+// on datagrams in progress, and the buffers held, charged to the
+// "reassembly" quota of the pool budget (quota.go): when a fragment is
+// refused (the quota or the budget is full) the oldest other datagram is
+// evicted and the charge retried, so a fragment flood cannot pin the pool
+// and new datagrams still get through. Overlapping fragments drop the
+// whole datagram, as RFC 5722 does for IPv6 (exact duplicates are dropped
+// alone).
 type reassembler struct {
-	ip   *IPv4
-	mu   sync.Mutex
-	m    map[fragKey]*datagram
-	bufs int
+	ip    *IPv4
+	mu    sync.Mutex
+	m     map[fragKey]*datagram
+	spare []*datagram // finished datagrams kept for reuse: reassembly allocates nothing once warm
+}
+
+// spareMax bounds the datagrams kept for reuse.
+const spareMax = 64
+
+// newDatagramLocked returns an empty datagram, reusing a finished one.
+func (r *reassembler) newDatagramLocked(now time.Time) *datagram {
+	var d *datagram
+	if n := len(r.spare); n > 0 {
+		d = r.spare[n-1]
+		r.spare = r.spare[:n-1]
+		*d = datagram{frags: d.frags[:0]}
+	} else {
+		d = &datagram{frags: make([]frag, 0, 8)}
+	}
+	d.total, d.expires, d.created = -1, now.Add(r.ip.o.ReassemblyTimeout), now
+	return d
+}
+
+// recycleLocked keeps d (removed from the map, its buffers handed on or
+// freed) for reuse.
+func (r *reassembler) recycleLocked(d *datagram) {
+	if len(r.spare) < spareMax {
+		clear(d.frags[:cap(d.frags)])
+		d.frags = d.frags[:0]
+		r.spare = append(r.spare, d)
+	}
 }
 
 func newReassembler(ip *IPv4) *reassembler {
@@ -53,8 +83,9 @@ func (r *reassembler) dropLocked(k fragKey, d *datagram) {
 	for _, f := range d.frags {
 		f.b.Free()
 	}
-	r.bufs -= d.bufs
+	r.ip.reassQ.Uncharge(d.bufs)
 	delete(r.m, k)
+	r.recycleLocked(d)
 }
 
 // evictOldestLocked frees the oldest datagram other than keep.
@@ -103,7 +134,7 @@ func (r *reassembler) add(_ *stack.Interface, b *mbuf.Buf, h wire.IPv4) *mbuf.Bu
 		if len(r.m) >= o.ReassemblyDatagrams {
 			r.evictOldestLocked(nil)
 		}
-		d = &datagram{total: -1, expires: now.Add(o.ReassemblyTimeout), created: now}
+		d = r.newDatagramLocked(now)
 		r.m[k] = d
 	}
 	bad := false
@@ -143,34 +174,36 @@ func (r *reassembler) add(_ *stack.Interface, b *mbuf.Buf, h wire.IPv4) *mbuf.Bu
 		_, _ = b.Pull(hl)
 	}
 	segs := b.Segs()
+	for r.ip.reassQ.Charge(segs) != nil {
+		if !r.evictOldestLocked(d) {
+			r.dropLocked(k, d) // nothing else to evict: this datagram cannot be held
+			st.reasmFails.Add(1)
+			r.mu.Unlock()
+			b.Free()
+			return nil
+		}
+	}
 	d.frags = slices.Insert(d.frags, i, frag{off: off, end: end, b: b})
 	d.have += n
 	d.bufs += segs
-	r.bufs += segs
-	for r.bufs > o.ReassemblyBuffers && r.evictOldestLocked(d) {
-	}
-	if r.bufs > o.ReassemblyBuffers {
-		r.dropLocked(k, d) // this datagram alone is too big to hold
-		st.reasmFails.Add(1)
-		r.mu.Unlock()
-		return nil
-	}
 	if d.total < 0 || d.have != d.total {
 		r.mu.Unlock()
 		return nil
 	}
 	// Complete: non-overlapping pieces summing to total tile [0, total).
-	r.bufs -= d.bufs
+	r.ip.reassQ.Uncharge(d.bufs)
 	delete(r.m, k)
-	r.mu.Unlock()
 	head := d.frags[0].b
 	last := head.Last()
 	for _, f := range d.frags[1:] {
 		last.SetNext(f.b)
 		last = f.b.Last()
 	}
+	total := d.total
+	r.recycleLocked(d)
+	r.mu.Unlock()
 	fh := wire.IPv4(head.Bytes())
-	fh.SetTotalLen(uint16(fh.HeaderLen() + d.total))
+	fh.SetTotalLen(uint16(fh.HeaderLen() + total))
 	fh.SetFlagsFragmentOffset(0, 0)
 	fh.UpdateChecksum()
 	st.reasmOKs.Add(1)

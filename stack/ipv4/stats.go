@@ -16,6 +16,11 @@ type Stats struct {
 	ICMPInTimeExcds, ICMPOutMsgs, ICMPOutRateLimited, ICMPOutEchoReps       uint64
 	ARPInRequests, ARPInReplies, ARPInErrors, ARPOutRequests, ARPOutReplies uint64
 	ARPResolveFailed, ARPQueueDrops, ARPConflicts                           uint64
+	// Buffer quota refusals by reason (quota.go): the quota's own limit,
+	// or the pool budget. A refused hold-queue packet is dropped; a
+	// refused fragment first evicts the oldest datagram (ReasmEvicted).
+	ARPHoldRefusedQuota, ARPHoldRefusedBudget uint64
+	ReasmRefusedQuota, ReasmRefusedBudget     uint64
 }
 
 type stats struct {
@@ -37,7 +42,11 @@ type stats struct {
 // Stats returns a snapshot of the counters.
 func (ip *IPv4) Stats() Stats {
 	s := &ip.st
+	hold, reass := ip.holdQ.Stats(), ip.reassQ.Stats()
 	return Stats{
+		ARPHoldRefusedQuota: hold.RefusedQuota, ARPHoldRefusedBudget: hold.RefusedBudget,
+		ReasmRefusedQuota: reass.RefusedQuota, ReasmRefusedBudget: reass.RefusedBudget,
+
 		InReceives: s.inReceives.Load(), InHdrErrors: s.inHdrErrors.Load(), InAddrErrors: s.inAddrErrors.Load(),
 		InUnknownProtos: s.inUnknownProtos.Load(), InTruncated: s.inTruncated.Load(), InDelivers: s.inDelivers.Load(),
 		InDiscards: s.inDiscards.Load(), InFiltered: s.inFiltered.Load(),

@@ -43,6 +43,9 @@ type Config struct {
 	UDP      udp.Options
 	NoPoller bool // interfaces are polled by the caller (Interface.Poll)
 	Link     link.Options
+	// Budget of the pool; nil: NewHost makes a default one per stack,
+	// Pair one for both stacks (they share the pool).
+	Budget *mbuf.Budget
 }
 
 // NewHost builds a stack with IPv4 (+ICMP) and UDP on pool.
@@ -52,12 +55,20 @@ func NewHost(tb testing.TB, pool *mbuf.Pool, c Config) *Host {
 	o := c.IP
 	o.Transports = append(o.Transports, u)
 	ip := ipv4.New(o)
-	s, err := stack.New(stack.Options{Pool: pool, Protocols: []stack.Protocol{ip}})
+	s, err := stack.New(stack.Options{Pool: pool, Budget: c.Budget, Protocols: []stack.Protocol{ip}})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	h := &Host{S: s, IP: ip, UDP: u}
-	tb.Cleanup(func() { _ = s.Close() })
+	tb.Cleanup(func() {
+		_ = s.Close()
+		hold, reass := ip.Quotas()
+		for _, q := range []*mbuf.Quota{u.Quota(), hold, reass} {
+			if n := q.InUse(); n != 0 {
+				tb.Errorf("quota %s: %d mbufs still charged after the stack closed", q.Name(), n)
+			}
+		}
+	})
 	return h
 }
 
@@ -78,6 +89,13 @@ func (h *Host) AttachAddr(tb testing.TB, name string, p *link.Port, addr string,
 // by one link. The link ports are closed at cleanup.
 func Pair(tb testing.TB, pool *mbuf.Pool, c Config) (a, b *Host, ia, ib *stack.Interface) {
 	tb.Helper()
+	if c.Budget == nil {
+		bg, err := mbuf.NewBudget(pool, mbuf.BudgetOptions{})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		c.Budget = bg
+	}
 	pa, pb := link.Pair(c.Link)
 	tb.Cleanup(func() { _ = pa.Close(); _ = pb.Close() })
 	a, b = NewHost(tb, pool, c), NewHost(tb, pool, c)

@@ -31,6 +31,9 @@ type Conn struct {
 	q       []qent // ring of received datagrams
 	head    int
 	n       int
+	bufs    int // mbufs queued (charged to u.q)
+	bytes   int // payload bytes queued
+	rcvbuf  int // limit on bytes (SetReadBuffer)
 	notify  chan struct{}
 	waiters atomic.Int32 // readers blocked (or about to block) on notify
 	closed  atomic.Bool
@@ -82,7 +85,7 @@ func (u *UDP) open(local, remote netip.AddrPort) (*Conn, error) {
 		}
 		local = netip.AddrPortFrom(netip.AddrFrom4(src), local.Port())
 	}
-	c := &Conn{u: u, remote: remote, q: make([]qent, u.o.Queue), notify: make(chan struct{}, 1),
+	c := &Conn{u: u, remote: remote, q: make([]qent, u.o.Queue), rcvbuf: u.o.ReadBuffer, notify: make(chan struct{}, 1),
 		done: make(chan struct{}), rd: newDeadline(), wd: newDeadline()}
 	if _, err := u.bind(c, local); err != nil {
 		return nil, &net.OpError{Op: op, Net: "udp", Source: net.UDPAddrFromAddrPort(local), Err: err}
@@ -98,28 +101,64 @@ func (c *Conn) accepts(dst wire.Addr4, src netip.AddrPort) bool {
 	return !c.remote.IsValid() || c.remote == src
 }
 
-// enqueue takes ownership of b (the payload) from the receive path.
+// enqueue takes ownership of b (the payload) from the receive path. The
+// socket's limits (mbufs, bytes) are checked first, then the datagram's
+// mbufs are charged to the quota of all sockets, which the pool budget
+// bounds; a refusal drops the datagram and counts it by reason.
 func (c *Conn) enqueue(b *mbuf.Buf, from netip.AddrPort) {
+	u := c.u
+	segs, size := b.Segs(), b.PktLen()
 	c.mu.Lock()
-	if c.n == len(c.q) || c.closed.Load() {
+	var refused *atomic.Uint64
+	switch {
+	case c.closed.Load():
+		refused = &u.rcvbufClosed
+	case c.n == len(c.q) || c.bufs+segs > len(c.q):
+		refused = &u.rcvbufSockBufs
+	case c.bytes > 0 && c.bytes+size > c.rcvbuf:
+		refused = &u.rcvbufSockBytes
+	case u.q.Charge(segs) != nil: // counted by reason in the quota
+	default:
+		t := c.head + c.n
+		if t >= len(c.q) {
+			t -= len(c.q)
+		}
+		c.q[t] = qent{b, from}
+		c.n++
+		c.bufs += segs
+		c.bytes += size
 		c.mu.Unlock()
-		c.u.rcvbufErrors.Add(1)
-		b.Free()
+		if c.waiters.Load() > 0 { // a channel operation only when someone sleeps
+			select {
+			case c.notify <- struct{}{}:
+			default:
+			}
+		}
 		return
 	}
-	t := c.head + c.n
-	if t >= len(c.q) {
-		t -= len(c.q)
-	}
-	c.q[t] = qent{b, from}
-	c.n++
 	c.mu.Unlock()
-	if c.waiters.Load() > 0 { // a channel operation only when someone sleeps
-		select {
-		case c.notify <- struct{}{}:
-		default:
-		}
+	if refused != nil {
+		refused.Add(1)
 	}
+	u.rcvbufErrors.Add(1)
+	b.Free()
+}
+
+// unqueueLocked takes the oldest datagram off the ring and gives back its
+// charge. c.mu is held and c.n > 0.
+func (c *Conn) unqueueLocked() qent {
+	e := c.q[c.head]
+	c.q[c.head] = qent{}
+	c.head++
+	if c.head == len(c.q) {
+		c.head = 0
+	}
+	c.n--
+	segs := e.b.Segs()
+	c.bufs -= segs
+	c.bytes -= e.b.PktLen()
+	c.u.q.Uncharge(segs)
+	return e
 }
 
 func (c *Conn) dequeue() (qent, bool) {
@@ -128,13 +167,7 @@ func (c *Conn) dequeue() (qent, bool) {
 	if c.n == 0 {
 		return qent{}, false
 	}
-	e := c.q[c.head]
-	c.q[c.head] = qent{}
-	c.head++
-	if c.head == len(c.q) {
-		c.head = 0
-	}
-	c.n--
+	e := c.unqueueLocked()
 	if c.n > 0 && c.waiters.Load() > 0 {
 		// Pass the wake-up on to other readers.
 		select {
@@ -143,6 +176,22 @@ func (c *Conn) dequeue() (qent, bool) {
 		}
 	}
 	return e, true
+}
+
+// SetReadBuffer sets the socket's receive queue limit in payload bytes
+// (SO_RCVBUF, as on *net.UDPConn); datagrams past it are dropped and
+// counted (Stats.RcvbufSocketBytes). It does not shrink what is queued.
+func (c *Conn) SetReadBuffer(bytes int) error {
+	if c.closed.Load() {
+		return c.opErr("set", c.remote, net.ErrClosed)
+	}
+	if bytes <= 0 {
+		return c.opErr("set", c.remote, os.ErrInvalid)
+	}
+	c.mu.Lock()
+	c.rcvbuf = bytes
+	c.mu.Unlock()
+	return nil
 }
 
 func (c *Conn) opErr(op string, addr netip.AddrPort, err error) error {
@@ -295,10 +344,7 @@ func (c *Conn) Close() error {
 		c.u.unbind(c.local.Port(), c)
 		c.mu.Lock()
 		for c.n > 0 {
-			c.q[c.head].b.Free()
-			c.q[c.head] = qent{}
-			c.head = (c.head + 1) % len(c.q)
-			c.n--
+			c.unqueueLocked().b.Free()
 		}
 		c.mu.Unlock()
 	})

@@ -9,9 +9,14 @@
 //
 // Receive: Input validates the length and checksum (the pseudo-header sum
 // over the whole chain; 0 means none, RFC 768) and queues the payload mbuf
-// — no copy — on the socket bound to the destination port; a full queue
-// drops and counts (RcvbufErrors). No listener: IPv4 sends ICMP port
-// unreachable. Read copies the payload out and frees the buffer.
+// — no copy — on the socket bound to the destination port. A socket's
+// queue is bounded in mbufs (Options.Queue) and payload bytes
+// (Options.ReadBuffer, Conn.SetReadBuffer), and all sockets together by
+// the "udp-rcvq" quota of the stack's mbuf budget, so unread sockets
+// cannot empty the pool; a refused datagram is dropped and counted
+// (RcvbufErrors, split by reason). No listener: IPv4 sends ICMP port
+// unreachable. Read copies the payload out, frees the buffer and gives
+// its charge back.
 //
 // Send: the payload is copied once into pool buffers (a chain above one
 // buffer), the UDP header is pushed in front, IPv4 adds its header and

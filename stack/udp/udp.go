@@ -29,17 +29,35 @@ const MaxPayload = 0xffff - wire.IPv4MinHeaderLen - wire.UDPHeaderLen
 
 // Options configure UDP.
 type Options struct {
-	// Queue is the receive queue of each socket in datagrams; 0 means 256.
-	// Datagrams arriving at a full queue are dropped and counted.
+	// Queue is the receive queue of each socket in mbufs (a datagram
+	// takes one per segment: one up to 2048 bytes, more when
+	// reassembled); 0 means 256. Datagrams arriving at a full queue are
+	// dropped and counted (RcvbufErrors, by reason).
 	Queue int
+	// ReadBuffer is the receive queue of each socket in payload bytes
+	// (SO_RCVBUF; Conn.SetReadBuffer changes one socket); 0 means 256 KiB.
+	// A datagram always fits an empty queue.
+	ReadBuffer int
+	// Buffers bounds the mbufs queued on every socket together: the
+	// "udp-rcvq" quota of the stack's mbuf budget. 0 means half of what
+	// the budget lets consumers park (IPv4's neighbour hold queues and
+	// reassembly have a quarter each, so by default no class can take
+	// another's share).
+	Buffers int
 	// NoChecksum sends datagrams with checksum 0 (RFC 768 allows it over
 	// IPv4); received checksums are still verified when present.
 	NoChecksum bool
 }
 
-// Stats are the UDP counters (RFC 4113 udpHC* names).
+// Stats are the UDP counters (RFC 4113 udpHC* names). RcvbufErrors counts
+// every datagram a socket could not queue; the Rcvbuf* fields split it by
+// reason: the socket's queue in mbufs (Options.Queue) or in bytes
+// (ReadBuffer), the quota of all sockets (Options.Buffers), the pool
+// budget, or a socket closing.
 type Stats struct {
 	InDatagrams, NoPorts, InErrors, InCsumErrors, RcvbufErrors, OutDatagrams uint64
+
+	RcvbufSocketBuffers, RcvbufSocketBytes, RcvbufQuota, RcvbufBudget, RcvbufClosed uint64
 }
 
 // UDP is the UDP protocol of one stack (RFC 768): it demultiplexes by port
@@ -52,13 +70,19 @@ type UDP struct {
 	ports map[uint16]*Conn
 	next  uint16 // next ephemeral port to try
 
+	q *mbuf.Quota // the "udp-rcvq" quota, charged while datagrams wait for their reader
+
 	inDatagrams, noPorts, inErrors, inCsumErrors, rcvbufErrors, outDatagrams atomic.Uint64
+	rcvbufSockBufs, rcvbufSockBytes, rcvbufClosed                            atomic.Uint64
 }
 
 // New returns UDP to pass in ipv4.Options.Transports.
 func New(o Options) *UDP {
 	if o.Queue <= 0 {
 		o.Queue = 256
+	}
+	if o.ReadBuffer <= 0 {
+		o.ReadBuffer = 256 << 10
 	}
 	// RFC 6056 §3.3.1: start the ephemeral search at a random port, so
 	// port numbers do not give away the socket history.
@@ -81,13 +105,28 @@ func (u *UDP) Attach(ip *ipv4.IPv4) error {
 		return fmt.Errorf("udp: already attached")
 	}
 	u.ip = ip
+	b := ip.Stack().Budget()
+	if u.o.Buffers <= 0 {
+		u.o.Buffers = max(1, b.Limit()/2)
+	}
+	u.q = b.NewQuota("udp-rcvq", u.o.Buffers)
 	return nil
 }
 
+// Options returns the options in effect (defaults filled in).
+func (u *UDP) Options() Options { return u.o }
+
+// Quota is the quota every socket's receive queue charges (nil before
+// Attach).
+func (u *UDP) Quota() *mbuf.Quota { return u.q }
+
 // Stats returns the counters.
 func (u *UDP) Stats() Stats {
+	q := u.q.Stats()
 	return Stats{InDatagrams: u.inDatagrams.Load(), NoPorts: u.noPorts.Load(), InErrors: u.inErrors.Load(),
-		InCsumErrors: u.inCsumErrors.Load(), RcvbufErrors: u.rcvbufErrors.Load(), OutDatagrams: u.outDatagrams.Load()}
+		InCsumErrors: u.inCsumErrors.Load(), RcvbufErrors: u.rcvbufErrors.Load(), OutDatagrams: u.outDatagrams.Load(),
+		RcvbufSocketBuffers: u.rcvbufSockBufs.Load(), RcvbufSocketBytes: u.rcvbufSockBytes.Load(),
+		RcvbufQuota: q.RefusedQuota, RcvbufBudget: q.RefusedBudget, RcvbufClosed: u.rcvbufClosed.Load()}
 }
 
 // Input implements ipv4.Transport: validate (RFC 768 length and checksum,

@@ -107,9 +107,13 @@ func (d *daemon) start(ctx context.Context) (err error) {
 	if d.pool, err = mbuf.NewPool(mem, mbuf.PoolOptions{Name: "gopkt", Buffers: d.cfg.Buffers}); err != nil {
 		return fmt.Errorf("--buffers %d: %w", d.cfg.Buffers, err)
 	}
+	budget, err := d.newBudget() // budget.go
+	if err != nil {
+		return err
+	}
 	b, protos := d.cfg.Protos.build()
 	d.ip, d.udp = b.ip, b.udp
-	if d.s, err = stack.New(stack.Options{Pool: d.pool, Protocols: protos, Logger: d.log}); err != nil {
+	if d.s, err = stack.New(stack.Options{Pool: d.pool, Budget: budget, Protocols: protos, Logger: d.log}); err != nil {
 		return err
 	}
 	for _, a := range d.cfg.Drivers {

@@ -25,7 +25,10 @@
 //     in one shared VFIO container (an unbound device fails with the
 //     vfio-bind command that fixes it);
 //  2. the mbuf pool, in that container's DMA memory (heap memory when no
-//     PCI driver is loaded), so every NIC and layer shares it;
+//     PCI driver is loaded), so every NIC and layer shares it, and its
+//     budget (budget.go): a reserve sized from the drivers' rings that
+//     parked buffers (socket queues, ARP hold queues, reassembly) never
+//     take;
 //  3. the stack with the protocols (stack.Options.Protocols);
 //  4. drivers' Attach, in command-line order (interfaces em0, tap0, lo1 ...
 //     unless name= is given; arp=off marks them NOARP);
@@ -39,7 +42,8 @@
 //
 // SIGUSR1 prints the status (status.go): interfaces with the stack's and
 // the port's counters, routes, the ARP table, IPv4/ICMP/ARP/UDP counters,
-// filters, dumps and the pool. On SIGINT or SIGTERM gopkt prints the status,
+// filters, dumps, and the pool with its budget and every quota (limit, in
+// use, peak, refusals by reason; budget.go). On SIGINT or SIGTERM gopkt prints the status,
 // then stop undoes step 5 to 1: services closed, dumps drained into their
 // files, interfaces detached (drivers return their ring buffers and close
 // their devices), the stack closed, and the pool checked. It prints

@@ -72,14 +72,25 @@ var ipv4Loader = protoLoader{
 	},
 }
 
-// udpLoader: -p udp[,queue=N][,checksum=off] (RFC 768).
+// udpLoader: -p udp[,queue=N][,rcvbuf=N][,buffers=N][,checksum=off]
+// (RFC 768). queue and rcvbuf bound each socket's receive queue in mbufs
+// and bytes, buffers all sockets together (the udp-rcvq quota of the mbuf
+// budget; 0 is half of what may be parked).
 var udpLoader = protoLoader{
 	Name:  "udp",
-	Usage: "[,queue=256][,checksum=off]  UDP sockets over IPv4 (RFC 768)",
-	Keys:  []string{"queue", "checksum"},
+	Usage: "[,queue=256][,rcvbuf=262144][,buffers=0][,checksum=off]  UDP sockets over IPv4 (RFC 768)",
+	Keys:  []string{"queue", "rcvbuf", "buffers", "checksum"},
 	Needs: "ipv4",
 	Apply: func(o options, p *protoSet) error {
 		q, err := o.intRange("queue", 256, 1, 1<<16)
+		if err != nil {
+			return err
+		}
+		rcv, err := o.intRange("rcvbuf", 256<<10, 1, 1<<30)
+		if err != nil {
+			return err
+		}
+		bufs, err := o.intRange("buffers", 0, 0, 1<<24)
 		if err != nil {
 			return err
 		}
@@ -87,7 +98,7 @@ var udpLoader = protoLoader{
 		if err != nil {
 			return err
 		}
-		p.udp = &udp.Options{Queue: q, NoChecksum: !sum}
+		p.udp = &udp.Options{Queue: q, ReadBuffer: rcv, Buffers: bufs, NoChecksum: !sum}
 		return nil
 	},
 }

@@ -52,7 +52,7 @@ func (d *daemon) status(out io.Writer) {
 		st := dp.tap.Stats()
 		fmt.Fprintf(&b, "dump %s -> %s: seen %d accepted %d dropped %d\n", dp.arg.Iface, dp.arg.File, st.Seen, st.Accepted, st.Dropped)
 	}
-	fmt.Fprintf(&b, "pool: %d of %d buffers in use\n", d.pool.InUse(), d.pool.Cap())
+	d.statusBudget(&b) // budget.go
 	_, _ = io.WriteString(out, b.String())
 }
 

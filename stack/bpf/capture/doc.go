@@ -39,5 +39,7 @@
 //
 // No kernel involvement (see tools/pktdump for AF_PACKET capture of Linux
 // interfaces), no zero-copy capture (taps are read-only and must not hold
-// mbufs), no per-reader filters (make one Tap per reader).
+// mbufs, which is why taps have no quota in the mbuf budget: a slow
+// reader costs ring space, counted in Stats.Dropped, never pool buffers),
+// no per-reader filters (make one Tap per reader).
 package capture

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/gopkt/gopkt/hw/mbuf"
+)
+
+// The mbuf budget of the daemon's pool (hw/mbuf doc.go "Budget"): the
+// protocols park at most Cap − reserve buffers (socket queues, ARP hold
+// queues, reassembly), so the reserve always covers what the drivers and
+// the packets in flight need, whatever the network sends.
+
+// Per-interface buffers outside any quota, besides the driver's rings.
+const (
+	ifaceBurst = 2 * 32 // the receive burst array and the transmit queue (stack IfOptions.Burst)
+	txCache    = 2 * 64 // the e1000 TX queue's mbuf cache holds up to twice its 64
+)
+
+// reserveFor is what one driver can hold at once without any protocol
+// parking anything: for the e1000 a full RX ring, its refill cache (up to
+// twice RxRefill, which defaults to a quarter of the ring), a full TX
+// ring and the TX cache; for tap and loop one spare receive buffer. Plus
+// the interface's burst and transmit queue.
+func reserveFor(drv driver) int {
+	switch e := drv.(type) {
+	case *e1000Driver:
+		rx, tx := e.cfg.RxDescs, e.cfg.TxDescs
+		return rx + 2*max(32, rx/4) + tx + txCache + ifaceBurst
+	default:
+		return 1 + ifaceBurst
+	}
+}
+
+// newBudget sizes the reserve from the loaded drivers, at least a quarter
+// of the pool, and at most three quarters (a pool too small for its rings
+// is reported, and then rings and parked buffers compete for it).
+func (d *daemon) newBudget() (*mbuf.Budget, error) {
+	need := 0
+	for _, a := range d.cfg.Drivers {
+		need += reserveFor(a.Drv)
+	}
+	c := d.pool.Cap()
+	reserve := max(c/4, need)
+	if reserve > c*3/4 {
+		d.log.Warn("pool too small for the drivers' rings: receive refill is not protected from parked buffers",
+			"buffers", c, "rings need", need, "fix", fmt.Sprintf("--buffers %d or more", 4*need))
+		reserve = c * 3 / 4
+	}
+	return mbuf.NewBudget(d.pool, mbuf.BudgetOptions{Reserve: reserve})
+}
+
+// statusBudget prints the pool, the budget and every quota: limit, in
+// use, peak and refusals by reason, and the UDP per-socket limits with
+// their refusals.
+func (d *daemon) statusBudget(b *strings.Builder) {
+	fmt.Fprintf(b, "pool: %d of %d buffers in use\n", d.pool.InUse(), d.pool.Cap())
+	if d.s == nil {
+		return
+	}
+	s := d.s.Budget().Stats()
+	fmt.Fprintf(b, "budget: reserve %d (receive refill, rings, in flight), parkable %d, parked %d, refused %d\n",
+		s.Reserve, s.Limit, s.Parked, s.Refused)
+	for _, q := range s.Quotas {
+		fmt.Fprintf(b, "  quota %-10s limit %5d in use %5d peak %5d refused %d (quota) %d (budget)\n",
+			q.Name, q.Limit, q.InUse, q.Peak, q.RefusedQuota, q.RefusedBudget)
+	}
+	if d.udp != nil {
+		o, u := d.udp.Options(), d.udp.Stats()
+		fmt.Fprintf(b, "  udp per socket: %d mbufs, %d bytes; refused: socket-mbufs %d socket-bytes %d closing %d\n",
+			o.Queue, o.ReadBuffer, u.RcvbufSocketBuffers, u.RcvbufSocketBytes, u.RcvbufClosed)
+	}
+}
