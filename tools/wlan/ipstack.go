@@ -139,8 +139,9 @@ type pingView struct {
 // flight, as ping -i does, and counts a reply whenever it arrives before the
 // run ends, as ping(8) does: a loaded machine that delays one reply past the
 // next requests has not lost it. The run ends wait after the last request
-// (or as soon as every reply is in); requests still unanswered then are
-// lost. An ICMP error about a request counts as an error.
+// (or twice the longest round trip, if longer; or as soon as every reply
+// is in); requests still unanswered then are lost. An ICMP error about a
+// request counts as an error.
 func (x *ipIface) ping(dst netip.Addr, count int, interval, wait time.Duration, size int) pingView {
 	v := pingView{Dst: dst.String()}
 	type result struct {
@@ -163,11 +164,28 @@ func (x *ipIface) ping(dst netip.Addr, count int, interval, wait time.Duration, 
 			res <- result{r.RTT, err}
 		}()
 	}
-	linger := time.AfterFunc(wait, end)
+	// The linger after the last request, as iputils ping: --wait, or twice
+	// the longest round trip seen if that is longer (a loaded machine
+	// whose replies take 2 s is slow, not lossy).
+	lastSent := time.Now()
+	linger := time.NewTimer(wait)
 	defer linger.Stop()
+	lingering := linger.C
 	var sum time.Duration
-	for range count {
-		r := <-res
+	for got := 0; got < count; {
+		var r result
+		select {
+		case r = <-res:
+			got++
+		case <-lingering:
+			if until := time.Until(lastSent.Add(2 * v.Max)); until > 0 {
+				linger.Reset(until)
+				continue
+			}
+			lingering = nil
+			end() // the rest are lost; their Pings return at once
+			continue
+		}
 		if errors.Is(r.err, context.Canceled) {
 			continue // no reply by the end of the run: lost, as ping(8) counts it
 		}
