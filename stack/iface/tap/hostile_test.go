@@ -203,6 +203,16 @@ func hostile(t *testing.T, dur time.Duration, udpBuffers int) {
 	us, is, bs := h.UDP.Stats(), h.IP.Stats(), budget.Stats()
 	t.Logf("udp: in %d no-port %d; refused %d: socket mbufs %d, socket bytes %d, all sockets %d, budget %d, closed %d",
 		us.InDatagrams, us.NoPorts, us.RcvbufErrors, us.RcvbufSocketBuffers, us.RcvbufSocketBytes, us.RcvbufQuota, us.RcvbufBudget, us.RcvbufClosed)
+	// Requests lost on the way (CPU starvation of the peer, the TAP
+	// queue) are not the stack's: every echo request that reached it was
+	// answered.
+	t.Logf("icmp: echo requests in %d, replies out %d, out no-buffers %d", is.ICMPInEchos, is.ICMPOutEchoReps, is.OutNoBuffers)
+	if is.ICMPOutEchoReps != is.ICMPInEchos {
+		t.Errorf("the stack answered %d of the %d echo requests it received", is.ICMPOutEchoReps, is.ICMPInEchos)
+	}
+	if c, ps := pinger.ifc.Counters(), pinger.ifc.Port().Stats(); c.OutDrops+c.OutErrors+ps.TxErrors != 0 {
+		t.Errorf("%s dropped replies: out drops %d errors %d, port tx errors %d", pinger.ifc.Name(), c.OutDrops, c.OutErrors, ps.TxErrors)
+	}
 	t.Logf("ipv4: forwarded %d, arp-hold refused %d (quota) %d (budget), queue drops %d, unresolved %d; reassembly needed %d, refused %d (quota) %d (budget), evicted %d, timeouts %d; arp in requests %d replies out %d",
 		is.ForwDatagrams, is.ARPHoldRefusedQuota, is.ARPHoldRefusedBudget, is.ARPQueueDrops, is.ARPResolveFailed,
 		is.ReasmReqds, is.ReasmRefusedQuota, is.ReasmRefusedBudget, is.ReasmEvicted, is.ReasmTimeouts, is.ARPInRequests, is.ARPOutReplies)
