@@ -85,7 +85,7 @@
 //
 //	consumer              quota        default limit (L = Cap − Reserve)
 //	UDP receive queues    udp-rcvq     L/2 over all sockets; per socket 256 mbufs and 256 KiB (udp.Options)
-//	ARP hold queues       arp-hold     L/4 over all neighbours; 3 packets per neighbour (ipv4.Options)
+//	ARP hold queues       arp-hold     L/4 over all neighbours; 16 packets per neighbour (ipv4.Options)
 //	IPv4 reassembly       reassembly   min(256, L/4); on refusal the oldest datagram is evicted
 //	capture taps          none         taps copy into their own ring and never hold an mbuf
 //
