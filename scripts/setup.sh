@@ -38,6 +38,6 @@ command -v go >/dev/null || { echo "setup: Go 1.26 is required (https://go.dev/d
 go mod download
 gobin=$(go env GOPATH)/bin
 [ -x "$gobin/staticcheck" ] || go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
-# The VM lane caches the guest kernel and initramfs inputs here.
-mkdir -p "${GOPKT_CACHE:-/var/cache/gopkt}"
+# The VM lane (internal/vmtest) fetches the guest kernel and packages on first
+# use into $GOPKT_VM_CACHE, or ~/.cache/gopkt/vm; nothing to prepare here.
 echo "setup: ok"
