@@ -17,7 +17,7 @@ type Capture struct {
 	Path    string // the pcap, in the test's temporary directory
 	ns      *Namespace
 	done    chan struct{}
-	log     lockedBuffer
+	log     Output
 	proc    *os.Process
 	stopped bool
 }
@@ -105,19 +105,20 @@ func TsharkClean(t testing.TB, pcap string) {
 	}
 }
 
-// lockedBuffer collects a child's output while the test reads it.
-type lockedBuffer struct {
+// Output collects a child process's output (its Stdout or Stderr) while
+// the test reads it.
+type Output struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (l *lockedBuffer) Write(p []byte) (int, error) {
+func (l *Output) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.Write(p)
 }
 
-func (l *lockedBuffer) String() string {
+func (l *Output) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()

@@ -144,7 +144,7 @@ func hostile(t *testing.T, dur time.Duration, udpBuffers int) {
 	js, _ := json.Marshal(plan)
 	fl := flood.ns.Command(os.Args[0], "-test.run=^TestHostileFlooder$", "-test.v")
 	fl.Env = append(os.Environ(), hostileEnv+"="+string(js))
-	flOut := &lockedBuffer{}
+	flOut := &hosttest.Output{}
 	fl.Stdout, fl.Stderr = flOut, flOut
 	start := time.Now()
 	if err := fl.Start(); err != nil {

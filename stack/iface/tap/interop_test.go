@@ -12,7 +12,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -209,7 +208,7 @@ func TestInteropLinux(t *testing.T) {
 	t.Run("WeUDPClient", func(t *testing.T) {
 		srv := p.helper(t, "udp-echo", "198.18.0.1:40123", strconv.Itoa(len(udpSizes)))
 		stdout, _ := srv.StdoutPipe()
-		var stderr lockedBuffer
+		var stderr hosttest.Output
 		srv.Stderr = &stderr
 		if err := srv.Start(); err != nil {
 			t.Fatal(err)
@@ -306,24 +305,6 @@ func TestInteropLinux(t *testing.T) {
 	if c := p.ifc.Counters(); c.InErrors != 0 {
 		t.Errorf("interface input errors: %+v", c)
 	}
-}
-
-// lockedBuffer collects a child's output while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func grepLines(text, s string) string {
