@@ -158,6 +158,7 @@ type stackView struct {
 	IPIn, IPInDiscards, IPOutDiscards, IPOutNoBuffers, IPOutNoRoutes uint64
 	ICMPInEchos, ICMPOutEchoReps, ICMPInEchoReps                     uint64
 	ARPQueueDrops, ARPResolveFailed, ARPOutRequests, ARPInReplies    uint64
+	ARPInRequests, ARPOutReplies, ARPInErrors                        uint64
 	IfInDropped, IfOutDropped                                        uint64
 }
 
@@ -166,7 +167,8 @@ func makeStackView(st ipv4.Stats, c stack.Counters) *stackView {
 		IPOutNoBuffers: st.OutNoBuffers, IPOutNoRoutes: st.OutNoRoutes,
 		ICMPInEchos: st.ICMPInEchos, ICMPOutEchoReps: st.ICMPOutEchoReps, ICMPInEchoReps: st.ICMPInEchoReps,
 		ARPQueueDrops: st.ARPQueueDrops, ARPResolveFailed: st.ARPResolveFailed, ARPOutRequests: st.ARPOutRequests,
-		ARPInReplies: st.ARPInReplies, IfInDropped: c.InDrops, IfOutDropped: c.OutDrops}
+		ARPInReplies: st.ARPInReplies, ARPInRequests: st.ARPInRequests, ARPOutReplies: st.ARPOutReplies, ARPInErrors: st.ARPInErrors,
+		IfInDropped: c.InDrops, IfOutDropped: c.OutDrops}
 }
 
 func makeDrops(s net80211.Status, c vcard.Stats, m hwsim.Stats, p port.Stats) dropsView {
@@ -233,8 +235,8 @@ func printStatus(w io.Writer, v statusView, asJSON bool) error {
 	if k := d.Stack; k != nil {
 		fmt.Fprintf(tw, "stack:\tip in %d, in discards %d, out discards %d, no buffers %d, no route %d; icmp echo requests in %d, replies out %d, replies in %d\n",
 			k.IPIn, k.IPInDiscards, k.IPOutDiscards, k.IPOutNoBuffers, k.IPOutNoRoutes, k.ICMPInEchos, k.ICMPOutEchoReps, k.ICMPInEchoReps)
-		fmt.Fprintf(tw, "\tarp queue drops %d, unresolved %d, requests out %d, replies in %d; interface in dropped %d, out dropped %d\n",
-			k.ARPQueueDrops, k.ARPResolveFailed, k.ARPOutRequests, k.ARPInReplies, k.IfInDropped, k.IfOutDropped)
+		fmt.Fprintf(tw, "\tarp queue drops %d, unresolved %d, requests out %d, replies in %d, requests in %d, replies out %d, errors %d; interface in dropped %d, out dropped %d\n",
+			k.ARPQueueDrops, k.ARPResolveFailed, k.ARPOutRequests, k.ARPInReplies, k.ARPInRequests, k.ARPOutReplies, k.ARPInErrors, k.IfInDropped, k.IfOutDropped)
 	}
 	return tw.Flush()
 }
