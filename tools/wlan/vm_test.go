@@ -136,6 +136,7 @@ counters() {
 	echo "STATUS $1: AP $(grep -E '^ *wlan0:' /proc/net/dev | tr -s ' ')"
 	grep -E '^(Ip|Icmp):' /proc/net/snmp | sed "s/^/STATUS $1: AP /"
 	echo "STATUS $1: AP neighbours $(ip neigh show dev wlan0 | tr '\n' ';') arp_cache (hex, a row per CPU) $(cat /proc/net/stat/arp_cache | tr -s ' ' | tr '\n' ';')"
+	echo "STATUS $1: AP ping send errors $(cat /tmp/lping.log 2>/dev/null | grep -c -i 'sendmsg\|buffer space' || true); kernel: $(dmesg | grep -i 'wlan0\|queue' | tail -n 3 | tr '\n' ';')"
 	echo "STATUS $1: AP ethtool $(ethtool -S wlan0 2>&1 | grep -E 'dropped|failed|duplicates|filtered|retr|rx_packets|tx_packets' | tr -s ' ' | tr '\n' ' ')"
 	for k in /sys/kernel/debug/ieee80211/phy*/keys/*; do
 		[ -e "$k/replays" ] && echo "STATUS $1: AP key $(cat $k/keyidx 2>/dev/null) $(cat $k/algorithm 2>/dev/null): replays $(cat $k/replays), icv errors $(cat $k/icverrors 2>/dev/null), mic failures $(cat $k/mic_failures 2>/dev/null)"
