@@ -107,30 +107,36 @@ type statusView struct {
 // data before the port opened; TX drops and radio errors) and the stack
 // port's RX queue.
 type dropsView struct {
-	MediumUnacked   uint64 `json:"medium_unacked"`
-	MediumSendErr   uint64 `json:"medium_send_errors"`
-	MediumRefused   uint64 `json:"medium_refused"`
-	MediumOverruns  uint64 `json:"medium_overruns"`
-	CardRxNoBuf     uint32 `json:"card_rx_no_buffer"`
-	CardTxFailed    uint32 `json:"card_tx_failed"`
-	CardRxAllocFail uint64 `json:"card_rx_alloc_failed"`
-	CardTxRejected  uint64 `json:"card_tx_rejected"`
-	CardTxForeign   uint64 `json:"card_tx_foreign"`
-	CardRxBadLen    uint64 `json:"card_rx_bad_length"`
-	CardRxMICErr    uint32 `json:"card_rx_mic_errors"`
-	CardRxReplay    uint32 `json:"card_rx_replays"`
-	VapRxDup        uint64 `json:"vap_rx_duplicate"`
-	VapRxReplay     uint64 `json:"vap_rx_replay"`
-	VapRxDecrypt    uint64 `json:"vap_rx_decrypt_errors"`
-	VapRxUnprot     uint64 `json:"vap_rx_unprotected"`
-	VapRxNoKey      uint64 `json:"vap_rx_no_key"`
-	VapRxStaleKey   uint64 `json:"vap_rx_stale_key"`
-	VapRxPortClosed uint64 `json:"vap_rx_port_closed"`
-	VapTxDropped    uint64 `json:"vap_tx_dropped"`
-	VapTxErrors     uint64 `json:"vap_tx_errors"`
-	VapTxNotAcked   uint64 `json:"vap_tx_not_acked"`
-	PortRxDropped   uint64 `json:"port_rx_dropped"`
-	PortTxDropped   uint64 `json:"port_tx_dropped"`
+	MediumUnacked  uint64 `json:"medium_unacked"`
+	MediumSendErr  uint64 `json:"medium_send_errors"`
+	MediumRefused  uint64 `json:"medium_refused"`
+	MediumOverruns uint64 `json:"medium_overruns"`
+	// TX statuses the kernel refused (it got one before it queued the
+	// frame) and we sent again, those still refused after every retry,
+	// and replies to our requests lost in an overrun.
+	MediumStatusRetried uint64 `json:"medium_status_retried"`
+	MediumStatusLost    uint64 `json:"medium_status_lost"`
+	MediumRepliesLost   uint64 `json:"medium_replies_lost"`
+	CardRxNoBuf         uint32 `json:"card_rx_no_buffer"`
+	CardTxFailed        uint32 `json:"card_tx_failed"`
+	CardRxAllocFail     uint64 `json:"card_rx_alloc_failed"`
+	CardTxRejected      uint64 `json:"card_tx_rejected"`
+	CardTxForeign       uint64 `json:"card_tx_foreign"`
+	CardRxBadLen        uint64 `json:"card_rx_bad_length"`
+	CardRxMICErr        uint32 `json:"card_rx_mic_errors"`
+	CardRxReplay        uint32 `json:"card_rx_replays"`
+	VapRxDup            uint64 `json:"vap_rx_duplicate"`
+	VapRxReplay         uint64 `json:"vap_rx_replay"`
+	VapRxDecrypt        uint64 `json:"vap_rx_decrypt_errors"`
+	VapRxUnprot         uint64 `json:"vap_rx_unprotected"`
+	VapRxNoKey          uint64 `json:"vap_rx_no_key"`
+	VapRxStaleKey       uint64 `json:"vap_rx_stale_key"`
+	VapRxPortClosed     uint64 `json:"vap_rx_port_closed"`
+	VapTxDropped        uint64 `json:"vap_tx_dropped"`
+	VapTxErrors         uint64 `json:"vap_tx_errors"`
+	VapTxNotAcked       uint64 `json:"vap_tx_not_acked"`
+	PortRxDropped       uint64 `json:"port_rx_dropped"`
+	PortTxDropped       uint64 `json:"port_tx_dropped"`
 	// Flow counts frames in and out of each stage, so that a loss no drop
 	// counter names still shows where the numbers stop adding up.
 	Flow flowView `json:"flow"`
@@ -173,6 +179,7 @@ func makeStackView(st ipv4.Stats, c stack.Counters) *stackView {
 
 func makeDrops(s net80211.Status, c vcard.Stats, m hwsim.Stats, p port.Stats) dropsView {
 	return dropsView{MediumUnacked: m.Unacked, MediumSendErr: m.SendErr, MediumRefused: m.Refused, MediumOverruns: m.Overruns,
+		MediumStatusRetried: m.StatusRetried, MediumStatusLost: m.StatusLost, MediumRepliesLost: m.RepliesLost,
 		CardRxNoBuf: c.RxNoBuf, CardTxFailed: c.TxFailed, CardRxAllocFail: c.RxAllocFail, CardTxRejected: c.TxRejected, CardTxForeign: c.TxForeign, CardRxBadLen: c.RxBadLen,
 		VapRxDup: s.Stats.RxDup, VapRxReplay: s.Stats.RxReplay, VapRxDecrypt: s.Stats.RxDecryptErr,
 		VapRxUnprot: s.Stats.RxUnprotected, VapRxNoKey: s.Stats.RxNoKey, VapRxStaleKey: s.Stats.RxStaleKey,
@@ -223,8 +230,8 @@ func printStatus(w io.Writer, v statusView, asJSON bool) error {
 	}
 	fmt.Fprintf(tw, "rx:\t%d frames, %d delivered, %d decrypted by the card, %d replays, %d decrypt errors\n", v.RxFrames, v.RxDelivered, v.HWDecrypted, v.RxReplay, v.RxDecryptEr)
 	d := v.Drops
-	fmt.Fprintf(tw, "drops:\tmedium %d unacked, %d send errors, %d refused, %d overruns; card %d rx no buffer, %d rx MIC errors, %d rx replays, %d tx failed, %d rx alloc, %d tx rejected, %d tx foreign, %d rx bad length\n",
-		d.MediumUnacked, d.MediumSendErr, d.MediumRefused, d.MediumOverruns, d.CardRxNoBuf, d.CardRxMICErr, d.CardRxReplay, d.CardTxFailed, d.CardRxAllocFail, d.CardTxRejected, d.CardTxForeign, d.CardRxBadLen)
+	fmt.Fprintf(tw, "drops:\tmedium %d unacked, %d send errors, %d refused, %d overruns, tx status %d retried %d lost, %d replies lost; card %d rx no buffer, %d rx MIC errors, %d rx replays, %d tx failed, %d rx alloc, %d tx rejected, %d tx foreign, %d rx bad length\n",
+		d.MediumUnacked, d.MediumSendErr, d.MediumRefused, d.MediumOverruns, d.MediumStatusRetried, d.MediumStatusLost, d.MediumRepliesLost, d.CardRxNoBuf, d.CardRxMICErr, d.CardRxReplay, d.CardTxFailed, d.CardRxAllocFail, d.CardTxRejected, d.CardTxForeign, d.CardRxBadLen)
 	fmt.Fprintf(tw, "\tvap rx %d duplicate, %d replay, %d decrypt, %d unprotected, %d no key, %d stale key, %d port closed; tx %d dropped, %d errors, %d not acked; port rx %d queue full, tx %d dropped\n",
 		d.VapRxDup, d.VapRxReplay, d.VapRxDecrypt, d.VapRxUnprot, d.VapRxNoKey, d.VapRxStaleKey, d.VapRxPortClosed, d.VapTxDropped, d.VapTxErrors, d.VapTxNotAcked, d.PortRxDropped, d.PortTxDropped)
 	f := d.Flow

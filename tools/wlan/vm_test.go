@@ -63,8 +63,10 @@ func TestVMWlan(t *testing.T) {
 		// copy of every echo request we send; a burst of replies after a
 		// TCG stall overflows it and the pinger counts losses the AP's
 		// kernel never had. iputils asks for 64 KiB and filters.
-		// ethtool reads the AP radio's counters (mac80211 and hwsim).
-		Debs: []string{"hostapd", "iputils-ping", "ethtool"},
+		// ethtool reads the AP radio's counters (mac80211 and hwsim);
+		// iproute2's tc its qdisc drops (a full qdisc is where the AP's
+		// IP OutDiscards come from: ping -q does not print its ENOBUFS).
+		Debs: []string{"hostapd", "iputils-ping", "ethtool", "iproute2"},
 		Files: []vmtest.File{
 			{Guest: "/etc/hostapd.conf", Mode: 0o644, Data: []byte(wpaConf)},
 			{Guest: "/etc/hostapd-rekey.conf", Mode: 0o644, Data: []byte(wpaConf + "wpa_group_rekey=5\nwpa_ptk_rekey=10\n")},
@@ -90,7 +92,11 @@ func TestVMWlan(t *testing.T) {
 	checkPcap(t, res)
 }
 
-const wlanScript = `
+const wlanScript = wlanPrelude + wlanPhases + wlanRekey
+
+// wlanPrelude brings the AP's radio up and defines the script's helpers.
+const wlanPrelude = `
+echo "AP kernel $(uname -r)"
 mount -t debugfs none /sys/kernel/debug 2>/dev/null || true
 ip link set wlan0 up
 ip addr add 198.18.0.1/24 dev wlan0
@@ -138,14 +144,36 @@ counters() {
 	echo "STATUS $1: AP neighbours $(ip neigh show dev wlan0 | tr '\n' ';') arp_cache (hex, a row per CPU) $(cat /proc/net/stat/arp_cache | tr -s ' ' | tr '\n' ';')"
 	echo "STATUS $1: AP ping send errors $(cat /tmp/lping.log 2>/dev/null | grep -c -i 'sendmsg\|buffer space' || true); kernel: $(dmesg | grep -i 'wlan0\|queue' | tail -n 3 | tr '\n' ';')"
 	echo "STATUS $1: AP ethtool $(ethtool -S wlan0 2>&1 | grep -E 'dropped|failed|duplicates|filtered|retr|rx_packets|tx_packets' | tr -s ' ' | tr '\n' ' ')"
+	echo "STATUS $1: AP qdisc $(/sbin/tc -s qdisc show dev wlan0 2>&1 | tr -s ' ' | tr '\n' ' ')"
 	for k in /sys/kernel/debug/ieee80211/phy*/keys/*; do
 		[ -e "$k/replays" ] && echo "STATUS $1: AP key $(cat $k/keyidx 2>/dev/null) $(cat $k/algorithm 2>/dev/null): replays $(cat $k/replays), icv errors $(cat $k/icverrors 2>/dev/null), mic failures $(cat $k/mic_failures 2>/dev/null)"
 	done
 	return 0
 }
+# sample PID: while PID runs, once a second, when the AP's IP OutDiscards
+# rose: the count, the qdisc backlog and drops of wlan0, and the send queue
+# of every raw socket (iputils ping's: a send buffer of a few frames, so
+# frames the radio holds on to make its sends fail with ENOBUFS).
+sample() {
+	prev=
+	while kill -0 $1 2>/dev/null; do
+		od=$(awk '/^Ip:/ { if (h) print $12; h = 1 }' /proc/net/snmp)
+		if [ -n "$prev" ] && [ "$od" != "$prev" ]; then
+			q=$(/sbin/tc -s qdisc show dev wlan0 | awk '/backlog/ { b = b $2 "/" $3 " " } /dropped/ { d = d $7 " " } END { print "backlog " b "dropped " d }')
+			echo "$(cut -d' ' -f1 /proc/uptime) outdiscards $od; qdisc $q; raw tx:rx $(awk 'NR > 1 { print $5 }' /proc/net/raw | tr '\n' ' ')"
+		fi
+		prev=$od
+		sleep 1
+	done
+}
 # transmitted/received of a ping log: "tx rx"
 counts() { grep 'packets transmitted' $1 | sed 's/^\([0-9]*\) packets transmitted, \([0-9]*\).*/\1 \2/'; }
 
+`
+
+// wlanPhases: WPA2-PSK, deauthentication, AP restart, wrong passphrase,
+// missing network, open network with DHCP.
+const wlanPhases = `
 start_ap /etc/hostapd.conf
 out=$(wlan scan); echo "$out"
 expect "$out" "02:00:00:00:00:00  gopkt-wlan  6"
@@ -222,7 +250,10 @@ both_ways $addr 1000 open-dhcp
 must wlan disconnect
 wait $pid || { cat /tmp/open.log; fail "wlan connect (open) exited with status $?"; }
 kill $dpid
+`
 
+// wlanRekey: rekeying under traffic.
+const wlanRekey = `
 # Rekeying every 5 s (GTK) and 10 s (PTK) while both sides ping for 60 s.
 stop_ap
 start_ap /etc/hostapd-rekey.conf
@@ -232,8 +263,10 @@ wait_for 30 grep -q '^connected' /tmp/rekey.log
 r0=$(icmp InType0); q0=$(icmp InType8)
 $PING -c 3000 -i 0.02 -W 5 -q 198.18.0.2 > /tmp/lping.log 2>&1 &
 lp=$!
+sample $lp > /tmp/sample.log 2>&1 &
 wlan ping 198.18.0.1 --count 3000 --interval 20ms > /tmp/wping.log 2>&1 || true
 wait $lp || true
+sed "s/^/STATUS rekey: sample: /" /tmp/sample.log | tail -n 40
 rekeys=$(grep -c '^rekeyed' /tmp/rekey.log || true)
 set -- $(counts /tmp/lping.log); llost=$(($1 - $2))
 set -- $(counts /tmp/wping.log); wlost=$(($1 - $2))

@@ -87,11 +87,14 @@ type Medium struct {
 	sts    []air.Station
 	closed bool
 
-	sendMu sync.Mutex // the attribute buffer of send
+	sendMu sync.Mutex // the attribute buffer of send, and the order of sends
 	ab     attrs
-	// out sends one generic netlink command to the kernel (the socket in
-	// Open; a recorder in tests).
-	out func(cmd uint8, attrs []byte) error
+	// out sends one generic netlink command to the kernel asking for an
+	// acknowledgement, and returns its netlink sequence number (the socket
+	// in Open; a recorder in tests).
+	out  func(cmd uint8, attrs []byte) (seq uint32, err error)
+	rep  replies // requests awaiting their reply (reply.go)
+	lost []request
 
 	st stats
 }
@@ -104,6 +107,7 @@ type radio struct {
 
 type stats struct {
 	kernelFrames, toStations, relayed, injected, acked, txInfo, bad, sendErr, refused, unacked, overruns atomic.Uint64
+	statusRetried, statusLost, repliesLost                                                               atomic.Uint64
 }
 
 // Stats counts the medium's work.
@@ -122,6 +126,12 @@ type Stats struct {
 	// Bad: malformed messages dropped; SendErr: failed sends; Refused:
 	// injected frames a kernel radio refused (idle, or off channel).
 	Bad, SendErr, Refused uint64
+	// StatusRetried: TX statuses the kernel refused and we sent again
+	// (it can get a status before it queued the frame: reply.go);
+	// StatusLost: statuses still refused after every retry (the frame's
+	// skb stays on hwsim's pending list until 200 newer frames push it
+	// out); RepliesLost: replies the kernel dropped in an overrun.
+	StatusRetried, StatusLost, RepliesLost uint64
 	// Overruns: times the socket's receive buffer overflowed (ENOBUFS):
 	// the kernel dropped frames for us, each one lost on the air.
 	Overruns uint64
@@ -134,6 +144,7 @@ func (m *Medium) Stats() Stats {
 	s := &m.st
 	return Stats{KernelFrames: s.kernelFrames.Load(), ToStations: s.toStations.Load(), Relayed: s.relayed.Load(),
 		Injected: s.injected.Load(), Acked: s.acked.Load(), TxInfo: s.txInfo.Load(), Unacked: s.unacked.Load(), Bad: s.bad.Load(), SendErr: s.sendErr.Load(), Refused: s.refused.Load(),
+		StatusRetried: s.statusRetried.Load(), StatusLost: s.statusLost.Load(), RepliesLost: s.repliesLost.Load(),
 		Overruns: s.overruns.Load(), ReadBuffer: m.rcvbuf}
 }
 
@@ -150,10 +161,13 @@ func Open(cfg Config) (*Medium, error) {
 		return nil, &OpError{Op: "open", Err: err, Fix: "load the module: modprobe mac80211_hwsim radios=1"}
 	}
 	rcvbuf := setReadBuffer(c, readBuffer)
-	m := newMedium(cfg, func(cmd uint8, attrs []byte) error {
-		_, err := c.Send(genetlink.Message{Header: genetlink.Header{Command: cmd, Version: fam.Version}, Data: attrs},
-			fam.ID, netlink.Request)
-		return err
+	// Acknowledgements carry only the request's header, not a copy of
+	// every injected frame (NETLINK_CAP_ACK, Linux 4.3).
+	_ = c.SetOption(netlink.CapAcknowledge, true)
+	m := newMedium(cfg, func(cmd uint8, attrs []byte) (uint32, error) {
+		req, err := c.Send(genetlink.Message{Header: genetlink.Header{Command: cmd, Version: fam.Version}, Data: attrs},
+			fam.ID, netlink.Request|netlink.Acknowledge)
+		return req.Header.Sequence, err
 	})
 	m.c, m.fam, m.rcvbuf = c, fam, rcvbuf
 	if rcvbuf < readBuffer {
@@ -170,7 +184,7 @@ func Open(cfg Config) (*Medium, error) {
 }
 
 // newMedium builds the medium's state around a sender.
-func newMedium(cfg Config, out func(cmd uint8, attrs []byte) error) *Medium {
+func newMedium(cfg Config, out func(cmd uint8, attrs []byte) (uint32, error)) *Medium {
 	if cfg.Signal == 0 {
 		cfg.Signal = -50
 	}
@@ -292,20 +306,39 @@ func (m *Medium) Serve() error {
 			}
 			var oe *netlink.OpError
 			if errors.As(err, &oe) && oe.Err != nil && !errors.Is(err, net.ErrClosed) {
-				// An error reply to a frame we injected: the radio was
-				// idle or on another channel (hwsim_cloned_frame_received_nl
-				// refuses those). Count it and go on.
-				m.st.refused.Add(1)
+				m.refused()
 				continue
 			}
 			return &OpError{Op: "receive", Err: err}
 		}
 		for i := range gm {
 			if nm[i].Header.Type == netlink.Error {
+				m.acked(nm[i].Header.Sequence)
 				continue
 			}
 			m.handle(&gm[i])
 		}
+	}
+}
+
+// refused takes an error reply. Either a frame we injected was refused (the
+// radio was idle or on another channel: hwsim_cloned_frame_received_nl
+// refuses those), counted, or a TX status came before hwsim queued its
+// frame, sent again (reply.go).
+func (m *Medium) refused() {
+	req, ok := m.rep.fail()
+	if ok && req.status {
+		m.retryStatus(req.tx)
+		return
+	}
+	m.st.refused.Add(1)
+}
+
+// acked takes a success reply; requests older than it got none.
+func (m *Medium) acked(seq uint32) {
+	m.lost = m.rep.ack(seq, m.lost[:0])
+	if n := len(m.lost); n > 0 {
+		m.st.repliesLost.Add(uint64(n))
 	}
 }
 
@@ -407,31 +440,39 @@ func (m *Medium) kernelFrame(k *kframe) {
 // flags (+STAT_ACK), cookie, signal and the TX info with the first rate
 // counted once.
 func (m *Medium) txInfo(k *kframe, acked bool) {
-	flags := k.flags
-	if acked && flags&flagNoAck == 0 {
-		flags |= flagStatAck
+	tx := txStatus{transmitter: k.transmitter, flags: k.flags, cookie: k.cookie}
+	if acked && tx.flags&flagNoAck == 0 {
+		tx.flags |= flagStatAck
 		m.st.acked.Add(1)
 	}
-	var ti [maxRates * 2]byte
-	copy(ti[:], k.txInfo)
-	ti[1] = 1
+	copy(tx.txInfo[:], k.txInfo)
+	tx.txInfo[1] = 1
 	for i := 1; i < maxRates; i++ {
-		ti[2*i], ti[2*i+1] = 0xff, 0 // idx -1: not tried
+		tx.txInfo[2*i], tx.txInfo[2*i+1] = 0xff, 0 // idx -1: not tried
 	}
+	if len(k.txInfoFlags) == len(tx.txFlags) {
+		tx.hasFlags = copy(tx.txFlags[:], k.txInfoFlags) > 0
+	}
+	m.sendStatus(tx)
+	m.st.txInfo.Add(1)
+}
+
+// sendStatus sends one TX status (again, after a refusal).
+func (m *Medium) sendStatus(tx txStatus) {
+	tx.try++
 	m.sendMu.Lock()
 	defer m.sendMu.Unlock()
 	a := &m.ab
 	a.reset()
-	a.bytes(attrAddrTransmitter, k.transmitter[:])
-	a.u32(attrFlags, flags)
+	a.bytes(attrAddrTransmitter, tx.transmitter[:])
+	a.u32(attrFlags, tx.flags)
 	a.u32(attrSignal, uint32(int32(m.cfg.Signal)))
-	a.bytes(attrTxInfo, ti[:])
-	a.u64(attrCookie, k.cookie)
-	if k.txInfoFlags != nil {
-		a.bytes(attrTxInfoFlags, k.txInfoFlags)
+	a.bytes(attrTxInfo, tx.txInfo[:])
+	a.u64(attrCookie, tx.cookie)
+	if tx.hasFlags {
+		a.bytes(attrTxInfoFlags, tx.txFlags[:])
 	}
-	m.send(cmdTxInfoFrame)
-	m.st.txInfo.Add(1)
+	m.send(cmdTxInfoFrame, request{status: true, tx: tx})
 }
 
 // inject sends frame to the kernel radio with hwsim address to.
@@ -447,12 +488,19 @@ func (m *Medium) inject(to [6]byte, frame []byte, rateIdx uint32, freq int) bool
 	if freq != 0 {
 		a.u32(attrFreq, uint32(freq))
 	}
-	return m.send(cmdFrame)
+	return m.send(cmdFrame, request{})
 }
 
-// send sends the attributes in m.ab; sendMu is held.
-func (m *Medium) send(cmd uint8) bool {
-	if err := m.out(cmd, m.ab.b); err != nil {
+// send sends the attributes in m.ab and remembers req until its reply;
+// sendMu is held.
+func (m *Medium) send(cmd uint8, req request) bool {
+	id := m.rep.push(req)
+	seq, err := m.out(cmd, m.ab.b)
+	m.rep.sent(id, seq, err != nil)
+	if n := m.rep.trim(); n > 0 {
+		m.st.repliesLost.Add(uint64(n))
+	}
+	if err != nil {
 		m.st.sendErr.Add(1)
 		return false
 	}

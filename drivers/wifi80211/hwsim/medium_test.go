@@ -36,9 +36,9 @@ func (s *fakeStation) Receive(f []byte, rx air.RxInfo) bool {
 
 func newTestMedium(t *testing.T) (*Medium, *[]sent) {
 	var out []sent
-	m := newMedium(Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, func(cmd uint8, a []byte) error {
+	m := newMedium(Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, func(cmd uint8, a []byte) (uint32, error) {
 		out = append(out, sent{cmd, append([]byte(nil), a...)})
-		return nil
+		return uint32(len(out)), nil
 	})
 	return m, &out
 }
