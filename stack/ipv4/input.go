@@ -74,7 +74,10 @@ func (ip *IPv4) input(ifc *stack.Interface, b *mbuf.Buf) {
 	}
 	loop := ifc.Flags()&stack.FlagLoopback != 0
 	src, dst := h.Src(), h.Dst()
-	if martianSrc(src) || !loop && (src[0] == 127 || dst[0] == 127) {
+	// From the wire, a source that is one of our own addresses is forged
+	// or looped back (RFC 1812 §5.3.7: a router does not forward such a
+	// datagram; Linux counts it a martian, "local source").
+	if martianSrc(src) || !loop && (src[0] == 127 || dst[0] == 127 || ip.s.LocalInterface(src) != 0) {
 		st.inAddrErrors.Add(1)
 		b.Free()
 		return

@@ -51,6 +51,7 @@ func TestMalformedInputIsCountedAndDropped(t *testing.T) {
 		{"bad header checksum", toHost(func() []byte { p := good(); p[10] ^= 0xff; return p }()), func(s ipv4.Stats) uint64 { return s.InHdrErrors }},
 		{"multicast source", toHost(func() []byte { p := good(); p[12] = 224; return fix(p) }()), func(s ipv4.Stats) uint64 { return s.InAddrErrors }},
 		{"loopback source on eth", toHost(func() []byte { p := good(); p[12] = 127; return fix(p) }()), func(s ipv4.Stats) uint64 { return s.InAddrErrors }},
+		{"our own address as source", toHost(func() []byte { p := good(); copy(p[12:16], hostIP[:]); return fix(p) }()), func(s ipv4.Stats) uint64 { return s.InAddrErrors }},
 		{"not for us (host)", toHost(func() []byte { p := good(); p[19] = 77; return fix(p) }()), func(s ipv4.Stats) uint64 { return s.InAddrErrors }},
 		{"bad ICMP checksum", toHost(func() []byte { p := good(); p[22] ^= 1; return p }()), func(s ipv4.Stats) uint64 { return s.ICMPInErrors }},
 		{"ICMP shorter than 8", toHost(ipPacket(wire.IPv4Fields{Protocol: wire.IPProtocolICMP, Src: peerIP, Dst: hostIP}, []byte{8, 0, 0})), func(s ipv4.Stats) uint64 { return s.ICMPInErrors }},
