@@ -27,11 +27,17 @@ import (
 // of a few frames, so a handful of such skbs block it for good (ENOBUFS on
 // every send, counted in the AP's Ip OutDiscards, silent under ping -q).
 // A refused TX status is therefore sent again after a short wait, with
-// exponential backoff, until the kernel takes it or statusTries is spent.
+// exponential backoff, until the kernel takes it or statusPatience passed.
 
-// statusTries bounds the sends of one TX status: waits of 1, 2, 4, … ms,
-// 255 ms in all before the status counts as lost.
-const statusTries = 9
+// Retry timing: waits of 1, 2, 4, … ms, capped at statusMaxWait, for at most
+// statusPatience from the first refusal before the status counts as lost.
+// The window is a few instructions of the guest kernel, but a vCPU thread
+// descheduled on a loaded host stretches it: on a host with a load average
+// of 22 on 2 cores, statuses were still refused after 255 ms.
+const (
+	statusMaxWait  = 250 * time.Millisecond
+	statusPatience = 10 * time.Second
+)
 
 // maxOutstanding bounds the requests awaiting a reply. A reply the kernel
 // dropped (receive buffer overrun) leaves its request behind until a later
@@ -54,7 +60,8 @@ type txStatus struct {
 	txInfo      [maxRates * 2]byte
 	txFlags     [maxRates * 3]byte // HWSIM_ATTR_TX_INFO_FLAGS (struct hwsim_tx_rate_flag, packed), when the kernel sent it
 	hasFlags    bool
-	try         int // sends so far
+	try         int       // sends so far
+	refused     time.Time // first refusal
 }
 
 // replies is the queue of outstanding requests, oldest first. Sends are
@@ -142,15 +149,23 @@ func (r *replies) trim() int {
 }
 
 // retryStatus schedules a refused TX status to be sent again, or counts it
-// lost when its tries are spent.
+// lost when statusPatience has passed since its first refusal.
 func (m *Medium) retryStatus(tx txStatus) {
-	if tx.try >= statusTries {
+	now := time.Now()
+	if tx.refused.IsZero() {
+		tx.refused = now
+	}
+	if now.Sub(tx.refused) >= statusPatience {
 		m.st.statusLost.Add(1)
-		m.log.Debug("hwsim: the kernel refused a TX status after every retry", "cookie", tx.cookie)
+		m.log.Debug("hwsim: the kernel refused a TX status after every retry", "cookie", tx.cookie, "tries", tx.try)
 		return
 	}
 	m.st.statusRetried.Add(1)
-	time.AfterFunc(time.Millisecond<<(tx.try-1), func() {
+	wait := statusMaxWait
+	if tx.try < 8 {
+		wait = min(wait, time.Millisecond<<(tx.try-1))
+	}
+	time.AfterFunc(wait, func() {
 		m.mu.Lock()
 		closed := m.closed
 		m.mu.Unlock()

@@ -55,7 +55,7 @@ func (r *recorder) wait(t *testing.T, n int) (sent, uint32) {
 // The kernel refuses a TX status whose frame hwsim has not queued yet
 // (mac80211_hwsim_tx_frame_nl sends before it queues): the medium sends
 // the status again until the kernel takes it, and gives up after
-// statusTries sends, counting the status lost.
+// statusPatience, counting the status lost.
 func TestMediumRetriesRefusedStatus(t *testing.T) {
 	r := &recorder{got: make(chan struct{}, 1)}
 	m := newMedium(Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, r.out)
@@ -78,24 +78,31 @@ func TestMediumRetriesRefusedStatus(t *testing.T) {
 		t.Fatalf("stats %+v", st)
 	}
 
-	// Refused every time: statusTries sends, then lost.
+	// Refused every time: sent again until statusPatience passed, then
+	// lost. The test moves the first refusal into the past instead of
+	// waiting.
 	m.handle(kmsg(radio0, st.addr, flagReqTxStatus, 8))
-	for i := 0; i < statusTries; i++ {
-		s, _ := r.wait(t, 3+i)
-		if _, c, _ := txInfoOf(t, s); c != 8 {
-			t.Fatalf("send %d: cookie %d", i+1, c)
-		}
-		m.refused()
+	s, _ = r.wait(t, 3)
+	m.refused()
+	s, _ = r.wait(t, 4)
+	if _, c, _ := txInfoOf(t, s); c != 8 {
+		t.Fatalf("cookie %d", c)
 	}
-	if st := m.Stats(); st.StatusRetried != statusTries || st.StatusLost != 1 {
+	req, ok := m.rep.fail()
+	if !ok || !req.status || req.tx.try != 2 || req.tx.refused.IsZero() {
+		t.Fatalf("outstanding %+v %v", req, ok)
+	}
+	req.tx.refused = req.tx.refused.Add(-statusPatience)
+	m.retryStatus(req.tx)
+	if st := m.Stats(); st.StatusRetried != 2 || st.StatusLost != 1 {
 		t.Fatalf("stats %+v", st)
 	}
 	time.Sleep(300 * time.Millisecond) // no timer left to fire
 	r.mu.Lock()
 	n := len(r.sent)
 	r.mu.Unlock()
-	if n != 2+statusTries {
-		t.Fatalf("%d commands sent, want %d", n, 2+statusTries)
+	if n != 4 {
+		t.Fatalf("%d commands sent, want 4", n)
 	}
 }
 
