@@ -330,8 +330,11 @@ func (s *Stack) Detach(ifc *Interface) error {
 	return nil
 }
 
-// Close detaches every interface (closing the ports of cloned ones) and
-// closes the protocols. Buffers queued inside protocols are freed.
+// Close detaches every interface (closing the ports of cloned ones), waits
+// for every receive goroutine to end and closes the protocols. Buffers
+// queued inside protocols are freed. Because it waits for the receive
+// goroutines, a handler running on one must not call Close (it would wait
+// for itself); it can start it on another goroutine (go s.Close()).
 func (s *Stack) Close() error {
 	s.mu.Lock()
 	if s.closed {
