@@ -102,7 +102,7 @@ func (v *Vap) recvData(f frame.Frame, rx *RxInfo, now time.Time) {
 			// belongs to the old key's sequence (12.5.3.4.4), so it is
 			// checked against the retired key's counters, never the new
 			// key's. Anything older than that is dropped.
-			if r := n.retiredPTK; r != nil && key == n.PTK && r.Flags&KeyHW != 0 && r.HWSlot == rx.HWSlot-1 {
+			if r := n.retiredPTK; r != nil && key == n.PTK && (r.Flags&KeyHW != 0 || r.slotFreed) && r.HWSlot == rx.HWSlot-1 {
 				key = r
 				v.stats.RxRetiredKey++
 			} else {

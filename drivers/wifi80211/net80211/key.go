@@ -54,6 +54,11 @@ type Key struct {
 	Flags  KeyFlags
 	Peer   net.HardwareAddr // pairwise peer; nil for group keys
 	HWSlot int              // key cache slot when KeyHW is set
+	// slotFreed: the key was in the key cache (slot HWSlot) and was taken
+	// out (a rekey retired it); KeyHW is clear since, so the key works in
+	// software, and HWSlot still names the slot frames decrypted by it
+	// before the rekey carry.
+	slotFreed bool
 
 	TxPN  uint64
 	RxPN  [NumTIDs + 1]uint64

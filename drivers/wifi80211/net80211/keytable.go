@@ -152,6 +152,8 @@ func engineMode(s crypto.Session, alg crypto.Algorithm) crypto.Mode {
 func (v *Vap) unload(k *Key) {
 	if k.Flags&KeyHW != 0 && k.session == nil && v.com.keyCache != nil {
 		_ = v.com.keyCache.DeleteKey(k.HWSlot)
+		k.Flags &^= KeyHW
+		k.slotFreed = true
 	}
 }
 

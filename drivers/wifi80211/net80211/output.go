@@ -121,8 +121,21 @@ func (v *Vap) sendEAPOL(pdu []byte) {
 	_ = v.sendData(v.bss.MAC, eapol.EtherType, pdu)
 }
 
-// sendData builds, protects and transmits one data MPDU (no fragmentation).
+// sendEAPOLUnder sends an EAPOL frame protected by k, or in the clear when
+// k is nil (message 4 answering a retransmitted message 3: wpa.go msg3).
+func (v *Vap) sendEAPOLUnder(pdu []byte, k *Key) {
+	v.stats.TxEAPOL++
+	_ = v.sendDataKey(v.bss.MAC, eapol.EtherType, pdu, k)
+}
+
+// sendData builds, protects (with the PTK) and transmits one data MPDU.
 func (v *Vap) sendData(da []byte, etherType uint16, payload []byte) error {
+	return v.sendDataKey(da, etherType, payload, v.bss.PTK)
+}
+
+// sendDataKey builds one data MPDU (no fragmentation), protects it with k
+// (none when nil) and transmits it.
+func (v *Vap) sendDataKey(da []byte, etherType uint16, payload []byte, k *Key) error {
 	n := v.bss
 	h := frame.HeaderFields{FC: frame.MakeFC(frame.TypeData, frame.SubData, frame.FlagToDS),
 		Addr1: n.MAC, Addr2: v.mac, Addr3: da, SeqCtl: frame.SeqCtlOf(n.nextSeq(), 0)}
@@ -135,7 +148,7 @@ func (v *Vap) sendData(da []byte, etherType uint16, payload []byte) error {
 		return opErr("output", n.MAC.String(), ErrNoRoom, "MSDU of %d octets exceeds 2304; lower the MTU", len(b)-hdrLen)
 	}
 	slot := -1
-	if k := n.PTK; k != nil {
+	if k != nil {
 		var err error
 		body, err := k.Cipher.EnMIC(k, da, v.mac, 0, b[hdrLen:])
 		if err != nil {

@@ -171,3 +171,89 @@ func TestFrameUnderRetiredPTK(t *testing.T) {
 		t.Fatalf("frame under the retired PTK: delivered %d, RxRetiredKey %d, RxDecryptErr %d", len(b.rx)-nrx, st.RxRetiredKey, st.RxDecryptErr)
 	}
 }
+
+// staData returns a medium filter that passes every frame and, for data
+// frames from the station, records their Protected bit and drops the one
+// numbered drop (1-based, counted from when the filter is set).
+func staData(b *bench, drop int, protected *[]bool) func(*wlantest.Radio, []byte) []byte {
+	n := 0
+	return func(from *wlantest.Radio, f []byte) []byte {
+		fr, err := frame.Parse(f)
+		if err != nil || from != b.sta || fr.Type() != frame.TypeData {
+			return f
+		}
+		n++
+		*protected = append(*protected, fr.Protected())
+		if n == drop {
+			return nil
+		}
+		return f
+	}
+}
+
+// TestRetransmittedM3FirstHandshake: our message 4 is lost, so the AP
+// retransmits message 3; it has not installed the PTK (it does on message
+// 4), so the second message 4 must go in the clear like the first, not
+// under the PTK we installed on message 3.
+func TestRetransmittedM3FirstHandshake(t *testing.T) {
+	b := newBench(t, benchOpts{passphrase: "lost message four"})
+	var prot []bool
+	b.medium.Filter = staData(b, 2, &prot) // message 2, then message 4 (dropped)
+	b.connect("lost message four")
+	if b.ap.Stats.M4 != 0 || len(prot) != 2 {
+		t.Fatalf("message 4 not held back: AP %+v, station data frames %v", b.ap.Stats, prot)
+	}
+	b.ap.ResendM3()
+	b.medium.Run(1000)
+	if len(prot) != 3 || prot[2] {
+		t.Fatalf("station data frames (protected?) %v: want the second message 4 in the clear", prot)
+	}
+	if b.ap.Stats.M4 != 1 {
+		t.Fatalf("AP did not take the second message 4: %+v", b.ap.Stats)
+	}
+	b.medium.Filter = nil
+	b.pingPong("after")
+}
+
+// TestRetransmittedM3Rekey: in a pairwise rekey our message 4 is lost; the
+// answer to the retransmitted message 3 goes under the PTK being replaced
+// (the AP still uses it), never under the new one; with a key cache, the
+// retired key has left the card and encrypts in software.
+func TestRetransmittedM3Rekey(t *testing.T) {
+	t.Run("software", func(t *testing.T) { retransmittedM3Rekey(t, nil) })
+	t.Run("keycache", func(t *testing.T) {
+		retransmittedM3Rekey(t, &wlantest.KeyCache{Slots: 4, Suites: []uint32{uint32(ie.CipherCCMP128)}})
+	})
+}
+
+func retransmittedM3Rekey(t *testing.T, kc *wlantest.KeyCache) {
+	b := newBench(t, benchOpts{passphrase: "lost in a rekey", hw: kc})
+	b.connect("lost in a rekey")
+	b.pingPong("before")
+	old := b.vap.PairwiseKey()
+	if hw := old.Flags&net80211.KeyHW != 0; hw != (kc != nil) {
+		t.Fatalf("PTK in the key cache: %v, want %v", hw, kc != nil)
+	}
+	pn := old.TxPN
+	var prot []bool
+	b.medium.Filter = staData(b, 2, &prot) // message 2, then message 4 (dropped)
+	b.ap.RekeyPTK()
+	b.medium.Run(1000)
+	nk := b.vap.PairwiseKey()
+	if nk == old || b.ap.Stats.M4 != 1 || old.TxPN != pn+2 {
+		t.Fatalf("rekey: new key %v, AP %+v, old key's TX PN %d (was %d)", nk != old, b.ap.Stats, old.TxPN, pn)
+	}
+	if old.Flags&net80211.KeyHW != 0 {
+		t.Fatal("the retired PTK still claims a key cache slot")
+	}
+	b.ap.ResendM3()
+	b.medium.Run(1000)
+	if len(prot) != 3 || !prot[2] || old.TxPN != pn+3 || nk.TxPN != 0 {
+		t.Fatalf("second message 4: frames %v, old key TX PN %d (want %d), new key TX PN %d (want 0)", prot, old.TxPN, pn+3, nk.TxPN)
+	}
+	if b.ap.Stats.M4 != 2 {
+		t.Fatalf("AP did not take the second message 4: %+v", b.ap.Stats)
+	}
+	b.medium.Filter = nil
+	b.pingPong("after")
+}

@@ -188,9 +188,19 @@ func (s *supplicant) msg3(v *Vap, pdu []byte, k eapol.Key, ver uint16, now time.
 	if SetEAPOLMIC(ver, s.tptk[:16], m4) != nil {
 		return
 	}
-	v.sendEAPOL(m4)
-	rekey := s.state == supDone
 	tk := s.tptk[32:]
+	if n := v.bss; n.PTK != nil && n.PTK.SameMaterial(tk) && !n.ptkConfirmed {
+		// A retransmitted message 3 (our message 4 is late or lost) while
+		// no frame under the new PTK has come: the authenticator has not
+		// installed it, so the answer goes as the first message 4 went —
+		// under the PTK it replaced, or in the clear in the first
+		// handshake. Under the new PTK the AP could not decrypt it, would
+		// retransmit until its retries ran out, and fail the handshake.
+		v.sendEAPOLUnder(m4, n.retiredPTK)
+	} else {
+		v.sendEAPOL(m4)
+	}
+	rekey := s.state == supDone
 	if err := v.installPairwise(v.bss, v.pairwise, tk); err != nil && !errors.Is(err, ErrKeyReinstall) {
 		v.fail(ErrHandshake, "installing the pairwise key: %v", err)
 		return
