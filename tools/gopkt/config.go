@@ -350,9 +350,6 @@ func (c *config) addEcho(a string) error {
 	if slices.Contains(c.Echo, uint16(n)) {
 		return usagef("--udp-echo %s: port %d given twice", a, n)
 	}
-	if s, ok := c.sinkOf(uint16(n)); ok {
-		return usagef("--udp-echo %s: port %d is already a --udp-sink (%v)", a, n, s)
-	}
 	if !c.Protos.has("udp") {
 		return usagef("--udp-echo %s: UDP is not loaded: add -p ipv4 -p udp", a)
 	}
@@ -387,16 +384,6 @@ func (c *config) addSink(a string) error {
 	}
 	c.Sinks = append(c.Sinks, r)
 	return nil
-}
-
-// sinkOf returns the --udp-sink range holding port.
-func (c *config) sinkOf(port uint16) (portRange, bool) {
-	for _, s := range c.Sinks {
-		if s.has(port) {
-			return s, true
-		}
-	}
-	return portRange{}, false
 }
 
 func (c *config) addPing(a string) error {
