@@ -26,6 +26,11 @@ type Pinger struct {
 type PingResult struct {
 	Sent, Answered int
 	MaxRTT         time.Duration // of the answered requests
+	// Slow counts the answers that took over 100 ms; SlowestAt is when
+	// the slowest request was sent, from the start of the window (a
+	// stall shows as a run of slow answers there).
+	Slow      int
+	SlowestAt time.Duration
 }
 
 // String is the one-line summary tests log.
@@ -34,7 +39,8 @@ func (r PingResult) String() string {
 	if r.Sent > 0 {
 		pct = 100 * float64(r.Answered) / float64(r.Sent)
 	}
-	return fmt.Sprintf("%d of %d answered (%.2f%%), max rtt %v", r.Answered, r.Sent, pct, r.MaxRTT.Round(time.Microsecond))
+	return fmt.Sprintf("%d of %d answered (%.2f%%), %d over 100 ms, max rtt %v (sent at %v)",
+		r.Answered, r.Sent, pct, r.Slow, r.MaxRTT.Round(time.Microsecond), r.SlowestAt.Round(time.Millisecond))
 }
 
 // Run pings. It must run inside the namespace whose link reaches the
@@ -109,9 +115,16 @@ func (p Pinger) Run() (PingResult, error) {
 	<-done
 	r := PingResult{Sent: n}
 	for i := range rtt {
-		if d := time.Duration(rtt[i].Load()); d > 0 {
-			r.Answered++
-			r.MaxRTT = max(r.MaxRTT, d)
+		d := time.Duration(rtt[i].Load())
+		if d == 0 {
+			continue
+		}
+		r.Answered++
+		if d > 100*time.Millisecond {
+			r.Slow++
+		}
+		if d > r.MaxRTT {
+			r.MaxRTT, r.SlowestAt = d, time.Duration(sentAt[i].Load()-sentAt[0].Load())
 		}
 	}
 	return r, sendErr
