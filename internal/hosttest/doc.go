@@ -21,7 +21,8 @@
 // NewVeth builds two namespaces joined by a veth pair with addresses, for
 // tests whose two peers are both Linux. Namespace.Do runs a function on a
 // thread inside a namespace, so the test process itself can open sockets
-// there.
+// there. The flood subpackage is the hostile network: Linux-side floods
+// and a pinger, run as helper processes inside a namespace.
 //
 // # Skip or fail
 //
@@ -37,9 +38,9 @@
 //
 // # What it does not do
 //
-// It sends no traffic of its own and creates nothing outside the namespaces
-// a test asks for: the only host-side objects are TAP devices the test
-// opened, moved into a namespace by TakeLink. Addresses are the test's
+// Apart from the flood subpackage, it sends no traffic of its own and
+// creates nothing outside the namespaces a test asks for: the only
+// host-side objects are TAP devices the test opened, moved into a namespace by TakeLink. Addresses are the test's
 // choice; gopkt's tests use 198.18.0.0/15 (RFC 2544) only. It does not run
 // QEMU (internal/vmtest does).
 //

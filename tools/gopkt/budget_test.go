@@ -22,9 +22,10 @@ func TestReserveArithmetic(t *testing.T) {
 }
 
 // TestDaemonStatusBudget: the status shows the pool, the budget and every
-// quota with its limit, use and refusals, and the UDP per-socket limits.
+// quota with its limit, use and refusals, the UDP per-socket limits, the
+// refusals of ARP hold queues and reassembly, and the --udp-sink sockets.
 func TestDaemonStatusBudget(t *testing.T) {
-	r := startRun([]string{"-d", "loop", "-p", "ipv4", "-p", "udp,rcvbuf=65536", "--buffers", "256"}, env{})
+	r := startRun([]string{"-d", "loop", "-p", "ipv4", "-p", "udp,rcvbuf=65536", "--buffers", "256", "--udp-sink", "9000-9009"}, env{})
 	waitFor(t, &r.out, "gopkt: running", 10*time.Second)
 	r.status <- syscall.SIGUSR1
 	waitFor(t, &r.out, "udp per socket", 10*time.Second)
@@ -42,6 +43,9 @@ func TestDaemonStatusBudget(t *testing.T) {
 		"  quota reassembly limit    47 in use     0 peak     0 refused 0 (quota) 0 (budget)\n",
 		"  quota udp-rcvq   limit    95 in use     0 peak     0 refused 0 (quota) 0 (budget)\n",
 		"  udp per socket: 256 mbufs, 65536 bytes; refused: socket-mbufs 0 socket-bytes 0 closing 0\n",
+		"     hold queues: dropped 0; refused 0 (quota) 0 (budget)\n",
+		"reassembled 0 of 0 needed, failed 0, timeouts 0, evicted 0; refused 0 (quota) 0 (budget)\n",
+		"udp-sink ports 9000-9009: 10 sockets, never read\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("status lacks %q:\n%s", want, out)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/netip"
 	"slices"
@@ -23,6 +24,7 @@ type config struct {
 	Routes  []routeArg
 	ARP     []arpArg
 	Echo    []uint16
+	Sinks   []portRange
 	Pings   []pingArg
 	Filters []filterArg
 	Dumps   []dumpArg
@@ -70,12 +72,26 @@ type dumpArg struct {
 	Iface, File, Filter string
 }
 
+// portRange is one --udp-sink: ports First to Last, both included.
+type portRange struct{ First, Last uint16 }
+
+// String writes the range as given ("20000-20099", or "7" for one port).
+func (r portRange) String() string {
+	if r.First == r.Last {
+		return strconv.Itoa(int(r.First))
+	}
+	return fmt.Sprintf("%d-%d", r.First, r.Last)
+}
+
+// has reports whether port is in the range.
+func (r portRange) has(port uint16) bool { return port >= r.First && port <= r.Last }
+
 // errHelp is returned for -h: print the usage and exit 0.
 var errHelp = pflag.ErrHelp
 
 // rawArgs are the repeatable flags as given, checked after parsing.
 type rawArgs struct {
-	drivers, protos, addrs, routes, arps, echo, pings, filters, dumps []string
+	drivers, protos, addrs, routes, arps, echo, sinks, pings, filters, dumps []string
 }
 
 // newFlagSet declares gopkt's flags into c and r.
@@ -90,6 +106,7 @@ func newFlagSet(c *config, r *rawArgs) *pflag.FlagSet {
 	fs.StringArrayVar(&r.routes, "route", nil, "add a route: `DEST=GATEWAY` or DEST=IFACE, DEST is A.B.C.D/LEN or default (repeatable)")
 	fs.StringArrayVar(&r.arps, "arp", nil, "permanent neighbour entry `ADDR=MAC`, like arp -s (repeatable)")
 	fs.StringArrayVar(&r.echo, "udp-echo", nil, "answer UDP datagrams on `PORT` with the same payload (RFC 862; repeatable)")
+	fs.StringArrayVar(&r.sinks, "udp-sink", nil, "bind UDP `PORT[-LAST]` and never read: datagrams queue until the socket's or the budget's quota refuses them (a slow reader; repeatable)")
 	fs.StringArrayVar(&r.pings, "ping", nil, "ping `ADDR[,OPTS]` once set up; OPTS count=5,size=56,interval=1s,timeout=3s (repeatable; the timeout covers the first ARP retry)")
 	fs.StringArrayVar(&r.filters, "filter", nil, "drop IPv4 packets matching `RULE`, 'drop [in|out|forward] [udp|tcp|icmp|proto N] [from NET] [to NET] [port N]'")
 	fs.StringArrayVar(&r.dumps, "dump", nil, "capture `IFACE=FILE[,FILTER]` into a pcap file; FILTER in tcpdump syntax")
@@ -129,7 +146,7 @@ func parseArgs(args []string, reg *registry) (*config, error) {
 		list []string
 		fn   func(string) error
 	}{
-		{r.addrs, c.addAddr}, {r.routes, c.addRoute}, {r.arps, c.addARP}, {r.echo, c.addEcho},
+		{r.addrs, c.addAddr}, {r.routes, c.addRoute}, {r.arps, c.addARP}, {r.echo, c.addEcho}, {r.sinks, c.addSink},
 		{r.pings, c.addPing}, {r.filters, c.addFilter}, {r.dumps, c.addDump},
 	}
 	for _, s := range steps {
@@ -337,6 +354,35 @@ func (c *config) addEcho(a string) error {
 		return usagef("--udp-echo %s: UDP is not loaded: add -p ipv4 -p udp", a)
 	}
 	c.Echo = append(c.Echo, uint16(n))
+	return nil
+}
+
+// addSink reads --udp-sink PORT or FIRST-LAST.
+func (c *config) addSink(a string) error {
+	lo, hi, isRange := strings.Cut(a, "-")
+	first, err1 := strconv.Atoi(lo)
+	last, err2 := first, error(nil)
+	if isRange {
+		last, err2 = strconv.Atoi(hi)
+	}
+	if err1 != nil || err2 != nil || first < 1 || last > 65535 || last < first {
+		return usagef("--udp-sink %s: want a port or a range FIRST-LAST from 1 to 65535, such as 20000-20099", a)
+	}
+	r := portRange{uint16(first), uint16(last)}
+	for _, e := range c.Echo {
+		if r.has(e) {
+			return usagef("--udp-sink %s: port %d is already a --udp-echo", a, e)
+		}
+	}
+	for _, s := range c.Sinks {
+		if r.First <= s.Last && s.First <= r.Last {
+			return usagef("--udp-sink %s: overlaps --udp-sink %v", a, s)
+		}
+	}
+	if !c.Protos.has("udp") {
+		return usagef("--udp-sink %s: UDP is not loaded: add -p ipv4 -p udp", a)
+	}
+	c.Sinks = append(c.Sinks, r)
 	return nil
 }
 

@@ -35,8 +35,8 @@ func TestJoinModuleArgs(t *testing.T) {
 
 func TestParseArgs(t *testing.T) {
 	c, err := parseArgs(args("-d e1000 pci=0000:00:02.0,mtu=9000,mode=adaptive -d tap linux=gpk0 -d loop -d e1000 pci=00:03.0,name=wan0 "+
-		"-p ipv4,forwarding=on,ttl=32 -p udp queue=16 -p icmp,rate=10 --ifconfig em0=198.18.0.2/24 --ifconfig tap0=198.18.1.1/24 "+
-		"--route default=198.18.0.1 --route 198.18.5.0/24=tap0 --arp 198.18.0.7=52:54:00:12:34:11 --udp-echo 7 --udp-echo 9 "+
+		"-p ipv4,forwarding=on,ttl=32,reasm-timeout=3s -p udp queue=16 -p icmp,rate=10 --ifconfig em0=198.18.0.2/24 --ifconfig tap0=198.18.1.1/24 "+
+		"--route default=198.18.0.1 --route 198.18.5.0/24=tap0 --arp 198.18.0.7=52:54:00:12:34:11 --udp-echo 7 --udp-echo 9 --udp-sink 20000-20099 --udp-sink 30000 "+
 		"--ping 198.18.0.1,count=3,size=8000,interval=200ms --buffers 8192"), defaultRegistry())
 	if err != nil {
 		t.Fatal(err)
@@ -75,6 +75,9 @@ func TestParseArgs(t *testing.T) {
 	}
 	if !slices.Equal(c.Echo, []uint16{7, 9}) || c.Buffers != 8192 {
 		t.Errorf("echo %v buffers %d", c.Echo, c.Buffers)
+	}
+	if !slices.Equal(c.Sinks, []portRange{{20000, 20099}, {30000, 30000}}) || p.ipv4.ReassemblyTimeout != 3*time.Second {
+		t.Errorf("sinks %v reassembly timeout %v", c.Sinks, p.ipv4.ReassemblyTimeout)
 	}
 	if want := (pingArg{Dst: netip.MustParseAddr("198.18.0.1"), Count: 3, Size: 8000, Interval: 200 * time.Millisecond, Timeout: 3 * time.Second}); len(c.Pings) != 1 || c.Pings[0] != want {
 		t.Errorf("pings %+v", c.Pings)
@@ -127,7 +130,8 @@ func TestParseArgsErrors(t *testing.T) {
 		{"-p ipv4 -p ipv4", `-p ipv4: protocol ipv4 is loaded twice`},
 		{"-p ipv4,arp=maybe", `-p ipv4,arp=maybe: arp=maybe: want on or off`},
 		{"-p ipv4,ttl=0", `-p ipv4,ttl=0: ttl=0: want a number from 1 to 255`},
-		{"-p ipv4,mtu=1", `-p ipv4,mtu=1: unknown option "mtu" (known: arp, forwarding, ttl)`},
+		{"-p ipv4,mtu=1", `-p ipv4,mtu=1: unknown option "mtu" (known: arp, forwarding, ttl, reasm-timeout)`},
+		{"-p ipv4,reasm-timeout=0", `-p ipv4,reasm-timeout=0: reasm-timeout=0: want a positive duration such as 500ms or 2s`},
 		{"-p ipv4 --ifconfig em0=198.18.0.2/24", `--ifconfig em0=198.18.0.2/24: no interface em0 (interfaces: lo0; load one with -d)`},
 		{"-p ipv4 -d loop --ifconfig lo1=198.18.0.2", `--ifconfig lo1=198.18.0.2: "198.18.0.2" is not an IPv4 address with a prefix length (want A.B.C.D/LEN such as 198.18.0.2/24)`},
 		{"-p ipv4 -d loop --ifconfig lo1", `--ifconfig lo1: want IFACE=ADDR/LEN such as em0=198.18.0.2/24`},
@@ -142,6 +146,12 @@ func TestParseArgsErrors(t *testing.T) {
 		{"-p ipv4 --udp-echo 7", `--udp-echo 7: UDP is not loaded: add -p ipv4 -p udp`},
 		{"-p ipv4 -p udp --udp-echo 70000", `--udp-echo 70000: want a port from 1 to 65535 (7 is the echo service, RFC 862)`},
 		{"-p ipv4 -p udp --udp-echo 7 --udp-echo 7", `--udp-echo 7: port 7 given twice`},
+		{"-p ipv4 --udp-sink 9", `--udp-sink 9: UDP is not loaded: add -p ipv4 -p udp`},
+		{"-p ipv4 -p udp --udp-sink 20-10", `--udp-sink 20-10: want a port or a range FIRST-LAST from 1 to 65535, such as 20000-20099`},
+		{"-p ipv4 -p udp --udp-sink 0", `--udp-sink 0: want a port or a range FIRST-LAST from 1 to 65535, such as 20000-20099`},
+		{"-p ipv4 -p udp --udp-sink 9-x", `--udp-sink 9-x: want a port or a range FIRST-LAST from 1 to 65535, such as 20000-20099`},
+		{"-p ipv4 -p udp --udp-echo 7 --udp-sink 5-9", `--udp-sink 5-9: port 7 is already a --udp-echo`},
+		{"-p ipv4 -p udp --udp-sink 5-9 --udp-sink 9-12", `--udp-sink 9-12: overlaps --udp-sink 5-9`},
 		{"--ping 198.18.0.1", `--ping 198.18.0.1: IPv4 is not loaded: add -p ipv4`},
 		{"-p ipv4 --ping host", `--ping host: "host" is not an IPv4 address`},
 		{"-p ipv4 --ping 198.18.0.1,count=0", `--ping 198.18.0.1,count=0: count=0: want a number from 1 to 1000000`},

@@ -55,6 +55,7 @@ type daemon struct {
 	filters []*installedFilter
 	dumps   []*dump
 	echo    []*echoServer
+	sinks   []*udpSink
 
 	cancel   context.CancelFunc // ends the services
 	wg       sync.WaitGroup
@@ -145,6 +146,13 @@ func (d *daemon) start(ctx context.Context) (err error) {
 		}
 		d.echo = append(d.echo, e)
 	}
+	for _, r := range d.cfg.Sinks {
+		s, err := startSink(d.udp, r)
+		if err != nil {
+			return fmt.Errorf("--udp-sink %v: %w", r, err)
+		}
+		d.sinks = append(d.sinks, s)
+	}
 	for _, p := range d.cfg.Pings {
 		d.wg.Add(1)
 		go func() {
@@ -229,6 +237,9 @@ func (d *daemon) stop() error {
 	}
 	for _, e := range d.echo {
 		e.close()
+	}
+	for _, s := range d.sinks {
+		s.close()
 	}
 	d.wg.Wait()
 	for _, dp := range d.dumps {

@@ -34,19 +34,22 @@
 //     unless name= is given; arp=off marks them NOARP);
 //  5. --ifconfig, --route, --arp, --filter (pfil.AddrFilter on an IPv4
 //     hook), --dump (a capture tap per interface), then the services:
-//     --udp-echo (RFC 862) and --ping (RTTs printed as ping does), and a
-//     goroutine calling the drivers' slow path (Service) twice a second
-//     (e1000 devices need none here: em.Attach runs their housekeeping).
+//     --udp-echo (RFC 862), --udp-sink (sockets bound and never read: a
+//     slow reader, bounded by the budget), --ping (RTTs printed as ping
+//     does), and a goroutine calling the drivers' slow path (Service)
+//     twice a second (e1000 devices need none here: em.Attach runs their
+//     housekeeping).
 //     Link state is the stack's: each interface follows its port's link
 //     events, logs changes, and drops TX while the link is down.
 //
 // SIGUSR1 prints the status (status.go): interfaces with the stack's and
 // the port's counters, routes, the ARP table, IPv4/ICMP/ARP/UDP counters,
-// filters, dumps, and the pool with its budget and every quota (limit, in
-// use, peak, refusals by reason; budget.go). On SIGINT or SIGTERM gopkt prints the status,
-// then stop undoes step 5 to 1: services closed, dumps drained into their
-// files, interfaces detached (drivers return their ring buffers and close
-// their devices), the stack closed, and the pool checked. It prints
+// filters, dumps, sinks, and the pool with its budget and every quota
+// (limit, in use, peak, refusals by reason; budget.go), with the refusals
+// of UDP sockets, ARP hold queues and reassembly by reason. On SIGINT or
+// SIGTERM gopkt prints the status, then stop undoes step 5 to 1: services
+// closed, dumps drained into their files, interfaces detached (drivers
+// return their ring buffers and close their devices), the stack closed, and the pool checked. It prints
 // "pool: N/N buffers free"; the exit status is 1 when buffers leaked, a
 // --ping got no reply, or setup failed, else 0.
 //
@@ -56,6 +59,10 @@
 // command in process over two e1000 device models on one hub
 // (drivers/e1000/e1000test), a peer stack on the second; tap_test.go runs
 // it on a tap device whose Linux end is in a network namespace (root);
+// hostile_test.go is the hostile network (issue 9): Linux floods the
+// daemon on three taps (internal/hosttest/flood) while another namespace
+// pings it, and the status must show the pings answered, every refusal by
+// its reason, no receive refill failure, and the pool full at exit;
 // vm_test.go runs it over QEMU's e1000 through VFIO in the VM lane against
 // the guest's Linux on a second e1000 (internal/udpcheck is the Linux-side
 // UDP client there).

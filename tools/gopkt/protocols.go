@@ -1,6 +1,8 @@
 package main
 
 import (
+	"time"
+
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/ipv4"
 	"github.com/gopkt/gopkt/stack/udp"
@@ -46,13 +48,15 @@ func (p *protoSet) build() (built, []stack.Protocol) {
 	return b, []stack.Protocol{b.ip}
 }
 
-// ipv4Loader: -p ipv4[,arp=off][,forwarding=on][,ttl=N]. ARP belongs to
-// IPv4 (DESIGN.md §1); arp=off marks every interface NOARP, so neighbours
-// resolve only through --arp static entries.
+// ipv4Loader: -p ipv4[,arp=off][,forwarding=on][,ttl=N][,reasm-timeout=D].
+// ARP belongs to IPv4 (DESIGN.md §1); arp=off marks every interface NOARP,
+// so neighbours resolve only through --arp static entries. reasm-timeout
+// is how long an incomplete datagram keeps its fragments (and its share of
+// the reassembly quota).
 var ipv4Loader = protoLoader{
 	Name:  "ipv4",
-	Usage: "[,arp=off][,forwarding=on][,ttl=64]  IPv4 with ARP and ICMP (RFC 791, 826, 792)",
-	Keys:  []string{"arp", "forwarding", "ttl"},
+	Usage: "[,arp=off][,forwarding=on][,ttl=64][,reasm-timeout=30s]  IPv4 with ARP and ICMP (RFC 791, 826, 792)",
+	Keys:  []string{"arp", "forwarding", "ttl", "reasm-timeout"},
 	Apply: func(o options, p *protoSet) error {
 		arp, err := o.onOff("arp", true)
 		if err != nil {
@@ -66,7 +70,11 @@ var ipv4Loader = protoLoader{
 		if err != nil {
 			return err
 		}
-		p.ipv4 = &ipv4.Options{Forwarding: fwd, DefaultTTL: uint8(ttl)}
+		reasm, err := o.duration("reasm-timeout", 30*time.Second)
+		if err != nil {
+			return err
+		}
+		p.ipv4 = &ipv4.Options{Forwarding: fwd, DefaultTTL: uint8(ttl), ReassemblyTimeout: reasm}
 		p.arpOff = !arp
 		return nil
 	},

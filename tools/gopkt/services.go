@@ -57,6 +57,36 @@ func (e *echoServer) serve(wg *sync.WaitGroup) {
 
 func (e *echoServer) close() { _ = e.c.Close() }
 
+// udpSink is one --udp-sink: sockets bound to a range of ports that
+// nobody reads, so what arrives stays queued until the socket's limits or
+// the budget's udp-rcvq quota refuse it (a slow reader, as far as the
+// pool can tell; the refusals show in the status).
+type udpSink struct {
+	ports portRange
+	conns []*udp.Conn
+}
+
+// startSink binds every port of r.
+func startSink(u *udp.UDP, r portRange) (*udpSink, error) {
+	s := &udpSink{ports: r}
+	for p := int(r.First); p <= int(r.Last); p++ {
+		c, err := u.ListenPacket(netip.AddrPortFrom(netip.IPv4Unspecified(), uint16(p)))
+		if err != nil {
+			s.close()
+			return nil, fmt.Errorf("port %d: %w", p, err)
+		}
+		s.conns = append(s.conns, c)
+	}
+	return s, nil
+}
+
+// close closes the sockets, which frees what they queued.
+func (s *udpSink) close() {
+	for _, c := range s.conns {
+		_ = c.Close()
+	}
+}
+
 // pingStats summarise one --ping run, as ping(8) prints them.
 type pingStats struct {
 	sent, received int

@@ -27,20 +27,25 @@ func (d *daemon) status(out io.Writer) {
 			b.WriteString("\n")
 		}
 		s := d.ip.Stats()
-		fmt.Fprintf(&b, "ipv4: in %d delivered %d hdr-errors %d addr-errors %d discards %d filtered %d; out %d no-route %d filtered %d; forwarded %d\n",
+		fmt.Fprintf(&b, "ipv4: in %d delivered %d hdr-errors %d addr-errors %d discards %d filtered %d; out %d no-route %d filtered %d no-buffers %d; forwarded %d\n",
 			s.InReceives, s.InDelivers, s.InHdrErrors, s.InAddrErrors, s.InDiscards, s.InFiltered,
-			s.OutRequests, s.OutNoRoutes, s.OutFiltered, s.ForwDatagrams)
-		fmt.Fprintf(&b, "      fragments created %d; reassembled %d of %d needed, failed %d, timeouts %d\n",
-			s.FragCreates, s.ReasmOKs, s.ReasmReqds, s.ReasmFails, s.ReasmTimeouts)
+			s.OutRequests, s.OutNoRoutes, s.OutFiltered, s.OutNoBuffers, s.ForwDatagrams)
+		fmt.Fprintf(&b, "      fragments created %d; reassembled %d of %d needed, failed %d, timeouts %d, evicted %d; refused %d (quota) %d (budget)\n",
+			s.FragCreates, s.ReasmOKs, s.ReasmReqds, s.ReasmFails, s.ReasmTimeouts, s.ReasmEvicted, s.ReasmRefusedQuota, s.ReasmRefusedBudget)
 		fmt.Fprintf(&b, "icmp: in %d echo-requests %d echo-replies %d errors %d; out %d echo-replies %d rate-limited %d\n",
 			s.ICMPInMsgs, s.ICMPInEchos, s.ICMPInEchoReps, s.ICMPInErrors, s.ICMPOutMsgs, s.ICMPOutEchoReps, s.ICMPOutRateLimited)
 		fmt.Fprintf(&b, "arp: in requests %d replies %d errors %d; out requests %d replies %d; unresolved %d conflicts %d\n",
 			s.ARPInRequests, s.ARPInReplies, s.ARPInErrors, s.ARPOutRequests, s.ARPOutReplies, s.ARPResolveFailed, s.ARPConflicts)
+		fmt.Fprintf(&b, "     hold queues: dropped %d; refused %d (quota) %d (budget)\n",
+			s.ARPQueueDrops, s.ARPHoldRefusedQuota, s.ARPHoldRefusedBudget)
 	}
 	if d.udp != nil {
 		u := d.udp.Stats()
 		fmt.Fprintf(&b, "udp: in %d no-port %d errors %d bad-checksum %d queue-full %d; out %d\n",
 			u.InDatagrams, u.NoPorts, u.InErrors, u.InCsumErrors, u.RcvbufErrors, u.OutDatagrams)
+	}
+	for _, s := range d.sinks {
+		fmt.Fprintf(&b, "udp-sink ports %v: %d sockets, never read\n", s.ports, len(s.conns))
 	}
 	for _, e := range d.echo {
 		fmt.Fprintf(&b, "udp-echo port %d: %d datagrams echoed, %d failures\n", e.port, e.echoed.Load(), e.failures.Load())
