@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -76,7 +77,10 @@ func TestBulkTransfer(t *testing.T) {
 // lossy drops and reorders frames on the link (deterministic per seed).
 func lossy(lossPct int, seed uint64) link.Options {
 	r := rand.New(rand.NewPCG(seed, 1))
+	var mu sync.Mutex // the filter runs on both ends' sending goroutines
 	return link.Options{Filter: func(from int, b *mbuf.Buf) bool {
+		mu.Lock()
+		defer mu.Unlock()
 		return r.IntN(1000) >= lossPct*10
 	}}
 }
