@@ -87,9 +87,9 @@ func lossy(lossPct int, seed uint64) link.Options {
 
 func TestTransferUnderLoss(t *testing.T) {
 	for _, tc := range []struct {
-		name   string
-		loss   int
-		opts   tcp.Options
+		name string
+		loss int
+		opts tcp.Options
 	}{
 		{"1pct-sack", 1, tcp.Options{}},
 		{"5pct-sack", 5, tcp.Options{}},

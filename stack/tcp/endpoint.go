@@ -36,8 +36,7 @@ type Conn struct {
 	sb                          sendBuf
 	sbSeq                       uint32 // sequence number of sb's first byte
 	finQueued                   bool   // CloseWrite/Close: FIN follows the data at finSeq
-	finSeq                      uint32
-	mss                         int // data bytes per segment (options excluded)
+	mss                         int    // data bytes per segment (options excluded)
 	nodelay                     bool
 
 	// Receive sequence variables.

@@ -56,23 +56,6 @@ func (b *sackBoard) advance(una uint32) {
 	}
 }
 
-// sacked reports the SACKed bytes in total.
-func (b *sackBoard) sacked() int {
-	s := 0
-	for i := range b.n {
-		s += int(b.r[i].end - b.r[i].start)
-	}
-	return s
-}
-
-// highest is the end of the highest SACKed range (ok false when empty).
-func (b *sackBoard) highest() (uint32, bool) {
-	if b.n == 0 {
-		return 0, false
-	}
-	return b.r[b.n-1].end, true
-}
-
 // isLost is RFC 6675 §4 IsLost(seq): DupThresh (3) discontiguous SACKed
 // ranges above seq, or more than (DupThresh−1)·SMSS bytes SACKed above it.
 func (b *sackBoard) isLost(seq uint32, mss int) bool {
