@@ -84,7 +84,7 @@ func (fx *fuzzFixture) input(t *testing.T, ctl byte, seg []byte) {
 	}
 	b, err := n.Pool.Get()
 	if err != nil {
-		t.Skip("pool empty")
+		t.Fatalf("pool empty: %d in use; A %+v; B %+v; budget %+v", n.Pool.InUse(), n.A.Stats(), n.B.Stats(), n.HA.S.Budget().Stats())
 	}
 	d, err := b.Append(len(seg))
 	if err != nil {

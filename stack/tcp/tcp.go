@@ -408,12 +408,18 @@ func (t *TCP) Stats() Stats {
 		SynCookiesSent: c.synCookiesSent.Load(), SynCookiesOK: c.synCookiesOK.Load(), SynCookiesBad: c.synCookiesBad.Load(),
 		FastRetransmits: c.fastRetrans.Load(), RTOExpired: c.rtoExpired.Load(), SACKRecoveries: c.sackRecoveries.Load(),
 		OutOfOrder: c.ooo.Load(), KeepAliveProbes: c.keepaliveProbes.Load()}
+	// Lock order is connection, then tables: copy the list before asking
+	// each connection its state.
 	t.mu.RLock()
+	cs := make([]*Conn, 0, len(t.conns))
 	for _, cn := range t.conns {
+		cs = append(cs, cn)
+	}
+	t.mu.RUnlock()
+	for _, cn := range cs {
 		if st := cn.State(); st == Established || st == CloseWait {
 			s.CurrEstab++
 		}
 	}
-	t.mu.RUnlock()
 	return s
 }
