@@ -120,7 +120,7 @@ func (c *Conn) Info() ConnInfo {
 	defer c.mu.Unlock()
 	return ConnInfo{Local: netip.AddrPortFrom(netip.AddrFrom4(c.k.laddr), c.k.lport),
 		Remote: netip.AddrPortFrom(netip.AddrFrom4(c.k.raddr), c.k.rport), State: c.state,
-		SendQueue: c.sb.n, RecvQueue: c.rq.bytes, RTT: c.srtt, RTO: c.currentRTO(), Cwnd: c.cc.cwnd(),
+		SendQueue: c.sb.n, RecvQueue: c.rq.bytes, SendWindow: int(c.sndWnd), RTT: c.srtt, RTO: c.currentRTO(), Cwnd: c.cc.cwnd(),
 		Congestion: c.cc.name()}
 }
 

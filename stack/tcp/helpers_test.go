@@ -1,6 +1,7 @@
 package tcp_test
 
 import (
+	"net/netip"
 	"testing"
 
 	"github.com/gopkt/gopkt/hw/mbuf"
@@ -87,3 +88,5 @@ func (n *net2) connect(tb testing.TB) (client, server *tcp.Conn) {
 	}
 	return client, r.c
 }
+
+func addrPort(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }

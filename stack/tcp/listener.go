@@ -41,17 +41,21 @@ func (l *Listener) accepts(dst wire.Addr4) bool {
 // input handles a segment for no connection on the listening port
 // (§3.10.7.2 LISTEN state).
 func (l *Listener) input(k fourTuple, s *segment, b *mbuf.Buf) {
-	b.Free() // data on a SYN is not kept: the peer sends it again after the handshake
 	t := l.t
+	if s.has(wire.TCPFlagACK) && !s.has(wire.TCPFlagSYN|wire.TCPFlagRST) {
+		if mss, ok := t.checkCookie(k, s); ok {
+			t.st.synCookiesOK.Add(1)
+			if c := l.cookieConn(k, s, mss); c != nil {
+				c.input(s, b) // the ACK may carry data (and a FIN)
+				return
+			}
+		}
+	}
+	b.Free() // data on a SYN is not kept: the peer sends it again after the handshake
 	switch {
 	case s.has(wire.TCPFlagRST):
 		return // "An incoming RST should be ignored"
 	case s.has(wire.TCPFlagACK) && !s.has(wire.TCPFlagSYN):
-		if mss, ok := t.checkCookie(k, s); ok {
-			t.st.synCookiesOK.Add(1)
-			l.cookieConn(k, s, mss)
-			return
-		}
 		t.st.synCookiesBad.Add(1)
 		t.sendResetFor(k, s) // "any acknowledgment is bad if it arrives on a connection still in the LISTEN state"
 		return
@@ -96,8 +100,9 @@ func (l *Listener) input(k fourTuple, s *segment, b *mbuf.Buf) {
 	c.mu.Unlock()
 }
 
-// cookieConn builds the connection a valid cookie ACK completes.
-func (l *Listener) cookieConn(k fourTuple, s *segment, mss int) {
+// cookieConn builds the connection a valid cookie ACK completes (nil if
+// it could not be registered or queued for Accept).
+func (l *Listener) cookieConn(k fourTuple, s *segment, mss int) *Conn {
 	t := l.t
 	c := t.newConn(k)
 	c.fromListener = true
@@ -119,14 +124,16 @@ func (l *Listener) cookieConn(k fourTuple, s *segment, mss int) {
 	t.mu.Unlock()
 	if !ok {
 		c.state = Closed
-		return
+		return nil
 	}
 	t.st.passiveOpens.Add(1)
 	c.establishedLocked()
 	if !l.deliver(c) {
 		c.sendRst()
 		c.closeLocked(nil)
+		return nil
 	}
+	return c
 }
 
 // deliver queues an established connection for Accept; false when the

@@ -343,6 +343,7 @@ type ConnInfo struct {
 	State         State
 	SendQueue     int // bytes not yet acknowledged
 	RecvQueue     int // bytes not yet read
+	SendWindow    int // the peer's window (bytes, scaled)
 	RTT, RTO      time.Duration
 	Cwnd          int
 	Congestion    string
