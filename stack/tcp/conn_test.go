@@ -104,6 +104,11 @@ func TestTransferUnderLoss(t *testing.T) {
 			transfer(t, c1, c2, 2<<20)
 			st := n.A.Stats()
 			t.Logf("retransmits %d, fast retransmits %d, SACK recoveries %d, RTOs %d", st.RetransSegs, st.FastRetransmits, st.SACKRecoveries, st.RTOExpired)
+			for _, s := range []tcp.Stats{n.A.Stats(), n.B.Stats()} {
+				if s.OutErrors != 0 {
+					t.Errorf("%d segments failed in IPv4 output (larger than the MTU?)", s.OutErrors)
+				}
+			}
 		})
 	}
 }

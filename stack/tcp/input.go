@@ -291,8 +291,18 @@ func (c *Conn) processAck(s *segment) bool {
 	}
 	if seqGT(ack, c.sndUna) {
 		c.newAck(s, ack)
-	} else if ack == c.sndUna && s.dataLen == 0 && !s.has(wire.TCPFlagFIN) && wnd == c.sndWnd && c.sndMax != c.sndUna {
-		c.dupAck() // RFC 5681 §2 DUPLICATE ACKNOWLEDGMENT
+	} else if ack == c.sndUna && s.dataLen == 0 && !s.has(wire.TCPFlagFIN) && c.sndMax != c.sndUna &&
+		(wnd == c.sndWnd || s.nSACK > 0 && c.sackOK) {
+		// RFC 5681 §2 DUPLICATE ACKNOWLEDGMENT; with SACK, RFC 6675 §2
+		// counts an ACK carrying SACK information whatever its window
+		// (Linux's receive window moves even while it reports holes).
+		c.dupAck()
+	}
+	// RFC 6675 §5: recovery also starts on any ACK after which the
+	// scoreboard shows the first unacknowledged segment lost.
+	if c.sackOK && !c.inRecovery && c.board.n > 0 && c.sndUna != c.sndMax && !seqLT(c.sndUna, c.recover) &&
+		c.board.isLost(c.sndUna, c.mss) {
+		c.enterRecovery()
 	}
 	// Window update (§3.10.7.4): from the newest segment only.
 	if seqLT(c.sndWL1, s.seq) || (c.sndWL1 == s.seq && seqLEQ(c.sndWL2, ack)) {
@@ -376,6 +386,12 @@ func (c *Conn) dupAck() {
 	if !lost || seqLT(c.sndUna, c.recover) {
 		return
 	}
+	c.enterRecovery()
+}
+
+// enterRecovery starts fast retransmit and recovery (RFC 6675 §5 with
+// SACK, RFC 6582 §3.2 without).
+func (c *Conn) enterRecovery() {
 	c.inRecovery = true
 	c.recover = c.sndMax
 	c.t.st.fastRetrans.Add(1)

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/gopkt/gopkt/stack/pfil"
 	"github.com/gopkt/gopkt/stack/stacktest"
 	"github.com/gopkt/gopkt/stack/tcp"
+	"github.com/gopkt/gopkt/stack/wire"
 )
 
 // The Linux interop tests run our TCP against the Linux kernel's: our
@@ -32,9 +34,13 @@ import (
 // variant needs; it skips, or fails under GOPKT_VM_REQUIRE=1).
 
 type linuxPeer struct {
-	ns  *hosttest.Namespace
-	tcp *tcp.TCP
-	ip  *ipv4.IPv4
+	ns   *hosttest.Namespace
+	dev  string // the Linux end of the TAP, inside ns
+	tcp  *tcp.TCP
+	ip   *ipv4.IPv4
+	ifc  *stack.Interface
+	pool *mbuf.Pool
+	wg   sync.WaitGroup // frames held back by disorder
 }
 
 func newLinuxPeer(t *testing.T, tag string, o tcp.Options) *linuxPeer {
@@ -51,6 +57,8 @@ func newLinuxPeer(t *testing.T, tag string, o tcp.Options) *linuxPeer {
 		}
 	})
 	h := stacktest.NewHost(t, pool, stacktest.Config{IP: ipv4.Options{Transports: []ipv4.Transport{tp}}})
+	lp := &linuxPeer{tcp: tp, ip: h.IP, pool: pool}
+	t.Cleanup(lp.wg.Wait) // held frames are back in the stack before it closes
 	ns := hosttest.NewNamespace(t, tag)
 	dev := hosttest.LinkName(tag)
 	p, err := tap.Open(dev, pool, tap.Options{})
@@ -66,7 +74,65 @@ func newLinuxPeer(t *testing.T, tag string, o tcp.Options) *linuxPeer {
 	if err := h.S.AddAddress(ifc, netip.MustParsePrefix("198.18.6.1/24")); err != nil {
 		t.Fatal(err)
 	}
-	return &linuxPeer{ns: ns, tcp: tp, ip: h.IP}
+	lp.ns, lp.dev, lp.ifc = ns, dev, ifc
+	return lp
+}
+
+// disorder reorders and duplicates frames from Linux on our side: an
+// IPv4 input hook holds reorderPct percent of them back for 1 to 3 ms
+// (later frames overtake them) and re-injects a copy of dupPct percent.
+func (p *linuxPeer) disorder(t *testing.T, reorderPct, dupPct int) {
+	p.delay(t, reorderPct, dupPct, time.Millisecond, 3*time.Millisecond)
+}
+
+// delay holds reorderPct percent of Linux's frames back for lo to hi
+// (uniform; frames overtake each other when the spread allows) and
+// duplicates dupPct percent.
+func (p *linuxPeer) delay(t *testing.T, reorderPct, dupPct int, lo, hi time.Duration) {
+	var mu sync.Mutex
+	r := rand.New(rand.NewPCG(uint64(reorderPct), uint64(dupPct)))
+	again := map[*mbuf.Buf]bool{}
+	reinject := func(b *mbuf.Buf, d time.Duration) {
+		p.wg.Add(1)
+		time.AfterFunc(d, func() {
+			defer p.wg.Done()
+			mu.Lock()
+			again[b] = true
+			mu.Unlock()
+			p.ifc.Input([]*mbuf.Buf{b})
+		})
+	}
+	hook := func(_ pfil.Dir, _ int, b *mbuf.Buf) pfil.Verdict {
+		mu.Lock()
+		defer mu.Unlock()
+		if again[b] {
+			delete(again, b)
+			return pfil.Pass
+		}
+		x := r.IntN(1000)
+		if x < dupPct*10 {
+			if d, err := b.Push(wire.EthernetHeaderLen); err == nil {
+				if c, err := p.pool.Get(); err == nil {
+					cd, _ := c.Append(len(d) + b.PktLen() - b.Len())
+					b.CopyTo(cd)
+					reinject(c, time.Millisecond)
+				}
+				_, _ = b.Pull(wire.EthernetHeaderLen)
+			}
+			return pfil.Pass
+		}
+		if x < (dupPct+reorderPct)*10 {
+			if _, err := b.Push(wire.EthernetHeaderLen); err != nil {
+				return pfil.Pass
+			}
+			reinject(b, lo+time.Duration(r.Int64N(int64(hi-lo)+1)))
+			return pfil.Consumed
+		}
+		return pfil.Pass
+	}
+	if err := p.ip.In.Add("disorder", 1, hook); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // lose installs hooks dropping pct percent of IPv4 packets each way.
@@ -143,6 +209,10 @@ func testLinux(t *testing.T, tag string, lossPct, size int) {
 	if lossPct > 0 {
 		p.lose(t, lossPct)
 	}
+	p.run(t, size)
+}
+
+func (p *linuxPeer) run(t *testing.T, size int) {
 	t.Run("dial-linux", func(t *testing.T) {
 		var ln net.Listener
 		if err := p.ns.Do(func() (err error) { ln, err = net.Listen("tcp4", "198.18.6.2:5001"); return }); err != nil {
@@ -191,9 +261,15 @@ func testLinux(t *testing.T, tag string, lossPct, size int) {
 		defer c.Close()
 		exchange(t, c, lc, size)
 	})
+	ic, ps := p.ifc.Counters(), p.ifc.Port().Stats()
+	t.Logf("interface: out drops %d, in drops %d; port: tx %d dropped %d errors %d, rx missed %d dropped %d",
+		ic.OutDrops, ic.InDrops, ps.TxPackets, ps.TxDropped, ps.TxErrors, ps.RxMissed, ps.RxDropped)
 	st := p.tcp.Stats()
-	t.Logf("segments in %d out %d, retransmitted %d, fast retransmits %d, RTOs %d, out of order %d, bad %d",
-		st.InSegs, st.OutSegs, st.RetransSegs, st.FastRetransmits, st.RTOExpired, st.OutOfOrder, st.InErrs)
+	t.Logf("segments in %d out %d, retransmitted %d, fast retransmits %d, RTOs %d, out of order %d, bad %d, not sent %d (no mbuf) %d (IP error)",
+		st.InSegs, st.OutSegs, st.RetransSegs, st.FastRetransmits, st.RTOExpired, st.OutOfOrder, st.InErrs, st.DropNoBuffers, st.OutErrors)
+	if st.OutErrors != 0 {
+		t.Errorf("%d segments failed in IPv4 output (too big for the MTU?)", st.OutErrors)
+	}
 }
 
 func TestLinuxInterop(t *testing.T) { testLinux(t, "tcpi", 0, 16<<20) }
@@ -202,6 +278,45 @@ func TestLinuxInteropLoss(t *testing.T) {
 	for _, pct := range []int{1, 5} {
 		t.Run(map[int]string{1: "1pct", 5: "5pct"}[pct], func(t *testing.T) {
 			testLinux(t, map[int]string{1: "tcpl1", 5: "tcpl5"}[pct], pct, 4<<20)
+		})
+	}
+}
+
+// TestLinuxInteropDisorder: 25% of Linux's frames reordered and 1%
+// duplicated on their way into our stack.
+func TestLinuxInteropDisorder(t *testing.T) {
+	p := newLinuxPeer(t, "tcpr", tcp.Options{})
+	p.disorder(t, 25, 1)
+	p.run(t, 4<<20)
+}
+
+// TestLinuxInteropDelay: every frame from Linux arrives 20 ms ± 5 ms late
+// (so they also overtake each other).
+func TestLinuxInteropDelay(t *testing.T) {
+	p := newLinuxPeer(t, "tcpd", tcp.Options{})
+	p.delay(t, 100, 0, 15*time.Millisecond, 25*time.Millisecond)
+	p.run(t, 4<<20)
+}
+
+// TestLinuxInteropNetem is the same exchange with Linux's own netem on
+// its end of the link: loss, reordering, duplication and delay. It needs
+// the sch_netem qdisc; without it the test skips with the reason (fails
+// under GOPKT_VM_REQUIRE=1).
+func TestLinuxInteropNetem(t *testing.T) {
+	for _, tc := range []struct{ name, args string }{
+		{"loss5", "loss 5%"},
+		{"reorder25", "delay 5ms reorder 25% 50%"},
+		{"dup1", "duplicate 1%"},
+		{"delay20ms", "delay 20ms 5ms"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newLinuxPeer(t, "tcpn", tcp.Options{})
+			hosttest.Require(t, hosttest.Tool("tc", "iproute2"))
+			args := append([]string{"qdisc", "add", "dev", p.dev, "root", "netem"}, strings.Fields(tc.args)...)
+			if out, err := p.ns.Output("tc", args...); err != nil {
+				hosttest.Unavailable(t, "tc netem on %s: %v: %s (the kernel needs sch_netem: modprobe sch_netem)", p.dev, err, out)
+			}
+			p.run(t, 4<<20)
 		})
 	}
 }

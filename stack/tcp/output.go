@@ -70,7 +70,9 @@ func (t *TCP) emit(k fourTuple, o *segOut) bool {
 	if o.flags&wire.TCPFlagRST != 0 {
 		t.st.outRsts.Add(1)
 	}
-	_ = t.ip.Output(b, ipv4.Header{Src: k.laddr, Dst: k.raddr, Protocol: wire.IPProtocolTCP, DF: true})
+	if t.ip.Output(b, ipv4.Header{Src: k.laddr, Dst: k.raddr, Protocol: wire.IPProtocolTCP, DF: true}) != nil {
+		t.st.outErrors.Add(1) // no route, or larger than the MTU: lost like on the wire
+	}
 	return true
 }
 
@@ -248,6 +250,21 @@ func (c *Conn) sendData(seq uint32, n int, fin bool) bool {
 	return true
 }
 
+// maxData is the most data one segment may carry now: the MSS less the
+// SACK option while it is sent (RFC 6691: the MSS counts the options;
+// c.mss already has the timestamps taken off). Assumes the largest SACK
+// option, so a segment never exceeds the MTU.
+func (c *Conn) maxData() int {
+	if !c.sackOK || len(c.rq.ooo) == 0 {
+		return c.mss
+	}
+	blocks := 4
+	if c.tsOK {
+		blocks = 3
+	}
+	return max(c.mss-4-8*blocks, 1)
+}
+
 // dataEnd is the sequence number after the last byte queued.
 func (c *Conn) dataEnd() uint32 { return c.sbSeq + uint32(c.sb.n) }
 
@@ -273,7 +290,8 @@ func (c *Conn) output() {
 			inflight = c.board.pipe(c.sndUna, c.sndMax, c.highRxt, c.mss)
 		}
 		usable := wnd - inflight
-		n := min(avail, c.mss, max(usable, 0))
+		segMax := c.maxData()
+		n := min(avail, segMax, max(usable, 0))
 		fin := c.finQueued && n == avail
 		if n == 0 && !fin {
 			break
@@ -281,7 +299,7 @@ func (c *Conn) output() {
 		if fin && usable < 0 && n == 0 && c.sndNxt != c.sndUna {
 			break // the FIN waits for the window like data
 		}
-		if n < c.mss && !fin {
+		if n < segMax && !fin {
 			// Nagle: hold a small segment while data is unacknowledged.
 			if !c.nodelay && c.sndNxt != c.sndUna {
 				break
@@ -342,7 +360,7 @@ func (c *Conn) recoveryOutput() {
 		if !ok {
 			return // rule 2: new data, sent by output's loop
 		}
-		n = min(n, c.mss)
+		n = min(n, c.maxData())
 		fin := c.finQueued && seq+uint32(n) == c.dataEnd()
 		if seqGEQ(seq, c.dataEnd()) { // only the FIN is missing
 			n, fin = 0, true
@@ -362,7 +380,7 @@ func (c *Conn) recoveryOutput() {
 // 5681 §3.2 step 4; NewReno partial ACKs, RFC 6582 §3.2 step 5).
 func (c *Conn) retransmitFirst() {
 	end := c.dataEnd()
-	n := min(int(end-c.sndUna), c.mss)
+	n := min(int(end-c.sndUna), c.maxData())
 	if seqGEQ(c.sndUna, end) {
 		n = 0
 	}
