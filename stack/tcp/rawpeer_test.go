@@ -23,6 +23,7 @@ type rawPeer struct {
 	port *link.Port
 	pool *mbuf.Pool
 	mac  wire.MAC
+	IP   *ipv4.IPv4
 }
 
 var (
@@ -58,7 +59,7 @@ func newRawPeer(tb testing.TB, o tcp.Options) *rawPeer {
 	h := stacktest.NewHost(tb, pool, stacktest.Config{IP: ipv4.Options{Transports: []ipv4.Transport{tp}}})
 	ifc := h.AttachAddr(tb, "eth0", pa, "198.18.0.1/24", false)
 	h.IP.AddStaticNeighbour(ifc, netip.AddrFrom4(peerAddr), wire.MAC(pb.MAC()))
-	return &rawPeer{tb: tb, TCP: tp, port: pb, pool: pool, mac: wire.MAC(pa.MAC())}
+	return &rawPeer{tb: tb, TCP: tp, port: pb, pool: pool, mac: wire.MAC(pa.MAC()), IP: h.IP}
 }
 
 // seg is a segment as the tests write and read them.
@@ -214,4 +215,36 @@ func option(o []byte, kind byte) ([]byte, bool) {
 		i += int(o[i+1])
 	}
 	return nil, false
+}
+
+// sendUnreach sends an ICMP destination unreachable (code) quoting the
+// first 8 bytes of a segment we sent (s).
+func (p *rawPeer) sendUnreach(code uint8, s seg) {
+	p.tb.Helper()
+	quote := make([]byte, 28)
+	qf := wire.IPv4Fields{TotalLen: 60, TTL: 64, Protocol: wire.IPProtocolTCP, Src: ourAddr, Dst: peerAddr}
+	qh, _ := qf.Encode(quote)
+	qh.UpdateChecksum()
+	binary.BigEndian.PutUint16(quote[20:], s.Src)
+	binary.BigEndian.PutUint16(quote[22:], s.Dst)
+	binary.BigEndian.PutUint32(quote[24:], s.Seq)
+	b, err := p.pool.Get()
+	if err != nil {
+		p.tb.Fatal(err)
+	}
+	total := wire.EthernetHeaderLen + wire.IPv4MinHeaderLen + 8 + len(quote)
+	d, _ := b.Append(total)
+	ef := wire.EthernetFields{Dst: p.mac, Src: wire.MAC(p.port.MAC()), Type: wire.EtherTypeIPv4}
+	_, _ = ef.Encode(d)
+	ipf := wire.IPv4Fields{TotalLen: uint16(total - wire.EthernetHeaderLen), TTL: 64, Protocol: wire.IPProtocolICMP, Src: peerAddr, Dst: ourAddr}
+	ih, _ := ipf.Encode(d[wire.EthernetHeaderLen:])
+	ih.UpdateChecksum()
+	icmp := d[wire.EthernetHeaderLen+wire.IPv4MinHeaderLen:]
+	clear(icmp[:8]) // a pool buffer holds old bytes
+	icmp[0], icmp[1] = uint8(wire.ICMPv4DestUnreach), code
+	copy(icmp[8:], quote)
+	binary.BigEndian.PutUint16(icmp[2:], ^wire.Checksum(icmp, 0))
+	if p.port.TxBurst([]*mbuf.Buf{b}) != 1 {
+		p.tb.Fatal("link refused the frame")
+	}
 }

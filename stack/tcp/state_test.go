@@ -316,3 +316,37 @@ func TestCloseWithUnreadDataResets(t *testing.T) {
 	}
 	_ = io.EOF
 }
+
+// TestICMPUnreachableInSynSent: an ICMP port unreachable quoting our SYN
+// ends the attempt with ECONNREFUSED; one quoting another sequence number
+// is ignored (RFC 5927 §4.1).
+func TestICMPUnreachableInSynSent(t *testing.T) {
+	p := newRawPeer(t, tcp.Options{})
+	errc := make(chan error, 1)
+	go func() {
+		c, err := p.TCP.Dial("tcp", "198.18.0.2:4000")
+		if err == nil {
+			c.Close()
+		}
+		errc <- err
+	}()
+	syn := p.expect("SYN")
+	bogus := syn
+	bogus.Seq += 1 << 20
+	p.sendUnreach(wire.ICMPv4PortUnreachable, bogus)
+	select {
+	case err := <-errc:
+		t.Fatalf("a blind ICMP error ended the attempt: %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	p.sendUnreach(wire.ICMPv4PortUnreachable, syn)
+	select {
+	case err := <-errc:
+		var oe *net.OpError
+		if !errors.Is(err, syscall.ECONNREFUSED) || !errors.As(err, &oe) {
+			t.Fatalf("dial: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("ICMP port unreachable ignored: %+v", p.IP.Stats())
+	}
+}
