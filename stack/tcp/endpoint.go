@@ -61,6 +61,8 @@ type Conn struct {
 	timer                                 *time.Timer
 	timerAt                               int64
 	rtoAt, persistAt, dackAt, kaAt, endAt int64
+	tlpAt                                 int64 // tail loss probe (RFC 8985 §7)
+	tlpOut                                bool  // a probe is out; no other until an ACK advances SND.UNA
 	rto, srtt, rttvar                     time.Duration
 	hasRTT                                bool
 	backoff                               int // RTO expirations in a row (RFC 6298 §5.5)
@@ -207,7 +209,7 @@ func (c *Conn) closeLocked(err error) {
 	if err != nil && c.err == nil {
 		c.err = err
 	}
-	c.rtoAt, c.persistAt, c.dackAt, c.kaAt, c.endAt = 0, 0, 0, 0, 0
+	c.rtoAt, c.persistAt, c.dackAt, c.kaAt, c.endAt, c.tlpAt = 0, 0, 0, 0, 0, 0
 	c.timer.Stop()
 	c.timerAt = 0
 	if c.userClosed || err != nil {

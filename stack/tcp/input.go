@@ -301,7 +301,7 @@ func (c *Conn) processAck(s *segment) bool {
 	// RFC 6675 §5: recovery also starts on any ACK after which the
 	// scoreboard shows the first unacknowledged segment lost.
 	if c.sackOK && !c.inRecovery && c.board.n > 0 && c.sndUna != c.sndMax && !seqLT(c.sndUna, c.recover) &&
-		c.board.isLost(c.sndUna, c.mss) {
+		(c.board.isLost(c.sndUna, c.mss) || c.earlyRetransmit()) {
 		c.enterRecovery()
 	}
 	// Window update (§3.10.7.4): from the newest segment only.
@@ -342,6 +342,7 @@ func (c *Conn) newAck(s *segment, ack uint32) {
 		c.sampleRTT(time.Duration(c.t.now() - c.rttStart))
 	}
 	c.backoff = 0
+	c.tlpOut = false
 	now := c.t.now()
 	if c.inRecovery {
 		if seqGEQ(ack, c.recover) {

@@ -267,8 +267,8 @@ func (p *linuxPeer) run(t *testing.T, size int) {
 	t.Logf("interface: out drops %d, in drops %d; port: tx %d dropped %d errors %d, rx missed %d dropped %d",
 		ic.OutDrops, ic.InDrops, ps.TxPackets, ps.TxDropped, ps.TxErrors, ps.RxMissed, ps.RxDropped)
 	st := p.tcp.Stats()
-	t.Logf("segments in %d out %d, retransmitted %d, fast retransmits %d, RTOs %d, out of order %d, bad %d, not sent %d (no mbuf) %d (IP error)",
-		st.InSegs, st.OutSegs, st.RetransSegs, st.FastRetransmits, st.RTOExpired, st.OutOfOrder, st.InErrs, st.DropNoBuffers, st.OutErrors)
+	t.Logf("segments in %d out %d, retransmitted %d, fast retransmits %d, RTOs %d, TLPs %d, out of order %d, bad %d, not sent %d (no mbuf) %d (IP error)",
+		st.InSegs, st.OutSegs, st.RetransSegs, st.FastRetransmits, st.RTOExpired, st.TLPProbes, st.OutOfOrder, st.InErrs, st.DropNoBuffers, st.OutErrors)
 	if st.OutErrors != 0 {
 		t.Errorf("%d segments failed in IPv4 output (too big for the MTU?)", st.OutErrors)
 	}

@@ -327,6 +327,7 @@ func (c *Conn) output() {
 			break
 		}
 	}
+	c.armTLP()
 	// Persist (RFC 9293 §3.8.6.1): data waits behind a zero window and
 	// nothing is in flight to bring a window update.
 	if c.sndWnd == 0 && seqLT(c.sndNxt, end) && c.sndUna == c.sndMax {

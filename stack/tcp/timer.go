@@ -14,7 +14,7 @@ import (
 // schedule (re)arms the timer for the earliest deadline.
 func (c *Conn) schedule() {
 	next := int64(0)
-	for _, at := range [...]int64{c.rtoAt, c.persistAt, c.dackAt, c.kaAt, c.endAt} {
+	for _, at := range [...]int64{c.rtoAt, c.persistAt, c.dackAt, c.kaAt, c.endAt, c.tlpAt} {
 		if at != 0 && (next == 0 || at < next) {
 			next = at
 		}
@@ -52,8 +52,13 @@ func (c *Conn) onTimer() {
 		c.dackAt = 0
 		c.sendAck()
 	}
+	if c.tlpAt != 0 && now >= c.tlpAt {
+		c.tlpAt = 0
+		c.tailLossProbe()
+	}
 	if c.rtoAt != 0 && now >= c.rtoAt {
 		c.rtoAt = 0
+		c.tlpAt = 0
 		if !c.retransmitTimeout() {
 			return
 		}
@@ -109,6 +114,7 @@ func (c *Conn) retransmitTimeout() bool {
 		return true
 	}
 	c.cc.onRTO(c.flight(), c.mss, c.t.now())
+	c.tlpOut = false
 	c.inRecovery = false
 	c.dupAcks = 0
 	c.recover = c.sndMax // RFC 6582 §3.2 step 6 (after a timeout)
