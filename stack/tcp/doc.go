@@ -15,6 +15,8 @@
 // ports, counters), segment.go (parsing and option decoding), input.go
 // (the RFC 9293 §3.10.7 state machine, RFC 5961 checks, ACK processing
 // and loss detection), output.go (segment building, windows, Nagle),
+// tlp.go (tail loss probe, RFC 8985 §7, and early retransmit, RFC 5827),
+// icmp.go (ICMP errors),
 // timer.go (RTO, persist, delayed ACK, keepalive, TIME-WAIT), rtt.go
 // (RFC 6298), sack.go (RFC 6675 scoreboard), cc.go/newreno.go/cubic.go
 // (congestion control behind one interface), listener.go (backlog),
@@ -39,7 +41,8 @@
 // tables.
 //
 // What it does not do: IPv6, urgent data (URG is ignored), TCP Fast Open,
-// ECN, RACK-TLP (RFC 8985), receive-window auto-tuning (the window is the
+// ECN, RACK's time-based loss detection (RFC 8985 §6; its tail loss
+// probe is in), receive-window auto-tuning (the window is the
 // socket's buffer), path MTU discovery by ICMP (the MSS is clamped to the
 // route's MTU), SO_REUSEADDR, reopening a connection from TIME-WAIT
 // (RFC 6191). SYN-cookie connections run without window scaling,
