@@ -50,6 +50,7 @@ type Conn struct {
 	oooFinSeq   uint32 //
 	ackNow      bool   // send an ACK before returning from input
 	ackPending  int    // full segments received since the last ACK (RFC 9293 §3.8.6.3)
+	lastOOWAck  int64  // when oowAck last answered (TCP clock)
 
 	// Options in effect (RFC 7323, RFC 2018).
 	tsOK, sackOK bool

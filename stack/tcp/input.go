@@ -39,7 +39,7 @@ func (c *Conn) process(s *segment, b *mbuf.Buf) {
 	if c.tsOK && s.hasTS && !s.has(wire.TCPFlagRST) && seqLT(s.tsVal, c.tsRecent) {
 		c.t.st.dropPAWS.Add(1)
 		b.Free()
-		c.ackNow = true
+		c.oowAck(s)
 		return
 	}
 	// RFC 7323 §3.2: once negotiated, a segment without timestamps MAY
@@ -53,7 +53,7 @@ func (c *Conn) process(s *segment, b *mbuf.Buf) {
 		c.t.st.dropOutOfWindow.Add(1)
 		b.Free()
 		if !s.has(wire.TCPFlagRST) {
-			c.ackNow = true
+			c.oowAck(s)
 		}
 		return
 	}
@@ -185,6 +185,26 @@ func (c *Conn) process(s *segment, b *mbuf.Buf) {
 	}
 }
 
+// oowAck answers an unacceptable segment with an ACK (RFC 9293
+// §3.10.7.4), at most one per 500 ms for segments without data, as
+// Linux's tcp_invalid_ratelimit: two ends that disagree about the
+// sequence space (one side fooled by a forged segment) would otherwise
+// answer each other's ACKs forever, an ACK storm. Data segments are
+// always answered: they are a peer retransmitting, not a loop.
+func (c *Conn) oowAck(s *segment) {
+	if s.dataLen > 0 && !s.has(wire.TCPFlagSYN) {
+		c.ackNow = true
+		return
+	}
+	now := c.t.now()
+	if c.lastOOWAck != 0 && now-c.lastOOWAck < int64(500*time.Millisecond) {
+		c.t.st.oowAckLimited.Add(1)
+		return
+	}
+	c.lastOOWAck = now
+	c.ackNow = true
+}
+
 // acceptable is the §3.10.7.4 table. A segment carrying data at RCV.NXT
 // into a zero window is accepted for its ACK (the data is dropped later).
 func (c *Conn) acceptable(s *segment, wnd uint32) bool {
@@ -271,7 +291,7 @@ func (c *Conn) synSent(s *segment) {
 func (c *Conn) processAck(s *segment) bool {
 	ack := s.ack
 	if seqGT(ack, c.sndMax) { // acknowledges data never sent
-		c.ackNow = true
+		c.oowAck(s)
 		return false
 	}
 	if seqLT(ack, c.sndUna-c.maxSndWnd) { // RFC 5961 §5.2: too old

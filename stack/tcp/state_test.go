@@ -1,7 +1,9 @@
 package tcp_test
 
 import (
+	"encoding/binary"
 	"errors"
+	"github.com/gopkt/gopkt/stack/ipv4"
 	"io"
 	"net"
 	"syscall"
@@ -349,4 +351,40 @@ func TestICMPUnreachableInSynSent(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatalf("ICMP port unreachable ignored: %+v", p.IP.Stats())
 	}
+}
+
+// TestNoACKStorm: a forged in-window data segment makes B's RCV.NXT run
+// ahead of what A ever sent. Each side then finds the other's ACKs
+// unacceptable; answering every one would bounce ACKs forever. With the
+// out-of-window ACK limit the exchange dies down to a trickle.
+func TestNoACKStorm(t *testing.T) {
+	n := newNet2(t, netOpts{})
+	c1, c2 := n.connect(t)
+	defer c1.Close()
+	defer c2.Close()
+	snd, rcv := c2.SeqForTest()
+	seg := make([]byte, 20+100)
+	binary.BigEndian.PutUint16(seg[0:], uint16(c1.LocalAddr().(*net.TCPAddr).Port))
+	binary.BigEndian.PutUint16(seg[2:], uint16(c2.LocalAddr().(*net.TCPAddr).Port))
+	binary.BigEndian.PutUint32(seg[4:], rcv)
+	binary.BigEndian.PutUint32(seg[8:], snd)
+	seg[12] = 5 << 4
+	seg[13] = wire.TCPFlagACK
+	binary.BigEndian.PutUint16(seg[14:], 65535)
+	src, dst := wire.Addr4{198, 18, 0, 1}, wire.Addr4{198, 18, 0, 2}
+	wire.TCP(seg).UpdateChecksum(src, dst)
+	b, err := n.Pool.Get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := b.Append(len(seg))
+	copy(d, seg)
+	before := n.A.Stats().InSegs + n.B.Stats().InSegs
+	n.B.Input(b, ipv4.Meta{Src: src, Dst: dst, IfIndex: 1, TTL: 64})
+	time.Sleep(time.Second)
+	got := n.A.Stats().InSegs + n.B.Stats().InSegs - before
+	if got > 20 {
+		t.Errorf("%d segments in the second after the desynchronisation: an ACK storm", got)
+	}
+	t.Logf("%d segments; limited ACKs A %d, B %d", got, n.A.Stats().OOWAckLimited, n.B.Stats().OOWAckLimited)
 }

@@ -359,7 +359,7 @@ type counters struct {
 	dropOutOfWindow, dropPAWS, dropQuota, dropNoACK, dropAcceptQueue       atomic.Uint64
 	challengeACKs, rstIgnored, synCookiesSent, synCookiesOK, synCookiesBad atomic.Uint64
 	fastRetrans, rtoExpired, sackRecoveries, ooo, keepaliveProbes          atomic.Uint64
-	dropNoBuffers, outErrors, tlpProbes                                    atomic.Uint64
+	dropNoBuffers, outErrors, tlpProbes, oowAckLimited                     atomic.Uint64
 }
 
 func (c *counters) drop(r dropReason) {
@@ -391,7 +391,7 @@ type Stats struct {
 	ChallengeACKs, RSTIgnored                               uint64
 	SynCookiesSent, SynCookiesOK, SynCookiesBad             uint64
 	FastRetransmits, RTOExpired, SACKRecoveries, OutOfOrder uint64
-	KeepAliveProbes, OutErrors, TLPProbes                   uint64
+	KeepAliveProbes, OutErrors, TLPProbes, OOWAckLimited    uint64
 	CurrEstab                                               int
 }
 
@@ -408,7 +408,7 @@ func (t *TCP) Stats() Stats {
 		DropNoBuffers: c.dropNoBuffers.Load(), ChallengeACKs: c.challengeACKs.Load(), RSTIgnored: c.rstIgnored.Load(),
 		SynCookiesSent: c.synCookiesSent.Load(), SynCookiesOK: c.synCookiesOK.Load(), SynCookiesBad: c.synCookiesBad.Load(),
 		FastRetransmits: c.fastRetrans.Load(), RTOExpired: c.rtoExpired.Load(), SACKRecoveries: c.sackRecoveries.Load(),
-		OutOfOrder: c.ooo.Load(), KeepAliveProbes: c.keepaliveProbes.Load(), OutErrors: c.outErrors.Load(), TLPProbes: c.tlpProbes.Load()}
+		OutOfOrder: c.ooo.Load(), KeepAliveProbes: c.keepaliveProbes.Load(), OutErrors: c.outErrors.Load(), TLPProbes: c.tlpProbes.Load(), OOWAckLimited: c.oowAckLimited.Load()}
 	// Lock order is connection, then tables: copy the list before asking
 	// each connection its state.
 	t.mu.RLock()
