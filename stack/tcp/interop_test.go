@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"flag"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -274,7 +275,11 @@ func (p *linuxPeer) run(t *testing.T, size int) {
 	}
 }
 
-func TestLinuxInterop(t *testing.T) { testLinux(t, "tcpi", 0, 16<<20) }
+// interopBytes sizes TestLinuxInterop's transfer in each direction
+// (-tcp.interop-bytes=104857600 for the 100 MB of issue 10).
+var interopBytes = flag.Int("tcp.interop-bytes", 16<<20, "bytes each way in TestLinuxInterop")
+
+func TestLinuxInterop(t *testing.T) { testLinux(t, "tcpi", 0, *interopBytes) }
 
 func TestLinuxInteropLoss(t *testing.T) {
 	for _, pct := range []int{1, 5} {

@@ -157,6 +157,11 @@ func (c *Conn) dataOptions(b []byte) int {
 // silly window avoidance opens it only by at least min(buffer/2, MSS)).
 func (c *Conn) window() uint16 {
 	free := max(c.rcvbuf-c.rq.bytes, 0)
+	// What the stack-wide quota can still hold, one segment per mbuf: a
+	// window beyond it would only invite segments the quota refuses.
+	if q := c.rq.q; q != nil {
+		free = min(free, max(q.Limit()-q.InUse(), 0)*max(c.mss, 536))
+	}
 	edge := c.rcvNxt + uint32(free)
 	if seqLT(edge, c.rcvAdv) {
 		edge = c.rcvAdv // never shrink
