@@ -337,6 +337,17 @@ func (t *TCP) Connections() []ConnInfo {
 	return out
 }
 
+// Listeners returns the addresses listened on (netstat's LISTEN lines).
+func (t *TCP) Listeners() []netip.AddrPort {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	out := make([]netip.AddrPort, 0, len(t.listeners))
+	for _, l := range t.listeners {
+		out = append(out, l.addr)
+	}
+	return out
+}
+
 // ConnInfo describes one connection (a netstat line).
 type ConnInfo struct {
 	Local, Remote netip.AddrPort
