@@ -44,6 +44,9 @@ type linuxPeer struct {
 	ifc  *stack.Interface
 	pool *mbuf.Pool
 	wg   sync.WaitGroup // frames held back by disorder
+
+	mu      sync.Mutex // guards closing
+	closing bool       // cleanup started: hooks hold nothing more
 }
 
 func newLinuxPeer(t *testing.T, tag string, o tcp.Options) *linuxPeer {
@@ -61,7 +64,7 @@ func newLinuxPeer(t *testing.T, tag string, o tcp.Options) *linuxPeer {
 	})
 	h := stacktest.NewHost(t, pool, stacktest.Config{IP: ipv4.Options{Transports: []ipv4.Transport{tp}}})
 	lp := &linuxPeer{tcp: tp, ip: h.IP, pool: pool}
-	t.Cleanup(lp.wg.Wait) // held frames are back in the stack before it closes
+
 	ns := hosttest.NewNamespace(t, tag)
 	dev := hosttest.LinkName(tag)
 	p, err := tap.Open(dev, pool, tap.Options{})
@@ -74,6 +77,15 @@ func newLinuxPeer(t *testing.T, tag string, o tcp.Options) *linuxPeer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = h.S.Detach(ifc); _ = p.Close() })
+	// Frames the disorder hooks hold go back into the stack before the
+	// interface is detached (cleanups run last first): Input on a
+	// detached interface would strand what it sends.
+	t.Cleanup(func() {
+		lp.mu.Lock()
+		lp.closing = true
+		lp.mu.Unlock()
+		lp.wg.Wait()
+	})
 	if err := h.S.AddAddress(ifc, netip.MustParsePrefix("198.18.6.1/24")); err != nil {
 		t.Fatal(err)
 	}
@@ -112,6 +124,16 @@ func (p *linuxPeer) delay(t *testing.T, reorderPct, dupPct int, lo, hi time.Dura
 			delete(again, b)
 			return pfil.Pass
 		}
+		p.mu.Lock()
+		closing := p.closing
+		if !closing {
+			p.wg.Add(1) // under p.mu: the cleanup's Wait cannot miss it
+		}
+		p.mu.Unlock()
+		if closing {
+			return pfil.Pass
+		}
+		defer p.wg.Done()
 		x := r.IntN(1000)
 		if x < dupPct*10 {
 			if d, err := b.Push(wire.EthernetHeaderLen); err == nil {
@@ -186,6 +208,9 @@ func exchange(t *testing.T, ours, theirs net.Conn, size int) {
 		}()
 		h := sha256.New()
 		n, err := io.Copy(h, c)
+		if tc, ok := c.(*tcp.Conn); ok && err != nil {
+			t.Logf("our connection after %d bytes: %s", n, tc.DebugForTest())
+		}
 		if err == nil {
 			err = <-werr
 		}
@@ -270,6 +295,8 @@ func (p *linuxPeer) run(t *testing.T, size int) {
 	st := p.tcp.Stats()
 	t.Logf("segments in %d out %d, retransmitted %d, fast retransmits %d, RTOs %d, TLPs %d, out of order %d, bad %d, not sent %d (no mbuf) %d (IP error)",
 		st.InSegs, st.OutSegs, st.RetransSegs, st.FastRetransmits, st.RTOExpired, st.TLPProbes, st.OutOfOrder, st.InErrs, st.DropNoBuffers, st.OutErrors)
+	t.Logf("drops: out-of-window %d PAWS %d quota %d no-ACK %d; challenge ACKs %d, limited ACKs %d",
+		st.DropOutOfWindow, st.DropPAWS, st.DropQuota, st.DropNoACK, st.ChallengeACKs, st.OOWAckLimited)
 	if st.OutErrors != 0 {
 		t.Errorf("%d segments failed in IPv4 output (too big for the MTU?)", st.OutErrors)
 	}
