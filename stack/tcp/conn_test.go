@@ -198,3 +198,34 @@ func TestHalfCloseAndEOF(t *testing.T) {
 	}
 	c1.Close()
 }
+
+// TestLoopback: a connection to the stack's own address goes through
+// lo0 (both ends on one stack).
+func TestLoopback(t *testing.T) {
+	n := newNet2(t, netOpts{})
+	l, err := n.A.Listen("tcp4", "[::ffff:198.18.0.1]:7000") // 4-in-6, as Go's net accepts
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		_, _ = io.Copy(c, c)
+		c.Close()
+	}()
+	c, err := n.A.Dial("tcp", "198.18.0.1:7000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	msg := bytes.Repeat([]byte("loop"), 100000)
+	go func() { _, _ = c.Write(msg); _ = c.CloseWrite() }()
+	_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
+	got, err := io.ReadAll(c)
+	if err != nil || !bytes.Equal(got, msg) {
+		t.Fatalf("echo over lo0: %d bytes, %v", len(got), err)
+	}
+}

@@ -388,3 +388,54 @@ func TestNoACKStorm(t *testing.T) {
 	}
 	t.Logf("%d segments; limited ACKs A %d, B %d", got, n.A.Stats().OOWAckLimited, n.B.Stats().OOWAckLimited)
 }
+
+// TestNagleAndDelayedAck: with Nagle on, a small segment waits while
+// data is unacknowledged (RFC 1122 §4.2.3.4); a lone data segment is
+// acknowledged by the delayed-ACK timer, never at once, and every second
+// full segment at once (RFC 9293 §3.8.6.3).
+func TestNagleAndDelayedAck(t *testing.T) {
+	p := newRawPeer(t, tcp.Options{DelayedAck: 200 * time.Millisecond})
+	l := listen80(t, p, 0)
+	c, pn, on := p.handshake(l, 4000, true)
+	defer c.Close()
+	_ = c.SetNoDelay(false)
+	if _, err := c.Write([]byte("a")); err != nil {
+		t.Fatal(err)
+	}
+	if s := p.expect("first small segment"); string(s.Data) != "a" {
+		t.Fatalf("%+v", s)
+	}
+	if _, err := c.Write([]byte("b")); err != nil {
+		t.Fatal(err)
+	}
+	if s, ok := p.recv(150 * time.Millisecond); ok {
+		t.Fatalf("Nagle: sent %+v with data unacknowledged", s)
+	}
+	p.send(seg{Src: 4000, Dst: 80, Seq: pn, Ack: on + 1, Flags: wire.TCPFlagACK, Wnd: 65535})
+	if s := p.expect("the held segment"); string(s.Data) != "b" || s.Seq != on+1 {
+		t.Fatalf("%+v", s)
+	}
+	p.send(seg{Src: 4000, Dst: 80, Seq: pn, Ack: on + 2, Flags: wire.TCPFlagACK, Wnd: 65535})
+	// One data segment: the ACK waits for the timer.
+	start := time.Now()
+	p.send(seg{Src: 4000, Dst: 80, Seq: pn, Ack: on + 2, Flags: wire.TCPFlagACK, Wnd: 65535, Data: []byte("x")})
+	a := p.expect("delayed ACK")
+	if a.Ack != pn+1 || time.Since(start) < 200*time.Millisecond {
+		t.Fatalf("ACK %+v after %v, want it delayed by the 200 ms timer", a, time.Since(start))
+	}
+	// Two full-sized segments: acknowledged at once (no timer wait).
+	full := make([]byte, 1460)
+	p.send(seg{Src: 4000, Dst: 80, Seq: pn + 1, Ack: on + 2, Flags: wire.TCPFlagACK, Wnd: 65535, Data: full})
+	p.send(seg{Src: 4000, Dst: 80, Seq: pn + 1 + 1460, Ack: on + 2, Flags: wire.TCPFlagACK, Wnd: 65535, Data: full})
+	// (A loaded machine may deliver the second segment after the first's
+	// timer fired: an ACK of the first alone is then correct too.)
+	for {
+		a = p.expect("ACK of two segments")
+		if a.Ack == pn+1+2*1460 {
+			break
+		}
+		if a.Ack != pn+1+1460 {
+			t.Fatalf("ACK %+v, want %d", a, pn+1+2*1460)
+		}
+	}
+}
