@@ -439,3 +439,28 @@ func TestNagleAndDelayedAck(t *testing.T) {
 		}
 	}
 }
+
+// TestLinger: with SetLinger(1) Close waits for the data to be
+// acknowledged, at most a second, then resets the connection.
+func TestLinger(t *testing.T) {
+	p := newRawPeer(t, tcp.Options{})
+	l := listen80(t, p, 0)
+	c, _, _ := p.handshake(l, 4000, true)
+	_ = c.SetLinger(1)
+	if _, err := c.Write([]byte("never acknowledged")); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d < time.Second {
+		t.Errorf("Close returned after %v, before the linger time", d)
+	}
+	for {
+		s := p.expect("RST at the end of the linger time")
+		if s.has(wire.TCPFlagRST) {
+			break
+		}
+	}
+}
