@@ -8,7 +8,7 @@
 // socket on stack A to a socket on stack B, processed in bursts of 32: write
 // 32, move the frames across the link, read 32.
 //
-//   - gopkt: udp.Conn.WriteToUDPAddrPort / ReadFromUDPAddrPort, link.Pair,
+//   - gopkt: udp.Conn.Write (connected) / ReadFromUDPAddrPort, link.Pair,
 //     stack.Interface.Poll.
 //   - gVisor: tcpip.Endpoint Write / Read (the raw endpoint API, faster than
 //     gonet), ethernet.New(channel.New(...)) link endpoints; frames move by

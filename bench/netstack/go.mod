@@ -4,7 +4,10 @@ go 1.26.3
 
 require github.com/gopkt/gopkt v0.0.0
 
-require golang.org/x/exp v0.0.0-20250711185948-6ae5c78190dc // indirect
+require (
+	github.com/google/btree v1.1.2 // indirect
+	golang.org/x/exp v0.0.0-20250711185948-6ae5c78190dc // indirect
+)
 
 require (
 	golang.org/x/sys v0.49.0 // indirect

@@ -5,7 +5,7 @@
 # What both sides do, per op (one datagram), in bursts of 32 on one goroutine,
 # ARP already resolved: a socket on stack A writes a 64-byte UDP datagram to a
 # socket on stack B; the frames cross the link; B's socket reads it.
-#   gopkt:  udp.Conn WriteToUDPAddrPort / ReadFromUDPAddrPort, link.Pair,
+#   gopkt:  udp.Conn Write (connected) / ReadFromUDPAddrPort, link.Pair,
 #           stack.Interface.Poll.
 #   gVisor: tcpip.Endpoint Write / Read (the raw endpoint API, faster than
 #           gonet) over ethernet(channel) link endpoints; frames move by

@@ -44,7 +44,7 @@ func benchGopkt(b *testing.B) {
 	}
 	defer cli.Close()
 	msg, buf := make([]byte, payload), make([]byte, 2048)
-	if _, err := cli.WriteToUDPAddrPort(msg, dst); err != nil {
+	if _, err := cli.Write(msg); err != nil {
 		b.Fatal(err)
 	}
 	stacktest.Drain(ia, ib)
@@ -57,7 +57,7 @@ func benchGopkt(b *testing.B) {
 	for done := 0; done < b.N; done += burst {
 		k := min(burst, b.N-done)
 		for range k {
-			if _, err := cli.WriteToUDPAddrPort(msg, dst); err != nil {
+			if _, err := cli.Write(msg); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -3,6 +3,7 @@ package ipv4
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -199,7 +200,14 @@ func (ip *IPv4) DefaultTTL() uint8 { return ip.o.DefaultTTL }
 func (ip *IPv4) SetForwarding(on bool) { ip.st.forwarding.Store(on) }
 
 // Close implements io.Closer: it stops the timer and frees queued packets.
+// Transports that implement io.Closer (TCP: its connections hold queued
+// buffers and timers) are closed first.
 func (ip *IPv4) Close() error {
+	for _, t := range ip.o.Transports {
+		if c, ok := t.(io.Closer); ok {
+			_ = c.Close()
+		}
+	}
 	close(ip.stop)
 	ip.wg.Wait()
 	ip.neigh.flush(0)

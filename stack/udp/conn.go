@@ -58,6 +58,7 @@ func (u *UDP) ListenPacket(local netip.AddrPort) (*Conn, error) {
 // Dial opens a socket connected to remote: Write sends there and only its
 // datagrams are received. A zero local picks the address and port.
 func (u *UDP) Dial(local, remote netip.AddrPort) (*Conn, error) {
+	remote = unmap(remote)
 	if !remote.Addr().Is4() || remote.Port() == 0 {
 		return nil, &net.OpError{Op: "dial", Net: "udp", Addr: net.UDPAddrFromAddrPort(remote), Err: ErrBadAddress}
 	}
@@ -72,6 +73,7 @@ func (u *UDP) open(local, remote netip.AddrPort) (*Conn, error) {
 	if !local.Addr().IsValid() {
 		local = netip.AddrPortFrom(netip.IPv4Unspecified(), local.Port())
 	}
+	local = unmap(local)
 	if !local.Addr().Is4() {
 		return nil, &net.OpError{Op: op, Net: "udp", Source: net.UDPAddrFromAddrPort(local), Err: ErrBadAddress}
 	}
@@ -270,10 +272,27 @@ func (c *Conn) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// unmap turns an IPv4-mapped IPv6 address (::ffff:a.b.c.d) into the IPv4
+// address, as Go's net package accepts them for IPv4 sockets.
+func unmap(ap netip.AddrPort) netip.AddrPort {
+	if ap.Addr().Is4In6() {
+		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	}
+	return ap
+}
+
 // WriteToUDPAddrPort sends p as one datagram to to. The payload is copied
 // once, into a pool buffer that then carries the UDP, IP and link headers
-// in its headroom. It does not allocate.
+// in its headroom. It does not allocate. On a connected socket it fails
+// with net.ErrWriteToConnected, as *net.UDPConn does (use Write).
 func (c *Conn) WriteToUDPAddrPort(p []byte, to netip.AddrPort) (int, error) {
+	if c.remote.IsValid() {
+		return 0, c.opErr("write", to, net.ErrWriteToConnected)
+	}
+	return c.writeTo(p, unmap(to))
+}
+
+func (c *Conn) writeTo(p []byte, to netip.AddrPort) (int, error) {
 	if c.closed.Load() {
 		return 0, c.opErr("write", to, net.ErrClosed)
 	}
@@ -322,7 +341,7 @@ func (c *Conn) WriteTo(p []byte, addr net.Addr) (int, error) {
 		return 0, c.opErr("write", netip.AddrPort{}, &net.AddrError{Err: "not a *net.UDPAddr", Addr: addr.String()})
 	}
 	ap := ua.AddrPort()
-	return c.WriteToUDPAddrPort(p, netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()))
+	return c.WriteToUDPAddrPort(p, ap)
 }
 
 // Write implements net.Conn (connected sockets only).
@@ -330,7 +349,7 @@ func (c *Conn) Write(p []byte) (int, error) {
 	if !c.remote.IsValid() {
 		return 0, c.opErr("write", netip.AddrPort{}, ErrNotConnected)
 	}
-	return c.WriteToUDPAddrPort(p, c.remote)
+	return c.writeTo(p, c.remote)
 }
 
 // Close releases the port and frees queued datagrams. Blocked reads return

@@ -173,3 +173,33 @@ func TestConnectionRefused(t *testing.T) {
 		t.Errorf("error reported twice: %v", err)
 	}
 }
+
+// TestMappedAddrAndWriteToConnected: IPv4-mapped IPv6 addresses work where
+// Go's net accepts them, and WriteTo on a connected socket fails with
+// net.ErrWriteToConnected as on *net.UDPConn.
+func TestMappedAddrAndWriteToConnected(t *testing.T) {
+	pool := stacktest.NewPool(t, 256)
+	a, b, _, _ := stacktest.Pair(t, pool, stacktest.Config{})
+	srv, err := b.UDP.ListenPacket(netip.MustParseAddrPort("[::ffff:198.18.0.2]:53"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	c, err := a.UDP.Dial(netip.AddrPort{}, netip.MustParseAddrPort("[::ffff:198.18.0.2]:53"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("q")); err != nil {
+		t.Fatal(err)
+	}
+	_ = srv.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, from, err := srv.ReadFromUDPAddrPort(make([]byte, 10)); err != nil || !from.Addr().Is4() {
+		t.Fatalf("read: %v from %v", err, from)
+	}
+	_, err = c.WriteTo([]byte("x"), net.UDPAddrFromAddrPort(netip.MustParseAddrPort("198.18.0.2:53")))
+	var oe *net.OpError
+	if !errors.Is(err, net.ErrWriteToConnected) || !errors.As(err, &oe) {
+		t.Errorf("WriteTo on a connected socket: %v", err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,11 +26,14 @@ type config struct {
 	ARP     []arpArg
 	Echo    []uint16
 	Sinks   []portRange
-	Pings   []pingArg
-	Filters []filterArg
-	Dumps   []dumpArg
-	Buffers int
-	Verbose bool
+	// TCP services: --tcp-echo and --tcp-discard ports, --http directory.
+	TCPEcho, TCPDiscard []uint16
+	HTTP                string
+	Pings               []pingArg
+	Filters             []filterArg
+	Dumps               []dumpArg
+	Buffers             int
+	Verbose             bool
 }
 
 // driverArg is one -d: the interface it will be and the driver instance.
@@ -92,6 +96,7 @@ var errHelp = pflag.ErrHelp
 // rawArgs are the repeatable flags as given, checked after parsing.
 type rawArgs struct {
 	drivers, protos, addrs, routes, arps, echo, sinks, pings, filters, dumps []string
+	tcpEcho, tcpDiscard                                                      []string
 }
 
 // newFlagSet declares gopkt's flags into c and r.
@@ -107,6 +112,9 @@ func newFlagSet(c *config, r *rawArgs) *pflag.FlagSet {
 	fs.StringArrayVar(&r.arps, "arp", nil, "permanent neighbour entry `ADDR=MAC`, like arp -s (repeatable)")
 	fs.StringArrayVar(&r.echo, "udp-echo", nil, "answer UDP datagrams on `PORT` with the same payload (RFC 862; repeatable)")
 	fs.StringArrayVar(&r.sinks, "udp-sink", nil, "bind UDP `PORT[-LAST]` and never read: datagrams queue until the socket's or the budget's quota refuses them (a slow reader; repeatable)")
+	fs.StringArrayVar(&r.tcpEcho, "tcp-echo", nil, "TCP echo service on `PORT` (RFC 862; repeatable)")
+	fs.StringArrayVar(&r.tcpDiscard, "tcp-discard", nil, "TCP discard service on `PORT` (RFC 863; repeatable)")
+	fs.StringVar(&c.HTTP, "http", "", "serve the files under `DIR` over HTTP on TCP port 80 (net/http over the stack)")
 	fs.StringArrayVar(&r.pings, "ping", nil, "ping `ADDR[,OPTS]` once set up; OPTS count=5,size=56,interval=1s,timeout=3s (repeatable; the timeout covers the first ARP retry)")
 	fs.StringArrayVar(&r.filters, "filter", nil, "drop IPv4 packets matching `RULE`, 'drop [in|out|forward] [udp|tcp|icmp|proto N] [from NET] [to NET] [port N]'")
 	fs.StringArrayVar(&r.dumps, "dump", nil, "capture `IFACE=FILE[,FILTER]` into a pcap file; FILTER in tcpdump syntax")
@@ -147,6 +155,7 @@ func parseArgs(args []string, reg *registry) (*config, error) {
 		fn   func(string) error
 	}{
 		{r.addrs, c.addAddr}, {r.routes, c.addRoute}, {r.arps, c.addARP}, {r.echo, c.addEcho}, {r.sinks, c.addSink},
+		{r.tcpEcho, c.addTCPService("--tcp-echo", &c.TCPEcho)}, {r.tcpDiscard, c.addTCPService("--tcp-discard", &c.TCPDiscard)},
 		{r.pings, c.addPing}, {r.filters, c.addFilter}, {r.dumps, c.addDump},
 	}
 	for _, s := range steps {
@@ -155,6 +164,9 @@ func parseArgs(args []string, reg *registry) (*config, error) {
 				return nil, err
 			}
 		}
+	}
+	if err := c.checkHTTP(); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -383,6 +395,38 @@ func (c *config) addSink(a string) error {
 		return usagef("--udp-sink %s: UDP is not loaded: add -p ipv4 -p udp", a)
 	}
 	c.Sinks = append(c.Sinks, r)
+	return nil
+}
+
+// addTCPService checks a --tcp-echo or --tcp-discard port.
+func (c *config) addTCPService(flag string, list *[]uint16) func(string) error {
+	return func(a string) error {
+		n, err := strconv.Atoi(a)
+		if err != nil || n < 1 || n > 65535 {
+			return usagef("%s %s: want a port from 1 to 65535", flag, a)
+		}
+		if slices.Contains(c.TCPEcho, uint16(n)) || slices.Contains(c.TCPDiscard, uint16(n)) || (c.HTTP != "" && n == 80) {
+			return usagef("%s %s: TCP port %d is taken by another service", flag, a, n)
+		}
+		if !c.Protos.has("tcp") {
+			return usagef("%s %s: TCP is not loaded: add -p ipv4 -p tcp", flag, a)
+		}
+		*list = append(*list, uint16(n))
+		return nil
+	}
+}
+
+// checkHTTP checks --http DIR.
+func (c *config) checkHTTP() error {
+	if c.HTTP == "" {
+		return nil
+	}
+	if !c.Protos.has("tcp") {
+		return usagef("--http %s: TCP is not loaded: add -p ipv4 -p tcp", c.HTTP)
+	}
+	if st, err := os.Stat(c.HTTP); err != nil || !st.IsDir() {
+		return usagef("--http %s: not a directory", c.HTTP)
+	}
 	return nil
 }
 

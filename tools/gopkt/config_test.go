@@ -109,7 +109,7 @@ func TestParseArgsDefaults(t *testing.T) {
 func TestParseArgsErrors(t *testing.T) {
 	for _, tc := range []struct{ args, want string }{
 		{"-d foo", `-d foo: unknown driver "foo" (known drivers: e1000, loop, tap)`},
-		{"-p ipv6", `-p ipv6: unknown protocol "ipv6" (known protocols: icmp, ipv4, udp)`},
+		{"-p ipv6", `-p ipv6: unknown protocol "ipv6" (known protocols: icmp, ipv4, tcp, udp)`},
 		{"-d e1000", `-d e1000: missing pci=ADDR (the NIC's PCI address, such as pci=0000:00:02.0; 'vfio-bind list' shows them)`},
 		{"-d e1000 pci=zz", `-d e1000 pci=zz: pci=zz: not a PCI address (want DOMAIN:BUS:DEV.FN such as 0000:00:02.0; 'vfio-bind list' shows them)`},
 		{"-d e1000 pci=0000:00:02.0,mtux=1", `-d e1000 pci=0000:00:02.0,mtux=1: unknown option "mtux" (known: name, pci, mtu, mode, rxdescs, txdescs, promisc)`},

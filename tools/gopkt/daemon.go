@@ -14,6 +14,7 @@ import (
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/ipv4"
 	"github.com/gopkt/gopkt/stack/route"
+	"github.com/gopkt/gopkt/stack/tcp"
 	"github.com/gopkt/gopkt/stack/udp"
 	"github.com/gopkt/gopkt/stack/wire"
 	"github.com/gopkt/gopkt/vfio"
@@ -51,6 +52,9 @@ type daemon struct {
 	s       *stack.Stack
 	ip      *ipv4.IPv4
 	udp     *udp.UDP
+	tcp     *tcp.TCP
+	tcpSvcs []*tcpService
+	http    *httpService
 	ifaces  []iface
 	filters []*installedFilter
 	dumps   []*dump
@@ -112,8 +116,11 @@ func (d *daemon) start(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	b, protos := d.cfg.Protos.build()
-	d.ip, d.udp = b.ip, b.udp
+	b, protos, err := d.cfg.Protos.build()
+	if err != nil {
+		return err
+	}
+	d.ip, d.udp, d.tcp = b.ip, b.udp, b.tcp
 	if d.s, err = stack.New(stack.Options{Pool: d.pool, Budget: budget, Protocols: protos, Logger: d.log}); err != nil {
 		return err
 	}
@@ -152,6 +159,24 @@ func (d *daemon) start(ctx context.Context) (err error) {
 			return fmt.Errorf("--udp-sink %v: %w", r, err)
 		}
 		d.sinks = append(d.sinks, s)
+	}
+	for _, svc := range []struct {
+		flag  string
+		ports []uint16
+		echo  bool
+	}{{"--tcp-echo", d.cfg.TCPEcho, true}, {"--tcp-discard", d.cfg.TCPDiscard, false}} {
+		for _, port := range svc.ports {
+			s, err := startTCPService(d.tcp, svc.flag[2:], port, svc.echo, &d.wg)
+			if err != nil {
+				return fmt.Errorf("%s %d: %w", svc.flag, port, err)
+			}
+			d.tcpSvcs = append(d.tcpSvcs, s)
+		}
+	}
+	if d.cfg.HTTP != "" {
+		if d.http, err = startHTTP(d.tcp, d.cfg.HTTP, &d.wg); err != nil {
+			return fmt.Errorf("--http %s: %w", d.cfg.HTTP, err)
+		}
 	}
 	for _, p := range d.cfg.Pings {
 		d.wg.Add(1)
@@ -240,6 +265,12 @@ func (d *daemon) stop() error {
 	}
 	for _, s := range d.sinks {
 		s.close()
+	}
+	for _, s := range d.tcpSvcs {
+		s.close()
+	}
+	if d.http != nil {
+		d.http.close()
 	}
 	d.wg.Wait()
 	for _, dp := range d.dumps {

@@ -6,6 +6,7 @@
 //	gopkt -d e1000 pci=0000:00:02.0 -p ipv4 -p udp --ifconfig em0=198.18.0.2/24 --udp-echo 7
 //	gopkt -d tap linux=gpk0 -d loop -p ipv4,forwarding=on -p udp --ifconfig tap0=198.18.1.1/24 \
 //	      --route default=198.18.1.254 --filter 'drop udp port 9' --dump tap0=/tmp/tap0.pcap,icmp
+//	gopkt -d tap linux=gpk0 -p ipv4 -p tcp,cc=cubic --ifconfig tap0=198.18.1.1/24 --tcp-echo 7 --http /srv/www
 //
 // It sits on top of everything: hw (the mbuf pool), vfio and drivers/e1000
 // (through stack/iface/em), stack/iface/tap, the stack with stack/ipv4 and
@@ -15,7 +16,7 @@
 // # Where to start
 //
 // table.go is the explicit table of loaders (no init() registration):
-// drivers e1000, tap and loop (drivers.go), protocols ipv4, udp and icmp
+// drivers e1000, tap and loop (drivers.go), protocols ipv4, udp, tcp and icmp
 // (protocols.go; ICMP is part of IPv4, so -p icmp only tunes it). config.go
 // parses and checks the whole command line before anything is opened; each
 // mistake is a usage error (exit status 2) saying what to write instead.
@@ -35,21 +36,24 @@
 //  5. --ifconfig, --route, --arp, --filter (pfil.AddrFilter on an IPv4
 //     hook), --dump (a capture tap per interface), then the services:
 //     --udp-echo (RFC 862), --udp-sink (sockets bound and never read: a
-//     slow reader, bounded by the budget), --ping (RTTs printed as ping
-//     does), and a goroutine calling the drivers' slow path (Service)
-//     twice a second (e1000 devices need none here: em.Attach runs their
-//     housekeeping).
+//     slow reader, bounded by the budget), --tcp-echo and --tcp-discard
+//     (RFC 862, 863; tcpservices.go), --http DIR (net/http's file server
+//     on the stack's TCP port 80), --ping (RTTs printed as ping does), and
+//     a goroutine calling the drivers' slow path (Service) twice a second
+//     (e1000 devices need none here: em.Attach runs their housekeeping).
 //     Link state is the stack's: each interface follows its port's link
 //     events, logs changes, and drops TX while the link is down.
 //
 // SIGUSR1 prints the status (status.go): interfaces with the stack's and
-// the port's counters, routes, the ARP table, IPv4/ICMP/ARP/UDP counters,
-// filters, dumps, sinks, and the pool with its budget and every quota
-// (limit, in use, peak, refusals by reason; budget.go), with the refusals
-// of UDP sockets, ARP hold queues and reassembly by reason. On SIGINT or
-// SIGTERM gopkt prints the status, then stop undoes step 5 to 1: services
-// closed, dumps drained into their files, interfaces detached (drivers
-// return their ring buffers and close their devices), the stack closed, and the pool checked. It prints
+// the port's counters, routes, the ARP table, IPv4/ICMP/ARP/UDP/TCP
+// counters, a netstat-style TCP socket list (tcpstatus.go), filters,
+// dumps, sinks, and the pool with its budget and every quota (limit, in
+// use, peak, refusals by reason; budget.go), with the refusals of UDP
+// sockets, ARP hold queues and reassembly by reason. On SIGINT or SIGTERM
+// gopkt prints the status, then stop undoes step 5 to 1: services closed,
+// dumps drained into their files, interfaces detached (drivers return
+// their ring buffers and close their devices), the stack closed, and the
+// pool checked. It prints
 // "pool: N/N buffers free"; the exit status is 1 when buffers leaked, a
 // --ping got no reply, or setup failed, else 0.
 //

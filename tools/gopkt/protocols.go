@@ -1,10 +1,12 @@
 package main
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/ipv4"
+	"github.com/gopkt/gopkt/stack/tcp"
 	"github.com/gopkt/gopkt/stack/udp"
 )
 
@@ -15,6 +17,7 @@ type protoSet struct {
 	ipv4   *ipv4.Options
 	arpOff bool // ipv4 arp=off: every interface gets stack.FlagNoARP
 	udp    *udp.Options
+	tcp    *tcp.Options
 }
 
 func (p *protoSet) has(name string) bool {
@@ -30,22 +33,31 @@ func (p *protoSet) has(name string) bool {
 type built struct {
 	ip  *ipv4.IPv4
 	udp *udp.UDP
+	tcp *tcp.TCP
 }
 
-// build makes the protocols: IPv4 (ICMP is part of it) with UDP as a
-// transport.
-func (p *protoSet) build() (built, []stack.Protocol) {
+// build makes the protocols: IPv4 (ICMP is part of it) with UDP and TCP
+// as transports.
+func (p *protoSet) build() (built, []stack.Protocol, error) {
 	var b built
 	if p.ipv4 == nil {
-		return b, nil
+		return b, nil, nil
 	}
 	o := *p.ipv4
 	if p.udp != nil {
 		b.udp = udp.New(*p.udp)
 		o.Transports = append(o.Transports, b.udp)
 	}
+	if p.tcp != nil {
+		t, err := tcp.New(*p.tcp)
+		if err != nil {
+			return b, nil, err
+		}
+		b.tcp = t
+		o.Transports = append(o.Transports, t)
+	}
 	b.ip = ipv4.New(o)
-	return b, []stack.Protocol{b.ip}
+	return b, []stack.Protocol{b.ip}, nil
 }
 
 // ipv4Loader: -p ipv4[,arp=off][,forwarding=on][,ttl=N][,reasm-timeout=D].
@@ -107,6 +119,58 @@ var udpLoader = protoLoader{
 			return err
 		}
 		p.udp = &udp.Options{Queue: q, ReadBuffer: rcv, Buffers: bufs, NoChecksum: !sum}
+		return nil
+	},
+}
+
+// tcpLoader: -p tcp[,cc=cubic|newreno][,rcvbuf=N][,sndbuf=N][,buffers=N]
+// [,backlog=N][,sack=off][,timestamps=off][,wscale=off] (RFC 9293).
+// rcvbuf and sndbuf are each socket's buffers in bytes, buffers all
+// receive queues together (the tcp-rcvq quota of the mbuf budget; 0 is a
+// quarter of what may be parked).
+var tcpLoader = protoLoader{
+	Name:  "tcp",
+	Usage: "[,cc=cubic][,rcvbuf=262144][,sndbuf=262144][,buffers=0][,backlog=128][,sack=off][,timestamps=off][,wscale=off]  TCP over IPv4 (RFC 9293)",
+	Keys:  []string{"cc", "rcvbuf", "sndbuf", "buffers", "backlog", "sack", "timestamps", "wscale"},
+	Needs: "ipv4",
+	Apply: func(o options, p *protoSet) error {
+		cc, _ := o.get("cc")
+		if cc == "" {
+			cc = "cubic"
+		}
+		if cc != "cubic" && cc != "newreno" {
+			return fmt.Errorf("cc=%s: want cubic or newreno", cc)
+		}
+		rcv, err := o.intRange("rcvbuf", 256<<10, 1024, 1<<30)
+		if err != nil {
+			return err
+		}
+		snd, err := o.intRange("sndbuf", 256<<10, 1024, 1<<30)
+		if err != nil {
+			return err
+		}
+		bufs, err := o.intRange("buffers", 0, 0, 1<<24)
+		if err != nil {
+			return err
+		}
+		backlog, err := o.intRange("backlog", 128, 1, 1<<16)
+		if err != nil {
+			return err
+		}
+		sack, err := o.onOff("sack", true)
+		if err != nil {
+			return err
+		}
+		ts, err := o.onOff("timestamps", true)
+		if err != nil {
+			return err
+		}
+		ws, err := o.onOff("wscale", true)
+		if err != nil {
+			return err
+		}
+		p.tcp = &tcp.Options{Congestion: cc, ReadBuffer: rcv, WriteBuffer: snd, Buffers: bufs, Backlog: backlog,
+			NoSACK: !sack, NoTimestamps: !ts, NoWindowScale: !ws}
 		return nil
 	},
 }

@@ -50,6 +50,9 @@ func (d *daemon) status(out io.Writer) {
 	for _, e := range d.echo {
 		fmt.Fprintf(&b, "udp-echo port %d: %d datagrams echoed, %d failures\n", e.port, e.echoed.Load(), e.failures.Load())
 	}
+	if d.tcp != nil {
+		d.statusTCP(&b) // tcpstatus.go
+	}
 	for _, f := range d.filters {
 		fmt.Fprintf(&b, "filter %s %q: %d dropped\n", f.name, f.arg.Text, f.f.Dropped())
 	}

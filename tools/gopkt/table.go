@@ -55,7 +55,7 @@ type registry struct {
 func defaultRegistry() *registry {
 	return &registry{
 		drivers: []driverLoader{e1000Loader, tapLoader, loopLoader},
-		protos:  []protoLoader{ipv4Loader, udpLoader, icmpLoader},
+		protos:  []protoLoader{ipv4Loader, udpLoader, tcpLoader, icmpLoader},
 	}
 }
 

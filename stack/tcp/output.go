@@ -1,0 +1,400 @@
+package tcp
+
+import (
+	"encoding/binary"
+
+	"github.com/gopkt/gopkt/hw/mbuf"
+	"github.com/gopkt/gopkt/stack/internal/chain"
+	"github.com/gopkt/gopkt/stack/ipv4"
+	"github.com/gopkt/gopkt/stack/wire"
+)
+
+// segOut describes a segment to build.
+type segOut struct {
+	seq, ack uint32
+	flags    uint8
+	wnd      uint16
+	opts     []byte
+	sb       *sendBuf // data source (nil: no data)
+	off, n   int      // data: n bytes from off bytes after sb's head
+}
+
+// emit builds a segment in place and hands it to IPv4: the TCP header at
+// the start of a fresh mbuf's data room with the data behind it (chained
+// mbufs when it does not fit one), IPv4 and link headers pushed into the
+// headroom later. The data is copied once, from the send buffer. It
+// returns false when the pool is empty (the caller's timer tries again).
+func (t *TCP) emit(k fourTuple, o *segOut) bool {
+	hl := wire.TCPMinHeaderLen + (len(o.opts)+3)&^3
+	b, err := t.pool.Get()
+	if err != nil {
+		t.st.dropNoBuffers.Add(1)
+		return false
+	}
+	first := min(hl+o.n, mbuf.DataRoom)
+	d, _ := b.Append(first)
+	h := wire.TCP(d)
+	h.SetSrcPort(k.lport)
+	h.SetDstPort(k.rport)
+	h.SetSeq(o.seq)
+	h.SetAck(o.ack)
+	d[12] = uint8(hl/4) << 4
+	h.SetFlags(o.flags)
+	h.SetWindow(o.wnd)
+	h.SetChecksum(0)
+	h.SetUrgent(0)
+	c := copy(d[wire.TCPMinHeaderLen:hl], o.opts)
+	clear(d[wire.TCPMinHeaderLen+c : hl])
+	if o.n > 0 {
+		o.sb.copyAt(d[hl:], o.off)
+		done := first - hl
+		last := b
+		for done < o.n {
+			seg, err := t.pool.Get()
+			if err != nil {
+				b.Free()
+				t.st.dropNoBuffers.Add(1)
+				return false
+			}
+			k := min(o.n-done, mbuf.DataRoom)
+			sd, _ := seg.Append(k)
+			o.sb.copyAt(sd, o.off+done)
+			done += k
+			last.SetNext(seg)
+			last = seg
+		}
+	}
+	n := uint16(hl + o.n)
+	h.SetChecksum(^chain.Sum(b, wire.PseudoHeaderChecksum(wire.IPProtocolTCP, k.laddr, k.raddr, n)))
+	t.st.outSegs.Add(1)
+	if o.flags&wire.TCPFlagRST != 0 {
+		t.st.outRsts.Add(1)
+	}
+	if t.ip.Output(b, ipv4.Header{Src: k.laddr, Dst: k.raddr, Protocol: wire.IPProtocolTCP, DF: true}) != nil {
+		t.st.outErrors.Add(1) // no route, or larger than the MTU: lost like on the wire
+	}
+	return true
+}
+
+// sendResetFor answers a segment that reached no connection (RFC 9293
+// §3.10.7.1): with its ACK as our sequence number, or, without ACK, an
+// RST+ACK acknowledging all of it.
+func (t *TCP) sendResetFor(k fourTuple, s *segment) {
+	if s.has(wire.TCPFlagACK) {
+		t.emit(k, &segOut{seq: s.ack, flags: wire.TCPFlagRST})
+		return
+	}
+	t.emit(k, &segOut{seq: 0, ack: s.seq + s.seqLen(), flags: wire.TCPFlagRST | wire.TCPFlagACK})
+}
+
+// Option builders. Each returns the bytes written into b.
+
+func putMSS(b []byte, mss uint16) int {
+	b[0], b[1] = wire.TCPOptionMSS, 4
+	binary.BigEndian.PutUint16(b[2:], mss)
+	return 4
+}
+
+func putTS(b []byte, val, ecr uint32) int {
+	// NOP NOP TS: the layout RFC 7323 Appendix A recommends.
+	b[0], b[1], b[2], b[3] = wire.TCPOptionNOP, wire.TCPOptionNOP, wire.TCPOptionTimestamps, 10
+	binary.BigEndian.PutUint32(b[4:], val)
+	binary.BigEndian.PutUint32(b[8:], ecr)
+	return 12
+}
+
+// synOptions writes the options of our SYN or SYN-ACK. For a SYN-ACK
+// (peer non-nil) an option is echoed only if the peer's SYN had it
+// (RFC 7323 §2.2, §3.2; RFC 2018 §2).
+func (c *Conn) synOptions(b []byte, peer bool) int {
+	o := &c.t.o
+	n := putMSS(b, uint16(c.t.routeMSS(c.k.raddr))) // RFC 9293 §3.7.1: MTU − 40
+	if !o.NoWindowScale && (!peer || c.rcvWS != 0) {
+		b[n], b[n+1], b[n+2], b[n+3] = wire.TCPOptionNOP, wire.TCPOptionWindowScale, 3, ourWindowShift
+		n += 4
+	}
+	if !o.NoSACK && (!peer || c.sackOK) {
+		b[n], b[n+1], b[n+2], b[n+3] = wire.TCPOptionNOP, wire.TCPOptionNOP, wire.TCPOptionSACKPermitted, 2
+		n += 4
+	}
+	if !o.NoTimestamps && (!peer || c.tsOK) {
+		var ecr uint32
+		if peer {
+			ecr = c.tsRecent
+		}
+		n += putTS(b[n:], c.tsNow(), ecr)
+	}
+	return n
+}
+
+// dataOptions writes the options of a synchronized segment: timestamps
+// (RFC 7323 §3.2, on every segment once negotiated) and SACK blocks
+// (RFC 2018 §4, while out-of-order data is held).
+func (c *Conn) dataOptions(b []byte) int {
+	n := 0
+	if c.tsOK {
+		n += putTS(b, c.tsNow(), c.tsRecent)
+	}
+	if c.sackOK && len(c.rq.ooo) > 0 {
+		var blks [4]sackBlock
+		room := (len(b) - n - 4) / 8 // NOP NOP kind len + 8 per block
+		k := c.rq.sackBlocks(blks[:min(room, 4)])
+		if k > 0 {
+			b[n], b[n+1], b[n+2], b[n+3] = wire.TCPOptionNOP, wire.TCPOptionNOP, wire.TCPOptionSACK, uint8(2+8*k)
+			n += 4
+			for i := range k {
+				binary.BigEndian.PutUint32(b[n:], blks[i].start)
+				binary.BigEndian.PutUint32(b[n+4:], blks[i].end)
+				n += 8
+			}
+		}
+	}
+	return n
+}
+
+// window returns the window field to advertise and records the right edge
+// (RFC 9293 §3.8.6.2.2: the edge never moves left; the receiver-side
+// silly window avoidance opens it only by at least min(buffer/2, MSS)).
+func (c *Conn) window() uint16 {
+	free := max(c.rcvbuf-c.rq.bytes, 0)
+	// What the stack-wide quota can still hold, one segment per mbuf: a
+	// window beyond it would only invite segments the quota refuses.
+	if q := c.rq.q; q != nil {
+		free = min(free, max(q.Limit()-q.InUse(), 0)*max(c.mss, 536))
+	}
+	edge := c.rcvNxt + uint32(free)
+	if seqLT(edge, c.rcvAdv) {
+		edge = c.rcvAdv // never shrink
+	} else if int(edge-c.rcvAdv) < min(c.rcvbuf/2, max(c.mss, 536)) && seqGT(c.rcvAdv, c.rcvNxt) {
+		edge = c.rcvAdv // not worth announcing yet
+	}
+	w := edge - c.rcvNxt
+	f := (w + (1 << c.rcvWS) - 1) >> c.rcvWS
+	if f > 0xffff {
+		f = 0xffff
+	}
+	c.rcvAdv = c.rcvNxt + f<<c.rcvWS
+	return uint16(f)
+}
+
+// sendSyn sends our SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED); windows in
+// SYN segments are never scaled (RFC 7323 §2.2).
+func (c *Conn) sendSyn() {
+	var ob [40]byte
+	o := segOut{seq: c.iss, flags: wire.TCPFlagSYN}
+	if c.state == SynReceived {
+		o.flags |= wire.TCPFlagACK
+		o.ack = c.rcvNxt
+		o.opts = ob[:c.synOptions(ob[:], true)]
+	} else {
+		o.opts = ob[:c.synOptions(ob[:], false)]
+	}
+	w := min(c.rcvbuf, 0xffff)
+	o.wnd = uint16(w)
+	c.rcvAdv = c.rcvNxt + uint32(w)
+	c.t.emit(c.k, &o)
+	if seqLT(c.sndNxt, c.iss+1) {
+		c.sndNxt = c.iss + 1
+	}
+	c.sndMax = seqMax(c.sndMax, c.sndNxt)
+	if c.rtoAt == 0 {
+		c.rtoAt = c.t.now() + int64(c.currentRTO())
+	}
+}
+
+// sendAck sends a pure ACK now (with SACK blocks and the current window).
+func (c *Conn) sendAck() {
+	c.sendCtl(c.sndNxt, wire.TCPFlagACK)
+}
+
+// sendCtl sends a segment without data at seq with flags (ACK added).
+func (c *Conn) sendCtl(seq uint32, flags uint8) {
+	var ob [40]byte
+	o := segOut{seq: seq, ack: c.rcvNxt, flags: flags | wire.TCPFlagACK}
+	if flags&wire.TCPFlagRST == 0 {
+		o.opts = ob[:c.dataOptions(ob[:])]
+		o.wnd = c.window()
+		c.ackSent()
+	}
+	c.t.emit(c.k, &o)
+}
+
+// ackSent notes that an ACK for everything received went out.
+func (c *Conn) ackSent() {
+	c.lastAckSent = c.rcvNxt
+	c.ackPending = 0
+	c.ackNow = false
+	c.dackAt = 0
+}
+
+// sendRst aborts towards the peer (RFC 9293 §3.10.4 ABORT, §3.10.7.4).
+func (c *Conn) sendRst() {
+	c.t.emit(c.k, &segOut{seq: c.sndNxt, ack: c.rcvNxt, flags: wire.TCPFlagRST | wire.TCPFlagACK})
+}
+
+// sendData sends n bytes of data starting at seq (plus FIN when fin);
+// it is the one place data leaves, new or retransmitted.
+func (c *Conn) sendData(seq uint32, n int, fin bool) bool {
+	var ob [40]byte
+	o := segOut{seq: seq, ack: c.rcvNxt, flags: wire.TCPFlagACK, sb: &c.sb, off: int(seq - c.sbSeq), n: n}
+	if fin {
+		o.flags |= wire.TCPFlagFIN
+	}
+	if n > 0 && int(seq-c.sbSeq)+n == c.sb.n {
+		o.flags |= wire.TCPFlagPSH // the last data queued (RFC 9293 §3.9.1.2)
+	}
+	o.opts = ob[:c.dataOptions(ob[:])]
+	o.wnd = c.window()
+	if !c.t.emit(c.k, &o) {
+		return false
+	}
+	c.ackSent()
+	if seqLT(seq, c.sndMax) {
+		c.t.st.retransSegs.Add(1)
+	}
+	return true
+}
+
+// maxData is the most data one segment may carry now: the MSS less the
+// SACK option while it is sent (RFC 6691: the MSS counts the options;
+// c.mss already has the timestamps taken off). Assumes the largest SACK
+// option, so a segment never exceeds the MTU.
+func (c *Conn) maxData() int {
+	if !c.sackOK || len(c.rq.ooo) == 0 {
+		return c.mss
+	}
+	blocks := 4
+	if c.tsOK {
+		blocks = 3
+	}
+	return max(c.mss-4-8*blocks, 1)
+}
+
+// dataEnd is the sequence number after the last byte queued.
+func (c *Conn) dataEnd() uint32 { return c.sbSeq + uint32(c.sb.n) }
+
+// output sends what the windows allow (RFC 9293 §3.8.6, RFC 5681, RFC
+// 6675 during SACK recovery), applying Nagle's algorithm (RFC 1122
+// §4.2.3.4) and sender-side silly window avoidance (RFC 9293 §3.8.6.2.1).
+func (c *Conn) output() {
+	if !c.state.synchronized() || c.state == TimeWait {
+		return
+	}
+	if c.inRecovery && c.sackOK {
+		c.recoveryOutput()
+	}
+	end := c.dataEnd()
+	for {
+		if seqGT(c.sndNxt, end) { // FIN already sent at end
+			break
+		}
+		avail := int(end - c.sndNxt)
+		wnd := min(int(c.sndWnd), c.cc.cwnd())
+		inflight := int(c.sndNxt - c.sndUna)
+		if c.inRecovery && c.sackOK {
+			inflight = c.board.pipe(c.sndUna, c.sndMax, c.highRxt, c.mss)
+		}
+		usable := wnd - inflight
+		segMax := c.maxData()
+		n := min(avail, segMax, max(usable, 0))
+		fin := c.finQueued && n == avail
+		if n == 0 && !fin {
+			break
+		}
+		if fin && usable < 0 && n == 0 && c.sndNxt != c.sndUna {
+			break // the FIN waits for the window like data
+		}
+		if n < segMax && !fin {
+			// Nagle: hold a small segment while data is unacknowledged.
+			if !c.nodelay && c.sndNxt != c.sndUna {
+				break
+			}
+			// SWS: a window-limited small segment waits, unless it is at
+			// least half the largest window the peer offered.
+			if n < avail && n < int(c.maxSndWnd/2) {
+				break
+			}
+		}
+		if !c.sendData(c.sndNxt, n, fin) {
+			c.armRTO()
+			break
+		}
+		if !c.rttTiming && !c.tsOK && c.sndNxt == c.sndMax {
+			c.rttTiming, c.rttSeq, c.rttStart = true, c.sndNxt, c.t.now()
+		}
+		c.sndNxt += uint32(n)
+		if fin {
+			c.sndNxt++
+		}
+		c.sndMax = seqMax(c.sndMax, c.sndNxt)
+		c.armRTO()
+		if fin {
+			break
+		}
+	}
+	c.armTLP()
+	// Persist (RFC 9293 §3.8.6.1): data waits behind a zero window and
+	// nothing is in flight to bring a window update.
+	if c.sndWnd == 0 && seqLT(c.sndNxt, end) && c.sndUna == c.sndMax {
+		if c.persistAt == 0 {
+			c.persistAt = c.t.now() + int64(c.currentRTO())
+		}
+	} else {
+		c.persistAt = 0
+	}
+	c.schedule()
+}
+
+// armRTO starts the retransmission timer if it is not running (RFC 6298
+// §5.1).
+func (c *Conn) armRTO() {
+	if c.rtoAt == 0 && c.sndUna != c.sndMax {
+		c.rtoAt = c.t.now() + int64(c.currentRTO())
+	}
+}
+
+// recoveryOutput sends during SACK-based loss recovery (RFC 6675 §5
+// step C): while cwnd − pipe ≥ 1 SMSS, the next segment by NextSeg —
+// rule 1, lost data — then new data through the normal path.
+func (c *Conn) recoveryOutput() {
+	for range 64 {
+		pipe := c.board.pipe(c.sndUna, c.sndMax, c.highRxt, c.mss)
+		if c.cc.cwnd()-pipe < c.mss {
+			return
+		}
+		seq, n, ok := c.board.nextLost(seqMax(c.highRxt, c.sndUna), c.sndMax, c.mss)
+		if !ok {
+			return // rule 2: new data, sent by output's loop
+		}
+		n = min(n, c.maxData())
+		fin := c.finQueued && seq+uint32(n) == c.dataEnd()
+		if seqGEQ(seq, c.dataEnd()) { // only the FIN is missing
+			n, fin = 0, true
+		}
+		if !c.sendData(seq, n, fin) {
+			return
+		}
+		c.highRxt = seq + uint32(n)
+		if fin {
+			c.highRxt++
+		}
+		c.armRTO()
+	}
+}
+
+// retransmitFirst resends the segment at SND.UNA (fast retransmit, RFC
+// 5681 §3.2 step 4; NewReno partial ACKs, RFC 6582 §3.2 step 5).
+func (c *Conn) retransmitFirst() {
+	end := c.dataEnd()
+	n := min(int(end-c.sndUna), c.maxData())
+	if seqGEQ(c.sndUna, end) {
+		n = 0
+	}
+	fin := c.finQueued && c.sndUna+uint32(n) == end && seqGT(c.sndMax, end)
+	if n == 0 && !fin {
+		return
+	}
+	c.sendData(c.sndUna, n, fin)
+	c.highRxt = seqMax(c.highRxt, c.sndUna+uint32(n))
+	c.rttTiming = false // Karn
+}

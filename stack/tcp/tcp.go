@@ -1,0 +1,437 @@
+package tcp
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+	mrand "math/rand/v2"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gopkt/gopkt/hw/mbuf"
+	"github.com/gopkt/gopkt/stack/internal/chain"
+	"github.com/gopkt/gopkt/stack/ipv4"
+	"github.com/gopkt/gopkt/stack/wire"
+)
+
+// Options configure TCP. Zero values pick the defaults in parentheses.
+type Options struct {
+	ReadBuffer  int // receive buffer of each socket in bytes, SO_RCVBUF (256 KiB)
+	WriteBuffer int // send buffer of each socket in bytes, SO_SNDBUF (256 KiB)
+	// Buffers bounds the mbufs parked in every socket's receive and
+	// out-of-order queues together: the "tcp-rcvq" quota of the stack's
+	// mbuf budget (a quarter of what the budget lets consumers park). A
+	// segment the quota refuses is dropped and counted; the peer sends it
+	// again, so TCP can slow down but never starve receive refill.
+	Buffers int
+	// Congestion is the default congestion control of new sockets:
+	// "cubic" (RFC 9438) or "newreno" (RFC 6582).
+	Congestion string
+	Backlog    int           // default listen backlog (128): half-open plus not yet accepted connections
+	MSL        time.Duration // maximum segment lifetime; TIME-WAIT lasts 2*MSL (30 s, as Linux's 60 s TIME-WAIT)
+	MinRTO     time.Duration // RTO floor (200 ms as Linux; RFC 6298 §2.4 suggests 1 s)
+	MaxRTO     time.Duration // RTO ceiling (120 s; RFC 6298 §2.5 allows any value ≥ 60 s)
+	InitialRTO time.Duration // before an RTT sample (1 s, RFC 6298 §2.1)
+	DelayedAck time.Duration // delayed ACK timer (40 ms; RFC 9293 §3.8.6.3 requires < 0.5 s)
+	SynRetries int           // SYN and SYN-ACK retransmissions before giving up (6)
+	Retries    int           // data retransmissions before the connection is aborted (15, Linux's tcp_retries2)
+	// FinWait2Timeout ends FIN-WAIT-2 of a closed socket whose peer never
+	// sends its FIN (60 s, Linux's tcp_fin_timeout).
+	FinWait2Timeout time.Duration
+	KeepAliveIdle   time.Duration // idle time before the first probe, and between probes (15 s, Go's default)
+	KeepAliveProbes int           // unanswered probes before the connection is aborted (9)
+	// Feature switches (all on by default), for interop tests and
+	// peers that mishandle them.
+	NoSACK, NoTimestamps, NoWindowScale bool
+	// ChallengeACKRate limits RFC 5961 challenge ACKs per second over all
+	// connections (1000, RFC 5961 §7).
+	ChallengeACKRate int
+}
+
+func (o *Options) defaults() {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	defd := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&o.ReadBuffer, 256<<10)
+	def(&o.WriteBuffer, 256<<10)
+	def(&o.Backlog, 128)
+	def(&o.SynRetries, 6)
+	def(&o.Retries, 15)
+	def(&o.KeepAliveProbes, 9)
+	def(&o.ChallengeACKRate, 1000)
+	defd(&o.MSL, 30*time.Second)
+	defd(&o.MinRTO, 200*time.Millisecond)
+	defd(&o.MaxRTO, 120*time.Second)
+	defd(&o.InitialRTO, time.Second)
+	defd(&o.DelayedAck, 40*time.Millisecond)
+	defd(&o.FinWait2Timeout, 60*time.Second)
+	defd(&o.KeepAliveIdle, 15*time.Second)
+	if o.Congestion == "" {
+		o.Congestion = "cubic"
+	}
+}
+
+// fourTuple names a connection.
+type fourTuple struct {
+	laddr, raddr wire.Addr4
+	lport, rport uint16
+}
+
+// TCP is the TCP protocol of one stack (RFC 9293): it demultiplexes
+// segments to connections and listeners and owns the port space.
+type TCP struct {
+	o    Options
+	ip   *ipv4.IPv4
+	pool *mbuf.Pool
+	q    *mbuf.Quota // "tcp-rcvq"
+
+	key       sipKey // RFC 6528 ISN key
+	cookieKey sipKey // SYN cookie MAC key
+	tsKey     sipKey // timestamp offsets (RFC 7323 §5.4)
+	epoch     time.Time
+
+	mu        sync.RWMutex
+	conns     map[fourTuple]*Conn
+	listeners map[uint16]*Listener
+	ports     map[uint16]int // connections per local port (ephemeral choice)
+	next      uint16
+	closed    bool
+
+	chMu     sync.Mutex // challenge ACK limiter (RFC 5961 §7)
+	chSecond int64
+	chCount  int
+	st       counters
+}
+
+// New returns TCP to pass in ipv4.Options.Transports.
+func New(o Options) (*TCP, error) {
+	o.defaults()
+	if newCongestion(o.Congestion) == nil {
+		return nil, fmt.Errorf("%w: %q", ErrBadCongestion, o.Congestion)
+	}
+	var k [48]byte
+	if _, err := rand.Read(k[:]); err != nil {
+		return nil, fmt.Errorf("tcp: random key: %w", err)
+	}
+	t := &TCP{o: o, epoch: time.Now(), conns: map[fourTuple]*Conn{}, listeners: map[uint16]*Listener{},
+		ports:     map[uint16]int{},
+		key:       sipKey{binary.LittleEndian.Uint64(k[0:]), binary.LittleEndian.Uint64(k[8:])},
+		cookieKey: sipKey{binary.LittleEndian.Uint64(k[16:]), binary.LittleEndian.Uint64(k[24:])},
+		tsKey:     sipKey{binary.LittleEndian.Uint64(k[32:]), binary.LittleEndian.Uint64(k[40:])},
+	}
+	// RFC 6056 §3.3.1: start the ephemeral search at a random port.
+	t.next = ephemeralFirst + mrand.N(uint16(ephemeralLast-ephemeralFirst+1))
+	return t, nil
+}
+
+// Ephemeral port range (RFC 6335 §6).
+const (
+	ephemeralFirst = 49152
+	ephemeralLast  = 65535
+)
+
+// Protocol implements ipv4.Transport.
+func (t *TCP) Protocol() wire.IPProtocol { return wire.IPProtocolTCP }
+
+// Attach implements ipv4.Transport.
+func (t *TCP) Attach(ip *ipv4.IPv4) error {
+	if t.ip != nil {
+		return fmt.Errorf("tcp: already attached")
+	}
+	t.ip = ip
+	t.pool = ip.Pool()
+	b := ip.Stack().Budget()
+	if t.o.Buffers <= 0 {
+		t.o.Buffers = max(1, b.Limit()/4)
+	}
+	t.q = b.NewQuota("tcp-rcvq", t.o.Buffers)
+	return nil
+}
+
+// Options returns the options in effect (defaults filled in).
+func (t *TCP) Options() Options { return t.o }
+
+// Quota is the quota every socket's receive queues charge (nil before
+// Attach).
+func (t *TCP) Quota() *mbuf.Quota { return t.q }
+
+// Close aborts every connection (RST to the peer), closes the listeners
+// and frees every queued buffer. IPv4 calls it when the stack closes.
+func (t *TCP) Close() error {
+	t.mu.Lock()
+	t.closed = true
+	conns := make([]*Conn, 0, len(t.conns))
+	for _, c := range t.conns {
+		conns = append(conns, c)
+	}
+	ls := make([]*Listener, 0, len(t.listeners))
+	for _, l := range t.listeners {
+		ls = append(ls, l)
+	}
+	t.mu.Unlock()
+	for _, l := range ls {
+		_ = l.Close()
+	}
+	for _, c := range conns {
+		c.abort(ErrClosedStack, false)
+	}
+	return nil
+}
+
+// now is the connection clock: nanoseconds since New (monotonic).
+func (t *TCP) now() int64 { return int64(time.Since(t.epoch)) }
+
+// Input implements ipv4.Transport: validate, find the connection or
+// listener, and run the state machine (RFC 9293 §3.10.7). TCP always owns
+// b afterwards: a segment for no socket is answered with RST, not ICMP.
+func (t *TCP) Input(b *mbuf.Buf, m ipv4.Meta) bool {
+	var s segment
+	total := b.PktLen()
+	if r := parseSegment(b.Bytes(), total, &s); r != dropNone {
+		t.st.drop(r)
+		b.Free()
+		return true
+	}
+	if m.Broadcast { // RFC 9293 §3.9.1.3 / RFC 1122 §4.2.3.10: no TCP to broadcast or multicast
+		t.st.drop(dropBroadcast)
+		b.Free()
+		return true
+	}
+	if b.Meta.Flags&mbuf.FlagL4CsumOK == 0 {
+		if b.Meta.Flags&mbuf.FlagL4CsumBad != 0 || chain.Sum(b, wire.PseudoHeaderChecksum(wire.IPProtocolTCP, m.Src, m.Dst, uint16(total))) != 0xffff {
+			t.st.drop(dropChecksum)
+			b.Free()
+			return true
+		}
+	}
+	t.st.inSegs.Add(1)
+	_, _ = b.Pull(s.hdrLen) // b is now the payload (possibly empty, possibly a chain)
+	k := fourTuple{laddr: m.Dst, raddr: m.Src, lport: s.dstPort, rport: s.srcPort}
+	t.mu.RLock()
+	c := t.conns[k]
+	var l *Listener
+	if c == nil {
+		l = t.listeners[s.dstPort]
+	}
+	t.mu.RUnlock()
+	switch {
+	case c != nil:
+		c.input(&s, b)
+	case l != nil && l.accepts(m.Dst):
+		l.input(k, &s, b)
+	default:
+		b.Free()
+		t.st.noPort.Add(1)
+		if !s.has(wire.TCPFlagRST) {
+			t.sendResetFor(k, &s)
+		}
+	}
+	return true
+}
+
+// bind reserves a local port for a new connection or listener: port 0
+// picks an ephemeral port not used by anyone (RFC 6056 §3.3.1's simple
+// search). Connections may share a port with other connections (distinct
+// 4-tuples); a listener's port is exclusive.
+func (t *TCP) bindLocked(port uint16, listener bool) (uint16, error) {
+	if t.closed {
+		return 0, ErrClosedStack
+	}
+	if port == 0 {
+		for range ephemeralLast - ephemeralFirst + 1 {
+			cand := t.next
+			t.next++
+			if t.next == 0 {
+				t.next = ephemeralFirst
+			}
+			if t.ports[cand] == 0 && t.listeners[cand] == nil {
+				port = cand
+				break
+			}
+		}
+		if port == 0 {
+			return 0, ErrNoPorts
+		}
+	} else if t.listeners[port] != nil || (listener && t.ports[port] != 0) {
+		return 0, ErrAddrInUse
+	}
+	if !listener {
+		t.ports[port]++
+	}
+	return port, nil
+}
+
+// register adds c under its 4-tuple; the port was reserved by bindLocked
+// (or belongs to the listener that spawned c, which registers with
+// fromListener).
+func (t *TCP) registerLocked(c *Conn) bool {
+	k := c.tuple()
+	if t.conns[k] != nil {
+		return false
+	}
+	t.conns[k] = c
+	return true
+}
+
+// unregister removes c (on entering CLOSED) and releases its port.
+func (t *TCP) unregister(c *Conn) {
+	k := c.tuple()
+	t.mu.Lock()
+	if t.conns[k] == c {
+		delete(t.conns, k)
+		if !c.fromListener {
+			if t.ports[k.lport]--; t.ports[k.lport] <= 0 {
+				delete(t.ports, k.lport)
+			}
+		}
+	}
+	t.mu.Unlock()
+}
+
+// challengeAllowed is the RFC 5961 §7 limit on challenge ACKs.
+func (t *TCP) challengeAllowed() bool {
+	sec := time.Now().Unix()
+	t.chMu.Lock()
+	defer t.chMu.Unlock()
+	if sec != t.chSecond {
+		t.chSecond, t.chCount = sec, 0
+	}
+	if t.chCount >= t.o.ChallengeACKRate {
+		return false
+	}
+	t.chCount++
+	return true
+}
+
+// routeMSS is the MSS for segments to dst: the outgoing interface's MTU
+// minus the IPv4 and TCP headers (RFC 9293 §3.7.1, RFC 879), at least 536.
+func (t *TCP) routeMSS(dst wire.Addr4) int {
+	ifc, _, err := t.ip.Route(dst)
+	if err != nil {
+		return 536
+	}
+	return max(536, ifc.MTU()-wire.IPv4MinHeaderLen-wire.TCPMinHeaderLen)
+}
+
+// Connections returns a snapshot of the connections (netstat).
+func (t *TCP) Connections() []ConnInfo {
+	t.mu.RLock()
+	cs := make([]*Conn, 0, len(t.conns))
+	for _, c := range t.conns {
+		cs = append(cs, c)
+	}
+	t.mu.RUnlock()
+	out := make([]ConnInfo, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, c.Info())
+	}
+	return out
+}
+
+// Listeners returns the addresses listened on (netstat's LISTEN lines).
+func (t *TCP) Listeners() []netip.AddrPort {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	out := make([]netip.AddrPort, 0, len(t.listeners))
+	for _, l := range t.listeners {
+		out = append(out, l.addr)
+	}
+	return out
+}
+
+// ConnInfo describes one connection (a netstat line).
+type ConnInfo struct {
+	Local, Remote netip.AddrPort
+	State         State
+	SendQueue     int // bytes not yet acknowledged
+	RecvQueue     int // bytes not yet read
+	SendWindow    int // the peer's window (bytes, scaled)
+	RTT, RTO      time.Duration
+	Cwnd          int
+	Congestion    string
+}
+
+var _ ipv4.Transport = (*TCP)(nil)
+
+// counters are the TCP statistics (RFC 4022 tcp* names where they exist).
+type counters struct {
+	inSegs, outSegs, retransSegs, outRsts, inErrs, noPort                  atomic.Uint64
+	activeOpens, passiveOpens, attemptFails, estabResets                   atomic.Uint64
+	dropShort, dropOffset, dropChecksum, dropOption, dropFlags, dropBcast  atomic.Uint64
+	dropOutOfWindow, dropPAWS, dropQuota, dropNoACK, dropAcceptQueue       atomic.Uint64
+	challengeACKs, rstIgnored, synCookiesSent, synCookiesOK, synCookiesBad atomic.Uint64
+	fastRetrans, rtoExpired, sackRecoveries, ooo, keepaliveProbes          atomic.Uint64
+	dropNoBuffers, outErrors, tlpProbes, oowAckLimited                     atomic.Uint64
+}
+
+func (c *counters) drop(r dropReason) {
+	c.inErrs.Add(1)
+	switch r {
+	case dropShort:
+		c.dropShort.Add(1)
+	case dropDataOffset:
+		c.dropOffset.Add(1)
+	case dropChecksum:
+		c.dropChecksum.Add(1)
+	case dropBadOption:
+		c.dropOption.Add(1)
+	case dropBadFlags:
+		c.dropFlags.Add(1)
+	case dropBroadcast:
+		c.dropBcast.Add(1)
+	}
+}
+
+// Stats are the TCP counters. InErrs counts malformed segments; the Drop*
+// fields split every discarded segment by reason.
+type Stats struct {
+	InSegs, OutSegs, RetransSegs, OutRsts, InErrs, NoPort   uint64
+	ActiveOpens, PassiveOpens, AttemptFails, EstabResets    uint64
+	DropShort, DropDataOffset, DropChecksum, DropBadOption  uint64
+	DropBadFlags, DropBroadcast, DropOutOfWindow, DropPAWS  uint64
+	DropQuota, DropNoACK, DropAcceptQueue, DropNoBuffers    uint64
+	ChallengeACKs, RSTIgnored                               uint64
+	SynCookiesSent, SynCookiesOK, SynCookiesBad             uint64
+	FastRetransmits, RTOExpired, SACKRecoveries, OutOfOrder uint64
+	KeepAliveProbes, OutErrors, TLPProbes, OOWAckLimited    uint64
+	CurrEstab                                               int
+}
+
+// Stats returns the counters.
+func (t *TCP) Stats() Stats {
+	c := &t.st
+	s := Stats{InSegs: c.inSegs.Load(), OutSegs: c.outSegs.Load(), RetransSegs: c.retransSegs.Load(),
+		OutRsts: c.outRsts.Load(), InErrs: c.inErrs.Load(), NoPort: c.noPort.Load(),
+		ActiveOpens: c.activeOpens.Load(), PassiveOpens: c.passiveOpens.Load(), AttemptFails: c.attemptFails.Load(),
+		EstabResets: c.estabResets.Load(), DropShort: c.dropShort.Load(), DropDataOffset: c.dropOffset.Load(),
+		DropChecksum: c.dropChecksum.Load(), DropBadOption: c.dropOption.Load(), DropBadFlags: c.dropFlags.Load(),
+		DropBroadcast: c.dropBcast.Load(), DropOutOfWindow: c.dropOutOfWindow.Load(), DropPAWS: c.dropPAWS.Load(),
+		DropQuota: c.dropQuota.Load(), DropNoACK: c.dropNoACK.Load(), DropAcceptQueue: c.dropAcceptQueue.Load(),
+		DropNoBuffers: c.dropNoBuffers.Load(), ChallengeACKs: c.challengeACKs.Load(), RSTIgnored: c.rstIgnored.Load(),
+		SynCookiesSent: c.synCookiesSent.Load(), SynCookiesOK: c.synCookiesOK.Load(), SynCookiesBad: c.synCookiesBad.Load(),
+		FastRetransmits: c.fastRetrans.Load(), RTOExpired: c.rtoExpired.Load(), SACKRecoveries: c.sackRecoveries.Load(),
+		OutOfOrder: c.ooo.Load(), KeepAliveProbes: c.keepaliveProbes.Load(), OutErrors: c.outErrors.Load(), TLPProbes: c.tlpProbes.Load(), OOWAckLimited: c.oowAckLimited.Load()}
+	// Lock order is connection, then tables: copy the list before asking
+	// each connection its state.
+	t.mu.RLock()
+	cs := make([]*Conn, 0, len(t.conns))
+	for _, cn := range t.conns {
+		cs = append(cs, cn)
+	}
+	t.mu.RUnlock()
+	for _, cn := range cs {
+		if st := cn.State(); st == Established || st == CloseWait {
+			s.CurrEstab++
+		}
+	}
+	return s
+}

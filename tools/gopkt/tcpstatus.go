@@ -1,0 +1,40 @@
+package main
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// statusTCP prints the TCP counters, the services and a netstat-style
+// socket list.
+func (d *daemon) statusTCP(b *strings.Builder) {
+	s := d.tcp.Stats()
+	fmt.Fprintf(b, "tcp: in %d out %d retransmitted %d resets-out %d; bad %d no-port %d out-of-window %d quota-drops %d; opens active %d passive %d failed %d; established %d\n",
+		s.InSegs, s.OutSegs, s.RetransSegs, s.OutRsts, s.InErrs, s.NoPort, s.DropOutOfWindow, s.DropQuota,
+		s.ActiveOpens, s.PassiveOpens, s.AttemptFails, s.CurrEstab)
+	fmt.Fprintf(b, "     fast-retransmits %d rto %d tlp %d challenge-acks %d syn-cookies sent %d accepted %d\n",
+		s.FastRetransmits, s.RTOExpired, s.TLPProbes, s.ChallengeACKs, s.SynCookiesSent, s.SynCookiesOK)
+	for _, t := range d.tcpSvcs {
+		fmt.Fprintf(b, "%s port %d: %d connections, %d bytes\n", t.name, t.port, t.conns.Load(), t.bytes.Load())
+	}
+	if d.http != nil {
+		fmt.Fprintf(b, "http: serving %s on port 80\n", d.http.dir)
+	}
+	conns := d.tcp.Connections()
+	sort.Slice(conns, func(i, j int) bool {
+		if conns[i].Local != conns[j].Local {
+			return conns[i].Local.Compare(conns[j].Local) < 0
+		}
+		return conns[i].Remote.Compare(conns[j].Remote) < 0
+	})
+	b.WriteString("tcp sockets (netstat):\n  Recv-Q Send-Q Local Address          Foreign Address        State        cwnd     rtt\n")
+	ls := d.tcp.Listeners()
+	sort.Slice(ls, func(i, j int) bool { return ls[i].Compare(ls[j]) < 0 })
+	for _, l := range ls {
+		fmt.Fprintf(b, "  %6d %6d %-22v %-22s %-12s\n", 0, 0, l, "*:*", "LISTEN")
+	}
+	for _, c := range conns {
+		fmt.Fprintf(b, "  %6d %6d %-22v %-22v %-12v %-8d %v\n", c.RecvQueue, c.SendQueue, c.Local, c.Remote, c.State, c.Cwnd, c.RTT)
+	}
+}
