@@ -24,11 +24,13 @@ func (*nullPort) TxBurst(bufs []*mbuf.Buf) int {
 	}
 	return len(bufs)
 }
-func (p *nullPort) MAC() [6]byte                    { return p.mac }
-func (*nullPort) MTU() int                          { return 1500 }
-func (*nullPort) SetMTU(int) error                  { return nil }
-func (*nullPort) Offloads() port.Offloads           { return 0 }
-func (*nullPort) Link() port.LinkState              { return port.LinkState{Up: true, SpeedMbps: 10000, FullDuplex: true} }
+func (p *nullPort) MAC() [6]byte          { return p.mac }
+func (*nullPort) MTU() int                { return 1500 }
+func (*nullPort) SetMTU(int) error        { return nil }
+func (*nullPort) Offloads() port.Offloads { return 0 }
+func (*nullPort) Link() port.LinkState {
+	return port.LinkState{Up: true, SpeedMbps: 10000, FullDuplex: true}
+}
 func (*nullPort) LinkEvents() <-chan port.LinkState { return nil }
 func (*nullPort) Stats() port.Stats                 { return port.Stats{} }
 
