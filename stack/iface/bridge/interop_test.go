@@ -70,13 +70,14 @@ func TestInteropLinuxBridged(t *testing.T) {
 		to   string
 	}{{a, b.addr}, {b, a.addr}, {a, "198.18.40.3"}, {b, "198.18.40.3"}} {
 		for _, size := range []string{"56", "1472"} {
-			out, err := c.from.ns.Output("ping", "-c", "3", "-i", "0.2", "-W", "3", "-s", size, c.to)
+			out, err := c.from.ns.Output("ping", "-c", "3", "-i", "0.2", "-w", "20", "-s", size, c.to)
 			if err != nil || !strings.Contains(out, " 0% packet loss") {
 				t.Errorf("%s pings %s -s %s: %v\n%s", c.from.ns.Name, c.to, size, err, out)
 				for _, m := range br.Members() {
 					t.Logf("%s: %+v port %+v ifc %+v", m.Interface().Name(), m.Stats(), m.Interface().Port().Stats(), m.Interface().Counters())
 				}
 				t.Logf("bridge %+v fdb %v", br.Counters(), br.FDB())
+
 				for _, sd := range sides {
 					t.Logf("%s: %s", sd.ns.Name, sd.ns.IP(t, "-s", "link", "show", sd.dev))
 				}

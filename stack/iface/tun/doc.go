@@ -18,7 +18,7 @@
 // The stack's interfaces speak Ethernet frames; a TUN device carries bare
 // IP packets. The port frames them: a packet read from the kernel lands
 // 14 bytes into the buffer's data room, behind an Ethernet header the port
-// writes (to our MAC, from a fixed peer MAC, EtherType from the IP version
+// writes (to our MAC, from the fixed p2p.PeerMAC, EtherType from the IP version
 // nibble); on transmit the port drops the Ethernet header and writes the
 // packet. Nothing is copied. There is no link layer to resolve, so the
 // port answers the stack's own ARP requests for any address but ours with

@@ -47,7 +47,7 @@ func TestInteropLinuxRoutesThroughTun(t *testing.T) {
 	}
 	for _, ns := range []*hosttest.Namespace{v.A, v.B} {
 		for _, size := range []string{"56", "1400"} {
-			out, err := ns.Output("ping", "-c", "3", "-i", "0.2", "-W", "3", "-s", size, "198.18.60.2")
+			out, err := ns.Output("ping", "-c", "3", "-i", "0.2", "-w", "20", "-s", size, "198.18.60.2")
 			if err != nil || !strings.Contains(out, " 0% packet loss") {
 				t.Errorf("%s pings us -s %s: %v\n%s", ns.Name, size, err, out)
 			}

@@ -12,17 +12,13 @@ import (
 
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/hw/port"
+	"github.com/gopkt/gopkt/stack/iface/internal/p2p"
 	"github.com/gopkt/gopkt/stack/wire"
 )
 
 // MaxMTU is the largest MTU: a packet and the Ethernet header the port
 // puts in front must fit one data room.
 const MaxMTU = mbuf.DataRoom - wire.EthernetHeaderLen
-
-// PeerMAC is the link address the port gives the far end: the source of
-// every received frame and the answer to every ARP request (locally
-// administered, IEEE 802 clause 9.2; the last bytes spell "tn").
-func PeerMAC() wire.MAC { return wire.MAC{0x02, 0x00, 0x5e, 0x00, 0x74, 0x6e} }
 
 // Options configure a TUN port.
 type Options struct {
@@ -44,9 +40,7 @@ type Port struct {
 	spare  *mbuf.Buf // next receive buffer (RxBurst is single-goroutine)
 	gather []byte    // TxBurst scratch for chains
 
-	arpMu  sync.Mutex
-	arpQ   []*mbuf.Buf // ARP answers waiting for RxBurst
-	arpLen atomic.Int32
+	arp *p2p.Answers // ARP answers waiting for RxBurst
 
 	closeMu sync.RWMutex
 	closed  bool
@@ -84,7 +78,7 @@ func Open(name string, pool *mbuf.Pool, o Options) (*Port, error) {
 		unix.Close(fd)
 		return nil, fmt.Errorf("tun %s: TUNSETIFF: %w (is the name taken by a non-TUN device?)", name, err)
 	}
-	p := &Port{name: ifr.Name(), fd: fd, pool: pool, mac: o.MAC, events: make(chan port.LinkState, 1), arpQ: make([]*mbuf.Buf, 0, 4)}
+	p := &Port{name: ifr.Name(), fd: fd, pool: pool, mac: o.MAC, events: make(chan port.LinkState, 1), arp: p2p.NewAnswers(pool)}
 	p.mtu.Store(int32(o.MTU))
 	return p, nil
 }
@@ -100,17 +94,7 @@ func (p *Port) RxBurst(bufs []*mbuf.Buf) int {
 	if p.closed {
 		return 0
 	}
-	n := 0
-	if p.arpLen.Load() > 0 {
-		p.arpMu.Lock()
-		for len(p.arpQ) > 0 && n < len(bufs) {
-			bufs[n] = p.arpQ[0]
-			p.arpQ = append(p.arpQ[:0], p.arpQ[1:]...)
-			n++
-		}
-		p.arpLen.Store(int32(len(p.arpQ)))
-		p.arpMu.Unlock()
-	}
+	n := p.arp.Take(bufs)
 	for n < len(bufs) {
 		if p.spare == nil {
 			b, err := p.pool.Get()
@@ -141,7 +125,7 @@ func (p *Port) RxBurst(bufs []*mbuf.Buf) int {
 		_ = p.spare.SetLen(r + wire.EthernetHeaderLen)
 		e := wire.Ethernet(p.spare.Bytes())
 		e.SetDst(p.mac)
-		e.SetSrc(PeerMAC())
+		e.SetSrc(p2p.PeerMAC())
 		e.SetType(et)
 		bufs[n] = p.spare
 		p.spare = nil
@@ -153,7 +137,7 @@ func (p *Port) RxBurst(bufs []*mbuf.Buf) int {
 }
 
 // TxBurst implements port.Port: IP packets are written without their
-// Ethernet header; ARP requests are answered (arp.go); anything else is
+// Ethernet header; ARP requests are answered (p2p.Answers); anything else is
 // counted (TxDropped). Every buffer is taken and freed.
 func (p *Port) TxBurst(bufs []*mbuf.Buf) int {
 	p.closeMu.RLock()
@@ -174,7 +158,9 @@ func (p *Port) send(b *mbuf.Buf) {
 	switch wire.Ethernet(b.Bytes()).Type() {
 	case wire.EtherTypeIPv4, wire.EtherTypeIPv6:
 	case wire.EtherTypeARP:
-		p.answerARP(b)
+		if !p.arp.Answer(b.Bytes()) {
+			p.txDropped.Add(1)
+		}
 		return
 	default:
 		p.txDropped.Add(1)
@@ -207,7 +193,7 @@ func (p *Port) Wait(timeout time.Duration) error {
 	if closed {
 		return port.ErrClosed
 	}
-	if p.arpLen.Load() > 0 {
+	if p.arp.Pending() > 0 {
 		return nil
 	}
 	// Wake at least every 10 ms so an ARP answer queued by a transmit on
@@ -221,7 +207,7 @@ func (p *Port) Wait(timeout time.Duration) error {
 	if err != nil && !errors.Is(err, unix.EINTR) {
 		return err
 	}
-	if n == 0 && p.arpLen.Load() == 0 {
+	if n == 0 && p.arp.Pending() == 0 {
 		return port.ErrTimeout
 	}
 	return nil
@@ -275,13 +261,7 @@ func (p *Port) Close() error {
 		p.spare.Free()
 		p.spare = nil
 	}
-	p.arpMu.Lock()
-	for _, b := range p.arpQ {
-		b.Free()
-	}
-	p.arpQ = p.arpQ[:0]
-	p.arpLen.Store(0)
-	p.arpMu.Unlock()
+	p.arp.Close()
 	p.events <- port.LinkState{}
 	close(p.events)
 	return unix.Close(p.fd)

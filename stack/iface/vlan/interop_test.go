@@ -56,7 +56,7 @@ func newTrunkHost(t *testing.T, tag string) *trunkHost {
 
 func (th *trunkHost) pingBothWays(t *testing.T, net string) {
 	t.Helper()
-	out, err := th.ns.Output("ping", "-c", "3", "-i", "0.2", "-W", "3", "-s", "1400", "198.18."+net+".2")
+	out, err := th.ns.Output("ping", "-c", "3", "-i", "0.2", "-w", "20", "-s", "1400", "198.18."+net+".2")
 	if err != nil || !strings.Contains(out, " 0% packet loss") {
 		t.Errorf("Linux pings 198.18.%s.2: %v\n%s", net, err, out)
 	}

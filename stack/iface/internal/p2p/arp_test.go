@@ -1,4 +1,4 @@
-package tun
+package p2p
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 )
 
 func arpRequest(op wire.ARPOp, spa, tpa wire.Addr4) []byte {
-	f := make([]byte, arpFrameLen)
+	f := make([]byte, ARPFrameLen)
 	e := wire.Ethernet(f)
 	e.SetDst(wire.BroadcastMAC())
 	e.SetSrc(wire.MAC{2, 0, 0, 0, 0, 1})
@@ -20,11 +20,11 @@ func arpRequest(op wire.ARPOp, spa, tpa wire.Addr4) []byte {
 
 func TestARPAnswer(t *testing.T) {
 	us, peer := wire.Addr4{198, 18, 60, 2}, wire.Addr4{198, 18, 60, 1}
-	out := make([]byte, arpFrameLen)
-	if !arpAnswer(arpRequest(wire.ARPRequest, us, peer), out) {
+	out := make([]byte, ARPFrameLen)
+	if !ARPAnswer(arpRequest(wire.ARPRequest, us, peer), out) {
 		t.Fatal("request not answered")
 	}
-	want := make([]byte, arpFrameLen)
+	want := make([]byte, ARPFrameLen)
 	e := wire.Ethernet(want)
 	e.SetDst(wire.MAC{2, 0, 0, 0, 0, 1})
 	e.SetSrc(PeerMAC())
@@ -40,7 +40,7 @@ func TestARPAnswer(t *testing.T) {
 		"truncated":    arpRequest(wire.ARPRequest, us, peer)[:30],
 		"short":        {1, 2, 3},
 	} {
-		if arpAnswer(in, out) {
+		if ARPAnswer(in, out) {
 			t.Errorf("%s answered", name)
 		}
 	}
@@ -54,8 +54,8 @@ func FuzzARPAnswer(f *testing.F) {
 	f.Add([]byte{})
 	f.Add(make([]byte, 20))
 	f.Fuzz(func(t *testing.T, frame []byte) {
-		out := make([]byte, arpFrameLen)
-		if !arpAnswer(frame, out) {
+		out := make([]byte, ARPFrameLen)
+		if !ARPAnswer(frame, out) {
 			return
 		}
 		a, err := wire.NewARP(out[wire.EthernetHeaderLen:])
