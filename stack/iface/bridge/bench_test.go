@@ -90,7 +90,7 @@ func BenchmarkForward(b *testing.B) {
 	for _, mode := range []string{"bridge-fast", "bridge-full", "bridge-flood"} {
 		b.Run(mode, func(b *testing.B) {
 			pool := stacktest.NewPool(b, 512)
-			o := bridge.Options{NoFastPath: mode == "bridge-full"}
+			o := bridge.Options{NoFastPath: mode == "bridge-full", FloodRate: -1}
 			s, err := stack.New(stack.Options{Pool: pool, Cloners: []stack.Cloner{&bridge.Cloner{Options: o}}})
 			if err != nil {
 				b.Fatal(err)

@@ -67,6 +67,11 @@ type Member struct {
 	// it guards the staging, and removal waits on it.
 	inMu sync.Mutex
 	in   relay // staging for this member's receive bursts
+	// Flood limit (token bucket, IEEE 802.1D has none; this stands in for
+	// STP against loops), under inMu.
+	tokens, lastFill, lastLog int64
+
+	floodLimited atomic.Uint64
 
 	rxPackets, rxBytes, forwarded, flooded, local, filtered, dropped atomic.Uint64
 	txPackets, txBytes                                               atomic.Uint64
@@ -83,6 +88,9 @@ type MemberStats struct {
 	Dropped   uint64 // malformed, multicast source, reserved group address (802.1D 7.12.6), or hook drop
 	TxPackets uint64 // frames the bridge sent out of the member (relayed and local)
 	TxBytes   uint64
+	// FloodLimited counts received frames not flooded because the member
+	// exceeded Options.FloodRate (also in Dropped).
+	FloodLimited uint64
 }
 
 // Interface is the member interface.
@@ -92,7 +100,7 @@ func (m *Member) Interface() *stack.Interface { return m.ifc }
 func (m *Member) Stats() MemberStats {
 	return MemberStats{RxPackets: m.rxPackets.Load(), RxBytes: m.rxBytes.Load(), Forwarded: m.forwarded.Load(),
 		Flooded: m.flooded.Load(), Local: m.local.Load(), Filtered: m.filtered.Load(), Dropped: m.dropped.Load(),
-		TxPackets: m.txPackets.Load(), TxBytes: m.txBytes.Load()}
+		TxPackets: m.txPackets.Load(), TxBytes: m.txBytes.Load(), FloodLimited: m.floodLimited.Load()}
 }
 
 // AddMember makes ifc a port of the bridge: from its next receive burst

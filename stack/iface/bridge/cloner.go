@@ -17,6 +17,13 @@ type Options struct {
 	MaxAddresses int
 	// MTU of the bridge interface; 0 means 1500.
 	MTU int
+	// FloodRate bounds the frames each member may flood (broadcast,
+	// multicast, unknown unicast) per second, with bursts of a tenth of
+	// that; the excess is dropped and counted (FloodLimited) and the first
+	// drop after a quiet second is logged. Without STP this is what keeps
+	// a loop outside the bridge from becoming an endless storm. 0 means
+	// 50000; negative means no limit.
+	FloodRate int
 	// NoFastPath sends every forwarded frame through the egress
 	// interface's Transmit (hooks, taps, transmit queue) even when nothing
 	// needs to see it: the full path, for comparison.
@@ -48,6 +55,9 @@ func (c *Cloner) Create(name string) (port.Port, stack.IfOptions, error) {
 	}
 	if o.MTU <= 0 {
 		o.MTU = 1500
+	}
+	if o.FloodRate == 0 {
+		o.FloodRate = 50000
 	}
 	var mac [6]byte
 	if _, err := rand.Read(mac[:]); err != nil {

@@ -58,9 +58,11 @@
 //
 // Spanning tree (IEEE 802.1D clause 8 STP, 802.1w RSTP): BPDUs (to the
 // reserved group) are dropped, so a loop through two bridges is not
-// broken; a frame with the bridge's own source address coming back is
-// counted (Dropped) and discarded, but there is no storm rate limit yet.
-// Also missing: static FDB entries, per-member VLAN filtering, a member
+// broken. What bounds a loop instead: a frame with the bridge's own source
+// address coming back is counted (Dropped) and discarded, and each member
+// may flood at most Options.FloodRate frames a second (token bucket; the
+// excess is counted as FloodLimited, and the bridge logs a warning at most
+// once a second while it lasts). Also missing: static FDB entries, per-member VLAN filtering, a member
 // as a vlan parent (one L2 layer per interface: put vlans on the bridge
 // interface), MTU checks between members, and routed (IP flow) fast
 // forwarding.

@@ -116,12 +116,22 @@ func (m *Member) LinkInput(ifc *stack.Interface, bufs []*mbuf.Buf) {
 				b.Free()
 				continue
 			}
+			if !m.mayFlood(now) {
+				dropped++
+				b.Free()
+				continue
+			}
 			flooded++
 			br.flood(&m.in, t, b, m.slot, self)
 		default:
 			o := br.fdb.lookup(dst, now)
 			switch {
 			case o < 0 || t.slot[o] == nil:
+				if !m.mayFlood(now) {
+					dropped++
+					b.Free()
+					continue
+				}
 				flooded++
 				br.flood(&m.in, t, b, m.slot, nil)
 			case o == m.slot:
@@ -254,4 +264,34 @@ func (br *Bridge) TxBurst(bufs []*mbuf.Buf) int {
 	}
 	br.out.flush(t, !br.o.NoFastPath)
 	return len(bufs)
+}
+
+// mayFlood takes a token from the member's flood bucket (Options.FloodRate
+// per second, bursts of a tenth of that). Out of tokens, it counts the
+// frame and logs at most once a second: a storm that fills the bucket
+// faster is what a loop without spanning tree looks like. inMu is held.
+func (m *Member) mayFlood(now int64) bool {
+	rate := int64(m.br.o.FloodRate)
+	if rate < 0 {
+		return true
+	}
+	burst := max(rate/10, 1)
+	if m.lastFill == 0 {
+		m.tokens, m.lastFill = burst, now
+	}
+	if add := (now - m.lastFill) * rate / 1e9; add > 0 {
+		m.tokens = min(m.tokens+add, burst)
+		m.lastFill = now
+	}
+	if m.tokens > 0 {
+		m.tokens--
+		return true
+	}
+	m.floodLimited.Add(1)
+	if now-m.lastLog >= 1e9 || m.lastLog == 0 {
+		m.lastLog = now
+		m.ifc.Stack().Logger().Warn("bridge: flood rate limit reached; a loop without spanning tree?",
+			"bridge", m.br.name, "member", m.ifc.Name(), "rate", rate, "limited", m.floodLimited.Load(), "moved", m.br.fdb.moved.Load())
+	}
+	return false
 }
