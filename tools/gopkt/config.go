@@ -202,6 +202,13 @@ func (c *config) addDriver(reg *registry, a string) error {
 			}
 		}
 	}
+	if n, ok := drv.(needer); ok {
+		for _, x := range n.Needs() {
+			if !c.hasIface(x) {
+				return usagef("-d %s: interface %s is not loaded before it (put its -d line first)", a, x)
+			}
+		}
+	}
 	if nc, ok := drv.(nameChecker); ok {
 		if err := nc.CheckName(ifname); err != nil {
 			return usagef("-d %s: %v", a, err)

@@ -52,6 +52,7 @@ type daemon struct {
 	ip      *ipv4.IPv4
 	udp     *udp.UDP
 	ifaces  []iface
+	cloners cloners // vlan and bridge (l2drivers.go)
 	filters []*installedFilter
 	dumps   []*dump
 	echo    []*echoServer
@@ -113,7 +114,8 @@ func (d *daemon) start(ctx context.Context) (err error) {
 	}
 	b, protos := d.cfg.Protos.build()
 	d.ip, d.udp = b.ip, b.udp
-	if d.s, err = stack.New(stack.Options{Pool: d.pool, Budget: budget, Protocols: protos, Logger: d.log}); err != nil {
+	d.cloners = newCloners()
+	if d.s, err = stack.New(stack.Options{Pool: d.pool, Budget: budget, Protocols: protos, Cloners: d.cloners.list(), Logger: d.log}); err != nil {
 		return err
 	}
 	for _, a := range d.cfg.Drivers {

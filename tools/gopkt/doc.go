@@ -15,7 +15,9 @@
 // # Where to start
 //
 // table.go is the explicit table of loaders (no init() registration):
-// drivers e1000, tap and loop (drivers.go), protocols ipv4, udp and icmp
+// drivers e1000, tap and loop (drivers.go), tun, vlan and bridge
+// (l2drivers.go: "-d vlan parent=em0,vid=5", "-d bridge members=tap0+tap1";
+// interfaces they build on come from earlier -d lines), protocols ipv4, udp and icmp
 // (protocols.go; ICMP is part of IPv4, so -p icmp only tunes it). config.go
 // parses and checks the whole command line before anything is opened; each
 // mistake is a usage error (exit status 2) saying what to write instead.

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopkt/gopkt/internal/hosttest"
+)
+
+func TestParseArgsL2Errors(t *testing.T) {
+	for _, tc := range []struct{ args, want string }{
+		{"-d vlan vid=5", `-d vlan vid=5: missing parent=IFACE (an interface from an earlier -d)`},
+		{"-d vlan parent=tap0,vid=5", `-d vlan parent=tap0,vid=5: interface tap0 is not loaded before it (put its -d line first)`},
+		{"-d tap -d vlan parent=tap0,vid=4095", `-d vlan parent=tap0,vid=4095: vid=4095: want a number from 1 to 4094`},
+		{"-d tap -d vlan parent=tap0,vid=5,name=v5", `-d vlan parent=tap0,vid=5,name=v5: name=v5: vlan interfaces are named vlan0, vlan1 and so on`},
+		{"-d bridge", `-d bridge: missing members=IFACE+IFACE (interfaces from earlier -d lines, joined by +)`},
+		{"-d tap -d bridge members=tap0+tap1", `-d bridge members=tap0+tap1: interface tap1 is not loaded before it (put its -d line first)`},
+		{"-d tun mtu=20", `-d tun mtu=20: mtu=20: want a number from 68 to 2034`},
+	} {
+		_, err := parseArgs(args(tc.args), defaultRegistry())
+		var ue *usageError
+		if !errors.As(err, &ue) || err.Error() != tc.want {
+			t.Errorf("parseArgs(%q):\n got %v\nwant %s", tc.args, err, tc.want)
+		}
+	}
+	c, err := parseArgs(args("-d tap -d tap -d bridge members=tap0+tap1 -d vlan parent=bridge0,vid=7 -p ipv4 --ifconfig vlan0=198.18.0.1/24"), defaultRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, d := range c.Drivers {
+		names = append(names, d.Name)
+	}
+	if strings.Join(names, " ") != "tap0 tap1 bridge0 vlan0" {
+		t.Errorf("interfaces %v", names)
+	}
+}
+
+// TestDaemonBridgeLinux: the daemon bridges two Linux namespaces over two
+// tap drivers with -d bridge, and the bridge carries an address; the
+// namespaces ping each other and the bridge, and the daemon pings one of
+// them. Addresses in 198.18.0.0/15 only.
+func TestDaemonBridgeLinux(t *testing.T) {
+	hosttest.Require(t, hosttest.Root, hosttest.TUN, hosttest.IP, hosttest.Ping)
+	nsA, nsB := hosttest.NewNamespace(t, "dbA"), hosttest.NewNamespace(t, "dbB")
+	devA, devB := hosttest.LinkName("dbA"), hosttest.LinkName("dbB")
+	r := startRun([]string{"-d", "tap", "linux=" + devA, "-d", "tap", "linux=" + devB, "-d", "bridge", "members=tap0+tap1",
+		"-p", "ipv4", "--ifconfig", "bridge0=198.18.44.3/24", "--ping", "198.18.44.1,count=20,interval=200ms,timeout=1s"}, env{})
+	waitFor(t, &r.out, "gopkt: running", 10*time.Second)
+	nsA.TakeLink(t, devA, "198.18.44.1/24")
+	nsB.TakeLink(t, devB, "198.18.44.2/24")
+	for _, c := range []struct {
+		ns *hosttest.Namespace
+		to string
+	}{{nsA, "198.18.44.2"}, {nsB, "198.18.44.1"}, {nsA, "198.18.44.3"}} {
+		out, err := c.ns.Output("ping", "-c", "3", "-i", "0.2", "-w", "20", c.to)
+		if err != nil || !strings.Contains(out, " 0% packet loss") {
+			t.Errorf("%s pings %s: %v\n%s", c.ns.Name, c.to, err, out)
+		}
+	}
+	waitFor(t, &r.out, "--- 198.18.44.1 ping statistics ---", 20*time.Second)
+	if code := r.stop(t); code != exitOK {
+		t.Errorf("exit status %d\n%s\n%s", code, r.out.String(), r.errOut.String())
+	}
+	if out := r.out.String(); !strings.Contains(out, "bytes from 198.18.44.1") || !strings.Contains(out, "pool: 4096/4096 buffers free") {
+		t.Errorf("daemon output:\n%s", out)
+	}
+}
