@@ -12,6 +12,7 @@ import (
 	"github.com/gopkt/gopkt/hw/dma"
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
+	"github.com/gopkt/gopkt/stack/pf"
 	"github.com/gopkt/gopkt/stack/ipv4"
 	"github.com/gopkt/gopkt/stack/route"
 	"github.com/gopkt/gopkt/stack/udp"
@@ -54,6 +55,7 @@ type daemon struct {
 	ifaces  []iface
 	cloners cloners // vlan and bridge (l2drivers.go)
 	filters []*installedFilter
+	pf      *pf.Filter // --filter rules in pf syntax (pf.go)
 	dumps   []*dump
 	echo    []*echoServer
 
@@ -199,7 +201,7 @@ func (d *daemon) configure() error {
 		}
 		d.filters = append(d.filters, f)
 	}
-	return nil
+	return d.startPF()
 }
 
 // service runs the drivers' slow path until ctx ends. Link changes are
@@ -238,6 +240,9 @@ func (d *daemon) stop() error {
 	}
 	for _, f := range d.filters {
 		f.remove()
+	}
+	if d.pf != nil {
+		d.pf.Detach()
 	}
 	for i := len(d.cfg.Drivers) - 1; i >= 0; i-- {
 		a := d.cfg.Drivers[i]

@@ -2,7 +2,11 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"net"
+	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -66,5 +70,50 @@ func TestDaemonBridgeLinux(t *testing.T) {
 	}
 	if out := r.out.String(); !strings.Contains(out, "bytes from 198.18.44.1") || !strings.Contains(out, "pool: 4096/4096 buffers free") {
 		t.Errorf("daemon output:\n%s", out)
+	}
+}
+
+// TestDaemonPFLinux: pf rules given as --filter block Linux's pings and
+// pass its UDP to our echo service; the status report shows each rule's
+// counters. Addresses in 198.18.0.0/15 only.
+func TestDaemonPFLinux(t *testing.T) {
+	hosttest.Require(t, hosttest.Root, hosttest.TUN, hosttest.IP, hosttest.Ping)
+	ns, dev := hosttest.NewNamespace(t, "dpf"), hosttest.LinkName("dpf")
+	r := startRun([]string{"-d", "tap", "linux=" + dev, "-p", "ipv4", "-p", "udp", "--ifconfig", "tap0=198.18.46.2/24", "--udp-echo", "7",
+		"--filter", "block in all", "--filter", "pass in proto udp to 198.18.46.2 port 7", "--filter", "pass in proto icmp from 198.18.47.0/24 icmp-type echoreq"}, env{})
+	waitFor(t, &r.out, "gopkt: running", 10*time.Second)
+	ns.TakeLink(t, dev, "198.18.46.1/24")
+	if out, err := ns.Output("ping", "-c", "2", "-i", "0.2", "-w", "3", "198.18.46.2"); err == nil {
+		t.Errorf("ping passed a block in all:\n%s", out)
+	}
+	err := ns.Do(func() error {
+		c, err := net.DialUDP("udp4", nil, &net.UDPAddr{IP: net.IPv4(198, 18, 46, 2), Port: 7})
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		if _, err := c.Write([]byte("through pf")); err != nil {
+			return err
+		}
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		buf := make([]byte, 64)
+		n, err := c.Read(buf)
+		if err != nil || string(buf[:n]) != "through pf" {
+			return fmt.Errorf("echo: %q %v", buf[:n], err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Errorf("UDP to the echo service through pf: %v", err)
+	}
+	r.status <- syscall.SIGUSR1
+	waitFor(t, &r.out, `pf rule 3 "pass in proto icmp from 198.18.47.0/24 icmp-type echoreq": 0 packets`, 10*time.Second)
+	out := r.out.String()
+	if !regexp.MustCompile(`pf rule 1 "block in all": [1-9]\d* packets`).MatchString(out) ||
+		!regexp.MustCompile(`pf rule 2 "pass in proto udp to 198.18.46.2 port 7": [1-9]\d* packets \d+ bytes 1 states`).MatchString(out) {
+		t.Errorf("status:\n%s", out)
+	}
+	if code := r.stop(t); code != exitOK {
+		t.Errorf("exit status %d\n%s\n%s", code, r.out.String(), r.errOut.String())
 	}
 }
