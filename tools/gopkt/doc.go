@@ -34,8 +34,9 @@
 //  3. the stack with the protocols (stack.Options.Protocols);
 //  4. drivers' Attach, in command-line order (interfaces em0, tap0, lo1 ...
 //     unless name= is given; arp=off marks them NOARP);
-//  5. --ifconfig, --route, --arp, --filter (pfil.AddrFilter on an IPv4
-//     hook), --dump (a capture tap per interface), then the services:
+//  5. --ifconfig, --route, --arp, --filter ("drop ..." rules are a
+//     pfil.AddrFilter on an IPv4 hook; "pass"/"block" rules are one stack/pf
+//     rule set on IPv4's in, out and forward hooks, pf.go), --dump (a capture tap per interface), then the services:
 //     --udp-echo (RFC 862) and --ping (RTTs printed as ping does), and a
 //     goroutine calling the drivers' slow path (Service) twice a second
 //     (e1000 devices need none here: em.Attach runs their housekeeping).
