@@ -340,9 +340,11 @@ func (ifc *Interface) input(b *mbuf.Buf) {
 	if et == wire.EtherTypeVLAN || b.Meta.Flags&mbuf.FlagVLAN != 0 {
 		// Priority-tagged frames (VID 0) are the untagged interface's
 		// (l2.go); other tags reach here only with no vlan to take them.
-		if et, err = untagPriority(b); err != nil {
+		if b, et, err = untagPriority(b); err != nil {
 			c.inUnknownProto.Add(1)
-			b.Free()
+			if b != nil {
+				b.Free()
+			}
 			return
 		}
 	}

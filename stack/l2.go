@@ -16,10 +16,12 @@ import (
 //     the interface receives goes to LinkInput instead of the Ethernet
 //     input (the bridge for its member ports, the vlan trunk for a parent).
 //     One layer per interface.
-//   - InputFrame is the whole receive path of one frame (counters, taps,
-//     address filter, hooks, EtherType demux): the layer calls it to hand a
-//     frame to an interface — the parent's own untagged frames, a vlan's
-//     frames, the bridge interface's frames.
+//   - InputFrame is the whole receive path of one frame (the interface's
+//     own L2 layer if it has one, then counters, taps, address filter,
+//     hooks, EtherType demux): a layer calls it to hand a frame to another
+//     interface — a vlan's frames, the bridge interface's frames.
+//     EtherInput is the same without the L2 layer, for the frames that are
+//     the layer's own interface's (a vlan parent's untagged frames).
 //   - TransmitBurst sends frames the layer forwards: one TxBurst per burst
 //     when no hook or tap needs to see them (the fast path), else one
 //     Transmit per frame.
@@ -38,6 +40,10 @@ type LinkInput interface {
 	// burst, so frames it transmits are batched (txq.go). b.Bytes() starts
 	// at the Ethernet header; nothing has been counted or checked yet.
 	LinkInput(ifc *Interface, bufs []*mbuf.Buf)
+	// LinkInputFrame is the same for one frame that another L2 layer hands
+	// to ifc with InputFrame (a vlan on a bridge interface, a bridge
+	// member that is a vlan), from that layer's goroutine and burst.
+	LinkInputFrame(ifc *Interface, b *mbuf.Buf)
 }
 
 type linkInput struct{ h LinkInput }
@@ -67,9 +73,22 @@ func (ifc *Interface) ClearLinkInput(h LinkInput) bool {
 }
 
 // InputFrame runs one frame through the interface's receive path as if its
-// port had received it, and takes ownership of b. An L2 layer calls it from
-// inside a receive burst (LinkInput), so replies are batched.
-func (ifc *Interface) InputFrame(b *mbuf.Buf) { ifc.input(b) }
+// port had received it — its own L2 layer first, if it has one — and takes
+// ownership of b. An L2 layer calls it from inside a receive burst
+// (LinkInput), so replies are batched.
+func (ifc *Interface) InputFrame(b *mbuf.Buf) {
+	if h := ifc.l2.Load(); h != nil {
+		h.h.LinkInputFrame(ifc, b)
+		return
+	}
+	ifc.input(b)
+}
+
+// EtherInput runs one frame through the interface's Ethernet input (the
+// receive path without its L2 layer) and takes ownership of b: the L2
+// layer in front of ifc calls it for the frames that are ifc's own (a vlan
+// trunk's untagged frames). It runs inside a receive burst.
+func (ifc *Interface) EtherInput(b *mbuf.Buf) { ifc.input(b) }
 
 // TransmitBurst sends complete frames the caller forwards (an L2 layer
 // inside a receive burst) and takes ownership of all of them; bufs entries
@@ -148,40 +167,66 @@ func (ifc *Interface) EtherInHook(b *mbuf.Buf) bool {
 }
 
 // errPriorityTag is untagPriority's refusal: a tag with a VID (no vlan took
-// it), a truncated tag, or a shared buffer that may not be rewritten.
+// it), a truncated tag, or a double tag.
 var errPriorityTag = errors.New("not a priority tag")
 
+// Writable returns b if it may be written, or a private copy of it (the
+// shared buffer is freed): an L2 layer that must rewrite a frame the bridge
+// flooded by reference (mbuf.Buf.Clone) to several places calls it. It
+// returns nil, having freed b, when the pool has no buffer or the frame
+// does not fit one segment.
+func Writable(b *mbuf.Buf) *mbuf.Buf {
+	if b.Writable() && b.Next() == nil {
+		return b
+	}
+	n := b.PktLen()
+	c, err := b.Pool().Get()
+	if err != nil || n > c.Tailroom() {
+		if c != nil {
+			c.Free()
+		}
+		b.Free()
+		return nil
+	}
+	d, _ := c.Append(n)
+	b.CopyTo(d)
+	c.Meta = b.Meta
+	b.Free()
+	return c
+}
+
 // untagPriority removes a priority tag (802.1Q with VID 0) from b, which
-// starts at the Ethernet header, and returns the inner EtherType. A tag the
-// port stripped (mbuf.FlagVLAN) with VID 0 is simply forgotten. The
-// addresses move 4 bytes towards the payload, so the frame is an untagged
-// Ethernet frame in place (IEEE 802.1Q clause 9.6; NetBSD ether_input does
-// the same for vlan 0).
-func untagPriority(b *mbuf.Buf) (wire.EtherType, error) {
+// starts at the Ethernet header, and returns the frame (b, or a private
+// copy when b was shared) and the inner EtherType. A tag the port stripped
+// (mbuf.FlagVLAN) with VID 0 is simply forgotten. The addresses move 4
+// bytes towards the payload, so the frame is an untagged Ethernet frame in
+// place (IEEE 802.1Q clause 9.6; NetBSD ether_input does the same for vlan
+// 0). On error b is still the caller's (nil only if copying failed, with b
+// freed).
+func untagPriority(b *mbuf.Buf) (*mbuf.Buf, wire.EtherType, error) {
 	if b.Meta.Flags&mbuf.FlagVLAN != 0 {
 		if b.Meta.VLAN&0x0fff != 0 {
-			return 0, errPriorityTag
+			return b, 0, errPriorityTag
 		}
 		b.Meta.Flags &^= mbuf.FlagVLAN
 		et := wire.Ethernet(b.Bytes()).Type()
 		if et != wire.EtherTypeVLAN {
-			return et, nil
+			return b, et, nil
 		}
 	}
 	d := b.Bytes()
-	if len(d) < wire.EthernetHeaderLen+wire.VLANTagLen || !b.Writable() {
-		return 0, errPriorityTag
+	if len(d) < wire.EthernetHeaderLen+wire.VLANTagLen || wire.VLAN(d[wire.EthernetHeaderLen:]).VID() != 0 {
+		return b, 0, errPriorityTag
 	}
-	tag := wire.VLAN(d[wire.EthernetHeaderLen:])
-	if tag.VID() != 0 {
-		return 0, errPriorityTag
+	if b = Writable(b); b == nil {
+		return nil, 0, errPriorityTag
 	}
-	et := tag.Type()
+	d = b.Bytes()
+	et := wire.VLAN(d[wire.EthernetHeaderLen:]).Type()
 	copy(d[wire.VLANTagLen:wire.VLANTagLen+12], d[:12])
 	_, _ = b.Pull(wire.VLANTagLen)
 	if et == wire.EtherTypeVLAN {
-		return 0, errPriorityTag // a second tag: not ours to guess
+		return b, 0, errPriorityTag // a second tag: not ours to guess
 	}
-	wire.Ethernet(b.Bytes()).SetType(et)
-	return et, nil
+	return b, et, nil
 }

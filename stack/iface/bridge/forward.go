@@ -164,6 +164,14 @@ func (m *Member) LinkInput(ifc *stack.Interface, bufs []*mbuf.Buf) {
 	m.inMu.Unlock()
 }
 
+// LinkInputFrame implements stack.LinkInput for one frame another L2
+// layer hands the member (the member is a vlan interface).
+func (m *Member) LinkInputFrame(ifc *stack.Interface, b *mbuf.Buf) {
+	var one [1]*mbuf.Buf
+	one[0] = b
+	m.LinkInput(ifc, one[:])
+}
+
 // up hands b to the bridge interface's receive path.
 func (br *Bridge) up(self *stack.Interface, b *mbuf.Buf) {
 	if self == nil {

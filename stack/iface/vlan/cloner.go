@@ -119,7 +119,7 @@ func (c *Cloner) unbind(p *Port) {
 // TrunkStats are a parent's receive counters for tags no vlan could take.
 type TrunkStats struct {
 	RxMalformed uint64 // 802.1Q type with the tag cut short
-	RxShared    uint64 // tagged frames in shared (cloned) buffers, which cannot be untagged in place
+	RxShared    uint64 // tagged frames in shared (cloned) buffers that could not be copied to be untagged (pool empty)
 }
 
 // Stats returns the trunk counters of parent (zero when it has no vlans).

@@ -41,8 +41,10 @@
 //
 // Frames move, never copy: the trunk owns the parent's burst and hands each
 // frame on exactly once (to a vlan, to the parent, or to the pool with a
-// counter). A shared (cloned) tagged frame cannot be rewritten and is
-// counted (RxShared) and dropped. The VID table is an immutable
+// counter). A shared tagged frame (a bridge's flood clone handed up
+// through the bridge interface) is copied once before its tag comes off
+// (stack.Writable; NetBSD's bridge copies for local delivery too), or
+// counted (RxShared) and dropped when the pool has no buffer. The VID table is an immutable
 // snapshot behind an atomic pointer; Add and Destroy copy it. After
 // Destroy returns no frame reaches the destroyed interface.
 //
@@ -51,5 +53,7 @@
 // 802.1ad (QinQ) S-tags, GVRP/MVRP, per-VLAN priority maps (frames leave
 // with PCP 0), following the parent's link state (a vlan is up from Add
 // until Destroy), and a bridge member as parent (one L2 layer per
-// interface: put the vlans on the bridge interface).
+// interface: put the vlans on the bridge interface, which works — the
+// bridge hands its frames up through stack.Interface.InputFrame, which
+// runs the trunk).
 package vlan

@@ -75,7 +75,7 @@ func (t *trunk) LinkInput(parent *stack.Interface, bufs []*mbuf.Buf) {
 		} else {
 			d := b.Bytes()
 			if len(d) < wire.EthernetHeaderLen || wire.Ethernet(d).Type() != wire.EtherTypeVLAN {
-				parent.InputFrame(b)
+				parent.EtherInput(b)
 				continue
 			}
 			if len(d) < wire.EthernetHeaderLen+wire.VLANTagLen {
@@ -87,14 +87,14 @@ func (t *trunk) LinkInput(parent *stack.Interface, bufs []*mbuf.Buf) {
 		}
 		p := vids[vid]
 		if p == nil {
-			parent.InputFrame(b)
+			parent.EtherInput(b)
 			continue
 		}
-		if !untag(b) {
-			t.shared.Add(1)
-			b.Free()
+		if b = stack.Writable(b); b == nil {
+			t.shared.Add(1) // shared and no buffer to copy it into
 			continue
 		}
+		untag(b)
 		p.rxPackets.Add(1)
 		p.rxBytes.Add(uint64(b.PktLen()))
 		p.ifc.Load().InputFrame(b)
@@ -102,21 +102,24 @@ func (t *trunk) LinkInput(parent *stack.Interface, bufs []*mbuf.Buf) {
 	t.busy.RUnlock()
 }
 
-// untag removes the 802.1Q tag of b in place: the two addresses move 4
-// bytes towards the payload, over the tag, and the front is pulled. A tag
-// the port stripped only needs its flag cleared. A shared buffer cannot be
-// rewritten: false.
-func untag(b *mbuf.Buf) bool {
+// LinkInputFrame implements stack.LinkInput for one frame another L2
+// layer hands the parent (the parent is a bridge interface).
+func (t *trunk) LinkInputFrame(parent *stack.Interface, b *mbuf.Buf) {
+	var one [1]*mbuf.Buf
+	one[0] = b
+	t.LinkInput(parent, one[:])
+}
+
+// untag removes the 802.1Q tag of b (writable) in place: the two
+// addresses move 4 bytes towards the payload, over the tag, and the front
+// is pulled. A tag the port stripped only needs its flag cleared.
+func untag(b *mbuf.Buf) {
 	if b.Meta.Flags&mbuf.FlagVLAN != 0 {
 		b.Meta.Flags &^= mbuf.FlagVLAN
 		b.Meta.VLAN = 0
-		return true
-	}
-	if !b.Writable() {
-		return false
+		return
 	}
 	d := b.Bytes()
 	copy(d[wire.VLANTagLen:wire.VLANTagLen+12], d[:12])
 	_, _ = b.Pull(wire.VLANTagLen)
-	return true
 }

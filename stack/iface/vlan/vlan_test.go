@@ -272,6 +272,8 @@ type passThrough struct{}
 func (passThrough) LinkInput(ifc *stack.Interface, bufs []*mbuf.Buf) {
 	for i, b := range bufs {
 		bufs[i] = nil
-		ifc.InputFrame(b)
+		ifc.EtherInput(b)
 	}
 }
+
+func (passThrough) LinkInputFrame(ifc *stack.Interface, b *mbuf.Buf) { ifc.EtherInput(b) }
