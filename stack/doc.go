@@ -74,11 +74,20 @@
 // # Extending
 //
 // New L3 protocols implement Protocol and call HandleEtherType from Attach;
-// new pseudo-interfaces implement Cloner (tun, vlan, bridge, gre, gif slot in
-// there). Protocols that need to know about interfaces and addresses
-// implement InterfaceObserver.
+// new pseudo-interfaces implement Cloner (stack/iface: tap, tun, vlan,
+// bridge, gre, gif). Protocols that need to know about interfaces and
+// addresses implement InterfaceObserver.
 //
-// What it does not do (yet): IPv6, TCP, VLAN interfaces (tagged frames with
-// no handler are counted as unknown), bridging, multiple RX queues per
-// interface, interface groups, and an io-pkt style manager process.
+// # The L2 seam (l2.go)
+//
+// An L2 layer (the bridge for its members, the vlan trunk for a parent) sits
+// in front of an interface's Ethernet input with SetLinkInput and gets
+// whole receive bursts; it hands frames to interfaces with InputFrame and
+// forwards with TransmitBurst, which sends a burst to the port in one
+// TxBurst unless an Ethernet-out hook or a tap must see each frame. Ethernet
+// input itself takes priority-tagged frames (802.1Q tag with VID 0) as
+// untagged, and counts tags of other VIDs that no vlan took as unknown.
+//
+// What it does not do (yet): IPv6, TCP, multiple RX queues per interface,
+// interface groups, and an io-pkt style manager process.
 package stack

@@ -88,6 +88,7 @@ type Interface struct {
 	flags  atomic.Uint32
 	addrs  atomic.Pointer[[]netip.Prefix]
 	taps   atomic.Pointer[[]Tap]
+	l2     atomic.Pointer[linkInput] // an L2 layer that takes received bursts first (l2.go)
 	c      counters
 	cloned bool
 	burst  int
@@ -272,9 +273,13 @@ func (ifc *Interface) stopRx() {
 func (ifc *Interface) Input(bufs []*mbuf.Buf) {
 	s := ifc.s
 	s.rxActive.Add(1)
-	for i, b := range bufs {
-		bufs[i] = nil
-		ifc.input(b)
+	if h := ifc.l2.Load(); h != nil {
+		h.h.LinkInput(ifc, bufs) // bridge member, vlan parent (l2.go)
+	} else {
+		for i, b := range bufs {
+			bufs[i] = nil
+			ifc.input(b)
+		}
 	}
 	s.rxActive.Add(-1)
 	s.flushPending()
@@ -331,8 +336,20 @@ func (ifc *Interface) input(b *mbuf.Buf) {
 			}
 		}
 	}
-	h := ifc.s.etherHandler(eh.Type())
-	if h == nil || b.Meta.Flags&mbuf.FlagVLAN != 0 {
+	et := eh.Type()
+	if et == wire.EtherTypeVLAN || b.Meta.Flags&mbuf.FlagVLAN != 0 {
+		// Priority-tagged frames (VID 0) are the untagged interface's
+		// (l2.go); other tags reach here only with no vlan to take them.
+		if b, et, err = untagPriority(b); err != nil {
+			c.inUnknownProto.Add(1)
+			if b != nil {
+				b.Free()
+			}
+			return
+		}
+	}
+	h := ifc.s.etherHandler(et)
+	if h == nil {
 		// A tag the port stripped with no VLAN interface to take it, or a
 		// type nobody registered.
 		c.inUnknownProto.Add(1)

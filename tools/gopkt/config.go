@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/gopkt/gopkt/stack/bpf"
+	"github.com/gopkt/gopkt/stack/pf"
 )
 
 // config is the parsed command line: everything is checked here, before
@@ -31,6 +32,7 @@ type config struct {
 	HTTP                string
 	Pings               []pingArg
 	Filters             []filterArg
+	PF                  []string // --filter rules in pf syntax (pf.go)
 	Dumps               []dumpArg
 	Buffers             int
 	Verbose             bool
@@ -116,7 +118,7 @@ func newFlagSet(c *config, r *rawArgs) *pflag.FlagSet {
 	fs.StringArrayVar(&r.tcpDiscard, "tcp-discard", nil, "TCP discard service on `PORT` (RFC 863; repeatable)")
 	fs.StringVar(&c.HTTP, "http", "", "serve the files under `DIR` over HTTP on TCP port 80 (net/http over the stack)")
 	fs.StringArrayVar(&r.pings, "ping", nil, "ping `ADDR[,OPTS]` once set up; OPTS count=5,size=56,interval=1s,timeout=3s (repeatable; the timeout covers the first ARP retry)")
-	fs.StringArrayVar(&r.filters, "filter", nil, "drop IPv4 packets matching `RULE`, 'drop [in|out|forward] [udp|tcp|icmp|proto N] [from NET] [to NET] [port N]'")
+	fs.StringArrayVar(&r.filters, "filter", nil, "filter IPv4 with a pf `RULE` ('pass|block [in|out] [quick] [on IF] [proto P] [from A [port N]] [to B [port N]] ...', stack/pf; all of them one rule set, in order), or the example filter 'drop [in|out|forward] [udp|tcp|icmp|proto N] [from NET] [to NET] [port N]'")
 	fs.StringArrayVar(&r.dumps, "dump", nil, "capture `IFACE=FILE[,FILTER]` into a pcap file; FILTER in tcpdump syntax")
 	fs.IntVar(&c.Buffers, "buffers", 4096, "`N` mbufs in the shared pool")
 	fs.BoolVarP(&c.Verbose, "verbose", "v", false, "log debug events")
@@ -228,6 +230,13 @@ func (c *config) addDriver(reg *registry, a string) error {
 			ifname = drv.Prefix() + strconv.Itoa(unit)
 			if !c.hasIface(ifname) {
 				break
+			}
+		}
+	}
+	if n, ok := drv.(needer); ok {
+		for _, x := range n.Needs() {
+			if !c.hasIface(x) {
+				return usagef("-d %s: interface %s is not loaded before it (put its -d line first)", a, x)
 			}
 		}
 	}
@@ -464,6 +473,16 @@ func (c *config) addPing(a string) error {
 }
 
 func (c *config) addFilter(a string) error {
+	if isPFRule(a) {
+		if _, err := pf.Parse(a); err != nil {
+			return usagef("--filter %q: %v", a, err)
+		}
+		if !c.Protos.has("ipv4") {
+			return usagef("--filter %q: the filter hooks IPv4: add -p ipv4", a)
+		}
+		c.PF = append(c.PF, a)
+		return nil
+	}
 	f, err := parseFilter(a)
 	if err != nil {
 		return usagef("--filter %q: %v", a, err)

@@ -108,7 +108,7 @@ func TestParseArgsDefaults(t *testing.T) {
 // wrong and what to write instead.
 func TestParseArgsErrors(t *testing.T) {
 	for _, tc := range []struct{ args, want string }{
-		{"-d foo", `-d foo: unknown driver "foo" (known drivers: e1000, loop, tap)`},
+		{"-d foo", `-d foo: unknown driver "foo" (known drivers: bridge, e1000, loop, tap, tun, vlan)`},
 		{"-p ipv6", `-p ipv6: unknown protocol "ipv6" (known protocols: icmp, ipv4, tcp, udp)`},
 		{"-d e1000", `-d e1000: missing pci=ADDR (the NIC's PCI address, such as pci=0000:00:02.0; 'vfio-bind list' shows them)`},
 		{"-d e1000 pci=zz", `-d e1000 pci=zz: pci=zz: not a PCI address (want DOMAIN:BUS:DEV.FN such as 0000:00:02.0; 'vfio-bind list' shows them)`},
@@ -176,7 +176,9 @@ func TestParseArgsFilterErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-p", "ipv4", "--filter", "pass udp"}, `--filter "pass udp": a rule starts with drop (the example filter drops what matches and passes the rest)`},
+		{[]string{"-p", "ipv4", "--filter", "pass udp"}, `--filter "pass udp": pf: line 1: flags, icmp-type, keep state or no state, got "udp"`},
+		{[]string{"--filter", "block in all"}, `--filter "block in all": the filter hooks IPv4: add -p ipv4`},
+		{[]string{"-p", "ipv4", "--filter", "allow udp"}, `--filter "allow udp": a rule starts with drop (the example filter drops what matches and passes the rest)`},
 		{[]string{"--filter", "drop udp"}, `--filter "drop udp": the filter hooks IPv4: add -p ipv4`},
 		{[]string{"-p", "ipv4", "--dump", "lo0=x.pcap,udp prt 7"}, ""},
 	} {

@@ -13,6 +13,7 @@ import (
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/ipv4"
+	"github.com/gopkt/gopkt/stack/pf"
 	"github.com/gopkt/gopkt/stack/route"
 	"github.com/gopkt/gopkt/stack/tcp"
 	"github.com/gopkt/gopkt/stack/udp"
@@ -56,7 +57,9 @@ type daemon struct {
 	tcpSvcs []*tcpService
 	http    *httpService
 	ifaces  []iface
+	cloners cloners // vlan and bridge (l2drivers.go)
 	filters []*installedFilter
+	pf      *pf.Filter // --filter rules in pf syntax (pf.go)
 	dumps   []*dump
 	echo    []*echoServer
 	sinks   []*udpSink
@@ -121,7 +124,8 @@ func (d *daemon) start(ctx context.Context) (err error) {
 		return err
 	}
 	d.ip, d.udp, d.tcp = b.ip, b.udp, b.tcp
-	if d.s, err = stack.New(stack.Options{Pool: d.pool, Budget: budget, Protocols: protos, Logger: d.log}); err != nil {
+	d.cloners = newCloners()
+	if d.s, err = stack.New(stack.Options{Pool: d.pool, Budget: budget, Protocols: protos, Cloners: d.cloners.list(), Logger: d.log}); err != nil {
 		return err
 	}
 	for _, a := range d.cfg.Drivers {
@@ -230,7 +234,7 @@ func (d *daemon) configure() error {
 		}
 		d.filters = append(d.filters, f)
 	}
-	return nil
+	return d.startPF()
 }
 
 // service runs the drivers' slow path until ctx ends. Link changes are
@@ -278,6 +282,9 @@ func (d *daemon) stop() error {
 	}
 	for _, f := range d.filters {
 		f.remove()
+	}
+	if d.pf != nil {
+		d.pf.Detach()
 	}
 	for i := len(d.cfg.Drivers) - 1; i >= 0; i-- {
 		a := d.cfg.Drivers[i]

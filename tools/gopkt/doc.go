@@ -16,7 +16,10 @@
 // # Where to start
 //
 // table.go is the explicit table of loaders (no init() registration):
-// drivers e1000, tap and loop (drivers.go), protocols ipv4, udp, tcp and icmp
+// drivers e1000, tap and loop (drivers.go), tun, vlan and bridge
+// (l2drivers.go: "-d vlan parent=em0,vid=5", "-d bridge members=tap0+tap1";
+// interfaces they build on come from earlier -d lines), protocols ipv4,
+// udp, tcp and icmp
 // (protocols.go; ICMP is part of IPv4, so -p icmp only tunes it). config.go
 // parses and checks the whole command line before anything is opened; each
 // mistake is a usage error (exit status 2) saying what to write instead.
@@ -33,13 +36,15 @@
 //  3. the stack with the protocols (stack.Options.Protocols);
 //  4. drivers' Attach, in command-line order (interfaces em0, tap0, lo1 ...
 //     unless name= is given; arp=off marks them NOARP);
-//  5. --ifconfig, --route, --arp, --filter (pfil.AddrFilter on an IPv4
-//     hook), --dump (a capture tap per interface), then the services:
-//     --udp-echo (RFC 862), --udp-sink (sockets bound and never read: a
-//     slow reader, bounded by the budget), --tcp-echo and --tcp-discard
-//     (RFC 862, 863; tcpservices.go), --http DIR (net/http's file server
-//     on the stack's TCP port 80), --ping (RTTs printed as ping does), and
-//     a goroutine calling the drivers' slow path (Service) twice a second
+//  5. --ifconfig, --route, --arp, --filter ("drop ..." rules are a
+//     pfil.AddrFilter on an IPv4 hook; "pass"/"block" rules are one stack/pf
+//     rule set on IPv4's in, out and forward hooks, pf.go), --dump (a
+//     capture tap per interface), then the services: --udp-echo (RFC 862),
+//     --udp-sink (sockets bound and never read: a slow reader, bounded by
+//     the budget), --tcp-echo and --tcp-discard (RFC 862, 863;
+//     tcpservices.go), --http DIR (net/http's file server on the stack's
+//     TCP port 80), --ping (RTTs printed as ping does), and a goroutine
+//     calling the drivers' slow path (Service) twice a second
 //     (e1000 devices need none here: em.Attach runs their housekeeping).
 //     Link state is the stack's: each interface follows its port's link
 //     events, logs changes, and drops TX while the link is down.

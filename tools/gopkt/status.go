@@ -56,6 +56,7 @@ func (d *daemon) status(out io.Writer) {
 	for _, f := range d.filters {
 		fmt.Fprintf(&b, "filter %s %q: %d dropped\n", f.name, f.arg.Text, f.f.Dropped())
 	}
+	d.statusPF(&b) // pf.go
 	for _, dp := range d.dumps {
 		st := dp.tap.Stats()
 		fmt.Fprintf(&b, "dump %s -> %s: seen %d accepted %d dropped %d\n", dp.arg.Iface, dp.arg.File, st.Seen, st.Accepted, st.Dropped)

@@ -1,0 +1,122 @@
+package gif
+
+import (
+	"net/netip"
+	"sync/atomic"
+
+	"github.com/gopkt/gopkt/hw/mbuf"
+	"github.com/gopkt/gopkt/hw/port"
+	"github.com/gopkt/gopkt/stack"
+	"github.com/gopkt/gopkt/stack/iface/internal/tunnel"
+	"github.com/gopkt/gopkt/stack/ipv4"
+	"github.com/gopkt/gopkt/stack/wire"
+)
+
+// Config is one IPv4-in-IPv4 tunnel.
+type Config struct {
+	// Local and Remote are the outer IPv4 endpoints.
+	Local, Remote netip.Addr
+	// MTU of the interface; 0 means 1500 less the outer header (1480).
+	MTU int
+	// TTL of the outer header; 0 means the IPv4 default.
+	TTL uint8
+}
+
+// Module is the IPv4-in-IPv4 transport (IP protocol 4) and the gif cloner.
+type Module struct {
+	c        *tunnel.Cloner
+	noTunnel atomic.Uint64
+}
+
+// New returns a module with no tunnels.
+func New() *Module { return &Module{c: tunnel.NewCloner("gif")} }
+
+// Protocol implements ipv4.Transport.
+func (m *Module) Protocol() wire.IPProtocol { return wire.IPProtocolIPIP }
+
+// Attach implements ipv4.Transport.
+func (m *Module) Attach(ip *ipv4.IPv4) error {
+	m.c.SetIP(ip)
+	return nil
+}
+
+// Prefix implements stack.Cloner.
+func (m *Module) Prefix() string { return m.c.Prefix() }
+
+// Create implements stack.Cloner (through Add).
+func (m *Module) Create(name string) (port.Port, stack.IfOptions, error) {
+	p, o, err := m.c.Create(name)
+	if err != nil {
+		return nil, o, &OpError{Op: "create", Interface: name, Err: err, Hint: "make gif interfaces with gif.Module.Add"}
+	}
+	return p, o, nil
+}
+
+// Add creates the tunnel interface name with cfg.
+func (m *Module) Add(s *stack.Stack, name string, cfg Config) (*stack.Interface, error) {
+	ip := m.c.IP()
+	if ip == nil {
+		return nil, &OpError{Op: "add", Interface: name, Err: tunnel.ErrNoIPv4, Hint: "pass the module in ipv4.Options.Transports too"}
+	}
+	if !cfg.Local.Is4() || !cfg.Remote.Is4() || cfg.Remote.IsMulticast() || cfg.Remote.IsUnspecified() {
+		return nil, &OpError{Op: "add", Interface: name, Err: tunnel.ErrBadEndpoint}
+	}
+	p, err := tunnel.NewPort(ip, tunnel.Config{Local: cfg.Local.As4(), Remote: cfg.Remote.As4(), MTU: cfg.MTU, TTL: cfg.TTL}, encap{})
+	if err != nil {
+		return nil, &OpError{Op: "add", Interface: name, Err: err}
+	}
+	return m.c.Add(s, name, p)
+}
+
+// Tunnel returns the counters of the tunnel behind ifc.
+func Tunnel(ifc *stack.Interface) (tunnel.Stats, bool) {
+	p, ok := ifc.Port().(*tunnel.Port)
+	if !ok {
+		return tunnel.Stats{}, false
+	}
+	return p.TunnelStats(), true
+}
+
+// Stats are the module's receive counters for packets no tunnel took.
+type Stats struct {
+	NoTunnel uint64 // no tunnel for the endpoints (left to IPv4: protocol unreachable)
+}
+
+// Stats returns the module's counters.
+func (m *Module) Stats() Stats { return Stats{NoTunnel: m.noTunnel.Load()} }
+
+// Input implements ipv4.Transport: decapsulation (RFC 2003 §3).
+func (m *Module) Input(b *mbuf.Buf, in ipv4.Meta) bool {
+	p := m.c.Table().Find(in.Src, in.Dst, 0, false)
+	if p == nil {
+		m.noTunnel.Add(1)
+		return false
+	}
+	if _, err := wire.NewIPv4(b.Bytes()); err != nil {
+		p.RxError()
+		b.Free()
+		return true
+	}
+	p.Deliver(b, wire.EtherTypeIPv4)
+	return true
+}
+
+// encap adds nothing: the outer IPv4 header goes right in front.
+type encap struct{}
+
+// Overhead implements tunnel.Encap.
+func (encap) Overhead() int { return 0 }
+
+// Push implements tunnel.Encap: IPv4 inside only.
+func (encap) Push(b *mbuf.Buf, et wire.EtherType) (wire.IPProtocol, bool) {
+	if et != wire.EtherTypeIPv4 || b.Len() == 0 {
+		return 0, false
+	}
+	return wire.IPProtocolIPIP, true
+}
+
+var (
+	_ ipv4.Transport = (*Module)(nil)
+	_ stack.Cloner   = (*Module)(nil)
+	_ tunnel.Encap   = encap{}
+)

@@ -1,0 +1,35 @@
+package tun
+
+import (
+	"github.com/gopkt/gopkt/hw/mbuf"
+	"github.com/gopkt/gopkt/hw/port"
+	"github.com/gopkt/gopkt/stack"
+)
+
+// Cloner creates tunN interfaces (stack.Cloner): pass it in
+// stack.Options.Cloners, then stack.Create("tun0"). The Linux device gets
+// LinuxPrefix+N as its name ("tun" when empty), so tests can pick names that
+// do not clash with the host's.
+type Cloner struct {
+	Pool        *mbuf.Pool
+	Options     Options
+	LinuxPrefix string
+}
+
+// Prefix implements stack.Cloner.
+func (c *Cloner) Prefix() string { return "tun" }
+
+// Create implements stack.Cloner.
+func (c *Cloner) Create(name string) (port.Port, stack.IfOptions, error) {
+	linux := name
+	if c.LinuxPrefix != "" {
+		linux = c.LinuxPrefix + name[len("tun"):]
+	}
+	p, err := Open(linux, c.Pool, c.Options)
+	if err != nil {
+		return nil, stack.IfOptions{}, err
+	}
+	return p, stack.IfOptions{}, nil
+}
+
+var _ stack.Cloner = (*Cloner)(nil)

@@ -1,0 +1,67 @@
+// Package pf is a pf-style packet filter on the stack's IPv4 hook points
+// (stack/pfil): an ordered rule set with last-match and quick semantics,
+// stateful passing of UDP, ICMP echo and TCP connections, per-rule
+// counters, and a rules text close to OpenBSD's pf.conf, replaced
+// atomically at runtime.
+//
+// # Where to start
+//
+//	f := pf.New(s, pf.Options{})
+//	if err := f.Load(rules); err != nil { ... }       // *ParseError says line and token
+//	f.Attach(ip)                                     // ipv4's In, Out and Forward hooks
+//	f.Load(newRules)                                 // at runtime: all or nothing
+//	f.Rules(); f.Stats()
+//
+// # Rules syntax
+//
+// One rule per line; # starts a comment. Words in brackets are optional:
+//
+//	rule    = action [dir] [quick] [on IFNAME] [inet] [proto PROTO]
+//	          [all | [from HOST] [to HOST]] [option...]
+//	action  = pass | block [drop]
+//	dir     = in | out                         (neither: both directions)
+//	PROTO   = tcp | udp | icmp | gre | ipencap | NUMBER
+//	HOST    = [!] (any | ADDRESS | ADDRESS/LEN) [port PORT]
+//	PORT    = N | = N | != N | < N | > N | LOW:HIGH     (tcp and udp only)
+//	option  = flags SET/MASK | flags any       (tcp only; letters FSRPAUEW, "flags S/SA")
+//	        | icmp-type (N | echoreq | echorep | unreach | timex | ...) [code N]
+//	        | keep state | no state
+//
+// Examples:
+//
+//	block in all
+//	pass out all
+//	pass in quick on tap0 proto tcp from 198.18.0.0/15 to any port 22 flags S/SA
+//	pass in proto udp to 198.18.0.2 port 7
+//	pass in proto icmp icmp-type echoreq
+//	block in quick from ! 198.18.0.0/15
+//
+// # Semantics
+//
+// As in pf: every rule is evaluated in order and the last one that
+// matches decides; a matching quick rule decides at once. A packet no rule
+// matches passes. Pass rules keep state unless they say "no state": the
+// passing packet enters the state table, and later packets of the same
+// connection in either direction (for ICMP, the echo replies) pass without
+// the rules. Forwarded packets are checked "in" on the interface they
+// arrived on and "out" on the one they leave by. A later fragment has no
+// ports: rules with ports, flags or ICMP types do not match it. Loopback
+// interfaces are not filtered. Each rule counts the packets and bytes it
+// decided and the states it made; Load replaces the whole rule set with
+// one atomic store (states stay, counters start over).
+//
+// # Costs and ownership
+//
+// The hook reads the packet in place (first segment), allocates nothing,
+// and never keeps the buffer: a blocked packet is freed by IPv4 and
+// counted there (InFiltered). The state table is bounded (Options.MaxStates,
+// preallocated shards); when it is full of live states, new ones are
+// refused and counted and the packets still pass by their rule.
+//
+// # What it does not do
+//
+// NAT and rdr, TCP sequence-window tracking (TCP states match on the
+// endpoints only), tables, lists ({ a, b }), macros, anchors, logging,
+// "block return", address families other than IPv4, ICMP errors matched to
+// the state they are about, scrub and queueing.
+package pf

@@ -1,0 +1,109 @@
+package pf
+
+import (
+	"errors"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/gopkt/gopkt/stack/wire"
+)
+
+func TestParse(t *testing.T) {
+	rules, err := Parse(`
+# comment
+block in all
+pass out quick on tap0 proto tcp from 198.18.0.0/15 port 1024:65535 to ! 198.18.9.9 port = 22 flags S/SA keep state
+pass in inet proto udp from any to 198.18.0.2 port != 53 no state   # trailing comment
+pass in proto icmp icmp-type echoreq code 0
+block drop out proto 47
+pass in proto tcp to any port > 1023 flags any
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rules) != 6 {
+		t.Fatalf("%d rules", len(rules))
+	}
+	r := rules[1]
+	if r.Action != Pass || r.Dir != Out || !r.Quick || r.Interface != "tap0" || r.Proto != wire.IPProtocolTCP ||
+		r.Src.Prefix != netip.MustParsePrefix("198.18.0.0/15") || r.SrcPort != (Port{PortRange, 1024, 65535}) ||
+		!r.Dst.Not || r.Dst.Prefix != netip.MustParsePrefix("198.18.9.9/32") || r.DstPort != (Port{PortEq, 22, 0}) ||
+		r.Flags != 0x02 || r.FlagsMask != 0x12 || !r.KeepState || r.Line != 4 {
+		t.Errorf("rule 2: %+v", r)
+	}
+	if r := rules[2]; r.KeepState || r.DstPort != (Port{PortNe, 53, 0}) || !r.Src.Any || r.Text != "pass in inet proto udp from any to 198.18.0.2 port != 53 no state" {
+		t.Errorf("rule 3: %+v", r)
+	}
+	if r := rules[3]; r.ICMPType != 8 || r.ICMPCode != 0 || !r.KeepState {
+		t.Errorf("rule 4: %+v", r)
+	}
+	if r := rules[4]; r.Action != Block || r.Proto != 47 || r.KeepState {
+		t.Errorf("rule 5: %+v", r)
+	}
+	if r := rules[5]; r.DstPort != (Port{PortGt, 1023, 0}) || r.FlagsMask != 0 {
+		t.Errorf("rule 6: %+v", r)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"allow in all", `line 1: a rule starts with "pass" or "block", got "allow"`},
+		{"pass in proto smtp", `tcp, udp, icmp, gre, ipencap or a protocol number`},
+		{"pass in from 198.18.0.0/33", "an IPv4 address or prefix"},
+		{"pass in from 2001:db8::/32", "an IPv4"},
+		{"pass in proto tcp to any port 70000", "a port number"},
+		{"pass in proto tcp to any port 9:8", "a port range"},
+		{"pass in to any port 80", "ports need proto tcp or proto udp"},
+		{"pass in proto udp flags S/SA", "flags need proto tcp"},
+		{"pass in proto tcp flags SX/SA", "flags SET/MASK"},
+		{"pass in proto tcp flags SA/S", "flags SET/MASK"},
+		{"pass in icmp-type 8", "icmp-type needs proto icmp"},
+		{"pass in proto icmp icmp-type bogus", "an ICMP type"},
+		{"pass in keep going", `"state" after keep`},
+		{"pass in on", "an interface name after on"},
+		{"pass in from ! any", "an address or prefix"},
+		{"pass in all log", "flags, icmp-type, keep state or no state"},
+		{"pass\nblock in bogus", "line 2:"},
+	} {
+		_, err := Parse(c.in)
+		var pe *ParseError
+		if !errors.As(err, &pe) || !errors.Is(err, ErrSyntax) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v, want a ParseError with %q", c.in, err, c.want)
+		}
+	}
+}
+
+// FuzzParse: no input panics; what parses, re-parses from each rule's
+// normalised text to the same rule.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		"block in all",
+		"pass out quick on tap0 proto tcp from 198.18.0.0/15 port 1024:65535 to ! 198.18.9.9 port = 22 flags S/SA keep state",
+		"pass in proto udp to 198.18.0.2 port != 53 no state",
+		"pass in proto icmp icmp-type echoreq code 0\nblock drop out proto 47",
+		"pass in from !198.18.0.1 to any",
+		"pass in proto tcp to any port < 5 flags any",
+		"# only a comment",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		rules, err := Parse(text)
+		if err != nil {
+			return
+		}
+		for _, r := range rules {
+			again, err := Parse(r.Text)
+			if err != nil || len(again) != 1 {
+				t.Fatalf("%q parsed, its text %q does not: %v", text, r.Text, err)
+			}
+			a := again[0]
+			if a.Action != r.Action || a.Dir != r.Dir || a.Quick != r.Quick || a.Interface != r.Interface || a.Proto != r.Proto ||
+				a.Src != r.Src || a.Dst != r.Dst || a.SrcPort != r.SrcPort || a.DstPort != r.DstPort ||
+				a.ICMPType != r.ICMPType || a.ICMPCode != r.ICMPCode || a.Flags != r.Flags || a.FlagsMask != r.FlagsMask || a.KeepState != r.KeepState {
+				t.Fatalf("%q: rule changed when re-parsed", r.Text)
+			}
+		}
+	})
+}

@@ -1,0 +1,139 @@
+package pf
+
+import (
+	"sync"
+
+	"github.com/gopkt/gopkt/stack/wire"
+)
+
+// The state table (pf's "keep state"): a passing packet of a rule that
+// keeps state enters its connection, and later packets of that connection
+// in either direction pass without the rules. Keys are symmetric (the two
+// endpoints in a fixed order), so a reply finds the state its request
+// made. ICMP echo states are keyed by the identifier and let only echo
+// replies come back (the entry remembers who sent the request). Entries
+// expire after the protocol's timeout unless packets refresh them.
+//
+// The table is bounded: shards of fixed-capacity Go maps, each allocated
+// once for its share of MaxStates; a full shard first drops its expired
+// entries, then refuses new ones (counted). So memory does not grow with
+// the number of flows, and a packet never allocates.
+
+const stateShards = 16
+
+type stateKey struct {
+	proto  wire.IPProtocol
+	a, b   wire.Addr4
+	pa, pb uint16
+}
+
+type stateEntry struct {
+	expires int64      // ns on the filter clock
+	origSrc wire.Addr4 // who opened it (ICMP: the echo requester)
+	rule    *Rule
+}
+
+type stateShard struct {
+	mu  sync.Mutex
+	m   map[stateKey]stateEntry
+	max int
+}
+
+type stateTable struct {
+	shards [stateShards]stateShard
+}
+
+func newStateTable(max int) *stateTable {
+	t := &stateTable{}
+	per := max/stateShards + 1
+	for i := range t.shards {
+		t.shards[i] = stateShard{m: make(map[stateKey]stateEntry, per), max: per}
+	}
+	return t
+}
+
+func keyOf(pk *packet) stateKey {
+	k := stateKey{proto: pk.proto, a: pk.src, b: pk.dst, pa: pk.sport, pb: pk.dport}
+	if string(k.b[:]) < string(k.a[:]) || (k.a == k.b && k.pb < k.pa) {
+		k.a, k.b, k.pa, k.pb = k.b, k.a, k.pb, k.pa
+	}
+	return k
+}
+
+func (t *stateTable) shard(k *stateKey) *stateShard {
+	h := uint32(k.proto) ^ uint32(k.pa)<<16 ^ uint32(k.pb) ^
+		(uint32(k.a[0])<<24 | uint32(k.a[1])<<16 | uint32(k.a[2])<<8 | uint32(k.a[3])) ^
+		(uint32(k.b[0])<<24 | uint32(k.b[1])<<16 | uint32(k.b[2])<<8 | uint32(k.b[3]))
+	h ^= h >> 16
+	h *= 0x45d9f3b
+	h ^= h >> 16
+	return &t.shards[h%stateShards]
+}
+
+// lookup reports whether pk belongs to a live state, refreshing it to
+// expire at now+timeout.
+func (t *stateTable) lookup(pk *packet, now, timeout int64) bool {
+	k := keyOf(pk)
+	s := t.shard(&k)
+	s.mu.Lock()
+	e, ok := s.m[k]
+	if ok && now > e.expires {
+		delete(s.m, k)
+		ok = false
+	}
+	if ok && pk.proto == wire.IPProtocolICMP {
+		// RFC 792: the reply comes from the one the request went to.
+		if (pk.icmpType == 8 && pk.src != e.origSrc) || (pk.icmpType == 0 && pk.src == e.origSrc) || (pk.icmpType != 0 && pk.icmpType != 8) {
+			ok = false
+		}
+	}
+	if ok {
+		e.expires = now + timeout
+		s.m[k] = e
+	}
+	s.mu.Unlock()
+	return ok
+}
+
+// insert enters pk's connection; false when the shard is full of live
+// states.
+func (t *stateTable) insert(pk *packet, r *Rule, now, timeout int64) bool {
+	k := keyOf(pk)
+	s := t.shard(&k)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.m[k]; !ok && len(s.m) >= s.max {
+		for k2, e := range s.m {
+			if now > e.expires {
+				delete(s.m, k2)
+			}
+		}
+		if len(s.m) >= s.max {
+			return false
+		}
+	}
+	s.m[k] = stateEntry{expires: now + timeout, origSrc: pk.src, rule: r}
+	return true
+}
+
+// count returns the number of entries (live or not yet purged).
+func (t *stateTable) count() int {
+	n := 0
+	for i := range t.shards {
+		s := &t.shards[i]
+		s.mu.Lock()
+		n += len(s.m)
+		s.mu.Unlock()
+	}
+	return n
+}
+
+// flush removes every state.
+func (t *stateTable) flush() {
+	for i := range t.shards {
+		s := &t.shards[i]
+		s.mu.Lock()
+		clear(s.m)
+		s.mu.Unlock()
+	}
+}
