@@ -11,7 +11,7 @@ import (
 // the probe touches nothing of the host's), must succeed. module is the
 // kernel module that provides the kind.
 func LinkKind(kind, module, script string) Need {
-	return Need{name: "link kind " + kind, check: func() error {
+	return Need{name: "link kind " + kind, kernel: true, check: func() error {
 		if _, err := exec.LookPath("unshare"); err != nil {
 			return fmt.Errorf("unshare not installed (Debian package util-linux), needed to probe for %s links", kind)
 		}

@@ -24,6 +24,10 @@ type Need struct {
 	name  string
 	check func() error
 	argv  func() []string // for tools: the command line that runs it
+	// kernel: a feature of the running kernel (a module it lacks) that
+	// no setup script can add; missing, it skips even under
+	// GOPKT_VM_REQUIRE=1 (KernelLacks).
+	kernel bool
 }
 
 // String returns the need's name ("root", "tcpdump", ...).
@@ -128,15 +132,31 @@ var (
 // test builds anything.
 func Require(t testing.TB, needs ...Need) {
 	t.Helper()
-	var missing []string
+	var missing, kernel []string
 	for _, n := range needs {
 		if err := n.Err(); err != nil {
-			missing = append(missing, err.Error())
+			if n.kernel {
+				kernel = append(kernel, err.Error())
+			} else {
+				missing = append(missing, err.Error())
+			}
 		}
 	}
 	if len(missing) > 0 {
-		Unavailable(t, "%s", strings.Join(missing, "; "))
+		Unavailable(t, "%s", strings.Join(append(missing, kernel...), "; "))
 	}
+	if len(kernel) > 0 {
+		KernelLacks(t, "%s", strings.Join(kernel, "; "))
+	}
+}
+
+// KernelLacks skips the test because the running kernel lacks a feature
+// (a module such as 8021q or sch_netem that this kernel does not have):
+// setup cannot install it, so this skips even under GOPKT_VM_REQUIRE=1,
+// saying so. It does not return.
+func KernelLacks(t testing.TB, format string, args ...any) {
+	t.Helper()
+	t.Skipf("hosttest: %s (the running kernel lacks it and setup cannot add kernel modules, so this skips even under %s=1)", fmt.Sprintf(format, args...), StrictEnv)
 }
 
 // Unavailable is Require's verdict for a condition the test detected

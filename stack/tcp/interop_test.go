@@ -334,8 +334,8 @@ func TestLinuxInteropDelay(t *testing.T) {
 
 // TestLinuxInteropNetem is the same exchange with Linux's own netem on
 // its end of the link: loss, reordering, duplication and delay. It needs
-// the sch_netem qdisc; without it the test skips with the reason (fails
-// under GOPKT_VM_REQUIRE=1).
+// the sch_netem qdisc; a kernel without it skips the test with the reason
+// (even under GOPKT_VM_REQUIRE=1: setup cannot add kernel modules).
 func TestLinuxInteropNetem(t *testing.T) {
 	for _, tc := range []struct{ name, args string }{
 		{"loss5", "loss 5%"},
@@ -348,7 +348,7 @@ func TestLinuxInteropNetem(t *testing.T) {
 			hosttest.Require(t, hosttest.Tool("tc", "iproute2"))
 			args := append([]string{"qdisc", "add", "dev", p.dev, "root", "netem"}, strings.Fields(tc.args)...)
 			if out, err := p.ns.Output("tc", args...); err != nil {
-				hosttest.Unavailable(t, "tc netem on %s: %v: %s (the kernel needs sch_netem: modprobe sch_netem)", p.dev, err, out)
+				hosttest.KernelLacks(t, "tc netem on %s: %v: %s (the kernel needs sch_netem: modprobe sch_netem)", p.dev, err, out)
 			}
 			p.run(t, 4<<20)
 		})
