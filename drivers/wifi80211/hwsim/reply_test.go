@@ -82,7 +82,9 @@ func TestMediumRetriesRefusedStatus(t *testing.T) {
 	// lost. The test moves the first refusal into the past instead of
 	// waiting.
 	m.handle(kmsg(radio0, st.addr, flagReqTxStatus, 8))
-	s, _ = r.wait(t, 3)
+	if s, _ = r.wait(t, 3); s.cmd != cmdTxInfoFrame {
+		t.Fatalf("command %d, want TX_INFO_FRAME", s.cmd)
+	}
 	m.refused()
 	s, _ = r.wait(t, 4)
 	if _, c, _ := txInfoOf(t, s); c != 8 {
