@@ -1,0 +1,263 @@
+package route
+
+import (
+	"sync/atomic"
+	"unsafe"
+)
+
+// The forwarding plane: a multibit trie with a 16-bit first stride and 8-bit
+// strides below (IPv4 16-8-8, IPv6 16-8-...-8), with controlled prefix
+// expansion and leaf pushing (Srinivasan and Varghese, "Fast address lookups
+// using controlled prefix expansion", ACM TOCS 17(1), 1999; Gupta, Lin and
+// McKeown, "Routing lookups in hardware at memory access speeds", INFOCOM
+// 1998, whose DIR-24-8 is DPDK's rte_lpm). A lookup reads one entry per level
+// and stops at the first leaf: two loads for prefixes up to /24, three up to
+// /32, whatever the number of routes.
+//
+// Entries are uint32, read and written with atomic loads and stores:
+//
+//	bit 31 set:   a child group; bits 0-30 are its index
+//	bit 31 clear: a leaf; bits 23-30 are the prefix length + 1 (0: no
+//	              route), bits 0-22 the index of the route record
+//
+// Readers take no lock. A writer (one at a time: the Table's mutex) changes
+// entries in place, one atomic store each, so a reader sees every entry
+// either before or after an update; a new group is filled before the entry
+// linking it is stored, and a route record is written before any entry
+// names it. Groups and records are never reused while the plane is
+// published, so a reader that loaded an old entry still finds what it
+// named (no ABA without a grace period). The writer counts what it orphans
+// and rebuilds a fresh plane, published with one atomic pointer store,
+// when the garbage outgrows the live part: amortised O(1) per update.
+
+const (
+	rootBits   = 16
+	rootSize   = 1 << rootBits
+	groupBits  = 8
+	groupSize  = 1 << groupBits
+	eChild     = 1 << 31
+	depthShift = 23
+	recMask    = 1<<depthShift - 1
+	maxRecs    = 1 << depthShift // record indices fit 23 bits
+	maxGroups  = 1 << 26         // 16 GiB of groups: never reached
+	chunkShift = 6               // groups per chunk: 64 (64 KiB)
+	recShift   = 8               // records per chunk: 256
+)
+
+// groupChunk holds 64 groups of 256 entries.
+type groupChunk [groupSize << chunkShift]uint32
+
+// recChunk holds 256 route records.
+type recChunk [1 << recShift]Route
+
+type plane struct {
+	maxDepth int // 32 or 128
+	root     *[rootSize]uint32
+	groups   atomic.Pointer[[]*groupChunk]
+	recs     atomic.Pointer[[]*recChunk]
+
+	// Writer-only state.
+	nGroups, nRecs       uint32
+	deadGroups, deadRecs uint32
+}
+
+func newPlane(maxDepth int) *plane {
+	p := &plane{maxDepth: maxDepth, root: new([rootSize]uint32)}
+	g, r := []*groupChunk{}, []*recChunk{}
+	p.groups.Store(&g)
+	p.recs.Store(&r)
+	return p
+}
+
+func leafDepth(e uint32) int { return int(e>>depthShift) - 1 } // -1: no route
+
+func mkLeaf(depth int, rec uint32) uint32 { return uint32(depth+1)<<depthShift | rec }
+
+// lookup4 returns the leaf for an IPv4 address. It allocates nothing.
+func (p *plane) lookup4(a uint32) uint32 {
+	e := atomic.LoadUint32(&p.root[a>>16])
+	if e&eChild == 0 {
+		return e
+	}
+	g := *p.groups.Load()
+	e = groupEntry(g, e, a>>8&0xff)
+	if e&eChild == 0 {
+		return e
+	}
+	return groupEntry(g, e, a&0xff)
+}
+
+// lookup returns the leaf for a key of maxDepth bits.
+func (p *plane) lookup(k *[16]byte) uint32 {
+	e := atomic.LoadUint32(&p.root[uint32(k[0])<<8|uint32(k[1])])
+	if e&eChild == 0 {
+		return e
+	}
+	g := *p.groups.Load()
+	for i := 2; i < p.maxDepth/8; i++ {
+		e = groupEntry(g, e, uint32(k[i]))
+		if e&eChild == 0 {
+			return e
+		}
+	}
+	return 0 // not reached: groups at the last level hold only leaves
+}
+
+func groupEntry(g []*groupChunk, e, b uint32) uint32 {
+	i := e &^ eChild
+	c := g[i>>chunkShift]
+	return atomic.LoadUint32(&c[(i&(1<<chunkShift-1))<<groupBits|b&0xff])
+}
+
+// record returns the route a leaf names.
+func (p *plane) record(e uint32) *Route {
+	i := e & recMask
+	return &(*p.recs.Load())[i>>recShift][i&(1<<recShift-1)]
+}
+
+// slots returns the entries of group i (writer side).
+func (p *plane) slots(i uint32) []uint32 {
+	c := (*p.groups.Load())[i>>chunkShift]
+	o := (i & (1<<chunkShift - 1)) << groupBits
+	return c[o : o+groupSize]
+}
+
+// full reports whether the plane is out of group or record indices.
+func (p *plane) full() bool {
+	return p.nRecs >= maxRecs-1 || p.nGroups >= maxGroups-uint32(p.maxDepth)
+}
+
+// newRecord stores r and returns its index.
+func (p *plane) newRecord(r Route) uint32 {
+	i := p.nRecs
+	cs := *p.recs.Load()
+	if int(i>>recShift) == len(cs) {
+		ncs := append(cs[:len(cs):len(cs)], new(recChunk))
+		p.recs.Store(&ncs)
+		cs = ncs
+	}
+	cs[i>>recShift][i&(1<<recShift-1)] = r
+	p.nRecs++
+	return i
+}
+
+// newGroup returns a group whose entries are all fill.
+func (p *plane) newGroup(fill uint32) uint32 {
+	i := p.nGroups
+	cs := *p.groups.Load()
+	if int(i>>chunkShift) == len(cs) {
+		ncs := append(cs[:len(cs):len(cs)], new(groupChunk))
+		p.groups.Store(&ncs)
+	}
+	p.nGroups++
+	s := p.slots(i)
+	for j := range s {
+		atomic.StoreUint32(&s[j], fill)
+	}
+	return i
+}
+
+// level returns where a prefix of length l is stored: the trie level, the
+// index of its first entry in that level's table and the number of entries
+// it expands to.
+func level(k *[16]byte, l int) (lv int, first, n uint32) {
+	if l <= rootBits {
+		n = 1 << (rootBits - l)
+		return 0, (uint32(k[0])<<8 | uint32(k[1])) &^ (n - 1), n
+	}
+	lv = (l-rootBits-1)/groupBits + 1
+	n = 1 << (rootBits + groupBits*lv - l)
+	return lv, uint32(k[lv+1]) &^ (n - 1), n
+}
+
+// index returns the entry key k selects at level lv.
+func index(k *[16]byte, lv int) uint32 {
+	if lv == 0 {
+		return uint32(k[0])<<8 | uint32(k[1])
+	}
+	return uint32(k[lv+1])
+}
+
+// table returns the entries of level lv's table on k's path, creating the
+// groups down to it (filled with the leaf they replace). path receives the
+// group index of each level below the root.
+func (p *plane) table(k *[16]byte, lv int, create bool, path []uint32) []uint32 {
+	t := p.root[:]
+	for l := 0; l < lv; l++ {
+		i := index(k, l)
+		e := atomic.LoadUint32(&t[i])
+		if e&eChild == 0 {
+			if !create {
+				return nil
+			}
+			g := p.newGroup(e)
+			e = eChild | g
+			atomic.StoreUint32(&t[i], e)
+		}
+		path[l] = e &^ eChild
+		t = p.slots(e &^ eChild)
+	}
+	return t
+}
+
+// set makes leaf the value of the prefix k/l: every entry it covers whose
+// leaf is no longer than l (routes of l itself or shorter ones it
+// overrides) takes leaf, in the groups below as well. With a leaf of a
+// shorter prefix (or none) it removes k/l, pushing the covering route back
+// down. Groups left uniform by a removal are folded into their parent.
+func (p *plane) set(k *[16]byte, l int, leaf uint32) {
+	var path [16]uint32
+	lv, first, n := level(k, l)
+	t := p.table(k, lv, leafDepth(leaf) == l, path[:])
+	if t == nil {
+		return // removing a prefix that was never stored
+	}
+	for i := first; i < first+n; i++ {
+		p.push(&t[i], l, leaf)
+	}
+	if leafDepth(leaf) == l {
+		return
+	}
+	// Fold uniform groups, deepest first.
+	for d := lv; d > 0; d-- {
+		s := p.slots(path[d-1])
+		v := atomic.LoadUint32(&s[0])
+		if v&eChild != 0 {
+			return
+		}
+		for j := 1; j < groupSize; j++ {
+			if atomic.LoadUint32(&s[j]) != v {
+				return
+			}
+		}
+		var parent []uint32
+		if d == 1 {
+			parent = p.root[:]
+		} else {
+			parent = p.slots(path[d-2])
+		}
+		atomic.StoreUint32(&parent[index(k, d-1)], v)
+		p.deadGroups++
+	}
+}
+
+// push stores leaf into *e if the entry's prefix is no longer than l,
+// descending into a child group.
+func (p *plane) push(e *uint32, l int, leaf uint32) {
+	v := atomic.LoadUint32(e)
+	if v&eChild != 0 {
+		s := p.slots(v &^ eChild)
+		for j := range s {
+			p.push(&s[j], l, leaf)
+		}
+		return
+	}
+	if leafDepth(v) <= l {
+		atomic.StoreUint32(e, leaf)
+	}
+}
+
+// bytes is the memory the plane holds.
+func (p *plane) bytes() int {
+	return rootSize*4 + len(*p.groups.Load())*len(groupChunk{})*4 + len(*p.recs.Load())*int(unsafe.Sizeof(recChunk{}))
+}
