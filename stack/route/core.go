@@ -98,7 +98,7 @@ func (c *core) add(r Route) error {
 		}
 	}
 	c.insertLocked(pr, r)
-	c.publishLocked(r.Prefix, c.prefixes[r.Prefix])
+	c.publishLocked(r.Prefix, c.prefixes[r.Prefix], 0)
 	c.compactLocked()
 	return nil
 }
@@ -115,25 +115,26 @@ func (c *core) insertLocked(pr *prefixRoutes, r Route) {
 }
 
 // publishLocked points the plane at the best route to p (pr non-nil), or
-// removes p from it (pr nil), if that changed.
-func (c *core) publishLocked(p netip.Prefix, pr *prefixRoutes) {
+// removes p, whose leaf was gone, from it (pr nil), if that changed.
+func (c *core) publishLocked(p netip.Prefix, pr *prefixRoutes, goneLeaf uint32) {
 	pl := c.cur.Load()
 	k := key(p)
 	if pr == nil {
 		pl.set(&k, p.Bits(), c.coveringLocked(p))
-		pl.deadRecs++
+		pl.release(goneLeaf)
 		return
 	}
 	b := pr.bestRoute()
 	if b.seq == pr.best {
 		return
 	}
-	if pr.best != ^uint64(0) {
-		pl.deadRecs++
-	}
+	old := pr.leaf
 	pr.best = b.seq
-	pr.leaf = mkLeaf(p.Bits(), pl.newRecord(b.Route))
+	pr.leaf = mkLeaf(p.Bits(), pl.acquire(b.Route))
 	pl.set(&k, p.Bits(), pr.leaf)
+	if old != 0 {
+		pl.release(old)
+	}
 }
 
 // coveringLocked returns the leaf of the longest prefix shorter than p that
@@ -180,9 +181,9 @@ func (c *core) deleteLocked(ps []netip.Prefix, match func(*Route) bool) int {
 		c.n -= gone
 		if len(keep) == 0 {
 			delete(c.prefixes, p)
-			c.publishLocked(p, nil)
+			c.publishLocked(p, nil, pr.leaf)
 		} else {
-			c.publishLocked(p, pr)
+			c.publishLocked(p, pr, 0)
 		}
 		c.compactLocked()
 	}
@@ -246,7 +247,7 @@ func (c *core) addBatch(rs []Route) error {
 		return nil
 	}
 	for _, r := range rs {
-		c.publishLocked(r.Prefix, c.prefixes[r.Prefix])
+		c.publishLocked(r.Prefix, c.prefixes[r.Prefix], 0)
 		c.compactLocked()
 	}
 	return nil
@@ -275,7 +276,7 @@ func (c *core) rebuildLocked() {
 		pr := c.prefixes[p]
 		b := pr.bestRoute()
 		pr.best = b.seq
-		pr.leaf = mkLeaf(p.Bits(), pl.newRecord(b.Route))
+		pr.leaf = mkLeaf(p.Bits(), pl.acquire(b.Route))
 		k := key(p)
 		pl.set(&k, p.Bits(), pr.leaf)
 	}

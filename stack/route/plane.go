@@ -1,6 +1,7 @@
 package route
 
 import (
+	"net/netip"
 	"sync/atomic"
 	"unsafe"
 )
@@ -18,7 +19,12 @@ import (
 //
 //	bit 31 set:   a child group; bits 0-30 are its index
 //	bit 31 clear: a leaf; bits 23-30 are the prefix length + 1 (0: no
-//	              route), bits 0-22 the index of the route record
+//	              route), bits 0-22 the index of the next-hop record
+//
+// A next-hop record is a Route without its prefix (gateway, interface,
+// metric, kind), shared by every prefix with the same next hop, so the
+// records a full table uses are few and stay in cache; Lookup rebuilds the
+// prefix from the address and the length in the leaf.
 //
 // Readers take no lock. A writer (one at a time: the Table's mutex) changes
 // entries in place, one atomic store each, so a reader sees every entry
@@ -59,10 +65,16 @@ type plane struct {
 	// Writer-only state.
 	nGroups, nRecs       uint32
 	deadGroups, deadRecs uint32
+	nhs                  map[Route]*nhRef // next hop (Prefix zero) -> record
+}
+
+type nhRef struct {
+	rec  uint32
+	refs int
 }
 
 func newPlane(maxDepth int) *plane {
-	p := &plane{maxDepth: maxDepth, root: new([rootSize]uint32)}
+	p := &plane{maxDepth: maxDepth, root: new([rootSize]uint32), nhs: map[Route]*nhRef{}}
 	g, r := []*groupChunk{}, []*recChunk{}
 	p.groups.Store(&g)
 	p.recs.Store(&r)
@@ -125,6 +137,29 @@ func (p *plane) slots(i uint32) []uint32 {
 // full reports whether the plane is out of group or record indices.
 func (p *plane) full() bool {
 	return p.nRecs >= maxRecs-1 || p.nGroups >= maxGroups-uint32(p.maxDepth)
+}
+
+// acquire returns the record for r's next hop, taking a reference.
+func (p *plane) acquire(r Route) uint32 {
+	r.Prefix = netip.Prefix{}
+	if n := p.nhs[r]; n != nil {
+		n.refs++
+		return n.rec
+	}
+	i := p.newRecord(r)
+	p.nhs[r] = &nhRef{rec: i, refs: 1}
+	return i
+}
+
+// release drops a reference to the record a leaf names; a record no
+// prefix uses is garbage until the next rebuild.
+func (p *plane) release(leaf uint32) {
+	r := *p.record(leaf)
+	n := p.nhs[r]
+	if n.refs--; n.refs == 0 {
+		delete(p.nhs, r)
+		p.deadRecs++
+	}
 }
 
 // newRecord stores r and returns its index.

@@ -1,6 +1,9 @@
 package route
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"net/netip"
+)
 
 // Table is the IPv4 routing table. The zero value is not ready; use New.
 type Table struct{ c core }
@@ -34,11 +37,16 @@ func (t *Table) DeleteInterface(ifindex int) int { return t.c.deleteInterface(if
 // It takes no lock and does not allocate.
 func (t *Table) Lookup(dst [4]byte) (Route, bool) {
 	p := t.c.cur.Load()
-	e := p.lookup4(binary.BigEndian.Uint32(dst[:]))
+	a := binary.BigEndian.Uint32(dst[:])
+	e := p.lookup4(a)
 	if e>>depthShift == 0 {
 		return Route{}, false
 	}
-	return *p.record(e), true
+	r := *p.record(e)
+	l := leafDepth(e)
+	binary.BigEndian.PutUint32(dst[:], a&^(^uint32(0)>>l))
+	r.Prefix = netip.PrefixFrom(netip.AddrFrom4(dst), l)
+	return r, true
 }
 
 // Routes returns a copy of every route, in the order they were added.

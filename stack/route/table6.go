@@ -1,5 +1,7 @@
 package route
 
+import "net/netip"
+
 // Table6 is the IPv6 routing table, on the same trie (a 16-bit first level,
 // then one level per byte). The zero value is not ready; use New6.
 type Table6 struct{ c core }
@@ -32,7 +34,9 @@ func (t *Table6) Lookup(dst [16]byte) (Route, bool) {
 	if e>>depthShift == 0 {
 		return Route{}, false
 	}
-	return *p.record(e), true
+	r := *p.record(e)
+	r.Prefix = netip.PrefixFrom(netip.AddrFrom16(dst), leafDepth(e)).Masked()
+	return r, true
 }
 
 // Routes returns a copy of every route, in the order they were added.

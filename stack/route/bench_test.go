@@ -1,0 +1,161 @@
+package route
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"testing"
+	"time"
+)
+
+// benchTable builds a table of n random routes (uniform /8-/32, or
+// BGP-shaped) through AddBatch.
+func benchTable(b *testing.B, n int, bgp bool) (*Table, []Route) {
+	b.Helper()
+	rng := rand.New(rand.NewPCG(uint64(n), 1))
+	rs := randRoutes(rng, n, 8, 32, bgp)
+	tb := New()
+	if err := tb.AddBatch(rs); err != nil {
+		b.Fatal(err)
+	}
+	return tb, rs
+}
+
+// probes are uniformly random addresses, as DPDK's lpm_perf_autotest draws
+// them; 1 Mi of them so the cache is not warmed by repetition.
+func probes() [][4]byte {
+	rng := rand.New(rand.NewPCG(42, 42))
+	ps := make([][4]byte, 1<<20)
+	for i := range ps {
+		v := rng.Uint32()
+		ps[i] = [4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}
+	}
+	return ps
+}
+
+var benchSizes = []struct {
+	name string
+	n    int
+	bgp  bool
+}{
+	{"random-1", 1, false},
+	{"random-1000", 1000, false},
+	{"random-100000", 100000, false},
+	{"random-1000000", 1000000, false},
+	{"bgp-1000000", 1000000, true},
+}
+
+// BenchmarkLookupScale is lookup cost against table size (issue 16).
+func BenchmarkLookupScale(b *testing.B) {
+	ps := probes()
+	for _, s := range benchSizes {
+		b.Run(s.name, func(b *testing.B) {
+			tb, _ := benchTable(b, s.n, s.bgp)
+			mustAddB(b, tb, Route{Prefix: netip.MustParsePrefix("0.0.0.0/0"), IfIndex: 1})
+			m := tb.Memory()
+			b.ReportAllocs()
+			b.ResetTimer()
+			hit := 0
+			i := 0
+			for b.Loop() {
+				r, ok := tb.Lookup(ps[i&(len(ps)-1)])
+				if ok {
+					hit += r.IfIndex
+				}
+				i++
+			}
+			if hit == 0 {
+				b.Fatal("no route found")
+			}
+			b.ReportMetric(m.BytesPerRoute, "B/route")
+			b.ReportMetric(float64(m.PlaneBytes)/float64(m.Routes), "plane-B/route")
+		})
+	}
+}
+
+func mustAddB(b *testing.B, tb *Table, r Route) {
+	b.Helper()
+	if err := tb.Add(r); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkUpdate is the cost of one Add and of one Delete of a fresh
+// route on a full table.
+func BenchmarkUpdate(b *testing.B) {
+	for _, s := range []struct {
+		name string
+		n    int
+		bgp  bool
+	}{{"random-1000", 1000, false}, {"bgp-1000000", 1000000, true}} {
+		tb, _ := benchTable(b, s.n, s.bgp)
+		rng := rand.New(rand.NewPCG(7, 7))
+		fresh := randRoutes(rng, 1<<16, 8, 32, true)
+		for i := range fresh {
+			fresh[i].IfIndex = 7 // never in the table
+		}
+		b.Run(s.name+"/add", func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				r := fresh[i&(len(fresh)-1)]
+				if err := tb.Add(r); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				_ = tb.Delete(r)
+				b.StartTimer()
+				i++
+			}
+		})
+		b.Run(s.name+"/delete", func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				r := fresh[i&(len(fresh)-1)]
+				b.StopTimer()
+				_ = tb.Add(r)
+				b.StartTimer()
+				if err := tb.Delete(r); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+	}
+}
+
+// BenchmarkBulkLoad loads a million BGP-shaped routes into an empty table.
+func BenchmarkBulkLoad(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1000000, 1))
+	rs := randRoutes(rng, 1000000, 8, 32, true)
+	b.ReportAllocs()
+	for b.Loop() {
+		tb := New()
+		if err := tb.AddBatch(rs); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestIncrementalRate prints how many routes per second Add takes one by
+// one into a table of 100 000 (a figure, not a target).
+func TestIncrementalRate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	rng := rand.New(rand.NewPCG(3, 3))
+	rs := randRoutes(rng, 200000, 8, 32, true)
+	tb := New()
+	if err := tb.AddBatch(rs[:100000]); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	for _, r := range rs[100000:] {
+		if err := tb.Add(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d := time.Since(start)
+	t.Log(fmt.Sprintf("%d incremental adds in %v: %.0f routes/s; %+v", 100000, d, 100000/d.Seconds(), tb.Memory()))
+}
