@@ -50,8 +50,17 @@ type neighEntry struct {
 	tries   int
 	queue   []*mbuf.Buf
 	probing bool
-	pos     int // index in the eviction clock (dynamic entries)
+	ring    uint8 // dynamic entries: ringIncomplete or ringResolved
+	pos     int   // index in that ring
 }
+
+// The dynamic entries are in one of two rings: evictions take unresolved
+// entries first (a flood towards silent next hops only displaces its own
+// kind), then the least recently used resolved one.
+const (
+	ringIncomplete = iota
+	ringResolved
+)
 
 // ErrNeighFull is returned by AddStaticNeighbour when the permanent entries
 // reach Options.NeighStaticMax.
@@ -65,17 +74,18 @@ var ErrNeighFull = errors.New("ipv4: neighbour cache: static entry limit reached
 // hold queues and timers live. Dynamic entries (learned, or being
 // resolved) are at most Options.NeighMax and static ones at most
 // Options.NeighStaticMax, counted apart, so permanent entries never stop a
-// new neighbour from resolving: when the dynamic entries are full the least
-// recently used one goes (a CLOCK over the dynamic entries, amortised O(1),
-// never a scan per packet). Entries come from slabs of 64 and are reused.
+// new neighbour from resolving: when the dynamic entries are full an
+// unresolved one goes, else the least recently used resolved one (a CLOCK,
+// amortised O(1), never a scan per packet). Entries come from slabs of 64
+// and are reused.
 type neighCache struct {
 	ip   *IPv4
 	fast neighFast
 	mu   sync.Mutex
 	m    map[neighKey]*neighEntry
 
-	clock        []neighKey // dynamic entries, in no order; hand sweeps it
-	hand         int
+	rings        [2][]neighKey // dynamic entries by ring, in no order
+	hands        [2]int
 	static       int
 	free         []*neighEntry
 	evicted      uint64
@@ -106,14 +116,27 @@ func (c *neighCache) newEntryLocked() *neighEntry {
 // addDynamicLocked inserts a new dynamic entry for k, evicting the least
 // recently used dynamic entry when the limit is reached.
 func (c *neighCache) addDynamicLocked(k neighKey) *neighEntry {
-	if len(c.clock) >= c.ip.o.NeighMax {
+	if len(c.rings[0])+len(c.rings[1]) >= c.ip.o.NeighMax {
 		c.evictLocked()
 	}
 	e := c.newEntryLocked()
-	e.pos = len(c.clock)
-	c.clock = append(c.clock, k)
 	c.m[k] = e
+	c.ringAddLocked(k, e, ringIncomplete)
 	return e
+}
+
+func (c *neighCache) ringAddLocked(k neighKey, e *neighEntry, r uint8) {
+	e.ring, e.pos = r, len(c.rings[r])
+	c.rings[r] = append(c.rings[r], k)
+}
+
+func (c *neighCache) ringDelLocked(e *neighEntry) {
+	ring := c.rings[e.ring]
+	last := len(ring) - 1
+	moved := ring[last]
+	ring[e.pos] = moved
+	c.m[moved].pos = e.pos
+	c.rings[e.ring] = ring[:last]
 }
 
 // resolve returns nh's MAC, or queues b (bounded: the oldest packet is
@@ -169,17 +192,26 @@ func (c *neighCache) resolve(ifc *stack.Interface, nh wire.Addr4, b *mbuf.Buf) (
 	return wire.MAC{}, false
 }
 
-// evictLocked drops the least recently used dynamic entry (CLOCK: the
-// hand passes over entries looked up since its last visit, clearing their
-// mark; an unresolved entry has no mark and goes first in its turn).
+// evictLocked drops a dynamic entry: an unresolved one (in turn), else
+// the least recently used resolved one (CLOCK: the hand passes over
+// entries looked up since its last visit, clearing their mark).
 func (c *neighCache) evictLocked() {
-	for range 2*len(c.clock) + 1 {
-		if c.hand >= len(c.clock) {
-			c.hand = 0
+	if r := c.rings[ringIncomplete]; len(r) > 0 {
+		h := &c.hands[ringIncomplete]
+		*h = (*h + 1) % len(r)
+		c.dropLocked(r[*h])
+		c.evicted++
+		return
+	}
+	r := c.rings[ringResolved]
+	h := &c.hands[ringResolved]
+	for range 2*len(r) + 1 {
+		if *h >= len(r) {
+			*h = 0
 		}
-		k := c.clock[c.hand]
-		if c.m[k].state != Incomplete && c.fast.testClear(k.fast()) {
-			c.hand++
+		k := r[*h]
+		if c.fast.testClear(k.fast()) {
+			*h++
 			continue
 		}
 		c.dropLocked(k)
@@ -206,11 +238,7 @@ func (c *neighCache) removeLocked(k neighKey, e *neighEntry) {
 	if e.state == Static {
 		c.static--
 	} else {
-		last := len(c.clock) - 1
-		moved := c.clock[last]
-		c.clock[e.pos] = moved
-		c.m[moved].pos = e.pos
-		c.clock = c.clock[:last]
+		c.ringDelLocked(e)
 	}
 	delete(c.m, k)
 	clear(e.queue)
@@ -237,6 +265,10 @@ func (c *neighCache) update(ifc *stack.Interface, a wire.Addr4, mac wire.MAC, cr
 	if e.state == Static {
 		c.mu.Unlock()
 		return true
+	}
+	if e.state == Incomplete {
+		c.ringDelLocked(e)
+		c.ringAddLocked(k, e, ringResolved)
 	}
 	e.mac, e.state, e.due, e.tries, e.probing = mac, Reachable, time.Now().Add(c.ip.o.ARPTimeout), 0, false
 	c.fast.put(k.fast(), mac)
@@ -360,12 +392,8 @@ func (ip *IPv4) AddStaticNeighbour(ifc *stack.Interface, a netip.Addr, mac wire.
 			e = c.newEntryLocked()
 			c.m[k] = e
 		} else {
-			// A learned entry becomes permanent: it leaves the clock.
-			last := len(c.clock) - 1
-			moved := c.clock[last]
-			c.clock[e.pos] = moved
-			c.m[moved].pos = e.pos
-			c.clock = c.clock[:last]
+			// A learned entry becomes permanent: it leaves its ring.
+			c.ringDelLocked(e)
 		}
 		c.static++
 	}

@@ -111,7 +111,7 @@ func (f *neighFast) put(k uint64, mac [6]byte) {
 		i = (i + 1) & mask
 	}
 	t.slots[i].val.Store(macWord(mac))
-	t.slots[i].ref.Store(1)
+	t.slots[i].ref.Store(0) // not used yet: a learned entry nobody sends to goes first
 	t.slots[i].key.Store(k)
 	f.live++
 }

@@ -1,11 +1,9 @@
 package route
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"net/netip"
 	"testing"
-	"time"
 )
 
 // benchTable builds a table of n random routes (uniform /8-/32, or
@@ -138,24 +136,20 @@ func BenchmarkBulkLoad(b *testing.B) {
 	}
 }
 
-// TestIncrementalRate prints how many routes per second Add takes one by
-// one into a table of 100 000 (a figure, not a target).
-func TestIncrementalRate(t *testing.T) {
-	if testing.Short() {
-		t.Skip("short")
-	}
+// BenchmarkAddFull adds BGP-shaped routes one by one to a table that
+// already holds a million (reported per route).
+func BenchmarkAddFull(b *testing.B) {
+	tb, _ := benchTable(b, 1000000, true)
 	rng := rand.New(rand.NewPCG(3, 3))
-	rs := randRoutes(rng, 200000, 8, 32, true)
-	tb := New()
-	if err := tb.AddBatch(rs[:100000]); err != nil {
-		t.Fatal(err)
-	}
-	start := time.Now()
-	for _, r := range rs[100000:] {
+	fresh := randRoutes(rng, 1<<17, 8, 32, true)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		r := fresh[i%len(fresh)]
+		r.IfIndex = 5 + i/len(fresh) // distinct every lap
 		if err := tb.Add(r); err != nil {
-			t.Fatal(err)
+			b.Fatal(err)
 		}
+		i++
 	}
-	d := time.Since(start)
-	t.Log(fmt.Sprintf("%d incremental adds in %v: %.0f routes/s; %+v", 100000, d, 100000/d.Seconds(), tb.Memory()))
 }
