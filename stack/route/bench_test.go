@@ -12,11 +12,22 @@ func benchTable(b *testing.B, n int, bgp bool) (*Table, []Route) {
 	b.Helper()
 	rng := rand.New(rand.NewPCG(uint64(n), 1))
 	rs := randRoutes(rng, n, 8, 32, bgp)
+	peers(rs)
 	tb := New()
 	if err := tb.AddBatch(rs); err != nil {
 		b.Fatal(err)
 	}
 	return tb, rs
+}
+
+// peers gives the routes 64 next hops, as a router with a few dozen BGP
+// peers has.
+func peers(rs []Route) {
+	for i := range rs {
+		rs[i].Gateway = netip.AddrFrom4([4]byte{192, 0, 2, byte(i % 64)})
+		rs[i].IfIndex = 1 + i%64%4
+		rs[i].Metric = 0
+	}
 }
 
 // probes are uniformly random addresses, as DPDK's lpm_perf_autotest draws
@@ -127,6 +138,7 @@ func BenchmarkUpdate(b *testing.B) {
 func BenchmarkBulkLoad(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1000000, 1))
 	rs := randRoutes(rng, 1000000, 8, 32, true)
+	peers(rs)
 	b.ReportAllocs()
 	for b.Loop() {
 		tb := New()

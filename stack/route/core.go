@@ -149,16 +149,22 @@ func (c *core) coveringLocked(p netip.Prefix) uint32 {
 }
 
 // deleteLocked removes the routes match selects from the prefixes listed
-// (nil: every prefix) and returns how many.
+// (nil: every prefix) and returns how many. The control plane changes
+// first; then the plane follows prefix by prefix, or is rebuilt when more
+// than an eighth of the prefixes changed (DeleteInterface of a big peer).
 func (c *core) deleteLocked(ps []netip.Prefix, match func(*Route) bool) int {
 	if ps == nil {
 		ps = make([]netip.Prefix, 0, len(c.prefixes))
 		for p := range c.prefixes {
 			ps = append(ps, p)
 		}
-		// Longest first, so no removal pushes a route that is about to go.
-		slices.SortFunc(ps, func(a, b netip.Prefix) int { return cmp.Compare(b.Bits(), a.Bits()) })
 	}
+	type change struct {
+		p    netip.Prefix
+		pr   *prefixRoutes // nil: the prefix is gone
+		gone uint32        // its leaf, when gone
+	}
+	var changed []change
 	n := 0
 	for _, p := range ps {
 		pr := c.prefixes[p]
@@ -181,10 +187,20 @@ func (c *core) deleteLocked(ps []netip.Prefix, match func(*Route) bool) int {
 		c.n -= gone
 		if len(keep) == 0 {
 			delete(c.prefixes, p)
-			c.publishLocked(p, nil, pr.leaf)
+			changed = append(changed, change{p, nil, pr.leaf})
 		} else {
-			c.publishLocked(p, pr, 0)
+			changed = append(changed, change{p, pr, 0})
 		}
+	}
+	if len(changed) > 64 && len(changed) > len(c.prefixes)/8 {
+		c.rebuildLocked()
+		return n
+	}
+	// Each removal pushes down the covering prefix's leaf as the control
+	// plane now has it; a covering prefix whose best route changed is
+	// republished after and overwrites that leaf, so the order is free.
+	for _, ch := range changed {
+		c.publishLocked(ch.p, ch.pr, ch.gone)
 		c.compactLocked()
 	}
 	return n
@@ -212,35 +228,28 @@ func (c *core) deleteInterface(ifindex int) int {
 // or duplicate route, none.
 func (c *core) addBatch(rs []Route) error {
 	rs = slices.Clone(rs)
-	type pk struct {
-		p  netip.Prefix
-		gw netip.Addr
-		ix int
-	}
-	seen := make(map[pk]struct{}, len(rs))
 	for i := range rs {
 		if err := c.check(&rs[i]); err != nil {
 			return err
 		}
-		k := pk{rs[i].Prefix, rs[i].Gateway, rs[i].IfIndex}
-		if _, dup := seen[k]; dup {
-			return fmt.Errorf("%w: %v (twice in the batch)", ErrExists, rs[i])
-		}
-		seen[k] = struct{}{}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if len(c.prefixes) == 0 {
+		c.prefixes = make(map[netip.Prefix]*prefixRoutes, len(rs))
+	}
 	for i := range rs {
-		if pr := c.prefixes[rs[i].Prefix]; pr != nil {
+		r := &rs[i]
+		pr := c.prefixes[r.Prefix]
+		if pr != nil {
 			for j := range pr.routes {
-				if same(&pr.routes[j].Route, &rs[i]) {
-					return fmt.Errorf("%w: %v", ErrExists, rs[i])
+				if same(&pr.routes[j].Route, r) {
+					c.rollbackLocked(rs[:i])
+					return fmt.Errorf("%w: %v", ErrExists, *r)
 				}
 			}
 		}
-	}
-	for _, r := range rs {
-		c.insertLocked(c.prefixes[r.Prefix], r)
+		c.insertLocked(pr, *r)
 	}
 	if len(rs) >= c.n/4 {
 		c.rebuildLocked()
@@ -251,6 +260,19 @@ func (c *core) addBatch(rs []Route) error {
 		c.compactLocked()
 	}
 	return nil
+}
+
+// rollbackLocked takes back the routes of a batch that insertLocked added
+// (the last ones of their prefixes' lists) before the plane saw them.
+func (c *core) rollbackLocked(rs []Route) {
+	for i := len(rs) - 1; i >= 0; i-- {
+		pr := c.prefixes[rs[i].Prefix]
+		pr.routes = pr.routes[:len(pr.routes)-1]
+		c.n--
+		if len(pr.routes) == 0 {
+			delete(c.prefixes, rs[i].Prefix)
+		}
+	}
 }
 
 // compactLocked rebuilds the plane when the groups and records no longer
@@ -266,19 +288,31 @@ func (c *core) compactLocked() {
 // prefixes first (so no insertion pushes into groups below it), and
 // publishes it with one store. Readers of the old plane finish on it.
 func (c *core) rebuildLocked() {
-	ps := make([]netip.Prefix, 0, len(c.prefixes))
-	for p := range c.prefixes {
-		ps = append(ps, p)
+	// Order the prefixes by length with a counting sort: no comparison
+	// sort, no second map lookup.
+	type entry struct {
+		p  netip.Prefix
+		pr *prefixRoutes
 	}
-	slices.SortFunc(ps, func(a, b netip.Prefix) int { return cmp.Compare(a.Bits(), b.Bits()) })
+	start := make([]int, c.bits+2)
+	for p := range c.prefixes {
+		start[p.Bits()+1]++
+	}
+	for l := 1; l < len(start); l++ {
+		start[l] += start[l-1]
+	}
+	all := make([]entry, len(c.prefixes))
+	for p, pr := range c.prefixes {
+		all[start[p.Bits()]] = entry{p, pr}
+		start[p.Bits()]++
+	}
 	pl := newPlane(c.bits)
-	for _, p := range ps {
-		pr := c.prefixes[p]
-		b := pr.bestRoute()
-		pr.best = b.seq
-		pr.leaf = mkLeaf(p.Bits(), pl.acquire(b.Route))
-		k := key(p)
-		pl.set(&k, p.Bits(), pr.leaf)
+	for _, e := range all {
+		b := e.pr.bestRoute()
+		e.pr.best = b.seq
+		e.pr.leaf = mkLeaf(e.p.Bits(), pl.acquire(b.Route))
+		k := key(e.p)
+		pl.set(&k, e.p.Bits(), e.pr.leaf)
 	}
 	c.cur.Store(pl)
 }
