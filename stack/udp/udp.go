@@ -29,9 +29,9 @@ const MaxPayload = 0xffff - wire.IPv4MinHeaderLen - wire.UDPHeaderLen
 
 // Options configure UDP.
 type Options struct {
-	// Queue is the receive queue of each socket in mbufs (a datagram
-	// takes one per segment: one up to 2048 bytes, more when
-	// reassembled); 0 means 256. Datagrams arriving at a full queue are
+	// Queue is the receive queue limit of each socket in mbufs (a
+	// datagram takes one per segment: one up to 2048 bytes, more when
+	// reassembled); 0 means 256. The queue grows to it on demand. Datagrams arriving at a full queue are
 	// dropped and counted (RcvbufErrors, by reason).
 	Queue int
 	// ReadBuffer is the receive queue of each socket in payload bytes
