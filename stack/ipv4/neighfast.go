@@ -159,9 +159,3 @@ func (f *neighFast) grow() *neighTab {
 	f.cur.Store(t)
 	return t
 }
-
-// clear empties the table.
-func (f *neighFast) clear() {
-	f.cur.Store(newNeighTab(16))
-	f.live, f.tombs = 0, 0
-}
