@@ -36,9 +36,22 @@ func checkAgainst(t *testing.T, tb *Table, ref *refTable, rng *rand.Rand, n int)
 // TestRandomAgainstReference adds and deletes random /0-/32 routes (with
 // several routes to some prefixes) and compares every answer with a scan.
 func TestRandomAgainstReference(t *testing.T) {
+	t.Run("own-next-hops", func(t *testing.T) { randomAgainstReference(t, false) })
+	// Few next hops: prefixes share records, so sibling prefixes make
+	// uniform groups (the folding case).
+	t.Run("shared-next-hops", func(t *testing.T) { randomAgainstReference(t, true) })
+}
+
+func randomAgainstReference(t *testing.T, shared bool) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	tb, ref := New(), &refTable{}
 	rs := randRoutes(rng, 3000, 0, 32, false)
+	if shared {
+		for i := range rs {
+			rs[i].Gateway = netip.AddrFrom4([4]byte{198, 51, 100, byte(i % 2)})
+			rs[i].IfIndex, rs[i].Metric = 1, 0
+		}
+	}
 	// Second routes to some prefixes, other gateways and metrics.
 	for i := range 300 {
 		r := rs[i*7]
@@ -286,6 +299,8 @@ func TestIPv6AgainstReference(t *testing.T) {
 func FuzzLPM(f *testing.F) {
 	f.Add([]byte{0, 10, 0, 0, 0, 8, 0, 10, 1, 0, 0, 16, 2, 10, 1, 2, 3, 0, 1, 10, 0, 0, 0, 8, 2, 10, 1, 2, 3, 0})
 	f.Add([]byte{0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 32, 2, 1, 2, 3, 4, 0, 1, 1, 2, 3, 4, 32, 2, 1, 2, 3, 4, 0})
+	// Sibling /17s with one next hop around a /20 (TestFoldKeepsDeeperPrefixes).
+	f.Add([]byte{0, 10, 0, 0, 0, 17, 0, 10, 0, 128, 0, 17, 0, 10, 0, 16, 0, 20, 1, 10, 0, 16, 0, 20, 1, 10, 0, 0, 0, 17, 2, 10, 0, 1, 1, 0})
 	f.Fuzz(func(t *testing.T, prog []byte) {
 		tb, ref := New(), &refTable{}
 		for len(prog) >= 6 {
@@ -318,4 +333,30 @@ func prog0(p []byte) byte {
 		return 0
 	}
 	return p[0]
+}
+
+// TestFoldKeepsDeeperPrefixes: two sibling /17s with the same next hop
+// fill their group with one leaf value once a /20 inside goes; that group
+// must not be folded into the root (where the /17s could no longer be
+// removed).
+func TestFoldKeepsDeeperPrefixes(t *testing.T) {
+	tb := New()
+	gw := netip.MustParseAddr("192.0.2.1")
+	p := Route{Prefix: netip.MustParsePrefix("10.0.0.0/17"), Gateway: gw, IfIndex: 1}
+	q := Route{Prefix: netip.MustParsePrefix("10.0.128.0/17"), Gateway: gw, IfIndex: 1}
+	r := Route{Prefix: netip.MustParsePrefix("10.0.16.0/20"), IfIndex: 2}
+	for _, x := range []Route{p, q, r} {
+		mustAdd(t, tb, x)
+	}
+	for _, x := range []Route{r, p} {
+		if err := tb.Delete(x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, ok := tb.Lookup([4]byte{10, 0, 1, 1}); ok {
+		t.Fatalf("deleted /17 still answers: %v", got)
+	}
+	if got, ok := tb.Lookup([4]byte{10, 0, 200, 1}); !ok || got.Prefix != q.Prefix {
+		t.Fatalf("sibling /17: %v %v", got, ok)
+	}
 }

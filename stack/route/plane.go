@@ -253,11 +253,13 @@ func (p *plane) set(k *[16]byte, l int, leaf uint32) {
 	if leafDepth(leaf) == l {
 		return
 	}
-	// Fold uniform groups, deepest first.
+	// Fold uniform groups, deepest first, when their one leaf is a prefix
+	// the parent level can hold (pushed down from it or above): a leaf of
+	// a deeper prefix must stay at its level, where removing it finds it.
 	for d := lv; d > 0; d-- {
 		s := p.slots(path[d-1])
 		v := atomic.LoadUint32(&s[0])
-		if v&eChild != 0 {
+		if v&eChild != 0 || leafDepth(v) > rootBits+groupBits*(d-1) {
 			return
 		}
 		for j := 1; j < groupSize; j++ {
