@@ -104,6 +104,35 @@ func BenchmarkLookupScale(b *testing.B) {
 	}
 }
 
+// BenchmarkNextHopScale is BenchmarkLookupScale through NextHop, what
+// the forwarding path uses (no Route copied out).
+func BenchmarkNextHopScale(b *testing.B) {
+	ps := probes()
+	for _, s := range benchSizes {
+		b.Run(s.name, func(b *testing.B) {
+			tb, _ := benchTable(b, s.n, s.bgp)
+			mustAddB(b, tb, Route{Prefix: netip.MustParsePrefix("0.0.0.0/0"), IfIndex: 1})
+			b.ReportAllocs()
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			hit := 0
+			i := 0
+			c0 := threadCPU()
+			for b.Loop() {
+				ifx, _, ok := tb.NextHop(ps[i&(len(ps)-1)])
+				if ok {
+					hit += ifx
+				}
+				i++
+			}
+			b.ReportMetric(float64(threadCPU()-c0)/float64(b.N), "cpu-ns/op")
+			if hit == 0 {
+				b.Fatal("no route found")
+			}
+		})
+	}
+}
+
 func mustAddB(b *testing.B, tb *Table, r Route) {
 	b.Helper()
 	if err := tb.Add(r); err != nil {

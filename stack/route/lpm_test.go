@@ -30,6 +30,10 @@ func checkAgainst(t *testing.T, tb *Table, ref *refTable, rng *rand.Rand, n int)
 		if gok != wok || got != want {
 			t.Fatalf("Lookup(%v) = %v %v, want %v %v", netip.AddrFrom4(a), got, gok, want, wok)
 		}
+		ifx, nh, ok := tb.NextHop(a)
+		if ok != wok || ok && (ifx != want.IfIndex || nh != want.NextHop(a)) {
+			t.Fatalf("NextHop(%v) = %d %v %v, want %v", netip.AddrFrom4(a), ifx, nh, ok, want)
+		}
 	}
 }
 

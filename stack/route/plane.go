@@ -53,8 +53,19 @@ const (
 // groupChunk holds 64 groups of 256 entries.
 type groupChunk [groupSize << chunkShift]uint32
 
-// recChunk holds 256 route records.
-type recChunk [1 << recShift]Route
+// recChunk holds 256 next-hop records: the Route Lookup copies out, and the
+// compact form NextHop reads (IPv4).
+type recChunk struct {
+	r [1 << recShift]Route
+	h [1 << recShift]hop
+}
+
+// hop is what forwarding needs of a record.
+type hop struct {
+	gw      [4]byte
+	ifindex int32
+	hasGW   bool
+}
 
 type plane struct {
 	maxDepth int // 32 or 128
@@ -124,7 +135,13 @@ func groupEntry(g []*groupChunk, e, b uint32) uint32 {
 // record returns the route a leaf names.
 func (p *plane) record(e uint32) *Route {
 	i := e & recMask
-	return &(*p.recs.Load())[i>>recShift][i&(1<<recShift-1)]
+	return &(*p.recs.Load())[i>>recShift].r[i&(1<<recShift-1)]
+}
+
+// hop returns the compact next hop a leaf names.
+func (p *plane) hop(e uint32) *hop {
+	i := e & recMask
+	return &(*p.recs.Load())[i>>recShift].h[i&(1<<recShift-1)]
 }
 
 // slots returns the entries of group i (writer side).
@@ -171,7 +188,13 @@ func (p *plane) newRecord(r Route) uint32 {
 		p.recs.Store(&ncs)
 		cs = ncs
 	}
-	cs[i>>recShift][i&(1<<recShift-1)] = r
+	c := cs[i>>recShift]
+	c.r[i&(1<<recShift-1)] = r
+	h := hop{ifindex: int32(r.IfIndex)}
+	if r.Gateway.Is4() {
+		h.gw, h.hasGW = r.Gateway.As4(), true
+	}
+	c.h[i&(1<<recShift-1)] = h
 	p.nRecs++
 	return i
 }

@@ -49,6 +49,22 @@ func (t *Table) Lookup(dst [4]byte) (Route, bool) {
 	return r, true
 }
 
+// NextHop is Lookup for forwarding: the outgoing interface and the address
+// to resolve on it (the gateway, or dst for an on-link route), without
+// copying the Route out. It takes no lock and does not allocate.
+func (t *Table) NextHop(dst [4]byte) (ifindex int, nexthop [4]byte, ok bool) {
+	p := t.c.cur.Load()
+	e := p.lookup4(binary.BigEndian.Uint32(dst[:]))
+	if e>>depthShift == 0 {
+		return 0, dst, false
+	}
+	h := p.hop(e)
+	if h.hasGW {
+		return int(h.ifindex), h.gw, true
+	}
+	return int(h.ifindex), dst, true
+}
+
 // Routes returns a copy of every route, in the order they were added.
 func (t *Table) Routes() []Route { return t.c.routes() }
 
