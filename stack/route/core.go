@@ -275,11 +275,17 @@ func (c *core) rollbackLocked(rs []Route) {
 	}
 }
 
-// compactLocked rebuilds the plane when the groups and records no longer
-// reachable outweigh the live ones, or indices run out.
+// compactLocked rebuilds the plane when the groups or records no longer
+// reachable outweigh the live ones, or indices run out. A rebuild costs
+// O(prefixes), so the record garbage must also reach a quarter of the
+// prefixes: with next hops shared by many prefixes, records are few and
+// a churn of routes with their own next hops would otherwise rebuild a
+// full table every few thousand deletes.
 func (c *core) compactLocked() {
 	pl := c.cur.Load()
-	if pl.full() || pl.deadRecs > 4096 && pl.deadRecs > pl.nRecs/2 || pl.deadGroups > 1024 && pl.deadGroups > pl.nGroups/2 {
+	recs := pl.deadRecs > 4096 && pl.deadRecs > pl.nRecs/2 && int(pl.deadRecs) > len(c.prefixes)/4
+	groups := pl.deadGroups > 1024 && pl.deadGroups > pl.nGroups/2
+	if pl.full() || recs || groups {
 		c.rebuildLocked()
 	}
 }
