@@ -19,6 +19,7 @@ type core struct {
 	prefixes map[netip.Prefix]*prefixRoutes
 	n        int    // routes
 	seq      uint64 // insertion order, for Routes
+	rebuilds int
 }
 
 // prefixRoutes are the routes to one prefix; the best (lowest metric, then
@@ -321,6 +322,7 @@ func (c *core) rebuildLocked() {
 		pl.set(&k, e.p.Bits(), e.pr.leaf)
 	}
 	c.cur.Store(pl)
+	c.rebuilds++
 }
 
 func (c *core) routes() []Route {
@@ -351,6 +353,7 @@ type Memory struct {
 	Records, DeadRecords int // route records the leaves name
 	PlaneBytes           int // forwarding plane: root, group chunks, record chunks
 	ControlBytes         int // estimate of the routes by prefix (map, per-prefix lists)
+	Rebuilds             int // planes built whole (bulk loads, compactions)
 	BytesPerRoute        float64
 }
 
@@ -361,7 +364,7 @@ func (c *core) memory() Memory {
 	m := Memory{
 		Routes: c.n, Prefixes: len(c.prefixes),
 		Groups: int(pl.nGroups), DeadGroups: int(pl.deadGroups),
-		Records: int(pl.nRecs), DeadRecords: int(pl.deadRecs),
+		Records: int(pl.nRecs), DeadRecords: int(pl.deadRecs), Rebuilds: c.rebuilds,
 		PlaneBytes: pl.bytes(),
 		// A map slot (key, value pointer, tophash, load factor 7/8)
 		// plus the list and its routes.

@@ -49,7 +49,7 @@ func TestRandomAgainstReference(t *testing.T) {
 func randomAgainstReference(t *testing.T, shared bool) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	tb, ref := New(), &refTable{}
-	rs := randRoutes(rng, 3000, 0, 32, false)
+	rs := randRoutes(rng, 1500, 0, 32, false)
 	if shared {
 		for i := range rs {
 			rs[i].Gateway = netip.AddrFrom4([4]byte{198, 51, 100, byte(i % 2)})
@@ -57,7 +57,7 @@ func randomAgainstReference(t *testing.T, shared bool) {
 		}
 	}
 	// Second routes to some prefixes, other gateways and metrics.
-	for i := range 300 {
+	for i := range 150 {
 		r := rs[i*7]
 		r.Gateway = netip.AddrFrom4([4]byte{192, 0, 2, byte(i)})
 		r.Metric = i % 3
@@ -70,10 +70,10 @@ func randomAgainstReference(t *testing.T, shared bool) {
 		}
 		ref.add(r)
 		if i%100 == 0 {
-			checkAgainst(t, tb, ref, rng, 200)
+			checkAgainst(t, tb, ref, rng, 100)
 		}
 	}
-	checkAgainst(t, tb, ref, rng, 20000)
+	checkAgainst(t, tb, ref, rng, 5000)
 	if tb.Len() != len(ref.rs) {
 		t.Fatalf("Len %d, want %d", tb.Len(), len(ref.rs))
 	}
@@ -84,10 +84,10 @@ func randomAgainstReference(t *testing.T, shared bool) {
 		}
 		ref.del(r)
 		if i%100 == 0 {
-			checkAgainst(t, tb, ref, rng, 200)
+			checkAgainst(t, tb, ref, rng, 100)
 		}
 	}
-	checkAgainst(t, tb, ref, rng, 20000)
+	checkAgainst(t, tb, ref, rng, 5000)
 	got := tb.Routes()
 	if len(got) != len(ref.rs) {
 		t.Fatalf("Routes: %d, want %d", len(got), len(ref.rs))
@@ -129,30 +129,30 @@ func TestRoutesOrder(t *testing.T) {
 func TestAddBatch(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	tb, ref := New(), &refTable{}
-	rs := randRoutes(rng, 5000, 0, 32, false)
-	if err := tb.AddBatch(rs[:4000]); err != nil {
+	rs := randRoutes(rng, 2500, 0, 32, false)
+	if err := tb.AddBatch(rs[:2000]); err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range rs[:4000] {
+	for _, r := range rs[:2000] {
 		ref.add(r)
 	}
-	checkAgainst(t, tb, ref, rng, 5000)
+	checkAgainst(t, tb, ref, rng, 2000)
 	// A small batch goes in incrementally.
-	if err := tb.AddBatch(rs[4000:4100]); err != nil {
+	if err := tb.AddBatch(rs[2000:2100]); err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range rs[4000:4100] {
+	for _, r := range rs[2000:2100] {
 		ref.add(r)
 	}
 	checkAgainst(t, tb, ref, rng, 5000)
 	// A duplicate refuses the whole batch.
-	if err := tb.AddBatch([]Route{rs[4200], rs[0]}); err == nil {
+	if err := tb.AddBatch([]Route{rs[2200], rs[0]}); err == nil {
 		t.Fatal("batch with a duplicate accepted")
 	}
-	if err := tb.AddBatch([]Route{rs[4200], rs[4200]}); err == nil {
+	if err := tb.AddBatch([]Route{rs[2200], rs[2200]}); err == nil {
 		t.Fatal("batch repeating a route accepted")
 	}
-	if tb.Len() != 4100 {
+	if tb.Len() != 2100 {
 		t.Fatalf("Len %d after refused batches", tb.Len())
 	}
 }
@@ -162,12 +162,12 @@ func TestAddBatch(t *testing.T) {
 func TestCompaction(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	tb, ref := New(), &refTable{}
-	rs := randRoutes(rng, 2000, 17, 32, false)
+	rs := randRoutes(rng, 1000, 17, 32, false)
 	for _, r := range rs {
 		mustAdd(t, tb, r)
 		ref.add(r)
 	}
-	for round := range 6 {
+	for round := range 4 {
 		for _, r := range rs {
 			if err := tb.Delete(r); err != nil {
 				t.Fatal(err)
@@ -181,7 +181,10 @@ func TestCompaction(t *testing.T) {
 			t.Fatalf("round %d: garbage not reclaimed: %+v", round, m)
 		}
 	}
-	checkAgainst(t, tb, ref, rng, 20000)
+	if m := tb.Memory(); m.Rebuilds == 0 {
+		t.Errorf("no rebuild: %+v", m)
+	}
+	checkAgainst(t, tb, ref, rng, 5000)
 }
 
 // TestConcurrentReaders runs lookups on several goroutines while routes
@@ -191,7 +194,7 @@ func TestConcurrentReaders(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	tb := New()
 	mustAdd(t, tb, Route{Prefix: netip.MustParsePrefix("0.0.0.0/0"), IfIndex: 9})
-	rs := randRoutes(rng, 3000, 8, 32, false)
+	rs := randRoutes(rng, 1500, 8, 32, false)
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for g := range 3 {
@@ -244,7 +247,7 @@ func TestIPv6AgainstReference(t *testing.T) {
 	tb, ref := New6(), &refTable{}
 	var rs []Route
 	seen := map[netip.Prefix]bool{}
-	for len(rs) < 2000 {
+	for len(rs) < 1000 {
 		var a [16]byte
 		a[0] = 0x20
 		a[1] = byte(rng.IntN(4)) // cluster so prefixes nest
@@ -284,14 +287,14 @@ func TestIPv6AgainstReference(t *testing.T) {
 			probe(200)
 		}
 	}
-	probe(10000)
-	for _, r := range rs[:1500] {
+	probe(3000)
+	for _, r := range rs[:750] {
 		if err := tb.Delete(r); err != nil {
 			t.Fatal(err)
 		}
 		ref.del(r)
 	}
-	probe(10000)
+	probe(3000)
 	if err := tb.Add(Route{Prefix: netip.MustParsePrefix("198.18.0.0/24"), IfIndex: 1}); err == nil {
 		t.Fatal("IPv4 route accepted by the IPv6 table")
 	}
