@@ -2,8 +2,9 @@
 // over connected, static and default routes (RFC 1812 §5.2.4.3), IPv4
 // (Table) and IPv6 (Table6).
 //
-// Start with Table: Add, Delete, Lookup; AddBatch loads a full table at
-// once, Memory reports bytes per route.
+// Start with Table: Add, Delete, Lookup; NextHop is the forwarding path's
+// lookup (interface and next-hop address, no Route copied), AddBatch loads a
+// full table at once, Memory reports bytes per route.
 //
 // Two halves. The control plane (core.go) keeps every route by prefix, under
 // a mutex; several routes to one prefix are allowed, the lowest metric (then
