@@ -3,6 +3,7 @@ package route
 import (
 	"math/rand/v2"
 	"net/netip"
+	"runtime"
 	"sync"
 	"testing"
 )
@@ -366,4 +367,47 @@ func TestFoldKeepsDeeperPrefixes(t *testing.T) {
 	if got, ok := tb.Lookup([4]byte{10, 0, 200, 1}); !ok || got.Prefix != q.Prefix {
 		t.Fatalf("sibling /17: %v %v", got, ok)
 	}
+}
+
+// TestArenaPlanesRetire: a table big enough for off-heap groups is rebuilt
+// while readers run, and retired planes are collected (their blocks
+// unmapped) under the readers' feet.
+func TestArenaPlanesRetire(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	rs := randRoutes(rng, 8000, 25, 32, false) // one group each: past hugeAfter chunks
+	tb := New()
+	mustAdd(t, tb, Route{Prefix: netip.MustParsePrefix("0.0.0.0/0"), IfIndex: 9})
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			r := rs[i%len(rs)]
+			if _, _, ok := tb.NextHop(r.Prefix.Addr().As4()); !ok {
+				t.Error("no route")
+				return
+			}
+		}
+	}()
+	for range 4 {
+		if err := tb.AddBatch(rs); err != nil {
+			t.Fatal(err)
+		}
+		if m := tb.Memory(); m.Groups < hugeAfter<<chunkShift {
+			t.Fatalf("only %d groups: the arena is not used", m.Groups)
+		}
+		tb.DeleteInterface(1)
+		tb.DeleteInterface(2)
+		tb.DeleteInterface(3)
+		tb.DeleteInterface(4)
+		runtime.GC()
+	}
+	close(stop)
+	wg.Wait()
 }

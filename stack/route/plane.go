@@ -77,6 +77,7 @@ type plane struct {
 	nGroups, nRecs       uint32
 	deadGroups, deadRecs uint32
 	nhs                  map[Route]*nhRef // next hop (Prefix zero) -> record
+	arena                *arena
 }
 
 type nhRef struct {
@@ -86,6 +87,7 @@ type nhRef struct {
 
 func newPlane(maxDepth int) *plane {
 	p := &plane{maxDepth: maxDepth, root: new([rootSize]uint32), nhs: map[Route]*nhRef{}}
+	p.arena = newArena(p)
 	g, r := []*groupChunk{}, []*recChunk{}
 	p.groups.Store(&g)
 	p.recs.Store(&r)
@@ -204,7 +206,14 @@ func (p *plane) newGroup(fill uint32) uint32 {
 	i := p.nGroups
 	cs := *p.groups.Load()
 	if int(i>>chunkShift) == len(cs) {
-		ncs := append(cs[:len(cs):len(cs)], new(groupChunk))
+		var c *groupChunk
+		if len(cs) >= hugeAfter {
+			c = p.arena.chunk()
+		}
+		if c == nil {
+			c = new(groupChunk)
+		}
+		ncs := append(cs[:len(cs):len(cs)], c)
 		p.groups.Store(&ncs)
 	}
 	p.nGroups++
