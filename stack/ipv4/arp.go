@@ -1,6 +1,8 @@
 package ipv4
 
 import (
+	"net/netip"
+
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/wire"
@@ -49,8 +51,18 @@ func (ip *IPv4) arpInput(ifc *stack.Interface, b *mbuf.Buf) {
 		b.Free()
 		return
 	}
+	// RFC 826 adds the sender when we are the target. We add it only for a
+	// request from an address on one of the interface's subnets (we are
+	// about to answer it, and will likely talk to it): a reply nobody asked
+	// for, or a sender off-link, is not learned, so forged senders cannot
+	// fill the cache with entries we never asked for. Entries we asked for
+	// exist already (INCOMPLETE) and were merged above.
 	if !probe && !merged {
-		ip.neigh.update(ifc, spa, sha, true)
+		if op == wire.ARPRequest && onLink(ifc, spa) {
+			ip.neigh.update(ifc, spa, sha, true)
+		} else {
+			st.arpInRefused.Add(1)
+		}
 	}
 	if op != wire.ARPRequest {
 		b.Free()
@@ -71,6 +83,17 @@ func (ip *IPv4) arpInput(ifc *stack.Interface, b *mbuf.Buf) {
 	}
 	st.arpOutReplies.Add(1)
 	ifc.Output(b, sha, wire.EtherTypeARP)
+}
+
+// onLink reports whether a is on one of ifc's subnets.
+func onLink(ifc *stack.Interface, a wire.Addr4) bool {
+	na := netip.AddrFrom4(a)
+	for _, p := range ifc.Addresses() {
+		if p.Contains(na) {
+			return true
+		}
+	}
+	return false
 }
 
 // request broadcasts "who has nh" from the interface's address on nh's

@@ -23,12 +23,23 @@
 // (quota.go): "arp-hold" over every neighbour's queue and "reassembly"; a
 // refusal is counted by reason (Stats ARPHoldRefused*, ReasmRefused*), so
 // neither a flood towards next hops that never answer nor incomplete
-// fragments can hold more than their share of the pool. A full neighbour
-// table evicts unresolved entries before answering ones.
+// fragments can hold more than their share of the pool.
+//
+// Neighbour cache (neigh.go, neighfast.go): the data path looks resolved
+// entries up in a lock-free open-addressing table (atomic loads, no
+// allocation), so its cost does not depend on the number of neighbours;
+// the state machine, hold queues and timers sit behind a mutex that only
+// misses take. Dynamic entries (Options.NeighMax) and permanent ones
+// (Options.NeighStaticMax, AddStaticNeighbour returns ErrNeighFull past
+// it) are counted apart, so a new neighbour always resolves: a full table
+// evicts an unresolved entry, else the least recently used resolved one
+// (CLOCK). ARP learns a sender it did not ask for only from a request to
+// us from one of the interface's subnets (ARPInRefused counts the rest).
 //
 // Concurrency: input runs on each interface's RX goroutine, Output on any
-// goroutine. The neighbour cache and the reassembler are mutex-protected;
-// routes, addresses and hooks are read lock-free. One timer goroutine runs
+// goroutine. The neighbour cache's slow path and the reassembler are
+// mutex-protected; routes, resolved neighbours, addresses and hooks are
+// read lock-free. One timer goroutine runs
 // ARP retries and expiry and the reassembly timeout every Options.Tick.
 //
 // Malformed input never panics: it is counted in Stats and dropped.

@@ -24,10 +24,10 @@ func (ip *IPv4) forward(in *stack.Interface, b *mbuf.Buf, h wire.IPv4) {
 		return
 	}
 	dst := h.Dst()
-	r, ok := ip.s.Routes.Lookup(dst)
+	ifindex, nexthop, ok := ip.s.Routes.NextHop(dst)
 	var out *stack.Interface
 	if ok {
-		out = ip.s.Interface(r.IfIndex)
+		out = ip.s.Interface(ifindex)
 	}
 	if out == nil || out.Flags()&stack.FlagLoopback != 0 {
 		st.forwNoRoute.Add(1)
@@ -62,7 +62,7 @@ func (ip *IPv4) forward(in *stack.Interface, b *mbuf.Buf, h wire.IPv4) {
 	}
 	st.forwDatagrams.Add(1)
 	b.Meta.Flags &^= mbuf.FlagBroadcast | mbuf.FlagMulticast
-	_ = ip.send(out, r.NextHop(dst), b)
+	_ = ip.send(out, nexthop, b)
 }
 
 // undoTTL restores the TTL of a forwarded header (for an ICMP quote that

@@ -14,7 +14,13 @@ import (
 // router builds a forwarding stack with eth0 (198.18.0.254/24) and eth1
 // (198.18.1.254/24). It returns the far ends of both links.
 func router(tb testing.TB, pool *mbuf.Pool) (r *stacktest.Host, in, out *link.Port) {
-	r = stacktest.NewHost(tb, pool, stacktest.Config{IP: ipv4.Options{Forwarding: true}})
+	return routerOpts(tb, pool, ipv4.Options{})
+}
+
+// routerOpts is router with options (Forwarding is set).
+func routerOpts(tb testing.TB, pool *mbuf.Pool, o ipv4.Options) (r *stacktest.Host, in, out *link.Port) {
+	o.Forwarding = true
+	r = stacktest.NewHost(tb, pool, stacktest.Config{IP: o})
 	in, rin := link.Pair(link.Options{A: [6]byte{2, 0, 0, 0, 0, 0xa}, B: [6]byte{2, 0, 0, 0, 1, 0xfe}})
 	rout, out := link.Pair(link.Options{A: [6]byte{2, 0, 0, 0, 2, 0xfe}, B: [6]byte{2, 0, 0, 0, 0, 0xb}})
 	tb.Cleanup(func() { in.Close(); rin.Close(); rout.Close(); out.Close() })

@@ -80,7 +80,8 @@ type Options struct {
 	ARPRetries      int           // requests before giving up (3)
 	ARPQueue        int           // packets queued per unresolved neighbour (16, FreeBSD's net.link.arp.maxhold; RFC 1122 §2.3.2.2 says at least 1)
 	ARPHoldBuffers  int           // mbufs queued on every unresolved neighbour together: the "arp-hold" quota (a quarter of the budget)
-	NeighMax        int           // entries (1024)
+	NeighMax        int           // dynamic entries, learned or resolving (1024); the least recently used goes when full
+	NeighStaticMax  int           // permanent entries (AddStaticNeighbour), apart from NeighMax (NeighMax)
 	ICMPRate        int           // ICMP errors per second (1000), RFC 1812 §4.3.2.8
 	ICMPBurst       int           // token bucket depth (50)
 	Tick            time.Duration // timer granularity (100 ms)
@@ -111,6 +112,7 @@ func (o *Options) defaults() {
 	// dropped pings); the arp-hold quota bounds all queues together.
 	def(&o.ARPQueue, 16)
 	def(&o.NeighMax, 1024)
+	def(&o.NeighStaticMax, o.NeighMax)
 	def(&o.ICMPRate, 1000)
 	def(&o.ICMPBurst, 50)
 	defd(&o.Tick, 100*time.Millisecond)

@@ -1,6 +1,8 @@
 package ipv4
 
 import (
+	"errors"
+	"fmt"
 	"net/netip"
 	"sort"
 	"sync"
@@ -48,18 +50,93 @@ type neighEntry struct {
 	tries   int
 	queue   []*mbuf.Buf
 	probing bool
+	ring    uint8 // dynamic entries: ringIncomplete or ringResolved
+	pos     int   // index in that ring
 }
+
+// The dynamic entries are in one of two rings: evictions take unresolved
+// entries first (a flood towards silent next hops only displaces its own
+// kind), then the least recently used resolved one.
+const (
+	ringIncomplete = iota
+	ringResolved
+)
+
+// ErrNeighFull is returned by AddStaticNeighbour when the permanent entries
+// reach Options.NeighStaticMax.
+var ErrNeighFull = errors.New("ipv4: neighbour cache: static entry limit reached")
 
 // neighCache is the ARP cache (RFC 826 "translation table"), one per IPv4
 // instance, keyed by interface and address.
+//
+// The data path asks fast (neighfast.go) first: a lock-free table of the
+// resolved entries. Only a miss takes mu, where the entries' state machine,
+// hold queues and timers live. Dynamic entries (learned, or being
+// resolved) are at most Options.NeighMax and static ones at most
+// Options.NeighStaticMax, counted apart, so permanent entries never stop a
+// new neighbour from resolving: when the dynamic entries are full an
+// unresolved one goes, else the least recently used resolved one (a CLOCK,
+// amortised O(1), never a scan per packet). Entries come from slabs of 64
+// and are reused.
 type neighCache struct {
-	ip *IPv4
-	mu sync.Mutex
-	m  map[neighKey]*neighEntry
+	ip   *IPv4
+	fast neighFast
+	mu   sync.Mutex
+	m    map[neighKey]*neighEntry
+
+	rings        [2][]neighKey // dynamic entries by ring, in no order
+	hands        [2]int
+	static       int
+	free         []*neighEntry
+	evicted      uint64
+	staticRefuse uint64
 }
 
 func newNeighCache(ip *IPv4) *neighCache {
-	return &neighCache{ip: ip, m: map[neighKey]*neighEntry{}}
+	c := &neighCache{ip: ip, m: map[neighKey]*neighEntry{}}
+	c.fast.init()
+	return c
+}
+
+func (k neighKey) fast() uint64 { return fastKey(int(k.ifindex), k.addr) }
+
+// newEntryLocked takes an entry from the slab.
+func (c *neighCache) newEntryLocked() *neighEntry {
+	if len(c.free) == 0 {
+		slab := make([]neighEntry, 64)
+		for i := range slab {
+			c.free = append(c.free, &slab[i])
+		}
+	}
+	e := c.free[len(c.free)-1]
+	c.free = c.free[:len(c.free)-1]
+	return e
+}
+
+// addDynamicLocked inserts a new dynamic entry for k, evicting the least
+// recently used dynamic entry when the limit is reached.
+func (c *neighCache) addDynamicLocked(k neighKey) *neighEntry {
+	if len(c.rings[0])+len(c.rings[1]) >= c.ip.o.NeighMax {
+		c.evictLocked()
+	}
+	e := c.newEntryLocked()
+	c.m[k] = e
+	c.ringAddLocked(k, e, ringIncomplete)
+	return e
+}
+
+func (c *neighCache) ringAddLocked(k neighKey, e *neighEntry, r uint8) {
+	e.ring, e.pos = r, len(c.rings[r])
+	c.rings[r] = append(c.rings[r], k)
+}
+
+func (c *neighCache) ringDelLocked(e *neighEntry) {
+	ring := c.rings[e.ring]
+	last := len(ring) - 1
+	moved := ring[last]
+	ring[e.pos] = moved
+	c.m[moved].pos = e.pos
+	c.rings[e.ring] = ring[:last]
 }
 
 // resolve returns nh's MAC, or queues b (bounded: the oldest packet is
@@ -67,6 +144,9 @@ func newNeighCache(ip *IPv4) *neighCache {
 // b.
 func (c *neighCache) resolve(ifc *stack.Interface, nh wire.Addr4, b *mbuf.Buf) (wire.MAC, bool) {
 	k := neighKey{int32(ifc.Index()), nh}
+	if mac, ok := c.fast.get(k.fast()); ok {
+		return mac, true
+	}
 	o := &c.ip.o
 	c.mu.Lock()
 	e := c.m[k]
@@ -83,14 +163,8 @@ func (c *neighCache) resolve(ifc *stack.Interface, nh wire.Addr4, b *mbuf.Buf) (
 	}
 	send := false
 	if e == nil {
-		if len(c.m) >= o.NeighMax && !c.evictLocked() {
-			c.mu.Unlock()
-			c.ip.st.arpQueueDrops.Add(1)
-			b.Free()
-			return wire.MAC{}, false
-		}
-		e = &neighEntry{state: Incomplete, due: time.Now().Add(o.ARPRetry), tries: 1}
-		c.m[k] = e
+		e = c.addDynamicLocked(k)
+		e.state, e.due, e.tries = Incomplete, time.Now().Add(o.ARPRetry), 1
 		send = true
 	}
 	if len(e.queue) >= o.ARPQueue {
@@ -118,38 +192,32 @@ func (c *neighCache) resolve(ifc *stack.Interface, nh wire.Addr4, b *mbuf.Buf) (
 	return wire.MAC{}, false
 }
 
-// evictLocked drops one entry that is not static: a stale one if there is
-// one, else the unresolved entry retried soonest, else the reachable entry
-// confirmed longest ago. Entries still answering outlive the ones a flood
-// towards silent next hops creates.
-func (c *neighCache) evictLocked() bool {
-	var victim neighKey
-	var ve *neighEntry
-	for k, e := range c.m {
-		if e.state == Static {
+// evictLocked drops a dynamic entry: an unresolved one (in turn), else
+// the least recently used resolved one (CLOCK: the hand passes over
+// entries looked up since its last visit, clearing their mark).
+func (c *neighCache) evictLocked() {
+	if r := c.rings[ringIncomplete]; len(r) > 0 {
+		h := &c.hands[ringIncomplete]
+		*h = (*h + 1) % len(r)
+		c.dropLocked(r[*h])
+		c.evicted++
+		return
+	}
+	r := c.rings[ringResolved]
+	h := &c.hands[ringResolved]
+	for range 2*len(r) + 1 {
+		if *h >= len(r) {
+			*h = 0
+		}
+		k := r[*h]
+		if c.fast.testClear(k.fast()) {
+			*h++
 			continue
 		}
-		if e.state == Stale {
-			victim, ve = k, e
-			break
-		}
-		if ve == nil || evictRank(e) < evictRank(ve) || evictRank(e) == evictRank(ve) && e.due.Before(ve.due) {
-			victim, ve = k, e
-		}
+		c.dropLocked(k)
+		c.evicted++
+		return
 	}
-	if ve == nil {
-		return false
-	}
-	c.dropLocked(victim)
-	return true
-}
-
-// evictRank orders eviction candidates: lower goes first.
-func evictRank(e *neighEntry) int {
-	if e.state == Incomplete {
-		return 0
-	}
-	return 1
 }
 
 // unpark uncharges a packet leaving a hold queue.
@@ -161,7 +229,21 @@ func (c *neighCache) dropLocked(k neighKey) {
 		c.unpark(q)
 		q.Free()
 	}
+	c.removeLocked(k, e)
+}
+
+// removeLocked forgets k (its queue already emptied) and recycles e.
+func (c *neighCache) removeLocked(k neighKey, e *neighEntry) {
+	c.fast.del(k.fast())
+	if e.state == Static {
+		c.static--
+	} else {
+		c.ringDelLocked(e)
+	}
 	delete(c.m, k)
+	clear(e.queue)
+	*e = neighEntry{queue: e.queue[:0]}
+	c.free = append(c.free, e)
 }
 
 // update records sender->mac (RFC 826 "merge"): an existing entry is
@@ -178,18 +260,18 @@ func (c *neighCache) update(ifc *stack.Interface, a wire.Addr4, mac wire.MAC, cr
 			c.mu.Unlock()
 			return false
 		}
-		if len(c.m) >= c.ip.o.NeighMax && !c.evictLocked() {
-			c.mu.Unlock()
-			return false
-		}
-		e = &neighEntry{}
-		c.m[k] = e
+		e = c.addDynamicLocked(k)
 	}
 	if e.state == Static {
 		c.mu.Unlock()
 		return true
 	}
+	if e.state == Incomplete {
+		c.ringDelLocked(e)
+		c.ringAddLocked(k, e, ringResolved)
+	}
 	e.mac, e.state, e.due, e.tries, e.probing = mac, Reachable, time.Now().Add(c.ip.o.ARPTimeout), 0, false
+	c.fast.put(k.fast(), mac)
 	q := e.queue
 	e.queue = nil
 	for _, b := range q {
@@ -225,7 +307,7 @@ func (c *neighCache) tick(now time.Time) {
 				}
 				failed = append(failed, e.queue...)
 				e.queue = nil
-				delete(c.m, k)
+				c.removeLocked(k, e)
 				continue
 			}
 			e.tries++
@@ -238,7 +320,7 @@ func (c *neighCache) tick(now time.Time) {
 			probes = append(probes, probe{int(k.ifindex), k.addr})
 		case Stale:
 			if e.tries >= o.ARPRetries {
-				delete(c.m, k)
+				c.removeLocked(k, e)
 				continue
 			}
 			e.tries++
@@ -292,16 +374,31 @@ func (ip *IPv4) Neighbours() []Neighbour {
 
 // AddStaticNeighbour installs a permanent entry (arp -s); it is how
 // addresses resolve on interfaces with ARP switched off (FlagNoARP).
-func (ip *IPv4) AddStaticNeighbour(ifc *stack.Interface, a netip.Addr, mac wire.MAC) {
+// Permanent entries have their own limit (Options.NeighStaticMax) and do
+// not use the dynamic entries' room; past the limit it returns ErrNeighFull
+// and changes nothing.
+func (ip *IPv4) AddStaticNeighbour(ifc *stack.Interface, a netip.Addr, mac wire.MAC) error {
 	c := ip.neigh
 	k := neighKey{int32(ifc.Index()), a.As4()}
 	c.mu.Lock()
 	e := c.m[k]
-	if e == nil {
-		e = &neighEntry{}
-		c.m[k] = e
+	if e == nil || e.state != Static {
+		if c.static >= ip.o.NeighStaticMax {
+			c.staticRefuse++
+			c.mu.Unlock()
+			return fmt.Errorf("%w: %d permanent entries (Options.NeighStaticMax); delete one or raise the limit to add %v", ErrNeighFull, c.static, a)
+		}
+		if e == nil {
+			e = c.newEntryLocked()
+			c.m[k] = e
+		} else {
+			// A learned entry becomes permanent: it leaves its ring.
+			c.ringDelLocked(e)
+		}
+		c.static++
 	}
 	e.mac, e.state = mac, Static
+	c.fast.put(k.fast(), mac)
 	q := e.queue
 	e.queue = nil
 	for _, b := range q {
@@ -311,6 +408,7 @@ func (ip *IPv4) AddStaticNeighbour(ifc *stack.Interface, a netip.Addr, mac wire.
 	for _, b := range q {
 		ifc.Output(b, mac, wire.EtherTypeIPv4)
 	}
+	return nil
 }
 
 // DeleteNeighbour removes the entry for a on ifc; it reports whether there

@@ -46,15 +46,15 @@ func (ip *IPv4) Route(dst wire.Addr4) (ifc *stack.Interface, nexthop wire.Addr4,
 		// Our own address: through the loopback, as Linux's local table does.
 		return ip.s.Loopback(), dst, nil
 	}
-	r, ok := ip.s.Routes.Lookup(dst)
+	ifindex, nexthop, ok := ip.s.Routes.NextHop(dst)
 	if !ok {
 		return nil, dst, ErrNoRoute
 	}
-	ifc = ip.s.Interface(r.IfIndex)
+	ifc = ip.s.Interface(ifindex)
 	if ifc == nil {
 		return nil, dst, ErrNoRoute
 	}
-	return ifc, r.NextHop(dst), nil
+	return ifc, nexthop, nil
 }
 
 // SourceFor picks the source address for packets to nexthop through ifc

@@ -16,6 +16,12 @@ type Stats struct {
 	ICMPInTimeExcds, ICMPOutMsgs, ICMPOutRateLimited, ICMPOutEchoReps       uint64
 	ARPInRequests, ARPInReplies, ARPInErrors, ARPOutRequests, ARPOutReplies uint64
 	ARPResolveFailed, ARPQueueDrops, ARPConflicts                           uint64
+	// ARP senders not learned: a reply we did not ask for, or a request to
+	// us from an address off the interface's subnets (RFC 826 merges only
+	// into existing entries; see arp.go). NeighEvicted counts dynamic
+	// entries dropped for a new one; NeighStaticRefused AddStaticNeighbour
+	// calls past Options.NeighStaticMax.
+	ARPInRefused, NeighEvicted, NeighStaticRefused uint64
 	// Buffer quota refusals by reason (quota.go): the quota's own limit,
 	// or the pool budget. A refused hold-queue packet is dropped; a
 	// refused fragment first evicts the oldest datagram (ReasmEvicted).
@@ -37,13 +43,19 @@ type stats struct {
 	icmpInTimeExcds, icmpOutMsgs, icmpOutRateLimited, icmpOutEchoReps       atomic.Uint64
 	arpInRequests, arpInReplies, arpInErrors, arpOutRequests, arpOutReplies atomic.Uint64
 	arpResolveFailed, arpQueueDrops, arpConflicts                           atomic.Uint64
+	arpInRefused                                                            atomic.Uint64
 }
 
 // Stats returns a snapshot of the counters.
 func (ip *IPv4) Stats() Stats {
 	s := &ip.st
 	hold, reass := ip.holdQ.Stats(), ip.reassQ.Stats()
+	c := ip.neigh
+	c.mu.Lock()
+	evicted, refused := c.evicted, c.staticRefuse
+	c.mu.Unlock()
 	return Stats{
+		ARPInRefused: s.arpInRefused.Load(), NeighEvicted: evicted, NeighStaticRefused: refused,
 		ARPHoldRefusedQuota: hold.RefusedQuota, ARPHoldRefusedBudget: hold.RefusedBudget,
 		ReasmRefusedQuota: reass.RefusedQuota, ReasmRefusedBudget: reass.RefusedBudget,
 

@@ -1,15 +1,34 @@
-// Package route is the IPv4 routing table of the stack: longest-prefix match
-// over connected, static and default routes (RFC 1812 §5.2.4.3).
+// Package route holds the routing tables of the stack: longest-prefix match
+// over connected, static and default routes (RFC 1812 §5.2.4.3), IPv4
+// (Table) and IPv6 (Table6).
 //
-// Start with Table: Add, Delete, Lookup. The table is copy-on-write: writers
-// (route add/delete, address changes) build a new immutable snapshot under a
-// mutex and publish it with an atomic pointer, so Lookup on the forwarding
-// path takes no lock and allocates nothing.
+// Start with Table: Add, Delete, Lookup; NextHop is the forwarding path's
+// lookup (interface and next-hop address, no Route copied), AddBatch loads a
+// full table at once, Memory reports bytes per route.
+//
+// Two halves. The control plane (core.go) keeps every route by prefix, under
+// a mutex; several routes to one prefix are allowed, the lowest metric (then
+// the first added) is used. The forwarding plane (plane.go) is a multibit
+// trie with a 16-bit first level and 8-bit levels below, prefixes expanded
+// to their level and pushed to the leaves (Srinivasan and Varghese 1999;
+// Gupta, Lin and McKeown 1998, the DIR-24-8 of DPDK's rte_lpm): an IPv4
+// lookup is two loads up to /24 and three up to /32, however many routes
+// there are, and allocates nothing. Lookup takes no lock: the writer
+// changes entries with single atomic stores after building anything they
+// point to, never reuses a group or a next-hop record while readers may
+// hold it, and rebuilds a fresh plane, published with one atomic pointer
+// store, when the garbage outweighs the live part (and for big batches).
+// Add and Delete cost what the prefix covers in the trie (a /24 writes one
+// entry, a /8 256 and the groups below them), plus map operations: not the
+// size of the table. Leaves name next-hop records (gateway, interface,
+// metric, kind) that prefixes share; Lookup rebuilds the matched prefix
+// from the address and the length in the leaf.
 //
 // Routes name their outgoing interface by index, not by pointer, so this
 // package knows nothing about interfaces; the stack removes an interface's
 // routes when it is destroyed (DeleteInterface).
 //
-// What it does not do: IPv6, multipath (equal-cost routes: the lowest metric,
-// then the first added, wins), policy routing, route metrics from protocols.
+// What it does not do: multipath (equal-cost routes: the lowest metric,
+// then the first added, wins), policy routing, route metrics from
+// protocols, a batched lookup.
 package route

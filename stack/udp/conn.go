@@ -28,7 +28,7 @@ type Conn struct {
 	remote netip.AddrPort // valid when connected
 
 	mu      sync.Mutex
-	q       []qent // ring of received datagrams
+	q       []qent // ring of received datagrams, grown on demand up to Options.Queue
 	head    int
 	n       int
 	bufs    int // mbufs queued (charged to u.q)
@@ -87,7 +87,7 @@ func (u *UDP) open(local, remote netip.AddrPort) (*Conn, error) {
 		}
 		local = netip.AddrPortFrom(netip.AddrFrom4(src), local.Port())
 	}
-	c := &Conn{u: u, remote: remote, q: make([]qent, u.o.Queue), rcvbuf: u.o.ReadBuffer, notify: make(chan struct{}, 1),
+	c := &Conn{u: u, remote: remote, rcvbuf: u.o.ReadBuffer, notify: make(chan struct{}, 1),
 		done: make(chan struct{}), rd: newDeadline(), wd: newDeadline()}
 	if _, err := u.bind(c, local); err != nil {
 		return nil, &net.OpError{Op: op, Net: "udp", Source: net.UDPAddrFromAddrPort(local), Err: err}
@@ -115,12 +115,15 @@ func (c *Conn) enqueue(b *mbuf.Buf, from netip.AddrPort) {
 	switch {
 	case c.closed.Load():
 		refused = &u.rcvbufClosed
-	case c.n == len(c.q) || c.bufs+segs > len(c.q):
+	case c.n == u.o.Queue || c.bufs+segs > u.o.Queue:
 		refused = &u.rcvbufSockBufs
 	case c.bytes > 0 && c.bytes+size > c.rcvbuf:
 		refused = &u.rcvbufSockBytes
 	case u.q.Charge(segs) != nil: // counted by reason in the quota
 	default:
+		if c.n == len(c.q) {
+			c.growLocked()
+		}
 		t := c.head + c.n
 		if t >= len(c.q) {
 			t -= len(c.q)
@@ -144,6 +147,15 @@ func (c *Conn) enqueue(b *mbuf.Buf, from netip.AddrPort) {
 	}
 	u.rcvbufErrors.Add(1)
 	b.Free()
+}
+
+// growLocked doubles the ring (from 4 entries, up to Options.Queue), so an
+// idle socket holds no queue and a busy one grows to what it uses.
+func (c *Conn) growLocked() {
+	q := make([]qent, min(max(4, 2*len(c.q)), c.u.o.Queue))
+	k := copy(q, c.q[c.head:])
+	copy(q[k:], c.q[:c.head])
+	c.q, c.head = q, 0
 }
 
 // unqueueLocked takes the oldest datagram off the ring and gives back its

@@ -9,8 +9,11 @@
 //
 // Receive: Input validates the length and checksum (the pseudo-header sum
 // over the whole chain; 0 means none, RFC 768) and queues the payload mbuf
-// — no copy — on the socket bound to the destination port. A socket's
-// queue is bounded in mbufs (Options.Queue) and payload bytes
+// — no copy — on the socket bound to the destination port, found in a
+// lock-free two-level port table (ports.go: two loads, whatever the number
+// of sockets). A socket's queue is a ring that starts empty and doubles on
+// demand, so an idle socket holds no queue (about 730 bytes in all); it is
+// bounded in mbufs (Options.Queue) and payload bytes
 // (Options.ReadBuffer, Conn.SetReadBuffer), and all sockets together by
 // the "udp-rcvq" quota of the stack's mbuf budget, so unread sockets
 // cannot empty the pool; a refused datagram is dropped and counted

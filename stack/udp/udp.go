@@ -29,9 +29,9 @@ const MaxPayload = 0xffff - wire.IPv4MinHeaderLen - wire.UDPHeaderLen
 
 // Options configure UDP.
 type Options struct {
-	// Queue is the receive queue of each socket in mbufs (a datagram
-	// takes one per segment: one up to 2048 bytes, more when
-	// reassembled); 0 means 256. Datagrams arriving at a full queue are
+	// Queue is the receive queue limit of each socket in mbufs (a
+	// datagram takes one per segment: one up to 2048 bytes, more when
+	// reassembled); 0 means 256. The queue grows to it on demand. Datagrams arriving at a full queue are
 	// dropped and counted (RcvbufErrors, by reason).
 	Queue int
 	// ReadBuffer is the receive queue of each socket in payload bytes
@@ -66,9 +66,9 @@ type UDP struct {
 	o  Options
 	ip *ipv4.IPv4
 
-	mu    sync.RWMutex
-	ports map[uint16]*Conn
-	next  uint16 // next ephemeral port to try
+	mu    sync.Mutex // bind and unbind
+	ports portTable  // read without mu
+	next  uint16     // next ephemeral port to try
 
 	q *mbuf.Quota // the "udp-rcvq" quota, charged while datagrams wait for their reader
 
@@ -87,7 +87,7 @@ func New(o Options) *UDP {
 	// RFC 6056 §3.3.1: start the ephemeral search at a random port, so
 	// port numbers do not give away the socket history.
 	first := ephemeralFirst + rand.N(uint16(ephemeralLast-ephemeralFirst+1))
-	return &UDP{o: o, ports: map[uint16]*Conn{}, next: first}
+	return &UDP{o: o, next: first}
 }
 
 // Ephemeral port range (RFC 6335 §6: 49152-65535).
@@ -158,9 +158,7 @@ func (u *UDP) Input(b *mbuf.Buf, m ipv4.Meta) bool {
 	} else if b.PktLen() > n {
 		chain.Trim(b, n)
 	}
-	u.mu.RLock()
-	c := u.ports[h.DstPort()]
-	u.mu.RUnlock()
+	c := u.ports.get(h.DstPort())
 	src := netip.AddrPortFrom(netip.AddrFrom4(m.Src), h.SrcPort())
 	if c == nil || !c.accepts(m.Dst, src) {
 		u.noPorts.Add(1)
@@ -184,7 +182,7 @@ func (u *UDP) bind(c *Conn, local netip.AddrPort) (netip.AddrPort, error) {
 			if u.next == 0 {
 				u.next = ephemeralFirst
 			}
-			if u.ports[cand] == nil {
+			if u.ports.get(cand) == nil {
 				p = cand
 				break
 			}
@@ -192,18 +190,18 @@ func (u *UDP) bind(c *Conn, local netip.AddrPort) (netip.AddrPort, error) {
 		if p == 0 {
 			return local, ErrNoPorts
 		}
-	} else if u.ports[p] != nil {
+	} else if u.ports.get(p) != nil {
 		return local, ErrAddrInUse
 	}
 	c.local = netip.AddrPortFrom(local.Addr(), p) // before c is visible to Input
-	u.ports[p] = c
+	u.ports.set(p, c)
 	return c.local, nil
 }
 
 func (u *UDP) unbind(port uint16, c *Conn) {
 	u.mu.Lock()
-	if u.ports[port] == c {
-		delete(u.ports, port)
+	if u.ports.get(port) == c {
+		u.ports.set(port, nil)
 	}
 	u.mu.Unlock()
 }
@@ -226,9 +224,7 @@ func (u *UDP) HandleICMPError(typ wire.ICMPv4Type, code uint8, quote wire.IPv4) 
 		return
 	}
 	h := wire.UDP(quote[quote.HeaderLen():])
-	u.mu.RLock()
-	c := u.ports[h.SrcPort()]
-	u.mu.RUnlock()
+	c := u.ports.get(h.SrcPort())
 	if c == nil || !c.remote.IsValid() || c.remote != netip.AddrPortFrom(quote.DstAddr(), h.DstPort()) {
 		return
 	}

@@ -225,7 +225,9 @@ func (d *daemon) configure() error {
 		if err != nil {
 			return fmt.Errorf("--arp %v: %w", a.Addr, err)
 		}
-		d.ip.AddStaticNeighbour(ifc, a.Addr, wire.MAC(a.MAC))
+		if err := d.ip.AddStaticNeighbour(ifc, a.Addr, wire.MAC(a.MAC)); err != nil {
+			return fmt.Errorf("--arp %v: %w", a.Addr, err)
+		}
 	}
 	for i, a := range d.cfg.Filters {
 		f, err := installFilter(d.ip, i, a)

@@ -1,0 +1,58 @@
+package route
+
+import (
+	"runtime"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// arena hands out group chunks of a big table from 2 MiB-aligned blocks
+// mapped outside the Go heap with MADV_HUGEPAGE, so a lookup's random
+// group access in a full table takes a huge-page TLB entry instead of a
+// 4 KiB page walk (a nested one in a VM). Groups hold no Go pointers. The
+// blocks are unmapped by a cleanup once the plane that owns them is
+// unreachable: a reader keeps the plane reachable until its lookup ends.
+// Small tables (the first hugeAfter chunks) stay on the Go heap.
+type arena struct {
+	maps [][]byte
+	cur  []byte
+}
+
+const (
+	hugeBlock = 2 << 20
+	hugeAfter = 32 // chunks (2 MiB of groups) before the arena is used
+)
+
+func newArena(p *plane) *arena {
+	a := &arena{}
+	runtime.AddCleanup(p, func(a *arena) { a.free() }, a)
+	return a
+}
+
+// chunk returns a zeroed chunk, or nil when mapping fails (the caller then
+// uses the Go heap).
+func (a *arena) chunk() *groupChunk {
+	const size = int(unsafe.Sizeof(groupChunk{}))
+	if len(a.cur) < size {
+		m, err := unix.Mmap(-1, 0, 2*hugeBlock, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+		if err != nil {
+			return nil
+		}
+		off := (hugeBlock - int(uintptr(unsafe.Pointer(&m[0]))%hugeBlock)) % hugeBlock
+		blk := m[off : off+hugeBlock]
+		_ = unix.Madvise(blk, unix.MADV_HUGEPAGE)
+		a.maps = append(a.maps, m)
+		a.cur = blk
+	}
+	c := (*groupChunk)(unsafe.Pointer(&a.cur[0]))
+	a.cur = a.cur[size:]
+	return c
+}
+
+func (a *arena) free() {
+	for _, m := range a.maps {
+		_ = unix.Munmap(m)
+	}
+	a.maps, a.cur = nil, nil
+}

@@ -1,0 +1,332 @@
+package route
+
+import (
+	"net/netip"
+	"sync/atomic"
+	"unsafe"
+)
+
+// The forwarding plane: a multibit trie with a 16-bit first stride and 8-bit
+// strides below (IPv4 16-8-8, IPv6 16-8-...-8), with controlled prefix
+// expansion and leaf pushing (Srinivasan and Varghese, "Fast address lookups
+// using controlled prefix expansion", ACM TOCS 17(1), 1999; Gupta, Lin and
+// McKeown, "Routing lookups in hardware at memory access speeds", INFOCOM
+// 1998, whose DIR-24-8 is DPDK's rte_lpm). A lookup reads one entry per level
+// and stops at the first leaf: two loads for prefixes up to /24, three up to
+// /32, whatever the number of routes.
+//
+// Entries are uint32, read and written with atomic loads and stores:
+//
+//	bit 31 set:   a child group; bits 0-30 are its index
+//	bit 31 clear: a leaf; bits 23-30 are the prefix length + 1 (0: no
+//	              route), bits 0-22 the index of the next-hop record
+//
+// A next-hop record is a Route without its prefix (gateway, interface,
+// metric, kind), shared by every prefix with the same next hop, so the
+// records a full table uses are few and stay in cache; Lookup rebuilds the
+// prefix from the address and the length in the leaf.
+//
+// Readers take no lock. A writer (one at a time: the Table's mutex) changes
+// entries in place, one atomic store each, so a reader sees every entry
+// either before or after an update; a new group is filled before the entry
+// linking it is stored, and a route record is written before any entry
+// names it. Groups and records are never reused while the plane is
+// published, so a reader that loaded an old entry still finds what it
+// named (no ABA without a grace period). The writer counts what it orphans
+// and rebuilds a fresh plane, published with one atomic pointer store,
+// when the garbage outgrows the live part: amortised O(1) per update.
+
+const (
+	rootBits   = 16
+	rootSize   = 1 << rootBits
+	groupBits  = 8
+	groupSize  = 1 << groupBits
+	eChild     = 1 << 31
+	depthShift = 23
+	recMask    = 1<<depthShift - 1
+	maxRecs    = 1 << depthShift // record indices fit 23 bits
+	maxGroups  = 1 << 26         // 16 GiB of groups: never reached
+	chunkShift = 6               // groups per chunk: 64 (64 KiB)
+	recShift   = 8               // records per chunk: 256
+)
+
+// groupChunk holds 64 groups of 256 entries.
+type groupChunk [groupSize << chunkShift]uint32
+
+// recChunk holds 256 next-hop records: the Route Lookup copies out, and the
+// compact form NextHop reads (IPv4).
+type recChunk struct {
+	r [1 << recShift]Route
+	h [1 << recShift]hop
+}
+
+// hop is what forwarding needs of a record.
+type hop struct {
+	gw      [4]byte
+	ifindex int32
+	hasGW   bool
+}
+
+type plane struct {
+	maxDepth int // 32 or 128
+	root     *[rootSize]uint32
+	groups   atomic.Pointer[[]*groupChunk]
+	recs     atomic.Pointer[[]*recChunk]
+
+	// Writer-only state.
+	nGroups, nRecs       uint32
+	deadGroups, deadRecs uint32
+	nhs                  map[Route]*nhRef // next hop (Prefix zero) -> record
+	arena                *arena
+}
+
+type nhRef struct {
+	rec  uint32
+	refs int
+}
+
+func newPlane(maxDepth int) *plane {
+	p := &plane{maxDepth: maxDepth, root: new([rootSize]uint32), nhs: map[Route]*nhRef{}}
+	p.arena = newArena(p)
+	g, r := []*groupChunk{}, []*recChunk{}
+	p.groups.Store(&g)
+	p.recs.Store(&r)
+	return p
+}
+
+func leafDepth(e uint32) int { return int(e>>depthShift) - 1 } // -1: no route
+
+func mkLeaf(depth int, rec uint32) uint32 { return uint32(depth+1)<<depthShift | rec }
+
+// lookup4 returns the leaf for an IPv4 address. It allocates nothing.
+func (p *plane) lookup4(a uint32) uint32 {
+	e := atomic.LoadUint32(&p.root[a>>16])
+	if e&eChild == 0 {
+		return e
+	}
+	g := *p.groups.Load()
+	e = groupEntry(g, e, a>>8&0xff)
+	if e&eChild == 0 {
+		return e
+	}
+	return groupEntry(g, e, a&0xff)
+}
+
+// lookup returns the leaf for a key of maxDepth bits.
+func (p *plane) lookup(k *[16]byte) uint32 {
+	e := atomic.LoadUint32(&p.root[uint32(k[0])<<8|uint32(k[1])])
+	if e&eChild == 0 {
+		return e
+	}
+	g := *p.groups.Load()
+	for i := 2; i < p.maxDepth/8; i++ {
+		e = groupEntry(g, e, uint32(k[i]))
+		if e&eChild == 0 {
+			return e
+		}
+	}
+	return 0 // not reached: groups at the last level hold only leaves
+}
+
+func groupEntry(g []*groupChunk, e, b uint32) uint32 {
+	i := e &^ eChild
+	c := g[i>>chunkShift]
+	return atomic.LoadUint32(&c[(i&(1<<chunkShift-1))<<groupBits|b&0xff])
+}
+
+// record returns the route a leaf names.
+func (p *plane) record(e uint32) *Route {
+	i := e & recMask
+	return &(*p.recs.Load())[i>>recShift].r[i&(1<<recShift-1)]
+}
+
+// hop returns the compact next hop a leaf names.
+func (p *plane) hop(e uint32) *hop {
+	i := e & recMask
+	return &(*p.recs.Load())[i>>recShift].h[i&(1<<recShift-1)]
+}
+
+// slots returns the entries of group i (writer side).
+func (p *plane) slots(i uint32) []uint32 {
+	c := (*p.groups.Load())[i>>chunkShift]
+	o := (i & (1<<chunkShift - 1)) << groupBits
+	return c[o : o+groupSize]
+}
+
+// full reports whether the plane is out of group or record indices.
+func (p *plane) full() bool {
+	return p.nRecs >= maxRecs-1 || p.nGroups >= maxGroups-uint32(p.maxDepth)
+}
+
+// acquire returns the record for r's next hop, taking a reference.
+func (p *plane) acquire(r Route) uint32 {
+	r.Prefix = netip.Prefix{}
+	if n := p.nhs[r]; n != nil {
+		n.refs++
+		return n.rec
+	}
+	i := p.newRecord(r)
+	p.nhs[r] = &nhRef{rec: i, refs: 1}
+	return i
+}
+
+// release drops a reference to the record a leaf names; a record no
+// prefix uses is garbage until the next rebuild.
+func (p *plane) release(leaf uint32) {
+	r := *p.record(leaf)
+	n := p.nhs[r]
+	if n.refs--; n.refs == 0 {
+		delete(p.nhs, r)
+		p.deadRecs++
+	}
+}
+
+// newRecord stores r and returns its index.
+func (p *plane) newRecord(r Route) uint32 {
+	i := p.nRecs
+	cs := *p.recs.Load()
+	if int(i>>recShift) == len(cs) {
+		ncs := append(cs[:len(cs):len(cs)], new(recChunk))
+		p.recs.Store(&ncs)
+		cs = ncs
+	}
+	c := cs[i>>recShift]
+	c.r[i&(1<<recShift-1)] = r
+	h := hop{ifindex: int32(r.IfIndex)}
+	if r.Gateway.Is4() {
+		h.gw, h.hasGW = r.Gateway.As4(), true
+	}
+	c.h[i&(1<<recShift-1)] = h
+	p.nRecs++
+	return i
+}
+
+// newGroup returns a group whose entries are all fill.
+func (p *plane) newGroup(fill uint32) uint32 {
+	i := p.nGroups
+	cs := *p.groups.Load()
+	if int(i>>chunkShift) == len(cs) {
+		var c *groupChunk
+		if len(cs) >= hugeAfter {
+			c = p.arena.chunk()
+		}
+		if c == nil {
+			c = new(groupChunk)
+		}
+		ncs := append(cs[:len(cs):len(cs)], c)
+		p.groups.Store(&ncs)
+	}
+	p.nGroups++
+	s := p.slots(i)
+	for j := range s {
+		atomic.StoreUint32(&s[j], fill)
+	}
+	return i
+}
+
+// level returns where a prefix of length l is stored: the trie level, the
+// index of its first entry in that level's table and the number of entries
+// it expands to.
+func level(k *[16]byte, l int) (lv int, first, n uint32) {
+	if l <= rootBits {
+		n = 1 << (rootBits - l)
+		return 0, (uint32(k[0])<<8 | uint32(k[1])) &^ (n - 1), n
+	}
+	lv = (l-rootBits-1)/groupBits + 1
+	n = 1 << (rootBits + groupBits*lv - l)
+	return lv, uint32(k[lv+1]) &^ (n - 1), n
+}
+
+// index returns the entry key k selects at level lv.
+func index(k *[16]byte, lv int) uint32 {
+	if lv == 0 {
+		return uint32(k[0])<<8 | uint32(k[1])
+	}
+	return uint32(k[lv+1])
+}
+
+// table returns the entries of level lv's table on k's path, creating the
+// groups down to it (filled with the leaf they replace). path receives the
+// group index of each level below the root.
+func (p *plane) table(k *[16]byte, lv int, create bool, path []uint32) []uint32 {
+	t := p.root[:]
+	for l := 0; l < lv; l++ {
+		i := index(k, l)
+		e := atomic.LoadUint32(&t[i])
+		if e&eChild == 0 {
+			if !create {
+				return nil
+			}
+			g := p.newGroup(e)
+			e = eChild | g
+			atomic.StoreUint32(&t[i], e)
+		}
+		path[l] = e &^ eChild
+		t = p.slots(e &^ eChild)
+	}
+	return t
+}
+
+// set makes leaf the value of the prefix k/l: every entry it covers whose
+// leaf is no longer than l (routes of l itself or shorter ones it
+// overrides) takes leaf, in the groups below as well. With a leaf of a
+// shorter prefix (or none) it removes k/l, pushing the covering route back
+// down. Groups left uniform by a removal are folded into their parent.
+func (p *plane) set(k *[16]byte, l int, leaf uint32) {
+	var path [16]uint32
+	lv, first, n := level(k, l)
+	t := p.table(k, lv, leafDepth(leaf) == l, path[:])
+	if t == nil {
+		return // removing a prefix that was never stored
+	}
+	for i := first; i < first+n; i++ {
+		p.push(&t[i], l, leaf)
+	}
+	if leafDepth(leaf) == l {
+		return
+	}
+	// Fold uniform groups, deepest first, when their one leaf is a prefix
+	// the parent level can hold (pushed down from it or above): a leaf of
+	// a deeper prefix must stay at its level, where removing it finds it.
+	for d := lv; d > 0; d-- {
+		s := p.slots(path[d-1])
+		v := atomic.LoadUint32(&s[0])
+		if v&eChild != 0 || leafDepth(v) > rootBits+groupBits*(d-1) {
+			return
+		}
+		for j := 1; j < groupSize; j++ {
+			if atomic.LoadUint32(&s[j]) != v {
+				return
+			}
+		}
+		var parent []uint32
+		if d == 1 {
+			parent = p.root[:]
+		} else {
+			parent = p.slots(path[d-2])
+		}
+		atomic.StoreUint32(&parent[index(k, d-1)], v)
+		p.deadGroups++
+	}
+}
+
+// push stores leaf into *e if the entry's prefix is no longer than l,
+// descending into a child group.
+func (p *plane) push(e *uint32, l int, leaf uint32) {
+	v := atomic.LoadUint32(e)
+	if v&eChild != 0 {
+		s := p.slots(v &^ eChild)
+		for j := range s {
+			p.push(&s[j], l, leaf)
+		}
+		return
+	}
+	if leafDepth(v) <= l {
+		atomic.StoreUint32(e, leaf)
+	}
+}
+
+// bytes is the memory the plane holds.
+func (p *plane) bytes() int {
+	return rootSize*4 + len(*p.groups.Load())*len(groupChunk{})*4 + len(*p.recs.Load())*int(unsafe.Sizeof(recChunk{}))
+}
