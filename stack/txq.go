@@ -24,7 +24,10 @@ func (ifc *Interface) enqueue(b *mbuf.Buf) {
 	ifc.txq = append(ifc.txq, b)
 	ifc.txLen = append(ifc.txLen, b.PktLen())
 	ifc.txPending.Store(int32(len(ifc.txq)))
-	if len(ifc.txq) >= ifc.burst || ifc.s.rxActive.Load() == 0 {
+	// A detached interface (txOff) is no longer in the table flushPending
+	// walks: a frame a handler sends on it after Detach is dropped and
+	// counted here, or it would wait in the queue for good.
+	if len(ifc.txq) >= ifc.burst || ifc.txOff || ifc.s.rxActive.Load() == 0 {
 		ifc.flushLocked()
 	}
 	ifc.txMu.Unlock()
