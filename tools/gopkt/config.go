@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/netip"
 	"os"
 	"slices"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/gopkt/gopkt/control"
 
 	"github.com/gopkt/gopkt/stack/bpf"
 	"github.com/gopkt/gopkt/stack/pf"
@@ -36,6 +39,11 @@ type config struct {
 	Dumps               []dumpArg
 	Buffers             int
 	Verbose             bool
+	LogLevel            slog.Level
+	// Control is the control socket's path ("" for none); ControlGroups
+	// may use it besides root (control.go).
+	Control       string
+	ControlGroups []string
 }
 
 // driverArg is one -d: the interface it will be and the driver instance.
@@ -121,7 +129,10 @@ func newFlagSet(c *config, r *rawArgs) *pflag.FlagSet {
 	fs.StringArrayVar(&r.filters, "filter", nil, "filter IPv4 with a pf `RULE` ('pass|block [in|out] [quick] [on IF] [proto P] [from A [port N]] [to B [port N]] ...', stack/pf; all of them one rule set, in order), or the example filter 'drop [in|out|forward] [udp|tcp|icmp|proto N] [from NET] [to NET] [port N]'")
 	fs.StringArrayVar(&r.dumps, "dump", nil, "capture `IFACE=FILE[,FILTER]` into a pcap file; FILTER in tcpdump syntax")
 	fs.IntVar(&c.Buffers, "buffers", 4096, "`N` mbufs in the shared pool")
-	fs.BoolVarP(&c.Verbose, "verbose", "v", false, "log debug events")
+	fs.BoolVarP(&c.Verbose, "verbose", "v", false, "log debug events (--log-level debug)")
+	fs.TextVar(&c.LogLevel, "log-level", slog.LevelInfo, "log `LEVEL`: debug, info, warn or error")
+	fs.StringVar(&c.Control, "control", control.DefaultPath, "serve gopktctl on the Unix socket `PATH` (\"\": none)")
+	fs.StringArrayVar(&c.ControlGroups, "control-group", nil, "`GROUP` (name or gid) whose members may use the control socket besides root (repeatable)")
 	return fs
 }
 

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
+	"github.com/gopkt/gopkt/control"
 	"github.com/gopkt/gopkt/hw/dma"
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
@@ -31,6 +33,7 @@ type env struct {
 	log     *slog.Logger
 	pciHost func(o vfio.Options) pciHost // nil: a VFIO container
 	reg     *registry                    // nil: defaultRegistry()
+	logs    *logRing                     // the log kept for gopktctl log; nil: none kept
 }
 
 // iface is one loaded driver and its interface.
@@ -63,6 +66,13 @@ type daemon struct {
 	dumps   []*dump
 	echo    []*echoServer
 	sinks   []*udpSink
+	ctl     *control.Server // --control (control.go)
+
+	// mu guards the live driver list (drivers, ifaces: -d lines, then
+	// mounts) against the control service; stopping refuses new mounts.
+	mu       sync.Mutex
+	drivers  []driverArg
+	stopping bool
 
 	cancel   context.CancelFunc // ends the services
 	wg       sync.WaitGroup
@@ -76,6 +86,12 @@ func newDaemon(cfg *config, e env) *daemon {
 	}
 	if e.pciHost == nil {
 		e.pciHost = newVFIOHost
+	}
+	if e.reg == nil {
+		e.reg = defaultRegistry()
+	}
+	if e.logs == nil {
+		e.logs = newLogRing(io.Discard, 1)
 	}
 	return &daemon{cfg: cfg, env: e, log: e.log}
 }
@@ -100,6 +116,7 @@ func (d *daemon) start(ctx context.Context) (err error) {
 			err = errors.Join(err, d.stop())
 		}
 	}()
+	d.drivers = slices.Clone(d.cfg.Drivers) // stop detaches each, opened or not
 	for _, a := range d.cfg.Drivers {
 		if err := a.Drv.Open(d); err != nil {
 			return fmt.Errorf("%s: %w", a.Arg, err)
@@ -195,7 +212,7 @@ func (d *daemon) start(ctx context.Context) (err error) {
 	}
 	d.wg.Add(1)
 	go d.service(ctx)
-	return nil
+	return d.startControl(ctx) // control.go
 }
 
 // configure applies --ifconfig, --route, --arp and --filter.
@@ -246,9 +263,11 @@ func (d *daemon) service(ctx context.Context) {
 	t := time.NewTicker(500 * time.Millisecond)
 	defer t.Stop()
 	for {
+		d.mu.Lock()
 		for _, f := range d.ifaces {
 			f.arg.Drv.Service()
 		}
+		d.mu.Unlock()
 		select {
 		case <-ctx.Done():
 			return
@@ -263,6 +282,12 @@ func (d *daemon) service(ctx context.Context) {
 // pool on out; a leak is ErrLeak. It is safe on a half-started daemon.
 func (d *daemon) stop() error {
 	var errs []error
+	d.mu.Lock()
+	d.stopping = true
+	d.mu.Unlock()
+	if d.ctl != nil {
+		errs = append(errs, d.ctl.Close()) // ends dump and log streams
+	}
 	if d.cancel != nil {
 		d.cancel()
 	}
@@ -288,8 +313,8 @@ func (d *daemon) stop() error {
 	if d.pf != nil {
 		d.pf.Detach()
 	}
-	for i := len(d.cfg.Drivers) - 1; i >= 0; i-- {
-		a := d.cfg.Drivers[i]
+	for i := len(d.drivers) - 1; i >= 0; i-- {
+		a := d.drivers[i]
 		if err := a.Drv.Detach(d); err != nil {
 			errs = append(errs, fmt.Errorf("detach %s: %w", a.Name, err))
 		}

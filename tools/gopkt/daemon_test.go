@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -132,6 +133,9 @@ type daemonRun struct {
 
 func startRun(argv []string, e env) *daemonRun {
 	r := &daemonRun{status: make(chan os.Signal, 1), code: make(chan int, 1)}
+	if !slices.ContainsFunc(argv, func(a string) bool { return strings.HasPrefix(a, "--control") }) {
+		argv = append([]string{"--control="}, argv...) // tests run daemons side by side: no shared default socket
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	go func() { r.code <- run(ctx, r.status, argv, &r.out, &r.errOut, e) }()

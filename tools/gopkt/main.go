@@ -59,12 +59,13 @@ func run(ctx context.Context, status <-chan os.Signal, args []string, stdout, st
 		return exitUsage
 	}
 	out := &lockedWriter{w: stdout}
-	level := slog.LevelInfo
 	if cfg.Verbose {
-		level = slog.LevelDebug
+		cfg.LogLevel = slog.LevelDebug
 	}
 	e.out = out
-	e.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	e.reg = reg
+	e.logs = newLogRing(stderr, 1000)
+	e.log = slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: cfg.LogLevel}))
 
 	d := newDaemon(cfg, e)
 	if err := d.start(ctx); err != nil {

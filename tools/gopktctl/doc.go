@@ -1,0 +1,24 @@
+// Command gopktctl configures and watches a running gopkt daemon through
+// its control socket (package control), the way ifconfig, route, arp,
+// netstat, nicinfo, tcpdump and sloginfo work against QNX's io-pkt:
+//
+//	gopktctl ifconfig                              # interfaces, like ip addr
+//	gopktctl ifconfig tap0 up add 198.18.0.2/24
+//	gopktctl route add default via 198.18.0.1
+//	gopktctl arp
+//	gopktctl --json netstat
+//	gopktctl stat tap0 ipv4                         # every counter, nicinfo-style
+//	gopktctl dump tap0 -c 100 -f icmp | tshark -r -
+//	gopktctl log -n 50 -f
+//	gopktctl mount -d tap linux=gpk1               # attach a driver at run time
+//	gopktctl umount tap1
+//
+// Every verb takes --json (the daemon's answer as JSON; for dump a summary
+// on stderr, since stdout carries the pcap). The socket is --socket PATH,
+// GOPKT_SOCKET, or /run/gopkt/gopkt.sock; the daemon serves root and its
+// --control-group members and refuses everyone else with a reason.
+//
+// One file per verb group: ifconfig.go (ifconfig), route.go (route, arp),
+// netstat.go, stat.go, dump.go (dump, log), mount.go (mount, umount,
+// drivers). Exit status: 0 done, 1 refused or failed, 2 usage mistake.
+package main
