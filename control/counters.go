@@ -47,6 +47,8 @@ func Counters(stats any) []Counter {
 // SnakeCase turns a Go identifier into snake case, keeping initialisms
 // together: "ICMPInErrors" → "icmp_in_errors", "RxNoBuf" → "rx_no_buf".
 func SnakeCase(s string) string {
+	// Protocol names with a lower-case version letter stay one word.
+	s = strings.NewReplacer("ICMPv", "Icmpv", "IPv", "Ipv").Replace(s)
 	r := []rune(s)
 	var b strings.Builder
 	for i, c := range r {

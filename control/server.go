@@ -165,19 +165,19 @@ func (s *Server) serveConn(ctx context.Context, c *net.UnixConn) {
 		s.o.Logger.Warn("control: peer credentials unavailable; connection refused", "err", err)
 		return
 	}
-	if !s.allowed(cred) {
-		s.o.Logger.Warn("control: connection refused", "uid", cred.UID, "gid", cred.GID, "pid", cred.PID,
-			"reason", "neither root nor in the control group")
-		s.reply(c, nil, Errorf(ErrDenied, "uid %d (pid %d) is neither root nor in the daemon's control group%s; run as root or add the user to that group",
-			cred.UID, cred.PID, s.groupList()))
-		return
-	}
 	_ = c.SetReadDeadline(time.Now().Add(s.o.Timeout))
 	br := bufio.NewReader(c)
 	var req Request
-	line, err := br.ReadBytes('\n')
+	line, err := br.ReadBytes('\n') // read before refusing, so the client's write does not meet a closed socket
 	if err == nil {
 		err = json.Unmarshal(line, &req)
+	}
+	if !s.allowed(cred) {
+		s.o.Logger.Warn("control: connection refused", "uid", cred.UID, "gid", cred.GID, "pid", cred.PID,
+			"verb", req.Verb, "reason", "neither root nor in the control group")
+		s.reply(c, nil, Errorf(ErrDenied, "uid %d (pid %d) is neither root nor in the daemon's control group%s; run as root or add the user to that group",
+			cred.UID, cred.PID, s.groupList()))
+		return
 	}
 	if err != nil {
 		s.o.Logger.Warn("control: bad request", "uid", cred.UID, "err", err)
