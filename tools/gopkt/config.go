@@ -44,6 +44,7 @@ type config struct {
 	// may use it besides root (control.go).
 	Control       string
 	ControlGroups []string
+	Metrics       string // --metrics: loopback HOST:PORT or unix:PATH (metrics.go)
 }
 
 // driverArg is one -d: the interface it will be and the driver instance.
@@ -132,6 +133,7 @@ func newFlagSet(c *config, r *rawArgs) *pflag.FlagSet {
 	fs.BoolVarP(&c.Verbose, "verbose", "v", false, "log debug events (--log-level debug)")
 	fs.TextVar(&c.LogLevel, "log-level", slog.LevelInfo, "log `LEVEL`: debug, info, warn or error")
 	fs.StringVar(&c.Control, "control", control.DefaultPath, "serve gopktctl on the Unix socket `PATH` (\"\": none)")
+	fs.StringVar(&c.Metrics, "metrics", "", "serve Prometheus text metrics at /metrics on `ADDR`: 127.0.0.1:PORT or unix:PATH (off by default)")
 	fs.StringArrayVar(&c.ControlGroups, "control-group", nil, "`GROUP` (name or gid) whose members may use the control socket besides root (repeatable)")
 	return fs
 }

@@ -79,7 +79,10 @@ func TestControlTap(t *testing.T) {
 
 	c.run("ifconfig", "tap0", "add", "198.18.71.2/24", "up")
 	if out, err := ns.Output("ping", "-c", "3", "-i", "0.2", "-W", "2", "198.18.71.2"); !strings.Contains(out, "3 received") {
-		t.Fatalf("Linux ping after gopktctl ifconfig: %v\n%s", err, out)
+		st, _ := c.cmd("stat", "-z").CombinedOutput()
+		nb, _ := ns.Output("ip", "-s", "neigh")
+		lk, _ := ns.Output("ip", "-s", "link")
+		t.Fatalf("Linux ping after gopktctl ifconfig: %v\n%s\n--- gopktctl stat -z\n%s\n--- Linux neighbours\n%s\n%s\n--- daemon\n%s", err, out, st, nb, lk, r.errOut.String())
 	}
 
 	var ifs []control.Interface

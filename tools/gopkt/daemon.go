@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"slices"
 	"sync"
 	"time"
@@ -67,6 +68,7 @@ type daemon struct {
 	echo    []*echoServer
 	sinks   []*udpSink
 	ctl     *control.Server // --control (control.go)
+	metrics *http.Server    // --metrics (metrics.go)
 
 	// mu guards the live driver list (drivers, ifaces: -d lines, then
 	// mounts) against the control service; stopping refuses new mounts.
@@ -212,6 +214,9 @@ func (d *daemon) start(ctx context.Context) (err error) {
 	}
 	d.wg.Add(1)
 	go d.service(ctx)
+	if err := d.startMetrics(); err != nil { // metrics.go
+		return err
+	}
 	return d.startControl(ctx) // control.go
 }
 
@@ -288,6 +293,7 @@ func (d *daemon) stop() error {
 	if d.ctl != nil {
 		errs = append(errs, d.ctl.Close()) // ends dump and log streams
 	}
+	errs = append(errs, d.stopMetrics())
 	if d.cancel != nil {
 		d.cancel()
 	}

@@ -458,8 +458,8 @@ func TestDaemonARPOff(t *testing.T) {
 		"em0: index 2 <UP,NOARP> mtu 1500 ether 52:54:00:12:34:10",
 		"    link: up 1000 Mb/s full-duplex, 0 changes, tx dropped while down 0, tx foreign buffers 0",
 		"198.18.0.1 dev em0 lladdr 52:54:00:12:34:11 PERMANENT",
-		"icmp: in 3 echo-requests 3 echo-replies 0 errors 0; out 3 echo-replies 3",
-		"arp: in requests 0 replies 0 errors 0; out requests 0 replies 0; unresolved 0 conflicts 0",
+		"icmp: in 3 echo-requests 3 echo-replies 0 errors 0 unreachable 0 time-exceeded 0; out 3 echo-replies 3",
+		"arp: in requests 0 replies 0 errors 0 refused 0; out requests 0 replies 0; unresolved 0 conflicts 0",
 		"pool: 1024/1024 buffers free",
 	} {
 		if !strings.Contains(out, want) {

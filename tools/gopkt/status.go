@@ -27,15 +27,17 @@ func (d *daemon) status(out io.Writer) {
 			b.WriteString("\n")
 		}
 		s := d.ip.Stats()
-		fmt.Fprintf(&b, "ipv4: in %d delivered %d hdr-errors %d addr-errors %d discards %d filtered %d; out %d no-route %d filtered %d no-buffers %d; forwarded %d\n",
-			s.InReceives, s.InDelivers, s.InHdrErrors, s.InAddrErrors, s.InDiscards, s.InFiltered,
-			s.OutRequests, s.OutNoRoutes, s.OutFiltered, s.OutNoBuffers, s.ForwDatagrams)
-		fmt.Fprintf(&b, "      fragments created %d; reassembled %d of %d needed, failed %d, timeouts %d, evicted %d; refused %d (quota) %d (budget)\n",
-			s.FragCreates, s.ReasmOKs, s.ReasmReqds, s.ReasmFails, s.ReasmTimeouts, s.ReasmEvicted, s.ReasmRefusedQuota, s.ReasmRefusedBudget)
-		fmt.Fprintf(&b, "icmp: in %d echo-requests %d echo-replies %d errors %d; out %d echo-replies %d rate-limited %d\n",
-			s.ICMPInMsgs, s.ICMPInEchos, s.ICMPInEchoReps, s.ICMPInErrors, s.ICMPOutMsgs, s.ICMPOutEchoReps, s.ICMPOutRateLimited)
-		fmt.Fprintf(&b, "arp: in requests %d replies %d errors %d; out requests %d replies %d; unresolved %d conflicts %d\n",
-			s.ARPInRequests, s.ARPInReplies, s.ARPInErrors, s.ARPOutRequests, s.ARPOutReplies, s.ARPResolveFailed, s.ARPConflicts)
+		fmt.Fprintf(&b, "ipv4: in %d delivered %d hdr-errors %d truncated %d addr-errors %d unknown-proto %d discards %d filtered %d; out %d no-route %d discards %d filtered %d no-buffers %d\n",
+			s.InReceives, s.InDelivers, s.InHdrErrors, s.InTruncated, s.InAddrErrors, s.InUnknownProtos, s.InDiscards, s.InFiltered,
+			s.OutRequests, s.OutNoRoutes, s.OutDiscards, s.OutFiltered, s.OutNoBuffers)
+		fmt.Fprintf(&b, "      forwarded %d ttl-exceeded %d no-route %d frag-needed %d\n", s.ForwDatagrams, s.ForwTTLExceeded, s.ForwNoRoute, s.ForwFragNeeded)
+		fmt.Fprintf(&b, "      fragments created %d (%d ok, %d failed); reassembled %d of %d needed, failed %d, timeouts %d, overlaps %d, evicted %d; refused %d (quota) %d (budget)\n",
+			s.FragCreates, s.FragOKs, s.FragFails, s.ReasmOKs, s.ReasmReqds, s.ReasmFails, s.ReasmTimeouts, s.ReasmOverlaps, s.ReasmEvicted, s.ReasmRefusedQuota, s.ReasmRefusedBudget)
+		fmt.Fprintf(&b, "icmp: in %d echo-requests %d echo-replies %d errors %d unreachable %d time-exceeded %d; out %d echo-replies %d rate-limited %d\n",
+			s.ICMPInMsgs, s.ICMPInEchos, s.ICMPInEchoReps, s.ICMPInErrors, s.ICMPInUnreach, s.ICMPInTimeExcds, s.ICMPOutMsgs, s.ICMPOutEchoReps, s.ICMPOutRateLimited)
+		fmt.Fprintf(&b, "arp: in requests %d replies %d errors %d refused %d; out requests %d replies %d; unresolved %d conflicts %d; neighbours evicted %d static-refused %d\n",
+			s.ARPInRequests, s.ARPInReplies, s.ARPInErrors, s.ARPInRefused, s.ARPOutRequests, s.ARPOutReplies, s.ARPResolveFailed, s.ARPConflicts,
+			s.NeighEvicted, s.NeighStaticRefused)
 		fmt.Fprintf(&b, "     hold queues: dropped %d; refused %d (quota) %d (budget)\n",
 			s.ARPQueueDrops, s.ARPHoldRefusedQuota, s.ARPHoldRefusedBudget)
 	}

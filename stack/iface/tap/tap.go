@@ -43,6 +43,7 @@ type Port struct {
 	events  chan port.LinkState
 
 	rxPackets, rxBytes, rxNoBuf, rxErrors, txPackets, txBytes, txErrors atomic.Uint64
+	txPeerDown                                                          atomic.Uint64 // in Stats as TxDropped
 }
 
 // Open creates (or attaches to) the Linux TAP device name and returns its
@@ -137,7 +138,12 @@ func (p *Port) TxBurst(bufs []*mbuf.Buf) int {
 		}
 		if p.closed {
 			p.txErrors.Add(1)
-		} else if _, err := unix.Write(p.fd, frame); err != nil {
+		} else if _, err := unix.Write(p.fd, frame); errors.Is(err, unix.EIO) {
+			// The Linux end is down (tun_get_user refuses while the
+			// device is not IFF_UP): a drop, not an error. The stack's
+			// first ARP announcement meets this on every new TAP.
+			p.txPeerDown.Add(1)
+		} else if err != nil {
 			p.txErrors.Add(1)
 		} else {
 			p.txPackets.Add(1)
@@ -201,10 +207,14 @@ func (p *Port) Link() port.LinkState {
 // LinkEvents implements port.Port.
 func (p *Port) LinkEvents() <-chan port.LinkState { return p.events }
 
-// Stats implements port.Port.
+// Stats implements port.Port. TxDropped counts frames written while the
+// Linux end was down (EIO), such as the announcement the stack sends
+// before Linux brings a new TAP up; TxErrors every other write failure
+// and frames sent after Close.
 func (p *Port) Stats() port.Stats {
 	return port.Stats{RxPackets: p.rxPackets.Load(), RxBytes: p.rxBytes.Load(), RxNoBuf: p.rxNoBuf.Load(),
-		RxErrors: p.rxErrors.Load(), TxPackets: p.txPackets.Load(), TxBytes: p.txBytes.Load(), TxErrors: p.txErrors.Load()}
+		RxErrors: p.rxErrors.Load(), TxPackets: p.txPackets.Load(), TxBytes: p.txBytes.Load(), TxErrors: p.txErrors.Load(),
+		TxDropped: p.txPeerDown.Load()}
 }
 
 // Close closes the descriptor (the Linux device goes away) and frees the
