@@ -45,6 +45,7 @@ type config struct {
 	Control       string
 	ControlGroups []string
 	Metrics       string // --metrics: loopback HOST:PORT or unix:PATH (metrics.go)
+	DropCaps      bool   // --drop-caps (privs.go)
 }
 
 // driverArg is one -d: the interface it will be and the driver instance.
@@ -134,6 +135,7 @@ func newFlagSet(c *config, r *rawArgs) *pflag.FlagSet {
 	fs.TextVar(&c.LogLevel, "log-level", slog.LevelInfo, "log `LEVEL`: debug, info, warn or error")
 	fs.StringVar(&c.Control, "control", control.DefaultPath, "serve gopktctl on the Unix socket `PATH` (\"\": none)")
 	fs.StringVar(&c.Metrics, "metrics", "", "serve Prometheus text metrics at /metrics on `ADDR`: 127.0.0.1:PORT or unix:PATH (off by default)")
+	fs.BoolVar(&c.DropCaps, "drop-caps", false, "once set up, keep only CAP_NET_ADMIN and CAP_IPC_LOCK (for mounts) on every thread, with no_new_privs")
 	fs.StringArrayVar(&c.ControlGroups, "control-group", nil, "`GROUP` (name or gid) whose members may use the control socket besides root (repeatable)")
 	return fs
 }

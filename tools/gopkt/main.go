@@ -72,6 +72,15 @@ func run(ctx context.Context, status <-chan os.Signal, args []string, stdout, st
 		fmt.Fprintf(stderr, "gopkt: %v\n", err)
 		return exitFail
 	}
+	if cfg.DropCaps {
+		kept, err := dropCaps() // privs.go
+		if err != nil {
+			fmt.Fprintf(stderr, "gopkt: --drop-caps: %v\n", err)
+			_ = d.stop()
+			return exitFail
+		}
+		e.log.Info("capabilities dropped", "kept", kept)
+	}
 	fmt.Fprintf(out, "gopkt: running (%d interfaces); SIGUSR1 prints the status, SIGINT or SIGTERM stops\n", len(d.s.Interfaces()))
 	for wait := true; wait; {
 		select {
