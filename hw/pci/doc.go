@@ -7,19 +7,12 @@
 // and an in-process IOMMU so drivers and device models can be tested without
 // hardware. A Registry of Drivers matches devices by ID table.
 //
-// Files, by concern:
+// Files, by concern: function.go, regs.go, driver.go (the driver-facing
+// contract), mmio_*.go (the MMIO accessors).
 //
-//   - function.go, regs.go, driver.go: the driver-facing contract.
-//   - discover.go (+ discover_names.go, discover_net.go): Discovery lists
-//     devices from sysfs with u-root's pci package, names from pci.ids through
-//     ghw's pcidb (never fetched from the network), the current driver, the
-//     IOMMU group and its other members, and each network interface's state
-//     (up, addresses, routes) from netlink dumps.
-//   - bind.go, bind_state.go: Binder moves devices to vfio-pci and back with
-//     driver_override, refuses interfaces in use unless forced, rolls back on
-//     failure and remembers the previous driver in a state file.
-//   - discover_errors.go: sentinels and *OpError, whose messages say what to
-//     do. tools/vfio-bind is a thin CLI over Discovery and Binder.
+// What it does not do: finding devices in sysfs, naming them from pci.ids
+// and binding them to vfio-pci are operator tooling, in package pcihost
+// above the drivers, so no driver links pci.ids parsing or netlink.
 //
 // Ownership: BAR windows and DMA memory belong to the Function and die with
 // Close; a driver must quiesce the device before closing it.

@@ -18,7 +18,7 @@ func TestVMBoot(t *testing.T) {
 	res := Run(t, Config{
 		NICs:      []NIC{{Model: E1000}, {Model: E1000E}},
 		Tests:     []string{"./hw/pci"},
-		Files:     []File{{Guest: "/root/testdata/pci.ids", Host: "../../hw/pci/testdata/pci.ids", Mode: 0o644}},
+		Files:     []File{{Guest: "/root/testdata/pci.ids", Host: "../../pcihost/testdata/pci.ids", Mode: 0o644}},
 		HugePages: 16,
 		Timeout:   4 * time.Minute,
 		Script: `

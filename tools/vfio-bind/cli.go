@@ -7,7 +7,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/gopkt/gopkt/hw/pci"
+	"github.com/gopkt/gopkt/pcihost"
 	"github.com/spf13/pflag"
 )
 
@@ -31,14 +31,14 @@ type globals struct {
 
 func (g *globals) register(fs *pflag.FlagSet) {
 	fs.StringVar(&g.sysfs, "sysfs", "/sys", "sysfs mount point")
-	fs.StringVar(&g.state, "state", pci.DefaultStatePath, "file remembering each bound device's previous driver")
+	fs.StringVar(&g.state, "state", pcihost.DefaultStatePath, "file remembering each bound device's previous driver")
 	fs.StringVar(&g.moduleRoot, "module-root", "", "directory holding lib/modules/RELEASE, for modprobe -d on systems without a module configuration")
 	fs.StringVar(&g.pciIDs, "pci-ids", "", "pci.ids file for names (default: the system's; names are left out without one)")
 }
 
-func (g *globals) binder() *pci.Binder {
-	return &pci.Binder{
-		Discovery:  &pci.Discovery{Sysfs: g.sysfs, PCIIDs: g.pciIDs},
+func (g *globals) binder() *pcihost.Binder {
+	return &pcihost.Binder{
+		Discovery:  &pcihost.Discovery{Sysfs: g.sysfs, PCIIDs: g.pciIDs},
 		StatePath:  g.state,
 		ModuleRoot: g.moduleRoot,
 	}
@@ -67,7 +67,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fs.BoolVar(&asJSON, "json", false, "print JSON instead of a table")
 	case "bind":
 		fs.BoolVar(&force, "force", false, "bind even when the device's interface is up with addresses or routes")
-		fs.StringVar(&driver, "driver", pci.VFIODriver, "driver to bind to")
+		fs.StringVar(&driver, "driver", pcihost.VFIODriver, "driver to bind to")
 	case "unbind":
 		fs.StringVar(&to, "to", "", `driver to give the device to (default: the one it had before bind; "none" leaves it unbound)`)
 	default:
@@ -94,7 +94,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		b := g.binder()
-		var res []pci.BindResult
+		var res []pcihost.BindResult
 		var err error
 		if cmd == "bind" {
 			res, err = b.Bind(fs.Args(), driver, force)
@@ -116,7 +116,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 // describe is the one-line report of a moved device.
-func describe(r pci.BindResult) string {
+func describe(r pcihost.BindResult) string {
 	from, to := r.From, r.To
 	if from == "" {
 		from = "(no driver)"
@@ -126,7 +126,7 @@ func describe(r pci.BindResult) string {
 	}
 	s := fmt.Sprintf("%s: %s -> %s", r.Addr, from, to)
 	var extra []string
-	if r.To == pci.VFIODriver && r.Group >= 0 {
+	if r.To == pcihost.VFIODriver && r.Group >= 0 {
 		extra = append(extra, fmt.Sprintf("IOMMU group %d, /dev/vfio/%d", r.Group, r.Group))
 	}
 	if len(r.Interfaces) > 0 {
@@ -139,13 +139,13 @@ func describe(r pci.BindResult) string {
 }
 
 func list(g *globals, all, asJSON bool, stdout, stderr io.Writer) int {
-	devs, err := (&pci.Discovery{Sysfs: g.sysfs, PCIIDs: g.pciIDs}).Devices()
+	devs, err := (&pcihost.Discovery{Sysfs: g.sysfs, PCIIDs: g.pciIDs}).Devices()
 	if err != nil {
 		fmt.Fprintf(stderr, "vfio-bind: %v\n", err)
 		return 1
 	}
 	if !all {
-		var nets []pci.Device
+		var nets []pcihost.Device
 		for _, d := range devs {
 			if d.IsNetwork() {
 				nets = append(nets, d)
@@ -157,7 +157,7 @@ func list(g *globals, all, asJSON bool, stdout, stderr io.Writer) int {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if devs == nil {
-			devs = []pci.Device{}
+			devs = []pcihost.Device{}
 		}
 		if err := enc.Encode(devs); err != nil {
 			fmt.Fprintf(stderr, "vfio-bind: %v\n", err)

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopkt/gopkt/hw/pci"
+	"github.com/gopkt/gopkt/pcihost"
 )
 
 // fakeSysfs writes one e1000 function with an interface whose index no real
@@ -63,7 +63,7 @@ func TestRunUsage(t *testing.T) {
 func TestRunListFakeSysfs(t *testing.T) {
 	root := fakeSysfs(t)
 	var out, errb bytes.Buffer
-	if st := run([]string{"list", "--sysfs", root, "--pci-ids", "../../hw/pci/testdata/pci.ids"}, &out, &errb); st != 0 {
+	if st := run([]string{"list", "--sysfs", root, "--pci-ids", "../../pcihost/testdata/pci.ids"}, &out, &errb); st != 0 {
 		t.Fatalf("status %d: %s", st, errb.String())
 	}
 	want := "ADDRESS       ID         NAME                                                   CLASS                DRIVER  IOMMU  INTERFACE  STATE\n" +
@@ -75,7 +75,7 @@ func TestRunListFakeSysfs(t *testing.T) {
 	if st := run([]string{"list", "--json", "--sysfs", root, "--pci-ids", "/nonexistent"}, &out, &errb); st != 0 {
 		t.Fatalf("status %d: %s", st, errb.String())
 	}
-	var devs []pci.Device
+	var devs []pcihost.Device
 	if err := json.Unmarshal(out.Bytes(), &devs); err != nil {
 		t.Fatal(err)
 	}
@@ -86,12 +86,12 @@ func TestRunListFakeSysfs(t *testing.T) {
 }
 
 func TestWriteTable(t *testing.T) {
-	devs := []pci.Device{
+	devs := []pcihost.Device{
 		{Addr: "0000:00:02.0", Vendor: "8086", Product: "100e", ClassName: "Ethernet controller", Driver: "e1000", IOMMUGroup: 1,
-			Interfaces: []pci.Interface{{Name: "eth0", Up: true, Addrs: []netip.Prefix{netip.MustParsePrefix("198.18.0.1/24")},
+			Interfaces: []pcihost.Interface{{Name: "eth0", Up: true, Addrs: []netip.Prefix{netip.MustParsePrefix("198.18.0.1/24")},
 				Routes: []netip.Prefix{netip.MustParsePrefix("198.18.0.0/24")}}}},
 		{Addr: "0000:00:03.0", Vendor: "8086", Product: "10d3", VendorName: "Intel Corporation", ClassName: "Ethernet controller",
-			IOMMUGroup: -1, Interfaces: []pci.Interface{{Name: "eth1", Up: true}}},
+			IOMMUGroup: -1, Interfaces: []pcihost.Interface{{Name: "eth1", Up: true}}},
 	}
 	var b bytes.Buffer
 	writeTable(&b, devs)
@@ -110,12 +110,12 @@ func TestWriteTable(t *testing.T) {
 
 func TestDescribe(t *testing.T) {
 	tests := []struct {
-		r    pci.BindResult
+		r    pcihost.BindResult
 		want string
 	}{
-		{pci.BindResult{Addr: "0000:00:02.0", From: "e1000", To: "vfio-pci", Group: 4}, "0000:00:02.0: e1000 -> vfio-pci (IOMMU group 4, /dev/vfio/4)"},
-		{pci.BindResult{Addr: "0000:00:02.0", From: "vfio-pci", To: "e1000", Group: 4, Interfaces: []string{"eth0"}}, "0000:00:02.0: vfio-pci -> e1000 (interface eth0)"},
-		{pci.BindResult{Addr: "0000:00:02.0", From: "vfio-pci", To: "", Group: 4}, "0000:00:02.0: vfio-pci -> (no driver)"},
+		{pcihost.BindResult{Addr: "0000:00:02.0", From: "e1000", To: "vfio-pci", Group: 4}, "0000:00:02.0: e1000 -> vfio-pci (IOMMU group 4, /dev/vfio/4)"},
+		{pcihost.BindResult{Addr: "0000:00:02.0", From: "vfio-pci", To: "e1000", Group: 4, Interfaces: []string{"eth0"}}, "0000:00:02.0: vfio-pci -> e1000 (interface eth0)"},
+		{pcihost.BindResult{Addr: "0000:00:02.0", From: "vfio-pci", To: "", Group: 4}, "0000:00:02.0: vfio-pci -> (no driver)"},
 	}
 	for _, tt := range tests {
 		if got := describe(tt.r); got != tt.want {

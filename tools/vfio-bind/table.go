@@ -6,13 +6,13 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/gopkt/gopkt/hw/pci"
+	"github.com/gopkt/gopkt/pcihost"
 )
 
 // writeTable prints devices the way dpdk-devbind.py --status groups them:
 // a line per function with address, IDs, name, class, driver, IOMMU group,
 // and each interface with its state.
-func writeTable(w io.Writer, devs []pci.Device) {
+func writeTable(w io.Writer, devs []pcihost.Device) {
 	if len(devs) == 0 {
 		fmt.Fprintln(w, "no PCI functions found")
 		return
@@ -47,7 +47,7 @@ func writeTable(w io.Writer, devs []pci.Device) {
 }
 
 // ifState is "down", "up", or "up, in use: addresses ..., routes ...".
-func ifState(i pci.Interface) string {
+func ifState(i pcihost.Interface) string {
 	if !i.Up {
 		return "down"
 	}

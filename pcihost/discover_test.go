@@ -1,4 +1,4 @@
-package pci
+package pcihost
 
 import (
 	"errors"
@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strconv"
 	"testing"
+
+	"github.com/gopkt/gopkt/hw/pci"
 )
 
 // fakeFn describes one function of a fake sysfs tree.
@@ -109,24 +111,24 @@ func TestDiscoverFakeSysfs(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Device{
-		{Addr: "0000:00:00.0", ID: ID{0x8086, 0x29c0}, Subsystem: ID{0x1af4, 0x1100}, Vendor: "8086", Product: "29c0",
+		{Addr: "0000:00:00.0", ID: pci.ID{Vendor: 0x8086, Device: 0x29c0}, Subsystem: pci.ID{Vendor: 0x1af4, Device: 0x1100}, Vendor: "8086", Product: "29c0",
 			Class: 0x060000, ClassName: "Host bridge", VendorName: "Intel Corporation",
 			DeviceName: "82G33/G31/P35/P31 Express DRAM Controller", IOMMUGroup: 0},
-		{Addr: "0000:00:02.0", ID: ID{0x8086, 0x100e}, Subsystem: ID{0x8086, 0x001e}, Vendor: "8086", Product: "100e",
+		{Addr: "0000:00:02.0", ID: pci.ID{Vendor: 0x8086, Device: 0x100e}, Subsystem: pci.ID{Vendor: 0x8086, Device: 0x001e}, Vendor: "8086", Product: "100e",
 			Class: 0x020000, ClassName: "Ethernet controller", VendorName: "Intel Corporation",
 			DeviceName: "82540EM Gigabit Ethernet Controller", Driver: "e1000", IOMMUGroup: 1,
 			Interfaces: []Interface{{Name: "eth0", Index: 2, Up: true, OperState: "up",
 				Addrs: guestNet.Addrs[2], Routes: guestNet.Routes[2]}}},
-		{Addr: "0000:00:03.0", ID: ID{0x8086, 0x10d3}, Subsystem: ID{0x8086, 0}, Vendor: "8086", Product: "10d3",
+		{Addr: "0000:00:03.0", ID: pci.ID{Vendor: 0x8086, Device: 0x10d3}, Subsystem: pci.ID{Vendor: 0x8086, Device: 0}, Vendor: "8086", Product: "10d3",
 			Class: 0x020000, ClassName: "Ethernet controller", VendorName: "Intel Corporation",
 			DeviceName: "82574L Gigabit Network Connection", Driver: "vfio-pci", Override: "vfio-pci", IOMMUGroup: 2,
 			GroupPeers: []Peer{{Addr: "0000:00:04.0", Driver: "e1000"}}},
-		{Addr: "0000:00:04.0", ID: ID{0x8086, 0x100e}, Subsystem: ID{0x8086, 0x001e}, Vendor: "8086", Product: "100e",
+		{Addr: "0000:00:04.0", ID: pci.ID{Vendor: 0x8086, Device: 0x100e}, Subsystem: pci.ID{Vendor: 0x8086, Device: 0x001e}, Vendor: "8086", Product: "100e",
 			Class: 0x020000, ClassName: "Ethernet controller", VendorName: "Intel Corporation",
 			DeviceName: "82540EM Gigabit Ethernet Controller", Driver: "e1000", IOMMUGroup: 2,
 			GroupPeers: []Peer{{Addr: "0000:00:03.0", Driver: "vfio-pci"}},
 			Interfaces: []Interface{{Name: "eth1", Index: 3, Up: false, OperState: "down", Addrs: guestNet.Addrs[3]}}},
-		{Addr: "0000:00:05.0", ID: ID{0x1af4, 0x1041}, Subsystem: ID{0x1af4, 0x1100}, Vendor: "1af4", Product: "1041",
+		{Addr: "0000:00:05.0", ID: pci.ID{Vendor: 0x1af4, Device: 0x1041}, Subsystem: pci.ID{Vendor: 0x1af4, Device: 0x1100}, Vendor: "1af4", Product: "1041",
 			Class: 0x020000, ClassName: "Ethernet controller", VendorName: "Red Hat, Inc.",
 			DeviceName: "Virtio 1.0 network device", Driver: "virtio-pci", IOMMUGroup: -1,
 			Interfaces: []Interface{{Name: "eth2", Index: 4, Up: true, OperState: "up"}}},

@@ -1,4 +1,4 @@
-package pci
+package pcihost
 
 import (
 	"errors"
@@ -12,14 +12,16 @@ import (
 	"sync"
 
 	upci "github.com/u-root/u-root/pkg/pci"
+
+	"github.com/gopkt/gopkt/hw/pci"
 )
 
 // Device is what discovery learns about one PCI function from sysfs
 // (Documentation/ABI/testing/sysfs-bus-pci).
 type Device struct {
 	Addr       string      `json:"addr"`
-	ID         ID          `json:"-"`
-	Subsystem  ID          `json:"-"`
+	ID         pci.ID      `json:"-"`
+	Subsystem  pci.ID      `json:"-"`
 	Vendor     string      `json:"vendor_id"`   // "8086"
 	Product    string      `json:"device_id"`   // "100e"
 	Class      uint32      `json:"class"`       // 24-bit class code
@@ -182,7 +184,7 @@ func (d *Discovery) readOne(addr string) (Device, error) {
 	}
 	dev := Device{
 		Addr:       addr,
-		ID:         ID{p.Vendor, p.Device},
+		ID:         pci.ID{Vendor: p.Vendor, Device: p.Device},
 		Vendor:     fmt.Sprintf("%04x", p.Vendor),
 		Product:    fmt.Sprintf("%04x", p.Device),
 		Class:      p.Class,
@@ -190,7 +192,7 @@ func (d *Discovery) readOne(addr string) (Device, error) {
 	}
 	sv, _ := readHex(dir, "subsystem_vendor")
 	sd, _ := readHex(dir, "subsystem_device")
-	dev.Subsystem = ID{uint16(sv), uint16(sd)}
+	dev.Subsystem = pci.ID{Vendor: uint16(sv), Device: uint16(sd)}
 	dev.Driver = linkBase(filepath.Join(dir, "driver"))
 	if o, err := os.ReadFile(filepath.Join(dir, "driver_override")); err == nil {
 		if s := strings.TrimSpace(string(o)); s != "(null)" {
