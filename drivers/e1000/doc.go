@@ -93,7 +93,7 @@
 // One goroutine may call RxBurst (and Wait) while another calls TxBurst (and
 // Drain); Service, Stats, the filters and the other control methods are
 // safe from any goroutine. Service must run every 100 ms to 1 s for link
-// changes, counter accumulation and hang recovery; stack/iface/em runs it
+// changes, counter accumulation and hang recovery; netif/em runs it
 // for the devices it attaches. Close quiesces and resets the device, returns
 // every buffer the rings held to its pool, frees the descriptor memory and
 // closes the pci.Function; the pool itself belongs to the caller.

@@ -30,7 +30,7 @@
 // (closed when the port closes). A stack that attaches the port is the one
 // reader of LinkEvents from then on: it follows the link and stops
 // transmitting into a dead one. Drivers whose link only moves when their
-// housekeeping runs (drivers/e1000's Service) need it run; stack/iface/em
+// housekeeping runs (drivers/e1000's Service) need it run; netif/em
 // does so for the e1000.
 //
 // # Memory a device can reach

@@ -7,8 +7,8 @@ import (
 	"io"
 
 	"github.com/gopkt/gopkt/control"
+	"github.com/gopkt/gopkt/pktdump"
 	"github.com/gopkt/gopkt/stack/bpf/capture"
-	"github.com/gopkt/gopkt/tools/pktdump"
 )
 
 // ctlDump is the control socket's BPF: a capture tap on the interface

@@ -9,7 +9,7 @@
 //	gopkt -d tap linux=gpk0 -p ipv4 -p tcp,cc=cubic --ifconfig tap0=198.18.1.1/24 --tcp-echo 7 --http /srv/www
 //
 // It sits on top of everything: hw (the mbuf pool), vfio and drivers/e1000
-// (through stack/iface/em), stack/iface/tap, the stack with stack/ipv4 and
+// (through netif/em), stack/iface/tap, the stack with stack/ipv4 and
 // stack/udp, stack/pfil's example filter and stack/bpf/capture taps written
 // by tools/pktdump's Run. gopkt -h lists the drivers and protocols.
 //

@@ -10,8 +10,8 @@ import (
 	"github.com/gopkt/gopkt/drivers/e1000"
 	"github.com/gopkt/gopkt/hw/dma"
 	"github.com/gopkt/gopkt/hw/pci"
+	"github.com/gopkt/gopkt/netif/em"
 	"github.com/gopkt/gopkt/stack"
-	"github.com/gopkt/gopkt/stack/iface/em"
 	"github.com/gopkt/gopkt/stack/iface/tap"
 	"github.com/gopkt/gopkt/vfio"
 )

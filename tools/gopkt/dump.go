@@ -9,9 +9,9 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/gopkt/gopkt/pktdump"
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/bpf/capture"
-	"github.com/gopkt/gopkt/tools/pktdump"
 )
 
 // dump is one --dump: a capture tap on an interface (both directions)

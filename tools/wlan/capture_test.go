@@ -14,9 +14,9 @@ import (
 	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
 	"github.com/gopkt/gopkt/drivers/wifi80211/wlantest"
 	"github.com/gopkt/gopkt/internal/hosttest"
+	"github.com/gopkt/gopkt/pktdump"
 	"github.com/gopkt/gopkt/stack/bpf"
 	"github.com/gopkt/gopkt/stack/bpf/capture"
-	"github.com/gopkt/gopkt/tools/pktdump"
 )
 
 // TestRadiotapCapture: a station joins the in-process test AP (WPA2-PSK)

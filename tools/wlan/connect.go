@@ -13,7 +13,7 @@ import (
 
 	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
 	"github.com/gopkt/gopkt/hw/port"
-	"github.com/gopkt/gopkt/tools/pktdump"
+	"github.com/gopkt/gopkt/pktdump"
 )
 
 // connectOpts are connect's flags.

@@ -1,5 +1,7 @@
 // Package em attaches drivers/e1000 devices to the stack as interfaces
-// (named after NetBSD's wm/em drivers). There is no adapter layer: an
+// (named after NetBSD's wm/em drivers). It is glue above both the driver
+// and the stack (netif: drivers made into stack interfaces), so the stack
+// sees drivers only through hw/port. There is no adapter layer: an
 // e1000.Device is a hw/port.Port (and port.Waiter, so the receive goroutine
 // sleeps on the device's interrupt eventfd between bursts), and the stack
 // drives it exactly as it drives tap and the in-memory link. Attach is the
@@ -9,7 +11,8 @@
 // housekeeping goroutine (e1000.Device.Service every ServiceInterval: link
 // state, which the stack follows through the port's link events; 64-bit
 // counter accumulation; TX hang detection and recovery), so every attached
-// device gets it whoever attached it. Detach reverses all three, and is
+// device gets it whoever attached it. Detach reverses all three (draining
+// the TX ring before the device is closed), and is
 // safe from any goroutine, a handler on the interface's own receive
 // goroutine included.
 //

@@ -9,8 +9,8 @@ import (
 	"github.com/gopkt/gopkt/drivers/e1000"
 	"github.com/gopkt/gopkt/drivers/e1000/e1000test"
 	"github.com/gopkt/gopkt/hw/mbuf"
+	"github.com/gopkt/gopkt/netif/em"
 	"github.com/gopkt/gopkt/stack"
-	"github.com/gopkt/gopkt/stack/iface/em"
 	"github.com/gopkt/gopkt/stack/wire"
 )
 

@@ -12,8 +12,8 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/gopkt/gopkt/pktdump"
 	"github.com/gopkt/gopkt/stack/bpf"
-	"github.com/gopkt/gopkt/tools/pktdump"
 )
 
 func main() {

@@ -16,6 +16,10 @@ import (
 // runs; the driver wants 100 ms to 1 s.
 const ServiceInterval = 200 * time.Millisecond
 
+// DrainTimeout bounds how long Detach waits for the device to send what
+// it queued (a link that is down never drains).
+const DrainTimeout = 500 * time.Millisecond
+
 // Interface is an attached e1000 device and its stack interface.
 type Interface struct {
 	*stack.Interface
@@ -62,12 +66,17 @@ func (i *Interface) service() {
 }
 
 // Detach removes the interface from its stack, stops the housekeeping
-// goroutine, then closes the device (which returns its ring buffers to the
+// goroutine, waits up to DrainTimeout for the TX ring to empty, then closes the device (which returns its ring buffers to the
 // pool). It is safe from any goroutine, a handler on the interface's own
 // receive goroutine included (stack.Detach does not wait for the handler).
 func (i *Interface) Detach() error {
 	err := i.Stack().Detach(i.Interface)
 	i.stopOnce.Do(func() { close(i.stop) })
 	<-i.done
+	// The stack no longer touches the port: let the device send what it
+	// was given (a graceful stop drains TX) before Close resets it.
+	if !i.Device.Drain(DrainTimeout) {
+		i.Stack().Logger().Warn("em: TX not drained before close; the rest is freed unsent", "ifname", i.Name(), "timeout", DrainTimeout)
+	}
 	return errors.Join(err, i.Device.Close())
 }
