@@ -44,7 +44,7 @@ func TestDaemonStatusBudget(t *testing.T) {
 		"  quota udp-rcvq   limit    95 in use     0 peak     0 refused 0 (quota) 0 (budget)\n",
 		"  udp per socket: 256 mbufs, 65536 bytes; refused: socket-mbufs 0 socket-bytes 0 closing 0\n",
 		"     hold queues: dropped 0; refused 0 (quota) 0 (budget)\n",
-		"reassembled 0 of 0 needed, failed 0, timeouts 0, evicted 0; refused 0 (quota) 0 (budget)\n",
+		"reassembled 0 of 0 needed, failed 0, timeouts 0, overlaps 0, evicted 0; refused 0 (quota) 0 (budget)\n",
 		"udp-sink ports 9000-9009: 10 sockets, never read\n",
 	} {
 		if !strings.Contains(out, want) {

@@ -46,6 +46,7 @@ type config struct {
 	ControlGroups []string
 	Metrics       string // --metrics: loopback HOST:PORT or unix:PATH (metrics.go)
 	DropCaps      bool   // --drop-caps (privs.go)
+	Socks         string // --socks: loopback HOST:PORT or unix:PATH (socks.go)
 }
 
 // driverArg is one -d: the interface it will be and the driver instance.
@@ -135,6 +136,7 @@ func newFlagSet(c *config, r *rawArgs) *pflag.FlagSet {
 	fs.TextVar(&c.LogLevel, "log-level", slog.LevelInfo, "log `LEVEL`: debug, info, warn or error")
 	fs.StringVar(&c.Control, "control", control.DefaultPath, "serve gopktctl on the Unix socket `PATH` (\"\": none)")
 	fs.StringVar(&c.Metrics, "metrics", "", "serve Prometheus text metrics at /metrics on `ADDR`: 127.0.0.1:PORT or unix:PATH (off by default)")
+	fs.StringVar(&c.Socks, "socks", "", "SOCKS5 front (RFC 1928, CONNECT) over the stack's TCP on `ADDR`: 127.0.0.1:PORT or unix:PATH")
 	fs.BoolVar(&c.DropCaps, "drop-caps", false, "once set up, keep only CAP_NET_ADMIN and CAP_IPC_LOCK (for mounts) on every thread, with no_new_privs")
 	fs.StringArrayVar(&c.ControlGroups, "control-group", nil, "`GROUP` (name or gid) whose members may use the control socket besides root (repeatable)")
 	return fs

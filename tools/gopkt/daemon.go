@@ -14,6 +14,7 @@ import (
 	"github.com/gopkt/gopkt/control"
 	"github.com/gopkt/gopkt/hw/dma"
 	"github.com/gopkt/gopkt/hw/mbuf"
+	"github.com/gopkt/gopkt/socks"
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/ipv4"
 	"github.com/gopkt/gopkt/stack/pf"
@@ -69,6 +70,7 @@ type daemon struct {
 	sinks   []*udpSink
 	ctl     *control.Server // --control (control.go)
 	metrics *http.Server    // --metrics (metrics.go)
+	socks   *socks.Server   // --socks (socks.go)
 
 	// mu guards the live driver list (drivers, ifaces: -d lines, then
 	// mounts) against the control service; stopping refuses new mounts.
@@ -217,6 +219,9 @@ func (d *daemon) start(ctx context.Context) (err error) {
 	if err := d.startMetrics(); err != nil { // metrics.go
 		return err
 	}
+	if err := d.startSocks(); err != nil { // socks.go
+		return err
+	}
 	return d.startControl(ctx) // control.go
 }
 
@@ -294,6 +299,9 @@ func (d *daemon) stop() error {
 		errs = append(errs, d.ctl.Close()) // ends dump and log streams
 	}
 	errs = append(errs, d.stopMetrics())
+	if d.socks != nil {
+		errs = append(errs, d.socks.Close())
+	}
 	if d.cancel != nil {
 		d.cancel()
 	}

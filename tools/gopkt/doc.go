@@ -11,7 +11,8 @@
 // It sits on top of everything: hw (the mbuf pool), vfio and drivers/e1000
 // (through netif/em), stack/iface/tap, the stack with stack/ipv4 and
 // stack/udp, stack/pfil's example filter and stack/bpf/capture taps written
-// by tools/pktdump's Run. gopkt -h lists the drivers and protocols.
+// by pktdump's Run, and package control's server. gopkt -h lists the
+// drivers and protocols.
 //
 // # Where to start
 //
@@ -49,6 +50,19 @@
 //     Link state is the stack's: each interface follows its port's link
 //     events, logs changes, and drops TX while the link is down.
 //
+// Once running, the control socket (--control PATH, default
+// /run/gopkt/gopkt.sock; control.go, ctl*.go) serves gopktctl: interface
+// list, up/down and addresses, routes, neighbours, sockets, every counter
+// (ctlstats.go: the stack's, the ports', the drivers' hardware counters,
+// protocols, pool, budget, quotas), a pcap capture stream, the log
+// (logring.go keeps the last 1000 lines) and runtime mount/umount of
+// drivers from the same registry as -d (ctlmount.go). Root and
+// --control-group members are served, others refused with a reason and a
+// log line. --metrics serves the same counters to Prometheus (metrics.go,
+// loopback or a Unix socket only); --drop-caps keeps only CAP_NET_ADMIN
+// and CAP_IPC_LOCK once set up (privs.go); systemd/gopkt.service runs it
+// as a service.
+//
 // SIGUSR1 prints the status (status.go): interfaces with the stack's and
 // the port's counters, routes, the ARP table, IPv4/ICMP/ARP/UDP/TCP
 // counters, a netstat-style TCP socket list (tcpstatus.go), filters,
@@ -78,7 +92,13 @@
 //
 // # What it does not do
 //
-// No IPv6 or TCP (the stack has neither yet), no run-time reconfiguration
-// (no control socket: everything comes from the command line), no
-// unloading of single modules, no DHCP, one e1000 queue per port.
+// No IPv6, no DHCP, one e1000 queue per port. Protocols are fixed at
+// start (no -p at run time). Runtime mounts are tested with tap only: an
+// e1000 needs the pool in the DMA memory of the VFIO container it joins,
+// and a daemon started without one has its pool on the heap, so the
+// driver's Attach refuses it (a group joining a container after its
+// memory is mapped may also clash with the IOVAs in use); the budget's
+// reserve is sized at start, so a mounted driver's rings are not in it.
+// No sockets for outside programs yet (SOCKS5, net.Conn through the
+// control socket).
 package main
