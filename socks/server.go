@@ -19,6 +19,9 @@ type Server struct {
 	// Resolve turns a domain name into an address; nil accepts only IP
 	// literals.
 	Resolve func(ctx context.Context, host string) (netip.Addr, error)
+	// ListenPacket opens the upstream socket of a UDP ASSOCIATE; nil
+	// answers UDP ASSOCIATE "command not supported".
+	ListenPacket func(ctx context.Context) (PacketConn, error)
 	// Logger gets one line per connection; nil discards.
 	Logger *slog.Logger
 	// Timeout bounds the handshake and the dial (default 30 s).
@@ -151,6 +154,12 @@ func (s *Server) serve(c net.Conn) {
 			_, _ = c.Write(AppendReply(nil, RepAtypNotSupported, netip.AddrPort{}))
 		}
 		s.log().Info("socks: bad request", "peer", c.RemoteAddr(), "err", err)
+		return
+	}
+	if req.Cmd == CmdUDPAssociate && s.ListenPacket != nil {
+		ctx, cancel := context.WithCancel(context.Background()) // lives as long as the association
+		defer cancel()
+		s.associate(ctx, c, req) // udp.go
 		return
 	}
 	if req.Cmd != CmdConnect {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"testing"
+	"time"
 
 	"golang.org/x/net/proxy"
 )
@@ -129,4 +130,104 @@ func TestConnectThroughServer(t *testing.T) {
 	if _, err := d.Dial("tcp", netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(port)).String()); err == nil {
 		t.Error("connect to a closed port succeeded")
 	}
+}
+
+// associate opens a UDP association through the server at addr and
+// returns the control connection and the relay's address.
+func associate(t *testing.T, addr string) (net.Conn, netip.AddrPort) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Write(append([]byte{5, 1, 0}, AppendRequest(nil, Request{Cmd: CmdUDPAssociate, Addr: netip.IPv4Unspecified()})...)); err != nil {
+		t.Fatal(err)
+	}
+	b := make([]byte, 2+10)
+	if _, err := io.ReadFull(c, b); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(b[:2], []byte{5, 0}) || b[3] != RepSucceeded || b[5] != AtypIPv4 {
+		t.Fatalf("associate answer % x", b)
+	}
+	r, err := ParseRequest(b[2:]) // a reply has a request's shape
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, netip.AddrPortFrom(r.Addr, r.Port)
+}
+
+// TestUDPAssociate relays datagrams both ways between a client and a
+// loopback UDP echo server, with the §7 header.
+func TestUDPAssociate(t *testing.T) {
+	echo, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer echo.Close()
+	go func() {
+		b := make([]byte, 2048)
+		for {
+			n, from, err := echo.ReadFromUDPAddrPort(b)
+			if err != nil {
+				return
+			}
+			echo.WriteToUDPAddrPort(b[:n], from)
+		}
+	}()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{
+		Dial: func(context.Context, netip.AddrPort) (net.Conn, error) { return nil, errors.New("no") },
+		ListenPacket: func(context.Context) (PacketConn, error) {
+			return net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		},
+	}
+	go s.Serve(ln)
+	defer s.Close()
+	ctl, relay := associate(t, ln.Addr().String())
+	defer ctl.Close()
+	uc, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer uc.Close()
+	dst := echo.LocalAddr().(*net.UDPAddr).AddrPort()
+	for i, payload := range [][]byte{[]byte("query one"), bytes.Repeat([]byte{0xa5}, 1400)} {
+		msg := append(AppendUDPHeader(nil, dst), payload...)
+		if _, err := uc.WriteToUDPAddrPort(msg, relay); err != nil {
+			t.Fatal(err)
+		}
+		_ = uc.SetReadDeadline(time.Now().Add(5 * time.Second))
+		b := make([]byte, 2048)
+		n, from, err := uc.ReadFromUDPAddrPort(b)
+		if err != nil {
+			t.Fatalf("datagram %d: %v", i, err)
+		}
+		h, err := ParseUDPHeader(b[:n])
+		if err != nil || from != relay || netip.AddrPortFrom(h.Addr, h.Port) != dst || !bytes.Equal(b[h.Len:n], payload) {
+			t.Fatalf("datagram %d back from %v: %+v %v % x", i, from, h, err, b[:min(n, 32)])
+		}
+	}
+	// A datagram with FRAG set is dropped (§7), nothing comes back.
+	if _, err := uc.WriteToUDPAddrPort(append([]byte{0, 0, 1}, AppendUDPHeader(nil, dst)[3:]...), relay); err != nil {
+		t.Fatal(err)
+	}
+	_ = uc.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	if n, _, err := uc.ReadFromUDPAddrPort(make([]byte, 64)); err == nil {
+		t.Errorf("a fragment was relayed (%d bytes back)", n)
+	}
+}
+
+func FuzzParseUDPHeader(f *testing.F) {
+	f.Add(AppendUDPHeader(nil, netip.MustParseAddrPort("198.18.0.1:53")))
+	f.Add([]byte{0, 0, 0, 3, 3, 'a', '.', 'b', 0, 53, 'x'})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		h, err := ParseUDPHeader(b)
+		if err == nil && h.Len > len(b) {
+			t.Fatalf("header %d beyond %d", h.Len, len(b))
+		}
+	})
 }

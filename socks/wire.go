@@ -106,36 +106,99 @@ func ParseRequest(b []byte) (Request, error) {
 		return r, fmt.Errorf("%w: reserved byte %#x", ErrMalformed, b[2])
 	}
 	r.Cmd = b[1]
+	a, err := parseAddr(b[3:])
+	if err != nil {
+		return r, err
+	}
+	r.Addr, r.Host, r.Port, r.Len = a.Addr, a.Host, a.Port, 3+a.Len
+	return r, nil
+}
+
+// parseAddr reads ATYP ADDR PORT (§4, §5) from b; Len is its length.
+func parseAddr(b []byte) (Request, error) {
+	var r Request
+	if len(b) < 2 {
+		return r, ErrTruncated
+	}
 	var n int
-	switch b[3] {
+	switch b[0] {
 	case AtypIPv4:
-		n = 4 + 4
+		n = 1 + 4
 		if len(b) < n+2 {
 			return r, ErrTruncated
 		}
-		r.Addr = netip.AddrFrom4([4]byte(b[4:8]))
+		r.Addr = netip.AddrFrom4([4]byte(b[1:5]))
 	case AtypIPv6:
-		n = 4 + 16
+		n = 1 + 16
 		if len(b) < n+2 {
 			return r, ErrTruncated
 		}
-		r.Addr = netip.AddrFrom16([16]byte(b[4:20]))
+		r.Addr = netip.AddrFrom16([16]byte(b[1:17]))
 	case AtypDomain:
-		l := int(b[4])
-		n = 5 + l
+		l := int(b[1])
+		n = 2 + l
 		if len(b) < n+2 {
 			return r, ErrTruncated
 		}
 		if l == 0 {
 			return r, fmt.Errorf("%w: empty domain name", ErrMalformed)
 		}
-		r.Host = string(b[5:n])
+		r.Host = string(b[2:n])
 	default:
-		return r, fmt.Errorf("%w %#x", ErrAtyp, b[3])
+		return r, fmt.Errorf("%w %#x", ErrAtyp, b[0])
 	}
 	r.Port = uint16(b[n])<<8 | uint16(b[n+1])
 	r.Len = n + 2
 	return r, nil
+}
+
+// UDPHeader is the header of a relayed datagram (§7): RSV(2) FRAG ATYP
+// DST.ADDR DST.PORT, then the data.
+type UDPHeader struct {
+	Frag byte
+	Addr netip.Addr
+	Host string
+	Port uint16
+	Len  int // header bytes; the data follows
+}
+
+// ParseUDPHeader parses a relayed datagram's header. A datagram is whole,
+// so a short one is ErrTruncated for good.
+func ParseUDPHeader(b []byte) (UDPHeader, error) {
+	var h UDPHeader
+	if len(b) < 4 {
+		return h, ErrTruncated
+	}
+	if b[0] != 0 || b[1] != 0 {
+		return h, fmt.Errorf("%w: reserved bytes % x", ErrMalformed, b[:2])
+	}
+	a, err := parseAddr(b[3:])
+	if err != nil {
+		return h, err
+	}
+	return UDPHeader{Frag: b[2], Addr: a.Addr, Host: a.Host, Port: a.Port, Len: 3 + a.Len}, nil
+}
+
+// AppendUDPHeader encodes the header for a datagram from src (§7).
+func AppendUDPHeader(b []byte, src netip.AddrPort) []byte {
+	b = append(b, 0, 0, 0)
+	return appendAddr(b, src)
+}
+
+// appendAddr encodes ATYP ADDR PORT; an IPv4-mapped or invalid address
+// is IPv4.
+func appendAddr(b []byte, ap netip.AddrPort) []byte {
+	if a := ap.Addr(); a.Is6() && !a.Is4In6() {
+		x := a.As16()
+		b = append(append(b, AtypIPv6), x[:]...)
+	} else {
+		x := [4]byte{}
+		if a.IsValid() {
+			x = a.Unmap().As4()
+		}
+		b = append(append(b, AtypIPv4), x[:]...)
+	}
+	return append(b, byte(ap.Port()>>8), byte(ap.Port()))
 }
 
 // AppendRequest encodes a request (for clients and tests).
@@ -157,16 +220,5 @@ func AppendRequest(b []byte, r Request) []byte {
 
 // AppendReply encodes a reply (§6) with the bound address (zero: 0.0.0.0:0).
 func AppendReply(b []byte, rep byte, bound netip.AddrPort) []byte {
-	b = append(b, Version, rep, 0)
-	if a := bound.Addr(); a.Is6() && !a.Is4In6() {
-		x := a.As16()
-		b = append(append(b, AtypIPv6), x[:]...)
-	} else {
-		x := [4]byte{}
-		if a.IsValid() {
-			x = a.Unmap().As4()
-		}
-		b = append(append(b, AtypIPv4), x[:]...)
-	}
-	return append(b, byte(bound.Port()>>8), byte(bound.Port()))
+	return appendAddr(append(b, Version, rep, 0), bound)
 }

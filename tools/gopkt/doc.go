@@ -61,8 +61,8 @@
 // log line. --metrics serves the same counters to Prometheus (metrics.go,
 // loopback or a Unix socket only); --drop-caps keeps only CAP_NET_ADMIN
 // and CAP_IPC_LOCK once set up (privs.go); --socks is a SOCKS5 front
-// (package socks, CONNECT) whose connections are the stack's TCP
-// (socks.go); systemd/gopkt.service runs it as a service.
+// (package socks: CONNECT over the stack's TCP, UDP ASSOCIATE over its
+// UDP; socks.go); systemd/gopkt.service runs it as a service.
 //
 // SIGUSR1 prints the status (status.go): interfaces with the stack's and
 // the port's counters, routes, the ARP table, IPv4/ICMP/ARP/UDP/TCP
@@ -100,6 +100,6 @@
 // driver's Attach refuses it (a group joining a container after its
 // memory is mapped may also clash with the IOVAs in use); the budget's
 // reserve is sized at start, so a mounted driver's rings are not in it.
-// For outside programs only SOCKS5 CONNECT: no UDP ASSOCIATE, no
-// net.Conn through the control socket, no domain-name resolution.
+// For outside programs only SOCKS5: no net.Conn through the control
+// socket, no domain-name resolution (names must be IP literals).
 package main

@@ -11,7 +11,8 @@ import (
 )
 
 // --socks ADDR: a SOCKS5 front (RFC 1928, package socks) whose CONNECTs
-// are the stack's TCP connections, so SOCKS-aware programs on the host
+// are the stack's TCP connections and whose UDP ASSOCIATEs relay through
+// a stack UDP socket, so SOCKS-aware programs on the host
 // (curl --socks5-hostname) use gopkt's stack. No authentication, so it
 // listens on loopback or a Unix socket only (metricsListen's check).
 // Domain names must be IP literals: the stack has no resolver.
@@ -20,8 +21,8 @@ func (d *daemon) startSocks() error {
 	if d.cfg.Socks == "" {
 		return nil
 	}
-	if d.tcp == nil {
-		return fmt.Errorf("--socks %s: TCP is not loaded (add -p tcp)", d.cfg.Socks)
+	if d.tcp == nil && d.udp == nil {
+		return fmt.Errorf("--socks %s: neither TCP nor UDP is loaded (add -p tcp and/or -p udp)", d.cfg.Socks)
 	}
 	ln, err := metricsListen(d.cfg.Socks)
 	if err != nil {
@@ -31,8 +32,16 @@ func (d *daemon) startSocks() error {
 		if !dst.Addr().Is4() {
 			return nil, syscall.EAFNOSUPPORT
 		}
+		if d.tcp == nil {
+			return nil, syscall.EPROTONOSUPPORT
+		}
 		return d.tcp.DialAddrPort(ctx, netip.AddrPort{}, dst)
 	}}
+	if d.udp != nil {
+		d.socks.ListenPacket = func(context.Context) (socks.PacketConn, error) {
+			return d.udp.ListenPacket(netip.AddrPort{})
+		}
+	}
 	d.wg.Add(1)
 	go func() {
 		defer d.wg.Done()

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
+	"io"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gopkt/gopkt/internal/hosttest"
+	"github.com/gopkt/gopkt/socks"
 )
 
 // TestSocksCurl: curl on the host fetches a file from a Linux HTTP server
@@ -37,7 +41,7 @@ func TestSocksCurl(t *testing.T) {
 	addr := l.Addr().String()
 	l.Close()
 
-	r := startRun([]string{"-d", "tap", "linux=" + dev, "-p", "ipv4", "-p", "tcp", "--ifconfig", "tap0=198.18.74.2/24",
+	r := startRun([]string{"-d", "tap", "linux=" + dev, "-p", "ipv4", "-p", "udp", "-p", "tcp", "--ifconfig", "tap0=198.18.74.2/24",
 		"--socks", addr}, env{})
 	waitFor(t, &r.out, "gopkt: running", 10*time.Second)
 	ns.TakeLink(t, dev, "198.18.74.1/24")
@@ -70,7 +74,63 @@ func TestSocksCurl(t *testing.T) {
 		t.Fatalf("fetched %d bytes, sha256 differs from the %d-byte file", len(got), len(blob))
 	}
 	t.Logf("%d bytes through SOCKS5 and gopkt's TCP, sha256 %x", len(got), sha256.Sum256(got))
+	t.Run("UDPAssociate", func(t *testing.T) { socksUDP(t, ns, addr) })
 	if code := r.stop(t); code != exitOK {
 		t.Errorf("exit status %d\n%s\n%s", code, r.out.String(), r.errOut.String())
+	}
+}
+
+// socksUDP: a UDP ASSOCIATE through the daemon to a Linux UDP echo server
+// in the namespace (the datagrams leave through the stack's UDP).
+func socksUDP(t *testing.T, ns *hosttest.Namespace, addr string) {
+	echo := ns.Command("python3", "-c", "import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.bind(('198.18.74.1',5353))\nwhile True:\n d,a=s.recvfrom(65535)\n s.sendto(d,a)\n")
+	echo.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := echo.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = syscall.Kill(-echo.Process.Pid, syscall.SIGKILL); _ = echo.Wait() }()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write(append([]byte{socks.Version, 1, socks.MethodNoAuth}, socks.AppendRequest(nil, socks.Request{Cmd: socks.CmdUDPAssociate, Addr: netip.IPv4Unspecified()})...)); err != nil {
+		t.Fatal(err)
+	}
+	b := make([]byte, 12)
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.ReadFull(c, b); err != nil || b[3] != socks.RepSucceeded {
+		t.Fatalf("UDP ASSOCIATE: % x %v", b, err)
+	}
+	rep, err := socks.ParseRequest(b[2:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	relay := netip.AddrPortFrom(rep.Addr, rep.Port)
+	uc, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer uc.Close()
+	dst := netip.MustParseAddrPort("198.18.74.1:5353")
+	payload := []byte("a DNS-sized query through SOCKS5 UDP ASSOCIATE and gopkt's UDP")
+	buf := make([]byte, 2048)
+	for try := 0; ; try++ { // the echo server needs a moment to bind
+		if _, err := uc.WriteToUDPAddrPort(append(socks.AppendUDPHeader(nil, dst), payload...), relay); err != nil {
+			t.Fatal(err)
+		}
+		_ = uc.SetReadDeadline(time.Now().Add(time.Second))
+		n, _, err := uc.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			if try < 20 {
+				continue
+			}
+			t.Fatalf("no answer through the relay: %v", err)
+		}
+		h, err := socks.ParseUDPHeader(buf[:n])
+		if err != nil || netip.AddrPortFrom(h.Addr, h.Port) != dst || !bytes.Equal(buf[h.Len:n], payload) {
+			t.Fatalf("answer %+v %v % x", h, err, buf[:n])
+		}
+		return
 	}
 }
