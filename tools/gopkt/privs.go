@@ -49,7 +49,11 @@ func dropCaps() (string, error) {
 		if keep&(1<<c) != 0 {
 			continue
 		}
-		if _, _, e := syscall.AllThreadsSyscall(unix.SYS_PRCTL, unix.PR_CAPBSET_DROP, c, 0); e != 0 && e != unix.EINVAL {
+		_, _, e := syscall.AllThreadsSyscall(unix.SYS_PRCTL, unix.PR_CAPBSET_DROP, c, 0)
+		if e == unix.ENOTSUP {
+			return "", fmt.Errorf("%w: this gopkt was built with cgo, whose threads Go cannot change: build it with CGO_ENABLED=0", e)
+		}
+		if e != 0 && e != unix.EINVAL {
 			return "", fmt.Errorf("prctl(PR_CAPBSET_DROP, %d): %w (needs CAP_SETPCAP: run as root)", c, e)
 		}
 	}
