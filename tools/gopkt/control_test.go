@@ -72,7 +72,7 @@ func TestControlTap(t *testing.T) {
 	hosttest.Require(t, hosttest.Root, hosttest.TUN, hosttest.IP, hosttest.Ping, hosttest.Tshark)
 	ns, dev := hosttest.NewNamespace(t, "ctl"), hosttest.LinkName("c")
 	c := newCtl(t)
-	r := startRun([]string{"--control", c.sock, "-d", "tap", "linux=" + dev + ",mac=02:00:5e:00:47:02", "-p", "ipv4", "-p", "udp",
+	r := startRun([]string{"--control", c.sock, "--control-group", "65533", "-d", "tap", "linux=" + dev + ",mac=02:00:5e:00:47:02", "-p", "ipv4", "-p", "udp",
 		"--udp-echo", "7", "--udp-sink", "9000-9001"}, env{})
 	waitFor(t, &r.out, "gopkt: running", 10*time.Second)
 	ns.TakeLink(t, dev, "198.18.71.1/24")
@@ -187,6 +187,18 @@ func TestControlTap(t *testing.T) {
 		waitFor(t, &r.errOut, "control: connection refused", 5*time.Second)
 		if !strings.Contains(r.errOut.String(), "uid=65534") {
 			t.Errorf("daemon log lacks the refused uid:\n%s", r.errOut.String())
+		}
+	})
+
+	t.Run("GroupMember", func(t *testing.T) {
+		// The control group as a supplementary group of an otherwise
+		// unprivileged user is enough.
+		cmd := c.cmd("--json", "netstat")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534, Groups: []uint32{65533}}}
+		out, err := cmd.Output()
+		var socks []control.Socket
+		if err != nil || json.Unmarshal(out, &socks) != nil || len(socks) < 3 {
+			t.Errorf("gopktctl as uid 65534 in group 65533: %v\n%s", err, out)
 		}
 	})
 
