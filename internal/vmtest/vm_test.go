@@ -17,14 +17,14 @@ import (
 func TestVMBoot(t *testing.T) {
 	res := Run(t, Config{
 		NICs:      []NIC{{Model: E1000}, {Model: E1000E}},
-		Tests:     []string{"./hw/pci"},
+		Tests:     []string{"./pcihost"},
 		Files:     []File{{Guest: "/root/testdata/pci.ids", Host: "../../pcihost/testdata/pci.ids", Mode: 0o644}},
 		HugePages: 16,
 		Timeout:   4 * time.Minute,
 		Script: `
 expect "$(grep HugePages_Total /proc/meminfo)" "16"
 grep -q " /dev/hugepages hugetlbfs " /proc/mounts || fail "hugetlbfs not mounted"
-must pci.test -test.run 'TestDiscoverFakeSysfs|TestBindUnbindRoundTrip' -test.v
+must pcihost.test -test.run 'TestDiscoverFakeSysfs|TestBindUnbindRoundTrip' -test.v
 for m in vfio vfio_pci vfio_iommu_type1 e1000 e1000e; do
 	[ -d /sys/module/$m ] || fail "module $m not loaded"
 done
