@@ -199,7 +199,7 @@ func (c *Client) Log(ctx context.Context, lines int) ([]string, error) {
 
 // FollowLog writes the last lines and then new ones to w until ctx ends.
 func (c *Client) FollowLog(ctx context.Context, lines int, w io.Writer) error {
-	_, _, err := c.Stream(ctx, VerbLog, LogRequest{Lines: lines, Follow: true}, w)
+	_, _, err := c.Stream(ctx, VerbLogFollow, LogRequest{Lines: lines}, w)
 	return err
 }
 

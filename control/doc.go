@@ -19,7 +19,7 @@
 // One request per connection. The client writes one JSON object (Request:
 // version, verb, arguments) terminated by a newline; the server answers
 // one JSON object (Response: version, an error with a code, or data). A
-// verb that streams (dump: a libpcap file; log with Follow: text lines)
+// verb that streams (dump: a libpcap file; log.follow: text lines)
 // answers a Response with Stream set, then the raw stream follows until
 // the server ends it (count reached) or the client closes the connection
 // (the server notices and stops). A request whose major version the

@@ -11,7 +11,8 @@ const (
 	VerbSockets    = "sockets"    // no args → []Socket
 	VerbStats      = "stats"      // no args → Stats
 	VerbDump       = "dump"       // DumpRequest → stream "pcap"
-	VerbLog        = "log"        // LogRequest → []string, or stream "text" when Follow
+	VerbLog        = "log"        // LogRequest → []string
+	VerbLogFollow  = "log.follow" // LogRequest → stream "text": the tail, then new lines
 	VerbMount      = "mount"      // MountRequest → Interface
 	VerbUmount     = "umount"     // UmountRequest → nothing
 	VerbDrivers    = "drivers"    // no args → []Driver
@@ -109,11 +110,10 @@ type DumpRequest struct {
 	Snaplen int    `json:"snaplen,omitempty"`
 }
 
-// LogRequest asks for the last Lines log lines (0: all kept), and with
-// Follow for the ones that come after, as a text stream.
+// LogRequest asks for the last Lines log lines (0: all kept); with
+// VerbLogFollow, the lines that come after follow as a text stream.
 type LogRequest struct {
-	Lines  int  `json:"lines,omitempty"`
-	Follow bool `json:"follow,omitempty"`
+	Lines int `json:"lines,omitempty"`
 }
 
 // MountRequest attaches a driver at run time: Driver is a loader name

@@ -53,8 +53,8 @@ func (d *daemon) startControl(ctx context.Context) error {
 	for verb, h := range unary {
 		srv.Handle(verb, h)
 	}
-	srv.HandleStream(control.VerbDump, d.ctlDump) // ctlstream.go
-	srv.HandleStream(control.VerbLog, d.ctlLog)   // ctlstream.go
+	srv.HandleStream(control.VerbDump, d.ctlDump)     // ctlstream.go
+	srv.HandleStream(control.VerbLogFollow, d.ctlLog) // ctlstream.go
 	srv.Handle(control.VerbLog, d.ctlLogTail)
 	d.ctl = srv
 	d.wg.Add(1)

@@ -173,6 +173,20 @@ func TestControlTap(t *testing.T) {
 		t.Errorf("log:\n%s", out)
 	}
 
+	t.Run("LogFollow", func(t *testing.T) {
+		var out syncBuffer
+		f := c.cmd("log", "-n", "1", "-f")
+		f.Stdout = &out
+		if err := f.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = f.Process.Kill(); _ = f.Wait() }()
+		time.Sleep(200 * time.Millisecond) // subscribed before the event (the tail covers a slow start)
+		c.run("ifconfig", "tap0", "add", "198.18.71.9/24")
+		c.run("ifconfig", "tap0", "del", "198.18.71.9/24")
+		waitFor(t, &out, "msg=\"address deleted\" iface=tap0 addr=198.18.71.9/24", 5*time.Second)
+	})
+
 	t.Run("Refused", func(t *testing.T) {
 		cmd := c.cmd("ifconfig")
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}

@@ -55,9 +55,6 @@ func (d *daemon) ctlLogTail(_ context.Context, args json.RawMessage) (any, error
 	if err := control.Decode(args, &r); err != nil {
 		return nil, err
 	}
-	if r.Follow {
-		return nil, control.Errorf(control.ErrBadRequest, "follow is a stream")
-	}
 	lines, _ := d.logs.tail(r.Lines, false)
 	return lines, nil
 }
