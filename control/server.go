@@ -104,11 +104,18 @@ func Listen(path string, o ServerOptions) (*Server, error) {
 // Path is the socket's path.
 func (s *Server) Path() string { return s.path }
 
-// Handle registers a unary verb. Register every verb before Serve.
-func (s *Server) Handle(verb string, h Handler) { s.unary[verb] = h }
+// Handle registers a unary verb (replacing a streaming one of that
+// name: a verb is one or the other). Register every verb before Serve.
+func (s *Server) Handle(verb string, h Handler) {
+	delete(s.stream, verb)
+	s.unary[verb] = h
+}
 
-// HandleStream registers a streaming verb.
-func (s *Server) HandleStream(verb string, h StreamHandler) { s.stream[verb] = h }
+// HandleStream registers a streaming verb (replacing a unary one).
+func (s *Server) HandleStream(verb string, h StreamHandler) {
+	delete(s.unary, verb)
+	s.stream[verb] = h
+}
 
 // Serve accepts connections until Close, each on its own goroutine.
 func (s *Server) Serve(ctx context.Context) error {
