@@ -44,7 +44,10 @@ func TestDropCaps(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(errOut.String(), "capabilities dropped") || !strings.Contains(errOut.String(), "CAP_NET_ADMIN (tap mounts)") {
+	// stderr and stdout are separate pipes: the log line may arrive after
+	// "running" although it was written first.
+	waitFor(t, &errOut, "capabilities dropped", 5*time.Second)
+	if !strings.Contains(errOut.String(), "CAP_NET_ADMIN (tap mounts)") {
 		t.Errorf("log:\n%s", errOut.String())
 	}
 	var ifc control.Interface
