@@ -15,7 +15,7 @@ func TestQEMUArgs(t *testing.T) {
 		"-netdev hubport,hubid=0,id=p0 -device e1000,netdev=p0,id=nic0,mac=52:54:00:12:34:10,bus=pcie.0,addr=0x2 " +
 		"-object filter-dump,id=f0,netdev=p0,file=/w/nic0.pcap,maxlen=128 " +
 		"-netdev hubport,hubid=1,id=p1 -device e1000e,netdev=p1,id=nic1,mac=52:54:00:aa:bb:cc,bus=pcie.0,addr=0x3 " +
-		"-kernel /k/vmlinuz -initrd /w/initramfs.cpio -append console=ttyS0 intel_iommu=on quiet panic=-1 no_timer_check loglevel=7 " +
+		"-kernel /k/vmlinuz -initrd /w/initramfs.cpio -append console=ttyS0 intel_iommu=on quiet panic=-1 no_timer_check cryptomgr.notests loglevel=7 " +
 		"-serial stdio -qmp unix:/s/qmp.sock,server=on,wait=off -no-reboot"
 	if got != want {
 		t.Errorf("args\n got %s\nwant %s", got, want)

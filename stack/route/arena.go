@@ -34,6 +34,9 @@ func newArena(p *plane) *arena {
 // uses the Go heap).
 func (a *arena) chunk() *groupChunk {
 	const size = int(unsafe.Sizeof(groupChunk{}))
+	if raceEnabled {
+		return nil
+	}
 	if len(a.cur) < size {
 		m, err := unix.Mmap(-1, 0, 2*hugeBlock, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
 		if err != nil {
@@ -48,6 +51,25 @@ func (a *arena) chunk() *groupChunk {
 	c := (*groupChunk)(unsafe.Pointer(&a.cur[0]))
 	a.cur = a.cur[size:]
 	return c
+}
+
+// table returns a zeroed table of n entries in its own huge-page mapping,
+// or on the Go heap when mapping fails (it holds no pointers, so the
+// collector does not scan it either way).
+func (a *arena) table(n int) []uint32 {
+	size := n * 4
+	if raceEnabled {
+		return make([]uint32, n)
+	}
+	m, err := unix.Mmap(-1, 0, size+hugeBlock, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+	if err != nil {
+		return make([]uint32, n)
+	}
+	off := (hugeBlock - int(uintptr(unsafe.Pointer(&m[0]))%hugeBlock)) % hugeBlock
+	blk := m[off : off+size]
+	_ = unix.Madvise(blk, unix.MADV_HUGEPAGE)
+	a.maps = append(a.maps, m)
+	return unsafe.Slice((*uint32)(unsafe.Pointer(&blk[0])), n)
 }
 
 func (a *arena) free() {

@@ -20,7 +20,13 @@ type core struct {
 	n        int    // routes
 	seq      uint64 // insertion order, for Routes
 	rebuilds int
+	bigAt    int // IPv4 prefixes from which a rebuild makes a DIR-24-8 plane
 }
+
+// bigTable is bigAt's default: from about this many prefixes a full
+// table's second-level groups cost as much memory as the 64 MiB root
+// (BGP-shaped /24s touch every /16 well before a million routes).
+const bigTable = 1 << 16
 
 // prefixRoutes are the routes to one prefix; the best (lowest metric, then
 // first added) is the one the plane points at.
@@ -48,7 +54,8 @@ func (pr *prefixRoutes) bestRoute() *seqRoute {
 func (c *core) init(bits int) {
 	c.bits = bits
 	c.prefixes = map[netip.Prefix]*prefixRoutes{}
-	c.cur.Store(newPlane(bits))
+	c.bigAt = bigTable
+	c.cur.Store(newPlane(bits, smallRoot))
 }
 
 func key(p netip.Prefix) (k [16]byte) {
@@ -286,7 +293,7 @@ func (c *core) compactLocked() {
 	pl := c.cur.Load()
 	recs := pl.deadRecs > 4096 && pl.deadRecs > pl.nRecs/2 && int(pl.deadRecs) > len(c.prefixes)/4
 	groups := pl.deadGroups > 1024 && pl.deadGroups > pl.nGroups/2
-	if pl.full() || recs || groups {
+	if pl.full() || recs || groups || pl.rootBits != c.rootBitsLocked(pl.rootBits) {
 		c.rebuildLocked()
 	}
 }
@@ -313,7 +320,7 @@ func (c *core) rebuildLocked() {
 		all[start[p.Bits()]] = entry{p, pr}
 		start[p.Bits()]++
 	}
-	pl := newPlane(c.bits)
+	pl := newPlane(c.bits, c.rootBitsLocked(c.cur.Load().rootBits))
 	for _, e := range all {
 		b := e.pr.bestRoute()
 		e.pr.best = b.seq
@@ -323,6 +330,23 @@ func (c *core) rebuildLocked() {
 	}
 	c.cur.Store(pl)
 	c.rebuilds++
+}
+
+// rootBitsLocked is the first stride the plane should have, given the one
+// it has: IPv4 tables switch to DIR-24-8 at bigAt prefixes and back below a
+// quarter of that, so a table near the threshold does not rebuild back and
+// forth.
+func (c *core) rootBitsLocked(cur int) int {
+	n := len(c.prefixes)
+	switch {
+	case c.bits != 32:
+		return smallRoot
+	case n >= c.bigAt:
+		return bigRoot
+	case n < c.bigAt/4:
+		return smallRoot
+	}
+	return cur
 }
 
 func (c *core) routes() []Route {

@@ -10,10 +10,13 @@
 // a mutex; several routes to one prefix are allowed, the lowest metric (then
 // the first added) is used. The forwarding plane (plane.go) is a multibit
 // trie with a 16-bit first level and 8-bit levels below, prefixes expanded
-// to their level and pushed to the leaves (Srinivasan and Varghese 1999;
-// Gupta, Lin and McKeown 1998, the DIR-24-8 of DPDK's rte_lpm): an IPv4
-// lookup is two loads up to /24 and three up to /32, however many routes
-// there are, and allocates nothing. Lookup takes no lock: the writer
+// to their level and pushed to the leaves (Srinivasan and Varghese 1999):
+// an IPv4 lookup is two loads up to /24 and three up to /32, however many
+// routes there are, and allocates nothing. An IPv4 table of bigTable
+// (65 536) prefixes or more is rebuilt with a 24-bit first level, the
+// DIR-24-8 of DPDK's rte_lpm (Gupta, Lin and McKeown 1998): one load up to
+// /24, two up to /32, for a 64 MiB root in huge pages; it goes back to
+// 16-8-8 below a quarter of the threshold. Lookup takes no lock: the writer
 // changes entries with single atomic stores after building anything they
 // point to, never reuses a group or a next-hop record while readers may
 // hold it, and rebuilds a fresh plane, published with one atomic pointer

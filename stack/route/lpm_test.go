@@ -41,15 +41,22 @@ func checkAgainst(t *testing.T, tb *Table, ref *refTable, rng *rand.Rand, n int)
 // TestRandomAgainstReference adds and deletes random /0-/32 routes (with
 // several routes to some prefixes) and compares every answer with a scan.
 func TestRandomAgainstReference(t *testing.T) {
-	t.Run("own-next-hops", func(t *testing.T) { randomAgainstReference(t, false) })
+	t.Run("own-next-hops", func(t *testing.T) { randomAgainstReference(t, false, bigTable) })
 	// Few next hops: prefixes share records, so sibling prefixes make
 	// uniform groups (the folding case).
-	t.Run("shared-next-hops", func(t *testing.T) { randomAgainstReference(t, true) })
+	t.Run("shared-next-hops", func(t *testing.T) { randomAgainstReference(t, true, bigTable) })
+	// The table switches to DIR-24-8 at 400 prefixes while it fills and
+	// back to 16-8-8 below 100 while it empties; every answer in between
+	// and across the switches is checked.
+	t.Run("dir-24-8/own-next-hops", func(t *testing.T) { randomAgainstReference(t, false, 400) })
+	t.Run("dir-24-8/shared-next-hops", func(t *testing.T) { randomAgainstReference(t, true, 400) })
 }
 
-func randomAgainstReference(t *testing.T, shared bool) {
+func randomAgainstReference(t *testing.T, shared bool, bigAt int) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	tb, ref := New(), &refTable{}
+	tb.c.bigAt = bigAt
+	roots := map[int]bool{}
 	rs := randRoutes(rng, 1500, 0, 32, false)
 	if shared {
 		for i := range rs {
@@ -70,11 +77,15 @@ func randomAgainstReference(t *testing.T, shared bool) {
 			t.Fatal(err)
 		}
 		ref.add(r)
+		roots[tb.c.cur.Load().rootBits] = true
 		if i%100 == 0 {
 			checkAgainst(t, tb, ref, rng, 100)
 		}
 	}
 	checkAgainst(t, tb, ref, rng, 5000)
+	if want := bigAt < len(rs); roots[bigRoot] != want || !roots[smallRoot] {
+		t.Fatalf("first strides seen while filling: %v (DIR-24-8 expected: %v)", roots, want)
+	}
 	if tb.Len() != len(ref.rs) {
 		t.Fatalf("Len %d, want %d", tb.Len(), len(ref.rs))
 	}
@@ -89,6 +100,9 @@ func randomAgainstReference(t *testing.T, shared bool) {
 		}
 	}
 	checkAgainst(t, tb, ref, rng, 5000)
+	if rb := tb.c.cur.Load().rootBits; bigAt < len(rs) && len(ref.rs) < bigAt/4 && rb != smallRoot {
+		t.Fatalf("%d routes left of %d: first stride %d, want %d", len(ref.rs), len(rs), rb, smallRoot)
+	}
 	got := tb.Routes()
 	if len(got) != len(ref.rs) {
 		t.Fatalf("Routes: %d, want %d", len(got), len(ref.rs))
@@ -192,10 +206,23 @@ func TestCompaction(t *testing.T) {
 // come and go (run with -race). A reader must always get a route whose
 // prefix contains the address, and the default route is always there.
 func TestConcurrentReaders(t *testing.T) {
+	t.Run("16-8-8", func(t *testing.T) { concurrentReaders(t, bigTable, 1500, 8, true) })
+	// Every round crosses the DIR-24-8 threshold both ways. Each switch
+	// writes every root entry a prefix covers, 2^24 for a default route:
+	// without one, and with prefixes no shorter than /14, a switch stays
+	// affordable under the race detector; addresses outside every prefix
+	// must then find no route.
+	t.Run("dir-24-8", func(t *testing.T) { concurrentReaders(t, 300, 800, 14, false) })
+}
+
+func concurrentReaders(t *testing.T, bigAt, n, shortest int, withDefault bool) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	tb := New()
-	mustAdd(t, tb, Route{Prefix: netip.MustParsePrefix("0.0.0.0/0"), IfIndex: 9})
-	rs := randRoutes(rng, 1500, 8, 32, false)
+	tb.c.bigAt = bigAt
+	if withDefault {
+		mustAdd(t, tb, Route{Prefix: netip.MustParsePrefix("0.0.0.0/0"), IfIndex: 9})
+	}
+	rs := randRoutes(rng, n, shortest, 32, false)
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for g := range 3 {
@@ -213,6 +240,9 @@ func TestConcurrentReaders(t *testing.T) {
 					v := rng.Uint32()
 					a := [4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}
 					r, ok := tb.Lookup(a)
+					if !ok && !withDefault {
+						continue
+					}
 					if !ok || !r.Prefix.Contains(netip.AddrFrom4(a)) {
 						t.Errorf("Lookup(%v) = %v %v", netip.AddrFrom4(a), r, ok)
 						return
@@ -309,8 +339,14 @@ func FuzzLPM(f *testing.F) {
 	f.Add([]byte{0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 32, 2, 1, 2, 3, 4, 0, 1, 1, 2, 3, 4, 32, 2, 1, 2, 3, 4, 0})
 	// Sibling /17s with one next hop around a /20 (TestFoldKeepsDeeperPrefixes).
 	f.Add([]byte{0, 10, 0, 0, 0, 17, 0, 10, 0, 128, 0, 17, 0, 10, 0, 16, 0, 20, 1, 10, 0, 16, 0, 20, 1, 10, 0, 0, 0, 17, 2, 10, 0, 1, 1, 0})
+	// An odd-length program runs on a table that becomes DIR-24-8 from its
+	// fourth prefix.
+	f.Add([]byte{0, 10, 0, 0, 0, 8, 0, 10, 1, 0, 0, 16, 0, 10, 1, 2, 0, 24, 0, 10, 1, 2, 128, 25, 2, 10, 1, 2, 200, 0, 1, 10, 1, 2, 0, 24, 2, 10, 1, 2, 3, 0, 7})
 	f.Fuzz(func(t *testing.T, prog []byte) {
 		tb, ref := New(), &refTable{}
+		if len(prog)%2 == 1 {
+			tb.c.bigAt = 4
+		}
 		for len(prog) >= 6 {
 			op, a, l := prog[0]%3, [4]byte{prog[1], prog[2], prog[3], prog[4]}, int(prog[5]%33)
 			prog = prog[6:]

@@ -6,14 +6,22 @@ import (
 	"unsafe"
 )
 
-// The forwarding plane: a multibit trie with a 16-bit first stride and 8-bit
-// strides below (IPv4 16-8-8, IPv6 16-8-...-8), with controlled prefix
-// expansion and leaf pushing (Srinivasan and Varghese, "Fast address lookups
-// using controlled prefix expansion", ACM TOCS 17(1), 1999; Gupta, Lin and
-// McKeown, "Routing lookups in hardware at memory access speeds", INFOCOM
-// 1998, whose DIR-24-8 is DPDK's rte_lpm). A lookup reads one entry per level
-// and stops at the first leaf: two loads for prefixes up to /24, three up to
-// /32, whatever the number of routes.
+// The forwarding plane: a multibit trie with a wide first stride and 8-bit
+// strides below, with controlled prefix expansion and leaf pushing
+// (Srinivasan and Varghese, "Fast address lookups using controlled prefix
+// expansion", ACM TOCS 17(1), 1999; Gupta, Lin and McKeown, "Routing lookups
+// in hardware at memory access speeds", INFOCOM 1998, whose DIR-24-8 is
+// DPDK's rte_lpm). A lookup reads one entry per level and stops at the first
+// leaf, whatever the number of routes.
+//
+// The first stride is 16 bits (a 256 KiB root: IPv6 16-8-...-8, and small
+// IPv4 tables 16-8-8: two loads up to /24, three up to /32) or, for an IPv4
+// table of at least bigTable prefixes, 24 bits: DIR-24-8, a 64 MiB root of
+// 2^24 entries in huge pages outside the Go heap, so a lookup up to /24 is
+// one load and up to /32 two. A full table's /24s spread over every /16, so
+// the 16-bit trie holds 64 MiB of second-level groups anyway and pays a
+// second dependent cache miss for them; the table switches widths when a
+// rebuild finds it past the threshold (and back below a quarter of it).
 //
 // Entries are uint32, read and written with atomic loads and stores:
 //
@@ -37,8 +45,8 @@ import (
 // when the garbage outgrows the live part: amortised O(1) per update.
 
 const (
-	rootBits   = 16
-	rootSize   = 1 << rootBits
+	smallRoot  = 16 // first stride of IPv6 and small IPv4 planes
+	bigRoot    = 24 // first stride of big IPv4 planes (DIR-24-8)
 	groupBits  = 8
 	groupSize  = 1 << groupBits
 	eChild     = 1 << 31
@@ -68,8 +76,10 @@ type hop struct {
 }
 
 type plane struct {
-	maxDepth int // 32 or 128
-	root     *[rootSize]uint32
+	maxDepth int    // 32 or 128
+	rootBits int    // smallRoot or bigRoot
+	shift    uint32 // 32 - rootBits: an IPv4 address's root index is a >> shift
+	root     []uint32
 	groups   atomic.Pointer[[]*groupChunk]
 	recs     atomic.Pointer[[]*recChunk]
 
@@ -85,9 +95,14 @@ type nhRef struct {
 	refs int
 }
 
-func newPlane(maxDepth int) *plane {
-	p := &plane{maxDepth: maxDepth, root: new([rootSize]uint32), nhs: map[Route]*nhRef{}}
+func newPlane(maxDepth, rootBits int) *plane {
+	p := &plane{maxDepth: maxDepth, rootBits: rootBits, shift: uint32(32 - rootBits), nhs: map[Route]*nhRef{}}
 	p.arena = newArena(p)
+	if rootBits == smallRoot {
+		p.root = make([]uint32, 1<<smallRoot)
+	} else {
+		p.root = p.arena.table(1 << rootBits)
+	}
 	g, r := []*groupChunk{}, []*recChunk{}
 	p.groups.Store(&g)
 	p.recs.Store(&r)
@@ -100,26 +115,28 @@ func mkLeaf(depth int, rec uint32) uint32 { return uint32(depth+1)<<depthShift |
 
 // lookup4 returns the leaf for an IPv4 address. It allocates nothing.
 func (p *plane) lookup4(a uint32) uint32 {
-	e := atomic.LoadUint32(&p.root[a>>16])
+	e := atomic.LoadUint32(&p.root[a>>p.shift])
 	if e&eChild == 0 {
 		return e
 	}
 	g := *p.groups.Load()
-	e = groupEntry(g, e, a>>8&0xff)
-	if e&eChild == 0 {
-		return e
+	if p.shift == 32-smallRoot {
+		e = groupEntry(g, e, a>>8&0xff)
+		if e&eChild == 0 {
+			return e
+		}
 	}
 	return groupEntry(g, e, a&0xff)
 }
 
 // lookup returns the leaf for a key of maxDepth bits.
 func (p *plane) lookup(k *[16]byte) uint32 {
-	e := atomic.LoadUint32(&p.root[uint32(k[0])<<8|uint32(k[1])])
+	e := atomic.LoadUint32(&p.root[p.index(k, 0)])
 	if e&eChild == 0 {
 		return e
 	}
 	g := *p.groups.Load()
-	for i := 2; i < p.maxDepth/8; i++ {
+	for i := p.rootBits / 8; i < p.maxDepth/8; i++ {
 		e = groupEntry(g, e, uint32(k[i]))
 		if e&eChild == 0 {
 			return e
@@ -227,31 +244,35 @@ func (p *plane) newGroup(fill uint32) uint32 {
 // level returns where a prefix of length l is stored: the trie level, the
 // index of its first entry in that level's table and the number of entries
 // it expands to.
-func level(k *[16]byte, l int) (lv int, first, n uint32) {
-	if l <= rootBits {
-		n = 1 << (rootBits - l)
-		return 0, (uint32(k[0])<<8 | uint32(k[1])) &^ (n - 1), n
+func (p *plane) level(k *[16]byte, l int) (lv int, first, n uint32) {
+	if l <= p.rootBits {
+		n = 1 << (p.rootBits - l)
+		return 0, p.index(k, 0) &^ (n - 1), n
 	}
-	lv = (l-rootBits-1)/groupBits + 1
-	n = 1 << (rootBits + groupBits*lv - l)
-	return lv, uint32(k[lv+1]) &^ (n - 1), n
+	lv = (l-p.rootBits-1)/groupBits + 1
+	n = 1 << (p.rootBits + groupBits*lv - l)
+	return lv, p.index(k, lv) &^ (n - 1), n
 }
 
 // index returns the entry key k selects at level lv.
-func index(k *[16]byte, lv int) uint32 {
+func (p *plane) index(k *[16]byte, lv int) uint32 {
 	if lv == 0 {
-		return uint32(k[0])<<8 | uint32(k[1])
+		i := uint32(k[0])<<8 | uint32(k[1])
+		if p.rootBits == bigRoot {
+			i = i<<8 | uint32(k[2])
+		}
+		return i
 	}
-	return uint32(k[lv+1])
+	return uint32(k[p.rootBits/8+lv-1])
 }
 
 // table returns the entries of level lv's table on k's path, creating the
 // groups down to it (filled with the leaf they replace). path receives the
 // group index of each level below the root.
 func (p *plane) table(k *[16]byte, lv int, create bool, path []uint32) []uint32 {
-	t := p.root[:]
+	t := p.root
 	for l := 0; l < lv; l++ {
-		i := index(k, l)
+		i := p.index(k, l)
 		e := atomic.LoadUint32(&t[i])
 		if e&eChild == 0 {
 			if !create {
@@ -274,7 +295,7 @@ func (p *plane) table(k *[16]byte, lv int, create bool, path []uint32) []uint32 
 // down. Groups left uniform by a removal are folded into their parent.
 func (p *plane) set(k *[16]byte, l int, leaf uint32) {
 	var path [16]uint32
-	lv, first, n := level(k, l)
+	lv, first, n := p.level(k, l)
 	t := p.table(k, lv, leafDepth(leaf) == l, path[:])
 	if t == nil {
 		return // removing a prefix that was never stored
@@ -291,7 +312,7 @@ func (p *plane) set(k *[16]byte, l int, leaf uint32) {
 	for d := lv; d > 0; d-- {
 		s := p.slots(path[d-1])
 		v := atomic.LoadUint32(&s[0])
-		if v&eChild != 0 || leafDepth(v) > rootBits+groupBits*(d-1) {
+		if v&eChild != 0 || leafDepth(v) > p.rootBits+groupBits*(d-1) {
 			return
 		}
 		for j := 1; j < groupSize; j++ {
@@ -301,11 +322,11 @@ func (p *plane) set(k *[16]byte, l int, leaf uint32) {
 		}
 		var parent []uint32
 		if d == 1 {
-			parent = p.root[:]
+			parent = p.root
 		} else {
 			parent = p.slots(path[d-2])
 		}
-		atomic.StoreUint32(&parent[index(k, d-1)], v)
+		atomic.StoreUint32(&parent[p.index(k, d-1)], v)
 		p.deadGroups++
 	}
 }
@@ -328,5 +349,5 @@ func (p *plane) push(e *uint32, l int, leaf uint32) {
 
 // bytes is the memory the plane holds.
 func (p *plane) bytes() int {
-	return rootSize*4 + len(*p.groups.Load())*len(groupChunk{})*4 + len(*p.recs.Load())*int(unsafe.Sizeof(recChunk{}))
+	return len(p.root)*4 + len(*p.groups.Load())*len(groupChunk{})*4 + len(*p.recs.Load())*int(unsafe.Sizeof(recChunk{}))
 }
