@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -41,6 +44,7 @@ type Namespace struct {
 func NewNamespace(t testing.TB, tag string) *Namespace {
 	t.Helper()
 	Require(t, Root, IP)
+	sweepOnce.Do(sweepStale)
 	n := &Namespace{Name: fmt.Sprintf("gopkt-%d-%s", os.Getpid(), tag)}
 	Run(t, "ip", "netns", "add", n.Name)
 	t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", n.Name).Run() })
@@ -144,4 +148,29 @@ func NewVeth(t testing.TB, tag string, third int) *Veth {
 	v.A.IP(t, "link", "set", v.IfA, "up")
 	v.B.IP(t, "link", "set", v.IfB, "up")
 	return v
+}
+
+var sweepOnce sync.Once
+
+// sweepStale deletes the namespaces of test processes that no longer exist
+// (gopkt-PID-tag with no process PID): a test killed before its cleanup
+// (a timeout, a SIGKILL) leaves its namespace, veth peers and daemons'
+// TAPs behind, and a later process with the same PID modulo 100000 would
+// meet its link names.
+func sweepStale() {
+	names, _ := filepath.Glob("/var/run/netns/gopkt-*")
+	for _, p := range names {
+		name := filepath.Base(p)
+		f := strings.SplitN(name, "-", 3)
+		if len(f) < 3 {
+			continue
+		}
+		pid, err := strconv.Atoi(f[1])
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); os.IsNotExist(err) {
+			_ = exec.Command("ip", "netns", "del", name).Run()
+		}
+	}
 }
