@@ -133,6 +133,38 @@ func BenchmarkNextHopScale(b *testing.B) {
 	}
 }
 
+// BenchmarkNextHopBurstScale is BenchmarkNextHopScale through
+// NextHopBurst, 32 destinations per call (DPDK's bulk lookup); ns/op is
+// per destination.
+func BenchmarkNextHopBurstScale(b *testing.B) {
+	ps := probes()
+	for _, s := range benchSizes {
+		b.Run(s.name, func(b *testing.B) {
+			tb, _ := benchTable(b, s.n, s.bgp)
+			mustAddB(b, tb, Route{Prefix: netip.MustParsePrefix("0.0.0.0/0"), IfIndex: 1})
+			b.ReportAllocs()
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			out := make([]Hop, burst)
+			hit := 0
+			i := 0
+			c0 := threadCPU()
+			for b.Loop() {
+				if i&(burst-1) == 0 {
+					j := i & (len(ps) - 1)
+					tb.NextHopBurst(ps[j:j+burst], out)
+					hit += int(out[0].IfIndex)
+				}
+				i++
+			}
+			b.ReportMetric(float64(threadCPU()-c0)/float64(b.N), "cpu-ns/op")
+			if hit == 0 {
+				b.Fatal("no route found")
+			}
+		})
+	}
+}
+
 func mustAddB(b *testing.B, tb *Table, r Route) {
 	b.Helper()
 	if err := tb.Add(r); err != nil {

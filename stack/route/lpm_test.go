@@ -10,6 +10,23 @@ import (
 
 func checkAgainst(t *testing.T, tb *Table, ref *refTable, rng *rand.Rand, n int) {
 	t.Helper()
+	var dsts [][4]byte
+	var hops []Hop
+	defer func() {
+		// The same destinations through NextHopBurst, in bursts of
+		// every length up to 40 (so across the 32-lookup blocks).
+		out := make([]Hop, len(dsts))
+		for i := 0; i < len(dsts); {
+			k := min(len(dsts)-i, 1+i%40)
+			tb.NextHopBurst(dsts[i:i+k], out[i:])
+			i += k
+		}
+		for i := range dsts {
+			if out[i] != hops[i] {
+				t.Fatalf("NextHopBurst: %v -> %+v, NextHop %+v", netip.AddrFrom4(dsts[i]), out[i], hops[i])
+			}
+		}
+	}()
 	for range n {
 		var a [4]byte
 		v := rng.Uint32()
@@ -32,6 +49,7 @@ func checkAgainst(t *testing.T, tb *Table, ref *refTable, rng *rand.Rand, n int)
 			t.Fatalf("Lookup(%v) = %v %v, want %v %v", netip.AddrFrom4(a), got, gok, want, wok)
 		}
 		ifx, nh, ok := tb.NextHop(a)
+		dsts, hops = append(dsts, a), append(hops, Hop{Addr: nh, IfIndex: int32(ifx), OK: ok})
 		if ok != wok || ok && (ifx != want.IfIndex || nh != want.NextHop(a)) {
 			t.Fatalf("NextHop(%v) = %d %v %v, want %v", netip.AddrFrom4(a), ifx, nh, ok, want)
 		}
@@ -242,6 +260,14 @@ func concurrentReaders(t *testing.T, bigAt, n, shortest int, withDefault bool) {
 					r, ok := tb.Lookup(a)
 					if !ok && !withDefault {
 						continue
+					}
+					if withDefault {
+						var h [1]Hop
+						tb.NextHopBurst([][4]byte{a}, h[:])
+						if _, _, ok := tb.NextHop(a); !ok || !h[0].OK || h[0].IfIndex <= 0 {
+							t.Errorf("NextHop(%v): %v, NextHopBurst: %+v", netip.AddrFrom4(a), ok, h[0])
+							return
+						}
 					}
 					if !ok || !r.Prefix.Contains(netip.AddrFrom4(a)) {
 						t.Errorf("Lookup(%v) = %v %v", netip.AddrFrom4(a), r, ok)

@@ -61,11 +61,9 @@ const (
 // groupChunk holds 64 groups of 256 entries.
 type groupChunk [groupSize << chunkShift]uint32
 
-// recChunk holds 256 next-hop records: the Route Lookup copies out, and the
-// compact form NextHop reads (IPv4).
+// recChunk holds 256 next-hop records: the Route Lookup copies out.
 type recChunk struct {
 	r [1 << recShift]Route
-	h [1 << recShift]hop
 }
 
 // hop is what forwarding needs of a record.
@@ -82,6 +80,11 @@ type plane struct {
 	root     []uint32
 	groups   atomic.Pointer[[]*groupChunk]
 	recs     atomic.Pointer[[]*recChunk]
+	// hops is the compact form of every record NextHop reads (IPv4), one
+	// flat array indexed by the leaf: no chunk to chase after the trie
+	// entry's cache miss. It grows by copy; a reader loads it after the
+	// entry, so the array it gets holds every record an entry can name.
+	hops atomic.Pointer[[]hop]
 
 	// Writer-only state.
 	nGroups, nRecs       uint32
@@ -103,9 +106,10 @@ func newPlane(maxDepth, rootBits int) *plane {
 	} else {
 		p.root = p.arena.table(1 << rootBits)
 	}
-	g, r := []*groupChunk{}, []*recChunk{}
+	g, r, h := []*groupChunk{}, []*recChunk{}, []hop{}
 	p.groups.Store(&g)
 	p.recs.Store(&r)
+	p.hops.Store(&h)
 	return p
 }
 
@@ -116,17 +120,10 @@ func mkLeaf(depth int, rec uint32) uint32 { return uint32(depth+1)<<depthShift |
 // lookup4 returns the leaf for an IPv4 address. It allocates nothing.
 func (p *plane) lookup4(a uint32) uint32 {
 	e := atomic.LoadUint32(&p.root[a>>p.shift])
-	if e&eChild == 0 {
-		return e
+	if e&eChild != 0 {
+		e = p.below4(e, a)
 	}
-	g := *p.groups.Load()
-	if p.shift == 32-smallRoot {
-		e = groupEntry(g, e, a>>8&0xff)
-		if e&eChild == 0 {
-			return e
-		}
-	}
-	return groupEntry(g, e, a&0xff)
+	return e
 }
 
 // lookup returns the leaf for a key of maxDepth bits.
@@ -157,10 +154,16 @@ func (p *plane) record(e uint32) *Route {
 	return &(*p.recs.Load())[i>>recShift].r[i&(1<<recShift-1)]
 }
 
-// hop returns the compact next hop a leaf names.
-func (p *plane) hop(e uint32) *hop {
-	i := e & recMask
-	return &(*p.recs.Load())[i>>recShift].h[i&(1<<recShift-1)]
+// below4 finishes an IPv4 lookup under a root entry that names a group.
+func (p *plane) below4(e, a uint32) uint32 {
+	g := *p.groups.Load()
+	if p.shift == 32-smallRoot {
+		e = groupEntry(g, e, a>>8&0xff)
+		if e&eChild == 0 {
+			return e
+		}
+	}
+	return groupEntry(g, e, a&0xff)
 }
 
 // slots returns the entries of group i (writer side).
@@ -213,7 +216,16 @@ func (p *plane) newRecord(r Route) uint32 {
 	if r.Gateway.Is4() {
 		h.gw, h.hasGW = r.Gateway.As4(), true
 	}
-	c.h[i&(1<<recShift-1)] = h
+	hs := *p.hops.Load()
+	if int(i) == len(hs) {
+		if len(hs) == cap(hs) {
+			nhs := make([]hop, len(hs), max(64, 2*cap(hs)))
+			copy(nhs, hs)
+			hs = nhs
+		}
+		hs = append(hs, h)
+		p.hops.Store(&hs)
+	}
 	p.nRecs++
 	return i
 }
