@@ -111,24 +111,24 @@ func (br *Bridge) AddMember(ifc *stack.Interface) (*Member, error) {
 	br.mu.Lock()
 	defer br.mu.Unlock()
 	if br.closed.Load() {
-		return nil, &OpError{Op: "add member", Interface: ifc.Name(), Err: ErrClosed}
+		return nil, &stack.OpError{Op: "bridge add member", Interface: ifc.Name(), Err: ErrClosed}
 	}
 	self := br.self.Load()
 	if self == nil || ifc == self || ifc.Stack() != self.Stack() {
-		return nil, &OpError{Op: "add member", Interface: ifc.Name(), Err: ErrSelf, Hint: "get the bridge with bridge.Of(its interface) and add interfaces of the same stack"}
+		return nil, &stack.OpError{Op: "bridge add member", Interface: ifc.Name(), Err: ErrSelf, Hint: "get the bridge with bridge.Of(its interface) and add interfaces of the same stack"}
 	}
 	cur := br.members.Load()
 	slot := -1
 	for i, m := range cur.slot {
 		if m != nil && m.ifc == ifc {
-			return nil, &OpError{Op: "add member", Interface: ifc.Name(), Err: ErrMember}
+			return nil, &stack.OpError{Op: "bridge add member", Interface: ifc.Name(), Err: ErrMember}
 		}
 		if m == nil && slot < 0 {
 			slot = i
 		}
 	}
 	if slot < 0 {
-		return nil, &OpError{Op: "add member", Interface: ifc.Name(), Err: ErrFull}
+		return nil, &stack.OpError{Op: "bridge add member", Interface: ifc.Name(), Err: ErrFull}
 	}
 	m := &Member{br: br, ifc: ifc, slot: slot}
 	m.in.init()
@@ -143,7 +143,7 @@ func (br *Bridge) AddMember(ifc *stack.Interface) (*Member, error) {
 	br.members.Store(&next)
 	if err := ifc.SetLinkInput(m); err != nil {
 		br.members.Store(cur)
-		return nil, &OpError{Op: "add member", Interface: ifc.Name(), Err: err}
+		return nil, &stack.OpError{Op: "bridge add member", Interface: ifc.Name(), Err: err}
 	}
 	if f, ok := ifc.Port().(port.Filter); ok {
 		_ = f.SetPromisc(true)
@@ -170,7 +170,7 @@ func (br *Bridge) removeLocked(ifc *stack.Interface) error {
 		}
 	}
 	if m == nil {
-		return &OpError{Op: "remove member", Interface: ifc.Name(), Err: ErrNotMember}
+		return &stack.OpError{Op: "bridge remove member", Interface: ifc.Name(), Err: ErrNotMember}
 	}
 	ifc.ClearLinkInput(m)
 	next := *cur

@@ -82,11 +82,11 @@ func (c *Cloner) Add(s *stack.Stack, name string) (*Bridge, error) {
 func Of(ifc *stack.Interface) (*Bridge, error) {
 	br, ok := ifc.Port().(*Bridge)
 	if !ok {
-		return nil, &OpError{Op: "of", Interface: ifc.Name(), Err: ErrNotBridge}
+		return nil, &stack.OpError{Op: "bridge of", Interface: ifc.Name(), Err: ErrNotBridge}
 	}
 	br.self.CompareAndSwap(nil, ifc)
 	if br.self.Load() != ifc {
-		return nil, &OpError{Op: "of", Interface: ifc.Name(), Err: ErrNotBridge, Hint: "the bridge belongs to another interface"}
+		return nil, &stack.OpError{Op: "bridge of", Interface: ifc.Name(), Err: ErrNotBridge, Hint: "the bridge belongs to another interface"}
 	}
 	return br, nil
 }
