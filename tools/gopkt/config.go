@@ -240,6 +240,9 @@ func (c *config) addDriver(reg *registry, a string) error {
 			}
 		}
 	}
+	if _, ok := drv.(interface{ NeedsIPv4() }); ok && !c.Protos.has("ipv4") {
+		return usagef("-d %s: the tunnel sends through IPv4: add -p ipv4", a)
+	}
 	if nc, ok := drv.(nameChecker); ok {
 		if err := nc.CheckName(ifname); err != nil {
 			return usagef("-d %s: %v", a, err)
