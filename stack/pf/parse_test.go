@@ -48,7 +48,7 @@ pass in proto tcp to any port > 1023 flags any
 
 func TestParseErrors(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
-		{"allow in all", `line 1: a rule starts with "pass" or "block", got "allow"`},
+		{"allow in all", `line 1: a rule starts with "pass", "block", "nat" or "rdr", got "allow"`},
 		{"pass in proto smtp", `tcp, udp, icmp, gre, ipencap or a protocol number`},
 		{"pass in from 198.18.0.0/33", "an IPv4 address or prefix"},
 		{"pass in from 2001:db8::/32", "an IPv4"},
