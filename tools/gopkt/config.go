@@ -477,7 +477,7 @@ func (c *config) addPing(a string) error {
 
 func (c *config) addFilter(a string) error {
 	if isPFRule(a) {
-		if _, err := pf.Parse(a); err != nil {
+		if _, err := pf.ParseRuleset(a); err != nil {
 			return usagef("--filter %q: %v", a, err)
 		}
 		if !c.Protos.has("ipv4") {
