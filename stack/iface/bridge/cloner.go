@@ -28,6 +28,9 @@ type Options struct {
 	// interface's Transmit (hooks, taps, transmit queue) even when nothing
 	// needs to see it: the full path, for comparison.
 	NoFastPath bool
+	// STP turns IEEE 802.1D spanning tree on (stp.go); nil leaves it off
+	// and every member forwarding.
+	STP *STPOptions
 }
 
 // MaxMembers is how many member ports a bridge has at most.
