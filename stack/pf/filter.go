@@ -197,7 +197,7 @@ func (f *Filter) translate(dir Dir, ifindex int, b *mbuf.Buf) natResult {
 		return natNone
 	}
 	pk, ok := parsePacket(b.Bytes())
-	if !ok || !pk.l4 || (pk.proto == wire.IPProtocolICMP && pk.icmpType != 8 && pk.icmpType != 0) {
+	if !ok || !pk.l4 || (pk.proto == wire.IPProtocolICMP && pk.icmpType != 8 && pk.icmpType != 0) || !natHeader(b.Bytes(), pk.proto) {
 		return natNone
 	}
 	timeout := f.timeout(pk.proto)
@@ -244,6 +244,17 @@ func (f *Filter) translate(dir Dir, ifindex int, b *mbuf.Buf) natResult {
 	rewrite(b.Bytes(), &pk, to)
 	f.translated.Add(1)
 	return natDone
+}
+
+// natHeader reports whether b (an IPv4 packet whose header parsed) holds
+// the whole transport header rewrite touches: TCP's 20 bytes (RFC 9293
+// §3.1), UDP's and ICMP echo's 8.
+func natHeader(b []byte, proto wire.IPProtocol) bool {
+	need := 8
+	if proto == wire.IPProtocolTCP {
+		need = 20
+	}
+	return len(b)-int(b[0]&0x0f)*4 >= need
 }
 
 // natRule returns the first translation rule for pk: nat rules on the
