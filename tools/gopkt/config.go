@@ -257,6 +257,9 @@ func (c *config) addDriver(reg *registry, a string) error {
 			}
 		}
 	}
+	if _, ok := drv.(interface{ NeedsIPv4() }); ok && !c.Protos.has("ipv4") {
+		return usagef("-d %s: the tunnel sends through IPv4: add -p ipv4", a)
+	}
 	if nc, ok := drv.(nameChecker); ok {
 		if err := nc.CheckName(ifname); err != nil {
 			return usagef("-d %s: %v", a, err)
@@ -491,7 +494,7 @@ func (c *config) addPing(a string) error {
 
 func (c *config) addFilter(a string) error {
 	if isPFRule(a) {
-		if _, err := pf.Parse(a); err != nil {
+		if _, err := pf.ParseRuleset(a); err != nil {
 			return usagef("--filter %q: %v", a, err)
 		}
 		if !c.Protos.has("ipv4") {

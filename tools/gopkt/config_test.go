@@ -108,7 +108,7 @@ func TestParseArgsDefaults(t *testing.T) {
 // wrong and what to write instead.
 func TestParseArgsErrors(t *testing.T) {
 	for _, tc := range []struct{ args, want string }{
-		{"-d foo", `-d foo: unknown driver "foo" (known drivers: bridge, e1000, loop, tap, tun, vlan)`},
+		{"-d foo", `-d foo: unknown driver "foo" (known drivers: bridge, e1000, gif, gre, loop, tap, tun, vlan)`},
 		{"-p ipv6", `-p ipv6: unknown protocol "ipv6" (known protocols: icmp, ipv4, tcp, udp)`},
 		{"-d e1000", `-d e1000: missing pci=ADDR (the NIC's PCI address, such as pci=0000:00:02.0; 'vfio-bind list' shows them)`},
 		{"-d e1000 pci=zz", `-d e1000 pci=zz: pci=zz: not a PCI address (want DOMAIN:BUS:DEV.FN such as 0000:00:02.0; 'vfio-bind list' shows them)`},

@@ -62,7 +62,8 @@ type daemon struct {
 	tcpSvcs []*tcpService
 	http    *httpService
 	ifaces  []iface
-	cloners cloners // vlan and bridge (l2drivers.go)
+	cloners cloners       // vlan and bridge (l2drivers.go)
+	tunnels tunnelModules // gre and gif (tunneldrivers.go)
 	filters []*installedFilter
 	pf      *pf.Filter // --filter rules in pf syntax (pf.go)
 	dumps   []*dump
@@ -140,13 +141,14 @@ func (d *daemon) start(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	b, protos, err := d.cfg.Protos.build()
+	d.tunnels = newTunnelModules()
+	b, protos, err := d.cfg.Protos.build(d.tunnels.transports()...)
 	if err != nil {
 		return err
 	}
 	d.ip, d.udp, d.tcp = b.ip, b.udp, b.tcp
 	d.cloners = newCloners()
-	if d.s, err = stack.New(stack.Options{Pool: d.pool, Budget: budget, Protocols: protos, Cloners: d.cloners.list(), Logger: d.log}); err != nil {
+	if d.s, err = stack.New(stack.Options{Pool: d.pool, Budget: budget, Protocols: protos, Cloners: append(d.cloners.list(), d.tunnels.cloners()...), Logger: d.log}); err != nil {
 		return err
 	}
 	for _, a := range d.cfg.Drivers {

@@ -19,7 +19,8 @@
 // table.go is the explicit table of loaders (no init() registration):
 // drivers e1000, tap and loop (drivers.go), tun, vlan and bridge
 // (l2drivers.go: "-d vlan parent=em0,vid=5", "-d bridge members=tap0+tap1";
-// interfaces they build on come from earlier -d lines), protocols ipv4,
+// interfaces they build on come from earlier -d lines), gre and gif
+// (tunneldrivers.go: "-d gre local=A,remote=B,key=42"), protocols ipv4,
 // udp, tcp and icmp
 // (protocols.go; ICMP is part of IPv4, so -p icmp only tunes it). config.go
 // parses and checks the whole command line before anything is opened; each

@@ -36,9 +36,9 @@ type built struct {
 	tcp *tcp.TCP
 }
 
-// build makes the protocols: IPv4 (ICMP is part of it) with UDP and TCP
-// as transports.
-func (p *protoSet) build() (built, []stack.Protocol, error) {
+// build makes the protocols: IPv4 (ICMP is part of it) with UDP, TCP and
+// extra (the tunnel modules) as transports.
+func (p *protoSet) build(extra ...ipv4.Transport) (built, []stack.Protocol, error) {
 	var b built
 	if p.ipv4 == nil {
 		return b, nil, nil
@@ -56,6 +56,7 @@ func (p *protoSet) build() (built, []stack.Protocol, error) {
 		b.tcp = t
 		o.Transports = append(o.Transports, t)
 	}
+	o.Transports = append(o.Transports, extra...)
 	b.ip = ipv4.New(o)
 	return b, []stack.Protocol{b.ip}, nil
 }

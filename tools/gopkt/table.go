@@ -54,7 +54,7 @@ type registry struct {
 
 func defaultRegistry() *registry {
 	return &registry{
-		drivers: []driverLoader{e1000Loader, tapLoader, loopLoader, tunLoader, vlanLoader, bridgeLoader},
+		drivers: []driverLoader{e1000Loader, tapLoader, loopLoader, tunLoader, vlanLoader, bridgeLoader, greLoader, gifLoader},
 		protos:  []protoLoader{ipv4Loader, udpLoader, tcpLoader, icmpLoader},
 	}
 }
