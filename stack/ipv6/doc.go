@@ -1,0 +1,57 @@
+// Package ipv6 is the IPv6 layer of the stack: input with extension
+// header processing (RFC 8200 §4), output with source address selection
+// (RFC 6724 §5), fragmentation and reassembly (RFC 8200 §4.5, RFC 5722,
+// RFC 7112, RFC 8021), ICMPv6 (RFC 4443) and neighbour discovery
+// (RFC 4861: the neighbour cache state machine, solicitations and
+// advertisements).
+//
+// Start with New: pass the result in stack.Options.Protocols beside
+// ipv4.New. Attach registers EtherType 0x86DD; ICMPv6 is built in and the
+// Options.Transports are registered by next-header number. Addresses and
+// routes are IPv6's own (AddAddress, Routes, a route.Table6): every
+// interface gets its link-local address from its MAC (RFC 4291 Appendix
+// A; ::1 on the loopback) and joins all-nodes and the solicited-node group
+// of each address (RFC 4291 §2.7.1, §2.8); a port with a multicast filter
+// (hw/port.Filter) is programmed with those groups' MAC addresses
+// (RFC 2464 §7).
+//
+// Data path: input checks the fixed header and addresses (multicast or
+// loopback sources, groups not joined), walks the extension headers —
+// hop-by-hop only first; options acted on by their type's high bits;
+// routing headers with segments left (type 0 included, RFC 5095)
+// refused with a parameter problem; fragments reassembled (atomic ones
+// processed alone) — and delivers to ICMPv6 or a transport. An unknown
+// next header is answered with a parameter problem, code 1, an unbound
+// port with destination unreachable, code 4. Output builds the header in
+// the buffer's headroom, fragments at the source when the packet exceeds
+// the interface MTU (unpredictable identifications, RFC 7739) and resolves
+// the next hop.
+//
+// Neighbour discovery (neigh.go, ndp.go): entries go INCOMPLETE
+// (multicast solicitations every RetransTimer, packets queued against the
+// "nd-hold" quota) → REACHABLE (a solicited advertisement) → STALE (after
+// ReachableTime, or unsolicited news) → DELAY (used while stale) → PROBE
+// (unicast solicitations) and are deleted when probes go unanswered, with
+// address unreachable errors for what was queued. Messages with a hop
+// limit other than 255, options of length 0 and the other §7.1 failures
+// are counted by reason and dropped.
+//
+// ICMPv6 errors follow RFC 4443 §2.4 (e) (never about errors, to
+// multicast, or to an unspecified or multicast source, except packet too
+// big and unknown options) and are rate limited by a token bucket
+// (Options.ICMPRate, ICMPBurst). Ping sends echo requests and matches
+// replies and errors.
+//
+// Ownership and concurrency are IPv4's: a function taking an *mbuf.Buf
+// owns it; queued buffers are freed by timeouts, limits, Close or
+// interface removal; input runs on each interface's receive goroutine,
+// Output anywhere; one timer goroutine runs neighbour and reassembly
+// timers every Options.Tick. Malformed input never panics: it is counted
+// in Stats and dropped.
+//
+// What it does not do yet: forwarding (a packet not for us is dropped as
+// a host does), router and prefix discovery, SLAAC and duplicate address
+// detection (addresses are usable at once), MLD reports, redirects, path
+// MTU discovery (packet too big is counted, not acted on), pfil hooks,
+// and the IPv4 neighbour cache's lock-free fast path.
+package ipv6

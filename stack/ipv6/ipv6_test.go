@@ -1,0 +1,140 @@
+package ipv6_test
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/gopkt/gopkt/hw/mbuf"
+	"github.com/gopkt/gopkt/stack"
+	"github.com/gopkt/gopkt/stack/ipv4"
+	"github.com/gopkt/gopkt/stack/ipv6"
+	"github.com/gopkt/gopkt/stack/link"
+	"github.com/gopkt/gopkt/stack/stacktest"
+)
+
+// host is one stack with IPv4 and IPv6.
+type host struct {
+	s   *stack.Stack
+	ip6 *ipv6.IPv6
+	ifc *stack.Interface
+}
+
+func newHost(tb testing.TB, pool *mbuf.Pool, bg *mbuf.Budget, o ipv6.Options) *host {
+	tb.Helper()
+	ip6 := ipv6.New(o)
+	s, err := stack.New(stack.Options{Pool: pool, Budget: bg, Protocols: []stack.Protocol{ipv4.New(ipv4.Options{}), ip6}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		_ = s.Close()
+		hold, reass := ip6.Quotas()
+		for _, q := range []*mbuf.Quota{hold, reass} {
+			if n := q.InUse(); n != 0 {
+				tb.Errorf("quota %s: %d mbufs still charged after close", q.Name(), n)
+			}
+		}
+	})
+	return &host{s: s, ip6: ip6}
+}
+
+// pair builds two hosts on one link: A has 2001:db8::1/64, B 2001:db8::2/64.
+func pair(tb testing.TB, lo link.Options, o ipv6.Options) (a, b *host) {
+	tb.Helper()
+	pool := stacktest.NewPool(tb, 2048)
+	bg, err := mbuf.NewBudget(pool, mbuf.BudgetOptions{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	pa, pb := link.Pair(lo)
+	tb.Cleanup(func() { _ = pa.Close(); _ = pb.Close() })
+	a, b = newHost(tb, pool, bg, o), newHost(tb, pool, bg, o)
+	for _, x := range []struct {
+		h    *host
+		p    *link.Port
+		addr string
+	}{{a, pa, "2001:db8::1/64"}, {b, pb, "2001:db8::2/64"}} {
+		ifc, err := x.h.s.Attach("eth0", x.p, stack.IfOptions{})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if err := x.h.ip6.AddAddress(ifc, netip.MustParsePrefix(x.addr)); err != nil {
+			tb.Fatal(err)
+		}
+		x.h.ifc = ifc
+	}
+	return a, b
+}
+
+func ping(t *testing.T, h *host, dst string, size int) ipv6.PingReply {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	r, err := h.ip6.Ping(ctx, netip.MustParseAddr(dst), ipv6.PingOptions{Size: size})
+	if err != nil {
+		t.Fatalf("ping %s size %d: %v", dst, size, err)
+	}
+	return r
+}
+
+func TestPingBetweenStacks(t *testing.T) {
+	a, b := pair(t, link.Options{}, ipv6.Options{})
+	r := ping(t, a, "2001:db8::2", 56)
+	if r.From != netip.MustParseAddr("2001:db8::2") || r.Size != 56 || r.HopLimit != 64 {
+		t.Fatalf("reply %+v", r)
+	}
+	// Link-local, with the zone naming our interface.
+	ll := ipv6.LinkLocal(b.ifc.MAC()).WithZone("eth0")
+	ping(t, a, ll.String(), 100)
+	// 8000 bytes: fragmented both ways and reassembled on both sides.
+	ping(t, a, "2001:db8::2", 8000)
+	ping(t, b, "2001:db8::1", 30000)
+	// Our own address, through lo0; and ::1.
+	ping(t, a, "2001:db8::1", 3000)
+	ping(t, a, "::1", 56)
+	sa, sb := a.ip6.Stats(), b.ip6.Stats()
+	if sa.ReasmOKs < 2 || sb.ReasmOKs < 2 || sa.FragOKs < 2 || sb.FragOKs < 1 {
+		t.Errorf("fragmentation counters: a %+v\nb %+v", sa, sb)
+	}
+	// Both learned each other: B from A's solicitation (STALE, then
+	// DELAY/PROBE on use or REACHABLE), A resolved B (REACHABLE).
+	var found bool
+	for _, n := range a.ip6.Neighbours() {
+		if n.Addr == netip.MustParseAddr("2001:db8::2") {
+			found = true
+			if n.MAC != b.ifc.MAC() || n.State != ipv6.Reachable {
+				t.Errorf("A's entry for B: %+v", n)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("A has no entry for B: %+v", a.ip6.Neighbours())
+	}
+}
+
+func TestResolutionFails(t *testing.T) {
+	a, _ := pair(t, link.Options{}, ipv6.Options{RetransTimer: 20 * time.Millisecond, Tick: 5 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := a.ip6.Ping(ctx, netip.MustParseAddr("2001:db8::99"), ipv6.PingOptions{})
+	if !errors.Is(err, ipv6.ErrUnreachable) {
+		t.Fatalf("ping of a silent address: %v, want address unreachable", err)
+	}
+	if st := a.ip6.Stats(); st.NdResolveFailed != 1 || st.NdOutSolicits != 3 {
+		t.Errorf("stats %+v", st)
+	}
+	if n := a.ip6.Neighbours(); len(n) != 0 {
+		t.Errorf("entries left: %+v", n)
+	}
+}
+
+func TestNoRoute(t *testing.T) {
+	a, _ := pair(t, link.Options{}, ipv6.Options{})
+	_, err := a.ip6.Ping(context.Background(), netip.MustParseAddr("2001:db9::1"), ipv6.PingOptions{})
+	if !errors.Is(err, ipv6.ErrNoRoute) {
+		t.Fatalf("got %v", err)
+	}
+}
