@@ -123,7 +123,7 @@ func TestResolutionFails(t *testing.T) {
 	if !errors.Is(err, ipv6.ErrUnreachable) {
 		t.Fatalf("ping of a silent address: %v, want address unreachable", err)
 	}
-	if st := a.ip6.Stats(); st.NdResolveFailed != 1 || st.NdOutSolicits != 3 {
+	if st := a.ip6.Stats(); st.NDResolveFailed != 1 || st.NDOutSolicits != 3 {
 		t.Errorf("stats %+v", st)
 	}
 	if n := a.ip6.Neighbours(); len(n) != 0 {

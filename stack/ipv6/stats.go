@@ -38,37 +38,37 @@ type Stats struct {
 	ReasmIncompleteChain uint64
 	ReasmAtomic          uint64 // atomic fragments, processed without reassembly (RFC 6946)
 	// ICMPv6 (RFC 4293 icmpStatsTable, icmpMsgStatsTable).
-	IcmpInMsgs         uint64
-	IcmpInErrors       uint64
-	IcmpInCsumErrors   uint64
-	IcmpInEchos        uint64
-	IcmpInEchoReplies  uint64
-	IcmpInDestUnreachs uint64
-	IcmpInPktTooBigs   uint64
-	IcmpInTimeExcds    uint64
-	IcmpInParmProblems uint64
-	IcmpInMLD          uint64
-	IcmpInUnknown      uint64
-	IcmpOutMsgs        uint64
-	IcmpOutErrors      uint64
-	IcmpOutEchos       uint64
-	IcmpOutEchoReplies uint64
-	IcmpOutRateLimited uint64
+	ICMPInMsgs         uint64
+	ICMPInErrors       uint64
+	ICMPInCsumErrors   uint64
+	ICMPInEchos        uint64
+	ICMPInEchoReplies  uint64
+	ICMPInDestUnreachs uint64
+	ICMPInPktTooBigs   uint64
+	ICMPInTimeExcds    uint64
+	ICMPInParmProblems uint64
+	ICMPInMLD          uint64
+	ICMPInUnknown      uint64
+	ICMPOutMsgs        uint64
+	ICMPOutErrors      uint64
+	ICMPOutEchos       uint64
+	ICMPOutEchoReplies uint64
+	ICMPOutRateLimited uint64
 	// Neighbour discovery (RFC 4861); drops by reason.
-	NdInSolicits       uint64
-	NdInAdverts        uint64
-	NdInRouterSolicits uint64
-	NdInRouterAdverts  uint64
-	NdInRedirects      uint64
-	NdOutSolicits      uint64
-	NdOutAdverts       uint64
-	NdBadHopLimit      uint64 // hop limit not 255 (§7.1)
-	NdBadOptions       uint64 // an option of length 0 or past the end (§4.6)
-	NdInvalid          uint64 // other §7.1 validation failures
-	NdDupAddr          uint64 // advertisements claiming one of our addresses
-	NdResolveFailed    uint64 // resolutions that got no answer
-	NdQueueDrops       uint64 // packets over NeighQueue
-	NdHoldRefused      uint64 // packets the nd-hold quota refused
+	NDInSolicits       uint64
+	NDInAdverts        uint64
+	NDInRouterSolicits uint64
+	NDInRouterAdverts  uint64
+	NDInRedirects      uint64
+	NDOutSolicits      uint64
+	NDOutAdverts       uint64
+	NDBadHopLimit      uint64 // hop limit not 255 (§7.1)
+	NDBadOptions       uint64 // an option of length 0 or past the end (§4.6)
+	NDInvalid          uint64 // other §7.1 validation failures
+	NDDupAddr          uint64 // advertisements claiming one of our addresses
+	NDResolveFailed    uint64 // resolutions that got no answer
+	NDQueueDrops       uint64 // packets over NeighQueue
+	NDHoldRefused      uint64 // packets the nd-hold quota refused
 	NeighEvicted       uint64 // entries dropped for a new one
 }
 
@@ -116,36 +116,36 @@ func (ip *IPv6) Stats() Stats {
 		ReasmEvicted:         s.reasmEvicted.Load(),
 		ReasmIncompleteChain: s.reasmIncompleteChain.Load(),
 		ReasmAtomic:          s.reasmAtomic.Load(),
-		IcmpInMsgs:           s.icmpInMsgs.Load(),
-		IcmpInErrors:         s.icmpInErrors.Load(),
-		IcmpInCsumErrors:     s.icmpInCsumErrors.Load(),
-		IcmpInEchos:          s.icmpInEchos.Load(),
-		IcmpInEchoReplies:    s.icmpInEchoReplies.Load(),
-		IcmpInDestUnreachs:   s.icmpInDestUnreachs.Load(),
-		IcmpInPktTooBigs:     s.icmpInPktTooBigs.Load(),
-		IcmpInTimeExcds:      s.icmpInTimeExcds.Load(),
-		IcmpInParmProblems:   s.icmpInParmProblems.Load(),
-		IcmpInMLD:            s.icmpInMLD.Load(),
-		IcmpInUnknown:        s.icmpInUnknown.Load(),
-		IcmpOutMsgs:          s.icmpOutMsgs.Load(),
-		IcmpOutErrors:        s.icmpOutErrors.Load(),
-		IcmpOutEchos:         s.icmpOutEchos.Load(),
-		IcmpOutEchoReplies:   s.icmpOutEchoReplies.Load(),
-		IcmpOutRateLimited:   s.icmpOutRateLimited.Load(),
-		NdInSolicits:         s.ndInSolicits.Load(),
-		NdInAdverts:          s.ndInAdverts.Load(),
-		NdInRouterSolicits:   s.ndInRouterSolicits.Load(),
-		NdInRouterAdverts:    s.ndInRouterAdverts.Load(),
-		NdInRedirects:        s.ndInRedirects.Load(),
-		NdOutSolicits:        s.ndOutSolicits.Load(),
-		NdOutAdverts:         s.ndOutAdverts.Load(),
-		NdBadHopLimit:        s.ndBadHopLimit.Load(),
-		NdBadOptions:         s.ndBadOptions.Load(),
-		NdInvalid:            s.ndInvalid.Load(),
-		NdDupAddr:            s.ndDupAddr.Load(),
-		NdResolveFailed:      s.ndResolveFailed.Load(),
-		NdQueueDrops:         s.ndQueueDrops.Load(),
-		NdHoldRefused:        s.ndHoldRefused.Load(),
+		ICMPInMsgs:           s.icmpInMsgs.Load(),
+		ICMPInErrors:         s.icmpInErrors.Load(),
+		ICMPInCsumErrors:     s.icmpInCsumErrors.Load(),
+		ICMPInEchos:          s.icmpInEchos.Load(),
+		ICMPInEchoReplies:    s.icmpInEchoReplies.Load(),
+		ICMPInDestUnreachs:   s.icmpInDestUnreachs.Load(),
+		ICMPInPktTooBigs:     s.icmpInPktTooBigs.Load(),
+		ICMPInTimeExcds:      s.icmpInTimeExcds.Load(),
+		ICMPInParmProblems:   s.icmpInParmProblems.Load(),
+		ICMPInMLD:            s.icmpInMLD.Load(),
+		ICMPInUnknown:        s.icmpInUnknown.Load(),
+		ICMPOutMsgs:          s.icmpOutMsgs.Load(),
+		ICMPOutErrors:        s.icmpOutErrors.Load(),
+		ICMPOutEchos:         s.icmpOutEchos.Load(),
+		ICMPOutEchoReplies:   s.icmpOutEchoReplies.Load(),
+		ICMPOutRateLimited:   s.icmpOutRateLimited.Load(),
+		NDInSolicits:         s.ndInSolicits.Load(),
+		NDInAdverts:          s.ndInAdverts.Load(),
+		NDInRouterSolicits:   s.ndInRouterSolicits.Load(),
+		NDInRouterAdverts:    s.ndInRouterAdverts.Load(),
+		NDInRedirects:        s.ndInRedirects.Load(),
+		NDOutSolicits:        s.ndOutSolicits.Load(),
+		NDOutAdverts:         s.ndOutAdverts.Load(),
+		NDBadHopLimit:        s.ndBadHopLimit.Load(),
+		NDBadOptions:         s.ndBadOptions.Load(),
+		NDInvalid:            s.ndInvalid.Load(),
+		NDDupAddr:            s.ndDupAddr.Load(),
+		NDResolveFailed:      s.ndResolveFailed.Load(),
+		NDQueueDrops:         s.ndQueueDrops.Load(),
+		NDHoldRefused:        s.ndHoldRefused.Load(),
 		NeighEvicted:         ev,
 	}
 }

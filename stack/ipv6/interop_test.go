@@ -1,0 +1,157 @@
+package ipv6_test
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopkt/gopkt/hw/mbuf"
+	"github.com/gopkt/gopkt/internal/hosttest"
+	"github.com/gopkt/gopkt/stack"
+	"github.com/gopkt/gopkt/stack/iface/tap"
+	"github.com/gopkt/gopkt/stack/ipv6"
+	"github.com/gopkt/gopkt/stack/stacktest"
+	"github.com/gopkt/gopkt/stack/wire"
+)
+
+// The interop tests run our stack against the Linux kernel over a TAP
+// device whose Linux end is in a namespace the test creates. Addresses
+// are from 2001:db8::/32 (RFC 3849, documentation) and exist only inside
+// that namespace and our stack.
+
+const (
+	ourAddr   = "2001:db8:6::1"
+	linuxAddr = "2001:db8:6::2"
+)
+
+type tapPeer struct {
+	h        *host
+	ns       *hosttest.Namespace
+	dev      string
+	linuxMAC wire.MAC
+}
+
+func attachTAP(t *testing.T, tag string) *tapPeer {
+	t.Helper()
+	hosttest.Require(t, hosttest.Root, hosttest.TUN, hosttest.IP, hosttest.Ping)
+	pool := stacktest.NewPool(t, 4096)
+	bg, err := mbuf.NewBudget(pool, mbuf.BudgetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHost(t, pool, bg, ipv6.Options{})
+	ns := hosttest.NewNamespace(t, tag)
+	dev := hosttest.LinkName(tag)
+	p, err := tap.Open(dev, pool, tap.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.TakeLink(t, dev)
+	ns.IP(t, "addr", "add", linuxAddr+"/64", "dev", dev, "nodad")
+	ifc, err := h.s.Attach("tap0", p, stack.IfOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = h.s.Detach(ifc); _ = p.Close() })
+	h.ifc = ifc
+	if err := h.ip6.AddAddress(ifc, netip.MustParsePrefix(ourAddr+"/64")); err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`link/ether ([0-9a-f:]{17})`).FindStringSubmatch(ns.IP(t, "link", "show", "dev", dev))
+	if m == nil {
+		t.Fatal("no MAC on the Linux end")
+	}
+	hwa, err := net.ParseMAC(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	hw, _ := wire.MACFrom(hwa)
+	// Wait for Linux's link-local address to leave DAD (about 1 s), so
+	// its own packets use it and its neighbour table is in use.
+	if !stacktest.Eventually(10*time.Second, func() bool {
+		out := ns.IP(t, "-6", "addr", "show", "dev", dev)
+		return strings.Contains(out, "fe80") && !strings.Contains(out, "tentative")
+	}) {
+		t.Fatal("Linux's link-local address stays tentative")
+	}
+	return &tapPeer{h: h, ns: ns, dev: dev, linuxMAC: hw}
+}
+
+func TestInteropLinux(t *testing.T) {
+	p := attachTAP(t, "v6")
+	capt := p.ns.Capture(t, p.dev, "ip6")
+	h := p.h
+	ourLL := ipv6.LinkLocal(h.ifc.MAC())
+
+	// Linux pings us: global, link-local, and 8000 bytes (fragments both
+	// ways: Linux fragments the request, we fragment the reply).
+	for _, args := range [][]string{
+		{"-6", "-c", "3", "-i", "0.2", "-W", "2", ourAddr},
+		{"-6", "-c", "2", "-i", "0.2", "-W", "2", ourLL.String() + "%" + p.dev},
+		{"-6", "-c", "2", "-i", "0.2", "-W", "2", "-s", "8000", ourAddr},
+	} {
+		out, err := p.ns.Output("ping", args...)
+		if err != nil || !strings.Contains(out, " 0% packet loss") {
+			t.Fatalf("ping %v: %v\n%s", args, err, out)
+		}
+	}
+
+	// We ping Linux, the same sizes.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for i, size := range []int{56, 1452, 1453, 8000, 30000} {
+		r, err := h.ip6.Ping(ctx, netip.MustParseAddr(linuxAddr), ipv6.PingOptions{Size: size, Seq: uint16(i + 1), ID: 7})
+		if err != nil || r.Size != size {
+			t.Fatalf("ping Linux %d bytes: %+v %v", size, r, err)
+		}
+	}
+	// Linux's link-local address is its MAC's EUI-64 form (addr_gen_mode
+	// eui64, the default).
+	if _, err := h.ip6.Ping(ctx, ipv6.LinkLocal(p.linuxMAC).WithZone("tap0"), ipv6.PingOptions{}); err != nil {
+		t.Fatalf("ping Linux's link-local address: %v", err)
+	}
+
+	// The neighbour tables agree: Linux has our MAC for our address,
+	// we have Linux's.
+	neigh := p.ns.IP(t, "-6", "neigh", "show", "dev", p.dev)
+	for _, want := range []string{ourAddr + " lladdr " + h.ifc.MAC().String()} {
+		if !strings.Contains(neigh, want) {
+			t.Errorf("Linux's ip -6 neigh lacks %q:\n%s", want, neigh)
+		}
+	}
+	var ok bool
+	for _, n := range h.ip6.Neighbours() {
+		if n.Addr == netip.MustParseAddr(linuxAddr) {
+			ok = n.MAC == p.linuxMAC && n.State != ipv6.Incomplete
+			if !ok {
+				t.Errorf("our entry for Linux: %+v (Linux's MAC %v)", n, p.linuxMAC)
+			}
+		}
+	}
+	if !ok {
+		t.Errorf("we have no entry for Linux: %+v", h.ip6.Neighbours())
+	}
+	st := h.ip6.Stats()
+	if st.ReasmOKs < 2 || st.FragOKs < 2 || st.ICMPInCsumErrors != 0 || st.InHdrErrors != 0 {
+		t.Errorf("stats: %+v", st)
+	}
+
+	// Nothing malformed on the wire: tcpdump's verbose decode and tshark.
+	capt.Stop(t)
+	txt := capt.Text(t)
+	for _, bad := range []string{"bad cksum", "[|", "truncated", "malformed", "bad length", "wrong"} {
+		if strings.Contains(strings.ToLower(txt), bad) {
+			t.Errorf("tcpdump -vv flags %q:\n%s", bad, txt)
+		}
+	}
+	for _, want := range []string{"neighbor advertisement", "frag (0x", "echo reply"} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("no %q in the capture:\n%s", want, txt)
+		}
+	}
+	t.Run("tshark", func(t *testing.T) { hosttest.TsharkClean(t, capt.Path) })
+}
