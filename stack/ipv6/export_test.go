@@ -1,0 +1,22 @@
+package ipv6
+
+// ResetPerPacketState drops what packets leave behind (reassembly in
+// progress, dynamic neighbour entries and their queues), for fuzz fixtures
+// reused between inputs.
+func (ip *IPv6) ResetPerPacketState() {
+	ip.reass.flush()
+	c := ip.neigh
+	c.mu.Lock()
+	for k, e := range c.m {
+		if e.state != Permanent {
+			for _, b := range c.takeQueueLocked(e) {
+				b.Free()
+			}
+			delete(c.m, k)
+		}
+	}
+	c.mu.Unlock()
+}
+
+// Pending is the number of packets in reassembly.
+func (ip *IPv6) Pending() int { return ip.reass.pending() }
