@@ -46,7 +46,11 @@ func TestMalformed(t *testing.T) {
 					t.Fatalf("got %x", out)
 				}
 			}},
-		{"bad checksum", func() []byte { p := pkt(peerAddr, hostAddr, wire.IPProtocolICMPv6, 64, echo(1, 1, 16)); p[45]++; return p }(),
+		{"bad checksum", func() []byte {
+			p := pkt(peerAddr, hostAddr, wire.IPProtocolICMPv6, 64, echo(1, 1, 16))
+			p[45]++
+			return p
+		}(),
 			func(s ipv6.Stats) uint64 { return s.ICMPInCsumErrors }, nil},
 		{"NS hop limit 64", pkt(peerAddr, wire.SolicitedNode(hostAddr), wire.IPProtocolICMPv6, 64, ns(hostAddr, slla)),
 			func(s ipv6.Stats) uint64 { return s.NDBadHopLimit }, nil},
