@@ -1,8 +1,11 @@
 package ipv6_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"net"
+	"syscall"
 	"net/netip"
 	"testing"
 	"time"
@@ -13,6 +16,7 @@ import (
 	"github.com/gopkt/gopkt/stack/ipv6"
 	"github.com/gopkt/gopkt/stack/link"
 	"github.com/gopkt/gopkt/stack/stacktest"
+	"github.com/gopkt/gopkt/stack/udp"
 )
 
 // host is one stack with IPv4 and IPv6.
@@ -20,12 +24,15 @@ type host struct {
 	s   *stack.Stack
 	ip6 *ipv6.IPv6
 	ifc *stack.Interface
+	udp *udp.UDP
 }
 
 func newHost(tb testing.TB, pool *mbuf.Pool, bg *mbuf.Budget, o ipv6.Options) *host {
 	tb.Helper()
+	u := udp.New(udp.Options{})
+	o.Transports = append(o.Transports, u.V6())
 	ip6 := ipv6.New(o)
-	s, err := stack.New(stack.Options{Pool: pool, Budget: bg, Protocols: []stack.Protocol{ipv4.New(ipv4.Options{}), ip6}})
+	s, err := stack.New(stack.Options{Pool: pool, Budget: bg, Protocols: []stack.Protocol{ipv4.New(ipv4.Options{Transports: []ipv4.Transport{u}}), ip6}})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -38,7 +45,7 @@ func newHost(tb testing.TB, pool *mbuf.Pool, bg *mbuf.Budget, o ipv6.Options) *h
 			}
 		}
 	})
-	return &host{s: s, ip6: ip6}
+	return &host{s: s, ip6: ip6, udp: u}
 }
 
 // pair builds two hosts on one link: A has 2001:db8::1/64, B 2001:db8::2/64.
@@ -136,5 +143,77 @@ func TestNoRoute(t *testing.T) {
 	_, err := a.ip6.Ping(context.Background(), netip.MustParseAddr("2001:db9::1"), ipv6.PingOptions{})
 	if !errors.Is(err, ipv6.ErrNoRoute) {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// udpSizes are the datagram sizes the echo tests send: around the
+// fragmentation threshold (1452 fits a 1500 MTU with the IPv6 and UDP
+// headers) and up to 30000 bytes.
+var udpSizes = []int{1, 100, 1232, 1452, 1453, 2000, 8000, 16000, 30000}
+
+func payload(n int) []byte {
+	p := make([]byte, n)
+	for i := range p {
+		p[i] = byte(i*7 + n)
+	}
+	return p
+}
+
+// echoServer answers every datagram on c until c closes.
+func echoServer(c net.PacketConn) {
+	buf := make([]byte, 65536)
+	for {
+		n, from, err := c.ReadFrom(buf)
+		if err != nil {
+			return
+		}
+		_, _ = c.WriteTo(buf[:n], from)
+	}
+}
+
+// echoClient sends each size to c's peer and checks the echo.
+func echoClient(t *testing.T, c net.Conn) {
+	t.Helper()
+	buf := make([]byte, 65536)
+	for _, n := range udpSizes {
+		msg := payload(n)
+		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+		if _, err := c.Write(msg); err != nil {
+			t.Fatalf("write %d bytes: %v", n, err)
+		}
+		k, err := c.Read(buf)
+		if err != nil || !bytes.Equal(buf[:k], msg) {
+			t.Fatalf("echo of %d bytes: got %d bytes, %v", n, k, err)
+		}
+	}
+}
+
+func TestUDPBetweenStacks(t *testing.T) {
+	a, b := pair(t, link.Options{}, ipv6.Options{})
+	srv, err := b.udp.ListenPacket(netip.MustParseAddrPort("[::]:7"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	go echoServer(srv)
+	c, err := a.udp.Dial(netip.AddrPort{}, netip.MustParseAddrPort("[2001:db8::2]:7"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if c.LocalAddr().(*net.UDPAddr).AddrPort().Addr() != netip.MustParseAddr("2001:db8::1") {
+		t.Errorf("local address %v", c.LocalAddr())
+	}
+	echoClient(t, c)
+	// A closed port answers with port unreachable: ECONNREFUSED on read.
+	d, err := a.udp.Dial(netip.AddrPort{}, netip.MustParseAddrPort("[2001:db8::2]:9"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	_, _ = d.Write([]byte("x"))
+	_ = d.SetReadDeadline(time.Now().Add(3 * time.Second))
+	if _, err := d.Read(make([]byte, 10)); !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Errorf("read after port unreachable: %v", err)
 	}
 }
