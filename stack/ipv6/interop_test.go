@@ -155,3 +155,64 @@ func TestInteropLinux(t *testing.T) {
 	}
 	t.Run("tshark", func(t *testing.T) { hosttest.TsharkClean(t, capt.Path) })
 }
+
+// TestInteropUDP: UDP echo of 1 to 30000 bytes both ways against Linux's
+// kernel sockets over IPv6, and a dual-stack [::] socket of ours taking a
+// Linux IPv4 client (seen as an IPv4-mapped address).
+func TestInteropUDP(t *testing.T) {
+	p := attachTAP(t, "u6")
+	h := p.h
+	p.ns.IP(t, "addr", "add", "198.18.6.2/24", "dev", p.dev)
+	if err := h.s.AddAddress(h.ifc, netip.MustParsePrefix("198.18.6.1/24")); err != nil {
+		t.Fatal(err)
+	}
+	capt := p.ns.Capture(t, p.dev, "udp")
+
+	// Linux serves, we are the client.
+	var ks net.PacketConn
+	if err := p.ns.Do(func() (err error) {
+		ks, err = net.ListenPacket("udp6", "["+linuxAddr+"]:41000")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	defer ks.Close()
+	go echoServer(ks)
+	c, err := h.udp.Dial(netip.AddrPort{}, netip.MustParseAddrPort("["+linuxAddr+"]:41000"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	echoClient(t, c)
+
+	// We serve on [::] (dual stack), Linux is the client over IPv6 and
+	// over IPv4.
+	srv, err := h.udp.ListenPacket(netip.MustParseAddrPort("[::]:41001"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	go echoServer(srv)
+	for _, dst := range []string{"[" + ourAddr + "]:41001", "198.18.6.1:41001"} {
+		var kc net.Conn
+		if err := p.ns.Do(func() (err error) {
+			kc, err = net.Dial("udp", dst)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		echoClient(t, kc)
+		kc.Close()
+	}
+	if st := h.udp.Stats(); st.InCsumErrors != 0 || st.InErrors != 0 {
+		t.Errorf("udp stats %+v", st)
+	}
+	capt.Stop(t)
+	txt := capt.Text(t)
+	for _, bad := range []string{"bad udp cksum", "bad cksum", "[|", "truncated", "malformed"} {
+		if strings.Contains(strings.ToLower(txt), bad) {
+			t.Errorf("tcpdump -vv flags %q:\n%s", bad, txt)
+		}
+	}
+	t.Run("tshark", func(t *testing.T) { hosttest.TsharkClean(t, capt.Path) })
+}

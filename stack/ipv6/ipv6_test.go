@@ -5,8 +5,8 @@ import (
 	"context"
 	"errors"
 	"net"
-	"syscall"
 	"net/netip"
+	"syscall"
 	"testing"
 	"time"
 
