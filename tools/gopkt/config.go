@@ -109,8 +109,8 @@ func newFlagSet(c *config, r *rawArgs) *pflag.FlagSet {
 	fs.Usage = func() {}
 	fs.StringArrayVarP(&r.drivers, "driver", "d", nil, "load a driver: -d `NAME OPTIONS` (drivers below); repeatable, loaded in order")
 	fs.StringArrayVarP(&r.protos, "protocol", "p", nil, "load a protocol: -p `NAME[,OPTIONS]` (protocols below); repeatable")
-	fs.StringArrayVar(&r.addrs, "ifconfig", nil, "add an IPv4 address: `IFACE=ADDR/LEN` (repeatable)")
-	fs.StringArrayVar(&r.routes, "route", nil, "add a route: `DEST=GATEWAY` or DEST=IFACE, DEST is A.B.C.D/LEN or default (repeatable)")
+	fs.StringArrayVar(&r.addrs, "ifconfig", nil, "add an address: `IFACE=ADDR/LEN`, IPv4 or IPv6 (repeatable)")
+	fs.StringArrayVar(&r.routes, "route", nil, "add a route: `DEST=GATEWAY` or DEST=IFACE, DEST is A.B.C.D/LEN, an IPv6 prefix, default or default6; a link-local gateway names its interface (fe80::1%em0) (repeatable)")
 	fs.StringArrayVar(&r.arps, "arp", nil, "permanent neighbour entry `ADDR=MAC`, like arp -s (repeatable)")
 	fs.StringArrayVar(&r.echo, "udp-echo", nil, "answer UDP datagrams on `PORT` with the same payload (RFC 862; repeatable)")
 	fs.StringArrayVar(&r.sinks, "udp-sink", nil, "bind UDP `PORT[-LAST]` and never read: datagrams queue until the socket's or the budget's quota refuses them (a slow reader; repeatable)")
@@ -289,9 +289,12 @@ func (c *config) addAddr(a string) error {
 	if !c.hasIface(ifname) {
 		return c.ifaceErr("--ifconfig", a, ifname)
 	}
-	pfx, err := parseAddrPrefix(p)
+	pfx, err := parsePrefixAny(p)
 	if err != nil {
 		return usagef("--ifconfig %s: %v", a, err)
+	}
+	if pfx.Addr().Zone() != "" {
+		return usagef("--ifconfig %s: no zone here: the interface is %s", a, ifname)
 	}
 	if pfx.Addr().IsUnspecified() || pfx.Addr().IsMulticast() || pfx.Addr() == netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
 		return usagef("--ifconfig %s: %v is not a unicast address", a, pfx.Addr())
@@ -300,6 +303,9 @@ func (c *config) addAddr(a string) error {
 		if x.Prefix.Addr() == pfx.Addr() {
 			return usagef("--ifconfig %s: %v is already configured on %s", a, pfx.Addr(), x.Iface)
 		}
+	}
+	if pfx.Addr().Is6() && !c.Protos.has("ipv6") {
+		return usagef("--ifconfig %s: IPv6 is not loaded: add -p ipv6", a)
 	}
 	if !c.Protos.has("ipv4") {
 		return usagef("--ifconfig %s: IPv4 is not loaded: add -p ipv4", a)
@@ -314,10 +320,13 @@ func (c *config) addRoute(a string) error {
 		return usagef("--route %s: want DEST=GATEWAY (default=198.18.0.1, 198.18.5.0/24=198.18.0.9) or DEST=IFACE", a)
 	}
 	r := routeArg{Arg: a}
-	if dst == "default" {
+	switch dst {
+	case "default":
 		r.Dest = netip.PrefixFrom(netip.IPv4Unspecified(), 0)
-	} else {
-		p, err := parseAddrPrefix(dst)
+	case "default6":
+		r.Dest = netip.PrefixFrom(netip.IPv6Unspecified(), 0)
+	default:
+		p, err := parsePrefixAny(dst)
 		if err != nil {
 			return usagef("--route %s: destination %v", a, err)
 		}
@@ -326,15 +335,21 @@ func (c *config) addRoute(a string) error {
 		}
 		r.Dest = p
 	}
-	if gw, err := netip.ParseAddr(via); err == nil {
-		if !gw.Is4() || gw.IsUnspecified() {
-			return usagef("--route %s: gateway %v is not an IPv4 unicast address", a, gw)
+	if gw, err := parseAddrAny(via); err == nil {
+		if gw.Is4() != r.Dest.Addr().Is4() || gw.IsUnspecified() || gw.IsMulticast() {
+			return usagef("--route %s: gateway %v is not a unicast address of the destination's family", a, gw)
+		}
+		if gw.Zone() != "" && !c.hasIface(gw.Zone()) {
+			return c.ifaceErr("--route", a, gw.Zone())
 		}
 		r.Gateway = gw
 	} else if c.hasIface(via) {
 		r.Iface = via
 	} else {
-		return usagef("--route %s: %q is neither an IPv4 gateway address nor an interface", a, via)
+		return usagef("--route %s: %q is neither a gateway address nor an interface", a, via)
+	}
+	if r.Dest.Addr().Is6() && !c.Protos.has("ipv6") {
+		return usagef("--route %s: IPv6 is not loaded: add -p ipv6", a)
 	}
 	if !c.Protos.has("ipv4") {
 		return usagef("--route %s: IPv4 is not loaded: add -p ipv4", a)
@@ -441,9 +456,15 @@ func (c *config) checkHTTP() error {
 
 func (c *config) addPing(a string) error {
 	dst, rest, _ := strings.Cut(a, ",")
-	addr, err := parseAddr4(dst)
+	addr, err := parseAddrAny(dst)
 	if err != nil {
 		return usagef("--ping %s: %v", a, err)
+	}
+	if addr.Is6() && !c.Protos.has("ipv6") {
+		return usagef("--ping %s: IPv6 is not loaded: add -p ipv6", a)
+	}
+	if addr.Zone() != "" && !c.hasIface(addr.Zone()) {
+		return c.ifaceErr("--ping", a, addr.Zone())
 	}
 	o, err := parseOptions(rest)
 	if err == nil {
