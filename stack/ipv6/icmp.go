@@ -180,6 +180,9 @@ func (ip *IPv6) icmpErrorInput(msg wire.ICMPv6, m Meta) {
 		return
 	}
 	quote := wire.IPv6(q)
+	if msg.Type() == wire.ICMPv6PacketTooBig {
+		ip.packetTooBig(msg.Rest(), quote)
+	}
 	if nh == wire.IPProtocolICMPv6 {
 		ip.icmp.pings.errorMsg(msg, quote, off, m)
 		return

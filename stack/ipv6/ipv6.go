@@ -81,6 +81,7 @@ type Options struct {
 	ICMPRate       int           // ICMPv6 errors per second (1000), RFC 4443 §2.4 (f)
 	ICMPBurst      int           // token bucket depth (50)
 	Tick           time.Duration // timer granularity (100 ms)
+	PMTUTimeout    time.Duration // how long a learned path MTU holds (10 min, RFC 8201 §4)
 	// NoLinkLocal leaves interfaces without the fe80::/64 address formed
 	// from their MAC (RFC 4291 Appendix A); loopbacks always get ::1.
 	NoLinkLocal bool
@@ -112,6 +113,7 @@ func (o *Options) defaults() {
 	def(&o.ICMPRate, 1000)
 	def(&o.ICMPBurst, 50)
 	defd(&o.Tick, 100*time.Millisecond)
+	defd(&o.PMTUTimeout, 10*time.Minute)
 }
 
 // IPv6 is the IPv6 protocol instance of one stack: input with extension
@@ -137,6 +139,7 @@ type IPv6 struct {
 	// a neighbour hold queue or in reassembly.
 	holdQ, reassQ *mbuf.Quota
 	icmp          icmpState
+	pmtu          pmtuCache
 
 	fragID atomic.Uint32
 	st     stats
@@ -229,6 +232,7 @@ func (ip *IPv6) timer() {
 		case now := <-t.C:
 			ip.neigh.tick(now)
 			ip.reass.tick(now)
+			ip.pmtu.tick(now)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package ipv6_test
 
 import (
 	"encoding/binary"
+	"net/netip"
 	"testing"
 
 	"github.com/gopkt/gopkt/stack/ipv6"
@@ -139,6 +140,46 @@ func TestOverlap(t *testing.T) {
 	out := w.inject(t, w.ifc.MAC(), frag(24, false, body[24:]))
 	if s := w.ip.Stats(); s.ReasmDuplicates != 1 || s.ReasmOKs != 1 || len(out) != 1 {
 		t.Fatalf("duplicate then completion: %+v, %d replies", s, len(out))
+	}
+	w.clean(t)
+}
+
+// TestPacketTooBig: a packet too big quoting one of our packets lowers
+// the path MTU to the peer (RFC 8201 §4), never below 1280, and later
+// packets are fragmented to it; one quoting a packet not from us is
+// ignored.
+func TestPacketTooBig(t *testing.T) {
+	w := newWireHost(t)
+	ptb := func(mtu uint32, from [16]byte) []byte {
+		quoted := pkt(from, peerAddr, wire.IPProtocolUDP, 64, make([]byte, 1400))
+		m := make([]byte, 8, 8+len(quoted))
+		m[0] = uint8(wire.ICMPv6PacketTooBig)
+		binary.BigEndian.PutUint32(m[4:], mtu)
+		return pkt(peerAddr, hostAddr, wire.IPProtocolICMPv6, 64, append(m, quoted...))
+	}
+	peer := netip.AddrFrom16(peerAddr)
+	if got := w.ip.PathMTU(peer); got != 1500 {
+		t.Fatalf("path MTU before: %d", got)
+	}
+	w.inject(t, w.ifc.MAC(), ptb(1300, peerAddr)) // not from us
+	if got := w.ip.PathMTU(peer); got != 1500 || w.ip.Stats().PMTUIgnored != 1 {
+		t.Fatalf("a message quoting someone else's packet changed the path MTU to %d", got)
+	}
+	w.inject(t, w.ifc.MAC(), ptb(1000, hostAddr))
+	if got := w.ip.PathMTU(peer); got != ipv6.MinMTU {
+		t.Fatalf("path MTU after packet too big 1000: %d, want 1280", got)
+	}
+	// A 1400-byte echo reply now leaves in fragments of at most 1280 bytes.
+	e := echo(5, 5, 1400)
+	icmpSum(e, peerAddr, hostAddr)
+	out := w.inject(t, w.ifc.MAC(), pkt(peerAddr, hostAddr, wire.IPProtocolICMPv6, 64, e))
+	if len(out) != 2 {
+		t.Fatalf("echo reply left in %d packets, want 2 fragments", len(out))
+	}
+	for _, p := range out {
+		if len(p) > ipv6.MinMTU || wire.IPProtocol(p[6]) != wire.IPv6Fragment {
+			t.Errorf("packet of %d bytes, next header %d", len(p), p[6])
+		}
 	}
 	w.clean(t)
 }

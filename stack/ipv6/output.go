@@ -141,13 +141,13 @@ func (ip *IPv6) Output(b *mbuf.Buf, h Header) error {
 	f := wire.IPv6Fields{TrafficClass: h.TrafficClass, PayloadLen: uint16(n), NextHeader: h.Protocol,
 		HopLimit: h.HopLimit, Src: h.Src, Dst: h.Dst}
 	_, _ = f.Encode(d)
-	if b.PktLen() > ifc.MTU() {
+	if mtu := ip.pathMTU(ifc, h.Dst); b.PktLen() > mtu {
 		if h.NoFragment {
 			st.fragFails.Add(1)
 			b.Free()
 			return ErrTooBig
 		}
-		return ip.fragment(ifc, nh, b)
+		return ip.fragment(ifc, nh, mtu, b)
 	}
 	ip.resolve(ifc, nh, b)
 	return nil
@@ -169,18 +169,18 @@ func (ip *IPv6) resolve(ifc *stack.Interface, nh [16]byte, b *mbuf.Buf) {
 }
 
 // fragment splits the packet in b (starting at its IPv6 header, no
-// extension headers of ours) into fragments that fit ifc's MTU and sends
+// extension headers of ours) into fragments that fit the path MTU and sends
 // each (RFC 8200 §4.5): every fragment repeats the fixed header, then a
 // Fragment header with an unpredictable identification (RFC 7739 §5),
 // then at most (MTU - 48) &^ 7 data bytes. The data is copied once into
 // fresh buffers; b is freed.
-func (ip *IPv6) fragment(ifc *stack.Interface, nh [16]byte, b *mbuf.Buf) error {
+func (ip *IPv6) fragment(ifc *stack.Interface, nh [16]byte, mtu int, b *mbuf.Buf) error {
 	st := &ip.st
 	defer b.Free()
 	orig := wire.IPv6(b.Bytes())
 	next := orig.NextHeader()
 	payload := b.PktLen() - wire.IPv6HeaderLen
-	per := (max(ifc.MTU(), MinMTU) - wire.IPv6HeaderLen - wire.IPv6FragmentLen) &^ 7
+	per := (max(mtu, MinMTU) - wire.IPv6HeaderLen - wire.IPv6FragmentLen) &^ 7
 	id := rand.Uint32()
 	for off := 0; off < payload; {
 		n := min(payload-off, per)

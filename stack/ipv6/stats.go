@@ -70,9 +70,13 @@ type Stats struct {
 	NDQueueDrops       uint64 // packets over NeighQueue
 	NDHoldRefused      uint64 // packets the nd-hold quota refused
 	NeighEvicted       uint64 // entries dropped for a new one
+	// Path MTU discovery (RFC 8201): packet too big messages that lowered
+	// a path MTU, and ones ignored (quoting a packet not from us).
+	PMTULowered, PMTUIgnored uint64
 }
 
 type stats struct {
+	pmtuLowered, pmtuIgnored                                                                                                                                                                                                                                          atomic.Uint64
 	inReceives, inHdrErrors, inTruncated, inAddrErrors, inNotJoined, inUnknownProtos, inDelivers, inDiscards, inMcastPkts                                                                                                                                             atomic.Uint64
 	inExtErrors, inRH0, inOptionErrors                                                                                                                                                                                                                                atomic.Uint64
 	outRequests, outNoRoutes, outDiscards, outNoBuffers, fragCreates, fragOKs, fragFails                                                                                                                                                                              atomic.Uint64
@@ -147,5 +151,6 @@ func (ip *IPv6) Stats() Stats {
 		NDQueueDrops:         s.ndQueueDrops.Load(),
 		NDHoldRefused:        s.ndHoldRefused.Load(),
 		NeighEvicted:         ev,
+		PMTULowered:          s.pmtuLowered.Load(), PMTUIgnored: s.pmtuIgnored.Load(),
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack/internal/chain"
 	"github.com/gopkt/gopkt/stack/ipv4"
+	"github.com/gopkt/gopkt/stack/network"
 	"github.com/gopkt/gopkt/stack/wire"
 )
 
@@ -441,27 +442,24 @@ func (c *Conn) SetWriteDeadline(t time.Time) error {
 	return nil
 }
 
-// send builds and sends one datagram from local to to (RFC 768).
+// send builds and sends one datagram from local to to (RFC 768) through
+// the network layer of to's family; over IPv6 the checksum is mandatory
+// (RFC 8200 §8.1).
 func (u *UDP) send(local, to netip.AddrPort, p []byte) error {
-	if to.Addr().Is6() {
-		return u.send6(local, to, p)
-	}
-	if u.ip == nil {
+	l := u.layer(to.Addr())
+	if l == nil {
 		return ErrBadAddress
 	}
-	dst := to.Addr().As4()
-	var src wire.Addr4
-	if local.Addr().Is4() {
-		src = local.Addr().As4()
-	}
-	if local.Addr().IsUnspecified() {
+	dst := to.Addr()
+	src := local.Addr()
+	if src.IsUnspecified() {
 		var err error
-		if src, err = u.ip.SourceAddr(dst); err != nil {
+		if src, err = l.Source(dst); err != nil {
 			return err
 		}
 	}
-	b, err := u.ip.NewPacket(wire.UDPHeaderLen, p)
-	if errors.Is(err, ipv4.ErrNoBuffers) {
+	b, err := l.NewPacket(wire.UDPHeaderLen, p)
+	if errors.Is(err, network.ErrNoBuffers) {
 		return errNoBuffers
 	}
 	if err != nil {
@@ -472,21 +470,21 @@ func (u *UDP) send(local, to netip.AddrPort, p []byte) error {
 		b.Free()
 		return ipv4.ErrNoHeadroom
 	}
-	n := uint16(len(p) + wire.UDPHeaderLen)
+	n := len(p) + wire.UDPHeaderLen
 	h := wire.UDP(d)
 	h.SetSrcPort(local.Port())
 	h.SetDstPort(to.Port())
-	h.SetLength(n)
+	h.SetLength(uint16(n))
 	h.SetChecksum(0)
-	if !u.o.NoChecksum {
-		cs := ^chain.Sum(b, wire.PseudoHeaderChecksum(wire.IPProtocolUDP, src, dst, n))
+	if !u.o.NoChecksum || dst.Is6() {
+		cs := ^chain.Sum(b, l.PseudoHeaderSum(wire.IPProtocolUDP, src, dst, n))
 		if cs == 0 {
 			cs = 0xffff // RFC 768: a computed zero is sent as all ones
 		}
 		h.SetChecksum(cs)
 	}
 	u.outDatagrams.Add(1)
-	return u.ip.Output(b, ipv4.Header{Src: src, Dst: dst, Protocol: wire.IPProtocolUDP})
+	return l.Send(b, wire.IPProtocolUDP, src, dst, network.SendOptions{})
 }
 
 var (

@@ -13,6 +13,7 @@ import (
 	"github.com/gopkt/gopkt/stack/internal/chain"
 	"github.com/gopkt/gopkt/stack/ipv4"
 	"github.com/gopkt/gopkt/stack/ipv6"
+	"github.com/gopkt/gopkt/stack/network"
 	"github.com/gopkt/gopkt/stack/wire"
 )
 
@@ -68,6 +69,8 @@ type UDP struct {
 	ip  *ipv4.IPv4
 	ip6 *ipv6.IPv6
 
+	net4, net6 network.Layer // the sending side of ip and ip6
+
 	mu    sync.Mutex // bind and unbind
 	ports portTable  // read without mu
 	next  uint16     // next ephemeral port to try
@@ -106,7 +109,7 @@ func (u *UDP) Attach(ip *ipv4.IPv4) error {
 	if u.ip != nil {
 		return fmt.Errorf("udp: already attached")
 	}
-	u.ip = ip
+	u.ip, u.net4 = ip, ip.Network()
 	u.takeQuota(ip.Stack().Budget())
 	return nil
 }

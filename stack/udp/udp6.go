@@ -1,7 +1,6 @@
 package udp
 
 import (
-	"errors"
 	"fmt"
 	"net/netip"
 	"syscall"
@@ -9,6 +8,7 @@ import (
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack/internal/chain"
 	"github.com/gopkt/gopkt/stack/ipv6"
+	"github.com/gopkt/gopkt/stack/network"
 	"github.com/gopkt/gopkt/stack/wire"
 )
 
@@ -26,7 +26,7 @@ func (t udp6) Attach(ip *ipv6.IPv6) error {
 	if t.u.ip6 != nil {
 		return fmt.Errorf("udp: already attached to IPv6")
 	}
-	t.u.ip6 = ip
+	t.u.ip6, t.u.net6 = ip, ip.Network()
 	t.u.takeQuota(ip.Stack().Budget())
 	return nil
 }
@@ -80,75 +80,21 @@ func (t udp6) Input(b *mbuf.Buf, m ipv6.Meta) bool {
 
 func scopeLinkLocal(a [16]byte) bool { return a[0] == 0xfe && a[1]&0xc0 == 0x80 }
 
-// zoneIndex is the interface index a link-local address's zone names.
-func (u *UDP) zoneIndex(a netip.Addr) int {
-	if a.Zone() == "" {
-		return 0
+// layer is the network layer for a's family (nil when not attached).
+func (u *UDP) layer(a netip.Addr) network.Layer {
+	if a.Is4() {
+		return u.net4
 	}
-	if ifc := u.ip6.Stack().InterfaceByName(a.Zone()); ifc != nil {
-		return ifc.Index()
-	}
-	return 0
+	return u.net6
 }
 
 // sourceFor is the local address a socket connected to remote uses.
 func (u *UDP) sourceFor(remote netip.AddrPort) (netip.Addr, error) {
-	if remote.Addr().Is4() {
-		if u.ip == nil {
-			return netip.Addr{}, ErrBadAddress
-		}
-		src, err := u.ip.SourceAddr(remote.Addr().As4())
-		return netip.AddrFrom4(src), err
-	}
-	if u.ip6 == nil {
+	l := u.layer(remote.Addr())
+	if l == nil {
 		return netip.Addr{}, ErrBadAddress
 	}
-	src, err := u.ip6.SourceAddr(remote.Addr().As16(), u.zoneIndex(remote.Addr()))
-	return netip.AddrFrom16(src), err
-}
-
-// send6 builds and sends one datagram over IPv6 with its mandatory
-// checksum (RFC 8200 §8.1; a computed 0 is sent as 0xffff).
-func (u *UDP) send6(local, to netip.AddrPort, p []byte) error {
-	if u.ip6 == nil {
-		return ErrBadAddress
-	}
-	ifindex := u.zoneIndex(to.Addr())
-	dst := to.Addr().As16()
-	var src [16]byte
-	if local.Addr().Is6() && !local.Addr().IsUnspecified() {
-		src = local.Addr().As16()
-	} else {
-		var err error
-		if src, err = u.ip6.SourceAddr(dst, ifindex); err != nil {
-			return err
-		}
-	}
-	b, err := u.ip6.NewPacket(wire.UDPHeaderLen, p)
-	if errors.Is(err, ipv6.ErrNoBuffers) {
-		return errNoBuffers
-	}
-	if err != nil {
-		return err
-	}
-	d, err := b.Push(wire.UDPHeaderLen)
-	if err != nil {
-		b.Free()
-		return ipv6.ErrNoHeadroom
-	}
-	n := len(p) + wire.UDPHeaderLen
-	h := wire.UDP(d)
-	h.SetSrcPort(local.Port())
-	h.SetDstPort(to.Port())
-	h.SetLength(uint16(n))
-	h.SetChecksum(0)
-	cs := ^chain.Sum(b, wire.PseudoHeaderChecksum6(wire.IPProtocolUDP, src, dst, uint32(n)))
-	if cs == 0 {
-		cs = 0xffff
-	}
-	h.SetChecksum(cs)
-	u.outDatagrams.Add(1)
-	return u.ip6.Output(b, ipv6.Header{Src: src, Dst: dst, Protocol: wire.IPProtocolUDP, IfIndex: ifindex})
+	return l.Source(remote.Addr())
 }
 
 // HandleICMPv6Error implements ipv6.ErrorHandler: errors quoting a
