@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"slices"
 	"sync/atomic"
+	"time"
 
 	"github.com/gopkt/gopkt/hw/port"
 	"github.com/gopkt/gopkt/stack"
@@ -20,7 +21,24 @@ import (
 type ifState struct {
 	ifc    *stack.Interface
 	addrs  atomic.Pointer[[]netip.Prefix]
+	tent   atomic.Pointer[[]netip.Prefix] // tentative: under duplicate address detection
 	groups atomic.Pointer[[][16]byte]
+}
+
+func (s *ifState) tentative() []netip.Prefix {
+	if p := s.tent.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+func (s *ifState) isTentative(a [16]byte) bool {
+	for _, p := range s.tentative() {
+		if p.Addr().As16() == a {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *ifState) addresses() []netip.Prefix {
@@ -59,10 +77,14 @@ var (
 	allNodesIfLocal = [16]byte{0: 0xff, 1: 0x01, 15: 1}
 )
 
-// AddAddress gives ifc the IPv6 address p.Addr() with on-link prefix p:
-// the address becomes local, the interface joins its solicited-node group
-// (RFC 4291 §2.7.1; the port's multicast filter follows) and the prefix
-// becomes a connected route (a /128 adds none).
+// AddAddress gives ifc the IPv6 address p.Addr() with on-link prefix p.
+// Unless duplicate address detection is off (Options.DADTransmits < 0, or
+// a loopback) the address is tentative first (RFC 4862 §5.4): the
+// interface joins its solicited-node group and solicits for it from the
+// unspecified address; only when nobody answers within DADTransmits ×
+// RetransTimer does it become usable (WaitDAD waits for that). A usable
+// address is local, and its prefix becomes a connected route (a /128 adds
+// none).
 func (ip *IPv6) AddAddress(ifc *stack.Interface, p netip.Prefix) error {
 	a := p.Addr()
 	if !p.IsValid() || !a.Is6() || a.Is4In6() || a.IsUnspecified() || a.IsMulticast() || a.Zone() != "" {
@@ -76,26 +98,42 @@ func (ip *IPv6) AddAddress(ifc *stack.Interface, p netip.Prefix) error {
 		return &stack.OpError{Op: "add address " + p.String(), Interface: ifc.Name(), Err: ErrNoInterface}
 	}
 	k := a.As16()
-	local := *ip.local.Load()
-	if _, dup := local[k]; dup && !a.IsLinkLocalUnicast() || slices.Contains(st.addresses(), p) {
+	if _, dup := (*ip.local.Load())[k]; dup && !a.IsLinkLocalUnicast() || st.hasAddress(k) || st.isTentative(k) {
 		ip.mu.Unlock()
 		return &stack.OpError{Op: "add address " + p.String(), Interface: ifc.Name(), Err: ErrExists}
 	}
+	if ip.o.DADTransmits < 0 || ifc.Flags()&stack.FlagLoopback != 0 {
+		ip.commitLocked(st, p)
+		ip.mu.Unlock()
+		ip.addressUsable(ifc, p)
+		return nil
+	}
+	ip.startDADLocked(st, p)
+	ip.mu.Unlock()
+	ip.updateGroups(ifc.Index())
+	ip.dadTick(time.Now()) // the first solicitation at once
+	return nil
+}
+
+// commitLocked makes p a usable address of st.
+func (ip *IPv6) commitLocked(st *ifState, p netip.Prefix) {
 	addrs := append(slices.Clone(st.addresses()), p)
 	st.addrs.Store(&addrs)
-	if !a.IsLinkLocalUnicast() {
-		nl := maps.Clone(local)
-		nl[k] = ifc.Index()
+	if a := p.Addr(); !a.IsLinkLocalUnicast() {
+		nl := maps.Clone(*ip.local.Load())
+		nl[a.As16()] = st.ifc.Index()
 		ip.local.Store(&nl)
 	}
-	ip.mu.Unlock()
+}
+
+// addressUsable finishes making p usable: the connected route, the groups.
+func (ip *IPv6) addressUsable(ifc *stack.Interface, p netip.Prefix) {
 	if p.Bits() < 128 {
 		if err := ip.Routes.Add(route.Route{Prefix: p.Masked(), IfIndex: ifc.Index(), Kind: route.Connected}); err != nil {
 			ip.s.Logger().Debug("ipv6: connected route", "prefix", p.Masked(), "err", err)
 		}
 	}
 	ip.updateGroups(ifc.Index())
-	return nil
 }
 
 // RemoveAddress takes p off ifc, with its connected route when no other
@@ -106,6 +144,11 @@ func (ip *IPv6) RemoveAddress(ifc *stack.Interface, p netip.Prefix) error {
 	if st == nil {
 		ip.mu.Unlock()
 		return &stack.OpError{Op: "remove address " + p.String(), Interface: ifc.Name(), Err: ErrNoInterface}
+	}
+	if ip.cancelDADLocked(st, p, ErrNoAddress) {
+		ip.mu.Unlock()
+		ip.updateGroups(ifc.Index())
+		return nil
 	}
 	addrs := slices.Clone(st.addresses())
 	i := slices.Index(addrs, p)
@@ -162,7 +205,7 @@ func (ip *IPv6) updateGroups(i int) {
 		return
 	}
 	groups := [][16]byte{allNodes, allNodesIfLocal}
-	for _, p := range st.addresses() {
+	for _, p := range append(st.addresses(), st.tentative()...) {
 		g := wire.SolicitedNode(p.Addr().As16())
 		if !slices.Contains(groups, g) {
 			groups = append(groups, g)

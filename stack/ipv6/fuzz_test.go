@@ -38,7 +38,7 @@ func newWireHost(tb testing.TB) *wireHost {
 	tb.Helper()
 	pool := stacktest.NewPool(tb, 1024)
 	// No timer: nothing may fire between inputs.
-	ip6 := ipv6.New(ipv6.Options{Tick: time.Hour})
+	ip6 := ipv6.New(ipv6.Options{Tick: time.Hour, DADTransmits: -1})
 	s, err := stack.New(stack.Options{Pool: pool, Protocols: []stack.Protocol{ipv4.New(ipv4.Options{Tick: time.Hour}), ip6}})
 	if err != nil {
 		tb.Fatal(err)

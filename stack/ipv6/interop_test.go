@@ -2,6 +2,7 @@ package ipv6_test
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/netip"
 	"regexp"
@@ -61,6 +62,7 @@ func attachTAP(t *testing.T, tag string) *tapPeer {
 	if err := h.ip6.AddAddress(ifc, netip.MustParsePrefix(ourAddr+"/64")); err != nil {
 		t.Fatal(err)
 	}
+	waitDAD(t, h, netip.MustParseAddr(ourAddr), ipv6.LinkLocal(ifc.MAC()))
 	m := regexp.MustCompile(`link/ether ([0-9a-f:]{17})`).FindStringSubmatch(ns.IP(t, "link", "show", "dev", dev))
 	if m == nil {
 		t.Fatal("no MAC on the Linux end")
@@ -215,4 +217,29 @@ func TestInteropUDP(t *testing.T) {
 		}
 	}
 	t.Run("tshark", func(t *testing.T) { hosttest.TsharkClean(t, capt.Path) })
+}
+
+// TestInteropDAD: duplicate address detection finds the address Linux
+// owns (Linux answers our solicitation from the unspecified address) and
+// passes a free one.
+func TestInteropDAD(t *testing.T) {
+	p := attachTAP(t, "dad")
+	h := p.h
+	for _, a := range []string{linuxAddr + "/64", "2001:db8:6::3/64"} {
+		if err := h.ip6.AddAddress(h.ifc, netip.MustParsePrefix(a)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := h.ip6.WaitDAD(ctx, h.ifc, netip.MustParseAddr(linuxAddr)); !errors.Is(err, ipv6.ErrDuplicate) {
+		t.Fatalf("DAD for Linux's address: %v, want ErrDuplicate", err)
+	}
+	if err := h.ip6.WaitDAD(ctx, h.ifc, netip.MustParseAddr("2001:db8:6::3")); err != nil {
+		t.Fatalf("DAD for a free address: %v", err)
+	}
+	out, err := p.ns.Output("ping", "-6", "-c", "2", "-i", "0.2", "-W", "2", "2001:db8:6::3")
+	if err != nil || !strings.Contains(out, " 0% packet loss") {
+		t.Fatalf("ping the new address: %v\n%s", err, out)
+	}
 }

@@ -82,6 +82,10 @@ type Options struct {
 	ICMPBurst      int           // token bucket depth (50)
 	Tick           time.Duration // timer granularity (100 ms)
 	PMTUTimeout    time.Duration // how long a learned path MTU holds (10 min, RFC 8201 §4)
+	// DADTransmits is DupAddrDetectTransmits (RFC 4862 §5.1): neighbour
+	// solicitations sent for a new address before it is used; 0 means 1,
+	// a negative value turns duplicate address detection off.
+	DADTransmits int
 	// NoLinkLocal leaves interfaces without the fe80::/64 address formed
 	// from their MAC (RFC 4291 Appendix A); loopbacks always get ::1.
 	NoLinkLocal bool
@@ -131,6 +135,8 @@ type IPv6 struct {
 	Routes *route.Table6
 
 	mu    sync.Mutex                       // configuration changes
+	dad   map[dadKey]*dadRun               // under mu
+	dupes map[dadKey]bool                  // under mu: addresses DAD found duplicate, until added again
 	ifs   atomic.Pointer[[]*ifState]       // by interface index
 	local atomic.Pointer[map[[16]byte]int] // unicast addresses -> ifindex
 	neigh *neighCache
@@ -233,6 +239,7 @@ func (ip *IPv6) timer() {
 			ip.neigh.tick(now)
 			ip.reass.tick(now)
 			ip.pmtu.tick(now)
+			ip.dadTick(now)
 		}
 	}
 }

@@ -73,7 +73,25 @@ func pair(tb testing.TB, lo link.Options, o ipv6.Options) (a, b *host) {
 		}
 		x.h.ifc = ifc
 	}
+	for _, x := range []struct {
+		h    *host
+		addr string
+	}{{a, "2001:db8::1"}, {b, "2001:db8::2"}} {
+		waitDAD(tb, x.h, netip.MustParseAddr(x.addr), ipv6.LinkLocal(x.h.ifc.MAC()))
+	}
 	return a, b
+}
+
+// waitDAD waits for duplicate address detection of addrs on h.ifc.
+func waitDAD(tb testing.TB, h *host, addrs ...netip.Addr) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, a := range addrs {
+		if err := h.ip6.WaitDAD(ctx, h.ifc, a); err != nil {
+			tb.Fatalf("DAD for %v: %v", a, err)
+		}
+	}
 }
 
 func ping(t *testing.T, h *host, dst string, size int) ipv6.PingReply {
@@ -126,11 +144,12 @@ func TestResolutionFails(t *testing.T) {
 	a, _ := pair(t, link.Options{}, ipv6.Options{RetransTimer: 20 * time.Millisecond, Tick: 5 * time.Millisecond})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	before := a.ip6.Stats().NDOutSolicits // DAD's
 	_, err := a.ip6.Ping(ctx, netip.MustParseAddr("2001:db8::99"), ipv6.PingOptions{})
 	if !errors.Is(err, ipv6.ErrUnreachable) {
 		t.Fatalf("ping of a silent address: %v, want address unreachable", err)
 	}
-	if st := a.ip6.Stats(); st.NDResolveFailed != 1 || st.NDOutSolicits != 3 {
+	if st := a.ip6.Stats(); st.NDResolveFailed != 1 || st.NDOutSolicits-before != 3 {
 		t.Errorf("stats %+v", st)
 	}
 	if n := a.ip6.Neighbours(); len(n) != 0 {
@@ -216,4 +235,37 @@ func TestUDPBetweenStacks(t *testing.T) {
 	if _, err := d.Read(make([]byte, 10)); !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Errorf("read after port unreachable: %v", err)
 	}
+}
+
+// TestDAD: an address another node has is found a duplicate and never
+// assigned (RFC 4862 §5.4.4); a tentative address takes no traffic.
+func TestDAD(t *testing.T) {
+	a, b := pair(t, link.Options{}, ipv6.Options{RetransTimer: 100 * time.Millisecond})
+	dup := netip.MustParsePrefix("2001:db8::2/64") // B's
+	if err := a.ip6.AddAddress(a.ifc, netip.MustParsePrefix("2001:db8::3/64")); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.ip6.AddAddress(a.ifc, dup); err != nil {
+		t.Fatal(err)
+	}
+	if got := a.ip6.Tentative(a.ifc); len(got) != 2 {
+		t.Fatalf("tentative: %v", got)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := a.ip6.WaitDAD(ctx, a.ifc, dup.Addr()); !errors.Is(err, ipv6.ErrDuplicate) {
+		t.Fatalf("DAD for B's address: %v, want ErrDuplicate", err)
+	}
+	if err := a.ip6.WaitDAD(ctx, a.ifc, netip.MustParseAddr("2001:db8::3")); err != nil {
+		t.Fatalf("DAD for a free address: %v", err)
+	}
+	for _, p := range a.ip6.Addresses(a.ifc) {
+		if p == dup {
+			t.Errorf("the duplicate was assigned: %v", a.ip6.Addresses(a.ifc))
+		}
+	}
+	if s := a.ip6.Stats(); s.NDDADFailed != 1 {
+		t.Errorf("NDDADFailed %d", s.NDDADFailed)
+	}
+	ping(t, b, "2001:db8::3", 56)
 }

@@ -82,6 +82,15 @@ func (ip *IPv6) ndpInput(ifc *stack.Interface, b *mbuf.Buf, m Meta, msg wire.ICM
 			st.ndInvalid.Add(1)
 			return
 		}
+		if ist.isTentative(target) {
+			// RFC 4862 §5.4.3: from the unspecified address another
+			// node is doing DAD for it: a duplicate; from a unicast
+			// address someone resolves it: ignored until it is ours.
+			if unspec {
+				ip.dadConflict(ifc, target)
+			}
+			return
+		}
 		if !ist.hasAddress(target) {
 			return // not one of ours (§7.2.3: silently discarded)
 		}
@@ -110,6 +119,10 @@ func (ip *IPv6) ndpInput(ifc *stack.Interface, b *mbuf.Buf, m Meta, msg wire.ICM
 			return
 		case target[0] == 0xff, m.Multicast && flags&naFlagSolicit != 0:
 			st.ndInvalid.Add(1)
+			return
+		}
+		if ist.isTentative(target) {
+			ip.dadConflict(ifc, target) // RFC 4862 §5.4.4
 			return
 		}
 		if ist.hasAddress(target) || ip.LocalInterface(target) != 0 {

@@ -73,10 +73,12 @@ type Stats struct {
 	// Path MTU discovery (RFC 8201): packet too big messages that lowered
 	// a path MTU, and ones ignored (quoting a packet not from us).
 	PMTULowered, PMTUIgnored uint64
+	// Duplicate address detection (RFC 4862 §5.4): addresses found in use.
+	NDDADFailed uint64
 }
 
 type stats struct {
-	pmtuLowered, pmtuIgnored                                                                                                                                                                                                                                          atomic.Uint64
+	pmtuLowered, pmtuIgnored, ndDADFailed                                                                                                                                                                                                                             atomic.Uint64
 	inReceives, inHdrErrors, inTruncated, inAddrErrors, inNotJoined, inUnknownProtos, inDelivers, inDiscards, inMcastPkts                                                                                                                                             atomic.Uint64
 	inExtErrors, inRH0, inOptionErrors                                                                                                                                                                                                                                atomic.Uint64
 	outRequests, outNoRoutes, outDiscards, outNoBuffers, fragCreates, fragOKs, fragFails                                                                                                                                                                              atomic.Uint64
@@ -151,6 +153,6 @@ func (ip *IPv6) Stats() Stats {
 		NDQueueDrops:         s.ndQueueDrops.Load(),
 		NDHoldRefused:        s.ndHoldRefused.Load(),
 		NeighEvicted:         ev,
-		PMTULowered:          s.pmtuLowered.Load(), PMTUIgnored: s.pmtuIgnored.Load(),
+		PMTULowered:          s.pmtuLowered.Load(), PMTUIgnored: s.pmtuIgnored.Load(), NDDADFailed: s.ndDADFailed.Load(),
 	}
 }

@@ -205,6 +205,22 @@ func (d *daemon) start(ctx context.Context) (err error) {
 	return nil
 }
 
+// waitDAD waits (up to 10 s) for duplicate address detection of the
+// IPv6 addresses --ifconfig gave, as ifup does before the address is
+// used; a duplicate fails the start.
+func (d *daemon) waitDAD() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, a := range d.cfg.Addrs {
+		if a.Prefix.Addr().Is6() {
+			if err := d.ip6.WaitDAD(ctx, d.s.InterfaceByName(a.Iface), a.Prefix.Addr()); err != nil {
+				return fmt.Errorf("--ifconfig %s=%v: %w", a.Iface, a.Prefix, err)
+			}
+		}
+	}
+	return nil
+}
+
 // addRoute6 adds an IPv6 --route: through an interface, a link-local
 // gateway on the interface its zone names, or a gateway on a connected
 // prefix.
@@ -238,6 +254,9 @@ func (d *daemon) configure() error {
 		if err := add(d.s.InterfaceByName(a.Iface), a.Prefix); err != nil {
 			return fmt.Errorf("--ifconfig %s=%v: %w", a.Iface, a.Prefix, err)
 		}
+	}
+	if err := d.waitDAD(); err != nil {
+		return err
 	}
 	for _, r := range d.cfg.Routes {
 		if r.Dest.Addr().Is6() {
