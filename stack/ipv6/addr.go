@@ -199,9 +199,9 @@ func (ip *IPv6) Groups(ifc *stack.Interface) []netip.Addr {
 // Ethernet addresses when the port has one (hw/port.Filter).
 func (ip *IPv6) updateGroups(i int) {
 	ip.mu.Lock()
-	defer ip.mu.Unlock()
 	st := ip.ifState(i)
 	if st == nil {
+		ip.mu.Unlock()
 		return
 	}
 	groups := [][16]byte{allNodes, allNodesIfLocal}
@@ -211,7 +211,12 @@ func (ip *IPv6) updateGroups(i int) {
 			groups = append(groups, g)
 		}
 	}
-	if old := st.groups.Load(); old != nil && slices.Equal(*old, groups) {
+	var old [][16]byte
+	if o := st.groups.Load(); o != nil {
+		old = *o
+	}
+	if slices.Equal(old, groups) {
+		ip.mu.Unlock()
 		return
 	}
 	st.groups.Store(&groups)
@@ -227,6 +232,20 @@ func (ip *IPv6) updateGroups(i int) {
 			ip.s.Logger().Debug("ipv6: multicast filter", "interface", st.ifc.Name(), "err", err)
 		}
 	}
+	ip.mu.Unlock()
+	var joined, left [][16]byte
+	for _, g := range groups {
+		if !slices.Contains(old, g) {
+			joined = append(joined, g)
+		}
+	}
+	for _, g := range old {
+		if !slices.Contains(groups, g) {
+			left = append(left, g)
+		}
+	}
+	ip.mldSend(st.ifc, mldRecToExclude, joined)
+	ip.mldSend(st.ifc, mldRecToInclude, left)
 }
 
 // LocalInterface returns the index of the interface owning the global (or

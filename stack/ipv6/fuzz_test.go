@@ -55,7 +55,29 @@ func newWireHost(tb testing.TB) *wireHost {
 	if err := ip6.AddStaticNeighbour(ifc, netip.AddrFrom16(peerAddr), peerMAC); err != nil {
 		tb.Fatal(err)
 	}
-	return &wireHost{pool: pool, ip: ip6, s: s, ifc: ifc, peer: pb}
+	w := &wireHost{pool: pool, ip: ip6, s: s, ifc: ifc, peer: pb}
+	w.frames() // the MLD reports of the groups joined so far
+	return w
+}
+
+// frames returns (copies of) the IPv6 packets the host has sent.
+func (w *wireHost) frames() [][]byte {
+	var out [][]byte
+	bufs := make([]*mbuf.Buf, 32)
+	for {
+		k := w.peer.RxBurst(bufs)
+		if k == 0 {
+			return out
+		}
+		for _, f := range bufs[:k] {
+			fr := make([]byte, f.PktLen())
+			f.CopyTo(fr)
+			f.Free()
+			if len(fr) > wire.EthernetHeaderLen {
+				out = append(out, fr[wire.EthernetHeaderLen:])
+			}
+		}
+	}
 }
 
 // inject delivers one frame (Ethernet header + ipPkt) to eth0 and returns
@@ -81,22 +103,7 @@ func (w *wireHost) inject(tb testing.TB, dstMAC wire.MAC, ipPkt []byte) [][]byte
 	for end := time.Now().Add(2 * time.Second); pend.Pending() != 0 && time.Now().Before(end); {
 		runtime.Gosched()
 	}
-	var out [][]byte
-	bufs := make([]*mbuf.Buf, 32)
-	for {
-		k := w.peer.RxBurst(bufs)
-		if k == 0 {
-			return out
-		}
-		for _, f := range bufs[:k] {
-			fr := make([]byte, f.PktLen())
-			f.CopyTo(fr)
-			f.Free()
-			if len(fr) > wire.EthernetHeaderLen {
-				out = append(out, fr[wire.EthernetHeaderLen:])
-			}
-		}
-	}
+	return w.frames()
 }
 
 // clean drops per-packet state and checks every buffer came back.

@@ -96,6 +96,11 @@ func (ip *IPv6) icmpInput(ifc *stack.Interface, b *mbuf.Buf, m Meta) {
 		ip.ndpInput(ifc, b, m, msg)
 	case wire.ICMPv6MLDQuery, wire.ICMPv6MLDReport, wire.ICMPv6MLDDone, wire.ICMPv6MLDv2Report:
 		st.icmpInMLD.Add(1)
+		// RFC 3810 §6.2: queries come with hop limit 1 from a
+		// link-local source; reports of other nodes need nothing.
+		if msg.Type() == wire.ICMPv6MLDQuery && m.HopLimit == 1 && scope(m.Src) == 2 && b.Next() == nil {
+			ip.mldQuery(ifc, msg)
+		}
 		b.Free()
 	default:
 		// RFC 4443 §2.4 (a), (b): unknown messages are passed to the

@@ -86,6 +86,11 @@ type Options struct {
 	// solicitations sent for a new address before it is used; 0 means 1,
 	// a negative value turns duplicate address detection off.
 	DADTransmits int
+	// StableSecret keys the SLAAC interface identifiers (RFC 7217 §5
+	// secret_key, at least 128 bits): with the same secret an interface
+	// gets the same address on a prefix every run. Nil picks a random
+	// one per instance.
+	StableSecret []byte
 	// NoLinkLocal leaves interfaces without the fe80::/64 address formed
 	// from their MAC (RFC 4291 Appendix A); loopbacks always get ::1.
 	NoLinkLocal bool
@@ -146,6 +151,7 @@ type IPv6 struct {
 	holdQ, reassQ *mbuf.Quota
 	icmp          icmpState
 	pmtu          pmtuCache
+	ac            autoconf // under mu
 
 	fragID atomic.Uint32
 	st     stats
@@ -164,6 +170,10 @@ func New(o Options) *IPv6 {
 	ip.reass = newReassembler(ip)
 	ip.icmp.init(o.ICMPRate, o.ICMPBurst)
 	ip.fragID.Store(randUint32())
+	ip.ac.secret = o.StableSecret
+	if len(ip.ac.secret) == 0 {
+		ip.ac.secret = newSecret()
+	}
 	return ip
 }
 
@@ -240,6 +250,7 @@ func (ip *IPv6) timer() {
 			ip.reass.tick(now)
 			ip.pmtu.tick(now)
 			ip.dadTick(now)
+			ip.autoconfTick(now)
 		}
 	}
 }

@@ -183,3 +183,71 @@ func TestPacketTooBig(t *testing.T) {
 	}
 	w.clean(t)
 }
+
+// ra builds a router advertisement with router lifetime life (seconds)
+// and one prefix information option.
+func ra(life uint16, prefix [16]byte, plen, flags uint8, valid, preferred uint32) []byte {
+	m := make([]byte, 16, 56)
+	m[0] = uint8(wire.ICMPv6RouterAdvert)
+	m[4] = 64
+	binary.BigEndian.PutUint16(m[6:], life)
+	m = append(m, 1, 1, 2, 0, 0, 0, 0, 2) // source link-layer address
+	o := make([]byte, 32)
+	o[0], o[1], o[2], o[3] = 3, 4, plen, flags
+	binary.BigEndian.PutUint32(o[4:], valid)
+	binary.BigEndian.PutUint32(o[8:], preferred)
+	copy(o[16:], prefix[:])
+	return append(m, o...)
+}
+
+// TestRouterAdvert: with autoconfiguration on, an advertisement from a
+// link-local router gives a default route and an address with an RFC 7217
+// identifier on its autonomous /64; lifetime 0 takes the route away; a
+// hop limit other than 255 is refused.
+func TestRouterAdvert(t *testing.T) {
+	w := newWireHost(t)
+	router := netip.MustParseAddr("fe80::2").As16()
+	prefix := netip.MustParseAddr("2001:db8:77::").As16()
+	allNodes := netip.MustParseAddr("ff02::1").As16()
+	mcast := wire.MulticastMAC6(allNodes)
+	w.inject(t, mcast, pkt(router, allNodes, wire.IPProtocolICMPv6, 255, ra(1800, prefix, 64, 0xc0, 86400, 14400)))
+	if len(w.ip.Routers()) != 0 {
+		t.Fatal("acted on an advertisement with autoconfiguration off")
+	}
+	w.ip.SetAutoconf(w.ifc, true)
+	w.frames() // router solicitations
+	before := w.ip.Stats()
+	w.inject(t, mcast, pkt(router, allNodes, wire.IPProtocolICMPv6, 64, ra(1800, prefix, 64, 0xc0, 86400, 14400)))
+	if got := w.ip.Stats().NDBadHopLimit - before.NDBadHopLimit; got != 1 || len(w.ip.Routers()) != 0 {
+		t.Fatalf("hop limit 64: counted %d, routers %v", got, w.ip.Routers())
+	}
+	w.inject(t, mcast, pkt(router, allNodes, wire.IPProtocolICMPv6, 255, ra(1800, prefix, 64, 0xc0, 86400, 14400)))
+	if r := w.ip.Routers(); len(r) != 1 || r[0] != netip.AddrFrom16(router) {
+		t.Fatalf("routers %v", r)
+	}
+	rt, ok := w.ip.Routes.Lookup(netip.MustParseAddr("2001:db8:1234::1").As16())
+	if !ok || rt.Gateway != netip.AddrFrom16(router) || rt.IfIndex != w.ifc.Index() {
+		t.Fatalf("default route %+v %v", rt, ok)
+	}
+	var formed netip.Prefix
+	for _, p := range w.ip.Addresses(w.ifc) {
+		if netip.MustParsePrefix("2001:db8:77::/64").Contains(p.Addr()) {
+			formed = p
+		}
+	}
+	if !formed.IsValid() || formed.Bits() != 64 {
+		t.Fatalf("no SLAAC address: %v", w.ip.Addresses(w.ifc))
+	}
+	if a := formed.Addr().As16(); [8]byte(a[8:]) == [8]byte{0x00, 0x00, 0x00, 0xff, 0xfe, 0x00, 0x00, 0x01} {
+		t.Errorf("the identifier is the MAC's EUI-64: %v", formed)
+	}
+	// Router lifetime 0: the default route goes.
+	w.inject(t, mcast, pkt(router, allNodes, wire.IPProtocolICMPv6, 255, ra(0, prefix, 64, 0xc0, 86400, 14400)))
+	if r := w.ip.Routers(); len(r) != 0 {
+		t.Fatalf("routers after lifetime 0: %v", r)
+	}
+	if _, ok := w.ip.Routes.Lookup(netip.MustParseAddr("2001:db8:1234::1").As16()); ok {
+		t.Error("default route still there")
+	}
+	w.clean(t)
+}

@@ -136,6 +136,13 @@ func (ip *IPv6) ndpInput(ifc *stack.Interface, b *mbuf.Buf, m Meta, msg wire.ICM
 		st.ndInRouterSolicits.Add(1) // hosts ignore them (§6.2.6)
 	case wire.ICMPv6RouterAdvert:
 		st.ndInRouterAdverts.Add(1)
+		// §6.1.2: from a link-local address (hop limit and code were
+		// checked above).
+		if scope(m.Src) != 2 || m.Src == loopback {
+			st.ndInvalid.Add(1)
+			return
+		}
+		ip.routerAdvert(ifc, m.Src, msg)
 	case wire.ICMPv6Redirect:
 		st.ndInRedirects.Add(1)
 	}

@@ -65,26 +65,88 @@ type Stats struct {
 	NDBadHopLimit      uint64 // hop limit not 255 (§7.1)
 	NDBadOptions       uint64 // an option of length 0 or past the end (§4.6)
 	NDInvalid          uint64 // other §7.1 validation failures
-	NDDupAddr          uint64 // advertisements claiming one of our addresses
+	NDDupAddr          uint64 // advertisements claiming one of our usable addresses
 	NDResolveFailed    uint64 // resolutions that got no answer
 	NDQueueDrops       uint64 // packets over NeighQueue
 	NDHoldRefused      uint64 // packets the nd-hold quota refused
-	NeighEvicted       uint64 // entries dropped for a new one
-	// Path MTU discovery (RFC 8201): packet too big messages that lowered
-	// a path MTU, and ones ignored (quoting a packet not from us).
-	PMTULowered, PMTUIgnored uint64
-	// Duplicate address detection (RFC 4862 §5.4): addresses found in use.
-	NDDADFailed uint64
+	// Path MTU discovery (RFC 8201).
+	PMTULowered uint64 // packet too big messages that lowered a path MTU
+	PMTUIgnored uint64 // ones quoting a packet not from us
+	// Duplicate address detection, router discovery, SLAAC, MLDv2 (RFC 4862, RFC 4861 §6, RFC 3810).
+	NDDADFailed         uint64 // addresses found in use by another node
+	NDOutRouterSolicits uint64
+	NDRAProcessed       uint64 // advertisements acted on (autoconfiguration on)
+	SLAACAddrs          uint64 // addresses formed from prefixes
+	MLDOutReports       uint64
+	NeighEvicted        uint64 // neighbour entries dropped for a new one
 }
 
 type stats struct {
-	pmtuLowered, pmtuIgnored, ndDADFailed                                                                                                                                                                                                                             atomic.Uint64
-	inReceives, inHdrErrors, inTruncated, inAddrErrors, inNotJoined, inUnknownProtos, inDelivers, inDiscards, inMcastPkts                                                                                                                                             atomic.Uint64
-	inExtErrors, inRH0, inOptionErrors                                                                                                                                                                                                                                atomic.Uint64
-	outRequests, outNoRoutes, outDiscards, outNoBuffers, fragCreates, fragOKs, fragFails                                                                                                                                                                              atomic.Uint64
-	reasmReqds, reasmOKs, reasmFails, reasmTimeouts, reasmOverlaps, reasmDuplicates, reasmEvicted, reasmIncompleteChain, reasmAtomic                                                                                                                                  atomic.Uint64
-	icmpInMsgs, icmpInErrors, icmpInCsumErrors, icmpInEchos, icmpInEchoReplies, icmpInDestUnreachs, icmpInPktTooBigs, icmpInTimeExcds, icmpInParmProblems, icmpInMLD, icmpInUnknown, icmpOutMsgs, icmpOutErrors, icmpOutEchos, icmpOutEchoReplies, icmpOutRateLimited atomic.Uint64
-	ndInSolicits, ndInAdverts, ndInRouterSolicits, ndInRouterAdverts, ndInRedirects, ndOutSolicits, ndOutAdverts, ndBadHopLimit, ndBadOptions, ndInvalid, ndDupAddr, ndResolveFailed, ndQueueDrops, ndHoldRefused                                                     atomic.Uint64
+	inReceives           atomic.Uint64
+	inHdrErrors          atomic.Uint64
+	inTruncated          atomic.Uint64
+	inAddrErrors         atomic.Uint64
+	inNotJoined          atomic.Uint64
+	inUnknownProtos      atomic.Uint64
+	inDelivers           atomic.Uint64
+	inDiscards           atomic.Uint64
+	inMcastPkts          atomic.Uint64
+	inExtErrors          atomic.Uint64
+	inRH0                atomic.Uint64
+	inOptionErrors       atomic.Uint64
+	outRequests          atomic.Uint64
+	outNoRoutes          atomic.Uint64
+	outDiscards          atomic.Uint64
+	outNoBuffers         atomic.Uint64
+	fragCreates          atomic.Uint64
+	fragOKs              atomic.Uint64
+	fragFails            atomic.Uint64
+	reasmReqds           atomic.Uint64
+	reasmOKs             atomic.Uint64
+	reasmFails           atomic.Uint64
+	reasmTimeouts        atomic.Uint64
+	reasmOverlaps        atomic.Uint64
+	reasmDuplicates      atomic.Uint64
+	reasmEvicted         atomic.Uint64
+	reasmIncompleteChain atomic.Uint64
+	reasmAtomic          atomic.Uint64
+	icmpInMsgs           atomic.Uint64
+	icmpInErrors         atomic.Uint64
+	icmpInCsumErrors     atomic.Uint64
+	icmpInEchos          atomic.Uint64
+	icmpInEchoReplies    atomic.Uint64
+	icmpInDestUnreachs   atomic.Uint64
+	icmpInPktTooBigs     atomic.Uint64
+	icmpInTimeExcds      atomic.Uint64
+	icmpInParmProblems   atomic.Uint64
+	icmpInMLD            atomic.Uint64
+	icmpInUnknown        atomic.Uint64
+	icmpOutMsgs          atomic.Uint64
+	icmpOutErrors        atomic.Uint64
+	icmpOutEchos         atomic.Uint64
+	icmpOutEchoReplies   atomic.Uint64
+	icmpOutRateLimited   atomic.Uint64
+	ndInSolicits         atomic.Uint64
+	ndInAdverts          atomic.Uint64
+	ndInRouterSolicits   atomic.Uint64
+	ndInRouterAdverts    atomic.Uint64
+	ndInRedirects        atomic.Uint64
+	ndOutSolicits        atomic.Uint64
+	ndOutAdverts         atomic.Uint64
+	ndBadHopLimit        atomic.Uint64
+	ndBadOptions         atomic.Uint64
+	ndInvalid            atomic.Uint64
+	ndDupAddr            atomic.Uint64
+	ndResolveFailed      atomic.Uint64
+	ndQueueDrops         atomic.Uint64
+	ndHoldRefused        atomic.Uint64
+	pmtuLowered          atomic.Uint64
+	pmtuIgnored          atomic.Uint64
+	ndDADFailed          atomic.Uint64
+	ndOutRouterSolicits  atomic.Uint64
+	ndRAProcessed        atomic.Uint64
+	slaacAddrs           atomic.Uint64
+	mldOutReports        atomic.Uint64
 }
 
 // Stats returns a snapshot of the counters.
@@ -152,7 +214,13 @@ func (ip *IPv6) Stats() Stats {
 		NDResolveFailed:      s.ndResolveFailed.Load(),
 		NDQueueDrops:         s.ndQueueDrops.Load(),
 		NDHoldRefused:        s.ndHoldRefused.Load(),
+		PMTULowered:          s.pmtuLowered.Load(),
+		PMTUIgnored:          s.pmtuIgnored.Load(),
+		NDDADFailed:          s.ndDADFailed.Load(),
+		NDOutRouterSolicits:  s.ndOutRouterSolicits.Load(),
+		NDRAProcessed:        s.ndRAProcessed.Load(),
+		SLAACAddrs:           s.slaacAddrs.Load(),
+		MLDOutReports:        s.mldOutReports.Load(),
 		NeighEvicted:         ev,
-		PMTULowered:          s.pmtuLowered.Load(), PMTUIgnored: s.pmtuIgnored.Load(), NDDADFailed: s.ndDADFailed.Load(),
 	}
 }
