@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"os"
 	"net/netip"
 	"regexp"
 	"strings"
@@ -242,4 +243,88 @@ func TestInteropDAD(t *testing.T) {
 	if err != nil || !strings.Contains(out, " 0% packet loss") {
 		t.Fatalf("ping the new address: %v\n%s", err, out)
 	}
+}
+
+// TestInteropSLAAC: radvd in the namespace advertises a prefix; with
+// autoconfiguration on we solicit, form an RFC 7217 address on the prefix
+// (through DAD), take Linux's link-local address as default router, reach
+// an off-link address of Linux's through it, and Linux reaches our new
+// address. Our MLDv2 reports and router solicitations decode cleanly.
+func TestInteropSLAAC(t *testing.T) {
+	hosttest.Require(t, hosttest.Tool("radvd", "radvd"), hosttest.Tool("sysctl", "procps"))
+	p := attachTAP(t, "ra")
+	h := p.h
+	const prefix = "2001:db8:60::/64"
+	p.ns.IP(t, "addr", "add", "2001:db8:60::1/64", "dev", p.dev, "nodad")
+	p.ns.IP(t, "addr", "add", "2001:db8:99::1/128", "dev", "lo")
+	p.ns.Run(t, "sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1")
+	dir := t.TempDir()
+	conf := dir + "/radvd.conf"
+	cfg := "interface " + p.dev + " {\n AdvSendAdvert on;\n MinRtrAdvInterval 3;\n MaxRtrAdvInterval 10;\n AdvDefaultLifetime 600;\n" +
+		" prefix " + prefix + " {\n  AdvOnLink on;\n  AdvAutonomous on;\n  AdvValidLifetime 86400;\n  AdvPreferredLifetime 14400;\n };\n};\n"
+	if err := os.WriteFile(conf, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	capt := p.ns.Capture(t, p.dev, "ip6") // MLD reports sit behind a hop-by-hop header: "icmp6" would miss them
+	var radvdOut hosttest.Output
+	cmd := p.ns.Command("radvd", "-n", "-C", conf, "-p", dir+"/radvd.pid", "-m", "stderr")
+	cmd.Stdout, cmd.Stderr = &radvdOut, &radvdOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+
+	h.ip6.SetAutoconf(h.ifc, true)
+	pfx := netip.MustParsePrefix(prefix)
+	var formed netip.Addr
+	if !stacktest.Eventually(15*time.Second, func() bool {
+		for _, a := range h.ip6.Addresses(h.ifc) {
+			if pfx.Contains(a.Addr()) {
+				formed = a.Addr()
+				return len(h.ip6.Routers()) == 1
+			}
+		}
+		return false
+	}) {
+		t.Fatalf("no SLAAC address or router: addresses %v tentative %v routers %v\nradvd: %s",
+			h.ip6.Addresses(h.ifc), h.ip6.Tentative(h.ifc), h.ip6.Routers(), radvdOut.String())
+	}
+	if r := h.ip6.Routers()[0]; r != ipv6.LinkLocal(p.linuxMAC) {
+		t.Errorf("router %v, want Linux's link-local %v", r, ipv6.LinkLocal(p.linuxMAC))
+	}
+	if a := formed.As16(); a[11] == 0xff && a[12] == 0xfe {
+		t.Errorf("SLAAC address %v has an EUI-64 identifier, want RFC 7217's", formed)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := h.ip6.Ping(ctx, netip.MustParseAddr("2001:db8:99::1"), ipv6.PingOptions{}); err != nil {
+		t.Fatalf("ping an off-link address through the default router: %v", err)
+	}
+	out, err := p.ns.Output("ping", "-6", "-c", "2", "-i", "0.2", "-W", "2", formed.String())
+	if err != nil || !strings.Contains(out, " 0% packet loss") {
+		t.Fatalf("Linux pings our SLAAC address %v: %v\n%s", formed, err, out)
+	}
+	if st := h.ip6.Stats(); st.NDRAProcessed == 0 || st.SLAACAddrs != 1 || st.MLDOutReports == 0 {
+		t.Errorf("stats %+v", st)
+	}
+	capt.Stop(t)
+	txt := capt.Text(t)
+	if testing.Verbose() {
+		for _, l := range strings.Split(txt, "\n") {
+			if strings.Contains(l, "listener report") || strings.Contains(l, "router solicitation") {
+				t.Log(l)
+			}
+		}
+	}
+	for _, want := range []string{"router solicitation", "router advertisement", "multicast listener report v2"} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("no %q in the capture:\n%s", want, txt)
+		}
+	}
+	for _, bad := range []string{"bad cksum", "[|", "truncated", "malformed"} {
+		if strings.Contains(strings.ToLower(txt), bad) {
+			t.Errorf("tcpdump -vv flags %q:\n%s", bad, txt)
+		}
+	}
+	t.Run("tshark", func(t *testing.T) { hosttest.TsharkClean(t, capt.Path) })
 }
