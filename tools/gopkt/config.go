@@ -31,6 +31,7 @@ type config struct {
 	TCPEcho, TCPDiscard []uint16
 	HTTP                string
 	Pings               []pingArg
+	SLAAC               []string // --slaac interfaces
 	Filters             []filterArg
 	PF                  []string // --filter rules in pf syntax (pf.go)
 	Dumps               []dumpArg
@@ -98,6 +99,7 @@ var errHelp = pflag.ErrHelp
 // rawArgs are the repeatable flags as given, checked after parsing.
 type rawArgs struct {
 	drivers, protos, addrs, routes, arps, echo, sinks, pings, filters, dumps []string
+	slaac                                                                    []string
 	tcpEcho, tcpDiscard                                                      []string
 }
 
@@ -117,6 +119,7 @@ func newFlagSet(c *config, r *rawArgs) *pflag.FlagSet {
 	fs.StringArrayVar(&r.tcpEcho, "tcp-echo", nil, "TCP echo service on `PORT` (RFC 862; repeatable)")
 	fs.StringArrayVar(&r.tcpDiscard, "tcp-discard", nil, "TCP discard service on `PORT` (RFC 863; repeatable)")
 	fs.StringVar(&c.HTTP, "http", "", "serve the files under `DIR` over HTTP on TCP port 80 (net/http over the stack)")
+	fs.StringArrayVar(&r.slaac, "slaac", nil, "IPv6 router discovery and stateless address autoconfiguration on `IFACE` (RFC 4861, 4862, 7217; repeatable)")
 	fs.StringArrayVar(&r.pings, "ping", nil, "ping `ADDR[,OPTS]` once set up; OPTS count=5,size=56,interval=1s,timeout=3s (repeatable; the timeout covers the first ARP retry)")
 	fs.StringArrayVar(&r.filters, "filter", nil, "filter IPv4 with a pf `RULE` ('pass|block [in|out] [quick] [on IF] [proto P] [from A [port N]] [to B [port N]] ...', stack/pf; all of them one rule set, in order), or the example filter 'drop [in|out|forward] [udp|tcp|icmp|proto N] [from NET] [to NET] [port N]'")
 	fs.StringArrayVar(&r.dumps, "dump", nil, "capture `IFACE=FILE[,FILTER]` into a pcap file; FILTER in tcpdump syntax")
@@ -158,7 +161,7 @@ func parseArgs(args []string, reg *registry) (*config, error) {
 	}{
 		{r.addrs, c.addAddr}, {r.routes, c.addRoute}, {r.arps, c.addARP}, {r.echo, c.addEcho}, {r.sinks, c.addSink},
 		{r.tcpEcho, c.addTCPService("--tcp-echo", &c.TCPEcho)}, {r.tcpDiscard, c.addTCPService("--tcp-discard", &c.TCPDiscard)},
-		{r.pings, c.addPing}, {r.filters, c.addFilter}, {r.dumps, c.addDump},
+		{r.pings, c.addPing}, {r.filters, c.addFilter}, {r.dumps, c.addDump}, {r.slaac, c.addSLAAC},
 	}
 	for _, s := range steps {
 		for _, a := range s.list {
@@ -311,6 +314,17 @@ func (c *config) addAddr(a string) error {
 		return usagef("--ifconfig %s: IPv4 is not loaded: add -p ipv4", a)
 	}
 	c.Addrs = append(c.Addrs, addrArg{Iface: ifname, Prefix: pfx})
+	return nil
+}
+
+func (c *config) addSLAAC(a string) error {
+	if !c.hasIface(a) {
+		return c.ifaceErr("--slaac", a, a)
+	}
+	if !c.Protos.has("ipv6") {
+		return usagef("--slaac %s: IPv6 is not loaded: add -p ipv6", a)
+	}
+	c.SLAAC = append(c.SLAAC, a)
 	return nil
 }
 

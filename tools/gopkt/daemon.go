@@ -258,6 +258,9 @@ func (d *daemon) configure() error {
 	if err := d.waitDAD(); err != nil {
 		return err
 	}
+	for _, name := range d.cfg.SLAAC {
+		d.ip6.SetAutoconf(d.s.InterfaceByName(name), true)
+	}
 	for _, r := range d.cfg.Routes {
 		if r.Dest.Addr().Is6() {
 			if err := d.addRoute6(r); err != nil {

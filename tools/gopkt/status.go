@@ -148,6 +148,10 @@ func (d *daemon) statusIPv6(b *strings.Builder) {
 		s.FragCreates, s.ReasmOKs, s.ReasmReqds, s.ReasmFails, s.ReasmOverlaps, s.ReasmTimeouts, s.ReasmAtomic)
 	fmt.Fprintf(b, "icmp6: in %d echo-requests %d echo-replies %d errors %d bad-checksum %d; out %d echo-replies %d errors %d rate-limited %d\n",
 		s.ICMPInMsgs, s.ICMPInEchos, s.ICMPInEchoReplies, s.ICMPInErrors, s.ICMPInCsumErrors, s.ICMPOutMsgs, s.ICMPOutEchoReplies, s.ICMPOutErrors, s.ICMPOutRateLimited)
-	fmt.Fprintf(b, "nd: in solicits %d adverts %d; out solicits %d adverts %d; bad hop limit %d bad options %d invalid %d duplicates %d unresolved %d\n",
-		s.NDInSolicits, s.NDInAdverts, s.NDOutSolicits, s.NDOutAdverts, s.NDBadHopLimit, s.NDBadOptions, s.NDInvalid, s.NDDupAddr, s.NDResolveFailed)
+	if rs := d.ip6.Routers(); len(rs) > 0 {
+		fmt.Fprintf(b, "default routers (RA): %v\n", rs)
+	}
+	fmt.Fprintf(b, "nd: in solicits %d adverts %d router-adverts %d (used %d); out solicits %d adverts %d router-solicits %d; bad hop limit %d bad options %d invalid %d duplicates %d unresolved %d; dad failed %d; slaac addresses %d; mld reports %d\n",
+		s.NDInSolicits, s.NDInAdverts, s.NDInRouterAdverts, s.NDRAProcessed, s.NDOutSolicits, s.NDOutAdverts, s.NDOutRouterSolicits,
+		s.NDBadHopLimit, s.NDBadOptions, s.NDInvalid, s.NDDupAddr, s.NDResolveFailed, s.NDDADFailed, s.SLAACAddrs, s.MLDOutReports)
 }

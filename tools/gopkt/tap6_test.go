@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"net"
+	"os"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -92,4 +94,42 @@ func TestDaemonTapLinuxIPv6(t *testing.T) {
 		}
 	}
 	t.Run("Tshark", func(t *testing.T) { hosttest.TsharkClean(t, dump.Path) })
+}
+
+// TestDaemonSLAAC: --slaac tap0 against radvd in the namespace: the
+// daemon's status shows an address on the advertised prefix and Linux as
+// default router.
+func TestDaemonSLAAC(t *testing.T) {
+	hosttest.Require(t, hosttest.Root, hosttest.TUN, hosttest.IP, hosttest.Tool("radvd", "radvd"), hosttest.Tool("sysctl", "procps"))
+	ns, dev := hosttest.NewNamespace(t, "slaac"), hosttest.LinkName("sl")
+	r := startRun([]string{"-d", "tap", "linux=" + dev + ",mac=02:00:5e:00:09:02", "-p", "ipv4", "-p", "ipv6", "--slaac", "tap0"}, env{})
+	waitFor(t, &r.out, "gopkt: running", 10*time.Second)
+	ns.TakeLink(t, dev)
+	ns.Run(t, "sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1")
+	dir := t.TempDir()
+	cfg := "interface " + dev + " {\n AdvSendAdvert on;\n MinRtrAdvInterval 3;\n MaxRtrAdvInterval 10;\n" +
+		" prefix 2001:db8:61::/64 {\n  AdvOnLink on;\n  AdvAutonomous on;\n };\n};\n"
+	if err := os.WriteFile(dir+"/radvd.conf", []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := ns.Command("radvd", "-n", "-C", dir+"/radvd.conf", "-p", dir+"/radvd.pid", "-m", "stderr")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	want := regexp.MustCompile(`inet6 2001:db8:61:[0-9a-f:]+/64`)
+	deadline := time.Now().Add(20 * time.Second)
+	for !want.MatchString(r.out.String()) || !strings.Contains(r.out.String(), "default routers (RA): [fe80::") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no SLAAC address or default router in the status:\n%s", r.out.String())
+		}
+		r.status <- syscall.SIGUSR1
+		time.Sleep(500 * time.Millisecond)
+	}
+	if code := r.stop(t); code != exitOK {
+		t.Errorf("exit status %d\n%s", code, r.errOut.String())
+	}
+	if !regexp.MustCompile(`default6\s+via fe80::`).MatchString(r.out.String()) {
+		t.Errorf("no default route in the status:\n%s", r.out.String())
+	}
 }
