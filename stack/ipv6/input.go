@@ -78,8 +78,12 @@ func (ip *IPv6) input(ifc *stack.Interface, b *mbuf.Buf) {
 		}
 		st.inMcastPkts.Add(1)
 	} else if !ist.hasAddress(dst) && ip.LocalInterface(dst) == 0 {
-		// Not ours: a host discards it (RFC 8200 §3 leaves forwarding
-		// to routers; this node does not forward).
+		// Not ours: a router forwards it, a host discards it; never
+		// what arrived as a link-layer broadcast or multicast.
+		if ip.forwarding.Load() && !loop && b.Meta.Flags&(mbuf.FlagBroadcast|mbuf.FlagMulticast) == 0 {
+			ip.forward(ifc, b)
+			return
+		}
 		st.inAddrErrors.Add(1)
 		b.Free()
 		return

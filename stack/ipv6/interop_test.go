@@ -328,3 +328,73 @@ func TestInteropSLAAC(t *testing.T) {
 	}
 	t.Run("tshark", func(t *testing.T) { hosttest.TsharkClean(t, capt.Path) })
 }
+
+// TestInteropForward: our stack routes between two Linux namespaces
+// (each behind its own TAP device): pings pass with the hop limit
+// decremented, 8000-byte ones in fragments the hosts reassemble, and a
+// hop limit of 1 is answered with time exceeded from us.
+func TestInteropForward(t *testing.T) {
+	hosttest.Require(t, hosttest.Root, hosttest.TUN, hosttest.IP, hosttest.Ping)
+	pool := stacktest.NewPool(t, 4096)
+	bg, err := mbuf.NewBudget(pool, mbuf.BudgetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHost(t, pool, bg, ipv6.Options{Forwarding: true})
+	type side struct {
+		ns  *hosttest.Namespace
+		dev string
+	}
+	var sides []side
+	for i, n := range []string{"a", "b"} {
+		ns := hosttest.NewNamespace(t, "fw"+n)
+		dev := hosttest.LinkName("fw" + n)
+		p, err := tap.Open(dev, pool, tap.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ns.TakeLink(t, dev)
+		ns.IP(t, "addr", "add", "2001:db8:"+n+"::2/64", "dev", dev, "nodad")
+		other := []string{"b", "a"}[i]
+		ns.IP(t, "-6", "route", "add", "2001:db8:"+other+"::/64", "via", "2001:db8:"+n+"::1")
+		ifc, err := h.s.Attach("tap"+n, p, stack.IfOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = h.s.Detach(ifc); _ = p.Close() })
+		if err := h.ip6.AddAddress(ifc, netip.MustParsePrefix("2001:db8:"+n+"::1/64")); err != nil {
+			t.Fatal(err)
+		}
+		h.ifc = ifc
+		waitDAD(t, h, netip.MustParseAddr("2001:db8:"+n+"::1"))
+		sides = append(sides, side{ns, dev})
+	}
+	capt := sides[1].ns.Capture(t, sides[1].dev, "ip6")
+	a := sides[0].ns
+	out, err := a.Output("ping", "-6", "-c", "3", "-i", "0.2", "-W", "2", "2001:db8:b::2")
+	if err != nil || !strings.Contains(out, " 0% packet loss") || !strings.Contains(out, "ttl=63") {
+		t.Fatalf("ping through us: %v\n%s", err, out)
+	}
+	out, err = a.Output("ping", "-6", "-c", "2", "-i", "0.3", "-W", "2", "-s", "8000", "2001:db8:b::2")
+	if err != nil || !strings.Contains(out, " 0% packet loss") {
+		t.Fatalf("8000-byte ping through us: %v\n%s", err, out)
+	}
+	out, _ = a.Output("ping", "-6", "-c", "1", "-W", "2", "-t", "1", "2001:db8:b::2")
+	if !strings.Contains(out, "From 2001:db8:a::1") || !strings.Contains(strings.ToLower(out), "time exceeded") {
+		t.Fatalf("ping -t 1 through us: want time exceeded from 2001:db8:a::1:\n%s", out)
+	}
+	st := h.ip6.Stats()
+	if st.ForwDatagrams < 3 || st.ForwHopLimitExceeded != 1 {
+		t.Errorf("stats %+v", st)
+	}
+	capt.Stop(t)
+	txt := capt.Text(t)
+	if !strings.Contains(txt, "hlim 63") {
+		t.Errorf("no hop limit 63 on B's side:\n%s", txt)
+	}
+	for _, bad := range []string{"bad cksum", "[|", "truncated", "malformed"} {
+		if strings.Contains(strings.ToLower(txt), bad) {
+			t.Errorf("tcpdump -vv flags %q:\n%s", bad, txt)
+		}
+	}
+}

@@ -62,6 +62,9 @@ type Options struct {
 	// Transports are registered by next-header number. ICMPv6 is built
 	// in (RFC 4443 §1: every node implements it).
 	Transports []Transport
+	// Forwarding routes packets not addressed to us between interfaces
+	// (a router, RFC 8200 §3); off, they are dropped as a host does.
+	Forwarding bool
 	// DefaultHopLimit for packets we originate; 0 means 64 (RFC 8200 §3
 	// leaves it to the node; Linux uses 64).
 	DefaultHopLimit uint8
@@ -153,10 +156,11 @@ type IPv6 struct {
 	pmtu          pmtuCache
 	ac            autoconf // under mu
 
-	fragID atomic.Uint32
-	st     stats
-	stop   chan struct{}
-	wg     sync.WaitGroup
+	fragID     atomic.Uint32
+	forwarding atomic.Bool
+	st         stats
+	stop       chan struct{}
+	wg         sync.WaitGroup
 }
 
 // New returns an IPv6 protocol to pass in stack.Options.Protocols.
@@ -170,6 +174,7 @@ func New(o Options) *IPv6 {
 	ip.reass = newReassembler(ip)
 	ip.icmp.init(o.ICMPRate, o.ICMPBurst)
 	ip.fragID.Store(randUint32())
+	ip.forwarding.Store(o.Forwarding)
 	ip.ac.secret = o.StableSecret
 	if len(ip.ac.secret) == 0 {
 		ip.ac.secret = newSecret()
@@ -217,6 +222,9 @@ func (ip *IPv6) Pool() *mbuf.Pool { return ip.pool }
 
 // DefaultHopLimit is the hop limit of packets we originate.
 func (ip *IPv6) DefaultHopLimit() uint8 { return ip.o.DefaultHopLimit }
+
+// SetForwarding turns routing between interfaces on or off.
+func (ip *IPv6) SetForwarding(on bool) { ip.forwarding.Store(on) }
 
 // Quotas returns the neighbour hold queue and reassembly quotas (nil
 // before Attach).

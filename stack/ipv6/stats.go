@@ -27,6 +27,12 @@ type Stats struct {
 	FragCreates  uint64
 	FragOKs      uint64
 	FragFails    uint64
+	// Forwarding (RFC 8200 §3, §5; RFC 4443 errors): forwarded, and
+	// refused by reason.
+	ForwDatagrams        uint64
+	ForwHopLimitExceeded uint64
+	ForwNoRoutes         uint64
+	ForwPktTooBigs       uint64
 	// Reassembly (RFC 8200 §4.5, RFC 5722, RFC 7112, RFC 8021).
 	ReasmReqds           uint64
 	ReasmOKs             uint64
@@ -82,71 +88,72 @@ type Stats struct {
 }
 
 type stats struct {
-	inReceives           atomic.Uint64
-	inHdrErrors          atomic.Uint64
-	inTruncated          atomic.Uint64
-	inAddrErrors         atomic.Uint64
-	inNotJoined          atomic.Uint64
-	inUnknownProtos      atomic.Uint64
-	inDelivers           atomic.Uint64
-	inDiscards           atomic.Uint64
-	inMcastPkts          atomic.Uint64
-	inExtErrors          atomic.Uint64
-	inRH0                atomic.Uint64
-	inOptionErrors       atomic.Uint64
-	outRequests          atomic.Uint64
-	outNoRoutes          atomic.Uint64
-	outDiscards          atomic.Uint64
-	outNoBuffers         atomic.Uint64
-	fragCreates          atomic.Uint64
-	fragOKs              atomic.Uint64
-	fragFails            atomic.Uint64
-	reasmReqds           atomic.Uint64
-	reasmOKs             atomic.Uint64
-	reasmFails           atomic.Uint64
-	reasmTimeouts        atomic.Uint64
-	reasmOverlaps        atomic.Uint64
-	reasmDuplicates      atomic.Uint64
-	reasmEvicted         atomic.Uint64
-	reasmIncompleteChain atomic.Uint64
-	reasmAtomic          atomic.Uint64
-	icmpInMsgs           atomic.Uint64
-	icmpInErrors         atomic.Uint64
-	icmpInCsumErrors     atomic.Uint64
-	icmpInEchos          atomic.Uint64
-	icmpInEchoReplies    atomic.Uint64
-	icmpInDestUnreachs   atomic.Uint64
-	icmpInPktTooBigs     atomic.Uint64
-	icmpInTimeExcds      atomic.Uint64
-	icmpInParmProblems   atomic.Uint64
-	icmpInMLD            atomic.Uint64
-	icmpInUnknown        atomic.Uint64
-	icmpOutMsgs          atomic.Uint64
-	icmpOutErrors        atomic.Uint64
-	icmpOutEchos         atomic.Uint64
-	icmpOutEchoReplies   atomic.Uint64
-	icmpOutRateLimited   atomic.Uint64
-	ndInSolicits         atomic.Uint64
-	ndInAdverts          atomic.Uint64
-	ndInRouterSolicits   atomic.Uint64
-	ndInRouterAdverts    atomic.Uint64
-	ndInRedirects        atomic.Uint64
-	ndOutSolicits        atomic.Uint64
-	ndOutAdverts         atomic.Uint64
-	ndBadHopLimit        atomic.Uint64
-	ndBadOptions         atomic.Uint64
-	ndInvalid            atomic.Uint64
-	ndDupAddr            atomic.Uint64
-	ndResolveFailed      atomic.Uint64
-	ndQueueDrops         atomic.Uint64
-	ndHoldRefused        atomic.Uint64
-	pmtuLowered          atomic.Uint64
-	pmtuIgnored          atomic.Uint64
-	ndDADFailed          atomic.Uint64
-	ndOutRouterSolicits  atomic.Uint64
-	ndRAProcessed        atomic.Uint64
-	slaacAddrs           atomic.Uint64
-	mldOutReports        atomic.Uint64
+	forwDatagrams, forwHopLimitExceeded, forwNoRoutes, forwPktTooBigs atomic.Uint64
+	inReceives                                                        atomic.Uint64
+	inHdrErrors                                                       atomic.Uint64
+	inTruncated                                                       atomic.Uint64
+	inAddrErrors                                                      atomic.Uint64
+	inNotJoined                                                       atomic.Uint64
+	inUnknownProtos                                                   atomic.Uint64
+	inDelivers                                                        atomic.Uint64
+	inDiscards                                                        atomic.Uint64
+	inMcastPkts                                                       atomic.Uint64
+	inExtErrors                                                       atomic.Uint64
+	inRH0                                                             atomic.Uint64
+	inOptionErrors                                                    atomic.Uint64
+	outRequests                                                       atomic.Uint64
+	outNoRoutes                                                       atomic.Uint64
+	outDiscards                                                       atomic.Uint64
+	outNoBuffers                                                      atomic.Uint64
+	fragCreates                                                       atomic.Uint64
+	fragOKs                                                           atomic.Uint64
+	fragFails                                                         atomic.Uint64
+	reasmReqds                                                        atomic.Uint64
+	reasmOKs                                                          atomic.Uint64
+	reasmFails                                                        atomic.Uint64
+	reasmTimeouts                                                     atomic.Uint64
+	reasmOverlaps                                                     atomic.Uint64
+	reasmDuplicates                                                   atomic.Uint64
+	reasmEvicted                                                      atomic.Uint64
+	reasmIncompleteChain                                              atomic.Uint64
+	reasmAtomic                                                       atomic.Uint64
+	icmpInMsgs                                                        atomic.Uint64
+	icmpInErrors                                                      atomic.Uint64
+	icmpInCsumErrors                                                  atomic.Uint64
+	icmpInEchos                                                       atomic.Uint64
+	icmpInEchoReplies                                                 atomic.Uint64
+	icmpInDestUnreachs                                                atomic.Uint64
+	icmpInPktTooBigs                                                  atomic.Uint64
+	icmpInTimeExcds                                                   atomic.Uint64
+	icmpInParmProblems                                                atomic.Uint64
+	icmpInMLD                                                         atomic.Uint64
+	icmpInUnknown                                                     atomic.Uint64
+	icmpOutMsgs                                                       atomic.Uint64
+	icmpOutErrors                                                     atomic.Uint64
+	icmpOutEchos                                                      atomic.Uint64
+	icmpOutEchoReplies                                                atomic.Uint64
+	icmpOutRateLimited                                                atomic.Uint64
+	ndInSolicits                                                      atomic.Uint64
+	ndInAdverts                                                       atomic.Uint64
+	ndInRouterSolicits                                                atomic.Uint64
+	ndInRouterAdverts                                                 atomic.Uint64
+	ndInRedirects                                                     atomic.Uint64
+	ndOutSolicits                                                     atomic.Uint64
+	ndOutAdverts                                                      atomic.Uint64
+	ndBadHopLimit                                                     atomic.Uint64
+	ndBadOptions                                                      atomic.Uint64
+	ndInvalid                                                         atomic.Uint64
+	ndDupAddr                                                         atomic.Uint64
+	ndResolveFailed                                                   atomic.Uint64
+	ndQueueDrops                                                      atomic.Uint64
+	ndHoldRefused                                                     atomic.Uint64
+	pmtuLowered                                                       atomic.Uint64
+	pmtuIgnored                                                       atomic.Uint64
+	ndDADFailed                                                       atomic.Uint64
+	ndOutRouterSolicits                                               atomic.Uint64
+	ndRAProcessed                                                     atomic.Uint64
+	slaacAddrs                                                        atomic.Uint64
+	mldOutReports                                                     atomic.Uint64
 }
 
 // Stats returns a snapshot of the counters.
@@ -222,5 +229,7 @@ func (ip *IPv6) Stats() Stats {
 		SLAACAddrs:           s.slaacAddrs.Load(),
 		MLDOutReports:        s.mldOutReports.Load(),
 		NeighEvicted:         ev,
+		ForwDatagrams:        s.forwDatagrams.Load(), ForwHopLimitExceeded: s.forwHopLimitExceeded.Load(),
+		ForwNoRoutes: s.forwNoRoutes.Load(), ForwPktTooBigs: s.forwPktTooBigs.Load(),
 	}
 }

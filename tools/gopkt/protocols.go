@@ -72,15 +72,19 @@ func (p *protoSet) build() (built, []stack.Protocol, error) {
 	return b, protos, nil
 }
 
-// ipv6Loader: -p ipv6[,hlim=64][,reasm-timeout=60s]. IPv6 with ICMPv6 and
+// ipv6Loader: -p ipv6[,forwarding=on][,hlim=64][,reasm-timeout=60s]. IPv6 with ICMPv6 and
 // neighbour discovery (RFC 8200, 4443, 4861) beside IPv4; UDP, when
 // loaded, serves both. Every interface gets its link-local address.
 var ipv6Loader = protoLoader{
 	Name:  "ipv6",
-	Usage: "[,hlim=64][,reasm-timeout=60s]  IPv6 with ICMPv6 and neighbour discovery (RFC 8200, 4443, 4861)",
-	Keys:  []string{"hlim", "reasm-timeout"},
+	Usage: "[,forwarding=on][,hlim=64][,reasm-timeout=60s]  IPv6 with ICMPv6 and neighbour discovery (RFC 8200, 4443, 4861)",
+	Keys:  []string{"forwarding", "hlim", "reasm-timeout"},
 	Needs: "ipv4",
 	Apply: func(o options, p *protoSet) error {
+		fwd, err := o.onOff("forwarding", false)
+		if err != nil {
+			return err
+		}
 		hlim, err := o.intRange("hlim", 64, 1, 255)
 		if err != nil {
 			return err
@@ -89,7 +93,7 @@ var ipv6Loader = protoLoader{
 		if err != nil {
 			return err
 		}
-		p.ipv6 = &ipv6.Options{DefaultHopLimit: uint8(hlim), ReassemblyTimeout: reasm}
+		p.ipv6 = &ipv6.Options{Forwarding: fwd, DefaultHopLimit: uint8(hlim), ReassemblyTimeout: reasm}
 		return nil
 	},
 }
