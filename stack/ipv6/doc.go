@@ -49,9 +49,23 @@
 // timers every Options.Tick. Malformed input never panics: it is counted
 // in Stats and dropped.
 //
-// What it does not do yet: forwarding (a packet not for us is dropped as
-// a host does), router and prefix discovery, SLAAC and duplicate address
-// detection (addresses are usable at once), MLD reports, redirects, path
-// MTU discovery (packet too big is counted, not acted on), pfil hooks,
-// and the IPv4 neighbour cache's lock-free fast path.
+// Addresses (addr.go, dad.go): new addresses are tentative until
+// duplicate address detection (RFC 4862 §5.4) passes; an answer makes
+// them duplicates, never assigned (WaitDAD reports it). Router discovery
+// and SLAAC (ra.go) run per interface once SetAutoconf turns them on:
+// default routes with the router lifetime, on-link prefixes, and
+// addresses with RFC 7217 stable opaque identifiers. MLDv2 (mld.go)
+// reports the groups joined. Path MTU discovery (pmtu.go, RFC 8201)
+// lowers a per-destination MTU from packet too big messages quoting our
+// packets. Forwarding (forward.go, Options.Forwarding) decrements the
+// hop limit and answers with time exceeded, no route and packet too big.
+// network.go is the transports' seam (stack/network.Layer).
+//
+// What it does not do yet: redirects (sent or followed), the RA's hop
+// limit, reachable time, retransmission timer and MTU options, a
+// preferred lifetime (addresses stay preferred until their valid lifetime
+// ends), temporary addresses (RFC 8981), MLD's randomised delays and
+// retransmissions, hop-by-hop options on forwarded packets, pfil hooks
+// (pf sees IPv4 only), TCP over IPv6, and the IPv4 neighbour cache's
+// lock-free fast path (a lookup takes the cache's mutex).
 package ipv6
