@@ -5,6 +5,10 @@ package ipv6
 // reused between inputs.
 func (ip *IPv6) ResetPerPacketState() {
 	ip.reass.flush()
+	ip.pmtu.mu.Lock()
+	clear(ip.pmtu.m)
+	ip.pmtu.n.Store(0)
+	ip.pmtu.mu.Unlock()
 	c := ip.neigh
 	c.mu.Lock()
 	for k, e := range c.m {

@@ -174,6 +174,14 @@ func seeds() [][]byte {
 		pkt(peerAddr, hostAddr, wire.IPv6Fragment, 64, withExt([]byte{0, 0, 0, 1, 0, 0, 0, 9}, wire.IPProtocolICMPv6, e)),
 		pkt(peerAddr, hostAddr, wire.IPv6Fragment, 64, withExt([]byte{0, 0, 0, 0, 0, 0, 0, 9}, wire.IPProtocolICMPv6, e)),
 		pkt(peerAddr, hostAddr, wire.IPv6HopByHop, 64, withExt([]byte{0, 0, 0xc2, 4, 0, 1, 0, 0}, 200, []byte{1, 2, 3})),
+		// Neighbour advertisement, router advertisement, MLD query,
+		// packet too big quoting one of our packets.
+		pkt(peerAddr, hostAddr, wire.IPProtocolICMPv6, 255, append([]byte{136, 0, 0, 0, 0x60, 0, 0, 0}, append(peerAddr[:], 2, 1, 2, 0, 0, 0, 0, 2)...)),
+		pkt([16]byte{0: 0xfe, 1: 0x80, 15: 2}, [16]byte{0: 0xff, 1: 2, 15: 1}, wire.IPProtocolICMPv6, 255,
+			ra(1800, netip.MustParseAddr("2001:db8:77::").As16(), 64, 0xc0, 86400, 14400)),
+		pkt([16]byte{0: 0xfe, 1: 0x80, 15: 2}, [16]byte{0: 0xff, 1: 2, 15: 1}, wire.IPv6HopByHop, 1,
+			withExt([]byte{0, 0, 5, 2, 0, 0, 1, 0}, wire.IPProtocolICMPv6, append([]byte{130, 0, 0, 0, 0, 0, 0, 0}, make([]byte, 20)...))),
+		pkt(peerAddr, hostAddr, wire.IPProtocolICMPv6, 64, append([]byte{2, 0, 0, 0, 0, 0, 5, 0}, pkt(hostAddr, peerAddr, wire.IPProtocolUDP, 64, make([]byte, 16))...)),
 	}
 }
 
