@@ -55,7 +55,7 @@ type registry struct {
 func defaultRegistry() *registry {
 	return &registry{
 		drivers: []driverLoader{e1000Loader, tapLoader, loopLoader, tunLoader, vlanLoader, bridgeLoader, greLoader, gifLoader},
-		protos:  []protoLoader{ipv4Loader, udpLoader, tcpLoader, icmpLoader},
+		protos:  []protoLoader{ipv4Loader, ipv6Loader, udpLoader, tcpLoader, icmpLoader},
 	}
 }
 
