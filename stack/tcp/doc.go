@@ -13,12 +13,15 @@
 //
 // Files are the table of contents: tcp.go (protocol, demultiplexing,
 // ports, counters), segment.go (parsing and option decoding), input.go
-// (the RFC 9293 §3.10.7 state machine, RFC 5961 checks, ACK processing
-// and loss detection), output.go (segment building, windows, Nagle),
-// tlp.go (tail loss probe, RFC 8985 §7, and early retransmit, RFC 5827),
+// (the RFC 9293 §3.10.7 state machine, RFC 5961 checks, ACK processing),
+// output.go (segment building, windows, Nagle, RFC 6675 recovery
+// output), sack.go (the scoreboard: one record per segment in flight
+// with its transmission time and SACKed/lost/retransmitted marks),
+// rack.go (RACK loss detection, RFC 8985 §6, whose lost marks drive
+// RFC 6675 recovery), tlp.go (tail loss probe, RFC 8985 §7),
 // icmp.go (ICMP errors),
-// timer.go (RTO, persist, delayed ACK, keepalive, TIME-WAIT), rtt.go
-// (RFC 6298), sack.go (RFC 6675 scoreboard), cc.go/newreno.go/cubic.go
+// timer.go (RTO, RACK, TLP, persist, delayed ACK, keepalive, TIME-WAIT),
+// rtt.go (RFC 6298), cc.go/newreno.go/cubic.go
 // (congestion control behind one interface), listener.go (backlog),
 // syncookie.go (RFC 4987 SYN cookies), isn.go/siphash.go (RFC 6528
 // ISNs), recvq.go and sendbuf.go (buffers), conn.go and dial.go (sockets).
@@ -40,9 +43,15 @@
 // are handed to IPv4 under it. Lock order: connection, then protocol
 // tables.
 //
+// Loss detection: with SACK, RACK-TLP (RFC 8985) alone decides what is
+// lost (no duplicate-ACK threshold, no RFC 5827 early retransmit); a
+// peer that negotiated SACK but sends no blocks falls back to three
+// duplicate ACKs. Without SACK, NewReno (RFC 6582). After an RTO the
+// sender goes back to SND.UNA (RFC 5681 §3.1) with the SACK marks
+// cleared (RFC 2018 §8), rather than RFC 8985 §6.3's marking.
+//
 // What it does not do: IPv6, urgent data (URG is ignored), TCP Fast Open,
-// ECN, RACK's time-based loss detection (RFC 8985 §6; its tail loss
-// probe is in), receive-window auto-tuning (the window is the
+// ECN, receive-window auto-tuning (the window is the
 // socket's buffer), path MTU discovery by ICMP (the MSS is clamped to the
 // route's MTU), SO_REUSEADDR, reopening a connection from TIME-WAIT
 // (RFC 6191). SYN-cookie connections run without window scaling,

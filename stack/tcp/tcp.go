@@ -371,6 +371,7 @@ type counters struct {
 	challengeACKs, rstIgnored, synCookiesSent, synCookiesOK, synCookiesBad atomic.Uint64
 	fastRetrans, rtoExpired, sackRecoveries, ooo, keepaliveProbes          atomic.Uint64
 	dropNoBuffers, outErrors, tlpProbes, oowAckLimited                     atomic.Uint64
+	rackMarked, tlpRecoveries                                              atomic.Uint64
 }
 
 func (c *counters) drop(r dropReason) {
@@ -403,7 +404,10 @@ type Stats struct {
 	SynCookiesSent, SynCookiesOK, SynCookiesBad             uint64
 	FastRetransmits, RTOExpired, SACKRecoveries, OutOfOrder uint64
 	KeepAliveProbes, OutErrors, TLPProbes, OOWAckLimited    uint64
-	CurrEstab                                               int
+	// RACKMarked counts segments RACK marked lost (RFC 8985 §6.2 step 5);
+	// TLPRecoveries losses a tail loss probe alone repaired (§7.4).
+	RACKMarked, TLPRecoveries uint64
+	CurrEstab                 int
 }
 
 // Stats returns the counters.
@@ -419,7 +423,8 @@ func (t *TCP) Stats() Stats {
 		DropNoBuffers: c.dropNoBuffers.Load(), ChallengeACKs: c.challengeACKs.Load(), RSTIgnored: c.rstIgnored.Load(),
 		SynCookiesSent: c.synCookiesSent.Load(), SynCookiesOK: c.synCookiesOK.Load(), SynCookiesBad: c.synCookiesBad.Load(),
 		FastRetransmits: c.fastRetrans.Load(), RTOExpired: c.rtoExpired.Load(), SACKRecoveries: c.sackRecoveries.Load(),
-		OutOfOrder: c.ooo.Load(), KeepAliveProbes: c.keepaliveProbes.Load(), OutErrors: c.outErrors.Load(), TLPProbes: c.tlpProbes.Load(), OOWAckLimited: c.oowAckLimited.Load()}
+		OutOfOrder: c.ooo.Load(), KeepAliveProbes: c.keepaliveProbes.Load(), OutErrors: c.outErrors.Load(), TLPProbes: c.tlpProbes.Load(), OOWAckLimited: c.oowAckLimited.Load(),
+		RACKMarked: c.rackMarked.Load(), TLPRecoveries: c.tlpRecoveries.Load()}
 	// Lock order is connection, then tables: copy the list before asking
 	// each connection its state.
 	t.mu.RLock()
