@@ -39,6 +39,7 @@ func (c *Conn) Read(p []byte) (int, error) {
 				return 0, nil
 			}
 			n := c.rq.read(p)
+			c.rcvSpaceAdjust(n)
 			c.afterRead()
 			more := c.rq.bytes > 0
 			c.mu.Unlock()
@@ -353,7 +354,8 @@ func (c *Conn) SetLinger(sec int) error {
 }
 
 // SetReadBuffer sets the receive buffer (SO_RCVBUF) in bytes: the window
-// advertised. It never shrinks a window already announced.
+// advertised. It never shrinks a window already announced, and it ends
+// receive-window auto-tuning for the socket (rcvtune.go).
 func (c *Conn) SetReadBuffer(bytes int) error {
 	if err := c.checkOpen("set"); err != nil {
 		return err
@@ -362,6 +364,7 @@ func (c *Conn) SetReadBuffer(bytes int) error {
 		return c.opErr("set", os.ErrInvalid)
 	}
 	c.mu.Lock()
+	c.endRcvTune()
 	c.rcvbuf = bytes
 	c.mu.Unlock()
 	return nil

@@ -45,12 +45,13 @@ type Conn struct {
 	rcvAdv      uint32 // right edge of the window we advertised
 	rcvbuf      int
 	rq          recvQueue
-	finRcvd     bool   // the peer's FIN is in sequence (EOF after the queue)
-	oooFin      bool   // a FIN beyond a gap is known at oooFinSeq
-	oooFinSeq   uint32 //
-	ackNow      bool   // send an ACK before returning from input
-	ackPending  int    // full segments received since the last ACK (RFC 9293 §3.8.6.3)
-	lastOOWAck  int64  // when oowAck last answered (TCP clock)
+	rt          rcvTune // receive-window auto-tuning (rcvtune.go)
+	finRcvd     bool    // the peer's FIN is in sequence (EOF after the queue)
+	oooFin      bool    // a FIN beyond a gap is known at oooFinSeq
+	oooFinSeq   uint32  //
+	ackNow      bool    // send an ACK before returning from input
+	ackPending  int     // full segments received since the last ACK (RFC 9293 §3.8.6.3)
+	lastOOWAck  int64   // when oowAck last answered (TCP clock)
 
 	// Options in effect (RFC 7323, RFC 2018).
 	tsOK, sackOK bool
@@ -103,6 +104,7 @@ func (t *TCP) newConn(k fourTuple) *Conn {
 		cc: newCongestion(t.o.Congestion)}
 	c.rq.q = t.q
 	c.rk.reset()
+	c.initRcvTune()
 	c.sb.b = make([]byte, t.o.WriteBuffer)
 	c.rq.in = make([]*mbuf.Buf, 0, 64)
 	c.tsOffset = uint32(t.tsKey.sipTuple(k.laddr, k.raddr, k.lport, k.rport, 0))
@@ -216,6 +218,7 @@ func (c *Conn) closeLocked(err error) {
 	c.rtoAt, c.persistAt, c.dackAt, c.kaAt, c.endAt, c.tlpAt, c.rackAt = 0, 0, 0, 0, 0, 0, 0
 	c.timer.Stop()
 	c.timerAt = 0
+	c.endRcvTune()
 	if c.userClosed || err != nil {
 		c.rq.flush()
 	}

@@ -169,6 +169,7 @@ func (c *Conn) process(s *segment, b *mbuf.Buf) {
 			c.closeLocked(nil)
 			return
 		} else {
+			c.rcvMeasure(s)
 			c.receiveData(seq, s.dataLen, b, wnd)
 		}
 	} else {

@@ -20,6 +20,11 @@ import (
 type Options struct {
 	ReadBuffer  int // receive buffer of each socket in bytes, SO_RCVBUF (256 KiB)
 	WriteBuffer int // send buffer of each socket in bytes, SO_SNDBUF (256 KiB)
+	// MaxReadBuffer is how far receive-window auto-tuning may grow a
+	// socket's ReadBuffer (4 MiB; ReadBuffer or less turns tuning off).
+	// AutoTuneBuffers is the stack-wide share of the "tcp-rcvq" quota, in
+	// mbufs, that grown windows may reserve together (half of Buffers).
+	MaxReadBuffer, AutoTuneBuffers int
 	// Buffers bounds the mbufs parked in every socket's receive and
 	// out-of-order queues together: the "tcp-rcvq" quota of the stack's
 	// mbuf budget (a quarter of what the budget lets consumers park). A
@@ -63,6 +68,7 @@ func (o *Options) defaults() {
 	}
 	def(&o.ReadBuffer, 256<<10)
 	def(&o.WriteBuffer, 256<<10)
+	def(&o.MaxReadBuffer, 4<<20)
 	def(&o.Backlog, 128)
 	def(&o.SynRetries, 6)
 	def(&o.Retries, 15)
@@ -106,6 +112,7 @@ type TCP struct {
 	next      uint16
 	closed    bool
 
+	tune     autoTune   // receive-window auto-tuning (rcvtune.go)
 	chMu     sync.Mutex // challenge ACK limiter (RFC 5961 §7)
 	chSecond int64
 	chCount  int
