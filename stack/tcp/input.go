@@ -301,7 +301,7 @@ func (c *Conn) processAck(s *segment) bool {
 	}
 	wnd := uint32(s.wnd) << c.sndWS
 	now := c.t.now()
-	dsack := false
+	dsack, newSACKed := false, 0
 	if c.sackOK && s.nSACK > 0 {
 		dsack = isDSACK(s)
 		for i := range s.nSACK {
@@ -309,7 +309,7 @@ func (c *Conn) processAck(s *segment) bool {
 			// Only blocks within (SND.UNA, SND.MAX] mean anything (RFC 2018
 			// §5; D-SACKs below SND.UNA only grow RACK's window).
 			if seqLT(blk.start, blk.end) && seqGT(blk.end, ack) && seqLEQ(blk.end, c.sndMax) && seqGEQ(blk.start, c.sndUna) {
-				c.applySACK(sackBlock{seqMax(blk.start, ack), blk.end}, s, now)
+				newSACKed += c.applySACK(sackBlock{seqMax(blk.start, ack), blk.end}, s, now)
 			}
 		}
 	}
@@ -317,10 +317,12 @@ func (c *Conn) processAck(s *segment) bool {
 	if seqGT(ack, c.sndUna) {
 		c.newAck(s, ack, now)
 	} else if ack == c.sndUna && s.dataLen == 0 && !s.has(wire.TCPFlagFIN) && c.sndMax != c.sndUna &&
-		(wnd == c.sndWnd || s.nSACK > 0 && c.sackOK) {
+		(newSACKed > 0 || wnd == c.sndWnd && s.nSACK == 0) {
 		// RFC 5681 §2 DUPLICATE ACKNOWLEDGMENT; with SACK, RFC 6675 §2
-		// counts an ACK carrying SACK information whatever its window
-		// (Linux's receive window moves even while it reports holes).
+		// (e) wants the ACK to SACK new data, whatever its window (Linux's
+		// receive window moves even while it reports holes): an ACK whose
+		// only block is a D-SACK (our needless retransmission arrived) is
+		// no sign of loss.
 		dup = true
 		c.dupAck()
 	}

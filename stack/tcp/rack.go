@@ -219,11 +219,12 @@ func (c *Conn) lossDetected() {
 
 // applySACK marks the records one SACK block covers (RFC 2018 §3,
 // RFC 6675 §4 Update), splitting records at its edges, and feeds the
-// newly SACKed ones to RACK.
-func (c *Conn) applySACK(blk sackBlock, s *segment, now int64) {
+// newly SACKed ones to RACK; it returns how many it newly marked.
+func (c *Conn) applySACK(blk sackBlock, s *segment, now int64) int {
 	b := &c.board
 	b.split(blk.start)
 	b.split(blk.end)
+	n := 0
 	for i := b.find(blk.start); i < len(b.live()); i++ {
 		x := &b.live()[i]
 		if seqGT(x.end, blk.end) || seqLT(x.start, blk.start) {
@@ -234,8 +235,10 @@ func (c *Conn) applySACK(blk sackBlock, s *segment, now int64) {
 		}
 		x.flags |= recSACKed
 		b.nSACKed++
+		n++
 		c.rackDelivered(x, s, now)
 	}
+	return n
 }
 
 // ackRecords removes the records SND.UNA (ack) now covers, feeding those
