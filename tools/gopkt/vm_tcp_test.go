@@ -72,12 +72,12 @@ expect "$(cat /tmp/gopkt.txt)" "gopkt: stopped cleanly"
 func TestVMDaemonTCP(t *testing.T) {
 	const mb = 8
 	res := vmtest.Run(t, vmtest.Config{
-		NICs:      []vmtest.NIC{{Model: vmtest.E1000}, {Model: vmtest.E1000}},
-		Modules:   append(vmtest.DefaultModules(), "sch_netem"),
-		Commands:  []string{"./tools/vfio-bind", "./tools/gopkt", "./tools/gopkt/internal/tcpcheck"},
+		NICs:     []vmtest.NIC{{Model: vmtest.E1000}, {Model: vmtest.E1000}},
+		Modules:  append(vmtest.DefaultModules(), "sch_netem"),
+		Commands: []string{"./tools/vfio-bind", "./tools/gopkt", "./tools/gopkt/internal/tcpcheck"},
 		// The host's iproute2 tc under its own name: busybox's tc applet
 		// (first on the guest's PATH) knows no netem.
-		Files: []vmtest.File{{Guest: "/bin/tc-iproute2", Host: "/sbin/tc"}},
+		Files:     []vmtest.File{{Guest: "/bin/tc-iproute2", Host: "/sbin/tc"}},
 		HugePages: 64,
 		Timeout:   12 * time.Minute,
 		Env:       map[string]string{"BULK_MB": fmt.Sprint(mb)},
