@@ -51,9 +51,8 @@
 // tables.
 //
 // Loss detection: with SACK, RACK-TLP (RFC 8985) alone decides what is
-// lost (no duplicate-ACK threshold, no RFC 5827 early retransmit); a
-// peer that negotiated SACK but sends no blocks falls back to three
-// duplicate ACKs. Without SACK, NewReno (RFC 6582). After an RTO the
+// lost (no duplicate-ACK threshold, no RFC 5827 early retransmit), as
+// Linux does. Without SACK, NewReno (RFC 6582). After an RTO the
 // sender goes back to SND.UNA (RFC 5681 §3.1) with the SACK marks
 // cleared (RFC 2018 §8), rather than RFC 8985 §6.3's marking.
 //

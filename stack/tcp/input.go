@@ -317,12 +317,15 @@ func (c *Conn) processAck(s *segment) bool {
 	if seqGT(ack, c.sndUna) {
 		c.newAck(s, ack, now)
 	} else if ack == c.sndUna && s.dataLen == 0 && !s.has(wire.TCPFlagFIN) && c.sndMax != c.sndUna &&
-		(newSACKed > 0 || wnd == c.sndWnd && s.nSACK == 0) {
+		(c.sackOK && newSACKed > 0 || !c.sackOK && wnd == c.sndWnd) {
 		// RFC 5681 §2 DUPLICATE ACKNOWLEDGMENT; with SACK, RFC 6675 §2
 		// (e) wants the ACK to SACK new data, whatever its window (Linux's
 		// receive window moves even while it reports holes): an ACK whose
-		// only block is a D-SACK (our needless retransmission arrived) is
-		// no sign of loss.
+		// only block is a D-SACK (our needless retransmission arrived), or
+		// an empty segment without blocks, is no sign of loss. (QEMU's
+		// e1000 TSO emulation sends an empty PSH segment after each
+		// super-frame of the guest's Linux: three of those counted as
+		// duplicate ACKs started a needless recovery every few frames.)
 		dup = true
 		c.dupAck()
 	}
@@ -401,9 +404,9 @@ func (c *Conn) newAck(s *segment, ack uint32, now int64) {
 
 // dupAck counts a duplicate ACK. Without SACK the third starts NewReno
 // recovery (RFC 6582 §3.2), unless the ACK belongs to a previous recovery
-// (step 2, the "recover" check). With SACK, RACK decides (rack.go); only
-// a peer that negotiated SACK and then sends no blocks falls back to the
-// duplicate-ACK threshold, taking SND.UNA's segment as lost.
+// (step 2, the "recover" check). With SACK, RACK decides (rack.go), as in
+// Linux: a peer that negotiated SACK and sends no blocks is recovered by
+// the tail loss probe and the RTO.
 func (c *Conn) dupAck() {
 	c.dupAcks++
 	if c.inRecovery {
@@ -412,11 +415,8 @@ func (c *Conn) dupAck() {
 		}
 		return
 	}
-	if c.dupAcks < dupThresh || seqLT(c.sndUna, c.recover) || (c.sackOK && c.board.nSACKed > 0) {
+	if c.sackOK || c.dupAcks < dupThresh || seqLT(c.sndUna, c.recover) {
 		return
-	}
-	if c.sackOK {
-		c.board.markFirstLost()
 	}
 	c.enterRecovery()
 }

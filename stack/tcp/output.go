@@ -301,7 +301,11 @@ func (c *Conn) output() {
 		if c.inRecovery && c.sackOK {
 			inflight = c.board.pipe()
 		}
-		usable := wnd - inflight
+		// Never beyond the receiver's window (RFC 9293 §3.8.6.2.1): in
+		// recovery pipe counts less than SND.NXT − SND.UNA, and cwnd −
+		// pipe alone would send past SND.UNA + SND.WND, which the peer
+		// drops and answers with duplicate ACKs.
+		usable := min(wnd-inflight, int(int32(c.sndUna+c.sndWnd-c.sndNxt)))
 		segMax := c.maxData()
 		n := min(avail, segMax, max(usable, 0))
 		fin := c.finQueued && n == avail

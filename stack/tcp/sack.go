@@ -198,12 +198,3 @@ func (b *scoreboard) sackedBytes() int {
 	}
 	return n
 }
-
-// markFirstLost marks SND.UNA's segment lost (the duplicate-ACK
-// fallback, and RFC 8985 §6.3 on an RTO).
-func (b *scoreboard) markFirstLost() {
-	if r := b.live(); len(r) > 0 && r[0].flags&recSACKed == 0 {
-		r[0].flags |= recLost
-		r[0].flags &^= recInFlight
-	}
-}

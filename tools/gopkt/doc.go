@@ -74,11 +74,13 @@
 // its reason, no receive refill failure, and the pool full at exit;
 // vm_test.go runs it over QEMU's e1000 through VFIO in the VM lane against
 // the guest's Linux on a second e1000 (internal/udpcheck is the Linux-side
-// UDP client there).
+// UDP client there); vm_tcp_test.go is TCP's VM lane: busybox wget
+// downloads from --http and internal/tcpcheck streams through --tcp-echo
+// (SHA-256 compared), clean and with netem (1% loss, 20 ms) in the guest.
 //
 // # What it does not do
 //
-// No IPv6 or TCP (the stack has neither yet), no run-time reconfiguration
+// No IPv6 (the stack has none yet), no run-time reconfiguration
 // (no control socket: everything comes from the command line), no
 // unloading of single modules, no DHCP, one e1000 queue per port.
 package main
