@@ -240,7 +240,7 @@ func (c *Conn) ReadFromUDPAddrPort(p []byte) (int, netip.AddrPort, error) {
 		if c.closed.Load() {
 			return 0, netip.AddrPort{}, c.opErr("read", c.remote, net.ErrClosed)
 		}
-		if c.rd.expired.Load() {
+		if c.rd.Expired() {
 			return 0, netip.AddrPort{}, c.opErr("read", c.remote, os.ErrDeadlineExceeded)
 		}
 		if c.softErr.Load() != nil {
@@ -268,7 +268,7 @@ func (c *Conn) ReadFromUDPAddrPort(p []byte) (int, netip.AddrPort, error) {
 		select {
 		case <-c.notify:
 		case <-c.done:
-		case <-c.rd.wait():
+		case <-c.rd.Wait():
 		}
 		c.waiters.Add(-1)
 	}
@@ -325,7 +325,7 @@ func (c *Conn) writeTo(p []byte, to netip.AddrPort) (int, error) {
 	if c.closed.Load() {
 		return 0, c.opErr("write", to, net.ErrClosed)
 	}
-	if c.wd.expired.Load() {
+	if c.wd.Expired() {
 		return 0, c.opErr("write", to, os.ErrDeadlineExceeded)
 	}
 	if !to.Addr().IsValid() || to.Port() == 0 || !c.local.Addr().IsUnspecified() && c.local.Addr().Is4() != to.Addr().Is4() ||
@@ -352,7 +352,7 @@ func (c *Conn) writeTo(p []byte, to netip.AddrPort) (int, error) {
 		case <-c.done:
 			t.Stop()
 			return 0, c.opErr("write", to, net.ErrClosed)
-		case <-c.wd.wait():
+		case <-c.wd.Wait():
 			t.Stop()
 			return 0, c.opErr("write", to, os.ErrDeadlineExceeded)
 		}
@@ -419,8 +419,8 @@ func (c *Conn) SetDeadline(t time.Time) error {
 	if c.closed.Load() {
 		return c.opErr("set deadline", c.remote, net.ErrClosed)
 	}
-	c.rd.set(t)
-	c.wd.set(t)
+	c.rd.Set(t)
+	c.wd.Set(t)
 	return nil
 }
 
@@ -429,7 +429,7 @@ func (c *Conn) SetReadDeadline(t time.Time) error {
 	if c.closed.Load() {
 		return c.opErr("set deadline", c.remote, net.ErrClosed)
 	}
-	c.rd.set(t)
+	c.rd.Set(t)
 	return nil
 }
 
@@ -438,7 +438,7 @@ func (c *Conn) SetWriteDeadline(t time.Time) error {
 	if c.closed.Load() {
 		return c.opErr("set deadline", c.remote, net.ErrClosed)
 	}
-	c.wd.set(t)
+	c.wd.Set(t)
 	return nil
 }
 
