@@ -172,6 +172,7 @@ var exprs = []string{
 	"host 2001:db8::1", "ip6 host 2001:db8::2", "src host 2001:db8::1", "dst host 2001:db8::9", "src and dst host 2001:db8::1",
 	"net 2001:db8::/32", "net 2001:db8::/126", "src net 2001:db9::/32", "dst net 2001:db8::8/125", "net ::/0",
 	"host 2001:db8::1 and udp port 53", "ip6 and not host 2001:db8::2",
+	"ip6 net 2001:db8::/32", "ip6 src net 2001:db8::/64", "ip6 dst net 2001:db8::/126", "ip6 and icmp6", "ip6 host 2001:db8::1 and icmp6",
 	"src or dst port 53", "dst and src host 198.18.0.1", "udp and src or dst port 40000", "ether src or dst 02:00:00:00:00:0a",
 	"tcp src port 1234 or dst port 443", "not not arp", "!(udp||tcp)&&ip",
 	"vlan and vlan and udp", "vlan 300 and vlan 100 and udp port 53", "vlan 300 and udp", "vlan and not vlan 300",

@@ -1,6 +1,7 @@
 // Package pf is a pf-style packet filter on the stack's IPv4 hook points
 // (stack/pfil): an ordered rule set with last-match and quick semantics,
-// stateful passing of UDP, ICMP echo and TCP connections, per-rule
+// stateful passing of UDP, ICMP echo and TCP connections, address
+// translation (nat with port allocation, rdr port forwarding), per-rule
 // counters, and a rules text close to OpenBSD's pf.conf, replaced
 // atomically at runtime.
 //
@@ -16,7 +17,8 @@
 //
 // One rule per line; # starts a comment. Words in brackets are optional:
 //
-//	rule    = action [dir] [quick] [on IFNAME] [inet] [proto PROTO]
+//	rule    = filter | translation
+//	filter  = action [dir] [quick] [on IFNAME] [inet] [proto PROTO]
 //	          [all | [from HOST] [to HOST]] [option...]
 //	action  = pass | block [drop]
 //	dir     = in | out                         (neither: both directions)
@@ -26,6 +28,10 @@
 //	option  = flags SET/MASK | flags any       (tcp only; letters FSRPAUEW, "flags S/SA")
 //	        | icmp-type (N | echoreq | echorep | unreach | timex | ...) [code N]
 //	        | keep state | no state
+//	translation = nat on IFNAME [inet] [proto PROTO] [all | [from HOST] [to HOST]]
+//	                  -> (ADDRESS | (IFNAME)) [port LOW[:HIGH]]
+//	            | rdr on IFNAME [inet] [proto PROTO] [all | [from HOST] [to HOST]]
+//	                  -> ADDRESS [port N]
 //
 // Examples:
 //
@@ -35,6 +41,8 @@
 //	pass in proto udp to 198.18.0.2 port 7
 //	pass in proto icmp icmp-type echoreq
 //	block in quick from ! 198.18.0.0/15
+//	nat on tap1 from 198.18.92.0/24 to any -> (tap1)
+//	rdr on tap1 proto tcp to 198.18.93.2 port 47080 -> 198.18.92.1 port 47081
 //
 // # Semantics
 //
@@ -50,18 +58,39 @@
 // decided and the states it made; Load replaces the whole rule set with
 // one atomic store (states stay, counters start over).
 //
+// # Translation
+//
+// nat rewrites the source of packets leaving by IFNAME (forwarded or our
+// own) to ADDRESS or IFNAME's first address, with a source port (an ICMP
+// echo identifier) from the range (50001:65535 by default), RFC 3022
+// NAPT; rdr rewrites the destination of packets arriving on IFNAME, and
+// its port when one is given. The first matching translation rule of the
+// packet's direction makes a translation, which is two keys in a bounded
+// table (Options.MaxStates translations): one for the connection's
+// direction, one for its replies, so both are rewritten without the rules
+// until the protocol's timeout passes idle. Translation happens before
+// filtering in both directions (as in pf: filter rules see rdr's new
+// destination and nat's new source). The IPv4 header checksum and the TCP,
+// UDP (unless zero) and ICMP checksums are updated incrementally, 16 bits
+// at a time (RFC 1624 eqn. 3). A packet a rule wants translated but that
+// cannot be (table full, no free port, buffer shared with a clone) is
+// dropped and counted (NATStats).
+//
 // # Costs and ownership
 //
 // The hook reads the packet in place (first segment), allocates nothing,
 // and never keeps the buffer: a blocked packet is freed by IPv4 and
 // counted there (InFiltered). The state table is bounded (Options.MaxStates,
 // preallocated shards); when it is full of live states, new ones are
-// refused and counted and the packets still pass by their rule.
+// refused and counted and the packets still pass by their rule. The
+// translation table is preallocated too and has one lock, taken only while
+// translation rules or translations exist.
 //
 // # What it does not do
 //
-// NAT and rdr, TCP sequence-window tracking (TCP states match on the
-// endpoints only), tables, lists ({ a, b }), macros, anchors, logging,
+// binat, static-port, address pools, translation of later fragments and
+// of ICMP errors about translated connections, TCP sequence-window
+// tracking (TCP states match on the endpoints only), tables, lists ({ a, b }), macros, anchors, logging,
 // "block return", address families other than IPv4, ICMP errors matched to
 // the state they are about, scrub and queueing.
 package pf

@@ -23,9 +23,11 @@ type Options struct {
 	Priority int
 }
 
-// Ruleset is an immutable, parsed rule list; Load swaps whole sets.
+// Ruleset is an immutable, parsed rule list (filter rules, and nat and
+// rdr rules); Load swaps whole sets.
 type Ruleset struct {
 	rules []*Rule
+	nats  []*NATRule
 }
 
 // Filter is a pf-style packet filter on IPv4's hook points.
@@ -34,6 +36,7 @@ type Filter struct {
 	o      Options
 	rules  atomic.Pointer[Ruleset]
 	states *stateTable
+	nat    *natTable
 	start  time.Time
 	hook   pfil.Hook
 
@@ -41,6 +44,7 @@ type Filter struct {
 	attached *ipv4.IPv4
 
 	passed, blocked, stateHits, statesMade, statesRefused atomic.Uint64
+	translated, natMade, natRefused, natNotWritable       atomic.Uint64
 }
 
 // New returns a filter for the interfaces of s with an empty rule set
@@ -58,7 +62,7 @@ func New(s *stack.Stack, o Options) *Filter {
 	if o.ICMPTimeout <= 0 {
 		o.ICMPTimeout = 20 * time.Second
 	}
-	f := &Filter{s: s, o: o, states: newStateTable(o.MaxStates), start: time.Now()}
+	f := &Filter{s: s, o: o, states: newStateTable(o.MaxStates), nat: newNATTable(o.MaxStates), start: time.Now()}
 	f.rules.Store(&Ruleset{})
 	f.hook = f.run
 	return f
@@ -68,11 +72,11 @@ func New(s *stack.Stack, o Options) *Filter {
 // checked against the old set or the new one, never a mix. On a syntax
 // error nothing changes. States stay.
 func (f *Filter) Load(text string) error {
-	rules, err := Parse(text)
+	rs, err := ParseRuleset(text)
 	if err != nil {
 		return err
 	}
-	f.rules.Store(&Ruleset{rules: rules})
+	f.rules.Store(rs)
 	return nil
 }
 
@@ -86,8 +90,29 @@ func (f *Filter) Rules() []RuleStats {
 	return out
 }
 
-// FlushStates drops every state.
-func (f *Filter) FlushStates() { f.states.flush() }
+// NATRules returns the current translation rules' counters, in order:
+// Packets counts the packets that made a translation, States the
+// translations made.
+func (f *Filter) NATRules() []RuleStats {
+	rs := f.rules.Load()
+	out := make([]RuleStats, len(rs.nats))
+	for i, r := range rs.nats {
+		out[i] = RuleStats{Line: r.Line, Text: r.Text, Packets: r.packets.Load(), States: r.states.Load()}
+	}
+	return out
+}
+
+// FlushStates drops every state and every translation.
+func (f *Filter) FlushStates() {
+	f.states.flush()
+	f.nat.flush()
+}
+
+// NATStats returns the translation counters.
+func (f *Filter) NATStats() NATStats {
+	return NATStats{Translated: f.translated.Load(), Made: f.natMade.Load(), Refused: f.natRefused.Load(),
+		NotWritable: f.natNotWritable.Load(), Translations: int(f.nat.live.Load())}
+}
 
 // Stats are the filter's counters.
 type Stats struct {
@@ -139,10 +164,128 @@ func (f *Filter) run(d pfil.Dir, ifindex int, b *mbuf.Buf) pfil.Verdict {
 	if d == pfil.In {
 		dir = In
 	}
+	v := pfil.Pass
+	if len(f.rules.Load().nats) > 0 || f.nat.live.Load() > 0 {
+		switch f.translate(dir, ifindex, b) {
+		case natDone:
+			v = pfil.Modified
+		case natDrop:
+			return pfil.Drop
+		}
+	}
 	if f.Check(dir, ifindex, b.Bytes(), b.PktLen()) == Block {
 		return pfil.Drop
 	}
-	return pfil.Pass
+	return v
+}
+
+type natResult uint8
+
+const (
+	natNone natResult = iota // not translated
+	natDone                  // rewritten in place
+	natDrop                  // a rule wanted a translation that could not be made
+)
+
+// translate rewrites b by its translation, or makes one when the first
+// matching nat rule (out) or rdr rule (in) on the interface says so. Only
+// TCP, UDP and ICMP echo with their transport header in the first
+// segment are translated (later fragments are not).
+func (f *Filter) translate(dir Dir, ifindex int, b *mbuf.Buf) natResult {
+	ifc := f.s.Interface(ifindex)
+	if ifc == nil || ifc.Flags()&stack.FlagLoopback != 0 {
+		return natNone
+	}
+	pk, ok := parsePacket(b.Bytes())
+	if !ok || !pk.l4 || (pk.proto == wire.IPProtocolICMP && pk.icmpType != 8 && pk.icmpType != 0) || !natHeader(b.Bytes(), pk.proto) {
+		return natNone
+	}
+	timeout := f.timeout(pk.proto)
+	if timeout == 0 {
+		return natNone
+	}
+	now := int64(time.Since(f.start))
+	k := natKey{dir: dir, proto: pk.proto, t: tuple{src: pk.src, dst: pk.dst, sport: pk.sport, dport: pk.dport}}
+	to, ok := f.nat.lookup(&k, now, timeout)
+	if !ok {
+		r := f.natRule(&pk, dir, ifc.Name())
+		if r == nil || (pk.proto == wire.IPProtocolICMP && pk.icmpType != 8) {
+			return natNone
+		}
+		out, ports := k.t, r.ToPort
+		addr, ok := f.natAddr(r)
+		if !ok {
+			f.natRefused.Add(1)
+			return natDrop
+		}
+		if r.Kind == NAT {
+			out.src = addr
+			if ports.Op == PortAny {
+				ports = DefaultNATPorts
+			}
+		} else {
+			out.dst = addr
+			if ports.Op == PortEq {
+				out.dport = ports.Lo
+			}
+		}
+		if to, ok = f.nat.add(k, out, ports, r, now, timeout); !ok {
+			f.natRefused.Add(1)
+			return natDrop
+		}
+		r.packets.Add(1)
+		r.states.Add(1)
+		f.natMade.Add(1)
+	}
+	if !b.Writable() {
+		f.natNotWritable.Add(1)
+		return natDrop
+	}
+	rewrite(b.Bytes(), &pk, to)
+	f.translated.Add(1)
+	return natDone
+}
+
+// natHeader reports whether b (an IPv4 packet whose header parsed) holds
+// the whole transport header rewrite touches: TCP's 20 bytes (RFC 9293
+// §3.1), UDP's and ICMP echo's 8.
+func natHeader(b []byte, proto wire.IPProtocol) bool {
+	need := 8
+	if proto == wire.IPProtocolTCP {
+		need = 20
+	}
+	return len(b)-int(b[0]&0x0f)*4 >= need
+}
+
+// natRule returns the first translation rule for pk: nat rules on the
+// way out, rdr rules on the way in.
+func (f *Filter) natRule(pk *packet, dir Dir, ifname string) *NATRule {
+	want := NAT
+	if dir == In {
+		want = RDR
+	}
+	for _, r := range f.rules.Load().nats {
+		if r.Kind == want && r.match(pk, ifname) {
+			return r
+		}
+	}
+	return nil
+}
+
+// natAddr is the address r translates to: its own, or the first IPv4
+// address of its (IFNAME) now.
+func (f *Filter) natAddr(r *NATRule) (wire.Addr4, bool) {
+	if r.ToIface == "" {
+		return r.To.As4(), true
+	}
+	if ifc := f.s.InterfaceByName(r.ToIface); ifc != nil {
+		for _, p := range ifc.Addresses() {
+			if p.Addr().Is4() {
+				return p.Addr().As4(), true
+			}
+		}
+	}
+	return wire.Addr4{}, false
 }
 
 // Check decides one packet: b starts at its IPv4 header, n is its length.

@@ -8,10 +8,21 @@ import (
 	"github.com/gopkt/gopkt/stack/wire"
 )
 
-// Parse reads a rules text (the syntax is in doc.go) into an ordered rule
-// list. It never panics on any input; the first error is a *ParseError.
+// Parse reads a rules text (the syntax is in doc.go) into its ordered
+// filter rules; ParseRuleset also returns the translation rules. It never
+// panics on any input; the first error is a *ParseError.
 func Parse(text string) ([]*Rule, error) {
-	var rules []*Rule
+	rs, err := ParseRuleset(text)
+	if err != nil {
+		return nil, err
+	}
+	return rs.rules, nil
+}
+
+// ParseRuleset reads a rules text into a rule set: the filter rules and the
+// nat and rdr rules, each in order.
+func ParseRuleset(text string) (*Ruleset, error) {
+	rs := &Ruleset{}
 	for i, line := range strings.Split(text, "\n") {
 		if c := strings.IndexByte(line, '#'); c >= 0 {
 			line = line[:c]
@@ -21,14 +32,23 @@ func Parse(text string) ([]*Rule, error) {
 			continue
 		}
 		p := &parser{toks: toks, line: i + 1}
+		if toks[0] == "nat" || toks[0] == "rdr" {
+			r, err := p.natRule()
+			if err != nil {
+				return nil, err
+			}
+			r.Line, r.Text = i+1, strings.Join(toks, " ")
+			rs.nats = append(rs.nats, r)
+			continue
+		}
 		r, err := p.rule()
 		if err != nil {
 			return nil, err
 		}
 		r.Line, r.Text = i+1, strings.Join(toks, " ")
-		rules = append(rules, r)
+		rs.rules = append(rs.rules, r)
 	}
-	return rules, nil
+	return rs, nil
 }
 
 type parser struct {
@@ -68,7 +88,7 @@ func (p *parser) rule() (*Rule, error) {
 		}
 	default:
 		p.i--
-		return nil, p.err(`a rule starts with "pass" or "block"`)
+		return nil, p.err(`a rule starts with "pass", "block", "nat" or "rdr"`)
 	}
 	switch p.peek() {
 	case "in":

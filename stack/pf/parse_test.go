@@ -48,7 +48,7 @@ pass in proto tcp to any port > 1023 flags any
 
 func TestParseErrors(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
-		{"allow in all", `line 1: a rule starts with "pass" or "block", got "allow"`},
+		{"allow in all", `line 1: a rule starts with "pass", "block", "nat" or "rdr", got "allow"`},
 		{"pass in proto smtp", `tcp, udp, icmp, gre, ipencap or a protocol number`},
 		{"pass in from 198.18.0.0/33", "an IPv4 address or prefix"},
 		{"pass in from 2001:db8::/32", "an IPv4"},
@@ -85,14 +85,24 @@ func FuzzParse(f *testing.F) {
 		"pass in from !198.18.0.1 to any",
 		"pass in proto tcp to any port < 5 flags any",
 		"# only a comment",
+		"nat on tap1 from 198.18.92.0/24 to any -> (tap1)",
+		"nat on tap1 proto udp to any port 53 -> 198.18.93.9 port 40000:40099\nrdr on tap1 proto tcp to 198.18.93.2 port 8080 -> 198.18.92.1 port 80",
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
-		rules, err := Parse(text)
+		rs, err := ParseRuleset(text)
 		if err != nil {
 			return
 		}
+		for _, r := range rs.nats {
+			again, err := ParseRuleset(r.Text)
+			if err != nil || len(again.nats) != 1 || again.nats[0].Kind != r.Kind || again.nats[0].To != r.To ||
+				again.nats[0].ToIface != r.ToIface || again.nats[0].ToPort != r.ToPort || again.nats[0].Src != r.Src || again.nats[0].Dst != r.Dst {
+				t.Fatalf("%q: translation rule changed when re-parsed: %v", r.Text, err)
+			}
+		}
+		rules := rs.rules
 		for _, r := range rules {
 			again, err := Parse(r.Text)
 			if err != nil || len(again) != 1 {

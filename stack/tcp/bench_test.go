@@ -18,7 +18,7 @@ func BenchmarkThroughput(b *testing.B) {
 		cc   string
 	}{{"mtu1500-cubic", 1500, "cubic"}, {"mtu1500-newreno", 1500, "newreno"}, {"mtu9000-cubic", 9000, "cubic"}} {
 		b.Run(bc.name, func(b *testing.B) {
-			n := newNet2(b, netOpts{TCP: tcp.Options{Congestion: bc.cc, ReadBuffer: 1 << 20, WriteBuffer: 1 << 20},
+			n := newNet2(b, netOpts{TCP: tcp.Options{Congestion: bc.cc, ReadBuffer: 1 << 20, MaxReadBuffer: 1 << 20, WriteBuffer: 1 << 20},
 				Buffers: 8192, Link: link.Options{MTU: bc.mtu, Queue: 4096}})
 			c1, c2 := n.connect(b)
 			defer c1.Close()

@@ -39,6 +39,7 @@ func (c *Conn) Read(p []byte) (int, error) {
 				return 0, nil
 			}
 			n := c.rq.read(p)
+			c.rcvSpaceAdjust(n)
 			c.afterRead()
 			more := c.rq.bytes > 0
 			c.mu.Unlock()
@@ -57,7 +58,7 @@ func (c *Conn) Read(p []byte) (int, error) {
 			return 0, io.EOF
 		}
 		c.mu.Unlock()
-		if c.rd.expired.Load() {
+		if c.rd.Expired() {
 			return 0, c.opErr("read", os.ErrDeadlineExceeded)
 		}
 		if len(p) == 0 {
@@ -66,7 +67,7 @@ func (c *Conn) Read(p []byte) (int, error) {
 		select {
 		case <-c.rdNotify:
 		case <-c.closing:
-		case <-c.rd.wait():
+		case <-c.rd.Wait():
 		}
 	}
 }
@@ -111,7 +112,7 @@ func (c *Conn) Write(p []byte) (int, error) {
 			c.mu.Unlock()
 			return n, nil
 		}
-		if c.wd.expired.Load() {
+		if c.wd.Expired() {
 			c.mu.Unlock()
 			return n, c.opErr("write", os.ErrDeadlineExceeded)
 		}
@@ -125,7 +126,7 @@ func (c *Conn) Write(p []byte) (int, error) {
 		select {
 		case <-c.wrNotify:
 		case <-c.closing:
-		case <-c.wd.wait():
+		case <-c.wd.Wait():
 		}
 	}
 }
@@ -264,8 +265,8 @@ func (c *Conn) SetDeadline(t time.Time) error {
 	if err := c.checkOpen("set"); err != nil {
 		return err
 	}
-	c.rd.set(t)
-	c.wd.set(t)
+	c.rd.Set(t)
+	c.wd.Set(t)
 	return nil
 }
 
@@ -274,7 +275,7 @@ func (c *Conn) SetReadDeadline(t time.Time) error {
 	if err := c.checkOpen("set"); err != nil {
 		return err
 	}
-	c.rd.set(t)
+	c.rd.Set(t)
 	return nil
 }
 
@@ -283,7 +284,7 @@ func (c *Conn) SetWriteDeadline(t time.Time) error {
 	if err := c.checkOpen("set"); err != nil {
 		return err
 	}
-	c.wd.set(t)
+	c.wd.Set(t)
 	return nil
 }
 
@@ -353,7 +354,8 @@ func (c *Conn) SetLinger(sec int) error {
 }
 
 // SetReadBuffer sets the receive buffer (SO_RCVBUF) in bytes: the window
-// advertised. It never shrinks a window already announced.
+// advertised. It never shrinks a window already announced, and it ends
+// receive-window auto-tuning for the socket (rcvtune.go).
 func (c *Conn) SetReadBuffer(bytes int) error {
 	if err := c.checkOpen("set"); err != nil {
 		return err
@@ -362,6 +364,7 @@ func (c *Conn) SetReadBuffer(bytes int) error {
 		return c.opErr("set", os.ErrInvalid)
 	}
 	c.mu.Lock()
+	c.endRcvTune()
 	c.rcvbuf = bytes
 	c.mu.Unlock()
 	return nil

@@ -103,7 +103,7 @@ func TestTransferUnderLoss(t *testing.T) {
 			defer c2.Close()
 			transfer(t, c1, c2, 2<<20)
 			st := n.A.Stats()
-			t.Logf("retransmits %d, fast retransmits %d, SACK recoveries %d, RTOs %d, TLPs %d", st.RetransSegs, st.FastRetransmits, st.SACKRecoveries, st.RTOExpired, st.TLPProbes)
+			t.Logf("retransmits %d, fast retransmits %d, SACK recoveries %d, RTOs %d, TLPs %d, RACK marked %d", st.RetransSegs, st.FastRetransmits, st.SACKRecoveries, st.RTOExpired, st.TLPProbes, st.RACKMarked)
 			for _, s := range []tcp.Stats{n.A.Stats(), n.B.Stats()} {
 				if s.OutErrors != 0 {
 					t.Errorf("%d segments failed in IPv4 output (larger than the MTU?)", s.OutErrors)

@@ -13,15 +13,19 @@
 //
 // Files are the table of contents: tcp.go (protocol, demultiplexing,
 // ports, counters), segment.go (parsing and option decoding), input.go
-// (the RFC 9293 §3.10.7 state machine, RFC 5961 checks, ACK processing
-// and loss detection), output.go (segment building, windows, Nagle),
-// tlp.go (tail loss probe, RFC 8985 §7, and early retransmit, RFC 5827),
+// (the RFC 9293 §3.10.7 state machine, RFC 5961 checks, ACK processing),
+// output.go (segment building, windows, Nagle, RFC 6675 recovery
+// output), sack.go (the scoreboard: one record per segment in flight
+// with its transmission time and SACKed/lost/retransmitted marks),
+// rack.go (RACK loss detection, RFC 8985 §6, whose lost marks drive
+// RFC 6675 recovery), tlp.go (tail loss probe, RFC 8985 §7),
 // icmp.go (ICMP errors),
-// timer.go (RTO, persist, delayed ACK, keepalive, TIME-WAIT), rtt.go
-// (RFC 6298), sack.go (RFC 6675 scoreboard), cc.go/newreno.go/cubic.go
+// timer.go (RTO, RACK, TLP, persist, delayed ACK, keepalive, TIME-WAIT),
+// rtt.go (RFC 6298), cc.go/newreno.go/cubic.go
 // (congestion control behind one interface), listener.go (backlog),
 // syncookie.go (RFC 4987 SYN cookies), isn.go/siphash.go (RFC 6528
-// ISNs), recvq.go and sendbuf.go (buffers), conn.go and dial.go (sockets).
+// ISNs), recvq.go and sendbuf.go (buffers), rcvtune.go (receive-window
+// auto-tuning), conn.go and dial.go (sockets).
 //
 // Memory and ownership: received segments stay in the mbufs they arrived
 // in — the header is pulled, the payload queued (zero copy); small
@@ -29,7 +33,13 @@
 // holds (in order or out of order) is charged to the "tcp-rcvq" quota of
 // the stack's mbuf budget; a segment the quota refuses is dropped and
 // counted (Stats.DropQuota) and the peer resends it, so TCP cannot take
-// the buffers receive refill needs. Read copies out and frees. Send:
+// the buffers receive refill needs. Receive-window auto-tuning (rcvtune.go,
+// dynamic right-sizing as Linux does it) grows a socket's buffer from
+// ReadBuffer towards MaxReadBuffer when the application reads more per
+// round trip than the window allows; the growth of all sockets together
+// is reserved from a share of that quota (AutoTuneBuffers), so tuned
+// windows cannot promise more than the quota holds. Read copies out and
+// frees. Send:
 // Write copies into the socket's send buffer (a byte ring); each
 // (re)transmission copies the bytes into a fresh mbuf behind the header,
 // and IPv4 pushes its header into the headroom. Steady-state transfer
@@ -40,10 +50,14 @@
 // are handed to IPv4 under it. Lock order: connection, then protocol
 // tables.
 //
+// Loss detection: with SACK, RACK-TLP (RFC 8985) alone decides what is
+// lost (no duplicate-ACK threshold, no RFC 5827 early retransmit), as
+// Linux does. Without SACK, NewReno (RFC 6582). After an RTO the
+// sender goes back to SND.UNA (RFC 5681 §3.1) with the SACK marks
+// cleared (RFC 2018 §8), rather than RFC 8985 §6.3's marking.
+//
 // What it does not do: IPv6, urgent data (URG is ignored), TCP Fast Open,
-// ECN, RACK's time-based loss detection (RFC 8985 §6; its tail loss
-// probe is in), receive-window auto-tuning (the window is the
-// socket's buffer), path MTU discovery by ICMP (the MSS is clamped to the
+// ECN, path MTU discovery by ICMP (the MSS is clamped to the
 // route's MTU), SO_REUSEADDR, reopening a connection from TIME-WAIT
 // (RFC 6191). SYN-cookie connections run without window scaling,
 // timestamps and SACK.

@@ -45,12 +45,13 @@ type Conn struct {
 	rcvAdv      uint32 // right edge of the window we advertised
 	rcvbuf      int
 	rq          recvQueue
-	finRcvd     bool   // the peer's FIN is in sequence (EOF after the queue)
-	oooFin      bool   // a FIN beyond a gap is known at oooFinSeq
-	oooFinSeq   uint32 //
-	ackNow      bool   // send an ACK before returning from input
-	ackPending  int    // full segments received since the last ACK (RFC 9293 §3.8.6.3)
-	lastOOWAck  int64  // when oowAck last answered (TCP clock)
+	rt          rcvTune // receive-window auto-tuning (rcvtune.go)
+	finRcvd     bool    // the peer's FIN is in sequence (EOF after the queue)
+	oooFin      bool    // a FIN beyond a gap is known at oooFinSeq
+	oooFinSeq   uint32  //
+	ackNow      bool    // send an ACK before returning from input
+	ackPending  int     // full segments received since the last ACK (RFC 9293 §3.8.6.3)
+	lastOOWAck  int64   // when oowAck last answered (TCP clock)
 
 	// Options in effect (RFC 7323, RFC 2018).
 	tsOK, sackOK bool
@@ -64,6 +65,7 @@ type Conn struct {
 	rtoAt, persistAt, dackAt, kaAt, endAt int64
 	tlpAt                                 int64 // tail loss probe (RFC 8985 §7)
 	tlpOut                                bool  // a probe is out; no other until an ACK advances SND.UNA
+	rackAt                                int64 // RACK reordering timer (RFC 8985 §8)
 	rto, srtt, rttvar                     time.Duration
 	hasRTT                                bool
 	backoff                               int // RTO expirations in a row (RFC 6298 §5.5)
@@ -79,9 +81,10 @@ type Conn struct {
 	cc         congestion
 	dupAcks    int
 	inRecovery bool
-	recover    uint32 // RFC 6582 "recover", RFC 6675 RecoveryPoint
-	highRxt    uint32 // RFC 6675 HighRxt
-	board      sackBoard
+	recover    uint32     // RFC 6582 "recover", RFC 6675 RecoveryPoint
+	highRxt    uint32     // RFC 6675 HighRxt
+	board      scoreboard // RFC 6675 scoreboard with RACK's per-segment state (sack.go)
+	rk         rackState  // RFC 8985 (rack.go)
 
 	// Wake-ups for the application.
 	rdNotify, wrNotify chan struct{}
@@ -100,6 +103,8 @@ func (t *TCP) newConn(k fourTuple) *Conn {
 		closing: make(chan struct{}), finished: make(chan struct{}), rd: newDeadline(), wd: newDeadline(),
 		cc: newCongestion(t.o.Congestion)}
 	c.rq.q = t.q
+	c.rk.reset()
+	c.initRcvTune()
 	c.sb.b = make([]byte, t.o.WriteBuffer)
 	c.rq.in = make([]*mbuf.Buf, 0, 64)
 	c.tsOffset = uint32(t.tsKey.sipTuple(k.laddr, k.raddr, k.lport, k.rport, 0))
@@ -210,9 +215,10 @@ func (c *Conn) closeLocked(err error) {
 	if err != nil && c.err == nil {
 		c.err = err
 	}
-	c.rtoAt, c.persistAt, c.dackAt, c.kaAt, c.endAt, c.tlpAt = 0, 0, 0, 0, 0, 0
+	c.rtoAt, c.persistAt, c.dackAt, c.kaAt, c.endAt, c.tlpAt, c.rackAt = 0, 0, 0, 0, 0, 0, 0
 	c.timer.Stop()
 	c.timerAt = 0
+	c.endRcvTune()
 	if c.userClosed || err != nil {
 		c.rq.flush()
 	}

@@ -19,3 +19,10 @@ func (c *Conn) DebugForTest() string {
 		c.tsOK, c.tsRecent, c.lastAckSent, c.sndUna, c.sndNxt, c.sndMax, c.sndWnd, c.sb.n, c.finQueued, c.inRecovery,
 		c.rtoAt, c.tlpAt, c.persistAt, c.dackAt)
 }
+
+// ReadBufferForTest returns the receive buffer in effect (auto-tuned).
+func (c *Conn) ReadBufferForTest() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.rcvbuf
+}

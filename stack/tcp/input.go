@@ -169,6 +169,7 @@ func (c *Conn) process(s *segment, b *mbuf.Buf) {
 			c.closeLocked(nil)
 			return
 		} else {
+			c.rcvMeasure(s)
 			c.receiveData(seq, s.dataLen, b, wnd)
 		}
 	} else {
@@ -299,31 +300,41 @@ func (c *Conn) processAck(s *segment) bool {
 		return false
 	}
 	wnd := uint32(s.wnd) << c.sndWS
+	now := c.t.now()
+	dsack, newSACKed := false, 0
 	if c.sackOK && s.nSACK > 0 {
+		dsack = isDSACK(s)
 		for i := range s.nSACK {
 			blk := s.sack[i]
 			// Only blocks within (SND.UNA, SND.MAX] mean anything (RFC 2018
-			// §5; D-SACKs below SND.UNA are ignored).
+			// §5; D-SACKs below SND.UNA only grow RACK's window).
 			if seqLT(blk.start, blk.end) && seqGT(blk.end, ack) && seqLEQ(blk.end, c.sndMax) && seqGEQ(blk.start, c.sndUna) {
-				c.board.add(sackBlock{seqMax(blk.start, ack), blk.end})
+				newSACKed += c.applySACK(sackBlock{seqMax(blk.start, ack), blk.end}, s, now)
 			}
 		}
 	}
+	dup := false
 	if seqGT(ack, c.sndUna) {
-		c.newAck(s, ack)
+		c.newAck(s, ack, now)
 	} else if ack == c.sndUna && s.dataLen == 0 && !s.has(wire.TCPFlagFIN) && c.sndMax != c.sndUna &&
-		(wnd == c.sndWnd || s.nSACK > 0 && c.sackOK) {
+		(c.sackOK && newSACKed > 0 || !c.sackOK && wnd == c.sndWnd) {
 		// RFC 5681 §2 DUPLICATE ACKNOWLEDGMENT; with SACK, RFC 6675 §2
-		// counts an ACK carrying SACK information whatever its window
-		// (Linux's receive window moves even while it reports holes).
+		// (e) wants the ACK to SACK new data, whatever its window (Linux's
+		// receive window moves even while it reports holes): an ACK whose
+		// only block is a D-SACK (our needless retransmission arrived), or
+		// an empty segment without blocks, is no sign of loss. (QEMU's
+		// e1000 TSO emulation sends an empty PSH segment after each
+		// super-frame of the guest's Linux: three of those counted as
+		// duplicate ACKs started a needless recovery every few frames.)
+		dup = true
 		c.dupAck()
 	}
-	// RFC 6675 §5: recovery also starts on any ACK after which the
-	// scoreboard shows the first unacknowledged segment lost.
-	if c.sackOK && !c.inRecovery && c.board.n > 0 && c.sndUna != c.sndMax && !seqLT(c.sndUna, c.recover) &&
-		(c.board.isLost(c.sndUna, c.mss) || c.earlyRetransmit()) {
-		c.enterRecovery()
+	// RFC 8985 §6.2: RACK's loss detection on every ACK; its marks start
+	// recovery (RFC 6675 §5) or feed the one running.
+	if c.rackOnAck(dsack, now) {
+		c.lossDetected()
 	}
+	c.tlpAcked(ack, dsack, dup)
 	// Window update (§3.10.7.4): from the newest segment only.
 	if seqLT(c.sndWL1, s.seq) || (c.sndWL1 == s.seq && seqLEQ(c.sndWL2, ack)) {
 		if wnd > c.sndWnd {
@@ -338,7 +349,7 @@ func (c *Conn) processAck(s *segment) bool {
 }
 
 // newAck handles an ACK that advances SND.UNA.
-func (c *Conn) newAck(s *segment, ack uint32) {
+func (c *Conn) newAck(s *segment, ack uint32, now int64) {
 	acked := int(ack - c.sndUna)
 	// Data bytes leave the send buffer (the FIN is not in it).
 	if seqGT(ack, c.sbSeq) {
@@ -353,7 +364,7 @@ func (c *Conn) newAck(s *segment, ack uint32) {
 	if seqLT(c.highRxt, ack) {
 		c.highRxt = ack
 	}
-	c.board.advance(ack)
+	c.ackRecords(ack, s, now)
 	// RTT (RFC 7323 §4.1 with timestamps; else one timed segment, Karn).
 	if c.tsOK && s.hasTS && s.tsEcr != 0 {
 		c.sampleRTT(time.Duration(c.tsNow()-s.tsEcr) * time.Millisecond)
@@ -363,12 +374,12 @@ func (c *Conn) newAck(s *segment, ack uint32) {
 	}
 	c.backoff = 0
 	c.tlpOut = false
-	now := c.t.now()
 	if c.inRecovery {
 		if seqGEQ(ack, c.recover) {
 			// Full acknowledgment: leave recovery (RFC 6582 §3.2 step 3,
 			// option 1; RFC 6675 §5).
 			c.inRecovery = false
+			c.rackRecoveryEnded()
 			c.cc.setCwnd(min(c.cc.ssthresh(), max(c.flight(), 0)+c.mss))
 		} else if !c.sackOK {
 			// Partial acknowledgment (RFC 6582 §3.2 step 5): resend the
@@ -391,10 +402,11 @@ func (c *Conn) newAck(s *segment, ack uint32) {
 	c.wakeWriters()
 }
 
-// dupAck counts a duplicate ACK and starts loss recovery on the third, or
-// as soon as the SACK scoreboard shows SND.UNA lost (RFC 6675 §5: "or
-// IsLost(HighACK + 1)"), unless the ACK belongs to a previous recovery
-// (RFC 6582 §3.2 step 2, the "recover" check).
+// dupAck counts a duplicate ACK. Without SACK the third starts NewReno
+// recovery (RFC 6582 §3.2), unless the ACK belongs to a previous recovery
+// (step 2, the "recover" check). With SACK, RACK decides (rack.go), as in
+// Linux: a peer that negotiated SACK and sends no blocks is recovered by
+// the tail loss probe and the RTO.
 func (c *Conn) dupAck() {
 	c.dupAcks++
 	if c.inRecovery {
@@ -403,11 +415,23 @@ func (c *Conn) dupAck() {
 		}
 		return
 	}
-	lost := c.dupAcks >= 3 || (c.sackOK && c.board.isLost(c.sndUna, c.mss))
-	if !lost || seqLT(c.sndUna, c.recover) {
+	if c.sackOK || c.dupAcks < dupThresh || seqLT(c.sndUna, c.recover) {
 		return
 	}
 	c.enterRecovery()
+}
+
+// isDSACK reports a D-SACK (RFC 2883 §4): the first block lies below the
+// cumulative ACK or inside the second block.
+func isDSACK(s *segment) bool {
+	if s.nSACK == 0 {
+		return false
+	}
+	b := s.sack[0]
+	if seqLEQ(b.end, s.ack) {
+		return true
+	}
+	return s.nSACK > 1 && seqGEQ(b.start, s.sack[1].start) && seqLEQ(b.end, s.sack[1].end)
 }
 
 // enterRecovery starts fast retransmit and recovery (RFC 6675 §5 with

@@ -293,8 +293,8 @@ func (p *linuxPeer) run(t *testing.T, size int) {
 	t.Logf("interface: out drops %d, in drops %d; port: tx %d dropped %d errors %d, rx missed %d dropped %d",
 		ic.OutDrops, ic.InDrops, ps.TxPackets, ps.TxDropped, ps.TxErrors, ps.RxMissed, ps.RxDropped)
 	st := p.tcp.Stats()
-	t.Logf("segments in %d out %d, retransmitted %d, fast retransmits %d, RTOs %d, TLPs %d, out of order %d, bad %d, not sent %d (no mbuf) %d (IP error)",
-		st.InSegs, st.OutSegs, st.RetransSegs, st.FastRetransmits, st.RTOExpired, st.TLPProbes, st.OutOfOrder, st.InErrs, st.DropNoBuffers, st.OutErrors)
+	t.Logf("segments in %d out %d, retransmitted %d, fast retransmits %d, RTOs %d, TLPs %d (%d repaired alone), RACK marked %d, out of order %d, bad %d, not sent %d (no mbuf) %d (IP error)",
+		st.InSegs, st.OutSegs, st.RetransSegs, st.FastRetransmits, st.RTOExpired, st.TLPProbes, st.TLPRecoveries, st.RACKMarked, st.OutOfOrder, st.InErrs, st.DropNoBuffers, st.OutErrors)
 	t.Logf("drops: out-of-window %d PAWS %d quota %d no-ACK %d; challenge ACKs %d, limited ACKs %d",
 		st.DropOutOfWindow, st.DropPAWS, st.DropQuota, st.DropNoACK, st.ChallengeACKs, st.OOWAckLimited)
 	if st.OutErrors != 0 {

@@ -170,13 +170,13 @@ func (l *Listener) AcceptTCP() (*Conn, error) {
 			return c, nil
 		case <-l.done:
 			return nil, l.opErr(net.ErrClosed)
-		case <-l.dl.wait():
+		case <-l.dl.Wait():
 			select {
 			case <-l.done:
 				return nil, l.opErr(net.ErrClosed)
 			default:
 			}
-			if l.dl.expired.Load() {
+			if l.dl.Expired() {
 				return nil, l.opErr(os.ErrDeadlineExceeded)
 			}
 		}
@@ -194,7 +194,7 @@ func (l *Listener) SetDeadline(t time.Time) error {
 		return l.opErr(net.ErrClosed)
 	default:
 	}
-	l.dl.set(t)
+	l.dl.Set(t)
 	return nil
 }
 

@@ -252,6 +252,13 @@ func (c *Conn) sendData(seq uint32, n int, fin bool) bool {
 	if seqLT(seq, c.sndMax) {
 		c.t.st.retransSegs.Add(1)
 	}
+	if c.sackOK { // the scoreboard's record of it (RFC 8985 §6.2 "upon transmitting")
+		end := seq + uint32(n)
+		if fin {
+			end++
+		}
+		c.board.sent(seq, end, c.t.now())
+	}
 	return true
 }
 
@@ -292,9 +299,13 @@ func (c *Conn) output() {
 		wnd := min(int(c.sndWnd), c.cc.cwnd())
 		inflight := int(c.sndNxt - c.sndUna)
 		if c.inRecovery && c.sackOK {
-			inflight = c.board.pipe(c.sndUna, c.sndMax, c.highRxt, c.mss)
+			inflight = c.board.pipe()
 		}
-		usable := wnd - inflight
+		// Never beyond the receiver's window (RFC 9293 §3.8.6.2.1): in
+		// recovery pipe counts less than SND.NXT − SND.UNA, and cwnd −
+		// pipe alone would send past SND.UNA + SND.WND, which the peer
+		// drops and answers with duplicate ACKs.
+		usable := min(wnd-inflight, int(int32(c.sndUna+c.sndWnd-c.sndNxt)))
 		segMax := c.maxData()
 		n := min(avail, segMax, max(usable, 0))
 		fin := c.finQueued && n == avail
@@ -355,29 +366,34 @@ func (c *Conn) armRTO() {
 
 // recoveryOutput sends during SACK-based loss recovery (RFC 6675 §5
 // step C): while cwnd − pipe ≥ 1 SMSS, the next segment by NextSeg —
-// rule 1, lost data — then new data through the normal path.
+// rule 1, the first segment RACK marked lost — then new data through
+// output's loop (rule 2).
 func (c *Conn) recoveryOutput() {
 	for range 64 {
-		pipe := c.board.pipe(c.sndUna, c.sndMax, c.highRxt, c.mss)
-		if c.cc.cwnd()-pipe < c.mss {
+		if c.cc.cwnd()-c.board.pipe() < c.mss {
 			return
 		}
-		seq, n, ok := c.board.nextLost(seqMax(c.highRxt, c.sndUna), c.sndMax, c.mss)
+		start, end, ok := c.board.nextLost()
 		if !ok {
-			return // rule 2: new data, sent by output's loop
-		}
-		n = min(n, c.maxData())
-		fin := c.finQueued && seq+uint32(n) == c.dataEnd()
-		if seqGEQ(seq, c.dataEnd()) { // only the FIN is missing
-			n, fin = 0, true
-		}
-		if !c.sendData(seq, n, fin) {
 			return
 		}
-		c.highRxt = seq + uint32(n)
-		if fin {
-			c.highRxt++
+		dataEnd := c.dataEnd()
+		n := 0
+		if seqLT(start, dataEnd) {
+			n = min(int(seqMin(end, dataEnd)-start), c.maxData())
 		}
+		fin := c.finQueued && start+uint32(n) == dataEnd && seqGT(end, dataEnd)
+		if n == 0 && !fin {
+			return
+		}
+		if !c.sendData(start, n, fin) {
+			return
+		}
+		hi := start + uint32(n)
+		if fin {
+			hi++
+		}
+		c.highRxt = seqMax(c.highRxt, hi)
 		c.armRTO()
 	}
 }

@@ -1,118 +1,200 @@
 package tcp
 
-// sackBoard is the sender's SACK scoreboard (RFC 6675 §3): the ranges
-// above SND.UNA the receiver reported holding, sorted and disjoint. It is
-// a fixed array (no allocation); when full, the highest range is
-// forgotten, which only makes recovery more conservative.
-type sackBoard struct {
-	n int
-	r [32]sackBlock
+// scoreboard is the sender's record of what is outstanding (RFC 6675 §3's
+// scoreboard, with RFC 8985 §6.1's per-segment state): one record per
+// transmitted segment from SND.UNA to SND.MAX, in sequence order and
+// contiguous, each with its last transmission time and whether the
+// receiver SACKed it, RACK marked it lost, or it was retransmitted.
+// SACK blocks and retransmissions split records at their edges, so a
+// record is always SACKed, lost or retransmitted as a whole.
+//
+// The records live in one slice used as a queue (live ones are
+// r[head:]); it grows to the largest flight and is reused after that, so
+// steady-state transfer does not allocate. Beyond maxRecords a new
+// segment is merged into the last record and splits are refused: the
+// board gets coarser (a partially SACKed record counts as not SACKed),
+// never wrong.
+type scoreboard struct {
+	r    []txRec
+	head int
+	// nSACKed counts records SACKed, nRetrans records ever retransmitted
+	// (RACK's loss detection can skip its scan when both are zero: every
+	// outstanding segment was then sent after the newest delivered one).
+	nSACKed, nRetrans int
 }
 
-func (b *sackBoard) reset() { b.n = 0 }
+// txRec is one transmitted segment (RFC 8985 §6.1 "Per-segment
+// variables"): the sequence range it covers (a FIN counts), when it was
+// last and first sent (the TCP clock), and its flags.
+type txRec struct {
+	start, end uint32
+	xmit, orig int64
+	flags      uint8
+}
 
-// add merges blk in.
-func (b *sackBoard) add(blk sackBlock) {
-	// Find the insertion point, then merge neighbours that touch.
-	i := 0
-	for i < b.n && seqLT(b.r[i].end, blk.start) {
-		i++
+const (
+	recSACKed   uint8 = 1 << iota // the receiver holds it (RFC 2018)
+	recLost                       // RACK marked it lost (RFC 8985 §6.2 step 5, §6.3)
+	recInFlight                   // retransmitted since it was marked lost: counts in pipe again
+	recRetrans                    // retransmitted at least once (RFC 8985 Segment.retransmitted)
+	maxRecords  = 1 << 14
+)
+
+func (b *scoreboard) live() []txRec { return b.r[b.head:] }
+
+// forgetSACKs clears the SACKed, lost and in-flight marks (RFC 2018 §8:
+// after a retransmission timeout the receiver may have reneged; RFC 6675
+// §5.1), keeping the records and their transmission times.
+func (b *scoreboard) forgetSACKs() {
+	r := b.live()
+	for i := range r {
+		r[i].flags &^= recSACKed | recLost | recInFlight
 	}
-	j := i
-	for j < b.n && seqLEQ(b.r[j].start, blk.end) {
-		blk.start = seqMin(blk.start, b.r[j].start)
-		blk.end = seqMax(blk.end, b.r[j].end)
-		j++
-	}
-	// b.r[i:j] are replaced by blk.
-	if j == i {
-		if b.n == len(b.r) {
-			if i == b.n {
-				return
-			}
-			b.n-- // forget the highest
+	b.nSACKed = 0
+}
+
+// find returns the index (in live) of the record holding seq, or len.
+func (b *scoreboard) find(seq uint32) int {
+	r := b.live()
+	lo, hi := 0, len(r)
+	for lo < hi {
+		m := (lo + hi) / 2
+		if seqLEQ(r[m].end, seq) {
+			lo = m + 1
+		} else {
+			hi = m
 		}
-		copy(b.r[i+1:b.n+1], b.r[i:b.n])
-		b.n++
-	} else if j > i+1 {
-		copy(b.r[i+1:], b.r[j:b.n])
-		b.n -= j - i - 1
 	}
-	b.r[i] = blk
+	return lo
 }
 
-// advance drops what SND.UNA now covers.
-func (b *sackBoard) advance(una uint32) {
-	k := 0
-	for k < b.n && seqLEQ(b.r[k].end, una) {
-		k++
+// split makes seq a record boundary; false when it cannot (the board is
+// full), leaving the record whole.
+func (b *scoreboard) split(seq uint32) bool {
+	i := b.find(seq)
+	r := b.live()
+	if i == len(r) || r[i].start == seq {
+		return true
 	}
-	if k > 0 {
-		copy(b.r[:], b.r[k:b.n])
-		b.n -= k
+	if len(r) >= maxRecords {
+		return false
 	}
-	if b.n > 0 && seqLT(b.r[0].start, una) {
-		b.r[0].start = una
+	b.compact()
+	i += b.head
+	b.r = append(b.r, txRec{})
+	copy(b.r[i+1:], b.r[i:])
+	b.r[i].end = seq
+	b.r[i+1].start = seq
+	if b.r[i].flags&recSACKed != 0 {
+		b.nSACKed++
+	}
+	if b.r[i].flags&recRetrans != 0 {
+		b.nRetrans++
+	}
+	return true
+}
+
+// compact moves the live records to the front when the slice is full.
+func (b *scoreboard) compact() {
+	if b.head > 0 && len(b.r) == cap(b.r) {
+		k := copy(b.r, b.r[b.head:])
+		b.r, b.head = b.r[:k], 0
 	}
 }
 
-// isLost is RFC 6675 §4 IsLost(seq): DupThresh (3) discontiguous SACKed
-// ranges above seq, or more than (DupThresh−1)·SMSS bytes SACKed above it.
-func (b *sackBoard) isLost(seq uint32, mss int) bool {
-	ranges, bytes := 0, 0
-	for i := b.n - 1; i >= 0 && seqGT(b.r[i].end, seq); i-- {
-		ranges++
-		bytes += int(b.r[i].end - seqMax(b.r[i].start, seq+1))
+// sent records a transmission of [start, end) at now: the part below the
+// last record's end is a retransmission (its records get the new time and
+// the retransmitted marks), the part above it is new.
+func (b *scoreboard) sent(start, end uint32, now int64) {
+	r := b.live()
+	top := start
+	if len(r) > 0 {
+		top = r[len(r)-1].end
 	}
-	return ranges >= 3 || bytes > 2*mss
+	if seqLT(start, top) {
+		hi := seqMin(end, top)
+		b.split(start)
+		b.split(hi)
+		for i := b.find(start); i < len(b.live()) && seqLT(b.live()[i].start, hi); i++ {
+			x := &b.live()[i]
+			if x.flags&recRetrans == 0 {
+				b.nRetrans++
+			}
+			x.flags |= recRetrans
+			if x.flags&recLost != 0 {
+				x.flags |= recInFlight
+			}
+			x.xmit = now
+		}
+		start = hi
+		r = b.live()
+	}
+	if !seqLT(start, end) {
+		return
+	}
+	if len(r) > 0 && seqLT(top, start) {
+		start = top // never leave a gap (cannot happen: data leaves in order)
+	}
+	if len(r) >= maxRecords {
+		last := &b.r[len(b.r)-1]
+		last.end, last.xmit = end, now
+		return
+	}
+	b.compact()
+	b.r = append(b.r, txRec{start: start, end: end, xmit: now, orig: now})
 }
 
-// pipe is RFC 6675 §4 SetPipe: bytes outstanding between una and
-// highData that are neither SACKed nor lost, plus those retransmitted
-// (up to highRxt). Each hole (unSACKed range) is lost or not as a whole:
-// the SACKed bytes above every byte of a hole are the same.
-func (b *sackBoard) pipe(una, highData, highRxt uint32, mss int) int {
+// pop removes the first record (cumulatively acknowledged).
+func (b *scoreboard) pop() {
+	x := b.r[b.head]
+	if x.flags&recSACKed != 0 {
+		b.nSACKed--
+	}
+	if x.flags&recRetrans != 0 {
+		b.nRetrans--
+	}
+	b.r[b.head] = txRec{}
+	b.head++
+	if b.head == len(b.r) {
+		b.r, b.head = b.r[:0], 0
+	}
+}
+
+// pipe is RFC 6675 §4 SetPipe with RACK's lost marks standing for
+// IsLost (RFC 8985 replaces the DupThresh inference): the bytes of every
+// record not SACKed and either not lost or retransmitted after it was
+// marked lost.
+func (b *scoreboard) pipe() int {
 	p := 0
-	start := una
-	for i := 0; i <= b.n; i++ {
-		end := highData
-		if i < b.n {
-			end = b.r[i].start
-		}
-		if seqLT(start, end) {
-			if !b.isLost(start, mss) {
-				p += int(end - start)
-			} else if seqGT(highRxt, start) { // retransmitted part of a lost hole
-				p += int(seqMin(highRxt, end) - start)
-			}
-		}
-		if i < b.n {
-			start = b.r[i].end
+	for _, x := range b.live() {
+		if x.flags&recSACKed == 0 && (x.flags&recLost == 0 || x.flags&recInFlight != 0) {
+			p += int(x.end - x.start)
 		}
 	}
 	return p
 }
 
-// nextLost is RFC 6675 §4 NextSeg rule 1: the first unSACKed byte at or
-// after from that is lost; n is how much of its hole follows (ok false
-// if none below highData).
-func (b *sackBoard) nextLost(from, highData uint32, mss int) (seq uint32, n int, ok bool) {
-	start := from
-	for i := 0; i <= b.n; i++ {
-		end := highData
-		if i < b.n {
-			end = b.r[i].start
-			if seqLEQ(b.r[i].end, from) {
-				continue
-			}
-		}
-		s := seqMax(start, from)
-		if seqLT(s, end) && b.isLost(s, mss) {
-			return s, int(end - s), true
-		}
-		if i < b.n {
-			start = b.r[i].end
+// nextLost is RFC 6675 §4 NextSeg rule 1 with RACK's marks: the first
+// record marked lost, not SACKed and not retransmitted since.
+func (b *scoreboard) nextLost() (start, end uint32, ok bool) {
+	for _, x := range b.live() {
+		if x.flags&(recSACKed|recLost|recInFlight) == recLost {
+			return x.start, x.end, true
 		}
 	}
 	return 0, 0, false
+}
+
+// sackedBytes is the data the receiver SACKed.
+func (b *scoreboard) sackedBytes() int {
+	n := 0
+	if b.nSACKed == 0 {
+		return 0
+	}
+	for _, x := range b.live() {
+		if x.flags&recSACKed != 0 {
+			n += int(x.end - x.start)
+		}
+	}
+	return n
 }

@@ -63,35 +63,6 @@ func TestSeqArithmetic(t *testing.T) {
 	}
 }
 
-func TestSackBoard(t *testing.T) {
-	var b sackBoard
-	b.add(sackBlock{300, 400})
-	b.add(sackBlock{100, 200})
-	b.add(sackBlock{500, 600})
-	b.add(sackBlock{200, 300}) // joins the first two
-	if b.n != 2 || b.r[0] != (sackBlock{100, 400}) || b.r[1] != (sackBlock{500, 600}) {
-		t.Fatalf("%+v", b.r[:b.n])
-	}
-	// 400 bytes SACKed above 0 (> 2*100): lost; 100 above 450: not.
-	if !b.isLost(0, 100) || b.isLost(450, 100) {
-		t.Error("isLost")
-	}
-	// pipe: hole [0,100) lost -> 0 unless retransmitted; [400,500) not lost -> 100; [600,700) -> 100.
-	if p := b.pipe(0, 700, 0, 100); p != 200 {
-		t.Errorf("pipe %d", p)
-	}
-	if p := b.pipe(0, 700, 50, 100); p != 250 {
-		t.Errorf("pipe with HighRxt 50: %d", p)
-	}
-	if s, n, ok := b.nextLost(0, 700, 100); !ok || s != 0 || n != 100 {
-		t.Errorf("nextLost %d %d %v", s, n, ok)
-	}
-	b.advance(450)
-	if b.n != 1 || b.r[0] != (sackBlock{500, 600}) {
-		t.Errorf("after advance: %+v", b.r[:b.n])
-	}
-}
-
 func TestSipHashVector(t *testing.T) {
 	// SipHash-2-4 reference vector (Aumasson and Bernstein, Appendix A):
 	// key 00..0f; our three-word form must match a plain

@@ -20,6 +20,11 @@ import (
 type Options struct {
 	ReadBuffer  int // receive buffer of each socket in bytes, SO_RCVBUF (256 KiB)
 	WriteBuffer int // send buffer of each socket in bytes, SO_SNDBUF (256 KiB)
+	// MaxReadBuffer is how far receive-window auto-tuning may grow a
+	// socket's ReadBuffer (4 MiB; ReadBuffer or less turns tuning off).
+	// AutoTuneBuffers is the stack-wide share of the "tcp-rcvq" quota, in
+	// mbufs, that grown windows may reserve together (half of Buffers).
+	MaxReadBuffer, AutoTuneBuffers int
 	// Buffers bounds the mbufs parked in every socket's receive and
 	// out-of-order queues together: the "tcp-rcvq" quota of the stack's
 	// mbuf budget (a quarter of what the budget lets consumers park). A
@@ -63,6 +68,7 @@ func (o *Options) defaults() {
 	}
 	def(&o.ReadBuffer, 256<<10)
 	def(&o.WriteBuffer, 256<<10)
+	def(&o.MaxReadBuffer, 4<<20)
 	def(&o.Backlog, 128)
 	def(&o.SynRetries, 6)
 	def(&o.Retries, 15)
@@ -106,6 +112,7 @@ type TCP struct {
 	next      uint16
 	closed    bool
 
+	tune     autoTune   // receive-window auto-tuning (rcvtune.go)
 	chMu     sync.Mutex // challenge ACK limiter (RFC 5961 §7)
 	chSecond int64
 	chCount  int
@@ -371,6 +378,7 @@ type counters struct {
 	challengeACKs, rstIgnored, synCookiesSent, synCookiesOK, synCookiesBad atomic.Uint64
 	fastRetrans, rtoExpired, sackRecoveries, ooo, keepaliveProbes          atomic.Uint64
 	dropNoBuffers, outErrors, tlpProbes, oowAckLimited                     atomic.Uint64
+	rackMarked, tlpRecoveries                                              atomic.Uint64
 }
 
 func (c *counters) drop(r dropReason) {
@@ -403,7 +411,10 @@ type Stats struct {
 	SynCookiesSent, SynCookiesOK, SynCookiesBad             uint64
 	FastRetransmits, RTOExpired, SACKRecoveries, OutOfOrder uint64
 	KeepAliveProbes, OutErrors, TLPProbes, OOWAckLimited    uint64
-	CurrEstab                                               int
+	// RACKMarked counts segments RACK marked lost (RFC 8985 §6.2 step 5);
+	// TLPRecoveries losses a tail loss probe alone repaired (§7.4).
+	RACKMarked, TLPRecoveries uint64
+	CurrEstab                 int
 }
 
 // Stats returns the counters.
@@ -419,7 +430,8 @@ func (t *TCP) Stats() Stats {
 		DropNoBuffers: c.dropNoBuffers.Load(), ChallengeACKs: c.challengeACKs.Load(), RSTIgnored: c.rstIgnored.Load(),
 		SynCookiesSent: c.synCookiesSent.Load(), SynCookiesOK: c.synCookiesOK.Load(), SynCookiesBad: c.synCookiesBad.Load(),
 		FastRetransmits: c.fastRetrans.Load(), RTOExpired: c.rtoExpired.Load(), SACKRecoveries: c.sackRecoveries.Load(),
-		OutOfOrder: c.ooo.Load(), KeepAliveProbes: c.keepaliveProbes.Load(), OutErrors: c.outErrors.Load(), TLPProbes: c.tlpProbes.Load(), OOWAckLimited: c.oowAckLimited.Load()}
+		OutOfOrder: c.ooo.Load(), KeepAliveProbes: c.keepaliveProbes.Load(), OutErrors: c.outErrors.Load(), TLPProbes: c.tlpProbes.Load(), OOWAckLimited: c.oowAckLimited.Load(),
+		RACKMarked: c.rackMarked.Load(), TLPRecoveries: c.tlpRecoveries.Load()}
 	// Lock order is connection, then tables: copy the list before asking
 	// each connection its state.
 	t.mu.RLock()

@@ -6,7 +6,8 @@ import (
 )
 
 // One time.Timer per connection serves every TCP timer: retransmission
-// (RFC 6298), persist (RFC 9293 §3.8.6.1), delayed ACK (§3.8.6.3),
+// (RFC 6298), RACK's reordering timer and the tail loss probe (RFC 8985
+// §8), persist (RFC 9293 §3.8.6.1), delayed ACK (§3.8.6.3),
 // keepalive (§3.8.4) and the end timers (TIME-WAIT's 2·MSL, §3.6.1;
 // FIN-WAIT-2 of an orphan). Each is a deadline on the TCP clock; schedule
 // arms the timer for the earliest. Resetting a timer does not allocate.
@@ -14,7 +15,7 @@ import (
 // schedule (re)arms the timer for the earliest deadline.
 func (c *Conn) schedule() {
 	next := int64(0)
-	for _, at := range [...]int64{c.rtoAt, c.persistAt, c.dackAt, c.kaAt, c.endAt, c.tlpAt} {
+	for _, at := range [...]int64{c.rtoAt, c.persistAt, c.dackAt, c.kaAt, c.endAt, c.tlpAt, c.rackAt} {
 		if at != 0 && (next == 0 || at < next) {
 			next = at
 		}
@@ -52,6 +53,10 @@ func (c *Conn) onTimer() {
 		c.dackAt = 0
 		c.sendAck()
 	}
+	if c.rackAt != 0 && now >= c.rackAt {
+		c.rackAt = 0
+		c.rackTimeout()
+	}
 	if c.tlpAt != 0 && now >= c.tlpAt {
 		c.tlpAt = 0
 		c.tailLossProbe()
@@ -59,6 +64,7 @@ func (c *Conn) onTimer() {
 	if c.rtoAt != 0 && now >= c.rtoAt {
 		c.rtoAt = 0
 		c.tlpAt = 0
+		c.rackAt = 0
 		if !c.retransmitTimeout() {
 			return
 		}
@@ -115,10 +121,11 @@ func (c *Conn) retransmitTimeout() bool {
 	}
 	c.cc.onRTO(c.flight(), c.mss, c.t.now())
 	c.tlpOut = false
+	c.rk.tlpOn = false
 	c.inRecovery = false
 	c.dupAcks = 0
-	c.recover = c.sndMax // RFC 6582 §3.2 step 6 (after a timeout)
-	c.board.reset()      // RFC 2018 §8: the receiver may have reneged
+	c.recover = c.sndMax  // RFC 6582 §3.2 step 6 (after a timeout)
+	c.board.forgetSACKs() // RFC 2018 §8: the receiver may have reneged
 	c.highRxt = c.sndUna
 	c.sndNxt = c.sndUna
 	c.rttTiming = false // Karn's algorithm (RFC 6298 §3)

@@ -2,18 +2,18 @@ package tcp
 
 import "time"
 
-// Tail loss probe (RFC 8985 §7, without RACK's time-based loss marking)
-// and early retransmit (RFC 5827). A loss at the end of a flight leaves
-// too few segments behind it for three duplicate ACKs, so without these
-// only the RTO recovers it. TLP sends a probe two smoothed RTTs after the
-// last transmission: new data if the windows allow, else the last
-// segment again. Its ACK carries a SACK block above the hole, and early
-// retransmit (with SACK, fewer than four segments outstanding and nothing
-// new to send) counts that as enough to start recovery.
+// Tail loss probe (RFC 8985 §7). A loss at the end of a flight leaves no
+// later segment whose delivery would let RACK (rack.go) infer it, so
+// without a probe only the RTO recovers it. TLP sends a probe two
+// smoothed RTTs after the last transmission: new data if the windows
+// allow, else the last segment again. Its ACK carries a SACK block above
+// the hole, from which RACK marks the hole lost and recovery starts; a
+// probe that alone repaired a loss still reduces the window (§7.4,
+// tlpAcked in rack.go).
 
 // armTLP schedules a probe (RFC 8985 §7.2) when the connection has SACK
 // and an RTT sample, is not in recovery, has data outstanding and no
-// probe out, and the probe would come before the RTO.
+// probe out.
 func (c *Conn) armTLP() {
 	c.tlpAt = 0
 	if !c.sackOK || !c.hasRTT || c.inRecovery || c.tlpOut || c.sndUna == c.sndMax || !c.state.synchronized() {
@@ -25,8 +25,10 @@ func (c *Conn) armTLP() {
 	}
 	pto = max(pto, 10*time.Millisecond)
 	at := c.t.now() + int64(pto)
-	if c.rtoAt != 0 && at >= c.rtoAt {
-		return
+	// §7.2: a PTO beyond the RTO's expiry is cut to it; the probe then
+	// goes out instead of the RTO, without collapsing the window.
+	if c.rtoAt != 0 && at > c.rtoAt {
+		at = c.rtoAt
 	}
 	c.tlpAt = at
 }
@@ -39,6 +41,7 @@ func (c *Conn) tailLossProbe() {
 	c.tlpOut = true
 	end := c.dataEnd()
 	segMax := c.maxData()
+	c.rk.tlpOn, c.rk.tlpRetrans = true, false
 	if seqLT(c.sndNxt, end) && int(c.sndWnd) > int(c.sndNxt-c.sndUna) {
 		n := min(int(end-c.sndNxt), segMax)
 		fin := c.finQueued && c.sndNxt+uint32(n) == end
@@ -62,17 +65,9 @@ func (c *Conn) tailLossProbe() {
 			lo = dataHi - uint32(segMax)
 		}
 		c.sendData(lo, int(dataHi-lo), fin)
+		c.rk.tlpRetrans = true
 	}
+	c.rk.tlpEnd = c.sndNxt // §7.3: TLP.end_seq
 	c.t.st.tlpProbes.Add(1)
 	c.rtoAt = c.t.now() + int64(c.currentRTO())
-}
-
-// earlyRetransmit is RFC 5827 §3.2 with SACK: a small flight (fewer than
-// four segments) and no new data to send; then any SACKed data above
-// SND.UNA means SND.UNA's segment is lost.
-func (c *Conn) earlyRetransmit() bool {
-	if !c.sackOK || c.board.n == 0 || c.flight() >= 4*c.mss {
-		return false
-	}
-	return !seqLT(c.sndNxt, c.dataEnd()) || int(c.sndWnd) <= c.flight()
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack/internal/chain"
 	"github.com/gopkt/gopkt/stack/ipv4"
+	"github.com/gopkt/gopkt/stack/network"
 	"github.com/gopkt/gopkt/stack/wire"
 )
 
@@ -59,7 +60,7 @@ func (u *UDP) ListenPacket(local netip.AddrPort) (*Conn, error) {
 // datagrams are received. A zero local picks the address and port.
 func (u *UDP) Dial(local, remote netip.AddrPort) (*Conn, error) {
 	remote = unmap(remote)
-	if !remote.Addr().Is4() || remote.Port() == 0 {
+	if !remote.Addr().IsValid() || remote.Port() == 0 {
 		return nil, &net.OpError{Op: "dial", Net: "udp", Addr: net.UDPAddrFromAddrPort(remote), Err: ErrBadAddress}
 	}
 	return u.open(local, remote)
@@ -74,18 +75,21 @@ func (u *UDP) open(local, remote netip.AddrPort) (*Conn, error) {
 		local = netip.AddrPortFrom(netip.IPv4Unspecified(), local.Port())
 	}
 	local = unmap(local)
-	if !local.Addr().Is4() {
-		return nil, &net.OpError{Op: op, Net: "udp", Source: net.UDPAddrFromAddrPort(local), Err: ErrBadAddress}
+	if remote.IsValid() && remote.Addr().Is6() && local.Addr() == netip.IPv4Unspecified() {
+		local = netip.AddrPortFrom(netip.IPv6Unspecified(), local.Port())
 	}
-	if u.ip == nil {
+	if remote.IsValid() && remote.Addr().Is4() != local.Addr().Is4() && !local.Addr().IsUnspecified() {
+		return nil, &net.OpError{Op: op, Net: "udp", Source: net.UDPAddrFromAddrPort(local), Addr: net.UDPAddrFromAddrPort(remote), Err: ErrBadAddress}
+	}
+	if local.Addr().Is4() && u.ip == nil || local.Addr().Is6() && u.ip6 == nil && !local.Addr().IsUnspecified() || u.ip == nil && u.ip6 == nil {
 		return nil, &net.OpError{Op: op, Net: "udp", Err: os.ErrInvalid}
 	}
 	if remote.IsValid() && local.Addr().IsUnspecified() {
-		src, err := u.ip.SourceAddr(remote.Addr().As4())
+		src, err := u.sourceFor(remote)
 		if err != nil {
 			return nil, &net.OpError{Op: op, Net: "udp", Addr: net.UDPAddrFromAddrPort(remote), Err: err}
 		}
-		local = netip.AddrPortFrom(netip.AddrFrom4(src), local.Port())
+		local = netip.AddrPortFrom(src, local.Port())
 	}
 	c := &Conn{u: u, remote: remote, rcvbuf: u.o.ReadBuffer, notify: make(chan struct{}, 1),
 		done: make(chan struct{}), rd: newDeadline(), wd: newDeadline()}
@@ -95,13 +99,26 @@ func (u *UDP) open(local, remote netip.AddrPort) (*Conn, error) {
 	return c, nil
 }
 
-// accepts reports whether a datagram to dst from src is for this socket.
-func (c *Conn) accepts(dst wire.Addr4, src netip.AddrPort) bool {
-	if a := c.local.Addr(); !a.IsUnspecified() && a.As4() != dst {
+// accepts reports whether a datagram to dst from src (both of the
+// datagram's family) is for this socket: a socket bound to 0.0.0.0 or an
+// IPv4 address takes IPv4 only, one bound to an IPv6 address IPv6 only,
+// one bound to [::] both (dual stack, as Go's "udp" on [::]; IPv4 peers
+// then appear as IPv4-mapped addresses, which the caller passes in src).
+func (c *Conn) accepts(dst netip.Addr, src netip.AddrPort) bool {
+	a := c.local.Addr()
+	switch {
+	case a.IsUnspecified():
+		if a.Is4() && !dst.Is4() {
+			return false
+		}
+	case a.WithZone("") != dst:
 		return false
 	}
 	return !c.remote.IsValid() || c.remote == src
 }
+
+// dualStack reports whether c takes IPv4 datagrams as IPv4-mapped IPv6.
+func (c *Conn) dualStack() bool { return c.local.Addr() == netip.IPv6Unspecified() }
 
 // enqueue takes ownership of b (the payload) from the receive path. The
 // socket's limits (mbufs, bytes) are checked first, then the datagram's
@@ -223,7 +240,7 @@ func (c *Conn) ReadFromUDPAddrPort(p []byte) (int, netip.AddrPort, error) {
 		if c.closed.Load() {
 			return 0, netip.AddrPort{}, c.opErr("read", c.remote, net.ErrClosed)
 		}
-		if c.rd.expired.Load() {
+		if c.rd.Expired() {
 			return 0, netip.AddrPort{}, c.opErr("read", c.remote, os.ErrDeadlineExceeded)
 		}
 		if c.softErr.Load() != nil {
@@ -251,7 +268,7 @@ func (c *Conn) ReadFromUDPAddrPort(p []byte) (int, netip.AddrPort, error) {
 		select {
 		case <-c.notify:
 		case <-c.done:
-		case <-c.rd.wait():
+		case <-c.rd.Wait():
 		}
 		c.waiters.Add(-1)
 	}
@@ -308,10 +325,11 @@ func (c *Conn) writeTo(p []byte, to netip.AddrPort) (int, error) {
 	if c.closed.Load() {
 		return 0, c.opErr("write", to, net.ErrClosed)
 	}
-	if c.wd.expired.Load() {
+	if c.wd.Expired() {
 		return 0, c.opErr("write", to, os.ErrDeadlineExceeded)
 	}
-	if !to.Addr().Is4() || to.Port() == 0 {
+	if !to.Addr().IsValid() || to.Port() == 0 || !c.local.Addr().IsUnspecified() && c.local.Addr().Is4() != to.Addr().Is4() ||
+		c.local.Addr() == netip.IPv4Unspecified() && !to.Addr().Is4() {
 		return 0, c.opErr("write", to, ErrBadAddress)
 	}
 	if len(p) > MaxPayload {
@@ -334,7 +352,7 @@ func (c *Conn) writeTo(p []byte, to netip.AddrPort) (int, error) {
 		case <-c.done:
 			t.Stop()
 			return 0, c.opErr("write", to, net.ErrClosed)
-		case <-c.wd.wait():
+		case <-c.wd.Wait():
 			t.Stop()
 			return 0, c.opErr("write", to, os.ErrDeadlineExceeded)
 		}
@@ -401,8 +419,8 @@ func (c *Conn) SetDeadline(t time.Time) error {
 	if c.closed.Load() {
 		return c.opErr("set deadline", c.remote, net.ErrClosed)
 	}
-	c.rd.set(t)
-	c.wd.set(t)
+	c.rd.Set(t)
+	c.wd.Set(t)
 	return nil
 }
 
@@ -411,7 +429,7 @@ func (c *Conn) SetReadDeadline(t time.Time) error {
 	if c.closed.Load() {
 		return c.opErr("set deadline", c.remote, net.ErrClosed)
 	}
-	c.rd.set(t)
+	c.rd.Set(t)
 	return nil
 }
 
@@ -420,22 +438,28 @@ func (c *Conn) SetWriteDeadline(t time.Time) error {
 	if c.closed.Load() {
 		return c.opErr("set deadline", c.remote, net.ErrClosed)
 	}
-	c.wd.set(t)
+	c.wd.Set(t)
 	return nil
 }
 
-// send builds and sends one datagram from local to to (RFC 768).
+// send builds and sends one datagram from local to to (RFC 768) through
+// the network layer of to's family; over IPv6 the checksum is mandatory
+// (RFC 8200 §8.1).
 func (u *UDP) send(local, to netip.AddrPort, p []byte) error {
-	dst := to.Addr().As4()
-	src := local.Addr().As4()
-	if local.Addr().IsUnspecified() {
+	l := u.layer(to.Addr())
+	if l == nil {
+		return ErrBadAddress
+	}
+	dst := to.Addr()
+	src := local.Addr()
+	if src.IsUnspecified() {
 		var err error
-		if src, err = u.ip.SourceAddr(dst); err != nil {
+		if src, err = l.Source(dst); err != nil {
 			return err
 		}
 	}
-	b, err := u.ip.NewPacket(wire.UDPHeaderLen, p)
-	if errors.Is(err, ipv4.ErrNoBuffers) {
+	b, err := l.NewPacket(wire.UDPHeaderLen, p)
+	if errors.Is(err, network.ErrNoBuffers) {
 		return errNoBuffers
 	}
 	if err != nil {
@@ -446,21 +470,21 @@ func (u *UDP) send(local, to netip.AddrPort, p []byte) error {
 		b.Free()
 		return ipv4.ErrNoHeadroom
 	}
-	n := uint16(len(p) + wire.UDPHeaderLen)
+	n := len(p) + wire.UDPHeaderLen
 	h := wire.UDP(d)
 	h.SetSrcPort(local.Port())
 	h.SetDstPort(to.Port())
-	h.SetLength(n)
+	h.SetLength(uint16(n))
 	h.SetChecksum(0)
-	if !u.o.NoChecksum {
-		cs := ^chain.Sum(b, wire.PseudoHeaderChecksum(wire.IPProtocolUDP, src, dst, n))
+	if !u.o.NoChecksum || dst.Is6() {
+		cs := ^chain.Sum(b, l.PseudoHeaderSum(wire.IPProtocolUDP, src, dst, n))
 		if cs == 0 {
 			cs = 0xffff // RFC 768: a computed zero is sent as all ones
 		}
 		h.SetChecksum(cs)
 	}
 	u.outDatagrams.Add(1)
-	return u.ip.Output(b, ipv4.Header{Src: src, Dst: dst, Protocol: wire.IPProtocolUDP})
+	return l.Send(b, wire.IPProtocolUDP, src, dst, network.SendOptions{})
 }
 
 var (

@@ -1,6 +1,8 @@
-// Package udp is UDP over IPv4 (RFC 768) for the stack, with Go sockets.
+// Package udp is UDP over IPv4 and IPv6 (RFC 768, RFC 8200 §8.1) for the
+// stack, with Go sockets.
 //
-// Start with New: pass it in ipv4.Options.Transports, then open sockets with
+// Start with New: pass it in ipv4.Options.Transports and its V6() in
+// ipv6.Options.Transports (one port space for both), then open sockets with
 // ListenPacket (a net.PacketConn) or Dial (a connected net.Conn). Sockets
 // keep Go's contracts: deadlines fail with errors wrapping
 // os.ErrDeadlineExceeded, use after Close fails with net.ErrClosed, every
@@ -21,15 +23,25 @@
 // unreachable. Read copies the payload out, frees the buffer and gives
 // its charge back.
 //
+// Families (udp6.go): a socket bound to 0.0.0.0 or an IPv4 address is
+// IPv4 only, one bound to an IPv6 address IPv6 only, one bound to [::]
+// both, with IPv4 peers as IPv4-mapped addresses (Go's dual-stack "udp"
+// sockets); IPv4-mapped destinations are sent as IPv4. Over IPv6 the
+// checksum is mandatory both ways (a zero one is dropped), a link-local
+// peer carries its interface as zone, and ICMPv6 errors reach connected
+// sockets as the errno Linux uses (ECONNREFUSED, EHOSTUNREACH, ...).
+//
 // Send: the payload is copied once into pool buffers (a chain above one
-// buffer), the UDP header is pushed in front, IPv4 adds its header and
-// fragments. When the pool is empty a writer waits, like a blocking socket
+// buffer), the UDP header is pushed in front, and the network layer of
+// the destination's family (stack/network.Layer: IPv4 or IPv6) adds its
+// header and fragments. When the pool is empty a writer waits, like a blocking socket
 // waiting for send-buffer space, until buffers return, its deadline passes
 // or the socket closes.
 //
 // ReadFromUDPAddrPort and WriteToUDPAddrPort do not allocate.
 //
-// What it does not do: IPv6, multicast group joins, SO_REUSEADDR (one
-// socket per port), socket options (TTL, TOS), ICMP errors reported to
-// sockets, checksum offload.
+// What it does not do: multicast group joins, SO_REUSEADDR (one socket
+// per port, shared by both families: an IPv4 and an IPv6 socket cannot
+// bind the same port apart, as they can on Linux), socket options (TTL,
+// TOS, IPV6_V6ONLY), checksum offload.
 package udp

@@ -12,6 +12,8 @@ import (
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack/internal/chain"
 	"github.com/gopkt/gopkt/stack/ipv4"
+	"github.com/gopkt/gopkt/stack/ipv6"
+	"github.com/gopkt/gopkt/stack/network"
 	"github.com/gopkt/gopkt/stack/wire"
 )
 
@@ -21,7 +23,7 @@ var (
 	ErrNoPorts      = errors.New("udp: no free ephemeral port")
 	ErrNotConnected = errors.New("udp: destination address required (socket not connected)")
 	ErrTooBig       = errors.New("udp: datagram larger than 65507 bytes")
-	ErrBadAddress   = errors.New("udp: not an IPv4 address")
+	ErrBadAddress   = errors.New("udp: address of the wrong family for this socket, or no network layer for it")
 )
 
 // MaxPayload is the largest UDP payload over IPv4: 65535 - 20 - 8.
@@ -63,8 +65,11 @@ type Stats struct {
 // UDP is the UDP protocol of one stack (RFC 768): it demultiplexes by port
 // to sockets and builds datagrams in place.
 type UDP struct {
-	o  Options
-	ip *ipv4.IPv4
+	o   Options
+	ip  *ipv4.IPv4
+	ip6 *ipv6.IPv6
+
+	net4, net6 network.Layer // the sending side of ip and ip6
 
 	mu    sync.Mutex // bind and unbind
 	ports portTable  // read without mu
@@ -104,13 +109,21 @@ func (u *UDP) Attach(ip *ipv4.IPv4) error {
 	if u.ip != nil {
 		return fmt.Errorf("udp: already attached")
 	}
-	u.ip = ip
-	b := ip.Stack().Budget()
+	u.ip, u.net4 = ip, ip.Network()
+	u.takeQuota(ip.Stack().Budget())
+	return nil
+}
+
+// takeQuota registers the "udp-rcvq" quota with the stack's budget once,
+// whichever network layer attaches first.
+func (u *UDP) takeQuota(b *mbuf.Budget) {
+	if u.q != nil {
+		return
+	}
 	if u.o.Buffers <= 0 {
 		u.o.Buffers = max(1, b.Limit()/2)
 	}
 	u.q = b.NewQuota("udp-rcvq", u.o.Buffers)
-	return nil
 }
 
 // Options returns the options in effect (defaults filled in).
@@ -160,7 +173,10 @@ func (u *UDP) Input(b *mbuf.Buf, m ipv4.Meta) bool {
 	}
 	c := u.ports.get(h.DstPort())
 	src := netip.AddrPortFrom(netip.AddrFrom4(m.Src), h.SrcPort())
-	if c == nil || !c.accepts(m.Dst, src) {
+	if c != nil && c.dualStack() {
+		src = netip.AddrPortFrom(netip.AddrFrom16(src.Addr().As16()), src.Port())
+	}
+	if c == nil || !c.accepts(netip.AddrFrom4(m.Dst), src) {
 		u.noPorts.Add(1)
 		return false // IPv4 answers with port unreachable
 	}

@@ -34,6 +34,7 @@ type config struct {
 	TCPEcho, TCPDiscard []uint16
 	HTTP                string
 	Pings               []pingArg
+	SLAAC               []string // --slaac interfaces
 	Filters             []filterArg
 	PF                  []string // --filter rules in pf syntax (pf.go)
 	Dumps               []dumpArg
@@ -109,6 +110,7 @@ var errHelp = pflag.ErrHelp
 // rawArgs are the repeatable flags as given, checked after parsing.
 type rawArgs struct {
 	drivers, protos, addrs, routes, arps, echo, sinks, pings, filters, dumps []string
+	slaac                                                                    []string
 	tcpEcho, tcpDiscard                                                      []string
 }
 
@@ -120,14 +122,15 @@ func newFlagSet(c *config, r *rawArgs) *pflag.FlagSet {
 	fs.Usage = func() {}
 	fs.StringArrayVarP(&r.drivers, "driver", "d", nil, "load a driver: -d `NAME OPTIONS` (drivers below); repeatable, loaded in order")
 	fs.StringArrayVarP(&r.protos, "protocol", "p", nil, "load a protocol: -p `NAME[,OPTIONS]` (protocols below); repeatable")
-	fs.StringArrayVar(&r.addrs, "ifconfig", nil, "add an IPv4 address: `IFACE=ADDR/LEN` (repeatable)")
-	fs.StringArrayVar(&r.routes, "route", nil, "add a route: `DEST=GATEWAY` or DEST=IFACE, DEST is A.B.C.D/LEN or default (repeatable)")
+	fs.StringArrayVar(&r.addrs, "ifconfig", nil, "add an address: `IFACE=ADDR/LEN`, IPv4 or IPv6 (repeatable)")
+	fs.StringArrayVar(&r.routes, "route", nil, "add a route: `DEST=GATEWAY` or DEST=IFACE, DEST is A.B.C.D/LEN, an IPv6 prefix, default or default6; a link-local gateway names its interface (fe80::1%em0) (repeatable)")
 	fs.StringArrayVar(&r.arps, "arp", nil, "permanent neighbour entry `ADDR=MAC`, like arp -s (repeatable)")
 	fs.StringArrayVar(&r.echo, "udp-echo", nil, "answer UDP datagrams on `PORT` with the same payload (RFC 862; repeatable)")
 	fs.StringArrayVar(&r.sinks, "udp-sink", nil, "bind UDP `PORT[-LAST]` and never read: datagrams queue until the socket's or the budget's quota refuses them (a slow reader; repeatable)")
 	fs.StringArrayVar(&r.tcpEcho, "tcp-echo", nil, "TCP echo service on `PORT` (RFC 862; repeatable)")
 	fs.StringArrayVar(&r.tcpDiscard, "tcp-discard", nil, "TCP discard service on `PORT` (RFC 863; repeatable)")
 	fs.StringVar(&c.HTTP, "http", "", "serve the files under `DIR` over HTTP on TCP port 80 (net/http over the stack)")
+	fs.StringArrayVar(&r.slaac, "slaac", nil, "IPv6 router discovery and stateless address autoconfiguration on `IFACE` (RFC 4861, 4862, 7217; repeatable)")
 	fs.StringArrayVar(&r.pings, "ping", nil, "ping `ADDR[,OPTS]` once set up; OPTS count=5,size=56,interval=1s,timeout=3s (repeatable; the timeout covers the first ARP retry)")
 	fs.StringArrayVar(&r.filters, "filter", nil, "filter IPv4 with a pf `RULE` ('pass|block [in|out] [quick] [on IF] [proto P] [from A [port N]] [to B [port N]] ...', stack/pf; all of them one rule set, in order), or the example filter 'drop [in|out|forward] [udp|tcp|icmp|proto N] [from NET] [to NET] [port N]'")
 	fs.StringArrayVar(&r.dumps, "dump", nil, "capture `IFACE=FILE[,FILTER]` into a pcap file; FILTER in tcpdump syntax")
@@ -175,7 +178,7 @@ func parseArgs(args []string, reg *registry) (*config, error) {
 	}{
 		{r.addrs, c.addAddr}, {r.routes, c.addRoute}, {r.arps, c.addARP}, {r.echo, c.addEcho}, {r.sinks, c.addSink},
 		{r.tcpEcho, c.addTCPService("--tcp-echo", &c.TCPEcho)}, {r.tcpDiscard, c.addTCPService("--tcp-discard", &c.TCPDiscard)},
-		{r.pings, c.addPing}, {r.filters, c.addFilter}, {r.dumps, c.addDump},
+		{r.pings, c.addPing}, {r.filters, c.addFilter}, {r.dumps, c.addDump}, {r.slaac, c.addSLAAC},
 	}
 	for _, s := range steps {
 		for _, a := range s.list {
@@ -257,6 +260,9 @@ func (c *config) addDriver(reg *registry, a string) error {
 			}
 		}
 	}
+	if _, ok := drv.(interface{ NeedsIPv4() }); ok && !c.Protos.has("ipv4") {
+		return usagef("-d %s: the tunnel sends through IPv4: add -p ipv4", a)
+	}
 	if nc, ok := drv.(nameChecker); ok {
 		if err := nc.CheckName(ifname); err != nil {
 			return usagef("-d %s: %v", a, err)
@@ -306,9 +312,12 @@ func (c *config) addAddr(a string) error {
 	if !c.hasIface(ifname) {
 		return c.ifaceErr("--ifconfig", a, ifname)
 	}
-	pfx, err := parseAddrPrefix(p)
+	pfx, err := parsePrefixAny(p)
 	if err != nil {
 		return usagef("--ifconfig %s: %v", a, err)
+	}
+	if pfx.Addr().Zone() != "" {
+		return usagef("--ifconfig %s: no zone here: the interface is %s", a, ifname)
 	}
 	if pfx.Addr().IsUnspecified() || pfx.Addr().IsMulticast() || pfx.Addr() == netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
 		return usagef("--ifconfig %s: %v is not a unicast address", a, pfx.Addr())
@@ -318,10 +327,24 @@ func (c *config) addAddr(a string) error {
 			return usagef("--ifconfig %s: %v is already configured on %s", a, pfx.Addr(), x.Iface)
 		}
 	}
+	if pfx.Addr().Is6() && !c.Protos.has("ipv6") {
+		return usagef("--ifconfig %s: IPv6 is not loaded: add -p ipv6", a)
+	}
 	if !c.Protos.has("ipv4") {
 		return usagef("--ifconfig %s: IPv4 is not loaded: add -p ipv4", a)
 	}
 	c.Addrs = append(c.Addrs, addrArg{Iface: ifname, Prefix: pfx})
+	return nil
+}
+
+func (c *config) addSLAAC(a string) error {
+	if !c.hasIface(a) {
+		return c.ifaceErr("--slaac", a, a)
+	}
+	if !c.Protos.has("ipv6") {
+		return usagef("--slaac %s: IPv6 is not loaded: add -p ipv6", a)
+	}
+	c.SLAAC = append(c.SLAAC, a)
 	return nil
 }
 
@@ -331,10 +354,13 @@ func (c *config) addRoute(a string) error {
 		return usagef("--route %s: want DEST=GATEWAY (default=198.18.0.1, 198.18.5.0/24=198.18.0.9) or DEST=IFACE", a)
 	}
 	r := routeArg{Arg: a}
-	if dst == "default" {
+	switch dst {
+	case "default":
 		r.Dest = netip.PrefixFrom(netip.IPv4Unspecified(), 0)
-	} else {
-		p, err := parseAddrPrefix(dst)
+	case "default6":
+		r.Dest = netip.PrefixFrom(netip.IPv6Unspecified(), 0)
+	default:
+		p, err := parsePrefixAny(dst)
 		if err != nil {
 			return usagef("--route %s: destination %v", a, err)
 		}
@@ -343,15 +369,21 @@ func (c *config) addRoute(a string) error {
 		}
 		r.Dest = p
 	}
-	if gw, err := netip.ParseAddr(via); err == nil {
-		if !gw.Is4() || gw.IsUnspecified() {
-			return usagef("--route %s: gateway %v is not an IPv4 unicast address", a, gw)
+	if gw, err := parseAddrAny(via); err == nil {
+		if gw.Is4() != r.Dest.Addr().Is4() || gw.IsUnspecified() || gw.IsMulticast() {
+			return usagef("--route %s: gateway %v is not a unicast address of the destination's family", a, gw)
+		}
+		if gw.Zone() != "" && !c.hasIface(gw.Zone()) {
+			return c.ifaceErr("--route", a, gw.Zone())
 		}
 		r.Gateway = gw
 	} else if c.hasIface(via) {
 		r.Iface = via
 	} else {
-		return usagef("--route %s: %q is neither an IPv4 gateway address nor an interface", a, via)
+		return usagef("--route %s: %q is neither a gateway address nor an interface", a, via)
+	}
+	if r.Dest.Addr().Is6() && !c.Protos.has("ipv6") {
+		return usagef("--route %s: IPv6 is not loaded: add -p ipv6", a)
 	}
 	if !c.Protos.has("ipv4") {
 		return usagef("--route %s: IPv4 is not loaded: add -p ipv4", a)
@@ -458,9 +490,15 @@ func (c *config) checkHTTP() error {
 
 func (c *config) addPing(a string) error {
 	dst, rest, _ := strings.Cut(a, ",")
-	addr, err := parseAddr4(dst)
+	addr, err := parseAddrAny(dst)
 	if err != nil {
 		return usagef("--ping %s: %v", a, err)
+	}
+	if addr.Is6() && !c.Protos.has("ipv6") {
+		return usagef("--ping %s: IPv6 is not loaded: add -p ipv6", a)
+	}
+	if addr.Zone() != "" && !c.hasIface(addr.Zone()) {
+		return c.ifaceErr("--ping", a, addr.Zone())
 	}
 	o, err := parseOptions(rest)
 	if err == nil {
@@ -491,7 +529,7 @@ func (c *config) addPing(a string) error {
 
 func (c *config) addFilter(a string) error {
 	if isPFRule(a) {
-		if _, err := pf.Parse(a); err != nil {
+		if _, err := pf.ParseRuleset(a); err != nil {
 			return usagef("--filter %q: %v", a, err)
 		}
 		if !c.Protos.has("ipv4") {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"slices"
 	"sync"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/gopkt/gopkt/socks"
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/ipv4"
+	"github.com/gopkt/gopkt/stack/ipv6"
 	"github.com/gopkt/gopkt/stack/pf"
 	"github.com/gopkt/gopkt/stack/route"
 	"github.com/gopkt/gopkt/stack/tcp"
@@ -57,12 +59,14 @@ type daemon struct {
 	pool    *mbuf.Pool
 	s       *stack.Stack
 	ip      *ipv4.IPv4
+	ip6     *ipv6.IPv6
 	udp     *udp.UDP
 	tcp     *tcp.TCP
 	tcpSvcs []*tcpService
 	http    *httpService
 	ifaces  []iface
-	cloners cloners // vlan and bridge (l2drivers.go)
+	cloners cloners       // vlan and bridge (l2drivers.go)
+	tunnels tunnelModules // gre and gif (tunneldrivers.go)
 	filters []*installedFilter
 	pf      *pf.Filter // --filter rules in pf syntax (pf.go)
 	dumps   []*dump
@@ -140,13 +144,14 @@ func (d *daemon) start(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	b, protos, err := d.cfg.Protos.build()
+	d.tunnels = newTunnelModules()
+	b, protos, err := d.cfg.Protos.build(d.tunnels.transports()...)
 	if err != nil {
 		return err
 	}
-	d.ip, d.udp, d.tcp = b.ip, b.udp, b.tcp
+	d.ip, d.ip6, d.udp, d.tcp = b.ip, b.ip6, b.udp, b.tcp
 	d.cloners = newCloners()
-	if d.s, err = stack.New(stack.Options{Pool: d.pool, Budget: budget, Protocols: protos, Cloners: d.cloners.list(), Logger: d.log}); err != nil {
+	if d.s, err = stack.New(stack.Options{Pool: d.pool, Budget: budget, Protocols: protos, Cloners: append(d.cloners.list(), d.tunnels.cloners()...), Logger: d.log}); err != nil {
 		return err
 	}
 	for _, a := range d.cfg.Drivers {
@@ -172,7 +177,11 @@ func (d *daemon) start(ctx context.Context) (err error) {
 	}
 	ctx, d.cancel = context.WithCancel(ctx)
 	for _, port := range d.cfg.Echo {
-		e, err := startEcho(d.udp, port, &d.wg)
+		unspec := netip.IPv4Unspecified()
+		if d.ip6 != nil {
+			unspec = netip.IPv6Unspecified() // dual stack: IPv4 and IPv6 clients
+		}
+		e, err := startEcho(d.udp, unspec, port, &d.wg)
 		if err != nil {
 			return fmt.Errorf("--udp-echo %d: %w", port, err)
 		}
@@ -207,7 +216,7 @@ func (d *daemon) start(ctx context.Context) (err error) {
 		d.wg.Add(1)
 		go func() {
 			defer d.wg.Done()
-			if !runPing(ctx, d.ip, p, d.out) && ctx.Err() == nil {
+			if !runPing(ctx, d.ip, d.ip6, p, d.out) && ctx.Err() == nil {
 				d.pingMu.Lock()
 				d.pingFail = append(d.pingFail, p.Dst.String())
 				d.pingMu.Unlock()
@@ -225,14 +234,69 @@ func (d *daemon) start(ctx context.Context) (err error) {
 	return d.startControl(ctx) // control.go
 }
 
+// waitDAD waits (up to 10 s) for duplicate address detection of the
+// IPv6 addresses --ifconfig gave, as ifup does before the address is
+// used; a duplicate fails the start.
+func (d *daemon) waitDAD() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, a := range d.cfg.Addrs {
+		if a.Prefix.Addr().Is6() {
+			if err := d.ip6.WaitDAD(ctx, d.s.InterfaceByName(a.Iface), a.Prefix.Addr()); err != nil {
+				return fmt.Errorf("--ifconfig %s=%v: %w", a.Iface, a.Prefix, err)
+			}
+		}
+	}
+	return nil
+}
+
+// addRoute6 adds an IPv6 --route: through an interface, a link-local
+// gateway on the interface its zone names, or a gateway on a connected
+// prefix.
+func (d *daemon) addRoute6(r routeArg) error {
+	rt := route.Route{Prefix: r.Dest, Gateway: r.Gateway.WithZone(""), Kind: route.Static}
+	switch {
+	case r.Iface != "":
+		rt.IfIndex = d.s.InterfaceByName(r.Iface).Index()
+	case r.Gateway.Zone() != "":
+		rt.IfIndex = d.s.InterfaceByName(r.Gateway.Zone()).Index()
+	default:
+		c, ok := d.ip6.Routes.Lookup(r.Gateway.As16())
+		if !ok || c.Gateway.IsValid() {
+			return fmt.Errorf("--route %s: gateway %v is not on a connected prefix (add --ifconfig IFACE=ADDR/LEN on its prefix, or name the interface: fe80::1%%em0)", r.Arg, r.Gateway)
+		}
+		rt.IfIndex = c.IfIndex
+	}
+	if err := d.ip6.Routes.Add(rt); err != nil {
+		return fmt.Errorf("--route %s: %w", r.Arg, err)
+	}
+	return nil
+}
+
 // configure applies --ifconfig, --route, --arp and --filter.
 func (d *daemon) configure() error {
 	for _, a := range d.cfg.Addrs {
-		if err := d.s.AddAddress(d.s.InterfaceByName(a.Iface), a.Prefix); err != nil {
+		add := d.s.AddAddress
+		if a.Prefix.Addr().Is6() {
+			add = d.ip6.AddAddress
+		}
+		if err := add(d.s.InterfaceByName(a.Iface), a.Prefix); err != nil {
 			return fmt.Errorf("--ifconfig %s=%v: %w", a.Iface, a.Prefix, err)
 		}
 	}
+	if err := d.waitDAD(); err != nil {
+		return err
+	}
+	for _, name := range d.cfg.SLAAC {
+		d.ip6.SetAutoconf(d.s.InterfaceByName(name), true)
+	}
 	for _, r := range d.cfg.Routes {
+		if r.Dest.Addr().Is6() {
+			if err := d.addRoute6(r); err != nil {
+				return err
+			}
+			continue
+		}
 		rt := route.Route{Prefix: r.Dest, Gateway: r.Gateway, Kind: route.Static}
 		if r.Iface != "" {
 			rt.IfIndex = d.s.InterfaceByName(r.Iface).Index()

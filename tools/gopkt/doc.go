@@ -19,7 +19,8 @@
 // table.go is the explicit table of loaders (no init() registration):
 // drivers e1000, tap and loop (drivers.go), tun, vlan and bridge
 // (l2drivers.go: "-d vlan parent=em0,vid=5", "-d bridge members=tap0+tap1";
-// interfaces they build on come from earlier -d lines), protocols ipv4,
+// interfaces they build on come from earlier -d lines), gre and gif
+// (tunneldrivers.go: "-d gre local=A,remote=B,key=42"), protocols ipv4,
 // udp, tcp and icmp
 // (protocols.go; ICMP is part of IPv4, so -p icmp only tunes it). config.go
 // parses and checks the whole command line before anything is opened; each
@@ -89,11 +90,13 @@
 // its reason, no receive refill failure, and the pool full at exit;
 // vm_test.go runs it over QEMU's e1000 through VFIO in the VM lane against
 // the guest's Linux on a second e1000 (internal/udpcheck is the Linux-side
-// UDP client there).
+// UDP client there); vm_tcp_test.go is TCP's VM lane: busybox wget
+// downloads from --http and internal/tcpcheck streams through --tcp-echo
+// (SHA-256 compared), clean and with netem (1% loss, 20 ms) in the guest.
 //
 // # What it does not do
 //
-// No IPv6, no DHCP, one e1000 queue per port. Protocols are fixed at
+// No TCP over IPv6, no DHCP, one e1000 queue per port. Protocols are fixed at
 // start (no -p at run time). Runtime mounts are tested with tap (host
 // lane) and with the e1000 device model (ctle1000_test.go), not yet with
 // an e1000 through VFIO: the pool must be in the DMA memory of the VFIO

@@ -188,3 +188,22 @@ func parseAddr4(s string) (netip.Addr, error) {
 	}
 	return a, nil
 }
+
+// parsePrefixAny reads an IPv4 or IPv6 address with its prefix length.
+func parsePrefixAny(s string) (netip.Prefix, error) {
+	p, err := netip.ParsePrefix(s)
+	if err != nil || p.Addr().Is4In6() {
+		return netip.Prefix{}, fmt.Errorf("%q is not an address with a prefix length (want 198.18.0.2/24 or 2001:db8::2/64)", s)
+	}
+	return p, nil
+}
+
+// parseAddrAny reads an IPv4 or IPv6 address (a zone names the interface
+// of a link-local one: fe80::1%em0).
+func parseAddrAny(s string) (netip.Addr, error) {
+	a, err := netip.ParseAddr(s)
+	if err != nil || a.Is4In6() {
+		return netip.Addr{}, fmt.Errorf("%q is not an IPv4 or IPv6 address", s)
+	}
+	return a, nil
+}

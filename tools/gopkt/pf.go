@@ -16,7 +16,7 @@ import (
 // isPFRule reports whether a --filter argument is pf syntax.
 func isPFRule(a string) bool {
 	w, _, _ := strings.Cut(strings.TrimSpace(a), " ")
-	return w == "pass" || w == "block"
+	return w == "pass" || w == "block" || w == "nat" || w == "rdr"
 }
 
 // startPF loads the pf rules and attaches the filter; none: nothing.
@@ -40,5 +40,12 @@ func (d *daemon) statusPF(b *strings.Builder) {
 	fmt.Fprintf(b, "pf: passed %d blocked %d state-matches %d states %d refused %d\n", st.Passed, st.Blocked, st.StateMatches, st.States, st.StatesRefused)
 	for _, r := range d.pf.Rules() {
 		fmt.Fprintf(b, "pf rule %d %q: %d packets %d bytes %d states\n", r.Line, r.Text, r.Packets, r.Bytes, r.States)
+	}
+	if rules := d.pf.NATRules(); len(rules) > 0 {
+		n := d.pf.NATStats()
+		fmt.Fprintf(b, "pf nat: translated %d made %d refused %d live %d\n", n.Translated, n.Made, n.Refused, n.Translations)
+		for _, r := range rules {
+			fmt.Fprintf(b, "pf rule %d %q: %d translations\n", r.Line, r.Text, r.States)
+		}
 	}
 }

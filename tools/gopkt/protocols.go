@@ -6,6 +6,7 @@ import (
 
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/ipv4"
+	"github.com/gopkt/gopkt/stack/ipv6"
 	"github.com/gopkt/gopkt/stack/tcp"
 	"github.com/gopkt/gopkt/stack/udp"
 )
@@ -15,6 +16,7 @@ import (
 type protoSet struct {
 	loaded []string // names in command-line order
 	ipv4   *ipv4.Options
+	ipv6   *ipv6.Options
 	arpOff bool // ipv4 arp=off: every interface gets stack.FlagNoARP
 	udp    *udp.Options
 	tcp    *tcp.Options
@@ -32,13 +34,14 @@ func (p *protoSet) has(name string) bool {
 // built are the protocol instances of one stack.
 type built struct {
 	ip  *ipv4.IPv4
+	ip6 *ipv6.IPv6
 	udp *udp.UDP
 	tcp *tcp.TCP
 }
 
-// build makes the protocols: IPv4 (ICMP is part of it) with UDP and TCP
-// as transports.
-func (p *protoSet) build() (built, []stack.Protocol, error) {
+// build makes the protocols: IPv4 (ICMP is part of it) with UDP, TCP and
+// extra (the tunnel modules) as transports.
+func (p *protoSet) build(extra ...ipv4.Transport) (built, []stack.Protocol, error) {
 	var b built
 	if p.ipv4 == nil {
 		return b, nil, nil
@@ -56,8 +59,44 @@ func (p *protoSet) build() (built, []stack.Protocol, error) {
 		b.tcp = t
 		o.Transports = append(o.Transports, t)
 	}
+	o.Transports = append(o.Transports, extra...)
 	b.ip = ipv4.New(o)
-	return b, []stack.Protocol{b.ip}, nil
+	protos := []stack.Protocol{b.ip}
+	if p.ipv6 != nil {
+		o6 := *p.ipv6
+		if b.udp != nil {
+			o6.Transports = append(o6.Transports, b.udp.V6())
+		}
+		b.ip6 = ipv6.New(o6)
+		protos = append(protos, b.ip6)
+	}
+	return b, protos, nil
+}
+
+// ipv6Loader: -p ipv6[,forwarding=on][,hlim=64][,reasm-timeout=60s]. IPv6 with ICMPv6 and
+// neighbour discovery (RFC 8200, 4443, 4861) beside IPv4; UDP, when
+// loaded, serves both. Every interface gets its link-local address.
+var ipv6Loader = protoLoader{
+	Name:  "ipv6",
+	Usage: "[,forwarding=on][,hlim=64][,reasm-timeout=60s]  IPv6 with ICMPv6 and neighbour discovery (RFC 8200, 4443, 4861)",
+	Keys:  []string{"forwarding", "hlim", "reasm-timeout"},
+	Needs: "ipv4",
+	Apply: func(o options, p *protoSet) error {
+		fwd, err := o.onOff("forwarding", false)
+		if err != nil {
+			return err
+		}
+		hlim, err := o.intRange("hlim", 64, 1, 255)
+		if err != nil {
+			return err
+		}
+		reasm, err := o.duration("reasm-timeout", 60*time.Second)
+		if err != nil {
+			return err
+		}
+		p.ipv6 = &ipv6.Options{Forwarding: fwd, DefaultHopLimit: uint8(hlim), ReassemblyTimeout: reasm}
+		return nil
+	},
 }
 
 // ipv4Loader: -p ipv4[,arp=off][,forwarding=on][,ttl=N][,reasm-timeout=D].
@@ -98,7 +137,7 @@ var ipv4Loader = protoLoader{
 // budget; 0 is half of what may be parked).
 var udpLoader = protoLoader{
 	Name:  "udp",
-	Usage: "[,queue=256][,rcvbuf=262144][,buffers=0][,checksum=off]  UDP sockets over IPv4 (RFC 768)",
+	Usage: "[,queue=256][,rcvbuf=262144][,buffers=0][,checksum=off]  UDP sockets over IPv4 and, with -p ipv6, IPv6 (RFC 768)",
 	Keys:  []string{"queue", "rcvbuf", "buffers", "checksum"},
 	Needs: "ipv4",
 	Apply: func(o options, p *protoSet) error {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gopkt/gopkt/stack/ipv4"
+	"github.com/gopkt/gopkt/stack/ipv6"
 	"github.com/gopkt/gopkt/stack/udp"
 	"github.com/gopkt/gopkt/stack/wire"
 )
@@ -24,8 +25,8 @@ type echoServer struct {
 	echoed, failures atomic.Uint64
 }
 
-func startEcho(u *udp.UDP, port uint16, wg *sync.WaitGroup) (*echoServer, error) {
-	c, err := u.ListenPacket(netip.AddrPortFrom(netip.IPv4Unspecified(), port))
+func startEcho(u *udp.UDP, unspec netip.Addr, port uint16, wg *sync.WaitGroup) (*echoServer, error) {
+	c, err := u.ListenPacket(netip.AddrPortFrom(unspec, port))
 	if err != nil {
 		return nil, err
 	}
@@ -96,12 +97,21 @@ type pingStats struct {
 // runPing sends p.Count echo requests p.Interval apart, each waiting up to
 // p.Timeout, and prints one line per reply in iputils ping's format, then
 // the summary. It reports whether any reply came back.
-func runPing(ctx context.Context, ip *ipv4.IPv4, p pingArg, out io.Writer) bool {
-	fmt.Fprintf(out, "PING %v %d(%d) bytes of data.\n", p.Dst, p.Size, p.Size+wire.IPv4MinHeaderLen+wire.ICMPv4HeaderLen)
+func runPing(ctx context.Context, ip *ipv4.IPv4, ip6 *ipv6.IPv6, p pingArg, out io.Writer) bool {
+	hdr := wire.IPv4MinHeaderLen + wire.ICMPv4HeaderLen
+	if p.Dst.Is6() {
+		hdr = wire.IPv6HeaderLen + wire.ICMPv6HeaderLen
+	}
+	fmt.Fprintf(out, "PING %v %d(%d) bytes of data.\n", p.Dst, p.Size, p.Size+hdr)
 	var st pingStats
 	t := time.NewTicker(p.Interval)
 	defer t.Stop()
-	id := ip.NewPingID() // the session's identifier; icmp_seq counts from 1 on the wire too
+	var id uint16 // the session's identifier; icmp_seq counts from 1 on the wire too
+	if p.Dst.Is6() {
+		id = ip6.NewPingID()
+	} else {
+		id = ip.NewPingID()
+	}
 	for seq := 1; seq <= p.Count && ctx.Err() == nil; seq++ {
 		if seq > 1 {
 			select {
@@ -114,9 +124,10 @@ func runPing(ctx context.Context, ip *ipv4.IPv4, p pingArg, out io.Writer) bool 
 		}
 		st.sent++
 		pctx, cancel := context.WithTimeout(ctx, p.Timeout)
-		r, err := ip.Ping(pctx, p.Dst, ipv4.PingOptions{Size: p.Size, ID: id, Seq: uint16(seq)})
+		r, err := pingOnce(pctx, ip, ip6, p, id, uint16(seq))
 		cancel()
 		var pe *ipv4.PingError
+		var pe6 *ipv6.PingError
 		switch {
 		case err == nil:
 			st.received++
@@ -125,14 +136,24 @@ func runPing(ctx context.Context, ip *ipv4.IPv4, p pingArg, out io.Writer) bool 
 				st.min = r.RTT
 			}
 			st.max = max(st.max, r.RTT)
-			fmt.Fprintf(out, "%d bytes from %v: icmp_seq=%d ttl=%d time=%s ms\n",
-				r.Size+wire.ICMPv4HeaderLen, r.From, seq, r.TTL, ms(r.RTT))
+			ttl := "ttl"
+			if p.Dst.Is6() {
+				ttl = "hlim"
+			}
+			fmt.Fprintf(out, "%d bytes from %v: icmp_seq=%d %s=%d time=%s ms\n",
+				r.Size+wire.ICMPv4HeaderLen, r.From, seq, ttl, r.TTL, ms(r.RTT))
 		case errors.As(err, &pe):
 			what := "Destination Unreachable"
 			if errors.Is(err, ipv4.ErrTimeExceeded) {
 				what = "Time to live exceeded"
 			}
 			fmt.Fprintf(out, "From %v icmp_seq=%d %s (code %d)\n", pe.From, seq, what, pe.Code)
+		case errors.As(err, &pe6):
+			what := "Destination unreachable"
+			if errors.Is(err, ipv6.ErrTimeExceeded) {
+				what = "Time exceeded"
+			}
+			fmt.Fprintf(out, "From %v icmp_seq=%d %s (type %d code %d)\n", pe6.From, seq, what, pe6.Type, pe6.Code)
 		case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
 			fmt.Fprintf(out, "no reply from %v for icmp_seq=%d within %v\n", p.Dst, seq, p.Timeout)
 		case ctx.Err() != nil:
@@ -151,6 +172,16 @@ func runPing(ctx context.Context, ip *ipv4.IPv4, p pingArg, out io.Writer) bool 
 		fmt.Fprintf(out, "rtt min/avg/max = %s/%s/%s ms\n", ms(st.min), ms(st.sum/time.Duration(st.received)), ms(st.max))
 	}
 	return st.received > 0
+}
+
+// pingOnce sends one echo request over the destination's family; the
+// IPv6 reply is reported in IPv4's shape (TTL holds the hop limit).
+func pingOnce(ctx context.Context, ip *ipv4.IPv4, ip6 *ipv6.IPv6, p pingArg, id, seq uint16) (ipv4.PingReply, error) {
+	if !p.Dst.Is6() {
+		return ip.Ping(ctx, p.Dst, ipv4.PingOptions{Size: p.Size, ID: id, Seq: seq})
+	}
+	r, err := ip6.Ping(ctx, p.Dst, ipv6.PingOptions{Size: p.Size, ID: id, Seq: seq})
+	return ipv4.PingReply{From: r.From, Seq: r.Seq, Size: r.Size, TTL: r.HopLimit, RTT: r.RTT}, err
 }
 
 // ms formats a duration in milliseconds with three decimals, as ping does.

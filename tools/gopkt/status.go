@@ -41,6 +41,9 @@ func (d *daemon) status(out io.Writer) {
 		fmt.Fprintf(&b, "     hold queues: dropped %d; refused %d (quota) %d (budget)\n",
 			s.ARPQueueDrops, s.ARPHoldRefusedQuota, s.ARPHoldRefusedBudget)
 	}
+	if d.ip6 != nil {
+		d.statusIPv6(&b)
+	}
 	if d.udp != nil {
 		u := d.udp.Stats()
 		fmt.Fprintf(&b, "udp: in %d no-port %d errors %d bad-checksum %d queue-full %d; out %d\n",
@@ -75,6 +78,11 @@ func (d *daemon) statusInterfaces(b *strings.Builder) {
 		for _, a := range ifc.Addresses() {
 			fmt.Fprintf(b, "    inet %v\n", a)
 		}
+		if d.ip6 != nil {
+			for _, a := range d.ip6.Addresses(ifc) {
+				fmt.Fprintf(b, "    inet6 %v\n", a)
+			}
+		}
 		c := ifc.Counters()
 		fmt.Fprintf(b, "    RX packets %d bytes %d multicast %d errors %d dropped %d unknown-proto %d\n",
 			c.InPackets, c.InBytes, c.InMulticast, c.InErrors, c.InDrops, c.InUnknownProto)
@@ -98,7 +106,11 @@ func statusLink(b *strings.Builder, ifc *stack.Interface) {
 func (d *daemon) statusRoutes(b *strings.Builder) {
 	b.WriteString("routes:\n")
 	tw := tabwriter.NewWriter(b, 0, 4, 2, ' ', 0)
-	for _, r := range d.s.Routes.Routes() {
+	routes := d.s.Routes.Routes()
+	if d.ip6 != nil {
+		routes = append(routes, d.ip6.Routes.Routes()...)
+	}
+	for _, r := range routes {
 		via := "-"
 		if r.Gateway.IsValid() {
 			via = r.Gateway.String()
@@ -106,8 +118,42 @@ func (d *daemon) statusRoutes(b *strings.Builder) {
 		dst := r.Prefix.String()
 		if r.Prefix.Bits() == 0 {
 			dst = "default"
+			if r.Prefix.Addr().Is6() {
+				dst = "default6"
+			}
 		}
 		fmt.Fprintf(tw, "  %s\tvia %s\tdev %s\tmetric %d\t%v\n", dst, via, d.ifname(r.IfIndex), r.Metric, r.Kind)
 	}
 	_ = tw.Flush()
+}
+
+// statusIPv6 prints the neighbour discovery cache (as ip -6 neigh) and the
+// IPv6, ICMPv6 and ND counters.
+func (d *daemon) statusIPv6(b *strings.Builder) {
+	b.WriteString("neighbours (NDP):\n")
+	for _, n := range d.ip6.Neighbours() {
+		fmt.Fprintf(b, "  %v dev %s lladdr %v", n.Addr, d.ifname(n.IfIndex), n.MAC)
+		if n.Router {
+			b.WriteString(" router")
+		}
+		fmt.Fprintf(b, " %v", n.State)
+		if n.Queued > 0 {
+			fmt.Fprintf(b, " (%d queued)", n.Queued)
+		}
+		b.WriteString("\n")
+	}
+	s := d.ip6.Stats()
+	fmt.Fprintf(b, "ipv6: in %d delivered %d hdr-errors %d truncated %d addr-errors %d not-joined %d ext-errors %d option-errors %d unknown-next %d; out %d no-route %d no-buffers %d\n",
+		s.InReceives, s.InDelivers, s.InHdrErrors, s.InTruncated, s.InAddrErrors, s.InNotJoined, s.InExtErrors, s.InOptionErrors, s.InUnknownProtos,
+		s.OutRequests, s.OutNoRoutes, s.OutNoBuffers)
+	fmt.Fprintf(b, "      fragments created %d; reassembled %d of %d needed, failed %d, overlaps %d, timeouts %d, atomic %d\n",
+		s.FragCreates, s.ReasmOKs, s.ReasmReqds, s.ReasmFails, s.ReasmOverlaps, s.ReasmTimeouts, s.ReasmAtomic)
+	fmt.Fprintf(b, "icmp6: in %d echo-requests %d echo-replies %d errors %d bad-checksum %d; out %d echo-replies %d errors %d rate-limited %d\n",
+		s.ICMPInMsgs, s.ICMPInEchos, s.ICMPInEchoReplies, s.ICMPInErrors, s.ICMPInCsumErrors, s.ICMPOutMsgs, s.ICMPOutEchoReplies, s.ICMPOutErrors, s.ICMPOutRateLimited)
+	if rs := d.ip6.Routers(); len(rs) > 0 {
+		fmt.Fprintf(b, "default routers (RA): %v\n", rs)
+	}
+	fmt.Fprintf(b, "nd: in solicits %d adverts %d router-adverts %d (used %d); out solicits %d adverts %d router-solicits %d; bad hop limit %d bad options %d invalid %d duplicates %d unresolved %d; dad failed %d; slaac addresses %d; mld reports %d\n",
+		s.NDInSolicits, s.NDInAdverts, s.NDInRouterAdverts, s.NDRAProcessed, s.NDOutSolicits, s.NDOutAdverts, s.NDOutRouterSolicits,
+		s.NDBadHopLimit, s.NDBadOptions, s.NDInvalid, s.NDDupAddr, s.NDResolveFailed, s.NDDADFailed, s.SLAACAddrs, s.MLDOutReports)
 }

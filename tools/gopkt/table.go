@@ -54,8 +54,8 @@ type registry struct {
 
 func defaultRegistry() *registry {
 	return &registry{
-		drivers: []driverLoader{e1000Loader, tapLoader, loopLoader, tunLoader, vlanLoader, bridgeLoader},
-		protos:  []protoLoader{ipv4Loader, udpLoader, tcpLoader, icmpLoader},
+		drivers: []driverLoader{e1000Loader, tapLoader, loopLoader, tunLoader, vlanLoader, bridgeLoader, greLoader, gifLoader},
+		protos:  []protoLoader{ipv4Loader, ipv6Loader, udpLoader, tcpLoader, icmpLoader},
 	}
 }
 

@@ -13,8 +13,8 @@ func (d *daemon) statusTCP(b *strings.Builder) {
 	fmt.Fprintf(b, "tcp: in %d out %d retransmitted %d resets-out %d; bad %d no-port %d out-of-window %d quota-drops %d; opens active %d passive %d failed %d; established %d\n",
 		s.InSegs, s.OutSegs, s.RetransSegs, s.OutRsts, s.InErrs, s.NoPort, s.DropOutOfWindow, s.DropQuota,
 		s.ActiveOpens, s.PassiveOpens, s.AttemptFails, s.CurrEstab)
-	fmt.Fprintf(b, "     fast-retransmits %d rto %d tlp %d challenge-acks %d syn-cookies sent %d accepted %d\n",
-		s.FastRetransmits, s.RTOExpired, s.TLPProbes, s.ChallengeACKs, s.SynCookiesSent, s.SynCookiesOK)
+	fmt.Fprintf(b, "     fast-retransmits %d rto %d tlp %d rack-marked %d challenge-acks %d syn-cookies sent %d accepted %d\n",
+		s.FastRetransmits, s.RTOExpired, s.TLPProbes, s.RACKMarked, s.ChallengeACKs, s.SynCookiesSent, s.SynCookiesOK)
 	for _, t := range d.tcpSvcs {
 		fmt.Fprintf(b, "%s port %d: %d connections, %d bytes\n", t.name, t.port, t.conns.Load(), t.bytes.Load())
 	}

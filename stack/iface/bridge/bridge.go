@@ -17,7 +17,8 @@ type memberTable struct {
 	list []*Member // the non-nil slots, in slot order
 }
 
-// Bridge is a learning bridge (IEEE 802.1D clause 7 relay without STP) and
+// Bridge is a learning bridge (IEEE 802.1D clause 7 relay, clause 8 STP
+// optional) and
 // the device behind its interface: frames the bridge interface sends
 // (TxBurst) are relayed like frames from one more port, and frames for the
 // bridge's MAC, broadcast and multicast go up through the bridge interface.
@@ -39,6 +40,8 @@ type Bridge struct {
 	// transmit lock, so one staging area suffices.
 	out relay
 
+	stp *stp // nil without spanning tree
+
 	localIn, localOut, localDrops, cloneFails atomic.Uint64
 }
 
@@ -48,6 +51,9 @@ func newBridge(name string, mac [6]byte, o Options) *Bridge {
 	br.mtu.Store(int32(o.MTU))
 	br.members.Store(&memberTable{})
 	br.out.init()
+	if o.STP != nil {
+		br.stp = newSTP(br, *o.STP)
+	}
 	return br
 }
 
@@ -74,8 +80,16 @@ type Member struct {
 	floodLimited atomic.Uint64
 
 	rxPackets, rxBytes, forwarded, flooded, local, filtered, dropped atomic.Uint64
-	txPackets, txBytes                                               atomic.Uint64
+	txPackets, txBytes, blocked                                      atomic.Uint64
+
+	state atomic.Uint32 // PortState: Forwarding without STP
 }
+
+// State is the member's spanning tree state (Forwarding without STP).
+func (m *Member) State() PortState { return PortState(m.state.Load()) }
+
+// forwarding reports whether frames may leave by m.
+func (m *Member) forwarding() bool { return m.state.Load() == uint32(Forwarding) }
 
 // MemberStats are one member's counters.
 type MemberStats struct {
@@ -91,6 +105,9 @@ type MemberStats struct {
 	// FloodLimited counts received frames not flooded because the member
 	// exceeded Options.FloodRate (also in Dropped).
 	FloodLimited uint64
+	// Blocked counts received frames discarded because spanning tree has
+	// the member in a state that does not forward (also in Dropped).
+	Blocked uint64
 }
 
 // Interface is the member interface.
@@ -100,7 +117,7 @@ func (m *Member) Interface() *stack.Interface { return m.ifc }
 func (m *Member) Stats() MemberStats {
 	return MemberStats{RxPackets: m.rxPackets.Load(), RxBytes: m.rxBytes.Load(), Forwarded: m.forwarded.Load(),
 		Flooded: m.flooded.Load(), Local: m.local.Load(), Filtered: m.filtered.Load(), Dropped: m.dropped.Load(),
-		TxPackets: m.txPackets.Load(), TxBytes: m.txBytes.Load(), FloodLimited: m.floodLimited.Load()}
+		TxPackets: m.txPackets.Load(), TxBytes: m.txBytes.Load(), FloodLimited: m.floodLimited.Load(), Blocked: m.blocked.Load()}
 }
 
 // AddMember makes ifc a port of the bridge: from its next receive burst
@@ -111,27 +128,32 @@ func (br *Bridge) AddMember(ifc *stack.Interface) (*Member, error) {
 	br.mu.Lock()
 	defer br.mu.Unlock()
 	if br.closed.Load() {
-		return nil, &OpError{Op: "add member", Interface: ifc.Name(), Err: ErrClosed}
+		return nil, &stack.OpError{Op: "bridge add member", Interface: ifc.Name(), Err: ErrClosed}
 	}
 	self := br.self.Load()
 	if self == nil || ifc == self || ifc.Stack() != self.Stack() {
-		return nil, &OpError{Op: "add member", Interface: ifc.Name(), Err: ErrSelf, Hint: "get the bridge with bridge.Of(its interface) and add interfaces of the same stack"}
+		return nil, &stack.OpError{Op: "bridge add member", Interface: ifc.Name(), Err: ErrSelf, Hint: "get the bridge with bridge.Of(its interface) and add interfaces of the same stack"}
 	}
 	cur := br.members.Load()
 	slot := -1
 	for i, m := range cur.slot {
 		if m != nil && m.ifc == ifc {
-			return nil, &OpError{Op: "add member", Interface: ifc.Name(), Err: ErrMember}
+			return nil, &stack.OpError{Op: "bridge add member", Interface: ifc.Name(), Err: ErrMember}
 		}
 		if m == nil && slot < 0 {
 			slot = i
 		}
 	}
 	if slot < 0 {
-		return nil, &OpError{Op: "add member", Interface: ifc.Name(), Err: ErrFull}
+		return nil, &stack.OpError{Op: "bridge add member", Interface: ifc.Name(), Err: ErrFull}
 	}
 	m := &Member{br: br, ifc: ifc, slot: slot}
 	m.in.init()
+	m.state.Store(uint32(Forwarding))
+	if br.stp != nil {
+		m.state.Store(uint32(Disabled)) // the spanning tree's next tick takes it from here
+		br.stp.reset(slot)
+	}
 	next := *cur
 	next.slot[slot] = m
 	next.list = nil
@@ -143,7 +165,7 @@ func (br *Bridge) AddMember(ifc *stack.Interface) (*Member, error) {
 	br.members.Store(&next)
 	if err := ifc.SetLinkInput(m); err != nil {
 		br.members.Store(cur)
-		return nil, &OpError{Op: "add member", Interface: ifc.Name(), Err: err}
+		return nil, &stack.OpError{Op: "bridge add member", Interface: ifc.Name(), Err: err}
 	}
 	if f, ok := ifc.Port().(port.Filter); ok {
 		_ = f.SetPromisc(true)
@@ -170,7 +192,7 @@ func (br *Bridge) removeLocked(ifc *stack.Interface) error {
 		}
 	}
 	if m == nil {
-		return &OpError{Op: "remove member", Interface: ifc.Name(), Err: ErrNotMember}
+		return &stack.OpError{Op: "bridge remove member", Interface: ifc.Name(), Err: ErrNotMember}
 	}
 	ifc.ClearLinkInput(m)
 	next := *cur
@@ -186,6 +208,9 @@ func (br *Bridge) removeLocked(ifc *stack.Interface) error {
 	//lint:ignore SA2001 an empty critical section is the point: later bursts see the new table
 	m.inMu.Unlock()
 	br.fdb.forget(m.slot)
+	if br.stp != nil {
+		br.stp.reset(m.slot)
+	}
 	if f, ok := ifc.Port().(port.Filter); ok {
 		_ = f.SetPromisc(false)
 	}
@@ -269,6 +294,9 @@ func (br *Bridge) Close() error {
 	defer br.mu.Unlock()
 	if br.closed.Swap(true) {
 		return nil
+	}
+	if br.stp != nil {
+		br.stp.close()
 	}
 	for _, m := range br.members.Load().list {
 		_ = br.removeLocked(m.ifc)

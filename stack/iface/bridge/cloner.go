@@ -28,6 +28,9 @@ type Options struct {
 	// interface's Transmit (hooks, taps, transmit queue) even when nothing
 	// needs to see it: the full path, for comparison.
 	NoFastPath bool
+	// STP turns IEEE 802.1D spanning tree on (stp.go); nil leaves it off
+	// and every member forwarding.
+	STP *STPOptions
 }
 
 // MaxMembers is how many member ports a bridge has at most.
@@ -82,11 +85,11 @@ func (c *Cloner) Add(s *stack.Stack, name string) (*Bridge, error) {
 func Of(ifc *stack.Interface) (*Bridge, error) {
 	br, ok := ifc.Port().(*Bridge)
 	if !ok {
-		return nil, &OpError{Op: "of", Interface: ifc.Name(), Err: ErrNotBridge}
+		return nil, &stack.OpError{Op: "bridge of", Interface: ifc.Name(), Err: ErrNotBridge}
 	}
 	br.self.CompareAndSwap(nil, ifc)
 	if br.self.Load() != ifc {
-		return nil, &OpError{Op: "of", Interface: ifc.Name(), Err: ErrNotBridge, Hint: "the bridge belongs to another interface"}
+		return nil, &stack.OpError{Op: "bridge of", Interface: ifc.Name(), Err: ErrNotBridge, Hint: "the bridge belongs to another interface"}
 	}
 	return br, nil
 }

@@ -54,16 +54,33 @@
 // progress, so they must not be called from a handler running on a
 // member's receive goroutine.
 //
+// # Spanning tree
+//
+// With Options.STP set, the bridge runs IEEE 802.1D-1998 STP (stp.go,
+// BPDUs in bpdu.go): BPDUs to the bridge group address go to it from every
+// member, the members move through blocking, listening, learning and
+// forwarding, and the data path checks one atomic state word per burst
+// and per egress member (a member not forwarding neither relays what it
+// receives nor gets frames). A link down (member down or carrier lost) or
+// information aged past Max Age recomputes the tree; topology changes
+// flush the filtering database (TCN to the root, TC from it). Bridge.STP
+// reports roles, states and counters.
+//
 // # What it does not do
 //
-// Spanning tree (IEEE 802.1D clause 8 STP, 802.1w RSTP): BPDUs (to the
-// reserved group) are dropped, so a loop through two bridges is not
-// broken. What bounds a loop instead: a frame with the bridge's own source
-// address coming back is counted (Dropped) and discarded, and each member
-// may flood at most Options.FloodRate frames a second (token bucket; the
-// excess is counted as FloodLimited, and the bridge logs a warning at most
-// once a second while it lasts). Also missing: static FDB entries, per-member VLAN filtering, a member
-// as a vlan parent (one L2 layer per interface: put vlans on the bridge
-// interface), MTU checks between members, and routed (IP flow) fast
-// forwarding.
+// RSTP (802.1w/802.1D-2004 clause 17: proposal/agreement, edge ports) and
+// 802.1D-1998's finer points: the root's timer values are not adopted
+// (each bridge uses its own), configuration BPDUs are sent on each
+// bridge's own hello rather than relayed on receipt, the hold timer is not
+// kept, and a topology change flushes the database instead of shortening
+// the ageing time. Without STP, BPDUs (to the reserved group) are dropped,
+// so a loop through two bridges is not broken. What bounds a loop then: a
+// frame with the bridge's own source address coming back is counted
+// (Dropped) and discarded, and each member may flood at most
+// Options.FloodRate frames a second (token bucket; the excess is counted
+// as FloodLimited, and the bridge logs a warning at most once a second
+// while it lasts). Also missing: static FDB entries, per-member VLAN
+// filtering, a member as a vlan parent (one L2 layer per interface: put
+// vlans on the bridge interface), MTU checks between members, and routed
+// (IP flow) fast forwarding.
 package bridge

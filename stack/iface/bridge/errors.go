@@ -2,7 +2,8 @@ package bridge
 
 import "errors"
 
-// Sentinel errors callers branch on with errors.Is.
+// Sentinel errors callers branch on with errors.Is; the API returns them
+// in a *stack.OpError, the project's one error shape.
 var (
 	// ErrMember: the interface is already a member of this bridge.
 	ErrMember = errors.New("bridge: already a member")
@@ -18,27 +19,3 @@ var (
 	// ErrClosed: the bridge was destroyed.
 	ErrClosed = errors.New("bridge: destroyed")
 )
-
-// OpError is the error of the package's API: operation, interface, cause,
-// and what to do.
-type OpError struct {
-	Op        string
-	Interface string
-	Err       error
-	Hint      string
-}
-
-func (e *OpError) Error() string {
-	s := "bridge: " + e.Op
-	if e.Interface != "" {
-		s += " " + e.Interface
-	}
-	s += ": " + e.Err.Error()
-	if e.Hint != "" {
-		s += " (" + e.Hint + ")"
-	}
-	return s
-}
-
-// Unwrap lets errors.Is match the sentinel.
-func (e *OpError) Unwrap() error { return e.Err }

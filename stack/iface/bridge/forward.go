@@ -83,7 +83,8 @@ func (m *Member) LinkInput(ifc *stack.Interface, bufs []*mbuf.Buf) {
 	self := br.self.Load()
 	own := wire.MAC(br.mac)
 	hooks := ifc.Stack().EtherIn.Active()
-	var rxBytes, fwd, flooded, local, filtered, dropped uint64
+	state := m.State()
+	var rxBytes, fwd, flooded, local, filtered, dropped, blocked uint64
 	for i, b := range bufs {
 		bufs[i] = nil
 		rxBytes += uint64(b.PktLen())
@@ -98,6 +99,16 @@ func (m *Member) LinkInput(ifc *stack.Interface, bufs []*mbuf.Buf) {
 		}
 		e := wire.Ethernet(b.Bytes())
 		src, dst := e.Src(), e.Dst()
+		if br.stp != nil && dst == BridgeGroup {
+			br.stp.receive(m, b) // in every state but disabled (8.4)
+			b.Free()
+			continue
+		}
+		if state < Learning {
+			blocked++
+			b.Free()
+			continue
+		}
 		if src.IsMulticast() || src == own {
 			// 802.1D 7.8 learns individual addresses only; our own source
 			// coming back means a loop outside us.
@@ -106,6 +117,11 @@ func (m *Member) LinkInput(ifc *stack.Interface, bufs []*mbuf.Buf) {
 			continue
 		}
 		br.fdb.learn(src, m.slot, now)
+		if state != Forwarding { // learning: addresses only (8.4.4)
+			blocked++
+			b.Free()
+			continue
+		}
 		switch {
 		case dst == own:
 			local++
@@ -137,6 +153,9 @@ func (m *Member) LinkInput(ifc *stack.Interface, bufs []*mbuf.Buf) {
 			case o == m.slot:
 				filtered++
 				b.Free()
+			case !t.slot[o].forwarding():
+				blocked++
+				b.Free()
 			default:
 				fwd++
 				m.in.put(o, b)
@@ -157,6 +176,10 @@ func (m *Member) LinkInput(ifc *stack.Interface, bufs []*mbuf.Buf) {
 	}
 	if filtered != 0 {
 		m.filtered.Add(filtered)
+	}
+	if blocked != 0 {
+		m.blocked.Add(blocked)
+		dropped += blocked
 	}
 	if dropped != 0 {
 		m.dropped.Add(dropped)
@@ -192,7 +215,7 @@ func (br *Bridge) up(self *stack.Interface, b *mbuf.Buf) {
 func (br *Bridge) flood(r *relay, t *memberTable, b *mbuf.Buf, except int, self *stack.Interface) {
 	targets := 0
 	for _, x := range t.list {
-		if x.slot != except {
+		if x.slot != except && x.forwarding() {
 			targets++
 		}
 	}
@@ -206,7 +229,7 @@ func (br *Bridge) flood(r *relay, t *memberTable, b *mbuf.Buf, except int, self 
 	}
 	n := 0
 	for _, x := range t.list {
-		if x.slot == except {
+		if x.slot == except || !x.forwarding() {
 			continue
 		}
 		n++
@@ -266,6 +289,11 @@ func (br *Bridge) TxBurst(bufs []*mbuf.Buf) int {
 		}
 		if o < 0 || t.slot[o] == nil {
 			br.flood(&br.out, t, b, -1, nil)
+			continue
+		}
+		if !t.slot[o].forwarding() {
+			br.localDrops.Add(1)
+			b.Free()
 			continue
 		}
 		br.out.put(o, b)

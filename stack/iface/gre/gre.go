@@ -44,48 +44,22 @@ func New() *Module { return &Module{c: tunnel.NewCloner("gre")} }
 func (m *Module) Protocol() wire.IPProtocol { return wire.IPProtocolGRE }
 
 // Attach implements ipv4.Transport.
-func (m *Module) Attach(ip *ipv4.IPv4) error {
-	m.c.SetIP(ip)
-	return nil
-}
+func (m *Module) Attach(ip *ipv4.IPv4) error { return m.c.Attach(ip) }
 
 // Prefix implements stack.Cloner.
 func (m *Module) Prefix() string { return m.c.Prefix() }
 
 // Create implements stack.Cloner (through Add).
-func (m *Module) Create(name string) (port.Port, stack.IfOptions, error) {
-	p, o, err := m.c.Create(name)
-	if err != nil {
-		return nil, o, &OpError{Op: "create", Interface: name, Err: err, Hint: "make gre interfaces with gre.Module.Add"}
-	}
-	return p, o, nil
-}
+func (m *Module) Create(name string) (port.Port, stack.IfOptions, error) { return m.c.Create(name) }
 
 // Add creates the tunnel interface name with cfg.
 func (m *Module) Add(s *stack.Stack, name string, cfg Config) (*stack.Interface, error) {
-	ip := m.c.IP()
-	if ip == nil {
-		return nil, &OpError{Op: "add", Interface: name, Err: tunnel.ErrNoIPv4, Hint: "pass the module in ipv4.Options.Transports too"}
-	}
-	if !cfg.Local.Is4() || !cfg.Remote.Is4() || cfg.Remote.IsMulticast() || cfg.Remote.IsUnspecified() {
-		return nil, &OpError{Op: "add", Interface: name, Err: tunnel.ErrBadEndpoint}
-	}
 	enc := &encap{key: cfg.Key, hasKey: cfg.HasKey, seq: cfg.Seq, csum: cfg.Checksum}
-	p, err := tunnel.NewPort(ip, tunnel.Config{Local: cfg.Local.As4(), Remote: cfg.Remote.As4(), MTU: cfg.MTU, TTL: cfg.TTL, Key: cfg.Key, HasKey: cfg.HasKey}, enc)
-	if err != nil {
-		return nil, &OpError{Op: "add", Interface: name, Err: err}
-	}
-	return m.c.Add(s, name, p)
+	return m.c.Add(s, name, cfg.Local, cfg.Remote, tunnel.Config{MTU: cfg.MTU, TTL: cfg.TTL, Key: cfg.Key, HasKey: cfg.HasKey}, enc)
 }
 
 // Tunnel returns the counters of the tunnel behind ifc.
-func Tunnel(ifc *stack.Interface) (tunnel.Stats, bool) {
-	p, ok := ifc.Port().(*tunnel.Port)
-	if !ok {
-		return tunnel.Stats{}, false
-	}
-	return p.TunnelStats(), true
-}
+func Tunnel(ifc *stack.Interface) (tunnel.Stats, bool) { return tunnel.StatsOf(ifc) }
 
 // Stats are the module's receive counters for packets no tunnel took.
 type Stats struct {

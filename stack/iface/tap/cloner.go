@@ -4,6 +4,7 @@ import (
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/hw/port"
 	"github.com/gopkt/gopkt/stack"
+	"github.com/gopkt/gopkt/stack/iface/internal/tundev"
 )
 
 // Cloner creates tapN interfaces (stack.Cloner): pass it in
@@ -21,15 +22,7 @@ func (c *Cloner) Prefix() string { return "tap" }
 
 // Create implements stack.Cloner.
 func (c *Cloner) Create(name string) (port.Port, stack.IfOptions, error) {
-	linux := name
-	if c.LinuxPrefix != "" {
-		linux = c.LinuxPrefix + name[len("tap"):]
-	}
-	p, err := Open(linux, c.Pool, c.Options)
-	if err != nil {
-		return nil, stack.IfOptions{}, err
-	}
-	return p, stack.IfOptions{}, nil
+	return tundev.Cloned(Open(tundev.LinuxName(name, "tap", c.LinuxPrefix), c.Pool, c.Options))
 }
 
 var _ stack.Cloner = (*Cloner)(nil)

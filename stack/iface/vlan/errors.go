@@ -2,7 +2,8 @@ package vlan
 
 import "errors"
 
-// Sentinel errors callers branch on with errors.Is.
+// Sentinel errors callers branch on with errors.Is; the API returns them
+// in a *stack.OpError, the project's one error shape.
 var (
 	// ErrNotConfigured: the cloner was asked for a name Add did not set up.
 	ErrNotConfigured = errors.New("vlan: no parent and VID for this name")
@@ -14,27 +15,3 @@ var (
 	// ErrNoParent: Config.Parent is nil or not an interface of the stack.
 	ErrNoParent = errors.New("vlan: no parent interface")
 )
-
-// OpError is the error of the package's API: operation, interface, cause,
-// and what to do.
-type OpError struct {
-	Op        string
-	Interface string
-	Err       error
-	Hint      string
-}
-
-func (e *OpError) Error() string {
-	s := "vlan: " + e.Op
-	if e.Interface != "" {
-		s += " " + e.Interface
-	}
-	s += ": " + e.Err.Error()
-	if e.Hint != "" {
-		s += " (" + e.Hint + ")"
-	}
-	return s
-}
-
-// Unwrap lets errors.Is match the sentinel.
-func (e *OpError) Unwrap() error { return e.Err }

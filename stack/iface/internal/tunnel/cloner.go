@@ -1,6 +1,7 @@
 package tunnel
 
 import (
+	"net/netip"
 	"sync"
 
 	"github.com/gopkt/gopkt/hw/port"
@@ -24,11 +25,12 @@ func NewCloner(prefix string) *Cloner {
 	return &Cloner{prefix: prefix, pending: map[string]*Port{}}
 }
 
-// SetIP is called from the kind's ipv4.Transport Attach.
-func (c *Cloner) SetIP(ip *ipv4.IPv4) {
+// Attach is the kind's ipv4.Transport Attach: tunnels send through ip.
+func (c *Cloner) Attach(ip *ipv4.IPv4) error {
 	c.mu.Lock()
 	c.ip = ip
 	c.mu.Unlock()
+	return nil
 }
 
 // IP is the IPv4 instance tunnels send through (nil before SetIP).
@@ -52,13 +54,32 @@ func (c *Cloner) Create(name string) (port.Port, stack.IfOptions, error) {
 	delete(c.pending, name)
 	c.mu.Unlock()
 	if p == nil {
-		return nil, stack.IfOptions{}, ErrNotConfigured
+		return nil, stack.IfOptions{}, &stack.OpError{Op: c.prefix + " create", Interface: name, Err: ErrNotConfigured,
+			Hint: "make " + c.prefix + " interfaces with " + c.prefix + ".Module.Add"}
 	}
 	return p, stack.IfOptions{}, nil
 }
 
-// Add makes the interface name for p through s and enters p in the table.
-func (c *Cloner) Add(s *stack.Stack, name string, p *Port) (*stack.Interface, error) {
+// Add makes the tunnel interface name from local to remote (IPv4 unicast
+// addresses) with cfg's other fields and enc, through s.
+func (c *Cloner) Add(s *stack.Stack, name string, local, remote netip.Addr, cfg Config, enc Encap) (*stack.Interface, error) {
+	ip := c.IP()
+	if ip == nil {
+		return nil, &stack.OpError{Op: c.prefix + " add", Interface: name, Err: ErrNoIPv4, Hint: "pass the module in ipv4.Options.Transports too"}
+	}
+	if !local.Is4() || !remote.Is4() || remote.IsMulticast() || remote.IsUnspecified() {
+		return nil, &stack.OpError{Op: c.prefix + " add", Interface: name, Err: ErrBadEndpoint}
+	}
+	cfg.Local, cfg.Remote = local.As4(), remote.As4()
+	p, err := NewPort(ip, cfg, enc)
+	if err != nil {
+		return nil, &stack.OpError{Op: c.prefix + " add", Interface: name, Err: err}
+	}
+	return c.add(s, name, p)
+}
+
+// add makes the interface name for p through s and enters p in the table.
+func (c *Cloner) add(s *stack.Stack, name string, p *Port) (*stack.Interface, error) {
 	c.mu.Lock()
 	c.pending[name] = p
 	c.mu.Unlock()
@@ -73,4 +94,14 @@ func (c *Cloner) Add(s *stack.Stack, name string, p *Port) (*stack.Interface, er
 	p.table = &c.table
 	c.table.Add(p)
 	return ifc, nil
+}
+
+// StatsOf returns the counters of the tunnel behind ifc; false when ifc is
+// not a tunnel interface.
+func StatsOf(ifc *stack.Interface) (Stats, bool) {
+	p, ok := ifc.Port().(*Port)
+	if !ok {
+		return Stats{}, false
+	}
+	return p.TunnelStats(), true
 }

@@ -4,8 +4,11 @@
 // encapsulates through an Encap and sends through IPv4 to the remote
 // endpoint; the delivery of decapsulated packets into the tunnel
 // interface; the table that finds the tunnel a received packet belongs
-// to; and the loop check that keeps a tunnel routed into itself from
-// recursing. Only stack/iface packages import it.
+// to; the loop check that keeps a tunnel routed into itself from
+// recursing; and the cloner half of a kind's Module (attach to IPv4,
+// endpoint checks, Create, counters by interface), so gre and gif keep
+// only their header. Package tunneltest is their shared test harness.
+// Only stack/iface packages import it.
 //
 // Ownership: TxBurst takes every frame (sent, or freed and counted);
 // Deliver takes the packet. Concurrency: TxBurst runs under the tunnel

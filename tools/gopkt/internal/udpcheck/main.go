@@ -51,7 +51,7 @@ func main() {
 // check sends each size rounds times, each payload a distinct pattern, and
 // compares the echoes.
 func check(addr string, sizes []int, rounds int, timeout time.Duration) (ok, total int, err error) {
-	c, err := net.Dial("udp4", addr)
+	c, err := net.Dial("udp", addr) // IPv4 or IPv6, as the address is
 	if err != nil {
 		return 0, 0, err
 	}

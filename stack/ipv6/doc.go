@@ -1,0 +1,71 @@
+// Package ipv6 is the IPv6 layer of the stack: input with extension
+// header processing (RFC 8200 §4), output with source address selection
+// (RFC 6724 §5), fragmentation and reassembly (RFC 8200 §4.5, RFC 5722,
+// RFC 7112, RFC 8021), ICMPv6 (RFC 4443) and neighbour discovery
+// (RFC 4861: the neighbour cache state machine, solicitations and
+// advertisements).
+//
+// Start with New: pass the result in stack.Options.Protocols beside
+// ipv4.New. Attach registers EtherType 0x86DD; ICMPv6 is built in and the
+// Options.Transports are registered by next-header number. Addresses and
+// routes are IPv6's own (AddAddress, Routes, a route.Table6): every
+// interface gets its link-local address from its MAC (RFC 4291 Appendix
+// A; ::1 on the loopback) and joins all-nodes and the solicited-node group
+// of each address (RFC 4291 §2.7.1, §2.8); a port with a multicast filter
+// (hw/port.Filter) is programmed with those groups' MAC addresses
+// (RFC 2464 §7).
+//
+// Data path: input checks the fixed header and addresses (multicast or
+// loopback sources, groups not joined), walks the extension headers —
+// hop-by-hop only first; options acted on by their type's high bits;
+// routing headers with segments left (type 0 included, RFC 5095)
+// refused with a parameter problem; fragments reassembled (atomic ones
+// processed alone) — and delivers to ICMPv6 or a transport. An unknown
+// next header is answered with a parameter problem, code 1, an unbound
+// port with destination unreachable, code 4. Output builds the header in
+// the buffer's headroom, fragments at the source when the packet exceeds
+// the interface MTU (unpredictable identifications, RFC 7739) and resolves
+// the next hop.
+//
+// Neighbour discovery (neigh.go, ndp.go): entries go INCOMPLETE
+// (multicast solicitations every RetransTimer, packets queued against the
+// "nd-hold" quota) → REACHABLE (a solicited advertisement) → STALE (after
+// ReachableTime, or unsolicited news) → DELAY (used while stale) → PROBE
+// (unicast solicitations) and are deleted when probes go unanswered, with
+// address unreachable errors for what was queued. Messages with a hop
+// limit other than 255, options of length 0 and the other §7.1 failures
+// are counted by reason and dropped.
+//
+// ICMPv6 errors follow RFC 4443 §2.4 (e) (never about errors, to
+// multicast, or to an unspecified or multicast source, except packet too
+// big and unknown options) and are rate limited by a token bucket
+// (Options.ICMPRate, ICMPBurst). Ping sends echo requests and matches
+// replies and errors.
+//
+// Ownership and concurrency are IPv4's: a function taking an *mbuf.Buf
+// owns it; queued buffers are freed by timeouts, limits, Close or
+// interface removal; input runs on each interface's receive goroutine,
+// Output anywhere; one timer goroutine runs neighbour and reassembly
+// timers every Options.Tick. Malformed input never panics: it is counted
+// in Stats and dropped.
+//
+// Addresses (addr.go, dad.go): new addresses are tentative until
+// duplicate address detection (RFC 4862 §5.4) passes; an answer makes
+// them duplicates, never assigned (WaitDAD reports it). Router discovery
+// and SLAAC (ra.go) run per interface once SetAutoconf turns them on:
+// default routes with the router lifetime, on-link prefixes, and
+// addresses with RFC 7217 stable opaque identifiers. MLDv2 (mld.go)
+// reports the groups joined. Path MTU discovery (pmtu.go, RFC 8201)
+// lowers a per-destination MTU from packet too big messages quoting our
+// packets. Forwarding (forward.go, Options.Forwarding) decrements the
+// hop limit and answers with time exceeded, no route and packet too big.
+// network.go is the transports' seam (stack/network.Layer).
+//
+// What it does not do yet: redirects (sent or followed), the RA's hop
+// limit, reachable time, retransmission timer and MTU options, a
+// preferred lifetime (addresses stay preferred until their valid lifetime
+// ends), temporary addresses (RFC 8981), MLD's randomised delays and
+// retransmissions, hop-by-hop options on forwarded packets, pfil hooks
+// (pf sees IPv4 only), TCP over IPv6, and the IPv4 neighbour cache's
+// lock-free fast path (a lookup takes the cache's mutex).
+package ipv6

@@ -1,0 +1,55 @@
+package ipv6
+
+import (
+	"github.com/gopkt/gopkt/hw/mbuf"
+	"github.com/gopkt/gopkt/stack"
+	"github.com/gopkt/gopkt/stack/wire"
+)
+
+// forward routes a packet not addressed to us (RFC 8200 §3, §5; RFC 4443
+// errors): hop limit exhausted → time exceeded; no route → destination
+// unreachable, no route; larger than the next link's path MTU → packet
+// too big (routers never fragment). Link-local sources and destinations
+// never leave their link (RFC 4291 §2.5.6). b starts at the IPv6 header.
+func (ip *IPv6) forward(in *stack.Interface, b *mbuf.Buf) {
+	st := &ip.st
+	h := wire.IPv6(b.Bytes())
+	src, dst := h.Src(), h.Dst()
+	if scope(src) <= 2 || scope(dst) <= 2 || src == [16]byte{} {
+		st.inAddrErrors.Add(1)
+		b.Free()
+		return
+	}
+	if h.HopLimit() <= 1 {
+		st.forwHopLimitExceeded.Add(1)
+		ip.icmpError(b, wire.ICMPv6TimeExceeded, wire.ICMPv6HopLimitExceeded, 0)
+		b.Free()
+		return
+	}
+	out, nh, err := ip.Route(dst, 0)
+	if err != nil || out.Flags()&stack.FlagLoopback != 0 {
+		st.forwNoRoutes.Add(1)
+		ip.icmpError(b, wire.ICMPv6DestUnreach, wire.ICMPv6NoRoute, 0)
+		b.Free()
+		return
+	}
+	if mtu := ip.pathMTU(out, dst); b.PktLen() > mtu {
+		st.forwPktTooBigs.Add(1)
+		ip.icmpError(b, wire.ICMPv6PacketTooBig, 0, uint32(mtu))
+		b.Free()
+		return
+	}
+	if !b.Writable() {
+		nb := stack.Writable(b)
+		if nb == nil {
+			st.outNoBuffers.Add(1)
+			return
+		}
+		b = nb
+		h = wire.IPv6(b.Bytes())
+	}
+	h.SetHopLimit(h.HopLimit() - 1)
+	b.Meta.Flags &^= mbuf.FlagBroadcast | mbuf.FlagMulticast
+	st.forwDatagrams.Add(1)
+	ip.resolve(out, nh, b)
+}
