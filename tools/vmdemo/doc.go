@@ -18,6 +18,8 @@
 // The guest's console is printed as it runs; the exit status is 0 when every
 // step passed. QEMU's filter-dump writes what each NIC put on the wire to
 // pcap files in the artifacts directory (-o), readable with tshark -r.
+// Without -o the artifacts go to a temporary directory that a passing run
+// removes and a failing run keeps (its path is printed).
 //
 // Usage:
 //

@@ -64,7 +64,8 @@ func main() {
 	pflag.Parse()
 
 	dir := *out
-	if dir == "" {
+	temp := dir == ""
+	if temp {
 		var err error
 		if dir, err = os.MkdirTemp("", "gopkt-vmdemo-"); err != nil {
 			fmt.Fprintln(os.Stderr, "vmdemo:", err)
@@ -90,10 +91,18 @@ func main() {
 		fmt.Fprintf(os.Stderr, "vmdemo: %v\n", err)
 		os.Exit(1)
 	}
-	fmt.Printf("\nartifacts: %s (console.log, %s)\n", dir, strings.Join(res.PCAP, ", "))
 	if !res.Passed {
+		fmt.Printf("\nartifacts: %s (console.log, %s)\n", dir, strings.Join(res.PCAP, ", "))
 		fmt.Fprintf(os.Stderr, "vmdemo: guest verdict: %s (%.1f s wall)\n", res.Verdict, time.Since(start).Seconds())
 		os.Exit(1)
+	}
+	if temp {
+		// A passing run leaves nothing behind (about 60 MiB, mostly the
+		// initramfs): -o DIR keeps the console log and the pcaps; a
+		// failing run keeps its temporary directory for the post-mortem.
+		_ = os.RemoveAll(dir)
+	} else {
+		fmt.Printf("\nartifacts: %s (console.log, %s)\n", dir, strings.Join(res.PCAP, ", "))
 	}
 	fmt.Printf("vmdemo: all steps passed in %.1f s wall\n", time.Since(start).Seconds())
 }
