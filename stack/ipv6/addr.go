@@ -105,7 +105,7 @@ func (ip *IPv6) AddAddress(ifc *stack.Interface, p netip.Prefix) error {
 	if ip.o.DADTransmits < 0 || ifc.Flags()&stack.FlagLoopback != 0 {
 		ip.commitLocked(st, p)
 		ip.mu.Unlock()
-		ip.addressUsable(ifc, p)
+		ip.updateGroups(ifc.Index())
 		return nil
 	}
 	ip.startDADLocked(st, p)
@@ -115,8 +115,17 @@ func (ip *IPv6) AddAddress(ifc *stack.Interface, p netip.Prefix) error {
 	return nil
 }
 
-// commitLocked makes p a usable address of st.
+// commitLocked makes p a usable address of st, its connected route first:
+// an address that is local but not yet routed would accept a packet and
+// then have no route for the answer (a peer's first echo request, sent
+// the moment it resolved us, was lost that way). The route table does
+// not call back into IPv6, so adding to it under ip.mu cannot deadlock.
 func (ip *IPv6) commitLocked(st *ifState, p netip.Prefix) {
+	if p.Bits() < 128 {
+		if err := ip.Routes.Add(route.Route{Prefix: p.Masked(), IfIndex: st.ifc.Index(), Kind: route.Connected}); err != nil {
+			ip.s.Logger().Debug("ipv6: connected route", "prefix", p.Masked(), "err", err)
+		}
+	}
 	addrs := append(slices.Clone(st.addresses()), p)
 	st.addrs.Store(&addrs)
 	if a := p.Addr(); !a.IsLinkLocalUnicast() {
@@ -124,16 +133,6 @@ func (ip *IPv6) commitLocked(st *ifState, p netip.Prefix) {
 		nl[a.As16()] = st.ifc.Index()
 		ip.local.Store(&nl)
 	}
-}
-
-// addressUsable finishes making p usable: the connected route, the groups.
-func (ip *IPv6) addressUsable(ifc *stack.Interface, p netip.Prefix) {
-	if p.Bits() < 128 {
-		if err := ip.Routes.Add(route.Route{Prefix: p.Masked(), IfIndex: ifc.Index(), Kind: route.Connected}); err != nil {
-			ip.s.Logger().Debug("ipv6: connected route", "prefix", p.Masked(), "err", err)
-		}
-	}
-	ip.updateGroups(ifc.Index())
 }
 
 // RemoveAddress takes p off ifc, with its connected route when no other

@@ -99,7 +99,7 @@ func (ip *IPv6) dadTick(now time.Time) {
 		ip.sendDADSolicit(s.ifc, s.target)
 	}
 	for _, r := range usable {
-		ip.addressUsable(r.st.ifc, r.p)
+		ip.updateGroups(r.st.ifc.Index())
 		close(r.done)
 	}
 }

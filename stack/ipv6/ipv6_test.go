@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"syscall"
@@ -268,4 +269,57 @@ func TestDAD(t *testing.T) {
 		t.Errorf("NDDADFailed %d", s.NDDADFailed)
 	}
 	ping(t, b, "2001:db8::3", 56)
+}
+
+// TestDADRouteBeforeUsable: an address is never usable without its
+// connected route. The route used to be added after the address became
+// local, so a peer's first packet to a freshly usable address could be
+// accepted and its answer dropped for want of a route (OutNoRoutes): a
+// ping between two new stacks timed out that way about once in a hundred
+// runs on a busy machine. Here 200 addresses finish DAD in one timer tick
+// while an observer checks, every time it sees one, that it is routed.
+func TestDADRouteBeforeUsable(t *testing.T) {
+	a, _ := pair(t, link.Options{}, ipv6.Options{RetransTimer: time.Millisecond})
+	var want []netip.Prefix
+	for i := range 200 {
+		p := netip.PrefixFrom(netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 0, 0x10, byte(i >> 8), byte(i), 15: 1}), 64)
+		if err := a.ip6.AddAddress(a.ifc, p); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, p)
+	}
+	stop := make(chan struct{})
+	bad := make(chan string, 1)
+	go func() {
+		defer close(bad)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			for _, p := range a.ip6.Addresses(a.ifc) {
+				peer := p.Addr().As16()
+				if peer[5] != 0x10 {
+					continue
+				}
+				peer[15] = 2
+				if ifc, _, err := a.ip6.Route(peer, 0); err != nil || ifc != a.ifc {
+					bad <- fmt.Sprintf("%v usable but no connected route to %v: %v", p, netip.AddrFrom16(peer), err)
+					return
+				}
+			}
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, p := range want {
+		if err := a.ip6.WaitDAD(ctx, a.ifc, p.Addr()); err != nil {
+			t.Fatalf("DAD for %v: %v", p, err)
+		}
+	}
+	close(stop)
+	if msg, ok := <-bad; ok {
+		t.Fatal(msg)
+	}
 }
