@@ -22,4 +22,5 @@ require (
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
 	github.com/pandatix/go-abnf v0.5.5 // indirect
 	golang.org/x/sync v0.20.0 // indirect
+	golang.org/x/time v0.16.0 // indirect
 )

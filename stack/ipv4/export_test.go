@@ -1,6 +1,8 @@
 package ipv4
 
-import "time"
+import (
+	"golang.org/x/time/rate"
+)
 
 // Test-only access for the fuzz targets, which reuse one IPv4 instance for
 // every input of a fuzz worker and must prove that nothing an input leaves
@@ -41,9 +43,6 @@ func (ip *IPv4) HeldBufs() (datagrams, reassBufs, reassSegs, queuedSegs int) {
 func (ip *IPv4) ResetPerPacketState() {
 	ip.neigh.flush(0)
 	ip.reass.flush()
-	s := &ip.icmp
-	s.mu.Lock()
-	s.tokens, s.last = s.burst, time.Time{}
-	s.mu.Unlock()
+	ip.icmp.limit = rate.NewLimiter(ip.icmp.limit.Limit(), ip.icmp.limit.Burst())
 	ip.id.Store(0)
 }

@@ -2,11 +2,13 @@ package ipv4
 
 import (
 	"encoding/binary"
-	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack/internal/chain"
+	"github.com/gopkt/gopkt/stack/internal/echo"
 	"github.com/gopkt/gopkt/stack/wire"
 )
 
@@ -20,35 +22,19 @@ func (t icmpTransport) Input(b *mbuf.Buf, m Meta) bool {
 	return true
 }
 
-// icmpState is the error rate limiter: a token bucket (RFC 1812 §4.3.2.8,
-// RFC 1122 §3.2.2 "SHOULD limit the rate").
+// icmpState is the error rate limiter, a token bucket (RFC 1812
+// §4.3.2.8; RFC 1122 §3.2.2 "SHOULD limit the rate"), and the ping table.
 type icmpState struct {
-	mu     sync.Mutex
-	rate   float64
-	burst  float64
-	tokens float64
-	last   time.Time
-	pings  pingTable
+	limit *rate.Limiter
+	pings echo.Table
 }
 
-func (s *icmpState) init(rate, burst int) {
-	s.rate, s.burst, s.tokens = float64(rate), float64(burst), float64(burst)
-	s.pings.init()
+func (s *icmpState) init(perSecond, burst int) {
+	s.limit = rate.NewLimiter(rate.Limit(perSecond), burst)
+	s.pings.Init()
 }
 
-func (s *icmpState) allow(now time.Time) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.last.IsZero() {
-		s.tokens = min(s.burst, s.tokens+now.Sub(s.last).Seconds()*s.rate)
-	}
-	s.last = now
-	if s.tokens < 1 {
-		return false
-	}
-	s.tokens--
-	return true
-}
+func (s *icmpState) allow(now time.Time) bool { return s.limit.AllowN(now, 1) }
 
 // icmpInput handles one ICMP message (RFC 792); b starts at the ICMP header.
 func (ip *IPv4) icmpInput(b *mbuf.Buf, m Meta) {
@@ -80,14 +66,14 @@ func (ip *IPv4) icmpInput(b *mbuf.Buf, m Meta) {
 		_ = ip.Output(b, Header{Src: m.Dst, Dst: m.Src, Protocol: wire.IPProtocolICMP, TOS: m.TOS})
 	case wire.ICMPv4EchoReply:
 		st.icmpInEchoReps.Add(1)
-		ip.icmp.pings.reply(b, m)
+		ip.pingReply(b, m)
 	case wire.ICMPv4DestUnreach, wire.ICMPv4TimeExceeded:
 		if msg.Type() == wire.ICMPv4DestUnreach {
 			st.icmpInUnreach.Add(1)
 		} else {
 			st.icmpInTimeExcds.Add(1)
 		}
-		ip.icmp.pings.errorMsg(msg, m)
+		ip.pingError(msg, m)
 		if q, ok := quotedHeader(msg.Payload()); ok && len(q) >= q.HeaderLen()+8 {
 			if eh, ok := ip.transports[q.Protocol()].(ErrorHandler); ok {
 				eh.HandleICMPError(msg.Type(), msg.Code(), q)

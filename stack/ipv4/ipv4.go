@@ -11,6 +11,7 @@ import (
 
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
+	"github.com/gopkt/gopkt/stack/internal/echo"
 	"github.com/gopkt/gopkt/stack/pfil"
 	"github.com/gopkt/gopkt/stack/wire"
 )
@@ -25,7 +26,7 @@ var (
 	ErrNoSource      = errors.New("ipv4: outgoing interface has no IPv4 address (add one with Stack.AddAddress)")
 	ErrTimeExceeded  = errors.New("ipv4: ICMP time exceeded")
 	ErrUnreachable   = errors.New("ipv4: ICMP destination unreachable")
-	ErrPingInUse     = errors.New("ipv4: echo identifier and sequence number in use (count Seq up, or take a fresh ID from NewPingID)")
+	ErrPingInUse     = echo.ErrInUse
 )
 
 // Transport is an upper-layer protocol (UDP, TCP later) registered by IP

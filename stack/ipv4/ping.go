@@ -4,12 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gopkt/gopkt/hw/mbuf"
-	"github.com/gopkt/gopkt/stack/internal/chain"
+	"github.com/gopkt/gopkt/stack/internal/echo"
 	"github.com/gopkt/gopkt/stack/wire"
 )
 
@@ -56,39 +54,9 @@ func (e *PingError) Unwrap() error {
 	return ErrUnreachable
 }
 
-type pingResult struct {
-	reply PingReply
-	err   error
-}
-
-type pingWaiter struct {
-	ch   chan pingResult
-	size int
-	sent time.Time
-}
-
-// pingTable matches replies to outstanding requests by identifier and
-// sequence number.
-type pingTable struct {
-	mu    sync.Mutex
-	ids   atomic.Uint32
-	waits map[uint32]*pingWaiter
-}
-
-func (t *pingTable) init() { t.waits = map[uint32]*pingWaiter{} }
-
 // NewPingID returns an echo identifier no other ping session of this stack
 // is using (it counts up, skipping 0).
-func (ip *IPv4) NewPingID() uint16 {
-	for {
-		if id := uint16(ip.icmp.pings.ids.Add(1)); id != 0 {
-			return id
-		}
-	}
-}
-
-// pattern is the data byte at offset i of our echo data.
-func pattern(i int) byte { return byte(i) }
+func (ip *IPv4) NewPingID() uint16 { return ip.icmp.pings.NewID() }
 
 // Ping sends one ICMP echo request to dst and waits for the reply, an ICMP
 // error about it (*PingError), or the end of ctx. The reply's data is
@@ -111,32 +79,20 @@ func (ip *IPv4) Ping(ctx context.Context, dst netip.Addr, o PingOptions) (PingRe
 			seq = 1
 		}
 	}
-	key := uint32(id)<<16 | uint32(seq)
 	data := make([]byte, wire.ICMPv4HeaderLen+o.Size)
-	for i := range o.Size {
-		data[wire.ICMPv4HeaderLen+i] = pattern(i)
-	}
+	echo.Fill(data[wire.ICMPv4HeaderLen:])
 	f := wire.ICMPv4Fields{Type: wire.ICMPv4Echo, Rest: wire.EchoRest(id, seq)}
 	msg, _ := f.Encode(data)
 	msg.UpdateChecksum()
+	w, err := t.Wait(id, seq, o.Size)
+	if err != nil {
+		return PingReply{}, fmt.Errorf("ipv4: ping %v: identifier %d sequence %d: %w", dst, id, seq, err)
+	}
+	defer w.Done()
 	b, err := ip.NewPacket(0, data) // the ICMP header is in data
 	if err != nil {
 		return PingReply{}, err
 	}
-	w := &pingWaiter{ch: make(chan pingResult, 1), size: o.Size, sent: time.Now()}
-	t.mu.Lock()
-	if t.waits[key] != nil {
-		t.mu.Unlock()
-		b.Free()
-		return PingReply{}, fmt.Errorf("ipv4: ping %v: identifier %d sequence %d is already waiting for its reply: %w", dst, id, seq, ErrPingInUse)
-	}
-	t.waits[key] = w
-	t.mu.Unlock()
-	defer func() {
-		t.mu.Lock()
-		delete(t.waits, key)
-		t.mu.Unlock()
-	}()
 	var src wire.Addr4
 	if o.Src.Is4() {
 		src = o.Src.As4()
@@ -144,55 +100,22 @@ func (ip *IPv4) Ping(ctx context.Context, dst netip.Addr, o PingOptions) (PingRe
 	if err := ip.Output(b, Header{Src: src, Dst: dst.As4(), Protocol: wire.IPProtocolICMP, TTL: o.TTL, DF: o.DF}); err != nil {
 		return PingReply{}, err
 	}
-	select {
-	case r := <-w.ch:
-		r.reply.Seq = seq
-		return r.reply, r.err
-	case <-ctx.Done():
-		return PingReply{}, ctx.Err()
+	r, err := w.Result(ctx)
+	if err != nil {
+		return PingReply{Seq: seq}, err
 	}
+	return PingReply{From: r.From, Seq: seq, Size: r.Size, TTL: r.TTL, RTT: r.RTT}, nil
 }
 
-// reply matches an echo reply (b at the ICMP header) and frees b.
-func (t *pingTable) reply(b *mbuf.Buf, m Meta) {
-	defer b.Free()
+// pingReply matches an echo reply (b at the ICMP header) and frees b.
+func (ip *IPv4) pingReply(b *mbuf.Buf, m Meta) {
 	msg := wire.ICMPv4(b.Bytes())
-	key := uint32(msg.ID())<<16 | uint32(msg.Seq())
-	t.mu.Lock()
-	w := t.waits[key]
-	t.mu.Unlock()
-	if w == nil {
-		return
-	}
-	n := b.PktLen() - wire.ICMPv4HeaderLen
-	if n != w.size || !checkPattern(b, n) {
-		return // corrupted or foreign reply: keep waiting
-	}
-	select {
-	case w.ch <- pingResult{reply: PingReply{From: netip.AddrFrom4(m.Src), Size: n, TTL: m.TTL, RTT: time.Since(w.sent)}}:
-	default:
-	}
+	ip.icmp.pings.Reply(b, wire.ICMPv4HeaderLen, msg.ID(), msg.Seq(), netip.AddrFrom4(m.Src), m.TTL)
+	b.Free()
 }
 
-func checkPattern(b *mbuf.Buf, n int) bool {
-	var buf [512]byte
-	for off := 0; off < n; {
-		k := chain.Copy(b, wire.ICMPv4HeaderLen+off, buf[:min(len(buf), n-off)])
-		for i := range k {
-			if buf[i] != pattern(off+i) {
-				return false
-			}
-		}
-		off += k
-		if k == 0 {
-			return false
-		}
-	}
-	return true
-}
-
-// errorMsg matches an ICMP error quoting one of our echo requests.
-func (t *pingTable) errorMsg(msg wire.ICMPv4, m Meta) {
+// pingError matches an ICMP error quoting one of our echo requests.
+func (ip *IPv4) pingError(msg wire.ICMPv4, m Meta) {
 	q, ok := quotedHeader(msg.Payload())
 	if !ok || q.Protocol() != wire.IPProtocolICMP {
 		return
@@ -202,17 +125,8 @@ func (t *pingTable) errorMsg(msg wire.ICMPv4, m Meta) {
 		return
 	}
 	e := wire.ICMPv4(inner)
-	key := uint32(e.ID())<<16 | uint32(e.Seq())
-	t.mu.Lock()
-	w := t.waits[key]
-	t.mu.Unlock()
-	if w == nil {
-		return
-	}
-	select {
-	case w.ch <- pingResult{err: &PingError{From: netip.AddrFrom4(m.Src), Type: msg.Type(), Code: msg.Code()}}:
-	default:
-	}
+	from := netip.AddrFrom4(m.Src)
+	ip.icmp.pings.Error(e.ID(), e.Seq(), from, &PingError{From: from, Type: msg.Type(), Code: msg.Code()})
 }
 
 // quotedHeader checks the IPv4 header quoted in an ICMP error: the header

@@ -1,12 +1,14 @@
 package ipv6
 
 import (
-	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/internal/chain"
+	"github.com/gopkt/gopkt/stack/internal/echo"
 	"github.com/gopkt/gopkt/stack/wire"
 )
 
@@ -22,32 +24,16 @@ type ErrorHandler interface {
 // icmpState is the error rate limiter, a token bucket (RFC 4443 §2.4 (f)),
 // and the ping table.
 type icmpState struct {
-	mu     sync.Mutex
-	rate   float64
-	burst  float64
-	tokens float64
-	last   time.Time
-	pings  pingTable
+	limit *rate.Limiter
+	pings echo.Table
 }
 
-func (s *icmpState) init(rate, burst int) {
-	s.rate, s.burst, s.tokens = float64(rate), float64(burst), float64(burst)
-	s.pings.init()
+func (s *icmpState) init(perSecond, burst int) {
+	s.limit = rate.NewLimiter(rate.Limit(perSecond), burst)
+	s.pings.Init()
 }
 
-func (s *icmpState) allow(now time.Time) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.last.IsZero() {
-		s.tokens = min(s.burst, s.tokens+now.Sub(s.last).Seconds()*s.rate)
-	}
-	s.last = now
-	if s.tokens < 1 {
-		return false
-	}
-	s.tokens--
-	return true
-}
+func (s *icmpState) allow(now time.Time) bool { return s.limit.AllowN(now, 1) }
 
 // checksum returns the ICMPv6 checksum of the message in b (the field
 // must be 0) with the pseudo-header for src and dst (RFC 4443 §2.3).
@@ -77,7 +63,7 @@ func (ip *IPv6) icmpInput(ifc *stack.Interface, b *mbuf.Buf, m Meta) {
 		ip.echoReply(ifc, b, m)
 	case wire.ICMPv6EchoReply:
 		st.icmpInEchoReplies.Add(1)
-		ip.icmp.pings.reply(b, m)
+		ip.pingReply(b, m)
 	case wire.ICMPv6DestUnreach, wire.ICMPv6PacketTooBig, wire.ICMPv6TimeExceeded, wire.ICMPv6ParamProblem:
 		switch t {
 		case wire.ICMPv6DestUnreach:
@@ -189,7 +175,7 @@ func (ip *IPv6) icmpErrorInput(msg wire.ICMPv6, m Meta) {
 		ip.packetTooBig(msg.Rest(), quote)
 	}
 	if nh == wire.IPProtocolICMPv6 {
-		ip.icmp.pings.errorMsg(msg, quote, off, m)
+		ip.pingError(msg, quote, off, m)
 		return
 	}
 	if eh, ok := ip.transports[nh].(ErrorHandler); ok {

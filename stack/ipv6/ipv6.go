@@ -12,6 +12,7 @@ import (
 
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
+	"github.com/gopkt/gopkt/stack/internal/echo"
 	"github.com/gopkt/gopkt/stack/route"
 	"github.com/gopkt/gopkt/stack/wire"
 )
@@ -30,7 +31,7 @@ var (
 	ErrNoInterface   = errors.New("ipv6: no such interface")
 	ErrTimeExceeded  = errors.New("ipv6: ICMPv6 time exceeded")
 	ErrUnreachable   = errors.New("ipv6: ICMPv6 destination unreachable")
-	ErrPingInUse     = errors.New("ipv6: echo identifier and sequence number in use")
+	ErrPingInUse     = echo.ErrInUse
 )
 
 // Transport is an upper-layer protocol registered by next-header number

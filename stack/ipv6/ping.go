@@ -4,12 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gopkt/gopkt/hw/mbuf"
-	"github.com/gopkt/gopkt/stack/internal/chain"
+	"github.com/gopkt/gopkt/stack/internal/echo"
 	"github.com/gopkt/gopkt/stack/wire"
 )
 
@@ -55,36 +53,9 @@ func (e *PingError) Unwrap() error {
 	return ErrUnreachable
 }
 
-type pingResult struct {
-	reply PingReply
-	err   error
-}
-
-type pingWaiter struct {
-	ch   chan pingResult
-	size int
-	sent time.Time
-}
-
-type pingTable struct {
-	mu    sync.Mutex
-	ids   atomic.Uint32
-	waits map[uint32]*pingWaiter
-}
-
-func (t *pingTable) init() { t.waits = map[uint32]*pingWaiter{} }
-
 // NewPingID returns an echo identifier no other ping session of this
 // instance is using.
-func (ip *IPv6) NewPingID() uint16 {
-	for {
-		if id := uint16(ip.icmp.pings.ids.Add(1)); id != 0 {
-			return id
-		}
-	}
-}
-
-func pattern(i int) byte { return byte(i) }
+func (ip *IPv6) NewPingID() uint16 { return ip.icmp.pings.NewID() }
 
 // Ping sends one echo request to dst and waits for the reply, an ICMPv6
 // error about it (*PingError), or the end of ctx. The reply's data is
@@ -124,102 +95,48 @@ func (ip *IPv6) Ping(ctx context.Context, dst netip.Addr, o PingOptions) (PingRe
 			seq = 1
 		}
 	}
-	key := uint32(id)<<16 | uint32(seq)
 	data := make([]byte, wire.ICMPv6HeaderLen+o.Size)
-	for i := range o.Size {
-		data[wire.ICMPv6HeaderLen+i] = pattern(i)
-	}
+	echo.Fill(data[wire.ICMPv6HeaderLen:])
 	msg := wire.ICMPv6(data)
 	msg.SetType(wire.ICMPv6EchoRequest)
 	msg.SetRest(uint32(id)<<16 | uint32(seq))
+	w, err := t.Wait(id, seq, o.Size)
+	if err != nil {
+		return PingReply{}, fmt.Errorf("ipv6: ping %v: identifier %d sequence %d: %w", dst, id, seq, err)
+	}
+	defer w.Done()
 	b, err := ip.NewPacket(0, data)
 	if err != nil {
 		return PingReply{}, err
 	}
 	wire.ICMPv6(b.Bytes()).SetChecksum(checksum(b, src, d16))
-	w := &pingWaiter{ch: make(chan pingResult, 1), size: o.Size, sent: time.Now()}
-	t.mu.Lock()
-	if t.waits[key] != nil {
-		t.mu.Unlock()
-		b.Free()
-		return PingReply{}, fmt.Errorf("ipv6: ping %v: identifier %d sequence %d: %w", dst, id, seq, ErrPingInUse)
-	}
-	t.waits[key] = w
-	t.mu.Unlock()
-	defer func() {
-		t.mu.Lock()
-		delete(t.waits, key)
-		t.mu.Unlock()
-	}()
 	ip.st.icmpOutMsgs.Add(1)
 	ip.st.icmpOutEchos.Add(1)
 	if err := ip.Output(b, Header{Src: src, Dst: d16, Protocol: wire.IPProtocolICMPv6, HopLimit: o.HopLimit, IfIndex: o.IfIndex}); err != nil {
 		return PingReply{}, err
 	}
-	select {
-	case r := <-w.ch:
-		r.reply.Seq = seq
-		return r.reply, r.err
-	case <-ctx.Done():
-		return PingReply{}, ctx.Err()
+	r, err := w.Result(ctx)
+	if err != nil {
+		return PingReply{Seq: seq}, err
 	}
+	return PingReply{From: r.From, Seq: seq, Size: r.Size, HopLimit: r.TTL, RTT: r.RTT}, nil
 }
 
-// reply matches an echo reply (b at the ICMPv6 header) and frees b.
-func (t *pingTable) reply(b *mbuf.Buf, m Meta) {
-	defer b.Free()
+// pingReply matches an echo reply (b at the ICMPv6 header) and frees b.
+func (ip *IPv6) pingReply(b *mbuf.Buf, m Meta) {
 	msg := wire.ICMPv6(b.Bytes())
-	key := uint32(msg.ID())<<16 | uint32(msg.Seq())
-	t.mu.Lock()
-	w := t.waits[key]
-	t.mu.Unlock()
-	if w == nil {
-		return
-	}
-	n := b.PktLen() - wire.ICMPv6HeaderLen
-	if n != w.size || !checkPattern(b, n) {
-		return
-	}
-	select {
-	case w.ch <- pingResult{reply: PingReply{From: netip.AddrFrom16(m.Src), Size: n, HopLimit: m.HopLimit, RTT: time.Since(w.sent)}}:
-	default:
-	}
+	ip.icmp.pings.Reply(b, wire.ICMPv6HeaderLen, msg.ID(), msg.Seq(), netip.AddrFrom16(m.Src), m.HopLimit)
+	b.Free()
 }
 
-func checkPattern(b *mbuf.Buf, n int) bool {
-	var buf [512]byte
-	for off := 0; off < n; {
-		k := chain.Copy(b, wire.ICMPv6HeaderLen+off, buf[:min(len(buf), n-off)])
-		if k == 0 {
-			return false
-		}
-		for i := range k {
-			if buf[i] != pattern(off+i) {
-				return false
-			}
-		}
-		off += k
-	}
-	return true
-}
-
-// errorMsg matches an error quoting one of our echo requests (its
+// pingError matches an error quoting one of our echo requests (its
 // ICMPv6 header at off in quote).
-func (t *pingTable) errorMsg(msg wire.ICMPv6, quote wire.IPv6, off int, m Meta) {
+func (ip *IPv6) pingError(msg wire.ICMPv6, quote wire.IPv6, off int, m Meta) {
 	inner := quote[off:]
 	if wire.ICMPv6Type(inner[0]) != wire.ICMPv6EchoRequest {
 		return
 	}
 	e := wire.ICMPv6(inner)
-	key := uint32(e.ID())<<16 | uint32(e.Seq())
-	t.mu.Lock()
-	w := t.waits[key]
-	t.mu.Unlock()
-	if w == nil {
-		return
-	}
-	select {
-	case w.ch <- pingResult{err: &PingError{From: netip.AddrFrom16(m.Src), Type: msg.Type(), Code: msg.Code()}}:
-	default:
-	}
+	from := netip.AddrFrom16(m.Src)
+	ip.icmp.pings.Error(e.ID(), e.Seq(), from, &PingError{From: from, Type: msg.Type(), Code: msg.Code()})
 }
