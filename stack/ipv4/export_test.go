@@ -13,18 +13,7 @@ import (
 // them, and as counted fragment by fragment: the two must agree), and
 // segments of packets queued on unresolved neighbours.
 func (ip *IPv4) HeldBufs() (datagrams, reassBufs, reassSegs, queuedSegs int) {
-	r := ip.reass
-	r.mu.Lock()
-	datagrams = len(r.m)
-	for _, d := range r.m {
-		reassBufs += d.bufs
-	}
-	for _, d := range r.m {
-		for _, f := range d.frags {
-			reassSegs += f.b.Segs()
-		}
-	}
-	r.mu.Unlock()
+	datagrams, reassBufs, reassSegs = ip.reass.t.Held()
 	c := ip.neigh
 	c.mu.Lock()
 	for _, e := range c.m {

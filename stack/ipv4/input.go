@@ -112,7 +112,7 @@ func (ip *IPv4) input(ifc *stack.Interface, b *mbuf.Buf) {
 		return
 	}
 	if h.IsFragment() {
-		if b = ip.reass.add(ifc, b, h); b == nil {
+		if b = ip.reass.add(b, h); b == nil {
 			return
 		}
 		h = wire.IPv4(b.Bytes())

@@ -26,6 +26,7 @@ func (ip *IPv4) takeQuotas(b *mbuf.Budget) {
 	}
 	ip.holdQ = b.NewQuota("arp-hold", ip.o.ARPHoldBuffers)
 	ip.reassQ = b.NewQuota("reassembly", ip.o.ReassemblyBuffers)
+	ip.reass.t.SetQuota(ip.reassQ)
 }
 
 // Quotas returns the IPv4 quotas: the neighbour hold queues and

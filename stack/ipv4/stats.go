@@ -37,8 +37,7 @@ type stats struct {
 	forwDatagrams, forwTTLExceeded, forwNoRoute, forwFragNeeded             atomic.Uint64
 	outRequests, outNoRoutes, outDiscards, outFiltered, outNoBuffers        atomic.Uint64
 	fragCreates, fragOKs, fragFails                                         atomic.Uint64
-	reasmReqds, reasmOKs, reasmFails, reasmTimeouts, reasmOverlaps          atomic.Uint64
-	reasmEvicted                                                            atomic.Uint64
+	reasmReqds                                                              atomic.Uint64
 	icmpInMsgs, icmpInErrors, icmpInEchos, icmpInEchoReps, icmpInUnreach    atomic.Uint64
 	icmpInTimeExcds, icmpOutMsgs, icmpOutRateLimited, icmpOutEchoReps       atomic.Uint64
 	arpInRequests, arpInReplies, arpInErrors, arpOutRequests, arpOutReplies atomic.Uint64
@@ -50,6 +49,7 @@ type stats struct {
 func (ip *IPv4) Stats() Stats {
 	s := &ip.st
 	hold, reass := ip.holdQ.Stats(), ip.reassQ.Stats()
+	rc := &ip.reass.t.C
 	c := ip.neigh
 	c.mu.Lock()
 	evicted, refused := c.evicted, c.staticRefuse
@@ -67,8 +67,8 @@ func (ip *IPv4) Stats() Stats {
 		OutRequests:    s.outRequests.Load(), OutNoRoutes: s.outNoRoutes.Load(), OutDiscards: s.outDiscards.Load(),
 		OutFiltered: s.outFiltered.Load(), OutNoBuffers: s.outNoBuffers.Load(),
 		FragCreates: s.fragCreates.Load(), FragOKs: s.fragOKs.Load(), FragFails: s.fragFails.Load(),
-		ReasmReqds: s.reasmReqds.Load(), ReasmOKs: s.reasmOKs.Load(), ReasmFails: s.reasmFails.Load(),
-		ReasmTimeouts: s.reasmTimeouts.Load(), ReasmOverlaps: s.reasmOverlaps.Load(), ReasmEvicted: s.reasmEvicted.Load(),
+		ReasmReqds: s.reasmReqds.Load(), ReasmOKs: rc.OKs.Load(), ReasmFails: rc.Fails.Load(),
+		ReasmTimeouts: rc.Timeouts.Load(), ReasmOverlaps: rc.Overlaps.Load(), ReasmEvicted: rc.Evicted.Load(),
 		ICMPInMsgs: s.icmpInMsgs.Load(), ICMPInErrors: s.icmpInErrors.Load(), ICMPInEchos: s.icmpInEchos.Load(),
 		ICMPInEchoReps: s.icmpInEchoReps.Load(), ICMPInUnreach: s.icmpInUnreach.Load(), ICMPInTimeExcds: s.icmpInTimeExcds.Load(),
 		ICMPOutMsgs: s.icmpOutMsgs.Load(), ICMPOutRateLimited: s.icmpOutRateLimited.Load(), ICMPOutEchoReps: s.icmpOutEchoReps.Load(),

@@ -197,6 +197,7 @@ func (ip *IPv6) Attach(s *stack.Stack) error {
 	}
 	ip.holdQ = b.NewQuota("nd-hold", ip.o.NeighHold)
 	ip.reassQ = b.NewQuota("reassembly6", ip.o.ReassemblyBuffers)
+	ip.reass.t.SetQuota(ip.reassQ)
 	if err := s.HandleEtherType(wire.EtherTypeIPv6, etherHandler{ip}); err != nil {
 		return err
 	}

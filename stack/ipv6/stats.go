@@ -109,12 +109,6 @@ type stats struct {
 	fragOKs                                                           atomic.Uint64
 	fragFails                                                         atomic.Uint64
 	reasmReqds                                                        atomic.Uint64
-	reasmOKs                                                          atomic.Uint64
-	reasmFails                                                        atomic.Uint64
-	reasmTimeouts                                                     atomic.Uint64
-	reasmOverlaps                                                     atomic.Uint64
-	reasmDuplicates                                                   atomic.Uint64
-	reasmEvicted                                                      atomic.Uint64
 	reasmIncompleteChain                                              atomic.Uint64
 	reasmAtomic                                                       atomic.Uint64
 	icmpInMsgs                                                        atomic.Uint64
@@ -159,6 +153,7 @@ type stats struct {
 // Stats returns a snapshot of the counters.
 func (ip *IPv6) Stats() Stats {
 	s := &ip.st
+	rc := &ip.reass.t.C
 	ip.neigh.mu.Lock()
 	ev := ip.neigh.evicted
 	ip.neigh.mu.Unlock()
@@ -183,12 +178,12 @@ func (ip *IPv6) Stats() Stats {
 		FragOKs:              s.fragOKs.Load(),
 		FragFails:            s.fragFails.Load(),
 		ReasmReqds:           s.reasmReqds.Load(),
-		ReasmOKs:             s.reasmOKs.Load(),
-		ReasmFails:           s.reasmFails.Load(),
-		ReasmTimeouts:        s.reasmTimeouts.Load(),
-		ReasmOverlaps:        s.reasmOverlaps.Load(),
-		ReasmDuplicates:      s.reasmDuplicates.Load(),
-		ReasmEvicted:         s.reasmEvicted.Load(),
+		ReasmOKs:             rc.OKs.Load(),
+		ReasmFails:           rc.Fails.Load(),
+		ReasmTimeouts:        rc.Timeouts.Load(),
+		ReasmOverlaps:        rc.Overlaps.Load(),
+		ReasmDuplicates:      rc.Duplicates.Load(),
+		ReasmEvicted:         rc.Evicted.Load(),
 		ReasmIncompleteChain: s.reasmIncompleteChain.Load(),
 		ReasmAtomic:          s.reasmAtomic.Load(),
 		ICMPInMsgs:           s.icmpInMsgs.Load(),
