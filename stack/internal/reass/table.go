@@ -38,14 +38,18 @@ type piece struct {
 	b        *mbuf.Buf
 }
 
-type datagram[X any] struct {
+type datagram[K comparable, X any] struct {
+	key     K
 	pieces  []piece // sorted by offset, never overlapping
 	total   int     // data length, known once the last fragment arrived; -1 before
 	have    int     // data bytes held
 	bufs    int     // mbuf segments held
 	first   X       // what the family noted with the first fragment
 	expires time.Time
-	created time.Time
+	// prev and next link the datagrams in progress oldest first: since
+	// every datagram gets the same timeout, creation order is expiry
+	// order, so eviction and expiry never scan the whole table.
+	prev, next *datagram[K, X]
 }
 
 // spareMax bounds the datagram records kept for reuse.
@@ -58,13 +62,15 @@ type Table[K comparable, X any] struct {
 	C     Counters
 	o     Options
 	mu    sync.Mutex
-	m     map[K]*datagram[X]
-	spare []*datagram[X]
+	m     map[K]*datagram[K, X]
+	old   *datagram[K, X] // oldest in progress
+	young *datagram[K, X] // youngest in progress
+	spare []*datagram[K, X]
 }
 
 // New returns an empty table.
 func New[K comparable, X any](o Options) *Table[K, X] {
-	return &Table[K, X]{o: o, m: map[K]*datagram[X]{}}
+	return &Table[K, X]{o: o, m: map[K]*datagram[K, X]{}}
 }
 
 // SetQuota sets the quota the buffers held are charged to, for a family
@@ -76,21 +82,47 @@ func (t *Table[K, X]) SetQuota(q *mbuf.Quota) {
 	t.mu.Unlock()
 }
 
-func (t *Table[K, X]) newLocked(now time.Time) *datagram[X] {
-	var d *datagram[X]
+// newLocked starts datagram k, the youngest.
+func (t *Table[K, X]) newLocked(k K, now time.Time) *datagram[K, X] {
+	var d *datagram[K, X]
 	if n := len(t.spare); n > 0 {
 		d = t.spare[n-1]
 		t.spare = t.spare[:n-1]
-		*d = datagram[X]{pieces: d.pieces[:0]}
+		*d = datagram[K, X]{pieces: d.pieces[:0]}
 	} else {
-		d = &datagram[X]{pieces: make([]piece, 0, 8)}
+		d = &datagram[K, X]{pieces: make([]piece, 0, 8)}
 	}
-	d.total, d.expires, d.created = -1, now.Add(t.o.Timeout), now
+	d.total, d.expires = -1, now.Add(t.o.Timeout)
+	d.prev = t.young
+	if t.young != nil {
+		t.young.next = d
+	} else {
+		t.old = d
+	}
+	t.young = d
+	d.key = k
+	t.m[k] = d
 	return d
 }
 
+// removeLocked takes d out of the table.
+func (t *Table[K, X]) removeLocked(d *datagram[K, X]) {
+	if d.prev != nil {
+		d.prev.next = d.next
+	} else {
+		t.old = d.next
+	}
+	if d.next != nil {
+		d.next.prev = d.prev
+	} else {
+		t.young = d.prev
+	}
+	d.prev, d.next = nil, nil
+	delete(t.m, d.key)
+}
+
 // recycleLocked keeps d (out of the map, its buffers handed on or freed).
-func (t *Table[K, X]) recycleLocked(d *datagram[X]) {
+func (t *Table[K, X]) recycleLocked(d *datagram[K, X]) {
 	if len(t.spare) < spareMax {
 		clear(d.pieces[:cap(d.pieces)])
 		d.pieces = d.pieces[:0]
@@ -100,28 +132,25 @@ func (t *Table[K, X]) recycleLocked(d *datagram[X]) {
 	}
 }
 
-func (t *Table[K, X]) dropLocked(k K, d *datagram[X]) {
+func (t *Table[K, X]) dropLocked(d *datagram[K, X]) {
 	for _, p := range d.pieces {
 		p.b.Free()
 	}
 	t.o.Quota.Uncharge(d.bufs)
-	delete(t.m, k)
+	t.removeLocked(d)
 	t.recycleLocked(d)
 }
 
 // evictOldestLocked frees the oldest datagram other than keep.
-func (t *Table[K, X]) evictOldestLocked(keep *datagram[X]) bool {
-	var vk K
-	var vd *datagram[X]
-	for k, d := range t.m {
-		if d != keep && (vd == nil || d.created.Before(vd.created)) {
-			vk, vd = k, d
-		}
+func (t *Table[K, X]) evictOldestLocked(keep *datagram[K, X]) bool {
+	vd := t.old
+	if vd == keep && vd != nil {
+		vd = vd.next
 	}
 	if vd == nil {
 		return false
 	}
-	t.dropLocked(vk, vd)
+	t.dropLocked(vd)
 	t.C.Evicted.Add(1)
 	t.C.Fails.Add(1)
 	return true
@@ -141,8 +170,7 @@ func (t *Table[K, X]) Add(k K, b *mbuf.Buf, off, end int, last bool, first X, no
 		if len(t.m) >= t.o.Datagrams {
 			t.evictOldestLocked(nil)
 		}
-		d = t.newLocked(now)
-		t.m[k] = d
+		d = t.newLocked(k, now)
 	}
 	bad := false
 	if last {
@@ -152,7 +180,7 @@ func (t *Table[K, X]) Add(k K, b *mbuf.Buf, off, end int, last bool, first X, no
 		bad = true
 	}
 	if bad {
-		return t.abandonLocked(k, d, b, Inconsistent)
+		return t.abandonLocked(d, b, Inconsistent)
 	}
 	i, _ := slices.BinarySearchFunc(d.pieces, off, func(p piece, off int) int { return p.off - off })
 	for _, j := range []int{i - 1, i} {
@@ -166,12 +194,12 @@ func (t *Table[K, X]) Add(k K, b *mbuf.Buf, off, end int, last bool, first X, no
 			return nil, 0, zero, Duplicate
 		}
 		t.C.Overlaps.Add(1)
-		return t.abandonLocked(k, d, b, Overlap)
+		return t.abandonLocked(d, b, Overlap)
 	}
 	segs := b.Segs()
 	for t.o.Quota.Charge(segs) != nil {
 		if !t.evictOldestLocked(d) {
-			return t.abandonLocked(k, d, b, Refused)
+			return t.abandonLocked(d, b, Refused)
 		}
 	}
 	if off == 0 {
@@ -186,7 +214,7 @@ func (t *Table[K, X]) Add(k K, b *mbuf.Buf, off, end int, last bool, first X, no
 	}
 	// Non-overlapping pieces summing to total tile [0, total).
 	t.o.Quota.Uncharge(d.bufs)
-	delete(t.m, k)
+	t.removeLocked(d)
 	head := d.pieces[0].b
 	tail := head.Last()
 	for _, p := range d.pieces[1:] {
@@ -200,10 +228,10 @@ func (t *Table[K, X]) Add(k K, b *mbuf.Buf, off, end int, last bool, first X, no
 	return head, total, note, Complete
 }
 
-func (t *Table[K, X]) abandonLocked(k K, d *datagram[X], b *mbuf.Buf, v Verdict) (*mbuf.Buf, int, X, Verdict) {
+func (t *Table[K, X]) abandonLocked(d *datagram[K, X], b *mbuf.Buf, v Verdict) (*mbuf.Buf, int, X, Verdict) {
 	var zero X
 	t.C.Fails.Add(1)
-	t.dropLocked(k, d)
+	t.dropLocked(d)
 	t.mu.Unlock()
 	b.Free()
 	return nil, 0, zero, v
@@ -215,15 +243,13 @@ func (t *Table[K, X]) abandonLocked(k K, d *datagram[X], b *mbuf.Buf, v Verdict)
 func (t *Table[K, X]) Expire(now time.Time, expired func(first *mbuf.Buf)) {
 	var first []*mbuf.Buf
 	t.mu.Lock()
-	for k, d := range t.m {
-		if now.Before(d.expires) {
-			continue
-		}
+	for t.old != nil && !now.Before(t.old.expires) {
+		d := t.old
 		if len(d.pieces) > 0 && d.pieces[0].off == 0 {
 			first = append(first, d.pieces[0].b)
 			d.pieces = slices.Delete(d.pieces, 0, 1)
 		}
-		t.dropLocked(k, d)
+		t.dropLocked(d)
 		t.C.Timeouts.Add(1)
 		t.C.Fails.Add(1)
 	}
@@ -259,7 +285,7 @@ func (t *Table[K, X]) Held() (datagrams, charged, segs int) {
 func (t *Table[K, X]) Flush() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for k, d := range t.m {
-		t.dropLocked(k, d)
+	for _, d := range t.m {
+		t.dropLocked(d)
 	}
 }
