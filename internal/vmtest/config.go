@@ -106,7 +106,8 @@ type Config struct {
 	// in Result.Console and printed (the tail) on failure.
 	Quiet bool
 	// ArtifactsDir keeps console.log, the pcaps and the initramfs; default
-	// is a fresh temporary directory (t.TempDir under Run).
+	// is a fresh temporary directory, removed when the test passes and kept
+	// (named in the failure message) when it fails.
 	ArtifactsDir string
 }
 

@@ -86,5 +86,6 @@
 // when the guest stops (their waits fail then). Artifacts (console.log, the
 // pcaps, initramfs.cpio) live in Result.Dir: ArtifactsDir, else
 // $GOPKT_VM_ARTIFACTS/TESTNAME (kept after the test, for CI to collect), else
-// a test temporary directory.
+// a temporary directory that a passing test removes and a failing one
+// keeps (its path is in the failure message).
 package vmtest

@@ -41,7 +41,19 @@ func Run(t testing.TB, cfg Config) *Result {
 		dir = filepath.Join(os.Getenv("GOPKT_VM_ARTIFACTS"), strings.ReplaceAll(t.Name(), "/", "_"))
 	}
 	if dir == "" {
-		dir = t.TempDir()
+		// Not t.TempDir: the failure message names the console log, and
+		// a failed run's artifacts are what explain it. A passing run
+		// removes them.
+		d, err := os.MkdirTemp("", "gopkt-vm-"+strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())+"-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir = d
+		t.Cleanup(func() {
+			if !t.Failed() {
+				_ = os.RemoveAll(d)
+			}
+		})
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +75,7 @@ func Run(t testing.TB, cfg Config) *Result {
 		if cfg.Quiet {
 			t.Logf("console tail:\n%s", res.Tail(60))
 		}
-		t.Fatalf("vmtest: guest verdict: %s (console log: %s/console.log)", res.Verdict, res.Dir)
+		t.Fatalf("vmtest: guest verdict: %s (console log: %s/console.log, kept)", res.Verdict, res.Dir)
 	}
 	return res
 }
