@@ -65,7 +65,8 @@ type addrArg struct {
 
 // routeArg is --route DEST=GATEWAY or DEST=IFACE (on-link).
 type routeArg struct {
-	Arg     string
+	Flag    string // --route or --routes
+	Arg     string // as given (--routes: FILE:LINE)
 	Dest    netip.Prefix
 	Gateway netip.Addr
 	Iface   string
@@ -110,7 +111,7 @@ var errHelp = pflag.ErrHelp
 // rawArgs are the repeatable flags as given, checked after parsing.
 type rawArgs struct {
 	drivers, protos, addrs, routes, arps, echo, sinks, pings, filters, dumps []string
-	slaac                                                                    []string
+	slaac, routeFiles                                                        []string
 	tcpEcho, tcpDiscard                                                      []string
 }
 
@@ -124,6 +125,7 @@ func newFlagSet(c *config, r *rawArgs) *pflag.FlagSet {
 	fs.StringArrayVarP(&r.protos, "protocol", "p", nil, "load a protocol: -p `NAME[,OPTIONS]` (protocols below); repeatable")
 	fs.StringArrayVar(&r.addrs, "ifconfig", nil, "add an address: `IFACE=ADDR/LEN`, IPv4 or IPv6 (repeatable)")
 	fs.StringArrayVar(&r.routes, "route", nil, "add a route: `DEST=GATEWAY` or DEST=IFACE, DEST is A.B.C.D/LEN, an IPv6 prefix, default or default6; a link-local gateway names its interface (fe80::1%em0) (repeatable)")
+	fs.StringArrayVar(&r.routeFiles, "routes", nil, "load routes from `FILE`, one per line as `ip route` and `ip -6 route` print them: PREFIX|default via GATEWAY [dev IFACE], or PREFIX dev IFACE (proto, metric, scope, src and the like are ignored; # comments; repeatable)")
 	fs.StringArrayVar(&r.arps, "arp", nil, "permanent neighbour entry `ADDR=MAC`, like arp -s (repeatable)")
 	fs.StringArrayVar(&r.echo, "udp-echo", nil, "answer UDP datagrams on `PORT` with the same payload (RFC 862; repeatable)")
 	fs.StringArrayVar(&r.sinks, "udp-sink", nil, "bind UDP `PORT[-LAST]` and never read: datagrams queue until the socket's or the budget's quota refuses them (a slow reader; repeatable)")
@@ -176,7 +178,7 @@ func parseArgs(args []string, reg *registry) (*config, error) {
 		list []string
 		fn   func(string) error
 	}{
-		{r.addrs, c.addAddr}, {r.routes, c.addRoute}, {r.arps, c.addARP}, {r.echo, c.addEcho}, {r.sinks, c.addSink},
+		{r.addrs, c.addAddr}, {r.routes, c.addRoute}, {r.routeFiles, c.addRoutesFile}, {r.arps, c.addARP}, {r.echo, c.addEcho}, {r.sinks, c.addSink},
 		{r.tcpEcho, c.addTCPService("--tcp-echo", &c.TCPEcho)}, {r.tcpDiscard, c.addTCPService("--tcp-discard", &c.TCPDiscard)},
 		{r.pings, c.addPing}, {r.filters, c.addFilter}, {r.dumps, c.addDump}, {r.slaac, c.addSLAAC},
 	}
@@ -354,6 +356,20 @@ func (c *config) addRoute(a string) error {
 		return usagef("--route %s: want DEST=GATEWAY (default=198.18.0.1, 198.18.5.0/24=198.18.0.9) or DEST=IFACE", a)
 	}
 	r := routeArg{Arg: a}
+	if gw, err := parseAddrAny(via); err == nil {
+		r.Gateway = gw
+	} else if c.hasIface(via) {
+		r.Iface = via
+	} else {
+		return usagef("--route %s: %q is neither a gateway address nor an interface", a, via)
+	}
+	return c.checkRoute("--route", dst, r)
+}
+
+// checkRoute completes r (Gateway or Iface, or both, already set; dst as
+// given) and appends it to the routes: flag and r.Arg name it in errors.
+func (c *config) checkRoute(flag, dst string, r routeArg) error {
+	a := r.Arg
 	switch dst {
 	case "default":
 		r.Dest = netip.PrefixFrom(netip.IPv4Unspecified(), 0)
@@ -362,32 +378,31 @@ func (c *config) addRoute(a string) error {
 	default:
 		p, err := parsePrefixAny(dst)
 		if err != nil {
-			return usagef("--route %s: destination %v", a, err)
+			return usagef("%s %s: destination %v", flag, a, err)
 		}
 		if p != p.Masked() {
-			return usagef("--route %s: destination %v has host bits set (did you mean %v?)", a, p, p.Masked())
+			return usagef("%s %s: destination %v has host bits set (did you mean %v?)", flag, a, p, p.Masked())
 		}
 		r.Dest = p
 	}
-	if gw, err := parseAddrAny(via); err == nil {
+	if gw := r.Gateway; gw.IsValid() {
 		if gw.Is4() != r.Dest.Addr().Is4() || gw.IsUnspecified() || gw.IsMulticast() {
-			return usagef("--route %s: gateway %v is not a unicast address of the destination's family", a, gw)
+			return usagef("%s %s: gateway %v is not a unicast address of the destination's family", flag, a, gw)
 		}
 		if gw.Zone() != "" && !c.hasIface(gw.Zone()) {
-			return c.ifaceErr("--route", a, gw.Zone())
+			return c.ifaceErr(flag, a, gw.Zone())
 		}
-		r.Gateway = gw
-	} else if c.hasIface(via) {
-		r.Iface = via
-	} else {
-		return usagef("--route %s: %q is neither a gateway address nor an interface", a, via)
+	}
+	if r.Iface != "" && !c.hasIface(r.Iface) {
+		return c.ifaceErr(flag, a, r.Iface)
 	}
 	if r.Dest.Addr().Is6() && !c.Protos.has("ipv6") {
-		return usagef("--route %s: IPv6 is not loaded: add -p ipv6", a)
+		return usagef("%s %s: IPv6 is not loaded: add -p ipv6", flag, a)
 	}
 	if !c.Protos.has("ipv4") {
-		return usagef("--route %s: IPv4 is not loaded: add -p ipv4", a)
+		return usagef("%s %s: IPv4 is not loaded: add -p ipv4", flag, a)
 	}
+	r.Flag = flag
 	c.Routes = append(c.Routes, r)
 	return nil
 }

@@ -64,8 +64,8 @@ func TestParseArgs(t *testing.T) {
 		t.Errorf("protocols %+v ipv4 %+v udp %+v", p, p.ipv4, p.udp)
 	}
 	wantRoutes := []routeArg{
-		{Arg: "default=198.18.0.1", Dest: netip.MustParsePrefix("0.0.0.0/0"), Gateway: netip.MustParseAddr("198.18.0.1")},
-		{Arg: "198.18.5.0/24=tap0", Dest: netip.MustParsePrefix("198.18.5.0/24"), Iface: "tap0"},
+		{Flag: "--route", Arg: "default=198.18.0.1", Dest: netip.MustParsePrefix("0.0.0.0/0"), Gateway: netip.MustParseAddr("198.18.0.1")},
+		{Flag: "--route", Arg: "198.18.5.0/24=tap0", Dest: netip.MustParsePrefix("198.18.5.0/24"), Iface: "tap0"},
 	}
 	if !slices.Equal(c.Routes, wantRoutes) {
 		t.Errorf("routes %+v", c.Routes)

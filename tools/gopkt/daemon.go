@@ -250,10 +250,10 @@ func (d *daemon) waitDAD() error {
 	return nil
 }
 
-// addRoute6 adds an IPv6 --route: through an interface, a link-local
+// route6 makes an IPv6 --route: through an interface, a link-local
 // gateway on the interface its zone names, or a gateway on a connected
 // prefix.
-func (d *daemon) addRoute6(r routeArg) error {
+func (d *daemon) route6(r routeArg) (route.Route, error) {
 	rt := route.Route{Prefix: r.Dest, Gateway: r.Gateway.WithZone(""), Kind: route.Static}
 	switch {
 	case r.Iface != "":
@@ -263,13 +263,64 @@ func (d *daemon) addRoute6(r routeArg) error {
 	default:
 		c, ok := d.ip6.Routes.Lookup(r.Gateway.As16())
 		if !ok || c.Gateway.IsValid() {
-			return fmt.Errorf("--route %s: gateway %v is not on a connected prefix (add --ifconfig IFACE=ADDR/LEN on its prefix, or name the interface: fe80::1%%em0)", r.Arg, r.Gateway)
+			return rt, fmt.Errorf("%s %s: gateway %v is not on a connected prefix (add --ifconfig IFACE=ADDR/LEN on its prefix, or name the interface: fe80::1%%em0)", r.Flag, r.Arg, r.Gateway)
 		}
 		rt.IfIndex = c.IfIndex
 	}
-	if err := d.ip6.Routes.Add(rt); err != nil {
-		return fmt.Errorf("--route %s: %w", r.Arg, err)
+	return rt, nil
+}
+
+// route4 makes an IPv4 --route: through an interface, or a gateway on a
+// connected network.
+func (d *daemon) route4(r routeArg) (route.Route, error) {
+	rt := route.Route{Prefix: r.Dest, Gateway: r.Gateway, Kind: route.Static}
+	if r.Iface != "" {
+		rt.IfIndex = d.s.InterfaceByName(r.Iface).Index()
+		return rt, nil
 	}
+	c, ok := d.s.Routes.Lookup(r.Gateway.As4())
+	if !ok || c.Gateway.IsValid() {
+		return rt, fmt.Errorf("%s %s: gateway %v is not on a connected network (add --ifconfig IFACE=ADDR/LEN on its subnet)", r.Flag, r.Arg, r.Gateway)
+	}
+	rt.IfIndex = c.IfIndex
+	return rt, nil
+}
+
+// addRoutes adds --route and --routes: each family's routes in one batch
+// (a file of a full table loads at bulk speed), after the connected
+// routes their gateways resolve through.
+func (d *daemon) addRoutes() error {
+	if len(d.cfg.Routes) == 0 {
+		return nil
+	}
+	start := time.Now()
+	var v4, v6 []route.Route
+	for _, r := range d.cfg.Routes {
+		if r.Dest.Addr().Is6() {
+			rt, err := d.route6(r)
+			if err != nil {
+				return err
+			}
+			v6 = append(v6, rt)
+			continue
+		}
+		rt, err := d.route4(r)
+		if err != nil {
+			return err
+		}
+		v4 = append(v4, rt)
+	}
+	if len(v4) > 0 {
+		if err := d.s.Routes.AddBatch(v4); err != nil {
+			return fmt.Errorf("--route/--routes: %w", err)
+		}
+	}
+	if len(v6) > 0 {
+		if err := d.ip6.Routes.AddBatch(v6); err != nil {
+			return fmt.Errorf("--route/--routes: %w", err)
+		}
+	}
+	d.log.Info("routes added", "ipv4", len(v4), "ipv6", len(v6), "took", time.Since(start).Round(time.Microsecond))
 	return nil
 }
 
@@ -290,26 +341,8 @@ func (d *daemon) configure() error {
 	for _, name := range d.cfg.SLAAC {
 		d.ip6.SetAutoconf(d.s.InterfaceByName(name), true)
 	}
-	for _, r := range d.cfg.Routes {
-		if r.Dest.Addr().Is6() {
-			if err := d.addRoute6(r); err != nil {
-				return err
-			}
-			continue
-		}
-		rt := route.Route{Prefix: r.Dest, Gateway: r.Gateway, Kind: route.Static}
-		if r.Iface != "" {
-			rt.IfIndex = d.s.InterfaceByName(r.Iface).Index()
-		} else {
-			c, ok := d.s.Routes.Lookup(r.Gateway.As4())
-			if !ok || c.Gateway.IsValid() {
-				return fmt.Errorf("--route %s: gateway %v is not on a connected network (add --ifconfig IFACE=ADDR/LEN on its subnet)", r.Arg, r.Gateway)
-			}
-			rt.IfIndex = c.IfIndex
-		}
-		if err := d.s.Routes.Add(rt); err != nil {
-			return fmt.Errorf("--route %s: %w", r.Arg, err)
-		}
+	if err := d.addRoutes(); err != nil {
+		return err
 	}
 	for _, a := range d.cfg.ARP {
 		ifc, _, err := d.ip.Route(a.Addr.As4())

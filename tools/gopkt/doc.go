@@ -38,7 +38,8 @@
 //  3. the stack with the protocols (stack.Options.Protocols);
 //  4. drivers' Attach, in command-line order (interfaces em0, tap0, lo1 ...
 //     unless name= is given; arp=off marks them NOARP);
-//  5. --ifconfig, --route, --arp, --filter ("drop ..." rules are a
+//  5. --ifconfig, --route and --routes FILE (ip route's text, each family
+//     added in one batch: routesfile.go), --arp, --filter ("drop ..." rules are a
 //     pfil.AddrFilter on an IPv4 hook; "pass"/"block" rules are one stack/pf
 //     rule set on IPv4's in, out and forward hooks, pf.go), --dump (a
 //     capture tap per interface), then the services: --udp-echo (RFC 862),
