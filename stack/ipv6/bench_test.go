@@ -2,6 +2,7 @@ package ipv6_test
 
 import (
 	"net/netip"
+	"strconv"
 	"testing"
 
 	"github.com/gopkt/gopkt/hw/mbuf"
@@ -16,9 +17,20 @@ import (
 // BenchmarkForward: one router forwards 64-byte UDP packets from eth0 to
 // eth1 (hop limit, route lookup, neighbour lookup, transmit), in bursts of
 // 32 injected by the test and drained on the far side; per packet.
-func BenchmarkForward(b *testing.B) {
+func BenchmarkForward(b *testing.B) { benchForward(b, 1) }
+
+// BenchmarkForwardNeighbours: the same, the packets going round-robin to
+// 1 or 10 000 resolved neighbours (issue 16: the neighbour lookup is a
+// lock-free hash table, so its cost should not grow with the cache).
+func BenchmarkForwardNeighbours(b *testing.B) {
+	for _, n := range []int{1, 10000} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) { benchForward(b, n) })
+	}
+}
+
+func benchForward(b *testing.B, neighbours int) {
 	pool := stacktest.NewPool(b, 1024)
-	ip6 := ipv6.New(ipv6.Options{Forwarding: true, DADTransmits: -1})
+	ip6 := ipv6.New(ipv6.Options{Forwarding: true, DADTransmits: -1, NeighMax: neighbours + 16})
 	s, err := stack.New(stack.Options{Pool: pool, Protocols: []stack.Protocol{ipv4.New(ipv4.Options{}), ip6}})
 	if err != nil {
 		b.Fatal(err)
@@ -36,16 +48,22 @@ func BenchmarkForward(b *testing.B) {
 	}
 	_ = ip6.AddAddress(ia, netip.MustParsePrefix("2001:db8:a::1/64"))
 	_ = ip6.AddAddress(ib, netip.MustParsePrefix("2001:db8:b::1/64"))
-	if err := ip6.AddStaticNeighbour(ib, netip.MustParseAddr("2001:db8:b::2"), wire.MAC{2, 0, 0, 0, 0, 0x21}); err != nil {
-		b.Fatal(err)
+	src := netip.MustParseAddr("2001:db8:a::2").As16()
+	frames := make([][]byte, neighbours)
+	for i := range frames {
+		dst := netip.MustParseAddr("2001:db8:b::").As16()
+		dst[13], dst[14], dst[15] = byte((i+2)>>16), byte((i+2)>>8), byte(i+2)
+		if err := ip6.AddStaticNeighbour(ib, netip.AddrFrom16(dst), wire.MAC{2, 0, 0, byte(i >> 16), byte(i >> 8), byte(i)}); err != nil {
+			b.Fatal(err)
+		}
+		frame := make([]byte, 14)
+		e := wire.Ethernet(frame)
+		e.SetDst(ia.MAC())
+		e.SetSrc(wire.MAC{2, 0, 0, 0, 0, 0x10})
+		e.SetType(wire.EtherTypeIPv6)
+		frames[i] = append(frame, pkt(src, dst, wire.IPProtocolUDP, 64, make([]byte, 8+64))...)
 	}
-	src, dst := netip.MustParseAddr("2001:db8:a::2").As16(), netip.MustParseAddr("2001:db8:b::2").As16()
-	frame := make([]byte, 14)
-	e := wire.Ethernet(frame)
-	e.SetDst(ia.MAC())
-	e.SetSrc(wire.MAC{2, 0, 0, 0, 0, 0x10})
-	e.SetType(wire.EtherTypeIPv6)
-	frame = append(frame, pkt(src, dst, wire.IPProtocolUDP, 64, make([]byte, 8+64))...)
+	next := 0
 	bufs := make([]*mbuf.Buf, 32)
 	drain := make([]*mbuf.Buf, 64)
 	b.ReportAllocs()
@@ -56,6 +74,11 @@ func BenchmarkForward(b *testing.B) {
 			b.Fatal("pool empty")
 		}
 		for _, x := range bufs[:k] {
+			frame := frames[next]
+			next++
+			if next == len(frames) {
+				next = 0
+			}
 			d, _ := x.Append(len(frame))
 			copy(d, frame)
 		}

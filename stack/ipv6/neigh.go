@@ -61,13 +61,18 @@ type neighEntry struct {
 }
 
 // neighCache is the neighbour cache and its state machine (RFC 4861 §7.3),
-// one per IPv6 instance, keyed by interface and address. Every lookup
-// takes the mutex (the IPv4 cache's lock-free fast path is not ported
-// yet); the clock it reads is the timer's coarse one.
+// one per IPv6 instance, keyed by interface and address. The data path
+// asks fast (neighfast.go) first, a lock-free table of the entries a
+// packet can use as they are; only a miss (an unknown, INCOMPLETE or
+// STALE neighbour) takes mu, where the state machine, hold queues and
+// timers live. syncLocked keeps fast in step with every change. The
+// clock the slow path reads is the timer's coarse one; fast hits mark a
+// referenced bit that the timer turns into the entry's last use.
 type neighCache struct {
 	ip      *IPv6
 	mu      sync.Mutex
 	m       map[neighKey]*neighEntry
+	fast    neighFast
 	now     atomic.Int64 // unix nanoseconds, advanced by tick
 	evicted uint64
 }
@@ -75,7 +80,18 @@ type neighCache struct {
 func newNeighCache(ip *IPv6) *neighCache {
 	c := &neighCache{ip: ip, m: map[neighKey]*neighEntry{}}
 	c.now.Store(time.Now().UnixNano())
+	c.fast.init()
 	return c
+}
+
+// syncLocked shows e (k's entry, nil if gone) to the data path: entries a
+// packet may use without a state change are in fast, the rest are not.
+func (c *neighCache) syncLocked(k neighKey, e *neighEntry) {
+	if e != nil && (e.state == Reachable || e.state == Delay || e.state == Probe || e.state == Permanent) {
+		c.fast.put(k, e.mac)
+	} else {
+		c.fast.del(k)
+	}
 }
 
 // reachableTime is ReachableTime times a random factor in [0.5, 1.5)
@@ -135,6 +151,9 @@ func (c *neighCache) run(acts []action) {
 // (§7.3.3).
 func (c *neighCache) resolve(ifc *stack.Interface, nh [16]byte, b *mbuf.Buf) (wire.MAC, bool) {
 	k := neighKey{int32(ifc.Index()), nh}
+	if mac, ok := c.fast.get(&k); ok {
+		return mac, true
+	}
 	now := c.now.Load()
 	c.mu.Lock()
 	e := c.m[k]
@@ -142,6 +161,7 @@ func (c *neighCache) resolve(ifc *stack.Interface, nh [16]byte, b *mbuf.Buf) (wi
 		e.used = now
 		if e.state == Stale {
 			e.state, e.due = Delay, time.Unix(0, now).Add(c.ip.o.DelayFirstProb)
+			c.syncLocked(k, e)
 		}
 		mac := e.mac
 		c.mu.Unlock()
@@ -203,6 +223,7 @@ func (c *neighCache) newEntryLocked(k neighKey, now int64) *neighEntry {
 				b.Free()
 			}
 			delete(c.m, vk)
+			c.fast.del(vk)
 			c.evicted++
 		}
 	}
@@ -235,6 +256,7 @@ func (c *neighCache) learn(ifindex int, addr [16]byte, mac wire.MAC, router bool
 	if router {
 		e.router = true
 	}
+	c.syncLocked(k, e)
 	c.mu.Unlock()
 	c.run(acts)
 }
@@ -246,8 +268,14 @@ func (c *neighCache) advert(ifindex int, target [16]byte, tlla *wire.MAC, solici
 	now := c.now.Load()
 	var acts []action
 	c.mu.Lock()
-	defer func() { c.mu.Unlock(); c.run(acts) }()
 	e := c.m[k]
+	defer func() {
+		if e != nil {
+			c.syncLocked(k, e)
+		}
+		c.mu.Unlock()
+		c.run(acts)
+	}()
 	if e == nil || e.state == Permanent {
 		return // no entry: silently discarded
 	}
@@ -289,8 +317,10 @@ func (c *neighCache) advert(ifindex int, target [16]byte, tlla *wire.MAC, solici
 func (c *neighCache) confirm(ifindex int, addr [16]byte) {
 	now := c.now.Load()
 	c.mu.Lock()
-	if e := c.m[neighKey{int32(ifindex), addr}]; e != nil && e.state != Incomplete && e.state != Permanent {
+	k := neighKey{int32(ifindex), addr}
+	if e := c.m[k]; e != nil && e.state != Incomplete && e.state != Permanent {
 		e.state, e.due, e.tries = Reachable, time.Unix(0, now).Add(c.reachableTime()), 0
+		c.syncLocked(k, e)
 	}
 	c.mu.Unlock()
 }
@@ -304,6 +334,9 @@ func (c *neighCache) tick(now time.Time) {
 	var acts []action
 	c.mu.Lock()
 	for k, e := range c.m {
+		if c.fast.testClear(k) {
+			e.used = now.UnixNano() // used through the fast path since the last tick
+		}
 		if e.state == Permanent || now.Before(e.due) {
 			continue
 		}
@@ -315,6 +348,7 @@ func (c *neighCache) tick(now time.Time) {
 					acts = append(acts, action{kind: actUnreached, queue: q})
 				}
 				delete(c.m, k)
+				c.fast.del(k)
 				continue
 			}
 			e.tries++
@@ -331,7 +365,10 @@ func (c *neighCache) tick(now time.Time) {
 			acts = append(acts, action{ifindex: int(k.ifindex), target: k.addr, mac: e.mac, kind: actProbe})
 		case Stale:
 			delete(c.m, k)
+			c.fast.del(k)
+			continue
 		}
+		c.syncLocked(k, e)
 	}
 	c.mu.Unlock()
 	c.run(acts)
@@ -347,6 +384,7 @@ func (c *neighCache) flush(i int) {
 				b.Free()
 			}
 			delete(c.m, k)
+			c.fast.del(k)
 		}
 	}
 }
@@ -397,6 +435,7 @@ func (ip *IPv6) AddStaticNeighbour(ifc *stack.Interface, addr netip.Addr, mac wi
 		e = c.newEntryLocked(k, c.now.Load())
 	}
 	e.state, e.mac = Permanent, mac
+	c.syncLocked(k, e)
 	if len(e.queue) > 0 {
 		acts = append(acts, action{ifindex: ifc.Index(), mac: mac, kind: actFlush, queue: c.takeQueueLocked(e)})
 	}
