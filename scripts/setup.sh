@@ -9,14 +9,15 @@ cd "$(dirname "$0")/.."
 #   userland), kmod (depmod over the guest kernel), cpio (archive test peer);
 #   the guest kernel package itself is fetched by the harness into its cache.
 # Discovery and bind: pci.ids (names), pciutils (lspci as test peer).
-# Host interop peers: iproute2, iputils-ping, netcat-openbsd, iperf3, tcpdump,
+# Host interop peers: iproute2, iputils-ping, iputils-arping (RFC 5227 probes
+#   and claims), netcat-openbsd, iperf3, tcpdump,
 #   tshark, udhcpd (DHCP server), busybox, radvd (IPv6 router advertisements
 #   for the SLAAC test; run only by tests, inside their namespaces).
 # Wi-Fi peers (copied into the guest): hostapd, wpasupplicant.
 # Bench peers: dpdk, dpdk-dev (+ pkg-config, gcc) for testpmd and mempool,
 #   librte-crypto-ipsec-mb23, openssl.
 pkgs="qemu-system-x86 busybox-static cpio kmod pci.ids pciutils iproute2
-iputils-ping netcat-openbsd iperf3 tcpdump tshark ethtool hostapd wpasupplicant udhcpd radvd
+iputils-ping iputils-arping netcat-openbsd iperf3 tcpdump tshark ethtool hostapd wpasupplicant udhcpd radvd
 dpdk dpdk-dev librte-crypto-ipsec-mb23 openssl pkg-config gcc libc6-dev"
 
 missing=""

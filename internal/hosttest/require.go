@@ -118,6 +118,7 @@ func Applet(name, pkg string) Need {
 var (
 	IP         = Tool("ip", "iproute2")
 	Ping       = Tool("ping", "iputils-ping")
+	Arping     = Tool("arping", "iputils-arping")
 	Ethtool    = Tool("ethtool", "ethtool")
 	Tcpdump    = Tool("tcpdump", "tcpdump")
 	Tshark     = Tool("tshark", "tshark")

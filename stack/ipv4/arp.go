@@ -39,10 +39,11 @@ func (ip *IPv4) arpInput(ifc *stack.Interface, b *mbuf.Buf) {
 		b.Free() // our own frame looped back, or a bogus sender
 		return
 	}
+	ip.observeProbes(ifc, spa, tpa, sha) // RFC 5227 §2.1.1 (acd.go)
 	if ifc.HasAddress(spa) {
-		// Someone else claims our address (RFC 5227 §2.4 conflict).
-		st.arpConflicts.Add(1)
+		// Someone else claims our address: RFC 5227 §2.4 (acd.go).
 		b.Free()
+		ip.conflict(ifc, spa, sha)
 		return
 	}
 	probe := spa == wire.Addr4{} // RFC 5227 §2.1.1 probe: no cache update

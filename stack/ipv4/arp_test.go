@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,10 +52,74 @@ func TestGratuitousARP(t *testing.T) {
 	if ns := w.h.IP.Neighbours(); len(ns) != 1 || ns[0].MAC != newMAC {
 		t.Errorf("merge: %+v", ns)
 	}
-	// ... and one claiming our address is a conflict, not an update.
+	// ... and one claiming our address is a conflict, not an update: we
+	// defend it with one announcement (RFC 5227 §2.4 (c)), and not again
+	// within DEFEND_INTERVAL.
+	w.frames()
 	w.inject(arpFrame(wire.ARPRequest, newMAC, hostIP, wire.MAC{}, hostIP, wire.BroadcastMAC()))
-	if st := w.h.IP.Stats(); st.ARPConflicts != 1 {
-		t.Errorf("conflicts %d", st.ARPConflicts)
+	announce := arpFrame(wire.ARPRequest, hostMAC, hostIP, wire.MAC{}, hostIP, wire.BroadcastMAC())
+	if got := w.frames(); len(got) != 1 || !bytes.Equal(got[0], announce) {
+		t.Fatalf("defence\n got % x\nwant % x", got, announce)
+	}
+	w.inject(arpFrame(wire.ARPReply, newMAC, hostIP, hostMAC, hostIP, hostMAC))
+	if got := w.frames(); len(got) != 0 {
+		t.Errorf("defended twice within 10 s: % x", got)
+	}
+	if st := w.h.IP.Stats(); st.ARPConflicts != 2 || st.ARPDefences != 1 {
+		t.Errorf("conflicts %d defences %d", st.ARPConflicts, st.ARPDefences)
+	}
+	for _, n := range w.h.IP.Neighbours() {
+		if n.Addr == netip.AddrFrom4(hostIP) {
+			t.Errorf("the claimant was learned: %+v", n)
+		}
+	}
+}
+
+// TestProbeAddress: RFC 5227 §2.1 probes (sender 0, target the
+// candidate), a free address after the listening time, a conflict when
+// the candidate answers or another host probes for it.
+func TestProbeAddress(t *testing.T) {
+	w := newWire(t, ipv4.Options{})
+	fast := ipv4.ProbeOptions{Wait: time.Millisecond, Min: 10 * time.Millisecond, Max: 20 * time.Millisecond, AnnounceWait: 30 * time.Millisecond}
+	cand := wire.Addr4{198, 18, 0, 50}
+	if err := w.h.IP.ProbeAddress(context.Background(), w.ifc, netip.AddrFrom4(cand), fast); err != nil {
+		t.Fatalf("free address: %v", err)
+	}
+	probe := arpFrame(wire.ARPRequest, hostMAC, wire.Addr4{}, wire.MAC{}, cand, wire.BroadcastMAC())
+	got := w.frames()
+	if len(got) != 3 {
+		t.Fatalf("%d probes, want 3", len(got))
+	}
+	for _, f := range got {
+		if !bytes.Equal(f, probe) {
+			t.Fatalf("probe\n got % x\nwant % x", f, probe)
+		}
+	}
+	for _, tc := range []struct {
+		name  string
+		frame []byte
+	}{
+		{"the candidate answers", arpFrame(wire.ARPReply, peerMAC, cand, hostMAC, wire.Addr4{}, hostMAC)},
+		{"another host probes for it", arpFrame(wire.ARPRequest, peerMAC, wire.Addr4{}, wire.MAC{}, cand, wire.BroadcastMAC())},
+	} {
+		done := make(chan error, 1)
+		go func() {
+			done <- w.h.IP.ProbeAddress(context.Background(), w.ifc, netip.AddrFrom4(cand), ipv4.ProbeOptions{Wait: time.Millisecond, Min: time.Second, Max: time.Second})
+		}()
+		time.Sleep(50 * time.Millisecond) // the first probe is out
+		w.inject(tc.frame)
+		select {
+		case err := <-done:
+			if !errors.Is(err, ipv4.ErrAddressInUse) || !strings.Contains(err.Error(), peerMAC.String()) {
+				t.Errorf("%s: %v, want ErrAddressInUse naming %v", tc.name, err, peerMAC)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: the probe did not see the conflict", tc.name)
+		}
+		w.frames()
+	}
+	if err := w.h.IP.ProbeAddress(context.Background(), w.ifc, netip.MustParseAddr("224.0.0.1"), fast); !errors.Is(err, stack.ErrBadAddress) {
+		t.Errorf("multicast candidate: %v", err)
 	}
 }
 

@@ -36,6 +36,12 @@
 // (CLOCK). ARP learns a sender it did not ask for only from a request to
 // us from one of the interface's subnets (ARPInRefused counts the rest).
 //
+// Address conflicts (RFC 5227, acd.go): another host's ARP packet with
+// one of our addresses as sender is counted and answered by one
+// announcement per 10 s (the address is defended, never given up: §2.4
+// policy (c)); ProbeAddress runs §2.1's probes before an address is
+// configured and reports ErrAddressInUse.
+//
 // Concurrency: input runs on each interface's RX goroutine, Output on any
 // goroutine. The neighbour cache's slow path and the reassembler are
 // mutex-protected; routes, resolved neighbours, addresses and hooks are
@@ -47,6 +53,5 @@
 // What it does not do: IP options processing beyond tolerating them (record
 // route, timestamps and source routes are passed through, not acted on), ICMP
 // redirects, path MTU discovery, multicast group membership (IGMP),
-// per-interface forwarding switches, RFC 5227 address defence (conflicts
-// are counted only).
+// per-interface forwarding switches.
 package ipv4

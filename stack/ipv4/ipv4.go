@@ -138,6 +138,7 @@ type IPv4 struct {
 	// buffer waits in a neighbour hold queue or in reassembly.
 	holdQ, reassQ *mbuf.Quota
 	icmp          icmpState
+	acd           acdState // RFC 5227 (acd.go)
 
 	id   atomic.Uint32 // IP identification counter
 	st   stats
@@ -159,6 +160,7 @@ func New(o Options) *IPv4 {
 	ip.neigh = newNeighCache(ip)
 	ip.reass = newReassembler(ip)
 	ip.icmp.init(o.ICMPRate, o.ICMPBurst)
+	ip.acd.init()
 	return ip
 }
 

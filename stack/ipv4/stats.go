@@ -16,6 +16,10 @@ type Stats struct {
 	ICMPInTimeExcds, ICMPOutMsgs, ICMPOutRateLimited, ICMPOutEchoReps       uint64
 	ARPInRequests, ARPInReplies, ARPInErrors, ARPOutRequests, ARPOutReplies uint64
 	ARPResolveFailed, ARPQueueDrops, ARPConflicts                           uint64
+	// RFC 5227 (acd.go): announcements sent in defence of an address
+	// another host claimed (at most one per 10 s and address), and probes
+	// ProbeAddress sent.
+	ARPDefences, ARPOutProbes uint64
 	// ARP senders not learned: a reply we did not ask for, or a request to
 	// us from an address off the interface's subnets (RFC 826 merges only
 	// into existing entries; see arp.go). NeighEvicted counts dynamic
@@ -42,6 +46,7 @@ type stats struct {
 	icmpInTimeExcds, icmpOutMsgs, icmpOutRateLimited, icmpOutEchoReps       atomic.Uint64
 	arpInRequests, arpInReplies, arpInErrors, arpOutRequests, arpOutReplies atomic.Uint64
 	arpResolveFailed, arpQueueDrops, arpConflicts                           atomic.Uint64
+	arpDefences, arpOutProbes                                               atomic.Uint64
 	arpInRefused                                                            atomic.Uint64
 }
 
@@ -75,5 +80,6 @@ func (ip *IPv4) Stats() Stats {
 		ARPInRequests: s.arpInRequests.Load(), ARPInReplies: s.arpInReplies.Load(), ARPInErrors: s.arpInErrors.Load(),
 		ARPOutRequests: s.arpOutRequests.Load(), ARPOutReplies: s.arpOutReplies.Load(),
 		ARPResolveFailed: s.arpResolveFailed.Load(), ARPQueueDrops: s.arpQueueDrops.Load(), ARPConflicts: s.arpConflicts.Load(),
+		ARPDefences: s.arpDefences.Load(), ARPOutProbes: s.arpOutProbes.Load(),
 	}
 }
