@@ -19,7 +19,7 @@ import (
 type Conn struct {
 	t            *TCP
 	k            fourTuple
-	r            route // where segments go (the family's network layer)
+	r            route     // where segments go (the family's network layer)
 	fromListener bool      // spawned by a listener: the port is the listener's
 	l            *Listener // while a passive open is half done
 	active       bool      // we sent the first SYN (Dial)
