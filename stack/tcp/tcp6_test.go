@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gopkt/gopkt/hw/mbuf"
+	"github.com/gopkt/gopkt/hw/port"
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/ipv4"
 	"github.com/gopkt/gopkt/stack/ipv6"
@@ -49,7 +50,7 @@ func newNode(tb testing.TB, pool *mbuf.Pool, bg *mbuf.Budget, o tcp.Options, for
 }
 
 // attach adds p as name with the given addresses (IPv4 and IPv6 prefixes).
-func (n *node) attach(tb testing.TB, name string, p *link.Port, addrs ...string) *stack.Interface {
+func (n *node) attach(tb testing.TB, name string, p port.Port, addrs ...string) *stack.Interface {
 	tb.Helper()
 	ifc, err := n.S.Attach(name, p, stack.IfOptions{})
 	if err != nil {
