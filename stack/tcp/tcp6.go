@@ -77,3 +77,7 @@ var (
 	_ ipv6.Transport    = tcp6{}
 	_ ipv6.ErrorHandler = tcp6{}
 )
+
+// Close lets IPv6 close TCP when the stack closes (TCP.Close; a second
+// call from IPv4 finds nothing left).
+func (x tcp6) Close() error { return x.t.Close() }

@@ -1,12 +1,14 @@
 package tcp_test
 
 import (
+	"encoding/binary"
 	"errors"
 	"net"
 	"net/netip"
 	"strconv"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/hw/port"
@@ -17,6 +19,7 @@ import (
 	"github.com/gopkt/gopkt/stack/route"
 	"github.com/gopkt/gopkt/stack/stacktest"
 	"github.com/gopkt/gopkt/stack/tcp"
+	"github.com/gopkt/gopkt/stack/wire"
 )
 
 // node is one stack with IPv4, IPv6 and TCP over both.
@@ -224,19 +227,17 @@ func TestDualStack(t *testing.T) {
 	}
 }
 
-// TestIPv6PacketTooBig: A (MTU 9000) reaches B (MTU 9000) through a
-// router whose interface towards B has MTU 1500, so A's first full-sized
-// segments come back as packet too big (RFC 8201 §4). A must lower its
-// MSS to 1500 − 60 − 12 and deliver everything.
-func TestIPv6PacketTooBig(t *testing.T) {
+// routed6 is A (2001:db8:1::1, MTU 9000) — R (a router) — B
+// (2001:db8:2::2, MTU 9000), R's interface towards B of MTU 1500.
+func routed6(t *testing.T) (a, r, b *node) {
 	pool := stacktest.NewPool(t, 4096)
 	bg, err := mbuf.NewBudget(pool, mbuf.BudgetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := newNode(t, pool, bg, tcp.Options{}, false)
-	r := newNode(t, pool, bg, tcp.Options{}, true)
-	b := newNode(t, pool, bg, tcp.Options{}, false)
+	a = newNode(t, pool, bg, tcp.Options{}, false)
+	r = newNode(t, pool, bg, tcp.Options{}, true)
+	b = newNode(t, pool, bg, tcp.Options{}, false)
 	p1, p2 := link.Pair(link.Options{MTU: 9000})
 	p3, p4 := link.Pair(link.Options{MTU: 9000})
 	t.Cleanup(func() { _ = p1.Close(); _ = p2.Close(); _ = p3.Close(); _ = p4.Close() })
@@ -257,6 +258,80 @@ func TestIPv6PacketTooBig(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	return a, r, b
+}
+
+// TestIPv6Unreachable: the router has no route to 2001:db8:3::/64 and
+// answers our SYN with destination unreachable, no route (RFC 4443
+// §3.1): the dial fails with ENETUNREACH at once (a hard error in
+// SYN-SENT, RFC 1122 §4.2.3.9), not after the SYN retries.
+func TestIPv6Unreachable(t *testing.T) {
+	a, _, _ := routed6(t)
+	start := time.Now()
+	_, err := a.TCP.Dial("tcp6", "[2001:db8:3::5]:80")
+	if !errors.Is(err, syscall.ENETUNREACH) || time.Since(start) > 5*time.Second {
+		t.Fatalf("dial through a router without a route: %v after %v, want ENETUNREACH at once", err, time.Since(start))
+	}
+}
+
+// TestIPv6SynCookies: a full backlog answers SYNs with cookies over the
+// 16-byte tuple too (RFC 4987 §3.6); the cookie connection works. The
+// backlog of 1 is filled by a half-open connection from an address that
+// never answers (a SYN injected into IPv6's TCP input).
+func TestIPv6SynCookies(t *testing.T) {
+	a, b, _, _, pool := dualPair(t, netOpts{})
+	l, err := b.TCP.ListenAddrPort(netip.MustParseAddrPort("[::]:8080"), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	src, dst := netip.MustParseAddr("2001:db8::99").As16(), netip.MustParseAddr("2001:db8::2").As16()
+	syn := make([]byte, 20)
+	binary.BigEndian.PutUint16(syn[0:], 40000)
+	binary.BigEndian.PutUint16(syn[2:], 8080)
+	binary.BigEndian.PutUint32(syn[4:], 12345)
+	syn[12], syn[13] = 5<<4, wire.TCPFlagSYN
+	binary.BigEndian.PutUint16(syn[14:], 65535)
+	binary.BigEndian.PutUint16(syn[16:], ^wire.Checksum(syn, wire.PseudoHeaderChecksum6(wire.IPProtocolTCP, src, dst, 20)))
+	m, err := pool.Get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := m.Append(len(syn))
+	copy(d, syn)
+	b.TCP.V6().Input(m, ipv6.Meta{Src: src, Dst: dst, IfIndex: 1, HopLimit: 64})
+
+	c, err := a.TCP.Dial("tcp6", "[2001:db8::2]:8080")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("via cookie")); err != nil {
+		t.Fatal(err)
+	}
+	_ = l.SetDeadline(time.Now().Add(10 * time.Second))
+	sc, err := l.AcceptTCP()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sc.Close()
+	buf := make([]byte, 16)
+	_ = sc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	n, err := sc.Read(buf)
+	if err != nil || string(buf[:n]) != "via cookie" || sc.RemoteAddr().String() != c.LocalAddr().String() {
+		t.Fatalf("cookie connection from %v read %q, %v", sc.RemoteAddr(), buf[:n], err)
+	}
+	if s := b.TCP.Stats(); s.SynCookiesSent != 1 || s.SynCookiesOK != 1 {
+		t.Fatalf("cookies sent %d, accepted %d, want 1 and 1", s.SynCookiesSent, s.SynCookiesOK)
+	}
+}
+
+// TestIPv6PacketTooBig: A (MTU 9000) reaches B (MTU 9000) through a
+// router whose interface towards B has MTU 1500, so A's first full-sized
+// segments come back as packet too big (RFC 8201 §4). A must lower its
+// MSS to 1500 − 60 − 12 and deliver everything.
+func TestIPv6PacketTooBig(t *testing.T) {
+	a, r, b := routed6(t)
 	l, err := b.TCP.Listen("tcp6", ":0")
 	if err != nil {
 		t.Fatal(err)
