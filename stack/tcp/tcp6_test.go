@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/net/nettest"
+
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/hw/port"
 	"github.com/gopkt/gopkt/stack"
@@ -150,6 +152,21 @@ func TestIPv6Transfer(t *testing.T) {
 	if s := a.TCP.Stats(); s.DropChecksum != 0 || s.InErrs != 0 {
 		t.Errorf("stats %+v", s)
 	}
+}
+
+// TestNettestConn6 is x/net/nettest's conformance suite over an IPv6
+// connection.
+func TestNettestConn6(t *testing.T) {
+	a, b, _, _, _ := dualPair(t, netOpts{})
+	l, err := b.TCP.Listen("tcp6", ":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	nettest.TestConn(t, func() (net.Conn, net.Conn, func(), error) {
+		c1, c2 := dialAccept(t, a.TCP, l, "tcp6", "[2001:db8::2]:"+portOf(l))
+		return c1, c2, func() { c1.Close(); c2.Close() }, nil
+	})
 }
 
 func portOf(l *tcp.Listener) string { return strconv.Itoa(l.Addr().(*net.TCPAddr).Port) }
