@@ -357,9 +357,23 @@ func TestIPv6PacketTooBig(t *testing.T) {
 	c1, c2 := dialAccept(t, a.TCP, l, "tcp6", "[2001:db8:2::2]:"+portOf(l))
 	defer c1.Close()
 	defer c2.Close()
+	// A second connection, set up before the path MTU is known: its
+	// segments are later refused by IPv6 itself (the cache already holds
+	// 1500), which must lower its MSS too (no message comes for it).
+	d1, d2 := dialAccept(t, a.TCP, l, "tcp6", "[2001:db8:2::2]:"+portOf(l))
+	defer d1.Close()
+	defer d2.Close()
 	transfer(t, c1, c2, 1<<20)
-	if s := a.TCP.Stats(); s.MSSReduced == 0 {
-		t.Errorf("MSS never lowered: %+v", s)
+	if s := a.TCP.Stats(); s.MSSReduced != 1 {
+		t.Errorf("MSS lowered %d times, want 1: %+v", s.MSSReduced, s)
+	}
+	ptbs := r.IP6.Stats().ForwPktTooBigs
+	transfer(t, d1, d2, 1<<20)
+	if s := a.TCP.Stats(); s.MSSReduced != 2 || s.OutErrors == 0 {
+		t.Errorf("second connection: MSS lowered %d times in all (want 2), %d sends refused (want some): %+v", s.MSSReduced, s.OutErrors, s)
+	}
+	if got := r.IP6.Stats().ForwPktTooBigs; got != ptbs {
+		t.Errorf("the router sent %d more packet too big for the second connection, want none", got-ptbs)
 	}
 	if got := a.IP6.PathMTU(netip.MustParseAddr("2001:db8:2::2")); got != 1500 {
 		t.Errorf("path MTU %d, want 1500", got)
