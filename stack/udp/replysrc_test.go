@@ -5,7 +5,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopkt/gopkt/hw/mbuf"
+	"github.com/gopkt/gopkt/stack"
+	"github.com/gopkt/gopkt/stack/ipv4"
+	"github.com/gopkt/gopkt/stack/ipv6"
+	"github.com/gopkt/gopkt/stack/link"
 	"github.com/gopkt/gopkt/stack/stacktest"
+	"github.com/gopkt/gopkt/stack/udp"
 )
 
 // TestWildcardReplySource: B has two addresses on one interface
@@ -54,5 +60,70 @@ func TestWildcardReplySource(t *testing.T) {
 			c.Close()
 		}
 		srv.Close()
+	}
+}
+
+// TestWildcardReplySource6 is the same over IPv6: B has 2001:db8::2 and
+// 2001:db8::3; a [::] socket answers each from the address it was asked
+// on.
+func TestWildcardReplySource6(t *testing.T) {
+	pool := stacktest.NewPool(t, 256)
+	bg, err := mbuf.NewBudget(pool, mbuf.BudgetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pa, pb := link.Pair(link.Options{})
+	t.Cleanup(func() { _ = pa.Close(); _ = pb.Close() })
+	mk := func(p *link.Port, addrs ...string) *udp.UDP {
+		u := udp.New(udp.Options{})
+		ip6 := ipv6.New(ipv6.Options{Transports: []ipv6.Transport{u.V6()}, DADTransmits: -1})
+		s, err := stack.New(stack.Options{Pool: pool, Budget: bg, Protocols: []stack.Protocol{ipv4.New(ipv4.Options{Transports: []ipv4.Transport{u}}), ip6}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		ifc, err := s.Attach("eth0", p, stack.IfOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range addrs {
+			if err := ip6.AddAddress(ifc, netip.MustParsePrefix(a)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return u
+	}
+	a := mk(pa, "2001:db8::1/64")
+	b := mk(pb, "2001:db8::2/64", "2001:db8::3/64")
+	srv, err := b.ListenPacket(netip.MustParseAddrPort("[::]:9"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	go func() {
+		buf := make([]byte, 64)
+		for {
+			n, from, err := srv.ReadFromUDPAddrPort(buf)
+			if err != nil {
+				return
+			}
+			_, _ = srv.WriteToUDPAddrPort(buf[:n], from)
+		}
+	}()
+	for _, dst := range []string{"2001:db8::3", "2001:db8::2", "2001:db8::3", "2001:db8::2"} {
+		c, err := a.Dial(netip.AddrPort{}, netip.AddrPortFrom(netip.MustParseAddr(dst), 9))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Write([]byte("ping " + dst)); err != nil {
+			t.Fatal(err)
+		}
+		_ = c.SetReadDeadline(time.Now().Add(3 * time.Second))
+		buf := make([]byte, 64)
+		n, err := c.Read(buf)
+		if err != nil || string(buf[:n]) != "ping "+dst {
+			t.Errorf("request to %s: reply %q, %v", dst, buf[:n], err)
+		}
+		c.Close()
 	}
 }
