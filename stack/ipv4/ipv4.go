@@ -52,6 +52,14 @@ type ErrorHandler interface {
 	HandleICMPError(typ wire.ICMPv4Type, code uint8, quote wire.IPv4)
 }
 
+// PMTUHandler is implemented by transports that do path MTU discovery
+// (RFC 1191 §6): a destination unreachable, fragmentation needed and DF
+// set goes to HandleFragNeeded with the message's next-hop MTU (0 from a
+// router older than RFC 1191, §5) instead of HandleICMPError.
+type PMTUHandler interface {
+	HandleFragNeeded(mtu uint16, quote wire.IPv4)
+}
+
 // Meta describes a received datagram to its transport.
 type Meta struct {
 	Src, Dst  wire.Addr4

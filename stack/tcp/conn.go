@@ -243,12 +243,12 @@ func (c *Conn) abort(err error, rst bool) {
 
 // LocalAddr implements net.Conn.
 func (c *Conn) LocalAddr() net.Addr {
-	return &net.TCPAddr{IP: net.IP(c.k.laddr[:]).To16(), Port: int(c.k.lport)}
+	return &net.TCPAddr{IP: net.IP(append([]byte(nil), c.k.laddr[:]...)), Port: int(c.k.lport), Zone: c.r.src.Zone()}
 }
 
 // RemoteAddr implements net.Conn.
 func (c *Conn) RemoteAddr() net.Addr {
-	return &net.TCPAddr{IP: net.IP(c.k.raddr[:]).To16(), Port: int(c.k.rport)}
+	return &net.TCPAddr{IP: net.IP(append([]byte(nil), c.k.raddr[:]...)), Port: int(c.k.rport), Zone: c.r.dst.Zone()}
 }
 
 func (c *Conn) checkOpen(op string) error {

@@ -1,11 +1,12 @@
-// Package tcp is TCP over IPv4 (RFC 9293) for the stack, with Go sockets:
+// Package tcp is TCP over IPv4 and IPv6 (RFC 9293) for the stack, with Go
+// sockets:
 // conns implement net.Conn (and the *net.TCPConn extras CloseWrite,
 // SetNoDelay, SetKeepAlive, SetLinger, SetReadBuffer, SetWriteBuffer),
 // listeners net.Listener.
 //
 // Start with New: pass it in ipv4.Options.Transports (it registers IP
-// protocol 6), then Dial/DialContext/DialAddrPort or Listen/ListenAddrPort
-// on it. Sockets keep Go's contracts: deadlines fail with errors wrapping
+// protocol 6) and its V6() in ipv6.Options.Transports (next header 6),
+// then Dial/DialContext/DialAddrPort or Listen/ListenAddrPort on it. Sockets keep Go's contracts: deadlines fail with errors wrapping
 // os.ErrDeadlineExceeded, use after Close fails with net.ErrClosed, errors
 // are *net.OpError with syscall.ECONNREFUSED, ECONNRESET, ETIMEDOUT or
 // EPIPE underneath where Go reports them, Read returns io.EOF after the
@@ -19,7 +20,8 @@
 // with its transmission time and SACKed/lost/retransmitted marks),
 // rack.go (RACK loss detection, RFC 8985 §6, whose lost marks drive
 // RFC 6675 recovery), tlp.go (tail loss probe, RFC 8985 §7),
-// icmp.go (ICMP errors),
+// tcp6.go (the IPv6 face: input, multicast and IPv4-mapped addresses
+// refused), icmp.go (ICMP and ICMPv6 errors, path MTU),
 // timer.go (RTO, RACK, TLP, persist, delayed ACK, keepalive, TIME-WAIT),
 // rtt.go (RFC 6298), cc.go/newreno.go/cubic.go
 // (congestion control behind one interface), listener.go (backlog),
@@ -42,12 +44,37 @@
 // frees. Send:
 // Write copies into the socket's send buffer (a byte ring); each
 // (re)transmission copies the bytes into a fresh mbuf behind the header,
-// and IPv4 pushes its header into the headroom. Steady-state transfer
+// and the network layer pushes its header into the headroom. Steady-state transfer
 // allocates nothing per segment.
+//
+// Families: one TCP serves IPv4 and IPv6 with one port space and one
+// connection table. A connection's key is fixed-size and comparable (two
+// 16-byte addresses, IPv4 ones IPv4-mapped; the ports; the interface of
+// a link-local connection), so demultiplexing allocates nothing; ISNs
+// (RFC 6528) and SYN cookies hash all of it. Networks follow Go: "tcp4"
+// is IPv4, "tcp6" IPv6, "tcp" either (IPv4-mapped addresses are IPv4).
+// Listen("tcp", ":port") and a [::] listener are dual stack: IPv4 peers
+// are accepted as IPv4 connections whose net.TCPAddr shows them
+// IPv4-mapped, as Go's; "tcp6" on ":port" is IPv6 only (IPV6_V6ONLY),
+// 0.0.0.0 IPv4 only. A link-local peer needs its zone ("[fe80::1%eth0]").
+// Segments leave through stack/network.Layer of the connection's family
+// (route in output.go), the layer pushing its header into the headroom.
+// The MSS is the path MTU less 40 (IPv4) or 60 (IPv6) bytes, at least
+// 536 or 1220.
+//
+// Path MTU (icmp.go): packet too big (RFC 8201 §5.5, the MTU from
+// stack/ipv6's PMTU cache), fragmentation needed (RFC 1191 §6.3, the
+// next-hop MTU, at least 576; a pre-RFC 1191 router's zero steps down
+// the §7 plateau table) and a send the network layer refuses as larger
+// than the path MTU all lower the connection's MSS; the flight is then
+// resent from SND.UNA in smaller segments at once, cwnd untouched (not a
+// congestion signal), like Linux's tcp_simple_retransmit. The quoted
+// sequence number must be in flight (RFC 5927 §4.1). Unreachables end a
+// connection only in SYN-SENT (RFC 1122 §4.2.3.9, RFC 5461).
 //
 // Concurrency: one mutex per connection; the interface's receive
 // goroutine, the connection's timer and the application take it. Segments
-// are handed to IPv4 under it. Lock order: connection, then protocol
+// are handed to the network layer under it. Lock order: connection, then protocol
 // tables.
 //
 // Loss detection: with SACK, RACK-TLP (RFC 8985) alone decides what is
@@ -56,9 +83,12 @@
 // sender goes back to SND.UNA (RFC 5681 §3.1) with the SACK marks
 // cleared (RFC 2018 §8), rather than RFC 8985 §6.3's marking.
 //
-// What it does not do: IPv6, urgent data (URG is ignored), TCP Fast Open,
-// ECN, path MTU discovery by ICMP (the MSS is clamped to the
-// route's MTU), SO_REUSEADDR, reopening a connection from TIME-WAIT
+// What it does not do: urgent data (URG is ignored), TCP Fast Open,
+// ECN, an IPv4 path MTU cache (a new IPv4 connection learns the path
+// MTU again from the next message; IPv6 shares stack/ipv6's cache),
+// PMTU black-hole probing (RFC 4821), raising the MSS again when a
+// learned path MTU expires, separate IPv4 and IPv6 sockets on one port
+// (one listener per port serves both), SO_REUSEADDR, reopening a connection from TIME-WAIT
 // (RFC 6191). SYN-cookie connections run without window scaling,
 // timestamps and SACK.
 package tcp

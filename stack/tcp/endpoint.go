@@ -19,6 +19,7 @@ import (
 type Conn struct {
 	t            *TCP
 	k            fourTuple
+	r            route     // where segments go (the family's network layer)
 	fromListener bool      // spawned by a listener: the port is the listener's
 	l            *Listener // while a passive open is half done
 	active       bool      // we sent the first SYN (Dial)
@@ -37,6 +38,7 @@ type Conn struct {
 	sbSeq                       uint32 // sequence number of sb's first byte
 	finQueued                   bool   // CloseWrite/Close: FIN follows the data at finSeq
 	mss                         int    // data bytes per segment (options excluded)
+	resend                      bool   // sendData lowered mss and rewound SND.NXT (icmp.go lowerMSS)
 	nodelay                     bool
 
 	// Receive sequence variables.
@@ -107,7 +109,8 @@ func (t *TCP) newConn(k fourTuple) *Conn {
 	c.initRcvTune()
 	c.sb.b = make([]byte, t.o.WriteBuffer)
 	c.rq.in = make([]*mbuf.Buf, 0, 64)
-	c.tsOffset = uint32(t.tsKey.sipTuple(k.laddr, k.raddr, k.lport, k.rport, 0))
+	c.tsOffset = uint32(t.tsKey.sipTuple(&k, 0))
+	c.r = t.routeFor(&k)
 	c.timer = time.AfterFunc(time.Hour, c.onTimer)
 	c.timer.Stop()
 	return c
@@ -126,8 +129,8 @@ func (c *Conn) State() State {
 func (c *Conn) Info() ConnInfo {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return ConnInfo{Local: netip.AddrPortFrom(netip.AddrFrom4(c.k.laddr), c.k.lport),
-		Remote: netip.AddrPortFrom(netip.AddrFrom4(c.k.raddr), c.k.rport), State: c.state,
+	return ConnInfo{Local: netip.AddrPortFrom(c.r.src, c.k.lport),
+		Remote: netip.AddrPortFrom(c.r.dst, c.k.rport), State: c.state,
 		SendQueue: c.sb.n, RecvQueue: c.rq.bytes, SendWindow: int(c.sndWnd), RTT: c.srtt, RTO: c.currentRTO(), Cwnd: c.cc.cwnd(),
 		Congestion: c.cc.name()}
 }
@@ -141,7 +144,7 @@ func (c *Conn) flight() int { return int(c.sndMax - c.sndUna) }
 
 // initSend sets the send variables for our SYN.
 func (c *Conn) initSend() {
-	c.iss = c.t.isn(c.k.laddr, c.k.raddr, c.k.lport, c.k.rport)
+	c.iss = c.t.isn(&c.k)
 	c.sndUna, c.sndNxt, c.sndMax = c.iss, c.iss, c.iss
 	c.sbSeq = c.iss + 1
 	c.recover = c.iss
@@ -158,7 +161,7 @@ func (c *Conn) negotiate(s *segment) {
 	if s.hasMSS && s.mss > 0 {
 		peerMSS = int(s.mss)
 	}
-	c.mss = max(64, min(peerMSS, c.t.routeMSS(c.k.raddr)))
+	c.mss = max(64, min(peerMSS, c.t.routeMSS(&c.k)))
 	if s.hasWS && !o.NoWindowScale {
 		c.sndWS, c.rcvWS = s.ws, ourWindowShift
 	} else {

@@ -8,9 +8,9 @@ import "errors"
 var (
 	ErrAddrInUse     = errors.New("tcp: address already in use (another socket has this port; pick another or close it)")
 	ErrNoPorts       = errors.New("tcp: no free ephemeral port (close sockets or wait for TIME-WAIT to end)")
-	ErrBadAddress    = errors.New("tcp: not an IPv4 address and port (use host:port with an IPv4 address)")
-	ErrBadNetwork    = errors.New("tcp: network must be \"tcp\" or \"tcp4\"")
-	ErrNotAttached   = errors.New("tcp: not attached to a stack (pass tcp.New in ipv4.Options.Transports)")
+	ErrBadAddress    = errors.New("tcp: not a usable address and port for this network (tcp4: IPv4, tcp6: IPv6 other than IPv4-mapped)")
+	ErrBadNetwork    = errors.New("tcp: network must be \"tcp\", \"tcp4\" or \"tcp6\"")
+	ErrNotAttached   = errors.New("tcp: not attached to a network layer of this family (pass tcp.New in ipv4.Options.Transports, its V6() in ipv6.Options.Transports)")
 	ErrClosedStack   = errors.New("tcp: protocol closed")
 	ErrBadCongestion = errors.New("tcp: unknown congestion control (use \"cubic\" or \"newreno\")")
 )

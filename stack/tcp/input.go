@@ -108,7 +108,7 @@ func (c *Conn) process(s *segment, b *mbuf.Buf) {
 	if c.state == SynReceived {
 		if !(seqLT(c.sndUna, s.ack) && seqLEQ(s.ack, c.sndMax)) {
 			b.Free()
-			c.t.emit(c.k, &segOut{seq: s.ack, flags: wire.TCPFlagRST})
+			_ = c.t.emit(&c.r, &segOut{seq: s.ack, flags: wire.TCPFlagRST})
 			return
 		}
 		c.sndWnd = uint32(s.wnd) << c.sndWS
@@ -240,7 +240,7 @@ func (c *Conn) synSent(s *segment) {
 	if s.has(wire.TCPFlagACK) {
 		if seqLEQ(s.ack, c.iss) || seqGT(s.ack, c.sndMax) {
 			if !s.has(wire.TCPFlagRST) {
-				c.t.emit(c.k, &segOut{seq: s.ack, flags: wire.TCPFlagRST})
+				_ = c.t.emit(&c.r, &segOut{seq: s.ack, flags: wire.TCPFlagRST})
 			}
 			return
 		}

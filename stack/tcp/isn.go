@@ -1,10 +1,6 @@
 package tcp
 
-import (
-	"time"
-
-	"github.com/gopkt/gopkt/stack/wire"
-)
+import "time"
 
 // isn returns the initial send sequence number for a connection (RFC 6528
 // §3): ISN = M + F(localip, localport, remoteip, remoteport, secretkey),
@@ -13,7 +9,10 @@ import (
 // 4-tuples get unrelated sequence spaces, so an off-path attacker cannot
 // predict ours; one 4-tuple's ISNs keep increasing, protecting a new
 // incarnation from old duplicates.
-func (t *TCP) isn(laddr, raddr wire.Addr4, lport, rport uint16) uint32 {
+//
+// The hash covers the 16-byte addresses of both families (IPv4 ones
+// mapped) and the link of a link-local connection.
+func (t *TCP) isn(k *fourTuple) uint32 {
 	m := uint32(time.Since(t.epoch) / (4 * time.Microsecond))
-	return m + uint32(t.key.sipTuple(laddr, raddr, lport, rport, 0))
+	return m + uint32(t.key.sipTuple(k, 0))
 }

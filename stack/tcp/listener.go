@@ -21,6 +21,7 @@ import (
 type Listener struct {
 	t       *TCP
 	addr    netip.AddrPort
+	v6only  bool // [::] for IPv6 only ("tcp6", Go's IPV6_V6ONLY)
 	backlog int
 
 	mu       sync.Mutex
@@ -32,10 +33,27 @@ type Listener struct {
 	once     sync.Once
 }
 
-// accepts reports whether a segment to dst is for this listener.
-func (l *Listener) accepts(dst wire.Addr4) bool {
+// accepts reports whether a segment of k is for this listener (Go's
+// rules): 0.0.0.0 takes every IPv4 address, [::] every IPv6 address and,
+// unless v6only, every IPv4 one too (dual stack: the connection is IPv4,
+// its addresses shown IPv4-mapped in net.TCPAddr as Go's are); a
+// specific address only itself (a link-local one on its zone's link).
+func (l *Listener) accepts(k *fourTuple) bool {
 	a := l.addr.Addr()
-	return a.IsUnspecified() || a.As4() == dst
+	if k.is4() {
+		return a == netip.IPv4Unspecified() || (a == netip.IPv6Unspecified() && !l.v6only) ||
+			(a.Is4() && a.As16() == k.laddr)
+	}
+	if !a.Is6() {
+		return false
+	}
+	if a.WithZone("") == netip.IPv6Unspecified() {
+		return true
+	}
+	if a.As16() != k.laddr {
+		return false
+	}
+	return a.Zone() == "" || l.t.ip6 == nil || l.t.ip6.ZoneIndex(a) == int(k.ifx)
 }
 
 // input handles a segment for no connection on the listening port
@@ -113,7 +131,7 @@ func (l *Listener) cookieConn(k fourTuple, s *segment, mss int) *Conn {
 	c.iss = s.ack - 1
 	c.sndUna, c.sndNxt, c.sndMax = s.ack, s.ack, s.ack
 	c.sbSeq, c.recover, c.highRxt = s.ack, s.ack, s.ack
-	c.mss = min(mss, t.routeMSS(k.raddr))
+	c.mss = min(mss, t.routeMSS(&k))
 	c.cc.init(c.mss)
 	c.sndWnd = uint32(s.wnd)
 	c.maxSndWnd = c.sndWnd

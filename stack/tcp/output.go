@@ -2,10 +2,14 @@ package tcp
 
 import (
 	"encoding/binary"
+	"errors"
+	"net/netip"
 
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack/internal/chain"
 	"github.com/gopkt/gopkt/stack/ipv4"
+	"github.com/gopkt/gopkt/stack/ipv6"
+	"github.com/gopkt/gopkt/stack/network"
 	"github.com/gopkt/gopkt/stack/wire"
 )
 
@@ -19,23 +23,72 @@ type segOut struct {
 	off, n   int      // data: n bytes from off bytes after sb's head
 }
 
-// emit builds a segment in place and hands it to IPv4: the TCP header at
-// the start of a fresh mbuf's data room with the data behind it (chained
-// mbufs when it does not fit one), IPv4 and link headers pushed into the
-// headroom later. The data is copied once, from the send buffer. It
-// returns false when the pool is empty (the caller's timer tries again).
-func (t *TCP) emit(k fourTuple, o *segOut) bool {
+// route is where a connection's segments go: the network layer of its
+// family and the addresses in the form that layer takes (IPv4 as 4 bytes,
+// a link-local IPv6 peer with its interface as zone).
+type route struct {
+	l          network.Layer // nil: that family is not attached
+	src, dst   netip.Addr
+	lport, rpt uint16
+}
+
+// routeFor is k's route.
+func (t *TCP) routeFor(k *fourTuple) route {
+	r := route{lport: k.lport, rpt: k.rport}
+	if k.is4() {
+		r.l = t.net4
+		r.src = netip.AddrFrom16(k.laddr).Unmap()
+		r.dst = netip.AddrFrom16(k.raddr).Unmap()
+		return r
+	}
+	r.l = t.net6
+	r.src, r.dst = netip.AddrFrom16(k.laddr), netip.AddrFrom16(k.raddr)
+	if k.ifx != 0 && t.ip6 != nil {
+		if ifc := t.ip6.Stack().Interface(int(k.ifx)); ifc != nil {
+			if linkLocal(k.raddr) {
+				r.dst = r.dst.WithZone(ifc.Name())
+			}
+			if linkLocal(k.laddr) {
+				r.src = r.src.WithZone(ifc.Name())
+			}
+		}
+	}
+	return r
+}
+
+// errPoolEmpty is emit's answer when no buffer was free (the caller's
+// timer tries again).
+var errPoolEmpty = errors.New("tcp: no buffers")
+
+// tooBig reports whether err is the network layer refusing a segment
+// larger than the path MTU (DF / no fragmentation).
+func tooBig(err error) bool { return errors.Is(err, ipv4.ErrTooBig) || errors.Is(err, ipv6.ErrTooBig) }
+
+// emitTo is emit for a segment of no connection (resets, SYN cookies).
+func (t *TCP) emitTo(k fourTuple, o *segOut) error {
+	r := t.routeFor(&k)
+	return t.emit(&r, o)
+}
+
+// emit builds a segment in place and hands it to the network layer: the
+// TCP header at the start of a fresh mbuf's data room with the data
+// behind it (chained mbufs when it does not fit one), network and link
+// headers pushed into the headroom later. The data is copied once, from
+// the send buffer. It returns errPoolEmpty when the pool is empty, the
+// network layer's error when it refused the segment (counted in
+// OutErrors: lost like on the wire), nil when the segment left.
+func (t *TCP) emit(r *route, o *segOut) error {
 	hl := wire.TCPMinHeaderLen + (len(o.opts)+3)&^3
 	b, err := t.pool.Get()
 	if err != nil {
 		t.st.dropNoBuffers.Add(1)
-		return false
+		return errPoolEmpty
 	}
 	first := min(hl+o.n, mbuf.DataRoom)
 	d, _ := b.Append(first)
 	h := wire.TCP(d)
-	h.SetSrcPort(k.lport)
-	h.SetDstPort(k.rport)
+	h.SetSrcPort(r.lport)
+	h.SetDstPort(r.rpt)
 	h.SetSeq(o.seq)
 	h.SetAck(o.ack)
 	d[12] = uint8(hl/4) << 4
@@ -54,7 +107,7 @@ func (t *TCP) emit(k fourTuple, o *segOut) bool {
 			if err != nil {
 				b.Free()
 				t.st.dropNoBuffers.Add(1)
-				return false
+				return errPoolEmpty
 			}
 			k := min(o.n-done, mbuf.DataRoom)
 			sd, _ := seg.Append(k)
@@ -64,16 +117,24 @@ func (t *TCP) emit(k fourTuple, o *segOut) bool {
 			last = seg
 		}
 	}
-	n := uint16(hl + o.n)
-	h.SetChecksum(^chain.Sum(b, wire.PseudoHeaderChecksum(wire.IPProtocolTCP, k.laddr, k.raddr, n)))
+	if r.l == nil {
+		b.Free()
+		t.st.outErrors.Add(1)
+		return ErrNotAttached
+	}
+	n := hl + o.n
+	h.SetChecksum(^chain.Sum(b, r.l.PseudoHeaderSum(wire.IPProtocolTCP, r.src, r.dst, n)))
 	t.st.outSegs.Add(1)
 	if o.flags&wire.TCPFlagRST != 0 {
 		t.st.outRsts.Add(1)
 	}
-	if t.ip.Output(b, ipv4.Header{Src: k.laddr, Dst: k.raddr, Protocol: wire.IPProtocolTCP, DF: true}) != nil {
+	// DF over IPv4 (RFC 1191); over IPv6 only the source fragments and TCP
+	// never asks it to (RFC 8201 §5.5: the MSS follows the path MTU).
+	if err := r.l.Send(b, wire.IPProtocolTCP, r.src, r.dst, network.SendOptions{DontFragment: true}); err != nil {
 		t.st.outErrors.Add(1) // no route, or larger than the MTU: lost like on the wire
+		return err
 	}
-	return true
+	return nil
 }
 
 // sendResetFor answers a segment that reached no connection (RFC 9293
@@ -81,10 +142,10 @@ func (t *TCP) emit(k fourTuple, o *segOut) bool {
 // RST+ACK acknowledging all of it.
 func (t *TCP) sendResetFor(k fourTuple, s *segment) {
 	if s.has(wire.TCPFlagACK) {
-		t.emit(k, &segOut{seq: s.ack, flags: wire.TCPFlagRST})
+		_ = t.emitTo(k, &segOut{seq: s.ack, flags: wire.TCPFlagRST})
 		return
 	}
-	t.emit(k, &segOut{seq: 0, ack: s.seq + s.seqLen(), flags: wire.TCPFlagRST | wire.TCPFlagACK})
+	_ = t.emitTo(k, &segOut{seq: 0, ack: s.seq + s.seqLen(), flags: wire.TCPFlagRST | wire.TCPFlagACK})
 }
 
 // Option builders. Each returns the bytes written into b.
@@ -108,7 +169,7 @@ func putTS(b []byte, val, ecr uint32) int {
 // (RFC 7323 §2.2, §3.2; RFC 2018 §2).
 func (c *Conn) synOptions(b []byte, peer bool) int {
 	o := &c.t.o
-	n := putMSS(b, uint16(c.t.routeMSS(c.k.raddr))) // RFC 9293 §3.7.1: MTU − 40
+	n := putMSS(b, uint16(c.t.routeMSS(&c.k))) // RFC 9293 §3.7.1: MTU − 40 (IPv6: − 60)
 	if !o.NoWindowScale && (!peer || c.rcvWS != 0) {
 		b[n], b[n+1], b[n+2], b[n+3] = wire.TCPOptionNOP, wire.TCPOptionWindowScale, 3, ourWindowShift
 		n += 4
@@ -192,7 +253,7 @@ func (c *Conn) sendSyn() {
 	w := min(c.rcvbuf, 0xffff)
 	o.wnd = uint16(w)
 	c.rcvAdv = c.rcvNxt + uint32(w)
-	c.t.emit(c.k, &o)
+	_ = c.t.emit(&c.r, &o)
 	if seqLT(c.sndNxt, c.iss+1) {
 		c.sndNxt = c.iss + 1
 	}
@@ -216,7 +277,7 @@ func (c *Conn) sendCtl(seq uint32, flags uint8) {
 		o.wnd = c.window()
 		c.ackSent()
 	}
-	c.t.emit(c.k, &o)
+	_ = c.t.emit(&c.r, &o)
 }
 
 // ackSent notes that an ACK for everything received went out.
@@ -229,7 +290,7 @@ func (c *Conn) ackSent() {
 
 // sendRst aborts towards the peer (RFC 9293 §3.10.4 ABORT, §3.10.7.4).
 func (c *Conn) sendRst() {
-	c.t.emit(c.k, &segOut{seq: c.sndNxt, ack: c.rcvNxt, flags: wire.TCPFlagRST | wire.TCPFlagACK})
+	_ = c.t.emit(&c.r, &segOut{seq: c.sndNxt, ack: c.rcvNxt, flags: wire.TCPFlagRST | wire.TCPFlagACK})
 }
 
 // sendData sends n bytes of data starting at seq (plus FIN when fin);
@@ -245,8 +306,16 @@ func (c *Conn) sendData(seq uint32, n int, fin bool) bool {
 	}
 	o.opts = ob[:c.dataOptions(ob[:])]
 	o.wnd = c.window()
-	if !c.t.emit(c.k, &o) {
-		return false
+	if err := c.t.emit(&c.r, &o); err != nil {
+		if tooBig(err) {
+			// The path MTU fell below our segments (learned by another
+			// connection, or a route change): follow it and let the
+			// caller cut the segment again (RFC 8201 §5.5).
+			c.resend = c.lowerMSS(0)
+		}
+		if err == errPoolEmpty || tooBig(err) {
+			return false
+		}
 	}
 	c.ackSent()
 	if seqLT(seq, c.sndMax) {
@@ -287,6 +356,7 @@ func (c *Conn) output() {
 	if !c.state.synchronized() || c.state == TimeWait {
 		return
 	}
+	c.resend = false
 	if c.inRecovery && c.sackOK {
 		c.recoveryOutput()
 	}
@@ -327,6 +397,10 @@ func (c *Conn) output() {
 			}
 		}
 		if !c.sendData(c.sndNxt, n, fin) {
+			if c.resend { // the MSS fell and SND.NXT went back: cut again
+				c.resend = false
+				continue
+			}
 			c.armRTO()
 			break
 		}

@@ -59,6 +59,7 @@ const (
 	dropBadOption
 	dropBadFlags
 	dropBroadcast
+	dropBadAddress
 )
 
 // parseSegment validates the header of d (the TCP header and, when the

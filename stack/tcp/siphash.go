@@ -10,16 +10,20 @@ import (
 // the MAC of SYN cookies.
 type sipKey struct{ k0, k1 uint64 }
 
-// sipTuple hashes the 4-tuple plus an extra word: 24 bytes of input, so
-// it needs no buffer (no allocation) and handles exactly three message
-// words and the final length block.
-func (k sipKey) sipTuple(laddr, raddr [4]byte, lport, rport uint16, extra uint64) uint64 {
-	m0 := uint64(binary.BigEndian.Uint32(laddr[:]))<<32 | uint64(binary.BigEndian.Uint32(raddr[:]))
-	m1 := uint64(lport)<<16 | uint64(rport)
-	return k.sum3(m0, m1, extra)
+// sipTuple hashes the connection's key plus an extra word: 48 bytes of
+// input (the two 16-byte addresses, the ports and link, the extra word),
+// six message words and the final length block, with no buffer (no
+// allocation).
+func (k sipKey) sipTuple(t *fourTuple, extra uint64) uint64 {
+	return k.sum6([6]uint64{
+		binary.BigEndian.Uint64(t.laddr[:8]), binary.BigEndian.Uint64(t.laddr[8:]),
+		binary.BigEndian.Uint64(t.raddr[:8]), binary.BigEndian.Uint64(t.raddr[8:]),
+		uint64(t.lport)<<48 | uint64(t.rport)<<32 | uint64(uint32(t.ifx)),
+		extra,
+	})
 }
 
-func (k sipKey) sum3(m0, m1, m2 uint64) uint64 {
+func (k sipKey) sum6(m [6]uint64) uint64 {
 	v0 := k.k0 ^ 0x736f6d6570736575
 	v1 := k.k1 ^ 0x646f72616e646f6d
 	v2 := k.k0 ^ 0x6c7967656e657261
@@ -40,11 +44,11 @@ func (k sipKey) sum3(m0, m1, m2 uint64) uint64 {
 		v1 ^= v2
 		v2 = bits.RotateLeft64(v2, 32)
 	}
-	for _, m := range [4]uint64{m0, m1, m2, 24 << 56} { // last block: length 24 in the top byte
-		v3 ^= m
+	for _, w := range [7]uint64{m[0], m[1], m[2], m[3], m[4], m[5], 48 << 56} { // last block: length 48 in the top byte
+		v3 ^= w
 		round()
 		round()
-		v0 ^= m
+		v0 ^= w
 	}
 	v2 ^= 0xff
 	round()

@@ -28,7 +28,7 @@ const cookiePeriod = 64 * time.Second
 func (t *TCP) cookieCounter() uint32 { return uint32(time.Since(t.epoch) / cookiePeriod) }
 
 func (t *TCP) cookieMAC(k fourTuple, peerISN, counter uint32, idx int) uint32 {
-	h := t.cookieKey.sipTuple(k.laddr, k.raddr, k.lport, k.rport, uint64(peerISN)<<32|uint64(counter)<<3|uint64(idx))
+	h := t.cookieKey.sipTuple(&k, uint64(peerISN)<<32|uint64(counter)<<3|uint64(idx))
 	return uint32(h) &^ 0x1f
 }
 
@@ -68,10 +68,11 @@ func (t *TCP) sendCookie(k fourTuple, s *segment) {
 	if s.hasMSS {
 		peerMSS = int(s.mss)
 	}
-	mss := min(peerMSS, t.routeMSS(k.raddr))
+	ours := t.routeMSS(&k)
+	mss := min(peerMSS, ours)
 	var ob [4]byte
-	putMSS(ob[:], uint16(t.routeMSS(k.raddr)))
+	putMSS(ob[:], uint16(ours))
 	t.st.synCookiesSent.Add(1)
-	t.emit(k, &segOut{seq: t.makeCookie(k, s.seq, mss), ack: s.seq + 1, flags: wire.TCPFlagSYN | wire.TCPFlagACK,
+	_ = t.emitTo(k, &segOut{seq: t.makeCookie(k, s.seq, mss), ack: s.seq + 1, flags: wire.TCPFlagSYN | wire.TCPFlagACK,
 		wnd: uint16(min(t.o.ReadBuffer, 0xffff)), opts: ob[:]})
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack/internal/chain"
 	"github.com/gopkt/gopkt/stack/ipv4"
+	"github.com/gopkt/gopkt/stack/ipv6"
+	"github.com/gopkt/gopkt/stack/network"
 	"github.com/gopkt/gopkt/stack/wire"
 )
 
@@ -86,17 +88,41 @@ func (o *Options) defaults() {
 	}
 }
 
-// fourTuple names a connection.
+// fourTuple names a connection. Addresses are 16 bytes in both families:
+// an IPv4 connection's are IPv4-mapped (::ffff:a.b.c.d, RFC 4291
+// §2.5.5.2), which never appear on the wire in IPv6 (Input6 drops them),
+// so the family is in the address itself. ifx is the interface index of
+// a link-scoped IPv6 connection (either address link-local: the same
+// addresses on two links are two connections), 0 otherwise. The key is
+// comparable and fixed-size: a map lookup per segment allocates nothing.
 type fourTuple struct {
-	laddr, raddr wire.Addr4
+	laddr, raddr [16]byte
 	lport, rport uint16
+	ifx          int32
+}
+
+// is4 reports whether k is an IPv4 connection.
+func (k *fourTuple) is4() bool { return isMapped(k.laddr) }
+
+func isMapped(a [16]byte) bool {
+	return a[0]|a[1]|a[2]|a[3]|a[4]|a[5]|a[6]|a[7]|a[8]|a[9] == 0 && a[10] == 0xff && a[11] == 0xff
+}
+
+func linkLocal(a [16]byte) bool { return a[0] == 0xfe && a[1]&0xc0 == 0x80 }
+
+// mapped4 is a as an IPv4-mapped IPv6 address.
+func mapped4(a wire.Addr4) [16]byte {
+	return [16]byte{10: 0xff, 11: 0xff, 12: a[0], 13: a[1], 14: a[2], 15: a[3]}
 }
 
 // TCP is the TCP protocol of one stack (RFC 9293): it demultiplexes
 // segments to connections and listeners and owns the port space.
 type TCP struct {
 	o    Options
-	ip   *ipv4.IPv4
+	ip   *ipv4.IPv4 // nil until Attach
+	ip6  *ipv6.IPv6 // nil until V6().Attach
+	net4 network.Layer
+	net6 network.Layer
 	pool *mbuf.Pool
 	q    *mbuf.Quota // "tcp-rcvq"
 
@@ -119,7 +145,8 @@ type TCP struct {
 	st       counters
 }
 
-// New returns TCP to pass in ipv4.Options.Transports.
+// New returns TCP to pass in ipv4.Options.Transports (and its V6() in
+// ipv6.Options.Transports).
 func New(o Options) (*TCP, error) {
 	o.defaults()
 	if newCongestion(o.Congestion) == nil {
@@ -154,14 +181,22 @@ func (t *TCP) Attach(ip *ipv4.IPv4) error {
 	if t.ip != nil {
 		return fmt.Errorf("tcp: already attached")
 	}
-	t.ip = ip
-	t.pool = ip.Pool()
-	b := ip.Stack().Budget()
+	t.ip, t.net4 = ip, ip.Network()
+	t.attachCommon(ip.Pool(), ip.Stack().Budget())
+	return nil
+}
+
+// attachCommon takes the pool and registers the "tcp-rcvq" quota once,
+// whichever network layer attaches first (both share one stack).
+func (t *TCP) attachCommon(p *mbuf.Pool, b *mbuf.Budget) {
+	if t.q != nil {
+		return
+	}
+	t.pool = p
 	if t.o.Buffers <= 0 {
 		t.o.Buffers = max(1, b.Limit()/4)
 	}
 	t.q = b.NewQuota("tcp-rcvq", t.o.Buffers)
-	return nil
 }
 
 // Options returns the options in effect (defaults filled in).
@@ -220,9 +255,16 @@ func (t *TCP) Input(b *mbuf.Buf, m ipv4.Meta) bool {
 			return true
 		}
 	}
+	k := fourTuple{laddr: mapped4(m.Dst), raddr: mapped4(m.Src), lport: s.dstPort, rport: s.srcPort}
+	t.demux(k, &s, b)
+	return true
+}
+
+// demux hands a checked segment to its connection or listener (RFC 9293
+// §3.10.7); b still starts at the TCP header.
+func (t *TCP) demux(k fourTuple, s *segment, b *mbuf.Buf) {
 	t.st.inSegs.Add(1)
 	_, _ = b.Pull(s.hdrLen) // b is now the payload (possibly empty, possibly a chain)
-	k := fourTuple{laddr: m.Dst, raddr: m.Src, lport: s.dstPort, rport: s.srcPort}
 	t.mu.RLock()
 	c := t.conns[k]
 	var l *Listener
@@ -232,17 +274,16 @@ func (t *TCP) Input(b *mbuf.Buf, m ipv4.Meta) bool {
 	t.mu.RUnlock()
 	switch {
 	case c != nil:
-		c.input(&s, b)
-	case l != nil && l.accepts(m.Dst):
-		l.input(k, &s, b)
+		c.input(s, b)
+	case l != nil && l.accepts(&k):
+		l.input(k, s, b)
 	default:
 		b.Free()
 		t.st.noPort.Add(1)
 		if !s.has(wire.TCPFlagRST) {
-			t.sendResetFor(k, &s)
+			t.sendResetFor(k, s)
 		}
 	}
-	return true
 }
 
 // bind reserves a local port for a new connection or listener: port 0
@@ -319,14 +360,25 @@ func (t *TCP) challengeAllowed() bool {
 	return true
 }
 
-// routeMSS is the MSS for segments to dst: the outgoing interface's MTU
-// minus the IPv4 and TCP headers (RFC 9293 §3.7.1, RFC 879), at least 536.
-func (t *TCP) routeMSS(dst wire.Addr4) int {
-	ifc, _, err := t.ip.Route(dst)
-	if err != nil {
-		return 536
+// routeMSS is the MSS for segments of k: the path MTU towards the peer
+// (the outgoing interface's MTU, lowered by what path MTU discovery
+// learned) minus the network and TCP headers (RFC 9293 §3.7.1, RFC 879,
+// RFC 8200 §8.3: MTU − 60 over IPv6), at least 536 over IPv4 and 1220
+// over IPv6 (its 1280-byte minimum MTU, RFC 8200 §5).
+func (t *TCP) routeMSS(k *fourTuple) int {
+	r := t.routeFor(k)
+	floor := 536
+	if !k.is4() {
+		floor = ipv6.MinMTU - wire.IPv6HeaderLen - wire.TCPMinHeaderLen
 	}
-	return max(536, ifc.MTU()-wire.IPv4MinHeaderLen-wire.TCPMinHeaderLen)
+	if r.l == nil {
+		return floor
+	}
+	mtu, err := r.l.MTU(r.dst)
+	if err != nil {
+		return floor
+	}
+	return max(floor, mtu-r.l.HeaderLen()-wire.TCPMinHeaderLen)
 }
 
 // Connections returns a snapshot of the connections (netstat).
@@ -379,6 +431,7 @@ type counters struct {
 	fastRetrans, rtoExpired, sackRecoveries, ooo, keepaliveProbes          atomic.Uint64
 	dropNoBuffers, outErrors, tlpProbes, oowAckLimited                     atomic.Uint64
 	rackMarked, tlpRecoveries                                              atomic.Uint64
+	dropBadAddr, mssReduced                                                atomic.Uint64
 }
 
 func (c *counters) drop(r dropReason) {
@@ -396,6 +449,8 @@ func (c *counters) drop(r dropReason) {
 		c.dropFlags.Add(1)
 	case dropBroadcast:
 		c.dropBcast.Add(1)
+	case dropBadAddress:
+		c.dropBadAddr.Add(1)
 	}
 }
 
@@ -414,7 +469,12 @@ type Stats struct {
 	// RACKMarked counts segments RACK marked lost (RFC 8985 §6.2 step 5);
 	// TLPRecoveries losses a tail loss probe alone repaired (§7.4).
 	RACKMarked, TLPRecoveries uint64
-	CurrEstab                 int
+	// DropBadAddress counts IPv6 segments with an IPv4-mapped address
+	// (RFC 4291 §2.5.5.2 addresses never appear on the wire); MSSReduced
+	// connections whose MSS a packet too big or fragmentation needed
+	// message (or a send refused as larger than the path MTU) lowered.
+	DropBadAddress, MSSReduced uint64
+	CurrEstab                  int
 }
 
 // Stats returns the counters.
@@ -431,7 +491,8 @@ func (t *TCP) Stats() Stats {
 		SynCookiesSent: c.synCookiesSent.Load(), SynCookiesOK: c.synCookiesOK.Load(), SynCookiesBad: c.synCookiesBad.Load(),
 		FastRetransmits: c.fastRetrans.Load(), RTOExpired: c.rtoExpired.Load(), SACKRecoveries: c.sackRecoveries.Load(),
 		OutOfOrder: c.ooo.Load(), KeepAliveProbes: c.keepaliveProbes.Load(), OutErrors: c.outErrors.Load(), TLPProbes: c.tlpProbes.Load(), OOWAckLimited: c.oowAckLimited.Load(),
-		RACKMarked: c.rackMarked.Load(), TLPRecoveries: c.tlpRecoveries.Load()}
+		RACKMarked: c.rackMarked.Load(), TLPRecoveries: c.tlpRecoveries.Load(),
+		DropBadAddress: c.dropBadAddr.Load(), MSSReduced: c.mssReduced.Load()}
 	// Lock order is connection, then tables: copy the list before asking
 	// each connection its state.
 	t.mu.RLock()

@@ -43,6 +43,7 @@ type Conn struct {
 	once    sync.Once
 
 	rd, wd *deadline
+	rc     *replyCache // wildcard sockets: our address each peer wrote to (replysrc.go)
 }
 
 type qent struct {
@@ -124,7 +125,10 @@ func (c *Conn) dualStack() bool { return c.local.Addr() == netip.IPv6Unspecified
 // socket's limits (mbufs, bytes) are checked first, then the datagram's
 // mbufs are charged to the quota of all sockets, which the pool budget
 // bounds; a refusal drops the datagram and counts it by reason.
-func (c *Conn) enqueue(b *mbuf.Buf, from netip.AddrPort) {
+//
+// dst is the datagram's unicast destination (invalid for broadcast and
+// multicast): a wildcard socket remembers it as the reply source.
+func (c *Conn) enqueue(b *mbuf.Buf, from netip.AddrPort, dst netip.Addr) {
 	u := c.u
 	segs, size := b.Segs(), b.PktLen()
 	c.mu.Lock()
@@ -149,6 +153,9 @@ func (c *Conn) enqueue(b *mbuf.Buf, from netip.AddrPort) {
 		c.n++
 		c.bufs += segs
 		c.bytes += size
+		if dst.IsValid() && c.local.Addr().IsUnspecified() && !c.remote.IsValid() {
+			c.noteDstLocked(from, dst)
+		}
 		c.mu.Unlock()
 		if c.waiters.Load() > 0 { // a channel operation only when someone sleeps
 			select {
@@ -335,9 +342,15 @@ func (c *Conn) writeTo(p []byte, to netip.AddrPort) (int, error) {
 	if len(p) > MaxPayload {
 		return 0, c.opErr("write", to, ErrTooBig)
 	}
+	local := c.local
+	if local.Addr().IsUnspecified() {
+		if src := c.replySource(to); src.IsValid() {
+			local = netip.AddrPortFrom(src, local.Port())
+		}
+	}
 	backoff := 20 * time.Microsecond
 	for {
-		err := c.u.send(c.local, to, p)
+		err := c.u.send(local, to, p)
 		if err == nil {
 			return len(p), nil
 		}

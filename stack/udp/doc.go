@@ -38,6 +38,12 @@
 // waiting for send-buffer space, until buffers return, its deadline passes
 // or the socket closes.
 //
+// Reply source (replysrc.go): a socket bound to 0.0.0.0 or [::] answers a
+// peer from the address of ours that peer's last datagram was sent to
+// (RFC 1122 §4.1.3.5), remembered per peer in a small direct-mapped
+// cache, since net.PacketConn has no IP_PKTINFO to pass it back; other
+// destinations get the route's source address.
+//
 // ReadFromUDPAddrPort and WriteToUDPAddrPort do not allocate.
 //
 // What it does not do: multicast group joins, SO_REUSEADDR (one socket

@@ -182,7 +182,11 @@ func (u *UDP) Input(b *mbuf.Buf, m ipv4.Meta) bool {
 	}
 	_, _ = b.Pull(wire.UDPHeaderLen)
 	u.inDatagrams.Add(1)
-	c.enqueue(b, src)
+	var dst netip.Addr
+	if !m.Broadcast {
+		dst = netip.AddrFrom4(m.Dst)
+	}
+	c.enqueue(b, src, dst)
 	return true
 }
 

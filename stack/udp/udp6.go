@@ -74,7 +74,11 @@ func (t udp6) Input(b *mbuf.Buf, m ipv6.Meta) bool {
 	}
 	_, _ = b.Pull(wire.UDPHeaderLen)
 	u.inDatagrams.Add(1)
-	c.enqueue(b, src)
+	var dst netip.Addr
+	if !m.Multicast {
+		dst = netip.AddrFrom16(m.Dst)
+	}
+	c.enqueue(b, src, dst)
 	return true
 }
 

@@ -46,7 +46,8 @@
 //     --udp-sink (sockets bound and never read: a slow reader, bounded by
 //     the budget), --tcp-echo and --tcp-discard (RFC 862, 863;
 //     tcpservices.go), --http DIR (net/http's file server on the stack's
-//     TCP port 80), --ping (RTTs printed as ping does), and a goroutine
+//     TCP port 80; the TCP services listen dual stack on [::] when -p ipv6
+//     is loaded, tcplisten.go), --ping (RTTs printed as ping does), and a goroutine
 //     calling the drivers' slow path (Service) twice a second
 //     (e1000 devices need none here: em.Attach runs their housekeeping).
 //     Link state is the stack's: each interface follows its port's link
@@ -93,11 +94,13 @@
 // the guest's Linux on a second e1000 (internal/udpcheck is the Linux-side
 // UDP client there); vm_tcp_test.go is TCP's VM lane: busybox wget
 // downloads from --http and internal/tcpcheck streams through --tcp-echo
-// (SHA-256 compared), clean and with netem (1% loss, 20 ms) in the guest.
+// (SHA-256 compared), clean and with netem (1% loss, 20 ms) in the guest;
+// tcp6_test.go reaches the dual-stack TCP services over IPv6 and IPv4
+// from a namespace and reads the IPv6 sockets in the status.
 //
 // # What it does not do
 //
-// No TCP over IPv6, no DHCP, one e1000 queue per port. Protocols are fixed at
+// No DHCP, one e1000 queue per port. Protocols are fixed at
 // start (no -p at run time). Runtime mounts are tested with tap (host
 // lane) and with the e1000 device model (ctle1000_test.go), not yet with
 // an e1000 through VFIO: the pool must be in the DMA memory of the VFIO

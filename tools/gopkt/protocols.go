@@ -67,6 +67,9 @@ func (p *protoSet) build(extra ...ipv4.Transport) (built, []stack.Protocol, erro
 		if b.udp != nil {
 			o6.Transports = append(o6.Transports, b.udp.V6())
 		}
+		if b.tcp != nil {
+			o6.Transports = append(o6.Transports, b.tcp.V6())
+		}
 		b.ip6 = ipv6.New(o6)
 		protos = append(protos, b.ip6)
 	}

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,7 +27,7 @@ type tcpService struct {
 }
 
 func startTCPService(t *tcp.TCP, name string, port uint16, echo bool, wg *sync.WaitGroup) (*tcpService, error) {
-	l, err := t.ListenAddrPort(netip.AddrPortFrom(netip.IPv4Unspecified(), port), 0)
+	l, err := listenAll(t, port)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +91,7 @@ type httpService struct {
 }
 
 func startHTTP(t *tcp.TCP, dir string, wg *sync.WaitGroup) (*httpService, error) {
-	l, err := t.ListenAddrPort(netip.AddrPortFrom(netip.IPv4Unspecified(), 80), 0)
+	l, err := listenAll(t, 80)
 	if err != nil {
 		return nil, err
 	}

@@ -28,13 +28,20 @@ func (d *daemon) statusTCP(b *strings.Builder) {
 		}
 		return conns[i].Remote.Compare(conns[j].Remote) < 0
 	})
-	b.WriteString("tcp sockets (netstat):\n  Recv-Q Send-Q Local Address          Foreign Address        State        cwnd     rtt\n")
 	ls := d.tcp.Listeners()
 	sort.Slice(ls, func(i, j int) bool { return ls[i].Compare(ls[j]) < 0 })
+	w := 22 // the address columns widen for IPv6 addresses
 	for _, l := range ls {
-		fmt.Fprintf(b, "  %6d %6d %-22v %-22s %-12s\n", 0, 0, l, "*:*", "LISTEN")
+		w = max(w, len(l.String())+1)
 	}
 	for _, c := range conns {
-		fmt.Fprintf(b, "  %6d %6d %-22v %-22v %-12v %-8d %v\n", c.RecvQueue, c.SendQueue, c.Local, c.Remote, c.State, c.Cwnd, c.RTT)
+		w = max(w, len(c.Local.String())+1, len(c.Remote.String())+1)
+	}
+	fmt.Fprintf(b, "tcp sockets (netstat):\n  Recv-Q Send-Q %-*s %-*s State        cwnd     rtt\n", w, "Local Address", w, "Foreign Address")
+	for _, l := range ls {
+		fmt.Fprintf(b, "  %6d %6d %-*v %-*s %-12s\n", 0, 0, w, l, w, "*:*", "LISTEN")
+	}
+	for _, c := range conns {
+		fmt.Fprintf(b, "  %6d %6d %-*v %-*v %-12v %-8d %v\n", c.RecvQueue, c.SendQueue, w, c.Local, w, c.Remote, c.State, c.Cwnd, c.RTT)
 	}
 }
