@@ -22,7 +22,7 @@ import (
 // between two more namespaces (veth members) carries the same transfer in
 // the same run, for comparison. The daemon's status then names each Linux
 // MAC's member in the shape of "bridge fdb show" ("MAC dev tap0"), and
-// with ageing=3s and the namespaces quiet (IPv6 off on their links: no
+// with ageing=5s and the namespaces quiet (IPv6 off on their links: no
 // router or multicast chatter) both addresses age out of it. Addresses in
 // 198.18.0.0/15 only.
 func TestDaemonBridgeTransferFDB(t *testing.T) {
@@ -30,7 +30,7 @@ func TestDaemonBridgeTransferFDB(t *testing.T) {
 	nsA, nsB := hosttest.NewNamespace(t, "btA"), hosttest.NewNamespace(t, "btB")
 	devA, devB := hosttest.LinkName("btA"), hosttest.LinkName("btB")
 	r := startRun([]string{"-d", "tap", "linux=" + devA, "-d", "tap", "linux=" + devB,
-		"-d", "bridge", "members=tap0+tap1,ageing=3s", "-p", "ipv4", "-p", "udp"}, env{}) // statusNow reads up to udp's lines
+		"-d", "bridge", "members=tap0+tap1,ageing=5s", "-p", "ipv4", "-p", "udp"}, env{}) // statusNow reads up to udp's lines
 	waitFor(t, &r.out, "gopkt: running", 10*time.Second)
 	defer func() {
 		if code := r.stop(t); code != exitOK {
@@ -77,13 +77,6 @@ func TestDaemonBridgeTransferFDB(t *testing.T) {
 		time.Sleep(time.Second)
 		t.Fatalf("100 MB through our bridge: %v\n%s", err, r.out.String())
 	}
-	linux, err := tcpTransfer(nsC, nsD, "198.18.45.12:40452", size)
-	if err != nil {
-		t.Fatalf("100 MB through the Linux bridge: %v", err)
-	}
-	t.Logf("100 MB TCP, Linux to Linux, SHA-256 equal: through our bridge (TAP members) %.0f Mbit/s in %v; through a Linux bridge (veth members) %.0f Mbit/s in %v",
-		mbits(size, ours), ours.Round(time.Millisecond), mbits(size, linux), linux.Round(time.Millisecond))
-
 	st := statusNow(t, r).text
 	for _, want := range []string{macA.String() + " dev tap0 ", macB.String() + " dev tap1 "} {
 		if !strings.Contains(st, want) {
@@ -93,10 +86,17 @@ func TestDaemonBridgeTransferFDB(t *testing.T) {
 	if !regexp.MustCompile(`member tap0 forwarding: rx [1-9]\d{4,} forwarded [1-9]\d{4,}`).MatchString(st) {
 		t.Errorf("tap0's counters do not show the transfer:\n%s", st)
 	}
-	// Quiet now: after the 3 s ageing time both addresses are gone.
+	linux, err := tcpTransfer(nsC, nsD, "198.18.45.12:40452", size)
+	if err != nil {
+		t.Fatalf("100 MB through the Linux bridge: %v", err)
+	}
+	t.Logf("100 MB TCP, Linux to Linux, SHA-256 equal: through our bridge (TAP members) %.0f Mbit/s in %v; through a Linux bridge (veth members) %.0f Mbit/s in %v",
+		mbits(size, ours), ours.Round(time.Millisecond), mbits(size, linux), linux.Round(time.Millisecond))
+
+	// Quiet now: after the 5 s ageing time both addresses are gone.
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		time.Sleep(3500 * time.Millisecond)
+		time.Sleep(5500 * time.Millisecond)
 		st = statusNow(t, r).text
 		if strings.Contains(st, "  fdb (0):") {
 			break
