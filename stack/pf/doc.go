@@ -23,7 +23,7 @@
 //	action  = pass | block [drop]
 //	dir     = in | out                         (neither: both directions)
 //	PROTO   = tcp | udp | icmp | gre | ipencap | NUMBER
-//	HOST    = [!] (any | ADDRESS | ADDRESS/LEN) [port PORT]
+//	HOST    = [!] (any | ADDRESS | ADDRESS/LEN) [port PORT] | port PORT   (port alone: any address)
 //	PORT    = N | = N | != N | < N | > N | LOW:HIGH     (tcp and udp only)
 //	option  = flags SET/MASK | flags any       (tcp only; letters FSRPAUEW, "flags S/SA")
 //	        | icmp-type (N | echoreq | echorep | unreach | timex | ...) [code N]

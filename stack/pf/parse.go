@@ -200,8 +200,15 @@ func (p *parser) proto() (wire.IPProtocol, error) {
 	return wire.IPProtocol(n), nil
 }
 
+// host reads HOST after from or to: an address part and an optional
+// port, or a port alone ("to port 22"), which pf's grammar allows and
+// means any address.
 func (p *parser) host(a *Addr, port *Port) error {
 	t := p.next()
+	if t == "port" {
+		a.Any = true
+		return p.port(port)
+	}
 	if t == "!" {
 		a.Not = true
 		t = p.next()
