@@ -139,36 +139,7 @@ func TestInteropLinuxFilterTable(t *testing.T) {
 	if len(filterTable) < 40 {
 		t.Fatalf("%d cases, the issue asks for at least 40", len(filterTable))
 	}
-	pool := stacktest.NewPool(t, 2048)
-	h := stacktest.NewHost(t, pool, stacktest.Config{IP: ipv4.Options{Forwarding: true}})
-	nsC, nsS := hosttest.NewNamespace(t, "ftC"), hosttest.NewNamespace(t, "ftS")
-	devC, devS := hosttest.LinkName("ftC"), hosttest.LinkName("ftS")
-	for i, c := range []struct {
-		ns         *hosttest.Namespace
-		dev        string
-		ours, peer string
-	}{{nsC, devC, tblUsC, tblC}, {nsS, devS, tblUsS, tblS}} {
-		p, err := tap.Open(c.dev, pool, tap.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.ns.TakeLink(t, c.dev, c.peer+"/24")
-		ifc, err := h.S.Attach(fmt.Sprintf("tap%d", i), p, stack.IfOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = h.S.Detach(ifc); _ = p.Close() })
-		if err := h.S.AddAddress(ifc, netip.MustParsePrefix(c.ours+"/24")); err != nil {
-			t.Fatal(err)
-		}
-	}
-	nsC.IP(t, "route", "add", "default", "via", tblUsC)
-	nsS.IP(t, "route", "add", "198.18.96.0/24", "via", tblUsS)
-	f := pf.New(h.S, pf.Options{})
-	if err := f.Attach(h.IP); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(f.Detach)
+	_, f, nsC, nsS, devC, devS := newRouterLab(t, "ft", pf.Options{})
 	// Neighbours first, so no case waits on ARP.
 	if out, err := nsC.Output("ping", "-c", "2", "-i", "0.2", "-w", "10", tblS); err != nil {
 		t.Fatalf("warm-up ping: %v\n%s", err, out)
@@ -244,6 +215,44 @@ func TestInteropLinuxFilterTable(t *testing.T) {
 	})
 	st := f.Stats()
 	t.Logf("%d cases; filter: passed %d blocked %d state hits %d states made %d; nat %+v", len(filterTable), st.Passed, st.Blocked, st.StateMatches, st.StatesMade, f.NATStats())
+}
+
+// newRouterLab builds the filter table's topology (the tbl* addresses):
+// our stack routing between Linux C on tap0 and Linux S on tap1, a filter
+// with options o attached; tag names the namespaces and links.
+func newRouterLab(t *testing.T, tag string, o pf.Options) (*stacktest.Host, *pf.Filter, *hosttest.Namespace, *hosttest.Namespace, string, string) {
+	t.Helper()
+	pool := stacktest.NewPool(t, 2048)
+	h := stacktest.NewHost(t, pool, stacktest.Config{IP: ipv4.Options{Forwarding: true}})
+	nsC, nsS := hosttest.NewNamespace(t, tag+"C"), hosttest.NewNamespace(t, tag+"S")
+	devC, devS := hosttest.LinkName(tag+"C"), hosttest.LinkName(tag+"S")
+	for i, c := range []struct {
+		ns         *hosttest.Namespace
+		dev        string
+		ours, peer string
+	}{{nsC, devC, tblUsC, tblC}, {nsS, devS, tblUsS, tblS}} {
+		p, err := tap.Open(c.dev, pool, tap.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.ns.TakeLink(t, c.dev, c.peer+"/24")
+		ifc, err := h.S.Attach(fmt.Sprintf("tap%d", i), p, stack.IfOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = h.S.Detach(ifc); _ = p.Close() })
+		if err := h.S.AddAddress(ifc, netip.MustParsePrefix(c.ours+"/24")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nsC.IP(t, "route", "add", "default", "via", tblUsC)
+	nsS.IP(t, "route", "add", "198.18.96.0/24", "via", tblUsS)
+	f := pf.New(h.S, o)
+	if err := f.Attach(h.IP); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.Detach)
+	return h, f, nsC, nsS, devC, devS
 }
 
 type probeResult struct {
