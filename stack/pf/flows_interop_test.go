@@ -6,7 +6,6 @@ import (
 	"net/netip"
 	"os"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,20 +26,23 @@ import (
 func TestInteropLinux10kFlows(t *testing.T) {
 	hosttest.Require(t, hosttest.Root, hosttest.TUN, hosttest.IP, hosttest.Ping)
 	const n = 10000
-	const timeout = 4 * time.Second
-	h, f, nsC, nsS, _, _ := newRouterLab(t, "fl", pf.Options{MaxStates: n, UDPTimeout: timeout})
+	// The timeout outlasts the whole first phase, so all 10 000 states
+	// are live together even on a loaded machine.
+	const timeout = 25 * time.Second
+	_, f, nsC, nsS, _, _ := newRouterLab(t, "fl", pf.Options{MaxStates: n, UDPTimeout: timeout})
+	// Through the router: both of our neighbours are resolved before the
+	// flows (packets held for ARP beyond its queue are dropped).
+	if out, err := nsC.Output("ping", "-c", "2", "-i", "0.2", "-w", "10", tblS); err != nil {
+		t.Fatalf("warm-up ping: %v\n%s", err, out)
+	}
 	if err := f.Load("block in on tap1 all\npass out on tap1 proto udp keep state"); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := nsC.Output("ping", "-c", "1", "-w", "10", tblUsC); err != nil {
-		t.Fatalf("warm-up ping: %v\n%s", err, out)
-	}
-	// S answers every datagram to its source, and counts them.
+	// S answers every datagram to its source.
 	var srv *net.UDPConn
 	if err := nsS.Do(func() (err error) { srv, err = listenUDP(tblS + ":43000"); return err }); err != nil {
 		t.Fatal(err)
 	}
-	var got atomic.Int64
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -51,49 +53,26 @@ func TestInteropLinux10kFlows(t *testing.T) {
 			if err != nil {
 				return
 			}
-			got.Add(1)
 			_, _ = srv.WriteToUDPAddrPort(buf[:m], from)
 		}
 	}()
 	t.Cleanup(func() { _ = srv.Close(); wg.Wait() })
 
 	socks := openUDP(t, nsC, n+1)
-	dst := netip.MustParseAddrPort(tblS + ":43000")
-	// sendAll sends one datagram from each socket, in batches that wait
-	// for S to have read them (S's receive buffer holds a few hundred).
-	sendAll := func(socks []*net.UDPConn) {
-		t.Helper()
-		for i := 0; i < len(socks); i += 250 {
-			end := min(i+250, len(socks))
-			want := got.Load() + int64(end-i)
-			for _, c := range socks[i:end] {
-				if _, err := c.WriteToUDPAddrPort([]byte("flow"), dst); err != nil {
-					t.Fatal(err)
-				}
-			}
-			for deadline := time.Now().Add(10 * time.Second); got.Load() < want; time.Sleep(time.Millisecond) {
-				if time.Now().After(deadline) {
-					t.Fatalf("S received %d of %d datagrams; ipv4 %+v", got.Load(), want, h.IP.Stats())
-				}
-			}
-		}
-	}
 	start := time.Now()
-	sendAll(socks[:n])
-	if answered := readAnswers(socks[:n], 10*time.Second); answered != n {
+	if answered := exchange(t, socks[:n], 3); answered != n {
 		t.Errorf("%d of %d flows got their answer through the states; filter %+v", answered, n, f.Stats())
 	}
-	t.Logf("10 000 flows from Linux, all answered, in %v; filter %+v", time.Since(start).Round(time.Millisecond), f.Stats())
+	t.Logf("10 000 flows from Linux answered through the states in %v; filter %+v", time.Since(start).Round(time.Millisecond), f.Stats())
 	if st := f.Stats(); st.States != n || st.StatesMade != n || st.StatesRefused != 0 {
 		t.Errorf("state table after %d flows: %+v", n, st)
 	}
 	// The 10 001st flow: passed by its rule, no room for its state, so
-	// its answer is blocked.
-	sendAll(socks[n:])
-	if answered := readAnswers(socks[n:], 600*time.Millisecond); answered != 0 {
+	// its answers are blocked.
+	if exchange(t, socks[n:], 1) != 0 {
 		t.Errorf("the flow beyond MaxStates got its answer")
 	}
-	if st := f.Stats(); st.States != n || st.StatesRefused != 1 {
+	if st := f.Stats(); st.States != n || st.StatesRefused == 0 || st.StatesMade != n {
 		t.Errorf("state table after flow %d: %+v", n+1, st)
 	}
 	// Idle past the timeout: the states have expired. S's datagram to an
@@ -110,14 +89,50 @@ func TestInteropLinux10kFlows(t *testing.T) {
 	if f.Stats().Blocked == blocked {
 		t.Errorf("the datagram to an expired flow was not blocked by the filter: %+v", f.Stats())
 	}
+	refused := f.Stats().StatesRefused
 	fresh := openUDP(t, nsC, 1000)
-	sendAll(fresh)
-	if answered := readAnswers(fresh, 10*time.Second); answered != len(fresh) {
+	if answered := exchange(t, fresh, 3); answered != len(fresh) {
 		t.Errorf("%d of %d new flows after expiry got their answer; filter %+v", answered, len(fresh), f.Stats())
 	}
-	if st := f.Stats(); st.StatesMade != n+1000 || st.StatesRefused != 1 || st.States > n {
+	if st := f.Stats(); st.StatesMade != n+1000 || st.StatesRefused != refused || st.States > n {
 		t.Errorf("state table after expiry and 1000 new flows: %+v", st)
 	}
+}
+
+// exchange sends a datagram from each socket to S's echo service, in
+// batches of 200, and counts the sockets whose answer came back. UDP may
+// lose a datagram on a loaded machine (a TAP or socket queue overflows):
+// a socket without its answer sends again, up to tries times in all,
+// from the same port (the same flow and state).
+func exchange(t *testing.T, socks []*net.UDPConn, tries int) int {
+	t.Helper()
+	dst := netip.MustParseAddrPort(tblS + ":43000")
+	answered := 0
+	for i := 0; i < len(socks); i += 200 {
+		batch := socks[i:min(i+200, len(socks))]
+		for try := 0; try < tries && len(batch) > 0; try++ {
+			for _, c := range batch {
+				if _, err := c.WriteToUDPAddrPort([]byte("flow"), dst); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var left []*net.UDPConn
+			deadline := time.Now().Add(2 * time.Second)
+			buf := make([]byte, 64)
+			for _, c := range batch {
+				_ = c.SetReadDeadline(deadline)
+				if _, _, err := c.ReadFromUDPAddrPort(buf); err == nil {
+					answered++
+				} else if errors.Is(err, os.ErrDeadlineExceeded) {
+					left = append(left, c)
+				} else {
+					t.Fatal(err)
+				}
+			}
+			batch = left
+		}
+	}
+	return answered
 }
 
 // openUDP opens k UDP sockets on C's address inside ns (each its own
