@@ -111,33 +111,8 @@ func (p *parser) rule() (*Rule, error) {
 		}
 		r.Interface = name
 	}
-	if p.peek() == "inet" {
-		p.next()
-	}
-	if p.peek() == "proto" {
-		p.next()
-		proto, err := p.proto()
-		if err != nil {
-			return nil, err
-		}
-		r.Proto = proto
-	}
-	switch p.peek() {
-	case "all":
-		p.next()
-	case "from", "to":
-		if p.peek() == "from" {
-			p.next()
-			if err := p.host(&r.Src, &r.SrcPort); err != nil {
-				return nil, err
-			}
-		}
-		if p.peek() == "to" {
-			p.next()
-			if err := p.host(&r.Dst, &r.DstPort); err != nil {
-				return nil, err
-			}
-		}
+	if err := p.match(&r.Proto, &r.Src, &r.SrcPort, &r.Dst, &r.DstPort); err != nil {
+		return nil, err
 	}
 	for p.i < len(p.toks) {
 		switch p.next() {
@@ -176,6 +151,40 @@ func (p *parser) rule() (*Rule, error) {
 		return nil, &ParseError{Line: p.line, Msg: "icmp-type needs proto icmp"}
 	}
 	return r, nil
+}
+
+// match reads what filter and translation rules share after the
+// interface: [inet] [proto PROTO] [all | [from HOST] [to HOST]].
+func (p *parser) match(proto *wire.IPProtocol, src *Addr, srcPort *Port, dst *Addr, dstPort *Port) error {
+	if p.peek() == "inet" {
+		p.next()
+	}
+	if p.peek() == "proto" {
+		p.next()
+		pr, err := p.proto()
+		if err != nil {
+			return err
+		}
+		*proto = pr
+	}
+	switch p.peek() {
+	case "all":
+		p.next()
+	case "from", "to":
+		if p.peek() == "from" {
+			p.next()
+			if err := p.host(src, srcPort); err != nil {
+				return err
+			}
+		}
+		if p.peek() == "to" {
+			p.next()
+			if err := p.host(dst, dstPort); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func (p *parser) proto() (wire.IPProtocol, error) {
