@@ -81,7 +81,7 @@
 // The hook reads the packet in place (first segment), allocates nothing,
 // and never keeps the buffer: a blocked packet is freed by IPv4 and
 // counted there (InFiltered). The state table is bounded (exactly
-// Options.MaxStates entries, in preallocated shards that never grow);
+// Options.MaxStates entries, in shards preallocated for twice their share);
 // when it is full of live states, new ones are refused and counted and
 // the packets still pass by their rule. A state made for a translated
 // connection takes two entries, one for each side of the rewrite. The
