@@ -30,7 +30,8 @@ func flowPackets(n int) (req, rep [][]byte) {
 func TestStateTableBound(t *testing.T) {
 	const n = 10000
 	s := newStack(t)
-	f := pf.New(s, pf.Options{MaxStates: n, UDPTimeout: 300 * time.Millisecond})
+	const timeout = 5 * time.Second // outlasts the phases before the sleep, also under -race
+	f := pf.New(s, pf.Options{MaxStates: n, UDPTimeout: timeout})
 	if err := f.Load("block in on tap0 all\npass out on tap0 proto udp keep state"); err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +59,7 @@ func TestStateTableBound(t *testing.T) {
 	if a := f.Check(pf.In, ifx, rep[n], len(rep[n])); a != pf.Block {
 		t.Fatalf("reply of the refused flow: %v", a)
 	}
-	time.Sleep(400 * time.Millisecond) // idle past the UDP timeout
+	time.Sleep(timeout + 100*time.Millisecond) // idle past the UDP timeout
 	if a := f.Check(pf.In, ifx, rep[0], len(rep[0])); a != pf.Block {
 		t.Fatalf("reply on an expired state: %v", a)
 	}
@@ -77,7 +78,7 @@ func TestStateTableBound(t *testing.T) {
 	if st := f.Stats(); st.StatesMade != 2*n || st.States > n {
 		t.Errorf("after expiry and %d new flows: %+v", n, st)
 	}
-	if allocs != 0 {
+	if allocs != 0 && !raceDetector {
 		t.Errorf("%v allocations for %d packets that made states", allocs, n)
 	}
 }
