@@ -23,7 +23,7 @@
 //	action  = pass | block [drop]
 //	dir     = in | out                         (neither: both directions)
 //	PROTO   = tcp | udp | icmp | gre | ipencap | NUMBER
-//	HOST    = [!] (any | ADDRESS | ADDRESS/LEN) [port PORT]
+//	HOST    = [!] (any | ADDRESS | ADDRESS/LEN) [port PORT] | port PORT   (port alone: any address)
 //	PORT    = N | = N | != N | < N | > N | LOW:HIGH     (tcp and udp only)
 //	option  = flags SET/MASK | flags any       (tcp only; letters FSRPAUEW, "flags S/SA")
 //	        | icmp-type (N | echoreq | echorep | unreach | timex | ...) [code N]
@@ -80,9 +80,11 @@
 //
 // The hook reads the packet in place (first segment), allocates nothing,
 // and never keeps the buffer: a blocked packet is freed by IPv4 and
-// counted there (InFiltered). The state table is bounded (Options.MaxStates,
-// preallocated shards); when it is full of live states, new ones are
-// refused and counted and the packets still pass by their rule. The
+// counted there (InFiltered). The state table is bounded (exactly
+// Options.MaxStates entries, in shards preallocated for twice their share);
+// when it is full of live states, new ones are refused and counted and
+// the packets still pass by their rule. A state made for a translated
+// connection takes two entries, one for each side of the rewrite. The
 // translation table is preallocated too and has one lock, taken only while
 // translation rules or translations exist.
 //

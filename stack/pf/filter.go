@@ -337,6 +337,17 @@ func (f *Filter) Check(dir Dir, ifindex int, b []byte, n int) Action {
 		if f.states.insert(&pk, decisive, now, timeout) {
 			decisive.states.Add(1)
 			f.statesMade.Add(1)
+			if f.nat.live.Load() > 0 {
+				if o, ok := f.nat.origin(&pk); ok {
+					// The connection before translation: its replies are
+					// translated back before they are filtered.
+					alt := pk
+					alt.src, alt.dst, alt.sport, alt.dport = o.src, o.dst, o.sport, o.dport
+					if !f.states.insert(&alt, decisive, now, timeout) {
+						f.statesRefused.Add(1)
+					}
+				}
+			}
 		} else {
 			f.statesRefused.Add(1)
 		}

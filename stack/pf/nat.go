@@ -134,6 +134,22 @@ func (t *natTable) lookup(k *natKey, now, timeout int64) (tuple, bool) {
 	return s.to[v&1], true
 }
 
+// origin returns the connection's tuple before translation when pk (as
+// seen after it) is the first direction of a translation: pk reversed is
+// that translation's reply key. A state made for pk is entered under both
+// tuples, so the connection's packets find it on either side of the
+// rewrite (pf keeps one state with a wire and a stack key for this).
+func (t *natTable) origin(pk *packet) (tuple, bool) {
+	k := natKey{dir: In, proto: pk.proto, t: tuple{src: pk.dst, dst: pk.src, sport: pk.dport, dport: pk.sport}}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	v, ok := t.m[k]
+	if !ok || v&1 != 1 {
+		return tuple{}, false
+	}
+	return t.slots[v>>1].keys[0].t, true
+}
+
 func (t *natTable) release(i int32) {
 	s := &t.slots[i]
 	delete(t.m, s.keys[0])

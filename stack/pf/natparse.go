@@ -27,33 +27,8 @@ func (p *parser) natRule() (*NATRule, error) {
 		p.i--
 		return nil, p.err("an interface name after on")
 	}
-	if p.peek() == "inet" {
-		p.next()
-	}
-	if p.peek() == "proto" {
-		p.next()
-		proto, err := p.proto()
-		if err != nil {
-			return nil, err
-		}
-		r.Proto = proto
-	}
-	switch p.peek() {
-	case "all":
-		p.next()
-	case "from", "to":
-		if p.peek() == "from" {
-			p.next()
-			if err := p.host(&r.Src, &r.SrcPort); err != nil {
-				return nil, err
-			}
-		}
-		if p.peek() == "to" {
-			p.next()
-			if err := p.host(&r.Dst, &r.DstPort); err != nil {
-				return nil, err
-			}
-		}
+	if err := p.match(&r.Proto, &r.Src, &r.SrcPort, &r.Dst, &r.DstPort); err != nil {
+		return nil, err
 	}
 	if p.next() != "->" {
 		p.i--

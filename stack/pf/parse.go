@@ -111,33 +111,8 @@ func (p *parser) rule() (*Rule, error) {
 		}
 		r.Interface = name
 	}
-	if p.peek() == "inet" {
-		p.next()
-	}
-	if p.peek() == "proto" {
-		p.next()
-		proto, err := p.proto()
-		if err != nil {
-			return nil, err
-		}
-		r.Proto = proto
-	}
-	switch p.peek() {
-	case "all":
-		p.next()
-	case "from", "to":
-		if p.peek() == "from" {
-			p.next()
-			if err := p.host(&r.Src, &r.SrcPort); err != nil {
-				return nil, err
-			}
-		}
-		if p.peek() == "to" {
-			p.next()
-			if err := p.host(&r.Dst, &r.DstPort); err != nil {
-				return nil, err
-			}
-		}
+	if err := p.match(&r.Proto, &r.Src, &r.SrcPort, &r.Dst, &r.DstPort); err != nil {
+		return nil, err
 	}
 	for p.i < len(p.toks) {
 		switch p.next() {
@@ -178,6 +153,40 @@ func (p *parser) rule() (*Rule, error) {
 	return r, nil
 }
 
+// match reads what filter and translation rules share after the
+// interface: [inet] [proto PROTO] [all | [from HOST] [to HOST]].
+func (p *parser) match(proto *wire.IPProtocol, src *Addr, srcPort *Port, dst *Addr, dstPort *Port) error {
+	if p.peek() == "inet" {
+		p.next()
+	}
+	if p.peek() == "proto" {
+		p.next()
+		pr, err := p.proto()
+		if err != nil {
+			return err
+		}
+		*proto = pr
+	}
+	switch p.peek() {
+	case "all":
+		p.next()
+	case "from", "to":
+		if p.peek() == "from" {
+			p.next()
+			if err := p.host(src, srcPort); err != nil {
+				return err
+			}
+		}
+		if p.peek() == "to" {
+			p.next()
+			if err := p.host(dst, dstPort); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 func (p *parser) proto() (wire.IPProtocol, error) {
 	t := p.next()
 	switch t {
@@ -200,8 +209,15 @@ func (p *parser) proto() (wire.IPProtocol, error) {
 	return wire.IPProtocol(n), nil
 }
 
+// host reads HOST after from or to: an address part and an optional
+// port, or a port alone ("to port 22"), which pf's grammar allows and
+// means any address.
 func (p *parser) host(a *Addr, port *Port) error {
 	t := p.next()
+	if t == "port" {
+		a.Any = true
+		return p.port(port)
+	}
 	if t == "!" {
 		a.Not = true
 		t = p.next()

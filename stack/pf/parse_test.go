@@ -18,11 +18,12 @@ pass in inet proto udp from any to 198.18.0.2 port != 53 no state   # trailing c
 pass in proto icmp icmp-type echoreq code 0
 block drop out proto 47
 pass in proto tcp to any port > 1023 flags any
+block in proto udp from port 5353 to port 53:54
 `)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rules) != 6 {
+	if len(rules) != 7 {
 		t.Fatalf("%d rules", len(rules))
 	}
 	r := rules[1]
@@ -43,6 +44,9 @@ pass in proto tcp to any port > 1023 flags any
 	}
 	if r := rules[5]; r.DstPort != (Port{PortGt, 1023, 0}) || r.FlagsMask != 0 {
 		t.Errorf("rule 6: %+v", r)
+	}
+	if r := rules[6]; !r.Src.Any || !r.Dst.Any || r.SrcPort != (Port{PortEq, 5353, 0}) || r.DstPort != (Port{PortRange, 53, 54}) {
+		t.Errorf("rule 7 (ports without addresses): %+v", r)
 	}
 }
 

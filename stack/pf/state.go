@@ -2,6 +2,7 @@ package pf
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/gopkt/gopkt/stack/wire"
 )
@@ -14,10 +15,14 @@ import (
 // replies come back (the entry remembers who sent the request). Entries
 // expire after the protocol's timeout unless packets refresh them.
 //
-// The table is bounded: shards of fixed-capacity Go maps, each allocated
-// once for its share of MaxStates; a full shard first drops its expired
-// entries, then refuses new ones (counted). So memory does not grow with
-// the number of flows, and a packet never allocates.
+// The table is bounded: at most MaxStates entries in all (one atomic
+// count), in shards of Go maps each allocated once with room for twice its
+// share, so an uneven hash does not refuse a state before the table is
+// full and a map never grows. When the table (or a shard) is full, expired
+// entries are swept first, at most once per earliest expiry (a full table
+// of live states is not swept on every new flow), then the new state is
+// refused (counted). So memory does not grow with the number of flows,
+// and a packet never allocates.
 
 const stateShards = 16
 
@@ -41,11 +46,16 @@ type stateShard struct {
 
 type stateTable struct {
 	shards [stateShards]stateShard
+	max    int64
+	live   atomic.Int64 // entries in all shards, expired or not
+	// sweepAt: no sweep frees anything before this time (the earliest
+	// expiry the last sweep saw); 0: sweep when full.
+	sweepAt atomic.Int64
 }
 
 func newStateTable(max int) *stateTable {
-	t := &stateTable{}
-	per := max/stateShards + 1
+	t := &stateTable{max: int64(max)}
+	per := 2 * (max/stateShards + 1)
 	for i := range t.shards {
 		t.shards[i] = stateShard{m: make(map[stateKey]stateEntry, per), max: per}
 	}
@@ -79,6 +89,7 @@ func (t *stateTable) lookup(pk *packet, now, timeout int64) bool {
 	e, ok := s.m[k]
 	if ok && now > e.expires {
 		delete(s.m, k)
+		t.live.Add(-1)
 		ok = false
 	}
 	if ok && pk.proto == wire.IPProtocolICMP {
@@ -95,45 +106,77 @@ func (t *stateTable) lookup(pk *packet, now, timeout int64) bool {
 	return ok
 }
 
-// insert enters pk's connection; false when the shard is full of live
-// states.
+// insert enters pk's connection; false when the table (or pk's shard) is
+// full of live states.
 func (t *stateTable) insert(pk *packet, r *Rule, now, timeout int64) bool {
 	k := keyOf(pk)
 	s := t.shard(&k)
 	s.mu.Lock()
+	_, exists := s.m[k]
+	full := !exists && (len(s.m) >= s.max || t.live.Load() >= t.max)
+	s.mu.Unlock()
+	if full && !t.sweep(now) {
+		return false
+	}
+	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.m[k]; !ok && len(s.m) >= s.max {
-		for k2, e := range s.m {
-			if now > e.expires {
-				delete(s.m, k2)
-			}
-		}
+	if _, ok := s.m[k]; !ok {
 		if len(s.m) >= s.max {
 			return false
 		}
+		if t.live.Add(1) > t.max {
+			t.live.Add(-1)
+			return false
+		}
 	}
-	s.m[k] = stateEntry{expires: now + timeout, origSrc: pk.src, rule: r}
+	exp := now + timeout
+	s.m[k] = stateEntry{expires: exp, origSrc: pk.src, rule: r}
+	for { // a state that expires before the next planned sweep moves it
+		at := t.sweepAt.Load()
+		if at == 0 || at <= exp || t.sweepAt.CompareAndSwap(at, exp) {
+			break
+		}
+	}
 	return true
 }
 
-// count returns the number of entries (live or not yet purged).
-func (t *stateTable) count() int {
-	n := 0
+// sweep drops every expired entry and reports whether it freed any; it
+// does nothing before the earliest expiry the previous sweep saw.
+func (t *stateTable) sweep(now int64) bool {
+	if at := t.sweepAt.Load(); at != 0 && now <= at {
+		return false
+	}
+	freed := false
+	next := int64(1<<63 - 1)
 	for i := range t.shards {
 		s := &t.shards[i]
 		s.mu.Lock()
-		n += len(s.m)
+		for k, e := range s.m {
+			if now > e.expires {
+				delete(s.m, k)
+				t.live.Add(-1)
+				freed = true
+			} else if e.expires < next {
+				next = e.expires
+			}
+		}
 		s.mu.Unlock()
 	}
-	return n
+	t.sweepAt.Store(next)
+	return freed
 }
+
+// count returns the number of entries (live or not yet purged).
+func (t *stateTable) count() int { return int(t.live.Load()) }
 
 // flush removes every state.
 func (t *stateTable) flush() {
 	for i := range t.shards {
 		s := &t.shards[i]
 		s.mu.Lock()
+		t.live.Add(-int64(len(s.m)))
 		clear(s.m)
 		s.mu.Unlock()
 	}
+	t.sweepAt.Store(0)
 }

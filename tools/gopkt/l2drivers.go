@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/iface/bridge"
@@ -80,23 +81,28 @@ func (v *vlanDriver) Detach(d *daemon) error {
 	return err
 }
 
-// bridgeLoader: -d bridge members=IFACE+IFACE...[,name=bridgeN], a
-// learning bridge over earlier interfaces.
+// bridgeLoader: -d bridge members=IFACE+IFACE...[,ageing=DUR][,name=bridgeN],
+// a learning bridge over earlier interfaces.
 var bridgeLoader = driverLoader{
 	Name:  "bridge",
-	Usage: "members=tap0+tap1[,name=bridge0]  learning bridge over interfaces loaded before it",
-	Keys:  []string{"members"},
+	Usage: "members=tap0+tap1[,ageing=300s][,name=bridge0]  learning bridge over interfaces loaded before it",
+	Keys:  []string{"members", "ageing"},
 	New: func(o options) (driver, error) {
 		m, ok := o.get("members")
 		if !ok || m == "" {
 			return nil, errors.New("missing members=IFACE+IFACE (interfaces from earlier -d lines, joined by +)")
 		}
-		return &bridgeDriver{members: strings.Split(m, "+")}, nil
+		ageing, err := o.duration("ageing", 0)
+		if err != nil {
+			return nil, err
+		}
+		return &bridgeDriver{members: strings.Split(m, "+"), ageing: ageing}, nil
 	},
 }
 
 type bridgeDriver struct {
 	members []string
+	ageing  time.Duration // 0: the cloner's (300 s)
 	ifc     *stack.Interface
 }
 
@@ -114,6 +120,11 @@ func (b *bridgeDriver) Attach(d *daemon, name string) (*stack.Interface, error) 
 		return nil, err
 	}
 	b.ifc = d.s.InterfaceByName(name)
+	if b.ageing > 0 {
+		if err := br.SetAgeingTime(b.ageing); err != nil {
+			return nil, errors.Join(err, b.Detach(d))
+		}
+	}
 	for _, m := range b.members {
 		if _, err := br.AddMember(d.s.InterfaceByName(m)); err != nil {
 			return nil, errors.Join(fmt.Errorf("member %s: %w", m, err), b.Detach(d))

@@ -16,6 +16,7 @@ func (d *daemon) status(out io.Writer) {
 	var b strings.Builder
 	b.WriteString("=== gopkt status\n")
 	d.statusInterfaces(&b)
+	d.statusBridges(&b) // l2status.go
 	d.statusRoutes(&b)
 	if d.ip != nil {
 		b.WriteString("neighbours (ARP):\n")

@@ -26,7 +26,9 @@ type tunnelModules struct {
 
 func newTunnelModules() tunnelModules { return tunnelModules{gre: gre.New(), gif: gif.New()} }
 
-func (m tunnelModules) transports() []ipv4.Transport { return []ipv4.Transport{m.gre, m.gif} }
+func (m tunnelModules) transports() []ipv4.Transport {
+	return []ipv4.Transport{m.gre, m.gif, m.gif.IPv6()}
+}
 
 func (m tunnelModules) cloners() []stack.Cloner { return []stack.Cloner{m.gre, m.gif} }
 

@@ -3,6 +3,7 @@ package bridge
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 )
 
 // BPDUs of IEEE 802.1D-1998 clause 9: an 802.3 frame (length, not
@@ -31,6 +32,12 @@ var ErrBPDU = errors.New("bridge: malformed or unknown BPDU")
 // BridgeID is a bridge identifier (9.2.5): priority in the top 16 bits,
 // MAC below.
 type BridgeID uint64
+
+// String is the priority and MAC in hex, "8000.020000000001", the form of
+// Linux's /sys/class/net/BR/bridge/root_id.
+func (id BridgeID) String() string {
+	return fmt.Sprintf("%04x.%012x", uint64(id)>>48, uint64(id)&(1<<48-1))
+}
 
 // bpdu is a decoded BPDU; times are in 1/256 s as on the wire (9.2.8).
 type bpdu struct {

@@ -234,6 +234,21 @@ func (br *Bridge) FDB() []Entry {
 	return out
 }
 
+// SetAgeingTime changes how long a learned address stays without being
+// seen again (IEEE 802.1D-1998 clause 14.4.1.2, Set Bridge Ageing Time:
+// 10 s to 1 000 000 s there; any positive duration here, for tests). It
+// applies to the entries already learned too.
+func (br *Bridge) SetAgeingTime(d time.Duration) error {
+	if d <= 0 {
+		return &stack.OpError{Op: "bridge ageing", Interface: br.name, Err: ErrAgeing, Hint: "give a positive duration"}
+	}
+	br.fdb.ageing.Store(int64(d))
+	return nil
+}
+
+// AgeingTime is the current ageing time.
+func (br *Bridge) AgeingTime() time.Duration { return time.Duration(br.fdb.ageing.Load()) }
+
 // Stats are the bridge-wide counters.
 type Stats struct {
 	LocalIn    uint64 // frames handed up through the bridge interface

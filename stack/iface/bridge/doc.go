@@ -40,7 +40,9 @@
 //
 // The filtering database (fdb.go) is a fixed lock-free table shared by
 // every member's goroutine; ageing is checked on lookup (an expired entry
-// is unknown) and expired entries are reused by learning.
+// is unknown) and expired entries are reused by learning. The ageing time
+// can be changed at runtime (SetAgeingTime, 802.1D 14.4.1.2) and applies
+// to the entries already learned.
 //
 // # Ownership and concurrency
 //

@@ -16,6 +16,8 @@ var (
 	// ErrSelf: a bridge cannot be its own member, nor a member of another
 	// stack's.
 	ErrSelf = errors.New("bridge: interface cannot be a member of this bridge")
+	// ErrAgeing: an ageing time that is not positive.
+	ErrAgeing = errors.New("bridge: ageing time must be positive")
 	// ErrClosed: the bridge was destroyed.
 	ErrClosed = errors.New("bridge: destroyed")
 )

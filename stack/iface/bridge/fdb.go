@@ -24,7 +24,7 @@ import (
 type fdb struct {
 	e      []fdbEntry
 	mask   uint64
-	ageing int64 // ns
+	ageing atomic.Int64 // ns; a managed parameter (clause 14.4.1.2), read on every lookup
 
 	learned, moved, evicted atomic.Uint64
 }
@@ -42,7 +42,9 @@ const refresh = int64(100e6) // 100 ms
 
 func newFDB(maxAddrs int, ageing int64) *fdb {
 	n := 1 << bits.Len(uint(max(maxAddrs, probeLen)*2-1)) // a power of two ≥ 2×max
-	return &fdb{e: make([]fdbEntry, n), mask: uint64(n - 1), ageing: ageing}
+	f := &fdb{e: make([]fdbEntry, n), mask: uint64(n - 1)}
+	f.ageing.Store(ageing)
+	return f
 }
 
 func macKey(m wire.MAC) uint64 {
@@ -59,7 +61,7 @@ func (f *fdb) lookup(m wire.MAC, now int64) int {
 		e := &f.e[(h+i)&f.mask]
 		w := e.key.Load()
 		if w != 0 && w>>16 == k {
-			if now-e.seen.Load() > f.ageing {
+			if now-e.seen.Load() > f.ageing.Load() {
 				return -1
 			}
 			return int(w&0xffff) - 1
@@ -76,6 +78,7 @@ func (f *fdb) learn(m wire.MAC, slot int, now int64) {
 	var free, oldest *fdbEntry
 	var freeW, oldestW uint64
 	oldestT := int64(1<<63 - 1)
+	ageing := f.ageing.Load()
 	for i := uint64(0); i < probeLen; i++ {
 		e := &f.e[(h+i)&f.mask]
 		w := e.key.Load()
@@ -91,7 +94,7 @@ func (f *fdb) learn(m wire.MAC, slot int, now int64) {
 			return
 		}
 		t := e.seen.Load()
-		if free == nil && (w == 0 || now-t > f.ageing) {
+		if free == nil && (w == 0 || now-t > ageing) {
 			free, freeW = e, w
 		}
 		if w != 0 && t < oldestT {
@@ -129,6 +132,7 @@ type Entry struct {
 
 // each calls fn for every live entry.
 func (f *fdb) each(now int64, fn func(m wire.MAC, slot int, age int64)) {
+	ageing := f.ageing.Load()
 	for i := range f.e {
 		e := &f.e[i]
 		w := e.key.Load()
@@ -136,7 +140,7 @@ func (f *fdb) each(now int64, fn func(m wire.MAC, slot int, age int64)) {
 			continue
 		}
 		age := now - e.seen.Load()
-		if age > f.ageing {
+		if age > ageing {
 			continue
 		}
 		k := w >> 16

@@ -103,3 +103,50 @@ func TestGIFMalformedUnknownAndLoop(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestGIFIPv6Input: protocol 41 (RFC 4213 §3.5) on a tunnel's endpoints
+// delivers an IPv6 packet to the tunnel interface and counts anything
+// else as malformed; encapsulation picks 41 for IPv6 and 4 for IPv4.
+func TestGIFIPv6Input(t *testing.T) {
+	pr := newPair(t)
+	gb := pr.B.Tunnel(t, "gif0", gif.Config{Local: addrB, Remote: addrA}, "198.18.74.2/30")
+	six := pr.B.M.IPv6()
+	if six.Protocol() != wire.IPProtocolIPv6 {
+		t.Fatalf("protocol %v", six.Protocol())
+	}
+	meta := ipv4.Meta{Src: addrA.As4(), Dst: addrB.As4()}
+	for i, c := range []struct {
+		payload []byte
+		rx, bad uint64
+	}{
+		{[]byte{0x45, 0, 0, 20}, 0, 1}, // an IPv4 header under protocol 41
+		{ipv6Packet(), 1, 1},
+	} {
+		b, err := pr.B.S.Pool().Get()
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, _ := b.Append(len(c.payload))
+		copy(d, c.payload)
+		if !six.Input(b, meta) {
+			t.Fatalf("case %d: not taken", i)
+		}
+		if st, _ := gif.Tunnel(gb); st.RxPackets != c.rx || st.RxErrors != c.bad {
+			t.Errorf("case %d: %+v", i, st)
+		}
+	}
+	// Endpoints no tunnel serves: left to IPv4.
+	b, _ := pr.B.S.Pool().Get()
+	if six.Input(b, ipv4.Meta{Src: wire.Addr4{198, 18, 70, 9}, Dst: addrB.As4()}) {
+		t.Error("packet for no tunnel taken")
+	}
+	b.Free()
+}
+
+// ipv6Packet is an IPv6 header with an empty payload (no next header).
+func ipv6Packet() []byte {
+	p := make([]byte, wire.IPv6HeaderLen)
+	f := wire.IPv6Fields{NextHeader: 59, HopLimit: 64, Src: netip.MustParseAddr("fd00:11::1").As16(), Dst: netip.MustParseAddr("fd00:11::2").As16()}
+	_, _ = f.Encode(p)
+	return p
+}

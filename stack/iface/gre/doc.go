@@ -22,7 +22,10 @@
 // 47 to the module, which checks the header (NewGRE: version 0, no RFC
 // 1701 routing; the checksum when present), finds the tunnel by outer
 // source, destination and key, strips the header and delivers the inner
-// packet to the tunnel interface in the same burst. Malformed headers are
+// packet (IPv4 or IPv6, by the GRE protocol type) to the tunnel interface
+// in the same burst; IPv6 neighbour solicitations are answered inside the
+// port like ARP (stack/iface/internal/p2p), so IPv6 runs over the tunnel
+// (Linux's ip_gre carries it too). Malformed headers are
 // counted (Stats.Malformed) and dropped; packets that match no tunnel are
 // counted (NoTunnel) and left to IPv4, which answers protocol
 // unreachable.

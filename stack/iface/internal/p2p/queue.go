@@ -6,12 +6,13 @@ import (
 	"time"
 
 	"github.com/gopkt/gopkt/hw/mbuf"
+	"github.com/gopkt/gopkt/stack/wire"
 )
 
 // queueMax bounds the answers waiting for RxBurst.
 const queueMax = 16
 
-// Answers is the queue of ARP answers a port made on transmit and hands
+// Answers is the queue of ARP and neighbour discovery answers a port made on transmit and hands
 // up on its next RxBurst, with a wake-up for a receive goroutine asleep in
 // Wait. The zero value is not ready: use NewAnswers.
 type Answers struct {
@@ -27,16 +28,20 @@ func NewAnswers(pool *mbuf.Pool) *Answers {
 	return &Answers{pool: pool, q: make([]*mbuf.Buf, 0, queueMax), wake: make(chan struct{}, 1)}
 }
 
-// Answer queues the answer to frame, the stack's ARP request; false when
-// there is none to give or no buffer or room for it (the caller counts a
-// drop).
+// Answer queues the answer to frame, the stack's ARP request or IPv6
+// neighbour solicitation; false when there is none to give or no buffer
+// or room for it (the caller counts a drop).
 func (a *Answers) Answer(frame []byte) bool {
 	r, err := a.pool.Get()
 	if err != nil {
 		return false
 	}
-	d, _ := r.Append(ARPFrameLen)
-	if !ARPAnswer(frame, d) {
+	answer, n := ARPAnswer, ARPFrameLen
+	if e, err := wire.NewEthernet(frame); err == nil && e.Type() == wire.EtherTypeIPv6 {
+		answer, n = NDAnswer, NAFrameLen
+	}
+	d, _ := r.Append(n)
+	if !answer(frame, d) {
 		r.Free()
 		return false
 	}

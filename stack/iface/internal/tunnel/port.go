@@ -121,10 +121,10 @@ func (p *Port) looped() bool {
 
 // TxBurst implements port.Port: each IP frame loses its Ethernet header,
 // gains the tunnel header and goes to IPv4 output towards the remote
-// endpoint (RFC 2003 §3: the outer TOS is the inner one). ARP requests are
-// answered; other frames, frames without headroom and frames of a looped
-// tunnel (counted: TxLoops, Stats().TxErrors) are freed. It takes every
-// frame.
+// endpoint (RFC 2003 §3: the outer TOS is the inner one). ARP requests
+// and IPv6 neighbour solicitations are answered; other frames, frames
+// without headroom and frames of a looped tunnel (counted: TxLoops,
+// Stats().TxErrors) are freed. It takes every frame.
 func (p *Port) TxBurst(bufs []*mbuf.Buf) int {
 	loop := p.looped()
 	for i, b := range bufs {
@@ -144,6 +144,15 @@ func (p *Port) send(b *mbuf.Buf, loop bool) {
 	if et == wire.EtherTypeARP {
 		if a := p.arp.Load(); a == nil || !a.Answer(b.Bytes()) {
 			p.txErrors.Add(1)
+		}
+		b.Free()
+		return
+	}
+	if et == wire.EtherTypeIPv6 && p2p.IsSolicitation(b.Bytes()) {
+		// Answered here like ARP (none for a DAD probe: no one else is
+		// on the link); never sent into the tunnel.
+		if a := p.arp.Load(); a != nil {
+			a.Answer(b.Bytes())
 		}
 		b.Free()
 		return

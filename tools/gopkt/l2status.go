@@ -1,0 +1,40 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gopkt/gopkt/stack/iface/bridge"
+)
+
+// statusBridges prints each bridge's members with their counters and its
+// filtering database, one learned address a line in the shape of Linux's
+// "bridge fdb show" ("MAC dev MEMBER"), with the time since the address
+// was last seen. An address gone from the list has aged out.
+func (d *daemon) statusBridges(b *strings.Builder) {
+	for _, ifc := range d.s.Interfaces() {
+		if _, ok := ifc.Port().(*bridge.Bridge); !ok {
+			continue
+		}
+		br, err := bridge.Of(ifc)
+		if err != nil {
+			continue
+		}
+		c := br.Counters()
+		fmt.Fprintf(b, "bridge %s: ageing %v; learned %d moved %d evicted %d; local in %d out %d drops %d; clone failures %d\n",
+			ifc.Name(), br.AgeingTime(), c.Learned, c.Moved, c.Evicted, c.LocalIn, c.LocalOut, c.LocalDrops, c.CloneFails)
+		for _, m := range br.Members() {
+			s := m.Stats()
+			fmt.Fprintf(b, "  member %s %v: rx %d forwarded %d flooded %d local %d filtered %d dropped %d flood-limited %d blocked %d; tx %d\n",
+				m.Interface().Name(), m.State(), s.RxPackets, s.Forwarded, s.Flooded, s.Local, s.Filtered, s.Dropped, s.FloodLimited, s.Blocked, s.TxPackets)
+		}
+		fdb := br.FDB()
+		slices.SortFunc(fdb, func(x, y bridge.Entry) int { return strings.Compare(x.MAC.String(), y.MAC.String()) })
+		fmt.Fprintf(b, "  fdb (%d):\n", len(fdb))
+		for _, e := range fdb {
+			fmt.Fprintf(b, "    %v dev %s age %v\n", e.MAC, e.Member, time.Duration(e.Age).Round(time.Millisecond))
+		}
+	}
+}
