@@ -49,6 +49,7 @@ func (d *daemon) startControl(ctx context.Context) error {
 		control.VerbMount:   d.ctlMount,   // ctlmount.go
 		control.VerbUmount:  d.ctlUmount,  // ctlmount.go
 		control.VerbDrivers: d.ctlDrivers, // ctlmount.go
+		control.VerbPing:    d.ctlPing,    // ctlping.go
 	}
 	for verb, h := range unary {
 		srv.Handle(verb, h)

@@ -74,6 +74,17 @@ func TestMountUnderPing(t *testing.T) {
 			st, _ := c.cmd("stat", "-z").CombinedOutput()
 			t.Fatalf("cycle %d: Linux ping of the mounted tap: %v\n%s\n%s\n%s", i, err, p, st, errOut.String())
 		}
+		if i == 0 {
+			// The other direction: the daemon pings Linux (gopktctl ping).
+			var pr control.PingResult
+			c.json(&pr, "ping", "-c", "2", "-i", "200ms", "198.18.73.1")
+			if pr.Transmitted != 2 || pr.Received != 2 || pr.Replies[0].From != "198.18.73.1" || pr.Replies[1].RTTMS <= 0 {
+				t.Fatalf("gopktctl ping of Linux: %+v", pr)
+			}
+			if out, err := c.cmd("ping", "-c", "1", "-W", "300ms", "198.18.73.99").CombinedOutput(); err == nil || !strings.Contains(string(out), "no reply from 198.18.73.99") {
+				t.Fatalf("gopktctl ping of an absent host: %v\n%s", err, out)
+			}
+		}
 		c.run("umount", "tap0")
 		var st control.Stats
 		c.json(&st, "stat", "pool")

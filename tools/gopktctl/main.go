@@ -59,6 +59,7 @@ func verbs() []verb {
 		{"mount", "-d DRIVER OPTIONS", "attach a driver at run time (mount -d tap linux=gpk0)", runMount},
 		{"umount", "IF", "detach a driver's interface and close its device", runUmount},
 		{"drivers", "", "list the drivers the daemon can mount", runDrivers},
+		{"ping", "[-c N] [-i D] [-W D] [-s N] ADDR", "echo requests from the daemon's stack", runPing},
 	}
 }
 
