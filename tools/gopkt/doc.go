@@ -30,8 +30,10 @@
 //  1. drivers' Open, in command-line order: e1000 claims its PCI function
 //     in one shared VFIO container (an unbound device fails with the
 //     vfio-bind command that fixes it);
-//  2. the mbuf pool, in that container's DMA memory (heap memory when no
-//     PCI driver is loaded), so every NIC and layer shares it, and its
+//  2. the mbuf pool, in that container's DMA memory (also when no PCI
+//     driver is loaded: the container maps it into the IOMMU whenever a
+//     device joins, so an e1000 can be mounted later), so every NIC and
+//     layer shares it, and its
 //     budget (budget.go): a reserve sized from the drivers' rings that
 //     parked buffers (socket queues, ARP hold queues, reassembly) never
 //     take;
@@ -57,7 +59,9 @@
 // (ctlstats.go: the stack's, the ports', the drivers' hardware counters,
 // protocols, pool, budget, quotas), a pcap capture stream, the log
 // (logring.go keeps the last 1000 lines) and runtime mount/umount of
-// drivers from the same registry as -d (ctlmount.go). Root and
+// drivers from the same registry as -d (ctlmount.go; an e1000 through
+// VFIO too, into a daemon started without one) and ping from the stack
+// (ctlping.go). Root and
 // --control-group members are served, others refused with a reason and a
 // log line. --metrics serves the same counters to Prometheus (metrics.go,
 // loopback or a Unix socket only); --drop-caps keeps only CAP_NET_ADMIN
@@ -92,19 +96,18 @@
 // the guest's Linux on a second e1000 (internal/udpcheck is the Linux-side
 // UDP client there); vm_tcp_test.go is TCP's VM lane: busybox wget
 // downloads from --http and internal/tcpcheck streams through --tcp-echo
-// (SHA-256 compared), clean and with netem (1% loss, 20 ms) in the guest.
+// (SHA-256 compared), clean and with netem (1% loss, 20 ms) in the guest;
+// vm_mount_test.go starts the daemon with no driver and mounts, uses
+// (pings both ways, UDP echo) and unmounts the guest's e1000 through VFIO
+// with gopktctl ten times, the last seven under a pinger, checking the
+// pool, the daemon's file descriptors and that vfio-probe can open the
+// device between mounts; mount_test.go is the same on a tap, 20 times.
 //
 // # What it does not do
 //
 // No TCP over IPv6, no DHCP, one e1000 queue per port. Protocols are fixed at
-// start (no -p at run time). Runtime mounts are tested with tap (host
-// lane) and with the e1000 device model (ctle1000_test.go), not yet with
-// an e1000 through VFIO: the pool must be in the DMA memory of the VFIO
-// container the device joins, and a daemon started without an e1000 has
-// its pool on the heap, so the driver's Attach refuses it (a group joining
-// a container after its memory is mapped may also clash with the IOVAs in
-// use); the budget's reserve is sized at start, so a mounted driver's
-// rings are not in it.
+// start (no -p at run time). The budget's reserve is sized at start, so
+// a mounted driver's rings are not in it.
 // For outside programs only SOCKS5: no net.Conn through the control
 // socket, no domain-name resolution (names must be IP literals).
 package main
