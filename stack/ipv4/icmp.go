@@ -89,7 +89,7 @@ func (ip *IPv4) icmpInput(b *mbuf.Buf, m Meta) {
 		}
 		ip.icmp.pings.errorMsg(msg, m)
 		if q, ok := quotedHeader(msg.Payload()); ok && len(q) >= q.HeaderLen()+8 {
-			if eh, ok := ip.transports[q.Protocol()].(ErrorHandler); ok {
+			if eh, ok := ip.transport(q.Protocol()).(ErrorHandler); ok {
 				eh.HandleICMPError(msg.Type(), msg.Code(), q)
 			}
 		}
