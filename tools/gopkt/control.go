@@ -50,6 +50,11 @@ func (d *daemon) startControl(ctx context.Context) error {
 		control.VerbUmount:  d.ctlUmount,  // ctlmount.go
 		control.VerbDrivers: d.ctlDrivers, // ctlmount.go
 		control.VerbPing:    d.ctlPing,    // ctlping.go
+		control.VerbProtocols: func(context.Context, json.RawMessage) (any, error) {
+			return d.ctlProtocols(), nil
+		}, // ctlproto.go
+		control.VerbLoad:   d.ctlLoad,   // ctlproto.go
+		control.VerbUnload: d.ctlUnload, // ctlproto.go
 	}
 	for verb, h := range unary {
 		srv.Handle(verb, h)
@@ -276,6 +281,8 @@ func (d *daemon) ctlNeighbours() []control.Neighbour {
 }
 
 func (d *daemon) ctlSockets() []control.Socket {
+	d.protoMu.RLock() // udp and tcp (ctlproto.go)
+	defer d.protoMu.RUnlock()
 	out := []control.Socket{}
 	addr := func(a netip.AddrPort) string {
 		if !a.IsValid() {

@@ -76,6 +76,10 @@ type daemon struct {
 
 	// mu guards the live driver list (drivers, ifaces: -d lines, then
 	// mounts) against the control service; stopping refuses new mounts.
+	// Loading and unloading a protocol hold mu too, and protoMu while they
+	// change udp, tcp and their services (ctlproto.go); the status and the
+	// control service's readers hold protoMu for reading.
+	protoMu  sync.RWMutex
 	mu       sync.Mutex
 	drivers  []driverArg
 	stopping bool

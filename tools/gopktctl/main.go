@@ -60,6 +60,7 @@ func verbs() []verb {
 		{"umount", "IF", "detach a driver's interface and close its device", runUmount},
 		{"drivers", "", "list the drivers the daemon can mount", runDrivers},
 		{"ping", "[-c N] [-i D] [-W D] [-s N] ADDR", "echo requests from the daemon's stack", runPing},
+		{"proto", "[load NAME[,OPTIONS] | unload NAME]", "list protocols, or load/unload udp or tcp at run time", runProto},
 	}
 }
 
