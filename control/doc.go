@@ -24,7 +24,9 @@
 // the server ends it (count reached) or the client closes the connection
 // (the server notices and stops). A request whose major version the
 // server does not speak is refused with code "version". proto.go has the
-// messages, verbs.go the verbs and their argument and result types.
+// messages, verbs.go the verbs and their argument and result types;
+// ping.go (echo requests from the daemon's stack) and protocols.go (load
+// and unload a transport at run time) add theirs.
 //
 // # Authentication
 //
@@ -37,7 +39,7 @@
 //
 // # What it does not do
 //
-// No sockets for outside programs yet (no net.Conn through the control
-// socket, no SOCKS5); no TCP transport (Unix socket only); one request
+// No sockets for outside programs through the control socket (no
+// net.Conn; package socks is the SOCKS5 front for that); no TCP transport (Unix socket only); one request
 // per connection (no multiplexing).
 package control

@@ -60,8 +60,10 @@
 // protocols, pool, budget, quotas), a pcap capture stream, the log
 // (logring.go keeps the last 1000 lines) and runtime mount/umount of
 // drivers from the same registry as -d (ctlmount.go; an e1000 through
-// VFIO too, into a daemon started without one) and ping from the stack
-// (ctlping.go). Root and
+// VFIO too, into a daemon started without one), ping from the stack
+// (ctlping.go), and load and unload of udp and tcp (ctlproto.go: the
+// transport leaves IPv4's table, its sockets close, the services on it
+// stop, and come back on load). Root and
 // --control-group members are served, others refused with a reason and a
 // log line. --metrics serves the same counters to Prometheus (metrics.go,
 // loopback or a Unix socket only); --drop-caps keeps only CAP_NET_ADMIN
@@ -102,12 +104,17 @@
 // with gopktctl ten times, the last seven under a pinger, checking the
 // pool, the daemon's file descriptors and that vfio-probe can open the
 // device between mounts; mount_test.go is the same on a tap, 20 times.
+// ctlproto_test.go unloads and loads udp and tcp over the device model;
+// proto_test.go does it through gopktctl with Linux's UDP socket (on a
+// tap) as the client, which sees ENOPROTOOPT while UDP is out.
 //
 // # What it does not do
 //
-// No TCP over IPv6, no DHCP, one e1000 queue per port. Protocols are fixed at
-// start (no -p at run time). The budget's reserve is sized at start, so
-// a mounted driver's rings are not in it.
+// No TCP over IPv6, no DHCP, one e1000 queue per port. Only udp and tcp
+// load and unload at run time (ctlproto.go); ipv4 and ipv6 are fixed at
+// start, udp stays while ipv6 is loaded, and both stay while --socks
+// runs. The budget's reserve is sized at start, so a mounted driver's
+// rings are not in it.
 // For outside programs only SOCKS5: no net.Conn through the control
 // socket, no domain-name resolution (names must be IP literals).
 package main
