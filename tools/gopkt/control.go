@@ -62,6 +62,7 @@ func (d *daemon) startControl(ctx context.Context) error {
 	srv.HandleStream(control.VerbDump, d.ctlDump)     // ctlstream.go
 	srv.HandleStream(control.VerbLogFollow, d.ctlLog) // ctlstream.go
 	srv.Handle(control.VerbLog, d.ctlLogTail)
+	srv.HandlePipe(control.VerbDial, d.ctlDial) // ctldial.go
 	d.ctl = srv
 	d.wg.Add(1)
 	go func() {

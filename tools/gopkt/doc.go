@@ -61,7 +61,9 @@
 // (logring.go keeps the last 1000 lines) and runtime mount/umount of
 // drivers from the same registry as -d (ctlmount.go; an e1000 through
 // VFIO too, into a daemon started without one), ping from the stack
-// (ctlping.go), and load and unload of udp and tcp (ctlproto.go: the
+// (ctlping.go), TCP connections for other processes (ctldial.go: the
+// control connection carries the byte stream, control.Client.DialTCP
+// returns it as a net.Conn), and load and unload of udp and tcp (ctlproto.go: the
 // transport leaves IPv4's table, its sockets close, the services on it
 // stop, and come back on load). Root and
 // --control-group members are served, others refused with a reason and a
@@ -115,6 +117,8 @@
 // start, udp stays while ipv6 is loaded, and both stay while --socks
 // runs. The budget's reserve is sized at start, so a mounted driver's
 // rings are not in it.
-// For outside programs only SOCKS5: no net.Conn through the control
-// socket, no domain-name resolution (names must be IP literals).
+// For outside programs: SOCKS5 and TCP connections dialed through the
+// control socket (ctldial.go, control.Client.DialTCP); no net.PacketConn
+// or listening socket through it, no domain-name resolution (names must
+// be IP literals).
 package main
