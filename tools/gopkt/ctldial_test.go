@@ -7,12 +7,14 @@ import (
 	"crypto/sha256"
 	"errors"
 	"io"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gopkt/gopkt/control"
+	"github.com/gopkt/gopkt/internal/hosttest"
 )
 
 // TestControlDialTCP: a net.Conn over the daemon's stack for a program in
@@ -79,6 +81,13 @@ func TestControlDialTCP(t *testing.T) {
 	if _, err := c.DialTCP(ctx, "localhost:7"); !errors.Is(err, control.ErrBadRequest) {
 		t.Errorf("dial of a name: %v", err)
 	}
+	// gopktctl nc: stdin to the echo service, its answer on stdout.
+	nc := exec.Command(hosttest.GoBinary(t, "github.com/gopkt/gopkt/tools/gopktctl"), "--socket", sock, "nc", "127.0.0.1:7")
+	nc.Stdin = strings.NewReader("through gopktctl nc\n")
+	if out, err := nc.CombinedOutput(); err != nil || string(out) != "through gopktctl nc\n" {
+		t.Errorf("gopktctl nc: %v %q", err, out)
+	}
+
 	// Unloading TCP under an open connection ends it: the client reads EOF.
 	open, err := c.DialTCP(ctx, "127.0.0.1:7")
 	if err != nil {
