@@ -18,7 +18,8 @@ import (
 // (control.Client.DialTCP). The client's half-close (CloseWrite) becomes
 // the TCP connection's FIN and the peer's FIN the client's EOF; the TCP
 // connection closes when both directions are done, the control
-// connection breaks, or the daemon stops.
+// connection breaks, or the daemon stops (the client's read then ends
+// with EOF, or with a reset if it had sent bytes the daemon never read).
 func (d *daemon) ctlDial(ctx context.Context, args json.RawMessage) (any, func(context.Context, *bufio.Reader, net.Conn) error, error) {
 	var r control.DialRequest
 	if err := control.Decode(args, &r); err != nil {
