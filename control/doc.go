@@ -24,7 +24,10 @@
 // the server ends it (count reached) or the client closes the connection
 // (the server notices and stops). A request whose major version the
 // server does not speak is refused with code "version". proto.go has the
-// messages, verbs.go the verbs and their argument and result types.
+// messages, verbs.go the verbs and their argument and result types;
+// ping.go (echo requests from the daemon's stack), protocols.go (load
+// and unload a transport at run time) and pipe.go (dial: a TCP connection
+// of the daemon's stack as a net.Conn, Client.DialTCP) add theirs.
 //
 // # Authentication
 //
@@ -37,7 +40,9 @@
 //
 // # What it does not do
 //
-// No sockets for outside programs yet (no net.Conn through the control
-// socket, no SOCKS5); no TCP transport (Unix socket only); one request
+// Of sockets for outside programs only TCP (Client.DialTCP, pipe.go: the
+// control connection becomes the TCP byte stream); no net.PacketConn and
+// no listening through the control socket (package socks is the SOCKS5
+// front, with UDP ASSOCIATE); no TCP transport (Unix socket only); one request
 // per connection (no multiplexing).
 package control

@@ -58,6 +58,7 @@ type Server struct {
 	path   string
 	unary  map[string]Handler
 	stream map[string]StreamHandler
+	pipe   map[string]PipeHandler // pipe.go
 	wg     sync.WaitGroup
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
@@ -97,7 +98,7 @@ func Listen(path string, o ServerOptions) (*Server, error) {
 		ln.Close()
 		return nil, &OpError{Op: "listen", Err: err}
 	}
-	return &Server{o: o, ln: ln, path: path, unary: map[string]Handler{}, stream: map[string]StreamHandler{},
+	return &Server{o: o, ln: ln, path: path, unary: map[string]Handler{}, stream: map[string]StreamHandler{}, pipe: map[string]PipeHandler{},
 		conns: map[net.Conn]struct{}{}}, nil
 }
 
@@ -108,6 +109,7 @@ func (s *Server) Path() string { return s.path }
 // name: a verb is one or the other). Register every verb before Serve.
 func (s *Server) Handle(verb string, h Handler) {
 	delete(s.stream, verb)
+	delete(s.pipe, verb)
 	s.unary[verb] = h
 }
 
@@ -203,6 +205,10 @@ func (s *Server) serveConn(ctx context.Context, c *net.UnixConn) {
 			s.o.Logger.Info("control: request failed", "verb", req.Verb, "uid", cred.UID, "err", err)
 		}
 		s.reply(c, data, err)
+		return
+	}
+	if h, ok := s.pipe[req.Verb]; ok {
+		s.servePipe(ctx, c, br, h, req)
 		return
 	}
 	h, ok := s.stream[req.Verb]

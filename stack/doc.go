@@ -10,7 +10,9 @@
 // the cloners (tap.Cloner). Nothing is global; two stacks in one process are
 // independent. lo0 (127.0.0.1/8) always exists. Then Attach ports (an e1000
 // port, a link.Pair end — anything implementing hw/port.Port) or Create
-// pseudo-interfaces by name ("tap0", "lo1"), and AddAddress.
+// pseudo-interfaces by name ("tap0", "lo1"), and AddAddress. Example (in
+// example_test.go, run by go test) is the whole thing in twenty lines: a
+// pool, a stack with IPv4 and UDP, and a UDP echo over lo0.
 //
 // Layers, bottom up:
 //

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -56,31 +57,58 @@ func (o Options) withDefaults() Options {
 // dma.Mapper with VFIO_IOMMU_MAP_DMA, and owns the dma.Memory its devices
 // return from DMA().
 //
-// The container file is opened when the first device is; the IOMMU type
-// (type1v2, else type1) is set when the first group joins, and the usable
-// IOVA ranges are read then. Open every device before allocating DMA memory:
-// a group that joins later may reserve IOVA ranges the memory already uses,
-// and the kernel then refuses it.
+// The memory exists from NewContainer on, before any device: the kernel
+// sets a container's IOMMU type (type1v2, else type1) only once a group has
+// joined (VFIO_SET_IOMMU fails with EINVAL on an empty container), and
+// drops the IOMMU with all its mappings when the last group leaves. So the
+// container remembers every mapping its memory asked for and makes them in
+// the kernel whenever an IOMMU is set: at once while one is, else when the
+// next first group joins. A device can therefore be opened after its DMA
+// memory (an mbuf pool) was allocated, closed (its group leaves the
+// container, and another process may open it), and opened again.
+//
+// Memory allocated before the first group joins gets IOVAs from
+// [4 GiB, 512 GiB) (PreDeviceRanges), above the x86 MSI window and the
+// reserved regions firmware puts below 4 GiB; when the first group joins,
+// the ranges VFIO_IOMMU_GET_INFO reports replace them and every chunk
+// already allocated must lie inside (else that Open fails with
+// dma.ErrRanges). A group joining a container that already has mappings
+// is checked by the kernel against them.
 type Container struct {
 	opts Options
 	sys  sysfs
+	mem  *dma.Memory // created by NewContainer
 
 	mu      sync.Mutex
 	fd      int // -1 until the first device opens
-	ext     int // extType1v2IOMMU or extType1IOMMU once set
+	ext     int // extType1v2IOMMU or extType1IOMMU while an IOMMU is set
 	info    IOMMUInfo
 	groups  map[int]*group
 	devices map[*Device]struct{}
-	mem     *dma.Memory
 	closed  bool
 
-	mapped atomic.Uint64 // bytes currently mapped (for memlock messages)
+	// mapMu guards the mappings. Lock order: mu, then the memory's own
+	// lock, then mapMu (the memory calls Map and Unmap under its lock).
+	mapMu  sync.Mutex
+	maps   map[uint64][]byte // every mapping the memory holds, by IOVA
+	active bool              // maps are in the kernel (an IOMMU is set)
+	ranges []dma.Range       // usable IOVA ranges, for error messages
+
+	mapped atomic.Uint64 // bytes currently mapped in the kernel (for memlock messages)
 }
+
+// PreDeviceRanges are the IOVA ranges of memory allocated before a
+// container's first device opens: 4 GiB up to the 39-bit address width of
+// the smallest Intel VT-d implementations (and QEMU's intel-iommu default),
+// clear of the MSI window at 0xfee00000 and the RMRR regions firmware
+// reserves below 4 GiB.
+var PreDeviceRanges = []dma.Range{{Start: 1 << 32, Last: 1<<39 - 1}}
 
 // group is an open /dev/vfio/N attached to the container.
 type group struct {
-	n  int
-	fd int
+	n     int
+	fd    int
+	users int // open devices of the group
 }
 
 var _ dma.Mapper = (*Container)(nil)
@@ -90,13 +118,21 @@ var _ dma.Mapper = (*Container)(nil)
 func NewContainer(opts Options) *Container {
 	opts = opts.withDefaults()
 	opts.Container = nil
-	return &Container{
+	c := &Container{
 		opts:    opts,
 		sys:     sysfs{root: opts.SysfsRoot},
 		fd:      -1,
 		groups:  map[int]*group{},
 		devices: map[*Device]struct{}{},
+		maps:    map[uint64][]byte{},
 	}
+	c.mem = dma.NewMemory(c, dma.MemoryOptions{
+		Ranges:           PreDeviceRanges,
+		NoHugepages:      opts.NoHugepages,
+		RequireHugepages: opts.RequireHugepages,
+		Logger:           opts.Logger,
+	})
+	return c
 }
 
 // Open opens the PCI function addr in this container.
@@ -129,6 +165,7 @@ func (c *Container) open(addr string, owned bool) (*Device, error) {
 	name := append([]byte(addr), 0)
 	fd, err := ioctlPtr(g.fd, ioctlGroupGetDeviceFD, unsafe.Pointer(&name[0]))
 	if err != nil {
+		c.leaveIdle(g)
 		return nil, &OpError{Op: "open", Addr: addr, Err: deviceFDErr(err), Cause: err,
 			Detail: fmt.Sprintf("VFIO_GROUP_GET_DEVICE_FD on group %d failed", n),
 			Fix:    "make sure no other process has the device open (a device fd is exclusive)"}
@@ -136,8 +173,11 @@ func (c *Container) open(addr string, owned bool) (*Device, error) {
 	d, err := newDevice(c, addr, fd, owned)
 	if err != nil {
 		_ = unix.Close(fd)
+		c.leaveIdle(g)
 		return nil, err
 	}
+	d.group = n
+	g.users++
 	c.devices[d] = struct{}{}
 	return d, nil
 }
@@ -195,18 +235,91 @@ func (c *Container) attach(addr string, n int) (*group, error) {
 		}
 		return fail(e)
 	}
-	if c.ext == 0 {
-		if err := c.setIOMMU(addr); err != nil {
-			_, _ = ioctlVal(gfd, ioctlGroupUnsetCont, 0)
-			return fail(err)
-		}
-	} else if err := c.readInfo(addr); err != nil {
+	first := c.ext == 0
+	var err2 error
+	if first {
+		err2 = c.setIOMMU(addr)
+	} else {
+		err2 = c.readInfo(addr)
+	}
+	if err2 == nil {
+		err2 = c.useRanges(addr)
+	}
+	if err2 == nil && first {
+		err2 = c.replay(addr)
+	}
+	if err2 != nil {
+		c.mapMu.Lock()
 		_, _ = ioctlVal(gfd, ioctlGroupUnsetCont, 0)
-		return fail(err)
+		if first { // the kernel released the IOMMU with its only group
+			c.ext, c.active = 0, false
+			c.mapped.Store(0)
+		}
+		c.mapMu.Unlock()
+		return fail(err2)
 	}
 	g := &group{n: n, fd: gfd}
 	c.groups[n] = g
 	return g, nil
+}
+
+// useRanges hands the usable IOVA ranges to the memory; chunks allocated
+// earlier (before the first group joined) must lie inside them.
+func (c *Container) useRanges(addr string) error {
+	if err := c.mem.SetRanges(c.info.Ranges); err != nil {
+		return &OpError{Op: "open", Addr: addr, Err: err,
+			Detail: "DMA memory allocated before this device opened lies outside the IOVA ranges its IOMMU allows",
+			Fix:    "open the device before allocating DMA memory, or report the ranges above (vfio.PreDeviceRanges assumes 4 GiB to 512 GiB is usable)"}
+	}
+	c.mapMu.Lock()
+	c.ranges = c.info.Ranges
+	c.mapMu.Unlock()
+	return nil
+}
+
+// replay makes every remembered mapping in the kernel, now that an IOMMU
+// is set, lowest IOVA first. On failure the caller detaches the group,
+// which releases the IOMMU and whatever was mapped.
+func (c *Container) replay(addr string) error {
+	c.mapMu.Lock()
+	defer c.mapMu.Unlock()
+	iovas := make([]uint64, 0, len(c.maps))
+	for iova := range c.maps {
+		iovas = append(iovas, iova)
+	}
+	slices.Sort(iovas)
+	for _, iova := range iovas {
+		mem := c.maps[iova]
+		if err := c.mapDMA(mem, iova); err != nil {
+			e := c.mapErr(iova, uint64(len(mem)), err).(*OpError)
+			e.Op, e.Addr = "open", addr
+			e.Detail = "mapping DMA memory allocated before the device opened: " + e.Detail
+			return e
+		}
+		c.mapped.Add(uint64(len(mem)))
+	}
+	c.active = true
+	return nil
+}
+
+// leaveIdle detaches g from the container if none of its devices is open
+// (a device of it failed to open, or the last one closed), so the group
+// can be opened again, by this process or another. When the last group
+// leaves, the kernel releases the IOMMU and every mapping with it; the
+// container keeps them for the next group. c.mu is held.
+func (c *Container) leaveIdle(g *group) {
+	if g.users > 0 || c.groups[g.n] != g {
+		return
+	}
+	delete(c.groups, g.n)
+	c.mapMu.Lock()
+	_, _ = ioctlVal(g.fd, ioctlGroupUnsetCont, 0)
+	if len(c.groups) == 0 {
+		c.ext, c.active = 0, false
+		c.mapped.Store(0)
+	}
+	c.mapMu.Unlock()
+	_ = unix.Close(g.fd)
 }
 
 func (c *Container) groupOpenErr(addr string, n int, path string, err error) error {
@@ -272,16 +385,7 @@ func (c *Container) setIOMMU(addr string) error {
 			Detail: fmt.Sprintf("VFIO_SET_IOMMU(%d) failed", ext), Fix: fixIOMMU}
 	}
 	c.ext = ext
-	if err := c.readInfo(addr); err != nil {
-		return err
-	}
-	c.mem = dma.NewMemory(c, dma.MemoryOptions{
-		Ranges:           c.info.Ranges,
-		NoHugepages:      c.opts.NoHugepages,
-		RequireHugepages: c.opts.RequireHugepages,
-		Logger:           c.opts.Logger,
-	})
-	return nil
+	return c.readInfo(addr)
 }
 
 // readInfo runs VFIO_IOMMU_GET_INFO and keeps the answer.
@@ -298,11 +402,30 @@ func (c *Container) readInfo(addr string) error {
 	return nil
 }
 
-// Map implements dma.Mapper with VFIO_IOMMU_MAP_DMA (read and write).
+// Map implements dma.Mapper with VFIO_IOMMU_MAP_DMA (read and write). While
+// no IOMMU is set (no device open) it only remembers the mapping; the
+// next first device's Open makes it.
 func (c *Container) Map(mem []byte, iova uint64) error {
 	if len(mem) == 0 {
 		return &OpError{Op: "map DMA", Detail: "empty buffer"}
 	}
+	c.mapMu.Lock()
+	defer c.mapMu.Unlock()
+	if _, dup := c.maps[iova]; dup {
+		return &OpError{Op: "map DMA", Detail: fmt.Sprintf("IOVA %#x is already mapped", iova)}
+	}
+	if c.active {
+		if err := c.mapDMA(mem, iova); err != nil {
+			return c.mapErr(iova, uint64(len(mem)), err)
+		}
+		c.mapped.Add(uint64(len(mem)))
+	}
+	c.maps[iova] = mem
+	return nil
+}
+
+// mapDMA is VFIO_IOMMU_MAP_DMA. c.mapMu is held.
+func (c *Container) mapDMA(mem []byte, iova uint64) error {
 	m := dmaMap{
 		Argsz: sizeofDMAMap,
 		Flags: dmaMapFlagRead | dmaMapFlagWrite,
@@ -310,11 +433,8 @@ func (c *Container) Map(mem []byte, iova uint64) error {
 		IOVA:  iova,
 		Size:  uint64(len(mem)),
 	}
-	if _, err := ioctlPtr(c.fd, ioctlIOMMUMapDMA, unsafe.Pointer(&m)); err != nil {
-		return c.mapErr(iova, uint64(len(mem)), err)
-	}
-	c.mapped.Add(uint64(len(mem)))
-	return nil
+	_, err := ioctlPtr(c.fd, ioctlIOMMUMapDMA, unsafe.Pointer(&m))
+	return err
 }
 
 func (c *Container) mapErr(iova, n uint64, err error) error {
@@ -333,13 +453,24 @@ func (c *Container) mapErr(iova, n uint64, err error) error {
 			Fix:    "allocate fewer, larger chunks, or raise the limit: modprobe vfio_iommu_type1 dma_entry_limit=131072"}
 	case errors.Is(err, unix.EINVAL), errors.Is(err, unix.EEXIST):
 		return &OpError{Op: "map DMA", Cause: err,
-			Detail: fmt.Sprintf("IOVA %#x+%#x is outside the usable ranges %v, misaligned or already mapped", iova, n, c.info.Ranges)}
+			Detail: fmt.Sprintf("IOVA %#x+%#x is outside the usable ranges %#x, misaligned or already mapped", iova, n, c.ranges)}
 	}
 	return &OpError{Op: "map DMA", Cause: err, Detail: fmt.Sprintf("IOVA %#x+%#x", iova, n)}
 }
 
-// Unmap implements dma.Mapper with VFIO_IOMMU_UNMAP_DMA.
+// Unmap implements dma.Mapper with VFIO_IOMMU_UNMAP_DMA (only forgetting
+// the mapping while no IOMMU is set).
 func (c *Container) Unmap(iova, n uint64) error {
+	c.mapMu.Lock()
+	defer c.mapMu.Unlock()
+	mem, ok := c.maps[iova]
+	if !ok || uint64(len(mem)) != n {
+		return &OpError{Op: "unmap DMA", Detail: fmt.Sprintf("IOVA %#x+%#x was not mapped as one piece", iova, n)}
+	}
+	delete(c.maps, iova)
+	if !c.active {
+		return nil
+	}
 	u := dmaUnmap{Argsz: sizeofDMAUnmap, IOVA: iova, Size: n}
 	if _, err := ioctlPtr(c.fd, ioctlIOMMUUnmapDMA, unsafe.Pointer(&u)); err != nil {
 		return &OpError{Op: "unmap DMA", Cause: err, Detail: fmt.Sprintf("IOVA %#x+%#x", iova, n)}
@@ -351,16 +482,13 @@ func (c *Container) Unmap(iova, n uint64) error {
 	return nil
 }
 
-// Mapped is the number of bytes currently mapped for DMA.
+// Mapped is the number of bytes currently mapped for DMA in the kernel (0
+// while no device is open, whatever the memory holds).
 func (c *Container) Mapped() uint64 { return c.mapped.Load() }
 
 // Memory is the DMA allocator over this container's IOVA ranges, shared by
-// all its devices; nil until the first device is open.
-func (c *Container) Memory() *dma.Memory {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.mem
-}
+// all its devices. It exists before the first device opens (see Container).
+func (c *Container) Memory() *dma.Memory { return c.mem }
 
 // IOMMUInfo is what VFIO_IOMMU_GET_INFO reported, refreshed each time a group
 // joins.
@@ -370,7 +498,7 @@ func (c *Container) IOMMUInfo() IOMMUInfo {
 	return c.info
 }
 
-// IOMMUType is "type1v2" or "type1" (empty before the first device opens).
+// IOMMUType is "type1v2" or "type1" (empty while no device is open).
 func (c *Container) IOMMUType() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -407,10 +535,8 @@ func (c *Container) Close() error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.mem != nil {
-		if err := c.mem.Close(); err != nil {
-			errs = append(errs, err)
-		}
+	if err := c.mem.Close(); err != nil {
+		errs = append(errs, err)
 	}
 	for n, g := range c.groups {
 		if _, err := ioctlVal(g.fd, ioctlGroupUnsetCont, 0); err != nil {
@@ -419,6 +545,10 @@ func (c *Container) Close() error {
 		_ = unix.Close(g.fd)
 		delete(c.groups, n)
 	}
+	c.mapMu.Lock()
+	c.ext, c.active = 0, false
+	c.mapped.Store(0)
+	c.mapMu.Unlock()
 	if c.fd >= 0 {
 		_ = unix.Close(c.fd)
 		c.fd = -1
@@ -426,11 +556,19 @@ func (c *Container) Close() error {
 	return errors.Join(errs...)
 }
 
-// forget drops d from the device set (d closed itself).
+// forget drops d from the device set (d closed itself); its group leaves
+// the container when d was its last open device.
 func (c *Container) forget(d *Device) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if _, ok := c.devices[d]; !ok {
+		return
+	}
 	delete(c.devices, d)
+	if g := c.groups[d.group]; g != nil {
+		g.users--
+		c.leaveIdle(g)
+	}
 }
 
 // Open opens the PCI function addr (e.g. "0000:00:02.0") through VFIO: it

@@ -21,6 +21,7 @@ type Device struct {
 	c     *Container
 	addr  string
 	fd    int
+	group int  // IOMMU group number
 	owned bool // the device closes its private container
 
 	flags   uint32 // VFIO_DEVICE_FLAGS_*
@@ -164,9 +165,10 @@ func (d *Device) Reset() error {
 
 // Close implements pci.Function. In order: interrupts off (eventfds closed),
 // bus mastering off (the device stops DMA), BARs unmapped, then, when the
-// device owns its container, DMA memory unmapped; the device fd closes; a
-// private container detaches its group and closes last. In a shared
-// container, DMA memory and the group live until Container.Close.
+// device owns its container, DMA memory unmapped; the device fd closes; the
+// group leaves the container if no other device of it is open (so another
+// process can open the device); a private container closes last. In a
+// shared container the DMA memory lives until Container.Close.
 func (d *Device) Close() error {
 	err := d.release()
 	d.c.forget(d)
@@ -202,9 +204,7 @@ func (d *Device) release() error {
 		}
 	}
 	if d.owned {
-		if m := d.c.Memory(); m != nil {
-			errs = append(errs, m.Close())
-		}
+		errs = append(errs, d.c.Memory().Close())
 	}
 	if err := unix.Close(d.fd); err != nil {
 		errs = append(errs, &OpError{Op: "close", Addr: d.addr, Cause: err})

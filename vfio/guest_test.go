@@ -332,3 +332,74 @@ func TestGuestGroupStatus(t *testing.T) {
 	}
 	t.Logf("group %s: kernel flags %#x, pre-check %v", g, st.Flags, pre)
 }
+
+// TestGuestMemoryBeforeDevice: memory allocated in a container before any
+// device opens is mapped when the first device's group joins, forgotten by
+// the kernel when that device closes (its group leaves, so another
+// container can open it), and mapped again when the device opens again.
+func TestGuestMemoryBeforeDevice(t *testing.T) {
+	a0, _ := guestNICs(t)
+	c := NewContainer(Options{})
+	defer c.Close()
+	mem := c.Memory()
+	r, err := mem.Alloc(64<<10, 4096)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.IOVA < PreDeviceRanges[0].Start || r.IOVA > PreDeviceRanges[0].Last {
+		t.Errorf("IOVA %#x before any device, want one in %#x", r.IOVA, PreDeviceRanges)
+	}
+	if c.Mapped() != 0 || c.IOMMUType() != "" {
+		t.Fatalf("before any device: %d bytes mapped, IOMMU %q", c.Mapped(), c.IOMMUType())
+	}
+	pre := uint64(0)
+	for i := range 2 {
+		d, err := c.Open(a0)
+		if err != nil {
+			t.Fatalf("open %d: %v", i, err)
+		}
+		if c.IOMMUType() != "type1v2" || c.Mapped() < uint64(r.Len()) {
+			t.Errorf("open %d: IOMMU %q, %d bytes mapped, want type1v2 and the memory allocated before", i, c.IOMMUType(), c.Mapped())
+		}
+		if i == 0 {
+			pre = c.Mapped()
+		} else if c.Mapped() != pre {
+			t.Errorf("open %d: %d bytes mapped, %d at the first open", i, c.Mapped(), pre)
+		}
+		// Memory allocated now comes from the ranges the IOMMU reported.
+		r2, err := d.DMA().Alloc(4<<20, 2<<20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inRange := false
+		for _, rg := range c.IOMMUInfo().Ranges {
+			inRange = inRange || (r2.IOVA >= rg.Start && r2.IOVA+uint64(r2.Len())-1 <= rg.Last)
+		}
+		if !inRange {
+			t.Errorf("IOVA %#x outside the reported ranges %#x", r2.IOVA, c.IOMMUInfo().Ranges)
+		}
+		if c.Mapped() < pre+uint64(r2.Len()) {
+			t.Errorf("open %d: %d bytes mapped after a 4 MiB allocation, %d before", i, c.Mapped(), pre)
+		}
+		if err := mem.Free(r2); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if c.Mapped() != 0 || c.IOMMUType() != "" {
+			t.Errorf("close %d: %d bytes mapped, IOMMU %q; the group should have left", i, c.Mapped(), c.IOMMUType())
+		}
+		// The group is free: another container can take the device.
+		other, err := Open(a0, Options{})
+		if err != nil {
+			t.Fatalf("after close %d, another container cannot open the device: %v", i, err)
+		}
+		if err := other.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := mem.Free(r); err != nil {
+		t.Fatal(err)
+	}
+}

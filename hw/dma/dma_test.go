@@ -105,3 +105,77 @@ func TestRegionSlice(t *testing.T) {
 		t.Fatal("slice past end accepted")
 	}
 }
+
+// TestSetRanges: memory allocated before its mapper's address space is
+// known keeps its IOVAs when the ranges arrive, later chunks come from the
+// new ranges, and ranges that exclude a mapped chunk are refused without
+// changing anything.
+func TestSetRanges(t *testing.T) {
+	s := NewSpace()
+	m := NewMemory(s, MemoryOptions{NoHugepages: true, Ranges: []Range{{Start: 1 << 32, Last: 1<<39 - 1}}})
+	defer m.Close()
+	r1, err := m.Alloc(HugePageSize, HugePageSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r1.IOVA != 1<<32 {
+		t.Fatalf("first chunk at %#x, want %#x", r1.IOVA, uint64(1<<32))
+	}
+	if err := m.SetRanges([]Range{{Start: 0, Last: 0xfedfffff}}); !errors.Is(err, ErrRanges) {
+		t.Fatalf("ranges excluding a mapped chunk: %v, want ErrRanges", err)
+	}
+	// The refused ranges changed nothing: the next chunk follows the first.
+	r2, err := m.Alloc(HugePageSize, HugePageSize)
+	if err != nil || r2.IOVA != 1<<32+HugePageSize {
+		t.Fatalf("second chunk at %#x (%v), want %#x", r2.IOVA, err, uint64(1<<32+HugePageSize))
+	}
+	usable := []Range{{Start: 0, Last: 0xfedfffff}, {Start: 0xfef00000, Last: 1<<39 - 1}}
+	if err := m.SetRanges(usable); err != nil {
+		t.Fatal(err)
+	}
+	// New chunks come from the new ranges' lowest gap (page 0 excluded);
+	// the old chunks' IOVAs stay reserved.
+	r3, err := m.Alloc(HugePageSize, HugePageSize)
+	if err != nil || r3.IOVA != HugePageSize {
+		t.Fatalf("third chunk at %#x (%v), want %#x", r3.IOVA, err, HugePageSize)
+	}
+	if err := m.Free(r2); err != nil {
+		t.Fatal(err)
+	}
+	// r2's IOVA went back into the new ranges' free list.
+	a := m.iovas
+	if err := a.Reserve(r2.IOVA, HugePageSize); err != nil {
+		t.Errorf("freed chunk's IOVA not free again: %v", err)
+	}
+	if err := a.Reserve(r1.IOVA, HugePageSize); err == nil {
+		t.Error("a live chunk's IOVA was free")
+	}
+	for _, r := range []Region{r1, r3} {
+		if b, ok := s.Lookup(r.IOVA, 64); !ok || &b[0] != &r.Mem[0] {
+			t.Errorf("IOVA %#x not mapped to its region", r.IOVA)
+		}
+	}
+}
+
+func TestIOVAReserve(t *testing.T) {
+	a := NewIOVAs([]Range{{0, 0xffffff}})
+	if err := a.Reserve(0x400000, 0x200000); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Reserve(0x500000, 0x1000); !errors.Is(err, ErrNoIOVA) {
+		t.Errorf("overlapping reservation: %v", err)
+	}
+	if err := a.Reserve(0x100000, 0x1000); !errors.Is(err, ErrNoIOVA) {
+		t.Errorf("reservation in page 0: %v", err)
+	}
+	if err := a.Reserve(0x1000000, 0x1000); !errors.Is(err, ErrNoIOVA) {
+		t.Errorf("reservation past the range: %v", err)
+	}
+	if len(a.free) != 2 || a.free[0] != (Range{0x200000, 0x3fffff}) || a.free[1] != (Range{0x600000, 0xffffff}) {
+		t.Errorf("free list %#x", a.free)
+	}
+	a.Release(0x400000, 0x200000)
+	if len(a.free) != 1 || a.free[0] != (Range{0x200000, 0xffffff}) {
+		t.Errorf("free list after release %#x", a.free)
+	}
+}

@@ -59,6 +59,30 @@ func (a *IOVAs) Alloc(size, align uint64) (uint64, error) {
 	return 0, fmt.Errorf("%w: no %#x-byte gap aligned to %#x", ErrNoIOVA, size, align)
 }
 
+// Reserve takes [iova, iova+size) out of the free space, as if Alloc had
+// returned it; it fails with ErrNoIOVA unless the whole range is free.
+func (a *IOVAs) Reserve(iova, size uint64) error {
+	last := iova + size - 1
+	if size == 0 || last < iova {
+		return fmt.Errorf("dma: bad IOVA reservation %#x+%#x", iova, size)
+	}
+	for i, r := range a.free {
+		if iova < r.Start || last > r.Last {
+			continue
+		}
+		var rest []Range
+		if iova > r.Start {
+			rest = append(rest, Range{r.Start, iova - 1})
+		}
+		if last < r.Last {
+			rest = append(rest, Range{last + 1, r.Last})
+		}
+		a.free = append(a.free[:i], append(rest, a.free[i+1:]...)...)
+		return nil
+	}
+	return fmt.Errorf("%w: %#x+%#x is not inside one free range", ErrNoIOVA, iova, size)
+}
+
 // Release gives [iova, iova+size) back, merging with neighbours.
 func (a *IOVAs) Release(iova, size uint64) {
 	r := Range{iova, iova + size - 1}

@@ -183,6 +183,30 @@ func (m *Memory) release(c *chunk) error {
 	return err
 }
 
+// ErrRanges means memory already mapped lies outside the IOVA ranges
+// SetRanges was given.
+var ErrRanges = errors.New("dma: mapped memory outside the usable IOVA ranges")
+
+// SetRanges replaces the usable IOVA ranges: later chunks get IOVAs from
+// ranges only. Chunks already mapped keep their IOVAs and must lie inside
+// ranges, else SetRanges changes nothing and returns an error wrapping
+// ErrRanges. A mapper whose address space becomes known only after memory
+// was allocated (a VFIO container, whose IOMMU is set when the first
+// device joins) calls it then.
+func (m *Memory) SetRanges(ranges []Range) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	a := NewIOVAs(ranges)
+	for _, c := range m.chunks {
+		if err := a.Reserve(c.iova, uint64(len(c.mem))); err != nil {
+			return fmt.Errorf("%w: chunk at IOVA %#x+%#x, usable %#x", ErrRanges, c.iova, len(c.mem), ranges)
+		}
+	}
+	m.iovas = a
+	m.opts.Ranges = ranges
+	return nil
+}
+
 // Close unmaps and frees every chunk, live regions included. Call it after the
 // device has been quiesced.
 func (m *Memory) Close() error {

@@ -3,6 +3,7 @@ package mbuf
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -86,6 +87,14 @@ func (b *Budget) NewQuota(name string, limit int) *Quota {
 	b.quotas = append(b.quotas, q)
 	b.mu.Unlock()
 	return q
+}
+
+// RemoveQuota unregisters q (a protocol unloaded from a running stack);
+// buffers still charged to it stay counted as parked until uncharged.
+func (b *Budget) RemoveQuota(q *Quota) {
+	b.mu.Lock()
+	b.quotas = slices.DeleteFunc(b.quotas, func(x *Quota) bool { return x == q })
+	b.mu.Unlock()
 }
 
 // BudgetStats is a snapshot of a budget and its quotas.

@@ -6,7 +6,11 @@
 // registers EtherTypes 0x0800 (IPv4) and 0x0806 (ARP, which belongs to IPv4
 // and is switched off per interface with stack.FlagNoARP) and the IP
 // protocol table: ICMP built in, the Options.Transports (UDP, …) by number.
-// Transports send with Output and receive through Transport.Input.
+// Transports send with Output and receive through Transport.Input. The
+// table is read with one atomic load per datagram, so AddTransport and
+// RemoveTransport load and unload a transport while the stack runs
+// (transports.go); a removed protocol is answered with ICMP protocol
+// unreachable.
 //
 // Data path: input validates the header (version, IHL, lengths, checksum
 // unless the NIC verified it, martian addresses), runs the In hooks, then

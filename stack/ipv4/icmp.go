@@ -75,7 +75,7 @@ func (ip *IPv4) icmpInput(b *mbuf.Buf, m Meta) {
 		}
 		ip.pingError(msg, m)
 		if q, ok := quotedHeader(msg.Payload()); ok && len(q) >= q.HeaderLen()+8 {
-			tr := ip.transports[q.Protocol()]
+			tr := ip.transport(q.Protocol())
 			if ph, ok := tr.(PMTUHandler); ok && msg.Type() == wire.ICMPv4DestUnreach && msg.Code() == wire.ICMPv4FragNeeded {
 				ph.HandleFragNeeded(msg.MTU(), q)
 			} else if eh, ok := tr.(ErrorHandler); ok {

@@ -160,7 +160,7 @@ func (ip *IPv4) isBroadcast(ifc *stack.Interface, dst wire.Addr4) bool {
 // transport.
 func (ip *IPv4) deliver(ifc *stack.Interface, b *mbuf.Buf, h wire.IPv4, bcast bool) {
 	st := &ip.st
-	t := ip.transports[h.Protocol()]
+	t := ip.transport(h.Protocol())
 	if t == nil {
 		st.inUnknownProtos.Add(1)
 		if !bcast {

@@ -2,7 +2,6 @@ package ipv4
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"net/netip"
 	"sync"
@@ -135,7 +134,10 @@ type IPv4 struct {
 	pool *mbuf.Pool
 	o    Options
 
-	transports [256]Transport
+	// transports by protocol number, read by the receive path without a
+	// lock; tmu serializes AddTransport and RemoveTransport (transports.go).
+	transports [256]atomic.Pointer[transportRef]
+	tmu        sync.Mutex
 
 	// Hook points (packets start at the IPv4 header).
 	In, Out, Forward *pfil.Head
@@ -184,16 +186,11 @@ func (ip *IPv4) Attach(s *stack.Stack) error {
 	if err := s.HandleEtherType(wire.EtherTypeARP, arpHandler{ip}); err != nil {
 		return err
 	}
-	ip.transports[wire.IPProtocolICMP] = icmpTransport{ip}
+	ip.transports[wire.IPProtocolICMP].Store(&transportRef{icmpTransport{ip}})
 	for _, t := range ip.o.Transports {
-		p := t.Protocol()
-		if ip.transports[p] != nil {
-			return fmt.Errorf("%w: %v", ErrProtocolTaken, p)
+		if err := ip.AddTransport(t); err != nil {
+			return err
 		}
-		if err := t.Attach(ip); err != nil {
-			return fmt.Errorf("ipv4: attach %v: %w", p, err)
-		}
-		ip.transports[p] = t
 	}
 	ip.wg.Add(1)
 	go ip.timer()
@@ -213,12 +210,14 @@ func (ip *IPv4) DefaultTTL() uint8 { return ip.o.DefaultTTL }
 func (ip *IPv4) SetForwarding(on bool) { ip.st.forwarding.Store(on) }
 
 // Close implements io.Closer: it stops the timer and frees queued packets.
-// Transports that implement io.Closer (TCP: its connections hold queued
-// buffers and timers) are closed first.
+// Transports registered then that implement io.Closer (TCP: its
+// connections hold queued buffers and timers) are closed first.
 func (ip *IPv4) Close() error {
-	for _, t := range ip.o.Transports {
-		if c, ok := t.(io.Closer); ok {
-			_ = c.Close()
+	for p := range ip.transports {
+		if r := ip.transports[p].Load(); r != nil {
+			if c, ok := r.t.(io.Closer); ok {
+				_ = c.Close()
+			}
 		}
 	}
 	close(ip.stop)

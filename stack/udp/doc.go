@@ -3,7 +3,9 @@
 //
 // Start with New: pass it in ipv4.Options.Transports and its V6() in
 // ipv6.Options.Transports (one port space for both), then open sockets with
-// ListenPacket (a net.PacketConn) or Dial (a connected net.Conn). Sockets
+// ListenPacket (a net.PacketConn) or Dial (a connected net.Conn). To take
+// UDP out of a running stack, ipv4.IPv4.RemoveTransport it and Unload
+// (every socket closed, its quota gone; unload.go). Sockets
 // keep Go's contracts: deadlines fail with errors wrapping
 // os.ErrDeadlineExceeded, use after Close fails with net.ErrClosed, every
 // error is a *net.OpError, and nettest.TestConn passes (except its two

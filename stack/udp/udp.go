@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -71,9 +72,10 @@ type UDP struct {
 
 	net4, net6 network.Layer // the sending side of ip and ip6
 
-	mu    sync.Mutex // bind and unbind
-	ports portTable  // read without mu
-	next  uint16     // next ephemeral port to try
+	mu       sync.Mutex // bind and unbind
+	ports    portTable  // read without mu
+	next     uint16     // next ephemeral port to try
+	unloaded bool       // Unload ran: no more binds
 
 	q *mbuf.Quota // the "udp-rcvq" quota, charged while datagrams wait for their reader
 
@@ -194,6 +196,9 @@ func (u *UDP) Input(b *mbuf.Buf, m ipv4.Meta) bool {
 func (u *UDP) bind(c *Conn, local netip.AddrPort) (netip.AddrPort, error) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	if u.unloaded {
+		return local, net.ErrClosed
+	}
 	p := local.Port()
 	if p == 0 {
 		for range ephemeralLast - ephemeralFirst + 1 {

@@ -49,6 +49,12 @@ func (d *daemon) startControl(ctx context.Context) error {
 		control.VerbMount:   d.ctlMount,   // ctlmount.go
 		control.VerbUmount:  d.ctlUmount,  // ctlmount.go
 		control.VerbDrivers: d.ctlDrivers, // ctlmount.go
+		control.VerbPing:    d.ctlPing,    // ctlping.go
+		control.VerbProtocols: func(context.Context, json.RawMessage) (any, error) {
+			return d.ctlProtocols(), nil
+		}, // ctlproto.go
+		control.VerbLoad:   d.ctlLoad,   // ctlproto.go
+		control.VerbUnload: d.ctlUnload, // ctlproto.go
 	}
 	for verb, h := range unary {
 		srv.Handle(verb, h)
@@ -56,6 +62,7 @@ func (d *daemon) startControl(ctx context.Context) error {
 	srv.HandleStream(control.VerbDump, d.ctlDump)     // ctlstream.go
 	srv.HandleStream(control.VerbLogFollow, d.ctlLog) // ctlstream.go
 	srv.Handle(control.VerbLog, d.ctlLogTail)
+	srv.HandlePipe(control.VerbDial, d.ctlDial) // ctldial.go
 	d.ctl = srv
 	d.wg.Add(1)
 	go func() {
@@ -275,6 +282,8 @@ func (d *daemon) ctlNeighbours() []control.Neighbour {
 }
 
 func (d *daemon) ctlSockets() []control.Socket {
+	d.protoMu.RLock() // udp and tcp (ctlproto.go)
+	defer d.protoMu.RUnlock()
 	out := []control.Socket{}
 	addr := func(a netip.AddrPort) string {
 		if !a.IsValid() {

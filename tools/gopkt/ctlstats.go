@@ -15,6 +15,8 @@ import (
 // Counters are taken from the stats structs by control.Counters, so a
 // counter added to one of them is reachable without touching this file.
 func (d *daemon) counterGroups() []control.Group {
+	d.protoMu.RLock() // udp and tcp (ctlproto.go)
+	defer d.protoMu.RUnlock()
 	var gs []control.Group
 	add := func(kind string, labels map[string]string, stats any) {
 		if c := control.Counters(stats); len(c) > 0 {

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/gopkt/gopkt/control"
-	"github.com/gopkt/gopkt/hw/dma"
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/socks"
 	"github.com/gopkt/gopkt/stack"
@@ -54,8 +53,7 @@ type daemon struct {
 	env
 	log *slog.Logger
 
-	host    pciHost     // opened on first use by a PCI driver
-	heap    *dma.Memory // pool memory when no PCI device is loaded
+	host    pciHost // made on first use (the pool, or a PCI driver's Open)
 	pool    *mbuf.Pool
 	s       *stack.Stack
 	ip      *ipv4.IPv4
@@ -78,6 +76,10 @@ type daemon struct {
 
 	// mu guards the live driver list (drivers, ifaces: -d lines, then
 	// mounts) against the control service; stopping refuses new mounts.
+	// Loading and unloading a protocol hold mu too, and protoMu while they
+	// change udp, tcp and their services (ctlproto.go); the status and the
+	// control service's readers hold protoMu for reading.
+	protoMu  sync.RWMutex
 	mu       sync.Mutex
 	drivers  []driverArg
 	stopping bool
@@ -104,8 +106,9 @@ func newDaemon(cfg *config, e env) *daemon {
 	return &daemon{cfg: cfg, env: e, log: e.log}
 }
 
-// pciHost opens the shared VFIO container (or the test bus) once, sized
-// for the pool and the descriptor rings.
+// pciHost makes the shared VFIO container (or the test bus) once, sized
+// for the pool and the descriptor rings. Making it opens nothing: a VFIO
+// container opens /dev/vfio when its first device does.
 func (d *daemon) pciHost() pciHost {
 	if d.host == nil {
 		bytes := uint64(d.cfg.Buffers)*mbuf.SlotSize + uint64(len(d.cfg.Drivers))*(1<<20)
@@ -130,14 +133,11 @@ func (d *daemon) start(ctx context.Context) (err error) {
 			return fmt.Errorf("%s: %w", a.Arg, err)
 		}
 	}
-	var mem dma.Allocator
-	if d.host != nil {
-		mem = d.host.Memory()
-	} else {
-		d.heap = dma.NewMemory(dma.NewSpace(), dma.MemoryOptions{NoHugepages: true, Logger: d.log})
-		mem = d.heap
-	}
-	if d.pool, err = mbuf.NewPool(mem, mbuf.PoolOptions{Name: "gopkt", Buffers: d.cfg.Buffers}); err != nil {
+	// The pool lives in the PCI host's DMA memory even when no PCI driver
+	// is loaded yet, so an e1000 mounted later can DMA into it: a VFIO
+	// container maps its memory into the IOMMU whenever a device joins
+	// (vfio.Container).
+	if d.pool, err = mbuf.NewPool(d.pciHost().Memory(), mbuf.PoolOptions{Name: "gopkt", Buffers: d.cfg.Buffers}); err != nil {
 		return fmt.Errorf("--buffers %d: %w", d.cfg.Buffers, err)
 	}
 	budget, err := d.newBudget() // budget.go
@@ -444,9 +444,6 @@ func (d *daemon) stop() error {
 	}
 	if d.host != nil {
 		errs = append(errs, d.host.Close())
-	}
-	if d.heap != nil {
-		errs = append(errs, d.heap.Close())
 	}
 	d.pingMu.Lock()
 	if len(d.pingFail) > 0 {

@@ -32,8 +32,10 @@
 //  1. drivers' Open, in command-line order: e1000 claims its PCI function
 //     in one shared VFIO container (an unbound device fails with the
 //     vfio-bind command that fixes it);
-//  2. the mbuf pool, in that container's DMA memory (heap memory when no
-//     PCI driver is loaded), so every NIC and layer shares it, and its
+//  2. the mbuf pool, in that container's DMA memory (also when no PCI
+//     driver is loaded: the container maps it into the IOMMU whenever a
+//     device joins, so an e1000 can be mounted later), so every NIC and
+//     layer shares it, and its
 //     budget (budget.go): a reserve sized from the drivers' rings that
 //     parked buffers (socket queues, ARP hold queues, reassembly) never
 //     take;
@@ -61,7 +63,13 @@
 // (ctlstats.go: the stack's, the ports', the drivers' hardware counters,
 // protocols, pool, budget, quotas), a pcap capture stream, the log
 // (logring.go keeps the last 1000 lines) and runtime mount/umount of
-// drivers from the same registry as -d (ctlmount.go). Root and
+// drivers from the same registry as -d (ctlmount.go; an e1000 through
+// VFIO too, into a daemon started without one), ping from the stack
+// (ctlping.go), TCP connections for other processes (ctldial.go: the
+// control connection carries the byte stream, control.Client.DialTCP
+// returns it as a net.Conn), and load and unload of udp and tcp (ctlproto.go: the
+// transport leaves IPv4's table, its sockets close, the services on it
+// stop, and come back on load). Root and
 // --control-group members are served, others refused with a reason and a
 // log line. --metrics serves the same counters to Prometheus (metrics.go,
 // loopback or a Unix socket only); --drop-caps keeps only CAP_NET_ADMIN
@@ -98,19 +106,25 @@
 // downloads from --http and internal/tcpcheck streams through --tcp-echo
 // (SHA-256 compared), clean and with netem (1% loss, 20 ms) in the guest;
 // tcp6_test.go reaches the dual-stack TCP services over IPv6 and IPv4
-// from a namespace and reads the IPv6 sockets in the status.
+// from a namespace and reads the IPv6 sockets in the status;
+// vm_mount_test.go starts the daemon with no driver and mounts, uses
+// (pings both ways, UDP echo) and unmounts the guest's e1000 through VFIO
+// with gopktctl ten times, the last seven under a pinger, checking the
+// pool, the daemon's file descriptors and that vfio-probe can open the
+// device between mounts; mount_test.go is the same on a tap, 20 times.
+// ctlproto_test.go unloads and loads udp and tcp over the device model;
+// proto_test.go does it through gopktctl with Linux's UDP socket (on a
+// tap) as the client, which sees ENOPROTOOPT while UDP is out.
 //
 // # What it does not do
 //
-// No DHCP, one e1000 queue per port. Protocols are fixed at
-// start (no -p at run time). Runtime mounts are tested with tap (host
-// lane) and with the e1000 device model (ctle1000_test.go), not yet with
-// an e1000 through VFIO: the pool must be in the DMA memory of the VFIO
-// container the device joins, and a daemon started without an e1000 has
-// its pool on the heap, so the driver's Attach refuses it (a group joining
-// a container after its memory is mapped may also clash with the IOVAs in
-// use); the budget's reserve is sized at start, so a mounted driver's
+// No DHCP, one e1000 queue per port. Only udp and tcp
+// load and unload at run time (ctlproto.go); ipv4 and ipv6 are fixed at
+// start, udp stays while ipv6 is loaded, and both stay while --socks
+// runs. The budget's reserve is sized at start, so a mounted driver's
 // rings are not in it.
-// For outside programs only SOCKS5: no net.Conn through the control
-// socket, no domain-name resolution (names must be IP literals).
+// For outside programs: SOCKS5 and TCP connections dialed through the
+// control socket (ctldial.go, control.Client.DialTCP); no net.PacketConn
+// or listening socket through it, no domain-name resolution (names must
+// be IP literals).
 package main

@@ -70,9 +70,23 @@ func TestMountUnderPing(t *testing.T) {
 		}
 		c.run("ifconfig", "tap0", "add", "198.18.73.2/24")
 		ns.TakeLink(t, dev, "198.18.73.1/24")
-		if p, err := ns.Output("ping", "-c", "2", "-i", "0.2", "-W", "2", "198.18.73.2"); !strings.Contains(p, "2 received") {
+		// -w: once one reply came, iputils ping waits only two round
+		// trips for the rest after its last request; a deadline makes it
+		// wait for both replies (a loaded host delays them, not loses them).
+		if p, err := ns.Output("ping", "-c", "2", "-i", "0.2", "-W", "2", "-w", "10", "198.18.73.2"); !strings.Contains(p, "2 received") {
 			st, _ := c.cmd("stat", "-z").CombinedOutput()
 			t.Fatalf("cycle %d: Linux ping of the mounted tap: %v\n%s\n%s\n%s", i, err, p, st, errOut.String())
+		}
+		if i == 0 {
+			// The other direction: the daemon pings Linux (gopktctl ping).
+			var pr control.PingResult
+			c.json(&pr, "ping", "-c", "2", "-i", "200ms", "198.18.73.1")
+			if pr.Transmitted != 2 || pr.Received != 2 || pr.Replies[0].From != "198.18.73.1" || pr.Replies[1].RTTMS <= 0 {
+				t.Fatalf("gopktctl ping of Linux: %+v", pr)
+			}
+			if out, err := c.cmd("ping", "-c", "1", "-W", "300ms", "198.18.73.99").CombinedOutput(); err == nil || !strings.Contains(string(out), "no reply from 198.18.73.99") {
+				t.Fatalf("gopktctl ping of an absent host: %v\n%s", err, out)
+			}
 		}
 		c.run("umount", "tap0")
 		var st control.Stats

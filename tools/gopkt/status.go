@@ -13,6 +13,8 @@ import (
 // driver's, routes, the ARP table, protocol counters, filters, dumps and
 // services, and the pool. gopkt prints it on SIGUSR1 and at exit.
 func (d *daemon) status(out io.Writer) {
+	d.protoMu.RLock() // udp, tcp and their services (ctlproto.go)
+	defer d.protoMu.RUnlock()
 	var b strings.Builder
 	b.WriteString("=== gopkt status\n")
 	d.statusInterfaces(&b)

@@ -11,7 +11,12 @@
 //	gopktctl dump tap0 -c 100 -f icmp | tshark -r -
 //	gopktctl log -n 50 -f
 //	gopktctl mount -d tap linux=gpk1               # attach a driver at run time
+//	gopktctl mount -d e1000 pci=0000:00:02.0       # an e1000 through VFIO, too
 //	gopktctl umount tap1
+//	gopktctl ping -c 3 198.18.0.1                  # echo requests from the daemon's stack
+//	gopktctl proto unload udp                      # transports out of and into the stack
+//	gopktctl proto load tcp,cc=newreno
+//	echo hi | gopktctl nc 198.18.0.1:7             # a TCP connection from the daemon's stack
 //
 // Every verb takes --json (the daemon's answer as JSON; for dump a summary
 // on stderr, since stdout carries the pcap). The socket is --socket PATH,
@@ -20,5 +25,6 @@
 //
 // One file per verb group: ifconfig.go (ifconfig), route.go (route, arp),
 // netstat.go, stat.go, dump.go (dump, log), mount.go (mount, umount,
-// drivers). Exit status: 0 done, 1 refused or failed, 2 usage mistake.
+// drivers), ping.go, proto.go, nc.go. Exit status: 0 done, 1 refused or
+// failed (ping: no reply), 2 usage mistake.
 package main

@@ -37,6 +37,7 @@ type cli struct {
 	c       *control.Client
 	json    bool
 	timeout time.Duration
+	in      io.Reader // nc's stdin
 	out     io.Writer
 	errOut  io.Writer
 }
@@ -59,6 +60,9 @@ func verbs() []verb {
 		{"mount", "-d DRIVER OPTIONS", "attach a driver at run time (mount -d tap linux=gpk0)", runMount},
 		{"umount", "IF", "detach a driver's interface and close its device", runUmount},
 		{"drivers", "", "list the drivers the daemon can mount", runDrivers},
+		{"ping", "[-c N] [-i D] [-W D] [-s N] ADDR", "echo requests from the daemon's stack", runPing},
+		{"proto", "[load NAME[,OPTIONS] | unload NAME]", "list protocols, or load/unload udp or tcp at run time", runProto},
+		{"nc", "ADDR:PORT", "a TCP connection from the daemon's stack on stdin/stdout", runNC},
 	}
 }
 
@@ -95,7 +99,7 @@ func globalFlags(socket *string, js *bool, timeout *time.Duration) *pflag.FlagSe
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var socket string
-	c := &cli{out: stdout, errOut: stderr}
+	c := &cli{in: os.Stdin, out: stdout, errOut: stderr}
 	fs := globalFlags(&socket, &c.json, &c.timeout)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {

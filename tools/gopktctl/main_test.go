@@ -30,6 +30,11 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"log", "-f", "--json"}, exitUsage, ""},
 		{[]string{"umount"}, exitUsage, "want one interface"},
 		{[]string{"mount"}, exitUsage, "which driver?"},
+		{[]string{"ping"}, exitUsage, "want one address"},
+		{[]string{"proto", "reload", "udp"}, exitUsage, "want: proto [load"},
+		{[]string{"proto", "unload"}, exitUsage, "want: proto [load"},
+		{[]string{"nc"}, exitUsage, "want one ADDR:PORT"},
+		{[]string{"ping", "-c", "x", "198.18.0.1"}, exitUsage, "invalid argument"},
 		{[]string{"--socket", sock, "ifconfig"}, exitFail, "is gopkt running with --control " + sock},
 		{[]string{"--socket", sock, "--json", "netstat"}, exitFail, "no such file or directory"},
 	} {

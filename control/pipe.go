@@ -1,0 +1,119 @@
+package control
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net"
+	"time"
+)
+
+// VerbDial opens a TCP connection from the daemon's stack (DialRequest →
+// DialResult, then the control connection is the byte stream of that TCP
+// connection both ways): a Go program in another process gets a net.Conn
+// over the daemon's stack (Client.DialTCP).
+const VerbDial = "dial"
+
+// DialRequest asks the daemon's stack to connect to Addr (an IP literal
+// and port, "198.18.0.1:80"), within TimeoutMS (0: 10 s).
+type DialRequest struct {
+	Addr      string `json:"addr"`
+	TimeoutMS int    `json:"timeout_ms,omitempty"`
+}
+
+// DialResult is the connection's two ends, as the daemon's stack sees them.
+type DialResult struct {
+	Local  string `json:"local"`
+	Remote string `json:"remote"`
+}
+
+// PipeHandler answers a verb that turns the control connection into a
+// byte pipe: it sets the pipe up (an error here is an ordinary error
+// response) and returns the data of the response and run. The server
+// sends the response (Stream "pipe"), then calls run with what the client
+// sends (r: EOF when the client closes its writing side) and the way back
+// (w); when run returns, the server ends the client's reading side.
+type PipeHandler func(ctx context.Context, args json.RawMessage) (data any, run func(ctx context.Context, r *bufio.Reader, w net.Conn) error, err error)
+
+// HandlePipe registers a pipe verb (see PipeHandler). Register every verb
+// before Serve.
+func (s *Server) HandlePipe(verb string, h PipeHandler) {
+	delete(s.unary, verb)
+	delete(s.stream, verb)
+	s.pipe[verb] = h
+}
+
+// servePipe runs a pipe verb on c; br holds what the client sent after
+// its request.
+func (s *Server) servePipe(ctx context.Context, c *net.UnixConn, br *bufio.Reader, h PipeHandler, req Request) {
+	data, run, err := h(ctx, req.Args)
+	if err != nil {
+		s.o.Logger.Info("control: request failed", "verb", req.Verb, "err", err)
+		s.reply(c, nil, err)
+		return
+	}
+	raw, _ := json.Marshal(data)
+	hdr, _ := json.Marshal(Response{V: Version, Stream: "pipe", Data: raw})
+	if _, err := c.Write(append(hdr, '\n')); err != nil {
+		return
+	}
+	if err := run(ctx, br, c); err != nil {
+		s.o.Logger.Debug("control: pipe ended", "verb", req.Verb, "err", err)
+	}
+	_ = c.CloseWrite()
+}
+
+// DialTCP connects to addr ("198.18.0.1:80") through the daemon's stack
+// and returns the connection as a net.Conn: reads and writes are the TCP
+// stream, CloseWrite half-closes it, Close ends it, deadlines apply to
+// the control connection carrying it, LocalAddr and RemoteAddr are the
+// stack's ends.
+func (c *Client) DialTCP(ctx context.Context, addr string) (*PipeConn, error) {
+	var timeout int
+	if dl, ok := ctx.Deadline(); ok {
+		timeout = int(time.Until(dl) / time.Millisecond)
+	}
+	resp, br, conn, err := c.call(ctx, VerbDial, DialRequest{Addr: addr, TimeoutMS: max(timeout, 0)})
+	if err != nil {
+		return nil, err
+	}
+	if resp.Stream != "pipe" {
+		conn.Close()
+		return nil, &OpError{Op: VerbDial, Err: ErrProtocol, Hint: "no pipe followed"}
+	}
+	var r DialResult
+	if err := json.Unmarshal(resp.Data, &r); err != nil {
+		conn.Close()
+		return nil, &OpError{Op: VerbDial, Err: ErrProtocol, Hint: err.Error()}
+	}
+	// The connection outlives ctx, which bounded the dial only.
+	sc := conn.(*stopConn)
+	if !sc.stop() {
+		conn.Close()
+		return nil, c.ioErr(ctx, VerbDial, ctx.Err())
+	}
+	_ = sc.SetDeadline(time.Time{})
+	pc := &PipeConn{UnixConn: sc.Conn.(*net.UnixConn), r: br}
+	pc.local, _ = net.ResolveTCPAddr("tcp", r.Local)
+	pc.remote, _ = net.ResolveTCPAddr("tcp", r.Remote)
+	return pc, nil
+}
+
+// PipeConn is a TCP connection of the daemon's stack carried over the
+// control socket.
+type PipeConn struct {
+	*net.UnixConn
+	r             *bufio.Reader
+	local, remote *net.TCPAddr
+}
+
+var _ net.Conn = (*PipeConn)(nil)
+
+// Read implements net.Conn (what the daemon buffered first, then the socket).
+func (p *PipeConn) Read(b []byte) (int, error) { return p.r.Read(b) }
+
+// LocalAddr is the stack's end of the TCP connection.
+func (p *PipeConn) LocalAddr() net.Addr { return p.local }
+
+// RemoteAddr is the TCP peer.
+func (p *PipeConn) RemoteAddr() net.Addr { return p.remote }
