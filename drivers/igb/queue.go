@@ -1,6 +1,7 @@
 package igb
 
 import (
+	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -16,8 +17,9 @@ type Queue struct {
 	idx  int
 	regs pci.Regs
 
-	// Receive ring: the device owns slots [next, tail) (mod n); slot tail
-	// is the one empty slot that keeps a full ring from looking empty.
+	// Receive ring: every slot holds a buffer; the device owns slots
+	// [next, tail) (mod n) and RDT = tail, the slot read last, waits
+	// outside so a full ring does not look empty.
 	rx      []rxDesc
 	rxBufs  []*mbuf.Buf
 	rxNext  uint32
@@ -86,14 +88,17 @@ func (d *Device) newQueue(i int) (*Queue, error) {
 	r.Write32(rxq(regSRRCTL, i), (mbuf.DataRoom/1024)*srrctlBSIZE1K|srrctlAdvOneBuf|srrctlDropEn)
 	r.Write32(rxq(regRDH, i), 0)
 	r.Write32(rxq(regRDT, i), 0)
-	got := q.rxCache.Alloc(q.rxBufs[:nrx-1])
-	for s := range got {
-		q.rx[s].give(q.rxBufs[s].RoomIOVA())
+	// Every slot holds a buffer; the device owns [RDH, RDT) and the slot
+	// at RDT, the last one the driver handed back, waits outside.
+	if got := q.rxCache.Alloc(q.rxBufs); got < nrx {
+		q.rxCache.Free(q.rxBufs[:got])
+		clear(q.rxBufs)
+		return q, d.opErr("queue", ErrConfig, fmt.Sprintf("the pool has %d free buffers, queue %d needs %d for its receive ring", got, i, nrx))
 	}
-	if got < nrx-1 {
-		q.stats.RxNoMbuf.Add(uint64(nrx - 1 - got))
+	for s, b := range q.rxBufs {
+		q.rx[s].give(b.RoomIOVA())
 	}
-	q.rxTail = uint32(got)
+	q.rxTail = uint32(nrx - 1)
 	r.Write32(rxq(regRXDCTL, i), xdctlEnable)
 	if err := d.waitEnable(rxq(regRXDCTL, i)); err != nil {
 		return q, err
@@ -170,15 +175,14 @@ func (q *Queue) RxBurst(bufs []*mbuf.Buf) int {
 			q.rxBufs[s] = fresh[0]
 			q.rx[s].give(fresh[0].RoomIOVA())
 		}
-		// Slot s is the device's again: it becomes the ring's tail, and the
-		// slot after it the next to read.
+		// Slot s holds a fresh buffer: it becomes the new tail (RDT), and
+		// the slot it held back before goes to the device.
+		q.rxTail = s
 		q.rxNext = (s + 1) & q.rxMask
-		q.rxTail = q.rxNext
 		refilled = true
 	}
 	if refilled {
-		// The device owns up to RDT-1: the ring stays one short of full.
-		q.regs.Write32(rxq(regRDT, q.idx), (q.rxTail-1)&q.rxMask)
+		q.regs.Write32(rxq(regRDT, q.idx), q.rxTail)
 	}
 	if n > 0 {
 		q.stats.RxPackets.Add(uint64(n))
