@@ -30,6 +30,9 @@ type Config struct {
 	// (0: DefaultFields).
 	Key    *[KeyLen]byte
 	Fields HashFields
+	// Interrupts enables MSI-X, one vector per queue pair plus one for
+	// other causes, for Queue.Wait; off, the queues are polled.
+	Interrupts bool
 	// LinkTimeout bounds the wait for link up at attach (default 5 s; QEMU
 	// reports link at once).
 	LinkTimeout time.Duration
@@ -77,6 +80,8 @@ type Device struct {
 	queues []*Queue
 	rings  []dma.Region
 	closed bool
+
+	otherIRQ pci.IRQ
 }
 
 // Attach resets the device and brings it up with cfg.Queues queue pairs,
@@ -188,6 +193,11 @@ func (d *Device) start() error {
 		}
 		d.queues = append(d.queues, q)
 	}
+	if d.cfg.Interrupts {
+		if err := d.setupMSIX(); err != nil {
+			return err
+		}
+	}
 	r.Write32(regTCTL, tctlEN|tctlPSP|tctlCT|tctlCOLD)
 	r.Write32(regRCTL, rctlEN|rctlBAM|rctlSECRC) // 2048-byte buffers (BSIZE 00); SRRCTL overrides per queue
 	return nil
@@ -277,6 +287,10 @@ func (d *Device) teardown() {
 		q.stop()
 	}
 	d.reset() // no DMA after a completed reset; a timeout leaves nothing better to do
+	if d.otherIRQ != nil {
+		d.f.DisableIRQs()
+		d.otherIRQ = nil
+	}
 	for _, q := range d.queues {
 		q.release()
 	}

@@ -2,10 +2,12 @@ package igb
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net"
 	"os"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,7 +26,8 @@ const (
 	peerPort0 = 20001
 )
 
-// TestGuestRSS attaches the igb with GOPKT_IGB_QUEUES queue pairs and RSS,
+// TestGuestRSS attaches the igb with GOPKT_IGB_QUEUES queue pairs and RSS
+// (polled, or with GOPKT_IGB_IRQ=1 one MSI-X vector per queue pair),
 // receives flowCount UDP flows from the Linux peer, and for every IPv4 frame
 // checks that the hash and type the device wrote equal FlowHash over the
 // frame and that the frame arrived on the queue the redirection table names.
@@ -37,6 +40,7 @@ func TestGuestRSS(t *testing.T) {
 		t.Skip("needs the backports VM lane's guest (GOPKT_IGB_GUEST=1, NIC0 an igb bound to vfio-pci); run go test -run TestVM ./drivers/igb on the host")
 	}
 	nq, _ := strconv.Atoi(os.Getenv("GOPKT_IGB_QUEUES"))
+	irq := os.Getenv("GOPKT_IGB_IRQ") == "1"
 	dev, err := vfio.Open(addr, vfio.Options{DMABytes: 32 << 20})
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +51,7 @@ func TestGuestRSS(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	d, err := Attach(dev, Config{Pool: pool, Queues: nq, RxRing: 256, TxRing: 256})
+	d, err := Attach(dev, Config{Pool: pool, Queues: nq, RxRing: 256, TxRing: 256, Interrupts: irq})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,54 +62,78 @@ func TestGuestRSS(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// One goroutine per queue pair, as a program would run them: each
+	// receives, checks and answers on its own queue; with interrupts it
+	// sleeps on its queue's MSI-X vector when idle.
+	var mu sync.Mutex
 	flows := map[uint16]int{} // peer port -> queue
 	perQueue := make([]int, d.Queues())
 	hashed := 0
-	bufs := make([]*mbuf.Buf, 32)
 	deadline := time.Now().Add(2 * time.Minute)
-	for len(flows) < flowCount && time.Now().Before(deadline) {
-		idle := true
-		for qi := range d.Queues() {
+	done := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(flows) >= flowCount || time.Now().After(deadline)
+	}
+	var wg sync.WaitGroup
+	for qi := range d.Queues() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			q := d.Queue(qi)
-			n := q.RxBurst(bufs)
-			if n > 0 {
-				idle = false
-			}
-			out := bufs[:0]
-			for _, b := range bufs[:n] {
-				f := b.Bytes()
-				h, ty := FlowHash(key[:], fields, f)
-				if ty != HashNone {
-					hashed++
-					if b.Meta.Hash != h || HashType(b.Meta.HashType) != ty {
-						t.Errorf("queue %d: device hash %#08x %v, software %#08x %v for % x",
-							qi, b.Meta.Hash, HashType(b.Meta.HashType), h, ty, f[:min(len(f), 42)])
+			bufs := make([]*mbuf.Buf, 32)
+			for !done() {
+				n := q.RxBurst(bufs)
+				if n == 0 {
+					if irq {
+						if err := q.Wait(100 * time.Millisecond); err != nil && !errors.Is(err, ErrTimeout) {
+							t.Error(err)
+							return
+						}
+					} else {
+						time.Sleep(time.Millisecond)
 					}
-					if want := reta.Queue(h); want != qi && d.Queues() > 1 {
-						t.Errorf("hash %#08x arrived on queue %d, RETA names %d", h, qi, want)
-					}
-				}
-				if p, ok := udpTo(f, flowPort); ok {
-					if _, seen := flows[p]; !seen {
-						flows[p] = qi
-						perQueue[qi]++
-					}
-					reply(f)
-					out = append(out, b)
 					continue
 				}
-				b.Free()
-			}
-			if len(out) > 0 {
-				if m := q.TxBurst(out); m < len(out) {
-					pool.Free(out[m:])
+				out := bufs[:0]
+				for _, b := range bufs[:n] {
+					f := b.Bytes()
+					h, ty := FlowHash(key[:], fields, f)
+					mu.Lock()
+					if ty != HashNone {
+						hashed++
+						if b.Meta.Hash != h || HashType(b.Meta.HashType) != ty {
+							t.Errorf("queue %d: device hash %#08x %v, software %#08x %v for % x",
+								qi, b.Meta.Hash, HashType(b.Meta.HashType), h, ty, f[:min(len(f), 42)])
+						}
+						if want := reta.Queue(h); want != qi && d.Queues() > 1 {
+							t.Errorf("hash %#08x arrived on queue %d, RETA names %d", h, qi, want)
+						}
+					}
+					p, isFlow := udpTo(f, flowPort)
+					if isFlow {
+						if _, seen := flows[p]; !seen {
+							flows[p] = qi
+							perQueue[qi]++
+						}
+					}
+					mu.Unlock()
+					if isFlow {
+						reply(f)
+						out = append(out, b)
+						continue
+					}
+					b.Free()
+				}
+				if len(out) > 0 {
+					if m := q.TxBurst(out); m < len(out) {
+						pool.Free(out[m:])
+					}
 				}
 			}
-		}
-		if idle {
-			time.Sleep(time.Millisecond)
-		}
+		}()
 	}
+	wg.Wait()
 	if len(flows) < flowCount {
 		t.Fatalf("saw %d of %d flows before the deadline", len(flows), flowCount)
 	}
@@ -118,15 +146,18 @@ func TestGuestRSS(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	for qi := range d.Queues() {
 		s := d.Queue(qi).Stats()
-		fmt.Printf("igb queue %d: flows %d rx %d tx %d rx-bytes %d nombuf %d badlen %d chained %d errors %d\n",
-			qi, perQueue[qi], s.RxPackets.Load(), s.TxPackets.Load(), s.RxBytes.Load(),
+		fmt.Printf("igb queue %d: flows %d rx %d tx %d rx-bytes %d interrupts %d nombuf %d badlen %d chained %d errors %d\n",
+			qi, perQueue[qi], s.RxPackets.Load(), s.TxPackets.Load(), s.RxBytes.Load(), s.Interrupts.Load(),
 			s.RxNoMbuf.Load(), s.RxBadLength.Load(), s.RxChained.Load(), s.RxErrors.Load())
 		if d.Queues() > 1 && perQueue[qi] == 0 {
 			t.Errorf("queue %d received none of the %d flows", qi, flowCount)
 		}
+		if irq && s.Interrupts.Load() == 0 {
+			t.Errorf("queue %d saw no MSI-X interrupt", qi)
+		}
 	}
-	fmt.Printf("igb rss: %d queues, %d flows, %d hashed frames, all device hashes equal the software Toeplitz hash: %v\n",
-		d.Queues(), len(flows), hashed, !t.Failed())
+	fmt.Printf("igb rss (interrupts %v): %d queues, %d flows, %d hashed frames, all device hashes equal the software Toeplitz hash: %v\n",
+		irq, d.Queues(), len(flows), hashed, !t.Failed())
 	if err := d.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -36,6 +36,7 @@ type Queue struct {
 	txCache *mbuf.Cache
 	txFree  []*mbuf.Buf // scratch for completed buffers
 
+	irq   pci.IRQ // MSI-X vector of the pair (Config.Interrupts)
 	stats QueueStats
 }
 
@@ -50,6 +51,7 @@ type QueueStats struct {
 	RxErrors           atomic.Uint64 // device flagged RXE/IPE/L4E
 	TxTooLong          atomic.Uint64 // frame over one buffer or chained: dropped
 	TxFull             atomic.Uint64 // TxBurst found the ring full
+	Interrupts         atomic.Uint64 // MSI-X interrupts Wait saw
 }
 
 // Stats returns the queue's counters.

@@ -84,6 +84,7 @@ const (
 	gpiePBA       = 1 << 31 // PBA support (MSI-X)
 
 	ivarValid = 0x80
+	icrLSC    = 1 << 2 // link status change
 
 	// MDIC fields: data [15:0], PHY register [20:16], PHY address
 	// [25:21], opcode [27:26], ready, error.

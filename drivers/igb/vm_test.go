@@ -1,7 +1,6 @@
 package igb
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
@@ -10,7 +9,8 @@ import (
 
 // TestVMRSS runs the igb driver through VFIO in the backports lane's guest
 // (QEMU 10): NIC0 is an igb bound to vfio-pci, NIC1 an e1000 under the
-// Linux driver in its own network namespace. For 2 and then 4 queue pairs
+// Linux driver in its own network namespace. For 2 and 4 polled queue
+// pairs, then 4 with one MSI-X vector each,
 // TestGuestRSS receives 64 UDP flows that TestGuestFlowPeer sends through
 // the Linux stack, checks every device hash against the software Toeplitz
 // hash and the queue against the redirection table, and answers each flow;
@@ -40,9 +40,11 @@ lower_up() { peer ip link show $e1k | grep -q LOWER_UP; }
 wait_for 30 lower_up
 must vfio-bind bind $NIC0_ADDR
 sleep 1.5 # QEMU's e1000 holds RX for about a second after an RCTL write
-for nq in 2 4; do
+for run in 2:0 4:0 4:1; do
+	nq=${run%:*}
+	irq=${run#*:}
 	rm -f /tmp/igb.ready
-	GOPKT_IGB_GUEST=1 GOPKT_IGB_QUEUES=$nq igb.test -test.run 'TestGuestRSS$' -test.v >/tmp/rss.log 2>&1 &
+	GOPKT_IGB_GUEST=1 GOPKT_IGB_QUEUES=$nq GOPKT_IGB_IRQ=$irq igb.test -test.run 'TestGuestRSS$' -test.v >/tmp/rss.log 2>&1 &
 	rss=$!
 	i=0
 	while [ ! -e /tmp/igb.ready ]; do
@@ -62,12 +64,13 @@ done
 kill $ns
 `,
 	})
-	for _, nq := range []int{2, 4} {
-		if len(res.Grep(fmt.Sprintf("igb rss: %d queues, 64 flows", nq))) != 1 {
-			t.Errorf("console lacks the %d-queue summary", nq)
+	for _, want := range []string{"igb rss (interrupts false): 2 queues, 64 flows", "igb rss (interrupts false): 4 queues, 64 flows",
+		"igb rss (interrupts true): 4 queues, 64 flows"} {
+		if len(res.Grep(want)) != 1 {
+			t.Errorf("console lacks %q", want)
 		}
 	}
-	if len(res.Grep("igb peer: 64 of 64 flows answered")) != 2 {
-		t.Errorf("console lacks two complete peer runs")
+	if len(res.Grep("igb peer: 64 of 64 flows answered")) != 3 {
+		t.Errorf("console lacks three complete peer runs")
 	}
 }
