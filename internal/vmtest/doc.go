@@ -25,6 +25,19 @@
 //	})
 //	// res.PCAP[0] is the host-side capture of NIC 0; res.Console the output.
 //
+// # Lanes
+//
+// Config.Lane picks the QEMU. LaneStable (the default) is the system's
+// qemu-system-x86_64, Debian bookworm's QEMU 7.2 ($GOPKT_QEMU overrides).
+// LaneBackports is QEMU 10 from bookworm-backports, the only one with the
+// igb (82576) and igbvf models (NIC model IGB). Installing it with apt would
+// replace the 7.2 every other scenario uses, so scripts/setup.sh downloads
+// its packages and unpacks them into CacheDir()/qemu/VERSION; Boot runs that
+// binary with -L at its own firmware and QEMU_MODULE_DIR at its own modules
+// (lane.go; $GOPKT_QEMU_BACKPORTS names another such binary). Its shared
+// libraries all come from bookworm. Both lanes boot the same bookworm
+// guest kernel.
+//
 // Run skips the test (with the reason) when QEMU, busybox or the kernel
 // package are unavailable (not installed, or apt cannot fetch), or under
 // -short, or with GOPKT_VM=0; with
