@@ -59,6 +59,9 @@ type Config struct {
 	// Lane picks the QEMU: LaneStable (the default, the system's QEMU 7.2)
 	// or LaneBackports (QEMU 10, for the igb model); see Lane.
 	Lane Lane
+	// Kernel is the Debian suite of the guest kernel: "" (bookworm, the
+	// default) or KernelBackports (6.12, iommufd); see kernelsuite.go.
+	Kernel string
 	// NICs are the emulated network cards, in PCI slot order.
 	NICs []NIC
 	// Commands are Go main packages (import paths, or paths relative to the
