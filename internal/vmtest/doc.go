@@ -35,8 +35,11 @@
 // its packages and unpacks them into CacheDir()/qemu/VERSION; Boot runs that
 // binary with -L at its own firmware and QEMU_MODULE_DIR at its own modules
 // (lane.go; $GOPKT_QEMU_BACKPORTS names another such binary). Its shared
-// libraries all come from bookworm. Both lanes boot the same bookworm
-// guest kernel.
+// libraries all come from bookworm. Config.Kernel picks the guest kernel's
+// suite independently: bookworm's 6.1 by default, or KernelBackports (6.12,
+// cached under its own name; its VFIO modules are BackportsVFIOModules).
+// Debian builds that 6.12 without iommufd, so neither kernel offers
+// /dev/iommu or VFIO character devices.
 //
 // Run skips the test (with the reason) when QEMU, busybox or the kernel
 // package are unavailable (not installed, or apt cannot fetch), or under

@@ -13,15 +13,16 @@ import (
 )
 
 // KernelBackports is Config.Kernel for Debian's bookworm-backports kernel
-// (6.12: iommufd and the VFIO character devices /dev/vfio/devices/vfioN).
-// Its VFIO stack has no vfio_virqfd module (merged into vfio in 6.2), so a
-// scenario on it lists its Modules, e.g. BackportsVFIOModules().
+// (6.12). Its VFIO stack has no vfio_virqfd module (merged into vfio in
+// 6.2), so a scenario on it lists its Modules, e.g. BackportsVFIOModules().
+// Debian builds it without iommufd (CONFIG_IOMMUFD is not set in
+// linux-image-6.12.95+deb12-amd64's config), so it has no /dev/iommu and no
+// VFIO character devices either: only the legacy container/group API.
 const KernelBackports = "bookworm-backports"
 
-// BackportsVFIOModules is the VFIO stack of the backports kernel, with
-// iommufd.
+// BackportsVFIOModules is the VFIO stack of the backports kernel.
 func BackportsVFIOModules() []string {
-	return []string{"irqbypass", "iommufd", "vfio", "vfio_iommu_type1", "vfio-pci-core", "vfio-pci"}
+	return []string{"irqbypass", "vfio", "vfio_iommu_type1", "vfio-pci-core", "vfio-pci"}
 }
 
 // suiteMarker names the file in an unpacked kernel's directory that records
