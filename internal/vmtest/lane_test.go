@@ -65,3 +65,45 @@ func TestIGBNeedsBackportsLane(t *testing.T) {
 		t.Errorf("igb on the backports lane: %v", err)
 	}
 }
+
+func TestParseMadison(t *testing.T) {
+	out := []byte(`linux-image-amd64 | 6.12.95-1~bpo12+1 | http://deb.debian.org/debian bookworm-backports/main amd64 Packages
+linux-image-amd64 |  6.1.192-3 | http://deb.debian.org/debian-security bookworm-security/main amd64 Packages
+linux-image-amd64 |  6.1.176-1 | http://deb.debian.org/debian bookworm/main amd64 Packages
+`)
+	if v := parseMadison(out, KernelBackports); v != "6.12.95-1~bpo12+1" {
+		t.Errorf("backports: %q", v)
+	}
+	if v := parseMadison(out, "bookworm"); v != "6.1.176-1" {
+		t.Errorf("bookworm: %q (bookworm-backports and bookworm-security must not match)", v)
+	}
+	if v := parseMadison(out, "trixie"); v != "" {
+		t.Errorf("trixie: %q", v)
+	}
+}
+
+// TestCachedKernelSuites checks the cache fallback keeps the suites apart:
+// "linux-image-6.12..." sorts after "linux-image-6.1.0-..." and must never be
+// handed to the default lane.
+func TestCachedKernelSuites(t *testing.T) {
+	cache := t.TempDir()
+	for pkg, suite := range map[string]string{"linux-image-6.1.0-57-amd64": "", "linux-image-6.12.95+deb12-amd64": KernelBackports} {
+		dir := filepath.Join(cache, "kernel", pkg)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, ".done"), nil, 0o644)
+		if suite != "" {
+			os.WriteFile(filepath.Join(dir, suiteMarker), []byte(suite+"\n"), 0o644)
+		}
+	}
+	if p := cachedKernelSuite(cache, ""); p != "linux-image-6.1.0-57-amd64" {
+		t.Errorf("default suite: %q", p)
+	}
+	if p := cachedKernelSuite(cache, KernelBackports); p != "linux-image-6.12.95+deb12-amd64" {
+		t.Errorf("backports: %q", p)
+	}
+	if resolvedFile(cache, "") == resolvedFile(cache, KernelBackports) {
+		t.Error("both suites share one resolved file")
+	}
+}
