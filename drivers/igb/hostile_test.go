@@ -21,7 +21,8 @@ type hostileModel struct {
 	space *dma.Space
 	head  [MaxQueues]uint32
 	wbs   [][descSize]byte
-	n     int // write-backs used
+	n     int  // write-backs used
+	cycle bool // start over at the end of wbs (benchmarks)
 }
 
 func (m *hostileModel) Read32(off uint32) uint32 {
@@ -55,7 +56,10 @@ func (m *hostileModel) receive(q int) {
 		return
 	}
 	tail := m.regs[rxq(regRDT, q)] % n
-	for m.head[q] != tail && m.n < len(m.wbs) {
+	for m.head[q] != tail && (m.n < len(m.wbs) || m.cycle) {
+		if m.n == len(m.wbs) {
+			m.n = 0
+		}
 		d, ok := m.space.Lookup(base+uint64(m.head[q])*descSize, descSize)
 		if !ok {
 			return
