@@ -41,5 +41,73 @@ go mod download
 gobin=$(go env GOPATH)/bin
 [ -x "$gobin/staticcheck" ] || go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # The VM lane (internal/vmtest) fetches the guest kernel and packages on first
-# use into $GOPKT_VM_CACHE, or ~/.cache/gopkt/vm; nothing to prepare here.
+# use into $GOPKT_VM_CACHE, or ~/.cache/gopkt/vm.
+#
+# The backports lane (vmtest.LaneBackports: the igb and igbvf models, kernel
+# 6.12) needs QEMU 10 from bookworm-backports. Installing it with apt would
+# replace the system QEMU 7.2 that the stable lane uses, so its packages are
+# downloaded and unpacked into the cache instead, never installed:
+# CACHE/qemu/VERSION/root/usr/bin/qemu-system-x86_64 with its data, its
+# modules and the backports seabios (QEMU 10 needs >> 1.16.3) beside it. The
+# shared libraries it links are all in bookworm (checked with ldd below).
+cache=${GOPKT_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gopkt/vm}
+bpo_sources=/etc/apt/sources.list.d/gopkt-bookworm-backports.sources
+bpo_ok=1
+if ! grep -rqs '^[^#]*bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "setup: bookworm-backports is not in apt's sources; run as root for the backports VM lane" >&2
+		bpo_ok=0
+	else
+		# Backports are NotAutomatic (priority 100): no installed package
+		# upgrades to them unless asked by name and suite.
+		cat >"$bpo_sources" <<'SRC'
+# Added by gopkt scripts/setup.sh: the backports VM lane downloads QEMU 10 and
+# kernel 6.12 from here into its cache (apt-get download); nothing installs.
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+		apt-get update -qq
+	fi
+fi
+bpo_version() { apt-cache madison "$1" 2>/dev/null | awk -F' *[|] *' '$3 ~ /bookworm-backports/ {print $2; exit}'; }
+qv=""
+[ "$bpo_ok" = 1 ] && qv=$(bpo_version qemu-system-x86)
+if [ "$bpo_ok" = 1 ] && [ -z "$qv" ]; then
+	[ "$(id -u)" = 0 ] && apt-get update -qq && qv=$(bpo_version qemu-system-x86)
+fi
+if [ -n "$qv" ]; then
+	qdir="$cache/qemu/$(echo "$qv" | sed 's/^[0-9]*://')"
+	if [ ! -e "$qdir/.done" ]; then
+		# Libraries QEMU 10 links that are not installed yet (all of them
+		# exist in bookworm at the versions it asks for).
+		libs=$(apt-cache show "qemu-system-x86=$qv" | sed -n 's/^Depends: //p' | tr ',' '\n' |
+			sed 's/^ *//; s/ .*//' | grep '^lib' || true)
+		lmiss=""
+		for p in $libs; do
+			dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || lmiss="$lmiss $p"
+		done
+		if [ -n "$lmiss" ]; then
+			echo "setup: installing QEMU 10's libraries:$lmiss"
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $lmiss
+		fi
+		echo "setup: unpacking qemu-system-x86 $qv into $qdir"
+		rm -rf "$qdir.tmp" && mkdir -p "$qdir.tmp/debs" "$qdir.tmp/root"
+		(cd "$qdir.tmp/debs" && apt-get -q -o APT::Sandbox::User=root download \
+			"qemu-system-x86=$qv" "qemu-system-common=$qv" "qemu-system-data=$qv" \
+			"seabios=$(bpo_version seabios)" >/dev/null)
+		for d in "$qdir.tmp"/debs/*.deb; do dpkg-deb -x "$d" "$qdir.tmp/root"; done
+		if ldd "$qdir.tmp/root/usr/bin/qemu-system-x86_64" | grep 'not found'; then
+			echo "setup: QEMU $qv lacks the libraries above on this host" >&2
+			exit 1
+		fi
+		rm -rf "$qdir.tmp/debs" "$qdir" && touch "$qdir.tmp/.done" && mv "$qdir.tmp" "$qdir"
+	fi
+	"$qdir/root/usr/bin/qemu-system-x86_64" -device igb,help >/dev/null 2>&1 ||
+		{ echo "setup: $qdir/root/usr/bin/qemu-system-x86_64 does not run or lacks the igb model" >&2; exit 1; }
+elif [ "$bpo_ok" = 1 ]; then
+	echo "setup: no qemu-system-x86 in bookworm-backports; the backports VM lane will skip" >&2
+fi
 echo "setup: ok"

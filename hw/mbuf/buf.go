@@ -49,10 +49,12 @@ type Meta struct {
 	L2Len uint8  // header lengths for TX offloads
 	L3Len uint8
 	L4Len uint8
-	_     uint8
-	MSS   uint16 // TSO segment size
-	Hash  uint32 // flow hash, if any
-	Time  int64  // RX timestamp, ns since the Unix epoch (0: none)
+	// HashType says what Hash covers, in the device's own numbering (for
+	// the 82576, igb.HashType: 0 none, 1 TCP/IPv4, 2 IPv4, ...).
+	HashType uint8
+	MSS      uint16 // TSO segment size
+	Hash     uint32 // flow hash, if any
+	Time     int64  // RX timestamp, ns since the Unix epoch (0: none)
 }
 
 // Buf is the metadata of one buffer (one segment of a packet). It lives on the

@@ -12,13 +12,16 @@ const (
 	E1000_82545 = "e1000-82545em"
 	E1000_82544 = "e1000-82544gc"
 	E1000E      = "e1000e"
+	// IGB is the 82576 (multiple queues, RSS, MSI-X, SR-IOV): QEMU 10 only,
+	// so a guest with one needs Lane: LaneBackports.
+	IGB = "igb"
 )
 
 // NIC is one emulated network card. Card i sits at guest PCI address
 // 0000:00:0X.0 with X = FirstSlot+i, on QEMU hub Hub, with the MAC
 // 52:54:00:12:34:(0x10+i) unless MAC is set.
 type NIC struct {
-	Model string // E1000, E1000_82545, E1000_82544 or E1000E
+	Model string // E1000, E1000_82545, E1000_82544, E1000E or IGB
 	Hub   int    // QEMU hub id; NICs on one hub see each other's frames
 	MAC   string // optional, "52:54:00:..."
 	// Dump records every frame the NIC's hub port carries into a pcap file
@@ -53,6 +56,12 @@ type File struct {
 
 // Config describes one guest run.
 type Config struct {
+	// Lane picks the QEMU: LaneStable (the default, the system's QEMU 7.2)
+	// or LaneBackports (QEMU 10, for the igb model); see Lane.
+	Lane Lane
+	// Kernel is the Debian suite of the guest kernel: "" (bookworm, the
+	// default) or KernelBackports (6.12, iommufd); see kernelsuite.go.
+	Kernel string
 	// NICs are the emulated network cards, in PCI slot order.
 	NICs []NIC
 	// Commands are Go main packages (import paths, or paths relative to the
@@ -152,8 +161,12 @@ func (c *Config) validate() error {
 	for i, n := range c.NICs {
 		switch n.Model {
 		case E1000, E1000_82545, E1000_82544, E1000E:
+		case IGB:
+			if c.Lane != LaneBackports {
+				return fmt.Errorf("vmtest: NIC %d is an igb, which QEMU 7.2 lacks; set Config.Lane to LaneBackports", i)
+			}
 		default:
-			return fmt.Errorf("vmtest: NIC %d has model %q; use one of e1000, e1000-82545em, e1000-82544gc, e1000e", i, n.Model)
+			return fmt.Errorf("vmtest: NIC %d has model %q; use one of e1000, e1000-82545em, e1000-82544gc, e1000e, igb", i, n.Model)
 		}
 		if n.Hub < 0 {
 			return fmt.Errorf("vmtest: NIC %d has negative hub %d", i, n.Hub)

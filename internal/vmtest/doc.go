@@ -25,6 +25,22 @@
 //	})
 //	// res.PCAP[0] is the host-side capture of NIC 0; res.Console the output.
 //
+// # Lanes
+//
+// Config.Lane picks the QEMU. LaneStable (the default) is the system's
+// qemu-system-x86_64, Debian bookworm's QEMU 7.2 ($GOPKT_QEMU overrides).
+// LaneBackports is QEMU 10 from bookworm-backports, the only one with the
+// igb (82576) and igbvf models (NIC model IGB). Installing it with apt would
+// replace the 7.2 every other scenario uses, so scripts/setup.sh downloads
+// its packages and unpacks them into CacheDir()/qemu/VERSION; Boot runs that
+// binary with -L at its own firmware and QEMU_MODULE_DIR at its own modules
+// (lane.go; $GOPKT_QEMU_BACKPORTS names another such binary). Its shared
+// libraries all come from bookworm. Config.Kernel picks the guest kernel's
+// suite independently: bookworm's 6.1 by default, or KernelBackports (6.12,
+// cached under its own name; its VFIO modules are BackportsVFIOModules).
+// Debian builds that 6.12 without iommufd, so neither kernel offers
+// /dev/iommu or VFIO character devices.
+//
 // Run skips the test (with the reason) when QEMU, busybox or the kernel
 // package are unavailable (not installed, or apt cannot fetch), or under
 // -short, or with GOPKT_VM=0; with

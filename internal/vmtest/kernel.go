@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 )
@@ -61,17 +60,6 @@ func parseDepends(out []byte, prefix string) string {
 	return ""
 }
 
-// cachedKernel returns the newest kernel already unpacked in the cache, for
-// hosts where apt cannot resolve one.
-func cachedKernel(cache string) string {
-	m, _ := filepath.Glob(filepath.Join(cache, "kernel", "linux-image-*", ".done"))
-	sort.Strings(m)
-	if len(m) == 0 {
-		return ""
-	}
-	return filepath.Base(filepath.Dir(m[len(m)-1]))
-}
-
 // resolveFresh is how long a resolved kernel package name is reused before
 // apt-cache is asked again (it takes seconds to tens of seconds on a loaded
 // machine, and every guest run needs the name).
@@ -80,17 +68,25 @@ const resolveFresh = 6 * time.Hour
 // FetchKernel returns the guest kernel: the Debian package is downloaded into
 // cache/debs, unpacked into cache/kernel/PACKAGE and depmod run over it, once.
 func FetchKernel(ctx context.Context, cache string) (*Kernel, error) {
-	resolved := filepath.Join(cache, "kernel", "resolved")
+	return fetchKernelSuite(ctx, cache, "")
+}
+
+// fetchKernelSuite is FetchKernel for the kernel of a Debian suite ("" is
+// the host's default, bookworm; KernelBackports). Each suite has its own
+// resolved name, and an unpacked kernel records its suite, so the cache
+// fallback never hands one suite's kernel to the other.
+func fetchKernelSuite(ctx context.Context, cache, suite string) (*Kernel, error) {
+	resolved := resolvedFile(cache, suite)
 	var pkg string
-	if st, err := os.Stat(resolved); err == nil && time.Since(st.ModTime()) < resolveFresh && os.Getenv("GOPKT_VM_KERNEL_PKG") == "" {
+	if st, err := os.Stat(resolved); err == nil && time.Since(st.ModTime()) < resolveFresh && (suite != "" || os.Getenv("GOPKT_VM_KERNEL_PKG") == "") {
 		b, _ := os.ReadFile(resolved)
 		pkg = strings.TrimSpace(string(b))
 	}
 	if pkg == "" || !strings.HasPrefix(pkg, "linux-image-") {
 		var err error
-		pkg, err = kernelPackage(ctx)
+		pkg, err = kernelPackageSuite(ctx, suite)
 		if err != nil {
-			if pkg = cachedKernel(cache); pkg == "" {
+			if pkg = cachedKernelSuite(cache, suite); pkg == "" {
 				return nil, err
 			}
 		} else if os.MkdirAll(filepath.Dir(resolved), 0o755) == nil {
@@ -105,7 +101,7 @@ func FetchKernel(ctx context.Context, cache string) (*Kernel, error) {
 		if err != nil {
 			return nil, err
 		}
-		err = k.unpack(ctx, cache)
+		err = k.unpack(ctx, cache, suite)
 		unlock()
 		if err != nil {
 			return nil, err
@@ -122,7 +118,7 @@ func FetchKernel(ctx context.Context, cache string) (*Kernel, error) {
 
 // unpack fetches and unpacks the package and runs depmod; the caller holds the
 // cache lock.
-func (k *Kernel) unpack(ctx context.Context, cache string) error {
+func (k *Kernel) unpack(ctx context.Context, cache, suite string) error {
 	if _, err := os.Stat(filepath.Join(k.Root, ".done")); err == nil {
 		return nil // another process finished it while we waited
 	}
@@ -149,6 +145,11 @@ func (k *Kernel) unpack(ctx context.Context, cache string) error {
 	}
 	if _, err := run(ctx, "", depmod, "-b", tmp, k.Release); err != nil {
 		return err
+	}
+	if suite != "" {
+		if err := os.WriteFile(filepath.Join(tmp, suiteMarker), []byte(suite+"\n"), 0o644); err != nil {
+			return err
+		}
 	}
 	if err := os.WriteFile(filepath.Join(tmp, ".done"), nil, 0o644); err != nil {
 		return err

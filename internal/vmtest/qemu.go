@@ -91,15 +91,16 @@ func Boot(ctx context.Context, cfg Config, dir string, logf func(format string, 
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	qemu, err := QEMUPath()
+	q, err := LaneQEMU(cfg.Lane)
 	if err != nil {
 		return nil, err
 	}
+	qemu := q.Binary
 	cache, err := CacheDir()
 	if err != nil {
 		return nil, err
 	}
-	k, err := FetchKernel(ctx, cache)
+	k, err := fetchKernelSuite(ctx, cache, cfg.Kernel)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +127,10 @@ func Boot(ctx context.Context, cfg Config, dir string, logf func(format string, 
 
 	runCtx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
-	cmd := exec.CommandContext(runCtx, qemu, qemuArgs(&cfg, k.Vmlinuz, initrd, qmp, res.PCAP)...)
+	cmd := exec.CommandContext(runCtx, qemu, append(q.Args, qemuArgs(&cfg, k.Vmlinuz, initrd, qmp, res.PCAP)...)...)
+	if len(q.Env) > 0 {
+		cmd.Env = append(os.Environ(), q.Env...)
+	}
 	cmd.WaitDelay = 5 * time.Second
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

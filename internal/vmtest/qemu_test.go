@@ -27,7 +27,7 @@ func TestConfigValidate(t *testing.T) {
 		c    Config
 		want string
 	}{
-		{Config{Script: "true", NICs: []NIC{{Model: "rtl8139"}}}, `vmtest: NIC 0 has model "rtl8139"; use one of e1000, e1000-82545em, e1000-82544gc, e1000e`},
+		{Config{Script: "true", NICs: []NIC{{Model: "rtl8139"}}}, `vmtest: NIC 0 has model "rtl8139"; use one of e1000, e1000-82545em, e1000-82544gc, e1000e, igb`},
 		{Config{}, "vmtest: Config.Script is empty; give the scenario to run in the guest"},
 		{Config{Script: "true", HugePages: 512}, "vmtest: 512 hugepages (2 MiB) do not fit in 1024 MiB of guest memory"},
 		{Config{Script: "true", NICs: manyNICs(30)}, "vmtest: 30 NICs do not fit on the root bus (at most 29)"},

@@ -1,0 +1,62 @@
+package igb
+
+import (
+	"errors"
+	"time"
+
+	"github.com/gopkt/gopkt/hw/pci"
+)
+
+// MSI-X (82576 datasheet §7.3): with GPIE.Multiple_MSIX each interrupt
+// cause is steered through IVAR to one of up to 25 vectors. The driver uses
+// one vector per queue pair (RX and TX causes of queue i on vector i) and
+// one more, vector Queues(), for the other causes (link status change),
+// so a goroutine per queue can sleep on its own eventfd.
+
+// ErrTimeout is returned by Queue.Wait when no interrupt came in time.
+var ErrTimeout = errors.New("igb: no interrupt before the timeout")
+
+// setupMSIX enables Queues()+1 MSI-X vectors and programs GPIE, IVAR,
+// IVAR_MISC, EIAC (vectors clear their EICR bit when they fire) and EIMS.
+// EITR stays 0: no throttling.
+func (d *Device) setupMSIX() error {
+	n := len(d.queues)
+	irqs, err := d.f.EnableIRQs(pci.MSIX, n+1)
+	if err != nil {
+		return d.opErr("msix", err, "the device needs MSI-X with one vector per queue pair plus one")
+	}
+	r := d.regs
+	r.Write32(regGPIE, gpieMultiMSIX|gpieEIAME|gpiePBA)
+	for i, q := range d.queues {
+		q.irq = irqs[i]
+		// IVAR register i: byte 0 RX queue i, byte 1 TX queue i (queues
+		// 8-15 would use bytes 2 and 3).
+		r.Write32(regIVAR0+uint32(4*i), uint32(ivarValid|i)|uint32(ivarValid|i)<<8)
+		r.Write32(regEITR0+uint32(4*i), 0)
+	}
+	d.otherIRQ = irqs[n]
+	r.Write32(regIVARMSC, uint32(ivarValid|n)<<8) // byte 1: other causes
+	mask := uint32(1)<<(n+1) - 1
+	r.Write32(regEIAC, mask)
+	r.Write32(regIMS, icrLSC)
+	r.Write32(regEIMS, mask)
+	return nil
+}
+
+// Wait sleeps until the queue's MSI-X vector fires (a frame was received
+// or a transmission completed on it) or timeout passes (ErrTimeout). A
+// negative timeout waits forever. Only with Config.Interrupts.
+func (q *Queue) Wait(timeout time.Duration) error {
+	if q.irq == nil {
+		return errors.New("igb: Wait needs Config.Interrupts")
+	}
+	n, err := q.irq.Wait(timeout)
+	if errors.Is(err, pci.ErrIRQTimeout) {
+		return ErrTimeout
+	}
+	if err != nil {
+		return err
+	}
+	q.stats.Interrupts.Add(n)
+	return nil
+}

@@ -1,0 +1,272 @@
+package igb
+
+import (
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/gopkt/gopkt/hw/mbuf"
+	"github.com/gopkt/gopkt/hw/pci"
+)
+
+// Queue is one RX/TX queue pair with its own rings, its own mbuf cache (so
+// queues on different goroutines never meet at the pool's lock) and its own
+// counters. RxBurst and TxBurst may run on two goroutines; each must not be
+// called concurrently with itself.
+type Queue struct {
+	idx  int
+	regs pci.Regs
+
+	// Receive ring: every slot holds a buffer; the device owns slots
+	// [next, tail) (mod n) and RDT = tail, the slot read last, waits
+	// outside so a full ring does not look empty.
+	rx      []rxDesc
+	rxBufs  []*mbuf.Buf
+	rxNext  uint32
+	rxTail  uint32
+	rxMask  uint32
+	rxCache *mbuf.Cache
+
+	// Transmit ring: [clean, next) are in flight.
+	tx      []txDesc
+	txBufs  []*mbuf.Buf
+	txNext  uint32
+	txClean uint32
+	txMask  uint32
+	txCache *mbuf.Cache
+	txFree  []*mbuf.Buf // scratch for completed buffers
+
+	irq   pci.IRQ // MSI-X vector of the pair (Config.Interrupts)
+	stats QueueStats
+}
+
+// QueueStats are one queue's counters (all 64-bit, since attach). Dropped
+// frames are counted by reason.
+type QueueStats struct {
+	RxPackets, RxBytes atomic.Uint64
+	TxPackets, TxBytes atomic.Uint64
+	RxNoMbuf           atomic.Uint64 // refill found the pool empty: frame left in the ring
+	RxBadLength        atomic.Uint64 // device wrote length 0 or beyond the buffer
+	RxChained          atomic.Uint64 // device wrote no EOP (frames never span buffers here)
+	RxErrors           atomic.Uint64 // device flagged RXE/IPE/L4E
+	TxTooLong          atomic.Uint64 // frame over one buffer or chained: dropped
+	TxFull             atomic.Uint64 // TxBurst found the ring full
+	Interrupts         atomic.Uint64 // MSI-X interrupts Wait saw
+}
+
+// Stats returns the queue's counters.
+func (q *Queue) Stats() *QueueStats { return &q.stats }
+
+// Index is the queue's number.
+func (q *Queue) Index() int { return q.idx }
+
+// newQueue sets up RX and TX queue i (§4.5.9 receive, §4.5.10 transmit
+// initialization): rings in DMA memory, base/length/head/tail, SRRCTL for
+// 2 KiB advanced one-buffer descriptors with drop-when-empty, the ring
+// filled from the pool, then RXDCTL/TXDCTL.ENABLE polled until set.
+func (d *Device) newQueue(i int) (*Queue, error) {
+	r := d.regs
+	nrx, ntx := d.cfg.RxRing, d.cfg.TxRing
+	rg, err := d.f.DMA().Alloc((nrx+ntx)*descSize, 128)
+	if err != nil {
+		return nil, d.opErr("queue", err, "the DMA memory is too small for the rings")
+	}
+	d.rings = append(d.rings, rg)
+	clear(rg.Mem)
+	q := &Queue{
+		idx: i, regs: r,
+		rx: rxRing(rg.Mem, nrx), rxBufs: make([]*mbuf.Buf, nrx), rxMask: uint32(nrx - 1),
+		tx: txRing(rg.Mem[nrx*descSize:], ntx), txBufs: make([]*mbuf.Buf, ntx), txMask: uint32(ntx - 1),
+		txFree:  make([]*mbuf.Buf, 0, ntx),
+		rxCache: d.cfg.Pool.NewCache(256),
+		txCache: d.cfg.Pool.NewCache(256),
+	}
+	rxBase, txBase := rg.IOVA, rg.IOVA+uint64(nrx*descSize)
+
+	r.Write32(rxq(regRXDCTL, i), 0)
+	r.Write32(rxq(regRDBAL, i), uint32(rxBase))
+	r.Write32(rxq(regRDBAH, i), uint32(rxBase>>32))
+	r.Write32(rxq(regRDLEN, i), uint32(nrx*descSize))
+	r.Write32(rxq(regSRRCTL, i), (mbuf.DataRoom/1024)*srrctlBSIZE1K|srrctlAdvOneBuf|srrctlDropEn)
+	r.Write32(rxq(regRDH, i), 0)
+	r.Write32(rxq(regRDT, i), 0)
+	// Every slot holds a buffer; the device owns [RDH, RDT) and the slot
+	// at RDT, the last one the driver handed back, waits outside.
+	if got := q.rxCache.Alloc(q.rxBufs); got < nrx {
+		q.rxCache.Free(q.rxBufs[:got])
+		clear(q.rxBufs)
+		return q, d.opErr("queue", ErrConfig, fmt.Sprintf("the pool has %d free buffers, queue %d needs %d for its receive ring", got, i, nrx))
+	}
+	for s, b := range q.rxBufs {
+		q.rx[s].give(b.RoomIOVA())
+	}
+	q.rxTail = uint32(nrx - 1)
+	r.Write32(rxq(regRXDCTL, i), xdctlEnable)
+	if err := d.waitEnable(rxq(regRXDCTL, i)); err != nil {
+		return q, err
+	}
+	r.Write32(rxq(regRDT, i), q.rxTail)
+
+	r.Write32(txq(regTXDCTL, i), 0)
+	r.Write32(txq(regTDBAL, i), uint32(txBase))
+	r.Write32(txq(regTDBAH, i), uint32(txBase>>32))
+	r.Write32(txq(regTDLEN, i), uint32(ntx*descSize))
+	r.Write32(txq(regTDH, i), 0)
+	r.Write32(txq(regTDT, i), 0)
+	r.Write32(txq(regTXDCTL, i), xdctlEnable)
+	if err := d.waitEnable(txq(regTXDCTL, i)); err != nil {
+		return q, err
+	}
+	return q, nil
+}
+
+func (d *Device) waitEnable(reg uint32) error {
+	deadline := time.Now().Add(time.Second)
+	for d.regs.Read32(reg)&xdctlEnable == 0 {
+		if time.Now().After(deadline) {
+			return d.opErr("queue", ErrQueueEnable, "")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return nil
+}
+
+// RxBurst fills bufs with received frames and returns how many; the caller
+// owns them. Each frame's Meta.Hash and Meta.HashType carry the device's RSS
+// hash and type. A slot is handed back to the device only when a fresh
+// buffer replaces it; with the pool empty the frame waits in the ring
+// (RxNoMbuf). Malformed write-backs are counted and their buffers reused.
+func (q *Queue) RxBurst(bufs []*mbuf.Buf) int {
+	n := 0
+	var fresh [1]*mbuf.Buf
+	refilled := false
+	for n < len(bufs) {
+		s := q.rxNext
+		wb := q.rx[s].load()
+		if wb.staterr&rxStatDD == 0 {
+			break
+		}
+		v, ln, ht := wb.check(mbuf.DataRoom)
+		b := q.rxBufs[s]
+		if v != rxOK {
+			switch v {
+			case rxBadLength:
+				q.stats.RxBadLength.Add(1)
+			case rxChained:
+				q.stats.RxChained.Add(1)
+			default:
+				q.stats.RxErrors.Add(1)
+			}
+			q.rx[s].give(b.RoomIOVA()) // same buffer back to the device
+		} else {
+			if q.rxCache.Alloc(fresh[:]) == 0 {
+				q.stats.RxNoMbuf.Add(1)
+				break
+			}
+			b.Reset()
+			b.SetLen(ln) // ln <= DataRoom was checked
+			b.Meta.Hash = wb.hash
+			b.Meta.HashType = uint8(ht)
+			if wb.staterr&rxStatVP != 0 {
+				b.Meta.Flags |= mbuf.FlagVLAN
+				b.Meta.VLAN = uint16(wb.lenVLAN >> 16)
+			}
+			bufs[n] = b
+			n++
+			q.stats.RxBytes.Add(uint64(ln))
+			q.rxBufs[s] = fresh[0]
+			q.rx[s].give(fresh[0].RoomIOVA())
+		}
+		// Slot s holds a fresh buffer: it becomes the new tail (RDT), and
+		// the slot it held back before goes to the device.
+		q.rxTail = s
+		q.rxNext = (s + 1) & q.rxMask
+		refilled = true
+	}
+	if refilled {
+		q.regs.Write32(rxq(regRDT, q.idx), q.rxTail)
+	}
+	if n > 0 {
+		q.stats.RxPackets.Add(uint64(n))
+	}
+	return n
+}
+
+// TxBurst queues bufs for transmission and returns how many it took (the
+// queue owns those now); the rest stay the caller's. Completed buffers go
+// back to the queue's cache first. Frames over one buffer are taken and
+// dropped (TxTooLong).
+func (q *Queue) TxBurst(bufs []*mbuf.Buf) int {
+	q.clean()
+	t := q.txNext
+	taken := 0
+	for _, b := range bufs {
+		if (t+1)&q.txMask == q.txClean {
+			q.stats.TxFull.Add(1)
+			break
+		}
+		taken++
+		if b.Next() != nil || b.Len() == 0 || b.Len() > mbuf.DataRoom {
+			q.stats.TxTooLong.Add(1)
+			b.Free()
+			continue
+		}
+		q.tx[t].set(b.IOVA(), b.Len())
+		q.txBufs[t] = b
+		q.stats.TxBytes.Add(uint64(b.Len()))
+		t = (t + 1) & q.txMask
+	}
+	if t != q.txNext {
+		q.stats.TxPackets.Add(uint64((t - q.txNext) & q.txMask))
+		q.txNext = t
+		q.regs.Write32(txq(regTDT, q.idx), t) // the store orders the descriptor writes before it
+	}
+	return taken
+}
+
+// clean frees the buffers of descriptors the device reports done, in
+// order, stopping at the first not done.
+func (q *Queue) clean() {
+	c := q.txClean
+	for c != q.txNext && q.tx[c].done() {
+		q.txFree = append(q.txFree, q.txBufs[c])
+		q.txBufs[c] = nil
+		c = (c + 1) & q.txMask
+	}
+	q.txClean = c
+	if len(q.txFree) > 0 {
+		q.txCache.Free(q.txFree)
+		clear(q.txFree)
+		q.txFree = q.txFree[:0]
+	}
+}
+
+// InFlight is the number of frames the TX ring holds.
+func (q *Queue) InFlight() int {
+	q.clean()
+	return int((q.txNext - q.txClean) & q.txMask)
+}
+
+// stop disables the queue's RX and TX and waits briefly for it.
+func (q *Queue) stop() {
+	q.regs.Write32(rxq(regRXDCTL, q.idx), 0)
+	q.regs.Write32(txq(regTXDCTL, q.idx), 0)
+}
+
+// release returns every buffer the rings hold and the caches to the pool.
+func (q *Queue) release() {
+	for i, b := range q.rxBufs {
+		if b != nil {
+			b.Free()
+			q.rxBufs[i] = nil
+		}
+	}
+	for i, b := range q.txBufs {
+		if b != nil {
+			b.Free()
+			q.txBufs[i] = nil
+		}
+	}
+	q.rxCache.Flush()
+	q.txCache.Flush()
+}
