@@ -24,14 +24,32 @@ type scanRow struct {
 	FreqMHz  int    `json:"freq_mhz"`
 	Signal   int    `json:"signal_dbm"`
 	Security string `json:"security"`
+	// Hidden: the beacon carries an empty or zeroed SSID (IEEE
+	// 802.11-2016 11.1.3.1); the table shows <hidden>.
+	Hidden bool `json:"hidden,omitempty"`
+}
+
+// hiddenSSID reports an SSID element of length 0 or of only zero octets,
+// the two ways an AP hides its network's name.
+func hiddenSSID(ssid []byte) bool {
+	for _, c := range ssid {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func scanRows(es []net80211.ScanEntry) []scanRow {
 	rows := make([]scanRow, 0, len(es))
 	for i := range es {
 		e := &es[i]
-		rows = append(rows, scanRow{BSSID: e.BSSID.String(), SSID: string(e.SSID), Channel: channelOf(e.FreqMHz),
-			FreqMHz: e.FreqMHz, Signal: int(e.SignalDBm), Security: e.Security()})
+		r := scanRow{BSSID: e.BSSID.String(), SSID: string(e.SSID), Channel: channelOf(e.FreqMHz),
+			FreqMHz: e.FreqMHz, Signal: int(e.SignalDBm), Security: e.Security()}
+		if hiddenSSID(e.SSID) {
+			r.SSID, r.Hidden = "", true
+		}
+		rows = append(rows, r)
 	}
 	return rows
 }
@@ -59,7 +77,11 @@ func printScan(w io.Writer, rows []scanRow, asJSON bool) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "BSSID\tSSID\tCHANNEL\tSIGNAL\tSECURITY")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d dBm\t%s\n", r.BSSID, r.SSID, r.Channel, r.Signal, r.Security)
+		ssid := r.SSID
+		if r.Hidden {
+			ssid = "<hidden>"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d dBm\t%s\n", r.BSSID, ssid, r.Channel, r.Signal, r.Security)
 	}
 	return tw.Flush()
 }
@@ -94,14 +116,18 @@ type statusView struct {
 	// Drops, one field per place a frame can be lost on its way between
 	// the medium and the stack (see drops()).
 	Drops dropsView `json:"drops"`
+	// RefusedByOtherRadios: our frames a kernel radio would not take
+	// (it was idle, or on another channel): not lost by us, so not a drop.
+	// Scanning other channels while the AP's radio listens on one makes
+	// most of them.
+	RefusedByOtherRadios uint64 `json:"refused_by_other_radios"`
 	// The stack interface, when connect runs with --addr or --dhcp.
 	Interface string   `json:"interface,omitempty"`
 	Addresses []string `json:"addresses,omitempty"`
 }
 
 // dropsView counts lost frames by where they were lost: the medium (kernel
-// frames nobody acknowledged, failed netlink sends, frames a kernel radio
-// refused), the card (RX ring full, TX given up after retries, RX refills
+// frames nobody acknowledged, failed netlink sends), the card (RX ring full, TX given up after retries, RX refills
 // the pool could not serve, frames the driver refused), the vap (RX
 // duplicates, replays, decryption failures, unprotected or keyless frames,
 // data before the port opened; TX drops and radio errors) and the stack
@@ -109,7 +135,6 @@ type statusView struct {
 type dropsView struct {
 	MediumUnacked  uint64 `json:"medium_unacked"`
 	MediumSendErr  uint64 `json:"medium_send_errors"`
-	MediumRefused  uint64 `json:"medium_refused"`
 	MediumOverruns uint64 `json:"medium_overruns"`
 	// TX statuses the kernel refused (it got one before it queued the
 	// frame) and we sent again, those still refused after every retry,
@@ -178,7 +203,7 @@ func makeStackView(st ipv4.Stats, c stack.Counters) *stackView {
 }
 
 func makeDrops(s net80211.Status, c vcard.Stats, m hwsim.Stats, p port.Stats) dropsView {
-	return dropsView{MediumUnacked: m.Unacked, MediumSendErr: m.SendErr, MediumRefused: m.Refused, MediumOverruns: m.Overruns,
+	return dropsView{MediumUnacked: m.Unacked, MediumSendErr: m.SendErr, MediumOverruns: m.Overruns,
 		MediumStatusRetried: m.StatusRetried, MediumStatusLost: m.StatusLost, MediumRepliesLost: m.RepliesLost,
 		CardRxNoBuf: c.RxNoBuf, CardTxFailed: c.TxFailed, CardRxAllocFail: c.RxAllocFail, CardTxRejected: c.TxRejected, CardTxForeign: c.TxForeign, CardRxBadLen: c.RxBadLen,
 		VapRxDup: s.Stats.RxDup, VapRxReplay: s.Stats.RxReplay, VapRxDecrypt: s.Stats.RxDecryptErr,
@@ -230,8 +255,9 @@ func printStatus(w io.Writer, v statusView, asJSON bool) error {
 	}
 	fmt.Fprintf(tw, "rx:\t%d frames, %d delivered, %d decrypted by the card, %d replays, %d decrypt errors\n", v.RxFrames, v.RxDelivered, v.HWDecrypted, v.RxReplay, v.RxDecryptEr)
 	d := v.Drops
-	fmt.Fprintf(tw, "drops:\tmedium %d unacked, %d send errors, %d refused, %d overruns, tx status %d retried %d lost, %d replies lost; card %d rx no buffer, %d rx MIC errors, %d rx replays, %d tx failed, %d rx alloc, %d tx rejected, %d tx foreign, %d rx bad length\n",
-		d.MediumUnacked, d.MediumSendErr, d.MediumRefused, d.MediumOverruns, d.MediumStatusRetried, d.MediumStatusLost, d.MediumRepliesLost, d.CardRxNoBuf, d.CardRxMICErr, d.CardRxReplay, d.CardTxFailed, d.CardRxAllocFail, d.CardTxRejected, d.CardTxForeign, d.CardRxBadLen)
+	fmt.Fprintf(tw, "refused:\t%d of our frames by other radios (idle or on another channel; not drops)\n", v.RefusedByOtherRadios)
+	fmt.Fprintf(tw, "drops:\tmedium %d unacked, %d send errors, %d overruns, tx status %d retried %d lost, %d replies lost; card %d rx no buffer, %d rx MIC errors, %d rx replays, %d tx failed, %d rx alloc, %d tx rejected, %d tx foreign, %d rx bad length\n",
+		d.MediumUnacked, d.MediumSendErr, d.MediumOverruns, d.MediumStatusRetried, d.MediumStatusLost, d.MediumRepliesLost, d.CardRxNoBuf, d.CardRxMICErr, d.CardRxReplay, d.CardTxFailed, d.CardRxAllocFail, d.CardTxRejected, d.CardTxForeign, d.CardRxBadLen)
 	fmt.Fprintf(tw, "\tvap rx %d duplicate, %d replay, %d decrypt, %d unprotected, %d no key, %d stale key, %d port closed; tx %d dropped, %d errors, %d not acked; port rx %d queue full, tx %d dropped\n",
 		d.VapRxDup, d.VapRxReplay, d.VapRxDecrypt, d.VapRxUnprot, d.VapRxNoKey, d.VapRxStaleKey, d.VapRxPortClosed, d.VapTxDropped, d.VapTxErrors, d.VapTxNotAcked, d.PortRxDropped, d.PortTxDropped)
 	f := d.Flow

@@ -35,6 +35,20 @@ func (v *Vap) Connect(ssid []byte, passphrase string) error {
 			return opErr("connect", string(ssid), ErrSecurityPolicy, "%v", err)
 		}
 	}
+	return v.connect(ssid, pmk, passphrase != "")
+}
+
+// ConnectPSK is Connect with the 256-bit pre-shared key itself instead of
+// a passphrase (802.11-2016 J.4.1 maps a passphrase to it; hostapd's
+// wpa_psk= and wpa_supplicant's unquoted psk= give it as 64 hex digits).
+func (v *Vap) ConnectPSK(ssid []byte, psk [32]byte) error {
+	if len(ssid) == 0 || len(ssid) > ie.MaxSSIDLen {
+		return opErr("connect", string(ssid), ErrNotSupported, "an SSID has 1 to 32 octets")
+	}
+	return v.connect(ssid, psk, true)
+}
+
+func (v *Vap) connect(ssid []byte, pmk [32]byte, secure bool) error {
 	v.com.mu.Lock()
 	defer v.com.unlock()
 	now := v.com.clock.Now()
@@ -43,9 +57,10 @@ func (v *Vap) Connect(ssid []byte, passphrase string) error {
 	}
 	v.teardown(frame.ReasonDeauthLeaving, true)
 	v.ssid = append(v.ssid[:0], ssid...)
-	v.passphrase, v.pmk, v.secure = passphrase, pmk, passphrase != ""
+	v.pmk, v.secure = pmk, secure
 	v.everConnected = false
 	v.hsFailures, v.scanFailures = 0, 0
+	v.m3Drops, v.m3Why = 0, ""
 	v.newState(StateScan)
 	return v.startScan(true)
 }
@@ -250,9 +265,17 @@ func (v *Vap) tick(now time.Time) {
 func (v *Vap) handshakeFailed(now time.Time) {
 	v.hsFailures++
 	if v.hsFailures >= v.cfg.Timeouts.HandshakeAttempts {
-		hint := "no message 3 arrived: the passphrase is probably wrong"
-		if v.sup.state == supIdle {
+		var hint string
+		switch {
+		case v.sup.state == supIdle:
 			hint = "the access point never started the 4-way handshake"
+		case v.m3Drops > 0:
+			// Something that may have been message 3 came and was refused:
+			// not the silence a wrong passphrase causes (the AP refuses
+			// our message 2 and sends nothing more).
+			hint = fmt.Sprintf("message 3 arrived but was dropped %d times (last: %s; see the eapol counters in status)", v.m3Drops, v.m3Why)
+		default:
+			hint = "no message 3 arrived: the passphrase is probably wrong"
 		}
 		v.fail(ErrHandshake, "%s (%d attempts)", hint, v.hsFailures)
 		return

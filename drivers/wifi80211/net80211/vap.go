@@ -42,13 +42,17 @@ type Vap struct {
 	scan    scanner
 
 	// connection intent
-	ssid       []byte
-	passphrase string
-	pmk        [32]byte
-	secure     bool
-	pairwise   ie.Suite
-	group      ie.Suite
-	ourRSN     []byte
+	ssid     []byte
+	pmk      [32]byte
+	secure   bool
+	pairwise ie.Suite
+	group    ie.Suite
+	ourRSN   []byte
+	// m3Drops counts EAPOL-Key frames dropped while we waited for
+	// message 3 since Connect (m3Why: the last reason), so that a failed
+	// handshake tells a message 3 that never came from one refused.
+	m3Drops int
+	m3Why   string
 
 	timer         deadline // auth/assoc step timeout
 	retries       int

@@ -61,20 +61,24 @@ func (s *supplicant) input(v *Vap, pdu []byte, protected bool, now time.Time) {
 	e, k, err := eapol.ParseKeyFrame(pdu, eapol.DefaultMIC)
 	if err != nil {
 		v.stats.EAPOLMalformed++
+		s.m3Drop(v, "malformed EAPOL-Key frame")
 		return
 	}
 	if k.Descriptor() != eapol.DescRSN {
 		v.stats.EAPOLMalformed++ // WPA1 (descriptor 254) is not supported
+		s.m3Drop(v, "not an RSN key descriptor")
 		return
 	}
 	info := k.Info()
 	ver := info & eapol.InfoVersionMask
 	if ver < eapol.VersionMD5RC4 || ver > eapol.VersionCMACAES || info&eapol.InfoAck == 0 || info&eapol.InfoRequest != 0 {
 		v.stats.EAPOLMalformed++
+		s.m3Drop(v, "malformed key information")
 		return
 	}
 	if s.replayOK && k.ReplayCounter() <= s.replay {
 		v.stats.EAPOLReplay++
+		s.m3Drop(v, "replayed key replay counter")
 		return
 	}
 	switch {
@@ -86,6 +90,15 @@ func (s *supplicant) input(v *Vap, pdu []byte, protected bool, now time.Time) {
 		s.group1(v, e.Frame(), k, ver)
 	default:
 		v.stats.EAPOLDropped++
+	}
+}
+
+// m3Drop records a frame dropped while message 3 was awaited (after our
+// message 2 of the first handshake), for handshakeFailed's message.
+func (s *supplicant) m3Drop(v *Vap, why string) {
+	if s.state == supPTKStart {
+		v.m3Drops++
+		v.m3Why = why
 	}
 }
 
@@ -158,16 +171,19 @@ func (s *supplicant) msg3(v *Vap, pdu []byte, k eapol.Key, ver uint16, now time.
 	}
 	if !VerifyEAPOLMIC(ver, s.tptk[:16], pdu, k) {
 		v.stats.EAPOLBadMIC++
+		s.m3Drop(v, "message 3 MIC did not verify")
 		return
 	}
 	if !bytes.Equal(k.Nonce(), s.anonce[:]) {
 		v.stats.EAPOLDropped++
+		s.m3Drop(v, "message 3 ANonce differs from message 1's")
 		return
 	}
 	s.replay, s.replayOK = k.ReplayCounter(), true
 	rsn, gtk, err := keyData(ver, s.tptk[16:32], k)
 	if err != nil || rsn == nil {
 		v.stats.EAPOLMalformed++
+		s.m3Drop(v, "message 3 key data malformed or without an RSN element")
 		return
 	}
 	if !bytes.Equal(rsn, v.bssInfo.RSNRaw) {
@@ -179,6 +195,7 @@ func (s *supplicant) msg3(v *Vap, pdu []byte, k eapol.Key, ver uint16, now time.
 	}
 	if gtk != nil && len(gtk.Key) != v.tkLen(v.group) {
 		v.stats.EAPOLMalformed++
+		s.m3Drop(v, "message 3 GTK of the wrong length")
 		return
 	}
 	m4 := eapol.AppendKey(nil, &eapol.KeyFields{

@@ -28,6 +28,9 @@ type APConfig struct {
 	RSNOverride []byte
 	// GTKOverride, if set, is the GTK (e.g. all zeros).
 	GTKOverride []byte
+	// MangleM3, if set, rewrites every message 3 after its MIC was set
+	// (a corrupted or truncated frame on the air).
+	MangleM3 func(m3 []byte) []byte
 }
 
 // APStats counts what the AP saw.

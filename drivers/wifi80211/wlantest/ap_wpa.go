@@ -154,6 +154,9 @@ func (a *AP) sendM3() {
 	if net80211.SetEAPOLMIC(ver, s.tptk[:16], m3) != nil {
 		return
 	}
+	if a.cfg.MangleM3 != nil {
+		m3 = a.cfg.MangleM3(m3)
+	}
 	s.lastM3 = m3
 	s.hs = 2
 	a.sendEAPOL(m3)
