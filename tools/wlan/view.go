@@ -97,6 +97,8 @@ type statusView struct {
 	Signal   int     `json:"signal_dbm"`
 	RateMbps float64 `json:"rate_mbps"`
 	Pairwise string  `json:"pairwise_cipher"`
+	QoS      bool    `json:"wmm"` // QoS data (WMM) negotiated
+	HT       bool    `json:"ht"`  // HT capabilities exchanged
 	Group    string  `json:"group_cipher"`
 	// Counters of the vap and of the card.
 	RxDelivered uint64 `json:"rx_delivered"`
@@ -218,7 +220,7 @@ func makeDrops(s net80211.Status, c vcard.Stats, m hwsim.Stats, p port.Stats) dr
 
 func makeStatus(s net80211.Status, c vcard.Stats) statusView {
 	v := statusView{State: s.State.String(), PortOpen: s.PortOpen, SSID: string(s.SSID), FreqMHz: s.FreqMHz,
-		Channel: channelOf(s.FreqMHz), Signal: int(s.SignalDBm), RateMbps: s.TxRate.Mbps(), Pairwise: s.Pairwise, Group: s.Group,
+		Channel: channelOf(s.FreqMHz), Signal: int(s.SignalDBm), RateMbps: s.TxRate.Mbps(), Pairwise: s.Pairwise, Group: s.Group, QoS: s.QoS, HT: s.HT,
 		RxDelivered: s.Stats.RxDelivered, RxReplay: s.Stats.RxReplay, RxDecryptEr: s.Stats.RxDecryptErr,
 		EAPOLRx: s.Stats.EAPOLRx, EAPOLBadMIC: s.Stats.EAPOLBadMIC, EAPOLReplay: s.Stats.EAPOLReplay,
 		EAPOLDrop: s.Stats.EAPOLDropped + s.Stats.EAPOLMalformed, KeyReinst: s.Stats.KeyReinstall,
@@ -243,6 +245,14 @@ func printStatus(w io.Writer, v statusView, asJSON bool) error {
 	fmt.Fprintf(tw, "channel:\t%d (%d MHz)\n", v.Channel, v.FreqMHz)
 	fmt.Fprintf(tw, "signal:\t%d dBm\n", v.Signal)
 	fmt.Fprintf(tw, "rate:\t%g Mb/s\n", v.RateMbps)
+	switch {
+	case v.HT:
+		fmt.Fprintf(tw, "qos:\tWMM (QoS data), HT\n")
+	case v.QoS:
+		fmt.Fprintf(tw, "qos:\tWMM (QoS data)\n")
+	default:
+		fmt.Fprintf(tw, "qos:\tnone (legacy data frames)\n")
+	}
 	if v.Pairwise == "" && v.Group == "" {
 		fmt.Fprintf(tw, "cipher:\tnone (open network)\n")
 	} else {

@@ -52,6 +52,8 @@ func (v *Vap) recvMgmt(f frame.Frame, rx *RxInfo, now time.Time) {
 		v.recvAssocResp(f, now)
 	case frame.SubDeauth, frame.SubDisassoc:
 		v.recvDeauth(f, now)
+	case frame.SubAction:
+		v.recvAction(f)
 	default:
 		v.stats.RxNotForUs++
 	}
@@ -146,6 +148,12 @@ func (v *Vap) recvData(f frame.Frame, rx *RxInfo, now time.Time) {
 			v.stats.RxUnprotected++
 			return
 		}
+	}
+	if qos && f.QoSCtl()&frame.QoSAMSDU != 0 {
+		// We announce no A-MSDU support outside a Block Ack agreement and
+		// accept none, so an AP has no reason to send one.
+		v.stats.RxAMSDU++
+		return
 	}
 	mpdu := b
 	b = n.frag.add(b, hdrLen, now, &v.stats)

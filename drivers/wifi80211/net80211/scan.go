@@ -46,7 +46,8 @@ type ScanEntry struct {
 	RSN        *ie.RSN
 	RSNRaw     []byte // the RSN element as received (compared with message 3)
 	WPA        bool   // a WPA (pre-RSN) vendor element is present
-	HT         bool
+	HT         bool   // HT Capabilities present (an 802.11n AP)
+	WMM        bool   // WMM Parameter (or Information) element present
 	LastSeen   time.Time
 }
 
@@ -115,6 +116,7 @@ func (c *ScanCache) update(bssid net.HardwareAddr, freq int, signal int8, b fram
 	}
 	e.WPA = set.WPA != nil
 	e.HT = set.HTCaps != nil
+	e.WMM = set.WMM != nil
 	return e
 }
 

@@ -332,7 +332,8 @@ func (v *Vap) recvAssocResp(f frame.Frame, now time.Time) {
 		v.stats.RxMalformed++
 		return
 	}
-	if _, err := ie.ParseSet(r.Elements()); err != nil {
+	set, err := ie.ParseSet(r.Elements())
+	if err != nil {
 		v.stats.RxMalformed++
 		return
 	}
@@ -340,6 +341,10 @@ func (v *Vap) recvAssocResp(f frame.Frame, now time.Time) {
 		v.fail(ErrAssocRefused, "%s refused the association with status code %d", v.bss.MAC, r.Status())
 		return
 	}
+	// QoS when we asked for it and the AP answered with its WMM Parameter
+	// element; HT when both sides announced HT Capabilities.
+	v.bss.QoS = v.bssInfo.WMM && set.WMM != nil && set.WMM.Subtype == ie.WMMSubtypeParam
+	v.bss.HT = v.bss.HT && v.bss.QoS && set.HTCaps != nil
 	v.bss.AID = r.AID()
 	v.timer.clear()
 	v.newState(StateRun)

@@ -21,6 +21,8 @@ type VapStats struct {
 	RxPortClosed   uint64 // data before the 4-way handshake completed
 	RxDelivered    uint64
 	RxACLDenied    uint64
+	RxAMSDU        uint64 // A-MSDUs (not supported, never invited)
+	RxAction       uint64 // Action frames handled (ADDBA requests declined)
 
 	EAPOLRx        uint64
 	EAPOLMalformed uint64 // unparseable EAPOL-Key or key data

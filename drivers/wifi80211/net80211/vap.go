@@ -117,6 +117,7 @@ type Status struct {
 	Group     string
 	Stats     VapStats
 	Node      NodeStats
+	QoS, HT   bool // the association negotiated WMM (QoS data) and HT
 }
 
 // Status returns the current state and counters.
@@ -127,6 +128,7 @@ func (v *Vap) Status() Status {
 	if v.bss != nil {
 		s.BSSID = append(net.HardwareAddr(nil), v.bss.MAC...)
 		s.FreqMHz, s.SignalDBm, s.Node = v.bss.FreqMHz, v.bss.RSSI, v.bss.Stats
+		s.QoS, s.HT = v.bss.QoS, v.bss.HT
 		if v.bss.rate != nil {
 			s.TxRate = v.bss.rate.Select(v.com.clock.Now())
 		}

@@ -31,6 +31,10 @@ type APConfig struct {
 	// MangleM3, if set, rewrites every message 3 after its MIC was set
 	// (a corrupted or truncated frame on the air).
 	MangleM3 func(m3 []byte) []byte
+	// QoS makes the AP a WMM AP with HT: its Beacons carry HT
+	// Capabilities and the WMM Parameter element, and a station that asks
+	// for WMM gets QoS Data frames with TID AP.DataTID.
+	QoS bool
 }
 
 // APStats counts what the AP saw.
@@ -44,6 +48,16 @@ type APStats struct {
 	DeauthRx, ProbeReqs  int
 	LastDeauthReason     uint16
 	LastMICFailurePairwk bool
+	// StaWMM and StaHT: the station's Association Request carried the
+	// WMM Information element and HT Capabilities (StaHTCaps).
+	StaWMM, StaHT bool
+	StaHTCaps     ie.HTCaps
+	// QoSDataRx counts QoS Data frames from the station, LastTID the TID
+	// of the latest one; ADDBAResponses and LastADDBAStatus what the
+	// station answered SendADDBA with.
+	QoSDataRx, ADDBAResponses int
+	LastTID                   uint8
+	LastADDBAStatus           uint16
 }
 
 // AP is a small access point with a WPA2-PSK authenticator.
@@ -64,6 +78,8 @@ type AP struct {
 	Beaconing bool
 	// Received holds the Ethernet frames the station sent.
 	Received [][]byte
+	// DataTID is the TID of QoS Data frames to a WMM station.
+	DataTID uint8
 	Stats    APStats
 }
 
@@ -147,6 +163,31 @@ func (a *AP) sendBeacon(sub uint8, da []byte) {
 		b = ie.AppendTIM(b, &ie.TIM{DTIMPeriod: 1})
 	}
 	b = append(b, a.rsnIE...)
+	if a.cfg.QoS {
+		b = appendQoSElements(b)
+	}
+	a.tx(b)
+}
+
+// appendQoSElements appends HT Capabilities (20 MHz, MCS 0-7) and a WMM
+// Parameter element with the default EDCA set (WMM 1.2 table 13).
+func appendQoSElements(b []byte) []byte {
+	h := ie.HTCaps{Info: ie.HTCapSMPSMask | ie.HTCapSGI20}
+	h.MCS[0] = 0xff
+	b = ie.AppendHTCaps(b, &h)
+	return ie.AppendVendor(b, &ie.Vendor{OUI: ie.OUIMicrosoft, Type: ie.VendorTypeWMM, Data: []byte{ie.WMMSubtypeParam, 1, 0x01, 0,
+		0x03, 0xa4, 0x00, 0x00, 0x27, 0xa4, 0x00, 0x00, 0x42, 0x43, 0x5e, 0x00, 0x62, 0x32, 0x2f, 0x00}})
+}
+
+// SendADDBA offers the station a Block Ack agreement for tid (ADDBA
+// Request, IEEE 802.11-2016 9.6.5.2); the answer lands in Stats.
+func (a *AP) SendADDBA(tid uint8) {
+	if a.sta == nil {
+		return
+	}
+	b := a.header(frame.TypeMgmt, frame.SubAction, 0, a.sta.mac, a.bssid)
+	params := uint16(1<<1 | uint16(tid)<<2 | 64<<6) // immediate BA, tid, 64 buffers
+	b = append(b, frame.CategoryBlockAck, 0, 9, byte(params), byte(params>>8), 0, 0, 0x10, 0)
 	a.tx(b)
 }
 
@@ -224,6 +265,11 @@ func (a *AP) mgmt(f frame.Frame) {
 	case frame.SubAssocReq, frame.SubReassocReq:
 		a.Stats.AssocReqs++
 		a.assoc(f)
+	case frame.SubAction:
+		if act, err := frame.ParseAction(f.Body()); err == nil && act.Category() == frame.CategoryBlockAck && act.ActionCode() == 1 && len(act.Payload()) >= 7 {
+			a.Stats.ADDBAResponses++
+			a.Stats.LastADDBAStatus = binary.LittleEndian.Uint16(act.Payload()[1:])
+		}
 	case frame.SubDeauth, frame.SubDisassoc:
 		a.Stats.DeauthRx++
 		if r, err := frame.ParseReason(f.Body()); err == nil {
@@ -256,9 +302,18 @@ func (a *AP) assoc(f frame.Frame) {
 	b = append(b, make([]byte, frame.AssocRespFixedLen)...)
 	frame.AssocResp(b[len(b)-frame.AssocRespFixedLen:]).Encode(&frame.AssocRespFields{Capability: frame.CapESS, Status: status, AID: 1})
 	b = ie.AppendRates(b, []ie.Rate{0x82, 0x84, 0x8b, 0x96, 12, 18, 24, 36, 48, 72, 96, 108})
+	qos := status == frame.StatusSuccess && a.cfg.QoS && set.WMM != nil
+	if qos {
+		b = appendQoSElements(b)
+	}
 	a.tx(b)
 	if status != frame.StatusSuccess {
 		return
+	}
+	a.sta.qos = qos
+	a.Stats.StaWMM, a.Stats.StaHT = set.WMM != nil, set.HTCaps != nil
+	if set.HTCaps != nil {
+		a.Stats.StaHTCaps = *set.HTCaps
 	}
 	a.sta.assoc, a.sta.aid = true, 1
 	a.sta.staRSN = set.RSNRaw
@@ -278,6 +333,7 @@ func (a *AP) data(f frame.Frame) {
 	}
 	b := []byte(f)
 	hdrLen := f.HeaderLen()
+	qos, tid := f.FC().IsQoSData(), f.TID() // before Decap moves the header
 	var key *net80211.Key
 	if f.Protected() {
 		key = s.key
@@ -292,13 +348,17 @@ func (a *AP) data(f frame.Frame) {
 		}
 		df := frame.Frame(b)
 		if key.Cipher.MICLen() > 0 {
-			body, err := key.Cipher.DeMIC(key, df.DA(), df.SA(), 0, false, b[hdrLen:])
+			body, err := key.Cipher.DeMIC(key, df.DA(), df.SA(), df.TID(), df.FC().IsQoSData(), b[hdrLen:])
 			if err != nil {
 				a.Stats.DecryptErrors++
 				return
 			}
 			b = b[:hdrLen+len(body)]
 		}
+	}
+	if qos {
+		a.Stats.QoSDataRx++
+		a.Stats.LastTID = tid
 	}
 	body := b[hdrLen:]
 	if len(body) >= 8 && binary.BigEndian.Uint16(body[6:]) == 0x888e {
@@ -333,7 +393,17 @@ func (a *AP) sendData(da, sa []byte, etherType uint16, payload []byte, badMIC bo
 	if a.sta == nil && !group {
 		return net80211.ErrState
 	}
-	b := a.header(frame.TypeData, frame.SubData, frame.FlagFromDS, da, sa)
+	var b []byte
+	tid := uint8(0)
+	if !group && a.sta.qos {
+		tid = a.DataTID
+		a.seq = (a.seq + 1) & 0xfff
+		h := frame.HeaderFields{FC: frame.MakeFC(frame.TypeData, frame.SubQoSData, frame.FlagFromDS), Addr1: da, Addr2: a.bssid, Addr3: sa,
+			SeqCtl: frame.SeqCtlOf(a.seq, 0), QoS: uint16(tid)}
+		b = frame.AppendHeader(make([]byte, 0, 2600), &h)
+	} else {
+		b = a.header(frame.TypeData, frame.SubData, frame.FlagFromDS, da, sa)
+	}
 	hdrLen := len(b)
 	b = net80211.AppendLLC(b, etherType)
 	b = append(b, payload...)
@@ -345,7 +415,7 @@ func (a *AP) sendData(da, sa []byte, etherType uint16, payload []byte, badMIC bo
 		return net80211.ErrNoKey
 	}
 	if key != nil {
-		body, err := key.Cipher.EnMIC(key, da, sa, 0, b[hdrLen:])
+		body, err := key.Cipher.EnMIC(key, da, sa, tid, b[hdrLen:])
 		if err != nil {
 			return err
 		}

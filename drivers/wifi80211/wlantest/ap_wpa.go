@@ -26,6 +26,7 @@ type apSTA struct {
 	m1Replay   uint64 // counter of the first message 1 of this handshake
 	hs         int    // 0 idle, 1 M1 sent, 2 M3 sent, 3 done
 	lastM3     []byte
+	qos        bool // WMM negotiated: unicast data as QoS Data
 }
 
 func (a *AP) ver() uint16 {
