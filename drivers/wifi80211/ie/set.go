@@ -20,8 +20,8 @@ type Set struct {
 	VHTCaps  *VHTCaps
 	VHTOp    *VHTOperation
 	WMM      *WMM // WMM Information or Parameter element
-	Vendors  int // number of vendor elements seen
-	Elements int // number of elements seen
+	Vendors  int  // number of vendor elements seen
+	Elements int  // number of elements seen
 }
 
 // ParseSet walks b and decodes the elements it knows. It stops at the first

@@ -80,7 +80,7 @@ type AP struct {
 	Received [][]byte
 	// DataTID is the TID of QoS Data frames to a WMM station.
 	DataTID uint8
-	Stats    APStats
+	Stats   APStats
 }
 
 // NewAP creates an AP on radio r.
