@@ -323,8 +323,9 @@ reject "$(cat /tmp/rekey.log)" "disconnected (reason"
 [ $llost -le $rekeys ] && [ $wlost -le $rekeys ] || fail "lost $llost and $wlost echoes across $rekeys rekeys"
 `
 
-// checkPcap decodes the capture the guest printed and has tshark read it.
-func checkPcap(t *testing.T, res *vmtest.Result) {
+// capturedPcap decodes the capture the guest printed (PCAP: lines of
+// gzip+base64) into a file and returns its path.
+func capturedPcap(t *testing.T, res *vmtest.Result) string {
 	t.Helper()
 	var b64 strings.Builder
 	for _, l := range res.Grep("PCAP:") {
@@ -346,18 +347,37 @@ func checkPcap(t *testing.T, res *vmtest.Result) {
 	if err := os.WriteFile(path, raw, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	hosttest.Require(t, hosttest.Tshark) // the reference decoder reads the capture
-	tshark := func(filter string, fields ...string) []string {
-		args := []string{"-r", path, "-Y", filter, "-T", "fields"}
-		for _, f := range fields {
-			args = append(args, "-e", f)
-		}
-		out, err := exec.Command("tshark", args...).Output()
-		if err != nil {
-			t.Fatalf("tshark %v: %v", args, err)
-		}
-		return strings.FieldsFunc(string(out), func(r rune) bool { return r == '\n' })
+	return path
+}
+
+// tsharkFields runs tshark on path with a display filter and prints
+// fields, one line per matching frame.
+func tsharkFields(t *testing.T, path, filter string, fields ...string) []string {
+	t.Helper()
+	args := []string{"-r", path, "-Y", filter, "-T", "fields"}
+	if len(fields) == 0 {
+		fields = []string{"frame.number"}
 	}
+	for _, f := range fields {
+		args = append(args, "-e", f)
+	}
+	out, err := exec.Command("tshark", args...).Output()
+	if err != nil {
+		t.Fatalf("tshark %v: %v", args, err)
+	}
+	return strings.FieldsFunc(string(out), func(r rune) bool { return r == '\n' })
+}
+
+// checkPcap has tshark read the capture the guest printed.
+func checkPcap(t *testing.T, res *vmtest.Result) {
+	t.Helper()
+	path := capturedPcap(t, res)
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hosttest.Require(t, hosttest.Tshark) // the reference decoder reads the capture
+	tshark := func(filter string, fields ...string) []string { return tsharkFields(t, path, filter, fields...) }
 	// Beacons of our AP, with the radiotap fields the card reported.
 	beacons := tshark("wlan.fc.type_subtype == 0x0008 && wlan.ssid == \"gopkt-wlan\"", "radiotap.dbm_antsignal", "radiotap.channel.freq", "radiotap.datarate")
 	if len(beacons) == 0 {
