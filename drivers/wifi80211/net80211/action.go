@@ -26,11 +26,14 @@ func (v *Vap) recvAction(f frame.Frame) {
 		v.stats.RxMalformed++
 		return
 	}
-	if v.bss == nil || !equalMAC(f.Addr2(), v.bss.MAC) || isGroup(f.Addr1()) {
+	if v.bss == nil || !equalMAC(f.Addr2(), v.bss.MAC) || isGroup(f.Addr1()) || v.state != StateRun {
 		v.stats.RxNotForUs++
 		return
 	}
 	switch {
+	case a.Category() == frame.CategorySAQuery && v.pmfActive():
+		v.stats.RxAction++
+		v.recvSAQuery(a)
 	case a.Category() == frame.CategoryBlockAck && a.ActionCode() == actionADDBARequest:
 		p := a.Payload()
 		if len(p) < 7 { // dialog token, parameters, timeout, starting sequence

@@ -38,11 +38,17 @@ func (v *Vap) recvMgmt(f frame.Frame, rx *RxInfo, now time.Time) {
 		v.stats.RxNotForUs++
 		return
 	}
-	if f.Protected() {
-		v.stats.RxUnprotected++ // robust management frames (MFP) are not supported
+	fromBSS := v.bss != nil && equalMAC(f.Addr2(), v.bss.MAC)
+	switch {
+	case fromBSS && v.pmfActive():
+		if f = v.recvMgmtPMF(f, rx, now); f == nil {
+			return
+		}
+	case f.Protected():
+		v.stats.RxUnprotected++ // protected management frames only once PMF is keyed
 		return
 	}
-	if v.bss != nil && equalMAC(f.Addr2(), v.bss.MAC) {
+	if fromBSS {
 		v.bss.observe(rx.SignalDBm, now)
 	}
 	switch sub {

@@ -30,9 +30,24 @@ func (v *Vap) mgmtHeader(sub uint8, da, bssid []byte) []byte {
 }
 
 func (v *Vap) sendMgmt(b []byte) {
+	slot := -1
+	if f := frame.Frame(b); v.pmfActive() && !isGroup(f.Addr1()) && robust(f) {
+		// A robust management frame under PMF: CCMP with the PTK, like
+		// data (12.5.3.3: the management bit in the nonce, no subtype
+		// masking in the AAD).
+		k := v.bss.PTK
+		var err error
+		if b, err = k.Cipher.Encap(k, b, frame.Frame(b).HeaderLen()); err != nil {
+			v.stats.TxDropped++
+			return
+		}
+		if k.Flags&KeyHW != 0 {
+			slot = k.HWSlot
+		}
+	}
 	v.txBuf = b[:0]
 	v.stats.TxMgmt++
-	_ = v.com.transmit(v, b, v.bss, v.mgmtRate(), -1)
+	_ = v.com.transmit(v, b, v.bss, v.mgmtRate(), slot)
 }
 
 // sendProbeReq sends a Probe Request (9.3.3.10): for our SSID while

@@ -98,6 +98,8 @@ func (v *Vap) teardown(reason uint16, deauth bool) {
 		v.sendDeauth(reason)
 	}
 	v.clearKeys()
+	v.pmf.igtk = [2]*igtk{}
+	v.pmf.query.active = false
 	v.setPortOpen(false)
 	v.sup.reset()
 	v.timer.clear()
@@ -185,6 +187,21 @@ func (v *Vap) choosePolicy(e *ScanEntry) error {
 	}
 	v.group = e.RSN.Group
 	our := ie.RSN{Version: 1, Group: v.group, Pairwise: []ie.Suite{v.pairwise}, AKM: []ie.Suite{ie.AKMPSK}, HasCaps: true}
+	// Management frame protection (12.6.3, 802.11w): we are MFP capable
+	// with BIP-CMAC-128, the default group management cipher; an AP that
+	// offers it gets MFPC, and one that requires it (MFPR) is joined the
+	// same way. A pairwise cipher other than CCMP-128 is not used with
+	// PMF here.
+	v.pmf.on = false
+	apMFPC := e.RSN.Capabilities&ie.RSNCapMFPC != 0
+	bipOK := e.RSN.GroupMgmt == 0 || e.RSN.GroupMgmt == ie.CipherBIPCMAC
+	switch {
+	case apMFPC && bipOK && v.pairwise == ie.CipherCCMP128:
+		our.Capabilities |= ie.RSNCapMFPC
+		v.pmf.on = true
+	case e.RSN.Capabilities&ie.RSNCapMFPR != 0:
+		return fmt.Errorf("%q requires management frame protection with %v and %v; we do it with CCMP-128 and BIP-CMAC-128", e.SSID, v.pairwise, e.RSN.GroupMgmt)
+	}
 	v.ourRSN = ie.AppendRSN(v.ourRSN[:0], &our)
 	return nil
 }
@@ -258,6 +275,7 @@ func (v *Vap) tick(now time.Time) {
 		if v.handshakeDL.expired(now) {
 			v.handshakeFailed(now)
 		}
+		v.saQueryTick(now)
 	}
 }
 
@@ -373,7 +391,14 @@ func (v *Vap) recvDeauth(f frame.Frame, now time.Time) {
 		v.stats.RxMalformed++
 		return
 	}
-	v.emit(Event{Kind: EventDisconnected, Reason: r.Code()})
+	v.deauthed(f.Subtype() == frame.SubDisassoc, r.Code(), now)
+}
+
+// deauthed ends the association the AP ended (or, after an unanswered SA
+// Query, no longer knows) and rejoins.
+func (v *Vap) deauthed(disassoc bool, reason uint16, now time.Time) {
+	ap := v.bss.MAC
+	v.emit(Event{Kind: EventDisconnected, Reason: reason})
 	if v.state == StateRun && v.secure && !v.portOpen {
 		// Thrown out during the 4-way handshake (hostapd sends reason 15
 		// after our message 2 failed its MIC check): that is a failed
@@ -381,7 +406,7 @@ func (v *Vap) recvDeauth(f frame.Frame, now time.Time) {
 		v.teardown(0, false)
 		v.hsFailures++
 		if v.hsFailures >= v.cfg.Timeouts.HandshakeAttempts {
-			v.fail(ErrHandshake, "%s ended the 4-way handshake (reason %d): the passphrase is probably wrong (%d attempts)", f.Addr2(), r.Code(), v.hsFailures)
+			v.fail(ErrHandshake, "%s ended the 4-way handshake (reason %d): the passphrase is probably wrong (%d attempts)", ap, reason, v.hsFailures)
 			return
 		}
 		v.newState(StateScan)
@@ -389,12 +414,12 @@ func (v *Vap) recvDeauth(f frame.Frame, now time.Time) {
 		return
 	}
 	if v.state == StateAuth {
-		v.fail(ErrAuthRefused, "%s deauthenticated us during authentication (reason %d)", v.bss.MAC, r.Code())
+		v.fail(ErrAuthRefused, "%s deauthenticated us during authentication (reason %d)", ap, reason)
 		return
 	}
 	entry := v.bssInfo
 	v.teardown(0, false)
-	if f.Subtype() == frame.SubDisassoc {
+	if disassoc {
 		v.setupBSS(&entry, now)
 		v.retries = 0
 		v.newState(StateAssoc)

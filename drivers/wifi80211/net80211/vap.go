@@ -64,6 +64,7 @@ type Vap struct {
 	everConnected bool     // reached RUN with the port open since Connect
 	rescanDL      deadline // next scan while waiting for a vanished AP
 
+	pmf       pmfState
 	gtk       [4]*Key
 	txGroup   int
 	sup       supplicant
@@ -118,6 +119,7 @@ type Status struct {
 	Stats     VapStats
 	Node      NodeStats
 	QoS, HT   bool // the association negotiated WMM (QoS data) and HT
+	PMF       bool // management frames protected (802.11w) on this association
 }
 
 // Status returns the current state and counters.
@@ -129,6 +131,7 @@ func (v *Vap) Status() Status {
 		s.BSSID = append(net.HardwareAddr(nil), v.bss.MAC...)
 		s.FreqMHz, s.SignalDBm, s.Node = v.bss.FreqMHz, v.bss.RSSI, v.bss.Stats
 		s.QoS, s.HT = v.bss.QoS, v.bss.HT
+		s.PMF = v.pmfActive()
 		if v.bss.rate != nil {
 			s.TxRate = v.bss.rate.Select(v.com.clock.Now())
 		}
