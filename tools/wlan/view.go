@@ -99,6 +99,17 @@ type statusView struct {
 	Pairwise string  `json:"pairwise_cipher"`
 	QoS      bool    `json:"wmm"` // QoS data (WMM) negotiated
 	HT       bool    `json:"ht"`  // HT capabilities exchanged
+	PMF      bool    `json:"pmf"` // management frames protected (802.11w)
+	// Action frames handled (Block Ack offers declined) and A-MSDUs dropped.
+	Actions uint64 `json:"actions_handled"`
+	AMSDUs  uint64 `json:"amsdu_dropped"`
+	// PMF counters: unprotected robust frames dropped, group frames whose
+	// BIP check failed, SA Queries answered, ours confirmed, ours unanswered.
+	MgmtUnprotected uint64 `json:"mgmt_unprotected_dropped"`
+	BIPErrors       uint64 `json:"bip_errors"`
+	SAQueryAnswered uint64 `json:"sa_query_answered"`
+	SAQueryOK       uint64 `json:"sa_query_confirmed"`
+	SAQueryTimeouts uint64 `json:"sa_query_timeouts"`
 	Group    string  `json:"group_cipher"`
 	// Counters of the vap and of the card.
 	RxDelivered uint64 `json:"rx_delivered"`
@@ -220,7 +231,9 @@ func makeDrops(s net80211.Status, c vcard.Stats, m hwsim.Stats, p port.Stats) dr
 
 func makeStatus(s net80211.Status, c vcard.Stats) statusView {
 	v := statusView{State: s.State.String(), PortOpen: s.PortOpen, SSID: string(s.SSID), FreqMHz: s.FreqMHz,
-		Channel: channelOf(s.FreqMHz), Signal: int(s.SignalDBm), RateMbps: s.TxRate.Mbps(), Pairwise: s.Pairwise, Group: s.Group, QoS: s.QoS, HT: s.HT,
+		Channel: channelOf(s.FreqMHz), Signal: int(s.SignalDBm), RateMbps: s.TxRate.Mbps(), Pairwise: s.Pairwise, Group: s.Group, QoS: s.QoS, HT: s.HT, PMF: s.PMF,
+		Actions: s.Stats.RxAction, AMSDUs: s.Stats.RxAMSDU, MgmtUnprotected: s.Stats.RxMgmtUnprotected, BIPErrors: s.Stats.RxBIPError, SAQueryAnswered: s.Stats.SAQueryAnswered,
+		SAQueryOK: s.Stats.SAQueryConfirmed, SAQueryTimeouts: s.Stats.SAQueryTimeouts,
 		RxDelivered: s.Stats.RxDelivered, RxReplay: s.Stats.RxReplay, RxDecryptEr: s.Stats.RxDecryptErr,
 		EAPOLRx: s.Stats.EAPOLRx, EAPOLBadMIC: s.Stats.EAPOLBadMIC, EAPOLReplay: s.Stats.EAPOLReplay,
 		EAPOLDrop: s.Stats.EAPOLDropped + s.Stats.EAPOLMalformed, KeyReinst: s.Stats.KeyReinstall,
@@ -247,9 +260,9 @@ func printStatus(w io.Writer, v statusView, asJSON bool) error {
 	fmt.Fprintf(tw, "rate:\t%g Mb/s\n", v.RateMbps)
 	switch {
 	case v.HT:
-		fmt.Fprintf(tw, "qos:\tWMM (QoS data), HT\n")
+		fmt.Fprintf(tw, "qos:\tWMM (QoS data), HT; %d block ack actions handled, %d A-MSDUs dropped\n", v.Actions, v.AMSDUs)
 	case v.QoS:
-		fmt.Fprintf(tw, "qos:\tWMM (QoS data)\n")
+		fmt.Fprintf(tw, "qos:\tWMM (QoS data); %d block ack actions handled, %d A-MSDUs dropped\n", v.Actions, v.AMSDUs)
 	default:
 		fmt.Fprintf(tw, "qos:\tnone (legacy data frames)\n")
 	}
@@ -257,6 +270,12 @@ func printStatus(w io.Writer, v statusView, asJSON bool) error {
 		fmt.Fprintf(tw, "cipher:\tnone (open network)\n")
 	} else {
 		fmt.Fprintf(tw, "cipher:\t%s pairwise, %s group\n", v.Pairwise, v.Group)
+	}
+	if v.PMF {
+		fmt.Fprintf(tw, "pmf:\ton (BIP-CMAC-128); %d unprotected dropped, %d BIP errors; SA Query: %d answered, %d of ours confirmed, %d timed out\n",
+			v.MgmtUnprotected, v.BIPErrors, v.SAQueryAnswered, v.SAQueryOK, v.SAQueryTimeouts)
+	} else {
+		fmt.Fprintf(tw, "pmf:\toff\n")
 	}
 	fmt.Fprintf(tw, "tx:\t%d frames, %d acked, %d retries, %d encrypted by the card\n", v.TxFrames, v.TxAcked, v.TxRetries, v.HWEncrypted)
 	fmt.Fprintf(tw, "eapol:\t%d received, %d bad MIC, %d replayed, %d dropped, %d reinstalls refused\n", v.EAPOLRx, v.EAPOLBadMIC, v.EAPOLReplay, v.EAPOLDrop, v.KeyReinst)

@@ -20,7 +20,7 @@ func TestVMWlanQoS(t *testing.T) {
 	res := vmtest.Run(t, vmtest.Config{
 		Modules:  []string{"rfkill", "libarc4", "cfg80211", "ctr", "ccm", "mac80211", "virtio_ring", "virtio", "mac80211_hwsim radios=1"},
 		Commands: []string{"./tools/wlan"},
-		Debs:     []string{"hostapd", "iputils-ping"},
+		Debs:     []string{"hostapd", "iputils-ping", "ethtool"},
 		Files:    []vmtest.File{{Guest: "/etc/hostapd-qos.conf", Mode: 0o644, Data: []byte(qosConf)}},
 		Append:   "no_timer_check",
 		Timeout:  5 * time.Minute,
@@ -59,17 +59,20 @@ echo "$flags" | grep -qF '[WMM]' || fail "hostapd does not list WMM for us"
 echo "$flags" | grep -qF '[HT]' || fail "hostapd does not list HT for us"
 out=$(wlan status); echo "$out"
 expect "$out" "WMM (QoS data), HT"
+echo "$out" | sed 's/^/RESULT status at connect: /' 
 /bin/ping -c 300 -i 0.01 -W 5 -q 198.18.0.2 > /tmp/lping.log 2>&1 &
 lp=$!
-wlan ping 198.18.0.1 --count 300 --interval 10ms > /tmp/wping.log 2>&1 || true
+wlan ping 198.18.0.1 --count 300 --interval 10ms --wait 5s > /tmp/wping.log 2>&1 || true
 wait $lp || true
 echo "RESULT Linux -> us: $(grep 'packets transmitted' /tmp/lping.log)"
-echo "RESULT us -> Linux: $(grep 'packets transmitted' /tmp/wping.log)"
-expect "$(cat /tmp/lping.log)" "300 packets transmitted, 300 received"
-expect "$(cat /tmp/wping.log)" "300 packets transmitted, 300 received"
-wlan status | grep -E 'qos:|drops:' | sed 's/^/RESULT status: /'
+echo "RESULT us -> Linux: $(grep 'packets transmitted' /tmp/wping.log) $(grep 'first error' /tmp/wping.log)"
+wlan status | sed 's/^/RESULT status: /'
+echo "RESULT AP ethtool $(ethtool -S wlan0 2>&1 | grep -E 'dropped|failed|rx_packets|tx_packets|retr' | tr -s ' ' | tr '\n' ' ')"
+grep -iE 'addba|block|error|fail' /tmp/hostapd.log | tail -n 5 | sed 's/^/RESULT hostapd: /'
 must wlan disconnect
 wait $pid || { cat /tmp/connect.log; fail "wlan connect exited with status $?"; }
 cat /tmp/connect.log
 gzip -c /tmp/qos.pcap | base64 | sed 's/^/PCAP:/'
+expect "$(cat /tmp/lping.log)" "300 packets transmitted, 300 received"
+expect "$(cat /tmp/wping.log)" "300 packets transmitted, 300 received"
 `

@@ -35,6 +35,9 @@ type APConfig struct {
 	// Capabilities and the WMM Parameter element, and a station that asks
 	// for WMM gets QoS Data frames with TID AP.DataTID.
 	QoS bool
+	// PMF: 1 offers management frame protection (MFPC), 2 requires it
+	// (MFPR): the IGTK goes in message 3, robust frames are protected.
+	PMF int
 }
 
 // APStats counts what the AP saw.
@@ -80,6 +83,12 @@ type AP struct {
 	Received [][]byte
 	// DataTID is the TID of QoS Data frames to a WMM station.
 	DataTID uint8
+	// PMF counts protected management traffic; SAQueryAnswers makes the
+	// AP answer the station's SA Queries (default true).
+	PMF            PMFStats
+	SAQueryAnswers bool
+	igtk           [16]byte
+	ipn            uint64
 	Stats   APStats
 }
 
@@ -97,7 +106,7 @@ func NewAP(r *Radio, cfg APConfig) (*AP, error) {
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Reader
 	}
-	a := &AP{cfg: cfg, radio: r, bssid: r.MAC(), Beaconing: true, gtkID: 1}
+	a := &AP{cfg: cfg, radio: r, bssid: r.MAC(), Beaconing: true, gtkID: 1, SAQueryAnswers: true}
 	if cfg.Passphrase != "" {
 		pmk, err := prf.PSK(cfg.Passphrase, cfg.SSID)
 		if err != nil {
@@ -105,6 +114,18 @@ func NewAP(r *Radio, cfg APConfig) (*AP, error) {
 		}
 		a.pmk = pmk
 		rsn := ie.RSN{Version: 1, Group: cfg.Group, Pairwise: []ie.Suite{cfg.Pairwise}, AKM: []ie.Suite{ie.AKMPSK}, HasCaps: true}
+		switch cfg.PMF {
+		case 1:
+			rsn.Capabilities |= ie.RSNCapMFPC
+		case 2:
+			rsn.Capabilities |= ie.RSNCapMFPC | ie.RSNCapMFPR
+		}
+		if cfg.PMF != 0 {
+			if _, err := io.ReadFull(cfg.Rand, a.igtk[:]); err != nil {
+				return nil, err
+			}
+			a.ipn = 1
+		}
 		a.rsnIE = ie.AppendRSN(nil, &rsn)
 		if err := a.newGTK(); err != nil {
 			return nil, err
@@ -238,6 +259,16 @@ func (a *AP) input(b []byte, rx *net80211.RxInfo) {
 func equal(a, b []byte) bool { return len(a) == 6 && len(b) == 6 && [6]byte(a) == [6]byte(b) }
 
 func (a *AP) mgmt(f frame.Frame) {
+	if f.Protected() {
+		if f = a.unprotect(f); f == nil {
+			return
+		}
+		if f.Subtype() == frame.SubDeauth {
+			a.PMF.DeauthProtectedRx++
+		}
+	} else if a.pmfOn() && equal(f.Addr2(), a.sta.mac) && (f.Subtype() == frame.SubDeauth || f.Subtype() == frame.SubDisassoc || f.Subtype() == frame.SubAction) {
+		return // robust frames from a PMF station must be protected
+	}
 	switch f.Subtype() {
 	case frame.SubProbeReq:
 		a.Stats.ProbeReqs++
@@ -266,6 +297,9 @@ func (a *AP) mgmt(f frame.Frame) {
 		a.Stats.AssocReqs++
 		a.assoc(f)
 	case frame.SubAction:
+		if act, err := frame.ParseAction(f.Body()); err == nil && act.Category() == frame.CategorySAQuery {
+			a.pmfAction(act)
+		}
 		if act, err := frame.ParseAction(f.Body()); err == nil && act.Category() == frame.CategoryBlockAck && act.ActionCode() == 1 && len(act.Payload()) >= 7 {
 			a.Stats.ADDBAResponses++
 			a.Stats.LastADDBAStatus = binary.LittleEndian.Uint16(act.Payload()[1:])
@@ -297,6 +331,8 @@ func (a *AP) assoc(f frame.Frame) {
 		status = frame.StatusUnspecified
 	case a.cfg.Passphrase != "" && (set.RSN == nil || !set.RSN.HasPairwise(a.cfg.Pairwise) || !set.RSN.HasAKM(ie.AKMPSK)):
 		status = frame.StatusInvalidRSNIE
+	case a.cfg.PMF == 2 && set.RSN.Capabilities&ie.RSNCapMFPC == 0:
+		status = 31 // robust management frame policy violation (9.4.1.9)
 	}
 	b := a.header(frame.TypeMgmt, frame.SubAssocResp, 0, f.Addr2(), a.bssid)
 	b = append(b, make([]byte, frame.AssocRespFixedLen)...)
@@ -317,6 +353,7 @@ func (a *AP) assoc(f frame.Frame) {
 	}
 	a.sta.assoc, a.sta.aid = true, 1
 	a.sta.staRSN = set.RSNRaw
+	a.PMF.StaMFPC = set.RSN != nil && set.RSN.Capabilities&ie.RSNCapMFPC != 0
 	if a.cfg.Passphrase == "" {
 		a.sta.authorized = true
 		return

@@ -130,6 +130,7 @@ func (a *AP) keyData(gtk []byte, gtkID uint8, withRSN bool) []byte {
 		}
 	}
 	kd = eapol.AppendGTK(kd, &eapol.GTK{KeyID: gtkID, Tx: true, Key: gtk})
+	kd = a.appendIGTK(kd)
 	return eapol.Pad(kd)
 }
 
