@@ -110,7 +110,7 @@ type statusView struct {
 	SAQueryAnswered uint64 `json:"sa_query_answered"`
 	SAQueryOK       uint64 `json:"sa_query_confirmed"`
 	SAQueryTimeouts uint64 `json:"sa_query_timeouts"`
-	Group    string  `json:"group_cipher"`
+	Group           string `json:"group_cipher"`
 	// Counters of the vap and of the card.
 	RxDelivered uint64 `json:"rx_delivered"`
 	RxReplay    uint64 `json:"rx_replay"`

@@ -89,7 +89,7 @@ type AP struct {
 	SAQueryAnswers bool
 	igtk           [16]byte
 	ipn            uint64
-	Stats   APStats
+	Stats          APStats
 }
 
 // NewAP creates an AP on radio r.
