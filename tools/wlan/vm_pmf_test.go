@@ -44,8 +44,23 @@ func TestVMWlanPMF(t *testing.T) {
 	deauth := tsharkFields(t, path, "wlan.fc.type_subtype == 0x000c", "wlan.fc.protected")
 	malformed := tsharkFields(t, path, "_ws.malformed")
 	t.Logf("capture: %d protected Action frames, deauthentications (protected flag) %v, %d malformed", len(action), deauth, len(malformed))
-	if len(action) < 2 {
+	// hostapd's SA Query and our answer, then our SA Query after the
+	// forged deauthentication and hostapd's answer: four at least.
+	if len(action) < 4 {
 		t.Errorf("want the SA Query exchanges as protected Action frames, got %d", len(action))
+	}
+	// The forged deauthentication (clear) and hostapd's real one
+	// (protected) are both on the air; ours at disconnect is protected.
+	var clear, protected int
+	for _, d := range deauth {
+		if d == "1" || d == "True" {
+			protected++
+		} else {
+			clear++
+		}
+	}
+	if clear < 1 || protected < 2 {
+		t.Errorf("deauthentications in the capture: %d clear, %d protected; want the forged one clear, hostapd's and ours protected", clear, protected)
 	}
 	if len(malformed) != 0 {
 		t.Errorf("tshark finds %d malformed frames", len(malformed))
@@ -67,7 +82,7 @@ stop_ap() {
 pings() {
 	/bin/ping -c $1 -i 0.02 -W 5 -q 198.18.0.2 > /tmp/lping.log 2>&1 &
 	lp=$!
-	wlan ping 198.18.0.1 --count $1 --interval 20ms --wait 5s > /tmp/wping.log 2>&1 || true
+	wlan ping 198.18.0.1 --count $1 --interval 20ms > /tmp/wping.log 2>&1 || true
 	wait $lp || true
 	echo "RESULT $2: Linux -> us: $(grep 'packets transmitted' /tmp/lping.log)"
 	echo "RESULT $2: us -> Linux: $(grep 'packets transmitted' /tmp/wping.log) $(grep 'first error' /tmp/wping.log)"
@@ -76,7 +91,7 @@ pings() {
 }
 STA=02:67:6f:70:6b:01
 start_ap /etc/hostapd-pmf2.conf
-wlan connect --ssid gopkt-wlan --passphrase 'the right passphrase' --addr 198.18.0.2/24 --pcap /tmp/pmf.pcap --pcap-count 600 > /tmp/connect.log 2>&1 &
+wlan connect --ssid gopkt-wlan --passphrase 'the right passphrase' --addr 198.18.0.2/24 --pcap /tmp/pmf.pcap > /tmp/connect.log 2>&1 &
 pid=$!
 wait_for 30 grep -q '^connected' /tmp/connect.log
 wait_for 5 sh -c 'hostapd_cli -p /var/run/hostapd all_sta | grep -q AUTHORIZED'

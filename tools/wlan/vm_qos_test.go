@@ -62,7 +62,7 @@ expect "$out" "WMM (QoS data), HT"
 echo "$out" | sed 's/^/RESULT status at connect: /' 
 /bin/ping -c 300 -i 0.01 -W 5 -q 198.18.0.2 > /tmp/lping.log 2>&1 &
 lp=$!
-wlan ping 198.18.0.1 --count 300 --interval 10ms --wait 5s > /tmp/wping.log 2>&1 || true
+wlan ping 198.18.0.1 --count 300 --interval 10ms > /tmp/wping.log 2>&1 || true
 wait $lp || true
 echo "RESULT Linux -> us: $(grep 'packets transmitted' /tmp/lping.log)"
 echo "RESULT us -> Linux: $(grep 'packets transmitted' /tmp/wping.log) $(grep 'first error' /tmp/wping.log)"
