@@ -119,6 +119,13 @@ func (v *Vap) fail(err error, hint string, args ...any) {
 		v.teardown(frame.ReasonDeauthLeaving, false)
 		v.newState(StateScan)
 		v.scanFailures = 0
+		if errors.Is(err, ErrNoResponse) {
+			// The AP we knew stopped answering: another AP of the ESS
+			// may be in range, so look at once; pause only between
+			// scans that found nothing.
+			_ = v.startScan(true)
+			return
+		}
 		v.rescanDL.set(v.com.clock.Now(), v.cfg.Timeouts.Rescan)
 		return
 	}
@@ -419,6 +426,16 @@ func (v *Vap) deauthed(disassoc bool, reason uint16, now time.Time) {
 	}
 	entry := v.bssInfo
 	v.teardown(0, false)
+	if (!disassoc && reason == frame.ReasonDeauthLeaving) || (disassoc && reason == frame.ReasonDisassocLeaving) {
+		// The AP is going away (hostapd says so when it stops): retrying
+		// it would cost the authentication retries; scan for the ESS at
+		// once instead, which finds another AP of it if one is in range.
+		v.stats.RoamScans++
+		v.newState(StateScan)
+		v.scanFailures = 0
+		_ = v.startScan(true)
+		return
+	}
 	if disassoc {
 		v.setupBSS(&entry, now)
 		v.retries = 0

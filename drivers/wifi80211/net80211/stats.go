@@ -30,6 +30,7 @@ type VapStats struct {
 	SAQueryAnswered   uint64 // SA Query Requests from the AP answered
 	SAQueryConfirmed  uint64 // our SA Queries the AP answered
 	SAQueryTimeouts   uint64 // our SA Queries unanswered: association ended
+	RoamScans         uint64 // scans started at once because the AP said it was leaving
 
 	EAPOLRx        uint64
 	EAPOLMalformed uint64 // unparseable EAPOL-Key or key data
