@@ -30,7 +30,11 @@
 // network not found, association refused (with the status code), or a
 // handshake that never completes (the passphrase is probably wrong). Once
 // connected it rejoins by itself after a deauthentication, a lost beacon or
-// an AP restart, retrying every second.
+// an AP restart, retrying every second; when the AP says it is leaving (or
+// stops answering) it scans at once and joins another AP of the same SSID
+// if one is in range. With an AP that offers them it uses WMM (QoS data),
+// HT capabilities and protected management frames (802.11w); status says
+// which.
 //
 // With --addr or --dhcp the vap is attached to an in-process gopkt stack
 // (IPv4, ICMP, UDP) through net80211.Port (hw/port), on the same mbuf pool
