@@ -3,6 +3,7 @@ package net80211
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/gopkt/gopkt/crypto/prf"
@@ -144,9 +145,18 @@ func (v *Vap) scanDone(now time.Time) {
 		if string(e.SSID) != string(v.ssid) || !v.cfg.ACL.Check(e.BSSID) || e.LastSeen.Before(v.scan.started) {
 			continue
 		}
-		if best == nil || e.SignalDBm > best.SignalDBm {
+		if [6]byte(e.BSSID) == v.scan.avoid && v.scan.partial {
+			continue
+		}
+		if best == nil || e.SignalDBm > best.SignalDBm || ([6]byte(best.BSSID) == v.scan.avoid && [6]byte(e.BSSID) != v.scan.avoid) {
 			best = e
 		}
+	}
+	if best == nil && v.scan.partial {
+		// No other AP of the ESS where they were last heard: scan
+		// everything (not counted as a failed scan).
+		_ = v.startScan(true)
+		return
 	}
 	if best == nil {
 		v.scanFailures++
@@ -433,7 +443,16 @@ func (v *Vap) deauthed(disassoc bool, reason uint16, now time.Time) {
 		v.stats.RoamScans++
 		v.newState(StateScan)
 		v.scanFailures = 0
-		_ = v.startScan(true)
+		// First the channels where other APs of the ESS were heard: one
+		// or two dwells instead of a sweep of every channel.
+		var chans []int
+		for _, e := range v.cache.entries {
+			if string(e.SSID) == string(v.ssid) && !equalMAC(e.BSSID, ap) && e.FreqMHz != 0 && !slices.Contains(chans, e.FreqMHz) {
+				chans = append(chans, e.FreqMHz)
+			}
+		}
+		_ = v.startScanOn(true, chans)
+		v.scan.avoid = [6]byte(ap)
 		return
 	}
 	if disassoc {
