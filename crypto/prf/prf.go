@@ -84,13 +84,15 @@ func KDFSHA256(key []byte, label string, context []byte, bits int) ([]byte, erro
 // 802.11-2016 J.4.1, RFC 2898).
 func PSK(passphrase string, ssid []byte) ([32]byte, error) {
 	var psk [32]byte
-	if len(passphrase) < 8 || len(passphrase) > 63 {
-		return psk, fmt.Errorf("%w: got %d characters", ErrPassphrase, len(passphrase))
-	}
-	for i := 0; i < len(passphrase); i++ {
-		if c := passphrase[i]; c < 32 || c > 126 {
-			return psk, fmt.Errorf("%w: byte %d is %#02x", ErrPassphrase, i, c)
+	// Characters first: only when every one is printable ASCII does the
+	// byte count equal the character count the limit is stated in.
+	for i, r := range []rune(passphrase) {
+		if r < 32 || r > 126 {
+			return psk, fmt.Errorf("%w (or 64 hex digits as a PSK): character %d is %q", ErrPassphrase, i+1, r)
 		}
+	}
+	if len(passphrase) < 8 || len(passphrase) > 63 {
+		return psk, fmt.Errorf("%w (or 64 hex digits as a PSK): got %d characters", ErrPassphrase, len(passphrase))
 	}
 	if len(ssid) > 32 {
 		return psk, fmt.Errorf("%w: got %d", ErrSSID, len(ssid))

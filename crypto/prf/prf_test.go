@@ -74,6 +74,18 @@ func TestPSK(t *testing.T) {
 			t.Errorf("PSK(%q) = %v; want ErrPassphrase", bad, err)
 		}
 	}
+	// The messages count characters: 40 two-byte characters are named as
+	// the first non-ASCII character, never as 80 "characters".
+	for bad, want := range map[string]string{
+		strings.Repeat("é", 40): `character 1 is 'é'`,
+		"passw\x00rd":           `character 6 is '\x00'`,
+		"short":                 "got 5 characters",
+		strings.Repeat("x", 64): "got 64 characters",
+	} {
+		if _, err := PSK(bad, []byte("ssid")); err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "64 hex digits") {
+			t.Errorf("PSK(%q) = %v; want %q and the hex alternative", bad, err, want)
+		}
+	}
 	if _, err := PSK("password", make([]byte, 33)); !errors.Is(err, ErrSSID) {
 		t.Errorf("33-byte SSID: %v", err)
 	}

@@ -20,9 +20,18 @@ func TestRunUsageErrors(t *testing.T) {
 		msg  string
 	}{
 		{nil, 2, "usage:"},
-		{[]string{"bogus"}, 2, "usage:"},
+		{[]string{"bogus"}, 2, "unknown command \"bogus\""},
 		{[]string{"connect", "--socket", sock}, 1, "--ssid is required"},
-		{[]string{"connect", "--socket", sock, "--ssid", "x", "--passphrase", "short"}, 1, "wants 8 to 63"},
+		{[]string{"connect", "--socket", sock, "--ssid", "x", "--passphrase", "short"}, 1, "has 5 characters; WPA2 wants 8 to 63 printable ASCII characters, or --psk with 64 hex digits"},
+		// Characters, not bytes: five two-byte letters are five characters,
+		// and non-ASCII ones are named.
+		{[]string{"connect", "--socket", sock, "--ssid", "x", "--passphrase", strings.Repeat("é", 40)}, 1, "character 1, 'é', is not printable ASCII"},
+		{[]string{"connect", "--socket", sock, "--ssid", "x", "--passphrase", strings.Repeat("a", 64)}, 1, "has 64 characters; WPA2 wants 8 to 63 printable ASCII characters, or --psk with 64 hex digits"},
+		{[]string{"connect", "--socket", sock, "--ssid", "x", "--psk", "abcd"}, 1, "--psk has 4 characters; it wants 64 hex digits"},
+		{[]string{"connect", "--socket", sock, "--ssid", "x", "--psk", strings.Repeat("g", 64)}, 1, "it wants 64 hex digits"},
+		{[]string{"connect", "--socket", sock, "--ssid", "x", "--psk", strings.Repeat("0", 64), "--passphrase", "12345678"}, 1, "exclude each other"},
+		{[]string{"status", "--socket", sock, "--ssid", "x"}, 2, "unknown flag: --ssid"},
+		{[]string{"status", "--socket", sock, "extra"}, 1, "unexpected argument"},
 		{[]string{"status", "--socket", sock}, 1, "no wlan connect is running"},
 		{[]string{"disconnect", "--socket", sock}, 1, "no wlan connect is running"},
 		{[]string{"scan", "--mac", "zz"}, 1, "--mac \"zz\""},
@@ -38,6 +47,88 @@ func TestRunUsageErrors(t *testing.T) {
 		var out, errb bytes.Buffer
 		if code := run(c.args, &out, &errb); code != c.code || !strings.Contains(errb.String(), c.msg) {
 			t.Errorf("wlan %v: exit %d, stderr %q; want %d and %q", c.args, code, errb.String(), c.code, c.msg)
+		}
+	}
+}
+
+// TestHelp: --help shows that subcommand's flags only, on stdout, exit 0.
+func TestHelp(t *testing.T) {
+	for _, c := range []struct {
+		cmd       string
+		want, not []string
+	}{
+		{"connect", []string{"wlan connect --ssid SSID", "--passphrase", "--psk", "--timestamps", "--socket"}, []string{"--count", "--json"}},
+		{"ping", []string{"wlan ping ADDR", "--count", "--interval", "--socket"}, []string{"--ssid", "--json"}},
+		{"scan", []string{"wlan scan", "--json", "--mac"}, []string{"--ssid", "--count"}},
+		{"status", []string{"--json"}, []string{"--psk"}},
+	} {
+		var out, errb bytes.Buffer
+		code := run([]string{c.cmd, "--help"}, &out, &errb)
+		if code != 0 || errb.Len() != 0 {
+			t.Errorf("wlan %s --help: exit %d, stderr %q", c.cmd, code, errb.String())
+		}
+		for _, w := range c.want {
+			if !strings.Contains(out.String(), w) {
+				t.Errorf("wlan %s --help lacks %q:\n%s", c.cmd, w, out.String())
+			}
+		}
+		for _, w := range c.not {
+			if strings.Contains(out.String(), w) {
+				t.Errorf("wlan %s --help shows another command's %q:\n%s", c.cmd, w, out.String())
+			}
+		}
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"help"}, &out, &errb); code != 0 || !strings.Contains(out.String(), "wlan connect --ssid SSID [--passphrase P | --psk HEX]") {
+		t.Errorf("wlan help: %d %q", code, out.String())
+	}
+}
+
+func TestParseKey(t *testing.T) {
+	psk := strings.Repeat("0f", 32)
+	k, err := parseKey("", psk)
+	if err != nil || k == nil || k[0] != 0x0f || k[31] != 0x0f {
+		t.Fatalf("parseKey(psk) = %x, %v", k, err)
+	}
+	if k, err := parseKey("", strings.ToUpper(strings.Repeat("ab", 32))); err != nil || k[5] != 0xab {
+		t.Fatalf("upper-case hex: %x %v", k, err)
+	}
+	for _, ok := range []string{"", "12345678", strings.Repeat("~", 63)} {
+		if k, err := parseKey(ok, ""); err != nil || k != nil {
+			t.Errorf("parseKey(%q) = %v %v", ok, k, err)
+		}
+	}
+}
+
+func TestScanRowsHidden(t *testing.T) {
+	es := []net80211.ScanEntry{{SSID: []byte("net")}, {SSID: nil}, {SSID: make([]byte, 7)}}
+	rows := scanRows(es)
+	if rows[0].Hidden || !rows[1].Hidden || !rows[2].Hidden || rows[2].SSID != "" {
+		t.Fatalf("rows %+v", rows)
+	}
+	var b bytes.Buffer
+	if err := printScan(&b, rows, false); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(b.String(), "<hidden>") != 2 {
+		t.Fatalf("table:\n%s", b.String())
+	}
+}
+
+func TestPrintStatusRefused(t *testing.T) {
+	var b bytes.Buffer
+	v := statusView{State: "RUN", RefusedByOtherRadios: 17}
+	v.Drops.MediumUnacked = 3
+	if err := printStatus(&b, v, false); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if !strings.Contains(out, "refused: 17 of our frames by other radios") {
+		t.Fatalf("status:\n%s", out)
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "drops:") && (strings.Contains(l, "refused") || strings.Contains(l, "17")) {
+			t.Fatalf("drops line still counts refusals: %q", l)
 		}
 	}
 }

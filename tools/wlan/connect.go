@@ -21,11 +21,12 @@ type connectOpts struct {
 	sock       string
 	mac        net.HardwareAddr
 	ssid, pass string
+	psk        *[32]byte // instead of pass when set
 	timeout    time.Duration
 	ip         ipConfig // attach to a stack when enabled
 	pcap       string   // radiotap capture file, or ""
 	pcapCount  int
-	stamps     bool // progress lines start with [elapsed]
+	stamps     bool // progress lines end with [elapsed]
 }
 
 // connect joins the network, prints progress, then serves the control
@@ -95,7 +96,8 @@ func connect(o connectOpts, stdout, stderr io.Writer) (code int) {
 				v.Interface, v.Addresses = x.cfg.Name, x.addresses()
 				ps = x.port.Stats()
 			}
-			v.Drops = makeDrops(vs, cs, st.md.Stats(), ps)
+			ms := st.md.Stats()
+			v.Drops, v.RefusedByOtherRadios = makeDrops(vs, cs, ms, ps), ms.Refused
 			if x != nil {
 				v.Drops.Stack = makeStackView(x.ip.Stats(), x.ifc.Counters())
 			}
@@ -131,7 +133,13 @@ func connect(o connectOpts, stdout, stderr io.Writer) (code int) {
 	defer signal.Stop(sigs)
 
 	start := time.Now()
-	if err := st.vap.Connect([]byte(o.ssid), o.pass); err != nil {
+	join := func() error {
+		if o.psk != nil {
+			return st.vap.ConnectPSK([]byte(o.ssid), *o.psk)
+		}
+		return st.vap.Connect([]byte(o.ssid), o.pass)
+	}
+	if err := join(); err != nil {
 		fmt.Fprintf(stderr, "wlan connect: %v\n", err)
 		return 1
 	}
@@ -147,7 +155,9 @@ func connect(o connectOpts, stdout, stderr io.Writer) (code int) {
 					line += fmt.Sprintf(" in %v", time.Since(start).Round(time.Millisecond))
 				}
 				if o.stamps {
-					line = fmt.Sprintf("[%.6fs] %s", time.Since(start).Seconds(), line)
+					// At the end, so that a line's first word stays
+					// what scripts match on.
+					line = fmt.Sprintf("%s [%.6fs]", line, time.Since(start).Seconds())
 				}
 				fmt.Fprintln(stdout, line)
 			}
@@ -171,7 +181,7 @@ func connect(o connectOpts, stdout, stderr io.Writer) (code int) {
 			fmt.Fprintln(stdout, line)
 		case <-retry:
 			retry = nil
-			if err := st.vap.Connect([]byte(o.ssid), o.pass); err != nil {
+			if err := join(); err != nil {
 				fmt.Fprintf(stdout, "retry: %v\n", err)
 				retry = time.After(time.Second)
 			}

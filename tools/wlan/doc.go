@@ -4,13 +4,23 @@
 // kernel's mac80211_hwsim medium (drivers/wifi80211/hwsim).
 //
 //	wlan scan [--json]                                   BSSID, SSID, channel, signal, security
-//	wlan connect --ssid S [--passphrase P] [--timeout D] progress lines, then holds the link
+//	wlan connect --ssid S [--passphrase P | --psk HEX] [--timeout D]  progress lines, then holds the link
 //	      [--addr 198.18.0.2/24 | --dhcp] [--ifname wlan0] the vap as a gopkt stack interface
 //	      [--pcap FILE [--pcap-count N]] [--timestamps]   802.11+radiotap capture (pktdump)
 //	wlan ping ADDR [--count N] [--interval D] [--wait D] [--size N]   echo through the stack
 //	wlan status [--json]                                 BSSID, channel, signal, rate, ciphers, counters, address
 //	wlan disconnect                                      deauthenticates and stops connect
 //	wlan medium                                          the hwsim medium only (relays between kernel radios)
+//
+// Each subcommand has its own flags; `wlan CMD --help` lists them and exits
+// 0. --passphrase takes 8 to 63 printable ASCII characters (counted as
+// characters), --psk the 256-bit key as 64 hex digits (hostapd's wpa_psk=).
+// scan shows a hidden network (empty or zeroed SSID) as <hidden>. With
+// --timestamps each progress line ends with [seconds], so the first word
+// stays the step. status shows our frames other radios refused (idle or on
+// another channel) apart from the drops, and whether WMM (QoS data) and HT
+// were negotiated. A handshake that fails after a message 3 arrived and was
+// dropped says so (with the reason) instead of blaming the passphrase.
 //
 // connect prints one line per step (scanning, authenticating, associating,
 // handshake, connected) and then keeps running, serving status, scan, ping
@@ -20,7 +30,11 @@
 // network not found, association refused (with the status code), or a
 // handshake that never completes (the passphrase is probably wrong). Once
 // connected it rejoins by itself after a deauthentication, a lost beacon or
-// an AP restart, retrying every second.
+// an AP restart, retrying every second; when the AP says it is leaving (or
+// stops answering) it scans at once and joins another AP of the same SSID
+// if one is in range. With an AP that offers them it uses WMM (QoS data),
+// HT capabilities and protected management frames (802.11w); status says
+// which.
 //
 // With --addr or --dhcp the vap is attached to an in-process gopkt stack
 // (IPv4, ICMP, UDP) through net80211.Port (hw/port), on the same mbuf pool

@@ -1,14 +1,15 @@
 package main
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/netip"
 	"os"
-
 	"time"
+	"unicode/utf8"
 
 	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
 	"github.com/spf13/pflag"
@@ -18,14 +19,102 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 const usage = `usage:
   wlan scan [--json]
-  wlan connect --ssid SSID [--passphrase P] [--timeout 30s]
+  wlan connect --ssid SSID [--passphrase P | --psk HEX] [--timeout 30s]
                [--addr 198.18.0.2/24 | --dhcp] [--ifname wlan0] [--pcap FILE [--pcap-count N]] [--timestamps]
   wlan ping ADDR [--count 5] [--interval 1s] [--wait 2s] [--size 56]
   wlan status [--json]
   wlan disconnect
   wlan medium          (relay between kernel radios only, e.g. for a wpa_supplicant reference)
 common flags: --socket PATH (default /run/gopkt-wlan.sock), --mac ADDR (station address)
+wlan COMMAND --help lists a command's flags.
 `
+
+// synopsis is each subcommand's first help line.
+var synopsis = map[string]string{
+	"scan":       "wlan scan [flags]: list the networks in range",
+	"connect":    "wlan connect --ssid SSID [flags]: join a network and hold the link until disconnect",
+	"ping":       "wlan ping ADDR [flags]: send ICMP echo requests through a running connect's stack",
+	"status":     "wlan status [flags]: state, ciphers and counters of a running connect",
+	"disconnect": "wlan disconnect [flags]: deauthenticate and stop a running connect",
+	"medium":     "wlan medium [flags]: only relay between kernel radios (the hwsim medium)",
+}
+
+// cmdFlags are the values of every subcommand's flags; each subcommand's
+// flag set binds only its own.
+type cmdFlags struct {
+	sock, mac              string
+	asJSON                 bool
+	ssid, pass, psk        string
+	timeout                time.Duration
+	addr, ifname, pcapPath string
+	dhcp, stamps           bool
+	pcapCount, count, size int
+	interval, wait         time.Duration
+}
+
+// newFlagSet builds the flag set of subcommand cmd, or nil when there is
+// no such subcommand.
+func newFlagSet(cmd string, f *cmdFlags) *pflag.FlagSet {
+	if _, ok := synopsis[cmd]; !ok {
+		return nil
+	}
+	fs := pflag.NewFlagSet("wlan "+cmd, pflag.ContinueOnError)
+	fs.StringVar(&f.sock, "socket", "/run/gopkt-wlan.sock", "control socket of wlan connect")
+	fs.StringVar(&f.mac, "mac", "02:67:6f:70:6b:01", "station address of the card")
+	switch cmd {
+	case "scan", "status":
+		fs.BoolVar(&f.asJSON, "json", false, "print JSON")
+	case "connect":
+		fs.StringVar(&f.ssid, "ssid", "", "network to join")
+		fs.StringVar(&f.pass, "passphrase", "", "WPA2 passphrase: 8 to 63 printable ASCII characters; empty for an open network")
+		fs.StringVar(&f.psk, "psk", "", "WPA2 pre-shared key as 64 hex digits (hostapd's wpa_psk=), instead of --passphrase")
+		fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "give up connecting after this long")
+		fs.StringVar(&f.addr, "addr", "", "attach the station to a gopkt stack with this IPv4 address/prefix")
+		fs.BoolVar(&f.dhcp, "dhcp", false, "attach the station to a gopkt stack and get its address by DHCPv4")
+		fs.StringVar(&f.ifname, "ifname", "wlan0", "stack interface name of the station")
+		fs.StringVar(&f.pcapPath, "pcap", "", "write every 802.11 frame with its radiotap header to this pcap file")
+		fs.IntVar(&f.pcapCount, "pcap-count", 0, "stop the capture after this many frames; 0: until disconnect")
+		fs.BoolVar(&f.stamps, "timestamps", false, "end each progress line with [seconds since connecting began]")
+	case "ping":
+		fs.IntVar(&f.count, "count", 5, "echo requests to send")
+		fs.DurationVar(&f.interval, "interval", time.Second, "time between echo requests")
+		fs.DurationVar(&f.wait, "wait", 2*time.Second, "how long to wait for each reply")
+		fs.IntVar(&f.size, "size", 56, "data bytes per echo request")
+	}
+	fs.Usage = func() {} // run prints help itself (to stdout, exit 0)
+	return fs
+}
+
+// parseKey checks connect's credentials: a passphrase of 8 to 63
+// printable ASCII characters (IEEE 802.11-2016 J.4.1), counted as
+// characters, or a PSK of exactly 64 hex digits.
+func parseKey(pass, psk string) (key *[32]byte, err error) {
+	const allowed = "8 to 63 printable ASCII characters, or --psk with 64 hex digits"
+	switch {
+	case pass != "" && psk != "":
+		return nil, errors.New("--passphrase and --psk exclude each other")
+	case psk != "":
+		var k [32]byte
+		if n := utf8.RuneCountInString(psk); n != 64 {
+			return nil, fmt.Errorf("--psk has %d characters; it wants 64 hex digits (or --passphrase with 8 to 63 printable ASCII characters)", n)
+		}
+		if _, err := hex.Decode(k[:], []byte(psk)); err != nil {
+			return nil, fmt.Errorf("--psk: %v; it wants 64 hex digits", err)
+		}
+		return &k, nil
+	case pass != "":
+		n := utf8.RuneCountInString(pass)
+		for i, r := range []rune(pass) {
+			if r < 32 || r > 126 {
+				return nil, fmt.Errorf("the passphrase's character %d, %q, is not printable ASCII; WPA2 wants %s (IEEE 802.11-2016 J.4.1)", i+1, r, allowed)
+			}
+		}
+		if n < 8 || n > 63 {
+			return nil, fmt.Errorf("the passphrase has %d characters; WPA2 wants %s (IEEE 802.11-2016 J.4.1)", n, allowed)
+		}
+	}
+	return nil, nil
+}
 
 // run is main without the process: it returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
@@ -33,57 +122,56 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
-	fs := pflag.NewFlagSet("wlan "+args[0], pflag.ContinueOnError)
-	fs.SetOutput(stderr)
-	sock := fs.String("socket", "/run/gopkt-wlan.sock", "control socket of wlan connect")
-	macFlag := fs.String("mac", "02:67:6f:70:6b:01", "station address of the card")
-	asJSON := fs.Bool("json", false, "print JSON")
-	ssid := fs.String("ssid", "", "network to join (connect)")
-	pass := fs.String("passphrase", "", "WPA2 passphrase, 8 to 63 characters; empty for an open network (connect)")
-	timeout := fs.Duration("timeout", 30*time.Second, "give up connecting after this long (connect)")
-	addr := fs.String("addr", "", "attach the station to a gopkt stack with this IPv4 address/prefix (connect)")
-	dhcp := fs.Bool("dhcp", false, "attach the station to a gopkt stack and get its address by DHCPv4 (connect)")
-	ifname := fs.String("ifname", "wlan0", "stack interface name of the station (connect)")
-	pcapPath := fs.String("pcap", "", "write every 802.11 frame with its radiotap header to this pcap file (connect)")
-	pcapCount := fs.Int("pcap-count", 0, "stop the capture after this many frames; 0: until disconnect (connect)")
-	stamps := fs.Bool("timestamps", false, "prefix progress lines with the time since connecting began (connect)")
-	count := fs.Int("count", 5, "echo requests to send (ping)")
-	interval := fs.Duration("interval", time.Second, "time between echo requests (ping)")
-	wait := fs.Duration("wait", 2*time.Second, "how long to wait for each reply (ping)")
-	size := fs.Int("size", 56, "data bytes per echo request (ping)")
+	if args[0] == "help" || args[0] == "--help" || args[0] == "-h" {
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	var fl cmdFlags
+	fs := newFlagSet(args[0], &fl)
+	if fs == nil {
+		fmt.Fprintf(stderr, "wlan: unknown command %q\n%s", args[0], usage)
+		return 2
+	}
 	if err := fs.Parse(args[1:]); err != nil {
-		fmt.Fprintf(stderr, "wlan %s: %v\n%s", args[0], err, usage)
+		if errors.Is(err, pflag.ErrHelp) {
+			fmt.Fprintf(stdout, "%s\n\n%s", synopsis[args[0]], fs.FlagUsages())
+			return 0
+		}
+		fmt.Fprintf(stderr, "wlan %s: %v\n%s\n\n%s", args[0], err, synopsis[args[0]], fs.FlagUsages())
 		return 2
 	}
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "wlan %s: %v\n", args[0], err)
 		return 1
 	}
-	mac, err := net.ParseMAC(*macFlag)
+	mac, err := net.ParseMAC(fl.mac)
 	if err != nil || len(mac) != 6 {
-		return fail(fmt.Errorf("--mac %q: want a 6-byte address like 02:67:6f:70:6b:01", *macFlag))
+		return fail(fmt.Errorf("--mac %q: want a 6-byte address like 02:67:6f:70:6b:01", fl.mac))
+	}
+	if args[0] != "ping" && fs.NArg() > 0 {
+		return fail(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
 	}
 	switch args[0] {
 	case "scan":
-		rows, err := doScan(*sock, mac)
+		rows, err := doScan(fl.sock, mac)
 		if err != nil {
 			return fail(err)
 		}
-		if err := printScan(stdout, rows, *asJSON); err != nil {
+		if err := printScan(stdout, rows, fl.asJSON); err != nil {
 			return fail(err)
 		}
 		return 0
 	case "status":
-		resp, err := call(*sock, request{Cmd: "status"})
+		resp, err := call(fl.sock, request{Cmd: "status"})
 		if err != nil {
 			return fail(err)
 		}
-		if err := printStatus(stdout, *resp.Status, *asJSON); err != nil {
+		if err := printStatus(stdout, *resp.Status, fl.asJSON); err != nil {
 			return fail(err)
 		}
 		return 0
 	case "disconnect":
-		if _, err := call(*sock, request{Cmd: "disconnect"}); err != nil {
+		if _, err := call(fl.sock, request{Cmd: "disconnect"}); err != nil {
 			return fail(err)
 		}
 		fmt.Fprintln(stdout, "disconnected")
@@ -98,11 +186,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if err != nil || !dst.Is4() {
 			return fail(fmt.Errorf("%q is not an IPv4 address", fs.Arg(0)))
 		}
-		if *count < 1 || *interval <= 0 || *wait <= 0 || *size < 0 || *size > 65000 {
+		if fl.count < 1 || fl.interval <= 0 || fl.wait <= 0 || fl.size < 0 || fl.size > 65000 {
 			return fail(errors.New("--count must be at least 1, --interval and --wait positive, --size 0 to 65000"))
 		}
-		req := request{Cmd: "ping", Addr: dst.String(), Count: *count, Interval: *interval, Wait: *wait, Size: *size}
-		resp, err := call(*sock, req)
+		req := request{Cmd: "ping", Addr: dst.String(), Count: fl.count, Interval: fl.interval, Wait: fl.wait, Size: fl.size}
+		resp, err := call(fl.sock, req)
 		if err != nil {
 			return fail(err)
 		}
@@ -111,29 +199,28 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return 0
-	case "connect":
-		if *ssid == "" {
-			return fail(errors.New("--ssid is required"))
-		}
-		if *pass != "" && (len(*pass) < 8 || len(*pass) > 63) {
-			return fail(fmt.Errorf("the passphrase has %d characters; WPA2 wants 8 to 63 (IEEE 802.11-2016 J.4.1)", len(*pass)))
-		}
-		o := connectOpts{sock: *sock, mac: mac, ssid: *ssid, pass: *pass, timeout: *timeout,
-			ip: ipConfig{Name: *ifname, DHCP: *dhcp}, pcap: *pcapPath, pcapCount: *pcapCount, stamps: *stamps}
-		if *addr != "" {
-			if *dhcp {
-				return fail(errors.New("--addr and --dhcp exclude each other"))
-			}
-			p, err := netip.ParsePrefix(*addr)
-			if err != nil || !p.Addr().Is4() {
-				return fail(fmt.Errorf("--addr %q: want an IPv4 address with prefix length, like 198.18.0.2/24", *addr))
-			}
-			o.ip.Addr = p
-		}
-		return connect(o, stdout, stderr)
 	}
-	fmt.Fprint(stderr, usage)
-	return 2
+	// connect
+	if fl.ssid == "" {
+		return fail(errors.New("--ssid is required"))
+	}
+	psk, err := parseKey(fl.pass, fl.psk)
+	if err != nil {
+		return fail(err)
+	}
+	o := connectOpts{sock: fl.sock, mac: mac, ssid: fl.ssid, pass: fl.pass, psk: psk, timeout: fl.timeout,
+		ip: ipConfig{Name: fl.ifname, DHCP: fl.dhcp}, pcap: fl.pcapPath, pcapCount: fl.pcapCount, stamps: fl.stamps}
+	if fl.addr != "" {
+		if fl.dhcp {
+			return fail(errors.New("--addr and --dhcp exclude each other"))
+		}
+		p, err := netip.ParsePrefix(fl.addr)
+		if err != nil || !p.Addr().Is4() {
+			return fail(fmt.Errorf("--addr %q: want an IPv4 address with prefix length, like 198.18.0.2/24", fl.addr))
+		}
+		o.ip.Addr = p
+	}
+	return connect(o, stdout, stderr)
 }
 
 // doScan asks a running connect, or scans with a card of its own.

@@ -24,14 +24,32 @@ type scanRow struct {
 	FreqMHz  int    `json:"freq_mhz"`
 	Signal   int    `json:"signal_dbm"`
 	Security string `json:"security"`
+	// Hidden: the beacon carries an empty or zeroed SSID (IEEE
+	// 802.11-2016 11.1.3.1); the table shows <hidden>.
+	Hidden bool `json:"hidden,omitempty"`
+}
+
+// hiddenSSID reports an SSID element of length 0 or of only zero octets,
+// the two ways an AP hides its network's name.
+func hiddenSSID(ssid []byte) bool {
+	for _, c := range ssid {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func scanRows(es []net80211.ScanEntry) []scanRow {
 	rows := make([]scanRow, 0, len(es))
 	for i := range es {
 		e := &es[i]
-		rows = append(rows, scanRow{BSSID: e.BSSID.String(), SSID: string(e.SSID), Channel: channelOf(e.FreqMHz),
-			FreqMHz: e.FreqMHz, Signal: int(e.SignalDBm), Security: e.Security()})
+		r := scanRow{BSSID: e.BSSID.String(), SSID: string(e.SSID), Channel: channelOf(e.FreqMHz),
+			FreqMHz: e.FreqMHz, Signal: int(e.SignalDBm), Security: e.Security()}
+		if hiddenSSID(e.SSID) {
+			r.SSID, r.Hidden = "", true
+		}
+		rows = append(rows, r)
 	}
 	return rows
 }
@@ -59,7 +77,11 @@ func printScan(w io.Writer, rows []scanRow, asJSON bool) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "BSSID\tSSID\tCHANNEL\tSIGNAL\tSECURITY")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d dBm\t%s\n", r.BSSID, r.SSID, r.Channel, r.Signal, r.Security)
+		ssid := r.SSID
+		if r.Hidden {
+			ssid = "<hidden>"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d dBm\t%s\n", r.BSSID, ssid, r.Channel, r.Signal, r.Security)
 	}
 	return tw.Flush()
 }
@@ -75,7 +97,20 @@ type statusView struct {
 	Signal   int     `json:"signal_dbm"`
 	RateMbps float64 `json:"rate_mbps"`
 	Pairwise string  `json:"pairwise_cipher"`
-	Group    string  `json:"group_cipher"`
+	QoS      bool    `json:"wmm"` // QoS data (WMM) negotiated
+	HT       bool    `json:"ht"`  // HT capabilities exchanged
+	PMF      bool    `json:"pmf"` // management frames protected (802.11w)
+	// Action frames handled (Block Ack offers declined) and A-MSDUs dropped.
+	Actions uint64 `json:"actions_handled"`
+	AMSDUs  uint64 `json:"amsdu_dropped"`
+	// PMF counters: unprotected robust frames dropped, group frames whose
+	// BIP check failed, SA Queries answered, ours confirmed, ours unanswered.
+	MgmtUnprotected uint64 `json:"mgmt_unprotected_dropped"`
+	BIPErrors       uint64 `json:"bip_errors"`
+	SAQueryAnswered uint64 `json:"sa_query_answered"`
+	SAQueryOK       uint64 `json:"sa_query_confirmed"`
+	SAQueryTimeouts uint64 `json:"sa_query_timeouts"`
+	Group           string `json:"group_cipher"`
 	// Counters of the vap and of the card.
 	RxDelivered uint64 `json:"rx_delivered"`
 	RxReplay    uint64 `json:"rx_replay"`
@@ -94,14 +129,18 @@ type statusView struct {
 	// Drops, one field per place a frame can be lost on its way between
 	// the medium and the stack (see drops()).
 	Drops dropsView `json:"drops"`
+	// RefusedByOtherRadios: our frames a kernel radio would not take
+	// (it was idle, or on another channel): not lost by us, so not a drop.
+	// Scanning other channels while the AP's radio listens on one makes
+	// most of them.
+	RefusedByOtherRadios uint64 `json:"refused_by_other_radios"`
 	// The stack interface, when connect runs with --addr or --dhcp.
 	Interface string   `json:"interface,omitempty"`
 	Addresses []string `json:"addresses,omitempty"`
 }
 
 // dropsView counts lost frames by where they were lost: the medium (kernel
-// frames nobody acknowledged, failed netlink sends, frames a kernel radio
-// refused), the card (RX ring full, TX given up after retries, RX refills
+// frames nobody acknowledged, failed netlink sends), the card (RX ring full, TX given up after retries, RX refills
 // the pool could not serve, frames the driver refused), the vap (RX
 // duplicates, replays, decryption failures, unprotected or keyless frames,
 // data before the port opened; TX drops and radio errors) and the stack
@@ -109,7 +148,6 @@ type statusView struct {
 type dropsView struct {
 	MediumUnacked  uint64 `json:"medium_unacked"`
 	MediumSendErr  uint64 `json:"medium_send_errors"`
-	MediumRefused  uint64 `json:"medium_refused"`
 	MediumOverruns uint64 `json:"medium_overruns"`
 	// TX statuses the kernel refused (it got one before it queued the
 	// frame) and we sent again, those still refused after every retry,
@@ -178,7 +216,7 @@ func makeStackView(st ipv4.Stats, c stack.Counters) *stackView {
 }
 
 func makeDrops(s net80211.Status, c vcard.Stats, m hwsim.Stats, p port.Stats) dropsView {
-	return dropsView{MediumUnacked: m.Unacked, MediumSendErr: m.SendErr, MediumRefused: m.Refused, MediumOverruns: m.Overruns,
+	return dropsView{MediumUnacked: m.Unacked, MediumSendErr: m.SendErr, MediumOverruns: m.Overruns,
 		MediumStatusRetried: m.StatusRetried, MediumStatusLost: m.StatusLost, MediumRepliesLost: m.RepliesLost,
 		CardRxNoBuf: c.RxNoBuf, CardTxFailed: c.TxFailed, CardRxAllocFail: c.RxAllocFail, CardTxRejected: c.TxRejected, CardTxForeign: c.TxForeign, CardRxBadLen: c.RxBadLen,
 		VapRxDup: s.Stats.RxDup, VapRxReplay: s.Stats.RxReplay, VapRxDecrypt: s.Stats.RxDecryptErr,
@@ -193,7 +231,9 @@ func makeDrops(s net80211.Status, c vcard.Stats, m hwsim.Stats, p port.Stats) dr
 
 func makeStatus(s net80211.Status, c vcard.Stats) statusView {
 	v := statusView{State: s.State.String(), PortOpen: s.PortOpen, SSID: string(s.SSID), FreqMHz: s.FreqMHz,
-		Channel: channelOf(s.FreqMHz), Signal: int(s.SignalDBm), RateMbps: s.TxRate.Mbps(), Pairwise: s.Pairwise, Group: s.Group,
+		Channel: channelOf(s.FreqMHz), Signal: int(s.SignalDBm), RateMbps: s.TxRate.Mbps(), Pairwise: s.Pairwise, Group: s.Group, QoS: s.QoS, HT: s.HT, PMF: s.PMF,
+		Actions: s.Stats.RxAction, AMSDUs: s.Stats.RxAMSDU, MgmtUnprotected: s.Stats.RxMgmtUnprotected, BIPErrors: s.Stats.RxBIPError, SAQueryAnswered: s.Stats.SAQueryAnswered,
+		SAQueryOK: s.Stats.SAQueryConfirmed, SAQueryTimeouts: s.Stats.SAQueryTimeouts,
 		RxDelivered: s.Stats.RxDelivered, RxReplay: s.Stats.RxReplay, RxDecryptEr: s.Stats.RxDecryptErr,
 		EAPOLRx: s.Stats.EAPOLRx, EAPOLBadMIC: s.Stats.EAPOLBadMIC, EAPOLReplay: s.Stats.EAPOLReplay,
 		EAPOLDrop: s.Stats.EAPOLDropped + s.Stats.EAPOLMalformed, KeyReinst: s.Stats.KeyReinstall,
@@ -218,10 +258,24 @@ func printStatus(w io.Writer, v statusView, asJSON bool) error {
 	fmt.Fprintf(tw, "channel:\t%d (%d MHz)\n", v.Channel, v.FreqMHz)
 	fmt.Fprintf(tw, "signal:\t%d dBm\n", v.Signal)
 	fmt.Fprintf(tw, "rate:\t%g Mb/s\n", v.RateMbps)
+	switch {
+	case v.HT:
+		fmt.Fprintf(tw, "qos:\tWMM (QoS data), HT; %d block ack actions handled, %d A-MSDUs dropped\n", v.Actions, v.AMSDUs)
+	case v.QoS:
+		fmt.Fprintf(tw, "qos:\tWMM (QoS data); %d block ack actions handled, %d A-MSDUs dropped\n", v.Actions, v.AMSDUs)
+	default:
+		fmt.Fprintf(tw, "qos:\tnone (legacy data frames)\n")
+	}
 	if v.Pairwise == "" && v.Group == "" {
 		fmt.Fprintf(tw, "cipher:\tnone (open network)\n")
 	} else {
 		fmt.Fprintf(tw, "cipher:\t%s pairwise, %s group\n", v.Pairwise, v.Group)
+	}
+	if v.PMF {
+		fmt.Fprintf(tw, "pmf:\ton (BIP-CMAC-128); %d unprotected dropped, %d BIP errors; SA Query: %d answered, %d of ours confirmed, %d timed out\n",
+			v.MgmtUnprotected, v.BIPErrors, v.SAQueryAnswered, v.SAQueryOK, v.SAQueryTimeouts)
+	} else {
+		fmt.Fprintf(tw, "pmf:\toff\n")
 	}
 	fmt.Fprintf(tw, "tx:\t%d frames, %d acked, %d retries, %d encrypted by the card\n", v.TxFrames, v.TxAcked, v.TxRetries, v.HWEncrypted)
 	fmt.Fprintf(tw, "eapol:\t%d received, %d bad MIC, %d replayed, %d dropped, %d reinstalls refused\n", v.EAPOLRx, v.EAPOLBadMIC, v.EAPOLReplay, v.EAPOLDrop, v.KeyReinst)
@@ -230,8 +284,9 @@ func printStatus(w io.Writer, v statusView, asJSON bool) error {
 	}
 	fmt.Fprintf(tw, "rx:\t%d frames, %d delivered, %d decrypted by the card, %d replays, %d decrypt errors\n", v.RxFrames, v.RxDelivered, v.HWDecrypted, v.RxReplay, v.RxDecryptEr)
 	d := v.Drops
-	fmt.Fprintf(tw, "drops:\tmedium %d unacked, %d send errors, %d refused, %d overruns, tx status %d retried %d lost, %d replies lost; card %d rx no buffer, %d rx MIC errors, %d rx replays, %d tx failed, %d rx alloc, %d tx rejected, %d tx foreign, %d rx bad length\n",
-		d.MediumUnacked, d.MediumSendErr, d.MediumRefused, d.MediumOverruns, d.MediumStatusRetried, d.MediumStatusLost, d.MediumRepliesLost, d.CardRxNoBuf, d.CardRxMICErr, d.CardRxReplay, d.CardTxFailed, d.CardRxAllocFail, d.CardTxRejected, d.CardTxForeign, d.CardRxBadLen)
+	fmt.Fprintf(tw, "refused:\t%d of our frames by other radios (idle or on another channel; not drops)\n", v.RefusedByOtherRadios)
+	fmt.Fprintf(tw, "drops:\tmedium %d unacked, %d send errors, %d overruns, tx status %d retried %d lost, %d replies lost; card %d rx no buffer, %d rx MIC errors, %d rx replays, %d tx failed, %d rx alloc, %d tx rejected, %d tx foreign, %d rx bad length\n",
+		d.MediumUnacked, d.MediumSendErr, d.MediumOverruns, d.MediumStatusRetried, d.MediumStatusLost, d.MediumRepliesLost, d.CardRxNoBuf, d.CardRxMICErr, d.CardRxReplay, d.CardTxFailed, d.CardRxAllocFail, d.CardTxRejected, d.CardTxForeign, d.CardRxBadLen)
 	fmt.Fprintf(tw, "\tvap rx %d duplicate, %d replay, %d decrypt, %d unprotected, %d no key, %d stale key, %d port closed; tx %d dropped, %d errors, %d not acked; port rx %d queue full, tx %d dropped\n",
 		d.VapRxDup, d.VapRxReplay, d.VapRxDecrypt, d.VapRxUnprot, d.VapRxNoKey, d.VapRxStaleKey, d.VapRxPortClosed, d.VapTxDropped, d.VapTxErrors, d.VapTxNotAcked, d.PortRxDropped, d.PortTxDropped)
 	f := d.Flow

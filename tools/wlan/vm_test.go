@@ -33,6 +33,21 @@ wpa_key_mgmt=WPA-PSK
 rsn_pairwise=CCMP
 wpa_passphrase=the right passphrase
 `
+	// pskConf: a hidden network (empty SSID in beacons, no answer to
+	// broadcast probes) whose key is the 256-bit PSK itself.
+	pskConf = `interface=wlan0
+driver=nl80211
+ctrl_interface=/var/run/hostapd
+ssid=gopkt-psk
+ignore_broadcast_ssid=1
+hw_mode=g
+channel=6
+auth_algs=1
+wpa=2
+wpa_key_mgmt=WPA-PSK
+rsn_pairwise=CCMP
+wpa_psk=` + testPSK + "\n"
+	testPSK    = "88a6f1a1f95e8b5fdf1e7bce5bd0860b65f0b603512a0a7d9c959a7b0a93c02c"
 	openConf   = "interface=wlan0\ndriver=nl80211\nctrl_interface=/var/run/hostapd\nssid=gopkt-open\nhw_mode=g\nchannel=11\n"
 	udhcpdConf = "start 198.18.0.100\nend 198.18.0.110\ninterface wlan0\nlease_file /tmp/udhcpd.leases\noption subnet 255.255.255.0\noption lease 600\n"
 )
@@ -47,6 +62,8 @@ wpa_passphrase=the right passphrase
 //     resuming; disconnect (exit 0 means the pool was full after detach);
 //   - a wrong passphrase fails after two handshake attempts, within 10 s of
 //     the first authentication, saying so; a missing network fails;
+//   - connect --help; a hidden network (shown as <hidden> by scan) joined
+//     with --psk, the 64 hex digits of hostapd's wpa_psk=, 100 pings each way;
 //   - an open network with the address from udhcpd (stack/dhcp4), 1000
 //     pings each way;
 //   - hostapd rekeying the GTK every 5 s and the PTK every 10 s while both
@@ -72,6 +89,7 @@ func TestVMWlan(t *testing.T) {
 			{Guest: "/etc/hostapd.conf", Mode: 0o644, Data: []byte(wpaConf)},
 			{Guest: "/etc/hostapd-rekey.conf", Mode: 0o644, Data: []byte(wpaConf + "wpa_group_rekey=5\nwpa_ptk_rekey=10\n")},
 			{Guest: "/etc/hostapd-open.conf", Mode: 0o644, Data: []byte(openConf)},
+			{Guest: "/etc/hostapd-psk.conf", Mode: 0o644, Data: []byte(pskConf)},
 			{Guest: "/etc/udhcpd.conf", Mode: 0o644, Data: []byte(udhcpdConf)},
 		},
 		Append:  "no_timer_check",
@@ -93,7 +111,7 @@ func TestVMWlan(t *testing.T) {
 	checkPcap(t, res)
 }
 
-const wlanScript = wlanPrelude + wlanPhases + wlanRekey
+const wlanScript = wlanPrelude + wlanPhases + wlanPSK + wlanOpen + wlanRekey
 
 // wlanPrelude brings the AP's radio up and defines the script's helpers.
 const wlanPrelude = `
@@ -139,7 +157,7 @@ both_ways() {
 # queue; d_tx_failed sends to the medium that failed) and, from debugfs,
 # the station's RX drops and duplicates and each key's CCMP replays.
 counters() {
-	wlan status | grep -A5 drops: | sed "s/^/STATUS $1: /"
+	wlan status | grep -A6 '^refused:' | sed "s/^/STATUS $1: /"
 	echo "STATUS $1: AP $(grep -E '^ *wlan0:' /proc/net/dev | tr -s ' ')"
 	grep -E '^(Ip|Icmp):' /proc/net/snmp | sed "s/^/STATUS $1: AP /"
 	echo "STATUS $1: AP neighbours $(ip neigh show dev wlan0 | tr '\n' ';') arp_cache (hex, a row per CPU) $(cat /proc/net/stat/arp_cache | tr -s ' ' | tr '\n' ';')"
@@ -173,7 +191,7 @@ counts() { grep 'packets transmitted' $1 | sed 's/^\([0-9]*\) packets transmitte
 `
 
 // wlanPhases: WPA2-PSK, deauthentication, AP restart, wrong passphrase,
-// missing network, open network with DHCP.
+// missing network.
 const wlanPhases = `
 start_ap /etc/hostapd.conf
 out=$(wlan scan); echo "$out"
@@ -223,15 +241,37 @@ if wlan connect --timestamps --ssid gopkt-wlan --passphrase 'a wrong passphrase'
 t1=$(cut -d' ' -f1 /proc/uptime)
 cat /tmp/wrong.log
 expect "$(cat /tmp/wrong.log)" "passphrase is probably wrong (2 attempts)"
-[ $(grep -c '] authenticating with' /tmp/wrong.log) -eq 2 ] || fail "want two authentications with the AP, no rescan between"
-ta=$(sed -n 's/^\[\([0-9.]*\)s\] authenticating with.*/\1/p' /tmp/wrong.log | head -n 1)
+# --timestamps ends each line with [seconds]: the first word stays the step.
+[ $(grep -c '^authenticating with .* \[[0-9.]*s\]$' /tmp/wrong.log) -eq 2 ] || fail "want two authentications with the AP, no rescan between"
+ta=$(sed -n 's/^authenticating with .* \[\([0-9.]*\)s\]$/\1/p' /tmp/wrong.log | head -n 1)
 hs=$(awk -v a=$t0 -v b=$t1 -v s=$ta 'BEGIN { printf "%.1f", b - a - s }')
 echo "wrong passphrase failed after $(awk -v a=$t0 -v b=$t1 'BEGIN { printf "%.1f", b - a }') s, $hs s after the first authentication"
 awk -v h=$hs 'BEGIN { exit !(h <= 10) }' || fail "wrong passphrase: $hs s from the first authentication to the failure, more than 10"
 if wlan connect --ssid no-such-net --passphrase 'whatever123' > /tmp/none.log 2>&1; then fail "connect to a missing network succeeded"; fi
 expect "$(cat /tmp/none.log)" "no access point answered"
+`
 
-# An open network, the address from udhcpd.
+// wlanPSK: help output, then a hidden network joined by its 256-bit PSK.
+const wlanPSK = `
+out=$(wlan connect --help); echo "$out"
+expect "$out" "--psk"
+reject "$out" "--count"
+stop_ap
+start_ap /etc/hostapd-psk.conf
+out=$(wlan scan); echo "$out"
+expect "$out" "02:00:00:00:00:00  <hidden>"
+wlan connect --ssid gopkt-psk --psk ` + testPSK + ` --addr 198.18.0.2/24 > /tmp/psk.log 2>&1 &
+pid=$!
+wait_for 30 grep -q '^connected' /tmp/psk.log
+wait_for 5 sh -c 'hostapd_cli -p /var/run/hostapd all_sta | grep -q AUTHORIZED'
+cat /tmp/psk.log
+both_ways 198.18.0.2 100 psk-hidden
+must wlan disconnect
+wait $pid || { cat /tmp/psk.log; fail "wlan connect (psk) exited with status $?"; }
+`
+
+// wlanOpen: an open network, the address from udhcpd.
+const wlanOpen = `
 stop_ap
 start_ap /etc/hostapd-open.conf
 touch /tmp/udhcpd.leases
@@ -289,8 +329,9 @@ reject "$(cat /tmp/rekey.log)" "disconnected (reason"
 [ $llost -le $rekeys ] && [ $wlost -le $rekeys ] || fail "lost $llost and $wlost echoes across $rekeys rekeys"
 `
 
-// checkPcap decodes the capture the guest printed and has tshark read it.
-func checkPcap(t *testing.T, res *vmtest.Result) {
+// capturedPcap decodes the capture the guest printed (PCAP: lines of
+// gzip+base64) into a file and returns its path.
+func capturedPcap(t *testing.T, res *vmtest.Result) string {
 	t.Helper()
 	var b64 strings.Builder
 	for _, l := range res.Grep("PCAP:") {
@@ -312,18 +353,37 @@ func checkPcap(t *testing.T, res *vmtest.Result) {
 	if err := os.WriteFile(path, raw, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	hosttest.Require(t, hosttest.Tshark) // the reference decoder reads the capture
-	tshark := func(filter string, fields ...string) []string {
-		args := []string{"-r", path, "-Y", filter, "-T", "fields"}
-		for _, f := range fields {
-			args = append(args, "-e", f)
-		}
-		out, err := exec.Command("tshark", args...).Output()
-		if err != nil {
-			t.Fatalf("tshark %v: %v", args, err)
-		}
-		return strings.FieldsFunc(string(out), func(r rune) bool { return r == '\n' })
+	return path
+}
+
+// tsharkFields runs tshark on path with a display filter and prints
+// fields, one line per matching frame.
+func tsharkFields(t *testing.T, path, filter string, fields ...string) []string {
+	t.Helper()
+	args := []string{"-r", path, "-Y", filter, "-T", "fields"}
+	if len(fields) == 0 {
+		fields = []string{"frame.number"}
 	}
+	for _, f := range fields {
+		args = append(args, "-e", f)
+	}
+	out, err := exec.Command("tshark", args...).Output()
+	if err != nil {
+		t.Fatalf("tshark %v: %v", args, err)
+	}
+	return strings.FieldsFunc(string(out), func(r rune) bool { return r == '\n' })
+}
+
+// checkPcap has tshark read the capture the guest printed.
+func checkPcap(t *testing.T, res *vmtest.Result) {
+	t.Helper()
+	path := capturedPcap(t, res)
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hosttest.Require(t, hosttest.Tshark) // the reference decoder reads the capture
+	tshark := func(filter string, fields ...string) []string { return tsharkFields(t, path, filter, fields...) }
 	// Beacons of our AP, with the radiotap fields the card reported.
 	beacons := tshark("wlan.fc.type_subtype == 0x0008 && wlan.ssid == \"gopkt-wlan\"", "radiotap.dbm_antsignal", "radiotap.channel.freq", "radiotap.datarate")
 	if len(beacons) == 0 {

@@ -32,6 +32,7 @@ func FuzzParseSet(f *testing.F) {
 	addCaptureSeeds(f)
 	f.Add([]byte{IDRSN, 2, 1, 0})
 	f.Add([]byte{IDVendor, 6, 0, 0x50, 0xf2, 1, 1, 0})
+	f.Add([]byte{IDVendor, 7, 0, 0x50, 0xf2, 2, 0, 1, 0})
 	f.Add([]byte{IDTIM, 4, 0, 1, 0xfe, 0xff})
 	f.Add([]byte{IDCountry, 3, 'U', 'S', ' '})
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -95,6 +96,7 @@ func FuzzTyped(f *testing.F) {
 	f.Add(uint8(IDHTCaps), make([]byte, HTCapsLen))
 	f.Add(uint8(IDVHTCaps), make([]byte, VHTCapsLen))
 	f.Add(uint8(IDCountry), []byte("US \x01\x0b\x1e\x00"))
+	f.Add(uint8(IDVendor), []byte{WMMSubtypeParam, 1, 0x81, 0, 3, 0xa4, 0, 0, 0x27, 0xa4, 0, 0, 0x42, 0x43, 0x5e, 0, 0x62, 0x32, 0x2f, 0})
 	f.Fuzz(func(t *testing.T, id uint8, b []byte) {
 		_, _ = ParseHTCaps(b)
 		_, _ = ParseHTOperation(b)
@@ -104,6 +106,7 @@ func FuzzTyped(f *testing.F) {
 			_ = AppendCountry(nil, &c)
 		}
 		_, _ = ParseVendor(b)
+		_, _ = ParseWMM(b)
 		_, _ = ParseERP(b)
 		_, _ = ParseDS(b)
 		_, _ = ParseRates(b, id&1 == 1)

@@ -22,6 +22,7 @@ const (
 	IDVHTCaps      = 191
 	IDVHTOperation = 192
 	IDVendor       = 221
+	IDMMIE         = 76 // Management MIC element (9.4.2.55)
 	IDExtension    = 255
 )
 

@@ -238,3 +238,31 @@ func TestCaptureElements(t *testing.T) {
 		}
 	}
 }
+
+// TestWMM: the Parameter element hostapd 2.10 beacons with wmm_enabled=1
+// (bytes as its defaults give them: WMM Specification 1.2 table 5) and
+// our Information element round trip through ParseSet.
+func TestWMM(t *testing.T) {
+	param := []byte{IDVendor, 24, 0x00, 0x50, 0xf2, 0x02, 0x01, 0x01, 0x01, 0x00,
+		0x03, 0xa4, 0x00, 0x00, 0x27, 0xa4, 0x00, 0x00, 0x42, 0x43, 0x5e, 0x00, 0x62, 0x32, 0x2f, 0x00}
+	s, err := ParseSet(param)
+	if err != nil || s.WMM == nil || s.WMM.Subtype != WMMSubtypeParam || s.WMM.QoSInfo != 1 || s.WMM.AC[3] != [4]byte{0x62, 0x32, 0x2f, 0x00} {
+		t.Fatalf("parameter element: %+v %v", s.WMM, err)
+	}
+	info := AppendWMMInfo(nil, 0)
+	if !bytes.Equal(info, []byte{IDVendor, 7, 0x00, 0x50, 0xf2, 0x02, 0x00, 0x01, 0x00}) {
+		t.Fatalf("information element % x", info)
+	}
+	if s, err := ParseSet(info); err != nil || s.WMM == nil || s.WMM.Subtype != WMMSubtypeInfo {
+		t.Fatalf("information element: %+v %v", s.WMM, err)
+	}
+	for _, bad := range [][]byte{{0, 2}, {0, 1, 0, 9}, {1, 1, 0}, {7, 1, 0}} {
+		if _, err := ParseWMM(bad); err == nil {
+			t.Errorf("ParseWMM(% x) accepted", bad)
+		}
+	}
+	// A TSPEC (subtype 2) or a broken WMM element is skipped, not an error.
+	if s, err := ParseSet([]byte{IDVendor, 6, 0x00, 0x50, 0xf2, 0x02, 0x02, 0x01}); err != nil || s.WMM != nil {
+		t.Fatalf("TSPEC: %+v %v", s.WMM, err)
+	}
+}

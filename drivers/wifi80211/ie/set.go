@@ -19,8 +19,9 @@ type Set struct {
 	HTOp     *HTOperation
 	VHTCaps  *VHTCaps
 	VHTOp    *VHTOperation
-	Vendors  int // number of vendor elements seen
-	Elements int // number of elements seen
+	WMM      *WMM // WMM Information or Parameter element
+	Vendors  int  // number of vendor elements seen
+	Elements int  // number of elements seen
 }
 
 // ParseSet walks b and decodes the elements it knows. It stops at the first
@@ -82,10 +83,17 @@ func ParseSet(b []byte) (Set, error) {
 		case IDVendor:
 			s.Vendors++
 			v, verr := ParseVendor(e.Data)
-			if verr == nil && v.OUI == OUIMicrosoft && v.Type == VendorTypeWPA {
+			switch {
+			case verr == nil && v.OUI == OUIMicrosoft && v.Type == VendorTypeWPA:
 				var r RSN
 				if r, err = ParseWPA(v.Data); err == nil {
 					s.WPA, s.WPARaw = &r, raw
+				}
+			case verr == nil && v.OUI == OUIMicrosoft && v.Type == VendorTypeWMM && s.WMM == nil:
+				// Other WMM subtypes (TSPEC) and versions are skipped as
+				// unknown, not errors.
+				if w, werr := ParseWMM(v.Data); werr == nil {
+					s.WMM = &w
 				}
 			}
 		}

@@ -112,6 +112,7 @@ func aadNonce(aad *[32]byte, f frame.Frame) (n int, flags uint8, ridx int) {
 	flags = tid
 	if fc.Type() == frame.TypeMgmt {
 		flags |= 0x10 // management frame bit
+		return n, flags, tidMgmt
 	}
 	return n, flags, replayIndex(qos, tid)
 }

@@ -21,7 +21,8 @@
 // # Where to start
 //
 // NewCom (the radio side, NetBSD ieee80211com) → Com.NewVap (a station
-// interface, ieee80211vap) → Vap.Connect(ssid, passphrase). Files are the
+// interface, ieee80211vap) → Vap.Connect(ssid, passphrase) (or
+// Vap.ConnectPSK with the 256-bit key). Files are the
 // table of contents, one concern each: com.go, vap.go, input.go, output.go,
 // proto.go (states, events, timeouts), sta.go (the state machine: SCAN,
 // AUTH, ASSOC, RUN; retries, deauth/disassoc, beacon loss), scan.go
@@ -31,7 +32,29 @@
 // crypto_{wep,tkip,ccmp,gcmp}.go, wpa.go (supplicant), eapol_key.go (Key
 // MIC and Key Data crypto), countermeasures.go (TKIP Michael, 12.5.2.4),
 // llc.go, defrag.go, ratectl{,_amrr,_minstrel}.go, acl.go, radiotap.go,
-// port.go (the stack seam).
+// port.go (the stack seam), action.go (Action frames: Block Ack offers
+// declined), pmf.go (802.11w: BIP, protected management frames, SA Query).
+//
+// # QoS and HT
+//
+// An AP with a WMM Parameter element gets our WMM Information element in
+// the Association Request, and the radio's HT Capabilities when it
+// implements HTRadio and the AP is an HT AP. Once the response carries the
+// AP's WMM element, data leaves as QoS Data: the TID is the 802.1D priority
+// of the IP precedence (EAPOL 7), each TID has its own sequence counter,
+// and CCMP/GCMP put the TID in the nonce and the QoS Control's TID in the
+// AAD (802.11-2016 12.5.3.3.3, 12.5.3.3.4).
+//
+// # Protected management frames
+//
+// With an AP that sets MFPC (or MFPR) and CCMP-128 pairwise, our RSN
+// element sets MFPC; message 3 must then carry the IGTK KDE. Once the PTK
+// is in, unicast Deauthentication, Disassociation and robust Action frames
+// go and come CCMP-protected (a management replay counter of their own),
+// group-addressed ones must carry a valid BIP-CMAC-128 Management MIC
+// element, and an unprotected Deauthentication or Disassociation starts an
+// SA Query (11.13) instead of ending the association: only when the AP
+// leaves it unanswered for a second do we rejoin.
 //
 // # Security rules this layer enforces
 //
@@ -51,10 +74,10 @@
 // # Not supported
 //
 // AP, IBSS, mesh and monitor vaps (the test AP lives in wlantest); WPA1
-// (descriptor 254), SAE, 802.1X, FT, PMF/BIP (protected management frames
-// are dropped); QoS data on transmit (received QoS data is handled); A-MSDU,
-// A-MPDU and block ack sessions; TX fragmentation and RTS; power save; HT/VHT
-// rate control (AMRR and Minstrel pick legacy rates).
+// (descriptor 254), SAE, 802.1X, FT; PMF with AKM 6 (PSK-SHA256), GCMP or
+// BIP-GMAC; A-MSDU receive (counted and dropped; never invited), A-MPDU and
+// block ack sessions (offers are declined); U-APSD; TX fragmentation and
+// RTS; power save; HT/VHT rate control (AMRR and Minstrel pick legacy rates).
 //
 // # Ownership and concurrency
 //

@@ -41,3 +41,37 @@ func FuzzInput(f *testing.F) {
 		_ = b.vap.Status()
 	})
 }
+
+// FuzzInputPMF is FuzzInput against a WMM+HT AP that requires PMF: seeds
+// are a connection with QoS data, the AP's SA Query, a forged
+// deauthentication (our SA Query), a Block Ack offer and BIP-protected
+// group deauthentications, good and bad.
+func FuzzInputPMF(f *testing.F) {
+	opts := func() benchOpts {
+		return benchOpts{passphrase: "fuzz the layer", apCfg: func(c *wlantest.APConfig) { c.PMF, c.QoS = 2, true }}
+	}
+	seedBench := newBench(f, opts())
+	var seeds [][]byte
+	seedBench.medium.Trace = func(_ *wlantest.Radio, p []byte) { seeds = append(seeds, bytes.Clone(p)) }
+	seedBench.connect("fuzz the layer")
+	seedBench.pingPong("seed")
+	seedBench.ap.SAQuery(7)
+	seedBench.ap.SendADDBA(0)
+	seedBench.ap.Inject(forgedDeauth())
+	seedBench.medium.Run(100)
+	seedBench.ap.BroadcastDeauth(1, true)
+	seedBench.ap.BroadcastDeauth(1, false)
+	seedBench.medium.Run(100)
+	for _, s := range seeds {
+		f.Add(s)
+	}
+	b := newBench(f, opts())
+	b.connect("fuzz the layer")
+	b.keep = false
+	rx := &net80211.RxInfo{Rate: 2, SignalDBm: -40, FreqMHz: 2437}
+	f.Fuzz(func(t *testing.T, p []byte) {
+		b.com.Input(bytes.Clone(p), rx)
+		b.medium.Run(100)
+		_ = b.vap.Status()
+	})
+}

@@ -38,11 +38,17 @@ func (v *Vap) recvMgmt(f frame.Frame, rx *RxInfo, now time.Time) {
 		v.stats.RxNotForUs++
 		return
 	}
-	if f.Protected() {
-		v.stats.RxUnprotected++ // robust management frames (MFP) are not supported
+	fromBSS := v.bss != nil && equalMAC(f.Addr2(), v.bss.MAC)
+	switch {
+	case fromBSS && v.pmfActive():
+		if f = v.recvMgmtPMF(f, rx, now); f == nil {
+			return
+		}
+	case f.Protected():
+		v.stats.RxUnprotected++ // protected management frames only once PMF is keyed
 		return
 	}
-	if v.bss != nil && equalMAC(f.Addr2(), v.bss.MAC) {
+	if fromBSS {
 		v.bss.observe(rx.SignalDBm, now)
 	}
 	switch sub {
@@ -52,6 +58,8 @@ func (v *Vap) recvMgmt(f frame.Frame, rx *RxInfo, now time.Time) {
 		v.recvAssocResp(f, now)
 	case frame.SubDeauth, frame.SubDisassoc:
 		v.recvDeauth(f, now)
+	case frame.SubAction:
+		v.recvAction(f)
 	default:
 		v.stats.RxNotForUs++
 	}
@@ -146,6 +154,12 @@ func (v *Vap) recvData(f frame.Frame, rx *RxInfo, now time.Time) {
 			v.stats.RxUnprotected++
 			return
 		}
+	}
+	if qos && f.QoSCtl()&frame.QoSAMSDU != 0 {
+		// We announce no A-MSDU support outside a Block Ack agreement and
+		// accept none, so an AP has no reason to send one.
+		v.stats.RxAMSDU++
+		return
 	}
 	mpdu := b
 	b = n.frag.add(b, hdrLen, now, &v.stats)

@@ -16,6 +16,11 @@ const NumTIDs = 16
 // management frames, as NetBSD's IEEE80211_NONQOS_TID does.
 const tidNonQoS = NumTIDs
 
+// tidMgmt indexes the replay counter of CCMP-protected management frames,
+// kept apart from data (802.11-2016 12.5.3.4.4: a separate counter for
+// robust management frames).
+const tidMgmt = NumTIDs + 1
+
 // KeyFlags describe how a key is used.
 type KeyFlags uint16
 
@@ -61,14 +66,14 @@ type Key struct {
 	slotFreed bool
 
 	TxPN  uint64
-	RxPN  [NumTIDs + 1]uint64
+	RxPN  [NumTIDs + 2]uint64
 	Stats KeyStats
 
 	material [32]byte
 	length   int
 	txMIC    [8]byte // TKIP Michael key for frames we send
 	rxMIC    [8]byte // TKIP Michael key for frames we receive
-	pending  [NumTIDs + 1]uint64
+	pending  [NumTIDs + 2]uint64
 	state    any // cipher private state set by Cipher.Init
 
 	// session, when set, is a lookaside session of the crypto offload API

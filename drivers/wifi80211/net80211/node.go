@@ -37,11 +37,18 @@ type Node struct {
 	// it and frames under retiredPTK are no longer expected from the air.
 	ptkConfirmed bool
 
-	rate   RateNode
-	txSeq  uint16
-	rxSeq  [NumTIDs + 1]uint16
-	rxSeen [NumTIDs + 1]bool
-	frag   defrag
+	// QoS: the association negotiated WMM (our Information element in
+	// the request, the AP's Parameter element in the response), so data
+	// goes as QoS Data (9.2.4.5); HT: both sides announced HT
+	// Capabilities.
+	QoS, HT bool
+
+	rate     RateNode
+	txSeq    uint16
+	txSeqTID [NumTIDs]uint16
+	rxSeq    [NumTIDs + 1]uint16
+	rxSeen   [NumTIDs + 1]bool
+	frag     defrag
 }
 
 // observe records a received frame's signal.
@@ -60,6 +67,14 @@ func (n *Node) observe(signal int8, now time.Time) {
 func (n *Node) nextSeq() uint16 {
 	s := n.txSeq
 	n.txSeq = (n.txSeq + 1) & 0xfff
+	return s
+}
+
+// nextSeqTID returns the next sequence number of a QoS data frame of TID
+// tid (one counter per TID, 10.3.2.11.2).
+func (n *Node) nextSeqTID(tid uint8) uint16 {
+	s := n.txSeqTID[tid&0xf]
+	n.txSeqTID[tid&0xf] = (s + 1) & 0xfff
 	return s
 }
 

@@ -30,9 +30,24 @@ func (v *Vap) mgmtHeader(sub uint8, da, bssid []byte) []byte {
 }
 
 func (v *Vap) sendMgmt(b []byte) {
+	slot := -1
+	if f := frame.Frame(b); v.pmfActive() && !isGroup(f.Addr1()) && robust(f) {
+		// A robust management frame under PMF: CCMP with the PTK, like
+		// data (12.5.3.3: the management bit in the nonce, no subtype
+		// masking in the AAD).
+		k := v.bss.PTK
+		var err error
+		if b, err = k.Cipher.Encap(k, b, frame.Frame(b).HeaderLen()); err != nil {
+			v.stats.TxDropped++
+			return
+		}
+		if k.Flags&KeyHW != 0 {
+			slot = k.HWSlot
+		}
+	}
 	v.txBuf = b[:0]
 	v.stats.TxMgmt++
-	_ = v.com.transmit(v, b, v.bss, v.mgmtRate(), -1)
+	_ = v.com.transmit(v, b, v.bss, v.mgmtRate(), slot)
 }
 
 // sendProbeReq sends a Probe Request (9.3.3.10): for our SSID while
@@ -74,7 +89,9 @@ func (v *Vap) sendAuth(now time.Time) {
 }
 
 // sendAssocReq sends an Association Request with SSID, rates and, for a
-// protected network, our RSN element (9.3.3.6).
+// protected network, our RSN element (9.3.3.6); to an HT AP the card's HT
+// Capabilities when it has them, to a WMM AP the WMM Information element
+// (order: 9.3.3.6 table 9-27, vendor elements last).
 func (v *Vap) sendAssocReq(now time.Time) {
 	b := v.mgmtHeader(frame.SubAssocReq, v.bss.MAC, v.bss.MAC)
 	capab := uint16(frame.CapESS | frame.CapShortPreamble | frame.CapShortSlot)
@@ -85,6 +102,16 @@ func (v *Vap) sendAssocReq(now time.Time) {
 	b = ie.AppendSSID(b, v.ssid)
 	b = v.appendRates(b)
 	b = append(b, v.ourRSN...)
+	if hr, ok := v.com.radio.(HTRadio); ok && v.bssInfo.HT && v.bssInfo.WMM {
+		// An HT STA is a QoS STA (11.2.3 ff., 802.11-2016 B.4.19): no HT
+		// without WMM, as hostapd enforces.
+		caps := hr.HTCaps()
+		b = ie.AppendHTCaps(b, &caps)
+		v.bss.HT = true
+	}
+	if v.bssInfo.WMM {
+		b = ie.AppendWMMInfo(b, 0) // no U-APSD
+	}
 	v.sendMgmt(b)
 	v.timer.set(now, v.cfg.Timeouts.Assoc)
 }
@@ -133,12 +160,39 @@ func (v *Vap) sendData(da []byte, etherType uint16, payload []byte) error {
 	return v.sendDataKey(da, etherType, payload, v.bss.PTK)
 }
 
+// userPriority classifies an MSDU into an 802.1D user priority, the TID
+// of its QoS Data frame (802.11-2016 10.2.4.2, Annex M mapping through
+// the access categories): IPv4 and IPv6 by the precedence bits of their
+// DSCP, EAPOL at 7 (voice, as mac80211 sends it), everything else 0.
+func userPriority(etherType uint16, payload []byte) uint8 {
+	switch {
+	case etherType == 0x0800 && len(payload) >= 2:
+		return payload[1] >> 5
+	case etherType == 0x86dd && len(payload) >= 2:
+		return (payload[0] & 0x0f) >> 1 // Traffic Class bits 7-5
+	case etherType == eapol.EtherType:
+		return 7
+	}
+	return 0
+}
+
 // sendDataKey builds one data MPDU (no fragmentation), protects it with k
 // (none when nil) and transmits it.
 func (v *Vap) sendDataKey(da []byte, etherType uint16, payload []byte, k *Key) error {
 	n := v.bss
+	var tid uint8
 	h := frame.HeaderFields{FC: frame.MakeFC(frame.TypeData, frame.SubData, frame.FlagToDS),
-		Addr1: n.MAC, Addr2: v.mac, Addr3: da, SeqCtl: frame.SeqCtlOf(n.nextSeq(), 0)}
+		Addr1: n.MAC, Addr2: v.mac, Addr3: da}
+	if n.QoS {
+		// QoS Data (9.2.4.5): the TID in QoS Control, Normal Ack, no
+		// A-MSDU; its own sequence counter per TID.
+		tid = userPriority(etherType, payload)
+		h.FC = frame.MakeFC(frame.TypeData, frame.SubQoSData, frame.FlagToDS)
+		h.QoS = uint16(tid)
+		h.SeqCtl = frame.SeqCtlOf(n.nextSeqTID(tid), 0)
+	} else {
+		h.SeqCtl = frame.SeqCtlOf(n.nextSeq(), 0)
+	}
 	b := frame.AppendHeader(v.txBuf[:0], &h)
 	hdrLen := len(b)
 	b = AppendLLC(b, etherType)
@@ -150,7 +204,7 @@ func (v *Vap) sendDataKey(da []byte, etherType uint16, payload []byte, k *Key) e
 	slot := -1
 	if k != nil {
 		var err error
-		body, err := k.Cipher.EnMIC(k, da, v.mac, 0, b[hdrLen:])
+		body, err := k.Cipher.EnMIC(k, da, v.mac, tid, b[hdrLen:])
 		if err != nil {
 			v.stats.TxDropped++
 			return err

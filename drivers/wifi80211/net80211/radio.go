@@ -1,6 +1,10 @@
 package net80211
 
-import "net"
+import (
+	"net"
+
+	"github.com/gopkt/gopkt/drivers/wifi80211/ie"
+)
 
 // Rate is a legacy rate in 500 kb/s units (2 = 1 Mb/s, 108 = 54 Mb/s), the
 // unit of the Supported Rates element and radiotap's Rate field.
@@ -55,6 +59,14 @@ type Radio interface {
 	SetChannel(freqMHz int) error
 	// Channels lists the frequencies the radio supports, in scan order.
 	Channels() []int
+}
+
+// HTRadio is a Radio that receives HT (802.11n) frames. The layer puts
+// HTCaps in its Association Request when the AP is an HT AP, so that the
+// capabilities announced are the card's own (IEEE 802.11-2016 9.4.2.56).
+type HTRadio interface {
+	Radio
+	HTCaps() ie.HTCaps
 }
 
 // HWKey is what the layer hands a radio's key cache.

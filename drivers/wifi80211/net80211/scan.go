@@ -46,7 +46,8 @@ type ScanEntry struct {
 	RSN        *ie.RSN
 	RSNRaw     []byte // the RSN element as received (compared with message 3)
 	WPA        bool   // a WPA (pre-RSN) vendor element is present
-	HT         bool
+	HT         bool   // HT Capabilities present (an 802.11n AP)
+	WMM        bool   // WMM Parameter (or Information) element present
 	LastSeen   time.Time
 }
 
@@ -115,6 +116,7 @@ func (c *ScanCache) update(bssid net.HardwareAddr, freq int, signal int8, b fram
 	}
 	e.WPA = set.WPA != nil
 	e.HT = set.HTCaps != nil
+	e.WMM = set.WMM != nil
 	return e
 }
 
@@ -147,7 +149,12 @@ func (c *ScanCache) Entries() []ScanEntry {
 
 // scanner walks the channel list.
 type scanner struct {
-	active   bool
+	active bool
+	// partial: only the channels where other APs of the ESS were last
+	// heard (a roam); if it finds none a full scan follows. avoid: the
+	// AP that just said it leaves, chosen only when no other answers.
+	partial  bool
+	avoid    [6]byte
 	channels []int
 	idx      int
 	dwell    deadline
@@ -180,14 +187,22 @@ func (v *Vap) ScanResults() []ScanEntry {
 }
 
 func (v *Vap) startScan(forJoin bool) error {
+	return v.startScanOn(forJoin, nil)
+}
+
+// startScanOn scans only chans when it is not empty (a roam's partial scan).
+func (v *Vap) startScanOn(forJoin bool, only []int) error {
 	chans := v.cfg.Scan.Channels
+	if len(only) > 0 {
+		chans = only
+	}
 	if len(chans) == 0 {
 		chans = v.com.radio.Channels()
 	}
 	if len(chans) == 0 {
 		return opErr("scan", "", ErrNotSupported, "the radio lists no channels; set ScanConfig.Channels")
 	}
-	v.scan = scanner{active: true, channels: chans, forJoin: forJoin, started: v.com.clock.Now()}
+	v.scan = scanner{active: true, channels: chans, forJoin: forJoin, started: v.com.clock.Now(), partial: len(only) > 0}
 	v.emit(Event{Kind: EventScanning})
 	v.scanChannel(v.com.clock.Now())
 	return nil

@@ -3,6 +3,7 @@ package net80211
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/gopkt/gopkt/crypto/prf"
@@ -35,6 +36,20 @@ func (v *Vap) Connect(ssid []byte, passphrase string) error {
 			return opErr("connect", string(ssid), ErrSecurityPolicy, "%v", err)
 		}
 	}
+	return v.connect(ssid, pmk, passphrase != "")
+}
+
+// ConnectPSK is Connect with the 256-bit pre-shared key itself instead of
+// a passphrase (802.11-2016 J.4.1 maps a passphrase to it; hostapd's
+// wpa_psk= and wpa_supplicant's unquoted psk= give it as 64 hex digits).
+func (v *Vap) ConnectPSK(ssid []byte, psk [32]byte) error {
+	if len(ssid) == 0 || len(ssid) > ie.MaxSSIDLen {
+		return opErr("connect", string(ssid), ErrNotSupported, "an SSID has 1 to 32 octets")
+	}
+	return v.connect(ssid, psk, true)
+}
+
+func (v *Vap) connect(ssid []byte, pmk [32]byte, secure bool) error {
 	v.com.mu.Lock()
 	defer v.com.unlock()
 	now := v.com.clock.Now()
@@ -43,9 +58,10 @@ func (v *Vap) Connect(ssid []byte, passphrase string) error {
 	}
 	v.teardown(frame.ReasonDeauthLeaving, true)
 	v.ssid = append(v.ssid[:0], ssid...)
-	v.passphrase, v.pmk, v.secure = passphrase, pmk, passphrase != ""
+	v.pmk, v.secure = pmk, secure
 	v.everConnected = false
 	v.hsFailures, v.scanFailures = 0, 0
+	v.m3Drops, v.m3Why = 0, ""
 	v.newState(StateScan)
 	return v.startScan(true)
 }
@@ -83,6 +99,8 @@ func (v *Vap) teardown(reason uint16, deauth bool) {
 		v.sendDeauth(reason)
 	}
 	v.clearKeys()
+	v.pmf.igtk = [2]*igtk{}
+	v.pmf.query.active = false
 	v.setPortOpen(false)
 	v.sup.reset()
 	v.timer.clear()
@@ -102,6 +120,13 @@ func (v *Vap) fail(err error, hint string, args ...any) {
 		v.teardown(frame.ReasonDeauthLeaving, false)
 		v.newState(StateScan)
 		v.scanFailures = 0
+		if errors.Is(err, ErrNoResponse) {
+			// The AP we knew stopped answering: another AP of the ESS
+			// may be in range, so look at once; pause only between
+			// scans that found nothing.
+			_ = v.startScan(true)
+			return
+		}
 		v.rescanDL.set(v.com.clock.Now(), v.cfg.Timeouts.Rescan)
 		return
 	}
@@ -120,9 +145,18 @@ func (v *Vap) scanDone(now time.Time) {
 		if string(e.SSID) != string(v.ssid) || !v.cfg.ACL.Check(e.BSSID) || e.LastSeen.Before(v.scan.started) {
 			continue
 		}
-		if best == nil || e.SignalDBm > best.SignalDBm {
+		if [6]byte(e.BSSID) == v.scan.avoid && v.scan.partial {
+			continue
+		}
+		if best == nil || e.SignalDBm > best.SignalDBm || ([6]byte(best.BSSID) == v.scan.avoid && [6]byte(e.BSSID) != v.scan.avoid) {
 			best = e
 		}
+	}
+	if best == nil && v.scan.partial {
+		// No other AP of the ESS where they were last heard: scan
+		// everything (not counted as a failed scan).
+		_ = v.startScan(true)
+		return
 	}
 	if best == nil {
 		v.scanFailures++
@@ -170,6 +204,21 @@ func (v *Vap) choosePolicy(e *ScanEntry) error {
 	}
 	v.group = e.RSN.Group
 	our := ie.RSN{Version: 1, Group: v.group, Pairwise: []ie.Suite{v.pairwise}, AKM: []ie.Suite{ie.AKMPSK}, HasCaps: true}
+	// Management frame protection (12.6.3, 802.11w): we are MFP capable
+	// with BIP-CMAC-128, the default group management cipher; an AP that
+	// offers it gets MFPC, and one that requires it (MFPR) is joined the
+	// same way. A pairwise cipher other than CCMP-128 is not used with
+	// PMF here.
+	v.pmf.on = false
+	apMFPC := e.RSN.Capabilities&ie.RSNCapMFPC != 0
+	bipOK := e.RSN.GroupMgmt == 0 || e.RSN.GroupMgmt == ie.CipherBIPCMAC
+	switch {
+	case apMFPC && bipOK && v.pairwise == ie.CipherCCMP128:
+		our.Capabilities |= ie.RSNCapMFPC
+		v.pmf.on = true
+	case e.RSN.Capabilities&ie.RSNCapMFPR != 0:
+		return fmt.Errorf("%q requires management frame protection with %v and %v; we do it with CCMP-128 and BIP-CMAC-128", e.SSID, v.pairwise, e.RSN.GroupMgmt)
+	}
 	v.ourRSN = ie.AppendRSN(v.ourRSN[:0], &our)
 	return nil
 }
@@ -243,6 +292,7 @@ func (v *Vap) tick(now time.Time) {
 		if v.handshakeDL.expired(now) {
 			v.handshakeFailed(now)
 		}
+		v.saQueryTick(now)
 	}
 }
 
@@ -250,9 +300,17 @@ func (v *Vap) tick(now time.Time) {
 func (v *Vap) handshakeFailed(now time.Time) {
 	v.hsFailures++
 	if v.hsFailures >= v.cfg.Timeouts.HandshakeAttempts {
-		hint := "no message 3 arrived: the passphrase is probably wrong"
-		if v.sup.state == supIdle {
+		var hint string
+		switch {
+		case v.sup.state == supIdle:
 			hint = "the access point never started the 4-way handshake"
+		case v.m3Drops > 0:
+			// Something that may have been message 3 came and was refused:
+			// not the silence a wrong passphrase causes (the AP refuses
+			// our message 2 and sends nothing more).
+			hint = fmt.Sprintf("message 3 arrived but was dropped %d times (last: %s; see the eapol counters in status)", v.m3Drops, v.m3Why)
+		default:
+			hint = "no message 3 arrived: the passphrase is probably wrong"
 		}
 		v.fail(ErrHandshake, "%s (%d attempts)", hint, v.hsFailures)
 		return
@@ -309,7 +367,8 @@ func (v *Vap) recvAssocResp(f frame.Frame, now time.Time) {
 		v.stats.RxMalformed++
 		return
 	}
-	if _, err := ie.ParseSet(r.Elements()); err != nil {
+	set, err := ie.ParseSet(r.Elements())
+	if err != nil {
 		v.stats.RxMalformed++
 		return
 	}
@@ -317,6 +376,10 @@ func (v *Vap) recvAssocResp(f frame.Frame, now time.Time) {
 		v.fail(ErrAssocRefused, "%s refused the association with status code %d", v.bss.MAC, r.Status())
 		return
 	}
+	// QoS when we asked for it and the AP answered with its WMM Parameter
+	// element; HT when both sides announced HT Capabilities.
+	v.bss.QoS = v.bssInfo.WMM && set.WMM != nil && set.WMM.Subtype == ie.WMMSubtypeParam
+	v.bss.HT = v.bss.HT && v.bss.QoS && set.HTCaps != nil
 	v.bss.AID = r.AID()
 	v.timer.clear()
 	v.newState(StateRun)
@@ -345,7 +408,14 @@ func (v *Vap) recvDeauth(f frame.Frame, now time.Time) {
 		v.stats.RxMalformed++
 		return
 	}
-	v.emit(Event{Kind: EventDisconnected, Reason: r.Code()})
+	v.deauthed(f.Subtype() == frame.SubDisassoc, r.Code(), now)
+}
+
+// deauthed ends the association the AP ended (or, after an unanswered SA
+// Query, no longer knows) and rejoins.
+func (v *Vap) deauthed(disassoc bool, reason uint16, now time.Time) {
+	ap := v.bss.MAC
+	v.emit(Event{Kind: EventDisconnected, Reason: reason})
 	if v.state == StateRun && v.secure && !v.portOpen {
 		// Thrown out during the 4-way handshake (hostapd sends reason 15
 		// after our message 2 failed its MIC check): that is a failed
@@ -353,7 +423,7 @@ func (v *Vap) recvDeauth(f frame.Frame, now time.Time) {
 		v.teardown(0, false)
 		v.hsFailures++
 		if v.hsFailures >= v.cfg.Timeouts.HandshakeAttempts {
-			v.fail(ErrHandshake, "%s ended the 4-way handshake (reason %d): the passphrase is probably wrong (%d attempts)", f.Addr2(), r.Code(), v.hsFailures)
+			v.fail(ErrHandshake, "%s ended the 4-way handshake (reason %d): the passphrase is probably wrong (%d attempts)", ap, reason, v.hsFailures)
 			return
 		}
 		v.newState(StateScan)
@@ -361,12 +431,31 @@ func (v *Vap) recvDeauth(f frame.Frame, now time.Time) {
 		return
 	}
 	if v.state == StateAuth {
-		v.fail(ErrAuthRefused, "%s deauthenticated us during authentication (reason %d)", v.bss.MAC, r.Code())
+		v.fail(ErrAuthRefused, "%s deauthenticated us during authentication (reason %d)", ap, reason)
 		return
 	}
 	entry := v.bssInfo
 	v.teardown(0, false)
-	if f.Subtype() == frame.SubDisassoc {
+	if (!disassoc && reason == frame.ReasonDeauthLeaving) || (disassoc && reason == frame.ReasonDisassocLeaving) {
+		// The AP is going away (hostapd says so when it stops): retrying
+		// it would cost the authentication retries; scan for the ESS at
+		// once instead, which finds another AP of it if one is in range.
+		v.stats.RoamScans++
+		v.newState(StateScan)
+		v.scanFailures = 0
+		// First the channels where other APs of the ESS were heard: one
+		// or two dwells instead of a sweep of every channel.
+		var chans []int
+		for _, e := range v.cache.entries {
+			if string(e.SSID) == string(v.ssid) && !equalMAC(e.BSSID, ap) && e.FreqMHz != 0 && !slices.Contains(chans, e.FreqMHz) {
+				chans = append(chans, e.FreqMHz)
+			}
+		}
+		_ = v.startScanOn(true, chans)
+		v.scan.avoid = [6]byte(ap)
+		return
+	}
+	if disassoc {
 		v.setupBSS(&entry, now)
 		v.retries = 0
 		v.newState(StateAssoc)

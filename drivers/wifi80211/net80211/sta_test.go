@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopkt/gopkt/crypto/prf"
 	"github.com/gopkt/gopkt/drivers/wifi80211/frame"
 	"github.com/gopkt/gopkt/drivers/wifi80211/ie"
 	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
@@ -224,6 +225,55 @@ func TestConcurrentIO(t *testing.T) {
 	if b.count != 300 || len(b.ap.Received) != 300 {
 		t.Fatalf("delivered %d down, %d up", b.count, len(b.ap.Received))
 	}
+}
+
+// TestMessage3Dropped: message 3 arrives every time but is refused (a bit
+// flipped in its MIC; then cut short): the failure says so instead of
+// blaming the passphrase.
+func TestMessage3Dropped(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		mangle func([]byte) []byte
+		why    string
+	}{
+		{"bad MIC", func(m []byte) []byte { m[len(m)-40] ^= 1; return m }, "MIC did not verify"},
+		{"truncated", func(m []byte) []byte { return m[:60] }, "malformed EAPOL-Key frame"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b := newBench(t, benchOpts{passphrase: "right one", apCfg: func(c2 *wlantest.APConfig) { c2.MangleM3 = c.mangle }})
+			if err := b.vap.Connect([]byte("gopkt-test"), "right one"); err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i < 1000 && b.vap.State() != net80211.StateInit; i++ {
+				b.step(10 * time.Millisecond)
+			}
+			last := b.events[len(b.events)-1]
+			if last.Kind != net80211.EventFailed || !errors.Is(last.Err, net80211.ErrHandshake) {
+				t.Fatalf("events %v last %+v", b.kinds(), last)
+			}
+			msg := last.Err.Error()
+			if contains(msg, "passphrase") || !contains(msg, "message 3 arrived but was dropped") || !contains(msg, c.why) {
+				t.Fatalf("error %q, want message 3 dropped (%s)", msg, c.why)
+			}
+		})
+	}
+}
+
+// TestConnectPSK joins with the 256-bit PSK instead of the passphrase.
+func TestConnectPSK(t *testing.T) {
+	b := newBench(t, benchOpts{passphrase: "correct horse"})
+	psk, err := prf.PSK("correct horse", []byte("gopkt-test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.vap.ConnectPSK([]byte("gopkt-test"), psk); err != nil {
+		t.Fatal(err)
+	}
+	b.runFor(5 * time.Second)
+	if !b.vap.PortOpen() {
+		t.Fatalf("not connected with the PSK: %v", b.kinds())
+	}
+	b.pingPong("psk")
 }
 
 // TestWrongPassphraseDeauth: an AP that deauthenticates after a bad

@@ -21,6 +21,16 @@ type VapStats struct {
 	RxPortClosed   uint64 // data before the 4-way handshake completed
 	RxDelivered    uint64
 	RxACLDenied    uint64
+	RxAMSDU        uint64 // A-MSDUs (not supported, never invited)
+	RxAction       uint64 // Action frames handled (ADDBA requests declined)
+	// Protected management frames (pmf.go).
+	RxMgmtUnprotected uint64 // unprotected robust frames to us while PMF is on
+	RxBIPError        uint64 // group-addressed robust frames without a valid MME
+	RxMgmtReplay      uint64 // MME IPN not above the last one
+	SAQueryAnswered   uint64 // SA Query Requests from the AP answered
+	SAQueryConfirmed  uint64 // our SA Queries the AP answered
+	SAQueryTimeouts   uint64 // our SA Queries unanswered: association ended
+	RoamScans         uint64 // scans started at once because the AP said it was leaving
 
 	EAPOLRx        uint64
 	EAPOLMalformed uint64 // unparseable EAPOL-Key or key data

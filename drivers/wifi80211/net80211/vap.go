@@ -42,13 +42,17 @@ type Vap struct {
 	scan    scanner
 
 	// connection intent
-	ssid       []byte
-	passphrase string
-	pmk        [32]byte
-	secure     bool
-	pairwise   ie.Suite
-	group      ie.Suite
-	ourRSN     []byte
+	ssid     []byte
+	pmk      [32]byte
+	secure   bool
+	pairwise ie.Suite
+	group    ie.Suite
+	ourRSN   []byte
+	// m3Drops counts EAPOL-Key frames dropped while we waited for
+	// message 3 since Connect (m3Why: the last reason), so that a failed
+	// handshake tells a message 3 that never came from one refused.
+	m3Drops int
+	m3Why   string
 
 	timer         deadline // auth/assoc step timeout
 	retries       int
@@ -60,6 +64,7 @@ type Vap struct {
 	everConnected bool     // reached RUN with the port open since Connect
 	rescanDL      deadline // next scan while waiting for a vanished AP
 
+	pmf       pmfState
 	gtk       [4]*Key
 	txGroup   int
 	sup       supplicant
@@ -113,6 +118,8 @@ type Status struct {
 	Group     string
 	Stats     VapStats
 	Node      NodeStats
+	QoS, HT   bool // the association negotiated WMM (QoS data) and HT
+	PMF       bool // management frames protected (802.11w) on this association
 }
 
 // Status returns the current state and counters.
@@ -123,6 +130,8 @@ func (v *Vap) Status() Status {
 	if v.bss != nil {
 		s.BSSID = append(net.HardwareAddr(nil), v.bss.MAC...)
 		s.FreqMHz, s.SignalDBm, s.Node = v.bss.FreqMHz, v.bss.RSSI, v.bss.Stats
+		s.QoS, s.HT = v.bss.QoS, v.bss.HT
+		s.PMF = v.pmfActive()
 		if v.bss.rate != nil {
 			s.TxRate = v.bss.rate.Select(v.com.clock.Now())
 		}

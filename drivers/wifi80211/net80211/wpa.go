@@ -61,20 +61,24 @@ func (s *supplicant) input(v *Vap, pdu []byte, protected bool, now time.Time) {
 	e, k, err := eapol.ParseKeyFrame(pdu, eapol.DefaultMIC)
 	if err != nil {
 		v.stats.EAPOLMalformed++
+		s.m3Drop(v, "malformed EAPOL-Key frame")
 		return
 	}
 	if k.Descriptor() != eapol.DescRSN {
 		v.stats.EAPOLMalformed++ // WPA1 (descriptor 254) is not supported
+		s.m3Drop(v, "not an RSN key descriptor")
 		return
 	}
 	info := k.Info()
 	ver := info & eapol.InfoVersionMask
 	if ver < eapol.VersionMD5RC4 || ver > eapol.VersionCMACAES || info&eapol.InfoAck == 0 || info&eapol.InfoRequest != 0 {
 		v.stats.EAPOLMalformed++
+		s.m3Drop(v, "malformed key information")
 		return
 	}
 	if s.replayOK && k.ReplayCounter() <= s.replay {
 		v.stats.EAPOLReplay++
+		s.m3Drop(v, "replayed key replay counter")
 		return
 	}
 	switch {
@@ -86,6 +90,15 @@ func (s *supplicant) input(v *Vap, pdu []byte, protected bool, now time.Time) {
 		s.group1(v, e.Frame(), k, ver)
 	default:
 		v.stats.EAPOLDropped++
+	}
+}
+
+// m3Drop records a frame dropped while message 3 was awaited (after our
+// message 2 of the first handshake), for handshakeFailed's message.
+func (s *supplicant) m3Drop(v *Vap, why string) {
+	if s.state == supPTKStart {
+		v.m3Drops++
+		v.m3Why = why
 	}
 }
 
@@ -123,10 +136,17 @@ func (s *supplicant) msg1(v *Vap, k eapol.Key, ver uint16) {
 // keyData verifies nothing itself: it decrypts and walks Key Data,
 // returning the RSN element and GTK KDE it found.
 func keyData(ver uint16, kek []byte, k eapol.Key) (rsn []byte, gtk *eapol.GTK, err error) {
+	rsn, gtk, _, err = keyDataIGTK(ver, kek, k)
+	return rsn, gtk, err
+}
+
+// keyDataIGTK is keyData that also returns the IGTK KDE's data (Key ID,
+// IPN, IGTK: 12.7.2 figure 12-37) when PMF put one in.
+func keyDataIGTK(ver uint16, kek []byte, k eapol.Key) (rsn []byte, gtk *eapol.GTK, igtkKDE []byte, err error) {
 	data := k.KeyData()
 	if k.Info()&eapol.InfoEncData != 0 {
 		if data, err = DecryptKeyData(ver, kek, k.IV(), data); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 	it := eapol.NewKDEIter(data)
@@ -140,12 +160,14 @@ func keyData(ver uint16, kek []byte, k eapol.Key) (rsn []byte, gtk *eapol.GTK, e
 		case item.KDE && item.Type == eapol.KDEGTK:
 			g, err := eapol.ParseGTK(item.Data)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			gtk = &g
+		case item.KDE && item.Type == eapol.KDEIGTK:
+			igtkKDE = item.Data
 		}
 	}
-	return rsn, gtk, it.Err()
+	return rsn, gtk, igtkKDE, it.Err()
 }
 
 // msg3 verifies message 3, answers with message 4 and installs the keys
@@ -158,16 +180,19 @@ func (s *supplicant) msg3(v *Vap, pdu []byte, k eapol.Key, ver uint16, now time.
 	}
 	if !VerifyEAPOLMIC(ver, s.tptk[:16], pdu, k) {
 		v.stats.EAPOLBadMIC++
+		s.m3Drop(v, "message 3 MIC did not verify")
 		return
 	}
 	if !bytes.Equal(k.Nonce(), s.anonce[:]) {
 		v.stats.EAPOLDropped++
+		s.m3Drop(v, "message 3 ANonce differs from message 1's")
 		return
 	}
 	s.replay, s.replayOK = k.ReplayCounter(), true
-	rsn, gtk, err := keyData(ver, s.tptk[16:32], k)
+	rsn, gtk, igtkKDE, err := keyDataIGTK(ver, s.tptk[16:32], k)
 	if err != nil || rsn == nil {
 		v.stats.EAPOLMalformed++
+		s.m3Drop(v, "message 3 key data malformed or without an RSN element")
 		return
 	}
 	if !bytes.Equal(rsn, v.bssInfo.RSNRaw) {
@@ -179,6 +204,13 @@ func (s *supplicant) msg3(v *Vap, pdu []byte, k eapol.Key, ver uint16, now time.
 	}
 	if gtk != nil && len(gtk.Key) != v.tkLen(v.group) {
 		v.stats.EAPOLMalformed++
+		s.m3Drop(v, "message 3 GTK of the wrong length")
+		return
+	}
+	if v.pmf.on && (igtkKDE == nil || len(igtkKDE) != 8+igtkLen) {
+		// 12.7.6.4: with MFP negotiated message 3 carries the IGTK.
+		v.stats.EAPOLMalformed++
+		s.m3Drop(v, "message 3 without a valid IGTK KDE although PMF was negotiated")
 		return
 	}
 	m4 := eapol.AppendKey(nil, &eapol.KeyFields{
@@ -207,6 +239,9 @@ func (s *supplicant) msg3(v *Vap, pdu []byte, k eapol.Key, ver uint16, now time.
 	}
 	s.ptk = s.tptk
 	s.m2Sent = false
+	if v.pmf.on {
+		v.installIGTK(igtkKDE)
+	}
 	if gtk != nil {
 		err := v.installGroup(gtk.KeyID, v.group, gtk.Key, k.RSC()&(1<<48-1))
 		if err != nil && !errors.Is(err, ErrKeyReinstall) {
@@ -247,10 +282,13 @@ func (s *supplicant) group1(v *Vap, pdu []byte, k eapol.Key, ver uint16) {
 		s.ptk = s.tptk
 	}
 	s.replay, s.replayOK = k.ReplayCounter(), true
-	_, gtk, err := keyData(ver, s.ptk[16:32], k)
-	if err != nil || gtk == nil || len(gtk.Key) != v.tkLen(v.group) {
+	_, gtk, igtkKDE, err := keyDataIGTK(ver, s.ptk[16:32], k)
+	if err != nil || gtk == nil || len(gtk.Key) != v.tkLen(v.group) || (v.pmf.on && igtkKDE != nil && len(igtkKDE) != 8+igtkLen) {
 		v.stats.EAPOLMalformed++
 		return
+	}
+	if v.pmf.on && igtkKDE != nil {
+		v.installIGTK(igtkKDE)
 	}
 	m2 := eapol.AppendKey(nil, &eapol.KeyFields{
 		EAPOLVersion: 1, Descriptor: eapol.DescRSN, Info: ver | eapol.InfoMIC | eapol.InfoSecure,

@@ -28,6 +28,16 @@ type APConfig struct {
 	RSNOverride []byte
 	// GTKOverride, if set, is the GTK (e.g. all zeros).
 	GTKOverride []byte
+	// MangleM3, if set, rewrites every message 3 after its MIC was set
+	// (a corrupted or truncated frame on the air).
+	MangleM3 func(m3 []byte) []byte
+	// QoS makes the AP a WMM AP with HT: its Beacons carry HT
+	// Capabilities and the WMM Parameter element, and a station that asks
+	// for WMM gets QoS Data frames with TID AP.DataTID.
+	QoS bool
+	// PMF: 1 offers management frame protection (MFPC), 2 requires it
+	// (MFPR): the IGTK goes in message 3, robust frames are protected.
+	PMF int
 }
 
 // APStats counts what the AP saw.
@@ -41,6 +51,16 @@ type APStats struct {
 	DeauthRx, ProbeReqs  int
 	LastDeauthReason     uint16
 	LastMICFailurePairwk bool
+	// StaWMM and StaHT: the station's Association Request carried the
+	// WMM Information element and HT Capabilities (StaHTCaps).
+	StaWMM, StaHT bool
+	StaHTCaps     ie.HTCaps
+	// QoSDataRx counts QoS Data frames from the station, LastTID the TID
+	// of the latest one; ADDBAResponses and LastADDBAStatus what the
+	// station answered SendADDBA with.
+	QoSDataRx, ADDBAResponses int
+	LastTID                   uint8
+	LastADDBAStatus           uint16
 }
 
 // AP is a small access point with a WPA2-PSK authenticator.
@@ -61,7 +81,15 @@ type AP struct {
 	Beaconing bool
 	// Received holds the Ethernet frames the station sent.
 	Received [][]byte
-	Stats    APStats
+	// DataTID is the TID of QoS Data frames to a WMM station.
+	DataTID uint8
+	// PMF counts protected management traffic; SAQueryAnswers makes the
+	// AP answer the station's SA Queries (default true).
+	PMF            PMFStats
+	SAQueryAnswers bool
+	igtk           [16]byte
+	ipn            uint64
+	Stats          APStats
 }
 
 // NewAP creates an AP on radio r.
@@ -78,7 +106,7 @@ func NewAP(r *Radio, cfg APConfig) (*AP, error) {
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Reader
 	}
-	a := &AP{cfg: cfg, radio: r, bssid: r.MAC(), Beaconing: true, gtkID: 1}
+	a := &AP{cfg: cfg, radio: r, bssid: r.MAC(), Beaconing: true, gtkID: 1, SAQueryAnswers: true}
 	if cfg.Passphrase != "" {
 		pmk, err := prf.PSK(cfg.Passphrase, cfg.SSID)
 		if err != nil {
@@ -86,6 +114,18 @@ func NewAP(r *Radio, cfg APConfig) (*AP, error) {
 		}
 		a.pmk = pmk
 		rsn := ie.RSN{Version: 1, Group: cfg.Group, Pairwise: []ie.Suite{cfg.Pairwise}, AKM: []ie.Suite{ie.AKMPSK}, HasCaps: true}
+		switch cfg.PMF {
+		case 1:
+			rsn.Capabilities |= ie.RSNCapMFPC
+		case 2:
+			rsn.Capabilities |= ie.RSNCapMFPC | ie.RSNCapMFPR
+		}
+		if cfg.PMF != 0 {
+			if _, err := io.ReadFull(cfg.Rand, a.igtk[:]); err != nil {
+				return nil, err
+			}
+			a.ipn = 1
+		}
 		a.rsnIE = ie.AppendRSN(nil, &rsn)
 		if err := a.newGTK(); err != nil {
 			return nil, err
@@ -144,6 +184,31 @@ func (a *AP) sendBeacon(sub uint8, da []byte) {
 		b = ie.AppendTIM(b, &ie.TIM{DTIMPeriod: 1})
 	}
 	b = append(b, a.rsnIE...)
+	if a.cfg.QoS {
+		b = appendQoSElements(b)
+	}
+	a.tx(b)
+}
+
+// appendQoSElements appends HT Capabilities (20 MHz, MCS 0-7) and a WMM
+// Parameter element with the default EDCA set (WMM 1.2 table 13).
+func appendQoSElements(b []byte) []byte {
+	h := ie.HTCaps{Info: ie.HTCapSMPSMask | ie.HTCapSGI20}
+	h.MCS[0] = 0xff
+	b = ie.AppendHTCaps(b, &h)
+	return ie.AppendVendor(b, &ie.Vendor{OUI: ie.OUIMicrosoft, Type: ie.VendorTypeWMM, Data: []byte{ie.WMMSubtypeParam, 1, 0x01, 0,
+		0x03, 0xa4, 0x00, 0x00, 0x27, 0xa4, 0x00, 0x00, 0x42, 0x43, 0x5e, 0x00, 0x62, 0x32, 0x2f, 0x00}})
+}
+
+// SendADDBA offers the station a Block Ack agreement for tid (ADDBA
+// Request, IEEE 802.11-2016 9.6.5.2); the answer lands in Stats.
+func (a *AP) SendADDBA(tid uint8) {
+	if a.sta == nil {
+		return
+	}
+	b := a.header(frame.TypeMgmt, frame.SubAction, 0, a.sta.mac, a.bssid)
+	params := uint16(1<<1 | uint16(tid)<<2 | 64<<6) // immediate BA, tid, 64 buffers
+	b = append(b, frame.CategoryBlockAck, 0, 9, byte(params), byte(params>>8), 0, 0, 0x10, 0)
 	a.tx(b)
 }
 
@@ -194,6 +259,16 @@ func (a *AP) input(b []byte, rx *net80211.RxInfo) {
 func equal(a, b []byte) bool { return len(a) == 6 && len(b) == 6 && [6]byte(a) == [6]byte(b) }
 
 func (a *AP) mgmt(f frame.Frame) {
+	if f.Protected() {
+		if f = a.unprotect(f); f == nil {
+			return
+		}
+		if f.Subtype() == frame.SubDeauth {
+			a.PMF.DeauthProtectedRx++
+		}
+	} else if a.pmfOn() && equal(f.Addr2(), a.sta.mac) && (f.Subtype() == frame.SubDeauth || f.Subtype() == frame.SubDisassoc || f.Subtype() == frame.SubAction) {
+		return // robust frames from a PMF station must be protected
+	}
 	switch f.Subtype() {
 	case frame.SubProbeReq:
 		a.Stats.ProbeReqs++
@@ -221,6 +296,14 @@ func (a *AP) mgmt(f frame.Frame) {
 	case frame.SubAssocReq, frame.SubReassocReq:
 		a.Stats.AssocReqs++
 		a.assoc(f)
+	case frame.SubAction:
+		if act, err := frame.ParseAction(f.Body()); err == nil && act.Category() == frame.CategorySAQuery {
+			a.pmfAction(act)
+		}
+		if act, err := frame.ParseAction(f.Body()); err == nil && act.Category() == frame.CategoryBlockAck && act.ActionCode() == 1 && len(act.Payload()) >= 7 {
+			a.Stats.ADDBAResponses++
+			a.Stats.LastADDBAStatus = binary.LittleEndian.Uint16(act.Payload()[1:])
+		}
 	case frame.SubDeauth, frame.SubDisassoc:
 		a.Stats.DeauthRx++
 		if r, err := frame.ParseReason(f.Body()); err == nil {
@@ -248,17 +331,29 @@ func (a *AP) assoc(f frame.Frame) {
 		status = frame.StatusUnspecified
 	case a.cfg.Passphrase != "" && (set.RSN == nil || !set.RSN.HasPairwise(a.cfg.Pairwise) || !set.RSN.HasAKM(ie.AKMPSK)):
 		status = frame.StatusInvalidRSNIE
+	case a.cfg.PMF == 2 && set.RSN.Capabilities&ie.RSNCapMFPC == 0:
+		status = 31 // robust management frame policy violation (9.4.1.9)
 	}
 	b := a.header(frame.TypeMgmt, frame.SubAssocResp, 0, f.Addr2(), a.bssid)
 	b = append(b, make([]byte, frame.AssocRespFixedLen)...)
 	frame.AssocResp(b[len(b)-frame.AssocRespFixedLen:]).Encode(&frame.AssocRespFields{Capability: frame.CapESS, Status: status, AID: 1})
 	b = ie.AppendRates(b, []ie.Rate{0x82, 0x84, 0x8b, 0x96, 12, 18, 24, 36, 48, 72, 96, 108})
+	qos := status == frame.StatusSuccess && a.cfg.QoS && set.WMM != nil
+	if qos {
+		b = appendQoSElements(b)
+	}
 	a.tx(b)
 	if status != frame.StatusSuccess {
 		return
 	}
+	a.sta.qos = qos
+	a.Stats.StaWMM, a.Stats.StaHT = set.WMM != nil, set.HTCaps != nil
+	if set.HTCaps != nil {
+		a.Stats.StaHTCaps = *set.HTCaps
+	}
 	a.sta.assoc, a.sta.aid = true, 1
 	a.sta.staRSN = set.RSNRaw
+	a.PMF.StaMFPC = set.RSN != nil && set.RSN.Capabilities&ie.RSNCapMFPC != 0
 	if a.cfg.Passphrase == "" {
 		a.sta.authorized = true
 		return
@@ -275,6 +370,7 @@ func (a *AP) data(f frame.Frame) {
 	}
 	b := []byte(f)
 	hdrLen := f.HeaderLen()
+	qos, tid := f.FC().IsQoSData(), f.TID() // before Decap moves the header
 	var key *net80211.Key
 	if f.Protected() {
 		key = s.key
@@ -289,13 +385,17 @@ func (a *AP) data(f frame.Frame) {
 		}
 		df := frame.Frame(b)
 		if key.Cipher.MICLen() > 0 {
-			body, err := key.Cipher.DeMIC(key, df.DA(), df.SA(), 0, false, b[hdrLen:])
+			body, err := key.Cipher.DeMIC(key, df.DA(), df.SA(), df.TID(), df.FC().IsQoSData(), b[hdrLen:])
 			if err != nil {
 				a.Stats.DecryptErrors++
 				return
 			}
 			b = b[:hdrLen+len(body)]
 		}
+	}
+	if qos {
+		a.Stats.QoSDataRx++
+		a.Stats.LastTID = tid
 	}
 	body := b[hdrLen:]
 	if len(body) >= 8 && binary.BigEndian.Uint16(body[6:]) == 0x888e {
@@ -330,7 +430,17 @@ func (a *AP) sendData(da, sa []byte, etherType uint16, payload []byte, badMIC bo
 	if a.sta == nil && !group {
 		return net80211.ErrState
 	}
-	b := a.header(frame.TypeData, frame.SubData, frame.FlagFromDS, da, sa)
+	var b []byte
+	tid := uint8(0)
+	if !group && a.sta.qos {
+		tid = a.DataTID
+		a.seq = (a.seq + 1) & 0xfff
+		h := frame.HeaderFields{FC: frame.MakeFC(frame.TypeData, frame.SubQoSData, frame.FlagFromDS), Addr1: da, Addr2: a.bssid, Addr3: sa,
+			SeqCtl: frame.SeqCtlOf(a.seq, 0), QoS: uint16(tid)}
+		b = frame.AppendHeader(make([]byte, 0, 2600), &h)
+	} else {
+		b = a.header(frame.TypeData, frame.SubData, frame.FlagFromDS, da, sa)
+	}
 	hdrLen := len(b)
 	b = net80211.AppendLLC(b, etherType)
 	b = append(b, payload...)
@@ -342,7 +452,7 @@ func (a *AP) sendData(da, sa []byte, etherType uint16, payload []byte, badMIC bo
 		return net80211.ErrNoKey
 	}
 	if key != nil {
-		body, err := key.Cipher.EnMIC(key, da, sa, 0, b[hdrLen:])
+		body, err := key.Cipher.EnMIC(key, da, sa, tid, b[hdrLen:])
 		if err != nil {
 			return err
 		}

@@ -26,6 +26,7 @@ type apSTA struct {
 	m1Replay   uint64 // counter of the first message 1 of this handshake
 	hs         int    // 0 idle, 1 M1 sent, 2 M3 sent, 3 done
 	lastM3     []byte
+	qos        bool // WMM negotiated: unicast data as QoS Data
 }
 
 func (a *AP) ver() uint16 {
@@ -129,6 +130,7 @@ func (a *AP) keyData(gtk []byte, gtkID uint8, withRSN bool) []byte {
 		}
 	}
 	kd = eapol.AppendGTK(kd, &eapol.GTK{KeyID: gtkID, Tx: true, Key: gtk})
+	kd = a.appendIGTK(kd)
 	return eapol.Pad(kd)
 }
 
@@ -153,6 +155,9 @@ func (a *AP) sendM3() {
 		KeyLen: uint16(a.cipher(a.cfg.Pairwise).KeyLen()), ReplayCounter: s.replay, Nonce: s.anonce, IV: iv, RSC: rsc, KeyData: enc})
 	if net80211.SetEAPOLMIC(ver, s.tptk[:16], m3) != nil {
 		return
+	}
+	if a.cfg.MangleM3 != nil {
+		m3 = a.cfg.MangleM3(m3)
 	}
 	s.lastM3 = m3
 	s.hs = 2

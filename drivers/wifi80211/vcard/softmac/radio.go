@@ -34,7 +34,10 @@ type Radio struct {
 	st      []vcard.TxStatus
 }
 
-var _ net80211.KeyCacheRadio = (*Radio)(nil)
+var (
+	_ net80211.KeyCacheRadio = (*Radio)(nil)
+	_ net80211.HTRadio       = (*Radio)(nil)
+)
 
 // New wraps an attached card. TX buffers come from pool. It switches the
 // card to KEEPIV so hardware-decrypted frames keep their CCMP header.
@@ -56,6 +59,19 @@ func (r *Radio) SetChannel(freqMHz int) error { return r.d.SetChannel(freqMHz) }
 
 // Channels implements net80211.Radio.
 func (r *Radio) Channels() []int { return Channels24 }
+
+// HTCaps implements net80211.HTRadio: what the card receives (the card
+// takes every frame the medium hands it, whatever its modulation; it
+// transmits at legacy rates only, which HT Capabilities do not describe).
+// One spatial stream, MCS 0-7 at 20 MHz, long guard interval, SM power
+// save disabled (IEEE 802.11-2016 9.4.2.56.2), 3839-octet A-MSDUs and
+// 8 KiB A-MPDUs (the layer declines Block Ack agreements, so neither
+// arrives), no beamforming or antenna selection.
+func (r *Radio) HTCaps() ie.HTCaps {
+	h := ie.HTCaps{Info: ie.HTCapSMPSMask}
+	h.MCS[0] = 0xff
+	return h
+}
 
 // KeyCache implements net80211.KeyCacheRadio.
 func (r *Radio) KeyCache() net80211.KeyCache { return keyCache{r.d.KeyCache()} }

@@ -1,0 +1,71 @@
+package net80211_test
+
+import (
+	"net"
+	"testing"
+	"time"
+
+	"github.com/gopkt/gopkt/drivers/wifi80211/frame"
+	"github.com/gopkt/gopkt/drivers/wifi80211/wlantest"
+)
+
+// TestRoamOnAPLeaving: two APs of one ESS on channels 6 and 11; the one we
+// joined (stronger) deauthenticates with reason 3 (leaving) and goes off
+// the air. We scan at once and are on the other within one scan (13
+// channels of 40 ms) plus the handshake, not after authentication retries
+// and a pause; and when an AP vanishes silently, beacon loss leads to the
+// other one too.
+func TestRoamOnAPLeaving(t *testing.T) {
+	// lingering: the leaving AP still beacons for a while (hostapd
+	// deauthenticates before it tears the BSS down): we must not pick it.
+	for _, c := range []struct{ silent, lingering bool }{{false, false}, {true, false}, {false, true}} {
+		silent := c.silent
+		b := newBench(t, benchOpts{passphrase: "one ess two aps"})
+		mac2 := net.HardwareAddr{0x02, 0, 0, 0, 0, 0xb0}
+		r2 := b.medium.NewRadio(mac2, 2462, chans)
+		r2.SignalDBm = -70
+		ap2, err := wlantest.NewAP(r2, wlantest.APConfig{SSID: []byte("gopkt-test"), Passphrase: "one ess two aps", Clock: b.clock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.connect("one ess two aps")
+		if st := b.vap.Status(); st.BSSID.String() != apMAC.String() {
+			t.Fatalf("joined %v, want the stronger %v", st.BSSID, apMAC)
+		}
+		if !silent {
+			b.ap.Deauth(frame.ReasonDeauthLeaving, false)
+		}
+		b.ap.Radio().Detached = !c.lingering
+		b.medium.Run(100)
+		start := b.clock.Now()
+		for i := 0; i < 500 && !(b.vap.PortOpen() && b.vap.Status().BSSID.String() == mac2.String()); i++ {
+			b.clock.Advance(10 * time.Millisecond)
+			ap2.Tick()
+			if c.lingering {
+				b.ap.Tick()
+			}
+			b.com.Tick()
+			b.medium.Run(100000)
+		}
+		took := b.clock.Now().Sub(start)
+		if st := b.vap.Status(); !b.vap.PortOpen() || st.BSSID.String() != mac2.String() {
+			t.Fatalf("silent=%v: not on the other AP after %v: %v", silent, took, b.kinds())
+		}
+		// Leaving: one scan (520 ms) and the join. Silent: 10 missed
+		// beacons (1.02 s) more.
+		limit := 700 * time.Millisecond
+		if silent {
+			limit += 1100 * time.Millisecond
+		}
+		if took > limit {
+			t.Fatalf("silent=%v: on the other AP after %v, want under %v", silent, took, limit)
+		}
+		if st := b.vap.Stats(); !silent && st.RoamScans != 1 {
+			t.Fatalf("roam scans %d", st.RoamScans)
+		}
+		t.Logf("silent=%v: on the other AP %v after the first one went", silent, took)
+		if _, auth := ap2.Associated(); !auth {
+			t.Fatal("AP 2 does not see us authorized")
+		}
+	}
+}

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopkt/gopkt/internal/hosttest"
+	"github.com/gopkt/gopkt/internal/vmtest"
+)
+
+// TestVMWlanPMF joins hostapd with ieee80211w=2 (PMF required), then =1
+// (optional):
+//   - hostapd lists us with [MFP]; wlan status says pmf on; 100 pings each way;
+//   - hostapd_cli sa_query: we answer (protected) and stay;
+//   - an unprotected Deauthentication (hostapd_cli deauthenticate test=0):
+//     we do not leave, our SA Query is answered by the AP;
+//   - a protected Deauthentication (hostapd_cli deauthenticate): we leave
+//     and rejoin by ourselves, traffic resumes;
+//   - ieee80211w=1: [MFP] again, pings pass;
+//
+// and tshark on the capture finds protected Action and Deauthentication
+// frames, nothing malformed.
+func TestVMWlanPMF(t *testing.T) {
+	res := vmtest.Run(t, vmtest.Config{
+		Modules:  []string{"rfkill", "libarc4", "cfg80211", "ctr", "ccm", "cmac", "mac80211", "virtio_ring", "virtio", "mac80211_hwsim radios=1"},
+		Commands: []string{"./tools/wlan"},
+		Debs:     []string{"hostapd", "iputils-ping"},
+		Files: []vmtest.File{
+			{Guest: "/etc/hostapd-pmf2.conf", Mode: 0o644, Data: []byte(wpaConf + "ieee80211w=2\n")},
+			{Guest: "/etc/hostapd-pmf1.conf", Mode: 0o644, Data: []byte(wpaConf + "ieee80211w=1\n")},
+		},
+		Append:  "no_timer_check",
+		Timeout: 6 * time.Minute,
+		Quiet:   true,
+		Script:  wlanPMFScript,
+	})
+	for _, l := range res.Grep("RESULT ") {
+		t.Log(l[strings.Index(l, "RESULT "):])
+	}
+	path := capturedPcap(t, res)
+	hosttest.Require(t, hosttest.Tshark)
+	action := tsharkFields(t, path, "wlan.fc.type_subtype == 0x000d && wlan.fc.protected == 1")
+	deauth := tsharkFields(t, path, "wlan.fc.type_subtype == 0x000c", "wlan.fc.protected")
+	malformed := tsharkFields(t, path, "_ws.malformed")
+	t.Logf("capture: %d protected Action frames, deauthentications (protected flag) %v, %d malformed", len(action), deauth, len(malformed))
+	// hostapd's SA Query and our answer, then our SA Query after the
+	// forged deauthentication and hostapd's answer: four at least.
+	if len(action) < 4 {
+		t.Errorf("want the SA Query exchanges as protected Action frames, got %d", len(action))
+	}
+	// The forged deauthentication (clear) and hostapd's real one
+	// (protected) are both on the air; ours at disconnect is protected.
+	var clear, protected int
+	for _, d := range deauth {
+		if d == "1" || d == "True" {
+			protected++
+		} else {
+			clear++
+		}
+	}
+	if clear < 1 || protected < 2 {
+		t.Errorf("deauthentications in the capture: %d clear, %d protected; want the forged one clear, hostapd's and ours protected", clear, protected)
+	}
+	if len(malformed) != 0 {
+		t.Errorf("tshark finds %d malformed frames", len(malformed))
+	}
+}
+
+const wlanPMFScript = `
+ip link set wlan0 up
+ip addr add 198.18.0.1/24 dev wlan0
+ap() { hostapd_cli -p /var/run/hostapd "$@"; }
+start_ap() {
+	hostapd -B -P /tmp/hostapd.pid -f /tmp/hostapd.log $1 || { cat /tmp/hostapd.log; fail "hostapd did not start"; }
+	wait_for 10 sh -c 'hostapd_cli -p /var/run/hostapd status | grep -q state=ENABLED'
+}
+stop_ap() {
+	kill $(cat /tmp/hostapd.pid)
+	wait_for 5 sh -c '! [ -e /var/run/hostapd/wlan0 ]'
+}
+pings() {
+	/bin/ping -c $1 -i 0.02 -W 5 -q 198.18.0.2 > /tmp/lping.log 2>&1 &
+	lp=$!
+	wlan ping 198.18.0.1 --count $1 --interval 20ms > /tmp/wping.log 2>&1 || true
+	wait $lp || true
+	echo "RESULT $2: Linux -> us: $(grep 'packets transmitted' /tmp/lping.log)"
+	echo "RESULT $2: us -> Linux: $(grep 'packets transmitted' /tmp/wping.log) $(grep 'first error' /tmp/wping.log)"
+	expect "$(cat /tmp/lping.log)" "$1 packets transmitted, $1 received"
+	expect "$(cat /tmp/wping.log)" "$1 packets transmitted, $1 received"
+}
+STA=02:67:6f:70:6b:01
+start_ap /etc/hostapd-pmf2.conf
+wlan connect --ssid gopkt-wlan --passphrase 'the right passphrase' --addr 198.18.0.2/24 --pcap /tmp/pmf.pcap > /tmp/connect.log 2>&1 &
+pid=$!
+wait_for 30 grep -q '^connected' /tmp/connect.log
+wait_for 5 sh -c 'hostapd_cli -p /var/run/hostapd all_sta | grep -q AUTHORIZED'
+flags=$(ap all_sta | grep '^flags=')
+echo "RESULT pmf2 hostapd $flags"
+echo "$flags" | grep -qF '[MFP]' || fail "hostapd does not list MFP for us"
+wlan status | grep -q '^pmf: *on' || { wlan status; fail "status does not say pmf on"; }
+pings 100 pmf2
+
+# The AP asks whether we still have our keys: we answer, protected.
+must ap sa_query $STA
+sleep 1
+out=$(wlan status | grep '^pmf:'); echo "RESULT after sa_query: $out"
+expect "$out" "SA Query: 1 answered"
+
+# A forged (unprotected) deauthentication: dropped, our SA Query is
+# answered by the AP, we stay.
+must ap deauthenticate $STA test=0
+sleep 2
+out=$(wlan status | grep '^pmf:'); echo "RESULT after unprotected deauth: $out"
+expect "$out" "1 unprotected dropped"
+expect "$out" "1 of ours confirmed"
+[ $(grep -c '^connected' /tmp/connect.log) -eq 1 ] || fail "an unprotected deauthentication made us leave"
+reject "$(cat /tmp/connect.log)" "disconnected (reason"
+pings 50 after-forged-deauth
+
+# A real (protected) deauthentication: we leave and rejoin.
+must ap deauthenticate $STA
+wait_for 20 sh -c '[ $(grep -c "^connected" /tmp/connect.log) -ge 2 ]'
+wait_for 5 sh -c 'hostapd_cli -p /var/run/hostapd all_sta | grep -q AUTHORIZED'
+expect "$(cat /tmp/connect.log)" "disconnected (reason"
+pings 50 after-protected-deauth
+must wlan disconnect
+wait $pid || { cat /tmp/connect.log; fail "wlan connect exited with status $?"; }
+cat /tmp/connect.log
+
+# PMF optional.
+stop_ap
+start_ap /etc/hostapd-pmf1.conf
+wlan connect --ssid gopkt-wlan --passphrase 'the right passphrase' --addr 198.18.0.2/24 > /tmp/connect1.log 2>&1 &
+pid=$!
+wait_for 30 grep -q '^connected' /tmp/connect1.log
+wait_for 5 sh -c 'hostapd_cli -p /var/run/hostapd all_sta | grep -q AUTHORIZED'
+flags=$(ap all_sta | grep '^flags=')
+echo "RESULT pmf1 hostapd $flags"
+echo "$flags" | grep -qF '[MFP]' || fail "hostapd does not list MFP for us (ieee80211w=1)"
+pings 50 pmf1
+must wlan disconnect
+wait $pid || { cat /tmp/connect1.log; fail "wlan connect (pmf1) exited with status $?"; }
+gzip -c /tmp/pmf.pcap | base64 | sed 's/^/PCAP:/'
+`

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopkt/gopkt/internal/hosttest"
+	"github.com/gopkt/gopkt/internal/vmtest"
+)
+
+// qosConf is a WPA2-PSK network with WMM and HT (802.11n) on hostapd.
+const qosConf = wpaConf + "wmm_enabled=1\nieee80211n=1\n"
+
+// TestVMWlanQoS joins hostapd with wmm_enabled=1 and ieee80211n=1: hostapd
+// lists the station with [WMM][HT], wlan status says so, 300 pings each way
+// pass, and tshark on the radiotap capture finds QoS Data frames (subtype
+// 0x28) both from the AP and from us, with nothing malformed.
+func TestVMWlanQoS(t *testing.T) {
+	res := vmtest.Run(t, vmtest.Config{
+		Modules:  []string{"rfkill", "libarc4", "cfg80211", "ctr", "ccm", "mac80211", "virtio_ring", "virtio", "mac80211_hwsim radios=1"},
+		Commands: []string{"./tools/wlan"},
+		Debs:     []string{"hostapd", "iputils-ping", "ethtool"},
+		Files:    []vmtest.File{{Guest: "/etc/hostapd-qos.conf", Mode: 0o644, Data: []byte(qosConf)}},
+		Append:   "no_timer_check",
+		Timeout:  5 * time.Minute,
+		Quiet:    true,
+		Script:   wlanQoSScript,
+	})
+	for _, l := range res.Grep("RESULT ") {
+		t.Log(l[strings.Index(l, "RESULT "):])
+	}
+	path := capturedPcap(t, res)
+	hosttest.Require(t, hosttest.Tshark)
+	fromAP := tsharkFields(t, path, "wlan.fc.type_subtype == 0x0028 && wlan.fc.ds == 2")
+	toAP := tsharkFields(t, path, "wlan.fc.type_subtype == 0x0028 && wlan.fc.ds == 1")
+	malformed := tsharkFields(t, path, "_ws.malformed || _ws.expert.severity == error")
+	t.Logf("capture: %d QoS Data frames from the AP, %d to it, %d malformed", len(fromAP), len(toAP), len(malformed))
+	if len(fromAP) < 10 || len(toAP) < 10 {
+		t.Errorf("QoS Data in the capture: %d from the AP, %d to it; want both", len(fromAP), len(toAP))
+	}
+	if len(malformed) != 0 {
+		t.Errorf("tshark finds %d malformed frames: %q", len(malformed), malformed[:min(5, len(malformed))])
+	}
+}
+
+const wlanQoSScript = `
+ip link set wlan0 up
+ip addr add 198.18.0.1/24 dev wlan0
+hostapd -B -P /tmp/hostapd.pid -f /tmp/hostapd.log /etc/hostapd-qos.conf || { cat /tmp/hostapd.log; fail "hostapd did not start"; }
+wait_for 10 sh -c 'hostapd_cli -p /var/run/hostapd status | grep -q state=ENABLED'
+wlan connect --ssid gopkt-wlan --passphrase 'the right passphrase' --addr 198.18.0.2/24 --pcap /tmp/qos.pcap --pcap-count 400 > /tmp/connect.log 2>&1 &
+pid=$!
+wait_for 30 grep -q '^connected' /tmp/connect.log
+wait_for 5 sh -c 'hostapd_cli -p /var/run/hostapd all_sta | grep -q AUTHORIZED'
+flags=$(hostapd_cli -p /var/run/hostapd all_sta | grep '^flags=')
+echo "RESULT hostapd $flags"
+echo "$flags" | grep -qF '[WMM]' || fail "hostapd does not list WMM for us"
+echo "$flags" | grep -qF '[HT]' || fail "hostapd does not list HT for us"
+out=$(wlan status); echo "$out"
+expect "$out" "WMM (QoS data), HT"
+echo "$out" | sed 's/^/RESULT status at connect: /' 
+/bin/ping -c 300 -i 0.01 -W 5 -q 198.18.0.2 > /tmp/lping.log 2>&1 &
+lp=$!
+wlan ping 198.18.0.1 --count 300 --interval 10ms > /tmp/wping.log 2>&1 || true
+wait $lp || true
+echo "RESULT Linux -> us: $(grep 'packets transmitted' /tmp/lping.log)"
+echo "RESULT us -> Linux: $(grep 'packets transmitted' /tmp/wping.log) $(grep 'first error' /tmp/wping.log)"
+wlan status | sed 's/^/RESULT status: /'
+echo "RESULT AP ethtool $(ethtool -S wlan0 2>&1 | grep -E 'dropped|failed|rx_packets|tx_packets|retr' | tr -s ' ' | tr '\n' ' ')"
+grep -iE 'addba|block|error|fail' /tmp/hostapd.log | tail -n 5 | sed 's/^/RESULT hostapd: /'
+must wlan disconnect
+wait $pid || { cat /tmp/connect.log; fail "wlan connect exited with status $?"; }
+cat /tmp/connect.log
+gzip -c /tmp/qos.pcap | base64 | sed 's/^/PCAP:/'
+expect "$(cat /tmp/lping.log)" "300 packets transmitted, 300 received"
+expect "$(cat /tmp/wping.log)" "300 packets transmitted, 300 received"
+`
