@@ -11,7 +11,7 @@ require (
 
 require (
 	golang.org/x/sys v0.49.0 // indirect
-	golang.org/x/time v0.15.0 // indirect
+	golang.org/x/time v0.16.0 // indirect
 	gvisor.dev/gvisor v0.0.0-20260701204157-69c2d17aea96
 )
 
