@@ -1,6 +1,7 @@
 package route
 
 import (
+	"encoding/binary"
 	"net/netip"
 	"sync/atomic"
 	"unsafe"
@@ -66,11 +67,19 @@ type recChunk struct {
 	r [1 << recShift]Route
 }
 
-// hop is what forwarding needs of a record.
+// hop is what forwarding needs of a record: the next hop for dst is
+// dst&keep | gw, with keep all ones and gw zero for an on-link route, keep
+// zero and gw the gateway otherwise (no branch on the kind of route).
 type hop struct {
-	gw      [4]byte
-	ifindex int32
-	hasGW   bool
+	gw, keep uint32
+	ifindex  int32
+}
+
+// to returns the address to resolve for dst.
+func (h *hop) to(dst [4]byte) [4]byte {
+	var nh [4]byte
+	binary.BigEndian.PutUint32(nh[:], binary.BigEndian.Uint32(dst[:])&h.keep|h.gw)
+	return nh
 }
 
 type plane struct {
@@ -78,8 +87,11 @@ type plane struct {
 	rootBits int    // smallRoot or bigRoot
 	shift    uint32 // 32 - rootBits: an IPv4 address's root index is a >> shift
 	root     []uint32
-	groups   atomic.Pointer[[]*groupChunk]
-	recs     atomic.Pointer[[]*recChunk]
+	// root0 is &root[0]: rootEntry indexes it without a bounds check,
+	// since an IPv4 address shifted right by shift is below len(root).
+	root0  unsafe.Pointer
+	groups atomic.Pointer[[]*groupChunk]
+	recs   atomic.Pointer[[]*recChunk]
 	// hops is the compact form of every record NextHop reads (IPv4), one
 	// flat array indexed by the leaf: no chunk to chase after the trie
 	// entry's cache miss. It grows by copy; a reader loads it after the
@@ -106,6 +118,7 @@ func newPlane(maxDepth, rootBits int) *plane {
 	} else {
 		p.root = p.arena.table(1 << rootBits)
 	}
+	p.root0 = unsafe.Pointer(&p.root[0])
 	g, r, h := []*groupChunk{}, []*recChunk{}, []hop{}
 	p.groups.Store(&g)
 	p.recs.Store(&r)
@@ -117,9 +130,20 @@ func leafDepth(e uint32) int { return int(e>>depthShift) - 1 } // -1: no route
 
 func mkLeaf(depth int, rec uint32) uint32 { return uint32(depth+1)<<depthShift | rec }
 
+// rootEntry returns the root entry of an IPv4 address: one atomic load,
+// no bounds check (a>>shift < 1<<rootBits == len(root) for every a).
+func (p *plane) rootEntry(a uint32) uint32 {
+	return rootAt(p.root0, a>>(p.shift&31))
+}
+
+// rootAt loads root entry i of the root at root0 (i < len(root)).
+func rootAt(root0 unsafe.Pointer, i uint32) uint32 {
+	return atomic.LoadUint32((*uint32)(unsafe.Add(root0, uintptr(i)*4)))
+}
+
 // lookup4 returns the leaf for an IPv4 address. It allocates nothing.
 func (p *plane) lookup4(a uint32) uint32 {
-	e := atomic.LoadUint32(&p.root[a>>p.shift])
+	e := p.rootEntry(a)
 	if e&eChild != 0 {
 		e = p.below4(e, a)
 	}
@@ -212,9 +236,10 @@ func (p *plane) newRecord(r Route) uint32 {
 	}
 	c := cs[i>>recShift]
 	c.r[i&(1<<recShift-1)] = r
-	h := hop{ifindex: int32(r.IfIndex)}
+	h := hop{ifindex: int32(r.IfIndex), keep: ^uint32(0)}
 	if r.Gateway.Is4() {
-		h.gw, h.hasGW = r.Gateway.As4(), true
+		gw := r.Gateway.As4()
+		h.gw, h.keep = binary.BigEndian.Uint32(gw[:]), 0
 	}
 	hs := *p.hops.Load()
 	if int(i) == len(hs) {

@@ -3,7 +3,6 @@ package route
 import (
 	"encoding/binary"
 	"net/netip"
-	"sync/atomic"
 )
 
 // Table is the IPv4 routing table. The zero value is not ready; use New.
@@ -54,24 +53,32 @@ func (t *Table) Lookup(dst [4]byte) (Route, bool) {
 // to resolve on it (the gateway, or dst for an on-link route), without
 // copying the Route out. It takes no lock and does not allocate.
 //
-// It is the lookup a forwarding loop runs per packet, so it is kept short
-// (the root entry, then the next hop: the fewer instructions each lookup
-// takes, the more lookups' cache misses the CPU overlaps).
+// It is the lookup a forwarding loop runs per packet, so its common case
+// (a root entry that is a leaf: every prefix up to the root's stride) is
+// small enough for the compiler to inline into the caller: the root
+// entry, then the next-hop record. The fewer instructions each lookup
+// takes, the more lookups' cache misses the CPU overlaps. Deeper prefixes
+// and misses take nextHopSlow.
 func (t *Table) NextHop(dst [4]byte) (ifindex int, nexthop [4]byte, ok bool) {
 	p := t.c.cur.Load()
-	a := binary.BigEndian.Uint32(dst[:])
-	e := atomic.LoadUint32(&p.root[a>>p.shift])
-	if e&eChild != 0 {
-		e = p.below4(e, a)
+	e := p.rootEntry(binary.BigEndian.Uint32(dst[:]))
+	if e&eChild != 0 || e < 1<<depthShift {
+		return p.nextHopSlow(e, dst)
 	}
-	if e>>depthShift == 0 {
+	h := &(*p.hops.Load())[e&recMask]
+	return int(h.ifindex), h.to(dst), true
+}
+
+// nextHopSlow finishes NextHop below the root, and for no route.
+func (p *plane) nextHopSlow(e uint32, dst [4]byte) (int, [4]byte, bool) {
+	if e&eChild != 0 {
+		e = p.below4(e, binary.BigEndian.Uint32(dst[:]))
+	}
+	if e < 1<<depthShift {
 		return 0, dst, false
 	}
-	h := (*p.hops.Load())[e&recMask]
-	if h.hasGW {
-		return int(h.ifindex), h.gw, true
-	}
-	return int(h.ifindex), dst, true
+	h := &(*p.hops.Load())[e&recMask]
+	return int(h.ifindex), h.to(dst), true
 }
 
 // Routes returns a copy of every route, in the order they were added.
@@ -106,9 +113,11 @@ func (t *Table) NextHopBurst(dsts [][4]byte, out []Hop) {
 	var es [burst]uint32
 	for len(dsts) > 0 {
 		n := min(len(dsts), burst)
+		// The root and the shift in registers: the atomic loads would
+		// otherwise make the compiler reload them for every address.
+		root0, shift := p.root0, p.shift&31
 		for i := range n {
-			a := binary.BigEndian.Uint32(dsts[i][:])
-			es[i] = atomic.LoadUint32(&p.root[a>>p.shift])
+			es[i] = rootAt(root0, binary.BigEndian.Uint32(dsts[i][:])>>shift)
 		}
 		hs := *p.hops.Load()
 		for i := range n {
@@ -116,18 +125,16 @@ func (t *Table) NextHopBurst(dsts [][4]byte, out []Hop) {
 			if e&eChild != 0 {
 				e = p.below4(e, binary.BigEndian.Uint32(dsts[i][:]))
 			}
-			if e>>depthShift == 0 {
-				out[i] = Hop{Addr: dsts[i]}
+			o := &out[i]
+			if e < 1<<depthShift {
+				o.Addr, o.IfIndex, o.OK = dsts[i], 0, false
 				continue
 			}
 			if e&recMask >= uint32(len(hs)) {
 				hs = *p.hops.Load() // a record newer than the first load
 			}
 			h := &hs[e&recMask]
-			out[i] = Hop{Addr: dsts[i], IfIndex: h.ifindex, OK: true}
-			if h.hasGW {
-				out[i].Addr = h.gw
-			}
+			o.Addr, o.IfIndex, o.OK = h.to(dsts[i]), h.ifindex, true
 		}
 		dsts, out = dsts[n:], out[n:]
 	}

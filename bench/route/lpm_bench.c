@@ -1,0 +1,154 @@
+/*
+ * lpm_bench: DPDK's rte_lpm (DIR-24-8) on exactly the tables and probes of
+ * gopkt's BenchmarkNextHopScale and BenchmarkNextHopBurstScale, written by
+ * `go test ./stack/route -run TestPeerInput -route.peer-dump DIR`.
+ *
+ * Usage (EAL args first): lpm_bench EAL... -- DIR ITERS
+ * For each of routes-1.bin and routes-1000000.bin it builds an rte_lpm,
+ * then times, over the same 1 Mi uniformly random probes in the same
+ * order as the Go benchmarks:
+ *   single: rte_lpm_lookup per address (the 24-bit next-hop id)
+ *   bulk:   rte_lpm_lookup_bulk of 32 addresses per call
+ * and prints wall and thread-CPU nanoseconds per lookup, like the Go
+ * benchmarks' ns/op and cpu-ns/op. Record format: see TestPeerInput.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lpm.h>
+
+#define BULK 32
+
+static double clk(clockid_t id)
+{
+	struct timespec ts;
+	clock_gettime(id, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static void *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL) {
+		perror(path);
+		exit(1);
+	}
+	fseek(f, 0, SEEK_END);
+	*len = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	void *b = malloc(*len);
+	if (b == NULL || fread(b, 1, *len, f) != *len) {
+		fprintf(stderr, "lpm_bench: reading %s failed\n", path);
+		exit(1);
+	}
+	fclose(f);
+	return b;
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void run(const char *dir, int n, const uint32_t *ips, size_t nips, long iters)
+{
+	char path[4096];
+	size_t len;
+	snprintf(path, sizeof(path), "%s/routes-%d.bin", dir, n);
+	uint8_t *rs = slurp(path, &len);
+	size_t nr = len / 12;
+	uint32_t def = 0;
+
+	struct rte_lpm_config cfg = {
+		.max_rules = nr + 16,
+		.number_tbl8s = 1 << 12,
+	};
+	char name[32];
+	snprintf(name, sizeof(name), "lpm%d", n);
+	struct rte_lpm *lpm = rte_lpm_create(name, SOCKET_ID_ANY, &cfg);
+	if (lpm == NULL) {
+		fprintf(stderr, "lpm_bench: rte_lpm_create: %s\n", rte_strerror(rte_errno));
+		exit(1);
+	}
+	for (size_t i = 0; i < nr; i++) {
+		const uint8_t *r = rs + 12 * i;
+		uint32_t nh = r[8] | r[9] << 8 | r[10] << 16 | (uint32_t)r[11] << 24;
+		if (r[4] == 0) {
+			/* rte_lpm has no depth 0: a miss is the default route,
+			 * as in DPDK's l3fwd. */
+			def = nh;
+			continue;
+		}
+		if (rte_lpm_add(lpm, be32(r), r[4], nh) != 0) {
+			fprintf(stderr, "lpm_bench: rte_lpm_add route %zu failed\n", i);
+			exit(1);
+		}
+	}
+
+	uint64_t sum = 0;
+	uint32_t nh;
+	size_t mask = nips - 1;
+	double w0 = clk(CLOCK_MONOTONIC), c0 = clk(CLOCK_THREAD_CPUTIME_ID);
+	for (long i = 0; i < iters; i++) {
+		if (rte_lpm_lookup(lpm, ips[i & mask], &nh) == 0)
+			sum += nh;
+		else
+			sum += def;
+	}
+	double sw = (clk(CLOCK_MONOTONIC) - w0) / iters, sc = (clk(CLOCK_THREAD_CPUTIME_ID) - c0) / iters;
+
+	uint32_t hops[BULK];
+	w0 = clk(CLOCK_MONOTONIC);
+	c0 = clk(CLOCK_THREAD_CPUTIME_ID);
+	for (long i = 0; i < iters; i += BULK) {
+		rte_lpm_lookup_bulk(lpm, &ips[i & mask], hops, BULK);
+		sum += hops[0] & RTE_LPM_LOOKUP_SUCCESS ? hops[0] : def;
+	}
+	double bw = (clk(CLOCK_MONOTONIC) - w0) / iters, bc = (clk(CLOCK_THREAD_CPUTIME_ID) - c0) / iters;
+
+	/* rte_lpm's tables: tbl24 (2^24 entries), the tbl8 groups and the
+	 * rules table, 4-byte entries and 8-byte rules (rte_lpm.h). */
+	double bytes = (double)(1 << 24) * 4 + (double)cfg.number_tbl8s * 256 * 4 + (double)cfg.max_rules * 8;
+	printf("routes %d bytes %.0f bytes_per_route %.1f single_ns %.2f single_cpu_ns %.2f bulk_ns %.2f bulk_cpu_ns %.2f (checksum %llu)\n",
+	       n, bytes, bytes / nr, sw, sc, bw, bc, (unsigned long long)sum);
+	rte_lpm_free(lpm);
+	free(rs);
+}
+
+int main(int argc, char **argv)
+{
+	int used = rte_eal_init(argc, argv);
+	if (used < 0) {
+		fprintf(stderr, "lpm_bench: rte_eal_init failed\n");
+		return 1;
+	}
+	argc -= used;
+	argv += used;
+	if (argc < 3) {
+		fprintf(stderr, "usage: lpm_bench EAL-ARGS -- DIR ITERS\n");
+		return 2;
+	}
+	const char *dir = argv[1];
+	long iters = atol(argv[2]);
+	char path[4096];
+	size_t len;
+	snprintf(path, sizeof(path), "%s/probes.bin", dir);
+	uint8_t *raw = slurp(path, &len);
+	size_t nips = len / 4;
+	if (nips == 0 || (nips & (nips - 1)) != 0 || iters % BULK != 0) {
+		fprintf(stderr, "lpm_bench: need a power-of-two number of probes and ITERS a multiple of %d\n", BULK);
+		return 1;
+	}
+	uint32_t *ips = malloc(nips * 4);
+	for (size_t i = 0; i < nips; i++)
+		ips[i] = be32(raw + 4 * i);
+	free(raw);
+	run(dir, 1, ips, nips, iters);
+	run(dir, 1000000, ips, nips, iters);
+	rte_eal_cleanup();
+	return 0;
+}
