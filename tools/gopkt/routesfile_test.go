@@ -168,12 +168,21 @@ func TestDaemonRoutesFile(t *testing.T) {
 	if !strings.Contains(out, "5 received") {
 		t.Errorf("ping %s: %s", target, out)
 	}
+	start := time.Now()
 	if code := r.stop(t); code != exitOK {
 		t.Errorf("exit status %d\n%s", code, r.errOut.String())
 	}
+	t.Logf("stopped in %s", time.Since(start).Round(time.Millisecond))
 	o := r.out.String()
 	if !strings.Contains(o, "pool: 4096/4096 buffers free") {
 		t.Errorf("the pool is not full at exit:\n%s", tail(o, 30))
+	}
+	// The status shows the first routes and counts the rest.
+	// (The file's routes, the connected ones and loopback's.)
+	if m := regexp.MustCompile(`\.\.\. and (\d+) more routes`).FindStringSubmatch(o); m == nil {
+		t.Errorf("status: no \"... and N more routes\" line:\n%s", tail(o, 30))
+	} else if more, _ := strconv.Atoi(m[1]); more+statusMaxRoutes < n {
+		t.Errorf("status counts %d more routes after %d, want at least %d in all", more, statusMaxRoutes, n)
 	}
 	// 5 requests one way, 5 replies the other (more only if Linux
 	// retransmitted).

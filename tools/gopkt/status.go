@@ -113,6 +113,12 @@ func (d *daemon) statusRoutes(b *strings.Builder) {
 	if d.ip6 != nil {
 		routes = append(routes, d.ip6.Routes.Routes()...)
 	}
+	// A full table is a million lines: the status shows the first
+	// statusMaxRoutes and counts the rest (gopktctl route lists them all).
+	more := 0
+	if len(routes) > statusMaxRoutes {
+		routes, more = routes[:statusMaxRoutes], len(routes)-statusMaxRoutes
+	}
 	for _, r := range routes {
 		via := "-"
 		if r.Gateway.IsValid() {
@@ -128,7 +134,13 @@ func (d *daemon) statusRoutes(b *strings.Builder) {
 		fmt.Fprintf(tw, "  %s\tvia %s\tdev %s\tmetric %d\t%v\n", dst, via, d.ifname(r.IfIndex), r.Metric, r.Kind)
 	}
 	_ = tw.Flush()
+	if more > 0 {
+		fmt.Fprintf(b, "  ... and %d more routes (gopktctl route lists them all)\n", more)
+	}
 }
+
+// statusMaxRoutes is how many routes the status prints.
+const statusMaxRoutes = 100
 
 // statusIPv6 prints the neighbour discovery cache (as ip -6 neigh) and the
 // IPv6, ICMPv6 and ND counters.

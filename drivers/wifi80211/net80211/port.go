@@ -159,7 +159,18 @@ func (p *Port) Wait(timeout time.Duration) error {
 		}
 		return nil
 	case <-expired:
-		return port.ErrTimeout
+		// A token that arrived as the timer fired (or while this
+		// goroutine waited to run) still counts: Wait never reports a
+		// timeout while an event is pending.
+		select {
+		case _, ok := <-p.ready:
+			if !ok {
+				return port.ErrClosed
+			}
+			return nil
+		default:
+			return port.ErrTimeout
+		}
 	}
 }
 
