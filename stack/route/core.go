@@ -34,6 +34,9 @@ type prefixRoutes struct {
 	routes []seqRoute
 	best   uint64 // seq of the route the plane holds
 	leaf   uint32 // the plane's leaf for this prefix
+	// one holds the first route, so a prefix with one route (nearly
+	// every prefix of a full table) is one allocation, not two.
+	one [1]seqRoute
 }
 
 type seqRoute struct {
@@ -115,6 +118,7 @@ func (c *core) add(r Route) error {
 func (c *core) insertLocked(pr *prefixRoutes, r Route) {
 	if pr == nil {
 		pr = &prefixRoutes{best: ^uint64(0)}
+		pr.routes = pr.one[:0]
 		c.prefixes[r.Prefix] = pr
 	}
 	c.seq++
