@@ -185,7 +185,7 @@ func newEchoes(t *testing.T, ns *hosttest.Namespace, addr string, udpPort, tcpPo
 	}
 	t.Cleanup(func() { _ = pc.Close(); _ = ln.Close() })
 	go func() {
-		buf := make([]byte, 2048)
+		buf := make([]byte, 65536)
 		first := true
 		for {
 			n, from, err := pc.ReadFromUDPAddrPort(buf)
