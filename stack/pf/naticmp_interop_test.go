@@ -30,7 +30,9 @@ import (
 // quoted echo identifier and prints it), S's port unreachable for UDP
 // (C's connected socket gets ECONNREFUSED: the kernel matched the quoted
 // ports) and R's fragmentation needed for ping -M do (C learns the path
-// MTU 1200). UDP datagrams of 3000 and 8000 bytes, fragmented by C and
+// MTU 1200). Our own fragmentation needed (MTU 1400 towards R) quotes what
+// C sent, not its translation (ipv4 checks the MTU before the forward
+// hooks), so it reaches C. UDP datagrams of 3000 and 8000 bytes, fragmented by C and
 // again by R (and S's replies the same way back), arrive whole in both
 // directions, and S never sees the inside network. tcpdump on C's and S's
 // links and tshark (IPv4, UDP, TCP and ICMP checksums verified, quotes
@@ -73,6 +75,10 @@ func TestInteropLinuxNATErrorsFragments(t *testing.T) {
 	nsR.Run(t, "sysctl", "-qw", "net.ipv4.ip_forward=1")
 	nsR.IP(t, "link", "set", rs.IfA, "mtu", "1200")
 	nsS.IP(t, "link", "set", rs.IfB, "mtu", "1200")
+	nsR.IP(t, "link", "set", hosttest.LinkName("nfeR"), "mtu", "1400")
+	if err := ifcs[1].SetMTU(1400); err != nil {
+		t.Fatal(err)
+	}
 	f := pf.New(h.S, pf.Options{})
 	if err := f.Load("nat on tap1 from 198.18.92.0/24 to any -> (tap1)\npass all"); err != nil {
 		t.Fatal(err)
@@ -150,9 +156,16 @@ func TestInteropLinuxNATErrorsFragments(t *testing.T) {
 	if err != nil {
 		t.Errorf("large UDP through nat: %v", err)
 	}
-	// Fragmentation needed from R (MTU 1200) about a translated echo with DF.
-	out, _ := nsC.Output("ping", "-n", "-c", "2", "-i", "0.3", "-W", "2", "-M", "do", "-s", "1300", "198.18.94.2")
+	// Fragmentation needed from us (MTU 1400 towards R): made before the
+	// translation, so it quotes what C sent and goes to C.
+	out, _ := nsC.Output("ping", "-n", "-c", "2", "-i", "0.3", "-W", "2", "-M", "do", "-s", "1420", "198.18.94.2")
 	rt, _ := nsC.Output("ip", "route", "get", "198.18.94.2")
+	if !strings.Contains(out, "mtu = 1400") && !strings.Contains(rt, "mtu 1400") {
+		t.Errorf("C did not learn our MTU 1400 from our fragmentation needed:\n%s\n%s", out, rt)
+	}
+	// Fragmentation needed from R (MTU 1200) about a translated echo with DF.
+	out, _ = nsC.Output("ping", "-n", "-c", "2", "-i", "0.3", "-W", "2", "-M", "do", "-s", "1300", "198.18.94.2")
+	rt, _ = nsC.Output("ip", "route", "get", "198.18.94.2")
 	if !strings.Contains(out, "mtu = 1200") && !strings.Contains(rt, "mtu 1200") {
 		t.Errorf("C did not learn R's MTU 1200 from the translated fragmentation needed:\n%s\n%s", out, rt)
 	}
@@ -165,6 +178,7 @@ func TestInteropLinuxNATErrorsFragments(t *testing.T) {
 		{"client", textC, "198.18.92.1 > 198.18.94.2: ICMP echo request"}, // the quote, translated back
 		{"client", textC, "198.18.94.2 > 198.18.92.1: ICMP 198.18.94.2 udp port 33434 unreachable"},
 		{"client", textC, "198.18.93.1 > 198.18.92.1: ICMP 198.18.94.2 unreachable - need to frag (mtu 1200)"},
+		{"client", textC, "198.18.92.2 > 198.18.92.1: ICMP 198.18.94.2 unreachable - need to frag (mtu 1400)"},
 		{"client", textC, "198.18.94.2.7 > 198.18.92.1."}, // the echoes' first fragments
 		{"client", textC, "flags [+], proto UDP (17), length 1500"},
 		{"server", textS, "198.18.93.2.5"},                          // nat's port range
