@@ -53,7 +53,9 @@
 // connection in either direction (for ICMP, the echo replies) pass without
 // the rules. Forwarded packets are checked "in" on the interface they
 // arrived on and "out" on the one they leave by. A later fragment has no
-// ports: rules with ports, flags or ICMP types do not match it. Loopback
+// ports: it passes as its datagram's first fragment did (natfrag.go),
+// and when that was not seen, rules with ports, flags or ICMP types do
+// not match it. Loopback
 // interfaces are not filtered. Each rule counts the packets and bytes it
 // decided and the states it made; Load replaces the whole rule set with
 // one atomic store (states stay, counters start over).

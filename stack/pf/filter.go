@@ -38,6 +38,7 @@ type Filter struct {
 	rules  atomic.Pointer[Ruleset]
 	states *stateTable
 	nat    *natTable
+	frags  *fragTable // first fragments passed: their later fragments pass too
 	start  time.Time
 	hook   pfil.Hook
 
@@ -64,7 +65,7 @@ func New(s *stack.Stack, o Options) *Filter {
 	if o.ICMPTimeout <= 0 {
 		o.ICMPTimeout = 20 * time.Second
 	}
-	f := &Filter{s: s, o: o, states: newStateTable(o.MaxStates), nat: newNATTable(o.MaxStates), start: time.Now()}
+	f := &Filter{s: s, o: o, states: newStateTable(o.MaxStates), nat: newNATTable(o.MaxStates), frags: newFragTable(), start: time.Now()}
 	f.rules.Store(&Ruleset{})
 	f.hook = f.run
 	return f
@@ -108,6 +109,7 @@ func (f *Filter) NATRules() []RuleStats {
 func (f *Filter) FlushStates() {
 	f.states.flush()
 	f.nat.flush()
+	f.frags.flush()
 }
 
 // NATStats returns the translation counters.
@@ -273,7 +275,7 @@ func (f *Filter) translate(dir Dir, ifindex int, b *mbuf.Buf) natResult {
 	}
 	rewrite(d, &pk, to)
 	if frag&0x2000 != 0 {
-		f.nat.noteFragment(fk, pk.src, pk.dst, now)
+		f.nat.frags.note(fk, pk.src, pk.dst, now)
 	}
 	f.translated.Add(1)
 	return natDone
@@ -336,8 +338,21 @@ func (f *Filter) Check(dir Dir, ifindex int, b []byte, n int) Action {
 		return Pass
 	}
 	now := int64(time.Since(f.start))
+	frag := binary.BigEndian.Uint16(b[6:8])
+	if frag&0x1fff != 0 { // a later fragment: as its first fragment went
+		k := fragKeyOf(dir, b)
+		if _, _, ok := f.frags.lookup(&k, now); ok {
+			f.stateHits.Add(1)
+			f.passed.Add(1)
+			return Pass
+		}
+	}
+	first := frag&0x3fff == 0x2000 // MF, offset 0
 	timeout := f.timeout(pk.proto)
 	if pk.l4 && timeout > 0 && f.states.lookup(&pk, now, timeout) {
+		if first {
+			f.frags.note(fragKeyOf(dir, b), pk.src, pk.dst, now)
+		}
 		f.stateHits.Add(1)
 		f.passed.Add(1)
 		return Pass
@@ -366,6 +381,9 @@ func (f *Filter) Check(dir Dir, ifindex int, b []byte, n int) Action {
 		return Block
 	}
 	f.passed.Add(1)
+	if first {
+		f.frags.note(fragKeyOf(dir, b), pk.src, pk.dst, now)
+	}
 	if decisive.KeepState && pk.l4 && timeout > 0 && (pk.proto != wire.IPProtocolICMP || pk.icmpType == 8) {
 		if f.states.insert(&pk, decisive, now, timeout) {
 			decisive.states.Add(1)

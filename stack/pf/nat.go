@@ -106,8 +106,8 @@ type natTable struct {
 	slots []natSlot
 	free  []int32
 	live  atomic.Int32
-	port  uint32 // allocation cursor
-	frags fragTable
+	port  uint32     // allocation cursor
+	frags *fragTable // later fragments' translations (its own lock)
 }
 
 func newNATTable(max int) *natTable {

@@ -2,6 +2,7 @@ package pf
 
 import (
 	"encoding/binary"
+	"sync"
 
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack/wire"
@@ -54,23 +55,24 @@ type fragEntry struct {
 	expires  int64
 }
 
-// fragTable is the ring of remembered first fragments; natTable's lock
-// guards it.
+// fragTable is a ring of remembered first fragments with the addresses
+// their datagram was translated to (the filter's table of passed first
+// fragments uses the same shape, addresses unused).
 type fragTable struct {
+	mu   sync.Mutex
 	m    map[fragKey]int32
 	ring []fragEntry
 	next int32
 }
 
-func newFragTable() fragTable {
-	return fragTable{m: make(map[fragKey]int32, fragSlots), ring: make([]fragEntry, fragSlots)}
+func newFragTable() *fragTable {
+	return &fragTable{m: make(map[fragKey]int32, fragSlots), ring: make([]fragEntry, fragSlots)}
 }
 
-// noteFragment remembers that the datagram k was translated to src, dst.
-func (t *natTable) noteFragment(k fragKey, src, dst wire.Addr4, now int64) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	ft := &t.frags
+// note remembers the datagram k (translated to src, dst).
+func (ft *fragTable) note(k fragKey, src, dst wire.Addr4, now int64) {
+	ft.mu.Lock()
+	defer ft.mu.Unlock()
 	if i, ok := ft.m[k]; ok {
 		ft.ring[i].src, ft.ring[i].dst, ft.ring[i].expires = src, dst, now+fragTimeout
 		return
@@ -84,22 +86,24 @@ func (t *natTable) noteFragment(k fragKey, src, dst wire.Addr4, now int64) {
 	ft.m[k] = i
 }
 
-// fragment returns the addresses the datagram k was translated to.
-func (t *natTable) fragment(k *fragKey, now int64) (src, dst wire.Addr4, ok bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	i, ok := t.frags.m[*k]
-	if !ok || now > t.frags.ring[i].expires {
+// lookup returns what was noted for the datagram k.
+func (ft *fragTable) lookup(k *fragKey, now int64) (src, dst wire.Addr4, ok bool) {
+	ft.mu.Lock()
+	defer ft.mu.Unlock()
+	i, ok := ft.m[*k]
+	if !ok || now > ft.ring[i].expires {
 		return src, dst, false
 	}
-	e := &t.frags.ring[i]
+	e := &ft.ring[i]
 	return e.src, e.dst, true
 }
 
-func (t *fragTable) flush() {
-	clear(t.m)
-	clear(t.ring)
-	t.next = 0
+func (ft *fragTable) flush() {
+	ft.mu.Lock()
+	defer ft.mu.Unlock()
+	clear(ft.m)
+	clear(ft.ring)
+	ft.next = 0
 }
 
 // fragKeyOf is the identity of the datagram b (an IPv4 header) belongs to.
@@ -113,7 +117,7 @@ func fragKeyOf(dir Dir, b []byte) fragKey {
 func (f *Filter) translateFragment(dir Dir, ifname string, b *mbuf.Buf, pk *packet, now int64) natResult {
 	d := b.Bytes()
 	k := fragKeyOf(dir, d)
-	src, dst, ok := f.nat.fragment(&k, now)
+	src, dst, ok := f.nat.frags.lookup(&k, now)
 	if !ok {
 		if dir == Out && f.natFragmentRule(pk, ifname) {
 			f.natFragDropped.Add(1)

@@ -36,7 +36,10 @@ import (
 // again by R (and S's replies the same way back), arrive whole in both
 // directions, and S never sees the inside network. tcpdump on C's and S's
 // links and tshark (IPv4, UDP, TCP and ICMP checksums verified, quotes
-// included) find nothing wrong. Addresses in 198.18.0.0/15 only.
+// included) find nothing wrong. The rule set is stateful ("block in on
+// tap1 all", "pass out on tap1 keep state"): the errors pass as their
+// connections, the replies' later fragments as their first fragments.
+// Addresses in 198.18.0.0/15 only.
 func TestInteropLinuxNATErrorsFragments(t *testing.T) {
 	hosttest.Require(t, hosttest.Root, hosttest.TUN, hosttest.IP, hosttest.Ping, hosttest.Tcpdump)
 	pool := stacktest.NewPool(t, 2048)
@@ -80,7 +83,10 @@ func TestInteropLinuxNATErrorsFragments(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := pf.New(h.S, pf.Options{})
-	if err := f.Load("nat on tap1 from 198.18.92.0/24 to any -> (tap1)\npass all"); err != nil {
+	// Stateful: nothing comes in on tap1 but replies, translated errors
+	// (they pass as their connection) and later fragments of datagrams
+	// whose first fragment passed.
+	if err := f.Load("nat on tap1 from 198.18.92.0/24 to any -> (tap1)\nblock in on tap1 all\npass out on tap1 keep state"); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.Attach(h.IP); err != nil {
@@ -169,23 +175,37 @@ func TestInteropLinuxNATErrorsFragments(t *testing.T) {
 	if !strings.Contains(out, "mtu = 1200") && !strings.Contains(rt, "mtu 1200") {
 		t.Errorf("C did not learn R's MTU 1200 from the translated fragmentation needed:\n%s\n%s", out, rt)
 	}
+	wants := []struct{ side, want string }{
+		{"client", "198.18.93.1 > 198.18.92.1: ICMP time exceeded in-transit"},
+		{"client", "198.18.92.1 > 198.18.94.2: ICMP echo request"}, // the quote, translated back
+		{"client", "198.18.94.2 > 198.18.92.1: ICMP 198.18.94.2 udp port 33434 unreachable"},
+		{"client", "198.18.93.1 > 198.18.92.1: ICMP 198.18.94.2 unreachable - need to frag (mtu 1200)"},
+		{"client", "198.18.92.2 > 198.18.92.1: ICMP 198.18.94.2 unreachable - need to frag (mtu 1400)"},
+		{"client", "198.18.94.2.7 > 198.18.92.1."}, // the echoes' first fragments
+		{"client", "flags [+], proto UDP (17), length 1500"},
+		{"server", "198.18.93.2.5"},                          // nat's port range
+		{"server", "flags [+], proto UDP (17), length 1196"}, // R refragmented ours
+	}
+	var wantC, wantS []string
+	for _, w := range wants {
+		if w.side == "client" {
+			wantC = append(wantC, w.want)
+		} else {
+			wantS = append(wantS, w.want)
+		}
+	}
+	dumpC.WaitFor(10*time.Second, wantC...)
+	dumpS.WaitFor(10*time.Second, wantS...)
 	dumpC.Stop(t)
 	dumpS.Stop(t)
-
 	textC, textS := dumpC.Text(t, "-nn", "-v"), dumpS.Text(t, "-nn", "-v")
-	for _, c := range []struct{ side, text, want string }{
-		{"client", textC, "198.18.93.1 > 198.18.92.1: ICMP time exceeded in-transit"},
-		{"client", textC, "198.18.92.1 > 198.18.94.2: ICMP echo request"}, // the quote, translated back
-		{"client", textC, "198.18.94.2 > 198.18.92.1: ICMP 198.18.94.2 udp port 33434 unreachable"},
-		{"client", textC, "198.18.93.1 > 198.18.92.1: ICMP 198.18.94.2 unreachable - need to frag (mtu 1200)"},
-		{"client", textC, "198.18.92.2 > 198.18.92.1: ICMP 198.18.94.2 unreachable - need to frag (mtu 1400)"},
-		{"client", textC, "198.18.94.2.7 > 198.18.92.1."}, // the echoes' first fragments
-		{"client", textC, "flags [+], proto UDP (17), length 1500"},
-		{"server", textS, "198.18.93.2.5"},                          // nat's port range
-		{"server", textS, "flags [+], proto UDP (17), length 1196"}, // R refragmented ours
-	} {
-		if !strings.Contains(c.text, c.want) {
-			t.Errorf("tcpdump on the %s side does not show %q:\n%s", c.side, c.want, c.text)
+	for _, c := range wants {
+		text := textC
+		if c.side == "server" {
+			text = textS
+		}
+		if !strings.Contains(text, c.want) {
+			t.Errorf("tcpdump on the %s side does not show %q:\n%s", c.side, c.want, text)
 		}
 	}
 	if strings.Contains(textS, "198.18.92.") {
@@ -200,8 +220,8 @@ func TestInteropLinuxNATErrorsFragments(t *testing.T) {
 		}
 	}
 	st := f.NATStats()
-	t.Logf("nat: %+v", st)
-	if testing.Verbose() {
+	t.Logf("nat: %+v; filter %+v", st, f.Stats())
+	if t.Failed() {
 		t.Logf("client:\n%s\nserver:\n%s", textC, textS)
 	}
 	if st.Errors < 4 || st.Fragments < 10 || st.FragDropped != 0 || st.Refused != 0 || st.NotWritable != 0 {

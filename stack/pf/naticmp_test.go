@@ -259,3 +259,39 @@ func BenchmarkNATFragment(b *testing.B) {
 		}
 	}
 }
+
+// TestFragmentsFollowFirst: with "block in all" and stateful passes out, a
+// reply's later fragment passes when its first fragment passed (by the
+// state), and a later fragment whose first was not seen is blocked.
+func TestFragmentsFollowFirst(t *testing.T) {
+	s := newStack(t)
+	f := pf.New(s, pf.Options{})
+	if err := f.Load("block in all\npass out proto udp keep state"); err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(11, 12))
+	const tap1 = 3
+	out := datagram(r, wire.IPProtocolUDP, "198.18.93.2", "198.18.94.2", 5000, 7, 16)
+	if f.Check(pf.Out, tap1, out, len(out)) != pf.Pass {
+		t.Fatal("the request was blocked")
+	}
+	reply := datagram(r, wire.IPProtocolUDP, "198.18.94.2", "198.18.93.2", 7, 5000, 64)
+	first := append([]byte(nil), reply[:68]...)
+	binary.BigEndian.PutUint16(first[6:8], 0x2000)
+	later := append(append([]byte(nil), reply[:20]...), reply[68:]...)
+	binary.BigEndian.PutUint16(later[6:8], 48/8)
+	if f.Check(pf.In, tap1, later, len(later)) != pf.Block {
+		t.Error("a later fragment ahead of its first passed \"block in all\"")
+	}
+	if f.Check(pf.In, tap1, first, len(first)) != pf.Pass {
+		t.Fatal("the reply's first fragment was blocked (no state?)")
+	}
+	if f.Check(pf.In, tap1, later, len(later)) != pf.Pass {
+		t.Error("the reply's later fragment was blocked after its first passed")
+	}
+	other := append([]byte(nil), later...)
+	other[5]++ // another datagram's identification
+	if f.Check(pf.In, tap1, other, len(other)) != pf.Block {
+		t.Error("a later fragment of another datagram passed")
+	}
+}

@@ -184,13 +184,15 @@ pass all`); err != nil {
 	if err != nil {
 		t.Errorf("UDP to a redirected closed port: %v", err)
 	}
-	dump.Stop(t)
-	text := dump.Text(t, "-nn", "-v")
-	for _, want := range []string{
+	wants := []string{
 		"198.18.96.2.47053 > 198.18.96.1.",
 		"198.18.96.2.8080 > 198.18.96.1.",
 		"198.18.96.2 > 198.18.96.1: ICMP 198.18.96.2 udp port 9999 unreachable",
-	} {
+	}
+	dump.WaitFor(10*time.Second, wants...)
+	dump.Stop(t)
+	text := dump.Text(t, "-nn", "-v")
+	for _, want := range wants {
 		if !strings.Contains(text, want) {
 			t.Errorf("tcpdump does not show %q:\n%s", want, text)
 		}
