@@ -51,7 +51,8 @@
 // matches passes. Pass rules keep state unless they say "no state": the
 // passing packet enters the state table, and later packets of the same
 // connection in either direction (for ICMP, the echo replies) pass without
-// the rules. Forwarded packets are checked "in" on the interface they
+// the rules, as do ICMP errors (unreachable, time exceeded, parameter
+// problem) whose quoted datagram belongs to a state. Forwarded packets are checked "in" on the interface they
 // arrived on and "out" on the one they leave by. A later fragment has no
 // ports: it passes as its datagram's first fragment did (natfrag.go),
 // and when that was not seen, rules with ports, flags or ICMP types do
@@ -111,7 +112,5 @@
 //
 // binat, static-port, address pools, TCP sequence-window
 // tracking (TCP states match on the endpoints only), tables, lists ({ a, b }), macros, anchors, logging,
-// "block return", address families other than IPv4, ICMP errors matched to
-// the filter state they are about (only to a translation), scrub and
-// queueing.
+// "block return", address families other than IPv4, scrub and queueing.
 package pf

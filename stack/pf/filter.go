@@ -357,6 +357,15 @@ func (f *Filter) Check(dir Dir, ifindex int, b []byte, n int) Action {
 		f.passed.Add(1)
 		return Pass
 	}
+	if pk.l4 && pk.proto == wire.IPProtocolICMP && natErrorType(pk.icmpType) {
+		// An ICMP error about a connection in the state table passes as
+		// the connection does.
+		if q, ok := parseQuote(b[int(b[0]&0x0f)*4:]); ok && f.states.related(&q, now) {
+			f.stateHits.Add(1)
+			f.passed.Add(1)
+			return Pass
+		}
+	}
 	name := ""
 	if ifc != nil {
 		name = ifc.Name()

@@ -295,3 +295,31 @@ func TestFragmentsFollowFirst(t *testing.T) {
 		t.Error("a later fragment of another datagram passed")
 	}
 }
+
+// TestICMPErrorsFollowState: with "block in all" and stateful passes out,
+// an ICMP error about a connection in the state table passes (UDP and an
+// echo request quoted), one about no state is blocked.
+func TestICMPErrorsFollowState(t *testing.T) {
+	s := newStack(t)
+	f := pf.New(s, pf.Options{})
+	if err := f.Load("block in all\npass out keep state"); err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(13, 14))
+	const tap1 = 3
+	for _, proto := range []wire.IPProtocol{wire.IPProtocolUDP, wire.IPProtocolICMP} {
+		out := datagram(r, proto, "198.18.93.2", "198.18.94.2", 5000, 33434, 16)
+		if f.Check(pf.Out, tap1, out, len(out)) != pf.Pass {
+			t.Fatalf("%v: the request was blocked", proto)
+		}
+		e := icmpError(11, 0, "198.18.93.1", "198.18.93.2", out, 28)
+		if f.Check(pf.In, tap1, e, len(e)) != pf.Pass {
+			t.Errorf("%v: the time exceeded about a state was blocked", proto)
+		}
+		stranger := datagram(r, proto, "198.18.93.2", "198.18.94.3", 5001, 33435, 16)
+		e = icmpError(3, 3, "198.18.94.3", "198.18.93.2", stranger, 28)
+		if f.Check(pf.In, tap1, e, len(e)) != pf.Block {
+			t.Errorf("%v: an error about no state passed", proto)
+		}
+	}
+}
