@@ -80,6 +80,30 @@ func (c *Capture) Stop(t testing.TB) string {
 	return strings.TrimSpace(c.log.String())
 }
 
+// WaitFor reads the pcap written so far (tcpdump -r -nn -v; tcpdump -U
+// writes each packet as it takes it) until it shows every one of want, or
+// d passes; it reports whether it did. Call it before Stop for packets the
+// test must see: Stop's SIGINT loses what a starved tcpdump had not yet
+// read from the kernel.
+func (c *Capture) WaitFor(d time.Duration, want ...string) bool {
+	for end := time.Now().Add(d); ; time.Sleep(100 * time.Millisecond) {
+		out, _ := exec.Command("tcpdump", "-r", c.Path, "-nn", "-v").Output() // a record cut short ends the output, not the wait
+		all := true
+		for _, w := range want {
+			if !strings.Contains(string(out), w) {
+				all = false
+				break
+			}
+		}
+		if all {
+			return true
+		}
+		if time.Now().After(end) {
+			return false
+		}
+	}
+}
+
 // Text decodes the pcap with tcpdump -r (-nn -vv -e unless args are
 // given) and returns the text.
 func (c *Capture) Text(t testing.TB, args ...string) string {

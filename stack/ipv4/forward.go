@@ -1,8 +1,6 @@
 package ipv4
 
 import (
-	"encoding/binary"
-
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/pfil"
@@ -40,6 +38,16 @@ func (ip *IPv4) forward(in *stack.Interface, b *mbuf.Buf, h wire.IPv4) {
 		b.Free()
 		return
 	}
+	if b.PktLen() > out.MTU() && h.DontFragment() {
+		// RFC 1191 §4: report the next-hop MTU. Before the forward hooks,
+		// as Linux's ip_forward does: the quote must show the datagram as
+		// its sender sent it, not as a translating hook rewrote it (the
+		// error goes to the quoted source).
+		st.forwFragNeeded.Add(1)
+		ip.icmpError(b, wire.ICMPv4DestUnreach, wire.ICMPv4FragNeeded, uint32(out.MTU()))
+		b.Free()
+		return
+	}
 	h.DecTTL()
 	if ip.Forward.Active() {
 		switch ip.Forward.Run(pfil.Forward, out.Index(), b) {
@@ -50,25 +58,8 @@ func (ip *IPv4) forward(in *stack.Interface, b *mbuf.Buf, h wire.IPv4) {
 		case pfil.Consumed:
 			return
 		}
-		h = wire.IPv4(b.Bytes())
-	}
-	if b.PktLen() > out.MTU() && h.DontFragment() {
-		// RFC 1191 §4: report the next-hop MTU.
-		st.forwFragNeeded.Add(1)
-		undoTTL(h)
-		ip.icmpError(b, wire.ICMPv4DestUnreach, wire.ICMPv4FragNeeded, uint32(out.MTU()))
-		b.Free()
-		return
 	}
 	st.forwDatagrams.Add(1)
 	b.Meta.Flags &^= mbuf.FlagBroadcast | mbuf.FlagMulticast
 	_ = ip.send(out, nexthop, b)
-}
-
-// undoTTL restores the TTL of a forwarded header (for an ICMP quote that
-// should show the packet as it arrived).
-func undoTTL(h wire.IPv4) {
-	old := binary.BigEndian.Uint16(h[8:10])
-	h[8]++
-	h.SetChecksum(wire.ChecksumUpdate16(h.Checksum(), old, binary.BigEndian.Uint16(h[8:10])))
 }

@@ -51,9 +51,12 @@
 // matches passes. Pass rules keep state unless they say "no state": the
 // passing packet enters the state table, and later packets of the same
 // connection in either direction (for ICMP, the echo replies) pass without
-// the rules. Forwarded packets are checked "in" on the interface they
+// the rules, as do ICMP errors (unreachable, time exceeded, parameter
+// problem) whose quoted datagram belongs to a state. Forwarded packets are checked "in" on the interface they
 // arrived on and "out" on the one they leave by. A later fragment has no
-// ports: rules with ports, flags or ICMP types do not match it. Loopback
+// ports: it passes as its datagram's first fragment did (natfrag.go),
+// and when that was not seen, rules with ports, flags or ICMP types do
+// not match it. Loopback
 // interfaces are not filtered. Each rule counts the packets and bytes it
 // decided and the states it made; Load replaces the whole rule set with
 // one atomic store (states stay, counters start over).
@@ -76,6 +79,23 @@
 // cannot be (table full, no free port, buffer shared with a clone) is
 // dropped and counted (NATStats).
 //
+// ICMP errors (destination unreachable, time exceeded, parameter problem)
+// about a translated connection are translated with it (RFC 5508 §4, as
+// pf does): the quoted datagram back to what its sender sent, the outer
+// destination (and the outer source when the far end itself reports) to
+// match, every checksum updated incrementally (quoted IPv4 header, quoted
+// transport checksum when quoted, outer ICMP, outer IPv4), so traceroute,
+// path MTU discovery and "port unreachable" work through nat and rdr. Such
+// an error passes as its connection does, without the rules. Later
+// fragments (offset ≠ 0, no transport header) get the addresses their
+// first fragment was translated to, found by the datagram's identity
+// (source, destination, protocol, Identification: RFC 791 §3.2) instead
+// of pf's reassembly, which a hook cannot hand back to forwarding
+// (natfrag.go says why and what it costs: a later fragment ahead of its
+// first that would leave by a nat interface is dropped and counted).
+// A redirection to one of this host's own addresses is answered by this
+// host: its replies are met at the Out hook and translated back there.
+//
 // # Costs and ownership
 //
 // The hook reads the packet in place (first segment), allocates nothing,
@@ -90,9 +110,7 @@
 //
 // # What it does not do
 //
-// binat, static-port, address pools, translation of later fragments and
-// of ICMP errors about translated connections, TCP sequence-window
+// binat, static-port, address pools, TCP sequence-window
 // tracking (TCP states match on the endpoints only), tables, lists ({ a, b }), macros, anchors, logging,
-// "block return", address families other than IPv4, ICMP errors matched to
-// the state they are about, scrub and queueing.
+// "block return", address families other than IPv4, scrub and queueing.
 package pf

@@ -1,6 +1,7 @@
 package pf
 
 import (
+	"encoding/binary"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,6 +38,7 @@ type Filter struct {
 	rules  atomic.Pointer[Ruleset]
 	states *stateTable
 	nat    *natTable
+	frags  *fragTable // first fragments passed: their later fragments pass too
 	start  time.Time
 	hook   pfil.Hook
 
@@ -45,6 +47,7 @@ type Filter struct {
 
 	passed, blocked, stateHits, statesMade, statesRefused atomic.Uint64
 	translated, natMade, natRefused, natNotWritable       atomic.Uint64
+	errorsTranslated, fragsTranslated, natFragDropped     atomic.Uint64
 }
 
 // New returns a filter for the interfaces of s with an empty rule set
@@ -62,7 +65,7 @@ func New(s *stack.Stack, o Options) *Filter {
 	if o.ICMPTimeout <= 0 {
 		o.ICMPTimeout = 20 * time.Second
 	}
-	f := &Filter{s: s, o: o, states: newStateTable(o.MaxStates), nat: newNATTable(o.MaxStates), start: time.Now()}
+	f := &Filter{s: s, o: o, states: newStateTable(o.MaxStates), nat: newNATTable(o.MaxStates), frags: newFragTable(), start: time.Now()}
 	f.rules.Store(&Ruleset{})
 	f.hook = f.run
 	return f
@@ -106,12 +109,14 @@ func (f *Filter) NATRules() []RuleStats {
 func (f *Filter) FlushStates() {
 	f.states.flush()
 	f.nat.flush()
+	f.frags.flush()
 }
 
 // NATStats returns the translation counters.
 func (f *Filter) NATStats() NATStats {
 	return NATStats{Translated: f.translated.Load(), Made: f.natMade.Load(), Refused: f.natRefused.Load(),
-		NotWritable: f.natNotWritable.Load(), Translations: int(f.nat.live.Load())}
+		NotWritable: f.natNotWritable.Load(), Translations: int(f.nat.live.Load()),
+		Errors: f.errorsTranslated.Load(), Fragments: f.fragsTranslated.Load(), FragDropped: f.natFragDropped.Load()}
 }
 
 // Stats are the filter's counters.
@@ -169,6 +174,8 @@ func (f *Filter) run(d pfil.Dir, ifindex int, b *mbuf.Buf) pfil.Verdict {
 		switch f.translate(dir, ifindex, b) {
 		case natDone:
 			v = pfil.Modified
+		case natError:
+			return pfil.Modified
 		case natDrop:
 			return pfil.Drop
 		}
@@ -182,29 +189,45 @@ func (f *Filter) run(d pfil.Dir, ifindex int, b *mbuf.Buf) pfil.Verdict {
 type natResult uint8
 
 const (
-	natNone natResult = iota // not translated
-	natDone                  // rewritten in place
-	natDrop                  // a rule wanted a translation that could not be made
+	natNone  natResult = iota // not translated
+	natDone                   // rewritten in place
+	natDrop                   // a rule wanted a translation that could not be made
+	natError                  // an ICMP error about a translated connection, rewritten: it passes as its connection does
 )
 
 // translate rewrites b by its translation, or makes one when the first
-// matching nat rule (out) or rdr rule (in) on the interface says so. Only
-// TCP, UDP and ICMP echo with their transport header in the first
-// segment are translated (later fragments are not).
+// matching nat rule (out) or rdr rule (in) on the interface says so. TCP,
+// UDP and ICMP echo with their transport header in the first segment
+// make translations; later fragments follow their first (natfrag.go) and
+// ICMP errors the connection they quote (naticmp.go).
 func (f *Filter) translate(dir Dir, ifindex int, b *mbuf.Buf) natResult {
 	ifc := f.s.Interface(ifindex)
 	if ifc == nil || ifc.Flags()&stack.FlagLoopback != 0 {
 		return natNone
 	}
-	pk, ok := parsePacket(b.Bytes())
-	if !ok || !pk.l4 || (pk.proto == wire.IPProtocolICMP && pk.icmpType != 8 && pk.icmpType != 0) || !natHeader(b.Bytes(), pk.proto) {
+	d := b.Bytes()
+	pk, ok := parsePacket(d)
+	if !ok {
+		return natNone
+	}
+	now := int64(time.Since(f.start))
+	frag := binary.BigEndian.Uint16(d[6:8])
+	if frag&0x1fff != 0 {
+		return f.translateFragment(dir, ifc.Name(), b, &pk, now)
+	}
+	if pk.l4 && pk.proto == wire.IPProtocolICMP && natErrorType(pk.icmpType) {
+		if r := f.translateError(dir, b, &pk, now); r != natDone {
+			return r
+		}
+		return natError
+	}
+	if !pk.l4 || (pk.proto == wire.IPProtocolICMP && pk.icmpType != 8 && pk.icmpType != 0) || !natHeader(d, pk.proto) {
 		return natNone
 	}
 	timeout := f.timeout(pk.proto)
 	if timeout == 0 {
 		return natNone
 	}
-	now := int64(time.Since(f.start))
 	k := natKey{dir: dir, proto: pk.proto, t: tuple{src: pk.src, dst: pk.dst, sport: pk.sport, dport: pk.dport}}
 	to, ok := f.nat.lookup(&k, now, timeout)
 	if !ok {
@@ -223,13 +246,18 @@ func (f *Filter) translate(dir Dir, ifindex int, b *mbuf.Buf) natResult {
 			if ports.Op == PortAny {
 				ports = DefaultNATPorts
 			}
-		} else {
+		}
+		replyDir := In
+		if r.Kind == RDR {
 			out.dst = addr
 			if ports.Op == PortEq {
 				out.dport = ports.Lo
 			}
+			if f.s.LocalInterface(addr) != 0 {
+				replyDir = Out // redirected to this host: its replies leave by the Out hook
+			}
 		}
-		if to, ok = f.nat.add(k, out, ports, r, now, timeout); !ok {
+		if to, ok = f.nat.add(k, out, ports, r, replyDir, now, timeout); !ok {
 			f.natRefused.Add(1)
 			return natDrop
 		}
@@ -241,7 +269,14 @@ func (f *Filter) translate(dir Dir, ifindex int, b *mbuf.Buf) natResult {
 		f.natNotWritable.Add(1)
 		return natDrop
 	}
-	rewrite(b.Bytes(), &pk, to)
+	var fk fragKey
+	if frag&0x2000 != 0 { // the first fragment (RFC 791 §3.2: MF set, offset 0)
+		fk = fragKeyOf(dir, d)
+	}
+	rewrite(d, &pk, to)
+	if frag&0x2000 != 0 {
+		f.nat.frags.note(fk, pk.src, pk.dst, now)
+	}
 	f.translated.Add(1)
 	return natDone
 }
@@ -303,11 +338,33 @@ func (f *Filter) Check(dir Dir, ifindex int, b []byte, n int) Action {
 		return Pass
 	}
 	now := int64(time.Since(f.start))
+	frag := binary.BigEndian.Uint16(b[6:8])
+	if frag&0x1fff != 0 { // a later fragment: as its first fragment went
+		k := fragKeyOf(dir, b)
+		if _, _, ok := f.frags.lookup(&k, now); ok {
+			f.stateHits.Add(1)
+			f.passed.Add(1)
+			return Pass
+		}
+	}
+	first := frag&0x3fff == 0x2000 // MF, offset 0
 	timeout := f.timeout(pk.proto)
 	if pk.l4 && timeout > 0 && f.states.lookup(&pk, now, timeout) {
+		if first {
+			f.frags.note(fragKeyOf(dir, b), pk.src, pk.dst, now)
+		}
 		f.stateHits.Add(1)
 		f.passed.Add(1)
 		return Pass
+	}
+	if pk.l4 && pk.proto == wire.IPProtocolICMP && natErrorType(pk.icmpType) {
+		// An ICMP error about a connection in the state table passes as
+		// the connection does.
+		if q, ok := parseQuote(b[int(b[0]&0x0f)*4:]); ok && f.states.related(&q, now) {
+			f.stateHits.Add(1)
+			f.passed.Add(1)
+			return Pass
+		}
 	}
 	name := ""
 	if ifc != nil {
@@ -333,6 +390,9 @@ func (f *Filter) Check(dir Dir, ifindex int, b []byte, n int) Action {
 		return Block
 	}
 	f.passed.Add(1)
+	if first {
+		f.frags.note(fragKeyOf(dir, b), pk.src, pk.dst, now)
+	}
 	if decisive.KeepState && pk.l4 && timeout > 0 && (pk.proto != wire.IPProtocolICMP || pk.icmpType == 8) {
 		if f.states.insert(&pk, decisive, now, timeout) {
 			decisive.states.Add(1)

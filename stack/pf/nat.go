@@ -106,11 +106,12 @@ type natTable struct {
 	slots []natSlot
 	free  []int32
 	live  atomic.Int32
-	port  uint32 // allocation cursor
+	port  uint32     // allocation cursor
+	frags *fragTable // later fragments' translations (its own lock)
 }
 
 func newNATTable(max int) *natTable {
-	t := &natTable{m: make(map[natKey]int32, 2*max), slots: make([]natSlot, max), free: make([]int32, max)}
+	t := &natTable{m: make(map[natKey]int32, 2*max), slots: make([]natSlot, max), free: make([]int32, max), frags: newFragTable()}
 	for i := range t.free {
 		t.free[i] = int32(max - 1 - i)
 	}
@@ -134,6 +135,18 @@ func (t *natTable) lookup(k *natKey, now, timeout int64) (tuple, bool) {
 	return s.to[v&1], true
 }
 
+// peek returns the rewrite for k without refreshing the translation (an
+// ICMP error about a connection does not keep it alive).
+func (t *natTable) peek(k *natKey, now int64) (tuple, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	v, ok := t.m[*k]
+	if !ok || now > t.slots[v>>1].expires {
+		return tuple{}, false
+	}
+	return t.slots[v>>1].to[v&1], true
+}
+
 // origin returns the connection's tuple before translation when pk (as
 // seen after it) is the first direction of a translation: pk reversed is
 // that translation's reply key. A state made for pk is entered under both
@@ -143,11 +156,13 @@ func (t *natTable) origin(pk *packet) (tuple, bool) {
 	k := natKey{dir: In, proto: pk.proto, t: tuple{src: pk.dst, dst: pk.src, sport: pk.dport, dport: pk.sport}}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	v, ok := t.m[k]
-	if !ok || v&1 != 1 {
-		return tuple{}, false
+	for _, d := range [2]Dir{In, Out} { // Out: replies of a redirection to this host
+		k.dir = d
+		if v, ok := t.m[k]; ok && v&1 == 1 {
+			return t.slots[v>>1].keys[0].t, true
+		}
 	}
-	return t.slots[v>>1].keys[0].t, true
+	return tuple{}, false
 }
 
 func (t *natTable) release(i int32) {
@@ -177,16 +192,18 @@ func (t *natTable) take(now int64) (int32, bool) {
 }
 
 // add enters a translation of the packet k into out (the rewritten
-// first-direction packet). For nat, ports is the range the new source
-// port comes from: the first one whose reply key is free. It returns the
-// rewrite for k; false when the table is full or no port is free.
-func (t *natTable) add(k natKey, out tuple, ports Port, r *NATRule, now, timeout int64) (tuple, bool) {
+// first-direction packet); its replies are met at the hook direction
+// replyDir (In, or Out for replies this host sends). For nat, ports is the
+// range the new source port comes from: the first one whose reply key is
+// free. It returns the rewrite for k; false when the table is full or no
+// port is free.
+func (t *natTable) add(k natKey, out tuple, ports Port, r *NATRule, replyDir Dir, now, timeout int64) (tuple, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if v, ok := t.m[k]; ok { // raced with another goroutine: use its translation
 		return t.slots[v>>1].to[v&1], true
 	}
-	reply := natKey{dir: In, proto: k.proto}
+	reply := natKey{dir: replyDir, proto: k.proto}
 	if r.Kind == NAT {
 		n := uint32(ports.Hi) - uint32(ports.Lo) + 1
 		found := false
@@ -232,6 +249,7 @@ func (t *natTable) flush() {
 			t.release(int32(i))
 		}
 	}
+	t.frags.flush()
 }
 
 // rewrite changes b (an IPv4 packet starting at its header, the
@@ -306,7 +324,10 @@ func rewrite(b []byte, pk *packet, to tuple) {
 
 // NATStats are the translation counters.
 type NATStats struct {
-	Translated   uint64 // packets rewritten
+	Translated   uint64 // packets rewritten (all of the below included)
+	Errors       uint64 // ICMP errors about translated connections rewritten (quote and outer header)
+	Fragments    uint64 // later fragments rewritten like their first fragment
+	FragDropped  uint64 // later fragments ahead of their first, leaving by a nat interface: dropped
 	Made         uint64 // translations made by rules
 	Refused      uint64 // packets a rule matched but no translation could be made for (table full, no free port): dropped
 	NotWritable  uint64 // packets to translate in a shared buffer: dropped

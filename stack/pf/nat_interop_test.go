@@ -100,6 +100,8 @@ func TestInteropLinuxNAT(t *testing.T) {
 			t.Errorf("%s from %s to %s: %v", c.network, c.ns.Name, c.dst, err)
 		}
 	}
+	dumpS.WaitFor(10*time.Second, "198.18.93.2.47080 > 198.18.93.1.")
+	dumpC.WaitFor(10*time.Second, " > 198.18.92.1.47081: Flags [S]")
 	dumpC.Stop(t)
 	dumpS.Stop(t)
 
@@ -185,7 +187,7 @@ func newEchoes(t *testing.T, ns *hosttest.Namespace, addr string, udpPort, tcpPo
 	}
 	t.Cleanup(func() { _ = pc.Close(); _ = ln.Close() })
 	go func() {
-		buf := make([]byte, 2048)
+		buf := make([]byte, 65536)
 		first := true
 		for {
 			n, from, err := pc.ReadFromUDPAddrPort(buf)

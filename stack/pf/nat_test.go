@@ -176,23 +176,23 @@ func TestNATTableBounded(t *testing.T) {
 	}
 	out := func(k natKey) tuple { o := k.t; o.src = wire.Addr4{198, 18, 93, 2}; return o }
 	for i := range 2 {
-		if _, ok := tb.add(mk(i), out(mk(i)), ports, r, 0, 10); !ok {
+		if _, ok := tb.add(mk(i), out(mk(i)), ports, r, In, 0, 10); !ok {
 			t.Fatalf("translation %d refused", i)
 		}
 	}
-	if _, ok := tb.add(mk(2), out(mk(2)), ports, r, 0, 10); ok {
+	if _, ok := tb.add(mk(2), out(mk(2)), ports, r, In, 0, 10); ok {
 		t.Error("a third translation got a port from a range of two")
 	}
 	wide := Port{Op: PortRange, Lo: 50000, Hi: 60000}
 	for i := 2; i < 4; i++ {
-		if _, ok := tb.add(mk(i), out(mk(i)), wide, r, 0, 10); !ok {
+		if _, ok := tb.add(mk(i), out(mk(i)), wide, r, In, 0, 10); !ok {
 			t.Fatalf("translation %d refused", i)
 		}
 	}
-	if _, ok := tb.add(mk(4), out(mk(4)), wide, r, 5, 10); ok {
+	if _, ok := tb.add(mk(4), out(mk(4)), wide, r, In, 5, 10); ok {
 		t.Error("a full table of live translations took another")
 	}
-	got, ok := tb.add(mk(4), out(mk(4)), wide, r, 11, 10)
+	got, ok := tb.add(mk(4), out(mk(4)), wide, r, In, 11, 10)
 	if !ok {
 		t.Fatal("a full table of expired translations refused")
 	}
@@ -217,7 +217,7 @@ func BenchmarkNATHit(b *testing.B) {
 	k := natKey{dir: Out, proto: pk0.proto, t: tuple{src: pk0.src, dst: pk0.dst, sport: pk0.sport, dport: pk0.dport}}
 	out := k.t
 	out.src = wire.Addr4{198, 18, 93, 2}
-	if _, ok := tb.add(k, out, DefaultNATPorts, &NATRule{Kind: NAT}, 0, 1e12); !ok {
+	if _, ok := tb.add(k, out, DefaultNATPorts, &NATRule{Kind: NAT}, In, 0, 1e12); !ok {
 		b.Fatal("no translation")
 	}
 	pkt := append([]byte(nil), orig...)

@@ -106,6 +106,24 @@ func (t *stateTable) lookup(pk *packet, now, timeout int64) bool {
 	return ok
 }
 
+// related reports whether the datagram q an ICMP error quotes belongs to a
+// live state (pf's pf_test_state_icmp): the error passes as its
+// connection does. The state is not refreshed: errors do not keep a
+// connection alive.
+func (t *stateTable) related(q *quote, now int64) bool {
+	pk := packet{proto: q.proto, src: q.t.src, dst: q.t.dst, sport: q.t.sport, dport: q.t.dport}
+	k := keyOf(&pk)
+	s := t.shard(&k)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.m[k]
+	if !ok || now > e.expires {
+		return false
+	}
+	// An echo state: the quote is a request its requester sent.
+	return q.proto != wire.IPProtocolICMP || (q.b[q.hl] == 8 && q.t.src == e.origSrc)
+}
+
 // insert enters pk's connection; false when the table (or pk's shard) is
 // full of live states.
 func (t *stateTable) insert(pk *packet, r *Rule, now, timeout int64) bool {

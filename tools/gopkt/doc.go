@@ -19,8 +19,9 @@
 // table.go is the explicit table of loaders (no init() registration):
 // drivers e1000, tap and loop (drivers.go), tun, vlan and bridge
 // (l2drivers.go: "-d vlan parent=em0,vid=5", "-d bridge members=tap0+tap1"
-// with ageing=DURATION; each bridge's members and FDB are in the status,
-// l2status.go;
+// with ageing=DURATION and 802.1D spanning tree with stp=on (priority=N,
+// hello=, maxage=, fwddelay=); each bridge's members, spanning tree (IDs,
+// root port, member roles) and FDB are in the status, l2status.go;
 // interfaces they build on come from earlier -d lines), gre and gif
 // (tunneldrivers.go: "-d gre local=A,remote=B,key=42"), protocols ipv4,
 // udp, tcp and icmp

@@ -81,12 +81,16 @@ func (v *vlanDriver) Detach(d *daemon) error {
 	return err
 }
 
-// bridgeLoader: -d bridge members=IFACE+IFACE...[,ageing=DUR][,name=bridgeN],
-// a learning bridge over earlier interfaces.
+// bridgeLoader: -d bridge members=IFACE+IFACE...[,ageing=DUR][,stp=on]
+// [,priority=N][,hello=DUR][,maxage=DUR][,fwddelay=DUR][,name=bridgeN], a
+// learning bridge over earlier interfaces, with IEEE 802.1D spanning tree
+// when stp=on (the timers default to 802.1D's 2 s, 20 s and 15 s; Linux's
+// "ip link add … type bridge stp_state 1 priority N hello_time …" names
+// the same settings).
 var bridgeLoader = driverLoader{
 	Name:  "bridge",
-	Usage: "members=tap0+tap1[,ageing=300s][,name=bridge0]  learning bridge over interfaces loaded before it",
-	Keys:  []string{"members", "ageing"},
+	Usage: "members=tap0+tap1[,ageing=300s][,stp=on[,priority=32768][,hello=2s][,maxage=20s][,fwddelay=15s]][,name=bridge0]  learning bridge over interfaces loaded before it",
+	Keys:  []string{"members", "ageing", "stp", "priority", "hello", "maxage", "fwddelay"},
 	New: func(o options) (driver, error) {
 		m, ok := o.get("members")
 		if !ok || m == "" {
@@ -96,13 +100,44 @@ var bridgeLoader = driverLoader{
 		if err != nil {
 			return nil, err
 		}
-		return &bridgeDriver{members: strings.Split(m, "+"), ageing: ageing}, nil
+		b := &bridgeDriver{members: strings.Split(m, "+"), ageing: ageing}
+		on, err := o.onOff("stp", false)
+		if err != nil {
+			return nil, err
+		}
+		if !on {
+			for _, k := range []string{"priority", "hello", "maxage", "fwddelay"} {
+				if _, ok := o.get(k); ok {
+					return nil, fmt.Errorf("%s= needs stp=on", k)
+				}
+			}
+			return b, nil
+		}
+		// 802.1D-1998 table 8-3: the priority is 0..65535 (802.1D-2004
+		// keeps steps of 4096); 0 is STPOptions' "default", so 1 is the
+		// lowest here.
+		prio, err := o.intRange("priority", 32768, 1, 65535)
+		if err != nil {
+			return nil, err
+		}
+		so := &bridge.STPOptions{Priority: uint16(prio)}
+		for _, d := range []struct {
+			key string
+			to  *time.Duration
+		}{{"hello", &so.HelloTime}, {"maxage", &so.MaxAge}, {"fwddelay", &so.ForwardDelay}} {
+			if *d.to, err = o.duration(d.key, 0); err != nil {
+				return nil, err
+			}
+		}
+		b.stp = so
+		return b, nil
 	},
 }
 
 type bridgeDriver struct {
 	members []string
-	ageing  time.Duration // 0: the cloner's (300 s)
+	ageing  time.Duration      // 0: the cloner's (300 s)
+	stp     *bridge.STPOptions // nil: no spanning tree
 	ifc     *stack.Interface
 }
 
@@ -122,6 +157,11 @@ func (b *bridgeDriver) Attach(d *daemon, name string) (*stack.Interface, error) 
 	b.ifc = d.s.InterfaceByName(name)
 	if b.ageing > 0 {
 		if err := br.SetAgeingTime(b.ageing); err != nil {
+			return nil, errors.Join(err, b.Detach(d))
+		}
+	}
+	if b.stp != nil {
+		if err := br.EnableSTP(*b.stp); err != nil {
 			return nil, errors.Join(err, b.Detach(d))
 		}
 	}

@@ -22,6 +22,10 @@ func TestParseArgsL2Errors(t *testing.T) {
 		{"-d bridge", `-d bridge: missing members=IFACE+IFACE (interfaces from earlier -d lines, joined by +)`},
 		{"-d tap -d bridge members=tap0+tap1", `-d bridge members=tap0+tap1: interface tap1 is not loaded before it (put its -d line first)`},
 		{"-d tun mtu=20", `-d tun mtu=20: mtu=20: want a number from 68 to 2034`},
+		{"-d tap -d tap -d bridge members=tap0+tap1,priority=4096", `-d bridge members=tap0+tap1,priority=4096: priority= needs stp=on`},
+		{"-d tap -d tap -d bridge members=tap0+tap1,stp=maybe", `-d bridge members=tap0+tap1,stp=maybe: stp=maybe: want on or off`},
+		{"-d tap -d tap -d bridge members=tap0+tap1,stp=on,priority=0", `-d bridge members=tap0+tap1,stp=on,priority=0: priority=0: want a number from 1 to 65535`},
+		{"-d tap -d tap -d bridge members=tap0+tap1,stp=on,hello=0s", `-d bridge members=tap0+tap1,stp=on,hello=0s: hello=0s: want a positive duration such as 500ms or 2s`},
 	} {
 		_, err := parseArgs(args(tc.args), defaultRegistry())
 		var ue *usageError

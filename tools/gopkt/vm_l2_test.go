@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os/exec"
 	"strings"
 	"testing"
@@ -19,7 +20,7 @@ import (
 // addresses and uses our UDP echo service on each through its own
 // sockets; gopkt pings each of Linux's. Linux's tcpdump decodes the wire
 // throughout and must not complain.
-const vmL2Script = `
+var vmL2Script = `
 IF=$(ls /sys/bus/pci/devices/$NIC1_ADDR/net)
 IP=/bin/ip # iproute2's: busybox's ip cannot set gre endpoints or keys
 expect "$($IP -V)" iproute2
@@ -61,24 +62,7 @@ for a in 198.18.5.2 198.18.7.2 198.18.10.2 198.18.11.2; do
 done
 echo "STEP gopkt pings linux"
 wait_for 90 grep -q "198.18.11.1 ping statistics" /tmp/gopkt.txt
-echo "STEP stop gopkt"
-kill -INT $gpid
-status=0; wait $gpid || status=$?
-cat /tmp/gopkt.txt /tmp/gopkt.err
-[ $status -eq 0 ] || fail "gopkt exit status $status"
-n=$(grep -c "5 packets transmitted, 5 received, 0% packet loss" /tmp/gopkt.txt)
-[ "$n" = 4 ] || fail "gopkt's pings: $n of 4 without loss"
-expect "$(cat /tmp/gopkt.txt)" "udp-echo port 7: 48 datagrams echoed, 0 failures"
-expect "$(cat /tmp/gopkt.txt)" "pool: 4096/4096 buffers free"
-expect "$(cat /tmp/gopkt.txt)" "gopkt: stopped cleanly"
-echo "STEP tcpdump on the Linux side"
-sleep 1
-kill $tdpid; wait $tdpid || true
-cat /tmp/tcpdump.txt
-reject "$(cat /tmp/tcpdump.txt)" "malformed"
-reject "$(cat /tmp/tcpdump.txt)" "bad cksum"
-reject "$(cat /tmp/tcpdump.txt)" "[|"
-expect "$(cat /tmp/tcpdump.txt)" "vlan 5, p 0, ethertype IPv4"
+` + vmStopAndCheck(4, 48) + `expect "$(cat /tmp/tcpdump.txt)" "vlan 5, p 0, ethertype IPv4"
 expect "$(cat /tmp/tcpdump.txt)" "vlan 7, p 0, ethertype IPv4"
 expect "$(cat /tmp/tcpdump.txt)" "key=0x2a"
 expect "$(cat /tmp/tcpdump.txt)" "198.18.10.2 > 198.18.10.1: ICMP echo request"
@@ -93,34 +77,70 @@ expect "$(cat /tmp/tcpdump.txt)" "198.18.11.2.7 > 198.18.11.1."
 // e1000 on the same hub: ping and UDP both ways on each. QEMU's capture of
 // our NIC must decode in tshark with nothing malformed and show each kind.
 func TestVMDaemonVLANTunnels(t *testing.T) {
-	res := vmtest.Run(t, vmtest.Config{
-		NICs:      []vmtest.NIC{{Model: vmtest.E1000, Dump: true}, {Model: vmtest.E1000}},
-		Modules:   append(vmtest.DefaultModules(), "8021q", "ip_gre", "ipip"),
-		Commands:  []string{"./tools/vfio-bind", "./tools/gopkt", "./tools/gopkt/internal/udpcheck"},
-		Debs:      []string{"tcpdump", "iputils-ping", "iproute2"},
-		HugePages: 64,
-		Timeout:   10 * time.Minute,
-		Script:    vmL2Script,
-	})
-	if !res.Passed {
-		return
-	}
-	if n := len(res.Grep("udpcheck: 12 of 12 echoes intact")); n != 4 {
-		t.Errorf("udpcheck summaries with every echo intact: %d, want 4", n)
-	}
-	if len(res.PCAP) == 0 || res.PCAP[0] == "" {
-		t.Fatal("no host-side capture of our NIC")
-	}
-	hosttest.Require(t, hosttest.Tshark)
-	hosttest.TsharkClean(t, res.PCAP[0])
-	for _, c := range []struct{ name, filter string }{
+	runVMTunnels(t, vmL2Script, []string{"8021q", "ip_gre", "ipip"}, "udpcheck: 12 of 12 echoes intact", 4, []tsharkWant{
 		{"VID 5 from us", "vlan.id == 5 && eth.src == 52:54:00:12:34:10 && icmp"},
 		{"VID 7 from us", "vlan.id == 7 && eth.src == 52:54:00:12:34:10 && udp.srcport == 7"},
 		{"GRE key 42 from us", "gre.key == 42 && ip.src == 198.18.0.2 && icmp"},
 		{"GRE key 42 to us", "gre.key == 42 && ip.src == 198.18.0.1 && udp.dstport == 7"},
 		{"IPIP from us", "ip.proto == 4 && ip.src == 198.18.0.2 && udp.srcport == 7"},
 		{"IPIP to us", "ip.proto == 4 && ip.src == 198.18.0.1 && icmp"},
-	} {
+	})
+}
+
+// vmStopAndCheck is the end of the tunnel guests' scripts: stop gopkt and
+// check its report (pings runs of --ping without loss, echoed datagrams on
+// port 7, every buffer back), then the guest's tcpdump.
+func vmStopAndCheck(pings, echoed int) string {
+	return fmt.Sprintf(`echo "STEP stop gopkt"
+kill -INT $gpid
+status=0; wait $gpid || status=$?
+cat /tmp/gopkt.txt /tmp/gopkt.err
+[ $status -eq 0 ] || fail "gopkt exit status $status"
+n=$(grep -c "5 packets transmitted, 5 received, 0%% packet loss" /tmp/gopkt.txt)
+[ "$n" = %d ] || fail "gopkt's pings: $n of %d without loss"
+expect "$(cat /tmp/gopkt.txt)" "udp-echo port 7: %d datagrams echoed, 0 failures"
+expect "$(cat /tmp/gopkt.txt)" "pool: 4096/4096 buffers free"
+expect "$(cat /tmp/gopkt.txt)" "gopkt: stopped cleanly"
+echo "STEP tcpdump on the Linux side"
+sleep 1
+kill $tdpid; wait $tdpid || true
+cat /tmp/tcpdump.txt
+reject "$(cat /tmp/tcpdump.txt)" "malformed"
+reject "$(cat /tmp/tcpdump.txt)" "bad cksum"
+reject "$(cat /tmp/tcpdump.txt)" "[|"
+`, pings, pings, echoed)
+}
+
+// tsharkWant is a kind of frame the capture of our NIC must hold.
+type tsharkWant struct{ name, filter string }
+
+// runVMTunnels runs script in a guest with two e1000s on one hub (NIC 0
+// ours through VFIO, captured on the host; NIC 1 Linux's) and the extra
+// modules; summaries udpcheck lines must say intact, and tshark must
+// decode the capture with nothing malformed and find each want.
+func runVMTunnels(t *testing.T, script string, modules []string, intact string, summaries int, wants []tsharkWant) {
+	t.Helper()
+	res := vmtest.Run(t, vmtest.Config{
+		NICs:      []vmtest.NIC{{Model: vmtest.E1000, Dump: true}, {Model: vmtest.E1000}},
+		Modules:   append(vmtest.DefaultModules(), modules...),
+		Commands:  []string{"./tools/vfio-bind", "./tools/gopkt", "./tools/gopkt/internal/udpcheck"},
+		Debs:      []string{"tcpdump", "iputils-ping", "iproute2"},
+		HugePages: 64,
+		Timeout:   10 * time.Minute,
+		Script:    script,
+	})
+	if !res.Passed {
+		return
+	}
+	if n := len(res.Grep(intact)); n != summaries {
+		t.Errorf("udpcheck summaries with every echo intact: %d, want %d", n, summaries)
+	}
+	if len(res.PCAP) == 0 || res.PCAP[0] == "" {
+		t.Fatal("no host-side capture of our NIC")
+	}
+	hosttest.Require(t, hosttest.Tshark)
+	hosttest.TsharkClean(t, res.PCAP[0])
+	for _, c := range wants {
 		out, err := exec.Command("tshark", "-r", res.PCAP[0], "-Y", c.filter).Output()
 		if n := len(strings.Split(strings.TrimSpace(string(out)), "\n")); err != nil || len(out) == 0 {
 			t.Errorf("tshark finds no %s (%s): %v", c.name, c.filter, err)

@@ -1,13 +1,7 @@
 package main
 
 import (
-	"os/exec"
-	"strings"
 	"testing"
-	"time"
-
-	"github.com/gopkt/gopkt/internal/hosttest"
-	"github.com/gopkt/gopkt/internal/vmtest"
 )
 
 // vmTunnel6Script is the guest side of IPv6 inside our tunnels: NIC 1
@@ -19,7 +13,7 @@ import (
 // addresses (also with 1400 bytes) and uses our UDP echo service through
 // each; gopkt pings each of Linux's. Linux's tcpdump decodes the wire
 // throughout and must not complain.
-const vmTunnel6Script = `
+var vmTunnel6Script = `
 IF=$(ls /sys/bus/pci/devices/$NIC1_ADDR/net)
 IP=/bin/ip # iproute2's: busybox's ip cannot set gre endpoints or keys
 expect "$($IP -V)" iproute2
@@ -54,24 +48,7 @@ for a in fd00:10::2 fd00:11::2; do
 done
 echo "STEP gopkt pings linux"
 wait_for 90 grep -q "fd00:11::1 ping statistics" /tmp/gopkt.txt
-echo "STEP stop gopkt"
-kill -INT $gpid
-status=0; wait $gpid || status=$?
-cat /tmp/gopkt.txt /tmp/gopkt.err
-[ $status -eq 0 ] || fail "gopkt exit status $status"
-n=$(grep -c "5 packets transmitted, 5 received, 0% packet loss" /tmp/gopkt.txt)
-[ "$n" = 2 ] || fail "gopkt's pings: $n of 2 without loss"
-expect "$(cat /tmp/gopkt.txt)" "udp-echo port 7: 18 datagrams echoed, 0 failures"
-expect "$(cat /tmp/gopkt.txt)" "pool: 4096/4096 buffers free"
-expect "$(cat /tmp/gopkt.txt)" "gopkt: stopped cleanly"
-echo "STEP tcpdump on the Linux side"
-sleep 1
-kill $tdpid; wait $tdpid || true
-cat /tmp/tcpdump.txt
-reject "$(cat /tmp/tcpdump.txt)" "malformed"
-reject "$(cat /tmp/tcpdump.txt)" "bad cksum"
-reject "$(cat /tmp/tcpdump.txt)" "[|"
-expect "$(cat /tmp/tcpdump.txt)" "key=0x2a"
+` + vmStopAndCheck(2, 18) + `expect "$(cat /tmp/tcpdump.txt)" "key=0x2a"
 expect "$(cat /tmp/tcpdump.txt)" "fd00:10::2 > fd00:10::1: ?icmp6 sum ok? ICMP6, echo request" # expect matches a glob: ? for the brackets
 expect "$(cat /tmp/tcpdump.txt)" "fd00:11::2 > fd00:11::1: ?icmp6 sum ok? ICMP6, echo request"
 expect "$(cat /tmp/tcpdump.txt)" "fd00:10::2.7 > fd00:10::1."
@@ -84,37 +61,10 @@ expect "$(cat /tmp/tcpdump.txt)" "fd00:11::2.7 > fd00:11::1."
 // ways through each. QEMU's capture of our NIC must decode in tshark with
 // nothing malformed and show each kind both ways.
 func TestVMDaemonTunnels6(t *testing.T) {
-	res := vmtest.Run(t, vmtest.Config{
-		NICs:      []vmtest.NIC{{Model: vmtest.E1000, Dump: true}, {Model: vmtest.E1000}},
-		Modules:   append(vmtest.DefaultModules(), "ip_gre", "sit"),
-		Commands:  []string{"./tools/vfio-bind", "./tools/gopkt", "./tools/gopkt/internal/udpcheck"},
-		Debs:      []string{"tcpdump", "iputils-ping", "iproute2"},
-		HugePages: 64,
-		Timeout:   10 * time.Minute,
-		Script:    vmTunnel6Script,
-	})
-	if !res.Passed {
-		return
-	}
-	if n := len(res.Grep("udpcheck: 9 of 9 echoes intact")); n != 2 {
-		t.Errorf("udpcheck summaries with every echo intact: %d, want 2", n)
-	}
-	if len(res.PCAP) == 0 || res.PCAP[0] == "" {
-		t.Fatal("no host-side capture of our NIC")
-	}
-	hosttest.Require(t, hosttest.Tshark)
-	hosttest.TsharkClean(t, res.PCAP[0])
-	for _, c := range []struct{ name, filter string }{
+	runVMTunnels(t, vmTunnel6Script, []string{"ip_gre", "sit"}, "udpcheck: 9 of 9 echoes intact", 2, []tsharkWant{
 		{"IPv6 in GRE key 42 from us", "gre.key == 42 && ip.src == 198.18.0.2 && icmpv6.type == 128"},
 		{"IPv6 in GRE key 42 to us", "gre.key == 42 && ip.src == 198.18.0.1 && udp.dstport == 7 && ipv6"},
 		{"IPv6 in IPv4 (41) from us", "ip.proto == 41 && ip.src == 198.18.0.2 && udp.srcport == 7"},
 		{"IPv6 in IPv4 (41) to us", "ip.proto == 41 && ip.src == 198.18.0.1 && icmpv6.type == 128"},
-	} {
-		out, err := exec.Command("tshark", "-r", res.PCAP[0], "-Y", c.filter).Output()
-		if n := len(strings.Split(strings.TrimSpace(string(out)), "\n")); err != nil || len(out) == 0 {
-			t.Errorf("tshark finds no %s (%s): %v", c.name, c.filter, err)
-		} else {
-			t.Logf("tshark: %d frames of %s", n, c.name)
-		}
-	}
+	})
 }

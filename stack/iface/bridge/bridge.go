@@ -40,7 +40,7 @@ type Bridge struct {
 	// transmit lock, so one staging area suffices.
 	out relay
 
-	stp *stp // nil without spanning tree
+	stp atomic.Pointer[stp] // nil without spanning tree; set once (Options.STP or EnableSTP)
 
 	localIn, localOut, localDrops, cloneFails atomic.Uint64
 }
@@ -52,7 +52,7 @@ func newBridge(name string, mac [6]byte, o Options) *Bridge {
 	br.members.Store(&memberTable{})
 	br.out.init()
 	if o.STP != nil {
-		br.stp = newSTP(br, *o.STP)
+		br.stp.Store(newSTP(br, *o.STP))
 	}
 	return br
 }
@@ -150,9 +150,9 @@ func (br *Bridge) AddMember(ifc *stack.Interface) (*Member, error) {
 	m := &Member{br: br, ifc: ifc, slot: slot}
 	m.in.init()
 	m.state.Store(uint32(Forwarding))
-	if br.stp != nil {
+	if s := br.stp.Load(); s != nil {
 		m.state.Store(uint32(Disabled)) // the spanning tree's next tick takes it from here
-		br.stp.reset(slot)
+		s.reset(slot)
 	}
 	next := *cur
 	next.slot[slot] = m
@@ -208,8 +208,8 @@ func (br *Bridge) removeLocked(ifc *stack.Interface) error {
 	//lint:ignore SA2001 an empty critical section is the point: later bursts see the new table
 	m.inMu.Unlock()
 	br.fdb.forget(m.slot)
-	if br.stp != nil {
-		br.stp.reset(m.slot)
+	if s := br.stp.Load(); s != nil {
+		s.reset(m.slot)
 	}
 	if f, ok := ifc.Port().(port.Filter); ok {
 		_ = f.SetPromisc(false)
@@ -243,6 +243,24 @@ func (br *Bridge) SetAgeingTime(d time.Duration) error {
 		return &stack.OpError{Op: "bridge ageing", Interface: br.name, Err: ErrAgeing, Hint: "give a positive duration"}
 	}
 	br.fdb.ageing.Store(int64(d))
+	return nil
+}
+
+// EnableSTP turns spanning tree on (stp.go) for a bridge made without it:
+// only while it has no members, so that every member starts Disabled and
+// takes its states from the tree (ErrSTP otherwise, or when it is on).
+func (br *Bridge) EnableSTP(o STPOptions) error {
+	br.mu.Lock()
+	defer br.mu.Unlock()
+	switch {
+	case br.closed.Load():
+		return &stack.OpError{Op: "bridge stp", Interface: br.name, Err: ErrClosed}
+	case br.stp.Load() != nil:
+		return &stack.OpError{Op: "bridge stp", Interface: br.name, Err: ErrSTP, Hint: "spanning tree is on already"}
+	case len(br.members.Load().list) > 0:
+		return &stack.OpError{Op: "bridge stp", Interface: br.name, Err: ErrSTP, Hint: "turn it on before adding members"}
+	}
+	br.stp.Store(newSTP(br, o))
 	return nil
 }
 
@@ -310,8 +328,8 @@ func (br *Bridge) Close() error {
 	if br.closed.Swap(true) {
 		return nil
 	}
-	if br.stp != nil {
-		br.stp.close()
+	if s := br.stp.Load(); s != nil {
+		s.close()
 	}
 	for _, m := range br.members.Load().list {
 		_ = br.removeLocked(m.ifc)

@@ -58,7 +58,8 @@
 //
 // # Spanning tree
 //
-// With Options.STP set, the bridge runs IEEE 802.1D-1998 STP (stp.go,
+// With Options.STP set (or EnableSTP called before the first member), the
+// bridge runs IEEE 802.1D-1998 STP (stp.go,
 // BPDUs in bpdu.go): BPDUs to the bridge group address go to it from every
 // member, the members move through blocking, listening, learning and
 // forwarding, and the data path checks one atomic state word per burst

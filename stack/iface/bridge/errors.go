@@ -18,6 +18,9 @@ var (
 	ErrSelf = errors.New("bridge: interface cannot be a member of this bridge")
 	// ErrAgeing: an ageing time that is not positive.
 	ErrAgeing = errors.New("bridge: ageing time must be positive")
+	// ErrSTP: spanning tree cannot be turned on now (it is on, or the
+	// bridge has members).
+	ErrSTP = errors.New("bridge: spanning tree cannot be turned on now")
 	// ErrClosed: the bridge was destroyed.
 	ErrClosed = errors.New("bridge: destroyed")
 )

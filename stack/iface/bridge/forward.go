@@ -99,8 +99,8 @@ func (m *Member) LinkInput(ifc *stack.Interface, bufs []*mbuf.Buf) {
 		}
 		e := wire.Ethernet(b.Bytes())
 		src, dst := e.Src(), e.Dst()
-		if br.stp != nil && dst == BridgeGroup {
-			br.stp.receive(m, b) // in every state but disabled (8.4)
+		if s := br.stp.Load(); s != nil && dst == BridgeGroup {
+			s.receive(m, b) // in every state but disabled (8.4)
 			b.Free()
 			continue
 		}

@@ -407,7 +407,7 @@ type STPStatus struct {
 
 // STP returns the spanning tree status (Enabled false without STP).
 func (br *Bridge) STP() STPStatus {
-	s := br.stp
+	s := br.stp.Load()
 	if s == nil {
 		return STPStatus{}
 	}

@@ -42,44 +42,7 @@ func TestInteropSTPLoopOverLinux(t *testing.T) {
 		ns.IP(t, "link", "add", br, "type", "bridge", "stp_state", "0", "ageing_time", "0")
 	}
 	so := bridge.STPOptions{HelloTime: 200 * time.Millisecond, MaxAge: 1500 * time.Millisecond, ForwardDelay: 500 * time.Millisecond}
-	var brs [2]*bridge.Bridge
-	for i := range 2 {
-		o := so
-		if i == 0 {
-			o.Priority = 4096
-		}
-		opts := bridge.Options{STP: &o}
-		ip := ipv4.New(ipv4.Options{})
-		s, err := stack.New(stack.Options{Pool: pool, Budget: bg, Protocols: []stack.Protocol{ip}, Cloners: []stack.Cloner{&bridge.Cloner{Options: opts}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = s.Close() })
-		if brs[i], err = (&bridge.Cloner{Options: opts}).Add(s, "bridge0"); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.AddAddress(s.InterfaceByName("bridge0"), netip.MustParsePrefix(fmt.Sprintf("198.18.96.%d/24", i+1))); err != nil {
-			t.Fatal(err)
-		}
-		for j := 1; j <= 2; j++ {
-			dev := hosttest.LinkName(fmt.Sprintf("s%c%d", 'A'+i, j))
-			p, err := tap.Open(dev, pool, tap.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ifc, err := s.Attach(fmt.Sprintf("m%d", j), p, stack.IfOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = s.Detach(ifc); _ = p.Close() })
-			if _, err := brs[i].AddMember(ifc); err != nil {
-				t.Fatal(err)
-			}
-			hosttest.Run(t, "ip", "link", "set", dev, "netns", ns.Name)
-			ns.IP(t, "link", "set", dev, "master", fmt.Sprintf("br%d", j))
-			ns.IP(t, "link", "set", dev, "up")
-		}
-	}
+	brs := tapBridges(t, ns, pool, bg, so, 4096, 96, "s")
 	ns.IP(t, "addr", "add", "198.18.96.3/24", "dev", "br2")
 	for _, br := range []string{"br1", "br2"} {
 		ns.IP(t, "link", "set", br, "up")
@@ -135,4 +98,52 @@ func TestInteropSTPLoopOverLinux(t *testing.T) {
 	if n := strings.Count(string(out), "\n"); err != nil || n < 5 {
 		t.Errorf("tshark decodes %d configuration BPDUs with root priority 4096: %v", n, err)
 	}
+}
+
+// tapBridges builds two of our stacks, A and B, each with bridge0 (spanning
+// tree with so, A at priority prioA when it is not 0; address
+// 198.18.SUBNET.1 or .2/24) over members m1 and m2 on TAP devices (Linux
+// names from tag), whose Linux ends join the Linux bridges br1 (both m1)
+// and br2 (both m2), which must exist in ns.
+func tapBridges(t *testing.T, ns *hosttest.Namespace, pool *mbuf.Pool, bg *mbuf.Budget, so bridge.STPOptions, prioA uint16, subnet int, tag string) [2]*bridge.Bridge {
+	t.Helper()
+	var brs [2]*bridge.Bridge
+	for i := range 2 {
+		o := so
+		if i == 0 && prioA != 0 {
+			o.Priority = prioA
+		}
+		opts := bridge.Options{STP: &o}
+		ip := ipv4.New(ipv4.Options{})
+		s, err := stack.New(stack.Options{Pool: pool, Budget: bg, Protocols: []stack.Protocol{ip}, Cloners: []stack.Cloner{&bridge.Cloner{Options: opts}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		if brs[i], err = (&bridge.Cloner{Options: opts}).Add(s, "bridge0"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.AddAddress(s.InterfaceByName("bridge0"), netip.MustParsePrefix(fmt.Sprintf("198.18.%d.%d/24", subnet, i+1))); err != nil {
+			t.Fatal(err)
+		}
+		for j := 1; j <= 2; j++ {
+			dev := hosttest.LinkName(fmt.Sprintf("%s%c%d", tag, 'A'+i, j))
+			p, err := tap.Open(dev, pool, tap.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ifc, err := s.Attach(fmt.Sprintf("m%d", j), p, stack.IfOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = s.Detach(ifc); _ = p.Close() })
+			if _, err := brs[i].AddMember(ifc); err != nil {
+				t.Fatal(err)
+			}
+			hosttest.Run(t, "ip", "link", "set", dev, "netns", ns.Name)
+			ns.IP(t, "link", "set", dev, "master", fmt.Sprintf("br%d", j))
+			ns.IP(t, "link", "set", dev, "up")
+		}
+	}
+	return brs
 }

@@ -3,7 +3,6 @@ package bridge_test
 import (
 	"encoding/json"
 	"fmt"
-	"net/netip"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,10 +10,7 @@ import (
 
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/internal/hosttest"
-	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/iface/bridge"
-	"github.com/gopkt/gopkt/stack/iface/tap"
-	"github.com/gopkt/gopkt/stack/ipv4"
 	"github.com/gopkt/gopkt/stack/stacktest"
 )
 
@@ -49,42 +45,7 @@ func TestInteropSTPRingWithLinuxSTP(t *testing.T) {
 			"hello_time", "100", "max_age", "600", "forward_delay", "200")
 	}
 	so := bridge.STPOptions{HelloTime: time.Second, MaxAge: 6 * time.Second, ForwardDelay: 2 * time.Second}
-	var brs [2]*bridge.Bridge
-	for i := range 2 {
-		o := so
-		opts := bridge.Options{STP: &o}
-		ip := ipv4.New(ipv4.Options{})
-		s, err := stack.New(stack.Options{Pool: pool, Budget: bg, Protocols: []stack.Protocol{ip}, Cloners: []stack.Cloner{&bridge.Cloner{Options: opts}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = s.Close() })
-		if brs[i], err = (&bridge.Cloner{Options: opts}).Add(s, "bridge0"); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.AddAddress(s.InterfaceByName("bridge0"), netip.MustParsePrefix(fmt.Sprintf("198.18.99.%d/24", i+1))); err != nil {
-			t.Fatal(err)
-		}
-		for j := 1; j <= 2; j++ {
-			dev := hosttest.LinkName(fmt.Sprintf("l%c%d", 'A'+i, j))
-			p, err := tap.Open(dev, pool, tap.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ifc, err := s.Attach(fmt.Sprintf("m%d", j), p, stack.IfOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = s.Detach(ifc); _ = p.Close() })
-			if _, err := brs[i].AddMember(ifc); err != nil {
-				t.Fatal(err)
-			}
-			// A.m1 and B.m1 on br1; B.m2 and A.m2 on br2.
-			hosttest.Run(t, "ip", "link", "set", dev, "netns", ns.Name)
-			ns.IP(t, "link", "set", dev, "master", fmt.Sprintf("br%d", j))
-			ns.IP(t, "link", "set", dev, "up")
-		}
-	}
+	brs := tapBridges(t, ns, pool, bg, so, 0, 99, "l")
 	ns.IP(t, "addr", "add", "198.18.99.3/24", "dev", "br2")
 	for _, br := range []string{"br1", "br2"} {
 		ns.IP(t, "link", "set", br, "up")

@@ -2,6 +2,7 @@ package bridge_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"testing"
@@ -41,12 +42,10 @@ func newLoop(t *testing.T, stp bool) [2]*loopBridge {
 	var lb [2]*loopBridge
 	for i := range lb {
 		o := bridge.Options{FloodRate: 2000}
-		if stp {
-			so := fastSTP
-			if i == 0 {
-				so.Priority = 4096
-			}
-			o.STP = &so
+		so := fastSTP
+		if stp && i == 0 {
+			so.Priority = 4096
+			o.STP = &so // A from its options, B by EnableSTP below
 		}
 		l := &loopBridge{ip: ipv4.New(ipv4.Options{})}
 		if l.s, err = stack.New(stack.Options{Pool: pool, Budget: bg, Protocols: []stack.Protocol{l.ip}, Cloners: []stack.Cloner{&bridge.Cloner{Options: o}}}); err != nil {
@@ -55,6 +54,14 @@ func newLoop(t *testing.T, stp bool) [2]*loopBridge {
 		t.Cleanup(func() { _ = l.s.Close() })
 		if l.br, err = (&bridge.Cloner{Options: o}).Add(l.s, "bridge0"); err != nil {
 			t.Fatal(err)
+		}
+		if stp && i == 1 {
+			if err := l.br.EnableSTP(so); err != nil {
+				t.Fatal(err)
+			}
+			if err := l.br.EnableSTP(so); !errors.Is(err, bridge.ErrSTP) {
+				t.Fatalf("EnableSTP twice: %v, want ErrSTP", err)
+			}
 		}
 		if err := l.s.AddAddress(l.s.InterfaceByName("bridge0"), netip.MustParsePrefix(fmt.Sprintf("198.18.95.%d/24", i+1))); err != nil {
 			t.Fatal(err)
@@ -73,6 +80,11 @@ func newLoop(t *testing.T, stp bool) [2]*loopBridge {
 				t.Fatal(err)
 			}
 			lb[i].members[j] = ifc
+		}
+	}
+	if !stp {
+		if err := lb[0].br.EnableSTP(fastSTP); !errors.Is(err, bridge.ErrSTP) {
+			t.Fatalf("EnableSTP on a bridge with members: %v, want ErrSTP", err)
 		}
 	}
 	pa, pb := link.Pair(link.Options{A: [6]byte{2, 0, 0, 0, 0x97, 1}, B: [6]byte{2, 0, 0, 0, 0x97, 2}})
@@ -127,14 +139,14 @@ func TestSTPLoop(t *testing.T) {
 		a, b := lb[0].br.STP(), lb[1].br.STP()
 		sa, sb := states(lb[0].br), states(lb[1].br)
 		return a.Root == a.Bridge && b.Root == a.Bridge && b.RootPort != "" &&
-			sa["m1"] == bridge.Forwarding && sa["m2"] == bridge.Forwarding &&
+			sa["m1"] == bridge.Forwarding && sa["m2"] == bridge.Forwarding && sa["m3"] == bridge.Forwarding && // m3: the station's
 			((sb["m1"] == bridge.Forwarding && sb["m2"] == bridge.Blocking) || (sb["m1"] == bridge.Blocking && sb["m2"] == bridge.Forwarding))
 	}
 	if !stacktest.Eventually(10*time.Second, converged) {
 		t.Fatalf("no convergence: A %+v\nB %+v", lb[0].br.STP(), lb[1].br.STP())
 	}
 	b := lb[1].br.STP()
-	t.Logf("root %x; B's root port %s, ports %+v", b.Root, b.RootPort, b.Ports)
+	t.Logf("root %v; B's root port %s, ports %+v", b.Root, b.RootPort, b.Ports)
 	for range 3 {
 		if err := ping95(lb[0].host.IP, "198.18.95.2"); err != nil {
 			t.Fatalf("the station pings across the tree: %v", err)
