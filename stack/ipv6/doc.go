@@ -61,11 +61,15 @@
 // hop limit and answers with time exceeded, no route and packet too big.
 // network.go is the transports' seam (stack/network.Layer).
 //
-// What it does not do yet: redirects (sent or followed), the RA's hop
-// limit, reachable time, retransmission timer and MTU options, a
-// preferred lifetime (addresses stay preferred until their valid lifetime
-// ends), temporary addresses (RFC 8981), MLD's randomised delays and
-// retransmissions, hop-by-hop options on forwarded packets, pfil hooks
-// (pf sees IPv4 only), TCP over IPv6, and the IPv4 neighbour cache's
-// lock-free fast path (a lookup takes the cache's mutex).
+// Per-interface host variables (linkparams.go, RFC 4861 §6.3.2):
+// CurHopLimit, LinkMTU, BaseReachableTime with the randomised
+// ReachableTime, and RetransTimer start from Options and the device's MTU;
+// router advertisements set them (§6.3.4; an MTU option only between 1280
+// and the device's MTU). Params shows them.
+//
+// What it does not do yet: redirects (sent or followed), a preferred
+// lifetime (addresses stay preferred until their valid lifetime ends),
+// temporary addresses (RFC 8981), MLD's randomised delays and
+// retransmissions, hop-by-hop options on forwarded packets, and pfil
+// hooks (pf sees IPv4 only).
 package ipv6

@@ -261,6 +261,7 @@ func (ip *IPv6) timer() {
 			ip.pmtu.tick(now)
 			ip.dadTick(now)
 			ip.autoconfTick(now)
+			ip.paramsTick(now)
 		}
 	}
 }
@@ -275,7 +276,9 @@ func (ip *IPv6) InterfaceAdded(ifc *stack.Interface) {
 	for len(next) <= ifc.Index() {
 		next = append(next, nil)
 	}
-	next[ifc.Index()] = &ifState{ifc: ifc}
+	nst := &ifState{ifc: ifc}
+	nst.params.Store(ip.defaultParams(time.Now()))
+	next[ifc.Index()] = nst
 	ip.ifs.Store(&next)
 	ip.mu.Unlock()
 	var p netip.Prefix

@@ -136,7 +136,7 @@ func (ip *IPv6) Output(b *mbuf.Buf, h Header) error {
 		return ErrNoHeadroom
 	}
 	if h.HopLimit == 0 {
-		h.HopLimit = ip.o.DefaultHopLimit
+		h.HopLimit = ip.params(ifc.Index()).HopLimit // CurHopLimit (RFC 4861 §6.3.2)
 	}
 	f := wire.IPv6Fields{TrafficClass: h.TrafficClass, PayloadLen: uint16(n), NextHeader: h.Protocol,
 		HopLimit: h.HopLimit, Src: h.Src, Dst: h.Dst}

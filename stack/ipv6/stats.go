@@ -85,6 +85,7 @@ type Stats struct {
 	SLAACAddrs          uint64 // addresses formed from prefixes
 	MLDOutReports       uint64
 	NeighEvicted        uint64 // neighbour entries dropped for a new one
+	NDRABadMTU          uint64 // advertised MTUs below 1280 or above the device's, ignored (RFC 4861 §6.3.4)
 }
 
 type stats struct {
@@ -148,6 +149,7 @@ type stats struct {
 	ndRAProcessed                                                     atomic.Uint64
 	slaacAddrs                                                        atomic.Uint64
 	mldOutReports                                                     atomic.Uint64
+	ndRABadMTU                                                        atomic.Uint64
 }
 
 // Stats returns a snapshot of the counters.
@@ -224,6 +226,7 @@ func (ip *IPv6) Stats() Stats {
 		SLAACAddrs:           s.slaacAddrs.Load(),
 		MLDOutReports:        s.mldOutReports.Load(),
 		NeighEvicted:         ev,
+		NDRABadMTU:           s.ndRABadMTU.Load(),
 		ForwDatagrams:        s.forwDatagrams.Load(), ForwHopLimitExceeded: s.forwHopLimitExceeded.Load(),
 		ForwNoRoutes: s.forwNoRoutes.Load(), ForwPktTooBigs: s.forwPktTooBigs.Load(),
 	}

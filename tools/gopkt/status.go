@@ -5,8 +5,10 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/gopkt/gopkt/stack"
+	"github.com/gopkt/gopkt/stack/ipv6"
 )
 
 // status prints the daemon's state: interfaces with their counters and the
@@ -85,6 +87,7 @@ func (d *daemon) statusInterfaces(b *strings.Builder) {
 			for _, a := range d.ip6.Addresses(ifc) {
 				fmt.Fprintf(b, "    inet6 %v\n", a)
 			}
+			statusIPv6Params(b, d.ip6.Params(ifc))
 		}
 		c := ifc.Counters()
 		fmt.Fprintf(b, "    RX packets %d bytes %d multicast %d errors %d dropped %d unknown-proto %d\n",
@@ -128,6 +131,20 @@ func (d *daemon) statusRoutes(b *strings.Builder) {
 		fmt.Fprintf(tw, "  %s\tvia %s\tdev %s\tmetric %d\t%v\n", dst, via, d.ifname(r.IfIndex), r.Metric, r.Kind)
 	}
 	_ = tw.Flush()
+}
+
+// statusIPv6Params prints an interface's IPv6 host variables (RFC 4861
+// §6.3.2), "(ra)" after those a router advertisement set.
+func statusIPv6Params(b *strings.Builder, p ipv6.LinkParams) {
+	ra := func(on bool) string {
+		if on {
+			return " (ra)"
+		}
+		return ""
+	}
+	fmt.Fprintf(b, "    inet6 hoplimit %d%s mtu %d%s reachable %v of base %v%s retrans %v%s\n",
+		p.HopLimit, ra(p.HopLimitFromRA), p.MTU, ra(p.MTUFromRA), p.ReachableTime.Round(time.Millisecond),
+		p.BaseReachableTime, ra(p.ReachableFromRA), p.RetransTimer, ra(p.RetransFromRA))
 }
 
 // statusIPv6 prints the neighbour discovery cache (as ip -6 neigh) and the

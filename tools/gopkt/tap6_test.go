@@ -97,8 +97,9 @@ func TestDaemonTapLinuxIPv6(t *testing.T) {
 }
 
 // TestDaemonSLAAC: --slaac tap0 against radvd in the namespace: the
-// daemon's status shows an address on the advertised prefix and Linux as
-// default router.
+// daemon's status shows an address on the advertised prefix, Linux as
+// default router, and the advertised hop limit, link MTU, reachable time
+// and retransmission timer as the interface's (RFC 4861 §6.3.4).
 func TestDaemonSLAAC(t *testing.T) {
 	hosttest.Require(t, hosttest.Root, hosttest.TUN, hosttest.IP, hosttest.Tool("radvd", "radvd"), hosttest.Tool("sysctl", "procps"))
 	ns, dev := hosttest.NewNamespace(t, "slaac"), hosttest.LinkName("sl")
@@ -108,6 +109,7 @@ func TestDaemonSLAAC(t *testing.T) {
 	ns.Run(t, "sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1")
 	dir := t.TempDir()
 	cfg := "interface " + dev + " {\n AdvSendAdvert on;\n MinRtrAdvInterval 3;\n MaxRtrAdvInterval 10;\n" +
+		" AdvCurHopLimit 42;\n AdvLinkMTU 1400;\n AdvReachableTime 12345;\n AdvRetransTimer 1500;\n" +
 		" prefix 2001:db8:61::/64 {\n  AdvOnLink on;\n  AdvAutonomous on;\n };\n};\n"
 	if err := os.WriteFile(dir+"/radvd.conf", []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
@@ -118,8 +120,9 @@ func TestDaemonSLAAC(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	want := regexp.MustCompile(`inet6 2001:db8:61:[0-9a-f:]+/64`)
+	params := regexp.MustCompile(`inet6 hoplimit 42 \(ra\) mtu 1400 \(ra\) reachable [0-9.]+m?s of base 12.345s \(ra\) retrans 1.5s \(ra\)`)
 	deadline := time.Now().Add(20 * time.Second)
-	for !want.MatchString(r.out.String()) || !strings.Contains(r.out.String(), "default routers (RA): [fe80::") {
+	for !want.MatchString(r.out.String()) || !strings.Contains(r.out.String(), "default routers (RA): [fe80::") || !params.MatchString(r.out.String()) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no SLAAC address or default router in the status:\n%s", r.out.String())
 		}
