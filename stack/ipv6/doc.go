@@ -67,7 +67,14 @@
 // router advertisements set them (§6.3.4; an MTU option only between 1280
 // and the device's MTU). Params shows them.
 //
-// What it does not do yet: redirects (sent or followed), a preferred
+// Redirects (redirect.go, RFC 4861 §8): a host follows a valid redirect
+// from a destination's first-hop router (the destination's next hop
+// becomes the target for Options.RedirectTimeout; the target's neighbour
+// entry takes the Target Link-Layer Address option); a router forwarding
+// a packet back out the link it came from, from a neighbour there, sends
+// the sender a redirect, at most Options.RedirectRate a second.
+//
+// What it does not do yet: a preferred
 // lifetime (addresses stay preferred until their valid lifetime ends),
 // temporary addresses (RFC 8981), MLD's randomised delays and
 // retransmissions, hop-by-hop options on forwarded packets, and pfil

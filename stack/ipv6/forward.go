@@ -33,6 +33,9 @@ func (ip *IPv6) forward(in *stack.Interface, b *mbuf.Buf) {
 		b.Free()
 		return
 	}
+	if out == in {
+		ip.maybeRedirect(in, b, nh) // RFC 4861 §8.2; the packet is still forwarded
+	}
 	if mtu := ip.pathMTU(out, dst); b.PktLen() > mtu {
 		st.forwPktTooBigs.Add(1)
 		ip.icmpError(b, wire.ICMPv6PacketTooBig, 0, uint32(mtu))

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/internal/echo"
@@ -86,6 +88,11 @@ type Options struct {
 	ICMPBurst      int           // token bucket depth (50)
 	Tick           time.Duration // timer granularity (100 ms)
 	PMTUTimeout    time.Duration // how long a learned path MTU holds (10 min, RFC 8201 §4)
+	// RedirectTimeout is how long a followed redirect holds (10 min);
+	// RedirectRate bounds the redirects a router sends, per second (10,
+	// RFC 4861 §8.2: "MUST limit the rate").
+	RedirectTimeout time.Duration
+	RedirectRate    int
 	// DADTransmits is DupAddrDetectTransmits (RFC 4862 §5.1): neighbour
 	// solicitations sent for a new address before it is used; 0 means 1,
 	// a negative value turns duplicate address detection off.
@@ -127,6 +134,8 @@ func (o *Options) defaults() {
 	def(&o.ICMPBurst, 50)
 	defd(&o.Tick, 100*time.Millisecond)
 	defd(&o.PMTUTimeout, 10*time.Minute)
+	defd(&o.RedirectTimeout, 10*time.Minute)
+	def(&o.RedirectRate, 10)
 }
 
 // IPv6 is the IPv6 protocol instance of one stack: input with extension
@@ -155,6 +164,7 @@ type IPv6 struct {
 	holdQ, reassQ *mbuf.Quota
 	icmp          icmpState
 	pmtu          pmtuCache
+	redir         redirects
 	ac            autoconf // under mu
 
 	fragID     atomic.Uint32
@@ -174,6 +184,7 @@ func New(o Options) *IPv6 {
 	ip.neigh = newNeighCache(ip)
 	ip.reass = newReassembler(ip)
 	ip.icmp.init(o.ICMPRate, o.ICMPBurst)
+	ip.redir.limit = rate.NewLimiter(rate.Limit(o.RedirectRate), o.RedirectRate)
 	ip.fragID.Store(randUint32())
 	ip.forwarding.Store(o.Forwarding)
 	ip.ac.secret = o.StableSecret
@@ -259,6 +270,7 @@ func (ip *IPv6) timer() {
 			ip.neigh.tick(now)
 			ip.reass.tick(now)
 			ip.pmtu.tick(now)
+			ip.redir.tick(now)
 			ip.dadTick(now)
 			ip.autoconfTick(now)
 			ip.paramsTick(now)
@@ -308,6 +320,7 @@ func (ip *IPv6) InterfaceRemoved(ifc *stack.Interface) {
 	}
 	ip.Routes.DeleteInterface(ifc.Index())
 	ip.neigh.flush(ifc.Index())
+	ip.redir.flush(ifc.Index())
 	ip.mu.Lock()
 	next := slices.Clone(*ip.ifs.Load())
 	if ifc.Index() < len(next) && next[ifc.Index()] == st {

@@ -61,7 +61,7 @@ func (ip *IPv6) Route(dst [16]byte, ifindex int) (*stack.Interface, [16]byte, er
 			return ip.s.Loopback(), dst, nil
 		}
 		if r, ok := ip.Routes.Lookup(dst); ok && r.IfIndex == ifindex {
-			return ifc, r.NextHop6(dst), nil
+			return ifc, ip.redirected(ifindex, dst, r.NextHop6(dst)), nil
 		}
 		return ifc, dst, nil // link-local and multicast are on-link
 	}
@@ -76,7 +76,7 @@ func (ip *IPv6) Route(dst [16]byte, ifindex int) (*stack.Interface, [16]byte, er
 	if st := ip.ifState(r.IfIndex); st != nil && st.hasAddress(dst) {
 		return ip.s.Loopback(), dst, nil
 	}
-	return ifc, r.NextHop6(dst), nil
+	return ifc, ip.redirected(r.IfIndex, dst, r.NextHop6(dst)), nil
 }
 
 // SourceAddr returns the source address Output would choose for dst.

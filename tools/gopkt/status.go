@@ -176,4 +176,6 @@ func (d *daemon) statusIPv6(b *strings.Builder) {
 	fmt.Fprintf(b, "nd: in solicits %d adverts %d router-adverts %d (used %d); out solicits %d adverts %d router-solicits %d; bad hop limit %d bad options %d invalid %d duplicates %d unresolved %d; dad failed %d; slaac addresses %d; mld reports %d\n",
 		s.NDInSolicits, s.NDInAdverts, s.NDInRouterAdverts, s.NDRAProcessed, s.NDOutSolicits, s.NDOutAdverts, s.NDOutRouterSolicits,
 		s.NDBadHopLimit, s.NDBadOptions, s.NDInvalid, s.NDDupAddr, s.NDResolveFailed, s.NDDADFailed, s.SLAACAddrs, s.MLDOutReports)
+	fmt.Fprintf(b, "    redirects: in %d followed %d refused %d; out %d rate-limited %d; bad ra mtu %d\n",
+		s.NDInRedirects, s.NDRedirectsApplied, s.NDRedirectsRejected, s.NDOutRedirects, s.NDOutRedirectsLimited, s.NDRABadMTU)
 }
