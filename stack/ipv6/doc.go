@@ -7,7 +7,10 @@
 //
 // Start with New: pass the result in stack.Options.Protocols beside
 // ipv4.New. Attach registers EtherType 0x86DD; ICMPv6 is built in and the
-// Options.Transports are registered by next-header number. Addresses and
+// Options.Transports are registered by next-header number; AddTransport
+// and RemoveTransport load and unload one while the stack runs (the
+// table is read with one atomic load per packet; a removed number is
+// answered with a parameter problem, code 1). Addresses and
 // routes are IPv6's own (AddAddress, Routes, a route.Table6): every
 // interface gets its link-local address from its MAC (RFC 4291 Appendix
 // A; ::1 on the loopback) and joins all-nodes and the solicited-node group

@@ -229,7 +229,7 @@ func (ip *IPv6) deliver(ifc *stack.Interface, b *mbuf.Buf, off int, nh wire.IPPr
 		ip.icmpInput(ifc, b, m)
 		return
 	}
-	t := ip.transports[nh]
+	t := ip.transport(nh)
 	if t == nil {
 		// RFC 8200 §4: an unrecognised Next Header is a parameter
 		// problem, code 1, pointing at the field that named it.

@@ -2,7 +2,6 @@ package ipv6
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"net/netip"
 	"slices"
@@ -146,7 +145,11 @@ type IPv6 struct {
 	pool *mbuf.Pool
 	o    Options
 
-	transports [256]Transport
+	// transports by next-header number, read by the receive path
+	// without a lock; tmu serializes AddTransport and RemoveTransport
+	// (transports.go).
+	transports [256]atomic.Pointer[transportRef]
+	tmu        sync.Mutex
 
 	// Routes is the IPv6 routing table. Addresses add their on-link
 	// prefix (RFC 4861 §5.2 "prefix list") as a connected route.
@@ -213,14 +216,9 @@ func (ip *IPv6) Attach(s *stack.Stack) error {
 		return err
 	}
 	for _, t := range ip.o.Transports {
-		p := t.Protocol()
-		if p == wire.IPProtocolICMPv6 || ip.transports[p] != nil {
-			return fmt.Errorf("%w: %v", ErrProtocolTaken, p)
+		if err := ip.AddTransport(t); err != nil {
+			return err
 		}
-		if err := t.Attach(ip); err != nil {
-			return fmt.Errorf("ipv6: attach %v: %w", p, err)
-		}
-		ip.transports[p] = t
 	}
 	ip.wg.Add(1)
 	go ip.timer()
@@ -243,12 +241,14 @@ func (ip *IPv6) SetForwarding(on bool) { ip.forwarding.Store(on) }
 // before Attach).
 func (ip *IPv6) Quotas() (hold, reassembly *mbuf.Quota) { return ip.holdQ, ip.reassQ }
 
-// Close implements io.Closer: transports that are io.Closer first, then
-// the timer, then everything queued is freed.
+// Close implements io.Closer: the registered transports that are
+// io.Closer first, then the timer, then everything queued is freed.
 func (ip *IPv6) Close() error {
-	for _, t := range ip.o.Transports {
-		if c, ok := t.(io.Closer); ok {
-			_ = c.Close()
+	for p := range ip.transports {
+		if r := ip.transports[p].Load(); r != nil {
+			if c, ok := r.t.(io.Closer); ok {
+				_ = c.Close()
+			}
 		}
 	}
 	close(ip.stop)
