@@ -62,7 +62,10 @@
 // lowers a per-destination MTU from packet too big messages quoting our
 // packets. Forwarding (forward.go, Options.Forwarding) decrements the
 // hop limit and answers with time exceeded, no route and packet too big.
-// network.go is the transports' seam (stack/network.Layer).
+// network.go is the transports' seam (stack/network.Layer). Hook points
+// (stack/pfil, where stack/pf attaches): In for every received packet
+// before reassembly, delivery or forwarding; Out for what Output sends,
+// before fragmentation; Forward for forwarded packets.
 //
 // Per-interface host variables (linkparams.go, RFC 4861 §6.3.2):
 // CurHopLimit, LinkMTU, BaseReachableTime with the randomised
@@ -80,6 +83,5 @@
 // What it does not do yet: a preferred
 // lifetime (addresses stay preferred until their valid lifetime ends),
 // temporary addresses (RFC 8981), MLD's randomised delays and
-// retransmissions, hop-by-hop options on forwarded packets, and pfil
-// hooks (pf sees IPv4 only).
+// retransmissions, and hop-by-hop options on forwarded packets.
 package ipv6

@@ -3,6 +3,7 @@ package ipv6
 import (
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
+	"github.com/gopkt/gopkt/stack/pfil"
 	"github.com/gopkt/gopkt/stack/wire"
 )
 
@@ -53,6 +54,16 @@ func (ip *IPv6) forward(in *stack.Interface, b *mbuf.Buf) {
 	}
 	h.SetHopLimit(h.HopLimit() - 1)
 	b.Meta.Flags &^= mbuf.FlagBroadcast | mbuf.FlagMulticast
+	if ip.fwd.Active() {
+		switch ip.fwd.Run(pfil.Forward, out.Index(), b) {
+		case pfil.Drop:
+			st.inFiltered.Add(1)
+			b.Free()
+			return
+		case pfil.Consumed:
+			return
+		}
+	}
 	st.forwDatagrams.Add(1)
 	ip.resolve(out, nh, b)
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/internal/chain"
+	"github.com/gopkt/gopkt/stack/pfil"
 	"github.com/gopkt/gopkt/stack/wire"
 )
 
@@ -68,6 +69,22 @@ func (ip *IPv6) input(ifc *stack.Interface, b *mbuf.Buf) {
 		st.inAddrErrors.Add(1)
 		b.Free()
 		return
+	}
+	if ip.in.Active() {
+		switch ip.in.Run(pfil.In, ifc.Index(), b) {
+		case pfil.Drop:
+			st.inFiltered.Add(1)
+			b.Free()
+			return
+		case pfil.Consumed:
+			return
+		case pfil.Modified:
+			if h, ok = ip.header(b); !ok {
+				b.Free()
+				return
+			}
+			dst = h.Dst()
+		}
 	}
 	multicast := dst[0] == 0xff
 	if multicast {

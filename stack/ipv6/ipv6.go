@@ -14,6 +14,7 @@ import (
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/internal/echo"
+	"github.com/gopkt/gopkt/stack/pfil"
 	"github.com/gopkt/gopkt/stack/route"
 	"github.com/gopkt/gopkt/stack/wire"
 )
@@ -151,6 +152,9 @@ type IPv6 struct {
 	transports [256]atomic.Pointer[transportRef]
 	tmu        sync.Mutex
 
+	// Hook points (packets start at the IPv6 header): In, Out, Forward.
+	in, out, fwd *pfil.Head
+
 	// Routes is the IPv6 routing table. Addresses add their on-link
 	// prefix (RFC 4861 §5.2 "prefix list") as a connected route.
 	Routes *route.Table6
@@ -180,7 +184,8 @@ type IPv6 struct {
 // New returns an IPv6 protocol to pass in stack.Options.Protocols.
 func New(o Options) *IPv6 {
 	o.defaults()
-	ip := &IPv6{o: o, Routes: route.New6(), stop: make(chan struct{})}
+	ip := &IPv6{o: o, Routes: route.New6(), stop: make(chan struct{}),
+		in: pfil.NewHead("ipv6-in"), out: pfil.NewHead("ipv6-out"), fwd: pfil.NewHead("ipv6-forward")}
 	empty := []*ifState{}
 	ip.ifs.Store(&empty)
 	ip.local.Store(&map[[16]byte]int{})
@@ -224,6 +229,21 @@ func (ip *IPv6) Attach(s *stack.Stack) error {
 	go ip.timer()
 	return nil
 }
+
+// In is the hook point every packet received from an interface passes
+// (after the fixed header and address checks, before reassembly,
+// delivery or forwarding), with the receiving interface's index.
+func (ip *IPv6) In() *pfil.Head { return ip.in }
+
+// Out is the hook point of packets we originate that go through Output
+// (before fragmentation), with the outgoing interface's index. Neighbour
+// discovery and MLD messages, built and sent by IPv6 itself, do not pass
+// it.
+func (ip *IPv6) Out() *pfil.Head { return ip.out }
+
+// Forward is the hook point of forwarded packets (hop limit already
+// decremented), with the outgoing interface's index.
+func (ip *IPv6) Forward() *pfil.Head { return ip.fwd }
 
 // Stack is the stack this instance is attached to.
 func (ip *IPv6) Stack() *stack.Stack { return ip.s }

@@ -6,6 +6,7 @@ import (
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/internal/chain"
+	"github.com/gopkt/gopkt/stack/pfil"
 	"github.com/gopkt/gopkt/stack/wire"
 )
 
@@ -141,6 +142,16 @@ func (ip *IPv6) Output(b *mbuf.Buf, h Header) error {
 	f := wire.IPv6Fields{TrafficClass: h.TrafficClass, PayloadLen: uint16(n), NextHeader: h.Protocol,
 		HopLimit: h.HopLimit, Src: h.Src, Dst: h.Dst}
 	_, _ = f.Encode(d)
+	if ip.out.Active() {
+		switch ip.out.Run(pfil.Out, ifc.Index(), b) {
+		case pfil.Drop:
+			st.outFiltered.Add(1)
+			b.Free()
+			return nil
+		case pfil.Consumed:
+			return nil
+		}
+	}
 	if mtu := ip.pathMTU(ifc, h.Dst); b.PktLen() > mtu {
 		if h.NoFragment {
 			st.fragFails.Add(1)

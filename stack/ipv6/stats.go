@@ -15,6 +15,7 @@ type Stats struct {
 	InDelivers      uint64
 	InDiscards      uint64
 	InMcastPkts     uint64
+	InFiltered      uint64 // dropped by a hook: In, or Forward for forwarded packets
 	// Extension headers (RFC 8200 §4).
 	InExtErrors    uint64 // hop-by-hop not first, or a routing header with segments left
 	InRH0          uint64 // of which routing type 0 (RFC 5095)
@@ -24,6 +25,7 @@ type Stats struct {
 	OutNoRoutes  uint64
 	OutDiscards  uint64
 	OutNoBuffers uint64
+	OutFiltered  uint64 // dropped by an Out hook
 	FragCreates  uint64
 	FragOKs      uint64
 	FragFails    uint64
@@ -160,6 +162,7 @@ type stats struct {
 	ndRABadMTU                                                        atomic.Uint64
 	ndRedirectsApplied, ndRedirectsRejected                           atomic.Uint64
 	ndOutRedirects, ndOutRedirectsLimited                             atomic.Uint64
+	inFiltered, outFiltered                                           atomic.Uint64
 }
 
 // Stats returns a snapshot of the counters.
@@ -241,6 +244,8 @@ func (ip *IPv6) Stats() Stats {
 		NDRedirectsRejected:   s.ndRedirectsRejected.Load(),
 		NDOutRedirects:        s.ndOutRedirects.Load(),
 		NDOutRedirectsLimited: s.ndOutRedirectsLimited.Load(),
+		InFiltered:            s.inFiltered.Load(),
+		OutFiltered:           s.outFiltered.Load(),
 		ForwDatagrams:         s.forwDatagrams.Load(), ForwHopLimitExceeded: s.forwHopLimitExceeded.Load(),
 		ForwNoRoutes: s.forwNoRoutes.Load(), ForwPktTooBigs: s.forwPktTooBigs.Load(),
 	}

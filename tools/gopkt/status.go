@@ -163,9 +163,9 @@ func (d *daemon) statusIPv6(b *strings.Builder) {
 		b.WriteString("\n")
 	}
 	s := d.ip6.Stats()
-	fmt.Fprintf(b, "ipv6: in %d delivered %d hdr-errors %d truncated %d addr-errors %d not-joined %d ext-errors %d option-errors %d unknown-next %d; out %d no-route %d no-buffers %d\n",
-		s.InReceives, s.InDelivers, s.InHdrErrors, s.InTruncated, s.InAddrErrors, s.InNotJoined, s.InExtErrors, s.InOptionErrors, s.InUnknownProtos,
-		s.OutRequests, s.OutNoRoutes, s.OutNoBuffers)
+	fmt.Fprintf(b, "ipv6: in %d delivered %d hdr-errors %d truncated %d addr-errors %d not-joined %d ext-errors %d option-errors %d unknown-next %d filtered %d; out %d no-route %d no-buffers %d filtered %d\n",
+		s.InReceives, s.InDelivers, s.InHdrErrors, s.InTruncated, s.InAddrErrors, s.InNotJoined, s.InExtErrors, s.InOptionErrors, s.InUnknownProtos, s.InFiltered,
+		s.OutRequests, s.OutNoRoutes, s.OutNoBuffers, s.OutFiltered)
 	fmt.Fprintf(b, "      fragments created %d; reassembled %d of %d needed, failed %d, overlaps %d, timeouts %d, atomic %d\n",
 		s.FragCreates, s.ReasmOKs, s.ReasmReqds, s.ReasmFails, s.ReasmOverlaps, s.ReasmTimeouts, s.ReasmAtomic)
 	fmt.Fprintf(b, "icmp6: in %d echo-requests %d echo-replies %d errors %d bad-checksum %d; out %d echo-replies %d errors %d rate-limited %d\n",
