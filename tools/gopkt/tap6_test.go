@@ -136,3 +136,45 @@ func TestDaemonSLAAC(t *testing.T) {
 		t.Errorf("no default route in the status:\n%s", r.out.String())
 	}
 }
+
+// TestDaemonPFIPv6: --filter rules with -p ipv6 cover IPv6 too: under
+// "block in all" with only IPv6 echo requests passed, Linux's IPv6 ping
+// is answered (its neighbour solicitations pass before the rules, so it
+// resolves us) and its IPv4 ping is not; the status counts the rule's
+// packets and the neighbour discovery passed.
+func TestDaemonPFIPv6(t *testing.T) {
+	hosttest.Require(t, hosttest.Root, hosttest.TUN, hosttest.IP, hosttest.Ping)
+	ns, dev := hosttest.NewNamespace(t, "pf6"), hosttest.LinkName("pf6")
+	r := startRun([]string{"-d", "tap", "linux=" + dev + ",mac=02:00:5e:00:0a:02", "-p", "ipv4", "-p", "ipv6",
+		"--ifconfig", "tap0=198.18.10.2/24", "--ifconfig", "tap0=2001:db8:a::2/64",
+		"--filter", "block in all", "--filter", "pass in inet6 proto icmp6 icmp6-type echoreq"}, env{})
+	waitFor(t, &r.out, "gopkt: running", 10*time.Second)
+	ns.TakeLink(t, dev, "198.18.10.1/24")
+	ns.IP(t, "addr", "add", "2001:db8:a::1/64", "dev", dev, "nodad")
+	var ping string
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); {
+		// Our address leaves DAD about a second after the daemon starts.
+		if ping, _ = ns.Output("ping", "-6", "-c", "3", "-i", "0.2", "-W", "2", "2001:db8:a::2"); strings.Contains(ping, "3 received") {
+			break
+		}
+	}
+	if !strings.Contains(ping, "3 received") {
+		t.Errorf("Linux's IPv6 ping under block in all + pass icmp6 echoreq:\n%s", ping)
+	}
+	if ping, _ := ns.Output("ping", "-c", "2", "-i", "0.2", "-W", "1", "198.18.10.2"); !strings.Contains(ping, " 0 received") {
+		t.Errorf("Linux's IPv4 ping passed block in all:\n%s", ping)
+	}
+	if code := r.stop(t); code != exitOK {
+		t.Errorf("exit status %d\n%s", code, r.errOut.String())
+	}
+	out := r.out.String()
+	for _, re := range []string{
+		`pf rule 2 "pass in inet6 proto icmp6 icmp6-type echoreq": [1-9]\d* packets`,
+		`nd/mld passed [1-9]\d*`,
+		`ipv4: in \d+ .* filtered [1-9]`,
+	} {
+		if !regexp.MustCompile(re).MatchString(out) {
+			t.Errorf("status lacks %q:\n%s", re, out)
+		}
+	}
+}
