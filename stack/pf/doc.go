@@ -57,7 +57,8 @@
 // matches passes. Pass rules keep state unless they say "no state": the
 // passing packet enters the state table, and later packets of the same
 // connection in either direction (for ICMP, the echo replies) pass without
-// the rules. Forwarded packets are checked "in" on the interface they
+// the rules, and so do ICMP and ICMPv6 errors quoting one of its packets
+// (a packet too big, a port unreachable; Stats.ErrorMatches). Forwarded packets are checked "in" on the interface they
 // arrived on and "out" on the one they leave by. A later fragment has no
 // ports: rules with ports, flags or ICMP types do not match it. Loopback
 // interfaces are not filtered. Each rule counts the packets and bytes it
@@ -117,8 +118,6 @@
 // binat, static-port, address pools, translation of later fragments and
 // of ICMP errors about translated connections, TCP sequence-window
 // tracking (TCP states match on the endpoints only), tables, lists ({ a, b }), macros, anchors, logging,
-// "block return", translation of IPv6 (nat66, NPTv6), ICMP and ICMPv6
-// errors matched to the state they are about (so under a default block
-// a packet too big for a connection needs its own pass rule), scrub and
+// "block return", translation of IPv6 (nat66, NPTv6), scrub and
 // queueing.
 package pf

@@ -46,7 +46,7 @@ type Filter struct {
 	attached6 *ipv6.IPv6
 
 	passed, blocked, stateHits, statesMade, statesRefused atomic.Uint64
-	linkPassed                                            atomic.Uint64
+	linkPassed, errorHits                                 atomic.Uint64
 	translated, natMade, natRefused, natNotWritable       atomic.Uint64
 }
 
@@ -127,13 +127,16 @@ type Stats struct {
 	// LinkControl counts IPv6 neighbour discovery and MLD messages passed
 	// before the rules (packet.go linkControl; included in Passed).
 	LinkControl uint64
+	// ErrorMatches counts ICMP and ICMPv6 errors passed because the
+	// packet they quote belongs to a state (included in StateMatches).
+	ErrorMatches uint64
 }
 
 // Stats returns the counters.
 func (f *Filter) Stats() Stats {
 	return Stats{Passed: f.passed.Load(), Blocked: f.blocked.Load(), StateMatches: f.stateHits.Load(),
 		StatesMade: f.statesMade.Load(), StatesRefused: f.statesRefused.Load(), States: f.states.count(),
-		LinkControl: f.linkPassed.Load()}
+		LinkControl: f.linkPassed.Load(), ErrorMatches: f.errorHits.Load()}
 }
 
 // Attach puts the filter on ip's in, out and forward hook points
@@ -344,6 +347,18 @@ func (f *Filter) Check(dir Dir, ifindex int, b []byte, n int) Action {
 		f.stateHits.Add(1)
 		f.passed.Add(1)
 		return Pass
+	}
+	if pk.icmpError() {
+		// An error about a packet of a live state passes with it (a
+		// packet too big for a connection, a port unreachable for a
+		// datagram): the quoted packet went the other way, and keys are
+		// symmetric.
+		if in, ok := pk.quoted(b); ok && f.timeout(in.proto) > 0 && f.states.lookup(&in, now, 0) {
+			f.errorHits.Add(1)
+			f.stateHits.Add(1)
+			f.passed.Add(1)
+			return Pass
+		}
 	}
 	name := ""
 	if ifc != nil {

@@ -156,3 +156,59 @@ func FuzzCheck6(f *testing.F) {
 		}
 	})
 }
+
+// icmpErr is an ICMP (v4) or ICMPv6 error of type typ from src to dst
+// quoting the packet q.
+func icmpErr(v6 bool, typ uint8, src, dst string, q []byte) []byte {
+	proto := icmp
+	if v6 {
+		proto = icmp6
+	}
+	outer := pkt{proto: proto, src: src, dst: dst, icmpType: typ}.bytes()
+	return append(outer, q...)
+}
+
+// TestErrorsFollowStates: under a default block, an ICMP or ICMPv6 error
+// quoting a packet of a live state passes (packet too big for a TCP
+// connection, port unreachable for a datagram, time exceeded for a
+// ping), and one quoting anything else does not.
+func TestErrorsFollowStates(t *testing.T) {
+	s := newStack(t)
+	f := pf.New(s, pf.Options{})
+	if err := f.Load("block in all\npass out all"); err != nil {
+		t.Fatal(err)
+	}
+	check := func(d pf.Dir, b []byte) pf.Action { return f.Check(d, 2, b, len(b)) }
+	tcp6 := pkt{proto: tcp, src: "2001:db8::2", dst: "2001:db8:5::9", sport: 40000, dport: 443, flags: 0x10}.bytes()
+	udp6 := pkt{proto: udp, src: "2001:db8::2", dst: "2001:db8:5::9", sport: 4000, dport: 53}.bytes()
+	ping6 := pkt{proto: icmp6, src: "2001:db8::2", dst: "2001:db8:5::9", icmpType: 128, icmpID: 3}.bytes()
+	udp4 := pkt{proto: udp, src: "198.18.0.2", dst: "198.18.5.9", sport: 4000, dport: 53}.bytes()
+	other6 := pkt{proto: udp, src: "2001:db8::2", dst: "2001:db8:5::9", sport: 4001, dport: 53}.bytes()
+	for _, b := range [][]byte{tcp6, udp6, ping6, udp4} {
+		if check(pf.Out, b) != pf.Pass {
+			t.Fatal("our packet blocked")
+		}
+	}
+	for _, c := range []struct {
+		name string
+		err  []byte
+		want pf.Action
+	}{
+		{"packet too big, TCP", icmpErr(true, 2, "2001:db8:1::1", "2001:db8::2", tcp6), pf.Pass},
+		{"port unreachable, UDP", icmpErr(true, 1, "2001:db8:5::9", "2001:db8::2", udp6), pf.Pass},
+		{"time exceeded, ping", icmpErr(true, 3, "2001:db8:1::1", "2001:db8::2", ping6), pf.Pass},
+		{"quoting 8 bytes of TCP", icmpErr(true, 2, "2001:db8:1::1", "2001:db8::2", tcp6[:48]), pf.Pass},
+		{"IPv4 unreachable, UDP", icmpErr(false, 3, "198.18.5.9", "198.18.0.2", udp4), pf.Pass},
+		{"no state", icmpErr(true, 1, "2001:db8:5::9", "2001:db8::2", other6), pf.Block},
+		{"quote cut short", icmpErr(true, 2, "2001:db8:1::1", "2001:db8::2", tcp6[:43]), pf.Block},
+		{"IPv4 packet quoted in ICMPv6", icmpErr(true, 1, "2001:db8:5::9", "2001:db8::2", udp4), pf.Block},
+		{"not an error", icmpErr(true, 129, "2001:db8:5::9", "2001:db8::2", udp6), pf.Block},
+	} {
+		if got := check(pf.In, c.err); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+	if st := f.Stats(); st.ErrorMatches != 5 {
+		t.Errorf("error matches %d, want 5", st.ErrorMatches)
+	}
+}

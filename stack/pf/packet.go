@@ -17,6 +17,8 @@ type packet struct {
 	src6, dst6   [16]byte        // IPv6
 	sport, dport uint16          // TCP/UDP ports; ICMP echo: the identifier in both
 	l4           bool            // the transport header is here (not a later fragment, not cut short)
+	l4off        int             // where it starts in the packet (when there is one)
+	ports        bool            // TCP/UDP: the ports are here (at least 4 bytes of the header)
 	icmpType     int
 	icmpCode     int
 	tcpFlags     uint8
@@ -75,6 +77,7 @@ func parsePacket(b []byte) (pk packet, ok bool) {
 	if binary.BigEndian.Uint16(b[6:8])&0x1fff != 0 {
 		return pk, true
 	}
+	pk.l4off = ihl
 	pk.transport(b[ihl:])
 	return pk, true
 }
@@ -120,6 +123,7 @@ func parsePacket6(b []byte) (pk packet, ok bool) {
 		}
 		pk.proto = nh
 		if off <= len(b) {
+			pk.l4off = off
 			pk.transport(b[off:])
 		}
 		return pk, true
@@ -133,15 +137,18 @@ func parsePacket6(b []byte) (pk packet, ok bool) {
 func (pk *packet) transport(l4 []byte) {
 	switch pk.proto {
 	case wire.IPProtocolTCP:
-		if len(l4) >= 14 {
+		if len(l4) >= 4 {
 			pk.sport, pk.dport = binary.BigEndian.Uint16(l4[0:2]), binary.BigEndian.Uint16(l4[2:4])
+			pk.ports = true
+		}
+		if len(l4) >= 14 {
 			pk.tcpFlags = l4[13]
 			pk.l4 = true
 		}
 	case wire.IPProtocolUDP:
 		if len(l4) >= 4 {
 			pk.sport, pk.dport = binary.BigEndian.Uint16(l4[0:2]), binary.BigEndian.Uint16(l4[2:4])
-			pk.l4 = true
+			pk.l4, pk.ports = true, true
 		}
 	case wire.IPProtocolICMP, wire.IPProtocolICMPv6:
 		if pk.icmp() && len(l4) >= 8 {
@@ -153,6 +160,35 @@ func (pk *packet) transport(l4 []byte) {
 			pk.l4 = true
 		}
 	}
+}
+
+// icmpError reports whether pk is an ICMP error that quotes a packet
+// (RFC 792: unreachable, source quench, time exceeded, parameter problem;
+// RFC 4443 §3: destination unreachable, packet too big, time exceeded,
+// parameter problem).
+func (pk *packet) icmpError() bool {
+	if !pk.icmp() || !pk.l4 {
+		return false
+	}
+	if pk.v6 {
+		return pk.icmpType >= 1 && pk.icmpType <= 4
+	}
+	return pk.icmpType == 3 || pk.icmpType == 4 || pk.icmpType == 11 || pk.icmpType == 12
+}
+
+// quoted parses the packet an ICMP error in b (pk, its parse) quotes,
+// which must be of the same family and show its ports or echo identifier
+// (RFC 792 and RFC 4443 §2.4 (c) quote at least 8 bytes of it).
+func (pk *packet) quoted(b []byte) (packet, bool) {
+	at := pk.l4off + 8
+	if at > len(b) {
+		return packet{}, false
+	}
+	in, ok := parsePacket(b[at:])
+	if !ok || in.v6 != pk.v6 || !(in.ports || in.icmp() && in.l4 && (in.echoRequest() || in.echoReply())) {
+		return packet{}, false
+	}
+	return in, true
 }
 
 // linkControl reports whether pk is IPv6 neighbour discovery (RFC 4861:

@@ -98,7 +98,8 @@ func (t *stateTable) shard(k *stateKey) *stateShard {
 }
 
 // lookup reports whether pk belongs to a live state, refreshing it to
-// expire at now+timeout.
+// expire at now+timeout (unless timeout is 0: an ICMP error about the
+// connection does not keep it alive).
 func (t *stateTable) lookup(pk *packet, now, timeout int64) bool {
 	k := keyOf(pk)
 	s := t.shard(&k)
@@ -117,7 +118,7 @@ func (t *stateTable) lookup(pk *packet, now, timeout int64) bool {
 			ok = false
 		}
 	}
-	if ok {
+	if ok && timeout > 0 {
 		e.expires = now + timeout
 		s.m[k] = e
 	}
