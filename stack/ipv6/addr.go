@@ -23,6 +23,7 @@ type ifState struct {
 	addrs  atomic.Pointer[[]netip.Prefix]
 	tent   atomic.Pointer[[]netip.Prefix] // tentative: under duplicate address detection
 	groups atomic.Pointer[[][16]byte]
+	params atomic.Pointer[linkParams] // host variables (linkparams.go)
 }
 
 func (s *ifState) tentative() []netip.Prefix {

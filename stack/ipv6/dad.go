@@ -86,7 +86,7 @@ func (ip *IPv6) dadTick(now time.Time) {
 		}
 		if r.sent < transmits {
 			r.sent++
-			r.due = now.Add(ip.o.RetransTimer)
+			r.due = now.Add(ip.params(r.st.ifc.Index()).RetransTimer)
 			sends = append(sends, send{r.st.ifc, r.p.Addr().As16()})
 			continue
 		}

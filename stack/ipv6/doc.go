@@ -7,7 +7,10 @@
 //
 // Start with New: pass the result in stack.Options.Protocols beside
 // ipv4.New. Attach registers EtherType 0x86DD; ICMPv6 is built in and the
-// Options.Transports are registered by next-header number. Addresses and
+// Options.Transports are registered by next-header number; AddTransport
+// and RemoveTransport load and unload one while the stack runs (the
+// table is read with one atomic load per packet; a removed number is
+// answered with a parameter problem, code 1). Addresses and
 // routes are IPv6's own (AddAddress, Routes, a route.Table6): every
 // interface gets its link-local address from its MAC (RFC 4291 Appendix
 // A; ::1 on the loopback) and joins all-nodes and the solicited-node group
@@ -59,13 +62,26 @@
 // lowers a per-destination MTU from packet too big messages quoting our
 // packets. Forwarding (forward.go, Options.Forwarding) decrements the
 // hop limit and answers with time exceeded, no route and packet too big.
-// network.go is the transports' seam (stack/network.Layer).
+// network.go is the transports' seam (stack/network.Layer). Hook points
+// (stack/pfil, where stack/pf attaches): In for every received packet
+// before reassembly, delivery or forwarding; Out for what Output sends,
+// before fragmentation; Forward for forwarded packets.
 //
-// What it does not do yet: redirects (sent or followed), the RA's hop
-// limit, reachable time, retransmission timer and MTU options, a
-// preferred lifetime (addresses stay preferred until their valid lifetime
-// ends), temporary addresses (RFC 8981), MLD's randomised delays and
-// retransmissions, hop-by-hop options on forwarded packets, pfil hooks
-// (pf sees IPv4 only), TCP over IPv6, and the IPv4 neighbour cache's
-// lock-free fast path (a lookup takes the cache's mutex).
+// Per-interface host variables (linkparams.go, RFC 4861 §6.3.2):
+// CurHopLimit, LinkMTU, BaseReachableTime with the randomised
+// ReachableTime, and RetransTimer start from Options and the device's MTU;
+// router advertisements set them (§6.3.4; an MTU option only between 1280
+// and the device's MTU). Params shows them.
+//
+// Redirects (redirect.go, RFC 4861 §8): a host follows a valid redirect
+// from a destination's first-hop router (the destination's next hop
+// becomes the target for Options.RedirectTimeout; the target's neighbour
+// entry takes the Target Link-Layer Address option); a router forwarding
+// a packet back out the link it came from, from a neighbour there, sends
+// the sender a redirect, at most Options.RedirectRate a second.
+//
+// What it does not do yet: a preferred
+// lifetime (addresses stay preferred until their valid lifetime ends),
+// temporary addresses (RFC 8981), MLD's randomised delays and
+// retransmissions, and hop-by-hop options on forwarded packets.
 package ipv6

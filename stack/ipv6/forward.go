@@ -3,6 +3,7 @@ package ipv6
 import (
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
+	"github.com/gopkt/gopkt/stack/pfil"
 	"github.com/gopkt/gopkt/stack/wire"
 )
 
@@ -33,6 +34,9 @@ func (ip *IPv6) forward(in *stack.Interface, b *mbuf.Buf) {
 		b.Free()
 		return
 	}
+	if out == in {
+		ip.maybeRedirect(in, b, nh) // RFC 4861 §8.2; the packet is still forwarded
+	}
 	if mtu := ip.pathMTU(out, dst); b.PktLen() > mtu {
 		st.forwPktTooBigs.Add(1)
 		ip.icmpError(b, wire.ICMPv6PacketTooBig, 0, uint32(mtu))
@@ -50,6 +54,16 @@ func (ip *IPv6) forward(in *stack.Interface, b *mbuf.Buf) {
 	}
 	h.SetHopLimit(h.HopLimit() - 1)
 	b.Meta.Flags &^= mbuf.FlagBroadcast | mbuf.FlagMulticast
+	if ip.fwd.Active() {
+		switch ip.fwd.Run(pfil.Forward, out.Index(), b) {
+		case pfil.Drop:
+			st.inFiltered.Add(1)
+			b.Free()
+			return
+		case pfil.Consumed:
+			return
+		}
+	}
 	st.forwDatagrams.Add(1)
 	ip.resolve(out, nh, b)
 }

@@ -182,6 +182,10 @@ func seeds() [][]byte {
 		pkt([16]byte{0: 0xfe, 1: 0x80, 15: 2}, [16]byte{0: 0xff, 1: 2, 15: 1}, wire.IPv6HopByHop, 1,
 			withExt([]byte{0, 0, 5, 2, 0, 0, 1, 0}, wire.IPProtocolICMPv6, append([]byte{130, 0, 0, 0, 0, 0, 0, 0}, make([]byte, 20)...))),
 		pkt(peerAddr, hostAddr, wire.IPProtocolICMPv6, 64, append([]byte{2, 0, 0, 0, 0, 0, 5, 0}, pkt(hostAddr, peerAddr, wire.IPProtocolUDP, 64, make([]byte, 16))...)),
+		// A redirect with target link-layer address and redirected
+		// header options.
+		pkt([16]byte{0: 0xfe, 1: 0x80, 15: 2}, hostAddr, wire.IPProtocolICMPv6, 255, redirectMsg([16]byte{0: 0xfe, 1: 0x80, 15: 3},
+			netip.MustParseAddr("2001:db8:99::5").As16(), 2, 1, 2, 0, 0, 0, 0, 3, 4, 1, 0, 0, 0, 0, 0, 0)),
 	}
 }
 

@@ -178,7 +178,7 @@ func (ip *IPv6) icmpErrorInput(msg wire.ICMPv6, m Meta) {
 		ip.pingError(msg, quote, off, m)
 		return
 	}
-	if eh, ok := ip.transports[nh].(ErrorHandler); ok {
+	if eh, ok := ip.transport(nh).(ErrorHandler); ok {
 		eh.HandleICMPv6Error(msg.Type(), msg.Code(), msg.Rest(), quote, off)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/internal/chain"
+	"github.com/gopkt/gopkt/stack/pfil"
 	"github.com/gopkt/gopkt/stack/wire"
 )
 
@@ -68,6 +69,22 @@ func (ip *IPv6) input(ifc *stack.Interface, b *mbuf.Buf) {
 		st.inAddrErrors.Add(1)
 		b.Free()
 		return
+	}
+	if ip.in.Active() {
+		switch ip.in.Run(pfil.In, ifc.Index(), b) {
+		case pfil.Drop:
+			st.inFiltered.Add(1)
+			b.Free()
+			return
+		case pfil.Consumed:
+			return
+		case pfil.Modified:
+			if h, ok = ip.header(b); !ok {
+				b.Free()
+				return
+			}
+			dst = h.Dst()
+		}
 	}
 	multicast := dst[0] == 0xff
 	if multicast {
@@ -229,7 +246,7 @@ func (ip *IPv6) deliver(ifc *stack.Interface, b *mbuf.Buf, off int, nh wire.IPPr
 		ip.icmpInput(ifc, b, m)
 		return
 	}
-	t := ip.transports[nh]
+	t := ip.transport(nh)
 	if t == nil {
 		// RFC 8200 §4: an unrecognised Next Header is a parameter
 		// problem, code 1, pointing at the field that named it.

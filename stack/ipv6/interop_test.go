@@ -258,21 +258,9 @@ func TestInteropSLAAC(t *testing.T) {
 	p.ns.IP(t, "addr", "add", "2001:db8:60::1/64", "dev", p.dev, "nodad")
 	p.ns.IP(t, "addr", "add", "2001:db8:99::1/128", "dev", "lo")
 	p.ns.Run(t, "sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1")
-	dir := t.TempDir()
-	conf := dir + "/radvd.conf"
-	cfg := "interface " + p.dev + " {\n AdvSendAdvert on;\n MinRtrAdvInterval 3;\n MaxRtrAdvInterval 10;\n AdvDefaultLifetime 600;\n" +
-		" prefix " + prefix + " {\n  AdvOnLink on;\n  AdvAutonomous on;\n  AdvValidLifetime 86400;\n  AdvPreferredLifetime 14400;\n };\n};\n"
-	if err := os.WriteFile(conf, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	capt := p.ns.Capture(t, p.dev, "ip6") // MLD reports sit behind a hop-by-hop header: "icmp6" would miss them
-	var radvdOut hosttest.Output
-	cmd := p.ns.Command("radvd", "-n", "-C", conf, "-p", dir+"/radvd.pid", "-m", "stderr")
-	cmd.Stdout, cmd.Stderr = &radvdOut, &radvdOut
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	radvdOut := p.radvd(t, " AdvDefaultLifetime 600;\n"+
+		" prefix "+prefix+" {\n  AdvOnLink on;\n  AdvAutonomous on;\n  AdvValidLifetime 86400;\n  AdvPreferredLifetime 14400;\n };\n")
 
 	h.ip6.SetAutoconf(h.ifc, true)
 	pfx := netip.MustParsePrefix(prefix)
@@ -327,6 +315,64 @@ func TestInteropSLAAC(t *testing.T) {
 		}
 	}
 	t.Run("tshark", func(t *testing.T) { hosttest.TsharkClean(t, capt.Path) })
+}
+
+// radvd runs radvd in the namespace on the peer's device, advertising
+// every 3 to 10 s with body inside the interface block; its output is
+// returned for failure messages. The test's cleanup stops it.
+func (p *tapPeer) radvd(t *testing.T, body string) *hosttest.Output {
+	t.Helper()
+	dir := t.TempDir()
+	conf := dir + "/radvd.conf"
+	cfg := "interface " + p.dev + " {\n AdvSendAdvert on;\n MinRtrAdvInterval 3;\n MaxRtrAdvInterval 10;\n" + body + "};\n"
+	if err := os.WriteFile(conf, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out hosttest.Output
+	cmd := p.ns.Command("radvd", "-n", "-C", conf, "-p", dir+"/radvd.pid", "-m", "stderr")
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	return &out
+}
+
+// TestInteropRAParams: radvd advertises a hop limit, reachable time,
+// retransmission timer and a link MTU below the TAP's (RFC 4861 §6.3.4);
+// our interface takes them, and what we send then carries hop limit 42
+// and is fragmented to 1400 bytes, which Linux reassembles and answers.
+func TestInteropRAParams(t *testing.T) {
+	hosttest.Require(t, hosttest.Tool("radvd", "radvd"), hosttest.Tool("sysctl", "procps"))
+	p := attachTAP(t, "rap")
+	h := p.h
+	p.ns.Run(t, "sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1")
+	capt := p.ns.Capture(t, p.dev, "ip6 and src "+ourAddr)
+	out := p.radvd(t, " AdvDefaultLifetime 0;\n AdvCurHopLimit 42;\n AdvReachableTime 12345;\n AdvRetransTimer 1500;\n AdvLinkMTU 1400;\n")
+	h.ip6.SetAutoconf(h.ifc, true)
+	if !stacktest.Eventually(15*time.Second, func() bool { return h.ip6.Params(h.ifc).MTUFromRA }) {
+		t.Fatalf("no advertisement taken: params %+v stats %+v\nradvd: %s", h.ip6.Params(h.ifc), h.ip6.Stats(), out.String())
+	}
+	prm := h.ip6.Params(h.ifc)
+	if prm.HopLimit != 42 || prm.MTU != 1400 || prm.BaseReachableTime != 12345*time.Millisecond || prm.RetransTimer != 1500*time.Millisecond ||
+		prm.ReachableTime < prm.BaseReachableTime/2 || prm.ReachableTime >= prm.BaseReachableTime*3/2 {
+		t.Fatalf("params %+v", prm)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if r, err := h.ip6.Ping(ctx, netip.MustParseAddr(linuxAddr), ipv6.PingOptions{Size: 1400, ID: 9, Seq: 1}); err != nil || r.Size != 1400 {
+		t.Fatalf("1400-byte ping of Linux over a 1400-byte link MTU: %+v %v", r, err)
+	}
+	capt.Stop(t)
+	txt := capt.Text(t)
+	if !strings.Contains(txt, "hlim 42") || !strings.Contains(txt, ":0|1352)") || strings.Contains(txt, "hlim 64") {
+		t.Errorf("want our packets with hop limit 42 and a first fragment of 1352 bytes:\n%s", txt)
+	}
+	for _, bad := range []string{"bad cksum", "[|", "truncated", "malformed"} {
+		if strings.Contains(strings.ToLower(txt), bad) {
+			t.Errorf("tcpdump -vv flags %q:\n%s", bad, txt)
+		}
+	}
 }
 
 // TestInteropForward: our stack routes between two Linux namespaces

@@ -2,7 +2,6 @@ package ipv6
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"net/netip"
 	"slices"
@@ -10,9 +9,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/internal/echo"
+	"github.com/gopkt/gopkt/stack/pfil"
 	"github.com/gopkt/gopkt/stack/route"
 	"github.com/gopkt/gopkt/stack/wire"
 )
@@ -86,6 +88,11 @@ type Options struct {
 	ICMPBurst      int           // token bucket depth (50)
 	Tick           time.Duration // timer granularity (100 ms)
 	PMTUTimeout    time.Duration // how long a learned path MTU holds (10 min, RFC 8201 §4)
+	// RedirectTimeout is how long a followed redirect holds (10 min);
+	// RedirectRate bounds the redirects a router sends, per second (10,
+	// RFC 4861 §8.2: "MUST limit the rate").
+	RedirectTimeout time.Duration
+	RedirectRate    int
 	// DADTransmits is DupAddrDetectTransmits (RFC 4862 §5.1): neighbour
 	// solicitations sent for a new address before it is used; 0 means 1,
 	// a negative value turns duplicate address detection off.
@@ -127,6 +134,8 @@ func (o *Options) defaults() {
 	def(&o.ICMPBurst, 50)
 	defd(&o.Tick, 100*time.Millisecond)
 	defd(&o.PMTUTimeout, 10*time.Minute)
+	defd(&o.RedirectTimeout, 10*time.Minute)
+	def(&o.RedirectRate, 10)
 }
 
 // IPv6 is the IPv6 protocol instance of one stack: input with extension
@@ -137,7 +146,14 @@ type IPv6 struct {
 	pool *mbuf.Pool
 	o    Options
 
-	transports [256]Transport
+	// transports by next-header number, read by the receive path
+	// without a lock; tmu serializes AddTransport and RemoveTransport
+	// (transports.go).
+	transports [256]atomic.Pointer[transportRef]
+	tmu        sync.Mutex
+
+	// Hook points (packets start at the IPv6 header): In, Out, Forward.
+	in, out, fwd *pfil.Head
 
 	// Routes is the IPv6 routing table. Addresses add their on-link
 	// prefix (RFC 4861 §5.2 "prefix list") as a connected route.
@@ -155,6 +171,7 @@ type IPv6 struct {
 	holdQ, reassQ *mbuf.Quota
 	icmp          icmpState
 	pmtu          pmtuCache
+	redir         redirects
 	ac            autoconf // under mu
 
 	fragID     atomic.Uint32
@@ -167,13 +184,15 @@ type IPv6 struct {
 // New returns an IPv6 protocol to pass in stack.Options.Protocols.
 func New(o Options) *IPv6 {
 	o.defaults()
-	ip := &IPv6{o: o, Routes: route.New6(), stop: make(chan struct{})}
+	ip := &IPv6{o: o, Routes: route.New6(), stop: make(chan struct{}),
+		in: pfil.NewHead("ipv6-in"), out: pfil.NewHead("ipv6-out"), fwd: pfil.NewHead("ipv6-forward")}
 	empty := []*ifState{}
 	ip.ifs.Store(&empty)
 	ip.local.Store(&map[[16]byte]int{})
 	ip.neigh = newNeighCache(ip)
 	ip.reass = newReassembler(ip)
 	ip.icmp.init(o.ICMPRate, o.ICMPBurst)
+	ip.redir.limit = rate.NewLimiter(rate.Limit(o.RedirectRate), o.RedirectRate)
 	ip.fragID.Store(randUint32())
 	ip.forwarding.Store(o.Forwarding)
 	ip.ac.secret = o.StableSecret
@@ -202,19 +221,29 @@ func (ip *IPv6) Attach(s *stack.Stack) error {
 		return err
 	}
 	for _, t := range ip.o.Transports {
-		p := t.Protocol()
-		if p == wire.IPProtocolICMPv6 || ip.transports[p] != nil {
-			return fmt.Errorf("%w: %v", ErrProtocolTaken, p)
+		if err := ip.AddTransport(t); err != nil {
+			return err
 		}
-		if err := t.Attach(ip); err != nil {
-			return fmt.Errorf("ipv6: attach %v: %w", p, err)
-		}
-		ip.transports[p] = t
 	}
 	ip.wg.Add(1)
 	go ip.timer()
 	return nil
 }
+
+// In is the hook point every packet received from an interface passes
+// (after the fixed header and address checks, before reassembly,
+// delivery or forwarding), with the receiving interface's index.
+func (ip *IPv6) In() *pfil.Head { return ip.in }
+
+// Out is the hook point of packets we originate that go through Output
+// (before fragmentation), with the outgoing interface's index. Neighbour
+// discovery and MLD messages, built and sent by IPv6 itself, do not pass
+// it.
+func (ip *IPv6) Out() *pfil.Head { return ip.out }
+
+// Forward is the hook point of forwarded packets (hop limit already
+// decremented), with the outgoing interface's index.
+func (ip *IPv6) Forward() *pfil.Head { return ip.fwd }
 
 // Stack is the stack this instance is attached to.
 func (ip *IPv6) Stack() *stack.Stack { return ip.s }
@@ -232,12 +261,14 @@ func (ip *IPv6) SetForwarding(on bool) { ip.forwarding.Store(on) }
 // before Attach).
 func (ip *IPv6) Quotas() (hold, reassembly *mbuf.Quota) { return ip.holdQ, ip.reassQ }
 
-// Close implements io.Closer: transports that are io.Closer first, then
-// the timer, then everything queued is freed.
+// Close implements io.Closer: the registered transports that are
+// io.Closer first, then the timer, then everything queued is freed.
 func (ip *IPv6) Close() error {
-	for _, t := range ip.o.Transports {
-		if c, ok := t.(io.Closer); ok {
-			_ = c.Close()
+	for p := range ip.transports {
+		if r := ip.transports[p].Load(); r != nil {
+			if c, ok := r.t.(io.Closer); ok {
+				_ = c.Close()
+			}
 		}
 	}
 	close(ip.stop)
@@ -259,8 +290,10 @@ func (ip *IPv6) timer() {
 			ip.neigh.tick(now)
 			ip.reass.tick(now)
 			ip.pmtu.tick(now)
+			ip.redir.tick(now)
 			ip.dadTick(now)
 			ip.autoconfTick(now)
+			ip.paramsTick(now)
 		}
 	}
 }
@@ -275,7 +308,9 @@ func (ip *IPv6) InterfaceAdded(ifc *stack.Interface) {
 	for len(next) <= ifc.Index() {
 		next = append(next, nil)
 	}
-	next[ifc.Index()] = &ifState{ifc: ifc}
+	nst := &ifState{ifc: ifc}
+	nst.params.Store(ip.defaultParams(time.Now()))
+	next[ifc.Index()] = nst
 	ip.ifs.Store(&next)
 	ip.mu.Unlock()
 	var p netip.Prefix
@@ -305,6 +340,7 @@ func (ip *IPv6) InterfaceRemoved(ifc *stack.Interface) {
 	}
 	ip.Routes.DeleteInterface(ifc.Index())
 	ip.neigh.flush(ifc.Index())
+	ip.redir.flush(ifc.Index())
 	ip.mu.Lock()
 	next := slices.Clone(*ip.ifs.Load())
 	if ifc.Index() < len(next) && next[ifc.Index()] == st {

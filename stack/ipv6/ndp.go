@@ -40,7 +40,8 @@ func ndOptions(opts []byte, want uint8) (ll *wire.MAC, ok bool) {
 
 // ndpInput validates and handles one neighbour discovery message
 // (RFC 4861 §7.1 validation; §7.2.3, §7.2.4 for solicitations, §7.2.5 for
-// advertisements). Router discovery and redirects are counted and dropped.
+// advertisements); router advertisements go to ra.go, redirects to
+// redirect.go.
 func (ip *IPv6) ndpInput(ifc *stack.Interface, b *mbuf.Buf, m Meta, msg wire.ICMPv6) {
 	st := &ip.st
 	defer b.Free()
@@ -145,6 +146,7 @@ func (ip *IPv6) ndpInput(ifc *stack.Interface, b *mbuf.Buf, m Meta, msg wire.ICM
 		ip.routerAdvert(ifc, m.Src, msg)
 	case wire.ICMPv6Redirect:
 		st.ndInRedirects.Add(1)
+		ip.redirectInput(ifc, m, msg)
 	}
 }
 

@@ -2,7 +2,6 @@ package ipv6
 
 import (
 	"errors"
-	"math/rand/v2"
 	"net/netip"
 	"sort"
 	"sync"
@@ -94,12 +93,12 @@ func (c *neighCache) syncLocked(k neighKey, e *neighEntry) {
 	}
 }
 
-// reachableTime is ReachableTime times a random factor in [0.5, 1.5)
-// (RFC 4861 §6.3.2: MIN_RANDOM_FACTOR, MAX_RANDOM_FACTOR).
-func (c *neighCache) reachableTime() time.Duration {
-	base := c.ip.o.ReachableTime
-	return base/2 + rand.N(base)
-}
+// reachableTime is interface i's ReachableTime (RFC 4861 §6.3.2: drawn
+// from BaseReachableTime, linkparams.go).
+func (c *neighCache) reachableTime(i int32) time.Duration { return c.ip.params(int(i)).ReachableTime }
+
+// retrans is interface i's RetransTimer.
+func (c *neighCache) retrans(i int32) time.Duration { return c.ip.params(int(i)).RetransTimer }
 
 // action is work found under the lock and done after it: sending queued
 // packets, solicitations, or errors for packets that cannot be delivered.
@@ -170,7 +169,7 @@ func (c *neighCache) resolve(ifc *stack.Interface, nh [16]byte, b *mbuf.Buf) (wi
 	var acts []action
 	if e == nil {
 		e = c.newEntryLocked(k, now)
-		e.state, e.tries, e.due = Incomplete, 1, time.Unix(0, now).Add(c.ip.o.RetransTimer)
+		e.state, e.tries, e.due = Incomplete, 1, time.Unix(0, now).Add(c.retrans(k.ifindex))
 		acts = append(acts, action{ifindex: ifc.Index(), target: nh, kind: actSolicit})
 	}
 	c.queueLocked(e, b)
@@ -285,7 +284,7 @@ func (c *neighCache) advert(ifindex int, target [16]byte, tlla *wire.MAC, solici
 		}
 		e.mac = *tlla
 		if solicited {
-			e.state, e.due = Reachable, time.Unix(0, now).Add(c.reachableTime())
+			e.state, e.due = Reachable, time.Unix(0, now).Add(c.reachableTime(k.ifindex))
 		} else {
 			e.state, e.due = Stale, time.Unix(0, now).Add(c.ip.o.StaleTime)
 		}
@@ -305,7 +304,7 @@ func (c *neighCache) advert(ifindex int, target [16]byte, tlla *wire.MAC, solici
 	}
 	switch {
 	case solicited:
-		e.state, e.due, e.tries = Reachable, time.Unix(0, now).Add(c.reachableTime()), 0
+		e.state, e.due, e.tries = Reachable, time.Unix(0, now).Add(c.reachableTime(k.ifindex)), 0
 	case differs:
 		e.state, e.due = Stale, time.Unix(0, now).Add(c.ip.o.StaleTime)
 	}
@@ -319,7 +318,7 @@ func (c *neighCache) confirm(ifindex int, addr [16]byte) {
 	c.mu.Lock()
 	k := neighKey{int32(ifindex), addr}
 	if e := c.m[k]; e != nil && e.state != Incomplete && e.state != Permanent {
-		e.state, e.due, e.tries = Reachable, time.Unix(0, now).Add(c.reachableTime()), 0
+		e.state, e.due, e.tries = Reachable, time.Unix(0, now).Add(c.reachableTime(k.ifindex)), 0
 		c.syncLocked(k, e)
 	}
 	c.mu.Unlock()
@@ -352,7 +351,7 @@ func (c *neighCache) tick(now time.Time) {
 				continue
 			}
 			e.tries++
-			e.due = now.Add(o.RetransTimer)
+			e.due = now.Add(c.retrans(k.ifindex))
 			kind := actSolicit
 			if e.state == Probe {
 				kind = actProbe
@@ -361,7 +360,7 @@ func (c *neighCache) tick(now time.Time) {
 		case Reachable:
 			e.state, e.due = Stale, now.Add(o.StaleTime)
 		case Delay:
-			e.state, e.tries, e.due = Probe, 1, now.Add(o.RetransTimer)
+			e.state, e.tries, e.due = Probe, 1, now.Add(c.retrans(k.ifindex))
 			acts = append(acts, action{ifindex: int(k.ifindex), target: k.addr, mac: e.mac, kind: actProbe})
 		case Stale:
 			delete(c.m, k)

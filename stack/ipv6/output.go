@@ -6,6 +6,7 @@ import (
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/internal/chain"
+	"github.com/gopkt/gopkt/stack/pfil"
 	"github.com/gopkt/gopkt/stack/wire"
 )
 
@@ -61,7 +62,7 @@ func (ip *IPv6) Route(dst [16]byte, ifindex int) (*stack.Interface, [16]byte, er
 			return ip.s.Loopback(), dst, nil
 		}
 		if r, ok := ip.Routes.Lookup(dst); ok && r.IfIndex == ifindex {
-			return ifc, r.NextHop6(dst), nil
+			return ifc, ip.redirected(ifindex, dst, r.NextHop6(dst)), nil
 		}
 		return ifc, dst, nil // link-local and multicast are on-link
 	}
@@ -76,7 +77,7 @@ func (ip *IPv6) Route(dst [16]byte, ifindex int) (*stack.Interface, [16]byte, er
 	if st := ip.ifState(r.IfIndex); st != nil && st.hasAddress(dst) {
 		return ip.s.Loopback(), dst, nil
 	}
-	return ifc, r.NextHop6(dst), nil
+	return ifc, ip.redirected(r.IfIndex, dst, r.NextHop6(dst)), nil
 }
 
 // SourceAddr returns the source address Output would choose for dst.
@@ -136,11 +137,21 @@ func (ip *IPv6) Output(b *mbuf.Buf, h Header) error {
 		return ErrNoHeadroom
 	}
 	if h.HopLimit == 0 {
-		h.HopLimit = ip.o.DefaultHopLimit
+		h.HopLimit = ip.params(ifc.Index()).HopLimit // CurHopLimit (RFC 4861 §6.3.2)
 	}
 	f := wire.IPv6Fields{TrafficClass: h.TrafficClass, PayloadLen: uint16(n), NextHeader: h.Protocol,
 		HopLimit: h.HopLimit, Src: h.Src, Dst: h.Dst}
 	_, _ = f.Encode(d)
+	if ip.out.Active() {
+		switch ip.out.Run(pfil.Out, ifc.Index(), b) {
+		case pfil.Drop:
+			st.outFiltered.Add(1)
+			b.Free()
+			return nil
+		case pfil.Consumed:
+			return nil
+		}
+	}
 	if mtu := ip.pathMTU(ifc, h.Dst); b.PktLen() > mtu {
 		if h.NoFragment {
 			st.fragFails.Add(1)

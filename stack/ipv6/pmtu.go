@@ -32,7 +32,7 @@ const maxPMTUEntries = 4096
 
 // pathMTU is the MTU for a packet to dst through ifc.
 func (ip *IPv6) pathMTU(ifc *stack.Interface, dst [16]byte) int {
-	mtu := ifc.MTU()
+	mtu := ip.linkMTU(ifc)
 	c := &ip.pmtu
 	if c.n.Load() == 0 {
 		return mtu

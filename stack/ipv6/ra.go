@@ -142,6 +142,7 @@ func (ip *IPv6) routerAdvert(ifc *stack.Interface, src [16]byte, msg []byte) {
 	// Options: every one must have a length (§4.6); collect what we use.
 	var sll *wire.MAC
 	var prefixes [][]byte
+	var mtu uint32
 	for opts := msg[16:]; len(opts) > 0; {
 		if len(opts) < 2 || opts[1] == 0 || int(opts[1])*8 > len(opts) {
 			st.ndBadOptions.Add(1)
@@ -155,6 +156,10 @@ func (ip *IPv6) routerAdvert(ifc *stack.Interface, src [16]byte, msg []byte) {
 		case raOptPrefix:
 			if n == 32 {
 				prefixes = append(prefixes, opts[:32])
+			}
+		case raOptMTU: // §4.6.4: 2 reserved bytes, then the MTU
+			if n == 8 {
+				mtu = binary.BigEndian.Uint32(opts[4:8])
 			}
 		}
 		opts = opts[n:]
@@ -170,6 +175,7 @@ func (ip *IPv6) routerAdvert(ifc *stack.Interface, src [16]byte, msg []byte) {
 	}
 	st.ndRAProcessed.Add(1)
 	now := time.Now()
+	ip.raParams(ifc, msg, mtu, now)
 	lifetime := time.Duration(binary.BigEndian.Uint16(msg[6:8])) * time.Second
 	ip.defaultRouter(ifc, src, lifetime, now)
 	for _, o := range prefixes {

@@ -15,6 +15,7 @@ type Stats struct {
 	InDelivers      uint64
 	InDiscards      uint64
 	InMcastPkts     uint64
+	InFiltered      uint64 // dropped by a hook: In, or Forward for forwarded packets
 	// Extension headers (RFC 8200 §4).
 	InExtErrors    uint64 // hop-by-hop not first, or a routing header with segments left
 	InRH0          uint64 // of which routing type 0 (RFC 5095)
@@ -24,6 +25,7 @@ type Stats struct {
 	OutNoRoutes  uint64
 	OutDiscards  uint64
 	OutNoBuffers uint64
+	OutFiltered  uint64 // dropped by an Out hook
 	FragCreates  uint64
 	FragOKs      uint64
 	FragFails    uint64
@@ -85,6 +87,15 @@ type Stats struct {
 	SLAACAddrs          uint64 // addresses formed from prefixes
 	MLDOutReports       uint64
 	NeighEvicted        uint64 // neighbour entries dropped for a new one
+	NDRABadMTU          uint64 // advertised MTUs below 1280 or above the device's, ignored (RFC 4861 §6.3.4)
+	// Redirects (RFC 4861 §8): valid ones followed; valid ones refused
+	// (not from the destination's first-hop router, or we route);
+	// sent, and not sent for the rate limit. Malformed ones count in
+	// NDBadHopLimit, NDBadOptions and NDInvalid.
+	NDRedirectsApplied    uint64
+	NDRedirectsRejected   uint64
+	NDOutRedirects        uint64
+	NDOutRedirectsLimited uint64
 }
 
 type stats struct {
@@ -148,6 +159,10 @@ type stats struct {
 	ndRAProcessed                                                     atomic.Uint64
 	slaacAddrs                                                        atomic.Uint64
 	mldOutReports                                                     atomic.Uint64
+	ndRABadMTU                                                        atomic.Uint64
+	ndRedirectsApplied, ndRedirectsRejected                           atomic.Uint64
+	ndOutRedirects, ndOutRedirectsLimited                             atomic.Uint64
+	inFiltered, outFiltered                                           atomic.Uint64
 }
 
 // Stats returns a snapshot of the counters.
@@ -157,7 +172,7 @@ func (ip *IPv6) Stats() Stats {
 	ip.neigh.mu.Lock()
 	ev := ip.neigh.evicted
 	ip.neigh.mu.Unlock()
-	return Stats{
+	st := Stats{
 		InReceives:           s.inReceives.Load(),
 		InHdrErrors:          s.inHdrErrors.Load(),
 		InTruncated:          s.inTruncated.Load(),
@@ -227,4 +242,9 @@ func (ip *IPv6) Stats() Stats {
 		ForwDatagrams:        s.forwDatagrams.Load(), ForwHopLimitExceeded: s.forwHopLimitExceeded.Load(),
 		ForwNoRoutes: s.forwNoRoutes.Load(), ForwPktTooBigs: s.forwPktTooBigs.Load(),
 	}
+	st.InFiltered, st.OutFiltered = s.inFiltered.Load(), s.outFiltered.Load()
+	st.NDRABadMTU = s.ndRABadMTU.Load()
+	st.NDRedirectsApplied, st.NDRedirectsRejected = s.ndRedirectsApplied.Load(), s.ndRedirectsRejected.Load()
+	st.NDOutRedirects, st.NDOutRedirectsLimited = s.ndOutRedirects.Load(), s.ndOutRedirectsLimited.Load()
+	return st
 }

@@ -40,6 +40,12 @@ type Port struct {
 	wake   chan struct{}
 	events chan port.LinkState
 
+	// timer is Wait's, reused so that an idle poller (one Wait every
+	// 50 ms, for ever) does not allocate; timerMu gives it to one Wait at
+	// a time (a concurrent one makes its own).
+	timerMu sync.Mutex
+	timer   *time.Timer
+
 	st struct {
 		rxPackets, rxBytes, rxMissed, txPackets, txBytes, txDropped atomic.Uint64
 	}
@@ -157,7 +163,18 @@ func (p *Port) TxBurst(bufs []*mbuf.Buf) int {
 func (p *Port) Wait(timeout time.Duration) error {
 	var deadline <-chan time.Time
 	if timeout >= 0 {
-		t := time.NewTimer(timeout)
+		var t *time.Timer
+		if p.timerMu.TryLock() {
+			defer p.timerMu.Unlock()
+			if p.timer == nil {
+				p.timer = time.NewTimer(timeout)
+			} else {
+				p.timer.Reset(timeout) // Go 1.23 timers: no stale tick after Stop or Reset
+			}
+			t = p.timer
+		} else {
+			t = time.NewTimer(timeout)
+		}
 		defer t.Stop()
 		deadline = t.C
 	}

@@ -1,15 +1,16 @@
-// Package pf is a pf-style packet filter on the stack's IPv4 hook points
-// (stack/pfil): an ordered rule set with last-match and quick semantics,
-// stateful passing of UDP, ICMP echo and TCP connections, address
-// translation (nat with port allocation, rdr port forwarding), per-rule
-// counters, and a rules text close to OpenBSD's pf.conf, replaced
-// atomically at runtime.
+// Package pf is a pf-style packet filter on the stack's IPv4 and IPv6 hook
+// points (stack/pfil): an ordered rule set with last-match and quick
+// semantics, stateful passing of UDP, TCP connections and ICMP and ICMPv6
+// echo, address translation for IPv4 (nat with port allocation, rdr port
+// forwarding), per-rule counters, and a rules text close to OpenBSD's
+// pf.conf, replaced atomically at runtime.
 //
 // # Where to start
 //
 //	f := pf.New(s, pf.Options{})
 //	if err := f.Load(rules); err != nil { ... }       // *ParseError says line and token
 //	f.Attach(ip)                                     // ipv4's In, Out and Forward hooks
+//	f.AttachIPv6(ip6)                                // ipv6's: the same rules and states
 //	f.Load(newRules)                                 // at runtime: all or nothing
 //	f.Rules(); f.Stats()
 //
@@ -18,15 +19,18 @@
 // One rule per line; # starts a comment. Words in brackets are optional:
 //
 //	rule    = filter | translation
-//	filter  = action [dir] [quick] [on IFNAME] [inet] [proto PROTO]
+//	filter  = action [dir] [quick] [on IFNAME] [inet | inet6] [proto PROTO]
 //	          [all | [from HOST] [to HOST]] [option...]
 //	action  = pass | block [drop]
 //	dir     = in | out                         (neither: both directions)
-//	PROTO   = tcp | udp | icmp | gre | ipencap | NUMBER
-//	HOST    = [!] (any | ADDRESS | ADDRESS/LEN) [port PORT] | port PORT   (port alone: any address)
+//	PROTO   = tcp | udp | icmp | icmp6 | gre | ipencap | NUMBER
+//	HOST    = [!] (any | ADDRESS | ADDRESS/LEN) [port PORT] | port PORT   (port alone: any address;
+//	          ADDRESS IPv4 or IPv6)
 //	PORT    = N | = N | != N | < N | > N | LOW:HIGH     (tcp and udp only)
 //	option  = flags SET/MASK | flags any       (tcp only; letters FSRPAUEW, "flags S/SA")
 //	        | icmp-type (N | echoreq | echorep | unreach | timex | ...) [code N]
+//	        | icmp6-type (N | echoreq | echorep | unreach | toobig | timex | paramprob
+//	          | neighbrsol | neighbradv | routersol | routeradv | redir | ...) [code N]
 //	        | keep state | no state
 //	translation = nat on IFNAME [inet] [proto PROTO] [all | [from HOST] [to HOST]]
 //	                  -> (ADDRESS | (IFNAME)) [port LOW[:HIGH]]
@@ -43,6 +47,8 @@
 //	block in quick from ! 198.18.0.0/15
 //	nat on tap1 from 198.18.92.0/24 to any -> (tap1)
 //	rdr on tap1 proto tcp to 198.18.93.2 port 47080 -> 198.18.92.1 port 47081
+//	pass in inet6 proto icmp6 icmp6-type echoreq
+//	pass in quick proto udp from 2001:db8:96::/64 to 2001:db8:97::1 port 7
 //
 // # Semantics
 //
@@ -51,8 +57,9 @@
 // matches passes. Pass rules keep state unless they say "no state": the
 // passing packet enters the state table, and later packets of the same
 // connection in either direction (for ICMP, the echo replies) pass without
-// the rules, as do ICMP errors (unreachable, time exceeded, parameter
-// problem) whose quoted datagram belongs to a state. Forwarded packets are checked "in" on the interface they
+// the rules, and so do ICMP and ICMPv6 errors (unreachable, time
+// exceeded, parameter problem, packet too big) quoting one of its packets
+// (Stats.ErrorMatches). Forwarded packets are checked "in" on the interface they
 // arrived on and "out" on the one they leave by. A later fragment has no
 // ports: it passes as its datagram's first fragment did (natfrag.go),
 // and when that was not seen, rules with ports, flags or ICMP types do
@@ -60,6 +67,24 @@
 // interfaces are not filtered. Each rule counts the packets and bytes it
 // decided and the states it made; Load replaces the whole rule set with
 // one atomic store (states stay, counters start over).
+//
+// # IPv6
+//
+// A rule applies to the family it names (inet, inet6), or its addresses or
+// protocol (icmp is inet, icmp6 inet6) imply, which must agree; a rule
+// with none applies to both, and an address never matches one of the
+// other family (so "block from ! 198.18.0.0/15" leaves IPv6 alone). For
+// IPv6 "proto" is the upper-layer protocol after the extension headers
+// (hop-by-hop, routing, destination options, fragment); a fragment other
+// than the first has no ports, as for IPv4. States are kept in one table
+// for both families. Neighbour discovery (RFC 4861: router and neighbour
+// solicitations and advertisements, redirects, all with hop limit 255)
+// and MLD (RFC 3810, hop limit 1 from a link-local or the unspecified
+// source) pass before the rules, counted in Stats.LinkControl: they never
+// leave the link, and without them there is no address resolution, DAD or
+// router discovery (RFC 4890 §4.4.1 lists them as traffic a filter must
+// not drop), so "block all" blocks IPv6 traffic, not IPv6 itself. The
+// stack sends its own neighbour discovery and MLD without the Out hook.
 //
 // # Translation
 //
@@ -112,5 +137,6 @@
 //
 // binat, static-port, address pools, TCP sequence-window
 // tracking (TCP states match on the endpoints only), tables, lists ({ a, b }), macros, anchors, logging,
-// "block return", address families other than IPv4, scrub and queueing.
+// "block return", translation of IPv6 (nat66, NPTv6), translation of
+// IPv6 fragments, scrub and queueing.
 package pf

@@ -11,6 +11,8 @@ var (
 	ErrSyntax = errors.New("pf: syntax error")
 	// ErrNoIPv4: Attach was given no IPv4 instance.
 	ErrNoIPv4 = errors.New("pf: no IPv4 to hook")
+	// ErrNoIPv6: AttachIPv6 was given no IPv6 instance.
+	ErrNoIPv6 = errors.New("pf: no IPv6 to hook")
 )
 
 // ParseError says where the rules text went wrong.

@@ -9,6 +9,7 @@ import (
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/ipv4"
+	"github.com/gopkt/gopkt/stack/ipv6"
 	"github.com/gopkt/gopkt/stack/pfil"
 	"github.com/gopkt/gopkt/stack/wire"
 )
@@ -42,10 +43,12 @@ type Filter struct {
 	start  time.Time
 	hook   pfil.Hook
 
-	mu       sync.Mutex
-	attached *ipv4.IPv4
+	mu        sync.Mutex
+	attached  *ipv4.IPv4
+	attached6 *ipv6.IPv6
 
 	passed, blocked, stateHits, statesMade, statesRefused atomic.Uint64
+	linkPassed, errorHits                                 atomic.Uint64
 	translated, natMade, natRefused, natNotWritable       atomic.Uint64
 	errorsTranslated, fragsTranslated, natFragDropped     atomic.Uint64
 }
@@ -126,12 +129,19 @@ type Stats struct {
 	StatesMade      uint64
 	StatesRefused   uint64 // states not made: the table was full of live ones
 	States          int    // entries now
+	// LinkControl counts IPv6 neighbour discovery and MLD messages passed
+	// before the rules (packet.go linkControl; included in Passed).
+	LinkControl uint64
+	// ErrorMatches counts ICMP and ICMPv6 errors passed because the
+	// packet they quote belongs to a state (included in StateMatches).
+	ErrorMatches uint64
 }
 
 // Stats returns the counters.
 func (f *Filter) Stats() Stats {
 	return Stats{Passed: f.passed.Load(), Blocked: f.blocked.Load(), StateMatches: f.stateHits.Load(),
-		StatesMade: f.statesMade.Load(), StatesRefused: f.statesRefused.Load(), States: f.states.count()}
+		StatesMade: f.statesMade.Load(), StatesRefused: f.statesRefused.Load(), States: f.states.count(),
+		LinkControl: f.linkPassed.Load(), ErrorMatches: f.errorHits.Load()}
 }
 
 // Attach puts the filter on ip's in, out and forward hook points
@@ -152,7 +162,25 @@ func (f *Filter) Attach(ip *ipv4.IPv4) error {
 	return nil
 }
 
-// Detach takes the filter off the hook points.
+// AttachIPv6 puts the filter on ip6's in, out and forward hook points,
+// as Attach does for IPv4: the same rules and state table see both
+// families (rules say inet or inet6, or apply to both).
+func (f *Filter) AttachIPv6(ip6 *ipv6.IPv6) error {
+	if ip6 == nil {
+		return &OpError{Op: "attach", Err: ErrNoIPv6}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, h := range []*pfil.Head{ip6.In(), ip6.Out(), ip6.Forward()} {
+		if err := h.Add("pf", f.o.Priority, f.hook); err != nil {
+			return &OpError{Op: "attach", Err: err}
+		}
+	}
+	f.attached6 = ip6
+	return nil
+}
+
+// Detach takes the filter off the hook points of both families.
 func (f *Filter) Detach() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -161,6 +189,12 @@ func (f *Filter) Detach() {
 		_ = ip.Out.Remove("pf")
 		_ = ip.Forward.Remove("pf")
 		f.attached = nil
+	}
+	if ip6 := f.attached6; ip6 != nil {
+		_ = ip6.In().Remove("pf")
+		_ = ip6.Out().Remove("pf")
+		_ = ip6.Forward().Remove("pf")
+		f.attached6 = nil
 	}
 }
 
@@ -207,7 +241,7 @@ func (f *Filter) translate(dir Dir, ifindex int, b *mbuf.Buf) natResult {
 	}
 	d := b.Bytes()
 	pk, ok := parsePacket(d)
-	if !ok {
+	if !ok || pk.v6 {
 		return natNone
 	}
 	now := int64(time.Since(f.start))
@@ -334,20 +368,28 @@ func (f *Filter) Check(dir Dir, ifindex int, b []byte, n int) Action {
 	}
 	pk, ok := parsePacket(b)
 	if !ok {
-		f.passed.Add(1) // IPv4 validated what it hands us; not ours to judge
+		f.passed.Add(1) // IP validated what it hands us; not ours to judge
+		return Pass
+	}
+	if pk.linkControl() {
+		f.linkPassed.Add(1) // neighbour discovery and MLD (packet.go)
+		f.passed.Add(1)
 		return Pass
 	}
 	now := int64(time.Since(f.start))
-	frag := binary.BigEndian.Uint16(b[6:8])
-	if frag&0x1fff != 0 { // a later fragment: as its first fragment went
-		k := fragKeyOf(dir, b)
-		if _, _, ok := f.frags.lookup(&k, now); ok {
-			f.stateHits.Add(1)
-			f.passed.Add(1)
-			return Pass
+	first := false // an IPv4 first fragment (natfrag.go; IPv4 only)
+	if !pk.v6 {
+		frag := binary.BigEndian.Uint16(b[6:8])
+		if frag&0x1fff != 0 { // a later fragment: as its first fragment went
+			k := fragKeyOf(dir, b)
+			if _, _, ok := f.frags.lookup(&k, now); ok {
+				f.stateHits.Add(1)
+				f.passed.Add(1)
+				return Pass
+			}
 		}
+		first = frag&0x3fff == 0x2000 // MF, offset 0
 	}
-	first := frag&0x3fff == 0x2000 // MF, offset 0
 	timeout := f.timeout(pk.proto)
 	if pk.l4 && timeout > 0 && f.states.lookup(&pk, now, timeout) {
 		if first {
@@ -357,10 +399,13 @@ func (f *Filter) Check(dir Dir, ifindex int, b []byte, n int) Action {
 		f.passed.Add(1)
 		return Pass
 	}
-	if pk.l4 && pk.proto == wire.IPProtocolICMP && natErrorType(pk.icmpType) {
-		// An ICMP error about a connection in the state table passes as
-		// the connection does.
-		if q, ok := parseQuote(b[int(b[0]&0x0f)*4:]); ok && f.states.related(&q, now) {
+	if pk.icmpError() {
+		// An error about a packet of a live state passes with it (a
+		// packet too big for a connection, a port unreachable for a
+		// datagram): the quoted packet went the other way, and keys are
+		// symmetric.
+		if in, ok := pk.quoted(b); ok && f.timeout(in.proto) > 0 && f.states.lookup(&in, now, 0) {
+			f.errorHits.Add(1)
 			f.stateHits.Add(1)
 			f.passed.Add(1)
 			return Pass
@@ -393,11 +438,11 @@ func (f *Filter) Check(dir Dir, ifindex int, b []byte, n int) Action {
 	if first {
 		f.frags.note(fragKeyOf(dir, b), pk.src, pk.dst, now)
 	}
-	if decisive.KeepState && pk.l4 && timeout > 0 && (pk.proto != wire.IPProtocolICMP || pk.icmpType == 8) {
+	if decisive.KeepState && pk.l4 && timeout > 0 && (!pk.icmp() || pk.echoRequest()) {
 		if f.states.insert(&pk, decisive, now, timeout) {
 			decisive.states.Add(1)
 			f.statesMade.Add(1)
-			if f.nat.live.Load() > 0 {
+			if !pk.v6 && f.nat.live.Load() > 0 {
 				if o, ok := f.nat.origin(&pk); ok {
 					// The connection before translation: its replies are
 					// translated back before they are filtered.
@@ -421,7 +466,7 @@ func (f *Filter) timeout(p wire.IPProtocol) int64 {
 		return int64(f.o.TCPTimeout)
 	case wire.IPProtocolUDP:
 		return int64(f.o.UDPTimeout)
-	case wire.IPProtocolICMP:
+	case wire.IPProtocolICMP, wire.IPProtocolICMPv6:
 		return int64(f.o.ICMPTimeout)
 	}
 	return 0

@@ -3,6 +3,7 @@ package pf_test
 import (
 	"encoding/binary"
 	"fmt"
+	"net/netip"
 	"runtime"
 	"strings"
 	"sync"
@@ -62,6 +63,10 @@ type pkt struct {
 	icmpType     uint8
 	icmpID       uint16
 	fragOff      uint16
+	// IPv6 (src and dst are IPv6 addresses): the hop limit (0: 64) and
+	// a destination options header before the upper layer.
+	hop      uint8
+	destOpts bool
 }
 
 func (p pkt) bytes() []byte {
@@ -76,12 +81,15 @@ func (p pkt) bytes() []byte {
 		l4 = make([]byte, 8)
 		binary.BigEndian.PutUint16(l4[0:2], p.sport)
 		binary.BigEndian.PutUint16(l4[2:4], p.dport)
-	case wire.IPProtocolICMP:
+	case wire.IPProtocolICMP, wire.IPProtocolICMPv6:
 		l4 = make([]byte, 8)
 		l4[0] = p.icmpType
 		binary.BigEndian.PutUint16(l4[4:6], p.icmpID)
 	default:
 		l4 = make([]byte, 8)
+	}
+	if strings.Contains(p.src, ":") {
+		return p.bytes6(l4)
 	}
 	b := make([]byte, 20+len(l4))
 	b[0], b[8], b[9] = 0x45, 64, byte(p.proto)
@@ -96,7 +104,34 @@ func (p pkt) bytes() []byte {
 	return b
 }
 
-const tcp, udp, icmp = wire.IPProtocolTCP, wire.IPProtocolUDP, wire.IPProtocolICMP
+// bytes6 is the IPv6 form: fixed header, the extension headers asked
+// for (destination options; a fragment header when fragOff is set, in
+// bytes), then l4.
+func (p pkt) bytes6(l4 []byte) []byte {
+	b := make([]byte, 40, 40+16+len(l4))
+	b[0], b[6], b[7] = 0x60, byte(p.proto), 64
+	if p.hop != 0 {
+		b[7] = p.hop
+	}
+	s, d := netip.MustParseAddr(p.src).As16(), netip.MustParseAddr(p.dst).As16()
+	copy(b[8:24], s[:])
+	copy(b[24:40], d[:])
+	last := 6 // the next-header field to point at what follows
+	if p.destOpts {
+		b[last] = byte(wire.IPv6DestOpts)
+		last = len(b)
+		b = append(b, byte(p.proto), 0, 1, 4, 0, 0, 0, 0) // PadN
+	}
+	if p.fragOff != 0 {
+		b[last] = byte(wire.IPv6Fragment)
+		b = append(b, byte(p.proto), 0, byte(p.fragOff>>8), byte(p.fragOff)&^7, 0, 0, 0, 1)
+	}
+	b = append(b, l4...)
+	binary.BigEndian.PutUint16(b[4:6], uint16(len(b)-40))
+	return b
+}
+
+const tcp, udp, icmp, icmp6 = wire.IPProtocolTCP, wire.IPProtocolUDP, wire.IPProtocolICMP, wire.IPProtocolICMPv6
 
 // TestRuleTable: each case loads a rule set (states flushed) and checks
 // one packet.

@@ -67,7 +67,7 @@ func (r *NATRule) match(pk *packet, ifname string) bool {
 	if r.Interface != ifname || (r.Proto != 0 && r.Proto != pk.proto) {
 		return false
 	}
-	if !r.Src.match(pk.src) || !r.Dst.match(pk.dst) {
+	if pk.v6 || !r.Src.match(pk.addr(true)) || !r.Dst.match(pk.addr(false)) {
 		return false
 	}
 	return r.SrcPort.match(pk.sport) && r.DstPort.match(pk.dport)

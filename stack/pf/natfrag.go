@@ -149,7 +149,7 @@ func (f *Filter) natFragmentRule(pk *packet, ifname string) bool {
 		return false
 	}
 	for _, r := range f.rules.Load().nats {
-		if r.Kind == NAT && r.Interface == ifname && (r.Proto == 0 || r.Proto == pk.proto) && r.Src.match(pk.src) && r.Dst.match(pk.dst) {
+		if r.Kind == NAT && r.Interface == ifname && (r.Proto == 0 || r.Proto == pk.proto) && r.Src.match(pk.addr(true)) && r.Dst.match(pk.addr(false)) {
 			return true
 		}
 	}

@@ -27,8 +27,12 @@ func (p *parser) natRule() (*NATRule, error) {
 		p.i--
 		return nil, p.err("an interface name after on")
 	}
-	if err := p.match(&r.Proto, &r.Src, &r.SrcPort, &r.Dst, &r.DstPort); err != nil {
+	var fam Family
+	if err := p.match(&fam, &r.Proto, &r.Src, &r.SrcPort, &r.Dst, &r.DstPort); err != nil {
 		return nil, err
+	}
+	if fam == Inet6 {
+		return nil, &ParseError{Line: p.line, Msg: "nat and rdr translate IPv4 only"}
 	}
 	if p.next() != "->" {
 		p.i--

@@ -111,9 +111,10 @@ func (p *parser) rule() (*Rule, error) {
 		}
 		r.Interface = name
 	}
-	if err := p.match(&r.Proto, &r.Src, &r.SrcPort, &r.Dst, &r.DstPort); err != nil {
+	if err := p.match(&r.Family, &r.Proto, &r.Src, &r.SrcPort, &r.Dst, &r.DstPort); err != nil {
 		return nil, err
 	}
+	icmp6Type := false
 	for p.i < len(p.toks) {
 		switch p.next() {
 		case "flags":
@@ -121,9 +122,14 @@ func (p *parser) rule() (*Rule, error) {
 				return nil, err
 			}
 		case "icmp-type":
-			if err := p.icmpType(r); err != nil {
+			if err := p.icmpType(r, icmpTypeName); err != nil {
 				return nil, err
 			}
+		case "icmp6-type":
+			if err := p.icmpType(r, icmp6TypeName); err != nil {
+				return nil, err
+			}
+			icmp6Type = true
 		case "keep":
 			if p.next() != "state" {
 				p.i--
@@ -138,7 +144,7 @@ func (p *parser) rule() (*Rule, error) {
 			r.KeepState = false
 		default:
 			p.i--
-			return nil, p.err("flags, icmp-type, keep state or no state")
+			return nil, p.err("flags, icmp-type, icmp6-type, keep state or no state")
 		}
 	}
 	if (r.SrcPort.Op != PortAny || r.DstPort.Op != PortAny) && r.Proto != wire.IPProtocolTCP && r.Proto != wire.IPProtocolUDP {
@@ -147,18 +153,67 @@ func (p *parser) rule() (*Rule, error) {
 	if r.FlagsMask != 0 && r.Proto != wire.IPProtocolTCP {
 		return nil, &ParseError{Line: p.line, Msg: "flags need proto tcp"}
 	}
-	if r.ICMPType >= 0 && r.Proto != wire.IPProtocolICMP {
+	if r.ICMPType >= 0 && !icmp6Type && r.Proto != wire.IPProtocolICMP {
 		return nil, &ParseError{Line: p.line, Msg: "icmp-type needs proto icmp"}
+	}
+	if icmp6Type && r.Proto != wire.IPProtocolICMPv6 {
+		return nil, &ParseError{Line: p.line, Msg: "icmp6-type needs proto icmp6"}
 	}
 	return r, nil
 }
 
 // match reads what filter and translation rules share after the
-// interface: [inet] [proto PROTO] [all | [from HOST] [to HOST]].
-func (p *parser) match(proto *wire.IPProtocol, src *Addr, srcPort *Port, dst *Addr, dstPort *Port) error {
-	if p.peek() == "inet" {
+// interface: [inet | inet6] [proto PROTO] [all | [from HOST] [to HOST]].
+// The family is that of the addresses and of icmp (inet) or icmp6
+// (inet6) when those name one; they must agree with each other and with
+// an inet or inet6 given.
+func (p *parser) match(fam *Family, proto *wire.IPProtocol, src *Addr, srcPort *Port, dst *Addr, dstPort *Port) error {
+	switch p.peek() {
+	case "inet":
+		*fam = Inet
+		p.next()
+	case "inet6":
+		*fam = Inet6
 		p.next()
 	}
+	if err := p.matchRest(proto, src, srcPort, dst, dstPort); err != nil {
+		return err
+	}
+	implied := func(f Family, what string) error {
+		switch {
+		case *fam == AnyFamily:
+			*fam = f
+		case *fam != f:
+			return &ParseError{Line: p.line, Msg: what + " is " + f.String() + ", the rule " + fam.String()}
+		}
+		return nil
+	}
+	switch *proto {
+	case wire.IPProtocolICMP:
+		if err := implied(Inet, "proto icmp"); err != nil {
+			return err
+		}
+	case wire.IPProtocolICMPv6:
+		if err := implied(Inet6, "proto icmp6"); err != nil {
+			return err
+		}
+	}
+	for _, a := range []*Addr{src, dst} {
+		if a.Any {
+			continue
+		}
+		f := Inet
+		if a.Prefix.Addr().Is6() {
+			f = Inet6
+		}
+		if err := implied(f, a.Prefix.String()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *parser) matchRest(proto *wire.IPProtocol, src *Addr, srcPort *Port, dst *Addr, dstPort *Port) error {
 	if p.peek() == "proto" {
 		p.next()
 		pr, err := p.proto()
@@ -196,6 +251,8 @@ func (p *parser) proto() (wire.IPProtocol, error) {
 		return wire.IPProtocolUDP, nil
 	case "icmp":
 		return wire.IPProtocolICMP, nil
+	case "icmp6", "ipv6-icmp":
+		return wire.IPProtocolICMPv6, nil
 	case "gre":
 		return wire.IPProtocolGRE, nil
 	case "ipencap":
@@ -204,7 +261,7 @@ func (p *parser) proto() (wire.IPProtocol, error) {
 	n, err := strconv.ParseUint(t, 10, 8)
 	if err != nil || n == 0 {
 		p.i--
-		return 0, p.err("tcp, udp, icmp, gre, ipencap or a protocol number 1..255")
+		return 0, p.err("tcp, udp, icmp, icmp6, gre, ipencap or a protocol number 1..255")
 	}
 	return wire.IPProtocol(n), nil
 }
@@ -234,15 +291,15 @@ func (p *parser) host(a *Addr, port *Port) error {
 		pf, err := netip.ParsePrefix(t)
 		if err != nil {
 			ad, err2 := netip.ParseAddr(t)
-			if err2 != nil || !ad.Is4() {
+			if err2 != nil || ad.Zone() != "" {
 				p.i--
-				return p.err("an IPv4 address or prefix (198.18.0.0/15), or any")
+				return p.err("an IPv4 or IPv6 address or prefix (198.18.0.0/15, 2001:db8::/32), or any")
 			}
-			pf = netip.PrefixFrom(ad, 32)
+			pf = netip.PrefixFrom(ad, ad.BitLen())
 		}
-		if !pf.Addr().Is4() {
+		if pf.Addr().Is4In6() {
 			p.i--
-			return p.err("an IPv4 prefix")
+			return p.err("an IPv4 prefix in IPv4 form, not IPv4-mapped")
 		}
 		a.Any, a.Prefix = false, pf.Masked()
 	}
@@ -359,9 +416,45 @@ func icmpTypeName(s string) (int, bool) {
 	return 0, false
 }
 
-func (p *parser) icmpType(r *Rule) error {
+// icmp6TypeName maps pf's ICMPv6 type names to RFC 4443, RFC 4861 and
+// RFC 3810 numbers.
+func icmp6TypeName(s string) (int, bool) {
+	switch s {
+	case "unreach":
+		return 1, true
+	case "toobig":
+		return 2, true
+	case "timex":
+		return 3, true
+	case "paramprob":
+		return 4, true
+	case "echoreq":
+		return 128, true
+	case "echorep":
+		return 129, true
+	case "groupqry":
+		return 130, true
+	case "grouprep":
+		return 131, true
+	case "groupterm":
+		return 132, true
+	case "routersol":
+		return 133, true
+	case "routeradv":
+		return 134, true
+	case "neighbrsol":
+		return 135, true
+	case "neighbradv":
+		return 136, true
+	case "redir":
+		return 137, true
+	}
+	return 0, false
+}
+
+func (p *parser) icmpType(r *Rule, names func(string) (int, bool)) error {
 	t := p.next()
-	n, ok := icmpTypeName(t)
+	n, ok := names(t)
 	if !ok {
 		v, err := strconv.ParseUint(t, 10, 8)
 		if err != nil {

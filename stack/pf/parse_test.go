@@ -53,9 +53,17 @@ block in proto udp from port 5353 to port 53:54
 func TestParseErrors(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{"allow in all", `line 1: a rule starts with "pass", "block", "nat" or "rdr", got "allow"`},
-		{"pass in proto smtp", `tcp, udp, icmp, gre, ipencap or a protocol number`},
-		{"pass in from 198.18.0.0/33", "an IPv4 address or prefix"},
-		{"pass in from 2001:db8::/32", "an IPv4"},
+		{"pass in proto smtp", `tcp, udp, icmp, icmp6, gre, ipencap or a protocol number`},
+		{"pass in from 198.18.0.0/33", "an IPv4 or IPv6 address or prefix"},
+		{"pass in inet from 2001:db8::/32", "2001:db8::/32 is inet6, the rule inet"},
+		{"pass in from 198.18.0.1 to 2001:db8::1", "2001:db8::1/128 is inet6, the rule inet"},
+		{"pass in inet6 proto icmp", "proto icmp is inet, the rule inet6"},
+		{"pass in proto icmp6 from 198.18.0.1", "198.18.0.1/32 is inet, the rule inet6"},
+		{"pass in proto icmp6 icmp-type echoreq", "icmp-type needs proto icmp"},
+		{"pass in proto icmp icmp6-type echoreq", "icmp6-type needs proto icmp6"},
+		{"pass in from ::ffff:198.18.0.1", "IPv4-mapped"},
+		{"pass in from fe80::1%tap0", "an IPv4 or IPv6 address"},
+		{"nat on tap1 from 2001:db8::/64 to any -> (tap1)", "nat and rdr translate IPv4 only"},
 		{"pass in proto tcp to any port 70000", "a port number"},
 		{"pass in proto tcp to any port 9:8", "a port range"},
 		{"pass in to any port 80", "ports need proto tcp or proto udp"},
@@ -67,7 +75,7 @@ func TestParseErrors(t *testing.T) {
 		{"pass in keep going", `"state" after keep`},
 		{"pass in on", "an interface name after on"},
 		{"pass in from ! any", "an address or prefix"},
-		{"pass in all log", "flags, icmp-type, keep state or no state"},
+		{"pass in all log", "flags, icmp-type, icmp6-type, keep state or no state"},
 		{"pass\nblock in bogus", "line 2:"},
 	} {
 		_, err := Parse(c.in)
@@ -89,6 +97,7 @@ func FuzzParse(f *testing.F) {
 		"pass in from !198.18.0.1 to any",
 		"pass in proto tcp to any port < 5 flags any",
 		"# only a comment",
+		"pass in inet6 proto icmp6 icmp6-type neighbrsol\nblock in quick inet6 from ! 2001:db8::/32 to 2001:db8:1::5 \npass proto tcp from 2001:db8::1 port 22",
 		"nat on tap1 from 198.18.92.0/24 to any -> (tap1)",
 		"nat on tap1 proto udp to any port 53 -> 198.18.93.9 port 40000:40099\nrdr on tap1 proto tcp to 198.18.93.2 port 8080 -> 198.18.92.1 port 80",
 	} {
@@ -113,11 +122,42 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("%q parsed, its text %q does not: %v", text, r.Text, err)
 			}
 			a := again[0]
-			if a.Action != r.Action || a.Dir != r.Dir || a.Quick != r.Quick || a.Interface != r.Interface || a.Proto != r.Proto ||
+			if a.Action != r.Action || a.Dir != r.Dir || a.Quick != r.Quick || a.Family != r.Family || a.Interface != r.Interface || a.Proto != r.Proto ||
 				a.Src != r.Src || a.Dst != r.Dst || a.SrcPort != r.SrcPort || a.DstPort != r.DstPort ||
 				a.ICMPType != r.ICMPType || a.ICMPCode != r.ICMPCode || a.Flags != r.Flags || a.FlagsMask != r.FlagsMask || a.KeepState != r.KeepState {
 				t.Fatalf("%q: rule changed when re-parsed", r.Text)
 			}
 		}
 	})
+}
+
+// TestParse6: inet6 rules, IPv6 addresses and prefixes, icmp6 and its
+// type names; the family follows from the addresses and the protocol,
+// and a rule naming none applies to both families.
+func TestParse6(t *testing.T) {
+	rules, err := Parse(`
+block in all
+pass in inet6 proto icmp6 icmp6-type echoreq
+pass in quick proto udp from 2001:db8:96::/64 to 2001:db8:97::1 port 7
+block in proto icmp6 icmp6-type neighbrsol
+pass out inet6 all
+pass in proto icmp icmp-type echoreq
+pass in proto tcp from ! 2001:db8::/32
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		fam   Family
+		proto wire.IPProtocol
+		typ   int
+	}{{AnyFamily, 0, -1}, {Inet6, 58, 128}, {Inet6, 17, -1}, {Inet6, 58, 135}, {Inet6, 0, -1}, {Inet, 1, 8}, {Inet6, 6, -1}}
+	for i, w := range want {
+		if r := rules[i]; r.Family != w.fam || r.Proto != w.proto || r.ICMPType != w.typ {
+			t.Errorf("rule %d %q: family %v proto %d type %d, want %v %d %d", i+1, r.Text, r.Family, r.Proto, r.ICMPType, w.fam, w.proto, w.typ)
+		}
+	}
+	if r := rules[2]; r.Src.Prefix != netip.MustParsePrefix("2001:db8:96::/64") || r.Dst.Prefix != netip.MustParsePrefix("2001:db8:97::1/128") {
+		t.Errorf("rule 3 addresses: %+v %+v", r.Src, r.Dst)
+	}
 }

@@ -34,18 +34,43 @@ const (
 	Out
 )
 
-// Addr is a rule's address match: any, or a prefix, possibly negated.
+// Family is the address family a rule applies to (pf's inet, inet6).
+type Family uint8
+
+// Families: a rule with neither applies to both, unless an address or
+// the protocol (icmp, icmp6) names one.
+const (
+	AnyFamily Family = 0
+	Inet      Family = 4
+	Inet6     Family = 6
+)
+
+func (f Family) String() string {
+	switch f {
+	case Inet:
+		return "inet"
+	case Inet6:
+		return "inet6"
+	}
+	return "any"
+}
+
+// Addr is a rule's address match: any, or a prefix, possibly negated. A
+// prefix never matches an address of the other family, negated or not.
 type Addr struct {
 	Any    bool
 	Prefix netip.Prefix
 	Not    bool
 }
 
-func (a *Addr) match(x wire.Addr4) bool {
+func (a *Addr) match(x netip.Addr) bool {
 	if a.Any {
 		return true
 	}
-	return a.Prefix.Contains(netip.AddrFrom4(x)) != a.Not
+	if a.Prefix.Addr().Is4() != x.Is4() {
+		return false
+	}
+	return a.Prefix.Contains(x) != a.Not
 }
 
 // PortOp compares a port with a rule's port operands.
@@ -88,6 +113,8 @@ type Rule struct {
 	Action Action
 	Dir    Dir
 	Quick  bool
+	// Family is inet, inet6 or both (AnyFamily).
+	Family Family
 	// Interface is the interface name ("" any).
 	Interface string
 	// Proto is the IP protocol (0 any).

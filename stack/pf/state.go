@@ -1,6 +1,8 @@
 package pf
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"sync"
 	"sync/atomic"
 
@@ -26,16 +28,29 @@ import (
 
 const stateShards = 16
 
+// stateKey holds IPv4 addresses in their IPv4-mapped IPv6 form (RFC 4291
+// §2.5.5.2), so one table serves both families.
 type stateKey struct {
 	proto  wire.IPProtocol
-	a, b   wire.Addr4
+	a, b   [16]byte
 	pa, pb uint16
 }
 
 type stateEntry struct {
-	expires int64      // ns on the filter clock
-	origSrc wire.Addr4 // who opened it (ICMP: the echo requester)
+	expires int64    // ns on the filter clock
+	origSrc [16]byte // who opened it (ICMP: the echo requester)
 	rule    *Rule
+}
+
+// addrs returns pk's source and destination in the key's form.
+func (pk *packet) addrs() (src, dst [16]byte) {
+	if pk.v6 {
+		return pk.src6, pk.dst6
+	}
+	src[10], src[11], dst[10], dst[11] = 0xff, 0xff, 0xff, 0xff
+	copy(src[12:], pk.src[:])
+	copy(dst[12:], pk.dst[:])
+	return src, dst
 }
 
 type stateShard struct {
@@ -63,7 +78,8 @@ func newStateTable(max int) *stateTable {
 }
 
 func keyOf(pk *packet) stateKey {
-	k := stateKey{proto: pk.proto, a: pk.src, b: pk.dst, pa: pk.sport, pb: pk.dport}
+	src, dst := pk.addrs()
+	k := stateKey{proto: pk.proto, a: src, b: dst, pa: pk.sport, pb: pk.dport}
 	if string(k.b[:]) < string(k.a[:]) || (k.a == k.b && k.pb < k.pa) {
 		k.a, k.b, k.pa, k.pb = k.b, k.a, k.pb, k.pa
 	}
@@ -71,9 +87,10 @@ func keyOf(pk *packet) stateKey {
 }
 
 func (t *stateTable) shard(k *stateKey) *stateShard {
+	be := binary.BigEndian
 	h := uint32(k.proto) ^ uint32(k.pa)<<16 ^ uint32(k.pb) ^
-		(uint32(k.a[0])<<24 | uint32(k.a[1])<<16 | uint32(k.a[2])<<8 | uint32(k.a[3])) ^
-		(uint32(k.b[0])<<24 | uint32(k.b[1])<<16 | uint32(k.b[2])<<8 | uint32(k.b[3]))
+		be.Uint32(k.a[12:]) ^ be.Uint32(k.a[8:]) ^ be.Uint32(k.a[4:]) ^ be.Uint32(k.a[0:]) ^
+		bits.RotateLeft32(be.Uint32(k.b[12:])^be.Uint32(k.b[8:])^be.Uint32(k.b[4:])^be.Uint32(k.b[0:]), 7)
 	h ^= h >> 16
 	h *= 0x45d9f3b
 	h ^= h >> 16
@@ -81,7 +98,8 @@ func (t *stateTable) shard(k *stateKey) *stateShard {
 }
 
 // lookup reports whether pk belongs to a live state, refreshing it to
-// expire at now+timeout.
+// expire at now+timeout (unless timeout is 0: an ICMP error about the
+// connection does not keep it alive).
 func (t *stateTable) lookup(pk *packet, now, timeout int64) bool {
 	k := keyOf(pk)
 	s := t.shard(&k)
@@ -92,36 +110,20 @@ func (t *stateTable) lookup(pk *packet, now, timeout int64) bool {
 		t.live.Add(-1)
 		ok = false
 	}
-	if ok && pk.proto == wire.IPProtocolICMP {
-		// RFC 792: the reply comes from the one the request went to.
-		if (pk.icmpType == 8 && pk.src != e.origSrc) || (pk.icmpType == 0 && pk.src == e.origSrc) || (pk.icmpType != 0 && pk.icmpType != 8) {
+	if ok && pk.icmp() {
+		// RFC 792, RFC 4443 §4.2: the reply comes from the one the
+		// request went to.
+		src, _ := pk.addrs()
+		if (pk.echoRequest() && src != e.origSrc) || (pk.echoReply() && src == e.origSrc) || (!pk.echoRequest() && !pk.echoReply()) {
 			ok = false
 		}
 	}
-	if ok {
+	if ok && timeout > 0 {
 		e.expires = now + timeout
 		s.m[k] = e
 	}
 	s.mu.Unlock()
 	return ok
-}
-
-// related reports whether the datagram q an ICMP error quotes belongs to a
-// live state (pf's pf_test_state_icmp): the error passes as its
-// connection does. The state is not refreshed: errors do not keep a
-// connection alive.
-func (t *stateTable) related(q *quote, now int64) bool {
-	pk := packet{proto: q.proto, src: q.t.src, dst: q.t.dst, sport: q.t.sport, dport: q.t.dport}
-	k := keyOf(&pk)
-	s := t.shard(&k)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e, ok := s.m[k]
-	if !ok || now > e.expires {
-		return false
-	}
-	// An echo state: the quote is a request its requester sent.
-	return q.proto != wire.IPProtocolICMP || (q.b[q.hl] == 8 && q.t.src == e.origSrc)
 }
 
 // insert enters pk's connection; false when the table (or pk's shard) is
@@ -148,7 +150,8 @@ func (t *stateTable) insert(pk *packet, r *Rule, now, timeout int64) bool {
 		}
 	}
 	exp := now + timeout
-	s.m[k] = stateEntry{expires: exp, origSrc: pk.src, rule: r}
+	src, _ := pk.addrs()
+	s.m[k] = stateEntry{expires: exp, origSrc: src, rule: r}
 	for { // a state that expires before the next planned sweep moves it
 		at := t.sweepAt.Load()
 		if at == 0 || at <= exp || t.sweepAt.CompareAndSwap(at, exp) {

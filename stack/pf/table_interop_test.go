@@ -1,6 +1,7 @@
 package pf_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -15,6 +16,7 @@ import (
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/iface/tap"
 	"github.com/gopkt/gopkt/stack/ipv4"
+	"github.com/gopkt/gopkt/stack/ipv6"
 	"github.com/gopkt/gopkt/stack/pf"
 	"github.com/gopkt/gopkt/stack/stacktest"
 )
@@ -26,6 +28,9 @@ import (
 const (
 	tblC, tblUsC = "198.18.96.1", "198.18.96.2"
 	tblS, tblUsS = "198.18.97.1", "198.18.97.2"
+	// The IPv6 lab (documentation prefix, RFC 3849).
+	tbl6C, tbl6UsC = "2001:db8:96::1", "2001:db8:96::2"
+	tbl6S, tbl6UsS = "2001:db8:97::1", "2001:db8:97::2"
 )
 
 // probe is what Linux sends in one case.
@@ -139,23 +144,31 @@ func TestInteropLinuxFilterTable(t *testing.T) {
 	if len(filterTable) < 40 {
 		t.Fatalf("%d cases, the issue asks for at least 40", len(filterTable))
 	}
-	_, f, nsC, nsS, devC, devS := newRouterLab(t, "ft", pf.Options{})
-	// Neighbours first, so no case waits on ARP.
-	if out, err := nsC.Output("ping", "-c", "2", "-i", "0.2", "-w", "10", tblS); err != nil {
+	l := newLab(t, "ft", pf.Options{}, false)
+	runFilterTable(t, l, filterTable, 42000)
+}
+
+// runFilterTable runs table in lab l (the check TestInteropLinuxFilterTable
+// describes), case i on port base+i.
+func runFilterTable(t *testing.T, l *lab, table []filterCase, base int) {
+	t.Helper()
+	f, nsC, nsS := l.f, l.nsC, l.nsS
+	// Neighbours first, so no case waits on ARP or neighbour discovery.
+	if out, err := nsC.Output("ping", "-c", "2", "-i", "0.2", "-w", "10", l.s); err != nil {
 		t.Fatalf("warm-up ping: %v\n%s", err, out)
 	}
-	dumpC := nsC.Capture(t, devC, "udp or tcp")
-	dumpS := nsS.Capture(t, devS, "udp or tcp")
+	dumpC := nsC.Capture(t, l.devC, "udp or tcp")
+	dumpS := nsS.Capture(t, l.devS, "udp or tcp")
 
-	for i, c := range filterTable {
-		port := 42000 + i
+	for i, c := range table {
+		port := base + i
 		rules := strings.ReplaceAll(c.rules, "{P}", strconv.Itoa(port))
 		name := fmt.Sprintf("%02d %s %q", i+1, c.probe, rules)
 		if err := f.Load(rules); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		f.FlushStates()
-		r := runProbe(nsC, nsS, c, port)
+		r := runProbe(l, c, port)
 		if r.err != nil {
 			t.Errorf("%s: %v", name, r.err)
 			continue
@@ -173,35 +186,35 @@ func TestInteropLinuxFilterTable(t *testing.T) {
 		for _, rs := range append(f.NATRules(), f.Rules()...) {
 			lines[rs.Line] = rs
 		}
-		for _, l := range c.counted {
-			if lines[l].Packets == 0 {
-				t.Errorf("%s: rule %d counted nothing: %+v", name, l, lines)
+		for _, n := range c.counted {
+			if lines[n].Packets == 0 {
+				t.Errorf("%s: rule %d counted nothing: %+v", name, n, lines)
 			}
 		}
-		for _, l := range c.quiet {
-			if lines[l].Packets != 0 {
-				t.Errorf("%s: rule %d counted %d packets, want none", name, l, lines[l].Packets)
+		for _, n := range c.quiet {
+			if lines[n].Packets != 0 {
+				t.Errorf("%s: rule %d counted %d packets, want none", name, n, lines[n].Packets)
 			}
 		}
-		for _, l := range c.states {
-			if lines[l].States == 0 {
-				t.Errorf("%s: rule %d made no state: %+v", name, l, lines[l])
+		for _, n := range c.states {
+			if lines[n].States == 0 {
+				t.Errorf("%s: rule %d made no state: %+v", name, n, lines[n])
 			}
 		}
 	}
 	dumpC.Stop(t)
 	dumpS.Stop(t)
 	textC, textS := dumpC.Text(t, "-nn"), dumpS.Text(t, "-nn")
-	for i, c := range filterTable {
-		port := strconv.Itoa(42000 + i)
+	for i, c := range table {
+		port := strconv.Itoa(base + i)
 		var text, want string
 		switch c.probe {
 		case udpCS:
-			text, want = textS, "> "+tblS+"."+port+":"
+			text, want = textS, "> "+l.s+"."+port+":"
 		case tcpCS:
-			text, want = textS, "> "+tblS+"."+port+": Flags [S]"
+			text, want = textS, "> "+l.s+"."+port+": Flags [S]"
 		case udpSC, udpRdr:
-			text, want = textC, "> "+tblC+"."+port+":"
+			text, want = textC, "> "+l.c+"."+port+":"
 		default:
 			continue
 		}
@@ -214,45 +227,109 @@ func TestInteropLinuxFilterTable(t *testing.T) {
 		hosttest.TsharkClean(t, dumpS.Path)
 	})
 	st := f.Stats()
-	t.Logf("%d cases; filter: passed %d blocked %d state hits %d states made %d; nat %+v", len(filterTable), st.Passed, st.Blocked, st.StateMatches, st.StatesMade, f.NATStats())
+	t.Logf("%d cases; filter: passed %d blocked %d state hits %d states made %d link control %d; nat %+v",
+		len(table), st.Passed, st.Blocked, st.StateMatches, st.StatesMade, st.LinkControl, f.NATStats())
 }
 
-// newRouterLab builds the filter table's topology (the tbl* addresses):
-// our stack routing between Linux C on tap0 and Linux S on tap1, a filter
-// with options o attached; tag names the namespaces and links.
+// lab is the filter table's topology in one address family: Linux C on
+// our tap0, Linux S on our tap1, our stack routing between them with the
+// filter f on its hook points; C's default route and S's route to C's
+// network go through us.
+type lab struct {
+	h          *stacktest.Host // IPv4 labs
+	f          *pf.Filter
+	nsC, nsS   *hosttest.Namespace
+	devC, devS string
+	// Addresses: C, ours on C's link, S, ours on S's link.
+	c, usC, s, usS string
+}
+
+// newRouterLab builds the IPv4 lab (the tbl* addresses) and returns its
+// parts.
 func newRouterLab(t *testing.T, tag string, o pf.Options) (*stacktest.Host, *pf.Filter, *hosttest.Namespace, *hosttest.Namespace, string, string) {
 	t.Helper()
+	l := newLab(t, tag, o, false)
+	return l.h, l.f, l.nsC, l.nsS, l.devC, l.devS
+}
+
+// newLab builds the lab, IPv4 (the tbl* addresses) or IPv6 (the tbl6*
+// ones; our stack then runs IPv4 and IPv6, the filter is on both); tag
+// names the namespaces and links.
+func newLab(t *testing.T, tag string, o pf.Options, v6 bool) *lab {
+	t.Helper()
 	pool := stacktest.NewPool(t, 2048)
-	h := stacktest.NewHost(t, pool, stacktest.Config{IP: ipv4.Options{Forwarding: true}})
-	nsC, nsS := hosttest.NewNamespace(t, tag+"C"), hosttest.NewNamespace(t, tag+"S")
-	devC, devS := hosttest.LinkName(tag+"C"), hosttest.LinkName(tag+"S")
+	l := &lab{nsC: hosttest.NewNamespace(t, tag+"C"), nsS: hosttest.NewNamespace(t, tag+"S"),
+		devC: hosttest.LinkName(tag + "C"), devS: hosttest.LinkName(tag + "S"),
+		c: tblC, usC: tblUsC, s: tblS, usS: tblUsS}
+	var s *stack.Stack
+	var ip6 *ipv6.IPv6
+	if v6 {
+		l.c, l.usC, l.s, l.usS = tbl6C, tbl6UsC, tbl6S, tbl6UsS
+		ip4 := ipv4.New(ipv4.Options{})
+		ip6 = ipv6.New(ipv6.Options{Forwarding: true})
+		var err error
+		if s, err = stack.New(stack.Options{Pool: pool, Protocols: []stack.Protocol{ip4, ip6}}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		l.f = pf.New(s, o)
+		if err := l.f.AttachIPv6(ip6); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		l.h = stacktest.NewHost(t, pool, stacktest.Config{IP: ipv4.Options{Forwarding: true}})
+		s = l.h.S
+		l.f = pf.New(s, o)
+		if err := l.f.Attach(l.h.IP); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(l.f.Detach)
 	for i, c := range []struct {
 		ns         *hosttest.Namespace
 		dev        string
 		ours, peer string
-	}{{nsC, devC, tblUsC, tblC}, {nsS, devS, tblUsS, tblS}} {
+	}{{l.nsC, l.devC, l.usC, l.c}, {l.nsS, l.devS, l.usS, l.s}} {
 		p, err := tap.Open(c.dev, pool, tap.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.ns.TakeLink(t, c.dev, c.peer+"/24")
-		ifc, err := h.S.Attach(fmt.Sprintf("tap%d", i), p, stack.IfOptions{})
+		plen := "/24"
+		if v6 {
+			plen = "/64"
+			c.ns.TakeLink(t, c.dev)
+			c.ns.IP(t, "addr", "add", c.peer+plen, "dev", c.dev, "nodad")
+		} else {
+			c.ns.TakeLink(t, c.dev, c.peer+plen)
+		}
+		ifc, err := s.Attach(fmt.Sprintf("tap%d", i), p, stack.IfOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { _ = h.S.Detach(ifc); _ = p.Close() })
-		if err := h.S.AddAddress(ifc, netip.MustParsePrefix(c.ours+"/24")); err != nil {
+		t.Cleanup(func() { _ = s.Detach(ifc); _ = p.Close() })
+		pfx := netip.MustParsePrefix(c.ours + plen)
+		if v6 {
+			if err := ip6.AddAddress(ifc, pfx); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			err = ip6.WaitDAD(ctx, ifc, pfx.Addr())
+			cancel()
+			if err != nil {
+				t.Fatalf("DAD for %v: %v", pfx, err)
+			}
+		} else if err := s.AddAddress(ifc, pfx); err != nil {
 			t.Fatal(err)
 		}
 	}
-	nsC.IP(t, "route", "add", "default", "via", tblUsC)
-	nsS.IP(t, "route", "add", "198.18.96.0/24", "via", tblUsS)
-	f := pf.New(h.S, o)
-	if err := f.Attach(h.IP); err != nil {
-		t.Fatal(err)
+	if v6 {
+		l.nsC.IP(t, "-6", "route", "add", "default", "via", l.usC)
+		l.nsS.IP(t, "-6", "route", "add", "2001:db8:96::/64", "via", l.usS)
+	} else {
+		l.nsC.IP(t, "route", "add", "default", "via", l.usC)
+		l.nsS.IP(t, "route", "add", "198.18.96.0/24", "via", l.usS)
 	}
-	t.Cleanup(f.Detach)
-	return h, f, nsC, nsS, devC, devS
+	return l
 }
 
 type probeResult struct {
@@ -276,21 +353,22 @@ func wait(want bool) time.Duration {
 	return waitNo
 }
 
-func runProbe(nsC, nsS *hosttest.Namespace, c filterCase, port int) probeResult {
+func runProbe(l *lab, c filterCase, port int) probeResult {
 	p := strconv.Itoa(port)
+	nsC, nsS := l.nsC, l.nsS
 	switch c.probe {
 	case udpCS:
-		return udpExchange(nsC, net.JoinHostPort(tblC, strconv.Itoa(c.sport)), nsS, net.JoinHostPort(tblS, p), net.JoinHostPort(tblS, p), c)
+		return udpExchange(nsC, net.JoinHostPort(l.c, strconv.Itoa(c.sport)), nsS, net.JoinHostPort(l.s, p), net.JoinHostPort(l.s, p), c)
 	case udpSC:
-		return udpExchange(nsS, net.JoinHostPort(tblS, strconv.Itoa(c.sport)), nsC, net.JoinHostPort(tblC, p), net.JoinHostPort(tblC, p), c)
+		return udpExchange(nsS, net.JoinHostPort(l.s, strconv.Itoa(c.sport)), nsC, net.JoinHostPort(l.c, p), net.JoinHostPort(l.c, p), c)
 	case udpRdr:
-		return udpExchange(nsS, net.JoinHostPort(tblS, strconv.Itoa(c.sport)), nsC, net.JoinHostPort(tblC, p), net.JoinHostPort(tblUsS, p), c)
+		return udpExchange(nsS, net.JoinHostPort(l.s, strconv.Itoa(c.sport)), nsC, net.JoinHostPort(l.c, p), net.JoinHostPort(l.usS, p), c)
 	case tcpCS:
-		return tcpConnect(nsC, nsS, net.JoinHostPort(tblS, p), c.reply)
+		return tcpConnect(nsC, nsS, net.JoinHostPort(l.s, p), c.reply)
 	case pingCS, pingUs:
-		to := tblS
+		to := l.s
 		if c.probe == pingUs {
-			to = tblUsC
+			to = l.usC
 		}
 		args := []string{"-c", "1", "-W", "1", to}
 		if c.reply {
@@ -341,15 +419,16 @@ func udpExchange(nsFrom *hosttest.Namespace, from string, nsTo *hosttest.Namespa
 	return r
 }
 
+// listenUDP binds addr (IPv4 or IPv6: the socket is of its family).
 func listenUDP(addr string) (*net.UDPConn, error) {
-	return net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.MustParseAddrPort(addr)))
+	return net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.MustParseAddrPort(addr)))
 }
 
 // tcpConnect: C connects to S's listener at addr; replied is whether the
 // handshake completed (S accepted).
 func tcpConnect(nsC, nsS *hosttest.Namespace, addr string, want bool) probeResult {
 	var ln net.Listener
-	if err := nsS.Do(func() (err error) { ln, err = net.Listen("tcp4", addr); return err }); err != nil {
+	if err := nsS.Do(func() (err error) { ln, err = net.Listen("tcp", addr); return err }); err != nil {
 		return probeResult{err: err}
 	}
 	defer ln.Close()
@@ -366,7 +445,7 @@ func tcpConnect(nsC, nsS *hosttest.Namespace, addr string, want bool) probeResul
 	if want {
 		timeout = waitYes
 	}
-	err := nsC.Do(func() (err error) { c, err = net.DialTimeout("tcp4", addr, timeout); return err })
+	err := nsC.Do(func() (err error) { c, err = net.DialTimeout("tcp", addr, timeout); return err })
 	if err != nil {
 		return probeResult{}
 	}

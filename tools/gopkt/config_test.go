@@ -181,7 +181,7 @@ func TestParseArgsFilterErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-p", "ipv4", "--filter", "pass udp"}, `--filter "pass udp": pf: line 1: flags, icmp-type, keep state or no state, got "udp"`},
+		{[]string{"-p", "ipv4", "--filter", "pass udp"}, `--filter "pass udp": pf: line 1: flags, icmp-type, icmp6-type, keep state or no state, got "udp"`},
 		{[]string{"--filter", "block in all"}, `--filter "block in all": the filter hooks IPv4: add -p ipv4`},
 		{[]string{"-p", "ipv4", "--filter", "allow udp"}, `--filter "allow udp": a rule starts with drop (the example filter drops what matches and passes the rest)`},
 		{[]string{"--filter", "drop udp"}, `--filter "drop udp": the filter hooks IPv4: add -p ipv4`},

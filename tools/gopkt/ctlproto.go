@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/gopkt/gopkt/control"
+	"github.com/gopkt/gopkt/stack/ipv4"
+	"github.com/gopkt/gopkt/stack/ipv6"
 	"github.com/gopkt/gopkt/stack/tcp"
 	"github.com/gopkt/gopkt/stack/udp"
 	"github.com/gopkt/gopkt/stack/wire"
@@ -16,15 +18,16 @@ import (
 // Protocols at run time (io-pkt mounts protocol modules as it mounts
 // drivers): udp and tcp load and unload through the control service,
 // with the -p syntax and checks. Unload takes the transport out of IPv4
-// (ipv4.RemoveTransport: datagrams for it are answered with protocol
-// unreachable from then on), closes the daemon's services on it
-// (--udp-echo, --udp-sink, --tcp-echo, --tcp-discard, --http) and every
-// other socket (blocked readers get net.ErrClosed; queued buffers go back
-// to the pool), and removes its quota from the budget. Load builds a new
-// instance, registers it (ipv4.AddTransport) and starts the services the
-// command line configured on it again. ipv4 and ipv6 are fixed at start;
-// udp cannot be unloaded while ipv6 is loaded (it serves IPv6 too, whose
-// transport table is fixed), and neither while --socks uses them.
+// and, with -p ipv6, IPv6 (ipv4.RemoveTransport, ipv6.RemoveTransport:
+// datagrams for it are answered with ICMP protocol unreachable and ICMPv6
+// parameter problem, unrecognized next header, from then on), closes the
+// daemon's services on it (--udp-echo, --udp-sink, --tcp-echo,
+// --tcp-discard, --http) and every other socket (blocked readers get
+// net.ErrClosed; queued buffers go back to the pool), and removes its
+// quota from the budget. Load builds a new instance, registers it with
+// both (AddTransport) and starts the services the command line configured
+// on it again, dual stack as at start. ipv4 and ipv6 are fixed at start;
+// udp and tcp stay while --socks uses them.
 
 // runtimeProto reports whether name loads and unloads at run time.
 func runtimeProto(name string) bool { return name == "udp" || name == "tcp" }
@@ -84,9 +87,6 @@ func (d *daemon) protoRequest(name string) error {
 	if d.ip == nil {
 		return control.Errorf(control.ErrBadRequest, "%s needs ipv4, which this daemon was started without (-p ipv4)", name)
 	}
-	if name == "udp" && d.ip6 != nil {
-		return control.Errorf(control.ErrBadRequest, "udp serves IPv6 too here (-p ipv6), whose transports are fixed at start")
-	}
 	if d.socks != nil {
 		return control.Errorf(control.ErrBadRequest, "--socks uses udp and tcp: they stay while it runs")
 	}
@@ -123,7 +123,7 @@ func (d *daemon) ctlLoad(_ context.Context, args json.RawMessage) (any, error) {
 	switch name {
 	case "udp":
 		u := udp.New(*ps.udp)
-		if err := d.ip.AddTransport(u); err != nil {
+		if err := d.addTransport(u, u.V6()); err != nil {
 			return nil, err
 		}
 		d.udp = u
@@ -133,7 +133,7 @@ func (d *daemon) ctlLoad(_ context.Context, args json.RawMessage) (any, error) {
 		if terr != nil {
 			return nil, control.Errorf(control.ErrBadRequest, "tcp: %v", terr)
 		}
-		if err := d.ip.AddTransport(t); err != nil {
+		if err := d.addTransport(t, t.V6()); err != nil {
 			return nil, err
 		}
 		d.tcp = t
@@ -152,11 +152,48 @@ func (d *daemon) ctlLoad(_ context.Context, args json.RawMessage) (any, error) {
 	return nil, nil
 }
 
+// addTransport registers a transport with IPv4 and, when the daemon runs
+// IPv6, its IPv6 side; a failure leaves neither registered.
+func (d *daemon) addTransport(t4 ipv4.Transport, t6 ipv6.Transport) error {
+	if err := d.ip.AddTransport(t4); err != nil {
+		return err
+	}
+	if d.ip6 != nil {
+		if err := d.ip6.AddTransport(t6); err != nil {
+			_, _ = d.ip.RemoveTransport(t4.Protocol())
+			return err
+		}
+	}
+	return nil
+}
+
+// removeTransport takes protocol p out of IPv4 and IPv6.
+func (d *daemon) removeTransport(p wire.IPProtocol) error {
+	if _, err := d.ip.RemoveTransport(p); err != nil {
+		return err
+	}
+	if d.ip6 != nil {
+		if _, err := d.ip6.RemoveTransport(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// unspecified is the address the UDP services bind: [::] (dual stack)
+// when the daemon runs IPv6, else 0.0.0.0.
+func (d *daemon) unspecified() netip.Addr {
+	if d.ip6 != nil {
+		return netip.IPv6Unspecified()
+	}
+	return netip.IPv4Unspecified()
+}
+
 // startUDPServices starts --udp-echo and --udp-sink on d.udp (at load;
 // start does the same at startup). protoMu is held.
 func (d *daemon) startUDPServices() error {
 	for _, port := range d.cfg.Echo {
-		e, err := startEcho(d.udp, netip.IPv4Unspecified(), port, &d.wg)
+		e, err := startEcho(d.udp, d.unspecified(), port, &d.wg)
 		if err != nil {
 			return fmt.Errorf("--udp-echo %d: %w", port, err)
 		}
@@ -216,7 +253,7 @@ func (d *daemon) ctlUnload(_ context.Context, args json.RawMessage) (any, error)
 		if d.udp == nil {
 			return nil, control.Errorf(control.ErrNotFound, "udp is not loaded")
 		}
-		if _, err := d.ip.RemoveTransport(wire.IPProtocolUDP); err != nil {
+		if err := d.removeTransport(wire.IPProtocolUDP); err != nil {
 			return nil, err
 		}
 		for _, e := range d.echo {
@@ -237,7 +274,7 @@ func (d *daemon) ctlUnload(_ context.Context, args json.RawMessage) (any, error)
 		if d.tcp == nil {
 			return nil, control.Errorf(control.ErrNotFound, "tcp is not loaded")
 		}
-		if _, err := d.ip.RemoveTransport(wire.IPProtocolTCP); err != nil {
+		if err := d.removeTransport(wire.IPProtocolTCP); err != nil {
 			return nil, err
 		}
 		for _, s := range d.tcpSvcs {

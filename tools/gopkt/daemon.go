@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/netip"
 	"slices"
 	"sync"
 	"time"
@@ -177,11 +176,7 @@ func (d *daemon) start(ctx context.Context) (err error) {
 	}
 	ctx, d.cancel = context.WithCancel(ctx)
 	for _, port := range d.cfg.Echo {
-		unspec := netip.IPv4Unspecified()
-		if d.ip6 != nil {
-			unspec = netip.IPv6Unspecified() // dual stack: IPv4 and IPv6 clients
-		}
-		e, err := startEcho(d.udp, unspec, port, &d.wg)
+		e, err := startEcho(d.udp, d.unspecified(), port, &d.wg) // dual stack with -p ipv6
 		if err != nil {
 			return fmt.Errorf("--udp-echo %d: %w", port, err)
 		}

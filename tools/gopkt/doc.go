@@ -120,8 +120,8 @@
 // # What it does not do
 //
 // No DHCP, one e1000 queue per port. Only udp and tcp
-// load and unload at run time (ctlproto.go); ipv4 and ipv6 are fixed at
-// start, udp stays while ipv6 is loaded, and both stay while --socks
+// load and unload at run time (ctlproto.go: from IPv4 and IPv6 both);
+// ipv4 and ipv6 are fixed at start, and udp and tcp stay while --socks
 // runs. The budget's reserve is sized at start, so a mounted driver's
 // rings are not in it.
 // For outside programs: SOCKS5 and TCP connections dialed through the

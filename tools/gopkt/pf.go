@@ -10,8 +10,9 @@ import (
 // --filter is also the front of stack/pf: a rule that starts with pass or
 // block is pf syntax (stack/pf doc.go), and all of them, in command-line
 // order, form one rule set, loaded once the stack is up and attached to
-// IPv4's hook points. The older "drop ..." rules still install the example
-// filter (filter.go).
+// IPv4's hook points and, with -p ipv6, IPv6's (rules say inet or inet6;
+// neighbour discovery passes before the rules). The older "drop ..." rules
+// still install the example filter (filter.go).
 
 // isPFRule reports whether a --filter argument is pf syntax.
 func isPFRule(a string) bool {
@@ -28,7 +29,13 @@ func (d *daemon) startPF() error {
 	if err := d.pf.Load(strings.Join(d.cfg.PF, "\n")); err != nil {
 		return fmt.Errorf("--filter: %w", err)
 	}
-	return d.pf.Attach(d.ip)
+	if err := d.pf.Attach(d.ip); err != nil {
+		return err
+	}
+	if d.ip6 != nil {
+		return d.pf.AttachIPv6(d.ip6)
+	}
+	return nil
 }
 
 // statusPF reports each pf rule's counters.
@@ -37,7 +44,7 @@ func (d *daemon) statusPF(b *strings.Builder) {
 		return
 	}
 	st := d.pf.Stats()
-	fmt.Fprintf(b, "pf: passed %d blocked %d state-matches %d states %d refused %d\n", st.Passed, st.Blocked, st.StateMatches, st.States, st.StatesRefused)
+	fmt.Fprintf(b, "pf: passed %d blocked %d state-matches %d states %d refused %d; nd/mld passed %d\n", st.Passed, st.Blocked, st.StateMatches, st.States, st.StatesRefused, st.LinkControl)
 	for _, r := range d.pf.Rules() {
 		fmt.Fprintf(b, "pf rule %d %q: %d packets %d bytes %d states\n", r.Line, r.Text, r.Packets, r.Bytes, r.States)
 	}

@@ -5,8 +5,10 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/gopkt/gopkt/stack"
+	"github.com/gopkt/gopkt/stack/ipv6"
 )
 
 // status prints the daemon's state: interfaces with their counters and the
@@ -85,6 +87,7 @@ func (d *daemon) statusInterfaces(b *strings.Builder) {
 			for _, a := range d.ip6.Addresses(ifc) {
 				fmt.Fprintf(b, "    inet6 %v\n", a)
 			}
+			statusIPv6Params(b, d.ip6.Params(ifc))
 		}
 		c := ifc.Counters()
 		fmt.Fprintf(b, "    RX packets %d bytes %d multicast %d errors %d dropped %d unknown-proto %d\n",
@@ -142,6 +145,20 @@ func (d *daemon) statusRoutes(b *strings.Builder) {
 // statusMaxRoutes is how many routes the status prints.
 const statusMaxRoutes = 100
 
+// statusIPv6Params prints an interface's IPv6 host variables (RFC 4861
+// §6.3.2), "(ra)" after those a router advertisement set.
+func statusIPv6Params(b *strings.Builder, p ipv6.LinkParams) {
+	ra := func(on bool) string {
+		if on {
+			return " (ra)"
+		}
+		return ""
+	}
+	fmt.Fprintf(b, "    inet6 hoplimit %d%s mtu %d%s reachable %v of base %v%s retrans %v%s\n",
+		p.HopLimit, ra(p.HopLimitFromRA), p.MTU, ra(p.MTUFromRA), p.ReachableTime.Round(time.Millisecond),
+		p.BaseReachableTime, ra(p.ReachableFromRA), p.RetransTimer, ra(p.RetransFromRA))
+}
+
 // statusIPv6 prints the neighbour discovery cache (as ip -6 neigh) and the
 // IPv6, ICMPv6 and ND counters.
 func (d *daemon) statusIPv6(b *strings.Builder) {
@@ -158,9 +175,9 @@ func (d *daemon) statusIPv6(b *strings.Builder) {
 		b.WriteString("\n")
 	}
 	s := d.ip6.Stats()
-	fmt.Fprintf(b, "ipv6: in %d delivered %d hdr-errors %d truncated %d addr-errors %d not-joined %d ext-errors %d option-errors %d unknown-next %d; out %d no-route %d no-buffers %d\n",
-		s.InReceives, s.InDelivers, s.InHdrErrors, s.InTruncated, s.InAddrErrors, s.InNotJoined, s.InExtErrors, s.InOptionErrors, s.InUnknownProtos,
-		s.OutRequests, s.OutNoRoutes, s.OutNoBuffers)
+	fmt.Fprintf(b, "ipv6: in %d delivered %d hdr-errors %d truncated %d addr-errors %d not-joined %d ext-errors %d option-errors %d unknown-next %d filtered %d; out %d no-route %d no-buffers %d filtered %d\n",
+		s.InReceives, s.InDelivers, s.InHdrErrors, s.InTruncated, s.InAddrErrors, s.InNotJoined, s.InExtErrors, s.InOptionErrors, s.InUnknownProtos, s.InFiltered,
+		s.OutRequests, s.OutNoRoutes, s.OutNoBuffers, s.OutFiltered)
 	fmt.Fprintf(b, "      fragments created %d; reassembled %d of %d needed, failed %d, overlaps %d, timeouts %d, atomic %d\n",
 		s.FragCreates, s.ReasmOKs, s.ReasmReqds, s.ReasmFails, s.ReasmOverlaps, s.ReasmTimeouts, s.ReasmAtomic)
 	fmt.Fprintf(b, "icmp6: in %d echo-requests %d echo-replies %d errors %d bad-checksum %d; out %d echo-replies %d errors %d rate-limited %d\n",
@@ -171,4 +188,6 @@ func (d *daemon) statusIPv6(b *strings.Builder) {
 	fmt.Fprintf(b, "nd: in solicits %d adverts %d router-adverts %d (used %d); out solicits %d adverts %d router-solicits %d; bad hop limit %d bad options %d invalid %d duplicates %d unresolved %d; dad failed %d; slaac addresses %d; mld reports %d\n",
 		s.NDInSolicits, s.NDInAdverts, s.NDInRouterAdverts, s.NDRAProcessed, s.NDOutSolicits, s.NDOutAdverts, s.NDOutRouterSolicits,
 		s.NDBadHopLimit, s.NDBadOptions, s.NDInvalid, s.NDDupAddr, s.NDResolveFailed, s.NDDADFailed, s.SLAACAddrs, s.MLDOutReports)
+	fmt.Fprintf(b, "    redirects: in %d followed %d refused %d; out %d rate-limited %d; bad ra mtu %d\n",
+		s.NDInRedirects, s.NDRedirectsApplied, s.NDRedirectsRejected, s.NDOutRedirects, s.NDOutRedirectsLimited, s.NDRABadMTU)
 }

@@ -97,8 +97,9 @@ func TestDaemonTapLinuxIPv6(t *testing.T) {
 }
 
 // TestDaemonSLAAC: --slaac tap0 against radvd in the namespace: the
-// daemon's status shows an address on the advertised prefix and Linux as
-// default router.
+// daemon's status shows an address on the advertised prefix, Linux as
+// default router, and the advertised hop limit, link MTU, reachable time
+// and retransmission timer as the interface's (RFC 4861 §6.3.4).
 func TestDaemonSLAAC(t *testing.T) {
 	hosttest.Require(t, hosttest.Root, hosttest.TUN, hosttest.IP, hosttest.Tool("radvd", "radvd"), hosttest.Tool("sysctl", "procps"))
 	ns, dev := hosttest.NewNamespace(t, "slaac"), hosttest.LinkName("sl")
@@ -108,6 +109,7 @@ func TestDaemonSLAAC(t *testing.T) {
 	ns.Run(t, "sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1")
 	dir := t.TempDir()
 	cfg := "interface " + dev + " {\n AdvSendAdvert on;\n MinRtrAdvInterval 3;\n MaxRtrAdvInterval 10;\n" +
+		" AdvCurHopLimit 42;\n AdvLinkMTU 1400;\n AdvReachableTime 12345;\n AdvRetransTimer 1500;\n" +
 		" prefix 2001:db8:61::/64 {\n  AdvOnLink on;\n  AdvAutonomous on;\n };\n};\n"
 	if err := os.WriteFile(dir+"/radvd.conf", []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
@@ -118,8 +120,9 @@ func TestDaemonSLAAC(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	want := regexp.MustCompile(`inet6 2001:db8:61:[0-9a-f:]+/64`)
+	params := regexp.MustCompile(`inet6 hoplimit 42 \(ra\) mtu 1400 \(ra\) reachable [0-9.]+m?s of base 12.345s \(ra\) retrans 1.5s \(ra\)`)
 	deadline := time.Now().Add(20 * time.Second)
-	for !want.MatchString(r.out.String()) || !strings.Contains(r.out.String(), "default routers (RA): [fe80::") {
+	for !want.MatchString(r.out.String()) || !strings.Contains(r.out.String(), "default routers (RA): [fe80::") || !params.MatchString(r.out.String()) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no SLAAC address or default router in the status:\n%s", r.out.String())
 		}
@@ -131,5 +134,47 @@ func TestDaemonSLAAC(t *testing.T) {
 	}
 	if !regexp.MustCompile(`default6\s+via fe80::`).MatchString(r.out.String()) {
 		t.Errorf("no default route in the status:\n%s", r.out.String())
+	}
+}
+
+// TestDaemonPFIPv6: --filter rules with -p ipv6 cover IPv6 too: under
+// "block in all" with only IPv6 echo requests passed, Linux's IPv6 ping
+// is answered (its neighbour solicitations pass before the rules, so it
+// resolves us) and its IPv4 ping is not; the status counts the rule's
+// packets and the neighbour discovery passed.
+func TestDaemonPFIPv6(t *testing.T) {
+	hosttest.Require(t, hosttest.Root, hosttest.TUN, hosttest.IP, hosttest.Ping)
+	ns, dev := hosttest.NewNamespace(t, "pf6"), hosttest.LinkName("pf6")
+	r := startRun([]string{"-d", "tap", "linux=" + dev + ",mac=02:00:5e:00:0a:02", "-p", "ipv4", "-p", "ipv6",
+		"--ifconfig", "tap0=198.18.10.2/24", "--ifconfig", "tap0=2001:db8:a::2/64",
+		"--filter", "block in all", "--filter", "pass in inet6 proto icmp6 icmp6-type echoreq"}, env{})
+	waitFor(t, &r.out, "gopkt: running", 10*time.Second)
+	ns.TakeLink(t, dev, "198.18.10.1/24")
+	ns.IP(t, "addr", "add", "2001:db8:a::1/64", "dev", dev, "nodad")
+	var ping string
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); {
+		// Our address leaves DAD about a second after the daemon starts.
+		if ping, _ = ns.Output("ping", "-6", "-c", "3", "-i", "0.2", "-W", "2", "2001:db8:a::2"); strings.Contains(ping, "3 received") {
+			break
+		}
+	}
+	if !strings.Contains(ping, "3 received") {
+		t.Errorf("Linux's IPv6 ping under block in all + pass icmp6 echoreq:\n%s", ping)
+	}
+	if ping, _ := ns.Output("ping", "-c", "2", "-i", "0.2", "-W", "1", "198.18.10.2"); !strings.Contains(ping, " 0 received") {
+		t.Errorf("Linux's IPv4 ping passed block in all:\n%s", ping)
+	}
+	if code := r.stop(t); code != exitOK {
+		t.Errorf("exit status %d\n%s", code, r.errOut.String())
+	}
+	out := r.out.String()
+	for _, re := range []string{
+		`pf rule 2 "pass in inet6 proto icmp6 icmp6-type echoreq": [1-9]\d* packets`,
+		`nd/mld passed [1-9]\d*`,
+		`ipv4: in \d+ .* filtered [1-9]`,
+	} {
+		if !regexp.MustCompile(re).MatchString(out) {
+			t.Errorf("status lacks %q:\n%s", re, out)
+		}
 	}
 }
