@@ -35,7 +35,10 @@
 // holds (in order or out of order) is charged to the "tcp-rcvq" quota of
 // the stack's mbuf budget; a segment the quota refuses is dropped and
 // counted (Stats.DropQuota) and the peer resends it, so TCP cannot take
-// the buffers receive refill needs. Receive-window auto-tuning (rcvtune.go,
+// the buffers receive refill needs. The quota's last eighth is kept for
+// queues holding fewer than four mbufs (recvq.go, rcvGuarantee), so one
+// socket with unread data cannot starve the others; TCP removes the
+// quota from the budget when it closes. Receive-window auto-tuning (rcvtune.go,
 // dynamic right-sizing as Linux does it) grows a socket's buffer from
 // ReadBuffer towards MaxReadBuffer when the application reads more per
 // round trip than the window allows; the growth of all sockets together

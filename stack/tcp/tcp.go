@@ -118,13 +118,14 @@ func mapped4(a wire.Addr4) [16]byte {
 // TCP is the TCP protocol of one stack (RFC 9293): it demultiplexes
 // segments to connections and listeners and owns the port space.
 type TCP struct {
-	o    Options
-	ip   *ipv4.IPv4 // nil until Attach
-	ip6  *ipv6.IPv6 // nil until V6().Attach
-	net4 network.Layer
-	net6 network.Layer
-	pool *mbuf.Pool
-	q    *mbuf.Quota // "tcp-rcvq"
+	o      Options
+	ip     *ipv4.IPv4 // nil until Attach
+	ip6    *ipv6.IPv6 // nil until V6().Attach
+	net4   network.Layer
+	net6   network.Layer
+	pool   *mbuf.Pool
+	budget *mbuf.Budget
+	q      *mbuf.Quota // "tcp-rcvq", registered with budget from Attach to Close
 
 	key       sipKey // RFC 6528 ISN key
 	cookieKey sipKey // SYN cookie MAC key
@@ -192,7 +193,7 @@ func (t *TCP) attachCommon(p *mbuf.Pool, b *mbuf.Budget) {
 	if t.q != nil {
 		return
 	}
-	t.pool = p
+	t.pool, t.budget = p, b
 	if t.o.Buffers <= 0 {
 		t.o.Buffers = max(1, b.Limit()/4)
 	}
@@ -206,8 +207,12 @@ func (t *TCP) Options() Options { return t.o }
 // Attach).
 func (t *TCP) Quota() *mbuf.Quota { return t.q }
 
-// Close aborts every connection (RST to the peer), closes the listeners
-// and frees every queued buffer. IPv4 calls it when the stack closes.
+// Close aborts every connection (RST to the peer), closes the listeners,
+// frees every queued buffer and removes the "tcp-rcvq" quota from the
+// stack's budget. IPv4 calls it when the stack closes; a program unloading
+// TCP from a running stack calls it after ipv4.IPv4.RemoveTransport. TCP
+// cannot be used again afterwards: a new TCP (New, AddTransport) loads it
+// again.
 func (t *TCP) Close() error {
 	t.mu.Lock()
 	t.closed = true
@@ -226,6 +231,9 @@ func (t *TCP) Close() error {
 	for _, c := range conns {
 		c.abort(ErrClosedStack, false)
 	}
+	if t.q != nil {
+		t.budget.RemoveQuota(t.q)
+	}
 	return nil
 }
 
@@ -237,26 +245,41 @@ func (t *TCP) now() int64 { return int64(time.Since(t.epoch)) }
 // b afterwards: a segment for no socket is answered with RST, not ICMP.
 func (t *TCP) Input(b *mbuf.Buf, m ipv4.Meta) bool {
 	var s segment
-	total := b.PktLen()
-	if r := parseSegment(b.Bytes(), total, &s); r != dropNone {
-		t.st.drop(r)
-		b.Free()
+	if !t.admit(b, &s, m.Broadcast, func(total int) uint16 {
+		return wire.PseudoHeaderChecksum(wire.IPProtocolTCP, m.Src, m.Dst, uint16(total))
+	}) {
 		return true
-	}
-	if m.Broadcast { // RFC 9293 §3.9.1.3 / RFC 1122 §4.2.3.10: no TCP to broadcast or multicast
-		t.st.drop(dropBroadcast)
-		b.Free()
-		return true
-	}
-	if b.Meta.Flags&mbuf.FlagL4CsumOK == 0 {
-		if b.Meta.Flags&mbuf.FlagL4CsumBad != 0 || chain.Sum(b, wire.PseudoHeaderChecksum(wire.IPProtocolTCP, m.Src, m.Dst, uint16(total))) != 0xffff {
-			t.st.drop(dropChecksum)
-			b.Free()
-			return true
-		}
 	}
 	k := fourTuple{laddr: mapped4(m.Dst), raddr: mapped4(m.Src), lport: s.dstPort, rport: s.srcPort}
 	t.demux(k, &s, b)
+	return true
+}
+
+// admit is what both network layers check before demultiplexing: the
+// header (parseSegment), the destination (no TCP to a broadcast or
+// multicast address: RFC 9293 §3.9.1.3, RFC 1122 §4.2.3.10), and the
+// checksum (RFC 9293 §3.1), unless the driver verified it, against the
+// pseudo-header sum psum gives for the segment's length. A segment that
+// fails is counted by its reason and freed; false then.
+func (t *TCP) admit(b *mbuf.Buf, s *segment, notUnicast bool, psum func(total int) uint16) bool {
+	total := b.PktLen()
+	if r := parseSegment(b.Bytes(), total, s); r != dropNone {
+		t.st.drop(r)
+		b.Free()
+		return false
+	}
+	if notUnicast {
+		t.st.drop(dropBroadcast)
+		b.Free()
+		return false
+	}
+	if b.Meta.Flags&mbuf.FlagL4CsumOK == 0 {
+		if b.Meta.Flags&mbuf.FlagL4CsumBad != 0 || chain.Sum(b, psum(total)) != 0xffff {
+			t.st.drop(dropChecksum)
+			b.Free()
+			return false
+		}
+	}
 	return true
 }
 

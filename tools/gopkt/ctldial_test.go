@@ -53,7 +53,9 @@ func TestControlDialTCP(t *testing.T) {
 	_ = conn.SetReadDeadline(time.Now().Add(50 * time.Second))
 	back, err := io.ReadAll(conn) // until the echo service's FIN
 	if err != nil {
-		t.Fatalf("read after %d bytes: %v", len(back), err)
+		r.status <- syscall.SIGUSR1 // the sockets' queues, windows and timers
+		time.Sleep(time.Second)
+		t.Fatalf("read after %d bytes: %v\n%s", len(back), err, r.out.String())
 	}
 	if err := <-werr; err != nil {
 		t.Fatal(err)
