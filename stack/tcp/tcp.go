@@ -41,9 +41,13 @@ type Options struct {
 	MinRTO     time.Duration // RTO floor (200 ms as Linux; RFC 6298 §2.4 suggests 1 s)
 	MaxRTO     time.Duration // RTO ceiling (120 s; RFC 6298 §2.5 allows any value ≥ 60 s)
 	InitialRTO time.Duration // before an RTT sample (1 s, RFC 6298 §2.1)
-	DelayedAck time.Duration // delayed ACK timer (40 ms; RFC 9293 §3.8.6.3 requires < 0.5 s)
-	SynRetries int           // SYN and SYN-ACK retransmissions before giving up (6)
-	Retries    int           // data retransmissions before the connection is aborted (15, Linux's tcp_retries2)
+	// PMTUTimeout is how long an IPv4 path MTU learned from a
+	// fragmentation needed message holds for new connections (10 min,
+	// RFC 1191 §6.3).
+	PMTUTimeout time.Duration
+	DelayedAck  time.Duration // delayed ACK timer (40 ms; RFC 9293 §3.8.6.3 requires < 0.5 s)
+	SynRetries  int           // SYN and SYN-ACK retransmissions before giving up (6)
+	Retries     int           // data retransmissions before the connection is aborted (15, Linux's tcp_retries2)
 	// FinWait2Timeout ends FIN-WAIT-2 of a closed socket whose peer never
 	// sends its FIN (60 s, Linux's tcp_fin_timeout).
 	FinWait2Timeout time.Duration
@@ -80,6 +84,7 @@ func (o *Options) defaults() {
 	defd(&o.MinRTO, 200*time.Millisecond)
 	defd(&o.MaxRTO, 120*time.Second)
 	defd(&o.InitialRTO, time.Second)
+	defd(&o.PMTUTimeout, 10*time.Minute)
 	defd(&o.DelayedAck, 40*time.Millisecond)
 	defd(&o.FinWait2Timeout, 60*time.Second)
 	defd(&o.KeepAliveIdle, 15*time.Second)
@@ -140,6 +145,7 @@ type TCP struct {
 	closed    bool
 
 	tune     autoTune   // receive-window auto-tuning (rcvtune.go)
+	pmtu4    pmtuCache4 // IPv4 path MTUs learned (pmtu4.go)
 	chMu     sync.Mutex // challenge ACK limiter (RFC 5961 §7)
 	chSecond int64
 	chCount  int
@@ -385,7 +391,7 @@ func (t *TCP) challengeAllowed() bool {
 
 // routeMSS is the MSS for segments of k: the path MTU towards the peer
 // (the outgoing interface's MTU, lowered by what path MTU discovery
-// learned) minus the network and TCP headers (RFC 9293 §3.7.1, RFC 879,
+// learned: stack/ipv6's cache, pmtu4.go for IPv4) minus the network and TCP headers (RFC 9293 §3.7.1, RFC 879,
 // RFC 8200 §8.3: MTU − 60 over IPv6), at least 536 over IPv4 and 1220
 // over IPv6 (its 1280-byte minimum MTU, RFC 8200 §5).
 func (t *TCP) routeMSS(k *fourTuple) int {
@@ -400,6 +406,11 @@ func (t *TCP) routeMSS(k *fourTuple) int {
 	mtu, err := r.l.MTU(r.dst)
 	if err != nil {
 		return floor
+	}
+	if k.is4() {
+		if pm, ok := t.pmtu4.get(wire.Addr4(k.raddr[12:]), time.Now()); ok && pm < mtu {
+			mtu = pm
+		}
 	}
 	return max(floor, mtu-r.l.HeaderLen()-wire.TCPMinHeaderLen)
 }
