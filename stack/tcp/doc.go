@@ -21,7 +21,8 @@
 // rack.go (RACK loss detection, RFC 8985 §6, whose lost marks drive
 // RFC 6675 recovery), tlp.go (tail loss probe, RFC 8985 §7),
 // tcp6.go (the IPv6 face: input, multicast and IPv4-mapped addresses
-// refused), icmp.go (ICMP and ICMPv6 errors, path MTU),
+// refused), icmp.go (ICMP and ICMPv6 errors, path MTU), pmtu4.go (the
+// IPv4 path MTUs learned, for new connections),
 // timer.go (RTO, RACK, TLP, persist, delayed ACK, keepalive, TIME-WAIT),
 // rtt.go (RFC 6298), cc.go/newreno.go/cubic.go
 // (congestion control behind one interface), listener.go (backlog),
@@ -35,7 +36,10 @@
 // holds (in order or out of order) is charged to the "tcp-rcvq" quota of
 // the stack's mbuf budget; a segment the quota refuses is dropped and
 // counted (Stats.DropQuota) and the peer resends it, so TCP cannot take
-// the buffers receive refill needs. Receive-window auto-tuning (rcvtune.go,
+// the buffers receive refill needs. The quota's last eighth is kept for
+// queues holding fewer than four mbufs (recvq.go, rcvGuarantee), so one
+// socket with unread data cannot starve the others; TCP removes the
+// quota from the budget when it closes. Receive-window auto-tuning (rcvtune.go,
 // dynamic right-sizing as Linux does it) grows a socket's buffer from
 // ReadBuffer towards MaxReadBuffer when the application reads more per
 // round trip than the window allows; the growth of all sockets together
@@ -69,7 +73,10 @@
 // than the path MTU all lower the connection's MSS; the flight is then
 // resent from SND.UNA in smaller segments at once, cwnd untouched (not a
 // congestion signal), like Linux's tcp_simple_retransmit. The quoted
-// sequence number must be in flight (RFC 5927 §4.1). Unreachables end a
+// sequence number must be in flight (RFC 5927 §4.1). IPv4 keeps no path
+// MTU cache, so TCP keeps what validated fragmentation needed messages
+// taught per destination (pmtu4.go, 10 minutes): a new IPv4 connection
+// starts from it as an IPv6 one does from stack/ipv6's cache. Unreachables end a
 // connection only in SYN-SENT (RFC 1122 §4.2.3.9, RFC 5461).
 //
 // Concurrency: one mutex per connection; the interface's receive
@@ -84,9 +91,7 @@
 // cleared (RFC 2018 §8), rather than RFC 8985 §6.3's marking.
 //
 // What it does not do: urgent data (URG is ignored), TCP Fast Open,
-// ECN, an IPv4 path MTU cache (a new IPv4 connection learns the path
-// MTU again from the next message; IPv6 shares stack/ipv6's cache),
-// PMTU black-hole probing (RFC 4821), raising the MSS again when a
+// ECN, PMTU black-hole probing (RFC 4821), raising the MSS again when a
 // learned path MTU expires, separate IPv4 and IPv6 sockets on one port
 // (one listener per port serves both), SO_REUSEADDR, reopening a connection from TIME-WAIT
 // (RFC 6191). SYN-cookie connections run without window scaling,

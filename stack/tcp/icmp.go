@@ -3,6 +3,7 @@ package tcp
 import (
 	"encoding/binary"
 	"syscall"
+	"time"
 
 	"github.com/gopkt/gopkt/stack/ipv4"
 	"github.com/gopkt/gopkt/stack/ipv6"
@@ -29,8 +30,8 @@ import (
 // resends what is in flight at the new size at once, without touching
 // the congestion window (RFC 1191 §6.4: not a congestion signal), as
 // Linux's tcp_simple_retransmit does. A message can only lower the MSS.
-// IPv4 keeps no PMTU cache: a new connection to the same peer learns the
-// MTU again from the next message.
+// What a message taught is kept per destination (pmtu4.go), so a new
+// IPv4 connection to the same peer starts from it.
 
 // minPMTU4 is the smallest IPv4 path MTU a message can set (RFC 1191 §3
 // allows 68; like Linux's min_pmtu of 552 we refuse to go that low: a
@@ -94,6 +95,7 @@ func (t *TCP) HandleFragNeeded(mtu uint16, quote wire.IPv4) {
 	if !c.state.synchronized() || seqLT(seq, c.sndUna) || seqGEQ(seq, c.sndMax) {
 		return
 	}
+	t.pmtu4.lower(quote.Dst(), max(m, minPMTU4), time.Now(), t.o.PMTUTimeout)
 	if c.lowerMSS(m) {
 		c.output()
 	}

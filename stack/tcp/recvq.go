@@ -28,8 +28,28 @@ type oooSeg struct {
 	b   *mbuf.Buf // one segment (no chain)
 }
 
+// rcvGuarantee is the number of mbufs every receive queue may hold even
+// when the other sockets have taken the quota, as Linux guarantees each
+// socket tcp_rmem[0] under memory pressure. The windows of the sockets
+// together promise more than the quota (it bounds what is queued, not
+// what is advertised), so one socket whose unread data fills the quota
+// would otherwise starve every other receiver; and when its reader waits
+// on one of those (an echo or a relay through one stack writes what it
+// reads), nothing moves again. The last eighth of the quota is kept for
+// queues below the guarantee. In-order data counts only the in-order
+// buffers, so out-of-order segments a queue holds can never keep out the
+// one that fills the hole before them.
+const rcvGuarantee = 4
+
 // charge accounts one more parked mbuf; false when the quota refuses.
-func (r *recvQueue) charge() bool {
+// held is what the queue holds of the kind being added (in-order or
+// out-of-order buffers), compared with rcvGuarantee in the quota's last
+// eighth; -1 skips that check (a buffer moving from the out-of-order to
+// the in-order queue, which was admitted before).
+func (r *recvQueue) charge(held int) bool {
+	if held >= rcvGuarantee && r.q != nil && r.q.InUse() >= r.q.Limit()-r.q.Limit()/8 {
+		return false
+	}
 	if r.q.Charge(1) != nil {
 		return false
 	}
@@ -46,7 +66,10 @@ func (r *recvQueue) uncharge() {
 // payload is copied into the tail buffer when it has room, so a stream of
 // tiny segments does not hold one mbuf each; otherwise the buffer itself
 // is queued. It returns false (b untouched) when the quota refuses.
-func (r *recvQueue) push(b *mbuf.Buf) bool {
+func (r *recvQueue) push(b *mbuf.Buf) bool { return r.pushHeld(b, r.bufs-len(r.ooo)) }
+
+// pushHeld is push with charge's held argument.
+func (r *recvQueue) pushHeld(b *mbuf.Buf, held int) bool {
 	n := b.Len()
 	if k := len(r.in); k > r.head && n <= 512 {
 		last := r.in[k-1]
@@ -58,7 +81,7 @@ func (r *recvQueue) push(b *mbuf.Buf) bool {
 			return true
 		}
 	}
-	if !r.charge() {
+	if !r.charge(held) {
 		return false
 	}
 	if r.head > 0 && len(r.in) == cap(r.in) {
@@ -110,7 +133,7 @@ func (r *recvQueue) insertOOO(seq uint32, b *mbuf.Buf) bool {
 		r.lastOOO = seq
 		return true
 	}
-	if !r.charge() {
+	if !r.charge(r.bufs) {
 		return false
 	}
 	r.ooo = append(r.ooo, oooSeg{})
@@ -139,7 +162,7 @@ func (r *recvQueue) pullOOO(nxt uint32) uint32 {
 		}
 		_, _ = s.b.Pull(int(nxt - s.seq))
 		r.uncharge() // push charges again
-		if !r.push(s.b) {
+		if !r.pushHeld(s.b, -1) {
 			// Cannot happen: we just gave one back. Drop to stay safe.
 			s.b.Free()
 			continue

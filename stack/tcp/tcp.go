@@ -41,9 +41,13 @@ type Options struct {
 	MinRTO     time.Duration // RTO floor (200 ms as Linux; RFC 6298 §2.4 suggests 1 s)
 	MaxRTO     time.Duration // RTO ceiling (120 s; RFC 6298 §2.5 allows any value ≥ 60 s)
 	InitialRTO time.Duration // before an RTT sample (1 s, RFC 6298 §2.1)
-	DelayedAck time.Duration // delayed ACK timer (40 ms; RFC 9293 §3.8.6.3 requires < 0.5 s)
-	SynRetries int           // SYN and SYN-ACK retransmissions before giving up (6)
-	Retries    int           // data retransmissions before the connection is aborted (15, Linux's tcp_retries2)
+	// PMTUTimeout is how long an IPv4 path MTU learned from a
+	// fragmentation needed message holds for new connections (10 min,
+	// RFC 1191 §6.3).
+	PMTUTimeout time.Duration
+	DelayedAck  time.Duration // delayed ACK timer (40 ms; RFC 9293 §3.8.6.3 requires < 0.5 s)
+	SynRetries  int           // SYN and SYN-ACK retransmissions before giving up (6)
+	Retries     int           // data retransmissions before the connection is aborted (15, Linux's tcp_retries2)
 	// FinWait2Timeout ends FIN-WAIT-2 of a closed socket whose peer never
 	// sends its FIN (60 s, Linux's tcp_fin_timeout).
 	FinWait2Timeout time.Duration
@@ -80,6 +84,7 @@ func (o *Options) defaults() {
 	defd(&o.MinRTO, 200*time.Millisecond)
 	defd(&o.MaxRTO, 120*time.Second)
 	defd(&o.InitialRTO, time.Second)
+	defd(&o.PMTUTimeout, 10*time.Minute)
 	defd(&o.DelayedAck, 40*time.Millisecond)
 	defd(&o.FinWait2Timeout, 60*time.Second)
 	defd(&o.KeepAliveIdle, 15*time.Second)
@@ -118,13 +123,14 @@ func mapped4(a wire.Addr4) [16]byte {
 // TCP is the TCP protocol of one stack (RFC 9293): it demultiplexes
 // segments to connections and listeners and owns the port space.
 type TCP struct {
-	o    Options
-	ip   *ipv4.IPv4 // nil until Attach
-	ip6  *ipv6.IPv6 // nil until V6().Attach
-	net4 network.Layer
-	net6 network.Layer
-	pool *mbuf.Pool
-	q    *mbuf.Quota // "tcp-rcvq"
+	o      Options
+	ip     *ipv4.IPv4 // nil until Attach
+	ip6    *ipv6.IPv6 // nil until V6().Attach
+	net4   network.Layer
+	net6   network.Layer
+	pool   *mbuf.Pool
+	budget *mbuf.Budget
+	q      *mbuf.Quota // "tcp-rcvq", registered with budget from Attach to Close
 
 	key       sipKey // RFC 6528 ISN key
 	cookieKey sipKey // SYN cookie MAC key
@@ -139,6 +145,7 @@ type TCP struct {
 	closed    bool
 
 	tune     autoTune   // receive-window auto-tuning (rcvtune.go)
+	pmtu4    pmtuCache4 // IPv4 path MTUs learned (pmtu4.go)
 	chMu     sync.Mutex // challenge ACK limiter (RFC 5961 §7)
 	chSecond int64
 	chCount  int
@@ -192,7 +199,7 @@ func (t *TCP) attachCommon(p *mbuf.Pool, b *mbuf.Budget) {
 	if t.q != nil {
 		return
 	}
-	t.pool = p
+	t.pool, t.budget = p, b
 	if t.o.Buffers <= 0 {
 		t.o.Buffers = max(1, b.Limit()/4)
 	}
@@ -206,8 +213,12 @@ func (t *TCP) Options() Options { return t.o }
 // Attach).
 func (t *TCP) Quota() *mbuf.Quota { return t.q }
 
-// Close aborts every connection (RST to the peer), closes the listeners
-// and frees every queued buffer. IPv4 calls it when the stack closes.
+// Close aborts every connection (RST to the peer), closes the listeners,
+// frees every queued buffer and removes the "tcp-rcvq" quota from the
+// stack's budget. IPv4 calls it when the stack closes; a program unloading
+// TCP from a running stack calls it after ipv4.IPv4.RemoveTransport. TCP
+// cannot be used again afterwards: a new TCP (New, AddTransport) loads it
+// again.
 func (t *TCP) Close() error {
 	t.mu.Lock()
 	t.closed = true
@@ -226,6 +237,9 @@ func (t *TCP) Close() error {
 	for _, c := range conns {
 		c.abort(ErrClosedStack, false)
 	}
+	if t.q != nil {
+		t.budget.RemoveQuota(t.q)
+	}
 	return nil
 }
 
@@ -237,26 +251,41 @@ func (t *TCP) now() int64 { return int64(time.Since(t.epoch)) }
 // b afterwards: a segment for no socket is answered with RST, not ICMP.
 func (t *TCP) Input(b *mbuf.Buf, m ipv4.Meta) bool {
 	var s segment
-	total := b.PktLen()
-	if r := parseSegment(b.Bytes(), total, &s); r != dropNone {
-		t.st.drop(r)
-		b.Free()
+	if !t.admit(b, &s, m.Broadcast, func(total int) uint16 {
+		return wire.PseudoHeaderChecksum(wire.IPProtocolTCP, m.Src, m.Dst, uint16(total))
+	}) {
 		return true
-	}
-	if m.Broadcast { // RFC 9293 §3.9.1.3 / RFC 1122 §4.2.3.10: no TCP to broadcast or multicast
-		t.st.drop(dropBroadcast)
-		b.Free()
-		return true
-	}
-	if b.Meta.Flags&mbuf.FlagL4CsumOK == 0 {
-		if b.Meta.Flags&mbuf.FlagL4CsumBad != 0 || chain.Sum(b, wire.PseudoHeaderChecksum(wire.IPProtocolTCP, m.Src, m.Dst, uint16(total))) != 0xffff {
-			t.st.drop(dropChecksum)
-			b.Free()
-			return true
-		}
 	}
 	k := fourTuple{laddr: mapped4(m.Dst), raddr: mapped4(m.Src), lport: s.dstPort, rport: s.srcPort}
 	t.demux(k, &s, b)
+	return true
+}
+
+// admit is what both network layers check before demultiplexing: the
+// header (parseSegment), the destination (no TCP to a broadcast or
+// multicast address: RFC 9293 §3.9.1.3, RFC 1122 §4.2.3.10), and the
+// checksum (RFC 9293 §3.1), unless the driver verified it, against the
+// pseudo-header sum psum gives for the segment's length. A segment that
+// fails is counted by its reason and freed; false then.
+func (t *TCP) admit(b *mbuf.Buf, s *segment, notUnicast bool, psum func(total int) uint16) bool {
+	total := b.PktLen()
+	if r := parseSegment(b.Bytes(), total, s); r != dropNone {
+		t.st.drop(r)
+		b.Free()
+		return false
+	}
+	if notUnicast {
+		t.st.drop(dropBroadcast)
+		b.Free()
+		return false
+	}
+	if b.Meta.Flags&mbuf.FlagL4CsumOK == 0 {
+		if b.Meta.Flags&mbuf.FlagL4CsumBad != 0 || chain.Sum(b, psum(total)) != 0xffff {
+			t.st.drop(dropChecksum)
+			b.Free()
+			return false
+		}
+	}
 	return true
 }
 
@@ -362,7 +391,7 @@ func (t *TCP) challengeAllowed() bool {
 
 // routeMSS is the MSS for segments of k: the path MTU towards the peer
 // (the outgoing interface's MTU, lowered by what path MTU discovery
-// learned) minus the network and TCP headers (RFC 9293 §3.7.1, RFC 879,
+// learned: stack/ipv6's cache, pmtu4.go for IPv4) minus the network and TCP headers (RFC 9293 §3.7.1, RFC 879,
 // RFC 8200 §8.3: MTU − 60 over IPv6), at least 536 over IPv4 and 1220
 // over IPv6 (its 1280-byte minimum MTU, RFC 8200 §5).
 func (t *TCP) routeMSS(k *fourTuple) int {
@@ -377,6 +406,11 @@ func (t *TCP) routeMSS(k *fourTuple) int {
 	mtu, err := r.l.MTU(r.dst)
 	if err != nil {
 		return floor
+	}
+	if k.is4() {
+		if pm, ok := t.pmtu4.get(wire.Addr4(k.raddr[12:]), time.Now()); ok && pm < mtu {
+			mtu = pm
+		}
 	}
 	return max(floor, mtu-r.l.HeaderLen()-wire.TCPMinHeaderLen)
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/gopkt/gopkt/hw/mbuf"
-	"github.com/gopkt/gopkt/stack/internal/chain"
 	"github.com/gopkt/gopkt/stack/ipv6"
 	"github.com/gopkt/gopkt/stack/wire"
 )
@@ -38,28 +37,15 @@ func (x tcp6) Attach(ip *ipv6.IPv6) error {
 func (x tcp6) Input(b *mbuf.Buf, m ipv6.Meta) bool {
 	t := x.t
 	var s segment
-	total := b.PktLen()
-	if r := parseSegment(b.Bytes(), total, &s); r != dropNone {
-		t.st.drop(r)
-		b.Free()
-		return true
-	}
-	if m.Multicast {
-		t.st.drop(dropBroadcast)
-		b.Free()
+	if !t.admit(b, &s, m.Multicast, func(total int) uint16 {
+		return wire.PseudoHeaderChecksum6(wire.IPProtocolTCP, m.Src, m.Dst, uint32(total))
+	}) {
 		return true
 	}
 	if isMapped(m.Src) || isMapped(m.Dst) {
 		t.st.drop(dropBadAddress)
 		b.Free()
 		return true
-	}
-	if b.Meta.Flags&mbuf.FlagL4CsumOK == 0 {
-		if b.Meta.Flags&mbuf.FlagL4CsumBad != 0 || chain.Sum(b, wire.PseudoHeaderChecksum6(wire.IPProtocolTCP, m.Src, m.Dst, uint32(total))) != 0xffff {
-			t.st.drop(dropChecksum)
-			b.Free()
-			return true
-		}
 	}
 	k := fourTuple{laddr: m.Dst, raddr: m.Src, lport: s.dstPort, rport: s.srcPort}
 	if linkLocal(m.Src) || linkLocal(m.Dst) {

@@ -386,7 +386,10 @@ func TestIPv6PacketTooBig(t *testing.T) {
 }
 
 // TestIPv4FragNeeded is the same over IPv4: the router answers DF
-// segments above 1500 bytes with fragmentation needed (RFC 1191).
+// segments above 1500 bytes with fragmentation needed (RFC 1191). A
+// connection opened afterwards starts from the learned MTU (TCP's IPv4
+// PMTU cache): the router sends it no message and its MSS is never
+// lowered.
 func TestIPv4FragNeeded(t *testing.T) {
 	pool := stacktest.NewPool(t, 4096)
 	bg, err := mbuf.NewBudget(pool, mbuf.BudgetOptions{})
@@ -425,10 +428,22 @@ func TestIPv4FragNeeded(t *testing.T) {
 	defer c1.Close()
 	defer c2.Close()
 	transfer(t, c1, c2, 1<<20)
-	if s := a.TCP.Stats(); s.MSSReduced == 0 {
-		t.Errorf("MSS never lowered: %+v", s)
+	s1 := a.TCP.Stats()
+	if s1.MSSReduced == 0 {
+		t.Errorf("MSS never lowered: %+v", s1)
 	}
-	if st := r.IP4.Stats(); st.ForwFragNeeded == 0 {
-		t.Errorf("the router sent no fragmentation needed: %+v", st)
+	fn := r.IP4.Stats().ForwFragNeeded
+	if fn == 0 {
+		t.Errorf("the router sent no fragmentation needed: %+v", r.IP4.Stats())
+	}
+	d1, d2 := dialAccept(t, a.TCP, l, "tcp4", "198.18.2.2:"+portOf(l))
+	defer d1.Close()
+	defer d2.Close()
+	transfer(t, d1, d2, 1<<20)
+	if got := r.IP4.Stats().ForwFragNeeded; got != fn {
+		t.Errorf("the router sent %d more fragmentation needed for a connection opened after the path MTU was learned, want none", got-fn)
+	}
+	if s := a.TCP.Stats(); s.MSSReduced != s1.MSSReduced {
+		t.Errorf("second connection's MSS lowered %d times, want 0 (it starts from the learned MTU)", s.MSSReduced-s1.MSSReduced)
 	}
 }

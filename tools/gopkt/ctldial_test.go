@@ -5,8 +5,11 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -50,7 +53,9 @@ func TestControlDialTCP(t *testing.T) {
 	_ = conn.SetReadDeadline(time.Now().Add(50 * time.Second))
 	back, err := io.ReadAll(conn) // until the echo service's FIN
 	if err != nil {
-		t.Fatalf("read after %d bytes: %v", len(back), err)
+		r.status <- syscall.SIGUSR1 // the sockets' queues, windows and timers
+		time.Sleep(time.Second)
+		t.Fatalf("read after %d bytes: %v\n%s", len(back), err, r.out.String())
 	}
 	if err := <-werr; err != nil {
 		t.Fatal(err)
@@ -139,5 +144,40 @@ func TestControlDialStop(t *testing.T) {
 	}
 	if !strings.Contains(r.out.String(), "pool: 1024/1024 buffers free") {
 		t.Errorf("pool not full at exit:\n%s", r.out.String())
+	}
+}
+
+// TestControlGet: gopktctl get, Go's net/http client over the daemon's
+// stack (through control.Client.DialTCP), downloads a file from the
+// daemon's own --http server over lo0: the SHA-256 it prints and the file
+// -o writes equal the file served; a missing file is a 404 and exit 1.
+func TestControlGet(t *testing.T) {
+	dir := t.TempDir()
+	data := make([]byte, 3<<20+17)
+	_, _ = rand.Read(data)
+	if err := os.WriteFile(filepath.Join(dir, "blob"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(t.TempDir(), "gopkt.sock")
+	r := startRun([]string{"--control", sock, "-p", "ipv4", "-p", "tcp", "--http", dir, "--buffers", "2048"}, env{})
+	waitFor(t, &r.out, "gopkt: running", 10*time.Second)
+	ctl := hosttest.GoBinary(t, "github.com/gopkt/gopkt/tools/gopktctl")
+	got := filepath.Join(t.TempDir(), "got")
+	out, err := exec.Command(ctl, "--socket", sock, "get", "-o", got, "http://127.0.0.1/blob").CombinedOutput()
+	sum := sha256.Sum256(data)
+	want := fmt.Sprintf("http://127.0.0.1/blob: 200 OK, %d bytes in ", len(data))
+	if err != nil || !strings.HasPrefix(string(out), want) || !strings.HasSuffix(string(out), "sha256 "+hex.EncodeToString(sum[:])+"\n") {
+		t.Errorf("gopktctl get: %v %q", err, out)
+	}
+	if b, err := os.ReadFile(got); err != nil || !bytes.Equal(b, data) {
+		t.Errorf("get -o wrote %d bytes (%v), want the %d served", len(b), err, len(data))
+	}
+	out, err = exec.Command(ctl, "--socket", sock, "get", "http://127.0.0.1/none").CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(string(out), "404 Not Found") {
+		t.Errorf("get of a missing file: %v %q", err, out)
+	}
+	if code := r.stop(t); code != exitOK {
+		t.Errorf("exit status %d\n%s", code, r.errOut.String())
 	}
 }

@@ -285,10 +285,9 @@ func (d *daemon) ctlUnload(_ context.Context, args json.RawMessage) (any, error)
 		}
 		d.tcpSvcs, d.http = nil, nil
 		n := len(d.tcp.Listeners()) + len(d.tcp.Connections())
-		if err := d.tcp.Close(); err != nil {
+		if err := d.tcp.Close(); err != nil { // also removes its tcp-rcvq quota
 			return nil, err
 		}
-		d.s.Budget().RemoveQuota(d.tcp.Quota())
 		d.tcp = nil
 		d.log.Info("protocol unloaded", "proto", "tcp", "sockets closed", n, "pool in use", d.pool.InUse())
 	}

@@ -17,6 +17,7 @@
 //	gopktctl proto unload udp                      # transports out of and into the stack
 //	gopktctl proto load tcp,cc=newreno
 //	echo hi | gopktctl nc 198.18.0.1:7             # a TCP connection from the daemon's stack
+//	gopktctl get http://198.18.0.1:8080/blob        # net/http over the daemon's stack: SHA-256 of the body
 //
 // Every verb takes --json (the daemon's answer as JSON; for dump a summary
 // on stderr, since stdout carries the pcap). The socket is --socket PATH,
@@ -25,6 +26,6 @@
 //
 // One file per verb group: ifconfig.go (ifconfig), route.go (route, arp),
 // netstat.go, stat.go, dump.go (dump, log), mount.go (mount, umount,
-// drivers), ping.go, proto.go, nc.go. Exit status: 0 done, 1 refused or
+// drivers), ping.go, proto.go, nc.go, get.go. Exit status: 0 done, 1 refused or
 // failed (ping: no reply), 2 usage mistake.
 package main

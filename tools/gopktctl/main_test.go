@@ -34,6 +34,8 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"proto", "reload", "udp"}, exitUsage, "want: proto [load"},
 		{[]string{"proto", "unload"}, exitUsage, "want: proto [load"},
 		{[]string{"nc"}, exitUsage, "want one ADDR:PORT"},
+		{[]string{"get"}, exitUsage, "want one URL"},
+		{[]string{"get", "::"}, exitUsage, "missing protocol scheme"},
 		{[]string{"ping", "-c", "x", "198.18.0.1"}, exitUsage, "invalid argument"},
 		{[]string{"--socket", sock, "ifconfig"}, exitFail, "is gopkt running with --control " + sock},
 		{[]string{"--socket", sock, "--json", "netstat"}, exitFail, "no such file or directory"},

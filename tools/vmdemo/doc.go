@@ -12,8 +12,11 @@
 //  5. gives both NICs back to their Linux drivers with vfio-bind unbind.
 //  6. runs the gopkt daemon (tools/gopkt) on the e1000 through VFIO as
 //     198.18.0.2/24, with the guest's Linux on the e1000e as 198.18.0.1/24:
-//     Linux pings it with 3000-byte packets, it pings Linux, and it exits
-//     with its mbuf pool full.
+//     Linux pings it with 3000-byte packets, it pings Linux; over TCP,
+//     Linux's wget downloads 4 MB from gopkt's --http server and Go's
+//     net/http client over gopkt's stack (gopktctl get) downloads them
+//     from Linux's busybox httpd, SHA-256 compared; and it exits with its
+//     mbuf pool full.
 //
 // The guest's console is printed as it runs; the exit status is 0 when every
 // step passed. QEMU's filter-dump writes what each NIC put on the wire to

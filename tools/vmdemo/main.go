@@ -37,7 +37,10 @@ must vfio-bind list
 
 // daemonStep is the last step, kept separate: the gopkt daemon (io-pkt
 // style, tools/gopkt) on the e1000 through VFIO, with the guest's Linux
-// on the e1000e as its peer on the same hub.
+// on the e1000e as its peer on the same hub: ping both ways, then TCP both
+// ways: Linux's wget downloads a file from gopkt's --http (net/http's file
+// server over our TCP), and gopktctl get (Go's net/http client over our
+// TCP) downloads it from Linux's busybox httpd, SHA-256 compared.
 const daemonStep = `
 step "gopkt daemon on the e1000 (VFIO), Linux on the e1000e as its peer"
 must vfio-bind bind "$NIC0_ADDR"
@@ -45,11 +48,29 @@ IF=$(ls /sys/bus/pci/devices/$NIC1_ADDR/net)
 must ip link set "$IF" up
 must ip addr add 198.18.0.1/24 dev "$IF"
 wait_for 30 grep -q 1 /sys/class/net/$IF/carrier
-gopkt -d e1000 pci="$NIC0_ADDR" -p ipv4 -p udp --ifconfig em0=198.18.0.2/24 --udp-echo 7 --ping 198.18.0.1,count=3,timeout=3s >/tmp/gopkt.txt 2>&1 &
+mkdir -p /srv
+dd if=/dev/urandom of=/srv/blob bs=1M count=4 2>/dev/null
+want=$(sha256sum /srv/blob | cut -d' ' -f1)
+httpd -f -p 198.18.0.1:8080 -h /srv &
+hpid=$!
+gopkt -d e1000 pci="$NIC0_ADDR" -p ipv4 -p udp -p tcp --ifconfig em0=198.18.0.2/24 --udp-echo 7 --http /srv --control /tmp/gopkt.sock \
+	--ping 198.18.0.1,count=3,timeout=3s >/tmp/gopkt.txt 2>&1 &
 gpid=$!
 wait_for 60 grep -q "gopkt: running" /tmp/gopkt.txt
 must ping -c 5 -s 3000 198.18.0.2
 wait_for 30 grep -q "ping statistics" /tmp/gopkt.txt
+step "TCP: Linux's wget downloads 4 MB from gopkt's HTTP server"
+t0=$(cut -d' ' -f1 /proc/uptime)
+must wget -q -O /tmp/got http://198.18.0.2/blob
+t1=$(cut -d' ' -f1 /proc/uptime)
+got=$(sha256sum /tmp/got | cut -d' ' -f1)
+echo "sha256 $got in $(awk "BEGIN {print $t1-$t0}") s"
+[ "$got" = "$want" ] || fail "wget from gopkt: sha256 $got, want $want"
+step "TCP: Go's net/http over gopkt (gopktctl get) downloads 4 MB from Linux's httpd"
+must gopktctl --socket /tmp/gopkt.sock get http://198.18.0.1:8080/blob >/tmp/get.txt
+cat /tmp/get.txt
+expect "$(cat /tmp/get.txt)" "200 OK, 4194304 bytes in *, sha256 $want"
+kill $hpid
 kill -INT $gpid
 wait $gpid || { cat /tmp/gopkt.txt; fail "gopkt exited with an error"; }
 cat /tmp/gopkt.txt
@@ -77,7 +98,7 @@ func main() {
 
 	cfg := vmtest.Config{
 		NICs:      []vmtest.NIC{{Model: vmtest.E1000, Dump: true}, {Model: vmtest.E1000E, Dump: true}},
-		Commands:  []string{"./tools/vfio-bind", "./tools/vfio-probe", "./tools/e1000-test", "./tools/gopkt"},
+		Commands:  []string{"./tools/vfio-bind", "./tools/vfio-probe", "./tools/e1000-test", "./tools/gopkt", "./tools/gopktctl"},
 		Files:     pciIDs(),
 		HugePages: 64,
 		Timeout:   *timeout,
