@@ -38,7 +38,8 @@
 //     layer shares it, and its
 //     budget (budget.go): a reserve sized from the drivers' rings that
 //     parked buffers (socket queues, ARP hold queues, reassembly) never
-//     take;
+//     take (a mount grows it by the new rings, or is refused when the
+//     pool cannot serve them; an unmount shrinks it);
 //  3. the stack with the protocols (stack.Options.Protocols);
 //  4. drivers' Attach, in command-line order (interfaces em0, tap0, lo1 ...
 //     unless name= is given; arp=off marks them NOARP);
@@ -109,9 +110,9 @@
 // from a namespace and reads the IPv6 sockets in the status;
 // vm_mount_test.go starts the daemon with no driver and mounts, uses
 // (pings both ways, UDP echo) and unmounts the guest's e1000 through VFIO
-// with gopktctl ten times, the last seven under a pinger, checking the
-// pool, the daemon's file descriptors and that vfio-probe can open the
-// device between mounts; mount_test.go is the same on a tap, 20 times.
+// with gopktctl twenty times, the last seventeen under a pinger, checking
+// the pool, the budget's reserve and the daemon's file descriptors after
+// every cycle and that vfio-probe can open the device between mounts; mount_test.go is the same on a tap, 20 times.
 // ctlproto_test.go unloads and loads udp and tcp over the device model;
 // proto_test.go does it through gopktctl with Linux's UDP socket (on a
 // tap) as the client, which sees ENOPROTOOPT while UDP is out.
@@ -121,8 +122,7 @@
 // No DHCP, one e1000 queue per port. Only udp and tcp
 // load and unload at run time (ctlproto.go); ipv4 and ipv6 are fixed at
 // start, udp stays while ipv6 is loaded, and both stay while --socks
-// runs. The budget's reserve is sized at start, so a mounted driver's
-// rings are not in it.
+// runs.
 // For outside programs: SOCKS5 and TCP connections dialed through the
 // control socket (ctldial.go, control.Client.DialTCP); no net.PacketConn
 // or listening socket through it, no domain-name resolution (names must
