@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"net"
+	"os"
 	"time"
 )
 
@@ -32,7 +34,11 @@ type DialResult struct {
 // response) and returns the data of the response and run. The server
 // sends the response (Stream "pipe"), then calls run with what the client
 // sends (r: EOF when the client closes its writing side) and the way back
-// (w); when run returns, the server ends the client's reading side.
+// (w); when run returns, the server ends the client's reading side. run
+// must release what the setup took (a connection, a listener) when ctx
+// ends: it is called with an ended ctx when the response could not be
+// sent. The setup's ctx ends when the client goes away before it has its
+// response.
 type PipeHandler func(ctx context.Context, args json.RawMessage) (data any, run func(ctx context.Context, r *bufio.Reader, w net.Conn) error, err error)
 
 // HandlePipe registers a pipe verb (see PipeHandler). Register every verb
@@ -44,9 +50,26 @@ func (s *Server) HandlePipe(verb string, h PipeHandler) {
 }
 
 // servePipe runs a pipe verb on c; br holds what the client sent after
-// its request.
+// its request. The client sends nothing more until it has the response,
+// so while the handler sets the pipe up (a dial, or an accept waiting
+// for a connection) a read that returns means the client went away: the
+// handler's ctx then ends, and it gives up.
 func (s *Server) servePipe(ctx context.Context, c *net.UnixConn, br *bufio.Reader, h PipeHandler, req Request) {
-	data, run, err := h(ctx, req.Args)
+	sctx, cancel := context.WithCancel(ctx)
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		if _, err := br.Peek(1); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+			cancel()
+		}
+	}()
+	data, run, err := h(sctx, req.Args)
+	// Stop the watcher (a deadline in the past ends its read; Peek leaves
+	// no error behind in br) before anyone else reads br.
+	_ = c.SetReadDeadline(time.Unix(1, 0))
+	<-watched
+	_ = c.SetReadDeadline(time.Time{})
+	cancel()
 	if err != nil {
 		s.o.Logger.Info("control: request failed", "verb", req.Verb, "err", err)
 		s.reply(c, nil, err)
@@ -55,7 +78,11 @@ func (s *Server) servePipe(ctx context.Context, c *net.UnixConn, br *bufio.Reade
 	raw, _ := json.Marshal(data)
 	hdr, _ := json.Marshal(Response{V: Version, Stream: "pipe", Data: raw})
 	if _, err := c.Write(append(hdr, '\n')); err != nil {
-		return
+		// The client went away after all: run still gets the pipe's
+		// resources, with its ctx already ended, to close them.
+		dead, end := context.WithCancel(ctx)
+		end()
+		ctx = dead
 	}
 	if err := run(ctx, br, c); err != nil {
 		s.o.Logger.Debug("control: pipe ended", "verb", req.Verb, "err", err)
@@ -77,26 +104,36 @@ func (c *Client) DialTCP(ctx context.Context, addr string) (*PipeConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	if resp.Stream != "pipe" {
-		conn.Close()
-		return nil, &OpError{Op: VerbDial, Err: ErrProtocol, Hint: "no pipe followed"}
-	}
 	var r DialResult
-	if err := json.Unmarshal(resp.Data, &r); err != nil {
-		conn.Close()
-		return nil, &OpError{Op: VerbDial, Err: ErrProtocol, Hint: err.Error()}
+	sc, err := c.openPipe(ctx, VerbDial, resp, conn, &r)
+	if err != nil {
+		return nil, err
 	}
-	// The connection outlives ctx, which bounded the dial only.
-	sc := conn.(*stopConn)
-	if !sc.stop() {
-		conn.Close()
-		return nil, c.ioErr(ctx, VerbDial, ctx.Err())
-	}
-	_ = sc.SetDeadline(time.Time{})
-	pc := &PipeConn{UnixConn: sc.Conn.(*net.UnixConn), r: br}
+	pc := &PipeConn{UnixConn: sc, r: br}
 	pc.local, _ = net.ResolveTCPAddr("tcp", r.Local)
 	pc.remote, _ = net.ResolveTCPAddr("tcp", r.Remote)
 	return pc, nil
+}
+
+// openPipe checks that a pipe followed resp, decodes its data into
+// result, and hands over the connection: the ctx that bounded the set-up
+// no longer closes it, and its deadline is gone.
+func (c *Client) openPipe(ctx context.Context, verb string, resp *Response, conn net.Conn, result any) (*net.UnixConn, error) {
+	if resp.Stream != "pipe" {
+		conn.Close()
+		return nil, &OpError{Op: verb, Err: ErrProtocol, Hint: "no pipe followed"}
+	}
+	if err := json.Unmarshal(resp.Data, result); err != nil {
+		conn.Close()
+		return nil, &OpError{Op: verb, Err: ErrProtocol, Hint: err.Error()}
+	}
+	sc := conn.(*stopConn)
+	if !sc.stop() {
+		conn.Close()
+		return nil, c.ioErr(ctx, verb, ctx.Err())
+	}
+	_ = sc.SetDeadline(time.Time{})
+	return sc.Conn.(*net.UnixConn), nil
 }
 
 // PipeConn is a TCP connection of the daemon's stack carried over the

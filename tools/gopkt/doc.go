@@ -66,9 +66,12 @@
 // (logring.go keeps the last 1000 lines) and runtime mount/umount of
 // drivers from the same registry as -d (ctlmount.go; an e1000 through
 // VFIO too, into a daemon started without one), ping from the stack
-// (ctlping.go), TCP connections for other processes (ctldial.go: the
-// control connection carries the byte stream, control.Client.DialTCP
-// returns it as a net.Conn), and load and unload of udp and tcp (ctlproto.go: the
+// (ctlping.go), sockets for other processes: TCP connections (ctldial.go:
+// the control connection carries the byte stream, control.Client.DialTCP
+// returns it as a net.Conn), TCP listeners (ctllisten.go: a connection
+// holds the listener, each accepted connection is a pipe of its own,
+// control.Client.ListenTCP) and UDP sockets (ctludp.go: datagrams framed
+// with their addresses, control.Client.ListenPacket and DialUDP), and load and unload of udp and tcp (ctlproto.go: the
 // transport leaves IPv4's table, its sockets close, the services on it
 // stop, and come back on load). Root and
 // --control-group members are served, others refused with a reason and a
@@ -123,8 +126,8 @@
 // load and unload at run time (ctlproto.go); ipv4 and ipv6 are fixed at
 // start, udp stays while ipv6 is loaded, and both stay while --socks
 // runs.
-// For outside programs: SOCKS5 and TCP connections dialed through the
-// control socket (ctldial.go, control.Client.DialTCP); no net.PacketConn
-// or listening socket through it, no domain-name resolution (names must
-// be IP literals).
+// For outside programs: no domain-name resolution through the control
+// socket (names must be IP literals), and ICMP errors on a connected UDP
+// socket do not reach its owner (a datagram the daemon cannot send is
+// lost as on the way).
 package main

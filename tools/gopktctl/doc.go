@@ -17,6 +17,9 @@
 //	gopktctl proto unload udp                      # transports out of and into the stack
 //	gopktctl proto load tcp,cc=newreno
 //	echo hi | gopktctl nc 198.18.0.1:7             # a TCP connection from the daemon's stack
+//	gopktctl nc -l 8080                            # a TCP listener of the daemon's stack (one connection)
+//	echo hi | gopktctl nc -u -w 2s 198.18.0.1:53    # UDP: a datagram per line, replies on stdout
+//	gopktctl nc -u -l 5300                         # UDP: datagrams on stdout, stdin to the last sender
 //
 // Every verb takes --json (the daemon's answer as JSON; for dump a summary
 // on stderr, since stdout carries the pcap). The socket is --socket PATH,
