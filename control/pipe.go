@@ -121,11 +121,11 @@ func (c *Client) DialTCP(ctx context.Context, addr string) (*PipeConn, error) {
 func (c *Client) openPipe(ctx context.Context, verb string, resp *Response, conn net.Conn, result any) (*net.UnixConn, error) {
 	if resp.Stream != "pipe" {
 		conn.Close()
-		return nil, &OpError{Op: verb, Err: ErrProtocol, Hint: "no pipe followed"}
+		return nil, &OpError{Op: verb, Err: ErrProtocol, Fix: "no pipe followed"}
 	}
 	if err := json.Unmarshal(resp.Data, result); err != nil {
 		conn.Close()
-		return nil, &OpError{Op: verb, Err: ErrProtocol, Hint: err.Error()}
+		return nil, &OpError{Op: verb, Err: ErrProtocol, Fix: err.Error()}
 	}
 	sc := conn.(*stopConn)
 	if !sc.stop() {

@@ -544,7 +544,7 @@ func TestNewErrors(t *testing.T) {
 		{Interface: e.cifc, IP: e.cli.IP, RequestedAddr: netip.MustParseAddr("2001:db8::1")},
 	} {
 		var op *dhcp4.OpError
-		if _, err := dhcp4.New(c); !errors.As(err, &op) || !errors.Is(err, dhcp4.ErrMissingField) || op.Hint == "" {
+		if _, err := dhcp4.New(c); !errors.As(err, &op) || !errors.Is(err, dhcp4.ErrMissingField) || op.Fix == "" {
 			t.Errorf("New(%+v): %v", c, err)
 		}
 	}

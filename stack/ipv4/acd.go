@@ -141,10 +141,10 @@ func (ip *IPv4) observeProbes(ifc *stack.Interface, spa, tpa wire.Addr4, sha wir
 func (ip *IPv4) ProbeAddress(ctx context.Context, ifc *stack.Interface, addr netip.Addr, o ProbeOptions) error {
 	op := "probe " + addr.String()
 	if !addr.Is4() || addr.IsUnspecified() || addr.IsMulticast() || addr == netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
-		return &stack.OpError{Op: op, Interface: ifc.Name(), Err: stack.ErrBadAddress, Hint: "want a unicast IPv4 address"}
+		return &stack.OpError{Op: op, Interface: ifc.Name(), Err: stack.ErrBadAddress, Fix: "want a unicast IPv4 address"}
 	}
 	if ifc.Flags()&stack.FlagNoARP != 0 {
-		return &stack.OpError{Op: op, Interface: ifc.Name(), Err: stack.ErrBadAddress, Hint: "the interface does not use ARP"}
+		return &stack.OpError{Op: op, Interface: ifc.Name(), Err: stack.ErrBadAddress, Fix: "the interface does not use ARP"}
 	}
 	o.defaults()
 	a := addr.As4()
@@ -153,7 +153,7 @@ func (ip *IPv4) ProbeAddress(ctx context.Context, ifc *stack.Interface, addr net
 	ip.acd.mu.Lock()
 	if ip.acd.probes[k] != nil {
 		ip.acd.mu.Unlock()
-		return &stack.OpError{Op: op, Interface: ifc.Name(), Err: stack.ErrExists, Hint: "a probe for this address is already running"}
+		return &stack.OpError{Op: op, Interface: ifc.Name(), Err: stack.ErrExists, Fix: "a probe for this address is already running"}
 	}
 	ip.acd.probes[k] = p
 	ip.acd.mu.Unlock()
