@@ -99,7 +99,7 @@ func (m *Member) LinkInput(ifc *stack.Interface, bufs []*mbuf.Buf) {
 		}
 		e := wire.Ethernet(b.Bytes())
 		src, dst := e.Src(), e.Dst()
-		if br.stp != nil && dst == BridgeGroup {
+		if br.stp != nil && dst == bridgeGroup {
 			br.stp.receive(m, b) // in every state but disabled (8.4)
 			b.Free()
 			continue
