@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gopkt/gopkt/clock"
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/ipv4"
 )
@@ -64,7 +65,7 @@ type Config struct {
 	DeclineWait time.Duration
 
 	// Clock is the time source; nil is the wall clock.
-	Clock Clock
+	Clock clock.Clock
 	// Rand draws transaction IDs and jitter; nil seeds a generator from
 	// crypto/rand. Only the client goroutine uses it.
 	Rand *rand.Rand
@@ -91,7 +92,7 @@ func (c *Config) defaults() {
 		c.RequestRetries = 4
 	}
 	if c.Clock == nil {
-		c.Clock = wallClock{}
+		c.Clock = clock.System()
 	}
 	if c.Rand == nil {
 		var seed [16]byte
@@ -131,7 +132,7 @@ type Client struct {
 	cfg      Config
 	ifc      *stack.Interface
 	ip       *ipv4.IPv4
-	clock    Clock
+	clock    clock.Clock
 	log      *slog.Logger
 	hookName string
 
