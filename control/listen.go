@@ -112,7 +112,7 @@ func (l *Listener) AcceptPipe() (*PipeConn, error) {
 	if err != nil {
 		return nil, opErr(err)
 	}
-	pc := &PipeConn{UnixConn: uc, r: br}
+	pc := newPipeConn(uc, br)
 	pc.local, _ = net.ResolveTCPAddr("tcp", r.Local)
 	pc.remote, _ = net.ResolveTCPAddr("tcp", r.Remote)
 	return pc, nil

@@ -2,11 +2,13 @@ package control
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"net"
 	"os"
+	"sync"
 	"time"
 )
 
@@ -109,7 +111,7 @@ func (c *Client) DialTCP(ctx context.Context, addr string) (*PipeConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	pc := &PipeConn{UnixConn: sc, r: br}
+	pc := newPipeConn(sc, br)
 	pc.local, _ = net.ResolveTCPAddr("tcp", r.Local)
 	pc.remote, _ = net.ResolveTCPAddr("tcp", r.Remote)
 	return pc, nil
@@ -137,17 +139,40 @@ func (c *Client) openPipe(ctx context.Context, verb string, resp *Response, conn
 }
 
 // PipeConn is a TCP connection of the daemon's stack carried over the
-// control socket.
+// control socket. Like every net.Conn it is safe for concurrent use.
 type PipeConn struct {
 	*net.UnixConn
-	r             *bufio.Reader
+	mu            sync.Mutex // guards pre
+	pre           []byte     // what the response's reader had buffered past it
 	local, remote *net.TCPAddr
 }
 
 var _ net.Conn = (*PipeConn)(nil)
 
-// Read implements net.Conn (what the daemon buffered first, then the socket).
-func (p *PipeConn) Read(b []byte) (int, error) { return p.r.Read(b) }
+// newPipeConn takes over uc, with the bytes br read past the response.
+func newPipeConn(uc *net.UnixConn, br *bufio.Reader) *PipeConn {
+	p := &PipeConn{UnixConn: uc}
+	if n := br.Buffered(); n > 0 {
+		p.pre, _ = br.Peek(n)
+		p.pre = bytes.Clone(p.pre)
+	}
+	return p
+}
+
+// Read implements net.Conn: what came with the response first, then the
+// socket (read directly, so concurrent reads and deadlines behave as the
+// Unix connection's).
+func (p *PipeConn) Read(b []byte) (int, error) {
+	p.mu.Lock()
+	if len(p.pre) > 0 {
+		n := copy(b, p.pre)
+		p.pre = p.pre[n:]
+		p.mu.Unlock()
+		return n, nil
+	}
+	p.mu.Unlock()
+	return p.UnixConn.Read(b)
+}
 
 // LocalAddr is the stack's end of the TCP connection.
 func (p *PipeConn) LocalAddr() net.Addr { return p.local }

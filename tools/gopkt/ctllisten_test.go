@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gopkt/gopkt/control"
+	"golang.org/x/net/nettest"
 )
 
 // TestControlListenTCP: a net.Listener of the daemon's stack for a program
@@ -263,6 +264,52 @@ func TestControlStopWithSockets(t *testing.T) {
 		t.Errorf("accepted connection still open after the daemon stopped")
 	}
 	if !strings.Contains(r.out.String(), "pool: 1024/1024 buffers free") {
+		t.Errorf("pool not full at exit:\n%s", r.out.String())
+	}
+}
+
+// TestControlPipeNettest: a connection accepted through ListenTCP and
+// its dialed peer (both pipes over the control socket, the daemon's TCP
+// over lo0 between them) pass golang.org/x/net/nettest.TestConn: Go's
+// net.Conn contract for reads, writes, deadlines and Close. The pool is
+// 8192 buffers: with 2048, FutureTimeout and ConcurrentMethods stall, the
+// stack's TCP itself being the cause (both ends of the echo loop are its
+// sockets: one socket's full receive queue, whose reader waits on the
+// other, takes the shared tcp-rcvq quota, and the other's segments are
+// then dropped by quota, drop_quota counting, until the test gives up).
+func TestControlPipeNettest(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "gopkt.sock")
+	r := startRun([]string{"--control", sock, "-p", "ipv4", "-p", "tcp", "--buffers", "8192"}, env{})
+	waitFor(t, &r.out, "gopkt: running", 10*time.Second)
+	c := control.Dial(sock)
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	l, err := c.ListenTCP(ctx, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nettest.TestConn(t, func() (net.Conn, net.Conn, func(), error) {
+		acc := make(chan net.Conn, 1)
+		go func() {
+			a, _ := l.Accept()
+			acc <- a
+		}()
+		d, err := c.DialTCP(ctx, l.Addr().String())
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		a := <-acc
+		if a == nil {
+			d.Close()
+			return nil, nil, nil, errors.New("accept failed")
+		}
+		return d, a, func() { d.Close(); a.Close() }, nil
+	})
+	l.Close()
+	if code := r.stop(t); code != exitOK {
+		t.Errorf("exit status %d\n%s", code, r.errOut.String())
+	}
+	if !strings.Contains(r.out.String(), "pool: 8192/8192 buffers free") {
 		t.Errorf("pool not full at exit:\n%s", r.out.String())
 	}
 }
