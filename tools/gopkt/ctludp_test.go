@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -133,6 +134,72 @@ func TestControlPacketConn(t *testing.T) {
 		t.Errorf("exit status %d\n%s", code, r.errOut.String())
 	}
 	if !strings.Contains(r.out.String(), "pool: 1024/1024 buffers free") {
+		t.Errorf("pool not full at exit:\n%s", r.out.String())
+	}
+}
+
+// TestControlPacketConnConcurrent: a PacketConn used from several
+// goroutines at once (readers, writers, deadlines, Close) stays in step
+// (every datagram read is one that was written, whole) and every call
+// returns once it is closed (run with -race).
+func TestControlPacketConnConcurrent(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "gopkt.sock")
+	r := startRun([]string{"--control", sock, "-p", "ipv4", "-p", "udp", "--buffers", "2048"}, env{})
+	waitFor(t, &r.out, "gopkt: running", 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c := control.Dial(sock)
+	a, err := c.ListenPacket(ctx, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	to := a.LocalAddr().(*net.UDPAddr).AddrPort()
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(2)
+		go func() { // writers: to itself, datagrams of distinct sizes and one byte value
+			defer wg.Done()
+			for i := range 200 {
+				n := 1 + (w*200+i)%1400
+				if _, err := a.WriteToUDPAddrPort(bytes.Repeat([]byte{byte(n)}, n), to); err != nil {
+					return
+				}
+			}
+		}()
+		go func() { // readers: each datagram whole and uniform
+			defer wg.Done()
+			buf := make([]byte, 2000)
+			for {
+				_ = a.SetReadDeadline(time.Now().Add(2 * time.Second))
+				n, from, err := a.ReadFromUDPAddrPort(buf)
+				if err != nil {
+					return
+				}
+				if from != to || n == 0 || buf[0] != byte(n) || !bytes.Equal(buf[:n], bytes.Repeat([]byte{byte(n)}, n)) {
+					t.Errorf("datagram of %d bytes from %v out of step", n, from)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = a.SetReadDeadline(time.Time{})
+		_, _, _ = a.ReadFrom(make([]byte, 10))
+	}()
+	time.Sleep(50 * time.Millisecond)
+	a.Close()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a read still blocked 10 s after Close")
+	}
+	if code := r.stop(t); code != exitOK {
+		t.Errorf("exit status %d\n%s", code, r.errOut.String())
+	}
+	if !strings.Contains(r.out.String(), "pool: 2048/2048 buffers free") {
 		t.Errorf("pool not full at exit:\n%s", r.out.String())
 	}
 }
