@@ -89,7 +89,7 @@ func (a *acdState) init() {
 func (ip *IPv4) conflict(ifc *stack.Interface, spa wire.Addr4, sha wire.MAC) {
 	ip.st.arpConflicts.Add(1)
 	k := acdKey{ifc.Index(), spa}
-	now := time.Now()
+	now := ip.o.Clock.Now()
 	ip.acd.mu.Lock()
 	last, seen := ip.acd.defended[k]
 	defend := !seen || now.Sub(last) >= defendInterval
@@ -162,15 +162,16 @@ func (ip *IPv4) ProbeAddress(ctx context.Context, ifc *stack.Interface, addr net
 		delete(ip.acd.probes, k)
 		ip.acd.mu.Unlock()
 	}()
-	t := time.NewTimer(rand.N(o.Wait))
+	t := ip.o.Clock.NewTimer()
 	defer t.Stop()
+	t.Reset(rand.N(o.Wait))
 	for i := 0; ; i++ {
 		select {
 		case mac := <-p.conflict:
 			return &stack.OpError{Op: op, Interface: ifc.Name(), Err: fmt.Errorf("%w: %v answered or probed for it", ErrAddressInUse, mac)}
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-t.C:
+		case <-t.C():
 		}
 		switch {
 		case i < o.Probes:
