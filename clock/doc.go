@@ -2,8 +2,7 @@
 // testable without sleeping: a Clock reads the time and makes one-shot
 // timers. Packages take one as an option (dhcp4.Config.Clock,
 // net80211.ComConfig.Clock, e1000.Config.Clock, ipv4.Options.Clock); nil
-// there means System,
-// the wall clock. Tests pass clocktest.Clock and move time by hand, so
+// there means System, the wall clock. Tests pass clocktest.Clock and move time by hand, so
 // lease timers, retransmissions, scans and hang detection run at once.
 //
 // It imports nothing of gopkt, so every layer (hw, drivers, stack) may
