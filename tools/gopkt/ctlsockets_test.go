@@ -210,7 +210,7 @@ func TestControlSocketsLinux(t *testing.T) {
 		return err
 	})
 	if err := nc.Wait(); err != nil || ncOut.String() != "from linux\n" {
-		t.Errorf("gopktctl nc -l: %v %q\n%s", err, ncOut.String(), ncErr.String())
+		t.Errorf("gopktctl nc -l: %v %q\n%s\ndaemon:\n%s", err, ncOut.String(), ncErr.String(), errOut.String())
 	}
 
 	// gopktctl nc -u to the Linux server: a datagram per line.

@@ -19,7 +19,8 @@ import (
 // runNC is nc(1) over the daemon's stack, stdin and stdout the two
 // directions:
 //
-//	nc ADDR:PORT          a TCP connection (stdin's end is the FIN)
+//	nc ADDR:PORT          a TCP connection (stdin's end is the FIN; it ends
+//	                      when both directions have)
 //	nc -l [ADDR:]PORT     listen, serve the first connection, stop listening
 //	nc -u ADDR:PORT       UDP: each stdin line one datagram; datagrams to stdout
 //	nc -u -l [ADDR:]PORT  UDP: datagrams to stdout; stdin lines to the last sender
@@ -74,18 +75,29 @@ func listenAddr(s string) (string, error) {
 	return s, nil
 }
 
-// ncPipe copies stdin to conn (then half-closes it) and conn to stdout,
-// until the peer's FIN or ctx ends.
+// ncPipe copies stdin to conn (then half-closes it) and conn to stdout
+// until both directions have ended (stdin's end sent as the FIN, the
+// peer's FIN read), the connection breaks, or ctx ends: a peer that
+// half-closes first still gets all of stdin.
 func ncPipe(ctx context.Context, c *cli, conn *control.PipeConn) error {
 	defer conn.Close()
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
+	sent := make(chan error, 1)
 	go func() {
-		if _, err := io.Copy(conn, c.in); err == nil {
-			_ = conn.CloseWrite()
+		_, err := io.Copy(conn, c.in)
+		if err == nil {
+			err = conn.CloseWrite()
 		}
+		sent <- err
 	}()
 	_, err := io.Copy(c.out, conn)
+	if err == nil {
+		select {
+		case err = <-sent:
+		case <-ctx.Done():
+		}
+	}
 	if ctx.Err() != nil {
 		return nil
 	}
