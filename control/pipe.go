@@ -6,9 +6,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -173,6 +175,40 @@ func (p *PipeConn) Read(b []byte) (int, error) {
 	p.mu.Unlock()
 	return p.UnixConn.Read(b)
 }
+
+// WriteTo implements io.WriterTo, so io.Copy from the connection sends
+// what came with the response first: without it io.Copy to an *os.File
+// (stdout) would splice straight from the socket (the embedded
+// UnixConn's SyscallConn) and skip those bytes.
+func (p *PipeConn) WriteTo(w io.Writer) (int64, error) {
+	p.mu.Lock()
+	pre := p.pre
+	p.pre = nil
+	p.mu.Unlock()
+	var n int64
+	if len(pre) > 0 {
+		k, err := w.Write(pre)
+		n += int64(k)
+		if err != nil {
+			return n, err
+		}
+	}
+	k, err := io.Copy(w, p.UnixConn)
+	return n + k, err
+}
+
+// SyscallConn hides the socket while bytes that came with the response
+// wait in the connection (reading the socket directly would skip them).
+func (p *PipeConn) SyscallConn() (syscall.RawConn, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.pre) > 0 {
+		return nil, errPreBuffered
+	}
+	return p.UnixConn.SyscallConn()
+}
+
+var errPreBuffered = errors.New("control: bytes buffered ahead of the socket")
 
 // LocalAddr is the stack's end of the TCP connection.
 func (p *PipeConn) LocalAddr() net.Addr { return p.local }
