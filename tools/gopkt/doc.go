@@ -116,6 +116,11 @@
 // with gopktctl twenty times, the last seventeen under a pinger, checking
 // the pool, the budget's reserve and the daemon's file descriptors after
 // every cycle and that vfio-probe can open the device between mounts; mount_test.go is the same on a tap, 20 times.
+// ctlsockets_test.go is the socket kinds through the control socket with
+// Linux as the peer (a listener Linux connects to, UDP both ways,
+// gopktctl nc -l, -u and -u -l, unload and daemon stop under open
+// sockets); ctllisten_test.go and ctludp_test.go the same over lo0, with
+// nettest.TestConn and concurrent use.
 // ctlproto_test.go unloads and loads udp and tcp over the device model;
 // proto_test.go does it through gopktctl with Linux's UDP socket (on a
 // tap) as the client, which sees ENOPROTOOPT while UDP is out.
