@@ -41,7 +41,7 @@ func (c *Client) call(ctx context.Context, verb string, args any) (*Response, *b
 		if errors.Is(err, os.ErrPermission) {
 			hint = "no permission to connect to " + c.path + "; run as root or as a member of the daemon's control group"
 		}
-		return nil, nil, nil, &OpError{Op: verb, Err: err, Hint: hint}
+		return nil, nil, nil, &OpError{Op: verb, Err: err, Fix: hint}
 	}
 	if dl, ok := ctx.Deadline(); ok {
 		_ = conn.SetDeadline(dl)
@@ -72,17 +72,17 @@ func (c *Client) call(ctx context.Context, verb string, args any) (*Response, *b
 	if err := json.Unmarshal(line, &resp); err != nil {
 		stop()
 		conn.Close()
-		return nil, nil, nil, &OpError{Op: verb, Err: ErrProtocol, Hint: err.Error()}
+		return nil, nil, nil, &OpError{Op: verb, Err: ErrProtocol, Fix: err.Error()}
 	}
 	if resp.Error != nil {
 		stop()
 		conn.Close()
-		return nil, nil, nil, &OpError{Op: verb, Err: errOf(resp.Error.Code), Hint: resp.Error.Message}
+		return nil, nil, nil, &OpError{Op: verb, Err: errOf(resp.Error.Code), Fix: resp.Error.Message}
 	}
 	if resp.V != Version {
 		stop()
 		conn.Close()
-		return nil, nil, nil, &OpError{Op: verb, Err: ErrVersion, Hint: fmt.Sprintf("the daemon answered with version %d, this client speaks %d", resp.V, Version)}
+		return nil, nil, nil, &OpError{Op: verb, Err: ErrVersion, Fix: fmt.Sprintf("the daemon answered with version %d, this client speaks %d", resp.V, Version)}
 	}
 	return &resp, br, &stopConn{Conn: conn, stop: stop}, nil
 }
@@ -110,11 +110,11 @@ func (c *Client) Do(ctx context.Context, verb string, args, result any) error {
 	}
 	defer conn.Close()
 	if resp.Stream != "" {
-		return &OpError{Op: verb, Err: ErrProtocol, Hint: "a stream answered a unary verb"}
+		return &OpError{Op: verb, Err: ErrProtocol, Fix: "a stream answered a unary verb"}
 	}
 	if result != nil && len(resp.Data) > 0 {
 		if err := json.Unmarshal(resp.Data, result); err != nil {
-			return &OpError{Op: verb, Err: ErrProtocol, Hint: err.Error()}
+			return &OpError{Op: verb, Err: ErrProtocol, Fix: err.Error()}
 		}
 	}
 	return nil
@@ -130,7 +130,7 @@ func (c *Client) Stream(ctx context.Context, verb string, args any, w io.Writer)
 	}
 	defer conn.Close()
 	if resp.Stream == "" {
-		return "", 0, &OpError{Op: verb, Err: ErrProtocol, Hint: "no stream followed"}
+		return "", 0, &OpError{Op: verb, Err: ErrProtocol, Fix: "no stream followed"}
 	}
 	n, err := io.Copy(w, br)
 	if err != nil && ctx.Err() == nil {

@@ -68,7 +68,7 @@ func TestRoundTrip(t *testing.T) {
 	}
 	err := c.Do(ctx, "echo", RouteRequest{Dest: "missing"}, nil)
 	var oe *OpError
-	if !errors.Is(err, ErrNotFound) || !errors.As(err, &oe) || oe.Hint != "no missing" {
+	if !errors.Is(err, ErrNotFound) || !errors.As(err, &oe) || oe.Fix != "no missing" {
 		t.Errorf("handler error: %v", err)
 	}
 	if err := c.Do(ctx, "echo", map[string]string{"bogus": "x"}, nil); !errors.Is(err, ErrBadRequest) || !strings.Contains(err.Error(), "bogus") {

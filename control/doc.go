@@ -26,8 +26,13 @@
 // server does not speak is refused with code "version". proto.go has the
 // messages, verbs.go the verbs and their argument and result types;
 // ping.go (echo requests from the daemon's stack), protocols.go (load
-// and unload a transport at run time) and pipe.go (dial: a TCP connection
-// of the daemon's stack as a net.Conn, Client.DialTCP) add theirs.
+// and unload a transport at run time) and the socket verbs add theirs:
+// pipe.go (dial: a TCP connection of the daemon's stack as a net.Conn,
+// Client.DialTCP), listen.go (listen and accept: a net.Listener,
+// Client.ListenTCP; why one connection per accepted connection rather
+// than streams multiplexed on one is explained there) and packet.go (udp:
+// a net.PacketConn, Client.ListenPacket and DialUDP, datagrams framed
+// with their addresses).
 //
 // # Authentication
 //
@@ -40,9 +45,8 @@
 //
 // # What it does not do
 //
-// Of sockets for outside programs only TCP (Client.DialTCP, pipe.go: the
-// control connection becomes the TCP byte stream); no net.PacketConn and
-// no listening through the control socket (package socks is the SOCKS5
-// front, with UDP ASSOCIATE); no TCP transport (Unix socket only); one request
-// per connection (no multiplexing).
+// No domain names for the socket verbs (IP literals; package socks, the
+// SOCKS5 front, resolves names); ICMP errors of a connected UDP socket
+// are not carried; no TCP transport (Unix socket only); one request per
+// connection (no multiplexing).
 package control

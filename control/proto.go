@@ -82,15 +82,15 @@ func errOf(code string) error {
 // (errors.Is works), and the server's or the transport's message, which
 // says what to do.
 type OpError struct {
-	Op   string // the verb, or "dial"
-	Err  error  // a sentinel above, or the transport's error
-	Hint string // the server's message, or a fix-it for transport errors
+	Op  string // the verb, or "dial"
+	Err error  // a sentinel above, or the transport's error
+	Fix string // the server's message, or a fix-it for transport errors
 }
 
 func (e *OpError) Error() string {
 	s := "control: " + e.Op + ": " + e.Err.Error()
-	if e.Hint != "" {
-		s += ": " + e.Hint
+	if e.Fix != "" {
+		s += ": " + e.Fix
 	}
 	return s
 }

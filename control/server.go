@@ -77,15 +77,15 @@ func Listen(path string, o ServerOptions) (*Server, error) {
 		o.Timeout = 10 * time.Second
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, &OpError{Op: "listen", Err: err, Hint: "pick a writable place with --control PATH"}
+		return nil, &OpError{Op: "listen", Err: err, Fix: "pick a writable place with --control PATH"}
 	}
 	if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
 		c.Close()
-		return nil, &OpError{Op: "listen", Err: ErrExists, Hint: fmt.Sprintf("a daemon already serves %s; stop it or pick another path with --control PATH", path)}
+		return nil, &OpError{Op: "listen", Err: ErrExists, Fix: fmt.Sprintf("a daemon already serves %s; stop it or pick another path with --control PATH", path)}
 	}
 	if fi, err := os.Lstat(path); err == nil {
 		if fi.Mode().Type() != os.ModeSocket {
-			return nil, &OpError{Op: "listen", Err: ErrExists, Hint: path + " exists and is not a socket; remove it or pick another path"}
+			return nil, &OpError{Op: "listen", Err: ErrExists, Fix: path + " exists and is not a socket; remove it or pick another path"}
 		}
 		_ = os.Remove(path) // stale: nobody answered
 	}

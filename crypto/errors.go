@@ -35,7 +35,7 @@ type OpError struct {
 	Engine string    // engine name, if known
 	Alg    Algorithm // algorithm, if known
 	Err    error     // a sentinel above
-	Hint   string    // how to fix it
+	Fix    string    // how to fix it
 }
 
 func (e *OpError) Error() string {
@@ -47,8 +47,8 @@ func (e *OpError) Error() string {
 		s += " (" + e.Alg.String() + ")"
 	}
 	s += ": " + e.Err.Error()
-	if e.Hint != "" {
-		s += ": " + e.Hint
+	if e.Fix != "" {
+		s += ": " + e.Fix
 	}
 	return s
 }
@@ -58,5 +58,5 @@ func (e *OpError) Unwrap() error { return e.Err }
 
 // opErr builds an *OpError with a formatted hint.
 func opErr(op, engine string, alg Algorithm, err error, format string, args ...any) *OpError {
-	return &OpError{Op: op, Engine: engine, Alg: alg, Err: err, Hint: fmt.Sprintf(format, args...)}
+	return &OpError{Op: op, Engine: engine, Alg: alg, Err: err, Fix: fmt.Sprintf(format, args...)}
 }

@@ -106,7 +106,7 @@ func TestRegisterDuplicate(t *testing.T) {
 	}
 	err := r.Register(soft.New(soft.Options{}))
 	var oe *crypto.OpError
-	if !errors.Is(err, crypto.ErrDuplicate) || !errors.As(err, &oe) || oe.Hint == "" {
+	if !errors.Is(err, crypto.ErrDuplicate) || !errors.As(err, &oe) || oe.Fix == "" {
 		t.Fatalf("duplicate Register = %v", err)
 	}
 	if !r.Unregister("soft") || r.Unregister("soft") {

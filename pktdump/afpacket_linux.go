@@ -60,7 +60,7 @@ func ethPAll() uint16 { return uint16(unix.ETH_P_ALL>>8) | uint16(unix.ETH_P_ALL
 func OpenAFPacket(iface string, opts AFPacketOptions) (*AFPacket, error) {
 	ifi, err := net.InterfaceByName(iface)
 	if err != nil {
-		return nil, &OpError{Op: "open", Iface: iface, Err: err, Hint: "check the name with `ip link`"}
+		return nil, &OpError{Op: "open", Iface: iface, Err: err, Fix: "check the name with `ip link`"}
 	}
 	if opts.Snaplen <= 0 {
 		opts.Snaplen = bpf.DefaultSnaplen
@@ -82,11 +82,11 @@ func OpenAFPacket(iface string, opts AFPacketOptions) (*AFPacket, error) {
 		if errors.Is(err, unix.EPERM) {
 			hint = "AF_PACKET needs CAP_NET_RAW: run as root or `setcap cap_net_raw+ep` the binary"
 		}
-		return nil, &OpError{Op: "socket", Iface: iface, Err: err, Hint: hint}
+		return nil, &OpError{Op: "socket", Iface: iface, Err: err, Fix: hint}
 	}
 	closeOnErr := func(op string, err error, hint string) (*AFPacket, error) {
 		unix.Close(fd)
-		return nil, &OpError{Op: op, Iface: iface, Err: err, Hint: hint}
+		return nil, &OpError{Op: op, Iface: iface, Err: err, Fix: hint}
 	}
 	filter := make([]unix.SockFilter, len(raw))
 	for i, r := range raw {

@@ -6,7 +6,7 @@ type OpError struct {
 	Op    string // "open", "socket", "attach filter", "bind", "read", …
 	Iface string
 	Err   error
-	Hint  string // a fix-it suggestion, or ""
+	Fix   string // a fix-it suggestion, or ""
 }
 
 func (e *OpError) Error() string {
@@ -15,8 +15,8 @@ func (e *OpError) Error() string {
 		s += " " + e.Iface
 	}
 	s += ": " + e.Err.Error()
-	if e.Hint != "" {
-		s += " (" + e.Hint + ")"
+	if e.Fix != "" {
+		s += " (" + e.Fix + ")"
 	}
 	return s
 }

@@ -31,7 +31,7 @@ func OpenFile(path, filter string) (*File, error) {
 	r, err := pcapgo.NewReader(f)
 	if err != nil {
 		f.Close()
-		return nil, &OpError{Op: "read pcap header of " + path, Err: err, Hint: "pcapng files are not supported; convert with editcap -F pcap"}
+		return nil, &OpError{Op: "read pcap header of " + path, Err: err, Fix: "pcapng files are not supported; convert with editcap -F pcap"}
 	}
 	s := &File{f: f, r: r, link: bpf.LinkType(r.LinkType())}
 	if filter != "" {

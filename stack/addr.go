@@ -14,7 +14,7 @@ import (
 // ARP).
 func (s *Stack) AddAddress(ifc *Interface, p netip.Prefix) error {
 	if !p.IsValid() || !p.Addr().Is4() || p.Addr().IsUnspecified() {
-		return &OpError{Op: "add address", Interface: ifc.name, Err: ErrBadAddress, Hint: "want an IPv4 address with a prefix length, like 198.18.0.1/24"}
+		return &OpError{Op: "add address", Interface: ifc.name, Err: ErrBadAddress, Fix: "want an IPv4 address with a prefix length, like 198.18.0.1/24"}
 	}
 	s.mu.Lock()
 	a := p.Addr().As4()
@@ -47,7 +47,7 @@ func (s *Stack) RemoveAddress(ifc *Interface, p netip.Prefix) error {
 	i := slices.Index(addrs, p)
 	if i < 0 {
 		s.mu.Unlock()
-		return &OpError{Op: "remove address " + p.String(), Interface: ifc.name, Err: ErrBadAddress, Hint: "not configured on this interface"}
+		return &OpError{Op: "remove address " + p.String(), Interface: ifc.name, Err: ErrBadAddress, Fix: "not configured on this interface"}
 	}
 	addrs = slices.Delete(addrs, i, i+1)
 	ifc.addrs.Store(&addrs)

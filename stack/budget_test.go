@@ -23,7 +23,7 @@ func TestBudgetOption(t *testing.T) {
 	}
 	_, err = stack.New(stack.Options{Pool: pool, Budget: bg})
 	var oe *stack.OpError
-	if !errors.Is(err, stack.ErrBadBudget) || !errors.As(err, &oe) || oe.Hint == "" {
+	if !errors.Is(err, stack.ErrBadBudget) || !errors.As(err, &oe) || oe.Fix == "" {
 		t.Errorf("budget of another pool: %v", err)
 	}
 }

@@ -33,7 +33,7 @@ func splitName(name string) (string, bool) {
 func (s *Stack) Create(name string) (*Interface, error) {
 	prefix, ok := splitName(name)
 	if !ok {
-		return nil, &OpError{Op: "create", Interface: name, Err: ErrBadName, Hint: "a cloned interface name is a prefix and a unit number, like tap0"}
+		return nil, &OpError{Op: "create", Interface: name, Err: ErrBadName, Fix: "a cloned interface name is a prefix and a unit number, like tap0"}
 	}
 	c := s.cloners[prefix]
 	if c == nil {
@@ -41,7 +41,7 @@ func (s *Stack) Create(name string) (*Interface, error) {
 		for p := range s.cloners {
 			have = append(have, p)
 		}
-		return nil, &OpError{Op: "create", Interface: name, Err: ErrNoCloner, Hint: "registered prefixes: " + strings.Join(have, ", ") + "; pass the cloner in Options.Cloners"}
+		return nil, &OpError{Op: "create", Interface: name, Err: ErrNoCloner, Fix: "registered prefixes: " + strings.Join(have, ", ") + "; pass the cloner in Options.Cloners"}
 	}
 	if s.InterfaceByName(name) != nil {
 		return nil, &OpError{Op: "create", Interface: name, Err: ErrExists}
@@ -67,13 +67,13 @@ func (s *Stack) Destroy(name string) error {
 		return &OpError{Op: "destroy", Interface: name, Err: ErrNoInterface}
 	}
 	if !ifc.cloned {
-		return &OpError{Op: "destroy", Interface: name, Err: ErrNotClonable, Hint: "use Detach for attached ports"}
+		return &OpError{Op: "destroy", Interface: name, Err: ErrNotClonable, Fix: "use Detach for attached ports"}
 	}
 	s.mu.Lock()
 	closed := s.closed
 	s.mu.Unlock()
 	if ifc == s.lo && !closed {
-		return &OpError{Op: "destroy", Interface: name, Err: ErrNotClonable, Hint: "lo0 is always present"}
+		return &OpError{Op: "destroy", Interface: name, Err: ErrNotClonable, Fix: "lo0 is always present"}
 	}
 	return s.destroy(ifc)
 }

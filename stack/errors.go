@@ -22,7 +22,7 @@ type OpError struct {
 	Op        string // "attach", "create", "add address", ...
 	Interface string // interface name, or ""
 	Err       error  // a sentinel above or an underlying error
-	Hint      string // what to do, or ""
+	Fix       string // what to do, or ""
 }
 
 func (e *OpError) Error() string {
@@ -31,8 +31,8 @@ func (e *OpError) Error() string {
 		s += " " + e.Interface
 	}
 	s += ": " + e.Err.Error()
-	if e.Hint != "" {
-		s += " (" + e.Hint + ")"
+	if e.Fix != "" {
+		s += " (" + e.Fix + ")"
 	}
 	return s
 }

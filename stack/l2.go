@@ -57,7 +57,7 @@ var ErrLinkInputBusy = errors.New("interface already has an L2 layer (bridge mem
 func (ifc *Interface) SetLinkInput(h LinkInput) error {
 	if !ifc.l2.CompareAndSwap(nil, &linkInput{h}) {
 		return &OpError{Op: "set link input", Interface: ifc.name, Err: ErrLinkInputBusy,
-			Hint: "remove the interface from its bridge or destroy its vlans first; put vlans on the bridge interface instead"}
+			Fix: "remove the interface from its bridge or destroy its vlans first; put vlans on the bridge interface instead"}
 	}
 	return nil
 }

@@ -103,16 +103,16 @@ type Stack struct {
 // New builds a stack: it attaches the protocols, then creates lo0.
 func New(o Options) (*Stack, error) {
 	if o.Pool == nil {
-		return nil, &OpError{Op: "new", Err: ErrMissingField, Hint: "set Options.Pool to the shared mbuf pool"}
+		return nil, &OpError{Op: "new", Err: ErrMissingField, Fix: "set Options.Pool to the shared mbuf pool"}
 	}
 	if o.Budget == nil {
 		b, err := mbuf.NewBudget(o.Pool, mbuf.BudgetOptions{})
 		if err != nil {
-			return nil, &OpError{Op: "new", Err: err, Hint: "pass a larger pool, or an explicit Options.Budget"}
+			return nil, &OpError{Op: "new", Err: err, Fix: "pass a larger pool, or an explicit Options.Budget"}
 		}
 		o.Budget = b
 	} else if o.Budget.Pool() != o.Pool {
-		return nil, &OpError{Op: "new", Err: ErrBadBudget, Hint: "make the budget with mbuf.NewBudget(Options.Pool, ...)"}
+		return nil, &OpError{Op: "new", Err: ErrBadBudget, Fix: "make the budget with mbuf.NewBudget(Options.Pool, ...)"}
 	}
 	s := &Stack{
 		pool:     o.Pool,
@@ -165,7 +165,7 @@ func New(o Options) (*Stack, error) {
 // from Attach.
 func (s *Stack) HandleEtherType(t wire.EtherType, h EtherHandler) error {
 	if s.frozen {
-		return &OpError{Op: "handle ethertype " + t.String(), Err: ErrFrozen, Hint: "register handlers from Protocol.Attach"}
+		return &OpError{Op: "handle ethertype " + t.String(), Err: ErrFrozen, Fix: "register handlers from Protocol.Attach"}
 	}
 	if s.etherHandler(t) != nil {
 		return &OpError{Op: "handle ethertype " + t.String(), Err: ErrExists}
@@ -250,7 +250,7 @@ func (s *Stack) Attach(name string, p port.Port, o IfOptions) (*Interface, error
 
 func (s *Stack) attach(name string, p port.Port, o IfOptions, cloned bool) (*Interface, error) {
 	if name == "" || len(name) > 15 {
-		return nil, &OpError{Op: "attach", Interface: name, Err: ErrBadName, Hint: "names are 1 to 15 bytes, like Linux's IFNAMSIZ"}
+		return nil, &OpError{Op: "attach", Interface: name, Err: ErrBadName, Fix: "names are 1 to 15 bytes, like Linux's IFNAMSIZ"}
 	}
 	s.mu.Lock()
 	if s.closed {
@@ -259,7 +259,7 @@ func (s *Stack) attach(name string, p port.Port, o IfOptions, cloned bool) (*Int
 	}
 	if s.InterfaceByName(name) != nil {
 		s.mu.Unlock()
-		return nil, &OpError{Op: "attach", Interface: name, Err: ErrExists, Hint: "pick another name or destroy the old interface"}
+		return nil, &OpError{Op: "attach", Interface: name, Err: ErrExists, Fix: "pick another name or destroy the old interface"}
 	}
 	old := *s.ifaces.Load()
 	idx := slices.Index(old[1:], nil) + 1 // reuse a hole, NetBSD style

@@ -97,12 +97,12 @@ type Container struct {
 	mapped atomic.Uint64 // bytes currently mapped in the kernel (for memlock messages)
 }
 
-// PreDeviceRanges are the IOVA ranges of memory allocated before a
+// PreDeviceRanges returns the IOVA ranges of memory allocated before a
 // container's first device opens: 4 GiB up to the 39-bit address width of
 // the smallest Intel VT-d implementations (and QEMU's intel-iommu default),
 // clear of the MSI window at 0xfee00000 and the RMRR regions firmware
 // reserves below 4 GiB.
-var PreDeviceRanges = []dma.Range{{Start: 1 << 32, Last: 1<<39 - 1}}
+func PreDeviceRanges() []dma.Range { return []dma.Range{{Start: 1 << 32, Last: 1<<39 - 1}} }
 
 // group is an open /dev/vfio/N attached to the container.
 type group struct {
@@ -127,7 +127,7 @@ func NewContainer(opts Options) *Container {
 		maps:    map[uint64][]byte{},
 	}
 	c.mem = dma.NewMemory(c, dma.MemoryOptions{
-		Ranges:           PreDeviceRanges,
+		Ranges:           PreDeviceRanges(),
 		NoHugepages:      opts.NoHugepages,
 		RequireHugepages: opts.RequireHugepages,
 		Logger:           opts.Logger,

@@ -41,12 +41,12 @@ var (
 
 // OpError describes a failed constructor call with a hint on what to fix.
 type OpError struct {
-	Op   string // "new"
-	Err  error  // one of the sentinels
-	Hint string // what to do about it
+	Op  string // "new"
+	Err error  // one of the sentinels
+	Fix string // what to do about it
 }
 
-func (e *OpError) Error() string { return "ccm: " + e.Op + ": " + e.Err.Error() + ": " + e.Hint }
+func (e *OpError) Error() string { return "ccm: " + e.Op + ": " + e.Err.Error() + ": " + e.Fix }
 
 // Unwrap returns the sentinel.
 func (e *OpError) Unwrap() error { return e.Err }
@@ -77,11 +77,11 @@ func newAEAD(key []byte, tagSize int, useAsm bool) (*AEAD, error) {
 	case 16, 24, 32:
 	default:
 		return nil, &OpError{Op: "new", Err: ErrKeySize,
-			Hint: fmt.Sprintf("got %d bytes; pass a 16-byte temporal key for CCMP-128 or 32 bytes for CCMP-256", len(key))}
+			Fix: fmt.Sprintf("got %d bytes; pass a 16-byte temporal key for CCMP-128 or 32 bytes for CCMP-256", len(key))}
 	}
 	if tagSize < 4 || tagSize > 16 || tagSize%2 != 0 {
 		return nil, &OpError{Op: "new", Err: ErrTagSize,
-			Hint: fmt.Sprintf("got %d; CCMP-128 uses 8, CCMP-256 uses 16 (RFC 3610 allows even sizes 4..16)", tagSize)}
+			Fix: fmt.Sprintf("got %d; CCMP-128 uses 8, CCMP-256 uses 16 (RFC 3610 allows even sizes 4..16)", tagSize)}
 	}
 	// CPUID is asked here, once per key, not per call: under a hypervisor
 	// each CPUID traps and costs microseconds.

@@ -143,7 +143,7 @@ func TestNewErrors(t *testing.T) {
 	for _, tt := range tests {
 		_, err := New(make([]byte, tt.key), tt.tag)
 		var oe *OpError
-		if !errors.Is(err, tt.want) || !errors.As(err, &oe) || oe.Hint == "" {
+		if !errors.Is(err, tt.want) || !errors.As(err, &oe) || oe.Fix == "" {
 			t.Errorf("New(%d-byte key, tag %d) = %v; want %v with a hint", tt.key, tt.tag, err, tt.want)
 		}
 	}

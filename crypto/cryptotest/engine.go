@@ -55,11 +55,11 @@ func (e *Engine) NewSession(alg crypto.Algorithm, key []byte) (crypto.Session, e
 		ok = ok || c.Supports(alg, len(key))
 	}
 	if !ok {
-		return nil, &crypto.OpError{Op: "new session", Engine: e.EngineName, Alg: alg, Err: crypto.ErrNotSupported, Hint: "fake engine lacks this capability"}
+		return nil, &crypto.OpError{Op: "new session", Engine: e.EngineName, Alg: alg, Err: crypto.ErrNotSupported, Fix: "fake engine lacks this capability"}
 	}
 	if e.Slots > 0 && e.used >= e.Slots {
 		return nil, &crypto.OpError{Op: "new session", Engine: e.EngineName, Alg: alg, Err: crypto.ErrNotSupported,
-			Hint: fmt.Sprintf("all %d key slots in use", e.Slots)}
+			Fix: fmt.Sprintf("all %d key slots in use", e.Slots)}
 	}
 	s := &Session{e: e, alg: alg, Key: append([]byte(nil), key...), Slot: len(e.sessions)}
 	e.sessions = append(e.sessions, s)

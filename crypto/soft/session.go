@@ -47,12 +47,12 @@ func process(op *crypto.Op) error {
 	s, ok := op.Session.(algSession)
 	if !ok {
 		return &crypto.OpError{Op: "submit", Engine: DefaultName, Err: crypto.ErrInvalidOp,
-			Hint: "the op's session was not created by a software engine; submit it to the engine that created it"}
+			Fix: "the op's session was not created by a software engine; submit it to the engine that created it"}
 	}
 	b := s.base()
 	if b.closed.Load() {
 		return &crypto.OpError{Op: "submit", Engine: b.eng.name, Alg: b.alg, Err: crypto.ErrClosed,
-			Hint: "the key was deleted or replaced; look up the current key's session"}
+			Fix: "the key was deleted or replaced; look up the current key's session"}
 	}
 	if err := crypto.CheckOp(op, b.alg); err != nil {
 		return err

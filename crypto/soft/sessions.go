@@ -22,11 +22,11 @@ import (
 func (e *Engine) NewSession(alg crypto.Algorithm, key []byte) (crypto.Session, error) {
 	if !alg.Valid() {
 		return nil, &crypto.OpError{Op: "new session", Engine: e.name, Err: crypto.ErrNotSupported,
-			Hint: fmt.Sprintf("%v is not an algorithm", alg)}
+			Fix: fmt.Sprintf("%v is not an algorithm", alg)}
 	}
 	if want := alg.Params().KeySize; len(key) != want {
 		return nil, &crypto.OpError{Op: "new session", Engine: e.name, Alg: alg, Err: crypto.ErrKeySize,
-			Hint: fmt.Sprintf("got %d bytes, %v keys are %d", len(key), alg, want)}
+			Fix: fmt.Sprintf("got %d bytes, %v keys are %d", len(key), alg, want)}
 	}
 	var s algSession
 	switch alg {
@@ -101,7 +101,7 @@ func (s *gcmSession) run(op *crypto.Op) error {
 	// the frame layout that gives that for free instead of copying.
 	if cap(op.Data) < n+gcm.TagSize || unsafe.SliceData(op.Data[n:n+gcm.TagSize]) != unsafe.SliceData(op.Tag) {
 		return &crypto.OpError{Op: "process", Engine: s.eng.name, Alg: s.alg, Err: crypto.ErrInvalidOp,
-			Hint: "GCMP needs Tag to be the 16 bytes right after Data in the same buffer (the MIC's place in the frame)"}
+			Fix: "GCMP needs Tag to be the 16 bytes right after Data in the same buffer (the MIC's place in the frame)"}
 	}
 	if op.Dir == crypto.Encrypt {
 		s.aead.Seal(op.Data[:0], op.Nonce, op.Data, op.AAD)

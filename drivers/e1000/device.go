@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gopkt/gopkt/clock"
 	"github.com/gopkt/gopkt/hw/dma"
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/hw/pci"
@@ -79,8 +80,8 @@ type Config struct {
 	// TxHangTimeout is how long the TX ring may hold work without progress
 	// before Service resets it (default 2 s).
 	TxHangTimeout time.Duration
-	// Now is the clock used for hang detection (default time.Now).
-	Now func() time.Time
+	// Clock is the clock used for hang detection (nil: clock.System()).
+	Clock clock.Clock
 	// Logger receives state changes (link, resets); nil means slog.Default.
 	Logger *slog.Logger
 }
@@ -124,9 +125,7 @@ func (c *Config) setDefaults() error {
 	if c.TxHangTimeout == 0 {
 		c.TxHangTimeout = 2 * time.Second
 	}
-	if c.Now == nil {
-		c.Now = time.Now
-	}
+	c.Clock = clock.Or(c.Clock)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopkt/gopkt/clock/clocktest"
 	"github.com/gopkt/gopkt/drivers/e1000"
 	"github.com/gopkt/gopkt/drivers/e1000/e1000test"
 	"github.com/gopkt/gopkt/hw/mbuf"
@@ -108,10 +109,9 @@ func TestHostileDevice(t *testing.T) {
 // a fake clock, and checks that the ring is reset, buffers return to the
 // pool, and traffic flows again once the device recovers.
 func TestTxHangRecovery(t *testing.T) {
-	now := time.Unix(1000, 0)
-	clock := func() time.Time { return now }
+	clk := clocktest.New(time.Unix(1000, 0))
 	r := newRig(t, 2, e1000test.ID82540EM, nil, func(_ int, c *e1000.Config) {
-		c.Now = clock
+		c.Clock = clk
 		c.TxHangTimeout = time.Second
 		c.TxDescs = 64
 	})
@@ -134,12 +134,12 @@ func TestTxHangRecovery(t *testing.T) {
 		t.Fatalf("in use %d, want 63 queued + 2×255 in RX rings", got)
 	}
 	a.Service()
-	now = now.Add(500 * time.Millisecond)
+	clk.Advance(500 * time.Millisecond)
 	a.Service()
 	if a.TxBurst(nil); a.HWStats().TxHangs != 0 {
 		t.Fatal("hang declared before the timeout")
 	}
-	now = now.Add(600 * time.Millisecond)
+	clk.Advance(600 * time.Millisecond)
 	a.Service()
 	a.TxBurst(nil) // the TX goroutine performs the reset
 	hw := a.HWStats()

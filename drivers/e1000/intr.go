@@ -136,7 +136,7 @@ func (d *Device) Service() {
 	d.updateLink()
 	d.readCounters()
 	q := &d.tx
-	now := d.cfg.Now()
+	now := d.cfg.Clock.Now()
 	cleaned := q.progress.Load()
 	if !q.busy.Load() || cleaned != d.lastTxOK.cleaned || !d.link.Up || q.resetReq.Load() || !d.lastTxOK.watching {
 		// Progress (or nothing to do): start a new observation window.

@@ -15,7 +15,7 @@ import (
 func BenchmarkRxTx(b *testing.B) {
 	m := &hostileModel{regs: map[uint32]uint32{}, cycle: true,
 		wbs: [][descSize]byte{wb(uint32(HashUDPIPv4), 0x1234, rxStatEOP, 64)}}
-	f := pcitest.New(pcitest.Config{ID: IDs[0], BARs: [6]uint32{0x20000}, Hooks: [6]pci.RegHook{m}})
+	f := pcitest.New(pcitest.Config{ID: IDs()[0], BARs: [6]uint32{0x20000}, Hooks: [6]pci.RegHook{m}})
 	m.space = f.Space()
 	pool, err := mbuf.NewPool(f.Memory(), mbuf.PoolOptions{Buffers: 2048})
 	if err != nil {

@@ -9,8 +9,9 @@ import (
 	"github.com/gopkt/gopkt/hw/pci"
 )
 
-// IDs are the PCI IDs the driver binds: the 82576 copper PF (QEMU's igb).
-var IDs = []pci.ID{{Vendor: 0x8086, Device: 0x10c9}}
+// IDs returns the PCI IDs the driver binds: the 82576 copper PF (QEMU's
+// igb).
+func IDs() []pci.ID { return []pci.ID{{Vendor: 0x8086, Device: 0x10c9}} }
 
 // MaxQueues is the number of queue pairs the driver uses at most (the 82576
 // has 16; RSS spreads over 8 without VMDq, §7.1.2.8).
@@ -57,7 +58,7 @@ func (c *Config) setDefaults() error {
 		}
 	}
 	if c.Key == nil {
-		k := DefaultKey
+		k := DefaultKey()
 		c.Key = &k
 	}
 	if c.Fields == 0 {
@@ -114,7 +115,7 @@ func Attach(f pci.Function, cfg Config) (*Device, error) {
 }
 
 func matches(id pci.ID) bool {
-	for _, x := range IDs {
+	for _, x := range IDs() {
 		if x == id {
 			return true
 		}

@@ -79,7 +79,7 @@ func (m *hostileModel) receive(q int) {
 func runHostile(t *testing.T, queues int, wbs [][descSize]byte) *QueueStats {
 	t.Helper()
 	m := &hostileModel{regs: map[uint32]uint32{}, wbs: wbs}
-	f := pcitest.New(pcitest.Config{ID: IDs[0], BARs: [6]uint32{0x20000}, Hooks: [6]pci.RegHook{m}})
+	f := pcitest.New(pcitest.Config{ID: IDs()[0], BARs: [6]uint32{0x20000}, Hooks: [6]pci.RegHook{m}})
 	m.space = f.Space()
 	pool, err := mbuf.NewPool(f.Memory(), mbuf.PoolOptions{Buffers: 1024})
 	if err != nil {

@@ -45,10 +45,12 @@ func (t HashType) String() string {
 	return "reserved"
 }
 
-// DefaultKey is the key of Microsoft's RSS verification suite ("Verifying
-// the RSS Hash Calculation", Windows Driver Kit), also the 82576's example
-// key: with it the test vectors of rss_test.go hold.
-var DefaultKey = [KeyLen]byte{
+// DefaultKey returns the key of Microsoft's RSS verification suite
+// ("Verifying the RSS Hash Calculation", Windows Driver Kit), also the
+// 82576's example key: with it the test vectors of rss_test.go hold.
+func DefaultKey() [KeyLen]byte { return defaultKey }
+
+var defaultKey = [KeyLen]byte{
 	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67,
 	0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb,
 	0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30,

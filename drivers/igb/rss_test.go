@@ -30,15 +30,16 @@ var rssVectorsV6 = []rssVector{
 }
 
 func TestToeplitzMicrosoftVectors(t *testing.T) {
+	dk := DefaultKey()
 	for _, v := range append(rssVectorsV4, rssVectorsV6...) {
 		src, dst := netip.MustParseAddr(v.src).AsSlice(), netip.MustParseAddr(v.dst).AsSlice()
 		in := append(append([]byte{}, src...), dst...)
-		if got := Toeplitz(DefaultKey[:], in); got != v.ipHash {
+		if got := Toeplitz(dk[:], in); got != v.ipHash {
 			t.Errorf("%s -> %s: address hash %#08x, want %#08x", v.src, v.dst, got, v.ipHash)
 		}
 		in = binary.BigEndian.AppendUint16(in, v.sport)
 		in = binary.BigEndian.AppendUint16(in, v.dport)
-		if got := Toeplitz(DefaultKey[:], in); got != v.tcpHash {
+		if got := Toeplitz(dk[:], in); got != v.tcpHash {
 			t.Errorf("%s:%d -> %s:%d: TCP hash %#08x, want %#08x", v.src, v.sport, v.dst, v.dport, got, v.tcpHash)
 		}
 	}
@@ -65,38 +66,39 @@ func frame(v rssVector, proto byte, vlan bool) []byte {
 }
 
 func TestFlowHash(t *testing.T) {
+	dk := DefaultKey()
 	for _, v := range rssVectorsV4 {
 		for _, vlan := range []bool{false, true} {
-			if h, ty := FlowHash(DefaultKey[:], DefaultFields, frame(v, 6, vlan)); h != v.tcpHash || ty != HashTCPIPv4 {
+			if h, ty := FlowHash(dk[:], DefaultFields, frame(v, 6, vlan)); h != v.tcpHash || ty != HashTCPIPv4 {
 				t.Errorf("TCP/IPv4 %s vlan=%v: %#08x %v, want %#08x tcp-ipv4", v.src, vlan, h, ty, v.tcpHash)
 			}
-			if h, ty := FlowHash(DefaultKey[:], DefaultFields, frame(v, 1, vlan)); h != v.ipHash || ty != HashIPv4 {
+			if h, ty := FlowHash(dk[:], DefaultFields, frame(v, 1, vlan)); h != v.ipHash || ty != HashIPv4 {
 				t.Errorf("ICMP/IPv4 %s: %#08x %v, want %#08x ipv4", v.src, h, ty, v.ipHash)
 			}
-			if h, ty := FlowHash(DefaultKey[:], DefaultFields, frame(v, 17, vlan)); h != v.tcpHash || ty != HashUDPIPv4 {
+			if h, ty := FlowHash(dk[:], DefaultFields, frame(v, 17, vlan)); h != v.tcpHash || ty != HashUDPIPv4 {
 				t.Errorf("UDP/IPv4 %s: %#08x %v, want %#08x udp-ipv4 (same input as TCP)", v.src, h, ty, v.tcpHash)
 			}
-			if h, ty := FlowHash(DefaultKey[:], FieldIPv4, frame(v, 6, vlan)); h != v.ipHash || ty != HashIPv4 {
+			if h, ty := FlowHash(dk[:], FieldIPv4, frame(v, 6, vlan)); h != v.ipHash || ty != HashIPv4 {
 				t.Errorf("TCP/IPv4 %s with only the IPv4 field: %#08x %v, want %#08x ipv4", v.src, h, ty, v.ipHash)
 			}
 		}
 		f := frame(v, 6, false)
 		f[14+6] |= 0x20 // more fragments: ports are not hashed
-		if h, ty := FlowHash(DefaultKey[:], DefaultFields, f); h != v.ipHash || ty != HashIPv4 {
+		if h, ty := FlowHash(dk[:], DefaultFields, f); h != v.ipHash || ty != HashIPv4 {
 			t.Errorf("fragment %s: %#08x %v, want %#08x ipv4", v.src, h, ty, v.ipHash)
 		}
 	}
 	for _, v := range rssVectorsV6 {
-		if h, ty := FlowHash(DefaultKey[:], DefaultFields, frame(v, 6, false)); h != v.tcpHash || ty != HashTCPIPv6 {
+		if h, ty := FlowHash(dk[:], DefaultFields, frame(v, 6, false)); h != v.tcpHash || ty != HashTCPIPv6 {
 			t.Errorf("TCP/IPv6 %s: %#08x %v, want %#08x tcp-ipv6", v.src, h, ty, v.tcpHash)
 		}
-		if h, ty := FlowHash(DefaultKey[:], DefaultFields, frame(v, 58, false)); h != v.ipHash || ty != HashIPv6 {
+		if h, ty := FlowHash(dk[:], DefaultFields, frame(v, 58, false)); h != v.ipHash || ty != HashIPv6 {
 			t.Errorf("ICMPv6 %s: %#08x %v, want %#08x ipv6", v.src, h, ty, v.ipHash)
 		}
 	}
 	arp := make([]byte, 42)
 	arp[12], arp[13] = 0x08, 0x06
-	if h, ty := FlowHash(DefaultKey[:], DefaultFields, arp); h != 0 || ty != HashNone {
+	if h, ty := FlowHash(dk[:], DefaultFields, arp); h != 0 || ty != HashNone {
 		t.Errorf("ARP hashed to %#x %v", h, ty)
 	}
 }
@@ -116,13 +118,14 @@ func TestRETA(t *testing.T) {
 }
 
 func FuzzFlowHash(f *testing.F) {
+	dk := DefaultKey()
 	for _, v := range append(rssVectorsV4, rssVectorsV6...) {
 		f.Add(frame(v, 6, false), uint32(DefaultFields))
 		f.Add(frame(v, 17, true), uint32(FieldIPv4|FieldIPv6))
 	}
 	f.Add([]byte{}, uint32(0))
 	f.Fuzz(func(t *testing.T, fr []byte, fields uint32) {
-		h, ty := FlowHash(DefaultKey[:], HashFields(fields), fr)
+		h, ty := FlowHash(dk[:], HashFields(fields), fr)
 		if ty >= hashTypeInvalid || (ty == HashNone && h != 0) {
 			t.Fatalf("FlowHash returned %#x %v", h, ty)
 		}
@@ -130,9 +133,10 @@ func FuzzFlowHash(f *testing.F) {
 }
 
 func BenchmarkFlowHash(b *testing.B) {
+	dk := DefaultKey()
 	fr := frame(rssVectorsV4[0], 6, false)
 	b.ReportAllocs()
 	for b.Loop() {
-		FlowHash(DefaultKey[:], DefaultFields, fr)
+		FlowHash(dk[:], DefaultFields, fr)
 	}
 }

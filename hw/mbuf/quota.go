@@ -42,8 +42,7 @@ type BudgetOptions struct {
 // atomic operations and do not allocate.
 type Budget struct {
 	pool    *Pool
-	reserve int
-	limit   int64
+	limit   atomic.Int64 // Cap − Reserve; SetReserve moves it
 	parked  atomic.Int64
 	refused atomic.Uint64
 
@@ -60,17 +59,34 @@ func NewBudget(p *Pool, o BudgetOptions) (*Budget, error) {
 	if o.Reserve < 0 || o.Reserve >= p.Cap() {
 		return nil, fmt.Errorf("mbuf: budget of pool %q: reserve %d of %d buffers: want 1 to %d (or 0 for Cap/4); grow the pool for more", p.Name(), o.Reserve, p.Cap(), p.Cap()-1)
 	}
-	return &Budget{pool: p, reserve: o.Reserve, limit: int64(p.Cap() - o.Reserve)}, nil
+	b := &Budget{pool: p}
+	b.limit.Store(int64(p.Cap() - o.Reserve))
+	return b, nil
+}
+
+// SetReserve moves the reserve of a running budget: a driver mounted at
+// run time grows it by what its rings hold, an unmounted one shrinks it.
+// The limits of existing quotas stay as they are (the budget is the
+// bound). Buffers parked beyond the new limit stay parked until their
+// owners let them go; until then every charge is refused (ErrBudget).
+// The reserve must leave at least one buffer to park.
+func (b *Budget) SetReserve(n int) error {
+	c := b.pool.Cap()
+	if n < 1 || n >= c {
+		return fmt.Errorf("mbuf: budget of pool %q: reserve %d of %d buffers: want 1 to %d; grow the pool for more", b.pool.Name(), n, c, c-1)
+	}
+	b.limit.Store(int64(c - n))
+	return nil
 }
 
 // Pool is the pool the budget bounds.
 func (b *Budget) Pool() *Pool { return b.pool }
 
 // Reserve is the number of buffers parked buffers never take.
-func (b *Budget) Reserve() int { return b.reserve }
+func (b *Budget) Reserve() int { return b.pool.Cap() - b.Limit() }
 
 // Limit is the most buffers that may be parked at once: Cap − Reserve.
-func (b *Budget) Limit() int { return int(b.limit) }
+func (b *Budget) Limit() int { return int(b.limit.Load()) }
 
 // Parked is the number of buffers charged now, over every quota.
 func (b *Budget) Parked() int { return int(b.parked.Load()) }
@@ -108,7 +124,7 @@ type BudgetStats struct {
 
 // Stats returns a snapshot, quotas in registration order.
 func (b *Budget) Stats() BudgetStats {
-	s := BudgetStats{Cap: b.pool.Cap(), Reserve: b.reserve, Limit: b.Limit(), InUse: b.pool.InUse(),
+	s := BudgetStats{Cap: b.pool.Cap(), Reserve: b.Reserve(), Limit: b.Limit(), InUse: b.pool.InUse(),
 		Parked: b.Parked(), Refused: b.refused.Load()}
 	b.mu.Lock()
 	for _, q := range b.quotas {
@@ -169,7 +185,7 @@ func (q *Quota) Charge(n int) error {
 	b := q.b
 	for {
 		p := b.parked.Load()
-		if p+d > b.limit {
+		if p+d > b.limit.Load() {
 			q.used.Add(-d)
 			q.refusedBudget.Add(1)
 			b.refused.Add(1)

@@ -158,3 +158,44 @@ func BenchmarkQuotaChargeUncharge(b *testing.B) {
 		q.Uncharge(1)
 	}
 }
+
+// TestBudgetSetReserve: a running budget's reserve moves (a driver mounted
+// or unmounted); what is parked beyond the new limit stays, and charges
+// are refused until it drains below; a reserve that leaves nothing to
+// park is refused and changes nothing.
+func TestBudgetSetReserve(t *testing.T) {
+	p, _ := newPool(t, 64)
+	b, err := mbuf.NewBudget(p, mbuf.BudgetOptions{Reserve: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := b.NewQuota("q", 48)
+	if err := q.Charge(40); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.SetReserve(32); err != nil || b.Reserve() != 32 || b.Limit() != 32 {
+		t.Fatalf("SetReserve(32): %v, reserve %d limit %d", err, b.Reserve(), b.Limit())
+	}
+	if err := q.Charge(1); err != mbuf.ErrBudget {
+		t.Errorf("charge with 40 parked over a limit of 32: %v, want ErrBudget", err)
+	}
+	q.Uncharge(9)
+	if err := q.Charge(1); err != nil {
+		t.Errorf("charge with 31 parked under a limit of 32: %v", err)
+	}
+	for _, r := range []int{0, -1, 64, 100} {
+		if err := b.SetReserve(r); err == nil {
+			t.Errorf("reserve %d of 64 accepted", r)
+		}
+	}
+	if b.Reserve() != 32 {
+		t.Errorf("a refused SetReserve moved the reserve to %d", b.Reserve())
+	}
+	if err := b.SetReserve(16); err != nil || b.Limit() != 48 {
+		t.Errorf("SetReserve(16): %v, limit %d", err, b.Limit())
+	}
+	if s := b.Stats(); s.Reserve != 16 || s.Limit != 48 || s.Parked != 32 {
+		t.Errorf("stats %+v", s)
+	}
+	q.Uncharge(32)
+}

@@ -32,6 +32,8 @@ var rules = []rule{
 		nil, "vfio implements hw/pci.Function, nothing above it"},
 	{"crypto", []string{"hw/", "drivers/", "stack/", "tools/", "netif/", "vfio", "pcihost", "control"},
 		nil, "crypto imports nothing of gopkt"},
+	{"clock", []string{"hw/", "drivers/", "stack/", "tools/", "netif/", "vfio", "pcihost", "control", "crypto"},
+		nil, "the clock every layer injects imports nothing of gopkt"},
 	{"control", []string{"drivers/", "stack/", "tools/", "netif/", "pcihost", "vfio", "hw/"},
 		nil, "the control protocol is what clients link: no stack or driver in it"},
 }

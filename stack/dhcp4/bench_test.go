@@ -5,8 +5,8 @@ import (
 	"net/netip"
 	"testing"
 
+	"github.com/gopkt/gopkt/clock/clocktest"
 	"github.com/gopkt/gopkt/stack/dhcp4"
-	"github.com/gopkt/gopkt/stack/dhcp4/dhcp4test"
 	"github.com/gopkt/gopkt/stack/stacktest"
 )
 
@@ -25,7 +25,7 @@ func BenchmarkUDP64(b *testing.B) {
 			pool := stacktest.NewPool(b, 1024)
 			ha, hb, ia, ib := stacktest.Pair(b, pool, stacktest.Config{NoPoller: true})
 			if hook {
-				c, err := dhcp4.New(dhcp4.Config{Interface: ib, IP: hb.IP, Clock: dhcp4test.NewClock(t0), Logger: slog.New(slog.DiscardHandler)})
+				c, err := dhcp4.New(dhcp4.Config{Interface: ib, IP: hb.IP, Clock: clocktest.New(t0), Logger: slog.New(slog.DiscardHandler)})
 				if err != nil {
 					b.Fatal(err)
 				}

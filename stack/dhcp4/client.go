@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gopkt/gopkt/clock"
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/ipv4"
 )
@@ -64,7 +65,7 @@ type Config struct {
 	DeclineWait time.Duration
 
 	// Clock is the time source; nil is the wall clock.
-	Clock Clock
+	Clock clock.Clock
 	// Rand draws transaction IDs and jitter; nil seeds a generator from
 	// crypto/rand. Only the client goroutine uses it.
 	Rand *rand.Rand
@@ -91,7 +92,7 @@ func (c *Config) defaults() {
 		c.RequestRetries = 4
 	}
 	if c.Clock == nil {
-		c.Clock = wallClock{}
+		c.Clock = clock.System()
 	}
 	if c.Rand == nil {
 		var seed [16]byte
@@ -131,7 +132,7 @@ type Client struct {
 	cfg      Config
 	ifc      *stack.Interface
 	ip       *ipv4.IPv4
-	clock    Clock
+	clock    clock.Clock
 	log      *slog.Logger
 	hookName string
 
@@ -160,13 +161,13 @@ type command struct {
 // New checks cfg and returns a client ready to Start.
 func New(cfg Config) (*Client, error) {
 	if cfg.Interface == nil || cfg.IP == nil {
-		return nil, &OpError{Op: "new", Err: ErrMissingField, Hint: "set Config.Interface and Config.IP (the stack's ipv4 instance)"}
+		return nil, &OpError{Op: "new", Err: ErrMissingField, Fix: "set Config.Interface and Config.IP (the stack's ipv4 instance)"}
 	}
 	if cfg.Interface.Flags()&stack.FlagLoopback != 0 {
-		return nil, &OpError{Op: "new", Interface: cfg.Interface.Name(), Err: ErrMissingField, Hint: "DHCP runs on an Ethernet interface, not a loopback"}
+		return nil, &OpError{Op: "new", Interface: cfg.Interface.Name(), Err: ErrMissingField, Fix: "DHCP runs on an Ethernet interface, not a loopback"}
 	}
 	if cfg.RequestedAddr.IsValid() && !cfg.RequestedAddr.Is4() {
-		return nil, &OpError{Op: "new", Interface: cfg.Interface.Name(), Err: ErrMissingField, Hint: "RequestedAddr must be IPv4"}
+		return nil, &OpError{Op: "new", Interface: cfg.Interface.Name(), Err: ErrMissingField, Fix: "RequestedAddr must be IPv4"}
 	}
 	cfg.defaults()
 	c := &Client{
@@ -188,7 +189,7 @@ func (c *Client) Start() error {
 	}
 	if err := c.ifc.Stack().EtherIn.Add(c.hookName, 0, c.hook); err != nil {
 		close(c.done)
-		return &OpError{Op: "start", Interface: c.ifc.Name(), Err: err, Hint: "one client per interface"}
+		return &OpError{Op: "start", Interface: c.ifc.Name(), Err: err, Fix: "one client per interface"}
 	}
 	go c.run()
 	return nil
@@ -224,7 +225,7 @@ func (c *Client) WaitBound(ctx context.Context) (Lease, error) {
 			return Lease{}, &OpError{Op: "wait", Interface: c.ifc.Name(), Err: ErrClosed}
 		case <-ctx.Done():
 			return Lease{}, &OpError{Op: "wait", Interface: c.ifc.Name(), Err: ctx.Err(),
-				Hint: "no DHCP server answered; check the link and that a server serves this segment (" + c.State().String() + ")"}
+				Fix: "no DHCP server answered; check the link and that a server serves this segment (" + c.State().String() + ")"}
 		}
 	}
 }

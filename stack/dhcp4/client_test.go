@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopkt/gopkt/clock/clocktest"
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/dhcp4"
 	"github.com/gopkt/gopkt/stack/dhcp4/dhcp4test"
@@ -35,7 +36,7 @@ var (
 )
 
 type env struct {
-	clk    *dhcp4test.Clock
+	clk    *clocktest.Clock
 	cli    *stacktest.Host
 	srvH   *stacktest.Host
 	cifc   *stack.Interface
@@ -51,7 +52,7 @@ func newEnv(t *testing.T, cfg func(*dhcp4.Config), scfg func(*dhcp4test.ServerCo
 	pool := stacktest.NewPool(t, 256)
 	pa, pb := link.Pair(link.Options{})
 	t.Cleanup(func() { _ = pa.Close(); _ = pb.Close() })
-	e := &env{clk: dhcp4test.NewClock(t0), events: make(chan dhcp4.Event, 64)}
+	e := &env{clk: clocktest.New(t0), events: make(chan dhcp4.Event, 64)}
 	e.cli = stacktest.NewHost(t, pool, stacktest.Config{})
 	e.srvH = stacktest.NewHost(t, pool, stacktest.Config{})
 	var err error
@@ -544,7 +545,7 @@ func TestNewErrors(t *testing.T) {
 		{Interface: e.cifc, IP: e.cli.IP, RequestedAddr: netip.MustParseAddr("2001:db8::1")},
 	} {
 		var op *dhcp4.OpError
-		if _, err := dhcp4.New(c); !errors.As(err, &op) || !errors.Is(err, dhcp4.ErrMissingField) || op.Hint == "" {
+		if _, err := dhcp4.New(c); !errors.As(err, &op) || !errors.Is(err, dhcp4.ErrMissingField) || op.Fix == "" {
 			t.Errorf("New(%+v): %v", c, err)
 		}
 	}

@@ -47,7 +47,7 @@
 // match xid and chaddr; retransmissions back off 4, 8, 16, 32, 64 s ±1 s
 // (RFC 2131 §4.1), in RENEWING/REBINDING half the remaining time, at least
 // RenewMin (§4.4.5). All timers run on Config.Clock, so tests drive hours
-// of lease time with dhcp4test.Clock and no sleeps.
+// of lease time with clocktest.Clock (package clock) and no sleeps.
 //
 // # Concurrency and ownership
 //

@@ -34,7 +34,7 @@ type OpError struct {
 	Op        string // "start", "release", "wait", ...
 	Interface string
 	Err       error
-	Hint      string
+	Fix       string
 }
 
 func (e *OpError) Error() string {
@@ -43,8 +43,8 @@ func (e *OpError) Error() string {
 		s += " on " + e.Interface
 	}
 	s += ": " + e.Err.Error()
-	if e.Hint != "" {
-		s += " (" + e.Hint + ")"
+	if e.Fix != "" {
+		s += " (" + e.Fix + ")"
 	}
 	return s
 }

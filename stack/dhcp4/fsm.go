@@ -4,13 +4,14 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/gopkt/gopkt/clock"
 	"github.com/gopkt/gopkt/stack/route"
 	"github.com/gopkt/gopkt/stack/wire"
 )
 
 // fsm is the state the client goroutine owns (RFC 2131 §4.4).
 type fsm struct {
-	timer Timer
+	timer clock.Timer
 	ipid  uint16
 
 	state   State

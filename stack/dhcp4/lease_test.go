@@ -71,7 +71,7 @@ func TestStrings(t *testing.T) {
 		MessageType(0).String() != "type(0)" || EventRenewed.String() != "renewed" || EventKind(42).String() != "event(42)" {
 		t.Fatal("String methods")
 	}
-	e := &OpError{Op: "start", Interface: "tap0", Err: ErrRunning, Hint: "one client per interface"}
+	e := &OpError{Op: "start", Interface: "tap0", Err: ErrRunning, Fix: "one client per interface"}
 	if e.Error() != "dhcp4: start on tap0: dhcp4: client already started (one client per interface)" {
 		t.Fatal(e.Error())
 	}

@@ -89,7 +89,7 @@ func (a *acdState) init() {
 func (ip *IPv4) conflict(ifc *stack.Interface, spa wire.Addr4, sha wire.MAC) {
 	ip.st.arpConflicts.Add(1)
 	k := acdKey{ifc.Index(), spa}
-	now := time.Now()
+	now := ip.o.Clock.Now()
 	ip.acd.mu.Lock()
 	last, seen := ip.acd.defended[k]
 	defend := !seen || now.Sub(last) >= defendInterval
@@ -141,10 +141,10 @@ func (ip *IPv4) observeProbes(ifc *stack.Interface, spa, tpa wire.Addr4, sha wir
 func (ip *IPv4) ProbeAddress(ctx context.Context, ifc *stack.Interface, addr netip.Addr, o ProbeOptions) error {
 	op := "probe " + addr.String()
 	if !addr.Is4() || addr.IsUnspecified() || addr.IsMulticast() || addr == netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
-		return &stack.OpError{Op: op, Interface: ifc.Name(), Err: stack.ErrBadAddress, Hint: "want a unicast IPv4 address"}
+		return &stack.OpError{Op: op, Interface: ifc.Name(), Err: stack.ErrBadAddress, Fix: "want a unicast IPv4 address"}
 	}
 	if ifc.Flags()&stack.FlagNoARP != 0 {
-		return &stack.OpError{Op: op, Interface: ifc.Name(), Err: stack.ErrBadAddress, Hint: "the interface does not use ARP"}
+		return &stack.OpError{Op: op, Interface: ifc.Name(), Err: stack.ErrBadAddress, Fix: "the interface does not use ARP"}
 	}
 	o.defaults()
 	a := addr.As4()
@@ -153,7 +153,7 @@ func (ip *IPv4) ProbeAddress(ctx context.Context, ifc *stack.Interface, addr net
 	ip.acd.mu.Lock()
 	if ip.acd.probes[k] != nil {
 		ip.acd.mu.Unlock()
-		return &stack.OpError{Op: op, Interface: ifc.Name(), Err: stack.ErrExists, Hint: "a probe for this address is already running"}
+		return &stack.OpError{Op: op, Interface: ifc.Name(), Err: stack.ErrExists, Fix: "a probe for this address is already running"}
 	}
 	ip.acd.probes[k] = p
 	ip.acd.mu.Unlock()
@@ -162,15 +162,16 @@ func (ip *IPv4) ProbeAddress(ctx context.Context, ifc *stack.Interface, addr net
 		delete(ip.acd.probes, k)
 		ip.acd.mu.Unlock()
 	}()
-	t := time.NewTimer(rand.N(o.Wait))
+	t := ip.o.Clock.NewTimer()
 	defer t.Stop()
+	t.Reset(rand.N(o.Wait))
 	for i := 0; ; i++ {
 		select {
 		case mac := <-p.conflict:
 			return &stack.OpError{Op: op, Interface: ifc.Name(), Err: fmt.Errorf("%w: %v answered or probed for it", ErrAddressInUse, mac)}
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-t.C:
+		case <-t.C():
 		}
 		switch {
 		case i < o.Probes:

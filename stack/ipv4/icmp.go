@@ -117,7 +117,7 @@ func (ip *IPv4) icmpError(b *mbuf.Buf, typ wire.ICMPv4Type, code uint8, rest uin
 			return
 		}
 	}
-	if !ip.icmp.allow(time.Now()) {
+	if !ip.icmp.allow(ip.o.Clock.Now()) {
 		st.icmpOutRateLimited.Add(1)
 		return
 	}

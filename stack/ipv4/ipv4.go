@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gopkt/gopkt/clock"
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/internal/echo"
@@ -93,6 +94,7 @@ type Options struct {
 	ICMPRate        int           // ICMP errors per second (1000), RFC 1812 §4.3.2.8
 	ICMPBurst       int           // token bucket depth (50)
 	Tick            time.Duration // timer granularity (100 ms)
+	Clock           clock.Clock   // every timer and timestamp (nil: clock.System())
 	DisableICMPEcho bool          // do not answer echo requests
 }
 
@@ -124,6 +126,7 @@ func (o *Options) defaults() {
 	def(&o.ICMPRate, 1000)
 	def(&o.ICMPBurst, 50)
 	defd(&o.Tick, 100*time.Millisecond)
+	o.Clock = clock.Or(o.Clock)
 }
 
 // IPv4 is the IPv4 protocol instance of one stack: IP input, output,
@@ -229,15 +232,17 @@ func (ip *IPv4) Close() error {
 
 func (ip *IPv4) timer() {
 	defer ip.wg.Done()
-	t := time.NewTicker(ip.o.Tick)
+	t := ip.o.Clock.NewTimer()
 	defer t.Stop()
+	t.Reset(ip.o.Tick)
 	for {
 		select {
 		case <-ip.stop:
 			return
-		case now := <-t.C:
+		case now := <-t.C():
 			ip.neigh.tick(now)
 			ip.reass.tick(now)
+			t.Reset(ip.o.Tick)
 		}
 	}
 }

@@ -164,7 +164,7 @@ func (c *neighCache) resolve(ifc *stack.Interface, nh wire.Addr4, b *mbuf.Buf) (
 	send := false
 	if e == nil {
 		e = c.addDynamicLocked(k)
-		e.state, e.due, e.tries = Incomplete, time.Now().Add(o.ARPRetry), 1
+		e.state, e.due, e.tries = Incomplete, c.ip.o.Clock.Now().Add(o.ARPRetry), 1
 		send = true
 	}
 	if len(e.queue) >= o.ARPQueue {
@@ -270,7 +270,7 @@ func (c *neighCache) update(ifc *stack.Interface, a wire.Addr4, mac wire.MAC, cr
 		c.ringDelLocked(e)
 		c.ringAddLocked(k, e, ringResolved)
 	}
-	e.mac, e.state, e.due, e.tries, e.probing = mac, Reachable, time.Now().Add(c.ip.o.ARPTimeout), 0, false
+	e.mac, e.state, e.due, e.tries, e.probing = mac, Reachable, c.ip.o.Clock.Now().Add(c.ip.o.ARPTimeout), 0, false
 	c.fast.put(k.fast(), mac)
 	q := e.queue
 	e.queue = nil

@@ -58,7 +58,7 @@ func (r *reassembler) add(b *mbuf.Buf, h wire.IPv4) *mbuf.Buf {
 	if off != 0 {
 		_, _ = b.Pull(hl)
 	}
-	head, total, _, v := r.t.Add(k, b, off, end, !mf, struct{}{}, time.Now())
+	head, total, _, v := r.t.Add(k, b, off, end, !mf, struct{}{}, r.ip.o.Clock.Now())
 	switch v {
 	case reass.Complete:
 	case reass.Inconsistent:

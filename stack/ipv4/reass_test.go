@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopkt/gopkt/clock/clocktest"
 	"github.com/gopkt/gopkt/stack/ipv4"
 	"github.com/gopkt/gopkt/stack/wire"
 )
@@ -169,5 +170,28 @@ func TestFragmentationOnOutput(t *testing.T) {
 		if p != want[i] || h.ID() != wire.IPv4(got[0][14:]).ID() {
 			t.Errorf("fragment %d: %+v id %d, want %+v", i, p, h.ID(), want[i])
 		}
+	}
+}
+
+// TestReassemblyTimeoutOnInjectedClock: with Options.Clock a test moves
+// 30 s of reassembly time at once: nothing expires before the timeout,
+// the incomplete datagram does after it (ICMP time exceeded), no sleep.
+func TestReassemblyTimeoutOnInjectedClock(t *testing.T) {
+	clk := clocktest.New(time.Unix(1000, 0))
+	w := newWire(t, ipv4.Options{Clock: clk})
+	w.learn()
+	f := fragments(9, 3000, 800)
+	w.inject(f[0], f[2])
+	clk.Advance(29 * time.Second)
+	if got := w.waitFrames(200*time.Millisecond, 1); len(got) != 0 {
+		t.Fatalf("%d frames before the 30 s timeout", len(got))
+	}
+	clk.Advance(2 * time.Second)
+	got := w.waitFrames(5*time.Second, 1)
+	if len(got) != 1 || wire.ICMPv4(got[0][34:]).Type() != wire.ICMPv4TimeExceeded {
+		t.Fatalf("after the timeout: %d frames, want one time exceeded", len(got))
+	}
+	if st := w.h.IP.Stats(); st.ReasmTimeouts != 1 {
+		t.Errorf("reassembly timeouts %d, want 1", st.ReasmTimeouts)
 	}
 }

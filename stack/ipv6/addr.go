@@ -90,7 +90,7 @@ func (ip *IPv6) AddAddress(ifc *stack.Interface, p netip.Prefix) error {
 	a := p.Addr()
 	if !p.IsValid() || !a.Is6() || a.Is4In6() || a.IsUnspecified() || a.IsMulticast() || a.Zone() != "" {
 		return &stack.OpError{Op: "add address", Interface: ifc.Name(), Err: ErrBadAddress,
-			Hint: "want an IPv6 unicast address with a prefix length, like 2001:db8::1/64"}
+			Fix: "want an IPv6 unicast address with a prefix length, like 2001:db8::1/64"}
 	}
 	ip.mu.Lock()
 	st := ip.ifState(ifc.Index())

@@ -34,15 +34,15 @@ func (e *ParseError) Unwrap() error { return ErrSyntax }
 
 // OpError is the error of the package's API.
 type OpError struct {
-	Op   string
-	Err  error
-	Hint string
+	Op  string
+	Err error
+	Fix string
 }
 
 func (e *OpError) Error() string {
 	s := "pf: " + e.Op + ": " + e.Err.Error()
-	if e.Hint != "" {
-		s += " (" + e.Hint + ")"
+	if e.Fix != "" {
+		s += " (" + e.Fix + ")"
 	}
 	return s
 }

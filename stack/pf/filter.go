@@ -278,7 +278,7 @@ func (f *Filter) translate(dir Dir, ifindex int, b *mbuf.Buf) natResult {
 		if r.Kind == NAT {
 			out.src = addr
 			if ports.Op == PortAny {
-				ports = DefaultNATPorts
+				ports = defaultNATPorts
 			}
 		}
 		replyDir := In

@@ -59,9 +59,9 @@ type NATRule struct {
 	packets, states atomic.Uint64
 }
 
-// DefaultNATPorts is the source port range nat allocates from when the
+// defaultNATPorts is the source port range nat allocates from when the
 // rule names none (pf's default).
-var DefaultNATPorts = Port{Op: PortRange, Lo: 50001, Hi: 65535}
+var defaultNATPorts = Port{Op: PortRange, Lo: 50001, Hi: 65535}
 
 func (r *NATRule) match(pk *packet, ifname string) bool {
 	if r.Interface != ifname || (r.Proto != 0 && r.Proto != pk.proto) {

@@ -217,7 +217,7 @@ func BenchmarkNATHit(b *testing.B) {
 	k := natKey{dir: Out, proto: pk0.proto, t: tuple{src: pk0.src, dst: pk0.dst, sport: pk0.sport, dport: pk0.dport}}
 	out := k.t
 	out.src = wire.Addr4{198, 18, 93, 2}
-	if _, ok := tb.add(k, out, DefaultNATPorts, &NATRule{Kind: NAT}, In, 0, 1e12); !ok {
+	if _, ok := tb.add(k, out, defaultNATPorts, &NATRule{Kind: NAT}, In, 0, 1e12); !ok {
 		b.Fatal("no translation")
 	}
 	pkt := append([]byte(nil), orig...)

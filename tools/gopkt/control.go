@@ -62,7 +62,10 @@ func (d *daemon) startControl(ctx context.Context) error {
 	srv.HandleStream(control.VerbDump, d.ctlDump)     // ctlstream.go
 	srv.HandleStream(control.VerbLogFollow, d.ctlLog) // ctlstream.go
 	srv.Handle(control.VerbLog, d.ctlLogTail)
-	srv.HandlePipe(control.VerbDial, d.ctlDial) // ctldial.go
+	srv.HandlePipe(control.VerbDial, d.ctlDial)     // ctldial.go
+	srv.HandlePipe(control.VerbListen, d.ctlListen) // ctllisten.go
+	srv.HandlePipe(control.VerbAccept, d.ctlAccept) // ctllisten.go
+	srv.HandlePipe(control.VerbUDP, d.ctlUDP)       // ctludp.go
 	d.ctl = srv
 	d.wg.Add(1)
 	go func() {

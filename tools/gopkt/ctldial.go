@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gopkt/gopkt/control"
+	"github.com/gopkt/gopkt/stack/tcp"
 )
 
 // ctlDial is the control service's dial: a TCP connection from the
@@ -47,7 +48,15 @@ func (d *daemon) ctlDial(ctx context.Context, args json.RawMessage) (any, func(c
 	}
 	res := control.DialResult{Local: conn.LocalAddr().String(), Remote: conn.RemoteAddr().String()}
 	d.log.Info("control: dial", "local", res.Local, "remote", res.Remote)
-	run := func(ctx context.Context, in *bufio.Reader, out net.Conn) error {
+	return res, pipeTCP(conn), nil
+}
+
+// pipeTCP is the run of a pipe carrying conn (dial, and accept in
+// ctllisten.go): the client's half-close becomes conn's FIN, the peer's
+// FIN the client's EOF; conn closes when both directions are done, the
+// control connection breaks, or ctx ends (the daemon stops).
+func pipeTCP(conn *tcp.Conn) func(context.Context, *bufio.Reader, net.Conn) error {
+	return func(ctx context.Context, in *bufio.Reader, out net.Conn) error {
 		stop := context.AfterFunc(ctx, func() { _ = conn.Close() }) // the daemon stops
 		defer stop()
 		done := make(chan struct{})
@@ -67,5 +76,4 @@ func (d *daemon) ctlDial(ctx context.Context, args json.RawMessage) (any, func(c
 		_ = conn.Close()
 		return err
 	}
-	return res, run, nil
 }

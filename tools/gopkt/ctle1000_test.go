@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,5 +98,69 @@ func TestControlE1000Model(t *testing.T) {
 	}
 	if code := r.stop(t); code != exitOK {
 		t.Errorf("exit status %d\n%s", code, r.errOut.String())
+	}
+}
+
+// TestMountReserve: a mounted e1000 grows the budget's receive reserve by
+// what its rings and caches hold, an unmount shrinks it back, and a mount
+// the pool cannot serve is refused with the numbers (the rings' need, the
+// pool, the bound) and the fix, leaving the reserve and the device as
+// they were.
+func TestMountReserve(t *testing.T) {
+	bus := e1000test.NewBus()
+	defer bus.Close()
+	em0 := e1000test.NewPort(bus, e1000test.Options{MAC: [6]byte{0x52, 0x54, 0, 0x12, 0x34, 0x20}})
+	host := &busHost{bus: bus, ports: map[string]pci.Function{"0000:00:02.0": em0.Function()}}
+	sock := filepath.Join(t.TempDir(), "gopkt.sock")
+	r := startRun([]string{"--control", sock, "-p", "ipv4", "-p", "udp", "--buffers", "1024"}, env{pciHost: func(vfio.Options) pciHost { return host }})
+	waitFor(t, &r.out, "gopkt: running", 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c := control.Dial(sock)
+	reserve := func() uint64 {
+		t.Helper()
+		st, err := c.Stats(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return counter(st, "budget", "", "", "reserve")
+	}
+	if n := reserve(); n != 256 {
+		t.Fatalf("reserve with no driver %d, want 256 (a quarter of 1024)", n)
+	}
+	// 512/512 descriptors hold up to 1472 buffers: more than three
+	// quarters of 1024.
+	_, err := c.Mount(ctx, control.MountRequest{Driver: "e1000", Options: "pci=0000:00:02.0"})
+	if !errors.Is(err, control.ErrBadRequest) {
+		t.Fatalf("mount of a 512/512 e1000 into 1024 buffers: %v, want ErrBadRequest", err)
+	}
+	for _, want := range []string{"the pool cannot serve this driver", "up to 1472 buffers", "of the pool's 1024", "three quarters, 768", "--buffers 1963 or more"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("refusal %q lacks %q", err, want)
+		}
+	}
+	if n := reserve(); n != 256 {
+		t.Errorf("reserve after the refusal %d, want 256", n)
+	}
+	// 128/128: 128 + 2×32 + 128 + 128 + 64 = 512 fits; the same
+	// function, so the refusal left it closed.
+	ifc, err := c.Mount(ctx, control.MountRequest{Driver: "e1000", Options: "pci=0000:00:02.0,rxdescs=128,txdescs=128,mode=poll"})
+	if err != nil || ifc.Name != "em0" {
+		t.Fatalf("mount 128/128: %+v %v", ifc, err)
+	}
+	if n := reserve(); n != 512 {
+		t.Errorf("reserve with em0 mounted %d, want 512", n)
+	}
+	if err := c.Umount(ctx, "em0"); err != nil {
+		t.Fatal(err)
+	}
+	if n := reserve(); n != 256 {
+		t.Errorf("reserve after umount %d, want 256", n)
+	}
+	if code := r.stop(t); code != exitOK {
+		t.Errorf("exit status %d\n%s", code, r.errOut.String())
+	}
+	if !strings.Contains(r.errOut.String(), "mount refused") {
+		t.Errorf("the refusal is not logged:\n%s", r.errOut.String())
 	}
 }

@@ -16,9 +16,11 @@ import (
 // checks, attached to the running stack; unmount detaches the interface
 // (its addresses and routes go with it), and the driver quiesces the
 // device and returns its ring buffers to the pool (e1000: Quiesce, RX and
-// TX rings freed, the VFIO function closed; tap: the fd closed). The
-// budget's reserve was sized at start for the drivers loaded then: a
-// mounted e1000 ring is not in it (see the daemon's doc).
+// TX rings freed, the VFIO function closed; tap: the fd closed). A mount
+// grows the budget's reserve by what the driver's rings and caches hold
+// (to what it would be had the driver been loaded with -d) or is refused
+// when the pool cannot serve them, and an unmount shrinks it again
+// (budget.go).
 
 // errStopping refuses control changes once the daemon is stopping.
 var errStopping = errors.New("the daemon is stopping")
@@ -62,11 +64,18 @@ func (d *daemon) mount(drv, opts string) (*stack.Interface, error) {
 	if d.s.InterfaceByName(a.Name) != nil {
 		return nil, control.Errorf(control.ErrExists, "interface %s exists; give the driver another name=", a.Name)
 	}
+	old, err := d.growReserve(a.Drv, d.drivers)
+	if err != nil {
+		d.log.Warn("mount refused", "driver", a.Arg, "err", err)
+		return nil, err
+	}
 	if err := a.Drv.Open(d); err != nil {
+		_ = d.s.Budget().SetReserve(old)
 		return nil, err
 	}
 	ifc, err := a.Drv.Attach(d, a.Name)
 	if err != nil {
+		_ = d.s.Budget().SetReserve(old)
 		return nil, errors.Join(err, a.Drv.Detach(d))
 	}
 	if d.cfg.Protos.arpOff {
@@ -74,7 +83,7 @@ func (d *daemon) mount(drv, opts string) (*stack.Interface, error) {
 	}
 	d.drivers = append(d.drivers, a)
 	d.ifaces = append(d.ifaces, iface{arg: a, ifc: ifc})
-	d.log.Info("mounted", "iface", a.Name, "driver", a.Loader, "mac", ifc.MAC(), "mtu", ifc.MTU())
+	d.log.Info("mounted", "iface", a.Name, "driver", a.Loader, "mac", ifc.MAC(), "mtu", ifc.MTU(), "reserve", d.s.Budget().Reserve())
 	return ifc, nil
 }
 
@@ -117,10 +126,11 @@ func (d *daemon) umount(name string) error {
 	err := a.Drv.Detach(d)
 	d.drivers = slices.Delete(d.drivers, i, i+1)
 	d.ifaces = slices.DeleteFunc(d.ifaces, func(f iface) bool { return f.arg.Name == name })
+	d.shrinkReserve() // budget.go
 	if err != nil {
 		d.log.Error("unmount", "iface", name, "err", err)
 		return err
 	}
-	d.log.Info("unmounted", "iface", name, "driver", a.Loader, "pool in use", d.pool.InUse())
+	d.log.Info("unmounted", "iface", name, "driver", a.Loader, "pool in use", d.pool.InUse(), "reserve", d.s.Budget().Reserve())
 	return nil
 }

@@ -72,6 +72,7 @@ type daemon struct {
 	ctl     *control.Server // --control (control.go)
 	metrics *http.Server    // --metrics (metrics.go)
 	socks   *socks.Server   // --socks (socks.go)
+	ctlLns  ctlListeners    // TCP listeners of control clients (ctllisten.go)
 
 	// mu guards the live driver list (drivers, ifaces: -d lines, then
 	// mounts) against the control service; stopping refuses new mounts.

@@ -39,7 +39,8 @@
 //     layer shares it, and its
 //     budget (budget.go): a reserve sized from the drivers' rings that
 //     parked buffers (socket queues, ARP hold queues, reassembly) never
-//     take;
+//     take (a mount grows it by the new rings, or is refused when the
+//     pool cannot serve them; an unmount shrinks it);
 //  3. the stack with the protocols (stack.Options.Protocols);
 //  4. drivers' Attach, in command-line order (interfaces em0, tap0, lo1 ...
 //     unless name= is given; arp=off marks them NOARP);
@@ -66,9 +67,12 @@
 // (logring.go keeps the last 1000 lines) and runtime mount/umount of
 // drivers from the same registry as -d (ctlmount.go; an e1000 through
 // VFIO too, into a daemon started without one), ping from the stack
-// (ctlping.go), TCP connections for other processes (ctldial.go: the
-// control connection carries the byte stream, control.Client.DialTCP
-// returns it as a net.Conn), and load and unload of udp and tcp (ctlproto.go: the
+// (ctlping.go), sockets for other processes: TCP connections (ctldial.go:
+// the control connection carries the byte stream, control.Client.DialTCP
+// returns it as a net.Conn), TCP listeners (ctllisten.go: a connection
+// holds the listener, each accepted connection is a pipe of its own,
+// control.Client.ListenTCP) and UDP sockets (ctludp.go: datagrams framed
+// with their addresses, control.Client.ListenPacket and DialUDP), and load and unload of udp and tcp (ctlproto.go: the
 // transport leaves IPv4's table, its sockets close, the services on it
 // stop, and come back on load). Root and
 // --control-group members are served, others refused with a reason and a
@@ -110,9 +114,14 @@
 // from a namespace and reads the IPv6 sockets in the status;
 // vm_mount_test.go starts the daemon with no driver and mounts, uses
 // (pings both ways, UDP echo) and unmounts the guest's e1000 through VFIO
-// with gopktctl ten times, the last seven under a pinger, checking the
-// pool, the daemon's file descriptors and that vfio-probe can open the
-// device between mounts; mount_test.go is the same on a tap, 20 times.
+// with gopktctl twenty times, the last seventeen under a pinger, checking
+// the pool, the budget's reserve and the daemon's file descriptors after
+// every cycle and that vfio-probe can open the device between mounts; mount_test.go is the same on a tap, 20 times.
+// ctlsockets_test.go is the socket kinds through the control socket with
+// Linux as the peer (a listener Linux connects to, UDP both ways,
+// gopktctl nc -l, -u and -u -l, unload and daemon stop under open
+// sockets); ctllisten_test.go and ctludp_test.go the same over lo0, with
+// nettest.TestConn and concurrent use.
 // ctlproto_test.go unloads and loads udp and tcp over the device model;
 // proto_test.go does it through gopktctl with Linux's UDP socket (on a
 // tap) as the client, which sees ENOPROTOOPT while UDP is out.
@@ -122,10 +131,9 @@
 // No DHCP, one e1000 queue per port. Only udp and tcp
 // load and unload at run time (ctlproto.go: from IPv4 and IPv6 both);
 // ipv4 and ipv6 are fixed at start, and udp and tcp stay while --socks
-// runs. The budget's reserve is sized at start, so a mounted driver's
-// rings are not in it.
-// For outside programs: SOCKS5 and TCP connections dialed through the
-// control socket (ctldial.go, control.Client.DialTCP); no net.PacketConn
-// or listening socket through it, no domain-name resolution (names must
-// be IP literals).
+// runs.
+// For outside programs: no domain-name resolution through the control
+// socket (names must be IP literals), and ICMP errors on a connected UDP
+// socket do not reach its owner (a datagram the daemon cannot send is
+// lost as on the way).
 package main

@@ -18,6 +18,9 @@
 //	gopktctl proto load tcp,cc=newreno
 //	echo hi | gopktctl nc 198.18.0.1:7             # a TCP connection from the daemon's stack
 //	gopktctl get http://198.18.0.1:8080/blob        # net/http over the daemon's stack: SHA-256 of the body
+//	gopktctl nc -l 8080                            # a TCP listener of the daemon's stack (one connection)
+//	echo hi | gopktctl nc -u -w 2s 198.18.0.1:53    # UDP: a datagram per line, replies on stdout
+//	gopktctl nc -u -l 5300                         # UDP: datagrams on stdout, stdin to the last sender
 //
 // Every verb takes --json (the daemon's answer as JSON; for dump a summary
 // on stderr, since stdout carries the pcap). The socket is --socket PATH,

@@ -62,7 +62,7 @@ func verbs() []verb {
 		{"drivers", "", "list the drivers the daemon can mount", runDrivers},
 		{"ping", "[-c N] [-i D] [-W D] [-s N] ADDR", "echo requests from the daemon's stack", runPing},
 		{"proto", "[load NAME[,OPTIONS] | unload NAME]", "list protocols, or load/unload udp or tcp at run time", runProto},
-		{"nc", "ADDR:PORT", "a TCP connection from the daemon's stack on stdin/stdout", runNC},
+		{"nc", "[-u] ADDR:PORT | [-u] -l [ADDR:]PORT", "a TCP connection or listener (-l), or UDP (-u), of the daemon's stack on stdin/stdout", runNC},
 		{"get", "[-o FILE] URL", "HTTP GET by Go's net/http over the daemon's stack: status, bytes, time, SHA-256", runGet},
 	}
 }

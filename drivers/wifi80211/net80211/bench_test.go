@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopkt/gopkt/clock/clocktest"
 	"github.com/gopkt/gopkt/drivers/wifi80211/ie"
 	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
 	"github.com/gopkt/gopkt/drivers/wifi80211/wlantest"
@@ -20,7 +21,7 @@ var (
 // bench is one STA and one test AP on an in-process medium.
 type bench struct {
 	t      testing.TB
-	clock  *wlantest.Clock
+	clock  *clocktest.Clock
 	medium *wlantest.Medium
 	sta    *wlantest.Radio
 	com    *net80211.Com

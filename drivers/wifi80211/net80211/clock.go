@@ -2,18 +2,9 @@ package net80211
 
 import "time"
 
-// Clock is the layer's only source of time. Production code passes
-// SystemClock; tests pass a fake they advance by hand, then call Com.Tick,
-// so no unit test sleeps.
-type Clock interface {
-	Now() time.Time
-}
-
-// SystemClock reads the wall clock (monotonic part included).
-type SystemClock struct{}
-
-// Now returns time.Now().
-func (SystemClock) Now() time.Time { return time.Now() }
+// The layer's only source of time is ComConfig.Clock (package clock; nil
+// is the wall clock); tests pass a clocktest.Clock they advance by hand,
+// then call Com.Tick, so no unit test sleeps.
 
 // deadline is an optional point in time; the zero value is unset.
 type deadline struct{ t time.Time }

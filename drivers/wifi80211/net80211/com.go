@@ -3,6 +3,7 @@ package net80211
 import (
 	"sync"
 
+	"github.com/gopkt/gopkt/clock"
 	"github.com/gopkt/gopkt/crypto"
 	"github.com/gopkt/gopkt/drivers/wifi80211/frame"
 	"github.com/gopkt/gopkt/hw/mbuf"
@@ -11,9 +12,9 @@ import (
 // ComConfig builds a Com. Radio is required; the rest has defaults.
 type ComConfig struct {
 	Radio   Radio
-	Clock   Clock   // default SystemClock
-	Ciphers Ciphers // default DefaultCiphers()
-	Tap     Tap     // optional: every frame in and out, radiotap-prefixed
+	Clock   clock.Clock // nil: clock.System()
+	Ciphers Ciphers     // default DefaultCiphers()
+	Tap     Tap         // optional: every frame in and out, radiotap-prefixed
 	// Crypto, if set, is the offload registry CCMP and GCMP keys get
 	// sessions from (best engine by capability and priority): an inline
 	// engine (a card's key cache) makes the key a hardware key, a
@@ -33,7 +34,7 @@ type ComConfig struct {
 type Com struct {
 	mu       sync.Mutex
 	radio    Radio
-	clock    Clock
+	clock    clock.Clock
 	ciphers  Ciphers
 	keyCache KeyCache
 	registry *crypto.Registry
@@ -62,9 +63,7 @@ func NewCom(cfg ComConfig) (*Com, error) {
 		return nil, opErr("new com", "", ErrNotSupported, "ComConfig.Radio is nil; pass the card driver's radio")
 	}
 	c := &Com{radio: cfg.Radio, clock: cfg.Clock, ciphers: cfg.Ciphers, tap: cfg.Tap, registry: cfg.Crypto}
-	if c.clock == nil {
-		c.clock = SystemClock{}
-	}
+	c.clock = clock.Or(c.clock)
 	if c.ciphers == nil {
 		c.ciphers = DefaultCiphers()
 	}

@@ -14,7 +14,7 @@
 // VapConfig.Sink (an EtherSink) and the stack sends with Vap.Output.
 // Ciphers call the crypto/ primitives directly, or run through a session
 // of the crypto offload API when ComConfig.Crypto holds a Registry. Taps get radiotap-prefixed
-// copies (link type 127) through ComConfig.Tap. Time comes from a Clock;
+// copies (link type 127) through ComConfig.Tap. Time comes from ComConfig.Clock (package clock);
 // timers run when someone calls Com.Tick (every 10-100 ms), so tests drive
 // everything with a fake clock and never sleep.
 //

@@ -44,7 +44,7 @@ type OpError struct {
 	Op   string // "install key", "connect", "transmit", ...
 	Peer string // MAC address or SSID, may be empty
 	Err  error
-	Hint string
+	Fix  string
 }
 
 func (e *OpError) Error() string {
@@ -53,8 +53,8 @@ func (e *OpError) Error() string {
 		s += " " + e.Peer
 	}
 	s += ": " + e.Err.Error()
-	if e.Hint != "" {
-		s += " (" + e.Hint + ")"
+	if e.Fix != "" {
+		s += " (" + e.Fix + ")"
 	}
 	return s
 }
@@ -66,5 +66,5 @@ func opErr(op, peer string, err error, hint string, args ...any) *OpError {
 	if len(args) > 0 {
 		hint = fmt.Sprintf(hint, args...)
 	}
-	return &OpError{Op: op, Peer: peer, Err: err, Hint: hint}
+	return &OpError{Op: op, Peer: peer, Err: err, Fix: hint}
 }

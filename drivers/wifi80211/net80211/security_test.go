@@ -367,7 +367,7 @@ func TestAssocRefusedByACL(t *testing.T) {
 	b.runFor(time.Second)
 	last := b.events[len(b.events)-1]
 	var op *net80211.OpError
-	if last.Kind != net80211.EventFailed || !errors.As(last.Err, &op) || !errors.Is(op, net80211.ErrAssocRefused) || !contains(op.Hint, "status code 37") {
+	if last.Kind != net80211.EventFailed || !errors.As(last.Err, &op) || !errors.Is(op, net80211.ErrAssocRefused) || !contains(op.Fix, "status code 37") {
 		t.Fatalf("last event %+v", last)
 	}
 }

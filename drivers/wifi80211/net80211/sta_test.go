@@ -110,7 +110,7 @@ func TestWrongPassphrase(t *testing.T) {
 		t.Fatalf("last event %+v", last)
 	}
 	var op *net80211.OpError
-	if !errors.As(last.Err, &op) || !contains(op.Hint, "passphrase is probably wrong") {
+	if !errors.As(last.Err, &op) || !contains(op.Fix, "passphrase is probably wrong") {
 		t.Fatalf("error %v", last.Err)
 	}
 	if b.ap.Stats.BadMIC == 0 || b.ap.Stats.M4 != 0 {

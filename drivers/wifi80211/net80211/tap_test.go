@@ -13,6 +13,7 @@ import (
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
 
+	"github.com/gopkt/gopkt/clock/clocktest"
 	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
 	"github.com/gopkt/gopkt/drivers/wifi80211/radiotap"
 	"github.com/gopkt/gopkt/drivers/wifi80211/wlantest"
@@ -80,7 +81,7 @@ func TestTapPcap(t *testing.T) {
 	}
 }
 
-func newTapBench(t *testing.T, clock *wlantest.Clock, tap net80211.Tap) *bench {
+func newTapBench(t *testing.T, clock *clocktest.Clock, tap net80211.Tap) *bench {
 	b := &bench{t: t, clock: clock, medium: &wlantest.Medium{}, keep: true}
 	b.sta = b.medium.NewRadio(staMAC, 2412, chans)
 	apRadio := b.medium.NewRadio(apMAC, 2437, chans)

@@ -7,6 +7,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/gopkt/gopkt/clock"
 	"github.com/gopkt/gopkt/crypto/prf"
 	"github.com/gopkt/gopkt/drivers/wifi80211/frame"
 	"github.com/gopkt/gopkt/drivers/wifi80211/ie"
@@ -20,7 +21,7 @@ type APConfig struct {
 	Pairwise       ie.Suite // default CCMP-128
 	Group          ie.Suite // default = Pairwise
 	BeaconInterval uint16   // TU, default 100
-	Clock          net80211.Clock
+	Clock          clock.Clock
 	Rand           io.Reader     // default crypto/rand
 	ACL            *net80211.ACL // stations admitted
 	// RSNOverride, if set, replaces the RSN element the AP puts in

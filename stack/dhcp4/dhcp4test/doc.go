@@ -1,6 +1,4 @@
-// Package dhcp4test holds the test doubles for stack/dhcp4: a manual
-// Clock that moves only when the test says so (lease timers and
-// retransmissions without sleeps), and Server, a small in-process DHCP
+// Package dhcp4test holds the test double for stack/dhcp4: Server, a small in-process DHCP
 // server on a stack interface that leases addresses from a range, can be
 // told to ignore or refuse requests, and records what clients sent.
 //

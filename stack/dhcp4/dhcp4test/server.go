@@ -79,7 +79,7 @@ type Server struct {
 func NewServer(cfg ServerConfig) (*Server, error) {
 	addrs := cfg.Interface.Addresses()
 	if len(addrs) == 0 {
-		return nil, &dhcp4.OpError{Op: "test server", Interface: cfg.Interface.Name(), Err: dhcp4.ErrMissingField, Hint: "give the server interface an address"}
+		return nil, &dhcp4.OpError{Op: "test server", Interface: cfg.Interface.Name(), Err: dhcp4.ErrMissingField, Fix: "give the server interface an address"}
 	}
 	s := &Server{cfg: cfg, id: addrs[0].Addr().As4(), name: "dhcp4test/" + cfg.Interface.Name(),
 		Requests: make(chan Request, 256), leases: map[wire.MAC]wire.Addr4{}, next: cfg.First.As4(),

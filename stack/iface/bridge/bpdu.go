@@ -10,8 +10,8 @@ import (
 // EtherType) to the Bridge Group Address 01-80-C2-00-00-00 (7.12.3),
 // LLC header DSAP=SSAP=0x42 UI (0x03), then the BPDU.
 
-// BridgeGroup is the destination of every BPDU.
-var BridgeGroup = [6]byte{0x01, 0x80, 0xc2, 0, 0, 0}
+// bridgeGroup is the destination of every BPDU.
+var bridgeGroup = [6]byte{0x01, 0x80, 0xc2, 0, 0, 0}
 
 // BPDU types (9.3.1, 9.3.2) and flags (9.3.1: octet 5).
 const (
@@ -96,7 +96,7 @@ func parseBPDU(f []byte) (bpdu, error) {
 // bytes) and returns its length.
 func (b *bpdu) encode(f []byte, src [6]byte) int {
 	clear(f[:bpduFrameMin])
-	copy(f[0:6], BridgeGroup[:])
+	copy(f[0:6], bridgeGroup[:])
 	copy(f[6:12], src[:])
 	n := configLen
 	if b.typ == bpduTCN {

@@ -132,7 +132,7 @@ func (br *Bridge) AddMember(ifc *stack.Interface) (*Member, error) {
 	}
 	self := br.self.Load()
 	if self == nil || ifc == self || ifc.Stack() != self.Stack() {
-		return nil, &stack.OpError{Op: "bridge add member", Interface: ifc.Name(), Err: ErrSelf, Hint: "get the bridge with bridge.Of(its interface) and add interfaces of the same stack"}
+		return nil, &stack.OpError{Op: "bridge add member", Interface: ifc.Name(), Err: ErrSelf, Fix: "get the bridge with bridge.Of(its interface) and add interfaces of the same stack"}
 	}
 	cur := br.members.Load()
 	slot := -1
@@ -240,7 +240,7 @@ func (br *Bridge) FDB() []Entry {
 // applies to the entries already learned too.
 func (br *Bridge) SetAgeingTime(d time.Duration) error {
 	if d <= 0 {
-		return &stack.OpError{Op: "bridge ageing", Interface: br.name, Err: ErrAgeing, Hint: "give a positive duration"}
+		return &stack.OpError{Op: "bridge ageing", Interface: br.name, Err: ErrAgeing, Fix: "give a positive duration"}
 	}
 	br.fdb.ageing.Store(int64(d))
 	return nil
@@ -256,9 +256,9 @@ func (br *Bridge) EnableSTP(o STPOptions) error {
 	case br.closed.Load():
 		return &stack.OpError{Op: "bridge stp", Interface: br.name, Err: ErrClosed}
 	case br.stp.Load() != nil:
-		return &stack.OpError{Op: "bridge stp", Interface: br.name, Err: ErrSTP, Hint: "spanning tree is on already"}
+		return &stack.OpError{Op: "bridge stp", Interface: br.name, Err: ErrSTP, Fix: "spanning tree is on already"}
 	case len(br.members.Load().list) > 0:
-		return &stack.OpError{Op: "bridge stp", Interface: br.name, Err: ErrSTP, Hint: "turn it on before adding members"}
+		return &stack.OpError{Op: "bridge stp", Interface: br.name, Err: ErrSTP, Fix: "turn it on before adding members"}
 	}
 	br.stp.Store(newSTP(br, o))
 	return nil

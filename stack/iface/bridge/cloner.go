@@ -89,7 +89,7 @@ func Of(ifc *stack.Interface) (*Bridge, error) {
 	}
 	br.self.CompareAndSwap(nil, ifc)
 	if br.self.Load() != ifc {
-		return nil, &stack.OpError{Op: "bridge of", Interface: ifc.Name(), Err: ErrNotBridge, Hint: "the bridge belongs to another interface"}
+		return nil, &stack.OpError{Op: "bridge of", Interface: ifc.Name(), Err: ErrNotBridge, Fix: "the bridge belongs to another interface"}
 	}
 	return br, nil
 }

@@ -99,7 +99,7 @@ func (m *Member) LinkInput(ifc *stack.Interface, bufs []*mbuf.Buf) {
 		}
 		e := wire.Ethernet(b.Bytes())
 		src, dst := e.Src(), e.Dst()
-		if s := br.stp.Load(); s != nil && dst == BridgeGroup {
+		if s := br.stp.Load(); s != nil && dst == bridgeGroup {
 			s.receive(m, b) // in every state but disabled (8.4)
 			b.Free()
 			continue

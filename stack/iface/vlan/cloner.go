@@ -41,7 +41,7 @@ func (c *Cloner) Create(name string) (port.Port, stack.IfOptions, error) {
 	c.mu.Unlock()
 	if !ok {
 		return nil, stack.IfOptions{}, &stack.OpError{Op: "vlan create", Interface: name, Err: ErrNotConfigured,
-			Hint: "make vlan interfaces with vlan.Cloner.Add(stack, name, Config{Parent, VID})"}
+			Fix: "make vlan interfaces with vlan.Cloner.Add(stack, name, Config{Parent, VID})"}
 	}
 	return newPort(c, cfg), stack.IfOptions{NoPoller: true}, nil
 }
@@ -51,15 +51,15 @@ func (c *Cloner) Create(name string) (port.Port, stack.IfOptions, error) {
 // parent.
 func (c *Cloner) Add(s *stack.Stack, name string, cfg Config) (*stack.Interface, error) {
 	if cfg.VID == 0 || cfg.VID >= 4095 {
-		return nil, &stack.OpError{Op: "vlan add", Interface: name, Err: ErrBadVID, Hint: fmt.Sprintf("VID %d: 0 is the priority tag (untagged), 4095 is reserved", cfg.VID)}
+		return nil, &stack.OpError{Op: "vlan add", Interface: name, Err: ErrBadVID, Fix: fmt.Sprintf("VID %d: 0 is the priority tag (untagged), 4095 is reserved", cfg.VID)}
 	}
 	if cfg.Parent == nil || s.Interface(cfg.Parent.Index()) != cfg.Parent {
-		return nil, &stack.OpError{Op: "vlan add", Interface: name, Err: ErrNoParent, Hint: "pass an interface attached to this stack"}
+		return nil, &stack.OpError{Op: "vlan add", Interface: name, Err: ErrNoParent, Fix: "pass an interface attached to this stack"}
 	}
 	c.mu.Lock()
 	if t := c.trunks[cfg.Parent]; t != nil && t.vids.Load()[cfg.VID] != nil {
 		c.mu.Unlock()
-		return nil, &stack.OpError{Op: "vlan add", Interface: name, Err: ErrVIDInUse, Hint: fmt.Sprintf("%s already has VID %d", cfg.Parent.Name(), cfg.VID)}
+		return nil, &stack.OpError{Op: "vlan add", Interface: name, Err: ErrVIDInUse, Fix: fmt.Sprintf("%s already has VID %d", cfg.Parent.Name(), cfg.VID)}
 	}
 	c.pending[name] = cfg
 	c.mu.Unlock()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"sync"
 	"time"
 
@@ -17,8 +18,8 @@ import (
 // ErrFull means the card's TX ring had no room for the frame.
 var ErrFull = errors.New("softmac: TX ring full")
 
-// Channels24 are the 2.4 GHz channels 1..13 (IEEE 802.11-2016 19.3.15.2).
-var Channels24 = []int{2412, 2417, 2422, 2427, 2432, 2437, 2442, 2447, 2452, 2457, 2462, 2467, 2472}
+// channels24 are the 2.4 GHz channels 1..13 (IEEE 802.11-2016 19.3.15.2).
+var channels24 = [...]int{2412, 2417, 2422, 2427, 2432, 2437, 2442, 2447, 2452, 2457, 2462, 2467, 2472}
 
 // Radio is a vcard.Device seen by net80211.
 type Radio struct {
@@ -57,8 +58,9 @@ func (r *Radio) MAC() net.HardwareAddr { return r.d.MAC() }
 // SetChannel implements net80211.Radio.
 func (r *Radio) SetChannel(freqMHz int) error { return r.d.SetChannel(freqMHz) }
 
-// Channels implements net80211.Radio.
-func (r *Radio) Channels() []int { return Channels24 }
+// Channels implements net80211.Radio: the 2.4 GHz channels 1..13, a new
+// slice on every call (the caller may keep or change it).
+func (r *Radio) Channels() []int { return slices.Clone(channels24[:]) }
 
 // HTCaps implements net80211.HTRadio: what the card receives (the card
 // takes every frame the medium hands it, whatever its modulation; it

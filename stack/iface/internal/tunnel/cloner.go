@@ -55,7 +55,7 @@ func (c *Cloner) Create(name string) (port.Port, stack.IfOptions, error) {
 	c.mu.Unlock()
 	if p == nil {
 		return nil, stack.IfOptions{}, &stack.OpError{Op: c.prefix + " create", Interface: name, Err: ErrNotConfigured,
-			Hint: "make " + c.prefix + " interfaces with " + c.prefix + ".Module.Add"}
+			Fix: "make " + c.prefix + " interfaces with " + c.prefix + ".Module.Add"}
 	}
 	return p, stack.IfOptions{}, nil
 }
@@ -65,7 +65,7 @@ func (c *Cloner) Create(name string) (port.Port, stack.IfOptions, error) {
 func (c *Cloner) Add(s *stack.Stack, name string, local, remote netip.Addr, cfg Config, enc Encap) (*stack.Interface, error) {
 	ip := c.IP()
 	if ip == nil {
-		return nil, &stack.OpError{Op: c.prefix + " add", Interface: name, Err: ErrNoIPv4, Hint: "pass the module in ipv4.Options.Transports too"}
+		return nil, &stack.OpError{Op: c.prefix + " add", Interface: name, Err: ErrNoIPv4, Fix: "pass the module in ipv4.Options.Transports too"}
 	}
 	if !local.Is4() || !remote.Is4() || remote.IsMulticast() || remote.IsUnspecified() {
 		return nil, &stack.OpError{Op: c.prefix + " add", Interface: name, Err: ErrBadEndpoint}

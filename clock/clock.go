@@ -1,10 +1,8 @@
-package dhcp4
+package clock
 
 import "time"
 
-// Clock is the client's source of time. The zero Config uses the wall
-// clock; tests pass dhcp4test.Clock and move time by hand, so lease
-// timers (T1, T2, expiry) and retransmissions run without real sleeps.
+// Clock is a source of time.
 type Clock interface {
 	Now() time.Time
 	// NewTimer returns a stopped timer.
@@ -20,12 +18,22 @@ type Timer interface {
 	Stop()
 }
 
-// wallClock is the real clock.
-type wallClock struct{}
+// System returns the wall clock (time.Now, with its monotonic reading).
+func System() Clock { return wall{} }
 
-func (wallClock) Now() time.Time { return time.Now() }
+// Or returns c, or System when c is nil: the default of an option.
+func Or(c Clock) Clock {
+	if c == nil {
+		return wall{}
+	}
+	return c
+}
 
-func (wallClock) NewTimer() Timer {
+type wall struct{}
+
+func (wall) Now() time.Time { return time.Now() }
+
+func (wall) NewTimer() Timer {
 	t := time.NewTimer(time.Hour)
 	t.Stop()
 	return wallTimer{t}

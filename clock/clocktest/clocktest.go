@@ -1,32 +1,36 @@
-package dhcp4test
+// Package clocktest is a manual clock.Clock for tests.
+package clocktest
 
 import (
 	"sync"
 	"time"
 
-	"github.com/gopkt/gopkt/stack/dhcp4"
+	"github.com/gopkt/gopkt/clock"
 )
 
-// Clock is a manual dhcp4.Clock: time moves only when a test calls
-// Advance, and timers whose deadline has passed fire then.
+// Clock is a manual clock.Clock: time moves only when a test calls
+// Advance, and timers whose deadline has passed fire then. It is safe
+// for concurrent use.
 type Clock struct {
 	mu     sync.Mutex
 	now    time.Time
 	timers []*timer
 }
 
-// NewClock returns a clock reading start.
-func NewClock(start time.Time) *Clock { return &Clock{now: start} }
+// New returns a clock reading start.
+func New(start time.Time) *Clock { return &Clock{now: start} }
 
-// Now implements dhcp4.Clock.
+var _ clock.Clock = (*Clock)(nil)
+
+// Now implements clock.Clock.
 func (c *Clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.now
 }
 
-// NewTimer implements dhcp4.Clock.
-func (c *Clock) NewTimer() dhcp4.Timer {
+// NewTimer implements clock.Clock.
+func (c *Clock) NewTimer() clock.Timer {
 	t := &timer{c: c, ch: make(chan time.Time, 1)}
 	c.mu.Lock()
 	c.timers = append(c.timers, t)
