@@ -38,6 +38,21 @@ pool_full() {
 	grep -Eq '^ +reserve +1024$' /tmp/pool.txt || { cat /tmp/pool.txt; fail "budget reserve not back to 1024 after umount ($1)"; }
 }
 fds() { ls /proc/$gpid/fd | wc -l; }
+# fds_back waits up to 5 s for the daemon's descriptors to return to the
+# first cycle's count: the server closes the connection of the gopktctl call
+# just answered after the answer, so a count taken at once can see it (it
+# failed a suite run at load 20 with "8 after cycle 8, 7 after the first").
+# A leaked descriptor stays and still fails.
+# fds_min is the lowest count over a second: the baseline, without the
+# transient descriptor.
+fds_min() {
+	m=$(fds); for i in 1 2 3 4 5 6 7 8 9 10; do sleep 0.1; n=$(fds); [ "$n" -lt "$m" ] && m=$n; done; echo $m
+}
+fds_back() {
+	i=0
+	while [ "$(fds)" != "$fds0" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+	[ "$(fds)" = "$fds0" ]
+}
 echo "STEP the pool before any device"
 pool_full start
 ifs=$(ctl ifconfig)
@@ -78,8 +93,8 @@ for c in 1 2 3; do
 	pool_full "cycle $c"
 	out=$(ctl ifconfig)
 	reject "$out" "em0"
-	[ -n "$fds0" ] || fds0=$(fds)
-	[ "$(fds)" = "$fds0" ] || fail "gopkt holds $(fds) fds after cycle $c, $fds0 after the first"
+	[ -n "$fds0" ] || fds0=$(fds_min)
+	fds_back || fail "gopkt holds $(fds) fds 5 s after cycle $c, $fds0 after the first"
 	if [ $c = 1 ]; then
 		echo "STEP the device is free for another process"
 		out=$(vfio-probe --no-tx --irq none $NIC0_ADDR 2>&1) || fail "vfio-probe after umount: $out"
@@ -93,7 +108,7 @@ for c in $(seq 4 20); do
 	cycle $c
 	must ctl umount em0
 	pool_full "cycle $c"
-	[ "$(fds)" = "$fds0" ] || fail "gopkt holds $(fds) fds after cycle $c, $fds0 after the first"
+	fds_back || fail "gopkt holds $(fds) fds 5 s after cycle $c, $fds0 after the first"
 done
 kill $ppid; wait $ppid || true
 echo "STEP mounts: $(grep -c msg=mounted /tmp/gopkt.err), unmounts: $(grep -c msg=unmounted /tmp/gopkt.err)"
