@@ -30,20 +30,20 @@ var (
 
 // Status codes of SAE Authentication frames (802.11-2020 9.4.1.9).
 const (
-	StatusSuccess        = 0
-	StatusTokenRequired  = 76  // ANTI_CLOGGING_TOKEN_REQUIRED
-	StatusGroupRefused   = 77  // FINITE_CYCLIC_GROUP_NOT_SUPPORTED
-	StatusUnknownPWID    = 123 // UNKNOWN_PASSWORD_IDENTIFIER
-	StatusHashToElement  = 126 // SAE_HASH_TO_ELEMENT
-	StatusPK             = 127 // SAE_PK
-	AuthSeqCommit        = 1
-	AuthSeqConfirm       = 2
-	elementIDExtension   = 255
-	extIDPasswordID      = 33 // Password Identifier element (9.4.2.216)
-	extIDRejectedGroups  = 92 // Rejected Groups element (9.4.2.245)
-	extIDTokenContainer  = 93 // Anti-Clogging Token Container (9.4.2.246)
-	commitFixedLen       = 2 + Len + 2*Len
-	confirmLen           = 2 + Len
+	StatusSuccess       = 0
+	StatusTokenRequired = 76  // ANTI_CLOGGING_TOKEN_REQUIRED
+	StatusGroupRefused  = 77  // FINITE_CYCLIC_GROUP_NOT_SUPPORTED
+	StatusUnknownPWID   = 123 // UNKNOWN_PASSWORD_IDENTIFIER
+	StatusHashToElement = 126 // SAE_HASH_TO_ELEMENT
+	StatusPK            = 127 // SAE_PK
+	AuthSeqCommit       = 1
+	AuthSeqConfirm      = 2
+	elementIDExtension  = 255
+	extIDPasswordID     = 33 // Password Identifier element (9.4.2.216)
+	extIDRejectedGroups = 92 // Rejected Groups element (9.4.2.245)
+	extIDTokenContainer = 93 // Anti-Clogging Token Container (9.4.2.246)
+	commitFixedLen      = 2 + Len + 2*Len
+	confirmLen          = 2 + Len
 )
 
 // Commit is a parsed SAE Commit body (802.11-2020 9.3.3.12, table 9-41):
