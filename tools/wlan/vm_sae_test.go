@@ -1,0 +1,150 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopkt/gopkt/internal/hosttest"
+	"github.com/gopkt/gopkt/internal/vmtest"
+)
+
+// saeConf is a WPA3-Personal network on hostapd: SAE only, PMF required.
+const saeConf = `interface=wlan0
+driver=nl80211
+ctrl_interface=/var/run/hostapd
+ssid=gopkt-wlan
+hw_mode=g
+channel=6
+wpa=2
+wpa_key_mgmt=SAE
+rsn_pairwise=CCMP
+ieee80211w=2
+wpa_passphrase=the right passphrase
+`
+
+// TestVMWlanSAE joins hostapd 2.10 with WPA3-Personal:
+//   - sae_pwe=0 (hunting-and-pecking) with sae_anti_clogging_threshold=0,
+//     so hostapd asks for an anti-clogging token before every commit:
+//     hostapd lists us with [MFP] and AKM 00-0f-ac-8, wlan status says
+//     WPA3-SAE (hunting-and-pecking) with one token followed; 1000 pings
+//     each way;
+//   - sae_pwe=1 (hash-to-element only): WPA3-SAE (hash-to-element), 1000
+//     pings each way;
+//   - a transition network (wpa_key_mgmt=WPA-PSK SAE, ieee80211w=1,
+//     sae_pwe=2): we pick SAE, with H2E;
+//   - a wrong passphrase fails with an error that says so;
+//
+// and tshark on the capture finds SAE Authentication frames (algorithm 3)
+// with the commit (seq 1) and confirm (seq 2) both ways, nothing malformed.
+func TestVMWlanSAE(t *testing.T) {
+	res := vmtest.Run(t, vmtest.Config{
+		Modules:  []string{"rfkill", "libarc4", "cfg80211", "ctr", "ccm", "cmac", "mac80211", "virtio_ring", "virtio", "mac80211_hwsim radios=1"},
+		Commands: []string{"./tools/wlan"},
+		Debs:     []string{"hostapd", "iputils-ping"},
+		Files: []vmtest.File{
+			{Guest: "/etc/hostapd-sae0.conf", Mode: 0o644, Data: []byte(saeConf + "sae_pwe=0\nsae_anti_clogging_threshold=0\n")},
+			{Guest: "/etc/hostapd-sae1.conf", Mode: 0o644, Data: []byte(saeConf + "sae_pwe=1\n")},
+			{Guest: "/etc/hostapd-trans.conf", Mode: 0o644, Data: []byte(strings.NewReplacer("wpa_key_mgmt=SAE", "wpa_key_mgmt=WPA-PSK SAE", "ieee80211w=2", "ieee80211w=1").Replace(saeConf) + "sae_pwe=2\n")},
+		},
+		Append:  "no_timer_check",
+		Timeout: 8 * time.Minute,
+		Quiet:   true,
+		Script:  wlanSAEScript,
+	})
+	for _, l := range res.Grep("RESULT ") {
+		t.Log(l[strings.Index(l, "RESULT "):])
+	}
+	path := capturedPcap(t, res)
+	hosttest.Require(t, hosttest.Tshark)
+	auth := tsharkFields(t, path, "wlan.fc.type_subtype == 0x000b && wlan.fixed.auth.alg == 3", "wlan.fixed.auth_seq", "wlan.fixed.status_code")
+	malformed := tsharkFields(t, path, "_ws.malformed")
+	t.Logf("capture: SAE Authentication frames (seq, status) %v; %d malformed", auth, len(malformed))
+	seen := map[string]int{}
+	for _, a := range auth {
+		seen[strings.Fields(strings.ReplaceAll(a, ",", " "))[0]]++
+	}
+	// Our commits (one without, one with the token), the token request,
+	// the AP's commit, both confirms.
+	if seen["1"] < 4 || seen["2"] < 2 {
+		t.Errorf("SAE frames in the capture: %d commits, %d confirms; want the token round, both commits and both confirms", seen["1"], seen["2"])
+	}
+	if len(malformed) != 0 {
+		t.Errorf("tshark finds %d malformed frames", len(malformed))
+	}
+}
+
+const wlanSAEScript = `
+ip link set wlan0 up
+ip addr add 198.18.0.1/24 dev wlan0
+ap() { hostapd_cli -p /var/run/hostapd "$@"; }
+start_ap() {
+	hostapd -B -P /tmp/hostapd.pid -f /tmp/hostapd.log $1 || { cat /tmp/hostapd.log; fail "hostapd did not start"; }
+	wait_for 10 sh -c 'hostapd_cli -p /var/run/hostapd status | grep -q state=ENABLED'
+}
+stop_ap() {
+	kill $(cat /tmp/hostapd.pid)
+	wait_for 5 sh -c '! [ -e /var/run/hostapd/wlan0 ]'
+}
+pings() {
+	/bin/ping -c $1 -i 0.02 -W 5 -q 198.18.0.2 > /tmp/lping.log 2>&1 &
+	lp=$!
+	wlan ping 198.18.0.1 --count $1 --interval 20ms > /tmp/wping.log 2>&1 || true
+	wait $lp || true
+	echo "RESULT $2: Linux -> us: $(grep 'packets transmitted' /tmp/lping.log)"
+	echo "RESULT $2: us -> Linux: $(grep 'packets transmitted' /tmp/wping.log) $(grep 'first error' /tmp/wping.log)"
+	expect "$(cat /tmp/lping.log)" "$1 packets transmitted, $1 received"
+	expect "$(cat /tmp/wping.log)" "$1 packets transmitted, $1 received"
+}
+# join NAME CONF EXTRA-ARGS: start hostapd, connect, wait until hostapd has
+# us authorized.
+join() {
+	start_ap $2
+	wlan connect --ssid gopkt-wlan --passphrase 'the right passphrase' --addr 198.18.0.2/24 $3 > /tmp/connect-$1.log 2>&1 &
+	pid=$!
+	wait_for 40 grep -q '^connected' /tmp/connect-$1.log || { cat /tmp/connect-$1.log; tail -20 /tmp/hostapd.log; fail "$1: not connected"; }
+	wait_for 5 sh -c 'hostapd_cli -p /var/run/hostapd all_sta | grep -q AUTHORIZED'
+	echo "RESULT $1 hostapd $(ap all_sta | grep -E '^(flags|AKMSuiteSelector)=' | tr '\n' ' ')"
+	echo "RESULT $1 wlan $(wlan status | grep -E '^(security|pmf):' | tr '\n' ' ')"
+	echo "RESULT $1 connect: $(grep '^authenticating' /tmp/connect-$1.log | head -1)"
+}
+leave() {
+	must wlan disconnect
+	wait $pid || { cat /tmp/connect-$1.log; fail "$1: wlan connect exited with status $?"; }
+	stop_ap
+}
+
+# WPA3, hunting-and-pecking, every commit needs an anti-clogging token.
+join sae0 /etc/hostapd-sae0.conf "--pcap /tmp/sae.pcap --pcap-count 40"
+ap all_sta | grep -q '^AKMSuiteSelector=000fac-8' || fail "sae0: hostapd does not list AKM 00-0f-ac:8 (SAE) for us"
+ap all_sta | grep -qF '[MFP]' || fail "sae0: hostapd does not list MFP for us"
+out=$(wlan status | grep '^security:')
+expect "$out" "WPA3-SAE (hunting-and-pecking)"
+echo "$out" | grep -qE ' [1-9][0-9]* anti-clogging tokens' || fail "sae0: no anti-clogging token followed: $out"
+expect "$(cat /tmp/connect-sae0.log)" "(WPA3-SAE (hunting-and-pecking))"
+pings 1000 sae0
+leave sae0
+
+# WPA3, hash-to-element only.
+join sae1 /etc/hostapd-sae1.conf
+ap all_sta | grep -q '^AKMSuiteSelector=000fac-8' || fail "sae1: hostapd does not list AKM 00-0f-ac:8 (SAE) for us"
+expect "$(wlan status | grep '^security:')" "WPA3-SAE (hash-to-element)"
+pings 1000 sae1
+leave sae1
+
+# WPA2/WPA3 transition: SAE is chosen.
+join trans /etc/hostapd-trans.conf
+ap all_sta | grep -q '^AKMSuiteSelector=000fac-8' || fail "transition: hostapd lists another AKM than SAE: $(ap all_sta | grep AKMSuite)"
+expect "$(wlan status | grep '^security:')" "WPA3-SAE (hash-to-element)"
+pings 50 trans
+leave trans
+
+# A wrong passphrase: a clear error, exit status 1.
+start_ap /etc/hostapd-sae0.conf
+if wlan connect --ssid gopkt-wlan --passphrase 'a wrong passphrase' --timeout 30s > /tmp/wrong.log 2>&1; then fail "connect with a wrong passphrase succeeded"; fi
+cat /tmp/wrong.log
+echo "RESULT wrong: $(grep 'wlan connect:' /tmp/wrong.log)"
+expect "$(cat /tmp/wrong.log)" "the password is"
+stop_ap
+gzip -c /tmp/sae.pcap | base64 | sed 's/^/PCAP:/'
+`
