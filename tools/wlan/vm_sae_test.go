@@ -116,7 +116,7 @@ leave() {
 
 # WPA3, hunting-and-pecking, every commit needs an anti-clogging token.
 join sae0 /etc/hostapd-sae0.conf "--pcap /tmp/sae.pcap --pcap-count 40"
-ap all_sta | grep -q '^AKMSuiteSelector=000fac-8' || fail "sae0: hostapd does not list AKM 00-0f-ac:8 (SAE) for us"
+ap all_sta | grep -q '^AKMSuiteSelector=00-0f-ac-8' || fail "sae0: hostapd does not list AKM 00-0f-ac:8 (SAE) for us"
 ap all_sta | grep -qF '[MFP]' || fail "sae0: hostapd does not list MFP for us"
 out=$(wlan status | grep '^security:')
 expect "$out" "WPA3-SAE (hunting-and-pecking)"
@@ -127,14 +127,14 @@ leave sae0
 
 # WPA3, hash-to-element only.
 join sae1 /etc/hostapd-sae1.conf
-ap all_sta | grep -q '^AKMSuiteSelector=000fac-8' || fail "sae1: hostapd does not list AKM 00-0f-ac:8 (SAE) for us"
+ap all_sta | grep -q '^AKMSuiteSelector=00-0f-ac-8' || fail "sae1: hostapd does not list AKM 00-0f-ac:8 (SAE) for us"
 expect "$(wlan status | grep '^security:')" "WPA3-SAE (hash-to-element)"
 pings 1000 sae1
 leave sae1
 
 # WPA2/WPA3 transition: SAE is chosen.
 join trans /etc/hostapd-trans.conf
-ap all_sta | grep -q '^AKMSuiteSelector=000fac-8' || fail "transition: hostapd lists another AKM than SAE: $(ap all_sta | grep AKMSuite)"
+ap all_sta | grep -q '^AKMSuiteSelector=00-0f-ac-8' || fail "transition: hostapd lists another AKM than SAE: $(ap all_sta | grep AKMSuite)"
 expect "$(wlan status | grep '^security:')" "WPA3-SAE (hash-to-element)"
 pings 50 trans
 leave trans
