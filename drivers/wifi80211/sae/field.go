@@ -86,8 +86,6 @@ func (f *field) mul(x, y *bigmod.Nat) *bigmod.Nat { return f.cp(x).Mul(y, f.p) }
 
 func (f *field) add(x, y *bigmod.Nat) *bigmod.Nat { return f.cp(x).Add(y, f.p) }
 
-func (f *field) sub(x, y *bigmod.Nat) *bigmod.Nat { return f.cp(x).Sub(y, f.p) }
-
 func (f *field) neg(x *bigmod.Nat) *bigmod.Nat { return f.zero().Sub(x, f.p) }
 
 // inv is inv0 (RFC 9380 4): x^(p-2), so 0 maps to 0.
