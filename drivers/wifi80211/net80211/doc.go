@@ -58,7 +58,7 @@
 // otherwise), the AP's Commit, our Confirm, the AP's Confirm; an
 // anti-clogging token request (status 76) is answered with the commit
 // again, carrying the token; lost messages are repeated on our timer
-// (at least 1 s per step). Invalid commits and confirms are counted
+// (at least 2 s per step). Invalid commits and confirms are counted
 // (VapStats.SAEDropped) and discarded. With H2E the Association Request
 // and message 2 carry our RSNXE. The 4-way handshake then uses the SAE
 // PMK, Key Descriptor Version 0, the KDF-SHA-256 PTK and AES-128-CMAC

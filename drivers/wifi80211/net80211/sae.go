@@ -14,7 +14,7 @@ import (
 // saeTimeout is the least time we wait for the AP's next SAE message: the
 // AP does a scalar multiplication or two per message, which takes a while
 // on a slow or loaded AP (hostapd under emulation).
-const saeTimeout = time.Second
+const saeTimeout = 2 * time.Second
 
 // maxTokens bounds how often one attempt follows an anti-clogging token
 // request (12.4.6) before giving up.
@@ -146,6 +146,7 @@ func (v *Vap) recvSAE(a frame.Auth, now time.Time) {
 		}
 		v.stats.SAETokens++
 		s.token = append(s.token[:0], tok...)
+		v.retries = 0 // the AP answered: a new step
 		v.sendSAECommit(now)
 	case a.Seq() == sae.AuthSeqCommit && a.Status() == sae.StatusGroupRefused:
 		v.fail(ErrAuthRefused, "%s does not support SAE group 19 (P-256), the only one we have", v.bss.MAC)
@@ -162,6 +163,9 @@ func (v *Vap) recvSAE(a frame.Auth, now time.Time) {
 			// 12.4.8.6.4/5: an invalid commit is discarded silently.
 			v.stats.SAEDropped++
 			return
+		}
+		if !s.confirmed {
+			v.retries = 0 // the AP answered our commit: a new step
 		}
 		v.sendSAEConfirm(now)
 	case a.Seq() == sae.AuthSeqCommit:
