@@ -183,7 +183,7 @@ func TestPrintStatusSecurity(t *testing.T) {
 		v    statusView
 		want string
 	}{
-		{statusView{Security: "WPA3-SAE (hunting-and-pecking)", SAE: saeView{Commits: 2, Confirms: 1, Tokens: 1}}, "security: WPA3-SAE (hunting-and-pecking); 2 commits, 1 confirms sent, 1 anti-clogging tokens, 0 dropped\n"},
+		{statusView{Security: "WPA3-SAE (hunting-and-pecking)", SAE: saeView{Commits: 2, Confirms: 1, Tokens: 1}}, "security: WPA3-SAE (hunting-and-pecking); 2 commits, 1 confirms sent, 1 anti-clogging tokens, 0 dropped; PMKSA cache 0 used, 0 refused\n"},
 		{statusView{Security: "WPA2-PSK"}, "security: WPA2-PSK\n"},
 	} {
 		var b bytes.Buffer

@@ -234,13 +234,16 @@ func makeDrops(s net80211.Status, c vcard.Stats, m hwsim.Stats, p port.Stats) dr
 }
 
 // saeView counts the SAE exchange: commits and confirms sent, anti-clogging
-// token requests followed, AP frames discarded and AP confirms that failed.
+// token requests followed, AP frames discarded and AP confirms that failed;
+// rejoins on a cached PMKSA and cached PMKSAs the AP no longer had.
 type saeView struct {
-	Commits    uint64 `json:"commits_sent"`
-	Confirms   uint64 `json:"confirms_sent"`
-	Tokens     uint64 `json:"tokens"`
-	Dropped    uint64 `json:"dropped"`
-	BadConfirm uint64 `json:"bad_confirm"`
+	Commits      uint64 `json:"commits_sent"`
+	Confirms     uint64 `json:"confirms_sent"`
+	Tokens       uint64 `json:"tokens"`
+	PMKSAUsed    uint64 `json:"pmksa_used"`
+	PMKSARefused uint64 `json:"pmksa_refused"`
+	Dropped      uint64 `json:"dropped"`
+	BadConfirm   uint64 `json:"bad_confirm"`
 }
 
 func makeStatus(s net80211.Status, c vcard.Stats) statusView {
@@ -257,7 +260,8 @@ func makeStatus(s net80211.Status, c vcard.Stats) statusView {
 		v.BSSID = s.BSSID.String()
 	}
 	v.Security = s.Security
-	v.SAE = saeView{Commits: s.Stats.SAECommits, Confirms: s.Stats.SAEConfirms, Tokens: s.Stats.SAETokens, Dropped: s.Stats.SAEDropped, BadConfirm: s.Stats.SAEBadConfirm}
+	v.SAE = saeView{Commits: s.Stats.SAECommits, Confirms: s.Stats.SAEConfirms, Tokens: s.Stats.SAETokens, Dropped: s.Stats.SAEDropped, BadConfirm: s.Stats.SAEBadConfirm,
+		PMKSAUsed: s.Stats.PMKSAUsed, PMKSARefused: s.Stats.PMKSARefused}
 	return v
 }
 
@@ -284,7 +288,8 @@ func printStatus(w io.Writer, v statusView, asJSON bool) error {
 	}
 	switch {
 	case strings.HasPrefix(v.Security, "WPA3-SAE"):
-		fmt.Fprintf(tw, "security:\t%s; %d commits, %d confirms sent, %d anti-clogging tokens, %d dropped\n", v.Security, v.SAE.Commits, v.SAE.Confirms, v.SAE.Tokens, v.SAE.Dropped)
+		fmt.Fprintf(tw, "security:\t%s; %d commits, %d confirms sent, %d anti-clogging tokens, %d dropped; PMKSA cache %d used, %d refused\n",
+			v.Security, v.SAE.Commits, v.SAE.Confirms, v.SAE.Tokens, v.SAE.Dropped, v.SAE.PMKSAUsed, v.SAE.PMKSARefused)
 	case v.Security != "":
 		fmt.Fprintf(tw, "security:\t%s\n", v.Security)
 	}

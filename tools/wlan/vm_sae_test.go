@@ -144,6 +144,14 @@ join sae1 /etc/hostapd-sae1.conf
 ap all_sta | grep -q '^AKMSuiteSelector=00-0f-ac-8' || fail "sae1: hostapd does not list AKM 00-0f-ac:8 (SAE) for us"
 expect "$(wlan status | grep '^security:')" "WPA3-SAE (hash-to-element)"
 pings 1000 sae1
+# A protected deauthentication: we rejoin by ourselves, on the cached
+# PMKSA (Open System and the PMKID) when hostapd kept it.
+must ap deauthenticate 02:67:6f:70:6b:01
+wait_for 30 sh -c '[ $(grep -c "^connected" /tmp/connect-sae1.log) -ge 2 ]' || { cat /tmp/connect-sae1.log; fail "sae1: no rejoin after the deauthentication"; }
+wait_for 5 sh -c 'hostapd_cli -p /var/run/hostapd all_sta | grep -q AUTHORIZED'
+out=$(wlan status | grep '^security:')
+echo "RESULT sae1 rejoin: $out; $(grep -E '^(authenticating|connected)' /tmp/connect-sae1.log | tail -2 | tr '\n' ' ')"
+pings 50 sae1-rejoin
 leave sae1
 
 # WPA2/WPA3 transition: SAE is chosen.

@@ -187,7 +187,7 @@ func (v *Vap) recvSAE(a frame.Auth, now time.Time) {
 		}
 		keys, _ := s.x.Keys()
 		v.pmk = keys.PMK
-		v.saePMKID = keys.PMKID
+		v.pmksaAdd(keys.PMK, keys.PMKID, now)
 		s.x, s.confirmed = nil, false
 		v.retries = 0
 		v.newState(StateAssoc)
@@ -226,4 +226,33 @@ func appendAuth(b []byte, f *frame.AuthFields) []byte {
 	b = append(b, make([]byte, frame.AuthFixedLen)...)
 	frame.Auth(b[len(b)-frame.AuthFixedLen:]).Encode(f)
 	return b
+}
+
+// pmksaLifetime bounds how long a cached SAE PMK is offered again
+// (hostapd's default dot11RSNAConfigPMKLifetime is 12 h; we keep less).
+const pmksaLifetime = time.Hour
+
+// pmksaEntry is one cached PMK security association.
+type pmksaEntry struct {
+	pmk     [32]byte
+	pmkid   [16]byte
+	expires time.Time
+}
+
+// pmksaAdd caches the PMK and PMKID of an SAE exchange with the BSS.
+func (v *Vap) pmksaAdd(pmk [32]byte, pmkid [16]byte, now time.Time) {
+	if v.pmksa == nil {
+		v.pmksa = make(map[[6]byte]pmksaEntry)
+	}
+	v.pmksa[[6]byte(v.bss.MAC)] = pmksaEntry{pmk: pmk, pmkid: pmkid, expires: now.Add(pmksaLifetime)}
+}
+
+// pmksaLookup returns the live cached PMKSA for the BSS, if any.
+func (v *Vap) pmksaLookup(now time.Time) (pmk [32]byte, pmkid [16]byte, ok bool) {
+	e, ok := v.pmksa[[6]byte(v.bss.MAC)]
+	if !ok || !now.Before(e.expires) {
+		delete(v.pmksa, [6]byte(v.bss.MAC))
+		return pmk, pmkid, false
+	}
+	return e.pmk, e.pmkid, true
 }

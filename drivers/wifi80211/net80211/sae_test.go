@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gopkt/gopkt/crypto/prf"
+	"github.com/gopkt/gopkt/drivers/wifi80211/frame"
 	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
 	"github.com/gopkt/gopkt/drivers/wifi80211/wlantest"
 )
@@ -129,4 +130,27 @@ func TestSAEWrongPassword(t *testing.T) {
 			t.Fatalf("h2e=%v: AP %+v", h2e, b.ap.Stats)
 		}
 	}
+}
+
+// TestSAEPMKSACaching: after a (protected) deauthentication we rejoin the
+// same AP with Open System and the cached PMKID, no SAE exchange; when
+// the AP no longer holds the PMKSA (status 53) we run SAE again.
+func TestSAEPMKSACaching(t *testing.T) {
+	b := saeBench(t, "the right passphrase", func(c *wlantest.APConfig) { c.SAEH2E = true })
+	b.connect("the right passphrase")
+	b.ap.DeauthProtected(frame.ReasonAuthExpired)
+	b.runFor(3 * time.Second)
+	st := b.vap.Stats()
+	if b.connectedCount() != 2 || b.ap.Stats.SAEConfirms != 1 || b.ap.Stats.PMKSAHits != 1 || st.PMKSAUsed != 1 || st.SAECommits != 1 {
+		t.Fatalf("rejoin: %d connects, stats %+v, AP %+v", b.connectedCount(), st, b.ap.Stats)
+	}
+	b.pingPong("on the cached PMKSA")
+	b.ap.ForgetPMKSA()
+	b.ap.DeauthProtected(frame.ReasonAuthExpired)
+	b.runFor(5 * time.Second)
+	st = b.vap.Stats()
+	if b.connectedCount() != 3 || b.ap.Stats.SAEConfirms != 2 || b.ap.Stats.PMKSARefusals != 1 || st.PMKSARefused != 1 || st.SAECommits != 2 {
+		t.Fatalf("after the AP forgot: %d connects, stats %+v, AP %+v", b.connectedCount(), st, b.ap.Stats)
+	}
+	b.pingPong("after SAE again")
 }

@@ -59,6 +59,9 @@ func (v *Vap) connect(ssid []byte, pmk [32]byte, secure bool, password string) e
 		return opErr("connect", string(ssid), ErrCountermeasures, "TKIP countermeasures after two Michael MIC failures; retry after %s", v.blocked.Sub(now).Round(time.Second))
 	}
 	v.teardown(frame.ReasonDeauthLeaving, true)
+	if string(v.ssid) != string(ssid) || v.password != password {
+		v.pmksa = nil // other credentials: no cached PMK applies
+	}
 	v.ssid = append(v.ssid[:0], ssid...)
 	v.pmk, v.secure, v.password = pmk, secure, password
 	v.psk = pmk
@@ -253,6 +256,7 @@ func (v *Vap) choosePolicy(e *ScanEntry) error {
 			v.ourRSNX = appendRSNXH2E(nil)
 		}
 	}
+	v.rsn = our
 	v.ourRSN = ie.AppendRSN(v.ourRSN[:0], &our)
 	return nil
 }
@@ -262,8 +266,19 @@ func (v *Vap) join(e *ScanEntry, now time.Time) {
 	v.setupBSS(e, now)
 	v.retries = 0
 	v.newState(StateAuth)
-	v.emit(Event{Kind: EventAuthenticating, Security: v.security()})
+	v.pmksaTry = false
 	if v.secure && v.akm == ie.AKMSAE {
+		rsn := v.rsn
+		if pmk, pmkid, ok := v.pmksaLookup(now); ok {
+			// A cached PMKSA: Open System, then the PMKID in our RSN
+			// element (12.6.10.3).
+			v.pmk, v.pmksaTry = pmk, true
+			rsn.PMKIDs = [][16]byte{pmkid}
+		}
+		v.ourRSN = ie.AppendRSN(v.ourRSN[:0], &rsn)
+	}
+	v.emit(Event{Kind: EventAuthenticating, Security: v.security()})
+	if v.secure && v.akm == ie.AKMSAE && !v.pmksaTry {
 		v.saeStart(now)
 		return
 	}
@@ -347,6 +362,10 @@ func (v *Vap) tick(now time.Time) {
 
 // handshakeFailed ends an association whose 4-way handshake did not finish.
 func (v *Vap) handshakeFailed(now time.Time) {
+	if v.pmksaTry && v.bss != nil {
+		// Not the PMK the AP holds after all: SAE on the next attempt.
+		delete(v.pmksa, [6]byte(v.bss.MAC))
+	}
 	v.hsFailures++
 	if v.hsFailures >= v.cfg.Timeouts.HandshakeAttempts {
 		var hint string
@@ -425,6 +444,17 @@ func (v *Vap) recvAssocResp(f frame.Frame, now time.Time) {
 		v.stats.RxMalformed++
 		return
 	}
+	if r.Status() != frame.StatusSuccess && v.pmksaTry {
+		// The AP no longer has the PMKSA we named (status 53, or any
+		// refusal): forget it and authenticate with SAE.
+		v.stats.PMKSARefused++
+		delete(v.pmksa, [6]byte(v.bss.MAC))
+		e := v.bssInfo
+		e.RSNRaw = append([]byte(nil), v.bssInfo.RSNRaw...)
+		v.teardown(frame.ReasonDeauthLeaving, true)
+		v.join(&e, now)
+		return
+	}
 	if r.Status() != frame.StatusSuccess {
 		v.fail(ErrAssocRefused, "%s refused the association with status code %d", v.bss.MAC, r.Status())
 		return
@@ -442,6 +472,9 @@ func (v *Vap) recvAssocResp(f frame.Frame, now time.Time) {
 		v.everConnected = true
 		v.emit(Event{Kind: EventConnected})
 		return
+	}
+	if v.pmksaTry {
+		v.stats.PMKSAUsed++
 	}
 	v.sup.start(v)
 	v.handshakeDL.set(now, v.cfg.Timeouts.Handshake)

@@ -37,6 +37,8 @@ type VapStats struct {
 	SAETokens     uint64 // anti-clogging token requests followed
 	SAEDropped    uint64 // SAE frames discarded: malformed, invalid commit, unexpected
 	SAEBadConfirm uint64 // AP Confirms that did not verify
+	PMKSAUsed     uint64 // associations on a cached SAE PMK (no SAE exchange)
+	PMKSARefused  uint64 // cached PMKSAs the AP no longer had: SAE again
 
 	EAPOLRx        uint64
 	EAPOLMalformed uint64 // unparseable EAPOL-Key or key data

@@ -49,8 +49,14 @@ type Vap struct {
 	password string   // for SAE; empty when given a PSK
 	akm      ie.Suite // chosen AKM: PSK or SAE
 	sae      saeState
-	saePMKID [16]byte
 	ourRSNX  []byte // our RSN Extension element (H2E), nil otherwise
+	rsn      ie.RSN // our RSN element's fields (ourRSN without a PMKID)
+	// pmksa caches the PMK of each SAE exchange by BSSID (12.6.10.2,
+	// 12.4.5.4): a rejoin within pmksaLifetime authenticates with Open
+	// System and names the PMKID in the Association Request instead of
+	// running SAE again (pmksaTry); a refusal falls back to SAE.
+	pmksa    map[[6]byte]pmksaEntry
+	pmksaTry bool
 	pairwise ie.Suite
 	group    ie.Suite
 	ourRSN   []byte

@@ -75,6 +75,9 @@ type APStats struct {
 	// Association Request carried an RSN Extension element.
 	SAECommits, SAEConfirms, SAETokenReqs, SAEBadConfirms int
 	StaRSNX                                               bool
+	// PMKSAHits: associations on a cached SAE PMKSA (Open System and a
+	// PMKID we hold); PMKSARefusals: PMKIDs we did not hold (status 53).
+	PMKSAHits, PMKSARefusals int
 }
 
 // AP is a small access point with a WPA2-PSK authenticator.
@@ -102,8 +105,11 @@ type AP struct {
 	PMF            PMFStats
 	SAQueryAnswers bool
 	igtk           [16]byte
-	ipn            uint64
-	Stats          APStats
+	// pmksa holds the PMK of each completed SAE exchange by PMKID;
+	// ForgetPMKSA empties it.
+	pmksa map[[16]byte][32]byte
+	ipn   uint64
+	Stats APStats
 }
 
 // NewAP creates an AP on radio r.
@@ -358,7 +364,9 @@ func (a *AP) assoc(f frame.Frame) {
 		status = frame.StatusUnspecified
 	case a.cfg.Passphrase != "" && (set.RSN == nil || !set.RSN.HasPairwise(a.cfg.Pairwise) || len(set.RSN.AKM) != 1):
 		status = frame.StatusInvalidRSNIE
-	case a.cfg.Passphrase != "" && set.RSN.AKM[0] == ie.AKMSAE && (a.cfg.SAE == 0 || a.sta.sae == nil || !a.sta.saeDone):
+	case a.cfg.Passphrase != "" && set.RSN.AKM[0] == ie.AKMSAE && a.cfg.SAE != 0 && a.sta.sae == nil && !a.pmksaHit(set.RSN.PMKIDs):
+		status = 53 // INVALID_PMKID: Open System without a PMKSA we hold (9.4.1.9)
+	case a.cfg.Passphrase != "" && set.RSN.AKM[0] == ie.AKMSAE && (a.cfg.SAE == 0 || !a.sta.saeDone):
 		status = frame.StatusInvalidRSNIE // SAE named without an SAE authentication
 	case a.cfg.Passphrase != "" && set.RSN.AKM[0] == ie.AKMPSK && a.cfg.SAE == 1:
 		status = frame.StatusInvalidRSNIE

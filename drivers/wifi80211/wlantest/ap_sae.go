@@ -87,6 +87,10 @@ func (a *AP) saeAuth(f frame.Frame, au frame.Auth) {
 		}
 		keys, _ := s.sae.Keys()
 		s.saePMK, s.saeDone = keys.PMK, true
+		if a.pmksa == nil {
+			a.pmksa = make(map[[16]byte][32]byte)
+		}
+		a.pmksa[keys.PMKID] = keys.PMK
 		a.saeReply(f.Addr2(), sae.AuthSeqConfirm, frame.StatusSuccess, sae.AppendConfirm(nil, &own))
 	}
 }
@@ -109,3 +113,20 @@ func (a *AP) saeReply(da []byte, seq, status uint16, body []byte) {
 	b = binary.LittleEndian.AppendUint16(b, status)
 	a.tx(append(b, body...))
 }
+
+// pmksaHit looks the first PMKID of the station's RSN element up; on a hit
+// the association runs on that PMK, as if SAE had just completed.
+func (a *AP) pmksaHit(ids [][16]byte) bool {
+	if len(ids) > 0 {
+		if pmk, ok := a.pmksa[ids[0]]; ok {
+			a.sta.saePMK, a.sta.saeDone = pmk, true
+			a.Stats.PMKSAHits++
+			return true
+		}
+	}
+	a.Stats.PMKSARefusals++
+	return false
+}
+
+// ForgetPMKSA drops every cached PMKSA (an AP restart).
+func (a *AP) ForgetPMKSA() { a.pmksa = nil }
