@@ -43,7 +43,10 @@
 // followed), with PMF. The authenticating line names it ("authenticating
 // with BSSID (WPA3-SAE (hash-to-element))"), and status has a security
 // line: "WPA3-SAE (hash-to-element); 1 commits, 1 confirms sent, 0
-// anti-clogging tokens, 0 dropped" (or WPA2-PSK, open). A wrong passphrase
+// anti-clogging tokens, 0 dropped; PMKSA cache 1 used, 0 refused" (or
+// WPA2-PSK, open): a rejoin of the same AP (after a deauthentication, say)
+// reuses the SAE PMK with Open System authentication when the AP still
+// holds it, and runs SAE again when it does not. A wrong passphrase
 // ends the first attempt with "... refused our SAE confirm with status 15
 // (challenge failure): the password is wrong". --psk cannot join an
 // SAE-only network (SAE needs the password itself).

@@ -64,7 +64,12 @@
 // PMK, Key Descriptor Version 0, the KDF-SHA-256 PTK and AES-128-CMAC
 // MICs (12.7.1.3, 12.7.3). A refused confirm ends the attempt with
 // ErrAuthRefused ("the password is wrong"). Status.Security names what
-// was chosen. No PMKSA caching: every association runs SAE.
+// was chosen. Each SAE exchange's PMK and PMKID are cached per BSSID for
+// an hour (PMKSA caching, 12.6.10): rejoining that AP authenticates with
+// Open System and names the PMKID in the Association Request; an AP that
+// no longer holds it (status 53) or a handshake that fails on it makes
+// the next attempt run SAE (VapStats.PMKSAUsed, PMKSARefused). A new
+// Connect with other credentials empties the cache.
 //
 // # Protected management frames
 //
@@ -96,7 +101,7 @@
 //
 // AP, IBSS, mesh and monitor vaps (the test AP lives in wlantest); WPA1
 // (descriptor 254), SAE groups other than 19, SAE password identifiers,
-// SAE-PK, PMKSA caching, 802.1X, FT; PMF with AKM 6 (PSK-SHA256), GCMP or
+// SAE-PK, PMKSA caching for PSK, 802.1X, FT; PMF with AKM 6 (PSK-SHA256), GCMP or
 // BIP-GMAC; A-MSDU receive (counted and dropped; never invited), A-MPDU and
 // block ack sessions (offers are declined); U-APSD; TX fragmentation and
 // RTS; power save; HT/VHT rate control (AMRR and Minstrel pick legacy rates).
