@@ -70,7 +70,8 @@ func TestSAE(t *testing.T) {
 }
 
 // TestSAETransition: on an AP offering PSK and SAE the passphrase joins
-// with SAE; a 256-bit PSK joins with PSK; an SAE-only AP refuses a PSK.
+// with SAE (with PSK when the AP does not offer PMF); a 256-bit PSK joins
+// with PSK; an SAE-only AP refuses a PSK.
 func TestSAETransition(t *testing.T) {
 	b := saeBench(t, "the right passphrase", func(c *wlantest.APConfig) { c.SAE, c.PMF = 2, 1 })
 	b.connect("the right passphrase")
@@ -90,6 +91,13 @@ func TestSAETransition(t *testing.T) {
 	b.runFor(3 * time.Second)
 	if st := b.vap.Status(); !st.PortOpen || st.Security != "WPA2-PSK" {
 		t.Fatalf("PSK on a transition network: port %v, security %q", st.PortOpen, st.Security)
+	}
+
+	// A transition network without PMF: SAE needs it, so WPA2-PSK.
+	b = saeBench(t, "the right passphrase", func(c *wlantest.APConfig) { c.SAE, c.PMF = 2, 0 })
+	b.connect("the right passphrase")
+	if st := b.vap.Status(); st.Security != "WPA2-PSK" || b.ap.Stats.SAECommits != 0 {
+		t.Fatalf("transition network without PMF joined with %q (AP %+v)", st.Security, b.ap.Stats)
 	}
 
 	b = saeBench(t, "the right passphrase", nil)

@@ -194,10 +194,11 @@ func (v *Vap) choosePolicy(e *ScanEntry) error {
 		return fmt.Errorf("%q does not advertise WPA2 or WPA3 (%s); only WPA2-PSK and WPA3-SAE are supported", e.SSID, e.Security())
 	}
 	// WPA3-Personal first: a transition network (PSK and SAE on one SSID)
-	// is joined with SAE when we have the passphrase itself; a 256-bit
-	// PSK only does for WPA2-PSK.
+	// is joined with SAE when we have the passphrase itself and the AP
+	// offers PMF, which SAE needs; a 256-bit PSK only does for WPA2-PSK.
+	apMFPC := e.RSN.Capabilities&ie.RSNCapMFPC != 0
 	switch {
-	case e.RSN.HasAKM(ie.AKMSAE) && v.password != "":
+	case e.RSN.HasAKM(ie.AKMSAE) && v.password != "" && (apMFPC || !e.RSN.HasAKM(ie.AKMPSK)):
 		v.akm = ie.AKMSAE
 	case e.RSN.HasAKM(ie.AKMPSK):
 		v.akm = ie.AKMPSK
@@ -228,7 +229,6 @@ func (v *Vap) choosePolicy(e *ScanEntry) error {
 	// same way. A pairwise cipher other than CCMP-128 is not used with
 	// PMF here.
 	v.pmf.on = false
-	apMFPC := e.RSN.Capabilities&ie.RSNCapMFPC != 0
 	bipOK := e.RSN.GroupMgmt == 0 || e.RSN.GroupMgmt == ie.CipherBIPCMAC
 	switch {
 	case apMFPC && bipOK && v.pairwise == ie.CipherCCMP128:
