@@ -31,7 +31,9 @@ wpa_passphrase=the right passphrase
 //     WPA3-SAE (hunting-and-pecking) with one token followed; 1000 pings
 //     each way;
 //   - sae_pwe=1 (hash-to-element only): WPA3-SAE (hash-to-element), 1000
-//     pings each way;
+//     pings each way; after hostapd_cli deauthenticate (protected) we
+//     rejoin by ourselves on the cached PMKSA (Open System and the PMKID,
+//     no second SAE exchange) and pings pass;
 //   - a transition network (wpa_key_mgmt=WPA-PSK SAE, ieee80211w=1,
 //     sae_pwe=2): we pick SAE, with H2E;
 //   - a wrong passphrase fails with an error that says so;
@@ -151,6 +153,7 @@ wait_for 30 sh -c '[ $(grep -c "^connected" /tmp/connect-sae1.log) -ge 2 ]' || {
 wait_for 5 sh -c 'hostapd_cli -p /var/run/hostapd all_sta | grep -q AUTHORIZED'
 out=$(wlan status | grep '^security:')
 echo "RESULT sae1 rejoin: $out; $(grep -E '^(authenticating|connected)' /tmp/connect-sae1.log | tail -2 | tr '\n' ' ')"
+expect "$out" "PMKSA cache 1 used, 0 refused"
 pings 50 sae1-rejoin
 leave sae1
 
