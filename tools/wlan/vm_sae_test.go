@@ -39,7 +39,8 @@ wpa_passphrase=the right passphrase
 //   - a wrong passphrase fails with an error that says so;
 //
 // and tshark on the capture finds SAE Authentication frames (algorithm 3)
-// with the commit (seq 1) and confirm (seq 2) both ways, nothing malformed.
+// with the token round, the commit (seq 1) and confirm (seq 2) both ways,
+// our Association Request with AKM 8 and MFPR, nothing malformed.
 func TestVMWlanSAE(t *testing.T) {
 	res := vmtest.Run(t, vmtest.Config{
 		Modules:  []string{"rfkill", "libarc4", "cfg80211", "ctr", "ccm", "cmac", "mac80211", "virtio_ring", "virtio", "mac80211_hwsim radios=1"},
@@ -84,6 +85,11 @@ func TestVMWlanSAE(t *testing.T) {
 	// the AP's commit, both confirms.
 	if tokenReqs < 1 || commits < 3 || confirms < 2 {
 		t.Errorf("SAE frames in the capture: %d token requests, %d commits, %d confirms; want the token round, both commits and both confirms", tokenReqs, commits, confirms)
+	}
+	// Our Association Request names AKM 8 and requires PMF (MFPR).
+	assoc := tsharkFields(t, path, "wlan.fc.type_subtype == 0x0000 && wlan.rsn.akms.type == 8 && wlan.rsn.capabilities.mfpr == 1")
+	if len(assoc) == 0 {
+		t.Errorf("no Association Request with AKM 8 and MFPR in the capture")
 	}
 	if len(malformed) != 0 {
 		t.Errorf("tshark finds %d malformed frames", len(malformed))

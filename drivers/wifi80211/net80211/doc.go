@@ -51,7 +51,7 @@
 // When the AP's RSN element offers AKM 8 and Connect got a passphrase, the
 // AKM is SAE (also on a transition network that offers PSK too, when it
 // offers PMF; a PSK given with ConnectPSK only joins WPA2-PSK). SAE needs PMF: the AP must
-// set MFPC, and our RSN element sets MFPC, and MFPR when the AP does.
+// set MFPC, and our RSN element sets MFPC and MFPR (PMF required).
 // Authentication is algorithm 3 (802.11-2020 12.4.8.6, station side):
 // our Commit (status 126 with hash-to-element, chosen when the AP's RSN
 // Extension element sets "SAE H2E"; status 0 and hunting-and-pecking

@@ -41,7 +41,7 @@ func TestSAE(t *testing.T) {
 			b := saeBench(t, "the right passphrase", func(c *wlantest.APConfig) { c.SAEH2E, c.SAETokens = tc.h2e, tc.token })
 			b.connect("the right passphrase")
 			st := b.vap.Status()
-			if st.Security != tc.security || !st.PMF {
+			if st.Security != tc.security || !st.PMF || !b.ap.Stats.StaMFPR {
 				t.Fatalf("security %q, PMF %v; want %q with PMF", st.Security, st.PMF, tc.security)
 			}
 			wantTokens := 0

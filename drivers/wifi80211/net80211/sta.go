@@ -240,13 +240,12 @@ func (v *Vap) choosePolicy(e *ScanEntry) error {
 	v.ourRSNX = nil
 	if v.akm == ie.AKMSAE {
 		// SAE goes with PMF (802.11-2020 12.4.1; WPA3): the AP must at
-		// least offer it. We require it too when the AP does.
+		// least offer it, and our RSN element requires it (MFPR), as
+		// WPA3-Personal asks of a station using SAE.
 		if !v.pmf.on {
 			return fmt.Errorf("%q offers SAE without management frame protection (MFPC), which WPA3 requires", e.SSID)
 		}
-		if e.RSN.Capabilities&ie.RSNCapMFPR != 0 {
-			our.Capabilities |= ie.RSNCapMFPR
-		}
+		our.Capabilities |= ie.RSNCapMFPR
 		// Hash-to-element when the AP says it does (RSNXE bit 5); then
 		// our association request and message 2 carry the RSNXE too
 		// (12.4.4.2.3; hostapd refuses an H2E claim after a

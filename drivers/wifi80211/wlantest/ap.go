@@ -75,6 +75,7 @@ type APStats struct {
 	// Association Request carried an RSN Extension element.
 	SAECommits, SAEConfirms, SAETokenReqs, SAEBadConfirms int
 	StaRSNX                                               bool
+	StaMFPR                                               bool // the station's RSN element requires PMF
 	// PMKSAHits: associations on a cached SAE PMKSA (Open System and a
 	// PMKID we hold); PMKSARefusals: PMKIDs we did not hold (status 53).
 	PMKSAHits, PMKSARefusals int
@@ -400,6 +401,7 @@ func (a *AP) assoc(f frame.Frame) {
 		a.sta.staRSN = append(append(append([]byte(nil), set.RSNRaw...), ie.IDRSNX, byte(len(set.RSNX))), set.RSNX...)
 	}
 	a.Stats.StaRSNX = set.RSNX != nil
+	a.Stats.StaMFPR = set.RSN != nil && set.RSN.Capabilities&ie.RSNCapMFPR != 0
 	a.PMF.StaMFPC = set.RSN != nil && set.RSN.Capabilities&ie.RSNCapMFPC != 0
 	if a.cfg.Passphrase == "" {
 		a.sta.authorized = true
