@@ -45,7 +45,7 @@ func TestVMWlanSAE(t *testing.T) {
 	res := vmtest.Run(t, vmtest.Config{
 		Modules:  []string{"rfkill", "libarc4", "cfg80211", "ctr", "ccm", "cmac", "mac80211", "virtio_ring", "virtio", "mac80211_hwsim radios=1"},
 		Commands: []string{"./tools/wlan"},
-		Debs:     []string{"hostapd", "iputils-ping"},
+		Debs:     []string{"hostapd", "iputils-ping", "ethtool"},
 		Files: []vmtest.File{
 			{Guest: "/etc/hostapd-sae0.conf", Mode: 0o644, Data: []byte(saeConf + "sae_pwe=0\nsae_anti_clogging_threshold=0\n")},
 			{Guest: "/etc/hostapd-sae1.conf", Mode: 0o644, Data: []byte(saeConf + "sae_pwe=1\n")},
@@ -96,25 +96,19 @@ func TestVMWlanSAE(t *testing.T) {
 	}
 }
 
-const wlanSAEScript = `
-ip link set wlan0 up
-ip addr add 198.18.0.1/24 dev wlan0
-ap() { hostapd_cli -p /var/run/hostapd "$@"; }
-start_ap() {
-	hostapd -B -P /tmp/hostapd.pid -f /tmp/hostapd.log $1 || { cat /tmp/hostapd.log; fail "hostapd did not start"; }
-	wait_for 10 sh -c 'hostapd_cli -p /var/run/hostapd status | grep -q state=ENABLED'
-}
-stop_ap() {
-	kill $(cat /tmp/hostapd.pid)
-	wait_for 5 sh -c '! [ -e /var/run/hostapd/wlan0 ]'
-}
+// wlanSAEScript uses wlanPrelude's helpers (start_ap, stop_ap, icmp,
+// counters: every place an echo can be lost, printed after each ping run).
+const wlanSAEScript = wlanPrelude + `
 pings() {
+	r0=$(icmp InType0); q0=$(icmp InType8)
 	/bin/ping -c $1 -i 0.02 -W 5 -q 198.18.0.2 > /tmp/lping.log 2>&1 &
 	lp=$!
 	wlan ping 198.18.0.1 --count $1 --interval 20ms > /tmp/wping.log 2>&1 || true
 	wait $lp || true
 	echo "RESULT $2: Linux -> us: $(grep 'packets transmitted' /tmp/lping.log)"
 	echo "RESULT $2: us -> Linux: $(grep 'packets transmitted' /tmp/wping.log) $(grep 'first error' /tmp/wping.log)"
+	echo "RESULT $2: the AP's kernel received $(($(icmp InType0) - r0)) echo replies and $(($(icmp InType8) - q0)) echo requests"
+	counters $2
 	expect "$(cat /tmp/lping.log)" "$1 packets transmitted, $1 received"
 	expect "$(cat /tmp/wping.log)" "$1 packets transmitted, $1 received"
 }
