@@ -118,7 +118,17 @@ join() {
 	start_ap $2
 	wlan connect --timestamps --ssid gopkt-wlan --passphrase 'the right passphrase' --addr 198.18.0.2/24 $3 > /tmp/connect-$1.log 2>&1 &
 	pid=$!
-	wait_for 40 grep -q '^connected' /tmp/connect-$1.log || { cat /tmp/connect-$1.log; tail -20 /tmp/hostapd.log; fail "$1: not connected"; }
+	n=0
+	while ! grep -q '^connected' /tmp/connect-$1.log; do
+		n=$((n + 1))
+		if [ $n -gt 80 ]; then
+			sed "s/^/STATUS $1: connect: /" /tmp/connect-$1.log
+			tail -n 20 /tmp/hostapd.log | sed "s/^/STATUS $1: hostapd: /"
+			wlan status | sed "s/^/STATUS $1: status: /"
+			fail "$1: not connected after 40 s"
+		fi
+		sleep 0.5
+	done
 	wait_for 5 sh -c 'hostapd_cli -p /var/run/hostapd all_sta | grep -q AUTHORIZED'
 	echo "RESULT $1 hostapd $(ap all_sta | grep -E '^(flags|AKMSuiteSelector)=' | tr '\n' ' ')"
 	echo "RESULT $1 wlan $(wlan status | grep -E '^(security|pmf):' | tr '\n' ' ')"
