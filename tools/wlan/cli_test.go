@@ -176,6 +176,26 @@ func TestChannelOf(t *testing.T) {
 	}
 }
 
+// TestPrintStatusSecurity: status names the key management, and for SAE
+// the exchange's counters.
+func TestPrintStatusSecurity(t *testing.T) {
+	for _, c := range []struct {
+		v    statusView
+		want string
+	}{
+		{statusView{Security: "WPA3-SAE (hunting-and-pecking)", SAE: saeView{Commits: 2, Confirms: 1, Tokens: 1}}, "security: WPA3-SAE (hunting-and-pecking); 2 commits, 1 confirms sent, 1 anti-clogging tokens, 0 dropped; PMKSA cache 0 used, 0 refused\n"},
+		{statusView{Security: "WPA2-PSK"}, "security: WPA2-PSK\n"},
+	} {
+		var b bytes.Buffer
+		if err := printStatus(&b, c.v, false); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), c.want) {
+			t.Errorf("status lacks %q:\n%s", c.want, b.String())
+		}
+	}
+}
+
 func TestProgressLines(t *testing.T) {
 	cases := []struct {
 		e    net80211.Event
@@ -184,6 +204,8 @@ func TestProgressLines(t *testing.T) {
 		{net80211.Event{Kind: net80211.EventScanning}, "scanning"},
 		{net80211.Event{Kind: net80211.EventScanDone}, ""},
 		{net80211.Event{Kind: net80211.EventAuthenticating, BSSID: "02:00:00:00:00:00"}, "authenticating with 02:00:00:00:00:00"},
+		{net80211.Event{Kind: net80211.EventAuthenticating, BSSID: "02:00:00:00:00:00", Security: "WPA3-SAE (hash-to-element)"}, "authenticating with 02:00:00:00:00:00 (WPA3-SAE (hash-to-element))"},
+		{net80211.Event{Kind: net80211.EventAuthenticating, BSSID: "02:00:00:00:00:00", Security: "WPA2-PSK"}, "authenticating with 02:00:00:00:00:00"},
 		{net80211.Event{Kind: net80211.EventAssociating}, "associating"},
 		{net80211.Event{Kind: net80211.EventHandshake}, "handshake"},
 		{net80211.Event{Kind: net80211.EventConnected, SSID: "n", BSSID: "02:00:00:00:00:00"}, `connected to "n" (02:00:00:00:00:00)`},

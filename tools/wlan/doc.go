@@ -1,6 +1,6 @@
 // Command wlan runs gopkt's wireless station: the virtual 802.11 card
 // (docs/vcard.md) driven by drivers/wifi80211/vcard, the net80211 layer with
-// its WPA2-PSK supplicant on top, and the card's antenna on the Linux
+// its WPA2-PSK supplicant and WPA3-Personal (SAE) on top, and the card's antenna on the Linux
 // kernel's mac80211_hwsim medium (drivers/wifi80211/hwsim).
 //
 //	wlan scan [--json]                                   BSSID, SSID, channel, signal, security
@@ -8,7 +8,7 @@
 //	      [--addr 198.18.0.2/24 | --dhcp] [--ifname wlan0] the vap as a gopkt stack interface
 //	      [--pcap FILE [--pcap-count N]] [--timestamps]   802.11+radiotap capture (pktdump)
 //	wlan ping ADDR [--count N] [--interval D] [--wait D] [--size N]   echo through the stack
-//	wlan status [--json]                                 BSSID, channel, signal, rate, ciphers, counters, address
+//	wlan status [--json]                                 BSSID, channel, signal, rate, security, ciphers, counters, address
 //	wlan disconnect                                      deauthenticates and stops connect
 //	wlan medium                                          the hwsim medium only (relays between kernel radios)
 //
@@ -35,6 +35,21 @@
 // if one is in range. With an AP that offers them it uses WMM (QoS data),
 // HT capabilities and protected management frames (802.11w); status says
 // which.
+//
+// WPA3-Personal is chosen by itself: when the AP offers SAE (AKM 8, also on
+// a WPA2/WPA3 transition network) and --passphrase was given, connect
+// authenticates with SAE (hash-to-element when the AP's RSN Extension
+// element says it does, hunting-and-pecking otherwise; anti-clogging tokens
+// followed), with PMF. The authenticating line names it ("authenticating
+// with BSSID (WPA3-SAE (hash-to-element))"), and status has a security
+// line: "WPA3-SAE (hash-to-element); 1 commits, 1 confirms sent, 0
+// anti-clogging tokens, 0 dropped; PMKSA cache 1 used, 0 refused" (or
+// WPA2-PSK, open): a rejoin of the same AP (after a deauthentication, say)
+// reuses the SAE PMK with Open System authentication when the AP still
+// holds it, and runs SAE again when it does not. A wrong passphrase
+// ends the first attempt with "... refused our SAE confirm with status 15
+// (challenge failure): the password is wrong". --psk cannot join an
+// SAE-only network (SAE needs the password itself).
 //
 // With --addr or --dhcp the vap is attached to an in-process gopkt stack
 // (IPv4, ICMP, UDP) through net80211.Port (hw/port), on the same mbuf pool

@@ -97,6 +97,10 @@ type statusView struct {
 	Signal   int     `json:"signal_dbm"`
 	RateMbps float64 `json:"rate_mbps"`
 	Pairwise string  `json:"pairwise_cipher"`
+	// Security is the key management: open, WPA2-PSK, WPA3-SAE (with the
+	// password element derivation); SAE counts the exchange's frames.
+	Security string  `json:"security"`
+	SAE      saeView `json:"sae"`
 	QoS      bool    `json:"wmm"` // QoS data (WMM) negotiated
 	HT       bool    `json:"ht"`  // HT capabilities exchanged
 	PMF      bool    `json:"pmf"` // management frames protected (802.11w)
@@ -229,6 +233,19 @@ func makeDrops(s net80211.Status, c vcard.Stats, m hwsim.Stats, p port.Stats) dr
 			VapRxDelivered: s.Stats.RxDelivered, PortRxPackets: p.RxPackets, PortTxPackets: p.TxPackets}}
 }
 
+// saeView counts the SAE exchange: commits and confirms sent, anti-clogging
+// token requests followed, AP frames discarded and AP confirms that failed;
+// rejoins on a cached PMKSA and cached PMKSAs the AP no longer had.
+type saeView struct {
+	Commits      uint64 `json:"commits_sent"`
+	Confirms     uint64 `json:"confirms_sent"`
+	Tokens       uint64 `json:"tokens"`
+	PMKSAUsed    uint64 `json:"pmksa_used"`
+	PMKSARefused uint64 `json:"pmksa_refused"`
+	Dropped      uint64 `json:"dropped"`
+	BadConfirm   uint64 `json:"bad_confirm"`
+}
+
 func makeStatus(s net80211.Status, c vcard.Stats) statusView {
 	v := statusView{State: s.State.String(), PortOpen: s.PortOpen, SSID: string(s.SSID), FreqMHz: s.FreqMHz,
 		Channel: channelOf(s.FreqMHz), Signal: int(s.SignalDBm), RateMbps: s.TxRate.Mbps(), Pairwise: s.Pairwise, Group: s.Group, QoS: s.QoS, HT: s.HT, PMF: s.PMF,
@@ -242,6 +259,9 @@ func makeStatus(s net80211.Status, c vcard.Stats) statusView {
 	if s.BSSID != nil {
 		v.BSSID = s.BSSID.String()
 	}
+	v.Security = s.Security
+	v.SAE = saeView{Commits: s.Stats.SAECommits, Confirms: s.Stats.SAEConfirms, Tokens: s.Stats.SAETokens, Dropped: s.Stats.SAEDropped, BadConfirm: s.Stats.SAEBadConfirm,
+		PMKSAUsed: s.Stats.PMKSAUsed, PMKSARefused: s.Stats.PMKSARefused}
 	return v
 }
 
@@ -265,6 +285,13 @@ func printStatus(w io.Writer, v statusView, asJSON bool) error {
 		fmt.Fprintf(tw, "qos:\tWMM (QoS data); %d block ack actions handled, %d A-MSDUs dropped\n", v.Actions, v.AMSDUs)
 	default:
 		fmt.Fprintf(tw, "qos:\tnone (legacy data frames)\n")
+	}
+	switch {
+	case strings.HasPrefix(v.Security, "WPA3-SAE"):
+		fmt.Fprintf(tw, "security:\t%s; %d commits, %d confirms sent, %d anti-clogging tokens, %d dropped; PMKSA cache %d used, %d refused\n",
+			v.Security, v.SAE.Commits, v.SAE.Confirms, v.SAE.Tokens, v.SAE.Dropped, v.SAE.PMKSAUsed, v.SAE.PMKSARefused)
+	case v.Security != "":
+		fmt.Fprintf(tw, "security:\t%s\n", v.Security)
 	}
 	if v.Pairwise == "" && v.Group == "" {
 		fmt.Fprintf(tw, "cipher:\tnone (open network)\n")
@@ -309,6 +336,9 @@ func progress(e net80211.Event) string {
 	case net80211.EventScanning:
 		return "scanning"
 	case net80211.EventAuthenticating:
+		if strings.HasPrefix(e.Security, "WPA3") {
+			return "authenticating with " + e.BSSID + " (" + e.Security + ")"
+		}
 		return "authenticating with " + e.BSSID
 	case net80211.EventAssociating:
 		return "associating"

@@ -22,7 +22,8 @@ const (
 	IDVHTCaps      = 191
 	IDVHTOperation = 192
 	IDVendor       = 221
-	IDMMIE         = 76 // Management MIC element (9.4.2.55)
+	IDRSNX         = 244 // RSN Extension element (802.11-2020 9.4.2.241)
+	IDMMIE         = 76  // Management MIC element (9.4.2.55)
 	IDExtension    = 255
 )
 

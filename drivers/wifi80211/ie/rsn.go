@@ -253,3 +253,17 @@ func (r *RSN) HasPairwise(s Suite) bool { return slices.Contains(r.Pairwise, s) 
 
 // HasAKM reports whether s is among the AKM suites.
 func (r *RSN) HasAKM(s Suite) bool { return slices.Contains(r.AKM, s) }
+
+// RSN Extension capabilities (802.11-2020 9.4.2.241, figure 9-788e): bit
+// numbers in the element's body, whose bits 0-3 give its length minus one.
+const (
+	RSNXCapProtectedTWT = 4
+	RSNXCapSAEH2E       = 5 // the AP derives the SAE PWE by hash-to-element
+	RSNXCapSAEPK        = 6
+)
+
+// RSNXHas reports whether the RSN Extension body rsnx has capability bit.
+func RSNXHas(rsnx []byte, bit uint) bool {
+	i := bit / 8
+	return int(i) < len(rsnx) && rsnx[i]&(1<<(bit%8)) != 0
+}

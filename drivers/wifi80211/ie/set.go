@@ -19,9 +19,10 @@ type Set struct {
 	HTOp     *HTOperation
 	VHTCaps  *VHTCaps
 	VHTOp    *VHTOperation
-	WMM      *WMM // WMM Information or Parameter element
-	Vendors  int  // number of vendor elements seen
-	Elements int  // number of elements seen
+	WMM      *WMM   // WMM Information or Parameter element
+	RSNX     []byte // RSN Extension element's body (RSNXCap* bits), nil when absent
+	Vendors  int    // number of vendor elements seen
+	Elements int    // number of elements seen
 }
 
 // ParseSet walks b and decodes the elements it knows. It stops at the first
@@ -79,6 +80,12 @@ func ParseSet(b []byte) (Set, error) {
 			var v VHTOperation
 			if v, err = ParseVHTOperation(e.Data); err == nil {
 				s.VHTOp = &v
+			}
+		case IDRSNX:
+			if len(e.Data) == 0 {
+				err = ErrTruncated
+			} else {
+				s.RSNX = e.Data
 			}
 		case IDVendor:
 			s.Vendors++

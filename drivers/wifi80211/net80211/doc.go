@@ -1,6 +1,6 @@
 // Package net80211 is gopkt's IEEE 802.11 layer, modelled on NetBSD/FreeBSD
-// net80211: it drives a softmac radio, runs the station state machine and
-// the WPA2-PSK supplicant, protects and checks data frames, and turns
+// net80211: it drives a softmac radio, runs the station state machine, SAE
+// authentication (WPA3-Personal) and the RSNA supplicant, protects and checks data frames, and turns
 // 802.11 data into Ethernet frames for the stack.
 //
 // # Layer and seams
@@ -25,7 +25,8 @@
 // Vap.ConnectPSK with the 256-bit key). Files are the
 // table of contents, one concern each: com.go, vap.go, input.go, output.go,
 // proto.go (states, events, timeouts), sta.go (the state machine: SCAN,
-// AUTH, ASSOC, RUN; retries, deauth/disassoc, beacon loss), scan.go
+// AUTH, ASSOC, RUN; retries, deauth/disassoc, beacon loss), sae.go (the
+// station's SAE exchange in Authentication frames, on package sae), scan.go
 // (active/passive scan, scan cache with ageing), node.go (node table,
 // duplicate cache), keytable.go (install rules), key.go, crypto.go (the
 // Cipher interface, shaped like NetBSD's ieee80211_cipher) and
@@ -44,6 +45,31 @@
 // of the IP precedence (EAPOL 7), each TID has its own sequence counter,
 // and CCMP/GCMP put the TID in the nonce and the QoS Control's TID in the
 // AAD (802.11-2016 12.5.3.3.3, 12.5.3.3.4).
+//
+// # WPA3-Personal (SAE)
+//
+// When the AP's RSN element offers AKM 8 and Connect got a passphrase, the
+// AKM is SAE (also on a transition network that offers PSK too, when it
+// offers PMF; a PSK given with ConnectPSK only joins WPA2-PSK). SAE needs PMF: the AP must
+// set MFPC, and our RSN element sets MFPC and MFPR (PMF required).
+// Authentication is algorithm 3 (802.11-2020 12.4.8.6, station side):
+// our Commit (status 126 with hash-to-element, chosen when the AP's RSN
+// Extension element sets "SAE H2E"; status 0 and hunting-and-pecking
+// otherwise), the AP's Commit, our Confirm, the AP's Confirm; an
+// anti-clogging token request (status 76) is answered with the commit
+// again, carrying the token; lost messages are repeated on our timer
+// (at least 2 s per step). Invalid commits and confirms are counted
+// (VapStats.SAEDropped) and discarded. With H2E the Association Request
+// and message 2 carry our RSNXE. The 4-way handshake then uses the SAE
+// PMK, Key Descriptor Version 0, the KDF-SHA-256 PTK and AES-128-CMAC
+// MICs (12.7.1.3, 12.7.3). A refused confirm ends the attempt with
+// ErrAuthRefused ("the password is wrong"). Status.Security names what
+// was chosen. Each SAE exchange's PMK and PMKID are cached per BSSID for
+// an hour (PMKSA caching, 12.6.10): rejoining that AP authenticates with
+// Open System and names the PMKID in the Association Request; an AP that
+// no longer holds it (status 53) or a handshake that fails on it makes
+// the next attempt run SAE (VapStats.PMKSAUsed, PMKSARefused). A new
+// Connect with other credentials empties the cache.
 //
 // # Protected management frames
 //
@@ -74,7 +100,8 @@
 // # Not supported
 //
 // AP, IBSS, mesh and monitor vaps (the test AP lives in wlantest); WPA1
-// (descriptor 254), SAE, 802.1X, FT; PMF with AKM 6 (PSK-SHA256), GCMP or
+// (descriptor 254), SAE groups other than 19, SAE password identifiers,
+// SAE-PK, PMKSA caching for PSK, 802.1X, FT; PMF with AKM 6 (PSK-SHA256), GCMP or
 // BIP-GMAC; A-MSDU receive (counted and dropped; never invited), A-MPDU and
 // block ack sessions (offers are declined); U-APSD; TX fragmentation and
 // RTS; power save; HT/VHT rate control (AMRR and Minstrel pick legacy rates).

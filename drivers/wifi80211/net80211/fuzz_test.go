@@ -3,7 +3,9 @@ package net80211_test
 import (
 	"bytes"
 	"testing"
+	"time"
 
+	"github.com/gopkt/gopkt/drivers/wifi80211/frame"
 	"github.com/gopkt/gopkt/drivers/wifi80211/internal/capture"
 	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
 	"github.com/gopkt/gopkt/drivers/wifi80211/wlantest"
@@ -70,6 +72,54 @@ func FuzzInputPMF(f *testing.F) {
 	b.keep = false
 	rx := &net80211.RxInfo{Rate: 2, SignalDBm: -40, FreqMHz: 2437}
 	f.Fuzz(func(t *testing.T, p []byte) {
+		b.com.Input(bytes.Clone(p), rx)
+		b.medium.Run(100)
+		_ = b.vap.Status()
+	})
+}
+
+// FuzzInputSAE is FuzzInput while the station waits in an SAE exchange
+// (hash-to-element, anti-clogging tokens): the AP ignores our
+// Authentication frames, so every input meets recvSAE with our commit
+// out. Seeds are the AP's frames of a complete exchange (token request,
+// commit, confirm) and of the handshake after it.
+func FuzzInputSAE(f *testing.F) {
+	opts := benchOpts{passphrase: "fuzz the layer", apCfg: func(c *wlantest.APConfig) { c.PMF, c.SAE, c.SAEH2E, c.SAETokens = 2, 1, true, true }}
+	seedBench := newBench(f, opts)
+	var seeds [][]byte
+	seedBench.medium.Trace = func(_ *wlantest.Radio, p []byte) { seeds = append(seeds, bytes.Clone(p)) }
+	seedBench.connect("fuzz the layer")
+	seedBench.pingPong("seed")
+	for _, s := range seeds {
+		f.Add(s)
+	}
+	b := newBench(f, opts)
+	b.keep = false
+	apIn := b.ap.Radio().Handler
+	b.ap.Radio().Handler = func(p []byte, rx *net80211.RxInfo) {
+		if f, err := frame.Parse(p); err == nil && f.Type() == frame.TypeMgmt && f.Subtype() == frame.SubAuth {
+			return // the AP never answers: we stay in the exchange
+		}
+		apIn(p, rx)
+	}
+	waitAuth := func(t testing.TB) {
+		if b.vap.State() == net80211.StateAuth {
+			return
+		}
+		if err := b.vap.Connect([]byte("gopkt-test"), "fuzz the layer"); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 1000 && b.vap.State() != net80211.StateAuth; i++ {
+			b.step(10 * time.Millisecond)
+		}
+		if b.vap.State() != net80211.StateAuth {
+			t.Fatalf("no SAE exchange started: state %v", b.vap.State())
+		}
+	}
+	waitAuth(f)
+	rx := &net80211.RxInfo{Rate: 2, SignalDBm: -40, FreqMHz: 2437}
+	f.Fuzz(func(t *testing.T, p []byte) {
+		waitAuth(t)
 		b.com.Input(bytes.Clone(p), rx)
 		b.medium.Run(100)
 		_ = b.vap.Status()

@@ -109,6 +109,7 @@ func (v *Vap) sendAssocReq(now time.Time) {
 		b = ie.AppendHTCaps(b, &caps)
 		v.bss.HT = true
 	}
+	b = append(b, v.ourRSNX...)
 	if v.bssInfo.WMM {
 		b = ie.AppendWMMInfo(b, 0) // no U-APSD
 	}

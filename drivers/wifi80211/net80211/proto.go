@@ -62,6 +62,9 @@ type Event struct {
 	Reason uint16 // deauth/disassoc reason code
 	Status uint16 // auth/assoc status code
 	Err    error
+	// Security: with EventAuthenticating and EventConnected, the key
+	// management in use ("WPA2-PSK", "WPA3-SAE (hash-to-element)", ...).
+	Security string
 }
 
 // Timeouts and limits of the STA state machine; zero fields take the defaults.

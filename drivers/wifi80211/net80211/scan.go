@@ -48,12 +48,15 @@ type ScanEntry struct {
 	WPA        bool   // a WPA (pre-RSN) vendor element is present
 	HT         bool   // HT Capabilities present (an 802.11n AP)
 	WMM        bool   // WMM Parameter (or Information) element present
+	SAEH2E     bool   // RSN Extension says SAE hash-to-element (hostapd sae_pwe=1/2)
 	LastSeen   time.Time
 }
 
 // Security returns a short description: "open", "WEP", "WPA2-PSK", ...
 func (e *ScanEntry) Security() string {
 	switch {
+	case e.RSN != nil && e.RSN.HasAKM(ie.AKMSAE) && e.RSN.HasAKM(ie.AKMPSK):
+		return "WPA2/WPA3"
 	case e.RSN != nil && e.RSN.HasAKM(ie.AKMSAE):
 		return "WPA3-SAE"
 	case e.RSN != nil && e.RSN.HasAKM(ie.AKMPSK):
@@ -117,6 +120,7 @@ func (c *ScanCache) update(bssid net.HardwareAddr, freq int, signal int8, b fram
 	e.WPA = set.WPA != nil
 	e.HT = set.HTCaps != nil
 	e.WMM = set.WMM != nil
+	e.SAEH2E = ie.RSNXHas(set.RSNX, ie.RSNXCapSAEH2E)
 	return e
 }
 

@@ -22,9 +22,11 @@ var (
 )
 
 // Connect starts joining the network ssid: scan, authenticate, associate
-// and, with a passphrase, the WPA2-PSK 4-way handshake (802.11-2016 12.7.6).
-// An empty passphrase joins an open network. Progress arrives as Events;
-// Connect returns once the attempt has started.
+// and, with a passphrase, the 4-way handshake (802.11-2016 12.7.6). When
+// the AP offers WPA3-Personal (AKM 8, SAE) the passphrase is the SAE
+// password and authentication is the SAE exchange (802.11-2020 12.4);
+// otherwise it is WPA2-PSK. An empty passphrase joins an open network.
+// Progress arrives as Events; Connect returns once the attempt has started.
 func (v *Vap) Connect(ssid []byte, passphrase string) error {
 	if len(ssid) == 0 || len(ssid) > ie.MaxSSIDLen {
 		return opErr("connect", string(ssid), ErrNotSupported, "an SSID has 1 to 32 octets")
@@ -36,7 +38,7 @@ func (v *Vap) Connect(ssid []byte, passphrase string) error {
 			return opErr("connect", string(ssid), ErrSecurityPolicy, "%v", err)
 		}
 	}
-	return v.connect(ssid, pmk, passphrase != "")
+	return v.connect(ssid, pmk, passphrase != "", passphrase)
 }
 
 // ConnectPSK is Connect with the 256-bit pre-shared key itself instead of
@@ -46,10 +48,10 @@ func (v *Vap) ConnectPSK(ssid []byte, psk [32]byte) error {
 	if len(ssid) == 0 || len(ssid) > ie.MaxSSIDLen {
 		return opErr("connect", string(ssid), ErrNotSupported, "an SSID has 1 to 32 octets")
 	}
-	return v.connect(ssid, psk, true)
+	return v.connect(ssid, psk, true, "")
 }
 
-func (v *Vap) connect(ssid []byte, pmk [32]byte, secure bool) error {
+func (v *Vap) connect(ssid []byte, pmk [32]byte, secure bool, password string) error {
 	v.com.mu.Lock()
 	defer v.com.unlock()
 	now := v.com.clock.Now()
@@ -57,8 +59,12 @@ func (v *Vap) connect(ssid []byte, pmk [32]byte, secure bool) error {
 		return opErr("connect", string(ssid), ErrCountermeasures, "TKIP countermeasures after two Michael MIC failures; retry after %s", v.blocked.Sub(now).Round(time.Second))
 	}
 	v.teardown(frame.ReasonDeauthLeaving, true)
+	if string(v.ssid) != string(ssid) || v.password != password {
+		v.pmksa = nil // other credentials: no cached PMK applies
+	}
 	v.ssid = append(v.ssid[:0], ssid...)
-	v.pmk, v.secure = pmk, secure
+	v.pmk, v.secure, v.password = pmk, secure, password
+	v.psk = pmk
 	v.everConnected = false
 	v.hsFailures, v.scanFailures = 0, 0
 	v.m3Drops, v.m3Why = 0, ""
@@ -103,6 +109,7 @@ func (v *Vap) teardown(reason uint16, deauth bool) {
 	v.pmf.query.active = false
 	v.setPortOpen(false)
 	v.sup.reset()
+	v.sae.x, v.sae.confirmed = nil, false
 	v.timer.clear()
 	v.beaconDL.clear()
 	v.handshakeDL.clear()
@@ -184,11 +191,23 @@ func (v *Vap) choosePolicy(e *ScanEntry) error {
 		return nil
 	}
 	if e.RSN == nil {
-		return fmt.Errorf("%q does not advertise WPA2 (%s); only WPA2-PSK is supported", e.SSID, e.Security())
+		return fmt.Errorf("%q does not advertise WPA2 or WPA3 (%s); only WPA2-PSK and WPA3-SAE are supported", e.SSID, e.Security())
 	}
-	if !e.RSN.HasAKM(ie.AKMPSK) {
-		return fmt.Errorf("%q wants AKM %v; only PSK (00-0F-AC:2) is supported", e.SSID, e.RSN.AKM)
+	// WPA3-Personal first: a transition network (PSK and SAE on one SSID)
+	// is joined with SAE when we have the passphrase itself and the AP
+	// offers PMF, which SAE needs; a 256-bit PSK only does for WPA2-PSK.
+	apMFPC := e.RSN.Capabilities&ie.RSNCapMFPC != 0
+	switch {
+	case e.RSN.HasAKM(ie.AKMSAE) && v.password != "" && (apMFPC || !e.RSN.HasAKM(ie.AKMPSK)):
+		v.akm = ie.AKMSAE
+	case e.RSN.HasAKM(ie.AKMPSK):
+		v.akm = ie.AKMPSK
+	case e.RSN.HasAKM(ie.AKMSAE):
+		return fmt.Errorf("%q is WPA3-SAE only: it needs the passphrase, a PSK cannot be used", e.SSID)
+	default:
+		return fmt.Errorf("%q wants AKM %v; only PSK (00-0F-AC:2) and SAE (00-0F-AC:8) are supported", e.SSID, e.RSN.AKM)
 	}
+	v.pmk = v.psk
 	v.pairwise = 0
 	for _, s := range []ie.Suite{ie.CipherCCMP128, ie.CipherGCMP128, ie.CipherTKIP} {
 		if _, ok := v.com.ciphers[s]; ok && e.RSN.HasPairwise(s) {
@@ -203,14 +222,13 @@ func (v *Vap) choosePolicy(e *ScanEntry) error {
 		return fmt.Errorf("%q uses group cipher %v, which we lack", e.SSID, e.RSN.Group)
 	}
 	v.group = e.RSN.Group
-	our := ie.RSN{Version: 1, Group: v.group, Pairwise: []ie.Suite{v.pairwise}, AKM: []ie.Suite{ie.AKMPSK}, HasCaps: true}
+	our := ie.RSN{Version: 1, Group: v.group, Pairwise: []ie.Suite{v.pairwise}, AKM: []ie.Suite{v.akm}, HasCaps: true}
 	// Management frame protection (12.6.3, 802.11w): we are MFP capable
 	// with BIP-CMAC-128, the default group management cipher; an AP that
 	// offers it gets MFPC, and one that requires it (MFPR) is joined the
 	// same way. A pairwise cipher other than CCMP-128 is not used with
 	// PMF here.
 	v.pmf.on = false
-	apMFPC := e.RSN.Capabilities&ie.RSNCapMFPC != 0
 	bipOK := e.RSN.GroupMgmt == 0 || e.RSN.GroupMgmt == ie.CipherBIPCMAC
 	switch {
 	case apMFPC && bipOK && v.pairwise == ie.CipherCCMP128:
@@ -219,6 +237,25 @@ func (v *Vap) choosePolicy(e *ScanEntry) error {
 	case e.RSN.Capabilities&ie.RSNCapMFPR != 0:
 		return fmt.Errorf("%q requires management frame protection with %v and %v; we do it with CCMP-128 and BIP-CMAC-128", e.SSID, v.pairwise, e.RSN.GroupMgmt)
 	}
+	v.ourRSNX = nil
+	if v.akm == ie.AKMSAE {
+		// SAE goes with PMF (802.11-2020 12.4.1; WPA3): the AP must at
+		// least offer it, and our RSN element requires it (MFPR), as
+		// WPA3-Personal asks of a station using SAE.
+		if !v.pmf.on {
+			return fmt.Errorf("%q offers SAE without management frame protection (MFPC), which WPA3 requires", e.SSID)
+		}
+		our.Capabilities |= ie.RSNCapMFPR
+		// Hash-to-element when the AP says it does (RSNXE bit 5); then
+		// our association request and message 2 carry the RSNXE too
+		// (12.4.4.2.3; hostapd refuses an H2E claim after a
+		// hunting-and-pecking exchange as a downgrade).
+		v.sae.h2e = e.SAEH2E
+		if v.sae.h2e {
+			v.ourRSNX = appendRSNXH2E(nil)
+		}
+	}
+	v.rsn = our
 	v.ourRSN = ie.AppendRSN(v.ourRSN[:0], &our)
 	return nil
 }
@@ -228,7 +265,22 @@ func (v *Vap) join(e *ScanEntry, now time.Time) {
 	v.setupBSS(e, now)
 	v.retries = 0
 	v.newState(StateAuth)
-	v.emit(Event{Kind: EventAuthenticating})
+	v.pmksaTry = false
+	if v.secure && v.akm == ie.AKMSAE {
+		rsn := v.rsn
+		if pmk, pmkid, ok := v.pmksaLookup(now); ok {
+			// A cached PMKSA: Open System, then the PMKID in our RSN
+			// element (12.6.10.3).
+			v.pmk, v.pmksaTry = pmk, true
+			rsn.PMKIDs = [][16]byte{pmkid}
+		}
+		v.ourRSN = ie.AppendRSN(v.ourRSN[:0], &rsn)
+	}
+	v.emit(Event{Kind: EventAuthenticating, Security: v.security()})
+	if v.secure && v.akm == ie.AKMSAE && !v.pmksaTry {
+		v.saeStart(now)
+		return
+	}
 	v.sendAuth(now)
 }
 
@@ -267,16 +319,27 @@ func (v *Vap) tick(now time.Time) {
 		}
 		v.retries++
 		if v.retries >= v.cfg.Timeouts.Retries {
-			if v.state == StateAuth {
+			switch {
+			case v.state == StateAuth && v.sae.x != nil && v.sae.confirmed:
+				// Our commit was answered, our confirm never: the AP
+				// could not verify it (hostapd drops it silently
+				// in some versions).
+				v.fail(ErrAuthRefused, "no SAE Confirm from %s after %d tries: the password is probably wrong", v.bss.MAC, v.retries)
+			case v.state == StateAuth && v.sae.x != nil:
+				v.fail(ErrNoResponse, "no SAE Commit from %s after %d tries", v.bss.MAC, v.retries)
+			case v.state == StateAuth:
 				v.fail(ErrNoResponse, "no Authentication response from %s after %d tries", v.bss.MAC, v.retries)
-			} else {
+			default:
 				v.fail(ErrNoResponse, "no Association Response from %s after %d tries", v.bss.MAC, v.retries)
 			}
 			return
 		}
-		if v.state == StateAuth {
+		switch {
+		case v.state == StateAuth && v.sae.x != nil:
+			v.saeResend(now)
+		case v.state == StateAuth:
 			v.sendAuth(now)
-		} else {
+		default:
 			v.sendAssocReq(now)
 		}
 	case StateRun:
@@ -298,6 +361,10 @@ func (v *Vap) tick(now time.Time) {
 
 // handshakeFailed ends an association whose 4-way handshake did not finish.
 func (v *Vap) handshakeFailed(now time.Time) {
+	if v.pmksaTry && v.bss != nil {
+		// Not the PMK the AP holds after all: SAE on the next attempt.
+		delete(v.pmksa, [6]byte(v.bss.MAC))
+	}
 	v.hsFailures++
 	if v.hsFailures >= v.cfg.Timeouts.HandshakeAttempts {
 		var hint string
@@ -342,6 +409,10 @@ func (v *Vap) recvAuth(f frame.Frame, now time.Time) {
 		v.stats.RxMalformed++
 		return
 	}
+	if a.Algorithm() == frame.AuthSAE && v.secure && v.akm == ie.AKMSAE {
+		v.recvSAE(a, now)
+		return
+	}
 	if a.Algorithm() != frame.AuthOpen || a.Seq() != 2 {
 		v.stats.RxMalformed++
 		return
@@ -372,6 +443,17 @@ func (v *Vap) recvAssocResp(f frame.Frame, now time.Time) {
 		v.stats.RxMalformed++
 		return
 	}
+	if r.Status() != frame.StatusSuccess && v.pmksaTry {
+		// The AP no longer has the PMKSA we named (status 53, or any
+		// refusal): forget it and authenticate with SAE.
+		v.stats.PMKSARefused++
+		delete(v.pmksa, [6]byte(v.bss.MAC))
+		e := v.bssInfo
+		e.RSNRaw = append([]byte(nil), v.bssInfo.RSNRaw...)
+		v.teardown(frame.ReasonDeauthLeaving, true)
+		v.join(&e, now)
+		return
+	}
 	if r.Status() != frame.StatusSuccess {
 		v.fail(ErrAssocRefused, "%s refused the association with status code %d", v.bss.MAC, r.Status())
 		return
@@ -389,6 +471,9 @@ func (v *Vap) recvAssocResp(f frame.Frame, now time.Time) {
 		v.everConnected = true
 		v.emit(Event{Kind: EventConnected})
 		return
+	}
+	if v.pmksaTry {
+		v.stats.PMKSAUsed++
 	}
 	v.sup.start(v)
 	v.handshakeDL.set(now, v.cfg.Timeouts.Handshake)

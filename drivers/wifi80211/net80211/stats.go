@@ -32,6 +32,14 @@ type VapStats struct {
 	SAQueryTimeouts   uint64 // our SA Queries unanswered: association ended
 	RoamScans         uint64 // scans started at once because the AP said it was leaving
 
+	SAECommits    uint64 // SAE Commit messages sent (retransmissions included)
+	SAEConfirms   uint64 // SAE Confirm messages sent
+	SAETokens     uint64 // anti-clogging token requests followed
+	SAEDropped    uint64 // SAE frames discarded: malformed, invalid commit, unexpected
+	SAEBadConfirm uint64 // AP Confirms that did not verify
+	PMKSAUsed     uint64 // associations on a cached SAE PMK (no SAE exchange)
+	PMKSARefused  uint64 // cached PMKSAs the AP no longer had: SAE again
+
 	EAPOLRx        uint64
 	EAPOLMalformed uint64 // unparseable EAPOL-Key or key data
 	EAPOLBadMIC    uint64

@@ -43,8 +43,20 @@ type Vap struct {
 
 	// connection intent
 	ssid     []byte
-	pmk      [32]byte
+	pmk      [32]byte // PMK of the association: the PSK, or SAE's
+	psk      [32]byte // from the passphrase or given (WPA2-PSK)
 	secure   bool
+	password string   // for SAE; empty when given a PSK
+	akm      ie.Suite // chosen AKM: PSK or SAE
+	sae      saeState
+	ourRSNX  []byte // our RSN Extension element (H2E), nil otherwise
+	rsn      ie.RSN // our RSN element's fields (ourRSN without a PMKID)
+	// pmksa caches the PMK of each SAE exchange by BSSID (12.6.10.2,
+	// 12.4.5.4): a rejoin within pmksaLifetime authenticates with Open
+	// System and names the PMKID in the Association Request instead of
+	// running SAE again (pmksaTry); a refusal falls back to SAE.
+	pmksa    map[[6]byte]pmksaEntry
+	pmksaTry bool
 	pairwise ie.Suite
 	group    ie.Suite
 	ourRSN   []byte
@@ -120,6 +132,10 @@ type Status struct {
 	Node      NodeStats
 	QoS, HT   bool // the association negotiated WMM (QoS data) and HT
 	PMF       bool // management frames protected (802.11w) on this association
+	// Security names the key management of the association: "open",
+	// "WPA2-PSK", "WPA3-SAE (hunting-and-pecking)", "WPA3-SAE
+	// (hash-to-element)"; empty while not associated.
+	Security string
 }
 
 // Status returns the current state and counters.
@@ -132,6 +148,7 @@ func (v *Vap) Status() Status {
 		s.FreqMHz, s.SignalDBm, s.Node = v.bss.FreqMHz, v.bss.RSSI, v.bss.Stats
 		s.QoS, s.HT = v.bss.QoS, v.bss.HT
 		s.PMF = v.pmfActive()
+		s.Security = v.security()
 		if v.bss.rate != nil {
 			s.TxRate = v.bss.rate.Select(v.com.clock.Now())
 		}
@@ -188,3 +205,16 @@ func (v *Vap) emit(e Event) {
 }
 
 func (v *Vap) newState(s State) { v.state = s }
+
+// security describes the chosen key management for Status.
+func (v *Vap) security() string {
+	switch {
+	case !v.secure:
+		return "open"
+	case v.akm == ie.AKMSAE && v.sae.h2e:
+		return "WPA3-SAE (hash-to-element)"
+	case v.akm == ie.AKMSAE:
+		return "WPA3-SAE (hunting-and-pecking)"
+	}
+	return "WPA2-PSK"
+}

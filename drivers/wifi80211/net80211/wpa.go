@@ -71,7 +71,7 @@ func (s *supplicant) input(v *Vap, pdu []byte, protected bool, now time.Time) {
 	}
 	info := k.Info()
 	ver := info & eapol.InfoVersionMask
-	if ver < eapol.VersionMD5RC4 || ver > eapol.VersionCMACAES || info&eapol.InfoAck == 0 || info&eapol.InfoRequest != 0 {
+	if !v.keyVerOK(ver) || info&eapol.InfoAck == 0 || info&eapol.InfoRequest != 0 {
 		v.stats.EAPOLMalformed++
 		s.m3Drop(v, "malformed key information")
 		return
@@ -112,7 +112,11 @@ func (s *supplicant) msg1(v *Vap, k eapol.Key, ver uint16) {
 	}
 	copy(s.anonce[:], k.Nonce())
 	bits := 256 + 8*v.tkLen(v.pairwise)
-	ptk, err := prf.PTK(v.pmk[:], v.bss.MAC, v.mac, s.anonce[:], s.snonce[:], bits)
+	ptkFn := prf.PTK
+	if v.akm == ie.AKMSAE {
+		ptkFn = prf.PTKSHA256 // AKM 8: KDF-SHA-256 (802.11-2020 12.7.1.3, table 9-151)
+	}
+	ptk, err := ptkFn(v.pmk[:], v.bss.MAC, v.mac, s.anonce[:], s.snonce[:], bits)
 	if err != nil {
 		v.stats.EAPOLDropped++
 		return
@@ -120,9 +124,9 @@ func (s *supplicant) msg1(v *Vap, k eapol.Key, ver uint16) {
 	s.tptk = ptk
 	m2 := eapol.AppendKey(nil, &eapol.KeyFields{
 		EAPOLVersion: 1, Descriptor: eapol.DescRSN, Info: ver | eapol.InfoPairwise | eapol.InfoMIC,
-		ReplayCounter: k.ReplayCounter(), Nonce: s.snonce, KeyData: v.ourRSN,
+		ReplayCounter: k.ReplayCounter(), Nonce: s.snonce, KeyData: append(append([]byte(nil), v.ourRSN...), v.ourRSNX...),
 	})
-	if err := SetEAPOLMIC(ver, ptk[:16], m2); err != nil {
+	if err := SetEAPOLMIC(v.keyVer(ver), ptk[:16], m2); err != nil {
 		v.stats.EAPOLDropped++
 		return
 	}
@@ -178,7 +182,7 @@ func (s *supplicant) msg3(v *Vap, pdu []byte, k eapol.Key, ver uint16, now time.
 		v.stats.EAPOLDropped++
 		return
 	}
-	if !VerifyEAPOLMIC(ver, s.tptk[:16], pdu, k) {
+	if !VerifyEAPOLMIC(v.keyVer(ver), s.tptk[:16], pdu, k) {
 		v.stats.EAPOLBadMIC++
 		s.m3Drop(v, "message 3 MIC did not verify")
 		return
@@ -189,7 +193,7 @@ func (s *supplicant) msg3(v *Vap, pdu []byte, k eapol.Key, ver uint16, now time.
 		return
 	}
 	s.replay, s.replayOK = k.ReplayCounter(), true
-	rsn, gtk, igtkKDE, err := keyDataIGTK(ver, s.tptk[16:32], k)
+	rsn, gtk, igtkKDE, err := keyDataIGTK(v.keyVer(ver), s.tptk[16:32], k)
 	if err != nil || rsn == nil {
 		v.stats.EAPOLMalformed++
 		s.m3Drop(v, "message 3 key data malformed or without an RSN element")
@@ -217,7 +221,7 @@ func (s *supplicant) msg3(v *Vap, pdu []byte, k eapol.Key, ver uint16, now time.
 		EAPOLVersion: 1, Descriptor: eapol.DescRSN, Info: ver | eapol.InfoPairwise | eapol.InfoMIC | eapol.InfoSecure,
 		ReplayCounter: k.ReplayCounter(),
 	})
-	if SetEAPOLMIC(ver, s.tptk[:16], m4) != nil {
+	if SetEAPOLMIC(v.keyVer(ver), s.tptk[:16], m4) != nil {
 		return
 	}
 	tk := s.tptk[32:]
@@ -268,21 +272,21 @@ func (s *supplicant) group1(v *Vap, pdu []byte, k eapol.Key, ver uint16) {
 		v.stats.EAPOLDropped++
 		return
 	}
-	if !VerifyEAPOLMIC(ver, s.ptk[:16], pdu, k) {
+	if !VerifyEAPOLMIC(v.keyVer(ver), s.ptk[:16], pdu, k) {
 		// During a PTK rekey the authenticator switches to the new PTK
 		// when our message 2 verifies (hostapd: PTKCALCNEGOTIATING), so a
 		// group message 1 sent before message 3 reaches us is protected
 		// with the KCK of the PTK we proposed. Like wpa_supplicant, accept
 		// it under that PTK and use it from now on for KCK and KEK; the
 		// temporal key is still installed by message 3 only.
-		if !s.m2Sent || s.tptk == nil || !VerifyEAPOLMIC(ver, s.tptk[:16], pdu, k) {
+		if !s.m2Sent || s.tptk == nil || !VerifyEAPOLMIC(v.keyVer(ver), s.tptk[:16], pdu, k) {
 			v.stats.EAPOLBadMIC++
 			return
 		}
 		s.ptk = s.tptk
 	}
 	s.replay, s.replayOK = k.ReplayCounter(), true
-	_, gtk, igtkKDE, err := keyDataIGTK(ver, s.ptk[16:32], k)
+	_, gtk, igtkKDE, err := keyDataIGTK(v.keyVer(ver), s.ptk[16:32], k)
 	if err != nil || gtk == nil || len(gtk.Key) != v.tkLen(v.group) || (v.pmf.on && igtkKDE != nil && len(igtkKDE) != 8+igtkLen) {
 		v.stats.EAPOLMalformed++
 		return
@@ -294,7 +298,7 @@ func (s *supplicant) group1(v *Vap, pdu []byte, k eapol.Key, ver uint16) {
 		EAPOLVersion: 1, Descriptor: eapol.DescRSN, Info: ver | eapol.InfoMIC | eapol.InfoSecure,
 		ReplayCounter: k.ReplayCounter(),
 	})
-	if SetEAPOLMIC(ver, s.ptk[:16], m2) != nil {
+	if SetEAPOLMIC(v.keyVer(ver), s.ptk[:16], m2) != nil {
 		return
 	}
 	v.sendEAPOL(m2)
@@ -329,4 +333,23 @@ func (s *supplicant) sendMICFailureReport(v *Vap, pairwise bool) {
 		return
 	}
 	v.sendEAPOL(rep)
+}
+
+// keyVerOK checks the Key Descriptor Version against the AKM (802.11-2020
+// 12.7.2 b.1): 0 ("AKM-defined") for SAE, 1 to 3 for PSK.
+func (v *Vap) keyVerOK(ver uint16) bool {
+	if v.akm == ie.AKMSAE {
+		return ver == eapol.VersionAKMChose
+	}
+	return ver >= eapol.VersionMD5RC4 && ver <= eapol.VersionCMACAES
+}
+
+// keyVer maps the descriptor version to the MIC and key wrap algorithms:
+// for AKM 8 (version 0) those are AES-128-CMAC and AES key wrap, what
+// version 3 names (12.7.3, table 12-11).
+func (v *Vap) keyVer(ver uint16) uint16 {
+	if ver == eapol.VersionAKMChose && v.akm == ie.AKMSAE {
+		return eapol.VersionCMACAES
+	}
+	return ver
 }

@@ -39,6 +39,15 @@ type APConfig struct {
 	// PMF: 1 offers management frame protection (MFPC), 2 requires it
 	// (MFPR): the IGTK goes in message 3, robust frames are protected.
 	PMF int
+	// SAE: 1 offers WPA3-Personal only (AKM 8), 2 a transition network
+	// (AKM 2 and 8). The SAE password is Passphrase; set PMF as well.
+	SAE int
+	// SAEH2E: the AP does hash-to-element only (RSNXE bit, status 126),
+	// as hostapd's sae_pwe=1; otherwise hunting-and-pecking only.
+	SAEH2E bool
+	// SAETokens: every SAE commit must carry the AP's anti-clogging token
+	// (hostapd's sae_anti_clogging_threshold=0).
+	SAETokens bool
 }
 
 // APStats counts what the AP saw.
@@ -62,6 +71,15 @@ type APStats struct {
 	QoSDataRx, ADDBAResponses int
 	LastTID                   uint8
 	LastADDBAStatus           uint16
+	// SAE: commits and confirms from the station, tokens requested,
+	// confirms that did not verify (wrong password); StaRSNX: the
+	// Association Request carried an RSN Extension element.
+	SAECommits, SAEConfirms, SAETokenReqs, SAEBadConfirms int
+	StaRSNX                                               bool
+	StaMFPR                                               bool // the station's RSN element requires PMF
+	// PMKSAHits: associations on a cached SAE PMKSA (Open System and a
+	// PMKID we hold); PMKSARefusals: PMKIDs we did not hold (status 53).
+	PMKSAHits, PMKSARefusals int
 }
 
 // AP is a small access point with a WPA2-PSK authenticator.
@@ -89,8 +107,11 @@ type AP struct {
 	PMF            PMFStats
 	SAQueryAnswers bool
 	igtk           [16]byte
-	ipn            uint64
-	Stats          APStats
+	// pmksa holds the PMK of each completed SAE exchange by PMKID;
+	// ForgetPMKSA empties it.
+	pmksa map[[16]byte][32]byte
+	ipn   uint64
+	Stats APStats
 }
 
 // NewAP creates an AP on radio r.
@@ -115,6 +136,12 @@ func NewAP(r *Radio, cfg APConfig) (*AP, error) {
 		}
 		a.pmk = pmk
 		rsn := ie.RSN{Version: 1, Group: cfg.Group, Pairwise: []ie.Suite{cfg.Pairwise}, AKM: []ie.Suite{ie.AKMPSK}, HasCaps: true}
+		switch cfg.SAE {
+		case 1:
+			rsn.AKM = []ie.Suite{ie.AKMSAE}
+		case 2:
+			rsn.AKM = []ie.Suite{ie.AKMPSK, ie.AKMSAE}
+		}
 		switch cfg.PMF {
 		case 1:
 			rsn.Capabilities |= ie.RSNCapMFPC
@@ -185,6 +212,9 @@ func (a *AP) sendBeacon(sub uint8, da []byte) {
 		b = ie.AppendTIM(b, &ie.TIM{DTIMPeriod: 1})
 	}
 	b = append(b, a.rsnIE...)
+	if a.cfg.SAE != 0 && a.cfg.SAEH2E {
+		b = append(b, ie.IDRSNX, 1, 1<<ie.RSNXCapSAEH2E)
+	}
 	if a.cfg.QoS {
 		b = appendQoSElements(b)
 	}
@@ -281,6 +311,10 @@ func (a *AP) mgmt(f frame.Frame) {
 	case frame.SubAuth:
 		a.Stats.AuthReqs++
 		au, err := frame.ParseAuth(f.Body())
+		if err == nil && au.Algorithm() == frame.AuthSAE && a.cfg.SAE != 0 {
+			a.saeAuth(f, au)
+			return
+		}
 		if err != nil || au.Seq() != 1 {
 			return
 		}
@@ -330,7 +364,15 @@ func (a *AP) assoc(f frame.Frame) {
 		status = frame.StatusRefusedUnspecified
 	case string(set.SSID) != string(a.cfg.SSID):
 		status = frame.StatusUnspecified
-	case a.cfg.Passphrase != "" && (set.RSN == nil || !set.RSN.HasPairwise(a.cfg.Pairwise) || !set.RSN.HasAKM(ie.AKMPSK)):
+	case a.cfg.Passphrase != "" && (set.RSN == nil || !set.RSN.HasPairwise(a.cfg.Pairwise) || len(set.RSN.AKM) != 1):
+		status = frame.StatusInvalidRSNIE
+	case a.cfg.Passphrase != "" && set.RSN.AKM[0] == ie.AKMSAE && a.cfg.SAE != 0 && a.sta.sae == nil && !a.pmksaHit(set.RSN.PMKIDs):
+		status = 53 // INVALID_PMKID: Open System without a PMKSA we hold (9.4.1.9)
+	case a.cfg.Passphrase != "" && set.RSN.AKM[0] == ie.AKMSAE && (a.cfg.SAE == 0 || !a.sta.saeDone):
+		status = frame.StatusInvalidRSNIE // SAE named without an SAE authentication
+	case a.cfg.Passphrase != "" && set.RSN.AKM[0] == ie.AKMPSK && a.cfg.SAE == 1:
+		status = frame.StatusInvalidRSNIE
+	case a.cfg.Passphrase != "" && set.RSN.AKM[0] != ie.AKMSAE && set.RSN.AKM[0] != ie.AKMPSK:
 		status = frame.StatusInvalidRSNIE
 	case a.cfg.PMF == 2 && set.RSN.Capabilities&ie.RSNCapMFPC == 0:
 		status = 31 // robust management frame policy violation (9.4.1.9)
@@ -354,6 +396,13 @@ func (a *AP) assoc(f frame.Frame) {
 	}
 	a.sta.assoc, a.sta.aid = true, 1
 	a.sta.staRSN = set.RSNRaw
+	a.sta.useSAE = set.RSN != nil && set.RSN.AKM[0] == ie.AKMSAE
+	if set.RSNX != nil {
+		// Message 2 repeats the RSNXE after the RSN element.
+		a.sta.staRSN = append(append(append([]byte(nil), set.RSNRaw...), ie.IDRSNX, byte(len(set.RSNX))), set.RSNX...)
+	}
+	a.Stats.StaRSNX = set.RSNX != nil
+	a.Stats.StaMFPR = set.RSN != nil && set.RSN.Capabilities&ie.RSNCapMFPR != 0
 	a.PMF.StaMFPC = set.RSN != nil && set.RSN.Capabilities&ie.RSNCapMFPC != 0
 	if a.cfg.Passphrase == "" {
 		a.sta.authorized = true

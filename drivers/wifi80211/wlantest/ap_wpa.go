@@ -9,6 +9,7 @@ import (
 	"github.com/gopkt/gopkt/drivers/wifi80211/eapol"
 	"github.com/gopkt/gopkt/drivers/wifi80211/ie"
 	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
+	"github.com/gopkt/gopkt/drivers/wifi80211/sae"
 )
 
 // apSTA is the AP's view of its station.
@@ -27,13 +28,42 @@ type apSTA struct {
 	hs         int    // 0 idle, 1 M1 sent, 2 M3 sent, 3 done
 	lastM3     []byte
 	qos        bool // WMM negotiated: unicast data as QoS Data
+	// SAE: the exchange, whether it completed (and the PMK it gave),
+	// and whether the association chose AKM 8.
+	sae     *sae.Exchange
+	saeH2E  bool
+	saeDone bool
+	saePMK  [32]byte
+	useSAE  bool
 }
 
+// ver is the Key Descriptor Version of the AP's EAPOL-Key frames: 0
+// (AKM-defined) for SAE.
 func (a *AP) ver() uint16 {
+	if a.sta != nil && a.sta.useSAE {
+		return eapol.VersionAKMChose
+	}
 	if a.cfg.Pairwise == ie.CipherTKIP {
 		return eapol.VersionMD5RC4
 	}
 	return eapol.VersionSHA1AES
+}
+
+// cv maps a descriptor version to the MIC/key wrap algorithms: AKM 8's
+// are those of version 3.
+func cv(ver uint16) uint16 {
+	if ver == eapol.VersionAKMChose {
+		return eapol.VersionCMACAES
+	}
+	return ver
+}
+
+// pmkFor is the PMK of the station's association.
+func (a *AP) pmkFor(s *apSTA) []byte {
+	if s.useSAE {
+		return s.saePMK[:]
+	}
+	return a.pmk[:]
 }
 
 func (a *AP) cipher(s ie.Suite) net80211.Cipher { return net80211.DefaultCiphers()[s] }
@@ -142,7 +172,7 @@ func (a *AP) sendM3() {
 	if ver == eapol.VersionMD5RC4 {
 		_, _ = io.ReadFull(a.cfg.Rand, iv[:])
 	}
-	enc, err := net80211.EncryptKeyData(ver, s.tptk[16:32], iv[:], a.keyData(a.gtk, a.gtkID, true))
+	enc, err := net80211.EncryptKeyData(cv(ver), s.tptk[16:32], iv[:], a.keyData(a.gtk, a.gtkID, true))
 	if err != nil {
 		return
 	}
@@ -153,7 +183,7 @@ func (a *AP) sendM3() {
 	m3 := eapol.AppendKey(nil, &eapol.KeyFields{EAPOLVersion: 2, Descriptor: eapol.DescRSN,
 		Info:   ver | eapol.InfoPairwise | eapol.InfoInstall | eapol.InfoAck | eapol.InfoMIC | eapol.InfoSecure | eapol.InfoEncData,
 		KeyLen: uint16(a.cipher(a.cfg.Pairwise).KeyLen()), ReplayCounter: s.replay, Nonce: s.anonce, IV: iv, RSC: rsc, KeyData: enc})
-	if net80211.SetEAPOLMIC(ver, s.tptk[:16], m3) != nil {
+	if net80211.SetEAPOLMIC(cv(ver), s.tptk[:16], m3) != nil {
 		return
 	}
 	if a.cfg.MangleM3 != nil {
@@ -189,7 +219,7 @@ func (a *AP) RekeyGTK(same bool) {
 	if ver == eapol.VersionMD5RC4 {
 		_, _ = io.ReadFull(a.cfg.Rand, iv[:])
 	}
-	enc, err := net80211.EncryptKeyData(ver, ptk[16:32], iv[:], a.keyData(a.gtk, a.gtkID, false))
+	enc, err := net80211.EncryptKeyData(cv(ver), ptk[16:32], iv[:], a.keyData(a.gtk, a.gtkID, false))
 	if err != nil {
 		return
 	}
@@ -200,7 +230,7 @@ func (a *AP) RekeyGTK(same bool) {
 	g1 := eapol.AppendKey(nil, &eapol.KeyFields{EAPOLVersion: 2, Descriptor: eapol.DescRSN,
 		Info:   ver | eapol.InfoAck | eapol.InfoMIC | eapol.InfoSecure | eapol.InfoEncData,
 		KeyLen: 0, ReplayCounter: s.replay, IV: iv, RSC: rsc, KeyData: enc})
-	if net80211.SetEAPOLMIC(ver, ptk[:16], g1) != nil {
+	if net80211.SetEAPOLMIC(cv(ver), ptk[:16], g1) != nil {
 		return
 	}
 	a.sendEAPOL(g1)
@@ -214,7 +244,7 @@ func (a *AP) eapolInput(pdu []byte) {
 		return
 	}
 	info := k.Info()
-	ver := info & eapol.InfoVersionMask
+	ver := cv(info & eapol.InfoVersionMask)
 	switch {
 	case info&eapol.InfoRequest != 0 && info&eapol.InfoError != 0:
 		if s.ptk != nil && net80211.VerifyEAPOLMIC(ver, s.ptk[:16], e.Frame(), k) {
@@ -227,7 +257,11 @@ func (a *AP) eapolInput(pdu []byte) {
 		if k.ReplayCounter() < s.m1Replay || k.ReplayCounter() > s.replay {
 			return
 		}
-		tptk, err := prf.PTK(a.pmk[:], a.bssid, s.mac, s.anonce[:], k.Nonce(), 256+8*a.cipher(a.cfg.Pairwise).KeyLen())
+		ptkFn := prf.PTK
+		if s.useSAE {
+			ptkFn = prf.PTKSHA256
+		}
+		tptk, err := ptkFn(a.pmkFor(s), a.bssid, s.mac, s.anonce[:], k.Nonce(), 256+8*a.cipher(a.cfg.Pairwise).KeyLen())
 		if err != nil {
 			return
 		}
