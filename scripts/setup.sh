@@ -15,10 +15,10 @@ cd "$(dirname "$0")/.."
 #   for the SLAAC test; run only by tests, inside their namespaces).
 # Wi-Fi peers (copied into the guest): hostapd, wpasupplicant.
 # Bench peers: dpdk, dpdk-dev (+ pkg-config, gcc) for testpmd and mempool,
-#   librte-crypto-ipsec-mb23, openssl.
+#   librte-crypto-ipsec-mb23, openssl; nftables (bench/l2peer's Linux router).
 pkgs="qemu-system-x86 busybox-static cpio kmod pci.ids pciutils iproute2
 iputils-ping iputils-arping netcat-openbsd iperf3 tcpdump tshark ethtool hostapd wpasupplicant udhcpd radvd
-dpdk dpdk-dev librte-crypto-ipsec-mb23 openssl pkg-config gcc libc6-dev"
+dpdk dpdk-dev librte-crypto-ipsec-mb23 openssl nftables pkg-config gcc libc6-dev"
 
 missing=""
 for p in $pkgs; do
