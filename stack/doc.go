@@ -43,6 +43,14 @@
 // header into the headroom, so the packet is built once, in place, and the
 // driver transmits that same buffer.
 //
+// Routed fast forwarding (fastfwd.go, NetBSD's ipflow): IPv4 and IPv6
+// register a FastForwarder (HandleFastForward, from Attach), and Input
+// offers it each frame unicast to the interface's MAC before the Ethernet
+// input. A frame of a flow the protocol's cache knows comes back rewritten
+// for its egress and is staged there: one TransmitBurst per egress and
+// burst, frames kept in order around the ones the full path takes. The
+// receive goroutine's staging arrays are the interface's, made once.
+//
 // # Link state and detaching
 //
 // Each interface follows its port's link (port.Port.LinkEvents; the stack

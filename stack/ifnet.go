@@ -99,6 +99,7 @@ type Interface struct {
 	txPending atomic.Int32
 	txOff     bool        // detached: nothing reaches the port any more (under txMu)
 	rx        []*mbuf.Buf // Poll's burst array
+	fast      fastStage   // frames fast-forwarded in the current burst (fastfwd.go)
 
 	// rxMu is held around each RxBurst and Wait, never around Input, so
 	// Detach can wait for the port to be out of the receive path without
@@ -269,12 +270,17 @@ func (ifc *Interface) stopRx() {
 // Input runs a burst of received frames through the stack (run to
 // completion) and takes ownership of them; bufs entries are cleared. Frames
 // the burst sends are queued per interface and handed to each port in one
-// TxBurst when the burst is done (txq.go).
+// TxBurst when the burst is done (txq.go). Frames of a flow a protocol
+// fast-forwards skip the Ethernet and IP input (fastfwd.go). Call it from
+// one goroutine at a time per interface (the receive goroutine, or Poll's
+// caller), as RxBurst.
 func (ifc *Interface) Input(bufs []*mbuf.Buf) {
 	s := ifc.s
 	s.rxActive.Add(1)
 	if h := ifc.l2.Load(); h != nil {
 		h.h.LinkInput(ifc, bufs) // bridge member, vlan parent (l2.go)
+	} else if len(s.fast) != 0 {
+		ifc.inputFast(bufs) // routed fast forwarding (fastfwd.go)
 	} else {
 		for i, b := range bufs {
 			bufs[i] = nil

@@ -80,6 +80,7 @@ type Stack struct {
 	log    *slog.Logger
 	protos []Protocol
 	ether  []etherEntry // fixed after New
+	fast   []fastEntry  // fast forwarders by EtherType, fixed after New (fastfwd.go)
 	frozen bool
 
 	// Routes is the IPv4 routing table. The stack adds and removes the

@@ -27,6 +27,11 @@
 //   - gopkt-pf: our stack forwarding between two TAPs with pf: 10 block
 //     rules that do not match and a "pass ... no state" (the rules-10 shape
 //     of stack/pf's BenchmarkFilter).
+//   - linux-ip: linux-nft without the nftables table (plain forwarding).
+//   - gopkt-ip-fast, gopkt-ip-full: our stack forwarding between two TAPs
+//     with no filter, with the routed fast forwarding flow cache (the
+//     default) and without it (-p ipv4,fastfwd=off); pf's hooks keep
+//     gopkt-pf on the full path.
 //
 // The sides alternate in rounds (GOPKT_BENCH_ROUNDS, default 3, of
 // GOPKT_BENCH_SECONDS, default 3) so they share the machine's noise; each

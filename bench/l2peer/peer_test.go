@@ -47,7 +47,8 @@ func TestBenchL2Peer(t *testing.T) {
 	if s := os.Getenv("GOPKT_BENCH_ROUNDS"); s != "" {
 		rounds, _ = strconv.Atoi(s)
 	}
-	sides := []side{{"linux-bridge", linuxBridge}, {"gopkt-bridge", gopktBridge}, {"linux-nft", linuxNFT}, {"gopkt-pf", gopktPF}}
+	sides := []side{{"linux-bridge", linuxBridge}, {"gopkt-bridge", gopktBridge}, {"linux-nft", linuxNFT}, {"gopkt-pf", gopktPF},
+		{"linux-ip", linuxIP}, {"gopkt-ip-fast", gopktIPFast}, {"gopkt-ip-full", gopktIPFull}}
 	got := map[string][]float64{}
 	offered := map[string][]float64{}
 	for round := range rounds {
@@ -67,6 +68,10 @@ func TestBenchL2Peer(t *testing.T) {
 	lb, gb, ln, gp := median(got["linux-bridge"]), median(got["gopkt-bridge"]), median(got["linux-nft"]), median(got["gopkt-pf"])
 	if lb > 0 && ln > 0 {
 		fmt.Fprintf(&b, "gopkt bridge / Linux bridge: %.2f; gopkt pf forwarding / Linux nftables forwarding: %.2f\n", gb/lb, gp/ln)
+	}
+	li, gf, gl := median(got["linux-ip"]), median(got["gopkt-ip-fast"]), median(got["gopkt-ip-full"])
+	if li > 0 && gl > 0 {
+		fmt.Fprintf(&b, "gopkt forwarding / Linux forwarding: %.2f with the flow cache, %.2f without; flow cache / full path: %.2f\n", gf/li, gl/li, gf/gl)
 	}
 	t.Log("\n" + b.String())
 	fmt.Print(b.String())
@@ -188,6 +193,16 @@ func linuxBridge(t *testing.T, s, r *hosttest.Namespace) (string, string) {
 }
 
 func linuxNFT(t *testing.T, s, r *hosttest.Namespace) (string, string) {
+	return linuxRouter(t, s, r, true)
+}
+
+// linuxIP is linux-nft without the nftables table: the kernel's plain
+// forwarding path, the peer of gopkt-ip-fast and gopkt-ip-full.
+func linuxIP(t *testing.T, s, r *hosttest.Namespace) (string, string) {
+	return linuxRouter(t, s, r, false)
+}
+
+func linuxRouter(t *testing.T, s, r *hosttest.Namespace, nft bool) (string, string) {
 	n := hosttest.NewNamespace(t, "pN")
 	sdev, ns := veth(t, s, "pns", n, "pnsn")
 	rdev, nr := veth(t, r, "pnr", n, "pnrn")
@@ -200,11 +215,13 @@ func linuxNFT(t *testing.T, s, r *hosttest.Namespace) (string, string) {
 		fmt.Fprintf(&rules, "  ip saddr 198.19.0.%d tcp dport %d drop\n", i, 1000+i)
 	}
 	rules.WriteString("  udp dport 9 accept\n }\n}\n")
-	f := t.TempDir() + "/rules.nft"
-	if err := os.WriteFile(f, []byte(rules.String()), 0o600); err != nil {
-		t.Fatal(err)
+	if nft {
+		f := t.TempDir() + "/rules.nft"
+		if err := os.WriteFile(f, []byte(rules.String()), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		n.Run(t, "nft", "-f", f)
 	}
-	n.Run(t, "nft", "-f", f)
 	s.IP(t, "addr", "add", "198.18.50.1/24", "dev", sdev)
 	s.IP(t, "route", "add", "198.18.51.0/24", "via", "198.18.50.254")
 	r.IP(t, "addr", "add", "198.18.51.2/24", "dev", rdev)
@@ -215,12 +232,16 @@ func linuxNFT(t *testing.T, s, r *hosttest.Namespace) (string, string) {
 // ourStack is a stack with a bridge cloner and IPv4 (forwarding when
 // asked), and two TAPs whose Linux ends go to s and r.
 func ourStack(t *testing.T, s, r *hosttest.Namespace, forwarding bool) (*stack.Stack, *gipv4.IPv4, [2]*stack.Interface, string) {
+	return ourStackOpts(t, s, r, gipv4.Options{Forwarding: forwarding})
+}
+
+func ourStackOpts(t *testing.T, s, r *hosttest.Namespace, o gipv4.Options) (*stack.Stack, *gipv4.IPv4, [2]*stack.Interface, string) {
 	pool := stacktest.NewPool(t, 8192)
 	bg, err := mbuf.NewBudget(pool, mbuf.BudgetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ip := gipv4.New(gipv4.Options{Forwarding: forwarding})
+	ip := gipv4.New(o)
 	st, err := stack.New(stack.Options{Pool: pool, Budget: bg, Protocols: []stack.Protocol{ip}, Cloners: []stack.Cloner{&bridge.Cloner{}}})
 	if err != nil {
 		t.Fatal(err)
@@ -267,6 +288,31 @@ func gopktBridge(t *testing.T, s, r *hosttest.Namespace) (string, string) {
 	s.IP(t, "addr", "add", "198.18.50.1/24", "dev", hosttest.LinkName("pgs"))
 	r.IP(t, "addr", "add", "198.18.50.2/24", "dev", rdev)
 	return rdev, "198.18.50.2"
+}
+
+// gopktIPFast is our stack forwarding between the TAPs with no filter:
+// after a flow's first datagram, the flow cache (stack/ipv4 fastfwd.go).
+func gopktIPFast(t *testing.T, s, r *hosttest.Namespace) (string, string) {
+	return gopktRouter(t, s, r, gipv4.Options{Forwarding: true})
+}
+
+// gopktIPFull is gopktIPFast with the flow cache off: the full IP path.
+func gopktIPFull(t *testing.T, s, r *hosttest.Namespace) (string, string) {
+	return gopktRouter(t, s, r, gipv4.Options{Forwarding: true, NoFastForward: true})
+}
+
+func gopktRouter(t *testing.T, s, r *hosttest.Namespace, o gipv4.Options) (string, string) {
+	st, _, ifcs, rdev := ourStackOpts(t, s, r, o)
+	for i, a := range []string{"198.18.50.254/24", "198.18.51.254/24"} {
+		if err := st.AddAddress(ifcs[i], netip.MustParsePrefix(a)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.IP(t, "addr", "add", "198.18.50.1/24", "dev", hosttest.LinkName("pgs"))
+	s.IP(t, "route", "add", "198.18.51.0/24", "via", "198.18.50.254")
+	r.IP(t, "addr", "add", "198.18.51.2/24", "dev", rdev)
+	r.IP(t, "route", "add", "198.18.50.0/24", "via", "198.18.51.254")
+	return rdev, "198.18.51.2"
 }
 
 func gopktPF(t *testing.T, s, r *hosttest.Namespace) (string, string) {

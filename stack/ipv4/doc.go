@@ -20,6 +20,18 @@
 // on the neighbour entry (a bounded queue) while ARP runs. Nothing on the
 // unfragmented path allocates.
 //
+// Routed fast forwarding (fastfwd.go, NetBSD's ipflow): a flow the full
+// path forwarded — (receiving interface, source, destination) to egress
+// and next-hop MAC — is cached, and the stack hands its later datagrams
+// straight from the receive burst to the egress TxBurst: checksum and TTL
+// checked, TTL decremented with RFC 1624's update, Ethernet header
+// rewritten, nothing else. Options, fragments, TTL 1, datagrams over the
+// MTU and everything while an IPv4 In or Forward hook (pf) is installed
+// take the full path. Entries are invalidated all at once by a generation
+// (routes, neighbours, addresses, interfaces, switches), never walked.
+// Options.NoFastForward and SetFastForward switch it; Stats.FastHits and
+// the rest count it.
+//
 // Ownership: every function that takes an *mbuf.Buf owns it from then on
 // and frees it on every error path; buffers queued in the neighbour cache or
 // the reassembler are freed by timeouts, limits, Close, or interface removal.

@@ -28,8 +28,10 @@ func (ip *IPv4) HeldBufs() (datagrams, reassBufs, reassSegs, queuedSegs int) {
 // ResetPerPacketState returns the instance to what New and Attach left, as
 // far as packets can change it: neighbour entries (with their queued
 // packets) and datagrams in reassembly are dropped, the ICMP error bucket is
-// full again and IP identifications restart. Counters are kept.
+// full again, IP identifications restart and cached flows are dropped
+// (fastfwd.go). Counters are kept.
 func (ip *IPv4) ResetPerPacketState() {
+	ip.invalidateFlows()
 	ip.neigh.flush(0)
 	ip.reass.flush()
 	ip.icmp.limit = rate.NewLimiter(ip.icmp.limit.Limit(), ip.icmp.limit.Burst())

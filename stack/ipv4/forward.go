@@ -10,8 +10,9 @@ import (
 // forward routes a datagram that is not for us (RFC 1812 §5.2-5.3): TTL
 // check and decrement with an incremental checksum update, route lookup,
 // forward hooks, fragmentation or ICMP "fragmentation needed", next-hop
-// resolution. b starts at the IPv4 header; forward owns it.
-func (ip *IPv4) forward(in *stack.Interface, b *mbuf.Buf, h wire.IPv4) {
+// resolution. b starts at the IPv4 header; forward owns it. gen is the
+// fast forwarding generation input read first (fastfwd.go).
+func (ip *IPv4) forward(in *stack.Interface, b *mbuf.Buf, h wire.IPv4, gen uint64) {
 	st := &ip.st
 	// RFC 1812 §5.3.1: a router that would decrement TTL to zero drops the
 	// packet and sends ICMP time exceeded.
@@ -61,5 +62,11 @@ func (ip *IPv4) forward(in *stack.Interface, b *mbuf.Buf, h wire.IPv4) {
 	}
 	st.forwDatagrams.Add(1)
 	b.Meta.Flags &^= mbuf.FlagBroadcast | mbuf.FlagMulticast
+	if ip.ff.on.Load() {
+		ip.ff.misses.Add(1)
+		if !ip.In.Active() && !ip.Forward.Active() {
+			ip.installFlow(in, out, nexthop, h, gen)
+		}
+	}
 	_ = ip.send(out, nexthop, b)
 }

@@ -41,7 +41,8 @@ func extraRoutes(n, ifindex int) []route.Route {
 // and neighbours (issue 16). "same" sends every datagram to one neighbour;
 // "spread" to 1024 destinations spread over the neighbours (10.0/16 on
 // eth1, permanent entries), so neighbour lookups miss the CPU cache as a
-// busy segment does.
+// busy segment does. "full" is the whole IP path, "fast" the flow cache
+// (fastfwd.go; 1024 flows in its 4096 entries for "spread").
 func BenchmarkForwardScale(b *testing.B) {
 	for _, c := range []struct {
 		routes, neigh int
@@ -54,13 +55,15 @@ func BenchmarkForwardScale(b *testing.B) {
 		if c.spread {
 			name = fmt.Sprintf("routes=%d/neigh=%d/spread", c.routes, c.neigh)
 		}
-		b.Run(name, func(b *testing.B) { forwardScale(b, c.routes, c.neigh, c.spread) })
+		for _, path := range []string{"full", "fast"} {
+			b.Run(name+"/"+path, func(b *testing.B) { forwardScale(b, c.routes, c.neigh, c.spread, path == "fast") })
+		}
 	}
 }
 
-func forwardScale(b *testing.B, nroutes, nneigh int, spread bool) {
+func forwardScale(b *testing.B, nroutes, nneigh int, spread, fast bool) {
 	pool := stacktest.NewPool(b, 1024)
-	r, _, out := routerOpts(b, pool, ipv4.Options{NeighStaticMax: nneigh + 16})
+	r, _, out := routerOpts(b, pool, ipv4.Options{NeighStaticMax: nneigh + 16, NoFastForward: !fast})
 	eth0, eth1 := r.S.InterfaceByName("eth0"), r.S.InterfaceByName("eth1")
 	if err := r.S.AddAddress(eth1, netip.MustParsePrefix("10.0.255.254/16")); err != nil {
 		b.Fatal(err)
@@ -122,6 +125,9 @@ func forwardScale(b *testing.B, nroutes, nneigh int, spread bool) {
 		pool.Free(drained[:n])
 	}
 	b.ReportMetric(float64(threadCPU()-c0)/float64(b.N), "cpu-ns/op")
+	if s := r.IP.Stats(); b.N > 1024 {
+		b.ReportMetric(float64(s.FastHits)/float64(b.N), "fast-hits/op")
+	}
 }
 
 // threadCPU is the calling thread's CPU time (reported beside the wall

@@ -62,6 +62,9 @@ func martianSrc(a wire.Addr4) bool {
 func (ip *IPv4) input(ifc *stack.Interface, b *mbuf.Buf) {
 	st := &ip.st
 	st.inReceives.Add(1)
+	// The fast forwarding generation before any decision a flow entry
+	// would cache (our addresses, the route, the neighbour; fastfwd.go).
+	gen := ip.flowGen()
 	h, ok := ip.header(b)
 	if !ok {
 		b.Free()
@@ -108,7 +111,7 @@ func (ip *IPv4) input(ifc *stack.Interface, b *mbuf.Buf) {
 			b.Free()
 			return
 		}
-		ip.forward(ifc, b, h)
+		ip.forward(ifc, b, h, gen)
 		return
 	}
 	if h.IsFragment() {

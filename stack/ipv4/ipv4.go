@@ -77,6 +77,13 @@ type Options struct {
 	// Forwarding routes packets not addressed to us between interfaces
 	// (RFC 1812); off, they are dropped (RFC 1122 §3.3.1.1 host).
 	Forwarding bool
+	// NoFastForward turns routed fast forwarding off (fastfwd.go): every
+	// forwarded datagram takes the full path. SetFastForward changes it at
+	// runtime.
+	NoFastForward bool
+	// FastForwardFlows is the size of the fast forwarding flow cache (0:
+	// 4096 flows; 64 bytes each, allocated by the first forwarded flow).
+	FastForwardFlows int
 	// DefaultTTL for packets we originate; 0 means 64 (RFC 1700).
 	DefaultTTL uint8
 	// Reassembly limits (0 picks the default in parentheses).
@@ -112,6 +119,7 @@ func (o *Options) defaults() {
 	if o.DefaultTTL == 0 {
 		o.DefaultTTL = 64
 	}
+	def(&o.FastForwardFlows, defaultFlows)
 	defd(&o.ReassemblyTimeout, 30*time.Second)
 	def(&o.ReassemblyDatagrams, 64)
 	defd(&o.ARPTimeout, 60*time.Second)
@@ -152,6 +160,7 @@ type IPv4 struct {
 	holdQ, reassQ *mbuf.Quota
 	icmp          icmpState
 	acd           acdState // RFC 5227 (acd.go)
+	ff            fastFwd  // routed fast forwarding (fastfwd.go)
 
 	id   atomic.Uint32 // IP identification counter
 	st   stats
@@ -170,7 +179,10 @@ func New(o Options) *IPv4 {
 		stop:    make(chan struct{}),
 	}
 	ip.st.forwarding.Store(o.Forwarding)
+	ip.ff.on.Store(!o.NoFastForward)
+	ip.ff.flows = o.FastForwardFlows
 	ip.neigh = newNeighCache(ip)
+	ip.neigh.fast.changed = &ip.ff.gen
 	ip.reass = newReassembler(ip)
 	ip.icmp.init(o.ICMPRate, o.ICMPBurst)
 	ip.acd.init()
@@ -187,6 +199,9 @@ func (ip *IPv4) Attach(s *stack.Stack) error {
 		return err
 	}
 	if err := s.HandleEtherType(wire.EtherTypeARP, arpHandler{ip}); err != nil {
+		return err
+	}
+	if err := s.HandleFastForward(wire.EtherTypeIPv4, fastHandler{ip}); err != nil {
 		return err
 	}
 	ip.transports[wire.IPProtocolICMP].Store(&transportRef{icmpTransport{ip}})
@@ -210,7 +225,10 @@ func (ip *IPv4) Pool() *mbuf.Pool { return ip.pool }
 func (ip *IPv4) DefaultTTL() uint8 { return ip.o.DefaultTTL }
 
 // SetForwarding turns routing between interfaces on or off.
-func (ip *IPv4) SetForwarding(on bool) { ip.st.forwarding.Store(on) }
+func (ip *IPv4) SetForwarding(on bool) {
+	ip.st.forwarding.Store(on)
+	ip.invalidateFlows()
+}
 
 // Close implements io.Closer: it stops the timer and frees queued packets.
 // Transports registered then that implement io.Closer (TCP: its
@@ -251,20 +269,26 @@ func (ip *IPv4) timer() {
 func (ip *IPv4) InterfaceAdded(*stack.Interface) {}
 
 // InterfaceRemoved implements stack.InterfaceObserver: neighbour entries
-// (and packets queued on them) of the interface go.
-func (ip *IPv4) InterfaceRemoved(ifc *stack.Interface) { ip.neigh.flush(ifc.Index()) }
+// (and packets queued on them) of the interface go, and so do the cached
+// flows (an index may be reused).
+func (ip *IPv4) InterfaceRemoved(ifc *stack.Interface) {
+	ip.neigh.flush(ifc.Index())
+	ip.invalidateFlows()
+}
 
 // AddressAdded implements stack.InterfaceObserver: announce the address
 // with a gratuitous ARP request (RFC 5227 §3, ARP Announcement).
 func (ip *IPv4) AddressAdded(ifc *stack.Interface, p netip.Prefix) {
+	ip.invalidateFlows() // a cached destination or source may be ours now
 	if ifc.Flags()&stack.FlagNoARP == 0 {
 		a := p.Addr().As4()
 		ip.sendARP(ifc, wire.ARPRequest, a, wire.MAC{}, a, wire.BroadcastMAC())
 	}
 }
 
-// AddressRemoved implements stack.InterfaceObserver.
-func (ip *IPv4) AddressRemoved(*stack.Interface, netip.Prefix) {}
+// AddressRemoved implements stack.InterfaceObserver: cached flows go (a
+// directed broadcast address may have become a host's).
+func (ip *IPv4) AddressRemoved(*stack.Interface, netip.Prefix) { ip.invalidateFlows() }
 
 var (
 	_ stack.Protocol          = (*IPv4)(nil)

@@ -22,9 +22,15 @@ import (
 // Each slot has a referenced bit that a lookup sets (only if clear, so a
 // busy entry's cache line is not written per packet) and the eviction clock
 // clears: the CLOCK approximation of least recently used (Corbató 1968).
+//
+// Changes a cached flow depends on (a MAC that changed, an entry gone, a
+// new table whose slots the flows' referenced-bit pointers do not reach)
+// add one to *changed, the fast forwarding generation (fastfwd.go), after
+// they are visible.
 type neighFast struct {
 	cur         atomic.Pointer[neighTab]
 	live, tombs int // writer only
+	changed     *atomic.Uint64
 }
 
 type neighTab struct {
@@ -82,6 +88,30 @@ func (f *neighFast) get(k uint64) ([6]byte, bool) {
 	}
 }
 
+// slot returns k's slot and MAC (nil: not resolved) for a flow cache
+// entry: the slot's referenced bit is the CLOCK's, which fast-forwarded
+// packets set instead of get. It takes no lock and does not allocate.
+func (f *neighFast) slot(k uint64) (*neighSlot, [6]byte) {
+	t := f.cur.Load()
+	mask := len(t.slots) - 1
+	for i := t.home(k); ; i = (i + 1) & mask {
+		s := &t.slots[i]
+		switch s.key.Load() {
+		case k:
+			return s, wordMAC(s.val.Load())
+		case 0:
+			return nil, [6]byte{}
+		}
+	}
+}
+
+// change tells the flow cache that resolved entries changed.
+func (f *neighFast) change() {
+	if f.changed != nil {
+		f.changed.Add(1)
+	}
+}
+
 // find returns k's slot in t, or nil (writer side).
 func (t *neighTab) find(k uint64) *neighSlot {
 	mask := len(t.slots) - 1
@@ -99,7 +129,10 @@ func (t *neighTab) find(k uint64) *neighSlot {
 func (f *neighFast) put(k uint64, mac [6]byte) {
 	t := f.cur.Load()
 	if s := t.find(k); s != nil {
-		s.val.Store(macWord(mac))
+		if w := macWord(mac); s.val.Load() != w {
+			s.val.Store(w)
+			f.change() // the neighbour moved: flows must take its new MAC
+		}
 		return
 	}
 	if (f.live+f.tombs+1)*4 > len(t.slots)*3 {
@@ -122,6 +155,7 @@ func (f *neighFast) del(k uint64) {
 		s.key.Store(tombKey)
 		f.live--
 		f.tombs++
+		f.change()
 	}
 }
 
@@ -157,5 +191,6 @@ func (f *neighFast) grow() *neighTab {
 	}
 	f.tombs = 0
 	f.cur.Store(t)
+	f.change() // flows point at the old table's referenced bits
 	return t
 }

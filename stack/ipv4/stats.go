@@ -31,6 +31,12 @@ type Stats struct {
 	// refused fragment first evicts the oldest datagram (ReasmEvicted).
 	ARPHoldRefusedQuota, ARPHoldRefusedBudget uint64
 	ReasmRefusedQuota, ReasmRefusedBudget     uint64
+	// Routed fast forwarding (fastfwd.go): datagrams the flow cache
+	// forwarded (also in InReceives and ForwDatagrams); datagrams the full
+	// path forwarded while it was on; lookups that found their flow
+	// invalidated; entries written; IPv4's invalidations (neighbour,
+	// address, interface, switch; route changes show in FastStale).
+	FastHits, FastMisses, FastStale, FastInstalls, FastInvalidations uint64
 }
 
 type stats struct {
@@ -81,5 +87,7 @@ func (ip *IPv4) Stats() Stats {
 		ARPOutRequests: s.arpOutRequests.Load(), ARPOutReplies: s.arpOutReplies.Load(),
 		ARPResolveFailed: s.arpResolveFailed.Load(), ARPQueueDrops: s.arpQueueDrops.Load(), ARPConflicts: s.arpConflicts.Load(),
 		ARPDefences: s.arpDefences.Load(), ARPOutProbes: s.arpOutProbes.Load(),
+		FastHits: ip.ff.hits.Load(), FastMisses: ip.ff.misses.Load(), FastStale: ip.ff.stale.Load(),
+		FastInstalls: ip.ff.installs.Load(), FastInvalidations: ip.ff.gen.Load(),
 	}
 }

@@ -134,6 +134,7 @@ func (ip *IPv6) commitLocked(st *ifState, p netip.Prefix) {
 		nl[a.As16()] = st.ifc.Index()
 		ip.local.Store(&nl)
 	}
+	ip.invalidateFlows() // a cached destination or source may be ours now
 }
 
 // RemoveAddress takes p off ifc, with its connected route when no other
@@ -163,6 +164,7 @@ func (ip *IPv6) RemoveAddress(ifc *stack.Interface, p netip.Prefix) error {
 		delete(nl, k)
 		ip.local.Store(&nl)
 	}
+	ip.invalidateFlows()
 	shared := slices.ContainsFunc(addrs, func(o netip.Prefix) bool { return o.Masked() == p.Masked() })
 	ip.mu.Unlock()
 	if !shared && p.Bits() < 128 {

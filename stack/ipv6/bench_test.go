@@ -16,21 +16,28 @@ import (
 
 // BenchmarkForward: one router forwards 64-byte UDP packets from eth0 to
 // eth1 (hop limit, route lookup, neighbour lookup, transmit), in bursts of
-// 32 injected by the test and drained on the far side; per packet.
-func BenchmarkForward(b *testing.B) { benchForward(b, 1) }
+// 32 injected by the test and drained on the far side; per packet. "full"
+// is the whole IPv6 path, "fast" the flow cache (fastfwd.go).
+func BenchmarkForward(b *testing.B) {
+	for _, path := range []string{"full", "fast"} {
+		b.Run(path, func(b *testing.B) { benchForward(b, 1, path == "fast") })
+	}
+}
 
 // BenchmarkForwardNeighbours: the same, the packets going round-robin to
 // 1 or 10 000 resolved neighbours (issue 16: the neighbour lookup is a
 // lock-free hash table, so its cost should not grow with the cache).
 func BenchmarkForwardNeighbours(b *testing.B) {
 	for _, n := range []int{1, 10000} {
-		b.Run(strconv.Itoa(n), func(b *testing.B) { benchForward(b, n) })
+		for _, path := range []string{"full", "fast"} {
+			b.Run(strconv.Itoa(n)+"/"+path, func(b *testing.B) { benchForward(b, n, path == "fast") })
+		}
 	}
 }
 
-func benchForward(b *testing.B, neighbours int) {
+func benchForward(b *testing.B, neighbours int, fast bool) {
 	pool := stacktest.NewPool(b, 1024)
-	ip6 := ipv6.New(ipv6.Options{Forwarding: true, DADTransmits: -1, NeighMax: neighbours + 16})
+	ip6 := ipv6.New(ipv6.Options{Forwarding: true, DADTransmits: -1, NeighMax: neighbours + 16, NoFastForward: !fast})
 	s, err := stack.New(stack.Options{Pool: pool, Protocols: []stack.Protocol{ipv4.New(ipv4.Options{}), ip6}})
 	if err != nil {
 		b.Fatal(err)
@@ -92,5 +99,9 @@ func benchForward(b *testing.B, neighbours int) {
 			pool.Free(drain[:n])
 			got += n
 		}
+	}
+	b.StopTimer()
+	if s := ip6.Stats(); fast && b.N > 2*neighbours && s.FastHits == 0 {
+		b.Fatalf("nothing fast-forwarded: %+v", s)
 	}
 }

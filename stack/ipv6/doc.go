@@ -62,6 +62,14 @@
 // lowers a per-destination MTU from packet too big messages quoting our
 // packets. Forwarding (forward.go, Options.Forwarding) decrements the
 // hop limit and answers with time exceeded, no route and packet too big.
+// Routed fast forwarding (fastfwd.go, NetBSD's ip6flow; the scheme of
+// stack/ipv4's) caches what the full path decided per (interface, source,
+// destination) and forwards a cached flow's later packets from the
+// receive burst to the egress TxBurst; hop limit 1, a hop-by-hop header,
+// packets over the path MTU, flows back out their own link (redirects)
+// and everything while an In or Forward hook is installed take the full
+// path. A generation (routes, neighbours leaving REACHABLE, addresses,
+// redirects, path and link MTUs) invalidates every entry at once.
 // network.go is the transports' seam (stack/network.Layer). Hook points
 // (stack/pfil, where stack/pf attaches): In for every received packet
 // before reassembly, delivery or forwarding; Out for what Output sends,

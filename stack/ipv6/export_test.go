@@ -3,9 +3,10 @@ package ipv6
 import "time"
 
 // ResetPerPacketState drops what packets leave behind (reassembly in
-// progress, dynamic neighbour entries and their queues), for fuzz fixtures
-// reused between inputs.
+// progress, dynamic neighbour entries and their queues, cached flows), for
+// fuzz fixtures reused between inputs.
 func (ip *IPv6) ResetPerPacketState() {
+	ip.invalidateFlows()
 	ip.reass.flush()
 	ip.pmtu.mu.Lock()
 	clear(ip.pmtu.m)

@@ -11,8 +11,9 @@ import (
 // errors): hop limit exhausted → time exceeded; no route → destination
 // unreachable, no route; larger than the next link's path MTU → packet
 // too big (routers never fragment). Link-local sources and destinations
-// never leave their link (RFC 4291 §2.5.6). b starts at the IPv6 header.
-func (ip *IPv6) forward(in *stack.Interface, b *mbuf.Buf) {
+// never leave their link (RFC 4291 §2.5.6). b starts at the IPv6 header;
+// gen is the fast forwarding generation input read first (fastfwd.go).
+func (ip *IPv6) forward(in *stack.Interface, b *mbuf.Buf, gen uint64) {
 	st := &ip.st
 	h := wire.IPv6(b.Bytes())
 	src, dst := h.Src(), h.Dst()
@@ -37,7 +38,8 @@ func (ip *IPv6) forward(in *stack.Interface, b *mbuf.Buf) {
 	if out == in {
 		ip.maybeRedirect(in, b, nh) // RFC 4861 §8.2; the packet is still forwarded
 	}
-	if mtu := ip.pathMTU(out, dst); b.PktLen() > mtu {
+	mtu := ip.pathMTU(out, dst)
+	if b.PktLen() > mtu {
 		st.forwPktTooBigs.Add(1)
 		ip.icmpError(b, wire.ICMPv6PacketTooBig, 0, uint32(mtu))
 		b.Free()
@@ -65,5 +67,11 @@ func (ip *IPv6) forward(in *stack.Interface, b *mbuf.Buf) {
 		}
 	}
 	st.forwDatagrams.Add(1)
+	if ip.ff.on.Load() {
+		ip.ff.misses.Add(1)
+		if !ip.in.Active() && !ip.fwd.Active() {
+			ip.installFlow(in, out, nh, mtu, h, gen)
+		}
+	}
 	ip.resolve(out, nh, b)
 }

@@ -45,6 +45,9 @@ func (ip *IPv6) header(b *mbuf.Buf) (wire.IPv6, bool) {
 func (ip *IPv6) input(ifc *stack.Interface, b *mbuf.Buf) {
 	st := &ip.st
 	st.inReceives.Add(1)
+	// The fast forwarding generation before any decision a flow entry
+	// would cache (our addresses, the route, the neighbour; fastfwd.go).
+	gen := ip.flowGen()
 	h, ok := ip.header(b)
 	if !ok {
 		b.Free()
@@ -98,7 +101,7 @@ func (ip *IPv6) input(ifc *stack.Interface, b *mbuf.Buf) {
 		// Not ours: a router forwards it, a host discards it; never
 		// what arrived as a link-layer broadcast or multicast.
 		if ip.forwarding.Load() && !loop && b.Meta.Flags&(mbuf.FlagBroadcast|mbuf.FlagMulticast) == 0 {
-			ip.forward(ifc, b)
+			ip.forward(ifc, b, gen)
 			return
 		}
 		st.inAddrErrors.Add(1)

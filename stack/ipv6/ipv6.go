@@ -68,6 +68,12 @@ type Options struct {
 	// Forwarding routes packets not addressed to us between interfaces
 	// (a router, RFC 8200 §3); off, they are dropped as a host does.
 	Forwarding bool
+	// NoFastForward turns routed fast forwarding off (fastfwd.go);
+	// SetFastForward changes it at runtime.
+	NoFastForward bool
+	// FastForwardFlows is the size of the fast forwarding flow cache (0:
+	// 4096 flows, 80 bytes each, made by the first forwarded flow).
+	FastForwardFlows int
 	// DefaultHopLimit for packets we originate; 0 means 64 (RFC 8200 §3
 	// leaves it to the node; Linux uses 64).
 	DefaultHopLimit uint8
@@ -118,6 +124,7 @@ func (o *Options) defaults() {
 			*v = d
 		}
 	}
+	def(&o.FastForwardFlows, defaultFlows)
 	if o.DefaultHopLimit == 0 {
 		o.DefaultHopLimit = 64
 	}
@@ -173,6 +180,7 @@ type IPv6 struct {
 	pmtu          pmtuCache
 	redir         redirects
 	ac            autoconf // under mu
+	ff            fastFwd  // routed fast forwarding (fastfwd.go)
 
 	fragID     atomic.Uint32
 	forwarding atomic.Bool
@@ -190,6 +198,10 @@ func New(o Options) *IPv6 {
 	ip.ifs.Store(&empty)
 	ip.local.Store(&map[[16]byte]int{})
 	ip.neigh = newNeighCache(ip)
+	ip.neigh.fast.changed = &ip.ff.gen
+	ip.redir.changed = &ip.ff.gen
+	ip.ff.on.Store(!o.NoFastForward)
+	ip.ff.flows = o.FastForwardFlows
 	ip.reass = newReassembler(ip)
 	ip.icmp.init(o.ICMPRate, o.ICMPBurst)
 	ip.redir.limit = rate.NewLimiter(rate.Limit(o.RedirectRate), o.RedirectRate)
@@ -218,6 +230,9 @@ func (ip *IPv6) Attach(s *stack.Stack) error {
 	ip.reassQ = b.NewQuota("reassembly6", ip.o.ReassemblyBuffers)
 	ip.reass.t.SetQuota(ip.reassQ)
 	if err := s.HandleEtherType(wire.EtherTypeIPv6, etherHandler{ip}); err != nil {
+		return err
+	}
+	if err := s.HandleFastForward(wire.EtherTypeIPv6, fastHandler{ip}); err != nil {
 		return err
 	}
 	for _, t := range ip.o.Transports {
@@ -255,7 +270,10 @@ func (ip *IPv6) Pool() *mbuf.Pool { return ip.pool }
 func (ip *IPv6) DefaultHopLimit() uint8 { return ip.o.DefaultHopLimit }
 
 // SetForwarding turns routing between interfaces on or off.
-func (ip *IPv6) SetForwarding(on bool) { ip.forwarding.Store(on) }
+func (ip *IPv6) SetForwarding(on bool) {
+	ip.forwarding.Store(on)
+	ip.invalidateFlows()
+}
 
 // Quotas returns the neighbour hold queue and reassembly quotas (nil
 // before Attach).
@@ -341,6 +359,7 @@ func (ip *IPv6) InterfaceRemoved(ifc *stack.Interface) {
 	ip.Routes.DeleteInterface(ifc.Index())
 	ip.neigh.flush(ifc.Index())
 	ip.redir.flush(ifc.Index())
+	ip.invalidateFlows() // its index may be reused
 	ip.mu.Lock()
 	next := slices.Clone(*ip.ifs.Load())
 	if ifc.Index() < len(next) && next[ifc.Index()] == st {

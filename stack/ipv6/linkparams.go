@@ -128,6 +128,9 @@ func (ip *IPv6) raParams(ifc *stack.Interface, msg []byte, mtu uint32, now time.
 	}
 	if p != *old {
 		st.params.Store(&p)
+		if p.MTU != old.MTU {
+			ip.invalidateFlows() // flows out of ifc carry the old link MTU
+		}
 	}
 }
 

@@ -26,9 +26,14 @@ import (
 // the slots the writer publishes a new table twice the live keys' need.
 // Each record has a referenced bit that a lookup sets (only if clear) and
 // the cache's timer reads and clears to keep its eviction clock current.
+//
+// A change a cached flow depends on (a MAC replaced, an entry withdrawn)
+// adds one to *changed, the fast forwarding generation (fastfwd.go), once
+// it is visible; records survive a regrowth, so that is not one.
 type neighFast struct {
 	cur         atomic.Pointer[fastTab]
 	live, tombs int // writer only
+	changed     *atomic.Uint64
 }
 
 type fastTab struct {
@@ -85,6 +90,29 @@ func (f *neighFast) get(k *neighKey) (wire.MAC, bool) {
 	}
 }
 
+// rec returns k's record (nil: not usable as is) for a flow cache entry,
+// which keeps the record's referenced bit. It takes no lock and does not
+// allocate.
+func (f *neighFast) rec(k *neighKey) *fastRec {
+	t := f.cur.Load()
+	mask := len(t.slots) - 1
+	for i := t.home(k); ; i = (i + 1) & mask {
+		r := t.slots[i].Load()
+		switch {
+		case r == nil:
+			return nil
+		case r != t.tomb && r.key == *k:
+			return r
+		}
+	}
+}
+
+func (f *neighFast) change() {
+	if f.changed != nil {
+		f.changed.Add(1)
+	}
+}
+
 // find returns k's slot index in t, or -1 (writer side).
 func (t *fastTab) find(k *neighKey) int {
 	mask := len(t.slots) - 1
@@ -107,6 +135,7 @@ func (f *neighFast) put(k neighKey, mac wire.MAC) {
 			r := &fastRec{key: k, mac: mac}
 			r.ref.Store(old.ref.Load())
 			t.slots[i].Store(r)
+			f.change()
 		}
 		return
 	}
@@ -129,6 +158,7 @@ func (f *neighFast) del(k neighKey) {
 		t.slots[i].Store(t.tomb)
 		f.live--
 		f.tombs++
+		f.change()
 	}
 }
 

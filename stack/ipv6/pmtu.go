@@ -79,6 +79,7 @@ func (ip *IPv6) packetTooBig(mtu uint32, quote wire.IPv6) {
 	c.m[dst] = pmtuEntry{mtu: m, expires: time.Now().Add(ip.o.PMTUTimeout)}
 	c.n.Store(int32(len(c.m)))
 	ip.st.pmtuLowered.Add(1)
+	ip.invalidateFlows() // flows to dst carry the old path MTU
 }
 
 func (ip *IPv6) isOurLinkLocal(a [16]byte) bool {

@@ -45,9 +45,10 @@ type redirEntry struct {
 // data path reads with one atomic load (nil while empty) and writers
 // replace whole under mu, since redirects are rare; and the send limiter.
 type redirects struct {
-	mu    sync.Mutex
-	m     atomic.Pointer[map[[16]byte]redirEntry]
-	limit *rate.Limiter
+	mu      sync.Mutex
+	m       atomic.Pointer[map[[16]byte]redirEntry]
+	limit   *rate.Limiter
+	changed *atomic.Uint64 // the fast forwarding generation (fastfwd.go)
 }
 
 // redirected returns the next hop for dst leaving through ifindex: a
@@ -72,6 +73,9 @@ func (r *redirects) update(f func(m map[[16]byte]redirEntry)) {
 		m = map[[16]byte]redirEntry{}
 	}
 	f(m)
+	if r.changed != nil {
+		defer r.changed.Add(1) // after the new map is visible
+	}
 	if len(m) == 0 {
 		r.m.Store(nil)
 		return

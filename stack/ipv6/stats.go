@@ -96,6 +96,11 @@ type Stats struct {
 	NDRedirectsRejected   uint64
 	NDOutRedirects        uint64
 	NDOutRedirectsLimited uint64
+	// Routed fast forwarding (fastfwd.go), as IPv4's: packets the flow
+	// cache forwarded (also in InReceives and ForwDatagrams), packets the
+	// full path forwarded while it was on, lookups that found their flow
+	// invalidated, entries written, IPv6's own invalidations.
+	FastHits, FastMisses, FastStale, FastInstalls, FastInvalidations uint64
 }
 
 type stats struct {
@@ -246,5 +251,8 @@ func (ip *IPv6) Stats() Stats {
 	st.NDRABadMTU = s.ndRABadMTU.Load()
 	st.NDRedirectsApplied, st.NDRedirectsRejected = s.ndRedirectsApplied.Load(), s.ndRedirectsRejected.Load()
 	st.NDOutRedirects, st.NDOutRedirectsLimited = s.ndOutRedirects.Load(), s.ndOutRedirectsLimited.Load()
+	f := &ip.ff
+	st.FastHits, st.FastMisses, st.FastStale = f.hits.Load(), f.misses.Load(), f.stale.Load()
+	st.FastInstalls, st.FastInvalidations = f.installs.Load(), f.gen.Load()
 	return st
 }

@@ -21,6 +21,10 @@ type core struct {
 	seq      uint64 // insertion order, for Routes
 	rebuilds int
 	bigAt    int // IPv4 prefixes from which a rebuild makes a DIR-24-8 plane
+	// gen counts the changes readers can see (stored after the plane
+	// changed): flow caches above the table (ipv4 and ipv6 fast
+	// forwarding) compare it instead of walking their entries.
+	gen atomic.Uint64
 }
 
 // bigTable is bigAt's default: from about this many prefixes a full
@@ -111,6 +115,7 @@ func (c *core) add(r Route) error {
 	c.insertLocked(pr, r)
 	c.publishLocked(r.Prefix, c.prefixes[r.Prefix], 0)
 	c.compactLocked()
+	c.gen.Add(1)
 	return nil
 }
 
@@ -178,6 +183,11 @@ func (c *core) deleteLocked(ps []netip.Prefix, match func(*Route) bool) int {
 	}
 	var changed []change
 	n := 0
+	defer func() {
+		if n > 0 {
+			c.gen.Add(1) // after the plane follows (deferred: the rebuild returns early)
+		}
+	}()
 	for _, p := range ps {
 		pr := c.prefixes[p]
 		if pr == nil {
@@ -263,6 +273,7 @@ func (c *core) addBatch(rs []Route) error {
 		}
 		c.insertLocked(pr, *r)
 	}
+	defer c.gen.Add(1)
 	if len(rs) >= c.n/4 {
 		c.rebuildLocked()
 		return nil

@@ -81,6 +81,13 @@ func (p *plane) nextHopSlow(e uint32, dst [4]byte) (int, [4]byte, bool) {
 	return int(h.ifindex), h.to(dst), true
 }
 
+// Gen is the table's generation: it grows with every Add, AddBatch and
+// Delete or DeleteInterface that removed something, after the change is
+// visible to NextHop and Lookup. A cache of lookups (ipv4's fast
+// forwarding flows) keeps the generation it looked up under and is stale
+// once Gen differs. It takes no lock.
+func (t *Table) Gen() uint64 { return t.c.gen.Load() }
+
 // Routes returns a copy of every route, in the order they were added.
 func (t *Table) Routes() []Route { return t.c.routes() }
 

@@ -39,6 +39,9 @@ func (t *Table6) Lookup(dst [16]byte) (Route, bool) {
 	return r, true
 }
 
+// Gen is the table's generation, as Table.Gen.
+func (t *Table6) Gen() uint64 { return t.c.gen.Load() }
+
 // Routes returns a copy of every route, in the order they were added.
 func (t *Table6) Routes() []Route { return t.c.routes() }
 

@@ -35,7 +35,7 @@ func TestJoinModuleArgs(t *testing.T) {
 
 func TestParseArgs(t *testing.T) {
 	c, err := parseArgs(args("-d e1000 pci=0000:00:02.0,mtu=9000,mode=adaptive -d tap linux=gpk0 -d loop -d e1000 pci=00:03.0,name=wan0 "+
-		"-p ipv4,forwarding=on,ttl=32,reasm-timeout=3s -p udp queue=16 -p icmp,rate=10 --ifconfig em0=198.18.0.2/24 --ifconfig tap0=198.18.1.1/24 "+
+		"-p ipv4,forwarding=on,fastfwd=off,ttl=32,reasm-timeout=3s -p udp queue=16 -p icmp,rate=10 --ifconfig em0=198.18.0.2/24 --ifconfig tap0=198.18.1.1/24 "+
 		"--route default=198.18.0.1 --route 198.18.5.0/24=tap0 --arp 198.18.0.7=52:54:00:12:34:11 --udp-echo 7 --udp-echo 9 --udp-sink 20000-20099 --udp-sink 30000 "+
 		"--ping 198.18.0.1,count=3,size=8000,interval=200ms --buffers 8192"), defaultRegistry())
 	if err != nil {
@@ -59,7 +59,7 @@ func TestParseArgs(t *testing.T) {
 		t.Error("tap linux= lost")
 	}
 	p := c.Protos
-	if !slices.Equal(p.loaded, []string{"ipv4", "udp", "icmp"}) || !p.ipv4.Forwarding || p.ipv4.DefaultTTL != 32 ||
+	if !slices.Equal(p.loaded, []string{"ipv4", "udp", "icmp"}) || !p.ipv4.Forwarding || !p.ipv4.NoFastForward || p.ipv4.DefaultTTL != 32 ||
 		p.ipv4.ICMPRate != 10 || p.ipv4.ICMPBurst != 50 || p.ipv4.DisableICMPEcho || p.udp.Queue != 16 || p.udp.NoChecksum || p.arpOff {
 		t.Errorf("protocols %+v ipv4 %+v udp %+v", p, p.ipv4, p.udp)
 	}
@@ -135,7 +135,7 @@ func TestParseArgsErrors(t *testing.T) {
 		{"-p ipv4 -p ipv4", `-p ipv4: protocol ipv4 is loaded twice`},
 		{"-p ipv4,arp=maybe", `-p ipv4,arp=maybe: arp=maybe: want on or off`},
 		{"-p ipv4,ttl=0", `-p ipv4,ttl=0: ttl=0: want a number from 1 to 255`},
-		{"-p ipv4,mtu=1", `-p ipv4,mtu=1: unknown option "mtu" (known: arp, forwarding, ttl, reasm-timeout)`},
+		{"-p ipv4,mtu=1", `-p ipv4,mtu=1: unknown option "mtu" (known: arp, forwarding, fastfwd, ttl, reasm-timeout)`},
 		{"-p ipv4,reasm-timeout=0", `-p ipv4,reasm-timeout=0: reasm-timeout=0: want a positive duration such as 500ms or 2s`},
 		{"-p ipv4 --ifconfig em0=198.18.0.2/24", `--ifconfig em0=198.18.0.2/24: no interface em0 (interfaces: lo0; load one with -d)`},
 		{"-p ipv4 -d loop --ifconfig lo1=198.18.0.2", `--ifconfig lo1=198.18.0.2: "198.18.0.2" is not an address with a prefix length (want 198.18.0.2/24 or 2001:db8::2/64)`},

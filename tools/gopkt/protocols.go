@@ -76,16 +76,22 @@ func (p *protoSet) build(extra ...ipv4.Transport) (built, []stack.Protocol, erro
 	return b, protos, nil
 }
 
-// ipv6Loader: -p ipv6[,forwarding=on][,hlim=64][,reasm-timeout=60s]. IPv6 with ICMPv6 and
-// neighbour discovery (RFC 8200, 4443, 4861) beside IPv4; UDP, when
-// loaded, serves both. Every interface gets its link-local address.
+// ipv6Loader: -p ipv6[,forwarding=on][,fastfwd=off][,hlim=64][,reasm-timeout=60s]. IPv6 with
+// ICMPv6 and neighbour discovery (RFC 8200, 4443, 4861) beside IPv4; UDP,
+// when loaded, serves both. Every interface gets its link-local address.
+// fastfwd=off: every forwarded packet takes the full path (stack/ipv6
+// fastfwd.go).
 var ipv6Loader = protoLoader{
 	Name:  "ipv6",
-	Usage: "[,forwarding=on][,hlim=64][,reasm-timeout=60s]  IPv6 with ICMPv6 and neighbour discovery (RFC 8200, 4443, 4861)",
-	Keys:  []string{"forwarding", "hlim", "reasm-timeout"},
+	Usage: "[,forwarding=on][,fastfwd=off][,hlim=64][,reasm-timeout=60s]  IPv6 with ICMPv6 and neighbour discovery (RFC 8200, 4443, 4861)",
+	Keys:  []string{"forwarding", "fastfwd", "hlim", "reasm-timeout"},
 	Needs: "ipv4",
 	Apply: func(o options, p *protoSet) error {
 		fwd, err := o.onOff("forwarding", false)
+		if err != nil {
+			return err
+		}
+		fast, err := o.onOff("fastfwd", true)
 		if err != nil {
 			return err
 		}
@@ -97,26 +103,32 @@ var ipv6Loader = protoLoader{
 		if err != nil {
 			return err
 		}
-		p.ipv6 = &ipv6.Options{Forwarding: fwd, DefaultHopLimit: uint8(hlim), ReassemblyTimeout: reasm}
+		p.ipv6 = &ipv6.Options{Forwarding: fwd, NoFastForward: !fast, DefaultHopLimit: uint8(hlim), ReassemblyTimeout: reasm}
 		return nil
 	},
 }
 
-// ipv4Loader: -p ipv4[,arp=off][,forwarding=on][,ttl=N][,reasm-timeout=D].
+// ipv4Loader: -p ipv4[,arp=off][,forwarding=on][,fastfwd=off][,ttl=N][,reasm-timeout=D].
 // ARP belongs to IPv4 (DESIGN.md §1); arp=off marks every interface NOARP,
-// so neighbours resolve only through --arp static entries. reasm-timeout
-// is how long an incomplete datagram keeps its fragments (and its share of
-// the reassembly quota).
+// so neighbours resolve only through --arp static entries. fastfwd=off
+// sends every forwarded datagram through the full IP path instead of the
+// flow cache (stack/ipv4 fastfwd.go). reasm-timeout is how long an
+// incomplete datagram keeps its fragments (and its share of the reassembly
+// quota).
 var ipv4Loader = protoLoader{
 	Name:  "ipv4",
-	Usage: "[,arp=off][,forwarding=on][,ttl=64][,reasm-timeout=30s]  IPv4 with ARP and ICMP (RFC 791, 826, 792)",
-	Keys:  []string{"arp", "forwarding", "ttl", "reasm-timeout"},
+	Usage: "[,arp=off][,forwarding=on][,fastfwd=off][,ttl=64][,reasm-timeout=30s]  IPv4 with ARP and ICMP (RFC 791, 826, 792)",
+	Keys:  []string{"arp", "forwarding", "fastfwd", "ttl", "reasm-timeout"},
 	Apply: func(o options, p *protoSet) error {
 		arp, err := o.onOff("arp", true)
 		if err != nil {
 			return err
 		}
 		fwd, err := o.onOff("forwarding", false)
+		if err != nil {
+			return err
+		}
+		fast, err := o.onOff("fastfwd", true)
 		if err != nil {
 			return err
 		}
@@ -128,7 +140,7 @@ var ipv4Loader = protoLoader{
 		if err != nil {
 			return err
 		}
-		p.ipv4 = &ipv4.Options{Forwarding: fwd, DefaultTTL: uint8(ttl), ReassemblyTimeout: reasm}
+		p.ipv4 = &ipv4.Options{Forwarding: fwd, NoFastForward: !fast, DefaultTTL: uint8(ttl), ReassemblyTimeout: reasm}
 		p.arpOff = !arp
 		return nil
 	},

@@ -85,7 +85,8 @@ func run(b *testing.B, pool *mbuf.Pool, in *stack.Interface, frame []byte) {
 //	bridge-fast  known destination: member burst -> egress TxBurst (TransmitBurst)
 //	bridge-full  the same relay, each frame through the egress Transmit (hooks, taps, queue)
 //	bridge-flood unknown destination, flooded to 3 members by clones
-//	ip-forward   the full IP path: Ethernet demux, IPv4 input, route, TTL, ARP cache, output
+//	ip-full      the full IP path: Ethernet demux, IPv4 input, route, TTL, ARP cache, output
+//	ip-fast      routed fast forwarding: the IPv4 flow cache, burst -> egress TxBurst (ipv4 fastfwd.go)
 func BenchmarkForward(b *testing.B) {
 	for _, mode := range []string{"bridge-fast", "bridge-full", "bridge-flood"} {
 		b.Run(mode, func(b *testing.B) {
@@ -125,19 +126,26 @@ func BenchmarkForward(b *testing.B) {
 			run(b, pool, members[0], udpFrame(dst))
 		})
 	}
-	b.Run("ip-forward", func(b *testing.B) {
-		pool := stacktest.NewPool(b, 512)
-		ip := ipv4.New(ipv4.Options{Forwarding: true})
-		s, err := stack.New(stack.Options{Pool: pool, Protocols: []stack.Protocol{ip}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer s.Close()
-		in, _ := s.Attach("eth0", &nullPort{mac: [6]byte{2, 0, 0, 2, 0, 0}}, stack.IfOptions{NoPoller: true})
-		out, _ := s.Attach("eth1", &nullPort{mac: [6]byte{2, 0, 0, 2, 0, 1}}, stack.IfOptions{NoPoller: true})
-		_ = s.AddAddress(in, netip.MustParsePrefix("198.18.50.254/24"))
-		_ = s.AddAddress(out, netip.MustParsePrefix("198.18.51.254/24"))
-		ip.AddStaticNeighbour(out, netip.MustParseAddr("198.18.51.2"), hostB)
-		run(b, pool, in, udpFrame(in.MAC()))
-	})
+	for _, mode := range []string{"ip-full", "ip-fast"} {
+		b.Run(mode, func(b *testing.B) { benchIP(b, mode == "ip-fast") })
+	}
+}
+
+func benchIP(b *testing.B, fast bool) {
+	pool := stacktest.NewPool(b, 512)
+	ip := ipv4.New(ipv4.Options{Forwarding: true, NoFastForward: !fast})
+	s, err := stack.New(stack.Options{Pool: pool, Protocols: []stack.Protocol{ip}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	in, _ := s.Attach("eth0", &nullPort{mac: [6]byte{2, 0, 0, 2, 0, 0}}, stack.IfOptions{NoPoller: true})
+	out, _ := s.Attach("eth1", &nullPort{mac: [6]byte{2, 0, 0, 2, 0, 1}}, stack.IfOptions{NoPoller: true})
+	_ = s.AddAddress(in, netip.MustParsePrefix("198.18.50.254/24"))
+	_ = s.AddAddress(out, netip.MustParsePrefix("198.18.51.254/24"))
+	ip.AddStaticNeighbour(out, netip.MustParseAddr("198.18.51.2"), hostB)
+	run(b, pool, in, udpFrame(in.MAC()))
+	if st := ip.Stats(); fast && b.N > 64 && st.FastHits == 0 {
+		b.Fatalf("nothing fast-forwarded: %+v", st)
+	}
 }

@@ -84,6 +84,9 @@
 // as FloodLimited, and the bridge logs a warning at most once a second
 // while it lasts). Also missing: static FDB entries, per-member VLAN
 // filtering, a member as a vlan parent (one L2 layer per interface: put
-// vlans on the bridge interface), MTU checks between members, and routed
-// (IP flow) fast forwarding.
+// vlans on the bridge interface), and MTU checks between members. Routed
+// (IP flow) fast forwarding is IPv4's and IPv6's (stack/fastfwd.go); it
+// does not take frames that enter through a bridge (they reach the bridge
+// interface one by one, through InputFrame), so routing between a bridge
+// and another interface is the full IP path.
 package bridge

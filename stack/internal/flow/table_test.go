@@ -1,0 +1,126 @@
+package flow
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gopkt/gopkt/stack"
+)
+
+// ifcs are distinct interface pointers; the table only stores them.
+var ifcs = [4]*stack.Interface{new(stack.Interface), new(stack.Interface), new(stack.Interface), new(stack.Interface)}
+
+func key(i uint64) Key { return Key{1<<32 | i, i * 7} }
+
+func TestTableLookupInstall(t *testing.T) {
+	tb := New(64, 2)
+	if tb.Len() != 64 {
+		t.Fatalf("len %d", tb.Len())
+	}
+	k := key(1)
+	if _, r := tb.Lookup(&k, 0); r != Miss {
+		t.Fatalf("empty table: %v", r)
+	}
+	var ref atomic.Uint32
+	if !tb.Install(&k, 5, Hop{Out: ifcs[1], MAC: [6]byte{2, 0, 0, 0, 0, 9}, MTU: 1500, Ref: &ref}) {
+		t.Fatal("install refused")
+	}
+	h, r := tb.Lookup(&k, 5)
+	if r != Hit || h.Out != ifcs[1] || h.MAC != [6]byte{2, 0, 0, 0, 0, 9} || h.MTU != 1500 || h.Ref != &ref {
+		t.Fatalf("lookup: %+v %v", h, r)
+	}
+	if _, r := tb.Lookup(&k, 6); r != Stale {
+		t.Fatalf("newer generation: %v", r)
+	}
+	other := Key{1<<32 | 1, 8}
+	if _, r := tb.Lookup(&other, 5); r != Miss {
+		t.Fatalf("other key: %v", r)
+	}
+	// Reinstalling a key replaces its entry in place.
+	tb.Install(&k, 6, Hop{Out: ifcs[2], MTU: 9000})
+	if h, r := tb.Lookup(&k, 6); r != Hit || h.Out != ifcs[2] || h.MTU != 9000 || h.Ref != nil {
+		t.Fatalf("after reinstall: %+v %v", h, r)
+	}
+	n := 0
+	for i := range tb.slots {
+		if tb.slots[i].out.Load() != nil {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d slots used for one key", n)
+	}
+}
+
+// TestTableBucketReplacement: in a full bucket a new flow replaces the way
+// not hit since the last install, and a hit keeps an entry.
+func TestTableBucketReplacement(t *testing.T) {
+	tb := New(2, 1) // one bucket of two ways
+	a, b, c := Key{1}, Key{2}, Key{3}
+	tb.Install(&a, 1, Hop{Out: ifcs[1]})
+	tb.Install(&b, 1, Hop{Out: ifcs[2]})
+	if _, r := tb.Lookup(&a, 1); r != Hit {
+		t.Fatal("a")
+	}
+	tb.Install(&c, 1, Hop{Out: ifcs[3]}) // b was not hit: it goes
+	if _, r := tb.Lookup(&a, 1); r != Hit {
+		t.Error("a, hit, was replaced")
+	}
+	if _, r := tb.Lookup(&b, 1); r != Miss {
+		t.Error("b survived")
+	}
+	if h, r := tb.Lookup(&c, 1); r != Hit || h.Out != ifcs[3] {
+		t.Error("c not installed")
+	}
+	// Stale entries go before current ones.
+	tb.Install(&b, 2, Hop{Out: ifcs[2]})
+	if _, r := tb.Lookup(&b, 2); r != Hit {
+		t.Error("b under generation 2")
+	}
+}
+
+// TestTableConcurrent installs and looks up on several goroutines at once
+// (run with -race): a hit always returns the hop installed for that key.
+func TestTableConcurrent(t *testing.T) {
+	tb := New(16, 3) // small: keys fight for slots
+	hopOf := func(i uint64) Hop {
+		return Hop{Out: ifcs[i%4], MAC: [6]byte{byte(i >> 8), byte(i), 1, 2, 3, 4}, MTU: int(i)}
+	}
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	var hits, bad atomic.Int64
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := uint64(0); !stop.Load(); j++ {
+				i := (j*uint64(w+1))%200 + 1
+				k := Key{i, i << 20, ^i}
+				if w%2 == 0 {
+					tb.Install(&k, 1, hopOf(i))
+					continue
+				}
+				if h, r := tb.Lookup(&k, 1); r == Hit {
+					hits.Add(1)
+					if want := hopOf(i); h.Out != want.Out || h.MAC != want.MAC || h.MTU != want.MTU {
+						bad.Add(1)
+					}
+				}
+			}
+		}()
+	}
+	for end := time.Now().Add(2 * time.Second); hits.Load() < 20000 && bad.Load() == 0 && time.Now().Before(end); {
+		runtime.Gosched()
+	}
+	stop.Store(true)
+	wg.Wait()
+	if bad.Load() != 0 {
+		t.Fatalf("%d lookups returned another key's hop", bad.Load())
+	}
+	if hits.Load() == 0 {
+		t.Fatal("no lookup hit")
+	}
+}
