@@ -1,6 +1,8 @@
 package stack
 
 import (
+	"sync"
+
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack/wire"
 )
@@ -65,9 +67,12 @@ func (s *Stack) HandleFastForward(t wire.EtherType, f FastForwarder) error {
 }
 
 // fastStage holds a burst's fast-forwarded frames until they are sent. It
-// belongs to the interface's receive path (one goroutine at a time, as
-// RxBurst); its slices are made on the first burst and reused.
+// belongs to the burst that holds mu (the receive goroutine; a second
+// goroutine calling Input or Poll on the same interface at once, as a test
+// draining every interface may, takes the full path instead); its slices
+// are made on the first burst and reused.
 type fastStage struct {
+	mu   sync.Mutex
 	bufs []*mbuf.Buf
 	outs []*Interface
 	tmp  []*mbuf.Buf
@@ -84,6 +89,14 @@ func (ifc *Interface) inputFast(bufs []*mbuf.Buf) {
 		return
 	}
 	st := &ifc.fast
+	if !st.mu.TryLock() {
+		for i, b := range bufs {
+			bufs[i] = nil
+			ifc.input(b)
+		}
+		return
+	}
+	defer st.mu.Unlock()
 	if st.bufs == nil {
 		n := max(ifc.burst, len(bufs))
 		st.bufs, st.outs, st.tmp = make([]*mbuf.Buf, 0, n), make([]*Interface, 0, n), make([]*mbuf.Buf, 0, n)

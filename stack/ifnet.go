@@ -271,9 +271,7 @@ func (ifc *Interface) stopRx() {
 // completion) and takes ownership of them; bufs entries are cleared. Frames
 // the burst sends are queued per interface and handed to each port in one
 // TxBurst when the burst is done (txq.go). Frames of a flow a protocol
-// fast-forwards skip the Ethernet and IP input (fastfwd.go). Call it from
-// one goroutine at a time per interface (the receive goroutine, or Poll's
-// caller), as RxBurst.
+// fast-forwards skip the Ethernet and IP input (fastfwd.go).
 func (ifc *Interface) Input(bufs []*mbuf.Buf) {
 	s := ifc.s
 	s.rxActive.Add(1)
