@@ -61,7 +61,14 @@ import (
 // a stale or evicted entry, a datagram the fast path would not take),
 // FastStale lookups that found their flow of an older generation,
 // FastInstalls entries written, FastInvalidations IPv4's own generation
-// changes (route changes show in FastStale).
+// changes (route changes show in FastStale), FastPauses the times the
+// cache turned itself off for thrashing.
+//
+// Thrashing: with more flows than entries (a scan, destinations spread
+// wider than the table) nearly every datagram misses, installs and evicts,
+// and the cache costs more than it saves. flow.Admission watches hits per
+// miss and pauses the cache (no lookups, no installs) while it is below
+// three, trying again every 16 windows of 1024 misses.
 
 // fastFwd is IPv4's flow cache and its switches.
 type fastFwd struct {
@@ -71,6 +78,7 @@ type fastFwd struct {
 	tab   atomic.Pointer[flow.Table] // made by the first install
 
 	hits, misses, stale, installs atomic.Uint64
+	adm                           flow.Admission // off while the cache thrashes
 }
 
 // defaultFlows is the flow cache's size when Options.FastForwardFlows is 0
@@ -119,7 +127,7 @@ func flowKey(in int, src, dst wire.Addr4) flow.Key {
 func (ip *IPv4) fastForward(in *stack.Interface, b *mbuf.Buf) *stack.Interface {
 	ff := &ip.ff
 	t := ff.tab.Load()
-	if t == nil || !ff.on.Load() || !ip.st.forwarding.Load() || ip.In.Active() || ip.Forward.Active() {
+	if t == nil || !ff.on.Load() || ff.adm.Paused() || !ip.st.forwarding.Load() || ip.In.Active() || ip.Forward.Active() {
 		return nil
 	}
 	d := b.Bytes()

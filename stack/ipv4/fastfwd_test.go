@@ -529,7 +529,7 @@ func FuzzFastForward(f *testing.F) {
 		var res result
 		res.back, res.fwd = burst(t, s.r, s.in, s.out, s.pool, frames...)
 		res.st = s.r.IP.Stats()
-		res.st.FastHits, res.st.FastMisses, res.st.FastStale, res.st.FastInstalls, res.st.FastInvalidations = 0, 0, 0, 0, 0
+		res.st.FastHits, res.st.FastMisses, res.st.FastStale, res.st.FastInstalls, res.st.FastInvalidations, res.st.FastPauses = 0, 0, 0, 0, 0, 0
 		res.eth0, res.eth1 = s.r.S.InterfaceByName("eth0").Counters(), s.r.S.InterfaceByName("eth1").Counters()
 		return res
 	}

@@ -62,9 +62,9 @@ func (ip *IPv4) forward(in *stack.Interface, b *mbuf.Buf, h wire.IPv4, gen uint6
 	}
 	st.forwDatagrams.Add(1)
 	b.Meta.Flags &^= mbuf.FlagBroadcast | mbuf.FlagMulticast
-	if ip.ff.on.Load() {
-		ip.ff.misses.Add(1)
-		if !ip.In.Active() && !ip.Forward.Active() {
+	if ff := &ip.ff; ff.on.Load() {
+		ff.misses.Add(1)
+		if ff.adm.Miss(ff.hits.Load()) && !ip.In.Active() && !ip.Forward.Active() {
 			ip.installFlow(in, out, nexthop, h, gen)
 		}
 	}

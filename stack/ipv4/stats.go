@@ -35,8 +35,9 @@ type Stats struct {
 	// forwarded (also in InReceives and ForwDatagrams); datagrams the full
 	// path forwarded while it was on; lookups that found their flow
 	// invalidated; entries written; IPv4's invalidations (neighbour,
-	// address, interface, switch; route changes show in FastStale).
-	FastHits, FastMisses, FastStale, FastInstalls, FastInvalidations uint64
+	// address, interface, switch; route changes show in FastStale); times
+	// the cache was paused for thrashing (flow.Admission).
+	FastHits, FastMisses, FastStale, FastInstalls, FastInvalidations, FastPauses uint64
 }
 
 type stats struct {
@@ -88,6 +89,6 @@ func (ip *IPv4) Stats() Stats {
 		ARPResolveFailed: s.arpResolveFailed.Load(), ARPQueueDrops: s.arpQueueDrops.Load(), ARPConflicts: s.arpConflicts.Load(),
 		ARPDefences: s.arpDefences.Load(), ARPOutProbes: s.arpOutProbes.Load(),
 		FastHits: ip.ff.hits.Load(), FastMisses: ip.ff.misses.Load(), FastStale: ip.ff.stale.Load(),
-		FastInstalls: ip.ff.installs.Load(), FastInvalidations: ip.ff.gen.Load(),
+		FastInstalls: ip.ff.installs.Load(), FastInvalidations: ip.ff.gen.Load(), FastPauses: ip.ff.adm.Pauses(),
 	}
 }

@@ -45,6 +45,7 @@ type fastFwd struct {
 	tab   atomic.Pointer[flow.Table]
 
 	hits, misses, stale, installs atomic.Uint64
+	adm                           flow.Admission // off while the cache thrashes
 }
 
 // defaultFlows is the flow cache's size when Options.FastForwardFlows is
@@ -92,7 +93,7 @@ func flowKey(in int, h wire.IPv6) flow.Key {
 func (ip *IPv6) fastForward(in *stack.Interface, b *mbuf.Buf) *stack.Interface {
 	ff := &ip.ff
 	t := ff.tab.Load()
-	if t == nil || !ff.on.Load() || !ip.forwarding.Load() || ip.in.Active() || ip.fwd.Active() {
+	if t == nil || !ff.on.Load() || ff.adm.Paused() || !ip.forwarding.Load() || ip.in.Active() || ip.fwd.Active() {
 		return nil
 	}
 	d := b.Bytes()

@@ -67,9 +67,9 @@ func (ip *IPv6) forward(in *stack.Interface, b *mbuf.Buf, gen uint64) {
 		}
 	}
 	st.forwDatagrams.Add(1)
-	if ip.ff.on.Load() {
-		ip.ff.misses.Add(1)
-		if !ip.in.Active() && !ip.fwd.Active() {
+	if ff := &ip.ff; ff.on.Load() {
+		ff.misses.Add(1)
+		if ff.adm.Miss(ff.hits.Load()) && !ip.in.Active() && !ip.fwd.Active() {
 			ip.installFlow(in, out, nh, mtu, h, gen)
 		}
 	}

@@ -99,8 +99,9 @@ type Stats struct {
 	// Routed fast forwarding (fastfwd.go), as IPv4's: packets the flow
 	// cache forwarded (also in InReceives and ForwDatagrams), packets the
 	// full path forwarded while it was on, lookups that found their flow
-	// invalidated, entries written, IPv6's own invalidations.
-	FastHits, FastMisses, FastStale, FastInstalls, FastInvalidations uint64
+	// invalidated, entries written, IPv6's own invalidations, pauses for
+	// thrashing.
+	FastHits, FastMisses, FastStale, FastInstalls, FastInvalidations, FastPauses uint64
 }
 
 type stats struct {
@@ -253,6 +254,6 @@ func (ip *IPv6) Stats() Stats {
 	st.NDOutRedirects, st.NDOutRedirectsLimited = s.ndOutRedirects.Load(), s.ndOutRedirectsLimited.Load()
 	f := &ip.ff
 	st.FastHits, st.FastMisses, st.FastStale = f.hits.Load(), f.misses.Load(), f.stale.Load()
-	st.FastInstalls, st.FastInvalidations = f.installs.Load(), f.gen.Load()
+	st.FastInstalls, st.FastInvalidations, st.FastPauses = f.installs.Load(), f.gen.Load(), f.adm.Pauses()
 	return st
 }

@@ -175,14 +175,14 @@ func TestDaemonFastForward(t *testing.T) {
 		t.Errorf("exit status %d\n%s", code, r.errOut.String())
 	}
 	o := r.out.String()
-	m := regexp.MustCompile(`fast-forward on: hits (\d+) misses (\d+) stale (\d+) installs (\d+) invalidations (\d+)`).FindAllStringSubmatch(o, -1)
+	m := regexp.MustCompile(`fast-forward on: hits (\d+) misses (\d+) stale (\d+) installs (\d+) invalidations (\d+) pauses (\d+)`).FindAllStringSubmatch(o, -1)
 	if m == nil {
 		t.Fatalf("no fast-forward line in the status:\n%s", tail(o, 40))
 	}
 	last := m[len(m)-1]
 	hits, _ := strconv.Atoi(last[1])
 	stale, _ := strconv.Atoi(last[3])
-	t.Logf("fast forwarding: hits %s misses %s stale %s installs %s invalidations %s", last[1], last[2], last[3], last[4], last[5])
+	t.Logf("fast forwarding: hits %s misses %s stale %s installs %s invalidations %s pauses %s", last[1], last[2], last[3], last[4], last[5], last[6])
 	// Nearly every datagram should be a hit; the bound says only that the
 	// cache served the transfer, not how well (the misses are its first
 	// datagrams per route and whatever a neighbour refresh invalidated).

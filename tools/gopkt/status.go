@@ -36,8 +36,8 @@ func (d *daemon) status(out io.Writer) {
 			s.InReceives, s.InDelivers, s.InHdrErrors, s.InTruncated, s.InAddrErrors, s.InUnknownProtos, s.InDiscards, s.InFiltered,
 			s.OutRequests, s.OutNoRoutes, s.OutDiscards, s.OutFiltered, s.OutNoBuffers)
 		fmt.Fprintf(&b, "      forwarded %d ttl-exceeded %d no-route %d frag-needed %d\n", s.ForwDatagrams, s.ForwTTLExceeded, s.ForwNoRoute, s.ForwFragNeeded)
-		fmt.Fprintf(&b, "      fast-forward %s: hits %d misses %d stale %d installs %d invalidations %d\n",
-			onOffText(d.ip.FastForward()), s.FastHits, s.FastMisses, s.FastStale, s.FastInstalls, s.FastInvalidations)
+		fmt.Fprintf(&b, "      fast-forward %s: hits %d misses %d stale %d installs %d invalidations %d pauses %d\n",
+			onOffText(d.ip.FastForward()), s.FastHits, s.FastMisses, s.FastStale, s.FastInstalls, s.FastInvalidations, s.FastPauses)
 		fmt.Fprintf(&b, "      fragments created %d (%d ok, %d failed); reassembled %d of %d needed, failed %d, timeouts %d, overlaps %d, evicted %d; refused %d (quota) %d (budget)\n",
 			s.FragCreates, s.FragOKs, s.FragFails, s.ReasmOKs, s.ReasmReqds, s.ReasmFails, s.ReasmTimeouts, s.ReasmOverlaps, s.ReasmEvicted, s.ReasmRefusedQuota, s.ReasmRefusedBudget)
 		fmt.Fprintf(&b, "icmp: in %d echo-requests %d echo-replies %d errors %d unreachable %d time-exceeded %d; out %d echo-replies %d rate-limited %d\n",
@@ -183,8 +183,8 @@ func (d *daemon) statusIPv6(b *strings.Builder) {
 	fmt.Fprintf(b, "      fragments created %d; reassembled %d of %d needed, failed %d, overlaps %d, timeouts %d, atomic %d\n",
 		s.FragCreates, s.ReasmOKs, s.ReasmReqds, s.ReasmFails, s.ReasmOverlaps, s.ReasmTimeouts, s.ReasmAtomic)
 	fmt.Fprintf(b, "      forwarded %d hop-limit-exceeded %d no-route %d too-big %d\n", s.ForwDatagrams, s.ForwHopLimitExceeded, s.ForwNoRoutes, s.ForwPktTooBigs)
-	fmt.Fprintf(b, "      fast-forward %s: hits %d misses %d stale %d installs %d invalidations %d\n",
-		onOffText(d.ip6.FastForward()), s.FastHits, s.FastMisses, s.FastStale, s.FastInstalls, s.FastInvalidations)
+	fmt.Fprintf(b, "      fast-forward %s: hits %d misses %d stale %d installs %d invalidations %d pauses %d\n",
+		onOffText(d.ip6.FastForward()), s.FastHits, s.FastMisses, s.FastStale, s.FastInstalls, s.FastInvalidations, s.FastPauses)
 	fmt.Fprintf(b, "icmp6: in %d echo-requests %d echo-replies %d errors %d bad-checksum %d; out %d echo-replies %d errors %d rate-limited %d\n",
 		s.ICMPInMsgs, s.ICMPInEchos, s.ICMPInEchoReplies, s.ICMPInErrors, s.ICMPInCsumErrors, s.ICMPOutMsgs, s.ICMPOutEchoReplies, s.ICMPOutErrors, s.ICMPOutRateLimited)
 	if rs := d.ip6.Routers(); len(rs) > 0 {

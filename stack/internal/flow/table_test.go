@@ -124,3 +124,36 @@ func TestTableConcurrent(t *testing.T) {
 		t.Fatal("no lookup hit")
 	}
 }
+
+// TestAdmission: a cache that serves few hits per miss is paused for
+// Pause windows, then tried again; one that serves many is never paused.
+func TestAdmission(t *testing.T) {
+	var a Admission
+	hits := uint64(0)
+	for range 10 * Window { // 10 hits a miss
+		hits += 10
+		if !a.Miss(hits) {
+			t.Fatal("paused a cache that works")
+		}
+	}
+	for range Window - 1 { // thrashing: one hit a miss
+		hits++
+		a.Miss(hits)
+	}
+	if a.Miss(hits+1) || !a.Paused() || a.Pauses() != 1 {
+		t.Fatalf("not paused: paused %v pauses %d", a.Paused(), a.Pauses())
+	}
+	for range Pause * Window {
+		a.Miss(hits)
+	}
+	if a.Paused() {
+		t.Fatal("still paused after Pause windows")
+	}
+	for range Window { // the trial window: good again
+		hits += 5
+		a.Miss(hits)
+	}
+	if a.Paused() || a.Pauses() != 1 {
+		t.Fatalf("paused after a good trial: %v %d", a.Paused(), a.Pauses())
+	}
+}
