@@ -25,9 +25,10 @@ const VerbUDP = "udp"
 // daemon may carry any address, the socket sends to Remote). Errors asks
 // the daemon to pass on the errors its socket reports (error frames,
 // AppendSocketError): a connected socket's ICMP errors, as a kernel
-// socket returns them from its next read. A daemon that predates error
-// frames ignores the field and sends none, so the protocol's version
-// stays 1.
+// socket returns them from its next read. A client that predates error
+// frames does not ask and gets none, so the protocol's version stays 1;
+// a daemon that predates them refuses the field as unknown (code
+// "bad-request"): use a client of the daemon's release.
 type UDPRequest struct {
 	Local  string `json:"local,omitempty"`
 	Remote string `json:"remote,omitempty"`
