@@ -12,6 +12,7 @@ import (
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/internal/echo"
+	"github.com/gopkt/gopkt/stack/network"
 	"github.com/gopkt/gopkt/stack/pfil"
 	"github.com/gopkt/gopkt/stack/wire"
 )
@@ -146,9 +147,8 @@ type IPv4 struct {
 	o    Options
 
 	// transports by protocol number, read by the receive path without a
-	// lock; tmu serializes AddTransport and RemoveTransport (transports.go).
-	transports [256]atomic.Pointer[transportRef]
-	tmu        sync.Mutex
+	// lock; AddTransport and RemoveTransport change it (transports.go).
+	transports network.Transports[Transport]
 
 	// Hook points (packets start at the IPv4 header).
 	In, Out, Forward *pfil.Head
@@ -204,7 +204,7 @@ func (ip *IPv4) Attach(s *stack.Stack) error {
 	if err := s.HandleFastForward(wire.EtherTypeIPv4, fastHandler{ip}); err != nil {
 		return err
 	}
-	ip.transports[wire.IPProtocolICMP].Store(&transportRef{icmpTransport{ip}})
+	_, _ = ip.transports.Add(uint8(wire.IPProtocolICMP), icmpTransport{ip}, nil)
 	for _, t := range ip.o.Transports {
 		if err := ip.AddTransport(t); err != nil {
 			return err
@@ -234,13 +234,11 @@ func (ip *IPv4) SetForwarding(on bool) {
 // Transports registered then that implement io.Closer (TCP: its
 // connections hold queued buffers and timers) are closed first.
 func (ip *IPv4) Close() error {
-	for p := range ip.transports {
-		if r := ip.transports[p].Load(); r != nil {
-			if c, ok := r.t.(io.Closer); ok {
-				_ = c.Close()
-			}
+	ip.transports.Each(func(_ uint8, t Transport) {
+		if c, ok := t.(io.Closer); ok {
+			_ = c.Close()
 		}
-	}
+	})
 	close(ip.stop)
 	ip.wg.Wait()
 	ip.neigh.flush(0)

@@ -14,6 +14,7 @@ import (
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/internal/echo"
+	"github.com/gopkt/gopkt/stack/network"
 	"github.com/gopkt/gopkt/stack/pfil"
 	"github.com/gopkt/gopkt/stack/route"
 	"github.com/gopkt/gopkt/stack/wire"
@@ -154,10 +155,9 @@ type IPv6 struct {
 	o    Options
 
 	// transports by next-header number, read by the receive path
-	// without a lock; tmu serializes AddTransport and RemoveTransport
+	// without a lock; AddTransport and RemoveTransport change it
 	// (transports.go).
-	transports [256]atomic.Pointer[transportRef]
-	tmu        sync.Mutex
+	transports network.Transports[Transport]
 
 	// Hook points (packets start at the IPv6 header): In, Out, Forward.
 	in, out, fwd *pfil.Head
@@ -282,13 +282,11 @@ func (ip *IPv6) Quotas() (hold, reassembly *mbuf.Quota) { return ip.holdQ, ip.re
 // Close implements io.Closer: the registered transports that are
 // io.Closer first, then the timer, then everything queued is freed.
 func (ip *IPv6) Close() error {
-	for p := range ip.transports {
-		if r := ip.transports[p].Load(); r != nil {
-			if c, ok := r.t.(io.Closer); ok {
-				_ = c.Close()
-			}
+	ip.transports.Each(func(_ uint8, t Transport) {
+		if c, ok := t.(io.Closer); ok {
+			_ = c.Close()
 		}
-	}
+	})
 	close(ip.stop)
 	ip.wg.Wait()
 	ip.neigh.flush(0)
