@@ -82,8 +82,8 @@ func (ip *IPv4) input(ifc *stack.Interface, b *mbuf.Buf) {
 		b.Free()
 		return
 	}
-	if ip.In.Active() {
-		switch ip.In.Run(pfil.In, ifc.Index(), b) {
+	if ip.in.Active() {
+		switch ip.in.Run(pfil.In, ifc.Index(), b) {
 		case pfil.Drop:
 			st.inFiltered.Add(1)
 			b.Free()

@@ -46,7 +46,7 @@ func (ip *IPv4) Route(dst wire.Addr4) (ifc *stack.Interface, nexthop wire.Addr4,
 		// Our own address: through the loopback, as Linux's local table does.
 		return ip.s.Loopback(), dst, nil
 	}
-	ifindex, nexthop, ok := ip.s.Routes.NextHop(dst)
+	ifindex, nexthop, ok := ip.s.Routes().NextHop(dst)
 	if !ok {
 		return nil, dst, ErrNoRoute
 	}
@@ -140,8 +140,8 @@ func (ip *IPv4) Output(b *mbuf.Buf, h Header) error {
 	hdr.SetSrc(h.Src)
 	hdr.SetDst(h.Dst)
 	hdr.UpdateChecksum()
-	if ip.Out.Active() {
-		switch ip.Out.Run(pfil.Out, ifc.Index(), b) {
+	if ip.out.Active() {
+		switch ip.out.Run(pfil.Out, ifc.Index(), b) {
 		case pfil.Drop:
 			st.outFiltered.Add(1)
 			b.Free()

@@ -155,9 +155,8 @@ type IPv6 struct {
 	// Hook points (packets start at the IPv6 header): In, Out, Forward.
 	in, out, fwd *pfil.Head
 
-	// Routes is the IPv6 routing table. Addresses add their on-link
-	// prefix (RFC 4861 §5.2 "prefix list") as a connected route.
-	Routes *route.Table6
+	// routes is the IPv6 routing table (Routes).
+	routes *route.Table6
 
 	mu    sync.Mutex                       // configuration changes
 	dad   map[dadKey]*dadRun               // under mu
@@ -184,7 +183,7 @@ type IPv6 struct {
 // New returns an IPv6 protocol to pass in stack.Options.Protocols.
 func New(o Options) *IPv6 {
 	o.defaults()
-	ip := &IPv6{o: o, Routes: route.New6(), stop: make(chan struct{}),
+	ip := &IPv6{o: o, routes: route.New6(), stop: make(chan struct{}),
 		in: pfil.NewHead("ipv6-in"), out: pfil.NewHead("ipv6-out"), fwd: pfil.NewHead("ipv6-forward")}
 	empty := []*ifState{}
 	ip.ifs.Store(&empty)
@@ -244,6 +243,12 @@ func (ip *IPv6) Out() *pfil.Head { return ip.out }
 // Forward is the hook point of forwarded packets (hop limit already
 // decremented), with the outgoing interface's index.
 func (ip *IPv6) Forward() *pfil.Head { return ip.fwd }
+
+// Routes is the IPv6 routing table. Addresses add their on-link prefix
+// (RFC 4861 §5.2 "prefix list") as a connected route, and router
+// advertisements add default routes and on-link prefixes. It is the same
+// table for the instance's life (lookups take no lock; see package route).
+func (ip *IPv6) Routes() *route.Table6 { return ip.routes }
 
 // Stack is the stack this instance is attached to.
 func (ip *IPv6) Stack() *stack.Stack { return ip.s }
@@ -336,7 +341,7 @@ func (ip *IPv6) InterfaceRemoved(ifc *stack.Interface) {
 	for _, a := range st.addresses() {
 		_ = ip.RemoveAddress(ifc, a)
 	}
-	ip.Routes.DeleteInterface(ifc.Index())
+	ip.routes.DeleteInterface(ifc.Index())
 	ip.neigh.flush(ifc.Index())
 	ip.redir.flush(ifc.Index())
 	ip.mu.Lock()

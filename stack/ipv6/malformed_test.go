@@ -225,7 +225,7 @@ func TestRouterAdvert(t *testing.T) {
 	if r := w.ip.Routers(); len(r) != 1 || r[0] != netip.AddrFrom16(router) {
 		t.Fatalf("routers %v", r)
 	}
-	rt, ok := w.ip.Routes.Lookup(netip.MustParseAddr("2001:db8:1234::1").As16())
+	rt, ok := w.ip.Routes().Lookup(netip.MustParseAddr("2001:db8:1234::1").As16())
 	if !ok || rt.Gateway != netip.AddrFrom16(router) || rt.IfIndex != w.ifc.Index() {
 		t.Fatalf("default route %+v %v", rt, ok)
 	}
@@ -246,7 +246,7 @@ func TestRouterAdvert(t *testing.T) {
 	if r := w.ip.Routers(); len(r) != 0 {
 		t.Fatalf("routers after lifetime 0: %v", r)
 	}
-	if _, ok := w.ip.Routes.Lookup(netip.MustParseAddr("2001:db8:1234::1").As16()); ok {
+	if _, ok := w.ip.Routes().Lookup(netip.MustParseAddr("2001:db8:1234::1").As16()); ok {
 		t.Error("default route still there")
 	}
 	w.clean(t)

@@ -61,12 +61,12 @@ func (ip *IPv6) Route(dst [16]byte, ifindex int) (*stack.Interface, [16]byte, er
 		if st.hasAddress(dst) {
 			return ip.s.Loopback(), dst, nil
 		}
-		if r, ok := ip.Routes.Lookup(dst); ok && r.IfIndex == ifindex {
+		if r, ok := ip.routes.Lookup(dst); ok && r.IfIndex == ifindex {
 			return ifc, ip.redirected(ifindex, dst, r.NextHop6(dst)), nil
 		}
 		return ifc, dst, nil // link-local and multicast are on-link
 	}
-	r, ok := ip.Routes.Lookup(dst)
+	r, ok := ip.routes.Lookup(dst)
 	if !ok {
 		return nil, dst, ErrNoRoute
 	}

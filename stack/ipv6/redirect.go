@@ -219,7 +219,7 @@ func (ip *IPv6) maybeRedirect(in *stack.Interface, b *mbuf.Buf, nh [16]byte) {
 	if dst[0] == 0xff || nh != dst && scope(nh) != 2 {
 		return
 	}
-	if r, ok := ip.Routes.Lookup(src); !ok || r.IfIndex != in.Index() || r.NextHop6(src) != src {
+	if r, ok := ip.routes.Lookup(src); !ok || r.IfIndex != in.Index() || r.NextHop6(src) != src {
 		return // not a neighbour: it would not reach the target either
 	}
 	ist := ip.ifState(in.Index())

@@ -51,7 +51,7 @@ func TestRedirectFollowed(t *testing.T) {
 	mac2 := wire.MAC{0x02, 0, 0, 0, 0, 0x03}
 	dst := netip.MustParseAddr("2001:db8:99::5").As16()
 	ours := ipv6.LinkLocal(w.ifc.MAC()).As16()
-	if err := w.ip.Routes.Add(route.Route{Prefix: netip.MustParsePrefix("2001:db8:99::/64"), Gateway: netip.AddrFrom16(r1), IfIndex: ifi}); err != nil {
+	if err := w.ip.Routes().Add(route.Route{Prefix: netip.MustParsePrefix("2001:db8:99::/64"), Gateway: netip.AddrFrom16(r1), IfIndex: ifi}); err != nil {
 		t.Fatal(err)
 	}
 	nextHop := func() [16]byte {
@@ -156,7 +156,7 @@ func TestRedirectSent(t *testing.T) {
 		{Prefix: netip.MustParsePrefix("2001:db8:98::/64"), IfIndex: ifi, Kind: route.Connected},
 		{Prefix: netip.MustParsePrefix("2001:db8:5::/64"), Gateway: netip.AddrFrom16(peerAddr), IfIndex: ifi},
 	} {
-		if err := w.ip.Routes.Add(r); err != nil {
+		if err := w.ip.Routes().Add(r); err != nil {
 			t.Fatal(err)
 		}
 	}
