@@ -5,7 +5,6 @@ import (
 
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
-	"github.com/gopkt/gopkt/stack/internal/chain"
 	"github.com/gopkt/gopkt/stack/pfil"
 	"github.com/gopkt/gopkt/stack/wire"
 )
@@ -33,7 +32,7 @@ func (ip *IPv4) NewPacket(l4 int, data []byte) (*mbuf.Buf, error) {
 	if l4 < 0 || l4+Reserve > mbuf.Headroom {
 		return nil, ErrNoHeadroom
 	}
-	b, err := chain.Alloc(ip.pool, data)
+	b, err := ip.pool.GetChain(data)
 	if err != nil {
 		return nil, ErrNoBuffers
 	}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
-	"github.com/gopkt/gopkt/stack/internal/chain"
 	"github.com/gopkt/gopkt/stack/wire"
 )
 
@@ -259,7 +258,7 @@ func (ip *IPv6) maybeRedirect(in *stack.Interface, b *mbuf.Buf, nh [16]byte) {
 			copy(m[42:48], tll[:])
 		}
 		m[at], m[at+1] = ndOptRedirected, uint8(1+q/8)
-		chain.Copy(b, 0, m[at+8:at+8+q])
+		b.CopyAt(0, m[at+8:at+8+q])
 	})
 	if nb == nil {
 		return

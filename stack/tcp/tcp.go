@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/gopkt/gopkt/hw/mbuf"
-	"github.com/gopkt/gopkt/stack/internal/chain"
 	"github.com/gopkt/gopkt/stack/ipv4"
 	"github.com/gopkt/gopkt/stack/ipv6"
 	"github.com/gopkt/gopkt/stack/network"
@@ -280,7 +279,7 @@ func (t *TCP) admit(b *mbuf.Buf, s *segment, notUnicast bool, psum func(total in
 		return false
 	}
 	if b.Meta.Flags&mbuf.FlagL4CsumOK == 0 {
-		if b.Meta.Flags&mbuf.FlagL4CsumBad != 0 || chain.Sum(b, psum(total)) != 0xffff {
+		if b.Meta.Flags&mbuf.FlagL4CsumBad != 0 || b.Checksum(psum(total)) != 0xffff {
 			t.st.drop(dropChecksum)
 			b.Free()
 			return false
