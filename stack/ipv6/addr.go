@@ -7,7 +7,6 @@ import (
 	"net/netip"
 	"slices"
 	"sync/atomic"
-	"time"
 
 	"github.com/gopkt/gopkt/hw/port"
 	"github.com/gopkt/gopkt/stack"
@@ -112,7 +111,7 @@ func (ip *IPv6) AddAddress(ifc *stack.Interface, p netip.Prefix) error {
 	ip.startDADLocked(st, p)
 	ip.mu.Unlock()
 	ip.updateGroups(ifc.Index())
-	ip.dadTick(time.Now()) // the first solicitation at once
+	ip.dadTick(ip.o.Clock.Now()) // the first solicitation at once
 	return nil
 }
 

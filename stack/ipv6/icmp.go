@@ -209,7 +209,7 @@ func (ip *IPv6) icmpError(b *mbuf.Buf, typ wire.ICMPv6Type, code uint8, param ui
 			return
 		}
 	}
-	if !ip.icmp.allow(time.Now()) {
+	if !ip.icmp.allow(ip.o.Clock.Now()) {
 		st.icmpOutRateLimited.Add(1)
 		return
 	}

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/gopkt/gopkt/clock"
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/internal/echo"
@@ -88,6 +89,7 @@ type Options struct {
 	ICMPRate       int           // ICMPv6 errors per second (1000), RFC 4443 §2.4 (f)
 	ICMPBurst      int           // token bucket depth (50)
 	Tick           time.Duration // timer granularity (100 ms)
+	Clock          clock.Clock   // every timer and timestamp (nil: clock.System())
 	PMTUTimeout    time.Duration // how long a learned path MTU holds (10 min, RFC 8201 §4)
 	// RedirectTimeout is how long a followed redirect holds (10 min);
 	// RedirectRate bounds the redirects a router sends, per second (10,
@@ -137,6 +139,7 @@ func (o *Options) defaults() {
 	defd(&o.PMTUTimeout, 10*time.Minute)
 	defd(&o.RedirectTimeout, 10*time.Minute)
 	def(&o.RedirectRate, 10)
+	o.Clock = clock.Or(o.Clock)
 }
 
 // IPv6 is the IPv6 protocol instance of one stack: input with extension
@@ -224,8 +227,12 @@ func (ip *IPv6) Attach(s *stack.Stack) error {
 			return err
 		}
 	}
+	// The timer is armed here, not in its goroutine, so that a manual
+	// clock advanced right after New returns fires it.
+	t := ip.o.Clock.NewTimer()
+	t.Reset(ip.o.Tick)
 	ip.wg.Add(1)
-	go ip.timer()
+	go ip.timer(t)
 	return nil
 }
 
@@ -281,15 +288,15 @@ func (ip *IPv6) Close() error {
 	return nil
 }
 
-func (ip *IPv6) timer() {
+// timer runs the periodic work every Tick of the clock, on t (armed).
+func (ip *IPv6) timer(t clock.Timer) {
 	defer ip.wg.Done()
-	t := time.NewTicker(ip.o.Tick)
 	defer t.Stop()
 	for {
 		select {
 		case <-ip.stop:
 			return
-		case now := <-t.C:
+		case now := <-t.C():
 			ip.neigh.tick(now)
 			ip.reass.tick(now)
 			ip.pmtu.tick(now)
@@ -297,6 +304,7 @@ func (ip *IPv6) timer() {
 			ip.dadTick(now)
 			ip.autoconfTick(now)
 			ip.paramsTick(now)
+			t.Reset(ip.o.Tick)
 		}
 	}
 }
@@ -312,7 +320,7 @@ func (ip *IPv6) InterfaceAdded(ifc *stack.Interface) {
 		next = append(next, nil)
 	}
 	nst := &ifState{ifc: ifc}
-	nst.params.Store(ip.defaultParams(time.Now()))
+	nst.params.Store(ip.defaultParams(ip.o.Clock.Now()))
 	next[ifc.Index()] = nst
 	ip.ifs.Store(&next)
 	ip.mu.Unlock()

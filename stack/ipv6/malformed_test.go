@@ -4,8 +4,10 @@ import (
 	"encoding/binary"
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/gopkt/gopkt/stack/ipv6"
+	"github.com/gopkt/gopkt/stack/stacktest"
 	"github.com/gopkt/gopkt/stack/wire"
 )
 
@@ -181,6 +183,13 @@ func TestPacketTooBig(t *testing.T) {
 			t.Errorf("packet of %d bytes, next header %d", len(p), p[6])
 		}
 	}
+	// PMTUTimeout (10 min) later the learned value is forgotten and the
+	// link MTU tried again (RFC 8201 §4).
+	w.clk.Advance(11 * time.Minute)
+	if !stacktest.Eventually(5*time.Second, func() bool { return w.ip.PathMTU(peer) == 1500 }) {
+		t.Fatalf("path MTU after the timeout: %d, want 1500", w.ip.PathMTU(peer))
+	}
+	w.frames() // whatever the timer sent
 	w.clean(t)
 }
 

@@ -91,7 +91,7 @@ func (ip *IPv6) SetAutoconf(ifc *stack.Interface, on bool) {
 	}
 	ip.mu.Unlock()
 	if on {
-		ip.autoconfTick(time.Now())
+		ip.autoconfTick(ip.o.Clock.Now())
 	}
 }
 
@@ -174,7 +174,7 @@ func (ip *IPv6) routerAdvert(ifc *stack.Interface, src [16]byte, msg []byte) {
 		return
 	}
 	st.ndRAProcessed.Add(1)
-	now := time.Now()
+	now := ip.o.Clock.Now()
 	ip.raParams(ifc, msg, mtu, now)
 	lifetime := time.Duration(binary.BigEndian.Uint16(msg[6:8])) * time.Second
 	ip.defaultRouter(ifc, src, lifetime, now)

@@ -157,7 +157,7 @@ func (ip *IPv6) redirectInput(ifc *stack.Interface, m Meta, msg wire.ICMPv6) {
 		st.ndRedirectsRejected.Add(1)
 		return
 	}
-	exp := time.Now().Add(ip.o.RedirectTimeout)
+	exp := ip.o.Clock.Now().Add(ip.o.RedirectTimeout)
 	i := ifc.Index()
 	ip.redir.update(func(c map[[16]byte]redirEntry) {
 		if _, ok := c[dst]; !ok && len(c) >= maxRedirectCache {
