@@ -26,6 +26,14 @@ type Timer interface {
 // System returns the wall clock (time.Now, with its monotonic reading).
 func System() Clock { return wall{} }
 
+// IsSystem reports whether c is the wall clock System returns: a data
+// path may then read the monotonic clock itself (time.Since), with no
+// interface call per packet.
+func IsSystem(c Clock) bool {
+	_, ok := c.(wall)
+	return ok
+}
+
 // Or returns c, or System when c is nil: the default of an option.
 func Or(c Clock) Clock {
 	if c == nil {

@@ -48,6 +48,9 @@ func TestManualClock(t *testing.T) {
 	if clock.Or(c) != clock.Clock(c) || clock.Or(nil) == nil {
 		t.Error("clock.Or")
 	}
+	if clock.IsSystem(c) || !clock.IsSystem(clock.Or(nil)) {
+		t.Error("clock.IsSystem")
+	}
 	w := clock.System().NewTimer()
 	w.Reset(0)
 	select {

@@ -172,7 +172,7 @@ func New(o Options) (*TCP, error) {
 	}
 	// The connection clock starts at 1 s, so that no reading is 0 (the
 	// "unset" of every deadline and timestamp), even on a manual clock.
-	t := &TCP{o: o, epoch: o.Clock.Now().Add(-time.Second), wall: o.Clock == clock.System(), conns: map[fourTuple]*Conn{}, listeners: map[uint16]*Listener{},
+	t := &TCP{o: o, epoch: o.Clock.Now().Add(-time.Second), wall: clock.IsSystem(o.Clock), conns: map[fourTuple]*Conn{}, listeners: map[uint16]*Listener{},
 		ports:     map[uint16]int{},
 		key:       sipKey{binary.LittleEndian.Uint64(k[0:]), binary.LittleEndian.Uint64(k[8:])},
 		cookieKey: sipKey{binary.LittleEndian.Uint64(k[16:]), binary.LittleEndian.Uint64(k[24:])},
