@@ -88,7 +88,7 @@ type OpError struct {
 	Fix string // the server's message, or a fix-it for transport errors
 }
 
-// Error reads "control: Op: Err (Fix)", leaving out the empty parts and the
+// Error reads "control: Op: Err; Fix", leaving out the empty parts and the
 // "control: " that Err's text may start with: the one OpError format of every
 // gopkt package (internal/layers checks it).
 func (e *OpError) Error() string {
@@ -97,7 +97,7 @@ func (e *OpError) Error() string {
 		s += ": " + strings.TrimPrefix(e.Err.Error(), "control: ")
 	}
 	if e.Fix != "" {
-		s += " (" + e.Fix + ")"
+		s += "; " + e.Fix
 	}
 	return s
 }

@@ -39,7 +39,7 @@ type OpError struct {
 	Fix    string    // how to fix it
 }
 
-// Error reads "crypto: Op Engine Alg: Err (Fix)", leaving out the empty parts
+// Error reads "crypto: Op Engine Alg: Err; Fix", leaving out the empty parts
 // and the "crypto: " that Err's text may start with: the one OpError format of
 // every gopkt package (internal/layers checks it).
 func (e *OpError) Error() string {
@@ -54,7 +54,7 @@ func (e *OpError) Error() string {
 		s += ": " + strings.TrimPrefix(e.Err.Error(), "crypto: ")
 	}
 	if e.Fix != "" {
-		s += " (" + e.Fix + ")"
+		s += "; " + e.Fix
 	}
 	return s
 }

@@ -26,7 +26,7 @@ type OpError struct {
 	Fix    string // what the operator should do
 }
 
-// Error reads "pci: Op Addr: Err: Detail: Cause (Fix)", leaving out the empty
+// Error reads "pci: Op Addr: Err: Detail: Cause; Fix", leaving out the empty
 // parts and the "pci: " that Err's text may start with: the one OpError format
 // of every gopkt package (internal/layers checks it).
 func (e *OpError) Error() string {
@@ -44,7 +44,7 @@ func (e *OpError) Error() string {
 		s += ": " + e.Cause.Error()
 	}
 	if e.Fix != "" {
-		s += " (" + e.Fix + ")"
+		s += "; " + e.Fix
 	}
 	return s
 }

@@ -11,7 +11,7 @@ type OpError struct {
 	Fix   string // a fix-it suggestion, or ""
 }
 
-// Error reads "pktdump: Op Iface: Err (Fix)", leaving out the empty parts and
+// Error reads "pktdump: Op Iface: Err; Fix", leaving out the empty parts and
 // the "pktdump: " that Err's text may start with: the one OpError format of
 // every gopkt package (internal/layers checks it).
 func (e *OpError) Error() string {
@@ -23,7 +23,7 @@ func (e *OpError) Error() string {
 		s += ": " + strings.TrimPrefix(e.Err.Error(), "pktdump: ")
 	}
 	if e.Fix != "" {
-		s += " (" + e.Fix + ")"
+		s += "; " + e.Fix
 	}
 	return s
 }

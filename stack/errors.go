@@ -28,8 +28,8 @@ type OpError struct {
 	Fix       string // what to do, or ""
 }
 
-// Error reads "stack: Op Interface: Err (Fix)", leaving out the empty parts
-// and the "stack: " that Err's text may start with: the one OpError format of
+// Error reads "stack: Op Interface: Err; Fix", leaving out the empty parts and
+// the "stack: " that Err's text may start with: the one OpError format of
 // every gopkt package (internal/layers checks it).
 func (e *OpError) Error() string {
 	s := "stack: " + e.Op
@@ -40,7 +40,7 @@ func (e *OpError) Error() string {
 		s += ": " + strings.TrimPrefix(e.Err.Error(), "stack: ")
 	}
 	if e.Fix != "" {
-		s += " (" + e.Fix + ")"
+		s += "; " + e.Fix
 	}
 	return s
 }

@@ -47,7 +47,7 @@ type OpError struct {
 	Fix    string // what to do, in words and commands
 }
 
-// Error reads "vfio: Op Addr: Err: Detail: Cause (Fix)", leaving out the empty
+// Error reads "vfio: Op Addr: Err: Detail: Cause; Fix", leaving out the empty
 // parts and the "vfio: " that Err's text may start with: the one OpError
 // format of every gopkt package (internal/layers checks it).
 func (e *OpError) Error() string {
@@ -65,7 +65,7 @@ func (e *OpError) Error() string {
 		s += ": " + e.Cause.Error()
 	}
 	if e.Fix != "" {
-		s += " (" + e.Fix + ")"
+		s += "; " + e.Fix
 	}
 	return s
 }

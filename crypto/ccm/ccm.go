@@ -47,16 +47,16 @@ type OpError struct {
 	Fix string // what to do about it
 }
 
-// Error reads "ccm: Op: Err (Fix)", leaving out the empty parts and the
-// "ccm: " that Err's text may start with: the one OpError format of every
-// gopkt package (internal/layers checks it).
+// Error reads "ccm: Op: Err; Fix", leaving out the empty parts and the "ccm: "
+// that Err's text may start with: the one OpError format of every gopkt
+// package (internal/layers checks it).
 func (e *OpError) Error() string {
 	s := "ccm: " + e.Op
 	if e.Err != nil {
 		s += ": " + strings.TrimPrefix(e.Err.Error(), "ccm: ")
 	}
 	if e.Fix != "" {
-		s += " (" + e.Fix + ")"
+		s += "; " + e.Fix
 	}
 	return s
 }

@@ -29,7 +29,7 @@ type OpError struct {
 	Fix  string // what to do; may be empty
 }
 
-// Error reads "e1000: Op Addr: Err (Fix)", leaving out the empty parts and the
+// Error reads "e1000: Op Addr: Err; Fix", leaving out the empty parts and the
 // "e1000: " that Err's text may start with: the one OpError format of every
 // gopkt package (internal/layers checks it).
 func (e *OpError) Error() string {
@@ -41,7 +41,7 @@ func (e *OpError) Error() string {
 		s += ": " + strings.TrimPrefix(e.Err.Error(), "e1000: ")
 	}
 	if e.Fix != "" {
-		s += " (" + e.Fix + ")"
+		s += "; " + e.Fix
 	}
 	return s
 }

@@ -23,7 +23,7 @@ type OpError struct {
 	Fix  string // what to do; may be empty
 }
 
-// Error reads "igb: Op Addr: Err (Fix)", leaving out the empty parts and the
+// Error reads "igb: Op Addr: Err; Fix", leaving out the empty parts and the
 // "igb: " that Err's text may start with: the one OpError format of every
 // gopkt package (internal/layers checks it).
 func (e *OpError) Error() string {
@@ -35,7 +35,7 @@ func (e *OpError) Error() string {
 		s += ": " + strings.TrimPrefix(e.Err.Error(), "igb: ")
 	}
 	if e.Fix != "" {
-		s += " (" + e.Fix + ")"
+		s += "; " + e.Fix
 	}
 	return s
 }

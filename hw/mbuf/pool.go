@@ -33,7 +33,7 @@ type OpError struct {
 	Fix  string // what to do; may be empty
 }
 
-// Error reads "mbuf: Op Pool: Err (Fix)", leaving out the empty parts and the
+// Error reads "mbuf: Op Pool: Err; Fix", leaving out the empty parts and the
 // "mbuf: " that Err's text may start with: the one OpError format of every
 // gopkt package (internal/layers checks it).
 func (e *OpError) Error() string {
@@ -45,7 +45,7 @@ func (e *OpError) Error() string {
 		s += ": " + strings.TrimPrefix(e.Err.Error(), "mbuf: ")
 	}
 	if e.Fix != "" {
-		s += " (" + e.Fix + ")"
+		s += "; " + e.Fix
 	}
 	return s
 }

@@ -61,7 +61,7 @@ var opErrors = []opErrorCase{
 var subjectFields = []string{"Addr", "Interface", "Iface", "Peer", "Pool", "Engine"}
 
 // TestOpErrorFormat: every OpError reads
-// "prefix: Op Subject: Err: Detail: Cause (Fix)", empty parts left out and
+// "prefix: Op Subject: Err: Detail: Cause; Fix", empty parts left out and
 // the prefix not repeated from Err's text (docs/ARCHITECTURE.md, "Errors
 // at API edges").
 func TestOpErrorFormat(t *testing.T) {
@@ -117,7 +117,7 @@ func TestOpErrorFormat(t *testing.T) {
 			want += ": " + os.ErrPermission.Error()
 		}
 		set("Fix", "run it as root")
-		want += " (run it as root)"
+		want += "; run it as root"
 		if got := c.e.Error(); got != want {
 			t.Errorf("%s: full OpError reads %q, want %q", c.pkg, got, want)
 		}

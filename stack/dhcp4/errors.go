@@ -40,8 +40,8 @@ type OpError struct {
 	Fix       string
 }
 
-// Error reads "dhcp4: Op Interface: Err (Fix)", leaving out the empty parts
-// and the "dhcp4: " that Err's text may start with: the one OpError format of
+// Error reads "dhcp4: Op Interface: Err; Fix", leaving out the empty parts and
+// the "dhcp4: " that Err's text may start with: the one OpError format of
 // every gopkt package (internal/layers checks it).
 func (e *OpError) Error() string {
 	s := "dhcp4: " + e.Op
@@ -52,7 +52,7 @@ func (e *OpError) Error() string {
 		s += ": " + strings.TrimPrefix(e.Err.Error(), "dhcp4: ")
 	}
 	if e.Fix != "" {
-		s += " (" + e.Fix + ")"
+		s += "; " + e.Fix
 	}
 	return s
 }

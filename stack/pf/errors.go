@@ -40,7 +40,7 @@ type OpError struct {
 	Fix string
 }
 
-// Error reads "pf: Op: Err (Fix)", leaving out the empty parts and the "pf: "
+// Error reads "pf: Op: Err; Fix", leaving out the empty parts and the "pf: "
 // that Err's text may start with: the one OpError format of every gopkt
 // package (internal/layers checks it).
 func (e *OpError) Error() string {
@@ -49,7 +49,7 @@ func (e *OpError) Error() string {
 		s += ": " + strings.TrimPrefix(e.Err.Error(), "pf: ")
 	}
 	if e.Fix != "" {
-		s += " (" + e.Fix + ")"
+		s += "; " + e.Fix
 	}
 	return s
 }

@@ -61,7 +61,7 @@ type OpError struct {
 	Fix string
 }
 
-// Error reads "hwsim: Op: Err (Fix)", leaving out the empty parts and the
+// Error reads "hwsim: Op: Err; Fix", leaving out the empty parts and the
 // "hwsim: " that Err's text may start with: the one OpError format of every
 // gopkt package (internal/layers checks it).
 func (e *OpError) Error() string {
@@ -70,7 +70,7 @@ func (e *OpError) Error() string {
 		s += ": " + strings.TrimPrefix(e.Err.Error(), "hwsim: ")
 	}
 	if e.Fix != "" {
-		s += " (" + e.Fix + ")"
+		s += "; " + e.Fix
 	}
 	return s
 }

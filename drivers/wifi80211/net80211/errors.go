@@ -48,7 +48,7 @@ type OpError struct {
 	Fix  string
 }
 
-// Error reads "net80211: Op Peer: Err (Fix)", leaving out the empty parts and
+// Error reads "net80211: Op Peer: Err; Fix", leaving out the empty parts and
 // the "net80211: " that Err's text may start with: the one OpError format of
 // every gopkt package (internal/layers checks it).
 func (e *OpError) Error() string {
@@ -60,7 +60,7 @@ func (e *OpError) Error() string {
 		s += ": " + strings.TrimPrefix(e.Err.Error(), "net80211: ")
 	}
 	if e.Fix != "" {
-		s += " (" + e.Fix + ")"
+		s += "; " + e.Fix
 	}
 	return s
 }

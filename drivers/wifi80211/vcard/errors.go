@@ -27,7 +27,7 @@ type OpError struct {
 	Fix  string // what to do; may be empty
 }
 
-// Error reads "vcard: Op Addr: Err (Fix)", leaving out the empty parts and the
+// Error reads "vcard: Op Addr: Err; Fix", leaving out the empty parts and the
 // "vcard: " that Err's text may start with: the one OpError format of every
 // gopkt package (internal/layers checks it).
 func (e *OpError) Error() string {
@@ -39,7 +39,7 @@ func (e *OpError) Error() string {
 		s += ": " + strings.TrimPrefix(e.Err.Error(), "vcard: ")
 	}
 	if e.Fix != "" {
-		s += " (" + e.Fix + ")"
+		s += "; " + e.Fix
 	}
 	return s
 }
