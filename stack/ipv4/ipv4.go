@@ -150,8 +150,8 @@ type IPv4 struct {
 	// lock; AddTransport and RemoveTransport change it (transports.go).
 	transports network.Transports[Transport]
 
-	// Hook points (packets start at the IPv4 header).
-	In, Out, Forward *pfil.Head
+	// Hook points (packets start at the IPv4 header): In, Out, Forward.
+	in, out, fwd *pfil.Head
 
 	neigh *neighCache
 	reass *reassembler
@@ -172,11 +172,11 @@ type IPv4 struct {
 func New(o Options) *IPv4 {
 	o.defaults()
 	ip := &IPv4{
-		o:       o,
-		In:      pfil.NewHead("ipv4-in"),
-		Out:     pfil.NewHead("ipv4-out"),
-		Forward: pfil.NewHead("ipv4-forward"),
-		stop:    make(chan struct{}),
+		o:    o,
+		in:   pfil.NewHead("ipv4-in"),
+		out:  pfil.NewHead("ipv4-out"),
+		fwd:  pfil.NewHead("ipv4-forward"),
+		stop: make(chan struct{}),
 	}
 	ip.st.forwarding.Store(o.Forwarding)
 	ip.ff.on.Store(!o.NoFastForward)
@@ -214,6 +214,19 @@ func (ip *IPv4) Attach(s *stack.Stack) error {
 	go ip.timer()
 	return nil
 }
+
+// In is the hook point every datagram received from an interface passes
+// (after the header and address checks, before reassembly, delivery or
+// forwarding), with the receiving interface's index.
+func (ip *IPv4) In() *pfil.Head { return ip.in }
+
+// Out is the hook point of datagrams we originate through Output (before
+// fragmentation), with the outgoing interface's index.
+func (ip *IPv4) Out() *pfil.Head { return ip.out }
+
+// Forward is the hook point of forwarded datagrams (TTL already
+// decremented), with the outgoing interface's index.
+func (ip *IPv4) Forward() *pfil.Head { return ip.fwd }
 
 // Stack is the stack this instance is attached to.
 func (ip *IPv4) Stack() *stack.Stack { return ip.s }
