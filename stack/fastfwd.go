@@ -81,7 +81,7 @@ type fastStage struct {
 // inputFast is Input's loop when fast forwarders are registered.
 func (ifc *Interface) inputFast(bufs []*mbuf.Buf) {
 	s := ifc.s
-	if ifc.Flags()&(FlagUp|FlagLoopback) != FlagUp || s.EtherIn.Active() || ifc.taps.Load() != nil {
+	if ifc.Flags()&(FlagUp|FlagLoopback) != FlagUp || s.EtherIn().Active() || ifc.taps.Load() != nil {
 		for i, b := range bufs {
 			bufs[i] = nil
 			ifc.input(b)

@@ -115,7 +115,7 @@ func (ip *IPv4) FastForward() bool { return ip.ff.on.Load() }
 func (ip *IPv4) invalidateFlows() { ip.ff.gen.Add(1) }
 
 // flowGen is the generation an entry must carry to be used.
-func (ip *IPv4) flowGen() uint64 { return ip.ff.gen.Load() + ip.s.Routes.Gen() }
+func (ip *IPv4) flowGen() uint64 { return ip.ff.gen.Load() + ip.s.Routes().Gen() }
 
 func flowKey(in int, src, dst wire.Addr4) flow.Key {
 	return flow.Key{uint64(uint32(in))<<32 | uint64(binary.BigEndian.Uint32(src[:])), uint64(binary.BigEndian.Uint32(dst[:]))}
@@ -127,7 +127,7 @@ func flowKey(in int, src, dst wire.Addr4) flow.Key {
 func (ip *IPv4) fastForward(in *stack.Interface, b *mbuf.Buf) *stack.Interface {
 	ff := &ip.ff
 	t := ff.tab.Load()
-	if t == nil || !ff.on.Load() || ff.adm.Paused() || !ip.st.forwarding.Load() || ip.In.Active() || ip.Forward.Active() {
+	if t == nil || !ff.on.Load() || ff.adm.Paused() || !ip.st.forwarding.Load() || ip.in.Active() || ip.fwd.Active() {
 		return nil
 	}
 	d := b.Bytes()

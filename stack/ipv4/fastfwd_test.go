@@ -126,7 +126,7 @@ func TestFastForwardInvalidation(t *testing.T) {
 		}
 		warm(t, r, in, out, pool) // a new neighbour alone leaves the flow alone
 		stale := r.IP.Stats().FastStale
-		if err := r.S.Routes.Add(route.Route{Prefix: netip.MustParsePrefix("198.18.1.2/32"), Gateway: netip.MustParseAddr("198.18.1.3"), IfIndex: eth1.Index()}); err != nil {
+		if err := r.S.Routes().Add(route.Route{Prefix: netip.MustParsePrefix("198.18.1.2/32"), Gateway: netip.MustParseAddr("198.18.1.3"), IfIndex: eth1.Index()}); err != nil {
 			t.Fatal(err)
 		}
 		_, fwd := burst(t, r, in, out, pool, tmpl, tmpl)
@@ -138,7 +138,7 @@ func TestFastForwardInvalidation(t *testing.T) {
 		}
 		warm(t, r, in, out, pool) // the new flow is cached
 		// And back: the /32 goes, the connected route applies again.
-		if err := r.S.Routes.Delete(route.Route{Prefix: netip.MustParsePrefix("198.18.1.2/32"), Gateway: netip.MustParseAddr("198.18.1.3"), IfIndex: eth1.Index()}); err != nil {
+		if err := r.S.Routes().Delete(route.Route{Prefix: netip.MustParsePrefix("198.18.1.2/32"), Gateway: netip.MustParseAddr("198.18.1.3"), IfIndex: eth1.Index()}); err != nil {
 			t.Fatal(err)
 		}
 		if _, fwd = burst(t, r, in, out, pool, tmpl); len(fwd) != 1 || !bytes.Equal(fwd[0], forwarded(tmpl, ffNextHop)) {
@@ -444,9 +444,9 @@ func TestFastForwardConcurrent(t *testing.T) {
 		for i := 0; !stop.Load(); i++ {
 			switch i % 3 {
 			case 0:
-				_ = r.S.Routes.Add(rt)
+				_ = r.S.Routes().Add(rt)
 			case 1:
-				_ = r.S.Routes.Delete(rt)
+				_ = r.S.Routes().Delete(rt)
 			case 2:
 				mac := ffNextHop
 				if i%2 == 0 {

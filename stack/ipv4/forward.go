@@ -64,7 +64,7 @@ func (ip *IPv4) forward(in *stack.Interface, b *mbuf.Buf, h wire.IPv4, gen uint6
 	b.Meta.Flags &^= mbuf.FlagBroadcast | mbuf.FlagMulticast
 	if ff := &ip.ff; ff.on.Load() {
 		ff.misses.Add(1)
-		if ff.adm.Miss(ff.hits.Load()) && !ip.In.Active() && !ip.Forward.Active() {
+		if ff.adm.Miss(ff.hits.Load()) && !ip.in.Active() && !ip.fwd.Active() {
 			ip.installFlow(in, out, nexthop, h, gen)
 		}
 	}

@@ -77,7 +77,7 @@ func (ip *IPv6) FastForward() bool { return ip.ff.on.Load() }
 
 func (ip *IPv6) invalidateFlows() { ip.ff.gen.Add(1) }
 
-func (ip *IPv6) flowGen() uint64 { return ip.ff.gen.Load() + ip.Routes.Gen() }
+func (ip *IPv6) flowGen() uint64 { return ip.ff.gen.Load() + ip.routes.Gen() }
 
 func flowKey(in int, h wire.IPv6) flow.Key {
 	return flow.Key{

@@ -173,7 +173,7 @@ func TestFastForward6(t *testing.T) {
 	check("neighbour MAC, cached", f, forwarded6(f, r.eth1.MAC(), r6Other), 0, true)
 	r.neighbour(r.eth1, "2001:db8:b::3", r6Next)
 	rt := route.Route{Prefix: netip.MustParsePrefix("2001:db8:b::2/128"), Gateway: netip.MustParseAddr("2001:db8:b::3"), IfIndex: r.eth1.Index()}
-	if err := r.ip.Routes.Add(rt); err != nil {
+	if err := r.ip.Routes().Add(rt); err != nil {
 		t.Fatal(err)
 	}
 	check("route", f, want, 0, false)
@@ -191,7 +191,7 @@ func TestFastForward6(t *testing.T) {
 	// A flow back out of the interface it came in on is never cached (the
 	// full path sends redirects for it).
 	r.neighbour(r.eth0, "2001:db8:a::3", r6Other)
-	if err := r.ip.Routes.Add(route.Route{Prefix: netip.MustParsePrefix("2001:db8:c::/64"), Gateway: netip.MustParseAddr("2001:db8:a::3"), IfIndex: r.eth0.Index()}); err != nil {
+	if err := r.ip.Routes().Add(route.Route{Prefix: netip.MustParsePrefix("2001:db8:c::/64"), Gateway: netip.MustParseAddr("2001:db8:a::3"), IfIndex: r.eth0.Index()}); err != nil {
 		t.Fatal(err)
 	}
 	installs := r.ip.Stats().FastInstalls
