@@ -47,6 +47,12 @@ set -o pipefail
 IF=$(ls /sys/bus/pci/devices/$NIC1_ADDR/net)
 must ip link set $IF up
 must ip addr add 198.18.0.1/24 dev $IF
+# netem must see every segment on its own: with GRO an ingress skb is up
+# to 64 KiB of our segments merged, with TSO/GSO an egress skb up to
+# 64 KiB of Linux's, and netem's loss drops a whole skb, a burst of up
+# to 44 segments, where the case asks for independent per-packet loss.
+must ethtool -K $IF gro off gso off tso off
+echo "HOP $IF offloads: $(ethtool -k $IF | grep -E '^(tcp-segmentation-offload|generic-segmentation-offload|generic-receive-offload):' | tr -s ' \n' ' ')"
 must ip link set ifb0 up
 must tc-iproute2 qdisc add dev $IF handle ffff: ingress
 must tc-iproute2 filter add dev $IF parent ffff: matchall action mirred egress redirect dev ifb0
@@ -96,6 +102,12 @@ for c in $CASES; do
 	gport=$(sed -n 's/.* from 198.18.0.2:\([0-9]*\),.*/\1/p' /tmp/get.txt)
 	echo "CASE $name curl-port $cport get-port $gport download $(awk "BEGIN {print $t1-$t0}") s upload $(awk "BEGIN {print $t2-$t1}") s sha256 equal both ways"
 	for dev in $IF ifb0; do tc-iproute2 -s qdisc show dev $dev | grep -A1 netem || true; done
+	# Drops on the other hops, cumulative: the guest's e1000 (MPC is
+	# rx_missed_errors, RNBC rx_no_buffer_count), the ifb, and gopkt's
+	# port (its newest status line).
+	echo "HOP $name linux $IF: $(ethtool -S $IF | grep -E 'rx_missed_errors|rx_no_buffer_count|rx_fifo_errors|tx_fifo_errors|rx_dropped|tx_dropped' | tr -s ' \n' ' ')"
+	echo "HOP $name linux ifb0: rx_dropped $(cat /sys/class/net/ifb0/statistics/rx_dropped) tx_dropped $(cat /sys/class/net/ifb0/statistics/tx_dropped)"
+	echo "HOP $name gopkt em0: $(grep 'port: rx' /tmp/gopkt.txt | tail -1)"
 	IFS=';'
 done
 IFS=$IFS_SAVE
@@ -148,7 +160,7 @@ func TestVMDaemonTCPNetem(t *testing.T) {
 		NICs:     []vmtest.NIC{{Model: vmtest.E1000, Dump: true, DumpLen: 96}, {Model: vmtest.E1000}},
 		Modules:  append(vmtest.DefaultModules(), "sch_netem", "ifb", "sch_ingress", "cls_matchall", "act_mirred", "inet_diag", "tcp_diag"),
 		Commands: []string{"./tools/vfio-bind", "./tools/gopkt", "./tools/gopktctl"},
-		Debs:     []string{"curl"},
+		Debs:     []string{"curl", "ethtool"},
 		// The host's iproute2 tc under its own name: busybox's tc applet
 		// (first on the guest's PATH) knows no netem.
 		// ss likewise (busybox has none).
@@ -161,7 +173,7 @@ func TestVMDaemonTCPNetem(t *testing.T) {
 	if !res.Passed {
 		return // vmtest reported the failure
 	}
-	for _, pat := range []string{"CASE ", "tcp: in ", "fast-retransmits "} {
+	for _, pat := range []string{"CASE ", "HOP ", "tcp: in ", "fast-retransmits "} {
 		for _, l := range res.Grep(pat) {
 			t.Log(strings.TrimSpace(l))
 		}
@@ -210,9 +222,9 @@ func TestVMDaemonTCPNetem(t *testing.T) {
 			}
 			samples := slices.Sorted(slices.Values(tr.samples))
 			rto := samples[len(samples)/2]
-			t.Logf("%s %s: %d new-data segments; longest gap %v by the sender's clock (%v of capture time; longest in capture time %v); RTO median %v (min %v max %v, %d samples): 3 RTOs %v",
+			t.Logf("%s %s: %d new-data segments; longest gap %v by the sender's clock (%v of capture time; longest in capture time %v); RTO median %v (min %v max %v, %d samples): 3 RTOs %v; loss bursts: largest SACK hole %.1f segments, largest jump %.1f",
 				c.name, tr.dir, g.segments, g.maxTS, g.maxTSWall.Round(time.Millisecond), g.maxWall.Round(time.Millisecond),
-				rto, samples[0], samples[len(samples)-1], len(samples), 3*rto)
+				rto, samples[0], samples[len(samples)-1], len(samples), 3*rto, float64(g.maxHole)/1448, float64(g.maxJump)/1448)
 			if !g.hasTS {
 				t.Errorf("%s %s: no timestamps on the data segments", c.name, tr.dir)
 			} else if g.maxTS > 3*rto {
@@ -232,6 +244,12 @@ type gapStat struct {
 	maxTS     time.Duration // the longest time between two of them by their TSvals (1 ms clocks)
 	maxTSWall time.Duration // the capture time of that gap
 	maxWall   time.Duration // the longest time between two of them by capture time
+	// Loss bursts, to tell netem's independent losses from bursts: the
+	// largest jump of new data past the highest sequence number seen
+	// (data lost before the capture point: Linux's uploads), and the
+	// largest hole the receiver's SACK blocks reported (the first block
+	// above the cumulative ACK: our downloads, captured before netem).
+	maxJump, maxHole uint32
 }
 
 // newDataGaps reads a capture (possibly truncated frames: lengths come
@@ -274,19 +292,32 @@ func newDataGaps(path string) (map[flowKey]*gapStat, error) {
 			continue
 		}
 		n := int(ip.Length) - int(ip.IHL)*4 - int(tcp.DataOffset)*4
-		if n <= 0 {
-			continue
-		}
-		var tsval uint32
-		hasTS := false
-		for _, o := range tcp.Options {
-			if o.OptionType == layers.TCPOptionKindTimestamps && len(o.OptionData) == 8 {
-				tsval, hasTS = binary.BigEndian.Uint32(o.OptionData), true
-			}
-		}
 		src, _ := netip.AddrFromSlice(ip.SrcIP.To4())
 		dst, _ := netip.AddrFromSlice(ip.DstIP.To4())
 		k := flowKey{netip.AddrPortFrom(src, uint16(tcp.SrcPort)), netip.AddrPortFrom(dst, uint16(tcp.DstPort))}
+		var tsval uint32
+		hasTS := false
+		for _, o := range tcp.Options {
+			switch {
+			case o.OptionType == layers.TCPOptionKindTimestamps && len(o.OptionData) == 8:
+				tsval, hasTS = binary.BigEndian.Uint32(o.OptionData), true
+			case o.OptionType == layers.TCPOptionKindSACK && tcp.ACK:
+				// The hole below the lowest block above the ACK, in the
+				// flow this ACK answers (a D-SACK block lies below it).
+				var left uint32
+				for i := 0; i+8 <= len(o.OptionData); i += 8 {
+					if l := binary.BigEndian.Uint32(o.OptionData[i:]); int32(l-tcp.Ack) > 0 && (left == 0 || int32(l-left) < 0) {
+						left = l
+					}
+				}
+				if s := flows[flowKey{k.dst, k.src}]; s != nil && left != 0 {
+					s.g.maxHole = max(s.g.maxHole, left-tcp.Ack)
+				}
+			}
+		}
+		if n <= 0 {
+			continue
+		}
 		end := tcp.Seq + uint32(n)
 		s := flows[k]
 		if s == nil {
@@ -295,6 +326,9 @@ func newDataGaps(path string) (map[flowKey]*gapStat, error) {
 		}
 		if int32(end-s.high) <= 0 {
 			continue // nothing new
+		}
+		if int32(tcp.Seq-s.high) > 0 {
+			s.g.maxJump = max(s.g.maxJump, tcp.Seq-s.high)
 		}
 		wall := ci.Timestamp.Sub(s.last)
 		s.g.maxWall = max(s.g.maxWall, wall)
