@@ -48,11 +48,15 @@ IF=$(ls /sys/bus/pci/devices/$NIC1_ADDR/net)
 must ip link set $IF up
 must ip addr add 198.18.0.1/24 dev $IF
 # netem must see every segment on its own: with GRO an ingress skb is up
-# to 64 KiB of our segments merged, with TSO/GSO an egress skb up to
-# 64 KiB of Linux's, and netem's loss drops a whole skb, a burst of up
-# to 44 segments, where the case asks for independent per-packet loss.
+# to 64 KiB of our segments merged, and Linux's TCP hands its qdiscs GSO
+# skbs of up to 64 KiB whatever the NIC offers (GSO is always on for TCP,
+# segmentation happens after the qdisc); netem's loss drops a whole skb,
+# a burst of up to 44 segments, where the case asks for independent
+# per-packet loss. GRO off, and GSO skbs of one segment (gso_max_segs,
+# taken by sockets when they connect).
 must ethtool -K $IF gro off gso off tso off
-echo "HOP $IF offloads: $(ethtool -k $IF | grep -E '^(tcp-segmentation-offload|generic-segmentation-offload|generic-receive-offload):' | tr -s ' \n' ' ')"
+must ip-iproute2 link set dev $IF gso_max_segs 1
+echo "HOP $IF offloads: $(ethtool -k $IF | grep -E '^(tcp-segmentation-offload|generic-segmentation-offload|generic-receive-offload):' | tr -s ' \n' ' ') $(ip-iproute2 -d link show dev $IF | grep -o 'gso_max_segs [0-9]*')"
 must ip link set ifb0 up
 must tc-iproute2 qdisc add dev $IF handle ffff: ingress
 must tc-iproute2 filter add dev $IF parent ffff: matchall action mirred egress redirect dev ifb0
@@ -163,8 +167,10 @@ func TestVMDaemonTCPNetem(t *testing.T) {
 		Debs:     []string{"curl", "ethtool"},
 		// The host's iproute2 tc under its own name: busybox's tc applet
 		// (first on the guest's PATH) knows no netem.
-		// ss likewise (busybox has none).
-		Files:     []vmtest.File{{Guest: "/bin/tc-iproute2", Host: "/sbin/tc"}, {Guest: "/bin/ss-iproute2", Host: "/bin/ss"}},
+		// ss likewise (busybox has none), and ip (busybox's cannot set
+		// gso_max_segs).
+		Files: []vmtest.File{{Guest: "/bin/tc-iproute2", Host: "/sbin/tc"}, {Guest: "/bin/ss-iproute2", Host: "/bin/ss"},
+			{Guest: "/bin/ip-iproute2", Host: "/bin/ip"}},
 		HugePages: 64,
 		Timeout:   25 * time.Minute,
 		Env:       map[string]string{"BULK_MB": fmt.Sprint(mb), "CASES": strings.Join(cases, ";")},
@@ -246,9 +252,10 @@ type gapStat struct {
 	maxWall   time.Duration // the longest time between two of them by capture time
 	// Loss bursts, to tell netem's independent losses from bursts: the
 	// largest jump of new data past the highest sequence number seen
-	// (data lost before the capture point: Linux's uploads), and the
-	// largest hole the receiver's SACK blocks reported (the first block
-	// above the cumulative ACK: our downloads, captured before netem).
+	// (data lost before the capture point: Linux's uploads; reordering
+	// jumps too), and the largest distance from the cumulative ACK to
+	// the lowest SACK block of an ACK (our downloads, captured before
+	// netem: an upper bound, as an ACK reports at most three blocks).
 	maxJump, maxHole uint32
 }
 
