@@ -234,7 +234,11 @@ func TestVMDaemonTCPNetem(t *testing.T) {
 			if !g.hasTS {
 				t.Errorf("%s %s: no timestamps on the data segments", c.name, tr.dir)
 			} else if g.maxTS > 3*rto {
-				t.Errorf("%s %s: stall of %v between new data segments, more than 3 RTOs (%v)", c.name, tr.dir, g.maxTS, 3*rto)
+				why := "data was outstanding at its end"
+				if g.maxAllAcked {
+					why = "everything sent was acknowledged, the last ACK " + g.maxAckToData.Round(time.Millisecond).String() + " before the new data"
+				}
+				t.Errorf("%s %s: stall of %v between new data segments, more than 3 RTOs (%v); %s", c.name, tr.dir, g.maxTS, 3*rto, why)
 			}
 		}
 	}
@@ -257,6 +261,12 @@ type gapStat struct {
 	// the lowest SACK block of an ACK (our downloads, captured before
 	// netem: an upper bound, as an ACK reports at most three blocks).
 	maxJump, maxHole uint32
+	// At the end of the longest gap: had the receiver acknowledged all
+	// the sender had sent (then the gap is no loss recovery: the sender
+	// had nothing outstanding), and how long before the new data did the
+	// receiver's last new ACK pass the capture point.
+	maxAllAcked  bool
+	maxAckToData time.Duration
 }
 
 // newDataGaps reads a capture (possibly truncated frames: lengths come
@@ -275,10 +285,13 @@ func newDataGaps(path string) (map[flowKey]*gapStat, error) {
 		return nil, err
 	}
 	type state struct {
-		high  uint32
-		tsval uint32
-		last  time.Time
-		g     gapStat
+		high    uint32
+		tsval   uint32
+		last    time.Time
+		ack     uint32    // the receiver's highest cumulative ACK
+		ackAt   time.Time // when it came
+		haveAck bool
+		g       gapStat
 	}
 	flows := map[flowKey]*state{}
 	for {
@@ -322,6 +335,9 @@ func newDataGaps(path string) (map[flowKey]*gapStat, error) {
 				}
 			}
 		}
+		if r := flows[flowKey{k.dst, k.src}]; r != nil && tcp.ACK && (!r.haveAck || int32(tcp.Ack-r.ack) > 0) {
+			r.ack, r.ackAt, r.haveAck = tcp.Ack, ci.Timestamp, true
+		}
 		if n <= 0 {
 			continue
 		}
@@ -342,6 +358,13 @@ func newDataGaps(path string) (map[flowKey]*gapStat, error) {
 		s.g.hasTS = s.g.hasTS && hasTS
 		if d := time.Duration(int32(tsval-s.tsval)) * time.Millisecond; hasTS && d > s.g.maxTS {
 			s.g.maxTS, s.g.maxTSWall = d, wall
+			// Was the sender recovering a loss, or had the receiver
+			// acknowledged everything and the sender not gone on?
+			s.g.maxAllAcked = s.haveAck && int32(s.ack-s.high) >= 0
+			s.g.maxAckToData = 0
+			if s.haveAck {
+				s.g.maxAckToData = ci.Timestamp.Sub(s.ackAt)
+			}
 		}
 		s.high, s.tsval, s.last = end, tsval, ci.Timestamp
 		s.g.segments++
