@@ -234,11 +234,8 @@ func TestVMDaemonTCPNetem(t *testing.T) {
 			if !g.hasTS {
 				t.Errorf("%s %s: no timestamps on the data segments", c.name, tr.dir)
 			} else if g.maxTS > 3*rto {
-				why := "data was outstanding at its end"
-				if g.maxAllAcked {
-					why = "everything sent was acknowledged, the last ACK " + g.maxAckToData.Round(time.Millisecond).String() + " before the new data"
-				}
-				t.Errorf("%s %s: stall of %v between new data segments, more than 3 RTOs (%v); %s", c.name, tr.dir, g.maxTS, 3*rto, why)
+				t.Errorf("%s %s: stall of %v between new data segments, more than 3 RTOs (%v); in it %d segments from the receiver and %d retransmissions; its newest ACK (for everything sent: %v) came %v before the new data",
+					c.name, tr.dir, g.maxTS, 3*rto, g.maxAcks, g.maxRexmits, g.maxAllAcked, g.maxAckToData.Round(time.Millisecond))
 			}
 		}
 	}
@@ -261,12 +258,17 @@ type gapStat struct {
 	// the lowest SACK block of an ACK (our downloads, captured before
 	// netem: an upper bound, as an ACK reports at most three blocks).
 	maxJump, maxHole uint32
-	// At the end of the longest gap: had the receiver acknowledged all
-	// the sender had sent (then the gap is no loss recovery: the sender
-	// had nothing outstanding), and how long before the new data did the
-	// receiver's last new ACK pass the capture point.
-	maxAllAcked  bool
-	maxAckToData time.Duration
+	// What happened in the longest gap: the receiver's segments and the
+	// sender's retransmissions in it; at its end, whether the receiver
+	// had acknowledged all the sender had sent, and how long before the
+	// new data its newest ACK passed the capture point. A receiver silent
+	// through the gap whose first ACK then covers everything (a D-SACK of
+	// the retransmission) lost nothing: it, or the way back, stalled. An
+	// ACK for everything long before the new data: the sender had
+	// nothing outstanding and did not go on.
+	maxAllAcked         bool
+	maxAckToData        time.Duration
+	maxAcks, maxRexmits int
 }
 
 // newDataGaps reads a capture (possibly truncated frames: lengths come
@@ -291,6 +293,8 @@ func newDataGaps(path string) (map[flowKey]*gapStat, error) {
 		ack     uint32    // the receiver's highest cumulative ACK
 		ackAt   time.Time // when it came
 		haveAck bool
+		acks    int // segments from the receiver since the last new data
+		rexmits int // data segments without new data since then
 		g       gapStat
 	}
 	flows := map[flowKey]*state{}
@@ -335,8 +339,11 @@ func newDataGaps(path string) (map[flowKey]*gapStat, error) {
 				}
 			}
 		}
-		if r := flows[flowKey{k.dst, k.src}]; r != nil && tcp.ACK && (!r.haveAck || int32(tcp.Ack-r.ack) > 0) {
-			r.ack, r.ackAt, r.haveAck = tcp.Ack, ci.Timestamp, true
+		if r := flows[flowKey{k.dst, k.src}]; r != nil && tcp.ACK {
+			r.acks++
+			if !r.haveAck || int32(tcp.Ack-r.ack) > 0 {
+				r.ack, r.ackAt, r.haveAck = tcp.Ack, ci.Timestamp, true
+			}
 		}
 		if n <= 0 {
 			continue
@@ -348,6 +355,7 @@ func newDataGaps(path string) (map[flowKey]*gapStat, error) {
 			continue
 		}
 		if int32(end-s.high) <= 0 {
+			s.rexmits++
 			continue // nothing new
 		}
 		if int32(tcp.Seq-s.high) > 0 {
@@ -365,7 +373,9 @@ func newDataGaps(path string) (map[flowKey]*gapStat, error) {
 			if s.haveAck {
 				s.g.maxAckToData = ci.Timestamp.Sub(s.ackAt)
 			}
+			s.g.maxAcks, s.g.maxRexmits = s.acks, s.rexmits
 		}
+		s.acks, s.rexmits = 0, 0
 		s.high, s.tsval, s.last = end, tsval, ci.Timestamp
 		s.g.segments++
 	}
