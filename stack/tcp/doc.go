@@ -86,9 +86,15 @@
 //
 // Loss detection: with SACK, RACK-TLP (RFC 8985) alone decides what is
 // lost (no duplicate-ACK threshold, no RFC 5827 early retransmit), as
-// Linux does. Without SACK, NewReno (RFC 6582). After an RTO the
-// sender goes back to SND.UNA (RFC 5681 §3.1) with the SACK marks
-// cleared (RFC 2018 §8), rather than RFC 8985 §6.3's marking.
+// Linux does. Without SACK, NewReno (RFC 6582). After an RTO a SACK
+// sender keeps its scoreboard (RFC 6675 §5.1, as Linux): RACK marks the
+// segment at SND.UNA and every one older than RACK.rtt + reo_wnd lost
+// (RFC 8985 §6.3), slow start resends the lost ones and skips what the
+// receiver SACKed, and RACK keeps marking on every ACK, so a lost
+// retransmission is resent once a later segment arrives instead of at a
+// second RTO. A cumulative ACK stopping at SACKed data shows the receiver
+// reneged: the SACK marks go (RFC 2018 §8) and the RTO fires shortly.
+// Without SACK the sender goes back to SND.UNA (RFC 5681 §3.1).
 //
 // What it does not do: urgent data (URG is ignored), TCP Fast Open,
 // ECN, PMTU black-hole probing (RFC 4821), raising the MSS again when a

@@ -84,10 +84,15 @@ type Conn struct {
 	cc         congestion
 	dupAcks    int
 	inRecovery bool
-	recover    uint32     // RFC 6582 "recover", RFC 6675 RecoveryPoint
-	highRxt    uint32     // RFC 6675 HighRxt
-	board      scoreboard // RFC 6675 scoreboard with RACK's per-segment state (sack.go)
-	rk         rackState  // RFC 8985 (rack.go)
+	// rtoRecovery: with SACK, the loss recovery that follows an RTO
+	// (RFC 6675 §5.1, RFC 8985 §6.3; Linux's CA_Loss) until SND.UNA
+	// reaches recover: the scoreboard's lost marks are resent in slow
+	// start and RACK keeps marking, lost retransmissions included.
+	rtoRecovery bool
+	recover     uint32     // RFC 6582 "recover", RFC 6675 RecoveryPoint
+	highRxt     uint32     // RFC 6675 HighRxt
+	board       scoreboard // RFC 6675 scoreboard with RACK's per-segment state (sack.go)
+	rk          rackState  // RFC 8985 (rack.go)
 
 	// Wake-ups for the application.
 	rdNotify, wrNotify chan struct{}

@@ -202,6 +202,7 @@ func (c *Conn) lowerMSS(mtu int) bool {
 	c.tlpOut = false
 	c.rk.tlpOn = false
 	c.inRecovery = false
+	c.rtoRecovery = false
 	c.dupAcks = 0
 	c.board.forgetSACKs()
 	c.highRxt = c.sndUna

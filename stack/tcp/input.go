@@ -365,6 +365,16 @@ func (c *Conn) newAck(s *segment, ack uint32, now int64) {
 		c.highRxt = ack
 	}
 	c.ackRecords(ack, s, now)
+	// A cumulative ACK that stops at data the receiver SACKed: it reneged
+	// (RFC 2018 §8) and dropped what it had queued out of order. The
+	// marks go, and, as in Linux's tcp_check_sack_reneging, the RTO fires
+	// shortly (half an SRTT, at least 10 ms) to resend from SND.UNA.
+	reneged := false
+	if r := c.board.live(); len(r) > 0 && r[0].flags&recSACKed != 0 {
+		c.t.st.sackReneging.Add(1)
+		c.board.forgetSACKs()
+		reneged = true
+	}
 	// RTT (RFC 7323 §4.1 with timestamps; else one timed segment, Karn).
 	if c.tsOK && s.hasTS && s.tsEcr != 0 {
 		c.sampleRTT(time.Duration(c.tsNow()-s.tsEcr) * time.Millisecond)
@@ -374,6 +384,12 @@ func (c *Conn) newAck(s *segment, ack uint32, now int64) {
 	}
 	c.backoff = 0
 	c.tlpOut = false
+	if c.rtoRecovery && seqGEQ(ack, c.recover) {
+		// RTO recovery is over (RFC 6675 §5.1: fast recovery may start
+		// again from here; RFC 8985 §6.2 step 4 counts it as a recovery).
+		c.rtoRecovery = false
+		c.rackRecoveryEnded()
+	}
 	if c.inRecovery {
 		if seqGEQ(ack, c.recover) {
 			// Full acknowledgment: leave recovery (RFC 6582 §3.2 step 3,
@@ -394,9 +410,12 @@ func (c *Conn) newAck(s *segment, ack uint32, now int64) {
 	c.dupAcks = 0
 	// RFC 6298 §5.2/5.3: stop the timer when everything is acknowledged,
 	// else restart it.
-	if c.sndUna == c.sndMax {
+	switch {
+	case c.sndUna == c.sndMax:
 		c.rtoAt = 0
-	} else {
+	case reneged:
+		c.rtoAt = now + int64(max(c.srtt/2, 10*time.Millisecond))
+	default:
 		c.rtoAt = now + int64(c.currentRTO())
 	}
 	c.wakeWriters()
@@ -445,7 +464,7 @@ func (c *Conn) enterRecovery() {
 	if c.sackOK {
 		c.t.st.sackRecoveries.Add(1)
 		c.highRxt = c.sndUna
-		c.recoveryOutput()
+		c.recoveryOutput(false)
 		return
 	}
 	c.retransmitFirst()

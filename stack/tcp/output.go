@@ -356,8 +356,8 @@ func (c *Conn) output() {
 		return
 	}
 	c.resend = false
-	if c.inRecovery && c.sackOK {
-		c.recoveryOutput()
+	if c.sackRecovery() {
+		c.recoveryOutput(false)
 	}
 	end := c.dataEnd()
 	for {
@@ -367,7 +367,7 @@ func (c *Conn) output() {
 		avail := int(end - c.sndNxt)
 		wnd := min(int(c.sndWnd), c.cc.cwnd())
 		inflight := int(c.sndNxt - c.sndUna)
-		if c.inRecovery && c.sackOK {
+		if c.sackRecovery() {
 			inflight = c.board.pipe()
 		}
 		// Never beyond the receiver's window (RFC 9293 §3.8.6.2.1): in
@@ -437,15 +437,22 @@ func (c *Conn) armRTO() {
 	}
 }
 
+// sackRecovery reports SACK-based loss recovery, fast (RFC 6675 §5) or
+// after an RTO (§5.1): output counts pipe, not SND.NXT − SND.UNA, and
+// resends what the scoreboard marks lost first.
+func (c *Conn) sackRecovery() bool { return c.sackOK && (c.inRecovery || c.rtoRecovery) }
+
 // recoveryOutput sends during SACK-based loss recovery (RFC 6675 §5
 // step C): while cwnd − pipe ≥ 1 SMSS, the next segment by NextSeg —
 // rule 1, the first segment RACK marked lost — then new data through
-// output's loop (rule 2).
-func (c *Conn) recoveryOutput() {
+// output's loop (rule 2). After an RTO (force) the first goes whatever
+// pipe says: RFC 6298 §5.4 resends the earliest segment.
+func (c *Conn) recoveryOutput(force bool) {
 	for range 64 {
-		if c.cc.cwnd()-c.board.pipe() < c.mss {
+		if !force && c.cc.cwnd()-c.board.pipe() < c.mss {
 			return
 		}
+		force = false
 		start, end, ok := c.board.nextLost()
 		if !ok {
 			return

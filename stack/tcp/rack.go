@@ -115,7 +115,7 @@ func (c *Conn) rackReoWnd(dsack bool) int64 {
 		r.reoWndMult++
 		r.reoWndPersist = 16
 	}
-	if !r.reorderingSeen && (c.inRecovery || c.board.nSACKed >= dupThresh) {
+	if !r.reorderingSeen && (c.inRecovery || c.rtoRecovery || c.board.nSACKed >= dupThresh) {
 		return 0
 	}
 	w := int64(r.reoWndMult) * r.minRTT / 4
@@ -175,6 +175,39 @@ func (c *Conn) rackDetect(reoWnd int64, now int64) int {
 		c.t.st.rackMarked.Add(uint64(marked))
 	}
 	return marked
+}
+
+// rackMarkOnRTO is RFC 8985 §6.3, RACK_mark_losses_on_RTO: the segment
+// at SND.UNA is lost (it was sent an RTO ago), and so is every other one
+// not SACKed that was sent at least RACK.rtt + reo_wnd ago; a
+// retransmission among them is lost again (its in-flight mark goes).
+// The segment at SND.UNA SACKed means the receiver reneged: every SACK
+// mark goes first (RFC 2018 §8; the segment is resent whatever its mark).
+func (c *Conn) rackMarkOnRTO(now int64) {
+	b := &c.board
+	recs := b.live()
+	if len(recs) == 0 {
+		return
+	}
+	if recs[0].flags&recSACKed != 0 {
+		c.t.st.sackReneging.Add(1)
+		b.forgetSACKs()
+	}
+	reoWnd := c.rackReoWnd(false)
+	marked := 0
+	for i := range recs {
+		x := &recs[i]
+		if x.flags&recSACKed != 0 || x.flags&(recLost|recInFlight) == recLost {
+			continue // delivered, or already lost and not resent since
+		}
+		if i == 0 || x.xmit+c.rk.rtt+reoWnd-now <= 0 {
+			x.flags |= recLost
+			x.flags &^= recInFlight
+			marked++
+		}
+	}
+	c.rackAt = 0
+	c.t.st.rackMarked.Add(uint64(marked))
 }
 
 // rackOnAck is RFC 8985 §6.2 for one ACK, after the SACK blocks were

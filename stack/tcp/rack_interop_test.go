@@ -66,10 +66,11 @@ func rackCase(t *testing.T, tag string, size int, drop map[uint32]int) (time.Dur
 	p := newLinuxPeer(t, tag, tcp.Options{})
 	d := &seqDropper{drop: map[uint32]int{}, sent: map[uint32][]time.Time{}}
 	var first uint32
+	haveFirst := false
 	for k, v := range drop {
 		d.drop[k] = v
-		if first == 0 || k < first {
-			first = k
+		if !haveFirst || k < first {
+			first, haveFirst = k, true
 		}
 	}
 	if err := p.ip.Out().Add("seqdrop", 0, d.hook); err != nil {
@@ -152,5 +153,26 @@ func TestLinuxRACKLostRetransmission(t *testing.T) {
 		rec, st.RACKMarked, st.RetransSegs, st.FastRetransmits, st.RTOExpired)
 	if st.RTOExpired != 0 || st.RACKMarked < 2 {
 		t.Errorf("want the lost retransmission found by RACK, no RTO: %+v", st)
+	}
+}
+
+// TestLinuxRACKAfterRTO: a whole flight and its tail loss probe are lost,
+// so the RTO fires; in the slow start after it the second segment's
+// retransmission is lost too. Linux SACKs the segment sent with it, so
+// RACK marks the lost retransmission and it is resent at once (RFC 8985
+// §6.3 with §6.2): one RTO, where going back to SND.UNA took a second.
+func TestLinuxRACKAfterRTO(t *testing.T) {
+	const mss = 1448
+	drop := map[uint32]int{}
+	for i := range 10 {
+		drop[uint32(i*mss)] = 1
+	}
+	drop[mss] = 2   // its first transmission and its retransmission after the RTO
+	drop[9*mss] = 2 // its first transmission and the tail loss probe
+	rec, st := rackCase(t, "tcpk3", 10*mss, drop)
+	t.Logf("first segment repaired %v after its first transmission; TLPs %d, RTOs %d, RACK marked %d, retransmitted %d",
+		rec, st.TLPProbes, st.RTOExpired, st.RACKMarked, st.RetransSegs)
+	if st.RTOExpired != 1 {
+		t.Errorf("RTOs %d: want the lost retransmission found by RACK after the first RTO, not by a second RTO", st.RTOExpired)
 	}
 }

@@ -1,6 +1,7 @@
 package tcp
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -271,5 +272,45 @@ func TestRACKLostRetransmission(t *testing.T) {
 	}
 	if n := c.rackDetect(0, 31*ms); n != 1 || flags(c)[0]&(recLost|recInFlight) != recLost {
 		t.Fatalf("lost retransmission not marked: %d %v", n, flags(c))
+	}
+}
+
+// TestRACKMarkOnRTO: at an RTO the segment at SND.UNA is lost, so is every
+// other one sent RACK.rtt + reo_wnd ago, SACKed ones stay SACKed and a
+// recent one stays in flight (RFC 8985 §6.3); a retransmission among the
+// old ones is lost again. A SACK mark on SND.UNA's segment means the
+// receiver reneged: every mark goes (RFC 2018 §8).
+func TestRACKMarkOnRTO(t *testing.T) {
+	c := rackConn(t)
+	c.rk.noteRTT(20*ms, 0)
+	send(c, 4, 0, 0)      // [1000,1400) at 0
+	send(c, 1, 290*ms, 0) // [1400,1500) at 290 ms
+	s := &segment{ack: 1000}
+	c.applySACK(sackBlock{1200, 1300}, s, 20*ms) // RACK.rtt 20 ms
+	c.board.live()[1].flags |= recLost
+	c.board.sent(1100, 1200, 100*ms) // a retransmission in flight
+	c.rtoRecovery = true
+	c.rackMarkOnRTO(300 * ms)
+	want := []uint8{recLost, recLost | recRetrans, recSACKed, recLost, 0}
+	if f := flags(c); !slices.Equal(f, want) {
+		t.Fatalf("flags %v, want %v", f, want)
+	}
+	if p := c.board.pipe(); p != 100 {
+		t.Errorf("pipe %d, want 100 (the recent segment)", p)
+	}
+	if st := c.t.Stats(); st.RACKMarked != 3 || st.SACKReneging != 0 {
+		t.Errorf("RACK marked %d reneging %d", st.RACKMarked, st.SACKReneging)
+	}
+
+	// Reneging: SND.UNA's segment SACKed.
+	c = rackConn(t)
+	send(c, 3, 0, 0)
+	c.applySACK(sackBlock{1000, 1300}, s, 20*ms)
+	c.rackMarkOnRTO(300 * ms)
+	if f := flags(c); !slices.Equal(f, []uint8{recLost, recLost, recLost}) || c.board.nSACKed != 0 {
+		t.Fatalf("after reneging: flags %v, %d SACKed", f, c.board.nSACKed)
+	}
+	if st := c.t.Stats(); st.SACKReneging != 1 {
+		t.Errorf("reneging counted %d", st.SACKReneging)
 	}
 }

@@ -481,7 +481,7 @@ type counters struct {
 	fastRetrans, rtoExpired, sackRecoveries, ooo, keepaliveProbes          atomic.Uint64
 	dropNoBuffers, outErrors, tlpProbes, oowAckLimited                     atomic.Uint64
 	rackMarked, tlpRecoveries                                              atomic.Uint64
-	dropBadAddr, mssReduced                                                atomic.Uint64
+	dropBadAddr, mssReduced, sackReneging                                  atomic.Uint64
 }
 
 func (c *counters) drop(r dropReason) {
@@ -524,7 +524,10 @@ type Stats struct {
 	// connections whose MSS a packet too big or fragmentation needed
 	// message (or a send refused as larger than the path MTU) lowered.
 	DropBadAddress, MSSReduced uint64
-	CurrEstab                  int
+	// SACKReneging counts ACKs that showed the receiver dropped data it
+	// had SACKed (RFC 2018 §8): the cumulative ACK stopped at it.
+	SACKReneging uint64
+	CurrEstab    int
 }
 
 // Stats returns the counters.
@@ -542,7 +545,7 @@ func (t *TCP) Stats() Stats {
 		FastRetransmits: c.fastRetrans.Load(), RTOExpired: c.rtoExpired.Load(), SACKRecoveries: c.sackRecoveries.Load(),
 		OutOfOrder: c.ooo.Load(), KeepAliveProbes: c.keepaliveProbes.Load(), OutErrors: c.outErrors.Load(), TLPProbes: c.tlpProbes.Load(), OOWAckLimited: c.oowAckLimited.Load(),
 		RACKMarked: c.rackMarked.Load(), TLPRecoveries: c.tlpRecoveries.Load(),
-		DropBadAddress: c.dropBadAddr.Load(), MSSReduced: c.mssReduced.Load()}
+		DropBadAddress: c.dropBadAddr.Load(), MSSReduced: c.mssReduced.Load(), SACKReneging: c.sackReneging.Load()}
 	// Lock order is connection, then tables: copy the list before asking
 	// each connection its state.
 	t.mu.RLock()

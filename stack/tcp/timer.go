@@ -92,8 +92,11 @@ func (c *Conn) onTimer() {
 }
 
 // retransmitTimeout handles an RTO expiry (RFC 6298 §5.4-5.7, RFC 5681
-// §3.1): back off, collapse the window to one segment, resend from
-// SND.UNA. False when the connection was aborted.
+// §3.1): back off, collapse the window to one segment, resend the
+// segment at SND.UNA. With SACK the scoreboard is kept and RTO recovery
+// starts (rtoRecovery; RFC 8985 §6.3 marks what is lost, RFC 6675 §5.1
+// fills the holes the receiver reports); without, the sender goes back
+// to SND.UNA. False when the connection was aborted.
 func (c *Conn) retransmitTimeout() bool {
 	o := &c.t.o
 	c.t.st.rtoExpired.Add(1)
@@ -119,17 +122,37 @@ func (c *Conn) retransmitTimeout() bool {
 	if c.sndUna == c.sndMax {
 		return true
 	}
-	c.cc.onRTO(c.flight(), c.mss, c.t.now())
+	now := c.t.now()
+	c.cc.onRTO(c.flight(), c.mss, now)
 	c.tlpOut = false
 	c.rk.tlpOn = false
 	c.inRecovery = false
 	c.dupAcks = 0
-	c.recover = c.sndMax  // RFC 6582 §3.2 step 6 (after a timeout)
-	c.board.forgetSACKs() // RFC 2018 §8: the receiver may have reneged
+	// RFC 6582 §3.2 step 6; RFC 6675 §5.1: RecoveryPoint = HighData, and
+	// no fast recovery starts before SND.UNA passes it.
+	c.recover = c.sndMax
 	c.highRxt = c.sndUna
-	c.sndNxt = c.sndUna
 	c.rttTiming = false // Karn's algorithm (RFC 6298 §3)
-	c.output()
+	if c.sackOK && len(c.board.live()) > 0 {
+		// RFC 6675 §5.1: the SACK information is used to choose what to
+		// resend after an RTO ("filling in" the holes); the scoreboard
+		// is kept, as Linux keeps it, instead of RFC 2018 §8's expunging:
+		// a receiver that reneged is noticed by its ACKs (newAck).
+		// RACK marks the segment at SND.UNA and every one sent more than
+		// RACK.rtt + reo_wnd ago lost (RFC 8985 §6.3); the rest stay in
+		// flight. Resending the lost ones in slow start, RACK keeps
+		// marking on every ACK, so a lost retransmission is resent when
+		// a segment sent after it is delivered, not at a second RTO.
+		c.rtoRecovery = true
+		c.sndNxt = c.sndMax // what lies below is the scoreboard's to resend
+		c.rackMarkOnRTO(now)
+		c.recoveryOutput(true) // RFC 6298 §5.4: the earliest segment, whatever pipe says
+		c.output()
+	} else {
+		c.board.forgetSACKs()
+		c.sndNxt = c.sndUna
+		c.output()
+	}
 	if c.rtoAt == 0 {
 		c.rtoAt = c.t.now() + int64(c.currentRTO())
 	}

@@ -16,7 +16,7 @@ import "time"
 // probe out.
 func (c *Conn) armTLP() {
 	c.tlpAt = 0
-	if !c.sackOK || !c.hasRTT || c.inRecovery || c.tlpOut || c.sndUna == c.sndMax || !c.state.synchronized() {
+	if !c.sackOK || !c.hasRTT || c.inRecovery || c.rtoRecovery || c.tlpOut || c.sndUna == c.sndMax || !c.state.synchronized() {
 		return
 	}
 	pto := 2 * c.srtt
@@ -35,7 +35,7 @@ func (c *Conn) armTLP() {
 
 // tailLossProbe sends the probe (RFC 8985 §7.3) and re-arms the RTO.
 func (c *Conn) tailLossProbe() {
-	if c.sndUna == c.sndMax || c.inRecovery || !c.state.synchronized() || c.state == TimeWait {
+	if c.sndUna == c.sndMax || c.inRecovery || c.rtoRecovery || !c.state.synchronized() || c.state == TimeWait {
 		return
 	}
 	c.tlpOut = true

@@ -47,6 +47,16 @@ set -o pipefail
 IF=$(ls /sys/bus/pci/devices/$NIC1_ADDR/net)
 must ip link set $IF up
 must ip addr add 198.18.0.1/24 dev $IF
+# netem must see every segment on its own: with GRO an ingress skb is up
+# to 64 KiB of our segments merged, and Linux's TCP hands its qdiscs GSO
+# skbs of up to 64 KiB whatever the NIC offers (GSO is always on for TCP,
+# segmentation happens after the qdisc); netem's loss drops a whole skb,
+# a burst of up to 44 segments, where the case asks for independent
+# per-packet loss. GRO off, and GSO skbs of one segment (gso_max_segs,
+# taken by sockets when they connect).
+must ethtool -K $IF gro off gso off tso off
+must ip-iproute2 link set dev $IF gso_max_segs 1
+echo "HOP $IF offloads: $(ethtool -k $IF | grep -E '^(tcp-segmentation-offload|generic-segmentation-offload|generic-receive-offload):' | tr -s ' \n' ' ') $(ip-iproute2 -d link show dev $IF | grep -o 'gso_max_segs [0-9]*')"
 must ip link set ifb0 up
 must tc-iproute2 qdisc add dev $IF handle ffff: ingress
 must tc-iproute2 filter add dev $IF parent ffff: matchall action mirred egress redirect dev ifb0
@@ -96,6 +106,12 @@ for c in $CASES; do
 	gport=$(sed -n 's/.* from 198.18.0.2:\([0-9]*\),.*/\1/p' /tmp/get.txt)
 	echo "CASE $name curl-port $cport get-port $gport download $(awk "BEGIN {print $t1-$t0}") s upload $(awk "BEGIN {print $t2-$t1}") s sha256 equal both ways"
 	for dev in $IF ifb0; do tc-iproute2 -s qdisc show dev $dev | grep -A1 netem || true; done
+	# Drops on the other hops, cumulative: the guest's e1000 (MPC is
+	# rx_missed_errors, RNBC rx_no_buffer_count), the ifb, and gopkt's
+	# port (its newest status line).
+	echo "HOP $name linux $IF: $(ethtool -S $IF | grep -E 'rx_missed_errors|rx_no_buffer_count|rx_fifo_errors|tx_fifo_errors|rx_dropped|tx_dropped' | tr -s ' \n' ' ')"
+	echo "HOP $name linux ifb0: rx_dropped $(cat /sys/class/net/ifb0/statistics/rx_dropped) tx_dropped $(cat /sys/class/net/ifb0/statistics/tx_dropped)"
+	echo "HOP $name gopkt em0: $(grep 'port: rx' /tmp/gopkt.txt | tail -1)"
 	IFS=';'
 done
 IFS=$IFS_SAVE
@@ -128,13 +144,20 @@ expect "$(cat /tmp/gopkt.txt)" "gopkt: stopped cleanly"
 // is compared with is the median of those the sender reported while the
 // transfer ran: gopkt's status for its downloads, ss for Linux's uploads.
 func TestVMDaemonTCPNetem(t *testing.T) {
-	// Not yet in the suite: it passed 1 of 4 runs, each failure the
-	// 3-RTO stall bound at 5% loss (a lost RTO retransmission found only
-	// by a second RTO; issue 10's note). Every transfer's SHA-256 matched
-	// in all four. Run it by hand with GOPKT_NETEM=1 until the stall is
-	// fixed; it is not loosened.
+	// Not yet in the suite. Since netem sees single segments (GRO off,
+	// gso_max_segs 1: it had dropped whole GRO and GSO skbs, bursts of up
+	// to 44 segments, as "5% loss") and an RTO keeps the SACK scoreboard
+	// (stack/tcp), the loss cases lose 1% and 5% of the segments, one at
+	// a time, and no stall left is loss recovery's: one side of the guest
+	// stops for 0.6 to 1 s (Linux silent through our RTO and its backed
+	// off successor, then ACKing the whole flight with a D-SACK of the
+	// retransmission: it had the data; our daemon sending the segments an
+	// ACK let out only 0.8 s later), past the 600 ms the 200 ms RTO floor
+	// allows. On a host at load 11 to 13 it passed 4 of 10 runs (every
+	// SHA-256 equal in all ten). Run it by hand with GOPKT_NETEM=1; the
+	// bound is not loosened.
 	if os.Getenv("GOPKT_NETEM") != "1" {
-		t.Skip("known to fail the 3-RTO stall bound at 5% loss (issue 10): run with GOPKT_NETEM=1")
+		t.Skip("fails the 3-RTO stall bound when the TCG guest stalls under host load (issue 10): run with GOPKT_NETEM=1")
 	}
 	// 4 MB per case and direction, not 100 as in TestVMDaemonHTTP: under
 	// TCG the twelve transfers take minutes even at this size, and 5% loss
@@ -148,11 +171,13 @@ func TestVMDaemonTCPNetem(t *testing.T) {
 		NICs:     []vmtest.NIC{{Model: vmtest.E1000, Dump: true, DumpLen: 96}, {Model: vmtest.E1000}},
 		Modules:  append(vmtest.DefaultModules(), "sch_netem", "ifb", "sch_ingress", "cls_matchall", "act_mirred", "inet_diag", "tcp_diag"),
 		Commands: []string{"./tools/vfio-bind", "./tools/gopkt", "./tools/gopktctl"},
-		Debs:     []string{"curl"},
+		Debs:     []string{"curl", "ethtool"},
 		// The host's iproute2 tc under its own name: busybox's tc applet
 		// (first on the guest's PATH) knows no netem.
-		// ss likewise (busybox has none).
-		Files:     []vmtest.File{{Guest: "/bin/tc-iproute2", Host: "/sbin/tc"}, {Guest: "/bin/ss-iproute2", Host: "/bin/ss"}},
+		// ss likewise (busybox has none), and ip (busybox's cannot set
+		// gso_max_segs).
+		Files: []vmtest.File{{Guest: "/bin/tc-iproute2", Host: "/sbin/tc"}, {Guest: "/bin/ss-iproute2", Host: "/bin/ss"},
+			{Guest: "/bin/ip-iproute2", Host: "/bin/ip"}},
 		HugePages: 64,
 		Timeout:   25 * time.Minute,
 		Env:       map[string]string{"BULK_MB": fmt.Sprint(mb), "CASES": strings.Join(cases, ";")},
@@ -161,7 +186,7 @@ func TestVMDaemonTCPNetem(t *testing.T) {
 	if !res.Passed {
 		return // vmtest reported the failure
 	}
-	for _, pat := range []string{"CASE ", "tcp: in ", "fast-retransmits "} {
+	for _, pat := range []string{"CASE ", "HOP ", "tcp: in ", "fast-retransmits "} {
 		for _, l := range res.Grep(pat) {
 			t.Log(strings.TrimSpace(l))
 		}
@@ -210,13 +235,14 @@ func TestVMDaemonTCPNetem(t *testing.T) {
 			}
 			samples := slices.Sorted(slices.Values(tr.samples))
 			rto := samples[len(samples)/2]
-			t.Logf("%s %s: %d new-data segments; longest gap %v by the sender's clock (%v of capture time; longest in capture time %v); RTO median %v (min %v max %v, %d samples): 3 RTOs %v",
+			t.Logf("%s %s: %d new-data segments; longest gap %v by the sender's clock (%v of capture time; longest in capture time %v); RTO median %v (min %v max %v, %d samples): 3 RTOs %v; loss bursts: largest SACK hole %.1f segments, largest jump %.1f",
 				c.name, tr.dir, g.segments, g.maxTS, g.maxTSWall.Round(time.Millisecond), g.maxWall.Round(time.Millisecond),
-				rto, samples[0], samples[len(samples)-1], len(samples), 3*rto)
+				rto, samples[0], samples[len(samples)-1], len(samples), 3*rto, float64(g.maxHole)/1448, float64(g.maxJump)/1448)
 			if !g.hasTS {
 				t.Errorf("%s %s: no timestamps on the data segments", c.name, tr.dir)
 			} else if g.maxTS > 3*rto {
-				t.Errorf("%s %s: stall of %v between new data segments, more than 3 RTOs (%v)", c.name, tr.dir, g.maxTS, 3*rto)
+				t.Errorf("%s %s: stall of %v between new data segments, more than 3 RTOs (%v); in it %d segments from the receiver and %d retransmissions; its newest ACK (for everything sent: %v) came %v before the new data",
+					c.name, tr.dir, g.maxTS, 3*rto, g.maxAcks, g.maxRexmits, g.maxAllAcked, g.maxAckToData.Round(time.Millisecond))
 			}
 		}
 	}
@@ -232,6 +258,24 @@ type gapStat struct {
 	maxTS     time.Duration // the longest time between two of them by their TSvals (1 ms clocks)
 	maxTSWall time.Duration // the capture time of that gap
 	maxWall   time.Duration // the longest time between two of them by capture time
+	// Loss bursts, to tell netem's independent losses from bursts: the
+	// largest jump of new data past the highest sequence number seen
+	// (data lost before the capture point: Linux's uploads; reordering
+	// jumps too), and the largest distance from the cumulative ACK to
+	// the lowest SACK block of an ACK (our downloads, captured before
+	// netem: an upper bound, as an ACK reports at most three blocks).
+	maxJump, maxHole uint32
+	// What happened in the longest gap: the receiver's segments and the
+	// sender's retransmissions in it; at its end, whether the receiver
+	// had acknowledged all the sender had sent, and how long before the
+	// new data its newest ACK passed the capture point. A receiver silent
+	// through the gap whose first ACK then covers everything (a D-SACK of
+	// the retransmission) lost nothing: it, or the way back, stalled. An
+	// ACK for everything long before the new data: the sender had
+	// nothing outstanding and did not go on.
+	maxAllAcked         bool
+	maxAckToData        time.Duration
+	maxAcks, maxRexmits int
 }
 
 // newDataGaps reads a capture (possibly truncated frames: lengths come
@@ -250,10 +294,15 @@ func newDataGaps(path string) (map[flowKey]*gapStat, error) {
 		return nil, err
 	}
 	type state struct {
-		high  uint32
-		tsval uint32
-		last  time.Time
-		g     gapStat
+		high    uint32
+		tsval   uint32
+		last    time.Time
+		ack     uint32    // the receiver's highest cumulative ACK
+		ackAt   time.Time // when it came
+		haveAck bool
+		acks    int // segments from the receiver since the last new data
+		rexmits int // data segments without new data since then
+		g       gapStat
 	}
 	flows := map[flowKey]*state{}
 	for {
@@ -274,19 +323,38 @@ func newDataGaps(path string) (map[flowKey]*gapStat, error) {
 			continue
 		}
 		n := int(ip.Length) - int(ip.IHL)*4 - int(tcp.DataOffset)*4
-		if n <= 0 {
-			continue
-		}
-		var tsval uint32
-		hasTS := false
-		for _, o := range tcp.Options {
-			if o.OptionType == layers.TCPOptionKindTimestamps && len(o.OptionData) == 8 {
-				tsval, hasTS = binary.BigEndian.Uint32(o.OptionData), true
-			}
-		}
 		src, _ := netip.AddrFromSlice(ip.SrcIP.To4())
 		dst, _ := netip.AddrFromSlice(ip.DstIP.To4())
 		k := flowKey{netip.AddrPortFrom(src, uint16(tcp.SrcPort)), netip.AddrPortFrom(dst, uint16(tcp.DstPort))}
+		var tsval uint32
+		hasTS := false
+		for _, o := range tcp.Options {
+			switch {
+			case o.OptionType == layers.TCPOptionKindTimestamps && len(o.OptionData) == 8:
+				tsval, hasTS = binary.BigEndian.Uint32(o.OptionData), true
+			case o.OptionType == layers.TCPOptionKindSACK && tcp.ACK:
+				// The hole below the lowest block above the ACK, in the
+				// flow this ACK answers (a D-SACK block lies below it).
+				var left uint32
+				for i := 0; i+8 <= len(o.OptionData); i += 8 {
+					if l := binary.BigEndian.Uint32(o.OptionData[i:]); int32(l-tcp.Ack) > 0 && (left == 0 || int32(l-left) < 0) {
+						left = l
+					}
+				}
+				if s := flows[flowKey{k.dst, k.src}]; s != nil && left != 0 {
+					s.g.maxHole = max(s.g.maxHole, left-tcp.Ack)
+				}
+			}
+		}
+		if r := flows[flowKey{k.dst, k.src}]; r != nil && tcp.ACK {
+			r.acks++
+			if !r.haveAck || int32(tcp.Ack-r.ack) > 0 {
+				r.ack, r.ackAt, r.haveAck = tcp.Ack, ci.Timestamp, true
+			}
+		}
+		if n <= 0 {
+			continue
+		}
 		end := tcp.Seq + uint32(n)
 		s := flows[k]
 		if s == nil {
@@ -294,14 +362,27 @@ func newDataGaps(path string) (map[flowKey]*gapStat, error) {
 			continue
 		}
 		if int32(end-s.high) <= 0 {
+			s.rexmits++
 			continue // nothing new
+		}
+		if int32(tcp.Seq-s.high) > 0 {
+			s.g.maxJump = max(s.g.maxJump, tcp.Seq-s.high)
 		}
 		wall := ci.Timestamp.Sub(s.last)
 		s.g.maxWall = max(s.g.maxWall, wall)
 		s.g.hasTS = s.g.hasTS && hasTS
 		if d := time.Duration(int32(tsval-s.tsval)) * time.Millisecond; hasTS && d > s.g.maxTS {
 			s.g.maxTS, s.g.maxTSWall = d, wall
+			// Was the sender recovering a loss, or had the receiver
+			// acknowledged everything and the sender not gone on?
+			s.g.maxAllAcked = s.haveAck && int32(s.ack-s.high) >= 0
+			s.g.maxAckToData = 0
+			if s.haveAck {
+				s.g.maxAckToData = ci.Timestamp.Sub(s.ackAt)
+			}
+			s.g.maxAcks, s.g.maxRexmits = s.acks, s.rexmits
 		}
+		s.acks, s.rexmits = 0, 0
 		s.high, s.tsval, s.last = end, tsval, ci.Timestamp
 		s.g.segments++
 	}
