@@ -24,8 +24,9 @@ import (
 // Options.StableSecret. Each address goes through DAD; a duplicate makes
 // the next identifier (DAD_Counter + 1, at most IDGEN_RETRIES = 3 times,
 // RFC 7217 §6). Lifetimes are kept with the RFC 4862 §5.5.3 (e) two-hour
-// rule; a preferred lifetime ending is not modelled (the address is used
-// until its valid lifetime ends).
+// rule; an address whose preferred lifetime ended is deprecated (§5.5.4:
+// kept for what uses it, avoided as the source of anything new, RFC 6724
+// rule 3; addrinfo.go) until its valid lifetime ends.
 
 const (
 	maxRtrSolicits       = 3               // MAX_RTR_SOLICITATIONS (RFC 4861 §10)
@@ -63,6 +64,10 @@ type autoconf struct {
 type rsState struct {
 	sent int
 	due  time.Time
+	// force: solicit even while a default router is known, until an
+	// advertisement with a router lifetime arrives (LinkUp: the known
+	// routers may be on the link we left).
+	force bool
 }
 
 type slaacAddr struct {
@@ -70,6 +75,10 @@ type slaacAddr struct {
 	counter  int          // RFC 7217 DAD_Counter
 	expires  time.Time
 	infinite bool
+	// The preferred lifetime's end (RFC 4862 §5.5.3 (e): reset by every
+	// advertisement of the prefix); after it the address is deprecated.
+	preferred    time.Time
+	prefInfinite bool
 }
 
 // SetAutoconf turns router discovery and SLAAC on or off for ifc. On, the
@@ -195,6 +204,11 @@ func (ip *IPv6) defaultRouter(ifc *stack.Interface, src [16]byte, lifetime time.
 		delete(ip.ac.routers, k)
 	} else {
 		ip.ac.routers[k] = now.Add(lifetime)
+		// §6.3.7: a valid advertisement with a router lifetime ends
+		// the solicitations.
+		if rs := ip.ac.on[ifc.Index()]; rs != nil {
+			rs.force = false
+		}
 	}
 	ip.mu.Unlock()
 	switch {
@@ -248,7 +262,8 @@ func (ip *IPv6) prefixInfo(ifc *stack.Interface, o []byte, now time.Time) {
 			ip.mu.Unlock()
 			return
 		}
-		sa = &slaacAddr{p: ip.slaacAddress(p, ifc.Name(), 0), expires: now.Add(life(valid)), infinite: valid == infiniteLifetime}
+		sa = &slaacAddr{p: ip.slaacAddress(p, ifc.Name(), 0), expires: now.Add(life(valid)), infinite: valid == infiniteLifetime,
+			preferred: now.Add(life(preferred)), prefInfinite: preferred == infiniteLifetime}
 		ip.ac.addrs[k] = sa
 		ip.mu.Unlock()
 		ip.st.slaacAddrs.Add(1)
@@ -259,6 +274,7 @@ func (ip *IPv6) prefixInfo(ifc *stack.Interface, o []byte, now time.Time) {
 	// is taken; else remaining over two hours drops to two hours; else
 	// it is left (so a forged advertisement cannot expire the address).
 	remaining := sa.expires.Sub(now)
+	sa.preferred, sa.prefInfinite = now.Add(life(preferred)), preferred == infiniteLifetime
 	switch {
 	case valid == infiniteLifetime:
 		sa.infinite = true
@@ -278,20 +294,26 @@ func (ip *IPv6) addSLAAC(ifc *stack.Interface, k prefixKey, sa *slaacAddr) {
 	}
 	ip.mu.Lock()
 	if r := ip.dad[dadKey{ifc.Index(), sa.p.Addr().As16()}]; r != nil {
-		r.onFail = func() {
-			ip.mu.Lock()
-			if ip.ac.addrs[k] != sa || sa.counter >= idgenRetries {
-				delete(ip.ac.addrs, k)
-				ip.mu.Unlock()
-				return
-			}
-			sa.counter++
-			sa.p = ip.slaacAddress(k.prefix, ifc.Name(), sa.counter)
-			ip.mu.Unlock()
-			ip.addSLAAC(ifc, k, sa)
-		}
+		r.onFail = ip.slaacRetry(ifc, k, sa)
 	}
 	ip.mu.Unlock()
+}
+
+// slaacRetry is what a duplicate of sa's address does: the next
+// identifier, DAD_Counter + 1, up to IDGEN_RETRIES (RFC 7217 §6).
+func (ip *IPv6) slaacRetry(ifc *stack.Interface, k prefixKey, sa *slaacAddr) func() {
+	return func() {
+		ip.mu.Lock()
+		if ip.ac.addrs[k] != sa || sa.counter >= idgenRetries {
+			delete(ip.ac.addrs, k)
+			ip.mu.Unlock()
+			return
+		}
+		sa.counter++
+		sa.p = ip.slaacAddress(k.prefix, ifc.Name(), sa.counter)
+		ip.mu.Unlock()
+		ip.addSLAAC(ifc, k, sa)
+	}
 }
 
 // autoconfTick sends due router solicitations and expires routers,
@@ -307,7 +329,7 @@ func (ip *IPv6) autoconfTick(now time.Time) {
 	ip.mu.Lock()
 	ac := &ip.ac
 	for i, rs := range ac.on {
-		if rs.sent < maxRtrSolicits && !now.Before(rs.due) && !ip.haveRouterLocked(i) {
+		if rs.sent < maxRtrSolicits && !now.Before(rs.due) && (rs.force || !ip.haveRouterLocked(i)) {
 			rs.sent++
 			rs.due = now.Add(rtrSolicitInterval)
 			sol = append(sol, i)
@@ -334,6 +356,7 @@ func (ip *IPv6) autoconfTick(now time.Time) {
 		}
 	}
 	ip.mu.Unlock()
+	ip.deprecateTick(now)
 	for _, i := range sol {
 		if ifc := ip.s.Interface(i); ifc != nil {
 			ip.sendRS(ifc)
