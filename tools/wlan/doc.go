@@ -83,7 +83,7 @@
 // no address in use unchecked. status shows each IPv6 address with its state
 // (tentative, preferred, deprecated, duplicate) and lifetimes, the default
 // routers, the neighbour cache, and group-addressed frames in and out
-// (with ours the AP relayed back, dropped); `wlan ping` takes IPv6
+// ("mcast:", with ours the AP relayed back, dropped); `wlan ping` takes IPv6
 // destinations, link-local ones with or without %wlan0.
 //
 // What it does not do: no TCP or DNS on the stack interface; no

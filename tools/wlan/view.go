@@ -332,7 +332,7 @@ func printStatus(w io.Writer, v statusView, asJSON bool) error {
 		f.MediumKernelFrames, f.MediumToStations, f.CardRxFrames, f.CardRxDecrypted, f.VapRxDelivered, f.PortRxPackets)
 	fmt.Fprintf(tw, "\ttx port %d from the stack; card %d sent, %d acked; medium %d into kernel radios\n",
 		f.PortTxPackets, f.CardTxFrames, f.CardTxAcked, f.MediumInjected)
-	fmt.Fprintf(tw, "multicast:\trx %d group frames delivered, %d of our own relayed back by the AP (dropped); tx %d group frames to the AP\n",
+	fmt.Fprintf(tw, "mcast:\trx %d group frames delivered, %d of our own relayed back by the AP (dropped); tx %d group frames to the AP\n",
 		f.VapRxGroup, d.VapRxOwnGroup, f.VapTxGroup)
 	if k := d.Stack; k != nil {
 		fmt.Fprintf(tw, "stack:\tip in %d, in discards %d, out discards %d, no buffers %d, no route %d; icmp echo requests in %d, replies out %d, replies in %d\n",

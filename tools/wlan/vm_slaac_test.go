@@ -151,7 +151,7 @@ d1=$(dads $A); r1=$(rsols)
 echo "RESULT first: the AP saw $d1 DAD probes for $A, $r1 router solicitations, $(grep -c 'multicast listener report v2' /tmp/td.txt) MLDv2 reports"
 [ $d1 -ge 1 ] && [ $r1 -ge 1 ] || fail "no DAD probe or router solicitation on the AP's wire"
 expect "$(cat /tmp/td.txt)" "multicast listener report v2"
-expect "$(wlan status)" "multicast:*rx "
+expect "$(wlan status)" "mcast:*rx "
 
 # Deauthenticated: we rejoin, and IPv6 treats the link as new.
 must ap deauthenticate 02:67:6f:70:6b:01
