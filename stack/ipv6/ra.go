@@ -83,7 +83,8 @@ type slaacAddr struct {
 
 // SetAutoconf turns router discovery and SLAAC on or off for ifc. On, the
 // interface sends router solicitations (up to 3, 4 s apart, RFC 4861
-// §6.3.7) and acts on advertisements.
+// §6.3.7; the first once its link-local address has passed DAD) and acts
+// on advertisements.
 func (ip *IPv6) SetAutoconf(ifc *stack.Interface, on bool) {
 	ip.mu.Lock()
 	ac := &ip.ac
@@ -329,7 +330,7 @@ func (ip *IPv6) autoconfTick(now time.Time) {
 	ip.mu.Lock()
 	ac := &ip.ac
 	for i, rs := range ac.on {
-		if rs.sent < maxRtrSolicits && !now.Before(rs.due) && (rs.force || !ip.haveRouterLocked(i)) {
+		if rs.sent < maxRtrSolicits && !now.Before(rs.due) && (rs.force || !ip.haveRouterLocked(i)) && !ip.linkLocalTentative(i) {
 			rs.sent++
 			rs.due = now.Add(rtrSolicitInterval)
 			sol = append(sol, i)
@@ -371,6 +372,25 @@ func (ip *IPv6) autoconfTick(now time.Time) {
 		}
 		_ = ip.Routes.Delete(g.r)
 	}
+}
+
+// linkLocalTentative reports whether interface i's link-local address is
+// still under DAD: router solicitation waits for it, so that the
+// solicitation carries that source and our link-layer address (RFC 4861
+// §6.3.7 allows the unspecified source, but then a router can only answer
+// to all-nodes) and goes out a DAD's length after the link came up — on a
+// wireless link, after the AP has installed the key our frames need.
+func (ip *IPv6) linkLocalTentative(i int) bool {
+	st := ip.ifState(i)
+	if st == nil {
+		return false
+	}
+	for _, p := range st.tentative() {
+		if p.Addr().IsLinkLocalUnicast() {
+			return true
+		}
+	}
+	return false
 }
 
 func (ip *IPv6) haveRouterLocked(i int) bool {

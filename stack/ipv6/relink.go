@@ -32,9 +32,10 @@ import (
 //     state-change report, RFC 3810 §6.1), so that a snooping access point
 //     forwards the solicited-node groups DAD and resolution need;
 //   - with autoconfiguration on, router solicitation starts over (up to
-//     MAX_RTR_SOLICITATIONS after the same random delay) even while a
-//     default router is known, until an advertisement with a router
-//     lifetime answers (RFC 4861 §6.3.7);
+//     MAX_RTR_SOLICITATIONS, after the same random delay and once the
+//     link-local address passed DAD again) even while a default router is
+//     known, until an advertisement with a router lifetime answers (RFC
+//     4861 §6.3.7);
 //   - neighbour cache entries of the interface become STALE, so that each
 //     is confirmed by neighbour unreachability detection on its next use
 //     (RFC 4861 §7.3.3) rather than trusted; redirects, which hold only

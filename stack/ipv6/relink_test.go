@@ -256,7 +256,7 @@ func TestLinkUpDuplicate(t *testing.T) {
 // for it forms the next identifier (RFC 7217 §6: DAD_Counter 1), which
 // passes.
 func TestLinkUpSLAAC(t *testing.T) {
-	r := newRawPeer(t, ipv6.Options{RetransTimer: 200 * time.Millisecond})
+	r := newRawPeer(t, ipv6.Options{RetransTimer: 200 * time.Millisecond, DADTransmits: 2})
 	r.ip.SetAutoconf(r.ifc, true)
 	r.await(t, 2*time.Second, "router solicitation", isType(wire.ICMPv6RouterSolicit))
 	prefix := netip.MustParseAddr("2001:db8:77::").As16()
@@ -277,18 +277,19 @@ func TestLinkUpSLAAC(t *testing.T) {
 	}
 
 	r.ip.LinkUp(r.ifc)
-	// Both within MAX_RTR_SOLICITATION_DELAY, often in one burst.
-	var rs, probe bool
-	isRS, isProbe := isType(wire.ICMPv6RouterSolicit), dadFor(first.Prefix.Addr())
-	r.await(t, 2*time.Second, "router solicitation and DAD probe after LinkUp", func(h wire.IPv6, m []byte) bool {
-		rs = rs || isRS(h, m)
-		probe = probe || isProbe(h, m)
-		return rs && probe
-	})
-	// Another node has it on this link: it defends the address.
+	// The probe within MAX_RTR_SOLICITATION_DELAY; another node has the
+	// address on this link and defends it.
+	r.await(t, 2*time.Second, "DAD probe of the SLAAC address after LinkUp", dadFor(first.Prefix.Addr()))
 	tgt := first.Prefix.Addr().As16()
 	r.send(t, wire.MulticastMAC6(allNodes6), pkt(netip.MustParseAddr("fe80::99").As16(), allNodes6, wire.IPProtocolICMPv6, 255, na(tgt, peerMAC)))
 	waitState(t, r.ip, r.ifc, first.Prefix.Addr(), ipv6.AddrDuplicate)
+	// The solicitation, though a router is known, once the link-local
+	// address passed DAD again: from that address.
+	ll := ipv6.LinkLocal(r.ifc.MAC()).As16()
+	isRS := isType(wire.ICMPv6RouterSolicit)
+	r.await(t, 3*time.Second, "router solicitation from the link-local address after LinkUp", func(h wire.IPv6, m []byte) bool {
+		return isRS(h, m) && h.Src() == ll
+	})
 	var next ipv6.AddrInfo
 	for end := time.Now().Add(5 * time.Second); !next.Prefix.IsValid() && time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
 		for _, in := range r.ip.AddressInfo(r.ifc) {

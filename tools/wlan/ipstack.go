@@ -48,6 +48,15 @@ type ipIface struct {
 	linked atomic.Bool
 }
 
+// dadTransmits is the station's DupAddrDetectTransmits (RFC 4862 §5.1,
+// per interface; 1 by default). Our first frames after an association race
+// the AP's installation of the pairwise key (it installs it on message 4,
+// which they can overtake through hostapd), and the AP drops what it
+// cannot decrypt: a single probe sent then is lost and DAD would pass
+// without having asked. Two probes, RetransTimer apart, put the second
+// well after the key.
+const dadTransmits = 2
+
 // rxDepth is the port's RX queue: one stack burst and then some.
 const rxDepth = 256
 
@@ -64,7 +73,7 @@ func attachIP(st *station, cfg ipConfig) (*ipIface, error) {
 	protos := []stack.Protocol{ip}
 	var ip6 *ipv6.IPv6
 	if cfg.SLAAC {
-		ip6 = ipv6.New(ipv6.Options{Transports: []ipv6.Transport{u.V6()}, StableSecret: cfg.Secret})
+		ip6 = ipv6.New(ipv6.Options{Transports: []ipv6.Transport{u.V6()}, StableSecret: cfg.Secret, DADTransmits: dadTransmits})
 		protos = append(protos, ip6)
 	}
 	s, err := stack.New(stack.Options{Pool: st.pool, Protocols: protos})
