@@ -78,7 +78,9 @@
 // an address (a SLAAC address then takes the next identifier, "(slaac, DAD
 // counter 1)", RFC 7217 §6). Every association is a link change to IPv6
 // (ipv6.IPv6.LinkUp; RFC 4862 §5.3 names the access point change): the
-// addresses go through DAD again, the groups are reported, routers are
+// addresses go through DAD again (two probes a second apart: the first
+// frames after an association can overtake the AP's installation of the
+// pairwise key and be dropped), the groups are reported, routers are
 // solicited again and neighbours re-confirmed, so a rejoin or a roam leaves
 // no address in use unchecked. status shows each IPv6 address with its state
 // (tentative, preferred, deprecated, duplicate) and lifetimes, the default
