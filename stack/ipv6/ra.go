@@ -65,8 +65,11 @@ type rsState struct {
 	sent int
 	due  time.Time
 	// force: solicit even while a default router is known, until an
-	// advertisement with a router lifetime arrives (LinkUp: the known
-	// routers may be on the link we left).
+	// advertisement with a router lifetime answers a solicitation: the
+	// first one always goes out (as Linux's does), so that an unsolicited
+	// advertisement heard during DAD does not leave the host without a
+	// fresh answer; after LinkUp the known routers may be on the link we
+	// left.
 	force bool
 }
 
@@ -95,7 +98,7 @@ func (ip *IPv6) SetAutoconf(ifc *stack.Interface, on bool) {
 		ac.addrs = map[prefixKey]*slaacAddr{}
 	}
 	if on {
-		ac.on[ifc.Index()] = &rsState{}
+		ac.on[ifc.Index()] = &rsState{force: true}
 	} else {
 		delete(ac.on, ifc.Index())
 	}
@@ -205,9 +208,9 @@ func (ip *IPv6) defaultRouter(ifc *stack.Interface, src [16]byte, lifetime time.
 		delete(ip.ac.routers, k)
 	} else {
 		ip.ac.routers[k] = now.Add(lifetime)
-		// §6.3.7: a valid advertisement with a router lifetime ends
-		// the solicitations.
-		if rs := ip.ac.on[ifc.Index()]; rs != nil {
+		// §6.3.7: a valid advertisement with a router lifetime after
+		// a solicitation ends the solicitations.
+		if rs := ip.ac.on[ifc.Index()]; rs != nil && rs.sent > 0 {
 			rs.force = false
 		}
 	}

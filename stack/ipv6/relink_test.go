@@ -277,6 +277,9 @@ func TestLinkUpSLAAC(t *testing.T) {
 	}
 
 	r.ip.LinkUp(r.ifc)
+	// An unsolicited advertisement heard during DAD does not stand in for
+	// the solicitation (checked below).
+	r.send(t, wire.MulticastMAC6(allNodes6), pkt(router6, allNodes6, wire.IPProtocolICMPv6, 255, ra(1800, prefix, 64, 0xc0, 86400, 14400)))
 	// The probe within MAX_RTR_SOLICITATION_DELAY; another node has the
 	// address on this link and defends it.
 	r.await(t, 2*time.Second, "DAD probe of the SLAAC address after LinkUp", dadFor(first.Prefix.Addr()))

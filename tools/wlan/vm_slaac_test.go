@@ -110,17 +110,25 @@ neigh_agree() {
 	echo "$on" | tr ';' '\n' | grep lladdr | grep -v INCOMPLETE | grep -v "lladdr $APMAC" && fail "$1: an entry of ours has another MAC"
 	return 0
 }
+# lossless NAME LOG N: N of N echoes in LOG, or every counter on the way
+# (ours and the AP's) before failing, to tell where they were lost.
+lossless() {
+	case "$(cat $2)" in
+	*"$3 packets transmitted, $3 received"*) ;;
+	*) cat $2; counters $1; wlan status --json | tr -d ' \n' | sed "s/^/STATUS $1: json /"; echo; fail "$1: echoes lost" ;;
+	esac
+}
 # ping6 NAME ADDR N: Linux pings ADDR N times at 20 ms, none may be lost.
 ping6() {
 	$PING -6 -c $3 -i 0.02 -W 5 -q $2 > /tmp/p6.log 2>&1 || true
 	echo "RESULT $1: Linux -> $2: $(grep 'packets transmitted' /tmp/p6.log)"
-	expect "$(cat /tmp/p6.log)" "$3 packets transmitted, $3 received"
+	lossless $1 /tmp/p6.log $3
 }
 # wping NAME ADDR N: we ping ADDR N times at 20 ms, none may be lost.
 wping() {
 	wlan ping $2 --count $3 --interval 20ms > /tmp/w6.log 2>&1 || true
 	echo "RESULT $1: us -> $2: $(grep 'packets transmitted' /tmp/w6.log) $(grep rtt /tmp/w6.log)"
-	expect "$(cat /tmp/w6.log)" "$3 packets transmitted, $3 received"
+	lossless $1 /tmp/w6.log $3
 }
 dads() { grep -c "IP6 :: > ff02::1:ff.*neighbor solicitation, who has $1" /tmp/td.txt || true; }
 rsols() { grep -c "> ff02::2: ICMP6, router solicitation" /tmp/td.txt || true; }
