@@ -115,7 +115,9 @@ neigh_agree() {
 lossless() {
 	case "$(cat $2)" in
 	*"$3 packets transmitted, $3 received"*) ;;
-	*) cat $2; counters $1; wlan status --json | tr -d ' \n' | sed "s/^/STATUS $1: json /"; echo; fail "$1: echoes lost" ;;
+	*) cat $2; counters $1; wlan status --json | tr -d ' \n' | sed "s/^/STATUS $1: json /"; echo
+		grep -E '^(Ip6In|Ip6Out|Icmp6In|Icmp6Out)' /proc/net/snmp6 | tr -s ' ' | tr '\n' ' ' | sed "s/^/STATUS $1: AP snmp6 /"; echo
+		fail "$1: echoes lost" ;;
 	esac
 }
 # ping6 NAME ADDR N: Linux pings ADDR N times at 20 ms, none may be lost.
