@@ -65,7 +65,7 @@ type AddrInfo struct {
 // AddressInfo lists ifc's addresses with their state: usable ones (in the
 // order added), then tentative ones, then those found duplicate.
 func (ip *IPv6) AddressInfo(ifc *stack.Interface) []AddrInfo {
-	now := time.Now()
+	now := ip.o.Clock.Now()
 	ip.mu.Lock()
 	defer ip.mu.Unlock()
 	st := ip.ifState(ifc.Index())

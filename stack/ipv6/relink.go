@@ -60,7 +60,7 @@ func (ip *IPv6) LinkUp(ifc *stack.Interface) {
 	if ifc.Flags()&stack.FlagLoopback != 0 {
 		return
 	}
-	now := time.Now()
+	now := ip.o.Clock.Now()
 	due := now.Add(rand.N(maxRtrSolicitationDelay))
 	ip.mu.Lock()
 	st := ip.ifState(ifc.Index())
