@@ -21,6 +21,7 @@ type ifState struct {
 	ifc    *stack.Interface
 	addrs  atomic.Pointer[[]netip.Prefix]
 	tent   atomic.Pointer[[]netip.Prefix] // tentative: under duplicate address detection
+	depr   atomic.Pointer[[]netip.Prefix] // deprecated: preferred lifetime over (addrinfo.go)
 	groups atomic.Pointer[[][16]byte]
 	params atomic.Pointer[linkParams] // host variables (linkparams.go)
 }
@@ -296,14 +297,14 @@ func commonPrefix(a, b [16]byte) int {
 }
 
 // sourceFor picks the source address for dst out of ifc's addresses
-// (RFC 6724 §5, the rules that apply to a node without deprecated or
-// temporary addresses: 1 prefer dst itself, 2 prefer the smallest scope
-// not below dst's, 5 the outgoing interface (only its addresses are
-// candidates), 8 the longest matching prefix).
+// (RFC 6724 §5, the rules that apply to a node without temporary
+// addresses: 1 prefer dst itself, 2 prefer the smallest scope not below
+// dst's, 3 avoid deprecated addresses, 5 the outgoing interface (only its
+// addresses are candidates), 8 the longest matching prefix).
 func (st *ifState) sourceFor(dst [16]byte) ([16]byte, bool) {
 	ds := scope(dst)
 	var best [16]byte
-	bs, bl, found := 0, -1, false
+	bs, bl, found, bd := 0, -1, false, false
 	for _, p := range st.addresses() {
 		a := p.Addr().As16()
 		if a == dst {
@@ -311,6 +312,7 @@ func (st *ifState) sourceFor(dst [16]byte) ([16]byte, bool) {
 		}
 		s := scope(a)
 		l := commonPrefix(a, dst)
+		d := st.isDeprecated(p)
 		better := !found
 		if found {
 			switch {
@@ -318,12 +320,14 @@ func (st *ifState) sourceFor(dst [16]byte) ([16]byte, bool) {
 				better = s > bs
 			case s != bs:
 				better = s < bs
+			case d != bd: // rule 3
+				better = !d
 			default:
 				better = l > bl
 			}
 		}
 		if better {
-			best, bs, bl, found = a, s, l, true
+			best, bs, bl, found, bd = a, s, l, true, d
 		}
 	}
 	return best, found

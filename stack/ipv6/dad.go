@@ -116,9 +116,9 @@ func (ip *IPv6) dadConflict(ifc *stack.Interface, target [16]byte) {
 	}
 	ip.endDADLocked(r, ErrDuplicate)
 	if ip.dupes == nil {
-		ip.dupes = map[dadKey]bool{}
+		ip.dupes = map[dadKey]netip.Prefix{}
 	}
-	ip.dupes[dadKey{ifc.Index(), target}] = true
+	ip.dupes[dadKey{ifc.Index(), target}] = r.p
 	ip.mu.Unlock()
 	ip.st.ndDADFailed.Add(1)
 	ip.s.Logger().Warn("ipv6: duplicate address detected, not assigned", "interface", ifc.Name(), "address", r.p)
@@ -152,7 +152,7 @@ func (ip *IPv6) WaitDAD(ctx context.Context, ifc *stack.Interface, addr netip.Ad
 	ip.mu.Lock()
 	r := ip.dad[dadKey{ifc.Index(), addr.As16()}]
 	st := ip.ifState(ifc.Index())
-	dup := ip.dupes[dadKey{ifc.Index(), addr.As16()}]
+	_, dup := ip.dupes[dadKey{ifc.Index(), addr.As16()}]
 	ip.mu.Unlock()
 	if r == nil && dup {
 		return ErrDuplicate

@@ -57,7 +57,16 @@
 // them duplicates, never assigned (WaitDAD reports it). Router discovery
 // and SLAAC (ra.go) run per interface once SetAutoconf turns them on:
 // default routes with the router lifetime, on-link prefixes, and
-// addresses with RFC 7217 stable opaque identifiers. MLDv2 (mld.go)
+// addresses with RFC 7217 stable opaque identifiers; past its preferred
+// lifetime such an address is deprecated (RFC 4862 §5.5.4), avoided as a
+// source (RFC 6724 rule 3) but kept until its valid lifetime ends.
+// AddressInfo (addrinfo.go) lists each address with its state (tentative,
+// preferred, deprecated, duplicate), origin and remaining lifetimes.
+// LinkUp (relink.go) is the caller telling IPv6 that an interface
+// (re)attached to a link — a wireless station's every association: the
+// addresses run DAD again, the groups are reported, routers are solicited
+// again and neighbours re-confirmed (RFC 4862 §5.3, §5.4; RFC 4861
+// §6.3.7). MLDv2 (mld.go)
 // reports the groups joined. Path MTU discovery (pmtu.go, RFC 8201)
 // lowers a per-destination MTU from packet too big messages quoting our
 // packets. Forwarding (forward.go, Options.Forwarding) decrements the
@@ -88,8 +97,8 @@
 // a packet back out the link it came from, from a neighbour there, sends
 // the sender a redirect, at most Options.RedirectRate a second.
 //
-// What it does not do yet: a preferred
-// lifetime (addresses stay preferred until their valid lifetime ends),
+// What it does not do yet: detecting network attachment (RFC 6059: after
+// LinkUp, routers and prefixes of the old link live out their lifetimes),
 // temporary addresses (RFC 8981), MLD's randomised delays and
 // retransmissions, and hop-by-hop options on forwarded packets.
 package ipv6

@@ -170,7 +170,7 @@ type IPv6 struct {
 
 	mu    sync.Mutex                       // configuration changes
 	dad   map[dadKey]*dadRun               // under mu
-	dupes map[dadKey]bool                  // under mu: addresses DAD found duplicate, until added again
+	dupes map[dadKey]netip.Prefix          // under mu: addresses DAD found duplicate, until added again
 	ifs   atomic.Pointer[[]*ifState]       // by interface index
 	local atomic.Pointer[map[[16]byte]int] // unicast addresses -> ifindex
 	neigh *neighCache

@@ -24,8 +24,9 @@ import (
 // Options.StableSecret. Each address goes through DAD; a duplicate makes
 // the next identifier (DAD_Counter + 1, at most IDGEN_RETRIES = 3 times,
 // RFC 7217 §6). Lifetimes are kept with the RFC 4862 §5.5.3 (e) two-hour
-// rule; a preferred lifetime ending is not modelled (the address is used
-// until its valid lifetime ends).
+// rule; an address whose preferred lifetime ended is deprecated (§5.5.4:
+// kept for what uses it, avoided as the source of anything new, RFC 6724
+// rule 3; addrinfo.go) until its valid lifetime ends.
 
 const (
 	maxRtrSolicits       = 3               // MAX_RTR_SOLICITATIONS (RFC 4861 §10)
@@ -63,6 +64,13 @@ type autoconf struct {
 type rsState struct {
 	sent int
 	due  time.Time
+	// force: solicit even while a default router is known, until an
+	// advertisement with a router lifetime answers a solicitation: the
+	// first one always goes out (as Linux's does), so that an unsolicited
+	// advertisement heard during DAD does not leave the host without a
+	// fresh answer; after LinkUp the known routers may be on the link we
+	// left.
+	force bool
 }
 
 type slaacAddr struct {
@@ -70,11 +78,16 @@ type slaacAddr struct {
 	counter  int          // RFC 7217 DAD_Counter
 	expires  time.Time
 	infinite bool
+	// The preferred lifetime's end (RFC 4862 §5.5.3 (e): reset by every
+	// advertisement of the prefix); after it the address is deprecated.
+	preferred    time.Time
+	prefInfinite bool
 }
 
 // SetAutoconf turns router discovery and SLAAC on or off for ifc. On, the
 // interface sends router solicitations (up to 3, 4 s apart, RFC 4861
-// §6.3.7) and acts on advertisements.
+// §6.3.7; the first once its link-local address has passed DAD) and acts
+// on advertisements.
 func (ip *IPv6) SetAutoconf(ifc *stack.Interface, on bool) {
 	ip.mu.Lock()
 	ac := &ip.ac
@@ -85,7 +98,7 @@ func (ip *IPv6) SetAutoconf(ifc *stack.Interface, on bool) {
 		ac.addrs = map[prefixKey]*slaacAddr{}
 	}
 	if on {
-		ac.on[ifc.Index()] = &rsState{}
+		ac.on[ifc.Index()] = &rsState{force: true}
 	} else {
 		delete(ac.on, ifc.Index())
 	}
@@ -195,6 +208,11 @@ func (ip *IPv6) defaultRouter(ifc *stack.Interface, src [16]byte, lifetime time.
 		delete(ip.ac.routers, k)
 	} else {
 		ip.ac.routers[k] = now.Add(lifetime)
+		// §6.3.7: a valid advertisement with a router lifetime after
+		// a solicitation ends the solicitations.
+		if rs := ip.ac.on[ifc.Index()]; rs != nil && rs.sent > 0 {
+			rs.force = false
+		}
 	}
 	ip.mu.Unlock()
 	switch {
@@ -248,7 +266,8 @@ func (ip *IPv6) prefixInfo(ifc *stack.Interface, o []byte, now time.Time) {
 			ip.mu.Unlock()
 			return
 		}
-		sa = &slaacAddr{p: ip.slaacAddress(p, ifc.Name(), 0), expires: now.Add(life(valid)), infinite: valid == infiniteLifetime}
+		sa = &slaacAddr{p: ip.slaacAddress(p, ifc.Name(), 0), expires: now.Add(life(valid)), infinite: valid == infiniteLifetime,
+			preferred: now.Add(life(preferred)), prefInfinite: preferred == infiniteLifetime}
 		ip.ac.addrs[k] = sa
 		ip.mu.Unlock()
 		ip.st.slaacAddrs.Add(1)
@@ -259,6 +278,7 @@ func (ip *IPv6) prefixInfo(ifc *stack.Interface, o []byte, now time.Time) {
 	// is taken; else remaining over two hours drops to two hours; else
 	// it is left (so a forged advertisement cannot expire the address).
 	remaining := sa.expires.Sub(now)
+	sa.preferred, sa.prefInfinite = now.Add(life(preferred)), preferred == infiniteLifetime
 	switch {
 	case valid == infiniteLifetime:
 		sa.infinite = true
@@ -278,20 +298,26 @@ func (ip *IPv6) addSLAAC(ifc *stack.Interface, k prefixKey, sa *slaacAddr) {
 	}
 	ip.mu.Lock()
 	if r := ip.dad[dadKey{ifc.Index(), sa.p.Addr().As16()}]; r != nil {
-		r.onFail = func() {
-			ip.mu.Lock()
-			if ip.ac.addrs[k] != sa || sa.counter >= idgenRetries {
-				delete(ip.ac.addrs, k)
-				ip.mu.Unlock()
-				return
-			}
-			sa.counter++
-			sa.p = ip.slaacAddress(k.prefix, ifc.Name(), sa.counter)
-			ip.mu.Unlock()
-			ip.addSLAAC(ifc, k, sa)
-		}
+		r.onFail = ip.slaacRetry(ifc, k, sa)
 	}
 	ip.mu.Unlock()
+}
+
+// slaacRetry is what a duplicate of sa's address does: the next
+// identifier, DAD_Counter + 1, up to IDGEN_RETRIES (RFC 7217 §6).
+func (ip *IPv6) slaacRetry(ifc *stack.Interface, k prefixKey, sa *slaacAddr) func() {
+	return func() {
+		ip.mu.Lock()
+		if ip.ac.addrs[k] != sa || sa.counter >= idgenRetries {
+			delete(ip.ac.addrs, k)
+			ip.mu.Unlock()
+			return
+		}
+		sa.counter++
+		sa.p = ip.slaacAddress(k.prefix, ifc.Name(), sa.counter)
+		ip.mu.Unlock()
+		ip.addSLAAC(ifc, k, sa)
+	}
 }
 
 // autoconfTick sends due router solicitations and expires routers,
@@ -307,7 +333,7 @@ func (ip *IPv6) autoconfTick(now time.Time) {
 	ip.mu.Lock()
 	ac := &ip.ac
 	for i, rs := range ac.on {
-		if rs.sent < maxRtrSolicits && !now.Before(rs.due) && !ip.haveRouterLocked(i) {
+		if rs.sent < maxRtrSolicits && !now.Before(rs.due) && (rs.force || !ip.haveRouterLocked(i)) && !ip.linkLocalTentative(i) {
 			rs.sent++
 			rs.due = now.Add(rtrSolicitInterval)
 			sol = append(sol, i)
@@ -334,6 +360,7 @@ func (ip *IPv6) autoconfTick(now time.Time) {
 		}
 	}
 	ip.mu.Unlock()
+	ip.deprecateTick(now)
 	for _, i := range sol {
 		if ifc := ip.s.Interface(i); ifc != nil {
 			ip.sendRS(ifc)
@@ -348,6 +375,25 @@ func (ip *IPv6) autoconfTick(now time.Time) {
 		}
 		_ = ip.routes.Delete(g.r)
 	}
+}
+
+// linkLocalTentative reports whether interface i's link-local address is
+// still under DAD: router solicitation waits for it, so that the
+// solicitation carries that source and our link-layer address (RFC 4861
+// §6.3.7 allows the unspecified source, but then a router can only answer
+// to all-nodes) and goes out a DAD's length after the link came up — on a
+// wireless link, after the AP has installed the key our frames need.
+func (ip *IPv6) linkLocalTentative(i int) bool {
+	st := ip.ifState(i)
+	if st == nil {
+		return false
+	}
+	for _, p := range st.tentative() {
+		if p.Addr().IsLinkLocalUnicast() {
+			return true
+		}
+	}
+	return false
 }
 
 func (ip *IPv6) haveRouterLocked(i int) bool {

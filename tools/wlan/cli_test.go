@@ -39,7 +39,9 @@ func TestRunUsageErrors(t *testing.T) {
 		{[]string{"connect", "--socket", sock, "--ssid", "x", "--addr", "198.18.0.2"}, 1, "want an IPv4 address with prefix length"},
 		{[]string{"connect", "--socket", sock, "--ssid", "x", "--addr", "198.18.0.2/24", "--dhcp"}, 1, "exclude each other"},
 		{[]string{"ping", "--socket", sock}, 1, "want one destination address"},
-		{[]string{"ping", "--socket", sock, "fe80::1"}, 1, "is not an IPv4 address"},
+		{[]string{"ping", "--socket", sock, "ff02::1"}, 1, "is not a unicast IPv4 or IPv6 address"},
+		{[]string{"ping", "--socket", sock, "2001:db8::1%wlan0"}, 1, "a zone only on link-local ones"},
+		{[]string{"ping", "--socket", sock, "fe80::1%wlan0"}, 1, "no wlan connect is running"},
 		{[]string{"ping", "--socket", sock, "--count", "0", "198.18.0.1"}, 1, "--count must be at least 1"},
 		{[]string{"ping", "--socket", sock, "198.18.0.1"}, 1, "no wlan connect is running"},
 	}

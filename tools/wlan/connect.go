@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/netip"
 	"os"
 	"os/signal"
 	"syscall"
@@ -84,6 +83,13 @@ func connect(o connectOpts, stdout, stderr io.Writer) (code int) {
 			}
 		}()
 	}
+	lines6 := make(chan string, 16)
+	if x != nil && x.ip6 != nil {
+		done := make(chan struct{})
+		watched := make(chan struct{})
+		go func() { x.watch6(done, lines6); close(watched) }()
+		defer func() { close(done); <-watched }()
+	}
 
 	quit := make(chan struct{}, 1)
 	l, err := serveControl(o.sock, func(req request) response {
@@ -100,16 +106,20 @@ func connect(o connectOpts, stdout, stderr io.Writer) (code int) {
 			v.Drops, v.RefusedByOtherRadios = makeDrops(vs, cs, ms, ps), ms.Refused
 			if x != nil {
 				v.Drops.Stack = makeStackView(x.ip.Stats(), x.ifc.Counters())
+				x.ipv6Status(&v)
 			}
 			return response{Status: &v}
 		case "scan":
 			return response{Scan: scanRows(st.vap.ScanResults())}
 		case "ping":
 			if x == nil {
-				return response{Error: "wlan connect runs without a stack interface: start it with --addr or --dhcp"}
+				return response{Error: "wlan connect runs without a stack interface: start it with --addr, --dhcp or --slaac"}
 			}
-			dst, err := netip.ParseAddr(req.Addr)
-			if err != nil || !dst.Is4() || req.Count < 1 || req.Interval <= 0 || req.Wait <= 0 {
+			dst, err := x.pingDst(req.Addr)
+			if err != nil {
+				return response{Error: err.Error()}
+			}
+			if req.Count < 1 || req.Interval <= 0 || req.Wait <= 0 {
 				return response{Error: fmt.Sprintf("malformed ping request %+v", req)}
 			}
 			v := x.ping(dst, req.Count, req.Interval, req.Wait, req.Size)
@@ -163,8 +173,11 @@ func connect(o connectOpts, stdout, stderr io.Writer) (code int) {
 			}
 			switch e.Kind {
 			case net80211.EventConnected:
-				if !connected && x != nil {
+				if !connected && x != nil && x.cfg.hasIPv4() {
 					go func() { addrDone <- x.announce(o.timeout) }()
+				}
+				if x != nil {
+					x.linkUp() // IPv6: a new link (RFC 4862 §5.3)
 				}
 				connected = true
 			case net80211.EventFailed:
@@ -178,6 +191,11 @@ func connect(o connectOpts, stdout, stderr io.Writer) (code int) {
 				retry = time.After(time.Second)
 			}
 		case line := <-addrDone:
+			fmt.Fprintln(stdout, line)
+		case line := <-lines6:
+			if o.stamps {
+				line = fmt.Sprintf("%s [%.6fs]", line, time.Since(start).Seconds())
+			}
 			fmt.Fprintln(stdout, line)
 		case <-retry:
 			retry = nil

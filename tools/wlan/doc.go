@@ -6,8 +6,9 @@
 //	wlan scan [--json]                                   BSSID, SSID, channel, signal, security
 //	wlan connect --ssid S [--passphrase P | --psk HEX] [--timeout D]  progress lines, then holds the link
 //	      [--addr 198.18.0.2/24 | --dhcp] [--ifname wlan0] the vap as a gopkt stack interface
+//	      [--slaac [--stable-secret FILE]]               IPv6 too: link-local, SLAAC, default router
 //	      [--pcap FILE [--pcap-count N]] [--timestamps]   802.11+radiotap capture (pktdump)
-//	wlan ping ADDR [--count N] [--interval D] [--wait D] [--size N]   echo through the stack
+//	wlan ping ADDR [--count N] [--interval D] [--wait D] [--size N]   echo through the stack (IPv4 or IPv6)
 //	wlan status [--json]                                 BSSID, channel, signal, rate, security, ciphers, counters, address
 //	wlan disconnect                                      deauthenticates and stops connect
 //	wlan medium                                          the hwsim medium only (relays between kernel radios)
@@ -66,7 +67,28 @@
 // medium` keeps the medium up for kernel-only stations (the benchmark's
 // reference wpa_supplicant, bench/wifi).
 //
-// What it does not do: no IPv6, TCP or DNS on the stack interface; no
+// With --slaac the stack carries IPv6 too (ipv6.go; with --addr or --dhcp,
+// dual stack): ICMPv6, neighbour discovery, MLDv2 and UDP over IPv6. The
+// interface forms its link-local address and, from the router
+// advertisements of the AP side (radvd, a Linux router), an address per
+// autonomous /64 with the stable RFC 7217 identifier keyed by the secret in
+// --stable-secret (made on first use), and a default route; connect prints
+// "address A on wlan0 (slaac)", "(link-local)", "default router R on
+// wlan0", and "duplicate A on wlan0: ..." when DAD finds another node using
+// an address (a SLAAC address then takes the next identifier, "(slaac, DAD
+// counter 1)", RFC 7217 §6). Every association is a link change to IPv6
+// (ipv6.IPv6.LinkUp; RFC 4862 §5.3 names the access point change): the
+// addresses go through DAD again (two probes a second apart: the first
+// frames after an association can overtake the AP's installation of the
+// pairwise key and be dropped), the groups are reported, routers are
+// solicited again and neighbours re-confirmed, so a rejoin or a roam leaves
+// no address in use unchecked. status shows each IPv6 address with its state
+// (tentative, preferred, deprecated, duplicate) and lifetimes, the default
+// routers, the neighbour cache, and group-addressed frames in and out
+// ("mcast:", with ours the AP relayed back, dropped); `wlan ping` takes IPv6
+// destinations, link-local ones with or without %wlan0.
+//
+// What it does not do: no TCP or DNS on the stack interface; no
 // VFIO backend, since no 802.11 card exists on this hardware — the card is
 // the vcardsim model behind pcitest, exactly as the driver would see a VFIO
 // function.

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/dhcp4"
 	"github.com/gopkt/gopkt/stack/ipv4"
+	"github.com/gopkt/gopkt/stack/ipv6"
 	"github.com/gopkt/gopkt/stack/udp"
 )
 
@@ -19,21 +21,41 @@ type ipConfig struct {
 	Name string       // interface name, e.g. wlan0
 	Addr netip.Prefix // static address, or
 	DHCP bool         // a lease from stack/dhcp4
+	// SLAAC adds IPv6 (ipv6.go): link-local address, router discovery
+	// and stateless autoconfiguration with RFC 7217 identifiers keyed by
+	// Secret.
+	SLAAC  bool
+	Secret []byte
 }
 
-func (c ipConfig) enabled() bool { return c.Addr.IsValid() || c.DHCP }
+func (c ipConfig) enabled() bool { return c.Addr.IsValid() || c.DHCP || c.SLAAC }
+func (c ipConfig) hasIPv4() bool { return c.Addr.IsValid() || c.DHCP }
 
 // ipIface is the vap attached to a stack as an Ethernet interface through
 // net80211.Port (hw/port): IPv4 with ICMP and UDP, a static address or a
-// DHCPv4 client.
+// DHCPv4 client; with SLAAC also IPv6 (ICMPv6, NDP, MLD, UDP).
 type ipIface struct {
 	cfg  ipConfig
 	port *net80211.Port
 	s    *stack.Stack
 	ip   *ipv4.IPv4
+	ip6  *ipv6.IPv6 // nil without --slaac
 	ifc  *stack.Interface
 	dhcp *dhcp4.Client
+	// links counts the associations seen (linkUp), under the connect
+	// loop; linked is set after the first one's LinkUp (watch6 reads it).
+	links  int
+	linked atomic.Bool
 }
+
+// dadTransmits is the station's DupAddrDetectTransmits (RFC 4862 §5.1,
+// per interface; 1 by default). Our first frames after an association race
+// the AP's installation of the pairwise key (it installs it on message 4,
+// which they can overtake through hostapd), and the AP drops what it
+// cannot decrypt: a single probe sent then is lost and DAD would pass
+// without having asked. Two probes, RetransTimer apart, put the second
+// well after the key.
+const dadTransmits = 2
 
 // rxDepth is the port's RX queue: one stack burst and then some.
 const rxDepth = 256
@@ -48,15 +70,24 @@ func attachIP(st *station, cfg ipConfig) (*ipIface, error) {
 	}
 	u := udp.New(udp.Options{})
 	ip := ipv4.New(ipv4.Options{Transports: []ipv4.Transport{u}})
-	s, err := stack.New(stack.Options{Pool: st.pool, Protocols: []stack.Protocol{ip}})
+	protos := []stack.Protocol{ip}
+	var ip6 *ipv6.IPv6
+	if cfg.SLAAC {
+		ip6 = ipv6.New(ipv6.Options{Transports: []ipv6.Transport{u.V6()}, StableSecret: cfg.Secret, DADTransmits: dadTransmits})
+		protos = append(protos, ip6)
+	}
+	s, err := stack.New(stack.Options{Pool: st.pool, Protocols: protos})
 	if err != nil {
 		_ = p.Close()
 		return nil, err
 	}
-	x := &ipIface{cfg: cfg, port: p, s: s, ip: ip}
+	x := &ipIface{cfg: cfg, port: p, s: s, ip: ip, ip6: ip6}
 	if x.ifc, err = s.Attach(cfg.Name, p, stack.IfOptions{}); err != nil {
 		x.close()
 		return nil, err
+	}
+	if !cfg.hasIPv4() {
+		return x, nil
 	}
 	if cfg.Addr.IsValid() {
 		if err := s.AddAddress(x.ifc, cfg.Addr); err != nil {
@@ -96,7 +127,7 @@ func (x *ipIface) release() {
 	}
 }
 
-// addresses lists the interface's IPv4 addresses.
+// addresses lists the interface's IPv4 addresses (IPv6 ones: addrs6).
 func (x *ipIface) addresses() []string {
 	var out []string
 	for _, a := range x.ifc.Addresses() {
@@ -154,12 +185,20 @@ func (x *ipIface) ping(dst netip.Addr, count int, interval, wait time.Duration, 
 	run, end := context.WithCancel(context.Background())
 	defer end()
 	id := x.ip.NewPingID() // one session: one identifier, sequence 1, 2, …
+	if dst.Is6() {
+		id = x.ip6.NewPingID()
+	}
 	for i := range count {
 		if i > 0 {
 			<-tick.C
 		}
 		v.Sent++
 		go func() {
+			if dst.Is6() {
+				r, err := x.ip6.Ping(run, dst, ipv6.PingOptions{Size: size, ID: id, Seq: uint16(i + 1)})
+				res <- result{r.RTT, err}
+				return
+			}
 			r, err := x.ip.Ping(run, dst, ipv4.PingOptions{Size: size, ID: id, Seq: uint16(i + 1)})
 			res <- result{r.RTT, err}
 		}()

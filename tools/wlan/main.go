@@ -20,7 +20,8 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 const usage = `usage:
   wlan scan [--json]
   wlan connect --ssid SSID [--passphrase P | --psk HEX] [--timeout 30s]
-               [--addr 198.18.0.2/24 | --dhcp] [--ifname wlan0] [--pcap FILE [--pcap-count N]] [--timestamps]
+               [--addr 198.18.0.2/24 | --dhcp] [--slaac [--stable-secret FILE]] [--ifname wlan0]
+               [--pcap FILE [--pcap-count N]] [--timestamps]
   wlan ping ADDR [--count 5] [--interval 1s] [--wait 2s] [--size 56]
   wlan status [--json]
   wlan disconnect
@@ -33,7 +34,7 @@ wlan COMMAND --help lists a command's flags.
 var synopsis = map[string]string{
 	"scan":       "wlan scan [flags]: list the networks in range",
 	"connect":    "wlan connect --ssid SSID [flags]: join a network and hold the link until disconnect",
-	"ping":       "wlan ping ADDR [flags]: send ICMP echo requests through a running connect's stack",
+	"ping":       "wlan ping ADDR [flags]: send ICMP (IPv4) or ICMPv6 echo requests through a running connect's stack",
 	"status":     "wlan status [flags]: state, ciphers and counters of a running connect",
 	"disconnect": "wlan disconnect [flags]: deauthenticate and stop a running connect",
 	"medium":     "wlan medium [flags]: only relay between kernel radios (the hwsim medium)",
@@ -47,7 +48,8 @@ type cmdFlags struct {
 	ssid, pass, psk        string
 	timeout                time.Duration
 	addr, ifname, pcapPath string
-	dhcp, stamps           bool
+	dhcp, stamps, slaac    bool
+	secret                 string
 	pcapCount, count, size int
 	interval, wait         time.Duration
 }
@@ -71,6 +73,8 @@ func newFlagSet(cmd string, f *cmdFlags) *pflag.FlagSet {
 		fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "give up connecting after this long")
 		fs.StringVar(&f.addr, "addr", "", "attach the station to a gopkt stack with this IPv4 address/prefix")
 		fs.BoolVar(&f.dhcp, "dhcp", false, "attach the station to a gopkt stack and get its address by DHCPv4")
+		fs.BoolVar(&f.slaac, "slaac", false, "IPv6 on the station's stack: link-local address, router discovery and stateless address autoconfiguration (RFC 4861, 4862, 7217); with --addr or --dhcp, dual stack")
+		fs.StringVar(&f.secret, "stable-secret", "/var/lib/gopkt/wlan-stable-secret", "file with the RFC 7217 secret that keys --slaac's interface identifiers (made, 256 random bits, when missing)")
 		fs.StringVar(&f.ifname, "ifname", "wlan0", "stack interface name of the station")
 		fs.StringVar(&f.pcapPath, "pcap", "", "write every 802.11 frame with its radiotap header to this pcap file")
 		fs.IntVar(&f.pcapCount, "pcap-count", 0, "stop the capture after this many frames; 0: until disconnect")
@@ -180,11 +184,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return medium(mac, stdout, stderr)
 	case "ping":
 		if fs.NArg() != 1 {
-			return fail(errors.New("want one destination address, like wlan ping 198.18.0.1"))
+			return fail(errors.New("want one destination address, like wlan ping 198.18.0.1 or wlan ping fe80::1%wlan0"))
 		}
-		dst, err := netip.ParseAddr(fs.Arg(0))
-		if err != nil || !dst.Is4() {
-			return fail(fmt.Errorf("%q is not an IPv4 address", fs.Arg(0)))
+		dst, err := parsePingAddr(fs.Arg(0))
+		if err != nil {
+			return fail(err)
 		}
 		if fl.count < 1 || fl.interval <= 0 || fl.wait <= 0 || fl.size < 0 || fl.size > 65000 {
 			return fail(errors.New("--count must be at least 1, --interval and --wait positive, --size 0 to 65000"))
@@ -209,7 +213,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return fail(err)
 	}
 	o := connectOpts{sock: fl.sock, mac: mac, ssid: fl.ssid, pass: fl.pass, psk: psk, timeout: fl.timeout,
-		ip: ipConfig{Name: fl.ifname, DHCP: fl.dhcp}, pcap: fl.pcapPath, pcapCount: fl.pcapCount, stamps: fl.stamps}
+		ip: ipConfig{Name: fl.ifname, DHCP: fl.dhcp, SLAAC: fl.slaac}, pcap: fl.pcapPath, pcapCount: fl.pcapCount, stamps: fl.stamps}
 	if fl.addr != "" {
 		if fl.dhcp {
 			return fail(errors.New("--addr and --dhcp exclude each other"))
@@ -219,6 +223,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return fail(fmt.Errorf("--addr %q: want an IPv4 address with prefix length, like 198.18.0.2/24", fl.addr))
 		}
 		o.ip.Addr = p
+	}
+	if fl.slaac {
+		if o.ip.Secret, err = loadSecret(fl.secret); err != nil {
+			return fail(err)
+		}
 	}
 	return connect(o, stdout, stderr)
 }

@@ -141,6 +141,11 @@ type statusView struct {
 	// The stack interface, when connect runs with --addr or --dhcp.
 	Interface string   `json:"interface,omitempty"`
 	Addresses []string `json:"addresses,omitempty"`
+	// With --slaac: the IPv6 addresses with their state, the default
+	// routers learned from advertisements, and the neighbour cache.
+	IPv6        []addr6View  `json:"ipv6,omitempty"`
+	Routers6    []string     `json:"routers6,omitempty"`
+	Neighbours6 []neigh6View `json:"neighbours6,omitempty"`
 }
 
 // dropsView counts lost frames by where they were lost: the medium (kernel
@@ -177,14 +182,17 @@ type dropsView struct {
 	VapTxDropped        uint64 `json:"vap_tx_dropped"`
 	VapTxErrors         uint64 `json:"vap_tx_errors"`
 	VapTxNotAcked       uint64 `json:"vap_tx_not_acked"`
-	PortRxDropped       uint64 `json:"port_rx_dropped"`
-	PortTxDropped       uint64 `json:"port_tx_dropped"`
+	// Our own group-addressed frames the AP relayed back (SA = us).
+	VapRxOwnGroup uint64 `json:"vap_rx_own_group"`
+	PortRxDropped uint64 `json:"port_rx_dropped"`
+	PortTxDropped uint64 `json:"port_tx_dropped"`
 	// Flow counts frames in and out of each stage, so that a loss no drop
 	// counter names still shows where the numbers stop adding up.
 	Flow flowView `json:"flow"`
 	// The stack, when connect runs one: echo requests in and replies out,
-	// and the IPv4 and ARP drops.
-	Stack *stackView `json:"stack,omitempty"`
+	// and the IPv4 and ARP drops; with --slaac the IPv6 ones.
+	Stack  *stackView  `json:"stack,omitempty"`
+	Stack6 *stack6View `json:"stack6,omitempty"`
 }
 
 // flowView is the frame count at each stage, towards us (rx) and from us (tx).
@@ -197,6 +205,8 @@ type flowView struct {
 	CardTxFrames       uint32 `json:"card_tx_frames"`
 	CardTxAcked        uint32 `json:"card_tx_acked"`
 	VapRxDelivered     uint64 `json:"vap_rx_delivered"` // data frames to the port
+	VapRxGroup         uint64 `json:"vap_rx_group"`     // of which group-addressed (broadcast, multicast)
+	VapTxGroup         uint64 `json:"vap_tx_group"`     // group-addressed frames we sent to the AP (ToDS)
 	PortRxPackets      uint64 `json:"port_rx_packets"`  // frames the stack took
 	PortTxPackets      uint64 `json:"port_tx_packets"`  // frames the stack sent
 }
@@ -226,11 +236,11 @@ func makeDrops(s net80211.Status, c vcard.Stats, m hwsim.Stats, p port.Stats) dr
 		VapRxDup: s.Stats.RxDup, VapRxReplay: s.Stats.RxReplay, VapRxDecrypt: s.Stats.RxDecryptErr,
 		VapRxUnprot: s.Stats.RxUnprotected, VapRxNoKey: s.Stats.RxNoKey, VapRxStaleKey: s.Stats.RxStaleKey,
 		VapRxPortClosed: s.Stats.RxPortClosed, VapTxDropped: s.Stats.TxDropped, VapTxErrors: s.Stats.TxErrors,
-		VapTxNotAcked: s.Stats.TxNotAcked, PortRxDropped: p.RxDropped, PortTxDropped: p.TxDropped,
+		VapTxNotAcked: s.Stats.TxNotAcked, PortRxDropped: p.RxDropped, PortTxDropped: p.TxDropped, VapRxOwnGroup: s.Stats.RxOwnGroup,
 		CardRxMICErr: c.RxMICErr, CardRxReplay: c.RxReplay,
 		Flow: flowView{MediumKernelFrames: m.KernelFrames, MediumToStations: m.ToStations, MediumInjected: m.Injected,
 			CardRxFrames: c.RxFrames, CardRxDecrypted: c.RxDecrypted, CardTxFrames: c.TxFrames, CardTxAcked: c.TxAcked,
-			VapRxDelivered: s.Stats.RxDelivered, PortRxPackets: p.RxPackets, PortTxPackets: p.TxPackets}}
+			VapRxDelivered: s.Stats.RxDelivered, VapRxGroup: s.Stats.RxGroup, VapTxGroup: s.Stats.TxGroup, PortRxPackets: p.RxPackets, PortTxPackets: p.TxPackets}}
 }
 
 // saeView counts the SAE exchange: commits and confirms sent, anti-clogging
@@ -306,9 +316,10 @@ func printStatus(w io.Writer, v statusView, asJSON bool) error {
 	}
 	fmt.Fprintf(tw, "tx:\t%d frames, %d acked, %d retries, %d encrypted by the card\n", v.TxFrames, v.TxAcked, v.TxRetries, v.HWEncrypted)
 	fmt.Fprintf(tw, "eapol:\t%d received, %d bad MIC, %d replayed, %d dropped, %d reinstalls refused\n", v.EAPOLRx, v.EAPOLBadMIC, v.EAPOLReplay, v.EAPOLDrop, v.KeyReinst)
-	if v.Interface != "" {
+	if v.Interface != "" && len(v.Addresses) > 0 {
 		fmt.Fprintf(tw, "ip:\t%s %s\n", v.Interface, strings.Join(v.Addresses, " "))
 	}
+	printIPv6(func(f string, a ...any) { fmt.Fprintf(tw, f, a...) }, v)
 	fmt.Fprintf(tw, "rx:\t%d frames, %d delivered, %d decrypted by the card, %d replays, %d decrypt errors\n", v.RxFrames, v.RxDelivered, v.HWDecrypted, v.RxReplay, v.RxDecryptEr)
 	d := v.Drops
 	fmt.Fprintf(tw, "refused:\t%d of our frames by other radios (idle or on another channel; not drops)\n", v.RefusedByOtherRadios)
@@ -321,12 +332,15 @@ func printStatus(w io.Writer, v statusView, asJSON bool) error {
 		f.MediumKernelFrames, f.MediumToStations, f.CardRxFrames, f.CardRxDecrypted, f.VapRxDelivered, f.PortRxPackets)
 	fmt.Fprintf(tw, "\ttx port %d from the stack; card %d sent, %d acked; medium %d into kernel radios\n",
 		f.PortTxPackets, f.CardTxFrames, f.CardTxAcked, f.MediumInjected)
+	fmt.Fprintf(tw, "mcast:\trx %d group frames delivered, %d of our own relayed back by the AP (dropped); tx %d group frames to the AP\n",
+		f.VapRxGroup, d.VapRxOwnGroup, f.VapTxGroup)
 	if k := d.Stack; k != nil {
 		fmt.Fprintf(tw, "stack:\tip in %d, in discards %d, out discards %d, no buffers %d, no route %d; icmp echo requests in %d, replies out %d, replies in %d\n",
 			k.IPIn, k.IPInDiscards, k.IPOutDiscards, k.IPOutNoBuffers, k.IPOutNoRoutes, k.ICMPInEchos, k.ICMPOutEchoReps, k.ICMPInEchoReps)
 		fmt.Fprintf(tw, "\tarp queue drops %d, unresolved %d, requests out %d, replies in %d, requests in %d, replies out %d, errors %d; interface in dropped %d, out dropped %d\n",
 			k.ARPQueueDrops, k.ARPResolveFailed, k.ARPOutRequests, k.ARPInReplies, k.ARPInRequests, k.ARPOutReplies, k.ARPInErrors, k.IfInDropped, k.IfOutDropped)
 	}
+	printStack6(func(f string, a ...any) { fmt.Fprintf(tw, f, a...) }, d.Stack6)
 	return tw.Flush()
 }
 

@@ -79,7 +79,7 @@ func (v *Vap) recvData(f frame.Frame, rx *RxInfo, now time.Time) {
 	if isGroup(f.Addr1()) && equalMAC(f.Addr3(), v.mac) {
 		// Our own multicast relayed back by the AP (SA = us): drop it
 		// (NetBSD ieee80211_input does the same).
-		v.stats.RxNotForUs++
+		v.stats.RxOwnGroup++
 		return
 	}
 	if fc.Subtype()&4 != 0 { // Null and QoS Null: no body
@@ -194,6 +194,9 @@ func (v *Vap) recvData(f frame.Frame, rx *RxInfo, now time.Time) {
 	n.Stats.RxFrames++
 	n.Stats.RxBytes += uint64(len(eth) - EtherHeaderLen)
 	v.stats.RxDelivered++
+	if isGroup(eth[0:6]) {
+		v.stats.RxGroup++
+	}
 	if p := v.port; p != nil {
 		p.enqueue(v.com, eth, inPlace)
 		return

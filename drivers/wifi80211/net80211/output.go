@@ -139,7 +139,11 @@ func (v *Vap) Output(eth []byte) error {
 		v.stats.TxDropped++
 		return ErrState
 	}
-	return v.sendData(eth[0:6], binary.BigEndian.Uint16(eth[12:]), eth[EtherHeaderLen:])
+	err := v.sendData(eth[0:6], binary.BigEndian.Uint16(eth[12:]), eth[EtherHeaderLen:])
+	if err == nil && isGroup(eth[0:6]) {
+		v.stats.TxGroup++
+	}
+	return err
 }
 
 // sendEAPOL sends an EAPOL frame to the AP: in the clear before a PTK is

@@ -23,6 +23,15 @@ type VapStats struct {
 	RxACLDenied    uint64
 	RxAMSDU        uint64 // A-MSDUs (not supported, never invited)
 	RxAction       uint64 // Action frames handled (ADDBA requests declined)
+	// Group-addressed data (broadcast, and multicast such as IPv6's
+	// all-nodes and solicited-node groups): frames from the AP delivered
+	// (under the group key on a protected network), our own group frames
+	// the AP relayed back to the BSS (SA = us, dropped: a host must not
+	// hear its own DAD solicitation, RFC 4862 §5.4.3), and group MSDUs we
+	// sent (to the AP with ToDS, under the pairwise key).
+	RxGroup    uint64
+	RxOwnGroup uint64
+	TxGroup    uint64
 	// Protected management frames (pmf.go).
 	RxMgmtUnprotected uint64 // unprotected robust frames to us while PMF is on
 	RxBIPError        uint64 // group-addressed robust frames without a valid MME
