@@ -24,6 +24,9 @@
 // The uapi numbers are those of the kernel's drivers/net/wireless/
 // mac80211_hwsim.h (DESIGN.md §5 lists the ones verified here).
 //
+// Config.Lose loses chosen kernel frames on purpose (a test that needs an
+// AP's SAE Confirm lost, say): not delivered, not acknowledged, counted.
+//
 // What it does not do: no per-link loss or signal model (every radio hears
 // every radio on its frequency at Config.Signal), no virtio transport, no
 // radio creation (HWSIM_CMD_NEW_RADIO); a kernel radio that never

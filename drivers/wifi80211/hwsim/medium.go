@@ -51,6 +51,13 @@ type Config struct {
 	Radios []net.HardwareAddr
 	// Logger receives registration and error events; nil means slog.Default.
 	Logger *slog.Logger
+	// Lose, if set, sees every frame a kernel radio transmits before the
+	// medium carries it; when it returns true the frame is lost on the
+	// air: no station or other radio receives it, and the transmitter
+	// learns it was not acknowledged (Stats.Lost). For tests that need a
+	// particular frame lost (tools/wlan connect --drop-sae-confirms). It
+	// runs on Serve's goroutine and must not keep the frame.
+	Lose func(frame []byte) bool
 }
 
 // OpError is the error at the package's API edges.
@@ -106,8 +113,8 @@ type radio struct {
 }
 
 type stats struct {
-	kernelFrames, toStations, relayed, injected, acked, txInfo, bad, sendErr, refused, unacked, overruns atomic.Uint64
-	statusRetried, statusLost, repliesLost                                                               atomic.Uint64
+	kernelFrames, toStations, relayed, injected, acked, txInfo, bad, sendErr, refused, unacked, overruns, lost atomic.Uint64
+	statusRetried, statusLost, repliesLost                                                                     atomic.Uint64
 }
 
 // Stats counts the medium's work.
@@ -135,6 +142,8 @@ type Stats struct {
 	// Overruns: times the socket's receive buffer overflowed (ENOBUFS):
 	// the kernel dropped frames for us, each one lost on the air.
 	Overruns uint64
+	// Lost: kernel frames Config.Lose lost on purpose.
+	Lost uint64
 	// ReadBuffer is the socket's receive buffer in bytes.
 	ReadBuffer int
 }
@@ -145,7 +154,7 @@ func (m *Medium) Stats() Stats {
 	return Stats{KernelFrames: s.kernelFrames.Load(), ToStations: s.toStations.Load(), Relayed: s.relayed.Load(),
 		Injected: s.injected.Load(), Acked: s.acked.Load(), TxInfo: s.txInfo.Load(), Unacked: s.unacked.Load(), Bad: s.bad.Load(), SendErr: s.sendErr.Load(), Refused: s.refused.Load(),
 		StatusRetried: s.statusRetried.Load(), StatusLost: s.statusLost.Load(), RepliesLost: s.repliesLost.Load(),
-		Overruns: s.overruns.Load(), ReadBuffer: m.rcvbuf}
+		Overruns: s.overruns.Load(), Lost: s.lost.Load(), ReadBuffer: m.rcvbuf}
 }
 
 // Open connects to the kernel and registers this process as the medium
@@ -391,6 +400,11 @@ func (m *Medium) kernelFrame(k *kframe) {
 	m.st.kernelFrames.Add(1)
 	freq := int(k.freq)
 	m.learn(k.transmitter, freq)
+	if m.cfg.Lose != nil && m.cfg.Lose(k.frame) {
+		m.st.lost.Add(1)
+		m.txInfo(k, false)
+		return
+	}
 	rate := rateOf(int8(k.txInfo[0]), freq)
 	rx := air.RxInfo{Freq: freq, Rate: rate, Signal: m.cfg.Signal, Noise: -95}
 

@@ -194,3 +194,35 @@ func TestMediumTransmitFromOurStation(t *testing.T) {
 		t.Fatalf("station heard %d frames", len(st.heard))
 	}
 }
+
+// TestMediumLose: a frame Config.Lose picks reaches neither our station
+// nor another kernel radio, and its transmitter hears it was not
+// acknowledged; the next one goes through.
+func TestMediumLose(t *testing.T) {
+	m, out := newTestMedium(t)
+	loseNext := false
+	m.cfg.Lose = func([]byte) bool {
+		l := loseNext
+		loseNext = false
+		return l
+	}
+	st := &fakeStation{addr: net.HardwareAddr{2, 0x67, 0x6f, 0x70, 0x6b, 1}, freq: 2412}
+	m.Join(st)
+	m.handle(kmsg(radio1, perm0, 0, 1)) // learn radio 1, a relay target
+	*out = (*out)[:0]
+	loseNext = true
+	m.handle(kmsg(radio0, st.addr, flagReqTxStatus, 7))
+	if len(st.heard) != 1 { // radio 1's frame only
+		t.Fatalf("station heard %d frames, want the lost one missing", len(st.heard))
+	}
+	if len(*out) != 1 {
+		t.Fatalf("sent %d commands (a relay?), want the TX status only", len(*out))
+	}
+	if flags, cookie, _ := txInfoOf(t, (*out)[0]); flags != flagReqTxStatus || cookie != 7 {
+		t.Fatalf("lost frame's TX status: flags %#x cookie %d, want no ACK", flags, cookie)
+	}
+	m.handle(kmsg(radio0, st.addr, flagReqTxStatus, 8))
+	if len(st.heard) != 2 || m.Stats().Lost != 1 {
+		t.Fatalf("after the loss: heard %d, stats %+v", len(st.heard), m.Stats())
+	}
+}
