@@ -27,6 +27,9 @@ type connectOpts struct {
 	pcap       string   // radiotap capture file, or ""
 	pcapCount  int
 	stamps     bool // progress lines end with [elapsed]
+	// dropSAEConfirms: the medium loses the AP's first N SAE Confirms
+	// (testing the exchange's recovery).
+	dropSAEConfirms int
 }
 
 // connect joins the network, prints progress, then serves the control
@@ -40,12 +43,12 @@ func connect(o connectOpts, stdout, stderr io.Writer) (code int) {
 		src = newRadiotapSource()
 		tap = src.tap
 	}
-	st, err := openStation(o.mac, func(e net80211.Event) {
+	st, err := openStationLossy(o.mac, func(e net80211.Event) {
 		select {
 		case events <- e:
 		default:
 		}
-	}, tap)
+	}, tap, saeConfirmLoser(o.dropSAEConfirms))
 	if err != nil {
 		fmt.Fprintf(stderr, "wlan connect: %v\n", err)
 		return 1

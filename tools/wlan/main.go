@@ -50,6 +50,7 @@ type cmdFlags struct {
 	dhcp, stamps           bool
 	pcapCount, count, size int
 	interval, wait         time.Duration
+	dropSAEConfirms        int
 }
 
 // newFlagSet builds the flag set of subcommand cmd, or nil when there is
@@ -75,6 +76,7 @@ func newFlagSet(cmd string, f *cmdFlags) *pflag.FlagSet {
 		fs.StringVar(&f.pcapPath, "pcap", "", "write every 802.11 frame with its radiotap header to this pcap file")
 		fs.IntVar(&f.pcapCount, "pcap-count", 0, "stop the capture after this many frames; 0: until disconnect")
 		fs.BoolVar(&f.stamps, "timestamps", false, "end each progress line with [seconds since connecting began]")
+		fs.IntVar(&f.dropSAEConfirms, "drop-sae-confirms", 0, "testing: the medium loses the first N SAE Confirms the access point sends")
 	case "ping":
 		fs.IntVar(&f.count, "count", 5, "echo requests to send")
 		fs.DurationVar(&f.interval, "interval", time.Second, "time between echo requests")
@@ -210,6 +212,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	o := connectOpts{sock: fl.sock, mac: mac, ssid: fl.ssid, pass: fl.pass, psk: psk, timeout: fl.timeout,
 		ip: ipConfig{Name: fl.ifname, DHCP: fl.dhcp}, pcap: fl.pcapPath, pcapCount: fl.pcapCount, stamps: fl.stamps}
+	o.dropSAEConfirms = fl.dropSAEConfirms
 	if fl.addr != "" {
 		if fl.dhcp {
 			return fail(errors.New("--addr and --dhcp exclude each other"))

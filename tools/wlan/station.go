@@ -36,7 +36,13 @@ type station struct {
 // openStation builds the stack; events go to ev (which must not block);
 // tap, if not nil, sees every 802.11 frame with its radiotap header.
 func openStation(mac net.HardwareAddr, ev func(net80211.Event), tap net80211.Tap) (*station, error) {
-	md, err := hwsim.Open(hwsim.Config{})
+	return openStationLossy(mac, ev, tap, nil)
+}
+
+// openStationLossy is openStation with a medium that loses the kernel
+// frames lose picks (nil: none; hwsim.Config.Lose).
+func openStationLossy(mac net.HardwareAddr, ev func(net80211.Event), tap net80211.Tap, lose func([]byte) bool) (*station, error) {
+	md, err := hwsim.Open(hwsim.Config{Lose: lose})
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"encoding/binary"
+	"testing"
+)
+
+// authFrame builds an Authentication frame with algorithm alg and
+// transaction seq (802.11 header, no FCS).
+func authFrame(alg, seq uint16) []byte {
+	b := []byte{0xb0, 0, 0, 0}
+	b = append(b, 2, 0x67, 0x6f, 0x70, 0x6b, 1) // A1: the station
+	b = append(b, 2, 0, 0, 0, 0, 0)             // A2: the AP
+	b = append(b, 2, 0, 0, 0, 0, 0)             // A3: BSSID
+	b = append(b, 0, 0)
+	b = binary.LittleEndian.AppendUint16(b, alg)
+	b = binary.LittleEndian.AppendUint16(b, seq)
+	b = binary.LittleEndian.AppendUint16(b, 0)
+	return append(b, make([]byte, 34)...)
+}
+
+// TestSAEConfirmLoser: the first n SAE Confirms are lost, nothing else.
+func TestSAEConfirmLoser(t *testing.T) {
+	if saeConfirmLoser(0) != nil {
+		t.Fatal("a loser for 0 frames")
+	}
+	lose := saeConfirmLoser(2)
+	for i, c := range []struct {
+		f    []byte
+		want bool
+	}{
+		{authFrame(3, 1), false}, // Commit
+		{authFrame(0, 2), false}, // Open System
+		{authFrame(3, 2), true},
+		{[]byte{0xb0, 0}, false}, // truncated
+		{authFrame(3, 2), true},
+		{authFrame(3, 2), false}, // the third goes through
+	} {
+		if got := lose(c.f); got != c.want {
+			t.Errorf("frame %d: lost %v, want %v", i, got, c.want)
+		}
+	}
+}
