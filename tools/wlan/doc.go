@@ -8,6 +8,7 @@
 //	      [--addr 198.18.0.2/24 | --dhcp] [--ifname wlan0] the vap as a gopkt stack interface
 //	      [--pcap FILE [--pcap-count N]] [--timestamps]   802.11+radiotap capture (pktdump)
 //	      [--drop-sae-confirms N]                       testing: the medium loses the AP's first N SAE Confirms
+//	wlan scan|connect|medium [--signal FROM[>TO]=DBM]...  per-link signal levels of the medium (one AP stronger)
 //	wlan ping ADDR [--count N] [--interval D] [--wait D] [--size N]   echo through the stack
 //	wlan status [--json]                                 BSSID, channel, signal, rate, security, ciphers, counters, address
 //	wlan disconnect                                      deauthenticates and stops connect

@@ -27,8 +27,12 @@
 // Config.Lose loses chosen kernel frames on purpose (a test that needs an
 // AP's SAE Confirm lost, say): not delivered, not acknowledged, counted.
 //
-// What it does not do: no per-link loss or signal model (every radio hears
-// every radio on its frequency at Config.Signal), no virtio transport, no
+// Signal levels: every radio hears every radio on its frequency at
+// Config.Signal, except on the links Config.Links names (FROM radio to TO
+// radio, or to every radio), which carry their own level — so a test can
+// make one AP stronger than another.
+//
+// What it does not do: no loss model beyond Config.Lose, no virtio transport, no
 // radio creation (HWSIM_CMD_NEW_RADIO); a kernel radio that never
 // transmitted is unknown until it does (or is named in Config.Radios).
 //

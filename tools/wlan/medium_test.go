@@ -2,7 +2,11 @@ package main
 
 import (
 	"encoding/binary"
+	"net"
+	"reflect"
 	"testing"
+
+	"github.com/gopkt/gopkt/drivers/wifi80211/hwsim"
 )
 
 // authFrame builds an Authentication frame with algorithm alg and
@@ -38,6 +42,22 @@ func TestSAEConfirmLoser(t *testing.T) {
 	} {
 		if got := lose(c.f); got != c.want {
 			t.Errorf("frame %d: lost %v, want %v", i, got, c.want)
+		}
+	}
+}
+
+func TestParseLinks(t *testing.T) {
+	links, err := parseLinks([]string{"02:00:00:00:00:00=-35", "02:00:00:00:01:00>02:67:6f:70:6b:01=-70"})
+	want := []hwsim.Link{
+		{From: net.HardwareAddr{2, 0, 0, 0, 0, 0}, Signal: -35},
+		{From: net.HardwareAddr{2, 0, 0, 0, 1, 0}, To: net.HardwareAddr{2, 0x67, 0x6f, 0x70, 0x6b, 1}, Signal: -70},
+	}
+	if err != nil || !reflect.DeepEqual(links, want) {
+		t.Fatalf("parseLinks = %+v, %v", links, err)
+	}
+	for _, bad := range []string{"02:00:00:00:00:00", "02:00:00:00:00:00=5", "02:00:00:00:00:00=-200", "nomac=-40", "02:00:00:00:00:00>x=-40", "=-40"} {
+		if _, err := parseLinks([]string{bad}); err == nil {
+			t.Errorf("parseLinks(%q) accepted", bad)
 		}
 	}
 }
