@@ -32,7 +32,8 @@
 // Client.ListenTCP; why one connection per accepted connection rather
 // than streams multiplexed on one is explained there) and packet.go (udp:
 // a net.PacketConn, Client.ListenPacket and DialUDP, datagrams framed
-// with their addresses).
+// with their addresses, and a connected socket's ICMP errors as error
+// frames that its next read returns as the kernel's errno).
 //
 // # Authentication
 //
@@ -46,7 +47,6 @@
 // # What it does not do
 //
 // No domain names for the socket verbs (IP literals; package socks, the
-// SOCKS5 front, resolves names); ICMP errors of a connected UDP socket
-// are not carried; no TCP transport (Unix socket only); one request per
+// SOCKS5 front, resolves names); no TCP transport (Unix socket only); one request per
 // connection (no multiplexing).
 package control

@@ -22,10 +22,17 @@ const VerbUDP = "udp"
 // UDPRequest asks for a UDP socket bound to Local (an IP literal and
 // port; empty: every address, a free port) and, when Remote is set,
 // connected to Remote (only its datagrams are received; frames to the
-// daemon may carry any address, the socket sends to Remote).
+// daemon may carry any address, the socket sends to Remote). Errors asks
+// the daemon to pass on the errors its socket reports (error frames,
+// AppendSocketError): a connected socket's ICMP errors, as a kernel
+// socket returns them from its next read. A client that predates error
+// frames does not ask and gets none, so the protocol's version stays 1;
+// a daemon that predates them refuses the field as unknown (code
+// "bad-request"): use a client of the daemon's release.
 type UDPRequest struct {
 	Local  string `json:"local,omitempty"`
 	Remote string `json:"remote,omitempty"`
+	Errors bool   `json:"errors,omitempty"`
 }
 
 // UDPResult is the socket's two ends as the daemon's stack sees them
@@ -49,7 +56,19 @@ const MaxDatagram = 65535
 // len (32 bits, big-endian) counts every byte after itself; addr is the
 // IPv4 or IPv6 address (A bytes; IPv4-mapped IPv6 addresses travel and
 // arrive as IPv4), port big-endian. Zones do not travel.
+//
+// An error frame, from the daemon only and only when UDPRequest.Errors
+// asked for it, has A = 0 and no address, port or payload, but the
+// socket's error as a Linux errno:
+//
+//	0      4   5       9
+//	+------+---+-------+
+//	| len  | 0 | errno |
+//	+------+---+-------+
 const frameHdr = 4
+
+// errFrameLen is an error frame's len field.
+const errFrameLen = 1 + 4
 
 // ErrFrame is a malformed datagram frame: the peer broke the protocol, and
 // the connection cannot be resynchronized.
@@ -72,6 +91,15 @@ func AppendDatagram(dst []byte, addr netip.AddrPort, payload []byte) []byte {
 	return append(dst, payload...)
 }
 
+// AppendSocketError appends the error frame of errno to dst: what the
+// daemon's socket reported (ECONNREFUSED after an ICMP port unreachable,
+// EHOSTUNREACH, ENETUNREACH).
+func AppendSocketError(dst []byte, errno syscall.Errno) []byte {
+	dst = binary.BigEndian.AppendUint32(dst, errFrameLen)
+	dst = append(dst, 0)
+	return binary.BigEndian.AppendUint32(dst, uint32(errno))
+}
+
 // DatagramReader reads frames from a stream. A read error (a deadline)
 // in the middle of a frame keeps what was read, so the next Next goes on
 // where it stopped and the stream stays in step.
@@ -89,13 +117,14 @@ func NewDatagramReader(r io.Reader) *DatagramReader {
 
 // Next returns the next frame's address and payload; the payload is valid
 // until the next call. Errors: the reader's (io.EOF between frames,
-// io.ErrUnexpectedEOF inside one), or ErrFrame.
+// io.ErrUnexpectedEOF inside one), ErrFrame, or for an error frame the
+// syscall.Errno it carries (the stream stays in step: call Next again).
 func (d *DatagramReader) Next() (netip.AddrPort, []byte, error) {
 	need := frameHdr
 	for {
 		if d.have >= frameHdr {
 			n := int(binary.BigEndian.Uint32(d.buf))
-			if n < 1+4+2 || n > 1+16+2+MaxDatagram {
+			if (n < 1+4+2 && n != errFrameLen) || n > 1+16+2+MaxDatagram {
 				return netip.AddrPort{}, nil, ErrFrame
 			}
 			need = frameHdr + n
@@ -115,6 +144,9 @@ func (d *DatagramReader) Next() (netip.AddrPort, []byte, error) {
 	f := d.buf[frameHdr:d.have]
 	d.have = 0
 	alen := int(f[0])
+	if alen == 0 && len(f) == errFrameLen {
+		return netip.AddrPort{}, nil, syscall.Errno(binary.BigEndian.Uint32(f[1:]))
+	}
 	if (alen != 4 && alen != 16) || len(f) < 1+alen+2 {
 		return netip.AddrPort{}, nil, ErrFrame
 	}
@@ -128,13 +160,13 @@ func (d *DatagramReader) Next() (netip.AddrPort, []byte, error) {
 // empty for every address and a free port) in the daemon's stack and
 // returns it as a net.PacketConn. ctx bounds the set-up only.
 func (c *Client) ListenPacket(ctx context.Context, local string) (*PacketConn, error) {
-	return c.openUDP(ctx, UDPRequest{Local: local})
+	return c.openUDP(ctx, UDPRequest{Local: local, Errors: true})
 }
 
 // DialUDP opens a UDP socket of the daemon's stack connected to remote
 // ("198.18.0.1:53"): Write sends to it, Read returns what it sends.
 func (c *Client) DialUDP(ctx context.Context, remote string) (*PacketConn, error) {
-	return c.openUDP(ctx, UDPRequest{Remote: remote})
+	return c.openUDP(ctx, UDPRequest{Remote: remote, Errors: true})
 }
 
 func (c *Client) openUDP(ctx context.Context, req UDPRequest) (*PacketConn, error) {
@@ -166,7 +198,10 @@ func (c *Client) openUDP(ctx context.Context, req UDPRequest) (*PacketConn, erro
 // with the next write, so the stream stays in step. Datagrams the daemon
 // cannot send (no route, no neighbour) are lost as on the way, and the
 // daemon's socket drops what arrives while its queue is full (its
-// receive limits), as a kernel socket does. Safe for concurrent use.
+// receive limits), as a kernel socket does. A connected socket's ICMP
+// errors come back as a kernel socket's do: the next read returns the
+// errno (errors.Is(err, syscall.ECONNREFUSED) after a port unreachable),
+// and the read after it goes on. Safe for concurrent use.
 type PacketConn struct {
 	uc     *net.UnixConn
 	local  *net.UDPAddr

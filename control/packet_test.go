@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"slices"
+	"syscall"
 	"testing"
 )
 
@@ -67,11 +69,39 @@ func TestDatagramFrames(t *testing.T) {
 			t.Errorf("step %d: after the last frame %v, want EOF", step, err)
 		}
 	}
+	// An error frame between two datagrams: its errno, then the stream goes on.
+	var mixed []byte
+	mixed = AppendDatagram(mixed, netip.MustParseAddrPort("198.18.0.1:7"), []byte("a"))
+	mixed = AppendSocketError(mixed, syscall.ECONNREFUSED)
+	mixed = AppendDatagram(mixed, netip.MustParseAddrPort("198.18.0.1:7"), []byte("b"))
+	if !bytes.Equal(mixed[12:21], []byte{0, 0, 0, 5, 0, 0, 0, 0, 111}) {
+		t.Errorf("error frame % x", mixed[12:21])
+	}
+	d := NewDatagramReader(&stutter{data: mixed, n: 2})
+	var got []string
+	for {
+		_, p, err := d.Next()
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			continue
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			got = append(got, err.Error())
+			continue
+		}
+		got = append(got, string(p))
+	}
+	if want := []string{"a", syscall.ECONNREFUSED.Error(), "b"}; !slices.Equal(got, want) {
+		t.Errorf("stream with an error frame read as %q, want %q", got, want)
+	}
+
 	// EOF inside a frame, and malformed lengths.
 	if _, _, err := NewDatagramReader(bytes.NewReader(stream[:10])).Next(); err != io.ErrUnexpectedEOF {
 		t.Errorf("truncated frame: %v", err)
 	}
-	for _, bad := range [][]byte{{0, 0, 0, 3, 4, 1, 2}, {0xff, 0, 0, 0}, {0, 0, 0, 9, 5, 1, 2, 3, 4, 5, 0, 1, 2}, {0, 0, 0, 7, 16, 1, 2, 3, 4, 5, 6}} {
+	for _, bad := range [][]byte{{0, 0, 0, 3, 4, 1, 2}, {0xff, 0, 0, 0}, {0, 0, 0, 9, 5, 1, 2, 3, 4, 5, 0, 1, 2}, {0, 0, 0, 7, 16, 1, 2, 3, 4, 5, 6}, {0, 0, 0, 5, 4, 1, 2, 3, 4}, {0, 0, 0, 6, 0, 1, 2, 3, 4, 5}, {0, 0, 0, 7, 0, 1, 2, 3, 4, 5, 6}} {
 		if _, _, err := NewDatagramReader(bytes.NewReader(bad)).Next(); err != ErrFrame {
 			t.Errorf("frame % x: %v, want ErrFrame", bad, err)
 		}
@@ -86,11 +116,21 @@ func FuzzDatagramReader(f *testing.F) {
 	f.Add(AppendDatagram(AppendDatagram(nil, netip.MustParseAddrPort("[2001:db8::1]:1"), nil), netip.MustParseAddrPort("1.2.3.4:5"), []byte{1}))
 	f.Add([]byte{0, 0, 0, 7, 16, 1, 2, 3, 4, 5, 6})
 	f.Add([]byte{0xff, 0xff, 0xff, 0xff})
+	f.Add(AppendSocketError(AppendDatagram(nil, netip.MustParseAddrPort("198.18.0.1:53"), nil), syscall.ECONNREFUSED))
+	f.Add([]byte{0, 0, 0, 5, 0, 0, 0, 0, 111, 0, 0, 0, 6, 0, 1, 2, 3, 4, 5})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		d := NewDatagramReader(bytes.NewReader(b))
 		off := 0
 		for {
 			addr, p, err := d.Next()
+			var errno syscall.Errno
+			if errors.As(err, &errno) {
+				if again := AppendSocketError(nil, errno); !bytes.Equal(again, b[off:off+len(again)]) {
+					t.Fatalf("error frame at %d re-encodes as % x", off, again)
+				}
+				off += errFrameLen + 4
+				continue
+			}
 			if err != nil {
 				return
 			}

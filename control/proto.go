@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Version is the protocol's major version. A server refuses requests of
@@ -87,10 +88,16 @@ type OpError struct {
 	Fix string // the server's message, or a fix-it for transport errors
 }
 
+// Error reads "control: Op: Err; Fix", leaving out the empty parts and the
+// "control: " that Err's text may start with: the one OpError format of every
+// gopkt package (internal/layers checks it).
 func (e *OpError) Error() string {
-	s := "control: " + e.Op + ": " + e.Err.Error()
+	s := "control: " + e.Op
+	if e.Err != nil {
+		s += ": " + strings.TrimPrefix(e.Err.Error(), "control: ")
+	}
 	if e.Fix != "" {
-		s += ": " + e.Fix
+		s += "; " + e.Fix
 	}
 	return s
 }

@@ -3,6 +3,7 @@ package crypto
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Sentinel errors. Callers branch on them with errors.Is; Op.Status holds
@@ -38,17 +39,22 @@ type OpError struct {
 	Fix    string    // how to fix it
 }
 
+// Error reads "crypto: Op Engine Alg: Err; Fix", leaving out the empty parts
+// and the "crypto: " that Err's text may start with: the one OpError format of
+// every gopkt package (internal/layers checks it).
 func (e *OpError) Error() string {
 	s := "crypto: " + e.Op
 	if e.Engine != "" {
-		s += " on " + e.Engine
+		s += " " + e.Engine
 	}
 	if e.Alg.Valid() {
-		s += " (" + e.Alg.String() + ")"
+		s += " " + e.Alg.String()
 	}
-	s += ": " + e.Err.Error()
+	if e.Err != nil {
+		s += ": " + strings.TrimPrefix(e.Err.Error(), "crypto: ")
+	}
 	if e.Fix != "" {
-		s += ": " + e.Fix
+		s += "; " + e.Fix
 	}
 	return s
 }

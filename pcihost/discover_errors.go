@@ -26,26 +26,27 @@ type OpError struct {
 	Fix    string // what the operator should do
 }
 
+// Error reads "pci: Op Addr: Err: Detail: Cause; Fix", leaving out the empty
+// parts and the "pci: " that Err's text may start with: the one OpError format
+// of every gopkt package (internal/layers checks it).
 func (e *OpError) Error() string {
-	var b strings.Builder
-	b.WriteString("pci: ")
-	b.WriteString(e.Op)
+	s := "pci: " + e.Op
 	if e.Addr != "" {
-		b.WriteString(" " + e.Addr)
+		s += " " + e.Addr
 	}
 	if e.Err != nil {
-		b.WriteString(": " + strings.TrimPrefix(e.Err.Error(), "pci: "))
+		s += ": " + strings.TrimPrefix(e.Err.Error(), "pci: ")
 	}
 	if e.Detail != "" {
-		b.WriteString(": " + e.Detail)
+		s += ": " + e.Detail
 	}
 	if e.Cause != nil {
-		b.WriteString(": " + e.Cause.Error())
+		s += ": " + e.Cause.Error()
 	}
 	if e.Fix != "" {
-		b.WriteString("; " + e.Fix)
+		s += "; " + e.Fix
 	}
-	return b.String()
+	return s
 }
 
 // Unwrap returns both the sentinel and the cause for errors.Is and As.

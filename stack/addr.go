@@ -29,7 +29,7 @@ func (s *Stack) AddAddress(ifc *Interface, p netip.Prefix) error {
 	s.local.Store(&local)
 	s.mu.Unlock()
 	if p.Bits() < 32 {
-		if err := s.Routes.Add(route.Route{Prefix: p.Masked(), IfIndex: ifc.index, Kind: route.Connected}); err != nil {
+		if err := s.routes.Add(route.Route{Prefix: p.Masked(), IfIndex: ifc.index, Kind: route.Connected}); err != nil {
 			s.log.Debug("connected route", "err", err)
 		}
 	}
@@ -57,7 +57,7 @@ func (s *Stack) RemoveAddress(ifc *Interface, p netip.Prefix) error {
 	shared := slices.ContainsFunc(addrs, func(o netip.Prefix) bool { return o.Masked() == p.Masked() })
 	s.mu.Unlock()
 	if !shared && p.Bits() < 32 {
-		_ = s.Routes.Delete(route.Route{Prefix: p.Masked(), IfIndex: ifc.index})
+		_ = s.routes.Delete(route.Route{Prefix: p.Masked(), IfIndex: ifc.index})
 	}
 	for _, ob := range s.observers() {
 		ob.AddressRemoved(ifc, p)

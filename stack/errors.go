@@ -1,6 +1,9 @@
 package stack
 
-import "errors"
+import (
+	"errors"
+	"strings"
+)
 
 // Sentinel errors callers branch on with errors.Is.
 var (
@@ -25,14 +28,19 @@ type OpError struct {
 	Fix       string // what to do, or ""
 }
 
+// Error reads "stack: Op Interface: Err; Fix", leaving out the empty parts and
+// the "stack: " that Err's text may start with: the one OpError format of
+// every gopkt package (internal/layers checks it).
 func (e *OpError) Error() string {
 	s := "stack: " + e.Op
 	if e.Interface != "" {
 		s += " " + e.Interface
 	}
-	s += ": " + e.Err.Error()
+	if e.Err != nil {
+		s += ": " + strings.TrimPrefix(e.Err.Error(), "stack: ")
+	}
 	if e.Fix != "" {
-		s += " (" + e.Fix + ")"
+		s += "; " + e.Fix
 	}
 	return s
 }

@@ -320,8 +320,8 @@ func (ifc *Interface) input(b *mbuf.Buf) {
 			return
 		}
 	}
-	if ifc.s.EtherIn.Active() {
-		switch ifc.s.EtherIn.Run(pfil.In, ifc.index, b) {
+	if ifc.s.etherIn.Active() {
+		switch ifc.s.etherIn.Run(pfil.In, ifc.index, b) {
 		case pfil.Drop:
 			c.inDrops.Add(1)
 			b.Free()
@@ -395,8 +395,8 @@ func (ifc *Interface) Transmit(b *mbuf.Buf) {
 	}
 	b.Meta.Port = uint16(ifc.index)
 	b.Meta.Flags |= mbuf.FlagOutbound
-	if ifc.s.EtherOut.Active() {
-		switch ifc.s.EtherOut.Run(pfil.Out, ifc.index, b) {
+	if ifc.s.etherOut.Active() {
+		switch ifc.s.etherOut.Run(pfil.Out, ifc.index, b) {
 		case pfil.Drop:
 			c.outDrops.Add(1)
 			b.Free()

@@ -100,7 +100,7 @@ func (ifc *Interface) TransmitBurst(bufs []*mbuf.Buf) {
 	if len(bufs) == 0 {
 		return
 	}
-	if ifc.s.EtherOut.Active() || ifc.taps.Load() != nil {
+	if ifc.s.etherOut.Active() || ifc.taps.Load() != nil {
 		for i, b := range bufs {
 			bufs[i] = nil
 			ifc.Transmit(b)
@@ -147,10 +147,10 @@ func (ifc *Interface) TransmitBurst(bufs []*mbuf.Buf) {
 // members). It reports whether the frame goes on; a dropped frame is freed
 // and counted on ifc. b.Bytes() must start at the Ethernet header.
 func (ifc *Interface) EtherInHook(b *mbuf.Buf) bool {
-	if !ifc.s.EtherIn.Active() {
+	if !ifc.s.etherIn.Active() {
 		return true
 	}
-	switch ifc.s.EtherIn.Run(pfil.In, ifc.index, b) {
+	switch ifc.s.etherIn.Run(pfil.In, ifc.index, b) {
 	case pfil.Drop:
 		ifc.c.inDrops.Add(1)
 		b.Free()

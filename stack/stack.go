@@ -82,12 +82,10 @@ type Stack struct {
 	ether  []etherEntry // fixed after New
 	frozen bool
 
-	// Routes is the IPv4 routing table. The stack adds and removes the
-	// connected routes of interface addresses itself.
-	Routes *route.Table
-	// EtherIn and EtherOut are the Ethernet hook points (frames start at
-	// the Ethernet header).
-	EtherIn, EtherOut *pfil.Head
+	// routes is the IPv4 routing table (Routes); etherIn and etherOut the
+	// Ethernet hook points (EtherIn, EtherOut). Set by New, never swapped.
+	routes            *route.Table
+	etherIn, etherOut *pfil.Head
 
 	mu      sync.Mutex // serialises configuration changes
 	ifaces  atomic.Pointer[[]*Interface]
@@ -118,9 +116,9 @@ func New(o Options) (*Stack, error) {
 		pool:     o.Pool,
 		budget:   o.Budget,
 		log:      o.Logger,
-		Routes:   route.New(),
-		EtherIn:  pfil.NewHead("ether-in"),
-		EtherOut: pfil.NewHead("ether-out"),
+		routes:   route.New(),
+		etherIn:  pfil.NewHead("ether-in"),
+		etherOut: pfil.NewHead("ether-out"),
 		cloners:  map[string]Cloner{},
 	}
 	if s.log == nil {
@@ -190,6 +188,19 @@ func (s *Stack) Pool() *mbuf.Pool { return s.pool }
 
 // Budget is the budget of the pool: protocols take their quotas from it.
 func (s *Stack) Budget() *mbuf.Budget { return s.budget }
+
+// Routes is the IPv4 routing table. The stack adds and removes the
+// connected routes of interface addresses itself. It is the same table
+// for the stack's life (lookups take no lock; see package route).
+func (s *Stack) Routes() *route.Table { return s.routes }
+
+// EtherIn is the Ethernet hook point of received frames (frames start at
+// the Ethernet header), run before the EtherType dispatch.
+func (s *Stack) EtherIn() *pfil.Head { return s.etherIn }
+
+// EtherOut is the Ethernet hook point of transmitted frames (frames start
+// at the Ethernet header), run before the port takes them.
+func (s *Stack) EtherOut() *pfil.Head { return s.etherOut }
 
 // Logger is the stack's logger.
 func (s *Stack) Logger() *slog.Logger { return s.log }
@@ -318,7 +329,7 @@ func (s *Stack) Detach(ifc *Interface) error {
 	for _, a := range ifc.Addresses() {
 		_ = s.RemoveAddress(ifc, a)
 	}
-	s.Routes.DeleteInterface(ifc.index)
+	s.routes.DeleteInterface(ifc.index)
 	for _, ob := range s.observers() {
 		ob.InterfaceRemoved(ifc)
 	}

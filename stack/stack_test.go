@@ -59,7 +59,7 @@ func TestRegistryAndLoopback(t *testing.T) {
 	if got := lo.Addresses(); len(got) != 1 || got[0] != netip.MustParsePrefix("127.0.0.1/8") {
 		t.Errorf("lo0 addresses %v", got)
 	}
-	if r, ok := s.Routes.Lookup([4]byte{127, 9, 9, 9}); !ok || r.IfIndex != 1 || r.Kind != route.Connected {
+	if r, ok := s.Routes().Lookup([4]byte{127, 9, 9, 9}); !ok || r.IfIndex != 1 || r.Kind != route.Connected {
 		t.Errorf("127/8 route: %v %v", r, ok)
 	}
 	pa, pb := link.Pair(link.Options{})
@@ -90,13 +90,13 @@ func TestRegistryAndLoopback(t *testing.T) {
 	if s.LocalInterface([4]byte{198, 18, 4, 1}) != 2 || !e0.HasAddress([4]byte{198, 18, 4, 1}) {
 		t.Error("address not registered")
 	}
-	if r, ok := s.Routes.Lookup([4]byte{198, 18, 4, 77}); !ok || r.IfIndex != 2 {
+	if r, ok := s.Routes().Lookup([4]byte{198, 18, 4, 77}); !ok || r.IfIndex != 2 {
 		t.Errorf("connected route: %v %v", r, ok)
 	}
 	if err := s.RemoveAddress(e0, p); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := s.Routes.Lookup([4]byte{198, 18, 4, 77}); ok {
+	if _, ok := s.Routes().Lookup([4]byte{198, 18, 4, 77}); ok {
 		t.Error("connected route survived address removal")
 	}
 	// Detach leaves a hole that the next interface reuses.
@@ -234,10 +234,10 @@ func TestEtherHooks(t *testing.T) {
 		}
 		return pfil.Pass
 	}
-	if err := s.EtherIn.Add("test", 0, hook); err != nil {
+	if err := s.EtherIn().Add("test", 0, hook); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.EtherOut.Add("test", 0, hook); err != nil {
+	if err := s.EtherOut().Add("test", 0, hook); err != nil {
 		t.Fatal(err)
 	}
 	mac := ifc.MAC()

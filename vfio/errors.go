@@ -47,32 +47,27 @@ type OpError struct {
 	Fix    string // what to do, in words and commands
 }
 
+// Error reads "vfio: Op Addr: Err: Detail: Cause; Fix", leaving out the empty
+// parts and the "vfio: " that Err's text may start with: the one OpError
+// format of every gopkt package (internal/layers checks it).
 func (e *OpError) Error() string {
-	var b strings.Builder
-	b.WriteString("vfio: ")
-	b.WriteString(e.Op)
+	s := "vfio: " + e.Op
 	if e.Addr != "" {
-		b.WriteString(" ")
-		b.WriteString(e.Addr)
+		s += " " + e.Addr
 	}
 	if e.Err != nil {
-		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
+		s += ": " + strings.TrimPrefix(e.Err.Error(), "vfio: ")
 	}
 	if e.Detail != "" {
-		b.WriteString(": ")
-		b.WriteString(e.Detail)
+		s += ": " + e.Detail
 	}
 	if e.Cause != nil {
-		b.WriteString(" (")
-		b.WriteString(e.Cause.Error())
-		b.WriteString(")")
+		s += ": " + e.Cause.Error()
 	}
 	if e.Fix != "" {
-		b.WriteString("; fix: ")
-		b.WriteString(e.Fix)
+		s += "; " + e.Fix
 	}
-	return b.String()
+	return s
 }
 
 // Unwrap returns the sentinel and the cause, so errors.Is matches both

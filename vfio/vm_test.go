@@ -70,7 +70,7 @@ func TestVMProbe(t *testing.T) {
 		Script: bindScript + `
 out=$(vfio-probe $NIC0_ADDR 2>&1) && fail "probe of a NIC still on e1000 succeeded"
 expect "$out" "device not bound to vfio-pci: it is bound to e1000 (interface eth"
-expect "$out" "fix: run 'vfio-bind bind $NIC0_ADDR'"
+expect "$out" "; run 'vfio-bind bind $NIC0_ADDR'"
 must bind $NIC0_ADDR $NIC1_ADDR
 
 echo 0 > /proc/sys/vm/nr_hugepages

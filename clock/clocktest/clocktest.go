@@ -38,6 +38,17 @@ func (c *Clock) NewTimer() clock.Timer {
 	return t
 }
 
+// AfterFunc implements clock.Clock: when the timer fires (in Advance, or
+// at once for d ≤ 0), f runs in a new goroutine, as with time.AfterFunc.
+func (c *Clock) AfterFunc(d time.Duration, f func()) clock.Timer {
+	t := &timer{c: c, fn: f}
+	c.mu.Lock()
+	c.timers = append(c.timers, t)
+	c.mu.Unlock()
+	t.Reset(d)
+	return t
+}
+
 // Advance moves the clock forward by d and fires the timers that are due.
 func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
@@ -67,7 +78,8 @@ func (c *Clock) Next() (time.Time, bool) {
 
 type timer struct {
 	c     *Clock
-	ch    chan time.Time
+	ch    chan time.Time // nil for an AfterFunc timer
+	fn    func()         // the AfterFunc callback
 	at    time.Time
 	armed bool
 }
@@ -75,6 +87,10 @@ type timer struct {
 // fire is called with c.mu held.
 func (t *timer) fire(now time.Time) {
 	t.armed = false
+	if t.fn != nil {
+		go t.fn()
+		return
+	}
 	select {
 	case t.ch <- now:
 	default:

@@ -48,11 +48,60 @@ func TestManualClock(t *testing.T) {
 	if clock.Or(c) != clock.Clock(c) || clock.Or(nil) == nil {
 		t.Error("clock.Or")
 	}
+	if clock.IsSystem(c) || !clock.IsSystem(clock.Or(nil)) {
+		t.Error("clock.IsSystem")
+	}
 	w := clock.System().NewTimer()
 	w.Reset(0)
 	select {
 	case <-w.C():
 	case <-time.After(5 * time.Second):
 		t.Error("a wall timer reset to 0 did not fire")
+	}
+}
+
+// TestAfterFunc: an AfterFunc timer calls its function (in another
+// goroutine) once Advance passes its deadline, not before; Stop disarms
+// it; Reset re-arms it; the wall clock's calls its function too.
+func TestAfterFunc(t *testing.T) {
+	c := clocktest.New(time.Unix(1000, 0))
+	fired := make(chan struct{}, 4)
+	tm := c.AfterFunc(2*time.Second, func() { fired <- struct{}{} })
+	if tm.C() != nil {
+		t.Error("an AfterFunc timer has a channel")
+	}
+	c.Advance(time.Second)
+	select {
+	case <-fired:
+		t.Fatal("fired a second early")
+	case <-time.After(10 * time.Millisecond):
+	}
+	c.Advance(time.Second)
+	select {
+	case <-fired:
+	case <-time.After(5 * time.Second):
+		t.Fatal("did not fire at its deadline")
+	}
+	tm.Reset(time.Second)
+	tm.Stop()
+	c.Advance(time.Hour)
+	tm.Reset(time.Minute)
+	c.Advance(time.Minute)
+	select {
+	case <-fired:
+	case <-time.After(5 * time.Second):
+		t.Fatal("did not fire after Reset")
+	}
+	select {
+	case <-fired:
+		t.Error("the stopped deadline fired too")
+	case <-time.After(10 * time.Millisecond):
+	}
+	w := clock.System().AfterFunc(0, func() { fired <- struct{}{} })
+	defer w.Stop()
+	select {
+	case <-fired:
+	case <-time.After(5 * time.Second):
+		t.Error("a wall AfterFunc timer did not fire")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 	"unsafe"
 )
 
@@ -46,7 +47,19 @@ type OpError struct {
 	Fix string // what to do about it
 }
 
-func (e *OpError) Error() string { return "ccm: " + e.Op + ": " + e.Err.Error() + ": " + e.Fix }
+// Error reads "ccm: Op: Err; Fix", leaving out the empty parts and the "ccm: "
+// that Err's text may start with: the one OpError format of every gopkt
+// package (internal/layers checks it).
+func (e *OpError) Error() string {
+	s := "ccm: " + e.Op
+	if e.Err != nil {
+		s += ": " + strings.TrimPrefix(e.Err.Error(), "ccm: ")
+	}
+	if e.Fix != "" {
+		s += "; " + e.Fix
+	}
+	return s
+}
 
 // Unwrap returns the sentinel.
 func (e *OpError) Unwrap() error { return e.Err }

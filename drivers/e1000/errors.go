@@ -2,7 +2,7 @@ package e1000
 
 import (
 	"errors"
-	"fmt"
+	"strings"
 )
 
 // Errors callers branch on.
@@ -29,10 +29,19 @@ type OpError struct {
 	Fix  string // what to do; may be empty
 }
 
+// Error reads "e1000: Op Addr: Err; Fix", leaving out the empty parts and the
+// "e1000: " that Err's text may start with: the one OpError format of every
+// gopkt package (internal/layers checks it).
 func (e *OpError) Error() string {
-	s := fmt.Sprintf("e1000 %s %s: %v", e.Op, e.Addr, e.Err)
+	s := "e1000: " + e.Op
+	if e.Addr != "" {
+		s += " " + e.Addr
+	}
+	if e.Err != nil {
+		s += ": " + strings.TrimPrefix(e.Err.Error(), "e1000: ")
+	}
 	if e.Fix != "" {
-		s += " (" + e.Fix + ")"
+		s += "; " + e.Fix
 	}
 	return s
 }

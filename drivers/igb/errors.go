@@ -2,7 +2,7 @@ package igb
 
 import (
 	"errors"
-	"fmt"
+	"strings"
 )
 
 // Sentinels callers branch on; API edges wrap them in *OpError.
@@ -23,10 +23,19 @@ type OpError struct {
 	Fix  string // what to do; may be empty
 }
 
+// Error reads "igb: Op Addr: Err; Fix", leaving out the empty parts and the
+// "igb: " that Err's text may start with: the one OpError format of every
+// gopkt package (internal/layers checks it).
 func (e *OpError) Error() string {
-	s := fmt.Sprintf("igb %s %s: %v", e.Op, e.Addr, e.Err)
+	s := "igb: " + e.Op
+	if e.Addr != "" {
+		s += " " + e.Addr
+	}
+	if e.Err != nil {
+		s += ": " + strings.TrimPrefix(e.Err.Error(), "igb: ")
+	}
 	if e.Fix != "" {
-		s += " (" + e.Fix + ")"
+		s += "; " + e.Fix
 	}
 	return s
 }

@@ -43,6 +43,10 @@
 //
 // Frames larger than the data room (jumbo frames, up to 9000 bytes MTU) are
 // chains: Next links segments, PktLen sums them, Free frees the whole chain.
+// The protocols' chain helpers are here too (chain.go): Checksum sums a
+// chain as one buffer (odd-length segments included), CopyAt copies from an
+// offset, Truncate cuts a chain to a length and frees the rest, and
+// Pool.GetChain builds a chain from bytes.
 //
 // A chain may mix pools: Free hands each segment to its own pool, taking
 // one pool lock at a time (segments of other pools are set aside and freed

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -32,10 +33,19 @@ type OpError struct {
 	Fix  string // what to do; may be empty
 }
 
+// Error reads "mbuf: Op Pool: Err; Fix", leaving out the empty parts and the
+// "mbuf: " that Err's text may start with: the one OpError format of every
+// gopkt package (internal/layers checks it).
 func (e *OpError) Error() string {
-	s := fmt.Sprintf("mbuf: %s pool %q: %v", e.Op, e.Pool, e.Err)
+	s := "mbuf: " + e.Op
+	if e.Pool != "" {
+		s += " " + e.Pool
+	}
+	if e.Err != nil {
+		s += ": " + strings.TrimPrefix(e.Err.Error(), "mbuf: ")
+	}
 	if e.Fix != "" {
-		s += " (" + e.Fix + ")"
+		s += "; " + e.Fix
 	}
 	return s
 }

@@ -24,6 +24,16 @@
 // there. The flood subpackage is the hostile network: Linux-side floods
 // and a pinger, run as helper processes inside a namespace.
 //
+// # The fence
+//
+// The first namespace a test process creates also fences the test ranges
+// off in the host's own namespace (fence.go): unreachable routes for
+// 198.18.0.0/15 and 2001:db8::/32, so that traffic a test meant for its
+// namespaces but sent from the host's (a goroutine started inside
+// Namespace.Do runs there) fails with "no route to host" instead of
+// leaving the machine by the default route. The routes stay after the
+// tests; they are less specific than any route a test or the host sets up.
+//
 // # Skip or fail
 //
 // Require skips the test with the reason (and the Debian package that fixes

@@ -45,6 +45,9 @@ func NewNamespace(t testing.TB, tag string) *Namespace {
 	t.Helper()
 	Require(t, Root, IP)
 	sweepOnce.Do(sweepStale)
+	if err := fenced(); err != nil {
+		t.Fatal(err)
+	}
 	n := &Namespace{Name: fmt.Sprintf("gopkt-%d-%s", os.Getpid(), tag)}
 	Run(t, "ip", "netns", "add", n.Name)
 	t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", n.Name).Run() })
@@ -96,7 +99,10 @@ func (n *Namespace) TakeLink(t testing.TB, dev string, addrs ...string) {
 // Do runs fn on an OS thread switched into the namespace. Sockets fn
 // creates stay in the namespace after Do returns (a socket belongs to the
 // namespace it was created in): that is how the test process opens a
-// capture or a UDP socket inside a namespace.
+// capture or a UDP socket inside a namespace. Only that thread switches:
+// a goroutine fn starts (net/http's dial goroutine, say) runs in the
+// host's namespace, where the test ranges are fenced off (fence.go), so
+// dial on fn's own goroutine.
 func (n *Namespace) Do(fn func() error) error {
 	runtime.LockOSThread()
 	orig, err := os.Open("/proc/thread-self/ns/net")

@@ -1,9 +1,12 @@
 package hosttest
 
 import (
+	"errors"
+	"net"
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -83,6 +86,26 @@ func TestNamespaceAndVeth(t *testing.T) {
 	for _, ns := range names {
 		if _, err := os.Stat("/var/run/netns/" + ns); err == nil {
 			t.Errorf("namespace %s survived its test", ns)
+		}
+	}
+}
+
+// TestFence: once a test namespace exists, the host's own namespace cannot
+// reach the test ranges: a socket there gets EHOSTUNREACH instead of the
+// host's default route.
+func TestFence(t *testing.T) {
+	NewNamespace(t, "fence")
+	for _, dst := range []string{"198.18.255.254:9", "198.19.0.1:9", "[2001:db8::9]:9"} {
+		if strings.HasPrefix(dst, "[") && !hostIPv6() {
+			continue
+		}
+		c, err := net.Dial("udp", dst)
+		if err == nil {
+			_, err = c.Write([]byte("x"))
+			c.Close()
+		}
+		if !errors.Is(err, syscall.EHOSTUNREACH) {
+			t.Errorf("dial %s from the host's namespace: %v, want EHOSTUNREACH (the fence route is missing)", dst, err)
 		}
 	}
 }

@@ -28,11 +28,11 @@ func (c *Client) configure(l *Lease) {
 	}
 	if want != c.route {
 		if c.route.Prefix.IsValid() {
-			_ = s.Routes.Delete(c.route)
+			_ = s.Routes().Delete(c.route)
 			c.route = route.Route{}
 		}
 		if want.Prefix.IsValid() {
-			if err := s.Routes.Add(want); err != nil && !errors.Is(err, route.ErrExists) {
+			if err := s.Routes().Add(want); err != nil && !errors.Is(err, route.ErrExists) {
 				c.event(Event{Kind: EventError, Lease: *l, Err: err})
 				return
 			}
@@ -45,7 +45,7 @@ func (c *Client) configure(l *Lease) {
 func (c *Client) unconfigure() {
 	s := c.ifc.Stack()
 	if c.route.Prefix.IsValid() {
-		_ = s.Routes.Delete(c.route)
+		_ = s.Routes().Delete(c.route)
 		c.route = route.Route{}
 	}
 	if c.applied.IsValid() {

@@ -187,7 +187,7 @@ func (c *Client) Start() error {
 	if !c.started.CompareAndSwap(false, true) {
 		return &OpError{Op: "start", Interface: c.ifc.Name(), Err: ErrRunning}
 	}
-	if err := c.ifc.Stack().EtherIn.Add(c.hookName, 0, c.hook); err != nil {
+	if err := c.ifc.Stack().EtherIn().Add(c.hookName, 0, c.hook); err != nil {
 		close(c.done)
 		return &OpError{Op: "start", Interface: c.ifc.Name(), Err: err, Fix: "one client per interface"}
 	}
@@ -305,7 +305,7 @@ func (c *Client) event(e Event) {
 // run is the client goroutine.
 func (c *Client) run() {
 	defer close(c.done)
-	defer func() { _ = c.ifc.Stack().EtherIn.Remove(c.hookName) }()
+	defer func() { _ = c.ifc.Stack().EtherIn().Remove(c.hookName) }()
 	c.begin(c.clock.Now())
 	c.arm()
 	for {

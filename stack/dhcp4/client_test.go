@@ -222,7 +222,7 @@ func TestAcquire(t *testing.T) {
 	if a := e.cifc.Addresses(); len(a) != 1 || a[0] != l.Addr {
 		t.Fatalf("interface addresses %v", a)
 	}
-	if r, ok := e.cli.S.Routes.Lookup(wire.Addr4{198, 19, 1, 1}); !ok || r.Gateway != serverAddr || r.IfIndex != e.cifc.Index() {
+	if r, ok := e.cli.S.Routes().Lookup(wire.Addr4{198, 19, 1, 1}); !ok || r.Gateway != serverAddr || r.IfIndex != e.cifc.Index() {
 		t.Fatalf("default route %v %v", r, ok)
 	}
 	// The address works: the server's stack pings it.
@@ -315,7 +315,7 @@ func TestLeaseExpires(t *testing.T) {
 	if a := e.cifc.Addresses(); len(a) != 0 {
 		t.Fatalf("address kept after expiry: %v", a)
 	}
-	if _, ok := e.cli.S.Routes.Lookup(wire.Addr4{198, 19, 1, 1}); ok {
+	if _, ok := e.cli.S.Routes().Lookup(wire.Addr4{198, 19, 1, 1}); ok {
 		t.Fatal("default route kept after expiry")
 	}
 	e.req(t, dhcp4.Discover)
@@ -501,7 +501,7 @@ func TestRelease(t *testing.T) {
 	if a := e.cifc.Addresses(); len(a) != 0 {
 		t.Fatalf("address kept after release: %v", a)
 	}
-	if _, ok := e.cli.S.Routes.Lookup(wire.Addr4{198, 19, 1, 1}); ok {
+	if _, ok := e.cli.S.Routes().Lookup(wire.Addr4{198, 19, 1, 1}); ok {
 		t.Fatal("default route kept after release")
 	}
 	if _, ok := e.srv.Leased(e.cifc.MAC()); ok {
@@ -570,7 +570,7 @@ func TestInfiniteLeaseNoApply(t *testing.T) {
 	if a := e.cifc.Addresses(); len(a) != 0 {
 		t.Fatalf("NoApply configured %v", a)
 	}
-	if _, ok := e.cli.S.Routes.Lookup(wire.Addr4{198, 19, 1, 1}); ok {
+	if _, ok := e.cli.S.Routes().Lookup(wire.Addr4{198, 19, 1, 1}); ok {
 		t.Fatal("NoApply installed a default route")
 	}
 	e.c.Sync()
@@ -585,10 +585,10 @@ func TestNoDefaultRoute(t *testing.T) {
 	if a := e.cifc.Addresses(); len(a) != 1 || a[0] != l.Addr {
 		t.Fatalf("addresses %v", a)
 	}
-	if _, ok := e.cli.S.Routes.Lookup(wire.Addr4{198, 19, 1, 1}); ok {
+	if _, ok := e.cli.S.Routes().Lookup(wire.Addr4{198, 19, 1, 1}); ok {
 		t.Fatal("NoDefaultRoute installed a default route")
 	}
-	if _, ok := e.cli.S.Routes.Lookup(wire.Addr4{198, 18, 0, 7}); !ok {
+	if _, ok := e.cli.S.Routes().Lookup(wire.Addr4{198, 18, 0, 7}); !ok {
 		t.Fatal("no connected route for the lease's subnet")
 	}
 }

@@ -1,6 +1,9 @@
 package dhcp4
 
-import "errors"
+import (
+	"errors"
+	"strings"
+)
 
 // Sentinel errors callers branch on with errors.Is.
 var (
@@ -37,14 +40,19 @@ type OpError struct {
 	Fix       string
 }
 
+// Error reads "dhcp4: Op Interface: Err; Fix", leaving out the empty parts and
+// the "dhcp4: " that Err's text may start with: the one OpError format of
+// every gopkt package (internal/layers checks it).
 func (e *OpError) Error() string {
 	s := "dhcp4: " + e.Op
 	if e.Interface != "" {
-		s += " on " + e.Interface
+		s += " " + e.Interface
 	}
-	s += ": " + e.Err.Error()
+	if e.Err != nil {
+		s += ": " + strings.TrimPrefix(e.Err.Error(), "dhcp4: ")
+	}
 	if e.Fix != "" {
-		s += " (" + e.Fix + ")"
+		s += "; " + e.Fix
 	}
 	return s
 }

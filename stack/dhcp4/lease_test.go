@@ -72,7 +72,7 @@ func TestStrings(t *testing.T) {
 		t.Fatal("String methods")
 	}
 	e := &OpError{Op: "start", Interface: "tap0", Err: ErrRunning, Fix: "one client per interface"}
-	if e.Error() != "dhcp4: start on tap0: dhcp4: client already started (one client per interface)" {
+	if e.Error() != "dhcp4: start tap0: client already started; one client per interface" {
 		t.Fatal(e.Error())
 	}
 }

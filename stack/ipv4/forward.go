@@ -22,7 +22,7 @@ func (ip *IPv4) forward(in *stack.Interface, b *mbuf.Buf, h wire.IPv4) {
 		return
 	}
 	dst := h.Dst()
-	ifindex, nexthop, ok := ip.s.Routes.NextHop(dst)
+	ifindex, nexthop, ok := ip.s.Routes().NextHop(dst)
 	var out *stack.Interface
 	if ok {
 		out = ip.s.Interface(ifindex)
@@ -49,8 +49,8 @@ func (ip *IPv4) forward(in *stack.Interface, b *mbuf.Buf, h wire.IPv4) {
 		return
 	}
 	h.DecTTL()
-	if ip.Forward.Active() {
-		switch ip.Forward.Run(pfil.Forward, out.Index(), b) {
+	if ip.fwd.Active() {
+		switch ip.fwd.Run(pfil.Forward, out.Index(), b) {
 		case pfil.Drop:
 			st.inFiltered.Add(1)
 			b.Free()

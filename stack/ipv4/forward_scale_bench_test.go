@@ -66,7 +66,7 @@ func forwardScale(b *testing.B, nroutes, nneigh int, spread bool) {
 		b.Fatal(err)
 	}
 	if nroutes > 0 {
-		if err := r.S.Routes.AddBatch(extraRoutes(nroutes, eth0.Index())); err != nil {
+		if err := r.S.Routes().AddBatch(extraRoutes(nroutes, eth0.Index())); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -104,23 +104,23 @@ func TestIPHooks(t *testing.T) {
 	r, in, out := router(t, pool)
 	// The example filter on the forward hook: drop UDP to port 9.
 	f := pfil.NewAddrFilter(pfil.Rule{Proto: wire.IPProtocolUDP, Port: 9})
-	if err := r.IP.Forward.Add("addrfilter", 0, f.Hook); err != nil {
+	if err := r.IP.Forward().Add("addrfilter", 0, f.Hook); err != nil {
 		t.Fatal(err)
 	}
 	_, fwd := routeFrames(t, r, in, out, pool, udpFrame(64))
 	if len(fwd) != 0 || f.Dropped() != 1 || r.IP.Stats().InFiltered != 1 {
 		t.Errorf("forward filter: %d forwarded, dropped %d", len(fwd), f.Dropped())
 	}
-	_ = r.IP.Forward.Remove("addrfilter")
+	_ = r.IP.Forward().Remove("addrfilter")
 	// An in hook sees every datagram first; consuming it stops the stack.
 	seen := 0
-	_ = r.IP.In.Add("count", 0, func(pfil.Dir, int, *mbuf.Buf) pfil.Verdict { seen++; return pfil.Pass })
+	_ = r.IP.In().Add("count", 0, func(pfil.Dir, int, *mbuf.Buf) pfil.Verdict { seen++; return pfil.Pass })
 	_, fwd = routeFrames(t, r, in, out, pool, udpFrame(64))
 	if len(fwd) != 1 || seen != 1 {
 		t.Errorf("in hook: seen %d, forwarded %d", seen, len(fwd))
 	}
 	// An out hook on locally generated traffic.
-	_ = r.IP.Out.Add("drop-all", 0, func(pfil.Dir, int, *mbuf.Buf) pfil.Verdict { return pfil.Drop })
+	_ = r.IP.Out().Add("drop-all", 0, func(pfil.Dir, int, *mbuf.Buf) pfil.Verdict { return pfil.Drop })
 	c, _ := r.UDP.Dial(netipAP("0.0.0.0:0"), netipAP("198.18.1.2:9"))
 	defer c.Close()
 	_, _ = c.Write([]byte("x"))

@@ -3,7 +3,6 @@ package ipv4
 import (
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
-	"github.com/gopkt/gopkt/stack/internal/chain"
 	"github.com/gopkt/gopkt/stack/wire"
 )
 
@@ -67,7 +66,7 @@ func (ip *IPv4) fragment(ifc *stack.Interface, nh wire.Addr4, b *mbuf.Buf) error
 			k := copy(d[wire.IPv4MinHeaderLen:fhl], copied[:nc])
 			clear(d[wire.IPv4MinHeaderLen+k : fhl])
 		}
-		chain.Copy(b, hl+off, d[fhl:])
+		b.CopyAt(hl+off, d[fhl:])
 		h := wire.IPv4(d)
 		d[0] = 0x40 | uint8(fhl/4)
 		h.SetTotalLen(uint16(fhl + n))

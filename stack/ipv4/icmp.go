@@ -7,7 +7,6 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/gopkt/gopkt/hw/mbuf"
-	"github.com/gopkt/gopkt/stack/internal/chain"
 	"github.com/gopkt/gopkt/stack/internal/echo"
 	"github.com/gopkt/gopkt/stack/wire"
 )
@@ -41,7 +40,7 @@ func (ip *IPv4) icmpInput(b *mbuf.Buf, m Meta) {
 	st := &ip.st
 	st.icmpInMsgs.Add(1)
 	msg, err := wire.NewICMPv4(b.Bytes())
-	if err != nil || chain.Sum(b, 0) != 0xffff {
+	if err != nil || b.Checksum(0) != 0xffff {
 		st.icmpInErrors.Add(1)
 		b.Free()
 		return
@@ -128,7 +127,7 @@ func (ip *IPv4) icmpError(b *mbuf.Buf, typ wire.ICMPv4Type, code uint8, rest uin
 		return
 	}
 	m, _ := nb.Append(wire.ICMPv4HeaderLen + q)
-	chain.Copy(b, 0, m[wire.ICMPv4HeaderLen:])
+	b.CopyAt(0, m[wire.ICMPv4HeaderLen:])
 	msg := wire.ICMPv4(m)
 	msg.SetType(typ)
 	msg.SetCode(code)

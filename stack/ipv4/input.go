@@ -5,7 +5,6 @@ import (
 
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
-	"github.com/gopkt/gopkt/stack/internal/chain"
 	"github.com/gopkt/gopkt/stack/pfil"
 	"github.com/gopkt/gopkt/stack/wire"
 )
@@ -34,7 +33,7 @@ func (ip *IPv4) header(b *mbuf.Buf) (wire.IPv4, bool) {
 			return nil, false
 		}
 		if b.PktLen() > total {
-			chain.Trim(b, total)
+			b.Truncate(total)
 		}
 		return wire.IPv4(b.Bytes()), true
 	}
@@ -82,8 +81,8 @@ func (ip *IPv4) input(ifc *stack.Interface, b *mbuf.Buf) {
 		b.Free()
 		return
 	}
-	if ip.In.Active() {
-		switch ip.In.Run(pfil.In, ifc.Index(), b) {
+	if ip.in.Active() {
+		switch ip.in.Run(pfil.In, ifc.Index(), b) {
 		case pfil.Drop:
 			st.inFiltered.Add(1)
 			b.Free()

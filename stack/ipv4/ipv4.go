@@ -12,6 +12,7 @@ import (
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/internal/echo"
+	"github.com/gopkt/gopkt/stack/network"
 	"github.com/gopkt/gopkt/stack/pfil"
 	"github.com/gopkt/gopkt/stack/wire"
 )
@@ -138,12 +139,11 @@ type IPv4 struct {
 	o    Options
 
 	// transports by protocol number, read by the receive path without a
-	// lock; tmu serializes AddTransport and RemoveTransport (transports.go).
-	transports [256]atomic.Pointer[transportRef]
-	tmu        sync.Mutex
+	// lock; AddTransport and RemoveTransport change it (transports.go).
+	transports network.Transports[Transport]
 
-	// Hook points (packets start at the IPv4 header).
-	In, Out, Forward *pfil.Head
+	// Hook points (packets start at the IPv4 header): In, Out, Forward.
+	in, out, fwd *pfil.Head
 
 	neigh *neighCache
 	reass *reassembler
@@ -163,11 +163,11 @@ type IPv4 struct {
 func New(o Options) *IPv4 {
 	o.defaults()
 	ip := &IPv4{
-		o:       o,
-		In:      pfil.NewHead("ipv4-in"),
-		Out:     pfil.NewHead("ipv4-out"),
-		Forward: pfil.NewHead("ipv4-forward"),
-		stop:    make(chan struct{}),
+		o:    o,
+		in:   pfil.NewHead("ipv4-in"),
+		out:  pfil.NewHead("ipv4-out"),
+		fwd:  pfil.NewHead("ipv4-forward"),
+		stop: make(chan struct{}),
 	}
 	ip.st.forwarding.Store(o.Forwarding)
 	ip.neigh = newNeighCache(ip)
@@ -189,7 +189,7 @@ func (ip *IPv4) Attach(s *stack.Stack) error {
 	if err := s.HandleEtherType(wire.EtherTypeARP, arpHandler{ip}); err != nil {
 		return err
 	}
-	ip.transports[wire.IPProtocolICMP].Store(&transportRef{icmpTransport{ip}})
+	_, _ = ip.transports.Add(uint8(wire.IPProtocolICMP), icmpTransport{ip}, nil)
 	for _, t := range ip.o.Transports {
 		if err := ip.AddTransport(t); err != nil {
 			return err
@@ -199,6 +199,19 @@ func (ip *IPv4) Attach(s *stack.Stack) error {
 	go ip.timer()
 	return nil
 }
+
+// In is the hook point every datagram received from an interface passes
+// (after the header and address checks, before reassembly, delivery or
+// forwarding), with the receiving interface's index.
+func (ip *IPv4) In() *pfil.Head { return ip.in }
+
+// Out is the hook point of datagrams we originate through Output (before
+// fragmentation), with the outgoing interface's index.
+func (ip *IPv4) Out() *pfil.Head { return ip.out }
+
+// Forward is the hook point of forwarded datagrams (TTL already
+// decremented), with the outgoing interface's index.
+func (ip *IPv4) Forward() *pfil.Head { return ip.fwd }
 
 // Stack is the stack this instance is attached to.
 func (ip *IPv4) Stack() *stack.Stack { return ip.s }
@@ -216,13 +229,11 @@ func (ip *IPv4) SetForwarding(on bool) { ip.st.forwarding.Store(on) }
 // Transports registered then that implement io.Closer (TCP: its
 // connections hold queued buffers and timers) are closed first.
 func (ip *IPv4) Close() error {
-	for p := range ip.transports {
-		if r := ip.transports[p].Load(); r != nil {
-			if c, ok := r.t.(io.Closer); ok {
-				_ = c.Close()
-			}
+	ip.transports.Each(func(_ uint8, t Transport) {
+		if c, ok := t.(io.Closer); ok {
+			_ = c.Close()
 		}
-	}
+	})
 	close(ip.stop)
 	ip.wg.Wait()
 	ip.neigh.flush(0)

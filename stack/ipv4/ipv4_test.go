@@ -119,7 +119,7 @@ func TestRoutedPingAndTTL(t *testing.T) {
 		ifc int
 		gw  string
 	}{{a, ia.Index(), "198.18.1.254"}, {b, ib.Index(), "198.18.2.254"}} {
-		if err := h.h.S.Routes.Add(route.Route{Prefix: netip.MustParsePrefix("0.0.0.0/0"), Gateway: netip.MustParseAddr(h.gw), IfIndex: h.ifc}); err != nil {
+		if err := h.h.S.Routes().Add(route.Route{Prefix: netip.MustParsePrefix("0.0.0.0/0"), Gateway: netip.MustParseAddr(h.gw), IfIndex: h.ifc}); err != nil {
 			t.Fatal(err)
 		}
 	}

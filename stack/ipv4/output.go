@@ -5,7 +5,6 @@ import (
 
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
-	"github.com/gopkt/gopkt/stack/internal/chain"
 	"github.com/gopkt/gopkt/stack/pfil"
 	"github.com/gopkt/gopkt/stack/wire"
 )
@@ -33,7 +32,7 @@ func (ip *IPv4) NewPacket(l4 int, data []byte) (*mbuf.Buf, error) {
 	if l4 < 0 || l4+Reserve > mbuf.Headroom {
 		return nil, ErrNoHeadroom
 	}
-	b, err := chain.Alloc(ip.pool, data)
+	b, err := ip.pool.GetChain(data)
 	if err != nil {
 		return nil, ErrNoBuffers
 	}
@@ -46,7 +45,7 @@ func (ip *IPv4) Route(dst wire.Addr4) (ifc *stack.Interface, nexthop wire.Addr4,
 		// Our own address: through the loopback, as Linux's local table does.
 		return ip.s.Loopback(), dst, nil
 	}
-	ifindex, nexthop, ok := ip.s.Routes.NextHop(dst)
+	ifindex, nexthop, ok := ip.s.Routes().NextHop(dst)
 	if !ok {
 		return nil, dst, ErrNoRoute
 	}
@@ -140,8 +139,8 @@ func (ip *IPv4) Output(b *mbuf.Buf, h Header) error {
 	hdr.SetSrc(h.Src)
 	hdr.SetDst(h.Dst)
 	hdr.UpdateChecksum()
-	if ip.Out.Active() {
-		switch ip.Out.Run(pfil.Out, ifc.Index(), b) {
+	if ip.out.Active() {
+		switch ip.out.Run(pfil.Out, ifc.Index(), b) {
 		case pfil.Drop:
 			st.outFiltered.Add(1)
 			b.Free()

@@ -10,16 +10,11 @@ import (
 // ErrNoTransport means no transport serves the protocol number.
 var ErrNoTransport = errors.New("ipv4: no transport registered for the IP protocol number")
 
-// transportRef boxes a Transport for an atomic pointer slot.
-type transportRef struct{ t Transport }
-
 // transport returns what serves protocol p, or nil: one atomic load, no
 // lock, on the receive path.
 func (ip *IPv4) transport(p wire.IPProtocol) Transport {
-	if r := ip.transports[p].Load(); r != nil {
-		return r.t
-	}
-	return nil
+	t, _ := ip.transports.Get(uint8(p))
+	return t
 }
 
 // AddTransport registers t by its protocol number while the stack runs
@@ -27,16 +22,15 @@ func (ip *IPv4) transport(p wire.IPProtocol) Transport {
 // the number go to t. Options.Transports are added this way by Attach. It
 // fails with ErrProtocolTaken when the number is served.
 func (ip *IPv4) AddTransport(t Transport) error {
-	ip.tmu.Lock()
-	defer ip.tmu.Unlock()
 	p := t.Protocol()
-	if ip.transports[p].Load() != nil {
+	var aerr error
+	taken, _ := ip.transports.Add(uint8(p), t, func() error { aerr = t.Attach(ip); return aerr })
+	switch {
+	case taken:
 		return fmt.Errorf("%w: %v", ErrProtocolTaken, p)
+	case aerr != nil:
+		return fmt.Errorf("ipv4: attach %v: %w", p, aerr)
 	}
-	if err := t.Attach(ip); err != nil {
-		return fmt.Errorf("ipv4: attach %v: %w", p, err)
-	}
-	ip.transports[p].Store(&transportRef{t})
 	return nil
 }
 
@@ -51,11 +45,9 @@ func (ip *IPv4) RemoveTransport(p wire.IPProtocol) (Transport, error) {
 	if p == wire.IPProtocolICMP {
 		return nil, fmt.Errorf("ipv4: ICMP is part of IPv4 (RFC 1122 §3.2.2) and cannot be removed")
 	}
-	ip.tmu.Lock()
-	defer ip.tmu.Unlock()
-	r := ip.transports[p].Swap(nil)
-	if r == nil {
+	t, ok := ip.transports.Remove(uint8(p))
+	if !ok {
 		return nil, fmt.Errorf("%w: %v", ErrNoTransport, p)
 	}
-	return r.t, nil
+	return t, nil
 }

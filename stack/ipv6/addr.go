@@ -7,7 +7,6 @@ import (
 	"net/netip"
 	"slices"
 	"sync/atomic"
-	"time"
 
 	"github.com/gopkt/gopkt/hw/port"
 	"github.com/gopkt/gopkt/stack"
@@ -112,7 +111,7 @@ func (ip *IPv6) AddAddress(ifc *stack.Interface, p netip.Prefix) error {
 	ip.startDADLocked(st, p)
 	ip.mu.Unlock()
 	ip.updateGroups(ifc.Index())
-	ip.dadTick(time.Now()) // the first solicitation at once
+	ip.dadTick(ip.o.Clock.Now()) // the first solicitation at once
 	return nil
 }
 
@@ -123,7 +122,7 @@ func (ip *IPv6) AddAddress(ifc *stack.Interface, p netip.Prefix) error {
 // not call back into IPv6, so adding to it under ip.mu cannot deadlock.
 func (ip *IPv6) commitLocked(st *ifState, p netip.Prefix) {
 	if p.Bits() < 128 {
-		if err := ip.Routes.Add(route.Route{Prefix: p.Masked(), IfIndex: st.ifc.Index(), Kind: route.Connected}); err != nil {
+		if err := ip.routes.Add(route.Route{Prefix: p.Masked(), IfIndex: st.ifc.Index(), Kind: route.Connected}); err != nil {
 			ip.s.Logger().Debug("ipv6: connected route", "prefix", p.Masked(), "err", err)
 		}
 	}
@@ -166,7 +165,7 @@ func (ip *IPv6) RemoveAddress(ifc *stack.Interface, p netip.Prefix) error {
 	shared := slices.ContainsFunc(addrs, func(o netip.Prefix) bool { return o.Masked() == p.Masked() })
 	ip.mu.Unlock()
 	if !shared && p.Bits() < 128 {
-		_ = ip.Routes.Delete(route.Route{Prefix: p.Masked(), IfIndex: ifc.Index()})
+		_ = ip.routes.Delete(route.Route{Prefix: p.Masked(), IfIndex: ifc.Index()})
 	}
 	ip.updateGroups(ifc.Index())
 	return nil

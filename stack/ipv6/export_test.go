@@ -1,7 +1,5 @@
 package ipv6
 
-import "time"
-
 // ResetPerPacketState drops what packets leave behind (reassembly in
 // progress, dynamic neighbour entries and their queues), for fuzz fixtures
 // reused between inputs.
@@ -26,6 +24,3 @@ func (ip *IPv6) ResetPerPacketState() {
 
 // Pending is the number of packets in reassembly.
 func (ip *IPv6) Pending() int { return ip.reass.pending() }
-
-// RedirectTick runs the redirect cache's timer at now.
-func (ip *IPv6) RedirectTick(now time.Time) { ip.redir.tick(now) }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopkt/gopkt/clock/clocktest"
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/ipv4"
@@ -20,12 +21,15 @@ import (
 // the test drives by hand: it injects frames into eth0 (polled by the
 // test, so an input is processed when inject returns) and reads what the
 // host sends. The peer, 2001:db8::2 at peerMAC, is a permanent neighbour.
+// Time is clk's: it stands still (no timer fires between inputs) until a
+// test advances it.
 type wireHost struct {
 	pool *mbuf.Pool
 	ip   *ipv6.IPv6
 	s    *stack.Stack
 	ifc  *stack.Interface
 	peer *link.Port
+	clk  *clocktest.Clock
 }
 
 var (
@@ -37,9 +41,10 @@ var (
 func newWireHost(tb testing.TB) *wireHost {
 	tb.Helper()
 	pool := stacktest.NewPool(tb, 1024)
-	// No timer: nothing may fire between inputs.
-	ip6 := ipv6.New(ipv6.Options{Tick: time.Hour, DADTransmits: -1})
-	s, err := stack.New(stack.Options{Pool: pool, Protocols: []stack.Protocol{ipv4.New(ipv4.Options{Tick: time.Hour}), ip6}})
+	// A manual clock: nothing may fire between inputs.
+	clk := clocktest.New(time.Unix(1_700_000_000, 0))
+	ip6 := ipv6.New(ipv6.Options{Clock: clk, DADTransmits: -1})
+	s, err := stack.New(stack.Options{Pool: pool, Protocols: []stack.Protocol{ipv4.New(ipv4.Options{Clock: clk}), ip6}})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -55,7 +60,7 @@ func newWireHost(tb testing.TB) *wireHost {
 	if err := ip6.AddStaticNeighbour(ifc, netip.AddrFrom16(peerAddr), peerMAC); err != nil {
 		tb.Fatal(err)
 	}
-	w := &wireHost{pool: pool, ip: ip6, s: s, ifc: ifc, peer: pb}
+	w := &wireHost{pool: pool, ip: ip6, s: s, ifc: ifc, peer: pb, clk: clk}
 	w.frames() // the MLD reports of the groups joined so far
 	return w
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
-	"github.com/gopkt/gopkt/stack/internal/chain"
 	"github.com/gopkt/gopkt/stack/internal/echo"
 	"github.com/gopkt/gopkt/stack/wire"
 )
@@ -38,7 +37,7 @@ func (s *icmpState) allow(now time.Time) bool { return s.limit.AllowN(now, 1) }
 // checksum returns the ICMPv6 checksum of the message in b (the field
 // must be 0) with the pseudo-header for src and dst (RFC 4443 §2.3).
 func checksum(b *mbuf.Buf, src, dst [16]byte) uint16 {
-	return ^chain.Sum(b, wire.PseudoHeaderChecksum6(wire.IPProtocolICMPv6, src, dst, uint32(b.PktLen())))
+	return ^b.Checksum(wire.PseudoHeaderChecksum6(wire.IPProtocolICMPv6, src, dst, uint32(b.PktLen())))
 }
 
 // icmpInput handles one ICMPv6 message; b starts at the ICMPv6 header.
@@ -51,7 +50,7 @@ func (ip *IPv6) icmpInput(ifc *stack.Interface, b *mbuf.Buf, m Meta) {
 		b.Free()
 		return
 	}
-	if chain.Sum(b, wire.PseudoHeaderChecksum6(wire.IPProtocolICMPv6, m.Src, m.Dst, uint32(b.PktLen()))) != 0xffff {
+	if b.Checksum(wire.PseudoHeaderChecksum6(wire.IPProtocolICMPv6, m.Src, m.Dst, uint32(b.PktLen()))) != 0xffff {
 		st.icmpInCsumErrors.Add(1)
 		st.icmpInErrors.Add(1)
 		b.Free()
@@ -210,7 +209,7 @@ func (ip *IPv6) icmpError(b *mbuf.Buf, typ wire.ICMPv6Type, code uint8, param ui
 			return
 		}
 	}
-	if !ip.icmp.allow(time.Now()) {
+	if !ip.icmp.allow(ip.o.Clock.Now()) {
 		st.icmpOutRateLimited.Add(1)
 		return
 	}
@@ -236,7 +235,7 @@ func (ip *IPv6) icmpError(b *mbuf.Buf, typ wire.ICMPv6Type, code uint8, param ui
 		nb.Free()
 		return
 	}
-	chain.Copy(b, 0, mb[wire.ICMPv6HeaderLen:])
+	b.CopyAt(0, mb[wire.ICMPv6HeaderLen:])
 	msg := wire.ICMPv6(mb)
 	msg.SetType(typ)
 	msg.SetCode(code)

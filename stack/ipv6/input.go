@@ -5,7 +5,6 @@ import (
 
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
-	"github.com/gopkt/gopkt/stack/internal/chain"
 	"github.com/gopkt/gopkt/stack/pfil"
 	"github.com/gopkt/gopkt/stack/wire"
 )
@@ -36,7 +35,7 @@ func (ip *IPv6) header(b *mbuf.Buf) (wire.IPv6, bool) {
 		return nil, false
 	}
 	if b.PktLen() > n {
-		chain.Trim(b, n) // Ethernet padding
+		b.Truncate(n) // Ethernet padding
 	}
 	return wire.IPv6(b.Bytes()), true
 }

@@ -11,9 +11,11 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/gopkt/gopkt/clock"
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/internal/echo"
+	"github.com/gopkt/gopkt/stack/network"
 	"github.com/gopkt/gopkt/stack/pfil"
 	"github.com/gopkt/gopkt/stack/route"
 	"github.com/gopkt/gopkt/stack/wire"
@@ -87,6 +89,7 @@ type Options struct {
 	ICMPRate       int           // ICMPv6 errors per second (1000), RFC 4443 §2.4 (f)
 	ICMPBurst      int           // token bucket depth (50)
 	Tick           time.Duration // timer granularity (100 ms)
+	Clock          clock.Clock   // every timer and timestamp (nil: clock.System())
 	PMTUTimeout    time.Duration // how long a learned path MTU holds (10 min, RFC 8201 §4)
 	// RedirectTimeout is how long a followed redirect holds (10 min);
 	// RedirectRate bounds the redirects a router sends, per second (10,
@@ -136,6 +139,7 @@ func (o *Options) defaults() {
 	defd(&o.PMTUTimeout, 10*time.Minute)
 	defd(&o.RedirectTimeout, 10*time.Minute)
 	def(&o.RedirectRate, 10)
+	o.Clock = clock.Or(o.Clock)
 }
 
 // IPv6 is the IPv6 protocol instance of one stack: input with extension
@@ -147,17 +151,15 @@ type IPv6 struct {
 	o    Options
 
 	// transports by next-header number, read by the receive path
-	// without a lock; tmu serializes AddTransport and RemoveTransport
+	// without a lock; AddTransport and RemoveTransport change it
 	// (transports.go).
-	transports [256]atomic.Pointer[transportRef]
-	tmu        sync.Mutex
+	transports network.Transports[Transport]
 
 	// Hook points (packets start at the IPv6 header): In, Out, Forward.
 	in, out, fwd *pfil.Head
 
-	// Routes is the IPv6 routing table. Addresses add their on-link
-	// prefix (RFC 4861 §5.2 "prefix list") as a connected route.
-	Routes *route.Table6
+	// routes is the IPv6 routing table (Routes).
+	routes *route.Table6
 
 	mu    sync.Mutex                       // configuration changes
 	dad   map[dadKey]*dadRun               // under mu
@@ -184,7 +186,7 @@ type IPv6 struct {
 // New returns an IPv6 protocol to pass in stack.Options.Protocols.
 func New(o Options) *IPv6 {
 	o.defaults()
-	ip := &IPv6{o: o, Routes: route.New6(), stop: make(chan struct{}),
+	ip := &IPv6{o: o, routes: route.New6(), stop: make(chan struct{}),
 		in: pfil.NewHead("ipv6-in"), out: pfil.NewHead("ipv6-out"), fwd: pfil.NewHead("ipv6-forward")}
 	empty := []*ifState{}
 	ip.ifs.Store(&empty)
@@ -225,8 +227,12 @@ func (ip *IPv6) Attach(s *stack.Stack) error {
 			return err
 		}
 	}
+	// The timer is armed here, not in its goroutine, so that a manual
+	// clock advanced right after New returns fires it.
+	t := ip.o.Clock.NewTimer()
+	t.Reset(ip.o.Tick)
 	ip.wg.Add(1)
-	go ip.timer()
+	go ip.timer(t)
 	return nil
 }
 
@@ -244,6 +250,12 @@ func (ip *IPv6) Out() *pfil.Head { return ip.out }
 // Forward is the hook point of forwarded packets (hop limit already
 // decremented), with the outgoing interface's index.
 func (ip *IPv6) Forward() *pfil.Head { return ip.fwd }
+
+// Routes is the IPv6 routing table. Addresses add their on-link prefix
+// (RFC 4861 §5.2 "prefix list") as a connected route, and router
+// advertisements add default routes and on-link prefixes. It is the same
+// table for the instance's life (lookups take no lock; see package route).
+func (ip *IPv6) Routes() *route.Table6 { return ip.routes }
 
 // Stack is the stack this instance is attached to.
 func (ip *IPv6) Stack() *stack.Stack { return ip.s }
@@ -264,13 +276,11 @@ func (ip *IPv6) Quotas() (hold, reassembly *mbuf.Quota) { return ip.holdQ, ip.re
 // Close implements io.Closer: the registered transports that are
 // io.Closer first, then the timer, then everything queued is freed.
 func (ip *IPv6) Close() error {
-	for p := range ip.transports {
-		if r := ip.transports[p].Load(); r != nil {
-			if c, ok := r.t.(io.Closer); ok {
-				_ = c.Close()
-			}
+	ip.transports.Each(func(_ uint8, t Transport) {
+		if c, ok := t.(io.Closer); ok {
+			_ = c.Close()
 		}
-	}
+	})
 	close(ip.stop)
 	ip.wg.Wait()
 	ip.neigh.flush(0)
@@ -278,15 +288,15 @@ func (ip *IPv6) Close() error {
 	return nil
 }
 
-func (ip *IPv6) timer() {
+// timer runs the periodic work every Tick of the clock, on t (armed).
+func (ip *IPv6) timer(t clock.Timer) {
 	defer ip.wg.Done()
-	t := time.NewTicker(ip.o.Tick)
 	defer t.Stop()
 	for {
 		select {
 		case <-ip.stop:
 			return
-		case now := <-t.C:
+		case now := <-t.C():
 			ip.neigh.tick(now)
 			ip.reass.tick(now)
 			ip.pmtu.tick(now)
@@ -294,6 +304,7 @@ func (ip *IPv6) timer() {
 			ip.dadTick(now)
 			ip.autoconfTick(now)
 			ip.paramsTick(now)
+			t.Reset(ip.o.Tick)
 		}
 	}
 }
@@ -309,7 +320,7 @@ func (ip *IPv6) InterfaceAdded(ifc *stack.Interface) {
 		next = append(next, nil)
 	}
 	nst := &ifState{ifc: ifc}
-	nst.params.Store(ip.defaultParams(time.Now()))
+	nst.params.Store(ip.defaultParams(ip.o.Clock.Now()))
 	next[ifc.Index()] = nst
 	ip.ifs.Store(&next)
 	ip.mu.Unlock()
@@ -338,7 +349,7 @@ func (ip *IPv6) InterfaceRemoved(ifc *stack.Interface) {
 	for _, a := range st.addresses() {
 		_ = ip.RemoveAddress(ifc, a)
 	}
-	ip.Routes.DeleteInterface(ifc.Index())
+	ip.routes.DeleteInterface(ifc.Index())
 	ip.neigh.flush(ifc.Index())
 	ip.redir.flush(ifc.Index())
 	ip.mu.Lock()

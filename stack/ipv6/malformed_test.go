@@ -4,8 +4,10 @@ import (
 	"encoding/binary"
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/gopkt/gopkt/stack/ipv6"
+	"github.com/gopkt/gopkt/stack/stacktest"
 	"github.com/gopkt/gopkt/stack/wire"
 )
 
@@ -181,6 +183,13 @@ func TestPacketTooBig(t *testing.T) {
 			t.Errorf("packet of %d bytes, next header %d", len(p), p[6])
 		}
 	}
+	// PMTUTimeout (10 min) later the learned value is forgotten and the
+	// link MTU tried again (RFC 8201 §4).
+	w.clk.Advance(11 * time.Minute)
+	if !stacktest.Eventually(5*time.Second, func() bool { return w.ip.PathMTU(peer) == 1500 }) {
+		t.Fatalf("path MTU after the timeout: %d, want 1500", w.ip.PathMTU(peer))
+	}
+	w.frames() // whatever the timer sent
 	w.clean(t)
 }
 
@@ -225,7 +234,7 @@ func TestRouterAdvert(t *testing.T) {
 	if r := w.ip.Routers(); len(r) != 1 || r[0] != netip.AddrFrom16(router) {
 		t.Fatalf("routers %v", r)
 	}
-	rt, ok := w.ip.Routes.Lookup(netip.MustParseAddr("2001:db8:1234::1").As16())
+	rt, ok := w.ip.Routes().Lookup(netip.MustParseAddr("2001:db8:1234::1").As16())
 	if !ok || rt.Gateway != netip.AddrFrom16(router) || rt.IfIndex != w.ifc.Index() {
 		t.Fatalf("default route %+v %v", rt, ok)
 	}
@@ -246,7 +255,7 @@ func TestRouterAdvert(t *testing.T) {
 	if r := w.ip.Routers(); len(r) != 0 {
 		t.Fatalf("routers after lifetime 0: %v", r)
 	}
-	if _, ok := w.ip.Routes.Lookup(netip.MustParseAddr("2001:db8:1234::1").As16()); ok {
+	if _, ok := w.ip.Routes().Lookup(netip.MustParseAddr("2001:db8:1234::1").As16()); ok {
 		t.Error("default route still there")
 	}
 	w.clean(t)

@@ -78,7 +78,7 @@ type neighCache struct {
 
 func newNeighCache(ip *IPv6) *neighCache {
 	c := &neighCache{ip: ip, m: map[neighKey]*neighEntry{}}
-	c.now.Store(time.Now().UnixNano())
+	c.now.Store(ip.o.Clock.Now().UnixNano())
 	c.fast.init()
 	return c
 }

@@ -5,7 +5,6 @@ import (
 
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
-	"github.com/gopkt/gopkt/stack/internal/chain"
 	"github.com/gopkt/gopkt/stack/pfil"
 	"github.com/gopkt/gopkt/stack/wire"
 )
@@ -38,7 +37,7 @@ func (ip *IPv6) NewPacket(l4 int, data []byte) (*mbuf.Buf, error) {
 	if l4 < 0 || l4+Reserve > mbuf.Headroom {
 		return nil, ErrNoHeadroom
 	}
-	b, err := chain.Alloc(ip.pool, data)
+	b, err := ip.pool.GetChain(data)
 	if err != nil {
 		return nil, ErrNoBuffers
 	}
@@ -61,12 +60,12 @@ func (ip *IPv6) Route(dst [16]byte, ifindex int) (*stack.Interface, [16]byte, er
 		if st.hasAddress(dst) {
 			return ip.s.Loopback(), dst, nil
 		}
-		if r, ok := ip.Routes.Lookup(dst); ok && r.IfIndex == ifindex {
+		if r, ok := ip.routes.Lookup(dst); ok && r.IfIndex == ifindex {
 			return ifc, ip.redirected(ifindex, dst, r.NextHop6(dst)), nil
 		}
 		return ifc, dst, nil // link-local and multicast are on-link
 	}
-	r, ok := ip.Routes.Lookup(dst)
+	r, ok := ip.routes.Lookup(dst)
 	if !ok {
 		return nil, dst, ErrNoRoute
 	}
@@ -212,7 +211,7 @@ func (ip *IPv6) fragment(ifc *stack.Interface, nh [16]byte, mtu int, b *mbuf.Buf
 		d[6] = uint8(wire.IPv6Fragment)
 		h.SetPayloadLen(uint16(wire.IPv6FragmentLen + n))
 		wire.IPv6FragHeader(d[wire.IPv6HeaderLen:]).Encode(next, off, off+n < payload, id)
-		chain.Copy(b, wire.IPv6HeaderLen+off, d[wire.IPv6HeaderLen+wire.IPv6FragmentLen:])
+		b.CopyAt(wire.IPv6HeaderLen+off, d[wire.IPv6HeaderLen+wire.IPv6FragmentLen:])
 		f.Meta.Flags = b.Meta.Flags & mbuf.FlagOutbound
 		st.fragCreates.Add(1)
 		ip.resolve(ifc, nh, f)

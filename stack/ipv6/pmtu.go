@@ -76,7 +76,7 @@ func (ip *IPv6) packetTooBig(mtu uint32, quote wire.IPv6) {
 		}
 		delete(c.m, old)
 	}
-	c.m[dst] = pmtuEntry{mtu: m, expires: time.Now().Add(ip.o.PMTUTimeout)}
+	c.m[dst] = pmtuEntry{mtu: m, expires: ip.o.Clock.Now().Add(ip.o.PMTUTimeout)}
 	c.n.Store(int32(len(c.m)))
 	ip.st.pmtuLowered.Add(1)
 }

@@ -91,7 +91,7 @@ func (ip *IPv6) SetAutoconf(ifc *stack.Interface, on bool) {
 	}
 	ip.mu.Unlock()
 	if on {
-		ip.autoconfTick(time.Now())
+		ip.autoconfTick(ip.o.Clock.Now())
 	}
 }
 
@@ -174,7 +174,7 @@ func (ip *IPv6) routerAdvert(ifc *stack.Interface, src [16]byte, msg []byte) {
 		return
 	}
 	st.ndRAProcessed.Add(1)
-	now := time.Now()
+	now := ip.o.Clock.Now()
 	ip.raParams(ifc, msg, mtu, now)
 	lifetime := time.Duration(binary.BigEndian.Uint16(msg[6:8])) * time.Second
 	ip.defaultRouter(ifc, src, lifetime, now)
@@ -199,9 +199,9 @@ func (ip *IPv6) defaultRouter(ifc *stack.Interface, src [16]byte, lifetime time.
 	ip.mu.Unlock()
 	switch {
 	case lifetime == 0 && had:
-		_ = ip.Routes.Delete(r)
+		_ = ip.routes.Delete(r)
 	case lifetime > 0 && !had:
-		if err := ip.Routes.Add(r); err != nil {
+		if err := ip.routes.Add(r); err != nil {
 			ip.s.Logger().Debug("ipv6: default route", "router", r.Gateway, "err", err)
 		}
 	}
@@ -233,9 +233,9 @@ func (ip *IPv6) prefixInfo(ifc *stack.Interface, o []byte, now time.Time) {
 		ip.mu.Unlock()
 		r := route.Route{Prefix: p, IfIndex: ifc.Index(), Kind: route.Connected}
 		if valid == 0 && had {
-			_ = ip.Routes.Delete(r)
+			_ = ip.routes.Delete(r)
 		} else if valid != 0 && !had {
-			_ = ip.Routes.Add(r)
+			_ = ip.routes.Add(r)
 		}
 	}
 	if flags&prefixFlagAutonomous == 0 || preferred > valid || plen != 64 {
@@ -346,7 +346,7 @@ func (ip *IPv6) autoconfTick(now time.Time) {
 			}
 			continue
 		}
-		_ = ip.Routes.Delete(g.r)
+		_ = ip.routes.Delete(g.r)
 	}
 }
 

@@ -94,7 +94,7 @@ func (r *reassembler) add(b *mbuf.Buf, off, nhField int, _ bool) (*mbuf.Buf, boo
 	if fo != 0 {
 		_, _ = b.Pull(off + wire.IPv6FragmentLen)
 	}
-	head, total, note, v := r.t.Add(k, b, fo, end, !more, firstNote{hdr: off, nhField: nhField}, time.Now())
+	head, total, note, v := r.t.Add(k, b, fo, end, !more, firstNote{hdr: off, nhField: nhField}, ip.o.Clock.Now())
 	switch v {
 	case reass.Complete:
 	case reass.Inconsistent:

@@ -12,7 +12,6 @@ import (
 
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
-	"github.com/gopkt/gopkt/stack/internal/chain"
 	"github.com/gopkt/gopkt/stack/wire"
 )
 
@@ -158,7 +157,7 @@ func (ip *IPv6) redirectInput(ifc *stack.Interface, m Meta, msg wire.ICMPv6) {
 		st.ndRedirectsRejected.Add(1)
 		return
 	}
-	exp := time.Now().Add(ip.o.RedirectTimeout)
+	exp := ip.o.Clock.Now().Add(ip.o.RedirectTimeout)
 	i := ifc.Index()
 	ip.redir.update(func(c map[[16]byte]redirEntry) {
 		if _, ok := c[dst]; !ok && len(c) >= maxRedirectCache {
@@ -219,7 +218,7 @@ func (ip *IPv6) maybeRedirect(in *stack.Interface, b *mbuf.Buf, nh [16]byte) {
 	if dst[0] == 0xff || nh != dst && scope(nh) != 2 {
 		return
 	}
-	if r, ok := ip.Routes.Lookup(src); !ok || r.IfIndex != in.Index() || r.NextHop6(src) != src {
+	if r, ok := ip.routes.Lookup(src); !ok || r.IfIndex != in.Index() || r.NextHop6(src) != src {
 		return // not a neighbour: it would not reach the target either
 	}
 	ist := ip.ifState(in.Index())
@@ -259,7 +258,7 @@ func (ip *IPv6) maybeRedirect(in *stack.Interface, b *mbuf.Buf, nh [16]byte) {
 			copy(m[42:48], tll[:])
 		}
 		m[at], m[at+1] = ndOptRedirected, uint8(1+q/8)
-		chain.Copy(b, 0, m[at+8:at+8+q])
+		b.CopyAt(0, m[at+8:at+8+q])
 	})
 	if nb == nil {
 		return

@@ -87,7 +87,7 @@ func TestInteropRedirectFromLinux(t *testing.T) {
 	h := l.h
 	l.ns.Run(t, "sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1")
 	l.ns.IP(t, "-6", "route", "add", "2001:db8:99::/64", "dev", "br0")
-	if err := h.ip6.Routes.Add(route.Route{Prefix: netip.MustParsePrefix("2001:db8:99::/64"), Gateway: l.aLL, IfIndex: h.ifc.Index()}); err != nil {
+	if err := h.ip6.Routes().Add(route.Route{Prefix: netip.MustParsePrefix("2001:db8:99::/64"), Gateway: l.aLL, IfIndex: h.ifc.Index()}); err != nil {
 		t.Fatal(err)
 	}
 	capt := l.ns.Capture(t, l.dev, "ip6")
@@ -136,7 +136,7 @@ func TestInteropRedirectToLinux(t *testing.T) {
 	}
 	ourLL := ipv6.LinkLocal(h.ifc.MAC())
 	l.ns.IP(t, "-6", "route", "add", "2001:db8:99::/64", "via", ourLL.String(), "dev", "br0")
-	if err := h.ip6.Routes.Add(route.Route{Prefix: netip.MustParsePrefix("2001:db8:99::/64"), IfIndex: h.ifc.Index(), Kind: route.Connected}); err != nil {
+	if err := h.ip6.Routes().Add(route.Route{Prefix: netip.MustParsePrefix("2001:db8:99::/64"), IfIndex: h.ifc.Index(), Kind: route.Connected}); err != nil {
 		t.Fatal(err)
 	}
 	capt := l.ns.Capture(t, l.dev, "ip6")

@@ -9,6 +9,7 @@ import (
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack/ipv6"
 	"github.com/gopkt/gopkt/stack/route"
+	"github.com/gopkt/gopkt/stack/stacktest"
 	"github.com/gopkt/gopkt/stack/wire"
 )
 
@@ -51,7 +52,7 @@ func TestRedirectFollowed(t *testing.T) {
 	mac2 := wire.MAC{0x02, 0, 0, 0, 0, 0x03}
 	dst := netip.MustParseAddr("2001:db8:99::5").As16()
 	ours := ipv6.LinkLocal(w.ifc.MAC()).As16()
-	if err := w.ip.Routes.Add(route.Route{Prefix: netip.MustParsePrefix("2001:db8:99::/64"), Gateway: netip.AddrFrom16(r1), IfIndex: ifi}); err != nil {
+	if err := w.ip.Routes().Add(route.Route{Prefix: netip.MustParsePrefix("2001:db8:99::/64"), Gateway: netip.AddrFrom16(r1), IfIndex: ifi}); err != nil {
 		t.Fatal(err)
 	}
 	nextHop := func() [16]byte {
@@ -125,8 +126,9 @@ func TestRedirectFollowed(t *testing.T) {
 	if nextHop() != dst {
 		t.Fatalf("on-link redirect: next hop %v", netip.AddrFrom16(nextHop()))
 	}
-	w.ip.RedirectTick(time.Now().Add(11 * time.Minute))
-	if nextHop() != r1 || len(w.ip.Redirects()) != 0 {
+	// RedirectTimeout (10 min) later the timer has taken it away.
+	w.clk.Advance(11 * time.Minute)
+	if !stacktest.Eventually(5*time.Second, func() bool { return nextHop() == r1 && len(w.ip.Redirects()) == 0 }) {
 		t.Fatalf("after the timeout: next hop %v", netip.AddrFrom16(nextHop()))
 	}
 	// A router does not follow redirects (§8.3).
@@ -156,7 +158,7 @@ func TestRedirectSent(t *testing.T) {
 		{Prefix: netip.MustParsePrefix("2001:db8:98::/64"), IfIndex: ifi, Kind: route.Connected},
 		{Prefix: netip.MustParsePrefix("2001:db8:5::/64"), Gateway: netip.AddrFrom16(peerAddr), IfIndex: ifi},
 	} {
-		if err := w.ip.Routes.Add(r); err != nil {
+		if err := w.ip.Routes().Add(r); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -10,16 +10,11 @@ import (
 // ErrNoTransport means no transport serves the next-header number.
 var ErrNoTransport = errors.New("ipv6: no transport registered for the next-header number")
 
-// transportRef boxes a Transport for an atomic pointer slot.
-type transportRef struct{ t Transport }
-
 // transport returns what serves next header p, or nil: one atomic load,
 // no lock, on the receive path.
 func (ip *IPv6) transport(p wire.IPProtocol) Transport {
-	if r := ip.transports[p].Load(); r != nil {
-		return r.t
-	}
-	return nil
+	t, _ := ip.transports.Get(uint8(p))
+	return t
 }
 
 // AddTransport registers t by its next-header number while the stack runs
@@ -28,16 +23,18 @@ func (ip *IPv6) transport(p wire.IPProtocol) Transport {
 // fails with ErrProtocolTaken when the number is served, and for ICMPv6,
 // which is part of IPv6.
 func (ip *IPv6) AddTransport(t Transport) error {
-	ip.tmu.Lock()
-	defer ip.tmu.Unlock()
 	p := t.Protocol()
-	if p == wire.IPProtocolICMPv6 || ip.transports[p].Load() != nil {
+	if p == wire.IPProtocolICMPv6 {
 		return fmt.Errorf("%w: %v", ErrProtocolTaken, p)
 	}
-	if err := t.Attach(ip); err != nil {
-		return fmt.Errorf("ipv6: attach %v: %w", p, err)
+	var aerr error
+	taken, _ := ip.transports.Add(uint8(p), t, func() error { aerr = t.Attach(ip); return aerr })
+	switch {
+	case taken:
+		return fmt.Errorf("%w: %v", ErrProtocolTaken, p)
+	case aerr != nil:
+		return fmt.Errorf("ipv6: attach %v: %w", p, aerr)
 	}
-	ip.transports[p].Store(&transportRef{t})
 	return nil
 }
 
@@ -53,11 +50,9 @@ func (ip *IPv6) RemoveTransport(p wire.IPProtocol) (Transport, error) {
 	if p == wire.IPProtocolICMPv6 {
 		return nil, fmt.Errorf("ipv6: ICMPv6 is part of IPv6 (RFC 4443 §1) and cannot be removed")
 	}
-	ip.tmu.Lock()
-	defer ip.tmu.Unlock()
-	r := ip.transports[p].Swap(nil)
-	if r == nil {
+	t, ok := ip.transports.Remove(uint8(p))
+	if !ok {
 		return nil, fmt.Errorf("%w: %v", ErrNoTransport, p)
 	}
-	return r.t, nil
+	return t, nil
 }

@@ -8,6 +8,10 @@
 // ICMP errors reach transports through each layer's own ErrorHandler
 // interface (ipv4.ErrorHandler, ipv6.ErrorHandler): their quoted headers
 // differ, and a transport reads its ports from them.
+//
+// Transports (transports.go) is the table both layers keep of the
+// transports they serve by number: lock-free reads on the receive path,
+// loads and unloads while the stack runs.
 package network
 
 import (

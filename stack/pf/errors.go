@@ -3,6 +3,7 @@ package pf
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Sentinel errors callers branch on with errors.Is.
@@ -39,10 +40,16 @@ type OpError struct {
 	Fix string
 }
 
+// Error reads "pf: Op: Err; Fix", leaving out the empty parts and the "pf: "
+// that Err's text may start with: the one OpError format of every gopkt
+// package (internal/layers checks it).
 func (e *OpError) Error() string {
-	s := "pf: " + e.Op + ": " + e.Err.Error()
+	s := "pf: " + e.Op
+	if e.Err != nil {
+		s += ": " + strings.TrimPrefix(e.Err.Error(), "pf: ")
+	}
 	if e.Fix != "" {
-		s += " (" + e.Fix + ")"
+		s += "; " + e.Fix
 	}
 	return s
 }

@@ -153,7 +153,7 @@ func (f *Filter) Attach(ip *ipv4.IPv4) error {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for _, h := range []*pfil.Head{ip.In, ip.Out, ip.Forward} {
+	for _, h := range []*pfil.Head{ip.In(), ip.Out(), ip.Forward()} {
 		if err := h.Add("pf", f.o.Priority, f.hook); err != nil {
 			return &OpError{Op: "attach", Err: err}
 		}
@@ -185,9 +185,9 @@ func (f *Filter) Detach() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if ip := f.attached; ip != nil {
-		_ = ip.In.Remove("pf")
-		_ = ip.Out.Remove("pf")
-		_ = ip.Forward.Remove("pf")
+		_ = ip.In().Remove("pf")
+		_ = ip.Out().Remove("pf")
+		_ = ip.Forward().Remove("pf")
 		f.attached = nil
 	}
 	if ip6 := f.attached6; ip6 != nil {

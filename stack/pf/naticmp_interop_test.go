@@ -69,7 +69,7 @@ func TestInteropLinuxNATErrorsFragments(t *testing.T) {
 		}
 		ifcs[i] = ifc
 	}
-	if err := h.S.Routes.Add(route.Route{Prefix: netip.MustParsePrefix("198.18.94.0/24"), Gateway: netip.MustParseAddr("198.18.93.1"),
+	if err := h.S.Routes().Add(route.Route{Prefix: netip.MustParsePrefix("198.18.94.0/24"), Gateway: netip.MustParseAddr("198.18.93.1"),
 		IfIndex: ifcs[1].Index(), Kind: route.Static}); err != nil {
 		t.Fatal(err)
 	}

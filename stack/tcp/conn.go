@@ -201,7 +201,8 @@ func (c *Conn) Close() error {
 		c.wakeReaders()
 		c.wakeWriters()
 		if linger > 0 {
-			t := time.NewTimer(time.Duration(linger) * time.Second)
+			t := c.t.o.Clock.NewTimer()
+			t.Reset(time.Duration(linger) * time.Second)
 			defer t.Stop()
 			for {
 				c.mu.Lock()
@@ -214,7 +215,7 @@ func (c *Conn) Close() error {
 				case <-c.finished:
 					return
 				case <-c.wrNotify:
-				case <-t.C:
+				case <-t.C():
 					c.abort(nil, true)
 					return
 				}

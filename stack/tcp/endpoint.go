@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gopkt/gopkt/clock"
 	"github.com/gopkt/gopkt/hw/mbuf"
 )
 
@@ -62,7 +63,7 @@ type Conn struct {
 	lastAckSent  uint32
 
 	// Timers: deadlines on the TCP clock (ns since New), 0 when off.
-	timer                                 *time.Timer
+	timer                                 clock.Timer
 	timerAt                               int64
 	rtoAt, persistAt, dackAt, kaAt, endAt int64
 	tlpAt                                 int64 // tail loss probe (RFC 8985 §7)
@@ -111,7 +112,7 @@ func (t *TCP) newConn(k fourTuple) *Conn {
 	c.rq.in = make([]*mbuf.Buf, 0, 64)
 	c.tsOffset = uint32(t.tsKey.sipTuple(&k, 0))
 	c.r = t.routeFor(&k)
-	c.timer = time.AfterFunc(time.Hour, c.onTimer)
+	c.timer = t.o.Clock.AfterFunc(time.Hour, c.onTimer)
 	c.timer.Stop()
 	return c
 }

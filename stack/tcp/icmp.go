@@ -3,7 +3,6 @@ package tcp
 import (
 	"encoding/binary"
 	"syscall"
-	"time"
 
 	"github.com/gopkt/gopkt/stack/ipv4"
 	"github.com/gopkt/gopkt/stack/ipv6"
@@ -95,7 +94,7 @@ func (t *TCP) HandleFragNeeded(mtu uint16, quote wire.IPv4) {
 	if !c.state.synchronized() || seqLT(seq, c.sndUna) || seqGEQ(seq, c.sndMax) {
 		return
 	}
-	t.pmtu4.lower(quote.Dst(), max(m, minPMTU4), time.Now(), t.o.PMTUTimeout)
+	t.pmtu4.lower(quote.Dst(), max(m, minPMTU4), t.o.Clock.Now(), t.o.PMTUTimeout)
 	if c.lowerMSS(m) {
 		c.output()
 	}

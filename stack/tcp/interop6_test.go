@@ -211,7 +211,7 @@ func TestLinuxPacketTooBig6(t *testing.T) {
 	srv.IP(t, "link", "set", vs, "up")
 	p.ns.IP(t, "-6", "route", "replace", "2001:db8:9::/64", "dev", vr, "metric", "256", "mtu", "lock", "1280")
 	srv.IP(t, "-6", "route", "add", "default", "via", "2001:db8:9::1")
-	if err := p.n.IP6.Routes.Add(route.Route{Prefix: netip.MustParsePrefix("2001:db8:9::/64"),
+	if err := p.n.IP6.Routes().Add(route.Route{Prefix: netip.MustParsePrefix("2001:db8:9::/64"),
 		Gateway: netip.MustParseAddr("2001:db8:7::2"), IfIndex: p.ifc.Index(), Kind: route.Static}); err != nil {
 		t.Fatal(err)
 	}

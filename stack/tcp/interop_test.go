@@ -155,7 +155,7 @@ func (p *linuxPeer) delay(t *testing.T, reorderPct, dupPct int, lo, hi time.Dura
 		}
 		return pfil.Pass
 	}
-	if err := p.ip.In.Add("disorder", 1, hook); err != nil {
+	if err := p.ip.In().Add("disorder", 1, hook); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -172,10 +172,10 @@ func (p *linuxPeer) lose(t *testing.T, pct int) {
 		}
 		return pfil.Pass
 	}
-	if err := p.ip.In.Add("loss", 0, hook); err != nil {
+	if err := p.ip.In().Add("loss", 0, hook); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.ip.Out.Add("loss", 0, hook); err != nil {
+	if err := p.ip.Out().Add("loss", 0, hook); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -378,7 +378,7 @@ func TestLinuxSynFlood(t *testing.T) {
 	// with RST, which frees the half-open slot; a real flood comes from
 	// addresses that do not answer. Drop our SYN-ACKs to the flood's
 	// ports with an output hook so the backlog stays full.
-	if err := p.ip.Out.Add("flood-blackhole", 0, func(_ pfil.Dir, _ int, b *mbuf.Buf) pfil.Verdict {
+	if err := p.ip.Out().Add("flood-blackhole", 0, func(_ pfil.Dir, _ int, b *mbuf.Buf) pfil.Verdict {
 		d := b.Bytes()
 		if len(d) >= 24 && d[9] == 6 {
 			if port := int(d[22])<<8 | int(d[23]); port >= 20000 && port < 23000 {

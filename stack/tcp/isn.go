@@ -13,6 +13,6 @@ import "time"
 // The hash covers the 16-byte addresses of both families (IPv4 ones
 // mapped) and the link of a link-local connection.
 func (t *TCP) isn(k *fourTuple) uint32 {
-	m := uint32(time.Since(t.epoch) / (4 * time.Microsecond))
+	m := uint32(time.Duration(t.now()) / (4 * time.Microsecond))
 	return m + uint32(t.key.sipTuple(k, 0))
 }

@@ -6,7 +6,6 @@ import (
 	"net/netip"
 
 	"github.com/gopkt/gopkt/hw/mbuf"
-	"github.com/gopkt/gopkt/stack/internal/chain"
 	"github.com/gopkt/gopkt/stack/ipv4"
 	"github.com/gopkt/gopkt/stack/ipv6"
 	"github.com/gopkt/gopkt/stack/network"
@@ -123,7 +122,7 @@ func (t *TCP) emit(r *route, o *segOut) error {
 		return ErrNotAttached
 	}
 	n := hl + o.n
-	h.SetChecksum(^chain.Sum(b, r.l.PseudoHeaderSum(wire.IPProtocolTCP, r.src, r.dst, n)))
+	h.SetChecksum(^b.Checksum(r.l.PseudoHeaderSum(wire.IPProtocolTCP, r.src, r.dst, n)))
 	t.st.outSegs.Add(1)
 	if o.flags&wire.TCPFlagRST != 0 {
 		t.st.outRsts.Add(1)

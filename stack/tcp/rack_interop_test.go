@@ -72,7 +72,7 @@ func rackCase(t *testing.T, tag string, size int, drop map[uint32]int) (time.Dur
 			first = k
 		}
 	}
-	if err := p.ip.Out.Add("seqdrop", 0, d.hook); err != nil {
+	if err := p.ip.Out().Add("seqdrop", 0, d.hook); err != nil {
 		t.Fatal(err)
 	}
 	var ln net.Listener

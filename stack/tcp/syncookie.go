@@ -25,7 +25,7 @@ var cookieMSS = [8]uint16{536, 1220, 1360, 1440, 1452, 1460, 4312, 8960}
 
 const cookiePeriod = 64 * time.Second
 
-func (t *TCP) cookieCounter() uint32 { return uint32(time.Since(t.epoch) / cookiePeriod) }
+func (t *TCP) cookieCounter() uint32 { return uint32(time.Duration(t.now()) / cookiePeriod) }
 
 func (t *TCP) cookieMAC(k fourTuple, peerISN, counter uint32, idx int) uint32 {
 	h := t.cookieKey.sipTuple(&k, uint64(peerISN)<<32|uint64(counter)<<3|uint64(idx))

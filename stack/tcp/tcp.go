@@ -10,8 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gopkt/gopkt/clock"
 	"github.com/gopkt/gopkt/hw/mbuf"
-	"github.com/gopkt/gopkt/stack/internal/chain"
 	"github.com/gopkt/gopkt/stack/ipv4"
 	"github.com/gopkt/gopkt/stack/ipv6"
 	"github.com/gopkt/gopkt/stack/network"
@@ -59,6 +59,11 @@ type Options struct {
 	// ChallengeACKRate limits RFC 5961 challenge ACKs per second over all
 	// connections (1000, RFC 5961 §7).
 	ChallengeACKRate int
+	// Clock drives every timer and timestamp (nil: clock.System()). With
+	// the system clock the connection clock reads the monotonic clock
+	// directly, as before; tests pass a clocktest.Clock and advance it.
+	// Socket deadlines stay wall-clock instants (net.Conn's contract).
+	Clock clock.Clock
 }
 
 func (o *Options) defaults() {
@@ -91,6 +96,7 @@ func (o *Options) defaults() {
 	if o.Congestion == "" {
 		o.Congestion = "cubic"
 	}
+	o.Clock = clock.Or(o.Clock)
 }
 
 // fourTuple names a connection. Addresses are 16 bytes in both families:
@@ -136,6 +142,7 @@ type TCP struct {
 	cookieKey sipKey // SYN cookie MAC key
 	tsKey     sipKey // timestamp offsets (RFC 7323 §5.4)
 	epoch     time.Time
+	wall      bool // o.Clock is the system clock: now reads the monotonic clock itself
 
 	mu        sync.RWMutex
 	conns     map[fourTuple]*Conn
@@ -163,7 +170,9 @@ func New(o Options) (*TCP, error) {
 	if _, err := rand.Read(k[:]); err != nil {
 		return nil, fmt.Errorf("tcp: random key: %w", err)
 	}
-	t := &TCP{o: o, epoch: time.Now(), conns: map[fourTuple]*Conn{}, listeners: map[uint16]*Listener{},
+	// The connection clock starts at 1 s, so that no reading is 0 (the
+	// "unset" of every deadline and timestamp), even on a manual clock.
+	t := &TCP{o: o, epoch: o.Clock.Now().Add(-time.Second), wall: clock.IsSystem(o.Clock), conns: map[fourTuple]*Conn{}, listeners: map[uint16]*Listener{},
 		ports:     map[uint16]int{},
 		key:       sipKey{binary.LittleEndian.Uint64(k[0:]), binary.LittleEndian.Uint64(k[8:])},
 		cookieKey: sipKey{binary.LittleEndian.Uint64(k[16:]), binary.LittleEndian.Uint64(k[24:])},
@@ -243,8 +252,15 @@ func (t *TCP) Close() error {
 	return nil
 }
 
-// now is the connection clock: nanoseconds since New (monotonic).
-func (t *TCP) now() int64 { return int64(time.Since(t.epoch)) }
+// now is the connection clock: nanoseconds since 1 s before New
+// (monotonic). With the system clock it is time.Since, which reads only
+// the monotonic clock (no interface call, no wall-clock read per segment).
+func (t *TCP) now() int64 {
+	if t.wall {
+		return int64(time.Since(t.epoch))
+	}
+	return int64(t.o.Clock.Now().Sub(t.epoch))
+}
 
 // Input implements ipv4.Transport: validate, find the connection or
 // listener, and run the state machine (RFC 9293 §3.10.7). TCP always owns
@@ -280,7 +296,7 @@ func (t *TCP) admit(b *mbuf.Buf, s *segment, notUnicast bool, psum func(total in
 		return false
 	}
 	if b.Meta.Flags&mbuf.FlagL4CsumOK == 0 {
-		if b.Meta.Flags&mbuf.FlagL4CsumBad != 0 || chain.Sum(b, psum(total)) != 0xffff {
+		if b.Meta.Flags&mbuf.FlagL4CsumBad != 0 || b.Checksum(psum(total)) != 0xffff {
 			t.st.drop(dropChecksum)
 			b.Free()
 			return false
@@ -376,7 +392,7 @@ func (t *TCP) unregister(c *Conn) {
 
 // challengeAllowed is the RFC 5961 §7 limit on challenge ACKs.
 func (t *TCP) challengeAllowed() bool {
-	sec := time.Now().Unix()
+	sec := t.o.Clock.Now().Unix()
 	t.chMu.Lock()
 	defer t.chMu.Unlock()
 	if sec != t.chSecond {
@@ -408,7 +424,7 @@ func (t *TCP) routeMSS(k *fourTuple) int {
 		return floor
 	}
 	if k.is4() {
-		if pm, ok := t.pmtu4.get(wire.Addr4(k.raddr[12:]), time.Now()); ok && pm < mtu {
+		if pm, ok := t.pmtu4.get(wire.Addr4(k.raddr[12:]), t.o.Clock.Now()); ok && pm < mtu {
 			mtu = pm
 		}
 	}

@@ -270,7 +270,7 @@ func routed6(t *testing.T) (a, r, b *node) {
 		ifc *stack.Interface
 		gw  string
 	}{{a, ia, "2001:db8:1::fe"}, {b, ib, "2001:db8:2::fe"}} {
-		if err := x.n.IP6.Routes.Add(route.Route{Prefix: netip.MustParsePrefix("::/0"), Gateway: netip.MustParseAddr(x.gw),
+		if err := x.n.IP6.Routes().Add(route.Route{Prefix: netip.MustParsePrefix("::/0"), Gateway: netip.MustParseAddr(x.gw),
 			IfIndex: x.ifc.Index(), Kind: route.Static}); err != nil {
 			t.Fatal(err)
 		}
@@ -414,7 +414,7 @@ func TestIPv4FragNeeded(t *testing.T) {
 		ifc *stack.Interface
 		gw  string
 	}{{a, ia, "198.18.1.254"}, {b, ib, "198.18.2.254"}} {
-		if err := x.n.S.Routes.Add(route.Route{Prefix: netip.MustParsePrefix("0.0.0.0/0"), Gateway: netip.MustParseAddr(x.gw),
+		if err := x.n.S.Routes().Add(route.Route{Prefix: netip.MustParsePrefix("0.0.0.0/0"), Gateway: netip.MustParseAddr(x.gw),
 			IfIndex: x.ifc.Index(), Kind: route.Static}); err != nil {
 			t.Fatal(err)
 		}

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// One time.Timer per connection serves every TCP timer: retransmission
+// One timer of the TCP clock (Options.Clock) per connection serves every TCP timer: retransmission
 // (RFC 6298), RACK's reordering timer and the tail loss probe (RFC 8985
 // §8), persist (RFC 9293 §3.8.6.1), delayed ACK (§3.8.6.3),
 // keepalive (§3.8.4) and the end timers (TIME-WAIT's 2·MSL, §3.6.1;

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/gopkt/gopkt/hw/mbuf"
-	"github.com/gopkt/gopkt/stack/internal/chain"
 	"github.com/gopkt/gopkt/stack/ipv4"
 	"github.com/gopkt/gopkt/stack/network"
 	"github.com/gopkt/gopkt/stack/wire"
@@ -490,7 +489,7 @@ func (u *UDP) send(local, to netip.AddrPort, p []byte) error {
 	h.SetLength(uint16(n))
 	h.SetChecksum(0)
 	if !u.o.NoChecksum || dst.Is6() {
-		cs := ^chain.Sum(b, l.PseudoHeaderSum(wire.IPProtocolUDP, src, dst, n))
+		cs := ^b.Checksum(l.PseudoHeaderSum(wire.IPProtocolUDP, src, dst, n))
 		if cs == 0 {
 			cs = 0xffff // RFC 768: a computed zero is sent as all ones
 		}

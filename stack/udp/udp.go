@@ -11,7 +11,6 @@ import (
 	"syscall"
 
 	"github.com/gopkt/gopkt/hw/mbuf"
-	"github.com/gopkt/gopkt/stack/internal/chain"
 	"github.com/gopkt/gopkt/stack/ipv4"
 	"github.com/gopkt/gopkt/stack/ipv6"
 	"github.com/gopkt/gopkt/stack/network"
@@ -162,16 +161,16 @@ func (u *UDP) Input(b *mbuf.Buf, m ipv4.Meta) bool {
 	}
 	if cs := h.Checksum(); cs != 0 && b.Meta.Flags&mbuf.FlagL4CsumOK == 0 {
 		if b.PktLen() > n {
-			chain.Trim(b, n)
+			b.Truncate(n)
 		}
-		if b.Meta.Flags&mbuf.FlagL4CsumBad != 0 || chain.Sum(b, wire.PseudoHeaderChecksum(wire.IPProtocolUDP, m.Src, m.Dst, uint16(n))) != 0xffff {
+		if b.Meta.Flags&mbuf.FlagL4CsumBad != 0 || b.Checksum(wire.PseudoHeaderChecksum(wire.IPProtocolUDP, m.Src, m.Dst, uint16(n))) != 0xffff {
 			u.inCsumErrors.Add(1)
 			u.inErrors.Add(1)
 			b.Free()
 			return true
 		}
 	} else if b.PktLen() > n {
-		chain.Trim(b, n)
+		b.Truncate(n)
 	}
 	c := u.ports.get(h.DstPort())
 	src := netip.AddrPortFrom(netip.AddrFrom4(m.Src), h.SrcPort())

@@ -6,7 +6,6 @@ import (
 	"syscall"
 
 	"github.com/gopkt/gopkt/hw/mbuf"
-	"github.com/gopkt/gopkt/stack/internal/chain"
 	"github.com/gopkt/gopkt/stack/ipv6"
 	"github.com/gopkt/gopkt/stack/network"
 	"github.com/gopkt/gopkt/stack/wire"
@@ -49,11 +48,11 @@ func (t udp6) Input(b *mbuf.Buf, m ipv6.Meta) bool {
 		return true
 	}
 	if b.PktLen() > n {
-		chain.Trim(b, n)
+		b.Truncate(n)
 	}
 	if b.Meta.Flags&mbuf.FlagL4CsumOK == 0 {
 		if h.Checksum() == 0 || b.Meta.Flags&mbuf.FlagL4CsumBad != 0 ||
-			chain.Sum(b, wire.PseudoHeaderChecksum6(wire.IPProtocolUDP, m.Src, m.Dst, uint32(n))) != 0xffff {
+			b.Checksum(wire.PseudoHeaderChecksum6(wire.IPProtocolUDP, m.Src, m.Dst, uint32(n))) != 0xffff {
 			u.inCsumErrors.Add(1)
 			u.inErrors.Add(1)
 			b.Free()

@@ -3,6 +3,8 @@ package wire
 import (
 	"encoding/binary"
 	"net/netip"
+
+	"github.com/gopkt/gopkt/internal/checksum"
 )
 
 // IPv6 is a view of an IPv6 packet (RFC 8200 §3): the 40-byte fixed
@@ -132,5 +134,5 @@ func PseudoHeaderChecksum6(proto IPProtocol, src, dst [16]byte, length uint32) u
 		s += uint64(binary.BigEndian.Uint16(src[i:])) + uint64(binary.BigEndian.Uint16(dst[i:]))
 	}
 	s += uint64(length>>16) + uint64(length&0xffff) + uint64(proto)
-	return fold64(s)
+	return checksum.Fold64(s)
 }

@@ -206,7 +206,7 @@ func (d *daemon) ctlIfconfig(_ context.Context, args json.RawMessage) (any, erro
 
 func (d *daemon) ctlRoutes() []control.Route {
 	out := []control.Route{}
-	for _, r := range d.s.Routes.Routes() {
+	for _, r := range d.s.Routes().Routes() {
 		cr := control.Route{Dest: r.Prefix.String(), Iface: d.ifname(r.IfIndex), Metric: r.Metric, Kind: r.Kind.String()}
 		if r.Gateway.IsValid() {
 			cr.Gateway = r.Gateway.String()
@@ -247,7 +247,7 @@ func (d *daemon) ctlRoute(args json.RawMessage, add bool) error {
 		}
 		rt.IfIndex = ifc.Index()
 	case rt.Gateway.IsValid():
-		c, ok := d.s.Routes.Lookup(rt.Gateway.As4())
+		c, ok := d.s.Routes().Lookup(rt.Gateway.As4())
 		if !ok || c.Gateway.IsValid() {
 			return control.Errorf(control.ErrBadRequest, "gateway %v is not on a connected network (add an address on its subnet first)", rt.Gateway)
 		}
@@ -256,13 +256,13 @@ func (d *daemon) ctlRoute(args json.RawMessage, add bool) error {
 		return control.Errorf(control.ErrBadRequest, "a route needs a gateway or an interface")
 	}
 	if !add {
-		if err := d.s.Routes.Delete(rt); err != nil {
+		if err := d.s.Routes().Delete(rt); err != nil {
 			return control.Errorf(control.ErrNotFound, "%v: %v", rt, err)
 		}
 		d.log.Info("route deleted", "route", rt.String())
 		return nil
 	}
-	if err := d.s.Routes.Add(rt); err != nil {
+	if err := d.s.Routes().Add(rt); err != nil {
 		return err
 	}
 	d.log.Info("route added", "route", rt.String())

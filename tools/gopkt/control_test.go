@@ -195,7 +195,7 @@ func TestControlTap(t *testing.T) {
 		if !errors.As(err, &ee) || ee.ExitCode() != exitFail {
 			t.Fatalf("gopktctl as uid 65534: %v, want exit status 1\n%s", err, out)
 		}
-		if !strings.Contains(string(out), "permission denied: uid 65534") || !strings.Contains(string(out), "neither root nor in the daemon's control group") {
+		if !strings.Contains(string(out), "permission denied; uid 65534") || !strings.Contains(string(out), "neither root nor in the daemon's control group") {
 			t.Errorf("refusal message:\n%s", out)
 		}
 		waitFor(t, &r.errOut, "control: connection refused", 5*time.Second)

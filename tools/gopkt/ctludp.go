@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"syscall"
 
 	"github.com/gopkt/gopkt/control"
 	"github.com/gopkt/gopkt/stack/udp"
@@ -62,7 +63,7 @@ func (d *daemon) ctlUDP(_ context.Context, args json.RawMessage) (any, func(cont
 			dr := control.NewDatagramReader(in)
 			for {
 				to, p, err := dr.Next()
-				if err != nil {
+				if err != nil { // the client closed, or broke the protocol (an error frame is the daemon's to send)
 					_ = conn.Close()
 					return
 				}
@@ -86,11 +87,16 @@ func (d *daemon) ctlUDP(_ context.Context, args json.RawMessage) (any, func(cont
 			if errors.Is(err, net.ErrClosed) {
 				return nil
 			}
-			if err != nil { // an ICMP error on a connected socket: not carried
-				d.log.Debug("control: udp receive", "local", res.Local, "err", err)
-				continue
+			if err != nil { // an ICMP error on a connected socket
+				var errno syscall.Errno
+				if !r.Errors || !errors.As(err, &errno) {
+					d.log.Debug("control: udp receive", "local", res.Local, "err", err)
+					continue
+				}
+				frame = control.AppendSocketError(frame[:0], errno)
+			} else {
+				frame = control.AppendDatagram(frame[:0], from, buf[:n])
 			}
-			frame = control.AppendDatagram(frame[:0], from, buf[:n])
 			if _, err := out.Write(frame); err != nil {
 				_ = conn.Close()
 				return err

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -105,6 +106,28 @@ func TestControlPacketConn(t *testing.T) {
 		t.Errorf("write after Close: %v", err)
 	}
 	waitNoSocket(t, c, "udp", e.LocalAddr().String()) // the daemon closed its socket too
+	// A connected socket to a port nobody serves: the stack's ICMP port
+	// unreachable comes back as ECONNREFUSED from the next read, as from a
+	// kernel socket, and the socket goes on (the echo service still answers
+	// an unconnected socket through the same daemon).
+	refused, err := c.DialUDP(ctx, "127.0.0.1:9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = refused.SetReadDeadline(time.Now().Add(20 * time.Second))
+	for i := range 2 {
+		if _, err := refused.Write([]byte("anyone?")); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := refused.Read(buf); !errors.Is(err, syscall.ECONNREFUSED) {
+			t.Errorf("read %d after a datagram to a closed port: %d bytes, %v, want ECONNREFUSED", i, n, err)
+		}
+	}
+	_ = refused.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+	if _, err := refused.Read(buf); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("read with nothing pending after the refusals: %v, want a deadline", err)
+	}
+	refused.Close()
 	if _, err := c.DialUDP(ctx, "example.org:53"); !errors.Is(err, control.ErrBadRequest) {
 		t.Errorf("dial of a name: %v", err)
 	}

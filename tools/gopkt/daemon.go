@@ -257,7 +257,7 @@ func (d *daemon) route6(r routeArg) (route.Route, error) {
 	case r.Gateway.Zone() != "":
 		rt.IfIndex = d.s.InterfaceByName(r.Gateway.Zone()).Index()
 	default:
-		c, ok := d.ip6.Routes.Lookup(r.Gateway.As16())
+		c, ok := d.ip6.Routes().Lookup(r.Gateway.As16())
 		if !ok || c.Gateway.IsValid() {
 			return rt, fmt.Errorf("%s %s: gateway %v is not on a connected prefix (add --ifconfig IFACE=ADDR/LEN on its prefix, or name the interface: fe80::1%%em0)", r.Flag, r.Arg, r.Gateway)
 		}
@@ -274,7 +274,7 @@ func (d *daemon) route4(r routeArg) (route.Route, error) {
 		rt.IfIndex = d.s.InterfaceByName(r.Iface).Index()
 		return rt, nil
 	}
-	c, ok := d.s.Routes.Lookup(r.Gateway.As4())
+	c, ok := d.s.Routes().Lookup(r.Gateway.As4())
 	if !ok || c.Gateway.IsValid() {
 		return rt, fmt.Errorf("%s %s: gateway %v is not on a connected network (add --ifconfig IFACE=ADDR/LEN on its subnet)", r.Flag, r.Arg, r.Gateway)
 	}
@@ -307,12 +307,12 @@ func (d *daemon) addRoutes() error {
 		v4 = append(v4, rt)
 	}
 	if len(v4) > 0 {
-		if err := d.s.Routes.AddBatch(v4); err != nil {
+		if err := d.s.Routes().AddBatch(v4); err != nil {
 			return fmt.Errorf("--route/--routes: %w", err)
 		}
 	}
 	if len(v6) > 0 {
-		if err := d.ip6.Routes.AddBatch(v6); err != nil {
+		if err := d.ip6.Routes().AddBatch(v6); err != nil {
 			return fmt.Errorf("--route/--routes: %w", err)
 		}
 	}

@@ -133,7 +133,7 @@
 // ipv4 and ipv6 are fixed at start, and udp and tcp stay while --socks
 // runs.
 // For outside programs: no domain-name resolution through the control
-// socket (names must be IP literals), and ICMP errors on a connected UDP
-// socket do not reach its owner (a datagram the daemon cannot send is
-// lost as on the way).
+// socket (names must be IP literals); a datagram the daemon cannot send
+// (no route, no neighbour) is lost as on the way, while the ICMP errors a
+// connected UDP socket receives reach its owner's next read (ctludp.go).
 package main

@@ -144,7 +144,7 @@ type installedFilter struct {
 
 // installFilter adds the rule to IPv4's hook point as hook "filter-N".
 func installFilter(ip *ipv4.IPv4, n int, a filterArg) (*installedFilter, error) {
-	head := map[pfil.Dir]*pfil.Head{pfil.In: ip.In, pfil.Out: ip.Out, pfil.Forward: ip.Forward}[a.Point]
+	head := map[pfil.Dir]*pfil.Head{pfil.In: ip.In(), pfil.Out: ip.Out(), pfil.Forward: ip.Forward()}[a.Point]
 	f := pfil.NewAddrFilter(a.Rule)
 	name := fmt.Sprintf("filter-%d", n)
 	if err := head.Add(name, 100+n, f.Hook); err != nil {

@@ -112,9 +112,9 @@ func statusLink(b *strings.Builder, ifc *stack.Interface) {
 func (d *daemon) statusRoutes(b *strings.Builder) {
 	b.WriteString("routes:\n")
 	tw := tabwriter.NewWriter(b, 0, 4, 2, ' ', 0)
-	routes := d.s.Routes.Routes()
+	routes := d.s.Routes().Routes()
 	if d.ip6 != nil {
-		routes = append(routes, d.ip6.Routes.Routes()...)
+		routes = append(routes, d.ip6.Routes().Routes()...)
 	}
 	// A full table is a million lines: the status shows the first
 	// statusMaxRoutes and counts the rest (gopktctl route lists them all).

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -99,10 +100,16 @@ type OpError struct {
 	Fix string
 }
 
+// Error reads "hwsim: Op: Err; Fix", leaving out the empty parts and the
+// "hwsim: " that Err's text may start with: the one OpError format of every
+// gopkt package (internal/layers checks it).
 func (e *OpError) Error() string {
-	s := "hwsim " + e.Op + ": " + e.Err.Error()
+	s := "hwsim: " + e.Op
+	if e.Err != nil {
+		s += ": " + strings.TrimPrefix(e.Err.Error(), "hwsim: ")
+	}
 	if e.Fix != "" {
-		s += " (" + e.Fix + ")"
+		s += "; " + e.Fix
 	}
 	return s
 }

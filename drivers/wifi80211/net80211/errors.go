@@ -3,6 +3,7 @@ package net80211
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Sentinel errors callers branch on with errors.Is.
@@ -47,14 +48,19 @@ type OpError struct {
 	Fix  string
 }
 
+// Error reads "net80211: Op Peer: Err; Fix", leaving out the empty parts and
+// the "net80211: " that Err's text may start with: the one OpError format of
+// every gopkt package (internal/layers checks it).
 func (e *OpError) Error() string {
 	s := "net80211: " + e.Op
 	if e.Peer != "" {
 		s += " " + e.Peer
 	}
-	s += ": " + e.Err.Error()
+	if e.Err != nil {
+		s += ": " + strings.TrimPrefix(e.Err.Error(), "net80211: ")
+	}
 	if e.Fix != "" {
-		s += " (" + e.Fix + ")"
+		s += "; " + e.Fix
 	}
 	return s
 }

@@ -2,7 +2,7 @@ package vcard
 
 import (
 	"errors"
-	"fmt"
+	"strings"
 )
 
 // Errors callers branch on.
@@ -27,10 +27,19 @@ type OpError struct {
 	Fix  string // what to do; may be empty
 }
 
+// Error reads "vcard: Op Addr: Err; Fix", leaving out the empty parts and the
+// "vcard: " that Err's text may start with: the one OpError format of every
+// gopkt package (internal/layers checks it).
 func (e *OpError) Error() string {
-	s := fmt.Sprintf("vcard %s %s: %v", e.Op, e.Addr, e.Err)
+	s := "vcard: " + e.Op
+	if e.Addr != "" {
+		s += " " + e.Addr
+	}
+	if e.Err != nil {
+		s += ": " + strings.TrimPrefix(e.Err.Error(), "vcard: ")
+	}
 	if e.Fix != "" {
-		s += " (" + e.Fix + ")"
+		s += "; " + e.Fix
 	}
 	return s
 }

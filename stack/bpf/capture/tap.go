@@ -11,6 +11,7 @@ import (
 
 	xbpf "golang.org/x/net/bpf"
 
+	"github.com/gopkt/gopkt/clock"
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack/bpf"
 	"github.com/gopkt/gopkt/stack/wire"
@@ -71,9 +72,9 @@ type Options struct {
 	BufferSize int
 	// Dir selects the directions captured; 0 means Both.
 	Dir Direction
-	// Now returns the time in ns for frames without an RX timestamp; nil
-	// means time.Now. Tests pass a fake clock.
-	Now func() int64
+	// Clock stamps frames without an RX timestamp; nil means
+	// clock.System(). Tests pass a clocktest.Clock.
+	Clock clock.Clock
 }
 
 // Stats are a tap's counters (pcap_stats(3) in spirit).
@@ -92,7 +93,7 @@ type Tap struct {
 	snap    uint32
 	dirs    Direction
 	link    bpf.LinkType
-	now     func() int64
+	clk     clock.Clock
 	notify  chan struct{} // capacity 1: "the ring is not empty"
 	done    chan struct{} // closed by Close
 	once    sync.Once
@@ -123,14 +124,11 @@ func New(opts Options) (*Tap, error) {
 	if opts.Dir == 0 {
 		opts.Dir = Both
 	}
-	if opts.Now == nil {
-		opts.Now = func() int64 { return time.Now().UnixNano() }
-	}
 	t := &Tap{
 		snap:   uint32(opts.Snaplen),
 		dirs:   opts.Dir,
 		link:   opts.LinkType,
-		now:    opts.Now,
+		clk:    clock.Or(opts.Clock),
 		notify: make(chan struct{}, 1),
 		done:   make(chan struct{}),
 		ring:   newRing(opts.BufferSize),
@@ -246,7 +244,7 @@ func (t *Tap) capture(frame []byte, dir Direction, ifIndex int, ts int64) {
 	keep = min(keep, t.snap, uint32(len(frame)))
 	t.accepts.Add(1)
 	if ts == 0 {
-		ts = t.now()
+		ts = t.clk.Now().UnixNano()
 	}
 	t.mu.Lock()
 	rec := t.ring.reserve(int(keep))
@@ -275,7 +273,7 @@ func (t *Tap) captureHeld(frame []byte, dir Direction, ifIndex int, ts int64) bo
 	keep = min(keep, t.snap, uint32(len(frame)))
 	t.accepts.Add(1)
 	if ts == 0 {
-		ts = t.now()
+		ts = t.clk.Now().UnixNano()
 	}
 	rec := t.ring.reserve(int(keep))
 	if rec == nil {

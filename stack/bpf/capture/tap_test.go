@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopkt/gopkt/clock/clocktest"
 	"github.com/gopkt/gopkt/hw/dma"
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack/wire"
@@ -84,17 +85,6 @@ func mbufOf(t testing.TB, p *mbuf.Pool, frame []byte, seg int, meta mbuf.Meta) *
 	return head
 }
 
-func fakeClock() func() int64 {
-	var mu sync.Mutex
-	now := int64(1_700_000_000_000_000_000)
-	return func() int64 {
-		mu.Lock()
-		defer mu.Unlock()
-		now += 1000
-		return now
-	}
-}
-
 func read(t *testing.T, tap *Tap) (Info, []byte) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -109,7 +99,8 @@ func read(t *testing.T, tap *Tap) (Info, []byte) {
 
 func TestTapFilterDirectionSnaplen(t *testing.T) {
 	pool := newPool(t, 16)
-	tap, err := New(Options{Filter: "udp port 53", Snaplen: 50, Dir: Both, Now: fakeClock()})
+	clk := clocktest.New(time.Unix(1_700_000_000, 0))
+	tap, err := New(Options{Filter: "udp port 53", Snaplen: 50, Dir: Both, Clock: clk})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +128,7 @@ func TestTapFilterDirectionSnaplen(t *testing.T) {
 		t.Fatalf("first: %+v %x, want %+v %x", in, data, want, dns[:50])
 	}
 	in, data = read(t, tap)
-	if in.Dir != Out || in.IfIndex != 4 || in.Time == 0 || in.Time == 42 || !bytes.Equal(data, dns[:50]) {
+	if in.Dir != Out || in.IfIndex != 4 || in.Time != clk.Now().UnixNano() || !bytes.Equal(data, dns[:50]) {
 		t.Fatalf("second: %+v", in)
 	}
 	if s := tap.Stats(); s != (Stats{Seen: 4, Accepted: 2}) {

@@ -84,14 +84,14 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	s := &Server{cfg: cfg, id: addrs[0].Addr().As4(), name: "dhcp4test/" + cfg.Interface.Name(),
 		Requests: make(chan Request, 256), leases: map[wire.MAC]wire.Addr4{}, next: cfg.First.As4(),
 		declined: map[wire.Addr4]bool{}}
-	if err := cfg.Interface.Stack().EtherIn.Add(s.name, 0, s.hook); err != nil {
+	if err := cfg.Interface.Stack().EtherIn().Add(s.name, 0, s.hook); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
 // Close removes the server's hook.
-func (s *Server) Close() error { return s.cfg.Interface.Stack().EtherIn.Remove(s.name) }
+func (s *Server) Close() error { return s.cfg.Interface.Stack().EtherIn().Remove(s.name) }
 
 // ID is the server identifier.
 func (s *Server) ID() netip.Addr { return netip.AddrFrom4(s.id) }

@@ -82,7 +82,7 @@ func (m *Member) LinkInput(ifc *stack.Interface, bufs []*mbuf.Buf) {
 	now := br.now()
 	self := br.self.Load()
 	own := wire.MAC(br.mac)
-	hooks := ifc.Stack().EtherIn.Active()
+	hooks := ifc.Stack().EtherIn().Active()
 	state := m.State()
 	var rxBytes, fwd, flooded, local, filtered, dropped, blocked uint64
 	for i, b := range bufs {

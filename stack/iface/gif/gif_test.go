@@ -90,7 +90,7 @@ func TestGIFMalformedUnknownAndLoop(t *testing.T) {
 		t.Errorf("packet for no tunnel not counted: %+v", pr.B.M.Stats())
 	}
 	loop := pr.A.Tunnel(t, "gif1", gif.Config{Local: addrA, Remote: netip.MustParseAddr("198.18.72.9")}, "198.18.73.1/30")
-	if err := pr.A.S.Routes.Add(route.Route{Prefix: netip.MustParsePrefix("198.18.72.9/32"), IfIndex: loop.Index()}); err != nil {
+	if err := pr.A.S.Routes().Add(route.Route{Prefix: netip.MustParsePrefix("198.18.72.9/32"), IfIndex: loop.Index()}); err != nil {
 		t.Fatal(err)
 	}
 	if err := ping(pr.A.IP, "198.18.73.2", 56, 500*time.Millisecond); err == nil {

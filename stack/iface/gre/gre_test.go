@@ -117,7 +117,7 @@ func TestKeyMismatchMalformedAndLoop(t *testing.T) {
 	// A tunnel whose remote is routed into itself: every frame is counted
 	// and dropped, nothing recurses or hangs.
 	loop := pr.A.Tunnel(t, "gre1", gre.Config{Local: addrA, Remote: netip.MustParseAddr("198.18.72.9")}, "198.18.73.1/30")
-	if err := pr.A.S.Routes.Add(route.Route{Prefix: netip.MustParsePrefix("198.18.72.9/32"), IfIndex: loop.Index()}); err != nil {
+	if err := pr.A.S.Routes().Add(route.Route{Prefix: netip.MustParsePrefix("198.18.72.9/32"), IfIndex: loop.Index()}); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)

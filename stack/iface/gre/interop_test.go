@@ -55,7 +55,7 @@ func newTunnelHost(t *testing.T, pool *mbuf.Pool, bg *mbuf.Budget, ns *hosttest.
 		t.Fatal(err)
 	}
 	if gw != "" {
-		if err := h.s.Routes.Add(route.Route{Prefix: netip.MustParsePrefix("198.18.0.0/15"), Gateway: netip.MustParseAddr(gw), IfIndex: h.tap.Index()}); err != nil {
+		if err := h.s.Routes().Add(route.Route{Prefix: netip.MustParsePrefix("198.18.0.0/15"), Gateway: netip.MustParseAddr(gw), IfIndex: h.tap.Index()}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -55,7 +55,7 @@ func TestTunnelMTU(t *testing.T) {
 	rs, _, rg := mk(true)
 	ss, _, sg := mk(false)
 	attach(hs, "eth0", h1, "198.18.75.2/24")
-	if err := hs.Routes.Add(route.Route{Prefix: netip.MustParsePrefix("0.0.0.0/0"), Gateway: netip.MustParseAddr("198.18.75.1"), IfIndex: 2}); err != nil {
+	if err := hs.Routes().Add(route.Route{Prefix: netip.MustParsePrefix("0.0.0.0/0"), Gateway: netip.MustParseAddr("198.18.75.1"), IfIndex: 2}); err != nil {
 		t.Fatal(err)
 	}
 	attach(rs, "eth0", r1, "198.18.75.1/24")
@@ -71,7 +71,7 @@ func TestTunnelMTU(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = ss.AddAddress(st, netip.MustParsePrefix("198.18.71.2/30"))
-	if err := ss.Routes.Add(route.Route{Prefix: netip.MustParsePrefix("198.18.75.0/24"), Gateway: netip.MustParseAddr("198.18.71.1"), IfIndex: st.Index()}); err != nil {
+	if err := ss.Routes().Add(route.Route{Prefix: netip.MustParsePrefix("198.18.75.0/24"), Gateway: netip.MustParseAddr("198.18.71.1"), IfIndex: st.Index()}); err != nil {
 		t.Fatal(err)
 	}
 	if rt.MTU() != 1476 {

@@ -22,11 +22,15 @@ type Options struct {
 	MTU int
 }
 
+// device is tundev.Device under a name that embeds as an unexported
+// field: callers get its methods, not a field they could reassign.
+type device = tundev.Device
+
 // Port is one TAP device, seen from the stack's side. Name, MAC, MTU,
 // SetMTU, Offloads (none), Link (up while open), LinkEvents and Stats come
 // from the shared descriptor.
 type Port struct {
-	*tundev.Device
+	*device // the shared descriptor; its methods are the port's
 }
 
 // Open creates (or attaches to) the Linux TAP device name and returns its
@@ -36,7 +40,7 @@ func Open(name string, pool *mbuf.Pool, o Options) (*Port, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Port{d}, nil
+	return &Port{device: d}, nil
 }
 
 // RxBurst implements port.Port: it reads frames until the kernel has none or
@@ -59,7 +63,7 @@ func (p *Port) Wait(timeout time.Duration) error { return p.Poll(tundev.Millis(t
 
 // Close closes the descriptor (the Linux device goes away) and frees the
 // spare buffer.
-func (p *Port) Close() error { return p.Device.Close(nil) }
+func (p *Port) Close() error { return p.device.Close(nil) }
 
 var (
 	_ port.Port   = (*Port)(nil)

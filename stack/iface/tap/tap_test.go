@@ -46,7 +46,7 @@ func TestClonerCreatesAndDestroysLinuxDevice(t *testing.T) {
 	if err := exec.Command("ip", "link", "show", linux).Run(); err == nil {
 		t.Errorf("Linux device %s survived Destroy", linux)
 	}
-	if _, ok := s.Routes.Lookup([4]byte{198, 18, 7, 9}); ok {
+	if _, ok := s.Routes().Lookup([4]byte{198, 18, 7, 9}); ok {
 		t.Error("route of the destroyed interface survived")
 	}
 }

@@ -11,7 +11,7 @@
 //
 //	ifc, _ := s.Create("tun0")
 //	s.AddAddress(ifc, netip.MustParsePrefix("198.18.60.2/24"))
-//	s.Routes.Add(route.Route{Prefix: far, Gateway: linuxEnd, IfIndex: ifc.Index()})
+//	s.Routes().Add(route.Route{Prefix: far, Gateway: linuxEnd, IfIndex: ifc.Index()})
 //
 // # How an L3 link fits an Ethernet stack
 //

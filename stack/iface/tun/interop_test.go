@@ -42,7 +42,7 @@ func TestInteropLinuxRoutesThroughTun(t *testing.T) {
 	if err := s.AddAddress(ifc, netip.MustParsePrefix("198.18.60.2/24")); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Routes.Add(route.Route{Prefix: netip.MustParsePrefix("198.18.62.0/24"), Gateway: netip.MustParseAddr("198.18.60.1"), IfIndex: ifc.Index()}); err != nil {
+	if err := s.Routes().Add(route.Route{Prefix: netip.MustParsePrefix("198.18.62.0/24"), Gateway: netip.MustParseAddr("198.18.60.1"), IfIndex: ifc.Index()}); err != nil {
 		t.Fatal(err)
 	}
 	for _, ns := range []*hosttest.Namespace{v.A, v.B} {

@@ -26,11 +26,15 @@ type Options struct {
 	MTU int
 }
 
+// device is tundev.Device under a name that embeds as an unexported
+// field: callers get its methods, not a field they could reassign.
+type device = tundev.Device
+
 // Port is one TUN device, seen from the stack's side. Name, MAC, MTU,
 // SetMTU, Offloads (none), Link (up while open) and LinkEvents come from
 // the shared descriptor.
 type Port struct {
-	*tundev.Device
+	*device                // the shared descriptor; its methods are the port's
 	arp       *p2p.Answers // ARP answers waiting for RxBurst
 	txDropped atomic.Uint64
 }
@@ -44,7 +48,7 @@ func Open(name string, pool *mbuf.Pool, o Options) (*Port, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.Device = d
+	p.device = d
 	return p, nil
 }
 
@@ -128,14 +132,14 @@ func (p *Port) Wait(timeout time.Duration) error {
 
 // Stats implements port.Port.
 func (p *Port) Stats() port.Stats {
-	s := p.Device.Stats()
+	s := p.device.Stats()
 	s.TxDropped += p.txDropped.Load()
 	return s
 }
 
 // Close closes the descriptor (the Linux device goes away) and frees the
 // buffers the port holds.
-func (p *Port) Close() error { return p.Device.Close(p.arp.Close) }
+func (p *Port) Close() error { return p.device.Close(p.arp.Close) }
 
 var (
 	_ port.Port   = (*Port)(nil)

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/gopkt/gopkt/hw/mbuf"
-	"github.com/gopkt/gopkt/stack/internal/chain"
 )
 
 // ErrInUse is returned by Table.Wait when a request with the same
@@ -137,7 +136,7 @@ func (t *Table) Error(id, seq uint16, from netip.Addr, err error) {
 func checkPattern(b *mbuf.Buf, start, n int) bool {
 	var buf [512]byte
 	for off := 0; off < n; {
-		k := chain.Copy(b, start+off, buf[:min(len(buf), n-off)])
+		k := b.CopyAt(start+off, buf[:min(len(buf), n-off)])
 		if k == 0 {
 			return false
 		}
