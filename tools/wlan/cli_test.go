@@ -185,7 +185,8 @@ func TestPrintStatusSecurity(t *testing.T) {
 		v    statusView
 		want string
 	}{
-		{statusView{Security: "WPA3-SAE (hunting-and-pecking)", SAE: saeView{Commits: 2, Confirms: 1, Tokens: 1}}, "security: WPA3-SAE (hunting-and-pecking); 2 commits, 1 confirms sent, 1 anti-clogging tokens, 0 dropped; PMKSA cache 0 used, 0 refused\n"},
+		{statusView{Security: "WPA3-SAE (hunting-and-pecking)", SAE: saeView{Commits: 2, Confirms: 1, Tokens: 1}}, "security: WPA3-SAE (hunting-and-pecking); 2 commits, 1 confirms sent (0 repeated, 0 new exchanges), 1 anti-clogging tokens, 0 dropped; PMKSA cache 0 used, 0 refused\n"},
+		{statusView{Security: "WPA3-SAE (hash-to-element)", SAE: saeView{Commits: 2, Confirms: 3, Retransmits: 1, Restarts: 1}}, "security: WPA3-SAE (hash-to-element); 2 commits, 3 confirms sent (1 repeated, 1 new exchanges), 0 anti-clogging tokens, 0 dropped; PMKSA cache 0 used, 0 refused\n"},
 		{statusView{Security: "WPA2-PSK"}, "security: WPA2-PSK\n"},
 	} {
 		var b bytes.Buffer
@@ -212,6 +213,7 @@ func TestProgressLines(t *testing.T) {
 		{net80211.Event{Kind: net80211.EventHandshake}, "handshake"},
 		{net80211.Event{Kind: net80211.EventConnected, SSID: "n", BSSID: "02:00:00:00:00:00"}, `connected to "n" (02:00:00:00:00:00)`},
 		{net80211.Event{Kind: net80211.EventFailed, Err: errors.New("boom")}, ""},
+		{net80211.Event{Kind: net80211.EventAuthRetry, Err: errors.New("SAE: no Confirm from the AP after 2 of ours; new exchange 2 of 4")}, "retrying: SAE: no Confirm from the AP after 2 of ours; new exchange 2 of 4"},
 	}
 	for _, c := range cases {
 		if got := progress(c.e); got != c.want {

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gopkt/gopkt/drivers/wifi80211/hwsim"
 	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
 	"github.com/gopkt/gopkt/hw/port"
 	"github.com/gopkt/gopkt/pktdump"
@@ -26,6 +27,10 @@ type connectOpts struct {
 	pcap       string   // radiotap capture file, or ""
 	pcapCount  int
 	stamps     bool // progress lines end with [elapsed]
+	// dropSAEConfirms: the medium loses the AP's first N SAE Confirms
+	// (testing the exchange's recovery).
+	dropSAEConfirms int
+	links           []hwsim.Link // per-link signal levels of the medium (--signal)
 }
 
 // connect joins the network, prints progress, then serves the control
@@ -44,7 +49,7 @@ func connect(o connectOpts, stdout, stderr io.Writer) (code int) {
 		case events <- e:
 		default:
 		}
-	}, tap)
+	}, tap, hwsim.Config{Lose: saeConfirmLoser(o.dropSAEConfirms), Links: o.links})
 	if err != nil {
 		fmt.Fprintf(stderr, "wlan connect: %v\n", err)
 		return 1
@@ -283,8 +288,8 @@ func startCapture(path string, count int, src *radiotapSource, stdout io.Writer)
 // medium only runs the hwsim medium (and our idle card) until a signal, so
 // that kernel radios reach each other: the reference wpa_supplicant of the
 // benchmark needs a medium, and only one process can be it.
-func medium(mac net.HardwareAddr, stdout, stderr io.Writer) int {
-	st, err := openStation(mac, func(net80211.Event) {}, nil)
+func medium(mac net.HardwareAddr, links []hwsim.Link, stdout, stderr io.Writer) int {
+	st, err := openStation(mac, func(net80211.Event) {}, nil, hwsim.Config{Links: links})
 	if err != nil {
 		fmt.Fprintf(stderr, "wlan medium: %v\n", err)
 		return 1

@@ -8,6 +8,8 @@
 //	      [--addr 198.18.0.2/24 | --dhcp] [--ifname wlan0] the vap as a gopkt stack interface
 //	      [--slaac [--stable-secret FILE]]               IPv6 too: link-local, SLAAC, default router
 //	      [--pcap FILE [--pcap-count N]] [--timestamps]   802.11+radiotap capture (pktdump)
+//	      [--drop-sae-confirms N]                       testing: the medium loses the AP's first N SAE Confirms
+//	wlan scan|connect|medium [--signal FROM[>TO]=DBM]...  per-link signal levels of the medium (one AP stronger)
 //	wlan ping ADDR [--count N] [--interval D] [--wait D] [--size N]   echo through the stack (IPv4 or IPv6)
 //	wlan status [--json]                                 BSSID, channel, signal, rate, security, ciphers, counters, address
 //	wlan disconnect                                      deauthenticates and stops connect
@@ -29,7 +31,9 @@
 // /run/gopkt-wlan.sock); it exits 0 after disconnect or SIGINT/SIGTERM when
 // every buffer went back to the pool, and 1 when the first attempt fails:
 // network not found, association refused (with the status code), or a
-// handshake that never completes (the passphrase is probably wrong). Once
+// handshake that never completes (with WPA2-PSK, silence after our
+// message 2 means the passphrase is probably wrong; with SAE the password
+// was proved before the handshake, and the error says so). Once
 // connected it rejoins by itself after a deauthentication, a lost beacon or
 // an AP restart, retrying every second; when the AP says it is leaving (or
 // stops answering) it scans at once and joins another AP of the same SSID
@@ -43,14 +47,24 @@
 // element says it does, hunting-and-pecking otherwise; anti-clogging tokens
 // followed), with PMF. The authenticating line names it ("authenticating
 // with BSSID (WPA3-SAE (hash-to-element))"), and status has a security
-// line: "WPA3-SAE (hash-to-element); 1 commits, 1 confirms sent, 0
-// anti-clogging tokens, 0 dropped; PMKSA cache 1 used, 0 refused" (or
+// line: "WPA3-SAE (hash-to-element); 1 commits, 1 confirms sent (0
+// repeated, 0 new exchanges), 0 anti-clogging tokens, 0 dropped; PMKSA
+// cache 1 used, 0 refused" (or
 // WPA2-PSK, open): a rejoin of the same AP (after a deauthentication, say)
 // reuses the SAE PMK with Open System authentication when the AP still
 // holds it, and runs SAE again when it does not. A wrong passphrase
-// ends the first attempt with "... refused our SAE confirm with status 15
-// (challenge failure): the password is wrong". --psk cannot join an
-// SAE-only network (SAE needs the password itself).
+// ends the first attempt with "... refused our SAE Confirm with status 1
+// (unspecified failure): it could not verify it, so the password is
+// wrong" (hostapd 2.10's answer). An exchange that stalls — an AP frame
+// lost or late, which hostapd never repeats — starts over with a fresh
+// commit, up to 4 exchanges in 16 s, each announced by a line such as
+// "retrying: SAE: no Confirm from the AP after 2 of ours; new exchange 2
+// of 4"; if the AP still never confirms, the error says so and that it
+// is not a password problem. status counts the repeats and new
+// exchanges. --drop-sae-confirms makes the medium lose the AP's first N
+// Confirms, so that this path can be tested on purpose (status counts
+// them under drops as "lost on request"). --psk cannot join an SAE-only
+// network (SAE needs the password itself).
 //
 // With --addr or --dhcp the vap is attached to an in-process gopkt stack
 // (IPv4, ICMP, UDP) through net80211.Port (hw/port), on the same mbuf pool

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/gopkt/gopkt/drivers/wifi80211/hwsim"
 	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
 	"github.com/spf13/pflag"
 )
@@ -52,6 +53,8 @@ type cmdFlags struct {
 	secret                 string
 	pcapCount, count, size int
 	interval, wait         time.Duration
+	dropSAEConfirms        int
+	signals                []string
 }
 
 // newFlagSet builds the flag set of subcommand cmd, or nil when there is
@@ -63,6 +66,10 @@ func newFlagSet(cmd string, f *cmdFlags) *pflag.FlagSet {
 	fs := pflag.NewFlagSet("wlan "+cmd, pflag.ContinueOnError)
 	fs.StringVar(&f.sock, "socket", "/run/gopkt-wlan.sock", "control socket of wlan connect")
 	fs.StringVar(&f.mac, "mac", "02:67:6f:70:6b:01", "station address of the card")
+	switch cmd {
+	case "scan", "connect", "medium":
+		fs.StringArrayVar(&f.signals, "signal", nil, "FROM[>TO]=DBM: the medium carries frames from radio FROM (an AP's BSSID) to TO (default: every radio) at DBM dBm; repeatable")
+	}
 	switch cmd {
 	case "scan", "status":
 		fs.BoolVar(&f.asJSON, "json", false, "print JSON")
@@ -79,6 +86,7 @@ func newFlagSet(cmd string, f *cmdFlags) *pflag.FlagSet {
 		fs.StringVar(&f.pcapPath, "pcap", "", "write every 802.11 frame with its radiotap header to this pcap file")
 		fs.IntVar(&f.pcapCount, "pcap-count", 0, "stop the capture after this many frames; 0: until disconnect")
 		fs.BoolVar(&f.stamps, "timestamps", false, "end each progress line with [seconds since connecting began]")
+		fs.IntVar(&f.dropSAEConfirms, "drop-sae-confirms", 0, "testing: the medium loses the first N SAE Confirms the access point sends")
 	case "ping":
 		fs.IntVar(&f.count, "count", 5, "echo requests to send")
 		fs.DurationVar(&f.interval, "interval", time.Second, "time between echo requests")
@@ -157,7 +165,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	switch args[0] {
 	case "scan":
-		rows, err := doScan(fl.sock, mac)
+		links, err := parseLinks(fl.signals)
+		if err != nil {
+			return fail(err)
+		}
+		rows, err := doScan(fl.sock, mac, links)
 		if err != nil {
 			return fail(err)
 		}
@@ -181,7 +193,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, "disconnected")
 		return 0
 	case "medium":
-		return medium(mac, stdout, stderr)
+		links, err := parseLinks(fl.signals)
+		if err != nil {
+			return fail(err)
+		}
+		return medium(mac, links, stdout, stderr)
 	case "ping":
 		if fs.NArg() != 1 {
 			return fail(errors.New("want one destination address, like wlan ping 198.18.0.1 or wlan ping fe80::1%wlan0"))
@@ -214,6 +230,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	o := connectOpts{sock: fl.sock, mac: mac, ssid: fl.ssid, pass: fl.pass, psk: psk, timeout: fl.timeout,
 		ip: ipConfig{Name: fl.ifname, DHCP: fl.dhcp, SLAAC: fl.slaac}, pcap: fl.pcapPath, pcapCount: fl.pcapCount, stamps: fl.stamps}
+	o.dropSAEConfirms = fl.dropSAEConfirms
+	if o.links, err = parseLinks(fl.signals); err != nil {
+		return fail(err)
+	}
 	if fl.addr != "" {
 		if fl.dhcp {
 			return fail(errors.New("--addr and --dhcp exclude each other"))
@@ -233,7 +253,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 // doScan asks a running connect, or scans with a card of its own.
-func doScan(sock string, mac net.HardwareAddr) ([]scanRow, error) {
+func doScan(sock string, mac net.HardwareAddr, links []hwsim.Link) ([]scanRow, error) {
 	resp, err := call(sock, request{Cmd: "scan"})
 	if err == nil {
 		return resp.Scan, nil
@@ -241,7 +261,7 @@ func doScan(sock string, mac net.HardwareAddr) ([]scanRow, error) {
 	if !errors.Is(err, errNoDaemon) {
 		return nil, err
 	}
-	st, err := openStation(mac, func(net80211.Event) {}, nil)
+	st, err := openStation(mac, func(net80211.Event) {}, nil, hwsim.Config{Links: links})
 	if err != nil {
 		return nil, err
 	}

@@ -33,10 +33,12 @@ type station struct {
 	mdDone chan error
 }
 
-// openStation builds the stack; events go to ev (which must not block);
-// tap, if not nil, sees every 802.11 frame with its radiotap header.
-func openStation(mac net.HardwareAddr, ev func(net80211.Event), tap net80211.Tap) (*station, error) {
-	md, err := hwsim.Open(hwsim.Config{})
+// openStation builds the stack on a medium configured by mc (per-link
+// signal levels, frames lost on purpose); events go to ev (which must not
+// block); tap, if not nil, sees every 802.11 frame with its radiotap
+// header.
+func openStation(mac net.HardwareAddr, ev func(net80211.Event), tap net80211.Tap, mc hwsim.Config) (*station, error) {
+	md, err := hwsim.Open(mc)
 	if err != nil {
 		return nil, err
 	}

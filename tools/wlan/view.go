@@ -164,24 +164,26 @@ type dropsView struct {
 	MediumStatusRetried uint64 `json:"medium_status_retried"`
 	MediumStatusLost    uint64 `json:"medium_status_lost"`
 	MediumRepliesLost   uint64 `json:"medium_replies_lost"`
-	CardRxNoBuf         uint32 `json:"card_rx_no_buffer"`
-	CardTxFailed        uint32 `json:"card_tx_failed"`
-	CardRxAllocFail     uint64 `json:"card_rx_alloc_failed"`
-	CardTxRejected      uint64 `json:"card_tx_rejected"`
-	CardTxForeign       uint64 `json:"card_tx_foreign"`
-	CardRxBadLen        uint64 `json:"card_rx_bad_length"`
-	CardRxMICErr        uint32 `json:"card_rx_mic_errors"`
-	CardRxReplay        uint32 `json:"card_rx_replays"`
-	VapRxDup            uint64 `json:"vap_rx_duplicate"`
-	VapRxReplay         uint64 `json:"vap_rx_replay"`
-	VapRxDecrypt        uint64 `json:"vap_rx_decrypt_errors"`
-	VapRxUnprot         uint64 `json:"vap_rx_unprotected"`
-	VapRxNoKey          uint64 `json:"vap_rx_no_key"`
-	VapRxStaleKey       uint64 `json:"vap_rx_stale_key"`
-	VapRxPortClosed     uint64 `json:"vap_rx_port_closed"`
-	VapTxDropped        uint64 `json:"vap_tx_dropped"`
-	VapTxErrors         uint64 `json:"vap_tx_errors"`
-	VapTxNotAcked       uint64 `json:"vap_tx_not_acked"`
+	// MediumLost: kernel frames lost on purpose (--drop-sae-confirms).
+	MediumLost      uint64 `json:"medium_lost_on_request"`
+	CardRxNoBuf     uint32 `json:"card_rx_no_buffer"`
+	CardTxFailed    uint32 `json:"card_tx_failed"`
+	CardRxAllocFail uint64 `json:"card_rx_alloc_failed"`
+	CardTxRejected  uint64 `json:"card_tx_rejected"`
+	CardTxForeign   uint64 `json:"card_tx_foreign"`
+	CardRxBadLen    uint64 `json:"card_rx_bad_length"`
+	CardRxMICErr    uint32 `json:"card_rx_mic_errors"`
+	CardRxReplay    uint32 `json:"card_rx_replays"`
+	VapRxDup        uint64 `json:"vap_rx_duplicate"`
+	VapRxReplay     uint64 `json:"vap_rx_replay"`
+	VapRxDecrypt    uint64 `json:"vap_rx_decrypt_errors"`
+	VapRxUnprot     uint64 `json:"vap_rx_unprotected"`
+	VapRxNoKey      uint64 `json:"vap_rx_no_key"`
+	VapRxStaleKey   uint64 `json:"vap_rx_stale_key"`
+	VapRxPortClosed uint64 `json:"vap_rx_port_closed"`
+	VapTxDropped    uint64 `json:"vap_tx_dropped"`
+	VapTxErrors     uint64 `json:"vap_tx_errors"`
+	VapTxNotAcked   uint64 `json:"vap_tx_not_acked"`
 	// Our own group-addressed frames the AP relayed back (SA = us).
 	VapRxOwnGroup uint64 `json:"vap_rx_own_group"`
 	PortRxDropped uint64 `json:"port_rx_dropped"`
@@ -231,7 +233,7 @@ func makeStackView(st ipv4.Stats, c stack.Counters) *stackView {
 
 func makeDrops(s net80211.Status, c vcard.Stats, m hwsim.Stats, p port.Stats) dropsView {
 	return dropsView{MediumUnacked: m.Unacked, MediumSendErr: m.SendErr, MediumOverruns: m.Overruns,
-		MediumStatusRetried: m.StatusRetried, MediumStatusLost: m.StatusLost, MediumRepliesLost: m.RepliesLost,
+		MediumStatusRetried: m.StatusRetried, MediumStatusLost: m.StatusLost, MediumRepliesLost: m.RepliesLost, MediumLost: m.Lost,
 		CardRxNoBuf: c.RxNoBuf, CardTxFailed: c.TxFailed, CardRxAllocFail: c.RxAllocFail, CardTxRejected: c.TxRejected, CardTxForeign: c.TxForeign, CardRxBadLen: c.RxBadLen,
 		VapRxDup: s.Stats.RxDup, VapRxReplay: s.Stats.RxReplay, VapRxDecrypt: s.Stats.RxDecryptErr,
 		VapRxUnprot: s.Stats.RxUnprotected, VapRxNoKey: s.Stats.RxNoKey, VapRxStaleKey: s.Stats.RxStaleKey,
@@ -243,12 +245,16 @@ func makeDrops(s net80211.Status, c vcard.Stats, m hwsim.Stats, p port.Stats) dr
 			VapRxDelivered: s.Stats.RxDelivered, VapRxGroup: s.Stats.RxGroup, VapTxGroup: s.Stats.TxGroup, PortRxPackets: p.RxPackets, PortTxPackets: p.TxPackets}}
 }
 
-// saeView counts the SAE exchange: commits and confirms sent, anti-clogging
-// token requests followed, AP frames discarded and AP confirms that failed;
-// rejoins on a cached PMKSA and cached PMKSAs the AP no longer had.
+// saeView counts the SAE exchange: commits and confirms sent (of them,
+// repeated when the AP did not answer in time), exchanges started over,
+// anti-clogging token requests followed, AP frames discarded and AP
+// confirms that failed; rejoins on a cached PMKSA and cached PMKSAs the AP
+// no longer had.
 type saeView struct {
 	Commits      uint64 `json:"commits_sent"`
 	Confirms     uint64 `json:"confirms_sent"`
+	Retransmits  uint64 `json:"retransmitted"`
+	Restarts     uint64 `json:"new_exchanges"`
 	Tokens       uint64 `json:"tokens"`
 	PMKSAUsed    uint64 `json:"pmksa_used"`
 	PMKSARefused uint64 `json:"pmksa_refused"`
@@ -271,6 +277,7 @@ func makeStatus(s net80211.Status, c vcard.Stats) statusView {
 	}
 	v.Security = s.Security
 	v.SAE = saeView{Commits: s.Stats.SAECommits, Confirms: s.Stats.SAEConfirms, Tokens: s.Stats.SAETokens, Dropped: s.Stats.SAEDropped, BadConfirm: s.Stats.SAEBadConfirm,
+		Retransmits: s.Stats.SAERetransmits, Restarts: s.Stats.SAERestarts,
 		PMKSAUsed: s.Stats.PMKSAUsed, PMKSARefused: s.Stats.PMKSARefused}
 	return v
 }
@@ -298,8 +305,8 @@ func printStatus(w io.Writer, v statusView, asJSON bool) error {
 	}
 	switch {
 	case strings.HasPrefix(v.Security, "WPA3-SAE"):
-		fmt.Fprintf(tw, "security:\t%s; %d commits, %d confirms sent, %d anti-clogging tokens, %d dropped; PMKSA cache %d used, %d refused\n",
-			v.Security, v.SAE.Commits, v.SAE.Confirms, v.SAE.Tokens, v.SAE.Dropped, v.SAE.PMKSAUsed, v.SAE.PMKSARefused)
+		fmt.Fprintf(tw, "security:\t%s; %d commits, %d confirms sent (%d repeated, %d new exchanges), %d anti-clogging tokens, %d dropped; PMKSA cache %d used, %d refused\n",
+			v.Security, v.SAE.Commits, v.SAE.Confirms, v.SAE.Retransmits, v.SAE.Restarts, v.SAE.Tokens, v.SAE.Dropped, v.SAE.PMKSAUsed, v.SAE.PMKSARefused)
 	case v.Security != "":
 		fmt.Fprintf(tw, "security:\t%s\n", v.Security)
 	}
@@ -323,8 +330,8 @@ func printStatus(w io.Writer, v statusView, asJSON bool) error {
 	fmt.Fprintf(tw, "rx:\t%d frames, %d delivered, %d decrypted by the card, %d replays, %d decrypt errors\n", v.RxFrames, v.RxDelivered, v.HWDecrypted, v.RxReplay, v.RxDecryptEr)
 	d := v.Drops
 	fmt.Fprintf(tw, "refused:\t%d of our frames by other radios (idle or on another channel; not drops)\n", v.RefusedByOtherRadios)
-	fmt.Fprintf(tw, "drops:\tmedium %d unacked, %d send errors, %d overruns, tx status %d retried %d lost, %d replies lost; card %d rx no buffer, %d rx MIC errors, %d rx replays, %d tx failed, %d rx alloc, %d tx rejected, %d tx foreign, %d rx bad length\n",
-		d.MediumUnacked, d.MediumSendErr, d.MediumOverruns, d.MediumStatusRetried, d.MediumStatusLost, d.MediumRepliesLost, d.CardRxNoBuf, d.CardRxMICErr, d.CardRxReplay, d.CardTxFailed, d.CardRxAllocFail, d.CardTxRejected, d.CardTxForeign, d.CardRxBadLen)
+	fmt.Fprintf(tw, "drops:\tmedium %d unacked, %d send errors, %d overruns, %d lost on request, tx status %d retried %d lost, %d replies lost; card %d rx no buffer, %d rx MIC errors, %d rx replays, %d tx failed, %d rx alloc, %d tx rejected, %d tx foreign, %d rx bad length\n",
+		d.MediumUnacked, d.MediumSendErr, d.MediumOverruns, d.MediumLost, d.MediumStatusRetried, d.MediumStatusLost, d.MediumRepliesLost, d.CardRxNoBuf, d.CardRxMICErr, d.CardRxReplay, d.CardTxFailed, d.CardRxAllocFail, d.CardTxRejected, d.CardTxForeign, d.CardRxBadLen)
 	fmt.Fprintf(tw, "\tvap rx %d duplicate, %d replay, %d decrypt, %d unprotected, %d no key, %d stale key, %d port closed; tx %d dropped, %d errors, %d not acked; port rx %d queue full, tx %d dropped\n",
 		d.VapRxDup, d.VapRxReplay, d.VapRxDecrypt, d.VapRxUnprot, d.VapRxNoKey, d.VapRxStaleKey, d.VapRxPortClosed, d.VapTxDropped, d.VapTxErrors, d.VapTxNotAcked, d.PortRxDropped, d.PortTxDropped)
 	f := d.Flow
@@ -370,6 +377,11 @@ func progress(e net80211.Event) string {
 		return "Michael MIC failure"
 	case net80211.EventCountermeasures:
 		return "TKIP countermeasures: blocked for 60 s"
+	case net80211.EventAuthRetry:
+		if e.Err != nil {
+			return "retrying: " + e.Err.Error()
+		}
+		return "retrying authentication"
 	}
 	return "" // EventFailed is connect's error message, on stderr
 }

@@ -16,7 +16,9 @@ func roamConf(ifname, channel string) string {
 }
 
 // TestVMWlanRoam runs two hostapd APs of one ESS on two hwsim radios
-// (channels 1 and 11). We connect, the AP we are on is stopped (hostapd
+// (channels 1 and 11), one stronger than the other: our medium carries AP
+// a's frames at -35 dBm and AP b's at -70 dBm (--signal), which the scan
+// shows. We connect — to the stronger AP a — then it is stopped (hostapd
 // deauthenticates with reason 3 as it goes), and we must be connected to
 // the other one (hostapd lists us authorized, 20 pings pass once the
 // address moved there) soon after: the time from our "disconnected" line
@@ -50,12 +52,24 @@ for x in a b; do
 done
 wait_for 10 sh -c 'hostapd_cli -p /var/run/hostapd -i wlan0 status | grep -q state=ENABLED'
 wait_for 10 sh -c 'hostapd_cli -p /var/run/hostapd -i wlan1 status | grep -q state=ENABLED'
-out=$(wlan scan); echo "$out"
+# AP a (02:00:00:00:00:00) is the strong one, AP b the weak one.
+sig="--signal 02:00:00:00:00:00=-35 --signal 02:00:00:00:01:00=-70"
+# A scan samples: under load an AP's probe response can miss the 100 ms
+# dwell (seen once at load 11). Up to three scans, each printed.
+for n in 1 2 3; do
+	out=$(wlan scan $sig); echo "$out"
+	[ $(echo "$out" | grep -c gopkt-wlan) -eq 2 ] && break
+	echo "RESULT scan $n heard $(echo "$out" | grep -c gopkt-wlan) of the 2 APs"
+done
 [ $(echo "$out" | grep -c gopkt-wlan) -eq 2 ] || fail "want both APs in the scan"
-wlan connect --timestamps --ssid gopkt-wlan --passphrase 'the right passphrase' --addr 198.18.0.2/24 > /tmp/connect.log 2>&1 &
+echo "$out" | grep -q '^02:00:00:00:00:00 .* -35 dBm' || fail "AP a not heard at -35 dBm"
+echo "$out" | grep -q '^02:00:00:00:01:00 .* -70 dBm' || fail "AP b not heard at -70 dBm"
+wlan connect $sig --timestamps --ssid gopkt-wlan --passphrase 'the right passphrase' --addr 198.18.0.2/24 > /tmp/connect.log 2>&1 &
 pid=$!
 wait_for 30 grep -q '^connected' /tmp/connect.log
 bssid=$(wlan status | sed -n 's/^bssid: *//p')
+[ "$bssid" = 02:00:00:00:00:00 ] || fail "joined $bssid, not the stronger AP 02:00:00:00:00:00"
+expect "$(wlan status | grep '^signal:')" "-35 dBm"
 case $bssid in
 02:00:00:00:00:00) gone=a; gif=wlan0; stay=b; sif=wlan1 ;;
 02:00:00:00:01:00) gone=b; gif=wlan1; stay=a; sif=wlan0 ;;
@@ -70,7 +84,8 @@ t0=$(sed -n 's/^disconnected (reason [0-9]*) \[\([0-9.]*\)s\]$/\1/p' /tmp/connec
 t1=$(grep '^connected' /tmp/connect.log | sed -n '2s/.* \[\([0-9.]*\)s\]$/\1/p')
 [ -n "$t0" ] && [ -n "$t1" ] || fail "no timestamps for the disconnection and the reconnection"
 took=$(awk -v a=$t0 -v b=$t1 'BEGIN { printf "%.3f", b - a }')
-echo "RESULT roamed to $(wlan status | sed -n 's/^bssid: *//p') in $took s after the deauthentication"
+echo "RESULT roamed to $(wlan status | sed -n 's/^bssid: *//p') ($(wlan status | sed -n 's/^signal: *//p')) in $took s after the deauthentication"
+expect "$(wlan status | grep '^signal:')" "-70 dBm"
 awk -v d=$took 'BEGIN { exit !(d < 2) }' || fail "roaming took $took s"
 ip addr add 198.18.0.1/24 dev $sif
 wlan ping 198.18.0.1 --count 20 --interval 50ms > /tmp/wping.log 2>&1 || true

@@ -24,8 +24,15 @@
 // The uapi numbers are those of the kernel's drivers/net/wireless/
 // mac80211_hwsim.h (DESIGN.md §5 lists the ones verified here).
 //
-// What it does not do: no per-link loss or signal model (every radio hears
-// every radio on its frequency at Config.Signal), no virtio transport, no
+// Config.Lose loses chosen kernel frames on purpose (a test that needs an
+// AP's SAE Confirm lost, say): not delivered, not acknowledged, counted.
+//
+// Signal levels: every radio hears every radio on its frequency at
+// Config.Signal, except on the links Config.Links names (FROM radio to TO
+// radio, or to every radio), which carry their own level — so a test can
+// make one AP stronger than another.
+//
+// What it does not do: no loss model beyond Config.Lose, no virtio transport, no
 // radio creation (HWSIM_CMD_NEW_RADIO); a kernel radio that never
 // transmitted is unknown until it does (or is named in Config.Radios).
 //

@@ -47,11 +47,50 @@ type Config struct {
 	// Signal is the signal strength every receiver reports, in dBm
 	// (default -50).
 	Signal int8
+	// Links set the signal of particular links (a stronger and a weaker
+	// access point, say); a link no entry matches is heard at Signal. The
+	// first entry that matches wins.
+	Links []Link
 	// Radios are kernel radio hwsim addresses known in advance (normally
 	// learned from the frames they send).
 	Radios []net.HardwareAddr
 	// Logger receives registration and error events; nil means slog.Default.
 	Logger *slog.Logger
+	// Lose, if set, sees every frame a kernel radio transmits before the
+	// medium carries it; when it returns true the frame is lost on the
+	// air: no station or other radio receives it, and the transmitter
+	// learns it was not acknowledged (Stats.Lost). For tests that need a
+	// particular frame lost (tools/wlan connect --drop-sae-confirms). It
+	// runs on Serve's goroutine and must not keep the frame.
+	Lose func(frame []byte) bool
+}
+
+// Link is the signal level of one radio's frames as heard by another.
+// A radio is named by its address: a kernel radio by its hwsim address or
+// its permanent address (they differ only in bit 0x40 of the first octet:
+// 42:00:00:00:01:00 and 02:00:00:00:01:00, which is also the BSSID of an
+// AP on it), one of our stations by its station address.
+type Link struct {
+	From net.HardwareAddr // transmitter
+	To   net.HardwareAddr // receiver; nil: every receiver
+	// Signal in dBm, as the receiver reports it (RX info and radiotap).
+	Signal int8
+}
+
+// sameRadio reports whether a names the radio with address r (either of
+// a kernel radio's two addresses).
+func sameRadio(a net.HardwareAddr, r [6]byte) bool {
+	return len(a) == 6 && a[0]&^0x40 == r[0]&^0x40 && [5]byte(a[1:]) == [5]byte(r[1:])
+}
+
+// signal is the signal of frames from radio from as heard by radio to.
+func (m *Medium) signal(from, to [6]byte) int8 {
+	for _, l := range m.cfg.Links {
+		if sameRadio(l.From, from) && (l.To == nil || sameRadio(l.To, to)) {
+			return l.Signal
+		}
+	}
+	return m.cfg.Signal
 }
 
 // OpError is the error at the package's API edges.
@@ -113,8 +152,8 @@ type radio struct {
 }
 
 type stats struct {
-	kernelFrames, toStations, relayed, injected, acked, txInfo, bad, sendErr, refused, unacked, overruns atomic.Uint64
-	statusRetried, statusLost, repliesLost                                                               atomic.Uint64
+	kernelFrames, toStations, relayed, injected, acked, txInfo, bad, sendErr, refused, unacked, overruns, lost atomic.Uint64
+	statusRetried, statusLost, repliesLost                                                                     atomic.Uint64
 }
 
 // Stats counts the medium's work.
@@ -142,6 +181,8 @@ type Stats struct {
 	// Overruns: times the socket's receive buffer overflowed (ENOBUFS):
 	// the kernel dropped frames for us, each one lost on the air.
 	Overruns uint64
+	// Lost: kernel frames Config.Lose lost on purpose.
+	Lost uint64
 	// ReadBuffer is the socket's receive buffer in bytes.
 	ReadBuffer int
 }
@@ -152,7 +193,7 @@ func (m *Medium) Stats() Stats {
 	return Stats{KernelFrames: s.kernelFrames.Load(), ToStations: s.toStations.Load(), Relayed: s.relayed.Load(),
 		Injected: s.injected.Load(), Acked: s.acked.Load(), TxInfo: s.txInfo.Load(), Unacked: s.unacked.Load(), Bad: s.bad.Load(), SendErr: s.sendErr.Load(), Refused: s.refused.Load(),
 		StatusRetried: s.statusRetried.Load(), StatusLost: s.statusLost.Load(), RepliesLost: s.repliesLost.Load(),
-		Overruns: s.overruns.Load(), ReadBuffer: m.rcvbuf}
+		Overruns: s.overruns.Load(), Lost: s.lost.Load(), ReadBuffer: m.rcvbuf}
 }
 
 // Open connects to the kernel and registers this process as the medium
@@ -398,8 +439,13 @@ func (m *Medium) kernelFrame(k *kframe) {
 	m.st.kernelFrames.Add(1)
 	freq := int(k.freq)
 	m.learn(k.transmitter, freq)
+	if m.cfg.Lose != nil && m.cfg.Lose(k.frame) {
+		m.st.lost.Add(1)
+		m.txInfo(k, false)
+		return
+	}
 	rate := rateOf(int8(k.txInfo[0]), freq)
-	rx := air.RxInfo{Freq: freq, Rate: rate, Signal: m.cfg.Signal, Noise: -95}
+	rx := air.RxInfo{Freq: freq, Rate: rate, Noise: -95}
 
 	m.mu.Lock()
 	var sb [4]air.Station
@@ -421,13 +467,14 @@ func (m *Medium) kernelFrame(k *kframe) {
 			continue
 		}
 		m.st.toStations.Add(1)
+		rx.Signal = m.signal(k.transmitter, [6]byte(s.Addr()))
 		if s.Receive(k.frame, rx) {
 			acked = true
 		}
 	}
 	idx := rateIndex(rate, freq) // RX_RATE is an index into the band's bitrates
 	for _, a := range others {
-		if m.inject(a, k.frame, idx, freq) {
+		if m.inject(a, k.frame, idx, freq, m.signal(k.transmitter, a)) {
 			m.st.relayed.Add(1)
 		}
 	}
@@ -483,7 +530,7 @@ func (m *Medium) sendStatus(tx txStatus) {
 }
 
 // inject sends frame to the kernel radio with hwsim address to.
-func (m *Medium) inject(to [6]byte, frame []byte, rateIdx uint32, freq int) bool {
+func (m *Medium) inject(to [6]byte, frame []byte, rateIdx uint32, freq int, signal int8) bool {
 	m.sendMu.Lock()
 	defer m.sendMu.Unlock()
 	a := &m.ab
@@ -491,7 +538,7 @@ func (m *Medium) inject(to [6]byte, frame []byte, rateIdx uint32, freq int) bool
 	a.bytes(attrAddrReceiver, to[:])
 	a.bytes(attrFrame, frame)
 	a.u32(attrRxRate, rateIdx)
-	a.u32(attrSignal, uint32(int32(m.cfg.Signal)))
+	a.u32(attrSignal, uint32(int32(signal)))
 	if freq != 0 {
 		a.u32(attrFreq, uint32(freq))
 	}
@@ -536,16 +583,21 @@ func (m *Medium) Transmit(from air.Station, frame []byte, tx air.TxInfo) bool {
 
 	idx := rateIndex(tx.Rate, tx.Freq)
 	sent := false
+	self := [6]byte(from.Addr())
 	for _, a := range targets {
-		if m.inject(a, frame, idx, tx.Freq) {
+		if m.inject(a, frame, idx, tx.Freq, m.signal(self, a)) {
 			m.st.injected.Add(1)
 			sent = true
 		}
 	}
 	acked := kernelAck && sent
-	rx := air.RxInfo{Freq: tx.Freq, Rate: tx.Rate, Signal: m.cfg.Signal, Noise: -95}
+	rx := air.RxInfo{Freq: tx.Freq, Rate: tx.Rate, Noise: -95}
 	for _, s := range sts {
-		if s != from && s.Freq() == tx.Freq && s.Receive(frame, rx) {
+		if s == from || s.Freq() != tx.Freq {
+			continue
+		}
+		rx.Signal = m.signal(self, [6]byte(s.Addr()))
+		if s.Receive(frame, rx) {
 			acked = true
 		}
 	}

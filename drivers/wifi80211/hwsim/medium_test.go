@@ -194,3 +194,100 @@ func TestMediumTransmitFromOurStation(t *testing.T) {
 		t.Fatalf("station heard %d frames", len(st.heard))
 	}
 }
+
+// TestMediumLose: a frame Config.Lose picks reaches neither our station
+// nor another kernel radio, and its transmitter hears it was not
+// acknowledged; the next one goes through.
+func TestMediumLose(t *testing.T) {
+	m, out := newTestMedium(t)
+	loseNext := false
+	m.cfg.Lose = func([]byte) bool {
+		l := loseNext
+		loseNext = false
+		return l
+	}
+	st := &fakeStation{addr: net.HardwareAddr{2, 0x67, 0x6f, 0x70, 0x6b, 1}, freq: 2412}
+	m.Join(st)
+	m.handle(kmsg(radio1, perm0, 0, 1)) // learn radio 1, a relay target
+	*out = (*out)[:0]
+	loseNext = true
+	m.handle(kmsg(radio0, st.addr, flagReqTxStatus, 7))
+	if len(st.heard) != 1 { // radio 1's frame only
+		t.Fatalf("station heard %d frames, want the lost one missing", len(st.heard))
+	}
+	if len(*out) != 1 {
+		t.Fatalf("sent %d commands (a relay?), want the TX status only", len(*out))
+	}
+	if flags, cookie, _ := txInfoOf(t, (*out)[0]); flags != flagReqTxStatus || cookie != 7 {
+		t.Fatalf("lost frame's TX status: flags %#x cookie %d, want no ACK", flags, cookie)
+	}
+	m.handle(kmsg(radio0, st.addr, flagReqTxStatus, 8))
+	if len(st.heard) != 2 || m.Stats().Lost != 1 {
+		t.Fatalf("after the loss: heard %d, stats %+v", len(st.heard), m.Stats())
+	}
+}
+
+// attrU32 finds a u32 attribute in a command we sent.
+func attrU32(t *testing.T, s sent, attr uint16) (uint32, bool) {
+	t.Helper()
+	b := s.attrs
+	for len(b) >= 4 {
+		n := int(binary.NativeEndian.Uint16(b))
+		if binary.NativeEndian.Uint16(b[2:]) == attr && n == 8 {
+			return binary.NativeEndian.Uint32(b[4:8]), true
+		}
+		b = b[min(len(b), (n+3)&^3):]
+	}
+	return 0, false
+}
+
+// TestMediumLinks: Config.Links set the signal per link — a kernel radio
+// named by its permanent address (an AP's BSSID) or its hwsim address,
+// toward every receiver or one — in what our stations receive and in
+// what the medium relays and injects; other links keep Config.Signal.
+func TestMediumLinks(t *testing.T) {
+	m, out := newTestMedium(t)
+	st := &fakeStation{addr: net.HardwareAddr{2, 0x67, 0x6f, 0x70, 0x6b, 1}, freq: 2412}
+	m.cfg.Signal = -50
+	m.cfg.Links = []Link{
+		{From: perm0, Signal: -35},                                    // the strong AP, to everyone
+		{From: net.HardwareAddr(radio1[:]), To: st.addr, Signal: -70}, // the weak AP, to us
+		{From: st.addr, To: perm1, Signal: -72},                       // us, as the weak AP hears us
+	}
+	m.Join(st)
+	m.handle(kmsg(radio0, perm1, 0, 1)) // radio 1 not known yet: not relayed
+	m.handle(kmsg(radio1, perm0, 0, 2))
+	m.handle(kmsg(radio0, perm1, 0, 3))
+	if len(st.rx) != 3 || st.rx[0].Signal != -35 || st.rx[1].Signal != -70 || st.rx[2].Signal != -35 {
+		t.Fatalf("station rx %+v, want -35, -70, -35 dBm", st.rx)
+	}
+	signals := map[byte]int32{} // relayed to the radio whose hwsim address ends in ..:N:00
+	for _, s := range *out {
+		if s.cmd != cmdFrame {
+			continue
+		}
+		v, ok := attrU32(t, s, attrSignal)
+		if !ok {
+			t.Fatalf("relay without a signal: % x", s.attrs)
+		}
+		to := s.attrs[4:10] // ADDR_RECEIVER comes first
+		signals[to[4]] = int32(v)
+	}
+	if signals[0] != -50 || signals[1] != -35 {
+		t.Fatalf("relayed signals %v, want radio 0 hearing radio 1 at -50 and radio 1 hearing radio 0 at -35", signals)
+	}
+	*out = (*out)[:0]
+	f := append([]byte{0xb0, 0, 0, 0}, perm1...)
+	f = append(f, st.addr...)
+	f = append(f, perm1...)
+	f = append(f, 0, 0)
+	m.Transmit(st, f, air.TxInfo{Freq: 2412, Rate: 108})
+	got := map[byte]int32{}
+	for _, s := range *out {
+		v, _ := attrU32(t, s, attrSignal)
+		got[s.attrs[4+4]] = int32(v)
+	}
+	if got[0] != -50 || got[1] != -72 {
+		t.Fatalf("our frame injected with signals %v, want -50 at radio 0 and -72 at radio 1", got)
+	}
+}

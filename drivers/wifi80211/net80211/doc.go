@@ -57,13 +57,24 @@
 // Extension element sets "SAE H2E"; status 0 and hunting-and-pecking
 // otherwise), the AP's Commit, our Confirm, the AP's Confirm; an
 // anti-clogging token request (status 76) is answered with the commit
-// again, carrying the token; lost messages are repeated on our timer
-// (at least 2 s per step). Invalid commits and confirms are counted
+// again, carrying the token. t0 (2 s) repeats an unanswered Commit twice
+// and an unanswered Confirm once (12.4.8.6.4, 12.4.8.6.5); after that —
+// or at once when the unanswered Commit carried a token, or when the AP
+// refuses a repeated Confirm — the protocol instance ends and a new one
+// starts with a fresh rand and mask and no token, up to 4 in 16 s
+// (EventAuthRetry says why; VapStats.SAERetransmits, SAERestarts). That
+// is what hostapd needs: as an AP it never retransmits, answers one
+// repeated Confirm, and takes an anti-clogging token once, dropping a
+// Commit that repeats one and resetting its half of the exchange (sae.go
+// has the details). Invalid commits and confirms are counted
 // (VapStats.SAEDropped) and discarded. With H2E the Association Request
 // and message 2 carry our RSNXE. The 4-way handshake then uses the SAE
 // PMK, Key Descriptor Version 0, the KDF-SHA-256 PTK and AES-128-CMAC
-// MICs (12.7.1.3, 12.7.3). A refused confirm ends the attempt with
-// ErrAuthRefused ("the password is wrong"). Status.Security names what
+// MICs (12.7.1.3, 12.7.3). A refusal of our only Confirm ends the
+// attempt with ErrAuthRefused ("it could not verify it, so the password
+// is wrong"), as does an AP Confirm that never verified; an AP that stops
+// answering ends it with ErrNoResponse, saying it is not a password
+// problem. Status.Security names what
 // was chosen. Each SAE exchange's PMK and PMKID are cached per BSSID for
 // an hour (PMKSA caching, 12.6.10): rejoining that AP authenticates with
 // Open System and names the PMKID in the Association Request; an AP that

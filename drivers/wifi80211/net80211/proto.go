@@ -41,11 +41,12 @@ const (
 	EventBeaconLoss
 	EventMICFailure
 	EventCountermeasures
-	EventFailed // the connect attempt gave up; Err says why
+	EventFailed    // the connect attempt gave up; Err says why
+	EventAuthRetry // authentication starts over (a stalled SAE exchange); Err says why
 )
 
 var eventNames = [...]string{"scanning", "scan-done", "authenticating", "associating", "handshake",
-	"connected", "rekeyed", "disconnected", "beacon-loss", "mic-failure", "countermeasures", "failed"}
+	"connected", "rekeyed", "disconnected", "beacon-loss", "mic-failure", "countermeasures", "failed", "auth-retry"}
 
 func (k EventKind) String() string {
 	if int(k) < len(eventNames) {

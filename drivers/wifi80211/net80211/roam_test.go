@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gopkt/gopkt/drivers/wifi80211/frame"
+	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
 	"github.com/gopkt/gopkt/drivers/wifi80211/wlantest"
 )
 
@@ -68,4 +69,80 @@ func TestRoamOnAPLeaving(t *testing.T) {
 			t.Fatal("AP 2 does not see us authorized")
 		}
 	}
+}
+
+// TestRoamPartialScanHearsBeacon: when the other AP's probe responses do
+// not come in time (a loaded AP; here the medium loses them), the roam's
+// partial scan still finds it by its beacon — it dwells two and a half
+// beacon intervals and stops as soon as it hears the ESS — instead of
+// falling back to a full scan (TestVMWlanRoam took 2.4 s that way once,
+// under load).
+func TestRoamPartialScanHearsBeacon(t *testing.T) {
+	b := newBench(t, benchOpts{passphrase: "one ess two aps"})
+	mac2 := net.HardwareAddr{0x02, 0, 0, 0, 0, 0xb0}
+	r2 := b.medium.NewRadio(mac2, 2462, chans)
+	r2.SignalDBm = -70
+	ap2, err := wlantest.NewAP(r2, wlantest.APConfig{SSID: []byte("gopkt-test"), Passphrase: "one ess two aps", Clock: b.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := func() {
+		b.clock.Advance(10 * time.Millisecond)
+		ap2.Tick()
+		b.com.Tick()
+		b.medium.Run(100000)
+	}
+	if err := b.vap.Connect([]byte("gopkt-test"), "one ess two aps"); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 500 && !b.vap.PortOpen(); i++ {
+		b.ap.Tick()
+		step()
+	}
+	if st := b.vap.Status(); !b.vap.PortOpen() || st.BSSID.String() != apMAC.String() {
+		t.Fatalf("joined %v, want the stronger %v", st.BSSID, apMAC)
+	}
+	// From now on AP 2 answers no probe: only its beacons are heard.
+	b.medium.Filter = func(from *wlantest.Radio, p []byte) []byte {
+		if f, err := frame.Parse(p); err == nil && from == r2 && f.Type() == frame.TypeMgmt && f.Subtype() == frame.SubProbeResp {
+			return nil
+		}
+		return p
+	}
+	// Leave right after AP 2's beacon: the next comes 100 TU later,
+	// after a 40 ms dwell.
+	beacon := false
+	b.medium.Trace = func(from *wlantest.Radio, p []byte) {
+		if f, err := frame.Parse(p); err == nil && from == r2 && f.Type() == frame.TypeMgmt && f.Subtype() == frame.SubBeacon {
+			beacon = true
+		}
+	}
+	for i := 0; i < 20 && !beacon; i++ {
+		b.ap.Tick()
+		step()
+	}
+	b.medium.Trace = nil
+	n := len(b.events)
+	start := b.clock.Now()
+	b.ap.Deauth(frame.ReasonDeauthLeaving, false)
+	b.ap.Radio().Detached = true
+	b.medium.Run(100)
+	for i := 0; i < 500 && !(b.vap.PortOpen() && b.vap.Status().BSSID.String() == mac2.String()); i++ {
+		step()
+	}
+	took := b.clock.Now().Sub(start)
+	if st := b.vap.Status(); !b.vap.PortOpen() || st.BSSID.String() != mac2.String() {
+		t.Fatalf("not on the other AP after %v: %v", took, b.kinds())
+	}
+	scans := 0
+	for _, e := range b.events[n:] {
+		if e.Kind == net80211.EventScanning {
+			scans++
+		}
+	}
+	// One partial scan (at most a beacon interval and a tick) and the join.
+	if scans != 1 || took > 300*time.Millisecond {
+		t.Fatalf("on the other AP after %v and %d scans, want one partial scan within 300 ms", took, scans)
+	}
+	t.Logf("on the other AP %v after the first one went, from its beacon", took)
 }

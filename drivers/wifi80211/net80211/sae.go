@@ -2,6 +2,7 @@ package net80211
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"filippo.io/nistec"
@@ -11,25 +12,64 @@ import (
 	"github.com/gopkt/gopkt/drivers/wifi80211/sae"
 )
 
-// saeTimeout is the least time we wait for the AP's next SAE message: the
-// AP does a scalar multiplication or two per message, which takes a while
-// on a slow or loaded AP (hostapd under emulation).
-const saeTimeout = 2 * time.Second
+// SAE timing and bounds, by the names of IEEE 802.11-2020 12.4.8.6 and
+// its MIB variables (annex C).
+const (
+	// saeTimeout is t0's period (dot11RSNASAERetransPeriod): the least
+	// time we wait for the AP's next SAE message. The AP does a scalar
+	// multiplication or two per message (hunting-and-pecking more), which
+	// takes a while on a slow or loaded AP (hostapd under emulation);
+	// mac80211 waits as long for an SAE answer.
+	saeTimeout = 2 * time.Second
+	// saeSync is dot11RSNASAESync for our Commit: in Committed state t0
+	// repeats it this many times; once Sync would exceed it the instance
+	// ends (12.4.8.6.4).
+	saeSync = 2
+	// saeConfirmSync is how often t0 repeats our Confirm in Confirmed
+	// state (12.4.8.6.5) before the instance ends and a new one starts.
+	// One: hostapd (2.10, src/ap/ieee802_11.c handle_auth_sae and
+	// sae_sm_step) never retransmits as an AP; once it has accepted our
+	// Confirm it answers one repeated Confirm (Accepted state, 12.4.8.6.6)
+	// and drops the exchange's temporary data, after which it refuses
+	// every further Confirm with status 1. More repeats cannot succeed.
+	saeConfirmSync = 1
+	// saeExchanges bounds the protocol instances of one join, saeTime the
+	// time after the first Commit within which a new one may start.
+	saeExchanges = 4
+	saeTime      = 16 * time.Second
+	// maxTokens bounds how often one instance follows an anti-clogging
+	// token request (12.4.6) before giving up.
+	maxTokens = 5
+)
 
-// maxTokens bounds how often one attempt follows an anti-clogging token
-// request (12.4.6) before giving up.
-const maxTokens = 5
-
-// saeState is the station's side of an SAE exchange (802.11-2020 12.4.8.6,
-// the parent process reduced to what a station needs: Nothing →
-// Committed → Confirmed → Accepted, with retransmission on our timer).
+// saeState is the station's side of an SAE exchange: the parent process
+// of 802.11-2020 12.4.8.5 reduced to one peer, and its protocol instance
+// (12.4.8.6): Committed (our Commit out, x set, confirmed false),
+// Confirmed (our Confirm out), Accepted (the AP's Confirm verified: the
+// vap moves on to association and x is cleared). t0 is the vap's timer.
+//
+// A protocol instance whose messages go unanswered ends (Del) and the
+// parent starts a new one with a fresh rand and mask — so a fresh
+// commit-scalar and COMMIT-ELEMENT (12.4.5.2) — and no anti-clogging
+// token, up to saeExchanges in saeTime; EventAuthRetry says why each time
+// (VapStats.SAERestarts). That is what recovers from hostapd's half of the
+// exchange being gone: an anti-clogging token is good for one Commit
+// there, and a Commit that repeats a used one is dropped silently after
+// the AP has reset its instance to Nothing, where it ignores our Confirms
+// ("SAE confirm before commit"); and an AP Confirm lost twice is never
+// sent again (saeConfirmSync).
 type saeState struct {
-	h2e       bool // hash-to-element (status 126), else hunting-and-pecking
-	x         *sae.Exchange
-	token     []byte // anti-clogging token to repeat in our commit
-	tokens    int    // token requests in this attempt
-	confirmed bool   // our Confirm went out; waiting for the AP's
-	sc        uint16 // send-confirm of our last Confirm
+	h2e         bool              // hash-to-element (status 126), else hunting-and-pecking
+	pwe         *nistec.P256Point // our and the AP's password element, for every instance of a join
+	x           *sae.Exchange     // this instance: rand, mask, commit, keys
+	token       []byte            // anti-clogging token to repeat in our commit
+	tokens      int               // token requests in this instance
+	confirmed   bool              // our Confirm went out; waiting for the AP's
+	sc          uint16            // send-confirm of our last Confirm (Sc)
+	sync        int               // t0 repeats of our last message in this instance (Sync)
+	badConfirms int               // AP Confirms of this instance that did not verify
+	exchanges   int               // protocol instances in this join
+	began       time.Time         // first Commit of this join
 	// pt caches the hash-to-element PT for ptKey (SSID and password):
 	// it does not depend on the AP, so a retry or a roam reuses it.
 	pt    *sae.PT
@@ -44,20 +84,48 @@ func (s *saeState) status() uint16 {
 	return frame.StatusSuccess
 }
 
-// saeStart derives the password element for this AP and sends our commit
-// (12.4.5.2). It fails the attempt when the element cannot be derived.
+// saeStart derives the password element for this AP and starts the first
+// protocol instance. It fails the attempt when the element cannot be
+// derived.
 func (v *Vap) saeStart(now time.Time) {
 	s := &v.sae
-	s.x, s.token, s.tokens, s.confirmed, s.sc = nil, nil, 0, false, 0
+	s.x, s.exchanges, s.began = nil, 0, now
 	pwe, err := v.saePWE()
-	if err == nil {
-		s.x, err = sae.NewExchange(pwe, v.cfg.Rand)
-	}
 	if err != nil {
-		v.fail(ErrAuthRefused, "SAE: %v", err)
+		v.fail(ErrAuthRefused, "deriving the SAE password element: %v", err)
 		return
 	}
+	s.pwe = pwe
+	v.saeInstance(now)
+}
+
+// saeInstance starts a protocol instance (12.4.8.5, the Init event): rand
+// and mask drawn afresh, no token, Sc and Sync zero; it sends our Commit
+// and enters Committed (12.4.8.6.3).
+func (v *Vap) saeInstance(now time.Time) {
+	s := &v.sae
+	x, err := sae.NewExchange(s.pwe, v.cfg.Rand)
+	if err != nil {
+		v.fail(ErrAuthRefused, "starting an SAE exchange: %v", err)
+		return
+	}
+	s.x, s.token, s.tokens, s.confirmed, s.sc, s.sync, s.badConfirms = x, nil, 0, false, 0, 0, 0
+	s.exchanges++
 	v.sendSAECommit(now)
+}
+
+// saeRestart ends the protocol instance (Del) and starts a new one when
+// the bounds allow, reporting whether it did; why goes out with
+// EventAuthRetry.
+func (v *Vap) saeRestart(now time.Time, why string) bool {
+	s := &v.sae
+	if s.exchanges >= saeExchanges || now.Sub(s.began) >= saeTime {
+		return false
+	}
+	v.stats.SAERestarts++
+	v.emit(Event{Kind: EventAuthRetry, Err: fmt.Errorf("SAE: %s; new exchange %d of %d", why, s.exchanges+1, saeExchanges)})
+	v.saeInstance(now)
+	return true
 }
 
 // saePWE derives the password element for us and the AP: from PT with
@@ -78,12 +146,13 @@ func (v *Vap) saePWE() (*nistec.P256Point, error) {
 	return sae.PWEFromPT(s.pt, v.mac, v.bss.MAC)
 }
 
-// saeTimeoutFor is the per-message wait.
+// saeTimeoutFor is t0's period.
 func (v *Vap) saeTimeoutFor() time.Duration {
 	return max(v.cfg.Timeouts.Auth, saeTimeout)
 }
 
-// sendSAECommit sends Authentication transaction 1 with our commit.
+// sendSAECommit sends Authentication transaction 1 with our commit and
+// sets t0.
 func (v *Vap) sendSAECommit(now time.Time) {
 	s := &v.sae
 	b := v.mgmtHeader(frame.SubAuth, v.bss.MAC, v.bss.MAC)
@@ -97,7 +166,7 @@ func (v *Vap) sendSAECommit(now time.Time) {
 }
 
 // sendSAEConfirm sends Authentication transaction 2 with our confirm,
-// send-confirm one more than the last (12.4.8.6.5).
+// send-confirm one more than the last (12.4.8.6.5), and sets t0.
 func (v *Vap) sendSAEConfirm(now time.Time) {
 	s := &v.sae
 	s.sc++
@@ -114,18 +183,60 @@ func (v *Vap) sendSAEConfirm(now time.Time) {
 	v.timer.set(now, v.saeTimeoutFor())
 }
 
-// saeResend repeats our last message when the AP did not answer.
-func (v *Vap) saeResend(now time.Time) {
-	if v.sae.confirmed {
-		v.sendSAEConfirm(now)
-	} else {
+// saeExpired runs when t0 fires with nothing from the AP since our last
+// message.
+func (v *Vap) saeExpired(now time.Time) {
+	s := &v.sae
+	switch {
+	case !s.confirmed && len(s.token) > 0:
+		// Committed, our Commit carried the AP's anti-clogging token.
+		// Repeating it cannot help: hostapd takes a token once, so if
+		// only its answer was lost (or is late) the repeat is dropped
+		// silently and resets its instance. A new instance asks afresh.
+		if !v.saeRestart(now, "no answer to our Commit with the anti-clogging token") {
+			v.saeGiveUp(now)
+		}
+	case !s.confirmed && s.sync < saeSync:
+		// 12.4.8.6.4: Sync not above dot11RSNASAESync: increment it and
+		// send the last Commit again.
+		s.sync++
+		v.stats.SAERetransmits++
 		v.sendSAECommit(now)
+	case !s.confirmed:
+		v.saeGiveUp(now)
+	case s.sync < saeConfirmSync:
+		// 12.4.8.6.5: increment Sync and Sc, send the Confirm again.
+		s.sync++
+		v.stats.SAERetransmits++
+		v.sendSAEConfirm(now)
+	default:
+		if !v.saeRestart(now, fmt.Sprintf("no Confirm from the AP after %d of ours", s.sc)) {
+			v.saeGiveUp(now)
+		}
+	}
+}
+
+// saeGiveUp fails the attempt once the instances are used up, saying what
+// happened: a wrong password shows as a refusal of our Confirm (or an AP
+// Confirm that does not verify), never as silence.
+func (v *Vap) saeGiveUp(now time.Time) {
+	s := &v.sae
+	took := now.Sub(s.began).Round(100 * time.Millisecond)
+	switch {
+	case s.badConfirms > 0:
+		v.fail(ErrAuthRefused, "the SAE Confirm from %s did not verify (%d times): the password is wrong", v.bss.MAC, s.badConfirms)
+	case s.confirmed:
+		v.fail(ErrNoResponse, "no SAE Confirm from %s in %d exchanges over %v, although it answered our Commits and refused none of our Confirms: frames are being lost or the access point is overloaded, not a password problem", v.bss.MAC, s.exchanges, took)
+	case s.exchanges > 1:
+		v.fail(ErrNoResponse, "no SAE Commit from %s in %d exchanges over %v: it stopped answering (not a password problem)", v.bss.MAC, s.exchanges, took)
+	default:
+		v.fail(ErrNoResponse, "no SAE Commit from %s after %d Commits over %v: it does not answer SAE (not a password problem)", v.bss.MAC, s.sync+1, took)
 	}
 }
 
 // recvSAE handles an SAE Authentication frame from the AP (12.4.8.6).
 // Malformed or invalid frames are counted and dropped: the exchange then
-// runs into our retransmission timer, never into a panic.
+// runs into t0, never into a panic.
 func (v *Vap) recvSAE(a frame.Auth, now time.Time) {
 	s := &v.sae
 	if s.x == nil {
@@ -144,9 +255,10 @@ func (v *Vap) recvSAE(a frame.Auth, now time.Time) {
 			v.fail(ErrAuthRefused, "%s kept asking for anti-clogging tokens (%d times)", v.bss.MAC, s.tokens)
 			return
 		}
+		// 12.4.8.6.4: the same commit again, with the token.
 		v.stats.SAETokens++
 		s.token = append(s.token[:0], tok...)
-		v.retries = 0 // the AP answered: a new step
+		s.sync = 0 // the AP answered: a new step
 		v.sendSAECommit(now)
 	case a.Seq() == sae.AuthSeqCommit && a.Status() == sae.StatusGroupRefused:
 		v.fail(ErrAuthRefused, "%s does not support SAE group 19 (P-256), the only one we have", v.bss.MAC)
@@ -165,13 +277,30 @@ func (v *Vap) recvSAE(a frame.Auth, now time.Time) {
 			return
 		}
 		if !s.confirmed {
-			v.retries = 0 // the AP answered our commit: a new step
+			s.sync = 0 // Committed -> Confirmed: a new step
 		}
+		// In Confirmed state the AP's Commit again (its answer to a
+		// Commit of ours it got twice) is answered with our Confirm only:
+		// hostapd restarts its exchange on a Commit after it accepted.
 		v.sendSAEConfirm(now)
 	case a.Seq() == sae.AuthSeqCommit:
 		v.fail(ErrAuthRefused, "%s refused our SAE commit with status %d%s", v.bss.MAC, a.Status(), statusHint(a.Status()))
 	case a.Seq() == sae.AuthSeqConfirm && a.Status() != frame.StatusSuccess:
-		v.fail(ErrAuthRefused, "%s refused our SAE confirm with status %d%s: the password is wrong", v.bss.MAC, a.Status(), statusHint(a.Status()))
+		if !s.confirmed {
+			v.stats.SAEDropped++ // no Confirm of this instance to refuse
+			return
+		}
+		if s.sc > 1 {
+			// Which of our Confirms it refuses is unknown: hostapd
+			// refuses a repeat once it has accepted an earlier one and
+			// dropped the exchange. A new instance tells.
+			if v.saeRestart(now, fmt.Sprintf("the AP refused a repeated Confirm with status %d%s", a.Status(), statusHint(a.Status()))) {
+				return
+			}
+			v.fail(ErrAuthRefused, "%s refused our repeated SAE Confirm with status %d%s, in %d exchanges", v.bss.MAC, a.Status(), statusHint(a.Status()), s.exchanges)
+			return
+		}
+		v.fail(ErrAuthRefused, "%s refused our SAE Confirm with status %d%s: it could not verify it, so the password is wrong", v.bss.MAC, a.Status(), statusHint(a.Status()))
 	case a.Seq() == sae.AuthSeqConfirm:
 		cf, err := sae.ParseConfirm(a.Elements())
 		if err != nil || !s.confirmed {
@@ -179,8 +308,11 @@ func (v *Vap) recvSAE(a frame.Auth, now time.Time) {
 			return
 		}
 		if err := s.x.Verify(&cf); err != nil {
+			// 12.4.8.6.5: discarded silently; counted, and named if
+			// the exchange fails.
 			if errors.Is(err, sae.ErrConfirm) {
 				v.stats.SAEBadConfirm++
+				s.badConfirms++
 			}
 			v.stats.SAEDropped++
 			return

@@ -116,8 +116,9 @@ func TestSAETransition(t *testing.T) {
 	}
 }
 
-// TestSAEWrongPassword: the AP refuses our confirm (status 15); the
-// attempt fails at once with an error that says the password is wrong.
+// TestSAEWrongPassword: the AP refuses our only confirm (status 1, as
+// hostapd 2.10 does); the attempt fails at once with an error that says
+// the password is wrong.
 func TestSAEWrongPassword(t *testing.T) {
 	for _, h2e := range []bool{false, true} {
 		b := saeBench(t, "the right passphrase", func(c *wlantest.APConfig) { c.SAEH2E = h2e })

@@ -224,8 +224,20 @@ func (v *Vap) scanChannel(now time.Time) {
 		return
 	}
 	v.sendProbeReq()
-	v.scan.dwell.set(now, v.cfg.Scan.ActiveDwell)
+	dwell := v.cfg.Scan.ActiveDwell
+	if v.scan.partial {
+		// A roam's partial scan visits only the channels where other
+		// APs of the ESS were heard: dwell long enough to hear a beacon
+		// (the AP's answer to our probe can be late on a loaded AP);
+		// hearing an AP of the ESS ends it at once (recvBeacon).
+		dwell = max(dwell, roamDwell)
+	}
+	v.scan.dwell.set(now, dwell)
 }
+
+// roamDwell is a partial scan's least dwell per channel: two and a half
+// beacon intervals of 100 TU.
+const roamDwell = 256 * time.Millisecond
 
 // scanTick advances the scan when the dwell time is over.
 func (v *Vap) scanTick(now time.Time) {
@@ -274,6 +286,12 @@ func (v *Vap) recvBeacon(f frame.Frame, rx *RxInfo, now time.Time) {
 	// Beacons heard on an adjacent channel (DS element differs) are still
 	// cached under their own channel.
 	v.cache.update(bssid, freq, rx.SignalDBm, b, &set, now)
+	if sc := &v.scan; sc.active && sc.partial && sc.forJoin && string(set.SSID) == string(v.ssid) && [6]byte(bssid) != sc.avoid && v.cfg.ACL.Check(bssid) {
+		// A roam's partial scan found another AP of the ESS: stop
+		// dwelling and join (scanDone at the next tick).
+		sc.idx = len(sc.channels) - 1
+		sc.dwell.set(now, 0)
+	}
 }
 
 func (v *Vap) armBeaconLoss(now time.Time, intervalTU uint16) {

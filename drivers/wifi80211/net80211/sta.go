@@ -317,26 +317,20 @@ func (v *Vap) tick(now time.Time) {
 		if !v.timer.expired(now) {
 			return
 		}
+		if v.state == StateAuth && v.sae.x != nil {
+			v.saeExpired(now) // SAE's t0 (802.11-2020 12.4.8.6)
+			return
+		}
 		v.retries++
 		if v.retries >= v.cfg.Timeouts.Retries {
-			switch {
-			case v.state == StateAuth && v.sae.x != nil && v.sae.confirmed:
-				// Our commit was answered, our confirm never: the AP
-				// could not verify it (hostapd drops it silently
-				// in some versions).
-				v.fail(ErrAuthRefused, "no SAE Confirm from %s after %d tries: the password is probably wrong", v.bss.MAC, v.retries)
-			case v.state == StateAuth && v.sae.x != nil:
-				v.fail(ErrNoResponse, "no SAE Commit from %s after %d tries", v.bss.MAC, v.retries)
-			case v.state == StateAuth:
+			if v.state == StateAuth {
 				v.fail(ErrNoResponse, "no Authentication response from %s after %d tries", v.bss.MAC, v.retries)
-			default:
+			} else {
 				v.fail(ErrNoResponse, "no Association Response from %s after %d tries", v.bss.MAC, v.retries)
 			}
 			return
 		}
 		switch {
-		case v.state == StateAuth && v.sae.x != nil:
-			v.saeResend(now)
 		case v.state == StateAuth:
 			v.sendAuth(now)
 		default:
@@ -367,19 +361,7 @@ func (v *Vap) handshakeFailed(now time.Time) {
 	}
 	v.hsFailures++
 	if v.hsFailures >= v.cfg.Timeouts.HandshakeAttempts {
-		var hint string
-		switch {
-		case v.sup.state == supIdle:
-			hint = "the access point never started the 4-way handshake"
-		case v.m3Drops > 0:
-			// Something that may have been message 3 came and was refused:
-			// not the silence a wrong passphrase causes (the AP refuses
-			// our message 2 and sends nothing more).
-			hint = fmt.Sprintf("message 3 arrived but was dropped %d times (last: %s; see the eapol counters in status)", v.m3Drops, v.m3Why)
-		default:
-			hint = "no message 3 arrived: the passphrase is probably wrong"
-		}
-		v.fail(ErrHandshake, "%s (%d attempts)", hint, v.hsFailures)
+		v.fail(ErrHandshake, "%s (%d attempts)", v.handshakeHint(), v.hsFailures)
 		return
 	}
 	// Try the same AP again at once rather than rescanning: it answered a
@@ -389,6 +371,28 @@ func (v *Vap) handshakeFailed(now time.Time) {
 	e.RSNRaw = append([]byte(nil), v.bssInfo.RSNRaw...)
 	v.teardown(frame.Reason4WayTimeout, true)
 	v.join(&e, now)
+}
+
+// handshakeHint says why the 4-way handshake did not finish, from what
+// did arrive: a wrong passphrase shows as silence after our message 2
+// (the AP cannot verify its MIC), but only with WPA2-PSK — SAE has proved
+// the password before the handshake starts.
+func (v *Vap) handshakeHint() string {
+	switch {
+	case v.sup.state == supIdle && v.m3Drops > 0:
+		return fmt.Sprintf("EAPOL-Key frames arrived but were dropped %d times before a message 1 was taken (last: %s; see the eapol counters in status)", v.m3Drops, v.m3Why)
+	case v.sup.state == supIdle:
+		return "the access point never started the 4-way handshake"
+	case v.m3Drops > 0:
+		// Something that may have been message 3 came and was refused:
+		// not the silence a wrong passphrase causes (the AP refuses
+		// our message 2 and sends nothing more).
+		return fmt.Sprintf("message 3 arrived but was dropped %d times (last: %s; see the eapol counters in status)", v.m3Drops, v.m3Why)
+	case v.akm == ie.AKMSAE:
+		return "no message 3 arrived after our message 2, although SAE had verified the password: the access point refused message 2 for another reason, or the frames were lost"
+	default:
+		return "no message 3 arrived after our message 2: the passphrase is probably wrong"
+	}
 }
 
 func macOf(n *Node) []byte {
@@ -505,10 +509,18 @@ func (v *Vap) deauthed(disassoc bool, reason uint16, now time.Time) {
 		// Thrown out during the 4-way handshake (hostapd sends reason 15
 		// after our message 2 failed its MIC check): that is a failed
 		// handshake, counted toward giving up, not a reason to rejoin forever.
+		if v.pmksaTry {
+			// Not the PMK the AP holds after all: SAE on the next attempt.
+			delete(v.pmksa, [6]byte(ap))
+		}
 		v.teardown(0, false)
 		v.hsFailures++
 		if v.hsFailures >= v.cfg.Timeouts.HandshakeAttempts {
-			v.fail(ErrHandshake, "%s ended the 4-way handshake (reason %d): the passphrase is probably wrong (%d attempts)", ap, reason, v.hsFailures)
+			why := "the passphrase is probably wrong"
+			if v.akm == ie.AKMSAE {
+				why = "SAE had verified the password, so not a password problem"
+			}
+			v.fail(ErrHandshake, "%s ended the 4-way handshake (reason %d): %s (%d attempts)", ap, reason, why, v.hsFailures)
 			return
 		}
 		v.newState(StateScan)

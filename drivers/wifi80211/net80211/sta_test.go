@@ -228,8 +228,8 @@ func TestConcurrentIO(t *testing.T) {
 }
 
 // TestMessage3Dropped: message 3 arrives every time but is refused (a bit
-// flipped in its MIC; then cut short): the failure says so instead of
-// blaming the passphrase.
+// flipped in its MIC; cut short; its Install bit cleared): the failure
+// says so instead of blaming the passphrase.
 func TestMessage3Dropped(t *testing.T) {
 	for _, c := range []struct {
 		name   string
@@ -238,6 +238,9 @@ func TestMessage3Dropped(t *testing.T) {
 	}{
 		{"bad MIC", func(m []byte) []byte { m[len(m)-40] ^= 1; return m }, "MIC did not verify"},
 		{"truncated", func(m []byte) []byte { return m[:60] }, "malformed EAPOL-Key frame"},
+		// Key information of no handshake message (pairwise, MIC, no
+		// Install): it used to end in "no message 3 arrived".
+		{"install bit cleared", func(m []byte) []byte { m[6] &^= 0x40; return m }, "key information of no handshake message"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			b := newBench(t, benchOpts{passphrase: "right one", apCfg: func(c2 *wlantest.APConfig) { c2.MangleM3 = c.mangle }})

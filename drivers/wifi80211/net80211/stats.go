@@ -46,8 +46,13 @@ type VapStats struct {
 	SAETokens     uint64 // anti-clogging token requests followed
 	SAEDropped    uint64 // SAE frames discarded: malformed, invalid commit, unexpected
 	SAEBadConfirm uint64 // AP Confirms that did not verify
-	PMKSAUsed     uint64 // associations on a cached SAE PMK (no SAE exchange)
-	PMKSARefused  uint64 // cached PMKSAs the AP no longer had: SAE again
+	// SAERetransmits: Commits and Confirms sent again when t0 fired
+	// (802.11-2020 12.4.8.6.4, 12.4.8.6.5); SAERestarts: exchanges
+	// started over with a fresh commit after one stalled.
+	SAERetransmits uint64
+	SAERestarts    uint64
+	PMKSAUsed      uint64 // associations on a cached SAE PMK (no SAE exchange)
+	PMKSARefused   uint64 // cached PMKSAs the AP no longer had: SAE again
 
 	EAPOLRx        uint64
 	EAPOLMalformed uint64 // unparseable EAPOL-Key or key data

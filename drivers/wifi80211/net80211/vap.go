@@ -60,9 +60,10 @@ type Vap struct {
 	pairwise ie.Suite
 	group    ie.Suite
 	ourRSN   []byte
-	// m3Drops counts EAPOL-Key frames dropped while we waited for
-	// message 3 since Connect (m3Why: the last reason), so that a failed
-	// handshake tells a message 3 that never came from one refused.
+	// m3Drops counts EAPOL-Key frames dropped before a first handshake
+	// completed (waiting for message 1 or 3) since Connect (m3Why: the
+	// last reason), so that a failed handshake tells a message 3 that
+	// never came from one refused.
 	m3Drops int
 	m3Why   string
 

@@ -90,13 +90,15 @@ func (s *supplicant) input(v *Vap, pdu []byte, protected bool, now time.Time) {
 		s.group1(v, e.Frame(), k, ver)
 	default:
 		v.stats.EAPOLDropped++
+		s.m3Drop(v, "key information of no handshake message")
 	}
 }
 
-// m3Drop records a frame dropped while message 3 was awaited (after our
-// message 2 of the first handshake), for handshakeFailed's message.
+// m3Drop records a frame dropped before the first handshake completed
+// (while message 1 or, after our message 2, message 3 was awaited), for
+// handshakeHint's message.
 func (s *supplicant) m3Drop(v *Vap, why string) {
-	if s.state == supPTKStart {
+	if s.state != supDone {
 		v.m3Drops++
 		v.m3Why = why
 	}
@@ -180,6 +182,7 @@ func keyDataIGTK(ver uint16, kek []byte, k eapol.Key) (rsn []byte, gtk *eapol.GT
 func (s *supplicant) msg3(v *Vap, pdu []byte, k eapol.Key, ver uint16, now time.Time) {
 	if s.state == supIdle || s.tptk == nil {
 		v.stats.EAPOLDropped++
+		s.m3Drop(v, "message 3 before any message 1")
 		return
 	}
 	if !VerifyEAPOLMIC(v.keyVer(ver), s.tptk[:16], pdu, k) {

@@ -75,8 +75,12 @@ type APStats struct {
 	// confirms that did not verify (wrong password); StaRSNX: the
 	// Association Request carried an RSN Extension element.
 	SAECommits, SAEConfirms, SAETokenReqs, SAEBadConfirms int
-	StaRSNX                                               bool
-	StaMFPR                                               bool // the station's RSN element requires PMF
+	// SAEBadTokens: Commits dropped for a used or unknown token;
+	// SAEIgnoredConfirms: Confirms ignored (send-confirm not above the
+	// last, or before a commit), as hostapd ignores them.
+	SAEBadTokens, SAEIgnoredConfirms int
+	StaRSNX                          bool
+	StaMFPR                          bool // the station's RSN element requires PMF
 	// PMKSAHits: associations on a cached SAE PMKSA (Open System and a
 	// PMKID we hold); PMKSARefusals: PMKIDs we did not hold (status 53).
 	PMKSAHits, PMKSARefusals int
@@ -110,8 +114,12 @@ type AP struct {
 	// pmksa holds the PMK of each completed SAE exchange by PMKID;
 	// ForgetPMKSA empties it.
 	pmksa map[[16]byte][32]byte
-	ipn   uint64
-	Stats APStats
+	// saeToken is the anti-clogging token handed out and not yet used
+	// (nil: none); saeTokens counts tokens handed out.
+	saeToken  []byte
+	saeTokens int
+	ipn       uint64
+	Stats     APStats
 }
 
 // NewAP creates an AP on radio r.
@@ -366,7 +374,7 @@ func (a *AP) assoc(f frame.Frame) {
 		status = frame.StatusUnspecified
 	case a.cfg.Passphrase != "" && (set.RSN == nil || !set.RSN.HasPairwise(a.cfg.Pairwise) || len(set.RSN.AKM) != 1):
 		status = frame.StatusInvalidRSNIE
-	case a.cfg.Passphrase != "" && set.RSN.AKM[0] == ie.AKMSAE && a.cfg.SAE != 0 && a.sta.sae == nil && !a.pmksaHit(set.RSN.PMKIDs):
+	case a.cfg.Passphrase != "" && set.RSN.AKM[0] == ie.AKMSAE && a.cfg.SAE != 0 && a.sta.sae.x == nil && !a.pmksaHit(set.RSN.PMKIDs):
 		status = 53 // INVALID_PMKID: Open System without a PMKSA we hold (9.4.1.9)
 	case a.cfg.Passphrase != "" && set.RSN.AKM[0] == ie.AKMSAE && (a.cfg.SAE == 0 || !a.sta.saeDone):
 		status = frame.StatusInvalidRSNIE // SAE named without an SAE authentication

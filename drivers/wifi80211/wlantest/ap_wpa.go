@@ -9,7 +9,6 @@ import (
 	"github.com/gopkt/gopkt/drivers/wifi80211/eapol"
 	"github.com/gopkt/gopkt/drivers/wifi80211/ie"
 	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
-	"github.com/gopkt/gopkt/drivers/wifi80211/sae"
 )
 
 // apSTA is the AP's view of its station.
@@ -30,8 +29,7 @@ type apSTA struct {
 	qos        bool // WMM negotiated: unicast data as QoS Data
 	// SAE: the exchange, whether it completed (and the PMK it gave),
 	// and whether the association chose AKM 8.
-	sae     *sae.Exchange
-	saeH2E  bool
+	sae     apSAE
 	saeDone bool
 	saePMK  [32]byte
 	useSAE  bool

@@ -5,7 +5,12 @@
 // point with a WPA2-PSK authenticator (4-way and group-key handshakes,
 // PTK and GTK rekeying) plus hooks that misbehave on purpose: retransmit or
 // replay message 3, repeat a GTK, send a frame with a bad Michael MIC,
-// stop beaconing, deauthenticate.
+// stop beaconing, deauthenticate. The AP also does WPA3-Personal: SAE
+// (ap_sae.go) the way hostapd 2.10 runs it for an infrastructure BSS — no
+// retransmissions of its own, single-use anti-clogging tokens, one answer
+// to a repeated Confirm — so that the station's recovery from lost SAE
+// frames (dropped or delayed with Medium.Filter) is tested against what it
+// meets on real networks; PMF (BIP, SA Query) and PMKSA caching.
 //
 // Layer: test support beside net80211; nothing in production imports it.
 // The AP reuses net80211's ciphers, EAPOL MIC and key-data helpers, so it
@@ -13,8 +18,8 @@
 // standard's vectors in net80211 and crypto/ do that). The next issue's
 // real peer is hostapd on mac80211_hwsim.
 //
-// Not supported: more than one BSS per AP, power save, QoS data, WPA1,
-// SAE, 802.1X.
+// Not supported: more than one BSS per AP, power save, WPA1, SAE groups
+// other than 19, 802.1X.
 //
 // Ownership: Transmit copies frames; handlers get buffers they may modify
 // and must not keep.

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync/atomic"
+
+	"github.com/gopkt/gopkt/drivers/wifi80211/frame"
+	"github.com/gopkt/gopkt/drivers/wifi80211/hwsim"
+	"github.com/gopkt/gopkt/drivers/wifi80211/sae"
+)
+
+// saeConfirmLoser returns a hwsim.Config.Lose that loses the first n SAE
+// Confirms (Authentication frames, algorithm 3, transaction 2) a kernel
+// radio sends — the access point's — as a noisy channel might; nil when n
+// is not positive. connect --drop-sae-confirms uses it so that the VM test
+// exercises the exchange's recovery every run, not only under load.
+func saeConfirmLoser(n int) func([]byte) bool {
+	if n <= 0 {
+		return nil
+	}
+	var left atomic.Int64
+	left.Store(int64(n))
+	return func(b []byte) bool {
+		f, err := frame.Parse(b)
+		if err != nil || f.Type() != frame.TypeMgmt || f.Subtype() != frame.SubAuth {
+			return false
+		}
+		a, err := frame.ParseAuth(f.Body())
+		if err != nil || a.Algorithm() != frame.AuthSAE || a.Seq() != sae.AuthSeqConfirm {
+			return false
+		}
+		return left.Add(-1) >= 0
+	}
+}
+
+// parseLinks parses --signal values, FROM=DBM or FROM>TO=DBM: frames from
+// the radio with address FROM (an AP's BSSID, a kernel radio's hwsim
+// address, or our station's) are heard by TO (every radio when absent)
+// at DBM dBm (hwsim.Config.Links).
+func parseLinks(specs []string) ([]hwsim.Link, error) {
+	var links []hwsim.Link
+	for _, spec := range specs {
+		addrs, dbm, ok := strings.Cut(spec, "=")
+		from, to, hasTo := strings.Cut(addrs, ">")
+		d, err := strconv.ParseInt(dbm, 10, 8)
+		if !ok || err != nil || d > 0 || d < -120 {
+			return nil, fmt.Errorf("--signal %q: want FROM=DBM or FROM>TO=DBM with DBM from -120 to 0, like 02:00:00:00:00:00=-40", spec)
+		}
+		l := hwsim.Link{Signal: int8(d)}
+		if l.From, err = net.ParseMAC(from); err != nil || len(l.From) != 6 {
+			return nil, fmt.Errorf("--signal %q: FROM %q is not a MAC address", spec, from)
+		}
+		if hasTo {
+			if l.To, err = net.ParseMAC(to); err != nil || len(l.To) != 6 {
+				return nil, fmt.Errorf("--signal %q: TO %q is not a MAC address", spec, to)
+			}
+		}
+		links = append(links, l)
+	}
+	return links, nil
+}
