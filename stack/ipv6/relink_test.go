@@ -159,7 +159,7 @@ func waitState(t *testing.T, ip *ipv6.IPv6, ifc *stack.Interface, a netip.Addr, 
 
 var (
 	allNodes6 = netip.MustParseAddr("ff02::1").As16()
-	router6   = netip.MustParseAddr("fe80::2").As16()
+	routerLL6   = netip.MustParseAddr("fe80::2").As16()
 )
 
 // TestLinkUpRedoesDAD: after LinkUp every address is tentative again, a
@@ -260,7 +260,7 @@ func TestLinkUpSLAAC(t *testing.T) {
 	r.ip.SetAutoconf(r.ifc, true)
 	r.await(t, 2*time.Second, "router solicitation", isType(wire.ICMPv6RouterSolicit))
 	prefix := netip.MustParseAddr("2001:db8:77::").As16()
-	r.send(t, wire.MulticastMAC6(allNodes6), pkt(router6, allNodes6, wire.IPProtocolICMPv6, 255, ra(1800, prefix, 64, 0xc0, 86400, 14400)))
+	r.send(t, wire.MulticastMAC6(allNodes6), pkt(routerLL6, allNodes6, wire.IPProtocolICMPv6, 255, ra(1800, prefix, 64, 0xc0, 86400, 14400)))
 	var first ipv6.AddrInfo
 	for end := time.Now().Add(5 * time.Second); !first.Prefix.IsValid() && time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
 		for _, in := range r.ip.AddressInfo(r.ifc) {
@@ -279,7 +279,7 @@ func TestLinkUpSLAAC(t *testing.T) {
 	r.ip.LinkUp(r.ifc)
 	// An unsolicited advertisement heard during DAD does not stand in for
 	// the solicitation (checked below).
-	r.send(t, wire.MulticastMAC6(allNodes6), pkt(router6, allNodes6, wire.IPProtocolICMPv6, 255, ra(1800, prefix, 64, 0xc0, 86400, 14400)))
+	r.send(t, wire.MulticastMAC6(allNodes6), pkt(routerLL6, allNodes6, wire.IPProtocolICMPv6, 255, ra(1800, prefix, 64, 0xc0, 86400, 14400)))
 	// The probe within MAX_RTR_SOLICITATION_DELAY; another node has the
 	// address on this link and defends it.
 	r.await(t, 2*time.Second, "DAD probe of the SLAAC address after LinkUp", dadFor(first.Prefix.Addr()))
@@ -308,7 +308,7 @@ func TestLinkUpSLAAC(t *testing.T) {
 		t.Fatalf("dad failed %d", got)
 	}
 	// The router solicitation stops once an advertisement answers.
-	r.send(t, wire.MulticastMAC6(allNodes6), pkt(router6, allNodes6, wire.IPProtocolICMPv6, 255, ra(1800, prefix, 64, 0xc0, 86400, 14400)))
+	r.send(t, wire.MulticastMAC6(allNodes6), pkt(routerLL6, allNodes6, wire.IPProtocolICMPv6, 255, ra(1800, prefix, 64, 0xc0, 86400, 14400)))
 	time.Sleep(100 * time.Millisecond)
 	n := r.ip.Stats().NDOutRouterSolicits
 	time.Sleep(5 * time.Second)
@@ -330,7 +330,7 @@ func TestDeprecatedAddress(t *testing.T) {
 	}
 	r.ip.SetAutoconf(r.ifc, true)
 	prefix := netip.MustParseAddr("2001:db8:77::").As16()
-	r.send(t, wire.MulticastMAC6(allNodes6), pkt(router6, allNodes6, wire.IPProtocolICMPv6, 255, ra(1800, prefix, 64, 0xc0, 86400, 0)))
+	r.send(t, wire.MulticastMAC6(allNodes6), pkt(routerLL6, allNodes6, wire.IPProtocolICMPv6, 255, ra(1800, prefix, 64, 0xc0, 86400, 0)))
 	var slaac ipv6.AddrInfo
 	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
 		for _, in := range r.ip.AddressInfo(r.ifc) {
@@ -350,7 +350,7 @@ func TestDeprecatedAddress(t *testing.T) {
 	if err != nil || netip.AddrFrom16(src) != manual.Addr() {
 		t.Fatalf("source for %v: %v %v, want %v (the SLAAC one is deprecated)", netip.AddrFrom16(dst), netip.AddrFrom16(src), err, manual.Addr())
 	}
-	r.send(t, wire.MulticastMAC6(allNodes6), pkt(router6, allNodes6, wire.IPProtocolICMPv6, 255, ra(1800, prefix, 64, 0xc0, 86400, 3600)))
+	r.send(t, wire.MulticastMAC6(allNodes6), pkt(routerLL6, allNodes6, wire.IPProtocolICMPv6, 255, ra(1800, prefix, 64, 0xc0, 86400, 3600)))
 	waitState(t, r.ip, r.ifc, slaac.Prefix.Addr(), ipv6.AddrPreferred)
 	if src, err = r.ip.SourceAddr(dst, 0); err != nil || netip.AddrFrom16(src) != slaac.Prefix.Addr() {
 		t.Fatalf("source for %v: %v %v, want the SLAAC %v", netip.AddrFrom16(dst), netip.AddrFrom16(src), err, slaac.Prefix.Addr())
