@@ -159,7 +159,7 @@ func waitState(t *testing.T, ip *ipv6.IPv6, ifc *stack.Interface, a netip.Addr, 
 
 var (
 	allNodes6 = netip.MustParseAddr("ff02::1").As16()
-	routerLL6   = netip.MustParseAddr("fe80::2").As16()
+	routerLL6 = netip.MustParseAddr("fe80::2").As16()
 )
 
 // TestLinkUpRedoesDAD: after LinkUp every address is tentative again, a
