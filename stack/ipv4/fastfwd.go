@@ -2,7 +2,6 @@ package ipv4
 
 import (
 	"encoding/binary"
-	"sync/atomic"
 
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
@@ -70,21 +69,8 @@ import (
 // miss and pauses the cache (no lookups, no installs) while it is below
 // three, trying again every 16 windows of 1024 misses.
 
-// fastFwd is IPv4's flow cache and its switches.
-type fastFwd struct {
-	on    atomic.Bool
-	gen   atomic.Uint64 // IPv4's invalidations; the route table adds its own
-	flows int
-	tab   atomic.Pointer[flow.Table] // made by the first install
-
-	hits, misses, stale, installs atomic.Uint64
-	adm                           flow.Admission // off while the cache thrashes
-}
-
-// defaultFlows is the flow cache's size when Options.FastForwardFlows is 0
-// (NetBSD's net.inet.ip.maxflows is 256; a slot costs 64 bytes here, so
-// 256 KiB, allocated by a stack's first forwarded flow).
-const defaultFlows = 4096
+// defaultFlows is the flow cache's size when Options.FastForwardFlows is 0.
+const defaultFlows = flow.DefaultFlows
 
 // fastHandler is the stack.FastForwarder for EtherType 0x0800.
 type fastHandler struct{ ip *IPv4 }
@@ -97,25 +83,22 @@ func (h fastHandler) FastForwarded(n int) {
 	st := &h.ip.st
 	st.inReceives.Add(uint64(n))
 	st.forwDatagrams.Add(uint64(n))
-	h.ip.ff.hits.Add(uint64(n))
+	h.ip.ff.Forwarded(n)
 }
 
 // SetFastForward turns routed fast forwarding on or off at runtime
 // (Options.NoFastForward is the initial state). Either way every cached
 // flow is dropped.
-func (ip *IPv4) SetFastForward(on bool) {
-	ip.ff.on.Store(on)
-	ip.invalidateFlows()
-}
+func (ip *IPv4) SetFastForward(on bool) { ip.ff.SetOn(on) }
 
 // FastForward reports whether routed fast forwarding is on.
-func (ip *IPv4) FastForward() bool { return ip.ff.on.Load() }
+func (ip *IPv4) FastForward() bool { return ip.ff.On() }
 
 // invalidateFlows makes every cached flow stale.
-func (ip *IPv4) invalidateFlows() { ip.ff.gen.Add(1) }
+func (ip *IPv4) invalidateFlows() { ip.ff.Invalidate() }
 
 // flowGen is the generation an entry must carry to be used.
-func (ip *IPv4) flowGen() uint64 { return ip.ff.gen.Load() + ip.s.Routes().Gen() }
+func (ip *IPv4) flowGen() uint64 { return ip.ff.Gen().Load() + ip.s.Routes().Gen() }
 
 func flowKey(in int, src, dst wire.Addr4) flow.Key {
 	return flow.Key{uint64(uint32(in))<<32 | uint64(binary.BigEndian.Uint32(src[:])), uint64(binary.BigEndian.Uint32(dst[:]))}
@@ -125,9 +108,7 @@ func flowKey(in int, src, dst wire.Addr4) flow.Key {
 // and the datagram needs nothing of the full path; it returns the egress,
 // or nil with b untouched.
 func (ip *IPv4) fastForward(in *stack.Interface, b *mbuf.Buf) *stack.Interface {
-	ff := &ip.ff
-	t := ff.tab.Load()
-	if t == nil || !ff.on.Load() || ff.adm.Paused() || !ip.st.forwarding.Load() || ip.in.Active() || ip.fwd.Active() {
+	if !ip.ff.Usable() || !ip.st.forwarding.Load() || ip.in.Active() || ip.fwd.Active() {
 		return nil
 	}
 	d := b.Bytes()
@@ -141,11 +122,8 @@ func (ip *IPv4) fastForward(in *stack.Interface, b *mbuf.Buf) *stack.Interface {
 		return nil
 	}
 	k := flowKey(in.Index(), h.Src(), h.Dst())
-	hop, r := t.Lookup(&k, ip.flowGen())
-	if r != flow.Hit {
-		if r == flow.Stale {
-			ff.stale.Add(1)
-		}
+	hop, ok := ip.ff.Lookup(&k, ip.flowGen())
+	if !ok {
 		return nil
 	}
 	out := hop.Out
@@ -184,16 +162,6 @@ func (ip *IPv4) installFlow(in, out *stack.Interface, nh wire.Addr4, h wire.IPv4
 	if ns == nil {
 		return
 	}
-	ff := &ip.ff
-	t := ff.tab.Load()
-	if t == nil {
-		t = flow.New(ff.flows, 2)
-		if !ff.tab.CompareAndSwap(nil, t) {
-			t = ff.tab.Load()
-		}
-	}
 	k := flowKey(in.Index(), h.Src(), h.Dst())
-	if t.Install(&k, gen, flow.Hop{Out: out, MAC: mac, MTU: out.MTU(), Ref: &ns.ref}) {
-		ff.installs.Add(1)
-	}
+	ip.ff.Install(&k, gen, flow.Hop{Out: out, MAC: mac, MTU: out.MTU(), Ref: &ns.ref})
 }

@@ -62,9 +62,8 @@ func (ip *IPv4) forward(in *stack.Interface, b *mbuf.Buf, h wire.IPv4, gen uint6
 	}
 	st.forwDatagrams.Add(1)
 	b.Meta.Flags &^= mbuf.FlagBroadcast | mbuf.FlagMulticast
-	if ff := &ip.ff; ff.on.Load() {
-		ff.misses.Add(1)
-		if ff.adm.Miss(ff.hits.Load()) && !ip.in.Active() && !ip.fwd.Active() {
+	if ip.ff.On() {
+		if ip.ff.Missed() && !ip.in.Active() && !ip.fwd.Active() {
 			ip.installFlow(in, out, nexthop, h, gen)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/internal/echo"
+	"github.com/gopkt/gopkt/stack/internal/flow"
 	"github.com/gopkt/gopkt/stack/network"
 	"github.com/gopkt/gopkt/stack/pfil"
 	"github.com/gopkt/gopkt/stack/wire"
@@ -159,8 +160,8 @@ type IPv4 struct {
 	// buffer waits in a neighbour hold queue or in reassembly.
 	holdQ, reassQ *mbuf.Quota
 	icmp          icmpState
-	acd           acdState // RFC 5227 (acd.go)
-	ff            fastFwd  // routed fast forwarding (fastfwd.go)
+	acd           acdState   // RFC 5227 (acd.go)
+	ff            flow.Cache // routed fast forwarding (fastfwd.go)
 
 	id   atomic.Uint32 // IP identification counter
 	st   stats
@@ -179,10 +180,9 @@ func New(o Options) *IPv4 {
 		stop: make(chan struct{}),
 	}
 	ip.st.forwarding.Store(o.Forwarding)
-	ip.ff.on.Store(!o.NoFastForward)
-	ip.ff.flows = o.FastForwardFlows
+	ip.ff.Init(!o.NoFastForward, o.FastForwardFlows, 2)
 	ip.neigh = newNeighCache(ip)
-	ip.neigh.fast.changed = &ip.ff.gen
+	ip.neigh.fast.changed = ip.ff.Gen()
 	ip.reass = newReassembler(ip)
 	ip.icmp.init(o.ICMPRate, o.ICMPBurst)
 	ip.acd.init()

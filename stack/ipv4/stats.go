@@ -61,6 +61,7 @@ type stats struct {
 func (ip *IPv4) Stats() Stats {
 	s := &ip.st
 	hold, reass := ip.holdQ.Stats(), ip.reassQ.Stats()
+	ff := ip.ff.Stats()
 	rc := &ip.reass.t.C
 	c := ip.neigh
 	c.mu.Lock()
@@ -88,7 +89,7 @@ func (ip *IPv4) Stats() Stats {
 		ARPOutRequests: s.arpOutRequests.Load(), ARPOutReplies: s.arpOutReplies.Load(),
 		ARPResolveFailed: s.arpResolveFailed.Load(), ARPQueueDrops: s.arpQueueDrops.Load(), ARPConflicts: s.arpConflicts.Load(),
 		ARPDefences: s.arpDefences.Load(), ARPOutProbes: s.arpOutProbes.Load(),
-		FastHits: ip.ff.hits.Load(), FastMisses: ip.ff.misses.Load(), FastStale: ip.ff.stale.Load(),
-		FastInstalls: ip.ff.installs.Load(), FastInvalidations: ip.ff.gen.Load(), FastPauses: ip.ff.adm.Pauses(),
+		FastHits: ff.Hits, FastMisses: ff.Misses, FastStale: ff.Stale,
+		FastInstalls: ff.Installs, FastInvalidations: ff.Invalidations, FastPauses: ff.Pauses,
 	}
 }

@@ -2,7 +2,6 @@ package ipv6
 
 import (
 	"encoding/binary"
-	"sync/atomic"
 
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
@@ -38,19 +37,8 @@ import (
 // an In or Forward hook or an Ethernet-in hook is installed nothing is
 // fast-forwarded or installed, as for IPv4 (and for the same reasons).
 
-type fastFwd struct {
-	on    atomic.Bool
-	gen   atomic.Uint64
-	flows int
-	tab   atomic.Pointer[flow.Table]
-
-	hits, misses, stale, installs atomic.Uint64
-	adm                           flow.Admission // off while the cache thrashes
-}
-
-// defaultFlows is the flow cache's size when Options.FastForwardFlows is
-// 0: 80 bytes a flow, 320 KiB, made by the first forwarded flow.
-const defaultFlows = 4096
+// defaultFlows is the flow cache's size when Options.FastForwardFlows is 0.
+const defaultFlows = flow.DefaultFlows
 
 type fastHandler struct{ ip *IPv6 }
 
@@ -62,22 +50,19 @@ func (h fastHandler) FastForwarded(n int) {
 	st := &h.ip.st
 	st.inReceives.Add(uint64(n))
 	st.forwDatagrams.Add(uint64(n))
-	h.ip.ff.hits.Add(uint64(n))
+	h.ip.ff.Forwarded(n)
 }
 
 // SetFastForward turns routed fast forwarding on or off at runtime
 // (Options.NoFastForward is the initial state); cached flows are dropped.
-func (ip *IPv6) SetFastForward(on bool) {
-	ip.ff.on.Store(on)
-	ip.invalidateFlows()
-}
+func (ip *IPv6) SetFastForward(on bool) { ip.ff.SetOn(on) }
 
 // FastForward reports whether routed fast forwarding is on.
-func (ip *IPv6) FastForward() bool { return ip.ff.on.Load() }
+func (ip *IPv6) FastForward() bool { return ip.ff.On() }
 
-func (ip *IPv6) invalidateFlows() { ip.ff.gen.Add(1) }
+func (ip *IPv6) invalidateFlows() { ip.ff.Invalidate() }
 
-func (ip *IPv6) flowGen() uint64 { return ip.ff.gen.Load() + ip.routes.Gen() }
+func (ip *IPv6) flowGen() uint64 { return ip.ff.Gen().Load() + ip.routes.Gen() }
 
 func flowKey(in int, h wire.IPv6) flow.Key {
 	return flow.Key{
@@ -91,9 +76,7 @@ func flowKey(in int, h wire.IPv6) flow.Key {
 // and the packet needs nothing of the full path; it returns the egress, or
 // nil with b untouched.
 func (ip *IPv6) fastForward(in *stack.Interface, b *mbuf.Buf) *stack.Interface {
-	ff := &ip.ff
-	t := ff.tab.Load()
-	if t == nil || !ff.on.Load() || ff.adm.Paused() || !ip.forwarding.Load() || ip.in.Active() || ip.fwd.Active() {
+	if !ip.ff.Usable() || !ip.forwarding.Load() || ip.in.Active() || ip.fwd.Active() {
 		return nil
 	}
 	d := b.Bytes()
@@ -107,11 +90,8 @@ func (ip *IPv6) fastForward(in *stack.Interface, b *mbuf.Buf) *stack.Interface {
 		return nil
 	}
 	k := flowKey(in.Index(), h)
-	hop, r := t.Lookup(&k, ip.flowGen())
-	if r != flow.Hit {
-		if r == flow.Stale {
-			ff.stale.Add(1)
-		}
+	hop, ok := ip.ff.Lookup(&k, ip.flowGen())
+	if !ok {
 		return nil
 	}
 	out := hop.Out
@@ -143,16 +123,6 @@ func (ip *IPv6) installFlow(in, out *stack.Interface, nh [16]byte, mtu int, h wi
 	if rec == nil {
 		return
 	}
-	ff := &ip.ff
-	t := ff.tab.Load()
-	if t == nil {
-		t = flow.New(ff.flows, flow.MaxKeyWords)
-		if !ff.tab.CompareAndSwap(nil, t) {
-			t = ff.tab.Load()
-		}
-	}
 	k := flowKey(in.Index(), h)
-	if t.Install(&k, gen, flow.Hop{Out: out, MAC: rec.mac, MTU: mtu, Ref: &rec.ref}) {
-		ff.installs.Add(1)
-	}
+	ip.ff.Install(&k, gen, flow.Hop{Out: out, MAC: rec.mac, MTU: mtu, Ref: &rec.ref})
 }

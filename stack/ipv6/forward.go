@@ -67,9 +67,8 @@ func (ip *IPv6) forward(in *stack.Interface, b *mbuf.Buf, gen uint64) {
 		}
 	}
 	st.forwDatagrams.Add(1)
-	if ff := &ip.ff; ff.on.Load() {
-		ff.misses.Add(1)
-		if ff.adm.Miss(ff.hits.Load()) && !ip.in.Active() && !ip.fwd.Active() {
+	if ip.ff.On() {
+		if ip.ff.Missed() && !ip.in.Active() && !ip.fwd.Active() {
 			ip.installFlow(in, out, nh, mtu, h, gen)
 		}
 	}

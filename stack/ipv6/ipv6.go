@@ -15,6 +15,7 @@ import (
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/internal/echo"
+	"github.com/gopkt/gopkt/stack/internal/flow"
 	"github.com/gopkt/gopkt/stack/network"
 	"github.com/gopkt/gopkt/stack/pfil"
 	"github.com/gopkt/gopkt/stack/route"
@@ -181,8 +182,8 @@ type IPv6 struct {
 	icmp          icmpState
 	pmtu          pmtuCache
 	redir         redirects
-	ac            autoconf // under mu
-	ff            fastFwd  // routed fast forwarding (fastfwd.go)
+	ac            autoconf   // under mu
+	ff            flow.Cache // routed fast forwarding (fastfwd.go)
 
 	fragID     atomic.Uint32
 	forwarding atomic.Bool
@@ -200,10 +201,9 @@ func New(o Options) *IPv6 {
 	ip.ifs.Store(&empty)
 	ip.local.Store(&map[[16]byte]int{})
 	ip.neigh = newNeighCache(ip)
-	ip.neigh.fast.changed = &ip.ff.gen
-	ip.redir.changed = &ip.ff.gen
-	ip.ff.on.Store(!o.NoFastForward)
-	ip.ff.flows = o.FastForwardFlows
+	ip.neigh.fast.changed = ip.ff.Gen()
+	ip.redir.changed = ip.ff.Gen()
+	ip.ff.Init(!o.NoFastForward, o.FastForwardFlows, flow.MaxKeyWords)
 	ip.reass = newReassembler(ip)
 	ip.icmp.init(o.ICMPRate, o.ICMPBurst)
 	ip.redir.limit = rate.NewLimiter(rate.Limit(o.RedirectRate), o.RedirectRate)

@@ -252,8 +252,8 @@ func (ip *IPv6) Stats() Stats {
 	st.NDRABadMTU = s.ndRABadMTU.Load()
 	st.NDRedirectsApplied, st.NDRedirectsRejected = s.ndRedirectsApplied.Load(), s.ndRedirectsRejected.Load()
 	st.NDOutRedirects, st.NDOutRedirectsLimited = s.ndOutRedirects.Load(), s.ndOutRedirectsLimited.Load()
-	f := &ip.ff
-	st.FastHits, st.FastMisses, st.FastStale = f.hits.Load(), f.misses.Load(), f.stale.Load()
-	st.FastInstalls, st.FastInvalidations, st.FastPauses = f.installs.Load(), f.gen.Load(), f.adm.Pauses()
+	f := ip.ff.Stats()
+	st.FastHits, st.FastMisses, st.FastStale = f.Hits, f.Misses, f.Stale
+	st.FastInstalls, st.FastInvalidations, st.FastPauses = f.Installs, f.Invalidations, f.Pauses
 	return st
 }
