@@ -4,8 +4,11 @@
 // to what forwarding it needs — the egress interface, the next hop's MAC,
 // the MTU — shared by IPv4 and IPv6 (stack/ipv4, stack/ipv6 fastfwd.go).
 //
-// Where to start: New, Lookup (the receive path, per packet), Install (the
-// full forwarding path, after it forwarded a packet).
+// Where to start: Cache (cache.go), what each family holds: the switch,
+// the generation, the admission control (admission.go) and the counters
+// around a Table made by the first install. Table (table.go): New, Lookup
+// (the receive path, per packet), Install (the full forwarding path,
+// after it forwarded a packet).
 //
 // Invalidation is by generation: an entry remembers the generation its
 // owner passed to Install, and Lookup takes the current one; an entry of
