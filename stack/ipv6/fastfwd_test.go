@@ -3,7 +3,11 @@ package ipv6_test
 import (
 	"bytes"
 	"net/netip"
+	"reflect"
 	"testing"
+	"time"
+
+	"github.com/gopkt/gopkt/clock/clocktest"
 
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
@@ -20,7 +24,7 @@ import (
 // and eth1 (2001:db8:b::1/64, the test's end out; 2001:db8:b::2 is a
 // permanent neighbour there).
 type router6 struct {
-	t          *testing.T
+	t          testing.TB
 	pool       *mbuf.Pool
 	ip         *ipv6.IPv6
 	s          *stack.Stack
@@ -35,7 +39,7 @@ var (
 	r6Other = wire.MAC{2, 0, 0, 0, 0, 0x22}
 )
 
-func newRouter6(t *testing.T, o ipv6.Options) *router6 {
+func newRouter6(t testing.TB, o ipv6.Options) *router6 {
 	pool := stacktest.NewPool(t, 256)
 	o.Forwarding, o.DADTransmits = true, -1
 	ip6 := ipv6.New(o)
@@ -200,4 +204,102 @@ func TestFastForward6(t *testing.T) {
 	if s := r.ip.Stats(); s.FastInstalls != installs || s.FastHits != hits {
 		t.Errorf("hairpin flow cached: installs %d -> %d, hits %d -> %d", installs, s.FastInstalls, hits, s.FastHits)
 	}
+}
+
+// FuzzFastForward6 is IPv4's differential fuzz target for IPv6: the same
+// packet goes into a router with the flow cache and one without, both
+// warmed with the same cached flow and fed the same inputs in the same
+// order, and everything must come out the same: forwarded frames, frames
+// sent back (ICMPv6 errors), every IPv6 counter but the cache's own, the
+// interfaces' counters. The clock is manual, so no timer (NUD, router
+// solicitations, MLD) fires between the two routers' turns; neighbours are
+// static so no NDP state moves.
+func FuzzFastForward6(f *testing.F) {
+	r6Far := netip.MustParseAddr("2001:db8:c::7").As16()
+	udp := func(dst [16]byte, hop uint8, n int) []byte {
+		return pkt(r6Src, dst, wire.IPProtocolUDP, hop, make([]byte, n))
+	}
+	f.Add(udp(r6Dst, 64, 72))
+	f.Add(udp(r6Dst, 2, 8))
+	f.Add(udp(r6Dst, 1, 8))
+	f.Add(udp(r6Dst, 64, 1400))
+	f.Add(udp(r6Far, 64, 16))
+	f.Add(pkt(r6Src, r6Dst, wire.IPv6HopByHop, 64, withExt([]byte{0, 0, 1, 4, 0, 0, 0, 0}, wire.IPProtocolUDP, make([]byte, 16))))
+	f.Add(pkt(r6Src, r6Dst, wire.IPv6Fragment, 64, withExt([]byte{0, 0, 0, 1, 0, 0, 0, 9}, wire.IPProtocolUDP, make([]byte, 16))))
+	f.Add(pkt(r6Src, r6Dst, wire.IPv6DestOpts, 64, withExt([]byte{0, 0, 0x80, 1, 0, 0, 0, 0}, wire.IPProtocolUDP, make([]byte, 16))))
+	short := udp(r6Dst, 64, 72)
+	short[5] = 200 // payload length past the packet
+	f.Add(short)
+	f.Add(append(udp(r6Dst, 64, 72), 0, 0, 0, 0)) // padding after the payload
+	mcast := udp([16]byte{0: 0xff, 1: 0x0e, 15: 9}, 64, 8)
+	f.Add(mcast)
+	linkLocal := udp([16]byte{0: 0xfe, 1: 0x80, 15: 9}, 64, 8)
+	f.Add(linkLocal)
+
+	type result struct {
+		back, fwd  [][]byte
+		st         ipv6.Stats
+		eth0, eth1 stack.Counters
+	}
+	var sides [2]*router6
+	for i := range sides {
+		r := newRouter6(f, ipv6.Options{NoFastForward: i == 1, Clock: clocktest.New(time.Unix(1e9, 0)), ICMPRate: 1 << 30, ICMPBurst: 1 << 30})
+		if err := r.ip.Routes().Add(route.Route{Prefix: netip.MustParsePrefix("2001:db8:c::/64"), Gateway: netip.AddrFrom16(r6Dst), IfIndex: r.eth1.Index()}); err != nil {
+			f.Fatal(err)
+		}
+		sides[i] = r
+	}
+	run := func(t *testing.T, r *router6, frames ...[]byte) result {
+		r.t = t
+		var res result
+		res.back, res.fwd = r.send(frames...)
+		res.st = r.ip.Stats()
+		res.st.FastHits, res.st.FastMisses, res.st.FastStale, res.st.FastInstalls, res.st.FastInvalidations, res.st.FastPauses = 0, 0, 0, 0, 0, 0
+		res.eth0, res.eth1 = r.eth0.Counters(), r.eth1.Counters()
+		return res
+	}
+	warmed := false
+	f.Fuzz(func(t *testing.T, p []byte) {
+		if len(p) > 1500 {
+			return
+		}
+		var res [2]result
+		for i, r := range sides {
+			e := make([]byte, 14, 14+len(p))
+			eh := wire.Ethernet(e)
+			eh.SetDst(r.eth0.MAC())
+			eh.SetSrc(r.in.MAC())
+			eh.SetType(wire.EtherTypeIPv6)
+			frames := [][]byte{append(e, p...)}
+			if !warmed {
+				w := r.frame(r6Dst, wire.IPProtocolUDP, 64, 72)
+				frames = append([][]byte{w, w}, frames...)
+			}
+			res[i] = run(t, r, frames...)
+		}
+		warmed = true
+		fast, full := res[0], res[1]
+		if len(fast.back) != len(full.back) || len(fast.fwd) != len(full.fwd) {
+			t.Fatalf("fast: %d back %d forwarded; full: %d back %d forwarded", len(fast.back), len(fast.fwd), len(full.back), len(full.fwd))
+		}
+		for i := range fast.back {
+			if !bytes.Equal(fast.back[i], full.back[i]) {
+				t.Errorf("frame back %d\nfast % x\nfull % x", i, fast.back[i], full.back[i])
+			}
+		}
+		for i := range fast.fwd {
+			if !bytes.Equal(fast.fwd[i], full.fwd[i]) {
+				t.Errorf("forwarded frame %d\nfast % x\nfull % x", i, fast.fwd[i], full.fwd[i])
+			}
+		}
+		if !reflect.DeepEqual(fast.st, full.st) {
+			t.Errorf("counters\nfast %+v\nfull %+v", fast.st, full.st)
+		}
+		if fast.eth0 != full.eth0 || fast.eth1 != full.eth1 {
+			t.Errorf("interface counters\nfast %+v %+v\nfull %+v %+v", fast.eth0, fast.eth1, full.eth0, full.eth1)
+		}
+		if s := sides[0].ip.Stats(); s.FastHits == 0 {
+			t.Fatalf("the warmed flow was never fast-forwarded: %+v", s)
+		}
+	})
 }
