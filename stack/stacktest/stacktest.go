@@ -1,7 +1,9 @@
 package stacktest
 
 import (
+	"log/slog"
 	"net/netip"
+	"os"
 	"testing"
 	"time"
 
@@ -46,6 +48,17 @@ type Config struct {
 	// Budget of the pool; nil: NewHost makes a default one per stack,
 	// Pair one for both stacks (they share the pool).
 	Budget *mbuf.Budget
+	// Logger of the stacks; nil: warnings and errors to stderr, nothing
+	// below, so a "link down" at cleanup does not land between a
+	// benchmark's result lines.
+	Logger *slog.Logger
+}
+
+func (c Config) logger() *slog.Logger {
+	if c.Logger != nil {
+		return c.Logger
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
 // NewHost builds a stack with IPv4 (+ICMP) and UDP on pool.
@@ -55,7 +68,7 @@ func NewHost(tb testing.TB, pool *mbuf.Pool, c Config) *Host {
 	o := c.IP
 	o.Transports = append(o.Transports, u)
 	ip := ipv4.New(o)
-	s, err := stack.New(stack.Options{Pool: pool, Budget: c.Budget, Protocols: []stack.Protocol{ip}})
+	s, err := stack.New(stack.Options{Pool: pool, Budget: c.Budget, Protocols: []stack.Protocol{ip}, Logger: c.logger()})
 	if err != nil {
 		tb.Fatal(err)
 	}
