@@ -16,9 +16,10 @@
 // once by changing its generation (a route, neighbour or address change)
 // and no one walks the table. Generations only grow.
 //
-// Memory is fixed at New: slots in buckets of two (an entry goes to the
-// free, stale or less recently hit way of its bucket, replacing the other
-// way's rival when both are busy). Nothing allocates after New.
+// Memory is fixed at New: slots in buckets of four (an entry goes to the
+// free, stale or a not recently hit way of its bucket, CLOCK's second
+// chance: an install clears the other ways' hit bits). Nothing allocates
+// after New.
 //
 // Concurrency: Lookup and Install run on any number of receive goroutines
 // at once. Each slot is a sequence lock over atomic words: a writer makes

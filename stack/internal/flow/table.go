@@ -12,6 +12,12 @@ import (
 // addresses fit in five words.
 const MaxKeyWords = 5
 
+// ways is the number of slots in a bucket. Four keep nearly every flow
+// of a table a quarter full (TestTableHitRate: 1024 flows in 4096 entries
+// lose about 7% of hits with two ways, under 1% with four); a lookup that
+// misses reads four keys instead of two.
+const ways = 4
+
 // Key is a flow's key; a table uses its first KeyWords words. A key whose
 // words are all zero is never found (it marks an empty slot).
 type Key [MaxKeyWords]uint64
@@ -50,19 +56,19 @@ type slot struct {
 // Table is a flow cache of a fixed number of entries.
 type Table struct {
 	kw    int
-	mask  int // of the slot index; buckets are the even indices
+	mask  int // of the slot index; a bucket starts at a multiple of ways
 	seed  uint64
 	slots []slot
 	keys  []atomic.Uint64 // kw words per slot
 }
 
 // New returns a table of at least n entries (rounded up to a power of two,
-// at least 2) for keys of kw words (1 to MaxKeyWords).
+// at least one bucket of ways) for keys of kw words (1 to MaxKeyWords).
 func New(n, kw int) *Table {
 	if kw < 1 || kw > MaxKeyWords {
 		panic("flow: key words out of range") // a programming error, not input
 	}
-	size := 2
+	size := ways
 	for size < n {
 		size <<= 1
 	}
@@ -84,7 +90,7 @@ func (t *Table) bucket(k *Key) int {
 		h = (h ^ w) * 0x9e3779b97f4a7c15
 		h ^= h >> 32
 	}
-	return int(bits.RotateLeft64(h, 17)) & t.mask &^ 1
+	return int(bits.RotateLeft64(h, 17)) & t.mask &^ (ways - 1)
 }
 
 func (t *Table) keyIs(i int, k *Key) bool {
@@ -101,7 +107,7 @@ func (t *Table) keyIs(i int, k *Key) bool {
 // lock and does not allocate.
 func (t *Table) Lookup(k *Key, gen uint64) (Hop, Result) {
 	res := Miss
-	for i, end := t.bucket(k), 0; end < 2; i, end = i+1, end+1 {
+	for i, end := t.bucket(k), 0; end < ways; i, end = i+1, end+1 {
 		s := &t.slots[i]
 		q := s.seq.Load()
 		if q&1 != 0 || !t.keyIs(i, k) {
@@ -127,29 +133,30 @@ func (t *Table) Lookup(k *Key, gen uint64) (Hop, Result) {
 }
 
 // Install enters k → h under generation gen: into k's own slot if it has
-// one, else a free or stale one of its bucket, else the one not hit since
-// the last install there. It reports false when another writer held the
-// slot (the next packet of the flow installs again).
+// one, else a free or stale one of its bucket, else one not hit since the
+// last install there (CLOCK's second chance over the bucket). It reports
+// false when another writer held the slot (the next packet of the flow
+// installs again).
 func (t *Table) Install(k *Key, gen uint64, h Hop) bool {
 	b := t.bucket(k)
 	w := -1
-	for i := b; i < b+2 && w < 0; i++ {
+	for i := b; i < b+ways && w < 0; i++ {
 		if t.keyIs(i, k) {
 			w = i
 		}
 	}
-	for i := b; i < b+2 && w < 0; i++ {
+	for i := b; i < b+ways && w < 0; i++ {
 		if s := &t.slots[i]; s.out.Load() == nil || s.gen.Load() != gen {
 			w = i
 		}
 	}
-	for i := b; i < b+2 && w < 0; i++ {
+	for i := b; i < b+ways && w < 0; i++ {
 		if t.slots[i].used.Load() == 0 {
 			w = i
 		}
 	}
 	if w < 0 {
-		w = b // both busy: the first way goes; the other ages below
+		w = b // all busy: the first way goes; the others age below
 	}
 	s := &t.slots[w]
 	q := s.seq.Load()
@@ -168,6 +175,10 @@ func (t *Table) Install(k *Key, gen uint64, h Hop) bool {
 	s.gen.Store(gen)
 	s.used.Store(0)
 	s.seq.Store(q + 2)
-	t.slots[w^1].used.Store(0) // the rival must be hit again to stay
+	for i := b; i < b+ways; i++ {
+		if i != w && t.slots[i].used.Load() != 0 {
+			t.slots[i].used.Store(0) // the rivals must be hit again to stay
+		}
+	}
 	return true
 }

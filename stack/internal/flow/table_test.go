@@ -55,30 +55,33 @@ func TestTableLookupInstall(t *testing.T) {
 	}
 }
 
-// TestTableBucketReplacement: in a full bucket a new flow replaces the way
+// TestTableBucketReplacement: in a full bucket a new flow replaces a way
 // not hit since the last install, and a hit keeps an entry.
 func TestTableBucketReplacement(t *testing.T) {
-	tb := New(2, 1) // one bucket of two ways
-	a, b, c := Key{1}, Key{2}, Key{3}
-	tb.Install(&a, 1, Hop{Out: ifcs[1]})
-	tb.Install(&b, 1, Hop{Out: ifcs[2]})
-	if _, r := tb.Lookup(&a, 1); r != Hit {
-		t.Fatal("a")
+	tb := New(ways, 1) // one bucket
+	var k [ways + 1]Key
+	for i := range k {
+		k[i] = Key{uint64(i + 1)}
 	}
-	tb.Install(&c, 1, Hop{Out: ifcs[3]}) // b was not hit: it goes
-	if _, r := tb.Lookup(&a, 1); r != Hit {
-		t.Error("a, hit, was replaced")
+	for i := range ways {
+		tb.Install(&k[i], 1, Hop{Out: ifcs[i%4]})
 	}
-	if _, r := tb.Lookup(&b, 1); r != Miss {
-		t.Error("b survived")
+	for _, i := range []int{0, 2} { // hit: kept
+		if _, r := tb.Lookup(&k[i], 1); r != Hit {
+			t.Fatalf("flow %d not found", i)
+		}
 	}
-	if h, r := tb.Lookup(&c, 1); r != Hit || h.Out != ifcs[3] {
-		t.Error("c not installed")
+	tb.Install(&k[ways], 1, Hop{Out: ifcs[3]}) // 1 is the first not hit: it goes
+	for i := range k {
+		_, r := tb.Lookup(&k[i], 1)
+		if want := i != 1; (r == Hit) != want {
+			t.Errorf("flow %d: %v, want hit %v", i, r, want)
+		}
 	}
 	// Stale entries go before current ones.
-	tb.Install(&b, 2, Hop{Out: ifcs[2]})
-	if _, r := tb.Lookup(&b, 2); r != Hit {
-		t.Error("b under generation 2")
+	tb.Install(&k[1], 2, Hop{Out: ifcs[2]})
+	if _, r := tb.Lookup(&k[1], 2); r != Hit {
+		t.Error("flow 1 under generation 2")
 	}
 }
 
@@ -155,5 +158,38 @@ func TestAdmission(t *testing.T) {
 	}
 	if a.Paused() || a.Pauses() != 1 {
 		t.Fatalf("paused after a good trial: %v %d", a.Paused(), a.Pauses())
+	}
+}
+
+// TestTableHitRate: 1024 flows sending in turn through a 4096-entry table,
+// each miss installing its flow as the forwarding path does. Buckets of
+// four keep nearly all of them: a bucket overflows only when five of the
+// flows hash to it. Which flows share a bucket depends on the table's
+// random seed, so the rate is averaged over ten tables (single tables
+// ranged from 0.979 to 1 in 300 runs; two ways gave 0.93).
+func TestTableHitRate(t *testing.T) {
+	var hits, lookups int
+	for range 10 {
+		tb := New(4096, 3)
+		for round := range 20 {
+			for i := uint64(1); i <= 1024; i++ {
+				k := Key{i, i * 0x1000193, ^i}
+				_, r := tb.Lookup(&k, 1)
+				if r == Hit && round >= 2 {
+					hits++
+				}
+				if round >= 2 {
+					lookups++
+				}
+				if r != Hit {
+					tb.Install(&k, 1, Hop{Out: ifcs[1]})
+				}
+			}
+		}
+	}
+	rate := float64(hits) / float64(lookups)
+	t.Logf("hit rate %.4f", rate)
+	if rate < 0.97 {
+		t.Errorf("hit rate %.4f with 1024 flows in 4096 entries", rate)
 	}
 }
