@@ -44,24 +44,27 @@ type IfconfigRequest struct {
 
 // Route is one routing table entry.
 type Route struct {
-	Dest    string `json:"dest"`              // CIDR; 0.0.0.0/0 is the default route
+	Dest    string `json:"dest"`              // CIDR; 0.0.0.0/0 and ::/0 are the default routes
 	Gateway string `json:"gateway,omitempty"` // "" on-link
 	Iface   string `json:"iface"`
 	Metric  int    `json:"metric"`
 	Kind    string `json:"kind"` // "connected", "static", ...
 }
 
-// RouteRequest adds or deletes a static route. Dest is CIDR or "default";
-// a route needs a Gateway on a connected network, an Iface, or both.
+// RouteRequest adds or deletes a static route, IPv4 or IPv6. Dest is CIDR
+// or "default" (IPv4's; IPv6's is ::/0); a route needs a Gateway on a
+// connected network, an Iface, or both (an IPv6 Gateway may name its
+// interface as a zone: fe80::1%em0).
 type RouteRequest struct {
 	Dest    string `json:"dest"`
 	Gateway string `json:"gateway,omitempty"`
 	Iface   string `json:"iface,omitempty"`
 }
 
-// Neighbour is one neighbour cache entry (ARP for IPv4).
+// Neighbour is one neighbour cache entry (ARP for IPv4, neighbour
+// discovery for IPv6).
 type Neighbour struct {
-	Proto  string `json:"proto"` // "arp"
+	Proto  string `json:"proto"` // "arp" or "ndp"
 	Addr   string `json:"addr"`
 	MAC    string `json:"mac,omitempty"`
 	Iface  string `json:"iface"`

@@ -134,6 +134,11 @@ func (d *daemon) ifaceInfo(ifc *stack.Interface) control.Interface {
 	for _, a := range ifc.Addresses() {
 		addrs = append(addrs, a.String())
 	}
+	if d.ip6 != nil {
+		for _, a := range d.ip6.Addresses(ifc) {
+			addrs = append(addrs, a.String())
+		}
+	}
 	return control.Interface{Name: ifc.Name(), Index: ifc.Index(), Driver: d.driverOf(ifc), Flags: flags,
 		MTU: ifc.MTU(), MAC: ifc.MAC().String(), Link: ifc.Link().String(), Addrs: addrs,
 		Counters: control.Counters(ifc.Counters())}
@@ -162,8 +167,14 @@ func (d *daemon) ctlIfconfig(_ context.Context, args json.RawMessage) (any, erro
 	}
 	parse := func(s string) (netip.Prefix, error) {
 		p, err := netip.ParsePrefix(s)
-		if err != nil || !p.Addr().Is4() {
-			return p, control.Errorf(control.ErrBadRequest, "address %q: want IPv4 ADDR/LEN such as 198.18.0.2/24", s)
+		if err != nil || p.Addr().Zone() != "" {
+			return p, control.Errorf(control.ErrBadRequest, "address %q: want ADDR/LEN such as 198.18.0.2/24 or 2001:db8::2/64", s)
+		}
+		if p.Addr().Is4() && d.ip == nil {
+			return p, control.Errorf(control.ErrBadRequest, "IPv4 is not loaded (start gopkt with -p ipv4)")
+		}
+		if p.Addr().Is6() && d.ip6 == nil {
+			return p, control.Errorf(control.ErrBadRequest, "IPv6 is not loaded (start gopkt with -p ipv6)")
 		}
 		return p, nil
 	}
@@ -172,10 +183,14 @@ func (d *daemon) ctlIfconfig(_ context.Context, args json.RawMessage) (any, erro
 		if err != nil {
 			return nil, err
 		}
-		if !slices.Contains(ifc.Addresses(), p) {
-			return nil, control.Errorf(control.ErrNotFound, "%s has no address %v (it has %v)", ifc.Name(), p, ifc.Addresses())
+		has, remove := ifc.Addresses(), d.s.RemoveAddress
+		if p.Addr().Is6() {
+			has, remove = d.ip6.Addresses(ifc), d.ip6.RemoveAddress
 		}
-		if err := d.s.RemoveAddress(ifc, p); err != nil {
+		if !slices.Contains(has, p) {
+			return nil, control.Errorf(control.ErrNotFound, "%s has no address %v (it has %v)", ifc.Name(), p, has)
+		}
+		if err := remove(ifc, p); err != nil {
 			return nil, err
 		}
 		d.log.Info("address deleted", "iface", ifc.Name(), "addr", p)
@@ -185,10 +200,11 @@ func (d *daemon) ctlIfconfig(_ context.Context, args json.RawMessage) (any, erro
 		if err != nil {
 			return nil, err
 		}
-		if d.ip == nil {
-			return nil, control.Errorf(control.ErrBadRequest, "IPv4 is not loaded (start gopkt with -p ipv4)")
+		add := d.s.AddAddress
+		if p.Addr().Is6() {
+			add = d.ip6.AddAddress
 		}
-		if err := d.s.AddAddress(ifc, p); err != nil {
+		if err := add(ifc, p); err != nil {
 			return nil, err
 		}
 		d.log.Info("address added", "iface", ifc.Name(), "addr", p)
@@ -206,7 +222,11 @@ func (d *daemon) ctlIfconfig(_ context.Context, args json.RawMessage) (any, erro
 
 func (d *daemon) ctlRoutes() []control.Route {
 	out := []control.Route{}
-	for _, r := range d.s.Routes().Routes() {
+	rs := d.s.Routes().Routes()
+	if d.ip6 != nil {
+		rs = append(rs, d.ip6.Routes().Routes()...)
+	}
+	for _, r := range rs {
 		cr := control.Route{Dest: r.Prefix.String(), Iface: d.ifname(r.IfIndex), Metric: r.Metric, Kind: r.Kind.String()}
 		if r.Gateway.IsValid() {
 			cr.Gateway = r.Gateway.String()
@@ -216,7 +236,9 @@ func (d *daemon) ctlRoutes() []control.Route {
 	return out
 }
 
-// ctlRoute adds or deletes a static route, checked as --route is.
+// ctlRoute adds or deletes a static route, checked as --route is: IPv4 in
+// the stack's table, IPv6 in IPv6's ("default" is IPv4's, ::/0 IPv6's; an
+// IPv6 gateway may name its interface as a zone, fe80::1%em0).
 func (d *daemon) ctlRoute(args json.RawMessage, add bool) error {
 	var r control.RouteRequest
 	if err := control.Decode(args, &r); err != nil {
@@ -227,17 +249,38 @@ func (d *daemon) ctlRoute(args json.RawMessage, add bool) error {
 		rt.Prefix = netip.PrefixFrom(netip.IPv4Unspecified(), 0)
 	} else {
 		p, err := netip.ParsePrefix(r.Dest)
-		if err != nil || !p.Addr().Is4() || p != p.Masked() {
-			return control.Errorf(control.ErrBadRequest, "destination %q: want a masked IPv4 prefix (198.18.5.0/24) or default", r.Dest)
+		if err != nil || p != p.Masked() || p.Addr().Zone() != "" {
+			return control.Errorf(control.ErrBadRequest, "destination %q: want a masked prefix (198.18.5.0/24, 2001:db8:5::/64), or default", r.Dest)
 		}
 		rt.Prefix = p
 	}
+	v6 := rt.Prefix.Addr().Is6()
+	var table interface {
+		Add(route.Route) error
+		Delete(route.Route) error
+	}
+	var lookup func(netip.Addr) (route.Route, bool)
+	switch {
+	case v6 && d.ip6 == nil:
+		return control.Errorf(control.ErrBadRequest, "IPv6 is not loaded (start gopkt with -p ipv6)")
+	case v6:
+		table, lookup = d.ip6.Routes(), func(a netip.Addr) (route.Route, bool) { return d.ip6.Routes().Lookup(a.As16()) }
+	default:
+		table, lookup = d.s.Routes(), func(a netip.Addr) (route.Route, bool) { return d.s.Routes().Lookup(a.As4()) }
+	}
+	switch {
+	case !v6 && d.ip == nil:
+		return control.Errorf(control.ErrBadRequest, "IPv4 is not loaded (start gopkt with -p ipv4)")
+	}
 	if r.Gateway != "" {
 		gw, err := netip.ParseAddr(r.Gateway)
-		if err != nil || !gw.Is4() {
-			return control.Errorf(control.ErrBadRequest, "gateway %q: want an IPv4 address", r.Gateway)
+		if err != nil || gw.Is6() != v6 || gw.Is4In6() {
+			return control.Errorf(control.ErrBadRequest, "gateway %q: want an %s address, as the destination", r.Gateway, map[bool]string{false: "IPv4", true: "IPv6"}[v6])
 		}
-		rt.Gateway = gw
+		if z := gw.Zone(); z != "" && r.Iface == "" {
+			r.Iface = z
+		}
+		rt.Gateway = gw.WithZone("")
 	}
 	switch {
 	case r.Iface != "":
@@ -247,7 +290,7 @@ func (d *daemon) ctlRoute(args json.RawMessage, add bool) error {
 		}
 		rt.IfIndex = ifc.Index()
 	case rt.Gateway.IsValid():
-		c, ok := d.s.Routes().Lookup(rt.Gateway.As4())
+		c, ok := lookup(rt.Gateway)
 		if !ok || c.Gateway.IsValid() {
 			return control.Errorf(control.ErrBadRequest, "gateway %v is not on a connected network (add an address on its subnet first)", rt.Gateway)
 		}
@@ -256,13 +299,13 @@ func (d *daemon) ctlRoute(args json.RawMessage, add bool) error {
 		return control.Errorf(control.ErrBadRequest, "a route needs a gateway or an interface")
 	}
 	if !add {
-		if err := d.s.Routes().Delete(rt); err != nil {
+		if err := table.Delete(rt); err != nil {
 			return control.Errorf(control.ErrNotFound, "%v: %v", rt, err)
 		}
 		d.log.Info("route deleted", "route", rt.String())
 		return nil
 	}
-	if err := d.s.Routes().Add(rt); err != nil {
+	if err := table.Add(rt); err != nil {
 		return err
 	}
 	d.log.Info("route added", "route", rt.String())
@@ -272,10 +315,25 @@ func (d *daemon) ctlRoute(args json.RawMessage, add bool) error {
 func (d *daemon) ctlNeighbours() []control.Neighbour {
 	out := []control.Neighbour{}
 	if d.ip == nil {
-		return out
+		return d.ctlNeighbours6(out)
 	}
 	for _, n := range d.ip.Neighbours() {
 		cn := control.Neighbour{Proto: "arp", Addr: n.Addr.String(), Iface: d.ifname(n.IfIndex), State: n.State.String(), Queued: n.Queued}
+		if n.MAC != (wire.MAC{}) {
+			cn.MAC = n.MAC.String()
+		}
+		out = append(out, cn)
+	}
+	return d.ctlNeighbours6(out)
+}
+
+// ctlNeighbours6 appends IPv6's neighbour discovery cache.
+func (d *daemon) ctlNeighbours6(out []control.Neighbour) []control.Neighbour {
+	if d.ip6 == nil {
+		return out
+	}
+	for _, n := range d.ip6.Neighbours() {
+		cn := control.Neighbour{Proto: "ndp", Addr: n.Addr.String(), Iface: d.ifname(n.IfIndex), State: n.State.String(), Queued: n.Queued}
 		if n.MAC != (wire.MAC{}) {
 			cn.MAC = n.MAC.String()
 		}

@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -237,4 +239,76 @@ func counter(st control.Stats, kind, label, value, name string) uint64 {
 		}
 	}
 	return 0
+}
+
+// TestControlTap6 is TestControlTap's address, route and neighbour verbs
+// with IPv6: gopktctl adds 2001:db8:73::2/64, Linux pings it, a route to
+// 2001:db8:74::/64 is added and deleted, the neighbour list has Linux's
+// entry from neighbour discovery, stat has IPv6's counters, and after
+// ifconfig del Linux's pings go unanswered.
+func TestControlTap6(t *testing.T) {
+	hosttest.Require(t, hosttest.Root, hosttest.TUN, hosttest.IP, hosttest.Ping)
+	ns, dev := hosttest.NewNamespace(t, "ctl6"), hosttest.LinkName("c6")
+	c := newCtl(t)
+	r := startRun([]string{"--control", c.sock, "-d", "tap", "linux=" + dev + ",mac=02:00:5e:00:73:02", "-p", "ipv4", "-p", "ipv6"}, env{})
+	waitFor(t, &r.out, "gopkt: running", 10*time.Second)
+	ns.TakeLink(t, dev)
+	ns.IP(t, "addr", "add", "2001:db8:73::1/64", "dev", dev, "nodad")
+
+	c.run("ifconfig", "tap0", "add", "2001:db8:73::2/64", "up")
+	// Our DAD takes a second (RFC 4862 §5.4) before the address answers.
+	var out string
+	for range 10 {
+		if out, _ = ns.Output("ping", "-6", "-c", "1", "-W", "1", "2001:db8:73::2"); strings.Contains(out, "1 received") {
+			break
+		}
+	}
+	if !strings.Contains(out, "1 received") {
+		t.Fatalf("Linux ping after gopktctl ifconfig add 2001:db8:73::2/64:\n%s\n%s", out, tail(r.out.String(), 20))
+	}
+	var ifs []control.Interface
+	c.json(&ifs, "ifconfig")
+	if len(ifs) != 2 || !slices.Contains(ifs[1].Addrs, "2001:db8:73::2/64") {
+		t.Errorf("ifconfig: %+v", ifs)
+	}
+	if out := c.run("ifconfig", "tap0"); !strings.Contains(out, "inet6 2001:db8:73::2/64") || !strings.Contains(out, "inet6 fe80::") {
+		t.Errorf("ifconfig tap0:\n%s", out)
+	}
+
+	c.run("route", "add", "2001:db8:74::/64", "via", "2001:db8:73::1")
+	if out := c.run("route"); !strings.Contains(out, "2001:db8:74::/64") {
+		t.Errorf("route after add:\n%s", out)
+	}
+	if out, err := c.cmd("route", "add", "2001:db8:75::/64", "via", "198.18.73.1").CombinedOutput(); err == nil || !strings.Contains(string(out), "want an IPv6 address") {
+		t.Errorf("an IPv4 gateway for an IPv6 route: %v\n%s", err, out)
+	}
+	c.run("route", "del", "2001:db8:74::/64", "via", "2001:db8:73::1")
+	var rs []control.Route
+	c.json(&rs, "route")
+	for _, rt := range rs {
+		if rt.Dest == "2001:db8:74::/64" {
+			t.Errorf("route still there after del: %+v", rs)
+		}
+	}
+
+	var nb []control.Neighbour
+	c.json(&nb, "arp")
+	found := false
+	for _, n := range nb {
+		found = found || n.Proto == "ndp" && n.Addr == "2001:db8:73::1" && n.Iface == "tap0" && n.MAC != ""
+	}
+	if !found {
+		t.Errorf("arp has no NDP entry for 2001:db8:73::1: %+v", nb)
+	}
+	if st := c.run("stat"); !regexp.MustCompile(`proto=ipv6:\n(.*\n)*? +icmp_in_echos +[1-9]`).MatchString(st) {
+		t.Errorf("stat has no IPv6 echo requests:\n%s", st)
+	}
+
+	c.run("ifconfig", "tap0", "del", "2001:db8:73::2/64")
+	if out, _ := ns.Output("ping", "-6", "-c", "2", "-i", "0.2", "-W", "1", "2001:db8:73::2"); !strings.Contains(out, " 0 received") {
+		t.Errorf("Linux ping after ifconfig del:\n%s", out)
+	}
+	if code := r.stop(t); code != exitOK {
+		t.Errorf("exit status %d\n%s", code, r.errOut.String())
+	}
 }

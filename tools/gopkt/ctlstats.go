@@ -11,7 +11,7 @@ import (
 // port's (one queue per port: the port's counters are its queue's), with
 // the driver's hardware counters when the port has them (an HWStats
 // method: e1000's statistics registers, datasheet 13.7); IPv4 (with ICMP
-// and ARP), UDP and TCP; captures; the pool, its budget and every quota.
+// and ARP), IPv6 (with ICMPv6 and neighbour discovery), UDP and TCP; captures; the pool, its budget and every quota.
 // Counters are taken from the stats structs by control.Counters, so a
 // counter added to one of them is reachable without touching this file.
 func (d *daemon) counterGroups() []control.Group {
@@ -37,6 +37,9 @@ func (d *daemon) counterGroups() []control.Group {
 	}
 	if d.ip != nil {
 		add("protocol", map[string]string{"proto": "ipv4"}, d.ip.Stats())
+	}
+	if d.ip6 != nil {
+		add("protocol", map[string]string{"proto": "ipv6"}, d.ip6.Stats())
 	}
 	if d.udp != nil {
 		add("protocol", map[string]string{"proto": "udp"}, d.udp.Stats())

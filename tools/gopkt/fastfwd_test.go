@@ -3,7 +3,9 @@ package main
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"net"
+	"net/netip"
 	"regexp"
 	"strconv"
 	"strings"
@@ -14,6 +16,22 @@ import (
 
 	"github.com/gopkt/gopkt/internal/hosttest"
 )
+
+// ffFamily is what TestDaemonFastForward and TestDaemonFastForward6 differ
+// in: the addresses of the three links (the daemon's end .2 or ::2, Linux's
+// .1 or ::1), the destination network behind B and C, and the status line
+// of the family's flow cache.
+type ffFamily struct {
+	proto       string    // the daemon's -p for the family
+	ping        string    // ping's family flag
+	link        [3]string // the links' prefixes, formatted with the host part
+	dest, host  string    // the network behind B and C, and its address there
+	net         string    // for net.ListenUDP
+	len         string    // prefix length of the links
+	statusAfter string    // the status line before the family's fast-forward line
+}
+
+func (f ffFamily) addr(i int, host string) string { return fmt.Sprintf(f.link[i], host) }
 
 // TestDaemonFastForward is issue 13's routed fast forwarding with Linux on
 // every side: the daemon routes between three namespaces over TAPs, with
@@ -31,33 +49,64 @@ import (
 // change would send a datagram to the old next hop. The daemon's status
 // must show fast-forward hits and stale entries.
 func TestDaemonFastForward(t *testing.T) {
+	testFastForward(t, ffFamily{proto: "ipv4,forwarding=on", ping: "-4",
+		link: [3]string{"198.18.120.%s", "198.18.121.%s", "198.18.122.%s"}, len: "/24",
+		dest: "198.19.120.0/24", host: "198.19.120.1", net: "udp4", statusAfter: "frag-needed"})
+}
+
+// TestDaemonFastForward6 is the same with IPv6 on every link and the
+// destination 2001:db8:1120::1 behind B and C (a /128 via C for the middle
+// phase): IPv6's flow cache must follow the route changes the same way.
+func TestDaemonFastForward6(t *testing.T) {
+	testFastForward(t, ffFamily{proto: "ipv6,forwarding=on", ping: "-6",
+		link: [3]string{"2001:db8:120::%s", "2001:db8:121::%s", "2001:db8:122::%s"}, len: "/64",
+		dest: "2001:db8:1120::/64", host: "2001:db8:1120::1", net: "udp6", statusAfter: "too-big"})
+}
+
+func testFastForward(t *testing.T, fam ffFamily) {
 	hosttest.Require(t, hosttest.Root, hosttest.TUN, hosttest.IP, hosttest.Ping)
 	a, b, c := hosttest.NewNamespace(t, "ffa"), hosttest.NewNamespace(t, "ffb"), hosttest.NewNamespace(t, "ffc")
 	da, db, dc := hosttest.LinkName("ffa"), hosttest.LinkName("ffb"), hosttest.LinkName("ffc")
 	ctl := newCtl(t)
-	r := startRun([]string{"--control", ctl.sock, "-p", "ipv4,forwarding=on", "-p", "icmp",
-		"-d", "tap linux=" + da + ",mac=02:00:5e:00:78:02", "--ifconfig", "tap0=198.18.120.2/24",
-		"-d", "tap linux=" + db + ",mac=02:00:5e:00:79:02", "--ifconfig", "tap1=198.18.121.2/24",
-		"-d", "tap linux=" + dc + ",mac=02:00:5e:00:7a:02", "--ifconfig", "tap2=198.18.122.2/24",
-		"--route", "198.19.120.0/24=198.18.121.1"}, env{})
+	hostPfx := "/32"
+	if fam.net == "udp6" {
+		hostPfx = "/128"
+	}
+	ours := func(i int) string { return fam.addr(i, "2") }
+	linux := func(i int) string { return fam.addr(i, "1") }
+	args := []string{"--control", ctl.sock, "-p", "ipv4", "-p", fam.proto, "-p", "icmp"}
+	if fam.net == "udp4" {
+		args = []string{"--control", ctl.sock, "-p", fam.proto, "-p", "icmp"}
+	}
+	for i, d := range []string{da, db, dc} {
+		args = append(args, "-d", fmt.Sprintf("tap linux=%s,mac=02:00:5e:00:%02x:02", d, 0x78+i), "--ifconfig", fmt.Sprintf("tap%d=%s%s", i, ours(i), fam.len))
+	}
+	args = append(args, "--route", fam.dest+"="+linux(1))
+	r := startRun(args, env{})
 	t.Cleanup(func() { r.cancel() })
 	waitFor(t, &r.out, "gopkt: running", 30*time.Second)
-	a.TakeLink(t, da, "198.18.120.1/24")
-	b.TakeLink(t, db, "198.18.121.1/24")
-	c.TakeLink(t, dc, "198.18.122.1/24")
-	a.IP(t, "route", "add", "198.19.120.0/24", "via", "198.18.120.2")
-	for n, gw := range map[*hosttest.Namespace]string{b: "198.18.121.2", c: "198.18.122.2"} {
-		n.IP(t, "addr", "add", "198.19.120.1/32", "dev", "lo")
-		n.IP(t, "route", "add", "198.18.120.0/24", "via", gw)
+	for i, n := range []*hosttest.Namespace{a, b, c} {
+		n.TakeLink(t, []string{da, db, dc}[i])
+		if fam.net == "udp6" {
+			n.IP(t, "addr", "add", linux(i)+fam.len, "dev", []string{da, db, dc}[i], "nodad")
+		} else {
+			n.IP(t, "addr", "add", linux(i)+fam.len, "dev", []string{da, db, dc}[i])
+		}
 	}
-	if out, err := a.Output("ping", "-c", "5", "-i", "0.2", "-W", "3", "198.19.120.1"); err != nil || !strings.Contains(out, "5 received") {
+	a.IP(t, "route", "add", fam.dest, "via", ours(0))
+	for i, n := range []*hosttest.Namespace{b, c} {
+		n.IP(t, "addr", "add", fam.host+hostPfx, "dev", "lo")
+		n.IP(t, "route", "add", strings.TrimSuffix(linux(0), "1")+"0"+fam.len, "via", ours(i+1))
+	}
+	if out, err := a.Output("ping", fam.ping, "-c", "5", "-i", "0.2", "-W", "3", fam.host); err != nil || !strings.Contains(out, "5 received") {
 		t.Fatalf("ping through the daemon: %v\n%s\n%s", err, out, tail(r.out.String(), 20))
 	}
 	// The daemon learns C's MAC now, so the datagrams the route change
-	// sends to C do not wait on (and overflow) an ARP hold queue.
-	if out, err := c.Output("ping", "-c", "1", "-W", "3", "198.18.122.2"); err != nil {
+	// sends to C do not wait on (and overflow) a resolution hold queue.
+	if out, err := c.Output("ping", fam.ping, "-c", "1", "-W", "3", ours(2)); err != nil {
 		t.Fatalf("ping from C: %v\n%s", err, out)
 	}
+	dst := netip.MustParseAddr(fam.host)
 
 	const (
 		port   = 9120
@@ -68,7 +117,7 @@ func TestDaemonFastForward(t *testing.T) {
 	var recv [2]*net.UDPConn
 	for i, n := range []*hosttest.Namespace{b, c} {
 		if err := n.Do(func() (err error) {
-			recv[i], err = net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(198, 19, 120, 1), Port: port})
+			recv[i], err = net.ListenUDP(fam.net, net.UDPAddrFromAddrPort(netip.AddrPortFrom(dst, port)))
 			return err
 		}); err != nil {
 			t.Fatal(err)
@@ -78,7 +127,7 @@ func TestDaemonFastForward(t *testing.T) {
 	}
 	var send *net.UDPConn
 	if err := a.Do(func() (err error) {
-		send, err = net.DialUDP("udp4", nil, &net.UDPAddr{IP: net.IPv4(198, 19, 120, 1), Port: port})
+		send, err = net.DialUDP(fam.net, nil, net.UDPAddrFromAddrPort(netip.AddrPortFrom(dst, port)))
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -134,10 +183,10 @@ func TestDaemonFastForward(t *testing.T) {
 		switch seq {
 		case phase: // a more specific route via C
 			settle(seq)
-			ctl.run("route", "add", "198.19.120.1/32", "via", "198.18.122.1")
+			ctl.run("route", "add", fam.host+hostPfx, "via", linux(2))
 		case 2 * phase: // and back via B
 			settle(seq)
-			ctl.run("route", "del", "198.19.120.1/32", "via", "198.18.122.1")
+			ctl.run("route", "del", fam.host+hostPfx, "via", linux(2))
 		}
 		for int64(seq)-got.Load() >= window {
 			time.Sleep(50 * time.Microsecond)
@@ -175,7 +224,7 @@ func TestDaemonFastForward(t *testing.T) {
 		t.Errorf("exit status %d\n%s", code, r.errOut.String())
 	}
 	o := r.out.String()
-	m := regexp.MustCompile(`fast-forward on: hits (\d+) misses (\d+) stale (\d+) installs (\d+) invalidations (\d+) pauses (\d+)`).FindAllStringSubmatch(o, -1)
+	m := regexp.MustCompile(fam.statusAfter+` \d+\n +fast-forward on: hits (\d+) misses (\d+) stale (\d+) installs (\d+) invalidations (\d+) pauses (\d+)`).FindAllStringSubmatch(o, -1)
 	if m == nil {
 		t.Fatalf("no fast-forward line in the status:\n%s", tail(o, 40))
 	}
@@ -192,7 +241,7 @@ func TestDaemonFastForward(t *testing.T) {
 	if stale < 2 {
 		t.Errorf("stale %d: the route changes did not invalidate the flow", stale)
 	}
-	if !regexp.MustCompile(`fast_hits +[1-9]`).MatchString(st) {
+	if !regexp.MustCompile(`proto=` + strings.Split(fam.proto, ",")[0] + `:\n(.*\n)*? +fast_hits +[1-9]`).MatchString(st) {
 		t.Errorf("gopktctl stat shows no fast_hits:\n%s", st)
 	}
 	if !strings.Contains(o, "pool: 4096/4096 buffers free") {

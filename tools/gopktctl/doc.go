@@ -5,7 +5,9 @@
 //	gopktctl ifconfig                              # interfaces, like ip addr
 //	gopktctl ifconfig tap0 up add 198.18.0.2/24
 //	gopktctl route add default via 198.18.0.1
-//	gopktctl arp
+//	gopktctl ifconfig tap0 add 2001:db8:5::2/64       # IPv6 the same way
+//	gopktctl route add 2001:db8:9::/48 via 2001:db8:5::1
+//	gopktctl arp                                   # ARP and NDP entries
 //	gopktctl --json netstat
 //	gopktctl stat tap0 ipv4                         # every counter, nicinfo-style
 //	gopktctl dump tap0 -c 100 -f icmp | tshark -r -

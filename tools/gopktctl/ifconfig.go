@@ -50,7 +50,7 @@ func runIfconfig(ctx context.Context, c *cli, args []string) error {
 			req.Up, rest = true, rest[1:]
 		case "down":
 			req.Down, rest = true, rest[1:]
-		case "addr", "inet":
+		case "addr", "inet", "inet6":
 			rest = rest[1:]
 		case "add", "del", "delete":
 			if len(rest) < 2 {
@@ -84,7 +84,11 @@ func printIface(w io.Writer, i control.Interface) {
 	fmt.Fprintf(w, "%d: %s: <%s> mtu %d link %s%s\n", i.Index, i.Name, strings.Join(i.Flags, ","), i.MTU, i.Link, drv)
 	fmt.Fprintf(w, "    link/ether %s\n", i.MAC)
 	for _, a := range i.Addrs {
-		fmt.Fprintf(w, "    inet %s\n", a)
+		fam := "inet"
+		if strings.Contains(a, ":") {
+			fam = "inet6" // as ip addr
+		}
+		fmt.Fprintf(w, "    %s %s\n", fam, a)
 	}
 	v := map[string]uint64{}
 	for _, c := range i.Counters {
