@@ -169,7 +169,7 @@ type radio struct {
 
 type stats struct {
 	kernelFrames, toStations, relayed, injected, acked, txInfo, bad, sendErr, refused, unacked, overruns, lost, held atomic.Uint64
-	statusRetried, statusLost, repliesLost                                                                     atomic.Uint64
+	statusRetried, statusLost, repliesLost                                                                           atomic.Uint64
 }
 
 // Stats counts the medium's work.

@@ -19,7 +19,7 @@ func (htRadio) HTCaps() ie.HTCaps {
 	return h
 }
 
-func qosBench(t *testing.T, ht bool, pass string) *bench {
+func qosBench(t testing.TB, ht bool, pass string) *bench {
 	o := benchOpts{passphrase: pass, apCfg: func(c *wlantest.APConfig) { c.QoS = true }}
 	if ht {
 		o.comCfg = func(c *net80211.ComConfig) { c.Radio = htRadio{c.Radio.(*wlantest.Radio)} }
