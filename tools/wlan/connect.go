@@ -30,7 +30,11 @@ type connectOpts struct {
 	// dropSAEConfirms: the medium loses the AP's first N SAE Confirms
 	// (testing the exchange's recovery).
 	dropSAEConfirms int
-	links           []hwsim.Link // per-link signal levels of the medium (--signal)
+	// reorderData: the medium delivers N of the AP's QoS Data frames
+	// after the one that follows them, once a Block Ack agreement was
+	// offered (testing receive reordering).
+	reorderData int
+	links       []hwsim.Link // per-link signal levels of the medium (--signal)
 }
 
 // connect joins the network, prints progress, then serves the control
@@ -49,7 +53,7 @@ func connect(o connectOpts, stdout, stderr io.Writer) (code int) {
 		case events <- e:
 		default:
 		}
-	}, tap, hwsim.Config{Lose: saeConfirmLoser(o.dropSAEConfirms), Links: o.links})
+	}, tap, hwsim.Config{Lose: saeConfirmLoser(o.dropSAEConfirms), Hold: dataSwapper(o.reorderData), Links: o.links})
 	if err != nil {
 		fmt.Fprintf(stderr, "wlan connect: %v\n", err)
 		return 1

@@ -9,6 +9,7 @@
 //	      [--slaac [--stable-secret FILE]]               IPv6 too: link-local, SLAAC, default router
 //	      [--pcap FILE [--pcap-count N]] [--timestamps]   802.11+radiotap capture (pktdump)
 //	      [--drop-sae-confirms N]                       testing: the medium loses the AP's first N SAE Confirms
+//	      [--reorder-data N]                            testing: the medium swaps N of the AP's QoS Data frames with the next
 //	wlan scan|connect|medium [--signal FROM[>TO]=DBM]...  per-link signal levels of the medium (one AP stronger)
 //	wlan ping ADDR [--count N] [--interval D] [--wait D] [--size N]   echo through the stack (IPv4 or IPv6)
 //	wlan status [--json]                                 BSSID, channel, signal, rate, security, ciphers, counters, address
@@ -65,6 +66,12 @@
 // Confirms, so that this path can be tested on purpose (status counts
 // them under drops as "lost on request"). --psk cannot join an SAE-only
 // network (SAE needs the password itself).
+//
+// On a WMM+HT network the access point offers a Block Ack agreement once
+// data flows; the station accepts it and reorders the AP's MPDUs (status:
+// "block ack"). --reorder-data N makes the medium deliver N of the AP's
+// QoS Data frames after the frame that followed each, so that reordering
+// is exercised on purpose (status counts them under drops as "swapped").
 //
 // With --addr or --dhcp the vap is attached to an in-process gopkt stack
 // (IPv4, ICMP, UDP) through net80211.Port (hw/port), on the same mbuf pool

@@ -54,6 +54,7 @@ type cmdFlags struct {
 	pcapCount, count, size int
 	interval, wait         time.Duration
 	dropSAEConfirms        int
+	reorderData            int
 	signals                []string
 }
 
@@ -87,6 +88,7 @@ func newFlagSet(cmd string, f *cmdFlags) *pflag.FlagSet {
 		fs.IntVar(&f.pcapCount, "pcap-count", 0, "stop the capture after this many frames; 0: until disconnect")
 		fs.BoolVar(&f.stamps, "timestamps", false, "end each progress line with [seconds since connecting began]")
 		fs.IntVar(&f.dropSAEConfirms, "drop-sae-confirms", 0, "testing: the medium loses the first N SAE Confirms the access point sends")
+		fs.IntVar(&f.reorderData, "reorder-data", 0, "testing: once the access point offers a Block Ack agreement, the medium swaps N of its QoS Data frames with the frame after each")
 	case "ping":
 		fs.IntVar(&f.count, "count", 5, "echo requests to send")
 		fs.DurationVar(&f.interval, "interval", time.Second, "time between echo requests")
@@ -230,7 +232,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	o := connectOpts{sock: fl.sock, mac: mac, ssid: fl.ssid, pass: fl.pass, psk: psk, timeout: fl.timeout,
 		ip: ipConfig{Name: fl.ifname, DHCP: fl.dhcp, SLAAC: fl.slaac}, pcap: fl.pcapPath, pcapCount: fl.pcapCount, stamps: fl.stamps}
-	o.dropSAEConfirms = fl.dropSAEConfirms
+	o.dropSAEConfirms, o.reorderData = fl.dropSAEConfirms, fl.reorderData
 	if o.links, err = parseLinks(fl.signals); err != nil {
 		return fail(err)
 	}

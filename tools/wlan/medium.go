@@ -36,6 +36,42 @@ func saeConfirmLoser(n int) func([]byte) bool {
 	}
 }
 
+// dataSwapper returns a hwsim.Config.Hold that, once a kernel radio (the
+// access point) has sent an ADDBA Request, holds every tenth unicast QoS
+// Data frame it sends to a station, n of them, so each reaches the
+// station after the frame that followed it: what an A-MPDU whose MPDU
+// was retransmitted looks like. nil when n is not positive. connect
+// --reorder-data uses it so that the VM test exercises receive
+// reordering (net80211 reorder.go) every run.
+func dataSwapper(n int) func([]byte) bool {
+	if n <= 0 {
+		return nil
+	}
+	var offered bool
+	var seen, left int
+	left = n
+	return func(b []byte) bool {
+		f, err := frame.Parse(b)
+		if err != nil {
+			return false
+		}
+		if f.Type() == frame.TypeMgmt && f.Subtype() == frame.SubAction {
+			if a, err := frame.ParseAction(f.Body()); err == nil && a.Category() == frame.CategoryBlockAck && a.ActionCode() == 0 {
+				offered = true
+			}
+			return false
+		}
+		if !offered || left == 0 || f.Type() != frame.TypeData || !f.FC().IsQoSData() || f.FC()&(frame.FlagToDS|frame.FlagFromDS) != frame.FlagFromDS || f.Addr1()[0]&1 != 0 {
+			return false
+		}
+		if seen++; seen%10 != 0 {
+			return false
+		}
+		left--
+		return true
+	}
+}
+
 // parseLinks parses --signal values, FROM=DBM or FROM>TO=DBM: frames from
 // the radio with address FROM (an AP's BSSID, a kernel radio's hwsim
 // address, or our station's) are heard by TO (every radio when absent)

@@ -104,9 +104,13 @@ type statusView struct {
 	QoS      bool    `json:"wmm"` // QoS data (WMM) negotiated
 	HT       bool    `json:"ht"`  // HT capabilities exchanged
 	PMF      bool    `json:"pmf"` // management frames protected (802.11w)
-	// Action frames handled (Block Ack offers declined) and A-MSDUs dropped.
+	// Action frames handled (Block Ack, SA Query) and A-MSDUs dropped.
 	Actions uint64 `json:"actions_handled"`
 	AMSDUs  uint64 `json:"amsdu_dropped"`
+	// Block Ack agreements (net80211 reorder.go): accepted, declined,
+	// ended; MPDUs held for reordering, holes given up on after the
+	// reorder timeout, MPDUs dropped as older than the window.
+	BA baView `json:"block_ack"`
 	// PMF counters: unprotected robust frames dropped, group frames whose
 	// BIP check failed, SA Queries answered, ours confirmed, ours unanswered.
 	MgmtUnprotected uint64 `json:"mgmt_unprotected_dropped"`
@@ -165,7 +169,10 @@ type dropsView struct {
 	MediumStatusLost    uint64 `json:"medium_status_lost"`
 	MediumRepliesLost   uint64 `json:"medium_replies_lost"`
 	// MediumLost: kernel frames lost on purpose (--drop-sae-confirms).
-	MediumLost      uint64 `json:"medium_lost_on_request"`
+	MediumLost uint64 `json:"medium_lost_on_request"`
+	// MediumHeld: kernel frames delivered after the next one on purpose
+	// (--reorder-data).
+	MediumHeld      uint64 `json:"medium_swapped_on_request"`
 	CardRxNoBuf     uint32 `json:"card_rx_no_buffer"`
 	CardTxFailed    uint32 `json:"card_tx_failed"`
 	CardRxAllocFail uint64 `json:"card_rx_alloc_failed"`
@@ -233,7 +240,7 @@ func makeStackView(st ipv4.Stats, c stack.Counters) *stackView {
 
 func makeDrops(s net80211.Status, c vcard.Stats, m hwsim.Stats, p port.Stats) dropsView {
 	return dropsView{MediumUnacked: m.Unacked, MediumSendErr: m.SendErr, MediumOverruns: m.Overruns,
-		MediumStatusRetried: m.StatusRetried, MediumStatusLost: m.StatusLost, MediumRepliesLost: m.RepliesLost, MediumLost: m.Lost,
+		MediumStatusRetried: m.StatusRetried, MediumStatusLost: m.StatusLost, MediumRepliesLost: m.RepliesLost, MediumLost: m.Lost, MediumHeld: m.Held,
 		CardRxNoBuf: c.RxNoBuf, CardTxFailed: c.TxFailed, CardRxAllocFail: c.RxAllocFail, CardTxRejected: c.TxRejected, CardTxForeign: c.TxForeign, CardRxBadLen: c.RxBadLen,
 		VapRxDup: s.Stats.RxDup, VapRxReplay: s.Stats.RxReplay, VapRxDecrypt: s.Stats.RxDecryptErr,
 		VapRxUnprot: s.Stats.RxUnprotected, VapRxNoKey: s.Stats.RxNoKey, VapRxStaleKey: s.Stats.RxStaleKey,
@@ -262,6 +269,16 @@ type saeView struct {
 	BadConfirm   uint64 `json:"bad_confirm"`
 }
 
+type baView struct {
+	Accepted uint64 `json:"accepted"`
+	Declined uint64 `json:"declined"`
+	Ended    uint64 `json:"ended"`
+	Held     uint64 `json:"held_for_reordering"`
+	Timeouts uint64 `json:"reorder_timeouts"`
+	Old      uint64 `json:"old_dropped"`
+	BARs     uint64 `json:"block_ack_requests"`
+}
+
 func makeStatus(s net80211.Status, c vcard.Stats) statusView {
 	v := statusView{State: s.State.String(), PortOpen: s.PortOpen, SSID: string(s.SSID), FreqMHz: s.FreqMHz,
 		Channel: channelOf(s.FreqMHz), Signal: int(s.SignalDBm), RateMbps: s.TxRate.Mbps(), Pairwise: s.Pairwise, Group: s.Group, QoS: s.QoS, HT: s.HT, PMF: s.PMF,
@@ -276,6 +293,8 @@ func makeStatus(s net80211.Status, c vcard.Stats) statusView {
 		v.BSSID = s.BSSID.String()
 	}
 	v.Security = s.Security
+	v.BA = baView{Accepted: s.Stats.BAAccepted, Declined: s.Stats.BADeclined, Ended: s.Stats.BAEnded, Held: s.Stats.RxReorderHeld,
+		Timeouts: s.Stats.RxReorderTimeouts, Old: s.Stats.RxReorderOld, BARs: s.Stats.RxBlockAckReq}
 	v.SAE = saeView{Commits: s.Stats.SAECommits, Confirms: s.Stats.SAEConfirms, Tokens: s.Stats.SAETokens, Dropped: s.Stats.SAEDropped, BadConfirm: s.Stats.SAEBadConfirm,
 		Retransmits: s.Stats.SAERetransmits, Restarts: s.Stats.SAERestarts,
 		PMKSAUsed: s.Stats.PMKSAUsed, PMKSARefused: s.Stats.PMKSARefused}
@@ -297,9 +316,11 @@ func printStatus(w io.Writer, v statusView, asJSON bool) error {
 	fmt.Fprintf(tw, "rate:\t%g Mb/s\n", v.RateMbps)
 	switch {
 	case v.HT:
-		fmt.Fprintf(tw, "qos:\tWMM (QoS data), HT; %d block ack actions handled, %d A-MSDUs dropped\n", v.Actions, v.AMSDUs)
+		fmt.Fprintf(tw, "qos:\tWMM (QoS data), HT; %d A-MSDUs dropped\n", v.AMSDUs)
+		fmt.Fprintf(tw, "block ack:\t%d agreements (%d declined, %d ended); %d MPDUs held for reordering, %d holes given up, %d too old, %d BlockAckReqs\n",
+			v.BA.Accepted, v.BA.Declined, v.BA.Ended, v.BA.Held, v.BA.Timeouts, v.BA.Old, v.BA.BARs)
 	case v.QoS:
-		fmt.Fprintf(tw, "qos:\tWMM (QoS data); %d block ack actions handled, %d A-MSDUs dropped\n", v.Actions, v.AMSDUs)
+		fmt.Fprintf(tw, "qos:\tWMM (QoS data); %d block ack offers declined, %d A-MSDUs dropped\n", v.BA.Declined, v.AMSDUs)
 	default:
 		fmt.Fprintf(tw, "qos:\tnone (legacy data frames)\n")
 	}
@@ -330,8 +351,8 @@ func printStatus(w io.Writer, v statusView, asJSON bool) error {
 	fmt.Fprintf(tw, "rx:\t%d frames, %d delivered, %d decrypted by the card, %d replays, %d decrypt errors\n", v.RxFrames, v.RxDelivered, v.HWDecrypted, v.RxReplay, v.RxDecryptEr)
 	d := v.Drops
 	fmt.Fprintf(tw, "refused:\t%d of our frames by other radios (idle or on another channel; not drops)\n", v.RefusedByOtherRadios)
-	fmt.Fprintf(tw, "drops:\tmedium %d unacked, %d send errors, %d overruns, %d lost on request, tx status %d retried %d lost, %d replies lost; card %d rx no buffer, %d rx MIC errors, %d rx replays, %d tx failed, %d rx alloc, %d tx rejected, %d tx foreign, %d rx bad length\n",
-		d.MediumUnacked, d.MediumSendErr, d.MediumOverruns, d.MediumLost, d.MediumStatusRetried, d.MediumStatusLost, d.MediumRepliesLost, d.CardRxNoBuf, d.CardRxMICErr, d.CardRxReplay, d.CardTxFailed, d.CardRxAllocFail, d.CardTxRejected, d.CardTxForeign, d.CardRxBadLen)
+	fmt.Fprintf(tw, "drops:\tmedium %d unacked, %d send errors, %d overruns, %d lost on request (%d swapped), tx status %d retried %d lost, %d replies lost; card %d rx no buffer, %d rx MIC errors, %d rx replays, %d tx failed, %d rx alloc, %d tx rejected, %d tx foreign, %d rx bad length\n",
+		d.MediumUnacked, d.MediumSendErr, d.MediumOverruns, d.MediumLost, d.MediumHeld, d.MediumStatusRetried, d.MediumStatusLost, d.MediumRepliesLost, d.CardRxNoBuf, d.CardRxMICErr, d.CardRxReplay, d.CardTxFailed, d.CardRxAllocFail, d.CardTxRejected, d.CardTxForeign, d.CardRxBadLen)
 	fmt.Fprintf(tw, "\tvap rx %d duplicate, %d replay, %d decrypt, %d unprotected, %d no key, %d stale key, %d port closed; tx %d dropped, %d errors, %d not acked; port rx %d queue full, tx %d dropped\n",
 		d.VapRxDup, d.VapRxReplay, d.VapRxDecrypt, d.VapRxUnprot, d.VapRxNoKey, d.VapRxStaleKey, d.VapRxPortClosed, d.VapTxDropped, d.VapTxErrors, d.VapTxNotAcked, d.PortRxDropped, d.PortTxDropped)
 	f := d.Flow

@@ -15,7 +15,12 @@ const qosConf = wpaConf + "wmm_enabled=1\nieee80211n=1\n"
 // TestVMWlanQoS joins hostapd with wmm_enabled=1 and ieee80211n=1: hostapd
 // lists the station with [WMM][HT], wlan status says so, 300 pings each way
 // pass, and tshark on the radiotap capture finds QoS Data frames (subtype
-// 0x28) both from the AP and from us, with nothing malformed.
+// 0x28) both from the AP and from us, with nothing malformed. mac80211 on
+// the AP side offers a Block Ack agreement once data flows; we accept it,
+// and the medium swaps 8 of the AP's QoS Data frames with the frame after
+// each (--reorder-data 8): every ping still arrives only if those MPDUs
+// are reordered before the replay check (the later one's packet number
+// would make the earlier one a replay), and status counts them held.
 func TestVMWlanQoS(t *testing.T) {
 	res := vmtest.Run(t, vmtest.Config{
 		Modules:  []string{"rfkill", "libarc4", "cfg80211", "ctr", "ccm", "mac80211", "virtio_ring", "virtio", "mac80211_hwsim radios=1"},
@@ -49,7 +54,7 @@ ip link set wlan0 up
 ip addr add 198.18.0.1/24 dev wlan0
 hostapd -B -P /tmp/hostapd.pid -f /tmp/hostapd.log /etc/hostapd-qos.conf || { cat /tmp/hostapd.log; fail "hostapd did not start"; }
 wait_for 10 sh -c 'hostapd_cli -p /var/run/hostapd status | grep -q state=ENABLED'
-wlan connect --ssid gopkt-wlan --passphrase 'the right passphrase' --addr 198.18.0.2/24 --pcap /tmp/qos.pcap --pcap-count 400 > /tmp/connect.log 2>&1 &
+wlan connect --ssid gopkt-wlan --passphrase 'the right passphrase' --addr 198.18.0.2/24 --pcap /tmp/qos.pcap --pcap-count 400 --reorder-data 8 > /tmp/connect.log 2>&1 &
 pid=$!
 wait_for 30 grep -q '^connected' /tmp/connect.log
 wait_for 5 sh -c 'hostapd_cli -p /var/run/hostapd all_sta | grep -q AUTHORIZED'
@@ -66,7 +71,7 @@ wlan ping 198.18.0.1 --count 300 --interval 10ms > /tmp/wping.log 2>&1 || true
 wait $lp || true
 echo "RESULT Linux -> us: $(grep 'packets transmitted' /tmp/lping.log)"
 echo "RESULT us -> Linux: $(grep 'packets transmitted' /tmp/wping.log) $(grep 'first error' /tmp/wping.log)"
-wlan status | sed 's/^/RESULT status: /'
+st=$(wlan status); echo "$st" | sed 's/^/RESULT status: /'
 echo "RESULT AP ethtool $(ethtool -S wlan0 2>&1 | grep -E 'dropped|failed|rx_packets|tx_packets|retr' | tr -s ' ' | tr '\n' ' ')"
 grep -iE 'addba|block|error|fail' /tmp/hostapd.log | tail -n 5 | sed 's/^/RESULT hostapd: /'
 must wlan disconnect
@@ -75,4 +80,8 @@ cat /tmp/connect.log
 gzip -c /tmp/qos.pcap | base64 | sed 's/^/PCAP:/'
 expect "$(cat /tmp/lping.log)" "300 packets transmitted, 300 received"
 expect "$(cat /tmp/wping.log)" "300 packets transmitted, 300 received"
+echo "$st" | grep -qE 'block ack: +[1-9][0-9]* agreements' || fail "no Block Ack agreement accepted"
+echo "$st" | grep -qE '[1-9][0-9]* MPDUs held for reordering' || fail "nothing held for reordering"
+echo "$st" | grep -qE '\(8 swapped\)' || fail "the medium did not swap 8 frames"
+echo "$st" | grep -qE 'vap rx [0-9]+ duplicate, 0 replay' || fail "replays: reordering failed"
 `

@@ -63,6 +63,13 @@ type Config struct {
 	// particular frame lost (tools/wlan connect --drop-sae-confirms). It
 	// runs on Serve's goroutine and must not keep the frame.
 	Lose func(frame []byte) bool
+	// Hold, if set, sees every frame a kernel radio transmits that Lose
+	// left alone; when it returns true the medium keeps a copy and gives
+	// it to our stations right after the next kernel frame it carries to
+	// them, so the two arrive swapped (Stats.Held). The transmitter learns
+	// at once that it was acknowledged. One frame is held at a time. For
+	// tests of receive reordering (tools/wlan connect --reorder-data).
+	Hold func(frame []byte) bool
 }
 
 // Link is the signal level of one radio's frames as heard by another.
@@ -142,6 +149,15 @@ type Medium struct {
 	rep  replies // requests awaiting their reply (reply.go)
 	lost []request
 
+	// held is the frame Config.Hold kept back, with its transmitter and
+	// frequency (only Serve's goroutine touches it).
+	held struct {
+		frame       []byte
+		transmitter [6]byte
+		freq        int
+		rx          air.RxInfo
+	}
+
 	st stats
 }
 
@@ -152,8 +168,8 @@ type radio struct {
 }
 
 type stats struct {
-	kernelFrames, toStations, relayed, injected, acked, txInfo, bad, sendErr, refused, unacked, overruns, lost atomic.Uint64
-	statusRetried, statusLost, repliesLost                                                                     atomic.Uint64
+	kernelFrames, toStations, relayed, injected, acked, txInfo, bad, sendErr, refused, unacked, overruns, lost, held atomic.Uint64
+	statusRetried, statusLost, repliesLost                                                                           atomic.Uint64
 }
 
 // Stats counts the medium's work.
@@ -181,8 +197,9 @@ type Stats struct {
 	// Overruns: times the socket's receive buffer overflowed (ENOBUFS):
 	// the kernel dropped frames for us, each one lost on the air.
 	Overruns uint64
-	// Lost: kernel frames Config.Lose lost on purpose.
-	Lost uint64
+	// Lost: kernel frames Config.Lose lost on purpose; Held: kernel
+	// frames Config.Hold delivered after the next one.
+	Lost, Held uint64
 	// ReadBuffer is the socket's receive buffer in bytes.
 	ReadBuffer int
 }
@@ -193,7 +210,7 @@ func (m *Medium) Stats() Stats {
 	return Stats{KernelFrames: s.kernelFrames.Load(), ToStations: s.toStations.Load(), Relayed: s.relayed.Load(),
 		Injected: s.injected.Load(), Acked: s.acked.Load(), TxInfo: s.txInfo.Load(), Unacked: s.unacked.Load(), Bad: s.bad.Load(), SendErr: s.sendErr.Load(), Refused: s.refused.Load(),
 		StatusRetried: s.statusRetried.Load(), StatusLost: s.statusLost.Load(), RepliesLost: s.repliesLost.Load(),
-		Overruns: s.overruns.Load(), Lost: s.lost.Load(), ReadBuffer: m.rcvbuf}
+		Overruns: s.overruns.Load(), Lost: s.lost.Load(), Held: s.held.Load(), ReadBuffer: m.rcvbuf}
 }
 
 // Open connects to the kernel and registers this process as the medium
@@ -446,6 +463,13 @@ func (m *Medium) kernelFrame(k *kframe) {
 	}
 	rate := rateOf(int8(k.txInfo[0]), freq)
 	rx := air.RxInfo{Freq: freq, Rate: rate, Noise: -95}
+	if m.held.frame == nil && m.cfg.Hold != nil && m.cfg.Hold(k.frame) {
+		m.held.frame = append([]byte(nil), k.frame...)
+		m.held.transmitter, m.held.freq, m.held.rx = k.transmitter, freq, rx
+		m.st.held.Add(1)
+		m.txInfo(k, true)
+		return
+	}
 
 	m.mu.Lock()
 	var sb [4]air.Station
@@ -471,6 +495,15 @@ func (m *Medium) kernelFrame(k *kframe) {
 		if s.Receive(k.frame, rx) {
 			acked = true
 		}
+	}
+	if h := &m.held; h.frame != nil {
+		for _, s := range sts {
+			if h.freq == 0 || s.Freq() == h.freq {
+				h.rx.Signal = m.signal(h.transmitter, [6]byte(s.Addr()))
+				s.Receive(h.frame, h.rx)
+			}
+		}
+		h.frame = nil
 	}
 	idx := rateIndex(rate, freq) // RX_RATE is an index into the band's bitrates
 	for _, a := range others {

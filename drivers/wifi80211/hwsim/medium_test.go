@@ -227,6 +227,38 @@ func TestMediumLose(t *testing.T) {
 	}
 }
 
+// TestMediumHold: a frame Config.Hold picks reaches our station right
+// after the next one, and its transmitter hears at once that it was
+// acknowledged.
+func TestMediumHold(t *testing.T) {
+	m, out := newTestMedium(t)
+	holdNext := false
+	m.cfg.Hold = func([]byte) bool {
+		h := holdNext
+		holdNext = false
+		return h
+	}
+	st := &fakeStation{addr: net.HardwareAddr{2, 0x67, 0x6f, 0x70, 0x6b, 1}, freq: 2412}
+	m.Join(st)
+	holdNext = true
+	m.handle(kmsg(radio0, st.addr, flagReqTxStatus, 7))
+	if len(st.heard) != 0 {
+		t.Fatalf("station heard the held frame at once")
+	}
+	if flags, cookie, _ := txInfoOf(t, (*out)[len(*out)-1]); flags != flagReqTxStatus|flagStatAck || cookie != 7 {
+		t.Fatalf("held frame's TX status: flags %#x cookie %d, want ACK", flags, cookie)
+	}
+	second := kmsg(radio0, st.addr, flagReqTxStatus, 8)
+	m.handle(second)
+	if len(st.heard) != 2 || m.Stats().Held != 1 {
+		t.Fatalf("after the next frame: heard %d, stats %+v", len(st.heard), m.Stats())
+	}
+	m.handle(kmsg(radio0, st.addr, flagReqTxStatus, 9))
+	if len(st.heard) != 3 {
+		t.Fatalf("heard %d frames, want 3", len(st.heard))
+	}
+}
+
 // attrU32 finds a u32 attribute in a command we sent.
 func attrU32(t *testing.T, s sent, attr uint16) (uint32, bool) {
 	t.Helper()

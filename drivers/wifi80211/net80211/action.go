@@ -6,20 +6,29 @@ import (
 	"github.com/gopkt/gopkt/drivers/wifi80211/frame"
 )
 
-// Block Ack action codes (IEEE 802.11-2016 9.6.5.1) and the status we
-// decline an agreement with (9.4.1.9, table 9-46).
+// Block Ack action codes (IEEE 802.11-2016 9.6.5.1), the Block Ack
+// Parameter Set bits (9.4.1.14) and the statuses we answer an ADDBA
+// Request with (9.4.1.9, table 9-46).
 const (
 	actionADDBARequest    = 0
 	actionADDBAResponse   = 1
 	actionDELBA           = 2
+	baParamAMSDU          = 1 << 0
+	baParamImmediate      = 1 << 1
+	baParamTIDShift       = 2
+	baParamBufShift       = 6
+	statusSuccess         = 0
 	statusRequestDeclined = 37
 )
 
-// recvAction handles an Action frame from our BSS. A QoS AP with HT
-// offers Block Ack agreements (ADDBA Request, 10.24.2) to send A-MPDUs;
-// this layer has no reordering buffer, so it declines each one with an
-// ADDBA Response of status 37 and the AP keeps sending single MPDUs,
-// acknowledged one by one.
+// recvAction handles an Action frame from our BSS: SA Query under PMF,
+// and Block Ack agreements. A QoS AP with HT offers an agreement per TID
+// (ADDBA Request, 10.24.2) before it sends A-MPDUs; we accept an
+// immediate one on an HT association, with a window of at most 64 and no
+// A-MSDU, and reorder its MPDUs (reorder.go). Everything else is
+// declined with status 37, and the AP sends single MPDUs acknowledged one
+// by one. The agreement's inactivity timeout is echoed, not enforced: the
+// AP ends an idle agreement with a DELBA.
 func (v *Vap) recvAction(f frame.Frame) {
 	a, err := frame.ParseAction(f.Body())
 	if err != nil {
@@ -30,6 +39,7 @@ func (v *Vap) recvAction(f frame.Frame) {
 		v.stats.RxNotForUs++
 		return
 	}
+	now := v.com.clock.Now()
 	switch {
 	case a.Category() == frame.CategorySAQuery && v.pmfActive():
 		v.stats.RxAction++
@@ -41,13 +51,46 @@ func (v *Vap) recvAction(f frame.Frame) {
 			return
 		}
 		v.stats.RxAction++
+		params := binary.LittleEndian.Uint16(p[1:])
+		tid := uint8(params>>baParamTIDShift) & 0xf
+		size := params >> baParamBufShift
+		if size == 0 || size > maxReorderWindow {
+			size = maxReorderWindow // 0: the originator leaves it to us
+		}
+		status := uint16(statusSuccess)
+		if !v.bss.HT || params&baParamImmediate == 0 {
+			status = statusRequestDeclined // no HT, or a delayed agreement
+		}
 		b := v.mgmtHeader(frame.SubAction, v.bss.MAC, v.bss.MAC)
 		b = append(b, frame.CategoryBlockAck, actionADDBAResponse, p[0])
-		b = binary.LittleEndian.AppendUint16(b, statusRequestDeclined)
-		b = append(b, p[1], p[2], 0, 0) // the parameters as asked, timeout 0
+		b = binary.LittleEndian.AppendUint16(b, status)
+		if status != statusSuccess {
+			v.stats.BADeclined++
+			b = append(b, p[1], p[2], 0, 0) // the parameters as asked, timeout 0
+			v.sendMgmt(b)
+			return
+		}
+		v.endAgreement(v.bss, tid, now) // a new agreement for the TID replaces the old one
+		ssn := binary.LittleEndian.Uint16(p[5:]) >> 4
+		v.bss.rxba[tid] = newReorder(tid, ssn, size)
+		v.stats.BAAccepted++
+		b = binary.LittleEndian.AppendUint16(b, baParamImmediate|uint16(tid)<<baParamTIDShift|size<<baParamBufShift)
+		b = append(b, p[3], p[4]) // the timeout as asked
 		v.sendMgmt(b)
 	case a.Category() == frame.CategoryBlockAck && a.ActionCode() == actionDELBA:
-		v.stats.RxAction++ // no agreement exists to end
+		p := a.Payload()
+		if len(p) < 4 { // DELBA parameters, reason
+			v.stats.RxMalformed++
+			return
+		}
+		v.stats.RxAction++
+		params := binary.LittleEndian.Uint16(p)
+		// Initiator set: the AP ends the agreement it originated, which
+		// is the one we receive under (9.4.1.16).
+		if tid := uint8(params >> 12); params&(1<<11) != 0 && v.bss.rxba[tid] != nil {
+			v.stats.BAEnded++
+			v.endAgreement(v.bss, tid, now)
+		}
 	default:
 		v.stats.RxNotForUs++
 	}

@@ -33,8 +33,8 @@
 // crypto_{wep,tkip,ccmp,gcmp}.go, wpa.go (supplicant), eapol_key.go (Key
 // MIC and Key Data crypto), countermeasures.go (TKIP Michael, 12.5.2.4),
 // llc.go, defrag.go, ratectl{,_amrr,_minstrel}.go, acl.go, radiotap.go,
-// port.go (the stack seam), action.go (Action frames: Block Ack offers
-// declined), pmf.go (802.11w: BIP, protected management frames, SA Query).
+// port.go (the stack seam), action.go (Action frames: Block Ack
+// agreements), reorder.go (A-MPDU receive reordering), pmf.go (802.11w: BIP, protected management frames, SA Query).
 //
 // # QoS and HT
 //
@@ -45,6 +45,15 @@
 // of the IP precedence (EAPOL 7), each TID has its own sequence counter,
 // and CCMP/GCMP put the TID in the nonce and the QoS Control's TID in the
 // AAD (802.11-2016 12.5.3.3.3, 12.5.3.3.4).
+//
+// On an HT association we accept the AP's immediate Block Ack agreements
+// (ADDBA, window up to 64, no A-MSDU) and reorder their MPDUs before
+// decryption (802.11-2016 10.24.7.6): an MPDU ahead of a hole is held as
+// a copy in the agreement's slots (made when it is accepted); the
+// sequence goes up in order when the hole fills, when a BlockAckReq moves
+// the window, when an MPDU beyond the window arrives, or after
+// ReorderTimeout (100 ms, as mac80211); a DELBA releases what is held.
+// Without HT, or for a delayed agreement, we decline with status 37.
 //
 // # WPA3-Personal (SAE)
 //
@@ -113,8 +122,9 @@
 // AP, IBSS, mesh and monitor vaps (the test AP lives in wlantest); WPA1
 // (descriptor 254), SAE groups other than 19, SAE password identifiers,
 // SAE-PK, PMKSA caching for PSK, 802.1X, FT; PMF with AKM 6 (PSK-SHA256), GCMP or
-// BIP-GMAC; A-MSDU receive (counted and dropped; never invited), A-MPDU and
-// block ack sessions (offers are declined); U-APSD; TX fragmentation and
+// BIP-GMAC; A-MSDU receive (counted and dropped; never invited), Block Ack
+// agreements as originator (we send single MPDUs) and delayed Block Ack;
+// U-APSD; TX fragmentation and
 // RTS; power save; HT/VHT rate control (AMRR and Minstrel pick legacy rates).
 //
 // # Ownership and concurrency

@@ -18,6 +18,12 @@ func (v *Vap) input(f frame.Frame, rx *RxInfo) {
 		v.recvMgmt(f, rx, now)
 	case frame.TypeData:
 		v.recvData(f, rx, now)
+	case frame.TypeCtrl:
+		if f.Subtype() == frame.SubBlockAckReq && v.state == StateRun {
+			v.recvBlockAckReq(f, now)
+			return
+		}
+		v.stats.RxCtrl++
 	default:
 		v.stats.RxCtrl++
 	}
@@ -94,6 +100,25 @@ func (v *Vap) recvData(f frame.Frame, rx *RxInfo, now time.Time) {
 		return
 	}
 	n.observe(rx.SignalDBm, now)
+	if qos && !isGroup(f.Addr1()) {
+		if r := n.rxba[f.TID()&(NumTIDs-1)]; r != nil {
+			v.reorderData(n, r, f, rx, now)
+			return
+		}
+	}
+	v.recvMPDU(n, f, rx, now)
+}
+
+// recvMPDU takes a data MPDU from our BSS that passed the duplicate check
+// and, under a Block Ack agreement, the reordering: decryption,
+// defragmentation, MSDU MIC, LLC/SNAP, delivery.
+func (v *Vap) recvMPDU(n *Node, f frame.Frame, rx *RxInfo, now time.Time) {
+	if v.bss != n || v.state != StateRun {
+		v.stats.RxNotForUs++ // released by reordering after the node left
+		return
+	}
+	fc := f.FC()
+	qos := fc.IsQoSData()
 	b := []byte(f)
 	hdrLen := f.HeaderLen()
 	var key *Key

@@ -49,6 +49,9 @@ type Node struct {
 	rxSeq    [NumTIDs + 1]uint16
 	rxSeen   [NumTIDs + 1]bool
 	frag     defrag
+	// rxba holds the receive side of each TID's Block Ack agreement
+	// (reorder.go), nil where there is none.
+	rxba [NumTIDs]*reorder
 }
 
 // observe records a received frame's signal.

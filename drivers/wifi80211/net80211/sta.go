@@ -114,6 +114,11 @@ func (v *Vap) teardown(reason uint16, deauth bool) {
 	v.beaconDL.clear()
 	v.handshakeDL.clear()
 	if v.bss != nil {
+		for _, r := range v.bss.rxba {
+			if r != nil {
+				v.stats.RxReorderLost += uint64(r.held) // no key to decrypt them any more
+			}
+		}
 		v.nodes.Remove(v.bss.MAC)
 		v.bss = nil
 	}
@@ -350,6 +355,7 @@ func (v *Vap) tick(now time.Time) {
 			v.handshakeFailed(now)
 		}
 		v.saQueryTick(now)
+		v.reorderTick(now)
 	}
 }
 

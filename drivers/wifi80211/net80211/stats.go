@@ -22,7 +22,18 @@ type VapStats struct {
 	RxDelivered    uint64
 	RxACLDenied    uint64
 	RxAMSDU        uint64 // A-MSDUs (not supported, never invited)
-	RxAction       uint64 // Action frames handled (ADDBA requests declined)
+	RxAction       uint64 // Action frames handled (Block Ack agreements, SA Query)
+	// Block Ack agreements as recipient (reorder.go, 802.11-2016
+	// 10.24.7.6): agreements accepted, declined and ended; BlockAckReqs
+	// handled; MPDUs held ahead of a hole (not drops: they go up later)
+	// and holes given up on after ReorderTimeout. Dropped: MPDUs older
+	// than the window, duplicates of a held one, too long for a slot,
+	// still held when the association ended.
+	BAAccepted, BADeclined, BAEnded  uint64
+	RxBlockAckReq                    uint64
+	RxReorderHeld, RxReorderTimeouts uint64
+	RxReorderOld, RxReorderDup       uint64
+	RxReorderTooLong, RxReorderLost  uint64
 	// Group-addressed data (broadcast, and multicast such as IPv6's
 	// all-nodes and solicited-node groups): frames from the AP delivered
 	// (under the group key on a protected network), our own group frames

@@ -97,6 +97,7 @@ type AP struct {
 	gtkID  uint8
 	gkey   *net80211.Key
 	seq    uint16
+	qosSeq [16]uint16 // per TID, for QoS Data
 	sta    *apSTA
 	ts     uint64
 	lastBc time.Time
@@ -247,7 +248,8 @@ func (a *AP) SendADDBA(tid uint8) {
 	}
 	b := a.header(frame.TypeMgmt, frame.SubAction, 0, a.sta.mac, a.bssid)
 	params := uint16(1<<1 | uint16(tid)<<2 | 64<<6) // immediate BA, tid, 64 buffers
-	b = append(b, frame.CategoryBlockAck, 0, 9, byte(params), byte(params>>8), 0, 0, 0x10, 0)
+	ssc := ((a.qosSeq[tid&0xf] + 1) & 0xfff) << 4   // the TID's next sequence number
+	b = append(b, frame.CategoryBlockAck, 0, 9, byte(params), byte(params>>8), 0, 0, byte(ssc), byte(ssc>>8))
 	a.tx(b)
 }
 
@@ -492,9 +494,10 @@ func (a *AP) sendData(da, sa []byte, etherType uint16, payload []byte, badMIC bo
 	tid := uint8(0)
 	if !group && a.sta.qos {
 		tid = a.DataTID
-		a.seq = (a.seq + 1) & 0xfff
+		// QoS Data is numbered per TID (IEEE 802.11-2016 10.3.2.11.2).
+		a.qosSeq[tid&0xf] = (a.qosSeq[tid&0xf] + 1) & 0xfff
 		h := frame.HeaderFields{FC: frame.MakeFC(frame.TypeData, frame.SubQoSData, frame.FlagFromDS), Addr1: da, Addr2: a.bssid, Addr3: sa,
-			SeqCtl: frame.SeqCtlOf(a.seq, 0), QoS: uint16(tid)}
+			SeqCtl: frame.SeqCtlOf(a.qosSeq[tid&0xf], 0), QoS: uint16(tid)}
 		b = frame.AppendHeader(make([]byte, 0, 2600), &h)
 	} else {
 		b = a.header(frame.TypeData, frame.SubData, frame.FlagFromDS, da, sa)
