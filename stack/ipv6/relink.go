@@ -29,8 +29,9 @@ import (
 //     took meanwhile is not used, and a SLAAC one forms the next RFC 7217
 //     identifier (§6);
 //   - the groups the interface listens to are reported again (an MLDv2
-//     state-change report, RFC 3810 §6.1), so that a snooping access point
-//     forwards the solicited-node groups DAD and resolution need;
+//     state-change report, retransmitted, RFC 3810 §6.1), so that a
+//     snooping access point forwards the solicited-node groups DAD and
+//     resolution need;
 //   - with autoconfiguration on, router solicitation starts over (up to
 //     MAX_RTR_SOLICITATIONS, after the same random delay and once the
 //     link-local address passed DAD again) even while a default router is
@@ -104,7 +105,7 @@ func (ip *IPv6) LinkUp(ifc *stack.Interface) {
 	ip.mu.Unlock()
 	ip.neigh.staleAll(ifc.Index())
 	ip.redir.flush(ifc.Index())
-	ip.mldSend(ifc, mldRecToExclude, groups)
+	ip.mldChange(ifc, mldRecToExclude, groups)
 }
 
 // staleAll makes every resolved dynamic entry of interface i STALE.
