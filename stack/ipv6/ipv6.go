@@ -379,6 +379,7 @@ func (ip *IPv6) InterfaceRemoved(ifc *stack.Interface) {
 		next[ifc.Index()] = nil
 	}
 	ip.ifs.Store(&next)
+	delete(ip.ac.dna, ifc.Index())
 	ip.mu.Unlock()
 	ip.mldForget(ifc.Index())
 }

@@ -18,6 +18,7 @@ import (
 // mldHost is our stack on a manual clock, DAD off (no solicitations in
 // the way), with the test at the link's other end.
 type mldHost struct {
+	pool *mbuf.Pool
 	clk  *clocktest.Clock
 	ip   *ipv6.IPv6
 	ifc  *stack.Interface
@@ -49,7 +50,7 @@ func newMLDHost(t *testing.T) *mldHost {
 			t.Errorf("%d buffers not returned", n)
 		}
 	})
-	h := &mldHost{clk: clk, ip: ip6, ifc: ifc, peer: pb}
+	h := &mldHost{pool: pool, clk: clk, ip: ip6, ifc: ifc, peer: pb}
 	h.run(t, 3*time.Second) // what attaching sent, with its retransmissions
 	h.reports(t)
 	return h
@@ -73,11 +74,10 @@ func (h *mldHost) run(t *testing.T, d time.Duration) {
 	}
 }
 
-// reports returns the MLDv2 records the host sent since the last call,
-// one "TYPE GROUP" string per record.
-func (h *mldHost) reports(t *testing.T) []string {
+// frames returns the frames the host sent since the last call.
+func (h *mldHost) frames(t *testing.T) [][]byte {
 	t.Helper()
-	var recs []string
+	var out [][]byte
 	bufs := make([]*mbuf.Buf, 32)
 	time.Sleep(10 * time.Millisecond) // frames sent from the timer goroutine
 	for k := h.peer.RxBurst(bufs); k > 0; k = h.peer.RxBurst(bufs) {
@@ -85,19 +85,36 @@ func (h *mldHost) reports(t *testing.T) []string {
 			fr := make([]byte, b.PktLen())
 			b.CopyTo(fr)
 			b.Free()
-			ip := wire.IPv6(fr[wire.EthernetHeaderLen:])
-			if ip.NextHeader() != wire.IPv6HopByHop {
-				continue
-			}
-			m := []byte(ip[wire.IPv6HeaderLen+8:])
-			if m[0] != uint8(wire.ICMPv6MLDv2Report) {
-				continue
-			}
-			n := int(m[6])<<8 | int(m[7])
-			for i := range n {
-				r := m[8+20*i:]
-				recs = append(recs, fmt.Sprintf("%d %v", r[0], netip.AddrFrom16([16]byte(r[4:20]))))
-			}
+			out = append(out, fr)
+		}
+	}
+	return out
+}
+
+// send puts an IPv6 packet from the peer on the wire to dst.
+func (h *mldHost) send(t *testing.T, dst wire.MAC, ipPkt []byte) {
+	t.Helper()
+	(&rawPeer{pool: h.pool, peer: h.peer}).send(t, dst, ipPkt)
+}
+
+// reports returns the MLDv2 records the host sent since the last call,
+// one "TYPE GROUP" string per record.
+func (h *mldHost) reports(t *testing.T) []string {
+	t.Helper()
+	var recs []string
+	for _, fr := range h.frames(t) {
+		ip := wire.IPv6(fr[wire.EthernetHeaderLen:])
+		if ip.NextHeader() != wire.IPv6HopByHop {
+			continue
+		}
+		m := []byte(ip[wire.IPv6HeaderLen+8:])
+		if m[0] != uint8(wire.ICMPv6MLDv2Report) {
+			continue
+		}
+		n := int(m[6])<<8 | int(m[7])
+		for i := range n {
+			r := m[8+20*i:]
+			recs = append(recs, fmt.Sprintf("%d %v", r[0], netip.AddrFrom16([16]byte(r[4:20]))))
 		}
 	}
 	return recs
