@@ -263,6 +263,10 @@ func TestDaemonSLAACLinkFlap(t *testing.T) {
 	if code := r.stop(t); code != exitOK {
 		t.Errorf("exit status %d\n%s", code, r.errOut.String())
 	}
+	// radvd's router answered the probe after the flap: the same link.
+	if !regexp.MustCompile(`attachment \(RFC 6059, after a link up\): detections [1-9]\d* probes [1-9]\d* same link 1 new link 0`).MatchString(r.out.String()) {
+		t.Errorf("no RFC 6059 detection ending on the same link in the status:\n%s", r.out.String())
+	}
 	if !strings.Contains(r.errOut.String()+r.out.String(), "link down") {
 		t.Errorf("the daemon did not log the link going down:\n%s", r.errOut.String())
 	}
