@@ -24,14 +24,21 @@ import (
 // as neighbour unreachability detection would (RFC 4861 §7.3.3, §10).
 //
 //   - A neighbour advertisement from one of the probed routers with the
-//     same link-layer address, or a router advertisement from one, means
-//     the same link: what was learned stays, with its lifetimes.
-//   - No such answer to the last probe means another link: the routers,
-//     prefixes and addresses learned on the old one are dropped at once
-//     rather than left to their lifetimes (which may be days), so that
-//     source selection and the default route do not point at a link we
-//     left. What an advertisement taught us since LinkUp (the new link's
-//     routers and prefixes, even one with an old prefix) is kept.
+//     same link-layer address, a router advertisement from one, or an
+//     advertisement of one of the old prefixes means the same link: what
+//     was learned stays, with its lifetimes.
+//   - A router advertisement from another router, advertising none of the
+//     old prefixes, with no probe answered when the last one's time is up,
+//     means another link: the routers, prefixes and addresses learned on
+//     the old one are dropped at once rather than left to their lifetimes
+//     (which may be days), so that source selection and the default route
+//     do not point at a link we left. What that advertisement taught us is
+//     kept.
+//   - Silence is no proof: a router may be slow to answer right after a
+//     link change (Linux answers no solicitation for its own link-local
+//     address while that is under DAD, which a flap restarts). With no
+//     answer and no advertisement within dnaWait, nothing is dropped and
+//     the old state ends with its lifetimes, as without detection.
 //
 // DNA does not shorten RFC 4862's DAD on the addresses (LinkUp runs it
 // again in any case), and DHCPv6 (RFC 6059's other half) is not
@@ -40,11 +47,18 @@ import (
 // dnaRun is one interface's detection in progress, under IPv6.mu.
 type dnaRun struct {
 	routers map[[16]byte]wire.MAC // probed: router link-local -> link-layer address
-	onlink  map[prefixKey]bool    // learned before LinkUp, not since
+	onlink  map[prefixKey]bool    // learned before LinkUp
 	addrs   map[prefixKey]bool
 	sent    int
 	due     time.Time
+	until   time.Time // no answer and no advertisement by then: undecided
+	foreign bool      // an advertisement from a router we did not probe
 }
+
+// dnaWait bounds a detection: the router solicitations LinkUp restarts
+// span MAX_RTR_SOLICITATIONS x RTR_SOLICITATION_INTERVAL (RFC 4861 §10),
+// after LinkUp's delay and a DAD.
+const dnaWait = maxRtrSolicits*rtrSolicitInterval + 2*maxRtrSolicitationDelay
 
 // dnaStartLocked begins detection on ifc (LinkUp, ip.mu held): it
 // records the routers with a known link-layer address and what was
@@ -56,7 +70,7 @@ func (ip *IPv6) dnaStartLocked(ifc *stack.Interface, due time.Time) {
 		ip.ac.dna = map[int]*dnaRun{}
 	}
 	delete(ip.ac.dna, i)
-	r := &dnaRun{routers: map[[16]byte]wire.MAC{}, onlink: map[prefixKey]bool{}, addrs: map[prefixKey]bool{}, due: due}
+	r := &dnaRun{routers: map[[16]byte]wire.MAC{}, onlink: map[prefixKey]bool{}, addrs: map[prefixKey]bool{}, due: due, until: due.Add(dnaWait)}
 	for k := range ip.ac.routers {
 		if k.ifindex != i {
 			continue
@@ -82,28 +96,28 @@ func (ip *IPv6) dnaStartLocked(ifc *stack.Interface, due time.Time) {
 	ip.st.dnaRuns.Add(1)
 }
 
-// dnaSeenLocked is an advertisement on the current link: router src (nil:
-// none) and prefix k (nil: none) are not the old link's any more; a
-// probed router answering with the same link-layer address ends the
-// detection: same link.
+// dnaSeenLocked is what an advertisement on the current link says: from
+// router src with source link-layer address mac (nil: none), or of prefix
+// k. A probed router with its old link-layer address, or an old prefix,
+// ends the detection: same link. Another router is a sign of another
+// link.
 func (ip *IPv6) dnaSeenLocked(i int, src *[16]byte, mac *wire.MAC, k *prefixKey) {
 	r := ip.ac.dna[i]
 	if r == nil {
 		return
 	}
-	if k != nil {
-		delete(r.onlink, *k)
-		delete(r.addrs, *k)
+	same := k != nil && (r.onlink[*k] || r.addrs[*k])
+	if src != nil {
+		old, probed := r.routers[*src]
+		same = same || probed && mac != nil && *mac == old
+		if !probed {
+			r.foreign = true
+		}
 	}
-	if src == nil {
-		return
-	}
-	if old, ok := r.routers[*src]; ok && mac != nil && *mac == old {
+	if same {
 		delete(ip.ac.dna, i)
 		ip.st.dnaSameLink.Add(1)
-		return
 	}
-	delete(r.routers, *src) // a router of the new link: not to be dropped
 }
 
 // dnaAdvert is a neighbour advertisement for target with link-layer
@@ -131,10 +145,19 @@ type dnaProbe struct {
 func (ip *IPv6) dnaTickLocked(now time.Time) []dnaProbe {
 	var probes []dnaProbe
 	for i, r := range ip.ac.dna {
-		if now.Before(r.due) || ip.linkLocalTentative(i) {
+		if now.Before(r.due) || ip.linkLocalTentative(i) && now.Before(r.until) {
 			continue
 		}
-		if r.sent >= ip.o.Solicits {
+		if r.sent >= ip.o.Solicits || !now.Before(r.until) {
+			switch {
+			case r.foreign:
+			case now.Before(r.until):
+				continue // the probes are over: wait for an advertisement
+			default:
+				delete(ip.ac.dna, i)
+				ip.st.dnaUnknown.Add(1)
+				continue
+			}
 			delete(ip.ac.dna, i)
 			ip.st.dnaNewLink.Add(1)
 			for k := range ip.ac.routers {

@@ -68,8 +68,9 @@
 // again and neighbours re-confirmed (RFC 4862 §5.3, §5.4; RFC 4861
 // §6.3.7); with autoconfiguration on, the routers it knew are probed by
 // unicast solicitations to their old link-layer addresses (RFC 6059,
-// dna.go), and if none answers, what the old link taught (routers,
-// prefixes, SLAAC addresses) is dropped at once. MLDv2 (mld.go) reports
+// dna.go), and if none answers while another router advertises, what
+// the old link taught (routers, prefixes, SLAAC addresses) is dropped at
+// once. MLDv2 (mld.go) reports
 // the groups joined, each state change retransmitted once (RFC 3810 §6.1). Path MTU discovery (pmtu.go, RFC 8201)
 // lowers a per-destination MTU from packet too big messages quoting our
 // packets. Forwarding (forward.go, Options.Forwarding) decrements the

@@ -45,7 +45,8 @@ import (
 //     (RFC 6059, dna.go): back on the same link (a roam within one
 //     network) an answer keeps the routers, prefixes and SLAAC addresses
 //     learned before, and the solicited advertisement refreshes them; on
-//     another link, where none answers, they are dropped at once.
+//     another link, where none answers and another router advertises,
+//     they are dropped at once.
 
 // maxRtrSolicitationDelay is MAX_RTR_SOLICITATION_DELAY (RFC 4861 §10).
 const maxRtrSolicitationDelay = time.Second

@@ -87,12 +87,12 @@ type Stats struct {
 	SLAACAddrs          uint64 // addresses formed from prefixes
 	MLDOutReports       uint64
 	// Detecting network attachment after LinkUp (RFC 6059, dna.go):
-	// detections begun (a known router to probe), probes sent, ended by
-	// an old router's answer, ended by silence (the old link's state
-	// dropped).
-	DNARuns, DNAProbes, DNASameLink, DNANewLink uint64
-	NeighEvicted                                uint64 // neighbour entries dropped for a new one
-	NDRABadMTU                                  uint64 // advertised MTUs below 1280 or above the device's, ignored (RFC 4861 §6.3.4)
+	// detections begun (a known router to probe), probes sent, ended as
+	// the same link (an old router or prefix answered), as another link
+	// (the old link's state dropped), undecided (nothing heard).
+	DNARuns, DNAProbes, DNASameLink, DNANewLink, DNAUnknown uint64
+	NeighEvicted                                            uint64 // neighbour entries dropped for a new one
+	NDRABadMTU                                              uint64 // advertised MTUs below 1280 or above the device's, ignored (RFC 4861 §6.3.4)
 	// Redirects (RFC 4861 §8): valid ones followed; valid ones refused
 	// (not from the destination's first-hop router, or we route);
 	// sent, and not sent for the rate limit. Malformed ones count in
@@ -170,7 +170,7 @@ type stats struct {
 	ndRAProcessed                                                     atomic.Uint64
 	slaacAddrs                                                        atomic.Uint64
 	mldOutReports                                                     atomic.Uint64
-	dnaRuns, dnaProbes, dnaSameLink, dnaNewLink                       atomic.Uint64
+	dnaRuns, dnaProbes, dnaSameLink, dnaNewLink, dnaUnknown           atomic.Uint64
 	ndRABadMTU                                                        atomic.Uint64
 	ndRedirectsApplied, ndRedirectsRejected                           atomic.Uint64
 	ndOutRedirects, ndOutRedirectsLimited                             atomic.Uint64
@@ -250,7 +250,7 @@ func (ip *IPv6) Stats() Stats {
 		NDRAProcessed:        s.ndRAProcessed.Load(),
 		SLAACAddrs:           s.slaacAddrs.Load(),
 		MLDOutReports:        s.mldOutReports.Load(),
-		DNARuns:              s.dnaRuns.Load(), DNAProbes: s.dnaProbes.Load(), DNASameLink: s.dnaSameLink.Load(), DNANewLink: s.dnaNewLink.Load(),
+		DNARuns:              s.dnaRuns.Load(), DNAProbes: s.dnaProbes.Load(), DNASameLink: s.dnaSameLink.Load(), DNANewLink: s.dnaNewLink.Load(), DNAUnknown: s.dnaUnknown.Load(),
 		NeighEvicted:  ev,
 		ForwDatagrams: s.forwDatagrams.Load(), ForwHopLimitExceeded: s.forwHopLimitExceeded.Load(),
 		ForwNoRoutes: s.forwNoRoutes.Load(), ForwPktTooBigs: s.forwPktTooBigs.Load(),

@@ -98,8 +98,8 @@
 // again within a second, RFC 3810 §6.1), routers are solicited again,
 // neighbours re-confirmed, and the known routers probed at their old
 // link-layer addresses (RFC 6059): a roam to another network, where none
-// answers, drops the old network's routers, prefixes and addresses at
-// once. So a rejoin or a roam leaves no address in use unchecked. status shows each IPv6 address with its state
+// answers and another router advertises, drops the old network's routers,
+// prefixes and addresses at once. So a rejoin or a roam leaves no address in use unchecked. status shows each IPv6 address with its state
 // (tentative, preferred, deprecated, duplicate) and lifetimes, the default
 // routers, the neighbour cache, and group-addressed frames in and out
 // ("mcast:", with ours the AP relayed back, dropped); `wlan ping` takes IPv6
