@@ -60,6 +60,8 @@
 // and counts (OutLinkDown, within OutDrops) instead of queueing frames into
 // a dead link. It is a bit in the flags word that Flags hides and SetFlags
 // cannot change, so the transmit path pays no extra load for it.
+// OnLinkChange registers what a program wants run on each down and up
+// (the daemon: IPv6's LinkUp), called on that goroutine.
 //
 // Detach is safe from any goroutine, a handler running on the interface's
 // own receive goroutine included: it waits only for an RxBurst or Wait in

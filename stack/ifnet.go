@@ -112,6 +112,7 @@ type Interface struct {
 	linkMu    sync.Mutex // serialises link updates; guards link
 	link      port.LinkState
 	linkQuit  chan struct{}
+	linkTold  bool // the link state OnLinkChange functions last heard (watchLink only)
 	detaching bool // under s.mu
 }
 
@@ -126,6 +127,7 @@ func newInterface(s *Stack, name string, idx int, p port.Port, o IfOptions) *Int
 	ifc.mtu.Store(int32(p.MTU()))
 	ifc.flags.Store(uint32(o.Flags&publicFlags | FlagUp))
 	ifc.link = p.Link()
+	ifc.linkTold = ifc.link.Up
 	if !ifc.link.Up {
 		ifc.flags.Store(uint32(o.Flags&publicFlags | FlagUp | flagLinkDown))
 	}

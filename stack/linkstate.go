@@ -18,6 +18,44 @@ import (
 // is not lost to an event the goroutine has not read yet. A port whose
 // LinkEvents is nil never changes state; a closed event channel means the
 // link is down for good.
+//
+// OnLinkChange is how a protocol hears of it (NetBSD's
+// if_link_state_change calling in6_if_link_up): the program registers a
+// function, and each interface's link goroutine calls it, in order, when
+// the link went down or came up since the last call (the state at Attach
+// counts as heard). Events are latest-state only, so a flap shorter than
+// the port reports (the e1000's: its Service, every 500 ms in the daemon)
+// may go unheard.
+
+// OnLinkChange registers fn, called with the interface and its new state
+// each time an interface's link goes down or comes up. It runs on that
+// interface's link goroutine (one at a time per interface, never from a
+// receive or transmit path), so it may send; it must not Detach the
+// interface or Close the stack.
+func (s *Stack) OnLinkChange(fn func(*Interface, port.LinkState)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var fns []func(*Interface, port.LinkState)
+	if p := s.linkFns.Load(); p != nil {
+		fns = append(fns, *p...)
+	}
+	fns = append(fns, fn)
+	s.linkFns.Store(&fns)
+}
+
+// tellLink calls the OnLinkChange functions when l's up/down differs from
+// what they heard last (watchLink's goroutine only).
+func (ifc *Interface) tellLink(l port.LinkState) {
+	if l.Up == ifc.linkTold {
+		return
+	}
+	ifc.linkTold = l.Up
+	if p := ifc.s.linkFns.Load(); p != nil {
+		for _, fn := range *p {
+			fn(ifc, l)
+		}
+	}
+}
 
 // Link is the interface's link state as the stack last learned it from the
 // port (at Attach, then from its link events).
@@ -66,9 +104,11 @@ func (ifc *Interface) watchLink(wg *sync.WaitGroup) {
 			}
 			if !ok {
 				ifc.setLink(port.LinkState{})
+				ifc.tellLink(port.LinkState{})
 				return
 			}
 			ifc.setLink(l)
+			ifc.tellLink(l)
 		case <-ifc.linkQuit:
 			return
 		}

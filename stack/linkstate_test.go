@@ -249,3 +249,50 @@ func TestDetachConcurrent(t *testing.T) {
 		_ = pb.Close()
 	}
 }
+
+// TestOnLinkChange: registered functions hear each down and up once, in
+// order, with the interface; the state at Attach is not news, and an
+// event repeating the last state is not either.
+func TestOnLinkChange(t *testing.T) {
+	s, _ := newStack(t)
+	pa, pb := link.Pair(link.Options{})
+	defer pb.Close()
+	fp := newFlapPort(pa)
+	defer pa.Close()
+	var mu sync.Mutex
+	var heard []string
+	for _, who := range []string{"a", "b"} {
+		s.OnLinkChange(func(ifc *stack.Interface, l port.LinkState) {
+			mu.Lock()
+			defer mu.Unlock()
+			heard = append(heard, who+" "+ifc.Name()+" "+l.String())
+		})
+	}
+	if _, err := s.Attach("eth0", fp, stack.IfOptions{NoPoller: true}); err != nil {
+		t.Fatal(err)
+	}
+	got := func(n int) []string {
+		stacktest.Eventually(2*time.Second, func() bool { mu.Lock(); defer mu.Unlock(); return len(heard) >= n })
+		time.Sleep(50 * time.Millisecond) // nothing more comes
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), heard...)
+	}
+	fp.set(true) // up at attach already
+	if h := got(0); len(h) != 0 {
+		t.Fatalf("heard %q for a link that stayed up", h)
+	}
+	fp.set(false)
+	fp.set(false)
+	h := got(2)
+	want := []string{"a eth0 down", "b eth0 down"}
+	if len(h) != 2 || h[0] != want[0] || h[1] != want[1] {
+		t.Fatalf("heard %q, want %q", h, want)
+	}
+	fp.set(true)
+	h = got(4)
+	want = append(want, "a eth0 up 1000 Mb/s full-duplex", "b eth0 up 1000 Mb/s full-duplex")
+	if len(h) != 4 || h[2] != want[2] || h[3] != want[3] {
+		t.Fatalf("heard %q, want %q", h, want)
+	}
+}

@@ -97,6 +97,8 @@ type Stack struct {
 	rxActive atomic.Int32 // receive bursts in progress (txq.go)
 	wg       sync.WaitGroup
 	lo       *Interface
+
+	linkFns atomic.Pointer[[]func(*Interface, port.LinkState)] // OnLinkChange (linkstate.go)
 }
 
 // New builds a stack: it attaches the protocols, then creates lo0.

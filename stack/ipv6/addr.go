@@ -246,8 +246,8 @@ func (ip *IPv6) updateGroups(i int) {
 			left = append(left, g)
 		}
 	}
-	ip.mldSend(st.ifc, mldRecToExclude, joined)
-	ip.mldSend(st.ifc, mldRecToInclude, left)
+	ip.mldChange(st.ifc, mldRecToExclude, joined)
+	ip.mldChange(st.ifc, mldRecToInclude, left)
 }
 
 // LocalInterface returns the index of the interface owning the global (or

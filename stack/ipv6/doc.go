@@ -66,8 +66,12 @@
 // (re)attached to a link — a wireless station's every association: the
 // addresses run DAD again, the groups are reported, routers are solicited
 // again and neighbours re-confirmed (RFC 4862 §5.3, §5.4; RFC 4861
-// §6.3.7). MLDv2 (mld.go)
-// reports the groups joined. Path MTU discovery (pmtu.go, RFC 8201)
+// §6.3.7); with autoconfiguration on, the routers it knew are probed by
+// unicast solicitations to their old link-layer addresses (RFC 6059,
+// dna.go), and if none answers while another router advertises, what
+// the old link taught (routers, prefixes, SLAAC addresses) is dropped at
+// once. MLDv2 (mld.go) reports
+// the groups joined, each state change retransmitted once (RFC 3810 §6.1). Path MTU discovery (pmtu.go, RFC 8201)
 // lowers a per-destination MTU from packet too big messages quoting our
 // packets. Forwarding (forward.go, Options.Forwarding) decrements the
 // hop limit and answers with time exceeded, no route and packet too big.
@@ -97,8 +101,7 @@
 // a packet back out the link it came from, from a neighbour there, sends
 // the sender a redirect, at most Options.RedirectRate a second.
 //
-// What it does not do yet: detecting network attachment (RFC 6059: after
-// LinkUp, routers and prefixes of the old link live out their lifetimes),
-// temporary addresses (RFC 8981), MLD's randomised delays and
-// retransmissions, and hop-by-hop options on forwarded packets.
+// What it does not do yet: temporary addresses (RFC 8981), DHCPv6 (and
+// so RFC 6059's DHCPv6 part), MLD's randomised delay before answering a
+// query, and hop-by-hop options on forwarded packets.
 package ipv6

@@ -182,8 +182,9 @@ type IPv6 struct {
 	icmp          icmpState
 	pmtu          pmtuCache
 	redir         redirects
-	ac            autoconf   // under mu
-	ff            flow.Cache // routed fast forwarding (fastfwd.go)
+	ac            autoconf       // under mu
+	mldq          mldRetransmits // state-change reports to send again (mld.go)
+	ff            flow.Cache     // routed fast forwarding (fastfwd.go)
 
 	fragID     atomic.Uint32
 	forwarding atomic.Bool
@@ -322,6 +323,7 @@ func (ip *IPv6) timer(t clock.Timer) {
 			ip.dadTick(now)
 			ip.autoconfTick(now)
 			ip.paramsTick(now)
+			ip.mldTick(now)
 			t.Reset(ip.o.Tick)
 		}
 	}
@@ -377,7 +379,9 @@ func (ip *IPv6) InterfaceRemoved(ifc *stack.Interface) {
 		next[ifc.Index()] = nil
 	}
 	ip.ifs.Store(&next)
+	delete(ip.ac.dna, ifc.Index())
 	ip.mu.Unlock()
+	ip.mldForget(ifc.Index())
 }
 
 // AddressAdded implements stack.InterfaceObserver (IPv4 addresses: none of

@@ -1,8 +1,12 @@
 package ipv6
 
 import (
+	"bytes"
 	"encoding/binary"
+	"math/rand/v2"
 	"slices"
+	"sync"
+	"time"
 
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/wire"
@@ -14,15 +18,119 @@ import (
 // 1 and a Router Alert option (§5.2.13, RFC 2711), from the link-local
 // address, or from the unspecified address while that is tentative.
 // Joining or leaving sends a state-change report (CHANGE_TO_EXCLUDE or
-// CHANGE_TO_INCLUDE with no sources, §6.1); a query is answered with the
-// current state of the groups it asks about (MODE_IS_EXCLUDE, §6.2) at
-// once rather than after a random delay. All-nodes is never reported (§6).
+// CHANGE_TO_INCLUDE with no sources, §6.1), and, "to cover the
+// possibility of the State Change Report being missed", [Robustness
+// Variable] - 1 more copies, each after a random interval in (0,
+// [Unsolicited Report Interval]) (§6.1; §9.1, §9.11 defaults: 2 and 1 s):
+// a wireless station's first report after an association can meet an
+// access point that has not installed our key yet. A newer change of a
+// group replaces what was pending for it and starts its count again (§6.1:
+// the newest state is what gets retransmitted). A query is answered with
+// the current state of the groups it asks about (MODE_IS_EXCLUDE, §6.2) at
+// once rather than after a random delay, without retransmission. All-nodes
+// is never reported (§6).
 const (
 	mldRecIsExclude = 2
 	mldRecToInclude = 3
 	mldRecToExclude = 4
 	mldRecordLen    = 20
+
+	mldRobustness          = 2           // [Robustness Variable] (RFC 3810 §9.1)
+	mldUnsolicitedInterval = time.Second // [Unsolicited Report Interval] (§9.11)
 )
+
+// mldKey is one group on one interface.
+type mldKey struct {
+	ifindex int
+	group   [16]byte
+}
+
+// mldRetx is a state-change record still to be sent again.
+type mldRetx struct {
+	typ  uint8
+	left int // retransmissions to go
+	due  time.Time
+}
+
+// mldRetransmits holds the pending retransmissions (under its own lock:
+// mldChange runs after ip.mu is released).
+type mldRetransmits struct {
+	mu sync.Mutex
+	m  map[mldKey]*mldRetx
+}
+
+// mldChange sends a state-change report with a record of kind typ for each
+// group and schedules its retransmissions.
+func (ip *IPv6) mldChange(ifc *stack.Interface, typ uint8, groups [][16]byte) {
+	groups = slices.DeleteFunc(slices.Clone(groups), func(g [16]byte) bool { return !reportable(g) })
+	if len(groups) == 0 || ifc.Flags()&stack.FlagLoopback != 0 {
+		return
+	}
+	ip.mldSend(ifc, typ, groups)
+	if mldRobustness < 2 {
+		return
+	}
+	due := ip.o.Clock.Now().Add(mldInterval())
+	q := &ip.mldq
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.m == nil {
+		q.m = map[mldKey]*mldRetx{}
+	}
+	for _, g := range groups {
+		q.m[mldKey{ifc.Index(), g}] = &mldRetx{typ: typ, left: mldRobustness - 1, due: due}
+	}
+}
+
+// mldInterval is a random retransmission interval in (0, [Unsolicited
+// Report Interval]].
+func mldInterval() time.Duration { return 1 + rand.N(mldUnsolicitedInterval) }
+
+// mldTick sends the retransmissions that are due, one report per
+// interface and record kind.
+func (ip *IPv6) mldTick(now time.Time) {
+	type batch struct {
+		ifindex int
+		typ     uint8
+	}
+	var due map[batch][][16]byte
+	q := &ip.mldq
+	q.mu.Lock()
+	for k, r := range q.m {
+		if now.Before(r.due) {
+			continue
+		}
+		if due == nil {
+			due = map[batch][][16]byte{}
+		}
+		b := batch{k.ifindex, r.typ}
+		due[b] = append(due[b], k.group)
+		if r.left--; r.left <= 0 {
+			delete(q.m, k)
+		} else {
+			r.due = now.Add(mldInterval())
+		}
+	}
+	q.mu.Unlock()
+	for b, groups := range due {
+		if st := ip.ifState(b.ifindex); st != nil {
+			slices.SortFunc(groups, func(x, y [16]byte) int { return bytes.Compare(x[:], y[:]) })
+			ip.mldSend(st.ifc, b.typ, groups)
+		}
+	}
+}
+
+// mldForget drops the pending retransmissions of interface i (removed).
+func (ip *IPv6) mldForget(i int) {
+	q := &ip.mldq
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for k := range q.m {
+		if k.ifindex == i {
+			delete(q.m, k)
+		}
+	}
+}
 
 var mldv2Routers = [16]byte{0: 0xff, 1: 0x02, 15: 0x16}
 

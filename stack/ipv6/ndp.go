@@ -133,6 +133,7 @@ func (ip *IPv6) ndpInput(ifc *stack.Interface, b *mbuf.Buf, m Meta, msg wire.ICM
 			return
 		}
 		ip.neigh.advert(ifc.Index(), target, tll, flags&naFlagSolicit != 0, flags&naFlagOverrid != 0, flags&naFlagRouter != 0)
+		ip.dnaAdvert(ifc.Index(), target, tll)
 	case wire.ICMPv6RouterSolicit:
 		st.ndInRouterSolicits.Add(1) // hosts ignore them (§6.2.6)
 	case wire.ICMPv6RouterAdvert:

@@ -58,6 +58,7 @@ type autoconf struct {
 	routers map[routerKey]time.Time
 	onlink  map[prefixKey]time.Time
 	addrs   map[prefixKey]*slaacAddr
+	dna     map[int]*dnaRun // detecting network attachment after LinkUp (dna.go)
 	secret  []byte
 }
 
@@ -179,6 +180,9 @@ func (ip *IPv6) routerAdvert(ifc *stack.Interface, src [16]byte, msg []byte) {
 	}
 	ip.mu.Lock()
 	on := ip.ac.on[ifc.Index()] != nil
+	if on {
+		ip.dnaSeenLocked(ifc.Index(), &src, sll, nil) // RFC 6059: an old router answering, or a new one
+	}
 	ip.mu.Unlock()
 	if sll != nil {
 		ip.neigh.learn(ifc.Index(), src, *sll, true)
@@ -240,6 +244,9 @@ func (ip *IPv6) prefixInfo(ifc *stack.Interface, o []byte, now time.Time) {
 	}
 	life := func(v uint32) time.Duration { return time.Duration(v) * time.Second }
 	k := prefixKey{ifc.Index(), p}
+	ip.mu.Lock()
+	ip.dnaSeenLocked(ifc.Index(), nil, nil, &k) // advertised on this link: not the old link's
+	ip.mu.Unlock()
 	if flags&prefixFlagOnLink != 0 {
 		ip.mu.Lock()
 		_, had := ip.ac.onlink[k]
@@ -332,6 +339,7 @@ func (ip *IPv6) autoconfTick(now time.Time) {
 	var gone []expired
 	ip.mu.Lock()
 	ac := &ip.ac
+	probes := ip.dnaTickLocked(now) // before the expiries: an old link's state ends in this tick
 	for i, rs := range ac.on {
 		if rs.sent < maxRtrSolicits && !now.Before(rs.due) && (rs.force || !ip.haveRouterLocked(i)) && !ip.linkLocalTentative(i) {
 			rs.sent++
@@ -361,6 +369,9 @@ func (ip *IPv6) autoconfTick(now time.Time) {
 	}
 	ip.mu.Unlock()
 	ip.deprecateTick(now)
+	for _, p := range probes {
+		ip.dnaSend(p)
+	}
 	for _, i := range sol {
 		if ifc := ip.s.Interface(i); ifc != nil {
 			ip.sendRS(ifc)

@@ -15,7 +15,7 @@ import (
 // lost beacon, an access point restart or a roam to another access point
 // of the same network — may be back on the link it left or on another one,
 // and cannot tell which without detecting network attachment (RFC 6059,
-// not implemented). RFC 4862 §5.3 counts "the attached link is dynamically
+// dna.go). RFC 4862 §5.3 counts "the attached link is dynamically
 // changed due to a change of the access point of wireless networks" among
 // the events that enable an interface; §5.4 wants duplicate address
 // detection "on all unicast addresses prior to assigning them to an
@@ -29,8 +29,9 @@ import (
 //     took meanwhile is not used, and a SLAAC one forms the next RFC 7217
 //     identifier (§6);
 //   - the groups the interface listens to are reported again (an MLDv2
-//     state-change report, RFC 3810 §6.1), so that a snooping access point
-//     forwards the solicited-node groups DAD and resolution need;
+//     state-change report, retransmitted, RFC 3810 §6.1), so that a
+//     snooping access point forwards the solicited-node groups DAD and
+//     resolution need;
 //   - with autoconfiguration on, router solicitation starts over (up to
 //     MAX_RTR_SOLICITATIONS, after the same random delay and once the
 //     link-local address passed DAD again) even while a default router is
@@ -39,12 +40,13 @@ import (
 //   - neighbour cache entries of the interface become STALE, so that each
 //     is confirmed by neighbour unreachability detection on its next use
 //     (RFC 4861 §7.3.3) rather than trusted; redirects, which hold only
-//     for the link they came from (§8.3), are forgotten.
-//
-// Routers, prefixes and SLAAC addresses learned before keep their
-// lifetimes: back on the same link (a roam within one network) nothing is
-// lost and the solicited advertisement refreshes them; on another link
-// they end with their lifetimes.
+//     for the link they came from (§8.3), are forgotten;
+//   - with autoconfiguration on, the routers known before are probed
+//     (RFC 6059, dna.go): back on the same link (a roam within one
+//     network) an answer keeps the routers, prefixes and SLAAC addresses
+//     learned before, and the solicited advertisement refreshes them; on
+//     another link, where none answers and another router advertises,
+//     they are dropped at once.
 
 // maxRtrSolicitationDelay is MAX_RTR_SOLICITATION_DELAY (RFC 4861 §10).
 const maxRtrSolicitationDelay = time.Second
@@ -96,6 +98,7 @@ func (ip *IPv6) LinkUp(ifc *stack.Interface) {
 	}
 	if rs := ip.ac.on[ifc.Index()]; rs != nil {
 		rs.sent, rs.due, rs.force = 0, due, true
+		ip.dnaStartLocked(ifc, due) // dna.go
 	}
 	var groups [][16]byte
 	if g := st.groups.Load(); g != nil {
@@ -104,7 +107,7 @@ func (ip *IPv6) LinkUp(ifc *stack.Interface) {
 	ip.mu.Unlock()
 	ip.neigh.staleAll(ifc.Index())
 	ip.redir.flush(ifc.Index())
-	ip.mldSend(ifc, mldRecToExclude, groups)
+	ip.mldChange(ifc, mldRecToExclude, groups)
 }
 
 // staleAll makes every resolved dynamic entry of interface i STALE.

@@ -86,8 +86,13 @@ type Stats struct {
 	NDRAProcessed       uint64 // advertisements acted on (autoconfiguration on)
 	SLAACAddrs          uint64 // addresses formed from prefixes
 	MLDOutReports       uint64
-	NeighEvicted        uint64 // neighbour entries dropped for a new one
-	NDRABadMTU          uint64 // advertised MTUs below 1280 or above the device's, ignored (RFC 4861 §6.3.4)
+	// Detecting network attachment after LinkUp (RFC 6059, dna.go):
+	// detections begun (a known router to probe), probes sent, ended as
+	// the same link (an old router or prefix answered), as another link
+	// (the old link's state dropped), undecided (nothing heard).
+	DNARuns, DNAProbes, DNASameLink, DNANewLink, DNAUnknown uint64
+	NeighEvicted                                            uint64 // neighbour entries dropped for a new one
+	NDRABadMTU                                              uint64 // advertised MTUs below 1280 or above the device's, ignored (RFC 4861 §6.3.4)
 	// Redirects (RFC 4861 §8): valid ones followed; valid ones refused
 	// (not from the destination's first-hop router, or we route);
 	// sent, and not sent for the rate limit. Malformed ones count in
@@ -165,6 +170,7 @@ type stats struct {
 	ndRAProcessed                                                     atomic.Uint64
 	slaacAddrs                                                        atomic.Uint64
 	mldOutReports                                                     atomic.Uint64
+	dnaRuns, dnaProbes, dnaSameLink, dnaNewLink, dnaUnknown           atomic.Uint64
 	ndRABadMTU                                                        atomic.Uint64
 	ndRedirectsApplied, ndRedirectsRejected                           atomic.Uint64
 	ndOutRedirects, ndOutRedirectsLimited                             atomic.Uint64
@@ -244,8 +250,9 @@ func (ip *IPv6) Stats() Stats {
 		NDRAProcessed:        s.ndRAProcessed.Load(),
 		SLAACAddrs:           s.slaacAddrs.Load(),
 		MLDOutReports:        s.mldOutReports.Load(),
-		NeighEvicted:         ev,
-		ForwDatagrams:        s.forwDatagrams.Load(), ForwHopLimitExceeded: s.forwHopLimitExceeded.Load(),
+		DNARuns:              s.dnaRuns.Load(), DNAProbes: s.dnaProbes.Load(), DNASameLink: s.dnaSameLink.Load(), DNANewLink: s.dnaNewLink.Load(), DNAUnknown: s.dnaUnknown.Load(),
+		NeighEvicted:  ev,
+		ForwDatagrams: s.forwDatagrams.Load(), ForwHopLimitExceeded: s.forwHopLimitExceeded.Load(),
 		ForwNoRoutes: s.forwNoRoutes.Load(), ForwPktTooBigs: s.forwPktTooBigs.Load(),
 	}
 	st.InFiltered, st.OutFiltered = s.inFiltered.Load(), s.outFiltered.Load()

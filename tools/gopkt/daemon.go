@@ -13,6 +13,7 @@ import (
 
 	"github.com/gopkt/gopkt/control"
 	"github.com/gopkt/gopkt/hw/mbuf"
+	"github.com/gopkt/gopkt/hw/port"
 	"github.com/gopkt/gopkt/socks"
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/ipv4"
@@ -153,6 +154,17 @@ func (d *daemon) start(ctx context.Context) (err error) {
 	d.cloners = newCloners()
 	if d.s, err = stack.New(stack.Options{Pool: d.pool, Budget: budget, Protocols: protos, Cloners: append(d.cloners.list(), d.tunnels.cloners()...), Logger: d.log}); err != nil {
 		return err
+	}
+	if d.ip6 != nil {
+		// A link that comes back may be another link (RFC 4862 §5.3: an
+		// interface re-enabled): IPv6 runs DAD on its addresses again
+		// (§5.4), reports its groups, and with --slaac solicits routers
+		// (RFC 4861 §6.3.7). tools/wlan does the same on association.
+		d.s.OnLinkChange(func(ifc *stack.Interface, l port.LinkState) {
+			if l.Up {
+				d.ip6.LinkUp(ifc)
+			}
+		})
 	}
 	for _, a := range d.cfg.Drivers {
 		ifc, err := a.Drv.Attach(d, a.Name)

@@ -195,6 +195,8 @@ func (d *daemon) statusIPv6(b *strings.Builder) {
 		s.NDBadHopLimit, s.NDBadOptions, s.NDInvalid, s.NDDupAddr, s.NDResolveFailed, s.NDDADFailed, s.SLAACAddrs, s.MLDOutReports)
 	fmt.Fprintf(b, "    redirects: in %d followed %d refused %d; out %d rate-limited %d; bad ra mtu %d\n",
 		s.NDInRedirects, s.NDRedirectsApplied, s.NDRedirectsRejected, s.NDOutRedirects, s.NDOutRedirectsLimited, s.NDRABadMTU)
+	fmt.Fprintf(b, "    attachment (RFC 6059, after a link up): detections %d probes %d same link %d new link %d undecided %d\n",
+		s.DNARuns, s.DNAProbes, s.DNASameLink, s.DNANewLink, s.DNAUnknown)
 }
 
 // onOffText is a switch as the command line spells it.

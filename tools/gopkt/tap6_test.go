@@ -178,3 +178,95 @@ func TestDaemonPFIPv6(t *testing.T) {
 		}
 	}
 }
+
+// TestDaemonSLAACLinkFlap: Linux takes the TAP's end down and up again (a
+// pulled cable), and the daemon treats the link as new: after the flap
+// Linux's capture sees our DAD probes for the link-local and the SLAAC
+// address again (RFC 4862 §5.4: from ::, to the solicited-node group) and
+// a router solicitation (RFC 4861 §6.3.7), and the SLAAC address is back
+// in the status.
+func TestDaemonSLAACLinkFlap(t *testing.T) {
+	hosttest.Require(t, hosttest.Root, hosttest.TUN, hosttest.IP, hosttest.Tcpdump, hosttest.Tool("radvd", "radvd"), hosttest.Tool("sysctl", "procps"))
+	ns, dev := hosttest.NewNamespace(t, "flap6"), hosttest.LinkName("fl")
+	r := startRun([]string{"-d", "tap", "linux=" + dev + ",mac=02:00:5e:00:0b:02", "-p", "ipv4", "-p", "ipv6", "--slaac", "tap0"}, env{})
+	waitFor(t, &r.out, "gopkt: running", 10*time.Second)
+	ns.TakeLink(t, dev)
+	ns.Run(t, "sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1")
+	dir := t.TempDir()
+	cfg := "interface " + dev + " {\n AdvSendAdvert on;\n MinRtrAdvInterval 3;\n MaxRtrAdvInterval 10;\n" +
+		" prefix 2001:db8:62::/64 {\n  AdvOnLink on;\n  AdvAutonomous on;\n };\n};\n"
+	if err := os.WriteFile(dir+"/radvd.conf", []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := ns.Command("radvd", "-n", "-C", dir+"/radvd.conf", "-p", dir+"/radvd.pid", "-m", "stderr")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	slaac := regexp.MustCompile(`inet6 (2001:db8:62:[0-9a-f:]+)/64`)
+	ll := regexp.MustCompile(`inet6 (fe80::[0-9a-f:]+)/64`)
+	status := func(re *regexp.Regexp, what string, since int) string {
+		t.Helper()
+		for end := time.Now().Add(20 * time.Second); ; time.Sleep(500 * time.Millisecond) {
+			if m := re.FindStringSubmatch(r.out.String()[since:]); m != nil {
+				return m[1]
+			}
+			if time.Now().After(end) {
+				t.Fatalf("no %s in the status:\n%s", what, r.out.String())
+			}
+			r.status <- syscall.SIGUSR1
+		}
+	}
+	addr := status(slaac, "SLAAC address", 0)
+	local := status(ll, "link-local address", 0)
+
+	// "any": a capture on the device itself ends when it goes down.
+	dump := ns.Capture(t, "any", "icmp6")
+	ns.IP(t, "link", "set", dev, "down")
+	time.Sleep(time.Second)
+	up := time.Now()
+	ns.IP(t, "link", "set", dev, "up")
+	since := len(r.out.String())
+	probe := func(a string) *regexp.Regexp {
+		return regexp.MustCompile(`(?m)^([0-9.]+) .*IP6 :: > ff02::1:ff[0-9a-f:]+: ICMP6, neighbor solicitation, who has ` + regexp.QuoteMeta(a) + `,`)
+	}
+	rs := regexp.MustCompile(`(?m)^([0-9.]+) .*IP6 fe80::[0-9a-f:]+ > ff02::2: ICMP6, router solicitation`)
+	after := func(out string, re *regexp.Regexp) bool {
+		for _, m := range re.FindAllStringSubmatch(out, -1) {
+			var ts float64
+			if _, err := fmt.Sscan(m[1], &ts); err == nil && ts >= float64(up.UnixMicro())/1e6 {
+				return true
+			}
+		}
+		return false
+	}
+	var out string
+	for end := time.Now().Add(15 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+		out, _ = ns.Output("tcpdump", "-n", "-tt", "-r", dump.Path)
+		if after(out, probe(addr)) && after(out, probe(local)) && after(out, rs) {
+			break
+		}
+	}
+	dump.Stop(t)
+	out, _ = ns.Output("tcpdump", "-n", "-tt", "-r", dump.Path)
+	for _, c := range []struct {
+		what string
+		re   *regexp.Regexp
+	}{{"DAD probe for " + addr, probe(addr)}, {"DAD probe for " + local, probe(local)}, {"router solicitation", rs}} {
+		if !after(out, c.re) {
+			t.Errorf("no %s after the link came back up (%.6f):\n%s", c.what, float64(up.UnixMicro())/1e6, out)
+		}
+	}
+	if a := status(slaac, "SLAAC address after the flap", since); a != addr {
+		t.Errorf("SLAAC address %s after the flap, was %s", a, addr)
+	}
+	// The router answers a probe (once Linux's own link-local address
+	// passed its DAD) or advertises: the same link (RFC 6059).
+	status(regexp.MustCompile(`attachment \(RFC 6059, after a link up\): detections [1-9]\d* probes [1-9]\d* (same link 1) new link 0 undecided 0`), "RFC 6059 detection ending on the same link", since)
+	if code := r.stop(t); code != exitOK {
+		t.Errorf("exit status %d\n%s", code, r.errOut.String())
+	}
+	if !strings.Contains(r.errOut.String()+r.out.String(), "link down") {
+		t.Errorf("the daemon did not log the link going down:\n%s", r.errOut.String())
+	}
+}

@@ -101,9 +101,12 @@
 // (ipv6.IPv6.LinkUp; RFC 4862 §5.3 names the access point change): the
 // addresses go through DAD again (two probes a second apart: the first
 // frames after an association can overtake the AP's installation of the
-// pairwise key and be dropped), the groups are reported, routers are
-// solicited again and neighbours re-confirmed, so a rejoin or a roam leaves
-// no address in use unchecked. status shows each IPv6 address with its state
+// pairwise key and be dropped), the groups are reported (and reported
+// again within a second, RFC 3810 §6.1), routers are solicited again,
+// neighbours re-confirmed, and the known routers probed at their old
+// link-layer addresses (RFC 6059): a roam to another network, where none
+// answers and another router advertises, drops the old network's routers,
+// prefixes and addresses at once. So a rejoin or a roam leaves no address in use unchecked. status shows each IPv6 address with its state
 // (tentative, preferred, deprecated, duplicate) and lifetimes, the default
 // routers, the neighbour cache, and group-addressed frames in and out
 // ("mcast:", with ours the AP relayed back, dropped); `wlan ping` takes IPv6

@@ -7,7 +7,9 @@
 // Start with Open (one device) or Cloner (tapN interfaces created by name
 // through stack.Options.Cloners). A Port implements hw/port.Port and
 // port.Waiter: the stack's receive goroutine sleeps in poll(2) until the
-// kernel has a frame.
+// kernel has a frame. Its link follows the Linux end: "ip link set tap0
+// down" there is link down here, "up" link up (the stack's LinkChanges and
+// OnLinkChange see it).
 //
 // Ownership: RxBurst reads each frame straight into a pool buffer's data
 // room and hands the buffer to the caller; TxBurst writes each frame with

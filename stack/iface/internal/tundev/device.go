@@ -55,6 +55,7 @@ type Device struct {
 	closeMu sync.RWMutex
 	closed  bool
 	events  chan port.LinkState
+	car     carrier // the Linux end's up/down (carrier.go), under closeMu
 
 	rxPackets, rxBytes, rxNoBuf, rxErrors, txPackets, txBytes, txErrors atomic.Uint64
 	txPeerDown                                                          atomic.Uint64 // in Stats as TxDropped
@@ -91,6 +92,7 @@ func Open(name string, pool *mbuf.Pool, cfg Config) (*Device, error) {
 	}
 	d := &Device{cfg: cfg, name: ifr.Name(), fd: fd, pool: pool, events: make(chan port.LinkState, 1)}
 	d.mtu.Store(int32(cfg.MTU))
+	d.watchCarrier() // carrier.go
 	return d, nil
 }
 
@@ -218,11 +220,11 @@ func (d *Device) SetMTU(mtu int) error {
 func (d *Device) Offloads() port.Offloads { return 0 }
 
 // Link implements port.Port: the carrier is up while the descriptor is
-// open.
+// open and the Linux end is not down (carrier.go).
 func (d *Device) Link() port.LinkState {
 	d.closeMu.RLock()
 	defer d.closeMu.RUnlock()
-	return port.LinkState{Up: !d.closed, SpeedMbps: 10000, FullDuplex: true}
+	return d.linkLocked()
 }
 
 // LinkEvents implements port.Port.
@@ -240,7 +242,14 @@ func (d *Device) Stats() port.Stats {
 
 // Close closes the descriptor (the Linux device goes away) and frees the
 // spare buffer; then, still under the close lock, release (may be nil).
+// It ends the carrier watcher.
 func (d *Device) Close(release func()) error {
+	err := d.close(release)
+	d.stopCarrier()
+	return err
+}
+
+func (d *Device) close(release func()) error {
 	d.closeMu.Lock()
 	defer d.closeMu.Unlock()
 	if d.closed {
@@ -253,6 +262,10 @@ func (d *Device) Close(release func()) error {
 	}
 	if release != nil {
 		release()
+	}
+	select {
+	case <-d.events: // the watcher's last word, unread
+	default:
 	}
 	d.events <- port.LinkState{}
 	close(d.events)

@@ -8,6 +8,11 @@
 // front), which the kind passes in Config. Only stack/iface packages
 // import it.
 //
+// The port's link (carrier.go) is the Linux end's IFF_UP, watched over
+// rtnetlink in whatever namespace the device is in (TUNGETDEVNETNS), so
+// ip link set down/up on the Linux side is a link flap; a new device counts
+// as up until Linux brings it up the first time.
+//
 // Concurrency: Receive runs on one goroutine (the interface's receive
 // goroutine; the spare buffer is its own), Send under the interface's
 // transmit lock; both hold the read side of the close lock, Close the
