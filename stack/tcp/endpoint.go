@@ -113,7 +113,7 @@ func (t *TCP) newConn(k fourTuple) *Conn {
 	c.rq.q = t.q
 	c.rk.reset()
 	c.initRcvTune()
-	c.sb.b = make([]byte, t.o.WriteBuffer)
+	c.sb = newSendBuf(t.o.WriteBuffer)
 	c.rq.in = make([]*mbuf.Buf, 0, 64)
 	c.tsOffset = uint32(t.tsKey.sipTuple(&k, 0))
 	c.r = t.routeFor(&k)
@@ -228,6 +228,7 @@ func (c *Conn) closeLocked(err error) {
 	c.timer.Stop()
 	c.timerAt = 0
 	c.endRcvTune()
+	c.sb.release()
 	if c.userClosed || err != nil {
 		c.rq.flush()
 	}
