@@ -20,7 +20,12 @@ set -eu
 cd "$(dirname "$0")"
 bt=${1:-2s}
 count=${2:-3}
-go test -run '^$' -bench 'BenchmarkTCPBulk' -benchtime="$bt" -count="$count" . | tee /dev/stderr |
+raw=$(mktemp)
+trap 'rm -f "$raw"' EXIT
+# The raw output goes to stderr as it comes (not tee /dev/stderr: a second
+# tee reopening a redirected stderr file would write over the first's).
+go test -run '^$' -bench 'BenchmarkTCPBulk' -benchtime="$bt" -count="$count" . >"$raw"
+cat "$raw" >&2
 awk '
 /^BenchmarkTCPBulk\// {
 	split($1, n, "/"); sub(/-[0-9]+$/, "", n[2])
@@ -43,8 +48,9 @@ END {
 		printf "%-14s %14.2f %14.2f %8.1f %14s %14s\n", c, g * 8 / 1000, v * 8 / 1000, g / v, al["gopkt", c], al["gvisor", c]
 	}
 	print "(MB/s medians of the runs; allocs per 64 KiB op: about 45 segments at MTU 1500, 8 at 9000)"
-}'
-go test -run '^$' -bench 'BenchmarkTCP(RR|Connect)$' -benchtime=5000x -count="$count" . | tee /dev/stderr |
+}' "$raw"
+go test -run '^$' -bench 'BenchmarkTCP(RR|Connect)$' -benchtime=5000x -count="$count" . >"$raw"
+cat "$raw" >&2
 awk '
 /^BenchmarkTCP(RR|Connect)\// {
 	split($1, n, "/"); sub(/-[0-9]+$/, "", n[2]); side = n[2]
@@ -67,4 +73,4 @@ END {
 		printf "%-10s %10s %14.0f %14.0f %8.1f %14s %14s\n", b, unit[b], g, w, g / w, al["gopkt", b], al["gvisor", b]
 	}
 	print "(medians of the runs; allocs per op: one transaction, or one connection opened and closed)"
-}'
+}' "$raw"
