@@ -46,6 +46,7 @@ type Conn struct {
 	irs, rcvNxt uint32
 	rcvWS       uint8  // our window shift
 	rcvAdv      uint32 // right edge of the window we advertised
+	rcvEdge     uint32 // the edge we promised before the scale's rounding up (window)
 	rcvbuf      int
 	rq          recvQueue
 	rt          rcvTune // receive-window auto-tuning (rcvtune.go)
