@@ -19,5 +19,13 @@
 // stack/ipv6 and udp.UDP.V6, gVisor with its ipv6 protocol. Run it with
 // go test -run '^$' -bench BenchmarkUDP64v6 -benchtime 200000x -count 3 .
 //
+// TCP (tcp_test.go, ./run-tcp.sh): two stacks on an in-memory link, each
+// direction moved by its own goroutine, gopkt's tcp.Conn against gVisor's
+// gonet.TCPConn. BenchmarkTCPBulk writes 64 KiB per op on one connection
+// (MTU 1500 and 9000, CUBIC and Reno); BenchmarkTCPRR is 64-byte request
+// and response on one connection (transactions per second, Nagle off);
+// BenchmarkTCPConnect opens and closes one connection per op (dial,
+// accept, FIN both ways: connections per second).
+//
 // Run ./run.sh to print both and the ratio.
 package netstack

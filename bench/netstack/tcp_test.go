@@ -2,6 +2,7 @@ package netstack
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/netip"
@@ -89,6 +90,16 @@ func drive(b *testing.B, w, r net.Conn) {
 }
 
 func benchGopktTCP(b *testing.B, mtu int, cc string) {
+	dial, l := gopktTCPPair(b, mtu, cc)
+	c, s := connPair(b, dial, l)
+	defer c.Close()
+	defer s.Close()
+	drive(b, c, s)
+}
+
+// gopktTCPPair joins two gopkt stacks by an in-memory link and returns a
+// dialer on the first and a listener on the second (198.18.0.2:5001).
+func gopktTCPPair(b testing.TB, mtu int, cc string) (func() (net.Conn, error), net.Listener) {
 	if cc == "reno" {
 		cc = "newreno"
 	}
@@ -113,20 +124,34 @@ func benchGopktTCP(b *testing.B, mtu int, cc string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer l.Close()
+	b.Cleanup(func() { l.Close() })
+	dst := netip.MustParseAddrPort("198.18.0.2:5001")
+	dial := func() (net.Conn, error) {
+		c, err := ta.DialAddrPort(context.Background(), netip.AddrPort{}, dst)
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
+	return dial, l
+}
+
+// connPair dials one connection and accepts it.
+func connPair(b *testing.B, dial func() (net.Conn, error), l net.Listener) (client, server net.Conn) {
 	acc := make(chan net.Conn, 1)
-	go func() { c, _ := l.Accept(); acc <- c }()
-	c, err := ta.DialAddrPort(context.Background(), netip.AddrPort{}, netip.MustParseAddrPort("198.18.0.2:5001"))
+	go func() { s, _ := l.Accept(); acc <- s }()
+	c, err := dial()
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer c.Close()
 	s := <-acc
-	defer s.Close()
-	drive(b, c, s)
+	if s == nil {
+		b.Fatal("accept failed")
+	}
+	return c, s
 }
 
-func newGTCPHost(b *testing.B, addr [4]byte, mac tcpip.LinkAddress, mtu int, cc string) *gHost {
+func newGTCPHost(b testing.TB, addr [4]byte, mac tcpip.LinkAddress, mtu int, cc string) *gHost {
 	s := gstack.New(gstack.Options{
 		NetworkProtocols:   []gstack.NetworkProtocolFactory{ipv4.NewProtocol, arp.NewProtocol},
 		TransportProtocols: []gstack.TransportProtocolFactory{gtcp.NewProtocol},
@@ -168,10 +193,20 @@ func pumpLoop(ctx context.Context, from, to *channel.Endpoint) {
 }
 
 func benchGVisorTCP(b *testing.B, mtu int, cc string) {
+	dial, l := gvisorTCPPair(b, mtu, cc)
+	c, s := connPair(b, dial, l)
+	defer c.Close()
+	defer s.Close()
+	drive(b, c, s)
+}
+
+// gvisorTCPPair is gopktTCPPair for gVisor: two stacks, channel endpoints
+// pumped by a goroutine per direction, gonet's dialer and listener.
+func gvisorTCPPair(b testing.TB, mtu int, cc string) (func() (net.Conn, error), net.Listener) {
 	a := newGTCPHost(b, [4]byte{198, 18, 0, 1}, "\x02\x00\x00\x00\x00\x01", mtu, cc)
 	c := newGTCPHost(b, [4]byte{198, 18, 0, 2}, "\x02\x00\x00\x00\x00\x02", mtu, cc)
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	b.Cleanup(cancel)
 	go pumpLoop(ctx, a.ch, c.ch)
 	go pumpLoop(ctx, c.ch, a.ch)
 	addr := tcpip.FullAddress{NIC: 1, Addr: tcpip.AddrFrom4([4]byte{198, 18, 0, 2}), Port: 5001}
@@ -179,16 +214,119 @@ func benchGVisorTCP(b *testing.B, mtu int, cc string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer l.Close()
-	acc := make(chan net.Conn, 1)
-	go func() { s, _ := l.Accept(); acc <- s }()
-	conn, err := gonet.DialTCP(a.s, addr, ipv4.ProtocolNumber)
-	if err != nil {
-		b.Fatal(err)
+	b.Cleanup(func() { l.Close() })
+	dial := func() (net.Conn, error) {
+		conn, err := gonet.DialTCP(a.s, addr, ipv4.ProtocolNumber)
+		if err != nil {
+			return nil, err
+		}
+		return conn, nil
 	}
-	defer conn.Close()
-	s := <-acc
+	return dial, l
+}
+
+// rrSize is BenchmarkTCPRR's message.
+const rrSize = 64
+
+// BenchmarkTCPRR: request/response over one connection at MTU 1500, as
+// netperf's TCP_RR: each op the client writes a 64-byte request, the
+// server reads it and writes it back, the client reads the 64-byte
+// response. One transaction in flight; Nagle off on both sides (gopkt:
+// SetNoDelay; gVisor's endpoints do not delay by default). Reports
+// transactions per second.
+func BenchmarkTCPRR(b *testing.B) {
+	b.Run("gopkt", func(b *testing.B) { benchRR(b, gopktTCPPair) })
+	b.Run("gvisor", func(b *testing.B) { benchRR(b, gvisorTCPPair) })
+}
+
+func benchRR(b *testing.B, pair func(testing.TB, int, string) (func() (net.Conn, error), net.Listener)) {
+	dial, l := pair(b, 1500, "cubic")
+	c, s := connPair(b, dial, l)
+	defer c.Close()
 	defer s.Close()
-	drive(b, conn, s)
-	_ = io.EOF
+	for _, x := range []net.Conn{c, s} {
+		if nd, ok := x.(interface{ SetNoDelay(bool) error }); ok {
+			if err := nd.SetNoDelay(true); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	go func() {
+		buf := make([]byte, rrSize)
+		for {
+			if _, err := io.ReadFull(s, buf); err != nil {
+				return
+			}
+			if _, err := s.Write(buf); err != nil {
+				return
+			}
+		}
+	}()
+	req, resp := make([]byte, rrSize), make([]byte, rrSize)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		req[0] = byte(i)
+		if _, err := c.Write(req); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.ReadFull(c, resp); err != nil {
+			b.Fatal(err)
+		}
+		if resp[0] != byte(i) {
+			b.Fatalf("response %d to request %d", resp[0], byte(i))
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "trans/s")
+}
+
+// BenchmarkTCPConnect: connection setup and teardown at MTU 1500, as
+// netperf's TCP_CRR without the data: each op the client dials (three-way
+// handshake), the server accepts, the client closes, the server reads EOF
+// and closes (FIN both ways; the client's side goes to TIME_WAIT), and the
+// op ends when the server has closed. Run it
+// with a fixed count (-benchtime 5000x): each op takes an ephemeral port
+// that TIME_WAIT holds. Reports connections per second.
+func BenchmarkTCPConnect(b *testing.B) {
+	b.Run("gopkt", func(b *testing.B) { benchConnect(b, gopktTCPPair) })
+	b.Run("gvisor", func(b *testing.B) { benchConnect(b, gvisorTCPPair) })
+}
+
+func benchConnect(b *testing.B, pair func(testing.TB, int, string) (func() (net.Conn, error), net.Listener)) {
+	dial, l := pair(b, 1500, "cubic")
+	done := make(chan error)
+	go func() {
+		var one [1]byte
+		for {
+			s, err := l.Accept()
+			if err != nil {
+				return
+			}
+			n, err := s.Read(one[:])
+			s.Close()
+			if n != 0 || err != io.EOF {
+				err = fmt.Errorf("server read %d bytes, %v; want EOF", n, err)
+			} else {
+				err = nil
+			}
+			done <- err
+		}
+	}()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		c, err := dial()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := c.Close(); err != nil {
+			b.Fatal(err)
+		}
+		if err := <-done; err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "conns/s")
 }

@@ -46,6 +46,7 @@ type Conn struct {
 	irs, rcvNxt uint32
 	rcvWS       uint8  // our window shift
 	rcvAdv      uint32 // right edge of the window we advertised
+	rcvEdge     uint32 // the edge we promised before the scale's rounding up (window)
 	rcvbuf      int
 	rq          recvQueue
 	rt          rcvTune // receive-window auto-tuning (rcvtune.go)
@@ -113,7 +114,7 @@ func (t *TCP) newConn(k fourTuple) *Conn {
 	c.rq.q = t.q
 	c.rk.reset()
 	c.initRcvTune()
-	c.sb.b = make([]byte, t.o.WriteBuffer)
+	c.sb = newSendBuf(t.o.WriteBuffer)
 	c.rq.in = make([]*mbuf.Buf, 0, 64)
 	c.tsOffset = uint32(t.tsKey.sipTuple(&k, 0))
 	c.r = t.routeFor(&k)
@@ -228,6 +229,7 @@ func (c *Conn) closeLocked(err error) {
 	c.timer.Stop()
 	c.timerAt = 0
 	c.endRcvTune()
+	c.sb.release()
 	if c.userClosed || err != nil {
 		c.rq.flush()
 	}

@@ -26,3 +26,10 @@ func (c *Conn) ReadBufferForTest() int {
 	defer c.mu.Unlock()
 	return c.rcvbuf
 }
+
+// SendBufferHeldForTest reports whether the send buffer's ring is allocated.
+func (c *Conn) SendBufferHeldForTest() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sb.b != nil
+}

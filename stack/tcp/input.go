@@ -134,6 +134,7 @@ func (c *Conn) process(s *segment, b *mbuf.Buf) {
 	case FinWait1:
 		if c.finAcked() {
 			c.state = FinWait2
+			c.sb.release() // the send side is done
 			if c.userClosed {
 				c.endAt = c.t.now() + int64(c.t.o.FinWait2Timeout)
 			}
@@ -479,6 +480,7 @@ func (c *Conn) finAcked() bool {
 // enterTimeWait starts (or restarts) the 2·MSL wait (§3.6.1).
 func (c *Conn) enterTimeWait() {
 	c.state = TimeWait
+	c.sb.release()
 	c.rtoAt, c.persistAt, c.kaAt = 0, 0, 0
 	c.endAt = c.t.now() + int64(2*c.t.o.MSL)
 	c.wakeReaders()

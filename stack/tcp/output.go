@@ -217,16 +217,36 @@ func (c *Conn) dataOptions(b []byte) int {
 // silly window avoidance opens it only by at least min(buffer/2, MSS)).
 func (c *Conn) window() uint16 {
 	free := max(c.rcvbuf-c.rq.bytes, 0)
-	// What the stack-wide quota can still hold, one segment per mbuf: a
-	// window beyond it would only invite segments the quota refuses.
+	// What the stack-wide quota can still hold for this socket, one
+	// full segment per mbuf: a window beyond it would only invite
+	// segments the quota refuses. Its last eighth is kept for queues
+	// below the guarantee (recvq.go's charge), so a socket promises from
+	// that part only what its guarantee lets it take; and a segment
+	// carries the MSS less the timestamp option (RFC 7323 §3).
 	if q := c.rq.q; q != nil {
-		free = min(free, max(q.Limit()-q.InUse(), 0)*max(c.mss, 536))
+		lim := q.Limit()
+		avail := max(lim-lim/8-q.InUse(), rcvGuarantee-c.rq.bufs, 0)
+		seg := max(c.mss, 536)
+		if c.tsOK {
+			seg -= 12
+		}
+		free = min(free, avail*seg)
 	}
+	// The edge that never moves left is the one promised (rcvEdge), not
+	// the advertised one the scale rounded up: holding that one and
+	// rounding it up again on every ACK moved it right by up to 2^S-1
+	// bytes each time (RFC 7323 appendix F), past anything free space
+	// backed (2.4 KB over 88 segments into a full quota, whose segments
+	// it then refused). What the peer sees may move left by less than
+	// 2^S between ACKs, as appendix F allows.
 	edge := c.rcvNxt + uint32(free)
-	if seqLT(edge, c.rcvAdv) {
-		edge = c.rcvAdv // never shrink
-	} else if int(edge-c.rcvAdv) < min(c.rcvbuf/2, max(c.mss, 536)) && seqGT(c.rcvAdv, c.rcvNxt) {
-		edge = c.rcvAdv // not worth announcing yet
+	if seqLT(edge, c.rcvEdge) {
+		edge = c.rcvEdge // never shrink
+	} else if int(edge-c.rcvEdge) < min(c.rcvbuf/2, max(c.mss, 536)) && seqGT(c.rcvEdge, c.rcvNxt) {
+		edge = c.rcvEdge // not worth announcing yet
+	}
+	if seqLT(edge, c.rcvNxt) {
+		edge = c.rcvNxt
 	}
 	w := edge - c.rcvNxt
 	f := (w + (1 << c.rcvWS) - 1) >> c.rcvWS
@@ -234,6 +254,10 @@ func (c *Conn) window() uint16 {
 		f = 0xffff
 	}
 	c.rcvAdv = c.rcvNxt + f<<c.rcvWS
+	c.rcvEdge = edge
+	if seqLT(c.rcvAdv, edge) {
+		c.rcvEdge = c.rcvAdv // the field's limit: promised only what it carried
+	}
 	return uint16(f)
 }
 
@@ -252,6 +276,7 @@ func (c *Conn) sendSyn() {
 	w := min(c.rcvbuf, 0xffff)
 	o.wnd = uint16(w)
 	c.rcvAdv = c.rcvNxt + uint32(w)
+	c.rcvEdge = c.rcvAdv
 	_ = c.t.emit(&c.r, &o)
 	if seqLT(c.sndNxt, c.iss+1) {
 		c.sndNxt = c.iss + 1

@@ -110,6 +110,11 @@
 // UDP client there); vm_tcp_test.go is TCP's VM lane: busybox wget
 // downloads from --http and internal/tcpcheck streams through --tcp-echo
 // (SHA-256 compared), clean and with netem (1% loss, 20 ms) in the guest;
+// vm_netem_test.go is issue 10's netem matrix (GOPKT_NETEM=1), which
+// takes out of each stall the time the guest did not run: QEMU's threads
+// waiting for the host (vm_sched_test.go, from /proc schedstat) or every
+// guest CPU late to wake a thread pinned to it (internal/cpuwatch, in the
+// guest);
 // tcp6_test.go reaches the dual-stack TCP services over IPv6 and IPv4
 // from a namespace and reads the IPv6 sockets in the status;
 // vm_mount_test.go starts the daemon with no driver and mounts, uses

@@ -184,8 +184,8 @@ var udpLoader = protoLoader{
 // quarter of what may be parked).
 var tcpLoader = protoLoader{
 	Name:  "tcp",
-	Usage: "[,cc=cubic][,rcvbuf=262144][,sndbuf=262144][,buffers=0][,backlog=128][,sack=off][,timestamps=off][,wscale=off]  TCP over IPv4 (RFC 9293)",
-	Keys:  []string{"cc", "rcvbuf", "sndbuf", "buffers", "backlog", "sack", "timestamps", "wscale"},
+	Usage: "[,cc=cubic][,rcvbuf=262144][,maxrcvbuf=4194304][,sndbuf=262144][,buffers=0][,backlog=128][,sack=off][,timestamps=off][,wscale=off]  TCP over IPv4 (RFC 9293); maxrcvbuf caps receive-window auto-tuning (at most rcvbuf: off)",
+	Keys:  []string{"cc", "rcvbuf", "maxrcvbuf", "sndbuf", "buffers", "backlog", "sack", "timestamps", "wscale"},
 	Needs: "ipv4",
 	Apply: func(o options, p *protoSet) error {
 		cc, _ := o.get("cc")
@@ -196,6 +196,13 @@ var tcpLoader = protoLoader{
 			return fmt.Errorf("cc=%s: want cubic or newreno", cc)
 		}
 		rcv, err := o.intRange("rcvbuf", 256<<10, 1024, 1<<30)
+		if err != nil {
+			return err
+		}
+		// How far auto-tuning may grow a socket's window (tcp.Options
+		// MaxReadBuffer): higher for a long fat path, rcvbuf or less to
+		// keep every socket at rcvbuf on a host short of memory.
+		maxRcv, err := o.intRange("maxrcvbuf", 4<<20, 1024, 1<<30)
 		if err != nil {
 			return err
 		}
@@ -223,7 +230,7 @@ var tcpLoader = protoLoader{
 		if err != nil {
 			return err
 		}
-		p.tcp = &tcp.Options{Congestion: cc, ReadBuffer: rcv, WriteBuffer: snd, Buffers: bufs, Backlog: backlog,
+		p.tcp = &tcp.Options{Congestion: cc, ReadBuffer: rcv, MaxReadBuffer: maxRcv, WriteBuffer: snd, Buffers: bufs, Backlog: backlog,
 			NoSACK: !sack, NoTimestamps: !ts, NoWindowScale: !ws}
 		return nil
 	},

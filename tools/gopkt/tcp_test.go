@@ -20,12 +20,12 @@ import (
 
 func TestParseArgsTCP(t *testing.T) {
 	dir := t.TempDir()
-	c, err := parseArgs(args("-d loop -p ipv4 -p tcp,cc=newreno,rcvbuf=65536,sack=off --tcp-echo 7 --tcp-discard 9 --http "+dir), defaultRegistry())
+	c, err := parseArgs(args("-d loop -p ipv4 -p tcp,cc=newreno,rcvbuf=65536,maxrcvbuf=65536,sack=off --tcp-echo 7 --tcp-discard 9 --http "+dir), defaultRegistry())
 	if err != nil {
 		t.Fatal(err)
 	}
 	o := c.Protos.tcp
-	if o == nil || o.Congestion != "newreno" || o.ReadBuffer != 65536 || !o.NoSACK || o.NoTimestamps {
+	if o == nil || o.Congestion != "newreno" || o.ReadBuffer != 65536 || o.MaxReadBuffer != 65536 || !o.NoSACK || o.NoTimestamps {
 		t.Errorf("tcp options %+v", o)
 	}
 	if len(c.TCPEcho) != 1 || c.TCPEcho[0] != 7 || len(c.TCPDiscard) != 1 || c.TCPDiscard[0] != 9 || c.HTTP != dir {
@@ -37,6 +37,7 @@ func TestParseArgsTCP(t *testing.T) {
 		"-d loop -p ipv4 -p tcp,cc=vegas",                     // unknown congestion control
 		"-d loop -p ipv4 -p tcp --http /nonexistent-dir",      // not a directory
 		"-d loop -p ipv4 -p tcp --tcp-echo 0",
+		"-d loop -p ipv4 -p tcp,maxrcvbuf=100", // below 1024
 	} {
 		if _, err := parseArgs(args(bad), defaultRegistry()); err == nil {
 			t.Errorf("%q: accepted", bad)

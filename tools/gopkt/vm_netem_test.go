@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -61,6 +62,12 @@ must ip link set ifb0 up
 must tc-iproute2 qdisc add dev $IF handle ffff: ingress
 must tc-iproute2 filter add dev $IF parent ffff: matchall action mirred egress redirect dev ifb0
 must vfio-bind bind --force $NIC0_ADDR
+# Linux's TCP timestamps without per-connection offsets: its TSvals are
+# CLOCK_MONOTONIC in ms, the clock cpuwatch reports in, so the test can
+# place cpuwatch's reports in the capture.
+echo 2 >/proc/sys/net/ipv4/tcp_timestamps
+cpuwatch $IF ifb0 &
+cwpid=$!
 mkdir -p /srv
 dd if=/dev/urandom of=/srv/blob bs=1M count=$BULK_MB 2>/dev/null
 want=$(sha256sum /srv/blob | cut -d' ' -f1)
@@ -115,7 +122,7 @@ for c in $CASES; do
 	IFS=';'
 done
 IFS=$IFS_SAVE
-kill $hpid
+kill $hpid $cwpid
 n=$(grep -c "^tcp: in" /tmp/gopkt.txt || true)
 kill -USR1 $gpid
 wait_for 10 more_status $n
@@ -139,25 +146,30 @@ expect "$(cat /tmp/gopkt.txt)" "gopkt: stopped cleanly"
 // of our NIC: the longest time between two data segments of a transfer
 // that carry new data (beyond the highest sequence number seen), timed by
 // the sender's own clock, the TSval of those segments (RFC 7323: the
-// clock its RTO runs on; the capture's host time also counts the moments
-// the host does not run the guest at all, and is only logged). The RTO it
-// is compared with is the median of those the sender reported while the
-// transfer ran: gopkt's status for its downloads, ss for Linux's uploads.
+// clock its RTO runs on), less the time the guest did not run in it (the
+// larger of the host's and the guest's measure: vm_sched_test.go and
+// internal/cpuwatch). The RTO it is compared with is the median of those
+// the sender reported while the transfer ran: gopkt's status for its
+// downloads, ss for Linux's uploads.
 func TestVMDaemonTCPNetem(t *testing.T) {
-	// Not yet in the suite. Since netem sees single segments (GRO off,
-	// gso_max_segs 1: it had dropped whole GRO and GSO skbs, bursts of up
-	// to 44 segments, as "5% loss") and an RTO keeps the SACK scoreboard
-	// (stack/tcp), the loss cases lose 1% and 5% of the segments, one at
-	// a time, and no stall left is loss recovery's: one side of the guest
-	// stops for 0.6 to 1 s (Linux silent through our RTO and its backed
-	// off successor, then ACKing the whole flight with a D-SACK of the
-	// retransmission: it had the data; our daemon sending the segments an
-	// ACK let out only 0.8 s later), past the 600 ms the 200 ms RTO floor
-	// allows. On a host at load 11 to 13 it passed 4 of 10 runs (every
-	// SHA-256 equal in all ten). Run it by hand with GOPKT_NETEM=1; the
-	// bound is not loosened.
+	// Not yet in the suite. The stalls it used to report were the guest
+	// not running: QEMU's vCPU threads waiting for the loaded host (up to
+	// 99% of a 3 s gap), or every guest CPU's timer 0.5 s late while QEMU
+	// idled; those are now taken out (qemuSched.frozen, guestFrozen). What
+	// is left failed 4 of 10 runs on a host at load 20 to 40 (6 December
+	// 2026), 3 of them at 5% loss: two or three losses in a row at a
+	// flight's tail, which RTO backoff (RFC 6298 §5.5: RTO, then 2·RTO)
+	// puts past 3 RTOs for any sender; Linux's own uploads do it (3 of
+	// our ACKs dropped by netem in a row, 878 ms). The rest are guests
+	// run so little that the frozen time's lower bound (it cannot order
+	// the threads' waits within a sample, and the kernel credits a wait
+	// when it ends) takes out too little: a vCPU waiting 672 ms of a
+	// 798 ms gap, 169 ms proven; 8% of a 1.8 s gap run, 901 ms proven;
+	// and a sender with nothing to send (httpd not writing for 1 s),
+	// which the new-data gap counts as a stall. Run it by hand with
+	// GOPKT_NETEM=1 (2 to 6 minutes); the bound is not loosened.
 	if os.Getenv("GOPKT_NETEM") != "1" {
-		t.Skip("fails the 3-RTO stall bound when the TCG guest stalls under host load (issue 10): run with GOPKT_NETEM=1")
+		t.Skip("exceeds the 3-RTO stall bound in 4 of 10 runs on a loaded host (consecutive losses and RTO backoff at 5% loss; issue 10): run with GOPKT_NETEM=1")
 	}
 	// 4 MB per case and direction, not 100 as in TestVMDaemonHTTP: under
 	// TCG the twelve transfers take minutes even at this size, and 5% loss
@@ -167,10 +179,12 @@ func TestVMDaemonTCPNetem(t *testing.T) {
 	for _, c := range netemCases {
 		cases = append(cases, c.name+":"+c.netem)
 	}
+	var sched qemuSched
 	res := vmtest.Run(t, vmtest.Config{
+		Host:     sched.sample,
 		NICs:     []vmtest.NIC{{Model: vmtest.E1000, Dump: true, DumpLen: 96}, {Model: vmtest.E1000}},
 		Modules:  append(vmtest.DefaultModules(), "sch_netem", "ifb", "sch_ingress", "cls_matchall", "act_mirred", "inet_diag", "tcp_diag"),
-		Commands: []string{"./tools/vfio-bind", "./tools/gopkt", "./tools/gopktctl"},
+		Commands: []string{"./tools/vfio-bind", "./tools/gopkt", "./tools/gopktctl", "./tools/gopkt/internal/cpuwatch"},
 		Debs:     []string{"curl", "ethtool"},
 		// The host's iproute2 tc under its own name: busybox's tc applet
 		// (first on the guest's PATH) knows no netem.
@@ -194,11 +208,18 @@ func TestVMDaemonTCPNetem(t *testing.T) {
 	if len(res.PCAP) == 0 || res.PCAP[0] == "" {
 		t.Fatal("no host-side capture of our NIC")
 	}
+	t.Logf("host scheduling: %v", &sched)
+	if res.Dir != "" {
+		if err := sched.dump(filepath.Join(res.Dir, "sched.csv")); err != nil {
+			t.Log(err)
+		}
+	}
 	gaps, err := newDataGaps(res.PCAP[0])
 	if err != nil {
 		t.Fatal(err)
 	}
 	ourRTOs, linuxRTOs := reportedRTOs(res.Console)
+	cw := cpuwatchEvents(res.Console)
 	ours, linux := netip.MustParseAddr("198.18.0.2"), netip.MustParseAddr("198.18.0.1")
 	for _, c := range netemCases {
 		var cport, gport uint16
@@ -240,12 +261,88 @@ func TestVMDaemonTCPNetem(t *testing.T) {
 				rto, samples[0], samples[len(samples)-1], len(samples), 3*rto, float64(g.maxHole)/1448, float64(g.maxJump)/1448)
 			if !g.hasTS {
 				t.Errorf("%s %s: no timestamps on the data segments", c.name, tr.dir)
-			} else if g.maxTS > 3*rto {
-				t.Errorf("%s %s: stall of %v between new data segments, more than 3 RTOs (%v); in it %d segments from the receiver and %d retransmissions; its newest ACK (for everything sent: %v) came %v before the new data",
-					c.name, tr.dir, g.maxTS, 3*rto, g.maxAcks, g.maxRexmits, g.maxAllAcked, g.maxAckToData.Round(time.Millisecond))
+				continue
+			}
+			// The bound holds for the time the guest ran: from each gap
+			// the time the guest did not run is taken out, and the largest
+			// remainder is compared with 3 RTOs. That time is the larger
+			// of two measures: the host's (qemuSched.frozen: QEMU's
+			// threads runnable but not running, from the host scheduler's
+			// statistics) and the guest's (guestFrozen: every guest CPU
+			// failing to wake a thread pinned to it, cpuwatch; this also
+			// catches a QEMU that leaves its halted vCPUs asleep past
+			// their timers while no thread of it waits for the host).
+			var worst newDataGap
+			var worstRun, worstFrozen time.Duration
+			var frozenErr error
+			for _, x := range g.gaps {
+				fr, err := sched.frozen(x.end.Add(-x.ts), x.end)
+				if err != nil {
+					frozenErr, fr = err, 0
+				}
+				if g.monoOK {
+					a := x.end.Add(-x.ts).Sub(g.monoBase).Milliseconds()
+					fr = max(fr, guestFrozen(cw, 2, a, a+x.ts.Milliseconds()))
+				}
+				if x.ts-fr > worstRun {
+					worst, worstRun, worstFrozen = x, x.ts-fr, fr
+				}
+			}
+			if frozenErr != nil {
+				t.Logf("%s %s: no host scheduling figures, nothing excluded: %v", c.name, tr.dir, frozenErr)
+			}
+			if worstRun == 0 {
+				continue
+			}
+			from := worst.end.Add(-worst.ts)
+			t.Logf("%s %s: longest gap with the guest's frozen time taken out: %v (%v by the sender's clock, %v of it QEMU not running the guest)",
+				c.name, tr.dir, worstRun, worst.ts, worstFrozen.Round(time.Millisecond))
+			if worstRun <= 3*rto && worst.ts <= 3*rto {
+				continue
+			}
+			// Beyond the bound before or after the exclusion: what the
+			// host and the guest saw in it.
+			if use, err := sched.during(from, worst.end); err == nil {
+				t.Logf("%s %s: host scheduling in that gap (%v .. %v): %s", c.name, tr.dir, from.Format("15:04:05.000"), worst.end.Format("15:04:05.000"), formatUse(use))
+			}
+			if g.monoOK {
+				a, b := from.Sub(g.monoBase).Milliseconds(), worst.end.Sub(g.monoBase).Milliseconds()
+				for _, e := range cw {
+					if e.to >= a && e.from <= b {
+						t.Logf("%s %s: in that gap (guest %d..%d ms): %s", c.name, tr.dir, a, b, e.text)
+					}
+				}
+			}
+			if worstRun > 3*rto {
+				// What the capture says of the cause. Our NIC's capture
+				// sees our segments before Linux's netem and Linux's
+				// after it: a receiver that had acknowledged everything
+				// long before the sender went on, while the sender
+				// retransmitted, had its ACKs lost on the way (upload:
+				// our ACKs, dropped by netem past the capture point) and
+				// the sender's RTO backed off (RFC 6298 §5.5): RTO, then
+				// 2·RTO, is past 3 RTOs after two losses in a row.
+				cause := ""
+				if worst.allAcked && worst.rexmits > 0 && worst.ackToData > 3*rto {
+					cause = "; the receiver's ACK for everything preceded the sender's retransmissions: ACKs lost on the way and a backed-off RTO"
+				}
+				t.Errorf("%s %s: stall of %v between new data segments while the guest ran (%v by the sender's clock less %v QEMU did not run it), more than 3 RTOs (%v); in it %d segments from the receiver and %d retransmissions; its newest ACK (for everything sent: %v) came %v before the new data%s",
+					c.name, tr.dir, worstRun, worst.ts, worstFrozen.Round(time.Millisecond), 3*rto, worst.acks, worst.rexmits, worst.allAcked, worst.ackToData.Round(time.Millisecond), cause)
 			}
 		}
 	}
+}
+
+// newDataGap is one time without new data: ts by the sender's clock,
+// ending at capture time end (the segment with new data), with what
+// happened in it (see gapStat's max fields).
+type newDataGap struct {
+	ts        time.Duration
+	end       time.Time
+	acks      int
+	rexmits   int
+	allAcked  bool
+	ackToData time.Duration
 }
 
 // flowKey is one direction of a TCP connection.
@@ -257,6 +354,8 @@ type gapStat struct {
 	hasTS     bool          // they carried timestamps (RFC 7323)
 	maxTS     time.Duration // the longest time between two of them by their TSvals (1 ms clocks)
 	maxTSWall time.Duration // the capture time of that gap
+	maxFrom   time.Time     // its start and end in capture time
+	maxTo     time.Time
 	maxWall   time.Duration // the longest time between two of them by capture time
 	// Loss bursts, to tell netem's independent losses from bursts: the
 	// largest jump of new data past the highest sequence number seen
@@ -276,6 +375,14 @@ type gapStat struct {
 	maxAllAcked         bool
 	maxAckToData        time.Duration
 	maxAcks, maxRexmits int
+	// Every gap of at least 100 ms by the sender's clock, for the check
+	// that excludes the time the guest did not run.
+	gaps []newDataGap
+	// The guest's CLOCK_MONOTONIC in capture time (monoBase is its zero):
+	// from the receiver's or sender's Linux TSvals (tcp_timestamps=2),
+	// the smallest capture time minus TSval.
+	monoBase time.Time
+	monoOK   bool
 }
 
 // newDataGaps reads a capture (possibly truncated frames: lengths come
@@ -305,6 +412,8 @@ func newDataGaps(path string) (map[flowKey]*gapStat, error) {
 		g       gapStat
 	}
 	flows := map[flowKey]*state{}
+	var monoBase time.Time
+	haveBase := false
 	for {
 		data, ci, err := rd.ReadPacketData()
 		if errors.Is(err, io.EOF) {
@@ -346,6 +455,12 @@ func newDataGaps(path string) (map[flowKey]*gapStat, error) {
 				}
 			}
 		}
+		if hasTS && k.src.Addr() == linuxAddr {
+			base := ci.Timestamp.Add(-time.Duration(tsval) * time.Millisecond)
+			if !haveBase || base.Before(monoBase) {
+				monoBase, haveBase = base, true
+			}
+		}
 		if r := flows[flowKey{k.dst, k.src}]; r != nil && tcp.ACK {
 			r.acks++
 			if !r.haveAck || int32(tcp.Ack-r.ack) > 0 {
@@ -371,16 +486,24 @@ func newDataGaps(path string) (map[flowKey]*gapStat, error) {
 		wall := ci.Timestamp.Sub(s.last)
 		s.g.maxWall = max(s.g.maxWall, wall)
 		s.g.hasTS = s.g.hasTS && hasTS
-		if d := time.Duration(int32(tsval-s.tsval)) * time.Millisecond; hasTS && d > s.g.maxTS {
-			s.g.maxTS, s.g.maxTSWall = d, wall
+		if d := time.Duration(int32(tsval-s.tsval)) * time.Millisecond; hasTS && d >= 100*time.Millisecond {
 			// Was the sender recovering a loss, or had the receiver
 			// acknowledged everything and the sender not gone on?
-			s.g.maxAllAcked = s.haveAck && int32(s.ack-s.high) >= 0
-			s.g.maxAckToData = 0
+			x := newDataGap{ts: d, end: ci.Timestamp, acks: s.acks, rexmits: s.rexmits,
+				allAcked: s.haveAck && int32(s.ack-s.high) >= 0}
 			if s.haveAck {
-				s.g.maxAckToData = ci.Timestamp.Sub(s.ackAt)
+				x.ackToData = ci.Timestamp.Sub(s.ackAt)
 			}
-			s.g.maxAcks, s.g.maxRexmits = s.acks, s.rexmits
+			s.g.gaps = append(s.g.gaps, x)
+			if d > s.g.maxTS {
+				s.g.maxTS, s.g.maxTSWall = d, wall
+				s.g.maxFrom, s.g.maxTo = s.last, ci.Timestamp
+				s.g.maxAllAcked, s.g.maxAckToData = x.allAcked, x.ackToData
+				s.g.maxAcks, s.g.maxRexmits = x.acks, x.rexmits
+			}
+		} else if hasTS && d > s.g.maxTS {
+			s.g.maxTS, s.g.maxTSWall = d, wall
+			s.g.maxFrom, s.g.maxTo = s.last, ci.Timestamp
 		}
 		s.acks, s.rexmits = 0, 0
 		s.high, s.tsval, s.last = end, tsval, ci.Timestamp
@@ -388,9 +511,87 @@ func newDataGaps(path string) (map[flowKey]*gapStat, error) {
 	}
 	out := make(map[flowKey]*gapStat, len(flows))
 	for k, s := range flows {
+		s.g.monoBase, s.g.monoOK = monoBase, haveBase
 		out[k] = &s.g
 	}
 	return out, nil
+}
+
+// linuxAddr is the guest Linux's side of the link.
+var linuxAddr = netip.MustParseAddr("198.18.0.1")
+
+// cwEvent is one cpuwatch report: a span of the guest's CLOCK_MONOTONIC (ms).
+type cwEvent struct {
+	from, to int64
+	text     string
+}
+
+// cpuwatchEvents parses cpuwatch's "CW late cpu N at T ms: X ms" and "CW
+// quiet IF from T0 to T1 ms ..." lines.
+func cpuwatchEvents(console []string) []cwEvent {
+	var out []cwEvent
+	for _, l := range console {
+		i := strings.Index(l, "CW ")
+		if i < 0 {
+			continue
+		}
+		l = l[i:]
+		var cpu, at, d, from, to int64
+		var ifname string
+		switch {
+		case strings.HasPrefix(l, "CW late"):
+			if _, err := fmt.Sscanf(l, "CW late cpu %d at %d ms: %d ms", &cpu, &at, &d); err == nil {
+				out = append(out, cwEvent{at, at + d, l})
+			}
+		case strings.HasPrefix(l, "CW quiet"):
+			if _, err := fmt.Sscanf(l, "CW quiet %s from %d to %d ms", &ifname, &from, &to); err == nil {
+				out = append(out, cwEvent{from, to, l})
+			}
+		}
+	}
+	return out
+}
+
+// guestFrozen is how much of the guest-clock span [a, b] ms every one of
+// ncpu CPUs spent late in cpuwatch's reports ("CW late cpu N at T ms: X
+// ms": CPU N did not run its pinned thread from T+10 to T+10+X): time in
+// which the guest ran none of its threads, ours and Linux's alike.
+func guestFrozen(events []cwEvent, ncpu int, a, b int64) time.Duration {
+	type span struct{ from, to int64 }
+	per := make([][]span, ncpu)
+	for _, e := range events {
+		var cpu, at, d int64
+		if _, err := fmt.Sscanf(e.text, "CW late cpu %d at %d ms: %d ms", &cpu, &at, &d); err != nil || cpu < 0 || int(cpu) >= ncpu {
+			continue
+		}
+		lo, hi := max(at+10, a), min(at+10+d, b)
+		if hi > lo {
+			per[cpu] = append(per[cpu], span{lo, hi})
+		}
+	}
+	// Walk the span ms by ms (a few seconds at most): frozen where every
+	// CPU has a late span covering it.
+	var n int64
+	for ms := a; ms < b; ms++ {
+		all := true
+		for _, sp := range per {
+			in := false
+			for _, x := range sp {
+				if ms >= x.from && ms < x.to {
+					in = true
+					break
+				}
+			}
+			if !in {
+				all = false
+				break
+			}
+		}
+		if all {
+			n++
+		}
+	}
+	return time.Duration(n) * time.Millisecond
 }
 
 // reportedRTOs collects the RTOs the senders reported: gopkt's per
