@@ -65,7 +65,7 @@ func (t *Table) NextHop(dst [4]byte) (ifindex int, nexthop [4]byte, ok bool) {
 	if e&eChild != 0 || e < 1<<depthShift {
 		return p.nextHopSlow(e, dst)
 	}
-	h := &(*p.hops.Load())[e&recMask]
+	h := hopAt(p.hop0.Load(), e&recMask)
 	return int(h.ifindex), h.to(dst), true
 }
 
@@ -77,7 +77,7 @@ func (p *plane) nextHopSlow(e uint32, dst [4]byte) (int, [4]byte, bool) {
 	if e < 1<<depthShift {
 		return 0, dst, false
 	}
-	h := &(*p.hops.Load())[e&recMask]
+	h := hopAt(p.hop0.Load(), e&recMask)
 	return int(h.ifindex), h.to(dst), true
 }
 
