@@ -53,12 +53,15 @@ func (t *Table) Lookup(dst [4]byte) (Route, bool) {
 // to resolve on it (the gateway, or dst for an on-link route), without
 // copying the Route out. It takes no lock and does not allocate.
 //
-// It is the lookup a forwarding loop runs per packet, so its common case
-// (a root entry that is a leaf: every prefix up to the root's stride) is
-// small enough for the compiler to inline into the caller: the root
-// entry, then the next-hop record. The fewer instructions each lookup
-// takes, the more lookups' cache misses the CPU overlaps. Deeper prefixes
-// and misses take nextHopSlow.
+// It is the lookup a forwarding loop runs per packet. Its common case (a
+// root entry that is a leaf: every prefix up to the root's stride) reads
+// the root entry, then the next-hop record; deeper prefixes and misses
+// take nextHopSlow. The fewer instructions depend on the root entry's
+// cache miss, the more lookups' misses the CPU overlaps. It costs 187 in
+// the inliner's budget of 80 (the [4]byte argument and result and the
+// slow path's call are most of it), so it is a call unless the build has
+// a profile naming it hot: the daemon's (tools/gopkt/default.pgo,
+// bench/route/pgo.sh) inlines it into the forwarding path.
 func (t *Table) NextHop(dst [4]byte) (ifindex int, nexthop [4]byte, ok bool) {
 	p := t.c.cur.Load()
 	e := p.rootEntry(binary.BigEndian.Uint32(dst[:]))
