@@ -1,29 +1,26 @@
 #!/bin/sh
-# Regenerates tools/gopkt/default.pgo, the CPU profile the daemon is built
-# with (go build picks up default.pgo in a main package's folder: -pgo=auto).
-# The profile is the IPv4 forwarding path, what a router spends its time on:
-# stack/ipv4's BenchmarkForward ("full": Ethernet demux, IPv4 input, route
-# lookup, neighbour, output, transmit) and BenchmarkForwardScale with a
-# million routes and 10 000 neighbours. With it the compiler inlines the
-# hot calls the profile names past the inliner's usual budget, among them
-# route.Table.NextHop (cost 187, budget 80) into the forwarding path.
+# Writes tools/gopkt/default.pgo, a CPU profile for the daemon's build (go
+# build picks up default.pgo in a main package's folder: -pgo=auto), from
+# the IPv4 forwarding path: stack/ipv4's BenchmarkForward ("full":
+# Ethernet demux, IPv4 input, route lookup, neighbour, output, transmit;
+# "fast": the flow cache). Its setup is small, so the profile is the
+# forwarding loop (a benchmark that loads a million routes first is mostly
+# the load). With a profile the compiler inlines the calls it finds hot
+# past the inliner's usual budget (route.Table.NextHop costs 187 of 80).
 #
 # Then it prints BenchmarkForward/full built with and without the profile
 # (COUNT runs each, alternating; CPU time is what to compare on a shared
-# machine).
+# machine). The profile is not committed: see issue 16's notes for what it
+# gave; commit it only if this shows a gain worth the slower daemon build.
 set -eu
 cd "$(dirname "$0")/../.."
 count=${COUNT:-3}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 go test -c -pgo=off -o "$out/ipv4.test" ./stack/ipv4
-# Fixed iteration counts: with a duration the framework reruns each
-# benchmark's setup (a million routes) at every growing b.N.
-(cd stack/ipv4 && "$out/ipv4.test" -test.run '^$' -test.bench '^BenchmarkForward$' -test.benchtime 2000000x \
+(cd stack/ipv4 && "$out/ipv4.test" -test.run '^$' -test.bench '^BenchmarkForward$' -test.benchtime 3000000x \
 	-test.cpuprofile "$out/fwd.pprof" >/dev/null)
-(cd stack/ipv4 && "$out/ipv4.test" -test.run '^$' -test.bench '^BenchmarkForwardScale$/^routes=1000000/neigh=10000/same/full$' \
-	-test.benchtime 2000000x -test.cpuprofile "$out/scale.pprof" >/dev/null)
-go tool pprof -proto "$out/fwd.pprof" "$out/scale.pprof" >tools/gopkt/default.pgo
+go tool pprof -proto "$out/fwd.pprof" >tools/gopkt/default.pgo
 echo "wrote tools/gopkt/default.pgo ($(wc -c <tools/gopkt/default.pgo) bytes)"
 
 go test -c -pgo=tools/gopkt/default.pgo -o "$out/ipv4-pgo.test" ./stack/ipv4

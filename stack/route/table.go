@@ -59,9 +59,10 @@ func (t *Table) Lookup(dst [4]byte) (Route, bool) {
 // take nextHopSlow. The fewer instructions depend on the root entry's
 // cache miss, the more lookups' misses the CPU overlaps. It costs 187 in
 // the inliner's budget of 80 (the [4]byte argument and result and the
-// slow path's call are most of it), so it is a call unless the build has
-// a profile naming it hot: the daemon's (tools/gopkt/default.pgo,
-// bench/route/pgo.sh) inlines it into the forwarding path.
+// slow path's call are most of it), so it is a call unless a build
+// profile names it hot (bench/route/pgo.sh). Inlined into a lookup loop
+// that way it was no faster in a full table: the cost there is the root
+// entry's cache miss and what depends on it, not the call.
 func (t *Table) NextHop(dst [4]byte) (ifindex int, nexthop [4]byte, ok bool) {
 	p := t.c.cur.Load()
 	e := p.rootEntry(binary.BigEndian.Uint32(dst[:]))
