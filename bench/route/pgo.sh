@@ -10,8 +10,10 @@
 #
 # Then it prints BenchmarkForward/full built with and without the profile
 # (COUNT runs each, alternating; CPU time is what to compare on a shared
-# machine). The profile is not committed: see issue 16's notes for what it
-# gave; commit it only if this shows a gain worth the slower daemon build.
+# machine). It gave about 5 % less CPU per forwarded packet (148 -> 140 ns,
+# three pairs, load ~35); NextHop was not among the calls it inlined. The
+# profile is not committed: with it every build of the daemon recompiles
+# its dependencies; commit it if that is worth the gain.
 set -eu
 cd "$(dirname "$0")/../.."
 count=${COUNT:-3}
