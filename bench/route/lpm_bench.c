@@ -11,6 +11,15 @@
  *   bulk:   rte_lpm_lookup_bulk of 32 addresses per call
  * and prints wall and thread-CPU nanoseconds per lookup, like the Go
  * benchmarks' ns/op and cpu-ns/op. Record format: see TestPeerInput.
+ *
+ * The same work as gopkt's NextHop and NextHopBurst: rte_lpm gives a
+ * next-hop id, gopkt's table an interface and the address to resolve, so
+ * each id is turned into that here too, from the table's next hops
+ * (hops-N.bin: gateway, interface) as l3fwd reads its port table: the
+ * interface and dst & keep | gateway (keep all ones for an on-link route).
+ * Single lookups add the interface and the address to a checksum, as the
+ * Go benchmark does; a bulk call fills all 32 results (address, interface,
+ * found), as NextHopBurst's Hop array, and the checksum takes the first.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +31,20 @@
 #include <rte_lpm.h>
 
 #define BULK 32
+
+/* hop is gopkt's next-hop record (stack/route/plane.go): the address to
+ * resolve for dst is dst & keep | gw. */
+struct hop {
+	uint32_t gw, keep;
+	int32_t ifindex;
+};
+
+/* result is gopkt's route.Hop, what NextHopBurst writes per address. */
+struct result {
+	uint32_t addr;
+	int32_t ifindex;
+	uint8_t ok;
+};
 
 static double clk(clockid_t id)
 {
@@ -62,6 +85,17 @@ static void run(const char *dir, int n, const uint32_t *ips, size_t nips, long i
 	uint8_t *rs = slurp(path, &len);
 	size_t nr = len / 12;
 	uint32_t def = 0;
+	snprintf(path, sizeof(path), "%s/hops-%d.bin", dir, n);
+	uint8_t *hb = slurp(path, &len);
+	size_t nhops = len / 12;
+	struct hop *hops = calloc(nhops, sizeof(*hops));
+	for (size_t i = 0; i < nhops; i++) {
+		const uint8_t *h = hb + 12 * i;
+		hops[i].gw = be32(h);
+		hops[i].keep = h[8] ? 0xffffffff : 0;
+		hops[i].ifindex = (int32_t)(h[4] | h[5] << 8 | h[6] << 16 | (uint32_t)h[7] << 24);
+	}
+	free(hb);
 
 	struct rte_lpm_config cfg = {
 		.max_rules = nr + 16,
@@ -94,19 +128,29 @@ static void run(const char *dir, int n, const uint32_t *ips, size_t nips, long i
 	size_t mask = nips - 1;
 	double w0 = clk(CLOCK_MONOTONIC), c0 = clk(CLOCK_THREAD_CPUTIME_ID);
 	for (long i = 0; i < iters; i++) {
-		if (rte_lpm_lookup(lpm, ips[i & mask], &nh) == 0)
-			sum += nh;
-		else
-			sum += def;
+		uint32_t ip = ips[i & mask];
+		if (rte_lpm_lookup(lpm, ip, &nh) != 0)
+			nh = def;
+		const struct hop *h = &hops[nh];
+		sum += h->ifindex + (ip & h->keep | h->gw);
 	}
 	double sw = (clk(CLOCK_MONOTONIC) - w0) / iters, sc = (clk(CLOCK_THREAD_CPUTIME_ID) - c0) / iters;
 
-	uint32_t hops[BULK];
+	uint32_t ids[BULK];
+	struct result out[BULK];
 	w0 = clk(CLOCK_MONOTONIC);
 	c0 = clk(CLOCK_THREAD_CPUTIME_ID);
 	for (long i = 0; i < iters; i += BULK) {
-		rte_lpm_lookup_bulk(lpm, &ips[i & mask], hops, BULK);
-		sum += hops[0] & RTE_LPM_LOOKUP_SUCCESS ? hops[0] : def;
+		const uint32_t *in = &ips[i & mask];
+		rte_lpm_lookup_bulk(lpm, in, ids, BULK);
+		for (int j = 0; j < BULK; j++) {
+			uint32_t id = ids[j] & RTE_LPM_LOOKUP_SUCCESS ? ids[j] & 0xffffff : def;
+			const struct hop *h = &hops[id];
+			out[j].addr = in[j] & h->keep | h->gw;
+			out[j].ifindex = h->ifindex;
+			out[j].ok = 1;
+		}
+		sum += out[0].ifindex + out[0].addr;
 	}
 	double bw = (clk(CLOCK_MONOTONIC) - w0) / iters, bc = (clk(CLOCK_THREAD_CPUTIME_ID) - c0) / iters;
 
@@ -117,6 +161,7 @@ static void run(const char *dir, int n, const uint32_t *ips, size_t nips, long i
 	       n, bytes, bytes / nr, sw, sc, bw, bc, (unsigned long long)sum);
 	rte_lpm_free(lpm);
 	free(rs);
+	free(hops);
 }
 
 int main(int argc, char **argv)

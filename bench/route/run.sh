@@ -6,13 +6,19 @@
 #   gopkt: route.Table built with AddBatch; Table.NextHop per address (the
 #          forwarding path's call: interface index and next-hop address,
 #          read from a shared next-hop record) and Table.NextHopBurst (32
-#          destinations per call), over 1 Mi uniformly random addresses
-#          (BenchmarkNextHopScale, BenchmarkNextHopBurstScale).
+#          destinations per call, all 32 results written), over 1 Mi
+#          uniformly random addresses (BenchmarkNextHopScale,
+#          BenchmarkNextHopBurstScale); a plain loop over b.N, each
+#          address independent of the previous result, interface plus
+#          address summed.
 #   DPDK:  lpm_bench.c builds an rte_lpm (DIR-24-8) from exactly the same
 #          routes (written by TestPeerInput) and runs rte_lpm_lookup and
 #          rte_lpm_lookup_bulk (32 per call) over the same addresses in the
-#          same order; the result is a 24-bit next-hop id read from the
-#          table entry (a miss means the default route, as in l3fwd).
+#          same order; the 24-bit next-hop id from the table entry (a miss
+#          means the default route, as in l3fwd) is turned into the same
+#          interface and next-hop address from the same next-hop table
+#          (hops-N.bin), for all 32 results of a bulk call, and summed the
+#          same way. Same loop shape, no dependency between lookups.
 #   Updates (gopkt only): BenchmarkAddFull adds routes one by one to a
 #          full table; BenchmarkBulkLoad loads a million with AddBatch.
 #   Tables: "1 route" is one random /8-/32 prefix plus 0.0.0.0/0;

@@ -21,6 +21,11 @@ type core struct {
 	seq      uint64 // insertion order, for Routes
 	rebuilds int
 	bigAt    int // IPv4 prefixes from which a rebuild makes a DIR-24-8 plane
+	// slab is where new prefixes' records come from, prefixSlab at a
+	// time: a bulk load of a million prefixes allocates four thousand
+	// times instead of a million. A slab stays allocated while one of
+	// its prefixes lives (at most 32 KiB for one surviving prefix).
+	slab []prefixRoutes
 	// gen counts the changes readers can see (stored after the plane
 	// changed): flow caches above the table (ipv4 and ipv6 fast
 	// forwarding) compare it instead of walking their entries.
@@ -31,6 +36,9 @@ type core struct {
 // table's second-level groups cost as much memory as the 64 MiB root
 // (BGP-shaped /24s touch every /16 well before a million routes).
 const bigTable = 1 << 16
+
+// prefixSlab is how many prefix records core.slab allocates at once.
+const prefixSlab = 256
 
 // prefixRoutes are the routes to one prefix; the best (lowest metric, then
 // first added) is the one the plane points at.
@@ -122,7 +130,11 @@ func (c *core) add(r Route) error {
 // insertLocked adds r to the control plane only.
 func (c *core) insertLocked(pr *prefixRoutes, r Route) {
 	if pr == nil {
-		pr = &prefixRoutes{best: ^uint64(0)}
+		if len(c.slab) == 0 {
+			c.slab = make([]prefixRoutes, prefixSlab)
+		}
+		pr, c.slab = &c.slab[0], c.slab[1:]
+		pr.best = ^uint64(0)
 		pr.routes = pr.one[:0]
 		c.prefixes[r.Prefix] = pr
 	}
@@ -336,6 +348,7 @@ func (c *core) rebuildLocked() {
 		start[p.Bits()]++
 	}
 	pl := newPlane(c.bits, c.rootBitsLocked(c.cur.Load().rootBits))
+	pl.building = true
 	for _, e := range all {
 		b := e.pr.bestRoute()
 		e.pr.best = b.seq
@@ -343,6 +356,7 @@ func (c *core) rebuildLocked() {
 		k := key(e.p)
 		pl.set(&k, e.p.Bits(), e.pr.leaf)
 	}
+	pl.building = false
 	c.cur.Store(pl)
 	c.rebuilds++
 }
@@ -406,9 +420,13 @@ func (c *core) memory() Memory {
 		Records: int(pl.nRecs), DeadRecords: int(pl.deadRecs), Rebuilds: c.rebuilds,
 		PlaneBytes: pl.bytes(),
 		// A map slot (key, value pointer, tophash, load factor 7/8)
-		// plus the list and its routes.
+		// plus the prefix's record, which holds its first route; the
+		// routes beyond the first of a prefix live in a separate array
+		// that holds the first again and grows by doubling (about two
+		// slots per extra route).
 		ControlBytes: len(c.prefixes)*(int(unsafe.Sizeof(netip.Prefix{}))+8+1)*8/7 +
-			len(c.prefixes)*int(unsafe.Sizeof(prefixRoutes{})) + c.n*int(unsafe.Sizeof(seqRoute{})),
+			len(c.prefixes)*int(unsafe.Sizeof(prefixRoutes{})) +
+			2*(c.n-len(c.prefixes))*int(unsafe.Sizeof(seqRoute{})),
 	}
 	if c.n > 0 {
 		m.BytesPerRoute = float64(m.PlaneBytes+m.ControlBytes) / float64(c.n)

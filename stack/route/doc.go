@@ -20,7 +20,10 @@
 // changes entries with single atomic stores after building anything they
 // point to, never reuses a group or a next-hop record while readers may
 // hold it, and rebuilds a fresh plane, published with one atomic pointer
-// store, when the garbage outweighs the live part (and for big batches).
+// store, when the garbage outweighs the live part (and for big batches);
+// a plane being rebuilt is written with plain stores, no reader seeing it
+// before it is published (a bulk load of a million BGP-shaped routes
+// takes about 2 s of CPU).
 // Add and Delete cost what the prefix covers in the trie (a /24 writes one
 // entry, a /8 256 and the groups below them), plus map operations: not the
 // size of the table. Leaves name next-hop records (gateway, interface,

@@ -23,8 +23,13 @@ var peerDump = flag.String("route.peer-dump", "", "write the benchmark tables an
 //	                                  their 0.0.0.0/0), one 12-byte record
 //	                                  per route: address (big endian),
 //	                                  length, 3 bytes zero, next-hop id
-//	                                  (little endian, the record's gateway
-//	                                  index among the table's gateways)
+//	                                  (little endian, the index of the
+//	                                  route's gateway and interface in
+//	                                  hops-N.bin)
+//	hops-1.bin, hops-1000000.bin      the next hops, one 12-byte record per
+//	                                  id: gateway (big endian, zero when
+//	                                  on-link), interface index (little
+//	                                  endian), 1 if on-link, 3 bytes zero
 //	probes.bin                        probes(), 4 bytes each, big endian
 //
 // Without the flag it has nothing to do.
@@ -40,13 +45,26 @@ func TestPeerInput(t *testing.T) {
 		rs := randRoutes(rng, s.n, 8, 32, s.bgp)
 		peers(rs)
 		rs = append(rs, Route{Prefix: netip.MustParsePrefix("0.0.0.0/0"), IfIndex: 1})
-		ids := map[netip.Addr]uint32{}
+		type nh struct {
+			gw      netip.Addr
+			ifindex int
+		}
+		ids := map[nh]uint32{}
+		var hops []byte
 		buf := make([]byte, 0, 12*len(rs))
 		for _, r := range rs {
-			id, ok := ids[r.Gateway]
+			id, ok := ids[nh{r.Gateway, r.IfIndex}]
 			if !ok {
 				id = uint32(len(ids))
-				ids[r.Gateway] = id
+				ids[nh{r.Gateway, r.IfIndex}] = id
+				var gw [4]byte
+				onLink := byte(1)
+				if r.Gateway.IsValid() {
+					gw, onLink = r.Gateway.As4(), 0
+				}
+				hops = append(hops, gw[:]...)
+				hops = binary.LittleEndian.AppendUint32(hops, uint32(r.IfIndex))
+				hops = append(hops, onLink, 0, 0, 0)
 			}
 			a := r.Prefix.Addr().As4()
 			buf = append(buf, a[:]...)
@@ -55,6 +73,10 @@ func TestPeerInput(t *testing.T) {
 		}
 		name := filepath.Join(*peerDump, fmt.Sprintf("routes-%d.bin", s.n))
 		if err := os.WriteFile(name, buf, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		name = filepath.Join(*peerDump, fmt.Sprintf("hops-%d.bin", s.n))
+		if err := os.WriteFile(name, hops, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -97,12 +97,22 @@ type plane struct {
 	// entry's cache miss. It grows by copy; a reader loads it after the
 	// entry, so the array it gets holds every record an entry can name.
 	hops atomic.Pointer[[]hop]
+	// hop0 is &(*hops)[0], stored with it: NextHop indexes it without
+	// the slice header's load and bounds check (the leaf it read first
+	// names a record the array it then loads holds).
+	hop0 atomic.Pointer[hop]
 
 	// Writer-only state.
 	nGroups, nRecs       uint32
 	deadGroups, deadRecs uint32
 	nhs                  map[Route]*nhRef // next hop (Prefix zero) -> record
 	arena                *arena
+	// building is set while a rebuild fills the plane before it is
+	// published, shortest prefixes first: no reader can see it yet, and
+	// every entry a prefix covers at its level is a leaf of a prefix no
+	// longer than it (the groups below are made by longer prefixes,
+	// which come later), so set writes them with plain stores.
+	building bool
 }
 
 type nhRef struct {
@@ -139,6 +149,12 @@ func (p *plane) rootEntry(a uint32) uint32 {
 // rootAt loads root entry i of the root at root0 (i < len(root)).
 func rootAt(root0 unsafe.Pointer, i uint32) uint32 {
 	return atomic.LoadUint32((*uint32)(unsafe.Add(root0, uintptr(i)*4)))
+}
+
+// hopAt returns next-hop record i of the array at h0 (i below the number
+// of records when h0 was loaded).
+func hopAt(h0 *hop, i uint32) *hop {
+	return (*hop)(unsafe.Add(unsafe.Pointer(h0), uintptr(i)*unsafe.Sizeof(hop{})))
 }
 
 // lookup4 returns the leaf for an IPv4 address. It allocates nothing.
@@ -250,6 +266,7 @@ func (p *plane) newRecord(r Route) uint32 {
 		}
 		hs = append(hs, h)
 		p.hops.Store(&hs)
+		p.hop0.Store(&hs[0])
 	}
 	p.nRecs++
 	return i
@@ -336,6 +353,16 @@ func (p *plane) set(k *[16]byte, l int, leaf uint32) {
 	t := p.table(k, lv, leafDepth(leaf) == l, path[:])
 	if t == nil {
 		return // removing a prefix that was never stored
+	}
+	if p.building {
+		// A rebuild's bulk of the work: a /8 in DIR-24-8 covers 65 536
+		// root entries, and a full table's short prefixes overlap, so
+		// a million prefixes write about 90 million entries. An atomic
+		// store is a locked exchange on amd64, a plain one is not.
+		for i := range t[first : first+n] {
+			t[first+uint32(i)] = leaf
+		}
+		return
 	}
 	for i := first; i < first+n; i++ {
 		p.push(&t[i], l, leaf)
