@@ -70,7 +70,8 @@ func TestVMDaemonIGB(t *testing.T) {
 		t.Errorf("udpcheck summary lines: %d, want 2", n)
 	}
 	// The status lines "queue I: rx N bytes B; tx M bytes C dropped D",
-	// in order: the 2-queue run's, then the 4-queue run's.
+	// in order: the 2-queue run's (the status on SIGUSR1, then the one at
+	// exit), then the 4-queue run's.
 	re := regexp.MustCompile(`queue (\d+): rx (\d+) bytes \d+; tx (\d+) bytes \d+ dropped (\d+)`)
 	var lines [][]string
 	for _, l := range res.Grep("queue ") {
@@ -78,19 +79,19 @@ func TestVMDaemonIGB(t *testing.T) {
 			lines = append(lines, m)
 		}
 	}
-	if len(lines) != 2+4 {
-		t.Fatalf("%d per-queue status lines, want 6 (2 then 4 queues): %q", len(lines), lines)
+	if len(lines) != 2*(2+4) {
+		t.Fatalf("%d per-queue status lines, want 12 (twice 2, then twice 4 queues): %q", len(lines), lines)
 	}
 	for i, m := range lines {
 		q, _ := strconv.Atoi(m[1])
 		rx, _ := strconv.ParseUint(m[2], 10, 64)
 		tx, _ := strconv.ParseUint(m[3], 10, 64)
 		run := "2 queues"
-		if i >= 2 {
+		if i >= 4 {
 			run = "4 queues"
 		}
 		t.Logf("%s, queue %d: rx %d tx %d dropped %s", run, q, rx, tx, m[4])
-		if want := fmt.Sprint(i % 2); i < 2 && m[1] != want {
+		if want := fmt.Sprint(i % 2); i < 4 && m[1] != want {
 			t.Errorf("line %d names queue %s, want %s", i, m[1], want)
 		}
 		if rx == 0 || tx == 0 {
