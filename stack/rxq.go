@@ -83,10 +83,12 @@ func (ifc *Interface) newQueues(p port.Port, o IfOptions) {
 		rq := &rxQueue{ifc: ifc, idx: i, q: q, tx: tq, bufs: make([]*mbuf.Buf, ifc.burst)}
 		rq.w, _ = q.(port.Waiter)
 		if cu, ok := q.(port.CacheUser); ok && !o.NoCache {
-			// Refills take up to a burst plus the cache's refill batch;
-			// completions return a ring's worth at most per TxBurst, and
-			// the cache spills above twice its size.
-			c := ifc.s.pool.NewCache(max(4*ifc.burst, 128))
+			// The cache holds up to twice its size between bursts (it
+			// spills above that): 128 buffers with the default burst,
+			// what a driver's own completion cache holds (the budget's
+			// reserve counts it: tools/gopkt budget.go), which now sits
+			// idle.
+			c := ifc.s.pool.NewCache(max(2*ifc.burst, 64))
 			if errors.Join(cu.SetRxCache(c), cu.SetTxCache(c)) == nil {
 				rq.cache, rq.cu = c, cu
 			} else {

@@ -155,8 +155,8 @@ func (e *igbDriver) Detach(d *daemon) error {
 // reserveIGB is what one 82576 can hold without any protocol parking
 // anything, per queue pair: a full RX ring, the queue's own refill and
 // completion caches (up to twice igb's 64 each, kept from attach), a full
-// TX ring, the stack's cache of the pair (up to twice 128) and the
+// TX ring, the stack's cache of the pair (up to twice 64) and the
 // interface's burst and transmit queue.
 func reserveIGB(e *igbDriver) int {
-	return e.cfg.Queues * (e.cfg.RxRing + e.cfg.TxRing + 2*2*64 + 2*128 + ifaceBurst)
+	return e.cfg.Queues * (e.cfg.RxRing + e.cfg.TxRing + 2*2*64 + 2*64 + ifaceBurst)
 }
