@@ -91,3 +91,29 @@ func TestPort(t *testing.T) {
 		t.Errorf("other pool: %d in use", n)
 	}
 }
+
+// TestLargeRing: a receive ring larger than a queue's cache holds (4096
+// descriptors) is filled at attach, and the pool is full after Close.
+func TestLargeRing(t *testing.T) {
+	m := &hostileModel{regs: map[uint32]uint32{}}
+	f := pcitest.New(pcitest.Config{ID: IDs()[0], BARs: [6]uint32{0x20000}, Hooks: [6]pci.RegHook{m}})
+	m.space = f.Space()
+	pool, err := mbuf.NewPool(f.Memory(), mbuf.PoolOptions{Buffers: 2 * 4096})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	d, err := Attach(f, Config{Pool: pool, Queues: 2, RxRing: 4096, TxRing: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := pool.InUse(); n != 2*4096 {
+		t.Errorf("%d buffers in the rings, want %d", n, 2*4096)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := pool.InUse(); n != 0 {
+		t.Errorf("%d buffers in use after Close", n)
+	}
+}

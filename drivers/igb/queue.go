@@ -105,8 +105,10 @@ func (d *Device) newQueue(i int) (*Queue, error) {
 	r.Write32(rxq(regRDT, i), 0)
 	// Every slot holds a buffer; the device owns [RDH, RDT) and the slot
 	// at RDT, the last one the driver handed back, waits outside.
-	if got := q.rxCache.Alloc(q.rxBufs); got < nrx {
-		q.rxCache.Free(q.rxBufs[:got])
+	// The ring is filled from the pool in one batch (a ring can be larger
+	// than a cache holds); refills come from the cache.
+	if got := d.cfg.Pool.Alloc(q.rxBufs); got < nrx {
+		d.cfg.Pool.Free(q.rxBufs[:got])
 		clear(q.rxBufs)
 		return q, d.opErr("queue", ErrConfig, fmt.Sprintf("the pool has %d free buffers, queue %d needs %d for its receive ring", got, i, nrx))
 	}

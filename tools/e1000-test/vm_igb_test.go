@@ -18,17 +18,17 @@ func TestVMIGBLoop(t *testing.T) {
 		Lane:      vmtest.LaneBackports,
 		// QEMU places an igb's SR-IOV functions at devfn PF+0x80 (stride
 		// 2, eight of them: two slots), so two igbs in neighbouring slots
-		// collide; an e1000, left to Linux and unused, sits between them.
-		NICs:      []vmtest.NIC{{Model: vmtest.IGB}, {Model: vmtest.E1000}, {Model: vmtest.IGB}},
+		// collide; e1000s, left to Linux and unused, sit between them.
+		NICs:      []vmtest.NIC{{Model: vmtest.IGB}, {Model: vmtest.E1000}, {Model: vmtest.E1000}, {Model: vmtest.IGB}},
 		Commands:  vmCommands,
 		HugePages: 64,
 		Timeout:   10 * time.Minute,
 		Script: `
 must vfio-bind bind --force $NIC0_ADDR
-must vfio-bind bind --force $NIC2_ADDR
+must vfio-bind bind --force $NIC3_ADDR
 for nq in 2 4; do
 	echo "STEP loop with $nq queue pairs"
-	e1000-test loop --queues $nq --count 100000 --flows 64 $NIC0_ADDR $NIC2_ADDR >/tmp/loop.txt 2>&1 || { cat /tmp/loop.txt; fail "loop with $nq queues"; }
+	e1000-test loop --queues $nq --count 100000 --flows 64 $NIC0_ADDR $NIC3_ADDR >/tmp/loop.txt 2>&1 || { cat /tmp/loop.txt; fail "loop with $nq queues"; }
 	cat /tmp/loop.txt
 	expect "$(cat /tmp/loop.txt)" "*loop: PASS*"
 	expect "$(cat /tmp/loop.txt)" "*pool: 8192/8192 buffers free*"
