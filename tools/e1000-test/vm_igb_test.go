@@ -15,7 +15,7 @@ import (
 // two queues; every queue must carry flows; the pool must be full after.
 func TestVMIGBLoop(t *testing.T) {
 	res := vmtest.Run(t, vmtest.Config{
-		Lane:      vmtest.LaneBackports,
+		Lane: vmtest.LaneBackports,
 		// QEMU places an igb's SR-IOV functions at devfn PF+0x80 (stride
 		// 2, eight of them: two slots), so two igbs in neighbouring slots
 		// collide; e1000s, left to Linux and unused, sit between them.
