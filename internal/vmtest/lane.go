@@ -33,7 +33,6 @@ const (
 // scenarios under QEMU 10 (issue 14: each must pass there too).
 const LaneEnv = "GOPKT_VM_LANE"
 
-
 func (l Lane) String() string {
 	switch l {
 	case LaneStable:
