@@ -24,8 +24,9 @@
 //
 // # Data path and concurrency
 //
-// Each attached interface has one receive goroutine (unless
-// IfOptions.NoPoller) that takes a burst from the port and runs every frame
+// Each attached interface has one receive goroutine per queue of its port
+// (a port.MultiQueue port has several, any other one; unless
+// IfOptions.NoPoller) that takes a burst from its queue and runs every frame
 // to completion: Ethernet checks, hooks, the protocol handler, transport,
 // socket queue — and any reply is transmitted from the same goroutine:
 // frames sent during a burst collect per interface and reach each port in
@@ -33,8 +34,14 @@
 // channel operation and no allocation per packet. Lookups on the data path
 // (interfaces by index, addresses, routes, hooks, taps, the EtherType table)
 // read immutable snapshots through atomic pointers; configuration changes
-// copy and republish them. Transmission through one port is serialised by a
-// per-interface mutex because TxBurst is single-producer.
+// copy and republish them. Transmission through one port queue is
+// serialised by that transmit queue's mutex because TxBurst is
+// single-producer; a frame's transmit queue is its flow's (the NIC's RSS
+// hash in Meta.Hash, else a software hash of addresses and ports), and the
+// counters exist per queue too (Interface.QueueCounters). Each queue pair
+// has one mbuf cache for receive refills and transmit completions when the
+// port takes it (port.CacheUser), so a flow answered on its own queue pair
+// recycles buffers without the pool's lock (rxq.go).
 //
 // Send path: a transport asks the layer below for its packet
 // (ipv4.NewPacket: room in front for the transport header plus ipv4.Reserve
@@ -100,6 +107,8 @@
 // input itself takes priority-tagged frames (802.1Q tag with VID 0) as
 // untagged, and counts tags of other VIDs that no vlan took as unknown.
 //
-// What it does not do (yet): IPv6, TCP, multiple RX queues per interface,
-// interface groups, and an io-pkt style manager process.
+// What it does not do (yet): interface groups, and an io-pkt style manager
+// process. Buffers a protocol frees on the receive goroutine (a consumed
+// ACK, a dropped frame) still go to the pool, not the queue's cache: only
+// the port's refills and completions use the cache.
 package stack

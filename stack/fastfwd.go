@@ -66,11 +66,12 @@ func (s *Stack) HandleFastForward(t wire.EtherType, f FastForwarder) error {
 	return nil
 }
 
-// fastStage holds a burst's fast-forwarded frames until they are sent. It
-// belongs to the burst that holds mu (the receive goroutine; a second
-// goroutine calling Input or Poll on the same interface at once, as a test
-// draining every interface may, takes the full path instead); its slices
-// are made on the first burst and reused.
+// fastStage holds a burst's fast-forwarded frames until they are sent.
+// Each receive queue has one (rxq.go). It belongs to the burst that holds
+// mu (the queue's receive goroutine; a second goroutine calling Input or
+// Poll on the same queue at once, as a test draining every interface may,
+// takes the full path instead); its slices are made on the first burst and
+// reused.
 type fastStage struct {
 	mu   sync.Mutex
 	bufs []*mbuf.Buf
@@ -79,7 +80,7 @@ type fastStage struct {
 }
 
 // inputFast is Input's loop when fast forwarders are registered.
-func (ifc *Interface) inputFast(bufs []*mbuf.Buf) {
+func (ifc *Interface) inputFast(st *fastStage, bufs []*mbuf.Buf) {
 	s := ifc.s
 	if ifc.Flags()&(FlagUp|FlagLoopback) != FlagUp || s.EtherIn().Active() || ifc.taps.Load() != nil {
 		for i, b := range bufs {
@@ -88,7 +89,6 @@ func (ifc *Interface) inputFast(bufs []*mbuf.Buf) {
 		}
 		return
 	}
-	st := &ifc.fast
 	if !st.mu.TryLock() {
 		for i, b := range bufs {
 			bufs[i] = nil
@@ -111,16 +111,16 @@ func (ifc *Interface) inputFast(bufs []*mbuf.Buf) {
 			bytes += uint64(n)
 			took[j]++
 			if len(st.bufs) == cap(st.bufs) {
-				ifc.flushFast()
+				ifc.flushFast(st)
 			}
 			st.bufs = append(st.bufs, b)
 			st.outs = append(st.outs, out)
 			continue
 		}
-		ifc.flushFast() // what was staged before b goes first
+		ifc.flushFast(st) // what was staged before b goes first
 		ifc.input(b)
 	}
-	ifc.flushFast()
+	ifc.flushFast(st)
 	if packets != 0 {
 		ifc.c.inPackets.Add(packets)
 		ifc.c.inBytes.Add(bytes)
@@ -154,8 +154,7 @@ func (ifc *Interface) fastForward(b *mbuf.Buf) (*Interface, int) {
 
 // flushFast sends the staged frames, one TransmitBurst per egress, in the
 // order they were staged within each egress.
-func (ifc *Interface) flushFast() {
-	st := &ifc.fast
+func (ifc *Interface) flushFast(st *fastStage) {
 	for len(st.bufs) > 0 {
 		out := st.outs[0]
 		tmp := st.tmp[:0]

@@ -1,12 +1,10 @@
 package stack
 
 import (
-	"errors"
 	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/hw/port"
@@ -52,6 +50,12 @@ type IfOptions struct {
 	NoPoller bool
 	// Burst is the receive burst size; 0 means 32.
 	Burst int
+	// Queues bounds the queue pairs the interface runs on a multi-queue
+	// port (port.MultiQueue); 0 means every queue the port has (rxq.go).
+	Queues int
+	// NoCache leaves each port queue on its own mbuf caches instead of one
+	// cache per queue pair shared with the stack (port.CacheUser, rxq.go).
+	NoCache bool
 }
 
 // Counters are an interface's 64-bit statistics (RFC 2863 ifTable names in
@@ -93,20 +97,11 @@ type Interface struct {
 	cloned bool
 	burst  int
 
-	txMu      sync.Mutex
-	txq       []*mbuf.Buf // frames waiting for the end of an RX burst (txq.go)
-	txLen     []int       // their lengths, for the counters
-	txPending atomic.Int32
-	txOff     bool        // detached: nothing reaches the port any more (under txMu)
-	rx        []*mbuf.Buf // Poll's burst array
-	fast      fastStage   // frames fast-forwarded in the current burst (fastfwd.go)
-
-	// rxMu is held around each RxBurst and Wait, never around Input, so
-	// Detach can wait for the port to be out of the receive path without
-	// waiting for a handler (which may be the caller; link.go).
-	rxMu     sync.Mutex
-	stopping atomic.Bool
-	done     chan struct{}
+	// One receive and one transmit queue per queue pair of the port
+	// (rxq.go, txq.go); fixed at Attach.
+	rxqs     []*rxQueue
+	txqs     []*txQueue
+	stopping atomic.Bool // Detach: the receive path stays off the port
 	tapMu    sync.Mutex
 
 	linkMu    sync.Mutex // serialises link updates; guards link
@@ -117,13 +112,11 @@ type Interface struct {
 }
 
 func newInterface(s *Stack, name string, idx int, p port.Port, o IfOptions) *Interface {
-	ifc := &Interface{s: s, name: name, index: idx, port: p, mac: wire.MAC(p.MAC()), burst: o.Burst, done: make(chan struct{})}
+	ifc := &Interface{s: s, name: name, index: idx, port: p, mac: wire.MAC(p.MAC()), burst: o.Burst}
 	if ifc.burst <= 0 {
 		ifc.burst = 32
 	}
-	ifc.rx = make([]*mbuf.Buf, ifc.burst)
-	ifc.txq = make([]*mbuf.Buf, 0, ifc.burst)
-	ifc.txLen = make([]int, 0, ifc.burst)
+	ifc.newQueues(p, o)
 	ifc.mtu.Store(int32(p.MTU()))
 	ifc.flags.Store(uint32(o.Flags&publicFlags | FlagUp))
 	ifc.link = p.Link()
@@ -133,9 +126,6 @@ func newInterface(s *Stack, name string, idx int, p port.Port, o IfOptions) *Int
 	}
 	ifc.linkQuit = make(chan struct{})
 	ifc.addrs.Store(&[]netip.Prefix{})
-	if o.NoPoller {
-		close(ifc.done)
-	}
 	return ifc
 }
 
@@ -205,82 +195,22 @@ func (ifc *Interface) Counters() Counters {
 	}
 }
 
-// Poll receives one burst from the port and runs it through the stack; it
-// returns the number of frames. Use it with IfOptions.NoPoller, from one
-// goroutine at a time (RxBurst is single-consumer). After Detach it
-// returns 0 without touching the port.
-func (ifc *Interface) Poll() int {
-	ifc.rxMu.Lock()
-	if ifc.stopping.Load() {
-		ifc.rxMu.Unlock()
-		return 0
-	}
-	n := ifc.port.RxBurst(ifc.rx)
-	ifc.rxMu.Unlock()
-	ifc.Input(ifc.rx[:n])
-	return n
-}
-
-// run is the receive goroutine: run to completion per burst, sleep on the
-// port's Waiter (or back off) when idle. The port is touched only under
-// rxMu; handlers run outside it.
-func (ifc *Interface) run(wg *sync.WaitGroup) {
-	defer wg.Done()
-	defer close(ifc.done)
-	bufs := make([]*mbuf.Buf, ifc.burst)
-	w, _ := ifc.port.(port.Waiter)
-	idle := 0
-	for {
-		ifc.rxMu.Lock()
-		if ifc.stopping.Load() {
-			ifc.rxMu.Unlock()
-			return
-		}
-		n := ifc.port.RxBurst(bufs)
-		var err error
-		if n == 0 && w != nil {
-			err = w.Wait(50 * time.Millisecond)
-		}
-		ifc.rxMu.Unlock()
-		switch {
-		case n > 0:
-			ifc.Input(bufs[:n])
-			idle = 0
-		case w != nil:
-			if err != nil && !errors.Is(err, port.ErrTimeout) {
-				// Closed or failing port: do not spin; Detach stops us.
-				time.Sleep(10 * time.Millisecond)
-			}
-		default:
-			idle = min(idle+1, 10)
-			time.Sleep(time.Microsecond << idle) // up to ~1 ms
-		}
-	}
-}
-
-// stopRx keeps the receive path off the port from now on: once it
-// returns, no RxBurst or Wait is running or will run. It does not wait for
-// the receive goroutine to exit (Close does), so a handler on that
-// goroutine may call it: the goroutine holds rxMu only inside the port.
-func (ifc *Interface) stopRx() {
-	ifc.stopping.Store(true)
-	ifc.rxMu.Lock()
-	//lint:ignore SA2001 an empty critical section is the point: wait out the RxBurst or Wait in progress
-	ifc.rxMu.Unlock()
-}
-
 // Input runs a burst of received frames through the stack (run to
 // completion) and takes ownership of them; bufs entries are cleared. Frames
 // the burst sends are queued per interface and handed to each port in one
 // TxBurst when the burst is done (txq.go). Frames of a flow a protocol
 // fast-forwards skip the Ethernet and IP input (fastfwd.go).
-func (ifc *Interface) Input(bufs []*mbuf.Buf) {
+func (ifc *Interface) Input(bufs []*mbuf.Buf) { ifc.inputQueue(ifc.rxqs[0], bufs) }
+
+// inputQueue is Input for a burst of receive queue rq (its fast-forwarding
+// stage).
+func (ifc *Interface) inputQueue(rq *rxQueue, bufs []*mbuf.Buf) {
 	s := ifc.s
 	s.rxActive.Add(1)
 	if h := ifc.l2.Load(); h != nil {
 		h.h.LinkInput(ifc, bufs) // bridge member, vlan parent (l2.go)
 	} else if len(s.fast) != 0 {
-		ifc.inputFast(bufs) // routed fast forwarding (fastfwd.go)
+		ifc.inputFast(&rq.fast, bufs) // routed fast forwarding (fastfwd.go)
 	} else {
 		for i, b := range bufs {
 			bufs[i] = nil

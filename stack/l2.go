@@ -94,8 +94,9 @@ func (ifc *Interface) EtherInput(b *mbuf.Buf) { ifc.input(b) }
 // inside a receive burst) and takes ownership of all of them; bufs entries
 // are cleared. With no Ethernet-out hook and no tap on the interface the
 // burst goes to the port in one TxBurst, after what was queued before it
-// (the fast path: no per-frame hook or tap work); otherwise every frame
-// takes Transmit.
+// (the fast path: no per-frame hook or tap work; on a port with several
+// queues, one TxBurst per queue the burst's flows hash to, at the end of
+// the receive burst); otherwise every frame takes Transmit.
 func (ifc *Interface) TransmitBurst(bufs []*mbuf.Buf) {
 	if len(bufs) == 0 {
 		return
@@ -116,30 +117,40 @@ func (ifc *Interface) TransmitBurst(bufs []*mbuf.Buf) {
 		}
 		return
 	}
+	if len(ifc.txqs) > 1 {
+		// Several transmit queues: each frame joins its flow's queue,
+		// which the burst's end (or a full queue) hands to the port.
+		for i, b := range bufs {
+			bufs[i] = nil
+			b.Meta.Port = uint16(ifc.index)
+			b.Meta.Flags |= mbuf.FlagOutbound
+			ifc.enqueue(b)
+		}
+		return
+	}
 	var bytes uint64
 	for _, b := range bufs {
 		b.Meta.Port = uint16(ifc.index)
 		b.Meta.Flags |= mbuf.FlagOutbound
 		bytes += uint64(b.PktLen())
 	}
-	ifc.txMu.Lock()
-	ifc.flushLocked() // keep the order of frames queued earlier in the burst
+	tq := ifc.txqs[0]
+	tq.mu.Lock()
+	tq.flushLocked() // keep the order of frames queued earlier in the burst
 	n := 0
-	if ifc.txOff {
+	if tq.off {
 		c.outLinkDown.Add(uint64(len(bufs)))
 	} else {
-		n = ifc.port.TxBurst(bufs)
+		n = tq.q.TxBurst(bufs)
 	}
-	ifc.txMu.Unlock()
-	c.outPackets.Add(uint64(n))
+	tq.mu.Unlock()
 	clear(bufs[:n]) // the port owns them now: not even their length is ours to read
 	for i, b := range bufs[n:] {
 		bufs[n+i] = nil
-		c.outDrops.Add(1)
 		bytes -= uint64(b.PktLen())
 		b.Free()
 	}
-	c.outBytes.Add(bytes)
+	tq.count(n, bytes, len(bufs)-n)
 }
 
 // EtherInHook runs the stack's Ethernet-in hooks on a frame an L2 layer

@@ -296,8 +296,10 @@ func (s *Stack) attach(name string, p port.Port, o IfOptions, cloned bool) (*Int
 	s.wg.Add(1)
 	go ifc.watchLink(&s.wg)
 	if !o.NoPoller {
-		s.wg.Add(1)
-		go ifc.run(&s.wg)
+		for _, rq := range ifc.rxqs {
+			s.wg.Add(1)
+			go rq.run(&s.wg)
+		}
 	}
 	s.log.Debug("interface attached", "name", name, "index", idx, "mac", ifc.MAC(), "mtu", ifc.MTU())
 	return ifc, nil
@@ -325,10 +327,10 @@ func (s *Stack) Detach(ifc *Interface) error {
 	s.mu.Unlock()
 	ifc.stopRx()
 	close(ifc.linkQuit)
-	ifc.txMu.Lock()
-	ifc.flushLocked() // what was queued goes out; nothing more after this
-	ifc.txOff = true
-	ifc.txMu.Unlock()
+	ifc.stopTx() // what was queued goes out; nothing more after this
+	for _, rq := range ifc.rxqs {
+		rq.releaseCache()
+	}
 	for _, a := range ifc.Addresses() {
 		_ = s.RemoveAddress(ifc, a)
 	}

@@ -81,6 +81,7 @@ type Device struct {
 	queues []*Queue
 	rings  []dma.Region
 	closed bool
+	port   *Port // the hw/port view, made by Port
 
 	otherIRQ pci.IRQ
 }
@@ -92,6 +93,9 @@ type Device struct {
 func Attach(f pci.Function, cfg Config) (*Device, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, &OpError{Op: "attach", Addr: f.Addr(), Err: err}
+	}
+	if !cfg.Pool.From(f.DMA()) {
+		return nil, &OpError{Op: "attach", Addr: f.Addr(), Err: ErrConfig, Fix: "make Config.Pool with mbuf.NewPool on the function's DMA memory (f.DMA()): the device can reach no other buffers"}
 	}
 	if !matches(f.ID()) {
 		return nil, &OpError{Op: "attach", Addr: f.Addr(), Err: ErrNotIGB, Fix: fmt.Sprintf("device %v is not an 82576 (8086:10c9)", f.ID())}
@@ -276,6 +280,9 @@ func (d *Device) Close() error {
 		return nil
 	}
 	d.closed = true
+	if d.port != nil {
+		d.port.Close()
+	}
 	d.teardown()
 	return nil
 }

@@ -4,7 +4,8 @@
 // MSI-X with one vector per queue pair. It sits in the drivers layer beside
 // drivers/e1000: below it a pci.Function (VFIO, or a fake), above it a
 // program or the stack (Device.RxBurst/TxBurst are queue 0, the single-queue
-// port contract; Queue(i) gives the others).
+// port contract; Queue(i) gives the others; Device.Port is the hw/port view,
+// a port.MultiQueue the stack runs one receive goroutine per queue on).
 //
 // # Why a sibling of drivers/e1000
 //
@@ -31,6 +32,7 @@
 //
 // device.go is Attach (reset, PHY auto-negotiation restart, link, RSS,
 // queues, RCTL/TCTL) and Close; queue.go the rings and the data path;
+// port.go the hw/port view (queues as port.Queue and CacheUser, link);
 // desc.go the descriptor formats; rss.go the Toeplitz hash (checked against
 // Microsoft's RSS verification vectors) and the redirection table; intr.go
 // MSI-X; regs.go the register map.
@@ -71,9 +73,9 @@
 //
 // No hardware offloads (checksum, TSO, VLAN insertion), no jumbo frames or
 // chained buffers, no VMDq or SR-IOV virtual functions (igbvf), no per-queue
-// hardware statistics (the counters are the driver's), no port.Port
-// adapter for the stack's multi-queue path, no link-change events beyond
-// LinkUp. The 82576's other device IDs (fiber, serdes, quad port) are not
+// hardware statistics (the counters are the driver's), no receive filters
+// (promiscuous, multicast: port.Filter), no link-change interrupt (Port's
+// link events come from Service polling STATUS). The 82576's other device IDs (fiber, serdes, quad port) are not
 // in IDs because no emulator offers them to test against.
 //
 // # Ownership

@@ -5,8 +5,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gopkt/gopkt/hw/dma"
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/hw/pci"
+	"github.com/gopkt/gopkt/hw/port"
 )
 
 // Queue is one RX/TX queue pair with its own rings, its own mbuf cache (so
@@ -36,6 +38,14 @@ type Queue struct {
 	txCache *mbuf.Cache
 	txFree  []*mbuf.Buf // scratch for completed buffers
 
+	// The queue's own caches, and the pool and DMA memory it accepts
+	// buffers from; rxCache and txCache are these or a caller's
+	// (SetRxCache, SetTxCache).
+	ownRx, ownTx *mbuf.Cache
+	pool         *mbuf.Pool
+	dma          dma.Allocator
+	pools        []*mbuf.Pool // other pools found reachable on transmit
+
 	irq   pci.IRQ // MSI-X vector of the pair (Config.Interrupts)
 	stats QueueStats
 }
@@ -51,6 +61,7 @@ type QueueStats struct {
 	RxErrors           atomic.Uint64 // device flagged RXE/IPE/L4E
 	TxTooLong          atomic.Uint64 // frame over one buffer or chained: dropped
 	TxFull             atomic.Uint64 // TxBurst found the ring full
+	TxForeign          atomic.Uint64 // buffer of a pool outside the device's DMA memory: dropped
 	Interrupts         atomic.Uint64 // MSI-X interrupts Wait saw
 }
 
@@ -77,10 +88,12 @@ func (d *Device) newQueue(i int) (*Queue, error) {
 		idx: i, regs: r,
 		rx: rxRing(rg.Mem, nrx), rxBufs: make([]*mbuf.Buf, nrx), rxMask: uint32(nrx - 1),
 		tx: txRing(rg.Mem[nrx*descSize:], ntx), txBufs: make([]*mbuf.Buf, ntx), txMask: uint32(ntx - 1),
-		txFree:  make([]*mbuf.Buf, 0, ntx),
-		rxCache: d.cfg.Pool.NewCache(256),
-		txCache: d.cfg.Pool.NewCache(256),
+		txFree: make([]*mbuf.Buf, 0, ntx),
+		ownRx:  d.cfg.Pool.NewCache(queueCache),
+		ownTx:  d.cfg.Pool.NewCache(queueCache),
+		pool:   d.cfg.Pool, dma: d.f.DMA(),
 	}
+	q.rxCache, q.txCache = q.ownRx, q.ownTx
 	rxBase, txBase := rg.IOVA, rg.IOVA+uint64(nrx*descSize)
 
 	r.Write32(rxq(regRXDCTL, i), 0)
@@ -92,8 +105,10 @@ func (d *Device) newQueue(i int) (*Queue, error) {
 	r.Write32(rxq(regRDT, i), 0)
 	// Every slot holds a buffer; the device owns [RDH, RDT) and the slot
 	// at RDT, the last one the driver handed back, waits outside.
-	if got := q.rxCache.Alloc(q.rxBufs); got < nrx {
-		q.rxCache.Free(q.rxBufs[:got])
+	// The ring is filled from the pool in one batch (a ring can be larger
+	// than a cache holds); refills come from the cache.
+	if got := d.cfg.Pool.Alloc(q.rxBufs); got < nrx {
+		d.cfg.Pool.Free(q.rxBufs[:got])
 		clear(q.rxBufs)
 		return q, d.opErr("queue", ErrConfig, fmt.Sprintf("the pool has %d free buffers, queue %d needs %d for its receive ring", got, i, nrx))
 	}
@@ -206,6 +221,11 @@ func (q *Queue) TxBurst(bufs []*mbuf.Buf) int {
 			break
 		}
 		taken++
+		if p := b.Pool(); p != q.pool && !q.reachable(p) {
+			q.stats.TxForeign.Add(1)
+			b.Free()
+			continue
+		}
 		if b.Next() != nil || b.Len() == 0 || b.Len() > mbuf.DataRoom {
 			q.stats.TxTooLong.Add(1)
 			b.Free()
@@ -222,6 +242,54 @@ func (q *Queue) TxBurst(bufs []*mbuf.Buf) int {
 		q.regs.Write32(txq(regTDT, q.idx), t) // the store orders the descriptor writes before it
 	}
 	return taken
+}
+
+// reachable reports whether the device can reach p's buffers (hw/port
+// "Memory a device can reach"): p's memory came from the device's DMA
+// allocator. The answer is remembered per pool, so it costs a scan of a
+// short slice after the first time.
+func (q *Queue) reachable(p *mbuf.Pool) bool {
+	for _, x := range q.pools {
+		if x == p {
+			return true
+		}
+	}
+	if p == nil || !p.From(q.dma) {
+		return false
+	}
+	q.pools = append(q.pools, p)
+	return true
+}
+
+// SetRxCache implements port.CacheUser: receive refills allocate from c
+// (nil: the queue's own cache). Call it from the goroutine that calls
+// RxBurst, or before it starts. A cache of another pool than the
+// Config.Pool is refused with port.ErrForeignCache.
+func (q *Queue) SetRxCache(c *mbuf.Cache) error {
+	if c == nil {
+		q.rxCache = q.ownRx
+		return nil
+	}
+	if c.Pool() != q.pool {
+		return &OpError{Op: "set rx cache", Err: port.ErrForeignCache, Fix: "pass a cache made with NewCache on the pool given in Config.Pool"}
+	}
+	q.rxCache = c
+	return nil
+}
+
+// SetTxCache implements port.CacheUser: completed transmit buffers are
+// freed into c (nil: the queue's own cache). Call it from the goroutine
+// that calls TxBurst, or before it starts.
+func (q *Queue) SetTxCache(c *mbuf.Cache) error {
+	if c == nil {
+		q.txCache = q.ownTx
+		return nil
+	}
+	if c.Pool() != q.pool {
+		return &OpError{Op: "set tx cache", Err: port.ErrForeignCache, Fix: "pass a cache made with NewCache on the pool given in Config.Pool"}
+	}
+	q.txCache = c
+	return nil
 }
 
 // clean frees the buffers of descriptors the device reports done, in
@@ -267,6 +335,14 @@ func (q *Queue) release() {
 			q.txBufs[i] = nil
 		}
 	}
-	q.rxCache.Flush()
-	q.txCache.Flush()
+	// Only the queue's own caches: a caller's cache is the caller's to
+	// flush, on its own goroutine.
+	q.ownRx.Flush()
+	q.ownTx.Flush()
+	q.rxCache, q.txCache = q.ownRx, q.ownTx
 }
+
+// queueCache is the size of each queue's own mbuf caches: receive refill
+// takes a batch of it from the pool at a time, completions spill above
+// twice it.
+const queueCache = 64

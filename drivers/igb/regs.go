@@ -55,6 +55,7 @@ const (
 
 	ctrlSLU      = 1 << 6  // Set Link Up
 	ctrlRST      = 1 << 26 // Device Reset (self-clearing)
+	statusFD     = 1 << 0  // Full Duplex
 	statusLU     = 1 << 1  // Link Up
 	ctrlExtDRVLD = 1 << 28 // Driver Loaded
 

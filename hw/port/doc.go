@@ -8,7 +8,12 @@
 // interfaces a caller discovers with a type assertion: Filter (receive
 // filters: promiscuous, multicast), Waiter (sleep until the port has work),
 // CacheUser (RX refills and TX completions through the caller's mbuf cache,
-// so one poll loop recycles buffers without the pool's lock).
+// so one poll loop recycles buffers without the pool's lock), MultiQueue
+// (several RX/TX queue pairs, each a Queue with the Port's burst contract
+// and optionally its own Waiter and CacheUser; multiqueue.go). A port
+// without MultiQueue is one queue, itself (QueueOf, QueueCount), so a
+// single-queue driver such as drivers/e1000 and a multi-queue one such as
+// drivers/igb meet the stack through the same contract.
 //
 // # Ownership
 //
@@ -22,7 +27,9 @@
 //     count, never an error. Per-packet failures become Stats counters.
 //   - RxBurst and TxBurst of one port are each used by one goroutine at a time
 //     (a queue is single-consumer / single-producer); every other method is
-//     safe for concurrent use.
+//     safe for concurrent use. With MultiQueue the rule holds per queue:
+//     different queues run on different goroutines without locks between
+//     them, and queue 0 is the Port's own RxBurst/TxBurst (the same rings).
 //
 // # Link state
 //
@@ -43,6 +50,7 @@
 //
 // # What it does not do
 //
-// No multi-queue selection (one RX and one TX queue per Port), no flow
-// steering, no packet timestamps beyond mbuf.Meta.Time.
+// No flow steering beyond what the device's RSS does (no filters that
+// pin a flow to a queue), no queue count changes after attach, no packet
+// timestamps beyond mbuf.Meta.Time.
 package port

@@ -2,6 +2,7 @@ package vmtest
 
 import (
 	"fmt"
+	"os"
 	"time"
 )
 
@@ -143,6 +144,9 @@ func WiFiModules(radios int) []string {
 }
 
 func (c *Config) defaults() {
+	if c.Lane == LaneStable && os.Getenv(LaneEnv) == "backports" {
+		c.Lane = LaneBackports
+	}
 	if c.Modules == nil {
 		c.Modules = DefaultModules()
 	}

@@ -28,7 +28,8 @@
 // # Lanes
 //
 // Config.Lane picks the QEMU. LaneStable (the default) is the system's
-// qemu-system-x86_64, Debian bookworm's QEMU 7.2 ($GOPKT_QEMU overrides).
+// qemu-system-x86_64, Debian bookworm's QEMU 7.2 ($GOPKT_QEMU overrides;
+// GOPKT_VM_LANE=backports runs the stable lane's scenarios on QEMU 10).
 // LaneBackports is QEMU 10 from bookworm-backports, the only one with the
 // igb (82576) and igbvf models (NIC model IGB). Installing it with apt would
 // replace the 7.2 every other scenario uses, so scripts/setup.sh downloads

@@ -28,6 +28,11 @@ const (
 	LaneBackports
 )
 
+// LaneEnv names the environment variable that moves every scenario of the
+// stable lane to another: GOPKT_VM_LANE=backports runs the e1000/e1000e
+// scenarios under QEMU 10 (issue 14: each must pass there too).
+const LaneEnv = "GOPKT_VM_LANE"
+
 func (l Lane) String() string {
 	switch l {
 	case LaneStable:

@@ -107,3 +107,20 @@ func TestCachedKernelSuites(t *testing.T) {
 		t.Error("both suites share one resolved file")
 	}
 }
+
+// TestLaneEnv: GOPKT_VM_LANE=backports moves stable-lane scenarios to QEMU
+// 10 and leaves an explicit backports lane alone.
+func TestLaneEnv(t *testing.T) {
+	t.Setenv(LaneEnv, "backports")
+	c := Config{}
+	c.defaults()
+	if c.Lane != LaneBackports {
+		t.Errorf("lane %v with %s=backports, want backports", c.Lane, LaneEnv)
+	}
+	t.Setenv(LaneEnv, "")
+	c = Config{}
+	c.defaults()
+	if c.Lane != LaneStable {
+		t.Errorf("lane %v by default, want stable", c.Lane)
+	}
+}

@@ -82,6 +82,7 @@ func run(args []string, stdout, stderr io.Writer, open opener) int {
 	fs.BoolVar(&o.promisc, "promisc", false, "receive every frame")
 	fs.DurationVar(&o.itr, "itr", 128*time.Microsecond, "minimum interval between interrupts")
 	fs.BoolVar(&o.verbose, "verbose", false, "log driver events")
+	fs.IntVar(&o.queues, "queues", 1, "queue pairs of an 82576 (igb; loop only): RSS spreads the loop's flows over them")
 	body := cmd.flags(fs)
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
@@ -103,6 +104,11 @@ func run(args []string, stdout, stderr io.Writer, open opener) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "e1000-test %s: %v\n", cmd.name, err)
 		return 1
+	}
+	if len(s.igbs) > 0 && (cmd.name != "loop" || len(s.igbs) != len(pos)) {
+		fmt.Fprintf(stderr, "e1000-test %s: 82576 (igb) ports run the loop command only, two of them\n", cmd.name)
+		_ = s.close()
+		return 2
 	}
 	stop := make(chan struct{})
 	sig := make(chan os.Signal, 1)

@@ -29,7 +29,22 @@ func loopFlags(fs *pflag.FlagSet) func(c *ctx) error {
 	timeout := fs.Duration("timeout", 5*time.Minute, "give up after this long")
 	seed := fs.Uint64("seed", 1, "size sequence seed")
 	dur := fs.Duration("duration", 0, "stop sending new frames after this long (0: send --count)")
+	flows := fs.Int("flows", 64, "igb ports: UDP flows (source ports) RSS spreads over the queues")
 	return func(c *ctx) error {
+		if len(c.s.igbs) == 2 {
+			fixed := 0
+			if *sizes != "mixed" {
+				n, err := strconv.Atoi(*sizes)
+				if err != nil || n < 60 || n > 1514 {
+					return fmt.Errorf("--sizes %q: want mixed or 60..1514", *sizes)
+				}
+				fixed = n
+			}
+			if *window < 1 || *window > 4096 {
+				return fmt.Errorf("--window %d: want 1 to 4096", *window)
+			}
+			return igbLoop(c, *count, *flows, *window, fixed, *seed, *timeout)
+		}
 		a, b := c.s.devs[0], c.s.devs[1]
 		fixed := 0
 		if *sizes != "mixed" {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gopkt/gopkt/drivers/e1000"
+	"github.com/gopkt/gopkt/drivers/igb"
 	"github.com/gopkt/gopkt/hw/dma"
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/hw/pci"
@@ -45,6 +46,7 @@ type options struct {
 	promisc  bool
 	itr      time.Duration
 	verbose  bool
+	queues   int // queue pairs of an 82576 (drivers/igb)
 }
 
 func (o options) config(pool *mbuf.Pool, idx int, log *slog.Logger) (e1000.Config, error) {
@@ -65,9 +67,21 @@ func (o options) config(pool *mbuf.Pool, idx int, log *slog.Logger) (e1000.Confi
 	return c, nil
 }
 
+// isIGB reports whether f is an 82576 (drivers/igb drives it).
+func isIGB(f pci.Function) bool {
+	for _, id := range igb.IDs() {
+		if f.ID() == id {
+			return true
+		}
+	}
+	return false
+}
+
 // session is the open devices, their shared pool and the way to close them.
 type session struct {
 	devs []*e1000.Device
+	igbs []*igb.Device // 82576s (the loop command with --queues)
+	fns  []pci.Function
 	pool *mbuf.Pool
 	done func() error
 	out  io.Writer
@@ -86,6 +100,23 @@ func openSession(open opener, addrs []string, o options, out io.Writer, log *slo
 	}
 	s := &session{pool: pool, done: done, out: out}
 	for i, f := range fns {
+		if isIGB(f) {
+			var d *igb.Device
+			nq, err := igbQueuesOf(o.queues)
+			if err == nil {
+				d, err = igb.Attach(f, igb.Config{Pool: pool, Queues: nq, RxRing: o.rxDescs, TxRing: o.txDescs})
+			}
+			if err == nil {
+				s.igbs = append(s.igbs, d)
+				s.fns = append(s.fns, f) // igb.Device.Close leaves the function open
+				continue
+			}
+			for _, f := range fns[i:] {
+				_ = f.Close()
+			}
+			_ = s.close()
+			return nil, err
+		}
 		cfg, err := o.config(pool, i, log)
 		if err == nil {
 			var d *e1000.Device
@@ -110,6 +141,16 @@ func (s *session) close() error {
 	var errs []error
 	for _, d := range s.devs {
 		if err := d.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, d := range s.igbs {
+		if err := d.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, f := range s.fns {
+		if err := f.Close(); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -29,6 +29,8 @@ func reserveFor(drv driver) int {
 	case *e1000Driver:
 		rx, tx := e.cfg.RxDescs, e.cfg.TxDescs
 		return rx + 2*max(32, rx/4) + tx + txCache + ifaceBurst
+	case *igbDriver:
+		return reserveIGB(e)
 	default:
 		return 1 + ifaceBurst
 	}

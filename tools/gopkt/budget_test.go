@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gopkt/gopkt/drivers/e1000"
+	"github.com/gopkt/gopkt/drivers/igb"
 )
 
 // TestReserveArithmetic pins the reserve of the daemon's default e1000:
@@ -15,6 +16,11 @@ import (
 func TestReserveArithmetic(t *testing.T) {
 	if n := reserveFor(&e1000Driver{cfg: e1000.Config{RxDescs: 512, TxDescs: 512}}); n != 1472 {
 		t.Errorf("e1000 512/512 reserve %d, want 1472", n)
+	}
+	// igb, per queue pair: 256 + 256 descriptors, its own refill and
+	// completion caches (2×64 each), the stack's pair cache (2×64), 64.
+	if n := reserveFor(&igbDriver{cfg: igb.Config{Queues: 2, RxRing: 256, TxRing: 256}}); n != 2*(256+256+256+128+64) {
+		t.Errorf("igb 2×256/256 reserve %d, want %d", n, 2*(256+256+256+128+64))
 	}
 	if n := reserveFor(&tapDriver{}); n != 65 {
 		t.Errorf("tap reserve %d, want 65", n)

@@ -108,7 +108,7 @@ func TestParseArgsDefaults(t *testing.T) {
 // wrong and what to write instead.
 func TestParseArgsErrors(t *testing.T) {
 	for _, tc := range []struct{ args, want string }{
-		{"-d foo", `-d foo: unknown driver "foo" (known drivers: bridge, e1000, gif, gre, loop, tap, tun, vlan)`},
+		{"-d foo", `-d foo: unknown driver "foo" (known drivers: bridge, e1000, gif, gre, igb, loop, tap, tun, vlan)`},
 		{"-p ipv6", `-p ipv6: ipv6 needs ipv4 loaded first: put -p ipv4 before -p ipv6`},
 		{"-p sctp", `-p sctp: unknown protocol "sctp" (known protocols: icmp, ipv4, ipv6, tcp, udp)`},
 		{"-p ipv4 --ifconfig lo0=2001:db8::1/64", `--ifconfig lo0=2001:db8::1/64: IPv6 is not loaded: add -p ipv6`},

@@ -95,6 +95,11 @@ func (d *daemon) statusInterfaces(b *strings.Builder) {
 		fmt.Fprintf(b, "    RX packets %d bytes %d multicast %d errors %d dropped %d unknown-proto %d\n",
 			c.InPackets, c.InBytes, c.InMulticast, c.InErrors, c.InDrops, c.InUnknownProto)
 		fmt.Fprintf(b, "    TX packets %d bytes %d errors %d dropped %d\n", c.OutPackets, c.OutBytes, c.OutErrors, c.OutDrops)
+		if ifc.Queues() > 1 {
+			for i, q := range ifc.QueueCounters() {
+				fmt.Fprintf(b, "    queue %d: rx %d bytes %d; tx %d bytes %d dropped %d\n", i, q.InPackets, q.InBytes, q.OutPackets, q.OutBytes, q.OutDrops)
+			}
+		}
 		statusLink(b, ifc)
 		ps := p.Stats()
 		fmt.Fprintf(b, "    port: rx %d missed %d no-buf %d errors %d dropped %d; tx %d errors %d dropped %d; link flaps %d resets %d\n",

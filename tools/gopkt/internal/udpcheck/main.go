@@ -4,10 +4,11 @@
 // kernel's UDP socket to an echo service and checks every reply byte for
 // byte. Busybox's nc has no UDP mode, hence this helper.
 //
-//	udpcheck [--sizes 1,100,1472,3000,8000] [--rounds 3] [--timeout 3s] ADDR:PORT
+//	udpcheck [--sizes 1,100,1472,3000,8000] [--rounds 3] [--flows 1] [--timeout 3s] ADDR:PORT
 //
-// It prints one line per datagram and exits 0 only when every echo came
-// back intact.
+// With --flows N it does the whole check from N sockets, one source port
+// each (N flows for a receive-side-scaling NIC to spread). It prints one
+// line per datagram and exits 0 only when every echo came back intact.
 package main
 
 import (
@@ -26,9 +27,10 @@ func main() {
 	sizes := pflag.String("sizes", "1,100,1472,3000,8000", "payload sizes in bytes, comma separated")
 	rounds := pflag.Int("rounds", 3, "times each size is sent")
 	timeout := pflag.Duration("timeout", 3*time.Second, "wait for each echo")
+	flows := pflag.Int("flows", 1, "sockets (source ports) the check runs from, one after another")
 	pflag.Parse()
 	if pflag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: udpcheck [--sizes LIST] [--rounds N] [--timeout D] ADDR:PORT")
+		fmt.Fprintln(os.Stderr, "usage: udpcheck [--sizes LIST] [--rounds N] [--flows N] [--timeout D] ADDR:PORT")
 		os.Exit(2)
 	}
 	var list []int
@@ -40,7 +42,12 @@ func main() {
 		}
 		list = append(list, n)
 	}
-	ok, total, err := check(pflag.Arg(0), list, *rounds, *timeout)
+	var ok, total int
+	var err error
+	for range max(1, *flows) {
+		o, t, e := check(pflag.Arg(0), list, *rounds, *timeout)
+		ok, total, err = ok+o, total+t, cmp(err, e)
+	}
 	fmt.Printf("udpcheck: %d of %d echoes intact\n", ok, total)
 	if err != nil || ok != total {
 		fmt.Fprintf(os.Stderr, "udpcheck: %v\n", err)
