@@ -1,0 +1,170 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopkt/gopkt/internal/vmtest"
+)
+
+// Networks of the decrypt captures: Debian hostapd on hwsim radio 0 and
+// Debian wpa_supplicant on radio 1, relayed by `wlan medium`, captured with
+// tcpdump on hwsim0 (radiotap, every frame either radio sent).
+const (
+	decSSID = "gopkt-decrypt"
+	decPass = "decrypt passphrase"
+	decAP   = "interface=wlan0\ndriver=nl80211\nctrl_interface=/var/run/hostapd\nssid=" + decSSID +
+		"\nhw_mode=g\nchannel=1\nauth_algs=1\nwpa_passphrase=" + decPass + "\n"
+	decSTA = "ctrl_interface=/var/run/wpa_supplicant\nnetwork={\n\tssid=\"" + decSSID + "\"\n\tpsk=\"" + decPass + "\"\n"
+)
+
+// decCase is one capture: hostapd's security lines, wpa_supplicant's
+// network lines, seconds of traffic.
+type decCase struct {
+	name, ap, sta string
+	secs          int
+}
+
+var decCases = []decCase{
+	{"ccmp", "wpa=2\nwpa_key_mgmt=WPA-PSK\nrsn_pairwise=CCMP\n", "\tkey_mgmt=WPA-PSK\n\tproto=RSN\n\tpairwise=CCMP\n", 4},
+	{"tkip", "wpa=2\nwpa_key_mgmt=WPA-PSK\nrsn_pairwise=TKIP\n", "\tkey_mgmt=WPA-PSK\n\tproto=RSN\n\tpairwise=TKIP\n\tgroup=TKIP\n", 4},
+	{"wpa1", "wpa=1\nwpa_key_mgmt=WPA-PSK\nwpa_pairwise=TKIP\n", "\tkey_mgmt=WPA-PSK\n\tproto=WPA\n\tpairwise=TKIP\n\tgroup=TKIP\n", 4},
+	{"rekey", "wpa=2\nwpa_key_mgmt=WPA-PSK\nrsn_pairwise=CCMP\nwpa_group_rekey=3\n", "\tkey_mgmt=WPA-PSK\n\tproto=RSN\n\tpairwise=CCMP\n", 10},
+	{"sae", "wpa=2\nwpa_key_mgmt=SAE\nrsn_pairwise=CCMP\nieee80211w=2\n", "\tkey_mgmt=SAE\n\tproto=RSN\n\tpairwise=CCMP\n\tieee80211w=2\n", 4},
+}
+
+// decScript runs every case of $CASES in turn: tcpdump on hwsim0, hostapd,
+// wpa_supplicant (-K logs the keys: the SAE PMK comes from there), then
+// unicast pings each way (static neighbours for addresses nobody has, so
+// nothing but the data frames themselves is needed) and broadcast pings
+// from the AP (group-addressed: the GTK), then everything stops and the
+// capture is printed as gzip+base64 "PCAP-NAME:" lines.
+const decScript = `
+ip link set hwsim0 up
+ip link set wlan0 up
+/bin/ip addr add 198.18.0.1/24 dev wlan0
+for c in $CASES; do
+	tcpdump -n -i hwsim0 -s 0 -U -w /tmp/$c.pcap 2>/tmp/td.err &
+	td=$!
+	wait_for 10 grep -q "listening on" /tmp/td.err
+	hostapd -B -P /tmp/hostapd.pid -f /tmp/hostapd.log /etc/hostapd-$c.conf || { cat /tmp/hostapd.log; fail "hostapd ($c) did not start"; }
+	wait_for 10 sh -c 'hostapd_cli -p /var/run/hostapd status | grep -q state=ENABLED'
+	rm -f /tmp/wpas.log
+	must wpa_supplicant -B -ddK -t -f /tmp/wpas.log -i wlan1 -D nl80211 -c /etc/wpa-$c.conf -P /tmp/wpas.pid
+	wait_for 60 grep -q CTRL-EVENT-CONNECTED /tmp/wpas.log || { grep -v hexdump /tmp/wpas.log | tail -n 30; fail "wpa_supplicant ($c) did not connect"; }
+	/bin/ip addr flush dev wlan1
+	/bin/ip addr add 198.18.1.2/24 dev wlan1
+	/bin/ip neigh replace 198.18.0.77 lladdr $(cat /sys/class/net/wlan1/address) dev wlan0 nud permanent
+	/bin/ip neigh replace 198.18.1.77 lladdr $(cat /sys/class/net/wlan0/address) dev wlan1 nud permanent
+	n=$((SECS_$c * 5))
+	/bin/ping -q -c $n -i 0.2 -s 100 198.18.0.77 >/dev/null 2>&1 &
+	p1=$!
+	/bin/ping -q -c $n -i 0.2 -s 200 -I wlan1 198.18.1.77 >/dev/null 2>&1 &
+	p2=$!
+	/bin/ping -q -b -c $n -i 0.2 -s 300 198.18.0.255 >/dev/null 2>&1 &
+	p3=$!
+	wait $p1 $p2 $p3 || true
+	sleep 1
+	echo "PMK-$c: $(grep -m1 'SAE: PMK - hexdump' /tmp/wpas.log | sed 's/.*)://' | tr -d ' ')"
+	echo "CONNECTED-$c: $(grep -c CTRL-EVENT-CONNECTED /tmp/wpas.log) GROUP-REKEYS-$c: $(grep -c 'Group rekeying completed\|WPA: Group rekeying completed' /tmp/wpas.log)"
+	kill $(cat /tmp/wpas.pid)
+	wait_for 5 sh -c '! [ -e /var/run/wpa_supplicant/wlan1 ]'
+	kill $(cat /tmp/hostapd.pid)
+	wait_for 5 sh -c '! [ -e /var/run/hostapd/wlan0 ]'
+	sleep 0.5
+	kill $td
+	wait $td || true
+	gzip -c /tmp/$c.pcap | base64 | sed "s/^/PCAP-$c:/"
+done
+`
+
+// runDecryptGuest runs the cases in one guest and returns each capture's
+// path (in dir) and the console.
+func runDecryptGuest(t *testing.T, dir string, cases []decCase) (map[string]string, *vmtest.Result) {
+	t.Helper()
+	files := []vmtest.File{}
+	env := map[string]string{}
+	var names []string
+	for _, c := range cases {
+		files = append(files,
+			vmtest.File{Guest: "/etc/hostapd-" + c.name + ".conf", Mode: 0o644, Data: []byte(decAP + c.ap)},
+			vmtest.File{Guest: "/etc/wpa-" + c.name + ".conf", Mode: 0o600, Data: []byte(decSTA + c.sta + "}\n")})
+		env["SECS_"+c.name] = strconv.Itoa(c.secs)
+		names = append(names, c.name)
+	}
+	env["CASES"] = strings.Join(names, " ")
+	res := vmtest.Run(t, vmtest.Config{
+		// cmac: BIP for the PMF that SAE requires.
+		Modules:  []string{"rfkill", "libarc4", "cfg80211", "ctr", "ccm", "cmac", "mac80211", "virtio_ring", "virtio", "mac80211_hwsim radios=2"},
+		Commands: []string{"./tools/wlan"},
+		Debs:     []string{"hostapd", "wpasupplicant", "tcpdump", "iproute2", "iputils-ping"},
+		// TKIP's RC4 lives in OpenSSL 3's legacy provider.
+		Libs:    []string{"/usr/lib/x86_64-linux-gnu/ossl-modules/legacy.so"},
+		Files:   files,
+		Env:     env,
+		Append:  "no_timer_check",
+		Timeout: 8 * time.Minute,
+		Quiet:   true,
+		Script:  "wlan medium > /tmp/medium.log 2>&1 &\nwait_for 10 grep -q relaying /tmp/medium.log\n" + decScript,
+	})
+	out := map[string]string{}
+	for _, c := range cases {
+		var b64 strings.Builder
+		tag := "PCAP-" + c.name + ":"
+		for _, l := range res.Grep(tag) {
+			b64.WriteString(strings.TrimSpace(l[strings.Index(l, tag)+len(tag):]))
+		}
+		gz, err := base64.StdEncoding.DecodeString(b64.String())
+		if err != nil || len(gz) == 0 {
+			t.Fatalf("%s: no capture on the console: %v\n%s", c.name, err, res.Tail(40))
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(gz))
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := io.ReadAll(zr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, c.name+".pcap")
+		if err := os.WriteFile(p, raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out[c.name] = p
+	}
+	for _, l := range res.Grep("PMK-") {
+		t.Log(strings.TrimSpace(l[strings.Index(l, "PMK-"):]))
+	}
+	for _, l := range res.Grep("CONNECTED-") {
+		t.Log(strings.TrimSpace(l[strings.Index(l, "CONNECTED-"):]))
+	}
+	return out, res
+}
+
+// TestVMDecryptCaptures makes the captures of testdata/decrypt into
+// $GOPKT_DECRYPT_SAVE (run it by hand to refresh them).
+func TestVMDecryptCaptures(t *testing.T) {
+	dir := os.Getenv("GOPKT_DECRYPT_SAVE")
+	if dir == "" {
+		t.Skip("makes the committed decrypt captures: set GOPKT_DECRYPT_SAVE=DIR")
+	}
+	cases := decCases
+	if only := os.Getenv("GOPKT_DECRYPT_CASES"); only != "" {
+		cases = nil
+		for _, c := range decCases {
+			if strings.Contains(" "+only+" ", " "+c.name+" ") {
+				cases = append(cases, c)
+			}
+		}
+	}
+	paths, _ := runDecryptGuest(t, dir, cases)
+	t.Log(paths)
+}
