@@ -9,7 +9,7 @@ import (
 
 // Link-layer header types of captures (tcpdump.org LINKTYPE_* values).
 const (
-	LinkEthernet = 1   // LINKTYPE_ETHERNET: what Decrypt writes by default
+	LinkEthernet  = 1   // LINKTYPE_ETHERNET: what Decrypt writes by default
 	LinkIEEE80211 = 105 // LINKTYPE_IEEE802_11: MAC frame, with or without FCS
 	LinkPrism     = 119 // LINKTYPE_IEEE802_11_PRISM: Prism (or AVS) header + MAC frame
 	LinkRadiotap  = 127 // LINKTYPE_IEEE802_11_RADIOTAP
