@@ -48,6 +48,7 @@ type Observer struct {
 	pairs   map[pairID]*pair
 	bsss    map[[6]byte]*bss
 	stats   Stats
+	da, sa  [6]byte // Michael MIC scratch
 }
 
 // pairID names one association: BSSID then station address.
@@ -249,15 +250,15 @@ func (o *Observer) decap(k *net80211.Key, b []byte, hdr int) ([]byte, Reason) {
 		return out, ReasonNone
 	}
 	f := frame.Frame(out)
-	var da, sa [6]byte
-	copy(da[:], f.DA())
-	copy(sa[:], f.SA())
+	da, sa := o.da[:], o.sa[:] // kept in o: passed through the Cipher interface they would escape
+	copy(da, f.DA())
+	copy(sa, f.SA())
 	qos := f.FC().IsQoSData()
 	tid := uint8(0)
 	if qos {
 		tid = f.TID()
 	}
-	body, err := k.Cipher.DeMIC(k, da[:], sa[:], tid, qos, out[hdr:])
+	body, err := k.Cipher.DeMIC(k, da, sa, tid, qos, out[hdr:])
 	if err != nil {
 		return nil, ReasonMichael
 	}
