@@ -26,11 +26,11 @@ const (
 
 var reasonNames = [numReasons]string{
 	ReasonNone:       "none",
-	ReasonNotInfra:   "not AP-station (IBSS/WDS)",
+	ReasonNotInfra:   "IBSS/WDS (not followed)",
 	ReasonOtherBSS:   "other BSSID",
 	ReasonWEP:        "WEP (no key)",
-	ReasonNoPTK:      "no handshake for the pair",
-	ReasonNoGTK:      "no group key for the index",
+	ReasonNoPTK:      "no PTK (no handshake)",
+	ReasonNoGTK:      "no GTK for the key index",
 	ReasonFragment:   "fragment",
 	ReasonRetransmit: "retransmission",
 	ReasonHeader:     "bad cipher header",
