@@ -6,12 +6,15 @@ import (
 	"encoding/base64"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gopkt/gopkt/internal/hosttest"
 	"github.com/gopkt/gopkt/internal/vmtest"
 )
 
@@ -167,4 +170,101 @@ func TestVMDecryptCaptures(t *testing.T) {
 	}
 	paths, _ := runDecryptGuest(t, dir, cases)
 	t.Log(paths)
+}
+
+// TestVMDecrypt is the decryptor end to end: a fresh capture of hostapd
+// and wpa_supplicant (WPA2-CCMP with the GTK rekeyed every 3 s, and
+// WPA3-SAE with PMF, whose PMK wpa_supplicant logs) decrypted by `wlan
+// decrypt`; every protected data frame must decrypt, the unicast ones
+// exactly as airdecap-ng counts them (it has no SAE and no group frames),
+// all of them as tshark with the same key counts them, and tshark must
+// read our output with nothing malformed.
+func TestVMDecrypt(t *testing.T) {
+	var cases []decCase
+	for _, c := range decCases {
+		if c.name == "rekey" || c.name == "sae" {
+			cases = append(cases, c)
+		}
+	}
+	paths, res := runDecryptGuest(t, t.TempDir(), cases)
+	pmk := ""
+	for _, l := range res.Grep("PMK-sae:") {
+		pmk = strings.TrimSpace(l[strings.Index(l, "PMK-sae:")+8:])
+	}
+	if len(pmk) != 64 {
+		t.Fatalf("no SAE PMK in wpa_supplicant's log (%q)", pmk)
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := paths[c.name]
+			out := filepath.Join(t.TempDir(), "out.pcap")
+			args := []string{"decrypt", "-r", in, "-w", out, "--ssid", decSSID, "--passphrase", decPass}
+			key := `"wpa-pwd","` + decPass + ":" + decSSID + `"`
+			if c.name == "sae" {
+				args = []string{"decrypt", "-r", in, "-w", out, "--pmk", pmk}
+				key = `"wpa-psk","` + pmk + `"`
+			}
+			var so, se strings.Builder
+			if rc := run(args, &so, &se); rc != 0 {
+				t.Fatalf("wlan %q: status %d\n%s%s", args, rc, so.String(), se.String())
+			}
+			t.Logf("%s:\n%s", c.name, so.String())
+			wpa, dec, uni := summaryCount(t, so.String(), "WPA (TKIP/CCMP/GCMP)"), summaryCount(t, so.String(), "decrypted"), unicastCount(t, so.String())
+			if wpa == 0 || dec != wpa || !strings.Contains(so.String(), "handshakes                       1") {
+				t.Errorf("%d WPA frames, %d decrypted: want all, after one handshake", wpa, dec)
+			}
+			if g := summaryCount(t, so.String(), "group keys"); c.name == "rekey" && g < 3 {
+				t.Errorf("%d group keys in 10 s of wpa_group_rekey=3, want 3 or more", g)
+			}
+			hosttest.TsharkClean(t, out)
+			if n := tsharkDecrypted(t, in, key); n != dec {
+				t.Errorf("tshark decrypts %d data frames, we %d", n, dec)
+			}
+			if c.name == "sae" {
+				return
+			}
+			hosttest.Require(t, hosttest.Tool("airdecap-ng", "aircrack-ng"))
+			air, err := exec.Command("airdecap-ng", "-e", decSSID, "-p", decPass, "-o", filepath.Join(t.TempDir(), "air.pcap"), in).CombinedOutput()
+			if err != nil {
+				t.Fatalf("airdecap-ng: %v\n%s", err, air)
+			}
+			m := regexp.MustCompile(`Number of decrypted WPA  packets\s+(\d+)`).FindStringSubmatch(string(air))
+			if m == nil || m[1] != strconv.FormatUint(uni, 10) {
+				t.Errorf("airdecap-ng decrypted %v unicast frames, we %d:\n%s", m, uni, air)
+			}
+		})
+	}
+}
+
+// summaryCount reads the number after a label of wlan decrypt's summary.
+func summaryCount(t *testing.T, s, label string) uint64 {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)^\s*` + regexp.QuoteMeta(label) + `\s+(\d+)`).FindStringSubmatch(s)
+	if m == nil {
+		t.Fatalf("no %q in the summary:\n%s", label, s)
+	}
+	n, _ := strconv.ParseUint(m[1], 10, 64)
+	return n
+}
+
+func unicastCount(t *testing.T, s string) uint64 {
+	t.Helper()
+	m := regexp.MustCompile(`\((\d+) unicast`).FindStringSubmatch(s)
+	if m == nil {
+		t.Fatalf("no unicast count in the summary:\n%s", s)
+	}
+	n, _ := strconv.ParseUint(m[1], 10, 64)
+	return n
+}
+
+// tsharkDecrypted counts the protected data frames tshark decrypts with key.
+func tsharkDecrypted(t *testing.T, pcap, key string) uint64 {
+	t.Helper()
+	hosttest.Require(t, hosttest.Tshark)
+	out, err := exec.Command("tshark", "-r", pcap, "-o", "wlan.enable_decryption:TRUE", "-o", "uat:80211_keys:"+key,
+		"-Y", "wlan.fc.type == 2 && wlan.fc.protected == 1 && llc", "-T", "fields", "-e", "frame.number").Output()
+	if err != nil {
+		t.Fatalf("tshark: %v", err)
+	}
+	return uint64(len(strings.Fields(string(out))))
 }
