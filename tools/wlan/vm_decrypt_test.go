@@ -41,6 +41,7 @@ var decCases = []decCase{
 	{"tkip", "wpa=2\nwpa_key_mgmt=WPA-PSK\nrsn_pairwise=TKIP\n", "\tkey_mgmt=WPA-PSK\n\tproto=RSN\n\tpairwise=TKIP\n\tgroup=TKIP\n", 4},
 	{"wpa1", "wpa=1\nwpa_key_mgmt=WPA-PSK\nwpa_pairwise=TKIP\n", "\tkey_mgmt=WPA-PSK\n\tproto=WPA\n\tpairwise=TKIP\n\tgroup=TKIP\n", 4},
 	{"rekey", "wpa=2\nwpa_key_mgmt=WPA-PSK\nrsn_pairwise=CCMP\nwpa_group_rekey=3\n", "\tkey_mgmt=WPA-PSK\n\tproto=RSN\n\tpairwise=CCMP\n", 10},
+	{"ptkrekey", "wpa=2\nwpa_key_mgmt=WPA-PSK\nrsn_pairwise=CCMP\nwpa_ptk_rekey=4\n", "\tkey_mgmt=WPA-PSK\n\tproto=RSN\n\tpairwise=CCMP\n", 10},
 	{"sae", "wpa=2\nwpa_key_mgmt=SAE\nrsn_pairwise=CCMP\nieee80211w=2\n", "\tkey_mgmt=SAE\n\tproto=RSN\n\tpairwise=CCMP\n\tieee80211w=2\n", 4},
 }
 

@@ -303,7 +303,7 @@ func (o *Observer) installGTK(id pairID, p *pair, idx uint8, key []byte) {
 		o.stats.EAPOLMalformed++
 		return
 	}
-	s.gtk[idx] = k
+	s.gtk[idx], s.last[idx] = k, 0
 	o.stats.GroupKeys++
 }
 

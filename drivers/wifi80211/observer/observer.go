@@ -57,9 +57,9 @@ type pairID [12]byte
 // bss holds the group keys of one access point, by key index.
 type bss struct {
 	gtk [4]*net80211.Key
-	// last is the PN of the last group frame decrypted, to skip
-	// retransmissions.
-	last uint64
+	// last is the PN of the last group frame decrypted with each key, to
+	// skip retransmissions; installing a key clears its entry.
+	last [4]uint64
 }
 
 // New checks the secrets and returns an observer.
@@ -195,7 +195,7 @@ func (o *Observer) Frame(b []byte) (Verdict, []byte) {
 			o.drop(ReasonNoGTK)
 			return Dropped, nil
 		}
-		k, last = s.gtk[body[3]>>6], &s.last
+		k, last = s.gtk[body[3]>>6], &s.last[body[3]>>6]
 	} else {
 		p := o.pairs[id]
 		if p == nil || p.keys[0] == nil {
