@@ -211,8 +211,9 @@ func TestVMDecrypt(t *testing.T) {
 			}
 			t.Logf("%s:\n%s", c.name, so.String())
 			wpa, dec, uni := summaryCount(t, so.String(), "WPA (TKIP/CCMP/GCMP)"), summaryCount(t, so.String(), "decrypted"), unicastCount(t, so.String())
-			if wpa == 0 || dec != wpa || !strings.Contains(so.String(), "handshakes                       1") {
-				t.Errorf("%d WPA frames, %d decrypted: want all, after one handshake", wpa, dec)
+			hs := summaryCount(t, so.String(), "handshakes")
+			if wpa == 0 || dec != wpa || hs == 0 {
+				t.Errorf("%d WPA frames, %d decrypted after %d handshakes: want all", wpa, dec, hs)
 			}
 			if g := summaryCount(t, so.String(), "group keys"); c.name == "rekey" && g < 3 {
 				t.Errorf("%d group keys in 10 s of wpa_group_rekey=3, want 3 or more", g)
@@ -230,8 +231,19 @@ func TestVMDecrypt(t *testing.T) {
 				t.Fatalf("airdecap-ng: %v\n%s", err, air)
 			}
 			m := regexp.MustCompile(`Number of decrypted WPA  packets\s+(\d+)`).FindStringSubmatch(string(air))
-			if m == nil || m[1] != strconv.FormatUint(uni, 10) {
-				t.Errorf("airdecap-ng decrypted %v unicast frames, we %d:\n%s", m, uni, air)
+			if m == nil {
+				t.Fatalf("airdecap-ng printed no count:\n%s", air)
+			}
+			n, _ := strconv.ParseUint(m[1], 10, 64)
+			switch {
+			case hs == 1 && n != uni:
+				t.Errorf("airdecap-ng decrypted %d unicast frames, we %d:\n%s", n, uni, air)
+			case hs > 1 && n > uni:
+				// airdecap-ng keeps one PTK per station, so it loses
+				// frames sent under a replaced one; more than us is a bug.
+				t.Errorf("airdecap-ng decrypted %d unicast frames, we %d (%d handshakes):\n%s", n, uni, hs, air)
+			default:
+				t.Logf("airdecap-ng decrypted %d unicast frames, we %d (%d handshakes)", n, uni, hs)
 			}
 		})
 	}

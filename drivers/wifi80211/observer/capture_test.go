@@ -19,6 +19,7 @@ var Airdecap = hosttest.Tool("airdecap-ng", "aircrack-ng")
 
 var captureCases = []struct {
 	name       string
+	handshakes uint64 // PTKs derived
 	groupKeys  uint64 // distinct GTKs handed out in the capture
 	eapolKeys  uint64 // EAPOL-Key frames, counted with tshark -Y eapol
 	airdecapOK bool   // airdecap-ng can decrypt it (no SAE there)
@@ -26,11 +27,12 @@ var captureCases = []struct {
 	// (WPA2 with a TKIP GTK); we do, and their ICV and Michael MIC verify.
 	tsharkNoGroup bool
 }{
-	{"wpa2-ccmp", 1, 6, true, false},
-	{"wpa2-tkip", 1, 4, true, true},
-	{"wpa1-tkip", 1, 6, true, false},
-	{"wpa2-gtk-rekey", 10, 26, true, false},
-	{"wpa3-sae", 1, 4, false, false},
+	{"wpa2-ccmp", 1, 1, 6, true, false},
+	{"wpa2-tkip", 1, 1, 4, true, true},
+	{"wpa1-tkip", 1, 1, 6, true, false},
+	{"wpa2-gtk-rekey", 1, 10, 26, true, false},
+	{"wpa2-rekey-retries", 3, 9, 36, true, false},
+	{"wpa3-sae", 1, 1, 4, false, false},
 }
 
 // TestCaptures decrypts the captures hostapd and wpa_supplicant made and
@@ -52,9 +54,9 @@ func TestCaptures(t *testing.T) {
 			}
 			for _, o := range outputs {
 				st, out := decryptBytes(t, raw, CaptureConfig{Config: config(c.name), Output: o})
-				if st.Handshakes != 1 || st.HandshakeNoKey != 0 || st.GroupKeys != c.groupKeys || st.EAPOLKey != c.eapolKeys {
-					t.Errorf("handshakes %d (no key %d), group keys %d, EAPOL-Key %d; want 1, 0, %d, %d",
-						st.Handshakes, st.HandshakeNoKey, st.GroupKeys, st.EAPOLKey, c.groupKeys, c.eapolKeys)
+				if st.Handshakes != c.handshakes || st.HandshakeNoKey != 0 || st.GroupKeys != c.groupKeys || st.EAPOLKey != c.eapolKeys {
+					t.Errorf("handshakes %d (no key %d), group keys %d, EAPOL-Key %d; want %d, 0, %d, %d",
+						st.Handshakes, st.HandshakeNoKey, st.GroupKeys, st.EAPOLKey, c.handshakes, c.groupKeys, c.eapolKeys)
 				}
 				if st.WPA == 0 || st.Decrypted != st.WPA || st.DecryptedGroup == 0 || st.Written != st.Decrypted {
 					t.Errorf("WPA frames %d, decrypted %d (%d group), written %d: want all decrypted, some group, all written",
@@ -93,6 +95,16 @@ func TestCaptures(t *testing.T) {
 					}
 					hosttest.Require(t, Airdecap)
 					wpa, dec := airdecap(t, in)
+					if st.Handshakes > 1 {
+						// airdecap-ng keeps one PTK per station: what was
+						// sent under a PTK a later handshake replaced is
+						// lost to it (tshark, above, is the reference).
+						t.Logf("airdecap-ng decrypts %d unicast frames, we %d (%d handshakes)", dec, st.Pairwise(), st.Handshakes)
+						if dec > st.Pairwise() || wpa != st.WPA-st.Dropped[ReasonRetransmit] {
+							t.Errorf("airdecap-ng: %d WPA frames, %d decrypted; we: %d WPA frames, %d unicast decrypted", wpa, dec, st.WPA, st.Pairwise())
+						}
+						return
+					}
 					if dec != st.Pairwise() || wpa != st.WPA-st.Dropped[ReasonRetransmit] {
 						t.Errorf("airdecap-ng: %d WPA frames, %d decrypted; we: %d WPA frames (%d retransmissions), %d unicast decrypted",
 							wpa, dec, st.WPA, st.Dropped[ReasonRetransmit], st.Pairwise())

@@ -49,6 +49,7 @@ type Observer struct {
 	bsss    map[[6]byte]*bss
 	stats   Stats
 	da, sa  [6]byte // Michael MIC scratch
+	retry   []byte  // a frame's ciphertext while a second key may be tried
 }
 
 // pairID names one association: BSSID then station address.
@@ -213,9 +214,17 @@ func (o *Observer) Frame(b []byte) (Verdict, []byte) {
 		o.drop(ReasonRetransmit)
 		return Dropped, nil
 	}
+	if prevKey != nil {
+		// A failed attempt leaves the body decrypted with the wrong key
+		// (the ciphers work in place): keep the ciphertext for the retry.
+		o.retry = append(o.retry[:0], b...)
+	}
 	out, reason := o.decap(k, b, hdr)
 	if reason == ReasonDecrypt && prevKey != nil {
-		// Frames sent under the PTK a rekey replaced, still in flight.
+		// Frames sent under the PTK a new handshake replaced: in flight
+		// during a rekey, or a station answering a new message 1 under
+		// the PTK it holds.
+		copy(b, o.retry)
 		out, reason = o.decap(prevKey, b, hdr)
 	}
 	if reason != ReasonNone {
