@@ -16,8 +16,10 @@
 //   - every 4-way handshake per (AP, station) pair, 12.7.6: which message
 //     is which from Key Information (WPA1's message 4, which sets no
 //     Secure bit, told from message 2 by its empty key data and nonce);
-//     ANonce from message 1 or 3, SNonce and the station's RSN or WPA
-//     element (hence the ciphers) from message 2. The PTK comes from each
+//     the last four ANonces from messages 1 and 3 (an authenticator that
+//     starts over sends a new one before the station answered the old),
+//     SNonce and the station's RSN or WPA element (hence the ciphers) from
+//     message 2, whose replay counter picks its ANonce first. The PTK comes from each
 //     secret given (passphrase via PBKDF2, 12.7.1.3's PRF-SHA-1 for key
 //     descriptor versions 1 and 2, the SHA-256 KDF for version 3 and for
 //     SAE's AKM-defined version 0), and the one whose KCK verifies message

@@ -12,8 +12,12 @@ import (
 // pair is the observer's view of one association's 4-way handshakes
 // (802.11-2020 12.7.6) and the keys they produced.
 type pair struct {
-	anonce  [32]byte // from message 1 (or 3)
-	hasANon bool
+	// anonces are the last ANonces seen (messages 1 and 3) with their
+	// replay counters, newest at next-1: an authenticator that starts
+	// over sends a new ANonce before the station answered the old one,
+	// and a message 2 answers the message 1 with its replay counter.
+	anonces [4]anonce
+	next    int
 	m2      []byte // the last message 2 (EAPOL frame, padding excluded), copied
 	m2Ver   uint16 // its Key Descriptor Version
 	snonce  [32]byte
@@ -27,6 +31,26 @@ type pair struct {
 	keys [2]*net80211.Key
 	prev [2]*net80211.Key // the keys a rekey replaced
 	last [2]uint64        // PN of the last frame each way, to skip retransmissions
+}
+
+type anonce struct {
+	nonce  [32]byte
+	replay uint64
+	ok     bool
+}
+
+// addANonce records an ANonce unless it is the newest already.
+func (p *pair) addANonce(n []byte, replay uint64) bool {
+	last := &p.anonces[(p.next+len(p.anonces)-1)%len(p.anonces)]
+	if last.ok && bytes.Equal(last.nonce[:], n) {
+		last.replay = replay
+		return false
+	}
+	a := &p.anonces[p.next]
+	copy(a.nonce[:], n)
+	a.replay, a.ok = replay, true
+	p.next = (p.next + 1) % len(p.anonces)
+	return true
 }
 
 // Message numbers of the 4-way handshake and the group key handshake, as
@@ -99,21 +123,19 @@ func (o *Observer) eapol(id pairID, toAP bool, pdu []byte) {
 	}
 	switch msg {
 	case msg1:
-		copy(p.anonce[:], k.Nonce())
-		p.hasANon = true
-		o.derive(id, p)
+		if p.addANonce(k.Nonce(), k.ReplayCounter()) {
+			o.derive(id, p)
+		}
 	case msg2:
 		copy(p.snonce[:], k.Nonce())
 		p.m2 = append(p.m2[:0], pdu...)
 		p.m2Ver = k.DescVersion()
 		p.pairwise, p.group = suites(k)
-		if !o.derive(id, p) && p.hasANon && p.ptk == nil {
+		if !o.derive(id, p) && p.anonces[0].ok {
 			o.stats.HandshakeNoKey++ // no secret given verifies this station's message 2
 		}
 	case msg3:
-		if !allZero(k.Nonce()) && (!p.hasANon || !bytes.Equal(p.anonce[:], k.Nonce())) {
-			copy(p.anonce[:], k.Nonce())
-			p.hasANon = true
+		if !allZero(k.Nonce()) && p.addANonce(k.Nonce(), k.ReplayCounter()) {
 			o.derive(id, p)
 		}
 		o.msg3(id, p, pdu, k)
@@ -158,7 +180,7 @@ func suites(k eapol.Key) (pairwise, group ie.Suite) {
 // versions 1 and 2, the SHA-256 KDF for 3 and for AKM-defined version 0,
 // which SAE uses), installing its TK both ways.
 func (o *Observer) derive(id pairID, p *pair) bool {
-	if !p.hasANon || p.m2 == nil {
+	if !p.anonces[0].ok || p.m2 == nil {
 		return false
 	}
 	c := o.ciphers[p.pairwise]
@@ -172,33 +194,65 @@ func (o *Observer) derive(id pairID, p *pair) bool {
 	}
 	bits := 256 + 8*c.KeyLen()
 	aa, spa := id[:6], id[6:]
-	for i := range o.pmks {
-		var ptk []byte
-		if p.m2Ver == eapol.VersionCMACAES || p.m2Ver == eapol.VersionAKMChose {
-			ptk, err = prf.PTKSHA256(o.pmks[i][:], aa, spa, p.anonce[:], p.snonce[:], bits)
-		} else {
-			ptk, err = prf.PTK(o.pmks[i][:], aa, spa, p.anonce[:], p.snonce[:], bits)
+	// The ANonce of message 2's replay counter first, then the others,
+	// newest first.
+	var order [len(p.anonces)]int
+	n := 0
+	for i := range p.anonces {
+		j := (p.next + len(p.anonces) - 1 - i) % len(p.anonces)
+		if a := &p.anonces[j]; a.ok && a.replay == k.ReplayCounter() {
+			order[n] = j
+			n++
 		}
-		if err != nil || !net80211.VerifyEAPOLMIC(micVer(p.m2Ver), ptk[:16], p.m2, k) {
-			continue
+	}
+	for i := range p.anonces {
+		j := (p.next + len(p.anonces) - 1 - i) % len(p.anonces)
+		if a := &p.anonces[j]; a.ok && a.replay != k.ReplayCounter() {
+			order[n] = j
+			n++
 		}
-		if p.ptk != nil && bytes.Equal(p.ptk, ptk) {
-			return true // a retransmitted message: the keys stay
+	}
+	for _, j := range order[:n] {
+		for i := range o.pmks {
+			ptk, ok := o.tryPTK(p, k, o.pmks[i][:], aa, spa, p.anonces[j].nonce[:], bits)
+			if ok {
+				return o.install(p, c, ptk)
+			}
 		}
-		tk := ptk[32:]
-		ap, err1 := net80211.NewKey(c, 0, tk, net80211.RoleSupplicant, net80211.KeyRecv)
-		sta, err2 := net80211.NewKey(c, 0, tk, net80211.RoleAuthenticator, net80211.KeyRecv)
-		if err1 != nil || err2 != nil {
-			o.stats.CipherUnsupported++
-			return false
-		}
-		p.prev, p.keys = p.keys, [2]*net80211.Key{ap, sta}
-		p.last = [2]uint64{}
-		p.ptk, p.ver = ptk, p.m2Ver
-		o.stats.Handshakes++
-		return true
 	}
 	return false
+}
+
+// tryPTK derives the PTK from one PMK and ANonce and checks message 2's MIC with it.
+func (o *Observer) tryPTK(p *pair, k eapol.Key, pmk, aa, spa, anonce []byte, bits int) ([]byte, bool) {
+	var ptk []byte
+	var err error
+	if p.m2Ver == eapol.VersionCMACAES || p.m2Ver == eapol.VersionAKMChose {
+		ptk, err = prf.PTKSHA256(pmk, aa, spa, anonce, p.snonce[:], bits)
+	} else {
+		ptk, err = prf.PTK(pmk, aa, spa, anonce, p.snonce[:], bits)
+	}
+	return ptk, err == nil && net80211.VerifyEAPOLMIC(micVer(p.m2Ver), ptk[:16], p.m2, k)
+}
+
+// install makes a verified PTK the pair's keys, the old ones kept for
+// frames still under them.
+func (o *Observer) install(p *pair, c net80211.Cipher, ptk []byte) bool {
+	if p.ptk != nil && bytes.Equal(p.ptk, ptk) {
+		return true // a retransmitted message: the keys stay
+	}
+	tk := ptk[32:]
+	ap, err1 := net80211.NewKey(c, 0, tk, net80211.RoleSupplicant, net80211.KeyRecv)
+	sta, err2 := net80211.NewKey(c, 0, tk, net80211.RoleAuthenticator, net80211.KeyRecv)
+	if err1 != nil || err2 != nil {
+		o.stats.CipherUnsupported++
+		return false
+	}
+	p.prev, p.keys = p.keys, [2]*net80211.Key{ap, sta}
+	p.last = [2]uint64{}
+	p.ptk, p.ver = ptk, p.m2Ver
+	o.stats.Handshakes++
+	return true
 }
 
 // micVer maps AKM-defined version 0 (SAE) to the AES-CMAC MIC and AES key
