@@ -52,6 +52,13 @@ var decCases = []decCase{
 // from the AP (group-addressed: the GTK), then everything stops and the
 // capture is printed as gzip+base64 "PCAP-NAME:" lines.
 const decScript = `
+# diag: what the medium, wpa_supplicant (keys left out) and hostapd said last.
+diag() {
+	tail -n 10 /tmp/medium.log | sed 's/^/DIAG medium: /'
+	grep -v hexdump /tmp/wpas.log | tail -n 60 | sed 's/^/DIAG wpas: /'
+	tail -n 30 /tmp/hostapd.log | sed 's/^/DIAG hostapd: /'
+	grep -E 'hwsim0|wlan' /proc/net/dev | sed 's/^/DIAG dev: /'
+}
 ip link set hwsim0 up
 ip link set wlan0 up
 /bin/ip addr add 198.18.0.1/24 dev wlan0
@@ -63,7 +70,12 @@ for c in $CASES; do
 	wait_for 10 sh -c 'hostapd_cli -p /var/run/hostapd status | grep -q state=ENABLED'
 	rm -f /tmp/wpas.log
 	must wpa_supplicant -B -ddK -t -f /tmp/wpas.log -i wlan1 -D nl80211 -c /etc/wpa-$c.conf -P /tmp/wpas.pid
-	wait_for 60 grep -q CTRL-EVENT-CONNECTED /tmp/wpas.log || { grep -v hexdump /tmp/wpas.log | tail -n 30; fail "wpa_supplicant ($c) did not connect"; }
+	i=0
+	while ! grep -q CTRL-EVENT-CONNECTED /tmp/wpas.log; do
+		i=$((i + 1))
+		[ $i -le 600 ] || { diag; fail "wpa_supplicant ($c) did not connect"; }
+		sleep 0.1
+	done
 	/bin/ip addr flush dev wlan1
 	/bin/ip addr add 198.18.1.2/24 dev wlan1
 	/bin/ip neigh replace 198.18.0.77 lladdr $(cat /sys/class/net/wlan1/address) dev wlan0 nud permanent
