@@ -33,6 +33,7 @@ var captureCases = []struct {
 	{"wpa2-gtk-rekey", 1, 10, 26, true, false},
 	{"wpa2-rekey-retries", 3, 9, 36, true, false},
 	{"wpa2-ptk-rekey", 8, 1, 47, true, false},
+	{"wpa2-gtk-repeat", 2, 10, 28, true, false},
 	{"wpa3-sae", 1, 1, 4, false, false},
 }
 

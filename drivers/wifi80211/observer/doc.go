@@ -28,7 +28,9 @@
 //   - group keys per AP and key index: the GTK KDE in message 3 and in
 //     group key handshake message 1 (12.7.7), WPA1's bare GTK with its
 //     index in Key Information, RC4 or AES key wrap as the version says.
-//     EAPOL-Key frames inside decrypted frames (rekeys) are followed too.
+//     EAPOL-Key frames inside decrypted frames (rekeys) are followed too;
+//     the key a new GTK of the same index replaced is kept and tried, as
+//     an AP repeating group message 1 may send under the older one.
 //   - one PTK, two keys: a station holds one TK for both directions, but
 //     TKIP's Michael key differs by direction (12.7.1.3), so the observer
 //     installs the TK twice, as the station's receive key (frames from the

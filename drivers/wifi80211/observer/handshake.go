@@ -357,7 +357,7 @@ func (o *Observer) installGTK(id pairID, p *pair, idx uint8, key []byte) {
 		o.stats.EAPOLMalformed++
 		return
 	}
-	s.gtk[idx], s.last[idx] = k, 0
+	s.prev[idx], s.gtk[idx], s.last[idx] = s.gtk[idx], k, 0
 	o.stats.GroupKeys++
 }
 

@@ -58,6 +58,10 @@ type pairID [12]byte
 // bss holds the group keys of one access point, by key index.
 type bss struct {
 	gtk [4]*net80211.Key
+	// prev are the keys a new GTK of the same index replaced: an AP
+	// repeating group message 1 to a silent station may hand out a newer
+	// GTK than the one it still sends under.
+	prev [4]*net80211.Key
 	// last is the PN of the last group frame decrypted with each key, to
 	// skip retransmissions; installing a key clears its entry.
 	last [4]uint64
@@ -196,7 +200,7 @@ func (o *Observer) Frame(b []byte) (Verdict, []byte) {
 			o.drop(ReasonNoGTK)
 			return Dropped, nil
 		}
-		k, last = s.gtk[body[3]>>6], &s.last[body[3]>>6]
+		k, last, prevKey = s.gtk[body[3]>>6], &s.last[body[3]>>6], s.prev[body[3]>>6]
 	} else {
 		p := o.pairs[id]
 		if p == nil || p.keys[0] == nil {
