@@ -13,11 +13,12 @@ cd "$(dirname "$0")/.."
 #   and claims), netcat-openbsd, iperf3, tcpdump,
 #   tshark, udhcpd (DHCP server), busybox, radvd (IPv6 router advertisements
 #   for the SLAAC test; run only by tests, inside their namespaces).
-# Wi-Fi peers (copied into the guest): hostapd, wpasupplicant.
+# Wi-Fi peers (copied into the guest): hostapd, wpasupplicant; aircrack-ng
+#   (airdecap-ng, the reference of wlan decrypt's tests).
 # Bench peers: dpdk, dpdk-dev (+ pkg-config, gcc) for testpmd and mempool,
 #   librte-crypto-ipsec-mb23, openssl; nftables (bench/l2peer's Linux router).
 pkgs="qemu-system-x86 busybox-static cpio kmod pci.ids pciutils iproute2
-iputils-ping iputils-arping netcat-openbsd iperf3 tcpdump tshark ethtool hostapd wpasupplicant udhcpd radvd
+iputils-ping iputils-arping netcat-openbsd iperf3 tcpdump tshark ethtool hostapd wpasupplicant aircrack-ng udhcpd radvd
 dpdk dpdk-dev librte-crypto-ipsec-mb23 openssl nftables pkg-config gcc libc6-dev"
 
 missing=""

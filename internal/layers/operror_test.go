@@ -20,6 +20,7 @@ import (
 	"github.com/gopkt/gopkt/drivers/igb"
 	"github.com/gopkt/gopkt/drivers/wifi80211/hwsim"
 	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
+	"github.com/gopkt/gopkt/drivers/wifi80211/observer"
 	"github.com/gopkt/gopkt/drivers/wifi80211/vcard"
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/pcihost"
@@ -46,6 +47,7 @@ var opErrors = []opErrorCase{
 	{"drivers/igb", "igb", &igb.OpError{}},
 	{"drivers/wifi80211/hwsim", "hwsim", &hwsim.OpError{}},
 	{"drivers/wifi80211/net80211", "net80211", &net80211.OpError{}},
+	{"drivers/wifi80211/observer", "observer", &observer.OpError{}},
 	{"drivers/wifi80211/vcard", "vcard", &vcard.OpError{}},
 	{"hw/mbuf", "mbuf", &mbuf.OpError{}},
 	{"pcihost", "pci", &pcihost.OpError{}},

@@ -15,6 +15,8 @@
 //	wlan status [--json]                                 BSSID, channel, signal, rate, security, ciphers, counters, address
 //	wlan disconnect                                      deauthenticates and stops connect
 //	wlan medium                                          the hwsim medium only (relays between kernel radios)
+//	wlan decrypt -r IN -w OUT (--ssid S --passphrase P | --psk HEX | --pmk HEX)...
+//	      [--bssid B] [--keep-80211] [--fcs auto|yes|no]   offline decryption of a capture, like airdecap-ng
 //
 // Each subcommand has its own flags; `wlan CMD --help` lists them and exits
 // 0. --passphrase takes 8 to 63 printable ASCII characters (counted as
@@ -111,6 +113,17 @@
 // routers, the neighbour cache, and group-addressed frames in and out
 // ("mcast:", with ours the AP relayed back, dropped); `wlan ping` takes IPv6
 // destinations, link-local ones with or without %wlan0.
+//
+// decrypt needs no card, medium or socket: it is
+// drivers/wifi80211/observer.DecryptCapture from file to file. It reads pcap
+// or pcapng with radiotap, plain 802.11 (with or without FCS), Prism/AVS or
+// PPI records; follows every 4-way handshake (WPA1, WPA2, WPA3-SAE with its
+// PMK), group key handshake and GTK rekey in the file, trying each key
+// given; writes the decrypted frames as Ethernet (as airdecap-ng does) or,
+// with --keep-80211, as unprotected 802.11; and prints a summary: frames
+// read, data frames plain/WEP/WPA, decrypted (unicast and group), the rest
+// by reason, handshakes and group keys. A wrong key or a capture without a
+// handshake is said so on stderr.
 //
 // What it does not do: no TCP or DNS on the stack interface; no
 // VFIO backend, since no 802.11 card exists on this hardware — the card is

@@ -27,6 +27,7 @@ const usage = `usage:
   wlan status [--json]
   wlan disconnect
   wlan medium          (relay between kernel radios only, e.g. for a wpa_supplicant reference)
+  wlan decrypt -r IN -w OUT (--ssid S --passphrase P | --psk HEX | --pmk HEX)... [--bssid B] [--keep-80211]
 common flags: --socket PATH (default /run/gopkt-wlan.sock), --mac ADDR (station address)
 wlan COMMAND --help lists a command's flags.
 `
@@ -139,6 +140,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if args[0] == "help" || args[0] == "--help" || args[0] == "-h" {
 		fmt.Fprint(stdout, usage)
 		return 0
+	}
+	if args[0] == "decrypt" {
+		return decryptCmd(args[1:], stdout, stderr) // offline: its own flags (decrypt.go)
 	}
 	var fl cmdFlags
 	fs := newFlagSet(args[0], &fl)
