@@ -96,13 +96,20 @@ func newE1000Driver(o options) (driver, error) {
 
 func (e *e1000Driver) Prefix() string { return "em" }
 
+// openPCI claims the PCI function at addr through VFIO for a NIC driver;
+// when it is not bound to vfio-pci, the error says how to bind it.
+func (d *daemon) openPCI(addr string) (pci.Function, error) {
+	fn, err := d.pciHost().Open(addr)
+	if err != nil && errors.Is(err, vfio.ErrNotBound) && !strings.Contains(err.Error(), "vfio-bind bind") {
+		return nil, fmt.Errorf("%w\n  fix: run 'vfio-bind bind %s' first (it moves the NIC from its Linux driver to vfio-pci)", err, addr)
+	}
+	return fn, err
+}
+
 // Open claims the device through VFIO; the error says how to bind it.
 func (e *e1000Driver) Open(d *daemon) error {
-	fn, err := d.pciHost().Open(e.addr)
+	fn, err := d.openPCI(e.addr)
 	if err != nil {
-		if errors.Is(err, vfio.ErrNotBound) && !strings.Contains(err.Error(), "vfio-bind bind") {
-			return fmt.Errorf("%w\n  fix: run 'vfio-bind bind %s' first (it moves the NIC from its Linux driver to vfio-pci)", err, e.addr)
-		}
 		return err
 	}
 	e.fn = fn

@@ -3,13 +3,11 @@ package main
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/gopkt/gopkt/drivers/igb"
 	"github.com/gopkt/gopkt/hw/pci"
 	"github.com/gopkt/gopkt/stack"
-	"github.com/gopkt/gopkt/vfio"
 )
 
 // igbLoader: -d igb pci=ADDR[,queues=N][,mode=interrupt|poll][,rxdescs=N]
@@ -80,11 +78,8 @@ func (e *igbDriver) Prefix() string { return "igb" }
 
 // Open claims the device through VFIO; the error says how to bind it.
 func (e *igbDriver) Open(d *daemon) error {
-	fn, err := d.pciHost().Open(e.addr)
+	fn, err := d.openPCI(e.addr)
 	if err != nil {
-		if errors.Is(err, vfio.ErrNotBound) && !strings.Contains(err.Error(), "vfio-bind bind") {
-			return fmt.Errorf("%w\n  fix: run 'vfio-bind bind %s' first (it moves the NIC from its Linux driver to vfio-pci)", err, e.addr)
-		}
 		return err
 	}
 	e.fn = fn
