@@ -65,11 +65,11 @@ echo "$flags" | grep -qF '[HT]' || fail "hostapd does not list HT for us"
 out=$(wlan status); echo "$out"
 expect "$out" "WMM (QoS data), HT"
 echo "$out" | sed 's/^/RESULT status at connect: /' 
-/bin/ping -c 300 -i 0.01 -W 5 -q 198.18.0.2 > /tmp/lping.log 2>&1 &
+/bin/ping -c 300 -i 0.01 -w 120 198.18.0.2 > /tmp/lping.log 2>&1 &
 lp=$!
 wlan ping 198.18.0.1 --count 300 --interval 10ms > /tmp/wping.log 2>&1 || true
 wait $lp || true
-echo "RESULT Linux -> us: $(grep 'packets transmitted' /tmp/lping.log)"
+echo "RESULT Linux -> us: $(ping_answered /tmp/lping.log 300) of 300 answered ($(grep 'packets transmitted' /tmp/lping.log))"
 echo "RESULT us -> Linux: $(grep 'packets transmitted' /tmp/wping.log) $(grep 'first error' /tmp/wping.log)"
 st=$(wlan status); echo "$st" | sed 's/^/RESULT status: /'
 echo "RESULT AP ethtool $(ethtool -S wlan0 2>&1 | grep -E 'dropped|failed|rx_packets|tx_packets|retr' | tr -s ' ' | tr '\n' ' ')"
@@ -78,7 +78,7 @@ must wlan disconnect
 wait $pid || { cat /tmp/connect.log; fail "wlan connect exited with status $?"; }
 cat /tmp/connect.log
 gzip -c /tmp/qos.pcap | base64 | sed 's/^/PCAP:/'
-expect "$(cat /tmp/lping.log)" "300 packets transmitted, 300 received"
+[ "$(ping_answered /tmp/lping.log 300)" = 300 ] || fail "Linux -> us: $(ping_answered /tmp/lping.log 300) of the first 300 echo requests answered"
 expect "$(cat /tmp/wping.log)" "300 packets transmitted, 300 received"
 echo "$st" | grep -qE 'block ack: +[1-9][0-9]* agreements' || fail "no Block Ack agreement accepted"
 echo "$st" | grep -qE '[1-9][0-9]* MPDUs held for reordering' || fail "nothing held for reordering"

@@ -138,15 +138,15 @@ icmp() { awk -v k=$1 '/^IcmpMsg:/ { if (!h) { for (i = 2; i <= NF; i++) n[i] = $
 # kernel counted, fails on any loss.
 both_ways() {
 	r0=$(icmp InType0); q0=$(icmp InType8)
-	$PING -c $2 -i 0.01 -W 5 -q $1 > /tmp/lping.log 2>&1 &
+	$PING -c $2 -i 0.01 -w 120 $1 > /tmp/lping.log 2>&1 &
 	lp=$!
 	wlan ping 198.18.0.1 --count $2 --interval 10ms > /tmp/wping.log 2>&1 || true
 	wait $lp || true
-	echo "RESULT $3: Linux -> us: $(grep 'packets transmitted' /tmp/lping.log)"
+	echo "RESULT $3: Linux -> us: $(ping_answered /tmp/lping.log $2) of $2 answered ($(grep 'packets transmitted' /tmp/lping.log))"
 	echo "RESULT $3: us -> Linux: $(grep 'packets transmitted' /tmp/wping.log) $(grep rtt /tmp/wping.log)"
 	echo "RESULT $3: the AP's kernel received $(($(icmp InType0) - r0)) echo replies and $(($(icmp InType8) - q0)) echo requests"
 	counters $3
-	expect "$(cat /tmp/lping.log)" "$2 packets transmitted, $2 received"
+	[ "$(ping_answered /tmp/lping.log $2)" = "$2" ] || fail "$3: Linux -> us: $(ping_answered /tmp/lping.log $2) of the first $2 echo requests answered"
 	expect "$(cat /tmp/wping.log)" "$2 packets transmitted, $2 received"
 }
 # counters PHASE: every place a frame can be lost, ours and the AP's: our
