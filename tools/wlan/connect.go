@@ -35,6 +35,9 @@ type connectOpts struct {
 	// offered (testing receive reordering).
 	reorderData int
 	links       []hwsim.Link // per-link signal levels of the medium (--signal)
+	// softCrypto: CCMP and GCMP in the software engine of the crypto
+	// offload API (batched per burst) instead of the card's key cache.
+	softCrypto bool
 }
 
 // connect joins the network, prints progress, then serves the control
@@ -53,7 +56,7 @@ func connect(o connectOpts, stdout, stderr io.Writer) (code int) {
 		case events <- e:
 		default:
 		}
-	}, tap, hwsim.Config{Lose: saeConfirmLoser(o.dropSAEConfirms), Hold: dataSwapper(o.reorderData), Links: o.links})
+	}, tap, hwsim.Config{Lose: saeConfirmLoser(o.dropSAEConfirms), Hold: dataSwapper(o.reorderData), Links: o.links}, o.softCrypto)
 	if err != nil {
 		fmt.Fprintf(stderr, "wlan connect: %v\n", err)
 		return 1
@@ -106,6 +109,7 @@ func connect(o connectOpts, stdout, stderr io.Writer) (code int) {
 		case "status":
 			vs, cs := st.vap.Status(), st.dev.Stats()
 			v := makeStatus(vs, cs)
+			v.Crypto = st.cryptoView(vs)
 			var ps port.Stats
 			if x != nil {
 				v.Interface, v.Addresses = x.cfg.Name, x.addresses()
@@ -293,7 +297,7 @@ func startCapture(path string, count int, src *radiotapSource, stdout io.Writer)
 // that kernel radios reach each other: the reference wpa_supplicant of the
 // benchmark needs a medium, and only one process can be it.
 func medium(mac net.HardwareAddr, links []hwsim.Link, stdout, stderr io.Writer) int {
-	st, err := openStation(mac, func(net80211.Event) {}, nil, hwsim.Config{Links: links})
+	st, err := openStation(mac, func(net80211.Event) {}, nil, hwsim.Config{Links: links}, false)
 	if err != nil {
 		fmt.Fprintf(stderr, "wlan medium: %v\n", err)
 		return 1

@@ -119,6 +119,9 @@ type statusView struct {
 	SAQueryOK       uint64 `json:"sa_query_confirmed"`
 	SAQueryTimeouts uint64 `json:"sa_query_timeouts"`
 	Group           string `json:"group_cipher"`
+	// Crypto says where the pairwise key's cipher runs (--crypto) and,
+	// for the software engine, its batches and operations.
+	Crypto cryptoView `json:"crypto"`
 	// Counters of the vap and of the card.
 	RxDelivered uint64 `json:"rx_delivered"`
 	RxReplay    uint64 `json:"rx_replay"`
@@ -269,6 +272,13 @@ type saeView struct {
 	BadConfirm   uint64 `json:"bad_confirm"`
 }
 
+type cryptoView struct {
+	Where        string `json:"where"`
+	Batches      uint64 `json:"batches"`
+	Ops          uint64 `json:"ops"`
+	AuthFailures uint64 `json:"auth_failures"`
+}
+
 type baView struct {
 	Accepted uint64 `json:"accepted"`
 	Declined uint64 `json:"declined"`
@@ -335,6 +345,11 @@ func printStatus(w io.Writer, v statusView, asJSON bool) error {
 		fmt.Fprintf(tw, "cipher:\tnone (open network)\n")
 	} else {
 		fmt.Fprintf(tw, "cipher:\t%s pairwise, %s group\n", v.Pairwise, v.Group)
+		if v.Crypto.Batches > 0 || strings.HasPrefix(v.Crypto.Where, "software engine") {
+			fmt.Fprintf(tw, "crypto:\t%s: %d frames in %d batches, %d failed their MIC\n", v.Crypto.Where, v.Crypto.Ops, v.Crypto.Batches, v.Crypto.AuthFailures)
+		} else if v.Crypto.Where != "" {
+			fmt.Fprintf(tw, "crypto:\t%s\n", v.Crypto.Where)
+		}
 	}
 	if v.PMF {
 		fmt.Fprintf(tw, "pmf:\ton (BIP-CMAC-128); %d unprotected dropped, %d BIP errors; SA Query: %d answered, %d of ours confirmed, %d timed out\n",

@@ -48,6 +48,7 @@ type Com struct {
 	txInfo   TxInfo    // reused for every transmit (no allocation per frame)
 	inBuf    *mbuf.Buf // the mbuf InputBuf is processing, until a Port takes it
 	inBytes  []byte    // its bytes as given (to locate the Ethernet frame in it)
+	rxb      rxBurst   // InputBurst's decryption batch
 }
 
 type txPending struct {
