@@ -86,6 +86,12 @@ func (c *Com) Input(b []byte, rx *RxInfo) {
 // input dispatches a received frame to the vaps; the lock is held.
 func (c *Com) input(b []byte, rx *RxInfo) {
 	c.tapFrame(b, rx, nil)
+	c.dispatch(b, rx)
+}
+
+// dispatch is input after the tap (InputBurst taps every frame before its
+// batch decrypts any, so the tap sees them as they came off the air).
+func (c *Com) dispatch(b []byte, rx *RxInfo) {
 	f, err := frame.Parse(b)
 	if err != nil {
 		for _, v := range c.vaps {

@@ -43,6 +43,9 @@ type rxBurst struct {
 // data frames are decrypted as one batch first (rxburst.go).
 func (c *Com) InputBurst(bufs []*mbuf.Buf, rx []RxInfo) {
 	c.mu.Lock()
+	for i, b := range bufs {
+		c.tapFrame(b.Bytes(), &rx[i], nil) // as received, before decryption
+	}
 	for off := 0; off < len(bufs); off += rxBurstMax {
 		end := min(off+rxBurstMax, len(bufs))
 		c.predecrypt(bufs[off:end], rx[off:end])
@@ -53,7 +56,7 @@ func (c *Com) InputBurst(bufs []*mbuf.Buf, rx []RxInfo) {
 			continue
 		}
 		c.inBuf, c.inBytes = b, b.Bytes()
-		c.input(c.inBytes, &rx[i])
+		c.dispatch(c.inBytes, &rx[i])
 		if c.inBuf != nil {
 			c.inBuf.Free()
 			c.inBuf, c.inBytes = nil, nil

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gopkt/gopkt/crypto"
 	"github.com/gopkt/gopkt/crypto/soft"
+	"github.com/gopkt/gopkt/drivers/wifi80211/frame"
 	"github.com/gopkt/gopkt/drivers/wifi80211/ie"
 	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
 	"github.com/gopkt/gopkt/drivers/wifi80211/wlantest"
@@ -267,13 +268,20 @@ func BenchmarkTxBurst(bm *testing.B) {
 // replayed one as a replay, without disturbing the others; the pool is
 // full at the end.
 func TestInputBurstBatched(t *testing.T) {
+	for _, qos := range []bool{false, true} {
+		t.Run(fmt.Sprintf("qos=%v", qos), func(t *testing.T) { testInputBurst(t, qos) })
+	}
+}
+
+func testInputBurst(t *testing.T, qos bool) {
 	pool := newPool(t, 128)
 	eng := soft.New(soft.Options{})
 	reg := &crypto.Registry{}
 	if err := reg.Register(eng); err != nil {
 		t.Fatal(err)
 	}
-	b := newBench(t, benchOpts{passphrase: "in bursts", comCfg: func(cc *net80211.ComConfig) { cc.Crypto = reg }})
+	b := newBench(t, benchOpts{passphrase: "in bursts", comCfg: func(cc *net80211.ComConfig) { cc.Crypto = reg },
+		apCfg: func(c *wlantest.APConfig) { c.QoS = qos }})
 	pt, err := b.vap.NewPort(pool, 64)
 	if err != nil {
 		t.Fatal(err)
@@ -301,7 +309,7 @@ func TestInputBurstBatched(t *testing.T) {
 	var want [][]byte
 	for i := range 20 {
 		e := ether(staMAC, peer, fmt.Sprintf("downlink %d", i))
-		e = append(e, make([]byte, 1000)...)
+		e = append(e, make([]byte, (i*397)%1400)...) // lengths differ within a four-lane group
 		if err := b.ap.SendEther(e); err != nil {
 			t.Fatal(err)
 		}
@@ -488,4 +496,69 @@ func FuzzInputBurst(f *testing.F) {
 			t.Fatalf("%d buffers held after the burst", n)
 		}
 	})
+}
+
+// TestInputBurstBlockAck: under a Block Ack agreement, with CCMP in the
+// software engine, bursts whose MPDUs arrive out of order are decrypted in
+// one batch, held already decrypted, and delivered in sequence order with
+// no decryption error or replay.
+func TestInputBurstBlockAck(t *testing.T) {
+	pool := newPool(t, 64)
+	reg := &crypto.Registry{}
+	if err := reg.Register(soft.New(soft.Options{})); err != nil {
+		t.Fatal(err)
+	}
+	b := &baBench{bench: newBench(t, benchOpts{passphrase: "block ack batch", apCfg: func(c *wlantest.APConfig) { c.QoS = true },
+		comCfg: func(c *net80211.ComConfig) { c.Radio = htRadio{c.Radio.(*wlantest.Radio)}; c.Crypto = reg }})}
+	b.connect("block ack batch")
+	b.medium.Filter = func(from *wlantest.Radio, p []byte) []byte {
+		if f, err := frame.Parse(p); b.holding && from == b.ap.Radio() && err == nil && f.Type() == frame.TypeData {
+			b.held = append(b.held, p)
+			return nil
+		}
+		return p
+	}
+	b.ap.SendADDBA(0)
+	b.medium.Run(100)
+	if b.vap.Stats().BAAccepted != 1 {
+		t.Fatalf("ADDBA not accepted: %+v", b.vap.Stats())
+	}
+	pt, err := b.vap.NewPort(pool, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := b.hold(12)
+	burst := func(order ...int) {
+		var bufs []*mbuf.Buf
+		var infos []net80211.RxInfo
+		for _, i := range order {
+			m, _ := pool.Get()
+			d, _ := m.Append(len(b.held[h[i]]))
+			copy(d, b.held[h[i]])
+			bufs = append(bufs, m)
+			infos = append(infos, net80211.RxInfo{Rate: 108, SignalDBm: -40, FreqMHz: 2437})
+		}
+		b.com.InputBurst(bufs, infos)
+	}
+	burst(2, 1, 0, 3)
+	burst(5)
+	burst(4, 7, 6)
+	burst(9, 10)
+	burst(8, 11)
+	out := make([]*mbuf.Buf, 64)
+	n := pt.RxBurst(out)
+	st := b.vap.Stats()
+	if n != 12 || st.RxDecryptErr != 0 || st.RxReplay != 0 {
+		t.Fatalf("delivered %d of 12; stats %+v", n, st)
+	}
+	for i := range n {
+		if want := ether(staMAC, baPeer, fmt.Sprintf("msdu %d", i)); !bytes.Equal(out[i].Bytes(), want) {
+			t.Errorf("frame %d: %q", i, out[i].Bytes())
+		}
+	}
+	pool.Free(out[:n])
+	_ = pt.Close()
+	if pool.InUse() != 0 {
+		t.Fatalf("%d mbufs in use", pool.InUse())
+	}
 }
