@@ -38,6 +38,7 @@ type connectOpts struct {
 	// softCrypto: CCMP and GCMP in the software engine of the crypto
 	// offload API (batched per burst) instead of the card's key cache.
 	softCrypto bool
+	udpSink    uint16 // count datagrams to this UDP port (0: none)
 }
 
 // connect joins the network, prints progress, then serves the control
@@ -95,6 +96,18 @@ func connect(o connectOpts, stdout, stderr io.Writer) (code int) {
 			}
 		}()
 	}
+	var sink *udpSink
+	if o.udpSink != 0 {
+		if x == nil {
+			fmt.Fprintln(stderr, "wlan connect: --udp-sink needs a stack: give --addr or --dhcp")
+			return 2
+		}
+		if sink, err = startUDPSink(x, o.udpSink); err != nil {
+			fmt.Fprintf(stderr, "wlan connect: --udp-sink %d: %v\n", o.udpSink, err)
+			return 1
+		}
+		defer sink.close() // before the stack closes (deferred earlier, runs later)
+	}
 	lines6 := make(chan string, 16)
 	if x != nil && x.ip6 != nil {
 		done := make(chan struct{})
@@ -113,6 +126,9 @@ func connect(o connectOpts, stdout, stderr io.Writer) (code int) {
 			var ps port.Stats
 			if x != nil {
 				v.Interface, v.Addresses = x.cfg.Name, x.addresses()
+				if sink != nil {
+					v.UDPSink = sink.view()
+				}
 				ps = x.port.Stats()
 			}
 			ms := st.md.Stats()

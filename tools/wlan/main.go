@@ -57,6 +57,7 @@ type cmdFlags struct {
 	dropSAEConfirms        int
 	reorderData            int
 	crypto                 string
+	udpSink                uint16
 	signals                []string
 }
 
@@ -80,6 +81,7 @@ func newFlagSet(cmd string, f *cmdFlags) *pflag.FlagSet {
 		fs.StringVar(&f.ssid, "ssid", "", "network to join")
 		fs.StringVar(&f.pass, "passphrase", "", "WPA2 passphrase: 8 to 63 printable ASCII characters; empty for an open network")
 		fs.StringVar(&f.psk, "psk", "", "WPA2 pre-shared key as 64 hex digits (hostapd's wpa_psk=), instead of --passphrase")
+		fs.Uint16Var(&f.udpSink, "udp-sink", 0, "with --addr or --dhcp: count the UDP datagrams sent to this port (status shows them)")
 		fs.StringVar(&f.crypto, "crypto", "card", "where CCMP runs: card (the card's key cache) or soft (the software engine of the crypto offload API, a batch per burst of frames)")
 		fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "give up connecting after this long")
 		fs.StringVar(&f.addr, "addr", "", "attach the station to a gopkt stack with this IPv4 address/prefix")
@@ -239,6 +241,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	o := connectOpts{sock: fl.sock, mac: mac, ssid: fl.ssid, pass: fl.pass, psk: psk, timeout: fl.timeout,
 		ip: ipConfig{Name: fl.ifname, DHCP: fl.dhcp, SLAAC: fl.slaac}, pcap: fl.pcapPath, pcapCount: fl.pcapCount, stamps: fl.stamps}
 	o.dropSAEConfirms, o.reorderData = fl.dropSAEConfirms, fl.reorderData
+	o.udpSink = fl.udpSink
 	switch fl.crypto {
 	case "card":
 	case "soft":

@@ -122,6 +122,8 @@ type statusView struct {
 	// Crypto says where the pairwise key's cipher runs (--crypto) and,
 	// for the software engine, its batches and operations.
 	Crypto cryptoView `json:"crypto"`
+	// UDPSink counts what reached connect --udp-sink's port.
+	UDPSink *udpSinkView `json:"udp_sink,omitempty"`
 	// Counters of the vap and of the card.
 	RxDelivered uint64 `json:"rx_delivered"`
 	RxReplay    uint64 `json:"rx_replay"`
@@ -361,6 +363,9 @@ func printStatus(w io.Writer, v statusView, asJSON bool) error {
 	fmt.Fprintf(tw, "eapol:\t%d received, %d bad MIC, %d replayed, %d dropped, %d reinstalls refused\n", v.EAPOLRx, v.EAPOLBadMIC, v.EAPOLReplay, v.EAPOLDrop, v.KeyReinst)
 	if v.Interface != "" && len(v.Addresses) > 0 {
 		fmt.Fprintf(tw, "ip:\t%s %s\n", v.Interface, strings.Join(v.Addresses, " "))
+		if u := v.UDPSink; u != nil {
+			fmt.Fprintf(tw, "udp sink:\tport %d: %d datagrams, %d bytes\n", u.Port, u.Datagrams, u.Bytes)
+		}
 	}
 	printIPv6(func(f string, a ...any) { fmt.Fprintf(tw, f, a...) }, v)
 	fmt.Fprintf(tw, "rx:\t%d frames, %d delivered, %d decrypted by the card, %d replays, %d decrypt errors\n", v.RxFrames, v.RxDelivered, v.HWDecrypted, v.RxReplay, v.RxDecryptEr)
