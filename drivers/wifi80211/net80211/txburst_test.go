@@ -9,12 +9,32 @@ import (
 
 	"github.com/gopkt/gopkt/crypto"
 	"github.com/gopkt/gopkt/crypto/soft"
-	"github.com/gopkt/gopkt/drivers/wifi80211/frame"
 	"github.com/gopkt/gopkt/drivers/wifi80211/ie"
 	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
 	"github.com/gopkt/gopkt/drivers/wifi80211/wlantest"
 	"github.com/gopkt/gopkt/hw/mbuf"
 )
+
+// softRegistry returns a registry holding one software engine, and the
+// engine.
+func softRegistry(t testing.TB) (*crypto.Registry, *soft.Engine) {
+	t.Helper()
+	eng := soft.New(soft.Options{})
+	reg := &crypto.Registry{}
+	if err := reg.Register(eng); err != nil {
+		t.Fatal(err)
+	}
+	return reg, eng
+}
+
+// closePort closes pt and checks that every buffer is back in pool.
+func closePort(t testing.TB, pt *net80211.Port, pool *mbuf.Pool) {
+	t.Helper()
+	_ = pt.Close()
+	if n := pool.InUse(); n != 0 {
+		t.Fatalf("%d buffers held at the end", n)
+	}
+}
 
 // spyRadio records where each transmitted frame lies in memory.
 type spyRadio struct {
@@ -83,16 +103,13 @@ func TestTxBurstInPlace(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			pool := newPool(t, 256)
-			eng := soft.New(soft.Options{})
+			reg, eng := softRegistry(t)
 			var spy *spyRadio
 			o := benchOpts{passphrase: tc.pass, comCfg: func(cc *net80211.ComConfig) {
 				spy = &spyRadio{Radio: cc.Radio}
 				cc.Radio = spy
 				if tc.reg {
-					cc.Crypto = &crypto.Registry{}
-					if err := cc.Crypto.Register(eng); err != nil {
-						t.Fatal(err)
-					}
+					cc.Crypto = reg
 				}
 			}}
 			if tc.hw {
@@ -163,10 +180,7 @@ func TestTxBurstInPlace(t *testing.T) {
 			if st := pt.Stats(); st.TxPackets != uint64(len(want)) || st.TxDropped != 0 {
 				t.Errorf("port stats %+v", st)
 			}
-			_ = pt.Close()
-			if n := pool.InUse(); n != 0 {
-				t.Fatalf("%d buffers held at the end", n)
-			}
+			closePort(t, pt, pool)
 		})
 	}
 }
@@ -177,10 +191,7 @@ func TestTxBurstInPlace(t *testing.T) {
 // order.
 func TestTxBurstSharedInMiddle(t *testing.T) {
 	pool := newPool(t, 64)
-	reg := &crypto.Registry{}
-	if err := reg.Register(soft.New(soft.Options{})); err != nil {
-		t.Fatal(err)
-	}
+	reg, _ := softRegistry(t)
 	b := newBench(t, benchOpts{passphrase: "shared medium", comCfg: func(cc *net80211.ComConfig) { cc.Crypto = reg }})
 	pt, err := b.vap.NewPort(pool, 8)
 	if err != nil {
@@ -210,10 +221,7 @@ func TestTxBurstSharedInMiddle(t *testing.T) {
 			t.Fatalf("frame %d differs", i)
 		}
 	}
-	_ = pt.Close()
-	if n := pool.InUse(); n != 0 {
-		t.Fatalf("%d buffers held at the end", n)
-	}
+	closePort(t, pt, pool)
 }
 
 // BenchmarkTxBurst is Port.TxBurst with bursts of 32 1500-octet frames
@@ -224,10 +232,7 @@ func BenchmarkTxBurst(bm *testing.B) {
 	for _, name := range []string{"batched", "per-frame"} {
 		bm.Run(name, func(bm *testing.B) {
 			pool := newPool(bm, 256)
-			reg := &crypto.Registry{}
-			if err := reg.Register(soft.New(soft.Options{})); err != nil {
-				bm.Fatal(err)
-			}
+			reg, _ := softRegistry(bm)
 			b := newBench(bm, benchOpts{passphrase: "benchmark", comCfg: func(cc *net80211.ComConfig) {
 				if name == "batched" {
 					cc.Crypto = reg
@@ -275,11 +280,7 @@ func TestInputBurstBatched(t *testing.T) {
 
 func testInputBurst(t *testing.T, qos bool) {
 	pool := newPool(t, 128)
-	eng := soft.New(soft.Options{})
-	reg := &crypto.Registry{}
-	if err := reg.Register(eng); err != nil {
-		t.Fatal(err)
-	}
+	reg, eng := softRegistry(t)
 	b := newBench(t, benchOpts{passphrase: "in bursts", comCfg: func(cc *net80211.ComConfig) { cc.Crypto = reg },
 		apCfg: func(c *wlantest.APConfig) { c.QoS = qos }})
 	pt, err := b.vap.NewPort(pool, 64)
@@ -357,10 +358,7 @@ func testInputBurst(t *testing.T, qos bool) {
 		}
 	}
 	pool.Free(got[:n])
-	_ = pt.Close()
-	if n := pool.InUse(); n != 0 {
-		t.Fatalf("%d buffers held at the end", n)
-	}
+	closePort(t, pt, pool)
 }
 
 // BenchmarkInputBurst is the receive side of BenchmarkTxBurst: 32 CCMP
@@ -373,10 +371,7 @@ func BenchmarkInputBurst(bm *testing.B) {
 	for _, name := range []string{"batched", "per-frame"} {
 		bm.Run(name, func(bm *testing.B) {
 			pool := newPool(bm, 256)
-			reg := &crypto.Registry{}
-			if err := reg.Register(soft.New(soft.Options{})); err != nil {
-				bm.Fatal(err)
-			}
+			reg, _ := softRegistry(bm)
 			b := newBench(bm, benchOpts{passphrase: "benchmark", comCfg: func(cc *net80211.ComConfig) { cc.Crypto = reg }})
 			pt, err := b.vap.NewPort(pool, 64)
 			if err != nil {
@@ -454,10 +449,7 @@ func FuzzInputBurst(f *testing.F) {
 		}
 	}
 	pool := newPool(f, 64)
-	reg := &crypto.Registry{}
-	if err := reg.Register(soft.New(soft.Options{})); err != nil {
-		f.Fatal(err)
-	}
+	reg, _ := softRegistry(f)
 	b := newBench(f, benchOpts{passphrase: "fuzz the burst", comCfg: func(cc *net80211.ComConfig) { cc.Crypto = reg }})
 	pt, err := b.vap.NewPort(pool, 64)
 	if err != nil {
@@ -504,25 +496,8 @@ func FuzzInputBurst(f *testing.F) {
 // no decryption error or replay.
 func TestInputBurstBlockAck(t *testing.T) {
 	pool := newPool(t, 64)
-	reg := &crypto.Registry{}
-	if err := reg.Register(soft.New(soft.Options{})); err != nil {
-		t.Fatal(err)
-	}
-	b := &baBench{bench: newBench(t, benchOpts{passphrase: "block ack batch", apCfg: func(c *wlantest.APConfig) { c.QoS = true },
-		comCfg: func(c *net80211.ComConfig) { c.Radio = htRadio{c.Radio.(*wlantest.Radio)}; c.Crypto = reg }})}
-	b.connect("block ack batch")
-	b.medium.Filter = func(from *wlantest.Radio, p []byte) []byte {
-		if f, err := frame.Parse(p); b.holding && from == b.ap.Radio() && err == nil && f.Type() == frame.TypeData {
-			b.held = append(b.held, p)
-			return nil
-		}
-		return p
-	}
-	b.ap.SendADDBA(0)
-	b.medium.Run(100)
-	if b.vap.Stats().BAAccepted != 1 {
-		t.Fatalf("ADDBA not accepted: %+v", b.vap.Stats())
-	}
+	reg, _ := softRegistry(t)
+	b := newBABenchOn(t, "block ack batch", reg)
 	pt, err := b.vap.NewPort(pool, 64)
 	if err != nil {
 		t.Fatal(err)
@@ -557,8 +532,5 @@ func TestInputBurstBlockAck(t *testing.T) {
 		}
 	}
 	pool.Free(out[:n])
-	_ = pt.Close()
-	if pool.InUse() != 0 {
-		t.Fatalf("%d mbufs in use", pool.InUse())
-	}
+	closePort(t, pt, pool)
 }
