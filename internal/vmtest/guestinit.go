@@ -58,6 +58,8 @@ verdict FAIL scenario exited with status $rc$hint
 //	expect TEXT PATTERN   fail unless TEXT contains PATTERN (shell glob)
 //	reject TEXT PATTERN   fail when TEXT contains PATTERN
 //	wait_for SECS CMD...  retry CMD every 0.1 s until it succeeds; fail after SECS
+//	wait_log SECS RE FILE wait_for a line matching RE (grep) in FILE; on timeout
+//	                      print FILE's last 30 lines before failing
 //	ready NAME            print "GOPKT-READY: NAME" for Host.WaitReady
 //	wait_host NAME        read console lines until one equals NAME (Host.Send)
 //	ping_all LOG N DST [OPTS...]
@@ -83,6 +85,14 @@ wait_for() {
 	_n=$(($1 * 10)); shift
 	while ! "$@" >/dev/null 2>&1; do
 		_n=$((_n - 1)); [ $_n -gt 0 ] || fail "timed out waiting for '$*'"
+		sleep 0.1
+	done
+}
+wait_log() {
+	_n=$(($1 * 10))
+	while ! grep -q "$2" "$3" 2>/dev/null; do
+		_n=$((_n - 1))
+		[ $_n -gt 0 ] || { tail -n 30 "$3" 2>/dev/null; fail "timed out after $1 s waiting for '$2' in $3 (its last lines above)"; }
 		sleep 0.1
 	done
 }

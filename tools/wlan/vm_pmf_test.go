@@ -93,7 +93,7 @@ STA=02:67:6f:70:6b:01
 start_ap /etc/hostapd-pmf2.conf
 wlan connect --ssid gopkt-wlan --passphrase 'the right passphrase' --addr 198.18.0.2/24 --pcap /tmp/pmf.pcap > /tmp/connect.log 2>&1 &
 pid=$!
-wait_for 30 grep -q '^connected' /tmp/connect.log
+wait_log 30 '^connected' /tmp/connect.log
 wait_for 5 sh -c 'hostapd_cli -p /var/run/hostapd all_sta | grep -q AUTHORIZED'
 flags=$(ap all_sta | grep '^flags=')
 echo "RESULT pmf2 hostapd $flags"
@@ -133,7 +133,7 @@ stop_ap
 start_ap /etc/hostapd-pmf1.conf
 wlan connect --ssid gopkt-wlan --passphrase 'the right passphrase' --addr 198.18.0.2/24 > /tmp/connect1.log 2>&1 &
 pid=$!
-wait_for 30 grep -q '^connected' /tmp/connect1.log
+wait_log 30 '^connected' /tmp/connect1.log
 wait_for 5 sh -c 'hostapd_cli -p /var/run/hostapd all_sta | grep -q AUTHORIZED'
 flags=$(ap all_sta | grep '^flags=')
 echo "RESULT pmf1 hostapd $flags"

@@ -58,7 +58,7 @@ hostapd -B -P /tmp/hostapd.pid -f /tmp/hostapd.log /etc/hostapd-qos.conf || { ca
 wait_for 10 sh -c 'hostapd_cli -p /var/run/hostapd status | grep -q state=ENABLED'
 wlan connect --ssid gopkt-wlan --passphrase 'the right passphrase' --addr 198.18.0.2/24 --pcap /tmp/qos.pcap --pcap-count 400 --reorder-data 8 > /tmp/connect.log 2>&1 &
 pid=$!
-wait_for 30 grep -q '^connected' /tmp/connect.log
+wait_log 30 '^connected' /tmp/connect.log
 wait_for 5 sh -c 'hostapd_cli -p /var/run/hostapd all_sta | grep -q AUTHORIZED'
 flags=$(hostapd_cli -p /var/run/hostapd all_sta | grep '^flags=')
 echo "RESULT hostapd $flags"
@@ -93,7 +93,7 @@ echo "$st" | grep -qE 'vap rx [0-9]+ duplicate, 0 replay' || fail "replays: reor
 # decrypted and still checked for replay in order.
 wlan connect --ssid gopkt-wlan --passphrase 'the right passphrase' --addr 198.18.0.2/24 --crypto soft --reorder-data 8 > /tmp/connect-soft.log 2>&1 &
 pid=$!
-wait_for 30 grep -q '^connected' /tmp/connect-soft.log
+wait_log 30 '^connected' /tmp/connect-soft.log
 wait_for 5 sh -c 'hostapd_cli -p /var/run/hostapd all_sta | grep -q AUTHORIZED'
 /bin/ping -c 300 -i 0.01 -w 120 198.18.0.2 > /tmp/lping.log 2>&1 &
 lp=$!
