@@ -214,13 +214,37 @@ func TestVMDaemonTCPNetem(t *testing.T) {
 			t.Log(err)
 		}
 	}
+	ours, linux := netip.MustParseAddr("198.18.0.2"), netip.MustParseAddr("198.18.0.1")
+	checkNetemStalls(t, res, &sched, func(name string, cport, gport uint16, ourRTOs map[flowKey][]time.Duration, linuxRTOs map[netip.AddrPort][]time.Duration) []netemFlow {
+		down := flowKey{netip.AddrPortFrom(ours, 80), netip.AddrPortFrom(linux, cport)}
+		return []netemFlow{
+			{"download (gopkt sends)", down, ourRTOs[down]},
+			{"upload (Linux sends)", flowKey{netip.AddrPortFrom(linux, 8080), netip.AddrPortFrom(ours, gport)},
+				linuxRTOs[netip.AddrPortFrom(ours, gport)]},
+		}
+	})
+}
+
+// netemFlow is one transfer of a netem case: its direction's name, the
+// data sender-to-receiver flow, and the RTOs its sender reported.
+type netemFlow struct {
+	dir     string
+	flow    flowKey
+	samples []time.Duration
+}
+
+// checkNetemStalls applies the 3-RTO stall bound to the transfers of each
+// netem case in a finished run (its CASE lines name the client ports):
+// flows lists them, given the RTOs gopkt's status (ourRTOs) and ss
+// (linuxRTOs, by peer address) reported.
+func checkNetemStalls(t *testing.T, res *vmtest.Result, sched *qemuSched, flows func(name string, cport, gport uint16, ourRTOs map[flowKey][]time.Duration, linuxRTOs map[netip.AddrPort][]time.Duration) []netemFlow) {
+	t.Helper()
 	gaps, err := newDataGaps(res.PCAP[0])
 	if err != nil {
 		t.Fatal(err)
 	}
 	ourRTOs, linuxRTOs := reportedRTOs(res.Console)
 	cw := cpuwatchEvents(res.Console)
-	ours, linux := netip.MustParseAddr("198.18.0.2"), netip.MustParseAddr("198.18.0.1")
 	for _, c := range netemCases {
 		var cport, gport uint16
 		for _, l := range res.Grep("CASE " + c.name + " ") {
@@ -235,16 +259,7 @@ func TestVMDaemonTCPNetem(t *testing.T) {
 			t.Errorf("%s: no CASE line with both client ports", c.name)
 			continue
 		}
-		for _, tr := range []struct {
-			dir     string
-			flow    flowKey // data sender to receiver
-			samples []time.Duration
-		}{
-			{"download (gopkt sends)", flowKey{netip.AddrPortFrom(ours, 80), netip.AddrPortFrom(linux, cport)},
-				ourRTOs[flowKey{netip.AddrPortFrom(ours, 80), netip.AddrPortFrom(linux, cport)}]},
-			{"upload (Linux sends)", flowKey{netip.AddrPortFrom(linux, 8080), netip.AddrPortFrom(ours, gport)},
-				linuxRTOs[netip.AddrPortFrom(ours, gport)]},
-		} {
+		for _, tr := range flows(c.name, cport, gport, ourRTOs, linuxRTOs) {
 			g, ok := gaps[tr.flow]
 			if !ok {
 				t.Errorf("%s %s: flow %v not in the capture", c.name, tr.dir, tr.flow)
