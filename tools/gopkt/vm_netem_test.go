@@ -288,7 +288,7 @@ func checkNetemStalls(t *testing.T, res *vmtest.Result, sched *qemuSched, flows 
 			// catches a QEMU that leaves its halted vCPUs asleep past
 			// their timers while no thread of it waits for the host).
 			var worst newDataGap
-			var worstRun, worstFrozen time.Duration
+			var worstRun, worstFrozen, worstBackoff time.Duration
 			var frozenErr error
 			for _, x := range g.gaps {
 				fr, err := sched.frozen(x.end.Add(-x.ts), x.end)
@@ -299,8 +299,12 @@ func checkNetemStalls(t *testing.T, res *vmtest.Result, sched *qemuSched, flows 
 					a := x.end.Add(-x.ts).Sub(g.monoBase).Milliseconds()
 					fr = max(fr, guestFrozen(cw, 2, a, a+x.ts.Milliseconds()))
 				}
-				if x.ts-fr > worstRun {
-					worst, worstRun, worstFrozen = x, x.ts-fr, fr
+				// The sender's RTO at the time (RFC 6298 §5.5: each
+				// expiry doubles it): the backoff its timer chain added
+				// is not stall beyond its RTOs.
+				bo := backoffExcess(x.idles, rto)
+				if x.ts-fr-bo > worstRun {
+					worst, worstRun, worstFrozen, worstBackoff = x, x.ts-fr-bo, fr, bo
 				}
 			}
 			if frozenErr != nil {
@@ -310,8 +314,11 @@ func checkNetemStalls(t *testing.T, res *vmtest.Result, sched *qemuSched, flows 
 				continue
 			}
 			from := worst.end.Add(-worst.ts)
-			t.Logf("%s %s: longest gap with the guest's frozen time taken out: %v (%v by the sender's clock, %v of it QEMU not running the guest)",
-				c.name, tr.dir, worstRun, worst.ts, worstFrozen.Round(time.Millisecond))
+			t.Logf("%s %s: longest gap with the guest's frozen time and the RTO backoff taken out: %v (%v by the sender's clock, %v of it QEMU not running the guest, %v the backoff of a retransmission timer that expired again)",
+				c.name, tr.dir, worstRun, worst.ts, worstFrozen.Round(time.Millisecond), worstBackoff)
+			if worstBackoff > 0 {
+				t.Logf("%s %s: the sender's silences in that gap (ms, + where the receiver's ACK advanced before): %s", c.name, tr.dir, formatIdles(worst.idles))
+			}
 			if worstRun <= 3*rto && worst.ts <= 3*rto {
 				continue
 			}
@@ -341,11 +348,27 @@ func checkNetemStalls(t *testing.T, res *vmtest.Result, sched *qemuSched, flows 
 				if worst.allAcked && worst.rexmits > 0 && worst.ackToData > 3*rto {
 					cause = "; the receiver's ACK for everything preceded the sender's retransmissions: ACKs lost on the way and a backed-off RTO"
 				}
-				t.Errorf("%s %s: stall of %v between new data segments while the guest ran (%v by the sender's clock less %v QEMU did not run it), more than 3 RTOs (%v); in it %d segments from the receiver and %d retransmissions; its newest ACK (for everything sent: %v) came %v before the new data%s",
-					c.name, tr.dir, worstRun, worst.ts, worstFrozen.Round(time.Millisecond), 3*rto, worst.acks, worst.rexmits, worst.allAcked, worst.ackToData.Round(time.Millisecond), cause)
+				t.Errorf("%s %s: stall of %v between new data segments while the guest ran (%v by the sender's clock less %v QEMU did not run it and %v of RTO backoff), more than 3 RTOs (%v); in it %d segments from the receiver and %d retransmissions (silences %s); its newest ACK (for everything sent: %v) came %v before the new data%s",
+					c.name, tr.dir, worstRun, worst.ts, worstFrozen.Round(time.Millisecond), worstBackoff, 3*rto, worst.acks, worst.rexmits, formatIdles(worst.idles), worst.allAcked, worst.ackToData.Round(time.Millisecond), cause)
 			}
 		}
 	}
+}
+
+// formatIdles lists a gap's silences in milliseconds, "+" marking those
+// in which the cumulative ACK advanced.
+func formatIdles(idles []txIdle) string {
+	var b strings.Builder
+	for i, x := range idles {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		if x.acked {
+			b.WriteByte('+')
+		}
+		b.WriteString(strconv.FormatInt(x.d.Milliseconds(), 10))
+	}
+	return b.String()
 }
 
 // newDataGap is one time without new data: ts by the sender's clock,
@@ -358,6 +381,43 @@ type newDataGap struct {
 	rexmits   int
 	allAcked  bool
 	ackToData time.Duration
+	idles     []txIdle // the sender's silences in it, one per transmission (the new data's last)
+}
+
+// txIdle is the time a sender sent nothing before one of its data
+// segments (by its TSvals), and whether the receiver's cumulative ACK
+// advanced in it (which ends the RTO backoff: RFC 6298 §5, the note after
+// rule 5.7, a new RTT sample "collapses" RTO).
+type txIdle struct {
+	d     time.Duration
+	acked bool
+}
+
+// backoffExcess is the part of a stall that RFC 6298 §5.5's backoff adds
+// beyond one RTO per timer expiry: in a chain of expiries with no
+// cumulative ACK between them, the k-th waits up to 2^(k-1) RTOs, the
+// excess over one RTO being the backoff. A silence of at least 0.9 RTO
+// is an expiry (the retransmission timer, or a tail loss probe cut to
+// it); shorter ones (RACK, a probe at 2·SRTT) end no chain. Only the
+// backoff is excess: a sender silent longer than its backed-off timer
+// allows, or three expiries in a row (excess 1+3 RTOs on a 7-RTO chain),
+// still exceeds the bound.
+func backoffExcess(idles []txIdle, rto time.Duration) time.Duration {
+	k := 0
+	var ex time.Duration
+	for _, x := range idles {
+		if x.acked {
+			k = 0 // a new ACK ends the backoff (ours and Linux's alike)
+		}
+		if x.d < rto*9/10 {
+			continue
+		}
+		k++
+		if k >= 2 {
+			ex += max(min(x.d, rto<<(k-1))-rto, 0)
+		}
+	}
+	return ex
 }
 
 // flowKey is one direction of a TCP connection.
@@ -424,6 +484,9 @@ func newDataGaps(path string) (map[flowKey]*gapStat, error) {
 		haveAck bool
 		acks    int // segments from the receiver since the last new data
 		rexmits int // data segments without new data since then
+		lastTx  uint32
+		acked   bool     // the cumulative ACK advanced since the last data segment
+		idles   []txIdle // since the last new data
 		g       gapStat
 	}
 	flows := map[flowKey]*state{}
@@ -480,6 +543,7 @@ func newDataGaps(path string) (map[flowKey]*gapStat, error) {
 			r.acks++
 			if !r.haveAck || int32(tcp.Ack-r.ack) > 0 {
 				r.ack, r.ackAt, r.haveAck = tcp.Ack, ci.Timestamp, true
+				r.acked = true
 			}
 		}
 		if n <= 0 {
@@ -488,9 +552,11 @@ func newDataGaps(path string) (map[flowKey]*gapStat, error) {
 		end := tcp.Seq + uint32(n)
 		s := flows[k]
 		if s == nil {
-			flows[k] = &state{high: end, tsval: tsval, last: ci.Timestamp, g: gapStat{segments: 1, hasTS: hasTS}}
+			flows[k] = &state{high: end, tsval: tsval, last: ci.Timestamp, lastTx: tsval, g: gapStat{segments: 1, hasTS: hasTS}}
 			continue
 		}
+		s.idles = append(s.idles, txIdle{time.Duration(int32(tsval-s.lastTx)) * time.Millisecond, s.acked})
+		s.lastTx, s.acked = tsval, false
 		if int32(end-s.high) <= 0 {
 			s.rexmits++
 			continue // nothing new
@@ -505,7 +571,7 @@ func newDataGaps(path string) (map[flowKey]*gapStat, error) {
 			// Was the sender recovering a loss, or had the receiver
 			// acknowledged everything and the sender not gone on?
 			x := newDataGap{ts: d, end: ci.Timestamp, acks: s.acks, rexmits: s.rexmits,
-				allAcked: s.haveAck && int32(s.ack-s.high) >= 0}
+				allAcked: s.haveAck && int32(s.ack-s.high) >= 0, idles: slices.Clone(s.idles)}
 			if s.haveAck {
 				x.ackToData = ci.Timestamp.Sub(s.ackAt)
 			}
@@ -521,6 +587,7 @@ func newDataGaps(path string) (map[flowKey]*gapStat, error) {
 			s.g.maxFrom, s.g.maxTo = s.last, ci.Timestamp
 		}
 		s.acks, s.rexmits = 0, 0
+		s.idles = s.idles[:0]
 		s.high, s.tsval, s.last = end, tsval, ci.Timestamp
 		s.g.segments++
 	}
@@ -654,4 +721,37 @@ func reportedRTOs(console []string) (ours map[flowKey][]time.Duration, linux map
 		ours[k] = append(ours[k], rto)
 	}
 	return ours, linux
+}
+
+// TestBackoffExcess: what backoffExcess takes out of a stall.
+func TestBackoffExcess(t *testing.T) {
+	ms := func(v ...int) []txIdle {
+		var out []txIdle
+		for _, x := range v {
+			if x < 0 {
+				out = append(out, txIdle{time.Duration(-x) * time.Millisecond, true})
+			} else {
+				out = append(out, txIdle{time.Duration(x) * time.Millisecond, false})
+			}
+		}
+		return out
+	}
+	const rto = 200 * time.Millisecond
+	for _, c := range []struct {
+		idles []txIdle
+		want  time.Duration
+	}{
+		{ms(204), 0},                 // one expiry: no backoff in it
+		{ms(204, 404, 4), rto},       // RTO, then 2·RTO: one RTO of backoff
+		{ms(218, 451, 5), rto},       // a slower timer: still at most one
+		{ms(204, 404, 804), 4 * rto}, // three in a row: 1 + 3 RTOs
+		{ms(204, -404), 0},           // an ACK between: the chain starts again
+		{ms(204, 1000), rto},         // silent beyond the backed-off timer: only its backoff
+		{ms(5, 30, 204, 3), 0},       // RACK and a probe: no chain
+		{ms(150, 204, 404), rto + 0}, // a short probe, then two expiries
+	} {
+		if got := backoffExcess(c.idles, rto); got != c.want {
+			t.Errorf("backoffExcess(%v) = %v, want %v", formatIdles(c.idles), got, c.want)
+		}
+	}
 }
