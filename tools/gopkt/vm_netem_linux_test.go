@@ -143,11 +143,14 @@ func TestVMLinuxTCPNetem(t *testing.T) {
 			t.Log(err)
 		}
 	}
+	checkNetemStalls(t, res, &sched, linuxNetemFlows)
+}
+
+// linuxNetemFlows are a case's two transfers in TestVMLinuxTCPNetem.
+func linuxNetemFlows(_ string, cport, gport uint16, _ map[flowKey][]time.Duration, rtos map[netip.AddrPort][]time.Duration) []netemFlow {
 	a, b := netip.MustParseAddr("198.18.0.2"), netip.MustParseAddr("198.18.0.1")
-	checkNetemStalls(t, res, &sched, func(name string, cport, gport uint16, _ map[flowKey][]time.Duration, rtos map[netip.AddrPort][]time.Duration) []netemFlow {
-		return []netemFlow{
-			{"download (Linux in the namespace sends)", flowKey{netip.AddrPortFrom(a, 80), netip.AddrPortFrom(b, cport)}, rtos[netip.AddrPortFrom(b, cport)]},
-			{"upload (Linux sends)", flowKey{netip.AddrPortFrom(b, 8080), netip.AddrPortFrom(a, gport)}, rtos[netip.AddrPortFrom(a, gport)]},
-		}
-	})
+	return []netemFlow{
+		{"download (Linux in the namespace sends)", flowKey{netip.AddrPortFrom(a, 80), netip.AddrPortFrom(b, cport)}, rtos[netip.AddrPortFrom(b, cport)]},
+		{"upload (Linux sends)", flowKey{netip.AddrPortFrom(b, 8080), netip.AddrPortFrom(a, gport)}, rtos[netip.AddrPortFrom(a, gport)]},
+	}
 }

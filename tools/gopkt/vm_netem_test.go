@@ -214,15 +214,18 @@ func TestVMDaemonTCPNetem(t *testing.T) {
 			t.Log(err)
 		}
 	}
+	checkNetemStalls(t, res, &sched, daemonNetemFlows)
+}
+
+// daemonNetemFlows are a case's two transfers in TestVMDaemonTCPNetem.
+func daemonNetemFlows(_ string, cport, gport uint16, ourRTOs map[flowKey][]time.Duration, linuxRTOs map[netip.AddrPort][]time.Duration) []netemFlow {
 	ours, linux := netip.MustParseAddr("198.18.0.2"), netip.MustParseAddr("198.18.0.1")
-	checkNetemStalls(t, res, &sched, func(name string, cport, gport uint16, ourRTOs map[flowKey][]time.Duration, linuxRTOs map[netip.AddrPort][]time.Duration) []netemFlow {
-		down := flowKey{netip.AddrPortFrom(ours, 80), netip.AddrPortFrom(linux, cport)}
-		return []netemFlow{
-			{"download (gopkt sends)", down, ourRTOs[down]},
-			{"upload (Linux sends)", flowKey{netip.AddrPortFrom(linux, 8080), netip.AddrPortFrom(ours, gport)},
-				linuxRTOs[netip.AddrPortFrom(ours, gport)]},
-		}
-	})
+	down := flowKey{netip.AddrPortFrom(ours, 80), netip.AddrPortFrom(linux, cport)}
+	return []netemFlow{
+		{"download (gopkt sends)", down, ourRTOs[down]},
+		{"upload (Linux sends)", flowKey{netip.AddrPortFrom(linux, 8080), netip.AddrPortFrom(ours, gport)},
+			linuxRTOs[netip.AddrPortFrom(ours, gport)]},
+	}
 }
 
 // netemFlow is one transfer of a netem case: its direction's name, the
@@ -296,8 +299,22 @@ func checkNetemStalls(t *testing.T, res *vmtest.Result, sched *qemuSched, flows 
 					frozenErr, fr = err, 0
 				}
 				if g.monoOK {
-					a := x.end.Add(-x.ts).Sub(g.monoBase).Milliseconds()
-					fr = max(fr, guestFrozen(cw, 2, a, a+x.ts.Milliseconds()))
+					// Per guest CPU, the host's view joins the guest's: a
+					// CPU is out while its vCPU thread waits on the host
+					// (sched.waited) or its pinned thread cannot run
+					// (cpuwatch). One vCPU descheduled while the other
+					// spins in the guest's kernel waiting for it (an IPI,
+					// a lock its preempted holder keeps) stops the guest,
+					// and neither measure alone shows it.
+					from := x.end.Add(-x.ts)
+					a := from.Sub(g.monoBase).Milliseconds()
+					var hostOut [2][][2]int64
+					for cpu := range hostOut {
+						for _, w := range sched.waited(cpu, from, x.end) {
+							hostOut[cpu] = append(hostOut[cpu], [2]int64{w[0].Sub(g.monoBase).Milliseconds(), w[1].Sub(g.monoBase).Milliseconds()})
+						}
+					}
+					fr = max(fr, guestFrozen(cw, hostOut[:], a, a+x.ts.Milliseconds()))
 				}
 				// The sender's RTO at the time (RFC 6298 §5.5: each
 				// expiry doubles it): the backoff its timer chain added
@@ -635,12 +652,22 @@ func cpuwatchEvents(console []string) []cwEvent {
 }
 
 // guestFrozen is how much of the guest-clock span [a, b] ms every one of
-// ncpu CPUs spent late in cpuwatch's reports ("CW late cpu N at T ms: X
-// ms": CPU N did not run its pinned thread from T+10 to T+10+X): time in
-// which the guest ran none of its threads, ours and Linux's alike.
-func guestFrozen(events []cwEvent, ncpu int, a, b int64) time.Duration {
+// the guest's CPUs (len(hostOut)) spent out: late in cpuwatch's reports
+// ("CW late cpu N at T ms: X ms": CPU N did not run its pinned thread from
+// T+10 to T+10+X), or in one of hostOut[N]'s spans (guest ms in which the
+// host did not run that vCPU): time in which the guest ran none of its
+// threads, ours and Linux's alike.
+func guestFrozen(events []cwEvent, hostOut [][][2]int64, a, b int64) time.Duration {
 	type span struct{ from, to int64 }
+	ncpu := len(hostOut)
 	per := make([][]span, ncpu)
+	for cpu, ws := range hostOut {
+		for _, w := range ws {
+			if lo, hi := max(w[0], a), min(w[1], b); hi > lo {
+				per[cpu] = append(per[cpu], span{lo, hi})
+			}
+		}
+	}
 	for _, e := range events {
 		var cpu, at, d int64
 		if _, err := fmt.Sscanf(e.text, "CW late cpu %d at %d ms: %d ms", &cpu, &at, &d); err != nil || cpu < 0 || int(cpu) >= ncpu {
