@@ -31,6 +31,7 @@ type igbDriver struct {
 	fn   pci.Function
 	dev  *igb.Device
 	ifc  *stack.Interface
+	ifc0 string // the interface's name, for the log after Detach
 }
 
 func newIGBDriver(o options) (driver, error) {
@@ -103,7 +104,7 @@ func (e *igbDriver) Attach(d *daemon, name string) (*stack.Interface, error) {
 	if err != nil {
 		return nil, errors.Join(err, dev.Close(), e.closeFn())
 	}
-	e.dev, e.ifc = dev, ifc
+	e.dev, e.ifc, e.ifc0 = dev, ifc, name
 	d.log.Info("igb attached", "ifname", name, "pci", e.addr, "queues", dev.Queues(), "interrupts", cfg.Interrupts)
 	return ifc, nil
 }
@@ -138,6 +139,16 @@ func (e *igbDriver) Detach(d *daemon) error {
 		for qi := range e.dev.Queues() {
 			for e.dev.Queue(qi).InFlight() > 0 && time.Now().Before(deadline) {
 				time.Sleep(time.Millisecond)
+			}
+		}
+		if e.cfg.Interrupts {
+			// The driver's interrupt counters, for the log: a Wait that
+			// timed out with a frame waiting means a lost (or late)
+			// interrupt (igb.QueueStats.IRQLate).
+			for qi := range e.dev.Queues() {
+				st := e.dev.Queue(qi).Stats()
+				d.log.Info("igb queue interrupts", "ifname", e.ifc0, "queue", qi, "interrupts", st.Interrupts.Load(),
+					"wait-timeouts", st.WaitTimeouts.Load(), "late", st.IRQLate.Load())
 			}
 		}
 		errs = append(errs, e.dev.Close())
