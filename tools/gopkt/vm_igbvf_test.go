@@ -33,17 +33,7 @@ echo "VF $vf: IOMMU group $group: $(ls /sys/kernel/iommu_groups/$group/devices |
 # iproute2's ip (/bin/ip): busybox's cannot set a VF's MAC.
 must /bin/ip link set $pf vf 0 mac 52:54:00:12:34:20
 /bin/ip link show $pf
-vfdiag() {
-	echo "DIAG $1: command $(dd if=$vfdev/config bs=1 skip=4 count=2 2>/dev/null | od -An -tx1) resource0 $(head -1 $vfdev/resource)"
-	bar=$(head -1 $vfdev/resource | cut -d' ' -f1)
-	echo "DIAG $1: PF SR-IOV cap: $(dd if=$pfdev/config bs=1 skip=352 count=64 2>/dev/null | od -An -tx1 | tr '\n' ' ')"
-	echo "DIAG $1: PF command $(dd if=$pfdev/config bs=1 skip=4 count=2 2>/dev/null | od -An -tx1) VF resources: $(cat $vfdev/resource | head -4 | tr '\n' ' ')"
-	grep -i -A3 '0000:00:12.0\|0000:00:02.0' /proc/iomem | head -20
-	echo "DIAG $1: devmem STATUS $(devmem $(printf 0x%x $((bar + 8))) 32 2>&1) V2PMAILBOX $(devmem $(printf 0x%x $((bar + 0xc40))) 32 2>&1)"
-}
-vfdiag before-bind
 must vfio-bind bind --force $vf
-vfdiag after-bind
 # The e1000 goes into its own network namespace (a sleeping unshare -n
 # holds it), so its traffic to the VF crosses the hub.
 unshare -n sleep 600 &
@@ -69,7 +59,7 @@ run_vf() {
 	gpid=$!
 	i=0
 	until grep -q "gopkt: running" /tmp/gopkt.txt; do
-		kill -0 $gpid 2>/dev/null && [ $i -lt 120 ] || { vfdiag after-gopkt; cat /tmp/gopkt.txt /tmp/gopkt.err; dmesg | tail -20; fail "gopkt did not start"; }
+		kill -0 $gpid 2>/dev/null && [ $i -lt 120 ] || { cat /tmp/gopkt.txt /tmp/gopkt.err; dmesg | tail -20; fail "gopkt did not start"; }
 		i=$((i + 1))
 		sleep 1
 	done
@@ -115,7 +105,15 @@ func TestVMDaemonIGBVF(t *testing.T) {
 		Debs:      []string{"iputils-ping", "iproute2"},
 		HugePages: 64,
 		Timeout:   10 * time.Minute,
-		Script:    vmIGBVFScript,
+		// QEMU 10.0's igbvf registers its BARs as 32-bit although the
+		// PF's SR-IOV capability declares them 64-bit: a VF BAR the guest
+		// places above 4 GiB is mapped at its low 32 bits (BAR 0 at 0:
+		// not at all), so every VF register reads 0 and neither Linux's
+		// igbvf nor ours reaches the mailbox ("PF still in reset
+		// state"). Without a 64-bit PCI hole Linux puts the VF BARs below
+		// 4 GiB, where the two agree.
+		QEMUArgs: []string{"-global", "q35-pcihost.pci-hole64-size=0"},
+		Script:   vmIGBVFScript,
 	})
 	if !res.Passed {
 		return // vmtest reported the failure
