@@ -23,9 +23,6 @@ const (
 	vfMailbox = 0x0C40 // V2PMAILBOX: the VF's side of the mailbox control
 	vfMBMem   = 0x0800 // VMBMEM: 16 words of message memory shared with the PF
 
-	vfGPRC = 0x0F10 // VFGPRC: good packets received
-	vfGPTC = 0x0F14 // VFGPTC: good packets transmitted
-
 	vfRxBlock = 0x2800 // RDBAL0 .. RXDCTL0 of the VF's queue 0
 	vfTxBlock = 0x3800 // TDBAL0 .. TXDCTL0
 
