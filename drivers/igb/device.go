@@ -84,6 +84,7 @@ type Device struct {
 	port   *Port // the hw/port view, made by Port
 
 	otherIRQ pci.IRQ
+	vf       *vfState // non-nil for a virtual function (AttachVF)
 }
 
 // Attach resets the device and brings it up with cfg.Queues queue pairs,
@@ -288,13 +289,18 @@ func (d *Device) Close() error {
 }
 
 func (d *Device) teardown() {
-	r := d.regs
-	r.Write32(regRCTL, 0)
-	r.Write32(regTCTL, 0)
-	for _, q := range d.queues {
-		q.stop()
+	if d.vf != nil {
+		d.vfQuiesce() // the VF's queues off and its reset: no DMA after it
+		time.Sleep(10 * time.Millisecond)
+	} else {
+		r := d.regs
+		r.Write32(regRCTL, 0)
+		r.Write32(regTCTL, 0)
+		for _, q := range d.queues {
+			q.stop()
+		}
+		d.reset() // no DMA after a completed reset; a timeout leaves nothing better to do
 	}
-	d.reset() // no DMA after a completed reset; a timeout leaves nothing better to do
 	if d.otherIRQ != nil {
 		d.f.DisableIRQs()
 		d.otherIRQ = nil

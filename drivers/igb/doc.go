@@ -31,11 +31,53 @@
 //	q.Wait(timeout)          // sleep on the queue's MSI-X vector
 //
 // device.go is Attach (reset, PHY auto-negotiation restart, link, RSS,
-// queues, RCTL/TCTL) and Close; queue.go the rings and the data path;
+// queues, RCTL/TCTL) and Close; queue.go the rings and the data path
+// (one queue pair wherever its register block sits: a PF queue, or a VF's);
 // port.go the hw/port view (queues as port.Queue and CacheUser, link);
 // desc.go the descriptor formats; rss.go the Toeplitz hash (checked against
 // Microsoft's RSS verification vectors) and the redirection table; intr.go
-// MSI-X; regs.go the register map.
+// MSI-X; regs.go the register map; vf.go, vfregs.go and mailbox.go the
+// virtual function.
+//
+// # Virtual functions (SR-IOV, §7.8)
+//
+// With SR-IOV enabled on the PF (Linux: echo N > .../sriov_numvfs, the PF
+// kept by Linux's igb driver), each VF is a PCI function of its own
+// (8086:10ca) that VFIO can take: AttachVF drives one. It is part of this
+// package rather than a sibling because the VF's data path is the PF's: VF
+// n owns queue pairs n and n+8 of the same shared pool of 16, and its BAR
+// shows them at the 8254x alias offsets (0x2800/0x3800) with the same
+// advanced descriptors, SRRCTL and RXDCTL/TXDCTL, so queue.go and desc.go
+// serve both; only reset, addressing and interrupts differ (vf.go).
+// AttachVF resets the VF (VTCTRL.RST), waits for the PF to be out of reset
+// (RSTI), sends RESET over the mailbox and takes the MAC the PF assigned
+// (ip link set PF vf N mac ...) or, on NACK, asks for VFConfig.MAC or a
+// random locally administered one (SET_MAC_ADDR); then SET_LPE, queue
+// pair 0, and optionally MSI-X (vector 0 the queue pair, vector 1 the
+// mailbox). SetMulticast sends SET_MULTICAST (at most 30 hashes). The
+// result is a Device with one queue: Port, RxBurst, TxBurst and Wait work
+// as for a PF.
+//
+// A VF cannot: use its second queue pair or RSS; set promiscuous or
+// all-multicast modes, VLAN filters or its link (the PF decides; Linux
+// also checks the VF's source MAC, spoof checking); see the PF's resets or
+// link changes while attached (PF control messages are skipped, not
+// acted on: reattach after the PF resets); send jumbo frames. Under QEMU
+// 10.0 its BARs work only below 4 GiB (internal/vmtest: QEMUArgs).
+//
+// # Interrupts
+//
+// Each queue pair's RX and TX causes go to its own MSI-X vector; EIAC
+// auto-clears the vector's EICR bit when the message is sent (§7.3.4), so
+// every later cause sends a new one and nothing needs re-arming; EIMS stays
+// set and EIAM is not used. Queue.Wait reads the vector's eventfd (a
+// counter: an interrupt that fires between RxBurst finding the ring empty
+// and Wait is not lost, it makes the next Wait return at once). A Wait that
+// times out with a frame already in the ring counts in QueueStats.IRQLate:
+// a lost interrupt would show there (in the VM lane it stays in the single
+// digits per run, interrupts that were in flight at the timeout). The
+// "other" vector is programmed (link status) but not waited on: Port.Service
+// polls STATUS.
 //
 // # Initialisation
 //
@@ -72,7 +114,8 @@
 // # What it does not do (yet)
 //
 // No hardware offloads (checksum, TSO, VLAN insertion), no jumbo frames or
-// chained buffers, no VMDq or SR-IOV virtual functions (igbvf), no per-queue
+// chained buffers, no VMDq on the PF (SR-IOV is the PF driver's job: Linux's;
+// this package drives the VFs), no per-queue
 // hardware statistics (the counters are the driver's), no receive filters
 // (promiscuous, multicast: port.Filter), no link-change interrupt (Port's
 // link events come from Service polling STATUS). The 82576's other device IDs (fiber, serdes, quad port) are not

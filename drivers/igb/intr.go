@@ -45,13 +45,26 @@ func (d *Device) setupMSIX() error {
 
 // Wait sleeps until the queue's MSI-X vector fires (a frame was received
 // or a transmission completed on it) or timeout passes (ErrTimeout). A
-// negative timeout waits forever. Only with Config.Interrupts.
+// negative timeout waits forever. Only with Config.Interrupts. Call it
+// from the goroutine that calls RxBurst (it looks at the receive ring on a
+// timeout: QueueStats.IRQLate).
 func (q *Queue) Wait(timeout time.Duration) error {
 	if q.irq == nil {
 		return errors.New("igb: Wait needs Config.Interrupts")
 	}
 	n, err := q.irq.Wait(timeout)
 	if errors.Is(err, pci.ErrIRQTimeout) {
+		if timeout != 0 {
+			q.stats.WaitTimeouts.Add(1)
+			// A frame the device finished before the timeout should
+			// have woken us (EIAC cleared its EICR bit, so every new
+			// cause sends a message: §7.3.4): count it, so a lost
+			// interrupt shows instead of hiding behind the caller's
+			// timeout.
+			if q.rx[q.rxNext].load().staterr&rxStatDD != 0 {
+				q.stats.IRQLate.Add(1)
+			}
+		}
 		return ErrTimeout
 	}
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 type Queue struct {
 	idx  int
 	regs pci.Regs
+	blk  queueRegs // where the pair's registers sit (a PF queue, or a VF's)
 
 	// Receive ring: every slot holds a buffer; the device owns slots
 	// [next, tail) (mod n) and RDT = tail, the slot read last, waits
@@ -63,6 +64,8 @@ type QueueStats struct {
 	TxFull             atomic.Uint64 // TxBurst found the ring full
 	TxForeign          atomic.Uint64 // buffer of a pool outside the device's DMA memory: dropped
 	Interrupts         atomic.Uint64 // MSI-X interrupts Wait saw
+	WaitTimeouts       atomic.Uint64 // Waits that ended by their timeout
+	IRQLate            atomic.Uint64 // of those, how many found a received frame waiting: its interrupt was lost or late
 }
 
 // Stats returns the queue's counters.
@@ -71,75 +74,102 @@ func (q *Queue) Stats() *QueueStats { return &q.stats }
 // Index is the queue's number.
 func (q *Queue) Index() int { return q.idx }
 
-// newQueue sets up RX and TX queue i (§4.5.9 receive, §4.5.10 transmit
-// initialization): rings in DMA memory, base/length/head/tail, SRRCTL for
-// 2 KiB advanced one-buffer descriptors with drop-when-empty, the ring
-// filled from the pool, then RXDCTL/TXDCTL.ENABLE polled until set.
+// ringSpec is what setupQueue needs to build one queue pair: where its
+// registers are, ring sizes, and the pool and DMA memory it lives in.
+type ringSpec struct {
+	regs   pci.Regs
+	dma    dma.Allocator
+	pool   *mbuf.Pool
+	idx    int
+	blk    queueRegs
+	rx, tx int
+	opErr  func(op string, err error, fix string) error
+}
+
+// newQueue sets up the device's queue pair i (its registers at 0xC000 and
+// 0xE000 + 0x40i) and keeps its ring memory for Close.
 func (d *Device) newQueue(i int) (*Queue, error) {
-	r := d.regs
-	nrx, ntx := d.cfg.RxRing, d.cfg.TxRing
-	rg, err := d.f.DMA().Alloc((nrx+ntx)*descSize, 128)
-	if err != nil {
-		return nil, d.opErr("queue", err, "the DMA memory is too small for the rings")
+	q, rg, err := setupQueue(ringSpec{regs: d.regs, dma: d.f.DMA(), pool: d.cfg.Pool, idx: i, blk: pfQueueRegs(i),
+		rx: d.cfg.RxRing, tx: d.cfg.TxRing, opErr: d.opErr})
+	if rg.Mem != nil {
+		d.rings = append(d.rings, rg)
 	}
-	d.rings = append(d.rings, rg)
+	return q, err
+}
+
+// setupQueue sets up one RX/TX queue pair (§4.5.9 receive, §4.5.10
+// transmit initialization): rings in DMA memory, base/length/head/tail,
+// SRRCTL for 2 KiB advanced one-buffer descriptors with drop-when-empty,
+// the ring filled from the pool, then RXDCTL/TXDCTL.ENABLE polled until
+// set. The register block is the PF's queue i or a VF's queue (the VF
+// register map repeats the same block at another offset: vfregs.go). The returned region
+// is the rings' memory (freed by the owner after stop), also on error.
+func setupQueue(sp ringSpec) (*Queue, dma.Region, error) {
+	r := sp.regs
+	i := sp.idx
+	nrx, ntx := sp.rx, sp.tx
+	rg, err := sp.dma.Alloc((nrx+ntx)*descSize, 128)
+	if err != nil {
+		return nil, dma.Region{}, sp.opErr("queue", err, "the DMA memory is too small for the rings")
+	}
 	clear(rg.Mem)
 	q := &Queue{
-		idx: i, regs: r,
+		idx: i, regs: r, blk: sp.blk,
 		rx: rxRing(rg.Mem, nrx), rxBufs: make([]*mbuf.Buf, nrx), rxMask: uint32(nrx - 1),
 		tx: txRing(rg.Mem[nrx*descSize:], ntx), txBufs: make([]*mbuf.Buf, ntx), txMask: uint32(ntx - 1),
 		txFree: make([]*mbuf.Buf, 0, ntx),
-		ownRx:  d.cfg.Pool.NewCache(queueCache),
-		ownTx:  d.cfg.Pool.NewCache(queueCache),
-		pool:   d.cfg.Pool, dma: d.f.DMA(),
+		ownRx:  sp.pool.NewCache(queueCache),
+		ownTx:  sp.pool.NewCache(queueCache),
+		pool:   sp.pool, dma: sp.dma,
 	}
 	q.rxCache, q.txCache = q.ownRx, q.ownTx
 	rxBase, txBase := rg.IOVA, rg.IOVA+uint64(nrx*descSize)
+	b := sp.blk
 
-	r.Write32(rxq(regRXDCTL, i), 0)
-	r.Write32(rxq(regRDBAL, i), uint32(rxBase))
-	r.Write32(rxq(regRDBAH, i), uint32(rxBase>>32))
-	r.Write32(rxq(regRDLEN, i), uint32(nrx*descSize))
-	r.Write32(rxq(regSRRCTL, i), (mbuf.DataRoom/1024)*srrctlBSIZE1K|srrctlAdvOneBuf|srrctlDropEn)
-	r.Write32(rxq(regRDH, i), 0)
-	r.Write32(rxq(regRDT, i), 0)
+	r.Write32(b.rxReg(regRXDCTL), 0)
+	r.Write32(b.rxReg(regRDBAL), uint32(rxBase))
+	r.Write32(b.rxReg(regRDBAH), uint32(rxBase>>32))
+	r.Write32(b.rxReg(regRDLEN), uint32(nrx*descSize))
+	r.Write32(b.rxReg(regSRRCTL), (mbuf.DataRoom/1024)*srrctlBSIZE1K|srrctlAdvOneBuf|srrctlDropEn)
+	r.Write32(b.rxReg(regRDH), 0)
+	r.Write32(b.rxReg(regRDT), 0)
 	// Every slot holds a buffer; the device owns [RDH, RDT) and the slot
 	// at RDT, the last one the driver handed back, waits outside.
 	// The ring is filled from the pool in one batch (a ring can be larger
 	// than a cache holds); refills come from the cache.
-	if got := d.cfg.Pool.Alloc(q.rxBufs); got < nrx {
-		d.cfg.Pool.Free(q.rxBufs[:got])
+	if got := sp.pool.Alloc(q.rxBufs); got < nrx {
+		sp.pool.Free(q.rxBufs[:got])
 		clear(q.rxBufs)
-		return q, d.opErr("queue", ErrConfig, fmt.Sprintf("the pool has %d free buffers, queue %d needs %d for its receive ring", got, i, nrx))
+		return q, rg, sp.opErr("queue", ErrConfig, fmt.Sprintf("the pool has %d free buffers, queue %d needs %d for its receive ring", got, i, nrx))
 	}
 	for s, b := range q.rxBufs {
 		q.rx[s].give(b.RoomIOVA())
 	}
 	q.rxTail = uint32(nrx - 1)
-	r.Write32(rxq(regRXDCTL, i), xdctlEnable)
-	if err := d.waitEnable(rxq(regRXDCTL, i)); err != nil {
-		return q, err
+	r.Write32(b.rxReg(regRXDCTL), xdctlEnable)
+	if err := waitEnable(r, b.rxReg(regRXDCTL), sp.opErr); err != nil {
+		return q, rg, err
 	}
-	r.Write32(rxq(regRDT, i), q.rxTail)
+	r.Write32(b.rxReg(regRDT), q.rxTail)
 
-	r.Write32(txq(regTXDCTL, i), 0)
-	r.Write32(txq(regTDBAL, i), uint32(txBase))
-	r.Write32(txq(regTDBAH, i), uint32(txBase>>32))
-	r.Write32(txq(regTDLEN, i), uint32(ntx*descSize))
-	r.Write32(txq(regTDH, i), 0)
-	r.Write32(txq(regTDT, i), 0)
-	r.Write32(txq(regTXDCTL, i), xdctlEnable)
-	if err := d.waitEnable(txq(regTXDCTL, i)); err != nil {
-		return q, err
+	r.Write32(b.txReg(regTXDCTL), 0)
+	r.Write32(b.txReg(regTDBAL), uint32(txBase))
+	r.Write32(b.txReg(regTDBAH), uint32(txBase>>32))
+	r.Write32(b.txReg(regTDLEN), uint32(ntx*descSize))
+	r.Write32(b.txReg(regTDH), 0)
+	r.Write32(b.txReg(regTDT), 0)
+	r.Write32(b.txReg(regTXDCTL), xdctlEnable)
+	if err := waitEnable(r, b.txReg(regTXDCTL), sp.opErr); err != nil {
+		return q, rg, err
 	}
-	return q, nil
+	return q, rg, nil
 }
 
-func (d *Device) waitEnable(reg uint32) error {
+func waitEnable(r pci.Regs, reg uint32, opErr func(string, error, string) error) error {
 	deadline := time.Now().Add(time.Second)
-	for d.regs.Read32(reg)&xdctlEnable == 0 {
+	for r.Read32(reg)&xdctlEnable == 0 {
 		if time.Now().After(deadline) {
-			return d.opErr("queue", ErrQueueEnable, "")
+			return opErr("queue", ErrQueueEnable, "")
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -199,7 +229,7 @@ func (q *Queue) RxBurst(bufs []*mbuf.Buf) int {
 		refilled = true
 	}
 	if refilled {
-		q.regs.Write32(rxq(regRDT, q.idx), q.rxTail)
+		q.regs.Write32(q.blk.rxReg(regRDT), q.rxTail)
 	}
 	if n > 0 {
 		q.stats.RxPackets.Add(uint64(n))
@@ -239,7 +269,7 @@ func (q *Queue) TxBurst(bufs []*mbuf.Buf) int {
 	if t != q.txNext {
 		q.stats.TxPackets.Add(uint64((t - q.txNext) & q.txMask))
 		q.txNext = t
-		q.regs.Write32(txq(regTDT, q.idx), t) // the store orders the descriptor writes before it
+		q.regs.Write32(q.blk.txReg(regTDT), t) // the store orders the descriptor writes before it
 	}
 	return taken
 }
@@ -317,8 +347,8 @@ func (q *Queue) InFlight() int {
 
 // stop disables the queue's RX and TX and waits briefly for it.
 func (q *Queue) stop() {
-	q.regs.Write32(rxq(regRXDCTL, q.idx), 0)
-	q.regs.Write32(txq(regTXDCTL, q.idx), 0)
+	q.regs.Write32(q.blk.rxReg(regRXDCTL), 0)
+	q.regs.Write32(q.blk.txReg(regTXDCTL), 0)
 }
 
 // release returns every buffer the rings hold and the caches to the pool.

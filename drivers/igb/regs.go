@@ -100,6 +100,19 @@ const (
 	bmcrSpd1G  = 1 << 6  // speed select MSB: 1000 Mb/s
 )
 
-// rxq and txq return queue n's register offset for a queue register.
+// rxq and txq return PF queue n's register offset for a queue register.
 func rxq(reg uint32, n int) uint32 { return reg + uint32(n)*queueStep }
 func txq(reg uint32, n int) uint32 { return reg + uint32(n)*queueStep }
+
+// queueRegs is where one queue pair's registers sit: the receive block
+// (RDBAL at its start, RXDCTL at +0x28) and the transmit block. The PF's
+// queue n is at 0xC000/0xE000 + 0x40n; a VF sees its queues at
+// 0x2800/0x3800 + 0x100n (the 8254x-compatible alias layout, vfregs.go).
+type queueRegs struct{ rx, tx uint32 }
+
+func pfQueueRegs(n int) queueRegs { return queueRegs{rx: rxq(regRDBAL, n), tx: txq(regTDBAL, n)} }
+
+// rxReg and txReg turn a PF queue-0 register name (regRDT, regTXDCTL, ...)
+// into its offset in this block.
+func (b queueRegs) rxReg(reg uint32) uint32 { return b.rx + reg - regRDBAL }
+func (b queueRegs) txReg(reg uint32) uint32 { return b.tx + reg - regTDBAL }

@@ -110,6 +110,9 @@ type Config struct {
 	// Trace runs the scenario under sh -x, echoing each command to the
 	// console: the way to find which command a failing "sh -e" stopped at.
 	Trace bool
+	// QEMUArgs are extra QEMU arguments, after the machine's and the NICs'
+	// (e.g. "-global", "q35-pcihost.pci-hole64-size=0").
+	QEMUArgs []string
 	// Append is extra kernel command line.
 	Append string
 	// Quiet stops streaming the console to the test log; it is still kept

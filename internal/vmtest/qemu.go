@@ -53,6 +53,7 @@ func qemuArgs(c *Config, vmlinuz, initrd, qmp string, pcaps []string) []string {
 	// hogs (host load about 24) never booted, "soft lockup - CPU#0 stuck
 	// for 474s! [cryptomgr_test:53]" until the 10-minute timeout. The
 	// algorithms still register and work (hwsim's AP uses them).
+	a = append(a, c.QEMUArgs...)
 	cmdline := "console=ttyS0 intel_iommu=on quiet panic=-1 no_timer_check cryptomgr.notests"
 	if c.Append != "" {
 		cmdline += " " + c.Append

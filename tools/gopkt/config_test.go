@@ -108,7 +108,7 @@ func TestParseArgsDefaults(t *testing.T) {
 // wrong and what to write instead.
 func TestParseArgsErrors(t *testing.T) {
 	for _, tc := range []struct{ args, want string }{
-		{"-d foo", `-d foo: unknown driver "foo" (known drivers: bridge, e1000, gif, gre, igb, loop, tap, tun, vlan)`},
+		{"-d foo", `-d foo: unknown driver "foo" (known drivers: bridge, e1000, gif, gre, igb, igbvf, loop, tap, tun, vlan)`},
 		{"-p ipv6", `-p ipv6: ipv6 needs ipv4 loaded first: put -p ipv4 before -p ipv6`},
 		{"-p sctp", `-p sctp: unknown protocol "sctp" (known protocols: icmp, ipv4, ipv6, tcp, udp)`},
 		{"-p ipv4 --ifconfig lo0=2001:db8::1/64", `--ifconfig lo0=2001:db8::1/64: IPv6 is not loaded: add -p ipv6`},
@@ -121,6 +121,9 @@ func TestParseArgsErrors(t *testing.T) {
 		{"-d e1000 pci=0000:00:02.0,mtu=9001", `-d e1000 pci=0000:00:02.0,mtu=9001: mtu=9001: want a number from 68 to 9000`},
 		{"-d e1000 pci=0000:00:02.0,mode=fast", `-d e1000 pci=0000:00:02.0,mode=fast: mode=fast: want poll, interrupt or adaptive`},
 		{"-d e1000 pci=0000:00:02.0,rxdescs=100", `-d e1000 pci=0000:00:02.0,rxdescs=100: rxdescs=100: want a power of two from 64 to 4096`},
+		{"-d igbvf", `-d igbvf: missing pci=ADDR (the VF's PCI address, the PF's virtfnN link in sysfs; 'vfio-bind list' shows them)`},
+		{"-d igbvf pci=0000:00:12.0,mac=01:00:5e:00:00:01", `-d igbvf pci=0000:00:12.0,mac=01:00:5e:00:00:01: mac=01:00:5e:00:00:01: want a unicast Ethernet address such as 02:00:5e:00:00:01`},
+		{"-d igbvf pci=0000:00:12.0,queues=2", `-d igbvf pci=0000:00:12.0,queues=2: unknown option "queues" (known: name, pci, mac, mode, rxdescs, txdescs, mtu)`},
 		{"-d e1000 pci=0000:00:02.0,promisc=maybe", `-d e1000 pci=0000:00:02.0,promisc=maybe: promisc=maybe: want on or off`},
 		{"-d e1000 pci=0000:00:02.0,pci=0000:00:03.0", `-d e1000 pci=0000:00:02.0,pci=0000:00:03.0: option "pci" given twice`},
 		{"-d e1000 pci=0000:00:02.0 -d e1000 pci=0000:00:02.0", `-d e1000 pci=0000:00:02.0: the device is already loaded as em0`},

@@ -24,28 +24,66 @@ var igbLoader = driverLoader{
 // igbDrainTimeout bounds how long Detach waits for the TX rings to empty.
 const igbDrainTimeout = 500 * time.Millisecond
 
+// igbvfLoader: -d igbvf pci=ADDR[,mac=MAC][,mode=interrupt|poll]
+// [,rxdescs=N][,txdescs=N][,mtu=N][,name=vfN]: an 82576 virtual function
+// (SR-IOV, created on a PF that Linux's igb drives) with its one queue
+// pair; the PF's driver sets its MAC filter and frame size over the
+// mailbox. mac= asks for that address when the PF assigned none.
+var igbvfLoader = driverLoader{
+	Name:  "igbvf",
+	Usage: "pci=0000:00:12.0[,mac=02:00:5e:00:00:01][,mode=interrupt|poll][,rxdescs=256][,txdescs=256][,mtu=1500][,name=vf0]",
+	Keys:  []string{"pci", "mac", "mode", "rxdescs", "txdescs", "mtu"},
+	New:   newIGBVFDriver,
+}
+
 type igbDriver struct {
+	vf   bool    // an 82576 VF (igbvf), attached with igb.AttachVF
+	mac  [6]byte // igbvf's mac=
 	addr string
 	cfg  igb.Config
 	mtu  int
 	fn   pci.Function
 	dev  *igb.Device
 	ifc  *stack.Interface
+	ifc0 string // the interface's name, for the log after Detach
 }
 
 func newIGBDriver(o options) (driver, error) {
+	e, err := newIGBCommon(o, "the 82576's PCI address, such as pci=0000:00:02.0")
+	if err != nil {
+		return nil, err
+	}
+	if e.cfg.Queues, err = o.intRange("queues", 1, 1, igb.MaxQueues); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+func newIGBVFDriver(o options) (driver, error) {
+	e, err := newIGBCommon(o, "the VF's PCI address, the PF's virtfnN link in sysfs")
+	if err != nil {
+		return nil, err
+	}
+	e.vf, e.cfg.Queues = true, 1
+	if m, ok := o.get("mac"); ok {
+		if e.mac, err = parseMAC(m); err != nil {
+			return nil, fmt.Errorf("mac=%w", err)
+		}
+	}
+	return e, nil
+}
+
+// newIGBCommon reads the options igb and igbvf share.
+func newIGBCommon(o options, what string) (*igbDriver, error) {
 	a, ok := o.get("pci")
 	if !ok {
-		return nil, errors.New("missing pci=ADDR (the 82576's PCI address, such as pci=0000:00:02.0; 'vfio-bind list' shows them)")
+		return nil, fmt.Errorf("missing pci=ADDR (%s; 'vfio-bind list' shows them)", what)
 	}
 	addr, err := parsePCIAddr(a)
 	if err != nil {
 		return nil, err
 	}
 	e := &igbDriver{addr: addr}
-	if e.cfg.Queues, err = o.intRange("queues", 1, 1, igb.MaxQueues); err != nil {
-		return nil, err
-	}
 	if e.mtu, err = o.intRange("mtu", igb.MaxMTU, igb.MinMTU, igb.MaxMTU); err != nil {
 		return nil, err
 	}
@@ -74,7 +112,12 @@ func newIGBDriver(o options) (driver, error) {
 	return e, nil
 }
 
-func (e *igbDriver) Prefix() string { return "igb" }
+func (e *igbDriver) Prefix() string {
+	if e.vf {
+		return "vf"
+	}
+	return "igb"
+}
 
 // Open claims the device through VFIO; the error says how to bind it.
 func (e *igbDriver) Open(d *daemon) error {
@@ -89,7 +132,13 @@ func (e *igbDriver) Open(d *daemon) error {
 func (e *igbDriver) Attach(d *daemon, name string) (*stack.Interface, error) {
 	cfg := e.cfg
 	cfg.Pool = d.pool
-	dev, err := igb.Attach(e.fn, cfg)
+	var dev *igb.Device
+	var err error
+	if e.vf {
+		dev, err = igb.AttachVF(e.fn, igb.VFConfig{Pool: cfg.Pool, RxRing: cfg.RxRing, TxRing: cfg.TxRing, MAC: e.mac, Interrupts: cfg.Interrupts})
+	} else {
+		dev, err = igb.Attach(e.fn, cfg)
+	}
 	if err != nil {
 		_ = e.fn.Close()
 		e.fn = nil
@@ -103,8 +152,8 @@ func (e *igbDriver) Attach(d *daemon, name string) (*stack.Interface, error) {
 	if err != nil {
 		return nil, errors.Join(err, dev.Close(), e.closeFn())
 	}
-	e.dev, e.ifc = dev, ifc
-	d.log.Info("igb attached", "ifname", name, "pci", e.addr, "queues", dev.Queues(), "interrupts", cfg.Interrupts)
+	e.dev, e.ifc, e.ifc0 = dev, ifc, name
+	d.log.Info("igb attached", "ifname", name, "pci", e.addr, "vf", e.vf, "mac", ifc.MAC(), "queues", dev.Queues(), "interrupts", cfg.Interrupts)
 	return ifc, nil
 }
 
@@ -138,6 +187,16 @@ func (e *igbDriver) Detach(d *daemon) error {
 		for qi := range e.dev.Queues() {
 			for e.dev.Queue(qi).InFlight() > 0 && time.Now().Before(deadline) {
 				time.Sleep(time.Millisecond)
+			}
+		}
+		if e.cfg.Interrupts {
+			// The driver's interrupt counters, for the log: a Wait that
+			// timed out with a frame waiting means a lost (or late)
+			// interrupt (igb.QueueStats.IRQLate).
+			for qi := range e.dev.Queues() {
+				st := e.dev.Queue(qi).Stats()
+				d.log.Info("igb queue interrupts", "ifname", e.ifc0, "queue", qi, "interrupts", st.Interrupts.Load(),
+					"wait-timeouts", st.WaitTimeouts.Load(), "late", st.IRQLate.Load())
 			}
 		}
 		errs = append(errs, e.dev.Close())

@@ -54,7 +54,7 @@ type registry struct {
 
 func defaultRegistry() *registry {
 	return &registry{
-		drivers: []driverLoader{e1000Loader, igbLoader, tapLoader, loopLoader, tunLoader, vlanLoader, bridgeLoader, greLoader, gifLoader},
+		drivers: []driverLoader{e1000Loader, igbLoader, igbvfLoader, tapLoader, loopLoader, tunLoader, vlanLoader, bridgeLoader, greLoader, gifLoader},
 		protos:  []protoLoader{ipv4Loader, ipv6Loader, udpLoader, tcpLoader, icmpLoader},
 	}
 }
