@@ -310,6 +310,9 @@ func (v *Vap) setPortOpen(open bool) {
 		return
 	}
 	v.portOpen = open
+	if open {
+		v.roamOpened(v.com.clock.Now())
+	}
 	if v.port != nil {
 		v.port.stats.LinkFlaps++
 		v.port.notify(open)

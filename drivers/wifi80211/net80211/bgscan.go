@@ -1,0 +1,184 @@
+package net80211
+
+import (
+	"slices"
+	"time"
+
+	"github.com/gopkt/gopkt/drivers/wifi80211/frame"
+)
+
+// The background scan: while connected, every RoamConfig.BgScan the vap
+// visits one other channel for RoamConfig.BgDwell — a directed Probe
+// Request for the SSID, and whatever beacons and probe responses arrive —
+// so that the scan cache holds every AP of the ESS with a recent signal
+// (the candidates of roam.go). As NetBSD's background scan does
+// (ieee80211_scan_sw.c: ieee80211_sta_pwrsave before leaving the BSS
+// channel), the AP is told we doze first: a Null Data frame with the
+// Power Management bit set (802.11-2016 9.2.4.1.7, 11.2.3.2), so it
+// buffers our frames, and another with the bit clear when we are back,
+// which makes it send them (11.2.3.6). Frames the stack sends while we
+// are away wait in a small queue (bgHeld) and go out on return. Visits
+// alternate between the channels where other APs of the ESS were heard
+// and the next channel of the full list (to find new ones).
+
+// bgHeldFrames and bgHeldLen size the queue of Ethernet frames held while
+// off channel: one visit's worth at a 10 ms ping interval and some.
+const (
+	bgHeldFrames = 16
+	bgHeldLen    = EtherHeaderLen + 2304
+)
+
+// bgState is the background scan's bookkeeping.
+type bgState struct {
+	next    deadline // next visit
+	back    deadline // end of the current visit
+	away    bool
+	leftAt  time.Time
+	visit   int
+	essIdx  int
+	allIdx  int
+	held    [][]byte // bgHeldFrames buffers of bgHeldLen, made once
+	heldLen [bgHeldFrames]int
+	nHeld   int
+}
+
+// bgTick runs the background scan's timers; it reports whether the vap
+// is off channel (the other RUN timers wait).
+func (v *Vap) bgTick(now time.Time) bool {
+	if v.cfg.Roam.BgScan <= 0 || v.bss == nil {
+		return false
+	}
+	if v.bg.away {
+		if v.bg.back.expired(now) {
+			v.bgReturn(now)
+			return false
+		}
+		return true
+	}
+	if !v.portOpen || v.scan.active || v.pmf.query.active || v.roam.pending {
+		v.bg.next.clear()
+		return false
+	}
+	if v.bg.next.t.IsZero() {
+		v.bg.next.set(now, v.cfg.Roam.BgScan)
+		return false
+	}
+	if !v.bg.next.expired(now) {
+		return false
+	}
+	freq := v.bgChannel()
+	if freq == 0 {
+		v.bg.next.set(now, v.cfg.Roam.BgScan)
+		return false
+	}
+	v.sendNull(true)
+	if err := v.com.setChannel(freq); err != nil {
+		v.sendNull(false)
+		v.bg.next.set(now, v.cfg.Roam.BgScan)
+		return false
+	}
+	v.bg.away, v.bg.leftAt = true, now
+	v.stats.BgScans++
+	v.sendProbeReqSSID(v.ssid)
+	v.bg.back.set(now, v.cfg.Roam.BgDwell)
+	return true
+}
+
+// bgReturn ends a visit: back on the AP's channel, awake, the held frames
+// sent, the beacon-loss deadline moved by the time away, and the roam
+// decision made on what the visit heard.
+func (v *Vap) bgReturn(now time.Time) {
+	start := v.bg.leftAt
+	v.bg.away = false
+	v.bg.back.clear()
+	_ = v.com.setChannel(v.bss.FreqMHz)
+	if !v.beaconDL.t.IsZero() {
+		v.beaconDL.t = v.beaconDL.t.Add(now.Sub(start))
+	}
+	v.stats.BgOffChannel += uint64(now.Sub(start).Microseconds())
+	v.sendNull(false)
+	for i := range v.bg.nHeld {
+		eth := v.bg.held[i][:v.bg.heldLen[i]]
+		if v.portOpen && v.bss != nil {
+			_ = v.sendData(eth[0:6], uint16(eth[12])<<8|uint16(eth[13]), eth[EtherHeaderLen:])
+		}
+	}
+	v.bg.nHeld = 0
+	v.bg.next.set(now, v.cfg.Roam.BgScan)
+	v.roamDecide(start, now)
+}
+
+// bgReset forgets a visit (the association ended): held frames are
+// dropped and counted.
+func (v *Vap) bgReset() {
+	v.stats.TxDropped += uint64(v.bg.nHeld)
+	v.bg.nHeld = 0
+	v.bg.away = false
+	v.bg.back.clear()
+	v.bg.next.clear()
+}
+
+// bgHold keeps an Ethernet frame the stack sends while off channel; false
+// when the queue is full (the caller drops it).
+func (v *Vap) bgHold(eth []byte) bool {
+	if v.bg.held == nil {
+		v.bg.held = make([][]byte, bgHeldFrames)
+		for i := range v.bg.held {
+			v.bg.held[i] = make([]byte, bgHeldLen)
+		}
+	}
+	if v.bg.nHeld == bgHeldFrames || len(eth) > bgHeldLen {
+		return false
+	}
+	v.bg.heldLen[v.bg.nHeld] = copy(v.bg.held[v.bg.nHeld], eth)
+	v.bg.nHeld++
+	v.stats.BgHeld++
+	return true
+}
+
+// bgChannel picks the next channel to visit: odd visits a channel where
+// another AP of the ESS was heard, even ones (or when there is none) the
+// next channel of the scan list; never the AP's own.
+func (v *Vap) bgChannel() int {
+	v.bg.visit++
+	own := v.bss.FreqMHz
+	if v.bg.visit%2 == 1 {
+		var ess []int
+		for _, e := range v.cache.entries {
+			if string(e.SSID) == string(v.ssid) && e.FreqMHz != own && e.FreqMHz != 0 && !slices.Contains(ess, e.FreqMHz) {
+				ess = append(ess, e.FreqMHz)
+			}
+		}
+		if len(ess) > 0 {
+			slices.Sort(ess)
+			v.bg.essIdx = (v.bg.essIdx + 1) % len(ess)
+			return ess[v.bg.essIdx]
+		}
+	}
+	all := v.cfg.Scan.Channels
+	if len(all) == 0 {
+		all = v.com.radio.Channels()
+	}
+	for range all {
+		v.bg.allIdx = (v.bg.allIdx + 1) % len(all)
+		if all[v.bg.allIdx] != own {
+			return all[v.bg.allIdx]
+		}
+	}
+	return 0
+}
+
+// sendNull sends a Null Data frame to the AP (no body, so never
+// protected) with the Power Management bit set (pm: we doze) or clear.
+func (v *Vap) sendNull(pm bool) {
+	flags := frame.FlagToDS
+	if pm {
+		flags |= frame.FlagPwrMgt
+	}
+	h := frame.HeaderFields{FC: frame.MakeFC(frame.TypeData, frame.SubNull, flags),
+		Addr1: v.bss.MAC, Addr2: v.mac, Addr3: v.bss.MAC, SeqCtl: frame.SeqCtlOf(v.bss.nextSeq(), 0)}
+	b := frame.AppendHeader(v.txBuf[:0], &h)
+	v.txBuf = b[:0]
+	v.stats.TxNull++
+	_ = v.com.transmit(v, b, v.bss, v.mgmtRate(), -1)
+}
