@@ -92,9 +92,7 @@ func (v *Vap) bgReturn(now time.Time) {
 	v.bg.away = false
 	v.bg.back.clear()
 	_ = v.com.setChannel(v.bss.FreqMHz)
-	if !v.beaconDL.t.IsZero() {
-		v.beaconDL.t = v.beaconDL.t.Add(now.Sub(start))
-	}
+	v.beaconShift(now.Sub(start))
 	v.stats.BgOffChannel += uint64(now.Sub(start).Microseconds())
 	v.sendNull(false)
 	for i := range v.bg.nHeld {

@@ -83,6 +83,12 @@ type Timeouts struct {
 	// IEEE80211_HWBMISS_DEFAULT in ieee80211_var.h, its software timer
 	// running iv_bmissthreshold beacon intervals, ieee80211_swbmiss).
 	BeaconMiss int
+	// BeaconLost: beacon intervals without a beacon after which the
+	// association is given up (and a scan starts) when no other AP of
+	// the ESS is known to move to; default BeaconMiss. With a known one
+	// the vap moves after BeaconMiss (roam.go): leaving a lone AP gains
+	// nothing but a scan, leaving for a known one costs a reassociation.
+	BeaconLost int
 	// Stall: a gap between two Ticks longer than this is time the vap
 	// could not hear (its host did not run it): the beacon-loss deadline
 	// moves by the gap instead of counting beacons nobody listened for.

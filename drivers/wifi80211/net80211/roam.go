@@ -182,6 +182,15 @@ func (v *Vap) roamDecide(visitStart, now time.Time) {
 	v.roamTo(best, v.bss.MAC, fmt.Sprintf("%s: %d dBm against %d dBm", RoamSignal, best.SignalDBm, cur), true, now)
 }
 
+// beaconShift moves the beacon-loss deadlines by d: time the vap could
+// not hear the AP (off channel, or not run).
+func (v *Vap) beaconShift(d time.Duration) {
+	if !v.beaconDL.t.IsZero() {
+		v.beaconDL.t = v.beaconDL.t.Add(d)
+		v.beaconLostDL.t = v.beaconLostDL.t.Add(d)
+	}
+}
+
 // stallCheck moves the beacon-loss deadline by the time since the last
 // Tick when that exceeds Timeouts.Stall: the vap could not hear beacons
 // while it did not run (a loaded host that did not schedule it), and the
@@ -193,7 +202,7 @@ func (v *Vap) stallCheck(now time.Time) {
 		return
 	}
 	if gap := now.Sub(last); gap > v.cfg.Timeouts.Stall {
-		v.beaconDL.t = v.beaconDL.t.Add(gap)
+		v.beaconShift(gap)
 		v.stats.Stalls++
 	}
 }

@@ -298,5 +298,7 @@ func (v *Vap) armBeaconLoss(now time.Time, intervalTU uint16) {
 	if intervalTU == 0 {
 		intervalTU = 100
 	}
-	v.beaconDL.set(now, time.Duration(v.cfg.Timeouts.BeaconMiss)*time.Duration(intervalTU)*1024*time.Microsecond)
+	tu := time.Duration(intervalTU) * 1024 * time.Microsecond
+	v.beaconDL.set(now, time.Duration(v.cfg.Timeouts.BeaconMiss)*tu)
+	v.beaconLostDL.set(now, time.Duration(max(v.cfg.Timeouts.BeaconLost, v.cfg.Timeouts.BeaconMiss))*tu)
 }

@@ -115,6 +115,7 @@ func (v *Vap) teardown(reason uint16, deauth bool) {
 	v.timer.clear()
 	v.bgReset()
 	v.beaconDL.clear()
+	v.beaconLostDL.clear()
 	v.handshakeDL.clear()
 	if v.bss != nil {
 		for _, r := range v.bss.rxba {
@@ -351,9 +352,16 @@ func (v *Vap) tick(now time.Time) {
 			return // off channel for a background scan visit
 		}
 		if v.beaconDL.expired(now) {
+			e := v.roamCandidate(now, v.bss.MAC)
+			if e == nil && !v.beaconLostDL.expired(now) {
+				// Nowhere to go: give the AP until Timeouts.BeaconLost
+				// before leaving it for a scan.
+				v.beaconDL.t = v.beaconLostDL.t
+				return
+			}
 			v.stats.BeaconLoss++
 			v.emit(Event{Kind: EventBeaconLoss})
-			if e := v.roamCandidate(now, v.bss.MAC); e != nil {
+			if e != nil {
 				// Another AP of the ESS is known: go there at once
 				// instead of scanning.
 				v.roamTo(e, v.bss.MAC, RoamBeaconLoss, false, now)

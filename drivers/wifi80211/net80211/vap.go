@@ -70,7 +70,8 @@ type Vap struct {
 
 	timer         deadline // auth/assoc step timeout
 	retries       int
-	beaconDL      deadline
+	beaconDL      deadline // Timeouts.BeaconMiss: move to a known AP of the ESS
+	beaconLostDL  deadline // Timeouts.BeaconLost: leave the AP even with nowhere to go
 	handshakeDL   deadline
 	hsFailures    int
 	scanFailures  int
