@@ -113,6 +113,11 @@ func (v *Vap) roamTo(e *ScanEntry, prev net.HardwareAddr, why string, deauthOld 
 	v.roam.pending = true
 	v.roam.cand, v.roam.hits = [6]byte{}, 0
 	v.emit(Event{Kind: EventRoaming, BSSID: entry.BSSID.String(), Detail: fmt.Sprintf("from %s (%s)", prev, why)})
+	if !deauthOld {
+		// The old AP went away (lost, or said it leaves): not a
+		// candidate any more until it is heard again.
+		delete(v.cache.entries, [6]byte(prev))
+	}
 	v.teardown(frame.ReasonDeauthLeaving, deauthOld)
 	if err := v.choosePolicy(&entry); err != nil {
 		// Not joinable as configured: let a full scan pick.

@@ -1,6 +1,7 @@
 package net80211_test
 
 import (
+	"fmt"
 	"net"
 	"testing"
 	"time"
@@ -160,4 +161,216 @@ func TestRoamPartialScanHearsBeacon(t *testing.T) {
 		t.Fatalf("on the other AP after %v and %d scans, want one partial scan within 300 ms", took, scans)
 	}
 	t.Logf("on the other AP %v after the first one went, from its beacon", took)
+}
+
+// twoAPs is a bench with a second AP of the ESS (-70 dBm, channel 11)
+// beside the first (-52 dBm, channel 6); step advances 10 ms on all.
+type twoAPs struct {
+	*bench
+	ap2  *wlantest.AP
+	mac2 net.HardwareAddr
+	r2   *wlantest.Radio
+}
+
+func newTwoAPs(t *testing.T, vapCfg func(*net80211.VapConfig)) *twoAPs {
+	t.Helper()
+	b := newBench(t, benchOpts{passphrase: "one ess two aps", vapCfg: vapCfg})
+	w := &twoAPs{bench: b, mac2: net.HardwareAddr{0x02, 0, 0, 0, 0, 0xb0}}
+	w.r2 = b.medium.NewRadio(w.mac2, 2462, chans)
+	w.r2.SignalDBm = -70
+	var err error
+	if w.ap2, err = wlantest.NewAP(w.r2, wlantest.APConfig{SSID: []byte("gopkt-test"), Passphrase: "one ess two aps", Clock: b.clock}); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func (w *twoAPs) step() {
+	w.clock.Advance(10 * time.Millisecond)
+	w.ap.Tick()
+	w.ap2.Tick()
+	w.com.Tick()
+	w.medium.Run(100000)
+}
+
+func (w *twoAPs) runFor(d time.Duration) {
+	for t := time.Duration(0); t < d; t += 10 * time.Millisecond {
+		w.step()
+	}
+}
+
+func (w *twoAPs) connect1() {
+	w.t.Helper()
+	if err := w.vap.Connect([]byte("gopkt-test"), "one ess two aps"); err != nil {
+		w.t.Fatal(err)
+	}
+	for i := 0; i < 500 && !w.vap.PortOpen(); i++ {
+		w.step()
+	}
+	if st := w.vap.Status(); !w.vap.PortOpen() || st.BSSID.String() != apMAC.String() {
+		w.t.Fatalf("joined %v (port open %v), want the stronger %v", st.BSSID, w.vap.PortOpen(), apMAC)
+	}
+}
+
+func (w *twoAPs) on(mac net.HardwareAddr) bool {
+	return w.vap.PortOpen() && w.vap.Status().BSSID.String() == mac.String()
+}
+
+// TestRoamBeaconLossKnownAP: with Timeouts.BeaconMiss 3, the AP we are on
+// going silent (no deauthentication) moves us to the other AP of the ESS,
+// known from the scan that joined us, 3 beacon intervals (307.2 ms) after
+// its last beacon plus a 10 ms tick — with a Reassociation Request naming
+// the old AP and the 4-way handshake, no scan — while a lone AP (the
+// other one gone too) is given BeaconLost intervals before the scan.
+func TestRoamBeaconLossKnownAP(t *testing.T) {
+	w := newTwoAPs(t, func(c *net80211.VapConfig) { c.Timeouts.BeaconMiss, c.Timeouts.BeaconLost = 3, 20 })
+	w.connect1()
+	var last time.Time
+	w.medium.Trace = func(from *wlantest.Radio, p []byte) {
+		if f, err := frame.Parse(p); err == nil && from == w.ap.Radio() && f.Type() == frame.TypeMgmt && f.Subtype() == frame.SubBeacon {
+			last = w.clock.Now()
+		}
+	}
+	w.runFor(time.Second) // beacons both APs, and AP 1 is the one we hear
+	w.ap.Radio().Detached = true
+	n := len(w.events)
+	for i := 0; i < 200 && !w.on(w.mac2); i++ {
+		w.step()
+	}
+	if !w.on(w.mac2) {
+		t.Fatalf("not on AP 2: %v", w.kinds())
+	}
+	took := w.clock.Now().Sub(last)
+	if took > 3*102400*time.Microsecond+10*time.Millisecond {
+		t.Fatalf("on AP 2 %v after AP 1's last beacon, want within 3 beacon intervals and a tick", took)
+	}
+	for _, e := range w.events[n:] {
+		if e.Kind == net80211.EventScanning {
+			t.Fatalf("scanned on the way to a known AP: %v", w.kinds()[n:])
+		}
+	}
+	st := w.vap.Stats()
+	if st.BeaconLoss != 1 || st.Roams != 1 || st.TxReassoc != 1 || w.ap2.Stats.ReassocReqs != 1 || w.ap2.Stats.LastCurrentAP.String() != apMAC.String() {
+		t.Fatalf("beacon losses %d, roams %d, reassociations sent %d, AP 2 got %d naming %v", st.BeaconLoss, st.Roams, st.TxReassoc, w.ap2.Stats.ReassocReqs, w.ap2.Stats.LastCurrentAP)
+	}
+	if r := w.vap.Status().LastRoam; r == nil || r.Reason != net80211.RoamBeaconLoss || r.Took <= 0 {
+		t.Fatalf("last roam %+v", r)
+	}
+	t.Logf("on AP 2 %v after AP 1's last beacon", took)
+
+	// Now AP 2 goes silent too: nowhere to go, so 20 intervals (2.05 s)
+	// before the loss is declared and a scan starts.
+	last = time.Time{}
+	w.medium.Trace = func(from *wlantest.Radio, p []byte) {
+		if f, err := frame.Parse(p); err == nil && from == w.r2 && f.Type() == frame.TypeMgmt && f.Subtype() == frame.SubBeacon {
+			last = w.clock.Now()
+		}
+	}
+	w.runFor(300 * time.Millisecond)
+	w.r2.Detached = true
+	n = len(w.events)
+	for i := 0; i < 400 && w.vap.State() == net80211.StateRun; i++ {
+		w.step()
+	}
+	lost := w.clock.Now().Sub(last)
+	if w.vap.State() == net80211.StateRun || lost < 20*102400*time.Microsecond || lost > 20*102400*time.Microsecond+10*time.Millisecond {
+		t.Fatalf("state %v %v after the last beacon of a lone AP, want the loss at 20 beacon intervals", w.vap.State(), lost)
+	}
+	scanned := false
+	for _, e := range w.events[n:] {
+		scanned = scanned || e.Kind == net80211.EventScanning
+	}
+	if st := w.vap.Stats(); !scanned || st.BeaconLoss != 2 || st.Roams != 1 {
+		t.Fatalf("scanned %v, beacon losses %d, roams %d: %v", scanned, st.BeaconLoss, st.Roams, w.kinds()[n:])
+	}
+}
+
+// TestRoamStall: a Tick gap longer than Timeouts.Stall (the host did not
+// run us) moves the beacon-loss deadline instead of counting the beacons
+// nobody listened for; without Stall the same gap moves us to the other AP.
+func TestRoamStall(t *testing.T) {
+	for _, stall := range []time.Duration{60 * time.Millisecond, 0} {
+		w := newTwoAPs(t, func(c *net80211.VapConfig) { c.Timeouts.BeaconMiss, c.Timeouts.Stall = 3, stall })
+		w.connect1()
+		w.runFor(500 * time.Millisecond)
+		// 600 ms in which the vap does not run: then its Tick comes
+		// first, before the frames that waited.
+		w.clock.Advance(600 * time.Millisecond)
+		w.com.Tick()
+		w.ap.Tick()
+		w.ap2.Tick()
+		w.medium.Run(100000)
+		w.runFor(time.Second)
+		st := w.vap.Stats()
+		switch {
+		case stall != 0 && (st.Roams != 0 || st.Stalls != 1 || !w.on(apMAC)):
+			t.Fatalf("stall %v: roams %d, stalls %d, on AP 1 %v", stall, st.Roams, st.Stalls, w.on(apMAC))
+		case stall == 0 && (st.Roams != 1 || !w.on(w.mac2)):
+			t.Fatalf("no stall check: roams %d, on AP 2 %v", st.Roams, w.on(w.mac2))
+		}
+	}
+}
+
+// TestRoamBgScan: the background scan visits other channels while data
+// flows both ways — the AP told we doze (Null Data, PM bit) so it buffers,
+// our frames held and sent on return, nothing lost — and the decision has
+// hysteresis: AP 2 4 dB stronger than AP 1 is no reason to move; 12 dB
+// stronger, after Hold and in two visits in a row, is (a Reassociation
+// Request, AP 1 told with a Deauthentication); AP 1 then 12 dB weaker
+// than AP 2 does not bring us back.
+func TestRoamBgScan(t *testing.T) {
+	w := newTwoAPs(t, func(c *net80211.VapConfig) {
+		c.Roam = net80211.RoamConfig{BgScan: 200 * time.Millisecond, Hold: time.Second}
+	})
+	w.connect1()
+	peer := net.HardwareAddr{0x02, 0, 0, 0, 0, 0x77}
+	sent := 0
+	traffic := func(d time.Duration, ap *wlantest.AP) {
+		for t0 := w.clock.Now(); w.clock.Now().Sub(t0) < d; {
+			sent++
+			if err := w.vap.Output(ether(peer, staMAC, fmt.Sprintf("up %d", sent))); err != nil {
+				t.Fatalf("output: %v", err)
+			}
+			if err := ap.SendEther(ether(staMAC, peer, fmt.Sprintf("down %d", sent))); err != nil {
+				t.Fatalf("AP send: %v", err)
+			}
+			w.step()
+		}
+		w.step()
+	}
+	rx0, up0 := w.count, len(w.ap.Received)
+	traffic(3*time.Second, w.ap)
+	st := w.vap.Stats()
+	if st.BgScans < 10 || st.BgHeld == 0 || w.ap.Stats.PSBuffered == 0 || w.ap.Stats.NullRx != 2*int(st.BgScans) {
+		t.Fatalf("visits %d, frames held %d, AP buffered %d, AP got %d Null frames", st.BgScans, st.BgHeld, w.ap.Stats.PSBuffered, w.ap.Stats.NullRx)
+	}
+	if got, up := w.count-rx0, len(w.ap.Received)-up0; got != sent || up != sent {
+		t.Fatalf("%d frames each way: %d delivered to us, %d to the AP", sent, got, up)
+	}
+	if st.Roams != 0 {
+		t.Fatalf("roamed to a weaker AP")
+	}
+	t.Logf("%d visits, %v off channel, %d of our frames held, %d of the AP's buffered, none lost", st.BgScans, time.Duration(st.BgOffChannel)*time.Microsecond, st.BgHeld, w.ap.Stats.PSBuffered)
+
+	w.r2.SignalDBm = -48 // 4 dB stronger: within the margin
+	traffic(3*time.Second, w.ap)
+	if w.vap.Stats().Roams != 0 {
+		t.Fatal("roamed for 4 dB")
+	}
+	w.r2.SignalDBm = -40 // 12 dB stronger
+	for i := 0; i < 300 && !w.on(w.mac2); i++ {
+		w.step()
+	}
+	if !w.on(w.mac2) {
+		t.Fatalf("still on AP 1 with AP 2 12 dB stronger: %+v", w.vap.Stats())
+	}
+	r := w.vap.Status().LastRoam
+	if st := w.vap.Stats(); st.RoamsSignal != 1 || r == nil || r.Reason != "stronger AP: -40 dBm against -52 dBm" || w.ap.Stats.DeauthRx != 1 || w.ap2.Stats.ReassocReqs != 1 {
+		t.Fatalf("signal roams %d, last %+v, AP 1 deauthentications %d, AP 2 reassociations %d", st.RoamsSignal, r, w.ap.Stats.DeauthRx, w.ap2.Stats.ReassocReqs)
+	}
+	// AP 1 is 12 dB weaker than AP 2 now: no way back.
+	traffic(5*time.Second, w.ap2)
+	if st := w.vap.Stats(); st.Roams != 1 || !w.on(w.mac2) {
+		t.Fatalf("flapped: roams %d, on AP 2 %v", st.Roams, w.on(w.mac2))
+	}
 }
