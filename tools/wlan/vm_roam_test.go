@@ -102,8 +102,17 @@ echo "$out" | grep -q '^` + roamAPA + ` .* -35 dBm' || fail "AP a not heard at -
 echo "$out" | grep -q '^` + roamAPB + ` .* -70 dBm' || fail "AP b not heard at -70 dBm"
 cpuwatch br0 > /tmp/cw.log 2>&1 &
 cwpid=$!
-# The capture's clock (CLOCK_REALTIME) against cpuwatch's (CLOCK_MONOTONIC).
-echo "CLOCKS $(date +%s%N) $(cut -d' ' -f1 /proc/uptime) $(date +%s%N)"
+dump() {
+	wlan disconnect >/dev/null 2>&1 && sleep 1 || true
+	grep '\[[0-9.]*s\]$' /tmp/connect.log | sed 's/^/TIMELINE /'
+	kill $cwpid 2>/dev/null || true
+	sed -n 's/^CW /CW /p' /tmp/cw.log
+	if [ -s /tmp/roam.pcap ]; then
+		echo "PCAP-SIZE $(wc -c < /tmp/roam.pcap)"
+		gzip -c /tmp/roam.pcap | base64 | sed 's/^/PCAP:/'
+	fi
+}
+trap dump EXIT
 wlan connect $sig --timestamps --bgscan 1s --ssid gopkt-wlan --passphrase 'the right passphrase' --addr 198.18.0.2/24 \
 	--pcap /tmp/roam.pcap --pcap-count 2500 > /tmp/connect.log 2>&1 &
 pid=$!
@@ -119,7 +128,7 @@ echo "RESULT phase 1: AP a dies silently"
 wlan ping 198.18.0.1 --count 300 --interval 10ms --wait 2s > /tmp/p1.log 2>&1 &
 ppid=$!
 sleep 1.5
-echo "KILL $(date +%s%N)"
+echo "KILL $(cut -d' ' -f1 /proc/uptime)"
 kill -9 $(cat /tmp/hostapd-a.pid)
 ip link set wlan0 down
 wait_for 20 sh -c '[ $(grep -c "^connected" /tmp/connect.log) -ge 2 ]'
@@ -143,11 +152,9 @@ echo "RESULT phase 2 $(wlan status | grep '^roam:')"
 expect "$(wlan status | grep '^roam:')" "(stronger AP: -35 dBm against -70 dBm) in"
 
 echo "RESULT phase 3: AP a stops (deauthentication, reason 3)"
-n=$(grep -c '^disconnected' /tmp/connect.log)
 kill $(cat /tmp/hostapd-a.pid)
 wait_for 20 sh -c '[ $(grep -c "^connected" /tmp/connect.log) -ge 4 ]'
 wait_for 5 sh -c "hostapd_cli -p /var/run/hostapd -i wlan1 all_sta | grep -q AUTHORIZED"
-grep '\[[0-9.]*s\]$' /tmp/connect.log | sed 's/^/RESULT timeline: /'
 t0=$(sed -n 's/^disconnected (reason 3) \[\([0-9.]*\)s\]$/\1/p' /tmp/connect.log | tail -n 1)
 t1=$(grep '^connected' /tmp/connect.log | sed -n '4s/.* \[\([0-9.]*\)s\]$/\1/p')
 [ -n "$t0" ] && [ -n "$t1" ] || fail "no timestamps for the deauthentication and the reconnection"
@@ -163,10 +170,6 @@ expect "$(cat /tmp/wping.log)" "20 packets transmitted, 20 received"
 wlan status | sed 's/^/STATUS /'
 must wlan disconnect
 wait $pid || { cat /tmp/connect.log; fail "wlan connect exited with status $?"; }
-kill $cwpid
-sed -n 's/^CW /CW /p' /tmp/cw.log
-echo "PCAP-SIZE $(wc -c < /tmp/roam.pcap)"
-gzip -c /tmp/roam.pcap | base64 | sed 's/^/PCAP:/'
 `
 
 // checkRoamCapture measures phase 1 in the capture: AP a's last beacon
@@ -222,10 +225,11 @@ func checkRoamCapture(t *testing.T, res *vmtest.Result) {
 			deauths++
 		}
 	}
+	off := clockOffset(res)
 	var tKill float64
 	for _, l := range res.Grep("KILL ") {
-		if ns, err := strconv.ParseInt(strings.Fields(l[strings.Index(l, "KILL "):])[1], 10, 64); err == nil {
-			tKill = float64(ns) / 1e9
+		if up, err := strconv.ParseFloat(strings.Fields(l[strings.Index(l, "KILL "):])[1], 64); err == nil && off != 0 {
+			tKill = up + off
 		}
 	}
 	ms := func(v float64) float64 { return math.Round((v-tBeacon)*1e4) / 10 }
@@ -235,7 +239,7 @@ func checkRoamCapture(t *testing.T, res *vmtest.Result) {
 	took := time.Duration((tData - tBeacon) * 1e9)
 	t.Logf("RESULT roam on beacon loss: AP a's last beacon at 0 (kill at %+.1f ms), %d deauthentications from it, reassociation request to AP b at %.1f ms, our first protected data frame to b at %.1f ms, b's first to us at %.1f ms: %.1f ms from the last beacon to traffic through AP b",
 		ms(tKill), deauths, ms(tRe), ms(tOurs), ms(tData), took.Seconds()*1000)
-	late := cpuwatchLate(res, tBeacon, tData)
+	late := cpuwatchLate(res, off, tBeacon, tData)
 	if late != "" {
 		t.Logf("RESULT cpuwatch in that window: %s", late)
 	}
@@ -244,23 +248,22 @@ func checkRoamCapture(t *testing.T, res *vmtest.Result) {
 	}
 }
 
-// cpuwatchLate lists cpuwatch's "CW late cpu N at T ms: X ms" reports
-// whose stall overlaps [from, to] (capture times, CLOCK_REALTIME seconds),
-// placed by the guest's CLOCKS line (realtime ns, uptime s, realtime ns).
-func cpuwatchLate(res *vmtest.Result, from, to float64) string {
-	var off float64 // realtime - monotonic, seconds
-	for _, l := range res.Grep("CLOCKS ") {
-		f := strings.Fields(l[strings.Index(l, "CLOCKS "):])
-		if len(f) != 4 {
-			continue
-		}
-		a, err1 := strconv.ParseFloat(f[1], 64)
-		up, err2 := strconv.ParseFloat(f[2], 64)
-		b, err3 := strconv.ParseFloat(f[3], 64)
-		if err1 == nil && err2 == nil && err3 == nil {
-			off = (a+b)/2e9 - up
+// clockOffset is CLOCK_REALTIME minus CLOCK_MONOTONIC in the guest, in
+// seconds, from cpuwatch's first line (0 when missing).
+func clockOffset(res *vmtest.Result) float64 {
+	for _, l := range res.Grep("CW clock ") {
+		var rt, mono int64
+		if _, err := fmt.Sscanf(l[strings.Index(l, "CW clock "):], "CW clock realtime %d ns monotonic %d ms", &rt, &mono); err == nil {
+			return float64(rt)/1e9 - float64(mono)/1e3
 		}
 	}
+	return 0
+}
+
+// cpuwatchLate lists cpuwatch's "CW late cpu N at T ms: X ms" reports
+// whose stall overlaps [from, to] (capture times, CLOCK_REALTIME seconds);
+// off is clockOffset's.
+func cpuwatchLate(res *vmtest.Result, off, from, to float64) string {
 	if off == 0 {
 		return ""
 	}

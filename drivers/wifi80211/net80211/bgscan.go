@@ -16,8 +16,13 @@ import (
 // channel), the AP is told we doze first: a Null Data frame with the
 // Power Management bit set (802.11-2016 9.2.4.1.7, 11.2.3.2), so it
 // buffers our frames, and another with the bit clear when we are back,
-// which makes it send them (11.2.3.6). Frames the stack sends while we
-// are away wait in a small queue (bgHeld) and go out on return. Visits
+// which makes it send them (11.2.3.6). The vap leaves only once the
+// radio reported the first Null sent (a STA changes its power management
+// mode after the frame exchange that announces it completed, 11.2.3.2;
+// the card transmits from its ring after the register write that tunes
+// it, so a frame still queued would go out on the other channel). Frames
+// the stack sends from then until we are back wait in a small queue
+// (bgHeld) and go out on return. Visits
 // alternate between the channels where other APs of the ESS were heard
 // and the next channel of the full list (to find new ones).
 
@@ -30,16 +35,22 @@ const (
 
 // bgState is the background scan's bookkeeping.
 type bgState struct {
-	next    deadline // next visit
-	back    deadline // end of the current visit
-	away    bool
-	leftAt  time.Time
-	visit   int
-	essIdx  int
-	allIdx  int
-	held    [][]byte // bgHeldFrames buffers of bgHeldLen, made once
-	heldLen [bgHeldFrames]int
-	nHeld   int
+	next deadline // next visit
+	back deadline // end of the current visit
+	// leaving: the Null with the PM bit is queued (cookie nullCookie);
+	// its TX status takes us to freq, or leaveDL passing cancels.
+	leaving    bool
+	nullCookie uint64
+	leaveDL    deadline
+	freq       int
+	away       bool
+	leftAt     time.Time
+	visit      int
+	essIdx     int
+	allIdx     int
+	held       [][]byte // bgHeldFrames buffers of bgHeldLen, made once
+	heldLen    [bgHeldFrames]int
+	nHeld      int
 }
 
 // bgTick runs the background scan's timers; it reports whether the vap
@@ -54,6 +65,14 @@ func (v *Vap) bgTick(now time.Time) bool {
 			return false
 		}
 		return true
+	}
+	if v.bg.leaving {
+		if v.bg.leaveDL.expired(now) {
+			// No TX status for the Null: stay, and make sure the AP
+			// does not think we doze.
+			v.bgCancel(now)
+		}
+		return false
 	}
 	if !v.portOpen || v.scan.active || v.pmf.query.active || v.roam.pending {
 		v.bg.next.clear()
@@ -71,17 +90,55 @@ func (v *Vap) bgTick(now time.Time) bool {
 		v.bg.next.set(now, v.cfg.Roam.BgScan)
 		return false
 	}
+	v.bg.leaving, v.bg.freq = true, freq
 	v.sendNull(true)
-	if err := v.com.setChannel(freq); err != nil {
-		v.sendNull(false)
-		v.bg.next.set(now, v.cfg.Roam.BgScan)
-		return false
+	v.bg.nullCookie = v.com.cookie
+	v.bg.leaveDL.set(now, bgLeaveWait)
+	return false
+}
+
+// bgLeaveWait bounds the wait for the Null's TX status.
+const bgLeaveWait = 100 * time.Millisecond
+
+// bgTxDone takes the TX status of the Null that announces a visit: sent,
+// the vap tunes away and probes; not acknowledged, the visit is off.
+func (v *Vap) bgTxDone(acked bool, now time.Time) {
+	if !acked {
+		v.bgCancel(now)
+		return
+	}
+	v.bg.leaving = false
+	v.bg.leaveDL.clear()
+	if err := v.com.setChannel(v.bg.freq); err != nil {
+		v.bgCancel(now)
+		return
 	}
 	v.bg.away, v.bg.leftAt = true, now
 	v.stats.BgScans++
 	v.sendProbeReqSSID(v.ssid)
 	v.bg.back.set(now, v.cfg.Roam.BgDwell)
-	return true
+}
+
+// bgCancel gives a visit up before leaving: awake again, held frames
+// sent, the next visit a period later.
+func (v *Vap) bgCancel(now time.Time) {
+	v.bg.leaving = false
+	v.bg.leaveDL.clear()
+	v.stats.BgCancelled++
+	v.sendNull(false)
+	v.bgFlush()
+	v.bg.next.set(now, v.cfg.Roam.BgScan)
+}
+
+// bgFlush sends the frames held during a visit.
+func (v *Vap) bgFlush() {
+	for i := range v.bg.nHeld {
+		eth := v.bg.held[i][:v.bg.heldLen[i]]
+		if v.portOpen && v.bss != nil {
+			_ = v.sendData(eth[0:6], uint16(eth[12])<<8|uint16(eth[13]), eth[EtherHeaderLen:])
+		}
+	}
+	v.bg.nHeld = 0
 }
 
 // bgReturn ends a visit: back on the AP's channel, awake, the held frames
@@ -95,13 +152,7 @@ func (v *Vap) bgReturn(now time.Time) {
 	v.beaconShift(now.Sub(start))
 	v.stats.BgOffChannel += uint64(now.Sub(start).Microseconds())
 	v.sendNull(false)
-	for i := range v.bg.nHeld {
-		eth := v.bg.held[i][:v.bg.heldLen[i]]
-		if v.portOpen && v.bss != nil {
-			_ = v.sendData(eth[0:6], uint16(eth[12])<<8|uint16(eth[13]), eth[EtherHeaderLen:])
-		}
-	}
-	v.bg.nHeld = 0
+	v.bgFlush()
 	v.bg.next.set(now, v.cfg.Roam.BgScan)
 	v.roamDecide(start, now)
 }
@@ -111,8 +162,9 @@ func (v *Vap) bgReturn(now time.Time) {
 func (v *Vap) bgReset() {
 	v.stats.TxDropped += uint64(v.bg.nHeld)
 	v.bg.nHeld = 0
-	v.bg.away = false
+	v.bg.away, v.bg.leaving = false, false
 	v.bg.back.clear()
+	v.bg.leaveDL.clear()
 	v.bg.next.clear()
 }
 

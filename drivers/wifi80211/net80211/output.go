@@ -155,7 +155,7 @@ func (v *Vap) Output(eth []byte) error {
 		v.stats.TxDropped++
 		return ErrState
 	}
-	if v.bg.away {
+	if v.bg.away || v.bg.leaving {
 		// Off channel for a background scan visit: sent on return.
 		if !v.bgHold(eth) {
 			v.stats.TxDropped++

@@ -65,6 +65,7 @@ type VapStats struct {
 	BgScans            uint64
 	BgOffChannel       uint64
 	BgHeld             uint64
+	BgCancelled        uint64 // visits given up: the Null announcing them was not acknowledged (or no status came)
 	TxNull             uint64
 	TxReassoc          uint64 // Reassociation Requests sent (moves within the ESS)
 
