@@ -284,6 +284,7 @@ type roamView struct {
 	ForSignal   uint64  `json:"roams_for_signal"`
 	BeaconLoss  uint64  `json:"beacon_losses"`
 	Stalls      uint64  `json:"stalls"`
+	LateMs      int64   `json:"beacon_loss_allowance_ms"`
 	BgScans     uint64  `json:"bgscan_visits"`
 	OffChanSec  float64 `json:"bgscan_off_channel_s"`
 	Held        uint64  `json:"bgscan_frames_held"`
@@ -315,7 +316,7 @@ func makeStatus(s net80211.Status, c vcard.Stats) statusView {
 	v.Security = s.Security
 	v.BA = baView{Accepted: s.Stats.BAAccepted, Declined: s.Stats.BADeclined, Ended: s.Stats.BAEnded, Held: s.Stats.RxReorderHeld,
 		Timeouts: s.Stats.RxReorderTimeouts, Old: s.Stats.RxReorderOld, BARs: s.Stats.RxBlockAckReq}
-	v.Roam = roamView{Roams: s.Stats.Roams, ForSignal: s.Stats.RoamsSignal, BeaconLoss: s.Stats.BeaconLoss, Stalls: s.Stats.Stalls,
+	v.Roam = roamView{Roams: s.Stats.Roams, ForSignal: s.Stats.RoamsSignal, BeaconLoss: s.Stats.BeaconLoss, Stalls: s.Stats.Stalls, LateMs: s.BeaconLate.Milliseconds(),
 		BgScans: s.Stats.BgScans, OffChanSec: float64(s.Stats.BgOffChannel) / 1e6, Held: s.Stats.BgHeld}
 	if r := s.LastRoam; r != nil {
 		v.Roam.LastFrom, v.Roam.LastTo, v.Roam.LastReason, v.Roam.LastTookSec = r.From.String(), r.To.String(), r.Reason, r.Took.Seconds()
@@ -364,8 +365,8 @@ func printStatus(w io.Writer, v statusView, asJSON bool) error {
 	case r.LastTo != "":
 		last = fmt.Sprintf("from %s to %s (%s), not completed", r.LastFrom, r.LastTo, r.LastReason)
 	}
-	fmt.Fprintf(tw, "roam:\tlast %s; %d roams (%d for a stronger AP), %d beacon losses, %d stalls; background scan %d visits, %.3f s off channel, %d frames held\n",
-		last, r.Roams, r.ForSignal, r.BeaconLoss, r.Stalls, r.BgScans, r.OffChanSec, r.Held)
+	fmt.Fprintf(tw, "roam:\tlast %s; %d roams (%d for a stronger AP), %d beacon losses, %d stalls (beacon loss waits %d ms more); background scan %d visits, %.3f s off channel, %d frames held\n",
+		last, r.Roams, r.ForSignal, r.BeaconLoss, r.Stalls, r.LateMs, r.BgScans, r.OffChanSec, r.Held)
 	if v.Pairwise == "" && v.Group == "" {
 		fmt.Fprintf(tw, "cipher:\tnone (open network)\n")
 	} else {

@@ -81,7 +81,14 @@ type roamState struct {
 	// lastTick: the previous Tick, to notice time the vap could not hear
 	// (Timeouts.Stall).
 	lastTick time.Time
+	// jitter: the longest Tick gap of the current and the previous
+	// jitterSpan (jitterCur collects the current one since jitterAt).
+	jitter, jitterCur time.Duration
+	jitterAt          time.Time
 }
+
+// jitterSpan is how long a Tick gap counts toward the jitter allowance.
+const jitterSpan = 5 * time.Second
 
 // roamCandidate returns the strongest AP of the ESS heard within
 // RoamConfig.Fresh other than exclude, or nil.
@@ -200,14 +207,36 @@ func (v *Vap) beaconShift(d time.Duration) {
 // Tick when that exceeds Timeouts.Stall: the vap could not hear beacons
 // while it did not run (a loaded host that did not schedule it), and the
 // beacons it missed are not the AP's fault.
+//
+// A host that stalls one of our threads may stall another (the one that
+// hears the air) without the Tick noticing; so with Stall set, the
+// beacon-loss deadline also waits for the longest Tick gap of the last 5
+// to 10 s (beaconLate), an allowance for the scheduling jitter seen
+// lately, as TCP's RTO adds the RTT variation (RFC 6298): a quiet host
+// keeps its 10-20 ms, a loaded one widens the window by what it costs.
 func (v *Vap) stallCheck(now time.Time) {
 	last := v.roam.lastTick
 	v.roam.lastTick = now
-	if v.cfg.Timeouts.Stall <= 0 || last.IsZero() || v.beaconDL.t.IsZero() {
+	if v.cfg.Timeouts.Stall <= 0 || last.IsZero() {
 		return
 	}
-	if gap := now.Sub(last); gap > v.cfg.Timeouts.Stall {
+	gap := now.Sub(last)
+	r := &v.roam
+	if now.Sub(r.jitterAt) >= jitterSpan {
+		r.jitter, r.jitterCur, r.jitterAt = r.jitterCur, 0, now
+	}
+	r.jitterCur = max(r.jitterCur, gap)
+	if gap > v.cfg.Timeouts.Stall && !v.beaconDL.t.IsZero() {
 		v.beaconShift(gap)
 		v.stats.Stalls++
 	}
+}
+
+// beaconLate is the jitter allowance added to the beacon-loss deadlines
+// (stallCheck); 0 without Timeouts.Stall.
+func (v *Vap) beaconLate() time.Duration {
+	if v.cfg.Timeouts.Stall <= 0 {
+		return 0
+	}
+	return max(v.roam.jitter, v.roam.jitterCur)
 }

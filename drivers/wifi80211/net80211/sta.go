@@ -351,9 +351,9 @@ func (v *Vap) tick(now time.Time) {
 		if v.bgTick(now) {
 			return // off channel for a background scan visit
 		}
-		if v.beaconDL.expired(now) {
+		if late := v.beaconLate(); v.beaconDL.expired(now.Add(-late)) {
 			e := v.roamCandidate(now, v.bss.MAC)
-			if e == nil && !v.beaconLostDL.expired(now) {
+			if e == nil && !v.beaconLostDL.expired(now.Add(-late)) {
 				// Nowhere to go: give the AP until Timeouts.BeaconLost
 				// before leaving it for a scan.
 				v.beaconDL.t = v.beaconLostDL.t

@@ -146,6 +146,9 @@ type Status struct {
 	// LastRoam is the last move to another AP of the ESS (nil: none since
 	// the vap was made).
 	LastRoam *RoamInfo
+	// BeaconLate is the scheduling-jitter allowance the beacon-loss
+	// deadline waits for beyond its beacon intervals (Timeouts.Stall).
+	BeaconLate time.Duration
 }
 
 // Status returns the current state and counters.
@@ -169,6 +172,7 @@ func (v *Vap) Status() Status {
 	if k := v.gtk[v.txGroup]; k != nil {
 		s.Group = k.Cipher.Name()
 	}
+	s.BeaconLate = v.beaconLate()
 	if v.roam.last.To != nil {
 		r := v.roam.last
 		s.LastRoam = &r
