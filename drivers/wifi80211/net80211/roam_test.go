@@ -172,14 +172,22 @@ type twoAPs struct {
 	r2   *wlantest.Radio
 }
 
-func newTwoAPs(t *testing.T, vapCfg func(*net80211.VapConfig)) *twoAPs {
+func newTwoAPs(t *testing.T, vapCfg func(*net80211.VapConfig), apCfg ...func(*wlantest.APConfig)) *twoAPs {
 	t.Helper()
-	b := newBench(t, benchOpts{passphrase: "one ess two aps", vapCfg: vapCfg})
+	var ac func(*wlantest.APConfig)
+	if len(apCfg) > 0 {
+		ac = apCfg[0]
+	}
+	b := newBench(t, benchOpts{passphrase: "one ess two aps", vapCfg: vapCfg, apCfg: ac})
 	w := &twoAPs{bench: b, mac2: net.HardwareAddr{0x02, 0, 0, 0, 0, 0xb0}}
 	w.r2 = b.medium.NewRadio(w.mac2, 2462, chans)
 	w.r2.SignalDBm = -70
+	cfg2 := wlantest.APConfig{SSID: []byte("gopkt-test"), Passphrase: "one ess two aps", Clock: b.clock}
+	if ac != nil {
+		ac(&cfg2)
+	}
 	var err error
-	if w.ap2, err = wlantest.NewAP(w.r2, wlantest.APConfig{SSID: []byte("gopkt-test"), Passphrase: "one ess two aps", Clock: b.clock}); err != nil {
+	if w.ap2, err = wlantest.NewAP(w.r2, cfg2); err != nil {
 		t.Fatal(err)
 	}
 	return w
@@ -372,5 +380,38 @@ func TestRoamBgScan(t *testing.T) {
 	traffic(5*time.Second, w.ap2)
 	if st := w.vap.Stats(); st.Roams != 1 || !w.on(w.mac2) {
 		t.Fatalf("flapped: roams %d, on AP 2 %v", st.Roams, w.on(w.mac2))
+	}
+}
+
+// TestRoamSAEPMKSA: on a WPA3-Personal ESS a move to an AP we ran SAE with
+// within the hour uses the cached PMKSA (Open System, the PMKID in the
+// Reassociation Request, 12.6.10.3): AP 1 lost, SAE with AP 2; AP 2 lost
+// and AP 1 back, no new SAE exchange on the way back.
+func TestRoamSAEPMKSA(t *testing.T) {
+	// The background scan hears AP 1 again (Hold keeps it from moving
+	// back for the signal before AP 2 goes).
+	w := newTwoAPs(t, func(c *net80211.VapConfig) {
+		c.Timeouts.BeaconMiss = 3
+		c.Roam.BgScan = 200 * time.Millisecond
+	}, func(c *wlantest.APConfig) { c.PMF, c.SAE = 2, 1 })
+	w.connect1()
+	w.runFor(300 * time.Millisecond)
+	w.ap.Radio().Detached = true
+	for i := 0; i < 200 && !w.on(w.mac2); i++ {
+		w.step()
+	}
+	if st := w.vap.Stats(); !w.on(w.mac2) || st.SAECommits != 2 || st.PMKSAUsed != 0 {
+		t.Fatalf("on AP 2 %v, SAE commits %d, PMKSA used %d", w.on(w.mac2), st.SAECommits, st.PMKSAUsed)
+	}
+	w.runFor(300 * time.Millisecond)
+	w.ap.Radio().Detached = false
+	w.runFor(time.Second) // AP 1 heard by the background scan: a candidate again
+	w.r2.Detached = true
+	for i := 0; i < 200 && !w.on(apMAC); i++ {
+		w.step()
+	}
+	st := w.vap.Stats()
+	if !w.on(apMAC) || st.SAECommits != 2 || st.PMKSAUsed != 1 || st.Roams != 2 || w.ap.Stats.PMKSAHits != 1 || w.ap.Stats.ReassocReqs != 1 {
+		t.Fatalf("on AP 1 %v, SAE commits %d, PMKSA used %d, roams %d, AP 1 PMKSA hits %d, reassociations %d", w.on(apMAC), st.SAECommits, st.PMKSAUsed, st.Roams, w.ap.Stats.PMKSAHits, w.ap.Stats.ReassocReqs)
 	}
 }
