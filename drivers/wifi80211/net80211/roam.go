@@ -211,9 +211,10 @@ func (v *Vap) beaconShift(d time.Duration) {
 // A host that stalls one of our threads may stall another (the one that
 // hears the air) without the Tick noticing; so with Stall set, the
 // beacon-loss deadline also waits for the longest Tick gap of the last 5
-// to 10 s (beaconLate), an allowance for the scheduling jitter seen
-// lately, as TCP's RTO adds the RTT variation (RFC 6298): a quiet host
-// keeps its 10-20 ms, a loaded one widens the window by what it costs.
+// to 10 s, up to one beacon interval (beaconLate): an allowance for the
+// scheduling jitter seen lately, as TCP's RTO adds the RTT variation (RFC
+// 6298): a quiet host keeps its 10-20 ms, a loaded one widens the window
+// by what it costs, and no host more than one beacon.
 func (v *Vap) stallCheck(now time.Time) {
 	last := v.roam.lastTick
 	v.roam.lastTick = now
@@ -238,5 +239,9 @@ func (v *Vap) beaconLate() time.Duration {
 	if v.cfg.Timeouts.Stall <= 0 {
 		return 0
 	}
-	return max(v.roam.jitter, v.roam.jitterCur)
+	tu := v.bssInfo.Interval
+	if tu == 0 {
+		tu = 100
+	}
+	return min(max(v.roam.jitter, v.roam.jitterCur), time.Duration(tu)*1024*time.Microsecond)
 }
