@@ -429,6 +429,9 @@ func progress(e net80211.Event) string {
 	case net80211.EventDisconnected:
 		return fmt.Sprintf("disconnected (reason %d)", e.Reason)
 	case net80211.EventBeaconLoss:
+		if e.Detail != "" {
+			return "beacon lost (" + e.Detail + "): reconnecting"
+		}
 		return "beacon lost: reconnecting"
 	case net80211.EventRoaming:
 		return "roaming to " + e.BSSID + " " + e.Detail

@@ -67,7 +67,8 @@ type Event struct {
 	// Security: with EventAuthenticating and EventConnected, the key
 	// management in use ("WPA2-PSK", "WPA3-SAE (hash-to-element)", ...).
 	Security string
-	// Detail: with EventRoaming, the AP we leave and why.
+	// Detail: with EventRoaming, the AP we leave and why; with
+	// EventBeaconLoss, how long the AP was silent.
 	Detail string
 }
 

@@ -85,6 +85,19 @@ type roamState struct {
 	// jitterSpan (jitterCur collects the current one since jitterAt).
 	jitter, jitterCur time.Duration
 	jitterAt          time.Time
+	lastBeacon        time.Time // the last beacon from the AP we are on
+}
+
+// lossDetail describes a beacon loss for EventBeaconLoss: how long since
+// the AP's last beacon and since any frame from it, and the allowance.
+func (v *Vap) lossDetail(now time.Time) string {
+	ms := func(t time.Time) int64 {
+		if t.IsZero() {
+			return -1
+		}
+		return now.Sub(t).Milliseconds()
+	}
+	return fmt.Sprintf("no beacon for %d ms, nothing from the AP for %d ms; %d ms jitter allowance, %d stalls", ms(v.roam.lastBeacon), ms(v.bss.LastSeen), v.beaconLate().Milliseconds(), v.stats.Stalls)
 }
 
 // jitterSpan is how long a Tick gap counts toward the jitter allowance.

@@ -278,6 +278,7 @@ func (v *Vap) recvBeacon(f frame.Frame, rx *RxInfo, now time.Time) {
 		v.bss.observe(rx.SignalDBm, now)
 		if f.Subtype() == frame.SubBeacon {
 			v.stats.BeaconsSeen++
+			v.roam.lastBeacon = now
 			if v.state == StateRun {
 				v.armBeaconLoss(now, b.Interval())
 			}

@@ -360,7 +360,7 @@ func (v *Vap) tick(now time.Time) {
 				return
 			}
 			v.stats.BeaconLoss++
-			v.emit(Event{Kind: EventBeaconLoss})
+			v.emit(Event{Kind: EventBeaconLoss, Detail: v.lossDetail(now)})
 			if e != nil {
 				// Another AP of the ESS is known: go there at once
 				// instead of scanning.
