@@ -83,6 +83,11 @@ func TestVMWlanRoam(t *testing.T) {
 	for _, l := range res.Grep("RESULT ") {
 		t.Log(l[strings.Index(l, "RESULT "):])
 	}
+	for _, tag := range []string{"TIMELINE ", "STATUS "} {
+		for _, l := range res.Grep(tag) {
+			t.Log(l[strings.Index(l, tag):])
+		}
+	}
 	checkRoamCapture(t, res, &hs)
 }
 
@@ -195,7 +200,7 @@ echo "$out" | grep -q '^` + roamAPB + ` .* -70 dBm' || fail "AP b not heard at -
 cpuwatch br0 > /tmp/cw.log 2>&1 &
 cwpid=$!
 dump() {
-	wlan status 2>/dev/null | grep -E '^(roam|drops|flow|refused|\s)' | sed 's/^/STATUS /'
+	wlan status 2>/dev/null | grep -E '^(roam|drops|flow|refused| )' | sed 's/^/STATUS /'
 	wlan disconnect >/dev/null 2>&1 && sleep 1 || true
 	grep '\[[0-9.]*s\]$' /tmp/connect.log | sed 's/^/TIMELINE /'
 	kill $cwpid 2>/dev/null || true
