@@ -88,6 +88,18 @@ type roamState struct {
 	lastBeacon        time.Time // the last beacon from the AP we are on
 }
 
+// apHeard re-arms the beacon-loss deadlines on a data frame from the AP
+// that decrypted and verified (or any, on an open network): the AP is
+// alive even when its beacons are late, as mac80211's connection monitor
+// counts the AP's data too (ieee80211_sta_reset_conn_monitor). Seen in
+// the VM lane: a loaded guest kernel's softirq beacon timer skipped 500
+// ms of beacons while the AP's data kept coming.
+func (v *Vap) apHeard(now time.Time) {
+	if v.state == StateRun && !v.beaconDL.t.IsZero() {
+		v.armBeaconLoss(now, v.bssInfo.Interval)
+	}
+}
+
 // lossDetail describes a beacon loss for EventBeaconLoss: how long since
 // the AP's last beacon and since any frame from it, and the allowance.
 func (v *Vap) lossDetail(now time.Time) string {

@@ -415,3 +415,33 @@ func TestRoamSAEPMKSA(t *testing.T) {
 		t.Fatalf("on AP 1 %v, SAE commits %d, PMKSA used %d, roams %d, AP 1 PMKSA hits %d, reassociations %d", w.on(apMAC), st.SAECommits, st.PMKSAUsed, st.Roams, w.ap.Stats.PMKSAHits, w.ap.Stats.ReassocReqs)
 	}
 }
+
+// TestRoamDataKeepsAlive: an AP whose beacons stop while its (verified)
+// data keeps coming is alive — no move; when the data stops as well, the
+// loss follows BeaconMiss intervals after the last frame.
+func TestRoamDataKeepsAlive(t *testing.T) {
+	w := newTwoAPs(t, func(c *net80211.VapConfig) { c.Timeouts.BeaconMiss = 3 })
+	w.connect1()
+	w.medium.Filter = func(from *wlantest.Radio, p []byte) []byte {
+		if f, err := frame.Parse(p); err == nil && from == w.ap.Radio() && f.Type() == frame.TypeMgmt && f.Subtype() == frame.SubBeacon {
+			return nil
+		}
+		return p
+	}
+	peer := net.HardwareAddr{0x02, 0, 0, 0, 0, 0x77}
+	for i := range 100 { // 1 s without a beacon, a data frame every 50 ms
+		if i%5 == 0 {
+			if err := w.ap.SendEther(ether(staMAC, peer, "alive")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		w.step()
+	}
+	if st := w.vap.Stats(); st.BeaconLoss != 0 || !w.on(apMAC) {
+		t.Fatalf("beacon losses %d with the AP's data flowing", st.BeaconLoss)
+	}
+	w.runFor(400 * time.Millisecond)
+	if st := w.vap.Stats(); st.BeaconLoss != 1 || !w.on(w.mac2) {
+		t.Fatalf("beacon losses %d, on AP 2 %v after 400 ms of silence", st.BeaconLoss, w.on(w.mac2))
+	}
+}
