@@ -20,9 +20,14 @@ import (
 // radio reported the first Null sent (a STA changes its power management
 // mode after the frame exchange that announces it completed, 11.2.3.2;
 // the card transmits from its ring after the register write that tunes
-// it, so a frame still queued would go out on the other channel). Frames
+// it, so a frame still queued would go out on the other channel), and
+// bgDrain after that, for the frames the AP sent before it took the Null
+// in (seen in the VM lane: about one per visit lost without it). Frames
 // the stack sends from then until we are back wait in a small queue
-// (bgHeld) and go out on return. Visits
+// (bgHeld) and go out on return. Visits run only while another AP of the
+// ESS is known (heard in the scan that joined us, or later on our
+// channel): with a lone AP there is nothing to keep fresh, and a station
+// that never leaves its channel loses nothing. Visits
 // alternate between the channels where other APs of the ESS were heard
 // and the next channel of the full list (to find new ones).
 
@@ -42,6 +47,7 @@ type bgState struct {
 	leaving    bool
 	nullCookie uint64
 	leaveDL    deadline
+	drainDL    deadline // the Null was sent: leave when this passes
 	freq       int
 	away       bool
 	leftAt     time.Time
@@ -67,6 +73,10 @@ func (v *Vap) bgTick(now time.Time) bool {
 		return true
 	}
 	if v.bg.leaving {
+		if v.bg.drainDL.expired(now) {
+			v.bgLeave(now)
+			return v.bg.away
+		}
 		if v.bg.leaveDL.expired(now) {
 			// No TX status for the Null: stay, and make sure the AP
 			// does not think we doze.
@@ -85,7 +95,10 @@ func (v *Vap) bgTick(now time.Time) bool {
 	if !v.bg.next.expired(now) {
 		return false
 	}
-	freq := v.bgChannel()
+	freq := 0
+	if v.essKnown() {
+		freq = v.bgChannel()
+	}
 	if freq == 0 {
 		v.bg.next.set(now, v.cfg.Roam.BgScan)
 		return false
@@ -97,18 +110,39 @@ func (v *Vap) bgTick(now time.Time) bool {
 	return false
 }
 
-// bgLeaveWait bounds the wait for the Null's TX status.
-const bgLeaveWait = 100 * time.Millisecond
+// bgLeaveWait bounds the wait for the Null's TX status; bgDrain is the
+// time on channel after it.
+const (
+	bgLeaveWait = 100 * time.Millisecond
+	bgDrain     = 20 * time.Millisecond
+)
+
+// essKnown reports whether the scan cache holds another AP of the ESS.
+func (v *Vap) essKnown() bool {
+	for _, e := range v.cache.entries {
+		if string(e.SSID) == string(v.ssid) && !equalMAC(e.BSSID, v.bss.MAC) {
+			return true
+		}
+	}
+	return false
+}
 
 // bgTxDone takes the TX status of the Null that announces a visit: sent,
-// the vap tunes away and probes; not acknowledged, the visit is off.
+// the vap leaves bgDrain later; not acknowledged, the visit is off.
 func (v *Vap) bgTxDone(acked bool, now time.Time) {
 	if !acked {
 		v.bgCancel(now)
 		return
 	}
+	v.bg.leaveDL.clear()
+	v.bg.drainDL.set(now, bgDrain)
+}
+
+// bgLeave tunes away and probes.
+func (v *Vap) bgLeave(now time.Time) {
 	v.bg.leaving = false
 	v.bg.leaveDL.clear()
+	v.bg.drainDL.clear()
 	if err := v.com.setChannel(v.bg.freq); err != nil {
 		v.bgCancel(now)
 		return
@@ -124,6 +158,7 @@ func (v *Vap) bgTxDone(acked bool, now time.Time) {
 func (v *Vap) bgCancel(now time.Time) {
 	v.bg.leaving = false
 	v.bg.leaveDL.clear()
+	v.bg.drainDL.clear()
 	v.stats.BgCancelled++
 	v.sendNull(false)
 	v.bgFlush()
@@ -165,6 +200,7 @@ func (v *Vap) bgReset() {
 	v.bg.away, v.bg.leaving = false, false
 	v.bg.back.clear()
 	v.bg.leaveDL.clear()
+	v.bg.drainDL.clear()
 	v.bg.next.clear()
 }
 

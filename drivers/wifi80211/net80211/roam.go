@@ -120,7 +120,7 @@ const jitterSpan = 5 * time.Second
 func (v *Vap) roamCandidate(now time.Time, exclude net.HardwareAddr) *ScanEntry {
 	var best *ScanEntry
 	for _, e := range v.cache.entries {
-		if string(e.SSID) != string(v.ssid) || equalMAC(e.BSSID, exclude) || !v.cfg.ACL.Check(e.BSSID) || now.Sub(e.LastSeen) > v.cfg.Roam.Fresh {
+		if string(e.SSID) != string(v.ssid) || equalMAC(e.BSSID, exclude) || !v.cfg.ACL.Check(e.BSSID) || now.Sub(e.LastSeen) > v.cfg.Roam.Fresh || !e.LastSeen.After(e.lost) {
 			continue
 		}
 		if best == nil || e.SignalDBm > best.SignalDBm || (e.SignalDBm == best.SignalDBm && slices.Compare(e.BSSID, best.BSSID) < 0) {
@@ -145,10 +145,11 @@ func (v *Vap) roamTo(e *ScanEntry, prev net.HardwareAddr, why string, deauthOld 
 	v.roam.pending = true
 	v.roam.cand, v.roam.hits = [6]byte{}, 0
 	v.emit(Event{Kind: EventRoaming, BSSID: entry.BSSID.String(), Detail: fmt.Sprintf("from %s (%s)", prev, why)})
-	if !deauthOld {
+	if old := v.cache.entries[[6]byte(prev)]; old != nil && !deauthOld {
 		// The old AP went away (lost, or said it leaves): not a
-		// candidate any more until it is heard again.
-		delete(v.cache.entries, [6]byte(prev))
+		// candidate until it is heard again; still an AP of the ESS
+		// the background scan looks for.
+		old.lost = now
 	}
 	v.teardown(frame.ReasonDeauthLeaving, deauthOld)
 	if err := v.choosePolicy(&entry); err != nil {

@@ -445,3 +445,14 @@ func TestRoamDataKeepsAlive(t *testing.T) {
 		t.Fatalf("beacon losses %d, on AP 2 %v after 400 ms of silence", st.BeaconLoss, w.on(w.mac2))
 	}
 }
+
+// TestRoamBgScanLoneAP: with no other AP of the ESS known the background
+// scan does not leave the channel (nothing to keep fresh, nothing lost).
+func TestRoamBgScanLoneAP(t *testing.T) {
+	b := newBench(t, benchOpts{passphrase: "lone access point", vapCfg: func(c *net80211.VapConfig) { c.Roam.BgScan = 100 * time.Millisecond }})
+	b.connect("lone access point")
+	b.runFor(2 * time.Second)
+	if st := b.vap.Stats(); st.BgScans != 0 || st.TxNull != 0 {
+		t.Fatalf("%d visits, %d Null frames with a lone AP", st.BgScans, st.TxNull)
+	}
+}

@@ -50,6 +50,9 @@ type ScanEntry struct {
 	WMM        bool   // WMM Parameter (or Information) element present
 	SAEH2E     bool   // RSN Extension says SAE hash-to-element (hostapd sae_pwe=1/2)
 	LastSeen   time.Time
+	// lost: when the vap left this AP for a beacon loss or its leaving;
+	// not a roam candidate until heard after that (roam.go).
+	lost time.Time
 }
 
 // Security returns a short description: "open", "WEP", "WPA2-PSK", ...
