@@ -39,15 +39,18 @@
 // message 2 means the passphrase is probably wrong; with SAE the password
 // was proved before the handshake, and the error says so). Once
 // connected it rejoins by itself after a deauthentication, a lost beacon or
-// an AP restart, retrying every second. It roams within the SSID: every
-// --bgscan it visits one other channel for 40 ms (the AP told first, by a
-// Null Data frame with the power management bit, so that it buffers our
-// frames; ours wait too), which keeps the other access points of the SSID
-// and their signal known. When the AP goes silent for 3 beacon intervals
-// (307 ms at 100 TU; a gap of over 60 ms in our own timer ticks, a host
-// that did not run us, is not counted), or says it is leaving, it moves at
-// once to the strongest other one heard in the last 30 s: authentication,
-// a Reassociation Request naming the old AP, the 4-way handshake; no scan.
+// an AP restart, retrying every second. It roams within the SSID: while
+// another access point of the SSID is known, every --bgscan it visits one
+// other channel for 40 ms (the AP told first, by a Null Data frame with the
+// power management bit, so that it buffers our frames; ours wait too),
+// which keeps them and their signal known. When the AP goes silent —
+// neither a beacon nor verified data — for 3 beacon intervals (307 ms at
+// 100 TU) plus the longest gap our own 20 ms timer ticks showed in the last
+// 5 to 10 s (a host that does not run us on time makes the AP look silent
+// too; a gap over 60 ms is itself not counted), or says it is leaving, it
+// moves at once to the strongest other one heard in the last 30 s:
+// authentication, a Reassociation Request naming the old AP, the 4-way
+// handshake; no scan.
 // With none known a silent AP gets 50 intervals (5 s) before a scan, and
 // one that says it leaves leads to a scan of the channels where the SSID
 // was heard. After 10 s on one AP, another 8 dB stronger in two visits in

@@ -237,10 +237,12 @@ func (v *Vap) beaconShift(d time.Duration) {
 // A host that stalls one of our threads may stall another (the one that
 // hears the air) without the Tick noticing; so with Stall set, the
 // beacon-loss deadline also waits for the longest Tick gap of the last 5
-// to 10 s, up to one beacon interval (beaconLate): an allowance for the
+// to 10 s, up to BeaconLost intervals (beaconLate): an allowance for the
 // scheduling jitter seen lately, as TCP's RTO adds the RTT variation (RFC
 // 6298): a quiet host keeps its 10-20 ms, a loaded one widens the window
-// by what it costs, and no host more than one beacon.
+// by what it costs. In the VM lane a guest the host starved skipped the
+// AP's beacons for 480-590 ms while our Ticks ran 100-300 ms late; a cap
+// of one beacon interval there moved us off live APs.
 func (v *Vap) stallCheck(now time.Time) {
 	last := v.roam.lastTick
 	v.roam.lastTick = now
@@ -269,5 +271,6 @@ func (v *Vap) beaconLate() time.Duration {
 	if tu == 0 {
 		tu = 100
 	}
-	return min(max(v.roam.jitter, v.roam.jitterCur), time.Duration(tu)*1024*time.Microsecond)
+	lost := time.Duration(max(v.cfg.Timeouts.BeaconLost, v.cfg.Timeouts.BeaconMiss)) * time.Duration(tu) * 1024 * time.Microsecond
+	return min(max(v.roam.jitter, v.roam.jitterCur), lost)
 }
