@@ -63,7 +63,10 @@
 // go to whoever polls, so a worker either owns its engine instance (cheap
 // for software) or uses Do. Do runs one op on the caller's goroutine
 // through the Processor interface that synchronous engines' sessions
-// implement. Neither path allocates per op.
+// implement; DoBatch runs a whole batch there through the BatchProcessor
+// interface of synchronous engines (the software engine), so a shared
+// engine's completion queue is never involved (net80211's data path uses
+// it, a burst of frames per call). No path allocates per op.
 //
 // Statistics. Every engine counts ops, bytes, errors, authentication
 // failures, batches and open sessions; the software engine adds to its

@@ -122,6 +122,39 @@ func Do(session Session, op *Op) error {
 	return op.Status
 }
 
+// BatchProcessor is implemented by engines that can run a batch of ops on
+// the caller's goroutine, bypassing the completion queue (the software
+// engine, whose batch runs CCMP four frames at a time). DoBatch uses it.
+// Going around the queue matters when an engine is shared: a Poll hands
+// back whatever completed, so two users polling one engine could take
+// each other's ops; a synchronous batch returns exactly its own.
+type BatchProcessor interface {
+	ProcessBatch(ops []*Op)
+}
+
+// DoBatch runs ops synchronously and returns how many failed (each op's
+// Status says why). Every op must carry a session of eng. With an engine
+// implementing BatchProcessor the whole batch runs in one call; otherwise
+// each op runs through Do (and fails with ErrNotSupported on inline or
+// asynchronous engines: submit those with Submit and Poll). It allocates
+// nothing.
+func DoBatch(eng Engine, ops []*Op) int {
+	if bp, ok := eng.(BatchProcessor); ok {
+		bp.ProcessBatch(ops)
+	} else {
+		for _, op := range ops {
+			_ = Do(op.Session, op)
+		}
+	}
+	failed := 0
+	for _, op := range ops {
+		if op.Status != nil {
+			failed++
+		}
+	}
+	return failed
+}
+
 // CheckOp validates op's field sizes for alg, for engines to call before
 // processing. The error wraps ErrInvalidOp.
 func CheckOp(op *Op, alg Algorithm) error {

@@ -96,8 +96,8 @@ func newAEAD(key []byte, tagSize int, useAsm bool) (*AEAD, error) {
 		return nil, &OpError{Op: "new", Err: ErrTagSize,
 			Fix: fmt.Sprintf("got %d; CCMP-128 uses 8, CCMP-256 uses 16 (RFC 3610 allows even sizes 4..16)", tagSize)}
 	}
-	// CPUID is asked here, once per key, not per call: under a hypervisor
-	// each CPUID traps and costs microseconds.
+	// haveVAES asks CPUID and runs its check once per process, not per
+	// call: under a hypervisor each CPUID traps and costs microseconds.
 	a := &AEAD{tagSize: tagSize, asm: useAsm, vaes: useAsm && haveVAES()}
 	a.nr = expandKey(key, &a.xk)
 	if !useAsm {

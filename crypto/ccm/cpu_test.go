@@ -30,7 +30,10 @@ func TestCPUDetection(t *testing.T) {
 	if got, want := haveAsm(), flags["aes"] && flags["ssse3"] && !purego; got != want {
 		t.Errorf("haveAsm() = %v; cpuinfo says aes=%v ssse3=%v (purego build %v)", got, flags["aes"], flags["ssse3"], purego)
 	}
-	if got, want := haveVAES(), flags["vaes"] && flags["avx2"] && flags["aes"] && !purego; got != want {
-		t.Errorf("haveVAES() = %v; cpuinfo says vaes=%v avx2=%v", got, flags["vaes"], flags["avx2"])
+	if got, want := cpuVAES(), flags["vaes"] && flags["avx2"] && flags["aes"] && !purego; got != want {
+		t.Errorf("cpuVAES() = %v; cpuinfo says vaes=%v avx2=%v", got, flags["vaes"], flags["avx2"])
+	}
+	if cpuVAES() && !haveVAES() {
+		t.Logf("the CPU says VAES but the four-lane path failed its known-answer check: it stays off (an emulator's bug?)")
 	}
 }

@@ -37,7 +37,10 @@
 // OpenQuad (quad_amd64.s) go further with VAES: one 256-bit register holds
 // two messages' blocks, so four messages advance per instruction stream,
 // close to three times the single-message rate. VAES is detected once per
-// AEAD in New (CPUID traps under a hypervisor, so never per call). crypto/soft
+// process (CPUID traps under a hypervisor, so never per call), and the
+// four-lane path is used only after a known-answer check against the
+// one-message path passes on the machine: QEMU 7.2's TCG advertises VAES
+// and computes some four-lane results wrongly (quad_amd64.go). crypto/soft
 // groups the CCMP ops of each batch this way.
 //
 // What it does not do: nonce sizes other than 13 (so L = 2 and messages

@@ -35,10 +35,13 @@ func TestBatchMatchesDo(t *testing.T) {
 			}
 			p := s.Algorithm().Params()
 			size := []int{0, 5, 16, 100, 1500, 1500, 1500}[rng.IntN(7)]
+			// The AAD lengths of 802.11 frames: 22 (three addresses), 24
+			// (QoS), 28 (four addresses), 30 (both), mixed in one group.
+			aadLen := []int{22, 24, 28, 30}[rng.IntN(4)]
 			mk := func() *crypto.Op {
 				buf := make([]byte, size+p.TagSize)
 				return &crypto.Op{Session: s, Dir: crypto.Encrypt, Nonce: make([]byte, p.NonceSize),
-					AAD: make([]byte, 22), Data: buf[:size], Tag: buf[size:], User: i}
+					AAD: make([]byte, aadLen), Data: buf[:size], Tag: buf[size:], User: i}
 			}
 			ops[i], want[i] = mk(), mk()
 			for _, o := range []*crypto.Op{ops[i], want[i]} {
@@ -48,6 +51,9 @@ func TestBatchMatchesDo(t *testing.T) {
 				}
 				for k := range o.Nonce {
 					o.Nonce[k] = byte(r.Uint32())
+				}
+				for k := range o.AAD {
+					o.AAD[k] = byte(r.Uint32())
 				}
 			}
 			if rng.IntN(2) == 0 {

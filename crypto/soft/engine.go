@@ -44,7 +44,10 @@ type Engine struct {
 	sessions                        atomic.Int64
 }
 
-var _ crypto.Engine = (*Engine)(nil)
+var (
+	_ crypto.Engine         = (*Engine)(nil)
+	_ crypto.BatchProcessor = (*Engine)(nil)
+)
 
 // New returns a software engine.
 func New(o Options) *Engine {
@@ -113,6 +116,19 @@ func (e *Engine) Submit(ops []*crypto.Op) int {
 	e.account(&c)
 	e.batches.Add(1)
 	return n
+}
+
+// ProcessBatch implements crypto.BatchProcessor: it runs ops on the
+// caller's goroutine, exactly as Submit would (CCMP four at a time), and
+// sets each op's Status, without the completion ring.
+func (e *Engine) ProcessBatch(ops []*crypto.Op) {
+	if len(ops) == 0 {
+		return
+	}
+	var c counts
+	runBatch(ops, &c)
+	e.account(&c)
+	e.batches.Add(1)
 }
 
 // Poll moves completed ops into done, oldest first.

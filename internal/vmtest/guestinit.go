@@ -58,8 +58,24 @@ verdict FAIL scenario exited with status $rc$hint
 //	expect TEXT PATTERN   fail unless TEXT contains PATTERN (shell glob)
 //	reject TEXT PATTERN   fail when TEXT contains PATTERN
 //	wait_for SECS CMD...  retry CMD every 0.1 s until it succeeds; fail after SECS
+//	wait_log SECS RE FILE wait_for a line matching RE (grep) in FILE; on timeout
+//	                      print FILE's last 30 lines before failing
 //	ready NAME            print "GOPKT-READY: NAME" for Host.WaitReady
 //	wait_host NAME        read console lines until one equals NAME (Host.Send)
+//	ping_all LOG N DST [OPTS...]
+//	                      iputils ping ($PING, default /bin/ping) of DST, N requests and a
+//	                      60 s deadline, to LOG; prints the summary and fails
+//	                      unless each of icmp_seq 1..N was answered
+//	ping_answered LOG N   print how many of icmp_seq 1..N LOG has a reply for
+//
+// Why ping_all and not "ping -c N" with a count check: once a reply has come,
+// a count-only iputils ping stops waiting max(2 x the largest RTT so far,
+// the interval) after its last request (ping_common.c, __schedule_exit; -W
+// applies only when nothing came back), so under TCG load one slow reply at
+// the end is reported lost while it is on its way. With a deadline (-w) ping
+// waits until N replies came, sending more requests meanwhile; those extra
+// requests would hide a real loss from "N received", so ping_all checks
+// sequence numbers instead.
 const guestLib = `fail() { echo "` + markResult + `FAIL $*"; exit 1; }
 must() { "$@" || fail "'$*' exited with status $?"; }
 mustfail() { if "$@"; then fail "'$*' succeeded but must fail"; fi; }
@@ -72,6 +88,24 @@ wait_for() {
 		sleep 0.1
 	done
 }
+wait_log() {
+	_n=$(($1 * 10))
+	while ! grep -q "$2" "$3" 2>/dev/null; do
+		_n=$((_n - 1))
+		[ $_n -gt 0 ] || { tail -n 30 "$3" 2>/dev/null; fail "timed out after $1 s waiting for '$2' in $3 (its last lines above)"; }
+		sleep 0.1
+	done
+}
 ready() { echo "` + markReady + `$1"; }
 wait_host() { while read -r _l; do [ "$_l" = "$1" ] && return 0; done; fail "console closed before host sent $1"; }
+ping_answered() {
+	awk -v n=$2 '/bytes from .* icmp_seq=/ { s = $0; sub(/.* icmp_seq=/, "", s); sub(/ .*/, "", s); s += 0; if (s >= 1 && s <= n && !seen[s]++) k++ } END { print k + 0 }' $1
+}
+ping_all() {
+	_log=$1 _n=$2 _dst=$3; shift 3
+	${PING:-/bin/ping} -c $_n -w 60 "$@" $_dst >$_log 2>&1
+	_got=$(ping_answered $_log $_n)
+	echo "ping_all $_dst: $_got of $_n answered; $(grep 'packets transmitted' $_log)"
+	[ "$_got" = "$_n" ] || { tail -n 20 $_log; fail "ping $_dst $*: $_got of the first $_n echo requests answered"; }
+}
 `

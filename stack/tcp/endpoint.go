@@ -47,6 +47,7 @@ type Conn struct {
 	rcvWS       uint8  // our window shift
 	rcvAdv      uint32 // right edge of the window we advertised
 	rcvEdge     uint32 // the edge we promised before the scale's rounding up (window)
+	rcvAdvMax   uint32 // the farthest right edge any of our segments advertised (input's window)
 	rcvbuf      int
 	rq          recvQueue
 	rt          rcvTune // receive-window auto-tuning (rcvtune.go)

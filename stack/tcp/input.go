@@ -44,8 +44,14 @@ func (c *Conn) process(s *segment, b *mbuf.Buf) {
 	}
 	// RFC 7323 §3.2: once negotiated, a segment without timestamps MAY
 	// be dropped; Linux accepts them, and so do we.
-	// First: sequence number acceptability (§3.10.7.4 table).
-	wnd := c.rcvAdv - c.rcvNxt
+	// First: sequence number acceptability (§3.10.7.4 table), against
+	// the farthest edge we advertised: the window scale's rounding moves
+	// the advertised edge left by up to 2^S-1 bytes between ACKs (RFC
+	// 7323 §2.4, appendix F), and a peer that filled the earlier window
+	// did nothing wrong (RFC 9293 §3.8.6: the receiver SHOULD NOT shrink
+	// the window, the sender MUST be robust to it). Trimming its tail
+	// there cost a retransmission and a hole a flight long behind it.
+	wnd := c.rcvAdvMax - c.rcvNxt
 	if int32(wnd) < 0 {
 		wnd = 0
 	}
@@ -259,6 +265,14 @@ func (c *Conn) synSent(s *segment) {
 	}
 	c.irs = s.seq
 	c.rcvNxt = s.seq + 1
+	// Our SYN's window (unscaled, RFC 7323 §2.2) counts from the peer's
+	// ISN, unknown when sendSyn recorded the edges from a RCV.NXT of
+	// nothing: without this, window() kept that stray edge as one never
+	// to move left, and half of all active opens (those whose peer ISN
+	// fell below it in sequence space) advertised the largest window the
+	// field holds, 8 MB, that the receive quota then refused.
+	c.rcvAdv = c.rcvNxt + uint32(min(c.rcvbuf, 0xffff))
+	c.rcvEdge, c.rcvAdvMax = c.rcvAdv, c.rcvAdv
 	c.negotiate(s)
 	if c.tsOK {
 		c.tsRecent = s.tsVal

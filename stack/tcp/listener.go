@@ -137,7 +137,7 @@ func (l *Listener) cookieConn(k fourTuple, s *segment, mss int) *Conn {
 	c.maxSndWnd = c.sndWnd
 	c.sndWL1, c.sndWL2 = s.seq, s.ack
 	c.rcvAdv = c.rcvNxt + uint32(min(t.o.ReadBuffer, 0xffff))
-	c.rcvEdge = c.rcvAdv
+	c.rcvEdge, c.rcvAdvMax = c.rcvAdv, c.rcvAdv
 	t.mu.Lock()
 	ok := !t.closed && t.registerLocked(c)
 	t.mu.Unlock()

@@ -255,6 +255,9 @@ func (c *Conn) window() uint16 {
 	}
 	c.rcvAdv = c.rcvNxt + f<<c.rcvWS
 	c.rcvEdge = edge
+	if seqGT(c.rcvAdv, c.rcvAdvMax) {
+		c.rcvAdvMax = c.rcvAdv
+	}
 	if seqLT(c.rcvAdv, edge) {
 		c.rcvEdge = c.rcvAdv // the field's limit: promised only what it carried
 	}
@@ -276,7 +279,7 @@ func (c *Conn) sendSyn() {
 	w := min(c.rcvbuf, 0xffff)
 	o.wnd = uint16(w)
 	c.rcvAdv = c.rcvNxt + uint32(w)
-	c.rcvEdge = c.rcvAdv
+	c.rcvEdge, c.rcvAdvMax = c.rcvAdv, c.rcvAdv
 	_ = c.t.emit(&c.r, &o)
 	if seqLT(c.sndNxt, c.iss+1) {
 		c.sndNxt = c.iss + 1

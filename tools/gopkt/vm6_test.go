@@ -31,13 +31,9 @@ gopkt -d e1000 pci=$NIC0_ADDR -p ipv4 -p ipv6 -p udp --ifconfig em0=2001:db8::2/
 gpid=$!
 wait_for 120 grep -q "gopkt: running" /tmp/gopkt.txt
 echo "STEP linux pings gopkt"
-/bin/ping -6 -c 20 -i 0.2 -W 5 2001:db8::2 >/tmp/ping.txt 2>&1 || { cat /tmp/ping.txt /tmp/gopkt.err; fail "ping 2001:db8::2"; }
-cat /tmp/ping.txt
-expect "$(cat /tmp/ping.txt)" "20 packets transmitted, 20 received"
+ping_all /tmp/ping.txt 20 2001:db8::2 -6 -i 0.2
 echo "STEP linux pings gopkt with 8000 bytes"
-/bin/ping -6 -c 5 -i 0.5 -W 5 -s 8000 2001:db8::2 >/tmp/ping8k.txt 2>&1 || { cat /tmp/ping8k.txt; fail "ping -s 8000 2001:db8::2"; }
-cat /tmp/ping8k.txt
-expect "$(cat /tmp/ping8k.txt)" "5 packets transmitted, 5 received"
+ping_all /tmp/ping8k.txt 5 2001:db8::2 -6 -i 0.5 -s 8000
 expect "$(cat /tmp/ping8k.txt)" "8008 bytes from 2001:db8::2"
 echo "STEP UDP echo through Linux sockets"
 must udpcheck --sizes 1,100,1452,3000,8000 --rounds 3 [2001:db8::2]:7

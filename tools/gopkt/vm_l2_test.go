@@ -54,9 +54,7 @@ gpid=$!
 wait_for 120 grep -q "gopkt: running" /tmp/gopkt.txt
 for a in 198.18.5.2 198.18.7.2 198.18.10.2 198.18.11.2; do
 	echo "STEP linux pings $a"
-	/bin/ping -c 10 -i 0.2 -W 5 -s 1400 $a >/tmp/ping.txt 2>&1 || { cat /tmp/ping.txt /tmp/gopkt.err; fail "ping $a"; }
-	cat /tmp/ping.txt
-	expect "$(cat /tmp/ping.txt)" "10 packets transmitted, 10 received"
+	ping_all /tmp/ping.txt 10 $a -i 0.2 -s 1400
 	echo "STEP UDP echo at $a through Linux sockets"
 	must udpcheck --sizes 1,100,1400,3000 --rounds 3 $a:7
 done

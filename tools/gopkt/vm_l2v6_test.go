@@ -38,11 +38,8 @@ gpid=$!
 wait_for 120 grep -q "gopkt: running" /tmp/gopkt.txt
 for a in fd00:10::2 fd00:11::2; do
 	echo "STEP linux pings $a"
-	/bin/ping -6 -c 10 -i 0.2 -W 5 $a >/tmp/ping.txt 2>&1 || { cat /tmp/ping.txt /tmp/gopkt.err; fail "ping $a"; }
-	cat /tmp/ping.txt
-	expect "$(cat /tmp/ping.txt)" "10 packets transmitted, 10 received"
-	/bin/ping -6 -c 3 -i 0.3 -W 5 -s 1400 $a >/tmp/ping.txt 2>&1 || { cat /tmp/ping.txt /tmp/gopkt.err; fail "ping -s 1400 $a"; }
-	expect "$(cat /tmp/ping.txt)" "3 packets transmitted, 3 received"
+	ping_all /tmp/ping.txt 10 $a -6 -i 0.2
+	ping_all /tmp/ping.txt 3 $a -6 -i 0.3 -s 1400
 	echo "STEP UDP echo at $a through Linux sockets"
 	must udpcheck --sizes 1,100,1400 --rounds 3 [$a]:7
 done

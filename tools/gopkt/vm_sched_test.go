@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -269,6 +270,46 @@ func (q *qemuSched) frozen(from, to time.Time) (time.Duration, error) {
 		total += float64(f) * float64(hi.Sub(lo)) / float64(span)
 	}
 	return time.Duration(total), nil
+}
+
+// waited returns the capture-time spans in which guest CPU cpu's vCPU
+// thread certainly waited on the host's runqueue (executing nothing of the
+// guest) between from and to. The kernel credits a wait to schedstat when
+// it ends, so a sample whose wait grew by W over its span (s0..s1] saw one
+// wait end of at least W-span (a thread's waits follow one another; only
+// the first to end in it can have begun before s0): it covered at least
+// s1-W+span .. s0. A bound from below, like frozen's.
+func (q *qemuSched) waited(cpu int, from, to time.Time) [][2]time.Time {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.err != nil || !q.haveOff || len(q.samples) < 2 {
+		return nil
+	}
+	k := slices.Index(q.names, fmt.Sprintf("vCPU%d", cpu))
+	if k < 0 {
+		return nil
+	}
+	a, b := from.Add(q.offset), to.Add(q.offset)
+	var out [][2]time.Time
+	for i := 1; i < len(q.samples); i++ {
+		s0, s1 := q.samples[i-1], q.samples[i]
+		if s0.at.Before(a) && s1.at.Before(a) || s1.at.Sub(s0.at) <= 0 {
+			continue
+		}
+		span := s1.at.Sub(s0.at)
+		w := s1.wait[k] - s0.wait[k]
+		if w <= 2*span {
+			continue
+		}
+		lo, hi := maxTime(s1.at.Add(-w+span), a), minTime(s0.at, b)
+		if hi.After(lo) {
+			out = append(out, [2]time.Time{lo.Add(-q.offset), hi.Add(-q.offset)})
+		}
+		if s0.at.After(b) {
+			break
+		}
+	}
+	return out
 }
 
 func maxTime(a, b time.Time) time.Time {

@@ -41,13 +41,9 @@ gpid=$!
 wait_for 120 grep -q "gopkt: running" /tmp/gopkt.txt
 echo "STEP linux pings gopkt"
 expect "$(/bin/ping -V 2>&1)" iputils
-/bin/ping -c 20 -i 0.2 -W 5 198.18.0.2 >/tmp/ping.txt 2>&1 || { cat /tmp/ping.txt /tmp/gopkt.err; fail "ping 198.18.0.2"; }
-cat /tmp/ping.txt
-expect "$(cat /tmp/ping.txt)" "20 packets transmitted, 20 received"
+ping_all /tmp/ping.txt 20 198.18.0.2 -i 0.2
 echo "STEP linux pings gopkt with 8000 bytes"
-/bin/ping -c 5 -i 0.5 -W 5 -s 8000 198.18.0.2 >/tmp/ping8k.txt 2>&1 || { cat /tmp/ping8k.txt; fail "ping -s 8000 198.18.0.2"; }
-cat /tmp/ping8k.txt
-expect "$(cat /tmp/ping8k.txt)" "5 packets transmitted, 5 received"
+ping_all /tmp/ping8k.txt 5 198.18.0.2 -i 0.5 -s 8000
 expect "$(cat /tmp/ping8k.txt)" "8008 bytes from 198.18.0.2"
 echo "STEP UDP echo through Linux sockets"
 must udpcheck --sizes 1,100,1472,3000,8000 --rounds 3 198.18.0.2:7

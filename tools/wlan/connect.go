@@ -37,6 +37,10 @@ type connectOpts struct {
 	links       []hwsim.Link // per-link signal levels of the medium (--signal)
 	// bgscan: period of background scan visits while connected (0: none).
 	bgscan time.Duration
+	// softCrypto: CCMP and GCMP in the software engine of the crypto
+	// offload API (batched per burst) instead of the card's key cache.
+	softCrypto bool
+	udpSink    uint16 // count datagrams to this UDP port (0: none)
 }
 
 // connect joins the network, prints progress, then serves the control
@@ -55,7 +59,7 @@ func connect(o connectOpts, stdout, stderr io.Writer) (code int) {
 		case events <- e:
 		default:
 		}
-	}, tap, hwsim.Config{Lose: saeConfirmLoser(o.dropSAEConfirms), Hold: dataSwapper(o.reorderData), Links: o.links}, o.bgscan)
+	}, tap, hwsim.Config{Lose: saeConfirmLoser(o.dropSAEConfirms), Hold: dataSwapper(o.reorderData), Links: o.links}, o.softCrypto, o.bgscan)
 	if err != nil {
 		fmt.Fprintf(stderr, "wlan connect: %v\n", err)
 		return 1
@@ -94,6 +98,18 @@ func connect(o connectOpts, stdout, stderr io.Writer) (code int) {
 			}
 		}()
 	}
+	var sink *udpSink
+	if o.udpSink != 0 {
+		if x == nil {
+			fmt.Fprintln(stderr, "wlan connect: --udp-sink needs a stack: give --addr or --dhcp")
+			return 2
+		}
+		if sink, err = startUDPSink(x, o.udpSink); err != nil {
+			fmt.Fprintf(stderr, "wlan connect: --udp-sink %d: %v\n", o.udpSink, err)
+			return 1
+		}
+		defer sink.close() // before the stack closes (deferred earlier, runs later)
+	}
 	lines6 := make(chan string, 16)
 	if x != nil && x.ip6 != nil {
 		done := make(chan struct{})
@@ -108,9 +124,13 @@ func connect(o connectOpts, stdout, stderr io.Writer) (code int) {
 		case "status":
 			vs, cs := st.vap.Status(), st.dev.Stats()
 			v := makeStatus(vs, cs)
+			v.Crypto = st.cryptoView(vs)
 			var ps port.Stats
 			if x != nil {
 				v.Interface, v.Addresses = x.cfg.Name, x.addresses()
+				if sink != nil {
+					v.UDPSink = sink.view()
+				}
 				ps = x.port.Stats()
 			}
 			ms := st.md.Stats()
@@ -295,7 +315,7 @@ func startCapture(path string, count int, src *radiotapSource, stdout io.Writer)
 // that kernel radios reach each other: the reference wpa_supplicant of the
 // benchmark needs a medium, and only one process can be it.
 func medium(mac net.HardwareAddr, links []hwsim.Link, stdout, stderr io.Writer) int {
-	st, err := openStation(mac, func(net80211.Event) {}, nil, hwsim.Config{Links: links}, 0)
+	st, err := openStation(mac, func(net80211.Event) {}, nil, hwsim.Config{Links: links}, false, 0)
 	if err != nil {
 		fmt.Fprintf(stderr, "wlan medium: %v\n", err)
 		return 1

@@ -9,6 +9,7 @@
 //	      [--slaac [--stable-secret FILE]]               IPv6 too: link-local, SLAAC, default router
 //	      [--pcap FILE [--pcap-count N]] [--timestamps]   802.11+radiotap capture (pktdump)
 //	      [--bgscan D]                                  background scan period while connected (default 10s; 0: none)
+//	      [--crypto card|soft]                          CCMP in the card's key cache (default) or the software engine, a batch per burst
 //	      [--drop-sae-confirms N]                       testing: the medium loses the AP's first N SAE Confirms
 //	      [--reorder-data N]                            testing: the medium swaps N of the AP's QoS Data frames with the next
 //	wlan scan|connect|medium [--signal FROM[>TO]=DBM]...  per-link signal levels of the medium (one AP stronger)

@@ -38,6 +38,7 @@ type ipIface struct {
 	cfg  ipConfig
 	port *net80211.Port
 	s    *stack.Stack
+	udp  *udp.UDP
 	ip   *ipv4.IPv4
 	ip6  *ipv6.IPv6 // nil without --slaac
 	ifc  *stack.Interface
@@ -81,7 +82,7 @@ func attachIP(st *station, cfg ipConfig) (*ipIface, error) {
 		_ = p.Close()
 		return nil, err
 	}
-	x := &ipIface{cfg: cfg, port: p, s: s, ip: ip, ip6: ip6}
+	x := &ipIface{cfg: cfg, port: p, s: s, udp: u, ip: ip, ip6: ip6}
 	if x.ifc, err = s.Attach(cfg.Name, p, stack.IfOptions{}); err != nil {
 		x.close()
 		return nil, err

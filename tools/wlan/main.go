@@ -56,6 +56,8 @@ type cmdFlags struct {
 	interval, wait         time.Duration
 	dropSAEConfirms        int
 	reorderData            int
+	crypto                 string
+	udpSink                uint16
 	signals                []string
 	bgscan                 time.Duration
 }
@@ -80,6 +82,8 @@ func newFlagSet(cmd string, f *cmdFlags) *pflag.FlagSet {
 		fs.StringVar(&f.ssid, "ssid", "", "network to join")
 		fs.StringVar(&f.pass, "passphrase", "", "WPA2 passphrase: 8 to 63 printable ASCII characters; empty for an open network")
 		fs.StringVar(&f.psk, "psk", "", "WPA2 pre-shared key as 64 hex digits (hostapd's wpa_psk=), instead of --passphrase")
+		fs.Uint16Var(&f.udpSink, "udp-sink", 0, "with --addr or --dhcp: count the UDP datagrams sent to this port (status shows them)")
+		fs.StringVar(&f.crypto, "crypto", "card", "where CCMP runs: card (the card's key cache) or soft (the software engine of the crypto offload API, a batch per burst of frames)")
 		fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "give up connecting after this long")
 		fs.StringVar(&f.addr, "addr", "", "attach the station to a gopkt stack with this IPv4 address/prefix")
 		fs.BoolVar(&f.dhcp, "dhcp", false, "attach the station to a gopkt stack and get its address by DHCPv4")
@@ -240,6 +244,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		ip: ipConfig{Name: fl.ifname, DHCP: fl.dhcp, SLAAC: fl.slaac}, pcap: fl.pcapPath, pcapCount: fl.pcapCount, stamps: fl.stamps}
 	o.dropSAEConfirms, o.reorderData = fl.dropSAEConfirms, fl.reorderData
 	o.bgscan = fl.bgscan
+	o.udpSink = fl.udpSink
+	switch fl.crypto {
+	case "card":
+	case "soft":
+		o.softCrypto = true
+	default:
+		return fail(fmt.Errorf("--crypto %q: want card (the card's key cache) or soft (the software engine)", fl.crypto))
+	}
 	if o.links, err = parseLinks(fl.signals); err != nil {
 		return fail(err)
 	}
@@ -270,7 +282,7 @@ func doScan(sock string, mac net.HardwareAddr, links []hwsim.Link) ([]scanRow, e
 	if !errors.Is(err, errNoDaemon) {
 		return nil, err
 	}
-	st, err := openStation(mac, func(net80211.Event) {}, nil, hwsim.Config{Links: links}, 0)
+	st, err := openStation(mac, func(net80211.Event) {}, nil, hwsim.Config{Links: links}, false, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strings"
 	"time"
 
+	"github.com/gopkt/gopkt/crypto"
+	"github.com/gopkt/gopkt/crypto/soft"
 	"github.com/gopkt/gopkt/drivers/wifi80211/hwsim"
 	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
 	"github.com/gopkt/gopkt/drivers/wifi80211/vcard"
@@ -26,6 +29,7 @@ type station struct {
 	dev    *vcard.Device
 	pool   *mbuf.Pool
 	radio  *softmac.Radio
+	soft   *soft.Engine // the software crypto engine (--crypto soft), or nil
 	com    *net80211.Com
 	vap    *net80211.Vap
 	cancel context.CancelFunc
@@ -36,10 +40,11 @@ type station struct {
 // openStation builds the stack on a medium configured by mc (per-link
 // signal levels, frames lost on purpose); events go to ev (which must not
 // block); tap, if not nil, sees every 802.11 frame with its radiotap
-// header.
-//
-// bgscan is the period of background scan visits while connected (0: none).
-func openStation(mac net.HardwareAddr, ev func(net80211.Event), tap net80211.Tap, mc hwsim.Config, bgscan time.Duration) (*station, error) {
+// header. With softCrypto, CCMP and GCMP keys get sessions on a software
+// engine of the crypto offload API (encrypted and decrypted a batch per
+// burst) instead of slots in the card's key cache. bgscan is the period of
+// background scan visits while connected (0: none).
+func openStation(mac net.HardwareAddr, ev func(net80211.Event), tap net80211.Tap, mc hwsim.Config, softCrypto bool, bgscan time.Duration) (*station, error) {
 	md, err := hwsim.Open(mc)
 	if err != nil {
 		return nil, err
@@ -61,7 +66,15 @@ func openStation(mac net.HardwareAddr, ev func(net80211.Event), tap net80211.Tap
 	s.mdDone = make(chan error, 1)
 	go func() { s.mdDone <- md.Serve() }()
 	s.radio = softmac.New(s.dev, s.pool)
-	if s.com, err = net80211.NewCom(net80211.ComConfig{Radio: s.radio, Tap: tap}); err != nil {
+	cc := net80211.ComConfig{Radio: s.radio, Tap: tap}
+	if softCrypto {
+		s.soft = soft.New(soft.Options{})
+		cc.Crypto = &crypto.Registry{}
+		if err := cc.Crypto.Register(s.soft); err != nil {
+			return fail(err)
+		}
+	}
+	if s.com, err = net80211.NewCom(cc); err != nil {
 		return fail(err)
 	}
 	if s.vap, err = s.com.NewVap(net80211.VapConfig{Events: ev,
@@ -130,4 +143,23 @@ func (s *station) close() error {
 		leak = fmt.Errorf("wlan: %d buffers still in use after detach", s.pool.InUse())
 	}
 	return leak
+}
+
+// cryptoView says where the pairwise key's cipher runs (vap status's
+// PairwiseOffload), for status.
+func (s *station) cryptoView(vs net80211.Status) cryptoView {
+	var v cryptoView
+	switch o := vs.PairwiseOffload; {
+	case o == "radio":
+		v.Where = "card key cache"
+	case strings.HasPrefix(o, "engine "):
+		v.Where = "software engine (" + strings.TrimPrefix(o, "engine ") + "), batched"
+	default:
+		v.Where = o
+	}
+	if s.soft != nil {
+		st := s.soft.Stats()
+		v.Batches, v.Ops, v.AuthFailures = st.Batches, st.Ops, st.AuthFailures
+	}
+	return v
 }

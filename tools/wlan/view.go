@@ -120,6 +120,11 @@ type statusView struct {
 	SAQueryOK       uint64 `json:"sa_query_confirmed"`
 	SAQueryTimeouts uint64 `json:"sa_query_timeouts"`
 	Group           string `json:"group_cipher"`
+	// Crypto says where the pairwise key's cipher runs (--crypto) and,
+	// for the software engine, its batches and operations.
+	Crypto cryptoView `json:"crypto"`
+	// UDPSink counts what reached connect --udp-sink's port.
+	UDPSink *udpSinkView `json:"udp_sink,omitempty"`
 	// Counters of the vap and of the card.
 	RxDelivered uint64 `json:"rx_delivered"`
 	RxReplay    uint64 `json:"rx_replay"`
@@ -290,6 +295,13 @@ type roamView struct {
 	Held        uint64  `json:"bgscan_frames_held"`
 }
 
+type cryptoView struct {
+	Where        string `json:"where"`
+	Batches      uint64 `json:"batches"`
+	Ops          uint64 `json:"ops"`
+	AuthFailures uint64 `json:"auth_failures"`
+}
+
 type baView struct {
 	Accepted uint64 `json:"accepted"`
 	Declined uint64 `json:"declined"`
@@ -371,6 +383,11 @@ func printStatus(w io.Writer, v statusView, asJSON bool) error {
 		fmt.Fprintf(tw, "cipher:\tnone (open network)\n")
 	} else {
 		fmt.Fprintf(tw, "cipher:\t%s pairwise, %s group\n", v.Pairwise, v.Group)
+		if v.Crypto.Batches > 0 || strings.HasPrefix(v.Crypto.Where, "software engine") {
+			fmt.Fprintf(tw, "crypto:\t%s: %d frames in %d batches, %d failed their MIC\n", v.Crypto.Where, v.Crypto.Ops, v.Crypto.Batches, v.Crypto.AuthFailures)
+		} else if v.Crypto.Where != "" {
+			fmt.Fprintf(tw, "crypto:\t%s\n", v.Crypto.Where)
+		}
 	}
 	if v.PMF {
 		fmt.Fprintf(tw, "pmf:\ton (BIP-CMAC-128); %d unprotected dropped, %d BIP errors; SA Query: %d answered, %d of ours confirmed, %d timed out\n",
@@ -382,6 +399,9 @@ func printStatus(w io.Writer, v statusView, asJSON bool) error {
 	fmt.Fprintf(tw, "eapol:\t%d received, %d bad MIC, %d replayed, %d dropped, %d reinstalls refused\n", v.EAPOLRx, v.EAPOLBadMIC, v.EAPOLReplay, v.EAPOLDrop, v.KeyReinst)
 	if v.Interface != "" && len(v.Addresses) > 0 {
 		fmt.Fprintf(tw, "ip:\t%s %s\n", v.Interface, strings.Join(v.Addresses, " "))
+		if u := v.UDPSink; u != nil {
+			fmt.Fprintf(tw, "udp sink:\tport %d: %d datagrams, %d bytes\n", u.Port, u.Datagrams, u.Bytes)
+		}
 	}
 	printIPv6(func(f string, a ...any) { fmt.Fprintf(tw, f, a...) }, v)
 	fmt.Fprintf(tw, "rx:\t%d frames, %d delivered, %d decrypted by the card, %d replays, %d decrypt errors\n", v.RxFrames, v.RxDelivered, v.HWDecrypted, v.RxReplay, v.RxDecryptEr)

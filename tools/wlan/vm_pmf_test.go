@@ -80,20 +80,20 @@ stop_ap() {
 	wait_for 5 sh -c '! [ -e /var/run/hostapd/wlan0 ]'
 }
 pings() {
-	/bin/ping -c $1 -i 0.02 -W 5 -q 198.18.0.2 > /tmp/lping.log 2>&1 &
+	/bin/ping -c $1 -i 0.02 -w 120 198.18.0.2 > /tmp/lping.log 2>&1 &
 	lp=$!
 	wlan ping 198.18.0.1 --count $1 --interval 20ms > /tmp/wping.log 2>&1 || true
 	wait $lp || true
-	echo "RESULT $2: Linux -> us: $(grep 'packets transmitted' /tmp/lping.log)"
+	echo "RESULT $2: Linux -> us: $(ping_answered /tmp/lping.log $1) of $1 answered ($(grep 'packets transmitted' /tmp/lping.log))"
 	echo "RESULT $2: us -> Linux: $(grep 'packets transmitted' /tmp/wping.log) $(grep 'first error' /tmp/wping.log)"
-	expect "$(cat /tmp/lping.log)" "$1 packets transmitted, $1 received"
+	[ "$(ping_answered /tmp/lping.log $1)" = "$1" ] || fail "$2: Linux -> us: $(ping_answered /tmp/lping.log $1) of the first $1 echo requests answered"
 	expect "$(cat /tmp/wping.log)" "$1 packets transmitted, $1 received"
 }
 STA=02:67:6f:70:6b:01
 start_ap /etc/hostapd-pmf2.conf
 wlan connect --ssid gopkt-wlan --passphrase 'the right passphrase' --addr 198.18.0.2/24 --pcap /tmp/pmf.pcap > /tmp/connect.log 2>&1 &
 pid=$!
-wait_for 30 grep -q '^connected' /tmp/connect.log
+wait_log 30 '^connected' /tmp/connect.log
 wait_for 5 sh -c 'hostapd_cli -p /var/run/hostapd all_sta | grep -q AUTHORIZED'
 flags=$(ap all_sta | grep '^flags=')
 echo "RESULT pmf2 hostapd $flags"
@@ -133,7 +133,7 @@ stop_ap
 start_ap /etc/hostapd-pmf1.conf
 wlan connect --ssid gopkt-wlan --passphrase 'the right passphrase' --addr 198.18.0.2/24 > /tmp/connect1.log 2>&1 &
 pid=$!
-wait_for 30 grep -q '^connected' /tmp/connect1.log
+wait_log 30 '^connected' /tmp/connect1.log
 wait_for 5 sh -c 'hostapd_cli -p /var/run/hostapd all_sta | grep -q AUTHORIZED'
 flags=$(ap all_sta | grep '^flags=')
 echo "RESULT pmf1 hostapd $flags"

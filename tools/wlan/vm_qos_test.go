@@ -20,7 +20,9 @@ const qosConf = wpaConf + "wmm_enabled=1\nieee80211n=1\n"
 // and the medium swaps 8 of the AP's QoS Data frames with the frame after
 // each (--reorder-data 8): every ping still arrives only if those MPDUs
 // are reordered before the replay check (the later one's packet number
-// would make the earlier one a replay), and status counts them held.
+// would make the earlier one a replay), and status counts them held. Then
+// the same with --crypto soft: CCMP in the software engine, a batch per
+// burst, the held frames decrypted before reordering.
 func TestVMWlanQoS(t *testing.T) {
 	res := vmtest.Run(t, vmtest.Config{
 		Modules:  []string{"rfkill", "libarc4", "cfg80211", "ctr", "ccm", "mac80211", "virtio_ring", "virtio", "mac80211_hwsim radios=1"},
@@ -56,7 +58,7 @@ hostapd -B -P /tmp/hostapd.pid -f /tmp/hostapd.log /etc/hostapd-qos.conf || { ca
 wait_for 10 sh -c 'hostapd_cli -p /var/run/hostapd status | grep -q state=ENABLED'
 wlan connect --ssid gopkt-wlan --passphrase 'the right passphrase' --addr 198.18.0.2/24 --pcap /tmp/qos.pcap --pcap-count 400 --reorder-data 8 > /tmp/connect.log 2>&1 &
 pid=$!
-wait_for 30 grep -q '^connected' /tmp/connect.log
+wait_log 30 '^connected' /tmp/connect.log
 wait_for 5 sh -c 'hostapd_cli -p /var/run/hostapd all_sta | grep -q AUTHORIZED'
 flags=$(hostapd_cli -p /var/run/hostapd all_sta | grep '^flags=')
 echo "RESULT hostapd $flags"
@@ -65,11 +67,11 @@ echo "$flags" | grep -qF '[HT]' || fail "hostapd does not list HT for us"
 out=$(wlan status); echo "$out"
 expect "$out" "WMM (QoS data), HT"
 echo "$out" | sed 's/^/RESULT status at connect: /' 
-/bin/ping -c 300 -i 0.01 -W 5 -q 198.18.0.2 > /tmp/lping.log 2>&1 &
+/bin/ping -c 300 -i 0.01 -w 120 198.18.0.2 > /tmp/lping.log 2>&1 &
 lp=$!
 wlan ping 198.18.0.1 --count 300 --interval 10ms > /tmp/wping.log 2>&1 || true
 wait $lp || true
-echo "RESULT Linux -> us: $(grep 'packets transmitted' /tmp/lping.log)"
+echo "RESULT Linux -> us: $(ping_answered /tmp/lping.log 300) of 300 answered ($(grep 'packets transmitted' /tmp/lping.log))"
 echo "RESULT us -> Linux: $(grep 'packets transmitted' /tmp/wping.log) $(grep 'first error' /tmp/wping.log)"
 st=$(wlan status); echo "$st" | sed 's/^/RESULT status: /'
 echo "RESULT AP ethtool $(ethtool -S wlan0 2>&1 | grep -E 'dropped|failed|rx_packets|tx_packets|retr' | tr -s ' ' | tr '\n' ' ')"
@@ -78,10 +80,33 @@ must wlan disconnect
 wait $pid || { cat /tmp/connect.log; fail "wlan connect exited with status $?"; }
 cat /tmp/connect.log
 gzip -c /tmp/qos.pcap | base64 | sed 's/^/PCAP:/'
-expect "$(cat /tmp/lping.log)" "300 packets transmitted, 300 received"
+[ "$(ping_answered /tmp/lping.log 300)" = 300 ] || fail "Linux -> us: $(ping_answered /tmp/lping.log 300) of the first 300 echo requests answered"
 expect "$(cat /tmp/wping.log)" "300 packets transmitted, 300 received"
 echo "$st" | grep -qE 'block ack: +[1-9][0-9]* agreements' || fail "no Block Ack agreement accepted"
 echo "$st" | grep -qE '[1-9][0-9]* MPDUs held for reordering' || fail "nothing held for reordering"
 echo "$st" | grep -qE '\(8 swapped\)' || fail "the medium did not swap 8 frames"
 echo "$st" | grep -qE 'vap rx [0-9]+ duplicate, 0 replay' || fail "replays: reordering failed"
+
+# Again with CCMP in the software engine of the crypto offload API
+# (--crypto soft): every burst of frames is encrypted, or decrypted before
+# Block Ack reordering, as one batch; the swapped frames are held already
+# decrypted and still checked for replay in order.
+wlan connect --ssid gopkt-wlan --passphrase 'the right passphrase' --addr 198.18.0.2/24 --crypto soft --reorder-data 8 > /tmp/connect-soft.log 2>&1 &
+pid=$!
+wait_log 30 '^connected' /tmp/connect-soft.log
+wait_for 5 sh -c 'hostapd_cli -p /var/run/hostapd all_sta | grep -q AUTHORIZED'
+/bin/ping -c 300 -i 0.01 -w 120 198.18.0.2 > /tmp/lping.log 2>&1 &
+lp=$!
+wlan ping 198.18.0.1 --count 300 --interval 10ms > /tmp/wping.log 2>&1 || true
+wait $lp || true
+echo "RESULT soft: Linux -> us: $(ping_answered /tmp/lping.log 300) of 300 answered ($(grep 'packets transmitted' /tmp/lping.log))"
+echo "RESULT soft: us -> Linux: $(grep 'packets transmitted' /tmp/wping.log) $(grep 'first error' /tmp/wping.log)"
+st=$(wlan status); echo "$st" | sed 's/^/RESULT soft status: /'
+must wlan disconnect
+wait $pid || { cat /tmp/connect-soft.log; fail "wlan connect --crypto soft exited with status $?"; }
+[ "$(ping_answered /tmp/lping.log 300)" = 300 ] || fail "soft: Linux -> us: $(ping_answered /tmp/lping.log 300) of the first 300 echo requests answered"
+expect "$(cat /tmp/wping.log)" "300 packets transmitted, 300 received"
+echo "$st" | grep -qE '^crypto: +software engine \(soft\), batched: [1-9][0-9]* frames in [1-9][0-9]* batches, 0 failed' || fail "soft: the software engine did not run the frames"
+echo "$st" | grep -qE '[1-9][0-9]* MPDUs held for reordering' || fail "soft: nothing held for reordering"
+echo "$st" | grep -qE 'vap rx [0-9]+ duplicate, 0 replay, 0 decrypt' || fail "soft: replays or decryption errors"
 `

@@ -105,15 +105,15 @@ func TestVMWlanSAE(t *testing.T) {
 const wlanSAEScript = wlanPrelude + `
 pings() {
 	r0=$(icmp InType0); q0=$(icmp InType8)
-	/bin/ping -c $1 -i 0.02 -W 5 -q 198.18.0.2 > /tmp/lping.log 2>&1 &
+	/bin/ping -c $1 -i 0.02 -w 120 198.18.0.2 > /tmp/lping.log 2>&1 &
 	lp=$!
 	wlan ping 198.18.0.1 --count $1 --interval 20ms > /tmp/wping.log 2>&1 || true
 	wait $lp || true
-	echo "RESULT $2: Linux -> us: $(grep 'packets transmitted' /tmp/lping.log)"
+	echo "RESULT $2: Linux -> us: $(ping_answered /tmp/lping.log $1) of $1 answered ($(grep 'packets transmitted' /tmp/lping.log))"
 	echo "RESULT $2: us -> Linux: $(grep 'packets transmitted' /tmp/wping.log) $(grep 'first error' /tmp/wping.log)"
 	echo "RESULT $2: the AP's kernel received $(($(icmp InType0) - r0)) echo replies and $(($(icmp InType8) - q0)) echo requests"
 	counters $2
-	expect "$(cat /tmp/lping.log)" "$1 packets transmitted, $1 received"
+	[ "$(ping_answered /tmp/lping.log $1)" = "$1" ] || fail "$2: Linux -> us: $(ping_answered /tmp/lping.log $1) of the first $1 echo requests answered"
 	expect "$(cat /tmp/wping.log)" "$1 packets transmitted, $1 received"
 }
 # join NAME CONF EXTRA-ARGS: start hostapd, connect, wait until hostapd has

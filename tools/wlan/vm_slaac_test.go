@@ -179,7 +179,7 @@ rsols() { grep -c "> ff02::2: ICMP6, router solicitation" /tmp/td.txt || true; }
 wlan connect --ssid gopkt-wlan --passphrase 'the right passphrase' --addr 198.18.0.2/24 --slaac --stable-secret $SECRET \
 	--pcap /tmp/slaac.pcap --pcap-count 800 --timestamps > /tmp/c1.log 2>&1 &
 pid=$!
-wait_for 30 grep -q '^connected' /tmp/c1.log
+wait_log 30 '^connected' /tmp/c1.log
 wait_for 30 grep -q '^address 2001:db8:1:[0-9a-f:]*/64 on wlan0 (slaac)' /tmp/c1.log
 wait_for 10 grep -q "^default router $APLL on wlan0" /tmp/c1.log
 wait_for 10 grep -q '^address fe80:[0-9a-f:]*/64 on wlan0 (link-local)' /tmp/c1.log

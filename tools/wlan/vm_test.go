@@ -138,15 +138,15 @@ icmp() { awk -v k=$1 '/^IcmpMsg:/ { if (!h) { for (i = 2; i <= NF; i++) n[i] = $
 # kernel counted, fails on any loss.
 both_ways() {
 	r0=$(icmp InType0); q0=$(icmp InType8)
-	$PING -c $2 -i 0.01 -W 5 -q $1 > /tmp/lping.log 2>&1 &
+	$PING -c $2 -i 0.01 -w 120 $1 > /tmp/lping.log 2>&1 &
 	lp=$!
 	wlan ping 198.18.0.1 --count $2 --interval 10ms > /tmp/wping.log 2>&1 || true
 	wait $lp || true
-	echo "RESULT $3: Linux -> us: $(grep 'packets transmitted' /tmp/lping.log)"
+	echo "RESULT $3: Linux -> us: $(ping_answered /tmp/lping.log $2) of $2 answered ($(grep 'packets transmitted' /tmp/lping.log))"
 	echo "RESULT $3: us -> Linux: $(grep 'packets transmitted' /tmp/wping.log) $(grep rtt /tmp/wping.log)"
 	echo "RESULT $3: the AP's kernel received $(($(icmp InType0) - r0)) echo replies and $(($(icmp InType8) - q0)) echo requests"
 	counters $3
-	expect "$(cat /tmp/lping.log)" "$2 packets transmitted, $2 received"
+	[ "$(ping_answered /tmp/lping.log $2)" = "$2" ] || fail "$3: Linux -> us: $(ping_answered /tmp/lping.log $2) of the first $2 echo requests answered"
 	expect "$(cat /tmp/wping.log)" "$2 packets transmitted, $2 received"
 }
 # counters PHASE: every place a frame can be lost, ours and the AP's: our
@@ -202,7 +202,7 @@ expect "$(wlan scan --json)" '"ssid": "gopkt-wlan"'
 # WPA2-PSK as a stack interface, with a radiotap capture.
 wlan connect --ssid gopkt-wlan --passphrase 'the right passphrase' --addr 198.18.0.2/24 --pcap /tmp/wlan.pcap --pcap-count 300 > /tmp/connect.log 2>&1 &
 pid=$!
-wait_for 30 grep -q '^connected' /tmp/connect.log
+wait_log 30 '^connected' /tmp/connect.log
 for step in scanning "authenticating with 02:00:00:00:00:00" associating handshake 'connected to "gopkt-wlan"'; do
 	expect "$(cat /tmp/connect.log)" "$step"
 done
@@ -262,7 +262,7 @@ out=$(wlan scan); echo "$out"
 expect "$out" "02:00:00:00:00:00  <hidden>"
 wlan connect --ssid gopkt-psk --psk ` + testPSK + ` --addr 198.18.0.2/24 > /tmp/psk.log 2>&1 &
 pid=$!
-wait_for 30 grep -q '^connected' /tmp/psk.log
+wait_log 30 '^connected' /tmp/psk.log
 wait_for 5 sh -c 'hostapd_cli -p /var/run/hostapd all_sta | grep -q AUTHORIZED'
 cat /tmp/psk.log
 both_ways 198.18.0.2 100 psk-hidden
@@ -300,7 +300,7 @@ stop_ap
 start_ap /etc/hostapd-rekey.conf
 wlan connect --ssid gopkt-wlan --passphrase 'the right passphrase' --addr 198.18.0.2/24 > /tmp/rekey.log 2>&1 &
 pid=$!
-wait_for 30 grep -q '^connected' /tmp/rekey.log
+wait_log 30 '^connected' /tmp/rekey.log
 r0=$(icmp InType0); q0=$(icmp InType8)
 $PING -c 3000 -i 0.02 -W 5 -q 198.18.0.2 > /tmp/lping.log 2>&1 &
 lp=$!

@@ -48,6 +48,7 @@ type Com struct {
 	txInfo   TxInfo    // reused for every transmit (no allocation per frame)
 	inBuf    *mbuf.Buf // the mbuf InputBuf is processing, until a Port takes it
 	inBytes  []byte    // its bytes as given (to locate the Ethernet frame in it)
+	rxb      rxBurst   // InputBurst's decryption batch
 }
 
 type txPending struct {
@@ -85,6 +86,12 @@ func (c *Com) Input(b []byte, rx *RxInfo) {
 // input dispatches a received frame to the vaps; the lock is held.
 func (c *Com) input(b []byte, rx *RxInfo) {
 	c.tapFrame(b, rx, nil)
+	c.dispatch(b, rx)
+}
+
+// dispatch is input after the tap (InputBurst taps every frame before its
+// batch decrypts any, so the tap sees them as they came off the air).
+func (c *Com) dispatch(b []byte, rx *RxInfo) {
 	f, err := frame.Parse(b)
 	if err != nil {
 		for _, v := range c.vaps {

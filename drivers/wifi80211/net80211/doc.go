@@ -7,13 +7,21 @@
 //
 // Below: a card driver implements Radio (transmit with TxInfo, set
 // channel, list channels; optionally KeyCacheRadio for hardware crypto) and
-// calls Com.Input (or Com.InputBuf with an mbuf) for each received frame and
-// Com.TxDone for each TX status. Above: Vap.NewPort gives the stack a
-// hw/port Port (RxBurst/TxBurst of Ethernet II frames in mbufs, link up
-// while the port is open); without one, received data leaves through
-// VapConfig.Sink (an EtherSink) and the stack sends with Vap.Output.
-// Ciphers call the crypto/ primitives directly, or run through a session
-// of the crypto offload API when ComConfig.Crypto holds a Registry. Taps get radiotap-prefixed
+// calls Com.Input (or Com.InputBuf with an mbuf, or Com.InputBurst with a
+// burst of them) for each received frame and Com.TxDone for each TX
+// status. Above: Vap.NewPort gives the stack a hw/port Port (RxBurst/TxBurst
+// of Ethernet II frames in mbufs, link up while the port is open); without
+// one, received data leaves through VapConfig.Sink (an EtherSink) and the
+// stack sends with Vap.Output. Ciphers call the crypto/ primitives
+// directly, or run through a session of the crypto offload API when
+// ComConfig.Crypto holds a Registry. Bursts stay bursts (txburst.go,
+// rxburst.go): TxBurst builds each MPDU in the stack's own mbuf (headers
+// pushed into the headroom, the MIC in the tailroom, no copy) and
+// InputBurst hands frames to the port in the card's mbufs; with a software
+// engine, CCMP/GCMP frames of a burst are encrypted or decrypted through one
+// crypto.DoBatch (four-lane CCM), decryption before the duplicate check and
+// Block Ack reordering, the replay check after, as for frames the card's
+// key cache decrypted. Taps get radiotap-prefixed
 // copies (link type 127) through ComConfig.Tap. Time comes from ComConfig.Clock (package clock);
 // timers run when someone calls Com.Tick (every 10-100 ms), so tests drive
 // everything with a fake clock and never sleep.

@@ -129,6 +129,15 @@ func (v *Vap) recvMPDU(n *Node, f frame.Frame, rx *RxInfo, now time.Time) {
 			return
 		}
 		hw := rx.Decrypted && key.Flags&KeyHW != 0
+		if rx.pre != nil {
+			// Decrypted by InputBurst's batch: from here it is a frame
+			// the radio decrypted (MIC checked and removed).
+			var ok bool
+			if b, ok = v.predecrypted(n, key, b, rx); !ok {
+				return
+			}
+			hw = true
+		}
 		if hw && rx.HWSlot != 0 && rx.HWSlot-1 != key.HWSlot {
 			// The card decrypted it with the key this one replaced (it was
 			// in the RX ring when the rekey installed the new key): its PN

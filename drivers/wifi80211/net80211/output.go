@@ -147,6 +147,11 @@ func (v *Vap) sendDeauth(reason uint16) {
 func (v *Vap) Output(eth []byte) error {
 	v.com.mu.Lock()
 	defer v.com.unlock()
+	return v.output(eth)
+}
+
+// output is Output with the Com's mutex held.
+func (v *Vap) output(eth []byte) error {
 	if len(eth) < EtherHeaderLen {
 		v.stats.TxDropped++
 		return ErrTruncated

@@ -34,6 +34,7 @@ type Port struct {
 	// since the last Wait; closed by Close.
 	ready  chan struct{}
 	closed bool
+	tx     txBurst // TxBurst's staging area (c.mu)
 }
 
 var (
@@ -194,27 +195,45 @@ func (p *Port) RxBurst(bufs []*mbuf.Buf) int {
 }
 
 // TxBurst sends every buffer (Ethernet II frames) and frees it; frames the
-// layer refuses (port closed, too long) are counted in TxDropped.
+// layer refuses (port closed, too long) are counted in TxDropped. Frames
+// are built into 802.11 MPDUs in their own buffers and encrypted as one
+// batch where the key allows (txburst.go), else copied (Vap.Output).
 func (p *Port) TxBurst(bufs []*mbuf.Buf) int {
+	v := p.v
+	c := v.com
+	c.mu.Lock()
 	for _, b := range bufs {
 		var err error
 		switch {
-		case b.Next() != nil || b.Len() > EtherHeaderLen+p.MTU():
+		case b.Next() != nil || b.Len() > EtherHeaderLen+p.mtu:
 			err = ErrNoRoom
+		case b.Len() < EtherHeaderLen:
+			v.stats.TxDropped++
+			err = ErrTruncated
+		case v.state != StateRun || !v.portOpen || v.bss == nil:
+			v.stats.TxDropped++
+			err = ErrState
+		case v.bg.away || v.bg.leaving:
+			// Off channel for a background scan visit: held (copied)
+			// and sent on return (bgscan.go).
+			p.flushTx()
+			err = v.output(b.Bytes())
+		case p.stage(b, v.bss.PTK):
+			continue // sent by flushTx
 		default:
-			err = p.v.Output(b.Bytes())
+			p.flushTx()
+			err = v.output(b.Bytes())
 		}
-		c := p.v.com
-		c.mu.Lock()
 		if err != nil {
 			p.stats.TxDropped++
 		} else {
 			p.stats.TxPackets++
 			p.stats.TxBytes += uint64(b.Len())
 		}
-		c.mu.Unlock()
 		b.Free()
 	}
+	p.flushTx()
+	c.unlock()
 	return len(bufs)
 }
 

@@ -37,6 +37,11 @@ type RxInfo struct {
 	// rekey replaced it — is dropped (VapStats.RxStaleKey) instead of
 	// advancing the new key's replay counter with the old key's PN.
 	HWSlot int
+
+	// Set by Com.InputBurst for a frame its batch decrypted (rxburst.go):
+	// the key, and the batch's verdict on the MIC.
+	pre    *Key
+	preErr error
 }
 
 // TxStatus reports what became of a transmitted frame.

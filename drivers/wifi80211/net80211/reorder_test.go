@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopkt/gopkt/crypto"
 	"github.com/gopkt/gopkt/drivers/wifi80211/frame"
 	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
 	"github.com/gopkt/gopkt/drivers/wifi80211/wlantest"
@@ -27,9 +28,14 @@ type baBench struct {
 
 var baPeer = net.HardwareAddr{2, 0, 0, 0, 0, 0x77}
 
-func newBABench(t testing.TB) *baBench {
-	b := &baBench{bench: qosBench(t, true, "block ack reorder")}
-	b.connect("block ack reorder")
+func newBABench(t testing.TB) *baBench { return newBABenchOn(t, "block ack reorder", nil) }
+
+// newBABenchOn is newBABench with the passphrase pass and, when reg is not
+// nil, CCMP through reg's engines.
+func newBABenchOn(t testing.TB, pass string, reg *crypto.Registry) *baBench {
+	b := &baBench{bench: newBench(t, benchOpts{passphrase: pass, apCfg: func(c *wlantest.APConfig) { c.QoS = true },
+		comCfg: func(c *net80211.ComConfig) { c.Radio = htRadio{c.Radio.(*wlantest.Radio)}; c.Crypto = reg }})}
+	b.connect(pass)
 	b.medium.Filter = func(from *wlantest.Radio, p []byte) []byte {
 		if f, err := frame.Parse(p); b.holding && from == b.ap.Radio() && err == nil && f.Type() == frame.TypeData {
 			b.held = append(b.held, p)

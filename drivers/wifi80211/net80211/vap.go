@@ -134,11 +134,16 @@ type Status struct {
 	SignalDBm int8
 	TxRate    Rate
 	Pairwise  string
-	Group     string
-	Stats     VapStats
-	Node      NodeStats
-	QoS, HT   bool // the association negotiated WMM (QoS data) and HT
-	PMF       bool // management frames protected (802.11w) on this association
+	// PairwiseOffload says where the pairwise key's cipher runs: "radio"
+	// (the card's key cache), "engine NAME" (a lookaside session of the
+	// crypto offload API; CCMP and GCMP go through it a burst at a time),
+	// or "software" (the layer's own primitives).
+	PairwiseOffload string
+	Group           string
+	Stats           VapStats
+	Node            NodeStats
+	QoS, HT         bool // the association negotiated WMM (QoS data) and HT
+	PMF             bool // management frames protected (802.11w) on this association
 	// Security names the key management of the association: "open",
 	// "WPA2-PSK", "WPA3-SAE (hunting-and-pecking)", "WPA3-SAE
 	// (hash-to-element)"; empty while not associated.
@@ -166,7 +171,16 @@ func (v *Vap) Status() Status {
 			s.TxRate = v.bss.rate.Select(v.com.clock.Now())
 		}
 		if v.bss.PTK != nil {
-			s.Pairwise = v.bss.PTK.Cipher.Name()
+			k := v.bss.PTK
+			s.Pairwise = k.Cipher.Name()
+			switch {
+			case k.Flags&KeyHW != 0:
+				s.PairwiseOffload = "radio"
+			case k.session != nil:
+				s.PairwiseOffload = "engine " + k.session.Engine().Name()
+			default:
+				s.PairwiseOffload = "software"
+			}
 		}
 	}
 	if k := v.gtk[v.txGroup]; k != nil {

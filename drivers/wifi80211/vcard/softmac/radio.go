@@ -123,7 +123,7 @@ func (r *Radio) Serve(ctx context.Context, com *net80211.Com, tick time.Duration
 	var bufs [32]*mbuf.Buf
 	var info [32]vcard.RxInfo
 	var sts [32]net80211.TxStatus
-	var rx net80211.RxInfo
+	var rx [32]net80211.RxInfo
 	lastTick := time.Now()
 	for ctx.Err() == nil {
 		icr, err := r.d.Wait(10 * time.Millisecond)
@@ -133,13 +133,17 @@ func (r *Radio) Serve(ctx context.Context, com *net80211.Com, tick time.Duration
 		n := r.d.Receive(bufs[:], info[:])
 		for i := range n {
 			in := &info[i]
-			rx = net80211.RxInfo{Rate: net80211.Rate(in.Rate), SignalDBm: in.Signal, FreqMHz: in.Freq, Decrypted: in.Decrypted}
+			rx[i] = net80211.RxInfo{Rate: net80211.Rate(in.Rate), SignalDBm: in.Signal, FreqMHz: in.Freq, Decrypted: in.Decrypted}
 			if in.Decrypted {
-				rx.HWSlot = in.Key + 1 // the vap drops frames of a key it replaced
+				rx[i].HWSlot = in.Key + 1 // the vap drops frames of a key it replaced
 			}
-			com.Input(bufs[i].Bytes(), &rx)
 		}
-		r.pool.Free(bufs[:n])
+		if n > 0 {
+			// The Com takes the buffers: data frames reach the stack's
+			// port in the mbuf the card wrote, and software-protected
+			// ones are decrypted as one batch.
+			com.InputBurst(bufs[:n], rx[:n])
+		}
 		m := r.reap(sts[:])
 		for i := range m {
 			com.TxDone(&sts[i])

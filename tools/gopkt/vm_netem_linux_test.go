@@ -1,0 +1,156 @@
+package main
+
+import (
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopkt/gopkt/internal/vmtest"
+)
+
+// vmNetemLinuxScript is vmNetemScript with the guest's Linux on both
+// ends: the first e1000 (the one QEMU captures, gopkt's in the real
+// matrix) stays with Linux's driver in a network namespace of its own as
+// 198.18.0.2, serving the blob with busybox httpd on port 80 and
+// fetching it with curl from 198.18.0.1:8080. Offloads, netem, timestamps
+// and RTO sampling are the same on the side that has them in the real
+// matrix, and the same on the new side (GRO/GSO/TSO off, one segment per
+// GSO skb), so each case's two transfers are the matrix's with Linux in
+// gopkt's place.
+const vmNetemLinuxScript = `
+set -o pipefail
+IF=$(ls /sys/bus/pci/devices/$NIC1_ADDR/net)
+IF0=$(ls /sys/bus/pci/devices/$NIC0_ADDR/net)
+unshare -n sleep 3600 &
+ns=$!
+own_netns() { [ "$(readlink /proc/$ns/ns/net)" != "$(readlink /proc/self/ns/net)" ]; }
+wait_for 10 own_netns
+must ip link set $IF0 netns $ns
+peer() { nsenter -t $ns -n "$@"; }
+must peer ip link set lo up
+must peer ip link set $IF0 up
+must peer ip addr add 198.18.0.2/24 dev $IF0
+must peer ethtool -K $IF0 gro off gso off tso off
+must peer ip-iproute2 link set dev $IF0 gso_max_segs 1
+must peer sh -c 'echo 2 >/proc/sys/net/ipv4/tcp_timestamps'
+must ip link set $IF up
+must ip addr add 198.18.0.1/24 dev $IF
+must ethtool -K $IF gro off gso off tso off
+must ip-iproute2 link set dev $IF gso_max_segs 1
+echo "HOP $IF offloads: $(ethtool -k $IF | grep -E '^(tcp-segmentation-offload|generic-segmentation-offload|generic-receive-offload):' | tr -s ' \n' ' ') $(ip-iproute2 -d link show dev $IF | grep -o 'gso_max_segs [0-9]*')"
+must ip link set ifb0 up
+must tc-iproute2 qdisc add dev $IF handle ffff: ingress
+must tc-iproute2 filter add dev $IF parent ffff: matchall action mirred egress redirect dev ifb0
+echo 2 >/proc/sys/net/ipv4/tcp_timestamps
+cpuwatch $IF ifb0 &
+cwpid=$!
+mkdir -p /srv
+dd if=/dev/urandom of=/srv/blob bs=1M count=$BULK_MB 2>/dev/null
+want=$(sha256sum /srv/blob | cut -d' ' -f1)
+httpd -f -p 198.18.0.1:8080 -h /srv &
+hpid=$!
+peer httpd -f -p 198.18.0.2:80 -h /srv &
+ppid=$!
+wait_for 30 grep -qx 1 /sys/class/net/$IF/carrier
+wait_for 60 ping -c 1 -W 1 198.18.0.2
+# Both senders' RTOs: ss in each namespace (LSS lines, parsed by peer).
+sampler() {
+	while :; do
+		ss-iproute2 -tinH '( sport = :8080 )' | sed 's/^/LSS /'
+		peer ss-iproute2 -tinH '( sport = :80 )' | sed 's/^/LSS /'
+		sleep 0.5
+	done
+}
+now() { cut -d' ' -f1 /proc/uptime; }
+IFS_SAVE=$IFS
+IFS=';'
+for c in $CASES; do
+	IFS=$IFS_SAVE
+	name=${c%%:*}
+	args=${c#*:}
+	echo "STEP $name: netem '$args' both ways"
+	for dev in $IF ifb0; do
+		tc-iproute2 qdisc del dev $dev root 2>/dev/null || true
+		[ -z "$args" ] || must tc-iproute2 qdisc add dev $dev root netem $args
+	done
+	sampler >/tmp/lsock.txt &
+	spid=$!
+	t0=$(now)
+	got=$(curl -sS --fail -w '%{stderr}CURLPORT %{local_port}\n' http://198.18.0.2/blob 2>/tmp/curl.err | sha256sum | cut -d' ' -f1) || { cat /tmp/curl.err; fail "$name: curl download"; }
+	t1=$(now)
+	cport=$(awk '/^CURLPORT/ {print $2}' /tmp/curl.err)
+	[ "$got" = "$want" ] || fail "$name: download sha256 $got, want $want"
+	got=$(peer curl -sS --fail -w '%{stderr}CURLPORT %{local_port}\n' http://198.18.0.1:8080/blob 2>/tmp/curl2.err | sha256sum | cut -d' ' -f1) || { cat /tmp/curl2.err; fail "$name: curl upload"; }
+	t2=$(now)
+	gport=$(awk '/^CURLPORT/ {print $2}' /tmp/curl2.err)
+	[ "$got" = "$want" ] || fail "$name: upload sha256 $got, want $want"
+	kill $spid; wait $spid || true
+	cat /tmp/lsock.txt
+	echo "CASE $name curl-port $cport get-port $gport download $(awk "BEGIN {print $t1-$t0}") s upload $(awk "BEGIN {print $t2-$t1}") s sha256 equal both ways"
+	for dev in $IF ifb0; do tc-iproute2 -s qdisc show dev $dev | grep -A1 netem || true; done
+	IFS=';'
+done
+IFS=$IFS_SAVE
+kill $hpid $ppid $cwpid $ns
+echo "STEP done"
+`
+
+// TestVMLinuxTCPNetem is the reference for TestVMDaemonTCPNetem's stall
+// bound: the same matrix, placement of netem, capture point, guest and
+// load, with the guest's Linux in gopkt's place on the captured e1000
+// (in a namespace of its own, so the two interfaces talk across QEMU's
+// hub). Its failures are Linux's against the bound, both directions
+// Linux to Linux: what an RFC 6298 sender does when a tail's
+// retransmission, or the ACK for it, is lost again (RTO, then 2·RTO).
+// Run it by hand with GOPKT_NETEM=1 next to the real matrix.
+func TestVMLinuxTCPNetem(t *testing.T) {
+	if os.Getenv("GOPKT_NETEM") != "1" {
+		t.Skip("the Linux-to-Linux reference of the netem matrix: run with GOPKT_NETEM=1")
+	}
+	const mb = 4
+	var cases []string
+	for _, c := range netemCases {
+		cases = append(cases, c.name+":"+c.netem)
+	}
+	var sched qemuSched
+	res := vmtest.Run(t, vmtest.Config{
+		Host:     sched.sample,
+		NICs:     []vmtest.NIC{{Model: vmtest.E1000, Dump: true, DumpLen: 96}, {Model: vmtest.E1000}},
+		Modules:  append(vmtest.DefaultModules(), "sch_netem", "ifb", "sch_ingress", "cls_matchall", "act_mirred", "inet_diag", "tcp_diag"),
+		Commands: []string{"./tools/gopkt/internal/cpuwatch"},
+		Debs:     []string{"curl", "ethtool"},
+		Files: []vmtest.File{{Guest: "/bin/tc-iproute2", Host: "/sbin/tc"}, {Guest: "/bin/ss-iproute2", Host: "/bin/ss"},
+			{Guest: "/bin/ip-iproute2", Host: "/bin/ip"}},
+		Timeout: 25 * time.Minute,
+		Env:     map[string]string{"BULK_MB": fmt.Sprint(mb), "CASES": strings.Join(cases, ";")},
+		Script:  vmNetemLinuxScript,
+	})
+	if !res.Passed {
+		return
+	}
+	for _, l := range res.Grep("CASE ") {
+		t.Log(strings.TrimSpace(l))
+	}
+	if len(res.PCAP) == 0 || res.PCAP[0] == "" {
+		t.Fatal("no host-side capture of the first NIC")
+	}
+	if res.Dir != "" {
+		if err := sched.dump(filepath.Join(res.Dir, "sched.csv")); err != nil {
+			t.Log(err)
+		}
+	}
+	checkNetemStalls(t, res, &sched, linuxNetemFlows)
+}
+
+// linuxNetemFlows are a case's two transfers in TestVMLinuxTCPNetem.
+func linuxNetemFlows(_ string, cport, gport uint16, _ map[flowKey][]time.Duration, rtos map[netip.AddrPort][]time.Duration) []netemFlow {
+	a, b := netip.MustParseAddr("198.18.0.2"), netip.MustParseAddr("198.18.0.1")
+	return []netemFlow{
+		{"download (Linux in the namespace sends)", flowKey{netip.AddrPortFrom(a, 80), netip.AddrPortFrom(b, cport)}, rtos[netip.AddrPortFrom(b, cport)]},
+		{"upload (Linux sends)", flowKey{netip.AddrPortFrom(b, 8080), netip.AddrPortFrom(a, gport)}, rtos[netip.AddrPortFrom(a, gport)]},
+	}
+}
