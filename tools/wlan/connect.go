@@ -35,6 +35,8 @@ type connectOpts struct {
 	// offered (testing receive reordering).
 	reorderData int
 	links       []hwsim.Link // per-link signal levels of the medium (--signal)
+	// bgscan: period of background scan visits while connected (0: none).
+	bgscan time.Duration
 	// softCrypto: CCMP and GCMP in the software engine of the crypto
 	// offload API (batched per burst) instead of the card's key cache.
 	softCrypto bool
@@ -57,7 +59,7 @@ func connect(o connectOpts, stdout, stderr io.Writer) (code int) {
 		case events <- e:
 		default:
 		}
-	}, tap, hwsim.Config{Lose: saeConfirmLoser(o.dropSAEConfirms), Hold: dataSwapper(o.reorderData), Links: o.links}, o.softCrypto)
+	}, tap, hwsim.Config{Lose: saeConfirmLoser(o.dropSAEConfirms), Hold: dataSwapper(o.reorderData), Links: o.links}, o.softCrypto, o.bgscan)
 	if err != nil {
 		fmt.Fprintf(stderr, "wlan connect: %v\n", err)
 		return 1
@@ -313,7 +315,7 @@ func startCapture(path string, count int, src *radiotapSource, stdout io.Writer)
 // that kernel radios reach each other: the reference wpa_supplicant of the
 // benchmark needs a medium, and only one process can be it.
 func medium(mac net.HardwareAddr, links []hwsim.Link, stdout, stderr io.Writer) int {
-	st, err := openStation(mac, func(net80211.Event) {}, nil, hwsim.Config{Links: links}, false)
+	st, err := openStation(mac, func(net80211.Event) {}, nil, hwsim.Config{Links: links}, false, 0)
 	if err != nil {
 		fmt.Fprintf(stderr, "wlan medium: %v\n", err)
 		return 1

@@ -8,6 +8,7 @@
 //	      [--addr 198.18.0.2/24 | --dhcp] [--ifname wlan0] the vap as a gopkt stack interface
 //	      [--slaac [--stable-secret FILE]]               IPv6 too: link-local, SLAAC, default router
 //	      [--pcap FILE [--pcap-count N]] [--timestamps]   802.11+radiotap capture (pktdump)
+//	      [--bgscan D]                                  background scan period while connected (default 10s; 0: none)
 //	      [--crypto card|soft]                          CCMP in the card's key cache (default) or the software engine, a batch per burst
 //	      [--drop-sae-confirms N]                       testing: the medium loses the AP's first N SAE Confirms
 //	      [--reorder-data N]                            testing: the medium swaps N of the AP's QoS Data frames with the next
@@ -39,9 +40,25 @@
 // message 2 means the passphrase is probably wrong; with SAE the password
 // was proved before the handshake, and the error says so). Once
 // connected it rejoins by itself after a deauthentication, a lost beacon or
-// an AP restart, retrying every second; when the AP says it is leaving (or
-// stops answering) it scans at once and joins another AP of the same SSID
-// if one is in range. With an AP that offers them it uses WMM (QoS data),
+// an AP restart, retrying every second. It roams within the SSID: while
+// another access point of the SSID is known, every --bgscan it visits one
+// other channel for 40 ms (the AP told first, by a Null Data frame with the
+// power management bit, so that it buffers our frames; ours wait too),
+// which keeps them and their signal known. When the AP goes silent —
+// neither a beacon nor verified data — for 3 beacon intervals (307 ms at
+// 100 TU) plus the longest gap our own 20 ms timer ticks showed in the last
+// 5 to 10 s (a host that does not run us on time makes the AP look silent
+// too; a gap over 60 ms is itself not counted), or says it is leaving, it
+// moves at once to the strongest other one heard in the last 30 s:
+// authentication, a Reassociation Request naming the old AP, the 4-way
+// handshake; no scan.
+// With none known a silent AP gets 50 intervals (5 s) before a scan, and
+// one that says it leaves leads to a scan of the channels where the SSID
+// was heard. After 10 s on one AP, another 8 dB stronger in two visits in
+// a row is where it goes ("roaming to B from A (stronger AP: -35 dBm
+// against -70 dBm)"). status has a roam line: the last move (from, to,
+// why, how long to the port open), moves, beacon losses, stalls,
+// background visits, time off channel and frames held. With an AP that offers them it uses WMM (QoS data),
 // HT capabilities and protected management frames (802.11w); status says
 // which.
 //

@@ -22,7 +22,7 @@ const usage = `usage:
   wlan scan [--json]
   wlan connect --ssid SSID [--passphrase P | --psk HEX] [--timeout 30s]
                [--addr 198.18.0.2/24 | --dhcp] [--slaac [--stable-secret FILE]] [--ifname wlan0]
-               [--pcap FILE [--pcap-count N]] [--timestamps]
+               [--pcap FILE [--pcap-count N]] [--timestamps] [--bgscan 10s]
   wlan ping ADDR [--count 5] [--interval 1s] [--wait 2s] [--size 56]
   wlan status [--json]
   wlan disconnect
@@ -59,6 +59,7 @@ type cmdFlags struct {
 	crypto                 string
 	udpSink                uint16
 	signals                []string
+	bgscan                 time.Duration
 }
 
 // newFlagSet builds the flag set of subcommand cmd, or nil when there is
@@ -92,6 +93,7 @@ func newFlagSet(cmd string, f *cmdFlags) *pflag.FlagSet {
 		fs.StringVar(&f.pcapPath, "pcap", "", "write every 802.11 frame with its radiotap header to this pcap file")
 		fs.IntVar(&f.pcapCount, "pcap-count", 0, "stop the capture after this many frames; 0: until disconnect")
 		fs.BoolVar(&f.stamps, "timestamps", false, "end each progress line with [seconds since connecting began]")
+		fs.DurationVar(&f.bgscan, "bgscan", 10*time.Second, "while connected, visit another channel (40 ms) this often to keep the other access points of the SSID known for roaming; 0: never")
 		fs.IntVar(&f.dropSAEConfirms, "drop-sae-confirms", 0, "testing: the medium loses the first N SAE Confirms the access point sends")
 		fs.IntVar(&f.reorderData, "reorder-data", 0, "testing: once the access point offers a Block Ack agreement, the medium swaps N of its QoS Data frames with the frame after each")
 	case "ping":
@@ -241,6 +243,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	o := connectOpts{sock: fl.sock, mac: mac, ssid: fl.ssid, pass: fl.pass, psk: psk, timeout: fl.timeout,
 		ip: ipConfig{Name: fl.ifname, DHCP: fl.dhcp, SLAAC: fl.slaac}, pcap: fl.pcapPath, pcapCount: fl.pcapCount, stamps: fl.stamps}
 	o.dropSAEConfirms, o.reorderData = fl.dropSAEConfirms, fl.reorderData
+	o.bgscan = fl.bgscan
 	o.udpSink = fl.udpSink
 	switch fl.crypto {
 	case "card":
@@ -279,7 +282,7 @@ func doScan(sock string, mac net.HardwareAddr, links []hwsim.Link) ([]scanRow, e
 	if !errors.Is(err, errNoDaemon) {
 		return nil, err
 	}
-	st, err := openStation(mac, func(net80211.Event) {}, nil, hwsim.Config{Links: links}, false)
+	st, err := openStation(mac, func(net80211.Event) {}, nil, hwsim.Config{Links: links}, false, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -42,8 +42,9 @@ type station struct {
 // block); tap, if not nil, sees every 802.11 frame with its radiotap
 // header. With softCrypto, CCMP and GCMP keys get sessions on a software
 // engine of the crypto offload API (encrypted and decrypted a batch per
-// burst) instead of slots in the card's key cache.
-func openStation(mac net.HardwareAddr, ev func(net80211.Event), tap net80211.Tap, mc hwsim.Config, softCrypto bool) (*station, error) {
+// burst) instead of slots in the card's key cache. bgscan is the period of
+// background scan visits while connected (0: none).
+func openStation(mac net.HardwareAddr, ev func(net80211.Event), tap net80211.Tap, mc hwsim.Config, softCrypto bool, bgscan time.Duration) (*station, error) {
 	md, err := hwsim.Open(mc)
 	if err != nil {
 		return nil, err
@@ -78,12 +79,17 @@ func openStation(mac net.HardwareAddr, ev func(net80211.Event), tap net80211.Tap
 	}
 	if s.vap, err = s.com.NewVap(net80211.VapConfig{Events: ev,
 		// A probe response crosses the medium, the kernel and hostapd:
-		// give it 100 ms per channel. TCG guests stall: tolerate 5 s
-		// without beacons. A 4-way handshake takes well under 0.5 s even
-		// there; 2 s without message 3 (twice) means a wrong passphrase,
-		// reported within 10 s.
-		Scan:     net80211.ScanConfig{ActiveDwell: 100 * time.Millisecond},
-		Timeouts: net80211.Timeouts{BeaconMiss: 50, Handshake: 2 * time.Second}}); err != nil {
+		// give it 100 ms per channel. 3 beacon intervals without a
+		// beacon (307 ms at hostapd's 100 TU) move us to another AP of
+		// the ESS when one is known; with none, 50 (5 s) give the AP up.
+		// TCG guests stall: a Tick gap over 60 ms (three 20 ms ticks)
+		// is time nobody listened, not missed beacons. A 4-way handshake
+		// takes well under 0.5 s even there; 2 s without message 3
+		// (twice) means a wrong passphrase, reported within 10 s.
+		Scan: net80211.ScanConfig{ActiveDwell: 100 * time.Millisecond},
+		Timeouts: net80211.Timeouts{BeaconMiss: 3, BeaconLost: 50, Stall: 60 * time.Millisecond,
+			Handshake: 2 * time.Second},
+		Roam: net80211.RoamConfig{BgScan: bgscan}}); err != nil {
 		return fail(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

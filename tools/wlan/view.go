@@ -99,11 +99,12 @@ type statusView struct {
 	Pairwise string  `json:"pairwise_cipher"`
 	// Security is the key management: open, WPA2-PSK, WPA3-SAE (with the
 	// password element derivation); SAE counts the exchange's frames.
-	Security string  `json:"security"`
-	SAE      saeView `json:"sae"`
-	QoS      bool    `json:"wmm"` // QoS data (WMM) negotiated
-	HT       bool    `json:"ht"`  // HT capabilities exchanged
-	PMF      bool    `json:"pmf"` // management frames protected (802.11w)
+	Security string   `json:"security"`
+	SAE      saeView  `json:"sae"`
+	Roam     roamView `json:"roam"`
+	QoS      bool     `json:"wmm"` // QoS data (WMM) negotiated
+	HT       bool     `json:"ht"`  // HT capabilities exchanged
+	PMF      bool     `json:"pmf"` // management frames protected (802.11w)
 	// Action frames handled (Block Ack, SA Query) and A-MSDUs dropped.
 	Actions uint64 `json:"actions_handled"`
 	AMSDUs  uint64 `json:"amsdu_dropped"`
@@ -274,6 +275,26 @@ type saeView struct {
 	BadConfirm   uint64 `json:"bad_confirm"`
 }
 
+// roamView is roaming within the ESS: the last move (from, to, why, how
+// long from its start to the port open on the new AP), moves (of them for
+// a stronger AP), beacon losses, Tick gaps that moved the beacon-loss
+// deadline, background scan visits, time off channel and frames held
+// meanwhile.
+type roamView struct {
+	LastFrom    string  `json:"last_from,omitempty"`
+	LastTo      string  `json:"last_to,omitempty"`
+	LastReason  string  `json:"last_reason,omitempty"`
+	LastTookSec float64 `json:"last_took_s"` // 0: under way or not completed
+	Roams       uint64  `json:"roams"`
+	ForSignal   uint64  `json:"roams_for_signal"`
+	BeaconLoss  uint64  `json:"beacon_losses"`
+	Stalls      uint64  `json:"stalls"`
+	LateMs      int64   `json:"beacon_loss_allowance_ms"`
+	BgScans     uint64  `json:"bgscan_visits"`
+	OffChanSec  float64 `json:"bgscan_off_channel_s"`
+	Held        uint64  `json:"bgscan_frames_held"`
+}
+
 type cryptoView struct {
 	Where        string `json:"where"`
 	Batches      uint64 `json:"batches"`
@@ -307,6 +328,11 @@ func makeStatus(s net80211.Status, c vcard.Stats) statusView {
 	v.Security = s.Security
 	v.BA = baView{Accepted: s.Stats.BAAccepted, Declined: s.Stats.BADeclined, Ended: s.Stats.BAEnded, Held: s.Stats.RxReorderHeld,
 		Timeouts: s.Stats.RxReorderTimeouts, Old: s.Stats.RxReorderOld, BARs: s.Stats.RxBlockAckReq}
+	v.Roam = roamView{Roams: s.Stats.Roams, ForSignal: s.Stats.RoamsSignal, BeaconLoss: s.Stats.BeaconLoss, Stalls: s.Stats.Stalls, LateMs: s.BeaconLate.Milliseconds(),
+		BgScans: s.Stats.BgScans, OffChanSec: float64(s.Stats.BgOffChannel) / 1e6, Held: s.Stats.BgHeld}
+	if r := s.LastRoam; r != nil {
+		v.Roam.LastFrom, v.Roam.LastTo, v.Roam.LastReason, v.Roam.LastTookSec = r.From.String(), r.To.String(), r.Reason, r.Took.Seconds()
+	}
 	v.SAE = saeView{Commits: s.Stats.SAECommits, Confirms: s.Stats.SAEConfirms, Tokens: s.Stats.SAETokens, Dropped: s.Stats.SAEDropped, BadConfirm: s.Stats.SAEBadConfirm,
 		Retransmits: s.Stats.SAERetransmits, Restarts: s.Stats.SAERestarts,
 		PMKSAUsed: s.Stats.PMKSAUsed, PMKSARefused: s.Stats.PMKSARefused}
@@ -343,6 +369,16 @@ func printStatus(w io.Writer, v statusView, asJSON bool) error {
 	case v.Security != "":
 		fmt.Fprintf(tw, "security:\t%s\n", v.Security)
 	}
+	r := v.Roam
+	last := "none"
+	switch {
+	case r.LastTo != "" && r.LastTookSec > 0:
+		last = fmt.Sprintf("from %s to %s (%s) in %.3f s", r.LastFrom, r.LastTo, r.LastReason, r.LastTookSec)
+	case r.LastTo != "":
+		last = fmt.Sprintf("from %s to %s (%s), not completed", r.LastFrom, r.LastTo, r.LastReason)
+	}
+	fmt.Fprintf(tw, "roam:\tlast %s; %d roams (%d for a stronger AP), %d beacon losses, %d stalls (beacon loss waits %d ms more); background scan %d visits, %.3f s off channel, %d frames held\n",
+		last, r.Roams, r.ForSignal, r.BeaconLoss, r.Stalls, r.LateMs, r.BgScans, r.OffChanSec, r.Held)
 	if v.Pairwise == "" && v.Group == "" {
 		fmt.Fprintf(tw, "cipher:\tnone (open network)\n")
 	} else {
@@ -413,7 +449,12 @@ func progress(e net80211.Event) string {
 	case net80211.EventDisconnected:
 		return fmt.Sprintf("disconnected (reason %d)", e.Reason)
 	case net80211.EventBeaconLoss:
+		if e.Detail != "" {
+			return "beacon lost (" + e.Detail + "): reconnecting"
+		}
 		return "beacon lost: reconnecting"
+	case net80211.EventRoaming:
+		return "roaming to " + e.BSSID + " " + e.Detail
 	case net80211.EventMICFailure:
 		return "Michael MIC failure"
 	case net80211.EventCountermeasures:

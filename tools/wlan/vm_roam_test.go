@@ -1,59 +1,192 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/gopkt/gopkt/internal/hosttest"
 	"github.com/gopkt/gopkt/internal/vmtest"
 )
 
 // roamConf is one of two APs of the ESS gopkt-wlan: interface and channel
-// differ, everything else is wpaConf's.
+// differ, everything else is wpaConf's; both are bridged into br0 (the
+// distribution system, which has 198.18.0.1), so traffic to 198.18.0.1
+// flows through whichever AP the station is on.
 func roamConf(ifname, channel string) string {
-	c := strings.Replace(wpaConf, "interface=wlan0", "interface="+ifname, 1)
+	c := strings.Replace(wpaConf, "interface=wlan0", "interface="+ifname+"\nbridge=br0", 1)
 	return strings.Replace(c, "channel=6", "channel="+channel, 1)
 }
 
+// The two APs: a (radio 0, channel 1) is the stronger, b (radio 1,
+// channel 11) the weaker.
+const (
+	roamAPA = "02:00:00:00:00:00"
+	roamAPB = "02:00:00:00:01:00"
+	// roamLimit is the longest the station may take from the last beacon
+	// of the AP that died to the first data frame through the other AP.
+	roamLimit = 500 * time.Millisecond
+)
+
 // TestVMWlanRoam runs two hostapd APs of one ESS on two hwsim radios
-// (channels 1 and 11), one stronger than the other: our medium carries AP
-// a's frames at -35 dBm and AP b's at -70 dBm (--signal), which the scan
-// shows. We connect — to the stronger AP a — then it is stopped (hostapd
-// deauthenticates with reason 3 as it goes), and we must be connected to
-// the other one (hostapd lists us authorized, 20 pings pass once the
-// address moved there) soon after: the time from our "disconnected" line
-// to the next "connected" line, both stamped by --timestamps, is printed
-// and must stay under 2 s (it was 3.6 s when the station first retried the
-// vanished AP and paused before rescanning).
+// (channels 1 and 11) bridged together, one stronger than the other: our
+// medium carries AP a's frames at -35 dBm and AP b's at -70 dBm (--signal),
+// which the scan shows. We connect — to the stronger AP a — with a
+// background scan every second (--bgscan 1s), ping 198.18.0.1 every 10 ms
+// and then:
+//
+//  1. AP a dies silently: hostapd killed with SIGKILL and its interface
+//     taken down (no deauthentication, its beacons stop). Three missed
+//     beacons later we must move to AP b, which the background scan keeps
+//     known, with a Reassociation Request and the 4-way handshake, and
+//     pass traffic: from the radiotap capture the time from AP a's last
+//     beacon to the first protected data frame AP b sends us is printed
+//     and must stay under 500 ms, less the time the guest ran none of its
+//     CPUs (cpuwatch in the guest, the vCPU threads' schedstat on the
+//     host, as issue 10 measures); a run in which the host kept a vCPU
+//     waiting more than a tenth of that span prints its figure and the
+//     waits instead of failing;
+//  2. AP a comes back: the background scan hears it 35 dB stronger, and
+//     after the hold time (10 s on one AP) and two visits in a row we roam
+//     back to it (status: "stronger AP");
+//  3. AP a is stopped (hostapd deauthenticates with reason 3 as it goes):
+//     we go to AP b at once, without a scan; the time from our
+//     "disconnected" line to the next "connected" line is printed and must
+//     stay under 2 s (it was 3.6 s when the station first retried the
+//     vanished AP and paused before rescanning, then up to 0.55 s with a
+//     scan of the channels where the ESS was heard).
+//
+// Each phase's pings are counted and printed.
 func TestVMWlanRoam(t *testing.T) {
+	var hs hostSched
 	res := vmtest.Run(t, vmtest.Config{
-		Modules:  []string{"rfkill", "libarc4", "cfg80211", "ctr", "ccm", "mac80211", "virtio_ring", "virtio", "mac80211_hwsim radios=2"},
-		Commands: []string{"./tools/wlan"},
+		Host:     hs.run,
+		Modules:  []string{"rfkill", "libarc4", "cfg80211", "ctr", "ccm", "mac80211", "virtio_ring", "virtio", "mac80211_hwsim radios=2", "bridge"},
+		Commands: []string{"./tools/wlan", "./tools/gopkt/internal/cpuwatch"},
 		Debs:     []string{"hostapd", "iputils-ping"},
 		Files: []vmtest.File{
 			{Guest: "/etc/hostapd-a.conf", Mode: 0o644, Data: []byte(roamConf("wlan0", "1"))},
 			{Guest: "/etc/hostapd-b.conf", Mode: 0o644, Data: []byte(roamConf("wlan1", "11"))},
 		},
 		Append:  "no_timer_check",
-		Timeout: 5 * time.Minute,
+		Timeout: 8 * time.Minute,
 		Quiet:   true,
 		Script:  wlanRoamScript,
 	})
 	for _, l := range res.Grep("RESULT ") {
 		t.Log(l[strings.Index(l, "RESULT "):])
 	}
+	for _, tag := range []string{"TIMELINE ", "STATUS "} {
+		for _, l := range res.Grep(tag) {
+			t.Log(l[strings.Index(l, tag):])
+		}
+	}
+	checkRoamCapture(t, res, &hs)
+}
+
+// hostSched samples, from the host, the run and wait (runnable, not
+// running) times of QEMU's vCPU threads (/proc/TID/schedstat, as
+// tools/gopkt's vm_sched_test.go does) every 5 ms, and notes the host
+// time the guest's KILL line arrived, which places the capture's times
+// on the host's clock.
+type hostSched struct {
+	mu      sync.Mutex
+	tids    []int
+	at      []time.Time
+	wait    [][]time.Duration // per sample, per vCPU, cumulative
+	kill    time.Time
+	killUp  float64 // the guest's /proc/uptime in the KILL line
+	problem string
+}
+
+func (h *hostSched) run(host *vmtest.Host) error {
+	raw, err := host.Monitor.Execute("query-cpus-fast", nil)
+	var cpus []struct {
+		Thread int `json:"thread-id"`
+	}
+	if err == nil {
+		err = json.Unmarshal(raw, &cpus)
+	}
+	if err != nil || len(cpus) == 0 {
+		h.problem = fmt.Sprintf("query-cpus-fast: %s: %v", raw, err)
+		return nil // an aid to the measurement; the scenario goes on
+	}
+	for _, c := range cpus {
+		h.tids = append(h.tids, c.Thread)
+	}
+	go func() {
+		if l, err := host.WaitConsole("KILL ", 8*time.Minute); err == nil {
+			now := time.Now()
+			f := strings.Fields(l[strings.Index(l, "KILL "):])
+			up, _ := strconv.ParseFloat(f[len(f)-1], 64)
+			h.mu.Lock()
+			h.kill, h.killUp = now, up
+			h.mu.Unlock()
+		}
+	}()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for range tick.C {
+		w := make([]time.Duration, len(h.tids))
+		for i, tid := range h.tids {
+			b, err := os.ReadFile(fmt.Sprintf("/proc/%d/schedstat", tid))
+			f := strings.Fields(string(b))
+			if err != nil || len(f) < 2 {
+				return nil // QEMU has exited
+			}
+			ns, _ := strconv.ParseInt(f[1], 10, 64)
+			w[i] = time.Duration(ns)
+		}
+		h.mu.Lock()
+		h.at, h.wait = append(h.at, time.Now()), append(h.wait, w)
+		h.mu.Unlock()
+	}
+	return nil
+}
+
+// frozen returns, for the host-time span [a, b], each vCPU's wait for a
+// host CPU and a lower bound of the time all of them waited at once (per
+// sample interval of length L with waits w0, w1: w0+w1-L; the order of the
+// waits within a sample is unknown).
+func (h *hostSched) frozen(a, b time.Time) (each []time.Duration, all time.Duration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	each = make([]time.Duration, len(h.tids))
+	for i := 1; i < len(h.at); i++ {
+		if h.at[i].Before(a) || h.at[i-1].After(b) {
+			continue
+		}
+		span := h.at[i].Sub(h.at[i-1])
+		var sum time.Duration
+		for c := range h.tids {
+			d := h.wait[i][c] - h.wait[i-1][c]
+			each[c] += d
+			sum += d
+		}
+		all += max(0, sum-time.Duration(len(h.tids)-1)*span)
+	}
+	return each, all
 }
 
 const wlanRoamScript = `
 ip link set wlan0 up
 ip link set wlan1 up
-for x in a b; do
-	hostapd -B -P /tmp/hostapd-$x.pid -f /tmp/hostapd-$x.log /etc/hostapd-$x.conf || { cat /tmp/hostapd-$x.log; fail "hostapd $x did not start"; }
-done
-wait_for 10 sh -c 'hostapd_cli -p /var/run/hostapd -i wlan0 status | grep -q state=ENABLED'
-wait_for 10 sh -c 'hostapd_cli -p /var/run/hostapd -i wlan1 status | grep -q state=ENABLED'
-# AP a (02:00:00:00:00:00) is the strong one, AP b the weak one.
-sig="--signal 02:00:00:00:00:00=-35 --signal 02:00:00:00:01:00=-70"
+start_ap() {
+	hostapd -B -P /tmp/hostapd-$1.pid -f /tmp/hostapd-$1.log /etc/hostapd-$1.conf || { cat /tmp/hostapd-$1.log; fail "hostapd $1 did not start"; }
+	wait_for 10 sh -c "hostapd_cli -p /var/run/hostapd -i $2 status | grep -q state=ENABLED"
+}
+start_ap a wlan0
+start_ap b wlan1
+must ip link set br0 up
+must ip addr add 198.18.0.1/24 dev br0
+sig="--signal ` + roamAPA + `=-35 --signal ` + roamAPB + `=-70"
 # A scan samples: under load an AP's probe response can miss the 100 ms
 # dwell (seen once at load 11). Up to three scans, each printed.
 for n in 1 2 3; do
@@ -62,35 +195,266 @@ for n in 1 2 3; do
 	echo "RESULT scan $n heard $(echo "$out" | grep -c gopkt-wlan) of the 2 APs"
 done
 [ $(echo "$out" | grep -c gopkt-wlan) -eq 2 ] || fail "want both APs in the scan"
-echo "$out" | grep -q '^02:00:00:00:00:00 .* -35 dBm' || fail "AP a not heard at -35 dBm"
-echo "$out" | grep -q '^02:00:00:00:01:00 .* -70 dBm' || fail "AP b not heard at -70 dBm"
-wlan connect $sig --timestamps --ssid gopkt-wlan --passphrase 'the right passphrase' --addr 198.18.0.2/24 > /tmp/connect.log 2>&1 &
-pid=$!
-wait_for 30 grep -q '^connected' /tmp/connect.log
-bssid=$(wlan status | sed -n 's/^bssid: *//p')
-[ "$bssid" = 02:00:00:00:00:00 ] || fail "joined $bssid, not the stronger AP 02:00:00:00:00:00"
+echo "$out" | grep -q '^` + roamAPA + ` .* -35 dBm' || fail "AP a not heard at -35 dBm"
+echo "$out" | grep -q '^` + roamAPB + ` .* -70 dBm' || fail "AP b not heard at -70 dBm"
+cpuwatch br0 > /tmp/cw.log 2>&1 &
+cwpid=$!
+dump() {
+	wlan status 2>/dev/null | grep -E '^(roam|drops|flow|refused| )' | sed 's/^/STATUS /'
+	wlan disconnect >/dev/null 2>&1 && sleep 1 || true
+	grep '\[[0-9.]*s\]$' /tmp/connect.log | sed 's/^/TIMELINE /'
+	kill $cwpid 2>/dev/null || true
+	sed -n 's/^CW /CW /p' /tmp/cw.log
+	if [ -s /tmp/roam.pcap ]; then
+		echo "PCAP-SIZE $(wc -c < /tmp/roam.pcap)"
+		gzip -c /tmp/roam.pcap | base64 | sed 's/^/PCAP:/'
+	fi
+}
+trap dump EXIT
+bssid() { wlan status | sed -n 's/^bssid: *//p'; }
+# connect's own scan samples too: when AP a's probe response missed its
+# dwell it joins AP b, the only one it heard; then connect again (up to
+# three times, each printed).
+for n in 1 2 3; do
+	wlan connect $sig --timestamps --bgscan 1s --ssid gopkt-wlan --passphrase 'the right passphrase' --addr 198.18.0.2/24 \
+		--pcap /tmp/roam.pcap --pcap-count 2500 > /tmp/connect.log 2>&1 &
+	pid=$!
+	wait_for 30 grep -q '^connected' /tmp/connect.log
+	[ "$(bssid)" = ` + roamAPA + ` ] && break
+	echo "RESULT connect $n joined $(bssid): its scan did not hear AP a"
+	[ $n -eq 3 ] || { must wlan disconnect; wait $pid || true; }
+done
+# on B: associated with B and the port open.
+on() { wlan status > /tmp/st.txt && grep -q "^bssid: *$1" /tmp/st.txt && grep -q '^state: *RUN (port open)' /tmp/st.txt; }
+[ "$(bssid)" = ` + roamAPA + ` ] || fail "joined $(bssid), not the stronger AP ` + roamAPA + `"
 expect "$(wlan status | grep '^signal:')" "-35 dBm"
-case $bssid in
-02:00:00:00:00:00) gone=a; gif=wlan0; stay=b; sif=wlan1 ;;
-02:00:00:00:01:00) gone=b; gif=wlan1; stay=a; sif=wlan0 ;;
-*) fail "connected to an unknown BSSID $bssid" ;;
-esac
-echo "RESULT on $bssid ($gif); stopping that AP"
-kill $(cat /tmp/hostapd-$gone.pid)
-wait_for 20 sh -c '[ $(grep -c "^connected" /tmp/connect.log) -ge 2 ]'
-wait_for 5 sh -c "hostapd_cli -p /var/run/hostapd -i $sif all_sta | grep -q AUTHORIZED"
-grep '\[[0-9.]*s\]$' /tmp/connect.log | sed 's/^/RESULT timeline: /' 
-t0=$(sed -n 's/^disconnected (reason [0-9]*) \[\([0-9.]*\)s\]$/\1/p' /tmp/connect.log | head -n 1)
-t1=$(grep '^connected' /tmp/connect.log | sed -n '2s/.* \[\([0-9.]*\)s\]$/\1/p')
-[ -n "$t0" ] && [ -n "$t1" ] || fail "no timestamps for the disconnection and the reconnection"
+wlan ping 198.18.0.1 --count 3 --interval 100ms > /tmp/p0.log 2>&1
+expect "$(cat /tmp/p0.log)" "3 packets transmitted, 3 received"
+
+echo "RESULT phase 1: AP a dies silently"
+wlan ping 198.18.0.1 --count 300 --interval 10ms --wait 2s > /tmp/p1.log 2>&1 &
+ppid=$!
+sleep 1.5
+[ "$(bssid)" = ` + roamAPA + ` ] || fail "left AP a before it died: $(wlan status | grep '^roam:')"
+echo "KILL $(cut -d' ' -f1 /proc/uptime)"
+kill -9 $(cat /tmp/hostapd-a.pid)
+ip link set wlan0 down
+wait_for 20 on ` + roamAPB + `
+wait $ppid || true
+echo "RESULT phase 1 on $(bssid): $(grep 'packets transmitted' /tmp/p1.log)"
+[ "$(bssid)" = ` + roamAPB + ` ] || fail "on $(bssid) after AP a died, not AP b"
+echo "RESULT phase 1 $(wlan status | grep '^roam:')"
+expect "$(wlan status | grep '^roam:')" "(beacon loss) in"
+wait_for 5 sh -c "hostapd_cli -p /var/run/hostapd -i wlan1 all_sta | grep -q AUTHORIZED"
+
+echo "RESULT phase 2: AP a is back, stronger"
+must ip link set wlan0 up
+start_ap a wlan0
+wlan ping 198.18.0.1 --count 1500 --interval 20ms --wait 2s > /tmp/p2.log 2>&1 &
+ppid=$!
+wait_for 60 on ` + roamAPA + `
+wait $ppid || true
+echo "RESULT phase 2 on $(bssid): $(grep 'packets transmitted' /tmp/p2.log)"
+[ "$(bssid)" = ` + roamAPA + ` ] || fail "on $(bssid) with AP a back 35 dB stronger"
+echo "RESULT phase 2 $(wlan status | grep '^roam:')"
+expect "$(wlan status | grep '^roam:')" "(stronger AP: -35 dBm against -70 dBm) in"
+
+echo "RESULT phase 3: AP a stops (deauthentication, reason 3)"
+[ "$(bssid)" = ` + roamAPA + ` ] || fail "left AP a before it stopped: $(wlan status | grep '^roam:')"
+kill $(cat /tmp/hostapd-a.pid)
+wait_for 20 on ` + roamAPB + `
+wait_for 5 sh -c "hostapd_cli -p /var/run/hostapd -i wlan1 all_sta | grep -q AUTHORIZED"
+# hostapd deauthenticates as it stops; a loaded guest may silence its
+# beacons first, and then the beacon loss is what moves us.
+t0=$(tail -n 12 /tmp/connect.log | grep -E '^(disconnected \(reason 3\)|beacon lost)' | tail -n 1 | sed -n 's/.* \[\([0-9.]*\)s\]$/\1/p')
+t1=$(tail -n 12 /tmp/connect.log | grep '^connected' | sed -n '$s/.* \[\([0-9.]*\)s\]$/\1/p')
+[ -n "$t0" ] && [ -n "$t1" ] || fail "no timestamps for the deauthentication (or beacon loss) and the reconnection"
 took=$(awk -v a=$t0 -v b=$t1 'BEGIN { printf "%.3f", b - a }')
-echo "RESULT roamed to $(wlan status | sed -n 's/^bssid: *//p') ($(wlan status | sed -n 's/^signal: *//p')) in $took s after the deauthentication"
+echo "RESULT phase 3 roamed to $(bssid) ($(wlan status | sed -n 's/^signal: *//p')) in $took s after the deauthentication or beacon loss"
+echo "RESULT phase 3 $(wlan status | grep '^roam:')"
+case "$(wlan status | grep '^roam:')" in
+*"(AP leaving (reason 3)) in"*|*"(beacon loss) in"*) ;;
+*) fail "phase 3: not a roam on the deauthentication or beacon loss" ;;
+esac
 expect "$(wlan status | grep '^signal:')" "-70 dBm"
 awk -v d=$took 'BEGIN { exit !(d < 2) }' || fail "roaming took $took s"
-ip addr add 198.18.0.1/24 dev $sif
 wlan ping 198.18.0.1 --count 20 --interval 50ms > /tmp/wping.log 2>&1 || true
 echo "RESULT after roaming: $(grep 'packets transmitted' /tmp/wping.log)"
 expect "$(cat /tmp/wping.log)" "20 packets transmitted, 20 received"
+wlan status | sed 's/^/STATUS /'
 must wlan disconnect
 wait $pid || { cat /tmp/connect.log; fail "wlan connect exited with status $?"; }
 `
+
+// checkRoamCapture measures phase 1 in the capture: AP a's last beacon
+// before our Reassociation Request to AP b, and the first protected data
+// frame AP b sent us after it (traffic through the new AP: the PTK is in
+// place and a ping reply or the like arrived). It must come within
+// roamLimit. cpuwatch's "late" reports inside that window (the guest's
+// CPUs not run by the host) are printed with it.
+func checkRoamCapture(t *testing.T, res *vmtest.Result, hs *hostSched) {
+	t.Helper()
+	hosttest.Require(t, hosttest.Tshark)
+	path := capturedPcap(t, res)
+	times := func(filter string) []float64 {
+		var out []float64
+		for _, l := range tsharkFields(t, path, filter, "frame.time_epoch") {
+			if v, err := strconv.ParseFloat(strings.TrimSpace(l), 64); err == nil {
+				out = append(out, v)
+			}
+		}
+		sort.Float64s(out)
+		return out
+	}
+	off := clockOffset(res)
+	var tKill float64
+	for _, l := range res.Grep("KILL ") {
+		if up, err := strconv.ParseFloat(strings.Fields(l[strings.Index(l, "KILL "):])[1], 64); err == nil && off != 0 {
+			tKill = up + off
+		}
+	}
+	// The first Reassociation Request to AP b after AP a was killed
+	// (/proc/uptime has 10 ms steps).
+	var tRe float64
+	for _, v := range times("wlan.fc.type_subtype == 0x0002 && wlan.da == " + roamAPB) {
+		if v > tKill-0.01 {
+			tRe = v
+			break
+		}
+	}
+	if tRe == 0 {
+		t.Fatalf("no Reassociation Request to AP b in the capture after AP a was killed")
+	}
+	var tBeacon float64
+	for _, v := range times("wlan.fc.type_subtype == 0x0008 && wlan.sa == " + roamAPA) {
+		if v < tRe {
+			tBeacon = v
+		}
+	}
+	if tBeacon == 0 {
+		t.Fatalf("no beacon of AP a before the reassociation")
+	}
+	var tData, tOurs float64
+	for _, v := range times("wlan.fc.type == 2 && wlan.fc.protected == 1 && wlan.ta == " + roamAPB) {
+		if v > tRe {
+			tData = v
+			break
+		}
+	}
+	for _, v := range times("wlan.fc.type == 2 && wlan.fc.protected == 1 && wlan.ra == " + roamAPB) {
+		if v > tRe {
+			tOurs = v
+			break
+		}
+	}
+	deauths := 0
+	for _, v := range times("(wlan.fc.type_subtype == 0x000c || wlan.fc.type_subtype == 0x000a) && wlan.sa == " + roamAPA) {
+		if v > tBeacon-1 && v < tRe {
+			deauths++
+		}
+	}
+	ms := func(v float64) float64 { return math.Round((v-tBeacon)*1e4) / 10 }
+	if tData == 0 {
+		t.Fatalf("no protected data frame from AP b after the reassociation (at %.1f ms after AP a's last beacon)", ms(tRe))
+	}
+	took := time.Duration((tData - tBeacon) * 1e9)
+	t.Logf("RESULT roam on beacon loss: AP a's last beacon at 0 (kill at %+.1f ms), %d deauthentications from it, reassociation request to AP b at %.1f ms, our first protected data frame to b at %.1f ms, b's first to us at %.1f ms: %.1f ms from the last beacon to traffic through AP b",
+		ms(tKill), deauths, ms(tRe), ms(tOurs), ms(tData), took.Seconds()*1000)
+	late, frozen := cpuwatchLate(res, off, tBeacon, tData)
+	if late != "" {
+		t.Logf("RESULT cpuwatch in that window: %s", late)
+	}
+	// The host's view of the same span: the KILL line's arrival is the
+	// guest's tKill on the host clock.
+	hs.mu.Lock()
+	killHost, killUp, problem := hs.kill, hs.killUp, hs.problem
+	hs.mu.Unlock()
+	starved := ""
+	if !killHost.IsZero() && off != 0 {
+		at := func(v float64) time.Time { return killHost.Add(time.Duration((v - (killUp + off)) * 1e9)) }
+		each, all := hs.frozen(at(tBeacon), at(tData))
+		t.Logf("RESULT host: the vCPU threads waited for a host CPU %v in that span, all of them at once at least %v", each, all.Round(time.Millisecond))
+		frozen = max(frozen, all)
+		for i, w := range each {
+			if w > took/10 {
+				starved += fmt.Sprintf(" vCPU%d waited %.0f%%", i, 100*w.Seconds()/took.Seconds())
+			}
+		}
+	} else {
+		t.Logf("RESULT host: no schedstat measure (%s)", problem)
+	}
+	t.Logf("RESULT roam on beacon loss: %.1f ms, of which the guest ran none of its CPUs %.0f ms (the larger of cpuwatch's and the host's measure): %.1f ms with the guest running",
+		took.Seconds()*1000, frozen.Seconds()*1000, (took-frozen).Seconds()*1000)
+	// As issue 10 does (tools/gopkt vm_netem_test.go): time in which the
+	// guest ran nothing — ours, hostapd's and the kernel's alike — is the
+	// host's doing and is taken out; the bound is not widened. A span in
+	// which a vCPU waited for a host CPU more than a tenth of the time
+	// measures the host, not the station (the frozen time is only a lower
+	// bound when the vCPUs wait in turns): the figure and the waits are
+	// printed, and the bound holds for runs the host did not starve.
+	switch {
+	case took-frozen <= roamLimit:
+	case starved != "":
+		t.Logf("RESULT over %v but not counted: the host starved the guest in that span:%s", roamLimit, starved)
+	default:
+		t.Errorf("%v from AP a's last beacon to the first data frame through AP b (%v of it the guest frozen), want under %v (cpuwatch: %q)", took.Round(time.Millisecond), frozen, roamLimit, late)
+	}
+}
+
+// clockOffset is CLOCK_REALTIME minus CLOCK_MONOTONIC in the guest, in
+// seconds, from cpuwatch's first line (0 when missing).
+func clockOffset(res *vmtest.Result) float64 {
+	for _, l := range res.Grep("CW clock ") {
+		var rt, mono int64
+		if _, err := fmt.Sscanf(l[strings.Index(l, "CW clock "):], "CW clock realtime %d ns monotonic %d ms", &rt, &mono); err == nil {
+			return float64(rt)/1e9 - float64(mono)/1e3
+		}
+	}
+	return 0
+}
+
+// cpuwatchLate lists cpuwatch's "CW late cpu N at T ms: X ms" reports
+// whose stall overlaps [from, to] (capture times, CLOCK_REALTIME seconds;
+// off is clockOffset's), and how much of [from, to] every guest CPU was
+// late at once (cpuwatch's thread on CPU N slept from T and should have
+// woken at T+10 ms; it ran again X ms after that): the guest ran nothing
+// then.
+func cpuwatchLate(res *vmtest.Result, off, from, to float64) (string, time.Duration) {
+	if off == 0 {
+		return "", 0
+	}
+	lo, hi := int64(math.Floor((from-off)*1000)), int64(math.Ceil((to-off)*1000))
+	const ncpu = 2 // vmtest's default guest
+	late := make([][][2]int64, ncpu)
+	var out []string
+	for _, l := range res.Grep("CW late") {
+		var cpu, at, d int64
+		if _, err := fmt.Sscanf(l[strings.Index(l, "CW late"):], "CW late cpu %d at %d ms: %d ms", &cpu, &at, &d); err != nil {
+			continue
+		}
+		// The sleep began at "at" and should have ended 10 ms later; it
+		// ended d ms after that.
+		s, e := at+10, at+10+d
+		if e >= lo && s <= hi {
+			out = append(out, fmt.Sprintf("cpu %d not run for %d ms ending %d ms after the last beacon", cpu, d, e-lo))
+			if cpu >= 0 && cpu < ncpu {
+				late[cpu] = append(late[cpu], [2]int64{s, e})
+			}
+		}
+	}
+	var frozen int64
+	for ms := lo; ms < hi; ms++ {
+		all := true
+		for _, spans := range late {
+			in := false
+			for _, sp := range spans {
+				in = in || (ms >= sp[0] && ms < sp[1])
+			}
+			all = all && in
+		}
+		if all {
+			frozen++
+		}
+	}
+	return strings.Join(out, "; "), time.Duration(frozen) * time.Millisecond
+}

@@ -127,6 +127,9 @@ func (c *Com) TxDone(st *TxStatus) {
 			}
 		}
 		*p = txPending{}
+		if v.bg.leaving && st.Cookie == v.bg.nullCookie {
+			v.bgTxDone(st.Acked, c.clock.Now())
+		}
 	}
 	c.unlock()
 }

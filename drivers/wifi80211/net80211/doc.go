@@ -42,7 +42,28 @@
 // MIC and Key Data crypto), countermeasures.go (TKIP Michael, 12.5.2.4),
 // llc.go, defrag.go, ratectl{,_amrr,_minstrel}.go, acl.go, radiotap.go,
 // port.go (the stack seam), action.go (Action frames: Block Ack
-// agreements), reorder.go (A-MPDU receive reordering), pmf.go (802.11w: BIP, protected management frames, SA Query).
+// agreements), reorder.go (A-MPDU receive reordering), pmf.go (802.11w: BIP, protected management frames, SA Query),
+// roam.go (moves within the ESS: candidates, reassociation, the
+// signal-based decision, stall compensation), bgscan.go (background scan
+// visits while connected).
+//
+// # Roaming
+//
+// The scan cache is the candidate list. Timeouts.BeaconMiss beacon
+// intervals without a beacon from the AP (NetBSD counts 7:
+// IEEE80211_HWBMISS_DEFAULT, its software timer ieee80211_swbmiss running
+// that many intervals) move the vap at once to the strongest other AP of
+// the ESS heard within RoamConfig.Fresh, as does a Deauthentication or
+// Disassociation saying the AP leaves: Open System (or SAE, or a cached
+// SAE PMKSA with that AP), a Reassociation Request naming the old AP
+// (802.11-2016 9.3.3.7, 11.3.5.4) and the 4-way handshake; no scan. With
+// no candidate the AP gets Timeouts.BeaconLost intervals before a scan. A
+// Tick gap over Timeouts.Stall moves the deadline (the vap did not run,
+// so it heard nothing). With RoamConfig.BgScan the vap visits one other
+// channel per period (a Null Data frame with the PM bit first, so the AP
+// buffers; our frames held meanwhile) and, after Hold on one AP, moves to
+// one Margin dB stronger than the current AP's averaged signal in two
+// visits in a row.
 //
 // # QoS and HT
 //

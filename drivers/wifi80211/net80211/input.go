@@ -228,6 +228,7 @@ func (v *Vap) recvMPDU(n *Node, f frame.Frame, rx *RxInfo, now time.Time) {
 	n.Stats.RxFrames++
 	n.Stats.RxBytes += uint64(len(eth) - EtherHeaderLen)
 	v.stats.RxDelivered++
+	v.apHeard(now)
 	if isGroup(eth[0:6]) {
 		v.stats.RxGroup++
 	}

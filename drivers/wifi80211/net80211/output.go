@@ -53,13 +53,19 @@ func (v *Vap) sendMgmt(b []byte) {
 // sendProbeReq sends a Probe Request (9.3.3.10): for our SSID while
 // joining, with the wildcard SSID for a plain scan.
 func (v *Vap) sendProbeReq() {
+	if v.scan.forJoin {
+		v.sendProbeReqSSID(v.ssid)
+	} else {
+		v.sendProbeReqSSID(nil)
+	}
+}
+
+// sendProbeReqSSID sends a broadcast Probe Request for ssid (the wildcard
+// SSID when empty).
+func (v *Vap) sendProbeReqSSID(ssid []byte) {
 	bcast := []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
 	b := v.mgmtHeader(frame.SubProbeReq, bcast, bcast)
-	if v.scan.forJoin {
-		b = ie.AppendSSID(b, v.ssid)
-	} else {
-		b = ie.AppendSSID(b, nil)
-	}
+	b = ie.AppendSSID(b, ssid)
 	b = v.appendRates(b)
 	v.sendMgmt(b)
 }
@@ -91,14 +97,24 @@ func (v *Vap) sendAuth(now time.Time) {
 // sendAssocReq sends an Association Request with SSID, rates and, for a
 // protected network, our RSN element (9.3.3.6); to an HT AP the card's HT
 // Capabilities when it has them, to a WMM AP the WMM Information element
-// (order: 9.3.3.6 table 9-27, vendor elements last).
+// (order: 9.3.3.6 table 9-27, vendor elements last). A move within the
+// ESS (roam.go) sends a Reassociation Request instead: the same elements
+// after the Current AP Address field naming the AP we leave (802.11-2016
+// 9.3.3.7, 11.3.5.4).
 func (v *Vap) sendAssocReq(now time.Time) {
-	b := v.mgmtHeader(frame.SubAssocReq, v.bss.MAC, v.bss.MAC)
+	sub := uint8(frame.SubAssocReq)
+	fields := frame.AssocReqFields{ListenInterval: 10}
+	if v.roam.reassocFrom != nil {
+		sub, fields.CurrentAP = frame.SubReassocReq, v.roam.reassocFrom
+		v.stats.TxReassoc++
+	}
+	b := v.mgmtHeader(sub, v.bss.MAC, v.bss.MAC)
 	capab := uint16(frame.CapESS | frame.CapShortPreamble | frame.CapShortSlot)
 	if v.secure {
 		capab |= frame.CapPrivacy
 	}
-	b = frame.AppendAssocReq(b, &frame.AssocReqFields{Capability: capab, ListenInterval: 10})
+	fields.Capability = capab
+	b = frame.AppendAssocReq(b, &fields)
 	b = ie.AppendSSID(b, v.ssid)
 	b = v.appendRates(b)
 	b = append(b, v.ourRSN...)
@@ -143,6 +159,14 @@ func (v *Vap) output(eth []byte) error {
 	if v.state != StateRun || !v.portOpen {
 		v.stats.TxDropped++
 		return ErrState
+	}
+	if v.bg.away || v.bg.leaving {
+		// Off channel for a background scan visit: sent on return.
+		if !v.bgHold(eth) {
+			v.stats.TxDropped++
+			return opErr("output", "", ErrNoRoom, "off channel for a background scan and %d frames already wait", bgHeldFrames)
+		}
+		return nil
 	}
 	err := v.sendData(eth[0:6], binary.BigEndian.Uint16(eth[12:]), eth[EtherHeaderLen:])
 	if err == nil && isGroup(eth[0:6]) {

@@ -213,6 +213,11 @@ func (p *Port) TxBurst(bufs []*mbuf.Buf) int {
 		case v.state != StateRun || !v.portOpen || v.bss == nil:
 			v.stats.TxDropped++
 			err = ErrState
+		case v.bg.away || v.bg.leaving:
+			// Off channel for a background scan visit: held (copied)
+			// and sent on return (bgscan.go).
+			p.flushTx()
+			err = v.output(b.Bytes())
 		case p.stage(b, v.bss.PTK):
 			continue // sent by flushTx
 		default:
@@ -324,6 +329,9 @@ func (v *Vap) setPortOpen(open bool) {
 		return
 	}
 	v.portOpen = open
+	if open {
+		v.roamOpened(v.com.clock.Now())
+	}
 	if v.port != nil {
 		v.port.stats.LinkFlaps++
 		v.port.notify(open)

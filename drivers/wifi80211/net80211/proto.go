@@ -43,10 +43,11 @@ const (
 	EventCountermeasures
 	EventFailed    // the connect attempt gave up; Err says why
 	EventAuthRetry // authentication starts over (a stalled SAE exchange); Err says why
+	EventRoaming   // moving to another AP of the ESS (BSSID); Detail says from where and why
 )
 
 var eventNames = [...]string{"scanning", "scan-done", "authenticating", "associating", "handshake",
-	"connected", "rekeyed", "disconnected", "beacon-loss", "mic-failure", "countermeasures", "failed", "auth-retry"}
+	"connected", "rekeyed", "disconnected", "beacon-loss", "mic-failure", "countermeasures", "failed", "auth-retry", "roaming"}
 
 func (k EventKind) String() string {
 	if int(k) < len(eventNames) {
@@ -66,6 +67,9 @@ type Event struct {
 	// Security: with EventAuthenticating and EventConnected, the key
 	// management in use ("WPA2-PSK", "WPA3-SAE (hash-to-element)", ...).
 	Security string
+	// Detail: with EventRoaming, the AP we leave and why; with
+	// EventBeaconLoss, how long the AP was silent.
+	Detail string
 }
 
 // Timeouts and limits of the STA state machine; zero fields take the defaults.
@@ -75,10 +79,25 @@ type Timeouts struct {
 	Retries           int           // attempts per step, default 3
 	Handshake         time.Duration // association to port open, default 3 s
 	HandshakeAttempts int           // failed handshakes before giving up, default 2
-	BeaconMiss        int           // beacon intervals without a beacon = loss, default 10
-	ScanAttempts      int           // full scans without finding the SSID, default 3
-	NodeIdle          time.Duration // node table ageing, default 60 s
-	Rescan            time.Duration // pause between scans for a lost AP, default 1 s
+	// BeaconMiss: beacon intervals without a beacon from the AP that
+	// make a beacon loss, default 10 (NetBSD's net80211 counts 7,
+	// IEEE80211_HWBMISS_DEFAULT in ieee80211_var.h, its software timer
+	// running iv_bmissthreshold beacon intervals, ieee80211_swbmiss).
+	BeaconMiss int
+	// BeaconLost: beacon intervals without a beacon after which the
+	// association is given up (and a scan starts) when no other AP of
+	// the ESS is known to move to; default BeaconMiss. With a known one
+	// the vap moves after BeaconMiss (roam.go): leaving a lone AP gains
+	// nothing but a scan, leaving for a known one costs a reassociation.
+	BeaconLost int
+	// Stall: a gap between two Ticks longer than this is time the vap
+	// could not hear (its host did not run it): the beacon-loss deadline
+	// moves by the gap instead of counting beacons nobody listened for.
+	// 0: off (tests that step a fake clock by whole seconds).
+	Stall        time.Duration
+	ScanAttempts int           // full scans without finding the SSID, default 3
+	NodeIdle     time.Duration // node table ageing, default 60 s
+	Rescan       time.Duration // pause between scans for a lost AP, default 1 s
 }
 
 func (t *Timeouts) defaults() {

@@ -50,6 +50,9 @@ type ScanEntry struct {
 	WMM        bool   // WMM Parameter (or Information) element present
 	SAEH2E     bool   // RSN Extension says SAE hash-to-element (hostapd sae_pwe=1/2)
 	LastSeen   time.Time
+	// lost: when the vap left this AP for a beacon loss or its leaving;
+	// not a roam candidate until heard after that (roam.go).
+	lost time.Time
 }
 
 // Security returns a short description: "open", "WEP", "WPA2-PSK", ...
@@ -278,6 +281,7 @@ func (v *Vap) recvBeacon(f frame.Frame, rx *RxInfo, now time.Time) {
 		v.bss.observe(rx.SignalDBm, now)
 		if f.Subtype() == frame.SubBeacon {
 			v.stats.BeaconsSeen++
+			v.roam.lastBeacon = now
 			if v.state == StateRun {
 				v.armBeaconLoss(now, b.Interval())
 			}
@@ -298,5 +302,7 @@ func (v *Vap) armBeaconLoss(now time.Time, intervalTU uint16) {
 	if intervalTU == 0 {
 		intervalTU = 100
 	}
-	v.beaconDL.set(now, time.Duration(v.cfg.Timeouts.BeaconMiss)*time.Duration(intervalTU)*1024*time.Microsecond)
+	tu := time.Duration(intervalTU) * 1024 * time.Microsecond
+	v.beaconDL.set(now, time.Duration(v.cfg.Timeouts.BeaconMiss)*tu)
+	v.beaconLostDL.set(now, time.Duration(max(v.cfg.Timeouts.BeaconLost, v.cfg.Timeouts.BeaconMiss))*tu)
 }

@@ -68,6 +68,7 @@ func (v *Vap) connect(ssid []byte, pmk [32]byte, secure bool, password string) e
 	v.everConnected = false
 	v.hsFailures, v.scanFailures = 0, 0
 	v.m3Drops, v.m3Why = 0, ""
+	v.roam.pending, v.roam.reassocFrom = false, nil
 	v.newState(StateScan)
 	return v.startScan(true)
 }
@@ -80,6 +81,7 @@ func (v *Vap) Disconnect() {
 	v.teardown(frame.ReasonDeauthLeaving, true)
 	v.ssid = v.ssid[:0]
 	v.everConnected = false
+	v.roam.pending, v.roam.reassocFrom = false, nil
 	v.rescanDL.clear()
 	v.newState(StateInit)
 }
@@ -111,7 +113,9 @@ func (v *Vap) teardown(reason uint16, deauth bool) {
 	v.sup.reset()
 	v.sae.x, v.sae.confirmed = nil, false
 	v.timer.clear()
+	v.bgReset()
 	v.beaconDL.clear()
+	v.beaconLostDL.clear()
 	v.handshakeDL.clear()
 	if v.bss != nil {
 		for _, r := range v.bss.rxba {
@@ -183,6 +187,7 @@ func (v *Vap) scanDone(now time.Time) {
 		v.fail(ErrSecurityPolicy, "%v", err)
 		return
 	}
+	v.roam.reassocFrom = nil
 	v.join(best, now)
 }
 
@@ -303,6 +308,7 @@ func (v *Vap) setupBSS(e *ScanEntry, now time.Time) {
 
 // tick runs the vap's timers.
 func (v *Vap) tick(now time.Time) {
+	v.stallCheck(now)
 	v.scanTick(now)
 	v.nodes.AgeOut(now, v.cfg.Timeouts.NodeIdle, macOf(v.bss))
 	if !v.blocked.IsZero() && !now.Before(v.blocked) {
@@ -342,9 +348,25 @@ func (v *Vap) tick(now time.Time) {
 			v.sendAssocReq(now)
 		}
 	case StateRun:
-		if v.beaconDL.expired(now) {
+		if v.bgTick(now) {
+			return // off channel for a background scan visit
+		}
+		if late := v.beaconLate(); v.beaconDL.expired(now.Add(-late)) {
+			e := v.roamCandidate(now, v.bss.MAC)
+			if e == nil && !v.beaconLostDL.expired(now.Add(-late)) {
+				// Nowhere to go: give the AP until Timeouts.BeaconLost
+				// before leaving it for a scan.
+				v.beaconDL.t = v.beaconLostDL.t
+				return
+			}
 			v.stats.BeaconLoss++
-			v.emit(Event{Kind: EventBeaconLoss})
+			v.emit(Event{Kind: EventBeaconLoss, Detail: v.lossDetail(now)})
+			if e != nil {
+				// Another AP of the ESS is known: go there at once
+				// instead of scanning.
+				v.roamTo(e, v.bss.MAC, RoamBeaconLoss, false, now)
+				return
+			}
 			v.teardown(frame.ReasonDeauthLeaving, false)
 			v.newState(StateScan)
 			v.scanFailures = 0
@@ -538,8 +560,14 @@ func (v *Vap) deauthed(disassoc bool, reason uint16, now time.Time) {
 		return
 	}
 	entry := v.bssInfo
+	leaving := (!disassoc && reason == frame.ReasonDeauthLeaving) || (disassoc && reason == frame.ReasonDisassocLeaving)
+	if e := v.roamCandidate(now, ap); leaving && e != nil {
+		// Another AP of the ESS was heard lately: join it at once.
+		v.roamTo(e, ap, fmt.Sprintf("%s (reason %d)", RoamLeaving, reason), false, now)
+		return
+	}
 	v.teardown(0, false)
-	if (!disassoc && reason == frame.ReasonDeauthLeaving) || (disassoc && reason == frame.ReasonDisassocLeaving) {
+	if leaving {
 		// The AP is going away (hostapd says so when it stops): retrying
 		// it would cost the authentication retries; scan for the ESS at
 		// once instead, which finds another AP of it if one is in range.
@@ -558,6 +586,7 @@ func (v *Vap) deauthed(disassoc bool, reason uint16, now time.Time) {
 		v.scan.avoid = [6]byte(ap)
 		return
 	}
+	v.roam.reassocFrom = nil
 	if disassoc {
 		v.setupBSS(&entry, now)
 		v.retries = 0

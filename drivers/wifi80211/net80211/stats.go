@@ -50,7 +50,24 @@ type VapStats struct {
 	SAQueryAnswered   uint64 // SA Query Requests from the AP answered
 	SAQueryConfirmed  uint64 // our SA Queries the AP answered
 	SAQueryTimeouts   uint64 // our SA Queries unanswered: association ended
-	RoamScans         uint64 // scans started at once because the AP said it was leaving
+	RoamScans         uint64 // scans started at once because the AP said it was leaving and no other AP of the ESS was known
+	// Roaming within the ESS (roam.go, bgscan.go): moves to another AP
+	// without a scan (after a beacon loss, the AP leaving, or a stronger
+	// AP), of them signal-based; the total time from the move's start to
+	// the port open on the new AP (µs); Tick gaps longer than
+	// Timeouts.Stall (the beacon-loss deadline moved by them); background
+	// visits, the time spent off channel (µs), frames the stack sent
+	// meanwhile that waited for our return, and Null Data frames sent
+	// (power management around the visits).
+	Roams, RoamsSignal uint64
+	RoamTime           uint64
+	Stalls             uint64
+	BgScans            uint64
+	BgOffChannel       uint64
+	BgHeld             uint64
+	BgCancelled        uint64 // visits given up: the Null announcing them was not acknowledged (or no status came)
+	TxNull             uint64
+	TxReassoc          uint64 // Reassociation Requests sent (moves within the ESS)
 
 	SAECommits    uint64 // SAE Commit messages sent (retransmissions included)
 	SAEConfirms   uint64 // SAE Confirm messages sent

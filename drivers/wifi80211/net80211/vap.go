@@ -19,7 +19,8 @@ type VapConfig struct {
 	Rand     io.Reader        // nonces; default crypto/rand
 	Scan     ScanConfig
 	Timeouts Timeouts
-	Rates    []Rate // rates we support; default the 802.11g set
+	Roam     RoamConfig // background scan and roaming within the ESS (roam.go, bgscan.go)
+	Rates    []Rate     // rates we support; default the 802.11g set
 }
 
 // Vap is a virtual interface on a Com (NetBSD struct ieee80211vap); this
@@ -69,7 +70,8 @@ type Vap struct {
 
 	timer         deadline // auth/assoc step timeout
 	retries       int
-	beaconDL      deadline
+	beaconDL      deadline // Timeouts.BeaconMiss: move to a known AP of the ESS
+	beaconLostDL  deadline // Timeouts.BeaconLost: leave the AP even with nowhere to go
 	handshakeDL   deadline
 	hsFailures    int
 	scanFailures  int
@@ -83,6 +85,9 @@ type Vap struct {
 	sup       supplicant
 	micFailAt time.Time
 	blocked   time.Time // countermeasures: no association before this
+
+	roam roamState
+	bg   bgState
 
 	txBuf []byte
 	port  *Port // when attached, received data goes to its RX queue
@@ -109,6 +114,7 @@ func (c *Com) NewVap(cfg VapConfig) (*Vap, error) {
 	}
 	cfg.Timeouts.defaults()
 	cfg.Scan.defaults()
+	cfg.Roam.defaults()
 	v := &Vap{com: c, mac: append(net.HardwareAddr(nil), cfg.MAC...), cfg: cfg, txBuf: make([]byte, 0, 2560)}
 	v.cache.MaxAge = cfg.Scan.MaxAge
 	c.vaps = append(c.vaps, v)
@@ -142,6 +148,12 @@ type Status struct {
 	// "WPA2-PSK", "WPA3-SAE (hunting-and-pecking)", "WPA3-SAE
 	// (hash-to-element)"; empty while not associated.
 	Security string
+	// LastRoam is the last move to another AP of the ESS (nil: none since
+	// the vap was made).
+	LastRoam *RoamInfo
+	// BeaconLate is the scheduling-jitter allowance the beacon-loss
+	// deadline waits for beyond its beacon intervals (Timeouts.Stall).
+	BeaconLate time.Duration
 }
 
 // Status returns the current state and counters.
@@ -173,6 +185,11 @@ func (v *Vap) Status() Status {
 	}
 	if k := v.gtk[v.txGroup]; k != nil {
 		s.Group = k.Cipher.Name()
+	}
+	s.BeaconLate = v.beaconLate()
+	if v.roam.last.To != nil {
+		r := v.roam.last
+		s.LastRoam = &r
 	}
 	return s
 }

@@ -52,7 +52,13 @@ type APConfig struct {
 
 // APStats counts what the AP saw.
 type APStats struct {
-	AuthReqs, AssocReqs  int
+	AuthReqs, AssocReqs int
+	// ReassocReqs: of AssocReqs, Reassociation Requests, the last one
+	// naming LastCurrentAP; NullRx: Null Data frames from the station;
+	// PSBuffered: data frames held while it dozed.
+	ReassocReqs          int
+	LastCurrentAP        net.HardwareAddr
+	NullRx, PSBuffered   int
 	M2, M4, GroupM2      int
 	BadMIC               int
 	MICFailureReports    int
@@ -289,11 +295,35 @@ func (a *AP) input(b []byte, rx *net80211.RxInfo) {
 	if err != nil || (!equal(f.Addr1(), a.bssid) && f.Addr1()[0]&1 == 0) {
 		return
 	}
+	if s := a.sta; s != nil && s.assoc && equal(f.Addr2(), s.mac) && f.Type() != frame.TypeCtrl {
+		a.powerSave(s, f.FC()&frame.FlagPwrMgt != 0)
+	}
 	switch f.Type() {
 	case frame.TypeMgmt:
 		a.mgmt(f)
 	case frame.TypeData:
+		if f.Subtype() == frame.SubNull {
+			a.Stats.NullRx++
+			return
+		}
 		a.data(f)
+	}
+}
+
+// powerSave follows the station's Power Management bit: frames buffered
+// while it dozed go out when it wakes.
+func (a *AP) powerSave(s *apSTA, dozing bool) {
+	if s.dozing == dozing {
+		return
+	}
+	s.dozing = dozing
+	if dozing {
+		return
+	}
+	q := s.psq
+	s.psq = nil
+	for _, b := range q {
+		a.tx(b)
 	}
 }
 
@@ -340,6 +370,12 @@ func (a *AP) mgmt(f frame.Frame) {
 		a.tx(b)
 	case frame.SubAssocReq, frame.SubReassocReq:
 		a.Stats.AssocReqs++
+		if f.Subtype() == frame.SubReassocReq {
+			a.Stats.ReassocReqs++
+			if r, err := frame.ParseAssocReq(f.Body(), true); err == nil {
+				a.Stats.LastCurrentAP = append(net.HardwareAddr(nil), r.CurrentAP()...)
+			}
+		}
 		a.assoc(f)
 	case frame.SubAction:
 		if act, err := frame.ParseAction(f.Body()); err == nil && act.Category() == frame.CategorySAQuery {
@@ -387,7 +423,11 @@ func (a *AP) assoc(f frame.Frame) {
 	case a.cfg.PMF == 2 && set.RSN.Capabilities&ie.RSNCapMFPC == 0:
 		status = 31 // robust management frame policy violation (9.4.1.9)
 	}
-	b := a.header(frame.TypeMgmt, frame.SubAssocResp, 0, f.Addr2(), a.bssid)
+	sub := uint8(frame.SubAssocResp)
+	if f.Subtype() == frame.SubReassocReq {
+		sub = frame.SubReassocResp
+	}
+	b := a.header(frame.TypeMgmt, sub, 0, f.Addr2(), a.bssid)
 	b = append(b, make([]byte, frame.AssocRespFixedLen)...)
 	frame.AssocResp(b[len(b)-frame.AssocRespFixedLen:]).Encode(&frame.AssocRespFields{Capability: frame.CapESS, Status: status, AID: 1})
 	b = ie.AppendRates(b, []ie.Rate{0x82, 0x84, 0x8b, 0x96, 12, 18, 24, 36, 48, 72, 96, 108})
@@ -524,6 +564,11 @@ func (a *AP) sendData(da, sa []byte, etherType uint16, payload []byte, badMIC bo
 		if b, err = key.Cipher.Encap(key, b, hdrLen); err != nil {
 			return err
 		}
+	}
+	if !group && a.sta.dozing {
+		a.Stats.PSBuffered++
+		a.sta.psq = append(a.sta.psq, b)
+		return nil
 	}
 	a.tx(b)
 	return nil

@@ -13,7 +13,12 @@ import (
 
 // apSTA is the AP's view of its station.
 type apSTA struct {
-	mac        net.HardwareAddr
+	mac net.HardwareAddr
+	// dozing: the station's last frame had the Power Management bit set
+	// (802.11-2016 11.2.3.2), so unicast data waits in psq until a frame
+	// with the bit clear arrives (11.2.3.6).
+	dozing     bool
+	psq        [][]byte
 	aid        uint16
 	assoc      bool
 	authorized bool

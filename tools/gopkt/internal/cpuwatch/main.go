@@ -15,7 +15,9 @@
 // counter stood still for at least --quiet and then moved: the span, the
 // per-CPU interrupts at either end, and how late the sampler itself woke
 // in it (a sampler that ran on time through a quiet span saw a running
-// guest whose NIC received nothing). It runs until killed.
+// guest whose NIC received nothing). It runs until killed. Its first line,
+// "CW clock realtime R ns monotonic M ms", places its reports among
+// timestamps taken by CLOCK_REALTIME (a pcap's).
 package main
 
 import (
@@ -35,6 +37,8 @@ func main() {
 	late := pflag.Duration("late", 30*time.Millisecond, "report a CPU whose 10 ms sleep ended this much late")
 	quiet := pflag.Duration("quiet", 150*time.Millisecond, "report a NIC whose receive counter stood still this long")
 	pflag.Parse()
+	m0 := mono()
+	fmt.Printf("CW clock realtime %d ns monotonic %d ms\n", time.Now().UnixNano(), (m0+mono())/2)
 	for cpu := range runtime.NumCPU() {
 		go heartbeat(cpu, *late)
 	}
