@@ -100,6 +100,7 @@ type Conn struct {
 	rdNotify, wrNotify chan struct{}
 	estab              chan struct{} // closed when the handshake ends, either way
 	estabDone          bool
+	synced             bool          // the handshake completed: the connection was established
 	closing            chan struct{} // closed by Close
 	finished           chan struct{} // closed on CLOSED
 	finishedDone       bool
@@ -137,6 +138,10 @@ func (c *Conn) State() State {
 func (c *Conn) Info() ConnInfo {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.infoLocked()
+}
+
+func (c *Conn) infoLocked() ConnInfo {
 	return ConnInfo{Local: netip.AddrPortFrom(c.r.src, c.k.lport),
 		Remote: netip.AddrPortFrom(c.r.dst, c.k.rport), State: c.state,
 		SendQueue: c.sb.n, RecvQueue: c.rq.bytes, SendWindow: int(c.sndWnd), RTT: c.srtt, RTO: c.currentRTO(), Cwnd: c.cc.cwnd(),
@@ -206,6 +211,7 @@ func (c *Conn) wakeWriters() {
 // establishedLocked ends the handshake successfully.
 func (c *Conn) establishedLocked() {
 	c.state = Established
+	c.synced = true
 	c.kaAt = 0
 	if c.keepalive {
 		c.kaAt = c.t.now() + int64(c.kaIdle)
@@ -225,6 +231,10 @@ func (c *Conn) closeLocked(err error) {
 	c.state = Closed
 	if err != nil && c.err == nil {
 		c.err = err
+	}
+	if c.synced {
+		// Its last figures, for Closed (taken before the queues go).
+		c.t.recordClosed(c.infoLocked())
 	}
 	c.rtoAt, c.persistAt, c.dackAt, c.kaAt, c.endAt, c.tlpAt, c.rackAt = 0, 0, 0, 0, 0, 0, 0
 	c.timer.Stop()

@@ -158,6 +158,45 @@ func TestTimeWait(t *testing.T) {
 	if n := len(p.TCP.Connections()); n != 0 {
 		t.Errorf("%d connections left", n)
 	}
+	// Gone from Connections, its last figures stay in Closed.
+	cl := p.TCP.Closed()
+	if len(cl) != 1 || cl[0].Remote.Port() != 4000 || cl[0].Local.Port() != 80 || cl[0].State != tcp.Closed || cl[0].RTO <= 0 {
+		t.Errorf("Closed() = %+v, want the one connection from port 4000, CLOSED with its RTO", cl)
+	}
+}
+
+// TestClosedRing: Closed keeps the newest 16 established connections,
+// oldest first, and never one that did not complete its handshake.
+func TestClosedRing(t *testing.T) {
+	p := newRawPeer(t, tcp.Options{})
+	l := listen80(t, p, 0)
+	// A half-open connection reset by the peer is not recorded.
+	p.send(seg{Src: 3999, Dst: 80, Seq: 1000, Flags: wire.TCPFlagSYN, Wnd: 65535, Opts: []byte{2, 4, 5, 0xb4}})
+	sa := p.expect("SYN-ACK")
+	p.send(seg{Src: 3999, Dst: 80, Seq: 1001, Ack: sa.Seq + 1, Flags: wire.TCPFlagRST})
+	for i := range 20 {
+		port := uint16(4000 + i)
+		c, pn, on := p.handshake(l, port, true)
+		// The peer resets it: CLOSED at once, no TIME-WAIT to wait for.
+		p.send(seg{Src: port, Dst: 80, Seq: pn, Ack: on, Flags: wire.TCPFlagRST})
+		deadline := time.Now().Add(10 * time.Second)
+		for c.State() != tcp.Closed {
+			if time.Now().After(deadline) {
+				t.Fatalf("connection from %d not closed by the RST", port)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		c.Close()
+	}
+	cl := p.TCP.Closed()
+	if len(cl) != 16 {
+		t.Fatalf("Closed() holds %d connections, want 16", len(cl))
+	}
+	for i, c := range cl {
+		if want := uint16(4004 + i); c.Remote.Port() != want || c.State != tcp.Closed {
+			t.Errorf("Closed()[%d] = %v %v, want port %d CLOSED", i, c.Remote, c.State, want)
+		}
+	}
 }
 
 // TestSynFloodCookies: with the backlog full of half-open connections,

@@ -150,6 +150,11 @@ type TCP struct {
 	ports     map[uint16]int // connections per local port (ephemeral choice)
 	next      uint16
 	closed    bool
+	// recent holds the last figures of the newest closed connections
+	// (Closed), a ring of recentClosed entries; nRecent counts all ever
+	// recorded.
+	recent  [recentClosed]ConnInfo
+	nRecent int
 
 	tune     autoTune   // receive-window auto-tuning (rcvtune.go)
 	pmtu4    pmtuCache4 // IPv4 path MTUs learned (pmtu4.go)
@@ -442,6 +447,34 @@ func (t *TCP) Connections() []ConnInfo {
 	out := make([]ConnInfo, 0, len(cs))
 	for _, c := range cs {
 		out = append(out, c.Info())
+	}
+	return out
+}
+
+// recentClosed is how many closed connections Closed remembers.
+const recentClosed = 16
+
+// recordClosed keeps a connection's last figures for Closed. Lock order:
+// the caller holds the connection's mu, then t.mu.
+func (t *TCP) recordClosed(ci ConnInfo) {
+	t.mu.Lock()
+	t.recent[t.nRecent%recentClosed] = ci
+	t.nRecent++
+	t.mu.Unlock()
+}
+
+// Closed returns the last figures (RTT, RTO, congestion window, queues at
+// the end) of the most recently closed connections that had been
+// established, oldest first: up to 16, each with State Closed. A
+// connection too short-lived to be seen in Connections is found here,
+// as Linux's ss -E reports sockets as they are destroyed.
+func (t *TCP) Closed() []ConnInfo {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	n := min(t.nRecent, recentClosed)
+	out := make([]ConnInfo, 0, n)
+	for i := t.nRecent - n; i < t.nRecent; i++ {
+		out = append(out, t.recent[i%recentClosed])
 	}
 	return out
 }

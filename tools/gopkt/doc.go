@@ -84,7 +84,7 @@
 //
 // SIGUSR1 prints the status (status.go): interfaces with the stack's and
 // the port's counters, routes, the ARP table, IPv4/ICMP/ARP/UDP/TCP
-// counters, a netstat-style TCP socket list (tcpstatus.go), filters,
+// counters, a netstat-style TCP socket list with the recently closed (tcpstatus.go), filters,
 // dumps, sinks, and the pool with its budget and every quota (limit, in
 // use, peak, refusals by reason; budget.go), with the refusals of UDP
 // sockets, ARP hold queues and reassembly by reason. On SIGINT or SIGTERM
