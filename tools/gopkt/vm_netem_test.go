@@ -693,13 +693,13 @@ func guestFrozen(events []cwEvent, hostOut [][][2]int64, a, b int64) time.Durati
 
 // reportedRTOs collects the RTOs the senders reported: gopkt's per
 // connection (local, remote) from its status lines ("SOCK": the netstat
-// list, local and remote address, then state, cwnd, rtt, rto; a
-// connection closed before any status listed it live counts by the RTO
-// of its "recently closed" line), Linux's
-// per peer address from ss -tin ("LSS": a socket line, state first and
-// the peer fifth, then its details with rto:MS; through tcp_diag, whose
-// rto is in milliseconds: without it ss reads /proc/net/tcp and prints
-// seconds).
+// list, local and remote address, then state, cwnd, rtt, rto; not while
+// the handshake runs, whose RTO is the initial one; a connection closed
+// before any status listed it live counts by the RTO of its "recently
+// closed" line), Linux's per peer address from ss -tin ("LSS": a socket
+// line, state first and the peer fifth, then its details with rto:MS;
+// through tcp_diag, whose rto is in milliseconds: without it ss reads
+// /proc/net/tcp and prints seconds).
 func reportedRTOs(console []string) (ours map[flowKey][]time.Duration, linux map[netip.AddrPort][]time.Duration) {
 	ours, linux = map[flowKey][]time.Duration{}, map[netip.AddrPort][]time.Duration{}
 	closed := map[flowKey]time.Duration{}
@@ -736,6 +736,11 @@ func reportedRTOs(console []string) (ours map[flowKey][]time.Duration, linux map
 			continue
 		}
 		k := flowKey{local, remote}
+		if f[4] == "SYN-RECEIVED" || f[4] == "SYN-SENT" {
+			// Caught in its handshake: the initial RTO (1 s, RFC 6298
+			// §2.1) before any RTT sample, not the one its data ran on.
+			continue
+		}
 		if f[4] == "CLOSED" {
 			// From the status's "recently closed" list, repeated in
 			// every status after the close: one sample, the last.
