@@ -84,15 +84,19 @@ func parseRelease(r string) (major, minor int, ok bool) {
 }
 
 // cdevName returns the device's VFIO cdev name (vfioN) from sysfs
-// vfio-dev/, present while it is bound to vfio-pci on a kernel with
-// CONFIG_VFIO_DEVICE_CDEV.
+// vfio-dev/vfioN/dev. A device bound to vfio-pci has vfio-dev/vfioN on
+// any kernel since 6.1, but the dev attribute (a device number, so a
+// /dev/vfio/devices/vfioN node) only with CONFIG_VFIO_DEVICE_CDEV.
 func (s sysfs) cdevName(addr string) (string, bool) {
 	ents, err := os.ReadDir(filepath.Join(s.devDir(addr), "vfio-dev"))
 	if err != nil {
 		return "", false
 	}
 	for _, e := range ents {
-		if strings.HasPrefix(e.Name(), "vfio") {
+		if !strings.HasPrefix(e.Name(), "vfio") {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(s.devDir(addr), "vfio-dev", e.Name(), "dev")); err == nil {
 			return e.Name(), true
 		}
 	}
@@ -138,7 +142,7 @@ func IOMMUFDStatus(addr string, opts Options) error {
 	}
 	name, ok := s.cdevName(addr)
 	if !ok {
-		return op(ErrNoIOMMUFD, fmt.Sprintf("%s has no vfio-dev/ directory: the kernel (%s) is built without CONFIG_VFIO_DEVICE_CDEV, so VFIO devices have no character device (Debian's stock 6.12 is built so)", s.devDir(addr), rel),
+		return op(ErrNoIOMMUFD, fmt.Sprintf("%s has no vfio-dev/vfioN/dev: the kernel (%s) is built without CONFIG_VFIO_DEVICE_CDEV, so VFIO devices have no character device (Debian's stock 6.12 is built so)", s.devDir(addr), rel),
 			"boot a kernel with CONFIG_IOMMUFD and CONFIG_VFIO_DEVICE_CDEV (scripts/setup.sh builds the modules for the VM lane's 6.12), or use the group path (--vfio group)")
 	}
 	cdev := filepath.Join(opts.DevRoot, "vfio", "devices", name)

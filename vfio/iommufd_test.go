@@ -184,18 +184,21 @@ func TestIOMMUFDStatusFixIts(t *testing.T) {
 	t.Run("no cdev", func(t *testing.T) {
 		f, o := setup(t)
 		f.file(filepath.Join(f.dev, "iommu"), "", 0o666)
+		// The class device exists without CONFIG_VFIO_DEVICE_CDEV; its
+		// dev attribute does not.
+		f.mkdir(filepath.Join(f.sys, "bus", "pci", "devices", addr, "vfio-dev", "vfio0"))
 		check(t, IOMMUFDStatus(addr, o), ErrNoIOMMUFD, "CONFIG_VFIO_DEVICE_CDEV", "Debian's stock 6.12")
 	})
 	t.Run("no cdev node", func(t *testing.T) {
 		f, o := setup(t)
 		f.file(filepath.Join(f.dev, "iommu"), "", 0o666)
-		f.mkdir(filepath.Join(f.sys, "bus", "pci", "devices", addr, "vfio-dev", "vfio0"))
+		f.file(filepath.Join(f.sys, "bus", "pci", "devices", addr, "vfio-dev", "vfio0", "dev"), "244:0\n", 0o444)
 		check(t, IOMMUFDStatus(addr, o), ErrNoIOMMUFD, "/dev/vfio/devices/vfio0", "devtmpfs")
 	})
 	t.Run("usable", func(t *testing.T) {
 		f, o := setup(t)
 		f.file(filepath.Join(f.dev, "iommu"), "", 0o666)
-		f.mkdir(filepath.Join(f.sys, "bus", "pci", "devices", addr, "vfio-dev", "vfio0"))
+		f.file(filepath.Join(f.sys, "bus", "pci", "devices", addr, "vfio-dev", "vfio0", "dev"), "244:0\n", 0o444)
 		f.file(filepath.Join(f.dev, "vfio", "devices", "vfio0"), "", 0o666)
 		if err := IOMMUFDStatus(addr, o); err != nil {
 			t.Fatal(err)
