@@ -36,20 +36,17 @@ func iommufdDir(cache, release string) string {
 // variant whose rebuilt modules replace the package's.
 func fetchKernel(ctx context.Context, cache, kernel string) (*Kernel, error) {
 	suite, variant, _ := strings.Cut(kernel, "+")
+	if variant != "" && variant != "iommufd" {
+		return nil, fmt.Errorf("vmtest: unknown kernel variant %q in Config.Kernel %q", variant, kernel)
+	}
 	k, err := fetchKernelSuite(ctx, cache, suite)
-	if err != nil {
+	if err != nil || variant == "" {
+		return k, err
+	}
+	if err := k.overlayModules(iommufdDir(cache, k.Release)); err != nil {
 		return nil, err
 	}
-	switch variant {
-	case "":
-		return k, nil
-	case "iommufd":
-		if err := k.overlayModules(iommufdDir(cache, k.Release)); err != nil {
-			return nil, err
-		}
-		return k, nil
-	}
-	return nil, fmt.Errorf("vmtest: unknown kernel variant %q in Config.Kernel %q", variant, kernel)
+	return k, nil
 }
 
 // overlayModules makes every .ko under dir (paths relative to it, as in the
