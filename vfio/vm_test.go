@@ -77,6 +77,7 @@ must bind $NIC0_ADDR $NIC1_ADDR
 # iommufd path is refused with what to do; auto takes the group path (the
 # probes below report type1v2).
 out=$(vfio-probe --vfio iommufd --irq none --no-tx $NIC0_ADDR 2>&1) && fail "iommufd on $(uname -r) succeeded"
+printf 'iommufd asked for on %s: %s\n' "$(uname -r)" "$(echo "$out" | grep '^error:')"
 expect "$out" "iommufd not available: the kernel is $(uname -r); VFIO devices bind to iommufd through their character device, which Linux has since 6.6"
 expect "$out" "or use the group path (--vfio group)"
 
