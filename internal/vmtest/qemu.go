@@ -102,7 +102,7 @@ func Boot(ctx context.Context, cfg Config, dir string, logf func(format string, 
 	if err != nil {
 		return nil, err
 	}
-	k, err := fetchKernelSuite(ctx, cache, cfg.Kernel)
+	k, err := fetchKernel(ctx, cache, cfg.Kernel)
 	if err != nil {
 		return nil, err
 	}

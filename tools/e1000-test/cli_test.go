@@ -11,12 +11,13 @@ import (
 	"github.com/gopkt/gopkt/drivers/e1000/e1000test"
 	"github.com/gopkt/gopkt/hw/dma"
 	"github.com/gopkt/gopkt/hw/pci"
+	"github.com/gopkt/gopkt/vfio"
 )
 
 // modelOpener opens e1000 device models instead of VFIO devices. The
 // address names the model ("82540EM", "82544GC", "82545EM", "82574L").
 func modelOpener(t *testing.T, setup func(ports []*e1000test.Port)) opener {
-	return func(addrs []string, _ uint64, _ *slog.Logger) ([]pci.Function, dma.Allocator, func() error, error) {
+	return func(addrs []string, _ uint64, _ vfio.Backend, _ *slog.Logger) ([]pci.Function, dma.Allocator, func() error, error) {
 		bus := e1000test.NewBus()
 		ids := map[string]pci.ID{"82540EM": e1000test.ID82540EM, "82544GC": e1000test.ID82544GC,
 			"82545EM": e1000test.ID82545EM, "82574L": e1000test.ID82574L}
