@@ -66,8 +66,8 @@ func TestRunListFakeSysfs(t *testing.T) {
 	if st := run([]string{"list", "--sysfs", root, "--pci-ids", "../../pcihost/testdata/pci.ids"}, &out, &errb); st != 0 {
 		t.Fatalf("status %d: %s", st, errb.String())
 	}
-	want := "ADDRESS       ID         NAME                                                   CLASS                DRIVER  IOMMU  INTERFACE  STATE\n" +
-		"0000:00:02.0  8086:100e  Intel Corporation 82540EM Gigabit Ethernet Controller  Ethernet controller  e1000   3      eth0       down\n"
+	want := "ADDRESS       ID         NAME                                                   CLASS                DRIVER  IOMMU  VFIO  INTERFACE  STATE\n" +
+		"0000:00:02.0  8086:100e  Intel Corporation 82540EM Gigabit Ethernet Controller  Ethernet controller  e1000   3      -     eth0       down\n"
 	if out.String() != want {
 		t.Errorf("list:\n%s\nwant:\n%s", out.String(), want)
 	}
@@ -92,12 +92,15 @@ func TestWriteTable(t *testing.T) {
 				Routes: []netip.Prefix{netip.MustParsePrefix("198.18.0.0/24")}}}},
 		{Addr: "0000:00:03.0", Vendor: "8086", Product: "10d3", VendorName: "Intel Corporation", ClassName: "Ethernet controller",
 			IOMMUGroup: -1, Interfaces: []pcihost.Interface{{Name: "eth1", Up: true}}},
+		{Addr: "0000:00:04.0", Vendor: "8086", Product: "10d3", ClassName: "Ethernet controller", Driver: "vfio-pci", IOMMUGroup: 4,
+			VFIO: []string{"iommufd", "group"}},
 	}
 	var b bytes.Buffer
 	writeTable(&b, devs)
-	want := "ADDRESS       ID         NAME               CLASS                DRIVER  IOMMU  INTERFACE  STATE\n" +
-		"0000:00:02.0  8086:100e  -                  Ethernet controller  e1000   1      eth0       up, in use (198.18.0.1/24, route 198.18.0.0/24)\n" +
-		"0000:00:03.0  8086:10d3  Intel Corporation  Ethernet controller  -       -      eth1       up\n"
+	want := "ADDRESS       ID         NAME               CLASS                DRIVER    IOMMU  VFIO           INTERFACE  STATE\n" +
+		"0000:00:02.0  8086:100e  -                  Ethernet controller  e1000     1      -              eth0       up, in use (198.18.0.1/24, route 198.18.0.0/24)\n" +
+		"0000:00:03.0  8086:10d3  Intel Corporation  Ethernet controller  -         -      -              eth1       up\n" +
+		"0000:00:04.0  8086:10d3  -                  Ethernet controller  vfio-pci  4      iommufd,group  -          -\n"
 	if b.String() != want {
 		t.Errorf("table:\n%s\nwant:\n%s", b.String(), want)
 	}
