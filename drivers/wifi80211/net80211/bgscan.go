@@ -84,7 +84,7 @@ func (v *Vap) bgTick(now time.Time) bool {
 		}
 		return false
 	}
-	if !v.portOpen || v.scan.active || v.pmf.query.active || v.roam.pending {
+	if !v.portOpen || v.scan.active || v.pmf.query.active || v.roam.pending || v.mon.active || v.mon.txFails > 0 {
 		v.bg.next.clear()
 		return false
 	}
@@ -185,6 +185,9 @@ func (v *Vap) bgReturn(now time.Time) {
 	v.bg.back.clear()
 	_ = v.com.setChannel(v.bss.FreqMHz)
 	v.beaconShift(now.Sub(start))
+	if !v.mon.probeDL.t.IsZero() {
+		v.mon.probeDL.t = v.mon.probeDL.t.Add(now.Sub(start))
+	}
 	v.stats.BgOffChannel += uint64(now.Sub(start).Microseconds())
 	v.sendNull(false)
 	v.bgFlush()

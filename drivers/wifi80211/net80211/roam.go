@@ -61,7 +61,7 @@ const (
 // RoamInfo describes the last move to another AP of the ESS (Status).
 type RoamInfo struct {
 	From, To net.HardwareAddr
-	Reason   string        // RoamBeaconLoss, RoamLeaving (with the reason code), RoamSignal (with both signals)
+	Reason   string        // RoamBeaconLoss (with how it was detected), RoamLeaving (with the reason code), RoamSignal (with both signals)
 	At       time.Time     // when the move started (the loss was declared, the deauthentication arrived)
 	Took     time.Duration // to the port open on the new AP; 0 while under way or when it did not complete
 }

@@ -116,6 +116,7 @@ func (v *Vap) teardown(reason uint16, deauth bool) {
 	v.bgReset()
 	v.beaconDL.clear()
 	v.beaconLostDL.clear()
+	v.monReset()
 	v.handshakeDL.clear()
 	if v.bss != nil {
 		for _, r := range v.bss.rxba {
@@ -351,7 +352,13 @@ func (v *Vap) tick(now time.Time) {
 		if v.bgTick(now) {
 			return // off channel for a background scan visit
 		}
-		if late := v.beaconLate(); v.beaconDL.expired(now.Add(-late)) {
+		if v.monTick(now); v.state != StateRun {
+			return // the monitor declared the AP lost and moved
+		}
+		// An acknowledged probe postpones beaconDL (the AP is alive), not
+		// beaconLostDL: an AP that answers but sends no beacon at all
+		// for Timeouts.BeaconLost intervals is given up all the same.
+		if late := v.beaconLate(); v.beaconDL.expired(now.Add(-late)) || v.beaconLostDL.expired(now.Add(-late)) {
 			e := v.roamCandidate(now, v.bss.MAC)
 			if e == nil && !v.beaconLostDL.expired(now.Add(-late)) {
 				// Nowhere to go: give the AP until Timeouts.BeaconLost
@@ -364,7 +371,7 @@ func (v *Vap) tick(now time.Time) {
 			if e != nil {
 				// Another AP of the ESS is known: go there at once
 				// instead of scanning.
-				v.roamTo(e, v.bss.MAC, RoamBeaconLoss, false, now)
+				v.roamTo(e, v.bss.MAC, fmt.Sprintf("%s: no beacon for %d ms", RoamBeaconLoss, now.Sub(v.roam.lastBeacon).Milliseconds()), false, now)
 				return
 			}
 			v.teardown(frame.ReasonDeauthLeaving, false)

@@ -1,0 +1,182 @@
+package net80211
+
+import (
+	"fmt"
+	"time"
+)
+
+// The connection monitor: a dead AP is found by asking it, not by waiting.
+//
+// Counting missed beacons alone costs several beacon intervals, and on a
+// loaded host more (a beacon late because nobody ran us looks like a
+// missed one; roam.go's jitter allowance waits for that). As Linux
+// mac80211 does (net/mac80211/mlme.c: ieee80211_mgd_probe_ap on beacon
+// loss or a quiet connection, ieee80211_mgd_probe_ap_send sending a
+// nullfunc frame when the driver reports TX status, max_nullfunc_tries 2,
+// the connection lost when none is acknowledged), the vap sends the AP a
+// Null Data frame (PM bit clear: we stay awake) when
+//
+//   - no beacon came one beacon interval and a half after the last (the
+//     first missed beacon plus half an interval of allowance), or
+//   - txFailProbe frames in a row to the AP were not acknowledged.
+//
+// Whether a frame is acknowledged is decided by the medium, not by how
+// promptly our process runs: an individually addressed frame is answered
+// with an Ack by its receiver, and a frame that gets none after the
+// retry limit is given up (IEEE 802.11-2020 clause 10.3, DCF: the Ack
+// procedure and "Recovery procedures and retransmit limits",
+// dot11ShortRetryLimit; the card reports it in TxStatus after its
+// Retries). The standard leaves detecting a lost AP to the implementation
+// (it defines no beacon-loss count for a non-AP STA). So
+// an acknowledged probe proves the AP alive however late its beacons are
+// (a stalled guest, a busy AP): the beacon-loss deadlines re-arm and we
+// wait for beacons. probeTries probes in a row without an Ack declare the
+// loss at once: we move to the best known other AP of the ESS (roamTo).
+// With none known the AP keeps its Timeouts.BeaconLost (a lone AP is left
+// only for a scan), and the next probe waits Timeouts.BeaconMiss
+// intervals.
+//
+// Cost of a dead AP, worst case: 1.5 beacon intervals (154 ms at 100 TU)
+// from its last beacon, plus the time to the next Tick, plus two TX
+// statuses (each the card's full retry series: 7 retries of a Null at the
+// management rate, about 2-3 ms on air; the medium's answer in the VM
+// lane). A probe whose TX status does not come within probeStatusWait is
+// abandoned (counted) and the beacon-loss deadlines decide as before.
+
+// probeTries: probes not acknowledged in a row that make the AP lost
+// (mac80211's max_nullfunc_tries); txFailProbe: frames to the AP not
+// acknowledged in a row that start a probe; probeStatusWait: how long a
+// probe's TX status may take.
+const (
+	probeTries      = 2
+	txFailProbe     = 3
+	probeStatusWait = 250 * time.Millisecond
+)
+
+// monState is the connection monitor's bookkeeping.
+type monState struct {
+	probeDL  deadline // no beacon for 1.5 intervals: probe
+	active   bool     // a probe is out, waiting for its TX status
+	cookie   uint64
+	tries    int // probes of this round sent
+	statusDL deadline
+	txFails  int    // frames to the AP not acknowledged in a row
+	why      string // what started the round
+}
+
+// monArm re-arms the probe deadline: a beacon, a verified frame from the
+// AP or an acknowledged probe at now.
+func (v *Vap) monArm(now time.Time, tu time.Duration) {
+	v.mon.probeDL.set(now, tu+tu/2)
+}
+
+// monReset forgets the monitor's state (the association ended).
+func (v *Vap) monReset() {
+	v.mon = monState{}
+}
+
+// monTick starts a probe round when the probe deadline passed or frames
+// went unacknowledged, and abandons a probe whose status never came. It
+// runs in StateRun, on channel.
+func (v *Vap) monTick(now time.Time) {
+	m := &v.mon
+	if m.active {
+		if m.statusDL.expired(now) {
+			v.stats.ProbeNoStatus++
+			m.active = false
+			m.statusDL.clear()
+			v.monArm(now, v.beaconTU()) // try again later; the deadlines decide
+		}
+		return
+	}
+	if v.bss == nil || v.bg.leaving || v.bg.away || v.roam.pending {
+		return
+	}
+	switch {
+	case m.txFails >= txFailProbe:
+		m.why = fmt.Sprintf("%d frames unacknowledged", m.txFails)
+		v.stats.ProbeTxFail++
+	case m.probeDL.expired(now):
+		m.why = fmt.Sprintf("no beacon for %d ms", now.Sub(v.roam.lastBeacon).Milliseconds())
+		if v.roam.lastBeacon.IsZero() {
+			m.why = "no beacon"
+		}
+	default:
+		return
+	}
+	m.tries = 0
+	m.txFails = 0
+	v.monProbe(now)
+}
+
+// monProbe sends one probe of the round.
+func (v *Vap) monProbe(now time.Time) {
+	m := &v.mon
+	m.tries++
+	m.active = true
+	v.stats.ProbeSent++
+	v.sendNull(false)
+	m.cookie = v.com.cookie
+	m.statusDL.set(now, probeStatusWait)
+}
+
+// monTxDone takes a TX status of a frame to the AP (cookie): a probe's
+// verdict, or one more (or an end to) unacknowledged frames in a row. It
+// reports whether the status was a probe's.
+func (v *Vap) monTxDone(cookie uint64, acked bool, now time.Time) bool {
+	m := &v.mon
+	if !m.active || cookie != m.cookie {
+		if acked {
+			m.txFails = 0
+		} else {
+			m.txFails++
+		}
+		return false
+	}
+	m.active = false
+	m.statusDL.clear()
+	if acked {
+		v.stats.ProbeAcked++
+		m.txFails = 0
+		// Alive: wait for its beacons again (Timeouts.BeaconLost still
+		// counts from the last one).
+		tu := v.beaconTU()
+		if !v.beaconDL.t.IsZero() {
+			v.beaconDL.set(now, time.Duration(v.cfg.Timeouts.BeaconMiss)*tu)
+		}
+		v.monArm(now, tu)
+		return true
+	}
+	v.stats.ProbeUnacked++
+	if m.tries < probeTries {
+		v.monProbe(now)
+		return true
+	}
+	v.monLost(now)
+	return true
+}
+
+// monLost: the AP acknowledged none of the round's probes.
+func (v *Vap) monLost(now time.Time) {
+	why := fmt.Sprintf("%s, %d probes unacknowledged", v.mon.why, v.mon.tries)
+	e := v.roamCandidate(now, v.bss.MAC)
+	if e == nil {
+		// Nowhere to go: Timeouts.BeaconLost still decides; probe again
+		// after BeaconMiss intervals.
+		v.mon.probeDL.set(now, time.Duration(v.cfg.Timeouts.BeaconMiss)*v.beaconTU())
+		return
+	}
+	v.stats.BeaconLoss++
+	v.stats.ProbeLosses++
+	v.emit(Event{Kind: EventBeaconLoss, Detail: why + "; " + v.lossDetail(now)})
+	v.roamTo(e, v.bss.MAC, RoamBeaconLoss+": "+why, false, now)
+}
+
+// beaconTU is the AP's beacon interval.
+func (v *Vap) beaconTU() time.Duration {
+	tu := v.bssInfo.Interval
+	if tu == 0 {
+		tu = 100
+	}
+	return time.Duration(tu) * 1024 * time.Microsecond
+}
