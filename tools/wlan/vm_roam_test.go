@@ -43,16 +43,18 @@ const (
 // and then:
 //
 //  1. AP a dies silently: hostapd killed with SIGKILL and its interface
-//     taken down (no deauthentication, its beacons stop). Three missed
-//     beacons later we must move to AP b, which the background scan keeps
-//     known, with a Reassociation Request and the 4-way handshake, and
-//     pass traffic: from the radiotap capture the time from AP a's last
-//     beacon to the first protected data frame AP b sends us is printed
-//     and must stay under 500 ms, less the time the guest ran none of its
-//     CPUs (cpuwatch in the guest, the vCPU threads' schedstat on the
-//     host, as issue 10 measures); a run in which the host kept a vCPU
-//     waiting more than a tenth of that span prints its figure and the
-//     waits instead of failing;
+//     taken down (no deauthentication, its beacons stop; the medium hears
+//     hwsim's DEL_MAC_ADDR and acknowledges nothing to it any more). The
+//     first missed beacon makes us probe it (a Null Data frame, twice,
+//     net80211's connection monitor); unacknowledged, we move to AP b,
+//     which the background scan keeps known, with a Reassociation
+//     Request and the 4-way handshake, and pass traffic: from the
+//     radiotap capture the time from AP a's last beacon to the first
+//     protected data frame AP b sends us is printed (detection: to our
+//     Authentication to AP b; join: from there) and must stay under 500
+//     ms, less the time the guest ran none of its CPUs (cpuwatch in the
+//     guest, the vCPU threads' schedstat on the host, as issue 10
+//     measures), in every run;
 //  2. AP a comes back: the background scan hears it 35 dB stronger, and
 //     after the hold time (10 s on one AP) and two visits in a row we roam
 //     back to it (status: "stronger AP");
@@ -200,7 +202,7 @@ echo "$out" | grep -q '^` + roamAPB + ` .* -70 dBm' || fail "AP b not heard at -
 cpuwatch br0 > /tmp/cw.log 2>&1 &
 cwpid=$!
 dump() {
-	wlan status 2>/dev/null | grep -E '^(roam|drops|flow|refused| )' | sed 's/^/STATUS /'
+	wlan status 2>/dev/null | grep -E '^(roam|probes|drops|flow|refused| )' | sed 's/^/STATUS /'
 	wlan disconnect >/dev/null 2>&1 && sleep 1 || true
 	grep '\[[0-9.]*s\]$' /tmp/connect.log | sed 's/^/TIMELINE /'
 	kill $cwpid 2>/dev/null || true
@@ -244,7 +246,8 @@ wait $ppid || true
 echo "RESULT phase 1 on $(bssid): $(grep 'packets transmitted' /tmp/p1.log)"
 [ "$(bssid)" = ` + roamAPB + ` ] || fail "on $(bssid) after AP a died, not AP b"
 echo "RESULT phase 1 $(wlan status | grep '^roam:')"
-expect "$(wlan status | grep '^roam:')" "(beacon loss) in"
+echo "RESULT phase 1 $(wlan status | grep '^probes:')"
+expect "$(wlan status | grep '^roam:')" "(beacon loss: "
 wait_for 5 sh -c "hostapd_cli -p /var/run/hostapd -i wlan1 all_sta | grep -q AUTHORIZED"
 
 echo "RESULT phase 2: AP a is back, stronger"
@@ -273,7 +276,7 @@ took=$(awk -v a=$t0 -v b=$t1 'BEGIN { printf "%.3f", b - a }')
 echo "RESULT phase 3 roamed to $(bssid) ($(wlan status | sed -n 's/^signal: *//p')) in $took s after the deauthentication or beacon loss"
 echo "RESULT phase 3 $(wlan status | grep '^roam:')"
 case "$(wlan status | grep '^roam:')" in
-*"(AP leaving (reason 3)) in"*|*"(beacon loss) in"*) ;;
+*"(AP leaving (reason 3)) in"*|*"(beacon loss: "*) ;;
 *) fail "phase 3: not a roam on the deauthentication or beacon loss" ;;
 esac
 expect "$(wlan status | grep '^signal:')" "-70 dBm"
@@ -334,6 +337,21 @@ func checkRoamCapture(t *testing.T, res *vmtest.Result, hs *hostSched) {
 	if tBeacon == 0 {
 		t.Fatalf("no beacon of AP a before the reassociation")
 	}
+	// The move starts with our Authentication to AP b; before it, the
+	// probes (Null Data frames) to AP a after its last beacon.
+	var tAuth float64
+	for _, v := range times("wlan.fc.type_subtype == 0x000b && wlan.da == " + roamAPB) {
+		if v > tBeacon && v <= tRe {
+			tAuth = v
+			break
+		}
+	}
+	var probes []string
+	for _, v := range times("wlan.fc.type_subtype == 0x0024 && wlan.ra == " + roamAPA + " && wlan.fc.pwrmgt == 0") {
+		if v > tBeacon && v < tRe {
+			probes = append(probes, fmt.Sprintf("%.1f ms", (v-tBeacon)*1000))
+		}
+	}
 	var tData, tOurs float64
 	for _, v := range times("wlan.fc.type == 2 && wlan.fc.protected == 1 && wlan.ta == " + roamAPB) {
 		if v > tRe {
@@ -358,8 +376,13 @@ func checkRoamCapture(t *testing.T, res *vmtest.Result, hs *hostSched) {
 		t.Fatalf("no protected data frame from AP b after the reassociation (at %.1f ms after AP a's last beacon)", ms(tRe))
 	}
 	took := time.Duration((tData - tBeacon) * 1e9)
-	t.Logf("RESULT roam on beacon loss: AP a's last beacon at 0 (kill at %+.1f ms), %d deauthentications from it, reassociation request to AP b at %.1f ms, our first protected data frame to b at %.1f ms, b's first to us at %.1f ms: %.1f ms from the last beacon to traffic through AP b",
-		ms(tKill), deauths, ms(tRe), ms(tOurs), ms(tData), took.Seconds()*1000)
+	if tAuth == 0 {
+		tAuth = tRe // a cached PMKSA would still authenticate (Open System); say so if not
+		t.Logf("RESULT no Authentication to AP b before the reassociation in the capture")
+	}
+	t.Logf("RESULT roam on beacon loss: AP a's last beacon at 0 (kill at %+.1f ms), %d deauthentications from it, probes to it at %v, authentication to AP b at %.1f ms, reassociation request at %.1f ms, our first protected data frame to b at %.1f ms, b's first to us at %.1f ms: %.1f ms from the last beacon to traffic through AP b",
+		ms(tKill), deauths, probes, ms(tAuth), ms(tRe), ms(tOurs), ms(tData), took.Seconds()*1000)
+	t.Logf("RESULT detection %.1f ms (last beacon to the authentication to AP b), join %.1f ms (to AP b's first data frame to us)", ms(tAuth), (tData-tAuth)*1000)
 	late, frozen := cpuwatchLate(res, off, tBeacon, tData)
 	if late != "" {
 		t.Logf("RESULT cpuwatch in that window: %s", late)
@@ -369,17 +392,15 @@ func checkRoamCapture(t *testing.T, res *vmtest.Result, hs *hostSched) {
 	hs.mu.Lock()
 	killHost, killUp, problem := hs.kill, hs.killUp, hs.problem
 	hs.mu.Unlock()
-	starved := ""
 	if !killHost.IsZero() && off != 0 {
 		at := func(v float64) time.Time { return killHost.Add(time.Duration((v - (killUp + off)) * 1e9)) }
 		each, all := hs.frozen(at(tBeacon), at(tData))
-		t.Logf("RESULT host: the vCPU threads waited for a host CPU %v in that span, all of them at once at least %v", each, all.Round(time.Millisecond))
-		frozen = max(frozen, all)
+		waits := ""
 		for i, w := range each {
-			if w > took/10 {
-				starved += fmt.Sprintf(" vCPU%d waited %.0f%%", i, 100*w.Seconds()/took.Seconds())
-			}
+			waits += fmt.Sprintf(" vCPU%d %.0f%%", i, 100*w.Seconds()/took.Seconds())
 		}
+		t.Logf("RESULT host: the vCPU threads waited for a host CPU %v in that span (%s of it), all of them at once at least %v", each, strings.TrimSpace(waits), all.Round(time.Millisecond))
+		frozen = max(frozen, all)
 	} else {
 		t.Logf("RESULT host: no schedstat measure (%s)", problem)
 	}
@@ -387,16 +408,10 @@ func checkRoamCapture(t *testing.T, res *vmtest.Result, hs *hostSched) {
 		took.Seconds()*1000, frozen.Seconds()*1000, (took-frozen).Seconds()*1000)
 	// As issue 10 does (tools/gopkt vm_netem_test.go): time in which the
 	// guest ran nothing — ours, hostapd's and the kernel's alike — is the
-	// host's doing and is taken out; the bound is not widened. A span in
-	// which a vCPU waited for a host CPU more than a tenth of the time
-	// measures the host, not the station (the frozen time is only a lower
-	// bound when the vCPUs wait in turns): the figure and the waits are
-	// printed, and the bound holds for runs the host did not starve.
-	switch {
-	case took-frozen <= roamLimit:
-	case starved != "":
-		t.Logf("RESULT over %v but not counted: the host starved the guest in that span:%s", roamLimit, starved)
-	default:
+	// host's doing and is taken out (a lower bound: vCPUs that wait in
+	// turns are not counted); the bound is not widened, and it holds in
+	// every run, however loaded the host.
+	if took-frozen > roamLimit {
 		t.Errorf("%v from AP a's last beacon to the first data frame through AP b (%v of it the guest frozen), want under %v (cpuwatch: %q)", took.Round(time.Millisecond), frozen, roamLimit, late)
 	}
 }
