@@ -264,8 +264,10 @@ expect "$(wlan status | grep '^roam:')" "(stronger AP: -35 dBm against -70 dBm) 
 
 echo "RESULT phase 3: AP a stops (deauthentication, reason 3)"
 [ "$(bssid)" = ` + roamAPA + ` ] || fail "left AP a before it stopped: $(wlan status | grep '^roam:')"
+k3=$(cut -d' ' -f1 /proc/uptime)
 kill $(cat /tmp/hostapd-a.pid)
 wait_for 20 on ` + roamAPB + `
+echo "RESULT phase 3 on AP b $(awk -v a=$k3 -v b=$(cut -d' ' -f1 /proc/uptime) 'BEGIN { printf "%.2f", b - a }') s after hostapd a was told to stop (polled)"
 wait_for 5 sh -c "hostapd_cli -p /var/run/hostapd -i wlan1 all_sta | grep -q AUTHORIZED"
 # hostapd deauthenticates as it stops; a loaded guest may silence its
 # beacons first, and then the beacon loss is what moves us.

@@ -62,12 +62,33 @@ type monState struct {
 	statusDL deadline
 	txFails  int    // frames to the AP not acknowledged in a row
 	why      string // what started the round
+	// heard: the last beacon or verified frame from the AP (not an
+	// acknowledged probe); acked: probes acknowledged since.
+	heard time.Time
+	acked int
 }
 
 // monArm re-arms the probe deadline: a beacon, a verified frame from the
 // AP or an acknowledged probe at now.
 func (v *Vap) monArm(now time.Time, tu time.Duration) {
 	v.mon.probeDL.set(now, tu+tu/2)
+}
+
+// silentIntervals: beacon intervals in which the AP sent us nothing
+// (no beacon, no verified frame) after which we move to a known other AP
+// of the ESS even though it acknowledges our probes. An Ack comes from
+// the AP's radio, which answers while its daemon is gone (seen in the VM
+// lane: hostapd stopped, its interface up, every probe acknowledged for
+// 8 s); beacons late because a loaded host did not run the AP or us were
+// seen up to about 600 ms late, well inside 10 intervals (1.02 s).
+const silentIntervals = 10
+
+// monSilent reports whether the AP sent nothing for silentIntervals
+// beacon intervals plus late (the jitter allowance) while a probe of ours
+// was acknowledged meanwhile.
+func (v *Vap) monSilent(now time.Time, late time.Duration) bool {
+	m := &v.mon
+	return m.acked > 0 && !m.heard.IsZero() && now.Sub(m.heard) >= silentIntervals*v.beaconTU()+late
 }
 
 // monReset forgets the monitor's state (the association ended).
@@ -137,6 +158,7 @@ func (v *Vap) monTxDone(cookie uint64, acked bool, now time.Time) bool {
 	m.statusDL.clear()
 	if acked {
 		v.stats.ProbeAcked++
+		m.acked++
 		m.txFails = 0
 		// Alive: wait for its beacons again (Timeouts.BeaconLost still
 		// counts from the last one).

@@ -155,3 +155,42 @@ func TestMonitorTxFailures(t *testing.T) {
 	}
 	t.Logf("on AP 2 %v after the third failure (%s)", w.clock.Now().Sub(start), r.Reason)
 }
+
+// TestMonitorSilentAckingAP: an AP whose radio still acknowledges our
+// probes but which sends nothing at all — hostapd stopped, its interface
+// left up — is left for the known other AP after 10 beacon intervals
+// without a beacon, not after Timeouts.BeaconLost (5 s here).
+func TestMonitorSilentAckingAP(t *testing.T) {
+	w := newTwoAPs(t, monitorCfg)
+	w.connect1()
+	var last time.Time
+	w.medium.Trace = func(from *wlantest.Radio, p []byte) {
+		if f, err := frame.Parse(p); err == nil && from == w.ap.Radio() && f.Type() == frame.TypeMgmt && f.Subtype() == frame.SubBeacon {
+			last = w.clock.Now()
+		}
+	}
+	w.runFor(500 * time.Millisecond)
+	w.medium.Trace = nil
+	w.medium.Filter = func(from *wlantest.Radio, p []byte) []byte {
+		if from == w.ap.Radio() {
+			return nil // the AP sends nothing; its radio still acknowledges
+		}
+		return p
+	}
+	for i := 0; i < 200 && !w.on(w.mac2); i++ {
+		w.step()
+	}
+	w.medium.Filter = nil
+	if !w.on(w.mac2) {
+		t.Fatalf("still on the silent AP: %+v", w.vap.Stats())
+	}
+	r := w.vap.Status().LastRoam
+	tu := 102400 * time.Microsecond
+	if d := r.At.Sub(last); d < 10*tu || d > 10*tu+10*time.Millisecond {
+		t.Fatalf("moved %v after the last beacon, want 10 beacon intervals and a tick", d)
+	}
+	if st := w.vap.Stats(); st.ProbeAcked == 0 || st.ProbeLosses != 0 || !strings.Contains(r.Reason, "probes acknowledged") {
+		t.Fatalf("probes acknowledged %d, losses by probe %d, reason %q", st.ProbeAcked, st.ProbeLosses, r.Reason)
+	}
+	t.Logf("moved %v after the last beacon (%s)", r.At.Sub(last), r.Reason)
+}

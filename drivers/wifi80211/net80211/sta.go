@@ -357,8 +357,9 @@ func (v *Vap) tick(now time.Time) {
 		}
 		// An acknowledged probe postpones beaconDL (the AP is alive), not
 		// beaconLostDL: an AP that answers but sends no beacon at all
-		// for Timeouts.BeaconLost intervals is given up all the same.
-		if late := v.beaconLate(); v.beaconDL.expired(now.Add(-late)) || v.beaconLostDL.expired(now.Add(-late)) {
+		// for Timeouts.BeaconLost intervals is given up all the same, and
+		// for monSilent (10 intervals) when another AP is known.
+		if late := v.beaconLate(); v.beaconDL.expired(now.Add(-late)) || v.beaconLostDL.expired(now.Add(-late)) || v.monSilent(now, late) {
 			e := v.roamCandidate(now, v.bss.MAC)
 			if e == nil && !v.beaconLostDL.expired(now.Add(-late)) {
 				// Nowhere to go: give the AP until Timeouts.BeaconLost
@@ -371,7 +372,11 @@ func (v *Vap) tick(now time.Time) {
 			if e != nil {
 				// Another AP of the ESS is known: go there at once
 				// instead of scanning.
-				v.roamTo(e, v.bss.MAC, fmt.Sprintf("%s: no beacon for %d ms", RoamBeaconLoss, now.Sub(v.roam.lastBeacon).Milliseconds()), false, now)
+				why := fmt.Sprintf("%s: no beacon for %d ms", RoamBeaconLoss, now.Sub(v.roam.lastBeacon).Milliseconds())
+				if v.mon.acked > 0 {
+					why += fmt.Sprintf(", %d probes acknowledged", v.mon.acked)
+				}
+				v.roamTo(e, v.bss.MAC, why, false, now)
 				return
 			}
 			v.teardown(frame.ReasonDeauthLeaving, false)
