@@ -57,7 +57,8 @@ const (
 //     measures), in every run;
 //  2. AP a comes back: the background scan hears it 35 dB stronger, and
 //     after the hold time (10 s on one AP) and two visits in a row we roam
-//     back to it (status: "stronger AP");
+//     back to it (status: "stronger AP"), telling AP b with a
+//     Deauthentication on b's channel (b no longer lists us);
 //  3. AP a is stopped (hostapd deauthenticates with reason 3 as it goes):
 //     we go to AP b at once, without a scan; the time from our
 //     "disconnected" line to the next "connected" line is printed and must
@@ -261,6 +262,11 @@ echo "RESULT phase 2 on $(bssid): $(grep 'packets transmitted' /tmp/p2.log)"
 [ "$(bssid)" = ` + roamAPA + ` ] || fail "on $(bssid) with AP a back 35 dB stronger"
 echo "RESULT phase 2 $(wlan status | grep '^roam:')"
 expect "$(wlan status | grep '^roam:')" "(stronger AP: -35 dBm against -70 dBm) in"
+# We told AP b we left (Deauthentication, reason 3) before tuning to AP
+# a's channel: b no longer lists us (the card drains its TX ring before a
+# channel change; a deauthentication sent on channel 1 never reached b).
+wait_for 3 sh -c "! hostapd_cli -p /var/run/hostapd -i wlan1 all_sta | grep -q AUTHORIZED" || fail "AP b still lists us after the signal roam: our Deauthentication did not reach it"
+echo "RESULT phase 2 AP b no longer lists us"
 
 echo "RESULT phase 3: AP a stops (deauthentication, reason 3)"
 [ "$(bssid)" = ` + roamAPA + ` ] || fail "left AP a before it stopped: $(wlan status | grep '^roam:')"
