@@ -450,12 +450,55 @@ func TestRoamDataKeepsAlive(t *testing.T) {
 }
 
 // TestRoamBgScanLoneAP: with no other AP of the ESS known the background
-// scan does not leave the channel (nothing to keep fresh, nothing lost).
+// scan visits one period in ten (nothing to keep fresh, so rarely), one
+// channel of the list a visit; an AP of the ESS that appears later is
+// found that way, becomes a candidate, and the visits go back to every
+// period — so the lone AP vanishing moves us to it without a scan.
 func TestRoamBgScanLoneAP(t *testing.T) {
-	b := newBench(t, benchOpts{passphrase: "lone access point", vapCfg: func(c *net80211.VapConfig) { c.Roam.BgScan = 100 * time.Millisecond }})
+	b := newBench(t, benchOpts{passphrase: "lone access point", vapCfg: func(c *net80211.VapConfig) {
+		c.Roam.BgScan = 100 * time.Millisecond
+		c.Timeouts.BeaconMiss, c.Timeouts.BeaconLost = 3, 50
+	}})
 	b.connect("lone access point")
-	b.runFor(2 * time.Second)
-	if st := b.vap.Stats(); st.BgScans != 0 || st.TxNull != 0 {
-		t.Fatalf("%d visits, %d Null frames with a lone AP", st.BgScans, st.TxNull)
+	b.runFor(2500 * time.Millisecond)
+	if st := b.vap.Stats(); st.BgScans != 2 {
+		t.Fatalf("%d visits in 2.5 s with a lone AP at a 100 ms period, want 2 (one per second)", st.BgScans)
+	}
+	mac2 := net.HardwareAddr{0x02, 0, 0, 0, 0, 0xb0}
+	r2 := b.medium.NewRadio(mac2, 2462, chans)
+	r2.SignalDBm = -70
+	ap2, err := wlantest.NewAP(r2, wlantest.APConfig{SSID: []byte("gopkt-test"), Passphrase: "lone access point", Clock: b.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := func() bool {
+		for _, e := range b.vap.ScanResults() {
+			if e.BSSID.String() == mac2.String() {
+				return true
+			}
+		}
+		return false
+	}
+	start := b.clock.Now()
+	for i := 0; i < 500 && !known(); i++ {
+		b.clock.Advance(10 * time.Millisecond)
+		ap2.Tick()
+		b.ap.Tick()
+		b.com.Tick()
+		b.medium.Run(100000)
+	}
+	if !known() {
+		t.Fatalf("the new AP of the ESS not found in 5 s: %+v", b.vap.Stats())
+	}
+	t.Logf("new AP found %v after it appeared", b.clock.Now().Sub(start))
+	b.ap.Radio().Detached = true
+	for i := 0; i < 100 && !(b.vap.PortOpen() && b.vap.Status().BSSID.String() == mac2.String()); i++ {
+		b.clock.Advance(10 * time.Millisecond)
+		ap2.Tick()
+		b.com.Tick()
+		b.medium.Run(100000)
+	}
+	if st := b.vap.Stats(); b.vap.Status().BSSID.String() != mac2.String() || st.Roams != 1 || st.RoamScans != 0 {
+		t.Fatalf("on %v, roams %d, roam scans %d: %v", b.vap.Status().BSSID, st.Roams, st.RoamScans, b.kinds())
 	}
 }
