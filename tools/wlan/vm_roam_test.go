@@ -157,25 +157,40 @@ func (h *hostSched) run(host *vmtest.Host) error {
 // frozen returns, for the host-time span [a, b], each vCPU's wait for a
 // host CPU and a lower bound of the time all of them waited at once (per
 // sample interval of length L with waits w0, w1: w0+w1-L; the order of the
-// waits within a sample is unknown).
+// waits within a sample is unknown). A sample interval that straddles a or
+// b counts only its part inside the span: its waits scaled by that part
+// (the sampler itself runs late on a loaded host, and a whole 100 ms
+// interval at an edge once made the frozen time exceed the span).
 func (h *hostSched) frozen(a, b time.Time) (each []time.Duration, all time.Duration) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	each = make([]time.Duration, len(h.tids))
 	for i := 1; i < len(h.at); i++ {
-		if h.at[i].Before(a) || h.at[i-1].After(b) {
+		s, e := h.at[i-1], h.at[i]
+		if !e.After(a) || !s.Before(b) {
 			continue
 		}
-		span := h.at[i].Sub(h.at[i-1])
+		span := e.Sub(s)
+		if span <= 0 {
+			continue
+		}
+		lo, hi := s, e
+		if lo.Before(a) {
+			lo = a
+		}
+		if hi.After(b) {
+			hi = b
+		}
+		part := float64(hi.Sub(lo)) / float64(span)
 		var sum time.Duration
 		for c := range h.tids {
 			d := h.wait[i][c] - h.wait[i-1][c]
-			each[c] += d
+			each[c] += time.Duration(float64(d) * part)
 			sum += d
 		}
-		all += max(0, sum-time.Duration(len(h.tids)-1)*span)
+		all += time.Duration(float64(max(0, sum-time.Duration(len(h.tids)-1)*span)) * part)
 	}
-	return each, all
+	return each, min(all, b.Sub(a))
 }
 
 const wlanRoamScript = `
