@@ -40,8 +40,13 @@ import (
 // from its last beacon, plus the time to the next Tick, plus two TX
 // statuses (each the card's full retry series: 7 retries of a Null at the
 // management rate, about 2-3 ms on air; the medium's answer in the VM
-// lane). A probe whose TX status does not come within probeStatusWait is
-// abandoned (counted) and the beacon-loss deadlines decide as before.
+// lane). A probe whose TX status does not come within probeStatusWait (a
+// radio that does not report; a status normally takes milliseconds, a
+// starved guest's up to 300 ms) is abandoned (counted) and the
+// beacon-loss deadlines decide as before; its status, should it come
+// later, is still its verdict (in the VM lane a probe abandoned after
+// 250 ms, and the round after it cost 700 ms). While a probe waits for
+// its status, beaconDL waits for its verdict (sta.go).
 
 // probeTries: probes not acknowledged in a row that make the AP lost
 // (mac80211's max_nullfunc_tries); txFailProbe: frames to the AP not
@@ -50,7 +55,7 @@ import (
 const (
 	probeTries      = 2
 	txFailProbe     = 3
-	probeStatusWait = 250 * time.Millisecond
+	probeStatusWait = time.Second
 )
 
 // monState is the connection monitor's bookkeeping.
@@ -146,13 +151,16 @@ func (v *Vap) monProbe(now time.Time) {
 // reports whether the status was a probe's.
 func (v *Vap) monTxDone(cookie uint64, acked bool, now time.Time) bool {
 	m := &v.mon
-	if !m.active || cookie != m.cookie {
+	if cookie != m.cookie || m.tries == 0 {
 		if acked {
 			m.txFails = 0
 		} else {
 			m.txFails++
 		}
 		return false
+	}
+	if !m.active {
+		v.stats.ProbeNoStatus-- // late, not missing
 	}
 	m.active = false
 	m.statusDL.clear()

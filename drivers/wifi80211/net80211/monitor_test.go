@@ -194,3 +194,36 @@ func TestMonitorSilentAckingAP(t *testing.T) {
 	}
 	t.Logf("moved %v after the last beacon (%s)", r.At.Sub(last), r.Reason)
 }
+
+// TestMonitorSlowStatus: while a probe waits for its TX status (500 ms
+// here: a starved host), BeaconMiss passing does not move us — the
+// probe's verdict decides; unacknowledged, the second probe goes out and
+// the loss follows.
+func TestMonitorSlowStatus(t *testing.T) {
+	w := newTwoAPs(t, monitorCfg)
+	w.connect1()
+	w.runFor(time.Second)
+	w.ap.Radio().Detached = true
+	for i := 0; i < 50 && w.vap.Stats().ProbeSent == 0; i++ {
+		w.clock.Advance(10 * time.Millisecond)
+		w.ap2.Tick()
+		w.com.Tick() // the medium does not run: the probe's status waits
+	}
+	if w.vap.Stats().ProbeSent == 0 {
+		t.Fatal("no probe")
+	}
+	for range 50 { // 500 ms: past BeaconMiss (307 ms), within the wait
+		w.clock.Advance(10 * time.Millisecond)
+		w.com.Tick()
+	}
+	if st := w.vap.Stats(); st.ProbeNoStatus != 0 || st.Roams != 0 || st.BeaconLoss != 0 {
+		t.Fatalf("probes without status %d, roams %d, beacon losses %d while the probe waited", st.ProbeNoStatus, st.Roams, st.BeaconLoss)
+	}
+	for i := 0; i < 50 && !w.on(w.mac2); i++ {
+		w.step()
+	}
+	st := w.vap.Stats()
+	if r := w.vap.Status().LastRoam; !w.on(w.mac2) || st.ProbeUnacked != 2 || st.ProbeLosses != 1 || r == nil || !strings.HasSuffix(r.Reason, "2 probes unacknowledged") {
+		t.Fatalf("on AP 2 %v, unacknowledged %d, losses by probe %d, last roam %+v", w.on(w.mac2), st.ProbeUnacked, st.ProbeLosses, r)
+	}
+}

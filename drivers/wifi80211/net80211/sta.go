@@ -358,8 +358,9 @@ func (v *Vap) tick(now time.Time) {
 		// An acknowledged probe postpones beaconDL (the AP is alive), not
 		// beaconLostDL: an AP that answers but sends no beacon at all
 		// for Timeouts.BeaconLost intervals is given up all the same, and
-		// for monSilent (10 intervals) when another AP is known.
-		if late := v.beaconLate(); v.beaconDL.expired(now.Add(-late)) || v.beaconLostDL.expired(now.Add(-late)) || v.monSilent(now, late) {
+		// for monSilent (10 intervals) when another AP is known. While a
+		// probe awaits its TX status, its verdict decides, not beaconDL.
+		if late := v.beaconLate(); (v.beaconDL.expired(now.Add(-late)) && !v.mon.active) || v.beaconLostDL.expired(now.Add(-late)) || v.monSilent(now, late) {
 			e := v.roamCandidate(now, v.bss.MAC)
 			if e == nil && !v.beaconLostDL.expired(now.Add(-late)) {
 				// Nowhere to go: give the AP until Timeouts.BeaconLost
