@@ -36,17 +36,23 @@ import (
 // only for a scan), and the next probe waits Timeouts.BeaconMiss
 // intervals.
 //
-// Cost of a dead AP, worst case: 1.5 beacon intervals (154 ms at 100 TU)
-// from its last beacon, plus the time to the next Tick, plus two TX
-// statuses (each the card's full retry series: 7 retries of a Null at the
-// management rate, about 2-3 ms on air; the medium's answer in the VM
-// lane). A probe whose TX status does not come within probeStatusWait (a
-// radio that does not report; a status normally takes milliseconds, a
-// starved guest's up to 300 ms) is abandoned (counted) and the
-// beacon-loss deadlines decide as before; its status, should it come
-// later, is still its verdict (in the VM lane a probe abandoned after
-// 250 ms, and the round after it cost 700 ms). While a probe waits for
-// its status, beaconDL waits for its verdict (sta.go).
+// Cost of a dead AP, worst case, with interval I (102.4 ms at 100 TU) and
+// Tick period P (20 ms in wlan): the first probe 1.5 I after the last
+// beacon, at the next Tick (1.5 I + P = 174 ms), then two TX statuses in
+// a row, each the card's whole retry series (1 + 7 attempts: on real air
+// at 1 Mb/s with the backoff doubling, about 5-15 ms; in the VM lane the
+// medium answers each attempt at once, and the status takes what the
+// guest's scheduling makes it, 1-300 ms measured). So 1.5 I + P + 2 status
+// latencies, about 180 ms on an idle host; earlier when our own traffic
+// finds it first (3 frames unacknowledged: at a 10 ms ping interval about
+// 30 ms after the death). A radio that never reports TX status leaves a
+// probe abandoned after probeStatusWait (1 s, counted): the beacon-loss
+// deadlines then decide as before (BeaconMiss intervals plus the jitter
+// allowance); a status arriving later is still the probe's verdict. While
+// a probe waits for its status, beaconDL waits for its verdict (sta.go).
+// An AP whose radio acknowledges but which sends nothing (its daemon
+// gone) costs silentIntervals (10 I, 1.02 s) plus the jitter allowance
+// when another AP is known.
 
 // probeTries: probes not acknowledged in a row that make the AP lost
 // (mac80211's max_nullfunc_tries); txFailProbe: frames to the AP not
