@@ -241,20 +241,22 @@ dump() {
 trap dump EXIT
 bssid() { wlan status | sed -n 's/^bssid: *//p'; }
 # connect's own scan samples too: when AP a's probe response missed its
-# dwell it joins AP b, the only one it heard; then connect again (up to
-# three times, each printed).
+# dwell it joins AP b, the only one it heard, and when AP b's did, AP b is
+# no candidate to roam to; then connect again (up to three times, each
+# printed).
 for n in 1 2 3; do
 	wlan connect $sig --timestamps --bgscan 1s --ssid gopkt-wlan --passphrase 'the right passphrase' --addr 198.18.0.2/24 \
 		--pcap /tmp/roam.pcap --pcap-count 2500 > /tmp/connect.log 2>&1 &
 	pid=$!
 	wait_for 30 grep -q '^connected' /tmp/connect.log
-	[ "$(bssid)" = ` + roamAPA + ` ] && break
-	echo "RESULT connect $n joined $(bssid): its scan did not hear AP a"
+	[ "$(bssid)" = ` + roamAPA + ` ] && wlan scan | grep -q '^` + roamAPB + ` ' && break
+	echo "RESULT connect $n joined $(bssid), AP b $(wlan scan | grep -c '^` + roamAPB + ` ') times in its scan cache: its scan missed AP a or AP b"
 	[ $n -eq 3 ] || { must wlan disconnect; wait $pid || true; }
 done
 # on B: associated with B and the port open.
 on() { wlan status > /tmp/st.txt && grep -q "^bssid: *$1" /tmp/st.txt && grep -q '^state: *RUN (port open)' /tmp/st.txt; }
 [ "$(bssid)" = ` + roamAPA + ` ] || fail "joined $(bssid), not the stronger AP ` + roamAPA + `"
+wlan scan | grep -q '^` + roamAPB + ` ' || fail "AP b is not in the scan cache: nothing to roam to"
 expect "$(wlan status | grep '^signal:')" "-35 dBm"
 wlan ping 198.18.0.1 --count 3 --interval 100ms > /tmp/p0.log 2>&1
 expect "$(cat /tmp/p0.log)" "3 packets transmitted, 3 received"

@@ -31,10 +31,8 @@ import (
 // an acknowledged probe proves the AP alive however late its beacons are
 // (a stalled guest, a busy AP): the beacon-loss deadlines re-arm and we
 // wait for beacons. probeTries probes in a row without an Ack declare the
-// loss at once: we move to the best known other AP of the ESS (roamTo).
-// With none known the AP keeps its Timeouts.BeaconLost (a lone AP is left
-// only for a scan), and the next probe waits Timeouts.BeaconMiss
-// intervals.
+// loss at once: we move to the best known other AP of the ESS (roamTo),
+// or with none known start a full scan (monLost).
 //
 // Cost of a dead AP, worst case, with interval I (102.4 ms at 100 TU) and
 // Tick period P (20 ms in wlan): the first probe 1.5 I after the last
@@ -192,20 +190,21 @@ func (v *Vap) monTxDone(cookie uint64, acked bool, now time.Time) bool {
 	return true
 }
 
-// monLost: the AP acknowledged none of the round's probes.
+// monLost: the AP acknowledged none of the round's probes. It is gone for
+// us: to the best known other AP of the ESS, or with none known to a
+// full scan at once — Timeouts.BeaconLost's patience is for a silence
+// that may be our own scheduling, which an unacknowledged probe rules
+// out (mac80211 likewise disconnects when its nullfunc probes fail).
 func (v *Vap) monLost(now time.Time) {
 	why := fmt.Sprintf("%s, %d probes unacknowledged", v.mon.why, v.mon.tries)
-	e := v.roamCandidate(now, v.bss.MAC)
-	if e == nil {
-		// Nowhere to go: Timeouts.BeaconLost still decides; probe again
-		// after BeaconMiss intervals.
-		v.mon.probeDL.set(now, time.Duration(v.cfg.Timeouts.BeaconMiss)*v.beaconTU())
-		return
-	}
 	v.stats.BeaconLoss++
 	v.stats.ProbeLosses++
 	v.emit(Event{Kind: EventBeaconLoss, Detail: why + "; " + v.lossDetail(now)})
-	v.roamTo(e, v.bss.MAC, RoamBeaconLoss+": "+why, false, now)
+	if e := v.roamCandidate(now, v.bss.MAC); e != nil {
+		v.roamTo(e, v.bss.MAC, RoamBeaconLoss+": "+why, false, now)
+		return
+	}
+	v.lostScan()
 }
 
 // beaconTU is the AP's beacon interval.

@@ -227,3 +227,22 @@ func TestMonitorSlowStatus(t *testing.T) {
 		t.Fatalf("on AP 2 %v, unacknowledged %d, losses by probe %d, last roam %+v", w.on(w.mac2), st.ProbeUnacked, st.ProbeLosses, r)
 	}
 }
+
+// TestMonitorLoneAPGone: with no other AP of the ESS known, an AP whose
+// probes go unacknowledged is left for a full scan at once, not after
+// Timeouts.BeaconLost (50 intervals here).
+func TestMonitorLoneAPGone(t *testing.T) {
+	b := newBench(t, benchOpts{passphrase: "lone access point", vapCfg: monitorCfg})
+	b.connect("lone access point")
+	b.runFor(500 * time.Millisecond)
+	b.ap.Radio().Detached = true
+	start := b.clock.Now()
+	for i := 0; i < 100 && b.vap.State() == net80211.StateRun; i++ {
+		b.step(10 * time.Millisecond)
+	}
+	took := b.clock.Now().Sub(start)
+	if st := b.vap.Stats(); b.vap.State() == net80211.StateRun || !b.has(net80211.EventScanning) || st.ProbeLosses != 1 || took > 200*time.Millisecond {
+		t.Fatalf("state %v after %v, losses by probe %d: %v", b.vap.State(), took, st.ProbeLosses, b.kinds())
+	}
+	t.Logf("scanning %v after the AP went", took)
+}

@@ -380,10 +380,7 @@ func (v *Vap) tick(now time.Time) {
 				v.roamTo(e, v.bss.MAC, why, false, now)
 				return
 			}
-			v.teardown(frame.ReasonDeauthLeaving, false)
-			v.newState(StateScan)
-			v.scanFailures = 0
-			_ = v.startScan(true)
+			v.lostScan()
 			return
 		}
 		if v.handshakeDL.expired(now) {
@@ -392,6 +389,14 @@ func (v *Vap) tick(now time.Time) {
 		v.saQueryTick(now)
 		v.reorderTick(now)
 	}
+}
+
+// lostScan leaves a lost AP with nowhere known to go for a full scan.
+func (v *Vap) lostScan() {
+	v.teardown(frame.ReasonDeauthLeaving, false)
+	v.newState(StateScan)
+	v.scanFailures = 0
+	_ = v.startScan(true)
 }
 
 // handshakeFailed ends an association whose 4-way handshake did not finish.
