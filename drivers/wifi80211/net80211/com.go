@@ -131,6 +131,8 @@ func (c *Com) TxDone(st *TxStatus) {
 		switch {
 		case v.bg.leaving && st.Cookie == v.bg.nullCookie:
 			v.bgTxDone(st.Acked, c.clock.Now())
+		case v.roam.next != nil && st.Cookie == v.roam.deauthCookie:
+			v.roamResume(c.clock.Now())
 		case node != nil && node == v.bss && v.state == StateRun:
 			v.monTxDone(st.Cookie, st.Acked, c.clock.Now())
 		}

@@ -117,6 +117,8 @@ func (v *Vap) teardown(reason uint16, deauth bool) {
 	v.beaconDL.clear()
 	v.beaconLostDL.clear()
 	v.monReset()
+	v.roam.next, v.roam.nextPrev = nil, nil
+	v.roam.deauthDL.clear()
 	v.handshakeDL.clear()
 	if v.bss != nil {
 		for _, r := range v.bss.rxba {
@@ -321,6 +323,12 @@ func (v *Vap) tick(now time.Time) {
 	}
 	switch v.state {
 	case StateScan:
+		if v.roam.next != nil {
+			if v.roam.deauthDL.expired(now) {
+				v.roamResume(now)
+			}
+			return
+		}
 		if !v.scan.active && v.rescanDL.expired(now) {
 			v.rescanDL.clear()
 			_ = v.startScan(true)

@@ -3,7 +3,6 @@ package vcard
 import (
 	"fmt"
 	"net"
-	"time"
 
 	"github.com/gopkt/gopkt/drivers/wifi80211/vcard/internal/reg"
 )
@@ -24,15 +23,6 @@ const (
 func (d *Device) SetChannel(mhz int) error {
 	if mhz != 0 && !(mhz >= 2412 && mhz <= 2484) && !(mhz >= 5170 && mhz <= 5885) {
 		return d.opErr("channel", fmt.Errorf("%w: %d MHz", ErrChannel, mhz), "use a 2.4 GHz (2412-2484) or 5 GHz (5170-5885) channel frequency")
-	}
-	// Frames already in the TX ring were meant for the channel we are
-	// on (a Deauthentication to the AP we leave, say): the card sends
-	// from its ring after the FREQ write, so wait for it to finish the
-	// ring as it stands first, as drivers drain their TX queues before a
-	// channel change (ath9k: ath_reset_internal, ath_drain_all_txq). A
-	// card that makes no progress for 100 ms is tuned anyway.
-	if !d.drainTx(100 * time.Millisecond) {
-		d.log.Warn("vcard: TX ring stalled for 100 ms before a channel change: frames still queued go out on the new channel", "addr", d.f.Addr(), "mhz", mhz)
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
