@@ -290,8 +290,8 @@ echo "RESULT phase 2 on $(bssid): $(grep 'packets transmitted' /tmp/p2.log)"
 echo "RESULT phase 2 $(wlan status | grep '^roam:')"
 expect "$(wlan status | grep '^roam:')" "(stronger AP: -35 dBm against -70 dBm) in"
 # We told AP b we left (Deauthentication, reason 3) before tuning to AP
-# a's channel: b no longer lists us (the card drains its TX ring before a
-# channel change; a deauthentication sent on channel 1 never reached b).
+# a's channel: b no longer lists us (the station tunes once the
+# deauthentication's TX status came; sent on channel 1 it never reached b).
 wait_for 3 sh -c "! hostapd_cli -p /var/run/hostapd -i wlan1 all_sta | grep -q AUTHORIZED" || fail "AP b still lists us after the signal roam: our Deauthentication did not reach it"
 echo "RESULT phase 2 AP b no longer lists us"
 
