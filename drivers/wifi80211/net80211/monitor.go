@@ -77,6 +77,24 @@ type monState struct {
 	acked int
 }
 
+// holding reports whether frames from the stack wait in the background
+// scan's queue (bgHold) instead of going to the card: off channel, or a
+// probe awaiting its TX status. Frames queued to an AP that may be gone
+// cost the card its whole retry series each, and the probe's status
+// waits behind them (in the VM lane 10 ms pings to a dead AP held the
+// probe's status back by 380-470 ms).
+func (v *Vap) holding() bool {
+	return v.bg.away || v.bg.leaving || v.mon.active
+}
+
+// monFlush sends the frames held during a probe, unless a background
+// visit still holds them.
+func (v *Vap) monFlush() {
+	if !v.bg.away && !v.bg.leaving {
+		v.bgFlush()
+	}
+}
+
 // monArm re-arms the probe deadline: a beacon, a verified frame from the
 // AP or an acknowledged probe at now.
 func (v *Vap) monArm(now time.Time, tu time.Duration) {
@@ -115,6 +133,7 @@ func (v *Vap) monTick(now time.Time) {
 			v.stats.ProbeNoStatus++
 			m.active = false
 			m.statusDL.clear()
+			v.monFlush()
 			v.monArm(now, v.beaconTU()) // try again later; the deadlines decide
 		}
 		return
@@ -179,6 +198,7 @@ func (v *Vap) monTxDone(cookie uint64, acked bool, now time.Time) bool {
 			v.beaconDL.set(now, time.Duration(v.cfg.Timeouts.BeaconMiss)*tu)
 		}
 		v.monArm(now, tu)
+		v.monFlush()
 		return true
 	}
 	v.stats.ProbeUnacked++
