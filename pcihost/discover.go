@@ -14,6 +14,7 @@ import (
 	upci "github.com/u-root/u-root/pkg/pci"
 
 	"github.com/gopkt/gopkt/hw/pci"
+	"github.com/gopkt/gopkt/vfio"
 )
 
 // Device is what discovery learns about one PCI function from sysfs
@@ -33,6 +34,13 @@ type Device struct {
 	IOMMUGroup int         `json:"iommu_group"` // -1 without an IOMMU
 	GroupPeers []Peer      `json:"group_peers"` // other functions in the group
 	Interfaces []Interface `json:"interfaces"`  // Linux network interfaces
+	// VFIO lists the interfaces gopkt can open the function through
+	// while it is bound to vfio-pci: "iommufd" (/dev/iommu and its
+	// /dev/vfio/devices/vfioN) and "group" (/dev/vfio/N); empty otherwise.
+	VFIO []string `json:"vfio"`
+	// NoIOMMUFD says why a function bound to vfio-pci cannot use iommufd
+	// (vfio.IOMMUFDStatus: kernel, module, cdev, permission).
+	NoIOMMUFD string `json:"iommufd_unavailable,omitempty"`
 }
 
 // Peer is another function in a device's IOMMU group.
@@ -71,6 +79,9 @@ type Discovery struct {
 	NoNames bool
 	// Net reports interface addresses and routes; nil uses Netlink.
 	Net NetState
+	// Dev is where devtmpfs is mounted ("/dev" when empty), for the VFIO
+	// paths of functions bound to vfio-pci.
+	Dev string
 
 	namesOnce sync.Once
 	names     *names
@@ -206,8 +217,24 @@ func (d *Discovery) readOne(addr string) (Device, error) {
 		}
 	}
 	dev.Interfaces = readInterfaces(dir)
+	d.vfioPaths(&dev)
 	d.name(&dev, p.ClassName)
 	return dev, nil
+}
+
+// vfioPaths fills dev.VFIO for a function bound to vfio-pci.
+func (d *Discovery) vfioPaths(dev *Device) {
+	if dev.Driver != "vfio-pci" {
+		return
+	}
+	if err := vfio.IOMMUFDStatus(dev.Addr, vfio.Options{SysfsRoot: d.sysfs(), DevRoot: d.Dev}); err != nil {
+		dev.NoIOMMUFD = err.Error()
+	} else {
+		dev.VFIO = append(dev.VFIO, string(vfio.BackendIOMMUFD))
+	}
+	if dev.IOMMUGroup >= 0 {
+		dev.VFIO = append(dev.VFIO, string(vfio.BackendGroup))
+	}
 }
 
 // groupPeers lists the other members of IOMMU group n and their drivers.

@@ -37,6 +37,13 @@ type Options struct {
 	NoHugepages      bool
 	// Logger gets warnings (the 4 KiB fallback); nil means slog.Default().
 	Logger *slog.Logger
+	// Backend picks the kernel interface: BackendAuto (iommufd when the
+	// kernel offers it for the first device, else the group API),
+	// BackendIOMMUFD or BackendGroup. A container keeps the backend of its
+	// first device for all the others.
+	Backend Backend
+	// KernelRelease stands in for uname -r in the iommufd checks (tests).
+	KernelRelease string
 }
 
 func (o Options) withDefaults() Options {
@@ -80,8 +87,11 @@ type Container struct {
 	mem  *dma.Memory // created by NewContainer
 
 	mu      sync.Mutex
-	fd      int // -1 until the first device opens
-	ext     int // extType1v2IOMMU or extType1IOMMU while an IOMMU is set
+	fd      int     // -1 until the first device opens
+	ext     int     // extType1v2IOMMU, extType1IOMMU or extIOMMUFD while an IOMMU is set
+	backend Backend // fixed by the first device that opened
+	ifd     int     // /dev/iommu while a device is open through iommufd, else -1
+	ioas    uint32  // the IOAS in ifd
 	info    IOMMUInfo
 	groups  map[int]*group
 	devices map[*Device]struct{}
@@ -122,6 +132,7 @@ func NewContainer(opts Options) *Container {
 		opts:    opts,
 		sys:     sysfs{root: opts.SysfsRoot},
 		fd:      -1,
+		ifd:     -1,
 		groups:  map[int]*group{},
 		devices: map[*Device]struct{}{},
 		maps:    map[uint64][]byte{},
@@ -158,6 +169,28 @@ func (c *Container) open(addr string, owned bool) (*Device, error) {
 	if c.closed {
 		return nil, &OpError{Op: "open", Addr: addr, Err: pci.ErrClosed, Detail: "the container is closed"}
 	}
+	b, err := c.chooseBackend(addr)
+	if err != nil {
+		return nil, err
+	}
+	if b == BackendIOMMUFD {
+		fd, err := c.openIOMMUFD(addr)
+		if err != nil {
+			return nil, err
+		}
+		d, err := newDevice(c, addr, fd, owned)
+		if err != nil {
+			_ = unix.Close(fd)
+			if len(c.devices) == 0 {
+				c.closeIOAS()
+			}
+			return nil, err
+		}
+		d.group = -1
+		c.backend = BackendIOMMUFD
+		c.devices[d] = struct{}{}
+		return d, nil
+	}
 	g, err := c.attach(addr, n)
 	if err != nil {
 		return nil, err
@@ -178,6 +211,7 @@ func (c *Container) open(addr string, owned bool) (*Device, error) {
 	}
 	d.group = n
 	g.users++
+	c.backend = BackendGroup
 	c.devices[d] = struct{}{}
 	return d, nil
 }
@@ -424,8 +458,12 @@ func (c *Container) Map(mem []byte, iova uint64) error {
 	return nil
 }
 
-// mapDMA is VFIO_IOMMU_MAP_DMA. c.mapMu is held.
+// mapDMA is VFIO_IOMMU_MAP_DMA, or IOMMU_IOAS_MAP on the iommufd path.
+// c.mapMu is held.
 func (c *Container) mapDMA(mem []byte, iova uint64) error {
+	if c.ifd >= 0 {
+		return c.ioasMapDMA(mem, iova)
+	}
 	m := dmaMap{
 		Argsz: sizeofDMAMap,
 		Flags: dmaMapFlagRead | dmaMapFlagWrite,
@@ -471,12 +509,20 @@ func (c *Container) Unmap(iova, n uint64) error {
 	if !c.active {
 		return nil
 	}
-	u := dmaUnmap{Argsz: sizeofDMAUnmap, IOVA: iova, Size: n}
-	if _, err := ioctlPtr(c.fd, ioctlIOMMUUnmapDMA, unsafe.Pointer(&u)); err != nil {
+	var done uint64
+	var err error
+	if c.ifd >= 0 {
+		done, err = c.ioasUnmapDMA(iova, n)
+	} else {
+		u := dmaUnmap{Argsz: sizeofDMAUnmap, IOVA: iova, Size: n}
+		_, err = ioctlPtr(c.fd, ioctlIOMMUUnmapDMA, unsafe.Pointer(&u))
+		done = u.Size
+	}
+	if err != nil {
 		return &OpError{Op: "unmap DMA", Cause: err, Detail: fmt.Sprintf("IOVA %#x+%#x", iova, n)}
 	}
-	if u.Size != n {
-		return &OpError{Op: "unmap DMA", Detail: fmt.Sprintf("IOVA %#x+%#x: the kernel unmapped %#x bytes", iova, n, u.Size)}
+	if done != n {
+		return &OpError{Op: "unmap DMA", Detail: fmt.Sprintf("IOVA %#x+%#x: the kernel unmapped %#x bytes", iova, n, done)}
 	}
 	c.mapped.Add(-n)
 	return nil
@@ -498,7 +544,8 @@ func (c *Container) IOMMUInfo() IOMMUInfo {
 	return c.info
 }
 
-// IOMMUType is "type1v2" or "type1" (empty while no device is open).
+// IOMMUType is "type1v2" or "type1" (the group path's IOMMU), or
+// "iommufd"; empty while no device is open.
 func (c *Container) IOMMUType() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -507,8 +554,19 @@ func (c *Container) IOMMUType() string {
 		return "type1v2"
 	case extType1IOMMU:
 		return "type1"
+	case extIOMMUFD:
+		return "iommufd"
 	}
 	return ""
+}
+
+// Backend is the interface the container's devices opened through
+// (BackendIOMMUFD or BackendGroup), fixed by its first device;
+// BackendAuto before one opened.
+func (c *Container) Backend() Backend {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.backend
 }
 
 // Close closes every device still open in the container (see Device.Close),
@@ -545,6 +603,7 @@ func (c *Container) Close() error {
 		_ = unix.Close(g.fd)
 		delete(c.groups, n)
 	}
+	c.closeIOAS()
 	c.mapMu.Lock()
 	c.ext, c.active = 0, false
 	c.mapped.Store(0)
@@ -565,6 +624,14 @@ func (c *Container) forget(d *Device) {
 		return
 	}
 	delete(c.devices, d)
+	if d.group < 0 {
+		// iommufd: the last device out closes the IOAS, which drops
+		// every mapping as the last group leaving a container does.
+		if len(c.devices) == 0 {
+			c.closeIOAS()
+		}
+		return
+	}
 	if g := c.groups[d.group]; g != nil {
 		g.users--
 		c.leaveIdle(g)

@@ -21,7 +21,7 @@ type Device struct {
 	c     *Container
 	addr  string
 	fd    int
-	group int  // IOMMU group number
+	group int  // IOMMU group number; -1 on the iommufd path
 	owned bool // the device closes its private container
 
 	flags   uint32 // VFIO_DEVICE_FLAGS_*
@@ -211,4 +211,12 @@ func (d *Device) release() error {
 	}
 	d.closed = true
 	return errors.Join(errs...)
+}
+
+// Backend is the interface the device was opened through.
+func (d *Device) Backend() Backend {
+	if d.group < 0 {
+		return BackendIOMMUFD
+	}
+	return BackendGroup
 }

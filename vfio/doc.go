@@ -1,6 +1,7 @@
 // Package vfio drives PCI devices from userspace through Linux VFIO (the
-// legacy container/group/device API of include/uapi/linux/vfio.h) and
-// implements pci.Function for them. It sits in the hw layer: drivers see a
+// legacy container/group/device API of include/uapi/linux/vfio.h, or
+// iommufd with the device's character device, include/uapi/linux/iommufd.h)
+// and implements pci.Function for them. It sits in the hw layer: drivers see a
 // pci.Function and cannot tell a VFIO device from a pcitest fake.
 //
 // # Where to start
@@ -42,13 +43,42 @@
 // the container when its last open device closes, so another process (or
 // another container) can open the device again.
 //
-// Alternatives we did not take: iommufd (/dev/iommu) lets an IOAS map
-// memory before any device is attached, but binding a VFIO device to it
-// needs the device cdev (/dev/vfio/devices/vfioN, Linux 6.6); the VM
-// lane's guest runs Debian's 6.1. One container per device, with the
-// pool's memory mapped into each, would pin the pool once per device
-// (memlock charged per container) and give a buffer a different IOVA in
-// each, which the shared pool's per-buffer IOVA cannot express.
+// # Two kernel interfaces: the group API and iommufd
+//
+// Options.Backend picks how a Container reaches the kernel; the container
+// keeps the choice of its first device for all others (a device of a
+// group-path container and one of an iommufd container cannot share DMA
+// memory). BackendAuto, the default, takes iommufd when IOMMUFDStatus
+// finds it usable for that device (Linux 6.6 or newer, /dev/iommu, the
+// device's /dev/vfio/devices/vfioN, both openable), else the group API;
+// the tools' --vfio flag forces either. On the iommufd path the
+// container's first device opens /dev/iommu and allocates one IOAS
+// (IOMMU_IOAS_ALLOC); every device opens its cdev, binds it to that
+// iommufd (VFIO_DEVICE_BIND_IOMMUFD) and attaches to the IOAS
+// (VFIO_DEVICE_ATTACH_IOMMUFD_PT); the usable IOVA ranges come from
+// IOMMU_IOAS_IOVA_RANGES (what every attached device's IOMMU allows, less
+// reserved regions such as the MSI window), then the remembered mappings
+// are made with IOMMU_IOAS_MAP at their fixed IOVAs. Map and Unmap are
+// IOMMU_IOAS_MAP/UNMAP. When the last device closes, the iommufd closes,
+// dropping the IOAS and its mappings, as the last group leaving a
+// container does; regions and interrupts are the same ioctls on the device
+// fd on both paths. Debian's kernels (6.1, and the 6.12 backport) are
+// built without iommufd; the VM lane tests this path on the 6.12 backport
+// with modules scripts/setup.sh builds (internal/vmtest
+// KernelBackportsIOMMUFD).
+//
+// Alternatives we did not take: one IOAS (or one container) per device,
+// with the pool's memory mapped into each, would pin the pool once per
+// device (memlock charged per mapping) and give a buffer a different IOVA
+// in each, which the shared pool's per-buffer IOVA cannot express: so a
+// Container is one IOMMU address space on either path, one IOAS on
+// iommufd. iommufd also lets an IOAS map memory before any device is
+// attached, which would spare the replay; but the IOVA ranges are only
+// known once a device is attached, and the group path needs the replay
+// anyway, so both paths map at the first device. Letting the kernel pick
+// IOVAs (IOMMU_IOAS_MAP without FIXED_IOVA) was not taken either: the
+// memory allocator owns the IOVA space so that it is the same whichever
+// path a container takes.
 //
 // Open checks, in the order a user would fix them, that the device exists,
 // the kernel has an IOMMU, the device is bound to vfio-pci, its IOMMU group is
@@ -64,10 +94,12 @@
 //
 // # Files
 //
-// uapi.go is the kernel ABI (ioctl numbers, structs); caps.go parses the info
-// buffers and capability chains; sysfs.go and limits.go are the pre-checks;
-// container.go the container, groups and DMA mapping; device.go, bar.go and
-// irq.go the device.
+// uapi.go is the kernel ABI (ioctl numbers, structs), uapi_iommufd.go
+// iommufd's; caps.go parses the info buffers and capability chains;
+// sysfs.go and limits.go are the pre-checks; container.go the container,
+// groups and DMA mapping; iommufd.go the iommufd path (backend choice,
+// IOMMUFDStatus, IOAS, cdev bind and attach); device.go, bar.go and irq.go
+// the device.
 //
 // # Tests
 //
@@ -77,13 +109,19 @@
 // lane (vm_test.go, internal/vmtest) provokes the same conditions for real in
 // a QEMU guest with a vIOMMU: not bound, no hugepages, EACCES, memlock (up
 // front and ENOMEM from VFIO_IOMMU_MAP_DMA), EBUSY, a non-viable
-// multifunction group, no IOMMU; drives an e1000 and an e1000e with
-// tools/vfio-probe; runs the TestGuest* tests; and finds each transmitted
-// frame in the host-side pcap.
+// multifunction group, no IOMMU, iommufd asked for on 6.1; drives an e1000
+// and an e1000e with tools/vfio-probe; runs the TestGuest* tests; and
+// finds each transmitted frame in the host-side pcap. TestVMIOMMUFD runs
+// the same probe, DMA and interrupt checks over iommufd on the backports
+// 6.12 kernel with the built modules, then e1000-test selftest and loop
+// and the daemon over --vfio iommufd.
 //
 // # What it does not do
 //
-// No iommufd/cdev interface (see Design above), no no-IOMMU mode, no hot reset of a bus
+// On the iommufd path: no hardware page table allocation (IOMMU_HWPT_ALLOC:
+// nesting, dirty tracking), no PASID attach, no IOMMU_IOAS_ALLOW_IOVAS or
+// COPY, and the iommufd compat container (/dev/vfio/vfio served by
+// iommufd) is not told apart from the real one. No no-IOMMU mode, no hot reset of a bus
 // (VFIO_DEVICE_PCI_HOT_RESET), no migration or dirty tracking, no I/O-port
 // BARs, no ROM or VGA regions. MSI-X vectors are enabled as one set; growing
 // a set means EnableIRQs again.

@@ -19,6 +19,10 @@ var (
 	// ErrNoVFIO: the VFIO modules are not loaded (/dev/vfio/vfio missing) or
 	// the kernel lacks the type1 IOMMU backend.
 	ErrNoVFIO = errors.New("VFIO not available")
+	// ErrNoIOMMUFD: the iommufd path is not available for the device: the
+	// kernel is older than 6.6, iommufd is not loaded (/dev/iommu missing),
+	// or the kernel has no VFIO device cdevs (CONFIG_VFIO_DEVICE_CDEV).
+	ErrNoIOMMUFD = errors.New("iommufd not available")
 	// ErrNotBound: the device is bound to another driver, or to none.
 	ErrNotBound = errors.New("device not bound to vfio-pci")
 	// ErrNotViable: another device in the IOMMU group is still owned by a

@@ -182,9 +182,9 @@ func TestContainerClosed(t *testing.T) {
 // helperEnv carries the fake tree to the unprivileged child.
 const helperEnv = "GOPKT_VFIO_UNPRIV_TREE"
 
-// TestOpenUnprivileged provokes the two errors only an unprivileged user
-// meets: a /dev/vfio/N it may not open, and an RLIMIT_MEMLOCK below the DMA
-// memory it asks for. As root, the test binary runs itself as uid 65534
+// TestOpenUnprivileged provokes the errors only an unprivileged user
+// meets: a /dev/vfio/N or a /dev/iommu it may not open, and an
+// RLIMIT_MEMLOCK below the DMA memory it asks for. As root, the test binary runs itself as uid 65534
 // (nobody); as another user it runs the checks directly.
 func TestOpenUnprivileged(t *testing.T) {
 	if dir := os.Getenv(helperEnv); dir != "" {
@@ -196,6 +196,7 @@ func TestOpenUnprivileged(t *testing.T) {
 		f := newFakeTree(t, dir)
 		f.device(nic, "vfio-pci", 3)
 		f.file(filepath.Join(f.dev, "vfio", "3"), "", 0o000)
+		f.file(filepath.Join(f.dev, "iommu"), "", 0o000)
 		unprivilegedChecks(t, dir)
 		return
 	}
@@ -211,6 +212,7 @@ func TestOpenUnprivileged(t *testing.T) {
 	f := newFakeTree(t, dir)
 	f.device(nic, "vfio-pci", 3)
 	f.file(filepath.Join(f.dev, "vfio", "3"), "", 0o600)
+	f.file(filepath.Join(f.dev, "iommu"), "", 0o600)
 	runAsNobody(t, dir, "TestOpenUnprivileged", helperEnv+"="+dir)
 }
 
@@ -253,6 +255,21 @@ func unprivilegedChecks(t *testing.T, dir string) {
 	}
 	for _, w := range []string{"permission denied: cannot open " + filepath.Join(dir, "dev", "vfio", "3") + " as uid",
 		"run as root", "chown"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("message lacks %q:\n%s", w, err)
+		}
+	}
+	t.Log(err)
+
+	// The iommufd path: /dev/iommu this user may not open (on a kernel
+	// new enough to have it).
+	io := o
+	io.KernelRelease, io.Backend = "6.12.95+deb12-amd64", BackendIOMMUFD
+	_, err = Open(nic, io)
+	if !errors.Is(err, ErrPermission) || !errors.Is(err, unix.EACCES) {
+		t.Fatalf("iommufd open: err = %v, want ErrPermission wrapping EACCES", err)
+	}
+	for _, w := range []string{"cannot open " + filepath.Join(dir, "dev", "iommu") + " as uid", "run as root", "chmod 0666"} {
 		if !strings.Contains(err.Error(), w) {
 			t.Errorf("message lacks %q:\n%s", w, err)
 		}

@@ -12,6 +12,10 @@ const (
 	extType1v2IOMMU = 3 // VFIO_TYPE1v2_IOMMU
 	extDMACC        = 4 // VFIO_DMA_CC_IOMMU
 	extUnmapAll     = 9 // VFIO_UNMAP_ALL
+
+	// extIOMMUFD marks a container on the iommufd path (not a VFIO
+	// extension number).
+	extIOMMUFD = -1
 )
 
 // ioctl request numbers: _IO(VFIO_TYPE=';', VFIO_BASE=100 + n).

@@ -306,6 +306,36 @@ func TestLinkEvents(t *testing.T) {
 	}
 }
 
+// TestLinkFlapBetweenLooks: in poll mode a flap that starts and ends
+// between two Service calls is found from ICR.LSC (SDM §13.4.17), counted
+// as two changes and published again, instead of lost.
+func TestLinkFlapBetweenLooks(t *testing.T) {
+	r := newRig(t, 1, e1000test.ID82540EM, nil, nil)
+	d, p := r.devs[0], r.ports[0]
+	ev := d.LinkEvents()
+	<-ev // the initial up
+	d.Service()
+	before := d.Stats().LinkFlaps
+	p.SetLink(false)
+	p.SetLink(true)
+	d.Service()
+	select {
+	case l := <-ev:
+		if !l.Up {
+			t.Fatalf("event %v, want up", l)
+		}
+	default:
+		t.Fatal("the flap published nothing")
+	}
+	if n := d.Stats().LinkFlaps - before; n != 2 {
+		t.Errorf("LinkFlaps grew by %d, want 2 (down, up)", n)
+	}
+	d.Service() // LSC was consumed: a quiet look counts nothing
+	if n := d.Stats().LinkFlaps - before; n != 2 {
+		t.Errorf("LinkFlaps grew by %d after a quiet look, want 2", n)
+	}
+}
+
 func TestCloseTwice(t *testing.T) {
 	r := newRig(t, 1, e1000test.ID82540EM, nil, nil)
 	d := r.devs[0]

@@ -103,7 +103,7 @@ func (d *Device) ack() {
 	icr := d.regs.Read32(regICR)
 	if icr&intLSC != 0 {
 		d.mu.Lock()
-		d.updateLink()
+		d.updateLinkLSC(true)
 		d.mu.Unlock()
 	}
 	if icr&intRXO != 0 {
@@ -133,7 +133,18 @@ func (d *Device) Service() {
 	if d.closed {
 		return
 	}
-	d.updateLink()
+	if d.cfg.Mode == Poll {
+		// No interrupt path reads ICR in poll mode: the latched causes
+		// are ours, and LSC tells a flap shorter than our period apart
+		// from a quiet link (ICR is clear-on-read; RXO counts as in ack).
+		icr := d.regs.Read32(regICR)
+		if icr&intRXO != 0 {
+			d.rx.overruns.Add(1)
+		}
+		d.updateLinkLSC(icr&intLSC != 0)
+	} else {
+		d.updateLink()
+	}
 	d.readCounters()
 	q := &d.tx
 	now := d.cfg.Clock.Now()

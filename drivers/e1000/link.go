@@ -79,17 +79,28 @@ func (d *Device) readLink() port.LinkState {
 }
 
 // updateLink reads STATUS and publishes a change. Callers hold d.mu.
-func (d *Device) updateLink() {
+func (d *Device) updateLink() { d.updateLinkLSC(false) }
+
+// updateLinkLSC is updateLink told whether ICR.LSC was latched (SDM
+// §13.4.17: "set when the link status changes"): with LSC and STATUS as
+// before, the link went down and came back between two looks, a flap that
+// is counted (two changes) and published again rather than lost.
+func (d *Device) updateLinkLSC(lsc bool) {
 	if d.closed {
 		return // the registers are gone and LinkEvents is closed
 	}
 	l := d.readLink()
 	if l == d.link {
-		return
+		if !lsc || !l.Up {
+			return
+		}
+		d.hw.LinkChanges += 2
+		d.log.Info("e1000: link went down and came back between two looks: " + l.String())
+	} else {
+		d.link = l
+		d.hw.LinkChanges++
+		d.log.Info("e1000: link " + l.String())
 	}
-	d.link = l
-	d.hw.LinkChanges++
-	d.log.Info("e1000: link " + l.String())
 	// Latest state wins: drop an unread older state, then send.
 	select {
 	case <-d.linkCh:

@@ -40,7 +40,11 @@
 // suite independently: bookworm's 6.1 by default, or KernelBackports (6.12,
 // cached under its own name; its VFIO modules are BackportsVFIOModules).
 // Debian builds that 6.12 without iommufd, so neither kernel offers
-// /dev/iommu or VFIO character devices.
+// /dev/iommu or VFIO character devices; KernelBackportsIOMMUFD is the same
+// 6.12 with iommufd.ko and cdev-enabled VFIO modules that scripts/setup.sh
+// builds from the matching linux-source against the kernel's headers
+// package (CACHE/iommufd/RELEASE; iommufd.go overlays them on the
+// package's modules; load IOMMUFDVFIOModules).
 //
 // Run skips the test (with the reason) when QEMU, busybox or the kernel
 // package are unavailable (not installed, or apt cannot fetch), or under
@@ -71,7 +75,9 @@
 // aborts on a known emulator bug before the guest printed GOPKT-BOOT
 // (emulatorAborts in vmtest.go: QEMU 10.0.2's TCG iotlb_to_section
 // assertion, about 1 boot in 45), Run says so in the log, keeps that console
-// as console-aborted.log and boots once more.
+// as console-aborted.log and boots once more. A guest still running 60 s
+// after its verdict (a hung shutdown) is stopped, said in the log, and
+// its verdict stands (Result.PoweroffHung).
 //
 // Config.Available ships modules (and a modules.dep for the guest's
 // modprobe) without loading them, for scenarios that test loading. Test

@@ -122,7 +122,7 @@ func (im *image) modules(context.Context) error {
 		fmt.Fprintf(&list, "%s %s\n", p, args[moduleName(p)])
 	}
 	for _, p := range ship {
-		im.t.hostFile(path.Join("/", dir, p), 0o644, filepath.Join(im.kernel.Root, dir, p))
+		im.t.hostFile(path.Join("/", dir, p), 0o644, im.kernel.moduleFile(p))
 		m := im.kernel.modules.mods[moduleName(p)]
 		fmt.Fprintf(&dep, "%s:", p)
 		for _, d := range m.deps {

@@ -20,6 +20,17 @@ type Kernel struct {
 	Root    string // where the package is unpacked
 	Vmlinuz string // the kernel image
 	modules moduleTable
+	// overlay maps module paths (relative to ModuleDir) to host files that
+	// replace the package's, e.g. the iommufd build of KernelBackportsIOMMUFD.
+	overlay map[string]string
+}
+
+// moduleFile is the host file of a module path from the module table.
+func (k *Kernel) moduleFile(p string) string {
+	if f, ok := k.overlay[p]; ok {
+		return f
+	}
+	return filepath.Join(k.Root, k.ModuleDir(), p)
 }
 
 // ModuleDir is the guest (and unpacked) directory of the kernel's modules,

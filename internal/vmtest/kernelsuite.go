@@ -18,6 +18,8 @@ import (
 // Debian builds it without iommufd (CONFIG_IOMMUFD is not set in
 // linux-image-6.12.95+deb12-amd64's config), so it has no /dev/iommu and no
 // VFIO character devices either: only the legacy container/group API.
+// KernelBackportsIOMMUFD (iommufd.go) adds them with modules built by
+// scripts/setup.sh.
 const KernelBackports = "bookworm-backports"
 
 // BackportsVFIOModules is the VFIO stack of the backports kernel.

@@ -96,8 +96,9 @@ echo "igb reference peer ok"
 // (6.12), whose cache entry must not collide with the default 6.1, binds an
 // igb to vfio-pci and checks its group node. It records whether the kernel
 // offers iommufd (/dev/iommu) and a VFIO character device: Debian's 6.12.95
-// backport is built without CONFIG_IOMMUFD, so today it does not, and the
-// iommufd path of package vfio has no kernel here to run against.
+// backport is built without CONFIG_IOMMUFD, so it does not; the iommufd
+// path of package vfio runs on KernelBackportsIOMMUFD (vfio's
+// TestVMIOMMUFD).
 func TestVMBackportsKernel(t *testing.T) {
 	res := Run(t, Config{
 		Lane:    LaneBackports,

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gopkt/gopkt/vfio"
 	"github.com/spf13/pflag"
 )
 
@@ -82,12 +83,18 @@ func run(args []string, stdout, stderr io.Writer, open opener) int {
 	fs.BoolVar(&o.promisc, "promisc", false, "receive every frame")
 	fs.DurationVar(&o.itr, "itr", 128*time.Microsecond, "minimum interval between interrupts")
 	fs.BoolVar(&o.verbose, "verbose", false, "log driver events")
+	vfioFlag := fs.String("vfio", "auto", "VFIO interface: auto (iommufd when the kernel offers it, else the group API), iommufd or group")
 	fs.IntVar(&o.queues, "queues", 1, "queue pairs of an 82576 (igb; loop only): RSS spreads the loop's flows over them")
 	body := cmd.flags(fs)
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return 0
 		}
+		return 2
+	}
+	var err error
+	if o.backend, err = vfio.ParseBackend(*vfioFlag); err != nil {
+		fmt.Fprintf(stderr, "e1000-test %s: --vfio: %v\n", cmd.name, err)
 		return 2
 	}
 	pos := fs.Args()

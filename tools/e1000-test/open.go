@@ -17,11 +17,12 @@ import (
 
 // opener opens PCI functions that share one DMA address space. The real one
 // is VFIO; tests pass one built on the e1000 device model.
-type opener func(addrs []string, dmaBytes uint64, log *slog.Logger) (fns []pci.Function, mem dma.Allocator, done func() error, err error)
+type opener func(addrs []string, dmaBytes uint64, backend vfio.Backend, log *slog.Logger) (fns []pci.Function, mem dma.Allocator, done func() error, err error)
 
-// openVFIO opens every address in one VFIO container.
-func openVFIO(addrs []string, dmaBytes uint64, log *slog.Logger) ([]pci.Function, dma.Allocator, func() error, error) {
-	c := vfio.NewContainer(vfio.Options{DMABytes: dmaBytes, Logger: log})
+// openVFIO opens every address in one VFIO container, through backend
+// (--vfio).
+func openVFIO(addrs []string, dmaBytes uint64, backend vfio.Backend, log *slog.Logger) ([]pci.Function, dma.Allocator, func() error, error) {
+	c := vfio.NewContainer(vfio.Options{DMABytes: dmaBytes, Logger: log, Backend: backend})
 	var fns []pci.Function
 	for _, a := range addrs {
 		d, err := c.Open(a)
@@ -47,6 +48,7 @@ type options struct {
 	itr      time.Duration
 	verbose  bool
 	queues   int // queue pairs of an 82576 (drivers/igb)
+	backend  vfio.Backend
 }
 
 func (o options) config(pool *mbuf.Pool, idx int, log *slog.Logger) (e1000.Config, error) {
@@ -89,7 +91,7 @@ type session struct {
 
 func openSession(open opener, addrs []string, o options, out io.Writer, log *slog.Logger) (*session, error) {
 	bytes := uint64(o.buffers)*mbuf.SlotSize + uint64(len(addrs))*(1<<20)
-	fns, mem, done, err := open(addrs, bytes, log)
+	fns, mem, done, err := open(addrs, bytes, o.backend, log)
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/gopkt/gopkt/control"
+	"github.com/gopkt/gopkt/vfio"
 
 	"github.com/gopkt/gopkt/stack/bpf"
 	"github.com/gopkt/gopkt/stack/pf"
@@ -45,9 +46,10 @@ type config struct {
 	// may use it besides root (control.go).
 	Control       string
 	ControlGroups []string
-	Metrics       string // --metrics: loopback HOST:PORT or unix:PATH (metrics.go)
-	DropCaps      bool   // --drop-caps (privs.go)
-	Socks         string // --socks: loopback HOST:PORT or unix:PATH (socks.go)
+	Metrics       string       // --metrics: loopback HOST:PORT or unix:PATH (metrics.go)
+	DropCaps      bool         // --drop-caps (privs.go)
+	Socks         string       // --socks: loopback HOST:PORT or unix:PATH (socks.go)
+	VFIO          vfio.Backend // --vfio: the VFIO interface of PCI drivers
 }
 
 // driverArg is one -d: the interface it will be and the driver instance.
@@ -113,6 +115,7 @@ type rawArgs struct {
 	drivers, protos, addrs, routes, arps, echo, sinks, pings, filters, dumps []string
 	slaac, routeFiles                                                        []string
 	tcpEcho, tcpDiscard                                                      []string
+	vfio                                                                     string
 }
 
 // newFlagSet declares gopkt's flags into c and r.
@@ -141,6 +144,7 @@ func newFlagSet(c *config, r *rawArgs) *pflag.FlagSet {
 	fs.TextVar(&c.LogLevel, "log-level", slog.LevelInfo, "log `LEVEL`: debug, info, warn or error")
 	fs.StringVar(&c.Control, "control", control.DefaultPath, "serve gopktctl on the Unix socket `PATH` (\"\": none)")
 	fs.StringVar(&c.Metrics, "metrics", "", "serve Prometheus text metrics at /metrics on `ADDR`: 127.0.0.1:PORT or unix:PATH (off by default)")
+	fs.StringVar(&r.vfio, "vfio", "auto", "VFIO interface of PCI devices: auto (iommufd when the kernel offers it, else the group API), iommufd or group")
 	fs.StringVar(&c.Socks, "socks", "", "SOCKS5 front (RFC 1928, CONNECT) over the stack's TCP on `ADDR`: 127.0.0.1:PORT or unix:PATH")
 	fs.BoolVar(&c.DropCaps, "drop-caps", false, "once set up, keep only CAP_NET_ADMIN and CAP_IPC_LOCK (for mounts) on every thread, with no_new_privs")
 	fs.StringArrayVar(&c.ControlGroups, "control-group", nil, "`GROUP` (name or gid) whose members may use the control socket besides root (repeatable)")
@@ -160,6 +164,10 @@ func parseArgs(args []string, reg *registry) (*config, error) {
 	}
 	if fs.NArg() > 0 {
 		return nil, usagef("unexpected argument %q (driver options follow the driver name: -d e1000 pci=0000:00:02.0)", fs.Arg(0))
+	}
+	var err error
+	if c.VFIO, err = vfio.ParseBackend(r.vfio); err != nil {
+		return nil, usagef("--vfio: %v", err)
 	}
 	if c.Buffers < 64 || c.Buffers > 1<<20 {
 		return nil, usagef("--buffers %d: want 64 to 1048576", c.Buffers)

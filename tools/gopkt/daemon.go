@@ -113,7 +113,7 @@ func newDaemon(cfg *config, e env) *daemon {
 func (d *daemon) pciHost() pciHost {
 	if d.host == nil {
 		bytes := uint64(d.cfg.Buffers)*mbuf.SlotSize + uint64(len(d.cfg.Drivers))*(1<<20)
-		d.host = d.env.pciHost(vfio.Options{DMABytes: bytes, Logger: d.log})
+		d.host = d.env.pciHost(vfio.Options{DMABytes: bytes, Logger: d.log, Backend: d.cfg.VFIO})
 	}
 	return d.host
 }

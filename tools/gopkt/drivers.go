@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"strconv"
 	"strings"
@@ -26,13 +27,31 @@ type pciHost interface {
 }
 
 // vfioHost is pciHost over one VFIO container.
-type vfioHost struct{ c *vfio.Container }
+type vfioHost struct {
+	c   *vfio.Container
+	log *slog.Logger
+}
 
-func newVFIOHost(o vfio.Options) pciHost { return &vfioHost{c: vfio.NewContainer(o)} }
+func newVFIOHost(o vfio.Options) pciHost {
+	log := o.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	return &vfioHost{c: vfio.NewContainer(o), log: log}
+}
 
-func (h *vfioHost) Open(addr string) (pci.Function, error) { return h.c.Open(addr) }
-func (h *vfioHost) Memory() dma.Allocator                  { return h.c.Memory() }
-func (h *vfioHost) Close() error                           { return h.c.Close() }
+// Open opens addr in the container and logs the VFIO interface it took.
+func (h *vfioHost) Open(addr string) (pci.Function, error) {
+	d, err := h.c.Open(addr)
+	if err != nil {
+		return nil, err
+	}
+	h.log.Info("vfio device opened", "pci", addr, "vfio", d.Backend().String(), "iommu", h.c.IOMMUType())
+	return d, nil
+}
+
+func (h *vfioHost) Memory() dma.Allocator { return h.c.Memory() }
+func (h *vfioHost) Close() error          { return h.c.Close() }
 
 // e1000Loader: -d e1000 pci=ADDR[,mtu=N][,mode=adaptive|poll|interrupt]
 // [,rxdescs=N][,txdescs=N][,promisc=on][,name=emN].

@@ -6,6 +6,11 @@
 //	vfio-bind bind [--force] [--driver vfio-pci] ADDR...
 //	vfio-bind unbind [--to DRIVER|none] ADDR...
 //
+// list's VFIO column names the interfaces gopkt can open a function bound
+// to vfio-pci through: iommufd (when /dev/iommu and the device's
+// /dev/vfio/devices/vfioN are usable) and group; the JSON says why iommufd
+// is not available (iommufd_unavailable).
+//
 // Global flags: --sysfs (default /sys), --state (default
 // /var/lib/gopkt/bind.json), --module-root (for modprobe -d), --pci-ids.
 //

@@ -18,7 +18,7 @@ func writeTable(w io.Writer, devs []pcihost.Device) {
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ADDRESS\tID\tNAME\tCLASS\tDRIVER\tIOMMU\tINTERFACE\tSTATE")
+	fmt.Fprintln(tw, "ADDRESS\tID\tNAME\tCLASS\tDRIVER\tIOMMU\tVFIO\tINTERFACE\tSTATE")
 	for _, d := range devs {
 		name := strings.TrimSpace(d.VendorName + " " + d.DeviceName)
 		if name == "" {
@@ -32,6 +32,10 @@ func writeTable(w io.Writer, devs []pcihost.Device) {
 		if d.IOMMUGroup >= 0 {
 			group = fmt.Sprint(d.IOMMUGroup)
 		}
+		paths := "-"
+		if len(d.VFIO) > 0 {
+			paths = strings.Join(d.VFIO, ",")
+		}
 		ifname, state := "-", "-"
 		if len(d.Interfaces) > 0 {
 			var names, states []string
@@ -41,7 +45,7 @@ func writeTable(w io.Writer, devs []pcihost.Device) {
 			}
 			ifname, state = strings.Join(names, ","), strings.Join(states, "; ")
 		}
-		fmt.Fprintf(tw, "%s\t%s:%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.Addr, d.Vendor, d.Product, name, d.ClassName, drv, group, ifname, state)
+		fmt.Fprintf(tw, "%s\t%s:%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.Addr, d.Vendor, d.Product, name, d.ClassName, drv, group, paths, ifname, state)
 	}
 	tw.Flush()
 }

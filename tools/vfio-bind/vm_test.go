@@ -48,7 +48,7 @@ expect "$(cat /tmp/list.json)" '"driver": "e1000e"'
 		group, ifname := f[3], f[4]
 		// ADDRESS ID NAME... CLASS DRIVER IOMMU INTERFACE STATE; no pci.ids in the guest, so NAME is "-"
 		// and the class is u-root's "NetworkEthernet".
-		re := regexp.MustCompile(`^` + regexp.QuoteMeta(addr) + `\s+` + w[0] + `\s+-\s+NetworkEthernet\s+` + w[1] + `\s+` + group + `\s+` + ifname + `\s+down$`)
+		re := regexp.MustCompile(`^` + regexp.QuoteMeta(addr) + `\s+` + w[0] + `\s+-\s+NetworkEthernet\s+` + w[1] + `\s+` + group + `\s+-\s+` + ifname + `\s+down$`)
 		rows := 0
 		for _, l := range res.Console {
 			if re.MatchString(l) {

@@ -29,6 +29,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	requireHuge := fs.Bool("require-hugepages", false, "fail instead of falling back to 4 KiB pages")
 	sysfsRoot := fs.String("sysfs", "/sys", "sysfs root")
 	devRoot := fs.String("dev", "/dev", "dev root")
+	vfioFlag := fs.String("vfio", "auto", "VFIO interface: auto (iommufd when the kernel offers it, else the group API), iommufd or group")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: vfio-probe [flags] ADDR...  (e.g. 0000:00:02.0; bind it first with vfio-bind bind ADDR)")
 		fs.PrintDefaults()
@@ -51,12 +52,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "vfio-probe: --irq %q: want auto, intx, msi, msix or none\n", *irq)
 		return 2
 	}
+	backend, err := vfio.ParseBackend(*vfioFlag)
+	if err != nil {
+		fmt.Fprintf(stderr, "vfio-probe: --vfio: %v\n", err)
+		return 2
+	}
 	cfg := probeConfig{timeout: *timeout, dst: mac, irq: *irq, noTX: *noTX, reset: *reset}
 	c := vfio.NewContainer(vfio.Options{
 		SysfsRoot:        *sysfsRoot,
 		DevRoot:          *devRoot,
 		DMABytes:         *dmaBytes,
 		RequireHugepages: *requireHuge,
+		Backend:          backend,
 	})
 	status := 0
 	var reports []map[string]string
