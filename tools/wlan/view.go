@@ -293,6 +293,13 @@ type roamView struct {
 	BgScans     uint64  `json:"bgscan_visits"`
 	OffChanSec  float64 `json:"bgscan_off_channel_s"`
 	Held        uint64  `json:"bgscan_frames_held"`
+	// The connection monitor's Null Data probes to the AP.
+	ProbeSent     uint64 `json:"probes_sent"`
+	ProbeAcked    uint64 `json:"probes_acked"`
+	ProbeUnacked  uint64 `json:"probes_unacked"`
+	ProbeNoStatus uint64 `json:"probes_no_status"`
+	ProbeTxFail   uint64 `json:"probe_rounds_tx_failures"`
+	ProbeLosses   uint64 `json:"losses_by_probe"`
 }
 
 type cryptoView struct {
@@ -329,7 +336,9 @@ func makeStatus(s net80211.Status, c vcard.Stats) statusView {
 	v.BA = baView{Accepted: s.Stats.BAAccepted, Declined: s.Stats.BADeclined, Ended: s.Stats.BAEnded, Held: s.Stats.RxReorderHeld,
 		Timeouts: s.Stats.RxReorderTimeouts, Old: s.Stats.RxReorderOld, BARs: s.Stats.RxBlockAckReq}
 	v.Roam = roamView{Roams: s.Stats.Roams, ForSignal: s.Stats.RoamsSignal, BeaconLoss: s.Stats.BeaconLoss, Stalls: s.Stats.Stalls, LateMs: s.BeaconLate.Milliseconds(),
-		BgScans: s.Stats.BgScans, OffChanSec: float64(s.Stats.BgOffChannel) / 1e6, Held: s.Stats.BgHeld}
+		BgScans: s.Stats.BgScans, OffChanSec: float64(s.Stats.BgOffChannel) / 1e6, Held: s.Stats.BgHeld,
+		ProbeSent: s.Stats.ProbeSent, ProbeAcked: s.Stats.ProbeAcked, ProbeUnacked: s.Stats.ProbeUnacked, ProbeNoStatus: s.Stats.ProbeNoStatus,
+		ProbeTxFail: s.Stats.ProbeTxFail, ProbeLosses: s.Stats.ProbeLosses}
 	if r := s.LastRoam; r != nil {
 		v.Roam.LastFrom, v.Roam.LastTo, v.Roam.LastReason, v.Roam.LastTookSec = r.From.String(), r.To.String(), r.Reason, r.Took.Seconds()
 	}
@@ -379,6 +388,8 @@ func printStatus(w io.Writer, v statusView, asJSON bool) error {
 	}
 	fmt.Fprintf(tw, "roam:\tlast %s; %d roams (%d for a stronger AP), %d beacon losses, %d stalls (beacon loss waits %d ms more); background scan %d visits, %.3f s off channel, %d frames held\n",
 		last, r.Roams, r.ForSignal, r.BeaconLoss, r.Stalls, r.LateMs, r.BgScans, r.OffChanSec, r.Held)
+	fmt.Fprintf(tw, "probes:\t%d sent to the AP, %d acknowledged, %d not, %d without status; %d rounds after unacknowledged frames, %d losses declared by them\n",
+		r.ProbeSent, r.ProbeAcked, r.ProbeUnacked, r.ProbeNoStatus, r.ProbeTxFail, r.ProbeLosses)
 	if v.Pairwise == "" && v.Group == "" {
 		fmt.Fprintf(tw, "cipher:\tnone (open network)\n")
 	} else {

@@ -43,19 +43,22 @@ const (
 // and then:
 //
 //  1. AP a dies silently: hostapd killed with SIGKILL and its interface
-//     taken down (no deauthentication, its beacons stop). Three missed
-//     beacons later we must move to AP b, which the background scan keeps
-//     known, with a Reassociation Request and the 4-way handshake, and
-//     pass traffic: from the radiotap capture the time from AP a's last
-//     beacon to the first protected data frame AP b sends us is printed
-//     and must stay under 500 ms, less the time the guest ran none of its
-//     CPUs (cpuwatch in the guest, the vCPU threads' schedstat on the
-//     host, as issue 10 measures); a run in which the host kept a vCPU
-//     waiting more than a tenth of that span prints its figure and the
-//     waits instead of failing;
+//     taken down (no deauthentication, its beacons stop; the medium hears
+//     hwsim's DEL_MAC_ADDR and acknowledges nothing to it any more). The
+//     first missed beacon makes us probe it (a Null Data frame, twice,
+//     net80211's connection monitor); unacknowledged, we move to AP b,
+//     which the background scan keeps known, with a Reassociation
+//     Request and the 4-way handshake, and pass traffic: from the
+//     radiotap capture the time from AP a's last beacon to the first
+//     protected data frame AP b sends us is printed (detection: to our
+//     Authentication to AP b; join: from there) and must stay under 500
+//     ms, less the time the guest ran none of its CPUs (cpuwatch in the
+//     guest, the vCPU threads' schedstat on the host, as issue 10
+//     measures), in every run;
 //  2. AP a comes back: the background scan hears it 35 dB stronger, and
 //     after the hold time (10 s on one AP) and two visits in a row we roam
-//     back to it (status: "stronger AP");
+//     back to it (status: "stronger AP"), telling AP b with a
+//     Deauthentication on b's channel (b no longer lists us);
 //  3. AP a is stopped (hostapd deauthenticates with reason 3 as it goes):
 //     we go to AP b at once, without a scan; the time from our
 //     "disconnected" line to the next "connected" line is printed and must
@@ -152,25 +155,50 @@ func (h *hostSched) run(host *vmtest.Host) error {
 }
 
 // frozen returns, for the host-time span [a, b], each vCPU's wait for a
-// host CPU and a lower bound of the time all of them waited at once (per
-// sample interval of length L with waits w0, w1: w0+w1-L; the order of the
-// waits within a sample is unknown).
+// host CPU and the time all of them waited at once. schedstat's run_delay
+// grows when a waiting thread is finally run, by the whole wait (Linux
+// sched_info_arrive), so a sample can show 300 ms of wait in 5 ms: each
+// increase d seen at sample time t is taken as the wait [t-d, t] (its end
+// placed within one sample interval of the truth), and the waits of all
+// vCPUs are intersected at 1 ms resolution. (Per sample, w0+w1-L as a
+// lower bound of the common wait is wrong for such credited waits: it
+// once gave 1.96 s of common wait where each vCPU had waited 1.73 and
+// 1.80 s.)
 func (h *hostSched) frozen(a, b time.Time) (each []time.Duration, all time.Duration) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	each = make([]time.Duration, len(h.tids))
-	for i := 1; i < len(h.at); i++ {
-		if h.at[i].Before(a) || h.at[i-1].After(b) {
-			continue
-		}
-		span := h.at[i].Sub(h.at[i-1])
-		var sum time.Duration
-		for c := range h.tids {
+	n := int(b.Sub(a) / time.Millisecond)
+	if n <= 0 || len(h.tids) == 0 {
+		return each, 0
+	}
+	waiting := make([][]bool, len(h.tids))
+	for c := range h.tids {
+		waiting[c] = make([]bool, n)
+		for i := 1; i < len(h.at); i++ {
 			d := h.wait[i][c] - h.wait[i-1][c]
-			each[c] += d
-			sum += d
+			if d <= 0 {
+				continue
+			}
+			lo := int(h.at[i].Add(-d).Sub(a) / time.Millisecond)
+			hi := int(h.at[i].Sub(a) / time.Millisecond)
+			for ms := max(lo, 0); ms < min(hi, n); ms++ {
+				waiting[c][ms] = true
+			}
 		}
-		all += max(0, sum-time.Duration(len(h.tids)-1)*span)
+	}
+	for ms := range n {
+		every := true
+		for c := range h.tids {
+			if waiting[c][ms] {
+				each[c] += time.Millisecond
+			} else {
+				every = false
+			}
+		}
+		if every {
+			all += time.Millisecond
+		}
 	}
 	return each, all
 }
@@ -200,7 +228,7 @@ echo "$out" | grep -q '^` + roamAPB + ` .* -70 dBm' || fail "AP b not heard at -
 cpuwatch br0 > /tmp/cw.log 2>&1 &
 cwpid=$!
 dump() {
-	wlan status 2>/dev/null | grep -E '^(roam|drops|flow|refused| )' | sed 's/^/STATUS /'
+	wlan status 2>/dev/null | grep -E '^(roam|probes|drops|flow|refused| )' | sed 's/^/STATUS /'
 	wlan disconnect >/dev/null 2>&1 && sleep 1 || true
 	grep '\[[0-9.]*s\]$' /tmp/connect.log | sed 's/^/TIMELINE /'
 	kill $cwpid 2>/dev/null || true
@@ -213,20 +241,22 @@ dump() {
 trap dump EXIT
 bssid() { wlan status | sed -n 's/^bssid: *//p'; }
 # connect's own scan samples too: when AP a's probe response missed its
-# dwell it joins AP b, the only one it heard; then connect again (up to
-# three times, each printed).
+# dwell it joins AP b, the only one it heard, and when AP b's did, AP b is
+# no candidate to roam to; then connect again (up to three times, each
+# printed).
 for n in 1 2 3; do
 	wlan connect $sig --timestamps --bgscan 1s --ssid gopkt-wlan --passphrase 'the right passphrase' --addr 198.18.0.2/24 \
 		--pcap /tmp/roam.pcap --pcap-count 2500 > /tmp/connect.log 2>&1 &
 	pid=$!
 	wait_for 30 grep -q '^connected' /tmp/connect.log
-	[ "$(bssid)" = ` + roamAPA + ` ] && break
-	echo "RESULT connect $n joined $(bssid): its scan did not hear AP a"
+	[ "$(bssid)" = ` + roamAPA + ` ] && wlan scan | grep -q '^` + roamAPB + ` ' && break
+	echo "RESULT connect $n joined $(bssid), AP b $(wlan scan | grep -c '^` + roamAPB + ` ') times in its scan cache: its scan missed AP a or AP b"
 	[ $n -eq 3 ] || { must wlan disconnect; wait $pid || true; }
 done
 # on B: associated with B and the port open.
 on() { wlan status > /tmp/st.txt && grep -q "^bssid: *$1" /tmp/st.txt && grep -q '^state: *RUN (port open)' /tmp/st.txt; }
 [ "$(bssid)" = ` + roamAPA + ` ] || fail "joined $(bssid), not the stronger AP ` + roamAPA + `"
+wlan scan | grep -q '^` + roamAPB + ` ' || fail "AP b is not in the scan cache: nothing to roam to"
 expect "$(wlan status | grep '^signal:')" "-35 dBm"
 wlan ping 198.18.0.1 --count 3 --interval 100ms > /tmp/p0.log 2>&1
 expect "$(cat /tmp/p0.log)" "3 packets transmitted, 3 received"
@@ -244,7 +274,8 @@ wait $ppid || true
 echo "RESULT phase 1 on $(bssid): $(grep 'packets transmitted' /tmp/p1.log)"
 [ "$(bssid)" = ` + roamAPB + ` ] || fail "on $(bssid) after AP a died, not AP b"
 echo "RESULT phase 1 $(wlan status | grep '^roam:')"
-expect "$(wlan status | grep '^roam:')" "(beacon loss) in"
+echo "RESULT phase 1 $(wlan status | grep '^probes:')"
+expect "$(wlan status | grep '^roam:')" "(beacon loss: "
 wait_for 5 sh -c "hostapd_cli -p /var/run/hostapd -i wlan1 all_sta | grep -q AUTHORIZED"
 
 echo "RESULT phase 2: AP a is back, stronger"
@@ -258,11 +289,18 @@ echo "RESULT phase 2 on $(bssid): $(grep 'packets transmitted' /tmp/p2.log)"
 [ "$(bssid)" = ` + roamAPA + ` ] || fail "on $(bssid) with AP a back 35 dB stronger"
 echo "RESULT phase 2 $(wlan status | grep '^roam:')"
 expect "$(wlan status | grep '^roam:')" "(stronger AP: -35 dBm against -70 dBm) in"
+# We told AP b we left (Deauthentication, reason 3) before tuning to AP
+# a's channel: b no longer lists us (the station tunes once the
+# deauthentication's TX status came; sent on channel 1 it never reached b).
+wait_for 3 sh -c "! hostapd_cli -p /var/run/hostapd -i wlan1 all_sta | grep -q AUTHORIZED" || fail "AP b still lists us after the signal roam: our Deauthentication did not reach it"
+echo "RESULT phase 2 AP b no longer lists us"
 
 echo "RESULT phase 3: AP a stops (deauthentication, reason 3)"
 [ "$(bssid)" = ` + roamAPA + ` ] || fail "left AP a before it stopped: $(wlan status | grep '^roam:')"
+k3=$(cut -d' ' -f1 /proc/uptime)
 kill $(cat /tmp/hostapd-a.pid)
 wait_for 20 on ` + roamAPB + `
+echo "RESULT phase 3 on AP b $(awk -v a=$k3 -v b=$(cut -d' ' -f1 /proc/uptime) 'BEGIN { printf "%.2f", b - a }') s after hostapd a was told to stop (polled)"
 wait_for 5 sh -c "hostapd_cli -p /var/run/hostapd -i wlan1 all_sta | grep -q AUTHORIZED"
 # hostapd deauthenticates as it stops; a loaded guest may silence its
 # beacons first, and then the beacon loss is what moves us.
@@ -273,7 +311,7 @@ took=$(awk -v a=$t0 -v b=$t1 'BEGIN { printf "%.3f", b - a }')
 echo "RESULT phase 3 roamed to $(bssid) ($(wlan status | sed -n 's/^signal: *//p')) in $took s after the deauthentication or beacon loss"
 echo "RESULT phase 3 $(wlan status | grep '^roam:')"
 case "$(wlan status | grep '^roam:')" in
-*"(AP leaving (reason 3)) in"*|*"(beacon loss) in"*) ;;
+*"(AP leaving (reason 3)) in"*|*"(beacon loss: "*) ;;
 *) fail "phase 3: not a roam on the deauthentication or beacon loss" ;;
 esac
 expect "$(wlan status | grep '^signal:')" "-70 dBm"
@@ -334,6 +372,21 @@ func checkRoamCapture(t *testing.T, res *vmtest.Result, hs *hostSched) {
 	if tBeacon == 0 {
 		t.Fatalf("no beacon of AP a before the reassociation")
 	}
+	// The move starts with our Authentication to AP b; before it, the
+	// probes (Null Data frames) to AP a after its last beacon.
+	var tAuth float64
+	for _, v := range times("wlan.fc.type_subtype == 0x000b && wlan.da == " + roamAPB) {
+		if v > tBeacon && v <= tRe {
+			tAuth = v
+			break
+		}
+	}
+	var probes []string
+	for _, v := range times("wlan.fc.type_subtype == 0x0024 && wlan.ra == " + roamAPA + " && wlan.fc.pwrmgt == 0") {
+		if v > tBeacon && v < tRe {
+			probes = append(probes, fmt.Sprintf("%.1f ms", (v-tBeacon)*1000))
+		}
+	}
 	var tData, tOurs float64
 	for _, v := range times("wlan.fc.type == 2 && wlan.fc.protected == 1 && wlan.ta == " + roamAPB) {
 		if v > tRe {
@@ -358,8 +411,13 @@ func checkRoamCapture(t *testing.T, res *vmtest.Result, hs *hostSched) {
 		t.Fatalf("no protected data frame from AP b after the reassociation (at %.1f ms after AP a's last beacon)", ms(tRe))
 	}
 	took := time.Duration((tData - tBeacon) * 1e9)
-	t.Logf("RESULT roam on beacon loss: AP a's last beacon at 0 (kill at %+.1f ms), %d deauthentications from it, reassociation request to AP b at %.1f ms, our first protected data frame to b at %.1f ms, b's first to us at %.1f ms: %.1f ms from the last beacon to traffic through AP b",
-		ms(tKill), deauths, ms(tRe), ms(tOurs), ms(tData), took.Seconds()*1000)
+	if tAuth == 0 {
+		tAuth = tRe // a cached PMKSA would still authenticate (Open System); say so if not
+		t.Logf("RESULT no Authentication to AP b before the reassociation in the capture")
+	}
+	t.Logf("RESULT roam on beacon loss: AP a's last beacon at 0 (kill at %+.1f ms), %d deauthentications from it, probes to it at %v, authentication to AP b at %.1f ms, reassociation request at %.1f ms, our first protected data frame to b at %.1f ms, b's first to us at %.1f ms: %.1f ms from the last beacon to traffic through AP b",
+		ms(tKill), deauths, probes, ms(tAuth), ms(tRe), ms(tOurs), ms(tData), took.Seconds()*1000)
+	t.Logf("RESULT detection %.1f ms (last beacon to the authentication to AP b), join %.1f ms (to AP b's first data frame to us)", ms(tAuth), (tData-tAuth)*1000)
 	late, frozen := cpuwatchLate(res, off, tBeacon, tData)
 	if late != "" {
 		t.Logf("RESULT cpuwatch in that window: %s", late)
@@ -369,17 +427,15 @@ func checkRoamCapture(t *testing.T, res *vmtest.Result, hs *hostSched) {
 	hs.mu.Lock()
 	killHost, killUp, problem := hs.kill, hs.killUp, hs.problem
 	hs.mu.Unlock()
-	starved := ""
 	if !killHost.IsZero() && off != 0 {
 		at := func(v float64) time.Time { return killHost.Add(time.Duration((v - (killUp + off)) * 1e9)) }
 		each, all := hs.frozen(at(tBeacon), at(tData))
-		t.Logf("RESULT host: the vCPU threads waited for a host CPU %v in that span, all of them at once at least %v", each, all.Round(time.Millisecond))
-		frozen = max(frozen, all)
+		waits := ""
 		for i, w := range each {
-			if w > took/10 {
-				starved += fmt.Sprintf(" vCPU%d waited %.0f%%", i, 100*w.Seconds()/took.Seconds())
-			}
+			waits += fmt.Sprintf(" vCPU%d %.0f%%", i, 100*w.Seconds()/took.Seconds())
 		}
+		t.Logf("RESULT host: the vCPU threads waited for a host CPU %v in that span (%s of it), all of them at once %v", each, strings.TrimSpace(waits), all.Round(time.Millisecond))
+		frozen = max(frozen, all)
 	} else {
 		t.Logf("RESULT host: no schedstat measure (%s)", problem)
 	}
@@ -387,16 +443,11 @@ func checkRoamCapture(t *testing.T, res *vmtest.Result, hs *hostSched) {
 		took.Seconds()*1000, frozen.Seconds()*1000, (took-frozen).Seconds()*1000)
 	// As issue 10 does (tools/gopkt vm_netem_test.go): time in which the
 	// guest ran nothing — ours, hostapd's and the kernel's alike — is the
-	// host's doing and is taken out; the bound is not widened. A span in
-	// which a vCPU waited for a host CPU more than a tenth of the time
-	// measures the host, not the station (the frozen time is only a lower
-	// bound when the vCPUs wait in turns): the figure and the waits are
-	// printed, and the bound holds for runs the host did not starve.
-	switch {
-	case took-frozen <= roamLimit:
-	case starved != "":
-		t.Logf("RESULT over %v but not counted: the host starved the guest in that span:%s", roamLimit, starved)
-	default:
+	// host's doing and is taken out (only the time all vCPUs waited at
+	// once: a guest running on one vCPU while the other waits counts as
+	// running); the bound is not widened, and it holds in every run,
+	// however loaded the host.
+	if took-frozen > roamLimit {
 		t.Errorf("%v from AP a's last beacon to the first data frame through AP b (%v of it the guest frozen), want under %v (cpuwatch: %q)", took.Round(time.Millisecond), frozen, roamLimit, late)
 	}
 }

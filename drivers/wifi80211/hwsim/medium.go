@@ -137,6 +137,11 @@ type Medium struct {
 	mu     sync.Mutex
 	radios map[[6]byte]*radio  // by hwsim address
 	addrs  map[[6]byte][6]byte // interface address -> the kernel radio answering to it
+	// refs counts, per interface address, the ADD_MAC_ADDR not yet
+	// undone by a DEL_MAC_ADDR (a radio's permanent address starts at 1
+	// when the medium first hears of the radio: learn); at 0 the address
+	// is gone (addrs).
+	refs   map[[6]byte]int
 	sts    []air.Station
 	closed bool
 
@@ -257,7 +262,7 @@ func newMedium(cfg Config, out func(cmd uint8, attrs []byte) (uint32, error)) *M
 		cfg.Logger = slog.Default()
 	}
 	m := &Medium{cfg: cfg, log: cfg.Logger, out: out,
-		radios: map[[6]byte]*radio{}, addrs: map[[6]byte][6]byte{}}
+		radios: map[[6]byte]*radio{}, addrs: map[[6]byte][6]byte{}, refs: map[[6]byte]int{}}
 	for _, a := range cfg.Radios {
 		if len(a) == 6 {
 			m.learn([6]byte(a), 0)
@@ -321,7 +326,10 @@ func (m *Medium) Radios() []Radio {
 }
 
 // learn records a kernel radio and the interface address it answers to by
-// default (the hwsim address with 0x40 cleared: its permanent address).
+// default (the hwsim address with 0x40 cleared: its permanent address),
+// counted once: when the medium first hears of a radio, its interface is
+// taken to be up (it transmits, or a scan of it started), and a DEL_MAC_ADDR
+// undoes that as it undoes an ADD_MAC_ADDR.
 func (m *Medium) learn(addr [6]byte, freq int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -331,7 +339,10 @@ func (m *Medium) learn(addr [6]byte, freq int) {
 		m.radios[addr] = r
 		perm := addr
 		perm[0] &^= 0x40
-		m.addrs[perm] = addr
+		if _, ok := m.addrs[perm]; !ok {
+			m.addrs[perm] = addr
+			m.refs[perm] = 1
+		}
 		m.log.Info("hwsim: kernel radio", "addr", net.HardwareAddr(addr[:]).String(), "perm", net.HardwareAddr(perm[:]).String())
 	}
 	if freq != 0 {
@@ -438,12 +449,19 @@ func (m *Medium) handle(g *genetlink.Message) {
 		}
 		m.learn(r, 0)
 		m.mu.Lock()
-		perm := r
-		perm[0] &^= 0x40
+		// mac80211_hwsim sends ADD when an interface comes up (and when
+		// a hardware scan starts with its address), DEL when it goes
+		// down (or the scan ends): the address answers while some ADD
+		// is not undone. A radio whose interface went down acknowledges
+		// nothing more, as in the kernel (mac80211_hwsim_addr_match
+		// looks at active interfaces only): a station probing an AP that
+		// went away learns it from the missing Ack.
 		if g.Header.Command == cmdAddMACAddr {
 			m.addrs[a] = r
-		} else if a != perm {
-			delete(m.addrs, a) // a radio always answers to its permanent address
+			m.refs[a]++
+		} else if m.refs[a]--; m.refs[a] <= 0 {
+			delete(m.addrs, a)
+			delete(m.refs, a)
 		}
 		m.mu.Unlock()
 		m.log.Debug("hwsim: interface address", "radio", net.HardwareAddr(r[:]).String(), "addr", net.HardwareAddr(a[:]).String(), "added", g.Header.Command == cmdAddMACAddr)

@@ -153,15 +153,30 @@ func TestMediumRelaysBetweenKernelRadios(t *testing.T) {
 	if flags, _, _ := txInfoOf(t, *status); flags&flagStatAck == 0 {
 		t.Fatalf("frame to a kernel radio not acknowledged: %#x", flags)
 	}
-	// DEL_MAC_ADDR of the permanent address does not make radio 1 deaf.
+	// A hardware scan's ADD and DEL of the permanent address leave radio
+	// 1 answering (its interface is still up); the DEL of its interface
+	// going down makes it deaf; the ADD of it coming up answers again.
 	var a attrs
 	a.bytes(attrAddrTransmitter, radio1[:])
 	a.bytes(attrAddrReceiver, perm1)
-	m.handle(&genetlink.Message{Header: genetlink.Header{Command: cmdDelMACAddr}, Data: a.b})
-	*out = (*out)[:0]
-	m.handle(kmsg(radio0, perm1, flagReqTxStatus, 3))
-	if flags, _, _ := txInfoOf(t, (*out)[len(*out)-1]); flags&flagStatAck == 0 {
-		t.Fatalf("after DEL_MAC_ADDR of the permanent address: flags %#x", flags)
+	mac := func(cmd uint8) { m.handle(&genetlink.Message{Header: genetlink.Header{Command: cmd}, Data: a.b}) }
+	cookie := uint64(3)
+	acked := func() bool {
+		*out = (*out)[:0]
+		m.handle(kmsg(radio0, perm1, flagReqTxStatus, cookie))
+		cookie++
+		flags, _, _ := txInfoOf(t, (*out)[len(*out)-1])
+		return flags&flagStatAck != 0
+	}
+	for _, c := range []struct {
+		cmd  uint8
+		want bool
+		what string
+	}{{cmdAddMACAddr, true, "a scan's ADD"}, {cmdDelMACAddr, true, "the scan's DEL"}, {cmdDelMACAddr, false, "the interface's DEL"}, {cmdAddMACAddr, true, "the interface's ADD"}} {
+		mac(c.cmd)
+		if got := acked(); got != c.want {
+			t.Fatalf("after %s: acknowledged %v, want %v", c.what, got, c.want)
+		}
 	}
 }
 

@@ -24,12 +24,20 @@ import (
 // bgDrain after that, for the frames the AP sent before it took the Null
 // in (seen in the VM lane: about one per visit lost without it). Frames
 // the stack sends from then until we are back wait in a small queue
-// (bgHeld) and go out on return. Visits run only while another AP of the
-// ESS is known (heard in the scan that joined us, or later on our
-// channel): with a lone AP there is nothing to keep fresh, and a station
-// that never leaves its channel loses nothing. Visits
-// alternate between the channels where other APs of the ESS were heard
-// and the next channel of the full list (to find new ones).
+// (bgHeld) and go out on return. Visits run every period while another
+// AP of the ESS is known (heard in the scan that joined us, or later); with
+// a lone AP, one period in loneVisitEvery: there is nothing to keep fresh,
+// but an AP of the ESS that appears later must be found some time, or the
+// lone AP's loss costs a full scan and a stronger newcomer is never used
+// (wpa_supplicant's bgscan "simple" likewise keeps a long interval rather
+// than none). Visits alternate between the channels where other APs of
+// the ESS were heard and the next channel of the full list (to find new
+// ones).
+
+// loneVisitEvery: with no other AP of the ESS known, one background
+// period in this many has a visit (10 s at --bgscan 1s; 40 ms off channel
+// in 10 s). The full channel list is walked one channel a visit.
+const loneVisitEvery = 10
 
 // bgHeldFrames and bgHeldLen size the queue of Ethernet frames held while
 // off channel: one visit's worth at a 10 ms ping interval and some.
@@ -52,6 +60,7 @@ type bgState struct {
 	away       bool
 	leftAt     time.Time
 	visit      int
+	lone       int // periods without a visit while no other AP of the ESS is known
 	essIdx     int
 	allIdx     int
 	held       [][]byte // bgHeldFrames buffers of bgHeldLen, made once
@@ -84,7 +93,7 @@ func (v *Vap) bgTick(now time.Time) bool {
 		}
 		return false
 	}
-	if !v.portOpen || v.scan.active || v.pmf.query.active || v.roam.pending {
+	if !v.portOpen || v.scan.active || v.pmf.query.active || v.roam.pending || v.mon.active || v.mon.txFails > 0 {
 		v.bg.next.clear()
 		return false
 	}
@@ -96,8 +105,14 @@ func (v *Vap) bgTick(now time.Time) bool {
 		return false
 	}
 	freq := 0
-	if v.essKnown() {
+	switch {
+	case v.essKnown():
 		freq = v.bgChannel()
+	case v.bg.lone+1 >= loneVisitEvery:
+		v.bg.lone = 0
+		freq = v.bgChannel()
+	default:
+		v.bg.lone++
 	}
 	if freq == 0 {
 		v.bg.next.set(now, v.cfg.Roam.BgScan)
@@ -185,6 +200,9 @@ func (v *Vap) bgReturn(now time.Time) {
 	v.bg.back.clear()
 	_ = v.com.setChannel(v.bss.FreqMHz)
 	v.beaconShift(now.Sub(start))
+	if !v.mon.probeDL.t.IsZero() {
+		v.mon.probeDL.t = v.mon.probeDL.t.Add(now.Sub(start))
+	}
 	v.stats.BgOffChannel += uint64(now.Sub(start).Microseconds())
 	v.sendNull(false)
 	v.bgFlush()

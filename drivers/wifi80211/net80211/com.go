@@ -126,9 +126,15 @@ func (c *Com) TxDone(st *TxStatus) {
 				n.rate.Update(p.rate, st.Acked, int(st.Retries), c.clock.Now())
 			}
 		}
+		node := p.node
 		*p = txPending{}
-		if v.bg.leaving && st.Cookie == v.bg.nullCookie {
+		switch {
+		case v.bg.leaving && st.Cookie == v.bg.nullCookie:
 			v.bgTxDone(st.Acked, c.clock.Now())
+		case v.roam.next != nil && st.Cookie == v.roam.deauthCookie:
+			v.roamResume(c.clock.Now())
+		case node != nil && node == v.bss && v.state == StateRun:
+			v.monTxDone(st.Cookie, st.Acked, c.clock.Now())
 		}
 	}
 	c.unlock()

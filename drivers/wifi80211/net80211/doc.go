@@ -45,7 +45,8 @@
 // agreements), reorder.go (A-MPDU receive reordering), pmf.go (802.11w: BIP, protected management frames, SA Query),
 // roam.go (moves within the ESS: candidates, reassociation, the
 // signal-based decision, stall compensation), bgscan.go (background scan
-// visits while connected).
+// visits while connected), monitor.go (the connection monitor: probing
+// the AP on a missed beacon or failed frames).
 //
 // # Roaming
 //
@@ -59,7 +60,12 @@
 // (802.11-2016 9.3.3.7, 11.3.5.4) and the 4-way handshake; no scan. With
 // no candidate the AP gets Timeouts.BeaconLost intervals before a scan. A
 // Tick gap over Timeouts.Stall moves the deadline (the vap did not run,
-// so it heard nothing). With RoamConfig.BgScan the vap visits one other
+// so it heard nothing). The connection monitor (monitor.go) asks instead
+// of waiting: 1.5 beacon intervals without a beacon, or 3 frames to the
+// AP unacknowledged, send it a Null Data frame; two unacknowledged declare
+// the loss at once, an acknowledged one keeps us there (beacons late
+// because of scheduling are no loss) unless the AP sends nothing for 10
+// intervals. With RoamConfig.BgScan the vap visits one other
 // channel per period (a Null Data frame with the PM bit first, so the AP
 // buffers; our frames held meanwhile) and, after Hold on one AP, moves to
 // one Margin dB stronger than the current AP's averaged signal in two

@@ -160,11 +160,12 @@ func (v *Vap) output(eth []byte) error {
 		v.stats.TxDropped++
 		return ErrState
 	}
-	if v.bg.away || v.bg.leaving {
-		// Off channel for a background scan visit: sent on return.
+	if v.holding() {
+		// Off channel for a background scan visit (sent on return), or
+		// probing the AP (sent when it answers, dropped if it is lost).
 		if !v.bgHold(eth) {
 			v.stats.TxDropped++
-			return opErr("output", "", ErrNoRoom, "off channel for a background scan and %d frames already wait", bgHeldFrames)
+			return opErr("output", "", ErrNoRoom, "off channel for a background scan, or probing the AP, and %d frames already wait", bgHeldFrames)
 		}
 		return nil
 	}

@@ -213,9 +213,10 @@ func (p *Port) TxBurst(bufs []*mbuf.Buf) int {
 		case v.state != StateRun || !v.portOpen || v.bss == nil:
 			v.stats.TxDropped++
 			err = ErrState
-		case v.bg.away || v.bg.leaving:
-			// Off channel for a background scan visit: held (copied)
-			// and sent on return (bgscan.go).
+		case v.holding():
+			// Off channel for a background scan visit, or probing the
+			// AP: held (copied) and sent on return or when the AP
+			// answers (bgscan.go, monitor.go).
 			p.flushTx()
 			err = v.output(b.Bytes())
 		case p.stage(b, v.bss.PTK):

@@ -61,7 +61,7 @@ const (
 // RoamInfo describes the last move to another AP of the ESS (Status).
 type RoamInfo struct {
 	From, To net.HardwareAddr
-	Reason   string        // RoamBeaconLoss, RoamLeaving (with the reason code), RoamSignal (with both signals)
+	Reason   string        // RoamBeaconLoss (with how it was detected), RoamLeaving (with the reason code), RoamSignal (with both signals)
 	At       time.Time     // when the move started (the loss was declared, the deauthentication arrived)
 	Took     time.Duration // to the port open on the new AP; 0 while under way or when it did not complete
 }
@@ -86,7 +86,18 @@ type roamState struct {
 	jitter, jitterCur time.Duration
 	jitterAt          time.Time
 	lastBeacon        time.Time // the last beacon from the AP we are on
+	// next: a signal roam waiting for the TX status of the
+	// Deauthentication to the old AP (cookie deauthCookie, at most
+	// deauthWait) before it tunes to next's channel (roamResume).
+	next         *ScanEntry
+	nextPrev     net.HardwareAddr
+	deauthCookie uint64
+	deauthDL     deadline
 }
+
+// deauthWait bounds the wait for the old AP's Deauthentication to leave
+// before a signal roam tunes away.
+const deauthWait = 100 * time.Millisecond
 
 // apHeard re-arms the beacon-loss deadlines on a data frame from the AP
 // that decrypted and verified (or any, on an open network): the AP is
@@ -151,6 +162,7 @@ func (v *Vap) roamTo(e *ScanEntry, prev net.HardwareAddr, why string, deauthOld 
 		// the background scan looks for.
 		old.lost = now
 	}
+	cookie := v.com.cookie
 	v.teardown(frame.ReasonDeauthLeaving, deauthOld)
 	if err := v.choosePolicy(&entry); err != nil {
 		// Not joinable as configured: let a full scan pick.
@@ -160,7 +172,26 @@ func (v *Vap) roamTo(e *ScanEntry, prev net.HardwareAddr, why string, deauthOld 
 		_ = v.startScan(true)
 		return
 	}
+	if v.com.cookie != cookie {
+		// The Deauthentication is queued: the card sends from its
+		// ring after the channel changes, so tune only once it left
+		// (as bgscan.go waits for its Null): idle in StateScan, no
+		// scan, until its TX status or deauthWait (roamResume).
+		v.roam.next, v.roam.nextPrev, v.roam.deauthCookie = &entry, prev, v.com.cookie
+		v.roam.deauthDL.set(now, deauthWait)
+		v.newState(StateScan)
+		return
+	}
 	v.join(&entry, now)
+	v.roam.reassocFrom = prev
+}
+
+// roamResume joins the AP a signal roam waited to tune to.
+func (v *Vap) roamResume(now time.Time) {
+	e, prev := v.roam.next, v.roam.nextPrev
+	v.roam.next, v.roam.nextPrev = nil, nil
+	v.roam.deauthDL.clear()
+	v.join(e, now)
 	v.roam.reassocFrom = prev
 }
 

@@ -305,4 +305,6 @@ func (v *Vap) armBeaconLoss(now time.Time, intervalTU uint16) {
 	tu := time.Duration(intervalTU) * 1024 * time.Microsecond
 	v.beaconDL.set(now, time.Duration(v.cfg.Timeouts.BeaconMiss)*tu)
 	v.beaconLostDL.set(now, time.Duration(max(v.cfg.Timeouts.BeaconLost, v.cfg.Timeouts.BeaconMiss))*tu)
+	v.monArm(now, tu)
+	v.mon.heard, v.mon.acked = now, 0
 }

@@ -116,6 +116,9 @@ func (v *Vap) teardown(reason uint16, deauth bool) {
 	v.bgReset()
 	v.beaconDL.clear()
 	v.beaconLostDL.clear()
+	v.monReset()
+	v.roam.next, v.roam.nextPrev = nil, nil
+	v.roam.deauthDL.clear()
 	v.handshakeDL.clear()
 	if v.bss != nil {
 		for _, r := range v.bss.rxba {
@@ -320,6 +323,12 @@ func (v *Vap) tick(now time.Time) {
 	}
 	switch v.state {
 	case StateScan:
+		if v.roam.next != nil {
+			if v.roam.deauthDL.expired(now) {
+				v.roamResume(now)
+			}
+			return
+		}
 		if !v.scan.active && v.rescanDL.expired(now) {
 			v.rescanDL.clear()
 			_ = v.startScan(true)
@@ -351,7 +360,15 @@ func (v *Vap) tick(now time.Time) {
 		if v.bgTick(now) {
 			return // off channel for a background scan visit
 		}
-		if late := v.beaconLate(); v.beaconDL.expired(now.Add(-late)) {
+		if v.monTick(now); v.state != StateRun {
+			return // the monitor declared the AP lost and moved
+		}
+		// An acknowledged probe postpones beaconDL (the AP is alive), not
+		// beaconLostDL: an AP that answers but sends no beacon at all
+		// for Timeouts.BeaconLost intervals is given up all the same, and
+		// for monSilent (10 intervals) when another AP is known. While a
+		// probe awaits its TX status, its verdict decides, not beaconDL.
+		if late := v.beaconLate(); (v.beaconDL.expired(now.Add(-late)) && !v.mon.active) || v.beaconLostDL.expired(now.Add(-late)) || v.monSilent(now, late) {
 			e := v.roamCandidate(now, v.bss.MAC)
 			if e == nil && !v.beaconLostDL.expired(now.Add(-late)) {
 				// Nowhere to go: give the AP until Timeouts.BeaconLost
@@ -364,13 +381,14 @@ func (v *Vap) tick(now time.Time) {
 			if e != nil {
 				// Another AP of the ESS is known: go there at once
 				// instead of scanning.
-				v.roamTo(e, v.bss.MAC, RoamBeaconLoss, false, now)
+				why := fmt.Sprintf("%s: no beacon for %d ms", RoamBeaconLoss, now.Sub(v.roam.lastBeacon).Milliseconds())
+				if v.mon.acked > 0 {
+					why += fmt.Sprintf(", %d probes acknowledged", v.mon.acked)
+				}
+				v.roamTo(e, v.bss.MAC, why, false, now)
 				return
 			}
-			v.teardown(frame.ReasonDeauthLeaving, false)
-			v.newState(StateScan)
-			v.scanFailures = 0
-			_ = v.startScan(true)
+			v.lostScan()
 			return
 		}
 		if v.handshakeDL.expired(now) {
@@ -379,6 +397,14 @@ func (v *Vap) tick(now time.Time) {
 		v.saQueryTick(now)
 		v.reorderTick(now)
 	}
+}
+
+// lostScan leaves a lost AP with nowhere known to go for a full scan.
+func (v *Vap) lostScan() {
+	v.teardown(frame.ReasonDeauthLeaving, false)
+	v.newState(StateScan)
+	v.scanFailures = 0
+	_ = v.startScan(true)
 }
 
 // handshakeFailed ends an association whose 4-way handshake did not finish.

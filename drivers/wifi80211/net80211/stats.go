@@ -68,6 +68,13 @@ type VapStats struct {
 	BgCancelled        uint64 // visits given up: the Null announcing them was not acknowledged (or no status came)
 	TxNull             uint64
 	TxReassoc          uint64 // Reassociation Requests sent (moves within the ESS)
+	// The connection monitor (monitor.go): Null Data probes sent to the
+	// AP, acknowledged, not acknowledged, and abandoned without a TX
+	// status; rounds started by frames to the AP going unacknowledged;
+	// beacon losses declared because no probe of a round was
+	// acknowledged.
+	ProbeSent, ProbeAcked, ProbeUnacked, ProbeNoStatus uint64
+	ProbeTxFail, ProbeLosses                           uint64
 
 	SAECommits    uint64 // SAE Commit messages sent (retransmissions included)
 	SAEConfirms   uint64 // SAE Confirm messages sent

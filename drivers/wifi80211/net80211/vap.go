@@ -88,6 +88,7 @@ type Vap struct {
 
 	roam roamState
 	bg   bgState
+	mon  monState // the connection monitor (monitor.go)
 
 	txBuf []byte
 	port  *Port // when attached, received data goes to its RX queue
