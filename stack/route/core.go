@@ -14,7 +14,7 @@ import (
 // control plane, under mu) and the published forwarding plane.
 type core struct {
 	mu       sync.Mutex
-	cur      atomic.Pointer[plane]
+	cur      planePtr
 	bits     int // 32 or 128
 	prefixes map[netip.Prefix]*prefixRoutes
 	n        int    // routes
@@ -31,6 +31,14 @@ type core struct {
 	// forwarding) compare it instead of walking their entries.
 	gen atomic.Uint64
 }
+
+// planePtr is the published plane: an atomic.Pointer[plane] that costs
+// NextHop4 less of its inlining budget (the generic Load is a call with a
+// dictionary to the inliner, LoadPointer an intrinsic).
+type planePtr struct{ p unsafe.Pointer }
+
+func (x *planePtr) Load() *plane   { return (*plane)(atomic.LoadPointer(&x.p)) }
+func (x *planePtr) Store(p *plane) { atomic.StorePointer(&x.p, unsafe.Pointer(p)) }
 
 // bigTable is bigAt's default: from about this many prefixes a full
 // table's second-level groups cost as much memory as the 64 MiB root
