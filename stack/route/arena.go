@@ -62,9 +62,10 @@ func commit(r []byte, n int, huge bool) bool {
 	return true
 }
 
-// table returns a zeroed table of n entries in its own huge-page mapping,
-// or on the Go heap when mapping fails (it holds no pointers, so the
-// collector does not scan it either way).
+// table returns a zeroed table of n entries in its own mapping (advised
+// into huge pages: a 64 MiB root takes 32 TLB entries, not 16 384), or on
+// the Go heap under the race detector (race.go) or when mapping fails (it
+// holds no pointers, so the collector does not scan it either way).
 func (a *arena) table(n int) []uint32 {
 	size := n * 4
 	if raceEnabled {

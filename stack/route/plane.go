@@ -139,12 +139,12 @@ func newPlane(maxDepth, rootBits int) *plane {
 	p.shift = uint32(32-rootBits) & 31
 	p.shift1 = (p.shift - groupBits) & 31
 	p.arena = newArena(p)
-	if rootBits == smallRoot {
-		p.root = make([]uint32, 1<<smallRoot)
-	} else {
-		p.root = p.arena.table(1 << rootBits)
+	p.root = p.arena.table(1 << rootBits)
+	if !raceEnabled {
+		// Under the race detector the root is on the Go heap, where
+		// checkptr refuses a *wide, and NextHop4 does not use it.
+		p.wroot = (*wide)(unsafe.Pointer(&p.root[0]))
 	}
-	p.wroot = (*wide)(unsafe.Pointer(&p.root[0]))
 	g := p.arena.reserve(maxGroups * groupSize * 4)
 	p.hopMem = p.arena.reserve(hopsBytes)
 	if g == nil || p.hopMem == nil || !commit(p.hopMem, hugeBlock, false) {
@@ -170,9 +170,9 @@ func mkLeaf(depth int, rec uint32) uint32 { return uint32(depth+1)<<depthShift |
 // lookup4 returns the leaf for an IPv4 address. It allocates nothing.
 // Its walk is NextHop4's.
 func (p *plane) lookup4(a uint32) uint32 {
-	e := atomic.LoadUint32(&p.wroot[a>>p.shift])
+	e := atomic.LoadUint32(&p.root[a>>p.shift])
 	for s := p.shift1; e&eChild != 0; s -= groupBits {
-		e = atomic.LoadUint32(&p.wgroup[e<<groupBits|a>>s&0xff])
+		e = atomic.LoadUint32(&p.groups[e<<groupBits|a>>s&0xff])
 	}
 	return e
 }
@@ -181,7 +181,7 @@ func (p *plane) lookup4(a uint32) uint32 {
 func (p *plane) lookup(k *[16]byte) uint32 {
 	e := atomic.LoadUint32(&p.root[p.index(k, 0)])
 	for i := p.rootBits / 8; e&eChild != 0 && i < p.maxDepth/8; i++ {
-		e = atomic.LoadUint32(&p.wgroup[e<<groupBits|uint32(k[i])])
+		e = atomic.LoadUint32(&p.groups[e<<groupBits|uint32(k[i])])
 	}
 	return e // groups at the last level hold only leaves
 }

@@ -149,12 +149,12 @@ func (t *Table) NextHopBurst(dsts [][4]byte, out []Hop) {
 	for len(dsts) > 0 {
 		n := min(len(dsts), burst)
 		for i := range n {
-			es[i] = atomic.LoadUint32(&p.wroot[binary.BigEndian.Uint32(dsts[i][:])>>p.shift])
+			es[i] = atomic.LoadUint32(&p.root[binary.BigEndian.Uint32(dsts[i][:])>>p.shift])
 		}
 		for i := range n {
 			e, a := es[i], binary.BigEndian.Uint32(dsts[i][:])
 			for s := p.shift1; e&eChild != 0; s -= groupBits {
-				e = atomic.LoadUint32(&p.wgroup[e<<groupBits|a>>s&0xff])
+				e = atomic.LoadUint32(&p.groups[e<<groupBits|a>>s&0xff])
 			}
 			h := &p.whop[e&recMask]
 			o := &out[i]
