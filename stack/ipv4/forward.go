@@ -22,11 +22,12 @@ func (ip *IPv4) forward(in *stack.Interface, b *mbuf.Buf, h wire.IPv4, gen uint6
 		b.Free()
 		return
 	}
-	dst := h.Dst()
-	ifindex, nexthop, ok := ip.s.Routes().NextHop(dst)
+	// The word lookup: the destination straight from the header,
+	// interface 0 for no route.
+	ifindex, nh := ip.s.Routes().NextHop4(h.DstWord())
 	var out *stack.Interface
-	if ok {
-		out = ip.s.Interface(ifindex)
+	if ifindex != 0 {
+		out = ip.s.Interface(int(ifindex))
 	}
 	if out == nil || out.Flags()&stack.FlagLoopback != 0 {
 		st.forwNoRoute.Add(1)
@@ -62,6 +63,7 @@ func (ip *IPv4) forward(in *stack.Interface, b *mbuf.Buf, h wire.IPv4, gen uint6
 	}
 	st.forwDatagrams.Add(1)
 	b.Meta.Flags &^= mbuf.FlagBroadcast | mbuf.FlagMulticast
+	nexthop := wire.Addr4FromWord(nh)
 	if ip.ff.On() {
 		if ip.ff.Missed() && !ip.in.Active() && !ip.fwd.Active() {
 			ip.installFlow(in, out, nexthop, h, gen)
