@@ -4,6 +4,7 @@ import (
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/pfil"
+	"github.com/gopkt/gopkt/stack/route"
 	"github.com/gopkt/gopkt/stack/wire"
 )
 
@@ -22,9 +23,12 @@ func (ip *IPv4) forward(in *stack.Interface, b *mbuf.Buf, h wire.IPv4, gen uint6
 		b.Free()
 		return
 	}
-	// The word lookup: the destination straight from the header,
-	// interface 0 for no route.
-	ifindex, nh := ip.s.Routes().NextHop4(h.DstWord())
+	// The word lookup, inlined: the destination straight from the
+	// header, interface 0 for no route. The typed variable makes this
+	// package import route: the compiler has route's inline bodies only
+	// in packages that import it, not through stack.Stack.Routes.
+	var rt *route.Table = ip.s.Routes()
+	ifindex, nh := rt.NextHop4(h.DstWord())
 	var out *stack.Interface
 	if ifindex != 0 {
 		out = ip.s.Interface(int(ifindex))

@@ -84,13 +84,6 @@ type hop struct {
 	ifindex  int32
 }
 
-// to returns the address to resolve for dst.
-func (h *hop) to(dst [4]byte) [4]byte {
-	var nh [4]byte
-	binary.BigEndian.PutUint32(nh[:], binary.BigEndian.Uint32(dst[:])&h.keep|h.gw)
-	return nh
-}
-
 type plane struct {
 	// What NextHop4 reads, set by newPlane and never changed (the
 	// memory they point to changes, one atomic entry store at a time):
