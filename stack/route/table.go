@@ -148,15 +148,23 @@ func (t *Table) NextHopBurst(dsts [][4]byte, out []Hop) {
 	var es [burst]uint32
 	for len(dsts) > 0 {
 		n := min(len(dsts), burst)
+		// The bases and the shift in registers: the atomic loads would
+		// otherwise make the compiler reload them for every address.
+		root, hops, shift := p.wroot, p.whop, p.shift&31
 		for i := range n {
-			es[i] = atomic.LoadUint32(&p.root[binary.BigEndian.Uint32(dsts[i][:])>>p.shift])
+			a := binary.BigEndian.Uint32(dsts[i][:]) >> shift
+			if raceEnabled {
+				es[i] = atomic.LoadUint32(&p.root[a]) // no *wide under checkptr
+			} else {
+				es[i] = atomic.LoadUint32(&root[a])
+			}
 		}
 		for i := range n {
 			e, a := es[i], binary.BigEndian.Uint32(dsts[i][:])
 			for s := p.shift1; e&eChild != 0; s -= groupBits {
 				e = atomic.LoadUint32(&p.groups[e<<groupBits|a>>s&0xff])
 			}
-			h := &p.whop[e&recMask]
+			h := &hops[e&recMask]
 			o := &out[i]
 			binary.BigEndian.PutUint32(o.Addr[:], a&h.keep|h.gw)
 			o.IfIndex, o.OK = h.ifindex, h.ifindex != 0
