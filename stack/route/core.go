@@ -411,7 +411,7 @@ func (c *core) len() int {
 type Memory struct {
 	Routes, Prefixes     int
 	Groups, DeadGroups   int // trie groups (256 entries) allocated, and unreachable ones awaiting a rebuild
-	Records, DeadRecords int // route records the leaves name
+	Records, DeadRecords int // route records the leaves name (not counting record 0, "no route")
 	PlaneBytes           int // forwarding plane: root, group chunks, record chunks
 	ControlBytes         int // estimate of the routes by prefix (map, per-prefix lists)
 	Rebuilds             int // planes built whole (bulk loads, compactions)
@@ -425,7 +425,7 @@ func (c *core) memory() Memory {
 	m := Memory{
 		Routes: c.n, Prefixes: len(c.prefixes),
 		Groups: int(pl.nGroups), DeadGroups: int(pl.deadGroups),
-		Records: int(pl.nRecs), DeadRecords: int(pl.deadRecs), Rebuilds: c.rebuilds,
+		Records: int(pl.nRecs) - 1, DeadRecords: int(pl.deadRecs), Rebuilds: c.rebuilds,
 		PlaneBytes: pl.bytes(),
 		// A map slot (key, value pointer, tophash, load factor 7/8)
 		// plus the prefix's record, which holds its first route; the
