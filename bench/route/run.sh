@@ -47,6 +47,8 @@ out=$(mktemp -d)
 huge=""
 oldhp=$(cat /proc/sys/vm/nr_hugepages)
 cleanup() {
+	# KEEP=DIR keeps the raw outputs (go.txt, peer.txt, autotest.txt).
+	[ -z "${KEEP:-}" ] || cp "$out"/*.txt "$KEEP"/ 2>/dev/null || true
 	[ -z "$huge" ] || { umount "$out/huge" 2>/dev/null || true; echo "$oldhp" >/proc/sys/vm/nr_hugepages; }
 	rm -rf "$out"
 }
@@ -79,13 +81,13 @@ done
 field() { awk -v name="$1" -v unit="$2" '$0 ~ name {for (i = 1; i <= NF; i++) if ($(i+1) == unit) print $i}' "$out/go.txt" | med; }
 peer() { awk -v n="$1" -v k="$2" '$1 == "routes" && $2 == n {for (i = 3; i < NF; i++) if ($i == k) print $(i+1)}' "$out/peer.txt" | med; }
 g1=$(field '^BenchmarkNextHop4Scale/random-1-' 'cpu-ns/op')
-gm=$(field '^BenchmarkNextHop4Scale/bgp-1000000-' 'cpu-ns/op')
+gm=$(field '^BenchmarkNextHop4Scale/bgp-1000000-[0-9]' 'cpu-ns/op')
 gc=$(field '^BenchmarkNextHop4Scale/bgp-1000000-cached' 'cpu-ns/op')
 o1=$(field '^BenchmarkNextHopScale/random-1-' 'cpu-ns/op')
 om=$(field '^BenchmarkNextHopScale/bgp-1000000' 'cpu-ns/op')
 b1=$(field '^BenchmarkNextHopBurstScale/random-1-' 'cpu-ns/op')
 bm=$(field '^BenchmarkNextHopBurstScale/bgp-1000000' 'cpu-ns/op')
-gmw=$(field '^BenchmarkNextHop4Scale/bgp-1000000-' 'ns/op')
+gmw=$(field '^BenchmarkNextHop4Scale/bgp-1000000-[0-9]' 'ns/op')
 allocs=$(awk '/Scale\// {for (i = 1; i <= NF; i++) if ($(i+1) == "allocs/op") print $i}' "$out/go.txt" | sort -n | tail -n 1)
 d1=$(peer 1 single_cpu_ns); dm=$(peer 1000000 single_cpu_ns)
 e1=$(peer 1 bulk_cpu_ns); em=$(peer 1000000 bulk_cpu_ns)
