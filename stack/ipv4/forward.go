@@ -4,6 +4,7 @@ import (
 	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/pfil"
+	"github.com/gopkt/gopkt/stack/route"
 	"github.com/gopkt/gopkt/stack/wire"
 )
 
@@ -22,11 +23,15 @@ func (ip *IPv4) forward(in *stack.Interface, b *mbuf.Buf, h wire.IPv4, gen uint6
 		b.Free()
 		return
 	}
-	dst := h.Dst()
-	ifindex, nexthop, ok := ip.s.Routes().NextHop(dst)
+	// The word lookup, inlined: the destination straight from the
+	// header, interface 0 for no route. The typed variable makes this
+	// package import route: the compiler has route's inline bodies only
+	// in packages that import it, not through stack.Stack.Routes.
+	var rt *route.Table = ip.s.Routes()
+	ifindex, nh := rt.NextHop4(h.DstWord())
 	var out *stack.Interface
-	if ok {
-		out = ip.s.Interface(ifindex)
+	if ifindex != 0 {
+		out = ip.s.Interface(int(ifindex))
 	}
 	if out == nil || out.Flags()&stack.FlagLoopback != 0 {
 		st.forwNoRoute.Add(1)
@@ -62,6 +67,7 @@ func (ip *IPv4) forward(in *stack.Interface, b *mbuf.Buf, h wire.IPv4, gen uint6
 	}
 	st.forwDatagrams.Add(1)
 	b.Meta.Flags &^= mbuf.FlagBroadcast | mbuf.FlagMulticast
+	nexthop := wire.Addr4FromWord(nh)
 	if ip.ff.On() {
 		if ip.ff.Missed() && !ip.in.Active() && !ip.fwd.Active() {
 			ip.installFlow(in, out, nexthop, h, gen)

@@ -1,6 +1,7 @@
 package ipv4
 
 import (
+	"encoding/binary"
 	"net/netip"
 
 	"github.com/gopkt/gopkt/hw/mbuf"
@@ -45,11 +46,12 @@ func (ip *IPv4) Route(dst wire.Addr4) (ifc *stack.Interface, nexthop wire.Addr4,
 		// Our own address: through the loopback, as Linux's local table does.
 		return ip.s.Loopback(), dst, nil
 	}
-	ifindex, nexthop, ok := ip.s.Routes().NextHop(dst)
-	if !ok {
+	ifindex, nh := ip.s.Routes().NextHop4(binary.BigEndian.Uint32(dst[:]))
+	if ifindex == 0 {
 		return nil, dst, ErrNoRoute
 	}
-	ifc = ip.s.Interface(ifindex)
+	nexthop = wire.Addr4FromWord(nh)
+	ifc = ip.s.Interface(int(ifindex))
 	if ifc == nil {
 		return nil, dst, ErrNoRoute
 	}

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -129,6 +130,50 @@ func BenchmarkNextHopScale(b *testing.B) {
 				if ok {
 					hit += ifx + int(binary.BigEndian.Uint32(nh[:]))
 				}
+			}
+			b.ReportMetric(float64(threadCPU()-c0)/float64(b.N), "cpu-ns/op")
+			if hit == 0 {
+				b.Fatal("no route found")
+			}
+		})
+	}
+}
+
+// BenchmarkNextHop4Scale is BenchmarkNextHopScale through NextHop4, the
+// word API the forwarding path uses (inlined): the same addresses, as
+// words (lpm_bench.c's uint32 array), interface and next hop summed.
+// bgp-1000000-cached is the full table probed with the first 4096 of the
+// addresses only, whose root entries stay in cache: the same lookup
+// without the DRAM and TLB misses, what the table's size costs apart from
+// them.
+func BenchmarkNextHop4Scale(b *testing.B) {
+	ps := probes()
+	ws := make([]uint32, len(ps))
+	for i, p := range ps {
+		ws[i] = binary.BigEndian.Uint32(p[:])
+	}
+	cases := append(benchSizes[:len(benchSizes):len(benchSizes)], struct {
+		name string
+		n    int
+		bgp  bool
+	}{"bgp-1000000-cached", 1000000, true})
+	for _, s := range cases {
+		b.Run(s.name, func(b *testing.B) {
+			tb, _ := benchTable(b, s.n, s.bgp)
+			mustAddB(b, tb, Route{Prefix: netip.MustParsePrefix("0.0.0.0/0"), IfIndex: 1})
+			mask := len(ws) - 1
+			if strings.HasSuffix(s.name, "-cached") {
+				mask = 1<<12 - 1
+			}
+			b.ReportAllocs()
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			hit := 0
+			b.ResetTimer()
+			c0 := threadCPU()
+			for i := 0; i < b.N; i++ {
+				ifx, nh := tb.NextHop4(ws[i&mask])
+				hit += int(ifx) + int(nh)
 			}
 			b.ReportMetric(float64(threadCPU()-c0)/float64(b.N), "cpu-ns/op")
 			if hit == 0 {

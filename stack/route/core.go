@@ -14,7 +14,7 @@ import (
 // control plane, under mu) and the published forwarding plane.
 type core struct {
 	mu       sync.Mutex
-	cur      atomic.Pointer[plane]
+	cur      planePtr
 	bits     int // 32 or 128
 	prefixes map[netip.Prefix]*prefixRoutes
 	n        int    // routes
@@ -31,6 +31,14 @@ type core struct {
 	// forwarding) compare it instead of walking their entries.
 	gen atomic.Uint64
 }
+
+// planePtr is the published plane: an atomic.Pointer[plane] that costs
+// NextHop4 less of its inlining budget (the generic Load is a call with a
+// dictionary to the inliner, LoadPointer an intrinsic).
+type planePtr struct{ p unsafe.Pointer }
+
+func (x *planePtr) Load() *plane   { return (*plane)(atomic.LoadPointer(&x.p)) }
+func (x *planePtr) Store(p *plane) { atomic.StorePointer(&x.p, unsafe.Pointer(p)) }
 
 // bigTable is bigAt's default: from about this many prefixes a full
 // table's second-level groups cost as much memory as the 64 MiB root
@@ -403,7 +411,7 @@ func (c *core) len() int {
 type Memory struct {
 	Routes, Prefixes     int
 	Groups, DeadGroups   int // trie groups (256 entries) allocated, and unreachable ones awaiting a rebuild
-	Records, DeadRecords int // route records the leaves name
+	Records, DeadRecords int // route records the leaves name (not counting record 0, "no route")
 	PlaneBytes           int // forwarding plane: root, group chunks, record chunks
 	ControlBytes         int // estimate of the routes by prefix (map, per-prefix lists)
 	Rebuilds             int // planes built whole (bulk loads, compactions)
@@ -417,7 +425,7 @@ func (c *core) memory() Memory {
 	m := Memory{
 		Routes: c.n, Prefixes: len(c.prefixes),
 		Groups: int(pl.nGroups), DeadGroups: int(pl.deadGroups),
-		Records: int(pl.nRecs), DeadRecords: int(pl.deadRecs), Rebuilds: c.rebuilds,
+		Records: int(pl.nRecs) - 1, DeadRecords: int(pl.deadRecs), Rebuilds: c.rebuilds,
 		PlaneBytes: pl.bytes(),
 		// A map slot (key, value pointer, tophash, load factor 7/8)
 		// plus the prefix's record, which holds its first route; the

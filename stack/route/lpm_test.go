@@ -53,6 +53,16 @@ func checkAgainst(t *testing.T, tb *Table, ref *refTable, rng *rand.Rand, n int)
 		if ok != wok || ok && (ifx != want.IfIndex || nh != want.NextHop(a)) {
 			t.Fatalf("NextHop(%v) = %d %v %v, want %v", netip.AddrFrom4(a), ifx, nh, ok, want)
 		}
+		// The word API: interface 0 and dst for no route.
+		w := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])
+		ifx4, nh4 := tb.NextHop4(w)
+		wantIf, wantNH := int32(0), a
+		if wok {
+			wantIf, wantNH = int32(want.IfIndex), want.NextHop(a)
+		}
+		if ifx4 != wantIf || nh4 != uint32(wantNH[0])<<24|uint32(wantNH[1])<<16|uint32(wantNH[2])<<8|uint32(wantNH[3]) {
+			t.Fatalf("NextHop4(%v) = %d %08x, want %d %v", netip.AddrFrom4(a), ifx4, nh4, wantIf, netip.AddrFrom4(wantNH))
+		}
 	}
 }
 
@@ -272,7 +282,8 @@ func concurrentReaders(t *testing.T, bigAt, n, shortest int, withDefault bool) {
 					if withDefault {
 						var h [1]Hop
 						tb.NextHopBurst([][4]byte{a}, h[:])
-						if _, _, ok := tb.NextHop(a); !ok || !h[0].OK || h[0].IfIndex <= 0 {
+						ifx4, _ := tb.NextHop4(uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3]))
+						if _, _, ok := tb.NextHop(a); !ok || !h[0].OK || h[0].IfIndex <= 0 || ifx4 <= 0 {
 							t.Errorf("NextHop(%v): %v, NextHopBurst: %+v", netip.AddrFrom4(a), ok, h[0])
 							return
 						}
@@ -462,7 +473,8 @@ func TestArenaPlanesRetire(t *testing.T) {
 			default:
 			}
 			r := rs[i%len(rs)]
-			if _, _, ok := tb.NextHop(r.Prefix.Addr().As4()); !ok {
+			a := r.Prefix.Addr().As4()
+			if ifx, _ := tb.NextHop4(uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])); ifx == 0 {
 				t.Error("no route")
 				return
 			}
@@ -472,7 +484,7 @@ func TestArenaPlanesRetire(t *testing.T) {
 		if err := tb.AddBatch(rs); err != nil {
 			t.Fatal(err)
 		}
-		if m := tb.Memory(); m.Groups < hugeAfter<<chunkShift {
+		if m := tb.Memory(); m.Groups < hugeAfter/(groupSize*4) {
 			t.Fatalf("only %d groups: the arena is not used", m.Groups)
 		}
 		tb.DeleteInterface(1)

@@ -54,13 +54,22 @@ const (
 	depthShift = 23
 	recMask    = 1<<depthShift - 1
 	maxRecs    = 1 << depthShift // record indices fit 23 bits
-	maxGroups  = 1 << 26         // 16 GiB of groups: never reached
-	chunkShift = 6               // groups per chunk: 64 (64 KiB)
+	maxGroups  = 1 << 23         // 8 GiB of groups, reserved, not used: never reached
 	recShift   = 8               // records per chunk: 256
+	// hopsBytes is the address range reserved for a plane's hops.
+	hopsBytes = (maxRecs*int(unsafe.Sizeof(hop{})) + hugeBlock - 1) / hugeBlock * hugeBlock
 )
 
-// groupChunk holds 64 groups of 256 entries.
-type groupChunk [groupSize << chunkShift]uint32
+// wide is the type NextHop4 indexes roots and groups through: any uint32
+// is in range, so an index needs no bounds check (the root of an IPv4
+// plane has 1<<rootBits entries and an address shifted right by 32 -
+// rootBits is below that; a child entry shifted left by groupBits, which
+// drops eChild, plus a byte is an entry of a group below maxGroups).
+type wide [1 << 32]uint32
+
+// hops is the type NextHop4 indexes next-hop records through: a leaf's
+// record index (bits 0-22) is always in range.
+type hops [maxRecs]hop
 
 // recChunk holds 256 next-hop records: the Route Lookup copies out.
 type recChunk struct {
@@ -75,35 +84,33 @@ type hop struct {
 	ifindex  int32
 }
 
-// to returns the address to resolve for dst.
-func (h *hop) to(dst [4]byte) [4]byte {
-	var nh [4]byte
-	binary.BigEndian.PutUint32(nh[:], binary.BigEndian.Uint32(dst[:])&h.keep|h.gw)
-	return nh
-}
-
 type plane struct {
-	maxDepth int    // 32 or 128
-	rootBits int    // smallRoot or bigRoot
-	shift    uint32 // 32 - rootBits: an IPv4 address's root index is a >> shift
+	// What NextHop4 reads, set by newPlane and never changed (the
+	// memory they point to changes, one atomic entry store at a time):
+	// the root, the groups (group i is entries i<<groupBits to
+	// i<<groupBits+255), the next-hop records (hop 0 is "no route"), and
+	// the root's shift for an IPv4 address and the first group level's.
+	wroot  *wide
+	wgroup *wide
+	whop   *hops
+	shift  uint32 // 32 - rootBits: an IPv4 address's root index is a >> shift
+	shift1 uint32 // shift - groupBits: the byte below the root is a >> shift1 & 0xff
+
+	maxDepth int // 32 or 128
+	rootBits int // smallRoot or bigRoot
 	root     []uint32
-	// root0 is &root[0]: rootEntry indexes it without a bounds check,
-	// since an IPv4 address shifted right by shift is below len(root).
-	root0  unsafe.Pointer
-	groups atomic.Pointer[[]*groupChunk]
-	recs   atomic.Pointer[[]*recChunk]
-	// hops is the compact form of every record NextHop reads (IPv4), one
-	// flat array indexed by the leaf: no chunk to chase after the trie
-	// entry's cache miss. It grows by copy; a reader loads it after the
-	// entry, so the array it gets holds every record an entry can name.
-	hops atomic.Pointer[[]hop]
-	// hop0 is &(*hops)[0], stored with it: NextHop indexes it without
-	// the slice header's load and bounds check (the leaf it read first
-	// names a record the array it then loads holds).
-	hop0 atomic.Pointer[hop]
+	groups   []uint32 // the groups' reserved range, committed up to nGroups
+	hopMem   []byte   // the hops' reserved range, committed up to nRecs
+	recs     atomic.Pointer[[]*recChunk]
+	// pub is the number of records written, stored after each: Lookup
+	// loads it before it reads a record, the happens-before edge the
+	// race detector needs when the leaf came from a group (it does not
+	// see atomics outside the Go heap).
+	pub atomic.Uint32
 
 	// Writer-only state.
 	nGroups, nRecs       uint32
+	gCommit, hCommit     int // bytes of groups and hops made writable
 	deadGroups, deadRecs uint32
 	nhs                  map[Route]*nhRef // next hop (Prefix zero) -> record
 	arena                *arena
@@ -121,18 +128,31 @@ type nhRef struct {
 }
 
 func newPlane(maxDepth, rootBits int) *plane {
-	p := &plane{maxDepth: maxDepth, rootBits: rootBits, shift: uint32(32 - rootBits), nhs: map[Route]*nhRef{}}
+	p := &plane{maxDepth: maxDepth, rootBits: rootBits, nhs: map[Route]*nhRef{}}
+	p.shift = uint32(32-rootBits) & 31
+	p.shift1 = (p.shift - groupBits) & 31
 	p.arena = newArena(p)
-	if rootBits == smallRoot {
-		p.root = make([]uint32, 1<<smallRoot)
-	} else {
-		p.root = p.arena.table(1 << rootBits)
+	p.root = p.arena.table(1 << rootBits)
+	if !raceEnabled {
+		// Under the race detector the root is on the Go heap, where
+		// checkptr refuses a *wide, and NextHop4 does not use it.
+		p.wroot = (*wide)(unsafe.Pointer(&p.root[0]))
 	}
-	p.root0 = unsafe.Pointer(&p.root[0])
-	g, r, h := []*groupChunk{}, []*recChunk{}, []hop{}
-	p.groups.Store(&g)
+	g := p.arena.reserve(maxGroups * groupSize * 4)
+	p.hopMem = p.arena.reserve(hopsBytes)
+	if g == nil || p.hopMem == nil || !commit(p.hopMem, hugeBlock, false) {
+		// Out of address space: as out of memory for a make.
+		panic("route: cannot reserve the forwarding plane's address range")
+	}
+	p.hCommit = hugeBlock
+	p.groups = unsafe.Slice((*uint32)(unsafe.Pointer(&g[0])), len(g)/4)
+	p.wgroup = (*wide)(unsafe.Pointer(&g[0]))
+	p.whop = (*hops)(unsafe.Pointer(&p.hopMem[0]))
+	r := []*recChunk{}
 	p.recs.Store(&r)
-	p.hops.Store(&h)
+	// Record 0 is "no route", what an empty leaf names: no interface,
+	// the destination itself as next hop.
+	p.newRecord(Route{})
 	return p
 }
 
@@ -140,28 +160,12 @@ func leafDepth(e uint32) int { return int(e>>depthShift) - 1 } // -1: no route
 
 func mkLeaf(depth int, rec uint32) uint32 { return uint32(depth+1)<<depthShift | rec }
 
-// rootEntry returns the root entry of an IPv4 address: one atomic load,
-// no bounds check (a>>shift < 1<<rootBits == len(root) for every a).
-func (p *plane) rootEntry(a uint32) uint32 {
-	return rootAt(p.root0, a>>(p.shift&31))
-}
-
-// rootAt loads root entry i of the root at root0 (i < len(root)).
-func rootAt(root0 unsafe.Pointer, i uint32) uint32 {
-	return atomic.LoadUint32((*uint32)(unsafe.Add(root0, uintptr(i)*4)))
-}
-
-// hopAt returns next-hop record i of the array at h0 (i below the number
-// of records when h0 was loaded).
-func hopAt(h0 *hop, i uint32) *hop {
-	return (*hop)(unsafe.Add(unsafe.Pointer(h0), uintptr(i)*unsafe.Sizeof(hop{})))
-}
-
 // lookup4 returns the leaf for an IPv4 address. It allocates nothing.
+// Its walk is NextHop4's.
 func (p *plane) lookup4(a uint32) uint32 {
-	e := p.rootEntry(a)
-	if e&eChild != 0 {
-		e = p.below4(e, a)
+	e := atomic.LoadUint32(&p.root[a>>p.shift])
+	for s := p.shift1; e&eChild != 0; s -= groupBits {
+		e = atomic.LoadUint32(&p.groups[e<<groupBits|a>>s&0xff])
 	}
 	return e
 }
@@ -169,48 +173,23 @@ func (p *plane) lookup4(a uint32) uint32 {
 // lookup returns the leaf for a key of maxDepth bits.
 func (p *plane) lookup(k *[16]byte) uint32 {
 	e := atomic.LoadUint32(&p.root[p.index(k, 0)])
-	if e&eChild == 0 {
-		return e
+	for i := p.rootBits / 8; e&eChild != 0 && i < p.maxDepth/8; i++ {
+		e = atomic.LoadUint32(&p.groups[e<<groupBits|uint32(k[i])])
 	}
-	g := *p.groups.Load()
-	for i := p.rootBits / 8; i < p.maxDepth/8; i++ {
-		e = groupEntry(g, e, uint32(k[i]))
-		if e&eChild == 0 {
-			return e
-		}
-	}
-	return 0 // not reached: groups at the last level hold only leaves
-}
-
-func groupEntry(g []*groupChunk, e, b uint32) uint32 {
-	i := e &^ eChild
-	c := g[i>>chunkShift]
-	return atomic.LoadUint32(&c[(i&(1<<chunkShift-1))<<groupBits|b&0xff])
+	return e // groups at the last level hold only leaves
 }
 
 // record returns the route a leaf names.
 func (p *plane) record(e uint32) *Route {
 	i := e & recMask
+	_ = p.pub.Load() // the race detector's edge to the record's write
 	return &(*p.recs.Load())[i>>recShift].r[i&(1<<recShift-1)]
-}
-
-// below4 finishes an IPv4 lookup under a root entry that names a group.
-func (p *plane) below4(e, a uint32) uint32 {
-	g := *p.groups.Load()
-	if p.shift == 32-smallRoot {
-		e = groupEntry(g, e, a>>8&0xff)
-		if e&eChild == 0 {
-			return e
-		}
-	}
-	return groupEntry(g, e, a&0xff)
 }
 
 // slots returns the entries of group i (writer side).
 func (p *plane) slots(i uint32) []uint32 {
-	c := (*p.groups.Load())[i>>chunkShift]
-	o := (i & (1<<chunkShift - 1)) << groupBits
-	return c[o : o+groupSize]
+	o := i << groupBits
+	return p.groups[o : o+groupSize : o+groupSize]
 }
 
 // full reports whether the plane is out of group or record indices.
@@ -257,35 +236,29 @@ func (p *plane) newRecord(r Route) uint32 {
 		gw := r.Gateway.As4()
 		h.gw, h.keep = binary.BigEndian.Uint32(gw[:]), 0
 	}
-	hs := *p.hops.Load()
-	if int(i) == len(hs) {
-		if len(hs) == cap(hs) {
-			nhs := make([]hop, len(hs), max(64, 2*cap(hs)))
-			copy(nhs, hs)
-			hs = nhs
+	if need := int(i+1) * int(unsafe.Sizeof(hop{})); need > p.hCommit {
+		if !commit(p.hopMem, need, false) {
+			panic("route: out of memory for next-hop records")
 		}
-		hs = append(hs, h)
-		p.hops.Store(&hs)
-		p.hop0.Store(&hs[0])
+		p.hCommit = (need + hugeBlock - 1) / hugeBlock * hugeBlock
 	}
+	// Readers see the record only through a leaf stored after this
+	// (one atomic store), so plain stores do.
+	p.whop[i] = h
 	p.nRecs++
+	p.pub.Store(p.nRecs)
 	return i
 }
 
 // newGroup returns a group whose entries are all fill.
 func (p *plane) newGroup(fill uint32) uint32 {
 	i := p.nGroups
-	cs := *p.groups.Load()
-	if int(i>>chunkShift) == len(cs) {
-		var c *groupChunk
-		if len(cs) >= hugeAfter {
-			c = p.arena.chunk()
+	if need := int(i+1) * groupSize * 4; need > p.gCommit {
+		g := unsafe.Slice((*byte)(unsafe.Pointer(&p.groups[0])), len(p.groups)*4)
+		if !commit(g, need, true) {
+			panic("route: out of memory for trie groups")
 		}
-		if c == nil {
-			c = new(groupChunk)
-		}
-		ncs := append(cs[:len(cs):len(cs)], c)
-		p.groups.Store(&ncs)
+		p.gCommit = (need + hugeBlock - 1) / hugeBlock * hugeBlock
 	}
 	p.nGroups++
 	s := p.slots(i)
@@ -413,5 +386,6 @@ func (p *plane) push(e *uint32, l int, leaf uint32) {
 
 // bytes is the memory the plane holds.
 func (p *plane) bytes() int {
-	return len(p.root)*4 + len(*p.groups.Load())*len(groupChunk{})*4 + len(*p.recs.Load())*int(unsafe.Sizeof(recChunk{}))
+	return len(p.root)*4 + int(p.nGroups)*groupSize*4 + int(p.nRecs)*int(unsafe.Sizeof(hop{})) +
+		len(*p.recs.Load())*int(unsafe.Sizeof(recChunk{}))
 }

@@ -3,6 +3,8 @@ package route
 import (
 	"encoding/binary"
 	"net/netip"
+	"runtime"
+	"sync/atomic"
 )
 
 // Table is the IPv4 routing table. The zero value is not ready; use New.
@@ -49,40 +51,62 @@ func (t *Table) Lookup(dst [4]byte) (Route, bool) {
 	return r, true
 }
 
-// NextHop is Lookup for forwarding: the outgoing interface and the address
-// to resolve on it (the gateway, or dst for an on-link route), without
-// copying the Route out. It takes no lock and does not allocate.
-//
-// It is the lookup a forwarding loop runs per packet. Its common case (a
-// root entry that is a leaf: every prefix up to the root's stride) reads
-// the root entry, then the next-hop record; deeper prefixes and misses
-// take nextHopSlow. The fewer instructions depend on the root entry's
-// cache miss, the more lookups' misses the CPU overlaps. It costs 187 in
-// the inliner's budget of 80 (the [4]byte argument and result and the
-// slow path's call are most of it), so it is a call unless a build
-// profile names it hot (bench/route/pgo.sh). Inlined into a lookup loop
-// that way it was no faster in a full table: the cost there is the root
-// entry's cache miss and what depends on it, not the call.
+// NextHop is NextHop4 for an address as the 4 bytes of a header: the
+// outgoing interface and the address to resolve on it (the gateway, or dst
+// for an on-link route), without copying the Route out. It takes no lock
+// and does not allocate.
 func (t *Table) NextHop(dst [4]byte) (ifindex int, nexthop [4]byte, ok bool) {
-	p := t.c.cur.Load()
-	e := p.rootEntry(binary.BigEndian.Uint32(dst[:]))
-	if e&eChild != 0 || e < 1<<depthShift {
-		return p.nextHopSlow(e, dst)
-	}
-	h := hopAt(p.hop0.Load(), e&recMask)
-	return int(h.ifindex), h.to(dst), true
+	ifx, nh := t.NextHop4(binary.BigEndian.Uint32(dst[:]))
+	binary.BigEndian.PutUint32(nexthop[:], nh)
+	return int(ifx), nexthop, ifx != 0
 }
 
-// nextHopSlow finishes NextHop below the root, and for no route.
-func (p *plane) nextHopSlow(e uint32, dst [4]byte) (int, [4]byte, bool) {
-	if e&eChild != 0 {
-		e = p.below4(e, binary.BigEndian.Uint32(dst[:]))
+// NextHop4 is the forwarding path's lookup, for an IPv4 address as a
+// big-endian word: the outgoing interface and the address to resolve on
+// it (the gateway, or dst for an on-link route); ifindex 0 is no route
+// (nexthop is then dst). Interfaces are numbered from 1 (Add refuses
+// less), so the index says both. It takes no lock and does not allocate.
+//
+// It is small enough to inline (cost 79 of the compiler's 80), so a
+// forwarding loop runs it without a call: words in and out, not [4]byte
+// (Go passes arrays through memory, not registers), and no ok result.
+// Its common case is two loads, the root entry (the cache miss) and the
+// next-hop record, with no branch on what it finds: an empty leaf names
+// record 0, "no route", which answers interface 0 and dst. Only a child
+// group entry (prefixes longer than the root's stride) loops, once per
+// level below: the branch rte_lpm_lookup takes for its tbl8 extension.
+// Every base it indexes (root, groups, records) is fixed for the plane's
+// life, so only the plane pointer is loaded again per lookup.
+//
+// The entries are read with plain loads, the instruction an atomic load
+// is on the architectures Go supports (it costs the inliner three nodes
+// more per load): a word-sized read sees some value stored there (the Go
+// memory model), the writer stores each entry in one atomic store after
+// filling what it names, and the record's address depends on the entry
+// read, which orders the two reads on every such CPU. Under the race
+// detector (race.go) NextHop4 takes the same walk with atomic loads,
+// so the concurrent tests check the publication order.
+func (t *Table) NextHop4(dst uint32) (ifindex int32, nexthop uint32) {
+	if raceEnabled {
+		return t.nextHop4Atomic(dst)
 	}
-	if e < 1<<depthShift {
-		return 0, dst, false
+	p := t.c.cur.Load()
+	e := p.wroot[dst>>p.shift]
+	for s := p.shift1; int32(e) < 0; s -= groupBits {
+		e = p.wgroup[e<<groupBits|dst>>s&0xff]
 	}
-	h := hopAt(p.hop0.Load(), e&recMask)
-	return int(h.ifindex), h.to(dst), true
+	h := p.whop[e&recMask]
+	runtime.KeepAlive(p) // the arena holding the record lives while p does
+	return h.ifindex, dst&h.keep | h.gw
+}
+
+// nextHop4Atomic is NextHop4 with atomic loads.
+func (t *Table) nextHop4Atomic(dst uint32) (int32, uint32) {
+	p := t.c.cur.Load()
+	e := p.lookup4(dst)
+	h := p.whop[e&recMask]
+	runtime.KeepAlive(p)
+	return h.ifindex, dst&h.keep | h.gw
 }
 
 // Gen is the table's generation: it grows with every Add, AddBatch and
@@ -124,28 +148,26 @@ func (t *Table) NextHopBurst(dsts [][4]byte, out []Hop) {
 	var es [burst]uint32
 	for len(dsts) > 0 {
 		n := min(len(dsts), burst)
-		// The root and the shift in registers: the atomic loads would
+		// The bases and the shift in registers: the atomic loads would
 		// otherwise make the compiler reload them for every address.
-		root0, shift := p.root0, p.shift&31
+		root, hops, shift := p.wroot, p.whop, p.shift&31
 		for i := range n {
-			es[i] = rootAt(root0, binary.BigEndian.Uint32(dsts[i][:])>>shift)
+			a := binary.BigEndian.Uint32(dsts[i][:]) >> shift
+			if raceEnabled {
+				es[i] = atomic.LoadUint32(&p.root[a]) // no *wide under checkptr
+			} else {
+				es[i] = atomic.LoadUint32(&root[a])
+			}
 		}
-		hs := *p.hops.Load()
 		for i := range n {
-			e := es[i]
-			if e&eChild != 0 {
-				e = p.below4(e, binary.BigEndian.Uint32(dsts[i][:]))
+			e, a := es[i], binary.BigEndian.Uint32(dsts[i][:])
+			for s := p.shift1; e&eChild != 0; s -= groupBits {
+				e = atomic.LoadUint32(&p.groups[e<<groupBits|a>>s&0xff])
 			}
+			h := &hops[e&recMask]
 			o := &out[i]
-			if e < 1<<depthShift {
-				o.Addr, o.IfIndex, o.OK = dsts[i], 0, false
-				continue
-			}
-			if e&recMask >= uint32(len(hs)) {
-				hs = *p.hops.Load() // a record newer than the first load
-			}
-			h := &hs[e&recMask]
-			o.Addr, o.IfIndex, o.OK = h.to(dsts[i]), h.ifindex, true
+			binary.BigEndian.PutUint32(o.Addr[:], a&h.keep|h.gw)
+			o.IfIndex, o.OK = h.ifindex, h.ifindex != 0
 		}
 		dsts, out = dsts[n:], out[n:]
 	}

@@ -52,6 +52,10 @@ func (m MAC) String() string {
 // netip.AddrFrom4(a) to get a netip.Addr; use AddrTo4 for the reverse.
 type Addr4 = [4]byte
 
+// Addr4FromWord returns the address a big-endian word holds (the next hop
+// route.Table.NextHop4 returns).
+func Addr4FromWord(w uint32) Addr4 { return Addr4{byte(w >> 24), byte(w >> 16), byte(w >> 8), byte(w)} }
+
 // AddrTo4 returns the 4 bytes of an IPv4 (or IPv4-mapped IPv6) address; ok is
 // false for other addresses.
 func AddrTo4(a netip.Addr) (b Addr4, ok bool) {

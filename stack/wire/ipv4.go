@@ -121,6 +121,10 @@ func (h IPv4) Src() Addr4 { return Addr4(h[12:16]) }
 // Dst returns the destination address.
 func (h IPv4) Dst() Addr4 { return Addr4(h[16:20]) }
 
+// DstWord returns the destination address as a big-endian word, the form
+// route.Table.NextHop4 takes (no [4]byte through memory).
+func (h IPv4) DstWord() uint32 { return binary.BigEndian.Uint32(h[16:20]) }
+
 // SrcAddr returns the source address as a netip.Addr.
 func (h IPv4) SrcAddr() netip.Addr { return netip.AddrFrom4(h.Src()) }
 
