@@ -276,6 +276,7 @@ func (v *Vap) join(e *ScanEntry, now time.Time) {
 	v.retries = 0
 	v.newState(StateAuth)
 	v.pmksaTry = false
+	v.sae.group = 0 // the first of SAEGroups again
 	if v.secure && v.akm == ie.AKMSAE {
 		rsn := v.rsn
 		if pmk, pmkid, ok := v.pmksaLookup(now); ok {

@@ -9,7 +9,7 @@ import (
 func BenchmarkPWEHuntAndPeck(b *testing.B) {
 	ma, mb := []byte{2, 0, 0, 0, 0, 1}, []byte{2, 0, 0, 0, 0, 2}
 	for b.Loop() {
-		if _, err := PWEHuntAndPeck([]byte("the right passphrase"), nil, ma, mb); err != nil {
+		if _, err := PWEHuntAndPeck(Group19, []byte("the right passphrase"), nil, ma, mb); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -18,7 +18,7 @@ func BenchmarkPWEHuntAndPeck(b *testing.B) {
 // BenchmarkDerivePT: the hash-to-element PT (two SSWU maps, one addition).
 func BenchmarkDerivePT(b *testing.B) {
 	for b.Loop() {
-		if _, err := DerivePT([]byte("gopkt-wlan"), []byte("the right passphrase"), nil); err != nil {
+		if _, err := DerivePT(Group19, []byte("gopkt-wlan"), []byte("the right passphrase"), nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -29,7 +29,7 @@ func BenchmarkDerivePT(b *testing.B) {
 // this).
 func BenchmarkExchange(b *testing.B) {
 	ma, mb := []byte{2, 0, 0, 0, 0, 1}, []byte{2, 0, 0, 0, 0, 2}
-	pwe, err := PWEHuntAndPeck([]byte("the right passphrase"), nil, ma, mb)
+	pwe, err := PWEHuntAndPeck(Group19, []byte("the right passphrase"), nil, ma, mb)
 	if err != nil {
 		b.Fatal(err)
 	}

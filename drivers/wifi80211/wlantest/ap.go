@@ -48,6 +48,9 @@ type APConfig struct {
 	// SAETokens: every SAE commit must carry the AP's anti-clogging token
 	// (hostapd's sae_anti_clogging_threshold=0).
 	SAETokens bool
+	// SAEGroups: the finite cyclic groups the AP accepts (hostapd's
+	// sae_groups); a Commit in another gets status 77. Default 19.
+	SAEGroups []uint16
 }
 
 // APStats counts what the AP saw.
@@ -81,6 +84,8 @@ type APStats struct {
 	// confirms that did not verify (wrong password); StaRSNX: the
 	// Association Request carried an RSN Extension element.
 	SAECommits, SAEConfirms, SAETokenReqs, SAEBadConfirms int
+	// SAEGroupRefusals: Commits answered with status 77.
+	SAEGroupRefusals int
 	// SAEBadTokens: Commits dropped for a used or unknown token;
 	// SAEIgnoredConfirms: Confirms ignored (send-confirm not above the
 	// last, or before a commit), as hostapd ignores them.

@@ -1,0 +1,76 @@
+package net80211_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
+	"github.com/gopkt/gopkt/drivers/wifi80211/sae"
+	"github.com/gopkt/gopkt/drivers/wifi80211/wlantest"
+)
+
+// TestSAEGroups joins APs that run SAE in groups 20 and 21 only: the
+// station offers its groups in order, follows status 77 to the next one,
+// and with hash-to-element names the refused groups in its Commit (the
+// AP checks it supports none of them). A station configured for groups
+// the AP lacks fails and says so.
+func TestSAEGroups(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		ap, sta   []uint16
+		h2e       bool
+		refusals  int
+		security  string
+		wantError string
+	}{
+		{"h&p 20 after 19", []uint16{20}, nil, false, 1, "WPA3-SAE (hunting-and-pecking, group 20)", ""},
+		{"h2e 21 after 19 and 20", []uint16{21}, nil, true, 2, "WPA3-SAE (hash-to-element, group 21)", ""},
+		{"h2e 20 preferred", []uint16{19, 20, 21}, []uint16{20, 19}, true, 0, "WPA3-SAE (hash-to-element, group 20)", ""},
+		{"h&p 21 only", []uint16{19, 20, 21}, []uint16{21}, false, 0, "WPA3-SAE (hunting-and-pecking, group 21)", ""},
+		{"none in common", []uint16{21}, []uint16{19, 20}, true, 2, "", "supports none of the groups"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newBench(t, benchOpts{passphrase: "the right passphrase",
+				apCfg: func(c *wlantest.APConfig) {
+					c.PMF, c.SAE, c.SAEH2E, c.SAEGroups = 2, 1, tc.h2e, tc.ap
+				},
+				vapCfg: func(c *net80211.VapConfig) { c.SAEGroups = tc.sta },
+			})
+			if tc.wantError != "" {
+				if err := b.vap.Connect([]byte("gopkt-test"), "the right passphrase"); err != nil {
+					t.Fatal(err)
+				}
+				b.runFor(3 * time.Second)
+				var err error
+				for _, e := range b.events {
+					if e.Kind == net80211.EventFailed {
+						err = e.Err
+					}
+				}
+				if !errors.Is(err, net80211.ErrAuthRefused) || !strings.Contains(err.Error(), tc.wantError) {
+					t.Fatalf("connect: %v, want ErrAuthRefused saying %q", err, tc.wantError)
+				}
+				return
+			}
+			b.connect("the right passphrase")
+			st := b.vap.Status()
+			if st.Security != tc.security || st.Stats.SAEGroupsRefused != uint64(tc.refusals) || b.ap.Stats.SAEGroupRefusals != tc.refusals {
+				t.Fatalf("security %q, %d refusals (AP %d); want %q after %d", st.Security, st.Stats.SAEGroupsRefused, b.ap.Stats.SAEGroupRefusals, tc.security, tc.refusals)
+			}
+			if b.ap.Stats.M4 != 1 || b.ap.Stats.BadMIC != 0 {
+				t.Fatalf("4-way handshake: AP %+v", b.ap.Stats)
+			}
+			b.pingPong("group")
+		})
+	}
+}
+
+// An SAE group the package lacks is refused when the vap is made.
+func TestSAEGroupsConfig(t *testing.T) {
+	b := newBench(t, benchOpts{})
+	if _, err := b.com.NewVap(net80211.VapConfig{SAEGroups: []uint16{sae.Group19, 15}}); !errors.Is(err, net80211.ErrNotSupported) {
+		t.Fatalf("group 15: %v", err)
+	}
+}
