@@ -206,16 +206,20 @@ func (v *Vap) choosePolicy(e *ScanEntry) error {
 	// WPA3-Personal first: a transition network (PSK and SAE on one SSID)
 	// is joined with SAE when we have the passphrase itself and the AP
 	// offers PMF, which SAE needs; a 256-bit PSK only does for WPA2-PSK.
+	// Among the PSK AKMs, 6 (KDF-SHA-256 PTK, AES-128-CMAC MIC) before 2,
+	// as wpa_supplicant orders them.
 	apMFPC := e.RSN.Capabilities&ie.RSNCapMFPC != 0
 	switch {
-	case e.RSN.HasAKM(ie.AKMSAE) && v.password != "" && (apMFPC || !e.RSN.HasAKM(ie.AKMPSK)):
+	case e.RSN.HasAKM(ie.AKMSAE) && v.password != "" && (apMFPC || (!e.RSN.HasAKM(ie.AKMPSK) && !e.RSN.HasAKM(ie.AKMPSKSHA256))):
 		v.akm = ie.AKMSAE
+	case e.RSN.HasAKM(ie.AKMPSKSHA256):
+		v.akm = ie.AKMPSKSHA256
 	case e.RSN.HasAKM(ie.AKMPSK):
 		v.akm = ie.AKMPSK
 	case e.RSN.HasAKM(ie.AKMSAE):
 		return fmt.Errorf("%q is WPA3-SAE only: it needs the passphrase, a PSK cannot be used", e.SSID)
 	default:
-		return fmt.Errorf("%q wants AKM %v; only PSK (00-0F-AC:2) and SAE (00-0F-AC:8) are supported", e.SSID, e.RSN.AKM)
+		return fmt.Errorf("%q wants AKM %v; only PSK (00-0F-AC:2), PSK-SHA256 (00-0F-AC:6) and SAE (00-0F-AC:8) are supported", e.SSID, e.RSN.AKM)
 	}
 	v.pmk = v.psk
 	v.pairwise = 0

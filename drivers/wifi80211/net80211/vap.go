@@ -276,6 +276,8 @@ func (v *Vap) security() string {
 			how += fmt.Sprintf(", group %d", g)
 		}
 		return "WPA3-SAE (" + how + ")"
+	case v.akm == ie.AKMPSKSHA256:
+		return "WPA2-PSK-SHA256"
 	}
 	return "WPA2-PSK"
 }
