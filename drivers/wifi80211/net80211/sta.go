@@ -313,6 +313,17 @@ func (v *Vap) setupBSS(e *ScanEntry, now time.Time) {
 
 // tick runs the vap's timers.
 func (v *Vap) tick(now time.Time) {
+	if st, last := v.cfg.Timeouts.Stall, v.roam.lastTick; st > 0 && !last.IsZero() && now.Sub(last) > st {
+		// The vap did not run for the gap (a starved host): a frame it
+		// sent just before may not have left, and an answer could not be
+		// heard. The retransmission timer (Authentication, SAE's t0,
+		// Association) and the handshake deadline wait the gap too, as
+		// the beacon-loss deadline does (stallCheck); otherwise the first
+		// Tick after a stall repeats a request the AP is answering, and
+		// hostapd restarts its 4-way handshake for a second Association.
+		v.timer.shift(now.Sub(last))
+		v.handshakeDL.shift(now.Sub(last))
+	}
 	v.stallCheck(now)
 	v.scanTick(now)
 	v.nodes.AgeOut(now, v.cfg.Timeouts.NodeIdle, macOf(v.bss))
