@@ -105,7 +105,8 @@ type Config struct {
 	Timeout time.Duration
 	// Host, when set, runs on the host alongside the guest once QEMU's QMP
 	// socket is up, e.g. to wait for a console line and flip a link. An error
-	// fails the run and stops the guest.
+	// fails the run and stops the guest. It runs again, from the start, when
+	// Run boots a second time after QEMU aborted on a known emulator bug.
 	Host func(h *Host) error
 	// Trace runs the scenario under sh -x, echoing each command to the
 	// console: the way to find which command a failing "sh -e" stopped at.

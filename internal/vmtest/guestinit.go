@@ -67,6 +67,11 @@ verdict FAIL scenario exited with status $rc$hint
 //	                      60 s deadline, to LOG; prints the summary and fails
 //	                      unless each of icmp_seq 1..N was answered
 //	ping_answered LOG N   print how many of icmp_seq 1..N LOG has a reply for
+//	ping_late LOG N MIN   from a ping -D LOG: how many replies to requests 1..N
+//	                      came after a count-only "ping -c N" would have stopped
+//	                      waiting (request N's send time plus max(2 x the largest
+//	                      RTT seen by then, MIN seconds: the interval)), a line
+//	                      for the test log
 //
 // Why ping_all and not "ping -c N" with a count check: once a reply has come,
 // a count-only iputils ping stops waiting max(2 x the largest RTT so far,
@@ -100,6 +105,22 @@ ready() { echo "` + markReady + `$1"; }
 wait_host() { while read -r _l; do [ "$_l" = "$1" ] && return 0; done; fail "console closed before host sent $1"; }
 ping_answered() {
 	awk -v n=$2 '/bytes from .* icmp_seq=/ { s = $0; sub(/.* icmp_seq=/, "", s); sub(/ .*/, "", s); s += 0; if (s >= 1 && s <= n && !seen[s]++) k++ } END { print k + 0 }' $1
+}
+ping_late() {
+	awk -v n=$2 -v min=$3 '/^\[[0-9.]*\] .* icmp_seq=.* time=/ {
+		t = substr($1, 2, length($1) - 2) + 0
+		s = $0; sub(/.* icmp_seq=/, "", s); sub(/ .*/, "", s); s += 0
+		r = $0; sub(/.* time=/, "", r); sub(/ .*/, "", r); r /= 1000
+		if (s >= 1 && s <= n && !(s in rx)) { rx[s] = t; tx[s] = t - r }
+	}
+	END {
+		if (!(n in tx)) { print "no reply to request " n; exit }
+		m = 0; for (s in rx) if (rx[s] <= tx[n] && rx[s] - tx[s] > m) m = rx[s] - tx[s]
+		w = 2 * m; if (w < min) w = min
+		k = 0; worst = 0
+		for (s in rx) if (rx[s] > tx[n] + w) { k++; if (rx[s] - tx[n] - w > worst) worst = rx[s] - tx[n] - w }
+		printf "%d of %d replies came after a count-only ping would have stopped waiting (%.1f ms after request %d, max RTT %.0f ms; the last by %.1f ms)\n", k, n, w * 1000, n, m * 1000, worst * 1000
+	}' $1
 }
 ping_all() {
 	_log=$1 _n=$2 _dst=$3; shift 3

@@ -69,3 +69,23 @@ func TestResultHelpers(t *testing.T) {
 		t.Errorf("Tail/Output = %q %q", r.Tail(2), r.Output())
 	}
 }
+
+// TestEmulatorAbort: only a known QEMU abort before the guest's boot mark
+// is retried.
+func TestEmulatorAbort(t *testing.T) {
+	line := "qemu-system-x86_64: system/physmem.c:2678: iotlb_to_section: Assertion `section_index < d->map.sections_nb' failed."
+	for _, c := range []struct {
+		name string
+		res  Result
+		want bool
+	}{
+		{"before init", Result{Console: []string{"warning: hub 0 is not connected", line}}, true},
+		{"after init", Result{Console: []string{"GOPKT-BOOT: 1.7", line}, BootWall: 5 * time.Second}, false},
+		{"other abort", Result{Console: []string{"qemu-system-x86_64: some other assertion failed"}}, false},
+		{"kernel panic", Result{Console: []string{"Kernel panic - not syncing"}}, false},
+	} {
+		if got := emulatorAbort(&c.res) != ""; got != c.want {
+			t.Errorf("%s: retried %v, want %v", c.name, got, c.want)
+		}
+	}
+}

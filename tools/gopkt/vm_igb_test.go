@@ -21,29 +21,6 @@ IF=$(ls /sys/bus/pci/devices/$NIC1_ADDR/net)
 must ip link set $IF up
 must ip addr add 198.18.0.1/24 dev $IF
 must vfio-bind bind --force $NIC0_ADDR
-# answered LOG N: ping's LOG has a reply for every icmp_seq 1 to N.
-answered() {
-	got=$(awk -v n=$2 '/bytes from .* icmp_seq=/ { s = $0; sub(/.* icmp_seq=/, "", s); sub(/ .*/, "", s); s += 0; if (s >= 1 && s <= n && !seen[s]++) k++ } END { print k + 0 }' $1)
-	[ "$got" = "$2" ]
-}
-# late LOG N: how many of requests 1..N were answered after a count-only
-# "ping -c N -i 0.2" would have exited (request N's send time + max(2 x the
-# largest RTT so far, 200 ms)), from ping -D's receive times and RTTs.
-late() {
-	awk -v n=$2 '/^\[[0-9.]*\] .* icmp_seq=.* time=/ {
-		t = substr($1, 2, length($1) - 2) + 0
-		s = $0; sub(/.* icmp_seq=/, "", s); sub(/ .*/, "", s); s += 0
-		r = $0; sub(/.* time=/, "", r); sub(/ .*/, "", r); r /= 1000
-		if (s >= 1 && s <= n && !(s in rx)) { rx[s] = t; tx[s] = t - r; rtt[s] = r }
-	}
-	END {
-		if (!(n in tx)) { print "no reply to request " n; exit }
-		m = 0; for (s = 1; s <= n; s++) if ((s in rtt) && rx[s] <= tx[n] && rtt[s] > m) m = rtt[s]
-		w = 2 * m; if (w < 0.2) w = 0.2
-		k = 0; for (s = 1; s <= n; s++) if ((s in rx) && rx[s] > tx[n] + w) k++
-		printf "%d of %d replies came after a count-only ping would have stopped waiting (max RTT %.0f ms)\n", k, n, m * 1000
-	}' $1
-}
 run_igb() {
 	opts=$1
 	echo "STEP gopkt -d igb $opts"
@@ -59,8 +36,8 @@ run_igb() {
 	# more requests meanwhile); every icmp_seq 1..10 must be answered.
 	/bin/ping -c 10 -i 0.2 -w 60 -D 198.18.0.2 >/tmp/ping.txt 2>&1 || true
 	cat /tmp/ping.txt
-	answered /tmp/ping.txt 10 || { cat /tmp/gopkt.err; fail "ping 198.18.0.2: echo requests 1 to 10 not all answered"; }
-	echo "PINGLATE $(late /tmp/ping.txt 10)"
+	[ "$(ping_answered /tmp/ping.txt 10)" = 10 ] || { cat /tmp/gopkt.err; fail "ping 198.18.0.2: echo requests 1 to 10 not all answered"; }
+	echo "PINGLATE $(ping_late /tmp/ping.txt 10 0.2)"
 	udpcheck --flows 64 --sizes 64,1000 --rounds 1 198.18.0.2:7 >/tmp/udp.txt 2>&1 || { tail -5 /tmp/udp.txt; cat /tmp/gopkt.err; fail "udpcheck over 64 flows"; }
 	tail -1 /tmp/udp.txt
 	kill -USR1 $gpid

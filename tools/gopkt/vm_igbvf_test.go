@@ -45,12 +45,6 @@ peer() { nsenter -t $ns -n "$@"; }
 must peer ip link set lo up
 must peer ip link set $e1k up
 must peer ip addr add 198.18.0.3/24 dev $e1k
-# answered LOG N: ping's LOG has a reply for every icmp_seq 1 to N (ping
-# -w waits for N replies; a count-only ping calls a stalled one lost).
-answered() {
-	got=$(awk -v n=$2 '/bytes from .* icmp_seq=/ { s = $0; sub(/.* icmp_seq=/, "", s); sub(/ .*/, "", s); s += 0; if (s >= 1 && s <= n && !seen[s]++) k++ } END { print k + 0 }' $1)
-	[ "$got" = "$2" ]
-}
 run_vf() {
 	opts=$1
 	echo "STEP gopkt -d igbvf $opts"
@@ -65,10 +59,10 @@ run_vf() {
 	done
 	/bin/ping -c 10 -i 0.2 -w 60 198.18.0.2 >/tmp/ping.txt 2>&1 || true
 	cat /tmp/ping.txt
-	answered /tmp/ping.txt 10 || { cat /tmp/gopkt.err; dmesg | tail -20; fail "PF ping 198.18.0.2: echo requests 1 to 10 not all answered"; }
+	[ "$(ping_answered /tmp/ping.txt 10)" = 10 ] || { cat /tmp/gopkt.err; dmesg | tail -20; fail "PF ping 198.18.0.2: echo requests 1 to 10 not all answered"; }
 	peer /bin/ping -c 10 -i 0.2 -w 60 198.18.0.2 >/tmp/ping.txt 2>&1 || true
 	cat /tmp/ping.txt
-	answered /tmp/ping.txt 10 || { cat /tmp/gopkt.err; fail "e1000 ping 198.18.0.2: echo requests 1 to 10 not all answered"; }
+	[ "$(ping_answered /tmp/ping.txt 10)" = 10 ] || { cat /tmp/gopkt.err; fail "e1000 ping 198.18.0.2: echo requests 1 to 10 not all answered"; }
 	udpcheck --flows 16 --sizes 64,1000 --rounds 1 198.18.0.2:7 >/tmp/udp.txt 2>&1 || { tail -5 /tmp/udp.txt; cat /tmp/gopkt.err; fail "PF udpcheck"; }
 	echo "PF $(tail -1 /tmp/udp.txt)"
 	peer udpcheck --flows 16 --sizes 64,1000 --rounds 1 198.18.0.2:7 >/tmp/udp.txt 2>&1 || { tail -5 /tmp/udp.txt; cat /tmp/gopkt.err; fail "e1000 udpcheck"; }

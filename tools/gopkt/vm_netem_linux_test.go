@@ -18,12 +18,10 @@ import (
 // 198.18.0.2, serving the blob with busybox httpd on port 80 and
 // fetching it with curl from 198.18.0.1:8080. Offloads, netem, timestamps
 // and RTO sampling are the same on the side that has them in the real
-// matrix, and the same on the new side (GRO/GSO/TSO off, one segment per
-// GSO skb), so each case's two transfers are the matrix's with Linux in
-// gopkt's place.
-const vmNetemLinuxScript = `
-set -o pipefail
-IF=$(ls /sys/bus/pci/devices/$NIC1_ADDR/net)
+// matrix (netemHopScript, netemCasesScript), and the same on the new side
+// (GRO/GSO/TSO off, one segment per GSO skb), so each case's two
+// transfers are the matrix's with Linux in gopkt's place.
+const vmNetemLinuxScript = netemHopScript + `
 IF0=$(ls /sys/bus/pci/devices/$NIC0_ADDR/net)
 unshare -n sleep 3600 &
 ns=$!
@@ -37,64 +35,27 @@ must peer ip addr add 198.18.0.2/24 dev $IF0
 must peer ethtool -K $IF0 gro off gso off tso off
 must peer ip-iproute2 link set dev $IF0 gso_max_segs 1
 must peer sh -c 'echo 2 >/proc/sys/net/ipv4/tcp_timestamps'
-must ip link set $IF up
-must ip addr add 198.18.0.1/24 dev $IF
-must ethtool -K $IF gro off gso off tso off
-must ip-iproute2 link set dev $IF gso_max_segs 1
-echo "HOP $IF offloads: $(ethtool -k $IF | grep -E '^(tcp-segmentation-offload|generic-segmentation-offload|generic-receive-offload):' | tr -s ' \n' ' ') $(ip-iproute2 -d link show dev $IF | grep -o 'gso_max_segs [0-9]*')"
-must ip link set ifb0 up
-must tc-iproute2 qdisc add dev $IF handle ffff: ingress
-must tc-iproute2 filter add dev $IF parent ffff: matchall action mirred egress redirect dev ifb0
-echo 2 >/proc/sys/net/ipv4/tcp_timestamps
-cpuwatch $IF ifb0 &
-cwpid=$!
-mkdir -p /srv
-dd if=/dev/urandom of=/srv/blob bs=1M count=$BULK_MB 2>/dev/null
-want=$(sha256sum /srv/blob | cut -d' ' -f1)
-httpd -f -p 198.18.0.1:8080 -h /srv &
-hpid=$!
 peer httpd -f -p 198.18.0.2:80 -h /srv &
 ppid=$!
 wait_for 30 grep -qx 1 /sys/class/net/$IF/carrier
 wait_for 60 ping -c 1 -W 1 198.18.0.2
 # Both senders' RTOs: ss in each namespace (LSS lines, parsed by peer).
-sampler() {
-	while :; do
-		ss-iproute2 -tinH '( sport = :8080 )' | sed 's/^/LSS /'
-		peer ss-iproute2 -tinH '( sport = :80 )' | sed 's/^/LSS /'
-		sleep 0.5
-	done
+sample() {
+	ss-iproute2 -tinH '( sport = :8080 )' | sed 's/^/LSS /'
+	peer ss-iproute2 -tinH '( sport = :80 )' | sed 's/^/LSS /'
 }
-now() { cut -d' ' -f1 /proc/uptime; }
-IFS_SAVE=$IFS
-IFS=';'
-for c in $CASES; do
-	IFS=$IFS_SAVE
-	name=${c%%:*}
-	args=${c#*:}
-	echo "STEP $name: netem '$args' both ways"
-	for dev in $IF ifb0; do
-		tc-iproute2 qdisc del dev $dev root 2>/dev/null || true
-		[ -z "$args" ] || must tc-iproute2 qdisc add dev $dev root netem $args
-	done
-	sampler >/tmp/lsock.txt &
-	spid=$!
-	t0=$(now)
+download() {
 	got=$(curl -sS --fail -w '%{stderr}CURLPORT %{local_port}\n' http://198.18.0.2/blob 2>/tmp/curl.err | sha256sum | cut -d' ' -f1) || { cat /tmp/curl.err; fail "$name: curl download"; }
-	t1=$(now)
-	cport=$(awk '/^CURLPORT/ {print $2}' /tmp/curl.err)
 	[ "$got" = "$want" ] || fail "$name: download sha256 $got, want $want"
+	cport=$(awk '/^CURLPORT/ {print $2}' /tmp/curl.err)
+}
+upload() {
 	got=$(peer curl -sS --fail -w '%{stderr}CURLPORT %{local_port}\n' http://198.18.0.1:8080/blob 2>/tmp/curl2.err | sha256sum | cut -d' ' -f1) || { cat /tmp/curl2.err; fail "$name: curl upload"; }
-	t2=$(now)
-	gport=$(awk '/^CURLPORT/ {print $2}' /tmp/curl2.err)
 	[ "$got" = "$want" ] || fail "$name: upload sha256 $got, want $want"
-	kill $spid; wait $spid || true
-	cat /tmp/lsock.txt
-	echo "CASE $name curl-port $cport get-port $gport download $(awk "BEGIN {print $t1-$t0}") s upload $(awk "BEGIN {print $t2-$t1}") s sha256 equal both ways"
-	for dev in $IF ifb0; do tc-iproute2 -s qdisc show dev $dev | grep -A1 netem || true; done
-	IFS=';'
-done
-IFS=$IFS_SAVE
+	gport=$(awk '/^CURLPORT/ {print $2}' /tmp/curl2.err)
+}
+hops() { :; }
+` + netemCasesScript + `
 kill $hpid $ppid $cwpid $ns
 echo "STEP done"
 `

@@ -36,35 +36,30 @@ var netemCases = []struct{ name, netem string }{
 	{"delay20", "delay 20ms 5ms"},
 }
 
-// vmNetemScript runs each case of $CASES ("name:netem args" separated by
-// ';'): curl downloads $BULK_MB MB from gopkt's --http, then gopktctl get
-// (net/http over gopkt's TCP) downloads the same from Linux's busybox
-// httpd, both SHA-256 checked. While a transfer runs, gopkt prints its
-// status (with each connection's RTT and RTO) five times a second. Each case
-// prints a CASE line with the client ports of its two connections, which
-// the test finds again in QEMU's capture of gopkt's NIC.
-const vmNetemScript = `
+// netemHopScript sets up the guest's Linux side of the matrix on the
+// second e1000 ($IF, 198.18.0.1): netem must see every segment on its
+// own, so GRO is off, and so are GSO skbs of more than one segment (with
+// GRO an ingress skb is up to 64 KiB of the peer's segments merged, and
+// Linux's TCP hands its qdiscs GSO skbs of up to 64 KiB whatever the NIC
+// offers: GSO is always on for TCP, segmentation happens after the qdisc;
+// netem's loss would drop a whole skb, a burst of up to 44 segments, where
+// the case asks for independent per-packet loss; gso_max_segs is taken by
+// sockets when they connect). Ingress goes through ifb0 so netem shapes
+// both directions. Linux's TCP timestamps go without per-connection
+// offsets: its TSvals are CLOCK_MONOTONIC in ms, the clock cpuwatch reports
+// in, so the test can place cpuwatch's reports in the capture. Then the
+// $BULK_MB MB blob and busybox httpd on 198.18.0.1:8080.
+const netemHopScript = `
 set -o pipefail
 IF=$(ls /sys/bus/pci/devices/$NIC1_ADDR/net)
 must ip link set $IF up
 must ip addr add 198.18.0.1/24 dev $IF
-# netem must see every segment on its own: with GRO an ingress skb is up
-# to 64 KiB of our segments merged, and Linux's TCP hands its qdiscs GSO
-# skbs of up to 64 KiB whatever the NIC offers (GSO is always on for TCP,
-# segmentation happens after the qdisc); netem's loss drops a whole skb,
-# a burst of up to 44 segments, where the case asks for independent
-# per-packet loss. GRO off, and GSO skbs of one segment (gso_max_segs,
-# taken by sockets when they connect).
 must ethtool -K $IF gro off gso off tso off
 must ip-iproute2 link set dev $IF gso_max_segs 1
 echo "HOP $IF offloads: $(ethtool -k $IF | grep -E '^(tcp-segmentation-offload|generic-segmentation-offload|generic-receive-offload):' | tr -s ' \n' ' ') $(ip-iproute2 -d link show dev $IF | grep -o 'gso_max_segs [0-9]*')"
 must ip link set ifb0 up
 must tc-iproute2 qdisc add dev $IF handle ffff: ingress
 must tc-iproute2 filter add dev $IF parent ffff: matchall action mirred egress redirect dev ifb0
-must vfio-bind bind --force $NIC0_ADDR
-# Linux's TCP timestamps without per-connection offsets: its TSvals are
-# CLOCK_MONOTONIC in ms, the clock cpuwatch reports in, so the test can
-# place cpuwatch's reports in the capture.
 echo 2 >/proc/sys/net/ipv4/tcp_timestamps
 cpuwatch $IF ifb0 &
 cwpid=$!
@@ -73,16 +68,19 @@ dd if=/dev/urandom of=/srv/blob bs=1M count=$BULK_MB 2>/dev/null
 want=$(sha256sum /srv/blob | cut -d' ' -f1)
 httpd -f -p 198.18.0.1:8080 -h /srv &
 hpid=$!
-gopkt -d e1000 pci=$NIC0_ADDR -p ipv4 -p tcp --ifconfig em0=198.18.0.2/24 --http /srv --control /tmp/gopkt.sock >/tmp/gopkt.txt 2>/tmp/gopkt.err &
-gpid=$!
-wait_for 120 grep -q "gopkt: running" /tmp/gopkt.txt
-more_status() { [ "$(grep -c '^tcp: in' /tmp/gopkt.txt)" -gt "$1" ]; }
-# RTOs while a transfer runs: gopkt's status lists its connections with
-# their RTO; ss prints Linux's (its server side, port 8080; the test
-# parses the LSS lines).
+`
+
+// netemCasesScript runs each case of $CASES ("name:netem args" separated
+// by ';') with netem on both of $IF's directions, calling what the
+// variant's script defined first: download (the transfer from the
+// captured NIC's side to 198.18.0.1, setting cport to the client's port),
+// upload (the other way, setting gport), sample (the senders' RTOs, called
+// five times a second while the transfers run) and hops (the case's
+// drop counters). Each case prints a CASE line with the client ports of
+// its two connections, which the test finds again in QEMU's capture.
+const netemCasesScript = `
 sampler() {
-	while kill -USR1 $gpid 2>/dev/null; do
-		ss-iproute2 -tinH '( sport = :8080 )' | sed 's/^/LSS /'
+	while sample; do
 		sleep 0.2
 	done
 }
@@ -101,27 +99,58 @@ for c in $CASES; do
 	sampler >/tmp/lsock.txt &
 	spid=$!
 	t0=$(now)
-	got=$(curl -sS --fail -w '%{stderr}CURLPORT %{local_port}\n' http://198.18.0.2/blob 2>/tmp/curl.err | sha256sum | cut -d' ' -f1) || { cat /tmp/curl.err /tmp/gopkt.err; fail "$name: curl"; }
+	download
 	t1=$(now)
-	cport=$(awk '/^CURLPORT/ {print $2}' /tmp/curl.err)
-	[ "$got" = "$want" ] || fail "$name: curl sha256 $got, want $want"
-	gopktctl --socket /tmp/gopkt.sock --timeout 60s get http://198.18.0.1:8080/blob >/tmp/get.txt 2>&1 || { cat /tmp/get.txt /tmp/gopkt.err; fail "$name: gopktctl get"; }
+	upload
 	t2=$(now)
 	kill $spid; wait $spid || true
 	cat /tmp/lsock.txt
-	expect "$(cat /tmp/get.txt)" "*: 200 OK, $((BULK_MB*1048576)) bytes in *, sha256 $want"
-	gport=$(sed -n 's/.* from 198.18.0.2:\([0-9]*\),.*/\1/p' /tmp/get.txt)
 	echo "CASE $name curl-port $cport get-port $gport download $(awk "BEGIN {print $t1-$t0}") s upload $(awk "BEGIN {print $t2-$t1}") s sha256 equal both ways"
 	for dev in $IF ifb0; do tc-iproute2 -s qdisc show dev $dev | grep -A1 netem || true; done
-	# Drops on the other hops, cumulative: the guest's e1000 (MPC is
-	# rx_missed_errors, RNBC rx_no_buffer_count), the ifb, and gopkt's
-	# port (its newest status line).
-	echo "HOP $name linux $IF: $(ethtool -S $IF | grep -E 'rx_missed_errors|rx_no_buffer_count|rx_fifo_errors|tx_fifo_errors|rx_dropped|tx_dropped' | tr -s ' \n' ' ')"
-	echo "HOP $name linux ifb0: rx_dropped $(cat /sys/class/net/ifb0/statistics/rx_dropped) tx_dropped $(cat /sys/class/net/ifb0/statistics/tx_dropped)"
-	echo "HOP $name gopkt em0: $(grep 'port: rx' /tmp/gopkt.txt | tail -1)"
+	hops
 	IFS=';'
 done
 IFS=$IFS_SAVE
+`
+
+// vmNetemScript is the matrix with gopkt on the captured e1000 through
+// VFIO (198.18.0.2, --http): curl downloads $BULK_MB MB from gopkt's
+// --http, then gopktctl get (net/http over gopkt's TCP) downloads the same
+// from Linux's busybox httpd, both SHA-256 checked. While a transfer runs,
+// gopkt prints its status (with each connection's RTT and RTO, and the
+// recently closed ones') and ss Linux's sockets.
+const vmNetemScript = netemHopScript + `
+must vfio-bind bind --force $NIC0_ADDR
+gopkt -d e1000 pci=$NIC0_ADDR -p ipv4 -p tcp --ifconfig em0=198.18.0.2/24 --http /srv --control /tmp/gopkt.sock >/tmp/gopkt.txt 2>/tmp/gopkt.err &
+gpid=$!
+wait_for 120 grep -q "gopkt: running" /tmp/gopkt.txt
+more_status() { [ "$(grep -c '^tcp: in' /tmp/gopkt.txt)" -gt "$1" ]; }
+# RTOs while a transfer runs: gopkt's status lists its connections with
+# their RTO; ss prints Linux's (its server side, port 8080; the test
+# parses the LSS lines).
+sample() {
+	kill -USR1 $gpid 2>/dev/null || return 1
+	ss-iproute2 -tinH '( sport = :8080 )' | sed 's/^/LSS /'
+}
+download() {
+	got=$(curl -sS --fail -w '%{stderr}CURLPORT %{local_port}\n' http://198.18.0.2/blob 2>/tmp/curl.err | sha256sum | cut -d' ' -f1) || { cat /tmp/curl.err /tmp/gopkt.err; fail "$name: curl"; }
+	[ "$got" = "$want" ] || fail "$name: curl sha256 $got, want $want"
+	cport=$(awk '/^CURLPORT/ {print $2}' /tmp/curl.err)
+}
+upload() {
+	gopktctl --socket /tmp/gopkt.sock --timeout 60s get http://198.18.0.1:8080/blob >/tmp/get.txt 2>&1 || { cat /tmp/get.txt /tmp/gopkt.err; fail "$name: gopktctl get"; }
+	expect "$(cat /tmp/get.txt)" "*: 200 OK, $((BULK_MB*1048576)) bytes in *, sha256 $want"
+	gport=$(sed -n 's/.* from 198.18.0.2:\([0-9]*\),.*/\1/p' /tmp/get.txt)
+}
+# Drops on the other hops, cumulative: the guest's e1000 (MPC is
+# rx_missed_errors, RNBC rx_no_buffer_count), the ifb, and gopkt's port
+# (its newest status line).
+hops() {
+	echo "HOP $name linux $IF: $(ethtool -S $IF | grep -E 'rx_missed_errors|rx_no_buffer_count|rx_fifo_errors|tx_fifo_errors|rx_dropped|tx_dropped' | tr -s ' \n' ' ')"
+	echo "HOP $name linux ifb0: rx_dropped $(cat /sys/class/net/ifb0/statistics/rx_dropped) tx_dropped $(cat /sys/class/net/ifb0/statistics/tx_dropped)"
+	echo "HOP $name gopkt em0: $(grep 'port: rx' /tmp/gopkt.txt | tail -1)"
+}
+` + netemCasesScript + `
 kill $hpid $cwpid
 n=$(grep -c "^tcp: in" /tmp/gopkt.txt || true)
 kill -USR1 $gpid
@@ -693,13 +722,13 @@ func guestFrozen(events []cwEvent, hostOut [][][2]int64, a, b int64) time.Durati
 
 // reportedRTOs collects the RTOs the senders reported: gopkt's per
 // connection (local, remote) from its status lines ("SOCK": the netstat
-// list, local and remote address, then state, cwnd, rtt, rto; a
-// connection closed before any status listed it live counts by the RTO
-// of its "recently closed" line), Linux's
-// per peer address from ss -tin ("LSS": a socket line, state first and
-// the peer fifth, then its details with rto:MS; through tcp_diag, whose
-// rto is in milliseconds: without it ss reads /proc/net/tcp and prints
-// seconds).
+// list, local and remote address, then state, cwnd, rtt, rto; not while
+// the handshake runs, whose RTO is the initial one; a connection closed
+// before any status listed it live counts by the RTO of its "recently
+// closed" line), Linux's per peer address from ss -tin ("LSS": a socket
+// line, state first and the peer fifth, then its details with rto:MS;
+// through tcp_diag, whose rto is in milliseconds: without it ss reads
+// /proc/net/tcp and prints seconds).
 func reportedRTOs(console []string) (ours map[flowKey][]time.Duration, linux map[netip.AddrPort][]time.Duration) {
 	ours, linux = map[flowKey][]time.Duration{}, map[netip.AddrPort][]time.Duration{}
 	closed := map[flowKey]time.Duration{}
@@ -736,6 +765,11 @@ func reportedRTOs(console []string) (ours map[flowKey][]time.Duration, linux map
 			continue
 		}
 		k := flowKey{local, remote}
+		if f[4] == "SYN-RECEIVED" || f[4] == "SYN-SENT" {
+			// Caught in its handshake: the initial RTO (1 s, RFC 6298
+			// §2.1) before any RTT sample, not the one its data ran on.
+			continue
+		}
 		if f[4] == "CLOSED" {
 			// From the status's "recently closed" list, repeated in
 			// every status after the close: one sample, the last.

@@ -61,6 +61,9 @@ func (q *qemuSched) sample(h *vmtest.Host) error {
 	}
 	pid := tgid(cpus[0].Thread)
 	q.mu.Lock()
+	// A second boot (vmtest retries one QEMU aborted on a known bug)
+	// starts afresh.
+	q.names, q.tids, q.samples, q.haveOff, q.offset, q.err = nil, nil, nil, false, 0, nil
 	q.names, q.tids = append(q.names, "main"), append(q.tids, pid)
 	for _, c := range cpus {
 		q.names, q.tids = append(q.names, fmt.Sprintf("vCPU%d", c.Index)), append(q.tids, c.Thread)

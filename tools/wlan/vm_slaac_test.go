@@ -129,42 +129,20 @@ lossless() {
 # slow reply at the end under TCG load is "lost" while it is on its way.
 # With a deadline (-w) ping waits until N replies came (sending more
 # requests meanwhile, which need no answer). -D timestamps every reply, and
-# late6 says how many replies a count-only ping would have missed.
+# ping_late says how many replies a count-only ping would have missed.
 ping6() {
 	$PING -6 -c $3 -i 0.02 -w 60 -D $2 > /tmp/p6.log 2>&1 || true
-	echo "RESULT $1: Linux -> $2: $(grep 'packets transmitted' /tmp/p6.log); $(late6 $3 < /tmp/p6.log)"
+	echo "RESULT $1: Linux -> $2: $(grep 'packets transmitted' /tmp/p6.log); $(ping_late /tmp/p6.log $3 0.02)"
 	answered $1 /tmp/p6.log $3
 }
 # answered NAME LOG N: ping's LOG has a reply for every icmp_seq 1 to N, or
 # every counter on the way (ours and the AP's) before failing.
 answered() {
-	got=$(awk -v n=$3 '/bytes from .* icmp_seq=/ { s = $0; sub(/.* icmp_seq=/, "", s); sub(/ .*/, "", s); s += 0; if (s >= 1 && s <= n && !seen[s]++) k++ } END { print k + 0 }' $2)
+	got=$(ping_answered $2 $3)
 	[ "$got" = "$3" ] && return 0
 	tail -n 30 $2; counters $1; wlan status --json | tr -d ' \n' | sed "s/^/STATUS $1: json /"; echo
 	grep -E '^(Ip6In|Ip6Out|Icmp6In|Icmp6Out)' /proc/net/snmp6 | tr -s ' ' | tr '\n' ' ' | sed "s/^/STATUS $1: AP snmp6 /"; echo
 	fail "$1: $got of the first $3 echo requests answered"
-}
-# late6 N < LOG: from ping -D's reply lines ([receive time] ... icmp_seq=S
-# ... time=RTT ms; request sent at receive time - RTT): when request N went
-# out, the largest RTT so far, and how many of requests 1..N were answered
-# after a count-only ping would have exited (request N's send time + max(2
-# x that RTT, 20 ms)).
-late6() {
-	awk -v n=$1 '/^\[[0-9.]*\] .* icmp_seq=.* time=/ {
-		t = substr($1, 2, length($1) - 2) + 0
-		s = $0; sub(/.* icmp_seq=/, "", s); sub(/ .*/, "", s); s += 0
-		r = $0; sub(/.* time=/, "", r); sub(/ .*/, "", r); r /= 1000
-		if (!(s in rx)) { rx[s] = t; tx[s] = t - r }
-	}
-	END {
-		if (!(n in tx)) { print "no reply to request " n; exit }
-		m = 0
-		for (s in rx) if (rx[s] < tx[n] && rx[s] - tx[s] > m) m = rx[s] - tx[s]
-		w = 2 * m; if (w < 0.02) w = 0.02
-		k = 0; worst = 0
-		for (s in rx) if (s + 0 <= n && rx[s] > tx[n] + w) { k++; if (rx[s] - tx[n] - w > worst) worst = rx[s] - tx[n] - w }
-		printf "a count-only ping would have waited %.1f ms after request %d and missed %d replies (the last by %.1f ms)\n", w * 1000, n, k, worst * 1000
-	}'
 }
 # wping NAME ADDR N: we ping ADDR N times at 20 ms, none may be lost.
 wping() {
