@@ -1,10 +1,12 @@
 package net80211_test
 
 import (
+	"bytes"
 	"testing"
 	"time"
 
 	"github.com/gopkt/gopkt/drivers/wifi80211/ie"
+	"github.com/gopkt/gopkt/drivers/wifi80211/observer"
 	"github.com/gopkt/gopkt/drivers/wifi80211/wlantest"
 )
 
@@ -44,5 +46,27 @@ func TestPSKSHA256(t *testing.T) {
 			}
 			b.pingPong("after rekey")
 		})
+	}
+}
+
+// TestPSKSHA256Observer: the offline decryptor (package observer, `wlan
+// decrypt`) follows an AKM 6 handshake from the passphrase (descriptor
+// version 3: KDF-SHA-256 PTK) and decrypts every protected data frame of
+// the association, both directions.
+func TestPSKSHA256Observer(t *testing.T) {
+	b := newBench(t, benchOpts{passphrase: "the right passphrase", apCfg: func(c *wlantest.APConfig) {
+		c.PSKSHA256, c.PMF = 1, 2
+	}})
+	o, err := observer.New(observer.Config{SSID: []byte("gopkt-test"), Passphrase: "the right passphrase"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.medium.Trace = func(_ *wlantest.Radio, f []byte) { o.Frame(bytes.Clone(f)) }
+	b.connect("the right passphrase")
+	b.pingPong("observed")
+	b.pingPong("observed again")
+	st := o.Stats()
+	if st.Handshakes != 1 || st.HandshakeNoKey != 0 || st.EAPOLBadMIC != 0 || st.WPA == 0 || st.Decrypted != st.WPA {
+		t.Fatalf("observer: %+v; want one handshake and every WPA frame decrypted", st)
 	}
 }
