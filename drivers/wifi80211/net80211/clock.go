@@ -18,4 +18,4 @@ func (d *deadline) shift(by time.Duration) {
 		d.t = d.t.Add(by)
 	}
 }
-func (d *deadline) expired(now time.Time) bool             { return !d.t.IsZero() && !now.Before(d.t) }
+func (d *deadline) expired(now time.Time) bool { return !d.t.IsZero() && !now.Before(d.t) }

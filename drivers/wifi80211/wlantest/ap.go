@@ -87,7 +87,7 @@ type APStats struct {
 	// confirms that did not verify (wrong password); StaRSNX: the
 	// Association Request carried an RSN Extension element.
 	// StaAKM: the AKM of the station's last association request.
-	StaAKM ie.Suite
+	StaAKM                                                ie.Suite
 	SAECommits, SAEConfirms, SAETokenReqs, SAEBadConfirms int
 	// SAEGroupRefusals: Commits answered with status 77.
 	SAEGroupRefusals int
