@@ -86,11 +86,11 @@ type APStats struct {
 	// SAE: commits and confirms from the station, tokens requested,
 	// confirms that did not verify (wrong password); StaRSNX: the
 	// Association Request carried an RSN Extension element.
-	// StaAKM: the AKM of the station's last association request.
-	StaAKM                                                ie.Suite
 	SAECommits, SAEConfirms, SAETokenReqs, SAEBadConfirms int
 	// SAEGroupRefusals: Commits answered with status 77.
 	SAEGroupRefusals int
+	// StaAKM: the AKM of the station's last Association Request.
+	StaAKM ie.Suite
 	// SAEBadTokens: Commits dropped for a used or unknown token;
 	// SAEIgnoredConfirms: Confirms ignored (send-confirm not above the
 	// last, or before a commit), as hostapd ignores them.
