@@ -74,3 +74,34 @@ func TestSAEGroupsConfig(t *testing.T) {
 		t.Fatalf("group 15: %v", err)
 	}
 }
+
+// TestSAEGroupsTokensLoss: group 20 after a status 77, with an
+// anti-clogging token round in group 20 and the AP's first two Confirms
+// lost: the new exchange stays in group 20 (the refusal is not repeated)
+// and joins.
+func TestSAEGroupsTokensLoss(t *testing.T) {
+	for _, h2e := range []bool{false, true} {
+		b := newBench(t, benchOpts{passphrase: "the right passphrase", apCfg: func(c *wlantest.APConfig) {
+			c.PMF, c.SAE, c.SAEH2E, c.SAETokens, c.SAEGroups = 2, 1, h2e, true, []uint16{20}
+		}})
+		lost := 0
+		b.medium.Filter = func(from *wlantest.Radio, p []byte) []byte {
+			if seq, _, ok := saeFrame(p); ok && seq == 2 && from == b.ap.Radio() && lost < 2 {
+				lost++
+				return nil
+			}
+			return p
+		}
+		if err := b.vap.Connect([]byte("gopkt-test"), "the right passphrase"); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 1000 && !b.vap.PortOpen(); i++ {
+			b.step(10 * time.Millisecond)
+		}
+		st := b.vap.Status()
+		if !b.vap.PortOpen() || !strings.Contains(st.Security, "group 20") || st.Stats.SAEGroupsRefused != 1 || b.ap.Stats.SAEGroupRefusals != 1 || st.Stats.SAERestarts != 1 || st.Stats.SAETokens < 2 {
+			t.Fatalf("h2e=%v: port %v, security %q, stats %+v, AP %+v", h2e, b.vap.PortOpen(), st.Security, st.Stats, b.ap.Stats)
+		}
+		b.pingPong("groups, tokens, loss")
+	}
+}
