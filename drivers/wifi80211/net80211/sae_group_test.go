@@ -1,12 +1,14 @@
 package net80211_test
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
+	"github.com/gopkt/gopkt/drivers/wifi80211/observer"
 	"github.com/gopkt/gopkt/drivers/wifi80211/sae"
 	"github.com/gopkt/gopkt/drivers/wifi80211/wlantest"
 )
@@ -103,5 +105,39 @@ func TestSAEGroupsTokensLoss(t *testing.T) {
 			t.Fatalf("h2e=%v: port %v, security %q, stats %+v, AP %+v", h2e, b.vap.PortOpen(), st.Security, st.Stats, b.ap.Stats)
 		}
 		b.pingPong("groups, tokens, loss")
+	}
+}
+
+// TestSAEGroupsObserver: the offline decryptor (`wlan decrypt --pmk`)
+// decrypts an association made with SAE in groups 20 and 21, given its
+// PMK: 32 octets in every group for AKM 8, so nothing in the decryptor
+// depends on the group.
+func TestSAEGroupsObserver(t *testing.T) {
+	for _, group := range []uint16{sae.Group20, sae.Group21} {
+		b := newBench(t, benchOpts{passphrase: "the right passphrase",
+			apCfg: func(c *wlantest.APConfig) {
+				c.PMF, c.SAE, c.SAEH2E, c.SAEGroups = 2, 1, true, []uint16{group}
+			},
+			vapCfg: func(c *net80211.VapConfig) { c.SAEGroups = []uint16{group} },
+		})
+		var frames [][]byte
+		b.medium.Trace = func(_ *wlantest.Radio, f []byte) { frames = append(frames, bytes.Clone(f)) }
+		b.connect("the right passphrase")
+		b.pingPong("observed")
+		pmk, ok := b.ap.SAEPMK()
+		if !ok {
+			t.Fatal("no SAE PMK at the AP")
+		}
+		o, err := observer.New(observer.Config{PMKs: [][]byte{pmk[:]}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range frames {
+			o.Frame(f)
+		}
+		st := o.Stats()
+		if st.Handshakes != 1 || st.HandshakeNoKey != 0 || st.WPA == 0 || st.Decrypted != st.WPA {
+			t.Fatalf("group %d: observer %+v; want one handshake and every WPA frame decrypted", group, st)
+		}
 	}
 }

@@ -237,3 +237,13 @@ func (a *AP) pmksaHit(ids [][16]byte) bool {
 
 // ForgetPMKSA drops every cached PMKSA (an AP restart).
 func (a *AP) ForgetPMKSA() { a.pmksa = nil }
+
+// SAEPMK returns the PMK of the current station's SAE association (what
+// wpa_supplicant -K logs as "SAE: PMK"), for tests of the offline
+// decryptor.
+func (a *AP) SAEPMK() ([32]byte, bool) {
+	if a.sta == nil || !a.sta.saeDone {
+		return [32]byte{}, false
+	}
+	return a.sta.saePMK, true
+}
