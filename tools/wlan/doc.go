@@ -144,8 +144,9 @@
 // decrypt needs no card, medium or socket: it is
 // drivers/wifi80211/observer.DecryptCapture from file to file. It reads pcap
 // or pcapng with radiotap, plain 802.11 (with or without FCS), Prism/AVS or
-// PPI records; follows every 4-way handshake (WPA1, WPA2, WPA3-SAE with its
-// PMK), group key handshake and GTK rekey in the file, trying each key
+// PPI records; follows every 4-way handshake (WPA1, WPA2 with AKM 2 or 6,
+// WPA3-SAE with its PMK, 32 octets in groups 19, 20 and 21 alike), group
+// key handshake and GTK rekey in the file, trying each key
 // given; writes the decrypted frames as Ethernet (as airdecap-ng does) or,
 // with --keep-80211, as unprotected 802.11; and prints a summary: frames
 // read, data frames plain/WEP/WPA, decrypted (unicast and group), the rest
