@@ -71,7 +71,9 @@
 // aborts on a known emulator bug before the guest printed GOPKT-BOOT
 // (emulatorAborts in vmtest.go: QEMU 10.0.2's TCG iotlb_to_section
 // assertion, about 1 boot in 45), Run says so in the log, keeps that console
-// as console-aborted.log and boots once more.
+// as console-aborted.log and boots once more. A guest still running 60 s
+// after its verdict (a hung shutdown) is stopped, said in the log, and
+// its verdict stands (Result.PoweroffHung).
 //
 // Config.Available ships modules (and a modules.dep for the guest's
 // modprobe) without loading them, for scenarios that test loading. Test

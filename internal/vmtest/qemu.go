@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -197,7 +198,27 @@ func Boot(ctx context.Context, cfg Config, dir string, logf func(format string, 
 	if _, _, err := con.wait(0, markBoot, cfg.Timeout); err == nil {
 		res.BootWall = time.Since(start)
 	}
+	// Once the verdict is out the run is decided: a guest whose shutdown
+	// hangs (seen with an SR-IOV VF left on vfio-pci: poweroff blocked for
+	// minutes) is stopped after poweroffGrace instead of holding the test
+	// until cfg.Timeout.
+	exited := make(chan struct{})
+	var hung atomic.Bool
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if _, _, err := con.wait(0, markResult, cfg.Timeout); err != nil {
+			return
+		}
+		select {
+		case <-exited:
+		case <-time.After(poweroffGrace):
+			hung.Store(true)
+			cancel()
+		}
+	}()
 	waitErr := cmd.Wait()
+	close(exited)
 	con.close()
 	if mon != nil {
 		mon.Close()
@@ -205,6 +226,9 @@ func Boot(ctx context.Context, cfg Config, dir string, logf func(format string, 
 	wg.Wait()
 	res.Wall = time.Since(start)
 	res.Console = con.snapshot()
+	if res.PoweroffHung = hung.Load(); res.PoweroffHung {
+		logf("vmtest: the guest printed its verdict but had not powered off %v later; QEMU was stopped (the verdict stands)", poweroffGrace)
+	}
 	res.GuestBoot, res.GuestScenario = parseTimes(res.Console)
 
 	hostMu.Lock()
@@ -234,6 +258,10 @@ func Boot(ctx context.Context, cfg Config, dir string, logf func(format string, 
 	}
 	return res, nil
 }
+
+// poweroffGrace is how long a guest may take from its verdict to power
+// off (sync and poweroff -f: a second or two, tens under TCG load).
+const poweroffGrace = 60 * time.Second
 
 // readConsole splits QEMU's output into lines for the console, the log file
 // and logf.

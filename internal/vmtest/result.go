@@ -25,6 +25,10 @@ type Result struct {
 	// GuestBoot and GuestScenario are guest uptime at init start and the
 	// scenario's duration, as the guest measured them (-1 if not printed).
 	GuestBoot, GuestScenario time.Duration
+	// PoweroffHung is set when the guest printed its verdict but QEMU was
+	// still running poweroffGrace later and was stopped (the verdict
+	// stands; the guest kernel's shutdown hung).
+	PoweroffHung bool
 }
 
 // Output is the console as one string.

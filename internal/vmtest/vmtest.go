@@ -77,6 +77,9 @@ func Run(t testing.TB, cfg Config) *Result {
 		}
 		t.Fatalf("vmtest: %v", err)
 	}
+	if res.PoweroffHung {
+		t.Logf("vmtest: the guest did not power off within %v of its verdict and was stopped; the verdict stands", poweroffGrace)
+	}
 	t.Logf("vmtest: boot %v wall (guest uptime at init %v), scenario %v guest, run %v wall",
 		res.BootWall.Round(10*time.Millisecond), res.GuestBoot.Round(10*time.Millisecond),
 		res.GuestScenario.Round(10*time.Millisecond), res.Wall.Round(10*time.Millisecond))

@@ -80,6 +80,12 @@ run_vf mode=interrupt
 run_vf mode=poll
 dmesg | grep -iE 'igb|vf' | tail -20
 kill $ns
+# Tear down as a user would: the VF back from vfio-pci, then the VFs
+# removed. Each step is bounded: a guest left with its VF on vfio-pci
+# hung in its poweroff (kworker and poweroff blocked > 360 s).
+must vfio-bind unbind $vf
+echo 0 > $pfdev/sriov_numvfs &
+wait_for 30 test ! -e $pfdev/virtfn0
 echo "igbvf ok"
 `
 
