@@ -53,16 +53,20 @@ func PRF(key []byte, label string, data []byte, bits int) ([]byte, error) {
 // KDF-Hash-Length(K, Label, Context): the concatenation of HMAC-Hash(K, i
 // || Label || Context || Length) for i = 1, 2, ..., where i and Length are
 // 16-bit little-endian and Length is bits. newHash is sha256.New for the
-// SHA-256 AKMs (12.7.1.7.1).
+// SHA-256 AKMs (12.7.1.7.1). A Length that is not a multiple of 8 (SAE's
+// hunting-and-pecking for P-521 asks for 521 bits, 12.4.4.2.2) gives
+// ceil(bits/8) octets whose trailing bits beyond Length are zero: the
+// leftmost Length bits of the output stream, left-aligned.
 func KDF(newHash func() hash.Hash, key []byte, label string, context []byte, bits int) ([]byte, error) {
-	if bits <= 0 || bits%8 != 0 || bits > 0xffff {
+	if bits <= 0 || bits > 0xffff {
 		return nil, ErrBits
 	}
 	mac := hmac.New(newHash, key)
-	out := make([]byte, 0, bits/8+mac.Size())
+	n := (bits + 7) / 8
+	out := make([]byte, 0, n+mac.Size())
 	var i16, l16 [2]byte
 	binary.LittleEndian.PutUint16(l16[:], uint16(bits))
-	for i := 1; len(out) < bits/8; i++ {
+	for i := 1; len(out) < n; i++ {
 		mac.Reset()
 		binary.LittleEndian.PutUint16(i16[:], uint16(i))
 		mac.Write(i16[:])
@@ -71,7 +75,11 @@ func KDF(newHash func() hash.Hash, key []byte, label string, context []byte, bit
 		mac.Write(l16[:])
 		out = mac.Sum(out)
 	}
-	return out[:bits/8], nil
+	out = out[:n]
+	if r := bits % 8; r != 0 {
+		out[n-1] &= byte(0xff << (8 - r))
+	}
+	return out, nil
 }
 
 // KDFSHA256 is KDF with SHA-256.

@@ -187,6 +187,7 @@ func TestPrintStatusSecurity(t *testing.T) {
 	}{
 		{statusView{Security: "WPA3-SAE (hunting-and-pecking)", SAE: saeView{Commits: 2, Confirms: 1, Tokens: 1}}, "security: WPA3-SAE (hunting-and-pecking); 2 commits, 1 confirms sent (0 repeated, 0 new exchanges), 1 anti-clogging tokens, 0 dropped; PMKSA cache 0 used, 0 refused\n"},
 		{statusView{Security: "WPA3-SAE (hash-to-element)", SAE: saeView{Commits: 2, Confirms: 3, Retransmits: 1, Restarts: 1}}, "security: WPA3-SAE (hash-to-element); 2 commits, 3 confirms sent (1 repeated, 1 new exchanges), 0 anti-clogging tokens, 0 dropped; PMKSA cache 0 used, 0 refused\n"},
+		{statusView{Security: "WPA3-SAE (hash-to-element, group 21)", SAE: saeView{Commits: 3, Confirms: 1, GroupsRefused: 2}}, "security: WPA3-SAE (hash-to-element, group 21); 3 commits, 1 confirms sent (0 repeated, 0 new exchanges), 0 anti-clogging tokens, 2 groups refused (status 77), 0 dropped; PMKSA cache 0 used, 0 refused\n"},
 		{statusView{Security: "WPA2-PSK"}, "security: WPA2-PSK\n"},
 	} {
 		var b bytes.Buffer

@@ -41,6 +41,8 @@ type connectOpts struct {
 	// offload API (batched per burst) instead of the card's key cache.
 	softCrypto bool
 	udpSink    uint16 // count datagrams to this UDP port (0: none)
+	// saeGroups: the SAE groups to offer, in order (nil: 19, 20, 21).
+	saeGroups []uint16
 }
 
 // connect joins the network, prints progress, then serves the control
@@ -59,7 +61,7 @@ func connect(o connectOpts, stdout, stderr io.Writer) (code int) {
 		case events <- e:
 		default:
 		}
-	}, tap, hwsim.Config{Lose: saeConfirmLoser(o.dropSAEConfirms), Hold: dataSwapper(o.reorderData), Links: o.links}, o.softCrypto, o.bgscan)
+	}, tap, hwsim.Config{Lose: saeConfirmLoser(o.dropSAEConfirms), Hold: dataSwapper(o.reorderData), Links: o.links}, o.softCrypto, o.bgscan, o.saeGroups)
 	if err != nil {
 		fmt.Fprintf(stderr, "wlan connect: %v\n", err)
 		return 1
@@ -315,7 +317,7 @@ func startCapture(path string, count int, src *radiotapSource, stdout io.Writer)
 // that kernel radios reach each other: the reference wpa_supplicant of the
 // benchmark needs a medium, and only one process can be it.
 func medium(mac net.HardwareAddr, links []hwsim.Link, stdout, stderr io.Writer) int {
-	st, err := openStation(mac, func(net80211.Event) {}, nil, hwsim.Config{Links: links}, false, 0)
+	st, err := openStation(mac, func(net80211.Event) {}, nil, hwsim.Config{Links: links}, false, 0, nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "wlan medium: %v\n", err)
 		return 1

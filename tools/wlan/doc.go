@@ -10,6 +10,7 @@
 //	      [--pcap FILE [--pcap-count N]] [--timestamps]   802.11+radiotap capture (pktdump)
 //	      [--bgscan D]                                  background scan period while connected (default 10s; 0: none)
 //	      [--crypto card|soft]                          CCMP in the card's key cache (default) or the software engine, a batch per burst
+//	      [--sae-groups 19,20,21]                       WPA3-SAE groups in order of preference (NIST P-256, P-384, P-521)
 //	      [--drop-sae-confirms N]                       testing: the medium loses the AP's first N SAE Confirms
 //	      [--reorder-data N]                            testing: the medium swaps N of the AP's QoS Data frames with the next
 //	wlan scan|connect|medium [--signal FROM[>TO]=DBM]...  per-link signal levels of the medium (one AP stronger)
@@ -87,6 +88,14 @@
 // them under drops as "lost on request"). --psk cannot join an SAE-only
 // network (SAE needs the password itself).
 //
+// SAE runs in group 19 (NIST P-256), 20 (P-384) or 21 (P-521): connect
+// offers them in the order of --sae-groups (default 19,20,21) and moves to
+// the next when the AP refuses one with status 77 (hostapd's sae_groups);
+// the security line then names the group ("WPA3-SAE (hash-to-element,
+// group 21)") and counts the refusals ("2 groups refused (status 77)").
+// An AP that offers AKM 6 (WPA-PSK-SHA256) gets it in preference to AKM 2:
+// security "WPA2-PSK-SHA256".
+//
 // On a WMM+HT network the access point offers a Block Ack agreement once
 // data flows; the station accepts it and reorders the AP's MPDUs (status:
 // "block ack"). --reorder-data N makes the medium deliver N of the AP's
@@ -135,8 +144,9 @@
 // decrypt needs no card, medium or socket: it is
 // drivers/wifi80211/observer.DecryptCapture from file to file. It reads pcap
 // or pcapng with radiotap, plain 802.11 (with or without FCS), Prism/AVS or
-// PPI records; follows every 4-way handshake (WPA1, WPA2, WPA3-SAE with its
-// PMK), group key handshake and GTK rekey in the file, trying each key
+// PPI records; follows every 4-way handshake (WPA1, WPA2 with AKM 2 or 6,
+// WPA3-SAE with its PMK, 32 octets in groups 19, 20 and 21 alike), group
+// key handshake and GTK rekey in the file, trying each key
 // given; writes the decrypted frames as Ethernet (as airdecap-ng does) or,
 // with --keep-80211, as unprotected 802.11; and prints a summary: frames
 // read, data frames plain/WEP/WPA, decrypted (unicast and group), the rest

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gopkt/gopkt/drivers/wifi80211/hwsim"
 	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
+	"github.com/gopkt/gopkt/drivers/wifi80211/sae"
 	"github.com/spf13/pflag"
 )
 
@@ -60,6 +61,7 @@ type cmdFlags struct {
 	udpSink                uint16
 	signals                []string
 	bgscan                 time.Duration
+	saeGroups              []uint
 }
 
 // newFlagSet builds the flag set of subcommand cmd, or nil when there is
@@ -83,6 +85,7 @@ func newFlagSet(cmd string, f *cmdFlags) *pflag.FlagSet {
 		fs.StringVar(&f.pass, "passphrase", "", "WPA2 passphrase: 8 to 63 printable ASCII characters; empty for an open network")
 		fs.StringVar(&f.psk, "psk", "", "WPA2 pre-shared key as 64 hex digits (hostapd's wpa_psk=), instead of --passphrase")
 		fs.Uint16Var(&f.udpSink, "udp-sink", 0, "with --addr or --dhcp: count the UDP datagrams sent to this port (status shows them)")
+		fs.UintSliceVar(&f.saeGroups, "sae-groups", []uint{19, 20, 21}, "WPA3-SAE groups to offer, in order; the next after the AP refuses one (status 77): 19 (NIST P-256), 20 (P-384), 21 (P-521)")
 		fs.StringVar(&f.crypto, "crypto", "card", "where CCMP runs: card (the card's key cache) or soft (the software engine of the crypto offload API, a batch per burst of frames)")
 		fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "give up connecting after this long")
 		fs.StringVar(&f.addr, "addr", "", "attach the station to a gopkt stack with this IPv4 address/prefix")
@@ -245,6 +248,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	o.dropSAEConfirms, o.reorderData = fl.dropSAEConfirms, fl.reorderData
 	o.bgscan = fl.bgscan
 	o.udpSink = fl.udpSink
+	for _, g := range fl.saeGroups {
+		if g > 0xffff || !sae.Supported(uint16(g)) {
+			return fail(fmt.Errorf("--sae-groups: group %d: only 19 (NIST P-256), 20 (P-384) and 21 (P-521)", g))
+		}
+		o.saeGroups = append(o.saeGroups, uint16(g))
+	}
 	switch fl.crypto {
 	case "card":
 	case "soft":
@@ -282,7 +291,7 @@ func doScan(sock string, mac net.HardwareAddr, links []hwsim.Link) ([]scanRow, e
 	if !errors.Is(err, errNoDaemon) {
 		return nil, err
 	}
-	st, err := openStation(mac, func(net80211.Event) {}, nil, hwsim.Config{Links: links}, false, 0)
+	st, err := openStation(mac, func(net80211.Event) {}, nil, hwsim.Config{Links: links}, false, 0, nil)
 	if err != nil {
 		return nil, err
 	}

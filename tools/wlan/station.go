@@ -44,7 +44,7 @@ type station struct {
 // engine of the crypto offload API (encrypted and decrypted a batch per
 // burst) instead of slots in the card's key cache. bgscan is the period of
 // background scan visits while connected (0: none).
-func openStation(mac net.HardwareAddr, ev func(net80211.Event), tap net80211.Tap, mc hwsim.Config, softCrypto bool, bgscan time.Duration) (*station, error) {
+func openStation(mac net.HardwareAddr, ev func(net80211.Event), tap net80211.Tap, mc hwsim.Config, softCrypto bool, bgscan time.Duration, saeGroups []uint16) (*station, error) {
 	md, err := hwsim.Open(mc)
 	if err != nil {
 		return nil, err
@@ -89,7 +89,8 @@ func openStation(mac net.HardwareAddr, ev func(net80211.Event), tap net80211.Tap
 		Scan: net80211.ScanConfig{ActiveDwell: 100 * time.Millisecond},
 		Timeouts: net80211.Timeouts{BeaconMiss: 3, BeaconLost: 50, Stall: 60 * time.Millisecond,
 			Handshake: 2 * time.Second},
-		Roam: net80211.RoamConfig{BgScan: bgscan}}); err != nil {
+		Roam:      net80211.RoamConfig{BgScan: bgscan},
+		SAEGroups: saeGroups}); err != nil {
 		return fail(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -273,6 +273,9 @@ type saeView struct {
 	PMKSARefused uint64 `json:"pmksa_refused"`
 	Dropped      uint64 `json:"dropped"`
 	BadConfirm   uint64 `json:"bad_confirm"`
+	// GroupsRefused: our Commits the AP refused for their group (status
+	// 77), each followed by the next of --sae-groups.
+	GroupsRefused uint64 `json:"groups_refused"`
 }
 
 // roamView is roaming within the ESS: the last move (from, to, why, how
@@ -344,7 +347,7 @@ func makeStatus(s net80211.Status, c vcard.Stats) statusView {
 	}
 	v.SAE = saeView{Commits: s.Stats.SAECommits, Confirms: s.Stats.SAEConfirms, Tokens: s.Stats.SAETokens, Dropped: s.Stats.SAEDropped, BadConfirm: s.Stats.SAEBadConfirm,
 		Retransmits: s.Stats.SAERetransmits, Restarts: s.Stats.SAERestarts,
-		PMKSAUsed: s.Stats.PMKSAUsed, PMKSARefused: s.Stats.PMKSARefused}
+		PMKSAUsed: s.Stats.PMKSAUsed, PMKSARefused: s.Stats.PMKSARefused, GroupsRefused: s.Stats.SAEGroupsRefused}
 	return v
 }
 
@@ -373,8 +376,12 @@ func printStatus(w io.Writer, v statusView, asJSON bool) error {
 	}
 	switch {
 	case strings.HasPrefix(v.Security, "WPA3-SAE"):
-		fmt.Fprintf(tw, "security:\t%s; %d commits, %d confirms sent (%d repeated, %d new exchanges), %d anti-clogging tokens, %d dropped; PMKSA cache %d used, %d refused\n",
-			v.Security, v.SAE.Commits, v.SAE.Confirms, v.SAE.Retransmits, v.SAE.Restarts, v.SAE.Tokens, v.SAE.Dropped, v.SAE.PMKSAUsed, v.SAE.PMKSARefused)
+		groups := ""
+		if v.SAE.GroupsRefused > 0 {
+			groups = fmt.Sprintf(", %d groups refused (status 77)", v.SAE.GroupsRefused)
+		}
+		fmt.Fprintf(tw, "security:\t%s; %d commits, %d confirms sent (%d repeated, %d new exchanges), %d anti-clogging tokens%s, %d dropped; PMKSA cache %d used, %d refused\n",
+			v.Security, v.SAE.Commits, v.SAE.Confirms, v.SAE.Retransmits, v.SAE.Restarts, v.SAE.Tokens, groups, v.SAE.Dropped, v.SAE.PMKSAUsed, v.SAE.PMKSARefused)
 	case v.Security != "":
 		fmt.Fprintf(tw, "security:\t%s\n", v.Security)
 	}

@@ -18,6 +18,12 @@ import (
 //   - a protected Deauthentication (hostapd_cli deauthenticate): we leave
 //     and rejoin by ourselves, traffic resumes;
 //   - ieee80211w=1: [MFP] again, pings pass;
+//   - wpa_key_mgmt=WPA-PSK-SHA256 (AKM 6) with ieee80211w=2: hostapd
+//     lists AKM 00-0f-ac-6 and [MFP], status says WPA2-PSK-SHA256 and pmf
+//     on, an SA Query from hostapd is answered, 50 pings each way; the
+//     capture has the 4-way handshake with descriptor version 3
+//     (AES-128-CMAC MICs) both ways, nothing malformed;
+//   - wpa_key_mgmt=WPA-PSK WPA-PSK-SHA256, ieee80211w=1: we choose AKM 6;
 //
 // and tshark on the capture finds protected Action and Deauthentication
 // frames, nothing malformed.
@@ -29,6 +35,8 @@ func TestVMWlanPMF(t *testing.T) {
 		Files: []vmtest.File{
 			{Guest: "/etc/hostapd-pmf2.conf", Mode: 0o644, Data: []byte(wpaConf + "ieee80211w=2\n")},
 			{Guest: "/etc/hostapd-pmf1.conf", Mode: 0o644, Data: []byte(wpaConf + "ieee80211w=1\n")},
+			{Guest: "/etc/hostapd-sha256.conf", Mode: 0o644, Data: []byte(strings.Replace(wpaConf, "wpa_key_mgmt=WPA-PSK", "wpa_key_mgmt=WPA-PSK-SHA256", 1) + "ieee80211w=2\n")},
+			{Guest: "/etc/hostapd-psk26.conf", Mode: 0o644, Data: []byte(strings.Replace(wpaConf, "wpa_key_mgmt=WPA-PSK", "wpa_key_mgmt=WPA-PSK WPA-PSK-SHA256", 1) + "ieee80211w=1\n")},
 		},
 		Append:  "no_timer_check",
 		Timeout: 6 * time.Minute,
@@ -64,6 +72,27 @@ func TestVMWlanPMF(t *testing.T) {
 	}
 	if len(malformed) != 0 {
 		t.Errorf("tshark finds %d malformed frames", len(malformed))
+	}
+
+	spath := capturedPcapPrefix(t, res, "PCAPS6:")
+	vers := tsharkFields(t, spath, "eapol", "wlan.sa", "wlan_rsna_eapol.keydes.key_info.keydes_version")
+	t.Logf("AKM 6 capture: EAPOL-Key frames (from, descriptor version) %v", vers)
+	var v3, other int
+	for _, v := range vers {
+		if f := strings.Fields(v); len(f) == 2 && f[1] == "3" {
+			v3++
+		} else {
+			other++
+		}
+	}
+	if v3 < 4 || other != 0 {
+		t.Errorf("AKM 6 4-way handshake: %d EAPOL-Key frames with descriptor version 3 (want 4 at least), %d with another", v3, other)
+	}
+	if assoc := tsharkFields(t, spath, "wlan.fc.type_subtype == 0x0000 && wlan.rsn.akms.type == 6 && wlan.rsn.capabilities.mfpc == 1"); len(assoc) == 0 {
+		t.Errorf("no Association Request with AKM 6 and MFPC in the AKM 6 capture")
+	}
+	if m := tsharkFields(t, spath, "_ws.malformed"); len(m) != 0 {
+		t.Errorf("tshark finds %d malformed frames in the AKM 6 capture", len(m))
 	}
 }
 
@@ -141,5 +170,41 @@ echo "$flags" | grep -qF '[MFP]' || fail "hostapd does not list MFP for us (ieee
 pings 50 pmf1
 must wlan disconnect
 wait $pid || { cat /tmp/connect1.log; fail "wlan connect (pmf1) exited with status $?"; }
+stop_ap
+
+# AKM 6 (PSK with the SHA-256 KDF), PMF required.
+start_ap /etc/hostapd-sha256.conf
+wlan connect --ssid gopkt-wlan --passphrase 'the right passphrase' --addr 198.18.0.2/24 --pcap /tmp/sha256.pcap --pcap-count 60 > /tmp/connect6.log 2>&1 &
+pid=$!
+wait_log 30 '^connected' /tmp/connect6.log
+wait_for 5 sh -c 'hostapd_cli -p /var/run/hostapd all_sta | grep -q AUTHORIZED'
+echo "RESULT sha256 hostapd $(ap all_sta | grep -E '^(flags|AKMSuiteSelector)=' | tr '\n' ' ')"
+ap all_sta | grep -q '^AKMSuiteSelector=00-0f-ac-6' || fail "sha256: hostapd does not list AKM 00-0f-ac:6 for us"
+ap all_sta | grep -qF '[MFP]' || fail "sha256: hostapd does not list MFP for us"
+out=$(wlan status | grep -E '^(security|pmf):' | tr '\n' ' ')
+echo "RESULT sha256 wlan $out"
+expect "$out" "security: WPA2-PSK-SHA256"
+echo "$out" | grep -qE 'pmf: +on' || fail "sha256: status does not say pmf on: $out"
+must ap sa_query $STA
+sleep 1
+expect "$(wlan status | grep '^pmf:')" "SA Query: 1 answered"
+pings 50 sha256
+must wlan disconnect
+wait $pid || { cat /tmp/connect6.log; fail "wlan connect (sha256) exited with status $?"; }
+stop_ap
+
+# AKMs 2 and 6 offered: we choose 6.
+start_ap /etc/hostapd-psk26.conf
+wlan connect --ssid gopkt-wlan --passphrase 'the right passphrase' --addr 198.18.0.2/24 > /tmp/connect26.log 2>&1 &
+pid=$!
+wait_log 30 '^connected' /tmp/connect26.log
+wait_for 5 sh -c 'hostapd_cli -p /var/run/hostapd all_sta | grep -q AUTHORIZED'
+echo "RESULT psk26 hostapd $(ap all_sta | grep -E '^(flags|AKMSuiteSelector)=' | tr '\n' ' ')"
+ap all_sta | grep -q '^AKMSuiteSelector=00-0f-ac-6' || fail "psk26: hostapd lists another AKM than 6 for us"
+expect "$(wlan status | grep '^security:')" "WPA2-PSK-SHA256"
+pings 20 psk26
+must wlan disconnect
+wait $pid || { cat /tmp/connect26.log; fail "wlan connect (psk26) exited with status $?"; }
 gzip -c /tmp/pmf.pcap | base64 | sed 's/^/PCAP:/'
+gzip -c /tmp/sha256.pcap | base64 | sed 's/^/PCAPS6:/'
 `

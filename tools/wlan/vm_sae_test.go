@@ -40,11 +40,22 @@ wpa_passphrase=the right passphrase
 //     SAE exchange) and pings pass;
 //   - a transition network (wpa_key_mgmt=WPA-PSK SAE, ieee80211w=1,
 //     sae_pwe=2): we pick SAE, with H2E;
+//   - groups 20 and 21 (NIST P-384, P-521), each with sae_pwe=0 and 1:
+//     hostapd with sae_groups=20 (or 21) refuses our group 19 (and 20)
+//     with status 77 and we follow to the next of our groups (with H2E
+//     naming the refused ones in a Rejected Groups element, which hostapd
+//     checks); with --sae-groups 21 (or 20) we start there; hostapd with
+//     sae_groups=19 20 21 gets our preference (--sae-groups 21,20,19 and
+//     20,21,19). wlan status names the group and the refusals; 50 pings
+//     each way in each;
 //   - a wrong passphrase fails with an error that says so;
 //
 // and tshark on the capture finds SAE Authentication frames (algorithm 3)
 // with the token round, the commit (seq 1) and confirm (seq 2) both ways,
-// our Association Request with AKM 8 and MFPR, nothing malformed.
+// our Association Request with AKM 8 and MFPR, nothing malformed; on the
+// capture of the group-21 H2E join, our Commits in groups 19 and 20
+// refused with status 77, then both Commits in group 21, ours with the
+// Rejected Groups 19 and 20, nothing malformed.
 func TestVMWlanSAE(t *testing.T) {
 	res := vmtest.Run(t, vmtest.Config{
 		Modules:  []string{"rfkill", "libarc4", "cfg80211", "ctr", "ccm", "cmac", "mac80211", "virtio_ring", "virtio", "mac80211_hwsim radios=1"},
@@ -53,10 +64,16 @@ func TestVMWlanSAE(t *testing.T) {
 		Files: []vmtest.File{
 			{Guest: "/etc/hostapd-sae0.conf", Mode: 0o644, Data: []byte(saeConf + "sae_pwe=0\nsae_anti_clogging_threshold=0\n")},
 			{Guest: "/etc/hostapd-sae1.conf", Mode: 0o644, Data: []byte(saeConf + "sae_pwe=1\n")},
+			{Guest: "/etc/hostapd-g20h0.conf", Mode: 0o644, Data: []byte(saeConf + "sae_pwe=0\nsae_groups=20\n")},
+			{Guest: "/etc/hostapd-g20h1.conf", Mode: 0o644, Data: []byte(saeConf + "sae_pwe=1\nsae_groups=20\n")},
+			{Guest: "/etc/hostapd-g21h0.conf", Mode: 0o644, Data: []byte(saeConf + "sae_pwe=0\nsae_groups=21\n")},
+			{Guest: "/etc/hostapd-g21h1.conf", Mode: 0o644, Data: []byte(saeConf + "sae_pwe=1\nsae_groups=21\n")},
+			{Guest: "/etc/hostapd-all0.conf", Mode: 0o644, Data: []byte(saeConf + "sae_pwe=0\nsae_groups=19 20 21\n")},
+			{Guest: "/etc/hostapd-all1.conf", Mode: 0o644, Data: []byte(saeConf + "sae_pwe=1\nsae_groups=19 20 21\n")},
 			{Guest: "/etc/hostapd-trans.conf", Mode: 0o644, Data: []byte(strings.NewReplacer("wpa_key_mgmt=SAE", "wpa_key_mgmt=WPA-PSK SAE", "ieee80211w=2", "ieee80211w=1").Replace(saeConf) + "sae_pwe=2\n")},
 		},
 		Append:  "no_timer_check",
-		Timeout: 8 * time.Minute,
+		Timeout: 12 * time.Minute,
 		Quiet:   true,
 		Script:  wlanSAEScript,
 	})
@@ -97,6 +114,32 @@ func TestVMWlanSAE(t *testing.T) {
 	}
 	if len(malformed) != 0 {
 		t.Errorf("tshark finds %d malformed frames", len(malformed))
+	}
+
+	gpath := capturedPcapPrefix(t, res, "PCAPG21:")
+	gauth := tsharkFields(t, gpath, "wlan.fc.type_subtype == 0x000b && wlan.fixed.auth.alg == 3 && wlan.fixed.auth_seq == 1", "wlan.sa", "wlan.fixed.status_code", "wlan.fixed.finite_cyclic_group", "wlan.ext_tag.rejected_groups.group")
+	t.Logf("group 21 capture: SAE Commits (from, status, group, rejected groups) %v", gauth)
+	var refused, ours21, ap21 int
+	for _, a := range gauth {
+		f := strings.Fields(a)
+		if len(f) < 2 {
+			continue
+		}
+		status, _ := strconv.ParseUint(f[1], 0, 16)
+		switch {
+		case status == 77:
+			refused++
+		case len(f) >= 4 && f[0] == "02:67:6f:70:6b:01" && f[2] == "21" && strings.Contains(f[3], "19") && strings.Contains(f[3], "20"):
+			ours21++
+		case len(f) >= 3 && f[0] != "02:67:6f:70:6b:01" && f[2] == "21":
+			ap21++
+		}
+	}
+	if refused != 2 || ours21 < 1 || ap21 < 1 {
+		t.Errorf("group 21 capture: %d status-77 refusals (want 2), %d of our group-21 Commits naming rejected groups 19 and 20, %d of the AP's group-21 Commits", refused, ours21, ap21)
+	}
+	if m := tsharkFields(t, gpath, "_ws.malformed"); len(m) != 0 {
+		t.Errorf("tshark finds %d malformed frames in the group 21 capture", len(m))
 	}
 }
 
@@ -185,6 +228,42 @@ ap all_sta | grep -q '^AKMSuiteSelector=00-0f-ac-8' || fail "transition: hostapd
 expect "$(wlan status | grep '^security:')" "WPA3-SAE (hash-to-element)"
 pings 50 trans
 leave trans
+
+# SAE groups 20 and 21. hostapd offers one group only: ours before it are
+# refused with status 77 and we follow our list.
+join g20h0 /etc/hostapd-g20h0.conf
+out=$(wlan status | grep '^security:')
+expect "$out" "WPA3-SAE (hunting-and-pecking, group 20)"
+expect "$out" "1 groups refused (status 77)"
+pings 50 g20h0
+leave g20h0
+join g21h1 /etc/hostapd-g21h1.conf "--pcap /tmp/g21.pcap --pcap-count 40"
+out=$(wlan status | grep '^security:')
+expect "$out" "WPA3-SAE (hash-to-element, group 21)"
+expect "$out" "2 groups refused (status 77)"
+pings 50 g21h1
+leave g21h1
+# Our list starting with the AP's group: no refusal.
+join g21h0 /etc/hostapd-g21h0.conf "--sae-groups 21"
+out=$(wlan status | grep '^security:')
+expect "$out" "WPA3-SAE (hunting-and-pecking, group 21)"
+echo "$out" | grep -q 'groups refused' && fail "g21h0: a group refused: $out"
+pings 50 g21h0
+leave g21h0
+join g20h1 /etc/hostapd-g20h1.conf "--sae-groups 20"
+expect "$(wlan status | grep '^security:')" "WPA3-SAE (hash-to-element, group 20)"
+pings 50 g20h1
+leave g20h1
+# hostapd with all three: our preference decides.
+join all0 /etc/hostapd-all0.conf "--sae-groups 21,20,19"
+expect "$(wlan status | grep '^security:')" "WPA3-SAE (hunting-and-pecking, group 21)"
+pings 50 all0
+leave all0
+join all1 /etc/hostapd-all1.conf "--sae-groups 20,21,19"
+expect "$(wlan status | grep '^security:')" "WPA3-SAE (hash-to-element, group 20)"
+pings 50 all1
+leave all1
+gzip -c /tmp/g21.pcap | base64 | sed 's/^/PCAPG21:/'
 
 # A wrong passphrase: a clear error, exit status 1.
 start_ap /etc/hostapd-sae0.conf

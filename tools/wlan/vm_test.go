@@ -333,9 +333,16 @@ reject "$(cat /tmp/rekey.log)" "disconnected (reason"
 // gzip+base64) into a file and returns its path.
 func capturedPcap(t *testing.T, res *vmtest.Result) string {
 	t.Helper()
+	return capturedPcapPrefix(t, res, "PCAP:")
+}
+
+// capturedPcapPrefix is capturedPcap for the console lines that start
+// with prefix (a script that prints more than one capture).
+func capturedPcapPrefix(t *testing.T, res *vmtest.Result, prefix string) string {
+	t.Helper()
 	var b64 strings.Builder
-	for _, l := range res.Grep("PCAP:") {
-		b64.WriteString(strings.TrimSpace(l[strings.Index(l, "PCAP:")+5:]))
+	for _, l := range res.Grep(prefix) {
+		b64.WriteString(strings.TrimSpace(l[strings.Index(l, prefix)+len(prefix):]))
 	}
 	gz, err := base64.StdEncoding.DecodeString(b64.String())
 	if err != nil || len(gz) == 0 {

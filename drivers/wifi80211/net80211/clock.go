@@ -11,4 +11,11 @@ type deadline struct{ t time.Time }
 
 func (d *deadline) set(now time.Time, after time.Duration) { d.t = now.Add(after) }
 func (d *deadline) clear()                                 { d.t = time.Time{} }
-func (d *deadline) expired(now time.Time) bool             { return !d.t.IsZero() && !now.Before(d.t) }
+
+// shift moves a set deadline later by d.
+func (d *deadline) shift(by time.Duration) {
+	if !d.t.IsZero() {
+		d.t = d.t.Add(by)
+	}
+}
+func (d *deadline) expired(now time.Time) bool { return !d.t.IsZero() && !now.Before(d.t) }

@@ -101,7 +101,11 @@
 // Extension element sets "SAE H2E"; status 0 and hunting-and-pecking
 // otherwise), the AP's Commit, our Confirm, the AP's Confirm; an
 // anti-clogging token request (status 76) is answered with the commit
-// again, carrying the token. t0 (2 s) repeats an unanswered Commit twice
+// again, carrying the token. The group is the first of
+// VapConfig.SAEGroups (default 19, 20, 21); an AP that refuses it with
+// status 77 gets a fresh exchange in the next one, and with H2E our
+// Commits name the refused groups in a Rejected Groups element, which
+// also salts keyseed (12.4.5.4; VapStats.SAEGroupsRefused). t0 (2 s) repeats an unanswered Commit twice
 // and an unanswered Confirm once (12.4.8.6.4, 12.4.8.6.5); after that —
 // or at once when the unanswered Commit carried a token, or when the AP
 // refuses a repeated Confirm — the protocol instance ends and a new one
@@ -137,6 +141,12 @@
 // SA Query (11.13) instead of ending the association: only when the AP
 // leaves it unanswered for a second do we rejoin.
 //
+// AKM 6 (PSK-SHA256, hostapd's WPA-PSK-SHA256, usually with PMF) is
+// chosen before AKM 2 when the AP offers it: the PTK comes from
+// KDF-SHA-256 (12.7.1.7.2) and every EAPOL-Key frame has Key Descriptor
+// Version 3 (AES-128-CMAC MIC, AES key wrap; 12.7.2); Status.Security
+// says "WPA2-PSK-SHA256".
+//
 // # Security rules this layer enforces
 //
 //   - Replay: per-TID receive counters (plus one for non-QoS/management) are
@@ -155,9 +165,9 @@
 // # Not supported
 //
 // AP, IBSS, mesh and monitor vaps (the test AP lives in wlantest); WPA1
-// (descriptor 254), SAE groups other than 19, SAE password identifiers,
-// SAE-PK, PMKSA caching for PSK, 802.1X, FT; PMF with AKM 6 (PSK-SHA256), GCMP or
-// BIP-GMAC; A-MSDU receive (counted and dropped; never invited), Block Ack
+// (descriptor 254), SAE groups other than 19, 20 and 21, AKM 24
+// (SAE-EXT-KEY), SAE password identifiers, SAE-PK, PMKSA caching for PSK,
+// 802.1X, FT; PMF with GCMP, BIP-GMAC or BIP-CMAC-256; A-MSDU receive (counted and dropped; never invited), Block Ack
 // agreements as originator (we send single MPDUs) and delayed Block Ack;
 // U-APSD; TX fragmentation and
 // RTS; power save; HT/VHT rate control (AMRR and Minstrel pick legacy rates).

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"filippo.io/nistec"
-
 	"github.com/gopkt/gopkt/drivers/wifi80211/frame"
 	"github.com/gopkt/gopkt/drivers/wifi80211/ie"
 	"github.com/gopkt/gopkt/drivers/wifi80211/sae"
@@ -59,19 +57,23 @@ const (
 // ("SAE confirm before commit"); and an AP Confirm lost twice is never
 // sent again (saeConfirmSync).
 type saeState struct {
-	h2e         bool              // hash-to-element (status 126), else hunting-and-pecking
-	pwe         *nistec.P256Point // our and the AP's password element, for every instance of a join
-	x           *sae.Exchange     // this instance: rand, mask, commit, keys
-	token       []byte            // anti-clogging token to repeat in our commit
-	tokens      int               // token requests in this instance
-	confirmed   bool              // our Confirm went out; waiting for the AP's
-	sc          uint16            // send-confirm of our last Confirm (Sc)
-	sync        int               // t0 repeats of our last message in this instance (Sync)
-	badConfirms int               // AP Confirms of this instance that did not verify
-	exchanges   int               // protocol instances in this join
-	began       time.Time         // first Commit of this join
-	// pt caches the hash-to-element PT for ptKey (SSID and password):
-	// it does not depend on the AP, so a retry or a roam reuses it.
+	h2e         bool          // hash-to-element (status 126), else hunting-and-pecking
+	group       uint16        // the finite cyclic group of this join's exchanges
+	gi          int           // its index in the vap's SAEGroups
+	rejected    []uint16      // groups the AP refused with status 77 in this join
+	pwe         *sae.Element  // our and the AP's password element, for every instance of a join
+	x           *sae.Exchange // this instance: rand, mask, commit, keys
+	token       []byte        // anti-clogging token to repeat in our commit
+	tokens      int           // token requests in this instance
+	confirmed   bool          // our Confirm went out; waiting for the AP's
+	sc          uint16        // send-confirm of our last Confirm (Sc)
+	sync        int           // t0 repeats of our last message in this instance (Sync)
+	badConfirms int           // AP Confirms of this instance that did not verify
+	exchanges   int           // protocol instances in this join
+	began       time.Time     // first Commit of this join
+	// pt caches the hash-to-element PT for ptKey (group, SSID and
+	// password): it does not depend on the AP, so a retry or a roam
+	// reuses it.
 	pt    *sae.PT
 	ptKey string
 }
@@ -84,10 +86,17 @@ func (s *saeState) status() uint16 {
 	return frame.StatusSuccess
 }
 
-// saeStart derives the password element for this AP and starts the first
-// protocol instance. It fails the attempt when the element cannot be
-// derived.
+// saeStart derives the password element for this AP in the first group of
+// VapConfig.SAEGroups and starts the first protocol instance. It fails the
+// attempt when the element cannot be derived.
 func (v *Vap) saeStart(now time.Time) {
+	s := &v.sae
+	s.gi, s.group, s.rejected = 0, v.cfg.SAEGroups[0], s.rejected[:0]
+	v.saeStartGroup(now)
+}
+
+// saeStartGroup starts the exchanges of a join in group s.group.
+func (v *Vap) saeStartGroup(now time.Time) {
 	s := &v.sae
 	s.x, s.exchanges, s.began = nil, 0, now
 	pwe, err := v.saePWE()
@@ -109,6 +118,7 @@ func (v *Vap) saeInstance(now time.Time) {
 		v.fail(ErrAuthRefused, "starting an SAE exchange: %v", err)
 		return
 	}
+	x.SetRejectedGroups(s.rejected)
 	s.x, s.token, s.tokens, s.confirmed, s.sc, s.sync, s.badConfirms = x, nil, 0, false, 0, 0, 0
 	s.exchanges++
 	v.sendSAECommit(now)
@@ -128,16 +138,52 @@ func (v *Vap) saeRestart(now time.Time, why string) bool {
 	return true
 }
 
-// saePWE derives the password element for us and the AP: from PT with
-// hash-to-element, by hunting and pecking otherwise (12.4.4.2).
-func (v *Vap) saePWE() (*nistec.P256Point, error) {
+// saeGroupRefused follows status 77 (12.4.8.6.4: the AP does not support
+// the group of our Commit): the next group of VapConfig.SAEGroups, in a
+// fresh set of exchanges, with the refused ones named in our H2E Commits
+// (Rejected Groups); the attempt fails once the list is used up.
+func (v *Vap) saeGroupRefused(now time.Time) {
+	s := &v.sae
+	v.stats.SAEGroupsRefused++
+	s.rejected = append(s.rejected, s.group)
+	if s.gi+1 >= len(v.cfg.SAEGroups) {
+		v.fail(ErrAuthRefused, "%s refused SAE group%s %s (status 77): it supports none of the groups we are configured for", v.bss.MAC, plural(len(s.rejected)), groupList(s.rejected))
+		return
+	}
+	s.gi++
+	s.group = v.cfg.SAEGroups[s.gi]
+	v.emit(Event{Kind: EventAuthRetry, Err: fmt.Errorf("SAE: %s does not support group %d (status 77); trying group %d", v.bss.MAC, s.rejected[len(s.rejected)-1], s.group)})
+	v.saeStartGroup(now)
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func groupList(gs []uint16) string {
+	var b []byte
+	for i, g := range gs {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = fmt.Appendf(b, "%d", g)
+	}
+	return string(b)
+}
+
+// saePWE derives the password element for us and the AP in s.group: from
+// PT with hash-to-element, by hunting and pecking otherwise (12.4.4.2).
+func (v *Vap) saePWE() (*sae.Element, error) {
 	s := &v.sae
 	if !s.h2e {
-		return sae.PWEHuntAndPeck([]byte(v.password), nil, v.mac, v.bss.MAC)
+		return sae.PWEHuntAndPeck(s.group, []byte(v.password), nil, v.mac, v.bss.MAC)
 	}
-	key := string(v.ssid) + "\x00" + v.password
+	key := fmt.Sprintf("%d\x00%s\x00%s", s.group, v.ssid, v.password)
 	if s.pt == nil || s.ptKey != key {
-		pt, err := sae.DerivePT(v.ssid, []byte(v.password), nil)
+		pt, err := sae.DerivePT(s.group, v.ssid, []byte(v.password), nil)
 		if err != nil {
 			return nil, err
 		}
@@ -246,7 +292,7 @@ func (v *Vap) recvSAE(a frame.Auth, now time.Time) {
 	switch {
 	case a.Seq() == sae.AuthSeqCommit && a.Status() == sae.StatusTokenRequired:
 		g, tok, err := sae.ParseTokenRequest(a.Elements(), s.h2e)
-		if err != nil || g != sae.Group || len(tok) == 0 || s.confirmed {
+		if err != nil || g != s.group || len(tok) == 0 || s.confirmed {
 			v.stats.SAEDropped++
 			return
 		}
@@ -261,7 +307,11 @@ func (v *Vap) recvSAE(a frame.Auth, now time.Time) {
 		s.sync = 0 // the AP answered: a new step
 		v.sendSAECommit(now)
 	case a.Seq() == sae.AuthSeqCommit && a.Status() == sae.StatusGroupRefused:
-		v.fail(ErrAuthRefused, "%s does not support SAE group 19 (P-256), the only one we have", v.bss.MAC)
+		if s.confirmed {
+			v.stats.SAEDropped++ // a refusal cannot follow its acceptance
+			return
+		}
+		v.saeGroupRefused(now)
 	case a.Seq() == sae.AuthSeqCommit && (a.Status() == frame.StatusSuccess || a.Status() == sae.StatusHashToElement):
 		if a.Status() != s.status() {
 			v.stats.SAEDropped++ // the other derivation's framing: not ours

@@ -64,6 +64,8 @@ func (e *ScanEntry) Security() string {
 		return "WPA3-SAE"
 	case e.RSN != nil && e.RSN.HasAKM(ie.AKMPSK):
 		return "WPA2-PSK"
+	case e.RSN != nil && e.RSN.HasAKM(ie.AKMPSKSHA256):
+		return "WPA2-PSK-SHA256"
 	case e.RSN != nil:
 		return "WPA2-802.1X"
 	case e.WPA:

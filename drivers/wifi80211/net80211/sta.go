@@ -209,16 +209,20 @@ func (v *Vap) choosePolicy(e *ScanEntry) error {
 	// WPA3-Personal first: a transition network (PSK and SAE on one SSID)
 	// is joined with SAE when we have the passphrase itself and the AP
 	// offers PMF, which SAE needs; a 256-bit PSK only does for WPA2-PSK.
+	// Among the PSK AKMs, 6 (KDF-SHA-256 PTK, AES-128-CMAC MIC) before 2,
+	// as wpa_supplicant orders them.
 	apMFPC := e.RSN.Capabilities&ie.RSNCapMFPC != 0
 	switch {
-	case e.RSN.HasAKM(ie.AKMSAE) && v.password != "" && (apMFPC || !e.RSN.HasAKM(ie.AKMPSK)):
+	case e.RSN.HasAKM(ie.AKMSAE) && v.password != "" && (apMFPC || (!e.RSN.HasAKM(ie.AKMPSK) && !e.RSN.HasAKM(ie.AKMPSKSHA256))):
 		v.akm = ie.AKMSAE
+	case e.RSN.HasAKM(ie.AKMPSKSHA256):
+		v.akm = ie.AKMPSKSHA256
 	case e.RSN.HasAKM(ie.AKMPSK):
 		v.akm = ie.AKMPSK
 	case e.RSN.HasAKM(ie.AKMSAE):
 		return fmt.Errorf("%q is WPA3-SAE only: it needs the passphrase, a PSK cannot be used", e.SSID)
 	default:
-		return fmt.Errorf("%q wants AKM %v; only PSK (00-0F-AC:2) and SAE (00-0F-AC:8) are supported", e.SSID, e.RSN.AKM)
+		return fmt.Errorf("%q wants AKM %v; only PSK (00-0F-AC:2), PSK-SHA256 (00-0F-AC:6) and SAE (00-0F-AC:8) are supported", e.SSID, e.RSN.AKM)
 	}
 	v.pmk = v.psk
 	v.pairwise = 0
@@ -279,6 +283,7 @@ func (v *Vap) join(e *ScanEntry, now time.Time) {
 	v.retries = 0
 	v.newState(StateAuth)
 	v.pmksaTry = false
+	v.sae.group = 0 // the first of SAEGroups again
 	if v.secure && v.akm == ie.AKMSAE {
 		rsn := v.rsn
 		if pmk, pmkid, ok := v.pmksaLookup(now); ok {
@@ -311,6 +316,17 @@ func (v *Vap) setupBSS(e *ScanEntry, now time.Time) {
 
 // tick runs the vap's timers.
 func (v *Vap) tick(now time.Time) {
+	if st, last := v.cfg.Timeouts.Stall, v.roam.lastTick; st > 0 && !last.IsZero() && now.Sub(last) > st {
+		// The vap did not run for the gap (a starved host): a frame it
+		// sent just before may not have left, and an answer could not be
+		// heard. The retransmission timer (Authentication, SAE's t0,
+		// Association) and the handshake deadline wait the gap too, as
+		// the beacon-loss deadline does (stallCheck); otherwise the first
+		// Tick after a stall repeats a request the AP is answering, and
+		// hostapd restarts its 4-way handshake for a second Association.
+		v.timer.shift(now.Sub(last))
+		v.handshakeDL.shift(now.Sub(last))
+	}
 	v.stallCheck(now)
 	v.scanTick(now)
 	v.nodes.AgeOut(now, v.cfg.Timeouts.NodeIdle, macOf(v.bss))

@@ -81,6 +81,9 @@ type VapStats struct {
 	SAETokens     uint64 // anti-clogging token requests followed
 	SAEDropped    uint64 // SAE frames discarded: malformed, invalid commit, unexpected
 	SAEBadConfirm uint64 // AP Confirms that did not verify
+	// SAEGroupsRefused: our Commits the AP refused with status 77
+	// (unsupported group), each followed by the next configured group.
+	SAEGroupsRefused uint64
 	// SAERetransmits: Commits and Confirms sent again when t0 fired
 	// (802.11-2020 12.4.8.6.4, 12.4.8.6.5); SAERestarts: exchanges
 	// started over with a fresh commit after one stalled.

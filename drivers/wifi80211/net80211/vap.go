@@ -2,11 +2,13 @@ package net80211
 
 import (
 	"crypto/rand"
+	"fmt"
 	"io"
 	"net"
 	"time"
 
 	"github.com/gopkt/gopkt/drivers/wifi80211/ie"
+	"github.com/gopkt/gopkt/drivers/wifi80211/sae"
 )
 
 // VapConfig builds a station vap.
@@ -21,6 +23,11 @@ type VapConfig struct {
 	Timeouts Timeouts
 	Roam     RoamConfig // background scan and roaming within the ESS (roam.go, bgscan.go)
 	Rates    []Rate     // rates we support; default the 802.11g set
+	// SAEGroups are the finite cyclic groups SAE tries, in order, each
+	// after the AP refused the one before with status 77 (802.11-2020
+	// 12.4.8.6.4); default 19, 20, 21 (P-256, P-384, P-521), as
+	// wpa_supplicant's sae_groups.
+	SAEGroups []uint16
 }
 
 // Vap is a virtual interface on a Com (NetBSD struct ieee80211vap); this
@@ -109,6 +116,14 @@ func (c *Com) NewVap(cfg VapConfig) (*Vap, error) {
 	}
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Reader
+	}
+	if len(cfg.SAEGroups) == 0 {
+		cfg.SAEGroups = sae.Groups()
+	}
+	for _, g := range cfg.SAEGroups {
+		if !sae.Supported(g) {
+			return nil, opErr("new vap", "", ErrNotSupported, "SAE group %d: only 19, 20 and 21 (NIST P-256, P-384, P-521)", g)
+		}
 	}
 	if len(cfg.Rates) == 0 {
 		cfg.Rates = []Rate{2, 4, 11, 22, 12, 18, 24, 36, 48, 72, 96, 108}
@@ -239,15 +254,31 @@ func (v *Vap) emit(e Event) {
 
 func (v *Vap) newState(s State) { v.state = s }
 
+// saeGroup is the SAE group of the join: the one in use, or the first we
+// will try.
+func (v *Vap) saeGroup() uint16 {
+	if v.sae.group != 0 {
+		return v.sae.group
+	}
+	return v.cfg.SAEGroups[0]
+}
+
 // security describes the chosen key management for Status.
 func (v *Vap) security() string {
 	switch {
 	case !v.secure:
 		return "open"
-	case v.akm == ie.AKMSAE && v.sae.h2e:
-		return "WPA3-SAE (hash-to-element)"
 	case v.akm == ie.AKMSAE:
-		return "WPA3-SAE (hunting-and-pecking)"
+		how := "hunting-and-pecking"
+		if v.sae.h2e {
+			how = "hash-to-element"
+		}
+		if g := v.saeGroup(); g != sae.Group19 {
+			how += fmt.Sprintf(", group %d", g)
+		}
+		return "WPA3-SAE (" + how + ")"
+	case v.akm == ie.AKMPSKSHA256:
+		return "WPA2-PSK-SHA256"
 	}
 	return "WPA2-PSK"
 }

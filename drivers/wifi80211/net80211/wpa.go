@@ -115,8 +115,8 @@ func (s *supplicant) msg1(v *Vap, k eapol.Key, ver uint16) {
 	copy(s.anonce[:], k.Nonce())
 	bits := 256 + 8*v.tkLen(v.pairwise)
 	ptkFn := prf.PTK
-	if v.akm == ie.AKMSAE {
-		ptkFn = prf.PTKSHA256 // AKM 8: KDF-SHA-256 (802.11-2020 12.7.1.3, table 9-151)
+	if v.akm == ie.AKMSAE || v.akm == ie.AKMPSKSHA256 {
+		ptkFn = prf.PTKSHA256 // AKMs 6 and 8: KDF-SHA-256 (802.11-2020 12.7.1.3, 12.7.1.7.2, table 9-151)
 	}
 	ptk, err := ptkFn(v.pmk[:], v.bss.MAC, v.mac, s.anonce[:], s.snonce[:], bits)
 	if err != nil {
@@ -339,10 +339,14 @@ func (s *supplicant) sendMICFailureReport(v *Vap, pairwise bool) {
 }
 
 // keyVerOK checks the Key Descriptor Version against the AKM (802.11-2020
-// 12.7.2 b.1): 0 ("AKM-defined") for SAE, 1 to 3 for PSK.
+// 12.7.2 b.1): 0 ("AKM-defined") for SAE, 3 (AES-128-CMAC MIC, AES key
+// wrap) for PSK-SHA256, 1 to 3 for PSK.
 func (v *Vap) keyVerOK(ver uint16) bool {
-	if v.akm == ie.AKMSAE {
+	switch v.akm {
+	case ie.AKMSAE:
 		return ver == eapol.VersionAKMChose
+	case ie.AKMPSKSHA256:
+		return ver == eapol.VersionCMACAES
 	}
 	return ver >= eapol.VersionMD5RC4 && ver <= eapol.VersionCMACAES
 }

@@ -2,25 +2,36 @@ package sae
 
 import (
 	"crypto/rand"
+	"fmt"
 	"testing"
 )
 
-// BenchmarkPWEHuntAndPeck: one hunting-and-pecking derivation (40 rounds).
+// BenchmarkPWEHuntAndPeck: one hunting-and-pecking derivation (40 rounds)
+// per group.
 func BenchmarkPWEHuntAndPeck(b *testing.B) {
 	ma, mb := []byte{2, 0, 0, 0, 0, 1}, []byte{2, 0, 0, 0, 0, 2}
-	for b.Loop() {
-		if _, err := PWEHuntAndPeck([]byte("the right passphrase"), nil, ma, mb); err != nil {
-			b.Fatal(err)
-		}
+	for _, g := range Groups() {
+		b.Run(fmt.Sprint(g), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := PWEHuntAndPeck(g, []byte("the right passphrase"), nil, ma, mb); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
-// BenchmarkDerivePT: the hash-to-element PT (two SSWU maps, one addition).
+// BenchmarkDerivePT: the hash-to-element PT (two SSWU maps, one addition)
+// per group.
 func BenchmarkDerivePT(b *testing.B) {
-	for b.Loop() {
-		if _, err := DerivePT([]byte("gopkt-wlan"), []byte("the right passphrase"), nil); err != nil {
-			b.Fatal(err)
-		}
+	for _, g := range Groups() {
+		b.Run(fmt.Sprint(g), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := DerivePT(g, []byte("gopkt-wlan"), []byte("the right passphrase"), nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
@@ -29,7 +40,7 @@ func BenchmarkDerivePT(b *testing.B) {
 // this).
 func BenchmarkExchange(b *testing.B) {
 	ma, mb := []byte{2, 0, 0, 0, 0, 1}, []byte{2, 0, 0, 0, 0, 2}
-	pwe, err := PWEHuntAndPeck([]byte("the right passphrase"), nil, ma, mb)
+	pwe, err := PWEHuntAndPeck(Group19, []byte("the right passphrase"), nil, ma, mb)
 	if err != nil {
 		b.Fatal(err)
 	}

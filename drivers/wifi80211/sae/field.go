@@ -2,72 +2,48 @@ package sae
 
 import (
 	"crypto/subtle"
-	"encoding/hex"
 	"math/big"
 
 	"filippo.io/bigmod"
-	"filippo.io/nistec"
 )
 
-// P-256 domain parameters (FIPS 186-4 D.1.2.3; y^2 = x^3 - 3x + b).
-const (
-	hexP = "ffffffff00000001000000000000000000000000ffffffffffffffffffffffff"
-	hexR = "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551"
-	hexB = "5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b"
-)
-
-// Group is the finite cyclic group number of NIST P-256 (12.4.4.3, IANA
-// "Group Description" 19).
-const Group = 19
-
-// Len is the length of a field element and of a scalar in octets.
-const Len = 32
-
-// field holds what the P-256 arithmetic needs; built once per use, no
-// package state.
+// field holds what one group's prime-field arithmetic needs; built once
+// per derivation, no package state. Every operation on secret values runs
+// on filippo.io/bigmod, whose arithmetic is constant time for a given
+// modulus size.
 type field struct {
+	g          *params
 	p, r       *bigmod.Modulus
-	pBytes     []byte
+	pBytes     []byte // p, n octets
 	a, b, z    *bigmod.Nat
 	pm1half    []byte // (p-1)/2: Euler's criterion
-	pp1quarter []byte // (p+1)/4: square root, p = 3 mod 4
+	pp1quarter []byte // (p+1)/4: square root (p = 3 mod 4 for all three primes)
 	pm2        []byte // p-2: inversion by Fermat
-	two256     *bigmod.Nat
-	rMinus1    *big.Int
+	shift      *bigmod.Nat
 }
 
-func mustHex(s string) []byte {
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
-
-func newField() *field {
-	f := &field{pBytes: mustHex(hexP)}
+func newField(g *params) *field {
+	f := &field{g: g, pBytes: g.curve.P.FillBytes(make([]byte, g.n))}
 	var err error
 	if f.p, err = bigmod.NewModulus(f.pBytes); err != nil {
 		panic(err)
 	}
-	if f.r, err = bigmod.NewModulus(mustHex(hexR)); err != nil {
+	if f.r, err = bigmod.NewModulus(g.curve.N.FillBytes(make([]byte, g.n))); err != nil {
 		panic(err)
 	}
-	p := new(big.Int).SetBytes(f.pBytes)
-	three := big.NewInt(3)
-	f.a = f.fromBig(new(big.Int).Sub(p, three))
-	f.b = f.mustElem(mustHex(hexB))
-	f.z = f.fromBig(new(big.Int).Sub(p, big.NewInt(10))) // Z = -10 (RFC 9380 8.2)
+	p := g.curve.P
+	f.a = f.fromBig(new(big.Int).Sub(p, big.NewInt(3)))
+	f.b = f.fromBig(g.curve.B)
+	f.z = f.fromBig(new(big.Int).Add(p, big.NewInt(g.z)))
 	f.pm1half = new(big.Int).Rsh(new(big.Int).Sub(p, big.NewInt(1)), 1).Bytes()
 	f.pp1quarter = new(big.Int).Rsh(new(big.Int).Add(p, big.NewInt(1)), 2).Bytes()
 	f.pm2 = new(big.Int).Sub(p, big.NewInt(2)).Bytes()
-	f.two256 = f.fromBig(new(big.Int).Mod(new(big.Int).Lsh(big.NewInt(1), 256), p))
-	f.rMinus1 = new(big.Int).Sub(new(big.Int).SetBytes(mustHex(hexR)), big.NewInt(1))
+	f.shift = f.fromBig(new(big.Int).Mod(new(big.Int).Lsh(big.NewInt(1), uint(8*(g.n-1))), p))
 	return f
 }
 
 func (f *field) fromBig(x *big.Int) *bigmod.Nat {
-	return f.mustElem(x.FillBytes(make([]byte, Len)))
+	return f.mustElem(x.FillBytes(make([]byte, f.g.n)))
 }
 
 func (f *field) mustElem(b []byte) *bigmod.Nat {
@@ -106,17 +82,17 @@ func (f *field) curve(x *bigmod.Nat) *bigmod.Nat {
 	return f.add(f.add(x3, f.mul(f.a, x)), f.b)
 }
 
-// reduce48 maps 48 big-endian octets to an element mod p in constant time:
-// hi * 2^256 + lo.
-func (f *field) reduce48(b []byte) *bigmod.Nat {
-	var hi [Len]byte
-	copy(hi[Len-16:], b[:16])
-	h := f.mustElem(hi[:])
-	l, err := bigmod.NewNat().SetOverflowingBytes(b[16:48], f.p)
-	if err != nil {
-		panic(err) // 256 bits never exceed p's bit length
-	}
-	return f.add(f.mul(h, f.two256), l)
+// reduce maps a big-endian string of up to 2n-1 octets to an element mod
+// p in constant time: hi * 2^(8(n-1)) + lo, lo the last n-1 octets (each
+// part below p by its length).
+func (f *field) reduce(b []byte) *bigmod.Nat {
+	n := f.g.n
+	cut := len(b) - (n - 1)
+	hi := make([]byte, n)
+	copy(hi[n-cut:], b[:cut])
+	lo := make([]byte, n)
+	copy(lo[1:], b[cut:])
+	return f.add(f.mul(f.mustElem(hi), f.shift), f.mustElem(lo))
 }
 
 // sel returns a if c == 1, else b, as fresh byte strings (constant time).
@@ -127,10 +103,10 @@ func sel(c int, a, b []byte) []byte {
 }
 
 // point builds a point from affine coordinates (on-curve check included).
-func point(x, y []byte) (*nistec.P256Point, error) {
-	var enc [1 + 2*Len]byte
-	enc[0] = 4
-	copy(enc[1:], x)
-	copy(enc[1+Len:], y)
-	return nistec.NewP256Point().SetBytes(enc[:])
+func (f *field) point(x, y []byte) (*Element, error) {
+	p, err := f.g.point(x, y)
+	if err != nil {
+		return nil, err
+	}
+	return &Element{g: f.g, p: p}, nil
 }

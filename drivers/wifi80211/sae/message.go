@@ -1,6 +1,8 @@
 package sae
 
 import (
+	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/binary"
 	"errors"
 )
@@ -10,7 +12,8 @@ var (
 	// ErrMalformed: a Commit, Confirm or token request that does not
 	// parse (too short, elements that run past the frame).
 	ErrMalformed = errors.New("sae: malformed message")
-	// ErrGroup: the peer uses a finite cyclic group other than 19.
+	// ErrGroup: a finite cyclic group other than 19, 20 and 21, or not the
+	// exchange's.
 	ErrGroup = errors.New("sae: unsupported finite cyclic group")
 	// ErrScalar: the peer's scalar is not in (1, r).
 	ErrScalar = errors.New("sae: commit scalar out of range")
@@ -42,8 +45,6 @@ const (
 	extIDPasswordID     = 33 // Password Identifier element (9.4.2.216)
 	extIDRejectedGroups = 92 // Rejected Groups element (9.4.2.245)
 	extIDTokenContainer = 93 // Anti-Clogging Token Container (9.4.2.246)
-	commitFixedLen      = 2 + Len + 2*Len
-	confirmLen          = 2 + Len
 )
 
 // Commit is a parsed SAE Commit body (802.11-2020 9.3.3.12, table 9-41):
@@ -52,11 +53,15 @@ const (
 type Commit struct {
 	Group   uint16
 	Token   []byte // anti-clogging token, when present
-	Scalar  []byte // Len octets
-	Element []byte // 2*Len octets: x || y
+	Scalar  []byte // ElementLen(Group) octets
+	Element []byte // 2*ElementLen(Group) octets: x || y
+	// RejectedGroups is the body of a Rejected Groups element (H2E,
+	// 9.4.2.245): the groups the peer refused, 2 octets each, little endian.
+	RejectedGroups []byte
 }
 
-// ParseCommit parses a Commit body for group 19. h2e says which framing the
+// ParseCommit parses a Commit body for group 19, 20 or 21 (ErrGroup for
+// another: the caller answers status 77). h2e says which framing the
 // exchange uses (status 126): then a token can only come in a container
 // element after the element; with hunting-and-pecking it sits between
 // the group and the scalar, and its length is what remains once the
@@ -69,7 +74,8 @@ func ParseCommit(b []byte, h2e bool, tokenLen int) (Commit, error) {
 		return c, ErrMalformed
 	}
 	c.Group = binary.LittleEndian.Uint16(b)
-	if c.Group != Group {
+	n := ElementLen(c.Group)
+	if n == 0 {
 		return c, ErrGroup
 	}
 	rest := b[2:]
@@ -79,10 +85,10 @@ func ParseCommit(b []byte, h2e bool, tokenLen int) (Commit, error) {
 		}
 		c.Token, rest = rest[:tokenLen], rest[tokenLen:]
 	}
-	if len(rest) < Len+2*Len {
+	if len(rest) < 3*n {
 		return c, ErrMalformed
 	}
-	c.Scalar, c.Element, rest = rest[:Len], rest[Len:3*Len], rest[3*Len:]
+	c.Scalar, c.Element, rest = rest[:n], rest[n:3*n], rest[3*n:]
 	// Trailing elements: Password Identifier, Rejected Groups, the token
 	// container. Each must be whole; unknown ones are skipped.
 	for len(rest) > 0 {
@@ -90,11 +96,18 @@ func ParseCommit(b []byte, h2e bool, tokenLen int) (Commit, error) {
 			return c, ErrMalformed
 		}
 		body := rest[2 : 2+int(rest[1])]
-		if rest[0] == elementIDExtension && len(body) >= 1 && body[0] == extIDTokenContainer {
+		switch {
+		case rest[0] != elementIDExtension || len(body) < 1:
+		case body[0] == extIDTokenContainer:
 			if !h2e {
 				return c, ErrMalformed
 			}
 			c.Token = body[1:]
+		case body[0] == extIDRejectedGroups:
+			if !h2e || len(body) < 3 || len(body)%2 != 1 {
+				return c, ErrMalformed
+			}
+			c.RejectedGroups = body[1:]
 		}
 		rest = rest[2+int(rest[1]):]
 	}
@@ -102,13 +115,18 @@ func ParseCommit(b []byte, h2e bool, tokenLen int) (Commit, error) {
 }
 
 // AppendCommit appends a Commit body: group, (hunting-and-pecking) token,
-// scalar, element, (H2E) token container.
+// scalar, element, (H2E) Rejected Groups element, (H2E) token container
+// (the order of 9.3.3.12, table 9-41).
 func AppendCommit(b []byte, c *Commit, h2e bool) []byte {
 	b = binary.LittleEndian.AppendUint16(b, c.Group)
 	if !h2e {
 		b = append(b, c.Token...)
 	}
 	b = append(append(b, c.Scalar...), c.Element...)
+	if h2e && len(c.RejectedGroups) > 0 {
+		b = append(b, elementIDExtension, byte(1+len(c.RejectedGroups)), extIDRejectedGroups)
+		b = append(b, c.RejectedGroups...)
+	}
 	if h2e && len(c.Token) > 0 {
 		b = append(b, elementIDExtension, byte(1+len(c.Token)), extIDTokenContainer)
 		b = append(b, c.Token...)
@@ -137,12 +155,16 @@ func ParseTokenRequest(b []byte, h2e bool) (group uint16, token []byte, err erro
 // confirm value. Confirm aliases the frame.
 type Confirm struct {
 	SendConfirm uint16
-	Confirm     []byte // Len octets
+	Confirm     []byte // 32, 48 or 64 octets (Exchange.ConfirmLen)
 }
 
-// ParseConfirm parses a Confirm body (exactly 2 + 32 octets for group 19).
+// ParseConfirm parses a Confirm body: exactly 2 octets of send-confirm and
+// a confirm value as long as one of the hashes (32, 48, 64 octets);
+// Exchange.Verify checks the length is the exchange's.
 func ParseConfirm(b []byte) (Confirm, error) {
-	if len(b) != confirmLen {
+	switch len(b) - 2 {
+	case sha256.Size, sha512.Size384, sha512.Size:
+	default:
 		return Confirm{}, ErrMalformed
 	}
 	return Confirm{SendConfirm: binary.LittleEndian.Uint16(b), Confirm: b[2:]}, nil

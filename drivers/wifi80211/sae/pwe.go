@@ -8,8 +8,6 @@ import (
 	"crypto/subtle"
 	"math/big"
 
-	"filippo.io/nistec"
-
 	"github.com/gopkt/gopkt/crypto/prf"
 )
 
@@ -30,20 +28,29 @@ func macOrder(a, b []byte) []byte {
 	return append(append(make([]byte, 0, 12), a...), b...)
 }
 
-// PWEHuntAndPeck derives the password element by hunting and pecking
-// (802.11-2020 12.4.4.2.2, 12.4.4.3.2) for the two MAC addresses:
+// PWEHuntAndPeck derives the password element of group by hunting and
+// pecking (802.11-2020 12.4.4.2.2, 12.4.4.3.2) for the two MAC addresses:
 //
 //	pwd-seed  = HMAC-SHA-256(max(A,B) || min(A,B), password [|| identifier] || counter)
-//	pwd-value = KDF-SHA-256-256(pwd-seed, "SAE Hunting and Pecking", p)
+//	pwd-value = KDF-SHA-256-len(p)(pwd-seed, "SAE Hunting and Pecking", p)
 //
 // and the first pwd-value < p for which x^3 + ax + b is a quadratic
-// residue is x; y is the root whose parity equals pwd-seed's. Every round
-// does the same work; the found element is kept by constant-time selects.
-// identifier is nil without a password identifier.
-func PWEHuntAndPeck(password, identifier, macA, macB []byte) (*nistec.P256Point, error) {
-	f := newField()
+// residue is x; y is the root whose parity equals pwd-seed's. The hash is
+// SHA-256 for every group, as hostapd 2.10 (sae_derive_pwe_ecc) and
+// wpa_supplicant run it; for P-521 the KDF's 521 bits are the leftmost of
+// its 66 octets, shifted down. Every round does the same work; the found
+// element is kept by constant-time selects. identifier is nil without a
+// password identifier.
+func PWEHuntAndPeck(group uint16, password, identifier, macA, macB []byte) (*Element, error) {
+	g, err := lookup(group)
+	if err != nil {
+		return nil, err
+	}
+	f := newField(g)
+	n, bits := g.n, g.curve.BitSize
 	key := macOrder(macA, macB)
-	x := make([]byte, Len)
+	x := make([]byte, n)
+	zero := make([]byte, n)
 	found, lsb := 0, 0
 	for counter := 1; counter <= huntRounds || found == 0; counter++ {
 		if counter > maxRounds {
@@ -54,26 +61,39 @@ func PWEHuntAndPeck(password, identifier, macA, macB []byte) (*nistec.P256Point,
 		m.Write(identifier)
 		m.Write([]byte{byte(counter)})
 		seed := m.Sum(nil)
-		value, err := prf.KDFSHA256(seed, "SAE Hunting and Pecking", f.pBytes, 8*Len)
+		value, err := prf.KDFSHA256(seed, "SAE Hunting and Pecking", f.pBytes, bits)
 		if err != nil {
 			return nil, err
 		}
+		shiftRight(value, 8*n-bits)
 		// pwd-value < p: compared in constant time on the bytes; an
 		// out-of-range value is replaced by zero for the arithmetic and
 		// can never be taken.
 		inRange := lessThan(value, f.pBytes)
-		cand := sel(inRange, value, make([]byte, Len))
+		cand := sel(inRange, value, zero)
 		xn := f.mustElem(cand)
 		take := inRange & f.isSquare(f.curve(xn)) & (found ^ 1)
 		x = sel(take, cand, x)
-		lsb = subtle.ConstantTimeSelect(take, int(seed[Len-1]&1), lsb)
+		lsb = subtle.ConstantTimeSelect(take, int(seed[sha256.Size-1]&1), lsb)
 		found |= take
 	}
 	xn := f.mustElem(x)
 	y := f.sqrt(f.curve(xn)).Bytes(f.p)
 	yNeg := f.neg(f.mustElem(y)).Bytes(f.p)
-	y = sel(subtle.ConstantTimeEq(int32(y[Len-1]&1), int32(lsb)), y, yNeg)
-	return point(x, y)
+	y = sel(subtle.ConstantTimeEq(int32(y[n-1]&1), int32(lsb)), y, yNeg)
+	return f.point(x, y)
+}
+
+// shiftRight shifts the big-endian b right by s < 8 bits (the same work
+// for every value).
+func shiftRight(b []byte, s int) {
+	if s == 0 {
+		return
+	}
+	for i := len(b) - 1; i > 0; i-- {
+		b[i] = b[i]>>s | b[i-1]<<(8-s)
+	}
+	b[0] >>= s
 }
 
 // lessThan returns 1 if the big-endian a < b (same length), in constant time.
@@ -90,47 +110,61 @@ func lessThan(a, b []byte) int {
 }
 
 // PT is the password-dependent element of hash-to-element: derived once
-// per SSID and password, independent of the MAC addresses.
-type PT struct{ p *nistec.P256Point }
+// per group, SSID and password, independent of the MAC addresses.
+type PT struct{ e *Element }
 
 // Bytes returns PT as x || y.
-func (pt *PT) Bytes() []byte { return pt.p.Bytes()[1:] }
+func (pt *PT) Bytes() []byte { return pt.e.Bytes() }
 
-// DerivePT derives PT (802.11-2020 12.4.4.2.3):
+// Group returns PT's finite cyclic group.
+func (pt *PT) Group() uint16 { return pt.e.Group() }
+
+// DerivePT derives PT for group (802.11-2020 12.4.4.2.3), H the group's
+// hash (SHA-256, -384, -512 by the prime's length, 12.4.2):
 //
-//	pwd-seed = HKDF-Extract(ssid, password [|| identifier])
-//	u1 = HKDF-Expand(pwd-seed, "SAE Hash to Element u1 P1", 48) mod p
-//	u2 = HKDF-Expand(pwd-seed, "SAE Hash to Element u2 P2", 48) mod p
+//	pwd-seed = HKDF-Extract-H(ssid, password [|| identifier])
+//	len      = olen(p) + ceil(olen(p)/2)   (48, 72, 99 octets)
+//	u1 = HKDF-Expand-H(pwd-seed, "SAE Hash to Element u1 P1", len) mod p
+//	u2 = HKDF-Expand-H(pwd-seed, "SAE Hash to Element u2 P2", len) mod p
 //	PT = SSWU(u1) + SSWU(u2)
-func DerivePT(ssid, password, identifier []byte) (*PT, error) {
-	f := newField()
-	ikm := append(append([]byte(nil), password...), identifier...)
-	seed, err := hkdf.Extract(sha256.New, ikm, ssid)
+//
+// len follows 802.11 (and hostapd), which for P-521 is one octet more than
+// RFC 9380's L = 98.
+func DerivePT(group uint16, ssid, password, identifier []byte) (*PT, error) {
+	g, err := lookup(group)
 	if err != nil {
 		return nil, err
 	}
-	var ps [2]*nistec.P256Point
+	f := newField(g)
+	ikm := append(append([]byte(nil), password...), identifier...)
+	seed, err := hkdf.Extract(g.hash, ikm, ssid)
+	if err != nil {
+		return nil, err
+	}
+	var ps [2]*Element
 	for i, info := range []string{"SAE Hash to Element u1 P1", "SAE Hash to Element u2 P2"} {
-		v, err := hkdf.Expand(sha256.New, seed, info, Len+Len/2)
+		v, err := hkdf.Expand(g.hash, seed, info, g.n+(g.n+1)/2)
 		if err != nil {
 			return nil, err
 		}
-		if ps[i], err = f.sswu(f.reduce48(v).Bytes(f.p)); err != nil {
+		if ps[i], err = f.sswu(f.reduce(v).Bytes(f.p)); err != nil {
 			return nil, err
 		}
 	}
-	return &PT{nistec.NewP256Point().Add(ps[0], ps[1])}, nil
+	return &PT{&Element{g: g, p: g.ops.add(ps[0].p, ps[1].p), h2e: true}}, nil
 }
 
-// sswu is map_to_curve_simple_swu of RFC 9380 6.6.2 for P-256 (Z = -10),
-// in the straight-line form 802.11-2020 12.4.4.2.3 gives, constant time:
+// sswu is map_to_curve_simple_swu of RFC 9380 6.6.2 (Z per curve: -10,
+// -12, -4), in the straight-line form 802.11-2020 12.4.4.2.3 gives,
+// constant time:
 //
 //	tv1 = inv0(Z^2 u^4 + Z u^2)
 //	x1  = (-b/a)(1 + tv1), or b/(Z a) when tv1 = 0
 //	x2  = Z u^2 x1
 //	(x, y) = (x1, sqrt(g(x1))) if g(x1) is square, else (x2, sqrt(g(x2)))
 //	y   = -y when sgn0(u) != sgn0(y)
-func (f *field) sswu(uBytes []byte) (*nistec.P256Point, error) {
+func (f *field) sswu(uBytes []byte) (*Element, error) {
+	n := f.g.n
 	u := f.mustElem(uBytes)
 	u2 := f.mul(u, u)
 	zu2 := f.mul(f.z, u2)
@@ -138,7 +172,7 @@ func (f *field) sswu(uBytes []byte) (*nistec.P256Point, error) {
 	tv1 := f.inv(den)
 	isZero := int(tv1.IsZero())
 	negBOverA := f.mul(f.neg(f.b), f.inv(f.a))
-	x1a := f.mul(negBOverA, f.add(f.mustElem(one()), tv1)).Bytes(f.p)
+	x1a := f.mul(negBOverA, f.add(f.mustElem(f.one()), tv1)).Bytes(f.p)
 	x1b := f.mul(f.b, f.inv(f.mul(f.z, f.a))).Bytes(f.p)
 	x1 := f.mustElem(sel(isZero, x1b, x1a))
 	gx1 := f.curve(x1)
@@ -149,30 +183,34 @@ func (f *field) sswu(uBytes []byte) (*nistec.P256Point, error) {
 	gx := f.mustElem(sel(sq, gx1.Bytes(f.p), gx2.Bytes(f.p)))
 	y := f.sqrt(gx).Bytes(f.p)
 	yNeg := f.neg(f.mustElem(y)).Bytes(f.p)
-	same := subtle.ConstantTimeEq(int32(y[Len-1]&1), int32(uBytes[Len-1]&1))
-	return point(x, sel(same, y, yNeg))
+	same := subtle.ConstantTimeEq(int32(y[n-1]&1), int32(uBytes[n-1]&1))
+	return f.point(x, sel(same, y, yNeg))
 }
 
-func one() []byte {
-	b := make([]byte, Len)
-	b[Len-1] = 1
+func (f *field) one() []byte {
+	b := make([]byte, f.g.n)
+	b[f.g.n-1] = 1
 	return b
 }
 
 // PWEFromPT derives the password element for two MAC addresses from PT
-// (802.11-2020 12.4.4.2.3):
+// (802.11-2020 12.4.4.2.3), H the group's hash:
 //
-//	val = HKDF-Extract(0^32, max(A,B) || min(A,B)) mod (r-1) + 1
+//	val = HKDF-Extract-H(0^olen(H), max(A,B) || min(A,B)) mod (r-1) + 1
 //	PWE = val * PT
 //
 // val depends on the (public) addresses only.
-func PWEFromPT(pt *PT, macA, macB []byte) (*nistec.P256Point, error) {
-	f := newField()
-	h, err := hkdf.Extract(sha256.New, macOrder(macA, macB), make([]byte, sha256.Size))
+func PWEFromPT(pt *PT, macA, macB []byte) (*Element, error) {
+	g := pt.e.g
+	h, err := hkdf.Extract(g.hash, macOrder(macA, macB), make([]byte, g.hash().Size()))
 	if err != nil {
 		return nil, err
 	}
 	val := new(big.Int).SetBytes(h)
-	val.Mod(val, f.rMinus1).Add(val, big.NewInt(1))
-	return nistec.NewP256Point().ScalarMult(pt.p, val.FillBytes(make([]byte, Len)))
+	val.Mod(val, new(big.Int).Sub(g.curve.N, big.NewInt(1))).Add(val, big.NewInt(1))
+	p, err := g.ops.mult(pt.e.p, val.FillBytes(make([]byte, g.n)))
+	if err != nil {
+		return nil, err
+	}
+	return &Element{g: g, p: p, h2e: true}, nil
 }

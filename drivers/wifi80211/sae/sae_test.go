@@ -9,6 +9,15 @@ import (
 	"testing"
 )
 
+func mustLookup(t testing.TB, group uint16) *params {
+	t.Helper()
+	g, err := lookup(group)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
 func unhex(t testing.TB, s string) []byte {
 	t.Helper()
 	b, err := hex.DecodeString(strings.Join(strings.Fields(s), ""))
@@ -25,7 +34,7 @@ func unhex(t testing.TB, s string) []byte {
 func TestAnnexJ10HuntAndPeck(t *testing.T) {
 	a := unhex(t, "827b919dd4b9")
 	b := unhex(t, "1eec49ea6488")
-	pwe, err := PWEHuntAndPeck([]byte("mekmitasdigoat"), []byte("psk4internet"), a, b)
+	pwe, err := PWEHuntAndPeck(Group19, []byte("mekmitasdigoat"), []byte("psk4internet"), a, b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,8 +51,8 @@ func TestAnnexJ10HuntAndPeck(t *testing.T) {
 		ff0d2170736b34696e7465726e6574`)
 	c := x.Commit()
 	got := AppendCommit(nil, &c, false)
-	if !bytes.Equal(got, wantCommit[:commitFixedLen]) {
-		t.Fatalf("commit\n got %x\nwant %x", got, wantCommit[:commitFixedLen])
+	if !bytes.Equal(got, wantCommit[:2+3*32]) {
+		t.Fatalf("commit\n got %x\nwant %x", got, wantCommit[:2+3*32])
 	}
 	// ParseCommit skips the trailing Password Identifier element.
 	if pc, err := ParseCommit(wantCommit, false, 0); err != nil || !bytes.Equal(pc.Scalar, c.Scalar) {
@@ -94,12 +103,12 @@ func TestAnnexJ10HuntAndPeck(t *testing.T) {
 func TestAnnexJ10HuntAndPeckNoIdentifier(t *testing.T) {
 	a, b := unhex(t, "4d3f2fffe387"), unhex(t, "a5d8aa958e3c")
 	for _, order := range [][2][]byte{{a, b}, {b, a}} {
-		pwe, err := PWEHuntAndPeck([]byte("mekmitasdigoat"), nil, order[0], order[1])
+		pwe, err := PWEHuntAndPeck(Group19, []byte("mekmitasdigoat"), nil, order[0], order[1])
 		if err != nil {
 			t.Fatal(err)
 		}
 		want := "da6eb7b06a1ac5624974f90afdd6a8e9d5722634cf987c34defc91a9874e5658f4fefd130bd5be08fe68af3e4a290272ec065fd3671f3c25bf8ec419ddc9b822"
-		if got := hex.EncodeToString(pwe.Bytes()[1:]); got != want {
+		if got := hex.EncodeToString(pwe.Bytes()); got != want {
 			t.Fatalf("PWE\n got %s\nwant %s", got, want)
 		}
 	}
@@ -108,7 +117,7 @@ func TestAnnexJ10HuntAndPeckNoIdentifier(t *testing.T) {
 // IEEE 802.11-2020 annex J.10, hash-to-element (SSID "byteme", identifier
 // "psk4internet"): u1, u2, P1, P2, PT and the PWE.
 func TestAnnexJ10HashToElement(t *testing.T) {
-	f := newField()
+	f := newField(mustLookup(t, Group19))
 	for _, v := range []struct{ u, x, y string }{
 		{"dc941bc3c6a2b4948b6c61d55590ecb1f0c51c4b1bebaff677e593698d5a53c6", "a07c260764a13445ff8cd97c5acc644e7119bde51bad42583eed6f4109639e6b", "3bdc8df0d32337936c74df604933a454142251c53c576c0351b28deaf9428d7e"},
 		{"1b8375a518bc21396ad6a65e5597e0bf80d793b6d66e2534a6e7dfe3ee22616f", "72cd2a967a837fea5051f0133db46227775ba09f7b6dfb99ae7a8ef22c7d34a0", "864390d797d352b368d311af515bde116fe54459fec867ee18a8a1619ca3ff59"},
@@ -117,11 +126,11 @@ func TestAnnexJ10HashToElement(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := hex.EncodeToString(p.Bytes()[1:]); got != v.x+v.y {
+		if got := hex.EncodeToString(p.Bytes()); got != v.x+v.y {
 			t.Errorf("SSWU(%s)\n got %s\nwant %s%s", v.u, got, v.x, v.y)
 		}
 	}
-	pt, err := DerivePT([]byte("byteme"), []byte("mekmitasdigoat"), []byte("psk4internet"))
+	pt, err := DerivePT(Group19, []byte("byteme"), []byte("mekmitasdigoat"), []byte("psk4internet"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +145,7 @@ func TestAnnexJ10HashToElement(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := "c93049b9e64000f848201649e999f2b5c22dea69b5632c9df4d633b8aa1f6c1e73634e94b53d82e7383a8d258199d9dc1a5ee8269d060382ccbf33e614ff59a0"
-		if got := hex.EncodeToString(pwe.Bytes()[1:]); got != want {
+		if got := hex.EncodeToString(pwe.Bytes()); got != want {
 			t.Fatalf("PWE\n got %s\nwant %s", got, want)
 		}
 	}
@@ -144,7 +153,7 @@ func TestAnnexJ10HashToElement(t *testing.T) {
 
 // RFC 9380 J.1.1 (P256_XMD:SHA-256_SSWU_RO_): map_to_curve(u[i]) = Qi.
 func TestRFC9380MapToCurve(t *testing.T) {
-	f := newField()
+	f := newField(mustLookup(t, Group19))
 	for _, v := range []struct{ u, x, y string }{
 		{"ad5342c66a6dd0ff080df1da0ea1c04b96e0330dd89406465eeba11582515009", "ab640a12220d3ff283510ff3f4b1953d09fad35795140b1c5d64f313967934d5", "dccb558863804a881d4fff3455716c836cef230e5209594ddd33d85c565b19b1"},
 		{"8c0f1d43204bd6f6ea70ae8013070a1518b43873bcd850aafa0a9e220e2eea5a", "51cce63c50d972a6e51c61334f0f4875c9ac1cd2d3238412f84e31da7d980ef5", "b45d1a36d00ad90e5ec7840a60a4de411917fbe7c82c3949a6e699e5a1b66aac"},
@@ -155,7 +164,7 @@ func TestRFC9380MapToCurve(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := hex.EncodeToString(p.Bytes()[1:]); got != v.x+v.y {
+		if got := hex.EncodeToString(p.Bytes()); got != v.x+v.y {
 			t.Errorf("map_to_curve(%s)\n got %s\nwant %s%s", v.u, got, v.x, v.y)
 		}
 	}
@@ -163,14 +172,14 @@ func TestRFC9380MapToCurve(t *testing.T) {
 
 // exchange runs both sides; it returns the two key sets and the error of
 // the first step that failed.
-func exchange(t *testing.T, pwA, pwB string, h2e bool) (Keys, Keys, error) {
+func exchange(t *testing.T, group uint16, pwA, pwB string, h2e bool) (Keys, Keys, error) {
 	t.Helper()
 	ma, mb := unhex(t, "020000000001"), unhex(t, "020000000002")
 	pwe := func(pw string, x, y []byte) *Exchange {
 		var err error
 		var p = func() (e *Exchange) {
 			if h2e {
-				pt, err2 := DerivePT([]byte("gopkt-wlan"), []byte(pw), nil)
+				pt, err2 := DerivePT(group, []byte("gopkt-wlan"), []byte(pw), nil)
 				if err2 != nil {
 					t.Fatal(err2)
 				}
@@ -180,7 +189,7 @@ func exchange(t *testing.T, pwA, pwB string, h2e bool) (Keys, Keys, error) {
 				}
 				e, err = NewExchange(q, rand.Reader)
 			} else {
-				q, err2 := PWEHuntAndPeck([]byte(pw), nil, x, y)
+				q, err2 := PWEHuntAndPeck(group, []byte(pw), nil, x, y)
 				if err2 != nil {
 					t.Fatal(err2)
 				}
@@ -224,23 +233,34 @@ func exchange(t *testing.T, pwA, pwB string, h2e bool) (Keys, Keys, error) {
 }
 
 func TestExchangeAgrees(t *testing.T) {
-	for _, h2e := range []bool{false, true} {
-		ka, kb, err := exchange(t, "the right passphrase", "the right passphrase", h2e)
-		if err != nil {
-			t.Fatalf("h2e=%v: %v", h2e, err)
-		}
-		if ka != kb {
-			t.Fatalf("h2e=%v: keys differ", h2e)
-		}
-		if _, _, err := exchange(t, "the right passphrase", "the wrong passphrase", h2e); !errors.Is(err, ErrConfirm) {
-			t.Fatalf("h2e=%v: different passwords: %v, want ErrConfirm", h2e, err)
+	for _, group := range Groups() {
+		for _, h2e := range []bool{false, true} {
+			ka, kb, err := exchange(t, group, "the right passphrase", "the right passphrase", h2e)
+			if err != nil {
+				t.Fatalf("group %d h2e=%v: %v", group, h2e, err)
+			}
+			if !bytes.Equal(ka.KCK, kb.KCK) || ka.PMK != kb.PMK || ka.PMKID != kb.PMKID {
+				t.Fatalf("group %d h2e=%v: keys differ", group, h2e)
+			}
+			// 12.4.5.4 as hostapd 2.10 runs it: the KCK is 32 octets with
+			// hunting-and-pecking, the group hash's length with H2E.
+			want := 32
+			if h2e {
+				want = HashLen(group)
+			}
+			if len(ka.KCK) != want {
+				t.Fatalf("group %d h2e=%v: KCK of %d octets, want %d", group, h2e, len(ka.KCK), want)
+			}
+			if _, _, err := exchange(t, group, "the right passphrase", "the wrong passphrase", h2e); !errors.Is(err, ErrConfirm) {
+				t.Fatalf("group %d h2e=%v: different passwords: %v, want ErrConfirm", group, h2e, err)
+			}
 		}
 	}
 }
 
 func TestCommitChecks(t *testing.T) {
 	ma, mb := unhex(t, "020000000001"), unhex(t, "020000000002")
-	pwe, err := PWEHuntAndPeck([]byte("secret passphrase"), nil, ma, mb)
+	pwe, err := PWEHuntAndPeck(Group19, []byte("secret passphrase"), nil, ma, mb)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,17 +281,21 @@ func TestCommitChecks(t *testing.T) {
 		t.Errorf("reflected commit: %v", err)
 	}
 	bad := append([]byte(nil), raw...)
-	bad[0] = 20
+	bad[0] = 22
 	if err := parse(bad); !errors.Is(err, ErrGroup) {
-		t.Errorf("group 20: %v", err)
+		t.Errorf("group 22: %v", err)
 	}
-	for _, s := range []string{"00", "01", hexR} {
+	bad[0] = 20 // a group we have, but not this exchange's (and too short for it)
+	if err := parse(bad); !errors.Is(err, ErrMalformed) {
+		t.Errorf("group 20 framing: %v", err)
+	}
+	const n = 32
+	for _, v := range [][]byte{{0}, {1}, mustLookup(t, Group19).curve.N.Bytes()} {
 		bad := append([]byte(nil), raw...)
-		v := unhex(t, s)
-		clear(bad[2 : 2+Len])
-		copy(bad[2+Len-len(v):], v)
+		clear(bad[2 : 2+n])
+		copy(bad[2+n-len(v):], v)
 		if err := parse(bad); !errors.Is(err, ErrScalar) {
-			t.Errorf("scalar %s: %v", s, err)
+			t.Errorf("scalar %x: %v", v, err)
 		}
 	}
 	bad = append([]byte(nil), raw...)
@@ -288,7 +312,8 @@ func TestCommitChecks(t *testing.T) {
 }
 
 func TestTokens(t *testing.T) {
-	c := Commit{Group: Group, Token: []byte("TOKEN"), Scalar: make([]byte, Len), Element: make([]byte, 2*Len)}
+	const commitFixedLen = 2 + 3*32
+	c := Commit{Group: Group19, Token: []byte("TOKEN"), Scalar: make([]byte, 32), Element: make([]byte, 64)}
 	hp := AppendCommit(nil, &c, false)
 	if !bytes.Equal(hp[2:7], []byte("TOKEN")) || len(hp) != commitFixedLen+5 {
 		t.Fatalf("H&P token placement: %x", hp)

@@ -42,12 +42,18 @@ type APConfig struct {
 	// SAE: 1 offers WPA3-Personal only (AKM 8), 2 a transition network
 	// (AKM 2 and 8). The SAE password is Passphrase; set PMF as well.
 	SAE int
+	// PSKSHA256: 1 offers AKM 6 (PSK with the SHA-256 KDF, hostapd's
+	// WPA-PSK-SHA256) instead of AKM 2, 2 both. Not with SAE.
+	PSKSHA256 int
 	// SAEH2E: the AP does hash-to-element only (RSNXE bit, status 126),
 	// as hostapd's sae_pwe=1; otherwise hunting-and-pecking only.
 	SAEH2E bool
 	// SAETokens: every SAE commit must carry the AP's anti-clogging token
 	// (hostapd's sae_anti_clogging_threshold=0).
 	SAETokens bool
+	// SAEGroups: the finite cyclic groups the AP accepts (hostapd's
+	// sae_groups); a Commit in another gets status 77. Default 19.
+	SAEGroups []uint16
 }
 
 // APStats counts what the AP saw.
@@ -81,6 +87,10 @@ type APStats struct {
 	// confirms that did not verify (wrong password); StaRSNX: the
 	// Association Request carried an RSN Extension element.
 	SAECommits, SAEConfirms, SAETokenReqs, SAEBadConfirms int
+	// SAEGroupRefusals: Commits answered with status 77.
+	SAEGroupRefusals int
+	// StaAKM: the AKM of the station's last Association Request.
+	StaAKM ie.Suite
 	// SAEBadTokens: Commits dropped for a used or unknown token;
 	// SAEIgnoredConfirms: Confirms ignored (send-confirm not above the
 	// last, or before a commit), as hostapd ignores them.
@@ -156,6 +166,12 @@ func NewAP(r *Radio, cfg APConfig) (*AP, error) {
 			rsn.AKM = []ie.Suite{ie.AKMSAE}
 		case 2:
 			rsn.AKM = []ie.Suite{ie.AKMPSK, ie.AKMSAE}
+		}
+		switch cfg.PSKSHA256 {
+		case 1:
+			rsn.AKM = []ie.Suite{ie.AKMPSKSHA256}
+		case 2:
+			rsn.AKM = []ie.Suite{ie.AKMPSK, ie.AKMPSKSHA256}
 		}
 		switch cfg.PMF {
 		case 1:
@@ -416,9 +432,11 @@ func (a *AP) assoc(f frame.Frame) {
 		status = 53 // INVALID_PMKID: Open System without a PMKSA we hold (9.4.1.9)
 	case a.cfg.Passphrase != "" && set.RSN.AKM[0] == ie.AKMSAE && (a.cfg.SAE == 0 || !a.sta.saeDone):
 		status = frame.StatusInvalidRSNIE // SAE named without an SAE authentication
-	case a.cfg.Passphrase != "" && set.RSN.AKM[0] == ie.AKMPSK && a.cfg.SAE == 1:
+	case a.cfg.Passphrase != "" && set.RSN.AKM[0] == ie.AKMPSK && (a.cfg.SAE == 1 || a.cfg.PSKSHA256 == 1):
 		status = frame.StatusInvalidRSNIE
-	case a.cfg.Passphrase != "" && set.RSN.AKM[0] != ie.AKMSAE && set.RSN.AKM[0] != ie.AKMPSK:
+	case a.cfg.Passphrase != "" && set.RSN.AKM[0] == ie.AKMPSKSHA256 && a.cfg.PSKSHA256 == 0:
+		status = frame.StatusInvalidRSNIE
+	case a.cfg.Passphrase != "" && set.RSN.AKM[0] != ie.AKMSAE && set.RSN.AKM[0] != ie.AKMPSK && set.RSN.AKM[0] != ie.AKMPSKSHA256:
 		status = frame.StatusInvalidRSNIE
 	case a.cfg.PMF == 2 && set.RSN.Capabilities&ie.RSNCapMFPC == 0:
 		status = 31 // robust management frame policy violation (9.4.1.9)
@@ -447,6 +465,11 @@ func (a *AP) assoc(f frame.Frame) {
 	a.sta.assoc, a.sta.aid = true, 1
 	a.sta.staRSN = set.RSNRaw
 	a.sta.useSAE = set.RSN != nil && set.RSN.AKM[0] == ie.AKMSAE
+	a.sta.sha256 = set.RSN != nil && set.RSN.AKM[0] == ie.AKMPSKSHA256
+	a.Stats.StaAKM = 0
+	if set.RSN != nil {
+		a.Stats.StaAKM = set.RSN.AKM[0]
+	}
 	if set.RSNX != nil {
 		// Message 2 repeats the RSNXE after the RSN element.
 		a.sta.staRSN = append(append(append([]byte(nil), set.RSNRaw...), ie.IDRSNX, byte(len(set.RSNX))), set.RSNX...)

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net"
 
-	"filippo.io/nistec"
-
 	"github.com/gopkt/gopkt/drivers/wifi80211/frame"
 	"github.com/gopkt/gopkt/drivers/wifi80211/sae"
 )
@@ -31,7 +29,7 @@ const saeSync = 5
 type apSAE struct {
 	state int
 	x     *sae.Exchange
-	pwe   *nistec.P256Point
+	pwe   *sae.Element
 	h2e   bool
 	rc    uint16 // send-confirm of the last Confirm accepted (Rc)
 	tmp   bool   // the exchange's temporary data is held (hostapd's sae->tmp)
@@ -80,13 +78,28 @@ func (a *AP) saeCommit(f frame.Frame, au frame.Auth) {
 	if s.state == saeCommitted {
 		s.state, reuse = saeNothing, s.h2e == h2e
 	}
+	if len(body) < 2 || !a.saeGroupOK(binary.LittleEndian.Uint16(body)) {
+		// hostapd: status 77, and the station tries its next group.
+		a.Stats.SAEGroupRefusals++
+		a.saeReply(f.Addr2(), sae.AuthSeqCommit, sae.StatusGroupRefused, nil)
+		return
+	}
+	group := binary.LittleEndian.Uint16(body)
 	tokenLen := 0
-	if a.cfg.SAETokens && !h2e && len(body) > 2+sae.Len*3 {
+	if a.cfg.SAETokens && !h2e && len(body) > 2+sae.ElementLen(group)*3 {
 		tokenLen = saeTokenLen
 	}
 	c, err := sae.ParseCommit(body, h2e, tokenLen)
 	if err != nil {
 		return
+	}
+	for r := c.RejectedGroups; len(r) >= 2; r = r[2:] {
+		if a.saeGroupOK(binary.LittleEndian.Uint16(r)) {
+			// hostapd (check_sae_rejected_groups): a group named as
+			// rejected that we do support is a downgrade attempt.
+			a.saeReply(f.Addr2(), sae.AuthSeqCommit, frame.StatusUnspecified, nil)
+			return
+		}
 	}
 	switch {
 	case c.Token != nil && (a.saeToken == nil || !bytes.Equal(c.Token, a.saeToken)):
@@ -98,7 +111,7 @@ func (a *AP) saeCommit(f frame.Frame, au frame.Auth) {
 		a.Stats.SAETokenReqs++
 		a.saeTokens++
 		a.saeToken = fmt.Appendf(nil, "tok%05d", a.saeTokens%100000)
-		req := binary.LittleEndian.AppendUint16(nil, sae.Group)
+		req := binary.LittleEndian.AppendUint16(nil, group)
 		if h2e {
 			req = append(req, 255, byte(1+len(a.saeToken)), 93)
 		}
@@ -107,8 +120,8 @@ func (a *AP) saeCommit(f frame.Frame, au frame.Auth) {
 		return
 	}
 	if !reuse {
-		if s.pwe == nil || s.h2e != h2e {
-			if s.pwe, err = a.saePWE(f.Addr2(), h2e); err != nil {
+		if s.pwe == nil || s.h2e != h2e || s.pwe.Group() != group {
+			if s.pwe, err = a.saePWE(f.Addr2(), group, h2e); err != nil {
 				return
 			}
 		}
@@ -174,11 +187,26 @@ func (a *AP) saeConfirm(f frame.Frame, au frame.Auth) {
 	a.saeReply(f.Addr2(), sae.AuthSeqConfirm, frame.StatusSuccess, sae.AppendConfirm(nil, &own))
 }
 
-func (a *AP) saePWE(sta []byte, h2e bool) (*nistec.P256Point, error) {
-	if !h2e {
-		return sae.PWEHuntAndPeck([]byte(a.cfg.Passphrase), nil, a.bssid, sta)
+// saeGroupOK reports whether the AP runs SAE in group (Config.SAEGroups;
+// 19 alone by default, as hostapd's sae_groups).
+func (a *AP) saeGroupOK(group uint16) bool {
+	gs := a.cfg.SAEGroups
+	if len(gs) == 0 {
+		gs = []uint16{sae.Group19}
 	}
-	pt, err := sae.DerivePT(a.cfg.SSID, []byte(a.cfg.Passphrase), nil)
+	for _, g := range gs {
+		if g == group {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *AP) saePWE(sta []byte, group uint16, h2e bool) (*sae.Element, error) {
+	if !h2e {
+		return sae.PWEHuntAndPeck(group, []byte(a.cfg.Passphrase), nil, a.bssid, sta)
+	}
+	pt, err := sae.DerivePT(group, a.cfg.SSID, []byte(a.cfg.Passphrase), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -209,3 +237,13 @@ func (a *AP) pmksaHit(ids [][16]byte) bool {
 
 // ForgetPMKSA drops every cached PMKSA (an AP restart).
 func (a *AP) ForgetPMKSA() { a.pmksa = nil }
+
+// SAEPMK returns the PMK of the current station's SAE association (what
+// wpa_supplicant -K logs as "SAE: PMK"), for tests of the offline
+// decryptor.
+func (a *AP) SAEPMK() ([32]byte, bool) {
+	if a.sta == nil || !a.sta.saeDone {
+		return [32]byte{}, false
+	}
+	return a.sta.saePMK, true
+}

@@ -38,6 +38,7 @@ type apSTA struct {
 	saeDone bool
 	saePMK  [32]byte
 	useSAE  bool
+	sha256  bool // AKM 6: KDF-SHA-256 PTK, descriptor version 3
 }
 
 // ver is the Key Descriptor Version of the AP's EAPOL-Key frames: 0
@@ -45,6 +46,9 @@ type apSTA struct {
 func (a *AP) ver() uint16 {
 	if a.sta != nil && a.sta.useSAE {
 		return eapol.VersionAKMChose
+	}
+	if a.sta != nil && a.sta.sha256 {
+		return eapol.VersionCMACAES // 12.7.2 b.1: AKM 6
 	}
 	if a.cfg.Pairwise == ie.CipherTKIP {
 		return eapol.VersionMD5RC4
@@ -261,7 +265,7 @@ func (a *AP) eapolInput(pdu []byte) {
 			return
 		}
 		ptkFn := prf.PTK
-		if s.useSAE {
+		if s.useSAE || s.sha256 {
 			ptkFn = prf.PTKSHA256
 		}
 		tptk, err := ptkFn(a.pmkFor(s), a.bssid, s.mac, s.anonce[:], k.Nonce(), 256+8*a.cipher(a.cfg.Pairwise).KeyLen())
