@@ -22,7 +22,7 @@ func TestVMRSS(t *testing.T) {
 		Commands:  []string{"./tools/vfio-bind"},
 		Tests:     []string{"./drivers/igb"},
 		HugePages: 64,
-		Timeout:   8 * time.Minute,
+		Timeout:   10 * time.Minute,
 		Script: `
 e1k=$(ls /sys/bus/pci/devices/$NIC1_ADDR/net)
 unshare -n sleep 900 &
@@ -44,7 +44,10 @@ for run in 2:0 4:0 4:1; do
 	nq=${run%:*}
 	irq=${run#*:}
 	rm -f /tmp/igb.ready
-	GOPKT_IGB_GUEST=1 GOPKT_IGB_QUEUES=$nq GOPKT_IGB_IRQ=$irq igb.test -test.run 'TestGuestRSS$' -test.v >/tmp/rss.log 2>&1 &
+	echo "igb run: $nq queues, interrupts $irq"
+	# The test timeouts end a hung run with a goroutine dump well inside the
+	# VM's timeout; the logs are printed below whatever happens.
+	GOPKT_IGB_GUEST=1 GOPKT_IGB_QUEUES=$nq GOPKT_IGB_IRQ=$irq igb.test -test.run 'TestGuestRSS$' -test.v -test.timeout 150s >/tmp/rss.log 2>&1 &
 	rss=$!
 	i=0
 	while [ ! -e /tmp/igb.ready ]; do
@@ -55,7 +58,7 @@ for run in 2:0 4:0 4:1; do
 		fi
 		sleep 0.1
 	done
-	GOPKT_IGB_PEER=198.18.0.1 nsenter -t $ns -n igb.test -test.run 'TestGuestFlowPeer$' -test.v >/tmp/peer.log 2>&1 || peerfail=1
+	GOPKT_IGB_PEER=198.18.0.1 nsenter -t $ns -n igb.test -test.run 'TestGuestFlowPeer$' -test.v -test.timeout 90s >/tmp/peer.log 2>&1 || peerfail=1
 	wait $rss || rssfail=1
 	cat /tmp/rss.log /tmp/peer.log
 	[ -z "$rssfail" ] || fail "TestGuestRSS with $nq queues failed"
