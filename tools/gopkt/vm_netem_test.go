@@ -589,6 +589,16 @@ func newDataGaps(path string) (map[flowKey]*gapStat, error) {
 			flows[k] = &state{high: end, tsval: tsval, last: ci.Timestamp, lastTx: tsval, g: gapStat{segments: 1, hasTS: hasTS}}
 			continue
 		}
+		if s.acked && s.haveAck && int32(end-s.ack) <= 0 && int32(tsval-s.lastTx) >= 0 {
+			// The sender sent again, later, data the receiver's ACK in
+			// this silence had covered: that ACK never reached it. Our
+			// capture sees the receiver's ACKs before the far side's
+			// netem (the uploads' ACKs pass Linux's ingress ifb), so it
+			// cannot see them lost, only this consequence; the sender's
+			// backoff went on (the reordered original of an older
+			// segment carries an older TSval and does not count).
+			s.acked = false
+		}
 		s.idles = append(s.idles, txIdle{time.Duration(int32(tsval-s.lastTx)) * time.Millisecond, s.acked})
 		s.lastTx, s.acked = tsval, false
 		if int32(end-s.high) <= 0 {
@@ -818,5 +828,40 @@ func TestBackoffExcess(t *testing.T) {
 		if got := backoffExcess(c.idles, rto); got != c.want {
 			t.Errorf("backoffExcess(%v) = %v, want %v", formatIdles(c.idles), got, c.want)
 		}
+	}
+}
+
+// TestNewDataGapsLostACK reads a real capture excerpt (testdata,
+// TestVMDaemonTCPNetem's loss5 upload in a suite run that failed on it):
+// Linux's RTO retransmitted the first hole, our ACK for it left the guest's
+// NIC and was lost by netem on Linux's ingress, and Linux retransmitted the
+// same segment after a doubled RTO. The ACK in the capture must not end the
+// backoff chain: the 452 ms silence is the timer's second expiry.
+func TestNewDataGapsLostACK(t *testing.T) {
+	gaps, err := newDataGaps("testdata/netem-lost-ack.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := flowKey{netip.MustParseAddrPort("198.18.0.1:8080"), netip.MustParseAddrPort("198.18.0.2:62309")}
+	g, ok := gaps[k]
+	if !ok {
+		t.Fatalf("flow %v not in the excerpt", k)
+	}
+	var worst newDataGap
+	for _, x := range g.gaps {
+		if x.ts > worst.ts {
+			worst = x
+		}
+	}
+	if worst.ts != 678*time.Millisecond || worst.rexmits != 3 {
+		t.Fatalf("longest gap %v with %d retransmissions, want 678ms with 3", worst.ts, worst.rexmits)
+	}
+	if got, want := formatIdles(worst.idles), "224 452 2 0"; got != want {
+		t.Errorf("silences %q, want %q (the lost ACK marks none)", got, want)
+	}
+	// Linux's RTO in that run was 208 ms: one RTO of backoff, and the gap
+	// less it (470 ms) is within 3 RTOs (624 ms).
+	if got := backoffExcess(worst.idles, 208*time.Millisecond); got != 208*time.Millisecond {
+		t.Errorf("backoffExcess = %v, want 208ms", got)
 	}
 }
