@@ -1,4 +1,4 @@
-package bench
+package rounds
 
 import "testing"
 
@@ -19,21 +19,21 @@ func TestParse(t *testing.T) {
 		"pktgen:    3s tx     290000 pps    134.40 Mbit/s",
 		"pktgen:    4s tx     295000 pps    134.40 Mbit/s",
 	}
-	s := sections(con)
+	s := Sections(con)
 	if len(s["ours-tx"]) != 2 {
 		t.Fatalf("%d ours-tx rounds, want 2", len(s["ours-tx"]))
 	}
-	got := samples(s["ours-tx"], `pktgen: +\d+s tx +(\d+) pps`, nil)
+	got := Samples(s["ours-tx"], `pktgen: +\d+s tx +(\d+) pps`, nil)
 	if len(got) != 4 || got[0] != 300000 || got[3] != 295000 {
 		t.Errorf("samples %v: want each round's first two dropped", got)
 	}
-	if m := median(got); m != 300000 {
+	if m := Median(got); m != 300000 {
 		t.Errorf("median %v", m)
 	}
-	if got := sumPorts(rates(flatten(s["dpdk-fwd"]), `Tx-pps: +(\d+)`)); len(got) != 1 || got[0] != 1500 {
+	if got := SumPorts(Rates(Flatten(s["dpdk-fwd"]), `Tx-pps: +(\d+)`)); len(got) != 1 || got[0] != 1500 {
 		t.Errorf("sumPorts %v", got)
 	}
-	if median(nil) != 0 {
+	if Median(nil) != 0 {
 		t.Error("median of nothing")
 	}
 }
