@@ -34,13 +34,17 @@ const (
 )
 
 // give hands the descriptor to the device with a buffer at iova; the status
-// dword is cleared so a stale DD cannot be read as a new frame.
+// dword is cleared so a stale DD cannot be read as a new frame. Plain
+// stores suffice: the RDT write that publishes them is a non-inlined
+// assembly store (the compiler keeps it after them, and x86 keeps stores
+// in order; elsewhere it is a release store).
 func (d *rxDesc) give(iova uint64) {
-	atomic.StoreUint32(&d.w[0], uint32(iova))
-	atomic.StoreUint32(&d.w[1], uint32(iova>>32))
-	atomic.StoreUint32(&d.w[2], 0)
-	atomic.StoreUint32(&d.w[3], 0)
+	*(*uint64)(unsafe.Pointer(&d.w[0])) = iova
+	*(*uint64)(unsafe.Pointer(&d.w[2])) = 0
 }
+
+// ready reports whether the device wrote the descriptor back (DD).
+func (d *rxDesc) ready() bool { return atomic.LoadUint32(&d.w[2])&rxStatDD != 0 }
 
 // rxWB is one write-back descriptor as the driver reads it, checked: every
 // field is what the device wrote, nothing is trusted yet.
@@ -117,11 +121,13 @@ const (
 )
 
 // set fills the descriptor for one single-buffer frame; the device reports
-// completion through DD (RS is set on every descriptor).
+// completion through DD (RS is set on every descriptor). cmd_type_len and
+// olinfo_status (DD clear) go in one store; plain stores, published by the
+// TDT write as for rxDesc.give.
 func (d *txDesc) set(iova uint64, n int) {
 	d.addr = iova
-	d.cmdLen = uint32(n) | txDTYPData | txCmdEOP | txCmdIFCS | txCmdRS | txCmdDEXT
-	atomic.StoreUint32(&d.olinfo, uint32(n)<<txPaylenShift)
+	*(*uint64)(unsafe.Pointer(&d.cmdLen)) = uint64(uint32(n)|txDTYPData|txCmdEOP|txCmdIFCS|txCmdRS|txCmdDEXT) |
+		uint64(uint32(n)<<txPaylenShift)<<32
 }
 
 func (d *txDesc) done() bool { return atomic.LoadUint32(&d.olinfo)&txStaDD != 0 }

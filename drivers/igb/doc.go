@@ -106,7 +106,8 @@
 // straight back to the device; a reserved RSS type becomes HashNone. A
 // frame is handed out only when a fresh buffer replaces it, so an empty
 // pool leaves frames in the ring (RxNoMbuf) instead of losing slots.
-// Transmit uses advanced data descriptors with RS on each; completed
+// Refilled slots go back in batches of a quarter of the ring, one RDT
+// write each; a transmit burst costs one TDT write. Transmit uses advanced data descriptors with RS on each; completed
 // buffers return to the queue's own cache. hostile_test.go drives the
 // receive path with garbage write-backs (and a fuzz target); the pool
 // is full after Close.

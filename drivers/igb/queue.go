@@ -21,13 +21,17 @@ type Queue struct {
 	blk  queueRegs // where the pair's registers sit (a PF queue, or a VF's)
 
 	// Receive ring: every slot holds a buffer; the device owns slots
-	// [next, tail) (mod n) and RDT = tail, the slot read last, waits
-	// outside so a full ring does not look empty.
+	// [next, RDT) (mod n) and the slot at RDT, the one read last, waits
+	// outside so a full ring does not look empty. tail is where RDT goes
+	// at the next write: the rxHeld slots before it are refilled but not
+	// yet the device's.
 	rx      []rxDesc
 	rxBufs  []*mbuf.Buf
 	rxNext  uint32
 	rxTail  uint32
 	rxMask  uint32
+	rxHeld  uint32 // slots refilled since the last RDT write
+	rxFree  uint32 // RDT is written once rxHeld reaches this
 	rxCache *mbuf.Cache
 
 	// Transmit ring: [clean, next) are in flight.
@@ -115,7 +119,7 @@ func setupQueue(sp ringSpec) (*Queue, dma.Region, error) {
 	clear(rg.Mem)
 	q := &Queue{
 		idx: i, regs: r, blk: sp.blk,
-		rx: rxRing(rg.Mem, nrx), rxBufs: make([]*mbuf.Buf, nrx), rxMask: uint32(nrx - 1),
+		rx: rxRing(rg.Mem, nrx), rxBufs: make([]*mbuf.Buf, nrx), rxMask: uint32(nrx - 1), rxFree: uint32(nrx / 4),
 		tx: txRing(rg.Mem[nrx*descSize:], ntx), txBufs: make([]*mbuf.Buf, ntx), txMask: uint32(ntx - 1),
 		txFree: make([]*mbuf.Buf, 0, ntx),
 		ownRx:  sp.pool.NewCache(queueCache),
@@ -181,58 +185,86 @@ func waitEnable(r pci.Regs, reg uint32, opErr func(string, error, string) error)
 // hash and type. A slot is handed back to the device only when a fresh
 // buffer replaces it; with the pool empty the frame waits in the ring
 // (RxNoMbuf). Malformed write-backs are counted and their buffers reused.
+//
+// Refilled slots go back to the device in batches of a quarter of the ring,
+// one RDT write each (as DPDK's rx_free_thresh and the em path's RxRefill
+// do): a register write is the costly part of a small burst (a trap into
+// the hypervisor under emulation, a posted PCIe write on hardware), and the
+// device keeps the other three quarters meanwhile.
 func (q *Queue) RxBurst(bufs []*mbuf.Buf) int {
 	n := 0
-	var fresh [1]*mbuf.Buf
-	refilled := false
+	var bytes uint64
+	var fresh [rxChunk]*mbuf.Buf
 	for n < len(bufs) {
-		s := q.rxNext
-		wb := q.rx[s].load()
-		if wb.staterr&rxStatDD == 0 {
+		// Count the write-backs ready (up to a chunk), then take that
+		// many fresh buffers from the cache in one call.
+		want := min(len(bufs)-n, rxChunk)
+		k := 0
+		for k < want && q.rx[(q.rxNext+uint32(k))&q.rxMask].ready() {
+			k++
+		}
+		if k == 0 {
 			break
 		}
-		v, ln, ht := wb.check(mbuf.DataRoom)
-		b := q.rxBufs[s]
-		if v != rxOK {
-			switch v {
-			case rxBadLength:
-				q.stats.RxBadLength.Add(1)
-			case rxChained:
-				q.stats.RxChained.Add(1)
-			default:
-				q.stats.RxErrors.Add(1)
+		got := q.rxCache.Alloc(fresh[:k])
+		used := 0
+		for range k {
+			s := q.rxNext
+			wb := q.rx[s].load()
+			v, ln, ht := wb.check(mbuf.DataRoom)
+			b := q.rxBufs[s]
+			if v != rxOK {
+				switch v {
+				case rxBadLength:
+					q.stats.RxBadLength.Add(1)
+				case rxChained:
+					q.stats.RxChained.Add(1)
+				default:
+					q.stats.RxErrors.Add(1)
+				}
+				q.rx[s].give(b.RoomIOVA()) // same buffer back to the device
+			} else {
+				if used == got {
+					q.stats.RxNoMbuf.Add(1)
+					break
+				}
+				f := fresh[used]
+				fresh[used] = nil
+				used++
+				b.Reset()
+				b.SetLen(ln) // ln <= DataRoom was checked
+				b.Meta.Hash = wb.hash
+				b.Meta.HashType = uint8(ht)
+				if wb.staterr&rxStatVP != 0 {
+					b.Meta.Flags |= mbuf.FlagVLAN
+					b.Meta.VLAN = uint16(wb.lenVLAN >> 16)
+				}
+				bufs[n] = b
+				n++
+				bytes += uint64(ln)
+				q.rxBufs[s] = f
+				q.rx[s].give(f.RoomIOVA())
 			}
-			q.rx[s].give(b.RoomIOVA()) // same buffer back to the device
-		} else {
-			if q.rxCache.Alloc(fresh[:]) == 0 {
-				q.stats.RxNoMbuf.Add(1)
-				break
-			}
-			b.Reset()
-			b.SetLen(ln) // ln <= DataRoom was checked
-			b.Meta.Hash = wb.hash
-			b.Meta.HashType = uint8(ht)
-			if wb.staterr&rxStatVP != 0 {
-				b.Meta.Flags |= mbuf.FlagVLAN
-				b.Meta.VLAN = uint16(wb.lenVLAN >> 16)
-			}
-			bufs[n] = b
-			n++
-			q.stats.RxBytes.Add(uint64(ln))
-			q.rxBufs[s] = fresh[0]
-			q.rx[s].give(fresh[0].RoomIOVA())
+			// Slot s holds a fresh buffer: it becomes the new tail (RDT),
+			// and the slot it held back before goes to the device.
+			q.rxTail = s
+			q.rxNext = (s + 1) & q.rxMask
+			q.rxHeld++
 		}
-		// Slot s holds a fresh buffer: it becomes the new tail (RDT), and
-		// the slot it held back before goes to the device.
-		q.rxTail = s
-		q.rxNext = (s + 1) & q.rxMask
-		refilled = true
+		if used < got {
+			q.rxCache.Free(fresh[used:got]) // bad write-backs kept their buffers
+		}
+		if used == got && got < k {
+			break // the pool ran dry
+		}
 	}
-	if refilled {
+	if q.rxHeld >= q.rxFree {
 		q.regs.Write32(q.blk.rxReg(regRDT), q.rxTail)
+		q.rxHeld = 0
 	}
 	if n > 0 {
 		q.stats.RxPackets.Add(uint64(n))
+		q.stats.RxBytes.Add(bytes)
 	}
 	return n
 }
@@ -245,6 +277,7 @@ func (q *Queue) TxBurst(bufs []*mbuf.Buf) int {
 	q.clean()
 	t := q.txNext
 	taken := 0
+	var bytes uint64
 	for _, b := range bufs {
 		if (t+1)&q.txMask == q.txClean {
 			q.stats.TxFull.Add(1)
@@ -263,11 +296,12 @@ func (q *Queue) TxBurst(bufs []*mbuf.Buf) int {
 		}
 		q.tx[t].set(b.IOVA(), b.Len())
 		q.txBufs[t] = b
-		q.stats.TxBytes.Add(uint64(b.Len()))
+		bytes += uint64(b.Len())
 		t = (t + 1) & q.txMask
 	}
 	if t != q.txNext {
 		q.stats.TxPackets.Add(uint64((t - q.txNext) & q.txMask))
+		q.stats.TxBytes.Add(bytes)
 		q.txNext = t
 		q.regs.Write32(q.blk.txReg(regTDT), t) // the store orders the descriptor writes before it
 	}
@@ -371,6 +405,9 @@ func (q *Queue) release() {
 	q.ownTx.Flush()
 	q.rxCache, q.txCache = q.ownRx, q.ownTx
 }
+
+// rxChunk is how many fresh buffers RxBurst takes from the cache at a time.
+const rxChunk = 32
 
 // queueCache is the size of each queue's own mbuf caches: receive refill
 // takes a batch of it from the pool at a time, completions spill above
