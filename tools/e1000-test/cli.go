@@ -23,6 +23,16 @@ type command struct {
 	flags func(fs *pflag.FlagSet) func(c *ctx) error
 }
 
+// igbCommand reports whether command name runs on 82576 (drivers/igb)
+// ports.
+func igbCommand(name string) bool {
+	switch name {
+	case "pktgen", "rx", "fwd", "loop":
+		return true
+	}
+	return false
+}
+
 // ctx is what a command runs with.
 type ctx struct {
 	s     *session
@@ -84,7 +94,7 @@ func run(args []string, stdout, stderr io.Writer, open opener) int {
 	fs.DurationVar(&o.itr, "itr", 128*time.Microsecond, "minimum interval between interrupts")
 	fs.BoolVar(&o.verbose, "verbose", false, "log driver events")
 	vfioFlag := fs.String("vfio", "auto", "VFIO interface: auto (iommufd when the kernel offers it, else the group API), iommufd or group")
-	fs.IntVar(&o.queues, "queues", 1, "queue pairs of an 82576 (igb; loop only): RSS spreads the loop's flows over them")
+	fs.IntVar(&o.queues, "queues", 1, "queue pairs of an 82576 (igb: pktgen, rx, fwd, loop), a goroutine each; RSS spreads received flows over them")
 	body := cmd.flags(fs)
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
@@ -112,8 +122,8 @@ func run(args []string, stdout, stderr io.Writer, open opener) int {
 		fmt.Fprintf(stderr, "e1000-test %s: %v\n", cmd.name, err)
 		return 1
 	}
-	if len(s.igbs) > 0 && (cmd.name != "loop" || len(s.igbs) != len(pos)) {
-		fmt.Fprintf(stderr, "e1000-test %s: 82576 (igb) ports run the loop command only, two of them\n", cmd.name)
+	if len(s.igbs) > 0 && (!igbCommand(cmd.name) || len(s.igbs) != len(pos)) {
+		fmt.Fprintf(stderr, "e1000-test %s: 82576 (igb) ports run pktgen, rx, fwd and loop, every port an 82576\n", cmd.name)
 		_ = s.close()
 		return 2
 	}

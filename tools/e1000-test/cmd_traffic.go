@@ -69,17 +69,24 @@ func pktgenFlags(fs *pflag.FlagSet) func(c *ctx) error {
 	burst := fs.Int("burst", 32, "frames per TxBurst")
 	same := fs.Bool("same", false, "send copies of one frame (sequence 0), as DPDK txonly and Linux pktgen do, instead of numbering each")
 	vlanTag := fs.Int("vlan-tag", -1, "have the NIC insert an 802.1Q tag with this TCI (0 to 65535; needs --vlan)")
+	flows := fs.Int("flows", 1, "82576 (igb): UDP/IPv4 flows (source ports) to send, round robin, so a receiver's RSS spreads them")
 	return func(c *ctx) error {
-		d := c.s.devs[0]
 		hw, err := net.ParseMAC(*dstFlag)
 		if err != nil || len(hw) != 6 {
 			return fmt.Errorf("--dst %q: not a MAC address", *dstFlag)
 		}
-		if *size < e1000test.LoopHeader || *size > d.MTU()+14 {
-			return fmt.Errorf("--size %d: want %d to %d (MTU %d + 14)", *size, e1000test.LoopHeader, d.MTU()+14, d.MTU())
-		}
 		if *burst < 1 || *burst > 512 {
 			return fmt.Errorf("--burst %d: want 1 to 512", *burst)
+		}
+		if len(c.s.igbs) > 0 {
+			if *flows < 1 || *flows > 65536-igbFlowPort0 {
+				return fmt.Errorf("--flows %d: want 1 to %d", *flows, 65536-igbFlowPort0)
+			}
+			return igbPktgen(c, *size, *flows, *burst, [6]byte(hw), *dur)
+		}
+		d := c.s.devs[0]
+		if *size < e1000test.LoopHeader || *size > d.MTU()+14 {
+			return fmt.Errorf("--size %d: want %d to %d (MTU %d + 14)", *size, e1000test.LoopHeader, d.MTU()+14, d.MTU())
 		}
 		if *vlanTag > 0xffff || *vlanTag >= 0 && d.Offloads()&port.VLANInsert == 0 {
 			return fmt.Errorf("--vlan-tag %d: want 0 to 65535, with --vlan (the NIC inserts the tag)", *vlanTag)
@@ -198,11 +205,14 @@ func rxFlags(fs *pflag.FlagSet) func(c *ctx) error {
 	verifyIP := fs.Bool("verify-ip", false, "check IPv4 header and ICMP/UDP/TCP checksums of IPv4 frames")
 	verify := fs.Bool("verify", true, "check loop frames (false: count only, like testpmd rxonly)")
 	return func(c *ctx) error {
-		d := c.s.devs[0]
-		var ipGood, ipBadN uint64
 		if *burst < 1 || *burst > 512 {
 			return fmt.Errorf("--burst %d: want 1 to 512", *burst)
 		}
+		if len(c.s.igbs) > 0 {
+			return igbRx(c, *burst, *dur)
+		}
+		d := c.s.devs[0]
+		var ipGood, ipBadN uint64
 		var tr *e1000test.Tracker
 		if *expect > 0 {
 			tr = e1000test.NewTracker(*expect)
@@ -294,10 +304,17 @@ func rxFlags(fs *pflag.FlagSet) func(c *ctx) error {
 func fwdFlags(fs *pflag.FlagSet) func(c *ctx) error {
 	dur := fs.Duration("duration", 10*time.Second, "how long to forward (0: until ^C)")
 	burst := fs.Int("burst", 32, "frames per burst")
-	txFirst := fs.Int("tx-first", 0, "send this many 60-byte frames on each port first (like testpmd --tx-first; use with --promisc)")
+	txFirst := fs.Int("tx-first", 0, "send this many 60-byte frames on each port first (like testpmd --tx-first; use with --promisc; 82576: on each queue)")
+	flows := fs.Int("flows", 1, "82576 (igb): UDP/IPv4 flows of the --tx-first frames, so RSS spreads them over the queues")
 	return func(c *ctx) error {
 		if *burst < 1 || *burst > 512 {
 			return fmt.Errorf("--burst %d: want 1 to 512", *burst)
+		}
+		if len(c.s.igbs) > 0 {
+			if *flows < 1 || *flows > 65536-igbFlowPort0 {
+				return fmt.Errorf("--flows %d: want 1 to %d", *flows, 65536-igbFlowPort0)
+			}
+			return igbFwd(c, *burst, *txFirst, *flows, *dur)
 		}
 		a, b := c.s.devs[0], c.s.devs[1]
 		bufs := make([]*mbuf.Buf, *burst)
