@@ -183,7 +183,7 @@ func table(sec map[string][][]string, qs []int, only map[string]bool, nrounds, s
 	var r report
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n%d rounds of %d s per driver, alternating; medians of per-second rates\n", nrounds, secs)
-	fmt.Fprintf(&b, "%-30s %12s %12s %10s\n", "64-byte frames, pps", "gopkt", "DPDK 22.11", "gopkt/DPDK")
+	fmt.Fprintf(&b, "%-34s %12s %12s %10s\n", "64-byte frames, pps", "gopkt", "DPDK 22.11", "gopkt/DPDK")
 	var perQ strings.Builder
 	for _, tc := range tests() {
 		if only != nil && !only[tc.key] {
@@ -205,7 +205,7 @@ func table(sec map[string][][]string, qs []int, only map[string]bool, nrounds, s
 			if q > 1 {
 				label += "s"
 			}
-			fmt.Fprintf(&b, "%-30s %12.0f %12.0f %10s\n", label, ours, dpdk, ratio)
+			fmt.Fprintf(&b, "%-34s %12.0f %12.0f %10s\n", label, ours, dpdk, ratio)
 			if ours == 0 || dpdk == 0 {
 				r.errs = append(r.errs, fmt.Sprintf("no %s figure (ours %.0f, DPDK %.0f): see the console log", name, ours, dpdk))
 			}
@@ -214,7 +214,7 @@ func table(sec map[string][][]string, qs []int, only map[string]bool, nrounds, s
 			}
 			oq := oursQueues(rounds.Flatten(sec["ours-"+name]), tc.oursQ, q)
 			pq := pmdQueues(rounds.Flatten(sec["dpdk-"+name]), tc.pmdDir, q)
-			fmt.Fprintf(&perQ, "%-30s gopkt %s; DPDK %s\n", label+", per queue", fmtQueues(oq), fmtQueues(pq))
+			fmt.Fprintf(&perQ, "%-44s gopkt %s; DPDK %s\n", label+", per queue", fmtQueues(oq), fmtQueues(pq))
 			if tc.multiFlowOnly {
 				for i := range q {
 					if oq[i] == 0 || pq[i] == 0 {
