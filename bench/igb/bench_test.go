@@ -44,7 +44,7 @@ func script(secs, nrounds int, qs []int, only map[string]bool) string {
 	var b strings.Builder
 	b.WriteString(`
 for a in $NIC0_ADDR $NIC3_ADDR; do must vfio-bind bind --force $a; done
-section() { echo "BENCH-SECTION $1"; }
+section() { [ -z "$TRACE" ] || dd if=/dev/port of=/dev/null bs=1 skip=128 count=1 2>/dev/null; echo "BENCH-SECTION $1"; }
 ` + rounds.ChmodPMD())
 	// Rounds alternate the drivers so that both see the same share of a
 	// noisy, shared host.
@@ -139,8 +139,18 @@ func TestBenchIGB(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(rounds.PMDDir, "librte_net_e1000.so.23.0")); err != nil {
 		t.Skipf("DPDK 22.11 is not installed (%v): apt-get install dpdk-dev", err)
 	}
+	// GOPKT_BENCH_TRACE=FILE counts register accesses (trace_test.go).
+	traceFile := os.Getenv("GOPKT_BENCH_TRACE")
+	var qemuArgs []string
+	env := map[string]string{}
+	if traceFile != "" {
+		qemuArgs = traceArgs(traceFile)
+		env["TRACE"] = "1"
+	}
 	res := vmtest.Run(t, vmtest.Config{
-		Lane: vmtest.LaneBackports,
+		QEMUArgs: qemuArgs,
+		Env:      env,
+		Lane:     vmtest.LaneBackports,
 		// Two 82576s three slots apart (QEMU puts an igb's SR-IOV
 		// functions in the next two slots); the e1000s between them,
 		// left to Linux, sit on a hub of their own.
@@ -159,7 +169,16 @@ func TestBenchIGB(t *testing.T) {
 		Append: "clocksource=tsc tsc=reliable",
 		Script: script(secs, nrounds, qs, only),
 	})
-	report := table(rounds.Sections(res.Console), qs, only, nrounds, secs)
+	sec := rounds.Sections(res.Console)
+	report := table(sec, qs, only, nrounds, secs)
+	if traceFile != "" {
+		order := sectionOrder(res.Console)
+		counts, err := splitTrace(traceFile, order)
+		if err != nil {
+			t.Errorf("trace: %v", err)
+		}
+		report.text += mmioTable(order, sec, counts)
+	}
 	for _, l := range res.Grep("SOURCE") {
 		report.text += fmt.Sprintf("RX source (e1000-test pktgen --flows %d, 1 queue, on the other 82576): %s\n", flows, l[strings.Index(l, "SOURCE"):])
 	}
@@ -170,6 +189,17 @@ func TestBenchIGB(t *testing.T) {
 	for _, e := range report.errs {
 		t.Error(e)
 	}
+}
+
+// sectionOrder lists the console's sections in order, one entry a round.
+func sectionOrder(lines []string) []string {
+	var out []string
+	for _, l := range lines {
+		if i := strings.Index(l, "BENCH-SECTION "); i >= 0 {
+			out = append(out, strings.TrimSpace(l[i+len("BENCH-SECTION "):]))
+		}
+	}
+	return out
 }
 
 // report is the printed table and what is missing from it.

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -70,5 +71,61 @@ func TestParse(t *testing.T) {
 	}
 	if got := pmdQueues(rounds.Flatten(sec["dpdk-rx-2"]), "tx", 2); got[0] != 0 || got[1] != 0 {
 		t.Errorf("testpmd TX per queue %v, want zeros", got)
+	}
+}
+
+// TestSplitTrace counts a synthetic QEMU trace: markers split it into
+// sections, NIC 0 is the region reset first in a driver's section (the
+// source's TDT writes on NIC 3 before it do not count), and TDT, RDT,
+// other writes and reads are told apart.
+func TestSplitTrace(t *testing.T) {
+	w := func(mr, addr string) string {
+		return "1@1.0:memory_region_ops_write cpu 0 mr " + mr + " addr " + addr + " value 0x1 size 4 name 'igb-mmio'"
+	}
+	r := func(mr, addr string) string {
+		return "1@1.0:memory_region_ops_read cpu 0 mr " + mr + " addr " + addr + " value 0x1 size 4 name 'igb-mmio'"
+	}
+	mark := "1@1.0:memory_region_ops_read cpu 1 mr 0x9 addr 0x0 value 0xff size 1 name 'ioport80'"
+	trace := strings.Join([]string{
+		w("0xb", "0xe018"), // before any marker
+		mark,               // source
+		w("0xb", "0xe018"),
+		mark,               // ours-rx-1
+		w("0xb", "0xe018"), // the source, still NIC 3
+		r("0xa", "0x8"),    // NIC 0 resets
+		w("0xa", "0x0"),
+		w("0xa", "0xc018"),
+		w("0xa", "0xc058"), // queue 1's RDT
+		w("0xb", "0xe018"),
+		mark, // dpdk-rx-1
+		w("0xa", "0xe058"),
+		r("0xa", "0x4000"),
+	}, "\n") + "\n"
+	f := t.TempDir() + "/trace.log"
+	if err := os.WriteFile(f, []byte(trace), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := splitTrace(f, []string{"source", "ours-rx-1", "dpdk-rx-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []mmioCounts{{}, {rdt: 2, writes: 1, reads: 1}, {tdt: 1, reads: 1}}
+	if len(got) != len(want) {
+		t.Fatalf("%d sections, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("section %d: %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	sec := map[string][][]string{"ours-rx-1": {{"rx: received 2000 frames on 1 queues in 1.00s: 2000 pps"}},
+		"dpdk-rx-1": {{"  ---------------------- Forward statistics for port 0  ----------------------",
+			"  RX-packets: 1000           RX-dropped: 0             RX-total: 1000",
+			"  TX-packets: 0              TX-dropped: 0             TX-total: 0"}}}
+	tab := mmioTable([]string{"source", "ours-rx-1", "dpdk-rx-1"}, sec, got)
+	for _, l := range []string{"ours-rx-1            2000      0.0      1.0      0.5      0.5", "dpdk-rx-1            1000      1.0      0.0      0.0      1.0"} {
+		if !strings.Contains(tab, l) {
+			t.Errorf("table lacks %q:\n%s", l, tab)
+		}
 	}
 }
