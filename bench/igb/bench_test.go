@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"encoding/base64"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -44,13 +45,20 @@ func script(secs, nrounds int, qs []int, only map[string]bool) string {
 	var b strings.Builder
 	b.WriteString(`
 for a in $NIC0_ADDR $NIC3_ADDR; do must vfio-bind bind --force $a; done
+# ours runs e1000-test; with PROFILE set, under --cpuprofile, the profile
+# printed in base64 after the command's output.
+ours() {
+	if [ -z "$PROFILE" ]; then must e1000-test "$@"; return; fi
+	must e1000-test "$@" --cpuprofile /tmp/prof.pb
+	echo PROFILE-BEGIN; base64 /tmp/prof.pb; echo PROFILE-END
+}
 section() { [ -z "$TRACE" ] || dd if=/dev/port of=/dev/null bs=1 skip=128 count=1 2>/dev/null; echo "BENCH-SECTION $1"; }
 ` + rounds.ChmodPMD())
 	// Rounds alternate the drivers so that both see the same share of a
 	// noisy, shared host.
 	for _, q := range qs {
 		for r := 0; r < nrounds && run("tx"); r++ {
-			fmt.Fprintf(&b, "section ours-tx-%d\nmust e1000-test pktgen --queues %d --size 60 --dst %s --duration %s $NIC0_ADDR\n", q, q, pmdPeer, d)
+			fmt.Fprintf(&b, "section ours-tx-%d\nours pktgen --queues %d --size 60 --dst %s --duration %s $NIC0_ADDR\n", q, q, pmdPeer, d)
 			fmt.Fprintf(&b, "section dpdk-tx-%d\n%s\n", q, testpmd(secs, q, "-a $NIC0_ADDR", "--forward-mode=txonly --txpkts=60"))
 		}
 	}
@@ -62,7 +70,7 @@ sleep 2
 `, flows)
 		for _, q := range qs {
 			for r := 0; r < nrounds; r++ {
-				fmt.Fprintf(&b, "section ours-rx-%d\nmust e1000-test rx --queues %d --duration %s $NIC0_ADDR\n", q, q, d)
+				fmt.Fprintf(&b, "section ours-rx-%d\nours rx --queues %d --duration %s $NIC0_ADDR\n", q, q, d)
 				fmt.Fprintf(&b, "section dpdk-rx-%d\n%s\n", q, testpmd(secs, q, "-a $NIC0_ADDR", "--forward-mode=rxonly"))
 			}
 		}
@@ -74,7 +82,7 @@ echo "SOURCE $(grep 'pktgen: sent' /tmp/src.txt)"
 	}
 	for _, q := range qs {
 		for r := 0; r < nrounds && run("fwd"); r++ {
-			fmt.Fprintf(&b, "section ours-fwd-%d\nmust e1000-test fwd --queues %d --tx-first 32 --flows %d --duration %s $NIC0_ADDR $NIC3_ADDR\n", q, q, flows, d)
+			fmt.Fprintf(&b, "section ours-fwd-%d\nours fwd --queues %d --tx-first 32 --flows %d --duration %s $NIC0_ADDR $NIC3_ADDR\n", q, q, flows, d)
 			fmt.Fprintf(&b, "section dpdk-fwd-%d\n%s\n", q, testpmd(secs, q, "-a $NIC0_ADDR -a $NIC3_ADDR", "--forward-mode=io --tx-first --txonly-multi-flow"))
 		}
 	}
@@ -147,6 +155,12 @@ func TestBenchIGB(t *testing.T) {
 		qemuArgs = traceArgs(traceFile)
 		env["TRACE"] = "1"
 	}
+	// GOPKT_BENCH_PROFILE=DIR keeps a Go CPU profile of each of our
+	// rounds there (go tool pprof -top DIR/ours-tx-1.0.pb).
+	profDir := os.Getenv("GOPKT_BENCH_PROFILE")
+	if profDir != "" {
+		env["PROFILE"] = "1"
+	}
 	res := vmtest.Run(t, vmtest.Config{
 		QEMUArgs: qemuArgs,
 		Env:      env,
@@ -171,6 +185,11 @@ func TestBenchIGB(t *testing.T) {
 	})
 	sec := rounds.Sections(res.Console)
 	report := table(sec, qs, only, nrounds, secs)
+	if profDir != "" {
+		if err := saveProfiles(profDir, sec); err != nil {
+			t.Errorf("profiles: %v", err)
+		}
+	}
 	if traceFile != "" {
 		order := sectionOrder(res.Console)
 		counts, err := splitTrace(traceFile, order)
@@ -189,6 +208,42 @@ func TestBenchIGB(t *testing.T) {
 	for _, e := range report.errs {
 		t.Error(e)
 	}
+}
+
+// saveProfiles decodes the base64 profiles between PROFILE-BEGIN and
+// PROFILE-END lines of each round into dir/SECTION.ROUND.pb.
+func saveProfiles(dir string, sec map[string][][]string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for name, rs := range sec {
+		for r, lines := range rs {
+			var b64 strings.Builder
+			in := false
+			for _, l := range lines {
+				l = strings.TrimSpace(l)
+				switch {
+				case strings.HasSuffix(l, "PROFILE-BEGIN"):
+					in = true
+				case strings.HasSuffix(l, "PROFILE-END"):
+					in = false
+				case in:
+					b64.WriteString(l)
+				}
+			}
+			if b64.Len() == 0 {
+				continue
+			}
+			data, err := base64.StdEncoding.DecodeString(b64.String())
+			if err != nil {
+				return fmt.Errorf("%s round %d: %w", name, r, err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s.%d.pb", name, r)), data, 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // sectionOrder lists the console's sections in order, one entry a round.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -93,6 +94,7 @@ func run(args []string, stdout, stderr io.Writer, open opener) int {
 	fs.BoolVar(&o.promisc, "promisc", false, "receive every frame")
 	fs.DurationVar(&o.itr, "itr", 128*time.Microsecond, "minimum interval between interrupts")
 	fs.BoolVar(&o.verbose, "verbose", false, "log driver events")
+	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile of the command to this file (where the time goes)")
 	vfioFlag := fs.String("vfio", "auto", "VFIO interface: auto (iommufd when the kernel offers it, else the group API), iommufd or group")
 	fs.IntVar(&o.queues, "queues", 1, "queue pairs of an 82576 (igb: pktgen, rx, fwd, loop), a goroutine each; RSS spreads received flows over them")
 	body := cmd.flags(fs)
@@ -135,7 +137,20 @@ func run(args []string, stdout, stderr io.Writer, open opener) int {
 			close(stop)
 		}
 	}()
+	var prof *os.File
+	if *cpuProfile != "" {
+		if prof, err = os.Create(*cpuProfile); err == nil {
+			err = pprof.StartCPUProfile(prof)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "e1000-test %s: --cpuprofile: %v\n", cmd.name, err)
+		}
+	}
 	err = body(&ctx{s: s, out: stdout, stop: stop, clock: time.Now})
+	if prof != nil {
+		pprof.StopCPUProfile()
+		_ = prof.Close()
+	}
 	signal.Stop(sig)
 	close(sig)
 	if cerr := s.close(); cerr != nil {
