@@ -87,19 +87,19 @@ func TestSplitTrace(t *testing.T) {
 	}
 	mark := "1@1.0:memory_region_ops_read cpu 1 mr 0x9 addr 0x0 value 0xff size 1 name 'ioport80'"
 	trace := strings.Join([]string{
-		w("0xb", "0xe018"), // before any marker
-		mark,               // source
-		w("0xb", "0xe018"),
-		mark,               // ours-rx-1
-		w("0xb", "0xe018"), // the source, still NIC 3
-		r("0xa", "0x8"),    // NIC 0 resets
-		w("0xa", "0x0"),
-		w("0xa", "0xc018"),
-		w("0xa", "0xc058"), // queue 1's RDT
-		w("0xb", "0xe018"),
-		mark, // dpdk-rx-1
-		w("0xa", "0xe058"),
-		r("0xa", "0x4000"),
+		w("0xb", "0xfeb8e018"), // before any marker
+		mark,                   // source
+		w("0xb", "0xfeb8e018"),
+		mark,                   // ours-rx-1
+		w("0xb", "0xfeb8e018"), // the source, still NIC 3
+		r("0xa", "0xfeb00008"), // NIC 0 resets
+		w("0xa", "0xfeb00000"),
+		w("0xa", "0xfeb0c018"),
+		w("0xa", "0xfeb02918"), // queue 1's RDT at its 8254x alias
+		w("0xb", "0xfeb8e018"),
+		mark,                   // dpdk-rx-1
+		w("0xa", "0xfeb03818"), // TDT alias
+		r("0xa", "0xfeb04000"),
 	}, "\n") + "\n"
 	f := t.TempDir() + "/trace.log"
 	if err := os.WriteFile(f, []byte(trace), 0o644); err != nil {

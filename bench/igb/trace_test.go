@@ -60,8 +60,11 @@ func splitTrace(file string, order []string) ([]mmioCounts, error) {
 		if m[4] != "igb-mmio" || len(out) == 0 {
 			continue
 		}
-		off, _ := strconv.ParseUint(m[3], 0, 32)
-		tdt := m[1] == "write" && off >= 0xE018 && off < 0xE018+16*0x40 && (off-0xE018)%0x40 == 0
+		// QEMU prints the guest-physical address; BAR 0 is 128 KiB,
+		// naturally aligned.
+		a, _ := strconv.ParseUint(m[3], 0, 64)
+		off := a & 0x1ffff
+		tdt := m[1] == "write" && isQueueReg(off, 0xE018, 0x3818)
 		if nic0 == "" && !tdt && len(out) <= len(order) && (strings.HasPrefix(order[len(out)-1], "ours-") || strings.HasPrefix(order[len(out)-1], "dpdk-")) {
 			nic0 = m[2]
 		}
@@ -76,13 +79,21 @@ func splitTrace(file string, order []string) ([]mmioCounts, error) {
 		switch {
 		case tdt:
 			c.tdt++
-		case off >= 0xC018 && off < 0xC018+16*0x40 && (off-0xC018)%0x40 == 0:
+		case isQueueReg(off, 0xC018, 0x2818):
 			c.rdt++
 		default:
 			c.writes++
 		}
 	}
 	return out, sc.Err()
+}
+
+// isQueueReg reports whether off is the queue register reg (0xC018 RDT,
+// 0xE018 TDT, 0x40 apart for queues 0-15) or its 8254x alias (0x2818,
+// 0x3818, 0x100 apart for queues 0-3, which DPDK's igb PMD uses).
+func isQueueReg(off, reg, alias uint64) bool {
+	return off >= reg && off < reg+16*0x40 && (off-reg)%0x40 == 0 ||
+		off >= alias && off < alias+4*0x100 && (off-alias)%0x100 == 0
 }
 
 // sectionFrames is the frames NIC 0 moved in one section, from the

@@ -41,7 +41,6 @@ type Queue struct {
 	txClean uint32
 	txMask  uint32
 	txCache *mbuf.Cache
-	txFree  []*mbuf.Buf // scratch for completed buffers
 
 	// The queue's own caches, and the pool and DMA memory it accepts
 	// buffers from; rxCache and txCache are these or a caller's
@@ -121,10 +120,9 @@ func setupQueue(sp ringSpec) (*Queue, dma.Region, error) {
 		idx: i, regs: r, blk: sp.blk,
 		rx: rxRing(rg.Mem, nrx), rxBufs: make([]*mbuf.Buf, nrx), rxMask: uint32(nrx - 1), rxFree: uint32(nrx / 4),
 		tx: txRing(rg.Mem[nrx*descSize:], ntx), txBufs: make([]*mbuf.Buf, ntx), txMask: uint32(ntx - 1),
-		txFree: make([]*mbuf.Buf, 0, ntx),
-		ownRx:  sp.pool.NewCache(queueCache),
-		ownTx:  sp.pool.NewCache(queueCache),
-		pool:   sp.pool, dma: sp.dma,
+		ownRx: sp.pool.NewCache(queueCache),
+		ownTx: sp.pool.NewCache(queueCache),
+		pool:  sp.pool, dma: sp.dma,
 	}
 	q.rxCache, q.txCache = q.ownRx, q.ownTx
 	rxBase, txBase := rg.IOVA, rg.IOVA+uint64(nrx*descSize)
@@ -357,20 +355,23 @@ func (q *Queue) SetTxCache(c *mbuf.Cache) error {
 }
 
 // clean frees the buffers of descriptors the device reports done, in
-// order, stopping at the first not done.
+// order, stopping at the first not done. The done run is freed straight out
+// of the ring's buffer slice (at most two pieces when it wraps): the cache
+// clears the entries it takes.
 func (q *Queue) clean() {
-	c := q.txClean
-	for c != q.txNext && q.tx[c].done() {
-		q.txFree = append(q.txFree, q.txBufs[c])
-		q.txBufs[c] = nil
-		c = (c + 1) & q.txMask
+	c, end := q.txClean, q.txClean
+	for end != q.txNext && q.tx[end].done() {
+		end = (end + 1) & q.txMask
 	}
-	q.txClean = c
-	if len(q.txFree) > 0 {
-		q.txCache.Free(q.txFree)
-		clear(q.txFree)
-		q.txFree = q.txFree[:0]
+	if end == c {
+		return
 	}
+	if end < c {
+		q.txCache.Free(q.txBufs[c:])
+		c = 0
+	}
+	q.txCache.Free(q.txBufs[c:end])
+	q.txClean = end
 }
 
 // InFlight is the number of frames the TX ring holds.
