@@ -181,8 +181,9 @@ func igbRx(c *ctx, burst int, dur time.Duration) error {
 		defer func() { _ = q.SetRxCache(nil) }()
 		bufs := make([]*mbuf.Buf, burst)
 		for !stop.Load() {
-			n := q.RxBurst(bufs)
-			cache.Free(bufs[:n])
+			if n := q.RxBurst(bufs); n > 0 {
+				cache.Free(bufs[:n])
+			}
 		}
 	})
 	var total uint64
@@ -252,6 +253,9 @@ func igbFwd(c *ctx, burst, txFirst, flows int, dur time.Duration) error {
 		bufs := make([]*mbuf.Buf, burst)
 		step := func(in, out *igb.Queue) {
 			n := in.RxBurst(bufs)
+			if n == 0 {
+				return
+			}
 			if m := out.TxBurst(bufs[:n]); m < n {
 				cache.Free(bufs[m:n])
 			}
