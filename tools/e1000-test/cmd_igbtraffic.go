@@ -91,8 +91,21 @@ func igbRun(c *ctx, name, verb string, nq int, dur time.Duration, count func(qi 
 	tick := newTicker(start)
 	last := make([]uint64, nq)
 	lastT := start
+	// The printer sleeps until the next line or the end (a wake-up in a
+	// guest is a timer interrupt and a futex: few of them, not 20 a
+	// second), or until ^C.
+	wake := time.NewTimer(time.Second)
+	defer wake.Stop()
 	for !c.stopped() {
-		time.Sleep(50 * time.Millisecond)
+		d := tick.next.Sub(c.clock())
+		if dur > 0 {
+			d = min(d, start.Add(dur).Sub(c.clock()))
+		}
+		wake.Reset(max(d, time.Millisecond))
+		select {
+		case <-wake.C:
+		case <-c.stop:
+		}
 		now := c.clock()
 		if dur > 0 && now.Sub(start) >= dur {
 			break
