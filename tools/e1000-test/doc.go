@@ -13,7 +13,8 @@
 //	e1000-test loop     ADDR0 ADDR1 [--count N] [--sizes mixed|N] [--jumbo] [--allow-loss]
 //
 // Common flags: --mode poll|interrupt|adaptive, --mtu, --rx-descs,
-// --tx-descs, --rx-refill, --buffers, --vlan, --promisc, --itr. pktgen, rx
+// --tx-descs, --rx-refill, --buffers, --vlan, --promisc, --itr,
+// --cpuprofile FILE (a Go CPU profile of the command). pktgen, rx
 // and fwd print one live line per second (packets per second and bit rate);
 // every command ends with
 // the pool check ("pool: N/N buffers free"), and fails if a buffer leaked.
@@ -44,8 +45,20 @@
 // the scenarios in vm_test.go bind them with vfio-bind and run this command
 // inside the guest (go test ./tools/e1000-test -run VM).
 //
+// # 82576 (igb) ports
+//
+// pktgen, rx, fwd and loop also run on 82576s (drivers/igb; every port of
+// the command an 82576) with --queues N: one goroutine per queue pair, each
+// with its own mbuf cache, GOMAXPROCS set to N while they poll; the live
+// lines add each queue's rate and the end prints each queue's totals.
+// pktgen --flows N sends UDP/IPv4 frames of N source ports round robin
+// (so a receiver's RSS spreads them); fwd forwards queue i to queue i both
+// ways, and its --tx-first frames carry --flows flows. bench/igb runs them
+// against testpmd.
+//
 // # What it does not do
 //
-// One RX and one TX queue per port; no RSS; no PTP; the statistics it prints
-// are the driver's (see e1000.HWStats for the device's own counters).
+// One RX and one TX queue per e1000-family port (82576s: up to 8); no PTP;
+// the statistics it prints are the driver's (see e1000.HWStats for the
+// device's own counters).
 package main
