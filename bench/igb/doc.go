@@ -77,7 +77,7 @@
 // Measured with the trace (6 December 2026, one round): both sides write
 // TDT once per 32 frames sent (a burst); DPDK writes RDT once per 64
 // received frames (its rx_free_thresh of 32, crossed by 32-frame bursts),
-// we once per 128; DPDK also reads about 900 registers a second per port
+// we once per 128; DPDK also reads 150-250 registers a second per port
 // (statistics, link, the SW/FW semaphore) where we read none. Our CPU
 // profiles put 55-80% of a polling goroutine's time in the TDT/RDT store
 // itself, which is where QEMU's model moves the frames.
