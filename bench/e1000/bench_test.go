@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -86,21 +85,9 @@ func TestBenchE1000(t *testing.T) {
 	if os.Getenv("GOPKT_BENCH") != "1" {
 		t.Skip("the e1000 benchmark boots a guest for several minutes; run bench/e1000/run.sh (GOPKT_BENCH=1)")
 	}
-	secs, nrounds := 6, 3
-	if s := os.Getenv("GOPKT_BENCH_SECONDS"); s != "" {
-		secs, _ = strconv.Atoi(s)
-	}
-	if s := os.Getenv("GOPKT_BENCH_ROUNDS"); s != "" {
-		nrounds, _ = strconv.Atoi(s)
-	}
-	// GOPKT_BENCH_ONLY=tx,fwd runs some sections (tx, rx, fwd, linux).
-	var only map[string]bool
-	if s := os.Getenv("GOPKT_BENCH_ONLY"); s != "" {
-		only = map[string]bool{}
-		for _, k := range strings.Split(s, ",") {
-			only[strings.TrimSpace(k)] = true
-		}
-	}
+	// GOPKT_BENCH_SECONDS, GOPKT_BENCH_ROUNDS, GOPKT_BENCH_ONLY (tx, rx, fwd, linux).
+	set := rounds.Env()
+	secs, nrounds, only := set.Seconds, set.Rounds, set.Only
 	if _, err := os.Stat(filepath.Join(rounds.PMDDir, "librte_net_e1000.so.23.0")); err != nil {
 		t.Skipf("DPDK 22.11 is not installed (%v): apt-get install dpdk-dev", err)
 	}

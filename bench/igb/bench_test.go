@@ -117,22 +117,9 @@ func TestBenchIGB(t *testing.T) {
 	if os.Getenv("GOPKT_BENCH") != "1" {
 		t.Skip("the igb benchmark boots a guest for many minutes; run bench/igb/run.sh (GOPKT_BENCH=1)")
 	}
-	secs, nrounds := 6, 3
-	if s := os.Getenv("GOPKT_BENCH_SECONDS"); s != "" {
-		secs, _ = strconv.Atoi(s)
-	}
-	if s := os.Getenv("GOPKT_BENCH_ROUNDS"); s != "" {
-		nrounds, _ = strconv.Atoi(s)
-	}
-	// GOPKT_BENCH_ONLY=tx,fwd runs some sections (tx, rx, fwd);
-	// GOPKT_BENCH_QUEUES=2 some queue counts (1, 2).
-	var only map[string]bool
-	if s := os.Getenv("GOPKT_BENCH_ONLY"); s != "" {
-		only = map[string]bool{}
-		for _, k := range strings.Split(s, ",") {
-			only[strings.TrimSpace(k)] = true
-		}
-	}
+	// GOPKT_BENCH_SECONDS, GOPKT_BENCH_ROUNDS, GOPKT_BENCH_ONLY (tx, rx, fwd).
+	set := rounds.Env()
+	secs, nrounds, only := set.Seconds, set.Rounds, set.Only
 	qs := []int{1, 2}
 	if s := os.Getenv("GOPKT_BENCH_QUEUES"); s != "" {
 		qs = nil
