@@ -44,8 +44,7 @@ must e1000-test rx --verify=false --duration ` + d + ` $NIC0_ADDR
 section dpdk-rx
 ` + rounds.Testpmd(secs, "0-1", "-a $NIC0_ADDR", "--forward-mode=rxonly") + "\n")
 		}
-		b.WriteString(`kill -INT $src
-wait $src || true
+		b.WriteString(rounds.Stop("$src", "the RX source") + `
 echo "SOURCE $(grep 'pktgen: sent' /tmp/src.txt)"
 `)
 	}

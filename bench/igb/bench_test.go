@@ -43,13 +43,15 @@ func script(secs, nrounds int, qs []int, only map[string]bool) string {
 	run := func(s string) bool { return only == nil || only[s] }
 	d := fmt.Sprintf("%ds", secs)
 	var b strings.Builder
+	fmt.Fprintf(&b, "LIMIT=%d\n", secs+60)
 	b.WriteString(`
 for a in $NIC0_ADDR $NIC3_ADDR; do must vfio-bind bind --force $a; done
 # ours runs e1000-test; with PROFILE set, under --cpuprofile, the profile
 # printed in base64 after the command's output.
+# Each run is bounded (its --duration plus a minute).
 ours() {
-	if [ -z "$PROFILE" ]; then must e1000-test "$@"; return; fi
-	must e1000-test "$@" --cpuprofile /tmp/prof.pb
+	if [ -z "$PROFILE" ]; then must timeout -s KILL $LIMIT e1000-test "$@"; return; fi
+	must timeout -s KILL $LIMIT e1000-test "$@" --cpuprofile /tmp/prof.pb
 	echo PROFILE-BEGIN; base64 /tmp/prof.pb; echo PROFILE-END
 }
 section() { [ -z "$TRACE" ] || dd if=/dev/port of=/dev/null bs=1 skip=128 count=1 2>/dev/null; echo "BENCH-SECTION $1"; }
@@ -74,9 +76,7 @@ sleep 2
 				fmt.Fprintf(&b, "section dpdk-rx-%d\n%s\n", q, testpmd(secs, q, "-a $NIC0_ADDR", "--forward-mode=rxonly"))
 			}
 		}
-		b.WriteString(`section source-end
-kill -INT $src
-wait $src || true
+		b.WriteString("section source-end\n" + rounds.Stop("$src", "the RX source") + `
 echo "SOURCE $(grep 'pktgen: sent' /tmp/src.txt)"
 `)
 	}
@@ -194,6 +194,9 @@ func TestBenchIGB(t *testing.T) {
 	}
 	for _, e := range report.errs {
 		t.Error(e)
+	}
+	for _, l := range res.Grep("BENCH-HANG") {
+		t.Error(l)
 	}
 }
 

@@ -65,7 +65,32 @@ func (f *igbFrames) fill(bufs []*mbuf.Buf, next *int) {
 	*next = k
 }
 
-// igbRun runs work(qi, stop) on a goroutine per queue for dur (or until ^C)
+// pollCtl tells polling goroutines when to stop: at the deadline, which
+// each checks on its own, or when stop is set (^C, or the deadline seen by
+// the printer). The pollers must not depend on the printer for the
+// deadline: with GOMAXPROCS at the number of pollers the printer runs
+// only when the runtime preempts one, and a guest vCPU that stops taking
+// interrupts (QEMU 10 under TCG did, in one benchmark run) never delivers
+// the preemption signal.
+type pollCtl struct {
+	stop     atomic.Bool
+	deadline int64 // Unix ns; 0: none
+}
+
+// more reports whether a poller goes on; it reads the clock every 1024
+// calls (*it counts them).
+func (p *pollCtl) more(it *uint32) bool {
+	if p.stop.Load() {
+		return false
+	}
+	if *it++; *it&1023 == 0 && p.deadline != 0 && time.Now().UnixNano() >= p.deadline {
+		p.stop.Store(true)
+		return false
+	}
+	return true
+}
+
+// igbRun runs work(qi, ctl) on a goroutine per queue for dur (or until ^C)
 // and prints a line per second: name, the total of count over the queues as
 // pps and bit rate, and each queue's pps. count(qi) returns the queue's
 // frames and bytes so far. It returns the elapsed seconds.
@@ -76,16 +101,19 @@ func (f *igbFrames) fill(bufs []*mbuf.Buf, next *int) {
 // thread to look for work, a futex round trip that finds none; in a guest
 // under emulation those wake-ups took a fifth of the CPU profile. The
 // printing goroutine runs when a poller is preempted.
-func igbRun(c *ctx, name, verb string, nq int, dur time.Duration, count func(qi int) (uint64, uint64), work func(qi int, stop *atomic.Bool)) float64 {
+func igbRun(c *ctx, name, verb string, nq int, dur time.Duration, count func(qi int) (uint64, uint64), work func(qi int, ctl *pollCtl)) float64 {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(nq))
-	var stop atomic.Bool
+	ctl := &pollCtl{}
+	if dur > 0 {
+		ctl.deadline = c.clock().Add(dur).UnixNano()
+	}
 	var wg sync.WaitGroup
 	start := c.clock()
 	for qi := range nq {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			work(qi, &stop)
+			work(qi, ctl)
 		}()
 	}
 	tick := newTicker(start)
@@ -129,7 +157,7 @@ func igbRun(c *ctx, name, verb string, nq int, dur time.Duration, count func(qi 
 			lastT = now
 		}
 	}
-	stop.Store(true)
+	ctl.stop.Store(true)
 	wg.Wait()
 	return c.clock().Sub(start).Seconds()
 }
@@ -148,7 +176,7 @@ func igbPktgen(c *ctx, size, flows, burst int, dst [6]byte, dur time.Duration) e
 		st := d.Queue(qi).Stats()
 		return st.TxPackets.Load(), st.TxBytes.Load()
 	}
-	el := igbRun(c, "pktgen", "tx ", nq, dur, count, func(qi int, stop *atomic.Bool) {
+	el := igbRun(c, "pktgen", "tx ", nq, dur, count, func(qi int, ctl *pollCtl) {
 		q := d.Queue(qi)
 		// One cache for our allocations and the queue's completions:
 		// buffers go round without touching the pool.
@@ -158,7 +186,7 @@ func igbPktgen(c *ctx, size, flows, burst int, dst [6]byte, dur time.Duration) e
 		defer func() { _ = q.SetTxCache(nil) }()
 		bufs := make([]*mbuf.Buf, burst)
 		next := qi % flows
-		for !stop.Load() {
+		for it := uint32(0); ctl.more(&it); {
 			n := cache.Alloc(bufs)
 			fr.fill(bufs[:n], &next)
 			if m := q.TxBurst(bufs[:n]); m < n {
@@ -186,14 +214,14 @@ func igbRx(c *ctx, burst int, dur time.Duration) error {
 		st := d.Queue(qi).Stats()
 		return st.RxPackets.Load(), st.RxBytes.Load()
 	}
-	el := igbRun(c, "rx", "rx ", nq, dur, count, func(qi int, stop *atomic.Bool) {
+	el := igbRun(c, "rx", "rx ", nq, dur, count, func(qi int, ctl *pollCtl) {
 		q := d.Queue(qi)
 		cache := c.s.pool.NewCache(max(2*burst, 64))
 		defer cache.Flush()
 		_ = q.SetRxCache(cache)
 		defer func() { _ = q.SetRxCache(nil) }()
 		bufs := make([]*mbuf.Buf, burst)
-		for !stop.Load() {
+		for it := uint32(0); ctl.more(&it); {
 			if n := q.RxBurst(bufs); n > 0 {
 				cache.Free(bufs[:n])
 			}
@@ -252,7 +280,7 @@ func igbFwd(c *ctx, burst, txFirst, flows int, dur time.Duration) error {
 	el := igbRun(c, "fwd", "", nq, dur, func(qi int) (uint64, uint64) {
 		f, by := count(qi)
 		return f - base[qi], by
-	}, func(qi int, stop *atomic.Bool) {
+	}, func(qi int, ctl *pollCtl) {
 		qa, qb := a.Queue(qi), b.Queue(qi)
 		// One cache for both ports' queue qi (one goroutine runs both),
 		// like DPDK's per-lcore mempool cache.
@@ -273,7 +301,7 @@ func igbFwd(c *ctx, burst, txFirst, flows int, dur time.Duration) error {
 				cache.Free(bufs[m:n])
 			}
 		}
-		for !stop.Load() {
+		for it := uint32(0); ctl.more(&it); {
 			step(qa, qb)
 			step(qb, qa)
 		}

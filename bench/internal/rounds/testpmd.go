@@ -16,7 +16,8 @@ func PMDLibs() []string {
 // DESIGN.md §5 found to work in the guest, lets it run for secs seconds
 // after its first statistics line (EAL start-up takes many seconds under
 // TCG and varies with the host's load), stops it with SIGINT and prints
-// its output. allow is the -a list, args testpmd's own flags after the
+// its output (every wait bounded: a guest that hangs must say where, not
+// sit out the VM's timeout). allow is the -a list, args testpmd's own flags after the
 // common ones (--forward-mode=..., --rxq/--txq, ...).
 func Testpmd(secs int, lcores, allow, args string) string {
 	d := ""
@@ -29,8 +30,7 @@ pmd=$!
 i=0
 while ! grep -q "Port statistics" /tmp/pmd.txt && [ $i -lt 120 ]; do sleep 1; i=$((i+1)); done
 sleep %d
-kill -INT $pmd
-wait $pmd || true
+`+Stop("$pmd", "testpmd")+`
 cat /tmp/pmd.txt`, lcores, d, allow, args, secs+1)
 }
 
@@ -38,4 +38,14 @@ cat /tmp/pmd.txt`, lcores, d, allow, args, secs+1)
 // world-writable directories on their path, and the initramfs root is one.
 func ChmodPMD() string {
 	return "chmod go-w / /usr /usr/lib /usr/lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu/dpdk " + PMDDir + "\n"
+}
+
+// Stop is the guest shell that ends the background process pid (a shell
+// word such as "$src") with SIGINT, waits up to 30 s for it, then kills
+// it, saying so with name.
+func Stop(pid, name string) string {
+	return fmt.Sprintf(`kill -INT %[1]s 2>/dev/null
+_i=0; while kill -0 %[1]s 2>/dev/null && [ $_i -lt 60 ]; do sleep 0.5; _i=$((_i+1)); done
+kill -KILL %[1]s 2>/dev/null && echo "BENCH-HANG %[2]s did not stop within 30 s of SIGINT: killed"
+wait %[1]s || true`, pid, name)
 }
