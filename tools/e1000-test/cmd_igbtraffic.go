@@ -95,14 +95,21 @@ func (p *pollCtl) more(it *uint32) bool {
 // pps and bit rate, and each queue's pps. count(qi) returns the queue's
 // frames and bytes so far. It returns the elapsed seconds.
 //
-// While it runs, GOMAXPROCS is nq: one P per polling goroutine, as DPDK
+// While it runs for a duration, GOMAXPROCS is nq: one P per polling goroutine, as DPDK
 // gives each lcore a core of its own. With an idle P, each time the
 // runtime preempts a polling goroutine (every 10 ms) it wakes an idle
 // thread to look for work, a futex round trip that finds none; in a guest
 // under emulation those wake-ups took a fifth of the CPU profile. The
 // printing goroutine runs when a poller is preempted.
 func igbRun(c *ctx, name, verb string, nq int, dur time.Duration, count func(qi int) (uint64, uint64), work func(qi int, ctl *pollCtl)) float64 {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(nq))
+	procs := nq
+	if dur == 0 {
+		// Until ^C: the signal's goroutine keeps a P of its own, or a
+		// poller on a vCPU that stopped taking interrupts could never
+		// be told to stop.
+		procs++
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 	ctl := &pollCtl{}
 	if dur > 0 {
 		ctl.deadline = c.clock().Add(dur).UnixNano()
