@@ -25,8 +25,8 @@ const qosConf = wpaConf + "wmm_enabled=1\nieee80211n=1\n"
 // would make the earlier one a replay), and status counts them held. Then
 // the same with --crypto soft: CCMP in the software engine, a batch per
 // burst, the held frames decrypted before reordering. HT rates: our rate
-// control ends on an HT MCS (status and the capture's radiotap MCS field),
-// the AP's frames carry its MCS, and hostapd's station dump is logged.
+// control ends on an HT MCS (status and the capture's radiotap MCS field);
+// the AP's rates and its station dump are logged.
 // A-MSDU: after a burst of queued pings (when mac80211 aggregates, on
 // hardware with IEEE80211_HW_TX_AMSDU, which hwsim lacks) status shows
 // either no A-MSDU or A-MSDUs split and delivered; the wlantest AP
@@ -55,14 +55,16 @@ func TestVMWlanQoS(t *testing.T) {
 		t.Errorf("QoS Data in the capture: %d from the AP, %d to it; want both", len(fromAP), len(toAP))
 	}
 	// HT rates: our QoS Data at MCS rates (the radiotap MCS field the tap
-	// writes for a rate control choice), and the AP's (mac80211's
-	// minstrel_ht, reported by the kernel in HWSIM_ATTR_TX_INFO_FLAGS).
+	// writes for a rate control choice). The AP's rates are logged: the
+	// kernel says in HWSIM_ATTR_TX_INFO_FLAGS which are MCSs, and
+	// minstrel_ht on hwsim sends most of its data at CCK 2 Mb/s (its
+	// station dump agrees), so they are not checked.
 	mcsToAP := tsharkFields(t, path, "wlan.fc.type_subtype == 0x0028 && wlan.fc.ds == 1 && radiotap.mcs.index", "radiotap.mcs.index")
 	mcsFromAP := tsharkFields(t, path, "wlan.fc.type_subtype == 0x0028 && wlan.fc.ds == 2 && radiotap.mcs.index", "radiotap.mcs.index")
 	amsdus := tsharkFields(t, path, "wlan.qos.amsdupresent == 1")
 	t.Logf("capture: %d QoS Data frames to the AP at an MCS (%s), %d from it (%s); %d A-MSDUs", len(mcsToAP), histogram(mcsToAP), len(mcsFromAP), histogram(mcsFromAP), len(amsdus))
-	if len(mcsToAP) < 10 || len(mcsFromAP) < 10 {
-		t.Errorf("HT MCS in the capture: %d of our QoS Data frames, %d of the AP's; want both", len(mcsToAP), len(mcsFromAP))
+	if len(mcsToAP) < 10 {
+		t.Errorf("HT MCS in the capture: %d of our QoS Data frames; want at least 10", len(mcsToAP))
 	}
 	if len(malformed) != 0 {
 		t.Errorf("tshark finds %d malformed frames: %q", len(malformed), malformed[:min(5, len(malformed))])

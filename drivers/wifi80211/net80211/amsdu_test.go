@@ -467,3 +467,64 @@ func TestAMSDUTapTshark(t *testing.T) {
 		t.Fatalf("tshark: %d A-MSDUs (want 4), %d subframes (want %d), malformed %v", len(amsdus), subframes, sent, malformed)
 	}
 }
+
+// TestAMSDUInputBurst: A-MSDUs that arrive in one burst through
+// Com.InputBurst are decrypted in one batch of the software engine (the
+// A-MSDU Present bit masked in the AAD as for single frames) and split
+// into their MSDUs in order; every mbuf returns to the pool.
+func TestAMSDUInputBurst(t *testing.T) {
+	pool := newPool(t, 64)
+	reg, eng := softRegistry(t)
+	b := newBench(t, benchOpts{passphrase: "aggregate me", apCfg: func(c *wlantest.APConfig) { c.QoS = true },
+		comCfg: func(c *net80211.ComConfig) { c.Radio = htRadio{c.Radio.(*wlantest.Radio)}; c.Crypto = reg }})
+	pt, err := b.vap.NewPort(pool, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.connect("aggregate me")
+	out := make([]*mbuf.Buf, 32)
+	pool.Free(out[:pt.RxBurst(out)])
+	var frames [][]byte
+	b.medium.Filter = func(from *wlantest.Radio, p []byte) []byte {
+		if f, err := frame.Parse(p); from == b.ap.Radio() && err == nil && f.FC().IsQoSData() {
+			frames = append(frames, p)
+			return nil
+		}
+		return p
+	}
+	var want [][]byte
+	for i := range 4 {
+		fr := amsduFrames(fmt.Sprintf("burst %d", i), 2+i)
+		want = append(want, fr...)
+		if err := b.ap.SendAMSDU(fr, nil); err != nil {
+			t.Fatal(err)
+		}
+		b.medium.Run(100)
+	}
+	bufs := make([]*mbuf.Buf, len(frames))
+	infos := make([]net80211.RxInfo, len(frames))
+	if pool.Alloc(bufs) != len(bufs) {
+		t.Fatal("pool empty")
+	}
+	for i, m := range bufs {
+		d, _ := m.Append(len(frames[i]))
+		copy(d, frames[i])
+		infos[i] = net80211.RxInfo{Rate: net80211.MCSRate(7), SignalDBm: -40, FreqMHz: 2437}
+	}
+	batches := eng.Stats().Batches
+	b.com.InputBurst(bufs, infos)
+	n := pt.RxBurst(out)
+	if n != len(want) {
+		t.Fatalf("RxBurst %d, want %d (stats %+v)", n, len(want), b.vap.Stats())
+	}
+	for i := range n {
+		if !bytes.Equal(out[i].Bytes(), want[i]) {
+			t.Errorf("frame %d: %q, want %q", i, out[i].Bytes(), want[i])
+		}
+	}
+	pool.Free(out[:n])
+	if eng.Stats().Batches != batches+1 || b.vap.Stats().RxDecryptErr != 0 {
+		t.Fatalf("batches %d→%d, stats %+v", batches, eng.Stats().Batches, b.vap.Stats())
+	}
+	closePort(t, pt, pool)
+}
