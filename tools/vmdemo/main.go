@@ -100,6 +100,7 @@ func main() {
 		NICs:      []vmtest.NIC{{Model: vmtest.E1000, Dump: true}, {Model: vmtest.E1000E, Dump: true}},
 		Commands:  []string{"./tools/vfio-bind", "./tools/vfio-probe", "./tools/e1000-test", "./tools/gopkt", "./tools/gopktctl"},
 		Files:     pciIDs(),
+		Debs:      []string{"iputils-ping"}, // ping_all reads iputils' output (busybox's differs)
 		HugePages: 64,
 		Timeout:   *timeout,
 		Script:    script,
