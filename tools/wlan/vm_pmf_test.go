@@ -105,7 +105,12 @@ start_ap() {
 	wait_for 10 sh -c 'hostapd_cli -p /var/run/hostapd status | grep -q state=ENABLED'
 }
 stop_ap() {
-	kill $(cat /tmp/hostapd.pid)
+	_ap=$(cat /tmp/hostapd.pid)
+	kill $_ap
+	# Until the process is gone (or a zombie), not only its control socket:
+	# it still holds the radio's nl80211 registrations, and the next hostapd
+	# fails with "Match already configured".
+	wait_for 10 sh -c "[ ! -e /proc/$_ap ] || grep -q '^State:.*Z' /proc/$_ap/status"
 	wait_for 5 sh -c '! [ -e /var/run/hostapd/wlan0 ]'
 }
 pings() {
