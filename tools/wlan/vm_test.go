@@ -113,14 +113,13 @@ func TestVMWlan(t *testing.T) {
 
 const wlanScript = wlanPrelude + wlanPhases + wlanPSK + wlanOpen + wlanRekey
 
-// wlanPrelude brings the AP's radio up and defines the script's helpers.
-const wlanPrelude = `
-echo "AP kernel $(uname -r)"
-mount -t debugfs none /sys/kernel/debug 2>/dev/null || true
-ip link set wlan0 up
-ip addr add 198.18.0.1/24 dev wlan0
-PING=/bin/ping
-expect "$($PING -V 2>&1)" iputils
+// apLib is the guest's hostapd helpers, shared by the wlan scenarios: ap
+// runs hostapd_cli; start_ap CONF starts hostapd and waits for its
+// interface to be ENABLED; stop_ap stops it and waits until the process is
+// gone (or a zombie), not only its control socket: it still holds the
+// radio's nl80211 registrations, and the next hostapd would fail with
+// "Match already configured".
+const apLib = `
 ap() { hostapd_cli -p /var/run/hostapd "$@"; }
 start_ap() {
 	hostapd -B -P /tmp/hostapd.pid -f /tmp/hostapd.log $1 || { cat /tmp/hostapd.log; fail "hostapd did not start"; }
@@ -129,12 +128,20 @@ start_ap() {
 stop_ap() {
 	_ap=$(cat /tmp/hostapd.pid)
 	kill $_ap
-	# Until the process is gone (or a zombie), not only its control socket:
-	# it still holds the radio's nl80211 registrations, and the next hostapd
-	# fails with "Match already configured".
 	wait_for 10 sh -c "[ ! -e /proc/$_ap ] || grep -q '^State:.*Z' /proc/$_ap/status"
 	wait_for 5 sh -c '! [ -e /var/run/hostapd/wlan0 ]'
 }
+`
+
+// wlanPrelude brings the AP's radio up and defines the script's helpers.
+const wlanPrelude = `
+echo "AP kernel $(uname -r)"
+mount -t debugfs none /sys/kernel/debug 2>/dev/null || true
+ip link set wlan0 up
+ip addr add 198.18.0.1/24 dev wlan0
+PING=/bin/ping
+expect "$($PING -V 2>&1)" iputils
+` + apLib + `
 # icmp NAME: the AP kernel's IcmpMsg counter NAME (InType0: echo replies
 # received, InType8: echo requests received), 0 before the first.
 icmp() { awk -v k=$1 '/^IcmpMsg:/ { if (!h) { for (i = 2; i <= NF; i++) n[i] = $i; h = 1 } else for (i = 2; i <= NF; i++) if (n[i] == k) v = $i } END { print v + 0 }' /proc/net/snmp; }
