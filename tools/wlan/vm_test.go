@@ -169,6 +169,7 @@ both_ways() {
 # queue; d_tx_failed sends to the medium that failed) and, from debugfs,
 # the station's RX drops and duplicates and each key's CCMP replays.
 counters() {
+	wlan status | grep -E '^(roam|probes):' | sed "s/^/STATUS $1: /"
 	wlan status | grep -A6 '^refused:' | sed "s/^/STATUS $1: /"
 	echo "STATUS $1: AP $(grep -E '^ *wlan0:' /proc/net/dev | tr -s ' ')"
 	grep -E '^(Ip|Icmp):' /proc/net/snmp | sed "s/^/STATUS $1: AP /"
