@@ -61,7 +61,8 @@
 // why, how long to the port open), moves, beacon losses, stalls,
 // background visits, time off channel and frames held. With an AP that offers them it uses WMM (QoS data),
 // HT capabilities and protected management frames (802.11w); status says
-// which.
+// which, counts the A-MSDUs split and dropped, and names the HT MCS rate
+// control chose ("rate: 65 Mb/s (HT MCS 7)") on an HT association.
 //
 // WPA3-Personal is chosen by itself: when the AP offers SAE (AKM 8, also on
 // a WPA2/WPA3 transition network) and --passphrase was given, connect
