@@ -112,9 +112,12 @@ type statusView struct {
 	// ended; MPDUs held for reordering, holes given up on after the
 	// reorder timeout, MPDUs dropped as older than the window.
 	BA baView `json:"block_ack"`
-	// PMF counters: unprotected robust frames dropped, group frames whose
-	// BIP check failed, SA Queries answered, ours confirmed, ours unanswered.
+	// PMF: the group management cipher; counters: unprotected robust
+	// frames dropped, group frames whose BIP check passed and failed, SA
+	// Queries answered, ours confirmed, ours unanswered.
+	GroupMgmt       string `json:"group_mgmt_cipher,omitempty"`
 	MgmtUnprotected uint64 `json:"mgmt_unprotected_dropped"`
+	BIPVerified     uint64 `json:"bip_verified"`
 	BIPErrors       uint64 `json:"bip_errors"`
 	SAQueryAnswered uint64 `json:"sa_query_answered"`
 	SAQueryOK       uint64 `json:"sa_query_confirmed"`
@@ -325,7 +328,7 @@ type baView struct {
 func makeStatus(s net80211.Status, c vcard.Stats) statusView {
 	v := statusView{State: s.State.String(), PortOpen: s.PortOpen, SSID: string(s.SSID), FreqMHz: s.FreqMHz,
 		Channel: channelOf(s.FreqMHz), Signal: int(s.SignalDBm), RateMbps: s.TxRate.Mbps(), Pairwise: s.Pairwise, Group: s.Group, QoS: s.QoS, HT: s.HT, PMF: s.PMF,
-		Actions: s.Stats.RxAction, AMSDUs: s.Stats.RxAMSDU, MgmtUnprotected: s.Stats.RxMgmtUnprotected, BIPErrors: s.Stats.RxBIPError, SAQueryAnswered: s.Stats.SAQueryAnswered,
+		Actions: s.Stats.RxAction, AMSDUs: s.Stats.RxAMSDU, MgmtUnprotected: s.Stats.RxMgmtUnprotected, BIPErrors: s.Stats.RxBIPError, BIPVerified: s.Stats.RxBIPVerified, GroupMgmt: s.GroupMgmt, SAQueryAnswered: s.Stats.SAQueryAnswered,
 		SAQueryOK: s.Stats.SAQueryConfirmed, SAQueryTimeouts: s.Stats.SAQueryTimeouts,
 		RxDelivered: s.Stats.RxDelivered, RxReplay: s.Stats.RxReplay, RxDecryptEr: s.Stats.RxDecryptErr,
 		EAPOLRx: s.Stats.EAPOLRx, EAPOLBadMIC: s.Stats.EAPOLBadMIC, EAPOLReplay: s.Stats.EAPOLReplay,
@@ -408,8 +411,8 @@ func printStatus(w io.Writer, v statusView, asJSON bool) error {
 		}
 	}
 	if v.PMF {
-		fmt.Fprintf(tw, "pmf:\ton (BIP-CMAC-128); %d unprotected dropped, %d BIP errors; SA Query: %d answered, %d of ours confirmed, %d timed out\n",
-			v.MgmtUnprotected, v.BIPErrors, v.SAQueryAnswered, v.SAQueryOK, v.SAQueryTimeouts)
+		fmt.Fprintf(tw, "pmf:\ton (%s); %d unprotected dropped, %d group frames verified, %d BIP errors; SA Query: %d answered, %d of ours confirmed, %d timed out\n",
+			v.GroupMgmt, v.MgmtUnprotected, v.BIPVerified, v.BIPErrors, v.SAQueryAnswered, v.SAQueryOK, v.SAQueryTimeouts)
 	} else {
 		fmt.Fprintf(tw, "pmf:\toff\n")
 	}
