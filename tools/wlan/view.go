@@ -181,7 +181,9 @@ type dropsView struct {
 	MediumLost uint64 `json:"medium_lost_on_request"`
 	// MediumHeld: kernel frames delivered after the next one on purpose
 	// (--reorder-data).
-	MediumHeld      uint64 `json:"medium_swapped_on_request"`
+	MediumHeld uint64 `json:"medium_swapped_on_request"`
+	// MediumForged: forged copies the medium gave us (--forge-bip).
+	MediumForged    uint64 `json:"medium_forged_on_request"`
 	CardRxNoBuf     uint32 `json:"card_rx_no_buffer"`
 	CardTxFailed    uint32 `json:"card_tx_failed"`
 	CardRxAllocFail uint64 `json:"card_rx_alloc_failed"`
@@ -249,7 +251,7 @@ func makeStackView(st ipv4.Stats, c stack.Counters) *stackView {
 
 func makeDrops(s net80211.Status, c vcard.Stats, m hwsim.Stats, p port.Stats) dropsView {
 	return dropsView{MediumUnacked: m.Unacked, MediumSendErr: m.SendErr, MediumOverruns: m.Overruns,
-		MediumStatusRetried: m.StatusRetried, MediumStatusLost: m.StatusLost, MediumRepliesLost: m.RepliesLost, MediumLost: m.Lost, MediumHeld: m.Held,
+		MediumStatusRetried: m.StatusRetried, MediumStatusLost: m.StatusLost, MediumRepliesLost: m.RepliesLost, MediumLost: m.Lost, MediumHeld: m.Held, MediumForged: m.Forged,
 		CardRxNoBuf: c.RxNoBuf, CardTxFailed: c.TxFailed, CardRxAllocFail: c.RxAllocFail, CardTxRejected: c.TxRejected, CardTxForeign: c.TxForeign, CardRxBadLen: c.RxBadLen,
 		VapRxDup: s.Stats.RxDup, VapRxReplay: s.Stats.RxReplay, VapRxDecrypt: s.Stats.RxDecryptErr,
 		VapRxUnprot: s.Stats.RxUnprotected, VapRxNoKey: s.Stats.RxNoKey, VapRxStaleKey: s.Stats.RxStaleKey,
@@ -428,8 +430,8 @@ func printStatus(w io.Writer, v statusView, asJSON bool) error {
 	fmt.Fprintf(tw, "rx:\t%d frames, %d delivered, %d decrypted by the card, %d replays, %d decrypt errors\n", v.RxFrames, v.RxDelivered, v.HWDecrypted, v.RxReplay, v.RxDecryptEr)
 	d := v.Drops
 	fmt.Fprintf(tw, "refused:\t%d of our frames by other radios (idle or on another channel; not drops)\n", v.RefusedByOtherRadios)
-	fmt.Fprintf(tw, "drops:\tmedium %d unacked, %d send errors, %d overruns, %d lost on request (%d swapped), tx status %d retried %d lost, %d replies lost; card %d rx no buffer, %d rx MIC errors, %d rx replays, %d tx failed, %d rx alloc, %d tx rejected, %d tx foreign, %d rx bad length\n",
-		d.MediumUnacked, d.MediumSendErr, d.MediumOverruns, d.MediumLost, d.MediumHeld, d.MediumStatusRetried, d.MediumStatusLost, d.MediumRepliesLost, d.CardRxNoBuf, d.CardRxMICErr, d.CardRxReplay, d.CardTxFailed, d.CardRxAllocFail, d.CardTxRejected, d.CardTxForeign, d.CardRxBadLen)
+	fmt.Fprintf(tw, "drops:\tmedium %d unacked, %d send errors, %d overruns, %d lost on request (%d swapped, %d forged), tx status %d retried %d lost, %d replies lost; card %d rx no buffer, %d rx MIC errors, %d rx replays, %d tx failed, %d rx alloc, %d tx rejected, %d tx foreign, %d rx bad length\n",
+		d.MediumUnacked, d.MediumSendErr, d.MediumOverruns, d.MediumLost, d.MediumHeld, d.MediumForged, d.MediumStatusRetried, d.MediumStatusLost, d.MediumRepliesLost, d.CardRxNoBuf, d.CardRxMICErr, d.CardRxReplay, d.CardTxFailed, d.CardRxAllocFail, d.CardTxRejected, d.CardTxForeign, d.CardRxBadLen)
 	fmt.Fprintf(tw, "\tvap rx %d duplicate, %d replay, %d decrypt, %d unprotected, %d no key, %d stale key, %d port closed; tx %d dropped, %d errors, %d not acked; port rx %d queue full, tx %d dropped\n",
 		d.VapRxDup, d.VapRxReplay, d.VapRxDecrypt, d.VapRxUnprot, d.VapRxNoKey, d.VapRxStaleKey, d.VapRxPortClosed, d.VapTxDropped, d.VapTxErrors, d.VapTxNotAcked, d.PortRxDropped, d.PortTxDropped)
 	f := d.Flow

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -29,17 +30,20 @@ import (
 // frames, nothing malformed.
 func TestVMWlanPMF(t *testing.T) {
 	res := vmtest.Run(t, vmtest.Config{
-		Modules:  []string{"rfkill", "libarc4", "cfg80211", "ctr", "ccm", "cmac", "mac80211", "virtio_ring", "virtio", "mac80211_hwsim radios=1"},
+		Modules:  []string{"rfkill", "libarc4", "cfg80211", "ctr", "ccm", "cmac", "gcm", "ghash-generic", "mac80211", "virtio_ring", "virtio", "mac80211_hwsim radios=1"},
 		Commands: []string{"./tools/wlan"},
-		Debs:     []string{"hostapd", "iputils-ping"},
+		Debs:     []string{"hostapd", "iputils-ping", "iw"},
 		Files: []vmtest.File{
 			{Guest: "/etc/hostapd-pmf2.conf", Mode: 0o644, Data: []byte(wpaConf + "ieee80211w=2\n")},
 			{Guest: "/etc/hostapd-pmf1.conf", Mode: 0o644, Data: []byte(wpaConf + "ieee80211w=1\n")},
 			{Guest: "/etc/hostapd-sha256.conf", Mode: 0o644, Data: []byte(strings.Replace(wpaConf, "wpa_key_mgmt=WPA-PSK", "wpa_key_mgmt=WPA-PSK-SHA256", 1) + "ieee80211w=2\n")},
 			{Guest: "/etc/hostapd-psk26.conf", Mode: 0o644, Data: []byte(strings.Replace(wpaConf, "wpa_key_mgmt=WPA-PSK", "wpa_key_mgmt=WPA-PSK WPA-PSK-SHA256", 1) + "ieee80211w=1\n")},
+			{Guest: "/etc/hostapd-gmac256.conf", Mode: 0o644, Data: []byte(strings.Replace(wpaConf, "rsn_pairwise=CCMP", "rsn_pairwise=CCMP GCMP GCMP-256", 1) + "group_cipher=GCMP-256\ngroup_mgmt_cipher=BIP-GMAC-256\nieee80211w=2\n")},
+			{Guest: "/etc/hostapd-gmac128.conf", Mode: 0o644, Data: []byte(strings.Replace(saeConf, "rsn_pairwise=CCMP", "rsn_pairwise=GCMP", 1) + "group_mgmt_cipher=BIP-GMAC-128\n")},
+			{Guest: "/etc/hostapd-cmac256.conf", Mode: 0o644, Data: []byte(wpaConf + "group_mgmt_cipher=BIP-CMAC-256\nieee80211w=2\n")},
 		},
 		Append:  "no_timer_check",
-		Timeout: 6 * time.Minute,
+		Timeout: 9 * time.Minute,
 		Quiet:   true,
 		Script:  wlanPMFScript,
 	})
@@ -94,6 +98,32 @@ func TestVMWlanPMF(t *testing.T) {
 	if m := tsharkFields(t, spath, "_ws.malformed"); len(m) != 0 {
 		t.Errorf("tshark finds %d malformed frames in the AKM 6 capture", len(m))
 	}
+
+	// The GCMP-256 / BIP-GMAC-256 phase: the broadcast Deauthentication
+	// with its 26-octet MME (forged copy and real one) is on the air, and
+	// wlan decrypt follows the two GCMP-256 associations in the capture.
+	gpath := capturedPcapPrefix(t, res, "PCAPG256:")
+	bdeauth := tsharkFields(t, gpath, "wlan.fc.type_subtype == 0x000c && wlan.da == ff:ff:ff:ff:ff:ff && wlan.tag.number == 76", "wlan.tag.length")
+	t.Logf("GCMP-256 capture: broadcast deauthentications with an MME (its length) %v", bdeauth)
+	if len(bdeauth) < 2 {
+		t.Errorf("want the forged and the real broadcast deauthentication with an MME in the GCMP-256 capture, got %v", bdeauth)
+	}
+	if m := tsharkFields(t, gpath, "_ws.malformed"); len(m) != 0 {
+		t.Errorf("tshark finds %d malformed frames in the GCMP-256 capture", len(m))
+	}
+	out := filepath.Join(t.TempDir(), "gmac256-dec.pcap")
+	args := []string{"decrypt", "-r", gpath, "-w", out, "--ssid", "gopkt-wlan", "--passphrase", "the right passphrase"}
+	var so, se strings.Builder
+	if rc := run(args, &so, &se); rc != 0 {
+		t.Fatalf("wlan %q: status %d\n%s%s", args, rc, so.String(), se.String())
+	}
+	t.Logf("wlan decrypt on the GCMP-256 capture:\n%s", so.String())
+	wpa, dec, hs := summaryCount(t, so.String(), "WPA (TKIP/CCMP/GCMP)"), summaryCount(t, so.String(), "decrypted"), summaryCount(t, so.String(), "handshakes")
+	if wpa < 100 || dec != wpa || hs < 2 {
+		t.Errorf("GCMP-256 capture: %d WPA frames, %d decrypted, %d handshakes; want 100 or more, all, 2 (before and after the broadcast deauthentication)", wpa, dec, hs)
+	}
+	hosttest.TsharkClean(t, out)
+	t.Logf("tshark decrypts %d of the GCMP-256 data frames", tsharkDecrypted(t, gpath, `"wpa-pwd","the right passphrase:gopkt-wlan"`))
 }
 
 const wlanPMFScript = `
@@ -205,6 +235,52 @@ expect "$(wlan status | grep '^security:')" "WPA2-PSK-SHA256"
 pings 20 psk26
 must wlan disconnect
 wait $pid || { cat /tmp/connect26.log; fail "wlan connect (psk26) exited with status $?"; }
+
+# GCMP-256 and the other group management ciphers (hwsim's cipher list has
+# them all; mac80211 does them in software). Each phase: hostapd lists the
+# pairwise cipher and [MFP], status names the ciphers, the AP's SA Query
+# is answered under the pairwise cipher, 50 pings each way; then a
+# group-addressed Deauthentication from hostapd (BIP under the suite),
+# which the medium precedes by a copy with a wrong MIC (--forge-bip 1):
+# the copy dropped and counted, the real one verified and obeyed, we rejoin.
+echo "RESULT ciphers: $(iw phy | grep -E '(GCMP|BIP-[A-Z]+-[0-9]+) ' | tr -d '\t*' | tr '\n' ' ')"
+for c in GCMP-256 BIP-GMAC-128 BIP-GMAC-256 BIP-CMAC-256; do iw phy | grep -q " $c " || fail "hwsim does not list $c"; done
+bip_phase() { # name conf pairwise-selector pairwise group mgmt [pcap]
+	echo "PHASE $1"
+	start_ap $2
+	cap=""
+	[ -n "$7" ] && cap="--pcap $7 --pcap-count 800"
+	wlan connect --ssid gopkt-wlan --passphrase 'the right passphrase' --addr 198.18.0.2/24 --forge-bip 1 $cap > /tmp/connect-$1.log 2>&1 &
+	pid=$!
+	wait_log 40 '^connected' /tmp/connect-$1.log
+	wait_for 5 sh -c 'hostapd_cli -p /var/run/hostapd all_sta | grep -q AUTHORIZED'
+	echo "RESULT $1 hostapd $(ap all_sta | grep -E '^(flags|AKMSuiteSelector|dot11RSNAStatsSelectedPairwiseCipher)=' | tr '\n' ' ')"
+	ap all_sta | grep -q "^dot11RSNAStatsSelectedPairwiseCipher=$3" || fail "$1: hostapd lists another pairwise cipher than $3 for us"
+	ap all_sta | grep -qF '[MFP]' || fail "$1: hostapd does not list MFP for us"
+	out=$(wlan status | grep -E '^(security|ciphers|pmf):' | tr '\n' ' ')
+	echo "RESULT $1 wlan $out"
+	expect "$(wlan status)" "$4 pairwise, $5 group"
+	expect "$(wlan status | grep '^pmf:')" "on ($6)"
+	must ap sa_query $STA
+	wait_for 5 sh -c 'wlan status | grep -q "SA Query: 1 answered"'
+	pings 50 $1
+	must ap deauthenticate ff:ff:ff:ff:ff:ff
+	wait_for 20 sh -c "[ \$(grep -c '^connected' /tmp/connect-$1.log) -ge 2 ]"
+	wait_for 5 sh -c 'hostapd_cli -p /var/run/hostapd all_sta | grep -q AUTHORIZED'
+	out=$(wlan status | grep -E '^(pmf|drops):' | tr '\n' ' ')
+	echo "RESULT $1 after broadcast deauth: $out"
+	expect "$out" "1 group frames verified, 1 BIP errors"
+	expect "$out" "(0 swapped, 1 forged)"
+	expect "$(cat /tmp/connect-$1.log)" "disconnected (reason"
+	pings 10 $1-rejoined
+	must wlan disconnect
+	wait $pid || { cat /tmp/connect-$1.log; fail "wlan connect ($1) exited with status $?"; }
+	stop_ap
+}
+bip_phase gmac256 /etc/hostapd-gmac256.conf 00-0f-ac-9 GCMP-256 GCMP-256 BIP-GMAC-256 /tmp/gmac256.pcap
+bip_phase gmac128-sae /etc/hostapd-gmac128.conf 00-0f-ac-8 GCMP-128 GCMP-128 BIP-GMAC-128
+bip_phase cmac256 /etc/hostapd-cmac256.conf 00-0f-ac-4 CCMP-128 CCMP-128 BIP-CMAC-256
 gzip -c /tmp/pmf.pcap | base64 | sed 's/^/PCAP:/'
 gzip -c /tmp/sha256.pcap | base64 | sed 's/^/PCAPS6:/'
+gzip -c /tmp/gmac256.pcap | base64 | sed 's/^/PCAPG256:/'
 `
