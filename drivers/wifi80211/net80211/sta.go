@@ -299,11 +299,13 @@ func (v *Vap) join(e *ScanEntry, now time.Time) {
 	v.sae.group = 0 // the first of SAEGroups again
 	if v.secure && v.akm == ie.AKMSAE {
 		rsn := v.rsn
-		if pmk, pmkid, ok := v.pmksaLookup(now); ok {
+		if e, ok := v.pmksaLookup(now); ok {
 			// A cached PMKSA: Open System, then the PMKID in our RSN
-			// element (12.6.10.3).
-			v.pmk, v.pmksaTry = pmk, true
-			rsn.PMKIDs = [][16]byte{pmkid}
+			// element (12.6.10.3). The association's SAE group is the
+			// one the PMK came from (Status.Security names it).
+			v.pmk, v.pmksaTry = e.pmk, true
+			v.sae.group = e.group
+			rsn.PMKIDs = [][16]byte{e.pmkid}
 		}
 		v.ourRSN = ie.AppendRSN(v.ourRSN[:0], &rsn)
 	}
