@@ -235,6 +235,7 @@ expect "$(wlan status | grep '^security:')" "WPA2-PSK-SHA256"
 pings 20 psk26
 must wlan disconnect
 wait $pid || { cat /tmp/connect26.log; fail "wlan connect (psk26) exited with status $?"; }
+stop_ap
 
 # GCMP-256 and the other group management ciphers (hwsim's cipher list has
 # them all; mac80211 does them in software). Each phase: hostapd lists the
