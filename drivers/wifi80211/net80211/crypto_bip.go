@@ -121,7 +121,7 @@ func (b *BIP) SameKey(key []byte) bool {
 // (a 24-octet header and its body) and returns the protected frame
 // (12.5.4.5). It allocates only when f lacks the capacity.
 func (b *BIP) Protect(f []byte, ipn uint64) ([]byte, error) {
-	if len(f) < 24 {
+	if len(f) < 24 || len(f) < frame.Frame(f).HeaderLen() {
 		return nil, ErrTruncated
 	}
 	f = append(f, ie.IDMMIE, byte(8+b.micLen))
@@ -161,7 +161,7 @@ func (b *BIP) Check(f frame.Frame) (uint64, error) {
 // MMEFields returns the IPN and key ID of the Management MIC element that
 // ends f, which must have a MIC of micLen octets.
 func MMEFields(f frame.Frame, micLen int) (ipn uint64, keyID uint16, err error) {
-	if len(f) < 24 {
+	if len(f) < 24 || len(f) < f.HeaderLen() {
 		return 0, 0, ErrTruncated
 	}
 	body := f.Body()
