@@ -123,7 +123,9 @@ func TestVMWlanPMF(t *testing.T) {
 		t.Errorf("GCMP-256 capture: %d WPA frames, %d decrypted, %d handshakes; want 100 or more, all, 2 (before and after the broadcast deauthentication)", wpa, dec, hs)
 	}
 	hosttest.TsharkClean(t, out)
-	t.Logf("tshark decrypts %d of the GCMP-256 data frames", tsharkDecrypted(t, gpath, `"wpa-pwd","the right passphrase:gopkt-wlan"`))
+	if n := tsharkDecrypted(t, gpath, `"wpa-pwd","the right passphrase:gopkt-wlan"`); n != dec {
+		t.Errorf("tshark decrypts %d data frames of the GCMP-256 capture, we %d", n, dec)
+	}
 }
 
 const wlanPMFScript = `
@@ -249,7 +251,7 @@ ciphers=$(iw phy | sed -n '/Supported Ciphers:/,/Available Antennas/p' | grep -o
 echo "RESULT ciphers: $ciphers"
 for c in GCMP-256 GMAC-128 GMAC-256 CMAC-256; do expect "$ciphers" "$c (00-0f-ac"; done
 bip_phase() { # name conf pairwise-selector pairwise group mgmt [pcap]
-	echo "PHASE $1"
+	echo "PHASE $1 at $(cut -d' ' -f1 /proc/uptime) s"
 	start_ap $2
 	cap=""
 	[ -n "$7" ] && cap="--pcap $7 --pcap-count 800"
@@ -278,6 +280,7 @@ bip_phase() { # name conf pairwise-selector pairwise group mgmt [pcap]
 	pings 10 $1-rejoined
 	must wlan disconnect
 	wait $pid || { cat /tmp/connect-$1.log; fail "wlan connect ($1) exited with status $?"; }
+	sed "s/^/$1: /" /tmp/connect-$1.log
 	stop_ap
 }
 bip_phase gmac256 /etc/hostapd-gmac256.conf 00-0f-ac-9 GCMP-256 GCMP-256 BIP-GMAC-256 /tmp/gmac256.pcap
