@@ -96,6 +96,17 @@
 // e1000e probes after the e1000s). /etc/passwd has root, tcpdump (Debian's
 // tcpdump drops privileges to it) and nobody.
 //
+// # A guest that hangs
+//
+// A guest with no verdict shortly before Config.Timeout (a fifth of it, at
+// most 20 s) is examined before QEMU is killed (postmortem.go): the log
+// gets each QEMU thread's state, kernel wait channel and CPU time over two
+// seconds, and each vCPU's instruction pointer twice; the guest's kernel is
+// asked through the emulated keyboard for SysRq 8, t and l, so the console
+// shows every task's state and stack (the scenario's shell and the command
+// it waits for among them) and each CPU's backtrace. Scenarios should still
+// bound each wait themselves and print a line as each phase starts.
+//
 // # What it does not do
 //
 // No KVM (guests hang on this host), no persistent disk, no network to the

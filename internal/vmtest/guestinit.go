@@ -23,6 +23,7 @@ mount -t devtmpfs devtmpfs /dev || verdict FAIL init: cannot mount devtmpfs on /
 mkdir -p /dev/pts /dev/shm /dev/hugepages /tmp /run /var/run /var/lib /var/tmp /root
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
+echo 1 >/proc/sys/kernel/sysrq # every SysRq function: the host's post-mortem of a hung guest asks for task dumps
 boot=$(cut -d' ' -f1 /proc/uptime)
 echo "` + markBoot + `$boot"
 . /etc/gopkt/env

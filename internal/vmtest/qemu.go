@@ -195,6 +195,22 @@ func Boot(ctx context.Context, cfg Config, dir string, logf func(format string, 
 			}()
 		}
 	}
+	exited := make(chan struct{})
+	// A guest without a verdict shortly before its timeout is examined
+	// (postmortem.go) while it still runs.
+	pmLead := postMortemLead(cfg.Timeout)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		select {
+		case <-time.After(cfg.Timeout - pmLead):
+		case <-exited:
+			return
+		}
+		if _, _, ok := parseVerdict(con.snapshot()); !ok {
+			postMortem(mon, cmd.Process.Pid, pmLead, logf)
+		}
+	}()
 	if _, _, err := con.wait(0, markBoot, cfg.Timeout); err == nil {
 		res.BootWall = time.Since(start)
 	}
@@ -202,7 +218,6 @@ func Boot(ctx context.Context, cfg Config, dir string, logf func(format string, 
 	// hangs (seen with an SR-IOV VF left on vfio-pci: poweroff blocked for
 	// minutes) is stopped after poweroffGrace instead of holding the test
 	// until cfg.Timeout.
-	exited := make(chan struct{})
 	var hung atomic.Bool
 	wg.Add(1)
 	go func() {

@@ -141,8 +141,8 @@ func TestInteropRedirectToLinux(t *testing.T) {
 	}
 	capt := l.ns.Capture(t, l.dev, "ip6")
 	in := snmp6(t, l.ns, "Icmp6InRedirects")
-	out, err := l.ns.Output("ping", "-6", "-c", "4", "-i", "0.3", "-W", "2", labDst)
-	if err != nil || !strings.Contains(out, " 0% packet loss") {
+	out, err := l.ns.PingAll(4, "-6", "-i", "0.3", labDst)
+	if err != nil {
 		t.Fatalf("A pings C: %v\n%s", err, out)
 	}
 	if n := snmp6(t, l.ns, "Icmp6InRedirects") - in; n != 1 {

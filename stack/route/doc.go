@@ -34,6 +34,11 @@
 // root entry and the record, with no branch on what it found; groups and
 // records sit in address ranges each plane reserves (arena.go), so their
 // bases never move and a lookup reloads nothing but the plane pointer.
+// A plane reserves (does not commit) 8 GiB of address space for its groups
+// and 96 MiB for its records; under an address-space limit (ulimit -v) it
+// takes the largest power-of-two part of that the kernel grants, down to
+// 64 MiB and 8 MiB, and a table that outgrows it panics, as a make out of
+// memory does, saying so.
 // In a full table a single lookup costs about the DRAM miss of its root
 // entry; bench/route compares it with DPDK's rte_lpm in one run.
 //

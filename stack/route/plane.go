@@ -110,7 +110,8 @@ type plane struct {
 
 	// Writer-only state.
 	nGroups, nRecs       uint32
-	gCommit, hCommit     int // bytes of groups and hops made writable
+	capGroups, capRecs   uint32 // what the reserved ranges hold
+	gCommit, hCommit     int    // bytes of groups and hops made writable
 	deadGroups, deadRecs uint32
 	nhs                  map[Route]*nhRef // next hop (Prefix zero) -> record
 	arena                *arena
@@ -138,12 +139,18 @@ func newPlane(maxDepth, rootBits int) *plane {
 		// checkptr refuses a *wide, and NextHop4 does not use it.
 		p.wroot = (*wide)(unsafe.Pointer(&p.root[0]))
 	}
-	g := p.arena.reserve(maxGroups * groupSize * 4)
-	p.hopMem = p.arena.reserve(hopsBytes)
+	// The whole index space if the process may map it, else the largest
+	// power-of-two part of it it may (an address-space limit, ulimit -v):
+	// full() then rebuilds or stops at what was reserved.
+	g := reserveDown(p.arena, maxGroups*groupSize*4, minGroupBytes)
+	p.hopMem = reserveDown(p.arena, hopsBytes, minHopBytes)
 	if g == nil || p.hopMem == nil || !commit(p.hopMem, hugeBlock, false) {
-		// Out of address space: as out of memory for a make.
-		panic("route: cannot reserve the forwarding plane's address range")
+		// Out of address space even for the least: as out of memory
+		// for a make.
+		panic("route: cannot reserve the forwarding plane's address range (" + addressSpaceHint + ")")
 	}
+	p.capGroups = uint32(len(g) / (groupSize * 4))
+	p.capRecs = uint32(min(len(p.hopMem)/int(unsafe.Sizeof(hop{})), maxRecs))
 	p.hCommit = hugeBlock
 	p.groups = unsafe.Slice((*uint32)(unsafe.Pointer(&g[0])), len(g)/4)
 	p.wgroup = (*wide)(unsafe.Pointer(&g[0]))
@@ -192,10 +199,32 @@ func (p *plane) slots(i uint32) []uint32 {
 	return p.groups[o : o+groupSize : o+groupSize]
 }
 
-// full reports whether the plane is out of group or record indices.
+// full reports whether the plane is out of group or record indices (or of
+// the address space reserved for them).
 func (p *plane) full() bool {
-	return p.nRecs >= maxRecs-1 || p.nGroups >= maxGroups-uint32(p.maxDepth)
+	return p.nRecs >= p.capRecs-1 || p.nGroups >= p.capGroups-uint32(p.maxDepth)
 }
+
+// reserveDown reserves size bytes of address space, or the largest of
+// size/2, size/4, ... down to least that the kernel grants.
+func reserveDown(a *arena, size, least int) []byte {
+	for ; size >= least; size /= 2 {
+		if r := a.reserve(size); r != nil {
+			return r
+		}
+	}
+	return nil
+}
+
+// The least address space a plane takes for its groups (65 536 groups of
+// 256 entries) and its next-hop records (about 700 000).
+const (
+	minGroupBytes = 64 << 20
+	minHopBytes   = 8 << 20
+)
+
+// addressSpaceHint is what the panics of a plane out of address space say.
+const addressSpaceHint = "a routing table reserves up to 8 GiB of address space per plane, committed as it grows; raise the process's address-space limit (ulimit -v)"
 
 // acquire returns the record for r's next hop, taking a reference.
 func (p *plane) acquire(r Route) uint32 {
@@ -236,6 +265,9 @@ func (p *plane) newRecord(r Route) uint32 {
 		gw := r.Gateway.As4()
 		h.gw, h.keep = binary.BigEndian.Uint32(gw[:]), 0
 	}
+	if i >= p.capRecs {
+		panic("route: the table needs more next-hop records than the address space reserved holds (" + addressSpaceHint + ")")
+	}
 	if need := int(i+1) * int(unsafe.Sizeof(hop{})); need > p.hCommit {
 		if !commit(p.hopMem, need, false) {
 			panic("route: out of memory for next-hop records")
@@ -253,6 +285,9 @@ func (p *plane) newRecord(r Route) uint32 {
 // newGroup returns a group whose entries are all fill.
 func (p *plane) newGroup(fill uint32) uint32 {
 	i := p.nGroups
+	if i >= p.capGroups {
+		panic("route: the table needs more trie groups than the address space reserved holds (" + addressSpaceHint + ")")
+	}
 	if need := int(i+1) * groupSize * 4; need > p.gCommit {
 		g := unsafe.Slice((*byte)(unsafe.Pointer(&p.groups[0])), len(p.groups)*4)
 		if !commit(g, need, true) {

@@ -57,7 +57,7 @@ gopkt -d e1000 pci="$NIC0_ADDR" -p ipv4 -p udp -p tcp --ifconfig em0=198.18.0.2/
 	--ping 198.18.0.1,count=3,timeout=3s >/tmp/gopkt.txt 2>&1 &
 gpid=$!
 wait_for 60 grep -q "gopkt: running" /tmp/gopkt.txt
-must ping -c 5 -s 3000 198.18.0.2
+ping_all /tmp/ping.txt 5 198.18.0.2 -s 3000 # each of 5 requests answered; no 2-RTT linger (see the guest library)
 wait_for 30 grep -q "ping statistics" /tmp/gopkt.txt
 step "TCP: Linux's wget downloads 4 MB from gopkt's HTTP server"
 t0=$(cut -d' ' -f1 /proc/uptime)
@@ -100,6 +100,7 @@ func main() {
 		NICs:      []vmtest.NIC{{Model: vmtest.E1000, Dump: true}, {Model: vmtest.E1000E, Dump: true}},
 		Commands:  []string{"./tools/vfio-bind", "./tools/vfio-probe", "./tools/e1000-test", "./tools/gopkt", "./tools/gopktctl"},
 		Files:     pciIDs(),
+		Debs:      []string{"iputils-ping"}, // ping_all reads iputils' output (busybox's differs)
 		HugePages: 64,
 		Timeout:   *timeout,
 		Script:    script,

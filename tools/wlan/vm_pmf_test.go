@@ -131,15 +131,7 @@ func TestVMWlanPMF(t *testing.T) {
 const wlanPMFScript = `
 ip link set wlan0 up
 ip addr add 198.18.0.1/24 dev wlan0
-ap() { hostapd_cli -p /var/run/hostapd "$@"; }
-start_ap() {
-	hostapd -B -P /tmp/hostapd.pid -f /tmp/hostapd.log $1 || { cat /tmp/hostapd.log; fail "hostapd did not start"; }
-	wait_for 10 sh -c 'hostapd_cli -p /var/run/hostapd status | grep -q state=ENABLED'
-}
-stop_ap() {
-	kill $(cat /tmp/hostapd.pid)
-	wait_for 5 sh -c '! [ -e /var/run/hostapd/wlan0 ]'
-}
+` + apLib + `
 pings() {
 	/bin/ping -c $1 -i 0.02 -w 120 198.18.0.2 > /tmp/lping.log 2>&1 &
 	lp=$!

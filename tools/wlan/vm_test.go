@@ -113,6 +113,26 @@ func TestVMWlan(t *testing.T) {
 
 const wlanScript = wlanPrelude + wlanPhases + wlanPSK + wlanOpen + wlanRekey
 
+// apLib is the guest's hostapd helpers, shared by the wlan scenarios: ap
+// runs hostapd_cli; start_ap CONF starts hostapd and waits for its
+// interface to be ENABLED; stop_ap stops it and waits until the process is
+// gone (or a zombie), not only its control socket: it still holds the
+// radio's nl80211 registrations, and the next hostapd would fail with
+// "Match already configured".
+const apLib = `
+ap() { hostapd_cli -p /var/run/hostapd "$@"; }
+start_ap() {
+	hostapd -B -P /tmp/hostapd.pid -f /tmp/hostapd.log $1 || { cat /tmp/hostapd.log; fail "hostapd did not start"; }
+	wait_for 10 sh -c 'hostapd_cli -p /var/run/hostapd status | grep -q state=ENABLED'
+}
+stop_ap() {
+	_ap=$(cat /tmp/hostapd.pid)
+	kill $_ap
+	wait_for 10 sh -c "[ ! -e /proc/$_ap ] || grep -q '^State:.*Z' /proc/$_ap/status"
+	wait_for 5 sh -c '! [ -e /var/run/hostapd/wlan0 ]'
+}
+`
+
 // wlanPrelude brings the AP's radio up and defines the script's helpers.
 const wlanPrelude = `
 echo "AP kernel $(uname -r)"
@@ -121,15 +141,7 @@ ip link set wlan0 up
 ip addr add 198.18.0.1/24 dev wlan0
 PING=/bin/ping
 expect "$($PING -V 2>&1)" iputils
-ap() { hostapd_cli -p /var/run/hostapd "$@"; }
-start_ap() {
-	hostapd -B -P /tmp/hostapd.pid -f /tmp/hostapd.log $1 || { cat /tmp/hostapd.log; fail "hostapd did not start"; }
-	wait_for 10 sh -c 'hostapd_cli -p /var/run/hostapd status | grep -q state=ENABLED'
-}
-stop_ap() {
-	kill $(cat /tmp/hostapd.pid)
-	wait_for 5 sh -c '! [ -e /var/run/hostapd/wlan0 ]'
-}
+` + apLib + `
 # icmp NAME: the AP kernel's IcmpMsg counter NAME (InType0: echo replies
 # received, InType8: echo requests received), 0 before the first.
 icmp() { awk -v k=$1 '/^IcmpMsg:/ { if (!h) { for (i = 2; i <= NF; i++) n[i] = $i; h = 1 } else for (i = 2; i <= NF; i++) if (n[i] == k) v = $i } END { print v + 0 }' /proc/net/snmp; }
@@ -157,6 +169,7 @@ both_ways() {
 # queue; d_tx_failed sends to the medium that failed) and, from debugfs,
 # the station's RX drops and duplicates and each key's CCMP replays.
 counters() {
+	wlan status | grep -E '^(roam|probes):' | sed "s/^/STATUS $1: /"
 	wlan status | grep -A6 '^refused:' | sed "s/^/STATUS $1: /"
 	echo "STATUS $1: AP $(grep -E '^ *wlan0:' /proc/net/dev | tr -s ' ')"
 	grep -E '^(Ip|Icmp):' /proc/net/snmp | sed "s/^/STATUS $1: AP /"

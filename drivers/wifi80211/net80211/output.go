@@ -165,7 +165,7 @@ func (v *Vap) output(eth []byte) error {
 		// probing the AP (sent when it answers, dropped if it is lost).
 		if !v.bgHold(eth) {
 			v.stats.TxDropped++
-			return opErr("output", "", ErrNoRoom, "off channel for a background scan, or probing the AP, and %d frames already wait", bgHeldFrames)
+			return opErr("output", "", ErrNoRoom, "off channel for a background scan, or probing the AP, and the queue of %d frames or %d KiB is full", bgHeldFrames, bgHeldBytes>>10)
 		}
 		return nil
 	}

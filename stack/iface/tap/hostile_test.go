@@ -81,7 +81,7 @@ func hostile(t *testing.T, dur time.Duration, udpBuffers int) {
 
 	// Warm up: both peers resolve us and we them before the floods.
 	for _, p := range []*peer{attacker, pinger} {
-		if out, err := p.exec("ping", "-c", "2", "-i", "0.2", "-W", "2", p.ourAddr(t)); err != nil {
+		if out, err := p.ns.PingAll(2, "-i", "0.2", p.ourAddr(t)); err != nil {
 			t.Fatalf("warm-up ping from %s: %v\n%s", p.ns.Name, err, out)
 		}
 	}
