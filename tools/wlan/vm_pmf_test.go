@@ -50,6 +50,9 @@ func TestVMWlanPMF(t *testing.T) {
 	for _, l := range res.Grep("RESULT ") {
 		t.Log(l[strings.Index(l, "RESULT "):])
 	}
+	for _, l := range res.Grep("PHASE ") {
+		t.Log(l[strings.Index(l, "PHASE "):])
+	}
 	path := capturedPcap(t, res)
 	hosttest.Require(t, hosttest.Tshark)
 	action := tsharkFields(t, path, "wlan.fc.type_subtype == 0x000d && wlan.fc.protected == 1")
