@@ -25,6 +25,18 @@ import (
 //     capture has the 4-way handshake with descriptor version 3
 //     (AES-128-CMAC MICs) both ways, nothing malformed;
 //   - wpa_key_mgmt=WPA-PSK WPA-PSK-SHA256, ieee80211w=1: we choose AKM 6;
+//   - the other ciphers, ieee80211w=2: rsn_pairwise=CCMP GCMP GCMP-256
+//     group_cipher=GCMP-256 group_mgmt_cipher=BIP-GMAC-256 (we choose
+//     GCMP-256); SAE with rsn_pairwise=GCMP group_mgmt_cipher=BIP-GMAC-128;
+//     rsn_pairwise=CCMP group_mgmt_cipher=BIP-CMAC-256. In each hostapd
+//     lists our pairwise cipher and [MFP], status names the three ciphers,
+//     SA Queries both ways, 50 pings each way; a broadcast Deauthentication
+//     from hostapd (hostapd_cli deauthenticate ff:ff:ff:ff:ff:ff: the MME
+//     under the suite) preceded by the medium's copy with a wrong MIC
+//     (connect --forge-bip 1): the copy is a BIP error, the frame is
+//     verified and obeyed, we rejoin and pass traffic; wlan decrypt
+//     decrypts every GCMP-256 data frame of that phase's capture, as many
+//     as tshark;
 //
 // and tshark on the capture finds protected Action and Deauthentication
 // frames, nothing malformed.
@@ -237,7 +249,8 @@ stop_ap
 # GCMP-256 and the other group management ciphers (hwsim's cipher list has
 # them all; mac80211 does them in software). Each phase: hostapd lists the
 # pairwise cipher and [MFP], status names the ciphers, the AP's SA Query
-# is answered under the pairwise cipher, 50 pings each way; then a
+# is answered under the pairwise cipher and ours (after a forged unicast
+# deauthentication) is answered by the AP, 50 pings each way; then a
 # group-addressed Deauthentication from hostapd (BIP under the suite),
 # which the medium precedes by a copy with a wrong MIC (--forge-bip 1):
 # the copy dropped and counted, the real one verified and obeyed, we rejoin.
@@ -263,6 +276,10 @@ bip_phase() { # name conf pairwise-selector pairwise group mgmt [pcap]
 	expect "$(wlan status | grep '^pmf:')" "on ($6)"
 	must ap sa_query $STA
 	wait_for 5 sh -c 'wlan status | grep -q "SA Query: 1 answered"'
+	# A forged unicast deauthentication: our SA Query Request goes out
+	# under the pairwise cipher, and hostapd's answer proves it decrypted it.
+	must ap deauthenticate $STA test=0
+	wait_for 5 sh -c 'wlan status | grep -q "1 unprotected dropped.*1 of ours confirmed"'
 	pings 50 $1
 	must ap deauthenticate ff:ff:ff:ff:ff:ff
 	wait_for 20 sh -c "[ \$(grep -c '^connected' /tmp/connect-$1.log) -ge 2 ]"
