@@ -9,9 +9,10 @@ import (
 	"github.com/gopkt/gopkt/drivers/wifi80211/ie"
 )
 
-// TestGCMP256MPDUVector: IEEE P802.11ac/D7.0 M.11.1 (802.11-2016 J.11)
-// GCMP-256 test vector: the QoS Data MPDU of the GCMP-128 vector under a
-// 32-octet TK, encapsulated byte for byte and decapsulated back.
+// TestGCMP256MPDUVector: the GCMP-256 test vector of IEEE P802.11ac/D7.0
+// M.11.1 (as hostapd's wlantest/test_vectors.c labels it): the QoS Data
+// MPDU of the GCMP-128 vector under a 32-octet TK, encapsulated byte for
+// byte and decapsulated back.
 func TestGCMP256MPDUVector(t *testing.T) {
 	tk := unhex(t, "c97c1f67ce371185514a8a19f2bdd52f 000102030405060708090a0b0c0d0e0f")
 	plain := unhex(t, "88 48 0b 00 0f d2 e1 28 a5 7c 50 30 f1 84 44 08 50 30 f1 84 44 08 80 33 03 00"+
@@ -58,11 +59,12 @@ const (
 
 // TestBIPVectors: the Management MIC element each group management cipher
 // appends to the M.9.1 frame. BIP-CMAC-128 is 802.11-2012 M.9.1,
-// BIP-GMAC-128 and BIP-GMAC-256 P802.11ac/D7.0 M.9.1 (802.11-2016 J.9),
+// BIP-GMAC-128 and BIP-GMAC-256 P802.11ac/D7.0 M.9.1 (the labels of
+// hostapd's wlantest/test_vectors.c, which carries the expected MMPDUs),
 // each byte for byte. No BIP-CMAC-256 MMPDU vector is published: its MIC
 // here is what OpenSSL's AES-256-CMAC (Python cryptography 48) gives for
 // AAD || body, and the AES-256-CMAC under it is checked against NIST SP
-// 800-38B D.3 examples 9 and 10 by the last cases.
+// 800-38B D.3 examples 9 to 12 in crypto/cmac (TestSP80038BAES256).
 func TestBIPVectors(t *testing.T) {
 	igtk256 := bipIGTK + "000102030405060708090a0b0c0d0e0f"
 	for _, tc := range []struct {
