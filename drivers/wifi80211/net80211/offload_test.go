@@ -132,7 +132,9 @@ func TestOffloadGCMP256(t *testing.T) {
 	if err := reg.Register(inline); err != nil {
 		t.Fatal(err)
 	}
-	gcmp256 := func(c *wlantest.APConfig) { c.Pairwise, c.Group, c.PMF, c.GroupMgmt = ie.CipherGCMP256, ie.CipherGCMP256, 2, ie.CipherBIPGMAC256 }
+	gcmp256 := func(c *wlantest.APConfig) {
+		c.Pairwise, c.Group, c.PMF, c.GroupMgmt = ie.CipherGCMP256, ie.CipherGCMP256, 2, ie.CipherBIPGMAC256
+	}
 	b := newBench(t, benchOpts{passphrase: "offload api", apCfg: gcmp256, comCfg: func(c *net80211.ComConfig) { c.Crypto = &reg }})
 	b.connect("offload api")
 	ptk := b.vap.PairwiseKey()
