@@ -30,7 +30,8 @@ import (
 //     GCMP-256); SAE with rsn_pairwise=GCMP group_mgmt_cipher=BIP-GMAC-128;
 //     rsn_pairwise=CCMP group_mgmt_cipher=BIP-CMAC-256. In each hostapd
 //     lists our pairwise cipher and [MFP], status names the three ciphers,
-//     SA Queries both ways, 50 pings each way; a broadcast Deauthentication
+//     SA Queries both ways, 50 pings each way, a group rekey (hostapd's
+//     REKEY_GTK: a new GTK and IGTK); a broadcast Deauthentication
 //     from hostapd (hostapd_cli deauthenticate ff:ff:ff:ff:ff:ff: the MME
 //     under the suite) preceded by the medium's copy with a wrong MIC
 //     (connect --forge-bip 1): the copy is a BIP error, the frame is
@@ -281,6 +282,12 @@ bip_phase() { # name conf pairwise-selector pairwise group mgmt [pcap]
 	must ap deauthenticate $STA test=0
 	wait_for 5 sh -c 'wlan status | grep -q "1 unprotected dropped.*1 of ours confirmed"'
 	pings 50 $1
+	# A group rekey: hostapd's group message 1 carries a new GTK and a new
+	# IGTK (key ID 5) of the suite's length; the broadcast frame below is
+	# protected with it.
+	n=$(grep -c '^rekeyed' /tmp/connect-$1.log || true)
+	must ap raw REKEY_GTK
+	wait_for 10 sh -c "[ \$(grep -c '^rekeyed' /tmp/connect-$1.log) -gt $n ]"
 	must ap deauthenticate ff:ff:ff:ff:ff:ff
 	wait_for 20 sh -c "[ \$(grep -c '^connected' /tmp/connect-$1.log) -ge 2 ]"
 	wait_for 5 sh -c 'hostapd_cli -p /var/run/hostapd all_sta | grep -q AUTHORIZED'
