@@ -62,7 +62,9 @@
 // why, how long to the port open), moves, beacon losses, stalls,
 // background visits, time off channel and frames held. With an AP that offers them it uses WMM (QoS data),
 // HT capabilities and protected management frames (802.11w); status says
-// which. The pairwise cipher is GCMP-256 when the AP offers it, then
+// which, counts the A-MSDUs split and dropped, and names the HT MCS rate
+// control chose ("rate: 65 Mb/s (HT MCS 7)") on an HT association.
+// The pairwise cipher is GCMP-256 when the AP offers it, then
 // CCMP-128, GCMP-128, TKIP (wpa_supplicant's order); the group management
 // cipher of PMF is the AP's (BIP-CMAC-128, BIP-GMAC-128, BIP-GMAC-256 or
 // BIP-CMAC-256). status shows the ciphers ("cipher: GCMP-256 pairwise,

@@ -96,6 +96,7 @@ type statusView struct {
 	FreqMHz  int     `json:"freq_mhz"`
 	Signal   int     `json:"signal_dbm"`
 	RateMbps float64 `json:"rate_mbps"`
+	MCS      int     `json:"mcs"` // HT MCS of the current TX rate, -1 for a legacy rate
 	Pairwise string  `json:"pairwise_cipher"`
 	// Security is the key management: open, WPA2-PSK, WPA3-SAE (with the
 	// password element derivation); SAE counts the exchange's frames.
@@ -105,9 +106,9 @@ type statusView struct {
 	QoS      bool     `json:"wmm"` // QoS data (WMM) negotiated
 	HT       bool     `json:"ht"`  // HT capabilities exchanged
 	PMF      bool     `json:"pmf"` // management frames protected (802.11w)
-	// Action frames handled (Block Ack, SA Query) and A-MSDUs dropped.
-	Actions uint64 `json:"actions_handled"`
-	AMSDUs  uint64 `json:"amsdu_dropped"`
+	// Action frames handled (Block Ack, SA Query).
+	Actions uint64    `json:"actions_handled"`
+	AMSDU   amsduView `json:"amsdu"`
 	// Block Ack agreements (net80211 reorder.go): accepted, declined,
 	// ended; MPDUs held for reordering, holes given up on after the
 	// reorder timeout, MPDUs dropped as older than the window.
@@ -317,6 +318,19 @@ type cryptoView struct {
 	AuthFailures uint64 `json:"auth_failures"`
 }
 
+// amsduView counts A-MSDUs (net80211 amsdu.go): received, MSDUs
+// delivered from them, dropped whole (malformed, the LLC/SNAP-DA
+// injection, under WEP/TKIP, fragmented) and subframes dropped alone.
+type amsduView struct {
+	Received   uint64 `json:"received"`
+	MSDUs      uint64 `json:"msdus_delivered"`
+	Malformed  uint64 `json:"malformed_dropped"`
+	Injection  uint64 `json:"injection_dropped"`
+	OldCipher  uint64 `json:"wep_tkip_dropped"`
+	Fragmented uint64 `json:"fragmented_dropped"`
+	Subframes  uint64 `json:"subframes_dropped"`
+}
+
 type baView struct {
 	Accepted uint64 `json:"accepted"`
 	Declined uint64 `json:"declined"`
@@ -330,7 +344,7 @@ type baView struct {
 func makeStatus(s net80211.Status, c vcard.Stats) statusView {
 	v := statusView{State: s.State.String(), PortOpen: s.PortOpen, SSID: string(s.SSID), FreqMHz: s.FreqMHz,
 		Channel: channelOf(s.FreqMHz), Signal: int(s.SignalDBm), RateMbps: s.TxRate.Mbps(), Pairwise: s.Pairwise, Group: s.Group, QoS: s.QoS, HT: s.HT, PMF: s.PMF,
-		Actions: s.Stats.RxAction, AMSDUs: s.Stats.RxAMSDU, MgmtUnprotected: s.Stats.RxMgmtUnprotected, BIPErrors: s.Stats.RxBIPError, BIPVerified: s.Stats.RxBIPVerified, GroupMgmt: s.GroupMgmt, SAQueryAnswered: s.Stats.SAQueryAnswered,
+		Actions: s.Stats.RxAction, MgmtUnprotected: s.Stats.RxMgmtUnprotected, BIPErrors: s.Stats.RxBIPError, BIPVerified: s.Stats.RxBIPVerified, GroupMgmt: s.GroupMgmt, SAQueryAnswered: s.Stats.SAQueryAnswered,
 		SAQueryOK: s.Stats.SAQueryConfirmed, SAQueryTimeouts: s.Stats.SAQueryTimeouts,
 		RxDelivered: s.Stats.RxDelivered, RxReplay: s.Stats.RxReplay, RxDecryptEr: s.Stats.RxDecryptErr,
 		EAPOLRx: s.Stats.EAPOLRx, EAPOLBadMIC: s.Stats.EAPOLBadMIC, EAPOLReplay: s.Stats.EAPOLReplay,
@@ -341,6 +355,12 @@ func makeStatus(s net80211.Status, c vcard.Stats) statusView {
 		v.BSSID = s.BSSID.String()
 	}
 	v.Security = s.Security
+	v.MCS = -1
+	if s.TxRate.IsMCS() {
+		v.MCS = s.TxRate.MCS()
+	}
+	v.AMSDU = amsduView{Received: s.Stats.RxAMSDU, MSDUs: s.Stats.RxAMSDUMSDUs, Malformed: s.Stats.RxAMSDUShort, Injection: s.Stats.RxAMSDUInjection,
+		OldCipher: s.Stats.RxAMSDUCipher, Fragmented: s.Stats.RxAMSDUFragment, Subframes: s.Stats.RxAMSDUSubNotForUs + s.Stats.RxAMSDUSubEAPOL}
 	v.BA = baView{Accepted: s.Stats.BAAccepted, Declined: s.Stats.BADeclined, Ended: s.Stats.BAEnded, Held: s.Stats.RxReorderHeld,
 		Timeouts: s.Stats.RxReorderTimeouts, Old: s.Stats.RxReorderOld, BARs: s.Stats.RxBlockAckReq}
 	v.Roam = roamView{Roams: s.Stats.Roams, ForSignal: s.Stats.RoamsSignal, BeaconLoss: s.Stats.BeaconLoss, Stalls: s.Stats.Stalls, LateMs: s.BeaconLate.Milliseconds(),
@@ -368,14 +388,20 @@ func printStatus(w io.Writer, v statusView, asJSON bool) error {
 	fmt.Fprintf(tw, "bssid:\t%s\n", v.BSSID)
 	fmt.Fprintf(tw, "channel:\t%d (%d MHz)\n", v.Channel, v.FreqMHz)
 	fmt.Fprintf(tw, "signal:\t%d dBm\n", v.Signal)
-	fmt.Fprintf(tw, "rate:\t%g Mb/s\n", v.RateMbps)
+	if v.MCS >= 0 {
+		fmt.Fprintf(tw, "rate:\t%g Mb/s (HT MCS %d)\n", v.RateMbps, v.MCS)
+	} else {
+		fmt.Fprintf(tw, "rate:\t%g Mb/s\n", v.RateMbps)
+	}
 	switch {
 	case v.HT:
-		fmt.Fprintf(tw, "qos:\tWMM (QoS data), HT; %d A-MSDUs dropped\n", v.AMSDUs)
+		a := v.AMSDU
+		fmt.Fprintf(tw, "qos:\tWMM (QoS data), HT; %d A-MSDUs received (%d MSDUs delivered; dropped: %d malformed, %d injection, %d WEP/TKIP, %d fragmented; %d subframes)\n",
+			a.Received, a.MSDUs, a.Malformed, a.Injection, a.OldCipher, a.Fragmented, a.Subframes)
 		fmt.Fprintf(tw, "block ack:\t%d agreements (%d declined, %d ended); %d MPDUs held for reordering, %d holes given up, %d too old, %d BlockAckReqs\n",
 			v.BA.Accepted, v.BA.Declined, v.BA.Ended, v.BA.Held, v.BA.Timeouts, v.BA.Old, v.BA.BARs)
 	case v.QoS:
-		fmt.Fprintf(tw, "qos:\tWMM (QoS data); %d block ack offers declined, %d A-MSDUs dropped\n", v.BA.Declined, v.AMSDUs)
+		fmt.Fprintf(tw, "qos:\tWMM (QoS data); %d block ack offers declined, %d A-MSDUs received (%d MSDUs delivered)\n", v.BA.Declined, v.AMSDU.Received, v.AMSDU.MSDUs)
 	default:
 		fmt.Fprintf(tw, "qos:\tnone (legacy data frames)\n")
 	}

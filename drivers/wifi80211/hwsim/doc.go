@@ -21,6 +21,13 @@
 // address with 0x40 set in the first octet, learned from
 // HWSIM_ATTR_ADDR_TRANSMITTER), with RX_RATE, SIGNAL and FREQ.
 //
+// Rates (rates.go): a kernel frame reaches our cards at its first TX
+// rate, an HT MCS (0x80|i) when that rate's HWSIM_ATTR_TX_INFO_FLAGS entry
+// says MAC80211_HWSIM_TX_RC_MCS. Our frames reach the kernel with a
+// legacy rate index only, since HWSIM_CMD_FRAME has no HT field
+// (hwsim_cloned_frame_received_nl sets rate_idx alone): an HT MCS goes as
+// the highest legacy rate not above its data rate.
+//
 // The uapi numbers are those of the kernel's drivers/net/wireless/
 // mac80211_hwsim.h (DESIGN.md §5 lists the ones verified here).
 //

@@ -486,7 +486,7 @@ func (m *Medium) kernelFrame(k *kframe) {
 		m.txInfo(k, false)
 		return
 	}
-	rate := rateOf(int8(k.txInfo[0]), freq)
+	rate := kernelRate(k.txInfo, k.txInfoFlags, freq)
 	rx := air.RxInfo{Freq: freq, Rate: rate, Noise: -95}
 	if m.held.frame == nil && m.cfg.Hold != nil && m.cfg.Hold(k.frame) {
 		m.held.frame = append([]byte(nil), k.frame...)

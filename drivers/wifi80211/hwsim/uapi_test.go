@@ -109,6 +109,30 @@ func TestRates(t *testing.T) {
 	}
 }
 
+// TestRatesHT: an HT MCS of ours goes to the kernel as the highest legacy
+// index not above its data rate (HWSIM_CMD_FRAME has no HT field); a
+// kernel frame whose first TX rate flag says MCS arrives as that MCS.
+func TestRatesHT(t *testing.T) {
+	for _, c := range []struct{ rate, freq, idx int }{{0x80, 2412, 4}, {0x81, 2412, 6}, {0x83, 2412, 8}, {0x87, 2412, 11}, {0x86, 2412, 11}, {0x80, 5180, 0}, {0x87, 5180, 7}} {
+		if got := rateIndex(c.rate, c.freq); int(got) != c.idx {
+			t.Errorf("rateIndex(%#x, %d) = %d, want %d", c.rate, c.freq, got, c.idx)
+		}
+	}
+	txInfo := []byte{7, 1, 0xff, 0, 0xff, 0, 0xff, 0}
+	if got := kernelRate(txInfo, []byte{7, txRCMCS, 0, 0xff, 0, 0, 0xff, 0, 0, 0xff, 0, 0}, 2412); got != 0x87 {
+		t.Errorf("MCS 7: %#x", got)
+	}
+	if got := kernelRate(txInfo, []byte{7, 0, 0, 0xff, 0, 0, 0xff, 0, 0, 0xff, 0, 0}, 2412); got != 36 {
+		t.Errorf("legacy index 7: %d", got)
+	}
+	if got := kernelRate(txInfo, nil, 2412); got != 36 {
+		t.Errorf("no flags: %d", got)
+	}
+	if got := kernelRate([]byte{9, 1}, []byte{9, txRCMCS, 0}, 2412); got != 0x89 {
+		t.Errorf("MCS 9 (two streams): %d", got)
+	}
+}
+
 func FuzzParseFrame(f *testing.F) {
 	f.Add(unhex(f, kernelFrameMsg))
 	f.Add(unhex(f, "0a00 0200 420000000100 0000 0a00 0100 020000000100 0000"))
@@ -120,6 +144,7 @@ func FuzzParseFrame(f *testing.F) {
 				t.Fatalf("accepted frame without TX info: %+v", k)
 			}
 			_ = rateOf(int8(k.txInfo[0]), int(k.freq))
+			_ = kernelRate(k.txInfo, k.txInfoFlags, int(k.freq))
 		}
 		_, _, _ = parseMACAddr(b)
 	})

@@ -24,8 +24,9 @@ const (
 // recvAction handles an Action frame from our BSS: SA Query under PMF,
 // and Block Ack agreements. A QoS AP with HT offers an agreement per TID
 // (ADDBA Request, 10.24.2) before it sends A-MPDUs; we accept an
-// immediate one on an HT association, with a window of at most 64 and no
-// A-MSDU, and reorder its MPDUs (reorder.go). Everything else is
+// immediate one on an HT association, with a window of at most 64 and
+// A-MSDUs in it when the AP asks (amsdu.go), and reorder its MPDUs
+// (reorder.go). Everything else is
 // declined with status 37, and the AP sends single MPDUs acknowledged one
 // by one. The agreement's inactivity timeout is echoed, not enforced: the
 // AP ends an idle agreement with a DELBA.
@@ -74,7 +75,9 @@ func (v *Vap) recvAction(f frame.Frame) {
 		ssn := binary.LittleEndian.Uint16(p[5:]) >> 4
 		v.bss.rxba[tid] = newReorder(tid, ssn, size)
 		v.stats.BAAccepted++
-		b = binary.LittleEndian.AppendUint16(b, baParamImmediate|uint16(tid)<<baParamTIDShift|size<<baParamBufShift)
+		// A-MSDUs in the agreement's A-MPDUs are welcome when the AP
+		// offers them (9.4.1.14: the recipient may set the bit only then).
+		b = binary.LittleEndian.AppendUint16(b, params&baParamAMSDU|baParamImmediate|uint16(tid)<<baParamTIDShift|size<<baParamBufShift)
 		b = append(b, p[3], p[4]) // the timeout as asked
 		v.sendMgmt(b)
 	case a.Category() == frame.CategoryBlockAck && a.ActionCode() == actionDELBA:

@@ -43,7 +43,7 @@ type Com struct {
 	freq     int
 	vaps     []*Vap
 	cookie   uint64
-	pending  [64]txPending
+	pending  [txPendingSlots]txPending
 	deferred []func()  // callbacks to run after the lock is released
 	txInfo   TxInfo    // reused for every transmit (no allocation per frame)
 	inBuf    *mbuf.Buf // the mbuf InputBuf is processing, until a Port takes it
@@ -105,6 +105,12 @@ func (c *Com) dispatch(b []byte, rx *RxInfo) {
 		}
 	}
 }
+
+// txPendingSlots is how many frames in flight keep their TX status's
+// bookkeeping (cookie modulo this): the default card TX ring (256), so a
+// flush of the frames held during a probe or a background visit
+// (bgHeldFrames) cannot overwrite the entry of a frame still in the ring.
+const txPendingSlots = 256
 
 // TxDone reports the fate of a frame sent with the given cookie.
 func (c *Com) TxDone(st *TxStatus) {

@@ -41,9 +41,9 @@
 // crypto_{wep,tkip,ccmp,gcmp}.go (GCMP-128 and GCMP-256), crypto_bip.go (BIP:
 // the Management MIC element under each group management cipher), wpa.go (supplicant), eapol_key.go (Key
 // MIC and Key Data crypto), countermeasures.go (TKIP Michael, 12.5.2.4),
-// llc.go, defrag.go, ratectl{,_amrr,_minstrel}.go, acl.go, radiotap.go,
-// port.go (the stack seam), action.go (Action frames: Block Ack
-// agreements), reorder.go (A-MPDU receive reordering), pmf.go (802.11w: BIP, protected management frames, SA Query),
+// llc.go, defrag.go, amsdu.go (A-MSDU receive), ratectl{,_amrr,_minstrel}.go,
+// acl.go, radiotap.go, port.go (the stack seam), action.go (Action frames:
+// Block Ack agreements), reorder.go (A-MPDU receive reordering), pmf.go (802.11w: BIP, protected management frames, SA Query),
 // roam.go (moves within the ESS: candidates, reassociation, the
 // signal-based decision, stall compensation), bgscan.go (background scan
 // visits while connected), monitor.go (the connection monitor: probing
@@ -83,13 +83,33 @@
 // AAD (802.11-2016 12.5.3.3.3, 12.5.3.3.4).
 //
 // On an HT association we accept the AP's immediate Block Ack agreements
-// (ADDBA, window up to 64, no A-MSDU) and reorder their MPDUs before
+// (ADDBA, window up to 64, A-MSDUs in them when the AP offers) and
+// reorder their MPDUs before
 // decryption (802.11-2016 10.24.7.6): an MPDU ahead of a hole is held as
 // a copy in the agreement's slots (made when it is accepted); the
 // sequence goes up in order when the hole fills, when a BlockAckReq moves
 // the window, when an MPDU beyond the window arrives, or after
 // ReorderTimeout (100 ms, as mac80211); a DELBA releases what is held.
 // Without HT, or for a delayed agreement, we decline with status 37.
+//
+// A-MSDUs (amsdu.go, 802.11-2020 9.3.2.2.2) are split after decryption
+// (CCMP/GCMP protect the whole A-MSDU; without SPP A-MSDUs, which
+// hostapd 2.10 and Linux 6.1 do not do, the A-MSDU Present bit is not in
+// the AAD) and their MSDUs delivered in order, the last in the received
+// buffer, the others copied by the port. Dropped whole and counted by
+// reason (VapStats.RxAMSDU*): a subframe past the end or without its
+// padding, a subframe DA equal to an LLC/SNAP header (the FragAttacks
+// A-MSDU injection, CVE-2020-24588: an attacker sets the unprotected bit
+// on an MSDU whose payload it shaped), WEP or TKIP, fragmented, or in
+// the clear while keys are in place; subframes for another DA and EAPOL
+// subframes are dropped alone. Our HT Capabilities say 3839 octets.
+//
+// HT rates: with a radio that implements MCSRadio (it sends HT MCSs and
+// reports their TX status) and on an HT association, rate control (AMRR,
+// Minstrel) chooses among the legacy rates under MCS 0 and the MCSs both
+// the radio and the AP (its Rx MCS bitmask) support: Rate 0x80|i is MCS
+// i, one spatial stream, 20 MHz, 800 ns guard interval. The tap writes
+// such frames with the radiotap MCS field; Status.TxRate names the MCS.
 //
 // # WPA3-Personal (SAE)
 //
@@ -183,10 +203,12 @@
 // AP, IBSS, mesh and monitor vaps (the test AP lives in wlantest); WPA1
 // (descriptor 254), SAE groups other than 19, 20 and 21, AKM 24
 // (SAE-EXT-KEY), SAE password identifiers, SAE-PK, PMKSA caching for PSK,
-// 802.1X, FT; CCMP-256; beacon protection (BIGTK); A-MSDU receive (counted and dropped; never invited), Block Ack
+// 802.1X, FT; CCMP-256; beacon protection (BIGTK); A-MSDU transmit
+// and SPP A-MSDUs, Block Ack
 // agreements as originator (we send single MPDUs) and delayed Block Ack;
 // U-APSD; TX fragmentation and
-// RTS; power save; HT/VHT rate control (AMRR and Minstrel pick legacy rates).
+// RTS; power save; HT rates beyond one stream, 40 MHz or the short guard
+// interval, and VHT rates.
 //
 // # Ownership and concurrency
 //

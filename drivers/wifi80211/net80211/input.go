@@ -119,6 +119,9 @@ func (v *Vap) recvMPDU(n *Node, f frame.Frame, rx *RxInfo, now time.Time) {
 	}
 	fc := f.FC()
 	qos := fc.IsQoSData()
+	// Read before decryption moves the MAC header.
+	amsdu := qos && f.QoSCtl()&frame.QoSAMSDU != 0
+	fragmented := fc&frame.FlagMoreFrag != 0 || f.SeqCtl()&0xf != 0
 	b := []byte(f)
 	hdrLen := f.HeaderLen()
 	var key *Key
@@ -183,16 +186,20 @@ func (v *Vap) recvMPDU(n *Node, f frame.Frame, rx *RxInfo, now time.Time) {
 		b = out
 	} else if n.PTK != nil || (v.secure && v.portOpen) {
 		// With keys in place every data frame must be protected, except
-		// EAPOL that the AP sends in the clear (some APs do during a rekey).
-		if !isEAPOL(b[hdrLen:]) {
+		// EAPOL that the AP sends in the clear (some APs do during a rekey);
+		// never an A-MSDU, whose body only looks like EAPOL when forged.
+		if amsdu || !isEAPOL(b[hdrLen:]) {
 			v.stats.RxUnprotected++
 			return
 		}
 	}
-	if qos && f.QoSCtl()&frame.QoSAMSDU != 0 {
-		// We announce no A-MSDU support outside a Block Ack agreement and
-		// accept none, so an AP has no reason to send one.
-		v.stats.RxAMSDU++
+	if amsdu {
+		if fragmented {
+			v.stats.RxAMSDU++
+			v.stats.RxAMSDUFragment++ // never fragmented (10.12)
+			return
+		}
+		v.recvAMSDU(n, b, hdrLen, key, now)
 		return
 	}
 	mpdu := b
@@ -225,10 +232,17 @@ func (v *Vap) recvMPDU(n *Node, f frame.Frame, rx *RxInfo, now time.Time) {
 		v.stats.RxMalformed++
 		return
 	}
+	v.apHeard(now)
+	v.deliver(n, eth, inPlace)
+}
+
+// deliver passes one Ethernet frame from the BSS node n to the port or the
+// Sink. inPlace says eth lies in the input buffer (the port may take the
+// buffer instead of copying).
+func (v *Vap) deliver(n *Node, eth []byte, inPlace bool) {
 	n.Stats.RxFrames++
 	n.Stats.RxBytes += uint64(len(eth) - EtherHeaderLen)
 	v.stats.RxDelivered++
-	v.apHeard(now)
 	if isGroup(eth[0:6]) {
 		v.stats.RxGroup++
 	}

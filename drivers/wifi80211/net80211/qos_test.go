@@ -103,7 +103,8 @@ func TestQoSWithoutHT(t *testing.T) {
 	if b.ap.Stats.ADDBAResponses != 1 || b.ap.Stats.LastADDBAStatus != 37 || b.vap.Stats().BADeclined != 1 {
 		t.Fatalf("ADDBA without HT: %d responses, status %d", b.ap.Stats.ADDBAResponses, b.ap.Stats.LastADDBAStatus)
 	}
-	// An A-MSDU (never invited) is counted and dropped.
+	// A malformed A-MSDU (40 zero octets: the third subframe is cut) is
+	// counted and dropped.
 	h := frame.HeaderFields{FC: frame.MakeFC(frame.TypeData, frame.SubQoSData, frame.FlagFromDS), Addr1: staMAC, Addr2: apMAC, Addr3: apMAC,
 		SeqCtl: frame.SeqCtlOf(100, 0), QoS: frame.QoSAMSDU}
 	amsdu := append(frame.AppendHeader(nil, &h), make([]byte, 40)...)

@@ -2,16 +2,60 @@ package net80211
 
 import (
 	"net"
+	"strconv"
 
 	"github.com/gopkt/gopkt/drivers/wifi80211/ie"
 )
 
 // Rate is a legacy rate in 500 kb/s units (2 = 1 Mb/s, 108 = 54 Mb/s), the
-// unit of the Supported Rates element and radiotap's Rate field.
+// unit of the Supported Rates element and radiotap's Rate field, or, with
+// the high bit set, an HT MCS (MCSRate): 0x80|i is MCS i of one spatial
+// stream at 20 MHz with the 800 ns guard interval (IEEE 802.11-2020
+// 19.5, table 19-27). No legacy rate reaches 0x80 (54 Mb/s is 108), which
+// in the Supported Rates element is the "basic" flag, removed before a
+// rate gets here.
 type Rate uint8
 
-// Mbps returns the rate in Mb/s (fractional for 5.5).
-func (r Rate) Mbps() float64 { return float64(r) / 2 }
+// rateHT marks an HT MCS in a Rate.
+const rateHT Rate = 0x80
+
+// MaxMCS is the highest MCS rate control uses: one spatial stream.
+const MaxMCS = 7
+
+// MCSRate returns the Rate for HT MCS i (0-7).
+func MCSRate(i int) Rate { return rateHT | Rate(i&0x7f) }
+
+// IsMCS reports an HT MCS.
+func (r Rate) IsMCS() bool { return r&rateHT != 0 }
+
+// MCS returns the MCS index of an HT rate (meaningless for a legacy one).
+func (r Rate) MCS() int { return int(r &^ rateHT) }
+
+// mcsKbps is the data rate of MCS 0-7, one stream, 20 MHz, 800 ns GI, in
+// kb/s (IEEE 802.11-2020 table 19-27).
+var mcsKbps = [MaxMCS + 1]int{6500, 13000, 19500, 26000, 39000, 52000, 58500, 65000}
+
+// Kbps returns the data rate in kb/s (0 for an MCS beyond MaxMCS).
+func (r Rate) Kbps() int {
+	if r.IsMCS() {
+		if r.MCS() > MaxMCS {
+			return 0
+		}
+		return mcsKbps[r.MCS()]
+	}
+	return int(r) * 500
+}
+
+// Mbps returns the rate in Mb/s (fractional for 5.5 and some MCSs).
+func (r Rate) Mbps() float64 { return float64(r.Kbps()) / 1000 }
+
+// String names the rate: "54 Mb/s", "MCS 7 (65 Mb/s)".
+func (r Rate) String() string {
+	if r.IsMCS() {
+		return "MCS " + strconv.Itoa(r.MCS()) + " (" + strconv.FormatFloat(r.Mbps(), 'g', -1, 64) + " Mb/s)"
+	}
+	return strconv.FormatFloat(r.Mbps(), 'g', -1, 64) + " Mb/s"
+}
 
 // TxInfo travels with a frame from the layer to the radio.
 type TxInfo struct {
@@ -72,6 +116,17 @@ type Radio interface {
 type HTRadio interface {
 	Radio
 	HTCaps() ie.HTCaps
+}
+
+// MCSRadio is an HTRadio that also transmits HT frames: TxMCS is the set
+// of MCSs (bit i: MCS i, 0-7) it can send at, one spatial stream, 20 MHz,
+// and whose TX status it reports like a legacy rate's. On an HT
+// association with such a radio the rate control chooses among the MCSs
+// both it and the AP (its HT Capabilities' Rx MCS bitmask) support, with
+// the legacy rates under MCS 0 as the fallback (ratectl.go).
+type MCSRadio interface {
+	HTRadio
+	TxMCS() uint8
 }
 
 // HWKey is what the layer hands a radio's key cache.

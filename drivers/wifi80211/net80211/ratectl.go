@@ -42,6 +42,26 @@ type fixedNode Rate
 func (n fixedNode) Select(time.Time) Rate           { return Rate(n) }
 func (fixedNode) Update(Rate, bool, int, time.Time) {}
 
+// htRates returns the rates rate control chooses from on an HT
+// association: the legacy rates below MCS 0's 6.5 Mb/s (the robust
+// fallback; mac80211's minstrel_ht keeps the CCK group for the same
+// reason) and the MCSs in mcs (bit i: MCS i), ascending by data rate.
+// legacy must be ascending.
+func htRates(legacy []Rate, mcs uint8) []Rate {
+	var out []Rate
+	for _, r := range legacy {
+		if r.Kbps() < mcsKbps[0] {
+			out = append(out, r)
+		}
+	}
+	for i := 0; i <= MaxMCS; i++ {
+		if mcs&(1<<i) != 0 {
+			out = append(out, MCSRate(i))
+		}
+	}
+	return out
+}
+
 // rateIndex returns the index of r in rates, or -1.
 func rateIndex(rates []Rate, r Rate) int {
 	for i, x := range rates {

@@ -6,7 +6,7 @@ import "time"
 // mac80211 / MadWifi algorithm by D. Smithies and F. Fietkau): every
 // Interval it folds each rate's delivery ratio into an EWMA success
 // probability and picks the rate with the best expected throughput
-// (probability × rate, ignoring rates under 10%); SamplePercent of frames
+// (probability × data rate, legacy or HT MCS, ignoring rates under 10%); SamplePercent of frames
 // go to a rate other than the best to keep the statistics fresh.
 type Minstrel struct {
 	Interval      time.Duration // default 100 ms
@@ -105,7 +105,7 @@ func (n *minstrelNode) recompute() {
 		if !s.sampled || s.prob < 100 {
 			continue
 		}
-		if t := s.prob * int(n.rates[i]); t > bestTput {
+		if t := s.prob * n.rates[i].Kbps(); t > bestTput {
 			bestTput, n.best = t, i
 		}
 	}

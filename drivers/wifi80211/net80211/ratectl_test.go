@@ -87,3 +87,31 @@ func TestFixedRate(t *testing.T) {
 		t.Fatal("fixed rate moved")
 	}
 }
+
+func TestRateMCS(t *testing.T) {
+	for i, want := range []float64{6.5, 13, 19.5, 26, 39, 52, 58.5, 65} {
+		r := MCSRate(i)
+		if !r.IsMCS() || r.MCS() != i || r.Mbps() != want {
+			t.Fatalf("MCS %d: %v %v %v", i, r.IsMCS(), r.MCS(), r.Mbps())
+		}
+	}
+	if Rate(108).IsMCS() || Rate(108).String() != "54 Mb/s" || Rate(11).String() != "5.5 Mb/s" || MCSRate(2).String() != "MCS 2 (19.5 Mb/s)" {
+		t.Fatal("legacy rates")
+	}
+	got := htRates(gRates, 0xff)
+	want := []Rate{2, 4, 11, 12, MCSRate(0), MCSRate(1), MCSRate(2), MCSRate(3), MCSRate(4), MCSRate(5), MCSRate(6), MCSRate(7)}
+	if len(got) != len(want) {
+		t.Fatalf("htRates %v", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("htRates %v", got)
+		}
+		if i > 0 && got[i].Kbps() <= got[i-1].Kbps() {
+			t.Fatalf("htRates not ascending: %v", got)
+		}
+	}
+	if got := htRates(gRates, 0x0f); len(got) != 8 || got[7] != MCSRate(3) {
+		t.Fatalf("MCS 0-3: %v", got)
+	}
+}

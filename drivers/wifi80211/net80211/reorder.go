@@ -17,9 +17,10 @@ const (
 	// maxReorderWindow is the largest WinSizeB we accept (64: the
 	// compressed Block Ack bitmap).
 	maxReorderWindow = 64
-	// reorderSlotLen holds the largest MPDU without A-MSDU (2304 octets of
-	// MSDU, a QoS header with HT Control, CCMP/GCMP header and MIC, FCS).
-	reorderSlotLen = 2304 + 34 + 8 + 16 + 4
+	// reorderSlotLen holds the largest MPDU we accept: an A-MSDU of
+	// MaxAMSDULen (which exceeds the 2304-octet MSDU), a QoS header with
+	// HT Control, CCMP/GCMP header and MIC, FCS.
+	reorderSlotLen = MaxAMSDULen + 34 + 8 + 16 + 4
 	// ReorderTimeout releases held MPDUs past a hole that was never
 	// filled (the AP gave up on the missing MPDU and sent no BlockAckReq):
 	// mac80211's HT_RX_REORDER_BUF_TIMEOUT.

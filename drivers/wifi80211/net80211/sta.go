@@ -551,6 +551,14 @@ func (v *Vap) recvAssocResp(f frame.Frame, now time.Time) {
 	// element; HT when both sides announced HT Capabilities.
 	v.bss.QoS = v.bssInfo.WMM && set.WMM != nil && set.WMM.Subtype == ie.WMMSubtypeParam
 	v.bss.HT = v.bss.HT && v.bss.QoS && set.HTCaps != nil
+	if mr, ok := v.com.radio.(MCSRadio); ok && v.bss.HT {
+		// HT rates where the radio sends them and the AP receives them
+		// (its Rx MCS bitmask, 9.4.2.55.4): rate control starts over
+		// on the combined set.
+		if mcs := mr.TxMCS() & set.HTCaps.MCS[0]; mcs != 0 {
+			v.bss.rate = v.cfg.RateCtl.NewNode(htRates(v.bss.Rates, mcs), now)
+		}
+	}
 	v.bss.AID = r.AID()
 	v.timer.clear()
 	v.newState(StateRun)

@@ -21,8 +21,19 @@ type VapStats struct {
 	RxPortClosed   uint64 // data before the 4-way handshake completed
 	RxDelivered    uint64
 	RxACLDenied    uint64
-	RxAMSDU        uint64 // A-MSDUs (not supported, never invited)
-	RxAction       uint64 // Action frames handled (Block Ack agreements, SA Query)
+	// A-MSDUs (amsdu.go, 802.11-2020 9.3.2.2.2): received (every one,
+	// dropped or not), and the MSDUs they delivered. Dropped whole: a
+	// subframe past the end or missing its padding; a subframe DA equal to
+	// an LLC/SNAP header (the A-MSDU injection of FragAttacks,
+	// CVE-2020-24588); under WEP or TKIP; fragmented. Dropped alone:
+	// subframes for another DA, EAPOL in a subframe. (In the clear while
+	// keys are in place: RxUnprotected; our own relayed group MSDUs:
+	// RxOwnGroup; port closed: RxPortClosed.)
+	RxAMSDU, RxAMSDUMSDUs               uint64
+	RxAMSDUShort, RxAMSDUInjection      uint64
+	RxAMSDUCipher, RxAMSDUFragment      uint64
+	RxAMSDUSubNotForUs, RxAMSDUSubEAPOL uint64
+	RxAction                            uint64 // Action frames handled (Block Ack agreements, SA Query)
 	// Block Ack agreements as recipient (reorder.go, 802.11-2016
 	// 10.24.7.6): agreements accepted, declined and ended; BlockAckReqs
 	// handled; MPDUs held ahead of a hole (not drops: they go up later)

@@ -95,6 +95,14 @@ var fieldSpec = [28]struct{ align, size uint8 }{
 // MCS is the MCS field (HT rates).
 type MCS struct{ Known, Flags, Index uint8 }
 
+// MCS Known bits (radiotap.org "MCS"): which of the Flags and the Index
+// are valid. With Flags 0: 20 MHz, long guard interval.
+const (
+	MCSKnownBW    = 0x01
+	MCSKnownIndex = 0x02
+	MCSKnownGI    = 0x04
+)
+
 // VHT is the VHT field.
 type VHT struct {
 	Known      uint16

@@ -11,7 +11,7 @@ import (
 
 // TxInfo is per-frame transmit control (§3.1, §3.2).
 type TxInfo struct {
-	// Rate in 500 kb/s units; 0 means 2 (1 Mb/s).
+	// Rate in 500 kb/s units, or 0x80|i for HT MCS i; 0 means 2 (1 Mb/s).
 	Rate uint8
 	// Tries is the maximum number of transmissions, 1..15 (0 means 1).
 	Tries uint8

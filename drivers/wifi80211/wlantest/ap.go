@@ -1,6 +1,7 @@
 package wlantest
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/binary"
 	"io"
@@ -90,6 +91,7 @@ type APStats struct {
 	QoSDataRx, ADDBAResponses int
 	LastTID                   uint8
 	LastADDBAStatus           uint16
+	LastADDBAParams           uint16 // the response's Block Ack Parameter Set (bit 0: A-MSDU supported)
 	// SAE: commits and confirms from the station, tokens requested,
 	// confirms that did not verify (wrong password); StaRSNX: the
 	// Association Request carried an RSN Extension element.
@@ -130,6 +132,8 @@ type AP struct {
 	Received [][]byte
 	// DataTID is the TID of QoS Data frames to a WMM station.
 	DataTID uint8
+	// OfferAMSDU sets "A-MSDU Supported" in SendADDBA's requests.
+	OfferAMSDU bool
 	// PMF counts protected management traffic; SAQueryAnswers makes the
 	// AP answer the station's SA Queries (default true).
 	PMF            PMFStats
@@ -292,7 +296,10 @@ func (a *AP) SendADDBA(tid uint8) {
 	}
 	b := a.header(frame.TypeMgmt, frame.SubAction, 0, a.sta.mac, a.bssid)
 	params := uint16(1<<1 | uint16(tid)<<2 | 64<<6) // immediate BA, tid, 64 buffers
-	ssc := ((a.qosSeq[tid&0xf] + 1) & 0xfff) << 4   // the TID's next sequence number
+	if a.OfferAMSDU {
+		params |= 1 // A-MSDU supported (9.4.1.14)
+	}
+	ssc := ((a.qosSeq[tid&0xf] + 1) & 0xfff) << 4 // the TID's next sequence number
 	b = append(b, frame.CategoryBlockAck, 0, 9, byte(params), byte(params>>8), 0, 0, byte(ssc), byte(ssc>>8))
 	a.tx(b)
 }
@@ -422,6 +429,7 @@ func (a *AP) mgmt(f frame.Frame) {
 		if act, err := frame.ParseAction(f.Body()); err == nil && act.Category() == frame.CategoryBlockAck && act.ActionCode() == 1 && len(act.Payload()) >= 7 {
 			a.Stats.ADDBAResponses++
 			a.Stats.LastADDBAStatus = binary.LittleEndian.Uint16(act.Payload()[1:])
+			a.Stats.LastADDBAParams = binary.LittleEndian.Uint16(act.Payload()[3:])
 		}
 	case frame.SubDeauth, frame.SubDisassoc:
 		a.Stats.DeauthRx++
@@ -616,6 +624,54 @@ func (a *AP) sendData(da, sa []byte, etherType uint16, payload []byte, badMIC bo
 		a.Stats.PSBuffered++
 		a.sta.psq = append(a.sta.psq, b)
 		return nil
+	}
+	a.tx(b)
+	return nil
+}
+
+// SendAMSDU sends the Ethernet frames eths (each to the station or a group)
+// to the station as one A-MSDU (IEEE 802.11-2020 9.3.2.2.2: per MSDU a
+// subframe of DA, SA, length, LLC/SNAP and payload, padded to 4 octets
+// but for the last) in a QoS Data frame of TID DataTID, Address 3 the
+// BSSID (table 9-30), under the pairwise key: the whole A-MSDU is one
+// MPDU to the cipher. mangle, when not nil, may rewrite the body before
+// it is protected (malformed subframes, an injected LLC/SNAP DA). The
+// station must be a WMM station.
+func (a *AP) SendAMSDU(eths [][]byte, mangle func(body []byte) []byte) error {
+	if a.sta == nil || !a.sta.qos {
+		return net80211.ErrState
+	}
+	tid := a.DataTID
+	a.qosSeq[tid&0xf] = (a.qosSeq[tid&0xf] + 1) & 0xfff
+	h := frame.HeaderFields{FC: frame.MakeFC(frame.TypeData, frame.SubQoSData, frame.FlagFromDS), Addr1: a.sta.mac, Addr2: a.bssid, Addr3: a.bssid,
+		SeqCtl: frame.SeqCtlOf(a.qosSeq[tid&0xf], 0), QoS: uint16(tid) | frame.QoSAMSDU}
+	b := frame.AppendHeader(make([]byte, 0, 8192), &h)
+	hdrLen := len(b)
+	for i, e := range eths {
+		if i > 0 {
+			for (len(b)-hdrLen)%4 != 0 {
+				b = append(b, 0)
+			}
+		}
+		b = append(b, e[0:12]...)
+		b = binary.BigEndian.AppendUint16(b, uint16(net80211.LLCLen+len(e)-14))
+		b = net80211.AppendLLC(b, binary.BigEndian.Uint16(e[12:]))
+		b = append(b, e[14:]...)
+	}
+	if mangle != nil {
+		b = append(b[:hdrLen], mangle(bytes.Clone(b[hdrLen:]))...)
+	}
+	if key := a.sta.key; key != nil {
+		body, err := key.Cipher.EnMIC(key, a.sta.mac, a.bssid, tid, b[hdrLen:])
+		if err != nil {
+			return err
+		}
+		b = b[:hdrLen+len(body)]
+		if b, err = key.Cipher.Encap(key, b, hdrLen); err != nil {
+			return err
+		}
+	} else if a.cfg.Passphrase != "" {
+		return net80211.ErrNoKey
 	}
 	a.tx(b)
 	return nil

@@ -20,6 +20,10 @@ type Medium struct {
 	Filter func(from *Radio, frame []byte) []byte
 	// Trace, if set, is called with every frame delivered.
 	Trace func(from *Radio, frame []byte)
+	// Lose, if set, sees the rate of every transmission; true loses it
+	// (neither delivered nor acknowledged), a channel where some rates
+	// do not get through (rate control tests).
+	Lose func(from *Radio, rate net80211.Rate) bool
 }
 
 type event struct {
@@ -42,8 +46,12 @@ func (m *Medium) NewRadio(mac net.HardwareAddr, freq int, channels []int) *Radio
 func (m *Medium) send(r *Radio, b []byte, info *net80211.TxInfo) {
 	m.mu.Lock()
 	b = append([]byte(nil), b...)
-	filter, trace := m.Filter, m.Trace
+	filter, trace, lose := m.Filter, m.Trace, m.Lose
 	m.mu.Unlock()
+	if lose != nil && lose(r, info.Rate) {
+		m.enqueueStatus(r, info, false)
+		return
+	}
 	if filter != nil {
 		if b = filter(r, b); b == nil {
 			m.enqueueStatus(r, info, false)

@@ -5,14 +5,14 @@ import "net"
 // TxInfo describes one transmission attempt.
 type TxInfo struct {
 	Freq  int  // MHz
-	Rate  int  // 500 kb/s units
+	Rate  int  // 500 kb/s units, or 0x80|i for HT MCS i (one stream, 20 MHz, long GI)
 	Power int8 // dBm
 }
 
 // RxInfo describes a received frame.
 type RxInfo struct {
 	Freq   int  // MHz
-	Rate   int  // 500 kb/s units
+	Rate   int  // 500 kb/s units, or 0x80|i for HT MCS i
 	Signal int8 // dBm
 	Noise  int8 // dBm
 }

@@ -63,17 +63,22 @@ func (r *Radio) SetChannel(freqMHz int) error { return r.d.SetChannel(freqMHz) }
 func (r *Radio) Channels() []int { return slices.Clone(channels24[:]) }
 
 // HTCaps implements net80211.HTRadio: what the card receives (the card
-// takes every frame the medium hands it, whatever its modulation; it
-// transmits at legacy rates only, which HT Capabilities do not describe).
+// takes every frame the medium hands it, whatever its modulation).
 // One spatial stream, MCS 0-7 at 20 MHz, long guard interval, SM power
-// save disabled (IEEE 802.11-2016 9.4.2.56.2), 3839-octet A-MSDUs and
-// 8 KiB A-MPDUs (the layer declines Block Ack agreements, so neither
-// arrives), no beamforming or antenna selection.
+// save disabled (IEEE 802.11-2016 9.4.2.56.2), 3839-octet A-MSDUs (the
+// layer splits them; the card's 2048-octet receive buffers hold ones up
+// to about 2000 octets) and 8 KiB A-MPDUs, no beamforming or antenna
+// selection.
 func (r *Radio) HTCaps() ie.HTCaps {
 	h := ie.HTCaps{Info: ie.HTCapSMPSMask}
 	h.MCS[0] = 0xff
 	return h
 }
+
+// TxMCS implements net80211.MCSRadio: the card sends at the descriptor's
+// rate, HT MCS 0-7 included (0x80|i, docs/vcard.md), and reports the TX
+// status the medium gives, so rate control may use them.
+func (r *Radio) TxMCS() uint8 { return 0xff }
 
 // KeyCache implements net80211.KeyCacheRadio.
 func (r *Radio) KeyCache() net80211.KeyCache { return keyCache{r.d.KeyCache()} }
