@@ -155,7 +155,7 @@ pings() {
 	wait $lp || true
 	echo "RESULT $2: Linux -> us: $(ping_answered /tmp/lping.log $1) of $1 answered ($(grep 'packets transmitted' /tmp/lping.log))"
 	echo "RESULT $2: us -> Linux: $(grep 'packets transmitted' /tmp/wping.log) $(grep 'first error' /tmp/wping.log)"
-	[ "$(ping_answered /tmp/lping.log $1)" = "$1" ] || fail "$2: Linux -> us: $(ping_answered /tmp/lping.log $1) of the first $1 echo requests answered"
+	[ "$(ping_answered /tmp/lping.log $1)" = "$1" ] || { wlan status | sed "s/^/STATUS $2: /"; fail "$2: Linux -> us: $(ping_answered /tmp/lping.log $1) of the first $1 echo requests answered"; }
 	expect "$(cat /tmp/wping.log)" "$1 packets transmitted, $1 received"
 }
 STA=02:67:6f:70:6b:01
