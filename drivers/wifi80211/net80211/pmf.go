@@ -13,7 +13,8 @@ import (
 // 12.5.4; SA Query 11.13). Once the 4-way handshake of an association
 // with MFPC on both sides installed the PTK, robust management frames
 // (Deauthentication, Disassociation, and Action frames of the robust
-// categories, table 9-47) to us are CCMP-protected under the PTK, and
+// categories, table 9-47) to us are protected under the PTK (CCMP-128,
+// GCMP-128 or GCMP-256), and
 // group-addressed ones carry a Management MIC element checked with the
 // IGTK (BIP-CMAC-128, BIP-GMAC-128, BIP-GMAC-256 or BIP-CMAC-256 as the
 // AP's RSN element names: crypto_bip.go). Unprotected ones are dropped; an unprotected

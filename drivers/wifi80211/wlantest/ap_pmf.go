@@ -11,7 +11,7 @@ import (
 
 // The test AP's side of protected management frames (IEEE 802.11w), for
 // APConfig.PMF 1 (MFPC) or 2 (MFPC and MFPR): the IGTK in message 3,
-// CCMP on unicast robust frames, BIP-CMAC-128 on group-addressed ones,
+// the pairwise cipher on unicast robust frames, BIP (APConfig.GroupMgmt) on group-addressed ones,
 // SA Query answered.
 
 // PMFStats counts the AP's protected management traffic.
