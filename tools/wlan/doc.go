@@ -74,7 +74,7 @@
 // AP's first N group-addressed frames with a Management MIC element (a
 // broadcast Deauthentication, say), a copy whose MIC is wrong: it must be
 // dropped and counted as a BIP error while the real one verifies (drops
-// line: "(0 swapped, 1 forged)").
+// line: "1 forged").
 //
 // WPA3-Personal is chosen by itself: when the AP offers SAE (AKM 8, also on
 // a WPA2/WPA3 transition network) and --passphrase was given, connect

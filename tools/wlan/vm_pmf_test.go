@@ -294,7 +294,7 @@ bip_phase() { # name conf pairwise-selector pairwise group mgmt [pcap]
 	out=$(wlan status | grep -E '^(pmf|drops):' | tr '\n' ' ')
 	echo "RESULT $1 after broadcast deauth: $out"
 	expect "$out" "1 group frames verified, 1 BIP errors"
-	expect "$out" "(0 swapped, 1 forged)"
+	expect "$out" "(0 swapped), 1 forged,"
 	expect "$(cat /tmp/connect-$1.log)" "disconnected (reason"
 	pings 10 $1-rejoined
 	must wlan disconnect
