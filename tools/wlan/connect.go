@@ -34,7 +34,11 @@ type connectOpts struct {
 	// after the one that follows them, once a Block Ack agreement was
 	// offered (testing receive reordering).
 	reorderData int
-	links       []hwsim.Link // per-link signal levels of the medium (--signal)
+	// forgeBIP: the medium gives us a copy with a wrong MIC before each
+	// of the AP's first N group-addressed frames that carry a Management
+	// MIC element (--forge-bip).
+	forgeBIP int
+	links    []hwsim.Link // per-link signal levels of the medium (--signal)
 	// bgscan: period of background scan visits while connected (0: none).
 	bgscan time.Duration
 	// softCrypto: CCMP and GCMP in the software engine of the crypto
@@ -61,7 +65,7 @@ func connect(o connectOpts, stdout, stderr io.Writer) (code int) {
 		case events <- e:
 		default:
 		}
-	}, tap, hwsim.Config{Lose: saeConfirmLoser(o.dropSAEConfirms), Hold: dataSwapper(o.reorderData), Links: o.links}, o.softCrypto, o.bgscan, o.saeGroups)
+	}, tap, hwsim.Config{Lose: saeConfirmLoser(o.dropSAEConfirms), Hold: dataSwapper(o.reorderData), Forge: bipForger(o.forgeBIP), Links: o.links}, o.softCrypto, o.bgscan, o.saeGroups)
 	if err != nil {
 		fmt.Fprintf(stderr, "wlan connect: %v\n", err)
 		return 1

@@ -13,6 +13,7 @@
 //	      [--sae-groups 19,20,21]                       WPA3-SAE groups in order of preference (NIST P-256, P-384, P-521)
 //	      [--drop-sae-confirms N]                       testing: the medium loses the AP's first N SAE Confirms
 //	      [--reorder-data N]                            testing: the medium swaps N of the AP's QoS Data frames with the next
+//	      [--forge-bip N]                               testing: a copy with a wrong BIP MIC before N of the AP's group frames
 //	wlan scan|connect|medium [--signal FROM[>TO]=DBM]...  per-link signal levels of the medium (one AP stronger)
 //	wlan ping ADDR [--count N] [--interval D] [--wait D] [--size N]   echo through the stack (IPv4 or IPv6)
 //	wlan status [--json]                                 BSSID, channel, signal, rate, security, ciphers, counters, address
@@ -63,6 +64,17 @@
 // HT capabilities and protected management frames (802.11w); status says
 // which, counts the A-MSDUs split and dropped, and names the HT MCS rate
 // control chose ("rate: 65 Mb/s (HT MCS 7)") on an HT association.
+// The pairwise cipher is GCMP-256 when the AP offers it, then
+// CCMP-128, GCMP-128, TKIP (wpa_supplicant's order); the group management
+// cipher of PMF is the AP's (BIP-CMAC-128, BIP-GMAC-128, BIP-GMAC-256 or
+// BIP-CMAC-256). status shows the ciphers ("cipher: GCMP-256 pairwise,
+// GCMP-256 group") and a pmf line: "on (BIP-GMAC-256); 0 unprotected
+// dropped, 1 group frames verified, 1 BIP errors; SA Query: ...".
+// --forge-bip N makes the medium give the station, before each of the
+// AP's first N group-addressed frames with a Management MIC element (a
+// broadcast Deauthentication, say), a copy whose MIC is wrong: it must be
+// dropped and counted as a BIP error while the real one verifies (drops
+// line: "1 forged").
 //
 // WPA3-Personal is chosen by itself: when the AP offers SAE (AKM 8, also on
 // a WPA2/WPA3 transition network) and --passphrase was given, connect

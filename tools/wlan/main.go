@@ -57,6 +57,7 @@ type cmdFlags struct {
 	interval, wait         time.Duration
 	dropSAEConfirms        int
 	reorderData            int
+	forgeBIP               int
 	crypto                 string
 	udpSink                uint16
 	signals                []string
@@ -98,6 +99,7 @@ func newFlagSet(cmd string, f *cmdFlags) *pflag.FlagSet {
 		fs.BoolVar(&f.stamps, "timestamps", false, "end each progress line with [seconds since connecting began]")
 		fs.DurationVar(&f.bgscan, "bgscan", 10*time.Second, "while connected, visit another channel (40 ms) this often to keep the other access points of the SSID known for roaming; 0: never")
 		fs.IntVar(&f.dropSAEConfirms, "drop-sae-confirms", 0, "testing: the medium loses the first N SAE Confirms the access point sends")
+		fs.IntVar(&f.forgeBIP, "forge-bip", 0, "testing: before each of the first N group-addressed frames with a Management MIC element the access point sends, the medium gives the station a copy with a wrong MIC")
 		fs.IntVar(&f.reorderData, "reorder-data", 0, "testing: once the access point offers a Block Ack agreement, the medium swaps N of its QoS Data frames with the frame after each")
 	case "ping":
 		fs.IntVar(&f.count, "count", 5, "echo requests to send")
@@ -245,7 +247,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	o := connectOpts{sock: fl.sock, mac: mac, ssid: fl.ssid, pass: fl.pass, psk: psk, timeout: fl.timeout,
 		ip: ipConfig{Name: fl.ifname, DHCP: fl.dhcp, SLAAC: fl.slaac}, pcap: fl.pcapPath, pcapCount: fl.pcapCount, stamps: fl.stamps}
-	o.dropSAEConfirms, o.reorderData = fl.dropSAEConfirms, fl.reorderData
+	o.dropSAEConfirms, o.reorderData, o.forgeBIP = fl.dropSAEConfirms, fl.reorderData, fl.forgeBIP
 	o.bgscan = fl.bgscan
 	o.udpSink = fl.udpSink
 	for _, g := range fl.saeGroups {

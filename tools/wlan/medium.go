@@ -9,6 +9,7 @@ import (
 
 	"github.com/gopkt/gopkt/drivers/wifi80211/frame"
 	"github.com/gopkt/gopkt/drivers/wifi80211/hwsim"
+	"github.com/gopkt/gopkt/drivers/wifi80211/ie"
 	"github.com/gopkt/gopkt/drivers/wifi80211/sae"
 )
 
@@ -69,6 +70,37 @@ func dataSwapper(n int) func([]byte) bool {
 		}
 		left--
 		return true
+	}
+}
+
+// bipForger returns a hwsim.Config.Forge that, for each of the first n
+// group-addressed management frames a kernel radio (the access point)
+// sends with a Management MIC element (BIP, 802.11-2020 12.5.4: the last
+// element, 18 or 26 octets), makes a copy with the last MIC octet
+// flipped, which the station hears first: an attacker replaying the frame
+// with a forged MIC. nil when n is not positive. connect --forge-bip uses
+// it so that the VM test sees a bad MIC dropped and counted, then the
+// real frame verified.
+func bipForger(n int) func([]byte) []byte {
+	if n <= 0 {
+		return nil
+	}
+	left := n
+	return func(b []byte) []byte {
+		f, err := frame.Parse(b)
+		if left == 0 || err != nil || f.Type() != frame.TypeMgmt || f.Addr1()[0]&1 == 0 {
+			return nil
+		}
+		body := f.Body()
+		for _, l := range []int{18, 26} {
+			if len(body) >= l && body[len(body)-l] == ie.IDMMIE && int(body[len(body)-l+1]) == l-2 {
+				left--
+				c := append([]byte(nil), b...)
+				c[len(c)-1] ^= 0x01
+				return c
+			}
+		}
+		return nil
 	}
 }
 

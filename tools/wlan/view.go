@@ -113,9 +113,12 @@ type statusView struct {
 	// ended; MPDUs held for reordering, holes given up on after the
 	// reorder timeout, MPDUs dropped as older than the window.
 	BA baView `json:"block_ack"`
-	// PMF counters: unprotected robust frames dropped, group frames whose
-	// BIP check failed, SA Queries answered, ours confirmed, ours unanswered.
+	// PMF: the group management cipher; counters: unprotected robust
+	// frames dropped, group frames whose BIP check passed and failed, SA
+	// Queries answered, ours confirmed, ours unanswered.
+	GroupMgmt       string `json:"group_mgmt_cipher,omitempty"`
 	MgmtUnprotected uint64 `json:"mgmt_unprotected_dropped"`
+	BIPVerified     uint64 `json:"bip_verified"`
 	BIPErrors       uint64 `json:"bip_errors"`
 	SAQueryAnswered uint64 `json:"sa_query_answered"`
 	SAQueryOK       uint64 `json:"sa_query_confirmed"`
@@ -179,7 +182,9 @@ type dropsView struct {
 	MediumLost uint64 `json:"medium_lost_on_request"`
 	// MediumHeld: kernel frames delivered after the next one on purpose
 	// (--reorder-data).
-	MediumHeld      uint64 `json:"medium_swapped_on_request"`
+	MediumHeld uint64 `json:"medium_swapped_on_request"`
+	// MediumForged: forged copies the medium gave us (--forge-bip).
+	MediumForged    uint64 `json:"medium_forged_on_request"`
 	CardRxNoBuf     uint32 `json:"card_rx_no_buffer"`
 	CardTxFailed    uint32 `json:"card_tx_failed"`
 	CardRxAllocFail uint64 `json:"card_rx_alloc_failed"`
@@ -247,7 +252,7 @@ func makeStackView(st ipv4.Stats, c stack.Counters) *stackView {
 
 func makeDrops(s net80211.Status, c vcard.Stats, m hwsim.Stats, p port.Stats) dropsView {
 	return dropsView{MediumUnacked: m.Unacked, MediumSendErr: m.SendErr, MediumOverruns: m.Overruns,
-		MediumStatusRetried: m.StatusRetried, MediumStatusLost: m.StatusLost, MediumRepliesLost: m.RepliesLost, MediumLost: m.Lost, MediumHeld: m.Held,
+		MediumStatusRetried: m.StatusRetried, MediumStatusLost: m.StatusLost, MediumRepliesLost: m.RepliesLost, MediumLost: m.Lost, MediumHeld: m.Held, MediumForged: m.Forged,
 		CardRxNoBuf: c.RxNoBuf, CardTxFailed: c.TxFailed, CardRxAllocFail: c.RxAllocFail, CardTxRejected: c.TxRejected, CardTxForeign: c.TxForeign, CardRxBadLen: c.RxBadLen,
 		VapRxDup: s.Stats.RxDup, VapRxReplay: s.Stats.RxReplay, VapRxDecrypt: s.Stats.RxDecryptErr,
 		VapRxUnprot: s.Stats.RxUnprotected, VapRxNoKey: s.Stats.RxNoKey, VapRxStaleKey: s.Stats.RxStaleKey,
@@ -339,7 +344,7 @@ type baView struct {
 func makeStatus(s net80211.Status, c vcard.Stats) statusView {
 	v := statusView{State: s.State.String(), PortOpen: s.PortOpen, SSID: string(s.SSID), FreqMHz: s.FreqMHz,
 		Channel: channelOf(s.FreqMHz), Signal: int(s.SignalDBm), RateMbps: s.TxRate.Mbps(), Pairwise: s.Pairwise, Group: s.Group, QoS: s.QoS, HT: s.HT, PMF: s.PMF,
-		Actions: s.Stats.RxAction, MgmtUnprotected: s.Stats.RxMgmtUnprotected, BIPErrors: s.Stats.RxBIPError, SAQueryAnswered: s.Stats.SAQueryAnswered,
+		Actions: s.Stats.RxAction, MgmtUnprotected: s.Stats.RxMgmtUnprotected, BIPErrors: s.Stats.RxBIPError, BIPVerified: s.Stats.RxBIPVerified, GroupMgmt: s.GroupMgmt, SAQueryAnswered: s.Stats.SAQueryAnswered,
 		SAQueryOK: s.Stats.SAQueryConfirmed, SAQueryTimeouts: s.Stats.SAQueryTimeouts,
 		RxDelivered: s.Stats.RxDelivered, RxReplay: s.Stats.RxReplay, RxDecryptEr: s.Stats.RxDecryptErr,
 		EAPOLRx: s.Stats.EAPOLRx, EAPOLBadMIC: s.Stats.EAPOLBadMIC, EAPOLReplay: s.Stats.EAPOLReplay,
@@ -434,8 +439,8 @@ func printStatus(w io.Writer, v statusView, asJSON bool) error {
 		}
 	}
 	if v.PMF {
-		fmt.Fprintf(tw, "pmf:\ton (BIP-CMAC-128); %d unprotected dropped, %d BIP errors; SA Query: %d answered, %d of ours confirmed, %d timed out\n",
-			v.MgmtUnprotected, v.BIPErrors, v.SAQueryAnswered, v.SAQueryOK, v.SAQueryTimeouts)
+		fmt.Fprintf(tw, "pmf:\ton (%s); %d unprotected dropped, %d group frames verified, %d BIP errors; SA Query: %d answered, %d of ours confirmed, %d timed out\n",
+			v.GroupMgmt, v.MgmtUnprotected, v.BIPVerified, v.BIPErrors, v.SAQueryAnswered, v.SAQueryOK, v.SAQueryTimeouts)
 	} else {
 		fmt.Fprintf(tw, "pmf:\toff\n")
 	}
@@ -451,8 +456,8 @@ func printStatus(w io.Writer, v statusView, asJSON bool) error {
 	fmt.Fprintf(tw, "rx:\t%d frames, %d delivered, %d decrypted by the card, %d replays, %d decrypt errors\n", v.RxFrames, v.RxDelivered, v.HWDecrypted, v.RxReplay, v.RxDecryptEr)
 	d := v.Drops
 	fmt.Fprintf(tw, "refused:\t%d of our frames by other radios (idle or on another channel; not drops)\n", v.RefusedByOtherRadios)
-	fmt.Fprintf(tw, "drops:\tmedium %d unacked, %d send errors, %d overruns, %d lost on request (%d swapped), tx status %d retried %d lost, %d replies lost; card %d rx no buffer, %d rx MIC errors, %d rx replays, %d tx failed, %d rx alloc, %d tx rejected, %d tx foreign, %d rx bad length\n",
-		d.MediumUnacked, d.MediumSendErr, d.MediumOverruns, d.MediumLost, d.MediumHeld, d.MediumStatusRetried, d.MediumStatusLost, d.MediumRepliesLost, d.CardRxNoBuf, d.CardRxMICErr, d.CardRxReplay, d.CardTxFailed, d.CardRxAllocFail, d.CardTxRejected, d.CardTxForeign, d.CardRxBadLen)
+	fmt.Fprintf(tw, "drops:\tmedium %d unacked, %d send errors, %d overruns, %d lost on request (%d swapped), %d forged, tx status %d retried %d lost, %d replies lost; card %d rx no buffer, %d rx MIC errors, %d rx replays, %d tx failed, %d rx alloc, %d tx rejected, %d tx foreign, %d rx bad length\n",
+		d.MediumUnacked, d.MediumSendErr, d.MediumOverruns, d.MediumLost, d.MediumHeld, d.MediumForged, d.MediumStatusRetried, d.MediumStatusLost, d.MediumRepliesLost, d.CardRxNoBuf, d.CardRxMICErr, d.CardRxReplay, d.CardTxFailed, d.CardRxAllocFail, d.CardTxRejected, d.CardTxForeign, d.CardRxBadLen)
 	fmt.Fprintf(tw, "\tvap rx %d duplicate, %d replay, %d decrypt, %d unprotected, %d no key, %d stale key, %d port closed; tx %d dropped, %d errors, %d not acked; port rx %d queue full, tx %d dropped\n",
 		d.VapRxDup, d.VapRxReplay, d.VapRxDecrypt, d.VapRxUnprot, d.VapRxNoKey, d.VapRxStaleKey, d.VapRxPortClosed, d.VapTxDropped, d.VapTxErrors, d.VapTxNotAcked, d.PortRxDropped, d.PortTxDropped)
 	f := d.Flow

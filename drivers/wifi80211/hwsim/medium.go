@@ -70,6 +70,12 @@ type Config struct {
 	// at once that it was acknowledged. One frame is held at a time. For
 	// tests of receive reordering (tools/wlan connect --reorder-data).
 	Hold func(frame []byte) bool
+	// Forge, if set, sees every frame a kernel radio transmits that Lose
+	// and Hold left alone; a frame it returns (a new slice) is given to
+	// our stations just before that one, as an attacker in range would
+	// send a forged copy (Stats.Forged). For tests of frame verification
+	// (tools/wlan connect --forge-bip).
+	Forge func(frame []byte) []byte
 }
 
 // Link is the signal level of one radio's frames as heard by another.
@@ -173,8 +179,8 @@ type radio struct {
 }
 
 type stats struct {
-	kernelFrames, toStations, relayed, injected, acked, txInfo, bad, sendErr, refused, unacked, overruns, lost, held atomic.Uint64
-	statusRetried, statusLost, repliesLost                                                                           atomic.Uint64
+	kernelFrames, toStations, relayed, injected, acked, txInfo, bad, sendErr, refused, unacked, overruns, lost, held, forged atomic.Uint64
+	statusRetried, statusLost, repliesLost                                                                                   atomic.Uint64
 }
 
 // Stats counts the medium's work.
@@ -203,8 +209,9 @@ type Stats struct {
 	// the kernel dropped frames for us, each one lost on the air.
 	Overruns uint64
 	// Lost: kernel frames Config.Lose lost on purpose; Held: kernel
-	// frames Config.Hold delivered after the next one.
-	Lost, Held uint64
+	// frames Config.Hold delivered after the next one; Forged: frames
+	// Config.Forge made.
+	Lost, Held, Forged uint64
 	// ReadBuffer is the socket's receive buffer in bytes.
 	ReadBuffer int
 }
@@ -215,7 +222,7 @@ func (m *Medium) Stats() Stats {
 	return Stats{KernelFrames: s.kernelFrames.Load(), ToStations: s.toStations.Load(), Relayed: s.relayed.Load(),
 		Injected: s.injected.Load(), Acked: s.acked.Load(), TxInfo: s.txInfo.Load(), Unacked: s.unacked.Load(), Bad: s.bad.Load(), SendErr: s.sendErr.Load(), Refused: s.refused.Load(),
 		StatusRetried: s.statusRetried.Load(), StatusLost: s.statusLost.Load(), RepliesLost: s.repliesLost.Load(),
-		Overruns: s.overruns.Load(), Lost: s.lost.Load(), Held: s.held.Load(), ReadBuffer: m.rcvbuf}
+		Overruns: s.overruns.Load(), Lost: s.lost.Load(), Held: s.held.Load(), Forged: s.forged.Load(), ReadBuffer: m.rcvbuf}
 }
 
 // Open connects to the kernel and registers this process as the medium
@@ -489,6 +496,13 @@ func (m *Medium) kernelFrame(k *kframe) {
 		return
 	}
 
+	var forged []byte
+	if m.cfg.Forge != nil {
+		if forged = m.cfg.Forge(k.frame); forged != nil {
+			m.st.forged.Add(1)
+		}
+	}
+
 	m.mu.Lock()
 	var sb [4]air.Station
 	sts := append(sb[:0], m.sts...)
@@ -510,6 +524,9 @@ func (m *Medium) kernelFrame(k *kframe) {
 		}
 		m.st.toStations.Add(1)
 		rx.Signal = m.signal(k.transmitter, [6]byte(s.Addr()))
+		if forged != nil {
+			s.Receive(forged, rx)
+		}
 		if s.Receive(k.frame, rx) {
 			acked = true
 		}

@@ -28,6 +28,10 @@ const (
 	CipherGCMP128  Suite = OUIIEEE<<8 | 8
 	CipherGCMP256  Suite = OUIIEEE<<8 | 9
 	CipherCCMP256  Suite = OUIIEEE<<8 | 10
+	// Group management ciphers (12.5.4): BIP-CMAC-128 is CipherBIPCMAC.
+	CipherBIPGMAC128 Suite = OUIIEEE<<8 | 11
+	CipherBIPGMAC256 Suite = OUIIEEE<<8 | 12
+	CipherBIPCMAC256 Suite = OUIIEEE<<8 | 13
 )
 
 // AKM suites (table 9-133).
@@ -69,6 +73,16 @@ func (s Suite) String() string {
 		return "GCMP-128"
 	case CipherBIPCMAC:
 		return "BIP-CMAC-128"
+	case CipherGCMP256:
+		return "GCMP-256"
+	case CipherCCMP256:
+		return "CCMP-256"
+	case CipherBIPGMAC128:
+		return "BIP-GMAC-128"
+	case CipherBIPGMAC256:
+		return "BIP-GMAC-256"
+	case CipherBIPCMAC256:
+		return "BIP-CMAC-256"
 	}
 	return fmt.Sprintf("%06x:%d", s.OUI(), s.Type())
 }

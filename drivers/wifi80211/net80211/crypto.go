@@ -41,7 +41,7 @@ type Cipher interface {
 type Ciphers map[ie.Suite]Cipher
 
 // DefaultCiphers returns the software implementations of every cipher this
-// package has: WEP-40, WEP-104, TKIP, CCMP-128, GCMP-128.
+// package has: WEP-40, WEP-104, TKIP, CCMP-128, GCMP-128, GCMP-256.
 func DefaultCiphers() Ciphers {
 	return Ciphers{
 		ie.CipherWEP40:   WEP40{},
@@ -49,6 +49,7 @@ func DefaultCiphers() Ciphers {
 		ie.CipherTKIP:    TKIP{},
 		ie.CipherCCMP128: CCMP{},
 		ie.CipherGCMP128: GCMP{},
+		ie.CipherGCMP256: GCMP256{},
 	}
 }
 

@@ -11,6 +11,11 @@ import (
 // crypto/gcm; encapsulation is shared with CCMP (crypto_aead.go).
 type GCMP struct{ noMIC }
 
+// GCMP256 is GCMP-256 (802.11-2020 12.5.5, cipher suite 00-0F-AC:9):
+// GCMP with a 32-octet TK (AES-256); header, MIC, nonce and AAD as
+// GCMP-128's.
+type GCMP256 struct{ noMIC }
+
 // gcmpMICLen is the GCMP-128 MIC length (12.5.5.2).
 const gcmpMICLen = 16
 
@@ -30,7 +35,9 @@ func (GCMP) HeaderLen() int { return pnHeaderLen }
 func (GCMP) TrailerLen() int { return gcmpMICLen }
 
 // Init expands the AES key.
-func (GCMP) Init(k *Key) error {
+func (GCMP) Init(k *Key) error { return gcmpInit(k) }
+
+func gcmpInit(k *Key) error {
 	a, err := gcm.New(k.Material())
 	if err != nil {
 		return opErr("init key", "", ErrKeyInvalid, "GCMP: %v", err)
@@ -55,5 +62,32 @@ func (GCMP) Encap(k *Key, b []byte, hdrLen int) ([]byte, error) { return aeadEnc
 // Decap checks replay, then decrypts and verifies, then advances the replay
 // counter (12.5.5.4.4; NetBSD ccmp_decap order).
 func (GCMP) Decap(k *Key, b []byte, hdrLen int, hwDone bool) ([]byte, error) {
+	return aeadDecap(k, b, hdrLen, hwDone)
+}
+
+// Name returns "GCMP-256".
+func (GCMP256) Name() string { return "GCMP-256" }
+
+// Suite returns 00-0F-AC:9.
+func (GCMP256) Suite() ie.Suite { return ie.CipherGCMP256 }
+
+// KeyLen returns 32 (12.5.5.1: GCMP-256 uses a 256-bit TK).
+func (GCMP256) KeyLen() int { return 32 }
+
+// HeaderLen returns 8.
+func (GCMP256) HeaderLen() int { return pnHeaderLen }
+
+// TrailerLen returns 16.
+func (GCMP256) TrailerLen() int { return gcmpMICLen }
+
+// Init expands the AES-256 key.
+func (GCMP256) Init(k *Key) error { return gcmpInit(k) }
+
+// Encap protects the MPDU in b (12.5.5.3).
+func (GCMP256) Encap(k *Key, b []byte, hdrLen int) ([]byte, error) { return aeadEncap(k, b, hdrLen) }
+
+// Decap checks replay, then decrypts and verifies, then advances the replay
+// counter (12.5.5.4.4).
+func (GCMP256) Decap(k *Key, b []byte, hdrLen int, hwDone bool) ([]byte, error) {
 	return aeadDecap(k, b, hdrLen, hwDone)
 }

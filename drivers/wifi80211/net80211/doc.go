@@ -38,7 +38,8 @@
 // (active/passive scan, scan cache with ageing), node.go (node table,
 // duplicate cache), keytable.go (install rules), key.go, crypto.go (the
 // Cipher interface, shaped like NetBSD's ieee80211_cipher) and
-// crypto_{wep,tkip,ccmp,gcmp}.go, wpa.go (supplicant), eapol_key.go (Key
+// crypto_{wep,tkip,ccmp,gcmp}.go (GCMP-128 and GCMP-256), crypto_bip.go (BIP:
+// the Management MIC element under each group management cipher), wpa.go (supplicant), eapol_key.go (Key
 // MIC and Key Data crypto), countermeasures.go (TKIP Michael, 12.5.2.4),
 // llc.go, defrag.go, amsdu.go (A-MSDU receive), ratectl{,_amrr,_minstrel}.go,
 // acl.go, radiotap.go, port.go (the stack seam), action.go (Action frames:
@@ -152,14 +153,29 @@
 //
 // # Protected management frames
 //
-// With an AP that sets MFPC (or MFPR) and CCMP-128 pairwise, our RSN
-// element sets MFPC; message 3 must then carry the IGTK KDE. Once the PTK
-// is in, unicast Deauthentication, Disassociation and robust Action frames
-// go and come CCMP-protected (a management replay counter of their own),
-// group-addressed ones must carry a valid BIP-CMAC-128 Management MIC
-// element, and an unprotected Deauthentication or Disassociation starts an
-// SA Query (11.13) instead of ending the association: only when the AP
-// leaves it unanswered for a second do we rejoin.
+// With an AP that sets MFPC (or MFPR) and a pairwise cipher other than
+// TKIP (GCMP-256, CCMP-128, GCMP-128), our RSN element sets MFPC and names
+// the AP's group management cipher when it is not the default
+// BIP-CMAC-128 (BIP-GMAC-128, BIP-GMAC-256, BIP-CMAC-256: 802.11-2020
+// 12.5.4, crypto_bip.go, on crypto/cmac and crypto/gcm in software);
+// message 3 must then carry the IGTK KDE with an IGTK of the suite's
+// length (16 or 32 octets), as may a group key message 1 (a new IGTK
+// under the other key ID, 4 or 5). Once the PTK is in, unicast
+// Deauthentication, Disassociation and robust Action frames go and come
+// protected under the pairwise cipher (a management replay counter of
+// their own), group-addressed ones must carry a Management MIC element
+// (8-octet MIC for BIP-CMAC-128, 16 for the others) that verifies with an
+// IPN above the last (VapStats.RxBIPVerified; RxBIPError, RxMgmtReplay
+// otherwise), and an unprotected Deauthentication or Disassociation starts
+// an SA Query (11.13) instead of ending the association: only when the AP
+// leaves it unanswered for a second do we rejoin. Status.GroupMgmt names
+// the suite.
+//
+// The pairwise cipher is chosen in wpa_supplicant's order
+// (wpa_pick_pairwise_cipher: CCMP-256, GCMP-256, CCMP-128, GCMP-128, TKIP)
+// over the ciphers we have: GCMP-256 first when the AP offers it. The
+// radio's key cache keeps the CCMP keys it supports; GCMP-256 runs in
+// software or on a lookaside engine of the crypto offload API.
 //
 // AKM 6 (PSK-SHA256, hostapd's WPA-PSK-SHA256, usually with PMF) is
 // chosen before AKM 2 when the AP offers it: the PTK comes from
@@ -187,7 +203,7 @@
 // AP, IBSS, mesh and monitor vaps (the test AP lives in wlantest); WPA1
 // (descriptor 254), SAE groups other than 19, 20 and 21, AKM 24
 // (SAE-EXT-KEY), SAE password identifiers, SAE-PK, PMKSA caching for PSK,
-// 802.1X, FT; PMF with GCMP, BIP-GMAC or BIP-CMAC-256; A-MSDU transmit
+// 802.1X, FT; CCMP-256; beacon protection (BIGTK); A-MSDU transmit
 // and SPP A-MSDUs, Block Ack
 // agreements as originator (we send single MPDUs) and delayed Block Ack;
 // U-APSD; TX fragmentation and

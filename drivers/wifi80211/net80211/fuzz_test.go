@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gopkt/gopkt/drivers/wifi80211/frame"
+	"github.com/gopkt/gopkt/drivers/wifi80211/ie"
 	"github.com/gopkt/gopkt/drivers/wifi80211/internal/capture"
 	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
 	"github.com/gopkt/gopkt/drivers/wifi80211/wlantest"
@@ -49,8 +50,21 @@ func FuzzInput(f *testing.F) {
 // deauthentication (our SA Query), a Block Ack offer and BIP-protected
 // group deauthentications, good and bad.
 func FuzzInputPMF(f *testing.F) {
+	fuzzInputPMF(f, func(c *wlantest.APConfig) { c.PMF, c.QoS = 2, true })
+}
+
+// FuzzInputPMFGCMP256 is FuzzInputPMF with GCMP-256 pairwise and group
+// keys and BIP-GMAC-256 (16-octet MICs, 32-octet IGTKs), with an IGTK
+// rekey among the seeds.
+func FuzzInputPMFGCMP256(f *testing.F) {
+	fuzzInputPMF(f, func(c *wlantest.APConfig) {
+		c.PMF, c.QoS, c.Pairwise, c.Group, c.GroupMgmt = 2, true, ie.CipherGCMP256, ie.CipherGCMP256, ie.CipherBIPGMAC256
+	})
+}
+
+func fuzzInputPMF(f *testing.F, apCfg func(*wlantest.APConfig)) {
 	opts := func() benchOpts {
-		return benchOpts{passphrase: "fuzz the layer", apCfg: func(c *wlantest.APConfig) { c.PMF, c.QoS = 2, true }}
+		return benchOpts{passphrase: "fuzz the layer", apCfg: apCfg}
 	}
 	seedBench := newBench(f, opts())
 	var seeds [][]byte
@@ -60,6 +74,11 @@ func FuzzInputPMF(f *testing.F) {
 	seedBench.ap.SAQuery(7)
 	seedBench.ap.SendADDBA(0)
 	seedBench.ap.Inject(forgedDeauth())
+	seedBench.medium.Run(100)
+	if err := seedBench.ap.RekeyIGTK(); err != nil {
+		f.Fatal(err)
+	}
+	seedBench.ap.RekeyGTK(false)
 	seedBench.medium.Run(100)
 	seedBench.ap.BroadcastDeauth(1, true)
 	seedBench.ap.BroadcastDeauth(1, false)

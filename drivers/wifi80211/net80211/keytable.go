@@ -84,6 +84,8 @@ func offloadAlgorithm(s ie.Suite) crypto.Algorithm {
 		return crypto.CCMP128
 	case ie.CipherGCMP128:
 		return crypto.GCMP128
+	case ie.CipherGCMP256:
+		return crypto.GCMP256
 	}
 	return 0
 }

@@ -117,3 +117,47 @@ func TestOffloadInline(t *testing.T) {
 		t.Fatalf("%d slots still programmed", kc.Used())
 	}
 }
+
+// TestOffloadGCMP256: with a card that does CCMP-128 only (inline) and the
+// software engine registered, a GCMP-256 association's keys get sessions
+// on the software engine (the card's key cache keeps doing what it can),
+// and a station radio key cache without GCMP-256 leaves them in software.
+func TestOffloadGCMP256(t *testing.T) {
+	var reg crypto.Registry
+	sw := soft.New(soft.Options{})
+	if err := reg.Register(sw); err != nil {
+		t.Fatal(err)
+	}
+	inline := cryptotest.KeyCache("fake-card", 100, 4, crypto.CCMP128)
+	if err := reg.Register(inline); err != nil {
+		t.Fatal(err)
+	}
+	gcmp256 := func(c *wlantest.APConfig) {
+		c.Pairwise, c.Group, c.PMF, c.GroupMgmt = ie.CipherGCMP256, ie.CipherGCMP256, 2, ie.CipherBIPGMAC256
+	}
+	b := newBench(t, benchOpts{passphrase: "offload api", apCfg: gcmp256, comCfg: func(c *net80211.ComConfig) { c.Crypto = &reg }})
+	b.connect("offload api")
+	ptk := b.vap.PairwiseKey()
+	if ptk.Cipher.Name() != "GCMP-256" || ptk.Session() == nil || ptk.Session().Engine() != crypto.Engine(sw) || ptk.Session().Algorithm() != crypto.GCMP256 {
+		t.Fatalf("PTK %s session %v", ptk.Cipher.Name(), ptk.Session())
+	}
+	if inline.Stats().Sessions != 0 {
+		t.Fatalf("the CCMP-only card got %d sessions", inline.Stats().Sessions)
+	}
+	ops := sw.Stats().Ops
+	b.pingPong("GCMP-256 via engine")
+	if got := sw.Stats().Ops - ops; got != 2 {
+		t.Fatalf("software engine ran %d ops for one frame each way, want 2", got)
+	}
+
+	kc := &wlantest.KeyCache{Slots: 8, Suites: []uint32{uint32(ie.CipherCCMP128)}}
+	b2 := newBench(t, benchOpts{passphrase: "offload api", apCfg: gcmp256, hw: kc})
+	b2.connect("offload api")
+	if k := b2.vap.PairwiseKey(); k.Flags&net80211.KeyHW != 0 || k.Session() != nil || kc.Used() != 0 {
+		t.Fatalf("GCMP-256 key in a CCMP-only key cache: flags %v, %d slots used", k.Flags, kc.Used())
+	}
+	b2.pingPong("GCMP-256 in software")
+	if st := b2.vap.Status(); st.PairwiseOffload != "software" || st.GroupMgmt != "BIP-GMAC-256" {
+		t.Fatalf("status: %q, %q", st.PairwiseOffload, st.GroupMgmt)
+	}
+}

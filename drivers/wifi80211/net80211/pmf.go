@@ -1,12 +1,10 @@
 package net80211
 
 import (
-	"crypto/subtle"
 	"encoding/binary"
 	"io"
 	"time"
 
-	"github.com/gopkt/gopkt/crypto/cmac"
 	"github.com/gopkt/gopkt/drivers/wifi80211/frame"
 	"github.com/gopkt/gopkt/drivers/wifi80211/ie"
 )
@@ -15,18 +13,18 @@ import (
 // 12.5.4; SA Query 11.13). Once the 4-way handshake of an association
 // with MFPC on both sides installed the PTK, robust management frames
 // (Deauthentication, Disassociation, and Action frames of the robust
-// categories, table 9-47) to us are CCMP-protected under the PTK, and
+// categories, table 9-47) to us are protected under the PTK (CCMP-128,
+// GCMP-128 or GCMP-256), and
 // group-addressed ones carry a Management MIC element checked with the
-// IGTK (BIP-CMAC-128). Unprotected ones are dropped; an unprotected
+// IGTK (BIP-CMAC-128, BIP-GMAC-128, BIP-GMAC-256 or BIP-CMAC-256 as the
+// AP's RSN element names: crypto_bip.go). Unprotected ones are dropped; an unprotected
 // Deauthentication or Disassociation starts an SA Query instead of
 // ending the association, so a forged one cannot throw us out.
 
-// SA Query action codes (9.6.10) and the Management MIC element (9.4.2.55).
+// SA Query action codes (9.6.10).
 const (
 	actionSAQueryRequest  = 0
 	actionSAQueryResponse = 1
-	mmeLen                = 2 + 16 // ID, length, Key ID, IPN, 8-octet MIC
-	igtkLen               = 16
 )
 
 // saQuery paces the SA Query procedure (11.13): a request every
@@ -39,14 +37,15 @@ const (
 
 // igtk is an installed integrity group temporal key (IGTK KDE, 12.7.2).
 type igtk struct {
-	id  uint16
-	key [igtkLen]byte
+	bip *BIP
 	ipn uint64 // last valid IPN received
 }
 
 // pmfState is the vap's PMF state for one association.
 type pmfState struct {
-	on    bool     // MFPC on both sides: protect robust frames once keyed
+	on bool // MFPC on both sides: protect robust frames once keyed
+	// suite is the group management cipher (the AP's RSN element's, BIP-CMAC-128 when it names none).
+	suite ie.Suite
 	igtk  [2]*igtk // key IDs 4 and 5
 	query struct {
 		active  bool
@@ -80,62 +79,52 @@ func robust(f frame.Frame) bool {
 	return false
 }
 
+// igtkKDELen is the length of a valid IGTK KDE's data (Key ID 2 octets,
+// IPN 6, the IGTK) for the negotiated group management cipher.
+func (v *Vap) igtkKDELen() int { return 8 + BIPKeyLen(v.pmf.suite) }
+
 // installIGTK installs the IGTK of an IGTK KDE (Key ID 2 octets, IPN 6,
-// key): the key IDs are 4 or 5 (12.7.2), a repeated key keeps its IPN.
+// key): the key IDs are 4 or 5 (12.7.2), the key as long as the group
+// management cipher's, a repeated key keeps its IPN.
 func (v *Vap) installIGTK(kde []byte) bool {
-	if len(kde) != 8+igtkLen {
+	if len(kde) != v.igtkKDELen() {
 		return false
 	}
 	id := binary.LittleEndian.Uint16(kde)
 	if id != 4 && id != 5 {
 		return false
 	}
-	var k igtk
-	k.id = id
-	copy(k.key[:], kde[8:])
-	k.ipn = uint64(binary.LittleEndian.Uint32(kde[2:])) | uint64(binary.LittleEndian.Uint16(kde[6:]))<<32
-	if old := v.pmf.igtk[id-4]; old != nil && old.key == k.key {
+	if old := v.pmf.igtk[id-4]; old != nil && old.bip.SameKey(kde[8:]) {
 		return true // reinstalling would rewind the IPN
 	}
-	v.pmf.igtk[id-4] = &k
+	b, err := NewBIP(v.pmf.suite, id, kde[8:])
+	if err != nil {
+		return false
+	}
+	ipn := uint64(binary.LittleEndian.Uint32(kde[2:])) | uint64(binary.LittleEndian.Uint16(kde[6:]))<<32
+	v.pmf.igtk[id-4] = &igtk{bip: b, ipn: ipn}
 	return true
 }
 
 // verifyBIP checks the Management MIC element of a group-addressed
-// robust frame (BIP-CMAC-128, 12.5.4.5): the MME is the last element,
-// its IPN above the key's, and its MIC AES-CMAC(IGTK, AAD || body with
-// the MIC zeroed) truncated to 64 bits, where AAD is the masked Frame
-// Control and the three addresses (12.5.4.3).
+// robust frame (12.5.4.6): the MME is the last element, of the length of
+// the negotiated group management cipher's, names an installed IGTK, its
+// IPN is above the key's, and its MIC verifies (BIP.Check).
 func (v *Vap) verifyBIP(f frame.Frame) bool {
-	body := f.Body()
-	if len(body) < mmeLen || body[len(body)-mmeLen] != ie.IDMMIE || body[len(body)-mmeLen+1] != 16 {
-		return false
-	}
-	mme := body[len(body)-16:]
-	id := binary.LittleEndian.Uint16(mme)
-	if id != 4 && id != 5 || v.pmf.igtk[id-4] == nil {
+	ipn, id, err := MMEFields(f, BIPMICLen(v.pmf.suite))
+	if err != nil || id != 4 && id != 5 || v.pmf.igtk[id-4] == nil {
 		return false
 	}
 	k := v.pmf.igtk[id-4]
-	ipn := uint64(binary.LittleEndian.Uint32(mme[2:])) | uint64(binary.LittleEndian.Uint16(mme[6:]))<<32
 	if ipn <= k.ipn {
 		v.stats.RxMgmtReplay++
 		return false
 	}
-	var aad [20]byte
-	fc := f.FC() &^ (frame.FlagRetry | frame.FlagPwrMgt | frame.FlagMoreData)
-	aad[0], aad[1] = byte(fc), byte(fc>>8)
-	copy(aad[2:], f[4:22])
-	c, err := cmac.New(k.key[:])
-	if err != nil {
-		return false
-	}
-	var zero [8]byte
-	mac := c.MAC(aad[:], body[:len(body)-8], zero[:])
-	if subtle.ConstantTimeCompare(mac[:8], mme[8:16]) != 1 {
+	if _, err := k.bip.Check(f); err != nil {
 		return false
 	}
 	k.ipn = ipn
+	v.stats.RxBIPVerified++
 	return true
 }
 

@@ -2,10 +2,12 @@ package net80211_test
 
 import (
 	"encoding/binary"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/gopkt/gopkt/drivers/wifi80211/frame"
+	"github.com/gopkt/gopkt/drivers/wifi80211/ie"
 	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
 	"github.com/gopkt/gopkt/drivers/wifi80211/wlantest"
 )
@@ -124,4 +126,91 @@ func TestPMFNotOffered(t *testing.T) {
 	if !b.has(net80211.EventDisconnected) {
 		t.Fatalf("deauthentication ignored: %v", b.kinds())
 	}
+}
+
+// TestPMFCiphers joins APs with PMF over each pairwise and group cipher
+// and group management cipher combination hostapd offers that we have:
+// the Status names them, data flows, the AP's SA Query is answered under
+// the pairwise cipher, a group-addressed Deauthentication with a wrong
+// MIC is dropped and counted, an IGTK rekey (the other key ID, in a group
+// key handshake) is taken with the suite's key length, and a valid
+// group-addressed Deauthentication under the new IGTK is verified and
+// obeyed. The AP offers CCMP-128, GCMP-128 and GCMP-256 in the GCMP-256
+// cases: we choose GCMP-256.
+func TestPMFCiphers(t *testing.T) {
+	for _, tc := range []struct {
+		pairwise, group, mgmt ie.Suite
+		offer                 []ie.Suite
+		sae                   bool
+	}{
+		{ie.CipherGCMP256, ie.CipherGCMP256, ie.CipherBIPGMAC256, []ie.Suite{ie.CipherCCMP128, ie.CipherGCMP128, ie.CipherGCMP256}, false},
+		{ie.CipherGCMP256, ie.CipherGCMP256, ie.CipherBIPGMAC256, []ie.Suite{ie.CipherGCMP128, ie.CipherGCMP256}, true},
+		{ie.CipherGCMP128, ie.CipherGCMP128, ie.CipherBIPGMAC128, nil, false},
+		{ie.CipherCCMP128, ie.CipherCCMP128, ie.CipherBIPCMAC256, nil, false},
+		{ie.CipherCCMP128, ie.CipherGCMP256, ie.CipherBIPGMAC256, nil, true},
+		{ie.CipherGCMP256, ie.CipherCCMP128, 0, nil, false}, // BIP-CMAC-128, named by no one
+	} {
+		name := fmt.Sprintf("%v/%v/%v", tc.pairwise, tc.group, tc.mgmt)
+		if tc.sae {
+			name += "/SAE"
+		}
+		t.Run(name, func(t *testing.T) {
+			b := newBench(t, benchOpts{passphrase: "protect me please", pairwise: tc.pairwise, apCfg: func(c *wlantest.APConfig) {
+				c.PMF, c.Group, c.GroupMgmt, c.OfferPairwise = 2, tc.group, tc.mgmt, tc.offer
+				if tc.sae {
+					c.SAE = 1
+				}
+			}})
+			b.connect("protect me please")
+			mgmt := tc.mgmt
+			if mgmt == 0 {
+				mgmt = ie.CipherBIPCMAC
+			}
+			st := b.vap.Status()
+			if !st.PMF || st.Pairwise != tc.pairwise.String() || st.Group != tc.group.String() || st.GroupMgmt != mgmt.String() {
+				t.Fatalf("status: PMF %v, pairwise %s, group %s, group management %s", st.PMF, st.Pairwise, st.Group, st.GroupMgmt)
+			}
+			if k := b.vap.PairwiseKey(); len(k.Material()) != tkLenOf(tc.pairwise) {
+				t.Fatalf("TK of %d octets", len(k.Material()))
+			}
+			b.pingPong("pmf " + name)
+			b.ap.SAQuery(0x4242)
+			b.medium.Run(100)
+			if b.ap.PMF.SAQueryRx != 1 || b.vap.Stats().SAQueryAnswered != 1 {
+				t.Fatalf("SA Query under %v: AP got %d responses", tc.pairwise, b.ap.PMF.SAQueryRx)
+			}
+			b.ap.BroadcastDeauth(frame.ReasonDeauthLeaving, true)
+			b.medium.Run(10)
+			if st := b.vap.Stats(); st.RxBIPError != 1 || st.RxBIPVerified != 0 || b.has(net80211.EventDisconnected) {
+				t.Fatalf("bad MIC: %d errors, %d verified, events %v", st.RxBIPError, st.RxBIPVerified, b.kinds())
+			}
+			if err := b.ap.RekeyIGTK(); err != nil {
+				t.Fatal(err)
+			}
+			b.ap.RekeyGTK(false)
+			b.medium.Run(100)
+			if b.ap.Stats.GroupM2 != 1 {
+				t.Fatalf("group key handshake with the new IGTK not answered (%d group M2)", b.ap.Stats.GroupM2)
+			}
+			b.pingPong("after the group rekey")
+			b.ap.BroadcastDeauth(frame.ReasonDeauthLeaving, false)
+			b.medium.Run(10)
+			if st := b.vap.Stats(); st.RxBIPVerified != 1 || !b.has(net80211.EventDisconnected) {
+				t.Fatalf("valid MIC under the new IGTK: %d verified, %d errors, events %v", st.RxBIPVerified, st.RxBIPError, b.kinds())
+			}
+			b.runFor(5 * time.Second)
+			if b.connectedCount() != 2 || !b.vap.Status().PMF {
+				t.Fatalf("no rejoin: %v", b.kinds())
+			}
+			b.pingPong("rejoined")
+		})
+	}
+}
+
+// tkLenOf is the TK length of the pairwise ciphers above.
+func tkLenOf(s ie.Suite) int {
+	if s == ie.CipherGCMP256 {
+		return 32
+	}
+	return 16
 }

@@ -369,7 +369,7 @@ func (v *Vap) recvSAE(a frame.Auth, now time.Time) {
 		}
 		keys, _ := s.x.Keys()
 		v.pmk = keys.PMK
-		v.pmksaAdd(keys.PMK, keys.PMKID, now)
+		v.pmksaAdd(keys.PMK, keys.PMKID, s.group, now)
 		s.x, s.confirmed = nil, false
 		v.retries = 0
 		v.newState(StateAssoc)
@@ -418,23 +418,25 @@ const pmksaLifetime = time.Hour
 type pmksaEntry struct {
 	pmk     [32]byte
 	pmkid   [16]byte
+	group   uint16 // the SAE group of the exchange that made the PMK
 	expires time.Time
 }
 
-// pmksaAdd caches the PMK and PMKID of an SAE exchange with the BSS.
-func (v *Vap) pmksaAdd(pmk [32]byte, pmkid [16]byte, now time.Time) {
+// pmksaAdd caches the PMK and PMKID of an SAE exchange in group with the
+// BSS.
+func (v *Vap) pmksaAdd(pmk [32]byte, pmkid [16]byte, group uint16, now time.Time) {
 	if v.pmksa == nil {
 		v.pmksa = make(map[[6]byte]pmksaEntry)
 	}
-	v.pmksa[[6]byte(v.bss.MAC)] = pmksaEntry{pmk: pmk, pmkid: pmkid, expires: now.Add(pmksaLifetime)}
+	v.pmksa[[6]byte(v.bss.MAC)] = pmksaEntry{pmk: pmk, pmkid: pmkid, group: group, expires: now.Add(pmksaLifetime)}
 }
 
 // pmksaLookup returns the live cached PMKSA for the BSS, if any.
-func (v *Vap) pmksaLookup(now time.Time) (pmk [32]byte, pmkid [16]byte, ok bool) {
+func (v *Vap) pmksaLookup(now time.Time) (pmksaEntry, bool) {
 	e, ok := v.pmksa[[6]byte(v.bss.MAC)]
 	if !ok || !now.Before(e.expires) {
 		delete(v.pmksa, [6]byte(v.bss.MAC))
-		return pmk, pmkid, false
+		return pmksaEntry{}, false
 	}
-	return e.pmk, e.pmkid, true
+	return e, true
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopkt/gopkt/drivers/wifi80211/frame"
 	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
 	"github.com/gopkt/gopkt/drivers/wifi80211/observer"
 	"github.com/gopkt/gopkt/drivers/wifi80211/sae"
@@ -139,5 +140,35 @@ func TestSAEGroupsObserver(t *testing.T) {
 		if st.Handshakes != 1 || st.HandshakeNoKey != 0 || st.WPA == 0 || st.Decrypted != st.WPA {
 			t.Fatalf("group %d: observer %+v; want one handshake and every WPA frame decrypted", group, st)
 		}
+	}
+}
+
+// TestSAEPMKSAGroup: a rejoin on a cached PMKSA names the group the PMK
+// came from (21 after 19 and 20 were refused), not the first configured
+// one, and so does a fall back to SAE once the AP forgets the PMKSA.
+func TestSAEPMKSAGroup(t *testing.T) {
+	b := newBench(t, benchOpts{passphrase: "the right passphrase", apCfg: func(c *wlantest.APConfig) {
+		c.PMF, c.SAE, c.SAEH2E, c.SAEGroups = 2, 1, true, []uint16{21}
+	}})
+	b.connect("the right passphrase")
+	const want = "WPA3-SAE (hash-to-element, group 21)"
+	if st := b.vap.Status(); st.Security != want {
+		t.Fatalf("after SAE: %q, want %q", st.Security, want)
+	}
+	b.ap.DeauthProtected(frame.ReasonAuthExpired)
+	b.runFor(3 * time.Second)
+	st := b.vap.Status()
+	if b.connectedCount() != 2 || st.Stats.PMKSAUsed != 1 || b.ap.Stats.PMKSAHits != 1 {
+		t.Fatalf("no rejoin on the PMKSA: %d connects, stats %+v", b.connectedCount(), st.Stats)
+	}
+	if st.Security != want {
+		t.Fatalf("on the cached PMKSA: %q, want %q", st.Security, want)
+	}
+	b.pingPong("on the PMKSA")
+	b.ap.ForgetPMKSA()
+	b.ap.DeauthProtected(frame.ReasonAuthExpired)
+	b.runFor(5 * time.Second)
+	if st := b.vap.Status(); b.connectedCount() != 3 || st.Stats.PMKSARefused != 1 || st.Security != want {
+		t.Fatalf("after the AP forgot: %d connects, %q, stats %+v", b.connectedCount(), st.Security, st.Stats)
 	}
 }

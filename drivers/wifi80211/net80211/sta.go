@@ -225,8 +225,11 @@ func (v *Vap) choosePolicy(e *ScanEntry) error {
 		return fmt.Errorf("%q wants AKM %v; only PSK (00-0F-AC:2), PSK-SHA256 (00-0F-AC:6) and SAE (00-0F-AC:8) are supported", e.SSID, e.RSN.AKM)
 	}
 	v.pmk = v.psk
+	// Pairwise: wpa_supplicant's order (wpa_pick_pairwise_cipher: CCMP-256,
+	// GCMP-256, CCMP-128, GCMP-128, TKIP) over the ciphers we have; CCMP-128
+	// is also the one radios' key caches do.
 	v.pairwise = 0
-	for _, s := range []ie.Suite{ie.CipherCCMP128, ie.CipherGCMP128, ie.CipherTKIP} {
+	for _, s := range []ie.Suite{ie.CipherGCMP256, ie.CipherCCMP128, ie.CipherGCMP128, ie.CipherTKIP} {
 		if _, ok := v.com.ciphers[s]; ok && e.RSN.HasPairwise(s) {
 			v.pairwise = s
 			break
@@ -241,18 +244,28 @@ func (v *Vap) choosePolicy(e *ScanEntry) error {
 	v.group = e.RSN.Group
 	our := ie.RSN{Version: 1, Group: v.group, Pairwise: []ie.Suite{v.pairwise}, AKM: []ie.Suite{v.akm}, HasCaps: true}
 	// Management frame protection (12.6.3, 802.11w): we are MFP capable
-	// with BIP-CMAC-128, the default group management cipher; an AP that
-	// offers it gets MFPC, and one that requires it (MFPR) is joined the
-	// same way. A pairwise cipher other than CCMP-128 is not used with
-	// PMF here.
+	// with the group management cipher the AP names (BIP-CMAC-128 when it
+	// names none; BIP-GMAC-128, BIP-GMAC-256, BIP-CMAC-256: crypto_bip.go),
+	// which our RSN element then names too (hostapd refuses one that
+	// differs from its own); an AP that offers PMF gets MFPC, and one that
+	// requires it (MFPR) is joined the same way. TKIP is never used with
+	// PMF (12.6.3: MFPC needs a pairwise cipher other than TKIP).
 	v.pmf.on = false
-	bipOK := e.RSN.GroupMgmt == 0 || e.RSN.GroupMgmt == ie.CipherBIPCMAC
+	mgmt := e.RSN.GroupMgmt
+	if mgmt == 0 {
+		mgmt = ie.CipherBIPCMAC
+	}
+	bipOK := BIPKeyLen(mgmt) != 0
 	switch {
-	case apMFPC && bipOK && v.pairwise == ie.CipherCCMP128:
+	case apMFPC && bipOK && v.pairwise != ie.CipherTKIP:
 		our.Capabilities |= ie.RSNCapMFPC
 		v.pmf.on = true
+		v.pmf.suite = mgmt
+		if mgmt != ie.CipherBIPCMAC {
+			our.GroupMgmt = mgmt
+		}
 	case e.RSN.Capabilities&ie.RSNCapMFPR != 0:
-		return fmt.Errorf("%q requires management frame protection with %v and %v; we do it with CCMP-128 and BIP-CMAC-128", e.SSID, v.pairwise, e.RSN.GroupMgmt)
+		return fmt.Errorf("%q requires management frame protection with %v and %v; we do it with GCMP-256, CCMP-128 or GCMP-128 and BIP-CMAC-128, BIP-GMAC-128, BIP-GMAC-256 or BIP-CMAC-256", e.SSID, v.pairwise, mgmt)
 	}
 	v.ourRSNX = nil
 	if v.akm == ie.AKMSAE {
@@ -286,11 +299,13 @@ func (v *Vap) join(e *ScanEntry, now time.Time) {
 	v.sae.group = 0 // the first of SAEGroups again
 	if v.secure && v.akm == ie.AKMSAE {
 		rsn := v.rsn
-		if pmk, pmkid, ok := v.pmksaLookup(now); ok {
+		if e, ok := v.pmksaLookup(now); ok {
 			// A cached PMKSA: Open System, then the PMKID in our RSN
-			// element (12.6.10.3).
-			v.pmk, v.pmksaTry = pmk, true
-			rsn.PMKIDs = [][16]byte{pmkid}
+			// element (12.6.10.3). The association's SAE group is the
+			// one the PMK came from (Status.Security names it).
+			v.pmk, v.pmksaTry = e.pmk, true
+			v.sae.group = e.group
+			rsn.PMKIDs = [][16]byte{e.pmkid}
 		}
 		v.ourRSN = ie.AppendRSN(v.ourRSN[:0], &rsn)
 	}

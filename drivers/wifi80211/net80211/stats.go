@@ -57,6 +57,7 @@ type VapStats struct {
 	// Protected management frames (pmf.go).
 	RxMgmtUnprotected uint64 // unprotected robust frames to us while PMF is on
 	RxBIPError        uint64 // group-addressed robust frames without a valid MME
+	RxBIPVerified     uint64 // group-addressed robust frames whose MME verified
 	RxMgmtReplay      uint64 // MME IPN not above the last one
 	SAQueryAnswered   uint64 // SA Query Requests from the AP answered
 	SAQueryConfirmed  uint64 // our SA Queries the AP answered

@@ -160,6 +160,9 @@ type Status struct {
 	Node            NodeStats
 	QoS, HT         bool // the association negotiated WMM (QoS data) and HT
 	PMF             bool // management frames protected (802.11w) on this association
+	// GroupMgmt names the group management cipher ("BIP-CMAC-128",
+	// "BIP-GMAC-256", ...) when PMF is on.
+	GroupMgmt string
 	// Security names the key management of the association: "open",
 	// "WPA2-PSK", "WPA3-SAE (hunting-and-pecking)", "WPA3-SAE
 	// (hash-to-element)"; empty while not associated.
@@ -182,6 +185,9 @@ func (v *Vap) Status() Status {
 		s.FreqMHz, s.SignalDBm, s.Node = v.bss.FreqMHz, v.bss.RSSI, v.bss.Stats
 		s.QoS, s.HT = v.bss.QoS, v.bss.HT
 		s.PMF = v.pmfActive()
+		if s.PMF {
+			s.GroupMgmt = v.pmf.suite.String()
+		}
 		s.Security = v.security()
 		if v.bss.rate != nil {
 			s.TxRate = v.bss.rate.Select(v.com.clock.Now())

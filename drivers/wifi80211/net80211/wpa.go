@@ -214,7 +214,7 @@ func (s *supplicant) msg3(v *Vap, pdu []byte, k eapol.Key, ver uint16, now time.
 		s.m3Drop(v, "message 3 GTK of the wrong length")
 		return
 	}
-	if v.pmf.on && (igtkKDE == nil || len(igtkKDE) != 8+igtkLen) {
+	if v.pmf.on && (igtkKDE == nil || len(igtkKDE) != v.igtkKDELen()) {
 		// 12.7.6.4: with MFP negotiated message 3 carries the IGTK.
 		v.stats.EAPOLMalformed++
 		s.m3Drop(v, "message 3 without a valid IGTK KDE although PMF was negotiated")
@@ -290,7 +290,7 @@ func (s *supplicant) group1(v *Vap, pdu []byte, k eapol.Key, ver uint16) {
 	}
 	s.replay, s.replayOK = k.ReplayCounter(), true
 	_, gtk, igtkKDE, err := keyDataIGTK(v.keyVer(ver), s.ptk[16:32], k)
-	if err != nil || gtk == nil || len(gtk.Key) != v.tkLen(v.group) || (v.pmf.on && igtkKDE != nil && len(igtkKDE) != 8+igtkLen) {
+	if err != nil || gtk == nil || len(gtk.Key) != v.tkLen(v.group) || (v.pmf.on && igtkKDE != nil && len(igtkKDE) != v.igtkKDELen()) {
 		v.stats.EAPOLMalformed++
 		return
 	}

@@ -36,7 +36,7 @@
 //     installs the TK twice, as the station's receive key (frames from the
 //     AP) and as the AP's (frames from the station).
 //
-// Decryption is net80211's Cipher.Decap (CCMP-128, GCMP-128, TKIP with
+// Decryption is net80211's Cipher.Decap (CCMP-128, GCMP-128, GCMP-256, TKIP with
 // its ICV) and DeMIC (TKIP's Michael MIC, checked); nothing here
 // reimplements a cipher. Replay counters are not enforced (a capture is
 // a record, not an attack surface), but a frame with the same packet

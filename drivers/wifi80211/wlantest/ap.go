@@ -17,11 +17,14 @@ import (
 
 // APConfig describes the test network.
 type APConfig struct {
-	SSID           []byte
-	Passphrase     string   // empty: open network
-	Pairwise       ie.Suite // default CCMP-128
-	Group          ie.Suite // default = Pairwise
-	BeaconInterval uint16   // TU, default 100
+	SSID       []byte
+	Passphrase string   // empty: open network
+	Pairwise   ie.Suite // default CCMP-128
+	Group      ie.Suite // default = Pairwise
+	// OfferPairwise, when set, is the RSN element's pairwise cipher list;
+	// Pairwise must be in it (the one the AP keys a station with).
+	OfferPairwise  []ie.Suite
+	BeaconInterval uint16 // TU, default 100
 	Clock          clock.Clock
 	Rand           io.Reader     // default crypto/rand
 	ACL            *net80211.ACL // stations admitted
@@ -40,6 +43,10 @@ type APConfig struct {
 	// PMF: 1 offers management frame protection (MFPC), 2 requires it
 	// (MFPR): the IGTK goes in message 3, robust frames are protected.
 	PMF int
+	// GroupMgmt is the group management cipher with PMF (BIP-CMAC-128,
+	// BIP-GMAC-128, BIP-GMAC-256, BIP-CMAC-256); 0 means BIP-CMAC-128,
+	// left out of the RSN element as its default.
+	GroupMgmt ie.Suite
 	// SAE: 1 offers WPA3-Personal only (AKM 8), 2 a transition network
 	// (AKM 2 and 8). The SAE password is Passphrase; set PMF as well.
 	SAE int
@@ -131,7 +138,8 @@ type AP struct {
 	// AP answer the station's SA Queries (default true).
 	PMF            PMFStats
 	SAQueryAnswers bool
-	igtk           [16]byte
+	igtk           []byte
+	bip            *net80211.BIP
 	// pmksa holds the PMK of each completed SAE exchange by PMKID;
 	// ForgetPMKSA empties it.
 	pmksa map[[16]byte][32]byte
@@ -165,6 +173,9 @@ func NewAP(r *Radio, cfg APConfig) (*AP, error) {
 		}
 		a.pmk = pmk
 		rsn := ie.RSN{Version: 1, Group: cfg.Group, Pairwise: []ie.Suite{cfg.Pairwise}, AKM: []ie.Suite{ie.AKMPSK}, HasCaps: true}
+		if cfg.OfferPairwise != nil {
+			rsn.Pairwise = cfg.OfferPairwise
+		}
 		switch cfg.SAE {
 		case 1:
 			rsn.AKM = []ie.Suite{ie.AKMSAE}
@@ -184,10 +195,21 @@ func NewAP(r *Radio, cfg APConfig) (*AP, error) {
 			rsn.Capabilities |= ie.RSNCapMFPC | ie.RSNCapMFPR
 		}
 		if cfg.PMF != 0 {
-			if _, err := io.ReadFull(cfg.Rand, a.igtk[:]); err != nil {
+			mgmt := cfg.GroupMgmt
+			if mgmt == 0 {
+				mgmt = ie.CipherBIPCMAC
+			} else {
+				rsn.GroupMgmt = mgmt
+			}
+			a.igtk = make([]byte, net80211.BIPKeyLen(mgmt))
+			if _, err := io.ReadFull(cfg.Rand, a.igtk); err != nil {
 				return nil, err
 			}
-			a.ipn = 1
+			b, err := net80211.NewBIP(mgmt, 4, a.igtk)
+			if err != nil {
+				return nil, err
+			}
+			a.bip, a.ipn = b, 1
 		}
 		a.rsnIE = ie.AppendRSN(nil, &rsn)
 		if err := a.newGTK(); err != nil {
@@ -448,6 +470,8 @@ func (a *AP) assoc(f frame.Frame) {
 		status = frame.StatusInvalidRSNIE
 	case a.cfg.PMF == 2 && set.RSN.Capabilities&ie.RSNCapMFPC == 0:
 		status = 31 // robust management frame policy violation (9.4.1.9)
+	case a.cfg.PMF != 0 && set.RSN.Capabilities&ie.RSNCapMFPC != 0 && set.RSN.GroupMgmt != a.cfg.GroupMgmt && !(set.RSN.GroupMgmt == ie.CipherBIPCMAC && a.cfg.GroupMgmt == 0):
+		status = 46 // cipher suite rejected per policy (9.4.1.9): hostapd refuses another group management cipher so
 	}
 	sub := uint8(frame.SubAssocResp)
 	if f.Subtype() == frame.SubReassocReq {

@@ -2,16 +2,16 @@ package wlantest
 
 import (
 	"encoding/binary"
+	"io"
 
-	"github.com/gopkt/gopkt/crypto/cmac"
 	"github.com/gopkt/gopkt/drivers/wifi80211/eapol"
 	"github.com/gopkt/gopkt/drivers/wifi80211/frame"
-	"github.com/gopkt/gopkt/drivers/wifi80211/ie"
+	"github.com/gopkt/gopkt/drivers/wifi80211/net80211"
 )
 
 // The test AP's side of protected management frames (IEEE 802.11w), for
 // APConfig.PMF 1 (MFPC) or 2 (MFPC and MFPR): the IGTK in message 3,
-// CCMP on unicast robust frames, BIP-CMAC-128 on group-addressed ones,
+// the pairwise cipher on unicast robust frames, BIP (APConfig.GroupMgmt) on group-addressed ones,
 // SA Query answered.
 
 // PMFStats counts the AP's protected management traffic.
@@ -23,11 +23,12 @@ type PMFStats struct {
 	DeauthProtectedRx       int
 }
 
-// igtkKDE is the IGTK KDE data: Key ID 4, IPN, key (12.7.2).
+// igtkKDE is the IGTK KDE data: Key ID (4, or 5 after RekeyIGTK), IPN,
+// key (12.7.2).
 func (a *AP) igtkKDE() []byte {
-	d := binary.LittleEndian.AppendUint16(nil, 4)
+	d := binary.LittleEndian.AppendUint16(nil, a.bip.ID())
 	d = append(d, byte(a.ipn), byte(a.ipn>>8), byte(a.ipn>>16), byte(a.ipn>>24), byte(a.ipn>>32), byte(a.ipn>>40))
-	return append(d, a.igtk[:]...)
+	return append(d, a.igtk...)
 }
 
 // appendIGTK adds the IGTK KDE to key data for a station with MFPC.
@@ -117,23 +118,34 @@ func (a *AP) DeauthProtected(reason uint16) {
 }
 
 // BroadcastDeauth sends a group-addressed Deauthentication with a
-// Management MIC element (BIP-CMAC-128, 12.5.4.4); with corrupt its MIC is
-// wrong. The AP keeps its station (it tests the station's check only).
+// Management MIC element (APConfig.GroupMgmt, 12.5.4); with corrupt its MIC
+// is wrong. The AP keeps its station (it tests the station's check only).
 func (a *AP) BroadcastDeauth(reason uint16, corrupt bool) {
 	b := a.header(frame.TypeMgmt, frame.SubDeauth, 0, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, a.bssid)
 	b = binary.LittleEndian.AppendUint16(b, reason)
 	a.ipn++
-	b = append(b, ie.IDMMIE, 16, 4, 0, byte(a.ipn), byte(a.ipn>>8), byte(a.ipn>>16), byte(a.ipn>>24), byte(a.ipn>>32), byte(a.ipn>>40))
-	var aad [20]byte
-	fc := frame.Frame(b).FC() &^ (frame.FlagRetry | frame.FlagPwrMgt | frame.FlagMoreData)
-	aad[0], aad[1] = byte(fc), byte(fc>>8)
-	copy(aad[2:], b[4:22])
-	c, _ := cmac.New(a.igtk[:])
-	var zero [8]byte
-	mac := c.MAC(aad[:], b[24:], zero[:])
-	b = append(b, mac[:8]...)
+	b, err := a.bip.Protect(b, a.ipn)
+	if err != nil {
+		return
+	}
 	if corrupt {
 		b[len(b)-1] ^= 1
 	}
 	a.tx(b)
+}
+
+// RekeyIGTK draws a new IGTK under the other key ID (4 or 5, 12.7.2): the
+// next group key handshake (RekeyGTK) carries it and BroadcastDeauth
+// protects with it.
+func (a *AP) RekeyIGTK() error {
+	k := make([]byte, len(a.igtk))
+	if _, err := io.ReadFull(a.cfg.Rand, k); err != nil {
+		return err
+	}
+	b, err := net80211.NewBIP(a.bip.Suite(), 9-a.bip.ID(), k)
+	if err != nil {
+		return err
+	}
+	a.igtk, a.bip, a.ipn = k, b, 1
+	return nil
 }
