@@ -28,7 +28,7 @@ type command struct {
 // ports.
 func igbCommand(name string) bool {
 	switch name {
-	case "pktgen", "rx", "fwd", "loop":
+	case "pktgen", "rx", "fwd", "loop", "rss":
 		return true
 	}
 	return false
@@ -52,6 +52,7 @@ var commands = []command{
 	{"fwd", "ADDR0 ADDR1", "forward between two ports (both ways)", [2]int{2, 2}, fwdFlags},
 	{"offload", "ADDR", "send checksum-offload and TSO packets (check them in a capture)", [2]int{1, 1}, offloadFlags},
 	{"loop", "ADDR0 ADDR1", "send numbered frames from ADDR0 to ADDR1 and check them", [2]int{2, 2}, loopFlags},
+	{"rss", "ADDR", "82576: each received flow's device hash and queue against the Toeplitz hash computed here", [2]int{1, 1}, rssFlags},
 }
 
 func usage(w io.Writer) {
@@ -125,7 +126,7 @@ func run(args []string, stdout, stderr io.Writer, open opener) int {
 		return 1
 	}
 	if len(s.igbs) > 0 && (!igbCommand(cmd.name) || len(s.igbs) != len(pos)) {
-		fmt.Fprintf(stderr, "e1000-test %s: 82576 (igb) ports run pktgen, rx, fwd and loop, every port an 82576\n", cmd.name)
+		fmt.Fprintf(stderr, "e1000-test %s: 82576 (igb) ports run pktgen, rx, fwd, loop and rss, every port an 82576\n", cmd.name)
 		_ = s.close()
 		return 2
 	}

@@ -11,6 +11,7 @@
 //	e1000-test fwd      ADDR0 ADDR1 [--duration D]
 //	e1000-test offload  ADDR [--count N] [--mss 1400] [--dst MAC]   checksum-offload and TSO packets
 //	e1000-test loop     ADDR0 ADDR1 [--count N] [--sizes mixed|N] [--jumbo] [--allow-loss]
+//	e1000-test rss      ADDR --queues N [--flows N] [--duration D]   82576: each flow's hash and queue
 //
 // Common flags: --mode poll|interrupt|adaptive, --mtu, --rx-descs,
 // --tx-descs, --rx-refill, --buffers, --vlan, --promisc, --itr,
@@ -55,6 +56,13 @@
 // (so a receiver's RSS spreads them); fwd forwards queue i to queue i both
 // ways, and its --tx-first frames carry --flows flows. bench/igb runs them
 // against testpmd.
+//
+// rss (82576 only) receives on all N queues and prints each new flow once:
+// the hash and RSS type the device wrote into the descriptor, the Toeplitz
+// hash computed from the frame with the port's key (igb.FlowHash,
+// datasheet §7.1.2.8), the queue the redirection table names and the queue
+// it arrived on; it fails if any flow's device hash, type or queue differs.
+// It stops after --flows distinct flows or --duration.
 //
 // # What it does not do
 //
