@@ -141,6 +141,8 @@ func (c *Com) TxDone(st *TxStatus) {
 			v.roamResume(c.clock.Now())
 		case node != nil && node == v.bss && v.state == StateRun:
 			v.monTxDone(st.Cookie, st.Acked, c.clock.Now())
+		case node != nil && node == v.bss && (v.state == StateAuth || v.state == StateAssoc) && st.Cookie == v.stepCookie:
+			v.stepTxDone(st.Acked, c.clock.Now())
 		}
 	}
 	c.unlock()

@@ -76,6 +76,7 @@ type Vap struct {
 	m3Why   string
 
 	timer         deadline // auth/assoc step timeout
+	stepCookie    uint64   // the step's last Authentication or Association Request (stepTxDone)
 	retries       int
 	beaconDL      deadline // Timeouts.BeaconMiss: move to a known AP of the ESS
 	beaconLostDL  deadline // Timeouts.BeaconLost: leave the AP even with nowhere to go
