@@ -16,16 +16,8 @@ import (
 // The fake inline engine registered second has the higher priority but its
 // sessions cannot name a key slot, so the layer takes the software engine.
 func TestOffloadRegistry(t *testing.T) {
-	var reg crypto.Registry
-	sw := soft.New(soft.Options{})
-	if err := reg.Register(sw); err != nil {
-		t.Fatal(err)
-	}
-	inline := cryptotest.KeyCache("fake-card", 100, 4, crypto.CCMP128)
-	if err := reg.Register(inline); err != nil {
-		t.Fatal(err)
-	}
-	b := newBench(t, benchOpts{passphrase: "offload api", comCfg: func(c *net80211.ComConfig) { c.Crypto = &reg }})
+	reg, sw, inline := softAndCCMPCard(t)
+	b := newBench(t, benchOpts{passphrase: "offload api", comCfg: func(c *net80211.ComConfig) { c.Crypto = reg }})
 	b.connect("offload api")
 	ptk := b.vap.PairwiseKey()
 	if ptk.Session() == nil || ptk.Session().Engine() != crypto.Engine(sw) || ptk.Flags&net80211.KeyHW != 0 {
@@ -123,19 +115,11 @@ func TestOffloadInline(t *testing.T) {
 // on the software engine (the card's key cache keeps doing what it can),
 // and a station radio key cache without GCMP-256 leaves them in software.
 func TestOffloadGCMP256(t *testing.T) {
-	var reg crypto.Registry
-	sw := soft.New(soft.Options{})
-	if err := reg.Register(sw); err != nil {
-		t.Fatal(err)
-	}
-	inline := cryptotest.KeyCache("fake-card", 100, 4, crypto.CCMP128)
-	if err := reg.Register(inline); err != nil {
-		t.Fatal(err)
-	}
+	reg, sw, inline := softAndCCMPCard(t)
 	gcmp256 := func(c *wlantest.APConfig) {
 		c.Pairwise, c.Group, c.PMF, c.GroupMgmt = ie.CipherGCMP256, ie.CipherGCMP256, 2, ie.CipherBIPGMAC256
 	}
-	b := newBench(t, benchOpts{passphrase: "offload api", apCfg: gcmp256, comCfg: func(c *net80211.ComConfig) { c.Crypto = &reg }})
+	b := newBench(t, benchOpts{passphrase: "offload api", apCfg: gcmp256, comCfg: func(c *net80211.ComConfig) { c.Crypto = reg }})
 	b.connect("offload api")
 	ptk := b.vap.PairwiseKey()
 	if ptk.Cipher.Name() != "GCMP-256" || ptk.Session() == nil || ptk.Session().Engine() != crypto.Engine(sw) || ptk.Session().Algorithm() != crypto.GCMP256 {
@@ -160,4 +144,20 @@ func TestOffloadGCMP256(t *testing.T) {
 	if st := b2.vap.Status(); st.PairwiseOffload != "software" || st.GroupMgmt != "BIP-GMAC-256" {
 		t.Fatalf("status: %q, %q", st.PairwiseOffload, st.GroupMgmt)
 	}
+}
+
+// softAndCCMPCard is a registry with the software engine and, registered
+// second at a higher priority, a fake card that does CCMP-128 only.
+func softAndCCMPCard(t *testing.T) (*crypto.Registry, *soft.Engine, *cryptotest.Engine) {
+	t.Helper()
+	var reg crypto.Registry
+	sw := soft.New(soft.Options{})
+	if err := reg.Register(sw); err != nil {
+		t.Fatal(err)
+	}
+	inline := cryptotest.KeyCache("fake-card", 100, 4, crypto.CCMP128)
+	if err := reg.Register(inline); err != nil {
+		t.Fatal(err)
+	}
+	return &reg, sw, inline
 }
