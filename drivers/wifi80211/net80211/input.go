@@ -251,10 +251,19 @@ func (v *Vap) deliver(n *Node, eth []byte, inPlace bool) {
 		return
 	}
 	if sink := v.cfg.Sink; sink != nil {
-		// Deliver without the lock so the stack may transmit from the callback.
-		v.com.mu.Unlock()
+		// Deliver without the lock so the stack may transmit from the
+		// callback. The input buffer is set aside meanwhile: an InputBuf
+		// that runs in that window (another goroutine, or the callback
+		// itself) sets and clears the Com's own, and would otherwise
+		// leave this one unfreed (and later MSDUs of an A-MSDU in it
+		// unconverted in place).
+		c := v.com
+		buf, raw := c.inBuf, c.inBytes
+		c.inBuf, c.inBytes = nil, nil
+		c.mu.Unlock()
 		sink.DeliverEther(eth)
-		v.com.mu.Lock()
+		c.mu.Lock()
+		c.inBuf, c.inBytes = buf, raw
 	}
 }
 
