@@ -127,4 +127,3 @@ func TestWaitRx(t *testing.T) {
 		t.Errorf("%d buffers in use after Close", n)
 	}
 }
-

@@ -54,7 +54,7 @@ func fillFrame(b *mbuf.Buf, cache *mbuf.Cache, scratch []byte, size int, dst, sr
 }
 
 // frameBytes returns the whole frame, copying a chain into scratch.
-// pollProcs sets GOMAXPROCS for one busy-polling goroutine, the em paths'
+// pollProcs sets GOMAXPROCS for one busy-polling goroutine, the em fwd
 // loop, and returns what puts it back. For a duration it is 1, as igbRun
 // gives one P per poller: with an idle P, every preemption of the poller
 // (each 10 ms) wakes an idle thread that finds no work, a futex round trip
@@ -135,7 +135,6 @@ func pktgenFlags(fs *pflag.FlagSet) func(c *ctx) error {
 		tick := newTicker(start)
 		nextService := start.Add(serviceEvery)
 		var seq, bytes uint64
-		defer pollProcs(*dur)()
 		clk := newCoarse(c.clock, 16)
 		if *pps > 0 {
 			clk.n = 1 // pacing needs every reading
@@ -255,7 +254,6 @@ func rxFlags(fs *pflag.FlagSet) func(c *ctx) error {
 		nextService := start.Add(serviceEvery)
 		var frames, bytes, good, corrupt, foreign uint64
 		var meta rxMetaCounts
-		defer pollProcs(*dur)()
 		clk := newCoarse(c.clock, 4096) // an idle poll costs less than a clock read
 		for !c.stopped() {
 			now := clk.now()
