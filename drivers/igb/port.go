@@ -116,11 +116,18 @@ func (p *Port) Service() {
 	if p.closed {
 		return
 	}
+	lsc := p.d.linkChanged()
 	l := p.d.linkState()
-	if l == p.link {
+	switch {
+	case l == p.link && (!lsc || !l.Up):
 		return
-	}
-	if l.Up != p.link.Up {
+	case l == p.link:
+		// ICR.LSC latched with STATUS as before: the link went down
+		// and came back between two looks, a flap counted (two
+		// changes) and published again rather than lost (the em
+		// driver's rule, drivers/e1000/link.go).
+		p.flaps += 2
+	case l.Up != p.link.Up:
 		p.flaps++
 	}
 	p.link = l
@@ -160,6 +167,23 @@ func (p *Port) Stats() port.Stats {
 	s.LinkFlaps = p.flaps
 	p.mu.Unlock()
 	return s
+}
+
+// linkChanged reports and clears ICR.LSC: the ICR register (0x01500)
+// latches a link status change whether or not IMS enables it, as the
+// 8254x's does (SDM §13.4.17; the 82576's interrupts: datasheet §7.3). A
+// read clears ICR while IMS is 0 (polling); with MSI-X and IMS.LSC set it
+// need not (GPIE.NSICR clear), so the bit is also written back, and
+// writing 1 clears it. A virtual function has no ICR: false.
+func (d *Device) linkChanged() bool {
+	if d.vf != nil {
+		return false
+	}
+	if d.regs.Read32(regICR)&icrLSC == 0 {
+		return false
+	}
+	d.regs.Write32(regICR, icrLSC)
+	return true
 }
 
 // linkState reads STATUS: LU, FD and SPEED (§8.2.2: bits 7:6, 00 10 Mb/s,

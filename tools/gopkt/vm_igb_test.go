@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,6 +23,7 @@ IF=$(ls /sys/bus/pci/devices/$NIC1_ADDR/net)
 must ip link set $IF up
 must ip addr add 198.18.0.1/24 dev $IF
 must vfio-bind bind --force $NIC0_ADDR
+more_echo() { [ "$(grep -c 'udp-echo port 7' /tmp/gopkt.txt)" -gt "$1" ]; }
 run_igb() {
 	opts=$1
 	echo "STEP gopkt -d igb $opts"
@@ -42,6 +45,18 @@ run_igb() {
 	tail -1 /tmp/udp.txt
 	kill -USR1 $gpid
 	wait_for 10 grep -q "udp-echo port 7" /tmp/gopkt.txt
+	# A link flap from QEMU's monitor (set_link off, then on at once):
+	# the port counts two changes whether or not a look of the daemon's
+	# (every 500 ms) fell inside it (ICR.LSC), and traffic flows after it.
+	echo "STEP link flap"
+	ready "flap $opts"
+	wait_host "flapped $opts"
+	sleep 2
+	/bin/ping -c 3 -i 0.2 -w 60 198.18.0.2 >/tmp/ping.txt 2>&1 || true
+	[ "$(ping_answered /tmp/ping.txt 3)" = 3 ] || { cat /tmp/ping.txt /tmp/gopkt.err; fail "ping after the link flap"; }
+	n=$(grep -c "udp-echo port 7" /tmp/gopkt.txt)
+	kill -USR1 $gpid
+	wait_for 10 more_echo $n
 	kill -INT $gpid
 	status=0; wait $gpid || status=$?
 	cat /tmp/gopkt.txt /tmp/gopkt.err
@@ -59,7 +74,8 @@ run_igb queues=4,mode=poll
 // an e1000 on the same hub as the peer: ping and 64 UDP echo flows through
 // Linux sockets, answered by gopkt's stack with one receive goroutine per
 // queue; every queue must have received and sent, and the pool must be
-// full at exit.
+// full at exit. In each run QEMU's monitor flaps the igb's link (off, on
+// at once): the port's link flaps grow by two and traffic flows after it.
 func TestVMDaemonIGB(t *testing.T) {
 	res := vmtest.Run(t, vmtest.Config{
 		Lane:      vmtest.LaneBackports,
@@ -69,6 +85,20 @@ func TestVMDaemonIGB(t *testing.T) {
 		HugePages: 64,
 		Timeout:   10 * time.Minute,
 		Script:    vmIGBScript,
+		Host: func(h *vmtest.Host) error {
+			for _, opts := range []string{"queues=2", "queues=4,mode=poll"} {
+				if err := h.WaitReady("flap "+opts, 8*time.Minute); err != nil {
+					return err
+				}
+				if err := errors.Join(h.Monitor.SetLink(h.NIC(0), false), h.Monitor.SetLink(h.NIC(0), true)); err != nil {
+					return err
+				}
+				if err := h.Send("flapped " + opts); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
 	})
 	if !res.Passed {
 		return // vmtest reported the failure
@@ -77,8 +107,8 @@ func TestVMDaemonIGB(t *testing.T) {
 		t.Errorf("udpcheck summary lines: %d, want 2", n)
 	}
 	// The status lines "queue I: rx N bytes B; tx M bytes C dropped D",
-	// in order: the 2-queue run's (the status on SIGUSR1, then the one at
-	// exit), then the 4-queue run's.
+	// in order: the 2-queue run's (the status on SIGUSR1, the one after
+	// the link flap, the one at exit), then the 4-queue run's.
 	re := regexp.MustCompile(`queue (\d+): rx (\d+) bytes \d+; tx (\d+) bytes \d+ dropped (\d+)`)
 	var lines [][]string
 	for _, l := range res.Grep("queue ") {
@@ -103,22 +133,53 @@ func TestVMDaemonIGB(t *testing.T) {
 			}
 		}
 	}
+	// "link flaps N" of igb0's port in each run's three statuses (before
+	// the flap, after it, at exit): the flap adds two, then nothing.
+	// igb0's is the port line after a 1000 Mb/s link line (lo0's says
+	// 10000).
+	reFlap := regexp.MustCompile(`port: rx .*; link flaps (\d+) `)
+	var flaps []int
+	igb := false
+	for _, l := range res.Console {
+		if strings.Contains(l, "    link: ") {
+			igb = strings.Contains(l, " 1000 Mb/s")
+			if igb {
+				t.Log(strings.TrimSpace(l[strings.Index(l, "link: "):]))
+			}
+			continue
+		}
+		if m := reFlap.FindStringSubmatch(l); m != nil && igb {
+			n, _ := strconv.Atoi(m[1])
+			flaps = append(flaps, n)
+		}
+	}
+	if len(flaps) != 6 {
+		t.Errorf("%d port status lines with link flaps, want 6 (three in each run): %v", len(flaps), flaps)
+	} else {
+		for r, run := range []string{"2 queues, interrupts", "4 queues, polling"} {
+			before, after, exit := flaps[3*r], flaps[3*r+1], flaps[3*r+2]
+			t.Logf("%s: link flaps %d before the flap, %d after, %d at exit", run, before, after, exit)
+			if after-before != 2 || exit != after {
+				t.Errorf("%s: link flaps %d, %d, %d: want the flap to add 2 (down, up) and nothing after", run, before, after, exit)
+			}
+		}
+	}
 	if nIRQ != 2 {
 		t.Errorf("%d interrupt counter lines, want 2 (the 2-queue run's queues)", nIRQ)
 	}
-	if len(lines) != 2*(2+4) {
-		t.Fatalf("%d per-queue status lines, want 12 (twice 2, then twice 4 queues): %q", len(lines), lines)
+	if len(lines) != 3*(2+4) {
+		t.Fatalf("%d per-queue status lines, want 18 (three times 2, then three times 4 queues): %q", len(lines), lines)
 	}
 	for i, m := range lines {
 		q, _ := strconv.Atoi(m[1])
 		rx, _ := strconv.ParseUint(m[2], 10, 64)
 		tx, _ := strconv.ParseUint(m[3], 10, 64)
 		run := "2 queues"
-		if i >= 4 {
+		if i >= 6 {
 			run = "4 queues"
 		}
 		t.Logf("%s, queue %d: rx %d tx %d dropped %s", run, q, rx, tx, m[4])
-		if want := fmt.Sprint(i % 2); i < 4 && m[1] != want {
+		if want := fmt.Sprint(i % 2); i < 6 && m[1] != want {
 			t.Errorf("line %d names queue %s, want %s", i, m[1], want)
 		}
 		if rx == 0 || tx == 0 {

@@ -72,7 +72,7 @@ func TestVMLinuxTCPNetem(t *testing.T) {
 	if os.Getenv("GOPKT_NETEM") != "1" {
 		t.Skip("the Linux-to-Linux reference of the netem matrix: run with GOPKT_NETEM=1")
 	}
-	const mb = 4
+	mb, timeout := netemSize(t)
 	var cases []string
 	for _, c := range netemCases {
 		cases = append(cases, c.name+":"+c.netem)
@@ -86,7 +86,7 @@ func TestVMLinuxTCPNetem(t *testing.T) {
 		Debs:     []string{"curl", "ethtool"},
 		Files: []vmtest.File{{Guest: "/bin/tc-iproute2", Host: "/sbin/tc"}, {Guest: "/bin/ss-iproute2", Host: "/bin/ss"},
 			{Guest: "/bin/ip-iproute2", Host: "/bin/ip"}},
-		Timeout: 25 * time.Minute,
+		Timeout: timeout,
 		Env:     map[string]string{"BULK_MB": fmt.Sprint(mb), "CASES": strings.Join(cases, ";")},
 		Script:  vmNetemLinuxScript,
 	})

@@ -138,7 +138,7 @@ download() {
 	cport=$(awk '/^CURLPORT/ {print $2}' /tmp/curl.err)
 }
 upload() {
-	gopktctl --socket /tmp/gopkt.sock --timeout 60s get http://198.18.0.1:8080/blob >/tmp/get.txt 2>&1 || { cat /tmp/get.txt /tmp/gopkt.err; fail "$name: gopktctl get"; }
+	gopktctl --socket /tmp/gopkt.sock --timeout $((60 + BULK_MB * 5))s get http://198.18.0.1:8080/blob >/tmp/get.txt 2>&1 || { cat /tmp/get.txt /tmp/gopkt.err; fail "$name: gopktctl get"; }
 	expect "$(cat /tmp/get.txt)" "*: 200 OK, $((BULK_MB*1048576)) bytes in *, sha256 $want"
 	gport=$(sed -n 's/.* from 198.18.0.2:\([0-9]*\),.*/\1/p' /tmp/get.txt)
 }
@@ -190,8 +190,9 @@ expect "$(cat /tmp/gopkt.txt)" "gopkt: stopped cleanly"
 func TestVMDaemonTCPNetem(t *testing.T) {
 	// 4 MB per case and direction, not 100 as in TestVMDaemonHTTP: under
 	// TCG the twelve transfers take minutes even at this size, and 5% loss
-	// still loses about 150 segments each way.
-	const mb = 4
+	// still loses about 150 segments each way. GOPKT_NETEM_MB=100 runs
+	// the full size (about 20 minutes under TCG).
+	mb, timeout := netemSize(t)
 	var cases []string
 	for _, c := range netemCases {
 		cases = append(cases, c.name+":"+c.netem)
@@ -210,7 +211,7 @@ func TestVMDaemonTCPNetem(t *testing.T) {
 		Files: []vmtest.File{{Guest: "/bin/tc-iproute2", Host: "/sbin/tc"}, {Guest: "/bin/ss-iproute2", Host: "/bin/ss"},
 			{Guest: "/bin/ip-iproute2", Host: "/bin/ip"}},
 		HugePages: 64,
-		Timeout:   25 * time.Minute,
+		Timeout:   timeout,
 		Env:       map[string]string{"BULK_MB": fmt.Sprint(mb), "CASES": strings.Join(cases, ";")},
 		Script:    vmNetemScript,
 	})
@@ -232,6 +233,21 @@ func TestVMDaemonTCPNetem(t *testing.T) {
 		}
 	}
 	checkNetemStalls(t, res, &sched, daemonNetemFlows)
+}
+
+// netemSize is the matrix's transfer size in MB, 4 unless GOPKT_NETEM_MB
+// says otherwise (1 to 1000), and the guest's timeout for it: 25 minutes
+// for up to 4 MB, and half a minute more per MB beyond.
+func netemSize(t *testing.T) (int, time.Duration) {
+	mb := 4
+	if v := os.Getenv("GOPKT_NETEM_MB"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			t.Fatalf("GOPKT_NETEM_MB=%q: want a whole number of MB from 1 to 1000", v)
+		}
+		mb = n
+	}
+	return mb, 25*time.Minute + time.Duration(max(mb-4, 0))*30*time.Second
 }
 
 // daemonNetemFlows are a case's two transfers in TestVMDaemonTCPNetem.
