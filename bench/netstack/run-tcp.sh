@@ -47,7 +47,7 @@ END {
 		g = median(mb["gopkt", c]); v = median(mb["gvisor", c])
 		printf "%-14s %14.2f %14.2f %8.1f %14s %14s\n", c, g * 8 / 1000, v * 8 / 1000, g / v, al["gopkt", c], al["gvisor", c]
 	}
-	print "(MB/s medians of the runs; allocs per 64 KiB op: about 45 segments at MTU 1500, 8 at 9000)"
+	print "(medians of the runs, taken in MB/s and shown in Gbit/s; allocs per 64 KiB op: about 45 segments at MTU 1500, 8 at 9000)"
 }' "$raw"
 go test -run '^$' -bench 'BenchmarkTCP(RR|Connect)$' -benchtime=5000x -count="$count" . >"$raw"
 cat "$raw" >&2

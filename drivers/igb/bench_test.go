@@ -4,8 +4,6 @@ import (
 	"testing"
 
 	"github.com/gopkt/gopkt/hw/mbuf"
-	"github.com/gopkt/gopkt/hw/pci"
-	"github.com/gopkt/gopkt/hw/pci/pcitest"
 )
 
 // BenchmarkRxTx receives 64-byte frames from the in-process model and sends
@@ -15,17 +13,8 @@ import (
 func BenchmarkRxTx(b *testing.B) {
 	m := &hostileModel{regs: map[uint32]uint32{}, cycle: true,
 		wbs: [][descSize]byte{wb(uint32(HashUDPIPv4), 0x1234, rxStatEOP, 64)}}
-	f := pcitest.New(pcitest.Config{ID: IDs()[0], BARs: [6]uint32{0x20000}, Hooks: [6]pci.RegHook{m}})
-	m.space = f.Space()
-	pool, err := mbuf.NewPool(f.Memory(), mbuf.PoolOptions{Buffers: 2048})
-	if err != nil {
-		b.Fatal(err)
-	}
+	d, pool := attachModel(b, m, m, 2048, Config{Queues: 1, RxRing: 256, TxRing: 256})
 	defer pool.Close()
-	d, err := Attach(f, Config{Pool: pool, Queues: 1, RxRing: 256, TxRing: 256})
-	if err != nil {
-		b.Fatal(err)
-	}
 	defer d.Close()
 	q := d.Queue(0)
 	bufs := make([]*mbuf.Buf, 32)

@@ -72,6 +72,26 @@ func (m *hostileModel) receive(q int) {
 	}
 }
 
+// attachModel attaches the driver with cfg to a function whose BAR 0 is
+// hook, with a pool of n buffers in its memory (closed by the caller, after
+// the device); m gets the function's DMA space.
+func attachModel(tb testing.TB, hook pci.RegHook, m *hostileModel, n int, cfg Config) (*Device, *mbuf.Pool) {
+	tb.Helper()
+	f := pcitest.New(pcitest.Config{ID: IDs()[0], BARs: [6]uint32{0x20000}, Hooks: [6]pci.RegHook{hook}})
+	m.space = f.Space()
+	pool, err := mbuf.NewPool(f.Memory(), mbuf.PoolOptions{Buffers: n})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cfg.Pool = pool
+	d, err := Attach(f, cfg)
+	if err != nil {
+		pool.Close()
+		tb.Fatal(err)
+	}
+	return d, pool
+}
+
 // runHostile attaches the driver to a hostile model with the given
 // write-backs, drains every queue, and checks what comes out: frame
 // lengths within the buffer, hash types the driver knows, counters that
@@ -79,17 +99,8 @@ func (m *hostileModel) receive(q int) {
 func runHostile(t *testing.T, queues int, wbs [][descSize]byte) *QueueStats {
 	t.Helper()
 	m := &hostileModel{regs: map[uint32]uint32{}, wbs: wbs}
-	f := pcitest.New(pcitest.Config{ID: IDs()[0], BARs: [6]uint32{0x20000}, Hooks: [6]pci.RegHook{m}})
-	m.space = f.Space()
-	pool, err := mbuf.NewPool(f.Memory(), mbuf.PoolOptions{Buffers: 1024})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, pool := attachModel(t, m, m, 1024, Config{Queues: queues, RxRing: 64, TxRing: 64})
 	defer pool.Close()
-	d, err := Attach(f, Config{Pool: pool, Queues: queues, RxRing: 64, TxRing: 64})
-	if err != nil {
-		t.Fatal(err)
-	}
 	total := new(QueueStats)
 	bufs := make([]*mbuf.Buf, 16)
 	seen := func() (n uint64) {

@@ -2,10 +2,6 @@ package igb
 
 import (
 	"testing"
-
-	"github.com/gopkt/gopkt/hw/mbuf"
-	"github.com/gopkt/gopkt/hw/pci"
-	"github.com/gopkt/gopkt/hw/pci/pcitest"
 )
 
 // flapModel is hostileModel with a link the test moves: STATUS.LU from
@@ -55,17 +51,8 @@ func (m *flapModel) Write32(off, v uint32) {
 // it counts nothing; a plain down and up count one each.
 func TestLinkFlapBetweenLooks(t *testing.T) {
 	m := &flapModel{hostileModel: &hostileModel{regs: map[uint32]uint32{}}, up: true}
-	f := pcitest.New(pcitest.Config{ID: IDs()[0], BARs: [6]uint32{0x20000}, Hooks: [6]pci.RegHook{m}})
-	m.space = f.Space()
-	pool, err := mbuf.NewPool(f.Memory(), mbuf.PoolOptions{Buffers: 512})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, pool := attachModel(t, m, m.hostileModel, 512, Config{Queues: 1, RxRing: 64, TxRing: 64})
 	defer pool.Close()
-	d, err := Attach(f, Config{Pool: pool, Queues: 1, RxRing: 64, TxRing: 64})
-	if err != nil {
-		t.Fatal(err)
-	}
 	defer d.Close()
 	p := d.Port()
 	ev := p.LinkEvents()
