@@ -29,12 +29,28 @@
 //   - RX: NIC 3 is the common source: e1000-test pktgen --flows 64 (64 UDP
 //     flows differing in source port, round robin) to NIC 0's address, one
 //     queue, running through all RX rounds (its own rate is printed).
-//     NIC 0 receives and frees. gopkt: e1000-test rx --queues Q; per packet
-//     the descriptor's DD bit and write-back checked (hostile-device rules:
-//     length, EOP, errors), a fresh buffer into the slot (the cache gives a
-//     burst's worth in one call), the frame freed back to the cache; one
-//     RDT write per 128 refilled slots (a quarter of the ring); an empty
-//     poll is one descriptor load. testpmd --forward-mode=rxonly: eth_igb_recv_pkts (per packet:
+//     NIC 0 receives and frees. gopkt: e1000-test rx --mode adaptive
+//     --queues Q; per packet the descriptor's DD bit and write-back checked
+//     (hostile-device rules: length, EOP, errors), a fresh buffer into the
+//     slot (the cache gives a burst's worth in one call), the frame freed
+//     back to the cache; one RDT write per 128 refilled slots (a quarter of
+//     the ring); an empty poll is one descriptor load. --mode adaptive is
+//     the NAPI-style loop a real receiver on a shared CPU would run: poll
+//     while frames come; after a poll finds the ring empty, sleep 100 us
+//     (--idle-defer, Linux's gro_flush_timeout) and poll again, and if it is
+//     still empty sleep on the queue's MSI-X vector (igb.Queue.WaitRx: three
+//     register writes per idle period, none per frame). testpmd has no such
+//     mode (rxonly busy-polls); rings, bursts, pool and vCPUs are the same.
+//     Why it matters here: QEMU delivers the source's frames within the
+//     source's TDT write, on the source's vCPU, whenever the ring has free
+//     descriptors, and queues them in the hub (10 000 frames, then drops)
+//     when it has none, flushing the queue at the receiver's next RDT
+//     write. With three vCPUs on two host cores shared with other guests,
+//     a receiver that busy-polls an empty ring takes host CPU from the
+//     source's vCPU (our CPU profiles of busy-polling rounds: a third of
+//     the time in the RDT store, most of the rest in polls that find
+//     nothing); one that sleeps gives it back, and the source fills the
+//     ring meanwhile. testpmd --forward-mode=rxonly: eth_igb_recv_pkts (per packet:
 //     DD bit, a fresh mbuf, the descriptor rewritten; RDT written once more
 //     than 32 slots are held) and a bulk free. With two queues RSS spreads
 //     the flows: ours hashes IPv4/IPv6 addresses and TCP/UDP ports

@@ -77,7 +77,11 @@
 // a lost interrupt would show there (in the VM lane it stays in the single
 // digits per run, interrupts that were in flight at the timeout). The
 // "other" vector is programmed (link status) but not waited on: Port.Service
-// polls STATUS.
+// polls STATUS. Queue.WaitRx is the NAPI-style alternative for a polling
+// loop: the vector stays masked while the loop polls (no message per
+// frame), and an empty poll clears the vector's cause, unmasks it, looks
+// at the ring again, sleeps, and masks it again (e1000-test rx --mode
+// adaptive; bench/igb's RX).
 //
 // # Initialisation
 //

@@ -51,8 +51,9 @@ type Queue struct {
 	dma          dma.Allocator
 	pools        []*mbuf.Pool // other pools found reachable on transmit
 
-	irq   pci.IRQ // MSI-X vector of the pair (Config.Interrupts)
-	stats QueueStats
+	irq    pci.IRQ // MSI-X vector of the pair (Config.Interrupts)
+	irqBit uint32  // the vector's bit in EIMS, EIMC and EICR (a PF's queue i: bit i; a VF's: bit 0)
+	stats  QueueStats
 }
 
 // QueueStats are one queue's counters (all 64-bit, since attach). Dropped

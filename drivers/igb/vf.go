@@ -190,7 +190,7 @@ func (d *Device) setupVFMSIX() error {
 		return d.opErr("msix", err, "the VF needs 2 MSI-X vectors")
 	}
 	r := d.regs
-	d.queues[0].irq = irqs[0]
+	d.queues[0].irq, d.queues[0].irqBit = irqs[0], 1
 	d.otherIRQ = irqs[1]
 	r.Write32(vfIVAR0, ivarValid|uint32(ivarValid)<<8) // RX and TX of queue 0 on vector 0
 	r.Write32(vfIVARMisc, ivarValid|1)

@@ -85,7 +85,7 @@ func run(args []string, stdout, stderr io.Writer, open opener) int {
 	fs := pflag.NewFlagSet("e1000-test "+cmd.name, pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o options
-	fs.StringVar(&o.mode, "mode", "poll", "data path mode: poll, interrupt or adaptive")
+	fs.StringVar(&o.mode, "mode", "poll", "data path mode: poll, interrupt or adaptive (82576: rx polls while frames come and, with interrupt or adaptive, sleeps on the queue's MSI-X vector when its ring is empty)")
 	fs.IntVar(&o.mtu, "mtu", 1500, "MTU (up to 9000; frames over 2048 bytes are chained)")
 	fs.IntVar(&o.rxDescs, "rx-descs", 512, "RX ring size (power of two, 64 to 4096)")
 	fs.IntVar(&o.txDescs, "tx-descs", 512, "TX ring size (power of two, 64 to 4096)")

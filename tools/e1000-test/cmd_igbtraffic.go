@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 	"strings"
@@ -75,6 +76,23 @@ func (f *igbFrames) fill(bufs []*mbuf.Buf, next *int) {
 type pollCtl struct {
 	stop     atomic.Bool
 	deadline int64 // Unix ns; 0: none
+}
+
+// idleWait bounds a receiver's sleep on its queue's interrupt (--mode
+// interrupt or adaptive), so that it sees the deadline and ^C.
+const idleWait = 20 * time.Millisecond
+
+// expired reports whether the poller should stop, reading the clock now
+// (after a sleep, more's every-1024th-call check could come seconds late).
+func (p *pollCtl) expired() bool {
+	if p.stop.Load() {
+		return true
+	}
+	if p.deadline != 0 && time.Now().UnixNano() >= p.deadline {
+		p.stop.Store(true)
+		return true
+	}
+	return false
 }
 
 // more reports whether a poller goes on; it reads the clock every 1024
@@ -214,13 +232,14 @@ func igbPktgen(c *ctx, size, flows, burst int, dst [6]byte, dur time.Duration) e
 	return nil
 }
 
-func igbRx(c *ctx, burst int, dur time.Duration) error {
+func igbRx(c *ctx, burst int, dur, idleDefer time.Duration) error {
 	d := c.s.igbs[0]
 	nq := d.Queues()
 	count := func(qi int) (uint64, uint64) {
 		st := d.Queue(qi).Stats()
 		return st.RxPackets.Load(), st.RxBytes.Load()
 	}
+	var failed atomic.Bool
 	el := igbRun(c, "rx", "rx ", nq, dur, count, func(qi int, ctl *pollCtl) {
 		q := d.Queue(qi)
 		cache := c.s.pool.NewCache(max(2*burst, 64))
@@ -228,9 +247,28 @@ func igbRx(c *ctx, burst int, dur time.Duration) error {
 		_ = q.SetRxCache(cache)
 		defer func() { _ = q.SetRxCache(nil) }()
 		bufs := make([]*mbuf.Buf, burst)
+		deferred := false
 		for it := uint32(0); ctl.more(&it); {
 			if n := q.RxBurst(bufs); n > 0 {
 				cache.Free(bufs[:n])
+				deferred = false
+			} else if idleDefer > 0 && !deferred {
+				// The first empty poll after frames: sleep idleDefer
+				// and poll again before arming the interrupt.
+				time.Sleep(idleDefer)
+				deferred = true
+			} else if c.s.igbIdle {
+				// NAPI-style: sleep on the vector while the ring is
+				// empty, a bounded sleep so the deadline is seen.
+				deferred = false
+				if err := q.WaitRx(idleWait); err != nil && !errors.Is(err, igb.ErrTimeout) {
+					failed.Store(true)
+					fmt.Fprintf(c.out, "rx: queue %d: %v\n", qi, err)
+					return
+				}
+				if ctl.expired() {
+					return
+				}
 			}
 		}
 	})
@@ -238,10 +276,14 @@ func igbRx(c *ctx, burst int, dur time.Duration) error {
 	for qi := range nq {
 		st := d.Queue(qi).Stats()
 		total += st.RxPackets.Load()
-		fmt.Fprintf(c.out, "rx: queue %d: received %d (no-mbuf %d bad-length %d chained %d errors %d)\n",
-			qi, st.RxPackets.Load(), st.RxNoMbuf.Load(), st.RxBadLength.Load(), st.RxChained.Load(), st.RxErrors.Load())
+		fmt.Fprintf(c.out, "rx: queue %d: received %d (no-mbuf %d bad-length %d chained %d errors %d; interrupts %d, wait timeouts %d)\n",
+			qi, st.RxPackets.Load(), st.RxNoMbuf.Load(), st.RxBadLength.Load(), st.RxChained.Load(), st.RxErrors.Load(),
+			st.Interrupts.Load(), st.WaitTimeouts.Load())
 	}
 	fmt.Fprintf(c.out, "rx: received %d frames on %d queues in %.2fs: %.0f pps\n", total, nq, el, float64(total)/el)
+	if failed.Load() {
+		return errors.New("rx: a queue's wait failed")
+	}
 	return nil
 }
 

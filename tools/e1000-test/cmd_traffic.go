@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime"
 	"time"
 
 	"github.com/gopkt/gopkt/drivers/e1000"
@@ -53,6 +54,22 @@ func fillFrame(b *mbuf.Buf, cache *mbuf.Cache, scratch []byte, size int, dst, sr
 }
 
 // frameBytes returns the whole frame, copying a chain into scratch.
+// pollProcs sets GOMAXPROCS for one busy-polling goroutine, the em fwd
+// loop, and returns what puts it back. For a duration it is 1, as igbRun
+// gives one P per poller: with an idle P, every preemption of the poller
+// (each 10 ms) wakes an idle thread that finds no work, a futex round trip
+// and an inter-processor interrupt to a halted vCPU in a guest under
+// emulation. Until ^C (dur 0) it is 2, so the signal's goroutine keeps a
+// P of its own.
+func pollProcs(dur time.Duration) func() {
+	procs := 1
+	if dur == 0 {
+		procs = 2
+	}
+	old := runtime.GOMAXPROCS(procs)
+	return func() { runtime.GOMAXPROCS(old) }
+}
+
 func frameBytes(b *mbuf.Buf, scratch []byte) []byte {
 	if b.Next() == nil {
 		return b.Bytes()
@@ -204,12 +221,17 @@ func rxFlags(fs *pflag.FlagSet) func(c *ctx) error {
 	burst := fs.Int("burst", 32, "frames per RxBurst")
 	verifyIP := fs.Bool("verify-ip", false, "check IPv4 header and ICMP/UDP/TCP checksums of IPv4 frames")
 	verify := fs.Bool("verify", true, "check loop frames (false: count only, like testpmd rxonly)")
+	idleDefer := fs.Duration("idle-defer", 100*time.Microsecond, "82576 with --mode adaptive: when a poll finds the ring empty, sleep this long and poll again before sleeping on the queue's interrupt (as Linux's gro_flush_timeout with napi_defer_hard_irqs); 0: straight to the interrupt")
 	return func(c *ctx) error {
 		if *burst < 1 || *burst > 512 {
 			return fmt.Errorf("--burst %d: want 1 to 512", *burst)
 		}
 		if len(c.s.igbs) > 0 {
-			return igbRx(c, *burst, *dur)
+			idle := time.Duration(0)
+			if c.s.igbAdaptive {
+				idle = *idleDefer
+			}
+			return igbRx(c, *burst, *dur, idle)
 		}
 		d := c.s.devs[0]
 		var ipGood, ipBadN uint64
@@ -365,6 +387,7 @@ func fwdFlags(fs *pflag.FlagSet) func(c *ctx) error {
 			}
 			fwd[dir] += uint64(sent)
 		}
+		defer pollProcs(*dur)()
 		clk := newCoarse(c.clock, 1024)
 		for !c.stopped() {
 			now := clk.now()

@@ -83,10 +83,17 @@ func isIGB(f pci.Function) bool {
 type session struct {
 	devs []*e1000.Device
 	igbs []*igb.Device // 82576s (the loop command with --queues)
-	fns  []pci.Function
-	pool *mbuf.Pool
-	done func() error
-	out  io.Writer
+	// igbIdle: the 82576 receivers sleep on their queue's MSI-X vector
+	// when the ring is empty (--mode interrupt or adaptive) instead of
+	// polling on.
+	igbIdle bool
+	// igbAdaptive: --mode adaptive, whose receivers first sleep a
+	// while (rx --idle-defer) and poll again before arming the interrupt.
+	igbAdaptive bool
+	fns         []pci.Function
+	pool        *mbuf.Pool
+	done        func() error
+	out         io.Writer
 }
 
 func openSession(open opener, addrs []string, o options, out io.Writer, log *slog.Logger) (*session, error) {
@@ -105,9 +112,14 @@ func openSession(open opener, addrs []string, o options, out io.Writer, log *slo
 		if isIGB(f) {
 			var d *igb.Device
 			nq, err := igbQueuesOf(o.queues)
-			if err == nil {
-				d, err = igb.Attach(f, igb.Config{Pool: pool, Queues: nq, RxRing: o.rxDescs, TxRing: o.txDescs})
+			irq := o.mode == "interrupt" || o.mode == "adaptive"
+			if err == nil && !irq && o.mode != "poll" {
+				err = fmt.Errorf("--mode %q: want poll, interrupt or adaptive", o.mode)
 			}
+			if err == nil {
+				d, err = igb.Attach(f, igb.Config{Pool: pool, Queues: nq, RxRing: o.rxDescs, TxRing: o.txDescs, Interrupts: irq})
+			}
+			s.igbIdle, s.igbAdaptive = irq, o.mode == "adaptive"
 			if err == nil {
 				s.igbs = append(s.igbs, d)
 				s.fns = append(s.fns, f) // igb.Device.Close leaves the function open

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,7 +17,12 @@ import (
 // two queues; every queue must carry flows; the pool must be full after.
 // Then e1000-test rss on 4 queues receives the 64 flows of a pktgen run and
 // compares, for each, the device's hash, type and queue with the Toeplitz
-// hash and redirection table computed in the tool.
+// hash and redirection table computed in the tool. Last, e1000-test rx
+// --mode adaptive on 2 queues (igb.Queue.WaitRx: poll while frames come,
+// sleep on the queue's MSI-X vector when the ring is empty) receives a 2 s
+// pktgen burst that starts while both queues sleep: each must take frames
+// and be woken by its vector, the run must end on its deadline, and the
+// pool must be full after.
 func TestVMIGBLoop(t *testing.T) {
 	res := vmtest.Run(t, vmtest.Config{
 		Lane: vmtest.LaneBackports,
@@ -44,6 +51,14 @@ must timeout 60 e1000-test pktgen --flows 64 --duration 2s $NIC0_ADDR >/tmp/pktg
 wait $rp || { cat /tmp/rss.txt; fail "e1000-test rss failed"; }
 cat /tmp/rss.txt
 expect "$(cat /tmp/rss.txt)" "*rss: 64 flows*0 flows whose device hash or queue differs*"
+echo "STEP rx --mode adaptive: 2 queues sleep on their MSI-X vectors while idle, wake for a 2 s pktgen burst, sleep again"
+e1000-test rx --mode adaptive --queues 2 --duration 8s $NIC3_ADDR >/tmp/rxa.txt 2>&1 &
+rp=$!
+wait_log 60 'rx: ' /tmp/rxa.txt
+must timeout 60 e1000-test pktgen --flows 64 --duration 2s $NIC0_ADDR >/tmp/pktgen.txt 2>&1
+wait $rp || { cat /tmp/rxa.txt; fail "e1000-test rx --mode adaptive failed"; }
+cat /tmp/rxa.txt
+expect "$(cat /tmp/rxa.txt)" "*pool: 8192/8192 buffers free*"
 `,
 	})
 	if !res.Passed {
@@ -60,6 +75,28 @@ expect "$(cat /tmp/rss.txt)" "*rss: 64 flows*0 flows whose device hash or queue 
 	}
 	if m := res.Grep("MISMATCH"); len(m) > 0 {
 		t.Errorf("rss: %d flows whose device hash or queue differs from the software: %q", len(m), m[0])
+	}
+	// The adaptive receivers: each queue took frames and was woken by
+	// its vector at least once (the burst began while they slept), and
+	// the run ended on its deadline although the queues slept.
+	rxq := res.Grep("rx: queue ")
+	if len(rxq) != 2 {
+		t.Errorf("rx --mode adaptive printed %d queue lines, want 2: %q", len(rxq), rxq)
+	}
+	for _, l := range rxq {
+		var qi int
+		var got, irqs uint64
+		if _, err := fmt.Sscanf(l[strings.Index(l, "rx: queue "):], "rx: queue %d: received %d", &qi, &got); err != nil || got == 0 {
+			t.Errorf("adaptive receiver queue line %q: no frames (%v)", l, err)
+		}
+		if i := strings.Index(l, "interrupts "); i < 0 {
+			t.Errorf("adaptive receiver queue line %q: no interrupt count", l)
+		} else if _, err := fmt.Sscanf(l[i:], "interrupts %d", &irqs); err != nil || irqs == 0 {
+			t.Errorf("adaptive receiver queue line %q: never woken by its vector (%v)", l, err)
+		}
+	}
+	if tot := res.Grep("rx: received "); len(tot) != 1 || !strings.Contains(tot[0], " in 8.") {
+		t.Errorf("rx --mode adaptive did not end on its 8 s deadline: %q", tot)
 	}
 	for _, l := range res.Grep("loop: queue ") {
 		t.Log(l)
