@@ -53,7 +53,6 @@ func fillFrame(b *mbuf.Buf, cache *mbuf.Cache, scratch []byte, size int, dst, sr
 	return true
 }
 
-// frameBytes returns the whole frame, copying a chain into scratch.
 // pollProcs sets GOMAXPROCS for one busy-polling goroutine, the em fwd
 // loop, and returns what puts it back. For a duration it is 1, as igbRun
 // gives one P per poller: with an idle P, every preemption of the poller
@@ -70,6 +69,7 @@ func pollProcs(dur time.Duration) func() {
 	return func() { runtime.GOMAXPROCS(old) }
 }
 
+// frameBytes returns the whole frame, copying a chain into scratch.
 func frameBytes(b *mbuf.Buf, scratch []byte) []byte {
 	if b.Next() == nil {
 		return b.Bytes()
