@@ -123,7 +123,8 @@
 // this package drives the VFs), no per-queue
 // hardware statistics (the counters are the driver's), no receive filters
 // (promiscuous, multicast: port.Filter), no link-change interrupt (Port's
-// link events come from Service polling STATUS). The 82576's other device IDs (fiber, serdes, quad port) are not
+// link events come from Service polling STATUS, with ICR.LSC telling it of
+// a flap between two looks). The 82576's other device IDs (fiber, serdes, quad port) are not
 // in IDs because no emulator offers them to test against.
 //
 // # Ownership
