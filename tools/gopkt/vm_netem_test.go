@@ -180,7 +180,9 @@ expect "$(cat /tmp/gopkt.txt)" "gopkt: stopped cleanly"
 // larger of the host's and the guest's measure, joined per CPU:
 // vm_sched_test.go and internal/cpuwatch) and less the backoff of a
 // retransmission timer that expired again (RFC 6298 §5.5: the sender's
-// RTO at the time is the doubled one; backoffExcess). The RTO it is
+// RTO at the time is the doubled one; backoffExcess; for Linux's sends,
+// whose transmissions netem may drop before the capture point, also the
+// backoff Linux's ss reported at that ACK level: hiddenBackoff). The RTO it is
 // compared with is the median of those the sender reported while the
 // transfer ran: gopkt's status for its downloads, ss for Linux's uploads.
 // TestVMLinuxTCPNetem is the reference: the same matrix with Linux in
