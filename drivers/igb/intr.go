@@ -53,15 +53,20 @@ func (q *Queue) Wait(timeout time.Duration) error {
 		return errors.New("igb: Wait needs Config.Interrupts")
 	}
 	n, err := q.irq.Wait(timeout)
+	return q.waited(n, err, timeout != 0)
+}
+
+// waited counts what a sleep on the queue's vector ended with and returns
+// Wait's error: interrupts, or a timeout (ErrTimeout; counted unless
+// count is false). A frame the device finished before the timeout should
+// have woken us (EIAC cleared its EICR bit, so every new cause sends a
+// message: §7.3.4): it is counted as IRQLate, so a lost interrupt shows
+// instead of hiding behind the caller's timeout.
+func (q *Queue) waited(n uint64, err error, count bool) error {
 	if errors.Is(err, pci.ErrIRQTimeout) {
-		if timeout != 0 {
+		if count {
 			q.stats.WaitTimeouts.Add(1)
-			// A frame the device finished before the timeout should
-			// have woken us (EIAC cleared its EICR bit, so every new
-			// cause sends a message: §7.3.4): count it, so a lost
-			// interrupt shows instead of hiding behind the caller's
-			// timeout.
-			if q.rx[q.rxNext].load().staterr&rxStatDD != 0 {
+			if q.rx[q.rxNext].ready() {
 				q.stats.IRQLate.Add(1)
 			}
 		}
@@ -109,16 +114,5 @@ func (q *Queue) WaitRx(timeout time.Duration) error {
 	// Messages sent between the wake-up and the mask would make the next
 	// idle period's sleep end at once.
 	_, _ = q.irq.Wait(0)
-	if errors.Is(err, pci.ErrIRQTimeout) {
-		q.stats.WaitTimeouts.Add(1)
-		if q.rx[q.rxNext].ready() {
-			q.stats.IRQLate.Add(1)
-		}
-		return ErrTimeout
-	}
-	if err != nil {
-		return err
-	}
-	q.stats.Interrupts.Add(n)
-	return nil
+	return q.waited(n, err, true)
 }
