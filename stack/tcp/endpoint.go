@@ -144,7 +144,7 @@ func (c *Conn) Info() ConnInfo {
 func (c *Conn) infoLocked() ConnInfo {
 	return ConnInfo{Local: netip.AddrPortFrom(c.r.src, c.k.lport),
 		Remote: netip.AddrPortFrom(c.r.dst, c.k.rport), State: c.state,
-		SendQueue: c.sb.n, RecvQueue: c.rq.bytes, SendWindow: int(c.sndWnd), RTT: c.srtt, RTO: c.currentRTO(), Cwnd: c.cc.cwnd(),
+		SendQueue: c.sb.n, RecvQueue: c.rq.bytes, SendWindow: int(c.sndWnd), RTT: c.srtt, RTO: c.currentRTO(), Backoff: c.backoff, Cwnd: c.cc.cwnd(),
 		Congestion: c.cc.name()}
 }
 

@@ -497,7 +497,8 @@ type ConnInfo struct {
 	SendQueue     int // bytes not yet acknowledged
 	RecvQueue     int // bytes not yet read
 	SendWindow    int // the peer's window (bytes, scaled)
-	RTT, RTO      time.Duration
+	RTT, RTO      time.Duration // RTO as the timer runs now: backed off Backoff times
+	Backoff       int           // retransmission timer expiries since the last new ACK (RFC 6298 §5.5)
 	Cwnd          int
 	Congestion    string
 }

@@ -7,6 +7,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/ipv6"
 )
@@ -18,7 +20,11 @@ func (d *daemon) status(out io.Writer) {
 	d.protoMu.RLock() // udp, tcp and their services (ctlproto.go)
 	defer d.protoMu.RUnlock()
 	var b strings.Builder
-	b.WriteString("=== gopkt status\n")
+	// The system's CLOCK_MONOTONIC, the clock of Linux's TCP timestamps
+	// and of its trace: a status placed against a capture or a log.
+	var ts unix.Timespec
+	_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
+	fmt.Fprintf(&b, "=== gopkt status (monotonic %d.%03d s)\n", ts.Sec, ts.Nsec/1e6)
 	d.statusInterfaces(&b)
 	d.statusBridges(&b) // l2status.go
 	d.statusRoutes(&b)

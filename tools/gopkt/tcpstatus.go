@@ -38,19 +38,19 @@ func (d *daemon) statusTCP(b *strings.Builder) {
 	for _, c := range append(conns[:len(conns):len(conns)], closed...) {
 		w = max(w, len(c.Local.String())+1, len(c.Remote.String())+1)
 	}
-	fmt.Fprintf(b, "tcp sockets (netstat):\n  Recv-Q Send-Q %-*s %-*s State        cwnd     rtt          rto\n", w, "Local Address", w, "Foreign Address")
+	fmt.Fprintf(b, "tcp sockets (netstat):\n  Recv-Q Send-Q %-*s %-*s State        cwnd     rtt          rto          backoff\n", w, "Local Address", w, "Foreign Address")
 	for _, l := range ls {
 		fmt.Fprintf(b, "  %6d %6d %-*v %-*s %-12s\n", 0, 0, w, l, w, "*:*", "LISTEN")
 	}
 	for _, c := range conns {
-		fmt.Fprintf(b, "  %6d %6d %-*v %-*v %-12v %-8d %-12v %v\n", c.RecvQueue, c.SendQueue, w, c.Local, w, c.Remote, c.State, c.Cwnd, c.RTT, c.RTO)
+		fmt.Fprintf(b, "  %6d %6d %-*v %-*v %-12v %-8d %-12v %-12v %d\n", c.RecvQueue, c.SendQueue, w, c.Local, w, c.Remote, c.State, c.Cwnd, c.RTT, c.RTO, c.Backoff)
 	}
 	// The newest closed connections with their figures at the end (ss -E
 	// in spirit): a transfer shorter than the status interval shows here.
 	if len(closed) > 0 {
 		fmt.Fprintf(b, "tcp recently closed (last %d, oldest first):\n", len(closed))
 		for _, c := range closed {
-			fmt.Fprintf(b, "  %6d %6d %-*v %-*v %-12v %-8d %-12v %v\n", c.RecvQueue, c.SendQueue, w, c.Local, w, c.Remote, c.State, c.Cwnd, c.RTT, c.RTO)
+			fmt.Fprintf(b, "  %6d %6d %-*v %-*v %-12v %-8d %-12v %-12v %d\n", c.RecvQueue, c.SendQueue, w, c.Local, w, c.Remote, c.State, c.Cwnd, c.RTT, c.RTO, c.Backoff)
 		}
 	}
 }

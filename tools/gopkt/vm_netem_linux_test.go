@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gopkt/gopkt/internal/vmtest"
 )
@@ -108,7 +107,7 @@ func TestVMLinuxTCPNetem(t *testing.T) {
 }
 
 // linuxNetemFlows are a case's two transfers in TestVMLinuxTCPNetem.
-func linuxNetemFlows(_ string, cport, gport uint16, _ map[flowKey][]time.Duration, rtos map[netip.AddrPort][]time.Duration) []netemFlow {
+func linuxNetemFlows(_ string, cport, gport uint16, _ map[flowKey][]rtoSample, rtos map[netip.AddrPort][]rtoSample) []netemFlow {
 	a, b := netip.MustParseAddr("198.18.0.2"), netip.MustParseAddr("198.18.0.1")
 	return []netemFlow{
 		{"download (Linux in the namespace sends)", flowKey{netip.AddrPortFrom(a, 80), netip.AddrPortFrom(b, cport)}, rtos[netip.AddrPortFrom(b, cport)]},

@@ -97,7 +97,7 @@ hpid=$!
 // Linux's retransmissions in it (retransmits).
 const netemCasesScript = `
 sampler() {
-	while sample; do
+	while echo "LSTIME $(cut -d' ' -f1 /proc/uptime)" && sample; do
 		sleep 0.2
 	done
 }
@@ -177,7 +177,8 @@ echo "STEP stop gopkt"
 kill -INT $gpid
 status=0; wait $gpid || status=$?
 # Every status lists the recently closed connections again: each once.
-grep " 198.18.0.1:" /tmp/gopkt.txt | awk '$5 != "CLOSED" || !seen[$0]++' | sed 's/^/SOCK /'
+# Each with the time of its status (CLOCK_MONOTONIC s, its header's).
+awk '/^=== gopkt status/ { t = $5 } / 198.18.0.1:/ && ($5 != "CLOSED" || !seen[$0]++) { print "SOCK " t " " $0 }' /tmp/gopkt.txt
 grep -E "^(tcp: in|     fast-retransmits)" /tmp/gopkt.txt | tail -2
 tail -3 /tmp/gopkt.txt
 cat /tmp/gopkt.err
@@ -203,8 +204,11 @@ expect "$(cat /tmp/gopkt.txt)" "gopkt: stopped cleanly"
 // Linux's sends, whose retransmissions netem may drop before the capture
 // point, also those the guest's tcp_retransmit_skb tracepoint recorded
 // (tracedRetransmits). The RTO it is
-// compared with is the median of those the sender reported while the
-// transfer ran: gopkt's status for its downloads, ss for Linux's uploads.
+// compared with is the sender's when the gap began: its latest report
+// before then, without backoff (gopkt's status for its downloads, ss for
+// Linux's uploads, five times a second; rtoAt), as RTT samples that span a
+// freeze of the guest raise it for a while. A chain of three or more timer
+// expiries, each on time, is the network's losses (expiryChain).
 // TestVMLinuxTCPNetem is the reference: the same matrix with Linux in
 // gopkt's place, whose tails lose a retransmission twice as ours do (RTO,
 // then 2·RTO: 674 ms against Linux's 216 ms RTO, 612 ms against our 200).
@@ -273,7 +277,7 @@ func netemSize(t *testing.T) (int, time.Duration) {
 }
 
 // daemonNetemFlows are a case's two transfers in TestVMDaemonTCPNetem.
-func daemonNetemFlows(_ string, cport, gport uint16, ourRTOs map[flowKey][]time.Duration, linuxRTOs map[netip.AddrPort][]time.Duration) []netemFlow {
+func daemonNetemFlows(_ string, cport, gport uint16, ourRTOs map[flowKey][]rtoSample, linuxRTOs map[netip.AddrPort][]rtoSample) []netemFlow {
 	ours, linux := netip.MustParseAddr("198.18.0.2"), netip.MustParseAddr("198.18.0.1")
 	down := flowKey{netip.AddrPortFrom(ours, 80), netip.AddrPortFrom(linux, cport)}
 	return []netemFlow{
@@ -288,14 +292,39 @@ func daemonNetemFlows(_ string, cport, gport uint16, ourRTOs map[flowKey][]time.
 type netemFlow struct {
 	dir     string
 	flow    flowKey
-	samples []time.Duration
+	samples []rtoSample
+}
+
+// rtoSample is an RTO a sender reported, without its backoff (RFC 6298
+// §5.5: the timer's base value, from which a chain of expiries doubles),
+// and when: the guest's CLOCK_MONOTONIC in ms (-1: unknown).
+type rtoSample struct {
+	at  int64
+	rto time.Duration
+}
+
+// rtoAt is the sender's RTO when a gap began at guest time ms: its latest
+// report at or before then, or, before any (or with no time), the median
+// of all it reported.
+func rtoAt(samples []rtoSample, median time.Duration, ms int64, known bool) time.Duration {
+	rto := median
+	if !known {
+		return rto
+	}
+	at := int64(-1)
+	for _, x := range samples {
+		if x.at >= 0 && x.at <= ms && x.at >= at {
+			rto, at = x.rto, x.at
+		}
+	}
+	return rto
 }
 
 // checkNetemStalls applies the 3-RTO stall bound to the transfers of each
 // netem case in a finished run (its CASE lines name the client ports):
 // flows lists them, given the RTOs gopkt's status (ourRTOs) and ss
 // (linuxRTOs, by peer address) reported.
-func checkNetemStalls(t *testing.T, res *vmtest.Result, sched *qemuSched, flows func(name string, cport, gport uint16, ourRTOs map[flowKey][]time.Duration, linuxRTOs map[netip.AddrPort][]time.Duration) []netemFlow) {
+func checkNetemStalls(t *testing.T, res *vmtest.Result, sched *qemuSched, flows func(name string, cport, gport uint16, ourRTOs map[flowKey][]rtoSample, linuxRTOs map[netip.AddrPort][]rtoSample) []netemFlow) {
 	t.Helper()
 	// Failures are reported last, after every case's figures, so that the
 	// end of the output (all a CI log may keep) names them.
@@ -340,8 +369,13 @@ func checkNetemStalls(t *testing.T, res *vmtest.Result, sched *qemuSched, flows 
 				fail("%s %s: the sender reported no RTO for %v", c.name, tr.dir, tr.flow)
 				continue
 			}
-			samples := slices.Sorted(slices.Values(tr.samples))
-			rto := samples[len(samples)/2]
+			var samples []time.Duration
+			for _, x := range tr.samples {
+				samples = append(samples, x.rto)
+			}
+			slices.Sort(samples)
+			median := samples[len(samples)/2]
+			rto := median
 			t.Logf("%s %s: %d new-data segments; longest gap %v by the sender's clock (%v of capture time; longest in capture time %v); RTO median %v (min %v max %v, %d samples): 3 RTOs %v; loss bursts: largest SACK hole %.1f segments, largest jump %.1f",
 				c.name, tr.dir, g.segments, g.maxTS, g.maxTSWall.Round(time.Millisecond), g.maxWall.Round(time.Millisecond),
 				rto, samples[0], samples[len(samples)-1], len(samples), 3*rto, float64(g.maxHole)/1448, float64(g.maxJump)/1448)
@@ -368,7 +402,8 @@ func checkNetemStalls(t *testing.T, res *vmtest.Result, sched *qemuSched, flows 
 			// catches a QEMU that leaves its halted vCPUs asleep past
 			// their timers while no thread of it waits for the host).
 			var worst newDataGap
-			var worstRun, worstFrozen, worstBackoff time.Duration
+			var worstRun, worstFrozen, worstBackoff, worstRTO time.Duration
+			worstOver := time.Duration(math.MinInt64)
 			var chains [4]int // gaps by their longest chain of timer expiries: none, 1, 2, 3 or more
 			var frozenErr error
 			for _, x := range g.gaps {
@@ -376,6 +411,11 @@ func checkNetemStalls(t *testing.T, res *vmtest.Result, sched *qemuSched, flows 
 				if err != nil {
 					frozenErr, fr = err, 0
 				}
+				// The sender's RTO when the gap began: its latest report
+				// before then (RTT samples that span a freeze of the
+				// guest raise it for a while, so the transfer's median
+				// can be half of it).
+				rto := rtoAt(tr.samples, median, x.end.Add(-x.ts).Sub(g.monoBase).Milliseconds(), g.monoOK)
 				if g.monoOK {
 					// Per guest CPU, the host's view joins the guest's: a
 					// CPU is out while its vCPU thread waits on the host
@@ -410,8 +450,8 @@ func checkNetemStalls(t *testing.T, res *vmtest.Result, sched *qemuSched, flows 
 						c.name, tr.dir, x.ts, fr.Round(time.Millisecond), k, formatIdles(x.idles), rto)
 					continue
 				}
-				if x.ts-fr-bo > worstRun {
-					worst, worstRun, worstFrozen, worstBackoff = x, x.ts-fr-bo, fr, bo
+				if over := x.ts - fr - bo - 3*rto; over > worstOver {
+					worst, worstRun, worstFrozen, worstBackoff, worstRTO, worstOver = x, x.ts-fr-bo, fr, bo, rto, over
 				}
 			}
 			t.Logf("%s %s: gaps of 100 ms or more: %d without a retransmission timer expiry, %d with one, %d with a chain of two, %d of three or more",
@@ -419,12 +459,13 @@ func checkNetemStalls(t *testing.T, res *vmtest.Result, sched *qemuSched, flows 
 			if frozenErr != nil {
 				t.Logf("%s %s: no host scheduling figures, nothing excluded: %v", c.name, tr.dir, frozenErr)
 			}
-			if worstRun == 0 {
+			if len(g.gaps) == 0 || worstRun == 0 {
 				continue
 			}
+			rto = worstRTO
 			from := worst.end.Add(-worst.ts)
-			t.Logf("%s %s: longest gap with the guest's frozen time and the RTO backoff taken out: %v (%v by the sender's clock, %v of it QEMU not running the guest, %v the backoff of a retransmission timer that expired again)",
-				c.name, tr.dir, worstRun, worst.ts, worstFrozen.Round(time.Millisecond), worstBackoff)
+			t.Logf("%s %s: the gap nearest its bound, with the guest's frozen time and the RTO backoff taken out: %v against 3 × %v, the sender's RTO then (%v by the sender's clock, %v of it QEMU not running the guest, %v the backoff of a retransmission timer that expired again)",
+				c.name, tr.dir, worstRun, rto, worst.ts, worstFrozen.Round(time.Millisecond), worstBackoff)
 			if worstBackoff > 0 {
 				t.Logf("%s %s: the sender's silences in that gap (ms, + where the receiver's ACK advanced before): %s", c.name, tr.dir, formatIdles(worst.idles))
 			}
@@ -875,20 +916,36 @@ func guestFrozen(events []cwEvent, hostOut [][][2]int64, a, b int64) time.Durati
 	return time.Duration(n) * time.Millisecond
 }
 
-// reportedRTOs collects the RTOs the senders reported: gopkt's per
-// connection (local, remote) from its status lines ("SOCK": the netstat
-// list, local and remote address, then state, cwnd, rtt, rto; not while
-// the handshake runs, whose RTO is the initial one; a connection closed
-// before any status listed it live counts by the RTO of its "recently
-// closed" line), Linux's per peer address from ss -tin ("LSS": a socket
-// line, state first and the peer fifth, then its details with rto:MS;
-// through tcp_diag, whose rto is in milliseconds: without it ss reads
-// /proc/net/tcp and prints seconds).
-func reportedRTOs(console []string) (ours map[flowKey][]time.Duration, linux map[netip.AddrPort][]time.Duration) {
-	ours, linux = map[flowKey][]time.Duration{}, map[netip.AddrPort][]time.Duration{}
-	closed := map[flowKey]time.Duration{}
+// reportedRTOs collects the RTOs the senders reported, each without its
+// backoff and with its time (rtoSample): gopkt's per connection (local,
+// remote) from its status lines ("SOCK" and the time of the status, its
+// header's CLOCK_MONOTONIC in s, then the netstat list: local and remote
+// address, state, cwnd, rtt, rto, backoff; not while the handshake runs,
+// whose RTO is the initial one; a connection closed before any status
+// listed it live counts by the RTO of its "recently closed" line),
+// Linux's per peer address from ss -tin ("LSTIME" and the guest's uptime
+// in s before each sample, then "LSS": a socket line, state first and the
+// peer fifth, then its details with rto:MS and backoff:N; through
+// tcp_diag, whose rto is in milliseconds: without it ss reads
+// /proc/net/tcp and prints seconds). The guest never suspends, so its
+// uptime (CLOCK_BOOTTIME) is its CLOCK_MONOTONIC.
+func reportedRTOs(console []string) (ours map[flowKey][]rtoSample, linux map[netip.AddrPort][]rtoSample) {
+	ours, linux = map[flowKey][]rtoSample{}, map[netip.AddrPort][]rtoSample{}
+	closed := map[flowKey]rtoSample{}
 	var peer netip.AddrPort
+	lsAt := int64(-1)
+	ms := func(sec string) int64 {
+		v, err := strconv.ParseFloat(sec, 64)
+		if err != nil {
+			return -1
+		}
+		return int64(v * 1000)
+	}
 	for _, l := range console {
+		if i := strings.Index(l, "LSTIME "); i >= 0 {
+			lsAt = ms(strings.TrimSpace(l[i+len("LSTIME "):]))
+			continue
+		}
 		if i := strings.Index(l, "LSS "); i >= 0 {
 			f := strings.Fields(l[i+len("LSS "):])
 			if len(f) >= 5 {
@@ -896,12 +953,20 @@ func reportedRTOs(console []string) (ours map[flowKey][]time.Duration, linux map
 					peer = p // a socket line: the details may follow on it or on the next
 				}
 			}
+			var rto time.Duration
+			backoff := 0
 			for _, x := range f {
-				if v, ok := strings.CutPrefix(x, "rto:"); ok && peer.IsValid() {
-					if ms, err := strconv.ParseFloat(v, 64); err == nil {
-						linux[peer] = append(linux[peer], time.Duration(ms*float64(time.Millisecond)))
+				if v, ok := strings.CutPrefix(x, "rto:"); ok {
+					if v, err := strconv.ParseFloat(v, 64); err == nil {
+						rto = time.Duration(v * float64(time.Millisecond))
 					}
 				}
+				if v, ok := strings.CutPrefix(x, "backoff:"); ok {
+					backoff, _ = strconv.Atoi(v)
+				}
+			}
+			if rto > 0 && peer.IsValid() {
+				linux[peer] = append(linux[peer], rtoSample{lsAt, rto >> min(backoff, 16)})
 			}
 			continue
 		}
@@ -910,34 +975,39 @@ func reportedRTOs(console []string) (ours map[flowKey][]time.Duration, linux map
 			continue
 		}
 		f := strings.Fields(l[i+len("SOCK "):])
-		if len(f) < 8 {
+		if len(f) < 10 {
 			continue
 		}
-		local, err1 := netip.ParseAddrPort(f[2])
-		remote, err2 := netip.ParseAddrPort(f[3])
-		rto, err3 := time.ParseDuration(f[len(f)-1])
-		if err1 != nil || err2 != nil || err3 != nil {
+		at := ms(f[0])
+		local, err1 := netip.ParseAddrPort(f[3])
+		remote, err2 := netip.ParseAddrPort(f[4])
+		rto, err3 := time.ParseDuration(f[len(f)-2])
+		backoff, err4 := strconv.Atoi(f[len(f)-1])
+		if err1 != nil || err2 != nil || err3 != nil || err4 != nil {
 			continue
 		}
-		k := flowKey{local, remote}
-		if f[4] == "SYN-RECEIVED" || f[4] == "SYN-SENT" {
+		k, state := flowKey{local, remote}, f[5]
+		x := rtoSample{at, rto >> min(backoff, 16)}
+		if state == "SYN-RECEIVED" || state == "SYN-SENT" {
 			// Caught in its handshake: the initial RTO (1 s, RFC 6298
 			// §2.1) before any RTT sample, not the one its data ran on.
 			continue
 		}
-		if f[4] == "CLOSED" {
+		if state == "CLOSED" {
 			// From the status's "recently closed" list, repeated in
-			// every status after the close: one sample, the last.
-			closed[k] = rto
+			// every status after the close: one sample, the first.
+			if _, ok := closed[k]; !ok {
+				closed[k] = x
+			}
 			continue
 		}
-		ours[k] = append(ours[k], rto)
+		ours[k] = append(ours[k], x)
 	}
 	// A transfer that ended between two status samples is known only
 	// by its RTO at the close.
-	for k, rto := range closed {
+	for k, x := range closed {
 		if len(ours[k]) == 0 {
-			ours[k] = []time.Duration{rto}
+			ours[k] = []rtoSample{x}
 		}
 	}
 	return ours, linux
@@ -1219,5 +1289,48 @@ func TestNewDataGapsTraced(t *testing.T) {
 	}
 	if got, want := formatIdles(worst.idles), "224 226 226 2 0"; got != want || worst.rexmits != 4 {
 		t.Errorf("silences %q with %d retransmissions, want %q with 4", got, worst.rexmits, want)
+	}
+}
+
+// TestReportedRTOs: the senders' RTO reports become base RTOs (backoff
+// taken out) with their guest times, and rtoAt picks the one in force when
+// a gap began.
+func TestReportedRTOs(t *testing.T) {
+	console := []string{
+		"LSTIME 10.25",
+		"LSS ESTAB 0      0 198.18.0.1:8080 198.18.0.2:52505",
+		"LSS \t cubic rto:204 rtt:1.8/0.2 bytes_acked:100",
+		"LSTIME 10.46",
+		"LSS ESTAB 0      0 198.18.0.1:8080 198.18.0.2:52505",
+		"LSS \t cubic rto:816 backoff:2 rtt:1.8/0.2 bytes_acked:100",
+		"SOCK 11.000      0      0 198.18.0.2:80 198.18.0.1:40000 SYN-RECEIVED 10 0s 1s 0",
+		"SOCK 12.500      0  65536 198.18.0.2:80 198.18.0.1:40000 ESTABLISHED  40 3ms 400ms 1",
+		"SOCK 13.000      0      0 198.18.0.2:80 198.18.0.1:40000 CLOSED 40 3ms 200ms 0",
+		"SOCK 13.000      0      0 198.18.0.2:80 198.18.0.1:40001 CLOSED 40 3ms 208ms 0",
+		"SOCK 13.200      0      0 198.18.0.2:80 198.18.0.1:40001 CLOSED 40 3ms 208ms 0",
+	}
+	ours, linux := reportedRTOs(console)
+	ms := time.Millisecond
+	peer := netip.MustParseAddrPort("198.18.0.2:52505")
+	if want := []rtoSample{{10250, 204 * ms}, {10460, 204 * ms}}; !slices.Equal(linux[peer], want) {
+		t.Errorf("Linux's: %v, want %v", linux[peer], want)
+	}
+	k := flowKey{netip.MustParseAddrPort("198.18.0.2:80"), netip.MustParseAddrPort("198.18.0.1:40000")}
+	if want := []rtoSample{{12500, 200 * ms}}; !slices.Equal(ours[k], want) {
+		t.Errorf("ours, live: %v, want %v (not the handshake's, not the close's)", ours[k], want)
+	}
+	k.dst = netip.MustParseAddrPort("198.18.0.1:40001")
+	if want := []rtoSample{{13000, 208 * ms}}; !slices.Equal(ours[k], want) {
+		t.Errorf("ours, closed before any status: %v, want %v", ours[k], want)
+	}
+	s := []rtoSample{{1000, 200 * ms}, {2000, 400 * ms}, {-1, 800 * ms}}
+	for _, c := range []struct {
+		at    int64
+		known bool
+		want  time.Duration
+	}{{500, true, 300 * ms}, {1500, true, 200 * ms}, {2000, true, 400 * ms}, {9000, true, 400 * ms}, {1500, false, 300 * ms}} {
+		if got := rtoAt(s, 300*ms, c.at, c.known); got != c.want {
+			t.Errorf("rtoAt(%d, %v) = %v, want %v", c.at, c.known, got, c.want)
+		}
 	}
 }
