@@ -494,9 +494,9 @@ func (t *TCP) Listeners() []netip.AddrPort {
 type ConnInfo struct {
 	Local, Remote netip.AddrPort
 	State         State
-	SendQueue     int // bytes not yet acknowledged
-	RecvQueue     int // bytes not yet read
-	SendWindow    int // the peer's window (bytes, scaled)
+	SendQueue     int           // bytes not yet acknowledged
+	RecvQueue     int           // bytes not yet read
+	SendWindow    int           // the peer's window (bytes, scaled)
 	RTT, RTO      time.Duration // RTO as the timer runs now: backed off Backoff times
 	Backoff       int           // retransmission timer expiries since the last new ACK (RFC 6298 §5.5)
 	Cwnd          int
