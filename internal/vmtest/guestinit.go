@@ -51,7 +51,9 @@ if [ $rc -eq 0 ]; then verdict PASS; fi
 verdict FAIL scenario exited with status $rc$hint
 `
 
-// guestLib is /etc/gopkt/lib.sh, sourced before the scenario. Helpers:
+// guestLib is /etc/gopkt/lib.sh, sourced before the scenario. Helpers
+// (fail runs the scenario's diagnose function first, once, when it
+// defines one):
 //
 //	fail REASON...        print the FAIL verdict and exit 1
 //	must CMD...           run CMD; fail naming it when it exits non-zero
@@ -82,7 +84,12 @@ verdict FAIL scenario exited with status $rc$hint
 // waits until N replies came, sending more requests meanwhile; those extra
 // requests would hide a real loss from "N received", so ping_all checks
 // sequence numbers instead.
-const guestLib = `fail() { echo "` + markResult + `FAIL $*"; exit 1; }
+const guestLib = `fail() {
+	# A scenario may define diagnose: what to print when it fails (its
+	# daemon's state, a capture), run once, before the verdict.
+	if [ -z "$_diagnosed" ] && command -v diagnose >/dev/null 2>&1; then _diagnosed=1; diagnose || true; fi
+	echo "` + markResult + `FAIL $*"; exit 1
+}
 must() { "$@" || fail "'$*' exited with status $?"; }
 mustfail() { if "$@"; then fail "'$*' succeeded but must fail"; fi; }
 expect() { case "$1" in *$2*) ;; *) printf '%s\n' "$1"; fail "output lacks '$2'";; esac; }

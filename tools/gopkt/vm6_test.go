@@ -29,6 +29,15 @@ rapid=$!
 gopkt -d e1000 pci=$NIC0_ADDR -p ipv4 -p ipv6 -p udp --ifconfig em0=2001:db8::2/64 --slaac em0 --udp-echo 7 \
 	--ping 2001:db8::1,count=5,interval=500ms,timeout=2s >/tmp/gopkt.txt 2>/tmp/gopkt.err &
 gpid=$!
+# On a failure: gopkt's status (its neighbour cache, ICMPv6 and ND
+# counters), its log, and Linux's side of the link.
+diagnose() {
+	kill -USR1 $gpid 2>/dev/null && sleep 1
+	cat /tmp/gopkt.txt /tmp/gopkt.err
+	head -n 80 /tmp/tcpdump.txt
+	ip -6 neigh show dev $IF
+	cat /tmp/ping.txt 2>/dev/null
+}
 wait_for 120 grep -q "gopkt: running" /tmp/gopkt.txt
 echo "STEP linux pings gopkt"
 ping_all /tmp/ping.txt 20 2001:db8::2 -6 -i 0.2
