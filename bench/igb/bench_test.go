@@ -72,7 +72,7 @@ sleep 2
 `, flows)
 		for _, q := range qs {
 			for r := 0; r < nrounds; r++ {
-				fmt.Fprintf(&b, "section ours-rx-%d\nours rx --mode adaptive --queues %d --duration %s $NIC0_ADDR\n", q, q, d)
+				fmt.Fprintf(&b, "section ours-rx-%d\nours rx --mode poll --queues %d --duration %s $NIC0_ADDR\n", q, q, d)
 				fmt.Fprintf(&b, "section dpdk-rx-%d\n%s\n", q, testpmd(secs, q, "-a $NIC0_ADDR", "--forward-mode=rxonly"))
 			}
 		}

@@ -29,28 +29,30 @@
 //   - RX: NIC 3 is the common source: e1000-test pktgen --flows 64 (64 UDP
 //     flows differing in source port, round robin) to NIC 0's address, one
 //     queue, running through all RX rounds (its own rate is printed).
-//     NIC 0 receives and frees. gopkt: e1000-test rx --mode adaptive
+//     NIC 0 receives and frees. gopkt: e1000-test rx --mode poll
 //     --queues Q; per packet the descriptor's DD bit and write-back checked
 //     (hostile-device rules: length, EOP, errors), a fresh buffer into the
 //     slot (the cache gives a burst's worth in one call), the frame freed
 //     back to the cache; one RDT write per 128 refilled slots (a quarter of
-//     the ring); an empty poll is one descriptor load. --mode adaptive is
-//     the NAPI-style loop a real receiver on a shared CPU would run: poll
-//     while frames come; after a poll finds the ring empty, sleep 100 us
-//     (--idle-defer, Linux's gro_flush_timeout) and poll again, and if it is
-//     still empty sleep on the queue's MSI-X vector (igb.Queue.WaitRx: three
-//     register writes per idle period, none per frame). testpmd has no such
-//     mode (rxonly busy-polls); rings, bursts, pool and vCPUs are the same.
-//     Why it matters here: QEMU delivers the source's frames within the
-//     source's TDT write, on the source's vCPU, whenever the ring has free
-//     descriptors, and queues them in the hub (10 000 frames, then drops)
-//     when it has none, flushing the queue at the receiver's next RDT
-//     write. With three vCPUs on two host cores shared with other guests,
-//     a receiver that busy-polls an empty ring takes host CPU from the
-//     source's vCPU (our CPU profiles of busy-polling rounds: a third of
-//     the time in the RDT store, most of the rest in polls that find
-//     nothing); one that sleeps gives it back, and the source fills the
-//     ring meanwhile. testpmd --forward-mode=rxonly: eth_igb_recv_pkts (per packet:
+//     the ring); an empty poll is one descriptor load. Both sides
+//     busy-poll, as testpmd's rxonly does. QEMU delivers the source's
+//     frames within the source's TDT write, on the source's vCPU, while
+//     the ring has free descriptors, and queues them in the hub (10 000
+//     frames, then drops) when it has none, flushing the queue within the
+//     receiver's next RDT write, on the receiver's vCPU. So the receiver's
+//     rate is set by how much host CPU its vCPU gets for those flushes.
+//     --mode adaptive (the NAPI-style loop a receiver on a shared CPU would
+//     run: after a poll finds the ring empty, sleep 100 us, --idle-defer,
+//     poll again, then sleep on the queue's MSI-X vector) gives that CPU
+//     away: measured on 7 December 2026 on a quiet host, three rounds each
+//     in one guest, medians in kpps, two queues: adaptive 72/74/60, poll
+//     112/106/89, testpmd 88/75/82; one queue: adaptive 68/68/55, poll
+//     120/92/114, testpmd 65/65/60. With two `yes` hogs on the host, two
+//     queues: adaptive 47/79/83, poll 71/78/63, testpmd 90/78/66 (the
+//     host's scheduler decides; compare quiet runs). Until 7 December the
+//     benchmark ran ours adaptive, which is why two-queue RX fell under
+//     1.0 in two of three quiet runs.
+//     testpmd --forward-mode=rxonly: eth_igb_recv_pkts (per packet:
 //     DD bit, a fresh mbuf, the descriptor rewritten; RDT written once more
 //     than 32 slots are held) and a bulk free. With two queues RSS spreads
 //     the flows: ours hashes IPv4/IPv6 addresses and TCP/UDP ports

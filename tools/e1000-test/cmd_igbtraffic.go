@@ -252,9 +252,10 @@ func igbRx(c *ctx, burst int, dur, idleDefer time.Duration) error {
 			if n := q.RxBurst(bufs); n > 0 {
 				cache.Free(bufs[:n])
 				deferred = false
-			} else if idleDefer > 0 && !deferred {
+			} else if c.s.igbIdle && idleDefer > 0 && !deferred {
 				// The first empty poll after frames: sleep idleDefer
-				// and poll again before arming the interrupt.
+				// and poll again before arming the interrupt (--mode
+				// poll never sleeps).
 				time.Sleep(idleDefer)
 				deferred = true
 			} else if c.s.igbIdle {
