@@ -916,6 +916,21 @@ func guestFrozen(events []cwEvent, hostOut [][][2]int64, a, b int64) time.Durati
 	return time.Duration(n) * time.Millisecond
 }
 
+// maxRTO is the RTO ceiling of both senders: Linux's TCP_RTO_MAX and
+// stack/tcp's default Options.MaxRTO (RFC 6298 §2.5).
+const maxRTO = 120 * time.Second
+
+// baseRTO takes the backoff out of a reported RTO (RFC 6298 §5.5 doubles
+// it per expiry): rto halved backoff times. A timer that reached the
+// ceiling says nothing of its base (the doubling stopped there), so such
+// a report is not used (ok false), nor is a missing one.
+func baseRTO(rto time.Duration, backoff int) (time.Duration, bool) {
+	if rto <= 0 || backoff < 0 || backoff > 0 && rto >= maxRTO {
+		return 0, false
+	}
+	return rto >> min(backoff, 16), true
+}
+
 // reportedRTOs collects the RTOs the senders reported, each without its
 // backoff and with its time (rtoSample): gopkt's per connection (local,
 // remote) from its status lines ("SOCK" and the time of the status, its
@@ -965,8 +980,8 @@ func reportedRTOs(console []string) (ours map[flowKey][]rtoSample, linux map[net
 					backoff, _ = strconv.Atoi(v)
 				}
 			}
-			if rto > 0 && peer.IsValid() {
-				linux[peer] = append(linux[peer], rtoSample{lsAt, rto >> min(backoff, 16)})
+			if base, ok := baseRTO(rto, backoff); ok && peer.IsValid() {
+				linux[peer] = append(linux[peer], rtoSample{lsAt, base})
 			}
 			continue
 		}
@@ -987,7 +1002,11 @@ func reportedRTOs(console []string) (ours map[flowKey][]rtoSample, linux map[net
 			continue
 		}
 		k, state := flowKey{local, remote}, f[5]
-		x := rtoSample{at, rto >> min(backoff, 16)}
+		base, ok := baseRTO(rto, backoff)
+		if !ok {
+			continue
+		}
+		x := rtoSample{at, base}
 		if state == "SYN-RECEIVED" || state == "SYN-SENT" {
 			// Caught in its handshake: the initial RTO (1 s, RFC 6298
 			// §2.1) before any RTT sample, not the one its data ran on.
@@ -1303,8 +1322,12 @@ func TestReportedRTOs(t *testing.T) {
 		"LSTIME 10.46",
 		"LSS ESTAB 0      0 198.18.0.1:8080 198.18.0.2:52505",
 		"LSS \t cubic rto:816 backoff:2 rtt:1.8/0.2 bytes_acked:100",
+		"LSTIME 10.67",
+		"LSS ESTAB 0      0 198.18.0.1:8080 198.18.0.2:52505",
+		"LSS \t cubic rto:120000 backoff:11 rtt:1.8/0.2 bytes_acked:100",
 		"SOCK 11.000      0      0 198.18.0.2:80 198.18.0.1:40000 SYN-RECEIVED 10 0s 1s 0",
 		"SOCK 12.500      0  65536 198.18.0.2:80 198.18.0.1:40000 ESTABLISHED  40 3ms 400ms 1",
+		"SOCK 12.700      0  65536 198.18.0.2:80 198.18.0.1:40000 ESTABLISHED  40 3ms 2m0s 10",
 		"SOCK 13.000      0      0 198.18.0.2:80 198.18.0.1:40000 CLOSED 40 3ms 200ms 0",
 		"SOCK 13.000      0      0 198.18.0.2:80 198.18.0.1:40001 CLOSED 40 3ms 208ms 0",
 		"SOCK 13.200      0      0 198.18.0.2:80 198.18.0.1:40001 CLOSED 40 3ms 208ms 0",
@@ -1313,11 +1336,11 @@ func TestReportedRTOs(t *testing.T) {
 	ms := time.Millisecond
 	peer := netip.MustParseAddrPort("198.18.0.2:52505")
 	if want := []rtoSample{{10250, 204 * ms}, {10460, 204 * ms}}; !slices.Equal(linux[peer], want) {
-		t.Errorf("Linux's: %v, want %v", linux[peer], want)
+		t.Errorf("Linux's: %v, want %v (not the one at the 120 s ceiling)", linux[peer], want)
 	}
 	k := flowKey{netip.MustParseAddrPort("198.18.0.2:80"), netip.MustParseAddrPort("198.18.0.1:40000")}
 	if want := []rtoSample{{12500, 200 * ms}}; !slices.Equal(ours[k], want) {
-		t.Errorf("ours, live: %v, want %v (not the handshake's, not the close's)", ours[k], want)
+		t.Errorf("ours, live: %v, want %v (not the handshake's, the ceiling's or the close's)", ours[k], want)
 	}
 	k.dst = netip.MustParseAddrPort("198.18.0.1:40001")
 	if want := []rtoSample{{13000, 208 * ms}}; !slices.Equal(ours[k], want) {
