@@ -7,6 +7,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/gopkt/gopkt/hw/mbuf"
+	"github.com/gopkt/gopkt/stack"
 	"github.com/gopkt/gopkt/stack/internal/echo"
 	"github.com/gopkt/gopkt/stack/wire"
 )
@@ -50,10 +51,19 @@ func (ip *IPv4) icmpInput(b *mbuf.Buf, m Meta) {
 		st.icmpInEchos.Add(1)
 		// RFC 1122 §3.2.2.6: echo requests to a broadcast address may be
 		// ignored (we do, against smurf amplification).
-		if m.Broadcast || ip.o.DisableICMPEcho || !b.Writable() {
+		if m.Broadcast || ip.o.DisableICMPEcho {
 			b.Free()
 			return
 		}
+		// A request shared with another owner (a bridge's flood, a
+		// tap's clone) is answered from a private copy.
+		if !b.Writable() {
+			if b = stack.Writable(b); b == nil {
+				st.outNoBuffers.Add(1)
+				return
+			}
+		}
+		msg = wire.ICMPv4(b.Bytes())
 		// Turn the request into the reply in place: type 8 -> 0, checksum
 		// patched incrementally (RFC 1624), data untouched; the reply's
 		// source is the request's destination.

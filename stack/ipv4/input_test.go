@@ -5,7 +5,9 @@ import (
 	"encoding/binary"
 	"testing"
 
+	"github.com/gopkt/gopkt/hw/mbuf"
 	"github.com/gopkt/gopkt/stack/ipv4"
+	"github.com/gopkt/gopkt/stack/stacktest"
 	"github.com/gopkt/gopkt/stack/wire"
 )
 
@@ -171,5 +173,38 @@ func TestOptionsTolerated(t *testing.T) {
 	h := wire.IPv4(got[0][14:])
 	if h.HeaderLen() != 20 || !bytes.Equal(h.Payload(), echoReply(5, 6, []byte("opt"))) {
 		t.Errorf("reply % x", got[0])
+	}
+}
+
+// TestEchoReplyToSharedRequest: a request whose bytes another owner shares
+// (a bridge's flood, a tap's clone) is answered from a private copy, and
+// the shared bytes stay as they were.
+func TestEchoReplyToSharedRequest(t *testing.T) {
+	w := newWire(t, ipv4.Options{})
+	w.learn()
+	req := toHost(ipPacket(wire.IPv4Fields{ID: 0x1234, Protocol: wire.IPProtocolICMP, Src: peerIP, Dst: hostIP}, echoRequest(0x77, 3, []byte("gopkt!"))))
+	b, err := w.pool.Get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := b.Append(len(req))
+	copy(d, req)
+	c, err := b.Clone()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.peer.TxBurst([]*mbuf.Buf{c})
+	stacktest.Drain(w.ifc)
+	got := w.frames()
+	want := toPeer(ipPacket(wire.IPv4Fields{ID: 1, TTL: 64, Protocol: wire.IPProtocolICMP, Src: hostIP, Dst: peerIP}, echoReply(0x77, 3, []byte("gopkt!"))))
+	if len(got) != 1 || !bytes.Equal(got[0], want) {
+		t.Fatalf("echo reply to a shared request\n got % x\nwant % x", got, want)
+	}
+	if !bytes.Equal(b.Bytes(), req) {
+		t.Errorf("the other owner's bytes changed:\n got % x\nwant % x", b.Bytes(), req)
+	}
+	b.Free()
+	if n := w.pool.InUse(); n != 0 {
+		t.Errorf("%d mbufs in use at the end", n)
 	}
 }

@@ -102,9 +102,13 @@ func (ip *IPv6) icmpInput(ifc *stack.Interface, b *mbuf.Buf, m Meta) {
 // interface).
 func (ip *IPv6) echoReply(ifc *stack.Interface, b *mbuf.Buf, m Meta) {
 	st := &ip.st
+	// A request shared with another owner (a bridge's flood, a tap's
+	// clone) is answered from a private copy.
 	if !b.Writable() {
-		b.Free()
-		return
+		if b = stack.Writable(b); b == nil {
+			st.outNoBuffers.Add(1)
+			return
+		}
 	}
 	src := m.Dst
 	if m.Multicast {
