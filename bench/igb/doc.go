@@ -44,12 +44,15 @@
 //     --mode adaptive (the NAPI-style loop a receiver on a shared CPU would
 //     run: after a poll finds the ring empty, sleep 100 us, --idle-defer,
 //     poll again, then sleep on the queue's MSI-X vector) gives that CPU
-//     away: measured on 7 December 2026 on a quiet host, three rounds each
-//     in one guest, medians in kpps, two queues: adaptive 72/74/60, poll
-//     112/106/89, testpmd 88/75/82; one queue: adaptive 68/68/55, poll
-//     120/92/114, testpmd 65/65/60. With two `yes` hogs on the host, two
-//     queues: adaptive 47/79/83, poll 71/78/63, testpmd 90/78/66 (the
-//     host's scheduler decides; compare quiet runs). Until 7 December the
+//     away. TestBenchIGBRxMode (rxmode_test.go) compares the two modes
+//     with testpmd in one guest, three rounds each, the median of each
+//     round in kpps; on 7 December 2026 on a quiet host, two queues:
+//     adaptive 72/74/60, poll 112/106/89, testpmd 88/75/82, and again
+//     adaptive 100/105/69, poll 112/122/85, testpmd 84/93/91; one queue:
+//     adaptive 68/68/55, poll 120/92/114, testpmd 65/65/60, and again
+//     adaptive 55/75/99, poll 92/107/149, testpmd 73/69/69. With two `yes`
+//     hogs on the host, two queues: adaptive 47/79/83, poll 71/78/63,
+//     testpmd 90/78/66 (the host's scheduler decides; compare quiet runs). Until 7 December the
 //     benchmark ran ours adaptive, which is why two-queue RX fell under
 //     1.0 in two of three quiet runs.
 //     testpmd --forward-mode=rxonly: eth_igb_recv_pkts (per packet:
