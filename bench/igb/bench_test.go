@@ -148,28 +148,9 @@ func TestBenchIGB(t *testing.T) {
 	if profDir != "" {
 		env["PROFILE"] = "1"
 	}
-	res := vmtest.Run(t, vmtest.Config{
-		QEMUArgs: qemuArgs,
-		Env:      env,
-		Lane:     vmtest.LaneBackports,
-		// Two 82576s three slots apart (QEMU puts an igb's SR-IOV
-		// functions in the next two slots); the e1000s between them,
-		// left to Linux, sit on a hub of their own.
-		NICs:      []vmtest.NIC{{Model: vmtest.IGB}, {Model: vmtest.E1000, Hub: 1}, {Model: vmtest.E1000, Hub: 1}, {Model: vmtest.IGB}},
-		Commands:  []string{"./tools/vfio-bind", "./tools/e1000-test"},
-		Files:     []vmtest.File{{Guest: "/bin/dpdk-testpmd", Host: "/usr/bin/dpdk-testpmd"}},
-		Libs:      append(rounds.PMDLibs(), "/lib/x86_64-linux-gnu/libgcc_s.so.1"),
-		HugePages: 160,
-		MemoryMB:  1536,
-		// Lcore 0 is testpmd's main lcore and two forward; our side
-		// runs a goroutine per queue pair.
-		CPUs:    3,
-		Timeout: 45 * time.Minute,
-		// clocksource=tsc: see bench/e1000 (the HPET is an emulated MMIO
-		// read per clock read).
-		Append: "clocksource=tsc tsc=reliable",
-		Script: script(secs, nrounds, qs, only),
-	})
+	cfg := guest(script(secs, nrounds, qs, only), 45*time.Minute)
+	cfg.QEMUArgs, cfg.Env = qemuArgs, env
+	res := vmtest.Run(t, cfg)
 	sec := rounds.Sections(res.Console)
 	report := table(sec, qs, only, nrounds, secs)
 	if profDir != "" {
@@ -197,6 +178,28 @@ func TestBenchIGB(t *testing.T) {
 	}
 	for _, l := range res.Grep("BENCH-HANG") {
 		t.Error(l)
+	}
+}
+
+// guest is the benchmark guest's configuration: QEMU 10 (the backports
+// lane), two 82576s three slots apart (QEMU puts an igb's SR-IOV functions
+// in the next two slots; the e1000s between them, left to Linux, sit on a
+// hub of their own), three vCPUs (lcore 0 is testpmd's main lcore and two
+// forward; our side runs a goroutine per queue pair) and clocksource=tsc
+// (see bench/e1000: the HPET is an emulated MMIO read per clock read).
+func guest(script string, timeout time.Duration) vmtest.Config {
+	return vmtest.Config{
+		Lane:      vmtest.LaneBackports,
+		NICs:      []vmtest.NIC{{Model: vmtest.IGB}, {Model: vmtest.E1000, Hub: 1}, {Model: vmtest.E1000, Hub: 1}, {Model: vmtest.IGB}},
+		Commands:  []string{"./tools/vfio-bind", "./tools/e1000-test"},
+		Files:     []vmtest.File{{Guest: "/bin/dpdk-testpmd", Host: "/usr/bin/dpdk-testpmd"}},
+		Libs:      append(rounds.PMDLibs(), "/lib/x86_64-linux-gnu/libgcc_s.so.1"),
+		HugePages: 160,
+		MemoryMB:  1536,
+		CPUs:      3,
+		Timeout:   timeout,
+		Append:    "clocksource=tsc tsc=reliable",
+		Script:    script,
 	}
 }
 

@@ -44,19 +44,7 @@ func TestBenchIGBRxMode(t *testing.T) {
 		t.Skip("the igb RX mode comparison boots a guest for minutes; GOPKT_BENCH=1 runs it")
 	}
 	set := rounds.Env()
-	res := vmtest.Run(t, vmtest.Config{
-		Lane:      vmtest.LaneBackports,
-		NICs:      []vmtest.NIC{{Model: vmtest.IGB}, {Model: vmtest.E1000, Hub: 1}, {Model: vmtest.E1000, Hub: 1}, {Model: vmtest.IGB}},
-		Commands:  []string{"./tools/vfio-bind", "./tools/e1000-test"},
-		Files:     []vmtest.File{{Guest: "/bin/dpdk-testpmd", Host: "/usr/bin/dpdk-testpmd"}},
-		Libs:      append(rounds.PMDLibs(), "/lib/x86_64-linux-gnu/libgcc_s.so.1"),
-		HugePages: 160,
-		MemoryMB:  1536,
-		CPUs:      3,
-		Timeout:   30 * time.Minute,
-		Append:    "clocksource=tsc tsc=reliable",
-		Script:    rxModeScript(set.Seconds, set.Rounds),
-	})
+	res := vmtest.Run(t, guest(rxModeScript(set.Seconds, set.Rounds), 30*time.Minute))
 	sec := rounds.Sections(res.Console)
 	medians := func(name, re string) string {
 		var v []string
